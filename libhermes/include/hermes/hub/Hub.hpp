@@ -1,0 +1,122 @@
+#pragma once
+// The hub's whole logic, without sockets: sessions, handshake, registry,
+// rooms, sequencing, history, presence, rate limits, slow consumers, pings.
+//
+// The network edge (hermesd's event loop, or a unit test) moves bytes:
+//
+//   edge                                hub
+//   ----                                ---
+//   accepted a connection  -> open()    -> SessionId (handshake timer starts)
+//   read bytes             -> receive() -> decodes, acts, queues output
+//   end of a read batch    -> flush()   -> emits coalesced presence
+//   wrote n bytes          -> consumed()
+//   peer closed / error    -> closed()  -> quit presence, nick released
+//   timer                  -> tick()    -> handshake/ping/rate/stall timers
+//   SIGTERM                -> shutdown()-> Bye to all
+//                          <- takeReady(): sessions with output to write,
+//                             and sessions to close (with their last bytes)
+//                          <- output(id) / consumed(id, n)
+//
+// Every message a room receives is serialized once into a frame and the same
+// bytes are appended to each member's outbound queue. A queue that would pass
+// HubConfig::outboundQueueBytes, or whose bytes make no progress for
+// writeStallTimeout, gets its session closed as a slow consumer: the queued
+// bytes are dropped and replaced by one fatal Error frame saying why.
+//
+// Threading: not thread safe; one thread (the edge's event loop) calls every
+// method. Registry is the only part other threads may read (Registry.hpp).
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hermes/hub/HubConfig.hpp"
+#include "hermes/hub/HubStats.hpp"
+#include "hermes/hub/Registry.hpp"
+#include "hermes/hub/SessionId.hpp"
+
+namespace hermes::hub {
+
+class HistoryStore;
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+// Wall clock for message timestamps, in ms since the Unix epoch (injectable for tests).
+using WallClock = std::function<std::int64_t()>;
+std::int64_t systemWallClockMs();
+
+// A session the hub has finished with: write `lastBytes` (best effort), then close.
+struct Closing {
+    SessionId id = 0;
+    std::string lastBytes;
+    std::string reason;  // for the edge's log line
+};
+
+class Hub {
+public:
+    // `epoch` identifies this run of the hub (hermesd: start time in ms).
+    // `history` may be null: then an in-memory store of config.historySize is used.
+    Hub(HubConfig config, std::uint64_t epoch, std::unique_ptr<HistoryStore> history = nullptr,
+        WallClock wallClock = systemWallClockMs);
+    ~Hub();
+    Hub(const Hub&) = delete;
+    Hub& operator=(const Hub&) = delete;
+
+    // --- edge -> hub --------------------------------------------------------
+
+    // A connection was accepted from `peer` (e.g. "127.0.0.1:53412", for logs).
+    // When maxClients sessions already exist it is answered HUB_FULL and
+    // appears in takeReady()'s closing list at once.
+    SessionId open(std::string peer, TimePoint now);
+
+    // Bytes read from the session's socket, in any split.
+    void receive(SessionId id, std::string_view bytes, TimePoint now);
+
+    // End of one batch of receive() calls: coalesced presence goes out.
+    void flush();
+
+    // `n` bytes from the front of output(id) were written to the socket.
+    void consumed(SessionId id, std::size_t n, TimePoint now);
+
+    // The peer closed or the socket failed; `why` becomes the quit reason.
+    // The hub forgets the session (it does not appear in takeReady()).
+    void closed(SessionId id, std::string_view why, TimePoint now);
+
+    // Runs timers; returns when it next wants to be called.
+    TimePoint tick(TimePoint now);
+
+    // Sends every session a Bye (SHUTDOWN, `reason`) and closes them all.
+    void shutdown(std::string_view reason);
+
+    // --- hub -> edge --------------------------------------------------------
+
+    // Bytes waiting to be written to the session's socket (empty if unknown).
+    std::string_view output(SessionId id) const;
+
+    // Sessions whose output grew since the last call (append to `writable`),
+    // and sessions the hub is done with (append to `closing`). Each id appears
+    // at most once per call; a closing session is never in `writable`.
+    void takeReady(std::vector<SessionId>& writable, std::vector<Closing>& closing);
+
+    // --- observation --------------------------------------------------------
+
+    const HubStats& stats() const { return stats_; }
+    const Registry& registry() const { return registry_; }
+    const HubConfig& config() const { return config_; }
+    std::uint64_t epoch() const { return epoch_; }
+
+private:
+    struct Impl;
+    HubConfig config_;
+    std::uint64_t epoch_;
+    HubStats stats_;
+    Registry registry_;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hermes::hub

@@ -1,0 +1,23 @@
+#pragma once
+// Counters the hub keeps; hermesd logs them periodically and answers
+// StatsRequest from them.
+//
+// Threading: written by the hub's thread only.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace hermes::hub {
+
+struct HubStats {
+    std::uint64_t clients = 0;          // welcomed sessions now
+    std::uint64_t connections = 0;      // open sessions now, handshaking included
+    std::uint64_t rooms = 0;
+    std::uint64_t messagesIn = 0;       // client frames handled, total
+    std::uint64_t deliveries = 0;       // chat messages queued to members, total
+    std::uint64_t bytesQueued = 0;      // outbound bytes waiting now, all sessions
+    std::map<std::string, std::uint64_t> disconnects;  // by reason, e.g. "slow_consumer"
+};
+
+}  // namespace hermes::hub
