@@ -1,0 +1,86 @@
+#include "DaemonConfig.hpp"
+
+#include <limits>
+
+#include <Poco/Exception.h>
+
+namespace hermesd {
+
+namespace {
+
+using Poco::Util::AbstractConfiguration;
+
+std::size_t readSize(const AbstractConfiguration& config, const std::string& key,
+                     std::size_t fallback, std::size_t minimum = 0) {
+    const auto value = config.getUInt64(key, fallback);
+    if (value < minimum) {
+        throw Poco::InvalidArgumentException(key + " must be at least " + std::to_string(minimum));
+    }
+    return static_cast<std::size_t>(value);
+}
+
+std::chrono::milliseconds readMs(const AbstractConfiguration& config, const std::string& key,
+                                 std::chrono::milliseconds fallback) {
+    return std::chrono::milliseconds(config.getUInt64(key, static_cast<std::uint64_t>(fallback.count())));
+}
+
+double readRate(const AbstractConfiguration& config, const std::string& key, double fallback) {
+    const double value = config.getDouble(key, fallback);
+    if (value < 0) {
+        throw Poco::InvalidArgumentException(key + " must not be negative");
+    }
+    return value;
+}
+
+}  // namespace
+
+DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
+    DaemonConfig result;
+    EdgeConfig& edge = result.edge;
+    edge.host = config.getString("hermesd.host", edge.host);
+    const auto port = config.getUInt("hermesd.port", edge.port);
+    if (port > std::numeric_limits<std::uint16_t>::max()) {
+        throw Poco::InvalidArgumentException("hermesd.port must be 0..65535");
+    }
+    edge.port = static_cast<std::uint16_t>(port);
+    edge.listenBacklog = config.getInt("hermesd.listen_backlog", edge.listenBacklog);
+    edge.acceptorThreads = config.getInt("hermesd.acceptor_threads", edge.acceptorThreads);
+    edge.acceptQueue = config.getInt("hermesd.accept_queue", edge.acceptQueue);
+    edge.statsInterval = std::chrono::seconds(
+        config.getUInt64("hermesd.stats_interval_s", static_cast<std::uint64_t>(edge.statsInterval.count())));
+    edge.lingerTimeout = readMs(config, "hermesd.linger_ms", edge.lingerTimeout);
+    edge.portFile = config.getString("hermesd.port_file", edge.portFile);
+    if (edge.acceptorThreads < 1 || edge.acceptQueue < 1 || edge.listenBacklog < 1) {
+        throw Poco::InvalidArgumentException(
+            "hermesd.acceptor_threads, hermesd.accept_queue and hermesd.listen_backlog must be positive");
+    }
+
+    hermes::hub::HubConfig& hub = result.hub;
+    hub.serverName = config.getString("hub.name", hub.serverName);
+    hub.motd = config.getString("hub.motd", hub.motd);
+    hub.defaultRoom = config.getString("hub.default_room", hub.defaultRoom);
+    hub.maxClients = readSize(config, "hub.max_clients", hub.maxClients, 1);
+    hub.maxFrameBytes = readSize(config, "hub.max_frame_bytes", hub.maxFrameBytes, 1024);
+    hub.handshakeMaxFrameBytes =
+        readSize(config, "hub.handshake_max_frame_bytes", hub.handshakeMaxFrameBytes, 256);
+    hub.maxTextBytes = readSize(config, "hub.max_text_bytes", hub.maxTextBytes, 1);
+    hub.maxRoomsPerClient = readSize(config, "hub.max_rooms_per_client", hub.maxRoomsPerClient, 1);
+    hub.historySize = readSize(config, "hub.history_size", hub.historySize);
+    hub.joinBacklog = readSize(config, "hub.join_backlog", hub.joinBacklog);
+    hub.historyPageMax = readSize(config, "hub.history_page_max", hub.historyPageMax, 1);
+    hub.outboundQueueBytes = readSize(config, "hub.outbound_queue_bytes", hub.outboundQueueBytes, 4096);
+    hub.handshakeTimeout = readMs(config, "hub.handshake_timeout_ms", hub.handshakeTimeout);
+    hub.writeStallTimeout = readMs(config, "hub.write_stall_timeout_ms", hub.writeStallTimeout);
+    hub.pingInterval = readMs(config, "hub.ping_interval_ms", hub.pingInterval);
+    hub.pingTimeout = readMs(config, "hub.ping_timeout_ms", hub.pingTimeout);
+    hub.ratePerSecond = readRate(config, "hub.rate_per_second", hub.ratePerSecond);
+    hub.rateBurst = readRate(config, "hub.rate_burst", hub.rateBurst);
+    hub.floodBacklog = readSize(config, "hub.flood_backlog", hub.floodBacklog);
+    if (hub.maxTextBytes + 512 > hub.maxFrameBytes) {
+        throw Poco::InvalidArgumentException(
+            "hub.max_frame_bytes must exceed hub.max_text_bytes by at least 512");
+    }
+    return result;
+}
+
+}  // namespace hermesd

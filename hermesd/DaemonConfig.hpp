@@ -1,0 +1,37 @@
+#pragma once
+// hermesd's settings: the network edge's own (hermesd.*) and the hub's
+// (hub.*, see HubConfig.hpp), read from a POCO configuration. Every key has
+// its default here and a commented line in etc/hermesd.properties.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include "hermes/hub/HubConfig.hpp"
+
+namespace hermesd {
+
+struct EdgeConfig {
+    std::string host = "0.0.0.0";              // hermesd.host
+    std::uint16_t port = 7070;                 // hermesd.port
+    int listenBacklog = 1024;                  // hermesd.listen_backlog
+    int acceptorThreads = 4;                   // hermesd.acceptor_threads
+    int acceptQueue = 4096;                    // hermesd.accept_queue
+    std::chrono::seconds statsInterval{60};    // hermesd.stats_interval_s (0 = off)
+    std::chrono::milliseconds lingerTimeout{1000};  // hermesd.linger_ms
+    std::string portFile;                      // hermesd.port_file ("" = none)
+};
+
+struct DaemonConfig {
+    EdgeConfig edge;
+    hermes::hub::HubConfig hub;
+};
+
+// Reads every key, falling back to the defaults above. Throws
+// Poco::SyntaxException / Poco::InvalidArgumentException naming the key on a
+// bad value.
+DaemonConfig readDaemonConfig(const Poco::Util::AbstractConfiguration& config);
+
+}  // namespace hermesd

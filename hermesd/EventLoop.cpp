@@ -1,0 +1,375 @@
+#include "EventLoop.hpp"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+#include <system_error>
+
+namespace hermesd {
+
+namespace {
+
+using hermes::hub::Clock;
+using hermes::hub::SessionId;
+
+// epoll user data of the wake-up eventfd; session ids start at 1.
+constexpr std::uint64_t kWakeToken = 0;
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr int kMaxEvents = 256;
+
+std::system_error systemError(const char* what) {
+    return std::system_error(errno, std::generic_category(), what);
+}
+
+std::string errnoText(int error) { return std::generic_category().message(error); }
+
+}  // namespace
+
+EventLoop::EventLoop(std::unique_ptr<hermes::hub::Hub> hub, EdgeConfig config)
+    : hub_(std::move(hub)),
+      config_(std::move(config)),
+      log_(Poco::Logger::get("hermesd.loop")),
+      readBuffer_(kReadChunk) {
+    epollFd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (epollFd_ < 0) {
+        throw systemError("epoll_create1");
+    }
+    wakeFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wakeFd_ < 0) {
+        close(epollFd_);
+        throw systemError("eventfd");
+    }
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = kWakeToken;
+    if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, wakeFd_, &event) != 0) {
+        close(wakeFd_);
+        close(epollFd_);
+        throw systemError("epoll_ctl(eventfd)");
+    }
+}
+
+EventLoop::~EventLoop() {
+    connections_.clear();
+    close(wakeFd_);
+    close(epollFd_);
+}
+
+void EventLoop::adopt(Poco::Net::StreamSocket socket, std::string peer) {
+    {
+        std::lock_guard lock(pendingMutex_);
+        pending_.emplace_back(std::move(socket), std::move(peer));
+    }
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto written = write(wakeFd_, &one, sizeof one);
+}
+
+void EventLoop::stop(std::string reason) {
+    {
+        std::lock_guard lock(pendingMutex_);
+        stopReason_ = std::move(reason);
+    }
+    stopRequested_.store(true);
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto written = write(wakeFd_, &one, sizeof one);
+}
+
+void EventLoop::run() {
+    std::vector<epoll_event> events(kMaxEvents);
+    TimePoint now = Clock::now();
+    nextTick_ = now;
+    statsSince_ = now;
+    nextStats_ = now + config_.statsInterval;
+    while (true) {
+        if (stopRequested_.load() && !shuttingDown_) {
+            adoptPending(now);
+            std::string reason;
+            {
+                std::lock_guard lock(pendingMutex_);
+                reason = stopReason_;
+            }
+            log_.information("shutting down: saying bye to %z connections", connections_.size());
+            hub_->shutdown(reason);
+            shuttingDown_ = true;
+            shutdownDeadline_ = now + config_.lingerTimeout;
+            serviceReady(now);
+        }
+        if (shuttingDown_ && (connections_.empty() || now >= shutdownDeadline_)) {
+            break;
+        }
+        const int count = epoll_wait(epollFd_, events.data(), kMaxEvents, waitTimeoutMs(now));
+        if (count < 0 && errno != EINTR) {
+            throw systemError("epoll_wait");
+        }
+        now = Clock::now();
+        for (int i = 0; i < count; ++i) {
+            onEvent(events[static_cast<std::size_t>(i)].data.u64,
+                    events[static_cast<std::size_t>(i)].events, now);
+        }
+        hub_->flush();
+        if (now >= nextTick_) {
+            nextTick_ = hub_->tick(now);
+        }
+        serviceReady(now);
+        expireLingering(now);
+        if (config_.statsInterval.count() > 0 && now >= nextStats_) {
+            logStats(now);
+        }
+    }
+    if (!connections_.empty()) {
+        log_.warning("closing %z connections that did not finish within the linger time",
+                     connections_.size());
+    }
+    connections_.clear();
+    connectionCount_.store(0);
+}
+
+int EventLoop::waitTimeoutMs(TimePoint now) const {
+    TimePoint wake = nextTick_;
+    if (config_.statsInterval.count() > 0) {
+        wake = std::min(wake, nextStats_);
+    }
+    if (!lingering_.empty()) {
+        wake = std::min(wake, now + std::chrono::milliseconds(100));
+    }
+    if (shuttingDown_) {
+        wake = std::min(wake, shutdownDeadline_);
+    }
+    if (wake <= now) {
+        return 0;
+    }
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
+    return static_cast<int>(std::min<long long>(ms, 60'000));
+}
+
+void EventLoop::adoptPending(TimePoint now) {
+    std::vector<std::pair<Poco::Net::StreamSocket, std::string>> accepted;
+    {
+        std::lock_guard lock(pendingMutex_);
+        accepted.swap(pending_);
+    }
+    for (auto& [socket, peer] : accepted) {
+        const SessionId id = hub_->open(peer, now);
+        Connection connection;
+        connection.fd = socket.impl()->sockfd();
+        connection.socket = std::move(socket);
+        epoll_event event{};
+        event.events = EPOLLIN | EPOLLRDHUP;
+        event.data.u64 = id;
+        if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, connection.fd, &event) != 0) {
+            const int error = errno;
+            log_.error("session %?u (%s): cannot watch socket: %s", id,
+                       peer, errnoText(error));
+            hub_->closed(id, "internal error", now);
+            continue;
+        }
+        connections_.emplace(id, std::move(connection));
+    }
+    connectionCount_.store(connections_.size(), std::memory_order_relaxed);
+}
+
+void EventLoop::onEvent(std::uint64_t token, std::uint32_t events, TimePoint now) {
+    if (token == kWakeToken) {
+        std::uint64_t value = 0;
+        [[maybe_unused]] const auto got = read(wakeFd_, &value, sizeof value);
+        if (!shuttingDown_) {
+            adoptPending(now);
+        }
+        return;
+    }
+    const SessionId id = token;
+    auto it = connections_.find(id);
+    if (it == connections_.end()) {
+        return;
+    }
+    Connection& connection = it->second;
+    if (connection.lingering) {
+        continueLinger(id, connection);
+        return;
+    }
+    if ((events & EPOLLOUT) != 0) {
+        writeTo(id, connection, now);
+        it = connections_.find(id);
+        if (it == connections_.end()) {
+            return;
+        }
+    }
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+        readFrom(id, it->second, now);
+    }
+}
+
+void EventLoop::readFrom(SessionId id, Connection& connection, TimePoint now) {
+    const ssize_t n = recv(connection.fd, readBuffer_.data(), readBuffer_.size(), 0);
+    if (n > 0) {
+        hub_->receive(id, std::string_view(readBuffer_.data(), static_cast<std::size_t>(n)), now);
+        return;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        return;
+    }
+    const std::string why = n == 0 ? "connection closed" : errnoText(errno);
+    hub_->closed(id, why, now);
+    drop(id);
+}
+
+void EventLoop::writeTo(SessionId id, Connection& connection, TimePoint now) {
+    std::string_view out = hub_->output(id);
+    while (!out.empty()) {
+        const ssize_t n = send(connection.fd, out.data(), out.size(), MSG_NOSIGNAL);
+        if (n > 0) {
+            hub_->consumed(id, static_cast<std::size_t>(n), now);
+            out = hub_->output(id);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            break;
+        }
+        hub_->closed(id, errnoText(errno), now);
+        drop(id);
+        return;
+    }
+    armWrite(id, connection, !out.empty());
+}
+
+void EventLoop::serviceReady(TimePoint now) {
+    writable_.clear();
+    closing_.clear();
+    hub_->takeReady(writable_, closing_);
+    for (const SessionId id : writable_) {
+        auto it = connections_.find(id);
+        if (it != connections_.end() && !it->second.lingering) {
+            writeTo(id, it->second, now);
+        }
+    }
+    for (auto& closing : closing_) {
+        startLinger(closing, now);
+    }
+}
+
+void EventLoop::startLinger(hermes::hub::Closing& closing, TimePoint now) {
+    auto it = connections_.find(closing.id);
+    if (it == connections_.end()) {
+        return;
+    }
+    Connection& connection = it->second;
+    log_.debug("session %?u: closing (%s)", closing.id,
+               closing.reason);
+    connection.lingering = true;
+    connection.rest = std::move(closing.lastBytes);
+    connection.lingerDeadline = now + config_.lingerTimeout;
+    lingering_.push_back(closing.id);
+    continueLinger(closing.id, connection);
+}
+
+void EventLoop::continueLinger(SessionId id, Connection& connection) {
+    // Write what is left; then half-close, and wait for the peer's close so
+    // that our last frame is not destroyed by a reset.
+    while (!connection.rest.empty()) {
+        const ssize_t n = send(connection.fd, connection.rest.data(), connection.rest.size(),
+                               MSG_NOSIGNAL);
+        if (n > 0) {
+            connection.rest.erase(0, static_cast<std::size_t>(n));
+            if (connection.rest.empty()) {
+                ::shutdown(connection.fd, SHUT_WR);
+            }
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            armWrite(id, connection, true);
+            break;
+        }
+        drop(id);
+        return;
+    }
+    if (connection.rest.empty()) {
+        armWrite(id, connection, false);
+        ::shutdown(connection.fd, SHUT_WR);
+    }
+    // Discard whatever the peer still sends; its close ends the linger.
+    while (true) {
+        const ssize_t n = recv(connection.fd, readBuffer_.data(), readBuffer_.size(), 0);
+        if (n > 0) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            return;
+        }
+        drop(id);
+        return;
+    }
+}
+
+void EventLoop::expireLingering(TimePoint now) {
+    if (lingering_.empty()) {
+        return;
+    }
+    std::erase_if(lingering_, [&](SessionId id) {
+        auto it = connections_.find(id);
+        if (it == connections_.end()) {
+            return true;
+        }
+        if (now >= it->second.lingerDeadline) {
+            drop(id);
+            return true;
+        }
+        return false;
+    });
+}
+
+void EventLoop::armWrite(SessionId id, Connection& connection, bool wantWrite) {
+    if (connection.writeArmed == wantWrite) {
+        return;
+    }
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP | (wantWrite ? EPOLLOUT : 0u);
+    event.data.u64 = id;
+    if (epoll_ctl(epollFd_, EPOLL_CTL_MOD, connection.fd, &event) == 0) {
+        connection.writeArmed = wantWrite;
+    }
+}
+
+void EventLoop::drop(SessionId id) {
+    auto it = connections_.find(id);
+    if (it == connections_.end()) {
+        return;
+    }
+    epoll_ctl(epollFd_, EPOLL_CTL_DEL, it->second.fd, nullptr);
+    connections_.erase(it);  // the StreamSocket closes the descriptor
+    connectionCount_.store(connections_.size(), std::memory_order_relaxed);
+}
+
+void EventLoop::logStats(TimePoint now) {
+    const auto& stats = hub_->stats();
+    const double seconds = std::chrono::duration<double>(now - statsSince_).count();
+    const double inRate =
+        seconds > 0 ? static_cast<double>(stats.messagesIn - statsMessagesIn_) / seconds : 0.0;
+    const double outRate =
+        seconds > 0 ? static_cast<double>(stats.deliveries - statsDeliveries_) / seconds : 0.0;
+    std::ostringstream disconnects;
+    for (const auto& [reason, count] : stats.disconnects) {
+        disconnects << (disconnects.tellp() > 0 ? "," : "") << reason << '=' << count;
+    }
+    log_.information(
+        "stats: clients=%?u connections=%?u rooms=%?u in=%.1f/s deliveries=%.1f/s queued=%?uB "
+        "disconnects={%s}",
+        stats.clients,
+        stats.connections,
+        stats.rooms, inRate, outRate,
+        stats.bytesQueued, disconnects.str());
+    statsSince_ = now;
+    statsMessagesIn_ = stats.messagesIn;
+    statsDeliveries_ = stats.deliveries;
+    nextStats_ = now + config_.statsInterval;
+}
+
+}  // namespace hermesd

@@ -1,0 +1,104 @@
+#pragma once
+// The hub's network edge: one thread, one epoll set, every established
+// connection. It owns the Hub and is the only thread that touches it.
+//
+// Per loop turn: read what is readable (at most one 64 KiB chunk per
+// connection, for fairness), feed the hub, let the hub flush coalesced
+// presence and run its timers, then write each session's queued frames with
+// one send() per session (the hub's queue coalesces frames), arming EPOLLOUT
+// only while bytes remain. Sessions the hub closes linger briefly: their last
+// frames (an Error or a Bye) are written, the write side is shut down, and
+// the socket is closed when the peer closes or the linger time runs out.
+//
+// Threading: run() on the loop thread; adopt(), stop() and connections() are
+// thread safe (acceptor threads, the main thread).
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <Poco/Logger.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include "DaemonConfig.hpp"
+#include "hermes/hub/Hub.hpp"
+
+namespace hermesd {
+
+class EventLoop {
+public:
+    EventLoop(std::unique_ptr<hermes::hub::Hub> hub, EdgeConfig config);
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    // Thread safe. Hands an accepted, non-blocking socket to the loop.
+    void adopt(Poco::Net::StreamSocket socket, std::string peer);
+
+    // Loop thread. Returns after stop() once every connection is closed or
+    // the linger time has passed.
+    void run();
+
+    // Thread safe. Every session gets Bye{SHUTDOWN, reason}; run() returns.
+    void stop(std::string reason);
+
+    // Thread safe: sockets the loop holds now.
+    std::size_t connections() const { return connectionCount_.load(std::memory_order_relaxed); }
+
+private:
+    using TimePoint = hermes::hub::TimePoint;
+    struct Connection {
+        Poco::Net::StreamSocket socket;
+        int fd = -1;
+        bool writeArmed = false;
+        bool lingering = false;     // the hub is done with it; closing
+        std::string rest;           // lingering: last bytes not yet written
+        TimePoint lingerDeadline{};
+    };
+
+    void adoptPending(TimePoint now);
+    void onEvent(std::uint64_t id, std::uint32_t events, TimePoint now);
+    void readFrom(hermes::hub::SessionId id, Connection& connection, TimePoint now);
+    void writeTo(hermes::hub::SessionId id, Connection& connection, TimePoint now);
+    void serviceReady(TimePoint now);
+    void startLinger(hermes::hub::Closing& closing, TimePoint now);
+    void continueLinger(hermes::hub::SessionId id, Connection& connection);
+    void expireLingering(TimePoint now);
+    void armWrite(hermes::hub::SessionId id, Connection& connection, bool wantWrite);
+    void drop(hermes::hub::SessionId id);
+    void logStats(TimePoint now);
+    int waitTimeoutMs(TimePoint now) const;
+
+    std::unique_ptr<hermes::hub::Hub> hub_;
+    EdgeConfig config_;
+    Poco::Logger& log_;
+    int epollFd_ = -1;
+    int wakeFd_ = -1;
+
+    std::mutex pendingMutex_;
+    std::vector<std::pair<Poco::Net::StreamSocket, std::string>> pending_;  // guarded
+    std::atomic<bool> stopRequested_{false};
+    std::string stopReason_;  // guarded by pendingMutex_
+
+    // Loop thread only.
+    std::unordered_map<hermes::hub::SessionId, Connection> connections_;
+    std::atomic<std::size_t> connectionCount_{0};
+    std::vector<hermes::hub::SessionId> writable_;
+    std::vector<hermes::hub::Closing> closing_;
+    std::vector<hermes::hub::SessionId> lingering_;
+    std::vector<char> readBuffer_;
+    TimePoint nextTick_{};
+    TimePoint nextStats_{};
+    TimePoint statsSince_{};
+    std::uint64_t statsMessagesIn_ = 0;
+    std::uint64_t statsDeliveries_ = 0;
+    bool shuttingDown_ = false;
+    TimePoint shutdownDeadline_{};
+};
+
+}  // namespace hermesd

@@ -1,0 +1,168 @@
+#include "HermesDaemon.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <Poco/AutoPtr.h>
+#include <Poco/ConsoleChannel.h>
+#include <Poco/FormattingChannel.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/Net/TCPServerParams.h>
+#include <Poco/PatternFormatter.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/IntValidator.h>
+#include <Poco/Util/LoggingConfigurator.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+
+#include "Acceptor.hpp"
+#include "DaemonConfig.hpp"
+#include "EventLoop.hpp"
+#include "hermes/hub/Hub.hpp"
+
+namespace hermesd {
+
+using Poco::Util::Option;
+using Poco::Util::OptionCallback;
+
+void HermesDaemon::defineOptions(Poco::Util::OptionSet& options) {
+    ServerApplication::defineOptions(options);  // --daemon, --pidfile, --umask
+    options.addOption(Option("help", "h", "print this help and exit")
+                          .required(false)
+                          .repeatable(false)
+                          .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handleHelp)));
+    options.addOption(Option("config", "c", "load configuration from FILE (a .properties file)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE")
+                          .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handleConfig)));
+    options.addOption(Option("port", "p", "listen on PORT (overrides hermesd.port; 0 = any free port)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("PORT")
+                          .validator(new Poco::Util::IntValidator(0, 65535))
+                          .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handlePort)));
+    options.addOption(
+        Option("port-file", "", "write the port listened on to FILE once listening")
+            .required(false)
+            .repeatable(false)
+            .argument("FILE")
+            .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handlePortFile)));
+}
+
+void HermesDaemon::handleHelp(const std::string&, const std::string&) {
+    helpRequested_ = true;
+    Poco::Util::HelpFormatter help(options());
+    help.setCommand(commandName());
+    help.setUsage("[--config FILE] [--port PORT] [--daemon --pidfile=FILE]");
+    help.setHeader(
+        "hermesd: the Hermes chat hub. Clients (hermes-tui, hermes-cat) connect over TCP; see "
+        "etc/hermesd.properties for every setting.");
+    help.format(std::cout);
+    stopOptionsProcessing();
+}
+
+void HermesDaemon::handleConfig(const std::string&, const std::string& value) {
+    loadConfiguration(value, PRIO_APPLICATION);
+}
+
+void HermesDaemon::handlePort(const std::string&, const std::string& value) {
+    // Command-line options win over the file, whatever their order.
+    config().setString("hermesd.port", value);
+}
+
+void HermesDaemon::handlePortFile(const std::string&, const std::string& value) {
+    config().setString("hermesd.port_file", value);
+}
+
+void HermesDaemon::initialize(Poco::Util::Application& self) {
+    ServerApplication::initialize(self);
+    setUpLogging();
+}
+
+void HermesDaemon::setUpLogging() {
+    if (config().has("logging.loggers.root.channel")) {
+        Poco::Util::LoggingConfigurator configurator;
+        configurator.configure(&config());
+        return;
+    }
+    Poco::AutoPtr<Poco::PatternFormatter> formatter(
+        new Poco::PatternFormatter("%Y-%m-%d %H:%M:%S.%i %p %s: %t"));
+    Poco::AutoPtr<Poco::ConsoleChannel> console(new Poco::ConsoleChannel);
+    Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(formatter, console));
+    Poco::Logger::root().setChannel(channel);
+    Poco::Logger::root().setLevel(Poco::Message::PRIO_INFORMATION);
+}
+
+int HermesDaemon::main(const std::vector<std::string>&) {
+    if (helpRequested_) {
+        return EXIT_OK;
+    }
+    Poco::Logger& log = Poco::Logger::get("hermesd");
+    DaemonConfig settings;
+    try {
+        settings = readDaemonConfig(config());
+    } catch (const Poco::Exception& error) {
+        log.fatal("bad configuration: %s", error.displayText());
+        return EXIT_CONFIG;
+    }
+
+    Poco::Net::ServerSocket listener;
+    try {
+        const Poco::Net::SocketAddress address(settings.edge.host, settings.edge.port);
+        listener.bind(address, true);
+        listener.listen(settings.edge.listenBacklog);
+    } catch (const Poco::Exception& error) {
+        log.fatal("cannot listen on %s:%hu: %s", settings.edge.host, settings.edge.port,
+                  error.displayText());
+        return EXIT_CANTCREAT;
+    }
+    const auto port = listener.address().port();
+
+    const auto epoch = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count());
+    auto hub = std::make_unique<hermes::hub::Hub>(settings.hub, epoch);
+    EventLoop loop(std::move(hub), settings.edge);
+    std::thread loopThread([&loop, &log] {
+        try {
+            loop.run();
+        } catch (const std::exception& error) {
+            log.fatal("event loop failed: %s", std::string(error.what()));
+            std::terminate();
+        }
+    });
+
+    // Our own pool: POCO's default pool is shared and small. The handoff is
+    // instant, so a few threads serve any number of clients.
+    Poco::ThreadPool pool("hermesd-accept", 1, settings.edge.acceptorThreads);
+    auto* params = new Poco::Net::TCPServerParams;
+    params->setMaxThreads(settings.edge.acceptorThreads);
+    params->setMaxQueued(settings.edge.acceptQueue);
+    Poco::Net::TCPServer server(new HandoffFactory(loop), pool, listener, params);
+    server.start();
+    log.information("hermesd %s listening on %s:%hu (epoch %?u, max %z clients)",
+                    std::string(HERMES_VERSION), settings.edge.host, port, epoch,
+                    settings.hub.maxClients);
+    if (!settings.edge.portFile.empty()) {
+        std::ofstream(settings.edge.portFile) << port << '\n';
+    }
+
+    waitForTerminationRequest();
+
+    log.information("termination requested: stopping");
+    server.stop();
+    loop.stop("hub shutting down");
+    loopThread.join();
+    pool.joinAll();
+    log.information("stopped");
+    return EXIT_OK;
+}
+
+}  // namespace hermesd
