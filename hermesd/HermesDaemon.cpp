@@ -5,6 +5,8 @@
 #include <iostream>
 #include <thread>
 
+#include <google/protobuf/stubs/logging.h>
+
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>
 #include <Poco/FormattingChannel.h>
@@ -85,7 +87,24 @@ void HermesDaemon::initialize(Poco::Util::Application& self) {
     setUpLogging();
 }
 
+namespace {
+
+// protobuf logs every undecodable string a client sends; such a frame is
+// already answered and logged by the hub, so protobuf's words go to debug.
+void logFromProtobuf(google::protobuf::LogLevel level, const char* file, int line,
+                     const std::string& message) {
+    Poco::Logger& log = Poco::Logger::get("hermesd.protobuf");
+    if (level >= google::protobuf::LOGLEVEL_FATAL) {
+        log.critical("%s:%d: %s", std::string(file), line, message);
+    } else {
+        log.debug("%s:%d: %s", std::string(file), line, message);
+    }
+}
+
+}  // namespace
+
 void HermesDaemon::setUpLogging() {
+    google::protobuf::SetLogHandler(&logFromProtobuf);
     if (config().has("logging.loggers.root.channel")) {
         Poco::Util::LoggingConfigurator configurator;
         configurator.configure(&config());

@@ -1,5 +1,7 @@
 #include "hermes/codec/FrameDecoder.hpp"
 
+#include <limits>
+
 #include <google/protobuf/io/coded_stream.h>
 
 namespace hermes::codec {
@@ -19,6 +21,12 @@ std::string_view describe(DecodeError error) {
 }
 
 bool parseEnvelope(std::string_view payload, hermes::v1::Envelope& out) {
+    // CodedInputStream takes an int size: a payload of 2 GiB or more (possible
+    // only with a limit raised that far) would wrap to a negative length.
+    if (payload.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+        out.Clear();
+        return false;
+    }
     google::protobuf::io::CodedInputStream input(
         reinterpret_cast<const std::uint8_t*>(payload.data()), static_cast<int>(payload.size()));
     input.SetTotalBytesLimit(static_cast<int>(payload.size()));

@@ -1,0 +1,43 @@
+# The two commands of the README, and a few more. Thin wrappers over the
+# CMake presets (CMakePresets.json); use cmake/ctest directly for anything else.
+JOBS ?= $(shell nproc)
+CONFIG ?= etc/hermesd.properties
+
+.PHONY: run test build deps asan tsan fuzz bench format clean
+
+# Install what is missing, build, and start the hub on the shipped config.
+run: deps build
+	build/release/hermesd/hermesd --config $(CONFIG)
+
+# Build and run every test: unit, integration (real hub on 127.0.0.1), TUI under tmux.
+test: deps build
+	ctest --preset release -j$(JOBS)
+
+deps:
+	@tools/install-deps.sh
+
+build:
+	cmake --preset release
+	cmake --build --preset release -j$(JOBS)
+
+asan:
+	cmake --preset asan
+	cmake --build --preset asan -j$(JOBS)
+	ctest --preset asan -j$(JOBS)
+
+tsan:
+	cmake --preset tsan
+	cmake --build --preset tsan -j$(JOBS)
+	ctest --preset tsan -j$(JOBS) -L concurrency
+
+fuzz:
+	tools/run-fuzz.sh 60
+
+bench: build
+	tools/run-bench.sh
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf build

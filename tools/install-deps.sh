@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Installs whatever Hermes needs from Debian 12's packages and is missing.
+#
+#   tools/install-deps.sh           build, test and run dependencies
+#   tools/install-deps.sh --fuzz    also clang and libFuzzer (tools/run-fuzz.sh)
+#
+# Idempotent: asks dpkg first, and runs apt-get (via sudo when not root) only
+# for packages that are not installed. Exits 0 when everything is present.
+set -euo pipefail
+
+packages=(
+    cmake g++ make pkg-config
+    libpoco-dev libprotobuf-dev protobuf-compiler
+    libboost-dev libboost-test-dev
+    libncurses-dev
+    tmux
+)
+
+for arg in "$@"; do
+    case $arg in
+        --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+        -h | --help)
+            sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+            exit 0
+            ;;
+        *)
+            echo "install-deps: unknown argument '$arg' (expected --fuzz)" >&2
+            exit 2
+            ;;
+    esac
+done
+
+installed() {
+    [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" == installed ]]
+}
+
+missing=()
+for package in "${packages[@]}"; do
+    if installed "$package"; then
+        echo "install-deps: $package is installed"
+    else
+        missing+=("$package")
+    fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "install-deps: nothing to install"
+    exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+    if ! command -v sudo >/dev/null; then
+        echo "install-deps: need root to install ${missing[*]}, and sudo is not available" >&2
+        exit 1
+    fi
+    sudo=(sudo)
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "install-deps: installing ${missing[*]}"
+echo "install-deps: + ${sudo[*]:+${sudo[*]} }apt-get update"
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+echo "install-deps: + ${sudo[*]:+${sudo[*]} }apt-get install -y --no-install-recommends ${missing[*]}"
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}"
+
+still=()
+for package in "${missing[@]}"; do
+    installed "$package" || still+=("$package")
+done
+if [[ ${#still[@]} -ne 0 ]]; then
+    echo "install-deps: still missing after apt-get: ${still[*]}" >&2
+    exit 1
+fi
+echo "install-deps: done"
