@@ -1,0 +1,176 @@
+#pragma once
+// The client side of a Hermes connection, for hermes-tui, the tools and the
+// integration harness: one I/O thread that connects, does the handshake,
+// reads frames into events and writes what the UI sends, and reconnects when
+// the connection drops.
+//
+// Threading contract:
+// - "UI thread": the one thread that calls pollEvent() (and start(), stop(),
+//   the destructor). The event queue is single-consumer.
+// - "Any thread": send() and its conveniences (say, join, ...), retryNick(),
+//   pendingCount(), nick(), wakeFd(). They never block on the network: they
+//   push onto a bounded lock-free queue and wake the I/O thread.
+// - "I/O thread": started by start(); owns the socket, the decoder, the write
+//   buffer, RoomTracker and pending-send bookkeeping. Everything it shares is
+//   in the two boost::lockfree::spsc_queues, atomics, or two small mutexes:
+//   nickMutex_ (the current nick) and sendMutex_, which only orders
+//   concurrent senders among themselves for the instant of one push. The I/O
+//   thread never takes sendMutex_. (boost::lockfree::queue, the MPMC one, is
+//   not used: its freelist reads a node's link while another thread may be
+//   rewriting it, a race by design that TSan rightly reports.)
+//
+// Use from a UI loop:
+//
+//   ClientCore core(options);
+//   core.start();
+//   pollfd fds[] = {{STDIN_FILENO, POLLIN, 0}, {core.wakeFd(), POLLIN, 0}};
+//   for (;;) {
+//       poll(fds, 2, -1);
+//       Event event;
+//       while (core.pollEvent(event)) { ...handle... }   // drain: see pollEvent
+//       ...keyboard...
+//   }
+//
+// What arrives as EventKind::Envelope: every frame from the hub except
+// Welcome (-> Welcomed), handshake nick errors (-> NickRejected), Ping (the
+// core answers it) and Pong. Filtering:
+// - ChatMessage in a room: dropped if its (room, seq) was already delivered in
+//   this epoch (live messages and catch-up history overlap after a reconnect).
+// - HistoryPage: backlog pages and the core's own catch-up pages have their
+//   already-delivered messages removed; catch-up pages left with nothing are
+//   not delivered. Pages answering the UI's own HistoryRequest (scrollback)
+//   are passed whole.
+//
+// Reconnection: after Welcome on a new connection the core rejoins every room
+// it was in (Join skip_backlog=true) and pages through HistoryRequest from
+// RoomTracker::lastSeq(room), following has_more. If the Welcome carries a new
+// epoch (the hub restarted and lost its in-memory history), seq tracking
+// starts over: the catch-up asks from seq 0 of the new epoch, so the UI gets
+// the rooms' messages since the restart; whatever was said between the drop
+// and the restart is gone. The UI can tell by comparing Welcome.epoch.
+//
+// Pending sends: say() and privateMessage() count as pending until the hub's
+// echo (ChatMessage from our own nick with that client_msg_id, live or in a
+// history page) or an Error with that client_msg_id arrives. A send written to
+// a connection that then dropped and not acknowledged by the end of the
+// catch-up after reconnecting is reported as SendLost and no longer counted.
+// Sends accepted while disconnected wait in the queue and go out after the
+// next Welcome and rejoin.
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <boost/lockfree/spsc_queue.hpp>
+
+#include "hermes/client/ClientEvent.hpp"
+#include "hermes/client/ClientOptions.hpp"
+#include "hermes/v1/hermes.pb.h"
+
+namespace hermes::client {
+
+class ClientCore {
+public:
+    explicit ClientCore(ClientOptions options);
+    // Calls stop().
+    ~ClientCore();
+    ClientCore(const ClientCore&) = delete;
+    ClientCore& operator=(const ClientCore&) = delete;
+
+    // UI thread. Starts the I/O thread; false if already started. Throws
+    // std::system_error if the eventfds cannot be created.
+    bool start();
+
+    // UI thread. If welcomed: writes what send() already accepted, then
+    // Bye{CLIENT_QUIT, quitMessage}, waiting at most options.stopLinger (a
+    // connection still in its handshake is just closed: the hub takes only
+    // Hello there). Then closes, joins the I/O thread and frees every queued
+    // event and frame; no event is emitted for it. pendingCount() is 0
+    // afterwards. Idempotent.
+    void stop(const std::string& quitMessage = {});
+
+    // Readable (POLLIN) whenever an event may be waiting. Any thread.
+    int wakeFd() const { return uiWakeFd_; }
+
+    // UI thread. Pops one event; false when the queue is empty. Call it until
+    // it returns false each time wakeFd() is readable: it clears wakeFd() only
+    // when it finds the queue empty, and then looks once more, so an event
+    // pushed in between is either returned or leaves wakeFd() readable again.
+    bool pollEvent(Event& out);
+
+    // Any thread. Queues one frame for the hub; false if the send queue is
+    // full or the core is stopped (or has failed). Never blocks. Frames are
+    // written in the order the queue accepted them, once welcomed.
+    bool send(hermes::v1::Envelope envelope);
+
+    // Conveniences over send(). say() and privateMessage() return the
+    // client_msg_id (from 1, increasing) or 0 if not queued; the id stays
+    // pending until acknowledged (see above).
+    std::uint64_t say(const std::string& room, const std::string& text,
+                      hermes::v1::MessageKind kind = hermes::v1::MESSAGE_KIND_TEXT);
+    std::uint64_t privateMessage(const std::string& nick, const std::string& text,
+                                 hermes::v1::MessageKind kind = hermes::v1::MESSAGE_KIND_TEXT);
+    bool join(const std::string& room);
+    bool leave(const std::string& room, const std::string& reason = {});
+    bool setNick(const std::string& nick);
+    bool setTopic(const std::string& room, const std::string& text);
+    bool who(const std::string& room);
+    bool requestRoomList();
+    bool requestStats();
+    // limit 0: the hub's page size. Pages come back whole (no dedup).
+    bool requestHistory(const std::string& room, std::uint64_t afterSeq, std::uint32_t limit = 0);
+
+    // Any thread. After NickRejected: sends a new Hello with `nick` (on the
+    // current connection, or the next one). Also the nick reconnects use.
+    void retryNick(const std::string& nick);
+
+    // Any thread. Sends from say()/privateMessage() not yet acknowledged.
+    std::size_t pendingCount() const { return pending_.load(std::memory_order_acquire); }
+
+    // Any thread. The nick granted by the hub (or, before that, the one asked).
+    std::string nick() const;
+
+    const ClientOptions& options() const { return options_; }
+
+private:
+    struct Outbound;
+    class IoLoop;  // the I/O thread's state and logic (ClientCore.cpp)
+    friend class IoLoop;
+
+    bool push(std::unique_ptr<Outbound> item);
+    std::uint64_t sendTracked(hermes::v1::Envelope envelope, std::uint64_t id);
+    void wakeIo() const;
+    void freeQueues();
+
+    const ClientOptions options_;
+    int uiWakeFd_ = -1;  // I/O thread -> UI: events queued
+    int ioWakeFd_ = -1;  // any thread -> I/O thread: frames queued, stop, space
+
+    boost::lockfree::spsc_queue<Event*> events_;       // I/O thread -> UI thread
+    boost::lockfree::spsc_queue<Outbound*> outbound_;  // senders -> I/O thread
+    std::mutex sendMutex_;  // serialises the producers of outbound_; held for a push only
+
+    std::atomic<bool> started_{false};
+    std::atomic<bool> stopRequested_{false};
+    std::atomic<bool> closed_{false};          // stop() called or the I/O thread gave up
+    std::atomic<bool> ioWantsSpace_{false};    // the I/O thread waits for event queue space
+    std::atomic<bool> helloRequested_{false};  // retryNick() since the last Hello
+    std::atomic<std::size_t> pending_{0};
+    std::atomic<std::uint64_t> nextMsgId_{1};
+
+    // Written by stop() before stopRequested_ is set (release), read by the I/O
+    // thread after it sees stopRequested_ (acquire).
+    std::string quitMessage_;
+
+    mutable std::mutex nickMutex_;
+    std::string nick_;  // guarded by nickMutex_
+
+    std::unique_ptr<IoLoop> io_;  // touched by the I/O thread only while it runs
+    std::thread thread_;
+};
+
+}  // namespace hermes::client

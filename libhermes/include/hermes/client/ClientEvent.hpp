@@ -1,0 +1,57 @@
+#pragma once
+// What the client core tells its UI. The I/O thread creates events and hands
+// them over through ClientCore's lock-free queue; the UI owns each event it
+// pops.
+//
+// The life of a connection, as events:
+//
+//   Connecting -> Connected -> [NickRejected ... (retryNick)] -> Welcomed
+//       -> Envelope* [SendLost*] -> Disconnected{willRetry}
+//       -> ReconnectScheduled -> Connecting -> ...
+//
+// A failed connect gives ReconnectScheduled (text = why) without
+// Disconnected. Failed is always the last event: the I/O thread has ended and
+// the core will do nothing more until it is destroyed. stop() ends the core
+// without any event (the UI asked for it).
+//
+// Threading: a plain value.
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "hermes/v1/hermes.pb.h"
+
+namespace hermes::client {
+
+enum class EventKind : std::uint8_t {
+    Connecting,          // text = "host:port", attempt = 1, 2, ...
+    Connected,           // TCP is up and Hello has been queued
+    Welcomed,            // envelope = the Welcome; rooms are being rejoined
+    NickRejected,        // envelope = Error NICK_TAKEN / INVALID_NICK in the
+                         // handshake; call retryNick() (the hub allows it)
+    Envelope,            // envelope = a frame from the hub, see ClientCore.hpp
+    SendLost,            // clientMsgId was written to a connection that dropped
+                         // and the hub never acknowledged it
+    Disconnected,        // text = reason; willRetry says if a reconnect follows
+    ReconnectScheduled,  // delay until the next attempt; text = last failure
+    Failed,              // text = reason; terminal, nothing follows
+};
+
+std::string_view describe(EventKind kind);
+std::ostream& operator<<(std::ostream& out, EventKind kind);
+
+struct Event {
+    EventKind kind = EventKind::Envelope;
+    std::unique_ptr<hermes::v1::Envelope> envelope;  // Welcomed, NickRejected, Envelope
+    std::string text;
+    bool willRetry = false;              // Disconnected
+    std::chrono::milliseconds delay{0};  // ReconnectScheduled
+    unsigned attempt = 0;                // Connecting, ReconnectScheduled
+    std::uint64_t clientMsgId = 0;       // SendLost
+};
+
+}  // namespace hermes::client

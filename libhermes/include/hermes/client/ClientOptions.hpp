@@ -1,0 +1,53 @@
+#pragma once
+// What a ClientCore needs to know before it starts: where the hub is, who we
+// are, and the limits of its queues and timers. Every field has a usable
+// default except host and nick.
+//
+// Threading: a plain value; ClientCore copies it at construction.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace hermes::client {
+
+struct ClientOptions {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 7070;
+    std::string nick;                      // the nick asked for in the first Hello
+    std::string clientName = "libhermes";  // Hello.client_name, logged by the hub
+
+    // A TCP connect that has not completed in this time counts as failed.
+    std::chrono::milliseconds connectTimeout{5000};
+    // No Welcome this long after Hello: the connection is dropped (and retried).
+    // Paused while a NickRejected event waits for retryNick().
+    std::chrono::milliseconds handshakeTimeout{10000};
+
+    // Reconnect after a lost connection, with capped exponential backoff and
+    // jitter (see ReconnectBackoff). Never after stop(), a kick or a
+    // PROTOCOL_VERSION error.
+    bool autoReconnect = true;
+    std::chrono::milliseconds backoffInitial{250};
+    std::chrono::milliseconds backoffMax{10000};
+
+    // The hub silent this long: the core sends a Ping; silent as long again:
+    // the connection is taken for dead. Zero disables it.
+    std::chrono::milliseconds idlePingInterval{30000};
+
+    // How long stop() waits for Bye (and what send() accepted before it) to be
+    // written before it closes the socket anyway.
+    std::chrono::milliseconds stopLinger{500};
+
+    // Largest frame accepted from the hub. A HistoryPage of history_page_max
+    // messages of max_text_bytes each must fit.
+    std::size_t maxFrameBytes = 4 * 1024 * 1024;
+
+    // Events the I/O thread may queue for the UI before it stops reading the
+    // socket (backpressure: events are never dropped).
+    std::size_t eventQueueCapacity = 4096;
+    // Frames send() may queue for the I/O thread; send() fails beyond that.
+    std::size_t sendQueueCapacity = 1024;
+};
+
+}  // namespace hermes::client
