@@ -113,9 +113,8 @@ void EventLoop::run() {
                     events[static_cast<std::size_t>(i)].events, now);
         }
         hub_->flush();
-        if (now >= nextTick_) {
-            nextTick_ = hub_->tick(now);
-        }
+        // Cheap when nothing is due; it also releases rate-limited frames.
+        nextTick_ = hub_->tick(now);
         serviceReady(now);
         expireLingering(now);
         if (config_.statsInterval.count() > 0 && now >= nextStats_) {

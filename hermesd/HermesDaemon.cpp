@@ -74,12 +74,11 @@ void HermesDaemon::handleConfig(const std::string&, const std::string& value) {
 }
 
 void HermesDaemon::handlePort(const std::string&, const std::string& value) {
-    // Command-line options win over the file, whatever their order.
-    config().setString("hermesd.port", value);
+    portOverride_ = value;
 }
 
 void HermesDaemon::handlePortFile(const std::string&, const std::string& value) {
-    config().setString("hermesd.port_file", value);
+    portFileOverride_ = value;
 }
 
 void HermesDaemon::initialize(Poco::Util::Application& self) {
@@ -106,8 +105,10 @@ void logFromProtobuf(google::protobuf::LogLevel level, const char* file, int lin
 void HermesDaemon::setUpLogging() {
     google::protobuf::SetLogHandler(&logFromProtobuf);
     if (config().has("logging.loggers.root.channel")) {
+        // configure() takes an AutoPtr: share the application's reference,
+        // or the configuration would be released when it returns.
         Poco::Util::LoggingConfigurator configurator;
-        configurator.configure(&config());
+        configurator.configure(Poco::Util::AbstractConfiguration::Ptr(&config(), true));
         return;
     }
     Poco::AutoPtr<Poco::PatternFormatter> formatter(
@@ -126,6 +127,13 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     DaemonConfig settings;
     try {
         settings = readDaemonConfig(config());
+        // Command-line options win over the file, whatever their order.
+        if (portOverride_) {
+            settings.edge.port = static_cast<std::uint16_t>(std::stoul(*portOverride_));
+        }
+        if (portFileOverride_) {
+            settings.edge.portFile = *portFileOverride_;
+        }
     } catch (const Poco::Exception& error) {
         log.fatal("bad configuration: %s", error.displayText());
         return EXIT_CONFIG;

@@ -5,6 +5,7 @@
 // Threading: POCO's main thread runs main(); it starts the loop thread and the
 // TCPServer, then waits for SIGTERM/SIGINT.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,8 @@ private:
     void setUpLogging();
 
     bool helpRequested_ = false;
+    std::optional<std::string> portOverride_;
+    std::optional<std::string> portFileOverride_;
 };
 
 }  // namespace hermesd

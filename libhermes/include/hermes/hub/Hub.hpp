@@ -35,6 +35,8 @@
 #include <string_view>
 #include <vector>
 
+#include "hermes/hub/Clock.hpp"
+#include "hermes/hub/HistoryStore.hpp"
 #include "hermes/hub/HubConfig.hpp"
 #include "hermes/hub/HubStats.hpp"
 #include "hermes/hub/Registry.hpp"
@@ -42,10 +44,6 @@
 
 namespace hermes::hub {
 
-class HistoryStore;
-
-using Clock = std::chrono::steady_clock;
-using TimePoint = Clock::time_point;
 // Wall clock for message timestamps, in ms since the Unix epoch (injectable for tests).
 using WallClock = std::function<std::int64_t()>;
 std::int64_t systemWallClockMs();
@@ -77,7 +75,7 @@ public:
     // Bytes read from the session's socket, in any split.
     void receive(SessionId id, std::string_view bytes, TimePoint now);
 
-    // End of one batch of receive() calls: coalesced presence goes out.
+    // End of one batch of receive()/closed() calls: coalesced presence goes out.
     void flush();
 
     // `n` bytes from the front of output(id) were written to the socket.
@@ -87,7 +85,10 @@ public:
     // The hub forgets the session (it does not appear in takeReady()).
     void closed(SessionId id, std::string_view why, TimePoint now);
 
-    // Runs timers; returns when it next wants to be called.
+    // Runs timers and frames held back by the rate limit, then flushes
+    // presence; returns when it next wants to be called (at most 1 s ahead).
+    // Cheap when nothing is due: the edge may call it after every loop
+    // iteration, which also picks up frames that receive() had to hold back.
     TimePoint tick(TimePoint now);
 
     // Sends every session a Bye (SHUTDOWN, `reason`) and closes them all.

@@ -11,12 +11,17 @@
 namespace hermes::hub {
 
 struct HubStats {
-    std::uint64_t clients = 0;          // welcomed sessions now
-    std::uint64_t connections = 0;      // open sessions now, handshaking included
+    std::uint64_t clients = 0;      // welcomed sessions now
+    std::uint64_t connections = 0;  // open sessions now, handshaking included
     std::uint64_t rooms = 0;
-    std::uint64_t messagesIn = 0;       // client frames handled, total
-    std::uint64_t deliveries = 0;       // chat messages queued to members, total
-    std::uint64_t bytesQueued = 0;      // outbound bytes waiting now, all sessions
+    std::uint64_t messagesIn = 0;   // client frames handled, total
+    std::uint64_t deliveries = 0;   // chat messages queued to members, total
+    std::uint64_t bytesQueued = 0;  // outbound bytes waiting now, all sessions
+    // Rates over the last timer interval (about 1 s), and time since the
+    // first call that carried a time; updated by Hub::tick().
+    double messagesInPerSecond = 0.0;
+    double deliveriesPerSecond = 0.0;
+    std::uint64_t uptimeSeconds = 0;
     std::map<std::string, std::uint64_t> disconnects;  // by reason, e.g. "slow_consumer"
 };
 

@@ -1,0 +1,199 @@
+#pragma once
+// Drives a Hub the way hermesd's event loop does, without sockets: frames go
+// in through receive() + flush(), and whatever takeReady()/output() hand back
+// is decoded into each peer's inbox and acknowledged with consumed(). Time
+// (steady and wall) is moved by hand.
+//
+// Threading: test thread only.
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hermes/codec/FrameDecoder.hpp"
+#include "hermes/codec/FrameEncoder.hpp"
+#include "hermes/hub/Hub.hpp"
+
+namespace hermes::hub::test {
+
+using namespace std::chrono_literals;
+
+struct Peer {
+    SessionId id = 0;
+    codec::FrameDecoder decoder{64u << 20};
+    std::deque<v1::Envelope> inbox;
+    std::vector<std::string> frames;  // raw payload of every frame received
+    bool reading = true;              // false: the peer never reads its socket
+    bool closed = false;
+    std::string closeReason;
+};
+
+inline HubConfig testConfig() {
+    HubConfig config;
+    config.serverName = "test-hub";
+    config.motd = "hello there";
+    config.defaultRoom = "";
+    config.ratePerSecond = 0.0;  // unlimited unless a test sets it
+    return config;
+}
+
+// --- envelope builders -----------------------------------------------------
+
+inline v1::Envelope hello(const std::string& nick, std::uint32_t version = 1) {
+    v1::Envelope e;
+    e.mutable_hello()->set_protocol_version(version);
+    e.mutable_hello()->set_nick(nick);
+    e.mutable_hello()->set_client_name("harness");
+    return e;
+}
+inline v1::Envelope join(const std::string& room, bool skipBacklog = false) {
+    v1::Envelope e;
+    e.mutable_join()->set_room(room);
+    e.mutable_join()->set_skip_backlog(skipBacklog);
+    return e;
+}
+inline v1::Envelope leave(const std::string& room, const std::string& reason = {}) {
+    v1::Envelope e;
+    e.mutable_leave()->set_room(room);
+    e.mutable_leave()->set_reason(reason);
+    return e;
+}
+inline v1::Envelope say(const std::string& room, std::uint64_t id, const std::string& text,
+                        v1::MessageKind kind = v1::MESSAGE_KIND_TEXT) {
+    v1::Envelope e;
+    e.mutable_say()->set_room(room);
+    e.mutable_say()->set_client_msg_id(id);
+    e.mutable_say()->set_text(text);
+    e.mutable_say()->set_kind(kind);
+    return e;
+}
+inline v1::Envelope privateMessage(const std::string& to, std::uint64_t id,
+                                   const std::string& text) {
+    v1::Envelope e;
+    e.mutable_private_message()->set_to(to);
+    e.mutable_private_message()->set_client_msg_id(id);
+    e.mutable_private_message()->set_text(text);
+    return e;
+}
+inline v1::Envelope ping(std::uint64_t nonce) {
+    v1::Envelope e;
+    e.mutable_ping()->set_nonce(nonce);
+    return e;
+}
+
+class HubHarness {
+public:
+    explicit HubHarness(HubConfig config = testConfig(), std::uint64_t epoch = 77)
+        : hub(std::move(config), epoch, nullptr, [this] { return wallMs; }) {}
+
+    Hub hub;
+    TimePoint now = TimePoint{} + 1000s;
+    std::int64_t wallMs = 1'700'000'000'000;
+    std::map<SessionId, Peer> peers;
+
+    SessionId connect(std::string address = "127.0.0.1:40000") {
+        const SessionId id = hub.open(std::move(address), now);
+        peers[id].id = id;
+        pump();
+        return id;
+    }
+
+    void sendRaw(SessionId id, std::string_view bytes) {
+        hub.receive(id, bytes, now);
+        hub.flush();
+        pump();
+    }
+    void send(SessionId id, const v1::Envelope& envelope) {
+        sendRaw(id, codec::encodeFrame(envelope));
+    }
+
+    // Connects and completes the handshake; the peer's inbox is left empty.
+    SessionId login(const std::string& nick) {
+        const SessionId id = connect();
+        send(id, hello(nick));
+        BOOST_TEST_REQUIRE(!peers[id].inbox.empty());
+        BOOST_TEST_REQUIRE(peers[id].inbox.front().has_welcome());
+        clear(id);
+        return id;
+    }
+
+    void advance(Clock::duration d) {
+        now += d;
+        hub.tick(now);
+        pump();
+    }
+    TimePoint tick() {
+        const TimePoint next = hub.tick(now);
+        pump();
+        return next;
+    }
+
+    void pump() {
+        std::vector<SessionId> writable;
+        std::vector<Closing> closing;
+        hub.takeReady(writable, closing);
+        for (const SessionId id : writable) {
+            Peer& peer = peers[id];
+            if (!peer.reading) {
+                continue;
+            }
+            readNow(id);
+        }
+        for (Closing& entry : closing) {
+            Peer& peer = peers[entry.id];
+            peer.id = entry.id;
+            deliver(peer, entry.lastBytes);
+            peer.closed = true;
+            peer.closeReason = entry.reason;
+        }
+    }
+
+    // Reads everything queued for `id` right now, as a peer that starts reading.
+    void readNow(SessionId id) {
+        const std::string_view bytes = hub.output(id);
+        const std::size_t n = bytes.size();
+        deliver(peers[id], bytes);
+        hub.consumed(id, n, now);
+    }
+
+    std::vector<v1::Envelope> take(SessionId id) {
+        Peer& peer = peers[id];
+        std::vector<v1::Envelope> out(peer.inbox.begin(), peer.inbox.end());
+        peer.inbox.clear();
+        return out;
+    }
+    v1::Envelope next(SessionId id) {
+        Peer& peer = peers[id];
+        BOOST_TEST_REQUIRE(!peer.inbox.empty(), "peer " << id << " has nothing in its inbox");
+        v1::Envelope e = std::move(peer.inbox.front());
+        peer.inbox.pop_front();
+        return e;
+    }
+    void clear(SessionId id) {
+        peers[id].inbox.clear();
+        peers[id].frames.clear();
+    }
+    bool closed(SessionId id) { return peers[id].closed; }
+
+private:
+    static void deliver(Peer& peer, std::string_view bytes) {
+        peer.decoder.feed(bytes);
+        std::string_view payload;
+        // Bounded: each iteration consumes one whole frame of the fed bytes.
+        while (peer.decoder.nextPayload(payload)) {
+            v1::Envelope e;
+            BOOST_TEST_REQUIRE(codec::parseEnvelope(payload, e));
+            peer.frames.emplace_back(payload);
+            peer.inbox.push_back(std::move(e));
+        }
+        BOOST_TEST_REQUIRE(!peer.decoder.failed());
+    }
+};
+
+}  // namespace hermes::hub::test

@@ -1,0 +1,55 @@
+#define BOOST_TEST_MODULE token_bucket
+#include <boost/test/unit_test.hpp>
+
+#include "hermes/hub/TokenBucket.hpp"
+
+using hermes::hub::TimePoint;
+using hermes::hub::TokenBucket;
+using namespace std::chrono_literals;
+
+BOOST_AUTO_TEST_CASE(starts_full_then_refills_at_rate) {
+    const TimePoint t0 = TimePoint{} + 100s;
+    TokenBucket bucket(5.0, 3.0, t0);
+    BOOST_TEST(bucket.tryTake(t0));
+    BOOST_TEST(bucket.tryTake(t0));
+    BOOST_TEST(bucket.tryTake(t0));
+    BOOST_TEST(!bucket.tryTake(t0));
+    // One token every 200 ms.
+    BOOST_TEST((bucket.nextTokenAt(t0) == t0 + 200ms));
+    BOOST_TEST(!bucket.tryTake(t0 + 199ms));
+    BOOST_TEST(bucket.tryTake(t0 + 200ms));
+    BOOST_TEST(!bucket.tryTake(t0 + 200ms));
+}
+
+BOOST_AUTO_TEST_CASE(never_holds_more_than_burst) {
+    const TimePoint t0 = TimePoint{} + 100s;
+    TokenBucket bucket(10.0, 2.0, t0);
+    const TimePoint later = t0 + 1h;
+    BOOST_TEST(bucket.tokens(later) == 2.0);
+    BOOST_TEST(bucket.tryTake(later));
+    BOOST_TEST(bucket.tryTake(later));
+    BOOST_TEST(!bucket.tryTake(later));
+}
+
+BOOST_AUTO_TEST_CASE(zero_rate_is_unlimited) {
+    const TimePoint t0 = TimePoint{} + 100s;
+    TokenBucket bucket(0.0, 1.0, t0);
+    for (int i = 0; i < 1000; ++i) {
+        BOOST_TEST_REQUIRE(bucket.tryTake(t0));
+    }
+    BOOST_TEST((bucket.nextTokenAt(t0) == t0));
+}
+
+BOOST_AUTO_TEST_CASE(next_token_time_is_enough) {
+    // Whatever the rate, a tick at nextTokenAt() must find a token.
+    const TimePoint t0 = TimePoint{} + 100s;
+    for (double rate : {0.3, 1.0, 3.0, 7.0, 1000.0}) {
+        BOOST_TEST_CONTEXT("rate " << rate) {
+            TokenBucket bucket(rate, 1.0, t0);
+            BOOST_TEST(bucket.tryTake(t0));
+            const TimePoint when = bucket.nextTokenAt(t0);
+            BOOST_TEST((when > t0));
+            BOOST_TEST(bucket.tryTake(when));
+        }
+    }
+}
