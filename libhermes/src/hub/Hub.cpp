@@ -232,6 +232,7 @@ struct Hub::Impl {
         const std::string bytes = errorFrame(code, text);
         s.out.append(bytes, now);
         stats.bytesQueued += bytes.size();
+        s.closeDetail = text;
         doom(s, std::move(reasonKey), std::move(quitReason));
     }
 
@@ -244,6 +245,7 @@ struct Hub::Impl {
         stats.bytesQueued -= s.out.dropUnsent();
         const std::string bytes = errorFrame(v1::ERROR_CODE_SLOW_CONSUMER, text);
         s.out.append(bytes, now);
+        s.closeDetail = text;
         stats.bytesQueued += bytes.size();
         std::string quit = reasonKey == "write_stall" ? "write stall" : "slow consumer";
         doom(s, std::move(reasonKey), std::move(quit));
@@ -254,8 +256,9 @@ struct Hub::Impl {
     void finish(Session& s, const std::string& reasonKey, const std::string& quitReason,
                 bool toEdge) {
         ++stats.disconnects[reasonKey];
+        const std::string& detail = s.closeDetail.empty() ? quitReason : s.closeDetail;
         log.information(describe(s) + " closed: " + reasonKey +
-                        (quitReason.empty() ? std::string() : " (" + quitReason + ")"));
+                        (detail.empty() ? std::string() : " (" + detail + ")"));
         while (!s.rooms.empty()) {
             Room& room = *s.rooms.back().room;
             removeMembership(s, s.rooms.size() - 1);

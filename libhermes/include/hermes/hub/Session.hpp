@@ -61,6 +61,7 @@ struct Session {
     bool doomed = false;      // close decided, not yet carried out
     std::string closeReason;  // stats key, e.g. "slow_consumer"
     std::string quitReason;   // what the rooms' QUIT presence says
+    std::string closeDetail;  // the fatal Error's text, for the log line
 
     std::size_t waitingCount() const { return waiting.size() - waitingHead; }
 };
