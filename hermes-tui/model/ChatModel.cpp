@@ -1,0 +1,735 @@
+#include "model/ChatModel.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "model/CommandParser.hpp"
+
+namespace hermes::tui {
+
+namespace v1 = hermes::v1;
+using hermes::client::EventKind;
+
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+// The hub's canonical room name: lower case, no leading '#'.
+std::string canonicalRoom(std::string room) {
+    if (!room.empty() && room.front() == '#') {
+        room.erase(0, 1);
+    }
+    return lower(std::move(room));
+}
+
+bool isWordChar(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return std::isalnum(u) || c == '_' || c == '-' || u >= 0x80;
+}
+
+std::string joinNicks(const google::protobuf::RepeatedPtrField<std::string>& nicks) {
+    std::string out;
+    for (const std::string& n : nicks) {
+        out += out.empty() ? n : ", " + n;
+    }
+    return out;
+}
+
+}  // namespace
+
+ChatModel::ChatModel(HubActions& hub, Settings settings)
+    : hub_(hub),
+      settings_(std::move(settings)),
+      pending_(settings_.sendTimeout),
+      nick_(settings_.nick),
+      wallClock_([] {
+          return std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+              .count();
+      }) {
+    buffers_.push_back(
+        std::make_unique<Buffer>(BufferKind::Status, "status", settings_.scrollback));
+    connDetail_ = settings_.host + ":" + std::to_string(settings_.port);
+}
+
+// ---------------------------------------------------------------- buffers
+
+Buffer* ChatModel::find(BufferKind kind, const std::string& name) {
+    for (auto& b : buffers_) {
+        if (b->kind() == kind && lower(b->name()) == lower(name)) {
+            return b.get();
+        }
+    }
+    return nullptr;
+}
+
+Buffer& ChatModel::room(const std::string& name) {
+    if (Buffer* b = find(BufferKind::Room, name)) {
+        return *b;
+    }
+    buffers_.push_back(std::make_unique<Buffer>(BufferKind::Room, name, settings_.scrollback));
+    dirty_ |= dirty::kTitle;
+    return *buffers_.back();
+}
+
+Buffer& ChatModel::query(const std::string& nick) {
+    if (Buffer* b = find(BufferKind::Query, nick)) {
+        return *b;
+    }
+    buffers_.push_back(std::make_unique<Buffer>(BufferKind::Query, nick, settings_.scrollback));
+    dirty_ |= dirty::kTitle;
+    return *buffers_.back();
+}
+
+std::size_t ChatModel::indexOf(const Buffer& buffer) const {
+    for (std::size_t i = 0; i < buffers_.size(); ++i) {
+        if (buffers_[i].get() == &buffer) {
+            return i;
+        }
+    }
+    return 0;
+}
+
+void ChatModel::removeBuffer(const Buffer& buffer) {
+    const std::size_t index = indexOf(buffer);
+    if (index == 0) {
+        return;  // the status buffer stays
+    }
+    buffers_.erase(buffers_.begin() + static_cast<std::ptrdiff_t>(index));
+    if (active_ >= index && active_ > 0) {
+        --active_;
+    }
+    buffers_[active_]->markRead();
+    dirty_ = dirty::kAll;
+}
+
+void ChatModel::switchTo(std::size_t index) {
+    if (index >= buffers_.size()) {
+        return;
+    }
+    active_ = index;
+    buffers_[active_]->markRead();
+    completion_.reset();
+    dirty_ = dirty::kAll;
+}
+
+bool ChatModel::isMe(const std::string& nick) const {
+    return lower(nick) == lower(nick_);
+}
+
+bool ChatModel::mentions(const std::string& text, const std::string& nick) {
+    if (nick.empty()) {
+        return false;
+    }
+    const std::string hay = lower(text);
+    const std::string needle = lower(nick);
+    for (std::size_t pos = hay.find(needle); pos != std::string::npos;
+         pos = hay.find(needle, pos + 1)) {
+        const bool startOk = pos == 0 || !isWordChar(hay[pos - 1]);
+        const std::size_t after = pos + needle.size();
+        const bool endOk = after >= hay.size() || !isWordChar(hay[after]);
+        if (startOk && endOk) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void ChatModel::note(Buffer& buffer, LineKind kind, std::string text) {
+    Line line;
+    line.timeMs = wallClock_();
+    line.kind = kind;
+    line.text = std::move(text);
+    buffer.add(std::move(line), isActive(buffer));
+    dirty_ |= dirty::kMessages | dirty::kTitle;
+}
+
+std::string ChatModel::inputPrompt() const {
+    if (state_ == ConnState::NickPrompt) {
+        return "nick> ";
+    }
+    const Buffer& b = active();
+    return b.kind() == BufferKind::Status ? "> " : "[" + b.name() + "] ";
+}
+
+bool ChatModel::takeBell() {
+    const bool ring = bell_;
+    bell_ = false;
+    return ring;
+}
+
+std::optional<std::string> ChatModel::takeGrantedNick() {
+    auto out = std::move(grantedNick_);
+    grantedNick_.reset();
+    return out;
+}
+
+// ---------------------------------------------------------------- hub side
+
+void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
+    dirty_ |= dirty::kTitle;
+    switch (event.kind) {
+        case EventKind::Connecting:
+            state_ = ConnState::Connecting;
+            connDetail_ = event.text;
+            if (event.attempt <= 1) {
+                note(status(), LineKind::Notice, "Connecting to " + event.text + "...");
+            }
+            break;
+        case EventKind::Connected:
+            state_ = ConnState::Handshaking;
+            break;
+        case EventKind::Welcomed:
+            if (event.envelope && event.envelope->has_welcome()) {
+                onWelcome(event.envelope->welcome(), now);
+            }
+            break;
+        case EventKind::NickRejected: {
+            state_ = ConnState::NickPrompt;
+            std::string why = "that nick cannot be used";
+            if (event.envelope && event.envelope->has_error()) {
+                why = event.envelope->error().text();
+            }
+            Buffer& b = *buffers_[active_];
+            note(status(), LineKind::Error, "Nick '" + nick_ + "' refused: " + why);
+            note(status(), LineKind::Notice, "Type another nick and press Enter.");
+            if (&b != &status()) {
+                note(b, LineKind::Error,
+                     "Nick '" + nick_ + "' refused: type another nick and press Enter.");
+            }
+            dirty_ |= dirty::kInput;
+            break;
+        }
+        case EventKind::Envelope:
+            if (event.envelope) {
+                onEnvelope(*event.envelope, now);
+            }
+            break;
+        case EventKind::SendLost:
+            if (auto line = pending_.fail(event.clientMsgId)) {
+                failLine(*line, "connection lost before the hub confirmed it");
+            }
+            break;
+        case EventKind::Disconnected: {
+            state_ = event.willRetry ? ConnState::Offline : ConnState::Failed;
+            connDetail_ = event.text;
+            const std::string text =
+                "Disconnected: " + event.text + (event.willRetry ? " (reconnecting)" : "");
+            for (auto& b : buffers_) {
+                if (b->kind() != BufferKind::Query) {
+                    note(*b, LineKind::Error, text);
+                }
+            }
+            break;
+        }
+        case EventKind::ReconnectScheduled:
+            state_ = ConnState::Offline;
+            connDetail_ = "retry in " + std::to_string((event.delay.count() + 999) / 1000) + "s" +
+                          (event.text.empty() ? "" : ": " + event.text);
+            break;
+        case EventKind::Failed:
+            state_ = ConnState::Failed;
+            connDetail_ = event.text;
+            note(status(), LineKind::Error, "Connection failed for good: " + event.text);
+            break;
+    }
+}
+
+void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime now) {
+    state_ = ConnState::Online;
+    nick_ = welcome.nick();
+    grantedNick_ = nick_;
+    hubName_ = welcome.server_name();
+    connDetail_.clear();
+    if (welcomedOnce_ && epoch_ != 0 && welcome.epoch() != epoch_) {
+        for (auto& b : buffers_) {
+            if (b->kind() == BufferKind::Room) {
+                note(*b, LineKind::Notice,
+                     "The hub restarted: what was said while it was down is lost.");
+            }
+        }
+    }
+    epoch_ = welcome.epoch();
+    const v1::Limits& limits = welcome.limits();
+    // Stay under the hub's bucket: joins, pings and who also take tokens.
+    const double rate = limits.rate_per_second();
+    const double burst = std::max(1.0, static_cast<double>(limits.rate_burst()) / 2.0);
+    pacer_ = hermes::hub::TokenBucket(rate > 0 ? std::max(1.0, rate - 1.0) : 0.0, burst, now);
+    note(status(), LineKind::Notice,
+         "Welcome to " + hubName_ + ", " + nick_ + (welcomedOnce_ ? " (reconnected)" : ""));
+    if (!welcomedOnce_) {
+        std::string motd = welcome.motd();
+        for (std::size_t start = 0; start < motd.size();) {
+            std::size_t end = motd.find('\n', start);
+            if (end == std::string::npos) {
+                end = motd.size();
+            }
+            note(status(), LineKind::Notice, motd.substr(start, end - start));
+            start = end + 1;
+        }
+        if (!settings_.room.empty()) {
+            joinRequested_ = canonicalRoom(settings_.room);
+            hub_.join(settings_.room);
+        }
+    }
+    welcomedOnce_ = true;
+    pump(now);
+}
+
+void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime now) {
+    dirty_ |= dirty::kTitle | dirty::kMessages | dirty::kMembers;
+    switch (envelope.body_case()) {
+        case v1::Envelope::kMessage:
+            onMessage(envelope.message(), true);
+            break;
+        case v1::Envelope::kHistoryPage: {
+            const v1::HistoryPage& page = envelope.history_page();
+            Buffer& b = room(page.room());
+            if (page.has_gap() && page.gap().last_seq() >= page.gap().first_seq()) {
+                note(b, LineKind::Notice,
+                     std::to_string(page.gap().last_seq() - page.gap().first_seq() + 1) +
+                         " older messages are no longer available");
+            }
+            for (const v1::ChatMessage& m : page.messages()) {
+                onMessage(m, false);
+            }
+            break;
+        }
+        case v1::Envelope::kPresence:
+            onPresence(envelope.presence());
+            break;
+        case v1::Envelope::kMembers: {
+            const v1::MemberList& list = envelope.members();
+            const bool mine = std::any_of(list.nicks().begin(), list.nicks().end(),
+                                          [&](const std::string& n) { return isMe(n); });
+            Buffer* b = find(BufferKind::Room, list.room());
+            if (!b && mine) {
+                b = &room(list.room());
+            }
+            if (b) {
+                b->setMembers({list.nicks().begin(), list.nicks().end()});
+            }
+            if (whoRequested_.erase(list.room()) != 0) {
+                note(b              ? *b
+                     : active_ == 0 ? status()
+                                    : *buffers_[active_],
+                     LineKind::Notice,
+                     "Members of " + list.room() + " (" + std::to_string(list.nicks_size()) +
+                         "): " + joinNicks(list.nicks()));
+            }
+            if (b && mine && (joinRequested_ == list.room() || active_ == 0)) {
+                // Our own join, or the hub's default room while nothing else is open.
+                joinRequested_.clear();
+                switchTo(indexOf(*b));
+            }
+            break;
+        }
+        case v1::Envelope::kTopic: {
+            const v1::Topic& topic = envelope.topic();
+            Buffer& b = room(topic.room());
+            b.setTopic(topic.text());
+            note(b, LineKind::Notice,
+                 topic.set_by().empty() ? "Topic: " + topic.text()
+                                        : topic.set_by() + " set the topic: " +
+                                              (topic.text().empty() ? "(cleared)" : topic.text()));
+            break;
+        }
+        case v1::Envelope::kRoomList: {
+            Buffer& b = *buffers_[active_];
+            note(b, LineKind::Notice,
+                 "Rooms on " + hubName_ + ": " + std::to_string(envelope.room_list().rooms_size()));
+            for (const v1::RoomInfo& r : envelope.room_list().rooms()) {
+                note(b, LineKind::Notice,
+                     "  " + r.name() + " (" + std::to_string(r.members()) + ")" +
+                         (r.topic().empty() ? "" : " " + r.topic()));
+            }
+            break;
+        }
+        case v1::Envelope::kError:
+            onError(envelope.error());
+            break;
+        case v1::Envelope::kBye:
+            note(status(), LineKind::Notice, "The hub says goodbye: " + envelope.bye().text());
+            break;
+        default:
+            break;
+    }
+    pump(now);
+}
+
+void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
+    const bool fromMe = isMe(m.from());
+    if (fromMe && m.client_msg_id() != 0) {
+        pending_.acknowledge(m.client_msg_id());
+    }
+    Buffer* target = nullptr;
+    if (m.room().empty()) {
+        target = &query(fromMe ? m.to() : m.from());
+    } else {
+        target = &room(m.room());
+    }
+    Line line;
+    line.timeMs = m.time_ms();
+    line.nick = m.from();
+    line.kind = m.kind() == v1::MESSAGE_KIND_ACTION   ? LineKind::Action
+                : m.kind() == v1::MESSAGE_KIND_NOTICE ? LineKind::Notice
+                                                      : LineKind::Text;
+    line.text = m.text();
+    line.own = fromMe;
+    line.mention = !fromMe && (m.room().empty() || mentions(m.text(), nick_));
+    line.epoch = m.epoch();
+    line.seq = m.seq();
+    if (line.mention && live) {
+        bell_ = true;
+    }
+    target->add(std::move(line), isActive(*target));
+    dirty_ |= dirty::kMessages | dirty::kTitle;
+}
+
+void ChatModel::onPresence(const v1::Presence& p) {
+    if (p.room().empty()) {
+        if (p.kind() == v1::PRESENCE_KIND_NICK_CHANGED) {
+            nick_ = p.new_nick();
+            grantedNick_ = nick_;
+            note(status(), LineKind::Notice, "You are now known as " + nick_);
+        }
+        return;
+    }
+    const std::string who = joinNicks(p.nicks());
+    const std::string reason = p.reason().empty() ? "" : " (" + p.reason() + ")";
+    Buffer* b = find(BufferKind::Room, p.room());
+    switch (p.kind()) {
+        case v1::PRESENCE_KIND_JOINED: {
+            const bool mine = std::any_of(p.nicks().begin(), p.nicks().end(),
+                                          [&](const std::string& n) { return isMe(n); });
+            if (!b && !mine) {
+                return;
+            }
+            if (!b) {
+                b = &room(p.room());
+            }
+            for (const std::string& n : p.nicks()) {
+                b->addMember(n);
+            }
+            note(*b, LineKind::Presence, who + " joined " + p.room());
+            if (mine && (joinRequested_ == p.room() || active_ == 0)) {
+                joinRequested_.clear();
+                switchTo(indexOf(*b));
+            }
+            break;
+        }
+        case v1::PRESENCE_KIND_LEFT:
+        case v1::PRESENCE_KIND_QUIT:
+            if (!b) {
+                return;
+            }
+            for (const std::string& n : p.nicks()) {
+                if (p.kind() == v1::PRESENCE_KIND_LEFT && isMe(n)) {
+                    note(status(), LineKind::Notice, "You left " + p.room());
+                    removeBuffer(*b);
+                    return;
+                }
+                b->removeMember(n);
+            }
+            note(*b, LineKind::Presence,
+                 who + (p.kind() == v1::PRESENCE_KIND_LEFT ? " left " + p.room() : " quit") +
+                     reason);
+            break;
+        case v1::PRESENCE_KIND_NICK_CHANGED:
+            if (!b || p.nicks().empty()) {
+                return;
+            }
+            b->removeMember(p.nicks(0));
+            b->addMember(p.new_nick());
+            if (Buffer* q = find(BufferKind::Query, p.nicks(0))) {
+                q->rename(p.new_nick());
+            }
+            note(*b, LineKind::Presence, p.nicks(0) + " is now known as " + p.new_nick());
+            break;
+        default:
+            break;
+    }
+}
+
+void ChatModel::onError(const v1::Error& error) {
+    if (error.client_msg_id() != 0) {
+        if (auto line = pending_.fail(error.client_msg_id())) {
+            failLine(*line, error.text());
+            return;
+        }
+    }
+    Buffer* b = error.room().empty() ? nullptr : find(BufferKind::Room, error.room());
+    std::string text = error.text();
+    if (error.code() == v1::ERROR_CODE_NICK_TAKEN || error.code() == v1::ERROR_CODE_INVALID_NICK) {
+        text += " (choose another with /nick)";
+    }
+    note(b ? *b : *buffers_[active_], LineKind::Error, text);
+}
+
+void ChatModel::failLine(const PendingLine& line, const std::string& why) {
+    Buffer* b = find(BufferKind::Room, line.target);
+    if (!b) {
+        b = find(BufferKind::Query, line.target);
+    }
+    note(b ? *b : status(), LineKind::Error,
+         "Not sent (" + why + "): " + (line.action ? "/me " : "") + line.text);
+}
+
+// ---------------------------------------------------------------- user side
+
+void ChatModel::handleKey(const Key& key, SteadyTime now) {
+    dirty_ |= dirty::kInput;
+    if (key.code != KeyCode::Tab) {
+        completion_.reset();
+    }
+    Buffer& b = *buffers_[active_];
+    switch (key.code) {
+        case KeyCode::Char:
+            editor_.insert(key.ch);
+            break;
+        case KeyCode::Enter:
+            submitLine(editor_.submit(), now);
+            break;
+        case KeyCode::Backspace:
+            editor_.backspace();
+            break;
+        case KeyCode::Delete:
+            editor_.del();
+            break;
+        case KeyCode::Left:
+            editor_.left();
+            break;
+        case KeyCode::Right:
+            editor_.right();
+            break;
+        case KeyCode::Up:
+            editor_.historyUp();
+            break;
+        case KeyCode::Down:
+            editor_.historyDown();
+            break;
+        case KeyCode::Home:
+        case KeyCode::CtrlA:
+            editor_.home();
+            break;
+        case KeyCode::End:
+        case KeyCode::CtrlE:
+            editor_.end();
+            break;
+        case KeyCode::CtrlU:
+            editor_.killToStart();
+            break;
+        case KeyCode::CtrlK:
+            editor_.killToEnd();
+            break;
+        case KeyCode::CtrlW:
+            editor_.killWordBack();
+            break;
+        case KeyCode::AltB:
+            editor_.wordLeft();
+            break;
+        case KeyCode::AltF:
+            editor_.wordRight();
+            break;
+        case KeyCode::Tab: {
+            std::vector<std::string> nicks(b.members().begin(), b.members().end());
+            if (b.kind() == BufferKind::Query) {
+                nicks.push_back(b.name());
+            }
+            completion_.complete(editor_, nicks, CommandParser::commandNames());
+            break;
+        }
+        case KeyCode::PageUp:
+            b.scrollUp(pageLines_);
+            dirty_ |= dirty::kMessages;
+            break;
+        case KeyCode::PageDown:
+            b.scrollDown(pageLines_);
+            dirty_ |= dirty::kMessages;
+            break;
+        case KeyCode::ToggleMembers:
+            showMembers_ = !showMembers_;
+            dirty_ = dirty::kAll;
+            break;
+        case KeyCode::CtrlN:
+            switchTo((active_ + 1) % buffers_.size());
+            break;
+        case KeyCode::CtrlP:
+            switchTo((active_ + buffers_.size() - 1) % buffers_.size());
+            break;
+        case KeyCode::AltDigit:
+            switchTo(key.digit == 0 ? 9 : static_cast<std::size_t>(key.digit - 1));
+            break;
+        case KeyCode::CtrlL:
+            dirty_ = dirty::kAll;
+            break;
+        case KeyCode::CtrlC:
+            quitRequested_ = true;
+            break;
+    }
+}
+
+void ChatModel::submitLine(const std::string& line, SteadyTime now) {
+    dirty_ |= dirty::kInput | dirty::kTitle;
+    if (state_ == ConnState::NickPrompt) {
+        if (line.empty()) {
+            return;
+        }
+        nick_ = line;
+        state_ = ConnState::Handshaking;
+        note(status(), LineKind::Notice, "Trying nick " + line + "...");
+        hub_.retryNick(line);
+        return;
+    }
+    runCommand(line, now);
+    pump(now);
+}
+
+void ChatModel::queueText(std::string text, bool action) {
+    Buffer& b = *buffers_[active_];
+    if (b.kind() == BufferKind::Status) {
+        note(b, LineKind::Error, "This is the status window: /join a room first, or /help.");
+        return;
+    }
+    outgoing_.push_back({b.name(), b.kind() == BufferKind::Query, std::move(text), action});
+}
+
+void ChatModel::runCommand(const std::string& line, SteadyTime now) {
+    (void)now;
+    const Command c = CommandParser::parse(line);
+    Buffer& b = *buffers_[active_];
+    const bool inRoom = b.kind() == BufferKind::Room;
+    switch (c.kind) {
+        case CommandKind::None:
+            break;
+        case CommandKind::Say:
+            queueText(c.text, false);
+            break;
+        case CommandKind::Me:
+            queueText(c.text, true);
+            break;
+        case CommandKind::Join:
+            joinRequested_ = canonicalRoom(c.arg);
+            if (Buffer* existing = find(BufferKind::Room, joinRequested_)) {
+                switchTo(indexOf(*existing));
+                joinRequested_.clear();
+            } else {
+                hub_.join(c.arg);
+            }
+            break;
+        case CommandKind::Part:
+            if (!c.arg.empty()) {
+                hub_.leave(c.arg, c.text);
+            } else if (inRoom) {
+                hub_.leave(b.name(), c.text);
+            } else if (b.kind() == BufferKind::Query) {
+                removeBuffer(b);
+            } else {
+                note(b, LineKind::Error, "Not in a room: /part <room>");
+            }
+            break;
+        case CommandKind::Nick:
+            hub_.setNick(c.arg);
+            break;
+        case CommandKind::Msg:
+            switchTo(indexOf(query(c.arg)));
+            outgoing_.push_back({c.arg, true, c.text, false});
+            break;
+        case CommandKind::Who: {
+            const std::string r = c.arg.empty() ? (inRoom ? b.name() : "") : canonicalRoom(c.arg);
+            if (r.empty()) {
+                note(b, LineKind::Error, "Not in a room: /who <room>");
+            } else {
+                whoRequested_.insert(r);
+                hub_.who(r);
+            }
+            break;
+        }
+        case CommandKind::Rooms:
+            hub_.requestRoomList();
+            break;
+        case CommandKind::Topic:
+            if (!inRoom) {
+                note(b, LineKind::Error, "Not in a room: /topic works in a room window");
+            } else if (c.hasText) {
+                hub_.setTopic(b.name(), c.text);
+            } else {
+                note(b, LineKind::Notice,
+                     b.topic().empty() ? "No topic is set" : "Topic: " + b.topic());
+            }
+            break;
+        case CommandKind::Clear:
+            b.clear();
+            dirty_ |= dirty::kMessages;
+            break;
+        case CommandKind::Help:
+            if (!c.error.empty()) {
+                note(b, LineKind::Error, c.error);
+            }
+            for (const std::string& h : CommandParser::helpLines()) {
+                note(b, LineKind::Notice, h);
+            }
+            break;
+        case CommandKind::Quit:
+            quitRequested_ = true;
+            quitMessage_ = c.text;
+            break;
+        case CommandKind::Window:
+            if (static_cast<std::size_t>(c.number) > buffers_.size()) {
+                note(b, LineKind::Error, "No window " + std::to_string(c.number));
+            } else {
+                switchTo(static_cast<std::size_t>(c.number - 1));
+            }
+            break;
+        case CommandKind::Members:
+            showMembers_ = !showMembers_;
+            dirty_ = dirty::kAll;
+            break;
+    }
+}
+
+void ChatModel::pump(SteadyTime now) {
+    nextPace_.reset();
+    if (state_ != ConnState::Online) {
+        return;  // lines wait here so their echo timer starts when they can go
+    }
+    while (!outgoing_.empty()) {
+        if (!pacer_.tryTake(now)) {
+            nextPace_ = pacer_.nextTokenAt(now);
+            return;
+        }
+        Outgoing out = std::move(outgoing_.front());
+        outgoing_.pop_front();
+        const std::uint64_t id = out.query ? hub_.privateMessage(out.target, out.text, out.action)
+                                           : hub_.say(out.target, out.text, out.action);
+        PendingLine line{id, out.target, out.text, out.action, now};
+        if (id == 0) {
+            failLine(line, "the send queue is full");
+        } else {
+            pending_.add(std::move(line));
+        }
+        dirty_ |= dirty::kTitle;
+    }
+}
+
+void ChatModel::tick(SteadyTime now) {
+    for (const PendingLine& line : pending_.expire(now)) {
+        failLine(line, "no echo from the hub within " +
+                           std::to_string(pending_.timeout().count() / 1000) + "s");
+    }
+    pump(now);
+}
+
+std::optional<SteadyTime> ChatModel::nextDeadline() const {
+    std::optional<SteadyTime> at = pending_.nextDeadline();
+    if (nextPace_ && (!at || *nextPace_ < *at)) {
+        at = nextPace_;
+    }
+    return at;
+}
+
+}  // namespace hermes::tui

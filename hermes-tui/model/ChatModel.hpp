@@ -1,0 +1,164 @@
+#pragma once
+// The whole client state without a terminal: the buffers, the input line,
+// the connection state, own lines waiting for their echo and the paced queue
+// of lines still to send. It consumes what the client core reports
+// (hermes::client::Event and the hub's Envelopes) and key presses, calls
+// HubActions for what goes to the hub, and raises dirty flags; the renderer
+// draws what is dirty and clears the flags.
+//
+// Time is always passed in (steady clock for deadlines; wall clock through
+// setWallClock) so tests drive it. The application calls tick() when
+// nextDeadline() passes: there is no polling.
+//
+// Threading: UI thread only.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "hermes/client/ClientEvent.hpp"
+#include "hermes/hub/TokenBucket.hpp"
+#include "hermes/v1/hermes.pb.h"
+#include "model/Buffer.hpp"
+#include "model/Completion.hpp"
+#include "model/HubActions.hpp"
+#include "model/Key.hpp"
+#include "model/LineEditor.hpp"
+#include "model/PendingSends.hpp"
+
+namespace hermes::tui {
+
+enum class ConnState { Connecting, Handshaking, NickPrompt, Online, Offline, Failed };
+
+// Parts of the screen to redraw.
+namespace dirty {
+constexpr unsigned kTitle = 1;
+constexpr unsigned kMessages = 2;
+constexpr unsigned kInput = 4;
+constexpr unsigned kMembers = 8;
+constexpr unsigned kAll = 15;
+}  // namespace dirty
+
+class ChatModel {
+public:
+    struct Settings {
+        std::string host = "127.0.0.1";
+        std::uint16_t port = 7070;
+        std::string nick;
+        std::string room;  // joined after the first Welcome ("" = none)
+        std::chrono::milliseconds sendTimeout = PendingSends::kDefaultTimeout;
+        std::size_t scrollback = Buffer::kDefaultScrollback;
+    };
+
+    ChatModel(HubActions& hub, Settings settings);
+
+    // Hub side.
+    void onEvent(const hermes::client::Event& event, SteadyTime now);
+    void onEnvelope(const hermes::v1::Envelope& envelope, SteadyTime now);
+
+    // User side.
+    void handleKey(const Key& key, SteadyTime now);
+    void submitLine(const std::string& line, SteadyTime now);
+
+    // Sends paced lines whose turn has come and fails lines past the echo
+    // time limit. Call when nextDeadline() has passed (and after input).
+    void tick(SteadyTime now);
+    std::optional<SteadyTime> nextDeadline() const;
+
+    // For the renderer.
+    const std::vector<std::unique_ptr<Buffer>>& buffers() const { return buffers_; }
+    std::size_t activeIndex() const { return active_; }
+    const Buffer& active() const { return *buffers_[active_]; }
+    const LineEditor& editor() const { return editor_; }
+    ConnState connState() const { return state_; }
+    const std::string& connDetail() const { return connDetail_; }
+    const std::string& nick() const { return nick_; }
+    const std::string& hubName() const { return hubName_; }
+    const Settings& settings() const { return settings_; }
+    std::size_t pendingCount() const { return pending_.count() + outgoing_.size(); }
+    bool showMembers() const { return showMembers_; }
+    std::string inputPrompt() const;
+
+    unsigned dirtyFlags() const { return dirty_; }
+    void markDirty(unsigned flags) { dirty_ |= flags; }
+    void clearDirty() { dirty_ = 0; }
+    // True once per mention that should ring the bell.
+    bool takeBell();
+    // The nick the hub granted since the last call, to remember in the config.
+    std::optional<std::string> takeGrantedNick();
+    bool quitRequested() const { return quitRequested_; }
+    const std::string& quitMessage() const { return quitMessage_; }
+
+    // Message pane height, for PgUp/PgDn steps.
+    void setPageLines(std::size_t lines) { pageLines_ = lines < 2 ? 1 : lines - 1; }
+    void switchTo(std::size_t index);
+    void setWallClock(std::function<std::int64_t()> clock) { wallClock_ = std::move(clock); }
+
+    // True when `text` names `nick` as a whole word (case-insensitive).
+    static bool mentions(const std::string& text, const std::string& nick);
+
+private:
+    struct Outgoing {
+        std::string target;
+        bool query = false;
+        std::string text;
+        bool action = false;
+    };
+
+    Buffer& status() { return *buffers_[0]; }
+    Buffer* find(BufferKind kind, const std::string& name);
+    Buffer& room(const std::string& name);
+    Buffer& query(const std::string& nick);
+    std::size_t indexOf(const Buffer& buffer) const;
+    bool isActive(const Buffer& buffer) const { return &active() == &buffer; }
+    void removeBuffer(const Buffer& buffer);
+    bool isMe(const std::string& nick) const;
+
+    void note(Buffer& buffer, LineKind kind, std::string text);
+    void onMessage(const hermes::v1::ChatMessage& message, bool live);
+    void onPresence(const hermes::v1::Presence& presence);
+    void onError(const hermes::v1::Error& error);
+    void onWelcome(const hermes::v1::Welcome& welcome, SteadyTime now);
+    void failLine(const PendingLine& line, const std::string& why);
+    void runCommand(const std::string& line, SteadyTime now);
+    void queueText(std::string text, bool action);
+    void pump(SteadyTime now);
+
+    HubActions& hub_;
+    Settings settings_;
+    std::vector<std::unique_ptr<Buffer>> buffers_;
+    std::size_t active_ = 0;
+    LineEditor editor_;
+    Completion completion_;
+    PendingSends pending_;
+    std::deque<Outgoing> outgoing_;
+    hermes::hub::TokenBucket pacer_;
+    std::optional<SteadyTime> nextPace_;
+
+    ConnState state_ = ConnState::Connecting;
+    std::string connDetail_;
+    std::string nick_;
+    std::string hubName_;
+    std::uint64_t epoch_ = 0;
+    bool welcomedOnce_ = false;
+    std::string joinRequested_;  // switch to this room once joined
+    std::set<std::string> whoRequested_;
+    std::optional<std::string> grantedNick_;
+
+    unsigned dirty_ = dirty::kAll;
+    bool bell_ = false;
+    bool showMembers_ = false;
+    bool quitRequested_ = false;
+    std::string quitMessage_;
+    std::size_t pageLines_ = 10;
+    std::function<std::int64_t()> wallClock_;
+};
+
+}  // namespace hermes::tui

@@ -1,0 +1,29 @@
+#pragma once
+// What the model asks of the hub connection. The application implements it
+// over hermes::client::ClientCore; tests implement it with a recorder. Every
+// call must return at once (ClientCore only queues).
+//
+// Threading: called on the UI thread only.
+
+#include <cstdint>
+#include <string>
+
+namespace hermes::tui {
+
+class HubActions {
+public:
+    virtual ~HubActions() = default;
+    // Return the client_msg_id, 0 if the line could not be queued.
+    virtual std::uint64_t say(const std::string& room, const std::string& text, bool action) = 0;
+    virtual std::uint64_t privateMessage(const std::string& nick, const std::string& text,
+                                         bool action) = 0;
+    virtual bool join(const std::string& room) = 0;
+    virtual bool leave(const std::string& room, const std::string& reason) = 0;
+    virtual bool setNick(const std::string& nick) = 0;
+    virtual bool setTopic(const std::string& room, const std::string& text) = 0;
+    virtual bool who(const std::string& room) = 0;
+    virtual bool requestRoomList() = 0;
+    virtual void retryNick(const std::string& nick) = 0;
+};
+
+}  // namespace hermes::tui

@@ -1,0 +1,283 @@
+#define BOOST_TEST_MODULE ChatModelTest
+#include "model/ChatModel.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "FakeHub.hpp"
+#include "TestLocale.hpp"
+
+using namespace hermes::tui;
+using namespace hermes::tui::test;
+using namespace std::chrono_literals;
+using hermes::client::Event;
+using hermes::client::EventKind;
+
+BOOST_TEST_GLOBAL_FIXTURE(Utf8Locale);
+
+namespace {
+
+struct Online {
+    FakeHub hub;
+    ChatModel model;
+    SteadyTime t0{};
+
+    explicit Online(unsigned rate = 0, unsigned burst = 10)
+        : model(hub, ChatModel::Settings{"127.0.0.1", 7070, "ana", "lobby", 2000ms}) {
+        model.onEvent(welcomed("ana", 1, rate, burst), t0);
+        model.onEnvelope(joined("lobby", "ana"), t0);
+    }
+    const Buffer& lobby() const { return *model.buffers().at(1); }
+};
+
+Key key(KeyCode code, int digit = 0) {
+    Key k;
+    k.code = code;
+    k.digit = digit;
+    return k;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(joins_the_configured_room_and_switches_to_it) {
+    Online s;
+    BOOST_TEST(s.hub.calls.at(0) == "join lobby");
+    BOOST_REQUIRE(s.model.buffers().size() == 2u);
+    BOOST_TEST(s.model.active().name() == "lobby");
+    BOOST_TEST(static_cast<int>(s.model.connState()) == static_cast<int>(ConnState::Online));
+}
+
+BOOST_AUTO_TEST_CASE(own_line_shows_only_when_echoed) {
+    Online s;
+    const std::size_t before = s.lobby().lines().size();
+    type(s.model, "hello all", s.t0);
+    BOOST_REQUIRE(s.hub.said.size() == 1u);
+    BOOST_TEST(s.hub.said[0].target == "lobby");
+    BOOST_TEST(s.lobby().lines().size() == before);  // not shown yet
+    BOOST_TEST(s.model.pendingCount() == 1u);
+    s.model.onEnvelope(message("lobby", "ana", "hello all", 1, s.hub.said[0].id), s.t0 + 10ms);
+    BOOST_TEST(s.model.pendingCount() == 0u);
+    BOOST_TEST(s.lobby().lines().back().text == "hello all");
+    BOOST_TEST(s.lobby().lines().back().own);
+}
+
+BOOST_AUTO_TEST_CASE(unechoed_line_is_marked_failed) {
+    Online s;
+    type(s.model, "anyone?", s.t0);
+    BOOST_REQUIRE(s.model.nextDeadline().has_value());
+    BOOST_TEST((*s.model.nextDeadline() == s.t0 + 2000ms));
+    s.model.tick(s.t0 + 1999ms);
+    BOOST_TEST(s.model.pendingCount() == 1u);
+    s.model.tick(s.t0 + 2000ms);
+    BOOST_TEST(s.model.pendingCount() == 0u);
+    const Line& last = s.lobby().lines().back();
+    BOOST_TEST(static_cast<int>(last.kind) == static_cast<int>(LineKind::Error));
+    BOOST_TEST(last.text.find("anyone?") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(send_lost_and_hub_error_mark_the_line_failed) {
+    Online s;
+    type(s.model, "one", s.t0);
+    type(s.model, "two", s.t0);
+    Event lost;
+    lost.kind = EventKind::SendLost;
+    lost.clientMsgId = s.hub.said[0].id;
+    s.model.onEvent(lost, s.t0);
+    BOOST_TEST(s.lobby().lines().back().text.find("one") != std::string::npos);
+    hermes::v1::Envelope err;
+    err.mutable_error()->set_client_msg_id(s.hub.said[1].id);
+    err.mutable_error()->set_text("text too long");
+    s.model.onEnvelope(err, s.t0);
+    BOOST_TEST(s.lobby().lines().back().text.find("text too long") != std::string::npos);
+    BOOST_TEST(s.model.pendingCount() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(paste_is_paced_by_the_hubs_rate) {
+    Online s(5, 4);  // paced at 4/s, burst 2
+    for (int i = 0; i < 6; ++i) {
+        type(s.model, "line " + std::to_string(i), s.t0);
+    }
+    BOOST_TEST(s.hub.said.size() == 2u);  // the burst
+    BOOST_TEST(s.model.pendingCount() == 6u);
+    const auto next = s.model.nextDeadline();
+    BOOST_REQUIRE(next.has_value());
+    BOOST_TEST((*next > s.t0));
+    // Bounded: every line goes out within a few seconds of simulated time.
+    SteadyTime now = s.t0;
+    for (int step = 0; step < 100 && s.hub.said.size() < 6; ++step) {
+        now += 100ms;
+        s.model.tick(now);
+    }
+    BOOST_TEST(s.hub.said.size() == 6u);
+    BOOST_TEST((now - s.t0 >= 900ms));           // 4 more at 4/s
+    BOOST_TEST(s.hub.said[5].text == "line 5");  // in order
+}
+
+BOOST_AUTO_TEST_CASE(lines_typed_while_offline_wait_for_welcome) {
+    Online s;
+    Event down;
+    down.kind = EventKind::Disconnected;
+    down.text = "connection reset";
+    down.willRetry = true;
+    s.model.onEvent(down, s.t0);
+    BOOST_TEST(static_cast<int>(s.model.connState()) == static_cast<int>(ConnState::Offline));
+    type(s.model, "still here", s.t0);
+    BOOST_TEST(s.hub.said.empty());
+    BOOST_TEST(s.model.pendingCount() == 1u);
+    s.model.tick(s.t0 + 60s);  // no timeout while it has not gone out
+    BOOST_TEST(s.model.pendingCount() == 1u);
+    s.model.onEvent(welcomed("ana", 1), s.t0 + 61s);
+    BOOST_TEST(s.hub.said.size() == 1u);
+    BOOST_TEST(s.hub.calls.size() == 1u);  // the room is not joined twice by the UI
+}
+
+BOOST_AUTO_TEST_CASE(mention_rings_and_marks_other_buffer) {
+    Online s;
+    s.model.onEnvelope(joined("dev", "ana"), s.t0);
+    s.model.switchTo(1);  // lobby
+    s.model.onEnvelope(message("dev", "bob", "ping ana: look", 1), s.t0);
+    BOOST_TEST(s.model.takeBell());
+    BOOST_TEST(!s.model.takeBell());
+    const Buffer& dev = *s.model.buffers().at(2);
+    BOOST_TEST(dev.mentioned());
+    BOOST_TEST(dev.lines().back().mention);
+    s.model.onEnvelope(message("dev", "bob", "banana", 2), s.t0);
+    BOOST_TEST(!s.model.takeBell());  // not a whole word
+    s.model.handleKey(key(KeyCode::AltDigit, 3), s.t0);
+    BOOST_TEST(s.model.active().name() == "dev");
+    BOOST_TEST(!dev.mentioned());
+}
+
+BOOST_AUTO_TEST_CASE(window_switching_keys_and_command) {
+    Online s;
+    s.model.onEnvelope(joined("dev", "ana"), s.t0);
+    s.model.switchTo(0);
+    s.model.handleKey(key(KeyCode::CtrlN), s.t0);
+    BOOST_TEST(s.model.activeIndex() == 1u);
+    s.model.handleKey(key(KeyCode::CtrlP), s.t0);
+    s.model.handleKey(key(KeyCode::CtrlP), s.t0);
+    BOOST_TEST(s.model.activeIndex() == 2u);
+    type(s.model, "/window 1", s.t0);
+    BOOST_TEST(s.model.activeIndex() == 0u);
+    type(s.model, "/window 9", s.t0);
+    BOOST_TEST(s.model.activeIndex() == 0u);
+    BOOST_TEST(static_cast<int>(s.model.active().lines().back().kind) ==
+               static_cast<int>(LineKind::Error));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_command_shows_help_and_sends_nothing) {
+    Online s;
+    type(s.model, "/jion dev", s.t0);
+    BOOST_TEST(s.hub.said.empty());
+    BOOST_TEST(s.hub.calls.size() == 1u);
+    bool sawError = false;
+    for (const Line& l : s.lobby().lines()) {
+        sawError = sawError || l.text.find("unknown command: /jion") != std::string::npos;
+    }
+    BOOST_TEST(sawError);
+}
+
+BOOST_AUTO_TEST_CASE(commands_reach_the_hub) {
+    Online s;
+    type(s.model, "/nick bea", s.t0);
+    type(s.model, "/topic hello", s.t0);
+    type(s.model, "/who", s.t0);
+    type(s.model, "/rooms", s.t0);
+    type(s.model, "/part", s.t0);
+    type(s.model, "/me waves", s.t0);
+    const std::vector<std::string> expected = {"join lobby", "nick bea", "topic lobby hello",
+                                               "who lobby",  "rooms",    "leave lobby "};
+    BOOST_TEST(s.hub.calls == expected, boost::test_tools::per_element());
+    BOOST_REQUIRE(s.hub.said.size() == 1u);
+    BOOST_TEST(s.hub.said[0].action);
+}
+
+BOOST_AUTO_TEST_CASE(nick_change_and_presence) {
+    Online s;
+    hermes::v1::Envelope mine;
+    mine.mutable_presence()->set_kind(hermes::v1::PRESENCE_KIND_NICK_CHANGED);
+    mine.mutable_presence()->add_nicks("ana");
+    mine.mutable_presence()->set_new_nick("bea");
+    s.model.onEnvelope(mine, s.t0);
+    BOOST_TEST(s.model.nick() == "bea");
+    BOOST_TEST(s.model.takeGrantedNick().value_or("") == "bea");
+    s.model.onEnvelope(joined("lobby", "carl"), s.t0);
+    BOOST_TEST(s.lobby().members().count("carl") == 1u);
+    BOOST_TEST(static_cast<int>(s.lobby().lines().back().kind) ==
+               static_cast<int>(LineKind::Presence));
+    hermes::v1::Envelope left;
+    left.mutable_presence()->set_room("lobby");
+    left.mutable_presence()->set_kind(hermes::v1::PRESENCE_KIND_LEFT);
+    left.mutable_presence()->add_nicks("bea");
+    s.model.onEnvelope(left, s.t0);
+    BOOST_TEST(s.model.buffers().size() == 1u);  // our own leave closes the window
+}
+
+BOOST_AUTO_TEST_CASE(nick_rejected_prompts_for_another) {
+    FakeHub hub;
+    ChatModel model(hub, ChatModel::Settings{"h", 1, "ana", "", 2000ms});
+    Event rejected;
+    rejected.kind = EventKind::NickRejected;
+    rejected.envelope = std::make_unique<hermes::v1::Envelope>();
+    rejected.envelope->mutable_error()->set_text("nick taken");
+    model.onEvent(rejected, SteadyTime{});
+    BOOST_TEST(static_cast<int>(model.connState()) == static_cast<int>(ConnState::NickPrompt));
+    BOOST_TEST(model.inputPrompt() == "nick> ");
+    type(model, "ana2", SteadyTime{});
+    BOOST_REQUIRE(hub.calls.size() == 1u);
+    BOOST_TEST(hub.calls[0] == "retry ana2");
+    BOOST_TEST(hub.said.empty());
+}
+
+BOOST_AUTO_TEST_CASE(private_messages_open_a_query_window) {
+    Online s;
+    type(s.model, "/msg bob psst", s.t0);
+    BOOST_TEST(s.model.active().name() == "bob");
+    BOOST_REQUIRE(s.hub.said.size() == 1u);
+    BOOST_TEST(s.hub.said[0].isPrivate);
+    auto echo = message("", "ana", "psst", 0, s.hub.said[0].id);
+    echo.mutable_message()->set_to("bob");
+    s.model.onEnvelope(echo, s.t0);
+    BOOST_TEST(s.model.active().lines().back().text == "psst");
+    auto reply = message("", "bob", "yes?", 0);
+    reply.mutable_message()->set_to("ana");
+    s.model.switchTo(1);
+    s.model.onEnvelope(reply, s.t0);
+    BOOST_TEST(s.model.takeBell());  // a private message is a mention
+    BOOST_TEST(s.model.buffers().at(2)->mentioned());
+}
+
+BOOST_AUTO_TEST_CASE(restart_notice_on_a_new_epoch) {
+    Online s;
+    s.model.onEvent(welcomed("ana", 2), s.t0);
+    BOOST_TEST(s.lobby().lines().back().text.find("restarted") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(page_keys_scroll_the_active_buffer) {
+    Online s;
+    s.model.setPageLines(5);
+    for (int i = 1; i <= 30; ++i) {
+        s.model.onEnvelope(
+            message("lobby", "bob", "m" + std::to_string(i), static_cast<std::uint64_t>(i)), s.t0);
+    }
+    s.model.handleKey(key(KeyCode::PageUp), s.t0);
+    BOOST_TEST(s.lobby().scroll() == 4u);
+    s.model.onEnvelope(message("lobby", "bob", "new", 31), s.t0);
+    BOOST_TEST(s.lobby().newBelow());
+    s.model.handleKey(key(KeyCode::PageDown), s.t0);
+    s.model.handleKey(key(KeyCode::PageDown), s.t0);
+    BOOST_TEST(s.lobby().scroll() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(tab_completes_room_members) {
+    Online s;
+    hermes::v1::Envelope list;
+    list.mutable_members()->set_room("lobby");
+    list.mutable_members()->add_nicks("ana");
+    list.mutable_members()->add_nicks("zelda");
+    s.model.onEnvelope(list, s.t0);
+    Key z;
+    z.ch = U'z';
+    s.model.handleKey(z, s.t0);
+    s.model.handleKey(key(KeyCode::Tab), s.t0);
+    BOOST_TEST(s.model.editor().text() == "zelda: ");
+}

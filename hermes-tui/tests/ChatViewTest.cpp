@@ -1,0 +1,159 @@
+#define BOOST_TEST_MODULE ChatViewTest
+#include "ui/ChatView.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "FakeHub.hpp"
+#include "TestLocale.hpp"
+#include "model/Utf8.hpp"
+#include "ui/TextGrid.hpp"
+
+using namespace hermes::tui;
+using namespace hermes::tui::test;
+using namespace std::chrono_literals;
+
+BOOST_TEST_GLOBAL_FIXTURE(Utf8Locale);
+
+namespace {
+
+struct Scene {
+    FakeHub hub;
+    ChatModel model{hub, ChatModel::Settings{"10.0.0.1", 7070, "ana", "lobby", 2000ms}};
+    SteadyTime t0{};
+    ChatView view;
+
+    Scene() {
+        model.setWallClock([] { return std::int64_t{45296000}; });
+        model.onEvent(welcomed("ana"), t0);
+        model.onEnvelope(joined("lobby", "ana"), t0);
+    }
+    TextGrid draw(int rows, int cols) {
+        TextGrid grid(rows, cols);
+        view.draw(model, grid, dirty::kAll);
+        return grid;
+    }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(layout_at_40x8) {
+    Scene s;
+    s.model.onEnvelope(message("lobby", "bob", "hi there", 1), s.t0);
+    s.model.onEnvelope(message("lobby", "bob", "waves", 2, 0, hermes::v1::MESSAGE_KIND_ACTION),
+                       s.t0);
+    const TextGrid g = s.draw(8, 40);
+    BOOST_TEST(g.row(0) == " testhub @ 10.0.0.1:7070 | lobby (1 memb");
+    BOOST_TEST(g.row(3) == "12:34 -!- ana joined lobby");
+    BOOST_TEST(g.row(4) == "12:34 <bob> hi there");
+    BOOST_TEST(g.row(5) == "12:34 * bob waves");
+    BOOST_TEST(g.row(6) == " [ana] [2:lobby] [online]");
+    BOOST_TEST(g.row(7) == "[lobby]");
+    BOOST_TEST(g.styleAt(0, 5).reverse);
+    BOOST_TEST(g.styleAt(3, 10).dim);  // presence is dimmed
+    BOOST_TEST(static_cast<int>(g.styleAt(4, 7).fg) == static_cast<int>(nickColour("bob")));
+    BOOST_TEST(g.cursorRow() == 7);
+    BOOST_TEST(g.cursorCol() == 8);
+}
+
+BOOST_AUTO_TEST_CASE(long_lines_wrap_under_the_text) {
+    Scene s;
+    s.model.onEnvelope(message("lobby", "bob", "one two three four five six seven", 1), s.t0);
+    const TextGrid g = s.draw(8, 30);
+    // "12:34 <bob> " is 12 columns: 18 left for text, continuation indented.
+    BOOST_TEST(g.row(4) == "12:34 <bob> one two three four");
+    BOOST_TEST(g.row(5) == "            five six seven");
+}
+
+BOOST_AUTO_TEST_CASE(wide_characters_take_two_cells) {
+    Scene s;
+    s.model.onEnvelope(message("lobby", "bob", "日本語 \xF0\x9F\x98\x80 ok", 1), s.t0);
+    const TextGrid g = s.draw(8, 40);
+    BOOST_TEST(g.row(5) == "12:34 <bob> 日本語 \xF0\x9F\x98\x80 ok");
+    // 12 (prefix) + 6 (three CJK) + 1 + 2 (emoji) + 1 + 2 ("ok") columns.
+    BOOST_TEST(utf8::displayWidth(g.row(5)) == 24);
+    s.model.onEnvelope(message("lobby", "bob", "x日本語日本語日本語日本語", 2), s.t0);
+    TextGrid narrow(8, 30);
+    s.view.draw(s.model, narrow, dirty::kAll);
+    // 18 columns for the text: x and 8 wide characters take 17; the 9th
+    // would straddle the edge, so it starts the next row.
+    BOOST_TEST(narrow.row(4) == "12:34 <bob> x日本語日本語日本");
+    BOOST_TEST(narrow.row(5) == "            語日本語");
+}
+
+BOOST_AUTO_TEST_CASE(input_line_scrolls_to_keep_the_cursor_visible) {
+    Scene s;
+    for (int i = 0; i < 50; ++i) {
+        Key k;
+        k.ch = i % 2 ? U'本' : U'x';
+        s.model.handleKey(k, s.t0);
+    }
+    const TextGrid g = s.draw(8, 40);
+    BOOST_TEST(g.cursorRow() == 7);
+    BOOST_TEST(g.cursorCol() < 40);
+    BOOST_TEST(g.cursorCol() > 30);
+    BOOST_TEST(utf8::displayWidth(g.row(7)) <= 40);
+}
+
+BOOST_AUTO_TEST_CASE(scrolled_up_shows_new_messages_marker) {
+    Scene s;
+    for (int i = 1; i <= 20; ++i) {
+        s.model.onEnvelope(
+            message("lobby", "bob", "m" + std::to_string(i), static_cast<std::uint64_t>(i)), s.t0);
+    }
+    s.model.setPageLines(5);
+    Key up;
+    up.code = KeyCode::PageUp;
+    s.model.handleKey(up, s.t0);
+    s.model.onEnvelope(message("lobby", "bob", "fresh", 21), s.t0);
+    const TextGrid g = s.draw(8, 40);
+    BOOST_TEST(g.row(5) == "-- new messages below (PgDn) --");
+    BOOST_TEST(g.row(4) == "12:34 <bob> m16");
+    BOOST_TEST(g.toString().find("fresh") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(member_pane_and_activity) {
+    Scene s;
+    hermes::v1::Envelope list;
+    list.mutable_members()->set_room("lobby");
+    list.mutable_members()->add_nicks("ana");
+    list.mutable_members()->add_nicks("bob");
+    s.model.onEnvelope(list, s.t0);
+    s.model.onEnvelope(joined("dev", "ana"), s.t0);
+    s.model.switchTo(1);
+    s.model.onEnvelope(message("dev", "bob", "ana: here?", 1), s.t0);
+    Key f2;
+    f2.code = KeyCode::ToggleMembers;
+    s.model.handleKey(f2, s.t0);
+    const TextGrid g = s.draw(10, 60);
+    BOOST_TEST(g.row(1).find("\u2502 2 members") == 41u);
+    BOOST_TEST(g.row(2).find("\u2502 ana") != std::string::npos);
+    BOOST_TEST(g.row(8).find("[Act: 3!]") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(tiny_terminal_gets_a_notice) {
+    Scene s;
+    const TextGrid g = s.draw(3, 20);
+    BOOST_TEST(g.row(0) == "Terminal too small");
+}
+
+BOOST_AUTO_TEST_CASE(layout_holds_at_80x24_and_after_resize) {
+    Scene s;
+    for (int i = 1; i <= 40; ++i) {
+        s.model.onEnvelope(
+            message("lobby", "bob", std::string(static_cast<std::size_t>(i * 3), 'w'),
+                    static_cast<std::uint64_t>(i)),
+            s.t0);
+    }
+    for (const auto& [rows, cols] : {std::pair{24, 80}, std::pair{30, 120}, std::pair{10, 40}}) {
+        BOOST_TEST_CONTEXT(rows << "x" << cols) {
+            const TextGrid g = s.draw(rows, cols);
+            BOOST_TEST(g.row(0).find("testhub") != std::string::npos);
+            BOOST_TEST(g.row(rows - 2).find("[ana]") != std::string::npos);
+            BOOST_TEST(g.row(rows - 1) == "[lobby]");
+            for (int r = 0; r < rows; ++r) {
+                BOOST_TEST(utf8::displayWidth(g.row(r)) <= cols);
+            }
+            BOOST_TEST(g.row(rows - 3).find(std::string(5, 'w')) != std::string::npos);
+        }
+    }
+}

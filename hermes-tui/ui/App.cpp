@@ -1,0 +1,156 @@
+#include "ui/App.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <vector>
+
+#include "hermes/client/ClientCore.hpp"
+#include "model/ChatModel.hpp"
+#include "ui/ChatView.hpp"
+#include "ui/Config.hpp"
+#include "ui/CoreActions.hpp"
+#include "ui/CursesScreen.hpp"
+
+namespace hermes::tui {
+
+namespace {
+
+volatile sig_atomic_t gResized = 0;
+
+void onWinch(int) {
+    gResized = 1;
+}
+
+void rememberNick(const std::filesystem::path& path, const std::string& nick) {
+    if (path.empty()) {
+        return;
+    }
+    try {
+        Config config = Config::load(path);
+        if (config.get("nick") != nick) {
+            config.set("nick", nick);
+            config.save(path);
+        }
+    } catch (const std::exception&) {
+        // Remembering the nick is a convenience; the session goes on without it.
+    }
+}
+
+}  // namespace
+
+int runApp(const AppOptions& options) {
+    sigset_t winch;
+    sigemptyset(&winch);
+    sigaddset(&winch, SIGWINCH);
+    sigset_t waitMask;
+    sigprocmask(SIG_BLOCK, &winch, &waitMask);
+    sigdelset(&waitMask, SIGWINCH);
+    struct sigaction sa {};
+    sa.sa_handler = onWinch;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGWINCH, &sa, nullptr);
+
+    hermes::client::ClientOptions clientOptions;
+    clientOptions.host = options.host;
+    clientOptions.port = options.port;
+    clientOptions.nick = options.nick;
+    clientOptions.clientName = "hermes-tui 0.1";
+    hermes::client::ClientCore core(clientOptions);
+    CoreActions actions(core);
+    ChatModel::Settings settings;
+    settings.host = options.host;
+    settings.port = options.port;
+    settings.nick = options.nick;
+    settings.room = options.room;
+    ChatModel model(actions, settings);
+    ChatView view;
+
+    CursesScreen screen;
+    model.setPageLines(static_cast<std::size_t>(ChatView::paneRows(screen.rows())));
+    core.start();
+
+    // HERMES_TUI_TRACE=FILE logs every event from the core, for debugging a
+    // session without disturbing the screen.
+    std::ofstream trace;
+    if (const char* path = std::getenv("HERMES_TUI_TRACE"); path && *path) {
+        trace.open(path, std::ios::app);
+    }
+
+    std::vector<Key> keys;
+    int exitCode = 0;
+    for (;;) {
+        const auto now = std::chrono::steady_clock::now();
+        hermes::client::Event event;
+        // Bounded per turn so a flood of events cannot starve the keyboard.
+        for (int i = 0; i < 1024 && core.pollEvent(event); ++i) {
+            if (trace.is_open()) {
+                trace << hermes::client::describe(event.kind) << ' ' << event.text << ' '
+                      << (event.envelope ? event.envelope->ShortDebugString() : "") << std::endl;
+            }
+            model.onEvent(event, now);
+        }
+        keys.clear();
+        screen.readKeys(keys);
+        for (const Key& key : keys) {
+            if (key.code == KeyCode::CtrlL) {
+                screen.invalidate();
+            }
+            model.handleKey(key, now);
+        }
+        if (gResized) {
+            gResized = 0;
+            screen.resize();
+            model.setPageLines(static_cast<std::size_t>(ChatView::paneRows(screen.rows())));
+            model.markDirty(dirty::kAll);
+        }
+        model.tick(now);
+        if (auto nick = model.takeGrantedNick()) {
+            rememberNick(options.configPath, *nick);
+        }
+        if (model.takeBell()) {
+            screen.bell();
+        }
+        if (model.dirtyFlags() != 0) {
+            view.draw(model, screen, model.dirtyFlags());
+            model.clearDirty();
+            screen.present();
+        }
+        if (model.quitRequested()) {
+            break;
+        }
+
+        timespec timeout{};
+        timespec* timeoutPtr = nullptr;
+        if (const auto deadline = model.nextDeadline()) {
+            const auto wait = std::max(std::chrono::steady_clock::duration::zero(),
+                                       *deadline - std::chrono::steady_clock::now());
+            const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
+            timeout.tv_sec = static_cast<time_t>(ns / 1000000000);
+            timeout.tv_nsec = static_cast<long>(ns % 1000000000);
+            timeoutPtr = &timeout;
+        }
+        pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {core.wakeFd(), POLLIN, 0}};
+        const int rc = ppoll(fds, 2, timeoutPtr, &waitMask);
+        if (rc < 0 && errno != EINTR) {
+            exitCode = 1;
+            break;
+        }
+        if (rc > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
+            !(fds[0].revents & POLLIN)) {
+            break;  // the terminal is gone
+        }
+    }
+    core.stop(model.quitMessage());
+    return exitCode;
+}
+
+}  // namespace hermes::tui

@@ -1,0 +1,28 @@
+#pragma once
+// The main loop: ClientCore for the network, ChatModel for the state,
+// ChatView on a CursesScreen for the picture. One thread; it sleeps in ppoll()
+// on stdin and the core's wake-up descriptor, with a timeout only when the
+// model has a deadline (a paced send, an echo time limit). SIGWINCH is
+// blocked except inside ppoll(), and its handler only sets a flag, so a
+// resize is never missed and never handled inside the handler.
+//
+// Threading: UI thread only (the core's I/O thread never sees any of it).
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace hermes::tui {
+
+struct AppOptions {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 7070;
+    std::string nick;
+    std::string room;
+    std::filesystem::path configPath;  // where the last nick is remembered
+};
+
+// Runs until /quit, Ctrl-C or the terminal goes away. Returns the exit code.
+int runApp(const AppOptions& options);
+
+}  // namespace hermes::tui

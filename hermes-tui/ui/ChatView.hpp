@@ -1,0 +1,44 @@
+#pragma once
+// Lays out and draws a ChatModel on a Canvas, with no terminal library:
+//
+//   row 0          title bar: hub, window, members, topic
+//   rows 1..R-3    message pane (| member list on the right when shown)
+//   row R-2        status bar: time, nick, window, connection, pending, activity
+//   row R-1        input line
+//
+// Only the parts named by the dirty flags are redrawn. Message lines are
+// "HH:MM <nick> text", actions "HH:MM * nick text", presence dimmed, wrapped
+// by display width with continuation rows indented under the text.
+//
+// Threading: UI thread only.
+
+#include "model/ChatModel.hpp"
+#include "ui/Canvas.hpp"
+
+namespace hermes::tui {
+
+class ChatView {
+public:
+    // Smallest screen laid out; below it only a notice is drawn.
+    static constexpr int kMinRows = 6;
+    static constexpr int kMinCols = 30;
+    static constexpr int kMemberPaneWidth = 18;
+
+    // Draws the parts in `dirtyFlags` (dirty::kAll after a resize).
+    void draw(const ChatModel& model, Canvas& canvas, unsigned dirtyFlags) const;
+
+    // Rows of the message pane for a screen of `rows` rows.
+    static int paneRows(int rows) { return rows - 3; }
+
+    // "HH:MM" of a wall-clock time in the local time zone.
+    static std::string clock(std::int64_t timeMs);
+
+private:
+    void drawTitle(const ChatModel& model, Canvas& canvas) const;
+    void drawStatus(const ChatModel& model, Canvas& canvas) const;
+    void drawMessages(const ChatModel& model, Canvas& canvas, int width) const;
+    void drawMembers(const ChatModel& model, Canvas& canvas, int left) const;
+    void drawInput(const ChatModel& model, Canvas& canvas) const;
+};
+
+}  // namespace hermes::tui

@@ -1,0 +1,20 @@
+#include "ui/CoreActions.hpp"
+
+namespace hermes::tui {
+
+namespace {
+hermes::v1::MessageKind kindOf(bool action) {
+    return action ? hermes::v1::MESSAGE_KIND_ACTION : hermes::v1::MESSAGE_KIND_TEXT;
+}
+}  // namespace
+
+std::uint64_t CoreActions::say(const std::string& room, const std::string& text, bool action) {
+    return core_.say(room, text, kindOf(action));
+}
+
+std::uint64_t CoreActions::privateMessage(const std::string& nick, const std::string& text,
+                                          bool action) {
+    return core_.privateMessage(nick, text, kindOf(action));
+}
+
+}  // namespace hermes::tui

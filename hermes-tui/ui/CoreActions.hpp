@@ -1,0 +1,35 @@
+#pragma once
+// HubActions over the real connection: each call queues on ClientCore and
+// returns at once.
+//
+// Threading: UI thread (ClientCore's send side is any-thread).
+
+#include "hermes/client/ClientCore.hpp"
+#include "model/HubActions.hpp"
+
+namespace hermes::tui {
+
+class CoreActions : public HubActions {
+public:
+    explicit CoreActions(hermes::client::ClientCore& core) : core_(core) {}
+
+    std::uint64_t say(const std::string& room, const std::string& text, bool action) override;
+    std::uint64_t privateMessage(const std::string& nick, const std::string& text,
+                                 bool action) override;
+    bool join(const std::string& room) override { return core_.join(room); }
+    bool leave(const std::string& room, const std::string& reason) override {
+        return core_.leave(room, reason);
+    }
+    bool setNick(const std::string& nick) override { return core_.setNick(nick); }
+    bool setTopic(const std::string& room, const std::string& text) override {
+        return core_.setTopic(room, text);
+    }
+    bool who(const std::string& room) override { return core_.who(room); }
+    bool requestRoomList() override { return core_.requestRoomList(); }
+    void retryNick(const std::string& nick) override { core_.retryNick(nick); }
+
+private:
+    hermes::client::ClientCore& core_;
+};
+
+}  // namespace hermes::tui

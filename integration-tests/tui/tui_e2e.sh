@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# End-to-end test of hermes-tui in real terminals: a real hermesd on
+# 127.0.0.1, hermes-tui clients in tmux sessions on a private tmux server,
+# keys sent with send-keys and the screen read with capture-pane.
+#
+#   tui_e2e.sh HERMESD HERMES_TUI SCENARIO
+#
+# Scenarios: chat, nick_join, resize, reconnect, wide. Each starts its own
+# hub and tmux server and stops both (the hub by PID, tmux by its private
+# socket) on every exit path. Waits poll the screen against a deadline;
+# nothing waits a fixed time to synchronise.
+set -euo pipefail
+
+HERMESD=${1:?usage: tui_e2e.sh HERMESD HERMES_TUI SCENARIO}
+TUI=${2:?usage: tui_e2e.sh HERMESD HERMES_TUI SCENARIO}
+SCENARIO=${3:?usage: tui_e2e.sh HERMESD HERMES_TUI SCENARIO}
+DEADLINE_S=${TUI_E2E_DEADLINE_S:-15}
+
+export LC_ALL=C.UTF-8 LANG=C.UTF-8 TZ=UTC
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/hermes-tui-e2e.XXXXXX")
+SOCK="hermes-e2e-$$-$RANDOM"
+HUB_PID=""
+PORT=""
+
+log() { printf '[%s] %s\n' "$SCENARIO" "$*"; }
+
+cleanup() {
+    local rc=$?
+    if [[ $rc -ne 0 ]]; then
+        log "FAILED; screens at exit:"
+        for s in $(tmux -L "$SOCK" list-sessions -F '#S' 2>/dev/null); do
+            echo "---- session $s"
+            tmux -L "$SOCK" capture-pane -p -t "$s" 2>/dev/null || true
+        done
+        echo "---- hub log"
+        cat "$WORK/hub.log" 2>/dev/null | tail -20 || true
+    fi
+    tmux -L "$SOCK" kill-server 2>/dev/null || true
+    stop_hub
+    rm -rf "$WORK"
+    exit $rc
+}
+trap cleanup EXIT
+
+fail() {
+    log "FAIL: $*"
+    exit 1
+}
+
+tm() { tmux -L "$SOCK" "$@"; }
+
+# Starts hermesd; with an argument, on that port (a restart), else on port 0.
+start_hub() {
+    local port=${1:-0}
+    rm -f "$WORK/port"
+    cat >"$WORK/hub.properties" <<CONF
+hermesd.host = 127.0.0.1
+hub.default_room = lobby
+hub.motd = e2e hub
+logging.loggers.root.channel = console
+logging.loggers.root.level = information
+logging.channels.console.class = ConsoleChannel
+CONF
+    "$HERMESD" --config "$WORK/hub.properties" --port "$port" --port-file "$WORK/port" \
+        >>"$WORK/hub.log" 2>&1 &
+    HUB_PID=$!
+    local end=$((SECONDS + DEADLINE_S))
+    while [[ ! -s "$WORK/port" ]]; do
+        kill -0 "$HUB_PID" 2>/dev/null || fail "hermesd exited early"
+        ((SECONDS < end)) || fail "hermesd did not write its port file in ${DEADLINE_S}s"
+        sleep 0.05
+    done
+    PORT=$(cat "$WORK/port")
+    log "hub pid $HUB_PID on port $PORT"
+}
+
+stop_hub() {
+    if [[ -n "$HUB_PID" ]] && kill -0 "$HUB_PID" 2>/dev/null; then
+        kill -TERM "$HUB_PID" 2>/dev/null || true
+        local end=$((SECONDS + 5))
+        while kill -0 "$HUB_PID" 2>/dev/null && ((SECONDS < end)); do
+            sleep 0.05
+        done
+        kill -KILL "$HUB_PID" 2>/dev/null || true
+        wait "$HUB_PID" 2>/dev/null || true
+    fi
+    HUB_PID=""
+}
+
+# start_client SESSION NICK [COLS ROWS]
+start_client() {
+    local session=$1 nick=$2 cols=${3:-80} rows=${4:-24}
+    mkdir -p "$WORK/config-$session"
+    # The trailing sleep keeps a crashed client's last screen for the failure
+    # report; the tmux server is killed at the end either way.
+    tm -u new-session -d -s "$session" -x "$cols" -y "$rows" \
+        "env XDG_CONFIG_HOME='$WORK/config-$session' LC_ALL=C.UTF-8 TERM=screen-256color \
+         '$TUI' --host 127.0.0.1 --port $PORT --nick $nick; sleep 30"
+    wait_for "$session" "[$nick] [2:lobby] [online]"
+}
+
+screen() { tm capture-pane -p -t "$1"; }
+
+# wait_for SESSION TEXT: polls the screen until TEXT (fixed string) shows.
+wait_for() {
+    local session=$1 text=$2
+    local end=$((SECONDS + DEADLINE_S))
+    while ! screen "$session" | grep -qF -- "$text"; do
+        ((SECONDS < end)) || fail "'$text' did not appear in session $session within ${DEADLINE_S}s"
+        sleep 0.05
+    done
+}
+
+# type_line SESSION TEXT: types TEXT literally and presses Enter.
+type_line() {
+    tm send-keys -t "$1" -l -- "$2"
+    tm send-keys -t "$1" Enter
+}
+
+# Display width (terminal columns) of each row must fit the window.
+check_rows_fit() {
+    local session=$1 cols=$2 rows=$3
+    local captured
+    captured=$(screen "$session")
+    local n
+    n=$(printf '%s\n' "$captured" | wc -l)
+    [[ $n -eq $rows ]] || fail "$session: $n rows captured, expected $rows"
+    local widest
+    widest=$(printf '%s\n' "$captured" | wc -L)
+    ((widest <= cols)) || fail "$session: a row is $widest columns wide in a $cols-column window"
+    printf '%s\n' "$captured" | head -1 | grep -qF "hermes @ 127.0.0.1:$PORT" ||
+        fail "$session: title bar missing at ${cols}x$rows"
+    printf '%s\n' "$captured" | sed -n "$((rows - 1))p" | grep -qF "[online]" ||
+        fail "$session: status bar not on row $((rows - 1)) at ${cols}x$rows"
+    printf '%s\n' "$captured" | sed -n "${rows}p" | grep -q '^\[lobby\]' ||
+        fail "$session: input line not on the last row at ${cols}x$rows"
+}
+
+scenario_chat() {
+    start_client a ana
+    start_client b bob
+    wait_for a "bob joined lobby"
+    type_line a "hello from ana"
+    wait_for a "<ana> hello from ana"
+    wait_for b "<ana> hello from ana"
+    type_line b "/me waves back"
+    wait_for a "* bob waves back"
+    wait_for b "* bob waves back"
+    # A pasted block of 12 lines goes out line by line, paced under the hub's
+    # rate limit (5/s, burst 10): all arrive, in order, none dropped as flood.
+    local paste="" i
+    for i in $(seq -w 1 12); do
+        paste+="pasted $i"$'\n'
+    done
+    tm send-keys -t a -l -- "$paste"
+    wait_for b "<ana> pasted 12"
+    local order
+    order=$(screen b | grep -oE "<ana> pasted [0-9]+" | awk '{print $3}' | tr '\n' ' ')
+    [[ "$order" == *"07 08 09 10 11 12 "* ]] || fail "pasted lines out of order: $order"
+    screen a | grep -qF "Not sent" && fail "a pasted line failed: $(screen a | grep -F 'Not sent')"
+    # An unknown command is never sent as text.
+    type_line a "/frobnicate now"
+    wait_for a "unknown command: /frobnicate"
+    screen b | grep -qF "frobnicate" && fail "an unknown command reached the other client"
+    # The nick the hub granted is remembered in the config file.
+    grep -qx "nick = ana" "$WORK/config-a/hermes/hermes-tui.conf" ||
+        fail "last nick not saved in the config file"
+}
+
+scenario_nick_join() {
+    start_client a ana
+    start_client b bob
+    type_line b "/nick bobby"
+    wait_for a "bob is now known as bobby"
+    wait_for b "[bobby] [2:lobby]"
+    type_line b "renamed and talking"
+    wait_for a "<bobby> renamed and talking"
+    type_line a "/join dev"
+    wait_for a "[ana] [3:dev]"
+    type_line b "/join dev"
+    wait_for a "bobby joined dev"
+    wait_for b "[bobby] [3:dev]"
+    type_line b "only in dev"
+    wait_for a "<bobby> only in dev"
+    # Back in lobby (Alt-2) nothing of dev shows; a mention in dev marks it.
+    tm send-keys -t a M-2
+    wait_for a "[ana] [2:lobby]"
+    screen a | grep -qF "only in dev" && fail "a dev line shows in the lobby window"
+    type_line b "ping ana in dev"
+    wait_for a "[Act: 3!]"
+}
+
+scenario_resize() {
+    start_client a ana
+    for i in 1 2 3 4 5 6; do
+        type_line a "line $i: the quick brown fox jumps over the lazy dog, again and again"
+    done
+    wait_for a "<ana> line 6:"
+    check_rows_fit a 80 24
+    tm resize-window -t a -x 50 -y 15
+    local end=$((SECONDS + DEADLINE_S))
+    until [[ $(screen a | wc -l) -eq 15 ]] && screen a | sed -n 14p | grep -qF "[online]"; do
+        ((SECONDS < end)) || fail "layout did not follow the resize to 50x15"
+        sleep 0.05
+    done
+    check_rows_fit a 50 15
+    tm resize-window -t a -x 120 -y 30
+    end=$((SECONDS + DEADLINE_S))
+    until [[ $(screen a | wc -l) -eq 30 ]] && screen a | sed -n 29p | grep -qF "[online]"; do
+        ((SECONDS < end)) || fail "layout did not follow the resize to 120x30"
+        sleep 0.05
+    done
+    check_rows_fit a 120 30
+    # The member pane (F2) fits too.
+    tm send-keys -t a F2
+    wait_for a "1 members"
+    check_rows_fit a 120 30
+}
+
+scenario_reconnect() {
+    start_client a ana
+    start_client b bob
+    type_line a "before the restart"
+    wait_for b "<ana> before the restart"
+    local port=$PORT
+    stop_hub
+    wait_for a "[offline"
+    wait_for b "[offline"
+    start_hub "$port"
+    wait_for a "The hub restarted"
+    wait_for b "The hub restarted"
+    wait_for a "[ana] [2:lobby] [online]"
+    wait_for b "[bob] [2:lobby] [online]"
+    type_line a "after the restart"
+    wait_for b "<ana> after the restart"
+    wait_for a "<ana> after the restart"
+    # No duplicate lines: each line shows once on each screen.
+    for s in a b; do
+        local n
+        n=$(screen "$s" | grep -cF "<ana> before the restart")
+        [[ $n -eq 1 ]] || fail "$s shows 'before the restart' $n times"
+        n=$(screen "$s" | grep -cF "<ana> after the restart")
+        [[ $n -eq 1 ]] || fail "$s shows 'after the restart' $n times"
+    done
+}
+
+scenario_wide() {
+    start_client a ana
+    start_client b bob
+    tm send-keys -t b F2
+    wait_for b "2 members"
+    type_line a "日本語 😀 end"
+    wait_for b "<ana> 日本語 😀 end"
+    # The text after the wide characters sits where the terminal puts it:
+    # "HH:MM <ana> " is 12 columns, 日本語 6, a space, 😀 2, a space.
+    local row
+    row=$(screen b | grep -F "<ana> 日本語")
+    local before=${row%%end*}
+    [[ $(printf '%s' "$before" | wc -L) -eq 22 ]] ||
+        fail "'end' is at column $(printf '%s' "$before" | wc -L), expected 22: '$row'"
+    # The member pane border is in the same column on every row, wide text or not.
+    local columns
+    columns=$(screen b | grep -F "│" | while IFS= read -r line; do
+        printf '%s' "${line%%│*}" | wc -L
+    done | sort -u)
+    [[ $(printf '%s\n' "$columns" | wc -l) -eq 1 ]] ||
+        fail "member pane border in several columns: $(echo $columns)"
+    # The input cursor counts wide characters as two columns: "[lobby] " + 8.
+    tm send-keys -t a -l "日本語😀"
+    local end=$((SECONDS + DEADLINE_S))
+    until [[ $(tm display-message -p -t a '#{cursor_x}') -eq 16 ]]; do
+        ((SECONDS < end)) ||
+            fail "input cursor at column $(tm display-message -p -t a '#{cursor_x}'), expected 16"
+        sleep 0.05
+    done
+    # Backspace removes one whole character (2 columns).
+    tm send-keys -t a BSpace
+    end=$((SECONDS + DEADLINE_S))
+    until [[ $(tm display-message -p -t a '#{cursor_x}') -eq 14 ]]; do
+        ((SECONDS < end)) || fail "Backspace did not remove the whole emoji"
+        sleep 0.05
+    done
+}
+
+command -v tmux >/dev/null || fail "tmux is not installed"
+start_hub
+case $SCENARIO in
+    chat | nick_join | resize | reconnect | wide) "scenario_$SCENARIO" ;;
+    *) fail "unknown scenario $SCENARIO" ;;
+esac
+log "passed"
