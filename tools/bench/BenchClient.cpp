@@ -1,0 +1,117 @@
+#include "BenchClient.hpp"
+
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "hermes/codec/FrameEncoder.hpp"
+
+namespace hermes::bench {
+
+BenchClient::~BenchClient() {
+    close();
+}
+
+bool BenchClient::startConnect(const sockaddr_storage& address, socklen_t length) {
+    fd_ = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) {
+        return false;
+    }
+    // Chat is interactive: without this, Nagle's algorithm holds small frames
+    // back and the latency figures would measure TCP, not the hub.
+    const int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&address), length) != 0 &&
+        errno != EINPROGRESS) {
+        const int saved = errno;
+        close();
+        errno = saved;
+        return false;
+    }
+    state = ClientState::Connecting;
+    return true;
+}
+
+int BenchClient::connectResult() const {
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &length) != 0) {
+        return errno;
+    }
+    return error;
+}
+
+void BenchClient::queue(const google::protobuf::MessageLite& message) {
+    if (outOffset_ == out_.size()) {
+        out_.clear();
+        outOffset_ = 0;
+    }
+    hermes::codec::appendFrame(message, out_);
+}
+
+bool BenchClient::flush(bool& blocked) {
+    blocked = false;
+    while (outOffset_ < out_.size()) {
+        const ssize_t n =
+            ::send(fd_, out_.data() + outOffset_, out_.size() - outOffset_, MSG_NOSIGNAL);
+        if (n > 0) {
+            outOffset_ += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            blocked = true;
+            return true;
+        }
+        return false;
+    }
+    // Idle clients (I1) should not keep a buffer each.
+    std::string().swap(out_);
+    outOffset_ = 0;
+    return true;
+}
+
+long BenchClient::readSome(char* scratch, std::size_t scratchBytes, std::size_t maxBytes,
+                           bool& wouldBlock) {
+    wouldBlock = false;
+    std::size_t total = 0;
+    while (total < maxBytes) {
+        const ssize_t n = ::recv(fd_, scratch, scratchBytes, 0);
+        if (n > 0) {
+            decoder_.feed(std::string_view(scratch, static_cast<std::size_t>(n)));
+            total += static_cast<std::size_t>(n);
+            if (static_cast<std::size_t>(n) < scratchBytes) {
+                wouldBlock = true;  // drained; save a recv() that would fail
+                break;
+            }
+            continue;
+        }
+        if (n == 0) {
+            return total > 0 ? static_cast<long>(total) : 0;
+        }
+        if (errno == EINTR) {
+            continue;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            wouldBlock = true;
+            break;
+        }
+        return -1;
+    }
+    return static_cast<long>(total);
+}
+
+void BenchClient::close() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+    state = ClientState::Closed;
+}
+
+}  // namespace hermes::bench

@@ -1,0 +1,77 @@
+#pragma once
+// One of the bench's simulated clients: a non-blocking TCP socket, the
+// codec's decoder for what the hub sends, and an output buffer that collects
+// every frame queued during one turn of the event loop so it goes out in one
+// send(). A client is also a sender when its index is below --senders.
+//
+// Threading: none; owned by LoadGenerator's single event-loop thread.
+
+#include <netinet/in.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <google/protobuf/message_lite.h>
+
+#include "hermes/codec/FrameDecoder.hpp"
+
+namespace hermes::bench {
+
+enum class ClientState : std::uint8_t {
+    Unopened,     // no socket yet
+    Connecting,   // connect() in progress
+    Handshaking,  // Hello sent, waiting for Welcome
+    Joining,      // Join sent, waiting for the MemberList
+    Joined,
+    Closed,
+};
+
+class BenchClient {
+public:
+    // Largest frame accepted from the hub: a MemberList of 5,000+ nicks fits.
+    static constexpr std::size_t kMaxFrameBytes = 4 * 1024 * 1024;
+
+    explicit BenchClient(int index) : index_(index), decoder_(kMaxFrameBytes) {}
+    ~BenchClient();
+    BenchClient(const BenchClient&) = delete;
+    BenchClient& operator=(const BenchClient&) = delete;
+
+    // Starts a non-blocking connect. Returns false (with errno) on failure.
+    bool startConnect(const sockaddr_storage& address, socklen_t length);
+    // After the socket became writable while Connecting: 0 or the socket error.
+    int connectResult() const;
+
+    void queue(const google::protobuf::MessageLite& message);
+    bool hasOutput() const { return outOffset_ < out_.size(); }
+    // Writes as much queued output as the socket takes. Returns false on a
+    // socket error (errno set); `blocked` tells whether bytes remain.
+    bool flush(bool& blocked);
+
+    // Reads what is available into the decoder, at most maxBytes. Returns
+    // the bytes read, 0 on orderly close, -1 on error (EAGAIN is 0 with
+    // wouldBlock = true).
+    long readSome(char* scratch, std::size_t scratchBytes, std::size_t maxBytes, bool& wouldBlock);
+
+    void close();
+
+    int index() const { return index_; }
+    int fd() const { return fd_; }
+    ClientState state = ClientState::Unopened;
+    bool wantWrite = false;    // EPOLLOUT is registered
+    bool dirty = false;        // output queued this turn, in the flush list
+    std::uint32_t sent = 0;    // messages sent (senders)
+    std::uint32_t acked = 0;   // own messages echoed back by the hub
+    bool readyToSend = false;  // in the throughput ready list
+
+    hermes::codec::FrameDecoder& decoder() { return decoder_; }
+
+private:
+    int index_;
+    int fd_ = -1;
+    hermes::codec::FrameDecoder decoder_;
+    std::string out_;
+    std::size_t outOffset_ = 0;
+};
+
+}  // namespace hermes::bench

@@ -1,0 +1,54 @@
+#pragma once
+// Command-line options of hermes-bench, the scenario presets (T1, L1, I1 of
+// issue 6, the same as ../shared/bench's fanout uses) and the checks that keep
+// a run bounded and on this machine.
+//
+// Threading: a plain value, parsed once in main().
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hermes::bench {
+
+enum class Mode : std::uint8_t { Throughput, Latency, Idle };
+
+const char* modeName(Mode mode);
+
+struct BenchOptions {
+    // Bounds that keep one run's memory and duration within this machine.
+    static constexpr int kMaxClients = 20000;
+    static constexpr std::uint64_t kMaxExpectedDeliveries = 50'000'000;
+    static constexpr double kMaxTimeoutSeconds = 3600;
+
+    std::string host = "127.0.0.1";
+    bool allowRemote = false;
+    std::uint16_t port = 0;
+    int clients = 100;   // --clients N
+    int senders = 100;   // --senders S (the first S clients send)
+    int messages = 200;  // --messages M per sender (throughput)
+    int size = 64;       // --size B: bytes of each message's text
+    Mode mode = Mode::Throughput;
+    int window = 16;       // --window W: unacknowledged messages per sender
+    double rate = 2000;    // --rate R: total messages/s (latency)
+    double duration = 10;  // --duration T seconds (latency)
+    std::string room = "bench";
+    std::string scenario;  // T1, L1, I1 or empty
+    int hubPid = 0;        // --hub-pid: sampled from /proc
+    bool json = false;
+    double timeout = 300;  // --timeout: the whole run, seconds
+    double stall = 5;      // stop once everything is sent and nothing arrives this long
+    double quiet = 1;      // after joining, wait until the hub is silent this long
+    int concurrency = 64;  // clients in their handshake at once
+    std::string nickPrefix = "b";
+    bool verbose = false;
+};
+
+// Parses argv. Returns the options, or nothing after printing help (exit 0).
+// Throws std::invalid_argument with a readable message on bad input.
+std::optional<BenchOptions> parseBenchOptions(const std::vector<std::string>& args);
+
+std::string benchUsage();
+
+}  // namespace hermes::bench

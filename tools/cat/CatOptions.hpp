@@ -1,0 +1,42 @@
+#pragma once
+// Command-line options of hermes-cat and its exit codes.
+//
+// Threading: a plain value, parsed once in main().
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hermes::cat {
+
+// Exit codes, also listed in --help.
+enum ExitCode : int {
+    kExitOk = 0,           // every line echoed by the hub (or --follow ended by a signal)
+    kExitUsage = 2,        // bad options
+    kExitNoSession = 3,    // could not connect, handshake (nick refused) or join in time
+    kExitUnacked = 4,      // lines not echoed within --timeout after the end of input
+    kExitConnection = 5,   // the hub closed the connection before we were done
+    kExitRejected = 6,     // the hub refused some lines with an Error (e.g. INVALID_TEXT)
+    kExitInterrupted = 7,  // SIGINT/SIGTERM before all lines were echoed (without --follow)
+};
+
+struct CatOptions {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 7070;
+    std::string nick;
+    std::string room;
+    bool json = false;
+    bool follow = false;
+    bool backlog = false;  // print the room's backlog sent on join
+    std::chrono::milliseconds timeout{10'000};
+};
+
+// Parses argv. Returns nothing after --help (printed by the caller). Throws
+// std::invalid_argument with a readable message.
+std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args);
+
+std::string catUsage();
+
+}  // namespace hermes::cat

@@ -1,0 +1,235 @@
+#include "CatSession.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ostream>
+#include <stdexcept>
+
+namespace hermes::cat {
+
+namespace {
+
+hermes::client::ClientOptions clientOptions(const CatOptions& o) {
+    hermes::client::ClientOptions c;
+    c.host = o.host;
+    c.port = o.port;
+    c.nick = o.nick;
+    c.clientName = "hermes-cat";
+    c.connectTimeout = o.timeout;
+    c.handshakeTimeout = o.timeout;
+    // A script wants to know that its lines went out on one connection: a
+    // reconnect could lose some silently (SendLost), so a drop ends the run.
+    c.autoReconnect = false;
+    return c;
+}
+
+constexpr std::string_view kActionPrefix = "/me ";
+
+}  // namespace
+
+CatSession::CatSession(CatOptions options, std::ostream& out, std::ostream& err)
+    : options_(std::move(options)),
+      err_(err),
+      printer_(out, err, options_.json, options_.backlog),
+      input_(STDIN_FILENO),
+      core_(clientOptions(options_)) {}
+
+int CatSession::finish(int code, const std::string& why) {
+    if (!why.empty()) {
+        err_ << "hermes-cat: " << why << '\n';
+    }
+    core_.stop("hermes-cat done");
+    return code;
+}
+
+int CatSession::run() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    // Before start(): the I/O thread inherits the mask, so the signals are
+    // only ever taken from the signalfd below.
+    if (pthread_sigmask(SIG_BLOCK, &signals, nullptr) != 0) {
+        throw std::runtime_error("cannot block SIGINT/SIGTERM");
+    }
+    signal(SIGPIPE, SIG_IGN);
+    const int signalFd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (signalFd < 0) {
+        throw std::runtime_error(std::string("signalfd: ") + std::strerror(errno));
+    }
+    struct FdCloser {
+        int fd;
+        ~FdCloser() { ::close(fd); }
+    } closer{signalFd};
+
+    core_.start();
+    deadline_ = Clock::now() + options_.timeout;
+    for (;;) {
+        const bool wantInput = phase_ == Phase::Sending && !held_ && !input_.atEnd();
+        pollfd fds[3] = {{core_.wakeFd(), POLLIN, 0},
+                         {signalFd, POLLIN, 0},
+                         {wantInput ? STDIN_FILENO : -1, POLLIN, 0}};
+        const int ready = ::poll(fds, 3, kTickMs);
+        if (ready < 0 && errno != EINTR) {
+            return finish(kExitNoSession, std::string("poll: ") + std::strerror(errno));
+        }
+        if ((fds[1].revents & POLLIN) != 0) {
+            signalfd_siginfo info{};
+            [[maybe_unused]] const ssize_t n = ::read(signalFd, &info, sizeof info);
+            const bool done =
+                options_.follow || (linesSent_ > 0 && core_.pendingCount() == 0 && input_.atEnd());
+            return finish(done ? kExitOk : kExitInterrupted,
+                          done ? "" : "interrupted before every line was echoed");
+        }
+        hermes::client::Event event;
+        while (core_.pollEvent(event)) {
+            if (auto code = onEvent(event)) {
+                return *code;
+            }
+        }
+        if (phase_ == Phase::Sending && (held_ || (fds[2].revents & (POLLIN | POLLHUP)) != 0)) {
+            if (!held_ && !input_.readAvailable() && input_.error() != 0) {
+                err_ << "hermes-cat: reading standard input: " << std::strerror(input_.error())
+                     << '\n';
+            }
+            sendLines();
+        }
+        if (auto code = checkProgress()) {
+            return *code;
+        }
+    }
+}
+
+std::optional<int> CatSession::onEvent(hermes::client::Event& event) {
+    using hermes::client::EventKind;
+    switch (event.kind) {
+        case EventKind::Welcomed:
+            if (!core_.join(options_.room)) {
+                return finish(kExitNoSession, "could not queue the Join");
+            }
+            return std::nullopt;
+        case EventKind::NickRejected:
+            return finish(kExitNoSession,
+                          "the hub refused nick '" + options_.nick + "': " +
+                              (event.envelope ? event.envelope->error().text() : event.text));
+        case EventKind::Envelope: {
+            const auto& envelope = *event.envelope;
+            printer_.print(envelope);
+            if (envelope.has_members() && envelope.members().room() == options_.room &&
+                phase_ == Phase::Joining) {
+                phase_ = Phase::Sending;
+            } else if (envelope.has_error()) {
+                const auto& error = envelope.error();
+                if (error.client_msg_id() != 0) {
+                    ++rejected_;
+                } else if (phase_ == Phase::Joining && error.room() == options_.room) {
+                    return finish(kExitNoSession,
+                                  "could not join " + options_.room + ": " + error.text());
+                }
+            }
+            return std::nullopt;
+        }
+        case EventKind::SendLost:
+            ++rejected_;
+            return std::nullopt;
+        case EventKind::Disconnected:
+        case EventKind::Failed: {
+            if (phase_ == Phase::Joining) {
+                return finish(kExitNoSession,
+                              "could not join " + options_.room + " on " + options_.host + ":" +
+                                  std::to_string(options_.port) + ": " + event.text);
+            }
+            const std::size_t pending = core_.pendingCount();
+            if (phase_ == Phase::Following && pending == 0) {
+                printer_.status("the hub closed the connection: " + event.text);
+                return finish(rejected_ ? kExitRejected : kExitOk);
+            }
+            return finish(kExitConnection, "the hub closed the connection (" + event.text +
+                                               ") with " + std::to_string(pending) +
+                                               " lines not echoed");
+        }
+        default:
+            return std::nullopt;  // Connecting, Connected, ReconnectScheduled
+    }
+}
+
+bool CatSession::sendLine(const std::string& line) {
+    if (line.empty()) {
+        return true;
+    }
+    std::uint64_t id = 0;
+    if (line.rfind(kActionPrefix, 0) == 0) {
+        id = core_.say(options_.room, line.substr(kActionPrefix.size()),
+                       hermes::v1::MESSAGE_KIND_ACTION);
+    } else {
+        id = core_.say(options_.room, line);
+    }
+    if (id == 0) {
+        return false;
+    }
+    ++linesSent_;
+    return true;
+}
+
+bool CatSession::sendLines() {
+    if (held_) {
+        if (!sendLine(*held_)) {
+            return false;
+        }
+        held_.reset();
+    }
+    std::string line;
+    while (input_.nextLine(line)) {
+        if (!sendLine(line)) {
+            held_ = std::move(line);
+            return false;
+        }
+    }
+    return true;
+}
+
+std::optional<int> CatSession::checkProgress() {
+    const auto now = Clock::now();
+    switch (phase_) {
+        case Phase::Joining:
+            if (now >= deadline_) {
+                return finish(kExitNoSession, "not joined to " + options_.room + " within " +
+                                                  std::to_string(options_.timeout.count()) + " ms");
+            }
+            return std::nullopt;
+        case Phase::Sending:
+            if (input_.atEnd() && !held_) {
+                phase_ = options_.follow ? Phase::Following : Phase::Draining;
+                deadline_ = now + options_.timeout;
+            }
+            return std::nullopt;
+        case Phase::Draining: {
+            const std::size_t pending = core_.pendingCount();
+            if (pending == 0) {
+                if (rejected_ != 0) {
+                    return finish(kExitRejected, std::to_string(rejected_) + " of " +
+                                                     std::to_string(linesSent_) +
+                                                     " lines were refused by the hub");
+                }
+                return finish(kExitOk);
+            }
+            if (now >= deadline_) {
+                return finish(kExitUnacked, std::to_string(pending) + " of " +
+                                                std::to_string(linesSent_) +
+                                                " lines not echoed by the hub within " +
+                                                std::to_string(options_.timeout.count()) + " ms");
+            }
+            return std::nullopt;
+        }
+        case Phase::Following:
+            return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+}  // namespace hermes::cat

@@ -1,0 +1,62 @@
+#pragma once
+// One run of hermes-cat: connect, join the room, send standard input line by
+// line, print what arrives, and decide the exit code (see CatOptions.hpp).
+//
+// Lines are read only once the room is joined (so none is refused with
+// NOT_IN_ROOM), and only while ClientCore's send queue takes them: a script
+// piping a large file is slowed to the hub's pace instead of losing lines.
+// "/me text" is sent as an ACTION; empty lines are skipped (the hub refuses
+// empty texts).
+//
+// Threading: the thread that calls run() is ClientCore's UI thread; SIGINT and
+// SIGTERM are blocked before the core's I/O thread starts (it inherits the
+// mask) and read through a signalfd, so no handler runs on any thread.
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "CatOptions.hpp"
+#include "EventPrinter.hpp"
+#include "LineReader.hpp"
+#include "hermes/client/ClientCore.hpp"
+
+namespace hermes::cat {
+
+class CatSession {
+public:
+    // poll() timeout: how often deadlines are looked at.
+    static constexpr int kTickMs = 50;
+
+    CatSession(CatOptions options, std::ostream& out, std::ostream& err);
+
+    // Runs to the end; returns the exit code.
+    int run();
+
+private:
+    enum class Phase : std::uint8_t { Joining, Sending, Draining, Following };
+    using Clock = std::chrono::steady_clock;
+
+    // Returns an exit code when the event ends the run.
+    std::optional<int> onEvent(hermes::client::Event& event);
+    // Sends the held line and what stdin has; false if the core queue is full.
+    bool sendLines();
+    bool sendLine(const std::string& line);
+    std::optional<int> checkProgress();
+    int finish(int code, const std::string& why = {});
+
+    CatOptions options_;
+    std::ostream& err_;
+    EventPrinter printer_;
+    LineReader input_;
+    hermes::client::ClientCore core_;
+    Phase phase_ = Phase::Joining;
+    Clock::time_point deadline_;
+    std::optional<std::string> held_;  // a line the full send queue did not take
+    std::uint64_t linesSent_ = 0;
+    std::uint64_t rejected_ = 0;  // Errors answering one of our lines
+};
+
+}  // namespace hermes::cat

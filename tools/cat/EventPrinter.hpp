@@ -1,0 +1,45 @@
+#pragma once
+// Turns what the hub sends into hermes-cat's output: one line per message,
+// presence, member list, topic or error, either for people ("[12:03:04] <ana>
+// hi", "* ana waves", "-- bob joined") or as one JSON object a line (Poco::JSON
+// does the escaping). Plain errors go to the error stream, so that stdout
+// holds only what was said in the room.
+//
+// Threading: none; used by hermes-cat's one UI thread.
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+#include "hermes/v1/hermes.pb.h"
+
+namespace hermes::cat {
+
+class EventPrinter {
+public:
+    EventPrinter(std::ostream& out, std::ostream& err, bool json, bool showBacklog);
+
+    // Prints one frame from the hub (Welcome, Ping and the like print nothing).
+    void print(const hermes::v1::Envelope& envelope);
+    // Local troubles ("connection lost: ..."): an object {"type":"status"} in
+    // JSON mode, a line on the error stream otherwise.
+    void status(const std::string& text);
+
+    // "HH:MM:SS" of a hub timestamp, in local time.
+    static std::string clockTime(std::int64_t timeMs);
+
+private:
+    void message(const hermes::v1::ChatMessage& message, bool backlog);
+    void presence(const hermes::v1::Presence& presence);
+    void members(const hermes::v1::MemberList& members);
+    void topic(const hermes::v1::Topic& topic);
+    void error(const hermes::v1::Error& error);
+    void bye(const hermes::v1::Bye& bye);
+
+    std::ostream& out_;
+    std::ostream& err_;
+    bool json_;
+    bool showBacklog_;
+};
+
+}  // namespace hermes::cat

@@ -1,0 +1,120 @@
+// The socket-free parts of hermes-cat: options, line splitting and output.
+#define BOOST_TEST_MODULE CatCoreTest
+#include <boost/test/unit_test.hpp>
+
+#include <unistd.h>
+
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include "CatOptions.hpp"
+#include "EventPrinter.hpp"
+#include "LineReader.hpp"
+
+using namespace hermes::cat;
+
+BOOST_AUTO_TEST_CASE(options_need_nick_and_room_and_canonicalise_the_room) {
+    const auto o = parseCatOptions({"--nick", "ana", "--room", "#Dev", "--port", "7000",
+                                    "--timeout", "2.5", "--json", "--follow"});
+    BOOST_REQUIRE(o);
+    BOOST_TEST(o->room == "dev");
+    BOOST_TEST(o->port == 7000);
+    BOOST_TEST(o->timeout.count() == 2500);
+    BOOST_TEST(o->json);
+    BOOST_TEST(o->follow);
+    const std::vector<std::vector<std::string>> bad = {
+        {"--room", "dev"},
+        {"--nick", "ana"},
+        {"--nick", "2ana", "--room", "dev"},
+        {"--nick", "ana", "--room", "a b"},
+        {"--nick", "ana", "--room", "dev", "--port", "70000"},
+        {"--nick", "ana", "--room", "dev", "--timeout", "0"},
+        {"--nick", "ana", "--room", "dev", "--bogus"},
+    };
+    for (const auto& args : bad) {
+        BOOST_CHECK_THROW(parseCatOptions(args), std::invalid_argument);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(line_reader_splits_lines_and_keeps_the_last_unterminated_one) {
+    int fds[2];
+    BOOST_REQUIRE(pipe(fds) == 0);
+    const std::string input = "one\r\ntwo\n\nthree";
+    BOOST_REQUIRE(write(fds[1], input.data(), input.size()) == static_cast<ssize_t>(input.size()));
+    close(fds[1]);
+    LineReader reader(fds[0]);
+    std::vector<std::string> lines;
+    std::string line;
+    for (int i = 0; i < 10 && !reader.atEnd(); ++i) {  // bounded: the pipe is closed
+        reader.readAvailable();
+        while (reader.nextLine(line)) {
+            lines.push_back(line);
+        }
+    }
+    close(fds[0]);
+    BOOST_TEST(reader.atEnd());
+    BOOST_TEST(lines == (std::vector<std::string>{"one", "two", "", "three"}),
+               boost::test_tools::per_element());
+}
+
+hermes::v1::Envelope chat(hermes::v1::MessageKind kind, const std::string& text) {
+    hermes::v1::Envelope envelope;
+    auto* m = envelope.mutable_message();
+    m->set_room("dev");
+    m->set_seq(3);
+    m->set_epoch(9);
+    m->set_time_ms(1700000000123);
+    m->set_from("ana");
+    m->set_kind(kind);
+    m->set_text(text);
+    return envelope;
+}
+
+BOOST_AUTO_TEST_CASE(plain_output_reads_like_a_chat) {
+    std::ostringstream out;
+    std::ostringstream err;
+    EventPrinter printer(out, err, false, false);
+    printer.print(chat(hermes::v1::MESSAGE_KIND_TEXT, "hi"));
+    printer.print(chat(hermes::v1::MESSAGE_KIND_ACTION, "waves"));
+    hermes::v1::Envelope presence;
+    presence.mutable_presence()->set_room("dev");
+    presence.mutable_presence()->set_kind(hermes::v1::PRESENCE_KIND_JOINED);
+    presence.mutable_presence()->add_nicks("bob");
+    presence.mutable_presence()->add_nicks("cy");
+    printer.print(presence);
+    hermes::v1::Envelope error;
+    error.mutable_error()->set_code(hermes::v1::ERROR_CODE_INVALID_TEXT);
+    error.mutable_error()->set_text("too long");
+    printer.print(error);
+    const std::string clock = EventPrinter::clockTime(1700000000123);
+    BOOST_TEST(out.str() == "[" + clock + "] <ana> hi\n[" + clock +
+                                "] * ana waves\n-- bob joined\n-- cy joined\n");
+    BOOST_TEST(err.str().find("INVALID_TEXT") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(json_output_is_one_parseable_object_a_line) {
+    std::ostringstream out;
+    std::ostringstream err;
+    EventPrinter printer(out, err, true, false);
+    printer.print(chat(hermes::v1::MESSAGE_KIND_TEXT, "quote \" backslash \\ tab\t é"));
+    const std::string text = out.str();
+    BOOST_REQUIRE(!text.empty());
+    BOOST_TEST(text.back() == '\n');
+    BOOST_TEST(text.find('\n') == text.size() - 1);
+    Poco::JSON::Parser parser;
+    const auto object = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+    BOOST_TEST(object->getValue<std::string>("type") == "message");
+    BOOST_TEST(object->getValue<std::string>("room") == "dev");
+    BOOST_TEST(object->getValue<Poco::UInt64>("seq") == 3u);
+    BOOST_TEST(object->getValue<Poco::UInt64>("epoch") == 9u);
+    BOOST_TEST(object->getValue<std::string>("from") == "ana");
+    BOOST_TEST(object->getValue<std::string>("kind") == "text");
+    BOOST_TEST(object->getValue<std::string>("time") == "2023-11-14T22:13:20.123Z");
+    BOOST_TEST(object->getValue<std::string>("text") == "quote \" backslash \\ tab\t é");
+    BOOST_TEST(err.str().empty());
+}
