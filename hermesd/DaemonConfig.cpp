@@ -76,6 +76,10 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.ratePerSecond = readRate(config, "hub.rate_per_second", hub.ratePerSecond);
     hub.rateBurst = readRate(config, "hub.rate_burst", hub.rateBurst);
     hub.floodBacklog = readSize(config, "hub.flood_backlog", hub.floodBacklog);
+    hub.presenceCoalesceMembers =
+        readSize(config, "hub.presence_coalesce_members", hub.presenceCoalesceMembers);
+    hub.presenceCoalesceDelay =
+        readMs(config, "hub.presence_coalesce_ms", hub.presenceCoalesceDelay);
     if (hub.maxTextBytes + 512 > hub.maxFrameBytes) {
         throw Poco::InvalidArgumentException(
             "hub.max_frame_bytes must exceed hub.max_text_bytes by at least 512");

@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -117,6 +119,7 @@ void EventLoop::run() {
         nextTick_ = hub_->tick(now);
         serviceReady(now);
         expireLingering(now);
+        trimHeap(now);
         if (config_.statsInterval.count() > 0 && now >= nextStats_) {
             logStats(now);
         }
@@ -345,6 +348,21 @@ void EventLoop::drop(SessionId id) {
     epoll_ctl(epollFd_, EPOLL_CTL_DEL, it->second.fd, nullptr);
     connections_.erase(it);  // the StreamSocket closes the descriptor
     connectionCount_.store(connections_.size(), std::memory_order_relaxed);
+}
+
+void EventLoop::trimHeap(TimePoint now) {
+    // Idle sessions free their buffers, but glibc keeps freed memory in the
+    // heap: after a burst (a join storm, a big broadcast) thousands of idle
+    // clients would keep the hub's peak size. Hand it back to the kernel.
+    const std::uint64_t released = hub_->stats().bytesReleased;
+    if (released - releasedAtTrim_ < kTrimAfterBytes || now < nextTrim_) {
+        return;
+    }
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+    releasedAtTrim_ = released;
+    nextTrim_ = now + std::chrono::seconds(1);
 }
 
 void EventLoop::logStats(TimePoint now) {

@@ -71,6 +71,7 @@ private:
     void expireLingering(TimePoint now);
     void armWrite(hermes::hub::SessionId id, Connection& connection, bool wantWrite);
     void drop(hermes::hub::SessionId id);
+    void trimHeap(TimePoint now);
     void logStats(TimePoint now);
     int waitTimeoutMs(TimePoint now) const;
 
@@ -97,6 +98,9 @@ private:
     TimePoint statsSince_{};
     std::uint64_t statsMessagesIn_ = 0;
     std::uint64_t statsDeliveries_ = 0;
+    static constexpr std::uint64_t kTrimAfterBytes = 1024 * 1024;
+    std::uint64_t releasedAtTrim_ = 0;
+    TimePoint nextTrim_{};
     bool shuttingDown_ = false;
     TimePoint shutdownDeadline_{};
 };

@@ -310,3 +310,50 @@ BOOST_AUTO_TEST_CASE(nick_change) {
     h.send(ana, say("r1", 1, "x"));
     BOOST_TEST(h.next(bob).message().from() == "Anna");
 }
+
+BOOST_AUTO_TEST_CASE(large_room_presence_waits_for_the_coalescing_delay) {
+    HubConfig config = testConfig();
+    config.presenceCoalesceMembers = 3;
+    config.presenceCoalesceDelay = 100ms;
+    HubHarness h(config);
+    const SessionId watcher = h.login("watcher");
+    h.send(watcher, join("big"));
+    for (const char* nick : {"m1", "m2"}) {
+        h.send(h.login(nick), join("big"));
+    }
+    h.advance(100ms);  // the room now has 3 members: large from here on
+    h.clear(watcher);
+
+    // Two joins in two separate turns: nothing goes out yet...
+    h.send(h.login("late1"), join("big"));
+    h.send(h.login("late2"), join("big"));
+    BOOST_TEST(h.take(watcher).empty());
+    // ...and tick() asks to be called when the batch is due.
+    BOOST_TEST((h.tick() <= h.now + 100ms));
+    h.advance(100ms);
+    const auto got = h.take(watcher);
+    BOOST_TEST_REQUIRE(got.size() == 1u);
+    BOOST_TEST(got[0].presence().kind() == v1::PRESENCE_KIND_JOINED);
+    BOOST_TEST(nicksOf(got[0].presence().nicks()) ==
+               (std::vector<std::string>{"late1", "late2"}));
+}
+
+BOOST_AUTO_TEST_CASE(large_room_presence_goes_out_before_a_message) {
+    HubConfig config = testConfig();
+    config.presenceCoalesceMembers = 2;
+    config.presenceCoalesceDelay = 10s;
+    HubHarness h(config);
+    const SessionId watcher = h.login("watcher");
+    h.send(watcher, join("big"));
+    const SessionId talker = h.login("talker");
+    h.send(talker, join("big"));
+    h.advance(10s);
+    h.clear(watcher);
+    h.send(h.login("late"), join("big"));
+    BOOST_TEST(h.take(watcher).empty());
+    h.send(talker, say("big", 7, "hi"));
+    const auto got = h.take(watcher);
+    BOOST_TEST_REQUIRE(got.size() == 2u);
+    BOOST_TEST(got[0].presence().nicks(0) == "late");
+    BOOST_TEST(got[1].message().text() == "hi");
+}

@@ -45,7 +45,14 @@ std::size_t OutboundQueue::consume(std::size_t n, TimePoint now) {
     readPos_ += n;
     lastProgress_ = now;
     if (readPos_ == buffer_.size()) {
-        buffer_.clear();  // keep the capacity: a busy session writes again soon
+        // Keep a small buffer for a busy session's next frames; give a large
+        // one (a member list, a history page) back at once, or thousands of
+        // idle clients would each hold one.
+        if (buffer_.capacity() > kKeepCapacity) {
+            std::string().swap(buffer_);
+        } else {
+            buffer_.clear();
+        }
         readPos_ = 0;
         frameEnd_ = 0;
         return n;

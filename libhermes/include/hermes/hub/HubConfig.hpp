@@ -31,6 +31,10 @@ struct HubConfig {
     double ratePerSecond = 5.0;                                 // hub.rate_per_second (0 = unlimited)
     double rateBurst = 10.0;                                    // hub.rate_burst
     std::size_t floodBacklog = 20;                              // hub.flood_backlog (frames held while limited)
+    // Presence to rooms this large is held up to presenceCoalesceDelay so a
+    // join storm costs a few broadcasts, not one per processing turn.
+    std::size_t presenceCoalesceMembers = 100;                  // hub.presence_coalesce_members
+    std::chrono::milliseconds presenceCoalesceDelay{100};       // hub.presence_coalesce_ms (0 = off)
 };
 
 }  // namespace hermes::hub

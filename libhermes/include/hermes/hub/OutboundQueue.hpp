@@ -21,6 +21,10 @@ namespace hermes::hub {
 
 class OutboundQueue {
 public:
+    // A drained buffer larger than this is freed at once; smaller ones are
+    // kept while the session is busy and freed when it goes idle.
+    static constexpr std::size_t kKeepCapacity = 16 * 1024;
+
     std::size_t size() const { return buffer_.size() - readPos_; }
     bool empty() const { return readPos_ == buffer_.size(); }
     std::string_view view() const { return std::string_view(buffer_).substr(readPos_); }

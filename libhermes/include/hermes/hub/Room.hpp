@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "hermes/hub/Clock.hpp"
 #include "hermes/hub/PresenceBatch.hpp"
 
 namespace hermes::hub {
@@ -34,6 +35,7 @@ struct Room {
     std::int64_t topicTimeMs = 0;
     PresenceBatch pending;
     bool dirty = false;  // listed in the hub's rooms-with-pending-presence
+    TimePoint presenceDue{};  // large rooms: when the pending presence must go out
 };
 
 }  // namespace hermes::hub
