@@ -16,6 +16,7 @@
 #include <Poco/Net/TCPServerParams.h>
 #include <Poco/PatternFormatter.h>
 #include <Poco/ThreadPool.h>
+#include <Poco/Timespan.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/IntValidator.h>
 #include <Poco/Util/LoggingConfigurator.h>
@@ -172,6 +173,10 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     auto* params = new Poco::Net::TCPServerParams;
     params->setMaxThreads(settings.edge.acceptorThreads);
     params->setMaxQueued(settings.edge.acceptQueue);
+    // A dispatcher thread that misses TCPServer::stop()'s wake-up notices it
+    // only when its idle wait ends (10 s by default): keep that wait short so
+    // the hub exits within its 2 s promise.
+    params->setThreadIdleTime(Poco::Timespan(0, 250'000));
     Poco::Net::TCPServer server(new HandoffFactory(loop), pool, listener, params);
     server.start();
     log.information("hermesd %s listening on %s:%hu (epoch %?u, max %z clients)",

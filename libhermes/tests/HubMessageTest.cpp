@@ -99,12 +99,29 @@ BOOST_DATA_TEST_CASE(say_errors_carry_client_msg_id, data::make(kSayErrors), c) 
     BOOST_TEST(!h.closed(f.carol));
 }
 
-// proto3 checks UTF-8 of string fields when parsing, so invalid UTF-8 never
-// reaches the text rules: the frame itself is undecodable.
-BOOST_AUTO_TEST_CASE(invalid_utf8_is_a_bad_frame) {
+// proto3 refuses invalid UTF-8 while parsing, so the hub never sees the text;
+// the frame is still well framed wire format: a non-fatal INVALID_TEXT that
+// names the say, and the client stays.
+BOOST_AUTO_TEST_CASE(invalid_utf8_is_invalid_text_and_not_fatal) {
     Room3 f;
     HubHarness& h = f.h;
-    h.send(f.carol, say("r", 1, "\xc3\x28"));
+    h.send(f.carol, say("r", 31, "\xc3\x28"));
+    BOOST_TEST_REQUIRE(!h.closed(f.carol));
+    const v1::Error error = h.next(f.carol).error();
+    BOOST_TEST(error.code() == v1::ERROR_CODE_INVALID_TEXT);
+    BOOST_TEST(!error.fatal());
+    BOOST_TEST(error.client_msg_id() == 31u);
+    BOOST_TEST(error.room() == "r");
+    BOOST_TEST(h.take(f.ana).empty());  // nothing relayed
+    h.send(f.carol, say("r", 32, "fine"));
+    BOOST_TEST(h.next(f.ana).message().client_msg_id() == 32u);
+}
+
+// A payload that is not protobuf wire format at all cannot be trusted.
+BOOST_AUTO_TEST_CASE(garbage_payload_is_a_fatal_bad_frame) {
+    Room3 f;
+    HubHarness& h = f.h;
+    h.sendRaw(f.carol, std::string("\x03\xff\xff\xff", 4));
     BOOST_TEST_REQUIRE(h.closed(f.carol));
     BOOST_TEST(h.next(f.carol).error().code() == v1::ERROR_CODE_BAD_FRAME);
     BOOST_TEST(h.hub.stats().disconnects.at("bad_frame") == 1u);

@@ -6,8 +6,11 @@
 #include <unordered_map>
 #include <utility>
 
+#include <google/protobuf/unknown_field_set.h>
+
 #include <Poco/Logger.h>
 
+#include "hermes/codec/FrameDecoder.hpp"
 #include "hermes/codec/FrameEncoder.hpp"
 #include "hermes/hub/HistoryStore.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
@@ -413,8 +416,9 @@ struct Hub::Impl {
         s.active = true;
         s.decoder.feed(bytes);
         drainWaiting(s);
+        std::string_view payload;
         while (!s.doomed) {
-            if (!s.decoder.next(in)) {
+            if (!s.decoder.nextPayload(payload)) {
                 if (s.decoder.failed()) {
                     decodeFailed(s);
                 }
@@ -422,8 +426,54 @@ struct Hub::Impl {
             }
             s.lastHeard = now;
             s.pingOutstanding = false;
+            if (!codec::parseEnvelope(payload, in)) {
+                rejectPayload(s, payload);
+                continue;
+            }
             admit(s, in);
         }
+    }
+
+    // The frame's length was sound but its payload is no Envelope. If it is
+    // still protobuf wire format, a string field was not UTF-8 (proto3
+    // refuses those while parsing): the stream is intact, so the client gets
+    // INVALID_TEXT like any other bad text and stays. Anything else is
+    // garbage and closes the connection.
+    void rejectPayload(Session& s, std::string_view payload) {
+        google::protobuf::UnknownFieldSet fields;
+        if (payload.size() > static_cast<std::size_t>(INT32_MAX) ||
+            !fields.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+            fatal(s, v1::ERROR_CODE_BAD_FRAME,
+                  std::string(codec::describe(codec::DecodeError::BadPayload)), "bad_frame",
+                  "bad frame");
+            return;
+        }
+        // Point the error at the Say or PrivateMessage it answers, if it is one.
+        std::uint64_t clientMsgId = 0;
+        std::string room;
+        for (int i = 0; i < fields.field_count(); ++i) {
+            const auto& field = fields.field(i);
+            const bool textMessage = field.number() == v1::Envelope::kSayFieldNumber ||
+                                     field.number() == v1::Envelope::kPrivateMessageFieldNumber;
+            google::protobuf::UnknownFieldSet inner;
+            if (!textMessage ||
+                field.type() != google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED ||
+                !inner.ParseFromString(field.length_delimited())) {
+                continue;
+            }
+            for (int k = 0; k < inner.field_count(); ++k) {
+                const auto& part = inner.field(k);
+                if (part.number() == 2 && part.type() == google::protobuf::UnknownField::TYPE_VARINT) {
+                    clientMsgId = part.varint();
+                } else if (part.number() == 1 &&
+                           part.type() == google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED &&
+                           protocol::isValidUtf8(part.length_delimited())) {
+                    room = part.length_delimited();
+                }
+            }
+        }
+        sendError(s, v1::ERROR_CODE_INVALID_TEXT,
+                  "frame ignored: a text in it is not valid UTF-8", room, clientMsgId);
     }
 
     void decodeFailed(Session& s) {
