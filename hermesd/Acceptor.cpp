@@ -18,8 +18,8 @@ void HandoffConnection::run() {
         loop_.adopt(socket(), peer);
     } catch (const Poco::Exception& error) {
         // The peer is usually gone already (reset before we got to it).
-        Poco::Logger::get("hermesd.accept").warning("%s: connection dropped at accept: %s", peer,
-                                                    error.displayText());
+        Poco::Logger::get("hermesd.accept")
+            .warning("%s: connection dropped at accept: %s", peer, error.displayText());
     }
 }
 

@@ -27,7 +27,8 @@ private:
 class HandoffFactory : public Poco::Net::TCPServerConnectionFactory {
 public:
     explicit HandoffFactory(EventLoop& loop) : loop_(loop) {}
-    Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override;
+    Poco::Net::TCPServerConnection* createConnection(
+        const Poco::Net::StreamSocket& socket) override;
 
 private:
     EventLoop& loop_;

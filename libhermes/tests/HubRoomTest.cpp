@@ -334,8 +334,7 @@ BOOST_AUTO_TEST_CASE(large_room_presence_waits_for_the_coalescing_delay) {
     const auto got = h.take(watcher);
     BOOST_TEST_REQUIRE(got.size() == 1u);
     BOOST_TEST(got[0].presence().kind() == v1::PRESENCE_KIND_JOINED);
-    BOOST_TEST(nicksOf(got[0].presence().nicks()) ==
-               (std::vector<std::string>{"late1", "late2"}));
+    BOOST_TEST(nicksOf(got[0].presence().nicks()) == (std::vector<std::string>{"late1", "late2"}));
 }
 
 BOOST_AUTO_TEST_CASE(large_room_presence_goes_out_before_a_message) {

@@ -10,15 +10,25 @@ namespace {
 
 using hermes::v1::ErrorCode;
 
-ProtocolError error(ErrorCode code, std::string text) { return ProtocolError{code, std::move(text)}; }
+ProtocolError error(ErrorCode code, std::string text) {
+    return ProtocolError{code, std::move(text)};
+}
 
-bool isAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool isAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+bool isAsciiLetter(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool isAsciiDigit(char c) {
+    return c >= '0' && c <= '9';
+}
 bool isNickSpecial(char c) {
     return std::string_view("_-[]\\`^{}|").find(c) != std::string_view::npos;
 }
-bool isRoomChar(char c) { return isAsciiLetter(c) || isAsciiDigit(c) || c == '_' || c == '-' || c == '.'; }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+bool isRoomChar(char c) {
+    return isAsciiLetter(c) || isAsciiDigit(c) || c == '_' || c == '-' || c == '.';
+}
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string describeByte(char c) {
     const auto byte = static_cast<unsigned char>(c);
@@ -84,20 +94,21 @@ std::size_t findInvalidUtf8(std::string_view text) {
     return std::string_view::npos;
 }
 
-bool isValidUtf8(std::string_view text) { return findInvalidUtf8(text) == std::string_view::npos; }
+bool isValidUtf8(std::string_view text) {
+    return findInvalidUtf8(text) == std::string_view::npos;
+}
 
 std::optional<ProtocolError> checkNick(std::string_view nick) {
     if (nick.empty()) {
         return error(ErrorCode::ERROR_CODE_INVALID_NICK, "nick is empty");
     }
     if (nick.size() > kMaxNickBytes) {
-        return error(ErrorCode::ERROR_CODE_INVALID_NICK,
-                     "nick is " + std::to_string(nick.size()) + " characters long; the most is " +
-                         std::to_string(kMaxNickBytes));
+        return error(ErrorCode::ERROR_CODE_INVALID_NICK, "nick is " + std::to_string(nick.size()) +
+                                                             " characters long; the most is " +
+                                                             std::to_string(kMaxNickBytes));
     }
     if (isAsciiDigit(nick.front()) || nick.front() == '-') {
-        return error(ErrorCode::ERROR_CODE_INVALID_NICK,
-                     "nick may not start with a digit or '-'");
+        return error(ErrorCode::ERROR_CODE_INVALID_NICK, "nick may not start with a digit or '-'");
     }
     for (char c : nick) {
         if (!isAsciiLetter(c) && !isAsciiDigit(c) && !isNickSpecial(c)) {
@@ -123,9 +134,9 @@ std::optional<ProtocolError> checkRoom(std::string_view room) {
     }
     for (char c : room) {
         if (!isRoomChar(c)) {
-            return error(ErrorCode::ERROR_CODE_INVALID_ROOM,
-                         "room name may not contain " + describeByte(c) +
-                             "; use letters, digits and _-.");
+            return error(
+                ErrorCode::ERROR_CODE_INVALID_ROOM,
+                "room name may not contain " + describeByte(c) + "; use letters, digits and _-.");
         }
     }
     return std::nullopt;
@@ -150,19 +161,20 @@ std::optional<ProtocolError> checkOptionalText(std::string_view text, std::size_
         const bool control = (codePoint < 0x20 && codePoint != '\t') || codePoint == 0x7F ||
                              (codePoint >= 0x80 && codePoint <= 0x9F);
         if (control) {
-            return error(ErrorCode::ERROR_CODE_INVALID_TEXT,
-                         subject + " contains control character U+" +
-                             [codePoint] {
-                                 static constexpr char kHex[] = "0123456789ABCDEF";
-                                 std::string hex(4, '0');
-                                 for (int k = 3; k >= 0; --k) {
-                                     hex[static_cast<std::size_t>(k)] =
-                                         kHex[(codePoint >> (4 * (3 - k))) & 0xF];
-                                 }
-                                 return hex;
-                             }() +
-                             " at byte " + std::to_string(i) +
-                             "; send one line per message, without escape codes");
+            return error(
+                ErrorCode::ERROR_CODE_INVALID_TEXT,
+                subject + " contains control character U+" +
+                    [codePoint] {
+                        static constexpr char kHex[] = "0123456789ABCDEF";
+                        std::string hex(4, '0');
+                        for (int k = 3; k >= 0; --k) {
+                            hex[static_cast<std::size_t>(k)] =
+                                kHex[(codePoint >> (4 * (3 - k))) & 0xF];
+                        }
+                        return hex;
+                    }() +
+                    " at byte " + std::to_string(i) +
+                    "; send one line per message, without escape codes");
         }
         i += length;
     }
