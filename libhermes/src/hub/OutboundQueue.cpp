@@ -45,9 +45,8 @@ std::size_t OutboundQueue::consume(std::size_t n, TimePoint now) {
     readPos_ += n;
     lastProgress_ = now;
     if (readPos_ == buffer_.size()) {
-        // Keep a small buffer for a busy session's next frames; give a large
-        // one (a member list, a history page) back at once, or thousands of
-        // idle clients would each hold one.
+        // Keep the buffer for a busy session's next frames; give a huge one
+        // back at once. The idle scan frees the rest.
         if (buffer_.capacity() > kKeepCapacity) {
             std::string().swap(buffer_);
         } else {
