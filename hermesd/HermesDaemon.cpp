@@ -25,6 +25,7 @@
 
 #include "Acceptor.hpp"
 #include "DaemonConfig.hpp"
+#include "FileLimit.hpp"
 #include "EventLoop.hpp"
 #include "hermes/hub/Hub.hpp"
 
@@ -139,6 +140,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         log.fatal("bad configuration: %s", error.displayText());
         return EXIT_CONFIG;
     }
+
+    raiseFileLimit(settings.hub.maxClients, log);
 
     Poco::Net::ServerSocket listener;
     try {
