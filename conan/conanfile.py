@@ -100,6 +100,8 @@ class HermesConan(ConanFile):
         self.requires("protobuf/3.21.12")
         self.requires("poco/[>=1.12 <1.14]")
         self.requires("boost/[>=1.74 <2]")
+        # Durable history: libhermes links SQLite directly for its insert path.
+        self.requires("sqlite3/[>=3.40 <4]")
         if self.options.with_tui:
             self.requires("ncurses/[>=6.2 <7]")
 

@@ -21,7 +21,8 @@ std::size_t readSize(const AbstractConfiguration& config, const std::string& key
 
 std::chrono::milliseconds readMs(const AbstractConfiguration& config, const std::string& key,
                                  std::chrono::milliseconds fallback) {
-    return std::chrono::milliseconds(config.getUInt64(key, static_cast<std::uint64_t>(fallback.count())));
+    return std::chrono::milliseconds(
+        config.getUInt64(key, static_cast<std::uint64_t>(fallback.count())));
 }
 
 double readRate(const AbstractConfiguration& config, const std::string& key, double fallback) {
@@ -46,13 +47,25 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     edge.listenBacklog = config.getInt("hermesd.listen_backlog", edge.listenBacklog);
     edge.acceptorThreads = config.getInt("hermesd.acceptor_threads", edge.acceptorThreads);
     edge.acceptQueue = config.getInt("hermesd.accept_queue", edge.acceptQueue);
-    edge.statsInterval = std::chrono::seconds(
-        config.getUInt64("hermesd.stats_interval_s", static_cast<std::uint64_t>(edge.statsInterval.count())));
+    edge.statsInterval = std::chrono::seconds(config.getUInt64(
+        "hermesd.stats_interval_s", static_cast<std::uint64_t>(edge.statsInterval.count())));
     edge.lingerTimeout = readMs(config, "hermesd.linger_ms", edge.lingerTimeout);
     edge.portFile = config.getString("hermesd.port_file", edge.portFile);
     if (edge.acceptorThreads < 1 || edge.acceptQueue < 1 || edge.listenBacklog < 1) {
         throw Poco::InvalidArgumentException(
-            "hermesd.acceptor_threads, hermesd.accept_queue and hermesd.listen_backlog must be positive");
+            "hermesd.acceptor_threads, hermesd.accept_queue and hermesd.listen_backlog must be "
+            "positive");
+    }
+
+    HistoryConfig& history = result.history;
+    history.persist = config.getBool("history.persist", history.persist);
+    history.path = config.getString("history.path", history.path);
+    history.maxMessagesPerRoom =
+        readSize(config, "history.max_messages_per_room", history.maxMessagesPerRoom);
+    history.maxAgeDays = config.getUInt64("history.max_age_days", history.maxAgeDays);
+    if (history.persist && history.path.empty()) {
+        throw Poco::InvalidArgumentException(
+            "history.path must not be empty when history.persist is true");
     }
 
     hermes::hub::HubConfig& hub = result.hub;
@@ -68,7 +81,8 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.historySize = readSize(config, "hub.history_size", hub.historySize);
     hub.joinBacklog = readSize(config, "hub.join_backlog", hub.joinBacklog);
     hub.historyPageMax = readSize(config, "hub.history_page_max", hub.historyPageMax, 1);
-    hub.outboundQueueBytes = readSize(config, "hub.outbound_queue_bytes", hub.outboundQueueBytes, 4096);
+    hub.outboundQueueBytes =
+        readSize(config, "hub.outbound_queue_bytes", hub.outboundQueueBytes, 4096);
     hub.handshakeTimeout = readMs(config, "hub.handshake_timeout_ms", hub.handshakeTimeout);
     hub.writeStallTimeout = readMs(config, "hub.write_stall_timeout_ms", hub.writeStallTimeout);
     hub.pingInterval = readMs(config, "hub.ping_interval_ms", hub.pingInterval);

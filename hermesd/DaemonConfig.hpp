@@ -14,18 +14,27 @@
 namespace hermesd {
 
 struct EdgeConfig {
-    std::string host = "0.0.0.0";              // hermesd.host
-    std::uint16_t port = 7070;                 // hermesd.port
-    int listenBacklog = 1024;                  // hermesd.listen_backlog
-    int acceptorThreads = 4;                   // hermesd.acceptor_threads
-    int acceptQueue = 4096;                    // hermesd.accept_queue
-    std::chrono::seconds statsInterval{60};    // hermesd.stats_interval_s (0 = off)
+    std::string host = "0.0.0.0";                   // hermesd.host
+    std::uint16_t port = 7070;                      // hermesd.port
+    int listenBacklog = 1024;                       // hermesd.listen_backlog
+    int acceptorThreads = 4;                        // hermesd.acceptor_threads
+    int acceptQueue = 4096;                         // hermesd.accept_queue
+    std::chrono::seconds statsInterval{60};         // hermesd.stats_interval_s (0 = off)
     std::chrono::milliseconds lingerTimeout{1000};  // hermesd.linger_ms
-    std::string portFile;                      // hermesd.port_file ("" = none)
+    std::string portFile;                           // hermesd.port_file ("" = none)
+};
+
+// Where history is kept (history.*); see SqliteHistory.hpp.
+struct HistoryConfig {
+    bool persist = true;                     // history.persist (false: memory only)
+    std::string path = "hermes-history.db";  // history.path (relative: to the working dir)
+    std::size_t maxMessagesPerRoom = 0;      // history.max_messages_per_room (0 = unlimited)
+    std::uint64_t maxAgeDays = 0;            // history.max_age_days (0 = unlimited)
 };
 
 struct DaemonConfig {
     EdgeConfig edge;
+    HistoryConfig history;
     hermes::hub::HubConfig hub;
 };
 

@@ -22,6 +22,8 @@ using hermes::hub::SessionId;
 
 // epoll user data of the wake-up eventfd; session ids start at 1.
 constexpr std::uint64_t kWakeToken = 0;
+// epoll user data of the history store's commit eventfd; never a session id.
+constexpr std::uint64_t kCommitToken = ~std::uint64_t{0};
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr int kMaxEvents = 256;
 
@@ -29,7 +31,9 @@ std::system_error systemError(const char* what) {
     return std::system_error(errno, std::generic_category(), what);
 }
 
-std::string errnoText(int error) { return std::generic_category().message(error); }
+std::string errnoText(int error) {
+    return std::generic_category().message(error);
+}
 
 }  // namespace
 
@@ -54,6 +58,16 @@ EventLoop::EventLoop(std::unique_ptr<hermes::hub::Hub> hub, EdgeConfig config)
         close(wakeFd_);
         close(epollFd_);
         throw systemError("epoll_ctl(eventfd)");
+    }
+    if (const int commitFd = hub_->storeCommitFd(); commitFd >= 0) {
+        epoll_event commit{};
+        commit.events = EPOLLIN;
+        commit.data.u64 = kCommitToken;
+        if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, commitFd, &commit) != 0) {
+            close(wakeFd_);
+            close(epollFd_);
+            throw systemError("epoll_ctl(history commit eventfd)");
+        }
     }
 }
 
@@ -166,8 +180,7 @@ void EventLoop::adoptPending(TimePoint now) {
         event.data.u64 = id;
         if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, connection.fd, &event) != 0) {
             const int error = errno;
-            log_.error("session %?u (%s): cannot watch socket: %s", id,
-                       peer, errnoText(error));
+            log_.error("session %?u (%s): cannot watch socket: %s", id, peer, errnoText(error));
             hub_->closed(id, "internal error", now);
             continue;
         }
@@ -183,6 +196,13 @@ void EventLoop::onEvent(std::uint64_t token, std::uint32_t events, TimePoint now
         if (!shuttingDown_) {
             adoptPending(now);
         }
+        return;
+    }
+    if (token == kCommitToken) {
+        // The store's eventfd (a counter): drain it, then release what it committed.
+        std::uint64_t value = 0;
+        [[maybe_unused]] const auto got = read(hub_->storeCommitFd(), &value, sizeof value);
+        hub_->storeCommitted(now);
         return;
     }
     const SessionId id = token;
@@ -264,8 +284,7 @@ void EventLoop::startLinger(hermes::hub::Closing& closing, TimePoint now) {
         return;
     }
     Connection& connection = it->second;
-    log_.debug("session %?u: closing (%s)", closing.id,
-               closing.reason);
+    log_.debug("session %?u: closing (%s)", closing.id, closing.reason);
     connection.lingering = true;
     connection.rest = std::move(closing.lastBytes);
     connection.lingerDeadline = now + config_.lingerTimeout;
@@ -277,8 +296,8 @@ void EventLoop::continueLinger(SessionId id, Connection& connection) {
     // Write what is left; then half-close, and wait for the peer's close so
     // that our last frame is not destroyed by a reset.
     while (!connection.rest.empty()) {
-        const ssize_t n = send(connection.fd, connection.rest.data(), connection.rest.size(),
-                               MSG_NOSIGNAL);
+        const ssize_t n =
+            send(connection.fd, connection.rest.data(), connection.rest.size(), MSG_NOSIGNAL);
         if (n > 0) {
             connection.rest.erase(0, static_cast<std::size_t>(n));
             if (connection.rest.empty()) {
@@ -379,10 +398,8 @@ void EventLoop::logStats(TimePoint now) {
     log_.information(
         "stats: clients=%?u connections=%?u rooms=%?u in=%.1f/s deliveries=%.1f/s queued=%?uB "
         "disconnects={%s}",
-        stats.clients,
-        stats.connections,
-        stats.rooms, inRate, outRate,
-        stats.bytesQueued, disconnects.str());
+        stats.clients, stats.connections, stats.rooms, inRate, outRate, stats.bytesQueued,
+        disconnects.str());
     statsSince_ = now;
     statsMessagesIn_ = stats.messagesIn;
     statsDeliveries_ = stats.deliveries;

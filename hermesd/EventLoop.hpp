@@ -9,6 +9,8 @@
 // only while bytes remain. Sessions the hub closes linger briefly: their last
 // frames (an Error or a Bye) are written, the write side is shut down, and
 // the socket is closed when the peer closes or the linger time runs out.
+// A durable history store's commit eventfd is in the same epoll set: when it
+// is readable the hub releases the messages the store committed.
 //
 // Threading: run() on the loop thread; adopt(), stop() and connections() are
 // thread safe (acceptor threads, the main thread).
@@ -56,8 +58,8 @@ private:
         Poco::Net::StreamSocket socket;
         int fd = -1;
         bool writeArmed = false;
-        bool lingering = false;     // the hub is done with it; closing
-        std::string rest;           // lingering: last bytes not yet written
+        bool lingering = false;  // the hub is done with it; closing
+        std::string rest;        // lingering: last bytes not yet written
         TimePoint lingerDeadline{};
     };
 

@@ -1,6 +1,7 @@
 #include "HermesDaemon.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -25,9 +26,11 @@
 
 #include "Acceptor.hpp"
 #include "DaemonConfig.hpp"
-#include "FileLimit.hpp"
 #include "EventLoop.hpp"
+#include "FileLimit.hpp"
 #include "hermes/hub/Hub.hpp"
+#include "hermes/hub/MemoryHistory.hpp"
+#include "hermes/hub/SqliteHistory.hpp"
 
 namespace hermesd {
 
@@ -40,30 +43,37 @@ void HermesDaemon::defineOptions(Poco::Util::OptionSet& options) {
                           .required(false)
                           .repeatable(false)
                           .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handleHelp)));
-    options.addOption(Option("config", "c", "load configuration from FILE (a .properties file)")
-                          .required(false)
-                          .repeatable(false)
-                          .argument("FILE")
-                          .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handleConfig)));
-    options.addOption(Option("port", "p", "listen on PORT (overrides hermesd.port; 0 = any free port)")
-                          .required(false)
-                          .repeatable(false)
-                          .argument("PORT")
-                          .validator(new Poco::Util::IntValidator(0, 65535))
-                          .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handlePort)));
+    options.addOption(
+        Option("config", "c", "load configuration from FILE (a .properties file)")
+            .required(false)
+            .repeatable(false)
+            .argument("FILE")
+            .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handleConfig)));
+    options.addOption(
+        Option("port", "p", "listen on PORT (overrides hermesd.port; 0 = any free port)")
+            .required(false)
+            .repeatable(false)
+            .argument("PORT")
+            .validator(new Poco::Util::IntValidator(0, 65535))
+            .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handlePort)));
     options.addOption(
         Option("port-file", "", "write the port listened on to FILE once listening")
             .required(false)
             .repeatable(false)
             .argument("FILE")
             .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handlePortFile)));
+    options.addOption(
+        Option("no-persist", "", "keep history in memory only (overrides history.persist)")
+            .required(false)
+            .repeatable(false)
+            .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handleNoPersist)));
 }
 
 void HermesDaemon::handleHelp(const std::string&, const std::string&) {
     helpRequested_ = true;
     Poco::Util::HelpFormatter help(options());
     help.setCommand(commandName());
-    help.setUsage("[--config FILE] [--port PORT] [--daemon --pidfile=FILE]");
+    help.setUsage("[--config FILE] [--port PORT] [--no-persist] [--daemon --pidfile=FILE]");
     help.setHeader(
         "hermesd: the Hermes chat hub. Clients (hermes-tui, hermes-cat) connect over TCP; see "
         "etc/hermesd.properties for every setting.");
@@ -83,6 +93,10 @@ void HermesDaemon::handlePortFile(const std::string&, const std::string& value) 
     portFileOverride_ = value;
 }
 
+void HermesDaemon::handleNoPersist(const std::string&, const std::string&) {
+    noPersist_ = true;
+}
+
 void HermesDaemon::initialize(Poco::Util::Application& self) {
     ServerApplication::initialize(self);
     setUpLogging();
@@ -100,6 +114,26 @@ void logFromProtobuf(google::protobuf::LogLevel level, const char* file, int lin
     } else {
         log.debug("%s:%d: %s", std::string(file), line, message);
     }
+}
+
+std::unique_ptr<hermes::hub::HistoryStore> openHistory(const DaemonConfig& settings,
+                                                       Poco::Logger& log) {
+    if (!settings.history.persist) {
+        log.information("history in memory only (%z messages per room); lost at exit",
+                        settings.hub.historySize);
+        return std::make_unique<hermes::hub::MemoryHistory>(settings.hub.historySize);
+    }
+    hermes::hub::SqliteHistoryOptions options;
+    options.path = std::filesystem::absolute(settings.history.path).string();
+    options.maxMessagesPerRoom = settings.history.maxMessagesPerRoom;
+    options.maxAge = std::chrono::hours(24 * settings.history.maxAgeDays);
+    auto store = std::make_unique<hermes::hub::SqliteHistory>(options);
+    log.information(
+        "history database %s (WAL, %s search): restored %z rooms, %?u messages; retention "
+        "%z messages per room, %?u days (0 = unlimited)",
+        store->path(), std::string(store->ftsAvailable() ? "FTS5" : "LIKE"), store->rooms().size(),
+        store->restoredMessages(), options.maxMessagesPerRoom, settings.history.maxAgeDays);
+    return store;
 }
 
 }  // namespace
@@ -136,12 +170,25 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         if (portFileOverride_) {
             settings.edge.portFile = *portFileOverride_;
         }
+        if (noPersist_) {
+            settings.history.persist = false;
+        }
     } catch (const Poco::Exception& error) {
         log.fatal("bad configuration: %s", error.displayText());
         return EXIT_CONFIG;
     }
 
     raiseFileLimit(settings.hub.maxClients, log);
+
+    // History first: a database that cannot be used stops the hub before it
+    // accepts anyone, so nothing said is ever silently lost.
+    std::unique_ptr<hermes::hub::HistoryStore> history;
+    try {
+        history = openHistory(settings, log);
+    } catch (const hermes::hub::HistoryOpenError& error) {
+        log.fatal("cannot use the history database: %s", std::string(error.what()));
+        return EXIT_CANTCREAT;
+    }
 
     Poco::Net::ServerSocket listener;
     try {
@@ -155,11 +202,11 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     }
     const auto port = listener.address().port();
 
-    const auto epoch = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count());
-    auto hub = std::make_unique<hermes::hub::Hub>(settings.hub, epoch);
+    const auto epoch =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());
+    auto hub = std::make_unique<hermes::hub::Hub>(settings.hub, epoch, std::move(history));
     EventLoop loop(std::move(hub), settings.edge);
     std::thread loopThread([&loop, &log] {
         try {

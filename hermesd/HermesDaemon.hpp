@@ -24,11 +24,13 @@ private:
     void handleConfig(const std::string& name, const std::string& value);
     void handlePort(const std::string& name, const std::string& value);
     void handlePortFile(const std::string& name, const std::string& value);
+    void handleNoPersist(const std::string& name, const std::string& value);
     void setUpLogging();
 
     bool helpRequested_ = false;
     std::optional<std::string> portOverride_;
     std::optional<std::string> portFileOverride_;
+    bool noPersist_ = false;
 };
 
 }  // namespace hermesd

@@ -10,7 +10,7 @@ set -euo pipefail
 
 packages=(
     cmake g++ make pkg-config
-    libpoco-dev libprotobuf-dev protobuf-compiler
+    libpoco-dev libsqlite3-dev libprotobuf-dev protobuf-compiler
     libboost-dev libboost-test-dev
     libncurses-dev
     tmux

@@ -17,6 +17,7 @@
 #   RESULTS_DIR    where the Markdown file goes (bench-results)
 #   BENCH_TIMEOUT  bound on each hermes-bench run, seconds (300)
 #   BENCH_ARGS     extra hermes-bench options for every run (e.g. "-t 5")
+#   HUB_ARGS       extra hermesd options (e.g. "--no-persist")
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +27,7 @@ SCENARIOS=${SCENARIOS:-T1 L1 I1}
 RESULTS_DIR=${RESULTS_DIR:-bench-results}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
 BENCH_ARGS=${BENCH_ARGS:-}
+HUB_ARGS=${HUB_ARGS:-}
 CONFIG=$ROOT/tools/bench/hermesd-bench.properties
 HUB_BIN=$BUILD_DIR/hermesd/hermesd
 BENCH_BIN=$BUILD_DIR/tools/hermes-bench
@@ -72,7 +74,9 @@ trap 'exit 130' INT TERM
 # inherits this limit (hermes-bench raises its own).
 ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-"$HUB_BIN" --config "$CONFIG" --port 0 --port-file "$WORK/port" >"$WORK/hub.log" 2>&1 &
+# In $WORK: history.path is relative, so the hub's database is temporary too.
+(cd "$WORK" && exec "$HUB_BIN" --config "$CONFIG" --port 0 --port-file "$WORK/port" $HUB_ARGS) \
+    >"$WORK/hub.log" 2>&1 &
 HUB_PID=$!
 for _ in $(seq 1 100); do
     [ -s "$WORK/port" ] && break

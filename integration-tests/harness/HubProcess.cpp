@@ -78,6 +78,9 @@ HubProcess::HubProcess(const Settings& overrides, std::chrono::milliseconds star
         settings[key.find('.') == std::string::npos ? "hub." + key : key] = value;
     }
     dir_ = makeTempDir();
+    // History persists by default: each hub gets its own database in its
+    // temp dir unless the test names one (to restart on the same file).
+    settings.try_emplace("history.path", dir_ + "/hermes-history.db");
     configPath_ = dir_ + "/hermesd.properties";
     portPath_ = dir_ + "/port";
     logPath_ = dir_ + "/hermesd.log";

@@ -42,6 +42,7 @@ public:
 
     // Starts the hub and waits (up to `startTimeout`) until it listens. Keys
     // without a dot are taken as hub.* keys ("rate_burst" = "hub.rate_burst").
+    // history.path defaults to a database in the hub's temp dir.
     // Throws std::runtime_error with the log tail if it does not come up.
     explicit HubProcess(const Settings& overrides = {},
                         std::chrono::milliseconds startTimeout = std::chrono::seconds(20));

@@ -57,6 +57,7 @@ start_hub() {
 hermesd.host = 127.0.0.1
 hub.default_room = lobby
 hub.motd = e2e hub
+history.path = $WORK/history.db
 logging.loggers.root.channel = console
 logging.loggers.root.level = information
 logging.channels.console.class = ConsoleChannel

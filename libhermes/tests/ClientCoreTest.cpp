@@ -497,6 +497,7 @@ BOOST_AUTO_TEST_CASE(reconnect_rejoins_catches_up_and_filters_duplicates) {
     history->set_room("lobby");
     history->set_epoch(7);
     history->set_has_more(true);
+    history->set_head_seq(5);  // the newest seq when the page was cut
     *history->add_messages() = chat("lobby", 3).message();
     *history->add_messages() = chat("lobby", 4, "ana", 1).message();  // our first say
     *history->add_messages() = chat("lobby", 5).message();
@@ -506,6 +507,7 @@ BOOST_AUTO_TEST_CASE(reconnect_rejoins_catches_up_and_filters_duplicates) {
     BOOST_TEST(next_request.history_request().after_seq() == 5u);
     history->clear_messages();
     history->set_has_more(false);
+    history->set_head_seq(6);
     *history->add_messages() = chat("lobby", 6).message();
     second.write(page);
     second.write(chat("lobby", 6));
@@ -562,6 +564,7 @@ BOOST_AUTO_TEST_CASE(new_epoch_after_reconnect_restarts_seq_tracking) {
     Envelope page;
     page.mutable_history_page()->set_room("lobby");
     page.mutable_history_page()->set_epoch(8);
+    page.mutable_history_page()->set_head_seq(1);
     *page.mutable_history_page()->add_messages() = chat("lobby", 1, "bo", 0, 8).message();
     second.write(page);
     const Event caughtUp = ui.next();

@@ -124,3 +124,30 @@ BOOST_AUTO_TEST_CASE(new_epoch_forgets_seqs_but_keeps_rooms) {
     BOOST_TEST(tracker.isJoined("lobby"));
     BOOST_TEST(tracker.accept("lobby", 1));
 }
+
+BOOST_AUTO_TEST_CASE(new_epoch_of_a_durable_hub_keeps_seqs) {
+    RoomTracker tracker;
+    hermes::v1::Welcome durable = welcome("ana", 5);
+    durable.set_durable_history(true);
+    BOOST_TEST(!tracker.onWelcome(durable));
+    tracker.onPresence(presence("lobby", hermes::v1::PRESENCE_KIND_JOINED, {"ana"}));
+    BOOST_TEST(tracker.accept("lobby", 1));
+    BOOST_TEST(tracker.accept("lobby", 2));
+    durable.set_epoch(6);  // restarted, seqs continue
+    BOOST_TEST(!tracker.onWelcome(durable));
+    BOOST_TEST(tracker.lastSeq("lobby") == 2u);
+    BOOST_TEST(!tracker.accept("lobby", 2));  // already shown: no duplicate
+    BOOST_TEST(tracker.accept("lobby", 3));
+}
+
+BOOST_AUTO_TEST_CASE(restart_at_accepts_old_seqs_again) {
+    RoomTracker tracker;
+    tracker.onWelcome(welcome("ana", 5));
+    tracker.onPresence(presence("lobby", hermes::v1::PRESENCE_KIND_JOINED, {"ana"}));
+    BOOST_TEST(tracker.accept("lobby", 1));
+    BOOST_TEST(tracker.accept("lobby", 2));
+    BOOST_TEST(!tracker.accept("lobby", 1));
+    tracker.restartAt("lobby", 0);  // the hub's head went back to 0
+    BOOST_TEST(tracker.lastSeq("lobby") == 0u);
+    BOOST_TEST(tracker.accept("lobby", 1));
+}

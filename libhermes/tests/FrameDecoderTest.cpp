@@ -314,6 +314,23 @@ std::vector<Envelope> sampleEnvelopes() {
         (*m->mutable_disconnects())["PING_TIMEOUT"] = 1;
     }
     add().mutable_set_nick()->set_nick("anna");
+    {
+        auto* m = add().mutable_search_request();
+        m->set_room("lobby");
+        m->set_query("deploy failed");
+        m->set_limit(20);
+        m->set_before_seq(640);
+    }
+    {
+        auto* m = add().mutable_search_results();
+        m->set_room("lobby");
+        m->set_query("deploy failed");
+        auto* hit = m->add_messages();
+        hit->set_room("lobby");
+        hit->set_seq(17);
+        hit->set_text("the deploy failed");
+        m->set_has_more(true);
+    }
     return all;
 }
 

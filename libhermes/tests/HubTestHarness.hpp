@@ -12,12 +12,14 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "hermes/codec/FrameDecoder.hpp"
 #include "hermes/codec/FrameEncoder.hpp"
+#include "hermes/hub/HistoryStore.hpp"
 #include "hermes/hub/Hub.hpp"
 
 namespace hermes::hub::test {
@@ -89,8 +91,9 @@ inline v1::Envelope ping(std::uint64_t nonce) {
 
 class HubHarness {
 public:
-    explicit HubHarness(HubConfig config = testConfig(), std::uint64_t epoch = 77)
-        : hub(std::move(config), epoch, nullptr, [this] { return wallMs; }) {}
+    explicit HubHarness(HubConfig config = testConfig(), std::uint64_t epoch = 77,
+                        std::unique_ptr<HistoryStore> store = nullptr)
+        : hub(std::move(config), epoch, std::move(store), [this] { return wallMs; }) {}
 
     Hub hub;
     TimePoint now = TimePoint{} + 1000s;

@@ -605,6 +605,12 @@ private:
         if (!page.backlog() && !ours) {
             return true;  // the UI's own request: it gets what it asked for
         }
+        if (ours && page.head_seq() < rooms_.lastSeq(page.room())) {
+            // The room's newest seq is below what we saw: the hub lost its
+            // history (a new database, or in-memory after all). Its seqs are
+            // new messages again.
+            rooms_.restartAt(page.room(), page.head_seq());
+        }
         const std::uint64_t lastInPage =
             page.messages().empty() ? 0 : page.messages(page.messages_size() - 1).seq();
         if (page.has_gap()) {

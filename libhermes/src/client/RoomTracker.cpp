@@ -13,10 +13,13 @@ bool RoomTracker::onWelcome(const hermes::v1::Welcome& welcome) {
     const bool changed = welcomedBefore_ && welcome.epoch() != epoch_;
     welcomedBefore_ = true;
     epoch_ = welcome.epoch();
-    if (changed) {
+    // A hub with durable history continues every room's seqs after a restart:
+    // keep the cursors, so the catch-up fetches only what was missed.
+    const bool seqsRestart = changed && !welcome.durable_history();
+    if (seqsRestart) {
         seqs_.clear();
     }
-    return changed;
+    return seqsRestart;
 }
 
 bool RoomTracker::onPresence(const hermes::v1::Presence& presence) {
@@ -115,6 +118,10 @@ void RoomTracker::startAt(const std::string& room, std::uint64_t seq) {
         seqs.started = true;
         seqs.contiguous = seq;
     }
+}
+
+void RoomTracker::restartAt(const std::string& room, std::uint64_t seq) {
+    seqs_[room] = Seqs{true, seq, {}};
 }
 
 std::uint64_t RoomTracker::lastSeq(std::string_view room) const {

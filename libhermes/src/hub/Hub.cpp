@@ -65,7 +65,26 @@ struct Hub::Impl {
           history(store ? std::move(store)
                         : std::make_unique<MemoryHistory>(owner.config_.historySize)),
           wallClock(clock ? std::move(clock) : WallClock(systemWallClockMs)),
-          log(Poco::Logger::get("hermes.hub")) {}
+          log(Poco::Logger::get("hermes.hub")),
+          durable(!history->synchronous()) {
+        restoreRooms();
+    }
+
+    // A restarted hub knows the store's rooms: seqs continue after the
+    // newest stored one (never reused), topics are kept.
+    void restoreRooms() {
+        for (StoredRoom& stored : history->rooms()) {
+            auto room = std::make_unique<Room>();
+            room->name = stored.name;
+            room->nextSeq = stored.lastSeq + 1;
+            room->sentSeq = stored.lastSeq;
+            room->topic = std::move(stored.topic);
+            room->topicSetBy = std::move(stored.topicSetBy);
+            room->topicTimeMs = stored.topicTimeMs;
+            rooms.emplace(std::move(stored.name), std::move(room));
+        }
+        stats.rooms = rooms.size();
+    }
 
     Hub& hub;
     const HubConfig& config;
@@ -74,6 +93,7 @@ struct Hub::Impl {
     std::unique_ptr<HistoryStore> history;
     WallClock wallClock;
     Poco::Logger& log;
+    const bool durable;  // messages wait for the store's commit
 
     std::unordered_map<SessionId, std::unique_ptr<Session>> sessions;
     std::unordered_map<std::string, std::unique_ptr<Room>, NameHash, std::equal_to<>> rooms;
@@ -95,6 +115,8 @@ struct Hub::Impl {
     std::vector<Room*> dirtyRooms;     // presence waiting for flush()
     std::vector<Room*> flushingRooms;  // swapped with dirtyRooms, keeps its capacity
     std::vector<Room*> deferredRooms;  // large rooms whose presence waits; back to dirtyRooms
+    std::vector<Room*> holdingRooms;   // rooms with frames waiting for the store
+    std::size_t heldMessages = 0;
     std::vector<Closing> closing;
 
     // Scratch reused on every frame so the hot path does not allocate.
@@ -194,6 +216,58 @@ struct Hub::Impl {
             delivered += enqueue(*member.session, bytes) ? 1 : 0;
         }
         return delivered;
+    }
+
+    // Everything that goes to a room's members goes through here: while a
+    // message waits for the store, later frames wait behind it.
+    void roomBroadcast(Room& room, std::string_view bytes) {
+        if (room.held.empty()) {
+            broadcast(room, bytes);
+            return;
+        }
+        room.held.push_back(Room::Held{0, std::string(bytes)});
+    }
+
+    void holdMessage(Room& room, std::uint64_t seq, std::string_view bytes) {
+        room.held.push_back(Room::Held{seq, std::string(bytes)});
+        ++heldMessages;
+        if (!room.holding) {
+            room.holding = true;
+            holdingRooms.push_back(&room);
+        }
+    }
+
+    // Sends the held frames whose messages are committed (and what waits
+    // behind them); stops at the first message still uncommitted.
+    void releaseHeld(Room& room, std::uint64_t committed) {
+        while (!room.held.empty()) {
+            Room::Held& front = room.held.front();
+            if (front.seq != 0) {
+                if (front.seq > committed) {
+                    return;
+                }
+                stats.deliveries += broadcast(room, front.frame);
+                room.sentSeq = front.seq;
+                --heldMessages;
+            } else {
+                broadcast(room, front.frame);
+            }
+            room.held.pop_front();
+        }
+    }
+
+    void storeCommitted() {
+        std::size_t kept = 0;
+        for (Room* room : holdingRooms) {
+            releaseHeld(*room, history->committedSeq(room->name));
+            if (room->held.empty()) {
+                room->holding = false;
+            } else {
+                holdingRooms[kept++] = room;
+            }
+        }
+        holdingRooms.resize(kept);
+        processDoomed();
     }
 
     void sendError(Session& s, v1::ErrorCode code, std::string_view text,
@@ -362,7 +436,7 @@ struct Hub::Impl {
         room.pending.clear();
         frame.clear();
         codec::appendFrame(out, frame);
-        broadcast(room, frame);
+        roomBroadcast(room, frame);
     }
 
     // Sends pending presence; a large room's waits until its presenceDue
@@ -463,7 +537,8 @@ struct Hub::Impl {
             }
             for (int k = 0; k < inner.field_count(); ++k) {
                 const auto& part = inner.field(k);
-                if (part.number() == 2 && part.type() == google::protobuf::UnknownField::TYPE_VARINT) {
+                if (part.number() == 2 &&
+                    part.type() == google::protobuf::UnknownField::TYPE_VARINT) {
                     clientMsgId = part.varint();
                 } else if (part.number() == 1 &&
                            part.type() == google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED &&
@@ -472,8 +547,8 @@ struct Hub::Impl {
                 }
             }
         }
-        sendError(s, v1::ERROR_CODE_INVALID_TEXT,
-                  "frame ignored: a text in it is not valid UTF-8", room, clientMsgId);
+        sendError(s, v1::ERROR_CODE_INVALID_TEXT, "frame ignored: a text in it is not valid UTF-8",
+                  room, clientMsgId);
     }
 
     void decodeFailed(Session& s) {
@@ -573,6 +648,9 @@ struct Hub::Impl {
             case v1::Envelope::kHistoryRequest:
                 onHistory(s, envelope.history_request());
                 return;
+            case v1::Envelope::kSearchRequest:
+                onSearch(s, envelope.search_request());
+                return;
             case v1::Envelope::kPing: {
                 out.Clear();
                 out.mutable_pong()->set_nonce(envelope.ping().nonce());
@@ -630,6 +708,7 @@ struct Hub::Impl {
         welcome->set_server_name(config.serverName);
         welcome->set_motd(config.motd);
         welcome->set_epoch(hub.epoch_);
+        welcome->set_durable_history(history->persistent());
         auto* limits = welcome->mutable_limits();
         limits->set_max_frame_bytes(static_cast<std::uint32_t>(config.maxFrameBytes));
         limits->set_max_text_bytes(static_cast<std::uint32_t>(config.maxTextBytes));
@@ -671,6 +750,7 @@ struct Hub::Impl {
                 auto created = std::make_unique<Room>();
                 created->name = name;
                 created->nextSeq = history->lastSeq(name) + 1;
+                created->sentSeq = created->nextSeq - 1;
                 room = created.get();
                 rooms.emplace(std::move(name), std::move(created));
                 stats.rooms = rooms.size();
@@ -732,6 +812,9 @@ struct Hub::Impl {
             return;
         }
         std::vector<v1::ChatMessage> messages = history->tail(room.name, config.joinBacklog);
+        while (!messages.empty() && messages.back().seq() > room.sentSeq) {
+            messages.pop_back();  // still waiting for the store: comes live
+        }
         if (messages.empty()) {
             return;
         }
@@ -752,7 +835,7 @@ struct Hub::Impl {
         page->set_room(room.name);
         page->set_epoch(hub.epoch_);
         page->set_backlog(true);
-        page->set_head_seq(room.nextSeq - 1);
+        page->set_head_seq(room.sentSeq);
         for (std::size_t i = first; i < messages.size(); ++i) {
             *page->add_messages() = std::move(messages[i]);
         }
@@ -826,8 +909,13 @@ struct Hub::Impl {
         chat.set_text(say.text());
         chat.clear_to();
         serializeChat();
-        stats.deliveries += broadcast(*room, frame);
         history->append(chat);
+        if (durable) {
+            holdMessage(*room, chat.seq(), frame);
+            return;
+        }
+        stats.deliveries += broadcast(*room, frame);
+        room->sentSeq = chat.seq();
     }
 
     // Frames `chat` into `frame` without copying it into the envelope.
@@ -913,11 +1001,13 @@ struct Hub::Impl {
         room->topic = topic.text();
         room->topicSetBy = s.nick;
         room->topicTimeMs = wallClock();
+        history->setTopic(
+            StoredRoom{room->name, 0, room->topic, room->topicSetBy, room->topicTimeMs});
         flushPresence(*room);
         fillTopic(*room, out);
         frame.clear();
         codec::appendFrame(out, frame);
-        broadcast(*room, frame);
+        roomBroadcast(*room, frame);
     }
 
     void onRoomList(Session& s) {
@@ -955,12 +1045,17 @@ struct Hub::Impl {
         const std::size_t limit =
             request.limit() == 0 ? pageMax : std::min<std::size_t>(request.limit(), pageMax);
         HistorySlice slice = history->after(room->name, request.after_seq(), limit);
+        // Messages still waiting for the store come live, not here.
+        while (!slice.messages.empty() && slice.messages.back().seq() > room->sentSeq) {
+            slice.messages.pop_back();
+            slice.hasMore = false;
+        }
 
         out.Clear();
         auto* page = out.mutable_history_page();
         page->set_room(room->name);
         page->set_epoch(hub.epoch_);
-        page->set_head_seq(room->nextSeq - 1);
+        page->set_head_seq(room->sentSeq);
         if (slice.gap) {
             page->mutable_gap()->set_first_seq(slice.gap->first);
             page->mutable_gap()->set_last_seq(slice.gap->second);
@@ -978,6 +1073,55 @@ struct Hub::Impl {
             *page->add_messages() = std::move(message);
         }
         page->set_has_more(more);
+        send(s, out);
+    }
+
+    void onSearch(Session& s, const v1::SearchRequest& request) {
+        std::optional<protocol::ProtocolError> invalid;
+        Room* room = lookupRoom(request.room(), invalid);
+        if (invalid) {
+            sendError(s, v1::ERROR_CODE_INVALID_ROOM, invalid->text, request.room());
+            return;
+        }
+        if (room == nullptr) {
+            sendError(s, v1::ERROR_CODE_INVALID_ROOM, "there is no room " + request.room(),
+                      request.room());
+            return;
+        }
+        if (auto error =
+                protocol::checkText(request.query(), config.maxTextBytes, "search query")) {
+            sendError(s, v1::ERROR_CODE_INVALID_TEXT, error->text, room->name);
+            return;
+        }
+        const std::size_t pageMax = std::max<std::size_t>(config.historyPageMax, 1);
+        const std::size_t limit =
+            request.limit() == 0 ? pageMax : std::min<std::size_t>(request.limit(), pageMax);
+        // Only what was broadcast: a held message is not found before its echo.
+        std::uint64_t before = room->sentSeq + 1;
+        if (request.before_seq() != 0) {
+            before = std::min(before, request.before_seq());
+        }
+        SearchHits hits = history->search(room->name, request.query(), limit, before);
+
+        out.Clear();
+        auto* results = out.mutable_search_results();
+        results->set_room(room->name);
+        results->set_query(request.query());
+        bool more = hits.hasMore;
+        const std::size_t budget = pageBudget(*room) > request.query().size()
+                                       ? pageBudget(*room) - request.query().size()
+                                       : 0;
+        std::size_t used = 0;
+        for (auto& message : hits.messages) {
+            const std::size_t size = entrySize(message);
+            if (used + size > budget && results->messages_size() > 0) {
+                more = true;
+                break;
+            }
+            used += size;
+            *results->add_messages() = std::move(message);
+        }
+        results->set_has_more(more);
         send(s, out);
     }
 
@@ -1034,7 +1178,7 @@ struct Hub::Impl {
                 presence->set_time_ms(wallClock());
                 frame.clear();
                 codec::appendFrame(out, frame);
-                broadcast(room, frame);
+                roomBroadcast(room, frame);
             }
         }
         sendPresence(s, {}, v1::PRESENCE_KIND_NICK_CHANGED, old, nick, {});
@@ -1143,6 +1287,12 @@ struct Hub::Impl {
 
     void shutdown(std::string_view reason) {
         flushAll(true);
+        if (!holdingRooms.empty()) {
+            // Messages held for the store go out before the Bye if the store
+            // commits them now; the rest were never acknowledged.
+            history->flush();
+            storeCommitted();
+        }
         shutDown = true;
         v1::Envelope bye;
         bye.mutable_bye()->set_reason(v1::BYE_REASON_SHUTDOWN);
@@ -1269,6 +1419,19 @@ void Hub::closed(SessionId id, std::string_view why, TimePoint now) {
 TimePoint Hub::tick(TimePoint now) {
     impl_->setNow(now);
     return impl_->tick();
+}
+
+void Hub::storeCommitted(TimePoint now) {
+    impl_->setNow(now);
+    impl_->storeCommitted();
+}
+
+int Hub::storeCommitFd() const {
+    return impl_->history->commitFd();
+}
+
+std::size_t Hub::heldMessages() const {
+    return impl_->heldMessages;
 }
 
 void Hub::shutdown(std::string_view reason) {

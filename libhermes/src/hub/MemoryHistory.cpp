@@ -1,6 +1,7 @@
 #include "hermes/hub/MemoryHistory.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace hermes::hub {
 
@@ -87,6 +88,66 @@ std::vector<hermes::v1::ChatMessage> MemoryHistory::tail(std::string_view room,
 std::uint64_t MemoryHistory::lastSeq(std::string_view room) const {
     const Ring* ring = find(room);
     return ring == nullptr ? 0 : ring->lastSeq;
+}
+
+namespace {
+
+std::string lowerAscii(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return out;
+}
+
+std::vector<std::string> searchWords(std::string_view query) {
+    std::vector<std::string> words;
+    std::size_t i = 0;
+    while (i < query.size()) {
+        while (i < query.size() && std::isspace(static_cast<unsigned char>(query[i])) != 0) {
+            ++i;
+        }
+        const std::size_t start = i;
+        while (i < query.size() && std::isspace(static_cast<unsigned char>(query[i])) == 0) {
+            ++i;
+        }
+        if (i > start) {
+            words.push_back(lowerAscii(query.substr(start, i - start)));
+        }
+    }
+    return words;
+}
+
+}  // namespace
+
+SearchHits MemoryHistory::search(std::string_view room, std::string_view query, std::size_t limit,
+                                 std::uint64_t beforeSeq) const {
+    SearchHits hits;
+    const Ring* ring = find(room);
+    const std::vector<std::string> words = searchWords(query);
+    if (ring == nullptr || ring->count == 0 || words.empty() || limit == 0) {
+        return hits;
+    }
+    std::uint64_t seq = ring->lastSeq;
+    if (beforeSeq != 0 && beforeSeq <= seq) {
+        seq = beforeSeq - 1;
+    }
+    for (; seq >= ring->firstSeq() && seq > 0; --seq) {
+        const hermes::v1::ChatMessage& message = ring->at(seq);
+        const std::string text = lowerAscii(message.text());
+        const bool all = std::all_of(words.begin(), words.end(), [&](const std::string& word) {
+            return text.find(word) != std::string::npos;
+        });
+        if (!all) {
+            continue;
+        }
+        if (hits.messages.size() == limit) {
+            hits.hasMore = true;
+            break;
+        }
+        hits.messages.push_back(message);
+    }
+    return hits;
 }
 
 }  // namespace hermes::hub

@@ -16,9 +16,11 @@
 // ahead of it while history fills the hole; they are remembered individually
 // (at most kMaxAhead, beyond which the hole is given up as lost).
 //
-// Epoch: the hub's epoch changes when it restarts, and with it all seqs.
-// onWelcome() with a new epoch forgets every room's seq tracking (membership
-// is kept: the rooms are rejoined).
+// Epoch: the hub's epoch changes when it restarts. Without durable history
+// (Welcome.durable_history false) its seqs start again from 1, so onWelcome()
+// with a new epoch forgets every room's seq tracking (membership is kept: the
+// rooms are rejoined). With durable history seqs continue: tracking is kept
+// and the catch-up fetches exactly what was missed.
 //
 // Threading: none; owned by the client's I/O thread.
 
@@ -45,8 +47,8 @@ public:
     // Nicks are unique ignoring ASCII case.
     bool isOwnNick(std::string_view nick) const;
 
-    // Returns true when the epoch differs from the previous Welcome's (not on
-    // the first Welcome); seq tracking has then been reset.
+    // Returns true when the hub restarted without durable history (a new
+    // epoch, not on the first Welcome): seq tracking has then been reset.
     bool onWelcome(const hermes::v1::Welcome& welcome);
     std::uint64_t epoch() const { return epoch_; }
 
@@ -66,6 +68,9 @@ public:
     // Sets a room's baseline to `seq` if nothing was seen in it yet this epoch:
     // a catch-up from `seq` must not be mistaken for the first message.
     void startAt(const std::string& room, std::uint64_t seq);
+    // Forgets what was seen in `room` and starts again after `seq`: the hub's
+    // seqs went back (it lost its history), so old seqs are new messages.
+    void restartAt(const std::string& room, std::uint64_t seq);
 
 private:
     struct Seqs {

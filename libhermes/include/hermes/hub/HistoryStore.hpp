@@ -1,8 +1,17 @@
 #pragma once
-// Where a hub keeps the messages of its rooms. The in-memory ring
-// (MemoryHistory) is the first implementation; a durable one follows.
+// Where a hub keeps the messages of its rooms: the in-memory ring
+// (MemoryHistory, tests and --no-persist) or SQLite (SqliteHistory, hermesd's
+// default).
 //
-// Threading: called by the hub's thread only, unless an implementation says more.
+// A store is synchronous (MemoryHistory) when append() has made the message
+// as durable as the store will ever make it before it returns; the hub then
+// sends the message at once. An asynchronous store (SqliteHistory) commits
+// later on a thread of its own: the hub holds the message's frame until
+// committedSeq() reaches it, and the edge learns of commits by watching
+// commitFd() (readable after each commit) and calling Hub::storeCommitted().
+//
+// Threading: the hub's thread only, except committedSeq() and commitFd(),
+// which are thread safe in every implementation.
 
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +31,20 @@ struct HistorySlice {
     bool hasMore = false;  // more messages exist after the last returned
 };
 
+// What a store remembers of a room across restarts.
+struct StoredRoom {
+    std::string name;
+    std::uint64_t lastSeq = 0;
+    std::string topic;
+    std::string topicSetBy;
+    std::int64_t topicTimeMs = 0;
+};
+
+struct SearchHits {
+    std::vector<hermes::v1::ChatMessage> messages;  // newest first
+    bool hasMore = false;                           // older matches exist
+};
+
 class HistoryStore {
 public:
     virtual ~HistoryStore() = default;
@@ -35,6 +58,32 @@ public:
                                                       std::size_t count) const = 0;
     // The highest seq stored for `room`, 0 if none: a restarted hub resumes after it.
     virtual std::uint64_t lastSeq(std::string_view room) const = 0;
+
+    // --- durability (defaults: a synchronous store) -------------------------
+
+    // True when append() is as durable as it gets on return: nothing is held.
+    virtual bool synchronous() const { return true; }
+    // True when what is stored survives a restart of the hub, so rooms' seqs
+    // continue across epochs (told to clients in Welcome.durable_history).
+    virtual bool persistent() const { return false; }
+    // Thread safe. The highest seq of `room` that is committed.
+    virtual std::uint64_t committedSeq(std::string_view room) const { return lastSeq(room); }
+    // Thread safe. An eventfd (a counter) that becomes readable after each
+    // commit; the watcher reads it to reset it. -1 for a synchronous store.
+    virtual int commitFd() const { return -1; }
+    // Blocks until everything appended so far is committed (shutdown).
+    virtual void flush() {}
+
+    // --- rooms and search ----------------------------------------------------
+
+    // The rooms known when the store was opened (a restarted hub restores them).
+    virtual std::vector<StoredRoom> rooms() const { return {}; }
+    // Records a room's topic so that it survives a restart.
+    virtual void setTopic(const StoredRoom& /*room*/) {}
+    // Messages of `room` with seq < beforeSeq (0 = no bound) containing every
+    // word of `query`, newest first, at most `limit`.
+    virtual SearchHits search(std::string_view room, std::string_view query, std::size_t limit,
+                              std::uint64_t beforeSeq) const = 0;
 };
 
 }  // namespace hermes::hub

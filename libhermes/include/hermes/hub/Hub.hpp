@@ -12,7 +12,8 @@
 //   wrote n bytes          -> consumed()
 //   peer closed / error    -> closed()  -> quit presence, nick released
 //   timer                  -> tick()    -> handshake/ping/rate/stall timers
-//   SIGTERM                -> shutdown()-> Bye to all
+//   store committed        -> storeCommitted() -> held messages go out
+//   SIGTERM                -> shutdown()-> store flushed, Bye to all
 //                          <- takeReady(): sessions with output to write,
 //                             and sessions to close (with their last bytes)
 //                          <- output(id) / consumed(id, n)
@@ -22,6 +23,12 @@
 // HubConfig::outboundQueueBytes, or whose bytes make no progress for
 // writeStallTimeout, gets its session closed as a slow consumer: the queued
 // bytes are dropped and replaced by one fatal Error frame saying why.
+//
+// Durability: with an asynchronous HistoryStore (SqliteHistory) a message is
+// broadcast, its echo included, only once the store has committed it; the
+// edge watches storeCommitFd() and calls storeCommitted(). Nothing blocks:
+// the frame waits in its room (Room.hpp). History pages, backlogs and search
+// never show a message before it was broadcast.
 //
 // Threading: not thread safe; one thread (the edge's event loop) calls every
 // method. Registry is the only part other threads may read (Registry.hpp).
@@ -91,7 +98,13 @@ public:
     // iteration, which also picks up frames that receive() had to hold back.
     TimePoint tick(TimePoint now);
 
-    // Sends every session a Bye (SHUTDOWN, `reason`) and closes them all.
+    // The history store committed something (storeCommitFd() was readable):
+    // messages it has committed go out, with what waited behind them.
+    void storeCommitted(TimePoint now);
+
+    // Sends every session a Bye (SHUTDOWN, `reason`) and closes them all,
+    // after waiting for the store to commit what it holds (messages it
+    // commits are still sent first).
     void shutdown(std::string_view reason);
 
     // --- hub -> edge --------------------------------------------------------
@@ -107,6 +120,10 @@ public:
     // --- observation --------------------------------------------------------
 
     const HubStats& stats() const { return stats_; }
+    // Readable after each commit of an asynchronous store; -1 if there is none.
+    int storeCommitFd() const;
+    // Message frames waiting for the store's commit, over all rooms.
+    std::size_t heldMessages() const;
     const Registry& registry() const { return registry_; }
     const HubConfig& config() const { return config_; }
     std::uint64_t epoch() const { return epoch_; }

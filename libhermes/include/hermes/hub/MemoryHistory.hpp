@@ -26,6 +26,10 @@ public:
     std::vector<hermes::v1::ChatMessage> tail(std::string_view room,
                                               std::size_t count) const override;
     std::uint64_t lastSeq(std::string_view room) const override;
+    // A linear scan of the ring, newest first; words match as ASCII
+    // case-insensitive substrings.
+    SearchHits search(std::string_view room, std::string_view query, std::size_t limit,
+                      std::uint64_t beforeSeq) const override;
 
     std::size_t capacityPerRoom() const { return capacity_; }
 

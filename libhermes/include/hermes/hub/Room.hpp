@@ -3,6 +3,10 @@
 // flat vector, no lookups), topic, next seq and the presence batch waiting to
 // go out. A room outlives its members; history lives in the HistoryStore.
 //
+// With an asynchronous HistoryStore a stamped message's frame waits in `held`
+// until the store has committed its seq; presence and topic frames sent to
+// the room meanwhile wait behind it (seq 0), so every member sees one order.
+//
 // Membership is a two-way index so that leaving is O(1): the room's
 // `members[i].slot` is the position of this room in that session's `rooms`,
 // and the session's `rooms[k].index` is its position in `members`. Both sides
@@ -11,6 +15,7 @@
 // Threading: none; owned by the Hub, on the hub's thread.
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -34,8 +39,16 @@ struct Room {
     std::string topicSetBy;
     std::int64_t topicTimeMs = 0;
     PresenceBatch pending;
-    bool dirty = false;  // listed in the hub's rooms-with-pending-presence
+    bool dirty = false;       // listed in the hub's rooms-with-pending-presence
     TimePoint presenceDue{};  // large rooms: when the pending presence must go out
+
+    struct Held {
+        std::uint64_t seq = 0;  // the message's seq; 0 for presence or topic
+        std::string frame;
+    };
+    std::deque<Held> held;
+    std::uint64_t sentSeq = 0;  // newest seq broadcast: history never shows past it
+    bool holding = false;       // listed in the hub's rooms with held frames
 };
 
 }  // namespace hermes::hub

@@ -1,0 +1,173 @@
+#pragma once
+// HistoryStore in a SQLite database file (through POCO Data), so history,
+// seqs and topics survive a restart of the hub.
+//
+// Layout (schema version 1, created and migrated at open; see kSchemaVersion):
+//
+//   schema_version(version)
+//   rooms(name PK, last_seq, topic, topic_set_by, topic_time_ms)
+//   messages(room, seq, epoch, time_ms, from_nick, to_nick, client_msg_id,
+//            kind, text, PRIMARY KEY (room, seq))
+//   messages_fts  FTS5 external-content index of messages.text, kept by
+//                 triggers (absent when SQLite lacks FTS5: search uses LIKE)
+//
+// The rowid of `messages` keys the FTS index: VACUUM may renumber it, so after
+// a VACUUM rebuild the index ("INSERT INTO messages_fts(messages_fts)
+// VALUES('rebuild')"). The hub never vacuums.
+//
+// Writes: append() and setTopic() only queue; ONE writer thread commits
+// everything queued when a commit starts in one transaction (group commit),
+// then publishes each room's committed seq, signals commitFd() and prunes
+// (retention) in bounded batches. The database runs in WAL mode with
+// synchronous=NORMAL: a committed transaction survives a crash (kill -9) of
+// the hub process, but the last transactions before an OS crash or power loss
+// may be lost (the file stays consistent).
+//
+// Reads (after, tail, search) run on the caller's thread with a second
+// connection beside the writer (WAL lets it read while the writer writes);
+// after() and tail() merge messages appended but not yet committed, kept in
+// memory until their commit.
+//
+// Threading: one owner thread (the hub's) calls everything, except
+// committedSeq() and commitFd(), which are thread safe. The writer thread is
+// private.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "hermes/hub/HistoryStore.hpp"
+
+namespace Poco::Data {
+class Session;
+}
+
+namespace hermes::hub {
+
+// The database could not be opened, created, migrated or written: names the
+// file and SQLite's words.
+class HistoryOpenError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct SqliteHistoryOptions {
+    std::string path;                     // history.path
+    std::size_t maxMessagesPerRoom = 0;   // history.max_messages_per_room (0 = unlimited)
+    std::chrono::milliseconds maxAge{0};  // history.max_age_days (0 = unlimited)
+    // How often the writer looks for messages past maxAge.
+    std::chrono::milliseconds agePruneInterval{60'000};
+    bool useFts = true;  // false: search with LIKE even if FTS5 is there (tests)
+    // Wall clock for age retention, ms since the Unix epoch (tests inject one).
+    std::function<std::int64_t()> wallClock;
+};
+
+class SqliteHistory : public HistoryStore {
+public:
+    static constexpr int kSchemaVersion = 1;
+    // Rows one retention step deletes at most, so a commit never waits long.
+    static constexpr std::size_t kPruneBatch = 1000;
+    // Most words of a search query (more are ignored).
+    static constexpr std::size_t kMaxSearchWords = 8;
+
+    // Opens (creating and migrating) the database. Throws HistoryOpenError.
+    explicit SqliteHistory(SqliteHistoryOptions options);
+    // close().
+    ~SqliteHistory() override;
+    SqliteHistory(const SqliteHistory&) = delete;
+    SqliteHistory& operator=(const SqliteHistory&) = delete;
+
+    void append(const hermes::v1::ChatMessage& message) override;
+    HistorySlice after(std::string_view room, std::uint64_t afterSeq,
+                       std::size_t limit) const override;
+    std::vector<hermes::v1::ChatMessage> tail(std::string_view room,
+                                              std::size_t count) const override;
+    std::uint64_t lastSeq(std::string_view room) const override;
+
+    bool synchronous() const override { return false; }
+    bool persistent() const override { return true; }
+    std::uint64_t committedSeq(std::string_view room) const override;
+    int commitFd() const override { return commitFd_; }
+    void flush() override;
+
+    std::vector<StoredRoom> rooms() const override { return restoredRooms_; }
+    void setTopic(const StoredRoom& room) override;
+    SearchHits search(std::string_view room, std::string_view query, std::size_t limit,
+                      std::uint64_t beforeSeq) const override;
+
+    // Drains the queue, commits, stops the writer and closes the database.
+    // Idempotent.
+    void close();
+
+    const std::string& path() const { return options_.path; }
+    bool ftsAvailable() const { return fts_; }
+    // Messages in the database when it was opened.
+    std::uint64_t restoredMessages() const { return restoredMessages_; }
+    // Messages retention has deleted since open (thread safe).
+    std::uint64_t prunedMessages() const;
+
+private:
+    using MessagePtr = std::shared_ptr<const hermes::v1::ChatMessage>;
+    struct Work {
+        MessagePtr message;  // or, when null, a topic
+        StoredRoom topic;
+    };
+    struct NameHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view name) const {
+            return std::hash<std::string_view>{}(name);
+        }
+    };
+    template <typename T>
+    using RoomMap = std::unordered_map<std::string, T, NameHash, std::equal_to<>>;
+
+    void openDatabase();
+    void migrate(Poco::Data::Session& session);
+    void loadRooms();
+    struct Writer;  // the writer thread's statements and retention state
+    void writerLoop();
+    bool commitBatch(Writer& writer, std::vector<Work>& batch);
+    bool pruneStep(Writer& writer, std::int64_t nowMs);
+    std::vector<MessagePtr> pendingAfter(std::string_view room, std::uint64_t afterSeq) const;
+    std::vector<hermes::v1::ChatMessage> query(std::string_view room, std::uint64_t afterSeq,
+                                               std::uint64_t beforeSeq, std::size_t limit,
+                                               bool newestFirst) const;
+    std::uint64_t firstStoredSeq(std::string_view room) const;
+    void signalCommit();
+
+    SqliteHistoryOptions options_;
+    std::unique_ptr<Poco::Data::Session> writer_;  // writer thread once started
+    std::unique_ptr<Poco::Data::Session> reader_;  // owner thread
+    bool fts_ = false;
+    int commitFd_ = -1;
+    std::vector<StoredRoom> restoredRooms_;
+    std::uint64_t restoredMessages_ = 0;
+    RoomMap<std::uint64_t> lastSeqs_;  // owner thread
+
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;       // writer: work queued or stop
+    std::condition_variable committed_;  // flush(): a commit happened
+    // Guarded by mutex_:
+    std::vector<Work> queue_;
+    RoomMap<std::uint64_t> committedSeqs_;
+    RoomMap<std::deque<MessagePtr>> pending_;  // appended, not yet committed
+    std::uint64_t appended_ = 0;
+    std::uint64_t committedCount_ = 0;
+    std::uint64_t pruned_ = 0;
+    bool stopping_ = false;
+    bool writerFailed_ = false;  // gave up on a batch while stopping
+
+    std::thread writerThread_;
+    bool closed_ = false;
+};
+
+}  // namespace hermes::hub

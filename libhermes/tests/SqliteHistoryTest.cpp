@@ -1,0 +1,310 @@
+// SqliteHistory on real temporary files: group commit, reads that merge what
+// is not yet committed, reopening, retention, search (FTS5 and LIKE), and
+// clear errors for a corrupt or unusable file.
+#define BOOST_TEST_MODULE sqlite_history
+#include <boost/test/unit_test.hpp>
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
+
+#include "hermes/hub/SqliteHistory.hpp"
+
+using namespace hermes;
+using namespace hermes::hub;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct TempDir {
+    TempDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "hermes-sqlite-XXXXXX");
+        std::vector<char> buffer(pattern.begin(), pattern.end());
+        buffer.push_back('\0');
+        BOOST_TEST_REQUIRE(::mkdtemp(buffer.data()) != nullptr);
+        path = buffer.data();
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+    std::string file(const std::string& name) const { return path + "/" + name; }
+    std::string path;
+};
+
+v1::ChatMessage message(const std::string& room, std::uint64_t seq, const std::string& text,
+                        std::int64_t timeMs = 1'700'000'000'000) {
+    v1::ChatMessage m;
+    m.set_room(room);
+    m.set_seq(seq);
+    m.set_epoch(99);
+    m.set_time_ms(timeMs);
+    m.set_from("ana");
+    m.set_client_msg_id(0xFFFF'FFFF'0000'0000ULL + seq);  // above INT64_MAX: round trip
+    m.set_kind(v1::MESSAGE_KIND_TEXT);
+    m.set_text(text);
+    return m;
+}
+
+SqliteHistoryOptions options(const std::string& path) {
+    SqliteHistoryOptions o;
+    o.path = path;
+    return o;
+}
+
+std::vector<std::uint64_t> seqs(const std::vector<v1::ChatMessage>& messages) {
+    std::vector<std::uint64_t> out;
+    for (const auto& m : messages) {
+        out.push_back(m.seq());
+    }
+    return out;
+}
+
+// Polls `done` until it holds or 5 s pass; the writer works on its own thread.
+bool eventually(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (done()) {
+            return true;
+        }
+        std::this_thread::yield();
+    }
+    return done();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(appended_messages_are_read_back_before_and_after_commit) {
+    TempDir dir;
+    SqliteHistory history(options(dir.file("h.db")));
+    BOOST_TEST(!history.synchronous());
+    for (std::uint64_t seq = 1; seq <= 10; ++seq) {
+        history.append(message("lobby", seq, "m" + std::to_string(seq)));
+    }
+    // Whether or not the writer has committed yet, every message is there.
+    const HistorySlice slice = history.after("lobby", 3, 100);
+    BOOST_TEST(seqs(slice.messages) == (std::vector<std::uint64_t>{4, 5, 6, 7, 8, 9, 10}),
+               boost::test_tools::per_element());
+    BOOST_TEST(!slice.gap.has_value());
+    BOOST_TEST(!slice.hasMore);
+    BOOST_TEST(seqs(history.tail("lobby", 3)) == (std::vector<std::uint64_t>{8, 9, 10}),
+               boost::test_tools::per_element());
+    BOOST_TEST(history.lastSeq("lobby") == 10u);
+
+    history.flush();
+    BOOST_TEST(history.committedSeq("lobby") == 10u);
+    const HistorySlice page = history.after("lobby", 0, 4);
+    BOOST_TEST(seqs(page.messages) == (std::vector<std::uint64_t>{1, 2, 3, 4}),
+               boost::test_tools::per_element());
+    BOOST_TEST(page.hasMore);
+    BOOST_TEST(page.messages[1].client_msg_id() == 0xFFFF'FFFF'0000'0002ULL);
+    BOOST_TEST(page.messages[1].text() == "m2");
+    BOOST_TEST(page.messages[1].from() == "ana");
+    BOOST_TEST(page.messages[1].epoch() == 99u);
+    BOOST_TEST(history.after("lobby", 10, 5).messages.empty());
+    BOOST_TEST(history.after("nowhere", 0, 5).messages.empty());
+}
+
+BOOST_AUTO_TEST_CASE(commit_fd_becomes_readable_after_a_commit) {
+    TempDir dir;
+    SqliteHistory history(options(dir.file("h.db")));
+    BOOST_TEST_REQUIRE(history.commitFd() >= 0);
+    history.append(message("lobby", 1, "hello"));
+    pollfd fd{history.commitFd(), POLLIN, 0};
+    BOOST_TEST_REQUIRE(::poll(&fd, 1, 5000) == 1);
+    BOOST_TEST(history.committedSeq("lobby") == 1u);
+    BOOST_TEST(history.committedSeq("other") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(reopening_restores_rooms_seqs_topics_and_messages) {
+    TempDir dir;
+    {
+        SqliteHistory history(options(dir.file("h.db")));
+        for (std::uint64_t seq = 1; seq <= 5; ++seq) {
+            history.append(message("lobby", seq, "m" + std::to_string(seq)));
+        }
+        history.append(message("kitchen", 1, "soup"));
+        history.setTopic(StoredRoom{"kitchen", 0, "cooking", "bob", 1234});
+        history.setTopic(StoredRoom{"quiet", 0, "shh", "cy", 99});
+    }  // the destructor drains and commits
+    SqliteHistory reopened(options(dir.file("h.db")));
+    BOOST_TEST(reopened.restoredMessages() == 6u);
+    const std::vector<StoredRoom> rooms = reopened.rooms();
+    BOOST_TEST_REQUIRE(rooms.size() == 3u);
+    BOOST_TEST(rooms[0].name == "kitchen");
+    BOOST_TEST(rooms[0].lastSeq == 1u);
+    BOOST_TEST(rooms[0].topic == "cooking");
+    BOOST_TEST(rooms[0].topicSetBy == "bob");
+    BOOST_TEST(rooms[0].topicTimeMs == 1234);
+    BOOST_TEST(rooms[1].name == "lobby");
+    BOOST_TEST(rooms[1].lastSeq == 5u);
+    BOOST_TEST(rooms[2].name == "quiet");
+    BOOST_TEST(rooms[2].lastSeq == 0u);
+    BOOST_TEST(reopened.lastSeq("lobby") == 5u);
+    BOOST_TEST(reopened.committedSeq("lobby") == 5u);
+    BOOST_TEST(seqs(reopened.after("lobby", 0, 100).messages) ==
+                   (std::vector<std::uint64_t>{1, 2, 3, 4, 5}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(retention_by_count_leaves_a_gap) {
+    TempDir dir;
+    SqliteHistoryOptions o = options(dir.file("h.db"));
+    o.maxMessagesPerRoom = 5;
+    SqliteHistory history(o);
+    for (std::uint64_t seq = 1; seq <= 12; ++seq) {
+        history.append(message("r", seq, "m" + std::to_string(seq)));
+    }
+    history.flush();
+    BOOST_TEST_REQUIRE(eventually([&] { return history.prunedMessages() == 7u; }));
+    const HistorySlice slice = history.after("r", 2, 100);
+    BOOST_TEST_REQUIRE(slice.gap.has_value());
+    BOOST_TEST(slice.gap->first == 3u);
+    BOOST_TEST(slice.gap->second == 7u);
+    BOOST_TEST(seqs(slice.messages) == (std::vector<std::uint64_t>{8, 9, 10, 11, 12}),
+               boost::test_tools::per_element());
+    BOOST_TEST(!history.after("r", 9, 100).gap.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(retention_by_age_prunes_old_messages_in_the_background) {
+    TempDir dir;
+    const std::int64_t now = 1'800'000'000'000;
+    const std::int64_t day = 24LL * 3600 * 1000;
+    SqliteHistoryOptions o = options(dir.file("h.db"));
+    o.maxAge = std::chrono::milliseconds(day);
+    o.agePruneInterval = 10ms;
+    o.wallClock = [now] { return now; };
+    SqliteHistory history(o);
+    history.append(message("r", 1, "old", now - 3 * day));
+    history.append(message("r", 2, "old too", now - 2 * day));
+    history.append(message("r", 3, "young", now - 1000));
+    history.flush();
+    BOOST_TEST_REQUIRE(eventually([&] { return history.prunedMessages() == 2u; }));
+    const HistorySlice slice = history.after("r", 0, 100);
+    BOOST_TEST_REQUIRE(slice.gap.has_value());
+    BOOST_TEST(slice.gap->first == 1u);
+    BOOST_TEST(slice.gap->second == 2u);
+    BOOST_TEST(seqs(slice.messages) == (std::vector<std::uint64_t>{3}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(all_messages_pruned_still_gives_the_gap_up_to_last_seq) {
+    TempDir dir;
+    {
+        SqliteHistoryOptions o = options(dir.file("h.db"));
+        SqliteHistory history(o);
+        for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+            history.append(message("r", seq, "x", 1000));
+        }
+    }
+    SqliteHistoryOptions o = options(dir.file("h.db"));
+    o.maxAge = 1ms;
+    SqliteHistory history(o);
+    BOOST_TEST_REQUIRE(eventually([&] { return history.prunedMessages() == 3u; }));
+    const HistorySlice slice = history.after("r", 0, 10);
+    BOOST_TEST_REQUIRE(slice.gap.has_value());
+    BOOST_TEST(slice.gap->first == 1u);
+    BOOST_TEST(slice.gap->second == 3u);
+    BOOST_TEST(slice.messages.empty());
+    BOOST_TEST(history.lastSeq("r") == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(search_finds_every_word_newest_first_and_pages) {
+    for (const bool fts : {true, false}) {
+        BOOST_TEST_CONTEXT("fts " << fts) {
+            TempDir dir;
+            SqliteHistoryOptions o = options(dir.file("h.db"));
+            o.useFts = fts;
+            SqliteHistory history(o);
+            BOOST_TEST(history.ftsAvailable() == fts);
+            const std::vector<std::string> texts = {"the red fox",      "a blue whale",
+                                                    "Red fox jumps",    "no match here",
+                                                    "fox, red and shy", "redundant \"quote\" fox"};
+            for (std::size_t i = 0; i < texts.size(); ++i) {
+                history.append(message("r", i + 1, texts[i]));
+            }
+            history.append(message("other", 1, "red fox elsewhere"));
+            history.flush();
+
+            SearchHits hits = history.search("r", "red FOX", 10, 0);
+            std::vector<std::uint64_t> expected = {5, 3, 1};
+            if (!fts) {
+                expected = {6, 5, 3, 1};  // LIKE matches "red" inside "redundant"
+            }
+            BOOST_TEST(seqs(hits.messages) == expected, boost::test_tools::per_element());
+            BOOST_TEST(!hits.hasMore);
+
+            hits = history.search("r", "red fox", 1, 0);
+            BOOST_TEST(seqs(hits.messages) == (std::vector<std::uint64_t>{expected[0]}),
+                       boost::test_tools::per_element());
+            BOOST_TEST(hits.hasMore);
+            hits = history.search("r", "red fox", 10, 5);
+            BOOST_TEST(seqs(hits.messages) == (std::vector<std::uint64_t>{3, 1}),
+                       boost::test_tools::per_element());
+
+            BOOST_TEST(history.search("r", "giraffe", 10, 0).messages.empty());
+            BOOST_TEST(history.search("r", "\"quote\"", 10, 0).messages.size() == 1u);
+            BOOST_TEST(history.search("r", "   ", 10, 0).messages.empty());
+            BOOST_TEST(history.search("nowhere", "fox", 10, 0).messages.empty());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_corrupt_file_is_a_clear_error_at_open) {
+    TempDir dir;
+    const std::string path = dir.file("corrupt.db");
+    {
+        std::ofstream out(path, std::ios::binary);
+        out << std::string(8192, 'x');
+    }
+    try {
+        SqliteHistory history(options(path));
+        BOOST_FAIL("a corrupt database opened");
+    } catch (const HistoryOpenError& error) {
+        const std::string text = error.what();
+        BOOST_TEST(text.find(path) != std::string::npos, text);
+        BOOST_TEST(text.find("not a database") != std::string::npos, text);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(an_unusable_path_is_a_clear_error_at_open) {
+    TempDir dir;
+    for (const std::string& path : {dir.file("no-such-dir/h.db"), dir.path}) {
+        BOOST_TEST_CONTEXT(path) {
+            try {
+                SqliteHistory history(options(path));
+                BOOST_FAIL("opened " + path);
+            } catch (const HistoryOpenError& error) {
+                const std::string text = error.what();
+                BOOST_TEST(text.find(path) != std::string::npos, text);
+                BOOST_TEST(text.find("unable to open") != std::string::npos, text);
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_newer_schema_is_refused) {
+    TempDir dir;
+    const std::string path = dir.file("h.db");
+    { SqliteHistory history(options(path)); }
+    {
+        // As a later hermesd would leave it.
+        Poco::Data::SQLite::Connector::registerConnector();
+        Poco::Data::Session session("SQLite", path);
+        session << "UPDATE schema_version SET version = 99", Poco::Data::Keywords::now;
+    }
+    BOOST_CHECK_EXCEPTION(
+        SqliteHistory(options(path)), HistoryOpenError, [](const HistoryOpenError& error) {
+            return std::string(error.what()).find("schema version 99") != std::string::npos;
+        });
+}
