@@ -487,6 +487,11 @@ HistorySlice SqliteHistory::after(std::string_view room, std::uint64_t afterSeq,
         return slice;
     }
     slice.messages = query(room, start - 1, 0, limit, false);
+    if (!slice.messages.empty() && slice.messages.front().seq() > start) {
+        // The writer pruned between firstStoredSeq() and the query: the gap
+        // reaches to the first message returned, never silently past it.
+        slice.gap = std::make_pair(afterSeq + 1, slice.messages.front().seq() - 1);
+    }
     std::uint64_t next = slice.messages.empty() ? start : slice.messages.back().seq() + 1;
     for (const MessagePtr& message : pending) {
         if (slice.messages.size() >= limit) {
