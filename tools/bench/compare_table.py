@@ -110,11 +110,11 @@ def main():
 
     def joined_peer(peer):
         rows = peers.get((peer, "idle"), [])
-        return "/".join(sorted({"{}/{}".format(r.get("joined"), r.get("C")) for r in rows})) or "n/a"
+        return ", ".join(sorted({"{}/{}".format(r.get("joined"), r.get("C")) for r in rows})) or "n/a"
 
     def joined_hermes():
         rows = hermes.get("I1", [])
-        return "/".join(sorted({"{}/{}".format(r["joined"], r["clients"]) for r in rows})) or "n/a"
+        return ", ".join(sorted({"{}/{}".format(r["joined"], r["clients"]) for r in rows})) or "n/a"
 
     columns = ["hermesd"] + names
     print("| scenario | " + " | ".join(columns) + " |")
