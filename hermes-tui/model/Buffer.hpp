@@ -6,7 +6,9 @@
 // new lines keep the view still and raise newBelow() ("new messages below").
 //
 // Room lines are kept in the hub's order: a line with a lower seq than lines
-// already shown (history catch-up after a reconnect) is inserted before them.
+// already shown (history catch-up after a reconnect) is inserted before them,
+// and a line whose (epoch, seq) is already there is dropped (a history page
+// fetched for /context may overlap what is shown).
 //
 // Threading: none; owned by the UI thread's ChatModel.
 
@@ -30,9 +32,11 @@ struct Line {
     bool own = false;      // sent by us
     std::uint64_t epoch = 0;
     std::uint64_t seq = 0;  // 0: not a room message
+    bool marked = false;    // the search hit jumped to with /context
 };
 
-enum class BufferKind { Status, Room, Query };
+// Search: the results of /search; local, like Status (nothing typed there is sent).
+enum class BufferKind { Status, Room, Query, Search };
 
 class Buffer {
 public:
@@ -59,6 +63,9 @@ public:
     void scrollUp(std::size_t lines);
     void scrollDown(std::size_t lines);
     bool newBelow() const { return newBelow_; }
+    // Marks the room line (epoch, seq), unmarking any other, and scrolls so it
+    // is shown with up to `after` lines below it. False if it is not here.
+    bool showSeq(std::uint64_t epoch, std::uint64_t seq, std::size_t after);
 
     const std::set<std::string>& members() const { return members_; }
     void setMembers(const std::vector<std::string>& nicks);

@@ -2,8 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
-
-#include "model/CommandParser.hpp"
+#include <ctime>
 
 namespace hermes::tui {
 
@@ -36,6 +35,16 @@ std::string joinNicks(const google::protobuf::RepeatedPtrField<std::string>& nic
     for (const std::string& n : nicks) {
         out += out.empty() ? n : ", " + n;
     }
+    return out;
+}
+
+// Local wall-clock time as HH:MM, as the message pane shows it.
+std::string clock(std::int64_t timeMs) {
+    const auto t = static_cast<std::time_t>(timeMs / 1000);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    char out[8];
+    std::strftime(out, sizeof out, "%H:%M", &tm);
     return out;
 }
 
@@ -286,19 +295,12 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime now) {
         case v1::Envelope::kMessage:
             onMessage(envelope.message(), true);
             break;
-        case v1::Envelope::kHistoryPage: {
-            const v1::HistoryPage& page = envelope.history_page();
-            Buffer& b = room(page.room());
-            if (page.has_gap() && page.gap().last_seq() >= page.gap().first_seq()) {
-                note(b, LineKind::Notice,
-                     std::to_string(page.gap().last_seq() - page.gap().first_seq() + 1) +
-                         " older messages are no longer available");
-            }
-            for (const v1::ChatMessage& m : page.messages()) {
-                onMessage(m, false);
-            }
+        case v1::Envelope::kHistoryPage:
+            onHistoryPage(envelope.history_page());
             break;
-        }
+        case v1::Envelope::kSearchResults:
+            onSearchResults(envelope.search_results());
+            break;
         case v1::Envelope::kPresence:
             onPresence(envelope.presence());
             break;
@@ -359,6 +361,129 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime now) {
             break;
     }
     pump(now);
+}
+
+void ChatModel::onHistoryPage(const v1::HistoryPage& page) {
+    Buffer& b = room(page.room());
+    if (page.has_gap() && page.gap().last_seq() >= page.gap().first_seq()) {
+        note(b, LineKind::Notice,
+             std::to_string(page.gap().last_seq() - page.gap().first_seq() + 1) +
+                 " older messages are no longer available");
+    }
+    for (const v1::ChatMessage& m : page.messages()) {
+        onMessage(m, false);
+    }
+    if (!contextWanted_ || page.backlog() || canonicalRoom(page.room()) != contextWanted_->room) {
+        return;
+    }
+    const SearchHit want = *contextWanted_;
+    if (b.showSeq(want.epoch, want.seq, kContextAfter)) {
+        contextWanted_.reset();
+        return;
+    }
+    // Another page of this room (a reconnect's catch-up) may come first: give
+    // up only on the page that spans the hit, or one with nothing in it.
+    const bool spans =
+        page.messages().empty() ||
+        (page.messages(0).seq() <= want.seq &&
+         want.seq <= page.messages(page.messages_size() - 1).seq()) ||
+        (page.has_gap() && page.gap().first_seq() <= want.seq && want.seq <= page.gap().last_seq());
+    if (spans) {
+        contextWanted_.reset();
+        note(b, LineKind::Error,
+             "Message seq " + std::to_string(want.seq) + " is no longer available");
+    }
+}
+
+Buffer& ChatModel::searchBuffer() {
+    for (auto& b : buffers_) {
+        if (b->kind() == BufferKind::Search) {
+            return *b;
+        }
+    }
+    buffers_.push_back(
+        std::make_unique<Buffer>(BufferKind::Search, "search", settings_.scrollback));
+    dirty_ |= dirty::kTitle;
+    return *buffers_.back();
+}
+
+void ChatModel::startSearch(const Command& c) {
+    const Buffer& current = *buffers_[active_];
+    std::string r = canonicalRoom(c.arg);
+    if (r.empty()) {
+        // From the results window, a new search stays in the same room.
+        r = current.kind() == BufferKind::Room     ? current.name()
+            : current.kind() == BufferKind::Search ? searchRoom_
+                                                   : "";
+    }
+    if (r.empty()) {
+        note(*buffers_[active_], LineKind::Error, "Not in a room: /search #room <words>");
+        return;
+    }
+    searchRoom_ = r;
+    searchQuery_ = c.text;
+    hits_.clear();
+    searchMore_ = false;
+    searchBefore_ = 0;
+    contextWanted_.reset();
+    Buffer& sb = searchBuffer();
+    sb.clear();
+    sb.rename("search: " + searchQuery_);
+    switchTo(indexOf(sb));
+    note(sb, LineKind::Notice,
+         "Searching #" + searchRoom_ + " for \"" + searchQuery_ +
+             "\", newest first; /context <n> shows hit n in its room");
+    hub_.search(searchRoom_, searchQuery_, 0);
+}
+
+void ChatModel::onSearchResults(const v1::SearchResults& results) {
+    if (canonicalRoom(results.room()) != searchRoom_ || results.query() != searchQuery_) {
+        return;  // an earlier search's answer, arriving late
+    }
+    Buffer& sb = searchBuffer();
+    if (hits_.empty() && results.messages().empty()) {
+        note(sb, LineKind::Notice, "no matches for \"" + searchQuery_ + "\" in #" + searchRoom_);
+    }
+    for (const v1::ChatMessage& m : results.messages()) {
+        hits_.push_back({searchRoom_, m.epoch(), m.seq()});
+        const bool action = m.kind() == v1::MESSAGE_KIND_ACTION;
+        note(sb, LineKind::Notice,
+             std::to_string(hits_.size()) + ". [#" + searchRoom_ + " seq " +
+                 std::to_string(m.seq()) + " " + clock(m.time_ms()) + "] " +
+                 (action ? "* " + m.from() + " " : "<" + m.from() + "> ") + m.text());
+    }
+    searchMore_ = results.has_more() && !results.messages().empty();
+    if (searchMore_) {
+        searchBefore_ = results.messages(results.messages_size() - 1).seq();
+        note(sb, LineKind::Notice, "more results: /search-more");
+    } else if (!hits_.empty()) {
+        note(sb, LineKind::Notice, "end of results (" + std::to_string(hits_.size()) + ")");
+    }
+}
+
+void ChatModel::showContext(int number) {
+    if (number < 1 || static_cast<std::size_t>(number) > hits_.size()) {
+        note(*buffers_[active_], LineKind::Error,
+             hits_.empty() ? std::string("No search results: /search <words> first")
+                           : "No search hit " + std::to_string(number) + " (1-" +
+                                 std::to_string(hits_.size()) + ")");
+        return;
+    }
+    const SearchHit hit = hits_[static_cast<std::size_t>(number) - 1];
+    const bool joined = find(BufferKind::Room, hit.room) != nullptr;
+    Buffer& rb = room(hit.room);
+    switchTo(indexOf(rb));
+    if (!joined) {
+        note(rb, LineKind::Notice,
+             "Not joined: history only; /join #" + hit.room + " to talk here");
+    }
+    if (rb.showSeq(hit.epoch, hit.seq, kContextAfter)) {
+        contextWanted_.reset();
+        return;
+    }
+    contextWanted_ = hit;
+    hub_.requestHistory(hit.room, hit.seq > kContextBefore ? hit.seq - kContextBefore : 0,
+                        kContextLimit);
 }
 
 void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
@@ -595,6 +720,10 @@ void ChatModel::queueText(std::string text, bool action) {
         note(b, LineKind::Error, "This is the status window: /join a room first, or /help.");
         return;
     }
+    if (b.kind() == BufferKind::Search) {
+        note(b, LineKind::Error, "This window shows search results: switch to a room to talk.");
+        return;
+    }
     outgoing_.push_back({b.name(), b.kind() == BufferKind::Query, std::move(text), action});
 }
 
@@ -626,7 +755,7 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
                 hub_.leave(c.arg, c.text);
             } else if (inRoom) {
                 hub_.leave(b.name(), c.text);
-            } else if (b.kind() == BufferKind::Query) {
+            } else if (b.kind() == BufferKind::Query || b.kind() == BufferKind::Search) {
                 removeBuffer(b);
             } else {
                 note(b, LineKind::Error, "Not in a room: /part <room>");
@@ -688,6 +817,23 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
         case CommandKind::Members:
             showMembers_ = !showMembers_;
             dirty_ = dirty::kAll;
+            break;
+        case CommandKind::Search:
+            startSearch(c);
+            break;
+        case CommandKind::SearchMore:
+            if (!searchMore_) {
+                note(b, LineKind::Error,
+                     hits_.empty() ? "No search to continue: /search <words>"
+                                   : "No more results for \"" + searchQuery_ + "\"");
+            } else {
+                searchMore_ = false;  // until the next page says so
+                switchTo(indexOf(searchBuffer()));
+                hub_.search(searchRoom_, searchQuery_, searchBefore_);
+            }
+            break;
+        case CommandKind::Context:
+            showContext(c.number);
             break;
     }
 }

@@ -27,6 +27,7 @@
 #include "hermes/hub/TokenBucket.hpp"
 #include "hermes/v1/hermes.pb.h"
 #include "model/Buffer.hpp"
+#include "model/CommandParser.hpp"
 #include "model/Completion.hpp"
 #include "model/HubActions.hpp"
 #include "model/Key.hpp"
@@ -99,12 +100,26 @@ public:
     // Message pane height, for PgUp/PgDn steps.
     void setPageLines(std::size_t lines) { pageLines_ = lines < 2 ? 1 : lines - 1; }
     void switchTo(std::size_t index);
+    // Lines shown below a hit that /context scrolls to.
+    static constexpr std::size_t kContextAfter = 5;
+    // Messages asked for around a hit that is not in the room's scrollback:
+    // from seq - kContextBefore, kContextLimit of them.
+    static constexpr std::uint64_t kContextBefore = 10;
+    static constexpr std::uint32_t kContextLimit = 20;
+
     void setWallClock(std::function<std::int64_t()> clock) { wallClock_ = std::move(clock); }
 
     // True when `text` names `nick` as a whole word (case-insensitive).
     static bool mentions(const std::string& text, const std::string& nick);
 
 private:
+    // One hit of the last /search, numbered from 1 in its buffer for /context.
+    struct SearchHit {
+        std::string room;
+        std::uint64_t epoch = 0;
+        std::uint64_t seq = 0;
+    };
+
     struct Outgoing {
         std::string target;
         bool query = false;
@@ -125,6 +140,11 @@ private:
     void onMessage(const hermes::v1::ChatMessage& message, bool live);
     void onPresence(const hermes::v1::Presence& presence);
     void onError(const hermes::v1::Error& error);
+    void onHistoryPage(const hermes::v1::HistoryPage& page);
+    void onSearchResults(const hermes::v1::SearchResults& results);
+    Buffer& searchBuffer();
+    void startSearch(const Command& command);
+    void showContext(int number);
     void onWelcome(const hermes::v1::Welcome& welcome, SteadyTime now);
     void failLine(const PendingLine& line, const std::string& why);
     void runCommand(const std::string& line, SteadyTime now);
@@ -151,6 +171,14 @@ private:
     std::string joinRequested_;  // switch to this room once joined
     std::set<std::string> whoRequested_;
     std::optional<std::string> grantedNick_;
+
+    // The last /search: its results go to the one Search buffer.
+    std::string searchRoom_;
+    std::string searchQuery_;
+    std::vector<SearchHit> hits_;
+    std::uint64_t searchBefore_ = 0;  // before_seq for /search-more
+    bool searchMore_ = false;
+    std::optional<SearchHit> contextWanted_;  // /context waiting for its history page
 
     unsigned dirty_ = dirty::kAll;
     bool bell_ = false;

@@ -16,6 +16,7 @@ struct Spec {
 
 constexpr Spec kSpecs[] = {
     {"clear", CommandKind::Clear, "/clear                 clear this window"},
+    {"context", CommandKind::Context, "/context <n>           show search hit n in its room"},
     {"help", CommandKind::Help, "/help [command]        this help"},
     {"join", CommandKind::Join, "/join <room>           join (or create) a room"},
     {"me", CommandKind::Me, "/me <action>           say an action: * nick action"},
@@ -25,6 +26,9 @@ constexpr Spec kSpecs[] = {
     {"part", CommandKind::Part, "/part [room] [reason]  leave a room (default: this one)"},
     {"quit", CommandKind::Quit, "/quit [message]        leave Hermes"},
     {"rooms", CommandKind::Rooms, "/rooms                 list the hub's rooms"},
+    {"search", CommandKind::Search, "/search [#room] <words> find messages (default: this room)"},
+    {"search-more", CommandKind::SearchMore,
+     "/search-more           older hits of the last /search"},
     {"topic", CommandKind::Topic, "/topic [text]          show or set the room's topic"},
     {"who", CommandKind::Who, "/who [room]            list a room's members"},
     {"window", CommandKind::Window, "/window <n>            switch to window n (also Alt-n)"},
@@ -130,7 +134,20 @@ Command CommandParser::parse(std::string_view line) {
                 c.arg.erase(0, 1);
             }
             break;
-        case CommandKind::Window: {
+        case CommandKind::Search:
+            // Only a '#' marks a room: "/search deploy failed" searches this room.
+            if (!rest.empty() && rest.front() == '#') {
+                c.arg = std::string(firstWord(rest, after));
+                rest = after;
+            }
+            c.text = std::string(rest);
+            c.hasText = true;
+            if (c.text.empty()) {
+                return help("usage: " + std::string(spec->usage), name);
+            }
+            break;
+        case CommandKind::Window:
+        case CommandKind::Context: {
             const std::string_view n = firstWord(rest, after);
             int value = 0;
             const auto [ptr, ec] = std::from_chars(n.data(), n.data() + n.size(), value);

@@ -24,10 +24,13 @@ enum class CommandKind {
     Rooms,
     Topic,  // text (empty with hasText false: show the topic)
     Clear,
-    Help,     // arg: the command asked about; error: why help is shown
-    Quit,     // text: quit message
-    Window,   // number
-    Members,  // toggle the member list pane
+    Help,        // arg: the command asked about; error: why help is shown
+    Quit,        // text: quit message
+    Window,      // number
+    Members,     // toggle the member list pane
+    Search,      // arg: room (empty: the current one), text: the words
+    SearchMore,  // the next (older) page of the last search
+    Context,     // number: a hit of the last search, as numbered in its buffer
 };
 
 struct Command {

@@ -24,6 +24,12 @@ public:
     virtual bool who(const std::string& room) = 0;
     virtual bool requestRoomList() = 0;
     virtual void retryNick(const std::string& nick) = 0;
+    // SearchRequest: hits older than `beforeSeq` (0: from the newest).
+    virtual bool search(const std::string& room, const std::string& query,
+                        std::uint64_t beforeSeq) = 0;
+    // HistoryRequest: up to `limit` messages with seq > afterSeq.
+    virtual bool requestHistory(const std::string& room, std::uint64_t afterSeq,
+                                std::uint32_t limit) = 0;
 };
 
 }  // namespace hermes::tui

@@ -112,3 +112,39 @@ BOOST_AUTO_TEST_CASE(nick_colour_is_stable_and_case_blind) {
     }
     BOOST_TEST(seen.size() >= 3u);
 }
+
+BOOST_AUTO_TEST_CASE(a_room_line_already_shown_is_not_added_twice) {
+    Buffer b(BufferKind::Room, "lobby");
+    for (std::uint64_t seq : {1u, 2u, 3u, 2u, 3u}) {
+        Line l;
+        l.epoch = 1;
+        l.seq = seq;
+        l.text = std::to_string(seq);
+        b.add(l, true);
+    }
+    BOOST_TEST(b.lines().size() == 3u);
+    Line otherEpoch;
+    otherEpoch.epoch = 2;
+    otherEpoch.seq = 2;
+    b.add(otherEpoch, true);
+    BOOST_TEST(b.lines().size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(show_seq_marks_one_line_and_scrolls_to_it) {
+    Buffer b(BufferKind::Room, "lobby");
+    for (std::uint64_t seq = 1; seq <= 20; ++seq) {
+        Line l;
+        l.epoch = 1;
+        l.seq = seq;
+        b.add(l, true);
+    }
+    BOOST_TEST(!b.showSeq(1, 21, 3));
+    BOOST_TEST(!b.showSeq(2, 5, 3));
+    BOOST_TEST(b.showSeq(1, 5, 3));
+    BOOST_TEST(b.scroll() == 12u);  // 15 below it, 3 of them shown
+    BOOST_TEST(b.lines()[4].marked);
+    BOOST_TEST(b.showSeq(1, 19, 3));
+    BOOST_TEST(b.scroll() == 0u);
+    BOOST_TEST(!b.lines()[4].marked);
+    BOOST_TEST(b.lines()[18].marked);
+}

@@ -29,6 +29,48 @@ struct Online {
     const Buffer& lobby() const { return *model.buffers().at(1); }
 };
 
+hermes::v1::Envelope searchResults(const std::string& room, const std::string& query,
+                                   const std::vector<std::uint64_t>& seqs, bool hasMore) {
+    hermes::v1::Envelope env;
+    auto* r = env.mutable_search_results();
+    r->set_room(room);
+    r->set_query(query);
+    r->set_has_more(hasMore);
+    for (const std::uint64_t seq : seqs) {
+        *r->add_messages() =
+            message(room, "bob", query + " at " + std::to_string(seq), seq).message();
+    }
+    return env;
+}
+
+hermes::v1::Envelope historyPage(const std::string& room, std::uint64_t first, std::uint64_t last) {
+    hermes::v1::Envelope env;
+    auto* p = env.mutable_history_page();
+    p->set_room(room);
+    p->set_epoch(1);
+    for (std::uint64_t seq = first; seq <= last && first != 0; ++seq) {
+        *p->add_messages() = message(room, "bob", "line " + std::to_string(seq), seq).message();
+    }
+    return env;
+}
+
+std::vector<std::string> texts(const Buffer& b) {
+    std::vector<std::string> out;
+    for (const Line& l : b.lines()) {
+        out.push_back(l.text);
+    }
+    return out;
+}
+
+const Line* lineWithSeq(const Buffer& b, std::uint64_t seq) {
+    for (const Line& l : b.lines()) {
+        if (l.seq == seq) {
+            return &l;
+        }
+    }
+    return nullptr;
+}
+
 Key key(KeyCode code, int digit = 0) {
     Key k;
     k.code = code;
@@ -280,4 +322,136 @@ BOOST_AUTO_TEST_CASE(tab_completes_room_members) {
     s.model.handleKey(z, s.t0);
     s.model.handleKey(key(KeyCode::Tab), s.t0);
     BOOST_TEST(s.model.editor().text() == "zelda: ");
+}
+
+BOOST_AUTO_TEST_CASE(search_lists_hits_newest_first_and_pages_older) {
+    Online s;
+    type(s.model, "/search deploy", s.t0);
+    BOOST_TEST(s.hub.calls.back() == "search lobby before 0: deploy");
+    BOOST_TEST(static_cast<int>(s.model.active().kind()) == static_cast<int>(BufferKind::Search));
+    BOOST_TEST(s.model.active().name() == "search: deploy");
+
+    s.model.onEnvelope(searchResults("lobby", "deploy", {40, 12}, true), s.t0);
+    const auto first = texts(s.model.active());
+    BOOST_REQUIRE(first.size() == 4u);
+    BOOST_TEST(first[0].find("Searching #lobby for \"deploy\"") == 0u);
+    BOOST_TEST(first[1] == "1. [#lobby seq 40 12:34] <bob> deploy at 40");
+    BOOST_TEST(first[2] == "2. [#lobby seq 12 12:34] <bob> deploy at 12");
+    BOOST_TEST(first[3] == "more results: /search-more");
+
+    type(s.model, "/search-more", s.t0);
+    BOOST_TEST(s.hub.calls.back() == "search lobby before 12: deploy");
+    s.model.onEnvelope(searchResults("lobby", "deploy", {5}, false), s.t0);
+    const auto all = texts(s.model.active());
+    BOOST_REQUIRE(all.size() == 6u);
+    BOOST_TEST(all[4] == "3. [#lobby seq 5 12:34] <bob> deploy at 5");
+    BOOST_TEST(all[5] == "end of results (3)");
+
+    // Nothing more to page: no request, an error instead.
+    const std::size_t calls = s.hub.calls.size();
+    type(s.model, "/search-more", s.t0);
+    BOOST_TEST(s.hub.calls.size() == calls);
+    BOOST_TEST(static_cast<int>(s.model.active().lines().back().kind) ==
+               static_cast<int>(LineKind::Error));
+}
+
+BOOST_AUTO_TEST_CASE(search_in_another_room_with_no_matches) {
+    Online s;
+    type(s.model, "/search #Dev no such words", s.t0);
+    BOOST_TEST(s.hub.calls.back() == "search dev before 0: no such words");
+    // A late answer to some other search is not shown as this one's.
+    s.model.onEnvelope(searchResults("dev", "older search", {7}, false), s.t0);
+    BOOST_TEST(s.model.active().lines().size() == 1u);
+    s.model.onEnvelope(searchResults("dev", "no such words", {}, false), s.t0);
+    BOOST_TEST(s.model.active().lines().back().text == "no matches for \"no such words\" in #dev");
+
+    // A new search reuses the one results window.
+    const std::size_t windows = s.model.buffers().size();
+    type(s.model, "/search other", s.t0);
+    BOOST_TEST(s.hub.calls.back() == "search dev before 0: other");
+    BOOST_TEST(s.model.buffers().size() == windows);
+    BOOST_TEST(s.model.active().name() == "search: other");
+    BOOST_TEST(s.model.active().lines().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(search_without_words_shows_usage_and_sends_nothing) {
+    Online s;
+    const std::size_t calls = s.hub.calls.size();
+    type(s.model, "/search", s.t0);
+    BOOST_TEST(s.hub.calls.size() == calls);
+    BOOST_TEST(s.model.active().name() == "lobby");
+    bool usage = false;
+    for (const Line& l : s.lobby().lines()) {
+        usage = usage || (l.kind == LineKind::Error && l.text.find("/search") != std::string::npos);
+    }
+    BOOST_TEST(usage);
+}
+
+BOOST_AUTO_TEST_CASE(context_of_a_hit_in_scrollback_marks_and_scrolls_to_it) {
+    Online s;
+    for (std::uint64_t seq = 1; seq <= 30; ++seq) {
+        s.model.onEnvelope(message("lobby", "bob", "line " + std::to_string(seq), seq), s.t0);
+    }
+    type(s.model, "/search line", s.t0);
+    s.model.onEnvelope(searchResults("lobby", "line", {12}, false), s.t0);
+    const std::size_t calls = s.hub.calls.size();
+    type(s.model, "/context 1", s.t0);
+    BOOST_TEST(s.hub.calls.size() == calls);  // no history needed
+    BOOST_TEST(s.model.active().name() == "lobby");
+    const Line* hit = lineWithSeq(s.lobby(), 12);
+    BOOST_REQUIRE(hit);
+    BOOST_TEST(hit->marked);
+    BOOST_TEST(!lineWithSeq(s.lobby(), 13)->marked);
+    // Lines 13..30 are below it; ChatModel::kContextAfter of them stay visible.
+    BOOST_TEST(s.lobby().scroll() == 18u - ChatModel::kContextAfter);
+}
+
+BOOST_AUTO_TEST_CASE(context_of_a_hit_not_in_scrollback_fetches_history_around_it) {
+    Online s;
+    for (std::uint64_t seq = 100; seq <= 105; ++seq) {
+        s.model.onEnvelope(message("lobby", "bob", "line " + std::to_string(seq), seq), s.t0);
+    }
+    type(s.model, "/search line", s.t0);
+    s.model.onEnvelope(searchResults("lobby", "line", {104, 50}, false), s.t0);
+    type(s.model, "/context 2", s.t0);
+    BOOST_TEST(s.hub.calls.back() == "history lobby after 40 limit 20");
+    BOOST_TEST(s.model.active().name() == "lobby");
+
+    s.model.onEnvelope(historyPage("lobby", 41, 60), s.t0);
+    const Line* hit = lineWithSeq(s.lobby(), 50);
+    BOOST_REQUIRE(hit);
+    BOOST_TEST(hit->marked);
+    // Fetched lines sit in seq order before the newer ones: 51..60, 100..105 below.
+    BOOST_TEST(s.lobby().lines().back().seq == 105u);
+    BOOST_TEST(s.lobby().scroll() == 16u - ChatModel::kContextAfter);
+
+    // A hit near the start asks from seq 0; one already shown needs no request.
+    type(s.model, "/context 1", s.t0);
+    BOOST_TEST(s.hub.calls.back() == "history lobby after 40 limit 20");
+    BOOST_TEST(lineWithSeq(s.lobby(), 104)->marked);
+    BOOST_TEST(!lineWithSeq(s.lobby(), 50)->marked);
+}
+
+BOOST_AUTO_TEST_CASE(context_in_a_room_not_joined_and_gone_from_history) {
+    Online s;
+    type(s.model, "/search #dev word", s.t0);
+    s.model.onEnvelope(searchResults("dev", "word", {3}, false), s.t0);
+    type(s.model, "/context 1", s.t0);
+    BOOST_TEST(s.hub.calls.back() == "history dev after 0 limit 20");
+    BOOST_TEST(s.model.active().name() == "dev");
+    BOOST_TEST(s.model.active().lines().back().text.find("Not joined") == 0u);
+    s.model.onEnvelope(historyPage("dev", 0, 0), s.t0);  // nothing left
+    BOOST_TEST(s.model.active().lines().back().text == "Message seq 3 is no longer available");
+}
+
+BOOST_AUTO_TEST_CASE(context_with_a_bad_number_is_an_error) {
+    Online s;
+    const std::size_t calls = s.hub.calls.size();
+    type(s.model, "/context 1", s.t0);
+    BOOST_TEST(s.hub.calls.size() == calls);
+    BOOST_TEST(s.lobby().lines().back().text == "No search results: /search <words> first");
+    type(s.model, "/search x", s.t0);
+    s.model.onEnvelope(searchResults("lobby", "x", {9}, false), s.t0);
+    type(s.model, "/context 2", s.t0);
+    BOOST_TEST(s.model.active().lines().back().text == "No search hit 2 (1-1)");
 }

@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE CommandParserTest
 #include "model/CommandParser.hpp"
 
+#include <algorithm>
 #include <ostream>
 
 #include <boost/test/data/monomorphic.hpp>
@@ -58,6 +59,16 @@ const Case kCases[] = {
     {"/window x", CommandKind::Help, "window", "", 0, true},
     {"/window 2x", CommandKind::Help, "window", "", 0, true},
     {"/members", CommandKind::Members, "", "", 0, false},
+    {"/search deploy failed", CommandKind::Search, "", "deploy failed", 0, false},
+    {"/SEARCH  #Ops  deploy  ", CommandKind::Search, "#Ops", "deploy", 0, false},
+    {"/search", CommandKind::Help, "search", "", 0, true},
+    {"/search #ops", CommandKind::Help, "search", "", 0, true},
+    {"/search-more", CommandKind::SearchMore, "", "", 0, false},
+    {"/search-more x", CommandKind::Help, "search-more", "", 0, true},
+    {"/context 2", CommandKind::Context, "", "", 2, false},
+    {"/context", CommandKind::Help, "context", "", 0, true},
+    {"/context 0", CommandKind::Help, "context", "", 0, true},
+    {"/context x1", CommandKind::Help, "context", "", 0, true},
     {"/frobnicate now", CommandKind::Help, "", "", 0, true},
     {"/", CommandKind::Help, "", "", 0, true},
 };
@@ -84,7 +95,9 @@ BOOST_AUTO_TEST_CASE(unknown_command_is_never_text) {
 
 BOOST_AUTO_TEST_CASE(command_names_are_sorted_and_complete) {
     const auto& names = CommandParser::commandNames();
-    BOOST_TEST(names.size() == 13u);
+    BOOST_TEST(names.size() == 16u);
+    BOOST_TEST(std::count(names.begin(), names.end(), "/search") == 1);
+    BOOST_TEST(std::count(names.begin(), names.end(), "/context") == 1);
     BOOST_TEST(std::is_sorted(names.begin(), names.end()));
     BOOST_TEST(names.front() == "/clear");
     BOOST_TEST(CommandParser::helpLines().size() >= names.size());

@@ -58,6 +58,19 @@ BOOST_AUTO_TEST_CASE(commands_complete_at_the_start_only) {
     BOOST_TEST(mid.text() == "say /jo");
 }
 
+BOOST_AUTO_TEST_CASE(search_commands_complete) {
+    for (const auto& [typed, expected] :
+         {std::pair{"/sea", "/search "}, std::pair{"/con", "/context "}}) {
+        BOOST_TEST_CONTEXT(typed) {
+            LineEditor e;
+            e.insert(typed);
+            Completion c;
+            BOOST_TEST(c.complete(e, kNicks, CommandParser::commandNames()));
+            BOOST_TEST(e.text() == expected);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(no_match_leaves_the_line) {
     LineEditor e;
     e.insert("zz");

@@ -47,6 +47,15 @@ public:
     bool who(const std::string& room) override { return record("who " + room); }
     bool requestRoomList() override { return record("rooms"); }
     void retryNick(const std::string& nick) override { record("retry " + nick); }
+    bool search(const std::string& room, const std::string& query,
+                std::uint64_t beforeSeq) override {
+        return record("search " + room + " before " + std::to_string(beforeSeq) + ": " + query);
+    }
+    bool requestHistory(const std::string& room, std::uint64_t afterSeq,
+                        std::uint32_t limit) override {
+        return record("history " + room + " after " + std::to_string(afterSeq) + " limit " +
+                      std::to_string(limit));
+    }
 
 private:
     bool record(std::string call) {

@@ -80,6 +80,9 @@ std::vector<Row> layoutLine(const Line& line, int width) {
     if (line.mention) {
         body.bold = true;
     }
+    if (line.marked) {
+        body.reverse = true;
+    }
     int prefixWidth = 0;
     for (const Segment& s : prefix) {
         prefixWidth += utf8::displayWidth(s.text);

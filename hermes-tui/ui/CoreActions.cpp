@@ -17,4 +17,14 @@ std::uint64_t CoreActions::privateMessage(const std::string& nick, const std::st
     return core_.privateMessage(nick, text, kindOf(action));
 }
 
+bool CoreActions::search(const std::string& room, const std::string& query,
+                         std::uint64_t beforeSeq) {
+    hermes::v1::Envelope envelope;
+    auto* request = envelope.mutable_search_request();
+    request->set_room(room);
+    request->set_query(query);
+    request->set_before_seq(beforeSeq);
+    return core_.send(std::move(envelope));
+}
+
 }  // namespace hermes::tui

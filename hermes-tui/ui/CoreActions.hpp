@@ -27,6 +27,12 @@ public:
     bool who(const std::string& room) override { return core_.who(room); }
     bool requestRoomList() override { return core_.requestRoomList(); }
     void retryNick(const std::string& nick) override { core_.retryNick(nick); }
+    bool search(const std::string& room, const std::string& query,
+                std::uint64_t beforeSeq) override;
+    bool requestHistory(const std::string& room, std::uint64_t afterSeq,
+                        std::uint32_t limit) override {
+        return core_.requestHistory(room, afterSeq, limit);
+    }
 
 private:
     hermes::client::ClientCore& core_;
