@@ -76,34 +76,13 @@ bool BenchClient::flush(bool& blocked) {
     return true;
 }
 
-long BenchClient::readSome(char* scratch, std::size_t scratchBytes, std::size_t maxBytes,
-                           bool& wouldBlock) {
-    wouldBlock = false;
-    std::size_t total = 0;
-    while (total < maxBytes) {
-        const ssize_t n = ::recv(fd_, scratch, scratchBytes, 0);
-        if (n > 0) {
-            decoder_.feed(std::string_view(scratch, static_cast<std::size_t>(n)));
-            total += static_cast<std::size_t>(n);
-            if (static_cast<std::size_t>(n) < scratchBytes) {
-                wouldBlock = true;  // drained; save a recv() that would fail
-                break;
-            }
-            continue;
+long BenchClient::receive(char* buffer, std::size_t bytes) {
+    for (;;) {
+        const ssize_t n = ::recv(fd_, buffer, bytes, 0);
+        if (n >= 0 || errno != EINTR) {
+            return static_cast<long>(n);
         }
-        if (n == 0) {
-            return total > 0 ? static_cast<long>(total) : 0;
-        }
-        if (errno == EINTR) {
-            continue;
-        }
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            wouldBlock = true;
-            break;
-        }
-        return -1;
     }
-    return static_cast<long>(total);
 }
 
 void BenchClient::close() {

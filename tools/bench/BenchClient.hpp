@@ -1,6 +1,6 @@
 #pragma once
-// One of the bench's simulated clients: a non-blocking TCP socket, the
-// codec's decoder for what the hub sends, and an output buffer that collects
+// One of the bench's simulated clients: a non-blocking TCP socket, a frame
+// splitter for what the hub sends, and an output buffer that collects
 // every frame queued during one turn of the event loop so it goes out in one
 // send(). A client is also a sender when its index is below --senders.
 //
@@ -14,7 +14,7 @@
 
 #include <google/protobuf/message_lite.h>
 
-#include "hermes/codec/FrameDecoder.hpp"
+#include "FrameSplitter.hpp"
 
 namespace hermes::bench {
 
@@ -32,7 +32,7 @@ public:
     // Largest frame accepted from the hub: a MemberList of 5,000+ nicks fits.
     static constexpr std::size_t kMaxFrameBytes = 4 * 1024 * 1024;
 
-    explicit BenchClient(int index) : index_(index), decoder_(kMaxFrameBytes) {}
+    explicit BenchClient(int index) : index_(index), frames_(kMaxFrameBytes) {}
     ~BenchClient();
     BenchClient(const BenchClient&) = delete;
     BenchClient& operator=(const BenchClient&) = delete;
@@ -48,10 +48,9 @@ public:
     // socket error (errno set); `blocked` tells whether bytes remain.
     bool flush(bool& blocked);
 
-    // Reads what is available into the decoder, at most maxBytes. Returns
-    // the bytes read, 0 on orderly close, -1 on error (EAGAIN is 0 with
-    // wouldBlock = true).
-    long readSome(char* scratch, std::size_t scratchBytes, std::size_t maxBytes, bool& wouldBlock);
+    // One recv() into `buffer` (retried on EINTR): the bytes read, 0 on
+    // orderly close, -1 with errno on error or when nothing is available.
+    long receive(char* buffer, std::size_t bytes);
 
     void close();
 
@@ -64,12 +63,12 @@ public:
     std::uint32_t acked = 0;   // own messages echoed back by the hub
     bool readyToSend = false;  // in the throughput ready list
 
-    hermes::codec::FrameDecoder& decoder() { return decoder_; }
+    FrameSplitter& frames() { return frames_; }
 
 private:
     int index_;
     int fd_ = -1;
-    hermes::codec::FrameDecoder decoder_;
+    FrameSplitter frames_;
     std::string out_;
     std::size_t outOffset_ = 0;
 };

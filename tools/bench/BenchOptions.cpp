@@ -140,6 +140,10 @@ The hub must not rate-limit the bench: run it with a config that sets
 hub.rate_per_second = 0 and hub.max_clients above N, such as
 tools/bench/hermesd-bench.properties.
 
+Latency is timed per delivery on this process's monotonic clock and kept in
+a log-linear histogram: p50/p90/p99/p99.9 are within 0.4 % (values below
+256 ns exact), the max is exact.
+
 Exit status: 0 = every expected message delivered exactly once and in order
 (idle: all joined and the member list complete), 1 = the run finished but
 was incomplete or wrong, 2 = bad options or setup failure.

@@ -5,6 +5,8 @@
 #include <ostream>
 #include <utility>
 
+#include "LatencyHistogram.hpp"
+
 namespace hermes::bench {
 
 namespace {
@@ -105,6 +107,11 @@ std::vector<Row> rows(const BenchResult& r) {
         out.emplace_back("latency p50 / p99 / p99.9 / max (ms)",
                          fixed(r.latencyP50Ms, 3) + " / " + fixed(r.latencyP99Ms, 3) + " / " +
                              fixed(r.latencyP999Ms, 3) + " / " + fixed(r.latencyMaxMs, 3));
+        out.emplace_back("latency p90 (ms)", fixed(r.latencyP90Ms, 3));
+        out.emplace_back("latency precision",
+                         "percentiles within " +
+                             fixed(100 * LatencyHistogram::kMaxRelativeError, 2) +
+                             " % (histogram), max exact");
         if (r.hubSampled) {
             out.emplace_back("hub CPU s", fixed(r.hubCpuSeconds, 3));
             out.emplace_back("hub CPU s per 1 M deliveries", fixed(r.hubCpuSecondsPerMillion, 3));
@@ -115,6 +122,10 @@ std::vector<Row> rows(const BenchResult& r) {
         out.emplace_back("hub figures", "not sampled (no --hub-pid)");
     }
     out.emplace_back("bench CPU s", fixed(r.benchCpuSeconds, 3));
+    if (o.mode != Mode::Idle) {
+        out.emplace_back("bench CPU s per 1 M deliveries (measured phase)",
+                         fixed(r.benchCpuSecondsPerMillion, 3));
+    }
     out.emplace_back("hub errors / disconnects / connect failures",
                      std::to_string(r.errors) + " / " + std::to_string(r.disconnects) + " / " +
                          std::to_string(r.connectFailures));
@@ -164,9 +175,11 @@ void writeJson(const BenchResult& r, std::ostream& out) {
         << ",\"deliveries_per_s\":" << jsonNumber(r.deliveriesPerSecond, 0)
         << ",\"payload_mb_per_s\":" << jsonNumber(r.payloadMBps, 3)
         << ",\"latency_ms\":{\"p50\":" << jsonNumber(r.latencyP50Ms, 4)
+        << ",\"p90\":" << jsonNumber(r.latencyP90Ms, 4)
         << ",\"p99\":" << jsonNumber(r.latencyP99Ms, 4)
         << ",\"p99_9\":" << jsonNumber(r.latencyP999Ms, 4)
         << ",\"max\":" << jsonNumber(r.latencyMaxMs, 4) << "}"
+        << ",\"latency_max_relative_error\":" << jsonNumber(LatencyHistogram::kMaxRelativeError, 6)
         << ",\"max_send_lag_ms\":" << jsonNumber(r.maxSendLagMs, 4)
         << ",\"hub_sampled\":" << (r.hubSampled ? "true" : "false");
     if (r.hubSampled) {
@@ -177,8 +190,11 @@ void writeJson(const BenchResult& r, std::ostream& out) {
             << ",\"hub_rss_after_mib\":" << jsonNumber(r.hubRssAfterMiB, 2)
             << ",\"hub_kib_per_client\":" << jsonNumber(r.hubKiBPerClient, 3);
     }
-    out << ",\"bench_cpu_s\":" << jsonNumber(r.benchCpuSeconds, 3) << ",\"errors\":" << r.errors
-        << ",\"disconnects\":" << r.disconnects << ",\"connect_failures\":" << r.connectFailures
+    out << ",\"bench_cpu_s\":" << jsonNumber(r.benchCpuSeconds, 3)
+        << ",\"bench_phase_cpu_s\":" << jsonNumber(r.benchPhaseCpuSeconds, 3)
+        << ",\"bench_cpu_s_per_million\":" << jsonNumber(r.benchCpuSecondsPerMillion, 4)
+        << ",\"errors\":" << r.errors << ",\"disconnects\":" << r.disconnects
+        << ",\"connect_failures\":" << r.connectFailures
         << ",\"timed_out\":" << (r.timedOut ? "true" : "false") << ",\"notes\":[";
     for (std::size_t i = 0; i < r.notes.size(); ++i) {
         out << (i ? "," : "") << jsonString(r.notes[i]);

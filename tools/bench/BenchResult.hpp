@@ -31,7 +31,9 @@ struct BenchResult {
     double wallSeconds = 0;  // first send .. last delivery
     double deliveriesPerSecond = 0;
     double payloadMBps = 0;  // text bytes delivered, 10^6 bytes per second
+    // From a histogram: within LatencyHistogram::kMaxRelativeError; max exact.
     double latencyP50Ms = 0;
+    double latencyP90Ms = 0;
     double latencyP99Ms = 0;
     double latencyP999Ms = 0;
     double latencyMaxMs = 0;
@@ -50,7 +52,9 @@ struct BenchResult {
     double hubRssAfterMiB = 0;
     double hubKiBPerClient = 0;  // idle: (RSS after - RSS before) / connected
 
-    double benchCpuSeconds = 0;
+    double benchCpuSeconds = 0;            // the whole run
+    double benchPhaseCpuSeconds = 0;       // throughput / latency: the measured phase
+    double benchCpuSecondsPerMillion = 0;  // the measured phase, per million deliveries
     std::vector<std::string> notes;
 
     // The verdict behind the exit status.

@@ -96,7 +96,7 @@ private:
 
     std::vector<std::unique_ptr<BenchClient>> clients_;
     std::vector<BenchClient*> dirty_;
-    std::vector<char> scratch_;
+    std::vector<char> scratch_;   // recv() buffer; frames are handled in place
     std::uint64_t nowNs_ = 0;     // taken once per read, for every frame in it
     std::uint64_t lastRxNs_ = 0;  // last byte from the hub, any client
 

@@ -1,19 +1,78 @@
 // The socket-free parts of hermes-bench: payload format, envelope scanning,
-// delivery accounting and option presets.
+// delivery accounting (alone and fed from hub frames through the same
+// splitter, scanners and ledger as the bench's event loop) and option presets.
 #define BOOST_TEST_MODULE BenchCoreTest
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <charconv>
+#include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "BenchOptions.hpp"
 #include "DeliveryLedger.hpp"
 #include "EnvelopeScan.hpp"
+#include "FrameSplitter.hpp"
 #include "Payload.hpp"
+#include "hermes/codec/FrameEncoder.hpp"
 #include "hermes/v1/hermes.pb.h"
 
 using namespace hermes::bench;
+
+namespace {
+
+// The payload parser the bench had before its inline one, on std::from_chars:
+// the reference the fast parser must agree with.
+bool referenceTakeField(std::string_view& text, char letter, std::uint64_t& value) {
+    if (text.size() < 2 || text[0] != letter) {
+        return false;
+    }
+    const char* first = text.data() + 1;
+    const auto [ptr, ec] = std::from_chars(first, text.data() + text.size(), value);
+    if (ec != std::errc() || ptr == first) {
+        return false;
+    }
+    text.remove_prefix(static_cast<std::size_t>(ptr - text.data()));
+    if (!text.empty()) {
+        if (text[0] != ' ') {
+            return false;
+        }
+        text.remove_prefix(1);
+    }
+    return true;
+}
+
+bool referenceParse(std::string_view text, PayloadFields& out) {
+    std::uint64_t sender = 0;
+    std::uint64_t counter = 0;
+    std::uint64_t sentNs = 0;
+    if (!referenceTakeField(text, 's', sender) || !referenceTakeField(text, 'n', counter) ||
+        !referenceTakeField(text, 't', sentNs) || sender > UINT32_MAX || counter > UINT32_MAX) {
+        return false;
+    }
+    out = {static_cast<std::uint32_t>(sender), static_cast<std::uint32_t>(counter), sentNs};
+    return true;
+}
+
+// A ChatMessage as the hub sends it, with every field set.
+hermes::v1::Envelope hubMessage(std::uint64_t seq, const std::string& text) {
+    hermes::v1::Envelope envelope;
+    auto* message = envelope.mutable_message();
+    message->set_room("bench");
+    message->set_seq(seq);
+    message->set_epoch(3);
+    message->set_time_ms(1'700'000'000'000);
+    message->set_from("b123_45");
+    message->set_client_msg_id(seq + 1000);
+    message->set_kind(hermes::v1::MESSAGE_KIND_TEXT);
+    message->set_text(text);
+    return envelope;
+}
+
+}  // namespace
 
 BOOST_AUTO_TEST_CASE(payload_round_trips_at_the_requested_size) {
     std::string text;
@@ -36,6 +95,61 @@ BOOST_AUTO_TEST_CASE(payload_parse_rejects_what_is_not_ours) {
         }
     }
     BOOST_TEST(parsePayload("s1 n2 t3", out));
+}
+
+BOOST_AUTO_TEST_CASE(payload_parse_agrees_with_from_chars) {
+    // Numbers around the 8-digit steps and the uint32 / uint64 limits, with
+    // and without text after them, plus random mutations of real payloads.
+    const std::vector<std::string> numbers = {"0",
+                                              "7",
+                                              "12345678",
+                                              "123456789",
+                                              "1234567890123456",
+                                              "00000001",
+                                              "4294967295",
+                                              "4294967296",
+                                              "18446744073709551615",
+                                              "18446744073709551616",
+                                              "99999999999999999999",
+                                              "000000000000000000000000042",
+                                              "12a4",
+                                              ""};
+    std::vector<std::string> texts;
+    for (const auto& a : numbers) {
+        for (const auto& b : {std::string("9"), std::string("4294967296")}) {
+            for (const auto& t : numbers) {
+                for (const auto& tail :
+                     {std::string(), std::string(" ....."), std::string(" " + std::string(40, '.')),
+                      std::string("x")}) {
+                    texts.push_back("s" + a + " n" + b + " t" + t + tail);
+                }
+            }
+        }
+    }
+    std::mt19937 random(1);
+    std::string payload;
+    for (int i = 0; i < 20000; ++i) {
+        formatPayload({static_cast<std::uint32_t>(random()), static_cast<std::uint32_t>(random()),
+                       (std::uint64_t{random()} << 32) | random()},
+                      random() % 80, payload);
+        if (i % 2 == 1) {
+            payload[random() % payload.size()] = "0 9sn/:t."[random() % 9];
+        }
+        texts.push_back(payload);
+    }
+    for (const auto& text : texts) {
+        BOOST_TEST_CONTEXT(text) {
+            PayloadFields ours;
+            PayloadFields theirs;
+            const bool ok = parsePayload(text, ours);
+            BOOST_REQUIRE(ok == referenceParse(text, theirs));
+            if (ok) {
+                BOOST_TEST(ours.sender == theirs.sender);
+                BOOST_TEST(ours.counter == theirs.counter);
+                BOOST_TEST(ours.sentNs == theirs.sentNs);
+            }
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(envelope_scan_finds_a_chat_message) {
@@ -74,6 +188,73 @@ BOOST_AUTO_TEST_CASE(envelope_scan_names_other_bodies_and_rejects_garbage) {
     BOOST_TEST(!scanEnvelope(std::string(), body));
 }
 
+BOOST_AUTO_TEST_CASE(chat_scan_rejects_every_cut_inside_a_field) {
+    // protobuf writes fields in number order, so the sizes of the message
+    // with its first k fields set are exactly where a cut leaves it whole.
+    const hermes::v1::ChatMessage full = hubMessage(2'000'000, "s1 n2 t3 ....").message();
+    std::vector<std::size_t> boundaries = {0};
+    hermes::v1::ChatMessage partial;
+    partial.set_room(full.room());
+    boundaries.push_back(partial.ByteSizeLong());
+    partial.set_seq(full.seq());
+    boundaries.push_back(partial.ByteSizeLong());
+    partial.set_epoch(full.epoch());
+    boundaries.push_back(partial.ByteSizeLong());
+    partial.set_time_ms(full.time_ms());
+    boundaries.push_back(partial.ByteSizeLong());
+    partial.set_from(full.from());
+    boundaries.push_back(partial.ByteSizeLong());
+    partial.set_client_msg_id(full.client_msg_id());
+    boundaries.push_back(partial.ByteSizeLong());
+    partial.set_kind(full.kind());
+    boundaries.push_back(partial.ByteSizeLong());
+    const std::string bytes = full.SerializeAsString();
+    boundaries.push_back(bytes.size());
+    for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
+        BOOST_TEST_CONTEXT("cut at " << cut) {
+            const std::string prefix = bytes.substr(0, cut);  // exact size
+            ScannedMessage scanned;
+            const bool whole =
+                std::find(boundaries.begin(), boundaries.end(), cut) != boundaries.end();
+            BOOST_TEST(scanChatMessage(prefix, scanned) == whole);
+        }
+    }
+    ScannedMessage scanned;
+    BOOST_REQUIRE(scanChatMessage(bytes, scanned));
+    BOOST_TEST(scanned.seq == 2'000'000u);
+    BOOST_TEST(scanned.room == "bench");
+}
+
+BOOST_AUTO_TEST_CASE(chat_scan_skips_unknown_fields_of_every_wire_type) {
+    // Hand-written: text (8), then field 20 fixed64, field 21 fixed32, field
+    // 2000 varint (two-byte tag), seq (2) as a 10-byte varint, room (1).
+    std::string bytes =
+        "\x42\x03"
+        "abc";
+    bytes += std::string("\xa1\x01", 2) + std::string(8, '\x11');
+    bytes += std::string("\xad\x01", 2) + std::string(4, '\x22');
+    bytes += std::string("\x80\x7d\xff\x01", 4);
+    bytes += std::string("\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11);
+    bytes +=
+        "\x0a\x02"
+        "rm";
+    ScannedMessage scanned;
+    BOOST_REQUIRE(scanChatMessage(bytes, scanned));
+    BOOST_TEST(scanned.text == "abc");
+    BOOST_TEST(scanned.seq == UINT64_MAX);
+    BOOST_TEST(scanned.room == "rm");
+    // An 11-byte varint, a group, and field number 0 are refused.
+    BOOST_TEST(!scanChatMessage(std::string("\x10") + std::string(10, '\xff') + "\x01", scanned));
+    BOOST_TEST(!scanChatMessage(std::string("\x0b", 1), scanned));
+    BOOST_TEST(!scanChatMessage(std::string("\x02\x00", 2), scanned));
+    // An envelope whose body has a two-byte tag (SearchResults = 31).
+    hermes::v1::Envelope envelope;
+    envelope.mutable_search_results();
+    ScannedBody body;
+    BOOST_REQUIRE(scanEnvelope(envelope.SerializeAsString(), body));
+    BOOST_TEST(body.field == 31u);
+}
+
 BOOST_AUTO_TEST_CASE(ledger_counts_loss_duplicates_and_reordering) {
     // 2 receivers, 2 senders with 3 and 2 messages: 10 expected deliveries.
     DeliveryLedger ledger(2, {3, 2});
@@ -95,11 +276,11 @@ BOOST_AUTO_TEST_CASE(ledger_counts_loss_duplicates_and_reordering) {
     BOOST_TEST(c.unexpected == 2u);
     BOOST_TEST(c.seqGaps == 1u);
     BOOST_TEST(!c.perfect());
-    const auto& latencies = ledger.sortedLatencies();
-    BOOST_TEST(latencies == (std::vector<std::uint64_t>{50, 60, 70}),
-               boost::test_tools::per_element());
-    BOOST_TEST(percentile(latencies, 50) == 60u);
-    BOOST_TEST(percentile(latencies, 100) == 70u);
+    const LatencyHistogram& latencies = ledger.latencies();
+    BOOST_TEST(latencies.count() == 3u);
+    BOOST_TEST(latencies.percentile(50) == 60u);  // below 256 ns: exact
+    BOOST_TEST(latencies.percentile(100) == 70u);
+    BOOST_TEST(latencies.max() == 70u);
 }
 
 BOOST_AUTO_TEST_CASE(ledger_is_perfect_when_everything_arrives_once_in_order) {
@@ -152,4 +333,106 @@ BOOST_AUTO_TEST_CASE(options_refuse_remote_hosts_and_bad_values) {
     BOOST_REQUIRE(remote);
     BOOST_TEST(remote->host == "10.0.0.1");
     BOOST_TEST(!parseBenchOptions({"--help"}).has_value());
+}
+
+namespace {
+
+// What the bench's event loop does with the hub's byte stream, without the
+// sockets: split frames, scan, parse the payload, record.
+Completeness checkStream(const std::string& stream, int receivers,
+                         std::vector<std::uint32_t> perSender) {
+    DeliveryLedger ledger(receivers, std::move(perSender));
+    FrameSplitter splitter(1 << 20);
+    // Fed in uneven reads so that frames straddle them.
+    for (std::size_t at = 0, step = 1; at < stream.size(); at += step, step = step * 3 % 97 + 1) {
+        splitter.feed(std::string_view(stream).substr(at, step), [&ledger](std::string_view p) {
+            ScannedBody body;
+            ScannedMessage message;
+            PayloadFields fields;
+            if (!scanEnvelope(p, body) || body.field != 7 ||
+                !scanChatMessage(body.bytes, message) || message.room != "bench" ||
+                !parsePayload(message.text, fields)) {
+                ledger.recordUnexpected();
+                return true;
+            }
+            ledger.recordSeq(0, message.seq);
+            ledger.record(0, fields, fields.sentNs + 1000);
+            return true;
+        });
+    }
+    BOOST_TEST(!splitter.failed());
+    return ledger.completeness();
+}
+
+// One receiver's stream: 3 senders x 4 messages, interleaved, room seq 1..12.
+std::vector<hermes::v1::Envelope> oneReceiversMessages() {
+    std::vector<hermes::v1::Envelope> messages;
+    std::string text;
+    for (std::uint32_t counter = 0; counter < 4; ++counter) {
+        for (std::uint32_t sender = 0; sender < 3; ++sender) {
+            formatPayload({sender, counter, 5000}, 64, text);
+            messages.push_back(hubMessage(messages.size() + 1, text));
+        }
+    }
+    return messages;
+}
+
+std::string framed(const std::vector<hermes::v1::Envelope>& messages) {
+    std::string stream;
+    for (const auto& m : messages) {
+        hermes::codec::appendFrame(m, stream);
+    }
+    return stream;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(hub_stream_checker_passes_a_perfect_stream) {
+    const Completeness c = checkStream(framed(oneReceiversMessages()), 1, {4, 4, 4});
+    BOOST_TEST(c.received == 12u);
+    BOOST_TEST(c.perfect());
+}
+
+BOOST_AUTO_TEST_CASE(hub_stream_checker_catches_a_lost_delivery) {
+    auto messages = oneReceiversMessages();
+    messages.erase(messages.begin() + 5);
+    const Completeness c = checkStream(framed(messages), 1, {4, 4, 4});
+    BOOST_TEST(c.lost == 1u);
+    BOOST_TEST(c.seqGaps == 1u);
+    BOOST_TEST(!c.perfect());
+}
+
+BOOST_AUTO_TEST_CASE(hub_stream_checker_catches_a_duplicated_delivery) {
+    auto messages = oneReceiversMessages();
+    // The same message again, even with a fresh room seq.
+    messages.push_back(messages[4]);
+    messages.back().mutable_message()->set_seq(13);
+    const Completeness c = checkStream(framed(messages), 1, {4, 4, 4});
+    BOOST_TEST(c.duplicated == 1u);
+    BOOST_TEST(c.lost == 0u);
+    BOOST_TEST(c.seqGaps == 0u);
+    BOOST_TEST(!c.perfect());
+}
+
+BOOST_AUTO_TEST_CASE(hub_stream_checker_catches_a_reordered_delivery) {
+    auto messages = oneReceiversMessages();
+    // Sender 1's messages 1 and 2 swapped, room seq left as sent: only the
+    // per-sender order can tell.
+    std::swap(messages[4], messages[7]);
+    messages[4].mutable_message()->set_seq(5);
+    messages[7].mutable_message()->set_seq(8);
+    const Completeness c = checkStream(framed(messages), 1, {4, 4, 4});
+    BOOST_TEST(c.reordered == 1u);
+    BOOST_TEST(c.lost == 0u);
+    BOOST_TEST(c.seqGaps == 0u);
+    BOOST_TEST(!c.perfect());
+}
+
+BOOST_AUTO_TEST_CASE(hub_stream_checker_counts_foreign_frames) {
+    auto messages = oneReceiversMessages();
+    messages[2].mutable_message()->set_text("hello from a person");
+    const Completeness c = checkStream(framed(messages), 1, {4, 4, 4});
+    BOOST_TEST(c.unexpected == 1u);
+    BOOST_TEST(c.lost == 1u);
+    BOOST_TEST(!c.perfect());
 }
