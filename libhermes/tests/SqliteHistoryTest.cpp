@@ -308,3 +308,164 @@ BOOST_AUTO_TEST_CASE(a_newer_schema_is_refused) {
             return std::string(error.what()).find("schema version 99") != std::string::npos;
         });
 }
+
+namespace {
+
+// Rows the FTS index itself (not the content table) returns for `word`:
+// catches entries missing from the index, stale ones and duplicates.
+std::int64_t indexedRows(const std::string& path, const std::string& word) {
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session session("SQLite", path);
+    std::int64_t count = 0;
+    std::string match = "\"" + word + "\"";
+    session << "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?",
+        Poco::Data::Keywords::use(match), Poco::Data::Keywords::into(count),
+        Poco::Data::Keywords::now;
+    return count;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(search_finds_committed_messages_before_they_are_indexed) {
+    TempDir dir;
+    const std::vector<std::string> texts = {"the red fox",   "a blue whale", "Red fox jumps",
+                                            "no match here", "fox, red!",    "redundant fox"};
+    {
+        SqliteHistoryOptions o = options(dir.file("h.db"));
+        o.indexWhenIdle = false;  // nothing reaches the index: every hit comes from the tail
+        SqliteHistory history(o);
+        BOOST_TEST_REQUIRE(history.ftsAvailable());
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            history.append(message("r", i + 1, texts[i]));
+        }
+        history.flush();
+        BOOST_TEST(history.unindexedMessages() == texts.size());
+        BOOST_TEST(seqs(history.search("r", "RED fox", 10, 0).messages) ==
+                       (std::vector<std::uint64_t>{5, 3, 1}),
+                   boost::test_tools::per_element());
+        const SearchHits page = history.search("r", "red fox", 2, 0);
+        BOOST_TEST(seqs(page.messages) == (std::vector<std::uint64_t>{5, 3}),
+                   boost::test_tools::per_element());
+        BOOST_TEST(page.hasMore);
+        BOOST_TEST(history.search("r", "fo", 10, 0).messages.empty());
+    }
+    BOOST_TEST(indexedRows(dir.file("h.db"), "fox") == 0);
+    // Reopened with indexing on: the writer catches up, and the results are the same.
+    SqliteHistory history(options(dir.file("h.db")));
+    BOOST_TEST_REQUIRE(eventually([&] { return history.unindexedMessages() == 0u; }));
+    BOOST_TEST(seqs(history.search("r", "RED fox", 10, 0).messages) ==
+                   (std::vector<std::uint64_t>{5, 3, 1}),
+               boost::test_tools::per_element());
+    BOOST_TEST(
+        seqs(history.search("r", "red fox", 10, 5).messages) == (std::vector<std::uint64_t>{3, 1}),
+        boost::test_tools::per_element());
+    BOOST_TEST(indexedRows(dir.file("h.db"), "fox") == 4);
+}
+
+BOOST_AUTO_TEST_CASE(indexing_in_batches_and_retention_keep_the_index_exact) {
+    TempDir dir;
+    SqliteHistoryOptions o = options(dir.file("h.db"));
+    o.indexBatch = 4;
+    o.maxMessagesPerRoom = 5;
+    {
+        SqliteHistory history(o);
+        for (std::uint64_t seq = 1; seq <= 30; ++seq) {
+            history.append(message("r", seq, "w" + std::to_string(seq) + " common"));
+        }
+        history.flush();
+        BOOST_TEST_REQUIRE(eventually(
+            [&] { return history.prunedMessages() == 25u && history.unindexedMessages() == 0u; }));
+        BOOST_TEST(seqs(history.search("r", "common", 10, 0).messages) ==
+                       (std::vector<std::uint64_t>{30, 29, 28, 27, 26}),
+                   boost::test_tools::per_element());
+        BOOST_TEST(history.search("r", "w3", 10, 0).messages.empty());
+        BOOST_TEST(history.search("r", "w30", 10, 0).messages.size() == 1u);
+    }
+    BOOST_TEST(indexedRows(dir.file("h.db"), "common") == 5);
+    BOOST_TEST(indexedRows(dir.file("h.db"), "w3") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(pruning_everything_never_hides_a_new_message_from_search) {
+    TempDir dir;
+    SqliteHistoryOptions o = options(dir.file("h.db"));
+    {
+        SqliteHistory history(o);
+        for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+            history.append(message("r", seq, "old words", 1000));
+        }
+        history.flush();
+        BOOST_TEST_REQUIRE(eventually([&] { return history.unindexedMessages() == 0u; }));
+    }
+    // Everything is past its age: the table empties, and SQLite would number
+    // the next row 1 again, below the index's old bound.
+    o.maxAge = 500ms;
+    o.agePruneInterval = 10ms;
+    o.wallClock = [] { return std::int64_t{2000}; };
+    SqliteHistory history(o);
+    BOOST_TEST_REQUIRE(eventually([&] { return history.prunedMessages() == 3u; }));
+    history.append(message("r", 4, "fresh words", 1900));
+    history.flush();
+    BOOST_TEST_REQUIRE(eventually([&] { return history.unindexedMessages() == 0u; }));
+    BOOST_TEST(
+        seqs(history.search("r", "words", 10, 0).messages) == (std::vector<std::uint64_t>{4}),
+        boost::test_tools::per_element());
+    history.close();
+    BOOST_TEST(indexedRows(dir.file("h.db"), "fresh") == 1);
+    BOOST_TEST(indexedRows(dir.file("h.db"), "old") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_version_1_file_with_index_triggers_is_migrated_without_reindexing) {
+    TempDir dir;
+    const std::string path = dir.file("v1.db");
+    {
+        // The layout hermesd wrote before schema version 2.
+        using Poco::Data::Keywords::now;
+        Poco::Data::SQLite::Connector::registerConnector();
+        Poco::Data::Session db("SQLite", path);
+        db << "CREATE TABLE schema_version (version INTEGER NOT NULL)", now;
+        db << "INSERT INTO schema_version VALUES (1)", now;
+        db << "CREATE TABLE rooms (name TEXT PRIMARY KEY NOT NULL, last_seq INTEGER NOT NULL"
+              " DEFAULT 0, topic TEXT NOT NULL DEFAULT '', topic_set_by TEXT NOT NULL DEFAULT '',"
+              " topic_time_ms INTEGER NOT NULL DEFAULT 0)",
+            now;
+        db << "CREATE TABLE messages (room TEXT NOT NULL, seq INTEGER NOT NULL, epoch INTEGER NOT"
+              " NULL, time_ms INTEGER NOT NULL, from_nick TEXT NOT NULL, to_nick TEXT NOT NULL"
+              " DEFAULT '', client_msg_id INTEGER NOT NULL, kind INTEGER NOT NULL, text TEXT NOT"
+              " NULL, PRIMARY KEY (room, seq))",
+            now;
+        db << "CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages',"
+              " content_rowid='rowid')",
+            now;
+        db << "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN INSERT INTO"
+              " messages_fts(rowid, text) VALUES (new.rowid, new.text); END",
+            now;
+        db << "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN INSERT INTO"
+              " messages_fts(messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);"
+              " END",
+            now;
+        db << "INSERT INTO rooms(name, last_seq) VALUES ('r', 2)", now;
+        db << "INSERT INTO messages VALUES ('r', 1, 7, 1000, 'ana', '', 1, 1, 'older news')", now;
+        db << "INSERT INTO messages VALUES ('r', 2, 7, 1000, 'ana', '', 2, 1, 'old news')", now;
+    }
+    {
+        SqliteHistory history(options(path));
+        BOOST_TEST_REQUIRE(eventually([&] { return history.unindexedMessages() == 0u; }));
+        history.append(message("r", 3, "new news"));
+        history.flush();
+        BOOST_TEST(seqs(history.search("r", "news", 10, 0).messages) ==
+                       (std::vector<std::uint64_t>{3, 2, 1}),
+                   boost::test_tools::per_element());
+        BOOST_TEST_REQUIRE(eventually([&] { return history.unindexedMessages() == 0u; }));
+    }
+    // Indexed once each: the old rows were not indexed a second time.
+    BOOST_TEST(indexedRows(path, "news") == 3);
+    Poco::Data::Session db("SQLite", path);
+    int version = 0;
+    std::size_t triggers = 0;
+    db << "SELECT max(version) FROM schema_version", Poco::Data::Keywords::into(version),
+        Poco::Data::Keywords::now;
+    db << "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'",
+        Poco::Data::Keywords::into(triggers), Poco::Data::Keywords::now;
+    BOOST_TEST(version == SqliteHistory::kSchemaVersion);
+    BOOST_TEST(triggers == 0u);
+}

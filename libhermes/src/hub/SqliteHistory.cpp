@@ -21,6 +21,8 @@
 #include <Poco/Exception.h>
 #include <Poco/Logger.h>
 
+#include "hermes/hub/SearchQuery.hpp"
+
 namespace hermes::hub {
 
 using namespace Poco::Data::Keywords;
@@ -69,65 +71,25 @@ const std::vector<std::vector<std::string>> kMigrations = {
         " text TEXT NOT NULL,"
         " PRIMARY KEY (room, seq))",
     },
+    // Version 2: the FTS index is no longer kept by per-row triggers (they
+    // cost ~15 us a message on the writer) but filled in batches; the index
+    // holds exactly the rows with rowid <= search_index.indexed_upto. A v1
+    // file with triggers is fully indexed, one without has nothing indexed.
+    {
+        "CREATE TABLE IF NOT EXISTS search_index (indexed_upto INTEGER NOT NULL)",
+        "INSERT INTO search_index(indexed_upto) SELECT CASE WHEN EXISTS (SELECT 1 FROM"
+        " sqlite_master WHERE type = 'trigger' AND name = 'messages_fts_insert') THEN"
+        " (SELECT coalesce(max(rowid), 0) FROM messages) ELSE 0 END",
+        "DROP TRIGGER IF EXISTS messages_fts_insert",
+        "DROP TRIGGER IF EXISTS messages_fts_delete",
+    },
 };
 
 // FTS5 is optional: created when SQLite has it, outside the versioned schema,
 // so the same file works (with LIKE search) under a SQLite without FTS5.
-const std::vector<std::string> kFtsSchema = {
-    "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5("
-    " text, content='messages', content_rowid='rowid')",
-    "CREATE TRIGGER IF NOT EXISTS messages_fts_insert AFTER INSERT ON messages BEGIN"
-    " INSERT INTO messages_fts(rowid, text) VALUES (new.rowid, new.text); END",
-    "CREATE TRIGGER IF NOT EXISTS messages_fts_delete AFTER DELETE ON messages BEGIN"
-    " INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.rowid,"
-    " old.text); END",
-};
-
-std::vector<std::string> splitWords(std::string_view query) {
-    std::vector<std::string> words;
-    std::size_t i = 0;
-    while (i < query.size() && words.size() < SqliteHistory::kMaxSearchWords) {
-        while (i < query.size() && std::isspace(static_cast<unsigned char>(query[i])) != 0) {
-            ++i;
-        }
-        const std::size_t start = i;
-        while (i < query.size() && std::isspace(static_cast<unsigned char>(query[i])) == 0) {
-            ++i;
-        }
-        if (i > start) {
-            words.emplace_back(query.substr(start, i - start));
-        }
-    }
-    return words;
-}
-
-// Each word becomes an FTS5 phrase ("..." with quotes doubled): the user's
-// punctuation is never FTS5 syntax. Phrases side by side must all match.
-std::string ftsQuery(const std::vector<std::string>& words) {
-    std::string out;
-    for (const std::string& word : words) {
-        out += out.empty() ? "\"" : " \"";
-        for (const char c : word) {
-            out += c;
-            if (c == '"') {
-                out += '"';
-            }
-        }
-        out += '"';
-    }
-    return out;
-}
-
-std::string likePattern(std::string_view word) {
-    std::string out = "%";
-    for (const char c : word) {
-        if (c == '%' || c == '_' || c == '\\') {
-            out += '\\';
-        }
-        out += c;
-    }
-    return out + "%";
-}
+constexpr const char* kFtsSchema =
+    "CREATE VIRTUAL TABLE messages_fts USING fts5("
+    " text, content='messages', content_rowid='rowid')";
 
 // Column vectors of one SELECT of kColumns, turned into messages.
 struct Rows {
@@ -140,9 +102,17 @@ struct Rows {
     }
 
     std::vector<hermes::v1::ChatMessage> messages(std::string_view room) {
-        std::vector<hermes::v1::ChatMessage> out(seq.size());
+        std::vector<hermes::v1::ChatMessage> out;
+        out.reserve(seq.size());
         for (std::size_t i = 0; i < seq.size(); ++i) {
-            hermes::v1::ChatMessage& m = out[i];
+            out.push_back(message(i, room));
+        }
+        return out;
+    }
+
+    hermes::v1::ChatMessage message(std::size_t i, std::string_view room) {
+        hermes::v1::ChatMessage m;
+        {
             m.set_room(std::string(room));
             m.set_seq(static_cast<std::uint64_t>(seq[i]));
             m.set_epoch(static_cast<std::uint64_t>(epoch[i]));
@@ -153,7 +123,7 @@ struct Rows {
             m.set_kind(static_cast<hermes::v1::MessageKind>(kind[i]));
             m.set_text(std::move(text[i]));
         }
-        return out;
+        return m;
     }
 };
 
@@ -217,6 +187,9 @@ struct SqliteHistory::Writer {
     std::string room, from, to, text;
     Poco::Int64 seq = 0, epoch = 0, time = 0, clientMsgId = 0, kind = 0;
 
+    std::int64_t indexedUpto = 0;  // search_index.indexed_upto
+    std::uint64_t unindexed = 0;   // committed messages with rowid > indexedUpto
+
     RoomMap<std::uint64_t> roomLast;   // newest committed seq per room
     std::set<std::string> countPrune;  // rooms that may hold more than the limit
     std::set<std::string> agePrune;    // rooms whose oldest messages may be too old
@@ -235,6 +208,7 @@ SqliteHistory::SqliteHistory(SqliteHistoryOptions options) : options_(std::move(
     try {
         openDatabase();
         loadRooms();
+        loadIndexState();
     } catch (const Poco::Exception& error) {
         ::close(commitFd_);
         throw HistoryOpenError("history database " + options_.path + ": " + error.displayText());
@@ -265,16 +239,22 @@ void SqliteHistory::openDatabase() {
     db << "PRAGMA synchronous=NORMAL", now;
     db << "PRAGMA busy_timeout=5000", now;
     migrate(db);
-    if (options_.useFts) {
-        try {
-            for (const std::string& sql : kFtsSchema) {
-                db << sql, now;
-            }
-            fts_ = true;
-        } catch (const Poco::Exception& error) {
-            logger().warning("history database " + options_.path + ": no FTS5 (" +
-                             error.displayText() + "): search uses LIKE");
+    try {
+        std::size_t exists = 0;
+        db << "SELECT count(*) FROM sqlite_master WHERE name = 'messages_fts'", into(exists), now;
+        if (exists == 0) {
+            db << kFtsSchema, now;
+            // A new index holds nothing, whatever an earlier one covered.
+            db << "UPDATE search_index SET indexed_upto = 0", now;
+        } else {
+            // Fails ("no such module: fts5") under a SQLite without FTS5.
+            db << "SELECT rowid FROM messages_fts LIMIT 0", now;
         }
+        index_ = true;
+        fts_ = options_.useFts;
+    } catch (const Poco::Exception& error) {
+        logger().warning("history database " + options_.path + ": no FTS5 (" + error.displayText() +
+                         "): search uses LIKE");
     }
     reader_ = std::make_unique<Session>("SQLite", options_.path, kOpenRetrySeconds);
     *reader_ << "PRAGMA busy_timeout=2000", now;
@@ -335,6 +315,17 @@ void SqliteHistory::loadRooms() {
     restoredMessages_ = static_cast<std::uint64_t>(count);
 }
 
+void SqliteHistory::loadIndexState() {
+    if (!index_) {
+        return;
+    }
+    Poco::Int64 backlog = 0;
+    *writer_ << "SELECT indexed_upto FROM search_index", into(indexedUptoAtOpen_), now;
+    *writer_ << "SELECT count(*) FROM messages WHERE rowid > ?", use(indexedUptoAtOpen_),
+        into(backlog), now;
+    unindexed_ = static_cast<std::uint64_t>(backlog);
+}
+
 void SqliteHistory::close() {
     if (closed_) {
         return;
@@ -392,6 +383,11 @@ std::uint64_t SqliteHistory::committedSeq(std::string_view room) const {
 std::uint64_t SqliteHistory::prunedMessages() const {
     std::lock_guard lock(mutex_);
     return pruned_;
+}
+
+std::uint64_t SqliteHistory::unindexedMessages() const {
+    std::lock_guard lock(mutex_);
+    return unindexed_;
 }
 
 void SqliteHistory::flush() {
@@ -527,43 +523,69 @@ std::vector<hermes::v1::ChatMessage> SqliteHistory::tail(std::string_view room,
     return out;
 }
 
-SearchHits SqliteHistory::search(std::string_view room, std::string_view query, std::size_t limit,
+SearchHits SqliteHistory::search(std::string_view room, std::string_view text, std::size_t limit,
                                  std::uint64_t beforeSeq) const {
     SearchHits hits;
-    const std::vector<std::string> words = splitWords(query);
-    if (words.empty() || limit == 0) {
+    const SearchQuery query(text);
+    if (query.empty() || limit == 0) {
         return hits;
     }
     std::string name(room);
     Poco::Int64 high = beforeSeq == 0 ? std::numeric_limits<Poco::Int64>::max()
                                       : static_cast<Poco::Int64>(beforeSeq);
-    Poco::Int64 count = static_cast<Poco::Int64>(std::min<std::size_t>(limit, 10'000) + 1);
-    Rows rows;
-    Statement select(*reader_);
-    std::string match;
-    std::vector<std::string> patterns;
+    const std::size_t wanted = std::min<std::size_t>(limit, 10'000) + 1;  // one more: hasMore
     try {
+        // One read transaction: the index's bound, the unindexed tail and the
+        // index itself are the same snapshot.
+        reader_->begin();
         if (fts_) {
-            match = ftsQuery(words);
-            select << "SELECT m.seq, m.epoch, m.time_ms, m.from_nick, m.to_nick,"
-                      " m.client_msg_id, m.kind, m.text FROM messages_fts"
-                      " JOIN messages m ON m.rowid = messages_fts.rowid"
-                      " WHERE messages_fts MATCH ? AND m.room = ? AND m.seq < ?"
-                      " ORDER BY m.seq DESC LIMIT ?";
-            rows.addTo(select);
-            select, use(match), use(name), use(high), use(count);
+            Poco::Int64 indexedUpto = 0;
+            *reader_ << "SELECT indexed_upto FROM search_index", into(indexedUpto), now;
+            // Committed after the last indexing batch: a few rows, newest first
+            // (rowid follows seq within a room), matched here one by one.
+            Rows tail;
+            Statement select(*reader_);
+            select << "SELECT " + std::string(kColumns) +
+                          " FROM messages NOT INDEXED WHERE rowid > ? AND room = ? AND seq < ?"
+                          " ORDER BY rowid DESC";
+            tail.addTo(select);
+            select, use(indexedUpto), use(name), use(high);
+            select.execute();
+            for (std::size_t i = 0; i < tail.seq.size() && hits.messages.size() < wanted; ++i) {
+                if (query.matches(tail.text[i])) {
+                    hits.messages.push_back(tail.message(i, room));
+                }
+            }
+            if (hits.messages.size() < wanted) {
+                std::string match = query.ftsExpression();
+                Poco::Int64 count = static_cast<Poco::Int64>(wanted - hits.messages.size());
+                Rows rows;
+                Statement indexed(*reader_);
+                indexed << "SELECT m.seq, m.epoch, m.time_ms, m.from_nick, m.to_nick,"
+                           " m.client_msg_id, m.kind, m.text FROM messages_fts"
+                           " JOIN messages m ON m.rowid = messages_fts.rowid"
+                           " WHERE messages_fts MATCH ? AND m.room = ? AND m.seq < ?"
+                           " ORDER BY m.seq DESC LIMIT ?";
+                rows.addTo(indexed);
+                indexed, use(match), use(name), use(high), use(count);
+                indexed.execute();
+                for (hermes::v1::ChatMessage& m : rows.messages(room)) {
+                    hits.messages.push_back(std::move(m));
+                }
+            }
         } else {
             // Without FTS5: every word a substring (LIKE is ASCII
             // case-insensitive); unused slots match anything.
-            patterns.assign(kMaxSearchWords, "%");
-            for (std::size_t i = 0; i < words.size(); ++i) {
-                patterns[i] = likePattern(words[i]);
-            }
+            std::vector<std::string> patterns = query.likePatterns();
+            patterns.resize(SearchQuery::kMaxWords, "%");
+            Poco::Int64 count = static_cast<Poco::Int64>(wanted);
             std::string sql =
                 "SELECT " + std::string(kColumns) + " FROM messages WHERE room = ? AND seq < ?";
-            for (std::size_t i = 0; i < kMaxSearchWords; ++i) {
+            for (std::size_t i = 0; i < patterns.size(); ++i) {
                 sql += " AND text LIKE ? ESCAPE '\\'";
             }
+            Rows rows;
+            Statement select(*reader_);
             select << sql + " ORDER BY seq DESC LIMIT ?";
             rows.addTo(select);
             select, use(name), use(high);
@@ -571,14 +593,22 @@ SearchHits SqliteHistory::search(std::string_view room, std::string_view query, 
                 select, use(pattern);
             }
             select, use(count);
+            select.execute();
+            hits.messages = rows.messages(room);
         }
-        select.execute();
+        reader_->commit();
     } catch (const Poco::Exception& error) {
         // A query FTS5 cannot parse matches nothing; the hub carries on.
         logger().debug("history search in " + name + " failed: " + error.displayText());
-        return hits;
+        try {
+            if (reader_->isTransaction()) {
+                reader_->rollback();
+            }
+        } catch (const Poco::Exception&) {
+            // Nothing was written; the snapshot ends with the connection's next use.
+        }
+        return SearchHits{};
     }
-    hits.messages = rows.messages(room);
     if (hits.messages.size() > limit) {
         hits.messages.resize(limit);
         hits.hasMore = true;
@@ -601,15 +631,19 @@ void SqliteHistory::writerLoop() {
             writer.countPrune.insert(room.name);  // the limit may have been lowered
         }
     }
+    writer.indexedUpto = indexedUptoAtOpen_;
+    writer.unindexed =
+        unindexed_;  // not yet shared: the writer starts after the constructor set it
     std::vector<Work> batch;
     bool morePruning = true;
+    bool moreIndexing = true;
     for (;;) {
         bool stop = false;
         {
             std::unique_lock lock(mutex_);
             const auto ready = [&] { return !queue_.empty() || stopping_; };
-            if (morePruning) {
-                // Retention has more to do: look at the queue, do not wait.
+            if (morePruning || moreIndexing) {
+                // Retention or the index has more to do: look at the queue, do not wait.
             } else if (options_.maxAge.count() > 0) {
                 wake_.wait_until(lock, writer.nextAgeScan, ready);
             } else {
@@ -641,17 +675,20 @@ void SqliteHistory::writerLoop() {
             continue;
         }
         morePruning = pruneStep(writer, options_.wallClock());
+        moreIndexing = indexStep(writer);
     }
 }
 
 bool SqliteHistory::commitBatch(Writer& writer, std::vector<Work>& batch) {
     RoomMap<std::uint64_t> touched;
+    std::uint64_t messages = 0;
     try {
         writer.session.begin();
         for (const Work& work : batch) {
             if (work.message) {
                 const hermes::v1::ChatMessage& m = *work.message;
                 writer.insertMessage(m);
+                ++messages;
                 std::uint64_t& last = touched[m.room()];
                 last = std::max(last, m.seq());
             } else {
@@ -697,6 +734,10 @@ bool SqliteHistory::commitBatch(Writer& writer, std::vector<Work>& batch) {
             }
         }
         committedCount_ += batch.size();
+        if (index_) {
+            writer.unindexed += messages;
+            unindexed_ = writer.unindexed;
+        }
     }
     signalCommit();
     for (const auto& [room, last] : touched) {
@@ -721,9 +762,10 @@ bool SqliteHistory::pruneStep(Writer& writer, std::int64_t nowMs) {
         return false;
     }
     std::string room;
-    Poco::Int64 bound = 0;
     Poco::Int64 batch = static_cast<Poco::Int64>(kPruneBatch);
-    std::size_t deleted = 0;
+    Poco::Int64 low = 0, high = 0, rows = 0;
+    Poco::Int64 before = std::numeric_limits<Poco::Int64>::max();
+    std::set<std::string>* rescan = nullptr;
     try {
         if (!writer.countPrune.empty()) {
             room = *writer.countPrune.begin();
@@ -732,40 +774,142 @@ bool SqliteHistory::pruneStep(Writer& writer, std::int64_t nowMs) {
             if (last <= options_.maxMessagesPerRoom) {
                 return true;
             }
-            bound = static_cast<Poco::Int64>(last - options_.maxMessagesPerRoom);
-            Statement prune(writer.session);
-            prune << "DELETE FROM messages WHERE room = ? AND seq IN (SELECT seq FROM messages"
-                     " WHERE room = ? AND seq <= ? ORDER BY seq LIMIT ?)",
-                use(room), use(room), use(bound), use(batch);
-            deleted = prune.execute();
-            if (deleted == kPruneBatch) {
-                writer.countPrune.insert(room);
-            }
+            Poco::Int64 bound = static_cast<Poco::Int64>(last - options_.maxMessagesPerRoom);
+            writer.session << "SELECT coalesce(min(seq), 0), coalesce(max(seq), 0), count(*) FROM"
+                              " (SELECT seq FROM messages WHERE room = ? AND seq <= ?"
+                              " ORDER BY seq LIMIT ?)",
+                use(room), use(bound), use(batch), into(low), into(high), into(rows), now;
+            rescan = &writer.countPrune;
         } else {
             room = *writer.agePrune.begin();
             writer.agePrune.erase(writer.agePrune.begin());
             // Oldest first along the primary key; time follows seq (the hub
             // stamps both at once), so the scan stops at the first young batch.
-            bound = nowMs - static_cast<Poco::Int64>(options_.maxAge.count());
-            Statement prune(writer.session);
-            prune << "DELETE FROM messages WHERE room = ? AND time_ms < ? AND seq IN (SELECT seq"
-                     " FROM messages WHERE room = ? ORDER BY seq LIMIT ?)",
-                use(room), use(bound), use(room), use(batch);
-            deleted = prune.execute();
-            if (deleted == kPruneBatch) {
-                writer.agePrune.insert(room);
-            }
+            before = nowMs - static_cast<Poco::Int64>(options_.maxAge.count());
+            writer.session << "SELECT coalesce(min(seq), 0), coalesce(max(seq), 0), count(*) FROM"
+                              " (SELECT seq, time_ms FROM messages WHERE room = ?"
+                              " ORDER BY seq LIMIT ?) WHERE time_ms < ?",
+                use(room), use(batch), use(before), into(low), into(high), into(rows), now;
+            rescan = &writer.agePrune;
         }
+        if (rows == 0) {
+            return !writer.countPrune.empty() || !writer.agePrune.empty();
+        }
+        const std::size_t deleted = pruneRange(writer, room, low, high, before);
+        if (rows == batch) {
+            rescan->insert(room);
+        }
+        std::lock_guard lock(mutex_);
+        pruned_ += deleted;
+        unindexed_ = writer.unindexed;
     } catch (const Poco::Exception& error) {
         logger().error("history database " + options_.path + ": pruning " + room +
                        " failed: " + error.displayText());
-        return !writer.countPrune.empty() || !writer.agePrune.empty();
-    }
-    if (deleted > 0) {
-        std::lock_guard lock(mutex_);
-        pruned_ += deleted;
+        try {
+            if (writer.session.isTransaction()) {
+                writer.session.rollback();
+            }
+        } catch (const Poco::Exception&) {
+            // The failed statement may have ended the transaction already.
+        }
     }
     return !writer.countPrune.empty() || !writer.agePrune.empty();
+}
+
+// Deletes a room's messages with seq in [low, high] older than `before`, and
+// their index entries, in one transaction. Returns the rows deleted.
+std::size_t SqliteHistory::pruneRange(Writer& writer, const std::string& room, Poco::Int64 low,
+                                      Poco::Int64 high, Poco::Int64 before) {
+    std::string name = room;
+    writer.session.begin();
+    if (index_) {
+        // An external-content index must be told the exact text it indexed:
+        // only rows up to indexed_upto are in it.
+        writer.session << "INSERT INTO messages_fts(messages_fts, rowid, text) SELECT 'delete',"
+                          " rowid, text FROM messages WHERE room = ? AND seq BETWEEN ? AND ?"
+                          " AND time_ms < ? AND rowid <= ?",
+            use(name), use(low), use(high), use(before), use(writer.indexedUpto), now;
+    }
+    Statement remove(writer.session);
+    remove << "DELETE FROM messages WHERE room = ? AND seq BETWEEN ? AND ? AND time_ms < ?",
+        use(name), use(low), use(high), use(before);
+    const std::size_t deleted = remove.execute();
+    Poco::Int64 indexedUpto = writer.indexedUpto;
+    Poco::Int64 backlog = 0;
+    if (index_) {
+        // SQLite gives a new row max(rowid) + 1: if the newest rows went, new
+        // ones would reuse rowids the index believes it holds. Lower the bound.
+        Poco::Int64 maxRow = 0;
+        writer.session << "SELECT coalesce(max(rowid), 0) FROM messages", into(maxRow), now;
+        if (indexedUpto > maxRow) {
+            indexedUpto = maxRow;
+            writer.session << "UPDATE search_index SET indexed_upto = ?", use(indexedUpto), now;
+        }
+        writer.session << "SELECT count(*) FROM messages WHERE rowid > ?", use(indexedUpto),
+            into(backlog), now;
+    }
+    writer.session.commit();
+    writer.indexedUpto = indexedUpto;
+    if (index_) {
+        writer.unindexed = static_cast<std::uint64_t>(backlog);
+    }
+    return deleted;
+}
+
+// Adds up to indexBatch committed messages to the FTS index, in rowid order,
+// when the queue is empty or the backlog is a whole batch; true when it
+// should run again at once.
+bool SqliteHistory::indexStep(Writer& writer) {
+    if (!index_ || writer.unindexed == 0) {
+        return false;
+    }
+    bool idle = false;
+    {
+        std::lock_guard lock(mutex_);
+        idle = queue_.empty() && !stopping_;
+    }
+    const std::size_t batchSize = std::max<std::size_t>(options_.indexBatch, 1);
+    if (writer.unindexed < batchSize && !(idle && options_.indexWhenIdle)) {
+        return false;
+    }
+    Poco::Int64 from = writer.indexedUpto;
+    Poco::Int64 limit = static_cast<Poco::Int64>(batchSize);
+    Poco::Int64 upto = 0;
+    Poco::Int64 backlog = 0;
+    try {
+        writer.session.begin();
+        writer.session << "SELECT coalesce(max(rowid), 0) FROM (SELECT rowid FROM messages"
+                          " WHERE rowid > ? ORDER BY rowid LIMIT ?)",
+            use(from), use(limit), into(upto), now;
+        if (upto > from) {
+            writer.session << "INSERT INTO messages_fts(rowid, text) SELECT rowid, text FROM"
+                              " messages WHERE rowid > ? AND rowid <= ?",
+                use(from), use(upto), now;
+            writer.session << "UPDATE search_index SET indexed_upto = ?", use(upto), now;
+        }
+        writer.session << "SELECT count(*) FROM messages WHERE rowid > ?",
+            use(upto > from ? upto : from), into(backlog), now;
+        writer.session.commit();
+    } catch (const Poco::Exception& error) {
+        logger().error(
+            "history database " + options_.path +
+            ": indexing for search failed (retried after the next commit): " + error.displayText());
+        try {
+            if (writer.session.isTransaction()) {
+                writer.session.rollback();
+            }
+        } catch (const Poco::Exception&) {
+            // The failed statement may have ended the transaction already.
+        }
+        return false;
+    }
+    writer.indexedUpto = std::max(upto, from);
+    writer.unindexed = static_cast<std::uint64_t>(backlog);
+    {
+        std::lock_guard lock(mutex_);
+        unindexed_ = writer.unindexed;
+    }
+    return writer.unindexed > 0 && (options_.indexWhenIdle || writer.unindexed >= batchSize);
 }
 
 }  // namespace hermes::hub

@@ -2,26 +2,33 @@
 // HistoryStore in a SQLite database file (through POCO Data), so history,
 // seqs and topics survive a restart of the hub.
 //
-// Layout (schema version 1, created and migrated at open; see kSchemaVersion):
+// Layout (schema version 2, created and migrated at open; see kSchemaVersion):
 //
 //   schema_version(version)
 //   rooms(name PK, last_seq, topic, topic_set_by, topic_time_ms)
 //   messages(room, seq, epoch, time_ms, from_nick, to_nick, client_msg_id,
 //            kind, text, PRIMARY KEY (room, seq))
-//   messages_fts  FTS5 external-content index of messages.text, kept by
-//                 triggers (absent when SQLite lacks FTS5: search uses LIKE)
+//   messages_fts  FTS5 external-content index of messages.text (absent when
+//                 SQLite lacks FTS5: search uses LIKE)
+//   search_index(indexed_upto)  the index holds exactly the messages with
+//                 rowid <= indexed_upto
 //
 // The rowid of `messages` keys the FTS index: VACUUM may renumber it, so after
 // a VACUUM rebuild the index ("INSERT INTO messages_fts(messages_fts)
-// VALUES('rebuild')"). The hub never vacuums.
+// VALUES('rebuild')") and set indexed_upto to max(rowid). The hub never vacuums.
 //
 // Writes: append() and setTopic() only queue; ONE writer thread commits
 // everything queued when a commit starts in one transaction (group commit),
 // then publishes each room's committed seq, signals commitFd() and prunes
-// (retention) in bounded batches. The database runs in WAL mode with
-// synchronous=NORMAL: a committed transaction survives a crash (kill -9) of
-// the hub process, but the last transactions before an OS crash or power loss
-// may be lost (the file stays consistent).
+// (retention) in bounded batches. Indexing for search is off that path: the
+// writer indexes committed messages in batches of up to indexBatch rows when
+// its queue is empty or the backlog reaches indexBatch (indexing row by row
+// in each commit cost more than everything else the writer does), and search
+// matches the few committed messages not yet indexed one by one
+// (SearchQuery::matches), so results never miss a committed message. The database runs in WAL mode
+// with synchronous=NORMAL: a committed transaction survives a crash (kill -9) of the hub process,
+// but the last transactions before an OS crash or power loss may be lost (the file stays
+// consistent).
 //
 // Reads (after, tail, search) run on the caller's thread with a second
 // connection beside the writer (WAL lets it read while the writer writes);
@@ -67,17 +74,21 @@ struct SqliteHistoryOptions {
     // How often the writer looks for messages past maxAge.
     std::chrono::milliseconds agePruneInterval{60'000};
     bool useFts = true;  // false: search with LIKE even if FTS5 is there (tests)
+    // Most messages one indexing transaction adds to the FTS index; also the
+    // backlog at which the writer indexes although more commits are queued.
+    std::size_t indexBatch = 4096;
+    // false: index only when the backlog reaches indexBatch (tests of the
+    // unindexed path).
+    bool indexWhenIdle = true;
     // Wall clock for age retention, ms since the Unix epoch (tests inject one).
     std::function<std::int64_t()> wallClock;
 };
 
 class SqliteHistory : public HistoryStore {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
     // Rows one retention step deletes at most, so a commit never waits long.
     static constexpr std::size_t kPruneBatch = 1000;
-    // Most words of a search query (more are ignored).
-    static constexpr std::size_t kMaxSearchWords = 8;
 
     // Opens (creating and migrating) the database. Throws HistoryOpenError.
     explicit SqliteHistory(SqliteHistoryOptions options);
@@ -114,6 +125,8 @@ public:
     std::uint64_t restoredMessages() const { return restoredMessages_; }
     // Messages retention has deleted since open (thread safe).
     std::uint64_t prunedMessages() const;
+    // Committed messages not yet in the FTS index (thread safe; 0 without FTS5).
+    std::uint64_t unindexedMessages() const;
 
 private:
     using MessagePtr = std::shared_ptr<const hermes::v1::ChatMessage>;
@@ -133,10 +146,14 @@ private:
     void openDatabase();
     void migrate(Poco::Data::Session& session);
     void loadRooms();
+    void loadIndexState();
     struct Writer;  // the writer thread's statements and retention state
     void writerLoop();
     bool commitBatch(Writer& writer, std::vector<Work>& batch);
     bool pruneStep(Writer& writer, std::int64_t nowMs);
+    std::size_t pruneRange(Writer& writer, const std::string& room, std::int64_t low,
+                           std::int64_t high, std::int64_t before);
+    bool indexStep(Writer& writer);
     std::vector<MessagePtr> pendingAfter(std::string_view room, std::uint64_t afterSeq) const;
     std::vector<hermes::v1::ChatMessage> query(std::string_view room, std::uint64_t afterSeq,
                                                std::uint64_t beforeSeq, std::size_t limit,
@@ -147,7 +164,9 @@ private:
     SqliteHistoryOptions options_;
     std::unique_ptr<Poco::Data::Session> writer_;  // writer thread once started
     std::unique_ptr<Poco::Data::Session> reader_;  // owner thread
-    bool fts_ = false;
+    bool index_ = false;  // the FTS5 index exists and is kept (writer thread)
+    bool fts_ = false;    // search uses it (index_ && options_.useFts)
+    std::int64_t indexedUptoAtOpen_ = 0;
     int commitFd_ = -1;
     std::vector<StoredRoom> restoredRooms_;
     std::uint64_t restoredMessages_ = 0;
@@ -163,6 +182,7 @@ private:
     std::uint64_t appended_ = 0;
     std::uint64_t committedCount_ = 0;
     std::uint64_t pruned_ = 0;
+    std::uint64_t unindexed_ = 0;
     bool stopping_ = false;
     bool writerFailed_ = false;  // gave up on a batch while stopping
 

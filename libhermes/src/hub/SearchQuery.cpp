@@ -1,0 +1,135 @@
+#include "hermes/hub/SearchQuery.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace hermes::hub {
+
+namespace {
+
+bool isSpace(char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
+
+bool isTokenByte(char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x80 || std::isalnum(byte) != 0;
+}
+
+char lower(char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+std::vector<std::string> tokenize(std::string_view text) {
+    std::vector<std::string> tokens;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && !isTokenByte(text[i])) {
+            ++i;
+        }
+        std::string token;
+        while (i < text.size() && isTokenByte(text[i])) {
+            token += lower(text[i]);
+            ++i;
+        }
+        if (!token.empty()) {
+            tokens.push_back(std::move(token));
+        }
+    }
+    return tokens;
+}
+
+// Whether `text` (case-insensitively) equals the lower-case `token`.
+bool sameToken(std::string_view text, const std::string& token) {
+    return text.size() == token.size() && std::equal(text.begin(), text.end(), token.begin(),
+                                                     [](char a, char b) { return lower(a) == b; });
+}
+
+}  // namespace
+
+SearchQuery::SearchQuery(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size() && words_.size() < kMaxWords) {
+        while (i < text.size() && isSpace(text[i])) {
+            ++i;
+        }
+        const std::size_t start = i;
+        while (i < text.size() && !isSpace(text[i])) {
+            ++i;
+        }
+        if (i > start) {
+            words_.emplace_back(text.substr(start, i - start));
+            std::vector<std::string> tokens = tokenize(words_.back());
+            if (!tokens.empty()) {
+                tokens_.push_back(std::move(tokens));
+            }
+        }
+    }
+}
+
+std::string SearchQuery::ftsExpression() const {
+    std::string out;
+    for (const std::string& word : words_) {
+        out += out.empty() ? "\"" : " \"";
+        for (const char c : word) {
+            out += c;
+            if (c == '"') {
+                out += '"';
+            }
+        }
+        out += '"';
+    }
+    return out;
+}
+
+std::vector<std::string> SearchQuery::likePatterns() const {
+    std::vector<std::string> patterns;
+    for (const std::string& word : words_) {
+        std::string pattern = "%";
+        for (const char c : word) {
+            if (c == '%' || c == '_' || c == '\\') {
+                pattern += '\\';
+            }
+            pattern += c;
+        }
+        patterns.push_back(pattern + "%");
+    }
+    return patterns;
+}
+
+bool SearchQuery::matches(std::string_view text) const {
+    if (tokens_.empty()) {
+        return false;
+    }
+    // The text's tokens as views, compared in place: this runs on every
+    // unindexed message a search looks at.
+    std::vector<std::string_view> have;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && !isTokenByte(text[i])) {
+            ++i;
+        }
+        const std::size_t start = i;
+        while (i < text.size() && isTokenByte(text[i])) {
+            ++i;
+        }
+        if (i > start) {
+            have.push_back(text.substr(start, i - start));
+        }
+    }
+    for (const std::vector<std::string>& phrase : tokens_) {
+        bool found = false;
+        for (std::size_t at = 0; !found && at + phrase.size() <= have.size(); ++at) {
+            found = true;
+            for (std::size_t k = 0; k < phrase.size() && found; ++k) {
+                found = sameToken(have[at + k], phrase[k]);
+            }
+        }
+        if (!found) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace hermes::hub
