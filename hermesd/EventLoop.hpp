@@ -5,7 +5,7 @@
 // Per loop turn: read what is readable (at most one 64 KiB chunk per
 // connection, for fairness), feed the hub, let the hub flush coalesced
 // presence and run its timers, then write each session's queued frames with
-// one send() per session (the hub's queue coalesces frames), arming EPOLLOUT
+// one sendmsg() per session over the queue's segments, arming EPOLLOUT
 // only while bytes remain. Sessions the hub closes linger briefly: their last
 // frames (an Error or a Bye) are written, the write side is shut down, and
 // the socket is closed when the peer closes or the linger time runs out.
@@ -15,12 +15,16 @@
 // Threading: run() on the loop thread; adopt(), stop() and connections() are
 // thread safe (acceptor threads, the main thread).
 
+#include <sys/uio.h>
+
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -95,6 +99,10 @@ private:
     std::vector<hermes::hub::Closing> closing_;
     std::vector<hermes::hub::SessionId> lingering_;
     std::vector<char> readBuffer_;
+    // One gathered write's pieces; more segments wait for the next sendmsg().
+    static constexpr std::size_t kMaxIovecs = 64;
+    std::array<std::string_view, kMaxIovecs> writeViews_{};
+    std::array<iovec, kMaxIovecs> writeIovecs_{};
     TimePoint nextTick_{};
     TimePoint nextStats_{};
     TimePoint statsSince_{};

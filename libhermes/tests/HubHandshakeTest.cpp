@@ -126,7 +126,7 @@ BOOST_DATA_TEST_CASE(fatal_handshake_errors_close, data::make(fatalCases()), c) 
     BOOST_TEST(e.error().fatal());
     BOOST_TEST(h.hub.stats().disconnects.at(c.reason) == 1u);
     BOOST_TEST(h.hub.stats().connections == 0u);
-    BOOST_TEST(h.hub.output(id).empty());
+    BOOST_TEST(outputBytes(h.hub, id).empty());
 }
 
 BOOST_AUTO_TEST_CASE(frames_split_anywhere_are_reassembled) {

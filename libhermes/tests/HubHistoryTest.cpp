@@ -141,7 +141,7 @@ BOOST_AUTO_TEST_CASE(seq_resumes_from_history_store) {
     hub.receive(id, bytes, t);
     hub.flush();
     codec::FrameDecoder decoder(1 << 20);
-    decoder.feed(hub.output(id));
+    decoder.feed(outputBytes(hub, id));
     v1::Envelope e;
     std::uint64_t seq = 0;
     while (decoder.next(e)) {

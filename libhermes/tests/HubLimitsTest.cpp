@@ -165,7 +165,7 @@ BOOST_AUTO_TEST_CASE(slow_consumer_by_write_stall_keeps_frames_whole) {
     h.send(ana, say("r", 1, "first"));
     h.send(ana, say("r", 2, "second"));
     // Bob's socket takes 3 bytes of the first frame, then nothing more.
-    const std::string head(h.hub.output(bob).substr(0, 3));
+    const std::string head = outputBytes(h.hub, bob).substr(0, 3);
     h.peers[bob].decoder.feed(head);
     h.hub.consumed(bob, 3, h.now);
     h.advance(5s);
@@ -219,9 +219,9 @@ BOOST_AUTO_TEST_CASE(idle_sessions_release_buffers) {
     const SessionId ana = h.login("ana");
     h.send(ana, join("r"));
     h.send(ana, say("r", 1, std::string(3000, 'z')));
-    BOOST_TEST(h.hub.output(ana).empty());  // all written
-    h.advance(1s);                          // active during this interval
-    h.advance(1s);                          // idle: released
+    BOOST_TEST(outputBytes(h.hub, ana).empty());  // all written
+    h.advance(1s);                                // active during this interval
+    h.advance(1s);                                // idle: released
     BOOST_TEST(h.hub.stats().bytesQueued == 0u);
     BOOST_TEST(!h.closed(ana));
     // The budget for 5,000 idle clients is 4 KiB each; the session itself

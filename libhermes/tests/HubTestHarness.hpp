@@ -21,6 +21,7 @@
 #include "hermes/codec/FrameEncoder.hpp"
 #include "hermes/hub/HistoryStore.hpp"
 #include "hermes/hub/Hub.hpp"
+#include "hermes/hub/OutboundQueue.hpp"
 
 namespace hermes::hub::test {
 
@@ -35,6 +36,17 @@ struct Peer {
     bool closed = false;
     std::string closeReason;
 };
+
+// Everything queued for `id`, joined: what the edge's gathered write sends.
+inline std::string outputBytes(const Hub& hub, SessionId id) {
+    std::vector<std::string_view> views(OutboundQueue::kMaxSegments);
+    const std::size_t count = hub.output(id, views);
+    std::string bytes;
+    for (std::size_t i = 0; i < count; ++i) {
+        bytes.append(views[i]);
+    }
+    return bytes;
+}
 
 inline HubConfig testConfig() {
     HubConfig config;
@@ -159,10 +171,9 @@ public:
 
     // Reads everything queued for `id` right now, as a peer that starts reading.
     void readNow(SessionId id) {
-        const std::string_view bytes = hub.output(id);
-        const std::size_t n = bytes.size();
+        const std::string bytes = outputBytes(hub, id);
         deliver(peers[id], bytes);
-        hub.consumed(id, n, now);
+        hub.consumed(id, bytes.size(), now);
     }
 
     std::vector<v1::Envelope> take(SessionId id) {

@@ -12,6 +12,7 @@
 
 #include "hermes/codec/FrameDecoder.hpp"
 #include "hermes/codec/FrameEncoder.hpp"
+#include "hermes/hub/FrameBlock.hpp"
 #include "hermes/hub/HistoryStore.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
 #include "hermes/hub/Room.hpp"
@@ -116,6 +117,7 @@ struct Hub::Impl {
     std::vector<Room*> flushingRooms;  // swapped with dirtyRooms, keeps its capacity
     std::vector<Room*> deferredRooms;  // large rooms whose presence waits; back to dirtyRooms
     std::vector<Room*> holdingRooms;   // rooms with frames waiting for the store
+    std::vector<Room*> blockRooms;     // rooms holding a FrameBlock; the scan drops idle ones
     std::size_t heldMessages = 0;
     std::vector<Closing> closing;
 
@@ -182,25 +184,37 @@ struct Hub::Impl {
 
     // --- output ---------------------------------------------------------------
 
-    // Appends whole frames to a session's queue. A queue that would pass its
+    // Whether `bytes` more may be queued for `s`. A queue that would pass its
     // bound closes the session as a slow consumer instead (deferred).
-    bool enqueue(Session& s, std::string_view bytes) {
+    bool admit(Session& s, std::size_t bytes) {
         if (s.doomed) {
             return false;
         }
-        if (s.out.size() + bytes.size() > config.outboundQueueBytes) {
+        if (s.out.size() + bytes > config.outboundQueueBytes) {
             slowConsumer(s, "slow_consumer",
                          "outbound queue would pass " + std::to_string(config.outboundQueueBytes) +
                              " bytes; read faster");
             return false;
         }
-        s.out.append(bytes, now);
-        stats.bytesQueued += bytes.size();
+        return true;
+    }
+
+    void queued(Session& s, std::size_t bytes) {
+        stats.bytesQueued += bytes;
         s.active = true;
         if (!s.writable) {
             s.writable = true;
             writable.push_back(s.id);
         }
+    }
+
+    // Copies whole frames into one session's queue.
+    bool enqueue(Session& s, std::string_view bytes) {
+        if (!admit(s, bytes.size())) {
+            return false;
+        }
+        s.out.append(bytes, now);
+        queued(s, bytes.size());
         return true;
     }
 
@@ -210,10 +224,40 @@ struct Hub::Impl {
         enqueue(s, frame);
     }
 
+    // Copies `bytes` to the end of the room's block; returns their offset.
+    std::size_t appendToBlock(Room& room, std::string_view bytes) {
+        FrameBlock* block = room.block.get();
+        if (block != nullptr && block->use_count() == 1) {
+            block->clear();  // every member wrote what it held: start over, no allocation
+        }
+        if (block == nullptr || block->available() < bytes.size()) {
+            // Queues keep the full block alive as long as they reference it.
+            if (block == nullptr) {
+                blockRooms.push_back(&room);
+            }
+            room.block =
+                FrameBlockPtr(new FrameBlock(FrameBlock::nextCapacity(block, bytes.size())));
+        }
+        room.blockUsed = true;
+        return room.block->append(bytes);
+    }
+
+    // One copy of the frame, in the room's block; each member references it.
     std::size_t broadcast(Room& room, std::string_view bytes) {
+        if (room.members.empty() || bytes.empty()) {
+            return 0;
+        }
+        const std::size_t offset = appendToBlock(room, bytes);
+        const FrameBlockPtr& block = room.block;
         std::size_t delivered = 0;
         for (const Room::Member& member : room.members) {
-            delivered += enqueue(*member.session, bytes) ? 1 : 0;
+            Session& s = *member.session;
+            if (!admit(s, bytes.size())) {
+                continue;
+            }
+            s.out.append(block, offset, bytes.size(), now);
+            queued(s, bytes.size());
+            ++delivered;
         }
         return delivered;
     }
@@ -1237,6 +1281,18 @@ struct Hub::Impl {
             }
             s.active = false;
         }
+        std::size_t kept = 0;
+        for (Room* room : blockRooms) {
+            if (room->blockUsed) {
+                room->blockUsed = false;
+                blockRooms[kept++] = room;
+                continue;
+            }
+            // Idle: queues that still reference the block keep it until written.
+            stats.bytesReleased += room->block->use_count() == 1 ? room->block->capacity() : 0;
+            room->block.reset();
+        }
+        blockRooms.resize(kept);
     }
 
     void updateRates() {
@@ -1438,9 +1494,9 @@ void Hub::shutdown(std::string_view reason) {
     impl_->shutdown(reason);
 }
 
-std::string_view Hub::output(SessionId id) const {
+std::size_t Hub::output(SessionId id, std::span<std::string_view> views) const {
     const Session* s = impl_->findSession(id);
-    return s == nullptr ? std::string_view() : s->out.view();
+    return s == nullptr ? 0 : s->out.views(views);
 }
 
 void Hub::takeReady(std::vector<SessionId>& writable, std::vector<Closing>& closing) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
+#include <utility>
 
 namespace hermes::hub {
 
@@ -9,11 +11,11 @@ namespace {
 
 // Length of the whole frame starting at `offset`; the queue holds only frames
 // the hub encoded, so the varint prefix is well formed.
-std::size_t frameLengthAt(const std::string& buffer, std::size_t offset) {
+std::size_t frameLengthAt(const char* data, std::size_t offset, std::size_t end) {
     std::uint64_t length = 0;
     std::size_t i = 0;
-    for (; offset + i < buffer.size() && i < 5; ++i) {
-        const auto byte = static_cast<std::uint8_t>(buffer[offset + i]);
+    for (; offset + i < end && i < 5; ++i) {
+        const auto byte = static_cast<std::uint8_t>(data[offset + i]);
         length |= static_cast<std::uint64_t>(byte & 0x7Fu) << (7 * i);
         if ((byte & 0x80u) == 0) {
             ++i;
@@ -25,75 +27,168 @@ std::size_t frameLengthAt(const std::string& buffer, std::size_t offset) {
 
 }  // namespace
 
-void OutboundQueue::append(std::string_view frames, TimePoint now) {
-    if (empty()) {
-        buffer_.clear();
-        readPos_ = 0;
-        frameEnd_ = 0;
-        lastProgress_ = now;
-    } else if (readPos_ > buffer_.size() / 2) {
-        compact();  // amortised: at most as many bytes moved as were written
+std::size_t OutboundQueue::views(std::span<std::string_view> out) const {
+    const std::size_t count = std::min(out.size(), segmentCount());
+    for (std::size_t i = 0; i < count; ++i) {
+        const Segment& segment = segments_[head_ + i];
+        out[i] = std::string_view(segment.data() + segment.begin, segment.end - segment.begin);
     }
-    buffer_.append(frames.data(), frames.size());
+    return count;
+}
+
+std::size_t OutboundQueue::capacity() const {
+    std::size_t bytes = segments_.capacity() * sizeof(Segment);
+    for (std::size_t i = head_; i < segments_.size(); ++i) {
+        bytes += segments_[i].block ? 0 : segments_[i].owned.capacity();
+    }
+    return bytes;
+}
+
+void OutboundQueue::append(std::string_view frames, TimePoint now) {
+    if (frames.empty()) {
+        return;
+    }
+    startIfEmpty(now);
+    if (segmentCount() > 0 && !segments_.back().block) {
+        Segment& tail = segments_.back();
+        if (segmentCount() == 1 && tail.begin > tail.owned.size() / 2) {
+            // Written bytes of a segment that is also being appended to:
+            // amortised, at most as many bytes moved as were written.
+            tail.owned.erase(0, tail.begin);
+            frameEnd_ -= tail.begin;
+            tail.end -= tail.begin;
+            tail.begin = 0;
+        }
+        tail.owned.append(frames.data(), frames.size());
+        tail.end = tail.owned.size();
+    } else {
+        push(Segment{FrameBlockPtr(), std::string(frames), 0, frames.size()});
+    }
+    size_ += frames.size();
+}
+
+void OutboundQueue::appendShared(const FrameBlockPtr& block, std::size_t offset, std::size_t length,
+                                 TimePoint now) {
+    if (length == 0) {
+        return;
+    }
+    startIfEmpty(now);
+    if (segmentCount() > 0) {
+        Segment& tail = segments_.back();
+        if (tail.block == block && tail.end == offset) {
+            tail.end += length;
+            size_ += length;
+            return;
+        }
+        if (segmentCount() + 1 >= kMaxSegments) {
+            append(block->view(offset, length), now);  // leaves room for this owned segment
+            return;
+        }
+    }
+    push(Segment{block, {}, offset, offset + length});
+    size_ += length;
 }
 
 std::size_t OutboundQueue::consume(std::size_t n, TimePoint now) {
-    n = std::min(n, size());
+    n = std::min(n, size_);
     if (n == 0) {
         return 0;
     }
-    readPos_ += n;
+    size_ -= n;
     lastProgress_ = now;
-    if (readPos_ == buffer_.size()) {
-        // Keep the buffer for a busy session's next frames; give a huge one
-        // back at once. The idle scan frees the rest.
-        if (buffer_.capacity() > kKeepCapacity) {
-            std::string().swap(buffer_);
-        } else {
-            buffer_.clear();
+    std::size_t left = n;
+    // Bounded: each pass either pops a segment or ends the loop.
+    while (left > 0) {
+        Segment& front = segments_[head_];
+        const std::size_t available = front.end - front.begin;
+        if (left >= available) {
+            left -= available;
+            popFront();
+            continue;
         }
-        readPos_ = 0;
-        frameEnd_ = 0;
-        return n;
-    }
-    while (frameEnd_ < readPos_) {
-        frameEnd_ += frameLengthAt(buffer_, frameEnd_);
+        front.begin += left;
+        left = 0;
+        const char* data = front.data();
+        while (frameEnd_ < front.begin) {
+            frameEnd_ += frameLengthAt(data, frameEnd_, front.end);
+        }
     }
     return n;
 }
 
 std::size_t OutboundQueue::dropUnsent() {
-    const std::size_t keep = std::max(frameEnd_, readPos_);
-    const std::size_t dropped = buffer_.size() - std::min(keep, buffer_.size());
-    buffer_.resize(buffer_.size() - dropped);
-    return dropped;
+    if (size_ == 0) {
+        return 0;
+    }
+    const std::size_t before = size_;
+    segments_.erase(segments_.begin() + static_cast<std::ptrdiff_t>(head_) + 1, segments_.end());
+    Segment& front = segments_[head_];
+    front.end = std::max(frameEnd_, front.begin);
+    if (!front.block) {
+        front.owned.resize(front.end);
+    }
+    size_ = front.end - front.begin;
+    if (size_ == 0) {
+        popFront();
+    }
+    return before - size_;
 }
 
 std::string OutboundQueue::take() {
     std::string out;
-    if (readPos_ == 0) {
-        out.swap(buffer_);
+    if (segmentCount() == 1 && !segments_[head_].block && segments_[head_].begin == 0) {
+        out.swap(segments_[head_].owned);
     } else {
-        out.assign(buffer_, readPos_, std::string::npos);
-        std::string().swap(buffer_);
+        out.reserve(size_);
+        for (std::size_t i = head_; i < segments_.size(); ++i) {
+            const Segment& segment = segments_[i];
+            out.append(segment.data() + segment.begin, segment.end - segment.begin);
+        }
     }
-    readPos_ = 0;
+    std::vector<Segment>().swap(segments_);
+    head_ = 0;
+    size_ = 0;
     frameEnd_ = 0;
     return out;
 }
 
 void OutboundQueue::release() {
-    if (empty()) {
-        std::string().swap(buffer_);
-        readPos_ = 0;
+    if (size_ == 0) {
+        std::vector<Segment>().swap(segments_);
+        head_ = 0;
         frameEnd_ = 0;
     }
 }
 
-void OutboundQueue::compact() {
-    buffer_.erase(0, readPos_);
-    frameEnd_ -= std::min(frameEnd_, readPos_);
-    readPos_ = 0;
+void OutboundQueue::startIfEmpty(TimePoint now) {
+    if (size_ == 0) {
+        lastProgress_ = now;
+    }
+}
+
+void OutboundQueue::push(Segment segment) {
+    if (head_ > 0 && head_ >= segments_.size() / 2) {
+        // Amortised: the popped entries are moved over at most once each.
+        segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+    }
+    const std::size_t begin = segment.begin;
+    segments_.push_back(std::move(segment));
+    if (segmentCount() == 1) {
+        frameEnd_ = begin;  // nothing of it is written: a frame starts here
+    }
+}
+
+void OutboundQueue::popFront() {
+    segments_[head_] = Segment{};  // drops the block reference or frees the bytes now
+    ++head_;
+    if (head_ == segments_.size()) {
+        segments_.clear();  // keeps the vector for a busy session's next turn
+        head_ = 0;
+        frameEnd_ = 0;
+    } else {
+        frameEnd_ = segments_[head_].begin;
+    }
 }
 
 }  // namespace hermes::hub

@@ -16,10 +16,12 @@
 //   SIGTERM                -> shutdown()-> store flushed, Bye to all
 //                          <- takeReady(): sessions with output to write,
 //                             and sessions to close (with their last bytes)
-//                          <- output(id) / consumed(id, n)
+//                          <- output(id, views) / consumed(id, n)
 //
-// Every message a room receives is serialized once into a frame and the same
-// bytes are appended to each member's outbound queue. A queue that would pass
+// Every message a room receives is serialized once into a frame, copied once
+// into the room's FrameBlock, and each member's outbound queue references
+// those bytes (OutboundQueue.hpp): the edge writes them with one gathered
+// write (sendmsg) per session. A queue that would pass
 // HubConfig::outboundQueueBytes, or whose bytes make no progress for
 // writeStallTimeout, gets its session closed as a slow consumer: the queued
 // bytes are dropped and replaced by one fatal Error frame saying why.
@@ -38,6 +40,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,8 +112,11 @@ public:
 
     // --- hub -> edge --------------------------------------------------------
 
-    // Bytes waiting to be written to the session's socket (empty if unknown).
-    std::string_view output(SessionId id) const;
+    // Bytes waiting to be written to the session's socket, in order, as up
+    // to views.size() pieces for one gathered write; returns how many pieces
+    // it filled (0: nothing to write, or an unknown session). The views stay
+    // valid until the next call into the hub.
+    std::size_t output(SessionId id, std::span<std::string_view> views) const;
 
     // Sessions whose output grew since the last call (append to `writable`),
     // and sessions the hub is done with (append to `closing`). Each id appears

@@ -2,39 +2,72 @@
 // The bytes waiting to be written to one session's socket: whole frames
 // appended at the back, written from the front in any split.
 //
-//   buffer_:  [ written | partly written frame | whole frames ...        ]
-//             0         readPos_               frameEnd_          size()
+// The bytes are a short sequence of segments, each a run of whole frames:
 //
-// frameEnd_ tracks where the frame being written ends, so that dropping the
-// queue (slow consumer) can keep the rest of a half-written frame and the
-// peer still sees a well-formed stream up to the final Error frame.
+//   shared: a range of a room's FrameBlock, referenced, not copied. A
+//           broadcast that continues the range of the last segment (same
+//           block, next offset) only extends it, so a member of a busy room
+//           holds one segment per turn whatever the number of frames.
+//   owned:  bytes copied in, for frames meant for this session alone
+//           (welcome, errors, pages, private messages); appended to the last
+//           segment when it is owned too.
+//
+//   segments_: [ popped... | front            | ...         | tail ]
+//                head_      [begin  frameEnd_ end)
+//
+// Order is the order of the appends. frameEnd_ is where the frame being
+// written ends inside the front segment (frames never straddle segments), so
+// that dropping the queue (slow consumer) can keep the rest of a half-written
+// frame and the peer still sees a well-formed stream up to the Error frame.
 //
 // Threading: none; one queue belongs to one session on the hub's thread.
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hermes/hub/Clock.hpp"
+#include "hermes/hub/FrameBlock.hpp"
 
 namespace hermes::hub {
 
 class OutboundQueue {
 public:
-    // A drained buffer larger than this is freed at once; smaller ones are
-    // kept while the session is busy (a busy member of a big room queues
-    // ~100 KiB a turn: freeing and regrowing that each turn cost 10% of the
-    // hub's CPU in T1) and freed when it goes idle.
-    static constexpr std::size_t kKeepCapacity = 256 * 1024;
+    // At most this many segments. A member of many busy rooms that does not
+    // read would otherwise hold one segment (and one block reference) per
+    // frame; past the cap, broadcasts are copied into the owned tail instead.
+    static constexpr std::size_t kMaxSegments = 1024;
 
-    std::size_t size() const { return buffer_.size() - readPos_; }
-    bool empty() const { return readPos_ == buffer_.size(); }
-    std::string_view view() const { return std::string_view(buffer_).substr(readPos_); }
-    std::size_t capacity() const { return buffer_.capacity(); }
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    std::size_t segmentCount() const { return segments_.size() - head_; }
 
-    // Appends one or more whole frames. An empty queue starts its write-stall
-    // clock at `now`.
+    // Fills `views` with the unwritten bytes from the front, one view per
+    // segment, as many as fit; returns how many it filled.
+    std::size_t views(std::span<std::string_view> views) const;
+
+    // Heap bytes the queue holds on its own (not the shared blocks).
+    std::size_t capacity() const;
+
+    // Copies one or more whole frames in. An empty queue starts its
+    // write-stall clock at `now`.
     void append(std::string_view frames, TimePoint now);
+
+    // References `length` bytes of whole frames at `offset` in `block`.
+    void append(const FrameBlockPtr& block, std::size_t offset, std::size_t length, TimePoint now) {
+        if (size_ != 0) {
+            // The hot path, inline: the room's next frame directly follows ours.
+            Segment& tail = segments_.back();
+            if (tail.block == block && tail.end == offset) {
+                tail.end += length;
+                size_ += length;
+                return;
+            }
+        }
+        appendShared(block, offset, length, now);
+    }
 
     // `n` bytes from the front were written (clamped to size()); returns the
     // number of bytes taken off.
@@ -47,17 +80,31 @@ public:
     // Takes every unwritten byte out, leaving the queue empty and unallocated.
     std::string take();
 
-    // Frees the buffer if nothing is queued (idle sessions stay small).
+    // Frees every buffer if nothing is queued (idle sessions stay small).
     void release();
 
     // When the queue last made progress (became non-empty, or bytes written).
     TimePoint lastProgress() const { return lastProgress_; }
 
 private:
-    void compact();
+    struct Segment {
+        FrameBlockPtr block;  // null: the bytes are `owned`
+        std::string owned;
+        std::size_t begin = 0;  // first unwritten byte
+        std::size_t end = 0;
 
-    std::string buffer_;
-    std::size_t readPos_ = 0;
+        const char* data() const { return block ? block->data() : owned.data(); }
+    };
+
+    void appendShared(const FrameBlockPtr& block, std::size_t offset, std::size_t length,
+                      TimePoint now);
+    void startIfEmpty(TimePoint now);
+    void push(Segment segment);
+    void popFront();
+
+    std::vector<Segment> segments_;
+    std::size_t head_ = 0;  // segments before it are written (and empty)
+    std::size_t size_ = 0;
     std::size_t frameEnd_ = 0;
     TimePoint lastProgress_{};
 };

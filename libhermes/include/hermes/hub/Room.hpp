@@ -12,6 +12,10 @@
 // and the session's `rooms[k].index` is its position in `members`. Both sides
 // are swap-removed and the moved entries' back-references fixed.
 //
+// Broadcast frames are copied once into the room's current FrameBlock and
+// referenced from each member's outbound queue. The room drops the block when
+// it has broadcast nothing for a whole timer scan, so idle rooms hold none.
+//
 // Threading: none; owned by the Hub, on the hub's thread.
 
 #include <cstdint>
@@ -20,6 +24,7 @@
 #include <vector>
 
 #include "hermes/hub/Clock.hpp"
+#include "hermes/hub/FrameBlock.hpp"
 #include "hermes/hub/PresenceBatch.hpp"
 
 namespace hermes::hub {
@@ -49,6 +54,9 @@ struct Room {
     std::deque<Held> held;
     std::uint64_t sentSeq = 0;  // newest seq broadcast: history never shows past it
     bool holding = false;       // listed in the hub's rooms with held frames
+
+    FrameBlockPtr block;     // where broadcasts are appended; null when idle
+    bool blockUsed = false;  // broadcast since the last timer scan
 };
 
 }  // namespace hermes::hub
