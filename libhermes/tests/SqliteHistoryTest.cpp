@@ -365,7 +365,7 @@ BOOST_AUTO_TEST_CASE(search_finds_committed_messages_before_they_are_indexed) {
 BOOST_AUTO_TEST_CASE(indexing_in_batches_and_retention_keep_the_index_exact) {
     TempDir dir;
     SqliteHistoryOptions o = options(dir.file("h.db"));
-    o.indexBatch = 4;
+    o.indexSlice = 4;
     o.maxMessagesPerRoom = 5;
     {
         SqliteHistory history(o);
@@ -468,4 +468,27 @@ BOOST_AUTO_TEST_CASE(a_version_1_file_with_index_triggers_is_migrated_without_re
         Poco::Data::Keywords::into(triggers), Poco::Data::Keywords::now;
     BOOST_TEST(version == SqliteHistory::kSchemaVersion);
     BOOST_TEST(triggers == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(under_sustained_load_the_unindexed_backlog_stays_bounded) {
+    TempDir dir;
+    SqliteHistoryOptions o = options(dir.file("h.db"));
+    o.indexWhenIdle = false;  // never idle: only the lag bound makes the writer index
+    o.indexSlice = 2;
+    o.indexMaxLag = 5;
+    SqliteHistory history(o);
+    for (std::uint64_t seq = 1; seq <= 40; ++seq) {
+        history.append(message("r", seq, "load " + std::to_string(seq)));
+        if (seq % 10 == 0) {
+            history.flush();  // commits of 10: each more than a slice
+            BOOST_TEST_REQUIRE(eventually([&] { return history.unindexedMessages() < 5u; }));
+        }
+    }
+    // Some hits come from the index, the newest from the unindexed tail.
+    const SearchHits hits = history.search("r", "load", 100, 0);
+    BOOST_TEST_REQUIRE(hits.messages.size() == 40u);
+    BOOST_TEST(hits.messages.front().seq() == 40u);
+    BOOST_TEST(hits.messages.back().seq() == 1u);
+    history.close();
+    BOOST_TEST(indexedRows(dir.file("h.db"), "load") >= 36);
 }

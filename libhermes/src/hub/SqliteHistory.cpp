@@ -32,6 +32,8 @@ using Poco::Data::Statement;
 namespace {
 
 constexpr auto kRetryDelay = std::chrono::seconds(1);
+// How long the writer's queue stays empty before it indexes for search.
+constexpr auto kIndexIdleDelay = std::chrono::milliseconds(10);
 // How long flush() (shutdown) waits for the writer before giving up loudly.
 constexpr auto kFlushTimeout = std::chrono::seconds(30);
 // POCO retries a failed sqlite3_open for this many seconds; a path that
@@ -631,27 +633,39 @@ void SqliteHistory::writerLoop() {
             writer.countPrune.insert(room.name);  // the limit may have been lowered
         }
     }
+    // Not yet shared: the writer thread starts after the constructor set them.
     writer.indexedUpto = indexedUptoAtOpen_;
-    writer.unindexed =
-        unindexed_;  // not yet shared: the writer starts after the constructor set it
+    writer.unindexed = unindexed_;
     std::vector<Work> batch;
     bool morePruning = true;
-    bool moreIndexing = true;
+    bool idleIndexing = false;  // the last slice found no work waiting: go on soon
     for (;;) {
         bool stop = false;
         {
             std::unique_lock lock(mutex_);
             const auto ready = [&] { return !queue_.empty() || stopping_; };
-            if (morePruning || moreIndexing) {
-                // Retention or the index has more to do: look at the queue, do not wait.
-            } else if (options_.maxAge.count() > 0) {
-                wake_.wait_until(lock, writer.nextAgeScan, ready);
-            } else {
+            auto deadline = std::chrono::steady_clock::time_point::max();
+            if (options_.maxAge.count() > 0) {
+                deadline = writer.nextAgeScan;
+            }
+            if (index_ && writer.unindexed > 0 && options_.indexWhenIdle) {
+                // Index once the queue has stayed empty a moment: a burst's
+                // commits (and so its echoes) never wait behind indexing.
+                deadline = std::min(
+                    deadline, std::chrono::steady_clock::now() +
+                                  (idleIndexing ? std::chrono::milliseconds(0) : kIndexIdleDelay));
+            }
+            if (morePruning) {
+                // Retention has more to do: look at the queue, do not wait.
+            } else if (deadline == std::chrono::steady_clock::time_point::max()) {
                 wake_.wait(lock, ready);
+            } else {
+                wake_.wait_until(lock, deadline, ready);
             }
             batch.swap(queue_);
             stop = stopping_;
         }
+        const bool idle = batch.empty();
         if (!batch.empty()) {
             while (!commitBatch(writer, batch)) {
                 std::unique_lock lock(mutex_);
@@ -675,7 +689,7 @@ void SqliteHistory::writerLoop() {
             continue;
         }
         morePruning = pruneStep(writer, options_.wallClock());
-        moreIndexing = indexStep(writer);
+        idleIndexing = indexStep(writer, idle) && idle;
     }
 }
 
@@ -856,20 +870,21 @@ std::size_t SqliteHistory::pruneRange(Writer& writer, const std::string& room, P
     return deleted;
 }
 
-// Adds up to indexBatch committed messages to the FTS index, in rowid order,
-// when the queue is empty or the backlog is a whole batch; true when it
-// should run again at once.
-bool SqliteHistory::indexStep(Writer& writer) {
+// Adds one slice (options_.indexSlice rows, in rowid order) of committed
+// messages to the FTS index when the writer is idle, or when the backlog has
+// reached options_.indexMaxLag. True when a backlog remains.
+bool SqliteHistory::indexStep(Writer& writer, bool idle) {
     if (!index_ || writer.unindexed == 0) {
         return false;
     }
-    bool idle = false;
-    {
-        std::lock_guard lock(mutex_);
-        idle = queue_.empty() && !stopping_;
-    }
-    const std::size_t batchSize = std::max<std::size_t>(options_.indexBatch, 1);
-    if (writer.unindexed < batchSize && !(idle && options_.indexWhenIdle)) {
+    const std::size_t slice = std::max<std::size_t>(options_.indexSlice, 1);
+    std::size_t batchSize = slice;
+    if (writer.unindexed >= options_.indexMaxLag) {
+        // Behind under sustained load: back to a slice below the bound, so
+        // the lag stays bounded however large the commits are.
+        const std::size_t target = options_.indexMaxLag > slice ? options_.indexMaxLag - slice : 0;
+        batchSize = std::max<std::size_t>(slice, writer.unindexed - target);
+    } else if (!(idle && options_.indexWhenIdle)) {
         return false;
     }
     Poco::Int64 from = writer.indexedUpto;
@@ -909,7 +924,7 @@ bool SqliteHistory::indexStep(Writer& writer) {
         std::lock_guard lock(mutex_);
         unindexed_ = writer.unindexed;
     }
-    return writer.unindexed > 0 && (options_.indexWhenIdle || writer.unindexed >= batchSize);
+    return writer.unindexed > 0;
 }
 
 }  // namespace hermes::hub

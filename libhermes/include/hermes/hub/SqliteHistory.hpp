@@ -20,12 +20,13 @@
 // Writes: append() and setTopic() only queue; ONE writer thread commits
 // everything queued when a commit starts in one transaction (group commit),
 // then publishes each room's committed seq, signals commitFd() and prunes
-// (retention) in bounded batches. Indexing for search is off that path: the
-// writer indexes committed messages in batches of up to indexBatch rows when
-// its queue is empty or the backlog reaches indexBatch (indexing row by row
-// in each commit cost more than everything else the writer does), and search
-// matches the few committed messages not yet indexed one by one
-// (SearchQuery::matches), so results never miss a committed message. The database runs in WAL mode
+// (retention) in bounded batches. Indexing for search is off that path
+// (indexing row by row in each commit cost more than everything else the
+// writer does): the writer indexes committed messages in slices of
+// indexSlice rows once its queue has been empty for 10 ms, or after each
+// commit while the backlog is at least indexMaxLag; search matches the
+// committed messages not yet indexed one by one (SearchQuery::matches), so
+// results never miss a committed message. The database runs in WAL mode
 // with synchronous=NORMAL: a committed transaction survives a crash (kill -9) of the hub process,
 // but the last transactions before an OS crash or power loss may be lost (the file stays
 // consistent).
@@ -74,11 +75,14 @@ struct SqliteHistoryOptions {
     // How often the writer looks for messages past maxAge.
     std::chrono::milliseconds agePruneInterval{60'000};
     bool useFts = true;  // false: search with LIKE even if FTS5 is there (tests)
-    // Most messages one indexing transaction adds to the FTS index; also the
-    // backlog at which the writer indexes although more commits are queued.
-    std::size_t indexBatch = 4096;
-    // false: index only when the backlog reaches indexBatch (tests of the
-    // unindexed path).
+    // Messages one indexing transaction adds to the FTS index: small enough
+    // (~0.7 ms) that a commit arriving meanwhile barely waits.
+    std::size_t indexSlice = 256;
+    // Backlog of unindexed messages at which the writer indexes a slice after
+    // every commit although more commits are queued; bounds what a search
+    // matches one by one.
+    std::size_t indexMaxLag = 8192;
+    // false: index only past indexMaxLag (tests of the unindexed path).
     bool indexWhenIdle = true;
     // Wall clock for age retention, ms since the Unix epoch (tests inject one).
     std::function<std::int64_t()> wallClock;
@@ -153,7 +157,7 @@ private:
     bool pruneStep(Writer& writer, std::int64_t nowMs);
     std::size_t pruneRange(Writer& writer, const std::string& room, std::int64_t low,
                            std::int64_t high, std::int64_t before);
-    bool indexStep(Writer& writer);
+    bool indexStep(Writer& writer, bool idle);
     std::vector<MessagePtr> pendingAfter(std::string_view room, std::uint64_t afterSeq) const;
     std::vector<hermes::v1::ChatMessage> query(std::string_view room, std::uint64_t afterSeq,
                                                std::uint64_t beforeSeq, std::size_t limit,
