@@ -258,6 +258,8 @@ void SqliteHistory::openDatabase() {
         logger().warning("history database " + options_.path + ": no FTS5 (" + error.displayText() +
                          "): search uses LIKE");
     }
+    checkpointer_ = std::make_unique<WalCheckpointer>(options_.path);
+    checkpointer_->attach(Poco::Data::SQLite::Utility::dbHandle(db));
     reader_ = std::make_unique<Session>("SQLite", options_.path, kOpenRetrySeconds);
     *reader_ << "PRAGMA busy_timeout=2000", now;
     *reader_ << "PRAGMA query_only=1", now;
@@ -341,6 +343,7 @@ void SqliteHistory::close() {
     if (writerThread_.joinable()) {
         writerThread_.join();
     }
+    checkpointer_.reset();
     reader_.reset();
     writer_.reset();
 }

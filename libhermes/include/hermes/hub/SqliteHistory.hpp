@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "hermes/hub/HistoryStore.hpp"
+#include "hermes/hub/WalCheckpointer.hpp"
 
 namespace Poco::Data {
 class Session;
@@ -168,6 +169,7 @@ private:
     SqliteHistoryOptions options_;
     std::unique_ptr<Poco::Data::Session> writer_;  // writer thread once started
     std::unique_ptr<Poco::Data::Session> reader_;  // owner thread
+    std::unique_ptr<WalCheckpointer> checkpointer_;
     bool index_ = false;  // the FTS5 index exists and is kept (writer thread)
     bool fts_ = false;    // search uses it (index_ && options_.useFts)
     std::int64_t indexedUptoAtOpen_ = 0;
