@@ -144,26 +144,32 @@ std::optional<ProtocolError> checkRoom(std::string_view room) {
 
 std::optional<ProtocolError> checkOptionalText(std::string_view text, std::size_t maxBytes,
                                                std::string_view what) {
-    const std::string subject(what);
+    const auto subject = [&] { return std::string(what); };
     if (text.size() > maxBytes) {
         return error(ErrorCode::ERROR_CODE_INVALID_TEXT,
-                     subject + " is " + std::to_string(text.size()) + " bytes; the most is " +
+                     subject() + " is " + std::to_string(text.size()) + " bytes; the most is " +
                          std::to_string(maxBytes));
     }
     std::size_t i = 0;
     while (i < text.size()) {
+        // Printable ASCII (and TAB) needs no decoding: most chat is.
+        const auto byte = static_cast<unsigned char>(text[i]);
+        if ((byte >= 0x20 && byte < 0x7F) || byte == '\t') {
+            ++i;
+            continue;
+        }
         std::uint32_t codePoint = 0;
         const std::size_t length = utf8SequenceLength(text, i, codePoint);
         if (length == 0) {
             return error(ErrorCode::ERROR_CODE_INVALID_TEXT,
-                         subject + " is not valid UTF-8 (at byte " + std::to_string(i) + ")");
+                         subject() + " is not valid UTF-8 (at byte " + std::to_string(i) + ")");
         }
         const bool control = (codePoint < 0x20 && codePoint != '\t') || codePoint == 0x7F ||
                              (codePoint >= 0x80 && codePoint <= 0x9F);
         if (control) {
             return error(
                 ErrorCode::ERROR_CODE_INVALID_TEXT,
-                subject + " contains control character U+" +
+                subject() + " contains control character U+" +
                     [codePoint] {
                         static constexpr char kHex[] = "0123456789ABCDEF";
                         std::string hex(4, '0');
