@@ -82,7 +82,7 @@ struct SqliteHistoryOptions {
     // Backlog of unindexed messages at which the writer indexes a slice after
     // every commit although more commits are queued; bounds what a search
     // matches one by one.
-    std::size_t indexMaxLag = 8192;
+    std::size_t indexMaxLag = 65536;
     // false: index only past indexMaxLag (tests of the unindexed path).
     bool indexWhenIdle = true;
     // Wall clock for age retention, ms since the Unix epoch (tests inject one).
