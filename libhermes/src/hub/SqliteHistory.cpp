@@ -137,29 +137,59 @@ struct Rows {
 // The writer thread's prepared statements, the values they are bound to, and
 // what retention still has to do.
 struct SqliteHistory::Writer {
-    explicit Writer(Session& db) : session(db), lastSeq(db), topic(db) {
-        // The one statement per message: prepared once on the session's own
-        // handle, because POCO's binding costs more per row than SQLite's insert.
-        sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(db);
-        if (sqlite3_prepare_v2(handle,
-                               "INSERT INTO messages(room, seq, epoch, time_ms, from_nick, to_nick,"
-                               " client_msg_id, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               -1, &insert, nullptr) != SQLITE_OK) {
-            throw Poco::Data::DataException(std::string("prepare insert: ") +
-                                            sqlite3_errmsg(handle));
-        }
-        lastSeq << "INSERT INTO rooms(name, last_seq) VALUES (?, ?) ON CONFLICT(name) DO UPDATE"
-                   " SET last_seq = max(last_seq, excluded.last_seq)",
-            use(room), use(seq);
+    explicit Writer(Session& db)
+        : session(db), handle(Poco::Data::SQLite::Utility::dbHandle(db)), topic(db) {
+        // The statements of every commit: prepared once on the session's own
+        // handle, because POCO's binding (and its BEGIN/COMMIT, parsed each
+        // time) cost more per commit than SQLite's work.
+        insert = prepare(
+            "INSERT INTO messages(room, seq, epoch, time_ms, from_nick, to_nick,"
+            " client_msg_id, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        lastSeq = prepare(
+            "INSERT INTO rooms(name, last_seq) VALUES (?, ?) ON CONFLICT(name) DO UPDATE"
+            " SET last_seq = max(last_seq, excluded.last_seq)");
+        begin = prepare("BEGIN");
+        commit = prepare("COMMIT");
+        rollback = prepare("ROLLBACK");
         topic << "INSERT INTO rooms(name, topic, topic_set_by, topic_time_ms) VALUES (?, ?, ?, ?)"
                  " ON CONFLICT(name) DO UPDATE SET topic = excluded.topic,"
                  " topic_set_by = excluded.topic_set_by, topic_time_ms = excluded.topic_time_ms",
             use(room), use(text), use(from), use(time);
     }
 
-    ~Writer() { sqlite3_finalize(insert); }
+    ~Writer() {
+        for (sqlite3_stmt* statement : {insert, lastSeq, begin, commit, rollback}) {
+            sqlite3_finalize(statement);
+        }
+    }
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
+
+    sqlite3_stmt* prepare(const char* sql) {
+        sqlite3_stmt* statement = nullptr;
+        if (sqlite3_prepare_v2(handle, sql, -1, &statement, nullptr) != SQLITE_OK) {
+            throw Poco::Data::DataException(std::string("prepare ") + sql + ": " +
+                                            sqlite3_errmsg(handle));
+        }
+        return statement;
+    }
+
+    // Runs a statement without results; throws DataException with SQLite's words.
+    void run(sqlite3_stmt* statement, const char* what) {
+        const int rc = sqlite3_step(statement);
+        sqlite3_reset(statement);
+        if (rc != SQLITE_DONE) {
+            throw Poco::Data::DataException(std::string(what) + ": " + sqlite3_errmsg(handle));
+        }
+    }
+
+    bool inTransaction() const { return sqlite3_get_autocommit(handle) == 0; }
+
+    void updateLastSeq(const std::string& name, std::uint64_t last) {
+        sqlite3_bind_text(lastSeq, 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
+        sqlite3_bind_int64(lastSeq, 2, static_cast<sqlite3_int64>(last));
+        run(lastSeq, "rooms.last_seq");
+    }
 
     // Throws DataException with SQLite's words if the row cannot be inserted.
     void insertMessage(const hermes::v1::ChatMessage& m) {
@@ -176,21 +206,19 @@ struct SqliteHistory::Writer {
         sqlite3_bind_int64(insert, 8, m.kind());
         sqlite3_bind_text(insert, 9, m.text().data(), static_cast<int>(m.text().size()),
                           SQLITE_STATIC);
-        const int rc = sqlite3_step(insert);
-        sqlite3_reset(insert);
-        if (rc != SQLITE_DONE) {
-            throw Poco::Data::DataException(
-                std::string("insert: ") +
-                sqlite3_errmsg(Poco::Data::SQLite::Utility::dbHandle(session)));
-        }
+        run(insert, "insert");
     }
 
     Session& session;
+    sqlite3* handle;
     sqlite3_stmt* insert = nullptr;
-    Statement lastSeq;
+    sqlite3_stmt* lastSeq = nullptr;
+    sqlite3_stmt* begin = nullptr;
+    sqlite3_stmt* commit = nullptr;
+    sqlite3_stmt* rollback = nullptr;
     Statement topic;
-    std::string room, from, to, text;
-    Poco::Int64 seq = 0, epoch = 0, time = 0, clientMsgId = 0, kind = 0;
+    std::string room, from, text;  // the topic statement's values
+    Poco::Int64 time = 0;
 
     std::int64_t indexedUpto = 0;  // search_index.indexed_upto
     std::uint64_t unindexed = 0;   // committed messages with rowid > indexedUpto
@@ -738,7 +766,7 @@ bool SqliteHistory::commitBatch(Writer& writer, std::vector<Work>& batch) {
     RoomMap<std::uint64_t> touched;
     std::uint64_t messages = 0;
     try {
-        writer.session.begin();
+        writer.run(writer.begin, "begin");
         for (const Work& work : batch) {
             if (work.message) {
                 const hermes::v1::ChatMessage& m = *work.message;
@@ -755,21 +783,18 @@ bool SqliteHistory::commitBatch(Writer& writer, std::vector<Work>& batch) {
             }
         }
         for (const auto& [room, last] : touched) {
-            writer.room = room;
-            writer.seq = static_cast<Poco::Int64>(last);
-            writer.lastSeq.execute();
+            writer.updateLastSeq(room, last);
         }
-        writer.session.commit();
+        writer.run(writer.commit, "commit");
     } catch (const Poco::Exception& error) {
         logger().error("history database " + options_.path + ": commit of " +
                        std::to_string(batch.size()) +
                        " writes failed (retrying): " + error.displayText());
-        try {
-            if (writer.session.isTransaction()) {
-                writer.session.rollback();
-            }
-        } catch (const Poco::Exception&) {
-            // The failed COMMIT may have ended the transaction already.
+        if (writer.inTransaction()) {
+            // A failed COMMIT may have ended the transaction already; if not,
+            // nothing of the batch stays.
+            sqlite3_step(writer.rollback);
+            sqlite3_reset(writer.rollback);
         }
         return false;
     }
