@@ -94,6 +94,7 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
         readSize(config, "hub.presence_coalesce_members", hub.presenceCoalesceMembers);
     hub.presenceCoalesceDelay =
         readMs(config, "hub.presence_coalesce_ms", hub.presenceCoalesceDelay);
+    hub.maxHeldMessages = readSize(config, "history.max_held_messages", hub.maxHeldMessages, 1);
     if (hub.maxTextBytes + 512 > hub.maxFrameBytes) {
         throw Poco::InvalidArgumentException(
             "hub.max_frame_bytes must exceed hub.max_text_bytes by at least 512");

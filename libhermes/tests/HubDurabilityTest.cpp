@@ -282,3 +282,52 @@ BOOST_AUTO_TEST_CASE(search_answers_newest_first_with_paging_and_errors) {
     h.send(ana, searchRequest("r", ""));
     BOOST_TEST(h.next(ana).error().code() == v1::ERROR_CODE_INVALID_TEXT);
 }
+
+BOOST_AUTO_TEST_CASE(a_store_far_behind_refuses_says_until_half_its_backlog_is_committed) {
+    HubConfig config = testConfig();
+    config.maxHeldMessages = 4;
+    AsyncHub a(config);
+    HubHarness& h = a.h;
+    const SessionId ana = h.login("ana");
+    const SessionId bob = h.login("bob");
+    h.send(ana, join("r"));
+    h.send(bob, join("r"));
+    for (std::uint64_t id = 1; id <= 4; ++id) {
+        h.send(ana, say("r", id, "held " + std::to_string(id)));
+    }
+    h.clear(ana);
+    h.clear(bob);
+    BOOST_TEST(h.hub.heldMessages() == 4u);
+
+    // The fifth is refused, not held: an error naming it, nothing to anyone else.
+    h.send(ana, say("r", 5, "too many"));
+    std::vector<v1::Envelope> got = h.take(ana);
+    BOOST_TEST_REQUIRE(got.size() == 1u);
+    BOOST_TEST_REQUIRE(got[0].has_error());
+    BOOST_TEST(got[0].error().code() == v1::ERROR_CODE_STORE_BEHIND);
+    BOOST_TEST(got[0].error().client_msg_id() == 5u);
+    BOOST_TEST(got[0].error().room() == "r");
+    BOOST_TEST(!got[0].error().fatal());
+    BOOST_TEST(h.take(bob).empty());
+    BOOST_TEST(h.hub.heldMessages() == 4u);
+    BOOST_TEST(h.hub.stats().storeBehindRefusals == 1u);
+
+    // One commit is not enough: still 3 of 4 waiting (more than half).
+    a.commit("r", 1);
+    h.clear(ana);
+    h.send(ana, say("r", 6, "still too many"));
+    got = h.take(ana);
+    BOOST_TEST_REQUIRE(got.size() == 1u);
+    BOOST_TEST(got[0].error().code() == v1::ERROR_CODE_STORE_BEHIND);
+
+    // Back to half: taken again, and the refused messages used no seq.
+    a.commit("r", 2);
+    h.clear(ana);
+    h.send(ana, say("r", 7, "taken"));
+    BOOST_TEST(h.take(ana).empty());  // held for its commit, not refused
+    a.commit("r", 5);
+    got = h.take(ana);
+    BOOST_TEST_REQUIRE(got.size() == 3u);
+    BOOST_TEST(got[2].message().seq() == 5u);
+    BOOST_TEST(got[2].message().client_msg_id() == 7u);
+}

@@ -119,6 +119,9 @@ struct Hub::Impl {
     std::vector<Room*> holdingRooms;   // rooms with frames waiting for the store
     std::vector<Room*> blockRooms;     // rooms holding a FrameBlock; the scan drops idle ones
     std::size_t heldMessages = 0;
+    // Refusing says: set when heldMessages reaches maxHeldMessages, cleared
+    // when it is back to half, so that senders are not let in one at a time.
+    bool storeBehind = false;
     std::vector<Closing> closing;
 
     // Scratch reused on every frame so the hot path does not allocate.
@@ -311,6 +314,11 @@ struct Hub::Impl {
             }
         }
         holdingRooms.resize(kept);
+        if (storeBehind && heldMessages <= config.maxHeldMessages / 2) {
+            storeBehind = false;
+            log.warning("history store caught up: " + std::to_string(heldMessages) +
+                        " messages wait for their commit; taking new messages again");
+        }
         processDoomed();
     }
 
@@ -942,6 +950,10 @@ struct Hub::Impl {
             sendError(s, v1::ERROR_CODE_INVALID_TEXT, error->text, room->name, say.client_msg_id());
             return;
         }
+        if (durable && (storeBehind || heldMessages >= config.maxHeldMessages)) {
+            refuseStoreBehind(s, *room, say);
+            return;
+        }
         flushPresence(*room);
         chat.set_room(room->name);
         chat.set_seq(room->nextSeq++);
@@ -960,6 +972,24 @@ struct Hub::Impl {
         }
         stats.deliveries += broadcast(*room, frame);
         room->sentSeq = chat.seq();
+    }
+
+    // The store is that far behind (a stalled disk): holding more would only
+    // grow memory, and the sender would not see its echo for as long anyway.
+    // Nothing is taken, so nothing is lost: the client may send it again.
+    void refuseStoreBehind(Session& s, Room& room, const v1::Say& say) {
+        ++stats.storeBehindRefusals;
+        if (!storeBehind) {
+            storeBehind = true;
+            log.warning("history store is behind: " + std::to_string(heldMessages) +
+                        " messages wait for their commit (history.max_held_messages = " +
+                        std::to_string(config.maxHeldMessages) +
+                        "); refusing new messages until it catches up");
+        }
+        sendError(s, v1::ERROR_CODE_STORE_BEHIND,
+                  "the hub's history store is behind (slow disk); message not taken, send it "
+                  "again in a moment",
+                  room.name, say.client_msg_id());
     }
 
     // Frames `chat` into `frame` without copying it into the envelope.

@@ -36,6 +36,9 @@ struct HubConfig {
     // join storm costs a few broadcasts, not one per processing turn.
     std::size_t presenceCoalesceMembers = 100;             // hub.presence_coalesce_members
     std::chrono::milliseconds presenceCoalesceDelay{100};  // hub.presence_coalesce_ms (0 = off)
+    // With durable history: messages waiting for the store's commit, over all
+    // rooms, beyond which a say is refused (STORE_BEHIND) rather than held.
+    std::size_t maxHeldMessages = 50'000;  // history.max_held_messages
 };
 
 }  // namespace hermes::hub

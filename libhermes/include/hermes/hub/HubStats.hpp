@@ -14,11 +14,11 @@ struct HubStats {
     std::uint64_t clients = 0;      // welcomed sessions now
     std::uint64_t connections = 0;  // open sessions now, handshaking included
     std::uint64_t rooms = 0;
-    std::uint64_t messagesIn = 0;  // client frames handled, total
-    std::uint64_t deliveries = 0;  // chat messages queued to members, total
-    std::uint64_t bytesQueued = 0;
-    std::uint64_t bytesReleased = 0;  // buffer capacity given back by idle sessions, total  //
-                                      // outbound bytes waiting now, all sessions
+    std::uint64_t messagesIn = 0;           // client frames handled, total
+    std::uint64_t deliveries = 0;           // chat messages queued to members, total
+    std::uint64_t bytesQueued = 0;          // outbound bytes waiting now, all sessions
+    std::uint64_t bytesReleased = 0;        // buffer capacity given back by idle sessions, total
+    std::uint64_t storeBehindRefusals = 0;  // says refused while the store was behind, total
     // Rates over the last timer interval (about 1 s), and time since the
     // first call that carried a time; updated by Hub::tick().
     double messagesInPerSecond = 0.0;
