@@ -105,6 +105,19 @@ int CatSession::run() {
     }
 }
 
+bool CatSession::repeatsShownMembers(const hermes::v1::Envelope& envelope) {
+    if (!envelope.has_members() || envelope.members().room() != options_.room) {
+        return false;
+    }
+    const auto& nicks = envelope.members().nicks();
+    std::vector<std::string> members(nicks.begin(), nicks.end());
+    if (members == shownMembers_) {
+        return true;
+    }
+    shownMembers_ = std::move(members);
+    return false;
+}
+
 std::optional<int> CatSession::onEvent(hermes::client::Event& event) {
     using hermes::client::EventKind;
     switch (event.kind) {
@@ -119,7 +132,9 @@ std::optional<int> CatSession::onEvent(hermes::client::Event& event) {
                               (event.envelope ? event.envelope->error().text() : event.text));
         case EventKind::Envelope: {
             const auto& envelope = *event.envelope;
-            printer_.print(envelope);
+            if (!repeatsShownMembers(envelope)) {
+                printer_.print(envelope);
+            }
             if (envelope.has_members() && envelope.members().room() == options_.room &&
                 phase_ == Phase::Joining) {
                 phase_ = Phase::Sending;

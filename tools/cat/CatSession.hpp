@@ -17,6 +17,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "CatOptions.hpp"
 #include "EventPrinter.hpp"
@@ -41,6 +42,8 @@ private:
 
     // Returns an exit code when the event ends the run.
     std::optional<int> onEvent(hermes::client::Event& event);
+    // Whether `envelope` is our room's member list exactly as printed last.
+    bool repeatsShownMembers(const hermes::v1::Envelope& envelope);
     // Sends the held line and what stdin has; false if the core queue is full.
     bool sendLines();
     bool sendLine(const std::string& line);
@@ -55,6 +58,9 @@ private:
     Phase phase_ = Phase::Joining;
     Clock::time_point deadline_;
     std::optional<std::string> held_;  // a line the full send queue did not take
+    // The room's member list as last printed: when the room is also the hub's
+    // default room, the hub's automatic join and ours both answer with it.
+    std::vector<std::string> shownMembers_;
     std::uint64_t linesSent_ = 0;
     std::uint64_t rejected_ = 0;  // Errors answering one of our lines
 };

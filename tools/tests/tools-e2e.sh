@@ -80,6 +80,20 @@ rc=0
 "$BENCH_BIN" --port "$PORT" --host 192.168.1.1 2>"$WORK/remote.err" || rc=$?
 check "bench refuses a non-loopback host" test "$rc" -eq 2
 
+# A room that is also the hub's default room: the hub's automatic join and
+# hermes-cat's own both answer with the member list; it is printed once.
+sed 's/^hub\.default_room =.*/hub.default_room = lobby/' "$CONFIG" >"$WORK/lobby.properties"
+"$HUB_BIN" --config "$WORK/lobby.properties" --port 0 --port-file "$WORK/port2" \
+    >"$WORK/hub2.log" 2>&1 &
+PIDS+=($!)
+wait_for 10 test -s "$WORK/port2" || { cat "$WORK/hub2.log"; echo "second hermesd did not start"; exit 1; }
+rc=0
+echo hi | "$CAT_BIN" --port "$(cat "$WORK/port2")" --nick solo --room lobby --timeout 10 \
+    >"$WORK/lobby.out" || rc=$?
+check "cat in the default room exits 0" test "$rc" -eq 0
+check "cat in the default room lists its members once" \
+    test "$(grep -c '^-- members of lobby' "$WORK/lobby.out")" -eq 1
+
 kill -TERM "$WATCHER"
 rc=0
 wait "$WATCHER" || rc=$?
