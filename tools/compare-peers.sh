@@ -43,6 +43,7 @@ BENCH_BIN=$BUILD_DIR/tools/hermes-bench
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 HUB_PID=""
+HUB_DIR=""
 stop_hub() {
   [ -n "$HUB_PID" ] || return 0
   kill -TERM "$HUB_PID" 2>/dev/null || true
@@ -50,13 +51,16 @@ stop_hub() {
   kill -KILL "$HUB_PID" 2>/dev/null || true
   wait "$HUB_PID" 2>/dev/null || true
   HUB_PID=""
+  [ -z "$HUB_DIR" ] || rm -rf "$HUB_DIR"
+  HUB_DIR=""
 }
 trap stop_hub EXIT
 trap 'stop_hub; exit 130' INT TERM
 
 start_hub() {
   local dir portfile
-  dir=$(mktemp -d "$RESULTS/hub.XXXXXX")
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/hermes-compare.XXXXXX")
+  HUB_DIR=$dir
   portfile=$dir/port
   "$HUB_BIN" --config "$ROOT/tools/bench/hermesd-bench.properties" --port 0 --port-file "$portfile" \
     >"$dir/hermesd.log" 2>&1 &
@@ -73,7 +77,8 @@ run_hermes() { # run scenario args...
   start_hub
   log "hermesd / $scenario / run $run"
   timeout -k 5 300 "$BENCH_BIN" --port "$HUB_PORT" --hub-pid "$HUB_PID" --json --timeout 240 "$@" |
-    sed "s/^{/{\"run\":$run,\"label\":\"$scenario\",/" >>"$HERMES_JSONL" || log "hermes-bench $scenario run $run failed"
+    sed "s/^{/{\"run\":$run,\"label\":\"$scenario\",/" >>"$HERMES_JSONL" ||
+    { log "hermes-bench $scenario run $run failed; hub log:"; tail -5 "$HUB_DIR/hermesd.log" >&2; }
   stop_hub
 }
 
