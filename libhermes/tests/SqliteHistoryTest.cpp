@@ -115,11 +115,12 @@ BOOST_AUTO_TEST_CASE(appended_messages_are_read_back_before_and_after_commit) {
     BOOST_TEST(history.after("nowhere", 0, 5).messages.empty());
 }
 
-BOOST_AUTO_TEST_CASE(commit_fd_becomes_readable_after_a_commit) {
+BOOST_AUTO_TEST_CASE(commit_fd_becomes_readable_after_a_submitted_append_is_committed) {
     TempDir dir;
     SqliteHistory history(options(dir.file("h.db")));
     BOOST_TEST_REQUIRE(history.commitFd() >= 0);
     history.append(message("lobby", 1, "hello"));
+    history.submit();  // as the hub does at the end of its turn
     pollfd fd{history.commitFd(), POLLIN, 0};
     BOOST_TEST_REQUIRE(::poll(&fd, 1, 5000) == 1);
     BOOST_TEST(history.committedSeq("lobby") == 1u);

@@ -1480,6 +1480,7 @@ void Hub::receive(SessionId id, std::string_view bytes, TimePoint now) {
 
 void Hub::flush() {
     impl_->flushAll();
+    impl_->history->submit();
 }
 
 void Hub::consumed(SessionId id, std::size_t n, TimePoint now) {
@@ -1504,7 +1505,9 @@ void Hub::closed(SessionId id, std::string_view why, TimePoint now) {
 
 TimePoint Hub::tick(TimePoint now) {
     impl_->setNow(now);
-    return impl_->tick();
+    const TimePoint next = impl_->tick();
+    impl_->history->submit();  // what timers released (rate-limited frames)
+    return next;
 }
 
 void Hub::storeCommitted(TimePoint now) {

@@ -435,10 +435,8 @@ void SqliteHistory::close() {
 void SqliteHistory::append(const hermes::v1::ChatMessage& message) {
     auto shared = std::make_shared<const hermes::v1::ChatMessage>(message);
     lastSeqs_[message.room()] = message.seq();
-    bool first = false;
     {
         std::lock_guard lock(mutex_);
-        first = queue_.empty();
         queue_.push_back(Work{shared, {}});
         auto it = pending_.find(std::string_view(message.room()));
         if (it == pending_.end()) {
@@ -447,8 +445,15 @@ void SqliteHistory::append(const hermes::v1::ChatMessage& message) {
         it->second.push_back(std::move(shared));
         ++appended_;
     }
-    if (first) {
-        wake_.notify_one();  // a writer mid-commit finds the queue when it looks again
+    // No wake-up here: submit() sends one per turn. A writer mid-commit finds
+    // the queue when it looks again anyway.
+    wakeWanted_ = true;
+}
+
+void SqliteHistory::submit() {
+    if (wakeWanted_) {
+        wakeWanted_ = false;
+        wake_.notify_one();
     }
 }
 
@@ -458,7 +463,7 @@ void SqliteHistory::setTopic(const StoredRoom& room) {
         queue_.push_back(Work{nullptr, room});
         ++appended_;
     }
-    wake_.notify_one();
+    wakeWanted_ = true;
 }
 
 std::uint64_t SqliteHistory::committedSeq(std::string_view room) const {
@@ -478,6 +483,7 @@ std::uint64_t SqliteHistory::unindexedMessages() const {
 }
 
 void SqliteHistory::flush() {
+    wakeWanted_ = false;
     std::unique_lock lock(mutex_);
     const std::uint64_t target = appended_;
     wake_.notify_one();

@@ -71,6 +71,11 @@ public:
     // Thread safe. An eventfd (a counter) that becomes readable after each
     // commit; the watcher reads it to reset it. -1 for a synchronous store.
     virtual int commitFd() const { return -1; }
+    // Hands what append() and setTopic() took since the last call to the
+    // store's writer. The hub calls it at the end of each turn (Hub::flush()
+    // and Hub::tick()), so that a turn's messages cost one wake-up of the
+    // writer, not one each.
+    virtual void submit() {}
     // Blocks until everything appended so far is committed (shutdown).
     virtual void flush() {}
 

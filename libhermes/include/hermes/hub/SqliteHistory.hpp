@@ -17,7 +17,9 @@
 // a VACUUM rebuild the index ("INSERT INTO messages_fts(messages_fts)
 // VALUES('rebuild')") and set indexed_upto to max(rowid). The hub never vacuums.
 //
-// Writes: append() and setTopic() only queue; ONE writer thread commits
+// Writes: append() and setTopic() only queue, submit() wakes the writer (once
+// per hub turn: a wake-up per message cost the hub's thread more than the
+// writer's SQLite work), flush() and close() wake it too; ONE writer thread commits
 // everything queued when a commit starts in one transaction (group commit),
 // then publishes each room's committed seq, signals commitFd() and prunes
 // (retention) in bounded batches. Indexing for search is off that path
@@ -113,6 +115,7 @@ public:
     bool persistent() const override { return true; }
     std::uint64_t committedSeq(std::string_view room) const override;
     int commitFd() const override { return commitFd_; }
+    void submit() override;
     void flush() override;
 
     std::vector<StoredRoom> rooms() const override { return restoredRooms_; }
@@ -177,6 +180,7 @@ private:
     std::vector<StoredRoom> restoredRooms_;
     std::uint64_t restoredMessages_ = 0;
     RoomMap<std::uint64_t> lastSeqs_;  // owner thread
+    bool wakeWanted_ = false;          // owner thread: appended since the last submit()
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;       // writer: work queued or stop
