@@ -22,28 +22,15 @@
 #include "BoostSupport.hpp"
 #include "Frames.hpp"
 #include "RawClient.hpp"
+#include "hermes/test/TempDir.hpp"
 
 using namespace std::chrono_literals;
 namespace it = hermes::it;
 namespace v1 = hermes::v1;
 
-namespace {
+using hermes::test::TempDir;
 
-// A directory that outlives one hub, so that the next one opens the same file.
-struct TempDir {
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "hermes-dur-XXXXXX");
-        std::vector<char> buffer(pattern.begin(), pattern.end());
-        buffer.push_back('\0');
-        BOOST_TEST_REQUIRE(::mkdtemp(buffer.data()) != nullptr);
-        path = buffer.data();
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-    std::string path;
-};
+namespace {
 
 it::HubProcess::Settings onFile(const std::string& db, it::HubProcess::Settings extra = {}) {
     extra["history.path"] = db;

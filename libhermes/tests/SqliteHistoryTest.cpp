@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -19,28 +18,15 @@
 #include <Poco/Data/Session.h>
 
 #include "hermes/hub/SqliteHistory.hpp"
+#include "hermes/test/TempDir.hpp"
 
 using namespace hermes;
 using namespace hermes::hub;
 using namespace std::chrono_literals;
 
-namespace {
+using hermes::test::TempDir;
 
-struct TempDir {
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "hermes-sqlite-XXXXXX");
-        std::vector<char> buffer(pattern.begin(), pattern.end());
-        buffer.push_back('\0');
-        BOOST_TEST_REQUIRE(::mkdtemp(buffer.data()) != nullptr);
-        path = buffer.data();
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-    std::string file(const std::string& name) const { return path + "/" + name; }
-    std::string path;
-};
+namespace {
 
 v1::ChatMessage message(const std::string& room, std::uint64_t seq, const std::string& text,
                         std::int64_t timeMs = 1'700'000'000'000) {

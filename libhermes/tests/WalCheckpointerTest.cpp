@@ -5,37 +5,23 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
-#include <filesystem>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Session.h>
 
 #include "hermes/hub/WalCheckpointer.hpp"
+#include "hermes/test/TempDir.hpp"
 
 using namespace hermes::hub;
 using namespace Poco::Data::Keywords;
 using namespace std::chrono_literals;
 
-namespace {
+using hermes::test::TempDir;
 
-struct TempDir {
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "hermes-wal-XXXXXX");
-        std::vector<char> buffer(pattern.begin(), pattern.end());
-        buffer.push_back('\0');
-        BOOST_TEST_REQUIRE(::mkdtemp(buffer.data()) != nullptr);
-        path = buffer.data();
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-    std::string path;
-};
+namespace {
 
 // Commits `rows` rows of ~4 KiB (about one page each), 100 per transaction.
 void writePages(Poco::Data::Session& db, int first, int rows) {
