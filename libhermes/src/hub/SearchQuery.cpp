@@ -20,21 +20,31 @@ char lower(char c) {
     return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 }
 
-std::vector<std::string> tokenize(std::string_view text) {
-    std::vector<std::string> tokens;
+// The tokens of `text` as views into it, in order.
+std::vector<std::string_view> tokenViews(std::string_view text) {
+    std::vector<std::string_view> tokens;
     std::size_t i = 0;
     while (i < text.size()) {
         while (i < text.size() && !isTokenByte(text[i])) {
             ++i;
         }
-        std::string token;
+        const std::size_t start = i;
         while (i < text.size() && isTokenByte(text[i])) {
-            token += lower(text[i]);
             ++i;
         }
-        if (!token.empty()) {
-            tokens.push_back(std::move(token));
+        if (i > start) {
+            tokens.push_back(text.substr(start, i - start));
         }
+    }
+    return tokens;
+}
+
+// The tokens of `text`, lower-cased.
+std::vector<std::string> tokenize(std::string_view text) {
+    std::vector<std::string> tokens;
+    for (const std::string_view view : tokenViews(text)) {
+        std::string& token = tokens.emplace_back(view);
+        std::transform(token.begin(), token.end(), token.begin(), lower);
     }
     return tokens;
 }
@@ -101,22 +111,9 @@ bool SearchQuery::matches(std::string_view text) const {
     if (tokens_.empty()) {
         return false;
     }
-    // The text's tokens as views, compared in place: this runs on every
-    // unindexed message a search looks at.
-    std::vector<std::string_view> have;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        while (i < text.size() && !isTokenByte(text[i])) {
-            ++i;
-        }
-        const std::size_t start = i;
-        while (i < text.size() && isTokenByte(text[i])) {
-            ++i;
-        }
-        if (i > start) {
-            have.push_back(text.substr(start, i - start));
-        }
-    }
+    // Compared in place, without copies: this runs on every unindexed
+    // message a search looks at.
+    const std::vector<std::string_view> have = tokenViews(text);
     for (const std::vector<std::string>& phrase : tokens_) {
         bool found = false;
         for (std::size_t at = 0; !found && at + phrase.size() <= have.size(); ++at) {
