@@ -42,32 +42,14 @@ BENCH_BIN=$BUILD_DIR/tools/hermes-bench
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-HUB_PID=""
-HUB_DIR=""
-stop_hub() {
-  [ -n "$HUB_PID" ] || return 0
-  kill -TERM "$HUB_PID" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$HUB_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$HUB_PID" 2>/dev/null || true
-  wait "$HUB_PID" 2>/dev/null || true
-  HUB_PID=""
-  [ -z "$HUB_DIR" ] || rm -rf "$HUB_DIR"
-  HUB_DIR=""
-}
-trap stop_hub EXIT
-trap 'stop_hub; exit 130' INT TERM
+# shellcheck source=bench/hub-process.sh
+. "$ROOT/tools/bench/hub-process.sh"
+trap hub_stop EXIT
+trap 'hub_stop; exit 130' INT TERM
 
 start_hub() {
-  local dir portfile
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/hermes-compare.XXXXXX")
-  HUB_DIR=$dir
-  portfile=$dir/port
-  "$HUB_BIN" --config "$ROOT/tools/bench/hermesd-bench.properties" --port 0 --port-file "$portfile" \
-    >"$dir/hermesd.log" 2>&1 &
-  HUB_PID=$!
-  for _ in $(seq 100); do [ -s "$portfile" ] && break; sleep 0.05; done
-  [ -s "$portfile" ] || { log "hermesd did not start: $(tail -3 "$dir/hermesd.log")"; exit 1; }
-  HUB_PORT=$(cat "$portfile")
+  hub_new_dir
+  hub_launch "$ROOT/tools/bench/hermesd-bench.properties"
   sleep 0.5 # same settling time run-peers.sh gives its peers before the CPU baseline
 }
 
@@ -79,7 +61,7 @@ run_hermes() { # run scenario args...
   timeout -k 5 300 "$BENCH_BIN" --port "$HUB_PORT" --hub-pid "$HUB_PID" --json --timeout 240 "$@" |
     sed "s/^{/{\"run\":$run,\"label\":\"$scenario\",/" >>"$HERMES_JSONL" ||
     { log "hermes-bench $scenario run $run failed; hub log:"; tail -5 "$HUB_DIR/hermesd.log" >&2; }
-  stop_hub
+  hub_stop
 }
 
 T0=$(date +%s)

@@ -44,37 +44,19 @@ fi
 HUB_BIN=$BUILD_DIR/hermesd/hermesd
 BENCH_BIN=$BUILD_DIR/tools/hermes-bench
 
-HUB_PID=""
-HUB_DIR=""
-stop_hub() {
-  if [ -n "$HUB_PID" ]; then
-    kill -TERM "$HUB_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$HUB_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$HUB_PID" 2>/dev/null || true
-    wait "$HUB_PID" 2>/dev/null || true
-    HUB_PID=""
-  fi
-  if [ -n "$HUB_DIR" ]; then
-    rm -rf "$HUB_DIR"
-    HUB_DIR=""
-  fi
-}
-trap stop_hub EXIT
-trap 'stop_hub; exit 130' INT TERM
+# shellcheck source=bench/hub-process.sh
+. "$ROOT/tools/bench/hub-process.sh"
+trap hub_stop EXIT
+trap 'hub_stop; exit 130' INT TERM
 
 start_hub() { # persist
-  HUB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hermes-persist.XXXXXX")
+  hub_new_dir
   sed "s/^history\.persist = .*/history.persist = $1/" "$ROOT/tools/bench/hermesd-bench.properties" \
     >"$HUB_DIR/hermesd.properties"
   grep -q "^history.persist = $1\$" "$HUB_DIR/hermesd.properties" ||
     { log "tools/bench/hermesd-bench.properties has no history.persist line"; exit 2; }
   # history.path is relative: the database lands in the hub's own directory.
-  (cd "$HUB_DIR" && exec "$HUB_BIN" --config "$HUB_DIR/hermesd.properties" --port 0 \
-    --port-file "$HUB_DIR/port") >"$HUB_DIR/hermesd.log" 2>&1 &
-  HUB_PID=$!
-  for _ in $(seq 100); do [ -s "$HUB_DIR/port" ] && break; sleep 0.05; done
-  [ -s "$HUB_DIR/port" ] || { log "hermesd did not start: $(tail -3 "$HUB_DIR/hermesd.log")"; exit 1; }
-  HUB_PORT=$(cat "$HUB_DIR/port")
+  hub_launch "$HUB_DIR/hermesd.properties"
 }
 
 run_one() { # run persist scenario args...
@@ -85,7 +67,7 @@ run_one() { # run persist scenario args...
   timeout -k 5 300 "$BENCH_BIN" --port "$HUB_PORT" --hub-pid "$HUB_PID" --json --timeout 240 "$@" |
     sed "s/^{/{\"run\":$run,\"persist\":$persist,\"label\":\"$scenario\",/" >>"$JSONL" ||
     log "hermes-bench $scenario (persist=$persist) run $run failed"
-  stop_hub
+  hub_stop
 }
 
 T0=$(date +%s)

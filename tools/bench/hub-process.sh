@@ -1,0 +1,48 @@
+# Starting and stopping one hermesd for the benchmark scripts (sourced by
+# tools/compare-peers.sh and tools/compare-persistence.sh; not run alone).
+#
+#   hub_new_dir                 a fresh temporary directory in HUB_DIR, the
+#                               hub's working directory (a relative
+#                               history.path stays in it)
+#   hub_launch CONFIG           starts $HUB_BIN there on 127.0.0.1 with a
+#                               free port; sets HUB_PID and HUB_PORT, or
+#                               exits 1 with the log's tail
+#   hub_stop                    SIGTERM, up to 5 s, then SIGKILL, by PID;
+#                               removes HUB_DIR. Safe to call twice.
+#
+# The caller sets HUB_BIN and installs `trap hub_stop EXIT`.
+
+HUB_PID=""
+HUB_DIR=""
+HUB_PORT=""
+
+hub_new_dir() {
+  HUB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hermes-bench-hub.XXXXXX")
+}
+
+hub_launch() { # CONFIG
+  [ -n "$HUB_DIR" ] || hub_new_dir
+  (cd "$HUB_DIR" && exec "$HUB_BIN" --config "$1" --port 0 --port-file "$HUB_DIR/port") \
+    >"$HUB_DIR/hermesd.log" 2>&1 &
+  HUB_PID=$!
+  for _ in $(seq 100); do [ -s "$HUB_DIR/port" ] && break; sleep 0.05; done
+  if [ ! -s "$HUB_DIR/port" ]; then
+    echo "hermesd did not start: $(tail -3 "$HUB_DIR/hermesd.log")" >&2
+    exit 1
+  fi
+  HUB_PORT=$(cat "$HUB_DIR/port")
+}
+
+hub_stop() {
+  if [ -n "$HUB_PID" ]; then
+    kill -TERM "$HUB_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$HUB_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$HUB_PID" 2>/dev/null || true
+    wait "$HUB_PID" 2>/dev/null || true
+    HUB_PID=""
+  fi
+  if [ -n "$HUB_DIR" ]; then
+    rm -rf "$HUB_DIR"
+    HUB_DIR=""
+  fi
+}
