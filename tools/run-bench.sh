@@ -46,25 +46,10 @@ case "$build_type" in
 esac
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hermes-bench.XXXXXX")
-HUB_PID=
-
-stop_hub() {
-    if [ -n "$HUB_PID" ] && kill -0 "$HUB_PID" 2>/dev/null; then
-        kill -TERM "$HUB_PID" 2>/dev/null || true
-        for _ in $(seq 1 50); do
-            kill -0 "$HUB_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$HUB_PID" 2>/dev/null; then
-            log "hub $HUB_PID ignored SIGTERM for 5 s: SIGKILL"
-            kill -KILL "$HUB_PID" 2>/dev/null || true
-        fi
-        wait "$HUB_PID" 2>/dev/null || true
-    fi
-    HUB_PID=
-}
+# shellcheck source=bench/hub-process.sh
+. "$ROOT/tools/bench/hub-process.sh"
 cleanup() {
-    stop_hub
+    hub_stop
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -74,18 +59,12 @@ trap 'exit 130' INT TERM
 # inherits this limit (hermes-bench raises its own).
 ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-# In $WORK: history.path is relative, so the hub's database is temporary too.
-(cd "$WORK" && exec "$HUB_BIN" --config "$CONFIG" --port 0 --port-file "$WORK/port" $HUB_ARGS) \
-    >"$WORK/hub.log" 2>&1 &
-HUB_PID=$!
-for _ in $(seq 1 100); do
-    [ -s "$WORK/port" ] && break
-    kill -0 "$HUB_PID" 2>/dev/null || { cat "$WORK/hub.log" >&2; log "hermesd exited at start"; exit 2; }
-    sleep 0.1
-done
-[ -s "$WORK/port" ] || { cat "$WORK/hub.log" >&2; log "hermesd wrote no port file within 10 s"; exit 2; }
-PORT=$(cat "$WORK/port")
-log "hermesd pid $HUB_PID listening on 127.0.0.1:$PORT"
+# In its own temporary directory: history.path is relative, so the hub's
+# database is temporary too.
+# shellcheck disable=SC2086  # HUB_ARGS is a list of options
+hub_launch "$CONFIG" $HUB_ARGS
+log "hermesd pid $HUB_PID listening on 127.0.0.1:$HUB_PORT"
+HUB_LOG=$HUB_DIR/hermesd.log
 
 mkdir -p "$RESULTS_DIR"
 OUT=$RESULTS_DIR/hermes-$(date +%Y%m%d-%H%M%S).md
@@ -105,7 +84,7 @@ for scenario in $SCENARIOS; do
     log "scenario $scenario"
     rc=0
     # shellcheck disable=SC2086  # BENCH_ARGS is a list of options
-    timeout $((BENCH_TIMEOUT + 30)) "$BENCH_BIN" --port "$PORT" --scenario "$scenario" --room "$room" \
+    timeout $((BENCH_TIMEOUT + 30)) "$BENCH_BIN" --port "$HUB_PORT" --scenario "$scenario" --room "$room" \
         --hub-pid "$HUB_PID" --timeout "$BENCH_TIMEOUT" $BENCH_ARGS >"$WORK/$scenario.md" \
         2>"$WORK/$scenario.err" || rc=$?
     cat "$WORK/$scenario.md" >>"$OUT"
@@ -117,8 +96,7 @@ for scenario in $SCENARIOS; do
     echo >>"$OUT"
     if ! kill -0 "$HUB_PID" 2>/dev/null; then
         log "hermesd died during $scenario"
-        { echo "**hermesd died during $scenario**"; echo '```'; tail -20 "$WORK/hub.log"; echo '```'; } >>"$OUT"
-        HUB_PID=
+        { echo "**hermesd died during $scenario**"; echo '```'; tail -20 "$HUB_LOG"; echo '```'; } >>"$OUT"
         failed=1
         break
     fi
@@ -126,10 +104,10 @@ for scenario in $SCENARIOS; do
     sleep 1
 done
 
-if [ -s "$WORK/hub.log" ]; then
-    { echo "### hub log (warnings and errors)"; echo; echo '```'; tail -30 "$WORK/hub.log"; echo '```'; } >>"$OUT"
+if [ -s "$HUB_LOG" ]; then
+    { echo "### hub log (warnings and errors)"; echo; echo '```'; tail -30 "$HUB_LOG"; echo '```'; } >>"$OUT"
 fi
-stop_hub
+hub_stop
 cat "$OUT"
 log "results written to $OUT"
 exit "$failed"

@@ -4,9 +4,10 @@
 #   hub_new_dir                 a fresh temporary directory in HUB_DIR, the
 #                               hub's working directory (a relative
 #                               history.path stays in it)
-#   hub_launch CONFIG           starts $HUB_BIN there on 127.0.0.1 with a
-#                               free port; sets HUB_PID and HUB_PORT, or
-#                               exits 1 with the log's tail
+#   hub_launch CONFIG [ARG...]  starts $HUB_BIN there on 127.0.0.1 with a
+#                               free port (and any further hermesd options);
+#                               sets HUB_PID and HUB_PORT, or exits 1 with
+#                               the log's tail. The log is $HUB_DIR/hermesd.log
 #   hub_stop                    SIGTERM, up to 5 s, then SIGKILL, by PID;
 #                               removes HUB_DIR. Safe to call twice.
 #
@@ -20,12 +21,18 @@ hub_new_dir() {
   HUB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hermes-bench-hub.XXXXXX")
 }
 
-hub_launch() { # CONFIG
+hub_launch() { # CONFIG [ARG...]
   [ -n "$HUB_DIR" ] || hub_new_dir
-  (cd "$HUB_DIR" && exec "$HUB_BIN" --config "$1" --port 0 --port-file "$HUB_DIR/port") \
+  local config=$1
+  shift
+  (cd "$HUB_DIR" && exec "$HUB_BIN" --config "$config" --port 0 --port-file "$HUB_DIR/port" "$@") \
     >"$HUB_DIR/hermesd.log" 2>&1 &
   HUB_PID=$!
-  for _ in $(seq 100); do [ -s "$HUB_DIR/port" ] && break; sleep 0.05; done
+  for _ in $(seq 100); do
+    [ -s "$HUB_DIR/port" ] && break
+    kill -0 "$HUB_PID" 2>/dev/null || break # exited at start: no need to wait
+    sleep 0.05
+  done
   if [ ! -s "$HUB_DIR/port" ]; then
     echo "hermesd did not start: $(tail -3 "$HUB_DIR/hermesd.log")" >&2
     exit 1
