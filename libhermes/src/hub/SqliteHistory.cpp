@@ -666,7 +666,10 @@ SearchHits SqliteHistory::search(std::string_view room, std::string_view text, s
             if (!tailHits.empty()) {
                 std::string ids;
                 for (const std::int64_t id : tailHits) {
-                    ids += (ids.empty() ? "" : ",") + std::to_string(id);
+                    if (!ids.empty()) {
+                        ids += ',';
+                    }
+                    ids += std::to_string(id);
                 }
                 Rows tail;
                 Statement select(*reader_);
