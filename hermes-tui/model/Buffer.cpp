@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "model/LineLayout.hpp"
+
 namespace hermes::tui {
 
 Buffer::Buffer(BufferKind kind, std::string name, std::size_t scrollback)
@@ -29,41 +31,108 @@ void Buffer::add(Line line, bool active) {
     if (!active && line.mention) {
         mentioned_ = true;
     }
-    const bool atEnd = pos == lines_.end();
     const std::size_t below = static_cast<std::size_t>(lines_.end() - pos);
     lines_.insert(pos, std::move(line));
-    if (scroll_ > 0 && (atEnd || below < scroll_)) {
-        // Keep the view where the reader left it.
+    if (scrolled() && below <= scroll_) {
+        // Below the view's bottom line: keep the view where the reader left it.
         ++scroll_;
         newBelow_ = true;
     }
     if (lines_.size() > scrollback_) {
         lines_.pop_front();
-        scroll_ = std::min(scroll_, lines_.size() - 1);
+        if (scroll_ >= lines_.size()) {
+            // The bottom line was trimmed: the oldest one left takes its place.
+            scroll_ = lines_.size() - 1;
+            hiddenRows_ = 0;
+        }
     }
 }
 
 void Buffer::clear() {
     lines_.clear();
     scroll_ = 0;
+    hiddenRows_ = 0;
     newBelow_ = false;
 }
 
-void Buffer::scrollUp(std::size_t n) {
+std::size_t Buffer::hiddenRows(int width) const {
     if (lines_.empty()) {
-        return;
+        return 0;
     }
-    scroll_ = std::min(scroll_ + n, lines_.size() - 1);
+    const Line& bottom = lines_[lines_.size() - 1 - scroll_];
+    return std::min(hiddenRows_, lineRowCount(bottom, width) - 1);
 }
 
-void Buffer::scrollDown(std::size_t n) {
-    scroll_ = n >= scroll_ ? 0 : scroll_ - n;
-    if (scroll_ == 0) {
+std::size_t Buffer::rowsBelow(int width) const {
+    std::size_t rows = hiddenRows(width);
+    for (std::size_t k = 0; k < scroll_; ++k) {
+        rows += lineRowCount(lines_[lines_.size() - 1 - k], width);
+    }
+    return rows;
+}
+
+std::size_t Buffer::totalRows(int width) const {
+    std::size_t rows = 0;
+    for (const Line& l : lines_) {
+        rows += lineRowCount(l, width);
+    }
+    return rows;
+}
+
+std::size_t Buffer::visibleRows(const Pane& pane, bool scrolled) {
+    const auto rows = static_cast<std::size_t>(std::max(1, pane.rows));
+    return scrolled && rows > 1 ? rows - 1 : rows;
+}
+
+std::size_t Buffer::maxRowsBelow(const Pane& pane) const {
+    const std::size_t total = totalRows(pane.width);
+    if (total <= visibleRows(pane, false)) {
+        return 0;  // all of it shows while following
+    }
+    return total - visibleRows(pane, true);
+}
+
+void Buffer::setRowsBelow(std::size_t rows, int width) {
+    scroll_ = 0;
+    hiddenRows_ = 0;
+    for (std::size_t k = 0; k < lines_.size(); ++k) {
+        const std::size_t n = lineRowCount(lines_[lines_.size() - 1 - k], width);
+        if (rows < n || k + 1 == lines_.size()) {
+            scroll_ = k;
+            hiddenRows_ = std::min(rows, n - 1);
+            break;
+        }
+        rows -= n;
+    }
+    if (!scrolled()) {
         newBelow_ = false;
     }
 }
 
-bool Buffer::showSeq(std::uint64_t epoch, std::uint64_t seq, std::size_t after) {
+void Buffer::pageUp(const Pane& pane) {
+    scrollUp(std::max<std::size_t>(1, visibleRows(pane, scrolled()) - 1), pane);
+}
+
+void Buffer::pageDown(const Pane& pane) {
+    if (scrolled()) {
+        scrollDown(std::max<std::size_t>(1, visibleRows(pane, true) - 1), pane);
+    }
+}
+
+void Buffer::scrollUp(std::size_t n, const Pane& pane) {
+    const std::size_t below = rowsBelow(pane.width);
+    const std::size_t most = maxRowsBelow(pane);
+    if (below < most) {
+        setRowsBelow(std::min(below + n, most), pane.width);
+    }
+}
+
+void Buffer::scrollDown(std::size_t n, const Pane& pane) {
+    const std::size_t below = rowsBelow(pane.width);
+    setRowsBelow(n >= below ? 0 : below - n, pane.width);
+}
+
+bool Buffer::showSeq(std::uint64_t epoch, std::uint64_t seq, std::size_t after, const Pane& pane) {
     const auto it = std::find_if(lines_.begin(), lines_.end(), [&](const Line& l) {
         return l.seq == seq && l.epoch == epoch && seq != 0;
     });
@@ -77,7 +146,26 @@ bool Buffer::showSeq(std::uint64_t epoch, std::uint64_t seq, std::size_t after) 
     // scroll_ counts lines hidden below the newest one shown.
     const auto below = static_cast<std::size_t>(lines_.end() - it) - 1;
     scroll_ = below > after ? below - after : 0;
-    if (scroll_ == 0) {
+    hiddenRows_ = 0;
+    // Tall lines after it must not push it off the top.
+    const std::size_t visible = visibleRows(pane, true);
+    std::size_t rows = 0;
+    for (std::size_t k = scroll_; k <= below; ++k) {
+        rows += lineRowCount(lines_[lines_.size() - 1 - k], pane.width);
+    }
+    while (rows > visible && scroll_ < below) {
+        rows -= lineRowCount(lines_[lines_.size() - 1 - scroll_], pane.width);
+        ++scroll_;
+    }
+    if (rows > visible) {
+        hiddenRows_ = rows - visible;  // taller than the pane: its first rows
+    }
+    // Near the oldest line, a full pane from the oldest row down.
+    const std::size_t most = maxRowsBelow(pane);
+    if (rowsBelow(pane.width) > most) {
+        setRowsBelow(most, pane.width);
+    }
+    if (!scrolled()) {
         newBelow_ = false;
     }
     return true;

@@ -2,8 +2,18 @@
 // One window of the client: the status buffer, a room, or a private
 // conversation. Holds its lines (capped scrollback), the room's members and
 // topic, the unread/mention flags shown in the status bar, and its scroll
-// position. Scrolling is counted in lines from the bottom; while scrolled up,
-// new lines keep the view still and raise newBelow() ("new messages below").
+// position.
+//
+// Scrolling is by screen rows, as LineLayout wraps each line in a pane of a
+// given width. The position is kept as an anchor: the line scroll() lines up
+// from the newest, of which hiddenRows() rows are below the view, so the
+// view's bottom row is a row of that line; (0, 0) is "following new lines".
+// Counting from the newest line keeps the view still when lines arrive below
+// it, when history is inserted above it and when old lines are trimmed; on a
+// resize the bottom line stays at the bottom (its hidden rows are clamped to
+// its rows at the new width). While scrolled up, new lines raise newBelow()
+// ("new messages below"); the pane then shows one row less, its bottom row
+// being the marker.
 //
 // Room lines are kept in the hub's order: a line with a lower seq than lines
 // already shown (history catch-up after a reconnect) is inserted before them,
@@ -18,6 +28,8 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include "model/Pane.hpp"
 
 namespace hermes::tui {
 
@@ -58,14 +70,28 @@ public:
     bool mentioned() const { return mentioned_; }
     void markRead() { unread_ = mentioned_ = false; }
 
-    // Lines scrolled up from the bottom (0: following new lines).
+    // The anchor: lines below the line at the bottom of the view, and rows of
+    // that line hidden below the view at `width` (clamped to its rows).
     std::size_t scroll() const { return scroll_; }
-    void scrollUp(std::size_t lines);
-    void scrollDown(std::size_t lines);
+    std::size_t hiddenRows(int width) const;
+    bool scrolled() const { return scroll_ > 0 || hiddenRows_ > 0; }
     bool newBelow() const { return newBelow_; }
+    // Rows below the view at `width` (0: following new lines).
+    std::size_t rowsBelow(int width) const;
+
+    // Rows `pane` shows lines in: one less while scrolled (the marker row).
+    static std::size_t visibleRows(const Pane& pane, bool scrolled);
+    // PgUp/PgDn: by the rows shown less one row of overlap, so every row is
+    // seen; up stops with the oldest row at the top, down at following.
+    void pageUp(const Pane& pane);
+    void pageDown(const Pane& pane);
+    void scrollUp(std::size_t rows, const Pane& pane);
+    void scrollDown(std::size_t rows, const Pane& pane);
+
     // Marks the room line (epoch, seq), unmarking any other, and scrolls so it
-    // is shown with up to `after` lines below it. False if it is not here.
-    bool showSeq(std::uint64_t epoch, std::uint64_t seq, std::size_t after);
+    // is shown with up to `after` lines below it (fewer when they are too tall
+    // for `pane`; its first rows when it alone is). False if it is not here.
+    bool showSeq(std::uint64_t epoch, std::uint64_t seq, std::size_t after, const Pane& pane);
 
     const std::set<std::string>& members() const { return members_; }
     void setMembers(const std::vector<std::string>& nicks);
@@ -76,13 +102,19 @@ public:
     void setTopic(std::string topic) { topic_ = std::move(topic); }
 
 private:
+    std::size_t totalRows(int width) const;
+    // Most rows below the view: the oldest row at the top of a full pane.
+    std::size_t maxRowsBelow(const Pane& pane) const;
+    void setRowsBelow(std::size_t rows, int width);
+
     BufferKind kind_;
     std::string name_;
     std::size_t scrollback_;
     std::deque<Line> lines_;
     bool unread_ = false;
     bool mentioned_ = false;
-    std::size_t scroll_ = 0;
+    std::size_t scroll_ = 0;      // lines below the view's bottom line
+    std::size_t hiddenRows_ = 0;  // rows of that line below the view
     bool newBelow_ = false;
     std::set<std::string> members_;
     std::string topic_;

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <ctime>
+
+#include "model/LineLayout.hpp"
 
 namespace hermes::tui {
 
@@ -35,16 +36,6 @@ std::string joinNicks(const google::protobuf::RepeatedPtrField<std::string>& nic
     for (const std::string& n : nicks) {
         out += out.empty() ? n : ", " + n;
     }
-    return out;
-}
-
-// Local wall-clock time as HH:MM, as the message pane shows it.
-std::string clock(std::int64_t timeMs) {
-    const auto t = static_cast<std::time_t>(timeMs / 1000);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char out[8];
-    std::strftime(out, sizeof out, "%H:%M", &tm);
     return out;
 }
 
@@ -114,6 +105,16 @@ void ChatModel::removeBuffer(const Buffer& buffer) {
     }
     buffers_[active_]->markRead();
     dirty_ = dirty::kAll;
+}
+
+void ChatModel::setScreen(int rows, int cols) {
+    screenRows_ = rows;
+    screenCols_ = cols;
+}
+
+Pane ChatModel::paneFor(const Buffer& buffer) const {
+    return ScreenLayout::messagePane(screenRows_, screenCols_,
+                                     showMembers_ && buffer.kind() == BufferKind::Room);
 }
 
 void ChatModel::switchTo(std::size_t index) {
@@ -377,7 +378,7 @@ void ChatModel::onHistoryPage(const v1::HistoryPage& page) {
         return;
     }
     const SearchHit want = *contextWanted_;
-    if (b.showSeq(want.epoch, want.seq, kContextAfter)) {
+    if (b.showSeq(want.epoch, want.seq, kContextAfter, paneFor(b))) {
         contextWanted_.reset();
         return;
     }
@@ -449,7 +450,7 @@ void ChatModel::onSearchResults(const v1::SearchResults& results) {
         const bool action = m.kind() == v1::MESSAGE_KIND_ACTION;
         note(sb, LineKind::Notice,
              std::to_string(hits_.size()) + ". [#" + searchRoom_ + " seq " +
-                 std::to_string(m.seq()) + " " + clock(m.time_ms()) + "] " +
+                 std::to_string(m.seq()) + " " + clockText(m.time_ms()) + "] " +
                  (action ? "* " + m.from() + " " : "<" + m.from() + "> ") + m.text());
     }
     searchMore_ = results.has_more() && !results.messages().empty();
@@ -477,7 +478,7 @@ void ChatModel::showContext(int number) {
         note(rb, LineKind::Notice,
              "Not joined: history only; /join #" + hit.room + " to talk here");
     }
-    if (rb.showSeq(hit.epoch, hit.seq, kContextAfter)) {
+    if (rb.showSeq(hit.epoch, hit.seq, kContextAfter, paneFor(rb))) {
         contextWanted_.reset();
         return;
     }
@@ -669,11 +670,11 @@ void ChatModel::handleKey(const Key& key, SteadyTime now) {
             break;
         }
         case KeyCode::PageUp:
-            b.scrollUp(pageLines_);
+            b.pageUp(paneFor(b));
             dirty_ |= dirty::kMessages;
             break;
         case KeyCode::PageDown:
-            b.scrollDown(pageLines_);
+            b.pageDown(paneFor(b));
             dirty_ |= dirty::kMessages;
             break;
         case KeyCode::ToggleMembers:

@@ -32,6 +32,7 @@
 #include "model/HubActions.hpp"
 #include "model/Key.hpp"
 #include "model/LineEditor.hpp"
+#include "model/Pane.hpp"
 #include "model/PendingSends.hpp"
 
 namespace hermes::tui {
@@ -97,8 +98,11 @@ public:
     bool quitRequested() const { return quitRequested_; }
     const std::string& quitMessage() const { return quitMessage_; }
 
-    // Message pane height, for PgUp/PgDn steps.
-    void setPageLines(std::size_t lines) { pageLines_ = lines < 2 ? 1 : lines - 1; }
+    // The screen's size, for PgUp/PgDn steps: they move by the rows of the
+    // message pane ChatView draws on it (ScreenLayout::messagePane).
+    void setScreen(int rows, int cols);
+    // The message pane `buffer` is drawn in, on the screen last set.
+    Pane paneFor(const Buffer& buffer) const;
     void switchTo(std::size_t index);
     // Lines shown below a hit that /context scrolls to.
     static constexpr std::size_t kContextAfter = 5;
@@ -185,7 +189,8 @@ private:
     bool showMembers_ = false;
     bool quitRequested_ = false;
     std::string quitMessage_;
-    std::size_t pageLines_ = 10;
+    int screenRows_ = 24;
+    int screenCols_ = 80;
     std::function<std::int64_t()> wallClock_;
 };
 

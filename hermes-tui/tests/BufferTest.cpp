@@ -3,6 +3,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "model/LineLayout.hpp"
 #include "model/NickColour.hpp"
 
 using namespace hermes::tui;
@@ -52,15 +53,16 @@ BOOST_AUTO_TEST_CASE(scrolled_up_view_stays_and_marks_new_below) {
     for (int i = 0; i < 10; ++i) {
         b.add(text(std::to_string(i)), true);
     }
-    b.scrollUp(4);
+    const Pane pane{5, 80};  // every line here takes one row
+    b.scrollUp(4, pane);
     BOOST_TEST(b.scroll() == 4u);
     BOOST_TEST(!b.newBelow());
     b.add(text("new"), true);
     BOOST_TEST(b.scroll() == 5u);  // the same lines stay on screen
     BOOST_TEST(b.newBelow());
-    b.scrollDown(2);
+    b.scrollDown(2, pane);
     BOOST_TEST(b.newBelow());
-    b.scrollDown(100);
+    b.scrollDown(100, pane);
     BOOST_TEST(b.scroll() == 0u);
     BOOST_TEST(!b.newBelow());
     b.add(text("more"), true);
@@ -72,11 +74,20 @@ BOOST_AUTO_TEST_CASE(scroll_is_bounded_by_the_lines) {
     for (int i = 0; i < 3; ++i) {
         b.add(text(std::to_string(i)), true);
     }
-    b.scrollUp(100);
+    // One row shown while scrolled: up to the oldest line at the bottom.
+    const Pane pane{2, 80};
+    b.scrollUp(100, pane);
     BOOST_TEST(b.scroll() == 2u);
+    // All three fit in a taller pane: nothing to scroll.
+    Buffer fits(BufferKind::Room, "lobby", 5);
+    for (int i = 0; i < 3; ++i) {
+        fits.add(text(std::to_string(i)), true);
+    }
+    fits.scrollUp(100, Pane{3, 80});
+    BOOST_TEST(!fits.scrolled());
     b.clear();
     BOOST_TEST(b.scroll() == 0u);
-    b.scrollUp(1);
+    b.scrollUp(1, pane);
     BOOST_TEST(b.scroll() == 0u);
 }
 
@@ -138,13 +149,143 @@ BOOST_AUTO_TEST_CASE(show_seq_marks_one_line_and_scrolls_to_it) {
         l.seq = seq;
         b.add(l, true);
     }
-    BOOST_TEST(!b.showSeq(1, 21, 3));
-    BOOST_TEST(!b.showSeq(2, 5, 3));
-    BOOST_TEST(b.showSeq(1, 5, 3));
+    const Pane pane{5, 80};
+    BOOST_TEST(!b.showSeq(1, 21, 3, pane));
+    BOOST_TEST(!b.showSeq(2, 5, 3, pane));
+    BOOST_TEST(b.showSeq(1, 5, 3, pane));
     BOOST_TEST(b.scroll() == 12u);  // 15 below it, 3 of them shown
     BOOST_TEST(b.lines()[4].marked);
-    BOOST_TEST(b.showSeq(1, 19, 3));
+    BOOST_TEST(b.showSeq(1, 19, 3, pane));
     BOOST_TEST(b.scroll() == 0u);
     BOOST_TEST(!b.lines()[4].marked);
     BOOST_TEST(b.lines()[18].marked);
+}
+
+namespace {
+
+// A line of `rows` rows at kWidth: each word fills the 28 columns left of 40
+// after "HH:MM <bob> ".
+constexpr int kWidth = 40;
+Line tall(int rows, std::uint64_t seq = 0) {
+    std::string t;
+    for (int r = 0; r < rows; ++r) {
+        t += (r ? " " : "") + std::string(28, static_cast<char>('a' + r % 26));
+    }
+    return text(t, seq);
+}
+
+// The line at the bottom of the view.
+const Line& bottomLine(const Buffer& b) {
+    return b.lines()[b.lines().size() - 1 - b.scroll()];
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(layout_counts_the_rows_the_view_draws) {
+    BOOST_TEST(lineRowCount(tall(1), kWidth) == 1u);
+    BOOST_TEST(lineRowCount(tall(3), kWidth) == 3u);
+    BOOST_TEST(lineRowCount(tall(10), kWidth) == 10u);
+    BOOST_TEST(lineRowCount(tall(10), 400) == 1u);
+    const LineLayout l = layoutLine(tall(3), kWidth);
+    BOOST_TEST(l.indent == 12);
+    BOOST_TEST(l.rows.at(2) == std::string(28, 'c'));
+}
+
+BOOST_AUTO_TEST_CASE(a_line_taller_than_the_pane_is_read_row_by_row) {
+    Buffer b(BufferKind::Room, "lobby");
+    b.add(tall(1), true);
+    b.add(tall(10), true);
+    b.add(tall(1), true);
+    const Pane pane{4, kWidth};  // 3 rows shown while scrolled
+    for (std::size_t below = 1; below <= 9; ++below) {
+        b.scrollUp(1, pane);
+        BOOST_TEST_CONTEXT("row " << below) {
+            BOOST_TEST(b.rowsBelow(kWidth) == below);
+        }
+    }
+    // 12 rows, 3 shown: the top of the pane is the oldest row.
+    BOOST_TEST(b.scroll() == 1u);
+    BOOST_TEST(b.hiddenRows(kWidth) == 8u);
+    b.scrollUp(1, pane);
+    BOOST_TEST(b.rowsBelow(kWidth) == 9u);
+    // PgUp/PgDn by 2 (3 shown, one kept): from row 3 of the tall line down.
+    b.pageDown(pane);
+    BOOST_TEST(b.rowsBelow(kWidth) == 7u);
+    BOOST_TEST(b.scroll() == 1u);
+    BOOST_TEST(b.hiddenRows(kWidth) == 6u);
+    for (int i = 0; i < 4; ++i) {
+        b.pageDown(pane);
+    }
+    BOOST_TEST(!b.scrolled());
+}
+
+BOOST_AUTO_TEST_CASE(new_and_history_lines_keep_a_row_scrolled_view_still) {
+    Buffer b(BufferKind::Room, "lobby");
+    for (std::uint64_t seq = 10; seq <= 15; ++seq) {
+        b.add(tall(3, seq), true);
+    }
+    const Pane pane{6, kWidth};
+    b.pageUp(pane);  // 5 rows up: the bottom row is the middle one of seq 14
+    BOOST_TEST(b.rowsBelow(kWidth) == 5u);
+    BOOST_TEST(bottomLine(b).seq == 14u);
+    BOOST_TEST(b.hiddenRows(kWidth) == 2u);
+    BOOST_TEST(!b.newBelow());
+    b.add(tall(10, 16), true);
+    BOOST_TEST(b.rowsBelow(kWidth) == 15u);  // the same rows on screen
+    BOOST_TEST(bottomLine(b).seq == 14u);
+    BOOST_TEST(b.hiddenRows(kWidth) == 2u);
+    BOOST_TEST(b.newBelow());
+    b.add(tall(3, 5), true);  // history catch-up, above the view
+    BOOST_TEST(b.rowsBelow(kWidth) == 15u);
+    BOOST_TEST(bottomLine(b).seq == 14u);
+    // Down all the way: following, and the flag goes.
+    b.pageDown(pane);
+    BOOST_TEST(b.rowsBelow(kWidth) == 11u);
+    BOOST_TEST(b.newBelow());
+    for (int i = 0; i < 3; ++i) {
+        b.pageDown(pane);
+    }
+    BOOST_TEST(!b.scrolled());
+    BOOST_TEST(!b.newBelow());
+}
+
+BOOST_AUTO_TEST_CASE(trimming_keeps_the_view_on_its_line) {
+    Buffer b(BufferKind::Room, "lobby", 6);
+    for (std::uint64_t seq = 1; seq <= 6; ++seq) {
+        b.add(tall(3, seq), true);
+    }
+    const Pane pane{4, kWidth};
+    b.pageUp(pane);
+    b.pageUp(pane);  // 3 + 2 rows up: seq 5's first row at the bottom
+    BOOST_TEST(bottomLine(b).seq == 5u);
+    b.add(tall(3, 7), true);  // seq 1 goes
+    BOOST_TEST(b.lines().front().seq == 2u);
+    BOOST_TEST(bottomLine(b).seq == 5u);
+    BOOST_TEST(b.hiddenRows(kWidth) == 2u);
+    BOOST_TEST(b.rowsBelow(kWidth) == 8u);
+    // With the bottom line itself trimmed, the oldest line left is at the bottom.
+    for (int i = 0; i < 10; ++i) {
+        b.pageUp(pane);
+    }
+    BOOST_TEST(bottomLine(b).seq == 2u);
+    b.add(tall(3, 8), true);
+    BOOST_TEST(b.scroll() == b.lines().size() - 1);
+    BOOST_TEST(bottomLine(b).seq == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(show_seq_keeps_the_hit_in_view_under_tall_lines) {
+    Buffer b(BufferKind::Room, "lobby");
+    for (std::uint64_t seq = 1; seq <= 10; ++seq) {
+        b.add(tall(seq == 4 ? 10 : 3, seq), true);
+    }
+    const Pane pane{8, kWidth};  // 7 rows shown while scrolled
+    // Seq 2 and the two after it take 9 rows: only seq 3 fits below it.
+    BOOST_TEST(b.showSeq(1, 2, 2, pane));
+    BOOST_TEST(bottomLine(b).seq == 3u);
+    BOOST_TEST(b.hiddenRows(kWidth) == 0u);
+    // Seq 4 alone is taller than the pane: its first 7 rows.
+    BOOST_TEST(b.showSeq(1, 4, 2, pane));
+    BOOST_TEST(bottomLine(b).seq == 4u);
+    BOOST_TEST(b.hiddenRows(kWidth) == 3u);
+    BOOST_TEST(b.lines()[3].marked);
 }

@@ -296,7 +296,7 @@ BOOST_AUTO_TEST_CASE(restart_notice_on_a_new_epoch) {
 
 BOOST_AUTO_TEST_CASE(page_keys_scroll_the_active_buffer) {
     Online s;
-    s.model.setPageLines(5);
+    s.model.setScreen(8, 80);  // a pane of 5 rows; every line here takes one
     for (int i = 1; i <= 30; ++i) {
         s.model.onEnvelope(
             message("lobby", "bob", "m" + std::to_string(i), static_cast<std::uint64_t>(i)), s.t0);
@@ -389,6 +389,7 @@ BOOST_AUTO_TEST_CASE(search_without_words_shows_usage_and_sends_nothing) {
 
 BOOST_AUTO_TEST_CASE(context_of_a_hit_in_scrollback_marks_and_scrolls_to_it) {
     Online s;
+    s.model.setScreen(10, 80);  // 6 rows shown while scrolled: the hit and 5 after it
     for (std::uint64_t seq = 1; seq <= 30; ++seq) {
         s.model.onEnvelope(message("lobby", "bob", "line " + std::to_string(seq), seq), s.t0);
     }
@@ -408,6 +409,7 @@ BOOST_AUTO_TEST_CASE(context_of_a_hit_in_scrollback_marks_and_scrolls_to_it) {
 
 BOOST_AUTO_TEST_CASE(context_of_a_hit_not_in_scrollback_fetches_history_around_it) {
     Online s;
+    s.model.setScreen(10, 80);
     for (std::uint64_t seq = 100; seq <= 105; ++seq) {
         s.model.onEnvelope(message("lobby", "bob", "line " + std::to_string(seq), seq), s.t0);
     }

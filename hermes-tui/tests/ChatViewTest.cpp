@@ -3,6 +3,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+
 #include "FakeHub.hpp"
 #include "TestLocale.hpp"
 #include "model/Utf8.hpp"
@@ -33,6 +35,31 @@ struct Scene {
         return grid;
     }
 };
+
+// Row `row` of message `msg`: 28 columns, exactly the text width of a
+// "12:34 <bob> " line 40 columns wide, so each takes a row of its own.
+std::string rowText(int msg, int row) {
+    std::string t = "m" + std::to_string(msg) + "r" + std::to_string(row);
+    return t + std::string(28 - t.size(), '.');
+}
+
+// A message of `rows` rows at 40 columns.
+std::string tallText(int msg, int rows) {
+    std::string t;
+    for (int r = 0; r < rows; ++r) {
+        t += (r ? " " : "") + rowText(msg, r);
+    }
+    return t;
+}
+
+// What a message pane row shows: its row id, "presence" or "".
+std::string rowId(const std::string& row) {
+    if (row.find("joined lobby") != std::string::npos) {
+        return "presence";
+    }
+    const std::size_t space = row.find_last_of(' ');
+    return space == std::string::npos ? row : row.substr(space + 1);
+}
 
 }  // namespace
 
@@ -100,7 +127,7 @@ BOOST_AUTO_TEST_CASE(scrolled_up_shows_new_messages_marker) {
         s.model.onEnvelope(
             message("lobby", "bob", "m" + std::to_string(i), static_cast<std::uint64_t>(i)), s.t0);
     }
-    s.model.setPageLines(5);
+    s.model.setScreen(8, 40);
     Key up;
     up.code = KeyCode::PageUp;
     s.model.handleKey(up, s.t0);
@@ -156,4 +183,125 @@ BOOST_AUTO_TEST_CASE(layout_holds_at_80x24_and_after_resize) {
             BOOST_TEST(g.row(rows - 3).find(std::string(5, 'w')) != std::string::npos);
         }
     }
+}
+
+// PgUp moves the view up by the rows shown less one, PgDn back down, whatever
+// the lines' heights (1, 3 and 10 rows here, the 10 taller than some panes):
+// every row is seen, each step shares exactly one row with the one before,
+// up to the oldest row at the top and back down to following.
+BOOST_AUTO_TEST_CASE(page_keys_show_every_row_once_with_one_row_of_overlap) {
+    for (const int screenRows : {12, 8, 6}) {
+        BOOST_TEST_CONTEXT("40x" << screenRows) {
+            Scene s;
+            s.model.setScreen(screenRows, 40);
+            std::vector<std::string> all{"presence"};  // "ana joined lobby"
+            int msg = 0;
+            for (const int height : {1, 3, 10, 1, 10, 3, 1, 1}) {
+                ++msg;
+                s.model.onEnvelope(
+                    message("lobby", "bob", tallText(msg, height), static_cast<std::uint64_t>(msg)),
+                    s.t0);
+                for (int r = 0; r < height; ++r) {
+                    all.push_back(rowText(msg, r));
+                }
+            }
+            const int pane = ChatView::paneRows(screenRows);
+            const auto total = static_cast<int>(all.size());
+            // The rows shown, as [first, last] indexes into `all`.
+            auto shown = [&]() {
+                const TextGrid g = s.draw(screenRows, 40);
+                const bool scrolled = s.model.active().scrolled();
+                BOOST_TEST((g.row(pane).find("more below") != std::string::npos ||
+                            g.row(pane).find("new messages below") != std::string::npos) ==
+                           scrolled);
+                const int rows = scrolled ? pane - 1 : pane;
+                const auto first = std::find(all.begin(), all.end(), rowId(g.row(1))) - all.begin();
+                BOOST_REQUIRE(first + rows <= total);
+                for (int r = 0; r < rows; ++r) {
+                    BOOST_TEST(rowId(g.row(1 + r)) == all[static_cast<std::size_t>(first + r)]);
+                }
+                return std::pair<int, int>{static_cast<int>(first),
+                                           static_cast<int>(first) + rows - 1};
+            };
+            Key up;
+            up.code = KeyCode::PageUp;
+            Key down;
+            down.code = KeyCode::PageDown;
+
+            auto view = shown();
+            BOOST_TEST(view.second == total - 1);
+            std::vector<int> seen(all.size(), 0);
+            for (int steps = 0; view.first > 0; ++steps) {
+                BOOST_REQUIRE(steps < total);
+                s.model.handleKey(up, s.t0);
+                const auto next = shown();
+                BOOST_REQUIRE(next.first < view.first);
+                if (next.first > 0) {
+                    BOOST_TEST(next.second == view.first);  // one row of overlap
+                } else {
+                    BOOST_TEST(next.second >= view.first);  // the top: a full pane
+                }
+                for (int r = next.first; r <= next.second; ++r) {
+                    ++seen[static_cast<std::size_t>(r)];
+                }
+                view = next;
+            }
+            BOOST_TEST(view.first == 0);
+            s.model.handleKey(up, s.t0);  // at the top: stays
+            const auto again = shown();
+            BOOST_TEST(again.first == view.first);
+            BOOST_TEST(again.second == view.second);
+            for (int r = total - pane; r < total; ++r) {
+                ++seen[static_cast<std::size_t>(r)];  // the first, following view
+            }
+            BOOST_TEST(std::count(seen.begin(), seen.end(), 0) == 0);
+
+            for (int steps = 0; s.model.active().scrolled(); ++steps) {
+                BOOST_REQUIRE(steps < total);
+                s.model.handleKey(down, s.t0);
+                const auto next = shown();
+                if (s.model.active().scrolled()) {
+                    BOOST_TEST(next.first == view.second);  // one row of overlap
+                } else {
+                    BOOST_TEST(next.first <= view.second);  // following: nothing skipped
+                    BOOST_TEST(next.second == total - 1);
+                }
+                view = next;
+            }
+            BOOST_TEST(!s.model.active().newBelow());
+        }
+    }
+}
+
+// A resize keeps the line at the bottom of the view there.
+BOOST_AUTO_TEST_CASE(resize_keeps_the_bottom_line_in_view) {
+    Scene s;
+    s.model.setScreen(8, 40);
+    for (int msg = 1; msg <= 20; ++msg) {
+        s.model.onEnvelope(
+            message("lobby", "bob", tallText(msg, 3), static_cast<std::uint64_t>(msg)), s.t0);
+    }
+    Key up;
+    up.code = KeyCode::PageUp;
+    for (int i = 0; i < 8; ++i) {
+        s.model.handleKey(up, s.t0);
+    }
+    TextGrid g = s.draw(8, 40);
+    // 61 rows (the presence line, then 3 for each message); a pane of 5: up 4
+    // rows, then 3 at a time, 25 in all: the bottom row is row 35, m12's second.
+    BOOST_TEST(rowId(g.row(4)) == rowText(12, 1));
+    BOOST_TEST(rowId(g.row(1)) == rowText(11, 1));
+    s.model.setScreen(12, 120);  // each message fits one row of 120 columns
+    g = s.draw(12, 120);
+    BOOST_TEST(g.row(8).find(rowText(12, 0)) == 12u);
+    BOOST_TEST(g.row(8).find(rowText(12, 2)) != std::string::npos);
+    BOOST_TEST(g.row(7).find(rowText(11, 0)) == 12u);
+    BOOST_TEST(g.row(9).find("more below") != std::string::npos);
+    // PgDn goes on from the row at the bottom: m12 comes to the top.
+    Key down;
+    down.code = KeyCode::PageDown;
+    s.model.handleKey(down, s.t0);
+    g = s.draw(12, 120);
+    BOOST_TEST(g.row(1).find(rowText(12, 0)) == 12u);
+    BOOST_TEST(g.row(8).find(rowText(19, 0)) == 12u);
 }

@@ -75,7 +75,7 @@ int runApp(const AppOptions& options) {
     ChatView view;
 
     CursesScreen screen;
-    model.setPageLines(static_cast<std::size_t>(ChatView::paneRows(screen.rows())));
+    model.setScreen(screen.rows(), screen.cols());
     core.start();
 
     // HERMES_TUI_TRACE=FILE logs every event from the core, for debugging a
@@ -109,7 +109,7 @@ int runApp(const AppOptions& options) {
         if (gResized) {
             gResized = 0;
             screen.resize();
-            model.setPageLines(static_cast<std::size_t>(ChatView::paneRows(screen.rows())));
+            model.setScreen(screen.rows(), screen.cols());
             model.markDirty(dirty::kAll);
         }
         model.tick(now);

@@ -1,11 +1,11 @@
 #include "ui/ChatView.hpp"
 
-#include <ctime>
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "model/LineLayout.hpp"
 #include "model/Utf8.hpp"
-#include "model/WordWrap.hpp"
 
 namespace hermes::tui {
 
@@ -41,41 +41,34 @@ std::string stateText(const ChatModel& m) {
 }
 
 bool showMemberPane(const ChatModel& m, const Canvas& c) {
-    return m.showMembers() && m.active().kind() == BufferKind::Room &&
-           c.cols() >= ChatView::kMinCols + ChatView::kMemberPaneWidth;
+    return ScreenLayout::memberPaneShown(c.cols(),
+                                         m.showMembers() && m.active().kind() == BufferKind::Room);
 }
 
-// The rows one line takes at `width` columns.
-std::vector<Row> layoutLine(const Line& line, int width) {
-    std::vector<Segment> prefix;
-    prefix.push_back({ChatView::clock(line.timeMs) + " ", Style{}});
+Style prefixStyle(const Line& line, PrefixRole role) {
+    switch (role) {
+        case PrefixRole::Plain:
+            break;
+        case PrefixRole::Nick:
+            return Style{nickColour(line.nick), line.own, false, line.mention};
+        case PrefixRole::PresenceMark:
+            return Style{Colour::Default, false, true, false};
+        case PrefixRole::NoticeMark:
+            return Style{Colour::Cyan};
+        case PrefixRole::ErrorMark:
+            return Style{Colour::Red, true};
+    }
+    return Style{};
+}
+
+// The rows one line takes at `width` columns, as LineLayout lays them out.
+std::vector<Row> layoutRows(const Line& line, int width) {
+    const LineLayout layout = layoutLine(line, width);
     Style body;
-    const Style nickStyle{nickColour(line.nick), line.own, false, line.mention};
-    switch (line.kind) {
-        case LineKind::Text:
-            prefix.push_back({"<", Style{}});
-            prefix.push_back({line.nick, nickStyle});
-            prefix.push_back({"> ", Style{}});
-            break;
-        case LineKind::Action:
-            prefix.push_back({"* ", Style{}});
-            prefix.push_back({line.nick, nickStyle});
-            prefix.push_back({" ", Style{}});
-            break;
-        case LineKind::Presence:
-            prefix.push_back({"-!- ", Style{Colour::Default, false, true, false}});
-            body.dim = true;
-            break;
-        case LineKind::Notice:
-            prefix.push_back({"-- ", Style{Colour::Cyan}});
-            if (!line.nick.empty()) {
-                prefix.push_back({line.nick + ": ", Style{Colour::Cyan}});
-            }
-            break;
-        case LineKind::Error:
-            prefix.push_back({"!! ", Style{Colour::Red, true}});
-            body.fg = Colour::Red;
-            break;
+    if (line.kind == LineKind::Presence) {
+        body.dim = true;
+    } else if (line.kind == LineKind::Error) {
+        body.fg = Colour::Red;
     }
     if (line.mention) {
         body.bold = true;
@@ -83,33 +76,18 @@ std::vector<Row> layoutLine(const Line& line, int width) {
     if (line.marked) {
         body.reverse = true;
     }
-    int prefixWidth = 0;
-    for (const Segment& s : prefix) {
-        prefixWidth += utf8::displayWidth(s.text);
-    }
-    const int indent = prefixWidth <= width / 2 ? prefixWidth : 2;
     std::vector<Row> rows;
-    const int firstWidth = std::max(1, width - prefixWidth);
-    const int restWidth = std::max(1, width - indent);
-    std::vector<std::string> wrapped = wordWrap(line.text, firstWidth);
-    if (wrapped.size() > 1 && firstWidth != restWidth) {
-        // Re-wrap what follows the first row at the continuation width.
-        std::string first = wrapped.front();
-        std::string rest = line.text.substr(std::min(line.text.size(), first.size()));
-        if (!rest.empty() && rest.front() == ' ') {
-            rest.erase(0, 1);
-        }
-        wrapped = wordWrap(rest, restWidth);
-        wrapped.insert(wrapped.begin(), first);
-    }
-    for (std::size_t i = 0; i < wrapped.size(); ++i) {
+    for (std::size_t i = 0; i < layout.rows.size(); ++i) {
         Row row;
         if (i == 0) {
-            row.segments = prefix;
+            for (const PrefixPiece& p : layout.prefix) {
+                row.segments.push_back({p.text, prefixStyle(line, p.role)});
+            }
         } else {
-            row.segments.push_back({std::string(static_cast<std::size_t>(indent), ' '), Style{}});
+            row.segments.push_back(
+                {std::string(static_cast<std::size_t>(layout.indent), ' '), Style{}});
         }
-        row.segments.push_back({wrapped[i], body});
+        row.segments.push_back({layout.rows[i], body});
         rows.push_back(std::move(row));
     }
     return rows;
@@ -118,12 +96,7 @@ std::vector<Row> layoutLine(const Line& line, int width) {
 }  // namespace
 
 std::string ChatView::clock(std::int64_t timeMs) {
-    const std::time_t t = static_cast<std::time_t>(timeMs / 1000);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char out[8];
-    std::strftime(out, sizeof out, "%H:%M", &tm);
-    return out;
+    return clockText(timeMs);
 }
 
 void ChatView::draw(const ChatModel& model, Canvas& canvas, unsigned dirtyFlags) const {
@@ -138,7 +111,7 @@ void ChatView::draw(const ChatModel& model, Canvas& canvas, unsigned dirtyFlags)
         return;
     }
     const bool members = showMemberPane(model, canvas);
-    const int messageWidth = members ? cols - kMemberPaneWidth - 1 : cols;
+    const int messageWidth = ScreenLayout::messagePane(rows, cols, members).width;
     if (dirtyFlags & dirty::kTitle) {
         drawTitle(model, canvas);
         drawStatus(model, canvas);
@@ -193,7 +166,7 @@ void ChatView::drawStatus(const ChatModel& m, Canvas& c) const {
         act.fg = mention ? Colour::Yellow : Colour::Default;
         col += c.put(row, col, " [Act: " + activity + "]", act, c.cols() - col);
     }
-    if (m.active().scroll() > 0) {
+    if (m.active().scrolled()) {
         c.put(row, col, " [scrolled]", kBar, c.cols() - col);
     }
 }
@@ -205,7 +178,7 @@ void ChatView::drawMessages(const ChatModel& m, Canvas& c, int width) const {
         c.fill(r, 0, width, Style{});
     }
     const Buffer& b = m.active();
-    if (b.scroll() > 0) {
+    if (b.scrolled()) {
         // The bottom row tells the reader there is more below.
         const std::string marker =
             b.newBelow() ? "-- new messages below (PgDn) --" : "-- more below (PgDn) --";
@@ -216,11 +189,14 @@ void ChatView::drawMessages(const ChatModel& m, Canvas& c, int width) const {
     const auto& lines = b.lines();
     std::vector<Row> rows;
     if (!lines.empty() && b.scroll() < lines.size()) {
-        // Walk up from the newest visible line until the pane is full.
-        std::size_t i = lines.size() - b.scroll();
+        // The bottom line, less its rows hidden below the view, then up from
+        // it until the pane is full.
+        std::size_t i = lines.size() - 1 - b.scroll();
+        rows = layoutRows(lines[i], width);
+        rows.resize(rows.size() - b.hiddenRows(width));
         while (i > 0 && static_cast<int>(rows.size()) < height) {
             --i;
-            std::vector<Row> lineRows = layoutLine(lines[i], width);
+            std::vector<Row> lineRows = layoutRows(lines[i], width);
             rows.insert(rows.begin(), lineRows.begin(), lineRows.end());
         }
     }

@@ -6,13 +6,16 @@
 //   row R-2        status bar: time, nick, window, connection, pending, activity
 //   row R-1        input line
 //
-// Only the parts named by the dirty flags are redrawn. Message lines are
-// "HH:MM <nick> text", actions "HH:MM * nick text", presence dimmed, wrapped
-// by display width with continuation rows indented under the text.
+// Only the parts named by the dirty flags are redrawn. Message lines are laid
+// out by model/LineLayout ("HH:MM <nick> text", actions "HH:MM * nick text",
+// wrapped by display width, continuation rows indented under the text) and
+// the screen by model/Pane.hpp, the same rules ChatModel scrolls by; this
+// class adds the styles (presence dimmed, nicks coloured, ...).
 //
 // Threading: UI thread only.
 
 #include "model/ChatModel.hpp"
+#include "model/Pane.hpp"
 #include "ui/Canvas.hpp"
 
 namespace hermes::tui {
@@ -20,15 +23,15 @@ namespace hermes::tui {
 class ChatView {
 public:
     // Smallest screen laid out; below it only a notice is drawn.
-    static constexpr int kMinRows = 6;
-    static constexpr int kMinCols = 30;
-    static constexpr int kMemberPaneWidth = 18;
+    static constexpr int kMinRows = ScreenLayout::kMinRows;
+    static constexpr int kMinCols = ScreenLayout::kMinCols;
+    static constexpr int kMemberPaneWidth = ScreenLayout::kMemberPaneWidth;
 
     // Draws the parts in `dirtyFlags` (dirty::kAll after a resize).
     void draw(const ChatModel& model, Canvas& canvas, unsigned dirtyFlags) const;
 
     // Rows of the message pane for a screen of `rows` rows.
-    static int paneRows(int rows) { return rows - 3; }
+    static int paneRows(int rows) { return ScreenLayout::paneRows(rows); }
 
     // "HH:MM" of a wall-clock time in the local time zone.
     static std::string clock(std::int64_t timeMs);

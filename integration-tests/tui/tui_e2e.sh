@@ -5,7 +5,7 @@
 #
 #   tui_e2e.sh HERMESD HERMES_TUI SCENARIO
 #
-# Scenarios: chat, nick_join, resize, reconnect, wide. Each starts its own
+# Scenarios: chat, nick_join, resize, reconnect, wide, page. Each starts its own
 # hub and tmux server and stops both (the hub by PID, tmux by its private
 # socket) on every exit path. Waits poll the screen against a deadline;
 # nothing waits a fixed time to synchronise.
@@ -283,10 +283,68 @@ scenario_wide() {
     done
 }
 
+# page_row K R: row R of long message K, 28 columns: one screen row of its own
+# after "HH:MM <bob> " in a 40-column window.
+page_row() {
+    local t="p${1}r${2}"
+    printf '%s%s' "$t" "$(printf '%*s' $((28 - ${#t})) '' | tr ' ' '.')"
+}
+
+scenario_page() {
+    start_client a ana 40 12 # a message pane of 9 rows
+    start_client b bob
+    wait_for a "bob joined lobby"
+    local k r text
+    for k in 1 2 3; do
+        text=""
+        for r in 0 1 2 3 4 5; do
+            text+="${text:+ }$(page_row "$k" "$r")"
+        done
+        type_line b "$text"
+    done
+    wait_for a "$(page_row 3 5)"
+    # Following: the last 9 rows, p2r3..p3r5. PgUp moves up 8 rows: the top
+    # row p2r3 is now at the bottom, above the marker, and the 7 rows above
+    # it fill the pane (screen lines 2..9; line 10 is the marker).
+    tm send-keys -t a PPage
+    wait_for a "more below (PgDn)"
+    local end=$((SECONDS + DEADLINE_S))
+    until screen a | sed -n 9p | grep -qF -- "$(page_row 2 3)"; do
+        ((SECONDS < end)) || fail "after PgUp, row p2r3 is not just above the marker"
+        sleep 0.05
+    done
+    local captured
+    captured=$(screen a)
+    local line=2
+    for row in "1 2" "1 3" "1 4" "1 5" "2 0" "2 1" "2 2" "2 3"; do
+        # shellcheck disable=SC2086
+        printf '%s\n' "$captured" | sed -n "${line}p" | grep -qF -- "$(page_row $row)" ||
+            fail "after PgUp, line $line is not row '$row': $(printf '%s\n' "$captured" | sed -n "${line}p")"
+        line=$((line + 1))
+    done
+    printf '%s\n' "$captured" | grep -qF "p2r4" && fail "after PgUp, a row below the view still shows"
+    # PgDn moves down 7 rows (8 shown, one kept): p2r3 at the top; the next
+    # one goes back to following: the marker goes, the newest row shows.
+    tm send-keys -t a NPage
+    end=$((SECONDS + DEADLINE_S))
+    until screen a | sed -n 2p | grep -qF -- "$(page_row 2 3)"; do
+        ((SECONDS < end)) || fail "after PgDn, row p2r3 is not at the top"
+        sleep 0.05
+    done
+    screen a | grep -qF "more below" || fail "one PgDn from 8 rows up left the 'more below' marker"
+    tm send-keys -t a NPage
+    end=$((SECONDS + DEADLINE_S))
+    while screen a | grep -qF "more below"; do
+        ((SECONDS < end)) || fail "PgDn did not return to the newest lines"
+        sleep 0.05
+    done
+    screen a | grep -qF -- "$(page_row 3 5)" || fail "after PgDn, the newest row is not shown"
+}
+
 command -v tmux >/dev/null || fail "tmux is not installed"
 start_hub
 case $SCENARIO in
-    chat | nick_join | resize | reconnect | wide) "scenario_$SCENARIO" ;;
+    chat | nick_join | resize | reconnect | wide | page) "scenario_$SCENARIO" ;;
     *) fail "unknown scenario $SCENARIO" ;;
 esac
 log "passed"

@@ -1,0 +1,43 @@
+#pragma once
+// How one Line takes rows in the message pane: a prefix ("HH:MM <nick> ",
+// "HH:MM * nick ", "HH:MM -!- ", "HH:MM -- ", "HH:MM !! ") on the first row,
+// the text wrapped by display width, continuation rows indented under the
+// text (by 2 when the prefix is wider than half the pane). ChatView draws
+// this layout, adding styles; Buffer scrolls by lineRowCount(), so drawing
+// and scrolling always agree on how many rows a line takes.
+//
+// Threading: pure functions.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/Buffer.hpp"
+
+namespace hermes::tui {
+
+// What a piece of the prefix is, for the renderer to style.
+enum class PrefixRole { Plain, Nick, PresenceMark, NoticeMark, ErrorMark };
+
+struct PrefixPiece {
+    std::string text;
+    PrefixRole role = PrefixRole::Plain;
+};
+
+struct LineLayout {
+    std::vector<PrefixPiece> prefix;  // drawn before rows[0]
+    int indent = 0;                   // columns before the text of rows[1..]
+    std::vector<std::string> rows;    // the text of each row; never empty
+};
+
+// The layout of `line` in a pane `width` columns wide.
+LineLayout layoutLine(const Line& line, int width);
+
+// layoutLine(line, width).rows.size(), at least 1.
+std::size_t lineRowCount(const Line& line, int width);
+
+// "HH:MM" of a wall-clock time (ms since the Unix epoch) in the local time zone.
+std::string clockText(std::int64_t timeMs);
+
+}  // namespace hermes::tui
