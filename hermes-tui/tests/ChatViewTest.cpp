@@ -63,6 +63,13 @@ std::string rowId(const std::string& row) {
 
 }  // namespace
 
+BOOST_AUTO_TEST_CASE(title_counts_members_in_words) {
+    Scene s;
+    BOOST_TEST(s.draw(8, 60).row(0) == " testhub @ 10.0.0.1:7070 | lobby (1 member)");
+    s.model.onEnvelope(joined("lobby", "bob"), s.t0);
+    BOOST_TEST(s.draw(8, 60).row(0) == " testhub @ 10.0.0.1:7070 | lobby (2 members)");
+}
+
 BOOST_AUTO_TEST_CASE(layout_at_40x8) {
     Scene s;
     s.model.onEnvelope(message("lobby", "bob", "hi there", 1), s.t0);

@@ -132,7 +132,8 @@ void ChatView::drawTitle(const ChatModel& m, Canvas& c) const {
                         m.settings().host + ":" + std::to_string(m.settings().port) + " | " +
                         b.name();
     if (b.kind() == BufferKind::Room) {
-        title += " (" + std::to_string(b.members().size()) + " members)";
+        const std::size_t members = b.members().size();
+        title += " (" + std::to_string(members) + (members == 1 ? " member)" : " members)");
         if (!b.topic().empty()) {
             title += " | " + b.topic();
         }

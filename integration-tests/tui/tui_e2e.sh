@@ -214,7 +214,7 @@ scenario_resize() {
     check_rows_fit a 120 30
     # The member pane (F2) fits too.
     tm send-keys -t a F2
-    wait_for a "1 members"
+    wait_for a "1 member)"
     check_rows_fit a 120 30
 }
 
