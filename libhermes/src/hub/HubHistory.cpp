@@ -104,21 +104,28 @@ void Hub::Impl::sendBacklog(Session& s, const Room& room) {
     send(s, out);
 }
 
-void Hub::Impl::onHistory(Session& s, const v1::HistoryRequest& request) {
+Room* Hub::Impl::existingRoom(Session& s, const std::string& name) {
     std::optional<protocol::ProtocolError> invalid;
-    Room* room = lookupRoom(request.room(), invalid);
+    Room* room = lookupRoom(name, invalid);
     if (invalid) {
-        sendError(s, v1::ERROR_CODE_INVALID_ROOM, invalid->text, request.room());
-        return;
+        sendError(s, v1::ERROR_CODE_INVALID_ROOM, invalid->text, name);
+    } else if (room == nullptr) {
+        sendError(s, v1::ERROR_CODE_INVALID_ROOM, "there is no room " + name, name);
     }
-    if (room == nullptr) {
-        sendError(s, v1::ERROR_CODE_INVALID_ROOM, "there is no room " + request.room(),
-                  request.room());
-        return;
-    }
+    return room;
+}
+
+std::size_t Hub::Impl::pageLimit(std::uint32_t requested) const {
     const std::size_t pageMax = std::max<std::size_t>(config.historyPageMax, 1);
-    const std::size_t limit =
-        request.limit() == 0 ? pageMax : std::min<std::size_t>(request.limit(), pageMax);
+    return requested == 0 ? pageMax : std::min<std::size_t>(requested, pageMax);
+}
+
+void Hub::Impl::onHistory(Session& s, const v1::HistoryRequest& request) {
+    Room* room = existingRoom(s, request.room());
+    if (room == nullptr) {
+        return;
+    }
+    const std::size_t limit = pageLimit(request.limit());
     HistorySlice slice = history->after(room->name, request.after_seq(), limit);
     // Messages still waiting for the store come live, not here.
     while (!slice.messages.empty() && slice.messages.back().seq() > room->sentSeq) {
@@ -152,24 +159,15 @@ void Hub::Impl::onHistory(Session& s, const v1::HistoryRequest& request) {
 }
 
 void Hub::Impl::onSearch(Session& s, const v1::SearchRequest& request) {
-    std::optional<protocol::ProtocolError> invalid;
-    Room* room = lookupRoom(request.room(), invalid);
-    if (invalid) {
-        sendError(s, v1::ERROR_CODE_INVALID_ROOM, invalid->text, request.room());
-        return;
-    }
+    Room* room = existingRoom(s, request.room());
     if (room == nullptr) {
-        sendError(s, v1::ERROR_CODE_INVALID_ROOM, "there is no room " + request.room(),
-                  request.room());
         return;
     }
     if (auto error = protocol::checkText(request.query(), config.maxTextBytes, "search query")) {
         sendError(s, v1::ERROR_CODE_INVALID_TEXT, error->text, room->name);
         return;
     }
-    const std::size_t pageMax = std::max<std::size_t>(config.historyPageMax, 1);
-    const std::size_t limit =
-        request.limit() == 0 ? pageMax : std::min<std::size_t>(request.limit(), pageMax);
+    const std::size_t limit = pageLimit(request.limit());
     // Only what was broadcast: a held message is not found before its echo.
     std::uint64_t before = room->sentSeq + 1;
     if (request.before_seq() != 0) {

@@ -305,6 +305,10 @@ struct Hub::Impl {
     void releaseHeld(Room& room, std::uint64_t committed);
     void storeCommitted();
     std::size_t pageBudget(const Room& room) const;
+    // The room a History or Search names, or nullptr once `s` got the error.
+    Room* existingRoom(Session& s, const std::string& name);
+    // Messages in one page: what the client asked for (0: the most), capped.
+    std::size_t pageLimit(std::uint32_t requested) const;
     void sendBacklog(Session& s, const Room& room);
     void onHistory(Session& s, const v1::HistoryRequest& request);
     void onSearch(Session& s, const v1::SearchRequest& request);
