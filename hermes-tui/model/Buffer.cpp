@@ -119,6 +119,13 @@ void Buffer::pageDown(const Pane& pane) {
     }
 }
 
+void Buffer::fit(const Pane& pane) {
+    const std::size_t most = maxRowsBelow(pane);
+    if (rowsBelow(pane.width) > most) {
+        setRowsBelow(most, pane.width);
+    }
+}
+
 void Buffer::scrollUp(std::size_t n, const Pane& pane) {
     const std::size_t below = rowsBelow(pane.width);
     const std::size_t most = maxRowsBelow(pane);
@@ -161,10 +168,7 @@ bool Buffer::showSeq(std::uint64_t epoch, std::uint64_t seq, std::size_t after, 
         hiddenRows_ = rows - visible;  // taller than the pane: its first rows
     }
     // Near the oldest line, a full pane from the oldest row down.
-    const std::size_t most = maxRowsBelow(pane);
-    if (rowsBelow(pane.width) > most) {
-        setRowsBelow(most, pane.width);
-    }
+    fit(pane);
     if (!scrolled()) {
         newBelow_ = false;
     }

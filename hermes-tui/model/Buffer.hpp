@@ -85,6 +85,10 @@ public:
     // seen; up stops with the oldest row at the top, down at following.
     void pageUp(const Pane& pane);
     void pageDown(const Pane& pane);
+    // After the pane changed (a resize, the member list): a view scrolled
+    // further up than `pane` needs comes down to a full pane from the oldest
+    // row, instead of showing blank rows above it.
+    void fit(const Pane& pane);
     void scrollUp(std::size_t rows, const Pane& pane);
     void scrollDown(std::size_t rows, const Pane& pane);
 

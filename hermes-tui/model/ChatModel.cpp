@@ -104,12 +104,26 @@ void ChatModel::removeBuffer(const Buffer& buffer) {
         --active_;
     }
     buffers_[active_]->markRead();
+    fitActive();
     dirty_ = dirty::kAll;
 }
 
 void ChatModel::setScreen(int rows, int cols) {
     screenRows_ = rows;
     screenCols_ = cols;
+    fitActive();
+}
+
+void ChatModel::fitActive() {
+    if (screenRows_ > 0 && screenCols_ > 0) {
+        buffers_[active_]->fit(paneFor(*buffers_[active_]));
+    }
+}
+
+void ChatModel::toggleMembers() {
+    showMembers_ = !showMembers_;
+    fitActive();
+    dirty_ = dirty::kAll;
 }
 
 Pane ChatModel::paneFor(const Buffer& buffer) const {
@@ -123,6 +137,7 @@ void ChatModel::switchTo(std::size_t index) {
     }
     active_ = index;
     buffers_[active_]->markRead();
+    fitActive();
     completion_.reset();
     dirty_ = dirty::kAll;
 }
@@ -678,8 +693,7 @@ void ChatModel::handleKey(const Key& key, SteadyTime now) {
             dirty_ |= dirty::kMessages;
             break;
         case KeyCode::ToggleMembers:
-            showMembers_ = !showMembers_;
-            dirty_ = dirty::kAll;
+            toggleMembers();
             break;
         case KeyCode::CtrlN:
             switchTo((active_ + 1) % buffers_.size());
@@ -816,8 +830,7 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
             }
             break;
         case CommandKind::Members:
-            showMembers_ = !showMembers_;
-            dirty_ = dirty::kAll;
+            toggleMembers();
             break;
         case CommandKind::Search:
             startSearch(c);

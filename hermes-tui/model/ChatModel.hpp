@@ -117,6 +117,11 @@ public:
     static bool mentions(const std::string& text, const std::string& nick);
 
 private:
+    // The active buffer's view after the pane or the buffer changed: never
+    // scrolled further up than a full pane from its oldest row.
+    void fitActive();
+    void toggleMembers();
+
     // One hit of the last /search, numbered from 1 in its buffer for /context.
     struct SearchHit {
         std::string room;

@@ -312,3 +312,26 @@ BOOST_AUTO_TEST_CASE(resize_keeps_the_bottom_line_in_view) {
     BOOST_TEST(g.row(1).find(rowText(12, 0)) == 12u);
     BOOST_TEST(g.row(8).find(rowText(19, 0)) == 12u);
 }
+
+BOOST_AUTO_TEST_CASE(a_taller_pane_shows_no_blank_rows_above_the_oldest_line) {
+    Scene s;
+    s.model.setScreen(8, 40);
+    for (int msg = 1; msg <= 20; ++msg) {
+        s.model.onEnvelope(
+            message("lobby", "bob", tallText(msg, 3), static_cast<std::uint64_t>(msg)), s.t0);
+    }
+    Key up;
+    up.code = KeyCode::PageUp;
+    for (int i = 0; i < 30; ++i) {
+        s.model.handleKey(up, s.t0);  // to the oldest row, and then some
+    }
+    BOOST_TEST(s.draw(8, 40).row(1).find("joined lobby") != std::string::npos);
+    // At 120 columns the 21 lines take 21 rows; a pane of 17 shows 16 while
+    // scrolled: the oldest line at the top, m15 at the bottom, m16..m20 below.
+    s.model.setScreen(20, 120);
+    const TextGrid g = s.draw(20, 120);
+    BOOST_TEST(g.row(1).find("joined lobby") != std::string::npos);
+    BOOST_TEST(g.row(2).find(rowText(1, 0)) == 12u);
+    BOOST_TEST(g.row(16).find(rowText(15, 0)) == 12u);
+    BOOST_TEST(g.row(17).find("more below") != std::string::npos);
+}
