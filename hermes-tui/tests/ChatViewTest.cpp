@@ -34,6 +34,17 @@ struct Scene {
         view.draw(model, grid, dirty::kAll);
         return grid;
     }
+    // bob says `text` as message `seq` in lobby.
+    void say(const std::string& text, int seq) {
+        model.onEnvelope(message("lobby", "bob", text, static_cast<std::uint64_t>(seq)), t0);
+    }
+    void press(KeyCode code, int times = 1) {
+        Key key;
+        key.code = code;
+        for (int i = 0; i < times; ++i) {
+            model.handleKey(key, t0);
+        }
+    }
 };
 
 // Row `row` of message `msg`: 28 columns, exactly the text width of a
@@ -205,9 +216,7 @@ BOOST_AUTO_TEST_CASE(page_keys_show_every_row_once_with_one_row_of_overlap) {
             int msg = 0;
             for (const int height : {1, 3, 10, 1, 10, 3, 1, 1}) {
                 ++msg;
-                s.model.onEnvelope(
-                    message("lobby", "bob", tallText(msg, height), static_cast<std::uint64_t>(msg)),
-                    s.t0);
+                s.say(tallText(msg, height), msg);
                 for (int r = 0; r < height; ++r) {
                     all.push_back(rowText(msg, r));
                 }
@@ -230,17 +239,12 @@ BOOST_AUTO_TEST_CASE(page_keys_show_every_row_once_with_one_row_of_overlap) {
                 return std::pair<int, int>{static_cast<int>(first),
                                            static_cast<int>(first) + rows - 1};
             };
-            Key up;
-            up.code = KeyCode::PageUp;
-            Key down;
-            down.code = KeyCode::PageDown;
-
             auto view = shown();
             BOOST_TEST(view.second == total - 1);
             std::vector<int> seen(all.size(), 0);
             for (int steps = 0; view.first > 0; ++steps) {
                 BOOST_REQUIRE(steps < total);
-                s.model.handleKey(up, s.t0);
+                s.press(KeyCode::PageUp);
                 const auto next = shown();
                 BOOST_REQUIRE(next.first < view.first);
                 if (next.first > 0) {
@@ -254,7 +258,7 @@ BOOST_AUTO_TEST_CASE(page_keys_show_every_row_once_with_one_row_of_overlap) {
                 view = next;
             }
             BOOST_TEST(view.first == 0);
-            s.model.handleKey(up, s.t0);  // at the top: stays
+            s.press(KeyCode::PageUp);  // at the top: stays
             const auto again = shown();
             BOOST_TEST(again.first == view.first);
             BOOST_TEST(again.second == view.second);
@@ -265,7 +269,7 @@ BOOST_AUTO_TEST_CASE(page_keys_show_every_row_once_with_one_row_of_overlap) {
 
             for (int steps = 0; s.model.active().scrolled(); ++steps) {
                 BOOST_REQUIRE(steps < total);
-                s.model.handleKey(down, s.t0);
+                s.press(KeyCode::PageDown);
                 const auto next = shown();
                 if (s.model.active().scrolled()) {
                     BOOST_TEST(next.first == view.second);  // one row of overlap
@@ -285,14 +289,9 @@ BOOST_AUTO_TEST_CASE(resize_keeps_the_bottom_line_in_view) {
     Scene s;
     s.model.setScreen(8, 40);
     for (int msg = 1; msg <= 20; ++msg) {
-        s.model.onEnvelope(
-            message("lobby", "bob", tallText(msg, 3), static_cast<std::uint64_t>(msg)), s.t0);
+        s.say(tallText(msg, 3), msg);
     }
-    Key up;
-    up.code = KeyCode::PageUp;
-    for (int i = 0; i < 8; ++i) {
-        s.model.handleKey(up, s.t0);
-    }
+    s.press(KeyCode::PageUp, 8);
     TextGrid g = s.draw(8, 40);
     // 61 rows (the presence line, then 3 for each message); a pane of 5: up 4
     // rows, then 3 at a time, 25 in all: the bottom row is row 35, m12's second.
@@ -305,9 +304,7 @@ BOOST_AUTO_TEST_CASE(resize_keeps_the_bottom_line_in_view) {
     BOOST_TEST(g.row(7).find(rowText(11, 0)) == 12u);
     BOOST_TEST(g.row(9).find("more below") != std::string::npos);
     // PgDn goes on from the row at the bottom: m12 comes to the top.
-    Key down;
-    down.code = KeyCode::PageDown;
-    s.model.handleKey(down, s.t0);
+    s.press(KeyCode::PageDown);
     g = s.draw(12, 120);
     BOOST_TEST(g.row(1).find(rowText(12, 0)) == 12u);
     BOOST_TEST(g.row(8).find(rowText(19, 0)) == 12u);
@@ -317,14 +314,9 @@ BOOST_AUTO_TEST_CASE(a_taller_pane_shows_no_blank_rows_above_the_oldest_line) {
     Scene s;
     s.model.setScreen(8, 40);
     for (int msg = 1; msg <= 20; ++msg) {
-        s.model.onEnvelope(
-            message("lobby", "bob", tallText(msg, 3), static_cast<std::uint64_t>(msg)), s.t0);
+        s.say(tallText(msg, 3), msg);
     }
-    Key up;
-    up.code = KeyCode::PageUp;
-    for (int i = 0; i < 30; ++i) {
-        s.model.handleKey(up, s.t0);  // to the oldest row, and then some
-    }
+    s.press(KeyCode::PageUp, 30);  // to the oldest row, and then some
     BOOST_TEST(s.draw(8, 40).row(1).find("joined lobby") != std::string::npos);
     // At 120 columns the 21 lines take 21 rows; a pane of 17 shows 16 while
     // scrolled: the oldest line at the top, m15 at the bottom, m16..m20 below.
