@@ -221,7 +221,7 @@ BOOST_AUTO_TEST_CASE(page_keys_show_every_row_once_with_one_row_of_overlap) {
                     all.push_back(rowText(msg, r));
                 }
             }
-            const int pane = ChatView::paneRows(screenRows);
+            const int pane = ScreenLayout::paneRows(screenRows);
             const auto total = static_cast<int>(all.size());
             // The rows shown, as [first, last] indexes into `all`.
             auto shown = [&]() {

@@ -95,14 +95,10 @@ std::vector<Row> layoutRows(const Line& line, int width) {
 
 }  // namespace
 
-std::string ChatView::clock(std::int64_t timeMs) {
-    return clockText(timeMs);
-}
-
 void ChatView::draw(const ChatModel& model, Canvas& canvas, unsigned dirtyFlags) const {
     const int rows = canvas.rows();
     const int cols = canvas.cols();
-    if (rows < kMinRows || cols < kMinCols) {
+    if (rows < ScreenLayout::kMinRows || cols < ScreenLayout::kMinCols) {
         for (int r = 0; r < rows; ++r) {
             canvas.fill(r, 0, cols, Style{});
         }
@@ -174,7 +170,7 @@ void ChatView::drawStatus(const ChatModel& m, Canvas& c) const {
 
 void ChatView::drawMessages(const ChatModel& m, Canvas& c, int width) const {
     const int top = 1;
-    int height = paneRows(c.rows());
+    int height = ScreenLayout::paneRows(c.rows());
     for (int r = top; r < top + height; ++r) {
         c.fill(r, 0, width, Style{});
     }
@@ -214,7 +210,7 @@ void ChatView::drawMessages(const ChatModel& m, Canvas& c, int width) const {
 
 void ChatView::drawMembers(const ChatModel& m, Canvas& c, int left) const {
     const int top = 1;
-    const int height = paneRows(c.rows());
+    const int height = ScreenLayout::paneRows(c.rows());
     const int x = left + 2;
     const int w = c.cols() - x;
     const Buffer& b = m.active();

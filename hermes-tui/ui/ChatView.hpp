@@ -22,19 +22,8 @@ namespace hermes::tui {
 
 class ChatView {
 public:
-    // Smallest screen laid out; below it only a notice is drawn.
-    static constexpr int kMinRows = ScreenLayout::kMinRows;
-    static constexpr int kMinCols = ScreenLayout::kMinCols;
-    static constexpr int kMemberPaneWidth = ScreenLayout::kMemberPaneWidth;
-
     // Draws the parts in `dirtyFlags` (dirty::kAll after a resize).
     void draw(const ChatModel& model, Canvas& canvas, unsigned dirtyFlags) const;
-
-    // Rows of the message pane for a screen of `rows` rows.
-    static int paneRows(int rows) { return ScreenLayout::paneRows(rows); }
-
-    // "HH:MM" of a wall-clock time in the local time zone.
-    static std::string clock(std::int64_t timeMs);
 
 private:
     void drawTitle(const ChatModel& model, Canvas& canvas) const;
