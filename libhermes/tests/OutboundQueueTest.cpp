@@ -343,3 +343,49 @@ BOOST_AUTO_TEST_CASE(frame_block_capacity_grows_to_a_cap) {
     BOOST_TEST(small.view(0, 5) == "abcde");
     BOOST_TEST(small.available() == FrameBlock::kMinCapacity - 5);
 }
+
+BOOST_AUTO_TEST_CASE(gauge_counts_private_bytes_and_blocks_until_they_are_freed) {
+    const TimePoint t0 = TimePoint{} + 10s;
+    hermes::hub::MemoryGauge gauge;
+    {
+        FrameBlockPtr block(new FrameBlock(FrameBlock::kMinCapacity, &gauge));
+        BOOST_TEST(gauge.bytes() == FrameBlock::kMinCapacity);
+        OutboundQueue queue(&gauge);
+        const std::string frame = pingFrame(1);
+        const std::size_t offset = block->append(frame);
+        queue.append(block, offset, frame.size(), t0);
+        queue.append(std::string(3000, 'p'), t0);  // a private frame: counted
+        BOOST_TEST(gauge.bytes() >= FrameBlock::kMinCapacity + 3000);
+        BOOST_TEST(gauge.bytes() == FrameBlock::kMinCapacity + queue.capacity());
+        block.reset();  // the room lets go: the queue keeps the block alive
+        BOOST_TEST(gauge.bytes() >= FrameBlock::kMinCapacity + 3000);
+        queue.consume(frame.size(), t0 + 1s);  // the block's only reference goes
+        BOOST_TEST(gauge.bytes() == queue.capacity());
+        BOOST_TEST(gauge.bytes() >= 3000u);
+        queue.consume(3000, t0 + 2s);
+        queue.release();
+        BOOST_TEST(gauge.bytes() == 0u);
+        queue.append(std::string(5000, 'q'), t0 + 3s);
+        BOOST_TEST(gauge.bytes() >= 5000u);
+        BOOST_TEST(gauge.peak() >= FrameBlock::kMinCapacity + 3000);
+    }
+    BOOST_TEST(gauge.bytes() == 0u);  // a queue destroyed with bytes gives them back
+}
+
+BOOST_AUTO_TEST_CASE(gauge_follows_take_and_drop) {
+    const TimePoint t0 = TimePoint{} + 10s;
+    hermes::hub::MemoryGauge gauge;
+    OutboundQueue queue(&gauge);
+    SharedFrames room;
+    const std::string a = pingFrame(1);
+    for (int i = 0; i < 3; ++i) {
+        queue.append(std::string(2000, 'x'), t0);
+        queue.append(room.block, room.add(a), a.size(), t0);
+    }
+    BOOST_TEST(gauge.bytes() == queue.capacity());
+    queue.dropUnsent();
+    BOOST_TEST(gauge.bytes() == queue.capacity());
+    const std::string rest = queue.take();
+    BOOST_TEST(gauge.bytes() == 0u);
+    BOOST_TEST(queue.capacity() == 0u);
+}

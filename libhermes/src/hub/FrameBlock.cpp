@@ -7,7 +7,18 @@
 namespace hermes::hub {
 
 // Uninitialised on purpose: every byte is written by append() before it is read.
-FrameBlock::FrameBlock(std::size_t capacity) : bytes_(new char[capacity]), capacity_(capacity) {}
+FrameBlock::FrameBlock(std::size_t capacity, MemoryGauge* gauge)
+    : bytes_(new char[capacity]), capacity_(capacity), gauge_(gauge) {
+    if (gauge_ != nullptr) {
+        gauge_->add(capacity_);
+    }
+}
+
+FrameBlock::~FrameBlock() {
+    if (gauge_ != nullptr) {
+        gauge_->remove(capacity_);
+    }
+}
 
 std::size_t FrameBlock::append(std::string_view bytes) {
     assert(bytes.size() <= available());

@@ -36,12 +36,15 @@ std::size_t OutboundQueue::views(std::span<std::string_view> out) const {
     return count;
 }
 
-std::size_t OutboundQueue::capacity() const {
-    std::size_t bytes = segments_.capacity() * sizeof(Segment);
-    for (std::size_t i = head_; i < segments_.size(); ++i) {
-        bytes += segments_[i].block ? 0 : segments_[i].owned.capacity();
+void OutboundQueue::report(std::size_t bytes) {
+    if (gauge_ != nullptr) {
+        if (bytes > held_) {
+            gauge_->add(bytes - held_);
+        } else {
+            gauge_->remove(held_ - bytes);
+        }
     }
-    return bytes;
+    held_ = bytes;
 }
 
 void OutboundQueue::append(std::string_view frames, TimePoint now) {
@@ -59,12 +62,15 @@ void OutboundQueue::append(std::string_view frames, TimePoint now) {
             tail.end -= tail.begin;
             tail.begin = 0;
         }
+        const std::size_t before = tail.owned.capacity();
         tail.owned.append(frames.data(), frames.size());
         tail.end = tail.owned.size();
+        ownedBytes_ += tail.owned.capacity() - before;
     } else {
         push(Segment{FrameBlockPtr(), std::string(frames), 0, frames.size()});
     }
     size_ += frames.size();
+    sync();
 }
 
 void OutboundQueue::appendShared(const FrameBlockPtr& block, std::size_t offset, std::size_t length,
@@ -87,6 +93,7 @@ void OutboundQueue::appendShared(const FrameBlockPtr& block, std::size_t offset,
     }
     push(Segment{block, {}, offset, offset + length});
     size_ += length;
+    sync();
 }
 
 std::size_t OutboundQueue::consume(std::size_t n, TimePoint now) {
@@ -113,6 +120,7 @@ std::size_t OutboundQueue::consume(std::size_t n, TimePoint now) {
             frameEnd_ += frameLengthAt(data, frameEnd_, front.end);
         }
     }
+    sync();
     return n;
 }
 
@@ -121,6 +129,9 @@ std::size_t OutboundQueue::dropUnsent() {
         return 0;
     }
     const std::size_t before = size_;
+    for (std::size_t i = head_ + 1; i < segments_.size(); ++i) {
+        ownedBytes_ -= segments_[i].owned.capacity();
+    }
     segments_.erase(segments_.begin() + static_cast<std::ptrdiff_t>(head_) + 1, segments_.end());
     Segment& front = segments_[head_];
     front.end = std::max(frameEnd_, front.begin);
@@ -131,6 +142,7 @@ std::size_t OutboundQueue::dropUnsent() {
     if (size_ == 0) {
         popFront();
     }
+    sync();
     return before - size_;
 }
 
@@ -149,6 +161,8 @@ std::string OutboundQueue::take() {
     head_ = 0;
     size_ = 0;
     frameEnd_ = 0;
+    ownedBytes_ = 0;
+    sync();
     return out;
 }
 
@@ -157,6 +171,8 @@ void OutboundQueue::release() {
         std::vector<Segment>().swap(segments_);
         head_ = 0;
         frameEnd_ = 0;
+        ownedBytes_ = 0;
+        sync();
     }
 }
 
@@ -173,6 +189,7 @@ void OutboundQueue::push(Segment segment) {
         head_ = 0;
     }
     const std::size_t begin = segment.begin;
+    ownedBytes_ += segment.owned.capacity();
     segments_.push_back(std::move(segment));
     if (segmentCount() == 1) {
         frameEnd_ = begin;  // nothing of it is written: a frame starts here
@@ -180,6 +197,7 @@ void OutboundQueue::push(Segment segment) {
 }
 
 void OutboundQueue::popFront() {
+    ownedBytes_ -= segments_[head_].owned.capacity();
     segments_[head_] = Segment{};  // drops the block reference or frees the bytes now
     ++head_;
     if (head_ == segments_.size()) {

@@ -11,6 +11,9 @@
 // may be merged into one (OutboundQueue relies on this). Only while nobody
 // but the owner (the room) references the block may it start over (clear()).
 //
+// A block counts its capacity in the hub's MemoryGauge from allocation to
+// release.
+//
 // Threading: none; reference counts are not atomic. Blocks live on the hub's
 // thread only.
 
@@ -20,6 +23,8 @@
 
 #include <boost/smart_ptr/intrusive_ptr.hpp>
 #include <boost/smart_ptr/intrusive_ref_counter.hpp>
+
+#include "hermes/hub/MemoryGauge.hpp"
 
 namespace hermes::hub {
 
@@ -31,7 +36,11 @@ public:
     static constexpr std::size_t kMinCapacity = 4 * 1024;
     static constexpr std::size_t kMaxCapacity = 64 * 1024;
 
-    explicit FrameBlock(std::size_t capacity);
+    // `gauge` (may be null) counts the capacity until the block is freed.
+    explicit FrameBlock(std::size_t capacity, MemoryGauge* gauge = nullptr);
+    ~FrameBlock();
+    FrameBlock(const FrameBlock&) = delete;
+    FrameBlock& operator=(const FrameBlock&) = delete;
 
     std::size_t size() const { return size_; }
     std::size_t capacity() const { return capacity_; }
@@ -55,6 +64,7 @@ private:
     std::unique_ptr<char[]> bytes_;
     std::size_t capacity_;
     std::size_t size_ = 0;
+    MemoryGauge* gauge_;
 };
 
 using FrameBlockPtr = boost::intrusive_ptr<FrameBlock>;

@@ -20,6 +20,9 @@
 // that dropping the queue (slow consumer) can keep the rest of a half-written
 // frame and the peer still sees a well-formed stream up to the Error frame.
 //
+// Memory: the queue counts its own heap bytes (private bytes and its segment
+// list) in the hub's MemoryGauge; the blocks count themselves.
+//
 // Threading: none; one queue belongs to one session on the hub's thread.
 
 #include <cstddef>
@@ -30,6 +33,7 @@
 
 #include "hermes/hub/Clock.hpp"
 #include "hermes/hub/FrameBlock.hpp"
+#include "hermes/hub/MemoryGauge.hpp"
 
 namespace hermes::hub {
 
@@ -40,6 +44,12 @@ public:
     // frame; past the cap, broadcasts are copied into the owned tail instead.
     static constexpr std::size_t kMaxSegments = 1024;
 
+    // `gauge` (may be null) counts the queue's heap bytes while it holds them.
+    explicit OutboundQueue(MemoryGauge* gauge = nullptr) : gauge_(gauge) {}
+    ~OutboundQueue() { report(0); }
+    OutboundQueue(const OutboundQueue&) = delete;
+    OutboundQueue& operator=(const OutboundQueue&) = delete;
+
     std::size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
     std::size_t segmentCount() const { return segments_.size() - head_; }
@@ -49,7 +59,7 @@ public:
     std::size_t views(std::span<std::string_view> views) const;
 
     // Heap bytes the queue holds on its own (not the shared blocks).
-    std::size_t capacity() const;
+    std::size_t capacity() const { return held_; }
 
     // Copies one or more whole frames in. An empty queue starts its
     // write-stall clock at `now`.
@@ -101,12 +111,19 @@ private:
     void startIfEmpty(TimePoint now);
     void push(Segment segment);
     void popFront();
+    // Tells the gauge the queue's heap bytes are now ownedBytes_ plus the
+    // segment list's capacity.
+    void sync() { report(ownedBytes_ + segments_.capacity() * sizeof(Segment)); }
+    void report(std::size_t bytes);
 
     std::vector<Segment> segments_;
     std::size_t head_ = 0;  // segments before it are written (and empty)
     std::size_t size_ = 0;
     std::size_t frameEnd_ = 0;
     TimePoint lastProgress_{};
+    std::size_t ownedBytes_ = 0;  // capacity of the owned strings from head_ on
+    std::size_t held_ = 0;        // what the gauge counts for this queue
+    MemoryGauge* gauge_;
 };
 
 }  // namespace hermes::hub
