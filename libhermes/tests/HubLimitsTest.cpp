@@ -86,6 +86,8 @@ BOOST_AUTO_TEST_CASE(flood_closes) {
 }
 
 BOOST_AUTO_TEST_CASE(slow_consumer_by_size) {
+    // bob stops reading while the others read: what waits for him alone
+    // grows past the bound, and the next timer scan closes him.
     HubConfig config = testConfig();
     config.outboundQueueBytes = 4096;
     HubHarness h(config);
@@ -102,6 +104,8 @@ BOOST_AUTO_TEST_CASE(slow_consumer_by_size) {
     for (int i = 1; i <= 5; ++i) {
         h.send(ana, say("r", static_cast<std::uint64_t>(i), std::string(1000, 'x')));
     }
+    BOOST_TEST(!h.closed(bob));  // judged by the timer scan, not per message
+    h.advance(300ms);
     BOOST_TEST_REQUIRE(h.closed(bob));
     BOOST_TEST(h.peers[bob].closeReason == "slow_consumer");
     // Its queue was dropped: the Error is all it gets.
@@ -109,6 +113,8 @@ BOOST_AUTO_TEST_CASE(slow_consumer_by_size) {
     BOOST_TEST_REQUIRE(last.size() == 1u);
     BOOST_TEST(last[0].error().code() == v1::ERROR_CODE_SLOW_CONSUMER);
     BOOST_TEST(last[0].error().fatal());
+    // The reason names the limit it passed.
+    BOOST_TEST(last[0].error().text().find("hub.outbound_queue_bytes") != std::string::npos);
     // The others got every message, and bob's quit in between.
     const auto seen = h.take(carol);
     std::size_t messages = 0;
@@ -142,6 +148,7 @@ BOOST_AUTO_TEST_CASE(slow_consumers_in_one_broadcast) {
     for (int k = 0; k < 3; ++k) {
         h.send(ids[0], say("r", 1, std::string(900, 'y')));
     }
+    h.advance(300ms);
     for (std::size_t i = 0; i < ids.size(); ++i) {
         BOOST_TEST_CONTEXT("member " << i) {
             BOOST_TEST(h.closed(ids[i]) == (i % 2 == 1));

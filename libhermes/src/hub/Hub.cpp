@@ -25,6 +25,7 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
       config(owner.config_),
       stats(owner.stats_),
       registry(owner.registry_),
+      memory(owner.outputMemory_),
       history(store ? std::move(store)
                     : std::make_unique<MemoryHistory>(owner.config_.historySize)),
       wallClock(clock ? std::move(clock) : WallClock(systemWallClockMs)),
@@ -67,6 +68,7 @@ void Hub::consumed(SessionId id, std::size_t n, TimePoint now) {
         stats_.bytesReleased += capacity - std::min(capacity, s->out.capacity());
         s->active = true;
     }
+    impl_->resumeIfDrained();
 }
 
 void Hub::closed(SessionId id, std::string_view why, TimePoint now) {
@@ -97,6 +99,10 @@ int Hub::storeCommitFd() const {
 
 std::size_t Hub::heldMessages() const {
     return impl_->heldMessages;
+}
+
+bool Hub::inputPaused() const {
+    return impl_->inputPaused;
 }
 
 void Hub::shutdown(std::string_view reason) {

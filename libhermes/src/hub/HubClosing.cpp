@@ -31,7 +31,8 @@ void Hub::Impl::fatal(Session& s, v1::ErrorCode code, const std::string& text,
 }
 
 // The peer does not read: what it has not started to receive is dropped
-// and only the Error frame remains.
+// and only the Error frame remains. `reasonKey` names the limit it passed
+// (HubFlowControl.cpp).
 void Hub::Impl::slowConsumer(Session& s, std::string reasonKey, const std::string& text) {
     if (s.doomed) {
         return;
@@ -41,7 +42,7 @@ void Hub::Impl::slowConsumer(Session& s, std::string reasonKey, const std::strin
     s.out.append(bytes, now);
     s.closeDetail = text;
     stats.bytesQueued += bytes.size();
-    std::string quit = reasonKey == "write_stall" ? "write stall" : "slow consumer";
+    std::string quit = reasonKey == "slow_consumer" ? "slow consumer" : "write stall";
     doom(s, std::move(reasonKey), std::move(quit));
 }
 
@@ -83,6 +84,9 @@ void Hub::Impl::processDoomed() {
 }
 
 void Hub::Impl::shutdown(std::string_view reason) {
+    // Everything committed goes out before the Bye, budget or not: the hub
+    // reads nothing more and its memory goes with it.
+    inputPaused = false;
     flushAll(true);
     if (!holdingRooms.empty()) {
         // Messages held for the store go out before the Bye if the store

@@ -24,8 +24,10 @@ std::size_t entrySize(const v1::ChatMessage& message) {
 
 // Sends the held frames whose messages are committed (and what waits
 // behind them); stops at the first message still uncommitted.
+// While input is paused for the output budget the frames stay held: they
+// are released by storeCommitted() when it resumes.
 void Hub::Impl::releaseHeld(Room& room, std::uint64_t committed) {
-    while (!room.held.empty()) {
+    while (!room.held.empty() && takingInput()) {
         Room::Held& front = room.held.front();
         if (front.seq != 0) {
             if (front.seq > committed) {

@@ -27,6 +27,8 @@
 //   HubStatsRequest.cpp   StatsRequest
 //   HubMembership.cpp     room membership and coalesced presence
 //   HubOutput.cpp         Error replies and frames, handing output to the edge
+//   HubFlowControl.cpp    the output budget: pausing and resuming input, and
+//                         which members are slow (far behind, or stalled)
 //   HubClosing.cpp        fatal errors, slow consumers, forgetting sessions, shutdown
 //   HubTimers.cpp         the timer scan (handshake, ping, stall, buffer release),
 //                         rates, and the throttled sessions' turn
@@ -68,6 +70,7 @@ struct Hub::Impl {
     const HubConfig& config;
     HubStats& stats;
     Registry& registry;
+    MemoryGauge& memory;  // output bytes, against config.maxQueuedBytes
     std::unique_ptr<HistoryStore> history;
     WallClock wallClock;
     Poco::Logger& log;
@@ -100,6 +103,12 @@ struct Hub::Impl {
     // when it is back to half, so that senders are not let in one at a time.
     bool storeBehind = false;
     std::vector<Closing> closing;
+
+    // Flow control (HubFlowControl.cpp): no input is decoded while paused.
+    bool inputPaused = false;
+    TimePoint pausedAt{};
+    std::vector<SessionId> heldInput;  // sessions with input left undecoded (inputHeld)
+    bool releaseAfterPause = false;    // held messages the store committed meanwhile
 
     // Scratch reused on every frame so the hot path does not allocate.
     v1::Envelope in;
@@ -167,18 +176,10 @@ struct Hub::Impl {
     // delivery, and it must compile, with admit(), queued() and
     // OutboundQueue's inline append, into each file that sends to a room.
 
-    // Whether `bytes` more may be queued for `s`. A queue that would pass its
-    // bound closes the session as a slow consumer instead (deferred).
-    bool admit(Session& s, std::size_t bytes) {
-        if (s.doomed) {
-            return false;
-        }
-        if (s.out.size() + bytes > config.outboundQueueBytes) {
-            queueOverflow(s);
-            return false;
-        }
-        return true;
-    }
+    // Output is queued for every session not about to close. Nobody is
+    // refused for a queue's size here: the output budget pauses input, and
+    // the timer scan judges who is slow (HubFlowControl.cpp).
+    static bool acceptsOutput(const Session& s) { return !s.doomed; }
 
     void queued(Session& s, std::size_t bytes) {
         stats.bytesQueued += bytes;
@@ -191,7 +192,7 @@ struct Hub::Impl {
 
     // Copies whole frames into one session's queue.
     bool enqueue(Session& s, std::string_view bytes) {
-        if (!admit(s, bytes.size())) {
+        if (!acceptsOutput(s)) {
             return false;
         }
         s.out.append(bytes, now);
@@ -216,8 +217,8 @@ struct Hub::Impl {
             if (block == nullptr) {
                 blockRooms.push_back(&room);
             }
-            room.block =
-                FrameBlockPtr(new FrameBlock(FrameBlock::nextCapacity(block, bytes.size())));
+            room.block = FrameBlockPtr(
+                new FrameBlock(FrameBlock::nextCapacity(block, bytes.size()), &memory));
         }
         room.blockUsed = true;
         return room.block->append(bytes);
@@ -233,7 +234,7 @@ struct Hub::Impl {
         std::size_t delivered = 0;
         for (const Room::Member& member : room.members) {
             Session& s = *member.session;
-            if (!admit(s, bytes.size())) {
+            if (!acceptsOutput(s)) {
                 continue;
             }
             s.out.append(block, offset, bytes.size(), now);
@@ -335,8 +336,30 @@ struct Hub::Impl {
     void sendError(Session& s, v1::ErrorCode code, std::string_view text,
                    std::string_view room = {}, std::uint64_t clientMsgId = 0);
     static std::string errorFrame(v1::ErrorCode code, std::string_view text);
-    void queueOverflow(Session& s);
     void takeReady(std::vector<SessionId>& writableOut, std::vector<Closing>& closingOut);
+
+    // --- HubFlowControl.cpp: the output budget and slow members -------------
+
+    // Output memory at which input pauses: the budget less what handling one
+    // more frame may add (a block, a page, a member list), so the budget is
+    // never passed.
+    std::size_t pauseMark() const;
+    // Output memory at which input resumes.
+    std::size_t resumeMark() const;
+    // False while input is paused; pauses it first if memory is at the mark.
+    bool takingInput();
+    // `s` has bytes or waiting frames left undecoded: decoded on resume.
+    void holdInput(Session& s);
+    void pauseInput();
+    void resumeIfDrained();
+    void resumeInput();
+    void decodeHeldInput();
+    // The scan's judgement of one session's output: stalled, or far behind.
+    void judgeOutput(Session& s);
+    std::size_t typicalQueue(const Session& s);
+    // Each room's member queue sizes, sorted, for judgeOutput; cleared by
+    // every scan.
+    std::unordered_map<const Room*, std::vector<std::size_t>> scanQueues;
 
     // --- HubClosing.cpp: ending sessions -------------------------------------
 

@@ -32,12 +32,18 @@ std::string bodyName(const v1::Envelope& envelope) {
 
 }  // namespace
 
+// While input is paused for the output budget (HubFlowControl.cpp) the
+// bytes stay in the decoder, in order, until it resumes.
 void Hub::Impl::receive(Session& s, std::string_view bytes) {
     s.active = true;
     s.decoder.feed(bytes);
     drainWaiting(s);
     std::string_view payload;
     while (!s.doomed) {
+        if (!takingInput()) {
+            holdInput(s);
+            break;
+        }
         if (!s.decoder.nextPayload(payload)) {
             if (s.decoder.failed()) {
                 decodeFailed(s);
@@ -141,7 +147,14 @@ void Hub::Impl::admit(Session& s, v1::Envelope& envelope) {
 }
 
 void Hub::Impl::drainWaiting(Session& s) {
-    while (!s.doomed && s.waitingCount() > 0 && s.bucket.tryTake(now)) {
+    while (!s.doomed && s.waitingCount() > 0) {
+        if (!takingInput()) {
+            holdInput(s);
+            return;
+        }
+        if (!s.bucket.tryTake(now)) {
+            break;
+        }
         v1::Envelope envelope = std::move(s.waiting[s.waitingHead++]);
         dispatch(s, envelope);
     }

@@ -30,7 +30,7 @@ SessionId Hub::Impl::open(std::string peer) {
         return id;
     }
     auto session =
-        std::make_unique<Session>(id, std::move(peer), config.handshakeMaxFrameBytes, now);
+        std::make_unique<Session>(id, std::move(peer), config.handshakeMaxFrameBytes, now, &memory);
     session->bucket = TokenBucket(config.ratePerSecond, config.rateBurst, now);
     log.information(describe(*session) + " connected");
     sessions.emplace(id, std::move(session));

@@ -34,14 +34,6 @@ std::string Hub::Impl::errorFrame(v1::ErrorCode code, std::string_view text) {
     return codec::encodeFrame(envelope);
 }
 
-// admit()'s refusal, out of line so that admit() stays small enough to be
-// inlined into broadcast()'s loop over the members.
-void Hub::Impl::queueOverflow(Session& s) {
-    slowConsumer(s, "slow_consumer",
-                 "outbound queue would pass " + std::to_string(config.outboundQueueBytes) +
-                     " bytes; read faster");
-}
-
 void Hub::Impl::takeReady(std::vector<SessionId>& writableOut, std::vector<Closing>& closingOut) {
     processDoomed();
     for (const SessionId id : writable) {

@@ -19,6 +19,12 @@ void Hub::Impl::onStats(Session& s) {
         std::chrono::duration_cast<std::chrono::seconds>(now - startedAt).count()));
     figures->set_messages_in_total(stats.messagesIn);
     figures->set_deliveries_total(stats.deliveries);
+    figures->set_output_memory_bytes(memory.bytes());
+    figures->set_output_memory_peak_bytes(memory.peak());
+    figures->set_output_memory_budget_bytes(config.maxQueuedBytes);
+    figures->set_input_pauses(stats.inputPauses);
+    figures->set_input_paused(inputPaused);
+    figures->set_input_paused_ms(stats.inputPausedMs);
     for (const auto& [reason, count] : stats.disconnects) {
         (*figures->mutable_disconnects())[reason] = count;
     }

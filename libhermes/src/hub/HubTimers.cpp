@@ -22,12 +22,16 @@ constexpr auto kScanInterval = std::chrono::milliseconds(250);
 }  // namespace
 
 void Hub::Impl::scan() {
+    scanQueues.clear();
     for (auto& entry : sessions) {
         Session& s = *entry.second;
         if (s.doomed) {
             continue;
         }
-        if (!s.welcomed) {
+        if (inputPaused) {
+            // Nothing is read while paused: silence is the hub's doing, and
+            // the clocks below are moved on by the pause (resumeInput).
+        } else if (!s.welcomed) {
             if (now - s.openedAt >= config.handshakeTimeout) {
                 fatal(s, v1::ERROR_CODE_HANDSHAKE_TIMEOUT,
                       "no successful Hello within " +
@@ -50,11 +54,8 @@ void Hub::Impl::scan() {
             s.pingOutstanding = true;
             s.pingSentAt = now;
         }
-        if (!s.doomed && !s.out.empty() && config.writeStallTimeout.count() > 0 &&
-            now - s.out.lastProgress() >= config.writeStallTimeout) {
-            slowConsumer(
-                s, "write_stall",
-                "no bytes written for " + std::to_string(config.writeStallTimeout.count()) + " ms");
+        judgeOutput(s);
+        if (s.doomed) {
             continue;
         }
         if (!s.active) {
@@ -108,6 +109,10 @@ TimePoint Hub::Impl::tick() {
         if (s == nullptr) {
             continue;
         }
+        if (inputPaused) {
+            throttled.push_back(id);  // their turn comes when input resumes
+            continue;
+        }
         s->throttled = false;
         drainWaiting(*s);
         if (!s->doomed && s->waitingCount() > 0) {
@@ -120,9 +125,15 @@ TimePoint Hub::Impl::tick() {
         scan();
         updateRates();
         nextScan = now + kScanInterval;
+        processDoomed();
     }
+    resumeIfDrained();
+    decodeHeldInput();
     flushAll();
     TimePoint wake = nextPresenceDue(nextScan);
+    if (inputPaused) {
+        return wake;  // frames waiting for tokens wait for the resume, too
+    }
     for (const SessionId id : throttled) {
         if (Session* s = findSession(id)) {
             wake = std::min(wake, s->bucket.nextTokenAt(now));

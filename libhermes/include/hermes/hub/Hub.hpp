@@ -17,14 +17,24 @@
 //                          <- takeReady(): sessions with output to write,
 //                             and sessions to close (with their last bytes)
 //                          <- output(id, views) / consumed(id, n)
+//                          <- inputPaused(): read no socket while true
 //
 // Every message a room receives is serialized once into a frame, copied once
 // into the room's FrameBlock, and each member's outbound queue references
 // those bytes (OutboundQueue.hpp): the edge writes them with one gathered
-// write (sendmsg) per session. A queue that would pass
-// HubConfig::outboundQueueBytes, or whose bytes make no progress for
-// writeStallTimeout, gets its session closed as a slow consumer: the queued
-// bytes are dropped and replaced by one fatal Error frame saying why.
+// write (sendmsg) per session.
+//
+// Flow control (docs/HUB.md "Slow members and the output budget"): a burst
+// is not a slow member. Output memory is counted where it is allocated
+// (MemoryGauge: blocks once, private frames) against
+// HubConfig::maxQueuedBytes; near it the hub takes no more input
+// (inputPaused(): the edge stops reading, TCP pushes back on the senders)
+// until it is back to three quarters. Nobody is closed for the size of a
+// burst. A member is closed as a slow consumer (its queue dropped, one fatal
+// Error frame saying which limit) when its queue is outboundQueueBytes
+// longer than the median of the other members of its rooms (it reads slower
+// than they talk), when its queue makes no progress for writeStallTimeout,
+// or, while input is paused, for kPausedStall.
 //
 // Durability: with an asynchronous HistoryStore (SqliteHistory) a message is
 // broadcast, its echo included, only once the store has committed it; the
@@ -49,6 +59,7 @@
 #include "hermes/hub/HistoryStore.hpp"
 #include "hermes/hub/HubConfig.hpp"
 #include "hermes/hub/HubStats.hpp"
+#include "hermes/hub/MemoryGauge.hpp"
 #include "hermes/hub/Registry.hpp"
 #include "hermes/hub/SessionId.hpp"
 
@@ -67,6 +78,11 @@ struct Closing {
 
 class Hub {
 public:
+    // While input is paused for the output budget, a member whose queue takes
+    // nothing for this long is closed: it cannot hold the whole hub up for
+    // the full writeStallTimeout.
+    static constexpr std::chrono::milliseconds kPausedStall{1000};
+
     // `epoch` identifies this run of the hub (hermesd: start time in ms).
     // `history` may be null: then an in-memory store of config.historySize is used.
     Hub(HubConfig config, std::uint64_t epoch, std::unique_ptr<HistoryStore> history = nullptr,
@@ -130,6 +146,11 @@ public:
     int storeCommitFd() const;
     // Message frames waiting for the store's commit, over all rooms.
     std::size_t heldMessages() const;
+    // Output memory now and at its peak (MemoryGauge.hpp).
+    const MemoryGauge& outputMemory() const { return outputMemory_; }
+    // True while output memory is at the budget: the edge must not read
+    // (frames already read wait, undecoded, until it is false again).
+    bool inputPaused() const;
     const Registry& registry() const { return registry_; }
     const HubConfig& config() const { return config_; }
     std::uint64_t epoch() const { return epoch_; }
@@ -140,6 +161,7 @@ private:
     std::uint64_t epoch_;
     HubStats stats_;
     Registry registry_;
+    MemoryGauge outputMemory_;  // before impl_: outlives every block and queue
     std::unique_ptr<Impl> impl_;
 };
 

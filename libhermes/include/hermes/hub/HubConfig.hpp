@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "hermes/protocol/Limits.hpp"
 
@@ -24,13 +26,24 @@ struct HubConfig {
     std::size_t historySize = 1000;  // hub.history_size (per room, in memory)
     std::size_t joinBacklog = 50;    // hub.join_backlog
     std::size_t historyPageMax = protocol::kDefaultHistoryPageMax;  // hub.history_page_max
-    std::size_t outboundQueueBytes = 1024 * 1024;                   // hub.outbound_queue_bytes
-    std::chrono::milliseconds handshakeTimeout{10'000};             // hub.handshake_timeout_ms
-    std::chrono::milliseconds writeStallTimeout{10'000};            // hub.write_stall_timeout_ms
-    std::chrono::milliseconds pingInterval{30'000};                 // hub.ping_interval_ms
-    std::chrono::milliseconds pingTimeout{15'000};                  // hub.ping_timeout_ms
-    double ratePerSecond = 5.0;     // hub.rate_per_second (0 = unlimited)
-    double rateBurst = 10.0;        // hub.rate_burst
+    // How much longer a member's queue may be than the median queue of the
+    // other members of its rooms. Past it the member reads slower than its
+    // rooms talk and is closed (SLOW_CONSUMER). Above the largest burst the
+    // rate limits allow into one room (largestRoomBurstBytes(): 44.5 MB by
+    // default), so that a member reading slowly through a burst is not cut.
+    std::size_t outboundQueueBytes = 64 * 1024 * 1024;  // hub.outbound_queue_bytes
+    // The hub's memory for output, all sessions: room frames (once, however
+    // many members wait for them) and private frames. Near it the hub stops
+    // reading input until it is back to three quarters (TCP pushes back on
+    // senders); meanwhile a member whose queue takes nothing for
+    // kPausedStall is closed.
+    std::size_t maxQueuedBytes = 256 * 1024 * 1024;       // hub.max_queued_bytes
+    std::chrono::milliseconds handshakeTimeout{10'000};   // hub.handshake_timeout_ms
+    std::chrono::milliseconds writeStallTimeout{10'000};  // hub.write_stall_timeout_ms
+    std::chrono::milliseconds pingInterval{30'000};       // hub.ping_interval_ms
+    std::chrono::milliseconds pingTimeout{15'000};        // hub.ping_timeout_ms
+    double ratePerSecond = 5.0;                           // hub.rate_per_second (0 = unlimited)
+    double rateBurst = 10.0;                              // hub.rate_burst
     std::size_t floodBacklog = 20;  // hub.flood_backlog (frames held while limited)
     // Presence to rooms this large is held up to presenceCoalesceDelay so a
     // join storm costs a few broadcasts, not one per processing turn.
@@ -39,6 +52,16 @@ struct HubConfig {
     // With durable history: messages waiting for the store's commit, over all
     // rooms, beyond which a say is refused (STORE_BEHIND) rather than held.
     std::size_t maxHeldMessages = 50'000;  // history.max_held_messages
+
+    // The most one room can be sent at one moment within the rate limits:
+    // maxClients members each sending rateBurst messages of maxTextBytes,
+    // framed. 0 when the rate is unlimited (no bound exists).
+    std::uint64_t largestRoomBurstBytes() const;
+
+    // Settings that work against each other (e.g. an outboundQueueBytes
+    // below the largest burst), one sentence each; hermesd logs them at
+    // start.
+    std::vector<std::string> warnings() const;
 };
 
 }  // namespace hermes::hub

@@ -19,6 +19,8 @@ struct HubStats {
     std::uint64_t bytesQueued = 0;          // outbound bytes waiting now, all sessions
     std::uint64_t bytesReleased = 0;        // buffer capacity given back by idle sessions, total
     std::uint64_t storeBehindRefusals = 0;  // says refused while the store was behind, total
+    std::uint64_t inputPauses = 0;          // times the output budget paused input, total
+    std::uint64_t inputPausedMs = 0;        // time input was paused, total (ended pauses)
     // Rates over the last timer interval (about 1 s), and time since the
     // first call that carried a time; updated by Hub::tick().
     double messagesInPerSecond = 0.0;

@@ -13,6 +13,7 @@
 
 #include "hermes/codec/FrameDecoder.hpp"
 #include "hermes/hub/Clock.hpp"
+#include "hermes/hub/MemoryGauge.hpp"
 #include "hermes/hub/OutboundQueue.hpp"
 #include "hermes/hub/SessionId.hpp"
 #include "hermes/hub/TokenBucket.hpp"
@@ -29,10 +30,11 @@ struct Session {
     };
 
     Session(SessionId sessionId, std::string peerAddress, std::size_t handshakeMaxFrameBytes,
-            TimePoint now)
+            TimePoint now, MemoryGauge* outputGauge = nullptr)
         : id(sessionId),
           peer(std::move(peerAddress)),
           decoder(handshakeMaxFrameBytes),
+          out(outputGauge),
           openedAt(now),
           lastHeard(now) {}
 
@@ -59,6 +61,7 @@ struct Session {
     bool throttled = false;   // listed in the hub's throttled list
     bool active = false;      // did I/O since the last timer scan
     bool doomed = false;      // close decided, not yet carried out
+    bool inputHeld = false;   // input left undecoded while the hub's input is paused
     std::string closeReason;  // stats key, e.g. "slow_consumer"
     std::string quitReason;   // what the rooms' QUIT presence says
     std::string closeDetail;  // the fatal Error's text, for the log line

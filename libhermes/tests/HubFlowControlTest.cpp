@@ -1,0 +1,249 @@
+// The output budget and slow members (HubFlowControl.cpp): a burst cuts
+// nobody, a member far behind its rooms is cut, input pauses at the budget
+// and resumes where it stopped, and a stalled member cannot hold it paused.
+#define BOOST_TEST_MODULE hub_flow_control
+#include <boost/test/unit_test.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "HubTestHarness.hpp"
+
+using namespace hermes::hub;
+using namespace hermes::hub::test;
+namespace v1 = hermes::v1;
+
+namespace {
+
+// `count` says to `room` in one buffer, ids and texts from `first`.
+std::string says(const std::string& room, std::uint64_t first, std::size_t count,
+                 std::size_t textBytes) {
+    std::string bytes;
+    for (std::size_t i = 0; i < count; ++i) {
+        std::string text = "m" + std::to_string(first + i) + " ";
+        text.resize(textBytes, '.');
+        bytes += hermes::codec::encodeFrame(say(room, first + i, text));
+    }
+    return bytes;
+}
+
+// The seqs of `room`'s messages in the peer's inbox, in arrival order.
+std::vector<std::uint64_t> seqsOf(HubHarness& h, SessionId id, const std::string& room) {
+    std::vector<std::uint64_t> seqs;
+    for (const auto& e : h.peers[id].inbox) {
+        if (e.has_message() && e.message().room() == room) {
+            seqs.push_back(e.message().seq());
+        }
+    }
+    return seqs;
+}
+
+std::vector<std::uint64_t> oneTo(std::uint64_t n) {
+    std::vector<std::uint64_t> out;
+    for (std::uint64_t i = 1; i <= n; ++i) {
+        out.push_back(i);
+    }
+    return out;
+}
+
+// A hub whose budget is small enough to reach with a few hundred messages:
+// input pauses at 768 KiB (the budget less four 64 KiB frames) and resumes
+// at 576 KiB.
+HubConfig smallBudget() {
+    HubConfig config = testConfig();
+    config.maxQueuedBytes = 1024 * 1024;
+    config.outboundQueueBytes = 64 * 1024 * 1024;
+    return config;
+}
+
+std::vector<SessionId> inRoom(HubHarness& h, const std::vector<std::string>& nicks,
+                              const std::string& room) {
+    std::vector<SessionId> ids;
+    for (const auto& nick : nicks) {
+        ids.push_back(h.login(nick));
+        h.send(ids.back(), join(room));
+    }
+    for (const SessionId id : ids) {
+        h.clear(id);
+    }
+    return ids;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_burst_far_past_the_member_bound_cuts_nobody) {
+    // 20 members send 10 messages of 1,000 bytes each at the same moment:
+    // 200 KB for every member, 50 times hub.outbound_queue_bytes, queued
+    // before anyone reads. The old per-member bound cut them all.
+    HubConfig config = testConfig();
+    config.outboundQueueBytes = 4096;
+    HubHarness h(config);
+    std::vector<std::string> nicks;
+    for (int i = 0; i < 20; ++i) {
+        nicks.push_back("n" + std::to_string(i));
+    }
+    const auto ids = inRoom(h, nicks, "r");
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        h.hub.receive(ids[i], says("r", 1 + 10 * i, 10, 1000), h.now);
+    }
+    h.hub.flush();
+    // Every member's queue holds the whole burst when the timer scan judges it.
+    BOOST_TEST(h.hub.stats().bytesQueued >= 20u * 200u * 1000u);
+    h.now += 300ms;
+    h.hub.tick(h.now);
+    h.pump();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        BOOST_TEST_CONTEXT("member " << i) {
+            BOOST_TEST(!h.closed(ids[i]));
+            BOOST_TEST(seqsOf(h, ids[i], "r") == oneTo(200), boost::test_tools::per_element());
+        }
+    }
+    BOOST_TEST(h.hub.stats().disconnects.empty());
+}
+
+BOOST_AUTO_TEST_CASE(behind_with_everyone_is_not_slow_behind_alone_is) {
+    // Nobody in room "busy" reads: they are all equally behind, so the hub
+    // (not one of them) is behind, and the size bound cuts none of them.
+    // ana is also in "quiet", whose other members keep up: that does not
+    // make her slow, since she is not behind the others in "busy".
+    HubConfig config = testConfig();
+    config.outboundQueueBytes = 8192;
+    HubHarness h(config);
+    const auto busy = inRoom(h, {"ana", "bob", "cat", "dan"}, "busy");
+    const auto quiet = inRoom(h, {"eve", "fay"}, "quiet");
+    h.send(busy[0], join("quiet"));
+    h.clear(busy[0]);
+    for (const SessionId id : busy) {
+        h.peers[id].reading = false;
+    }
+    h.sendRaw(busy[1], says("busy", 1, 20, 1000));
+    h.advance(300ms);
+    h.advance(300ms);
+    for (const SessionId id : busy) {
+        BOOST_TEST(!h.closed(id));
+    }
+    // Now everyone in "busy" but dan catches up: dan is behind alone.
+    for (const SessionId id : {busy[0], busy[1], busy[2]}) {
+        h.peers[id].reading = true;
+        h.readNow(id);
+    }
+    h.advance(300ms);
+    BOOST_TEST(h.closed(busy[3]));
+    BOOST_TEST(h.peers[busy[3]].closeReason == "slow_consumer");
+    for (const SessionId id : {busy[0], busy[1], busy[2], quiet[0], quiet[1]}) {
+        BOOST_TEST(!h.closed(id));
+    }
+    BOOST_TEST(seqsOf(h, busy[0], "busy") == oneTo(20), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(input_pauses_at_the_budget_and_resumes_where_it_stopped) {
+    HubHarness h(smallBudget());
+    const auto ids = inRoom(h, {"ana", "bob"}, "r");
+    const SessionId ana = ids[0];
+    const SessionId bob = ids[1];
+    h.peers[bob].reading = false;
+    // 300 messages of 4,000 bytes (1.2 MB) in one read: more than the budget.
+    h.sendRaw(ana, says("r", 1, 300, 4000));
+    BOOST_TEST_REQUIRE(h.hub.inputPaused());
+    const auto before = seqsOf(h, ana, "r").size();
+    BOOST_TEST(before > 100u);
+    BOOST_TEST(before < 300u);
+    BOOST_TEST(h.hub.outputMemory().bytes() <= 1024u * 1024u);
+    BOOST_TEST(h.hub.stats().inputPauses == 1u);
+    // Paused: nothing more is taken, however long it lasts, and bob is not
+    // cut while he is not yet stalled for kPausedStall.
+    h.advance(300ms);
+    h.advance(300ms);
+    BOOST_TEST(seqsOf(h, ana, "r").size() == before);
+    BOOST_TEST(!h.closed(bob));
+    // bob reads: the budget drains, input resumes and takes up the rest.
+    h.peers[bob].reading = true;
+    h.readNow(bob);
+    BOOST_TEST(!h.hub.inputPaused());
+    h.advance(1ms);
+    BOOST_TEST(seqsOf(h, ana, "r") == oneTo(300), boost::test_tools::per_element());
+    BOOST_TEST(seqsOf(h, bob, "r") == oneTo(300), boost::test_tools::per_element());
+    BOOST_TEST(h.hub.stats().disconnects.empty());
+    BOOST_TEST(h.hub.stats().inputPausedMs >= 600u);
+    // Every echo is an acknowledgement of its own say: ids 1..300 in order.
+    std::uint64_t id = 0;
+    for (const auto& e : h.peers[ana].inbox) {
+        if (e.has_message()) {
+            BOOST_TEST(e.message().client_msg_id() == ++id);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_stalled_member_cannot_hold_input_paused) {
+    HubHarness h(smallBudget());
+    const auto ids = inRoom(h, {"ana", "bob", "cat"}, "r");
+    const SessionId ana = ids[0];
+    const SessionId bob = ids[1];
+    h.peers[bob].reading = false;
+    h.sendRaw(ana, says("r", 1, 300, 4000));
+    BOOST_TEST_REQUIRE(h.hub.inputPaused());
+    h.advance(600ms);
+    BOOST_TEST(!h.closed(bob));
+    h.advance(600ms);  // 1.2 s without taking a byte, with input paused
+    BOOST_TEST_REQUIRE(h.closed(bob));
+    BOOST_TEST(h.peers[bob].closeReason == "budget_stall");
+    const auto error = h.take(bob).back();
+    BOOST_TEST(error.error().code() == v1::ERROR_CODE_SLOW_CONSUMER);
+    BOOST_TEST(error.error().text().find("hub.max_queued_bytes") != std::string::npos);
+    // His queue was the budget: input resumed, and the rest went out.
+    BOOST_TEST(!h.hub.inputPaused());
+    h.advance(1ms);
+    BOOST_TEST(seqsOf(h, ana, "r") == oneTo(300), boost::test_tools::per_element());
+    BOOST_TEST(seqsOf(h, ids[2], "r") == oneTo(300), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_pause_does_not_count_as_silence) {
+    // A connection that has not said Hello yet when input pauses is not
+    // timed out while the hub reads nothing, and its clock resumes after.
+    HubConfig config = smallBudget();
+    config.handshakeTimeout = 800ms;
+    HubHarness h(config);
+    const auto ids = inRoom(h, {"ana", "bob"}, "r");
+    const SessionId mute = h.connect();
+    h.peers[ids[1]].reading = false;
+    h.sendRaw(ids[0], says("r", 1, 300, 4000));
+    BOOST_TEST_REQUIRE(h.hub.inputPaused());
+    // bob reads a little every 250 ms: slow, not stalled, so the pause lasts.
+    for (int i = 0; i < 8; ++i) {
+        h.advance(250ms);
+        h.readPart(ids[1], 4096);
+        BOOST_TEST_REQUIRE(h.hub.inputPaused());
+    }
+    BOOST_TEST(!h.closed(mute));
+    BOOST_TEST(!h.closed(ids[1]));
+    h.peers[ids[1]].reading = true;
+    h.readNow(ids[1]);
+    BOOST_TEST_REQUIRE(!h.hub.inputPaused());
+    h.advance(300ms);
+    BOOST_TEST(!h.closed(mute));  // it had 800 ms, not all of it gone
+    h.advance(800ms);
+    BOOST_TEST(h.closed(mute));
+    BOOST_TEST(h.peers[mute].closeReason == "handshake_timeout");
+}
+
+BOOST_AUTO_TEST_CASE(output_memory_is_given_back) {
+    HubHarness h(testConfig());
+    const auto ids = inRoom(h, {"ana", "bob"}, "r");
+    h.sendRaw(ids[0], says("r", 1, 50, 2000));
+    BOOST_TEST(h.hub.outputMemory().peak() > 0u);
+    // Idle rooms drop their block, idle sessions their buffers.
+    h.advance(300ms);
+    h.advance(300ms);
+    BOOST_TEST(h.hub.outputMemory().bytes() == 0u);
+    // Stats report it.
+    h.send(ids[0], [] {
+        v1::Envelope e;
+        e.mutable_stats_request();
+        return e;
+    }());
+    const auto stats = h.take(ids[0]).back().stats();
+    BOOST_TEST(stats.output_memory_peak_bytes() >= 50u * 2000u);
+    BOOST_TEST(stats.output_memory_budget_bytes() == testConfig().maxQueuedBytes);
+    BOOST_TEST(!stats.input_paused());
+}
