@@ -6,8 +6,9 @@
 
 namespace hermesd {
 
-HandoffConnection::HandoffConnection(const Poco::Net::StreamSocket& socket, EventLoop& loop)
-    : TCPServerConnection(socket), loop_(loop) {}
+HandoffConnection::HandoffConnection(const Poco::Net::StreamSocket& socket, EventLoop& loop,
+                                     int sendBufferBytes)
+    : TCPServerConnection(socket), loop_(loop), sendBufferBytes_(sendBufferBytes) {}
 
 void HandoffConnection::run() {
     std::string peer = "unknown peer";
@@ -15,6 +16,9 @@ void HandoffConnection::run() {
         peer = socket().peerAddress().toString();
         socket().setNoDelay(true);
         socket().setBlocking(false);
+        if (sendBufferBytes_ > 0) {
+            socket().setSendBufferSize(sendBufferBytes_);
+        }
         loop_.adopt(socket(), peer);
     } catch (const Poco::Exception& error) {
         // The peer is usually gone already (reset before we got to it).
@@ -25,7 +29,7 @@ void HandoffConnection::run() {
 
 Poco::Net::TCPServerConnection* HandoffFactory::createConnection(
     const Poco::Net::StreamSocket& socket) {
-    return new HandoffConnection(socket, loop_);
+    return new HandoffConnection(socket, loop_, sendBufferBytes_);
 }
 
 }  // namespace hermesd

@@ -1,7 +1,8 @@
 #pragma once
 // The accept stage: POCO's TCPServer accepts on its own thread and hands each
 // connection to one of its pool threads, which runs HandoffConnection: set
-// the socket up (TCP_NODELAY, non-blocking) and give it to the EventLoop.
+// the socket up (TCP_NODELAY, non-blocking, the send buffer's size) and give
+// it to the EventLoop.
 // Nothing blocks here, so a small pool serves any number of clients and a
 // client that never says hello costs no thread (the hub times it out).
 //
@@ -17,21 +18,25 @@ class EventLoop;
 
 class HandoffConnection : public Poco::Net::TCPServerConnection {
 public:
-    HandoffConnection(const Poco::Net::StreamSocket& socket, EventLoop& loop);
+    // sendBufferBytes > 0: SO_SNDBUF (the kernel's autotuning otherwise).
+    HandoffConnection(const Poco::Net::StreamSocket& socket, EventLoop& loop, int sendBufferBytes);
     void run() override;
 
 private:
     EventLoop& loop_;
+    int sendBufferBytes_;
 };
 
 class HandoffFactory : public Poco::Net::TCPServerConnectionFactory {
 public:
-    explicit HandoffFactory(EventLoop& loop) : loop_(loop) {}
+    HandoffFactory(EventLoop& loop, int sendBufferBytes)
+        : loop_(loop), sendBufferBytes_(sendBufferBytes) {}
     Poco::Net::TCPServerConnection* createConnection(
         const Poco::Net::StreamSocket& socket) override;
 
 private:
     EventLoop& loop_;
+    int sendBufferBytes_;
 };
 
 }  // namespace hermesd

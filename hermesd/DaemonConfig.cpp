@@ -51,6 +51,12 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
         "hermesd.stats_interval_s", static_cast<std::uint64_t>(edge.statsInterval.count())));
     edge.lingerTimeout = readMs(config, "hermesd.linger_ms", edge.lingerTimeout);
     edge.portFile = config.getString("hermesd.port_file", edge.portFile);
+    const auto sendBuffer = config.getUInt64("hermesd.send_buffer_bytes",
+                                             static_cast<std::uint64_t>(edge.sendBufferBytes));
+    if (sendBuffer > 64 * 1024 * 1024) {
+        throw Poco::InvalidArgumentException("hermesd.send_buffer_bytes must be at most 64 MiB");
+    }
+    edge.sendBufferBytes = static_cast<int>(sendBuffer);
     if (edge.acceptorThreads < 1 || edge.acceptQueue < 1 || edge.listenBacklog < 1) {
         throw Poco::InvalidArgumentException(
             "hermesd.acceptor_threads, hermesd.accept_queue and hermesd.listen_backlog must be "
@@ -83,6 +89,7 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.historyPageMax = readSize(config, "hub.history_page_max", hub.historyPageMax, 1);
     hub.outboundQueueBytes =
         readSize(config, "hub.outbound_queue_bytes", hub.outboundQueueBytes, 4096);
+    hub.maxQueuedBytes = readSize(config, "hub.max_queued_bytes", hub.maxQueuedBytes, 1024 * 1024);
     hub.handshakeTimeout = readMs(config, "hub.handshake_timeout_ms", hub.handshakeTimeout);
     hub.writeStallTimeout = readMs(config, "hub.write_stall_timeout_ms", hub.writeStallTimeout);
     hub.pingInterval = readMs(config, "hub.ping_interval_ms", hub.pingInterval);

@@ -22,6 +22,12 @@ struct EdgeConfig {
     std::chrono::seconds statsInterval{60};         // hermesd.stats_interval_s (0 = off)
     std::chrono::milliseconds lingerTimeout{1000};  // hermesd.linger_ms
     std::string portFile;                           // hermesd.port_file ("" = none)
+    // SO_SNDBUF of each connection (the kernel doubles it; 0 = its own
+    // autotuning, up to net.ipv4.tcp_wmem's 4 MB). What the kernel holds
+    // for a member that stopped reading counts as written: a small buffer
+    // lets the hub see the stall (hub.write_stall_timeout_ms) seconds
+    // sooner, and costs no speed on a LAN.
+    int sendBufferBytes = 256 * 1024;  // hermesd.send_buffer_bytes
 };
 
 // Where history is kept (history.*); see SqliteHistory.hpp.

@@ -132,6 +132,7 @@ void EventLoop::run() {
         // Cheap when nothing is due; it also releases rate-limited frames.
         nextTick_ = hub_->tick(now);
         serviceReady(now);
+        followInputPause();
         expireLingering(now);
         trimHeap(now);
         if (config_.statsInterval.count() > 0 && now >= nextStats_) {
@@ -175,8 +176,9 @@ void EventLoop::adoptPending(TimePoint now) {
         Connection connection;
         connection.fd = socket.impl()->sockfd();
         connection.socket = std::move(socket);
+        connection.reading = !inputPaused_;
         epoll_event event{};
-        event.events = EPOLLIN | EPOLLRDHUP;
+        event.events = connection.reading ? EPOLLIN | EPOLLRDHUP : 0u;
         event.data.u64 = id;
         if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, connection.fd, &event) != 0) {
             const int error = errno;
@@ -229,9 +231,19 @@ void EventLoop::onEvent(std::uint64_t token, std::uint32_t events, TimePoint now
             return;
         }
     }
-    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
-        readFrom(id, it->second, now);
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) == 0) {
+        return;
     }
+    if (!hub_->inputPaused()) {
+        readFrom(id, it->second, now);
+    } else if ((events & (EPOLLHUP | EPOLLERR)) != 0) {
+        // Reported whatever the interest: the peer is gone (or reset). What
+        // it sent last is not read while input is paused; none of it was
+        // acknowledged.
+        hub_->closed(id, "connection closed while the hub's input was paused", now);
+        drop(id);
+    }
+    // Plain EPOLLIN before followInputPause() took it off: read on resume.
 }
 
 void EventLoop::readFrom(SessionId id, Connection& connection, TimePoint now) {
@@ -309,6 +321,9 @@ void EventLoop::serviceReady(TimePoint now) {
 }
 
 EventLoop::TimePoint EventLoop::takeInputDuringPass(TimePoint now) {
+    if (hub_->inputPaused()) {
+        return now;
+    }
     const int count = epoll_wait(epollFd_, events_.data(), kMaxEvents, 0);
     if (count <= 0) {
         return now;
@@ -328,6 +343,9 @@ void EventLoop::startLinger(hermes::hub::Closing& closing, TimePoint now) {
     Connection& connection = it->second;
     log_.debug("session %?u: closing (%s)", closing.id, closing.reason);
     connection.lingering = true;
+    if (!connection.reading) {
+        watch(closing.id, connection, true, connection.writeArmed);  // to see the peer's close
+    }
     connection.rest = std::move(closing.lastBytes);
     connection.lingerDeadline = now + config_.lingerTimeout;
     lingering_.push_back(closing.id);
@@ -390,15 +408,38 @@ void EventLoop::expireLingering(TimePoint now) {
 }
 
 void EventLoop::armWrite(SessionId id, Connection& connection, bool wantWrite) {
-    if (connection.writeArmed == wantWrite) {
+    if (connection.writeArmed != wantWrite) {
+        watch(id, connection, connection.reading, wantWrite);
+    }
+}
+
+bool EventLoop::watch(SessionId id, Connection& connection, bool reading, bool writing) {
+    epoll_event event{};
+    event.events = (reading ? EPOLLIN | EPOLLRDHUP : 0u) | (writing ? EPOLLOUT : 0u);
+    event.data.u64 = id;
+    if (epoll_ctl(epollFd_, EPOLL_CTL_MOD, connection.fd, &event) != 0) {
+        return false;
+    }
+    connection.reading = reading;
+    connection.writeArmed = writing;
+    return true;
+}
+
+void EventLoop::followInputPause() {
+    const bool paused = hub_->inputPaused();
+    if (paused == inputPaused_) {
         return;
     }
-    epoll_event event{};
-    event.events = EPOLLIN | EPOLLRDHUP | (wantWrite ? EPOLLOUT : 0u);
-    event.data.u64 = id;
-    if (epoll_ctl(epollFd_, EPOLL_CTL_MOD, connection.fd, &event) == 0) {
-        connection.writeArmed = wantWrite;
+    inputPaused_ = paused;
+    // One epoll_ctl per connection (about a microsecond each); pauses are
+    // rare, and the hub's hysteresis keeps them apart.
+    for (auto& [id, connection] : connections_) {
+        if (!connection.lingering) {
+            watch(id, connection, !paused, connection.writeArmed);
+        }
     }
+    log_.information("%s reading %z connections", std::string(paused ? "stopped" : "resumed"),
+                     connections_.size());
 }
 
 void EventLoop::drop(SessionId id) {
@@ -437,11 +478,12 @@ void EventLoop::logStats(TimePoint now) {
     for (const auto& [reason, count] : stats.disconnects) {
         disconnects << (disconnects.tellp() > 0 ? "," : "") << reason << '=' << count;
     }
+    const auto& memory = hub_->outputMemory();
     log_.information(
         "stats: clients=%?u connections=%?u rooms=%?u in=%.1f/s deliveries=%.1f/s queued=%?uB "
-        "disconnects={%s}",
+        "output_memory=%zB peak=%zB input_pauses=%?u disconnects={%s}",
         stats.clients, stats.connections, stats.rooms, inRate, outRate, stats.bytesQueued,
-        disconnects.str());
+        memory.bytes(), memory.peak(), stats.inputPauses, disconnects.str());
     statsSince_ = now;
     statsMessagesIn_ = stats.messagesIn;
     statsDeliveries_ = stats.deliveries;

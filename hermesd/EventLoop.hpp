@@ -15,6 +15,10 @@
 // it no longer waits for the pass to end and then costs every member a send
 // of its own.
 //
+// While the hub's output budget is full (Hub::inputPaused) no socket is
+// read: EPOLLIN is taken off every connection, so TCP pushes back on the
+// senders, and put back once the hub takes input again. Writing goes on.
+//
 // Sessions the hub closes linger briefly: their last frames (an Error or a
 // Bye) are written, the write side is shut down, and the socket is closed
 // when the peer closes or the linger time runs out. A durable history store's
@@ -72,6 +76,7 @@ private:
         Poco::Net::StreamSocket socket;
         int fd = -1;
         bool writeArmed = false;
+        bool reading = true;     // EPOLLIN is watched (off while input is paused)
         bool lingering = false;  // the hub is done with it; closing
         std::string rest;        // lingering: last bytes not yet written
         TimePoint lingerDeadline{};
@@ -88,6 +93,10 @@ private:
     void continueLinger(hermes::hub::SessionId id, Connection& connection);
     void expireLingering(TimePoint now);
     void armWrite(hermes::hub::SessionId id, Connection& connection, bool wantWrite);
+    // Watches (or stops watching) every connection's input as the hub's
+    // input pause says.
+    void followInputPause();
+    bool watch(hermes::hub::SessionId id, Connection& connection, bool reading, bool writing);
     void drop(hermes::hub::SessionId id);
     void trimHeap(TimePoint now);
     void logStats(TimePoint now);
@@ -126,6 +135,7 @@ private:
     TimePoint nextTrim_{};
     bool shuttingDown_ = false;
     TimePoint shutdownDeadline_{};
+    bool inputPaused_ = false;  // as last applied to the connections' epoll interest
 };
 
 }  // namespace hermesd

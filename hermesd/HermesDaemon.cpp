@@ -178,6 +178,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         return EXIT_CONFIG;
     }
 
+    for (const std::string& warning : settings.hub.warnings()) {
+        log.warning("configuration: %s", warning);
+    }
     raiseFileLimit(settings.hub.maxClients, log);
 
     // History first: a database that cannot be used stops the hub before it
@@ -227,7 +230,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // only when its idle wait ends (10 s by default): keep that wait short so
     // the hub exits within its 2 s promise.
     params->setThreadIdleTime(Poco::Timespan(0, 250'000));
-    Poco::Net::TCPServer server(new HandoffFactory(loop), pool, listener, params);
+    Poco::Net::TCPServer server(new HandoffFactory(loop, settings.edge.sendBufferBytes), pool,
+                                listener, params);
     server.start();
     log.information("hermesd %s listening on %s:%hu (epoch %?u, max %z clients)",
                     std::string(HERMES_VERSION), settings.edge.host, port, epoch,
