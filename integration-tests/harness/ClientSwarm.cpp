@@ -8,7 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <system_error>
 
@@ -33,12 +35,15 @@ void ClientSwarm::closeAll() {
     }
 }
 
-std::size_t ClientSwarm::add() {
+std::size_t ClientSwarm::add(int receiveBufferBytes) {
     const std::size_t index = clients_.size();
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         throw std::system_error(errno, std::generic_category(),
                                 "swarm client " + std::to_string(index) + ": socket");
+    }
+    if (receiveBufferBytes > 0) {
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBufferBytes, sizeof receiveBufferBytes);
     }
     sockaddr_in address{};
     address.sin_family = AF_INET;
@@ -59,6 +64,26 @@ std::size_t ClientSwarm::add() {
     client->decoder = std::make_unique<hermes::codec::FrameDecoder>(kMaxFrameFromHub);
     clients_.push_back(std::move(client));
     return index;
+}
+
+void ClientSwarm::setReadRate(std::size_t client, std::size_t bytesPerSecond) {
+    Client& c = *clients_[client];
+    c.readRate = bytesPerSecond;
+    c.allowance = 0.0;
+    c.refilled = Clock::now();
+}
+
+std::size_t ClientSwarm::readBudget(Client& client, Clock::time_point now) {
+    if (client.readRate == 0) {
+        return SIZE_MAX;
+    }
+    const double seconds = std::chrono::duration<double>(now - client.refilled).count();
+    client.refilled = now;
+    // At most a tenth of a second's worth at once: a slow link, not a bursty one.
+    const double cap = static_cast<double>(client.readRate) / 10.0;
+    client.allowance =
+        std::min(cap, client.allowance + seconds * static_cast<double>(client.readRate));
+    return static_cast<std::size_t>(client.allowance);
 }
 
 void ClientSwarm::queue(std::size_t client, std::string_view bytes) {
@@ -124,6 +149,8 @@ bool ClientSwarm::run(Deadline deadline, const FrameHandler& onFrame,
     while (!done()) {
         fds.clear();
         owners.clear();
+        const auto now = Clock::now();
+        bool throttled = false;  // a rate-limited client waits for its allowance
         for (std::size_t i = 0; i < clients_.size(); ++i) {
             Client& client = *clients_[i];
             if (client.fd < 0) {
@@ -133,13 +160,22 @@ bool ClientSwarm::run(Deadline deadline, const FrameHandler& onFrame,
                 closeWith(i, std::string("send: ") + std::strerror(errno), onClose);
                 continue;
             }
-            const short events = static_cast<short>(POLLIN | (client.out.empty() ? 0 : POLLOUT));
+            const bool canRead = client.reading && readBudget(client, now) > 0;
+            throttled = throttled || (client.reading && !canRead);
+            const short events =
+                static_cast<short>((canRead ? POLLIN : 0) | (client.out.empty() ? 0 : POLLOUT));
             fds.push_back({client.fd, events, 0});
             owners.push_back(i);
         }
-        const int timeout = pollTimeoutMs(deadline);
+        int timeout = pollTimeoutMs(deadline);
         if (fds.empty() || timeout == 0) {
             return done();
+        }
+        if (throttled) {
+            timeout = std::min(timeout, 5);
+        }
+        if (wakeInterval_.count() > 0) {
+            timeout = std::min(timeout, static_cast<int>(wakeInterval_.count()));
         }
         const int ready = ::poll(fds.data(), fds.size(), timeout);
         if (ready <= 0) {
@@ -151,7 +187,11 @@ bool ClientSwarm::run(Deadline deadline, const FrameHandler& onFrame,
             }
             const std::size_t index = owners[k];
             Client& client = *clients_[index];
-            const ssize_t received = ::recv(client.fd, buffer, sizeof buffer, 0);
+            const std::size_t budget = std::min(sizeof buffer, readBudget(client, Clock::now()));
+            if (budget == 0) {
+                continue;  // woke for POLLHUP/POLLERR only; read when allowed
+            }
+            const ssize_t received = ::recv(client.fd, buffer, budget, 0);
             if (received == 0) {
                 closeWith(index, "eof", onClose);
                 continue;
@@ -161,6 +201,9 @@ bool ClientSwarm::run(Deadline deadline, const FrameHandler& onFrame,
                     closeWith(index, std::string("recv: ") + std::strerror(errno), onClose);
                 }
                 continue;
+            }
+            if (client.readRate > 0) {
+                client.allowance -= static_cast<double>(received);
             }
             client.decoder->feed(std::string_view(buffer, static_cast<std::size_t>(received)));
             std::string_view payload;

@@ -72,6 +72,41 @@ HubProcess::Settings HubProcess::testDefaults() {
     };
 }
 
+HubProcess::Settings HubProcess::shippedConfig() {
+#ifdef HERMES_IT_SHIPPED_CONFIG
+    const std::string path = HERMES_IT_SHIPPED_CONFIG;
+#else
+    throw std::runtime_error("no shipped config: build with HERMES_IT_SHIPPED_CONFIG");
+#endif
+    std::ifstream in(path);
+    if (!in) {
+        throw std::runtime_error("cannot read the shipped config " + path);
+    }
+    Settings settings;
+    const auto trim = [](std::string text) {
+        const auto first = text.find_first_not_of(" \t");
+        const auto last = text.find_last_not_of(" \t\r");
+        return first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+    };
+    for (std::string line; std::getline(in, line);) {
+        line = trim(line);
+        const auto equals = line.find('=');
+        if (line.empty() || line[0] == '#' || equals == std::string::npos) {
+            continue;
+        }
+        const std::string key = trim(line.substr(0, equals));
+        if (key.rfind("logging.", 0) != 0) {
+            settings[key] = trim(line.substr(equals + 1));
+        }
+    }
+    settings["hermesd.host"] = "127.0.0.1";
+    settings["hermesd.port"] = "0";
+    settings["hermesd.stats_interval_s"] = "0";
+    settings.erase("hermesd.port_file");
+    settings.erase("history.path");  // the harness puts the database in the hub's temp dir
+    return settings;
+}
+
 HubProcess::HubProcess(const Settings& overrides, std::chrono::milliseconds startTimeout) {
     Settings settings = testDefaults();
     for (const auto& [key, value] : overrides) {

@@ -40,6 +40,12 @@ public:
     // limits (tests send in bursts), no periodic stats.
     static Settings testDefaults();
 
+    // The shipped etc/hermesd.properties as a new user runs it (its limits,
+    // rate limit included), with only what a test needs changed: loopback,
+    // port 0, no periodic stats, console logging. Pass it as the overrides,
+    // with the test's own changes added.
+    static Settings shippedConfig();
+
     // Starts the hub and waits (up to `startTimeout`) until it listens. Keys
     // without a dot are taken as hub.* keys ("rate_burst" = "hub.rate_burst").
     // history.path defaults to a database in the hub's temp dir.
