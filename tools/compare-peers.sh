@@ -3,6 +3,8 @@
 # (redis-server pub/sub and ngIRCd, set up and driven by ../shared/bench/run-peers.sh)
 # on the same scenarios, in one run, and writes one Markdown table with medians,
 # ratios to redis-server and each goal of the performance issue marked met or not.
+# Scenarios: T1, L1, I1, and B1 (a burst: 100 senders each send 50 messages of
+# 1 KiB at once; redis only, since IRC lines stop at 512 bytes).
 #
 #   tools/compare-peers.sh                 # RUNS=3 rounds: peers, then hermesd, per round
 #   RUNS=1 TP_M=50 tools/compare-peers.sh  # a quick look
@@ -25,6 +27,7 @@ TP_M=${TP_M:-200}
 IDLE_C=${IDLE_C:-5000}
 STAMP=$(date +%Y%m%d-%H%M%S)
 PEERS_KV=$RESULTS/compare-$STAMP.peers.kv
+BURST_KV=$RESULTS/compare-$STAMP.burst.kv
 HERMES_JSONL=$RESULTS/compare-$STAMP.hermes.jsonl
 OUT=$RESULTS/compare-$STAMP.md
 mkdir -p "$RESULTS"
@@ -70,10 +73,15 @@ for run in $(seq 1 "$RUNS"); do
   RESULTS=$RESULTS/peers RAW=$PEERS_KV OUT=$RESULTS/compare-$STAMP.peers.md RUNS=1 \
     SCENARIOS="throughput latency idle" LAT_RATES=2000 TP_M=$TP_M IDLE_C=$IDLE_C \
     NO_BUILD=$([ "$run" -gt 1 ] && echo 1 || echo 0) "$SHARED_BENCH/run-peers.sh" >&2
+  log "round $run of $RUNS: peers, burst"
+  RESULTS=$RESULTS/peers RAW=$BURST_KV OUT=$RESULTS/compare-$STAMP.burst.md RUNS=1 PEERS=redis \
+    SCENARIOS=throughput TP_N=100 TP_S=100 TP_M=50 TP_B=1024 TP_W=50 \
+    NO_BUILD=1 "$SHARED_BENCH/run-peers.sh" >&2
   log "round $run of $RUNS: hermesd"
   run_hermes "$run" T1 --scenario T1 -m "$TP_M"
   run_hermes "$run" L1 --scenario L1
   run_hermes "$run" I1 --scenario I1 -n "$IDLE_C"
+  run_hermes "$run" B1 --scenario B1
 done
 T1_END=$(date +%s)
 
@@ -81,10 +89,10 @@ T1_END=$(date +%s)
   echo "# hermesd vs peers, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "- commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo ' (with uncommitted changes)'); $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $RUNS round(s), $((T1_END - T0)) s"
-  echo "- command: \`RUNS=$RUNS tools/compare-peers.sh\`; peers by \`../shared/bench/run-peers.sh\` (fanout), hermesd by \`hermes-bench\` with the same parameters (T1 -n 100 -s 100 -m $TP_M -b 64 -w 16; L1 -r 2000 -t 10; I1 -c $IDLE_C)"
+  echo "- command: \`RUNS=$RUNS tools/compare-peers.sh\`; peers by \`../shared/bench/run-peers.sh\` (fanout), hermesd by \`hermes-bench\` with the same parameters (T1 -n 100 -s 100 -m $TP_M -b 64 -w 16; L1 -r 2000 -t 10; I1 -c $IDLE_C; B1 -n 100 -s 100 -m 50 -b 1024 -w 50)"
   echo "- raw figures: \`$(basename "$PEERS_KV")\`, \`$(basename "$HERMES_JSONL")\`; peers' own tables: \`$(basename "$OUT" .md).peers.md\`"
   echo
-  python3 "$ROOT/tools/bench/compare_table.py" "$PEERS_KV" "$HERMES_JSONL"
+  python3 "$ROOT/tools/bench/compare_table.py" "$PEERS_KV" "$HERMES_JSONL" "$BURST_KV"
 } >"$OUT"
 cat "$OUT"
 log "written: $OUT"

@@ -76,8 +76,17 @@ void applyScenario(BenchOptions& o, const std::string& name) {
         o.mode = Mode::Idle;
         o.clients = 5000;
         o.senders = 0;
+    } else if (name == "B1") {
+        // Everyone at once: each sender's whole burst is in flight together,
+        // 5 MB towards every member before the hub has written a byte.
+        o.mode = Mode::Throughput;
+        o.clients = 100;
+        o.senders = 100;
+        o.messages = 50;
+        o.size = 1024;
+        o.window = 50;
     } else {
-        throw std::invalid_argument("--scenario wants T1, L1 or I1, not '" + name + "'");
+        throw std::invalid_argument("--scenario wants T1, L1, I1 or B1, not '" + name + "'");
     }
     o.scenario = name;
 }
@@ -115,6 +124,8 @@ Load generator for hermesd: many non-blocking clients on one epoll loop.
                       T1  throughput  -n 100 -s 100 -m 200 -b 64 -w 16
                       L1  latency     -n 100 -s 100 -r 2000 -t 10 -b 64
                       I1  idle        -n 5000: connect, handshake, join, idle
+                      B1  burst       -n 100 -s 100 -m 50 -b 1024 -w 50:
+                                      every sender's whole burst at once
   -n, --clients N   clients, all in one room (100)
   -s, --senders S   how many of them send (100)
   -m, --messages M  messages per sender, throughput mode (200)

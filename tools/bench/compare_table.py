@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Side-by-side table of hermesd against its peers, with the performance goals.
 
-Usage: compare_table.py PEERS.kv HERMES.jsonl
+Usage: compare_table.py PEERS.kv HERMES.jsonl [BURST.kv]
 
 PEERS.kv: key=value lines written by ../shared/bench/fanout (run-peers.sh).
-HERMES.jsonl: one hermes-bench --json object a line, each with "label" T1, L1 or I1.
+HERMES.jsonl: one hermes-bench --json object a line, each with "label" T1, L1, I1
+or B1.
+BURST.kv: the peers' throughput runs with B1's parameters (optional).
 Prints Markdown: medians over runs (min-max in brackets), ratios to redis-server,
 and each goal of the performance issue marked met or not.
 """
@@ -71,10 +73,11 @@ def verdict(ok):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
     peers = load_peers(sys.argv[1])
     hermes = load_hermes(sys.argv[2])
+    burst = load_peers(sys.argv[3]) if len(sys.argv) == 4 else {}
     names = sorted({peer for peer, _ in peers})
 
     def peer_vals(peer, mode, key, scale=1.0):
@@ -135,6 +138,26 @@ def main():
     row("I1 wall s until all joined", "join", "{:.2f}")
     row("I1 server KiB per connected client", "kib", "{:.2f}")
     print("| I1 joined / clients | {} | {} |".format(joined_hermes(), " | ".join(joined_peer(p) for p in names)))
+    if hermes.get("B1") or burst:
+        def burst_vals(peer, key, scale=1.0):
+            return [num(r.get(key)) * scale for r in burst.get((peer, "throughput"), [])]
+
+        def burst_row(title, hermes_getter, peer_key, fmt, scale=1.0):
+            cells = [cell(hermes_vals("B1", hermes_getter), fmt)]
+            cells += [cell(burst_vals(p, peer_key, scale), fmt) if (p, "throughput") in burst else "n/a"
+                      for p in names]
+            print("| {} | {} |".format(title, " | ".join(cells)))
+
+        def burst_complete(peer):
+            rows = burst.get((peer, "throughput"), [])
+            return complete([num(r.get("expected")) for r in rows], [num(r.get("received")) for r in rows])
+
+        burst_row("B1 deliveries/s", lambda r: num(r["deliveries_per_s"]), "deliv_per_s", "{:,.0f}")
+        print("| B1 complete | {} | {} |".format(
+            completeness_hermes("B1"), " | ".join(burst_complete(p) for p in names)))
+        burst_row("B1 members cut", lambda r: num(r["disconnects"]), "disconnects", "{:.0f}")
+        burst_row("B1 server peak RSS (MiB)", lambda r: num(r.get("hub_peak_rss_mib")), "srv_hwm_kb",
+                  "{:.1f}", 1.0 / 1024)
     print()
 
     redis = "redis" if "redis" in names else None
