@@ -283,7 +283,7 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime now) {
     // Stay under the hub's bucket: joins, pings and who also take tokens.
     const double rate = limits.rate_per_second();
     const double burst = std::max(1.0, static_cast<double>(limits.rate_burst()) / 2.0);
-    pacer_ = hermes::hub::TokenBucket(rate > 0 ? std::max(1.0, rate - 1.0) : 0.0, burst, now);
+    pacer_ = hermes::protocol::TokenBucket(rate > 0 ? std::max(1.0, rate - 1.0) : 0.0, burst, now);
     note(status(), LineKind::Notice,
          "Welcome to " + hubName_ + ", " + nick_ + (welcomedOnce_ ? " (reconnected)" : ""));
     if (!welcomedOnce_) {

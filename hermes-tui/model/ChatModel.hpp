@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "hermes/client/ClientEvent.hpp"
-#include "hermes/hub/TokenBucket.hpp"
+#include "hermes/protocol/TokenBucket.hpp"
 #include "hermes/v1/hermes.pb.h"
 #include "model/Buffer.hpp"
 #include "model/CommandParser.hpp"
@@ -168,7 +168,7 @@ private:
     Completion completion_;
     PendingSends pending_;
     std::deque<Outgoing> outgoing_;
-    hermes::hub::TokenBucket pacer_;
+    hermes::protocol::TokenBucket pacer_;
     std::optional<SteadyTime> nextPace_;
 
     ConnState state_ = ConnState::Connecting;

@@ -1,10 +1,10 @@
 #define BOOST_TEST_MODULE token_bucket
 #include <boost/test/unit_test.hpp>
 
-#include "hermes/hub/TokenBucket.hpp"
+#include "hermes/protocol/TokenBucket.hpp"
 
-using hermes::hub::TimePoint;
-using hermes::hub::TokenBucket;
+using TimePoint = hermes::protocol::TokenBucket::TimePoint;
+using hermes::protocol::TokenBucket;
 using namespace std::chrono_literals;
 
 BOOST_AUTO_TEST_CASE(starts_full_then_refills_at_rate) {

@@ -31,7 +31,7 @@ SessionId Hub::Impl::open(std::string peer) {
     }
     auto session =
         std::make_unique<Session>(id, std::move(peer), config.handshakeMaxFrameBytes, now, &memory);
-    session->bucket = TokenBucket(config.ratePerSecond, config.rateBurst, now);
+    session->bucket = protocol::TokenBucket(config.ratePerSecond, config.rateBurst, now);
     log.information(describe(*session) + " connected");
     sessions.emplace(id, std::move(session));
     ++stats.connections;

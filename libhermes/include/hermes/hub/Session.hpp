@@ -16,7 +16,7 @@
 #include "hermes/hub/MemoryGauge.hpp"
 #include "hermes/hub/OutboundQueue.hpp"
 #include "hermes/hub/SessionId.hpp"
-#include "hermes/hub/TokenBucket.hpp"
+#include "hermes/protocol/TokenBucket.hpp"
 #include "hermes/v1/hermes.pb.h"
 
 namespace hermes::hub {
@@ -45,7 +45,7 @@ struct Session {
 
     codec::FrameDecoder decoder;
     OutboundQueue out;
-    TokenBucket bucket;
+    protocol::TokenBucket bucket;
     // Frames held back by the rate limit, oldest first from waitingHead.
     std::vector<hermes::v1::Envelope> waiting;
     std::size_t waitingHead = 0;

@@ -1,9 +1,9 @@
-#include "hermes/hub/TokenBucket.hpp"
+#include "hermes/protocol/TokenBucket.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace hermes::hub {
+namespace hermes::protocol {
 
 namespace {
 // Refill arithmetic in doubles may land a hair below a whole token at the
@@ -39,7 +39,7 @@ bool TokenBucket::tryTake(TimePoint now) {
     return false;
 }
 
-TimePoint TokenBucket::nextTokenAt(TimePoint now) {
+TokenBucket::TimePoint TokenBucket::nextTokenAt(TimePoint now) {
     if (unlimited()) {
         return now;
     }
@@ -49,7 +49,8 @@ TimePoint TokenBucket::nextTokenAt(TimePoint now) {
     }
     const double seconds = (1.0 - tokens_) / rate_;
     // Rounded up so that a tick at the returned time finds a whole token.
-    const auto wait = std::chrono::ceil<Clock::duration>(std::chrono::duration<double>(seconds));
+    const auto wait =
+        std::chrono::ceil<TimePoint::duration>(std::chrono::duration<double>(seconds));
     return now + wait;
 }
 
@@ -58,4 +59,4 @@ double TokenBucket::tokens(TimePoint now) {
     return tokens_;
 }
 
-}  // namespace hermes::hub
+}  // namespace hermes::protocol

@@ -1,16 +1,20 @@
 #pragma once
-// A token bucket: `burst` tokens at most, refilled at `ratePerSecond`. One
-// client frame takes one token; a frame without a token waits (the hub keeps
-// it) until nextTokenAt(). A rate of 0 means unlimited.
+// A token bucket: `burst` tokens at most, refilled at `ratePerSecond`: the
+// protocol's rate limit (docs/PROTOCOL.md "Rate limit"). The hub keeps one
+// per session, where a frame without a token waits until nextTokenAt(); a
+// client keeps one with the figures of Welcome.limits, to pace itself so that
+// it never has to wait there. A rate of 0 means unlimited.
 //
-// Threading: none; one bucket belongs to one session on the hub's thread.
+// Threading: none; one bucket belongs to one session (or client) and thread.
 
-#include "hermes/hub/Clock.hpp"
+#include <chrono>
 
-namespace hermes::hub {
+namespace hermes::protocol {
 
 class TokenBucket {
 public:
+    using TimePoint = std::chrono::steady_clock::time_point;
+
     TokenBucket() = default;
     // The bucket starts full, so a fresh client may send `burst` frames at once.
     TokenBucket(double ratePerSecond, double burst, TimePoint now);
@@ -34,4 +38,4 @@ private:
     TimePoint last_{};
 };
 
-}  // namespace hermes::hub
+}  // namespace hermes::protocol
