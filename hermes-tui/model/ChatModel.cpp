@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "model/LineLayout.hpp"
+#include "model/Paste.hpp"
 
 namespace hermes::tui {
 
@@ -174,6 +175,9 @@ void ChatModel::note(Buffer& buffer, LineKind kind, std::string text) {
 }
 
 std::string ChatModel::inputPrompt() const {
+    if (pendingPaste_) {
+        return "send " + std::to_string(pendingPaste_->sendable) + " lines? [y/N] ";
+    }
     if (state_ == ConnState::NickPrompt) {
         return "nick> ";
     }
@@ -624,6 +628,10 @@ void ChatModel::failLine(const PendingLine& line, const std::string& why) {
 
 void ChatModel::handleKey(const Key& key, SteadyTime now) {
     dirty_ |= dirty::kInput;
+    if (pendingPaste_) {
+        answerPaste(key, now);
+        return;
+    }
     if (key.code != KeyCode::Tab) {
         completion_.reset();
     }
@@ -668,12 +676,19 @@ void ChatModel::handleKey(const Key& key, SteadyTime now) {
             editor_.killToEnd();
             break;
         case KeyCode::CtrlW:
+        case KeyCode::AltBackspace:
             editor_.killWordBack();
             break;
+        case KeyCode::AltD:
+        case KeyCode::CtrlDelete:
+            editor_.killWordForward();
+            break;
         case KeyCode::AltB:
+        case KeyCode::CtrlLeft:
             editor_.wordLeft();
             break;
         case KeyCode::AltF:
+        case KeyCode::CtrlRight:
             editor_.wordRight();
             break;
         case KeyCode::Tab: {
@@ -692,13 +707,26 @@ void ChatModel::handleKey(const Key& key, SteadyTime now) {
             b.pageDown(paneFor(b));
             dirty_ |= dirty::kMessages;
             break;
+        case KeyCode::ScrollUp:
+            b.scrollUp(kWheelRows, paneFor(b));
+            dirty_ |= dirty::kMessages;
+            break;
+        case KeyCode::ScrollDown:
+            b.scrollDown(kWheelRows, paneFor(b));
+            dirty_ |= dirty::kMessages;
+            break;
+        case KeyCode::Paste:
+            paste(key.text);
+            break;
         case KeyCode::ToggleMembers:
             toggleMembers();
             break;
         case KeyCode::CtrlN:
+        case KeyCode::AltRight:
             switchTo((active_ + 1) % buffers_.size());
             break;
         case KeyCode::CtrlP:
+        case KeyCode::AltLeft:
             switchTo((active_ + buffers_.size() - 1) % buffers_.size());
             break;
         case KeyCode::AltDigit:
@@ -710,6 +738,63 @@ void ChatModel::handleKey(const Key& key, SteadyTime now) {
         case KeyCode::CtrlC:
             quitRequested_ = true;
             break;
+    }
+}
+
+void ChatModel::paste(const std::string& text) {
+    dirty_ |= dirty::kInput;
+    Buffer& b = *buffers_[active_];
+    if (text.size() > paste::kMaxBytes) {
+        note(b, LineKind::Error,
+             "Paste not taken: it is over " + paste::groupDigits(paste::kMaxBytes) + " bytes");
+        return;
+    }
+    if (paste::splitLines(text).size() <= 1) {
+        const std::string line = paste::splitLines(text).front();
+        if (!editor_.insert(line)) {
+            note(b, LineKind::Error,
+                 "Paste not taken: the input line holds at most " +
+                     paste::groupDigits(LineEditor::kMaxBytes) + " bytes");
+        }
+        return;
+    }
+    // The paste goes where the cursor is, as typing it would.
+    const std::string& input = editor_.text();
+    PendingPaste p;
+    p.lines = paste::splitLines(input.substr(0, editor_.cursor()) + text +
+                                input.substr(editor_.cursor()));
+    p.kind = b.kind();
+    p.window = b.name();
+    p.input = input;
+    p.cursor = editor_.cursor();
+    const std::string what = "Paste of " + std::to_string(p.lines.size()) + " lines";
+    for (std::size_t i = 0; i < p.lines.size(); ++i) {
+        if (p.lines[i].find_first_not_of(" \t") != std::string::npos) {
+            ++p.sendable;
+        }
+    }
+    note(b, LineKind::Notice, what + ": send " + std::to_string(p.sendable) + " lines? [y/N]");
+    editor_.setText("");
+    completion_.reset();
+    pendingPaste_ = std::move(p);
+}
+
+void ChatModel::answerPaste(const Key& key, SteadyTime now) {
+    PendingPaste p = std::move(*pendingPaste_);
+    pendingPaste_.reset();
+    const bool yes = key.code == KeyCode::Char && (key.ch == 'y' || key.ch == 'Y');
+    if (yes && p.kind == active().kind() && p.window == active().name()) {
+        for (const std::string& line : p.lines) {
+            submitLine(line, now);
+        }
+        return;
+    }
+    editor_.setText(std::move(p.input), p.cursor);
+    note(*buffers_[active_], LineKind::Notice,
+         "Paste of " + std::to_string(p.lines.size()) + " lines not sent" +
+             (yes ? " (the window changed)" : ""));
+    if (key.code == KeyCode::Paste) {
+        paste(key.text);  // a new paste replaces the one asked about
     }
 }
 
