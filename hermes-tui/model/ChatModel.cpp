@@ -284,6 +284,9 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime now) {
     }
     epoch_ = welcome.epoch();
     const v1::Limits& limits = welcome.limits();
+    if (limits.max_text_bytes() > 0) {
+        maxTextBytes_ = limits.max_text_bytes();
+    }
     // Stay under the hub's bucket: joins, pings and who also take tokens.
     const double rate = limits.rate_per_second();
     const double burst = std::max(1.0, static_cast<double>(limits.rate_burst()) / 2.0);
@@ -641,6 +644,13 @@ void ChatModel::handleKey(const Key& key, SteadyTime now) {
             editor_.insert(key.ch);
             break;
         case KeyCode::Enter:
+            if (const auto bytes = overLimit(editor_.text())) {
+                // Refused here, visibly, and kept in the line to be shortened.
+                note(b, LineKind::Error,
+                     "line is " + paste::groupDigits(*bytes) + " bytes; the hub takes at most " +
+                         paste::groupDigits(maxTextBytes_) + " \u2014 not sent");
+                break;
+            }
             submitLine(editor_.submit(), now);
             break;
         case KeyCode::Backspace:
@@ -769,6 +779,13 @@ void ChatModel::paste(const std::string& text) {
     p.cursor = editor_.cursor();
     const std::string what = "Paste of " + std::to_string(p.lines.size()) + " lines";
     for (std::size_t i = 0; i < p.lines.size(); ++i) {
+        if (const auto bytes = overLimit(p.lines[i])) {
+            note(b, LineKind::Error,
+                 what + " not sent: line " + std::to_string(i + 1) + " is " +
+                     paste::groupDigits(*bytes) + " bytes; the hub takes at most " +
+                     paste::groupDigits(maxTextBytes_));
+            return;
+        }
         if (p.lines[i].find_first_not_of(" \t") != std::string::npos) {
             ++p.sendable;
         }
@@ -796,6 +813,19 @@ void ChatModel::answerPaste(const Key& key, SteadyTime now) {
     if (key.code == KeyCode::Paste) {
         paste(key.text);  // a new paste replaces the one asked about
     }
+}
+
+std::optional<std::size_t> ChatModel::overLimit(const std::string& line) const {
+    if (state_ == ConnState::NickPrompt) {
+        return std::nullopt;
+    }
+    const Command c = CommandParser::parse(line);
+    const bool sendsText =
+        c.kind == CommandKind::Say || c.kind == CommandKind::Me || c.kind == CommandKind::Msg;
+    if (!sendsText || c.text.size() <= maxTextBytes_) {
+        return std::nullopt;
+    }
+    return c.text.size();
 }
 
 void ChatModel::submitLine(const std::string& line, SteadyTime now) {

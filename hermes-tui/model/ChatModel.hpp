@@ -25,6 +25,7 @@
 
 #include "hermes/client/ClientEvent.hpp"
 #include "hermes/hub/TokenBucket.hpp"
+#include "hermes/protocol/Limits.hpp"
 #include "hermes/v1/hermes.pb.h"
 #include "model/Buffer.hpp"
 #include "model/CommandParser.hpp"
@@ -73,7 +74,7 @@ public:
     // line's text around the cursor) wait for an answer to "Paste of N lines:
     // send M lines? [y/N]" in the window: y sends each non-blank line as if
     // typed, in order; any other key cancels, leaving the input line as it
-    // was.
+    // was. A paste with a line over the hub's text limit is refused whole.
     void paste(const std::string& text);
     // Rows one step of the mouse wheel scrolls.
     static constexpr std::size_t kWheelRows = 3;
@@ -169,6 +170,8 @@ private:
     void queueText(std::string text, bool action);
     void pump(SteadyTime now);
 
+    // The bytes of the text `line` would send, if more than the hub takes.
+    std::optional<std::size_t> overLimit(const std::string& line) const;
     // A multi-line paste waiting for y/N: the lines, the window they were
     // pasted in, and the input line to put back if it is not sent.
     struct PendingPaste {
@@ -201,6 +204,7 @@ private:
     std::string joinRequested_;  // switch to this room once joined
     std::set<std::string> whoRequested_;
     std::optional<std::string> grantedNick_;
+    std::size_t maxTextBytes_ = hermes::protocol::kDefaultMaxTextBytes;  // from the Welcome
     std::optional<PendingPaste> pendingPaste_;
 
     // The last /search: its results go to the one Search buffer.

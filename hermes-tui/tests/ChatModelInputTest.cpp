@@ -1,6 +1,7 @@
 // ChatModel's side of the input line: the keys irssi and WeeChat users
-// expect, and bracketed pastes (one line into the input line, several only
-// after y). Socket-free: a FakeHub records what would be sent.
+// expect, bracketed pastes (one line into the input line, several only after
+// y), and lines over the hub's text limit refused on Enter without losing
+// them. Socket-free: a FakeHub records what would be sent.
 #define BOOST_TEST_MODULE ChatModelInputTest
 #include "model/ChatModel.hpp"
 
@@ -287,4 +288,74 @@ BOOST_AUTO_TEST_CASE(a_paste_over_the_paste_limit_is_refused) {
     s.paste(std::string(paste::kMaxBytes + 1, 'x'));
     BOOST_TEST(s.model.editor().text() == "");
     BOOST_TEST(s.lastNote() == "Paste not taken: it is over 1,048,576 bytes");
+}
+
+// ---------------------------------------------------------------- limits
+
+BOOST_AUTO_TEST_CASE(a_line_over_the_hubs_limit_is_refused_and_kept) {
+    struct Case {
+        const char* name;
+        std::uint32_t hubLimit;  // 0: the Welcome does not say (4,096)
+        std::string line;
+        std::string error;  // "" when sent
+    };
+    const std::string x5120(5120, 'x');
+    const std::vector<Case> cases = {
+        {"default limit, over", 0, x5120,
+         "line is 5,120 bytes; the hub takes at most 4,096 \u2014 not sent"},
+        {"default limit, at it", 0, std::string(4096, 'x'), ""},
+        {"the hub's own limit", 100, std::string(101, 'x'),
+         "line is 101 bytes; the hub takes at most 100 \u2014 not sent"},
+        {"UTF-8 at the limit", 100, std::string(94, 'y') + "日日", ""},
+        {"UTF-8 counts bytes, not characters", 100, std::string(95, 'y') + "日日",
+         "line is 101 bytes; the hub takes at most 100 \u2014 not sent"},
+        {"/me text", 100, "/me " + std::string(101, 'x'),
+         "line is 101 bytes; the hub takes at most 100 \u2014 not sent"},
+        {"/msg text", 100, "/msg bob " + std::string(101, 'x'),
+         "line is 101 bytes; the hub takes at most 100 \u2014 not sent"},
+        {"a command is no text", 100, "/topic " + std::string(101, 'x'), ""},
+    };
+    for (const Case& c : cases) {
+        BOOST_TEST_CONTEXT(c.name) {
+            Online s(c.hubLimit);
+            const std::size_t calls = s.hub.calls.size();
+            s.typeText(c.line);
+            s.press(KeyCode::Enter);
+            if (c.error.empty()) {
+                BOOST_TEST(s.model.editor().text() == "");
+                BOOST_TEST((s.hub.said.size() + s.hub.calls.size() - calls) == 1u);
+            } else {
+                BOOST_TEST(s.hub.said.empty());
+                BOOST_TEST(s.model.editor().text() == c.line);  // nothing lost
+                BOOST_TEST(s.lastNote() == c.error);
+                BOOST_TEST(static_cast<int>(s.lobby().lines().back().kind) ==
+                           static_cast<int>(LineKind::Error));
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_pasted_line_over_the_limit_goes_into_the_input_line_whole) {
+    Online s;
+    const std::string x5120(5120, 'x');
+    s.paste(x5120);
+    BOOST_TEST(s.model.editor().text().size() == 5120u);  // not cut at 4,096
+    s.press(KeyCode::Enter);
+    BOOST_TEST(s.hub.said.empty());
+    BOOST_TEST(s.lastNote() == "line is 5,120 bytes; the hub takes at most 4,096 \u2014 not sent");
+    BOOST_TEST(s.model.editor().text() == x5120);
+}
+
+BOOST_AUTO_TEST_CASE(a_multi_line_paste_with_a_line_over_the_limit_is_refused_whole) {
+    Online s(100);
+    s.typeText("draft");
+    s.paste("short\r" + std::string(150, 'x') + "\rshort again");
+    BOOST_TEST(s.hub.said.empty());
+    BOOST_TEST(s.lastNote() ==
+               "Paste of 3 lines not sent: line 2 is 150 bytes; the hub takes at most 100");
+    BOOST_TEST(s.model.editor().text() == "draft");
+    BOOST_TEST(s.model.inputPrompt() == "[lobby] ");  // no question asked
+    s.press(U'y');
+    BOOST_TEST(s.hub.said.empty());
+    BOOST_TEST(s.model.editor().text() == "drafty");
 }
