@@ -359,3 +359,19 @@ BOOST_AUTO_TEST_CASE(a_multi_line_paste_with_a_line_over_the_limit_is_refused_wh
     BOOST_TEST(s.hub.said.empty());
     BOOST_TEST(s.model.editor().text() == "drafty");
 }
+
+BOOST_AUTO_TEST_CASE(help_lists_the_keys) {
+    Online s;
+    s.typeText("/help");
+    s.press(KeyCode::Enter);
+    std::string shown;
+    for (const Line& l : s.lobby().lines()) {
+        shown += l.text + "\n";
+    }
+    for (const char* keys : {"Alt-Left/Right", "Ctrl-Left/Right, Alt-B/F", "Ctrl-W, Alt-Backspace",
+                             "Ctrl-Del, Alt-D", "Shift-PgUp/PgDn", "wheel"}) {
+        BOOST_TEST_CONTEXT(keys) {
+            BOOST_TEST(shown.find(keys) != std::string::npos);
+        }
+    }
+}
