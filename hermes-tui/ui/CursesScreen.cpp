@@ -19,12 +19,6 @@ namespace {
 constexpr char kPasteOn[] = "\033[?2004h";
 constexpr char kPasteOff[] = "\033[?2004l";
 
-// The emergency way out, when the destructor will not run (exit(), a fatal
-// signal): paste and mouse reports off, attributes reset, the normal screen
-// and the cursor back, the terminal's modes as they were. Only
-// async-signal-safe calls.
-constexpr char kEmergencyReset[] =
-    "\033[?2004l\033[?1000l\033[?1002l\033[?1006l\033[?1015l\033[0m\033[?1049l\033[?25h\r\n";
 volatile sig_atomic_t gModesOn = 0;
 
 // Straight to the terminal, past curses' buffer: a private mode does not care
@@ -33,8 +27,18 @@ template <std::size_t N>
 void writeTerminal(const char (&bytes)[N]) {
     [[maybe_unused]] const ssize_t written = ::write(STDOUT_FILENO, bytes, N - 1);
 }
+
+// The emergency way out, when neither the destructor nor curses will run
+// (exit(), a fatal signal nobody handles): paste and mouse reports off,
+// attributes reset, the normal screen and the cursor back, the terminal's
+// modes as they were. Only async-signal-safe calls.
+constexpr char kEmergencyReset[] =
+    "\033[?2004l\033[?1000l\033[?1002l\033[?1006l\033[?1015l\033[0m\033[?1049l\033[?25h\r\n";
 termios gSavedTermios{};
 bool gHaveTermios = false;
+// The handlers found before ours: initscr() installs ncurses' own cleanup
+// for SIGINT and SIGTERM (endwin, then _exit, so no atexit handler runs).
+struct sigaction gPrevious[NSIG];
 
 void restoreTerminal() {
     if (!gModesOn) {
@@ -48,11 +52,24 @@ void restoreTerminal() {
 }
 
 void onFatalSignal(int signal) {
+    const struct sigaction& previous = gPrevious[signal];
+    if (previous.sa_handler != SIG_DFL) {
+        // Someone else cleans up (ncurses): turn paste mode off, then their turn.
+        if (gModesOn) {
+            gModesOn = 0;
+            writeTerminal(kPasteOff);
+        }
+        previous.sa_handler(signal);
+        return;
+    }
     restoreTerminal();
-    ::raise(signal);  // SA_RESETHAND: the default action now
+    ::signal(signal, SIG_DFL);
+    ::raise(signal);
 }
 
-// Installs the emergency handlers once, for signals nobody else handles.
+// Installs the emergency handlers once, after initscr(): in front of a plain
+// handler found there, or of the default action; a signal ignored (nohup) or
+// handled with SA_SIGINFO is left alone.
 void armEmergencyRestore() {
     static bool armed = false;
     if (armed) {
@@ -60,15 +77,17 @@ void armEmergencyRestore() {
     }
     armed = true;
     std::atexit(restoreTerminal);
-    for (const int signal : {SIGTERM, SIGHUP, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
-        struct sigaction current {};
-        if (::sigaction(signal, nullptr, &current) != 0 || current.sa_handler != SIG_DFL) {
+    for (const int signal :
+         {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
+        struct sigaction& previous = gPrevious[signal];
+        if (::sigaction(signal, nullptr, &previous) != 0 || previous.sa_handler == SIG_IGN ||
+            (previous.sa_flags & SA_SIGINFO) != 0) {
             continue;
         }
         struct sigaction sa {};
         sa.sa_handler = onFatalSignal;
         sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+        sa.sa_flags = SA_NODEFER;
         ::sigaction(signal, &sa, nullptr);
     }
 }

@@ -5,8 +5,9 @@
 // UTF-8 text and wide characters are measured and drawn right.
 //
 // Terminal modes it turns on, and off again in the destructor, at exit() and
-// on a fatal signal (SIGTERM, SIGHUP, SIGSEGV, ... whose handler is still
-// the default; the handler restores the terminal and re-raises):
+// on a fatal signal (SIGTERM, SIGINT, SIGHUP, SIGSEGV, ...: ahead of ncurses'
+// own cleanup handler where initscr() set one, else restoring the terminal
+// itself and re-raising):
 //  - bracketed paste (ESC[?2004h / ESC[?2004l), so a paste arrives as one
 //    Key::Paste instead of keys that would complete nicks and send lines;
 //  - with `mouse`, the terminal's mouse reports, for the wheel only
