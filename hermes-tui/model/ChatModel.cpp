@@ -641,7 +641,9 @@ void ChatModel::handleKey(const Key& key, SteadyTime now) {
     Buffer& b = *buffers_[active_];
     switch (key.code) {
         case KeyCode::Char:
-            editor_.insert(key.ch);
+            if (!editor_.insert(key.ch)) {
+                bell_ = true;  // the line is at LineEditor::kMaxBytes
+            }
             break;
         case KeyCode::Enter:
             if (const auto bytes = overLimit(editor_.text())) {

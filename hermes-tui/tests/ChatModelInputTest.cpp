@@ -283,6 +283,17 @@ BOOST_AUTO_TEST_CASE(a_one_line_paste_goes_into_the_input_line) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(a_key_the_full_input_line_cannot_take_rings_the_bell) {
+    Online s;
+    s.paste(std::string(LineEditor::kMaxBytes - 1, 'x'));
+    s.press(U'y');
+    BOOST_TEST(!s.model.takeBell());
+    s.press(U'z');
+    BOOST_TEST(s.model.takeBell());
+    BOOST_TEST(s.model.editor().text().size() == LineEditor::kMaxBytes);
+    BOOST_TEST(s.model.editor().text().back() == 'y');
+}
+
 BOOST_AUTO_TEST_CASE(a_paste_over_the_paste_limit_is_refused) {
     Online s;
     s.paste(std::string(paste::kMaxBytes + 1, 'x'));
