@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "model/LineLayout.hpp"
+#include "model/Paste.hpp"
 
 namespace hermes::tui {
 
@@ -174,6 +175,9 @@ void ChatModel::note(Buffer& buffer, LineKind kind, std::string text) {
 }
 
 std::string ChatModel::inputPrompt() const {
+    if (pendingPaste_) {
+        return "send " + std::to_string(pendingPaste_->sendable) + " lines? [y/N] ";
+    }
     if (state_ == ConnState::NickPrompt) {
         return "nick> ";
     }
@@ -280,6 +284,9 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime now) {
     }
     epoch_ = welcome.epoch();
     const v1::Limits& limits = welcome.limits();
+    if (limits.max_text_bytes() > 0) {
+        maxTextBytes_ = limits.max_text_bytes();
+    }
     // Stay under the hub's bucket: joins, pings and who also take tokens.
     const double rate = limits.rate_per_second();
     const double burst = std::max(1.0, static_cast<double>(limits.rate_burst()) / 2.0);
@@ -624,15 +631,28 @@ void ChatModel::failLine(const PendingLine& line, const std::string& why) {
 
 void ChatModel::handleKey(const Key& key, SteadyTime now) {
     dirty_ |= dirty::kInput;
+    if (pendingPaste_) {
+        answerPaste(key, now);
+        return;
+    }
     if (key.code != KeyCode::Tab) {
         completion_.reset();
     }
     Buffer& b = *buffers_[active_];
     switch (key.code) {
         case KeyCode::Char:
-            editor_.insert(key.ch);
+            if (!editor_.insert(key.ch)) {
+                bell_ = true;  // the line is at LineEditor::kMaxBytes
+            }
             break;
         case KeyCode::Enter:
+            if (const auto bytes = overLimit(editor_.text())) {
+                // Refused here, visibly, and kept in the line to be shortened.
+                note(b, LineKind::Error,
+                     "line is " + paste::groupDigits(*bytes) + " bytes; the hub takes at most " +
+                         paste::groupDigits(maxTextBytes_) + " \u2014 not sent");
+                break;
+            }
             submitLine(editor_.submit(), now);
             break;
         case KeyCode::Backspace:
@@ -668,12 +688,19 @@ void ChatModel::handleKey(const Key& key, SteadyTime now) {
             editor_.killToEnd();
             break;
         case KeyCode::CtrlW:
+        case KeyCode::AltBackspace:
             editor_.killWordBack();
             break;
+        case KeyCode::AltD:
+        case KeyCode::CtrlDelete:
+            editor_.killWordForward();
+            break;
         case KeyCode::AltB:
+        case KeyCode::CtrlLeft:
             editor_.wordLeft();
             break;
         case KeyCode::AltF:
+        case KeyCode::CtrlRight:
             editor_.wordRight();
             break;
         case KeyCode::Tab: {
@@ -692,13 +719,26 @@ void ChatModel::handleKey(const Key& key, SteadyTime now) {
             b.pageDown(paneFor(b));
             dirty_ |= dirty::kMessages;
             break;
+        case KeyCode::ScrollUp:
+            b.scrollUp(kWheelRows, paneFor(b));
+            dirty_ |= dirty::kMessages;
+            break;
+        case KeyCode::ScrollDown:
+            b.scrollDown(kWheelRows, paneFor(b));
+            dirty_ |= dirty::kMessages;
+            break;
+        case KeyCode::Paste:
+            paste(key.text);
+            break;
         case KeyCode::ToggleMembers:
             toggleMembers();
             break;
         case KeyCode::CtrlN:
+        case KeyCode::AltRight:
             switchTo((active_ + 1) % buffers_.size());
             break;
         case KeyCode::CtrlP:
+        case KeyCode::AltLeft:
             switchTo((active_ + buffers_.size() - 1) % buffers_.size());
             break;
         case KeyCode::AltDigit:
@@ -711,6 +751,83 @@ void ChatModel::handleKey(const Key& key, SteadyTime now) {
             quitRequested_ = true;
             break;
     }
+}
+
+void ChatModel::paste(const std::string& text) {
+    dirty_ |= dirty::kInput;
+    Buffer& b = *buffers_[active_];
+    if (text.size() > paste::kMaxBytes) {
+        note(b, LineKind::Error,
+             "Paste not taken: it is over " + paste::groupDigits(paste::kMaxBytes) + " bytes");
+        return;
+    }
+    if (paste::splitLines(text).size() <= 1) {
+        const std::string line = paste::splitLines(text).front();
+        if (!editor_.insert(line)) {
+            note(b, LineKind::Error,
+                 "Paste not taken: the input line holds at most " +
+                     paste::groupDigits(LineEditor::kMaxBytes) + " bytes");
+        }
+        return;
+    }
+    // The paste goes where the cursor is, as typing it would.
+    const std::string& input = editor_.text();
+    PendingPaste p;
+    p.lines = paste::splitLines(input.substr(0, editor_.cursor()) + text +
+                                input.substr(editor_.cursor()));
+    p.kind = b.kind();
+    p.window = b.name();
+    p.input = input;
+    p.cursor = editor_.cursor();
+    const std::string what = "Paste of " + std::to_string(p.lines.size()) + " lines";
+    for (std::size_t i = 0; i < p.lines.size(); ++i) {
+        if (const auto bytes = overLimit(p.lines[i])) {
+            note(b, LineKind::Error,
+                 what + " not sent: line " + std::to_string(i + 1) + " is " +
+                     paste::groupDigits(*bytes) + " bytes; the hub takes at most " +
+                     paste::groupDigits(maxTextBytes_));
+            return;
+        }
+        if (p.lines[i].find_first_not_of(" \t") != std::string::npos) {
+            ++p.sendable;
+        }
+    }
+    note(b, LineKind::Notice, what + ": send " + std::to_string(p.sendable) + " lines? [y/N]");
+    editor_.setText("");
+    completion_.reset();
+    pendingPaste_ = std::move(p);
+}
+
+void ChatModel::answerPaste(const Key& key, SteadyTime now) {
+    PendingPaste p = std::move(*pendingPaste_);
+    pendingPaste_.reset();
+    const bool yes = key.code == KeyCode::Char && (key.ch == 'y' || key.ch == 'Y');
+    if (yes && p.kind == active().kind() && p.window == active().name()) {
+        for (const std::string& line : p.lines) {
+            submitLine(line, now);
+        }
+        return;
+    }
+    editor_.setText(std::move(p.input), p.cursor);
+    note(*buffers_[active_], LineKind::Notice,
+         "Paste of " + std::to_string(p.lines.size()) + " lines not sent" +
+             (yes ? " (the window changed)" : ""));
+    if (key.code == KeyCode::Paste) {
+        paste(key.text);  // a new paste replaces the one asked about
+    }
+}
+
+std::optional<std::size_t> ChatModel::overLimit(const std::string& line) const {
+    if (state_ == ConnState::NickPrompt) {
+        return std::nullopt;
+    }
+    const Command c = CommandParser::parse(line);
+    const bool sendsText =
+        c.kind == CommandKind::Say || c.kind == CommandKind::Me || c.kind == CommandKind::Msg;
+    if (!sendsText || c.text.size() <= maxTextBytes_) {
+        return std::nullopt;
+    }
+    return c.text.size();
 }
 
 void ChatModel::submitLine(const std::string& line, SteadyTime now) {

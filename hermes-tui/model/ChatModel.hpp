@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "hermes/client/ClientEvent.hpp"
+#include "hermes/protocol/Limits.hpp"
 #include "hermes/protocol/TokenBucket.hpp"
 #include "hermes/v1/hermes.pb.h"
 #include "model/Buffer.hpp"
@@ -68,6 +69,15 @@ public:
     // User side.
     void handleKey(const Key& key, SteadyTime now);
     void submitLine(const std::string& line, SteadyTime now);
+    // A bracketed paste (what Key::Paste carries). One line goes into the
+    // input line at the cursor, Tabs and all. Several lines (with the input
+    // line's text around the cursor) wait for an answer to "Paste of N lines:
+    // send M lines? [y/N]" in the window: y sends each non-blank line as if
+    // typed, in order; any other key cancels, leaving the input line as it
+    // was. A paste with a line over the hub's text limit is refused whole.
+    void paste(const std::string& text);
+    // Rows one step of the mouse wheel scrolls.
+    static constexpr std::size_t kWheelRows = 3;
 
     // Sends paced lines whose turn has come and fails lines past the echo
     // time limit. Call when nextDeadline() has passed (and after input).
@@ -160,6 +170,20 @@ private:
     void queueText(std::string text, bool action);
     void pump(SteadyTime now);
 
+    // The bytes of the text `line` would send, if more than the hub takes.
+    std::optional<std::size_t> overLimit(const std::string& line) const;
+    // A multi-line paste waiting for y/N: the lines, the window they were
+    // pasted in, and the input line to put back if it is not sent.
+    struct PendingPaste {
+        std::vector<std::string> lines;
+        std::size_t sendable = 0;  // lines that are not blank
+        BufferKind kind = BufferKind::Status;
+        std::string window;
+        std::string input;
+        std::size_t cursor = 0;
+    };
+    void answerPaste(const Key& key, SteadyTime now);
+
     HubActions& hub_;
     Settings settings_;
     std::vector<std::unique_ptr<Buffer>> buffers_;
@@ -180,6 +204,8 @@ private:
     std::string joinRequested_;  // switch to this room once joined
     std::set<std::string> whoRequested_;
     std::optional<std::string> grantedNick_;
+    std::size_t maxTextBytes_ = hermes::protocol::kDefaultMaxTextBytes;  // from the Welcome
+    std::optional<PendingPaste> pendingPaste_;
 
     // The last /search: its results go to the one Search buffer.
     std::string searchRoom_;

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <utility>
 
+#include "model/KeyHelp.hpp"
+
 namespace hermes::tui {
 
 namespace {
@@ -184,8 +186,8 @@ std::vector<std::string> CommandParser::helpLines() {
     for (const Spec& s : kSpecs) {
         out.emplace_back(s.usage);
     }
-    out.emplace_back("Keys: Alt-1..9 / Ctrl-N / Ctrl-P windows, PgUp/PgDn scroll, Tab complete,");
-    out.emplace_back("      F2 member list, Up/Down history, Ctrl-A/E/U/K/W, Alt-B/F edit");
+    const std::vector<std::string> keys = keyHelpLines();
+    out.insert(out.end(), keys.begin(), keys.end());
     return out;
 }
 

@@ -16,25 +16,34 @@ int LineEditor::cursorColumn() const {
     return utf8::displayWidth(std::string_view(text_).substr(0, cursor_));
 }
 
-void LineEditor::insert(char32_t codePoint) {
+bool LineEditor::insert(char32_t codePoint) {
     // Control characters never enter the line: the hub would refuse the text.
     if (codePoint < 0x20 || codePoint == 0x7F) {
-        return;
+        return true;
     }
-    insert(utf8::encode(codePoint));
+    return insert(utf8::encode(codePoint));
 }
 
-void LineEditor::insert(std::string_view utf8Text) {
+bool LineEditor::insert(std::string_view utf8Text) {
     if (text_.size() + utf8Text.size() > kMaxBytes) {
-        return;
+        return false;
     }
     text_.insert(cursor_, utf8Text);
     cursor_ += utf8Text.size();
+    return true;
 }
 
 void LineEditor::setText(std::string text) {
     text_ = std::move(text);
     cursor_ = text_.size();
+}
+
+void LineEditor::setText(std::string text, std::size_t cursor) {
+    text_ = std::move(text);
+    cursor_ = 0;
+    while (cursor_ < cursor && cursor_ < text_.size()) {
+        cursor_ = utf8::next(text_, cursor_);  // stays on a character boundary
+    }
 }
 
 void LineEditor::replaceRange(std::size_t begin, std::size_t endPos, std::string_view with) {
@@ -102,6 +111,13 @@ void LineEditor::killWordBack() {
     const std::size_t endPos = cursor_;
     wordLeft();
     text_.erase(cursor_, endPos - cursor_);
+}
+
+void LineEditor::killWordForward() {
+    const std::size_t begin = cursor_;
+    wordRight();
+    text_.erase(begin, cursor_ - begin);
+    cursor_ = begin;
 }
 
 void LineEditor::historyUp() {

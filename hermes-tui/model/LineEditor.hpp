@@ -1,6 +1,7 @@
 #pragma once
 // The input line: UTF-8 text and a cursor that moves by whole characters,
-// emacs-style editing (Ctrl-A/E/U/K/W, Alt-B/F) and a history for Up/Down.
+// emacs-style editing (Ctrl-A/E/U/K/W, Alt-B/F/D) and a history for Up/Down.
+// Words are separated by spaces and Tabs.
 // The cursor is a byte offset that is always on a character boundary;
 // cursorColumn() gives its display column (wide characters count 2).
 //
@@ -17,19 +18,25 @@ class LineEditor {
 public:
     // Entries kept for Up/Down.
     static constexpr std::size_t kHistoryLimit = 200;
-    // Longest input accepted, in bytes: more than the hub's text limit would
-    // be refused anyway.
-    static constexpr std::size_t kMaxBytes = 4096;
+    // Longest input kept, in bytes: a bound on memory, far above what a hub
+    // takes in one message. The hub's own limit is checked when a line is
+    // sent (ChatModel), so a line over it stays here to be shortened; an
+    // insert that would pass this bound is refused whole, and says so.
+    static constexpr std::size_t kMaxBytes = std::size_t{1} << 20;
 
     const std::string& text() const { return text_; }
     std::size_t cursor() const { return cursor_; }
     int cursorColumn() const;
     bool empty() const { return text_.empty(); }
 
-    void insert(char32_t codePoint);
-    void insert(std::string_view utf8);
-    // Replaces the text; the cursor goes to the end.
+    // False (and nothing inserted) if the line would pass kMaxBytes.
+    // Control characters are never inserted by code point; the UTF-8 form
+    // inserts what it is given (a paste's Tabs).
+    bool insert(char32_t codePoint);
+    bool insert(std::string_view utf8);
+    // Replaces the text; the cursor goes to the end, or to `cursor`.
     void setText(std::string text);
+    void setText(std::string text, std::size_t cursor);
     void replaceRange(std::size_t begin, std::size_t end, std::string_view with);
 
     void left();
@@ -40,9 +47,10 @@ public:
     void wordRight();  // Alt-F
     void backspace();
     void del();
-    void killToStart();   // Ctrl-U
-    void killToEnd();     // Ctrl-K
-    void killWordBack();  // Ctrl-W
+    void killToStart();      // Ctrl-U
+    void killToEnd();        // Ctrl-K
+    void killWordBack();     // Ctrl-W, Alt-Backspace
+    void killWordForward();  // Alt-D, Ctrl-Del: to the end of the next word
 
     void historyUp();
     void historyDown();

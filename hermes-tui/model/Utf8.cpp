@@ -83,6 +83,9 @@ std::string encode(char32_t c) {
 }
 
 int charWidth(char32_t c) {
+    if (c == '\t') {
+        return 1;  // drawn as one space (Canvas::put)
+    }
     if (c < 0x20 || c == 0x7F) {
         return 0;
     }

@@ -21,7 +21,9 @@ namespace hermes::tui::utf8 {
 char32_t decode(std::string_view text, std::size_t pos, std::size_t& length);
 std::string encode(char32_t codePoint);
 
-// Columns a code point takes: 0, 1 or 2. Control characters take 0.
+// Columns a code point takes: 0, 1 or 2. Control characters take 0, but a
+// Tab (which the hub lets through, and a paste keeps) takes 1: the view
+// draws it as one space, as a terminal's tab stops depend on the column.
 int charWidth(char32_t codePoint);
 // Columns the whole text takes.
 int displayWidth(std::string_view text);

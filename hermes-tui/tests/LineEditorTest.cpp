@@ -3,6 +3,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <string>
+#include <vector>
+
 #include "TestLocale.hpp"
 #include "model/Utf8.hpp"
 
@@ -146,4 +149,49 @@ BOOST_AUTO_TEST_CASE(submit_clears_and_skips_repeated_history) {
     BOOST_TEST(e.text() == "same");  // only one entry
     e.historyDown();
     BOOST_TEST(e.text().empty());
+}
+
+BOOST_AUTO_TEST_CASE(kill_word_forward_deletes_to_the_end_of_the_next_word) {
+    struct Case {
+        const char* name;
+        std::size_t cursor;
+        std::string text;
+        std::size_t after;
+    };
+    const std::vector<Case> cases = {
+        {"at the start", 0, " beta\tgamma", 0},
+        {"inside a word", 2, "al beta\tgamma", 2},
+        {"before spaces", 5, "alpha\tgamma", 5},
+        {"before the last word", 11, "alpha beta\t", 11},
+        {"at the end", 16, "alpha beta\tgamma", 16},
+    };
+    for (const Case& c : cases) {
+        BOOST_TEST_CONTEXT(c.name) {
+            LineEditor e;
+            e.setText("alpha beta\tgamma", c.cursor);
+            e.killWordForward();
+            BOOST_TEST(e.text() == c.text);
+            BOOST_TEST(e.cursor() == c.after);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(set_text_puts_the_cursor_on_a_character_boundary) {
+    LineEditor e;
+    e.setText("a日b", 2);  // inside 日: moves to its end
+    BOOST_TEST(e.cursor() == 4u);
+    e.setText("abc", 99);
+    BOOST_TEST(e.cursor() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(long_input_is_kept_whole_up_to_the_bound_and_refused_past_it) {
+    LineEditor e;
+    const std::string text(5120, 'x');  // over a hub's 4,096: the model refuses it on Enter
+    BOOST_TEST(e.insert(text));
+    BOOST_TEST(e.text().size() == 5120u);
+    BOOST_TEST(!e.insert(std::string(LineEditor::kMaxBytes, 'y')));
+    BOOST_TEST(e.text().size() == 5120u);  // refused whole, not cut
+    e.setText(std::string(LineEditor::kMaxBytes, 'y'));
+    BOOST_TEST(!e.insert(U'z'));
+    BOOST_TEST(e.text().size() == LineEditor::kMaxBytes);
 }

@@ -74,7 +74,7 @@ int runApp(const AppOptions& options) {
     ChatModel model(actions, settings);
     ChatView view;
 
-    CursesScreen screen;
+    CursesScreen screen(options.mouse);
     model.setScreen(screen.rows(), screen.cols());
     core.start();
 

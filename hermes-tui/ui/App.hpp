@@ -20,6 +20,7 @@ struct AppOptions {
     std::string nick;
     std::string room;
     std::filesystem::path configPath;  // where the last nick is remembered
+    bool mouse = true;                 // the wheel scrolls (see CursesScreen.hpp)
 };
 
 // Runs until /quit, Ctrl-C or the terminal goes away. Returns the exit code.

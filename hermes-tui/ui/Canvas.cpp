@@ -1,6 +1,7 @@
 #include "ui/Canvas.hpp"
 
 #include <algorithm>
+#include <string>
 
 #include "model/Utf8.hpp"
 
@@ -18,7 +19,15 @@ int Canvas::put(int row, int col, std::string_view utf8, Style style, int maxCol
     if (fits.empty()) {
         return 0;
     }
-    text(row, col, fits, style);
+    if (fits.find('\t') != std::string_view::npos) {
+        // One column, as utf8::charWidth counts it; a terminal would jump to
+        // its next tab stop instead.
+        std::string spaced(fits);
+        std::replace(spaced.begin(), spaced.end(), '\t', ' ');
+        text(row, col, spaced, style);
+    } else {
+        text(row, col, fits, style);
+    }
     return utf8::displayWidth(fits);
 }
 

@@ -3,17 +3,22 @@
 # 127.0.0.1, hermes-tui clients in tmux sessions on a private tmux server,
 # keys sent with send-keys and the screen read with capture-pane.
 #
-#   tui_e2e.sh HERMESD HERMES_TUI SCENARIO
+#   tui_e2e.sh HERMESD HERMES_TUI SCENARIO [TERM]
 #
-# Scenarios: chat, nick_join, resize, reconnect, wide, page. Each starts its own
-# hub and tmux server and stops both (the hub by PID, tmux by its private
-# socket) on every exit path. Waits poll the screen against a deadline;
-# nothing waits a fixed time to synchronise.
+# Scenarios: chat, nick_join, resize, reconnect, wide, page; keys_edit,
+# keys_window, keys_scroll, paste (run under several TERMs: the clients get
+# TERM, screen-256color by default, tmux's own default); no_terminal. Each
+# starts its own hub and tmux server and stops both (the hub by PID, tmux by
+# its private socket) on every exit path. Waits poll the screen against a
+# deadline; nothing waits a fixed time to synchronise. Each client traces what
+# it receives to $WORK/trace-SESSION (HERMES_TUI_TRACE), to check text the
+# screen cannot show (a Tab).
 set -euo pipefail
 
-HERMESD=${1:?usage: tui_e2e.sh HERMESD HERMES_TUI SCENARIO}
-TUI=${2:?usage: tui_e2e.sh HERMESD HERMES_TUI SCENARIO}
-SCENARIO=${3:?usage: tui_e2e.sh HERMESD HERMES_TUI SCENARIO}
+HERMESD=${1:?usage: tui_e2e.sh HERMESD HERMES_TUI SCENARIO [TERM]}
+TUI=${2:?usage: tui_e2e.sh HERMESD HERMES_TUI SCENARIO [TERM]}
+SCENARIO=${3:?usage: tui_e2e.sh HERMESD HERMES_TUI SCENARIO [TERM]}
+CLIENT_TERM=${4:-screen-256color}
 DEADLINE_S=${TUI_E2E_DEADLINE_S:-15}
 
 export LC_ALL=C.UTF-8 LANG=C.UTF-8 TZ=UTC
@@ -22,7 +27,7 @@ SOCK="hermes-e2e-$$-$RANDOM"
 HUB_PID=""
 PORT=""
 
-log() { printf '[%s] %s\n' "$SCENARIO" "$*"; }
+log() { printf '[%s %s] %s\n' "$SCENARIO" "$CLIENT_TERM" "$*"; }
 
 cleanup() {
     local rc=$?
@@ -95,7 +100,8 @@ start_client() {
     # The trailing sleep keeps a crashed client's last screen for the failure
     # report; the tmux server is killed at the end either way.
     tm -u new-session -d -s "$session" -x "$cols" -y "$rows" \
-        "env XDG_CONFIG_HOME='$WORK/config-$session' LC_ALL=C.UTF-8 TERM=screen-256color \
+        "env XDG_CONFIG_HOME='$WORK/config-$session' LC_ALL=C.UTF-8 TERM=$CLIENT_TERM \
+         HERMES_TUI_TRACE='$WORK/trace-$session' \
          '$TUI' --host 127.0.0.1 --port $PORT --nick $nick; sleep 30"
     wait_for "$session" "[$nick] [2:lobby] [online]"
 }
@@ -108,6 +114,42 @@ wait_for() {
     local end=$((SECONDS + DEADLINE_S))
     while ! screen "$session" | grep -qF -- "$text"; do
         ((SECONDS < end)) || fail "'$text' did not appear in session $session within ${DEADLINE_S}s"
+        sleep 0.05
+    done
+}
+
+# wait_gone SESSION TEXT: polls the screen until TEXT (fixed string) is gone.
+wait_gone() {
+    local session=$1 text=$2
+    local end=$((SECONDS + DEADLINE_S))
+    while screen "$session" | grep -qF -- "$text"; do
+        ((SECONDS < end)) || fail "'$text' still shows in session $session after ${DEADLINE_S}s"
+        sleep 0.05
+    done
+}
+
+# input_row SESSION: the input line (the last row), trailing blanks removed.
+input_row() { screen "$1" | tail -n 1 | sed 's/[[:space:]]*$//'; }
+
+# wait_input SESSION TEXT [CURSOR_X]: polls until the input line reads exactly
+# TEXT (trailing blanks aside) and, if given, the cursor is in column CURSOR_X.
+wait_input() {
+    local session=$1 want=$2 cursor=${3:-}
+    want=$(printf '%s' "$want" | sed 's/[[:space:]]*$//')
+    local end=$((SECONDS + DEADLINE_S))
+    until [[ "$(input_row "$session")" == "$want" ]] &&
+        [[ -z "$cursor" || $(tm display-message -p -t "$session" '#{cursor_x}') -eq $cursor ]]; do
+        ((SECONDS < end)) || fail "input line of $session is '$(input_row "$session")' with the \
+cursor in column $(tm display-message -p -t "$session" '#{cursor_x}'), expected '$want'${cursor:+ in column $cursor}"
+        sleep 0.05
+    done
+}
+
+# wait_file FILE: polls until FILE exists and is not empty.
+wait_file() {
+    local end=$((SECONDS + DEADLINE_S))
+    until [[ -s "$1" ]]; do
+        ((SECONDS < end)) || fail "$1 not written within ${DEADLINE_S}s"
         sleep 0.05
     done
 }
@@ -341,10 +383,194 @@ scenario_page() {
     screen a | grep -qF -- "$(page_row 3 5)" || fail "after PgDn, the newest row is not shown"
 }
 
+# Word movement and deletion with the keys tmux sends in xterm form
+# (ESC [ 1 ; 5 D for Ctrl-Left...): under screen-256color the terminfo does
+# not know them and the client decodes the bytes; under xterm-256color ncurses
+# returns its kLFT5-style key codes. Either way the input line gets no "1;5D".
+scenario_keys_edit() {
+    start_client a ana
+    tm send-keys -t a -l "alpha beta gamma"
+    wait_input a "[lobby] alpha beta gamma" 24
+    tm send-keys -t a C-Left C-Left
+    wait_input a "[lobby] alpha beta gamma" 14
+    tm send-keys -t a -l "X"
+    wait_input a "[lobby] alpha Xbeta gamma" 15
+    tm send-keys -t a C-Right
+    wait_input a "[lobby] alpha Xbeta gamma" 19
+    tm send-keys -t a -l "Y"
+    wait_input a "[lobby] alpha XbetaY gamma" 20
+    tm send-keys -t a M-BSpace
+    wait_input a "[lobby] alpha  gamma" 14
+    tm send-keys -t a C-DC
+    wait_input a "[lobby] alpha " 14
+    # The ESC-prefixed Alt keys: Alt-B, Alt-D, Alt-F.
+    tm send-keys -t a -l "one two three"
+    wait_input a "[lobby] alpha one two three" 27
+    tm send-keys -t a M-b M-b
+    wait_input a "[lobby] alpha one two three" 18
+    tm send-keys -t a M-d
+    wait_input a "[lobby] alpha one  three" 18
+    tm send-keys -t a M-f
+    wait_input a "[lobby] alpha one  three" 24
+    # Keys bound to nothing here are not typed either.
+    tm send-keys -t a C-Up M-Up C-PPage F5 IC
+    tm send-keys -t a -l "!"
+    wait_input a "[lobby] alpha one  three!" 25
+    tm send-keys -t a Enter
+    wait_for a "<ana> alpha one  three!"
+}
+
+# Alt-Left/Right go to the previous/next window, round the ends.
+scenario_keys_window() {
+    start_client a ana
+    type_line a "/join dev"
+    wait_for a "[ana] [3:dev]"
+    tm send-keys -t a M-Left
+    wait_for a "[ana] [2:lobby]"
+    tm send-keys -t a M-Right
+    wait_for a "[ana] [3:dev]"
+    tm send-keys -t a M-Right
+    wait_for a "[ana] [1:status]"
+    tm send-keys -t a M-Left
+    wait_for a "[ana] [3:dev]"
+    wait_input a "[dev]" 6
+}
+
+# mouse_wheel SESSION up|down: a wheel report as the terminal would send it,
+# in the form the terminfo's kmous asks for (xterm-256color: SGR,
+# ESC [ < 64 ; x ; y M; screen-256color: X10, ESC [ M b x y).
+mouse_wheel() {
+    local session=$1 button=64 hex
+    [[ $2 == down ]] && button=65
+    if infocmp -1 "$CLIENT_TERM" | grep -qF 'kmous=\E[<'; then
+        hex=$(printf '%s' $'\e'"[<$button;5;5M" | od -An -tx1)
+    else
+        hex="1b 5b 4d $(printf '%x' $((button + 32))) 25 25"
+    fi
+    # shellcheck disable=SC2086 # one argument per byte
+    tm send-keys -t "$session" -H $hex
+}
+
+# Shift-PgUp/PgDn scroll as PgUp/PgDn do; so does the mouse wheel.
+scenario_keys_scroll() {
+    start_client a ana 40 12 # a message pane of 9 rows
+    start_client b bob
+    wait_for a "bob joined lobby"
+    local i
+    for i in $(seq 1 14); do
+        type_line b "scroll line $i"
+    done
+    wait_for a "<bob> scroll line 14"
+    tm send-keys -t a S-PPage
+    wait_for a "more below (PgDn)"
+    wait_gone a "scroll line 14"
+    screen a | grep -qF "scroll line 6" || fail "Shift-PgUp did not show older lines"
+    tm send-keys -t a S-NPage S-NPage # 7 rows, then back to following (as PgDn)
+    wait_gone a "more below"
+    wait_for a "<bob> scroll line 14"
+    mouse_wheel a up
+    wait_for a "more below (PgDn)"
+    wait_gone a "scroll line 14"
+    screen a | grep -qF "scroll line 11" || fail "one wheel step did not scroll by 3 rows"
+    mouse_wheel a down
+    wait_gone a "more below"
+    wait_for a "<bob> scroll line 14"
+    wait_input a "[lobby]" 8
+}
+
+# A bracketed paste (tmux paste-buffer -p brackets it once the client asked
+# for it): 12 lines with a Tab are held until y, then sent in order as 12
+# messages; n cancels; one line goes into the input line.
+scenario_paste() {
+    start_client a ana
+    start_client b bob
+    wait_for a "bob joined lobby"
+    local text="" i
+    for i in $(seq -w 1 12); do
+        if [[ $i == 05 ]]; then
+            text+="pasted $i"$'\t'"tabbed"$'\n'
+        else
+            text+="pasted $i"$'\n'
+        fi
+    done
+    tm set-buffer -b p -- "$text"
+    tm paste-buffer -p -d -b p -t a
+    wait_for a "Paste of 12 lines: send 12 lines? [y/N]"
+    wait_input a "send 12 lines? [y/N]"
+    screen b | grep -qF "pasted" && fail "a pasted line was sent before y"
+    grep -qF "pasted" "$WORK/trace-b" && fail "a pasted line reached b before y"
+    tm send-keys -t a y
+    wait_for b "<ana> pasted 12"
+    local order
+    order=$(screen b | grep -oE "<ana> pasted [0-9]+" | awk '{print $3}' | tr '\n' ' ')
+    [[ "$order" == "01 02 03 04 05 06 07 08 09 10 11 12 " ]] || fail "pasted lines arrived as: $order"
+    # The Tab is in the text (the trace shows it escaped); the screen draws it as a space.
+    grep -qF 'text: "pasted 05\ttabbed"' "$WORK/trace-b" || fail "the Tab did not arrive in line 05"
+    [[ $(grep -cF 'text: "pasted ' "$WORK/trace-b") -eq 12 ]] || fail "b did not get 12 messages"
+    screen b | grep -qF "<ana> pasted 05 tabbed" || fail "line 05 not shown with its Tab as a space"
+    wait_input a "[lobby]" 8
+    # n (any key but y) cancels, and says so; the input line is as before.
+    tm send-keys -t a -l "draft"
+    tm set-buffer -b p -- "cancelled 1"$'\n'"cancelled 2"
+    tm paste-buffer -p -d -b p -t a
+    wait_for a "Paste of 2 lines: send 2 lines? [y/N]"
+    tm send-keys -t a n
+    wait_for a "Paste of 2 lines not sent"
+    wait_input a "[lobby] draft" 13
+    # One line goes into the input line, its Tab too, and waits for Enter.
+    tm send-keys -t a C-u
+    tm set-buffer -b p -- "one"$'\t'"line"
+    tm paste-buffer -p -d -b p -t a
+    wait_input a "[lobby] one line" 16
+    tm send-keys -t a Enter
+    wait_for b "<ana> one line"
+    grep -qF 'text: "one\tline"' "$WORK/trace-b" || fail "the one-line paste lost its Tab"
+    grep -qF "cancelled" "$WORK/trace-b" && fail "a cancelled paste reached b"
+    return 0
+}
+
+# Without a terminal the client refuses to start (exit 2, a message, no
+# connection) instead of spinning; bad options are refused the same way.
+scenario_no_terminal() {
+    local rc=0
+    timeout 10 "$TUI" --host 127.0.0.1 --port "$PORT" --nick ana \
+        </dev/null >"$WORK/out" 2>"$WORK/err" || rc=$?
+    [[ $rc -ne 124 ]] || fail "hermes-tui </dev/null did not exit within 10s"
+    [[ $rc -eq 2 ]] || fail "hermes-tui </dev/null exited $rc, expected 2"
+    grep -qxF "hermes-tui needs a terminal; for scripts use hermes-cat" "$WORK/err" ||
+        fail "no 'needs a terminal' message: $(cat "$WORK/err")"
+    [[ ! -s "$WORK/out" ]] || fail "hermes-tui </dev/null wrote to standard output"
+    # A terminal on standard input but not on standard output.
+    tm new-session -d -s n "'$TUI' --host 127.0.0.1 --port $PORT --nick ana \
+        >'$WORK/out2' 2>'$WORK/err2'; echo \$? >'$WORK/rc2'; sleep 30"
+    wait_file "$WORK/rc2"
+    [[ $(cat "$WORK/rc2") -eq 2 ]] || fail "hermes-tui >file exited $(cat "$WORK/rc2"), expected 2"
+    grep -qF "needs a terminal" "$WORK/err2" || fail "hermes-tui >file gave no message"
+    grep -qF "connected" "$WORK/hub.log" && fail "a client without a terminal connected to the hub"
+    # Options: unknown ones and missing values exit 2 with usage; --version, --help 0.
+    rc=0
+    "$TUI" --bogus >"$WORK/out" 2>"$WORK/err" </dev/null || rc=$?
+    [[ $rc -eq 2 ]] || fail "--bogus exited $rc"
+    grep -qxF "hermes-tui: unknown option --bogus" "$WORK/err" || fail "--bogus: $(cat "$WORK/err")"
+    grep -qF "usage: hermes-tui" "$WORK/err" || fail "--bogus printed no usage"
+    rc=0
+    "$TUI" --nick >"$WORK/out" 2>"$WORK/err" </dev/null || rc=$?
+    if [[ $rc -ne 2 ]] || ! grep -qxF "hermes-tui: --nick needs a value" "$WORK/err"; then
+        fail "--nick without a value: exit $rc, $(cat "$WORK/err")"
+    fi
+    "$TUI" --version >"$WORK/out" </dev/null || fail "--version exited $?"
+    grep -qxE "hermes-tui [0-9]+\.[0-9]+(\.[0-9]+)?" "$WORK/out" || fail "--version: $(cat "$WORK/out")"
+    "$TUI" --help >"$WORK/out" </dev/null || fail "--help exited $?"
+    grep -qF "usage: hermes-tui" "$WORK/out" || fail "--help printed no usage"
+}
+
 command -v tmux >/dev/null || fail "tmux is not installed"
 start_hub
 case $SCENARIO in
-    chat | nick_join | resize | reconnect | wide | page) "scenario_$SCENARIO" ;;
+    chat | nick_join | resize | reconnect | wide | page | keys_edit | keys_window | keys_scroll | \
+        paste | no_terminal)
+        "scenario_$SCENARIO"
+        ;;
     *) fail "unknown scenario $SCENARIO" ;;
 esac
 log "passed"

@@ -29,6 +29,7 @@ lines are skipped), and prints every message, presence and error it receives.
   --backlog      also print the room's recent messages sent on join
   --timeout S    seconds allowed to connect and join, and after the end of
                  input for the hub to echo every line sent (10)
+  --version      print the version
   -h, --help     this text
 
 Plain output: "[HH:MM:SS] <nick> text", "* nick action", "-- ana joined";
@@ -47,18 +48,26 @@ Exit codes:
 )";
 }
 
+std::string catVersion() {
+    return "hermes-cat " HERMES_VERSION;
+}
+
 std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args) {
     CatOptions o;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&]() -> const std::string& {
-            if (i + 1 >= args.size()) {
+            if (i + 1 >= args.size() || args[i + 1].rfind("--", 0) == 0) {
                 throw std::invalid_argument("missing value for " + a);
             }
             return args[++i];
         };
         if (a == "-h" || a == "--help") {
             return std::nullopt;
+        } else if (a == "--version") {
+            CatOptions v;
+            v.version = true;
+            return v;
         } else if (a == "--host") {
             o.host = value();
         } else if (a == "--port") {

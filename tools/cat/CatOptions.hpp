@@ -31,12 +31,16 @@ struct CatOptions {
     bool follow = false;
     bool backlog = false;  // print the room's backlog sent on join
     std::chrono::milliseconds timeout{10'000};
+    bool version = false;  // --version: print catVersion() and exit 0; nothing else is set
 };
 
 // Parses argv. Returns nothing after --help (printed by the caller). Throws
-// std::invalid_argument with a readable message.
+// std::invalid_argument with a readable message: an unknown option, or an
+// option's value missing (the end of argv, or the next option in its place).
 std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args);
 
 std::string catUsage();
+// "hermes-cat 0.1.0": the project's version from CMake.
+std::string catVersion();
 
 }  // namespace hermes::cat

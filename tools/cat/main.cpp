@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
         std::cout << catUsage();
         return kExitOk;
     }
+    if (options->version) {
+        std::cout << catVersion() << '\n';
+        return kExitOk;
+    }
     try {
         CatSession session(*options, std::cout, std::cerr);
         return session.run();

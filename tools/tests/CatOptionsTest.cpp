@@ -1,0 +1,51 @@
+// hermes-cat's command line: what is refused, and how it is worded.
+#define BOOST_TEST_MODULE CatOptionsTest
+#include <boost/test/unit_test.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "CatOptions.hpp"
+
+using namespace hermes::cat;
+
+BOOST_AUTO_TEST_CASE(version_needs_nothing_else) {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"--version"}, {"--nick", "ana", "--version"}, {"--version", "--bogus"}}) {
+        BOOST_TEST_CONTEXT(args.size() << " arguments") {
+            const auto o = parseCatOptions(args);
+            BOOST_REQUIRE(o);
+            BOOST_TEST(o->version);
+        }
+    }
+    BOOST_TEST(catVersion().rfind("hermes-cat ", 0) == 0u);
+    BOOST_TEST(catVersion().size() > std::string("hermes-cat ").size());
+    BOOST_TEST(catUsage().find("--version") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(mistakes_are_named) {
+    struct Case {
+        const char* name;
+        std::vector<std::string> args;
+        std::string error;
+    };
+    const std::vector<Case> cases = {
+        {"unknown option", {"--bogus"}, "unknown option '--bogus' (see --help)"},
+        {"unknown option after good ones",
+         {"--nick", "ana", "--room", "dev", "--bogus"},
+         "unknown option '--bogus' (see --help)"},
+        {"value missing at the end", {"--room", "dev", "--nick"}, "missing value for --nick"},
+        {"an option where the value goes", {"--nick", "--room", "dev"}, "missing value for --nick"},
+    };
+    for (const Case& c : cases) {
+        BOOST_TEST_CONTEXT(c.name) {
+            try {
+                parseCatOptions(c.args);
+                BOOST_ERROR("accepted");
+            } catch (const std::invalid_argument& e) {
+                BOOST_TEST(std::string(e.what()) == c.error);
+            }
+        }
+    }
+}
