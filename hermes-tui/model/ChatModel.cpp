@@ -39,6 +39,32 @@ std::string joinNicks(const google::protobuf::RepeatedPtrField<std::string>& nic
     return out;
 }
 
+// The words of `text` (letters and digits), lower case: to tell whether a
+// detail says anything its summary does not.
+std::set<std::string> wordsOf(const std::string& text) {
+    std::set<std::string> words;
+    std::string word;
+    for (const char c : text + " ") {
+        if (std::isalnum(static_cast<unsigned char>(c))) {
+            word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        } else if (!word.empty()) {
+            words.insert(std::move(word));
+            word.clear();
+        }
+    }
+    return words;
+}
+
+// "summary: detail", or the summary alone when the detail only repeats its
+// words ("the hub is shutting down" + "hub shutting down").
+std::string withDetail(const std::string& summary, const std::string& detail) {
+    const std::set<std::string> said = wordsOf(summary);
+    const std::set<std::string> more = wordsOf(detail);
+    const bool adds = std::any_of(more.begin(), more.end(),
+                                  [&](const std::string& w) { return said.count(w) == 0; });
+    return adds ? summary + ": " + detail : summary;
+}
+
 }  // namespace
 
 ChatModel::ChatModel(HubActions& hub, Settings settings)
@@ -201,6 +227,8 @@ void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
         case EventKind::Connecting:
             state_ = ConnState::Connecting;
             connDetail_ = event.text;
+            hubGoodbye_.clear();
+            retryAt_.reset();
             if (event.attempt <= 1) {
                 note(status(), LineKind::Notice, "Connecting to " + event.text + "...");
             }
@@ -241,9 +269,9 @@ void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
             break;
         case EventKind::Disconnected: {
             state_ = event.willRetry ? ConnState::Offline : ConnState::Failed;
-            connDetail_ = event.text;
+            connDetail_ = endReason(event.text);
             const std::string text =
-                "Disconnected: " + event.text + (event.willRetry ? " (reconnecting)" : "");
+                "Disconnected: " + connDetail_ + (event.willRetry ? " (reconnecting)" : "");
             for (auto& b : buffers_) {
                 if (b->kind() != BufferKind::Query) {
                     note(*b, LineKind::Error, text);
@@ -253,14 +281,22 @@ void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
         }
         case EventKind::ReconnectScheduled:
             state_ = ConnState::Offline;
-            connDetail_ = "retry in " + std::to_string((event.delay.count() + 999) / 1000) + "s" +
-                          (event.text.empty() ? "" : ": " + event.text);
+            retryAt_ = now + event.delay;
+            retryWhy_ = event.text.empty() ? std::string() : endReason(event.text);
+            retryShown_ = -1;
+            updateRetry(now);
             break;
-        case EventKind::Failed:
+        case EventKind::Failed: {
+            // After a Disconnected line that gave the reason, only what is new.
+            const bool said = state_ == ConnState::Failed && connDetail_ == endReason(event.text);
             state_ = ConnState::Failed;
-            connDetail_ = event.text;
-            note(status(), LineKind::Error, "Connection failed for good: " + event.text);
+            connDetail_ = endReason(event.text);
+            retryAt_.reset();
+            note(status(), LineKind::Error,
+                 said ? std::string("Not reconnecting.")
+                      : "Connection failed for good: " + connDetail_);
             break;
+        }
     }
 }
 
@@ -271,13 +307,19 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime now) {
     hubName_ = welcome.server_name();
     connDetail_.clear();
     if (welcomedOnce_ && epoch_ != 0 && welcome.epoch() != epoch_) {
+        // A hub with durable history kept the rooms' seqs: the core's catch-up
+        // fetches what was said before and after the restart.
+        const std::string text =
+            welcome.durable_history()
+                ? "The hub restarted; history is kept, catching up."
+                : "The hub restarted: what was said while it was down is lost.";
         for (auto& b : buffers_) {
             if (b->kind() == BufferKind::Room) {
-                note(*b, LineKind::Notice,
-                     "The hub restarted: what was said while it was down is lost.");
+                note(*b, LineKind::Notice, text);
             }
         }
     }
+    retryAt_.reset();
     epoch_ = welcome.epoch();
     const v1::Limits& limits = welcome.limits();
     // Stay under the hub's bucket: joins, pings and who also take tokens.
@@ -346,16 +388,9 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime now) {
             }
             break;
         }
-        case v1::Envelope::kTopic: {
-            const v1::Topic& topic = envelope.topic();
-            Buffer& b = room(topic.room());
-            b.setTopic(topic.text());
-            note(b, LineKind::Notice,
-                 topic.set_by().empty() ? "Topic: " + topic.text()
-                                        : topic.set_by() + " set the topic: " +
-                                              (topic.text().empty() ? "(cleared)" : topic.text()));
+        case v1::Envelope::kTopic:
+            onTopic(envelope.topic());
             break;
-        }
         case v1::Envelope::kRoomList: {
             Buffer& b = *buffers_[active_];
             note(b, LineKind::Notice,
@@ -370,9 +405,16 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime now) {
         case v1::Envelope::kError:
             onError(envelope.error());
             break;
-        case v1::Envelope::kBye:
-            note(status(), LineKind::Notice, "The hub says goodbye: " + envelope.bye().text());
+        case v1::Envelope::kBye: {
+            // Said once, by the Disconnected line that follows (endReason).
+            const v1::Bye& bye = envelope.bye();
+            const std::string summary = bye.reason() == v1::BYE_REASON_KICKED ? "kicked by the hub"
+                                        : bye.reason() == v1::BYE_REASON_SHUTDOWN
+                                            ? "the hub is shutting down"
+                                            : "the hub said goodbye";
+            hubGoodbye_ = bye.text().empty() ? summary : withDetail(summary, bye.text());
             break;
+        }
         default:
             break;
     }
@@ -602,6 +644,10 @@ void ChatModel::onError(const v1::Error& error) {
             failLine(*line, error.text());
             return;
         }
+    }
+    if (error.fatal()) {
+        hubGoodbye_ = error.text();  // said once, by the Disconnected line that follows
+        return;
     }
     Buffer* b = error.room().empty() ? nullptr : find(BufferKind::Room, error.room());
     std::string text = error.text();
@@ -881,6 +927,7 @@ void ChatModel::tick(SteadyTime now) {
         failLine(line, "no echo from the hub within " +
                            std::to_string(pending_.timeout().count() / 1000) + "s");
     }
+    updateRetry(now);
     pump(now);
 }
 
@@ -889,7 +936,56 @@ std::optional<SteadyTime> ChatModel::nextDeadline() const {
     if (nextPace_ && (!at || *nextPace_ < *at)) {
         at = nextPace_;
     }
+    // The retry countdown changes when its shown second runs out.
+    if (retryAt_ && retryShown_ > 0) {
+        const SteadyTime change = *retryAt_ - std::chrono::seconds(retryShown_ - 1);
+        if (!at || change < *at) {
+            at = change;
+        }
+    }
     return at;
+}
+
+// ---------------------------------------------------------------- status
+
+void ChatModel::onTopic(const v1::Topic& topic) {
+    Buffer& b = room(topic.room());
+    // A rejoin (every reconnect, and the hub's default room besides) re-sends
+    // the topic unchanged: shown only when new to this window or changed.
+    const std::pair<std::string, std::int64_t> stamp{topic.set_by(), topic.time_ms()};
+    const auto shown = topicShown_.find(b.name());
+    const bool known =
+        shown != topicShown_.end() && shown->second == stamp && b.topic() == topic.text();
+    b.setTopic(topic.text());
+    topicShown_[b.name()] = stamp;
+    if (known) {
+        return;
+    }
+    note(b, LineKind::Notice,
+         topic.set_by().empty() ? "Topic: " + topic.text()
+                                : topic.set_by() + " set the topic: " +
+                                      (topic.text().empty() ? "(cleared)" : topic.text()));
+}
+
+std::string ChatModel::endReason(const std::string& coreText) const {
+    // The core words a Bye as "the hub is shutting down: <text>" and a fatal
+    // Error as "hub error CODE: <text>"; onEnvelope kept the hub's own words.
+    return hubGoodbye_.empty() ? coreText : hubGoodbye_;
+}
+
+void ChatModel::updateRetry(SteadyTime now) {
+    if (!retryAt_ || state_ != ConnState::Offline) {
+        return;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*retryAt_ - now);
+    const std::int64_t seconds = std::max<std::int64_t>(0, (left.count() + 999) / 1000);
+    if (seconds == retryShown_) {
+        return;
+    }
+    retryShown_ = seconds;
+    connDetail_ = (seconds > 0 ? "retry in " + std::to_string(seconds) + "s" : "retrying") +
+                  (retryWhy_.empty() ? "" : ": " + retryWhy_);
+    dirty_ |= dirty::kTitle;
 }
 
 }  // namespace hermes::tui

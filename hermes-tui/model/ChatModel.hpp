@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -157,6 +158,13 @@ private:
     void onWelcome(const hermes::v1::Welcome& welcome, SteadyTime now);
     void failLine(const PendingLine& line, const std::string& why);
     void runCommand(const std::string& line, SteadyTime now);
+
+    // Truthful status: the topic once, the retry countdown, the hub's goodbye once.
+    void onTopic(const hermes::v1::Topic& topic);
+    // Why the connection ended, each thing said once: the hub's own Bye or
+    // fatal Error when it sent one, else what the core says.
+    std::string endReason(const std::string& coreText) const;
+    void updateRetry(SteadyTime now);
     void queueText(std::string text, bool action);
     void pump(SteadyTime now);
 
@@ -180,6 +188,13 @@ private:
     std::string joinRequested_;  // switch to this room once joined
     std::set<std::string> whoRequested_;
     std::optional<std::string> grantedNick_;
+
+    // Truthful status.
+    std::map<std::string, std::pair<std::string, std::int64_t>> topicShown_;  // room: by, time
+    std::string hubGoodbye_;  // the hub's Bye or fatal Error on this connection, as shown
+    std::optional<SteadyTime> retryAt_;
+    std::string retryWhy_;
+    std::int64_t retryShown_ = -1;  // seconds shown in "retry in Ns"
 
     // The last /search: its results go to the one Search buffer.
     std::string searchRoom_;
