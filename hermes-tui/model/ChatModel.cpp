@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "hermes/protocol/Validation.hpp"
 #include "model/LineLayout.hpp"
 
 namespace hermes::tui {
@@ -63,6 +64,21 @@ std::string withDetail(const std::string& summary, const std::string& detail) {
     const bool adds = std::any_of(more.begin(), more.end(),
                                   [&](const std::string& w) { return said.count(w) == 0; });
     return adds ? summary + ": " + detail : summary;
+}
+
+// "45s", "4m 12s", "2h 5m", "3d 4h".
+std::string durationText(std::int64_t ms) {
+    const std::int64_t s = std::max<std::int64_t>(0, ms) / 1000;
+    if (s < 60) {
+        return std::to_string(s) + "s";
+    }
+    if (s < 3600) {
+        return std::to_string(s / 60) + "m " + std::to_string(s % 60) + "s";
+    }
+    if (s < 86400) {
+        return std::to_string(s / 3600) + "h " + std::to_string(s % 3600 / 60) + "m";
+    }
+    return std::to_string(s / 86400) + "d " + std::to_string(s % 86400 / 3600) + "h";
 }
 
 }  // namespace
@@ -343,6 +359,9 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime now) {
             hub_.join(settings_.room);
         }
     }
+    if (welcomedOnce_ && !awayText_.empty()) {
+        hub_.setAway(awayText_);  // the hub forgets it with the old session
+    }
     welcomedOnce_ = true;
     pump(now);
 }
@@ -373,6 +392,10 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime now) {
             if (b) {
                 b->setMembers({list.nicks().begin(), list.nicks().end()});
             }
+            for (const std::string& n : list.nicks()) {
+                setAwayNick(
+                    n, std::find(list.away().begin(), list.away().end(), n) != list.away().end());
+            }
             if (whoRequested_.erase(list.room()) != 0) {
                 note(b              ? *b
                      : active_ == 0 ? status()
@@ -390,6 +413,9 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime now) {
         }
         case v1::Envelope::kTopic:
             onTopic(envelope.topic());
+            break;
+        case v1::Envelope::kWhoisReply:
+            onWhoisReply(envelope.whois_reply());
             break;
         case v1::Envelope::kRoomList: {
             Buffer& b = *buffers_[active_];
@@ -549,6 +575,9 @@ void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
     if (fromMe && m.client_msg_id() != 0) {
         pending_.acknowledge(m.client_msg_id());
     }
+    if (hideIgnored(m) || onAwayReply(m)) {
+        return;
+    }
     Buffer* target = nullptr;
     if (m.room().empty()) {
         target = &query(fromMe ? m.to() : m.from());
@@ -574,6 +603,10 @@ void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
 }
 
 void ChatModel::onPresence(const v1::Presence& p) {
+    if (p.kind() == v1::PRESENCE_KIND_AWAY || p.kind() == v1::PRESENCE_KIND_BACK) {
+        onAwayPresence(p);
+        return;
+    }
     if (p.room().empty()) {
         if (p.kind() == v1::PRESENCE_KIND_NICK_CHANGED) {
             nick_ = p.new_nick();
@@ -617,6 +650,9 @@ void ChatModel::onPresence(const v1::Presence& p) {
                     return;
                 }
                 b->removeMember(n);
+                if (p.kind() == v1::PRESENCE_KIND_QUIT) {
+                    setAwayNick(n, false);
+                }
             }
             note(*b, LineKind::Presence,
                  who + (p.kind() == v1::PRESENCE_KIND_LEFT ? " left " + p.room() : " quit") +
@@ -628,6 +664,10 @@ void ChatModel::onPresence(const v1::Presence& p) {
             }
             b->removeMember(p.nicks(0));
             b->addMember(p.new_nick());
+            if (isAway(p.nicks(0))) {
+                setAwayNick(p.nicks(0), false);
+                setAwayNick(p.new_nick(), true);
+            }
             if (Buffer* q = find(BufferKind::Query, p.nicks(0))) {
                 q->rename(p.new_nick());
             }
@@ -856,13 +896,29 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
             b.clear();
             dirty_ |= dirty::kMessages;
             break;
+        case CommandKind::Invalid:
+            note(b, LineKind::Error, c.error);
+            break;
         case CommandKind::Help:
-            if (!c.error.empty()) {
-                note(b, LineKind::Error, c.error);
-            }
-            for (const std::string& h : CommandParser::helpLines()) {
-                note(b, LineKind::Notice, h);
-            }
+            help(c);
+            break;
+        case CommandKind::Query:
+            openQuery(c);
+            break;
+        case CommandKind::Close:
+            closeWindow();
+            break;
+        case CommandKind::Ignore:
+            ignore(c.arg);
+            break;
+        case CommandKind::Unignore:
+            unignore(c.arg);
+            break;
+        case CommandKind::Whois:
+            hub_.whois(c.arg);
+            break;
+        case CommandKind::Away:
+            hub_.setAway(c.text);  // the hub's confirmation updates the status bar
             break;
         case CommandKind::Quit:
             quitRequested_ = true;
@@ -894,6 +950,48 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
             break;
         case CommandKind::Context:
             showContext(c.number);
+            break;
+    }
+}
+
+void ChatModel::help(const Command& c) {
+    Buffer& b = *buffers_[active_];
+    std::vector<std::string> lines = CommandParser::helpLines();
+    if (!c.arg.empty()) {
+        lines = CommandParser::helpFor(c.arg).value_or(std::vector<std::string>{});
+    }
+    for (const std::string& h : lines) {
+        note(b, LineKind::Notice, h);
+    }
+}
+
+void ChatModel::openQuery(const Command& c) {
+    if (auto error = hermes::protocol::checkNick(c.arg)) {
+        note(*buffers_[active_], LineKind::Error, "Not a nick: " + error->text);
+        return;
+    }
+    switchTo(indexOf(query(c.arg)));
+    if (c.hasText) {
+        outgoing_.push_back({c.arg, true, c.text, false});
+    }
+}
+
+// A room window is closed by parting the room: the window goes when the hub
+// confirms (our own LEFT presence), as for /part. Closing it without parting
+// would leave us a member that sees nothing.
+void ChatModel::closeWindow() {
+    Buffer& b = *buffers_[active_];
+    switch (b.kind()) {
+        case BufferKind::Status:
+            note(b, LineKind::Error, "The status window stays open; /quit leaves Hermes.");
+            break;
+        case BufferKind::Room:
+            note(b, LineKind::Notice, "Closing " + b.name() + ": parting the room.");
+            hub_.leave(b.name(), "");
+            break;
+        case BufferKind::Query:
+        case BufferKind::Search:
+            removeBuffer(b);
             break;
     }
 }
@@ -986,6 +1084,158 @@ void ChatModel::updateRetry(SteadyTime now) {
     connDetail_ = (seconds > 0 ? "retry in " + std::to_string(seconds) + "s" : "retrying") +
                   (retryWhy_.empty() ? "" : ": " + retryWhy_);
     dirty_ |= dirty::kTitle;
+}
+
+// ---------------------------------------------------------------- people
+
+bool ChatModel::isAway(const std::string& nick) const {
+    return awayNicks_.count(lower(nick)) != 0;
+}
+
+void ChatModel::setAwayNick(const std::string& nick, bool away) {
+    if (away) {
+        awayNicks_.insert(lower(nick));
+    } else {
+        awayNicks_.erase(lower(nick));
+        awayReplied_.erase(lower(nick));
+    }
+    dirty_ |= dirty::kMembers;
+}
+
+std::optional<std::vector<std::string>> ChatModel::takeIgnoreChange() {
+    if (!ignoreChanged_) {
+        return std::nullopt;
+    }
+    ignoreChanged_ = false;
+    return ignore_.nicks();
+}
+
+void ChatModel::ignore(const std::string& nick) {
+    Buffer& b = *buffers_[active_];
+    if (nick.empty()) {
+        std::string list;
+        for (const std::string& n : ignore_.nicks()) {
+            list += (list.empty() ? "" : ", ") + n;
+        }
+        note(b, LineKind::Notice,
+             list.empty()
+                 ? std::string("Nobody is ignored; /ignore <nick> hides a nick's messages.")
+                 : "Ignored (" + std::to_string(ignore_.nicks().size()) + "): " + list);
+        return;
+    }
+    if (auto error = hermes::protocol::checkNick(nick)) {
+        note(b, LineKind::Error, "Not a nick: " + error->text);
+    } else if (isMe(nick)) {
+        note(b, LineKind::Error, "You cannot ignore yourself.");
+    } else if (!ignore_.add(nick)) {
+        note(b, LineKind::Error, nick + " is already ignored.");
+    } else {
+        ignoreChanged_ = true;
+        note(b, LineKind::Notice,
+             "Ignoring " + nick + ": their messages are hidden (/unignore " + nick + ")");
+    }
+}
+
+void ChatModel::unignore(const std::string& nick) {
+    Buffer& b = *buffers_[active_];
+    if (!ignore_.remove(nick)) {
+        note(b, LineKind::Error, nick + " is not ignored.");
+        return;
+    }
+    ignoreChanged_ = true;
+    note(b, LineKind::Notice, "No longer ignoring " + nick + ".");
+}
+
+bool ChatModel::hideIgnored(const v1::ChatMessage& m) {
+    if (isMe(m.from()) || !ignore_.contains(m.from())) {
+        return false;
+    }
+    // Kept out of the windows: a private one is not even opened.
+    Buffer* b = m.room().empty() ? &status() : find(BufferKind::Room, m.room());
+    const std::string where = m.room().empty() ? std::string("private") : "#" + m.room();
+    if (b != nullptr && ignore_.firstHidden(where, m.from())) {
+        note(*b, LineKind::Notice,
+             m.from() + " is ignored: their " +
+                 (m.room().empty() ? std::string("private messages are") : "messages here are") +
+                 " hidden (/unignore " + m.from() + ")");
+    }
+    return true;
+}
+
+bool ChatModel::onAwayReply(const v1::ChatMessage& m) {
+    if (!m.room().empty() || m.kind() != v1::MESSAGE_KIND_NOTICE || m.away().empty() ||
+        isMe(m.from())) {
+        if (m.room().empty() && !isMe(m.from())) {
+            awayReplied_.erase(lower(m.from()));  // they wrote: a later away reply is news
+        }
+        return false;
+    }
+    setAwayNick(m.from(), true);
+    // The hub answers every private message while they are away: a run of
+    // equal replies shows once in their window.
+    std::string& shown = awayReplied_[lower(m.from())];
+    if (shown == m.away()) {
+        return true;
+    }
+    shown = m.away();
+    Line line;
+    line.timeMs = m.time_ms();
+    line.kind = LineKind::Notice;
+    line.text = m.from() + " is away: " + m.away();
+    Buffer& q = query(m.from());
+    q.add(std::move(line), isActive(q));
+    dirty_ |= dirty::kMessages | dirty::kTitle;
+    return true;
+}
+
+void ChatModel::onAwayPresence(const v1::Presence& p) {
+    const bool away = p.kind() == v1::PRESENCE_KIND_AWAY;
+    if (p.room().empty()) {
+        // The hub's confirmation of our own SetAway.
+        setAwayNick(nick_, away);
+        const std::string text = away ? p.reason() : std::string();
+        if (text == awayText_) {
+            return;  // unchanged, e.g. sent again after a reconnect
+        }
+        awayText_ = text;
+        const std::string said = away ? "You are away: " + text : std::string("You are back.");
+        note(status(), LineKind::Notice, said);
+        if (active_ != 0 && active().kind() != BufferKind::Room) {
+            note(*buffers_[active_], LineKind::Notice, said);  // rooms hear it as presence
+        }
+        dirty_ |= dirty::kTitle;
+        return;
+    }
+    for (const std::string& n : p.nicks()) {
+        setAwayNick(n, away);
+    }
+    Buffer* b = find(BufferKind::Room, p.room());
+    if (b == nullptr) {
+        return;
+    }
+    const std::string verb = p.nicks_size() > 1 ? " are " : " is ";
+    note(*b, LineKind::Presence,
+         joinNicks(p.nicks()) + verb + (away ? "away: " + p.reason() : std::string("back")));
+}
+
+void ChatModel::onWhoisReply(const v1::WhoisReply& r) {
+    setAwayNick(r.nick(), !r.away().empty());
+    Buffer& b = *buffers_[active_];
+    note(b, LineKind::Notice,
+         r.nick() + (r.client_name().empty() ? "" : " (" + r.client_name() + ")"));
+    std::string rooms;
+    for (const std::string& name : r.rooms()) {
+        rooms += (rooms.empty() ? "" : ", ") + name;
+    }
+    note(b, LineKind::Notice, rooms.empty() ? std::string("  in no rooms") : "  rooms: " + rooms);
+    note(b, LineKind::Notice,
+         "  signed on " + clockText(r.signed_on_ms()) + ", " +
+             durationText(wallClock_() - r.signed_on_ms()) + " ago; idle " +
+             durationText(static_cast<std::int64_t>(r.idle_ms())));
+    if (!r.away().empty()) {
+        note(b, LineKind::Notice, "  away: " + r.away());
+    }
+    note(b, LineKind::Notice, "End of /whois " + r.nick());
 }
 
 }  // namespace hermes::tui

@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
     }
     options.nick = config.get("nick").value_or("");
     options.room = config.get("room").value_or("");
+    options.ignored = hermes::tui::Config::splitList(config.get("ignore").value_or(""));
 
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
