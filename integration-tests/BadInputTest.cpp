@@ -43,9 +43,9 @@ std::vector<BadInputCase> loadCases(const std::string& path) {
     if (!in) {
         throw std::runtime_error("cannot open " + path);
     }
-    static const std::set<std::string> known{"fatal",   "nonfatal",    "closed",
-                                             "open",    "eof",         "no-error",
-                                             "relayed", "not-relayed", "topic-by-probe"};
+    static const std::set<std::string> known{
+        "fatal",    "nonfatal", "closed",      "open",           "eof",
+        "no-error", "relayed",  "not-relayed", "topic-by-probe", "away-by-probe"};
     std::vector<BadInputCase> cases;
     std::string line;
     std::size_t number = 0;
@@ -164,6 +164,22 @@ void runCase(const BadInputCase& c, it::HubProcess& hub, it::RawClient& witness)
         const auto topic = witness.tryExpect(it::isBody(v1::Envelope::kTopic), it::after(5s));
         BOOST_TEST_REQUIRE(topic.has_value(), "the witness should see the topic change");
         BOOST_TEST(topic->envelope.topic().set_by() == probeNick);
+    }
+    if (c.has("away-by-probe")) {
+        const auto away = witness.tryExpect(
+            [&probeNick](const it::Frame& f) {
+                return f.envelope.has_presence() &&
+                       f.envelope.presence().kind() == v1::PRESENCE_KIND_AWAY &&
+                       f.envelope.presence().nicks_size() == 1 &&
+                       f.envelope.presence().nicks(0) == probeNick;
+            },
+            it::after(5s));
+        BOOST_TEST_REQUIRE(away.has_value(), "the witness should see the probe go away");
+        BOOST_TEST(away->envelope.presence().reason() == "gone");
+        BOOST_TEST(
+            !it::hasUnknownFields(away->envelope),
+            "relayed with fields the hub did not validate: " << it::toHex(away->payload, 200));
+        BOOST_TEST(away->payload.find("mallory") == std::string::npos);
     }
 }
 

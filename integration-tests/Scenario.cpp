@@ -7,6 +7,7 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -61,6 +62,19 @@ std::chrono::milliseconds duration(const std::string& text) {
         return std::chrono::seconds(number(text.substr(0, text.size() - 1), "within"));
     }
     throw std::invalid_argument("a duration is like 2s or 500ms, not \"" + text + "\"");
+}
+
+// "a,b,c" -> {a, b, c}; "" -> {}.
+std::vector<std::string> commaList(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const auto comma = text.find(',', start);
+        const auto end = comma == std::string::npos ? text.size() : comma;
+        out.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
 }
 
 // "-" names the empty room (private messages, own nick changes).
@@ -211,7 +225,8 @@ Matcher makeMatcher(const std::vector<Word>& words, std::string description) {
         const std::string room = roomArg(positional[0]);
         Options wanted = options;
         for (const auto& [key, value] : wanted) {
-            static const std::set<std::string> known{"from", "text", "seq", "id", "kind", "to"};
+            static const std::set<std::string> known{"from", "text", "seq", "id",
+                                                     "kind", "to",   "away"};
             if (known.count(key) == 0) {
                 throw std::invalid_argument("expect message: unknown key " + key);
             }
@@ -233,6 +248,8 @@ Matcher makeMatcher(const std::vector<Word>& words, std::string description) {
                     ok = ok && message.client_msg_id() == number(value, "id");
                 } else if (key == "to") {
                     ok = ok && message.to() == value;
+                } else if (key == "away") {
+                    ok = ok && message.away() == value;
                 } else if (key == "kind") {
                     ok = ok &&
                          v1::MessageKind_Name(message.kind()) == "MESSAGE_KIND_" + upper(value);
@@ -244,13 +261,20 @@ Matcher makeMatcher(const std::vector<Word>& words, std::string description) {
         needPositional(1);
         const std::string room = positional[0];
         std::multiset<std::string> nicks(positional.begin() + 1, positional.end());
-        matcher.match = [room, nicks](Frame& frame) {
+        // away=a,b: exactly these members are marked away (away= : none).
+        std::optional<std::multiset<std::string>> away;
+        if (const auto* text = option("away")) {
+            const auto list = commaList(*text);
+            away.emplace(list.begin(), list.end());
+        }
+        matcher.match = [room, nicks, away](Frame& frame) {
             if (!frame.envelope.has_members()) {
                 return Matcher::Result::NoMatch;
             }
             const auto& members = frame.envelope.members();
             const std::multiset<std::string> got(members.nicks().begin(), members.nicks().end());
-            return whole(members.room() == room && got == nicks);
+            const std::multiset<std::string> gotAway(members.away().begin(), members.away().end());
+            return whole(members.room() == room && got == nicks && (!away || gotAway == *away));
         };
     } else if (kind == "topic") {
         needPositional(1);
@@ -316,6 +340,37 @@ Matcher makeMatcher(const std::vector<Word>& words, std::string description) {
                              page.gap().first_seq() == number(value.substr(0, dash), "gap") &&
                              page.gap().last_seq() == number(value.substr(dash + 1), "gap");
                     }
+                }
+            }
+            return whole(ok);
+        };
+    } else if (kind == "whois") {
+        // whois NICK [rooms=a,b] [away=T] [client=C] [idle<=MS]
+        needPositional(1);
+        const std::string nick = positional[0];
+        Options wanted = options;
+        for (const auto& [key, value] : wanted) {
+            static const std::set<std::string> known{"rooms", "away", "client", "idle<"};
+            if (known.count(key) == 0) {
+                throw std::invalid_argument("expect whois: unknown key " + key);
+            }
+        }
+        matcher.match = [nick, wanted](Frame& frame) {
+            if (!frame.envelope.has_whois_reply()) {
+                return Matcher::Result::NoMatch;
+            }
+            const auto& reply = frame.envelope.whois_reply();
+            bool ok = reply.nick() == nick;
+            for (const auto& [key, value] : wanted) {
+                if (key == "rooms") {
+                    ok = ok && std::vector<std::string>(reply.rooms().begin(),
+                                                        reply.rooms().end()) == commaList(value);
+                } else if (key == "away") {
+                    ok = ok && reply.away() == value;
+                } else if (key == "client") {
+                    ok = ok && reply.client_name() == value;
+                } else if (key == "idle<") {
+                    ok = ok && reply.idle_ms() <= number(value, "idle<=");
                 }
             }
             return whole(ok);
@@ -612,6 +667,10 @@ void Scenario::execute(const Step& step) {
         client(arg(1)).send(envelope);
     } else if (command == "stats") {
         client(arg(1)).send(statsRequestEnvelope());
+    } else if (command == "whois") {
+        client(arg(1)).send(whoisEnvelope(arg(2)));
+    } else if (command == "away") {
+        client(arg(1)).send(setAwayEnvelope(words.size() > 2 ? arg(2) : ""));
     } else if (command == "quit") {
         client(arg(1)).send(byeEnvelope(words.size() > 2 ? arg(2) : ""));
     } else if (command == "send-hex") {

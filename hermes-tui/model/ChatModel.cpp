@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "hermes/protocol/Validation.hpp"
 #include "model/LineLayout.hpp"
 #include "model/Paste.hpp"
 
@@ -38,6 +39,47 @@ std::string joinNicks(const google::protobuf::RepeatedPtrField<std::string>& nic
         out += out.empty() ? n : ", " + n;
     }
     return out;
+}
+
+// The words of `text` (letters and digits), lower case: to tell whether a
+// detail says anything its summary does not.
+std::set<std::string> wordsOf(const std::string& text) {
+    std::set<std::string> words;
+    std::string word;
+    for (const char c : text + " ") {
+        if (std::isalnum(static_cast<unsigned char>(c))) {
+            word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        } else if (!word.empty()) {
+            words.insert(std::move(word));
+            word.clear();
+        }
+    }
+    return words;
+}
+
+// "summary: detail", or the summary alone when the detail only repeats its
+// words ("the hub is shutting down" + "hub shutting down").
+std::string withDetail(const std::string& summary, const std::string& detail) {
+    const std::set<std::string> said = wordsOf(summary);
+    const std::set<std::string> more = wordsOf(detail);
+    const bool adds = std::any_of(more.begin(), more.end(),
+                                  [&](const std::string& w) { return said.count(w) == 0; });
+    return adds ? summary + ": " + detail : summary;
+}
+
+// "45s", "4m 12s", "2h 5m", "3d 4h".
+std::string durationText(std::int64_t ms) {
+    const std::int64_t s = std::max<std::int64_t>(0, ms) / 1000;
+    if (s < 60) {
+        return std::to_string(s) + "s";
+    }
+    if (s < 3600) {
+        return std::to_string(s / 60) + "m " + std::to_string(s % 60) + "s";
+    }
+    if (s < 86400) {
+        return std::to_string(s / 3600) + "h " + std::to_string(s % 3600 / 60) + "m";
+    }
+    return std::to_string(s / 86400) + "d " + std::to_string(s % 86400 / 3600) + "h";
 }
 
 }  // namespace
@@ -205,6 +247,8 @@ void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
         case EventKind::Connecting:
             state_ = ConnState::Connecting;
             connDetail_ = event.text;
+            hubGoodbye_.clear();
+            retryAt_.reset();
             if (event.attempt <= 1) {
                 note(status(), LineKind::Notice, "Connecting to " + event.text + "...");
             }
@@ -245,9 +289,9 @@ void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
             break;
         case EventKind::Disconnected: {
             state_ = event.willRetry ? ConnState::Offline : ConnState::Failed;
-            connDetail_ = event.text;
+            connDetail_ = endReason(event.text);
             const std::string text =
-                "Disconnected: " + event.text + (event.willRetry ? " (reconnecting)" : "");
+                "Disconnected: " + connDetail_ + (event.willRetry ? " (reconnecting)" : "");
             for (auto& b : buffers_) {
                 if (b->kind() != BufferKind::Query) {
                     note(*b, LineKind::Error, text);
@@ -257,14 +301,22 @@ void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
         }
         case EventKind::ReconnectScheduled:
             state_ = ConnState::Offline;
-            connDetail_ = "retry in " + std::to_string((event.delay.count() + 999) / 1000) + "s" +
-                          (event.text.empty() ? "" : ": " + event.text);
+            retryAt_ = now + event.delay;
+            retryWhy_ = event.text.empty() ? std::string() : endReason(event.text);
+            retryShown_ = -1;
+            updateRetry(now);
             break;
-        case EventKind::Failed:
+        case EventKind::Failed: {
+            // After a Disconnected line that gave the reason, only what is new.
+            const bool said = state_ == ConnState::Failed && connDetail_ == endReason(event.text);
             state_ = ConnState::Failed;
-            connDetail_ = event.text;
-            note(status(), LineKind::Error, "Connection failed for good: " + event.text);
+            connDetail_ = endReason(event.text);
+            retryAt_.reset();
+            note(status(), LineKind::Error,
+                 said ? std::string("Not reconnecting.")
+                      : "Connection failed for good: " + connDetail_);
             break;
+        }
     }
 }
 
@@ -275,13 +327,19 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime now) {
     hubName_ = welcome.server_name();
     connDetail_.clear();
     if (welcomedOnce_ && epoch_ != 0 && welcome.epoch() != epoch_) {
+        // A hub with durable history kept the rooms' seqs: the core's catch-up
+        // fetches what was said before and after the restart.
+        const std::string text =
+            welcome.durable_history()
+                ? "The hub restarted; history is kept, catching up."
+                : "The hub restarted: what was said while it was down is lost.";
         for (auto& b : buffers_) {
             if (b->kind() == BufferKind::Room) {
-                note(*b, LineKind::Notice,
-                     "The hub restarted: what was said while it was down is lost.");
+                note(*b, LineKind::Notice, text);
             }
         }
     }
+    retryAt_.reset();
     epoch_ = welcome.epoch();
     const v1::Limits& limits = welcome.limits();
     if (limits.max_text_bytes() > 0) {
@@ -307,6 +365,9 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime now) {
             joinRequested_ = canonicalRoom(settings_.room);
             hub_.join(settings_.room);
         }
+    }
+    if (welcomedOnce_ && !awayText_.empty()) {
+        hub_.setAway(awayText_);  // the hub forgets it with the old session
     }
     welcomedOnce_ = true;
     pump(now);
@@ -338,6 +399,10 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime now) {
             if (b) {
                 b->setMembers({list.nicks().begin(), list.nicks().end()});
             }
+            for (const std::string& n : list.nicks()) {
+                setAwayNick(
+                    n, std::find(list.away().begin(), list.away().end(), n) != list.away().end());
+            }
             if (whoRequested_.erase(list.room()) != 0) {
                 note(b              ? *b
                      : active_ == 0 ? status()
@@ -353,16 +418,12 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime now) {
             }
             break;
         }
-        case v1::Envelope::kTopic: {
-            const v1::Topic& topic = envelope.topic();
-            Buffer& b = room(topic.room());
-            b.setTopic(topic.text());
-            note(b, LineKind::Notice,
-                 topic.set_by().empty() ? "Topic: " + topic.text()
-                                        : topic.set_by() + " set the topic: " +
-                                              (topic.text().empty() ? "(cleared)" : topic.text()));
+        case v1::Envelope::kTopic:
+            onTopic(envelope.topic());
             break;
-        }
+        case v1::Envelope::kWhoisReply:
+            onWhoisReply(envelope.whois_reply());
+            break;
         case v1::Envelope::kRoomList: {
             Buffer& b = *buffers_[active_];
             note(b, LineKind::Notice,
@@ -377,9 +438,16 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime now) {
         case v1::Envelope::kError:
             onError(envelope.error());
             break;
-        case v1::Envelope::kBye:
-            note(status(), LineKind::Notice, "The hub says goodbye: " + envelope.bye().text());
+        case v1::Envelope::kBye: {
+            // Said once, by the Disconnected line that follows (endReason).
+            const v1::Bye& bye = envelope.bye();
+            const std::string summary = bye.reason() == v1::BYE_REASON_KICKED ? "kicked by the hub"
+                                        : bye.reason() == v1::BYE_REASON_SHUTDOWN
+                                            ? "the hub is shutting down"
+                                            : "the hub said goodbye";
+            hubGoodbye_ = bye.text().empty() ? summary : withDetail(summary, bye.text());
             break;
+        }
         default:
             break;
     }
@@ -514,6 +582,9 @@ void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
     if (fromMe && m.client_msg_id() != 0) {
         pending_.acknowledge(m.client_msg_id());
     }
+    if (hideIgnored(m) || onAwayReply(m)) {
+        return;
+    }
     Buffer* target = nullptr;
     if (m.room().empty()) {
         target = &query(fromMe ? m.to() : m.from());
@@ -539,6 +610,10 @@ void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
 }
 
 void ChatModel::onPresence(const v1::Presence& p) {
+    if (p.kind() == v1::PRESENCE_KIND_AWAY || p.kind() == v1::PRESENCE_KIND_BACK) {
+        onAwayPresence(p);
+        return;
+    }
     if (p.room().empty()) {
         if (p.kind() == v1::PRESENCE_KIND_NICK_CHANGED) {
             nick_ = p.new_nick();
@@ -582,6 +657,9 @@ void ChatModel::onPresence(const v1::Presence& p) {
                     return;
                 }
                 b->removeMember(n);
+                if (p.kind() == v1::PRESENCE_KIND_QUIT) {
+                    setAwayNick(n, false);
+                }
             }
             note(*b, LineKind::Presence,
                  who + (p.kind() == v1::PRESENCE_KIND_LEFT ? " left " + p.room() : " quit") +
@@ -593,6 +671,10 @@ void ChatModel::onPresence(const v1::Presence& p) {
             }
             b->removeMember(p.nicks(0));
             b->addMember(p.new_nick());
+            if (isAway(p.nicks(0))) {
+                setAwayNick(p.nicks(0), false);
+                setAwayNick(p.new_nick(), true);
+            }
             if (Buffer* q = find(BufferKind::Query, p.nicks(0))) {
                 q->rename(p.new_nick());
             }
@@ -609,6 +691,10 @@ void ChatModel::onError(const v1::Error& error) {
             failLine(*line, error.text());
             return;
         }
+    }
+    if (error.fatal()) {
+        hubGoodbye_ = error.text();  // said once, by the Disconnected line that follows
+        return;
     }
     Buffer* b = error.room().empty() ? nullptr : find(BufferKind::Room, error.room());
     std::string text = error.text();
@@ -927,13 +1013,29 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
             b.clear();
             dirty_ |= dirty::kMessages;
             break;
+        case CommandKind::Invalid:
+            note(b, LineKind::Error, c.error);
+            break;
         case CommandKind::Help:
-            if (!c.error.empty()) {
-                note(b, LineKind::Error, c.error);
-            }
-            for (const std::string& h : CommandParser::helpLines()) {
-                note(b, LineKind::Notice, h);
-            }
+            help(c);
+            break;
+        case CommandKind::Query:
+            openQuery(c);
+            break;
+        case CommandKind::Close:
+            closeWindow();
+            break;
+        case CommandKind::Ignore:
+            ignore(c.arg);
+            break;
+        case CommandKind::Unignore:
+            unignore(c.arg);
+            break;
+        case CommandKind::Whois:
+            hub_.whois(c.arg);
+            break;
+        case CommandKind::Away:
+            hub_.setAway(c.text);  // the hub's confirmation updates the status bar
             break;
         case CommandKind::Quit:
             quitRequested_ = true;
@@ -969,6 +1071,48 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
     }
 }
 
+void ChatModel::help(const Command& c) {
+    Buffer& b = *buffers_[active_];
+    std::vector<std::string> lines = CommandParser::helpLines();
+    if (!c.arg.empty()) {
+        lines = CommandParser::helpFor(c.arg).value_or(std::vector<std::string>{});
+    }
+    for (const std::string& h : lines) {
+        note(b, LineKind::Notice, h);
+    }
+}
+
+void ChatModel::openQuery(const Command& c) {
+    if (auto error = hermes::protocol::checkNick(c.arg)) {
+        note(*buffers_[active_], LineKind::Error, "Not a nick: " + error->text);
+        return;
+    }
+    switchTo(indexOf(query(c.arg)));
+    if (c.hasText) {
+        outgoing_.push_back({c.arg, true, c.text, false});
+    }
+}
+
+// A room window is closed by parting the room: the window goes when the hub
+// confirms (our own LEFT presence), as for /part. Closing it without parting
+// would leave us a member that sees nothing.
+void ChatModel::closeWindow() {
+    Buffer& b = *buffers_[active_];
+    switch (b.kind()) {
+        case BufferKind::Status:
+            note(b, LineKind::Error, "The status window stays open; /quit leaves Hermes.");
+            break;
+        case BufferKind::Room:
+            note(b, LineKind::Notice, "Closing " + b.name() + ": parting the room.");
+            hub_.leave(b.name(), "");
+            break;
+        case BufferKind::Query:
+        case BufferKind::Search:
+            removeBuffer(b);
+            break;
+    }
+}
+
 void ChatModel::pump(SteadyTime now) {
     nextPace_.reset();
     if (state_ != ConnState::Online) {
@@ -998,6 +1142,7 @@ void ChatModel::tick(SteadyTime now) {
         failLine(line, "no echo from the hub within " +
                            std::to_string(pending_.timeout().count() / 1000) + "s");
     }
+    updateRetry(now);
     pump(now);
 }
 
@@ -1006,7 +1151,208 @@ std::optional<SteadyTime> ChatModel::nextDeadline() const {
     if (nextPace_ && (!at || *nextPace_ < *at)) {
         at = nextPace_;
     }
+    // The retry countdown changes when its shown second runs out.
+    if (retryAt_ && retryShown_ > 0) {
+        const SteadyTime change = *retryAt_ - std::chrono::seconds(retryShown_ - 1);
+        if (!at || change < *at) {
+            at = change;
+        }
+    }
     return at;
+}
+
+// ---------------------------------------------------------------- status
+
+void ChatModel::onTopic(const v1::Topic& topic) {
+    Buffer& b = room(topic.room());
+    // A rejoin (every reconnect, and the hub's default room besides) re-sends
+    // the topic unchanged: shown only when new to this window or changed.
+    const std::pair<std::string, std::int64_t> stamp{topic.set_by(), topic.time_ms()};
+    const auto shown = topicShown_.find(b.name());
+    const bool known =
+        shown != topicShown_.end() && shown->second == stamp && b.topic() == topic.text();
+    b.setTopic(topic.text());
+    topicShown_[b.name()] = stamp;
+    if (known) {
+        return;
+    }
+    note(b, LineKind::Notice,
+         topic.set_by().empty() ? "Topic: " + topic.text()
+                                : topic.set_by() + " set the topic: " +
+                                      (topic.text().empty() ? "(cleared)" : topic.text()));
+}
+
+std::string ChatModel::endReason(const std::string& coreText) const {
+    // The core words a Bye as "the hub is shutting down: <text>" and a fatal
+    // Error as "hub error CODE: <text>"; onEnvelope kept the hub's own words.
+    return hubGoodbye_.empty() ? coreText : hubGoodbye_;
+}
+
+void ChatModel::updateRetry(SteadyTime now) {
+    if (!retryAt_ || state_ != ConnState::Offline) {
+        return;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*retryAt_ - now);
+    const std::int64_t seconds = std::max<std::int64_t>(0, (left.count() + 999) / 1000);
+    if (seconds == retryShown_) {
+        return;
+    }
+    retryShown_ = seconds;
+    connDetail_ = (seconds > 0 ? "retry in " + std::to_string(seconds) + "s" : "retrying") +
+                  (retryWhy_.empty() ? "" : ": " + retryWhy_);
+    dirty_ |= dirty::kTitle;
+}
+
+// ---------------------------------------------------------------- people
+
+bool ChatModel::isAway(const std::string& nick) const {
+    return awayNicks_.count(lower(nick)) != 0;
+}
+
+void ChatModel::setAwayNick(const std::string& nick, bool away) {
+    if (away) {
+        awayNicks_.insert(lower(nick));
+    } else {
+        awayNicks_.erase(lower(nick));
+        awayReplied_.erase(lower(nick));
+    }
+    dirty_ |= dirty::kMembers;
+}
+
+std::optional<std::vector<std::string>> ChatModel::takeIgnoreChange() {
+    if (!ignoreChanged_) {
+        return std::nullopt;
+    }
+    ignoreChanged_ = false;
+    return ignore_.nicks();
+}
+
+void ChatModel::ignore(const std::string& nick) {
+    Buffer& b = *buffers_[active_];
+    if (nick.empty()) {
+        std::string list;
+        for (const std::string& n : ignore_.nicks()) {
+            list += (list.empty() ? "" : ", ") + n;
+        }
+        note(b, LineKind::Notice,
+             list.empty()
+                 ? std::string("Nobody is ignored; /ignore <nick> hides a nick's messages.")
+                 : "Ignored (" + std::to_string(ignore_.nicks().size()) + "): " + list);
+        return;
+    }
+    if (auto error = hermes::protocol::checkNick(nick)) {
+        note(b, LineKind::Error, "Not a nick: " + error->text);
+    } else if (isMe(nick)) {
+        note(b, LineKind::Error, "You cannot ignore yourself.");
+    } else if (!ignore_.add(nick)) {
+        note(b, LineKind::Error, nick + " is already ignored.");
+    } else {
+        ignoreChanged_ = true;
+        note(b, LineKind::Notice,
+             "Ignoring " + nick + ": their messages are hidden (/unignore " + nick + ")");
+    }
+}
+
+void ChatModel::unignore(const std::string& nick) {
+    Buffer& b = *buffers_[active_];
+    if (!ignore_.remove(nick)) {
+        note(b, LineKind::Error, nick + " is not ignored.");
+        return;
+    }
+    ignoreChanged_ = true;
+    note(b, LineKind::Notice, "No longer ignoring " + nick + ".");
+}
+
+bool ChatModel::hideIgnored(const v1::ChatMessage& m) {
+    if (isMe(m.from()) || !ignore_.contains(m.from())) {
+        return false;
+    }
+    // Kept out of the windows: a private one is not even opened.
+    Buffer* b = m.room().empty() ? &status() : find(BufferKind::Room, m.room());
+    const std::string where = m.room().empty() ? std::string("private") : "#" + m.room();
+    if (b != nullptr && ignore_.firstHidden(where, m.from())) {
+        note(*b, LineKind::Notice,
+             m.from() + " is ignored: their " +
+                 (m.room().empty() ? std::string("private messages are") : "messages here are") +
+                 " hidden (/unignore " + m.from() + ")");
+    }
+    return true;
+}
+
+bool ChatModel::onAwayReply(const v1::ChatMessage& m) {
+    if (!m.room().empty() || m.kind() != v1::MESSAGE_KIND_NOTICE || m.away().empty() ||
+        isMe(m.from())) {
+        if (m.room().empty() && !isMe(m.from())) {
+            awayReplied_.erase(lower(m.from()));  // they wrote: a later away reply is news
+        }
+        return false;
+    }
+    setAwayNick(m.from(), true);
+    // The hub answers every private message while they are away: a run of
+    // equal replies shows once in their window.
+    std::string& shown = awayReplied_[lower(m.from())];
+    if (shown == m.away()) {
+        return true;
+    }
+    shown = m.away();
+    Line line;
+    line.timeMs = m.time_ms();
+    line.kind = LineKind::Notice;
+    line.text = m.from() + " is away: " + m.away();
+    Buffer& q = query(m.from());
+    q.add(std::move(line), isActive(q));
+    dirty_ |= dirty::kMessages | dirty::kTitle;
+    return true;
+}
+
+void ChatModel::onAwayPresence(const v1::Presence& p) {
+    const bool away = p.kind() == v1::PRESENCE_KIND_AWAY;
+    if (p.room().empty()) {
+        // The hub's confirmation of our own SetAway.
+        setAwayNick(nick_, away);
+        const std::string text = away ? p.reason() : std::string();
+        if (text == awayText_) {
+            return;  // unchanged, e.g. sent again after a reconnect
+        }
+        awayText_ = text;
+        const std::string said = away ? "You are away: " + text : std::string("You are back.");
+        note(status(), LineKind::Notice, said);
+        if (active_ != 0 && active().kind() != BufferKind::Room) {
+            note(*buffers_[active_], LineKind::Notice, said);  // rooms hear it as presence
+        }
+        dirty_ |= dirty::kTitle;
+        return;
+    }
+    for (const std::string& n : p.nicks()) {
+        setAwayNick(n, away);
+    }
+    Buffer* b = find(BufferKind::Room, p.room());
+    if (b == nullptr) {
+        return;
+    }
+    const std::string verb = p.nicks_size() > 1 ? " are " : " is ";
+    note(*b, LineKind::Presence,
+         joinNicks(p.nicks()) + verb + (away ? "away: " + p.reason() : std::string("back")));
+}
+
+void ChatModel::onWhoisReply(const v1::WhoisReply& r) {
+    setAwayNick(r.nick(), !r.away().empty());
+    Buffer& b = *buffers_[active_];
+    note(b, LineKind::Notice,
+         r.nick() + (r.client_name().empty() ? "" : " (" + r.client_name() + ")"));
+    std::string rooms;
+    for (const std::string& name : r.rooms()) {
+        rooms += (rooms.empty() ? "" : ", ") + name;
+    }
+    note(b, LineKind::Notice, rooms.empty() ? std::string("  in no rooms") : "  rooms: " + rooms);
+    note(b, LineKind::Notice,
+         "  signed on " + clockText(r.signed_on_ms()) + ", " +
+             durationText(wallClock_() - r.signed_on_ms()) + " ago; idle " +
+             durationText(static_cast<std::int64_t>(r.idle_ms())));
+    if (!r.away().empty()) {
+        note(b, LineKind::Notice, "  away: " + r.away());
+    }
+    note(b, LineKind::Notice, "End of /whois " + r.nick());
 }
 
 }  // namespace hermes::tui

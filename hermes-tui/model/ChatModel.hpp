@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -31,6 +32,7 @@
 #include "model/CommandParser.hpp"
 #include "model/Completion.hpp"
 #include "model/HubActions.hpp"
+#include "model/IgnoreList.hpp"
 #include "model/Key.hpp"
 #include "model/LineEditor.hpp"
 #include "model/Pane.hpp"
@@ -108,6 +110,17 @@ public:
     bool quitRequested() const { return quitRequested_; }
     const std::string& quitMessage() const { return quitMessage_; }
 
+    // /away: our own away text as the hub confirmed it (empty: back).
+    bool away() const { return !awayText_.empty(); }
+    const std::string& awayText() const { return awayText_; }
+    // Whether the hub said `nick` is away (room presence, member lists, whois).
+    bool isAway(const std::string& nick) const;
+    const IgnoreList& ignoreList() const { return ignore_; }
+    // The nicks /ignore hid in an earlier run (from the config).
+    void setIgnored(const std::vector<std::string>& nicks) { ignore_ = IgnoreList(nicks); }
+    // The ignore list after /ignore or /unignore changed it, to save in the config.
+    std::optional<std::vector<std::string>> takeIgnoreChange();
+
     // The screen's size, for PgUp/PgDn steps: they move by the rows of the
     // message pane ChatView draws on it (ScreenLayout::messagePane).
     void setScreen(int rows, int cols);
@@ -167,6 +180,28 @@ private:
     void onWelcome(const hermes::v1::Welcome& welcome, SteadyTime now);
     void failLine(const PendingLine& line, const std::string& why);
     void runCommand(const std::string& line, SteadyTime now);
+    void help(const Command& command);
+    void openQuery(const Command& command);
+    void closeWindow();
+
+    // Truthful status: the topic once, the retry countdown, the hub's goodbye once.
+    void onTopic(const hermes::v1::Topic& topic);
+    // Why the connection ended, each thing said once: the hub's own Bye or
+    // fatal Error when it sent one, else what the core says.
+    std::string endReason(const std::string& coreText) const;
+    void updateRetry(SteadyTime now);
+
+    // People: /ignore, /whois, /away (ChatModel.cpp, last section).
+    void ignore(const std::string& nick);
+    void unignore(const std::string& nick);
+    // True if `message` is from an ignored nick: then it is hidden, said once per window.
+    bool hideIgnored(const hermes::v1::ChatMessage& message);
+    // An away reply to our private message; true if `message` is one.
+    bool onAwayReply(const hermes::v1::ChatMessage& message);
+    void onAwayPresence(const hermes::v1::Presence& presence);
+    void onWhoisReply(const hermes::v1::WhoisReply& reply);
+    void setAwayNick(const std::string& nick, bool away);
+
     void queueText(std::string text, bool action);
     void pump(SteadyTime now);
 
@@ -206,6 +241,20 @@ private:
     std::optional<std::string> grantedNick_;
     std::size_t maxTextBytes_ = hermes::protocol::kDefaultMaxTextBytes;  // from the Welcome
     std::optional<PendingPaste> pendingPaste_;
+
+    // Truthful status.
+    std::map<std::string, std::pair<std::string, std::int64_t>> topicShown_;  // room: by, time
+    std::string hubGoodbye_;  // the hub's Bye or fatal Error on this connection, as shown
+    std::optional<SteadyTime> retryAt_;
+    std::string retryWhy_;
+    std::int64_t retryShown_ = -1;  // seconds shown in "retry in Ns"
+
+    // People.
+    IgnoreList ignore_;
+    bool ignoreChanged_ = false;
+    std::string awayText_;
+    std::set<std::string> awayNicks_;                 // lower-case nicks
+    std::map<std::string, std::string> awayReplied_;  // lower-case nick: away reply shown
 
     // The last /search: its results go to the one Search buffer.
     std::string searchRoom_;

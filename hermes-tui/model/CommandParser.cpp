@@ -13,28 +13,46 @@ namespace {
 struct Spec {
     const char* name;
     CommandKind kind;
-    const char* usage;
+    const char* args;  // as in the usage line; "" for none
+    const char* summary;
+    std::vector<const char*> aliases;
 };
 
-constexpr Spec kSpecs[] = {
-    {"clear", CommandKind::Clear, "/clear                 clear this window"},
-    {"context", CommandKind::Context, "/context <n>           show search hit n in its room"},
-    {"help", CommandKind::Help, "/help [command]        this help"},
-    {"join", CommandKind::Join, "/join <room>           join (or create) a room"},
-    {"me", CommandKind::Me, "/me <action>           say an action: * nick action"},
-    {"members", CommandKind::Members, "/members               show or hide the member list (F2)"},
-    {"msg", CommandKind::Msg, "/msg <nick> <text>     private message"},
-    {"nick", CommandKind::Nick, "/nick <nick>           change your nick"},
-    {"part", CommandKind::Part, "/part [room] [reason]  leave a room (default: this one)"},
-    {"quit", CommandKind::Quit, "/quit [message]        leave Hermes"},
-    {"rooms", CommandKind::Rooms, "/rooms                 list the hub's rooms"},
-    {"search", CommandKind::Search, "/search [#room] <words> find messages (default: this room)"},
-    {"search-more", CommandKind::SearchMore,
-     "/search-more           older hits of the last /search"},
-    {"topic", CommandKind::Topic, "/topic [text]          show or set the room's topic"},
-    {"who", CommandKind::Who, "/who [room]            list a room's members"},
-    {"window", CommandKind::Window, "/window <n>            switch to window n (also Alt-n)"},
-};
+const std::vector<Spec>& specs() {
+    static const std::vector<Spec> all = {
+        {"away", CommandKind::Away, "[reason]", "mark yourself away; no reason: back", {}},
+        {"clear", CommandKind::Clear, "", "clear this window", {}},
+        {"close", CommandKind::Close, "", "close this window; in a room, part it", {}},
+        {"context", CommandKind::Context, "<n>", "show search hit n in its room", {}},
+        {"help", CommandKind::Help, "[command]", "this help, or one command's", {}},
+        {"ignore", CommandKind::Ignore, "[nick]", "hide a nick's messages (no nick: list)", {}},
+        {"join", CommandKind::Join, "<room>", "join (or create) a room", {"j"}},
+        {"me", CommandKind::Me, "<action>", "say an action: * nick action", {}},
+        {"members", CommandKind::Members, "", "show or hide the member list (F2)", {}},
+        {"msg", CommandKind::Msg, "<nick> <text>", "private message", {}},
+        {"nick", CommandKind::Nick, "<nick>", "change your nick", {}},
+        {"part", CommandKind::Part, "[room] [reason]", "leave this or another room", {"leave"}},
+        {"query",
+         CommandKind::Query,
+         "<nick> [text]",
+         "private window with nick (and say text)",
+         {}},
+        {"quit", CommandKind::Quit, "[message]", "leave Hermes", {"exit"}},
+        {"rooms", CommandKind::Rooms, "", "list the hub's rooms", {"list"}},
+        {"search",
+         CommandKind::Search,
+         "[#room] <words>",
+         "find messages (default: this room)",
+         {}},
+        {"search-more", CommandKind::SearchMore, "", "older hits of the last /search", {}},
+        {"topic", CommandKind::Topic, "[text]", "show or set the room's topic", {}},
+        {"unignore", CommandKind::Unignore, "<nick>", "show nick's messages again", {}},
+        {"who", CommandKind::Who, "[room]", "list a room's members", {"names"}},
+        {"whois", CommandKind::Whois, "<nick>", "who nick is: rooms, idle, away, client", {}},
+        {"window", CommandKind::Window, "<n>", "switch to window n, as Alt-n does", {"win"}},
+    };
+    return all;
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
@@ -58,20 +76,62 @@ std::string_view firstWord(std::string_view s, std::string_view& rest) {
     return s.substr(0, space);
 }
 
-Command help(std::string error, std::string topic = {}) {
-    Command c;
-    c.kind = CommandKind::Help;
-    c.error = std::move(error);
-    c.arg = std::move(topic);
-    return c;
-}
-
 std::string lower(std::string_view s) {
     std::string out(s);
     std::transform(out.begin(), out.end(), out.begin(), [](unsigned char ch) {
         return static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
     });
     return out;
+}
+
+// The command a name or alias (without '/', any case) stands for.
+const Spec* findSpec(std::string_view name) {
+    const std::string wanted = lower(name);
+    for (const Spec& s : specs()) {
+        if (wanted == s.name ||
+            std::find(s.aliases.begin(), s.aliases.end(), wanted) != s.aliases.end()) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
+std::string usageOf(const Spec& s) {
+    return std::string("/") + s.name + (*s.args != '\0' ? std::string(" ") + s.args : "");
+}
+
+// "/join <room>   join (or create) a room (also /j)", usages padded to one column.
+std::string helpLine(const Spec& s) {
+    static const std::size_t column = [] {
+        std::size_t widest = 0;
+        for (const Spec& spec : specs()) {
+            widest = std::max(widest, usageOf(spec).size());
+        }
+        return widest + 2;
+    }();
+    std::string line = usageOf(s);
+    line.resize(column, ' ');
+    line += s.summary;
+    for (std::size_t i = 0; i < s.aliases.size(); ++i) {
+        line += (i == 0 ? " (also /" : ", /") + std::string(s.aliases[i]);
+    }
+    return line + (s.aliases.empty() ? "" : ")");
+}
+
+Command invalid(std::string error, std::string name = {}) {
+    Command c;
+    c.kind = CommandKind::Invalid;
+    c.error = std::move(error);
+    c.arg = std::move(name);
+    return c;
+}
+
+std::string unknown(std::string_view name) {
+    return "unknown command /" + std::string(name) + "; /help lists them";
+}
+
+Command usage(const Spec& s) {
+    return invalid("usage: " + usageOf(s), s.name);
 }
 
 }  // namespace
@@ -87,20 +147,21 @@ Command CommandParser::parse(std::string_view line) {
         return c;
     }
     std::string_view rest;
-    const std::string name = lower(firstWord(line.substr(1), rest));
-    const auto* spec = std::find_if(std::begin(kSpecs), std::end(kSpecs),
-                                    [&](const Spec& s) { return name == s.name; });
-    if (spec == std::end(kSpecs)) {
-        return help("unknown command: /" + name);
+    const std::string_view name = firstWord(line.substr(1), rest);
+    const Spec* spec = findSpec(name);
+    if (spec == nullptr) {
+        return invalid(unknown(name));
     }
     c.kind = spec->kind;
     std::string_view after;
     switch (c.kind) {
         case CommandKind::Join:
         case CommandKind::Nick:
+        case CommandKind::Unignore:
+        case CommandKind::Whois:
             c.arg = std::string(firstWord(rest, after));
             if (c.arg.empty() || !after.empty()) {
-                return help("usage: " + std::string(spec->usage), name);
+                return usage(*spec);
             }
             break;
         case CommandKind::Msg:
@@ -108,14 +169,22 @@ Command CommandParser::parse(std::string_view line) {
             c.text = std::string(after);
             c.hasText = true;
             if (c.arg.empty() || c.text.empty()) {
-                return help("usage: " + std::string(spec->usage), name);
+                return usage(*spec);
+            }
+            break;
+        case CommandKind::Query:
+            c.arg = std::string(firstWord(rest, after));
+            c.text = std::string(after);
+            c.hasText = !after.empty();
+            if (c.arg.empty()) {
+                return usage(*spec);
             }
             break;
         case CommandKind::Me:
             c.text = std::string(rest);
             c.hasText = true;
             if (c.text.empty()) {
-                return help("usage: " + std::string(spec->usage), name);
+                return usage(*spec);
             }
             break;
         case CommandKind::Part:
@@ -123,19 +192,35 @@ Command CommandParser::parse(std::string_view line) {
             c.text = std::string(after);
             break;
         case CommandKind::Who:
+        case CommandKind::Ignore:
             c.arg = std::string(firstWord(rest, after));
+            if (!after.empty()) {
+                return usage(*spec);
+            }
             break;
         case CommandKind::Topic:
         case CommandKind::Quit:
+        case CommandKind::Away:
             c.text = std::string(rest);
             c.hasText = !rest.empty();
             break;
-        case CommandKind::Help:
-            c.arg = std::string(rest);
-            if (!c.arg.empty() && c.arg.front() == '/') {
-                c.arg.erase(0, 1);
+        case CommandKind::Help: {
+            std::string_view topic = firstWord(rest, after);
+            if (!after.empty()) {
+                return usage(*spec);
+            }
+            if (!topic.empty() && topic.front() == '/') {
+                topic.remove_prefix(1);
+            }
+            if (!topic.empty()) {
+                const Spec* about = findSpec(topic);
+                if (about == nullptr) {
+                    return invalid(unknown(topic));
+                }
+                c.arg = about->name;
             }
             break;
+        }
         case CommandKind::Search:
             // Only a '#' marks a room: "/search deploy failed" searches this room.
             if (!rest.empty() && rest.front() == '#') {
@@ -145,7 +230,7 @@ Command CommandParser::parse(std::string_view line) {
             c.text = std::string(rest);
             c.hasText = true;
             if (c.text.empty()) {
-                return help("usage: " + std::string(spec->usage), name);
+                return usage(*spec);
             }
             break;
         case CommandKind::Window:
@@ -155,14 +240,14 @@ Command CommandParser::parse(std::string_view line) {
             const auto [ptr, ec] = std::from_chars(n.data(), n.data() + n.size(), value);
             if (n.empty() || ec != std::errc{} || ptr != n.data() + n.size() || value < 1 ||
                 !after.empty()) {
-                return help("usage: " + std::string(spec->usage), name);
+                return usage(*spec);
             }
             c.number = value;
             break;
         }
         default:
             if (!rest.empty()) {
-                return help("/" + name + " takes no arguments", name);
+                return invalid("/" + std::string(spec->name) + " takes no arguments", spec->name);
             }
             break;
     }
@@ -172,7 +257,7 @@ Command CommandParser::parse(std::string_view line) {
 const std::vector<std::string>& CommandParser::commandNames() {
     static const std::vector<std::string> names = [] {
         std::vector<std::string> out;
-        for (const Spec& s : kSpecs) {
+        for (const Spec& s : specs()) {
             out.push_back(std::string("/") + s.name);
         }
         std::sort(out.begin(), out.end());
@@ -183,11 +268,46 @@ const std::vector<std::string>& CommandParser::commandNames() {
 
 std::vector<std::string> CommandParser::helpLines() {
     std::vector<std::string> out;
-    for (const Spec& s : kSpecs) {
-        out.emplace_back(s.usage);
+    for (const Spec& s : specs()) {
+        out.push_back(helpLine(s));
     }
+    out.emplace_back("/help <command> tells more about one command.");
     const std::vector<std::string> keys = keyHelpLines();
     out.insert(out.end(), keys.begin(), keys.end());
+    return out;
+}
+
+std::optional<std::vector<std::string>> CommandParser::helpFor(std::string_view name) {
+    if (!name.empty() && name.front() == '/') {
+        name.remove_prefix(1);
+    }
+    const Spec* s = findSpec(name);
+    if (s == nullptr) {
+        return std::nullopt;
+    }
+    std::vector<std::string> out{helpLine(*s)};
+    switch (s->kind) {
+        case CommandKind::Close:
+            out.emplace_back("  In a room window it parts the room (the window goes once the hub");
+            out.emplace_back("  confirms); a private or search window just closes; the status");
+            out.emplace_back("  window stays.");
+            break;
+        case CommandKind::Ignore:
+        case CommandKind::Unignore:
+            out.emplace_back("  Ignoring is local and ignores case: that nick's room and private");
+            out.emplace_back("  messages are not shown (a note says so once per window); it is");
+            out.emplace_back("  kept in the config file (ignore = ...) across restarts.");
+            break;
+        case CommandKind::Away:
+            out.emplace_back("  Your rooms see you away; a private message to you gets your");
+            out.emplace_back("  reason as an answer. It is sent again after a reconnect.");
+            break;
+        case CommandKind::Query:
+            out.emplace_back("  /msg <nick> <text> does the same, text required.");
+            break;
+        default:
+            break;
+    }
     return out;
 }
 

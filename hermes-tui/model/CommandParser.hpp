@@ -1,11 +1,14 @@
 #pragma once
 // Turns one submitted input line into a Command. A line not starting with
-// '/' is text for the current buffer ("//x" sends "/x"). An unknown command,
-// or a known one with missing arguments, becomes Help with an error: it is
-// never sent as text.
+// '/' is text for the current buffer ("//x" sends "/x"). Command names are
+// case-insensitive and have aliases from irssi and WeeChat habits (/j, /leave,
+// /names, /list, /win, /exit). An unknown command, or a known one with
+// missing or extra arguments, becomes Invalid with a one-line error (the
+// usage line of that command): it is never sent as text.
 //
 // Threading: pure functions.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,24 +16,31 @@
 namespace hermes::tui {
 
 enum class CommandKind {
-    None,  // empty line
-    Say,   // text: the line
-    Join,  // arg: room
-    Part,  // arg: room (empty: the current one), text: reason
-    Nick,  // arg: nick
-    Msg,   // arg: nick, text
-    Me,    // text
-    Who,   // arg: room (empty: the current one)
+    None,     // empty line
+    Invalid,  // error: what is wrong, one line; arg: the command, if known
+    Say,      // text: the line
+    Join,     // arg: room
+    Part,     // arg: room (empty: the current one), text: reason
+    Nick,     // arg: nick
+    Msg,      // arg: nick, text
+    Query,    // arg: nick, text (optional, hasText)
+    Me,       // text
+    Who,      // arg: room (empty: the current one)
     Rooms,
     Topic,  // text (empty with hasText false: show the topic)
     Clear,
-    Help,        // arg: the command asked about; error: why help is shown
+    Close,       // close the current window (a room: part it)
+    Help,        // arg: the command asked about (its name, aliases resolved), or empty
     Quit,        // text: quit message
     Window,      // number
     Members,     // toggle the member list pane
     Search,      // arg: room (empty: the current one), text: the words
     SearchMore,  // the next (older) page of the last search
     Context,     // number: a hit of the last search, as numbered in its buffer
+    Ignore,      // arg: nick (empty: list who is ignored)
+    Unignore,    // arg: nick
+    Whois,       // arg: nick
+    Away,        // text: the reason (empty: back)
 };
 
 struct Command {
@@ -39,16 +49,19 @@ struct Command {
     std::string text;
     bool hasText = false;
     int number = 0;
-    std::string error;  // Help shown because of a mistake: what it was
+    std::string error;  // Invalid: what is wrong
 };
 
 class CommandParser {
 public:
     static Command parse(std::string_view line);
-    // Every command name with its leading '/', sorted: for completion.
+    // Every command name with its leading '/', sorted, aliases left out: for completion.
     static const std::vector<std::string>& commandNames();
-    // One line of usage per command.
+    // One line of usage per command, then the keys.
     static std::vector<std::string> helpLines();
+    // The help of one command, named with or without '/', by name or alias;
+    // nothing if there is no such command.
+    static std::optional<std::vector<std::string>> helpFor(std::string_view name);
 };
 
 }  // namespace hermes::tui

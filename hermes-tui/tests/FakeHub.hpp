@@ -56,6 +56,8 @@ public:
         return record("history " + room + " after " + std::to_string(afterSeq) + " limit " +
                       std::to_string(limit));
     }
+    bool whois(const std::string& nick) override { return record("whois " + nick); }
+    bool setAway(const std::string& text) override { return record("away " + text); }
 
 private:
     bool record(std::string call) {

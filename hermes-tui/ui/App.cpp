@@ -30,18 +30,20 @@ void onWinch(int) {
     gResized = 1;
 }
 
-void rememberNick(const std::filesystem::path& path, const std::string& nick) {
+// Writes one key of the config file (reread first, so other keys stay as
+// they are) if it changed.
+void remember(const std::filesystem::path& path, const std::string& key, const std::string& value) {
     if (path.empty()) {
         return;
     }
     try {
         Config config = Config::load(path);
-        if (config.get("nick") != nick) {
-            config.set("nick", nick);
+        if (config.get(key).value_or("") != value) {
+            config.set(key, value);
             config.save(path);
         }
     } catch (const std::exception&) {
-        // Remembering the nick is a convenience; the session goes on without it.
+        // Remembering is a convenience; the session goes on without it.
     }
 }
 
@@ -72,6 +74,7 @@ int runApp(const AppOptions& options) {
     settings.nick = options.nick;
     settings.room = options.room;
     ChatModel model(actions, settings);
+    model.setIgnored(options.ignored);
     ChatView view;
 
     CursesScreen screen(options.mouse);
@@ -114,7 +117,10 @@ int runApp(const AppOptions& options) {
         }
         model.tick(now);
         if (auto nick = model.takeGrantedNick()) {
-            rememberNick(options.configPath, *nick);
+            remember(options.configPath, "nick", *nick);
+        }
+        if (auto ignored = model.takeIgnoreChange()) {
+            remember(options.configPath, "ignore", Config::joinList(*ignored));
         }
         if (model.takeBell()) {
             screen.bell();

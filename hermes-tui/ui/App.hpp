@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace hermes::tui {
 
@@ -19,7 +20,8 @@ struct AppOptions {
     std::uint16_t port = 7070;
     std::string nick;
     std::string room;
-    std::filesystem::path configPath;  // where the last nick is remembered
+    std::vector<std::string> ignored;  // /ignore's nicks
+    std::filesystem::path configPath;  // where the last nick and the ignore list are remembered
     bool mouse = true;                 // the wheel scrolls (see CursesScreen.hpp)
 };
 

@@ -153,6 +153,9 @@ void ChatView::drawStatus(const ChatModel& m, Canvas& c) const {
     }
     std::string text = " [" + m.nick() + "] [" + std::to_string(m.activeIndex() + 1) + ":" +
                        m.active().name() + "] [" + stateText(m) + "]";
+    if (m.away()) {
+        text += " [away]";
+    }
     if (m.pendingCount() > 0) {
         text += " [pending " + std::to_string(m.pendingCount()) + "]";
     }
@@ -224,7 +227,8 @@ void ChatView::drawMembers(const ChatModel& m, Canvas& c, int left) const {
         if (r >= top + height) {
             break;
         }
-        c.put(r++, x, nick, Style{nickColour(nick)}, w);
+        // Away members are dimmed, as irssi and WeeChat grey them.
+        c.put(r++, x, nick, Style{nickColour(nick), false, m.isAway(nick)}, w);
     }
 }
 

@@ -70,8 +70,8 @@ void Config::save(const std::filesystem::path& path) const {
         if (!out) {
             throw std::runtime_error("cannot write " + temp.string());
         }
-        out << "# hermes-tui settings (host, port, nick, room). Command-line options win;\n"
-               "# nick is rewritten with the last nick the hub granted.\n";
+        out << "# hermes-tui settings (host, port, nick, room, ignore). Command-line options\n"
+               "# win; nick is rewritten with the last nick the hub granted, ignore by /ignore.\n";
         for (const auto& [key, value] : values_) {
             out << key << " = " << value << '\n';
         }
@@ -84,6 +84,30 @@ void Config::save(const std::filesystem::path& path) const {
     if (ec) {
         throw std::runtime_error("cannot replace " + path.string() + ": " + ec.message());
     }
+}
+
+std::vector<std::string> Config::splitList(const std::string& value) {
+    std::vector<std::string> words;
+    std::string word;
+    for (const char c : value + " ") {
+        if (c == ' ' || c == '\t' || c == ',') {
+            if (!word.empty()) {
+                words.push_back(std::move(word));
+                word.clear();
+            }
+        } else {
+            word.push_back(c);
+        }
+    }
+    return words;
+}
+
+std::string Config::joinList(const std::vector<std::string>& words) {
+    std::string value;
+    for (const std::string& w : words) {
+        value += (value.empty() ? "" : " ") + w;
+    }
+    return value;
 }
 
 }  // namespace hermes::tui

@@ -1,8 +1,9 @@
 #pragma once
 // hermes-tui's settings file: $XDG_CONFIG_HOME/hermes/hermes-tui.conf, or
 // ~/.config/hermes/hermes-tui.conf. "key = value" lines (host, port, nick,
-// room); '#' starts a comment. Command-line options override it; the nick the
-// hub last granted is written back so the next start uses it.
+// room, ignore); '#' starts a comment. Command-line options override it; the
+// nick the hub last granted is written back so the next start uses it, and
+// so is /ignore's list ("ignore = bob carol": nicks separated by spaces).
 //
 // Threading: none; used by main() and the UI thread.
 
@@ -11,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace hermes::tui {
 
@@ -29,6 +31,10 @@ public:
 
     // Writes every key back, creating the folder. Throws std::runtime_error.
     void save(const std::filesystem::path& path) const;
+
+    // A list value's words ("bob carol"), and the value of a list.
+    static std::vector<std::string> splitList(const std::string& value);
+    static std::string joinList(const std::vector<std::string>& words);
 
 private:
     std::map<std::string, std::string> values_;

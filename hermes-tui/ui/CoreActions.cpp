@@ -27,4 +27,16 @@ bool CoreActions::search(const std::string& room, const std::string& query,
     return core_.send(std::move(envelope));
 }
 
+bool CoreActions::whois(const std::string& nick) {
+    hermes::v1::Envelope envelope;
+    envelope.mutable_whois_request()->set_nick(nick);
+    return core_.send(std::move(envelope));
+}
+
+bool CoreActions::setAway(const std::string& text) {
+    hermes::v1::Envelope envelope;
+    envelope.mutable_set_away()->set_text(text);
+    return core_.send(std::move(envelope));
+}
+
 }  // namespace hermes::tui

@@ -33,6 +33,8 @@ public:
                         std::uint32_t limit) override {
         return core_.requestHistory(room, afterSeq, limit);
     }
+    bool whois(const std::string& nick) override;
+    bool setAway(const std::string& text) override;
 
 private:
     hermes::client::ClientCore& core_;

@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
     }
     options.nick = config.get("nick").value_or("");
     options.room = config.get("room").value_or("");
+    options.ignored = hermes::tui::Config::splitList(config.get("ignore").value_or(""));
     if (auto host = given.find("--host"); host != given.end()) {
         options.host = host->second;
     }

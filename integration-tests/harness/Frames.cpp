@@ -158,6 +158,18 @@ hermes::v1::Envelope statsRequestEnvelope() {
     return envelope;
 }
 
+hermes::v1::Envelope whoisEnvelope(const std::string& nick) {
+    hermes::v1::Envelope envelope;
+    envelope.mutable_whois_request()->set_nick(nick);
+    return envelope;
+}
+
+hermes::v1::Envelope setAwayEnvelope(const std::string& text) {
+    hermes::v1::Envelope envelope;
+    envelope.mutable_set_away()->set_text(text);
+    return envelope;
+}
+
 std::string frameOf(const hermes::v1::Envelope& envelope) {
     return hermes::codec::encodeFrame(envelope);
 }

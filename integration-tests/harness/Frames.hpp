@@ -31,6 +31,9 @@ hermes::v1::Envelope historyEnvelope(const std::string& room, std::uint64_t afte
 hermes::v1::Envelope pingEnvelope(std::uint64_t nonce);
 hermes::v1::Envelope byeEnvelope(const std::string& text);
 hermes::v1::Envelope statsRequestEnvelope();
+hermes::v1::Envelope whoisEnvelope(const std::string& nick);
+// SetAway: empty text = back.
+hermes::v1::Envelope setAwayEnvelope(const std::string& text);
 
 // The frame of `envelope` (length prefix + payload).
 std::string frameOf(const hermes::v1::Envelope& envelope);

@@ -7,7 +7,7 @@
 #
 # Scenarios: chat, nick_join, resize, reconnect, wide, page; keys_edit,
 # keys_window, keys_scroll, paste (run under several TERMs: the clients get
-# TERM, screen-256color by default, tmux's own default); no_terminal. Each
+# TERM, screen-256color by default, tmux's own default); no_terminal; people. Each
 # starts its own hub and tmux server and stops both (the hub by PID, tmux by
 # its private socket) on every exit path. Waits poll the screen against a
 # deadline; nothing waits a fixed time to synchronise. Each client traces what
@@ -203,7 +203,7 @@ scenario_chat() {
     screen a | grep -qF "Not sent" && fail "a pasted line failed: $(screen a | grep -F 'Not sent')"
     # An unknown command is never sent as text.
     type_line a "/frobnicate now"
-    wait_for a "unknown command: /frobnicate"
+    wait_for a "unknown command /frobnicate; /help lists them"
     screen b | grep -qF "frobnicate" && fail "an unknown command reached the other client"
     # The nick the hub granted is remembered in the config file.
     grep -qx "nick = ana" "$WORK/config-a/hermes/hermes-tui.conf" ||
@@ -263,27 +263,40 @@ scenario_resize() {
 scenario_reconnect() {
     start_client a ana
     start_client b bob
+    type_line a "/topic release on friday"
+    wait_for b "ana set the topic: release on friday"
     type_line a "before the restart"
     wait_for b "<ana> before the restart"
     local port=$PORT
     stop_hub
     wait_for a "[offline"
     wait_for b "[offline"
+    # The hub's goodbye, said once: not "shutting down: hub shutting down".
+    wait_for a "Disconnected: the hub is shutting down (reconnecting)"
     start_hub "$port"
-    wait_for a "The hub restarted"
-    wait_for b "The hub restarted"
+    # This hub keeps history on disk: the restart loses nothing.
+    wait_for a "The hub restarted; history is kept, catching up."
+    wait_for b "The hub restarted; history is kept, catching up."
     wait_for a "[ana] [2:lobby] [online]"
     wait_for b "[bob] [2:lobby] [online]"
     type_line a "after the restart"
     wait_for b "<ana> after the restart"
     wait_for a "<ana> after the restart"
-    # No duplicate lines: each line shows once on each screen.
+    # No duplicate lines: each line shows once on each screen; the topic,
+    # re-sent on rejoin, is not announced again.
     for s in a b; do
         local n
         n=$(screen "$s" | grep -cF "<ana> before the restart")
         [[ $n -eq 1 ]] || fail "$s shows 'before the restart' $n times"
         n=$(screen "$s" | grep -cF "<ana> after the restart")
         [[ $n -eq 1 ]] || fail "$s shows 'after the restart' $n times"
+        n=$(screen "$s" | grep -cF "set the topic: release on friday")
+        [[ $n -eq 1 ]] || fail "$s announces the topic $n times"
+        n=$(screen "$s" | grep -cF "shutting down")
+        [[ $n -eq 1 ]] || fail "$s says 'shutting down' $n times"
+        if screen "$s" | grep -qF "is lost"; then
+            fail "$s says history is lost"
+        fi
     done
 }
 
@@ -564,11 +577,97 @@ scenario_no_terminal() {
     grep -qF "usage: hermes-tui" "$WORK/out" || fail "--help printed no usage"
 }
 
+# dimmed_member NICK: an extended regex for a member-list row of
+# capture-pane -e ending in NICK drawn dim.
+dimmed_member() {
+    printf '%s' $'\u2502(\e\\[[0-9;]*m)* \e\\[([0-9;]*;)?2(;[0-9;]*)?m(\e\\[[0-9;]*m)*'"$1"'$'
+}
+
+# Commands a person types from irssi / WeeChat habit: an unknown one, /help
+# of one command, /away, /whois, a private message to someone away, the
+# member list, /ignore (saved in the config file), /close.
+scenario_people() {
+    start_client a ana
+    start_client b bob
+    wait_for a "bob joined lobby"
+    # An unknown command: one line, not the whole help.
+    type_line a "/frobnicate now"
+    wait_for a "!! unknown command /frobnicate; /help lists them"
+    screen a | grep -qF "search-more" && fail "an unknown command dumped the whole help"
+    type_line a "/help j"
+    wait_for a "/join <room>"
+    wait_for a "(also /j)"
+    screen a | grep -qF "/whois <nick>" && fail "/help j showed more than /join"
+    # bob goes away: his status bar says so, ana's lobby hears it.
+    type_line b "/away lunch break"
+    wait_for b "[bob] [2:lobby] [online] [away]"
+    wait_for a "bob is away: lunch break"
+    # /whois, as notice lines.
+    type_line a "/whois bob"
+    wait_for a "End of /whois bob"
+    local who
+    who=$(screen a)
+    for line in "bob (hermes-tui 0.1)" "rooms: lobby" "signed on " "; idle " "away: lunch break"; do
+        printf '%s\n' "$who" | grep -qF -- "$line" || fail "/whois did not show '$line'"
+    done
+    # A private message to bob is delivered; ana is told he is away.
+    type_line a "/msg bob are you there?"
+    wait_for b "[Act: 3!]"
+    tm send-keys -t b M-3
+    wait_for b "<ana> are you there?"
+    tm send-keys -t b M-2
+    wait_for b "[bob] [2:lobby]"
+    wait_for a "[ana] [3:bob]"
+    wait_for a "bob is away: lunch break"
+    # The member list dims away members: after its border, SGR 2 (dim) then
+    # perhaps a colour, then the nick ending the row; ana, not away, is not.
+    tm send-keys -t a M-2
+    tm send-keys -t a F2
+    wait_for a "2 members"
+    local styled
+    styled=$(tm capture-pane -e -p -t a)
+    printf '%s\n' "$styled" | grep -qE "$(dimmed_member bob)" ||
+        fail "bob is not dimmed in the member list"
+    if printf '%s\n' "$styled" | grep -qE "$(dimmed_member ana)"; then
+        fail "ana is dimmed in the member list but not away"
+    fi
+    # Back.
+    type_line b "/away"
+    wait_for a "bob is back"
+    local end=$((SECONDS + DEADLINE_S))
+    while screen b | grep -qF "[away]"; do
+        ((SECONDS < end)) || fail "bob's status bar still says [away]"
+        sleep 0.05
+    done
+    # /ignore: bob's lines are kept out, said once; saved in the config file.
+    type_line a "/ignore bob"
+    wait_for a "Ignoring bob"
+    type_line b "secret one"
+    type_line b "secret two"
+    wait_for b "<bob> secret two"
+    wait_for a "bob is ignored: their messages here are hidden"
+    screen a | grep -qF "secret" && fail "an ignored nick's line was shown"
+    [[ $(screen a | grep -cF "bob is ignored") -eq 1 ]] || fail "the ignore note was not said once"
+    grep -qx "ignore = bob" "$WORK/config-a/hermes/hermes-tui.conf" ||
+        fail "the ignore list was not saved in the config file"
+    # /close in the private window closes it; /win and /exit are aliases.
+    type_line a "/win 3"
+    wait_for a "[ana] [3:bob]"
+    type_line a "/close"
+    wait_for a "[ana] [2:lobby]"
+    type_line a "/exit"
+    local end2=$((SECONDS + DEADLINE_S))
+    while tm list-panes -t a -F '#{pane_current_command}' 2>/dev/null | grep -q hermes-tui; do
+        ((SECONDS < end2)) || fail "/exit did not end hermes-tui"
+        sleep 0.05
+    done
+}
+
 command -v tmux >/dev/null || fail "tmux is not installed"
 start_hub
 case $SCENARIO in
     chat | nick_join | resize | reconnect | wide | page | keys_edit | keys_window | keys_scroll | \
-        paste | no_terminal)
+        paste | no_terminal | people)
         "scenario_$SCENARIO"
         ;;
     *) fail "unknown scenario $SCENARIO" ;;

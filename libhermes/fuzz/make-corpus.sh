@@ -23,7 +23,7 @@ say='13 2a11 0a0767656e6572616c 102a 1801 22026869'  # Say{"general", 42, ACTION
 chat='16 3a14 0a0767656e6572616c 1007 2a03616e61 42026869'  # ChatMessage{"general", seq 7, from "ana", "hi"}
 history='13 7a11 0a0367656e 1a0a 1001 2a03616e61 4201 78'   # HistoryPage{"gen", [ {seq 1, "ana", "x"} ]}
 zero='00'                                       # Envelope without body
-unknown='03 c20200'                             # field 40: a body this build does not know
+unknown='03 c23e00'                             # field 1000: a body this build does not know
 
 seed whole-stream        "02 00 00 $hello $ping $say $chat $history $empty_ping"
 seed byte-at-a-time      "02 00 01 00 $hello $ping $say $zero $unknown"

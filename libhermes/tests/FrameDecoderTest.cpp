@@ -331,6 +331,18 @@ std::vector<Envelope> sampleEnvelopes() {
         hit->set_text("the deploy failed");
         m->set_has_more(true);
     }
+    add().mutable_whois_request()->set_nick("bob");
+    {
+        auto* m = add().mutable_whois_reply();
+        m->set_nick("bob");
+        m->add_rooms("dev");
+        m->add_rooms("lobby");
+        m->set_signed_on_ms(1700000000000);
+        m->set_idle_ms(65000);
+        m->set_away("lunch");
+        m->set_client_name("hermes-tui 0.1");
+    }
+    add().mutable_set_away()->set_text("lunch");
     return all;
 }
 
@@ -471,7 +483,7 @@ BOOST_AUTO_TEST_CASE(zero_length_frame_is_an_envelope_without_body) {
 // decoder; the hub answers it with UNSUPPORTED.
 BOOST_AUTO_TEST_CASE(unknown_body_case_decodes_without_body) {
     FrameDecoder decoder(kMax);
-    feedExact(decoder, fromHex("03 c2 02 00"));  // field 40, LEN, empty
+    feedExact(decoder, fromHex("03 c2 3e 00"));  // field 1000, LEN, empty
     Envelope decoded;
     BOOST_REQUIRE(decoder.next(decoded));
     BOOST_TEST(decoded.body_case() == Envelope::BODY_NOT_SET);

@@ -36,6 +36,10 @@ const char* presenceName(hermes::v1::PresenceKind kind) {
             return "quit";
         case hermes::v1::PRESENCE_KIND_NICK_CHANGED:
             return "nick_changed";
+        case hermes::v1::PRESENCE_KIND_AWAY:
+            return "away";
+        case hermes::v1::PRESENCE_KIND_BACK:
+            return "back";
         default:
             return "unspecified";
     }
@@ -98,7 +102,9 @@ void EventPrinter::print(const hermes::v1::Envelope& envelope) {
             members(envelope.members());
             break;
         case hermes::v1::Envelope::kTopic:
-            topic(envelope.topic());
+            if (!repeatsShownTopic(envelope.topic())) {
+                topic(envelope.topic());
+            }
             break;
         case hermes::v1::Envelope::kError:
             error(envelope.error());
@@ -191,6 +197,12 @@ void EventPrinter::presence(const hermes::v1::Presence& p) {
             case hermes::v1::PRESENCE_KIND_NICK_CHANGED:
                 out_ << "-- " << nick << " is now known as " << p.new_nick() << '\n';
                 break;
+            case hermes::v1::PRESENCE_KIND_AWAY:
+                out_ << "-- " << nick << " is away: " << p.reason() << '\n';
+                break;
+            case hermes::v1::PRESENCE_KIND_BACK:
+                out_ << "-- " << nick << " is back\n";
+                break;
             default:
                 break;
         }
@@ -211,6 +223,19 @@ void EventPrinter::members(const hermes::v1::MemberList& m) {
         out_ << ' ' << nick;
     }
     out_ << '\n';
+}
+
+bool EventPrinter::repeatsShownTopic(const hermes::v1::Topic& t) {
+    auto shown = std::make_tuple(t.text(), t.set_by(), t.time_ms());
+    auto [it, added] = shownTopics_.try_emplace(t.room(), shown);
+    if (added) {
+        return false;
+    }
+    if (it->second == shown) {
+        return true;
+    }
+    it->second = std::move(shown);
+    return false;
 }
 
 void EventPrinter::topic(const hermes::v1::Topic& t) {

@@ -5,11 +5,18 @@
 // does the escaping). Plain errors go to the error stream, so that stdout
 // holds only what was said in the room.
 //
+// A topic is printed when it is new or changed, not each time the hub sends
+// it again: every Join of a room one is already in re-sends it, and
+// hermes-cat's own Join of the hub's default room (lobby, joined for it at
+// Welcome) is one, as is every rejoin after a reconnect.
+//
 // Threading: none; used by hermes-cat's one UI thread.
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <string>
+#include <tuple>
 
 #include "hermes/v1/hermes.pb.h"
 
@@ -33,6 +40,8 @@ private:
     void presence(const hermes::v1::Presence& presence);
     void members(const hermes::v1::MemberList& members);
     void topic(const hermes::v1::Topic& topic);
+    // True if `topic` is what was printed last for its room (a re-sent topic).
+    bool repeatsShownTopic(const hermes::v1::Topic& topic);
     void error(const hermes::v1::Error& error);
     void bye(const hermes::v1::Bye& bye);
 
@@ -40,6 +49,8 @@ private:
     std::ostream& err_;
     bool json_;
     bool showBacklog_;
+    // Room: the text, setter and time of the topic printed last.
+    std::map<std::string, std::tuple<std::string, std::string, std::int64_t>> shownTopics_;
 };
 
 }  // namespace hermes::cat

@@ -97,6 +97,69 @@ BOOST_AUTO_TEST_CASE(plain_output_reads_like_a_chat) {
     BOOST_TEST(err.str().find("INVALID_TEXT") != std::string::npos);
 }
 
+hermes::v1::Envelope topicOf(const std::string& room, const std::string& text,
+                             const std::string& by, std::int64_t timeMs) {
+    hermes::v1::Envelope envelope;
+    auto* t = envelope.mutable_topic();
+    t->set_room(room);
+    t->set_text(text);
+    t->set_set_by(by);
+    t->set_time_ms(timeMs);
+    return envelope;
+}
+
+// On connect the hub joins hermes-cat to its default room (Topic), then
+// hermes-cat's own Join of that room re-sends the same Topic: printed once.
+BOOST_AUTO_TEST_CASE(a_topic_sent_again_unchanged_is_printed_once) {
+    for (const bool json : {false, true}) {
+        BOOST_TEST_CONTEXT((json ? "json" : "plain")) {
+            std::ostringstream out;
+            std::ostringstream err;
+            EventPrinter printer(out, err, json, false);
+            printer.print(topicOf("lobby", "release Friday", "ana", 1000));
+            printer.print(topicOf("lobby", "release Friday", "ana", 1000));
+            printer.print(topicOf("dev", "release Friday", "ana", 1000));  // another room
+            printer.print(topicOf("lobby", "release Monday", "bob", 2000));
+            printer.print(topicOf("lobby", "release Monday", "bob", 2000));
+            printer.print(topicOf("lobby", "release Monday", "cy", 3000));  // set again
+            std::vector<std::string> lines;
+            std::istringstream in(out.str());
+            for (std::string line; std::getline(in, line);) {
+                lines.push_back(line);
+            }
+            BOOST_TEST_REQUIRE(lines.size() == 4u);
+            if (!json) {
+                BOOST_TEST(lines[0] == "-- topic of lobby: release Friday (set by ana)");
+                BOOST_TEST(lines[1] == "-- topic of dev: release Friday (set by ana)");
+                BOOST_TEST(lines[2] == "-- topic of lobby: release Monday (set by bob)");
+                BOOST_TEST(lines[3] == "-- topic of lobby: release Monday (set by cy)");
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(away_and_back_presence_read_like_a_chat) {
+    std::ostringstream out;
+    std::ostringstream err;
+    EventPrinter printer(out, err, false, false);
+    hermes::v1::Envelope away;
+    away.mutable_presence()->set_room("dev");
+    away.mutable_presence()->set_kind(hermes::v1::PRESENCE_KIND_AWAY);
+    away.mutable_presence()->add_nicks("bob");
+    away.mutable_presence()->set_reason("lunch");
+    printer.print(away);
+    away.mutable_presence()->set_kind(hermes::v1::PRESENCE_KIND_BACK);
+    away.mutable_presence()->clear_reason();
+    printer.print(away);
+    BOOST_TEST(out.str() == "-- bob is away: lunch\n-- bob is back\n");
+    std::ostringstream json;
+    EventPrinter jsonPrinter(json, err, true, false);
+    jsonPrinter.print(away);
+    Poco::JSON::Parser parser;
+    const auto object = parser.parse(json.str()).extract<Poco::JSON::Object::Ptr>();
+    BOOST_TEST(object->getValue<std::string>("kind") == "back");
+}
+
 BOOST_AUTO_TEST_CASE(json_output_is_one_parseable_object_a_line) {
     std::ostringstream out;
     std::ostringstream err;

@@ -39,6 +39,7 @@ void Hub::Impl::onSay(Session& s, const v1::Say& say) {
         refuseStoreBehind(s, *room, say);
         return;
     }
+    s.lastSpoke = now;
     flushPresence(*room);
     chat.set_room(room->name);
     chat.set_seq(room->nextSeq++);
@@ -124,6 +125,10 @@ void Hub::Impl::onPrivateMessage(Session& s, const v1::PrivateMessage& pm) {
         delivered += enqueue(s, frame) ? 1 : 0;
     }
     stats.deliveries += delivered;
+    s.lastSpoke = now;
+    if (!target->away.empty() && target != &s) {
+        sendAwayReply(s, *target);
+    }
 }
 
 }  // namespace hermes::hub

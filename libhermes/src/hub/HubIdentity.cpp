@@ -31,6 +31,7 @@ void Hub::Impl::onHello(Session& s, const v1::Hello& hello) {
     }
     s.nick = hello.nick();
     s.welcomed = true;
+    noteSignOn(s, hello);
     s.decoder.setMaxFrameBytes(config.maxFrameBytes);
     ++stats.clients;
     log.information(describe(s) + " welcomed (client \"" + hello.client_name().substr(0, 64) +

@@ -32,6 +32,8 @@
 //   HubClosing.cpp        fatal errors, slow consumers, forgetting sessions, shutdown
 //   HubTimers.cpp         the timer scan (handshake, ping, stall, buffer release),
 //                         rates, and the throttled sessions' turn
+//   HubWhois.cpp          WhoisRequest, and the sign-on facts it tells
+//   HubAway.cpp           SetAway, and the away reply to a private message
 
 #include <cstddef>
 #include <cstdint>
@@ -377,6 +379,16 @@ struct Hub::Impl {
     void scan();
     void updateRates();
     TimePoint tick();
+
+    // --- HubWhois.cpp, HubAway.cpp: whois and away ---------------------------
+
+    void noteSignOn(Session& s, const v1::Hello& hello);
+    // The welcomed, not doomed session holding `nick` (any case), or nullptr.
+    Session* findNick(std::string_view nick) const;
+    void onWhois(Session& s, const v1::WhoisRequest& request);
+    void onSetAway(Session& s, const v1::SetAway& request);
+    // Tells `sender`, whose private message went to `target`, that target is away.
+    void sendAwayReply(Session& sender, const Session& target);
 };
 
 }  // namespace hermes::hub

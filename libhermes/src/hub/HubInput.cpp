@@ -225,6 +225,12 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
         case v1::Envelope::kSetNick:
             onSetNick(s, envelope.set_nick());
             return;
+        case v1::Envelope::kWhoisRequest:
+            onWhois(s, envelope.whois_request());
+            return;
+        case v1::Envelope::kSetAway:
+            onSetAway(s, envelope.set_away());
+            return;
         default:
             sendError(s, v1::ERROR_CODE_UNSUPPORTED,
                       "the hub does not accept " + bodyName(envelope) + " from clients");

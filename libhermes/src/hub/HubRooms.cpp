@@ -76,6 +76,9 @@ void Hub::Impl::sendMemberList(Session& s, const Room& room) {
     list->set_room(room.name);
     for (const Room::Member& member : room.members) {
         list->add_nicks(member.session->nick);
+        if (!member.session->away.empty()) {
+            list->add_away(member.session->nick);
+        }
     }
     send(s, out);
 }

@@ -66,6 +66,12 @@ struct Session {
     std::string quitReason;   // what the rooms' QUIT presence says
     std::string closeDetail;  // the fatal Error's text, for the log line
 
+    // Who the session is to others, for Whois and away (HubWhois.cpp, HubAway.cpp).
+    std::string clientName;       // Hello.client_name if it obeys the text rules, else empty
+    std::int64_t signedOnMs = 0;  // hub wall clock at its Welcome
+    TimePoint lastSpoke{};        // its last stamped Say or PrivateMessage; its Welcome until then
+    std::string away;             // its away text; empty: not away
+
     std::size_t waitingCount() const { return waiting.size() - waitingHead; }
 };
 

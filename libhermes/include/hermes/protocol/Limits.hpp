@@ -19,6 +19,9 @@ inline constexpr std::size_t kDefaultMaxFrameBytes = 64 * 1024;
 // Texts of messages, topics and reasons.
 inline constexpr std::size_t kDefaultMaxTextBytes = 4 * 1024;
 inline constexpr std::size_t kMaxReasonBytes = 256;
+// An away text is a reason too; a client name is shown by Whois.
+inline constexpr std::size_t kMaxAwayBytes = kMaxReasonBytes;
+inline constexpr std::size_t kMaxClientNameBytes = 64;
 
 // History.
 inline constexpr std::size_t kDefaultHistoryPageMax = 200;
