@@ -1,6 +1,8 @@
 // The client core (hermes::client::ClientCore) against a real hub: the
 // acknowledgement of sends by their echo, quitting, and reconnecting after
-// the hub restarts (new epoch, rooms rejoined, sends queued while away).
+// the hub restarts (new epoch, rooms rejoined, sends queued while away, and
+// lines pending at the restart delivered exactly once however much the
+// room's history looks like them).
 #define BOOST_TEST_MODULE ClientCoreHubTest
 #include <boost/test/unit_test.hpp>
 
@@ -8,13 +10,17 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "BoostSupport.hpp"
 #include "Frames.hpp"
 #include "RawClient.hpp"
 #include "hermes/client/ClientCore.hpp"
+#include "hermes/test/TempDir.hpp"
 
 using namespace std::chrono_literals;
 namespace it = hermes::it;
@@ -55,6 +61,33 @@ std::unique_ptr<Event> waitFor(ClientCore& core, const std::function<bool(const 
         pollfd fd{core.wakeFd(), POLLIN, 0};
         ::poll(&fd, 1, timeout);
     }
+}
+
+// Every message of `room` from `nick`, oldest first, paging through its
+// whole history.
+std::vector<std::string> historyOf(it::RawClient& reader, const std::string& room,
+                                   const std::string& nick) {
+    std::vector<std::string> texts;
+    std::uint64_t after = 0;
+    for (int page = 0; page < 100; ++page) {
+        reader.send(it::historyEnvelope(room, after, 0));
+        const auto got = reader.expect(
+            [](const it::Frame& f) {
+                return f.envelope.has_history_page() && !f.envelope.history_page().backlog();
+            },
+            it::after(5s), "HistoryPage");
+        const auto& history = got.envelope.history_page();
+        for (const auto& m : history.messages()) {
+            if (m.from() == nick) {
+                texts.push_back(m.text());
+            }
+            after = m.seq();
+        }
+        if (!history.has_more()) {
+            break;
+        }
+    }
+    return texts;
 }
 
 std::function<bool(const Event&)> isKind(EventKind kind) {
@@ -133,5 +166,111 @@ BOOST_AUTO_TEST_CASE(reconnects_after_hub_restart_and_rejoins) {
     BOOST_TEST(waitFor(ana, isChat("after the restart"), it::after(5s)) != nullptr);
     BOOST_TEST(ana.pendingCount() == 0u);
     ana.stop();
+    second.expectCleanStop();
+}
+
+BOOST_AUTO_TEST_CASE(pending_lines_survive_a_restart_exactly_once_whatever_the_backlog_holds) {
+    // The shipped rate limit (5/s, bursts of 10), so lines are still pending
+    // when the hub restarts; one database for both hubs (durable history).
+    hermes::test::TempDir dir("hermes-acks");
+    it::HubProcess::Settings settings{
+        {"default_room", "lobby"},    {"rate_per_second", "5"},
+        {"rate_burst", "10"},         {"flood_backlog", "20"},
+        {"hermesd.linger_ms", "100"}, {"history.path", dir.file("history.db")}};
+    auto first = std::make_unique<it::HubGuard>(settings);
+    const std::uint16_t port = first->hub.port();
+    constexpr std::uint64_t kBase = 0x4ACC'0000'0000;
+    constexpr std::uint64_t kLines = 20;
+
+    // An earlier run of "hs" said 20 lines with exactly the ids this one will
+    // use: the backlog of every join now holds them.
+    {
+        it::RawClient earlier(port, "earlier");
+        earlier.hello("hs", it::after(5s));
+        std::string frames;
+        for (std::uint64_t i = 1; i <= kLines; ++i) {
+            frames +=
+                it::frameOf(it::sayEnvelope("lobby", "earlier " + std::to_string(i), kBase + i));
+        }
+        earlier.sendBytes(frames);
+        earlier.expect(it::isChatText("lobby", "earlier 20"), it::after(15s), "the last echo");
+        earlier.send(it::byeEnvelope("done"));
+        BOOST_TEST_REQUIRE(earlier.waitClosed(it::after(5s)));
+    }
+
+    auto options = optionsFor(port, "hs");
+    options.clientMsgIdBase = kBase;
+    ClientCore hs(options);
+    // Said before the connection exists: pending while the backlog arrives.
+    for (std::uint64_t i = 1; i <= kLines; ++i) {
+        BOOST_TEST_REQUIRE(hs.say("lobby", "now " + std::to_string(i)) == kBase + i);
+    }
+    BOOST_TEST_REQUIRE(hs.start());
+
+    // Every ack must follow the live echo of its own line.
+    std::map<std::uint64_t, int> acks;
+    std::set<std::uint64_t> echoed;
+    std::size_t failures = 0;
+    std::string misacked;
+    const auto watch = [&](const Event& e) {
+        if (e.kind == EventKind::Envelope && e.envelope->has_message()) {
+            const auto& m = e.envelope->message();
+            if (m.from() == "hs" && m.text().rfind("now ", 0) == 0) {
+                echoed.insert(m.client_msg_id());
+            }
+        } else if (e.kind == EventKind::SendAcked) {
+            ++acks[e.clientMsgId];
+            if (echoed.count(e.clientMsgId) == 0) {
+                misacked += " " + std::to_string(e.clientMsgId - kBase);
+            }
+        } else if (e.kind == EventKind::SendFailed) {
+            ++failures;
+        }
+        return false;
+    };
+    // Half of them in, then the hub goes down with the rest pending.
+    BOOST_TEST_REQUIRE(waitFor(
+                           hs,
+                           [&](const Event& e) {
+                               watch(e);
+                               return acks.size() >= kLines / 2;
+                           },
+                           it::after(15s)) != nullptr);
+    const std::size_t pendingAtStop = hs.pendingCount();
+    BOOST_TEST_MESSAGE(pendingAtStop << " lines pending when the hub stops");
+    BOOST_TEST(pendingAtStop > 0u);
+    first->expectCleanStop();
+    first.reset();
+
+    settings["hermesd.port"] = std::to_string(port);
+    it::HubGuard second(settings);
+    BOOST_TEST_REQUIRE(second.hub.port() == port);
+    waitFor(
+        hs,
+        [&](const Event& e) {
+            watch(e);
+            return acks.size() == kLines;
+        },
+        it::after(30s));
+    BOOST_TEST(acks.size() == kLines);
+    BOOST_TEST(misacked.empty(), "acknowledged without their own echo:" << misacked);
+    BOOST_TEST(failures == 0u);
+    for (const auto& [id, count] : acks) {
+        BOOST_TEST(count == 1, "id +" << id - kBase << " acknowledged " << count << " times");
+    }
+    BOOST_TEST(hs.pendingCount() == 0u);
+
+    // The room's history: the earlier run's 20, then these 20, each once, in order.
+    it::RawClient reader(port, "reader");
+    reader.hello("reader", it::after(5s));
+    const auto texts = historyOf(reader, "lobby", "hs");
+    std::vector<std::string> expected;
+    for (const char* run : {"earlier ", "now "}) {
+        for (std::uint64_t i = 1; i <= kLines; ++i) {
+            expected.push_back(run + std::to_string(i));
+        }
+    }
+    BOOST_TEST(texts == expected, boost::test_tools::per_element());
+    hs.stop();
     second.expectCleanStop();
 }

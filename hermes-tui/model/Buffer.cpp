@@ -10,8 +10,9 @@ Buffer::Buffer(BufferKind kind, std::string name, std::size_t scrollback)
     : kind_(kind), name_(std::move(name)), scrollback_(std::max<std::size_t>(1, scrollback)) {}
 
 void Buffer::add(Line line, bool active) {
-    // Find where the hub's order puts it: usually at the end.
-    auto pos = lines_.end();
+    // Find where the hub's order puts it: usually at the end, above the
+    // pending lines.
+    auto pos = lines_.end() - static_cast<std::ptrdiff_t>(pending_);
     if (line.seq != 0) {
         while (pos != lines_.begin()) {
             const Line& before = *(pos - 1);
@@ -38,7 +39,7 @@ void Buffer::add(Line line, bool active) {
         ++scroll_;
         newBelow_ = true;
     }
-    if (lines_.size() > scrollback_) {
+    if (lines_.size() > scrollback_ + pending_) {
         lines_.pop_front();
         if (scroll_ >= lines_.size()) {
             // The bottom line was trimmed: the oldest one left takes its place.
@@ -49,10 +50,49 @@ void Buffer::add(Line line, bool active) {
 }
 
 void Buffer::clear() {
-    lines_.clear();
+    lines_.erase(lines_.begin(), lines_.end() - static_cast<std::ptrdiff_t>(pending_));
     scroll_ = 0;
     hiddenRows_ = 0;
     newBelow_ = false;
+}
+
+void Buffer::addPending(Line line) {
+    lines_.push_back(std::move(line));
+    ++pending_;
+    if (scrolled()) {
+        ++scroll_;  // below the view: it stays where the reader left it
+    }
+}
+
+bool Buffer::updatePending(std::uint64_t sendId, SendState state, std::string note) {
+    for (std::size_t k = 0; k < pending_; ++k) {
+        Line& line = lines_[lines_.size() - 1 - k];
+        if (line.sendId == sendId) {
+            line.send = state;
+            line.sendNote = std::move(note);
+            return true;
+        }
+    }
+    return false;
+}
+
+bool Buffer::removePending(std::uint64_t sendId) {
+    for (std::size_t k = 0; k < pending_; ++k) {
+        const std::size_t index = lines_.size() - 1 - k;
+        if (lines_[index].sendId != sendId) {
+            continue;
+        }
+        lines_.erase(lines_.begin() + static_cast<std::ptrdiff_t>(index));
+        --pending_;
+        if (k < scroll_) {
+            --scroll_;  // it was below the view
+        } else if (k == scroll_ && scroll_ > 0) {
+            hiddenRows_ = 0;  // it was the bottom line: the next one up takes its place
+            --scroll_;
+        }
+        return true;
+    }
+    return false;
 }
 
 std::size_t Buffer::hiddenRows(int width) const {

@@ -20,6 +20,11 @@
 // and a line whose (epoch, seq) is already there is dropped (a history page
 // fetched for /context may overlap what is shown).
 //
+// Our own lines that the hub has not echoed yet are pending: they stay at the
+// bottom, below every line the hub sent, drawn with their state (queued,
+// sending, not sent), until their echo takes its place in the hub's order
+// (removePending) or the person retries or clears them.
+//
 // Threading: none; owned by the UI thread's ChatModel.
 
 #include <cstddef>
@@ -35,6 +40,14 @@ namespace hermes::tui {
 
 enum class LineKind { Text, Action, Presence, Notice, Error };
 
+// Where one of our own lines is on its way to the room.
+enum class SendState : std::uint8_t {
+    None,     // a line the hub sent (or a local notice)
+    Queued,   // accepted by the client: waiting to go (offline, or its turn)
+    Sending,  // written to the hub, waiting for its echo
+    Failed,   // will not arrive: sendNote says why; /retry sends it again
+};
+
 struct Line {
     std::int64_t timeMs = 0;  // wall clock, ms since the Unix epoch
     std::string nick;         // sender (empty for local notices)
@@ -43,8 +56,11 @@ struct Line {
     bool mention = false;  // names our own nick
     bool own = false;      // sent by us
     std::uint64_t epoch = 0;
-    std::uint64_t seq = 0;  // 0: not a room message
-    bool marked = false;    // the search hit jumped to with /context
+    std::uint64_t seq = 0;     // 0: not a room message
+    bool marked = false;       // the search hit jumped to with /context
+    std::uint64_t sendId = 0;  // a pending line's client_msg_id (or a local id)
+    SendState send = SendState::None;
+    std::string sendNote;  // why a Failed line was not sent
 };
 
 // Search: the results of /search; local, like Status (nothing typed there is sent).
@@ -62,9 +78,18 @@ public:
     void rename(std::string name) { name_ = std::move(name); }
 
     // `active`: the buffer is the one on screen (then no unread/mention mark).
+    // Goes above the pending lines.
     void add(Line line, bool active);
     const std::deque<Line>& lines() const { return lines_; }
+    // Clears the hub's lines; pending ones stay (they are still on their way).
     void clear();
+
+    // Our own line, pending at the bottom (line.sendId set, line.send not None).
+    void addPending(Line line);
+    // False if no pending line has that id.
+    bool updatePending(std::uint64_t sendId, SendState state, std::string note = {});
+    bool removePending(std::uint64_t sendId);
+    std::size_t pendingLines() const { return pending_; }
 
     bool unread() const { return unread_; }
     bool mentioned() const { return mentioned_; }
@@ -114,7 +139,8 @@ private:
     BufferKind kind_;
     std::string name_;
     std::size_t scrollback_;
-    std::deque<Line> lines_;
+    std::deque<Line> lines_;  // the hub's lines, then `pending_` pending ones
+    std::size_t pending_ = 0;
     bool unread_ = false;
     bool mentioned_ = false;
     std::size_t scroll_ = 0;      // lines below the view's bottom line

@@ -85,11 +85,7 @@ std::string durationText(std::int64_t ms) {
 }  // namespace
 
 ChatModel::ChatModel(HubActions& hub, Settings settings)
-    : hub_(hub),
-      settings_(std::move(settings)),
-      pending_(settings_.sendTimeout),
-      nick_(settings_.nick),
-      wallClock_([] {
+    : hub_(hub), settings_(std::move(settings)), nick_(settings_.nick), wallClock_([] {
           return std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::system_clock::now().time_since_epoch())
               .count();
@@ -282,10 +278,10 @@ void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
                 onEnvelope(*event.envelope, now);
             }
             break;
-        case EventKind::SendLost:
-            if (auto line = pending_.fail(event.clientMsgId)) {
-                failLine(*line, "connection lost before the hub confirmed it");
-            }
+        case EventKind::SendWritten:
+        case EventKind::SendAcked:
+        case EventKind::SendFailed:
+            onSendEvent(event);
             break;
         case EventKind::Disconnected: {
             state_ = event.willRetry ? ConnState::Offline : ConnState::Failed;
@@ -320,7 +316,7 @@ void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
     }
 }
 
-void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime now) {
+void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime /*now*/) {
     state_ = ConnState::Online;
     nick_ = welcome.nick();
     grantedNick_ = nick_;
@@ -345,10 +341,6 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime now) {
     if (limits.max_text_bytes() > 0) {
         maxTextBytes_ = limits.max_text_bytes();
     }
-    // Stay under the hub's bucket: joins, pings and who also take tokens.
-    const double rate = limits.rate_per_second();
-    const double burst = std::max(1.0, static_cast<double>(limits.rate_burst()) / 2.0);
-    pacer_ = hermes::protocol::TokenBucket(rate > 0 ? std::max(1.0, rate - 1.0) : 0.0, burst, now);
     note(status(), LineKind::Notice,
          "Welcome to " + hubName_ + ", " + nick_ + (welcomedOnce_ ? " (reconnected)" : ""));
     if (!welcomedOnce_) {
@@ -370,10 +362,9 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime now) {
         hub_.setAway(awayText_);  // the hub forgets it with the old session
     }
     welcomedOnce_ = true;
-    pump(now);
 }
 
-void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime now) {
+void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime /*now*/) {
     dirty_ |= dirty::kTitle | dirty::kMessages | dirty::kMembers;
     switch (envelope.body_case()) {
         case v1::Envelope::kMessage:
@@ -451,7 +442,6 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime now) {
         default:
             break;
     }
-    pump(now);
 }
 
 void ChatModel::onHistoryPage(const v1::HistoryPage& page) {
@@ -579,9 +569,6 @@ void ChatModel::showContext(int number) {
 
 void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
     const bool fromMe = isMe(m.from());
-    if (fromMe && m.client_msg_id() != 0) {
-        pending_.acknowledge(m.client_msg_id());
-    }
     if (hideIgnored(m) || onAwayReply(m)) {
         return;
     }
@@ -685,13 +672,8 @@ void ChatModel::onPresence(const v1::Presence& p) {
     }
 }
 
+// Errors answering our own lines come as SendFailed (onSendEvent).
 void ChatModel::onError(const v1::Error& error) {
-    if (error.client_msg_id() != 0) {
-        if (auto line = pending_.fail(error.client_msg_id())) {
-            failLine(*line, error.text());
-            return;
-        }
-    }
     if (error.fatal()) {
         hubGoodbye_ = error.text();  // said once, by the Disconnected line that follows
         return;
@@ -702,15 +684,6 @@ void ChatModel::onError(const v1::Error& error) {
         text += " (choose another with /nick)";
     }
     note(b ? *b : *buffers_[active_], LineKind::Error, text);
-}
-
-void ChatModel::failLine(const PendingLine& line, const std::string& why) {
-    Buffer* b = find(BufferKind::Room, line.target);
-    if (!b) {
-        b = find(BufferKind::Query, line.target);
-    }
-    note(b ? *b : status(), LineKind::Error,
-         "Not sent (" + why + "): " + (line.action ? "/me " : "") + line.text);
 }
 
 // ---------------------------------------------------------------- user side
@@ -834,7 +807,7 @@ void ChatModel::handleKey(const Key& key, SteadyTime now) {
             dirty_ = dirty::kAll;
             break;
         case KeyCode::CtrlC:
-            quitRequested_ = true;
+            quit(Command{CommandKind::Quit, {}, {}, false, 0, {}}, now);
             break;
     }
 }
@@ -929,10 +902,9 @@ void ChatModel::submitLine(const std::string& line, SteadyTime now) {
         return;
     }
     runCommand(line, now);
-    pump(now);
 }
 
-void ChatModel::queueText(std::string text, bool action) {
+void ChatModel::queueText(std::string text, bool action, SteadyTime now) {
     Buffer& b = *buffers_[active_];
     if (b.kind() == BufferKind::Status) {
         note(b, LineKind::Error, "This is the status window: /join a room first, or /help.");
@@ -942,11 +914,10 @@ void ChatModel::queueText(std::string text, bool action) {
         note(b, LineKind::Error, "This window shows search results: switch to a room to talk.");
         return;
     }
-    outgoing_.push_back({b.name(), b.kind() == BufferKind::Query, std::move(text), action});
+    sendLine(b.name(), b.kind() == BufferKind::Query, text, action, now);
 }
 
 void ChatModel::runCommand(const std::string& line, SteadyTime now) {
-    (void)now;
     const Command c = CommandParser::parse(line);
     Buffer& b = *buffers_[active_];
     const bool inRoom = b.kind() == BufferKind::Room;
@@ -954,10 +925,10 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
         case CommandKind::None:
             break;
         case CommandKind::Say:
-            queueText(c.text, false);
+            queueText(c.text, false, now);
             break;
         case CommandKind::Me:
-            queueText(c.text, true);
+            queueText(c.text, true, now);
             break;
         case CommandKind::Join:
             joinRequested_ = canonicalRoom(c.arg);
@@ -984,7 +955,7 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
             break;
         case CommandKind::Msg:
             switchTo(indexOf(query(c.arg)));
-            outgoing_.push_back({c.arg, true, c.text, false});
+            sendLine(c.arg, true, c.text, false, now);
             break;
         case CommandKind::Who: {
             const std::string r = c.arg.empty() ? (inRoom ? b.name() : "") : canonicalRoom(c.arg);
@@ -1010,8 +981,13 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
             }
             break;
         case CommandKind::Clear:
+            // Lines that were not sent are dismissed with the rest; lines on
+            // their way stay.
+            for (const PendingLine& failed : pending_.takeFailed(b.name())) {
+                b.removePending(failed.id);
+            }
             b.clear();
-            dirty_ |= dirty::kMessages;
+            dirty_ |= dirty::kMessages | dirty::kTitle;
             break;
         case CommandKind::Invalid:
             note(b, LineKind::Error, c.error);
@@ -1020,7 +996,7 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
             help(c);
             break;
         case CommandKind::Query:
-            openQuery(c);
+            openQuery(c, now);
             break;
         case CommandKind::Close:
             closeWindow();
@@ -1038,8 +1014,10 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
             hub_.setAway(c.text);  // the hub's confirmation updates the status bar
             break;
         case CommandKind::Quit:
-            quitRequested_ = true;
-            quitMessage_ = c.text;
+            quit(c, now);
+            break;
+        case CommandKind::Retry:
+            retryFailed(now);
             break;
         case CommandKind::Window:
             if (static_cast<std::size_t>(c.number) > buffers_.size()) {
@@ -1082,14 +1060,14 @@ void ChatModel::help(const Command& c) {
     }
 }
 
-void ChatModel::openQuery(const Command& c) {
+void ChatModel::openQuery(const Command& c, SteadyTime now) {
     if (auto error = hermes::protocol::checkNick(c.arg)) {
         note(*buffers_[active_], LineKind::Error, "Not a nick: " + error->text);
         return;
     }
     switchTo(indexOf(query(c.arg)));
     if (c.hasText) {
-        outgoing_.push_back({c.arg, true, c.text, false});
+        sendLine(c.arg, true, c.text, false, now);
     }
 }
 
@@ -1113,44 +1091,16 @@ void ChatModel::closeWindow() {
     }
 }
 
-void ChatModel::pump(SteadyTime now) {
-    nextPace_.reset();
-    if (state_ != ConnState::Online) {
-        return;  // lines wait here so their echo timer starts when they can go
-    }
-    while (!outgoing_.empty()) {
-        if (!pacer_.tryTake(now)) {
-            nextPace_ = pacer_.nextTokenAt(now);
-            return;
-        }
-        Outgoing out = std::move(outgoing_.front());
-        outgoing_.pop_front();
-        const std::uint64_t id = out.query ? hub_.privateMessage(out.target, out.text, out.action)
-                                           : hub_.say(out.target, out.text, out.action);
-        PendingLine line{id, out.target, out.text, out.action, now};
-        if (id == 0) {
-            failLine(line, "the send queue is full");
-        } else {
-            pending_.add(std::move(line));
-        }
-        dirty_ |= dirty::kTitle;
-    }
-}
-
 void ChatModel::tick(SteadyTime now) {
-    for (const PendingLine& line : pending_.expire(now)) {
-        failLine(line, "no echo from the hub within " +
-                           std::to_string(pending_.timeout().count() / 1000) + "s");
-    }
     updateRetry(now);
-    pump(now);
+    // Lines on their way are waited for; failed ones (asked about) are not.
+    if (quitBy_ && (pending_.unsent() == 0 || now >= *quitBy_) && pending_.failed() == 0) {
+        quitRequested_ = true;
+    }
 }
 
 std::optional<SteadyTime> ChatModel::nextDeadline() const {
-    std::optional<SteadyTime> at = pending_.nextDeadline();
-    if (nextPace_ && (!at || *nextPace_ < *at)) {
-        at = nextPace_;
-    }
+    std::optional<SteadyTime> at = quitBy_;
     // The retry countdown changes when its shown second runs out.
     if (retryAt_ && retryShown_ > 0) {
         const SteadyTime change = *retryAt_ - std::chrono::seconds(retryShown_ - 1);
@@ -1159,6 +1109,122 @@ std::optional<SteadyTime> ChatModel::nextDeadline() const {
         }
     }
     return at;
+}
+
+// ---------------------------------------------------------------- sending
+
+// A line typed (or pasted) goes to the client core at once: the core paces it
+// to the hub's rate, holds it while offline and tells us where it is. Until
+// its echo it is shown at the bottom of its window with its state.
+void ChatModel::sendLine(const std::string& target, bool isQuery, const std::string& text,
+                         bool action, SteadyTime) {
+    const std::uint64_t id =
+        isQuery ? hub_.privateMessage(target, text, action) : hub_.say(target, text, action);
+    PendingLine pending{id, target, isQuery, text, action, SendState::Queued, {}};
+    if (id == 0) {
+        pending.id = nextLocalId_--;
+        pending.state = SendState::Failed;
+        pending.why = "the client could not queue it";
+    }
+    Line line;
+    line.timeMs = wallClock_();
+    line.nick = nick_;
+    line.kind = action ? LineKind::Action : LineKind::Text;
+    line.text = text;
+    line.own = true;
+    line.sendId = pending.id;
+    line.send = pending.state;
+    line.sendNote = pending.why;
+    Buffer& b = isQuery ? query(target) : room(target);
+    b.addPending(std::move(line));
+    pending_.add(std::move(pending));
+    dirty_ |= dirty::kMessages | dirty::kTitle;
+}
+
+Buffer* ChatModel::bufferOf(const PendingLine& line) {
+    return find(line.query ? BufferKind::Query : BufferKind::Room, line.target);
+}
+
+void ChatModel::onSendEvent(const hermes::client::Event& event) {
+    PendingLine* line = pending_.find(event.clientMsgId);
+    if (line == nullptr) {
+        return;
+    }
+    Buffer* b = bufferOf(*line);
+    dirty_ |= dirty::kMessages | dirty::kTitle;
+    switch (event.kind) {
+        case EventKind::SendWritten:
+            line->state = SendState::Sending;
+            if (b != nullptr) {
+                b->updatePending(line->id, SendState::Sending);
+            }
+            return;
+        case EventKind::SendAcked:
+            // The echo, just before this, took its place in the hub's order.
+            if (b != nullptr) {
+                b->removePending(line->id);
+            }
+            pending_.remove(event.clientMsgId);
+            return;
+        case EventKind::SendFailed:
+            line->state = SendState::Failed;
+            line->why = event.envelope && event.envelope->has_error()
+                            ? event.envelope->error().text()
+                            : event.text;
+            if (b != nullptr) {
+                b->updatePending(line->id, SendState::Failed, line->why);
+            }
+            return;
+        default:
+            return;
+    }
+}
+
+void ChatModel::retryFailed(SteadyTime now) {
+    Buffer& b = *buffers_[active_];
+    const std::vector<PendingLine> failed = pending_.takeFailed(b.name());
+    if (failed.empty()) {
+        note(b, LineKind::Notice, "Nothing to retry here: every line was sent.");
+        return;
+    }
+    for (const PendingLine& line : failed) {
+        b.removePending(line.id);
+        sendLine(line.target, line.query, line.text, line.action, now);
+    }
+}
+
+// /quit (and Ctrl-C) with lines still on their way waits for them, up to
+// settings_.quitWait; with lines that were not sent, it asks first. Either
+// way a second /quit leaves at once; exitStatus() tells the shell.
+void ChatModel::quit(const Command& c, SteadyTime now) {
+    if (c.hasText) {
+        quitMessage_ = c.text;
+    }
+    const std::size_t waiting = pending_.unsent();
+    const std::size_t failed = pending_.failed();
+    Buffer& b = *buffers_[active_];
+    if (quitAsked_ || (waiting == 0 && failed == 0)) {
+        quitRequested_ = true;
+        return;
+    }
+    quitAsked_ = true;
+    const auto plural = [](std::size_t n) {
+        return std::to_string(n) + (n == 1 ? " line" : " lines");
+    };
+    if (waiting > 0) {
+        quitBy_ = now + settings_.quitWait;
+        note(b, LineKind::Notice,
+             plural(waiting) + " still on the way to the hub: leaving once " +
+                 (waiting == 1 ? "it is" : "they are") + " in the room, or in " +
+                 std::to_string(settings_.quitWait.count() / 1000) +
+                 " s at the latest (/quit again leaves now)");
+    }
+    if (failed > 0) {
+        note(b, LineKind::Error,
+             plural(failed) + (failed == 1 ? " was" : " were") +
+                 " not sent (marked [not sent] in their windows): /retry " +
+                 "there, or /quit again to leave without them");
+    }
 }
 
 // ---------------------------------------------------------------- status

@@ -26,7 +26,6 @@
 
 #include "hermes/client/ClientEvent.hpp"
 #include "hermes/protocol/Limits.hpp"
-#include "hermes/protocol/TokenBucket.hpp"
 #include "hermes/v1/hermes.pb.h"
 #include "model/Buffer.hpp"
 #include "model/CommandParser.hpp"
@@ -39,6 +38,9 @@
 #include "model/PendingSends.hpp"
 
 namespace hermes::tui {
+
+// Deadlines in the model: the steady clock, passed in so tests drive time.
+using SteadyTime = std::chrono::steady_clock::time_point;
 
 enum class ConnState { Connecting, Handshaking, NickPrompt, Online, Offline, Failed };
 
@@ -58,7 +60,8 @@ public:
         std::uint16_t port = 7070;
         std::string nick;
         std::string room;  // joined after the first Welcome ("" = none)
-        std::chrono::milliseconds sendTimeout = PendingSends::kDefaultTimeout;
+        // How long /quit waits for lines still on their way.
+        std::chrono::milliseconds quitWait{10'000};
         std::size_t scrollback = Buffer::kDefaultScrollback;
     };
 
@@ -81,8 +84,8 @@ public:
     // Rows one step of the mouse wheel scrolls.
     static constexpr std::size_t kWheelRows = 3;
 
-    // Sends paced lines whose turn has come and fails lines past the echo
-    // time limit. Call when nextDeadline() has passed (and after input).
+    // Timers: the retry countdown, /quit's wait for lines on their way. Call
+    // when nextDeadline() has passed (and after input).
     void tick(SteadyTime now);
     std::optional<SteadyTime> nextDeadline() const;
 
@@ -96,7 +99,10 @@ public:
     const std::string& nick() const { return nick_; }
     const std::string& hubName() const { return hubName_; }
     const Settings& settings() const { return settings_; }
-    std::size_t pendingCount() const { return pending_.count() + outgoing_.size(); }
+    // Our lines on their way (queued or sent, not yet echoed).
+    std::size_t pendingCount() const { return pending_.unsent(); }
+    // Our lines that failed and were not sent again.
+    std::size_t failedCount() const { return pending_.failed(); }
     bool showMembers() const { return showMembers_; }
     std::string inputPrompt() const;
 
@@ -109,6 +115,9 @@ public:
     std::optional<std::string> takeGrantedNick();
     bool quitRequested() const { return quitRequested_; }
     const std::string& quitMessage() const { return quitMessage_; }
+    // hermes-tui's exit status: 0 if every line typed reached its room, 1
+    // if some were still on their way or failed when it quit.
+    int exitStatus() const { return pending_.unsent() + pending_.failed() == 0 ? 0 : 1; }
 
     // /away: our own away text as the hub confirmed it (empty: back).
     bool away() const { return !awayText_.empty(); }
@@ -152,13 +161,6 @@ private:
         std::uint64_t seq = 0;
     };
 
-    struct Outgoing {
-        std::string target;
-        bool query = false;
-        std::string text;
-        bool action = false;
-    };
-
     Buffer& status() { return *buffers_[0]; }
     Buffer* find(BufferKind kind, const std::string& name);
     Buffer& room(const std::string& name);
@@ -178,10 +180,16 @@ private:
     void startSearch(const Command& command);
     void showContext(int number);
     void onWelcome(const hermes::v1::Welcome& welcome, SteadyTime now);
-    void failLine(const PendingLine& line, const std::string& why);
+    // Our own lines: from Enter to the echo (ChatModel.cpp, "sending").
+    void sendLine(const std::string& target, bool query, const std::string& text, bool action,
+                  SteadyTime now);
+    Buffer* bufferOf(const PendingLine& line);
+    void onSendEvent(const hermes::client::Event& event);
+    void retryFailed(SteadyTime now);
+    void quit(const Command& command, SteadyTime now);
     void runCommand(const std::string& line, SteadyTime now);
     void help(const Command& command);
-    void openQuery(const Command& command);
+    void openQuery(const Command& command, SteadyTime now);
     void closeWindow();
 
     // Truthful status: the topic once, the retry countdown, the hub's goodbye once.
@@ -202,8 +210,7 @@ private:
     void onWhoisReply(const hermes::v1::WhoisReply& reply);
     void setAwayNick(const std::string& nick, bool away);
 
-    void queueText(std::string text, bool action);
-    void pump(SteadyTime now);
+    void queueText(std::string text, bool action, SteadyTime now);
 
     // The bytes of the text `line` would send, if more than the hub takes.
     std::optional<std::size_t> overLimit(const std::string& line) const;
@@ -226,9 +233,11 @@ private:
     LineEditor editor_;
     Completion completion_;
     PendingSends pending_;
-    std::deque<Outgoing> outgoing_;
-    hermes::protocol::TokenBucket pacer_;
-    std::optional<SteadyTime> nextPace_;
+    // Ids for lines the core could not take (no client_msg_id), from the top
+    // down, clear of the core's.
+    std::uint64_t nextLocalId_ = ~std::uint64_t{0};
+    bool quitAsked_ = false;            // /quit warned about lines not in the room yet
+    std::optional<SteadyTime> quitBy_;  // ... and waits until then for those on their way
 
     ConnState state_ = ConnState::Connecting;
     std::string connDetail_;

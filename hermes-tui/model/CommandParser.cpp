@@ -38,6 +38,7 @@ const std::vector<Spec>& specs() {
          "private window with nick (and say text)",
          {}},
         {"quit", CommandKind::Quit, "[message]", "leave Hermes", {"exit"}},
+        {"retry", CommandKind::Retry, "", "send again what was not sent here", {}},
         {"rooms", CommandKind::Rooms, "", "list the hub's rooms", {"list"}},
         {"search",
          CommandKind::Search,
@@ -304,6 +305,15 @@ std::optional<std::vector<std::string>> CommandParser::helpFor(std::string_view 
             break;
         case CommandKind::Query:
             out.emplace_back("  /msg <nick> <text> does the same, text required.");
+            break;
+        case CommandKind::Quit:
+            out.emplace_back("  Lines still on their way to the hub are waited for, up to 10 s;");
+            out.emplace_back("  /quit again leaves at once. The exit status is 0 only if every");
+            out.emplace_back("  line you typed reached its room.");
+            break;
+        case CommandKind::Retry:
+            out.emplace_back("  A line the hub refused, or that the connection lost, stays in its");
+            out.emplace_back("  window marked [not sent: why; /retry] until you retry or /clear.");
             break;
         default:
             break;

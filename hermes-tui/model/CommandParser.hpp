@@ -41,6 +41,7 @@ enum class CommandKind {
     Unignore,    // arg: nick
     Whois,       // arg: nick
     Away,        // text: the reason (empty: back)
+    Retry,       // send the current window's failed lines again
 };
 
 struct Command {

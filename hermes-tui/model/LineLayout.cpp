@@ -17,6 +17,21 @@ std::string clockText(std::int64_t timeMs) {
     return out;
 }
 
+std::string sendMark(const Line& line) {
+    switch (line.send) {
+        case SendState::None:
+            return {};
+        case SendState::Queued:
+            return " [queued]";
+        case SendState::Sending:
+            return " [sending]";
+        case SendState::Failed:
+            return " [not sent: " +
+                   (line.sendNote.empty() ? std::string("failed") : line.sendNote) + "; /retry]";
+    }
+    return {};
+}
+
 LineLayout layoutLine(const Line& line, int width) {
     width = std::max(1, width);
     LineLayout out;
@@ -53,11 +68,12 @@ LineLayout layoutLine(const Line& line, int width) {
     out.indent = prefixWidth <= width / 2 ? prefixWidth : 2;
     const int firstWidth = std::max(1, width - prefixWidth);
     const int restWidth = std::max(1, width - out.indent);
-    out.rows = wordWrap(line.text, firstWidth);
+    const std::string text = line.text + sendMark(line);
+    out.rows = wordWrap(text, firstWidth);
     if (out.rows.size() > 1 && firstWidth != restWidth) {
         // Re-wrap what follows the first row at the continuation width.
         std::string first = out.rows.front();
-        std::string rest = line.text.substr(std::min(line.text.size(), first.size()));
+        std::string rest = text.substr(std::min(text.size(), first.size()));
         if (!rest.empty() && rest.front() == ' ') {
             rest.erase(0, 1);
         }

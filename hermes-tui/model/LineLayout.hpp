@@ -31,6 +31,10 @@ struct LineLayout {
     std::vector<std::string> rows;    // the text of each row; never empty
 };
 
+// What follows a pending line's text: " [queued]", " [sending]",
+// " [not sent: why; /retry]"; empty for every other line.
+std::string sendMark(const Line& line);
+
 // The layout of `line` in a pane `width` columns wide.
 LineLayout layoutLine(const Line& line, int width);
 

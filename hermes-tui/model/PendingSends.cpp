@@ -1,39 +1,47 @@
 #include "model/PendingSends.hpp"
 
+#include <utility>
+
 namespace hermes::tui {
 
-std::optional<PendingLine> PendingSends::acknowledge(std::uint64_t id) {
-    const auto it = pending_.find(id);
-    if (it == pending_.end()) {
+PendingLine* PendingSends::find(std::uint64_t id) {
+    const auto it = lines_.find(id);
+    return it == lines_.end() ? nullptr : &it->second;
+}
+
+std::optional<PendingLine> PendingSends::remove(std::uint64_t id) {
+    const auto it = lines_.find(id);
+    if (it == lines_.end()) {
         return std::nullopt;
     }
     PendingLine line = std::move(it->second);
-    pending_.erase(it);
+    lines_.erase(it);
     return line;
 }
 
-std::vector<PendingLine> PendingSends::expire(SteadyTime now) {
+std::size_t PendingSends::unsent() const {
+    std::size_t n = 0;
+    for (const auto& [id, line] : lines_) {
+        n += line.state == SendState::Failed ? 0 : 1;
+    }
+    return n;
+}
+
+std::size_t PendingSends::failed() const {
+    return lines_.size() - unsent();
+}
+
+std::vector<PendingLine> PendingSends::takeFailed(const std::string& target) {
     std::vector<PendingLine> out;
-    for (auto it = pending_.begin(); it != pending_.end();) {
-        if (now - it->second.sentAt >= timeout_) {
+    for (auto it = lines_.begin(); it != lines_.end();) {
+        if (it->second.state == SendState::Failed && it->second.target == target) {
             out.push_back(std::move(it->second));
-            it = pending_.erase(it);
+            it = lines_.erase(it);
         } else {
             ++it;
         }
     }
     return out;
-}
-
-std::optional<SteadyTime> PendingSends::nextDeadline() const {
-    std::optional<SteadyTime> earliest;
-    for (const auto& [id, line] : pending_) {
-        const SteadyTime at = line.sentAt + timeout_;
-        if (!earliest || at < *earliest) {
-            earliest = at;
-        }
-    }
-    return earliest;
 }
 
 }  // namespace hermes::tui

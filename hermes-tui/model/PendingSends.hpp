@@ -1,13 +1,13 @@
 #pragma once
-// Our own lines between send and the hub's echo. They are not shown until
-// the echo comes back (the hub's order is the truth); the status bar shows
-// how many wait. A line with no echo within the time limit, or one the core
-// reports lost, comes out of expire()/fail() so the model can show it as
-// failed: never silently dropped. Time is passed in, so tests control it.
+// Our own lines between Enter and their end: the hub's echo (SendAcked), or
+// a failure (SendFailed, or a send the client could not even queue). The
+// client core decides both; this only remembers where each line belongs and
+// what it said, so that its pending line can be updated, and a failed one
+// sent again (/retry). Lines typed while offline wait in the core: there is no
+// time limit here, the state shown says where each line is.
 //
 // Threading: none; owned by the UI thread's ChatModel.
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -15,41 +15,36 @@
 #include <string>
 #include <vector>
 
+#include "model/Buffer.hpp"
+
 namespace hermes::tui {
 
-using SteadyTime = std::chrono::steady_clock::time_point;
-
 struct PendingLine {
-    std::uint64_t id = 0;  // client_msg_id
+    std::uint64_t id = 0;  // client_msg_id, or a local id for a line never queued
     std::string target;    // buffer name: room or the query's nick
+    bool query = false;    // a private message
     std::string text;
     bool action = false;
-    SteadyTime sentAt{};
+    SendState state = SendState::Queued;
+    std::string why;  // Failed: the reason
 };
 
 class PendingSends {
 public:
-    static constexpr std::chrono::milliseconds kDefaultTimeout{15000};
+    void add(PendingLine line) { lines_[line.id] = std::move(line); }
+    PendingLine* find(std::uint64_t id);
+    std::optional<PendingLine> remove(std::uint64_t id);
 
-    explicit PendingSends(std::chrono::milliseconds timeout = kDefaultTimeout)
-        : timeout_(timeout) {}
-
-    void add(PendingLine line) { pending_[line.id] = std::move(line); }
-    // The echo arrived: the line is no longer pending.
-    std::optional<PendingLine> acknowledge(std::uint64_t id);
-    // The hub refused it or the core lost it.
-    std::optional<PendingLine> fail(std::uint64_t id) { return acknowledge(id); }
-    // Removes and returns the lines older than the timeout at `now`.
-    std::vector<PendingLine> expire(SteadyTime now);
-    std::optional<SteadyTime> nextDeadline() const;
-
-    std::size_t count() const { return pending_.size(); }
-    bool contains(std::uint64_t id) const { return pending_.count(id) != 0; }
-    std::chrono::milliseconds timeout() const { return timeout_; }
+    // Lines still on their way (Queued or Sending).
+    std::size_t unsent() const;
+    // Lines that failed and were not sent again.
+    std::size_t failed() const;
+    // Takes the failed lines of `target`, oldest first, for /retry.
+    std::vector<PendingLine> takeFailed(const std::string& target);
 
 private:
-    std::chrono::milliseconds timeout_;
-    std::map<std::uint64_t, PendingLine> pending_;
+    // By id: client_msg_ids grow in the order lines were typed.
+    std::map<std::uint64_t, PendingLine> lines_;
 };
 
 }  // namespace hermes::tui

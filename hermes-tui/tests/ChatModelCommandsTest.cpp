@@ -50,13 +50,19 @@ struct Online {
         }
         return nullptr;
     }
-    // What typing `line` added to the active window.
+    // What typing `line` added to the active window: lines above the
+    // pending ones, then pending lines it added.
     std::vector<std::string> run(const std::string& line) {
         const Buffer& b = model.active();
-        const std::size_t before = b.lines().size();
+        const std::size_t before = b.lines().size() - b.pendingLines();
+        const std::size_t pendingBefore = b.pendingLines();
         type(model, line, t0);
         std::vector<std::string> added;
-        for (std::size_t i = before; i < b.lines().size(); ++i) {
+        const std::size_t hubLines = b.lines().size() - b.pendingLines();
+        for (std::size_t i = before; i < hubLines; ++i) {
+            added.push_back(b.lines()[i].text);
+        }
+        for (std::size_t i = hubLines + pendingBefore; i < b.lines().size(); ++i) {
             added.push_back(b.lines()[i].text);
         }
         return added;
@@ -348,9 +354,11 @@ BOOST_AUTO_TEST_CASE(away_reply_to_a_private_message_shows_once_per_run) {
     const std::size_t before = q.lines().size();
     s.envelope(awayReply("bob", "gone fishing"));
     BOOST_TEST_REQUIRE(q.lines().size() == before + 1);
-    BOOST_TEST(q.lines().back().text == "bob is away: gone fishing");
-    BOOST_TEST(static_cast<int>(q.lines().back().kind) == static_cast<int>(LineKind::Notice));
-    BOOST_TEST(!q.lines().back().mention);
+    // Above our own line, which is still pending (no echo in this test).
+    const Line& reply = q.lines()[q.lines().size() - 1 - q.pendingLines()];
+    BOOST_TEST(reply.text == "bob is away: gone fishing");
+    BOOST_TEST(static_cast<int>(reply.kind) == static_cast<int>(LineKind::Notice));
+    BOOST_TEST(!reply.mention);
     BOOST_TEST(!s.model.takeBell());
     BOOST_TEST(s.model.isAway("bob"));
     s.envelope(awayReply("bob", "gone fishing"));  // the next message's reply: the same

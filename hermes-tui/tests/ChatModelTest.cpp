@@ -5,6 +5,7 @@
 
 #include "FakeHub.hpp"
 #include "TestLocale.hpp"
+#include "model/LineLayout.hpp"
 
 using namespace hermes::tui;
 using namespace hermes::tui::test;
@@ -88,73 +89,101 @@ BOOST_AUTO_TEST_CASE(joins_the_configured_room_and_switches_to_it) {
     BOOST_TEST(static_cast<int>(s.model.connState()) == static_cast<int>(ConnState::Online));
 }
 
-BOOST_AUTO_TEST_CASE(own_line_shows_only_when_echoed) {
+// A line of the buffer (notes go above the pending lines) says `text`.
+bool says(const Buffer& b, const std::string& text) {
+    for (const Line& l : b.lines()) {
+        if (l.text.find(text) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
+Event sendEvent(EventKind kind, std::uint64_t id, const std::string& text = {}) {
+    Event e;
+    e.kind = kind;
+    e.clientMsgId = id;
+    e.text = text;
+    return e;
+}
+
+BOOST_AUTO_TEST_CASE(own_line_is_pending_until_its_echo) {
     Online s;
     const std::size_t before = s.lobby().lines().size();
     type(s.model, "hello all", s.t0);
     BOOST_REQUIRE(s.hub.said.size() == 1u);
     BOOST_TEST(s.hub.said[0].target == "lobby");
-    BOOST_TEST(s.lobby().lines().size() == before);  // not shown yet
+    // Shown at once, dimmed at the bottom with its state.
+    BOOST_REQUIRE(s.lobby().lines().size() == before + 1);
+    const Line& pending = s.lobby().lines().back();
+    BOOST_TEST(pending.text == "hello all");
+    BOOST_TEST((pending.send == SendState::Queued));
     BOOST_TEST(s.model.pendingCount() == 1u);
-    s.model.onEnvelope(message("lobby", "ana", "hello all", 1, s.hub.said[0].id), s.t0 + 10ms);
+    s.model.onEvent(sendEvent(EventKind::SendWritten, s.hub.said[0].id), s.t0);
+    BOOST_TEST((s.lobby().lines().back().send == SendState::Sending));
+    // Someone else's line arrives first: it goes above ours.
+    s.model.onEnvelope(message("lobby", "bob", "hi", 1), s.t0);
+    BOOST_TEST(s.lobby().lines().back().text == "hello all");
+    BOOST_TEST(s.lobby().lines()[s.lobby().lines().size() - 2].text == "hi");
+    // The echo takes its place in the hub's order; the pending line goes.
+    s.model.onEnvelope(message("lobby", "ana", "hello all", 2, s.hub.said[0].id), s.t0 + 10ms);
+    s.model.onEvent(sendEvent(EventKind::SendAcked, s.hub.said[0].id), s.t0 + 10ms);
     BOOST_TEST(s.model.pendingCount() == 0u);
+    BOOST_REQUIRE(s.lobby().lines().size() == before + 2);
     BOOST_TEST(s.lobby().lines().back().text == "hello all");
     BOOST_TEST(s.lobby().lines().back().own);
+    BOOST_TEST((s.lobby().lines().back().send == SendState::None));
+    BOOST_TEST(s.lobby().lines().back().seq == 2u);
 }
 
-BOOST_AUTO_TEST_CASE(unechoed_line_is_marked_failed) {
-    Online s;
-    type(s.model, "anyone?", s.t0);
-    BOOST_REQUIRE(s.model.nextDeadline().has_value());
-    BOOST_TEST((*s.model.nextDeadline() == s.t0 + 2000ms));
-    s.model.tick(s.t0 + 1999ms);
-    BOOST_TEST(s.model.pendingCount() == 1u);
-    s.model.tick(s.t0 + 2000ms);
-    BOOST_TEST(s.model.pendingCount() == 0u);
-    const Line& last = s.lobby().lines().back();
-    BOOST_TEST(static_cast<int>(last.kind) == static_cast<int>(LineKind::Error));
-    BOOST_TEST(last.text.find("anyone?") != std::string::npos);
-}
-
-BOOST_AUTO_TEST_CASE(send_lost_and_hub_error_mark_the_line_failed) {
+BOOST_AUTO_TEST_CASE(a_failed_line_says_why_and_retry_sends_it_again) {
     Online s;
     type(s.model, "one", s.t0);
     type(s.model, "two", s.t0);
-    Event lost;
-    lost.kind = EventKind::SendLost;
-    lost.clientMsgId = s.hub.said[0].id;
-    s.model.onEvent(lost, s.t0);
-    BOOST_TEST(s.lobby().lines().back().text.find("one") != std::string::npos);
-    hermes::v1::Envelope err;
-    err.mutable_error()->set_client_msg_id(s.hub.said[1].id);
-    err.mutable_error()->set_text("text too long");
-    s.model.onEnvelope(err, s.t0);
-    BOOST_TEST(s.lobby().lines().back().text.find("text too long") != std::string::npos);
+    // No time limit: the core says where a line is.
+    s.model.tick(s.t0 + 60s);
+    BOOST_TEST(s.model.pendingCount() == 2u);
+    BOOST_TEST(!s.model.nextDeadline().has_value());
+    s.model.onEvent(sendEvent(EventKind::SendFailed, s.hub.said[0].id,
+                              "the connection dropped before the hub confirmed it"),
+                    s.t0);
+    Event refused = sendEvent(EventKind::SendFailed, s.hub.said[1].id, "ignored");
+    refused.envelope = std::make_unique<hermes::v1::Envelope>();
+    refused.envelope->mutable_error()->set_client_msg_id(s.hub.said[1].id);
+    refused.envelope->mutable_error()->set_text("text too long");
+    s.model.onEvent(refused, s.t0);
     BOOST_TEST(s.model.pendingCount() == 0u);
+    BOOST_TEST(s.model.failedCount() == 2u);
+    const auto& lines = s.lobby().lines();
+    BOOST_REQUIRE(lines.size() >= 2u);
+    BOOST_TEST((lines[lines.size() - 2].send == SendState::Failed));
+    BOOST_TEST(lines[lines.size() - 2].sendNote.find("dropped") != std::string::npos);
+    BOOST_TEST(lines.back().sendNote == "text too long");
+    BOOST_TEST(sendMark(lines.back()) == " [not sent: text too long; /retry]");
+    // /retry sends both again, in order, as new sends.
+    type(s.model, "/retry", s.t0);
+    BOOST_REQUIRE(s.hub.said.size() == 4u);
+    BOOST_TEST(s.hub.said[2].text == "one");
+    BOOST_TEST(s.hub.said[3].text == "two");
+    BOOST_TEST(s.model.failedCount() == 0u);
+    BOOST_TEST(s.model.pendingCount() == 2u);
+    BOOST_TEST(s.lobby().pendingLines() == 2u);
 }
 
-BOOST_AUTO_TEST_CASE(paste_is_paced_by_the_hubs_rate) {
-    Online s(5, 4);  // paced at 4/s, burst 2
+BOOST_AUTO_TEST_CASE(a_paste_goes_to_the_core_at_once_which_paces_it) {
+    Online s(5, 4);
     for (int i = 0; i < 6; ++i) {
         type(s.model, "line " + std::to_string(i), s.t0);
     }
-    BOOST_TEST(s.hub.said.size() == 2u);  // the burst
-    BOOST_TEST(s.model.pendingCount() == 6u);
-    const auto next = s.model.nextDeadline();
-    BOOST_REQUIRE(next.has_value());
-    BOOST_TEST((*next > s.t0));
-    // Bounded: every line goes out within a few seconds of simulated time.
-    SteadyTime now = s.t0;
-    for (int step = 0; step < 100 && s.hub.said.size() < 6; ++step) {
-        now += 100ms;
-        s.model.tick(now);
-    }
+    // The client core paces to Welcome.limits (ClientSession); the model
+    // neither holds lines back nor has a timer for them.
     BOOST_TEST(s.hub.said.size() == 6u);
-    BOOST_TEST((now - s.t0 >= 900ms));           // 4 more at 4/s
-    BOOST_TEST(s.hub.said[5].text == "line 5");  // in order
+    BOOST_TEST(s.model.pendingCount() == 6u);
+    BOOST_TEST(s.hub.said[5].text == "line 5");
+    BOOST_TEST(s.lobby().pendingLines() == 6u);
 }
 
-BOOST_AUTO_TEST_CASE(lines_typed_while_offline_wait_for_welcome) {
+BOOST_AUTO_TEST_CASE(lines_typed_while_offline_show_as_queued) {
     Online s;
     Event down;
     down.kind = EventKind::Disconnected;
@@ -163,13 +192,72 @@ BOOST_AUTO_TEST_CASE(lines_typed_while_offline_wait_for_welcome) {
     s.model.onEvent(down, s.t0);
     BOOST_TEST(static_cast<int>(s.model.connState()) == static_cast<int>(ConnState::Offline));
     type(s.model, "still here", s.t0);
-    BOOST_TEST(s.hub.said.empty());
-    BOOST_TEST(s.model.pendingCount() == 1u);
-    s.model.tick(s.t0 + 60s);  // no timeout while it has not gone out
-    BOOST_TEST(s.model.pendingCount() == 1u);
-    s.model.onEvent(welcomed("ana", 1), s.t0 + 61s);
+    // Handed to the core, which holds it until it is welcomed again; the
+    // window shows it, not only the status bar's count.
     BOOST_TEST(s.hub.said.size() == 1u);
+    BOOST_TEST(s.model.pendingCount() == 1u);
+    BOOST_TEST(s.lobby().lines().back().text == "still here");
+    BOOST_TEST(sendMark(s.lobby().lines().back()) == " [queued]");
+    s.model.onEvent(welcomed("ana", 1), s.t0 + 61s);
     BOOST_TEST(s.hub.calls.size() == 1u);  // the room is not joined twice by the UI
+    BOOST_TEST(s.model.pendingCount() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(quit_waits_for_lines_on_their_way) {
+    Online s;
+    type(s.model, "last words", s.t0);
+    type(s.model, "/quit bye", s.t0);
+    BOOST_TEST(!s.model.quitRequested());
+    BOOST_REQUIRE(s.model.nextDeadline().has_value());
+    BOOST_TEST((*s.model.nextDeadline() == s.t0 + 2000ms));  // Settings::quitWait here
+    BOOST_TEST(says(s.model.active(), "1 line still on the way to the hub"));
+    // The echo comes: it leaves, and everything was sent.
+    s.model.onEnvelope(message("lobby", "ana", "last words", 1, s.hub.said[0].id), s.t0);
+    s.model.onEvent(sendEvent(EventKind::SendAcked, s.hub.said[0].id), s.t0);
+    s.model.tick(s.t0 + 10ms);
+    BOOST_TEST(s.model.quitRequested());
+    BOOST_TEST(s.model.quitMessage() == "bye");
+    BOOST_TEST(s.model.exitStatus() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(quit_gives_up_after_its_wait_and_says_so_in_the_status) {
+    Online s;
+    type(s.model, "into the void", s.t0);
+    Key ctrlC;
+    ctrlC.code = KeyCode::CtrlC;
+    s.model.handleKey(ctrlC, s.t0);  // Ctrl-C is /quit
+    BOOST_TEST(!s.model.quitRequested());
+    s.model.tick(s.t0 + 1999ms);
+    BOOST_TEST(!s.model.quitRequested());
+    s.model.tick(s.t0 + 2000ms);
+    BOOST_TEST(s.model.quitRequested());
+    BOOST_TEST(s.model.exitStatus() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(quit_again_leaves_at_once_and_failed_lines_are_asked_about) {
+    Online s;
+    type(s.model, "lost", s.t0);
+    s.model.onEvent(sendEvent(EventKind::SendFailed, s.hub.said[0].id, "gone"), s.t0);
+    type(s.model, "/quit", s.t0);
+    BOOST_TEST(!s.model.quitRequested());  // asked, no timer
+    BOOST_TEST(says(s.model.active(), "1 line was not sent"));
+    s.model.tick(s.t0 + 60s);
+    BOOST_TEST(!s.model.quitRequested());
+    type(s.model, "/quit", s.t0 + 60s);
+    BOOST_TEST(s.model.quitRequested());
+    BOOST_TEST(s.model.exitStatus() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_line_the_core_cannot_take_is_failed_at_once) {
+    Online s;
+    s.hub.full = true;
+    type(s.model, "too much", s.t0);
+    BOOST_TEST(s.model.failedCount() == 1u);
+    BOOST_TEST((s.lobby().lines().back().send == SendState::Failed));
+    s.hub.full = false;
+    type(s.model, "/retry", s.t0);
+    BOOST_TEST(s.hub.said.size() == 1u);
+    BOOST_TEST(s.model.failedCount() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(mention_rings_and_marks_other_buffer) {

@@ -4,43 +4,32 @@
 #include <boost/test/unit_test.hpp>
 
 using namespace hermes::tui;
-using namespace std::chrono_literals;
 
-BOOST_AUTO_TEST_CASE(acknowledged_lines_leave) {
-    PendingSends p(1000ms);
-    const SteadyTime t0{};
-    p.add({1, "lobby", "hi", false, t0});
-    p.add({2, "lobby", "there", false, t0});
-    BOOST_TEST(p.count() == 2u);
-    auto line = p.acknowledge(1);
+BOOST_AUTO_TEST_CASE(lines_leave_on_their_echo_and_count_by_state) {
+    PendingSends p;
+    p.add({1, "lobby", false, "hi", false, SendState::Queued, {}});
+    p.add({2, "lobby", false, "there", false, SendState::Sending, {}});
+    BOOST_TEST(p.unsent() == 2u);
+    auto line = p.remove(1);
     BOOST_REQUIRE(line.has_value());
     BOOST_TEST(line->text == "hi");
-    BOOST_TEST(!p.acknowledge(1).has_value());  // a second echo changes nothing
-    BOOST_TEST(p.count() == 1u);
+    BOOST_TEST(!p.remove(1).has_value());  // a second echo changes nothing
+    BOOST_TEST(p.unsent() == 1u);
+    p.find(2)->state = SendState::Failed;
+    BOOST_TEST(p.unsent() == 0u);
+    BOOST_TEST(p.failed() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(lines_expire_at_the_time_limit_not_before) {
-    PendingSends p(1000ms);
-    const SteadyTime t0{};
-    p.add({1, "lobby", "early", false, t0});
-    p.add({2, "lobby", "late", false, t0 + 500ms});
-    BOOST_TEST((p.nextDeadline().value() == t0 + 1000ms));
-    BOOST_TEST(p.expire(t0 + 999ms).empty());
-    auto gone = p.expire(t0 + 1000ms);
-    BOOST_REQUIRE(gone.size() == 1u);
-    BOOST_TEST(gone[0].text == "early");
-    BOOST_TEST((p.nextDeadline().value() == t0 + 1500ms));
-    BOOST_TEST(p.expire(t0 + 2000ms).size() == 1u);
-    BOOST_TEST(p.count() == 0u);
-    BOOST_TEST(!p.nextDeadline().has_value());
-}
-
-BOOST_AUTO_TEST_CASE(failed_lines_are_returned_once) {
+BOOST_AUTO_TEST_CASE(retry_takes_a_windows_failed_lines_in_order) {
     PendingSends p;
-    p.add({7, "bob", "psst", true, SteadyTime{}});
-    auto line = p.fail(7);
-    BOOST_REQUIRE(line.has_value());
-    BOOST_TEST(line->action);
-    BOOST_TEST(!p.fail(7).has_value());
-    BOOST_TEST(!p.contains(7));
+    p.add({7, "lobby", false, "second", false, SendState::Failed, "x"});
+    p.add({3, "lobby", false, "first", false, SendState::Failed, "x"});
+    p.add({5, "dev", false, "elsewhere", false, SendState::Failed, "x"});
+    p.add({9, "lobby", false, "on its way", false, SendState::Sending, {}});
+    const auto failed = p.takeFailed("lobby");
+    BOOST_REQUIRE(failed.size() == 2u);
+    BOOST_TEST(failed[0].text == "first");
+    BOOST_TEST(failed[1].text == "second");
+    BOOST_TEST(p.failed() == 1u);  // dev's stays
+    BOOST_TEST(p.unsent() == 1u);
 }

@@ -156,7 +156,8 @@ int runApp(const AppOptions& options) {
         }
     }
     core.stop(model.quitMessage());
-    return exitCode;
+    // Whether every line typed reached its room (ChatModel::exitStatus).
+    return exitCode != 0 ? exitCode : model.exitStatus();
 }
 
 }  // namespace hermes::tui

@@ -25,7 +25,8 @@ struct AppOptions {
     bool mouse = true;                 // the wheel scrolls (see CursesScreen.hpp)
 };
 
-// Runs until /quit, Ctrl-C or the terminal goes away. Returns the exit code.
+// Runs until /quit, Ctrl-C or the terminal goes away. Returns the exit code:
+// 0 if every line typed reached its room, 1 if not (or on an error).
 int runApp(const AppOptions& options);
 
 }  // namespace hermes::tui

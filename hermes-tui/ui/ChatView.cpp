@@ -67,9 +67,12 @@ std::vector<Row> layoutRows(const Line& line, int width) {
     Style body;
     if (line.kind == LineKind::Presence) {
         body.dim = true;
-    } else if (line.kind == LineKind::Error) {
+    } else if (line.kind == LineKind::Error || line.send == SendState::Failed) {
         body.fg = Colour::Red;
     }
+    // Our own line on its way: dimmed until the hub's echo replaces it.
+    const bool pending = line.send == SendState::Queued || line.send == SendState::Sending;
+    body.dim = body.dim || pending;
     if (line.mention) {
         body.bold = true;
     }
@@ -81,7 +84,9 @@ std::vector<Row> layoutRows(const Line& line, int width) {
         Row row;
         if (i == 0) {
             for (const PrefixPiece& p : layout.prefix) {
-                row.segments.push_back({p.text, prefixStyle(line, p.role)});
+                Style style = prefixStyle(line, p.role);
+                style.dim = style.dim || pending;
+                row.segments.push_back({p.text, style});
             }
         } else {
             row.segments.push_back(
@@ -158,6 +163,9 @@ void ChatView::drawStatus(const ChatModel& m, Canvas& c) const {
     }
     if (m.pendingCount() > 0) {
         text += " [pending " + std::to_string(m.pendingCount()) + "]";
+    }
+    if (m.failedCount() > 0) {
+        text += " [not sent " + std::to_string(m.failedCount()) + "]";
     }
     int col = c.put(row, 0, text, kBar, c.cols());
     if (!activity.empty()) {

@@ -25,7 +25,9 @@ void usage(std::ostream& out) {
            "(or ~/.config/hermes/hermes-tui.conf; keys host, port, nick, room and\n"
            "mouse = on|off); the last nick used is saved there. --no-mouse leaves\n"
            "the mouse to the terminal (no wheel scrolling; plain drag selects text).\n"
-           "In the client, /help lists the commands and keys.\n";
+           "In the client, /help lists the commands and keys.\n"
+           "Exit status: 0 when every line typed reached its room; 1 when some were\n"
+           "still on their way or not sent at /quit; 2 for bad options or no terminal.\n";
 }
 
 bool parsePort(const std::string& text, std::uint16_t& port) {

@@ -129,6 +129,8 @@ private:
 };
 
 // The UI side: waits on wakeFd() with poll() and a deadline, like hermes-tui.
+// SendWritten and SendAcked are bookkeeping: next() notes them in `written`
+// and `acked` and goes on to the next event.
 class Ui {
 public:
     explicit Ui(ClientCore& core) : core_(core) {}
@@ -138,6 +140,14 @@ public:
         for (;;) {
             Event event;
             if (core_.pollEvent(event)) {
+                if (event.kind == EventKind::SendWritten) {
+                    written.push_back(event.clientMsgId);
+                    continue;
+                }
+                if (event.kind == EventKind::SendAcked) {
+                    acked.push_back(event.clientMsgId);
+                    continue;
+                }
                 return event;
             }
             const auto now = Clock::now();
@@ -183,7 +193,36 @@ public:
         return out;
     }
 
+    // Takes events (other than bookkeeping: into `skipped`) until `done()`.
+    bool until(const std::function<bool()>& done, Clock::duration wait = kWait) {
+        const auto deadline = Clock::now() + wait;
+        while (!done()) {
+            const auto now = Clock::now();
+            if (now >= deadline) {
+                return false;
+            }
+            Event event;
+            if (!core_.pollEvent(event)) {
+                pollfd fd{core_.wakeFd(), POLLIN, 0};
+                ::poll(&fd, 1,
+                       static_cast<int>(
+                           std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count()));
+                continue;
+            }
+            if (event.kind == EventKind::SendWritten) {
+                written.push_back(event.clientMsgId);
+            } else if (event.kind == EventKind::SendAcked) {
+                acked.push_back(event.clientMsgId);
+            } else {
+                skipped.push_back(std::move(event));
+            }
+        }
+        return true;
+    }
+
     std::vector<Event> skipped;
+    std::vector<std::uint64_t> written;
+    std::vector<std::uint64_t> acked;
 
 private:
     ClientCore& core_;
@@ -450,6 +489,8 @@ BOOST_AUTO_TEST_CASE(reconnect_rejoins_catches_up_and_filters_duplicates) {
     Ui ui(core);
     core.start();
     std::vector<std::uint64_t> delivered;
+    std::uint64_t echoed = 0;
+    std::uint64_t unstamped = 0;
 
     {
         HubConnection first = welcome(hub, ui);
@@ -463,10 +504,11 @@ BOOST_AUTO_TEST_CASE(reconnect_rejoins_catches_up_and_filters_duplicates) {
                 delivered.push_back(seq);
             }
         }
-        BOOST_TEST(core.say("lobby", "echoed in history") == 1u);
-        BOOST_TEST(core.say("lobby", "never stamped") == 2u);
-        BOOST_TEST(first.read().say().client_msg_id() == 1u);
-        BOOST_TEST(first.read().say().client_msg_id() == 2u);
+        echoed = core.say("lobby", "echoed in history");
+        unstamped = core.say("lobby", "never stamped");
+        BOOST_TEST(unstamped == echoed + 1);
+        BOOST_TEST(first.read().say().client_msg_id() == echoed);
+        BOOST_TEST(first.read().say().client_msg_id() == unstamped);
         BOOST_TEST(core.pendingCount() == 2u);
         first.close();
     }
@@ -499,7 +541,7 @@ BOOST_AUTO_TEST_CASE(reconnect_rejoins_catches_up_and_filters_duplicates) {
     history->set_has_more(true);
     history->set_head_seq(5);  // the newest seq when the page was cut
     *history->add_messages() = chat("lobby", 3).message();
-    *history->add_messages() = chat("lobby", 4, "ana", 1).message();  // our first say
+    *history->add_messages() = chat("lobby", 4, "ana", echoed).message();  // our first say
     *history->add_messages() = chat("lobby", 5).message();
     second.write(page);
     const Envelope next_request = second.read();
@@ -510,25 +552,27 @@ BOOST_AUTO_TEST_CASE(reconnect_rejoins_catches_up_and_filters_duplicates) {
     history->set_head_seq(6);
     *history->add_messages() = chat("lobby", 6).message();
     second.write(page);
+    // The say the hub never took is sent again, once, after the catch-up.
+    const Envelope again = second.read();
+    BOOST_REQUIRE(again.has_say());
+    BOOST_TEST(again.say().client_msg_id() == unstamped);
+    BOOST_TEST(again.say().text() == "never stamped");
     second.write(chat("lobby", 6));
-    second.write(chat("lobby", 7));
+    second.write(chat("lobby", 7, "ana", unstamped));
 
-    std::optional<Event> sendLost;
     const auto deadline = Clock::now() + kWait;
-    while ((delivered.empty() || delivered.back() != 7 || !sendLost) && Clock::now() < deadline) {
-        Event event = ui.next(deadline - Clock::now());
-        if (event.kind == EventKind::SendLost) {
-            sendLost = std::move(event);
-            continue;
-        }
+    while ((delivered.empty() || delivered.back() != 7) && Clock::now() < deadline) {
+        const Event event = ui.next(deadline - Clock::now());
+        BOOST_TEST((event.kind == EventKind::Envelope), describe(event.kind));
         for (auto seq : Ui::seqs(event)) {
             delivered.push_back(seq);
         }
     }
+    BOOST_TEST(ui.until([&] { return ui.acked.size() >= 2; }));
     const std::vector<std::uint64_t> expected{1, 2, 3, 5, 4, 6, 7};
     BOOST_TEST(delivered == expected, boost::test_tools::per_element());
-    BOOST_REQUIRE(sendLost.has_value());
-    BOOST_TEST(sendLost->clientMsgId == 2u);
+    BOOST_TEST(ui.acked == (std::vector<std::uint64_t>{echoed, unstamped}),
+               boost::test_tools::per_element());
     BOOST_TEST(core.pendingCount() == 0u);
 }
 
@@ -699,6 +743,12 @@ BOOST_AUTO_TEST_CASE(sends_queued_while_disconnected_go_out_after_rejoin) {
     HubConnection second = welcome(hub, ui);
     BOOST_TEST(second.read().has_join());
     BOOST_TEST(second.read().has_history_request());
+    // Lines typed meanwhile wait for the catch-up, so they follow what the
+    // room said while we were away.
+    Envelope caughtUp;
+    caughtUp.mutable_history_page()->set_room("lobby");
+    caughtUp.mutable_history_page()->set_epoch(7);
+    second.write(caughtUp);
     const Envelope say = second.read();
     BOOST_REQUIRE(say.has_say());
     BOOST_TEST(say.say().client_msg_id() == id);

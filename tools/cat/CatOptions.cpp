@@ -12,6 +12,9 @@ std::string catUsage() {
 A scriptable Hermes client, in the spirit of netcat. Joins ROOM, sends each
 line of standard input to it as a message ("/me text" as an action; empty
 lines are skipped), and prints every message, presence and error it receives.
+Lines go at the hub's rate limit (5 a second on the shipped config), so no
+pipe is cut for flooding; a slow one shows its progress on standard error.
+A line counts as sent when its own echo comes back from the hub.
 
   --host H       hub address (127.0.0.1)
   --port P       hub port (7070)
@@ -27,8 +30,8 @@ lines are skipped), and prints every message, presence and error it receives.
   --follow       after the end of input, stay connected and keep printing
                  until SIGINT/SIGTERM or the hub closes
   --backlog      also print the room's recent messages sent on join
-  --timeout S    seconds allowed to connect and join, and after the end of
-                 input for the hub to echo every line sent (10)
+  --timeout S    seconds allowed to connect and join, and, after the end of
+                 input, without any line echoed before giving up (10)
   --version      print the version
   -h, --help     this text
 
@@ -41,7 +44,8 @@ Exit codes:
   2  bad options
   3  could not connect, complete the handshake (e.g. nick taken) or join
      within --timeout
-  4  some lines were not echoed within --timeout after the end of input
+  4  after the end of input, --timeout passed with lines not echoed and
+     none echoed meanwhile
   5  the hub closed the connection before every line was echoed
   6  the hub refused some lines with an error (e.g. INVALID_TEXT)
   7  interrupted by SIGINT/SIGTERM before every line was echoed

@@ -16,7 +16,7 @@ enum ExitCode : int {
     kExitOk = 0,           // every line echoed by the hub (or --follow ended by a signal)
     kExitUsage = 2,        // bad options
     kExitNoSession = 3,    // could not connect, handshake (nick refused) or join in time
-    kExitUnacked = 4,      // lines not echoed within --timeout after the end of input
+    kExitUnacked = 4,      // after the end of input, no line echoed for --timeout, some waiting
     kExitConnection = 5,   // the hub closed the connection before we were done
     kExitRejected = 6,     // the hub refused some lines with an Error (e.g. INVALID_TEXT)
     kExitInterrupted = 7,  // SIGINT/SIGTERM before all lines were echoed (without --follow)

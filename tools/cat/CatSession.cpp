@@ -22,8 +22,8 @@ hermes::client::ClientOptions clientOptions(const CatOptions& o) {
     c.clientName = "hermes-cat";
     c.connectTimeout = o.timeout;
     c.handshakeTimeout = o.timeout;
-    // A script wants to know that its lines went out on one connection: a
-    // reconnect could lose some silently (SendLost), so a drop ends the run.
+    // A script wants a plain answer: a dropped connection ends the run, and
+    // the exit status says whether every line was echoed before it.
     c.autoReconnect = false;
     return c;
 }
@@ -122,6 +122,9 @@ std::optional<int> CatSession::onEvent(hermes::client::Event& event) {
     using hermes::client::EventKind;
     switch (event.kind) {
         case EventKind::Welcomed:
+            if (event.envelope) {
+                ratePerSecond_ = event.envelope->welcome().limits().rate_per_second();
+            }
             if (!core_.join(options_.room)) {
                 return finish(kExitNoSession, "could not queue the Join");
             }
@@ -140,17 +143,24 @@ std::optional<int> CatSession::onEvent(hermes::client::Event& event) {
                 phase_ = Phase::Sending;
             } else if (envelope.has_error()) {
                 const auto& error = envelope.error();
-                if (error.client_msg_id() != 0) {
-                    ++rejected_;
-                } else if (phase_ == Phase::Joining && error.room() == options_.room) {
+                if (phase_ == Phase::Joining && error.room() == options_.room) {
                     return finish(kExitNoSession,
                                   "could not join " + options_.room + ": " + error.text());
                 }
             }
             return std::nullopt;
         }
-        case EventKind::SendLost:
+        case EventKind::SendAcked:
+            ++acked_;
+            deadline_ = Clock::now() + options_.timeout;  // progress: the wait starts over
+            return std::nullopt;
+        case EventKind::SendFailed:
             ++rejected_;
+            if (event.envelope) {
+                printer_.print(*event.envelope);  // the hub's Error, as before
+            } else {
+                err_ << "hermes-cat: a line was not sent: " << event.text << '\n';
+            }
             return std::nullopt;
         case EventKind::Disconnected:
         case EventKind::Failed: {
@@ -188,6 +198,10 @@ bool CatSession::sendLine(const std::string& line) {
         return false;
     }
     ++linesSent_;
+    if (!firstLineAt_) {
+        firstLineAt_ = Clock::now();
+        nextProgress_ = *firstLineAt_ + kProgressAfter;
+    }
     return true;
 }
 
@@ -208,8 +222,32 @@ bool CatSession::sendLines() {
     return true;
 }
 
+// "hermes-cat: 125 of 1000 lines in lobby; paced to the hub's 5 lines/s, about
+// 2 min 55 s to go". Only while lines wait, and only once it is slow.
+void CatSession::reportProgress(Clock::time_point now) {
+    const std::uint64_t waiting = core_.pendingCount() + (held_ ? 1 : 0);
+    if (!firstLineAt_ || now < nextProgress_ || waiting == 0 || options_.follow) {
+        return;
+    }
+    nextProgress_ = now + kProgressEvery;
+    std::string line = "hermes-cat: " + std::to_string(acked_) + " of " +
+                       std::to_string(linesSent_) + (input_.atEnd() && !held_ ? "" : "+") +
+                       " lines in " + options_.room;
+    if (ratePerSecond_ > 0) {
+        const auto seconds =
+            static_cast<std::uint64_t>(static_cast<double>(waiting) / ratePerSecond_ + 0.5);
+        line += "; paced to the hub's " + std::to_string(static_cast<long>(ratePerSecond_)) +
+                " lines/s, about " +
+                (seconds >= 60 ? std::to_string(seconds / 60) + " min " : std::string()) +
+                std::to_string(seconds % 60) + " s to go" +
+                (input_.atEnd() && !held_ ? "" : " for those read so far");
+    }
+    err_ << line << '\n' << std::flush;
+}
+
 std::optional<int> CatSession::checkProgress() {
     const auto now = Clock::now();
+    reportProgress(now);
     switch (phase_) {
         case Phase::Joining:
             if (now >= deadline_) {
@@ -236,7 +274,7 @@ std::optional<int> CatSession::checkProgress() {
             if (now >= deadline_) {
                 return finish(kExitUnacked, std::to_string(pending) + " of " +
                                                 std::to_string(linesSent_) +
-                                                " lines not echoed by the hub within " +
+                                                " lines not echoed: none for " +
                                                 std::to_string(options_.timeout.count()) + " ms");
             }
             return std::nullopt;

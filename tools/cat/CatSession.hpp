@@ -5,6 +5,11 @@
 // Lines are read only once the room is joined (so none is refused with
 // NOT_IN_ROOM), and only while ClientCore's send queue takes them: a script
 // piping a large file is slowed to the hub's pace instead of losing lines.
+// ClientCore paces the lines to the hub's rate limit (Welcome.limits), so a
+// pipe is never cut for flooding; when that makes it slow (kProgressAfter),
+// progress goes to standard error every kProgressEvery. A line counts as
+// sent only on SendAcked: its own echo, never a backlog or history page. The
+// exit status is 0 only if every line was acknowledged.
 // "/me text" is sent as an ACTION; empty lines are skipped (the hub refuses
 // empty texts).
 //
@@ -30,6 +35,10 @@ class CatSession {
 public:
     // poll() timeout: how often deadlines are looked at.
     static constexpr int kTickMs = 50;
+    // Progress on standard error once the lines have been going this long,
+    // then this often, while some wait.
+    static constexpr std::chrono::seconds kProgressAfter{2};
+    static constexpr std::chrono::seconds kProgressEvery{5};
 
     CatSession(CatOptions options, std::ostream& out, std::ostream& err);
 
@@ -48,6 +57,7 @@ private:
     bool sendLines();
     bool sendLine(const std::string& line);
     std::optional<int> checkProgress();
+    void reportProgress(Clock::time_point now);
     int finish(int code, const std::string& why = {});
 
     CatOptions options_;
@@ -62,7 +72,11 @@ private:
     // default room, the hub's automatic join and ours both answer with it.
     std::vector<std::string> shownMembers_;
     std::uint64_t linesSent_ = 0;
-    std::uint64_t rejected_ = 0;  // Errors answering one of our lines
+    std::uint64_t acked_ = 0;     // lines the hub echoed
+    std::uint64_t rejected_ = 0;  // lines the hub refused, or the core gave up on
+    double ratePerSecond_ = 0;    // the hub's rate limit (0: none)
+    std::optional<Clock::time_point> firstLineAt_;
+    Clock::time_point nextProgress_{};
 };
 
 }  // namespace hermes::cat

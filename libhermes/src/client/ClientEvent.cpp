@@ -16,8 +16,12 @@ std::string_view describe(EventKind kind) {
             return "nick rejected";
         case EventKind::Envelope:
             return "envelope";
-        case EventKind::SendLost:
-            return "send lost";
+        case EventKind::SendWritten:
+            return "send written";
+        case EventKind::SendAcked:
+            return "send acked";
+        case EventKind::SendFailed:
+            return "send failed";
         case EventKind::Disconnected:
             return "disconnected";
         case EventKind::ReconnectScheduled:

@@ -1,8 +1,8 @@
 #pragma once
-// The client side of a Hermes connection, for hermes-tui, the tools and the
-// integration harness: one I/O thread that connects, does the handshake,
-// reads frames into events and writes what the UI sends, and reconnects when
-// the connection drops.
+// The client side of a Hermes connection, for hermes-tui, hermes-cat and the
+// integration harness: one I/O thread with a socket and poll(), around a
+// ClientSession that decides everything else (ClientSession.hpp: handshake,
+// rooms, catch-up and dedup, acknowledgements, pacing, reconnects).
 //
 // Threading contract:
 // - "UI thread": the one thread that calls pollEvent() (and start(), stop(),
@@ -10,14 +10,13 @@
 // - "Any thread": send() and its conveniences (say, join, ...), retryNick(),
 //   pendingCount(), nick(), wakeFd(). They never block on the network: they
 //   push onto a bounded lock-free queue and wake the I/O thread.
-// - "I/O thread": started by start(); owns the socket, the decoder, the write
-//   buffer, RoomTracker and pending-send bookkeeping. Everything it shares is
-//   in the two boost::lockfree::spsc_queues, atomics, or two small mutexes:
-//   nickMutex_ (the current nick) and sendMutex_, which only orders
-//   concurrent senders among themselves for the instant of one push. The I/O
-//   thread never takes sendMutex_. (boost::lockfree::queue, the MPMC one, is
-//   not used: its freelist reads a node's link while another thread may be
-//   rewriting it, a race by design that TSan rightly reports.)
+// - "I/O thread": started by start(); owns the socket and the session.
+//   Everything it shares is in the two boost::lockfree::spsc_queues, atomics,
+//   or two small mutexes: nickMutex_ (the current nick) and sendMutex_, which
+//   only orders concurrent senders among themselves for the instant of one
+//   push. The I/O thread never takes sendMutex_. (boost::lockfree::queue, the
+//   MPMC one, is not used: its freelist reads a node's link while another
+//   thread may be rewriting it, a race by design that TSan rightly reports.)
 //
 // Use from a UI loop:
 //
@@ -32,8 +31,9 @@
 //   }
 //
 // What arrives as EventKind::Envelope: every frame from the hub except
-// Welcome (-> Welcomed), handshake nick errors (-> NickRejected), Ping (the
-// core answers it) and Pong. Filtering:
+// Welcome (-> Welcomed), handshake nick errors (-> NickRejected), an Error
+// answering one of our says (-> SendFailed, with the Error), Ping (answered)
+// and Pong. Filtering:
 // - ChatMessage in a room: dropped if its (room, seq) was already delivered in
 //   this epoch (live messages and catch-up history overlap after a reconnect).
 // - HistoryPage: backlog pages and the core's own catch-up pages have their
@@ -41,21 +41,20 @@
 //   not delivered. Pages answering the UI's own HistoryRequest (scrollback)
 //   are passed whole.
 //
+// Sends: say() and privateMessage() return a client_msg_id unique to this
+// core (a random base, see ClientOptions::clientMsgIdBase) and count as
+// pending until SendAcked (their own live echo) or SendFailed. Frames go out
+// in the order they were sent, paced to the hub's rate limit from
+// Welcome.limits. Sends accepted while disconnected wait and go out after the
+// next Welcome, the rejoin and the catch-up; a say whose connection dropped
+// before its echo is looked up in the catch-up and sent again only if the hub
+// never took it (SendTracker.hpp), so every line is delivered exactly once.
+//
 // Reconnection: after Welcome on a new connection the core rejoins every room
 // it was in (Join skip_backlog=true) and pages through HistoryRequest from
 // RoomTracker::lastSeq(room), following has_more. If the Welcome carries a new
-// epoch (the hub restarted and lost its in-memory history), seq tracking
-// starts over: the catch-up asks from seq 0 of the new epoch, so the UI gets
-// the rooms' messages since the restart; whatever was said between the drop
-// and the restart is gone. The UI can tell by comparing Welcome.epoch.
-//
-// Pending sends: say() and privateMessage() count as pending until the hub's
-// echo (ChatMessage from our own nick with that client_msg_id, live or in a
-// history page) or an Error with that client_msg_id arrives. A send written to
-// a connection that then dropped and not acknowledged by the end of the
-// catch-up after reconnecting is reported as SendLost and no longer counted.
-// Sends accepted while disconnected wait in the queue and go out after the
-// next Welcome and rejoin.
+// epoch of a hub without durable history, seq tracking starts over and the
+// Welcomed event's text says history before the restart is gone.
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -108,8 +107,8 @@ public:
     bool send(hermes::v1::Envelope envelope);
 
     // Conveniences over send(). say() and privateMessage() return the
-    // client_msg_id (from 1, increasing) or 0 if not queued; the id stays
-    // pending until acknowledged (see above).
+    // client_msg_id (increasing, unique to this core) or 0 if not queued; the
+    // id stays pending until SendAcked or SendFailed (see above).
     std::uint64_t say(const std::string& room, const std::string& text,
                       hermes::v1::MessageKind kind = hermes::v1::MESSAGE_KIND_TEXT);
     std::uint64_t privateMessage(const std::string& nick, const std::string& text,
@@ -128,7 +127,8 @@ public:
     // current connection, or the next one). Also the nick reconnects use.
     void retryNick(const std::string& nick);
 
-    // Any thread. Sends from say()/privateMessage() not yet acknowledged.
+    // Any thread. Sends from say()/privateMessage() not yet acknowledged or
+    // failed.
     std::size_t pendingCount() const { return pending_.load(std::memory_order_acquire); }
 
     // Any thread. The nick granted by the hub (or, before that, the one asked).
@@ -160,6 +160,7 @@ private:
     std::atomic<bool> ioWantsSpace_{false};    // the I/O thread waits for event queue space
     std::atomic<bool> helloRequested_{false};  // retryNick() since the last Hello
     std::atomic<std::size_t> pending_{0};
+    const std::uint64_t idBase_;
     std::atomic<std::uint64_t> nextMsgId_{1};
 
     // Written by stop() before stopRequested_ is set (release), read by the I/O
@@ -167,7 +168,8 @@ private:
     std::string quitMessage_;
 
     mutable std::mutex nickMutex_;
-    std::string nick_;  // guarded by nickMutex_
+    std::string nick_;           // guarded by nickMutex_
+    std::string requestedNick_;  // retryNick()'s, for the I/O thread; guarded by nickMutex_
 
     std::unique_ptr<IoLoop> io_;  // touched by the I/O thread only while it runs
     std::thread thread_;

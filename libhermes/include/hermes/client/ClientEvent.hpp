@@ -6,8 +6,14 @@
 // The life of a connection, as events:
 //
 //   Connecting -> Connected -> [NickRejected ... (retryNick)] -> Welcomed
-//       -> Envelope* [SendLost*] -> Disconnected{willRetry}
+//       -> Envelope* [SendWritten* SendAcked* SendFailed*] -> Disconnected{willRetry}
 //       -> ReconnectScheduled -> Connecting -> ...
+//
+// Each say or private message (ClientCore::say, privateMessage) gets
+// SendWritten when it is written to the hub (again after a reconnect, if the
+// hub never took it), then exactly one of SendAcked (its own live echo was
+// received; the echo itself comes as an Envelope just before) or SendFailed
+// (text = why: the hub refused it, or the core gave up).
 //
 // A failed connect gives ReconnectScheduled (text = why) without
 // Disconnected. Failed is always the last event: the I/O thread has ended and
@@ -34,8 +40,10 @@ enum class EventKind : std::uint8_t {
     NickRejected,        // envelope = Error NICK_TAKEN / INVALID_NICK in the
                          // handshake; call retryNick() (the hub allows it)
     Envelope,            // envelope = a frame from the hub, see ClientCore.hpp
-    SendLost,            // clientMsgId was written to a connection that dropped
-                         // and the hub never acknowledged it
+    SendWritten,         // clientMsgId was written to the hub; its echo is awaited
+    SendAcked,           // clientMsgId's own echo arrived: it is in the room
+    SendFailed,          // clientMsgId will not be delivered (text = why; envelope =
+                         // the hub's Error, if it refused it)
     Disconnected,        // text = reason; willRetry says if a reconnect follows
     ReconnectScheduled,  // delay until the next attempt; text = last failure
     Failed,              // text = reason; terminal, nothing follows
@@ -51,7 +59,7 @@ struct Event {
     bool willRetry = false;              // Disconnected
     std::chrono::milliseconds delay{0};  // ReconnectScheduled
     unsigned attempt = 0;                // Connecting, ReconnectScheduled
-    std::uint64_t clientMsgId = 0;       // SendLost
+    std::uint64_t clientMsgId = 0;       // SendWritten, SendAcked, SendFailed
 };
 
 }  // namespace hermes::client

@@ -48,6 +48,11 @@ struct ClientOptions {
     std::size_t eventQueueCapacity = 4096;
     // Frames send() may queue for the I/O thread; send() fails beyond that.
     std::size_t sendQueueCapacity = 1024;
+
+    // client_msg_ids are this + 1, + 2, ... 0 (the default): a random base,
+    // so that no other client or earlier run has the same ids. Tests set it
+    // to know the ids in advance.
+    std::uint64_t clientMsgIdBase = 0;
 };
 
 }  // namespace hermes::client

@@ -1,0 +1,484 @@
+// The sans-io client session, byte by byte and without sockets: the
+// handshake, pacing to the hub's limits, which messages acknowledge a send
+// (only its own live echo), and a reconnect in the middle of sends.
+#define BOOST_TEST_MODULE client_session
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hermes/client/ClientSession.hpp"
+#include "hermes/client/SendTracker.hpp"
+#include "hermes/codec/FrameDecoder.hpp"
+#include "hermes/codec/FrameEncoder.hpp"
+
+namespace {
+
+using hermes::client::ClientOptions;
+using hermes::client::ClientSession;
+using hermes::client::Event;
+using hermes::client::EventKind;
+using hermes::client::SendTracker;
+using hermes::v1::Envelope;
+namespace v1 = hermes::v1;
+using namespace std::chrono_literals;
+using TimePoint = ClientSession::TimePoint;
+
+constexpr std::uint64_t kBase = 0x5EED'0000'0000;
+
+ClientOptions options() {
+    ClientOptions o;
+    o.host = "hub.test";
+    o.port = 7070;
+    o.nick = "ana";
+    o.clientName = "ClientSessionTest";
+    o.idlePingInterval = 0ms;
+    o.backoffInitial = 100ms;
+    o.backoffMax = 200ms;
+    return o;
+}
+
+Envelope welcome(const std::string& nick, std::uint32_t rate = 0, std::uint32_t burst = 0,
+                 std::uint64_t epoch = 7, bool durable = true) {
+    Envelope e;
+    auto* w = e.mutable_welcome();
+    w->set_session_id(1);
+    w->set_nick(nick);
+    w->set_server_name("test");
+    w->set_epoch(epoch);
+    w->set_durable_history(durable);
+    w->mutable_limits()->set_rate_per_second(rate);
+    w->mutable_limits()->set_rate_burst(burst);
+    return e;
+}
+
+v1::ChatMessage message(const std::string& room, std::uint64_t seq, const std::string& from,
+                        std::uint64_t id, const std::string& text = "text") {
+    v1::ChatMessage m;
+    m.set_room(room);
+    m.set_seq(seq);
+    m.set_epoch(7);
+    m.set_from(from);
+    m.set_client_msg_id(id);
+    m.set_text(text);
+    return m;
+}
+
+Envelope live(const v1::ChatMessage& m) {
+    Envelope e;
+    *e.mutable_message() = m;
+    return e;
+}
+
+Envelope page(const std::string& room, std::vector<v1::ChatMessage> messages, bool backlog,
+              bool hasMore = false) {
+    Envelope e;
+    auto* p = e.mutable_history_page();
+    p->set_room(room);
+    p->set_epoch(7);
+    p->set_backlog(backlog);
+    p->set_has_more(hasMore);
+    std::uint64_t head = 0;
+    for (auto& m : messages) {
+        head = std::max(head, m.seq());
+        *p->add_messages() = std::move(m);
+    }
+    p->set_head_seq(head);
+    return e;
+}
+
+Envelope joined(const std::string& room, const std::string& nick) {
+    Envelope e;
+    e.mutable_presence()->set_room(room);
+    e.mutable_presence()->set_kind(v1::PRESENCE_KIND_JOINED);
+    e.mutable_presence()->add_nicks(nick);
+    return e;
+}
+
+Envelope say(const std::string& room, std::uint64_t id, const std::string& text) {
+    Envelope e;
+    e.mutable_say()->set_room(room);
+    e.mutable_say()->set_client_msg_id(id);
+    e.mutable_say()->set_text(text);
+    return e;
+}
+
+Envelope error(v1::ErrorCode code, std::uint64_t id, const std::string& text = "no") {
+    Envelope e;
+    e.mutable_error()->set_code(code);
+    e.mutable_error()->set_client_msg_id(id);
+    e.mutable_error()->set_text(text);
+    return e;
+}
+
+// The session and a hub on the other side of an imaginary socket.
+struct Wire {
+    ClientSession session{options(), 42};
+    TimePoint now = TimePoint{} + 100s;
+    hermes::codec::FrameDecoder fromClient{1 << 20};
+    std::vector<Envelope> written;  // every frame the session wrote, in order
+    std::vector<Event> events;      // every event, in order
+
+    explicit Wire(ClientOptions o = options()) : session(std::move(o), 42) {}
+
+    // Takes what the session wrote and what it has to say.
+    void drain() {
+        const std::string_view out = session.output();
+        fromClient.feed(out);
+        session.wrote(out.size());
+        Envelope e;
+        while (fromClient.next(e)) {
+            written.push_back(e);
+        }
+        Event event;
+        while (session.takeEvent(event)) {
+            events.push_back(std::move(event));
+        }
+    }
+    void hub(const Envelope& e) {
+        session.received(hermes::codec::encodeFrame(e), now);
+        drain();
+    }
+    void advance(std::chrono::milliseconds d) {
+        now += d;
+        session.tick(now);
+        drain();
+    }
+    void connect() {
+        BOOST_TEST_REQUIRE((session.want() == ClientSession::Want::Connect));
+        session.connecting(now);
+        session.connected(now);
+        drain();
+    }
+    // Connected and welcomed as `nick`; everything before is cleared.
+    void welcomed(const std::string& nick = "ana", std::uint32_t rate = 0,
+                  std::uint32_t burst = 0) {
+        connect();
+        hub(welcome(nick, rate, burst));
+        BOOST_TEST_REQUIRE(session.welcomed());
+    }
+    void submit(Envelope frame, std::uint64_t id = 0) {
+        session.submit(std::move(frame), id, now);
+        drain();
+    }
+    std::vector<std::uint64_t> ids(EventKind kind) const {
+        std::vector<std::uint64_t> out;
+        for (const auto& e : events) {
+            if (e.kind == kind) {
+                out.push_back(e.clientMsgId);
+            }
+        }
+        return out;
+    }
+    std::vector<std::uint64_t> saysWritten() const {
+        std::vector<std::uint64_t> out;
+        for (const auto& e : written) {
+            if (e.has_say()) {
+                out.push_back(e.say().client_msg_id());
+            }
+        }
+        return out;
+    }
+    std::size_t count(Envelope::BodyCase body) const {
+        std::size_t n = 0;
+        for (const auto& e : written) {
+            n += e.body_case() == body ? 1 : 0;
+        }
+        return n;
+    }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(handshake_hello_then_welcome) {
+    Wire w;
+    w.connect();
+    BOOST_TEST_REQUIRE(w.written.size() == 1u);
+    BOOST_TEST(w.written[0].hello().nick() == "ana");
+    BOOST_TEST(w.written[0].hello().client_name() == "ClientSessionTest");
+    BOOST_TEST(w.written[0].hello().protocol_version() == 1u);
+    BOOST_TEST_REQUIRE(w.events.size() == 2u);
+    BOOST_TEST(w.events[0].kind == EventKind::Connecting);
+    BOOST_TEST(w.events[0].text == "hub.test:7070");
+    BOOST_TEST(w.events[1].kind == EventKind::Connected);
+    w.hub(welcome("Ana"));
+    BOOST_TEST(w.events.back().kind == EventKind::Welcomed);
+    BOOST_TEST(w.session.nick() == "Ana");
+}
+
+BOOST_AUTO_TEST_CASE(a_taken_nick_waits_for_another) {
+    Wire w;
+    w.connect();
+    w.hub(error(v1::ERROR_CODE_NICK_TAKEN, 0, "taken"));
+    BOOST_TEST(w.events.back().kind == EventKind::NickRejected);
+    // No handshake timeout while the person chooses.
+    BOOST_TEST(!w.session.nextDeadline().has_value());
+    w.session.retryNick("ana2", w.now);
+    w.drain();
+    BOOST_TEST(w.written.back().hello().nick() == "ana2");
+}
+
+BOOST_AUTO_TEST_CASE(frames_are_paced_to_the_hubs_limits) {
+    // The shipped hub: 5 frames a second, bursts of 10. Hello took a token.
+    Wire w;
+    w.welcomed("ana", 5, 10);
+    for (std::uint64_t i = 1; i <= 30; ++i) {
+        w.submit(say("lobby", kBase + i, "line " + std::to_string(i)), kBase + i);
+    }
+    BOOST_TEST(w.saysWritten().size() == 9u);
+    BOOST_TEST(w.session.pendingSends() == 30u);
+    // Pings and pongs are never held back.
+    Envelope ping;
+    ping.mutable_ping()->set_nonce(5);
+    w.hub(ping);
+    BOOST_TEST(w.written.back().has_pong());
+    // The next one after 200 ms; all 30 after 21 more tokens, 4.2 s.
+    const auto next = w.session.nextDeadline();
+    BOOST_TEST_REQUIRE(next.has_value());
+    BOOST_TEST((*next - w.now == 200ms));
+    w.advance(199ms);
+    BOOST_TEST(w.saysWritten().size() == 9u);
+    w.advance(1ms);
+    BOOST_TEST(w.saysWritten().size() == 10u);
+    for (int i = 0; i < 20; ++i) {
+        w.advance(200ms);
+    }
+    BOOST_TEST(w.saysWritten().size() == 30u);
+    // In the order made, each written once.
+    for (std::size_t i = 0; i < 30; ++i) {
+        BOOST_TEST(w.saysWritten()[i] == kBase + 1 + i);
+    }
+    BOOST_TEST(w.ids(EventKind::SendWritten).size() == 30u);
+}
+
+BOOST_AUTO_TEST_CASE(only_a_live_echo_of_our_own_send_acknowledges_it) {
+    // The table of issue 13: backlog, history, search results and live
+    // echoes interleaved, with the same ids and the same nick as ours.
+    Wire w;
+    w.welcomed("hs");
+    w.hub(joined("lobby", "hs"));
+    for (std::uint64_t i = 1; i <= 3; ++i) {
+        w.submit(say("lobby", i, "new " + std::to_string(i)), i);
+    }
+    struct Case {
+        const char* what;
+        Envelope frame;
+        std::vector<std::uint64_t> acked;  // acknowledged by it
+    };
+    Envelope search;
+    search.mutable_search_results()->set_room("lobby");
+    *search.mutable_search_results()->add_messages() = message("lobby", 2, "hs", 2, "old 2");
+    std::vector<Case> cases;
+    cases.push_back(
+        {"a backlog page: an earlier run with the same nick and ids",
+         page("lobby",
+              {message("lobby", 1, "hs", 1, "old 1"), message("lobby", 2, "hs", 2, "old 2")}, true),
+         {}});
+    cases.push_back({"search results", search, {}});
+    cases.push_back(
+        {"a live message with our id from someone else", live(message("lobby", 3, "bob", 1)), {}});
+    cases.push_back({"a live message from us with an id we never used",
+                     live(message("lobby", 4, "hs", 99)),
+                     {}});
+    cases.push_back({"the live echo of send 2", live(message("lobby", 5, "hs", 2)), {2}});
+    cases.push_back({"the same echo again", live(message("lobby", 5, "hs", 2)), {}});
+    for (auto& c : cases) {
+        BOOST_TEST_CONTEXT(c.what) {
+            w.events.clear();
+            w.hub(c.frame);
+            BOOST_TEST(w.ids(EventKind::SendAcked) == c.acked, boost::test_tools::per_element());
+        }
+    }
+    // A history page the application asked for, holding send 3's text and id
+    // from us: still not an acknowledgement.
+    w.submit([] {
+        Envelope e;
+        e.mutable_history_request()->set_room("lobby");
+        return e;
+    }());
+    w.events.clear();
+    w.hub(page("lobby", {message("lobby", 6, "hs", 3)}, false));
+    BOOST_TEST(w.ids(EventKind::SendAcked).empty());
+    BOOST_TEST(w.session.pendingSends() == 2u);
+    w.hub(live(message("lobby", 6, "hs", 3)));
+    w.hub(live(message("lobby", 7, "hs", 1)));
+    BOOST_TEST(w.ids(EventKind::SendAcked) == (std::vector<std::uint64_t>{3, 1}),
+               boost::test_tools::per_element());
+    BOOST_TEST(w.session.pendingSends() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_send_fails_with_the_hubs_error) {
+    Wire w;
+    w.welcomed();
+    w.submit(say("nowhere", kBase + 1, "hi"), kBase + 1);
+    w.events.clear();
+    w.hub(error(v1::ERROR_CODE_NOT_IN_ROOM, kBase + 1, "you are not in room nowhere"));
+    BOOST_TEST_REQUIRE(w.events.size() == 1u);  // no separate Envelope for it
+    BOOST_TEST(w.events[0].kind == EventKind::SendFailed);
+    BOOST_TEST(w.events[0].clientMsgId == kBase + 1);
+    BOOST_TEST(w.events[0].text == "you are not in room nowhere");
+    BOOST_TEST_REQUIRE(w.events[0].envelope != nullptr);
+    BOOST_TEST(w.events[0].envelope->error().code() == v1::ERROR_CODE_NOT_IN_ROOM);
+    BOOST_TEST(w.session.pendingSends() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(store_behind_is_sent_again_after_a_wait) {
+    Wire w;
+    w.welcomed();
+    w.submit(say("lobby", kBase + 1, "hi"), kBase + 1);
+    w.hub(error(v1::ERROR_CODE_STORE_BEHIND, kBase + 1, "disk behind"));
+    BOOST_TEST(w.ids(EventKind::SendFailed).empty());
+    BOOST_TEST(w.saysWritten().size() == 1u);
+    w.advance(499ms);
+    BOOST_TEST(w.saysWritten().size() == 1u);
+    w.advance(1ms);
+    BOOST_TEST(w.saysWritten().size() == 2u);
+    w.hub(live(message("lobby", 1, "ana", kBase + 1)));
+    BOOST_TEST(w.ids(EventKind::SendAcked) == std::vector<std::uint64_t>{kBase + 1},
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(reconnect_delivers_every_pending_line_exactly_once) {
+    // Sends 1-3 are written; 1 reaches the hub (its echo is lost with the
+    // connection), 2 and 3 do not. 4 is typed while offline. A backlog
+    // holding the same ids (an earlier run) arrives too. After the catch-up:
+    // 1 is acknowledged from it, 2 and 3 go out again before 4, and nothing
+    // goes twice.
+    Wire w;
+    w.welcomed();
+    w.hub(joined("lobby", "ana"));
+    w.hub(live(message("lobby", 10, "bob", 0)));
+    for (std::uint64_t i = 1; i <= 3; ++i) {
+        w.submit(say("lobby", kBase + i, "line " + std::to_string(i)), kBase + i);
+    }
+    BOOST_TEST(w.saysWritten().size() == 3u);
+    w.session.disconnected("connection closed by the hub", w.now);
+    w.drain();
+    BOOST_TEST(w.events.back().kind == EventKind::ReconnectScheduled);
+    w.submit(say("lobby", kBase + 4, "typed while offline"), kBase + 4);
+    BOOST_TEST(w.session.pendingSends() == 4u);
+
+    w.advance(200ms);
+    w.written.clear();
+    w.events.clear();
+    w.welcomed();
+    // Hello, then the rejoin and the catch-up; the queue waits.
+    BOOST_TEST_REQUIRE(w.written.size() == 3u);
+    BOOST_TEST(w.written[1].join().skip_backlog());
+    BOOST_TEST(w.written[2].history_request().after_seq() == 10u);
+    // A backlog with our ids (say, the hub's default-room join) acks nothing.
+    w.hub(page("lobby", {message("lobby", 9, "ana", kBase + 2)}, true));
+    BOOST_TEST(w.ids(EventKind::SendAcked).empty());
+    // The catch-up: send 1 was stamped as seq 11 before the drop.
+    w.hub(page("lobby", {message("lobby", 11, "ana", kBase + 1, "line 1")}, false, true));
+    BOOST_TEST(w.ids(EventKind::SendAcked) == std::vector<std::uint64_t>{kBase + 1},
+               boost::test_tools::per_element());
+    BOOST_TEST(w.saysWritten().empty());  // still catching up (has_more)
+    BOOST_TEST(w.written.back().history_request().after_seq() == 11u);
+    w.hub(page("lobby", {message("lobby", 12, "bob", 0)}, false, false));
+    const std::vector<std::uint64_t> resent{kBase + 2, kBase + 3, kBase + 4};
+    BOOST_TEST(w.saysWritten() == resent, boost::test_tools::per_element());
+    for (std::uint64_t i = 2; i <= 4; ++i) {
+        w.hub(live(message("lobby", 11 + i, "ana", kBase + i)));
+    }
+    BOOST_TEST(w.ids(EventKind::SendAcked).size() == 4u);
+    BOOST_TEST(w.ids(EventKind::SendFailed).empty());
+    BOOST_TEST(w.session.pendingSends() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_late_echo_of_the_first_copy_cancels_the_resend) {
+    // A durable hub stamps a say, then waits for its commit; the connection
+    // drops meanwhile, and the broadcast reaches our new session live.
+    Wire w;
+    w.welcomed();
+    w.hub(joined("lobby", "ana"));
+    w.submit(say("lobby", kBase + 1, "x"), kBase + 1);
+    w.session.disconnected("gone", w.now);
+    w.advance(200ms);
+    w.welcomed();
+    w.hub(live(message("lobby", 1, "ana", kBase + 1)));
+    BOOST_TEST(w.ids(EventKind::SendAcked) == std::vector<std::uint64_t>{kBase + 1},
+               boost::test_tools::per_element());
+    w.hub(page("lobby", {message("lobby", 1, "ana", kBase + 1)}, false));
+    BOOST_TEST(w.saysWritten().size() == 1u);  // the first copy only
+}
+
+BOOST_AUTO_TEST_CASE(a_private_message_in_doubt_is_reported_not_resent) {
+    Wire w;
+    w.welcomed();
+    Envelope pm;
+    pm.mutable_private_message()->set_to("bob");
+    pm.mutable_private_message()->set_client_msg_id(kBase + 1);
+    pm.mutable_private_message()->set_text("psst");
+    w.submit(pm, kBase + 1);
+    w.session.disconnected("gone", w.now);
+    w.advance(200ms);
+    w.welcomed();  // no rooms: the catch-up is over at once
+    BOOST_TEST(w.ids(EventKind::SendFailed) == std::vector<std::uint64_t>{kBase + 1},
+               boost::test_tools::per_element());
+    BOOST_TEST(w.count(Envelope::kPrivateMessage) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(silence_and_timeouts_end_the_connection) {
+    ClientOptions o = options();
+    o.idlePingInterval = 1000ms;
+    o.handshakeTimeout = 500ms;
+    Wire w(o);
+    w.connect();
+    w.advance(499ms);
+    BOOST_TEST((w.session.want() == ClientSession::Want::Talk));
+    w.advance(1ms);
+    BOOST_TEST((w.session.want() == ClientSession::Want::Drop));
+    w.session.disconnected("closed by the client", w.now);
+    w.drain();
+    const auto lost = std::find_if(w.events.begin(), w.events.end(), [](const Event& e) {
+        return e.kind == EventKind::Disconnected;
+    });
+    BOOST_TEST_REQUIRE((lost != w.events.end()));
+    BOOST_TEST(lost->text.find("no Welcome") != std::string::npos);
+    BOOST_TEST(lost->willRetry);
+    // Welcomed: a silent hub gets a Ping, then is given up.
+    w.advance(200ms);
+    w.welcomed();
+    w.advance(1000ms);
+    BOOST_TEST(w.written.back().has_ping());
+    w.advance(1000ms);
+    BOOST_TEST((w.session.want() == ClientSession::Want::Drop));
+}
+
+BOOST_AUTO_TEST_CASE(stop_writes_bye_and_says_nothing_more) {
+    Wire w;
+    w.welcomed();
+    w.submit(say("lobby", kBase + 1, "last words"), kBase + 1);
+    w.events.clear();
+    w.session.stop("see you", w.now);
+    w.drain();
+    BOOST_TEST(w.written.back().bye().text() == "see you");
+    BOOST_TEST((w.session.want() == ClientSession::Want::Close));
+    w.session.disconnected("stopped", w.now);
+    w.drain();
+    BOOST_TEST(w.events.empty());
+    BOOST_TEST((w.session.want() == ClientSession::Want::Finished));
+}
+
+BOOST_AUTO_TEST_CASE(send_tracker_stages) {
+    SendTracker t;
+    t.addOwnNick("Ana");
+    t.add(1, say("r", 1, "a"));
+    t.add(2, say("r", 2, "b"));
+    BOOST_TEST((t.stage(1) == SendTracker::Stage::Queued));
+    t.written(1);
+    t.written(2);
+    t.connectionLost();
+    BOOST_TEST((t.stage(1) == SendTracker::Stage::InDoubt));
+    BOOST_TEST(t.inDoubt() == 2u);
+    // Nicks match ignoring case; someone else's message never does.
+    BOOST_TEST(!t.foundInCatchUp(message("r", 1, "bob", 1)));
+    BOOST_TEST(t.foundInCatchUp(message("r", 1, "ANA", 1)));
+    const auto settled = t.settle();
+    BOOST_TEST(settled.resend == std::vector<std::uint64_t>{2}, boost::test_tools::per_element());
+    BOOST_TEST((t.stage(2) == SendTracker::Stage::Queued));
+    BOOST_TEST(t.size() == 1u);
+}
