@@ -38,6 +38,7 @@ struct Scene {
     void say(const std::string& text, int seq) {
         model.onEnvelope(message("lobby", "bob", text, static_cast<std::uint64_t>(seq)), t0);
     }
+    hermes::client::Event welcomedAgain() { return welcomed("ana"); }
     void press(KeyCode code, int times = 1) {
         Key key;
         key.code = code;
@@ -326,4 +327,43 @@ BOOST_AUTO_TEST_CASE(a_taller_pane_shows_no_blank_rows_above_the_oldest_line) {
     BOOST_TEST(g.row(2).find(rowText(1, 0)) == 12u);
     BOOST_TEST(g.row(16).find(rowText(15, 0)) == 12u);
     BOOST_TEST(g.row(17).find("more below") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_pending_line_is_dimmed_with_its_state_and_counted) {
+    Scene s;
+    hermes::client::Event down;
+    down.kind = hermes::client::EventKind::Disconnected;
+    down.text = "connect to 10.0.0.1:7070: Connection refused";
+    down.willRetry = true;
+    s.model.onEvent(down, s.t0);
+    for (const char ch : std::string("typed away")) {
+        Key key;
+        key.ch = static_cast<char32_t>(ch);
+        s.model.handleKey(key, s.t0);
+    }
+    s.press(KeyCode::Enter);
+    const TextGrid g = s.draw(8, 60);
+    BOOST_TEST(g.row(5) == "12:34 <ana> typed away [queued]");
+    BOOST_TEST(g.styleAt(5, 12).dim);
+    BOOST_TEST(g.styleAt(5, 7).dim);  // the nick too
+    // The count shows however long the offline reason is.
+    BOOST_TEST(g.row(6).find("[pending 1]") != std::string::npos, g.row(6));
+    BOOST_TEST(g.row(6).rfind(" [ana] [2:lobby] [offline", 0) == 0u, g.row(6));
+    // Its echo takes its place: no longer dim, no state.
+    hermes::client::Event acked;
+    acked.kind = hermes::client::EventKind::SendAcked;
+    acked.clientMsgId = s.hub.said.at(0).id;
+    s.model.onEvent(s.welcomedAgain(), s.t0);
+    s.model.onEnvelope(message("lobby", "ana", "typed away", 1, s.hub.said[0].id), s.t0);
+    s.model.onEvent(acked, s.t0);
+    const TextGrid after = s.draw(8, 60);
+    BOOST_TEST(after.row(6) == " [ana] [2:lobby] [online]");
+    bool found = false;
+    for (int r = 1; r < 6; ++r) {
+        if (after.row(r) == "12:34 <ana> typed away") {
+            found = true;
+            BOOST_TEST(!after.styleAt(r, 12).dim);
+        }
+    }
+    BOOST_TEST(found);
 }

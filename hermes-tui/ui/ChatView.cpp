@@ -156,17 +156,26 @@ void ChatView::drawStatus(const ChatModel& m, Canvas& c) const {
             mention = mention || b.mentioned();
         }
     }
-    std::string text = " [" + m.nick() + "] [" + std::to_string(m.activeIndex() + 1) + ":" +
-                       m.active().name() + "] [" + stateText(m) + "]";
+    const std::string head = " [" + m.nick() + "] [" + std::to_string(m.activeIndex() + 1) + ":" +
+                             m.active().name() + "] [";
+    std::string tail;
     if (m.away()) {
-        text += " [away]";
+        tail += " [away]";
     }
     if (m.pendingCount() > 0) {
-        text += " [pending " + std::to_string(m.pendingCount()) + "]";
+        tail += " [pending " + std::to_string(m.pendingCount()) + "]";
     }
     if (m.failedCount() > 0) {
-        text += " [not sent " + std::to_string(m.failedCount()) + "]";
+        tail += " [not sent " + std::to_string(m.failedCount()) + "]";
     }
+    // A long offline reason gives way to the counts after it: the reason is
+    // also in the window's Disconnected line.
+    std::string state = stateText(m);
+    const int room = c.cols() - utf8::displayWidth(head) - utf8::displayWidth(tail) - 1;
+    if (!tail.empty() && utf8::displayWidth(state) > room) {
+        state = room > 1 ? state.substr(0, utf8::prefixFitting(state, room - 1)) + "…" : "";
+    }
+    const std::string text = head + state + "]" + tail;
     int col = c.put(row, 0, text, kBar, c.cols());
     if (!activity.empty()) {
         Style act = kBar;

@@ -7,7 +7,8 @@
 #
 # Scenarios: chat, nick_join, resize, reconnect, wide, page; keys_edit,
 # keys_window, keys_scroll, paste (run under several TERMs: the clients get
-# TERM, screen-256color by default, tmux's own default); no_terminal; people. Each
+# TERM, screen-256color by default, tmux's own default); no_terminal; people;
+# pending, quit_pending (our own lines on their way). Each
 # starts its own hub and tmux server and stops both (the hub by PID, tmux by
 # its private socket) on every exit path. Waits poll the screen against a
 # deadline; nothing waits a fixed time to synchronise. Each client traces what
@@ -97,12 +98,14 @@ stop_hub() {
 start_client() {
     local session=$1 nick=$2 cols=${3:-80} rows=${4:-24}
     mkdir -p "$WORK/config-$session"
-    # The trailing sleep keeps a crashed client's last screen for the failure
-    # report; the tmux server is killed at the end either way.
+    # The exit status is printed on the screen it leaves; the trailing sleep
+    # keeps a crashed client's last screen for the failure report. The tmux
+    # server is killed at the end either way.
     tm -u new-session -d -s "$session" -x "$cols" -y "$rows" \
         "env XDG_CONFIG_HOME='$WORK/config-$session' LC_ALL=C.UTF-8 TERM=$CLIENT_TERM \
          HERMES_TUI_TRACE='$WORK/trace-$session' \
-         '$TUI' --host 127.0.0.1 --port $PORT --nick $nick; sleep 30"
+         '$TUI' --host 127.0.0.1 --port $PORT --nick $nick; echo \"hermes-tui exit status \$?\"; \
+         sleep 30"
     wait_for "$session" "[$nick] [2:lobby] [online]"
 }
 
@@ -663,11 +666,68 @@ scenario_people() {
     done
 }
 
+# A line typed while the hub is down shows at once, dimmed and [queued], and
+# reaches the room exactly once when the hub is back; meanwhile the status
+# bar counts it.
+scenario_pending() {
+    start_client a ana
+    start_client b bob
+    local port=$PORT
+    stop_hub
+    wait_for a "[offline"
+    type_line a "typed while away"
+    wait_for a "typed while away [queued]"
+    wait_for a "[pending 1]"
+    # Drawn dim: the row's text carries the dim attribute (SGR 2).
+    tm capture-pane -e -p -t a | grep -F "typed while away" | grep -q $'\e\\[[0-9;]*2[0-9;]*m' ||
+        fail "the pending line is not dimmed"
+    start_hub "$port"
+    wait_for b "<ana> typed while away"
+    wait_for a "<ana> typed while away"
+    local end=$((SECONDS + DEADLINE_S))
+    while screen a | grep -qF "[queued]" || screen a | grep -qF "[sending]" ||
+        screen a | grep -qF "[pending"; do
+        ((SECONDS < end)) || fail "the line stays pending after its echo"
+        sleep 0.05
+    done
+    for s in a b; do
+        local n
+        n=$(screen "$s" | grep -cF "typed while away")
+        [[ $n -eq 1 ]] || fail "$s shows the line $n times"
+    done
+}
+
+# /quit with a line still on its way waits for it (and leaves with status 0
+# once it is in the room); with the hub gone for good, /quit again leaves at
+# once with status 1.
+scenario_quit_pending() {
+    start_client a ana
+    start_client b bob
+    local port=$PORT
+    stop_hub
+    wait_for a "[offline"
+    type_line a "one more thing"
+    type_line a "/quit"
+    wait_for a "1 line still on the way to the hub"
+    wait_for a "(/quit again leaves now)"
+    start_hub "$port"
+    wait_for b "<ana> one more thing"
+    wait_for a "hermes-tui exit status 0"
+    start_client c carol
+    stop_hub
+    wait_for c "[offline"
+    type_line c "into the void"
+    type_line c "/quit"
+    wait_for c "1 line still on the way to the hub"
+    type_line c "/quit"
+    wait_for c "hermes-tui exit status 1"
+}
+
 command -v tmux >/dev/null || fail "tmux is not installed"
 start_hub
 case $SCENARIO in
     chat | nick_join | resize | reconnect | wide | page | keys_edit | keys_window | keys_scroll | \
-        paste | no_terminal | people)
+        paste | no_terminal | people | pending | quit_pending)
         "scenario_$SCENARIO"
         ;;
     *) fail "unknown scenario $SCENARIO" ;;
