@@ -132,7 +132,7 @@ void EventLoop::run() {
         // Cheap when nothing is due; it also releases rate-limited frames.
         nextTick_ = hub_->tick(now);
         serviceReady(now);
-        followInputPause();
+        followInputPause(now);
         expireLingering(now);
         trimHeap(now);
         if (config_.statsInterval.count() > 0 && now >= nextStats_) {
@@ -425,12 +425,15 @@ bool EventLoop::watch(SessionId id, Connection& connection, bool reading, bool w
     return true;
 }
 
-void EventLoop::followInputPause() {
+void EventLoop::followInputPause(TimePoint now) {
     const bool paused = hub_->inputPaused();
     if (paused == inputPaused_) {
         return;
     }
     inputPaused_ = paused;
+    if (!paused) {
+        nextTick_ = now;  // what waited undecoded goes on at the next turn, not the next timer
+    }
     // One epoll_ctl per connection (about a microsecond each); pauses are
     // rare, and the hub's hysteresis keeps them apart.
     for (auto& [id, connection] : connections_) {

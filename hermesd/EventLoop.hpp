@@ -95,7 +95,7 @@ private:
     void armWrite(hermes::hub::SessionId id, Connection& connection, bool wantWrite);
     // Watches (or stops watching) every connection's input as the hub's
     // input pause says.
-    void followInputPause();
+    void followInputPause(TimePoint now);
     bool watch(hermes::hub::SessionId id, Connection& connection, bool reading, bool writing);
     void drop(hermes::hub::SessionId id);
     void trimHeap(TimePoint now);
