@@ -87,8 +87,9 @@ bool Buffer::removePending(std::uint64_t sendId) {
         if (k < scroll_) {
             --scroll_;  // it was below the view
         } else if (k == scroll_ && scroll_ > 0) {
-            hiddenRows_ = 0;  // it was the bottom line: the next one up takes its place
-            --scroll_;
+            // It was the bottom line: the line above it, now as many lines
+            // from the newest, takes its place, shown from its last row.
+            hiddenRows_ = 0;
         }
         return true;
     }

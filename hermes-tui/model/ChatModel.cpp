@@ -138,6 +138,12 @@ void ChatModel::removeBuffer(const Buffer& buffer) {
     if (index == 0) {
         return;  // the status buffer stays
     }
+    // Its lines that were not sent go with it (the person closed them);
+    // lines still on their way are followed in the status window.
+    if (buffer.kind() == BufferKind::Room || buffer.kind() == BufferKind::Query) {
+        linesNotSent_ +=
+            pending_.takeFailed(buffer.name(), buffer.kind() == BufferKind::Query).size();
+    }
     buffers_.erase(buffers_.begin() + static_cast<std::ptrdiff_t>(index));
     if (active_ >= index && active_ > 0) {
         --active_;
@@ -840,10 +846,12 @@ void ChatModel::paste(const std::string& text) {
     p.cursor = editor_.cursor();
     const std::string what = "Paste of " + std::to_string(p.lines.size()) + " lines";
     for (std::size_t i = 0; i < p.lines.size(); ++i) {
-        if (const auto bytes = overLimit(p.lines[i])) {
+        // Pasted lines are text, sent as they are: a "/quit" in a pasted log
+        // is not run.
+        if (p.lines[i].size() > maxTextBytes_ && state_ != ConnState::NickPrompt) {
             note(b, LineKind::Error,
                  what + " not sent: line " + std::to_string(i + 1) + " is " +
-                     paste::groupDigits(*bytes) + " bytes; the hub takes at most " +
+                     paste::groupDigits(p.lines[i].size()) + " bytes; the hub takes at most " +
                      paste::groupDigits(maxTextBytes_));
             return;
         }
@@ -863,8 +871,11 @@ void ChatModel::answerPaste(const Key& key, SteadyTime now) {
     const bool yes = key.code == KeyCode::Char && (key.ch == 'y' || key.ch == 'Y');
     if (yes && p.kind == active().kind() && p.window == active().name()) {
         for (const std::string& line : p.lines) {
-            submitLine(line, now);
+            if (line.find_first_not_of(" \t") != std::string::npos) {
+                queueText(line, false, now);
+            }
         }
+        dirty_ |= dirty::kInput | dirty::kTitle;
         return;
     }
     editor_.setText(std::move(p.input), p.cursor);
@@ -983,8 +994,10 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
         case CommandKind::Clear:
             // Lines that were not sent are dismissed with the rest; lines on
             // their way stay.
-            for (const PendingLine& failed : pending_.takeFailed(b.name())) {
+            for (const PendingLine& failed :
+                 pending_.takeFailed(b.name(), b.kind() == BufferKind::Query)) {
                 b.removePending(failed.id);
+                ++linesNotSent_;
             }
             b.clear();
             dirty_ |= dirty::kMessages | dirty::kTitle;
@@ -1094,8 +1107,16 @@ void ChatModel::closeWindow() {
 void ChatModel::tick(SteadyTime now) {
     updateRetry(now);
     // Lines on their way are waited for; failed ones (asked about) are not.
-    if (quitBy_ && (pending_.unsent() == 0 || now >= *quitBy_) && pending_.failed() == 0) {
-        quitRequested_ = true;
+    if (quitBy_ && (pending_.unsent() == 0 || now >= *quitBy_)) {
+        quitBy_.reset();
+        if (pending_.failed() == 0) {
+            quitRequested_ = true;
+        } else {
+            // Lines failed meanwhile: the question stands, /quit again leaves.
+            note(*buffers_[active_], LineKind::Error,
+                 std::to_string(pending_.failed()) +
+                     " lines were not sent: /retry in their windows, or /quit again to leave");
+        }
     }
 }
 
@@ -1173,7 +1194,14 @@ void ChatModel::onSendEvent(const hermes::client::Event& event) {
                             : event.text;
             if (b != nullptr) {
                 b->updatePending(line->id, SendState::Failed, line->why);
+                return;
             }
+            // Its window is closed: said once in the status window, not kept.
+            note(status(), LineKind::Error,
+                 "Not sent to " + line->target + " (" + line->why +
+                     "): " + (line->action ? "/me " : "") + line->text);
+            pending_.remove(event.clientMsgId);
+            ++linesNotSent_;
             return;
         default:
             return;
@@ -1182,7 +1210,8 @@ void ChatModel::onSendEvent(const hermes::client::Event& event) {
 
 void ChatModel::retryFailed(SteadyTime now) {
     Buffer& b = *buffers_[active_];
-    const std::vector<PendingLine> failed = pending_.takeFailed(b.name());
+    const std::vector<PendingLine> failed =
+        pending_.takeFailed(b.name(), b.kind() == BufferKind::Query);
     if (failed.empty()) {
         note(b, LineKind::Notice, "Nothing to retry here: every line was sent.");
         return;

@@ -117,7 +117,9 @@ public:
     const std::string& quitMessage() const { return quitMessage_; }
     // hermes-tui's exit status: 0 if every line typed reached its room, 1
     // if some were still on their way or failed when it quit.
-    int exitStatus() const { return pending_.unsent() + pending_.failed() == 0 ? 0 : 1; }
+    int exitStatus() const {
+        return pending_.unsent() + pending_.failed() + linesNotSent_ == 0 ? 0 : 1;
+    }
 
     // /away: our own away text as the hub confirmed it (empty: back).
     bool away() const { return !awayText_.empty(); }
@@ -237,6 +239,7 @@ private:
     // down, clear of the core's.
     std::uint64_t nextLocalId_ = ~std::uint64_t{0};
     bool quitAsked_ = false;            // /quit warned about lines not in the room yet
+    std::size_t linesNotSent_ = 0;      // failed lines dismissed (/clear, window closed)
     std::optional<SteadyTime> quitBy_;  // ... and waits until then for those on their way
 
     ConnState state_ = ConnState::Connecting;

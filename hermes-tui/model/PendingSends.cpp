@@ -31,10 +31,11 @@ std::size_t PendingSends::failed() const {
     return lines_.size() - unsent();
 }
 
-std::vector<PendingLine> PendingSends::takeFailed(const std::string& target) {
+std::vector<PendingLine> PendingSends::takeFailed(const std::string& target, bool query) {
     std::vector<PendingLine> out;
     for (auto it = lines_.begin(); it != lines_.end();) {
-        if (it->second.state == SendState::Failed && it->second.target == target) {
+        if (it->second.state == SendState::Failed && it->second.target == target &&
+            it->second.query == query) {
             out.push_back(std::move(it->second));
             it = lines_.erase(it);
         } else {

@@ -39,8 +39,9 @@ public:
     std::size_t unsent() const;
     // Lines that failed and were not sent again.
     std::size_t failed() const;
-    // Takes the failed lines of `target`, oldest first, for /retry.
-    std::vector<PendingLine> takeFailed(const std::string& target);
+    // Takes the failed lines of a window (a room, or a query when `query`),
+    // oldest first, for /retry.
+    std::vector<PendingLine> takeFailed(const std::string& target, bool query);
 
 private:
     // By id: client_msg_ids grow in the order lines were typed.

@@ -289,3 +289,67 @@ BOOST_AUTO_TEST_CASE(show_seq_keeps_the_hit_in_view_under_tall_lines) {
     BOOST_TEST(b.hiddenRows(kWidth) == 3u);
     BOOST_TEST(b.lines()[3].marked);
 }
+
+namespace {
+Line pending(const std::string& t, std::uint64_t id) {
+    Line l = text(t);
+    l.nick = "ana";
+    l.own = true;
+    l.sendId = id;
+    l.send = SendState::Queued;
+    return l;
+}
+
+// The text of the view's bottom line.
+std::string bottom(const Buffer& b) {
+    return b.lines()[b.lines().size() - 1 - b.scroll()].text;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(pending_lines_stay_below_the_hubs_lines) {
+    Buffer b(BufferKind::Room, "lobby", 3);
+    b.add(text("hub 1", 1), true);
+    b.addPending(pending("mine", 7));
+    b.add(text("hub 2", 2), true);
+    b.add(text("a notice"), true);
+    BOOST_TEST_REQUIRE(b.lines().size() == 4u);
+    BOOST_TEST(b.lines().back().text == "mine");
+    BOOST_TEST(b.pendingLines() == 1u);
+    // Scrollback counts the hub's lines: the pending one is never trimmed.
+    b.add(text("hub 3", 3), true);
+    BOOST_TEST(b.lines().front().text == "hub 2");
+    BOOST_TEST(b.lines().back().text == "mine");
+    BOOST_TEST(b.updatePending(7, SendState::Failed, "refused"));
+    BOOST_TEST(sendMark(b.lines().back()) == " [not sent: refused; /retry]");
+    BOOST_TEST(!b.updatePending(8, SendState::Sending));
+    // /clear keeps what is still to be decided.
+    b.clear();
+    BOOST_TEST(b.lines().size() == 1u);
+    BOOST_TEST(b.removePending(7));
+    BOOST_TEST(b.lines().empty());
+    BOOST_TEST(!b.removePending(7));
+}
+
+BOOST_AUTO_TEST_CASE(a_pending_line_leaving_keeps_a_scrolled_view_still) {
+    Buffer b(BufferKind::Room, "lobby");
+    for (int i = 0; i < 10; ++i) {
+        b.add(text("hub " + std::to_string(i), static_cast<std::uint64_t>(i + 1)), true);
+    }
+    for (std::uint64_t id = 1; id <= 3; ++id) {
+        b.addPending(pending("pending " + std::to_string(id), id));
+    }
+    const Pane pane{5, 80};
+    b.scrollUp(4, pane);  // bottom: 4 lines up from the newest
+    BOOST_TEST(bottom(b) == "hub 8");
+    // A pending line below the view goes: the view does not move.
+    BOOST_TEST(b.removePending(3));
+    BOOST_TEST(bottom(b) == "hub 8");
+    // New pending lines below the view do not move it either.
+    b.addPending(pending("pending 4", 4));
+    BOOST_TEST(bottom(b) == "hub 8");
+    // The bottom line itself goes: the line above it takes its place.
+    b.scrollDown(2, pane);
+    BOOST_TEST(bottom(b) == "pending 1");
+    BOOST_TEST(b.removePending(1));
+    BOOST_TEST(bottom(b) == "hub 9");
+}

@@ -174,6 +174,18 @@ BOOST_AUTO_TEST_CASE(a_paste_of_several_lines_is_sent_only_after_y) {
     BOOST_TEST(s.model.pendingCount() == 12u);
 }
 
+BOOST_AUTO_TEST_CASE(pasted_lines_are_text_not_commands) {
+    // A pasted log with a "/quit" or "/nick" in it runs nothing.
+    Online s;
+    s.paste("look at this:\r/quit now\r/me is not an action\r");
+    s.press(U'y');
+    BOOST_REQUIRE(s.hub.said.size() == 3u);
+    BOOST_TEST(s.hub.said[1].text == "/quit now");
+    BOOST_TEST(s.hub.said[2].text == "/me is not an action");
+    BOOST_TEST(!s.hub.said[2].action);
+    BOOST_TEST(!s.model.quitRequested());
+}
+
 BOOST_AUTO_TEST_CASE(a_paste_goes_where_the_cursor_is) {
     Online s;
     s.typeText("see: and more");

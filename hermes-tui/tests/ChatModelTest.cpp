@@ -543,3 +543,30 @@ BOOST_AUTO_TEST_CASE(context_with_a_bad_number_is_an_error) {
     type(s.model, "/context 2", s.t0);
     BOOST_TEST(s.model.active().lines().back().text == "No search hit 2 (1-1)");
 }
+
+BOOST_AUTO_TEST_CASE(a_line_failing_during_the_quit_wait_asks_and_does_not_spin) {
+    Online s;
+    type(s.model, "on its way", s.t0);
+    type(s.model, "/quit", s.t0);
+    s.model.onEvent(sendEvent(EventKind::SendFailed, s.hub.said[0].id, "refused"), s.t0 + 1s);
+    s.model.tick(s.t0 + 1s);
+    BOOST_TEST(!s.model.quitRequested());
+    // The wait is over (nothing is on its way): no deadline left to spin on.
+    BOOST_TEST(!s.model.nextDeadline().has_value());
+    BOOST_TEST(says(s.model.active(), "/quit again to leave"));
+    type(s.model, "/quit", s.t0 + 2s);
+    BOOST_TEST(s.model.quitRequested());
+    BOOST_TEST(s.model.exitStatus() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_line_whose_window_was_closed_fails_in_the_status_window) {
+    Online s;
+    type(s.model, "/msg bob are you there?", s.t0);
+    BOOST_REQUIRE(s.hub.said.size() == 1u);
+    type(s.model, "/close", s.t0);  // the private window goes; the line is on its way
+    s.model.onEvent(sendEvent(EventKind::SendFailed, s.hub.said[0].id, "no one is called bob"),
+                    s.t0);
+    BOOST_TEST(says(*s.model.buffers().at(0), "Not sent to bob (no one is called bob)"));
+    BOOST_TEST(s.model.failedCount() == 0u);  // said, not kept where no window shows it
+    BOOST_TEST(s.model.exitStatus() == 1);    // but it was not sent
+}

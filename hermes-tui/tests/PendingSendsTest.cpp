@@ -26,10 +26,11 @@ BOOST_AUTO_TEST_CASE(retry_takes_a_windows_failed_lines_in_order) {
     p.add({3, "lobby", false, "first", false, SendState::Failed, "x"});
     p.add({5, "dev", false, "elsewhere", false, SendState::Failed, "x"});
     p.add({9, "lobby", false, "on its way", false, SendState::Sending, {}});
-    const auto failed = p.takeFailed("lobby");
+    p.add({11, "lobby", true, "to a nick named lobby", false, SendState::Failed, "x"});
+    const auto failed = p.takeFailed("lobby", false);
     BOOST_REQUIRE(failed.size() == 2u);
     BOOST_TEST(failed[0].text == "first");
     BOOST_TEST(failed[1].text == "second");
-    BOOST_TEST(p.failed() == 1u);  // dev's stays
+    BOOST_TEST(p.failed() == 2u);  // dev's and the query's stay
     BOOST_TEST(p.unsent() == 1u);
 }

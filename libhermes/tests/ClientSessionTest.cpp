@@ -234,7 +234,8 @@ BOOST_AUTO_TEST_CASE(frames_are_paced_to_the_hubs_limits) {
     ping.mutable_ping()->set_nonce(5);
     w.hub(ping);
     BOOST_TEST(w.written.back().has_pong());
-    // The next one after 200 ms; all 30 after 21 more tokens, 4.2 s.
+    // The next one after 200 ms; all 30 after 21 more tokens, 4.2 s, while
+    // the hub echoes them as they come.
     const auto next = w.session.nextDeadline();
     BOOST_TEST_REQUIRE(next.has_value());
     BOOST_TEST((*next - w.now == 200ms));
@@ -242,10 +243,20 @@ BOOST_AUTO_TEST_CASE(frames_are_paced_to_the_hubs_limits) {
     BOOST_TEST(w.saysWritten().size() == 9u);
     w.advance(1ms);
     BOOST_TEST(w.saysWritten().size() == 10u);
+    std::uint64_t seq = 0;
+    const auto echoAll = [&] {
+        while (seq < w.saysWritten().size()) {
+            ++seq;
+            w.hub(live(message("lobby", seq, "ana", kBase + seq)));
+        }
+    };
     for (int i = 0; i < 20; ++i) {
+        echoAll();
         w.advance(200ms);
     }
+    echoAll();
     BOOST_TEST(w.saysWritten().size() == 30u);
+    BOOST_TEST(w.session.pendingSends() == 0u);
     // In the order made, each written once.
     for (std::size_t i = 0; i < 30; ++i) {
         BOOST_TEST(w.saysWritten()[i] == kBase + 1 + i);
@@ -481,4 +492,37 @@ BOOST_AUTO_TEST_CASE(send_tracker_stages) {
     BOOST_TEST(settled.resend == std::vector<std::uint64_t>{2}, boost::test_tools::per_element());
     BOOST_TEST((t.stage(2) == SendTracker::Stage::Queued));
     BOOST_TEST(t.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_hub_that_stops_echoing_stops_us_after_a_burst) {
+    // The hub's input pauses (its output budget is full): echoes stop. We
+    // write no more than a burst unechoed, so that our lines do not pile up
+    // in its socket and arrive as a flood when it reads again.
+    Wire w;
+    w.welcomed("ana", 5, 10);
+    for (std::uint64_t i = 1; i <= 30; ++i) {
+        w.submit(say("lobby", kBase + i, "line"), kBase + i);
+    }
+    for (int i = 0; i < 50; ++i) {
+        w.advance(200ms);  // 10 s: the pacer alone would let all 30 go
+    }
+    BOOST_TEST(w.saysWritten().size() == 10u);
+    // Pings still go, and the queue says where the lines are.
+    BOOST_TEST(w.session.queuedFrames() == 20u);
+    w.hub(live(message("lobby", 1, "ana", kBase + 1)));
+    BOOST_TEST(w.saysWritten().size() == 11u);
+}
+
+BOOST_AUTO_TEST_CASE(a_send_after_the_session_gave_up_fails_at_once) {
+    ClientOptions o = options();
+    o.autoReconnect = false;
+    Wire w(o);
+    w.session.connecting(w.now);
+    w.session.connectFailed("refused", w.now);
+    w.drain();
+    BOOST_TEST((w.session.want() == ClientSession::Want::Finished));
+    w.events.clear();
+    w.submit(say("lobby", kBase + 1, "too late"), kBase + 1);
+    BOOST_TEST(w.ids(EventKind::SendFailed) == std::vector<std::uint64_t>{kBase + 1},
+               boost::test_tools::per_element());
 }

@@ -39,8 +39,8 @@ Plain output: "[HH:MM:SS] <nick> text", "* nick action", "-- ana joined";
 errors go to standard error.
 
 Exit codes:
-  0  every line was echoed by the hub (with --follow: ended by a signal, or
-     the hub closed with nothing pending)
+  0  every line was echoed by the hub (with --follow: ended by a signal or
+     by the hub, with every line echoed)
   2  bad options
   3  could not connect, complete the handshake (e.g. nick taken) or join
      within --timeout

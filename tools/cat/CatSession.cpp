@@ -81,9 +81,13 @@ int CatSession::run() {
         if ((fds[1].revents & POLLIN) != 0) {
             signalfd_siginfo info{};
             [[maybe_unused]] const ssize_t n = ::read(signalFd, &info, sizeof info);
-            const bool done =
-                options_.follow || (linesSent_ > 0 && core_.pendingCount() == 0 && input_.atEnd());
-            return finish(done ? kExitOk : kExitInterrupted,
+            const bool done = core_.pendingCount() == 0 && input_.atEnd() && !held_;
+            if (done && rejected_ != 0) {
+                return finish(kExitRejected, std::to_string(rejected_) + " of " +
+                                                 std::to_string(linesSent_) +
+                                                 " lines were refused by the hub");
+            }
+            return finish(done || (options_.follow && linesSent_ == 0) ? kExitOk : kExitInterrupted,
                           done ? "" : "interrupted before every line was echoed");
         }
         hermes::client::Event event;

@@ -233,6 +233,12 @@ private:
         if (!flushWrites()) {
             return;
         }
+        // The write buffer may have drained below the session's bound:
+        // paced frames it held back can go now.
+        session_.tick(Clock::now());
+        if (!flushWrites()) {
+            return;
+        }
         const auto now = Clock::now();
         const bool roomForEvents = overflow_.empty() && spaceAvailable();
         if (!roomForEvents) {
@@ -244,7 +250,9 @@ private:
         }
         const auto deadline = session_.nextDeadline();
         const int timeout = deadline ? msUntil(*deadline, now) : -1;
-        const short revents = pollOnce(fd_, events, timeout);
+        // Nothing to read or write: only the UI can wake us (a hang-up would
+        // be reported however we asked, and spin this loop).
+        const short revents = pollOnce(events != 0 ? fd_ : -1, events, timeout);
         if ((revents & (POLLIN | POLLHUP | POLLERR)) != 0 && roomForEvents) {
             readSome();
         }
@@ -371,7 +379,7 @@ private:
         Event event;
         while (session_.takeEvent(event)) {
             if (event.kind == EventKind::SendAcked || event.kind == EventKind::SendFailed) {
-                core_.pending_.fetch_sub(1, std::memory_order_acq_rel);
+                core_.releasePending();
             }
             if (event.kind == EventKind::Failed) {
                 core_.closed_.store(true);  // before the UI can see it: send() fails from now
@@ -425,7 +433,7 @@ private:
                 event->kind = EventKind::SendFailed;
                 event->clientMsgId = item->trackedId;
                 event->text = "not sent: the client core has stopped";
-                core_.pending_.fetch_sub(1, std::memory_order_acq_rel);
+                core_.releasePending();
                 overflow_.push_back(std::move(event));
             }
         }
@@ -559,10 +567,18 @@ std::uint64_t ClientCore::sendTracked(hermes::v1::Envelope envelope, std::uint64
     item->envelope = std::move(envelope);
     item->trackedId = id;
     if (!push(std::move(item))) {
-        pending_.fetch_sub(1, std::memory_order_acq_rel);
+        releasePending();
         return 0;
     }
     return id;
+}
+
+void ClientCore::releasePending() {
+    // Never below zero: stop() may have set it to 0 under a racing say().
+    std::size_t count = pending_.load(std::memory_order_acquire);
+    while (count > 0 &&
+           !pending_.compare_exchange_weak(count, count - 1, std::memory_order_acq_rel)) {
+    }
 }
 
 std::uint64_t ClientCore::say(const std::string& room, const std::string& text,

@@ -322,6 +322,12 @@ void ClientSession::onWelcome(std::unique_ptr<v1::Envelope> envelope, TimePoint 
     if (!pacer_.unlimited()) {
         pacer_.tryTake(now);
     }
+    // Says written and not echoed: a burst's worth at most. A hub that stops
+    // echoing (its input paused for its output budget) then stops us too,
+    // instead of our lines piling up unread in its socket and arriving as a
+    // flood when it reads again.
+    unechoedWindow_ = limits.rate_per_second() > 0 ? std::max<std::size_t>(1, limits.rate_burst())
+                                                   : kUnlimitedUnechoedWindow;
     emit(EventKind::Welcomed,
          seqsRestart ? "the hub restarted (new epoch): history before it is gone" : "",
          std::move(envelope));
@@ -535,6 +541,10 @@ void ClientSession::pump(TimePoint now) {
         } else {
             return;
         }
+        if (from == &queue_ && from->front().trackedId != 0 &&
+            sends_.written() >= unechoedWindow_) {
+            return;  // the hub is not echoing (its input paused?): wait for it
+        }
         if (!pacer_.unlimited() && !pacer_.tryTake(now)) {
             paceAt_ = pacer_.nextTokenAt(now);
             return;
@@ -578,8 +588,14 @@ void ClientSession::dropQueued(std::uint64_t trackedId) {
 // ---- the application's side ------------------------------------------------------------
 
 void ClientSession::submit(v1::Envelope frame, std::uint64_t trackedId, TimePoint now) {
-    if (state_ == State::Closing || state_ == State::Finished) {
+    if (state_ == State::Finished) {
+        if (trackedId != 0) {
+            emitSend(EventKind::SendFailed, trackedId, "not sent: the client has stopped");
+        }
         return;
+    }
+    if (state_ == State::Closing) {
+        return;  // stop(): the application hears nothing more
     }
     if (trackedId != 0) {
         sends_.add(trackedId, frame);

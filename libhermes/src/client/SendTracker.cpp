@@ -11,9 +11,17 @@ void SendTracker::add(std::uint64_t id, hermes::v1::Envelope frame) {
 }
 
 void SendTracker::written(std::uint64_t id) {
-    if (const auto it = sends_.find(id); it != sends_.end()) {
+    if (const auto it = sends_.find(id); it != sends_.end() && it->second.stage != Stage::Written) {
         it->second.stage = Stage::Written;
+        ++written_;
     }
+}
+
+void SendTracker::erase(std::map<std::uint64_t, Send>::iterator it) {
+    if (it->second.stage == Stage::Written) {
+        --written_;
+    }
+    sends_.erase(it);
 }
 
 void SendTracker::addOwnNick(std::string_view nick) {
@@ -34,16 +42,22 @@ bool SendTracker::echoed(const hermes::v1::ChatMessage& message) {
     // Queued: not written on this connection yet, so this is the echo of the
     // copy written before a drop (a durable hub broadcasts once committed,
     // possibly after we reconnected). Taken all the same: it is this send.
-    sends_.erase(it);
+    erase(it);
     return true;
 }
 
 bool SendTracker::refused(std::uint64_t id) {
-    return id != 0 && sends_.erase(id) != 0;
+    const auto it = sends_.find(id);
+    if (id == 0 || it == sends_.end()) {
+        return false;
+    }
+    erase(it);
+    return true;
 }
 
 void SendTracker::requeue(std::uint64_t id) {
     if (const auto it = sends_.find(id); it != sends_.end()) {
+        written_ -= it->second.stage == Stage::Written ? 1 : 0;
         it->second.stage = Stage::Queued;
     }
 }
@@ -54,6 +68,7 @@ void SendTracker::connectionLost() {
             send.stage = Stage::InDoubt;
         }
     }
+    written_ = 0;
 }
 
 bool SendTracker::foundInCatchUp(const hermes::v1::ChatMessage& message) {
@@ -62,7 +77,7 @@ bool SendTracker::foundInCatchUp(const hermes::v1::ChatMessage& message) {
         !isOwnNick(message.from())) {
         return false;
     }
-    sends_.erase(it);
+    erase(it);
     return true;
 }
 
@@ -96,6 +111,7 @@ std::vector<std::uint64_t> SendTracker::clear() {
         ids.push_back(entry.first);
     }
     sends_.clear();
+    written_ = 0;
     return ids;
 }
 

@@ -84,12 +84,14 @@ public:
     // std::system_error if the eventfds cannot be created.
     bool start();
 
-    // UI thread. If welcomed: writes what send() already accepted, then
-    // Bye{CLIENT_QUIT, quitMessage}, waiting at most options.stopLinger (a
-    // connection still in its handshake is just closed: the hub takes only
-    // Hello there). Then closes, joins the I/O thread and frees every queued
-    // event and frame; no event is emitted for it. pendingCount() is 0
-    // afterwards. Idempotent.
+    // UI thread. If welcomed: writes what send() accepted and the hub's
+    // rate limit lets go at once (the rest is dropped: a UI that wants its
+    // lines delivered waits for pendingCount() to fall first, as hermes-tui's
+    // /quit does), then Bye{CLIENT_QUIT, quitMessage}, waiting at most
+    // options.stopLinger (a connection still in its handshake is just closed:
+    // the hub takes only Hello there). Then closes, joins the I/O thread and
+    // frees every queued event and frame; no event is emitted for it.
+    // pendingCount() is 0 afterwards. Idempotent.
     void stop(const std::string& quitMessage = {});
 
     // Readable (POLLIN) whenever an event may be waiting. Any thread.
@@ -142,6 +144,8 @@ private:
     friend class IoLoop;
 
     bool push(std::unique_ptr<Outbound> item);
+    // pending_ less one, never below zero. Any thread.
+    void releasePending();
     std::uint64_t sendTracked(hermes::v1::Envelope envelope, std::uint64_t id);
     void wakeIo() const;
     void freeQueues();

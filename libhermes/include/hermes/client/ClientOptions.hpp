@@ -35,7 +35,7 @@ struct ClientOptions {
     // the connection is taken for dead. Zero disables it.
     std::chrono::milliseconds idlePingInterval{30000};
 
-    // How long stop() waits for Bye (and what send() accepted before it) to be
+    // How long stop() waits for Bye (and what was written before it) to be
     // written before it closes the socket anyway.
     std::chrono::milliseconds stopLinger{500};
 

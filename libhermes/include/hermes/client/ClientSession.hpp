@@ -77,6 +77,9 @@ public:
     // doubling, at most this many times.
     static constexpr std::chrono::milliseconds kStoreBehindRetry{500};
     static constexpr int kStoreBehindRetries = 6;
+    // Says written and not yet echoed, at most, when the hub sets no rate
+    // (with one: its rate_burst).
+    static constexpr std::size_t kUnlimitedUnechoedWindow = 256;
 
     enum class Want : std::uint8_t {
         Connect,   // open a connection now: connecting(), then connected() or connectFailed()
@@ -220,8 +223,9 @@ private:
     SendTracker sends_;
     protocol::TokenBucket pacer_;
     std::optional<TimePoint> paceAt_;  // frames wait for the pacer's next token
-    std::deque<Queued> internal_;      // rejoins and catch-up requests: before queue_
-    std::deque<Queued> queue_;         // the application's frames, in order
+    std::size_t unechoedWindow_ = kUnlimitedUnechoedWindow;
+    std::deque<Queued> internal_;  // rejoins and catch-up requests: before queue_
+    std::deque<Queued> queue_;     // the application's frames, in order
     // Per room, who asked for each outstanding non-backlog HistoryPage, in
     // order (true: the catch-up). The hub answers a connection's requests in
     // order.

@@ -99,14 +99,18 @@ public:
     const hermes::v1::Envelope& frame(std::uint64_t id) const { return sends_.at(id).frame; }
     std::size_t size() const { return sends_.size(); }
     std::size_t inDoubt() const;
+    // Sends written to the current connection and not yet answered.
+    std::size_t written() const { return written_; }
 
 private:
     struct Send {
         hermes::v1::Envelope frame;
         Stage stage = Stage::Queued;
     };
+    void erase(std::map<std::uint64_t, Send>::iterator it);
     // Ordered by id: ids grow in the order sends were made.
     std::map<std::uint64_t, Send> sends_;
+    std::size_t written_ = 0;                      // sends in Stage::Written
     std::set<std::string, std::less<>> ownNicks_;  // nick keys (ASCII lower case)
 };
 
