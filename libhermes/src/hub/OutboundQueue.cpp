@@ -5,24 +5,21 @@
 #include <iterator>
 #include <utility>
 
+#include "hermes/codec/FrameDecoder.hpp"
+
 namespace hermes::hub {
 
 namespace {
 
 // Length of the whole frame starting at `offset`; the queue holds only frames
-// the hub encoded, so the varint prefix is well formed.
+// the hub encoded, so the varint prefix is well formed and complete.
 std::size_t frameLengthAt(const char* data, std::size_t offset, std::size_t end) {
-    std::uint64_t length = 0;
-    std::size_t i = 0;
-    for (; offset + i < end && i < 5; ++i) {
-        const auto byte = static_cast<std::uint8_t>(data[offset + i]);
-        length |= static_cast<std::uint64_t>(byte & 0x7Fu) << (7 * i);
-        if ((byte & 0x80u) == 0) {
-            ++i;
-            break;
-        }
+    const codec::LengthPrefix prefix =
+        codec::readLengthPrefix(std::string_view(data + offset, end - offset));
+    if (prefix.status != codec::LengthPrefix::Status::Complete) {
+        return end - offset;  // cannot happen with the hub's own frames; never loop on it
     }
-    return i + static_cast<std::size_t>(length);
+    return prefix.bytes + static_cast<std::size_t>(prefix.value);
 }
 
 }  // namespace
