@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "hermes/hub/HistoryStore.hpp"
+#include "hermes/hub/NameMap.hpp"
 #include "hermes/hub/WalCheckpointer.hpp"
 
 namespace Poco::Data {
@@ -142,14 +143,8 @@ private:
         MessagePtr message;  // or, when null, a topic
         StoredRoom topic;
     };
-    struct NameHash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view name) const {
-            return std::hash<std::string_view>{}(name);
-        }
-    };
     template <typename T>
-    using RoomMap = std::unordered_map<std::string, T, NameHash, std::equal_to<>>;
+    using RoomMap = NameMap<T>;
 
     void openDatabase();
     void migrate(Poco::Data::Session& session);
