@@ -341,7 +341,7 @@ void EventLoop::startLinger(hermes::hub::Closing& closing, TimePoint now) {
         return;
     }
     Connection& connection = it->second;
-    log_.debug("session %?u: closing (%s)", closing.id, closing.reason);
+    log_.debug("session %?u: closing (%s)", closing.id, std::string(closing.reason));
     connection.lingering = true;
     if (!connection.reading) {
         watch(closing.id, connection, true, connection.writeArmed);  // to see the peer's close

@@ -3,7 +3,7 @@
 // accumulate during one processing turn and leave as a single Presence; an
 // event of another kind sends the batch first, so order is never changed.
 //
-// Threading: none; part of a Room, on the hub's thread.
+// Threading: none; part of a Room (written by Presence), on the hub's thread.
 
 #include <string>
 #include <string_view>
