@@ -24,6 +24,8 @@ using hermes::hub::SessionId;
 constexpr std::uint64_t kWakeToken = 0;
 // epoll user data of the history store's commit eventfd; never a session id.
 constexpr std::uint64_t kCommitToken = ~std::uint64_t{0};
+// epoll user data of the history store's finished-reads eventfd; never a session id.
+constexpr std::uint64_t kReadsToken = ~std::uint64_t{0} - 1;
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr int kMaxEvents = 256;
 // A write pass looks at the sockets' input after this many sessions (see
@@ -71,6 +73,16 @@ EventLoop::EventLoop(std::unique_ptr<hermes::hub::Hub> hub, EdgeConfig config)
             close(wakeFd_);
             close(epollFd_);
             throw systemError("epoll_ctl(history commit eventfd)");
+        }
+    }
+    if (const int readFd = hub_->storeReadFd(); readFd >= 0) {
+        epoll_event reads{};
+        reads.events = EPOLLIN;
+        reads.data.u64 = kReadsToken;
+        if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, readFd, &reads) != 0) {
+            close(wakeFd_);
+            close(epollFd_);
+            throw systemError("epoll_ctl(history reads eventfd)");
         }
     }
 }
@@ -212,6 +224,10 @@ void EventLoop::onEvent(std::uint64_t token, std::uint32_t events, TimePoint now
         std::uint64_t value = 0;
         [[maybe_unused]] const auto got = read(hub_->storeCommitFd(), &value, sizeof value);
         hub_->storeCommitted(now);
+        return;
+    }
+    if (token == kReadsToken) {
+        hub_->storeReadsDone(now);  // the store resets its eventfd
         return;
     }
     const SessionId id = token;
