@@ -503,7 +503,7 @@ SessionId Hub::open(std::string peer, TimePoint now) {
 SessionId Hub::refuse(std::string_view peer, Registry::Admission why, TimePoint now) {
     owner_.check("Hub::refuse");
     impl_->setNow(now);
-    return impl_->sessions.refuse(peer, why);
+    return impl_->sessions.refuse(peer, why, true);
 }
 
 void Hub::receive(SessionId id, std::string_view bytes, TimePoint now) {

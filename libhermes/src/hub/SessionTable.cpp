@@ -40,7 +40,7 @@ SessionId SessionTable::open(std::string peer, TimePoint now) {
     const Registry::Admission admission =
         registry_.admit(Registry::addressOf(peer), limitsOf(config_));
     if (admission != Registry::Admission::Admitted) {
-        return refuse(peer, admission);
+        return refuse(peer, admission, false);
     }
     const SessionId id = nextId_++;
     auto session = std::make_unique<Session>(
@@ -52,13 +52,13 @@ SessionId SessionTable::open(std::string peer, TimePoint now) {
     return id;
 }
 
-SessionId SessionTable::refuse(std::string_view peer, Registry::Admission why) {
+SessionId SessionTable::refuse(std::string_view peer, Registry::Admission why, bool atAccept) {
     const SessionId id = nextId_++;
     const bool full = why != Registry::Admission::AddressFull;
     const CloseReason reason = full ? CloseReason::HubFull : CloseReason::AddressFull;
     ++stats_.disconnects[std::string(closeReasonKey(reason))];
-    log_.information("session " + std::to_string(id) + " (" + std::string(peer) +
-                     ") refused: " + std::string(closeReasonKey(reason)));
+    log_.information("session " + std::to_string(id) + " (" + std::string(peer) + ") refused" +
+                     (atAccept ? " at accept: " : ": ") + std::string(closeReasonKey(reason)));
     const std::string text =
         full ? "the hub serves its maximum of " + std::to_string(config_.maxClients) +
                    " connections; try later"

@@ -45,9 +45,10 @@ public:
     // A new connection: a Session, or (hub full, address full, shutting
     // down) a refusal in the closing list under the id it returns.
     SessionId open(std::string peer, TimePoint now);
-    // A connection refused before it was opened (hermesd's acceptor asked
-    // the Registry): its refusal goes to the closing list under a new id.
-    SessionId refuse(std::string_view peer, Registry::Admission why);
+    // A connection refused: its refusal goes to the closing list under a
+    // new id. `atAccept`: the edge refused it before opening it (hermesd's
+    // acceptor asked the Registry); the log says so.
+    SessionId refuse(std::string_view peer, Registry::Admission why, bool atAccept);
     // After shutdown() every open is refused with a Bye.
     void startShutdown() { shuttingDown_ = true; }
     bool shuttingDown() const { return shuttingDown_; }
