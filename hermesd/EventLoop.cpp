@@ -13,6 +13,8 @@
 #include <sstream>
 #include <system_error>
 
+#include <Poco/Exception.h>
+
 namespace hermesd {
 
 namespace {
@@ -206,6 +208,8 @@ void EventLoop::handleEvents(int count, TimePoint now) {
         }
         try {
             onEvent(token, event.events, now);
+        } catch (const Poco::Exception& error) {
+            failConnection(token, error.displayText().c_str());
         } catch (const std::exception& error) {
             failConnection(token, error.what());
         }

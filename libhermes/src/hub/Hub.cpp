@@ -14,6 +14,8 @@
 
 #include <google/protobuf/unknown_field_set.h>
 
+#include <Poco/Exception.h>
+
 #include "hermes/codec/FrameDecoder.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
 #include "hermes/protocol/Validation.hpp"
@@ -133,6 +135,9 @@ void Hub::Impl::admit(Session& s, v1::Envelope& envelope) {
 void Hub::Impl::serve(Session& s, const v1::Envelope& envelope) {
     try {
         dispatch(s, envelope);
+    } catch (const Poco::Exception& error) {
+        // what() is only the exception's name; displayText() has its words.
+        internalError(s, "handling " + bodyName(envelope), error.displayText());
     } catch (const std::exception& error) {
         internalError(s, "handling " + bodyName(envelope), error.what());
     } catch (...) {
@@ -421,6 +426,8 @@ void Hub::Impl::storeReadsDone() {
         intake.readDone(*s);
         try {
             sendSearchResults(*s, done.job, std::move(done.hits), outbox, facts);
+        } catch (const Poco::Exception& error) {
+            internalError(*s, "answering a search", error.displayText());
         } catch (const std::exception& error) {
             internalError(*s, "answering a search", error.what());
         }

@@ -58,6 +58,12 @@ public:
             f(*entry.second);
         }
     }
+    template <typename F>
+    void forEach(F&& f) const {
+        for (const auto& entry : rooms_) {
+            f(static_cast<const Room&>(*entry.second));
+        }
+    }
 
     void join(Session& s, Room& room);
     // Removes `s` from the room at its slot `slot` (SessionRooms::find).

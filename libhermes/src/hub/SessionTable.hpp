@@ -66,6 +66,12 @@ public:
             f(*entry.second);
         }
     }
+    template <typename F>
+    void forEach(F&& f) const {
+        for (const auto& entry : sessions_) {
+            f(static_cast<const Session&>(*entry.second));
+        }
+    }
 
     // Hello: claims the nick; false if another session holds it. Logs the
     // client's name as it sent it.
