@@ -99,16 +99,18 @@ void Hub::Impl::receive(Session& s, std::string_view bytes) {
 }
 
 void Hub::Impl::serveWaiting(Session& s) {
-    v1::Envelope envelope;
-    while (!s.who.closing() && !s.in.awaitingRead() && s.in.waiting() > 0) {
-        if (!budget.takingInput(now)) {
-            intake.hold(s);
-            return;
+    if (s.in.waiting() > 0) {  // usually not: no envelope to build then
+        v1::Envelope envelope;
+        while (!s.who.closing() && !s.in.awaitingRead() && s.in.waiting() > 0) {
+            if (!budget.takingInput(now)) {
+                intake.hold(s);
+                return;
+            }
+            if (!intake.popWaiting(s, now, envelope)) {
+                break;
+            }
+            serve(s, envelope);
         }
-        if (!intake.popWaiting(s, now, envelope)) {
-            break;
-        }
-        serve(s, envelope);
     }
     intake.settleWaiting(s);
 }
