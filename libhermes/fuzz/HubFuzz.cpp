@@ -23,7 +23,8 @@
 //   flags and lists, gapless room seqs, waiting frames within bounds, queued
 //   bytes, output memory within the budget;
 // - what each session received decodes, every chat message of a room comes
-//   in increasing seq order, gapless while the session stays in the room;
+//   in increasing seq order, gapless while the session stays in the room,
+//   and never before the store committed it;
 //   history pages and search results fit in max_frame_bytes;
 // - a session the hub closed is never handed to the edge as writable again.
 
@@ -565,6 +566,10 @@ private:
                      " between " + std::to_string(it->second) + " and " + std::to_string(seq));
             }
             peer.sinceJoin[room] = seq;
+            // The durability promise: nothing is sent before the store committed it.
+            if (seq > store_->committedSeq(room)) {
+                fail("seq " + std::to_string(seq) + " of " + room + " sent before its commit");
+            }
         }
         if (e.has_history_page() || e.has_search_results()) {
             check(bytes <= config_.maxFrameBytes, "a page passed max_frame_bytes");
