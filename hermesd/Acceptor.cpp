@@ -1,10 +1,6 @@
 #include "Acceptor.hpp"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <memory>
-#include <system_error>
 
 #include <Poco/Logger.h>
 
@@ -29,13 +25,7 @@ void HandoffConnection::run() {
         }
         const auto admission =
             registry_.admission(hermes::hub::Registry::addressOf(peer), settings_.limits);
-        // The loop's connection owns a descriptor of its own; POCO closes
-        // this socket's when the TCPServer is done with it.
-        const int fd = ::dup(socket().impl()->sockfd());
-        if (fd < 0) {
-            throw std::system_error(errno, std::generic_category(), "dup");
-        }
-        loop_.adopt(std::make_unique<TcpConnection>(fd), peer, admission);
+        loop_.adopt(std::make_unique<TcpConnection>(socket()), peer, admission);
     } catch (const Poco::Exception& error) {
         // The peer is usually gone already (reset before we got to it).
         Poco::Logger::get("hermesd.accept")

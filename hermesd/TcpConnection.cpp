@@ -1,9 +1,9 @@
 #include "TcpConnection.hpp"
 
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <system_error>
 
@@ -20,10 +20,6 @@ bool wouldBlock(int error) {
 }
 
 }  // namespace
-
-TcpConnection::~TcpConnection() {
-    ::close(fd_);
-}
 
 ClientConnection::Read TcpConnection::read(std::span<char> scratch) {
     Read result;

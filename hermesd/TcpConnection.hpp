@@ -1,14 +1,19 @@
 #pragma once
 // A client over plain TCP: the Hermes byte stream as it is on the socket.
-// The first ClientConnection (ClientConnection.hpp). It owns a non-blocking
-// descriptor and closes it when destroyed. Writes of several pieces are one
-// sendmsg() (a session's queued segments), one piece one send().
+// The first ClientConnection (ClientConnection.hpp). It holds the accepted
+// POCO socket (non-blocking), which closes the descriptor when the last
+// holder lets go: the loop, normally. (A dup() of the descriptor, closed
+// here, would let POCO close its own on the acceptor's thread; ThreadSanitizer
+// cannot see the ordering POCO's uninstrumented reference count gives that
+// close, and reports a race, so the socket is kept instead.) Writes of
+// several pieces are one sendmsg() (a session's queued segments), one piece
+// one send().
 //
 // Threading: built on an acceptor thread, then the loop thread only.
 
 #include <sys/uio.h>
 
-#include <array>
+#include <Poco/Net/StreamSocket.h>
 
 #include "ClientConnection.hpp"
 
@@ -16,9 +21,9 @@ namespace hermesd {
 
 class TcpConnection final : public ClientConnection {
 public:
-    // Takes ownership of `fd` (connected, non-blocking).
-    explicit TcpConnection(int fd) : fd_(fd) {}
-    ~TcpConnection() override;
+    // `socket`: connected and non-blocking.
+    explicit TcpConnection(const Poco::Net::StreamSocket& socket)
+        : socket_(socket), fd_(socket_.impl()->sockfd()) {}
 
     std::string_view kind() const override { return "tcp"; }
     int fd() const override { return fd_; }
@@ -30,6 +35,7 @@ public:
     static constexpr std::size_t kMaxIovecs = 64;
 
 private:
+    Poco::Net::StreamSocket socket_;
     int fd_;
 };
 
