@@ -29,8 +29,17 @@ void Stamper::stamp(std::string_view room, std::uint64_t seq, std::string_view f
     chat_.set_client_msg_id(clientMsgId);
     chat_.set_kind(kind);
     chat_.mutable_text()->assign(text);
-    chat_.mutable_to()->assign(to);
-    chat_.mutable_away()->assign(away);
+    // Usually empty (a room message): clearing costs less than assigning.
+    if (to.empty()) {
+        chat_.clear_to();
+    } else {
+        chat_.mutable_to()->assign(to);
+    }
+    if (away.empty()) {
+        chat_.clear_away();
+    } else {
+        chat_.mutable_away()->assign(away);
+    }
     serialize();
 }
 
