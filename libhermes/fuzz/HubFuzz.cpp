@@ -13,6 +13,8 @@
 //   a session sends a valid request of any kind (good and bad names, texts,
 //     kinds, seqs, limits), a hub-only or empty envelope, raw bytes, a burst
 //     of Says, or one frame split over several reads;
+//   (what a client sends waits in its "socket" while the hub's input is
+//   paused, as hermesd reads nothing then; a full socket blocks the client);
 //   a session reads some or all of its output, stops or starts reading,
 //     closes; the clock moves (1 ms to 31 s) and the hub ticks; flush; the
 //     store commits some or all; background searches finish; shutdown.
@@ -140,7 +142,7 @@ public:
 private:
     bool durable_;
     bool background_;
-    hub::MemoryHistory memory_{1000};
+    hub::MemoryHistory memory_{100};  // small rings: gaps come sooner, runs stay fast
     std::map<std::string, std::uint64_t> committed_;
     std::vector<hub::SearchJob> jobs_;
     std::vector<hub::FinishedSearch> done_;
@@ -151,6 +153,9 @@ struct Peer {
     SessionId id = 0;
     bool open = false;
     bool reading = true;
+    // What the client sent that the edge has not read yet (its socket): the
+    // edge reads nothing while the hub's input is paused, as hermesd does.
+    std::string unread;
     hermes::codec::FrameDecoder decoder{std::size_t{1} << 26};
     std::map<std::string, std::uint64_t> lastSeq;    // per room, any time
     std::map<std::string, std::uint64_t> sinceJoin;  // per room, while a member
@@ -381,15 +386,31 @@ private:
         v1::Envelope join;
         join.mutable_join()->set_room(kRooms[in_.ConsumeIntegralInRange<std::size_t>(0, 3)]);
         join.mutable_join()->set_skip_backlog(in_.ConsumeBool());
-        hub_->receive(peer.id, hermes::codec::encodeFrame(hello) + hermes::codec::encodeFrame(join),
-                      now_);
+        peer.unread += hermes::codec::encodeFrame(hello) + hermes::codec::encodeFrame(join);
+        feed(peer);
         hub_->flush();
     }
 
+    // A client whose socket is this full blocks: it sends nothing more.
+    static constexpr std::size_t kSocketBytes = 256 * 1024;
+    static bool blocked(const Peer& peer) { return peer.unread.size() >= kSocketBytes; }
+
     void receive(Peer& peer, std::string_view bytes) {
-        hub_->receive(peer.id, bytes, now_);
+        peer.unread.append(bytes);
+        feed(peer);
         if (in_.ConsumeBool()) {
             hub_->flush();
+        }
+    }
+
+    // The edge's reads: 64 KiB at a time, none while the hub's input is paused.
+    void feed(Peer& peer) {
+        constexpr std::size_t kReadChunk = 64 * 1024;
+        // Bounded: each pass takes a chunk of what the peer sent.
+        while (peer.open && !peer.unread.empty() && !hub_->inputPaused()) {
+            const std::size_t n = std::min(kReadChunk, peer.unread.size());
+            hub_->receive(peer.id, std::string_view(peer.unread).substr(0, n), now_);
+            peer.unread.erase(0, n);
         }
     }
 
@@ -424,13 +445,13 @@ private:
             case 3:
             case 4:
             case 5: {  // one request
-                if (Peer* peer = pickOpen()) {
+                if (Peer* peer = pickOpen(); peer != nullptr && !blocked(*peer)) {
                     receive(*peer, hermes::codec::encodeFrame(request(*peer)));
                 }
                 break;
             }
             case 6: {  // one request split over several reads
-                if (Peer* peer = pickOpen()) {
+                if (Peer* peer = pickOpen(); peer != nullptr && !blocked(*peer)) {
                     const std::string frame = hermes::codec::encodeFrame(request(*peer));
                     std::size_t at = 0;
                     while (at < frame.size() && peer->open) {  // bounded by the frame
@@ -443,7 +464,7 @@ private:
                 break;
             }
             case 7: {  // a burst of Says in one read
-                if (Peer* peer = pickOpen()) {
+                if (Peer* peer = pickOpen(); peer != nullptr && !blocked(*peer)) {
                     std::string frames;
                     v1::Envelope e;
                     e.mutable_say()->set_room(pick(kRooms));
@@ -458,7 +479,7 @@ private:
                 break;
             }
             case 8: {  // raw bytes
-                if (Peer* peer = pickOpen()) {
+                if (Peer* peer = pickOpen(); peer != nullptr && !blocked(*peer)) {
                     const std::string bytes =
                         in_.ConsumeBytesAsString(in_.ConsumeIntegralInRange<std::size_t>(0, 32));
                     receive(*peer, bytes);
@@ -481,6 +502,7 @@ private:
                 if (Peer* peer = pickOpen()) {
                     hub_->closed(peer->id, in_.ConsumeBool() ? "" : "reset by peer", now_);
                     peer->open = false;
+                    peer->unread.clear();
                 }
                 break;
             }
@@ -577,6 +599,9 @@ private:
     }
 
     void pump() {
+        for (Peer& peer : peers_) {
+            feed(peer);  // input paused before may be taken again
+        }
         std::vector<SessionId> writable;
         std::vector<Closing> closing;
         hub_->takeReady(writable, closing);
@@ -592,6 +617,7 @@ private:
             check(peer != nullptr && peer->open, "a session was closed twice");
             deliver(*peer, entry.lastBytes);
             peer->open = false;
+            peer->unread.clear();
         }
     }
 
