@@ -217,6 +217,13 @@ public:
         for (int step = 0; step < kMaxSteps && in_.remaining_bytes() > 0; ++step) {
             oneStep();
             pump();
+            if (tracing_) {
+                // HUBFUZZ_TRACE=1 HubFuzz INPUT: each step and the hub after it.
+                std::fprintf(stderr, "  after step %d: output memory %zu, queued %llu, paused %d\n",
+                             step, hub_->outputMemory().bytes(),
+                             static_cast<unsigned long long>(hub_->stats().bytesQueued),
+                             hub_->inputPaused());
+            }
             for (const std::string& violation : hub_->violatedInvariants()) {
                 fail(violation);
             }
@@ -396,6 +403,8 @@ private:
     static bool blocked(const Peer& peer) { return peer.unread.size() >= kSocketBytes; }
 
     void receive(Peer& peer, std::string_view bytes) {
+        trace("  session %llu sends %zu bytes\n", static_cast<unsigned long long>(peer.id),
+              bytes.size());
         peer.unread.append(bytes);
         feed(peer);
         if (in_.ConsumeBool()) {
@@ -414,8 +423,17 @@ private:
         }
     }
 
+    template <typename... Args>
+    void trace(const char* format, Args... args) {
+        if (tracing_) {
+            std::fprintf(stderr, format, args...);
+        }
+    }
+
     void oneStep() {
-        switch (in_.ConsumeIntegralInRange(0, 15)) {
+        const int kind = in_.ConsumeIntegralInRange(0, 15);
+        trace("step %d\n", kind);
+        switch (kind) {
             case 0:
             case 1: {  // a connection
                 if (peers_.size() >= 8) {
@@ -550,6 +568,7 @@ private:
 
     // Reads up to `limit` bytes of what the hub queued for `peer`.
     void read(Peer& peer, std::size_t limit) {
+        trace("  session %llu reads up to %zu\n", static_cast<unsigned long long>(peer.id), limit);
         std::vector<std::string_view> views(hub::OutboundQueue::kMaxSegments);
         const std::size_t count = hub_->output(peer.id, views);
         std::string bytes;
@@ -629,6 +648,7 @@ private:
     TimePoint now_ = TimePoint{} + 1000s;
     std::vector<Peer> peers_;
     bool shutDown_ = false;
+    const bool tracing_ = std::getenv("HUBFUZZ_TRACE") != nullptr;
 };
 
 }  // namespace

@@ -171,6 +171,19 @@ std::vector<std::string> Hub::violatedInvariants() const {
                         " but is listed ", listed);
         }
     });
+    // The gauge counts every queue's own bytes and every block at least
+    // (queues may still hold blocks their rooms have let go of).
+    std::size_t counted = 0;
+    hub.sessions.forEach([&](const Session& s) { counted += s.out.queue().capacity(); });
+    hub.rooms.forEach([&](const Room& room) {
+        counted += room.block.get() != nullptr ? room.block.get()->capacity() : 0;
+    });
+    if (outputMemory_.bytes() < counted) {
+        report.fail("output memory counts ", outputMemory_.bytes(),
+                    " bytes; queues and room "
+                    "blocks hold ",
+                    counted);
+    }
     if (outputMemory_.bytes() > config_.maxQueuedBytes) {
         report.fail("output memory ", outputMemory_.bytes(), " past the budget ",
                     config_.maxQueuedBytes);

@@ -194,8 +194,15 @@ void OutboundQueue::push(Segment segment) {
 }
 
 void OutboundQueue::popFront() {
-    ownedBytes_ -= segments_[head_].owned.capacity();
-    segments_[head_] = Segment{};  // drops the block reference or frees the bytes now
+    Segment& front = segments_[head_];
+    ownedBytes_ -= front.owned.capacity();
+    front.block.reset();  // the block may be freed now
+    // Frees the bytes now. (Assigning an empty string would keep the buffer,
+    // and a segment moved into this slot later would carry its capacity
+    // uncounted: the count then wrapped below zero. Found by HubFuzz.)
+    std::string().swap(front.owned);
+    front.begin = 0;
+    front.end = 0;
     ++head_;
     if (head_ == segments_.size()) {
         segments_.clear();  // keeps the vector for a busy session's next turn
