@@ -313,6 +313,31 @@ BOOST_AUTO_TEST_CASE(scenarios_preset_and_later_options_override) {
     BOOST_TEST(o->room == "bench.a");
 }
 
+BOOST_AUTO_TEST_CASE(options_in_each_form_the_scripts_use) {
+    const auto o = parseBenchOptions({"--port=7071", "-n7",       "-s",     "3",  "--mode=latency",
+                                      "-r",          "10",        "-t1",    "-b", "64",
+                                      "-w",          "4",         "--json", "-v", "--hub-pid",
+                                      "42",          "--timeout", "60",     "-n", "8"});
+    BOOST_REQUIRE(o);
+    BOOST_TEST(o->port == 7071);
+    BOOST_TEST(o->clients == 8);  // the last -n
+    BOOST_TEST(o->senders == 3);
+    BOOST_TEST(std::string(modeName(o->mode)) == "latency");
+    BOOST_TEST(o->rate == 10);
+    BOOST_TEST(o->duration == 1);
+    BOOST_TEST(o->window == 4);
+    BOOST_TEST(o->json);
+    BOOST_TEST(o->verbose);
+    BOOST_TEST(o->hubPid == 42);
+    BOOST_TEST(o->timeout == 60);
+    // --help wins over what follows it, not over a mistake before it.
+    BOOST_TEST(!parseBenchOptions({"--port", "1", "-h", "--bogus"}).has_value());
+    BOOST_CHECK_THROW(parseBenchOptions({"-n", "x", "--help"}), std::invalid_argument);
+    const std::string help = benchUsage();
+    BOOST_TEST(help.rfind("usage: hermes-bench --port P [options]\n", 0) == 0u);
+    BOOST_TEST(help.find("\n-nN, --clients=N ") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(options_refuse_remote_hosts_and_bad_values) {
     const std::vector<std::vector<std::string>> bad = {
         {"--port", "1", "--host", "192.168.1.10"},
