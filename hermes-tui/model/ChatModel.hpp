@@ -10,7 +10,10 @@
 // setWallClock) so tests drive it. The application calls tick() when
 // nextDeadline() passes: there is no polling.
 //
-// Threading: UI thread only.
+// Threading: UI thread only: the main loop's (App.cpp), which also drains the
+// client core's events (ClientCore::pollEvent) and draws; HubActions only
+// queue on the core. Checked in debug builds (OwnerThread: the first call
+// that changes the model binds it).
 
 #include <chrono>
 #include <cstddef>
@@ -26,6 +29,7 @@
 
 #include "hermes/client/ClientEvent.hpp"
 #include "hermes/protocol/Limits.hpp"
+#include "hermes/threads/OwnerThread.hpp"
 #include "hermes/v1/hermes.pb.h"
 #include "model/Buffer.hpp"
 #include "model/CommandParser.hpp"
@@ -284,6 +288,7 @@ private:
     int screenRows_ = 24;
     int screenCols_ = 80;
     std::function<std::int64_t()> wallClock_;
+    hermes::threads::OwnerThread uiThread_;  // the calls that change the model
 };
 
 }  // namespace hermes::tui
