@@ -1,10 +1,10 @@
 #pragma once
 // The main loop: ClientCore for the network, ChatModel for the state,
-// ChatView on a CursesScreen for the picture. One thread; it sleeps in ppoll()
-// on stdin and the core's wake-up descriptor, with a timeout only when the
-// model has a deadline (a paced send, an echo time limit). SIGWINCH is
-// blocked except inside ppoll(), and its handler only sets a flag, so a
-// resize is never missed and never handled inside the handler.
+// ChatView on a CursesScreen for the picture. It sleeps in ppoll() on stdin
+// and the core's wake-up descriptor, with a timeout only when the model has a
+// deadline (the reconnect countdown shown, /quit's wait for lines on their
+// way). SIGWINCH is blocked except inside ppoll(), and its handler only sets
+// a flag, so a resize is never missed and never handled inside the handler.
 //
 // Threading: UI thread only. hermes-tui has two threads: this one (keys, the
 // model, curses, the config file) and the client core's I/O thread (the
