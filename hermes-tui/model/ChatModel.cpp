@@ -154,6 +154,7 @@ void ChatModel::removeBuffer(const Buffer& buffer) {
 }
 
 void ChatModel::setScreen(int rows, int cols) {
+    uiThread_.check("ChatModel::setScreen");
     screenRows_ = rows;
     screenCols_ = cols;
     fitActive();
@@ -177,6 +178,7 @@ Pane ChatModel::paneFor(const Buffer& buffer) const {
 }
 
 void ChatModel::switchTo(std::size_t index) {
+    uiThread_.check("ChatModel::switchTo");
     if (index >= buffers_.size()) {
         return;
     }
@@ -244,6 +246,7 @@ std::optional<std::string> ChatModel::takeGrantedNick() {
 // ---------------------------------------------------------------- hub side
 
 void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
+    uiThread_.check("ChatModel::onEvent");
     dirty_ |= dirty::kTitle;
     switch (event.kind) {
         case EventKind::Connecting:
@@ -371,6 +374,7 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime /*now*/) {
 }
 
 void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime /*now*/) {
+    uiThread_.check("ChatModel::onEnvelope");
     dirty_ |= dirty::kTitle | dirty::kMessages | dirty::kMembers;
     switch (envelope.body_case()) {
         case v1::Envelope::kMessage:
@@ -695,6 +699,7 @@ void ChatModel::onError(const v1::Error& error) {
 // ---------------------------------------------------------------- user side
 
 void ChatModel::handleKey(const Key& key, SteadyTime now) {
+    uiThread_.check("ChatModel::handleKey");
     dirty_ |= dirty::kInput;
     if (pendingPaste_) {
         answerPaste(key, now);
@@ -819,6 +824,7 @@ void ChatModel::handleKey(const Key& key, SteadyTime now) {
 }
 
 void ChatModel::paste(const std::string& text) {
+    uiThread_.check("ChatModel::paste");
     dirty_ |= dirty::kInput;
     Buffer& b = *buffers_[active_];
     if (text.size() > paste::kMaxBytes) {
@@ -901,6 +907,7 @@ std::optional<std::size_t> ChatModel::overLimit(const std::string& line) const {
 }
 
 void ChatModel::submitLine(const std::string& line, SteadyTime now) {
+    uiThread_.check("ChatModel::submitLine");
     dirty_ |= dirty::kInput | dirty::kTitle;
     if (state_ == ConnState::NickPrompt) {
         if (line.empty()) {
@@ -1105,6 +1112,7 @@ void ChatModel::closeWindow() {
 }
 
 void ChatModel::tick(SteadyTime now) {
+    uiThread_.check("ChatModel::tick");
     updateRetry(now);
     // Lines on their way are waited for; failed ones (asked about) are not.
     if (quitBy_ && (pending_.unsent() == 0 || now >= *quitBy_)) {

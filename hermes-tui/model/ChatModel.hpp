@@ -1,16 +1,24 @@
 #pragma once
 // The whole client state without a terminal: the buffers, the input line,
-// the connection state, own lines waiting for their echo and the paced queue
-// of lines still to send. It consumes what the client core reports
-// (hermes::client::Event and the hub's Envelopes) and key presses, calls
-// HubActions for what goes to the hub, and raises dirty flags; the renderer
-// draws what is dirty and clears the flags.
+// the connection state and our own lines until their echo (PendingSends.hpp).
+// A line goes to the client core as soon as it is typed: pacing to the hub's
+// rate limit, holding lines while offline and, after a reconnect, sending
+// again those the hub never took live in the core's ClientSession; the model
+// shows each line's state as the core reports it.
+//
+// It consumes what the client core reports (hermes::client::Event and the
+// hub's Envelopes) and key presses, calls HubActions for what goes to the
+// hub, and raises dirty flags; the renderer draws what is dirty and clears
+// the flags.
 //
 // Time is always passed in (steady clock for deadlines; wall clock through
 // setWallClock) so tests drive it. The application calls tick() when
 // nextDeadline() passes: there is no polling.
 //
-// Threading: UI thread only.
+// Threading: UI thread only: the main loop's (App.cpp), which also drains the
+// client core's events (ClientCore::pollEvent) and draws; HubActions only
+// queue on the core. Checked in debug builds (OwnerThread: the first call
+// that changes the model binds it).
 
 #include <chrono>
 #include <cstddef>
@@ -26,6 +34,7 @@
 
 #include "hermes/client/ClientEvent.hpp"
 #include "hermes/protocol/Limits.hpp"
+#include "hermes/threads/OwnerThread.hpp"
 #include "hermes/v1/hermes.pb.h"
 #include "model/Buffer.hpp"
 #include "model/CommandParser.hpp"
@@ -284,6 +293,7 @@ private:
     int screenRows_ = 24;
     int screenCols_ = 80;
     std::function<std::int64_t()> wallClock_;
+    hermes::threads::OwnerThread uiThread_;  // the calls that change the model
 };
 
 }  // namespace hermes::tui

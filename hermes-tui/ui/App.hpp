@@ -1,12 +1,18 @@
 #pragma once
 // The main loop: ClientCore for the network, ChatModel for the state,
-// ChatView on a CursesScreen for the picture. One thread; it sleeps in ppoll()
-// on stdin and the core's wake-up descriptor, with a timeout only when the
-// model has a deadline (a paced send, an echo time limit). SIGWINCH is
-// blocked except inside ppoll(), and its handler only sets a flag, so a
-// resize is never missed and never handled inside the handler.
+// ChatView on a CursesScreen for the picture. It sleeps in ppoll() on stdin
+// and the core's wake-up descriptor, with a timeout only when the model has a
+// deadline (the reconnect countdown shown, /quit's wait for lines on their
+// way). SIGWINCH is blocked except inside ppoll(), and its handler only sets
+// a flag, so a resize is never missed and never handled inside the handler.
 //
-// Threading: UI thread only (the core's I/O thread never sees any of it).
+// Threading: UI thread only. hermes-tui has two threads: this one (keys, the
+// model, curses, the config file) and the client core's I/O thread (the
+// socket and the protocol, ClientCore.hpp). They meet only in the core's two
+// lock-free queues: events come in through pollEvent() (woken by wakeFd()),
+// lines go out through HubActions, which only queue on the core. The I/O
+// thread never touches the model or the screen; ChatModel and CursesScreen
+// check that they stay on this thread in debug builds (OwnerThread).
 
 #include <cstdint>
 #include <filesystem>

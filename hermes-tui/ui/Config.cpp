@@ -6,18 +6,7 @@
 
 namespace hermes::tui {
 
-namespace {
-
-std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t\r");
-    if (b == std::string::npos) {
-        return {};
-    }
-    const auto e = s.find_last_not_of(" \t\r");
-    return s.substr(b, e - b + 1);
-}
-
-}  // namespace
+Config::Config() : values_(new Poco::Util::PropertyFileConfiguration) {}
 
 std::filesystem::path Config::defaultPath() {
     const char* xdg = std::getenv("XDG_CONFIG_HOME");
@@ -34,31 +23,23 @@ std::filesystem::path Config::defaultPath() {
 Config Config::load(const std::filesystem::path& path) {
     Config config;
     std::ifstream in(path);
-    if (!in) {
-        return config;
-    }
-    std::string line;
-    for (int number = 1; std::getline(in, line); ++number) {
-        const std::string t = trim(line);
-        if (t.empty() || t.front() == '#') {
-            continue;
-        }
-        const auto eq = t.find('=');
-        if (eq == std::string::npos) {
-            throw std::runtime_error(path.string() + ":" + std::to_string(number) +
-                                     ": expected key = value, got '" + t + "'");
-        }
-        config.values_[trim(t.substr(0, eq))] = trim(t.substr(eq + 1));
+    if (in) {
+        config.values_->load(in);
     }
     return config;
 }
 
 std::optional<std::string> Config::get(const std::string& key) const {
-    const auto it = values_.find(key);
-    if (it == values_.end() || it->second.empty()) {
+    // Raw: the file's text as it is, without POCO's ${...} expansion.
+    std::string value = values_->getRawString(key, "");
+    if (value.empty()) {
         return std::nullopt;
     }
-    return it->second;
+    return value;
+}
+
+void Config::set(const std::string& key, const std::string& value) {
+    values_->setString(key, value);
 }
 
 void Config::save(const std::filesystem::path& path) const {
@@ -70,16 +51,14 @@ void Config::save(const std::filesystem::path& path) const {
         if (!out) {
             throw std::runtime_error("cannot write " + temp.string());
         }
-        out << "# hermes-tui settings (host, port, nick, room, ignore). Command-line options\n"
-               "# win; nick is rewritten with the last nick the hub granted, ignore by /ignore.\n";
-        for (const auto& [key, value] : values_) {
-            out << key << " = " << value << '\n';
-        }
+        out << "# hermes-tui settings (host, port, nick, room, mouse, ignore). Command-line\n"
+               "# options win; nick is rewritten with the last nick the hub granted, ignore by\n"
+               "# /ignore.\n";
+        values_->save(out);
         if (!out.flush()) {
             throw std::runtime_error("cannot write " + temp.string());
         }
     }
-    // Rename so a crash never leaves half a file.
     std::filesystem::rename(temp, path, ec);
     if (ec) {
         throw std::runtime_error("cannot replace " + path.string() + ": " + ec.message());

@@ -116,6 +116,7 @@ attr_t attrOf(Style style) {
 }  // namespace
 
 CursesScreen::CursesScreen(bool mouse) {
+    uiThread_.check("CursesScreen::CursesScreen");
     gHaveTermios = ::tcgetattr(STDIN_FILENO, &gSavedTermios) == 0;
     initscr();
     raw();  // Ctrl-C, Ctrl-Z and friends are keys here, not signals
@@ -145,25 +146,30 @@ CursesScreen::CursesScreen(bool mouse) {
 }
 
 CursesScreen::~CursesScreen() {
+    uiThread_.check("CursesScreen::~CursesScreen");
     gModesOn = 0;
     writeTerminal(kPasteOff);
     endwin();  // also turns the mouse reports off
 }
 
 int CursesScreen::rows() const {
+    uiThread_.check("CursesScreen::rows");
     return LINES;
 }
 int CursesScreen::cols() const {
+    uiThread_.check("CursesScreen::cols");
     return COLS;
 }
 
 void CursesScreen::text(int row, int col, std::string_view utf8, Style style) {
+    uiThread_.check("CursesScreen::text");
     attrset(attrOf(style));
     mvaddnstr(row, col, utf8.data(), static_cast<int>(utf8.size()));
     attrset(A_NORMAL);
 }
 
 void CursesScreen::fill(int row, int col, int width, Style style) {
+    uiThread_.check("CursesScreen::fill");
     if (width <= 0) {
         return;
     }
@@ -173,6 +179,7 @@ void CursesScreen::fill(int row, int col, int width, Style style) {
 }
 
 bool CursesScreen::readKeys(std::vector<Key>& out) {
+    uiThread_.check("CursesScreen::readKeys");
     const auto now = std::chrono::steady_clock::now();
     if (decoder_.inPaste() && now - lastInput_ > kPasteStall) {
         decoder_.flush(out);
@@ -222,6 +229,7 @@ void CursesScreen::readMouse(std::vector<Key>& out) {
 }
 
 void CursesScreen::resize() {
+    uiThread_.check("CursesScreen::resize");
     winsize ws{};
     if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0) {
         resizeterm(ws.ws_row, ws.ws_col);
@@ -230,15 +238,18 @@ void CursesScreen::resize() {
 }
 
 void CursesScreen::bell() {
+    uiThread_.check("CursesScreen::bell");
     beep();
 }
 
 void CursesScreen::present() {
+    uiThread_.check("CursesScreen::present");
     move(cursorRow_, cursorCol_);
     refresh();
 }
 
 void CursesScreen::invalidate() {
+    uiThread_.check("CursesScreen::invalidate");
     clearok(curscr, TRUE);
 }
 

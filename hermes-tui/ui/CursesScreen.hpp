@@ -16,11 +16,15 @@
 //    kitty, iTerm2, tmux), so selecting text then takes Shift-drag;
 //    `mouse = off` in the config (or --no-mouse) leaves the mouse alone.
 //
-// Threading: UI thread only.
+// Threading: UI thread only: curses is not thread safe, and the client core's
+// I/O thread never draws (it hands events to the UI thread, ClientCore.hpp).
+// Checked in debug builds (OwnerThread, bound by the constructor); the fatal
+// signal handlers only restore the terminal's modes.
 
 #include <chrono>
 #include <vector>
 
+#include "hermes/threads/OwnerThread.hpp"
 #include "model/Key.hpp"
 #include "ui/Canvas.hpp"
 #include "ui/KeyDecoder.hpp"
@@ -39,6 +43,7 @@ public:
     void text(int row, int col, std::string_view utf8, Style style) override;
     void fill(int row, int col, int width, Style style) override;
     void cursor(int row, int col) override {
+        uiThread_.check("CursesScreen::cursor");
         cursorRow_ = row;
         cursorCol_ = col;
     }
@@ -67,6 +72,7 @@ public:
 private:
     void readMouse(std::vector<Key>& out);
 
+    hermes::threads::OwnerThread uiThread_;
     // Kept across reads: a sequence or a paste split over reads still decodes.
     KeyDecoder decoder_;
     std::chrono::steady_clock::time_point lastInput_;

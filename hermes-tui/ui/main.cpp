@@ -1,5 +1,6 @@
 // hermes-tui [--host H] [--port P] [--nick N] [--room R] [--no-mouse]
-// Defaults come from the config file (see Config.hpp), then the environment.
+// (TuiOptions.hpp). Defaults come from the config file (see Config.hpp), then
+// the environment.
 // Needs a terminal on standard input and output: without one it says so and
 // exits 2 before curses is started (scripts use hermes-cat).
 
@@ -10,25 +11,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
-#include <map>
 #include <string>
+#include <vector>
 
+#include "hermes/cli/CommandLine.hpp"
 #include "ui/App.hpp"
 #include "ui/Config.hpp"
+#include "ui/TuiOptions.hpp"
 
 namespace {
-
-void usage(std::ostream& out) {
-    out << "usage: hermes-tui [--host HOST] [--port PORT] [--nick NICK] [--room ROOM]\n"
-           "                  [--no-mouse] [--version] [--help]\n"
-           "Defaults are read from $XDG_CONFIG_HOME/hermes/hermes-tui.conf\n"
-           "(or ~/.config/hermes/hermes-tui.conf; keys host, port, nick, room and\n"
-           "mouse = on|off); the last nick used is saved there. --no-mouse leaves\n"
-           "the mouse to the terminal (no wheel scrolling; plain drag selects text).\n"
-           "In the client, /help lists the commands and keys.\n"
-           "Exit status: 0 when every line typed reached its room; 1 when some were\n"
-           "still on their way or not sent at /quit; 2 for bad options or no terminal.\n";
-}
 
 bool parsePort(const std::string& text, std::uint16_t& port) {
     char* end = nullptr;
@@ -62,38 +53,32 @@ int main(int argc, char** argv) {
 
     // The command line first: --help and --version need no terminal and no
     // config, and a mistake is reported as one.
-    std::map<std::string, std::string> given;  // option -> value
-    bool noMouse = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        if (arg == "-h" || arg == "--help") {
-            usage(std::cout);
-            return 0;
+    hermes::tui::TuiCommandLine given;
+    try {
+        given = hermes::tui::parseTuiCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+    } catch (const hermes::cli::OptionError& error) {
+        using Kind = hermes::cli::OptionError::Kind;
+        if (error.kind() == Kind::Unknown) {
+            std::cerr << "hermes-tui: unknown option " << error.argument() << '\n';
+        } else if (error.kind() == Kind::MissingValue) {
+            std::cerr << "hermes-tui: " << error.argument() << " needs a value\n";
+        } else {
+            std::cerr << "hermes-tui: " << error.what() << '\n';
         }
-        if (arg == "--version") {
-            std::cout << "hermes-tui " HERMES_VERSION "\n";
-            return 0;
-        }
-        if (arg == "--no-mouse") {
-            noMouse = true;
-            continue;
-        }
-        if (arg != "--host" && arg != "--port" && arg != "--nick" && arg != "--room") {
-            std::cerr << "hermes-tui: unknown option " << arg << '\n';
-            usage(std::cerr);
-            return 2;
-        }
-        if (i + 1 >= argc || std::strncmp(argv[i + 1], "--", 2) == 0) {
-            std::cerr << "hermes-tui: " << arg << " needs a value\n";
-            usage(std::cerr);
-            return 2;
-        }
-        given[arg] = argv[++i];
+        std::cerr << hermes::tui::tuiUsage();
+        return 2;
+    }
+    if (given.action == hermes::tui::TuiCommandLine::Action::Help) {
+        std::cout << hermes::tui::tuiUsage();
+        return 0;
+    }
+    if (given.action == hermes::tui::TuiCommandLine::Action::Version) {
+        std::cout << "hermes-tui " HERMES_VERSION "\n";
+        return 0;
     }
     hermes::tui::AppOptions options;
-    if (auto port = given.find("--port");
-        port != given.end() && !parsePort(port->second, options.port)) {
-        std::cerr << "hermes-tui: bad port '" << port->second << "'\n";
+    if (given.port && !parsePort(*given.port, options.port)) {
+        std::cerr << "hermes-tui: bad port '" << *given.port << "'\n";
         return 2;
     }
 
@@ -113,8 +98,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     options.host = config.get("host").value_or(options.host);
-    if (auto port = config.get("port");
-        port && given.count("--port") == 0 && !parsePort(*port, options.port)) {
+    if (auto port = config.get("port"); port && !given.port && !parsePort(*port, options.port)) {
         std::cerr << "hermes-tui: bad port '" << *port << "' in " << options.configPath << '\n';
         return 2;
     }
@@ -126,16 +110,10 @@ int main(int argc, char** argv) {
     options.nick = config.get("nick").value_or("");
     options.room = config.get("room").value_or("");
     options.ignored = hermes::tui::Config::splitList(config.get("ignore").value_or(""));
-    if (auto host = given.find("--host"); host != given.end()) {
-        options.host = host->second;
-    }
-    if (auto nick = given.find("--nick"); nick != given.end()) {
-        options.nick = nick->second;
-    }
-    if (auto room = given.find("--room"); room != given.end()) {
-        options.room = room->second;
-    }
-    if (noMouse) {
+    options.host = given.host.value_or(options.host);
+    options.nick = given.nick.value_or(options.nick);
+    options.room = given.room.value_or(options.room);
+    if (given.noMouse) {
         options.mouse = false;
     }
     if (options.nick.empty()) {

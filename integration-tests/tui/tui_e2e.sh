@@ -209,7 +209,7 @@ scenario_chat() {
     wait_for a "unknown command /frobnicate; /help lists them"
     screen b | grep -qF "frobnicate" && fail "an unknown command reached the other client"
     # The nick the hub granted is remembered in the config file.
-    grep -qx "nick = ana" "$WORK/config-a/hermes/hermes-tui.conf" ||
+    grep -qx "nick: ana" "$WORK/config-a/hermes/hermes-tui.conf" ||
         fail "last nick not saved in the config file"
 }
 
@@ -651,7 +651,7 @@ scenario_people() {
     wait_for a "bob is ignored: their messages here are hidden"
     screen a | grep -qF "secret" && fail "an ignored nick's line was shown"
     [[ $(screen a | grep -cF "bob is ignored") -eq 1 ]] || fail "the ignore note was not said once"
-    grep -qx "ignore = bob" "$WORK/config-a/hermes/hermes-tui.conf" ||
+    grep -qx "ignore: bob" "$WORK/config-a/hermes/hermes-tui.conf" ||
         fail "the ignore list was not saved in the config file"
     # /close in the private window closes it; /win and /exit are aliases.
     type_line a "/win 3"

@@ -4,7 +4,9 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
+#include "hermes/cli/CommandLine.hpp"
 #include "hermes/protocol/Validation.hpp"
 
 namespace hermes::bench {
@@ -113,41 +115,58 @@ const char* modeName(Mode mode) {
     return "?";
 }
 
+namespace {
+
+hermes::cli::CommandLine commandLine() {
+    using Poco::Util::Option;
+    hermes::cli::CommandLine line("hermes-bench");
+    line.add(Option("host", "", "hub address (127.0.0.1); only loopback unless --allow-remote")
+                 .argument("H"))
+        .add(Option("allow-remote", "", "permit a non-loopback --host (your own test hosts only)"))
+        .add(Option("port", "", "hub port (required)").argument("P"))
+        .add(Option("scenario", "",
+                    "preset, overridable by the other options:\n"
+                    "  T1  throughput  -n 100 -s 100 -m 200 -b 64 -w 16\n"
+                    "  L1  latency     -n 100 -s 100 -r 2000 -t 10 -b 64\n"
+                    "  I1  idle        -n 5000: connect, handshake, join, idle\n"
+                    "  B1  burst       -n 100 -s 100 -m 50 -b 1024 -w 50:\n"
+                    "                  every sender's whole burst at once")
+                 .argument("NAME"))
+        .add(Option("clients", "n", "clients, all in one room (100)").argument("N"))
+        .add(Option("senders", "s", "how many of them send (100)").argument("S"))
+        .add(Option("messages", "m", "messages per sender, throughput mode (200)").argument("M"))
+        .add(Option("size", "b", "bytes of each message's text, at least 48 (64)").argument("B"))
+        .add(Option("mode", "", "throughput | latency | idle (throughput)").argument("MODE"))
+        .add(Option("window", "w",
+                    "throughput: unacknowledged messages per sender (16); the hub's echo to the "
+                    "sender is the acknowledgement")
+                 .argument("W"))
+        .add(Option("rate", "r", "latency: total messages/s over all senders (2000)").argument("R"))
+        .add(Option("duration", "t", "latency: seconds of sending (10)").argument("T"))
+        .add(Option("room", "", "room to join (bench)").argument("NAME"))
+        .add(Option("nick-prefix", "", "nicks are P0, P1, ... (b)").argument("P"))
+        .add(Option("hub-pid", "", "sample the hub's CPU time and memory from /proc/PID")
+                 .argument("PID"))
+        .add(Option("concurrency", "", "clients handshaking at once (64)").argument("K"))
+        .add(
+            Option("quiet-s", "", "after joining, wait for S seconds of silence (1)").argument("S"))
+        .add(Option("stall-s", "",
+                    "stop when nothing arrived for S s (latency: after the last send) (5)")
+                 .argument("S"))
+        .add(Option("timeout", "", "hard bound on the whole run in seconds (300)").argument("S"))
+        .add(Option("json", "", "print one JSON object instead of a Markdown table"))
+        .add(Option("verbose", "v", "progress on stderr"))
+        .add(Option("help", "h", "print this help and exit"));
+    return line;
+}
+
+}  // namespace
+
 std::string benchUsage() {
-    return R"(usage: hermes-bench --port P [options]
-Load generator for hermesd: many non-blocking clients on one epoll loop.
-
-  --host H          hub address (127.0.0.1); only loopback unless --allow-remote
-  --allow-remote    permit a non-loopback --host (your own test hosts only)
-  --port P          hub port (required)
-  --scenario NAME   preset, overridable by later options:
-                      T1  throughput  -n 100 -s 100 -m 200 -b 64 -w 16
-                      L1  latency     -n 100 -s 100 -r 2000 -t 10 -b 64
-                      I1  idle        -n 5000: connect, handshake, join, idle
-                      B1  burst       -n 100 -s 100 -m 50 -b 1024 -w 50:
-                                      every sender's whole burst at once
-  -n, --clients N   clients, all in one room (100)
-  -s, --senders S   how many of them send (100)
-  -m, --messages M  messages per sender, throughput mode (200)
-  -b, --size B      bytes of each message's text, at least 48 (64)
-  --mode MODE       throughput | latency | idle (throughput)
-  -w, --window W    throughput: unacknowledged messages per sender (16);
-                    the hub's echo to the sender is the acknowledgement
-  -r, --rate R      latency: total messages/s over all senders (2000)
-  -t, --duration T  latency: seconds of sending (10)
-  --room NAME       room to join (bench)
-  --nick-prefix P   nicks are P0, P1, ... (b)
-  --hub-pid PID     sample the hub's CPU time and memory from /proc/PID
-  --concurrency K   clients handshaking at once (64)
-  --quiet-s S       after joining, wait for S seconds of silence (1)
-  --stall-s S       stop when nothing arrived for S s (latency: after the
-                    last send) (5)
-  --timeout S       hard bound on the whole run in seconds (300)
-  --json            print one JSON object instead of a Markdown table
-  -v, --verbose     progress on stderr
-  -h, --help        this text
-
-The hub must not rate-limit the bench: run it with a config that sets
+    return commandLine().help(
+        "--port P [options]",
+        "Load generator for hermesd: many non-blocking clients on one epoll loop.",
+        R"(The hub must not rate-limit the bench: run it with a config that sets
 hub.rate_per_second = 0 and hub.max_clients above N, such as
 tools/bench/hermesd-bench.properties.
 
@@ -157,75 +176,75 @@ a log-linear histogram: p50/p90/p99/p99.9 are within 0.4 % (values below
 
 Exit status: 0 = every expected message delivered exactly once and in order
 (idle: all joined and the member list complete), 1 = the run finished but
-was incomplete or wrong, 2 = bad options or setup failure.
-)";
+was incomplete or wrong, 2 = bad options or setup failure.)");
 }
 
 std::optional<BenchOptions> parseBenchOptions(const std::vector<std::string>& args) {
+    // Every option given up to --help, in order.
+    std::vector<std::pair<std::string, std::string>> given;
+    bool help = false;
+    commandLine().parse(args, [&](const std::string& name, const std::string& value) {
+        help = name == "help";
+        if (!help) {
+            given.emplace_back(name, value);
+        }
+        return !help;
+    });
     BenchOptions o;
     // The scenario is applied first wherever it appears on the line.
-    for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-        if (args[i] == "--scenario") {
-            applyScenario(o, args[i + 1]);
+    for (const auto& [name, value] : given) {
+        if (name == "scenario") {
+            applyScenario(o, value);
         }
     }
     bool portGiven = false;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&]() -> const std::string& {
-            if (i + 1 >= args.size()) {
-                throw std::invalid_argument("missing value for " + a);
-            }
-            return args[++i];
-        };
-        if (a == "-h" || a == "--help") {
-            return std::nullopt;
-        } else if (a == "--host") {
-            o.host = value();
-        } else if (a == "--allow-remote") {
+    for (const auto& [name, value] : given) {
+        const std::string a = "--" + name;  // for the messages
+        if (name == "host") {
+            o.host = value;
+        } else if (name == "allow-remote") {
             o.allowRemote = true;
-        } else if (a == "--port") {
-            o.port = static_cast<std::uint16_t>(toInt(a, value(), 1, 65535));
+        } else if (name == "port") {
+            o.port = static_cast<std::uint16_t>(toInt(a, value, 1, 65535));
             portGiven = true;
-        } else if (a == "--scenario") {
-            value();  // applied above
-        } else if (a == "-n" || a == "--clients") {
-            o.clients = toInt(a, value(), 1, BenchOptions::kMaxClients);
-        } else if (a == "-s" || a == "--senders") {
-            o.senders = toInt(a, value(), 0, BenchOptions::kMaxClients);
-        } else if (a == "-m" || a == "--messages") {
-            o.messages = toInt(a, value(), 1, 10'000'000);
-        } else if (a == "-b" || a == "--size") {
-            o.size = toInt(a, value(), 48, 60'000);
-        } else if (a == "--mode") {
-            o.mode = toMode(value());
-        } else if (a == "-w" || a == "--window") {
-            o.window = toInt(a, value(), 1, 1'000'000);
-        } else if (a == "-r" || a == "--rate") {
-            o.rate = toDouble(a, value(), 0.001, 10'000'000);
-        } else if (a == "-t" || a == "--duration") {
-            o.duration = toDouble(a, value(), 0.001, BenchOptions::kMaxTimeoutSeconds);
-        } else if (a == "--room") {
-            o.room = value();
-        } else if (a == "--nick-prefix") {
-            o.nickPrefix = value();
-        } else if (a == "--hub-pid") {
-            o.hubPid = toInt(a, value(), 1, 1 << 30);
-        } else if (a == "--concurrency") {
-            o.concurrency = toInt(a, value(), 1, 10000);
-        } else if (a == "--quiet-s") {
-            o.quiet = toDouble(a, value(), 0, 60);
-        } else if (a == "--stall-s") {
-            o.stall = toDouble(a, value(), 0.1, 600);
-        } else if (a == "--timeout") {
-            o.timeout = toDouble(a, value(), 1, BenchOptions::kMaxTimeoutSeconds);
-        } else if (a == "--json") {
+        } else if (name == "clients") {
+            o.clients = toInt(a, value, 1, BenchOptions::kMaxClients);
+        } else if (name == "senders") {
+            o.senders = toInt(a, value, 0, BenchOptions::kMaxClients);
+        } else if (name == "messages") {
+            o.messages = toInt(a, value, 1, 10'000'000);
+        } else if (name == "size") {
+            o.size = toInt(a, value, 48, 60'000);
+        } else if (name == "mode") {
+            o.mode = toMode(value);
+        } else if (name == "window") {
+            o.window = toInt(a, value, 1, 1'000'000);
+        } else if (name == "rate") {
+            o.rate = toDouble(a, value, 0.001, 10'000'000);
+        } else if (name == "duration") {
+            o.duration = toDouble(a, value, 0.001, BenchOptions::kMaxTimeoutSeconds);
+        } else if (name == "room") {
+            o.room = value;
+        } else if (name == "nick-prefix") {
+            o.nickPrefix = value;
+        } else if (name == "hub-pid") {
+            o.hubPid = toInt(a, value, 1, 1 << 30);
+        } else if (name == "concurrency") {
+            o.concurrency = toInt(a, value, 1, 10000);
+        } else if (name == "quiet-s") {
+            o.quiet = toDouble(a, value, 0, 60);
+        } else if (name == "stall-s") {
+            o.stall = toDouble(a, value, 0.1, 600);
+        } else if (name == "timeout") {
+            o.timeout = toDouble(a, value, 1, BenchOptions::kMaxTimeoutSeconds);
+        } else if (name == "json") {
             o.json = true;
-        } else if (a == "-v" || a == "--verbose") {
+        } else if (name == "verbose") {
             o.verbose = true;
-        } else {
-            throw std::invalid_argument("unknown option '" + a + "' (see --help)");
         }
+    }
+    if (help) {
+        return std::nullopt;
     }
     if (!portGiven) {
         throw std::invalid_argument("--port is required");

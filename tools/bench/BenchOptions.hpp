@@ -45,10 +45,12 @@ struct BenchOptions {
     bool verbose = false;
 };
 
-// Parses argv. Returns the options, or nothing after printing help (exit 0).
+// Parses argv (hermes::cli::CommandLine: --name VALUE, --name=VALUE, -x VALUE,
+// -xVALUE). Returns the options, or nothing for --help (benchUsage(), exit 0).
 // Throws std::invalid_argument with a readable message on bad input.
 std::optional<BenchOptions> parseBenchOptions(const std::vector<std::string>& args);
 
+// --help's text, laid out by POCO's HelpFormatter as hermesd's is.
 std::string benchUsage();
 
 }  // namespace hermes::bench

@@ -5,6 +5,9 @@
 #include <ostream>
 #include <utility>
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
 #include "LatencyHistogram.hpp"
 
 namespace hermes::bench {
@@ -20,34 +23,14 @@ std::string fixed(double value, int decimals) {
     return buffer;
 }
 
-std::string jsonString(const std::string& text) {
-    std::string out = "\"";
-    for (const char c : text) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char escaped[8];
-                    std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-                    out += escaped;
-                } else {
-                    out += c;
-                }
-        }
+// A figure rounded to `decimals` places; null when it is not finite (NaN and
+// infinity have no JSON form).
+Poco::Dynamic::Var jsonNumber(double value, int decimals) {
+    if (!std::isfinite(value)) {
+        return {};
     }
-    return out + "\"";
-}
-
-std::string jsonNumber(double value, int decimals) {
-    return std::isfinite(value) ? fixed(value, decimals) : "null";
+    const double scale = std::pow(10.0, decimals);
+    return std::round(value * scale) / scale;
 }
 
 std::string label(const BenchResult& r) {
@@ -158,48 +141,70 @@ void writeMarkdown(const BenchResult& r, std::ostream& out) {
 }
 
 void writeJson(const BenchResult& r, std::ostream& out) {
+    using Poco::JSON::Object;
     const BenchOptions& o = r.options;
     const Completeness& c = r.completeness;
-    out << "{\"tool\":\"hermes-bench\",\"scenario\":" << jsonString(label(r))
-        << ",\"mode\":" << jsonString(modeName(o.mode)) << ",\"clients\":" << o.clients
-        << ",\"senders\":" << o.senders << ",\"messages\":" << o.messages << ",\"size\":" << o.size
-        << ",\"window\":" << o.window << ",\"rate\":" << jsonNumber(o.rate, 3)
-        << ",\"duration_s\":" << jsonNumber(o.duration, 3) << ",\"room\":" << jsonString(o.room)
-        << ",\"connected\":" << r.connected << ",\"joined\":" << r.joined
-        << ",\"join_s\":" << jsonNumber(r.joinSeconds, 4)
-        << ",\"members_listed\":" << r.membersListed << ",\"sent\":" << r.sent
-        << ",\"expected\":" << c.expected << ",\"received\":" << c.received
-        << ",\"lost\":" << c.lost << ",\"duplicated\":" << c.duplicated
-        << ",\"reordered\":" << c.reordered << ",\"unexpected\":" << c.unexpected
-        << ",\"seq_gaps\":" << c.seqGaps << ",\"wall_s\":" << jsonNumber(r.wallSeconds, 4)
-        << ",\"deliveries_per_s\":" << jsonNumber(r.deliveriesPerSecond, 0)
-        << ",\"payload_mb_per_s\":" << jsonNumber(r.payloadMBps, 3)
-        << ",\"latency_ms\":{\"p50\":" << jsonNumber(r.latencyP50Ms, 4)
-        << ",\"p90\":" << jsonNumber(r.latencyP90Ms, 4)
-        << ",\"p99\":" << jsonNumber(r.latencyP99Ms, 4)
-        << ",\"p99_9\":" << jsonNumber(r.latencyP999Ms, 4)
-        << ",\"max\":" << jsonNumber(r.latencyMaxMs, 4) << "}"
-        << ",\"latency_max_relative_error\":" << jsonNumber(LatencyHistogram::kMaxRelativeError, 6)
-        << ",\"max_send_lag_ms\":" << jsonNumber(r.maxSendLagMs, 4)
-        << ",\"hub_sampled\":" << (r.hubSampled ? "true" : "false");
+    Object json(Poco::JSON_PRESERVE_KEY_ORDER);
+    json.set("tool", "hermes-bench");
+    json.set("scenario", label(r));
+    json.set("mode", modeName(o.mode));
+    json.set("clients", o.clients);
+    json.set("senders", o.senders);
+    json.set("messages", o.messages);
+    json.set("size", o.size);
+    json.set("window", o.window);
+    json.set("rate", jsonNumber(o.rate, 3));
+    json.set("duration_s", jsonNumber(o.duration, 3));
+    json.set("room", o.room);
+    json.set("connected", r.connected);
+    json.set("joined", r.joined);
+    json.set("join_s", jsonNumber(r.joinSeconds, 4));
+    json.set("members_listed", r.membersListed);
+    json.set("sent", r.sent);
+    json.set("expected", c.expected);
+    json.set("received", c.received);
+    json.set("lost", c.lost);
+    json.set("duplicated", c.duplicated);
+    json.set("reordered", c.reordered);
+    json.set("unexpected", c.unexpected);
+    json.set("seq_gaps", c.seqGaps);
+    json.set("wall_s", jsonNumber(r.wallSeconds, 4));
+    json.set("deliveries_per_s", jsonNumber(r.deliveriesPerSecond, 0));
+    json.set("payload_mb_per_s", jsonNumber(r.payloadMBps, 3));
+    Object latency(Poco::JSON_PRESERVE_KEY_ORDER);
+    latency.set("p50", jsonNumber(r.latencyP50Ms, 4));
+    latency.set("p90", jsonNumber(r.latencyP90Ms, 4));
+    latency.set("p99", jsonNumber(r.latencyP99Ms, 4));
+    latency.set("p99_9", jsonNumber(r.latencyP999Ms, 4));
+    latency.set("max", jsonNumber(r.latencyMaxMs, 4));
+    json.set("latency_ms", latency);
+    json.set("latency_max_relative_error", jsonNumber(LatencyHistogram::kMaxRelativeError, 6));
+    json.set("max_send_lag_ms", jsonNumber(r.maxSendLagMs, 4));
+    json.set("hub_sampled", r.hubSampled);
     if (r.hubSampled) {
-        out << ",\"hub_cpu_s\":" << jsonNumber(r.hubCpuSeconds, 4)
-            << ",\"hub_cpu_s_per_million\":" << jsonNumber(r.hubCpuSecondsPerMillion, 4)
-            << ",\"hub_peak_rss_mib\":" << jsonNumber(r.hubPeakRssMiB, 2)
-            << ",\"hub_rss_before_mib\":" << jsonNumber(r.hubRssBeforeMiB, 2)
-            << ",\"hub_rss_after_mib\":" << jsonNumber(r.hubRssAfterMiB, 2)
-            << ",\"hub_kib_per_client\":" << jsonNumber(r.hubKiBPerClient, 3);
+        json.set("hub_cpu_s", jsonNumber(r.hubCpuSeconds, 4));
+        json.set("hub_cpu_s_per_million", jsonNumber(r.hubCpuSecondsPerMillion, 4));
+        json.set("hub_peak_rss_mib", jsonNumber(r.hubPeakRssMiB, 2));
+        json.set("hub_rss_before_mib", jsonNumber(r.hubRssBeforeMiB, 2));
+        json.set("hub_rss_after_mib", jsonNumber(r.hubRssAfterMiB, 2));
+        json.set("hub_kib_per_client", jsonNumber(r.hubKiBPerClient, 3));
     }
-    out << ",\"bench_cpu_s\":" << jsonNumber(r.benchCpuSeconds, 3)
-        << ",\"bench_phase_cpu_s\":" << jsonNumber(r.benchPhaseCpuSeconds, 3)
-        << ",\"bench_cpu_s_per_million\":" << jsonNumber(r.benchCpuSecondsPerMillion, 4)
-        << ",\"errors\":" << r.errors << ",\"disconnects\":" << r.disconnects
-        << ",\"connect_failures\":" << r.connectFailures
-        << ",\"timed_out\":" << (r.timedOut ? "true" : "false") << ",\"notes\":[";
-    for (std::size_t i = 0; i < r.notes.size(); ++i) {
-        out << (i ? "," : "") << jsonString(r.notes[i]);
+    json.set("bench_cpu_s", jsonNumber(r.benchCpuSeconds, 3));
+    json.set("bench_phase_cpu_s", jsonNumber(r.benchPhaseCpuSeconds, 3));
+    json.set("bench_cpu_s_per_million", jsonNumber(r.benchCpuSecondsPerMillion, 4));
+    json.set("errors", r.errors);
+    json.set("disconnects", r.disconnects);
+    json.set("connect_failures", r.connectFailures);
+    json.set("timed_out", r.timedOut);
+    Poco::JSON::Array notes;
+    for (const std::string& note : r.notes) {
+        notes.add(note);
     }
-    out << "],\"ok\":" << (r.ok() ? "true" : "false") << "}\n";
+    json.set("notes", notes);
+    json.set("ok", r.ok());
+    // Compact, on one line: the compare scripts prefix each line's '{'.
+    json.stringify(out);
+    out << '\n';
 }
 
 }  // namespace hermes::bench

@@ -1,7 +1,8 @@
 #pragma once
 // The figures of one hermes-bench run, in the units of issue 6's table
 // (deliveries/s, ms, CPU-seconds per million deliveries, KiB per client), and
-// their Markdown and JSON forms.
+// their Markdown and JSON forms (JSON: one compact Poco::JSON object on one
+// line, keys in a fixed order, figures rounded, null where not finite).
 //
 // Threading: a plain value.
 

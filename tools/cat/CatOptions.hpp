@@ -34,11 +34,13 @@ struct CatOptions {
     bool version = false;  // --version: print catVersion() and exit 0; nothing else is set
 };
 
-// Parses argv. Returns nothing after --help (printed by the caller). Throws
+// Parses argv (hermes::cli::CommandLine: --name VALUE or --name=VALUE).
+// Returns nothing after --help (printed by the caller). Throws
 // std::invalid_argument with a readable message: an unknown option, or an
 // option's value missing (the end of argv, or the next option in its place).
 std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args);
 
+// --help's text, laid out by POCO's HelpFormatter as hermesd's is.
 std::string catUsage();
 // "hermes-cat 0.1.0": the project's version from CMake.
 std::string catVersion();

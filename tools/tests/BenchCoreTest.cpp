@@ -6,13 +6,21 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <limits>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/ParseHandler.h>
+#include <Poco/JSON/Parser.h>
+
 #include "BenchOptions.hpp"
+#include "BenchResult.hpp"
 #include "DeliveryLedger.hpp"
 #include "EnvelopeScan.hpp"
 #include "FrameSplitter.hpp"
@@ -313,6 +321,31 @@ BOOST_AUTO_TEST_CASE(scenarios_preset_and_later_options_override) {
     BOOST_TEST(o->room == "bench.a");
 }
 
+BOOST_AUTO_TEST_CASE(options_in_each_form_the_scripts_use) {
+    const auto o = parseBenchOptions({"--port=7071", "-n7",       "-s",     "3",  "--mode=latency",
+                                      "-r",          "10",        "-t1",    "-b", "64",
+                                      "-w",          "4",         "--json", "-v", "--hub-pid",
+                                      "42",          "--timeout", "60",     "-n", "8"});
+    BOOST_REQUIRE(o);
+    BOOST_TEST(o->port == 7071);
+    BOOST_TEST(o->clients == 8);  // the last -n
+    BOOST_TEST(o->senders == 3);
+    BOOST_TEST(std::string(modeName(o->mode)) == "latency");
+    BOOST_TEST(o->rate == 10);
+    BOOST_TEST(o->duration == 1);
+    BOOST_TEST(o->window == 4);
+    BOOST_TEST(o->json);
+    BOOST_TEST(o->verbose);
+    BOOST_TEST(o->hubPid == 42);
+    BOOST_TEST(o->timeout == 60);
+    // --help wins over what follows it, not over a mistake before it.
+    BOOST_TEST(!parseBenchOptions({"--port", "1", "-h", "--bogus"}).has_value());
+    BOOST_CHECK_THROW(parseBenchOptions({"-n", "x", "--help"}), std::invalid_argument);
+    const std::string help = benchUsage();
+    BOOST_TEST(help.rfind("usage: hermes-bench --port P [options]\n", 0) == 0u);
+    BOOST_TEST(help.find("\n-nN, --clients=N ") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(options_refuse_remote_hosts_and_bad_values) {
     const std::vector<std::vector<std::string>> bad = {
         {"--port", "1", "--host", "192.168.1.10"},
@@ -435,4 +468,96 @@ BOOST_AUTO_TEST_CASE(hub_stream_checker_counts_foreign_frames) {
     BOOST_TEST(c.unexpected == 1u);
     BOOST_TEST(c.lost == 1u);
     BOOST_TEST(!c.perfect());
+}
+
+BOOST_AUTO_TEST_CASE(json_result_is_one_line_with_the_keys_the_scripts_read) {
+    BenchResult r;
+    r.options.scenario = "T1";
+    r.options.room = "bench";
+    r.connected = 10;
+    r.joined = 10;
+    r.membersListed = 10;
+    r.sent = 500;
+    r.completeness.expected = 5000;
+    r.completeness.received = 5000;
+    r.wallSeconds = 1.23456789;
+    r.deliveriesPerSecond = 4050.6;
+    r.latencyP50Ms = 0.25;
+    r.latencyMaxMs = std::numeric_limits<double>::quiet_NaN();
+    r.hubSampled = true;
+    r.hubPeakRssMiB = 12.3456;
+    r.notes = {"a \"quoted\" note\nover two lines"};
+    std::ostringstream out;
+    writeJson(r, out);
+    const std::string text = out.str();
+    BOOST_TEST_MESSAGE(text);
+    // One line, compact: the compare scripts put their own keys after the '{'.
+    BOOST_TEST(text.rfind("{\"tool\":\"hermes-bench\",\"scenario\":\"T1\",", 0) == 0u);
+    BOOST_TEST(text.find('\n') == text.size() - 1);
+    // What tools-e2e.sh greps for.
+    BOOST_TEST(text.find("\"expected\":5000,\"received\":5000,\"lost\":0,\"duplicated\":0,"
+                         "\"reordered\":0") != std::string::npos);
+    BOOST_TEST(text.find("\"joined\":10,") != std::string::npos);
+    BOOST_TEST(text.find("\"hub_sampled\":true") != std::string::npos);
+
+    Poco::JSON::ParseHandler::Ptr ordered(new Poco::JSON::ParseHandler(true));
+    Poco::JSON::Parser parser(ordered);
+    const auto json = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+    const std::vector<std::string> keys = json->getNames();  // in the text's order
+    const std::vector<std::string> expected = {"tool",
+                                               "scenario",
+                                               "mode",
+                                               "clients",
+                                               "senders",
+                                               "messages",
+                                               "size",
+                                               "window",
+                                               "rate",
+                                               "duration_s",
+                                               "room",
+                                               "connected",
+                                               "joined",
+                                               "join_s",
+                                               "members_listed",
+                                               "sent",
+                                               "expected",
+                                               "received",
+                                               "lost",
+                                               "duplicated",
+                                               "reordered",
+                                               "unexpected",
+                                               "seq_gaps",
+                                               "wall_s",
+                                               "deliveries_per_s",
+                                               "payload_mb_per_s",
+                                               "latency_ms",
+                                               "latency_max_relative_error",
+                                               "max_send_lag_ms",
+                                               "hub_sampled",
+                                               "hub_cpu_s",
+                                               "hub_cpu_s_per_million",
+                                               "hub_peak_rss_mib",
+                                               "hub_rss_before_mib",
+                                               "hub_rss_after_mib",
+                                               "hub_kib_per_client",
+                                               "bench_cpu_s",
+                                               "bench_phase_cpu_s",
+                                               "bench_cpu_s_per_million",
+                                               "errors",
+                                               "disconnects",
+                                               "connect_failures",
+                                               "timed_out",
+                                               "notes",
+                                               "ok"};
+    BOOST_TEST(keys == expected, boost::test_tools::per_element());
+    // Figures rounded as before (wall_s to 4 places, deliveries/s to 0), NaN as null.
+    BOOST_TEST(json->getValue<double>("wall_s") == 1.2346);
+    BOOST_TEST(json->getValue<double>("deliveries_per_s") == 4051);
+    BOOST_TEST(json->getValue<double>("hub_peak_rss_mib") == 12.35);
+    const auto latency = json->getObject("latency_ms");
+    BOOST_TEST(latency->getValue<double>("p50") == 0.25);
+    BOOST_TEST(latency->isNull("max"));
+    BOOST_TEST(json->getArray("notes")->getElement<std::string>(0) ==
+               "a \"quoted\" note\nover two lines");
+    BOOST_TEST(json->getValue<bool>("ok") == r.ok());
 }

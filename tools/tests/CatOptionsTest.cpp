@@ -49,3 +49,27 @@ BOOST_AUTO_TEST_CASE(mistakes_are_named) {
         }
     }
 }
+
+BOOST_AUTO_TEST_CASE(values_after_an_equals_sign_and_the_last_of_a_repeated_option) {
+    const auto o = parseCatOptions(
+        {"--nick=ana", "--room=Dev", "--host", "::1", "--port=7001", "--nick", "bob"});
+    BOOST_REQUIRE(o);
+    BOOST_TEST(o->nick == "bob");
+    BOOST_TEST(o->room == "dev");
+    BOOST_TEST(o->host == "::1");
+    BOOST_TEST(o->port == 7001);
+}
+
+BOOST_AUTO_TEST_CASE(help_comes_first_and_lists_every_option) {
+    BOOST_TEST(!parseCatOptions({"--nick", "ana", "-h", "--bogus"}).has_value());
+    BOOST_TEST(!parseCatOptions({"--help"}).has_value());
+    const std::string help = catUsage();
+    BOOST_TEST(help.rfind("usage: hermes-cat --nick NICK --room ROOM", 0) == 0u);
+    for (const char* option : {"\n--host=H ", "\n--port=P ", "\n--nick=NICK ", "\n--room=ROOM ",
+                               "\n--json ", "\n--follow ", "\n--backlog ", "\n--timeout=S ",
+                               "\n--version ", "\n-h, --help ", "\nExit codes:\n"}) {
+        BOOST_TEST_CONTEXT(option) {
+            BOOST_TEST(help.find(option) != std::string::npos);
+        }
+    }
+}

@@ -88,8 +88,11 @@ struct ClientCore::Outbound {
 };
 
 // The I/O thread: a socket, poll(), and the ClientSession that decides
-// everything else. Only ClientCore's queues, atomics and nickMutex_ are
-// shared with other threads.
+// everything else. Only ClientCore's queues, atomics and nicks_ are shared
+// with other threads (ClientCore.hpp).
+//
+// Threading: I/O thread only, from run() on (checked in debug builds); built
+// on the UI thread by start() and destroyed there by stop() after the join.
 class ClientCore::IoLoop {
 public:
     explicit IoLoop(ClientCore& core)
@@ -102,6 +105,7 @@ public:
     ~IoLoop() { closeSocket(); }
 
     void run() {
+        ioThread_.bind();
         try {
             loop();
         } catch (const std::exception& e) {
@@ -114,6 +118,7 @@ private:
     bool stopping() const { return core_.stopRequested_.load(std::memory_order_acquire); }
 
     void loop() {
+        ioThread_.check("ClientCore::IoLoop::loop");
         bool stopSeen = false;
         for (;;) {
             const auto now = Clock::now();
@@ -125,11 +130,7 @@ private:
             if (!stopSeen) {
                 takeOutbound(now);
                 if (core_.helloRequested_.exchange(false)) {
-                    std::string nick;
-                    {
-                        const std::lock_guard lock(core_.nickMutex_);
-                        nick = core_.requestedNick_;
-                    }
+                    const std::string nick = core_.nicks_.lock()->requested;
                     session_.retryNick(nick, now);
                 }
             }
@@ -165,6 +166,7 @@ private:
 
     // Resolves and connects without blocking past the timeout or a stop().
     void connect() {
+        ioThread_.check("ClientCore::IoLoop::connect");
         const std::string where = options_.host + ":" + std::to_string(options_.port);
         addrinfo hints{};
         hints.ai_family = AF_UNSPEC;
@@ -230,6 +232,7 @@ private:
 
     // One turn of a live connection: write, wait, read.
     void talk() {
+        ioThread_.check("ClientCore::IoLoop::talk");
         if (!flushWrites()) {
             return;
         }
@@ -259,6 +262,7 @@ private:
     }
 
     void readSome() {
+        ioThread_.check("ClientCore::IoLoop::readSome");
         char chunk[kReadChunkBytes];
         const ssize_t n = ::recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT);
         if (n > 0) {
@@ -272,6 +276,7 @@ private:
 
     // Writes what the socket takes now. False when the connection broke.
     bool flushWrites() {
+        ioThread_.check("ClientCore::IoLoop::flushWrites");
         for (;;) {
             const std::string_view out = session_.output();
             if (out.empty()) {
@@ -298,6 +303,7 @@ private:
 
     // stop() while connected: the session's last frames (Bye), then close.
     void goodbye() {
+        ioThread_.check("ClientCore::IoLoop::goodbye");
         if (fd_ >= 0) {
             const auto deadline = session_.nextDeadline().value_or(Clock::now());
             while (flushWrites() && !session_.output().empty() && fd_ >= 0) {
@@ -327,6 +333,7 @@ private:
     // One poll() over the wake-up eventfd and (if sockFd >= 0) the socket.
     // Returns the socket's revents.
     short pollOnce(int sockFd, short events, int timeoutMs) {
+        ioThread_.check("ClientCore::IoLoop::pollOnce");
         pollfd fds[2] = {{core_.ioWakeFd_, POLLIN, 0}, {sockFd, events, 0}};
         const nfds_t count = sockFd >= 0 ? 2 : 1;
         if (!overflow_.empty() && spaceAvailable()) {
@@ -362,6 +369,7 @@ private:
     // ---- the application's frames -------------------------------------------
 
     void takeOutbound(Clock::time_point now) {
+        ioThread_.check("ClientCore::IoLoop::takeOutbound");
         Outbound* raw = nullptr;
         while (session_.queuedFrames() < ClientSession::kMaxQueuedFrames &&
                core_.outbound_.pop(raw)) {
@@ -376,6 +384,7 @@ private:
     // blocks: what the queue cannot take waits in overflow_, and the socket
     // is not read until there is room again.
     void publish() {
+        ioThread_.check("ClientCore::IoLoop::publish");
         Event event;
         while (session_.takeEvent(event)) {
             if (event.kind == EventKind::SendAcked || event.kind == EventKind::SendFailed) {
@@ -412,9 +421,9 @@ private:
     }
 
     void setSharedNick(const std::string& nick) {
-        const std::lock_guard lock(core_.nickMutex_);
-        if (core_.nick_ != nick) {
-            core_.nick_ = nick;
+        auto nicks = core_.nicks_.lock();
+        if (nicks->current != nick) {
+            nicks->current = nick;
         }
     }
 
@@ -424,6 +433,7 @@ private:
     // the send queue will never go: their sends fail too. The last events
     // must reach the UI before this thread ends, unless it stopped us.
     void finish() {
+        ioThread_.check("ClientCore::IoLoop::finish");
         core_.closed_.store(true);
         Outbound* raw = nullptr;
         while (core_.outbound_.pop(raw)) {
@@ -444,6 +454,7 @@ private:
     }
 
     void giveUp(const std::string& reason) {
+        ioThread_.check("ClientCore::IoLoop::giveUp");
         core_.closed_.store(true);
         auto failed = std::make_unique<Event>();
         failed->kind = EventKind::Failed;
@@ -455,6 +466,7 @@ private:
         }
     }
 
+    threads::OwnerThread ioThread_;
     ClientCore& core_;
     const ClientOptions& options_;
     ClientSession session_;
@@ -471,8 +483,9 @@ ClientCore::ClientCore(ClientOptions options)
       ioWakeFd_(makeEventFd("I/O wake-up")),
       events_(std::max<std::size_t>(options_.eventQueueCapacity, 1)),
       outbound_(std::max<std::size_t>(options_.sendQueueCapacity, 1)),
+      sendSide_(SendSide{outbound_}),
       idBase_(options_.clientMsgIdBase != 0 ? options_.clientMsgIdBase : randomIdBase()),
-      nick_(options_.nick) {}
+      nicks_(Nicks{options_.nick, {}}) {}
 
 ClientCore::~ClientCore() {
     stop();
@@ -481,6 +494,7 @@ ClientCore::~ClientCore() {
 }
 
 bool ClientCore::start() {
+    uiThread_.check("ClientCore::start");
     if (started_.exchange(true)) {
         return false;
     }
@@ -490,6 +504,7 @@ bool ClientCore::start() {
 }
 
 void ClientCore::stop(const std::string& quitMessage) {
+    uiThread_.check("ClientCore::stop");
     if (thread_.joinable()) {
         quitMessage_ = quitMessage;
         stopRequested_.store(true, std::memory_order_release);
@@ -519,6 +534,7 @@ void ClientCore::wakeIo() const {
 }
 
 bool ClientCore::pollEvent(Event& out) {
+    uiThread_.check("ClientCore::pollEvent");
     Event* event = nullptr;
     if (!events_.pop(event)) {
         // Clear first, then look again: an event pushed after this read
@@ -542,11 +558,8 @@ bool ClientCore::push(std::unique_ptr<Outbound> item) {
     if (closed_.load() || stopRequested_.load()) {
         return false;
     }
-    {
-        const std::lock_guard lock(sendMutex_);
-        if (!outbound_.push(item.get())) {
-            return false;
-        }
+    if (!sendSide_.lock()->queue.push(item.get())) {
+        return false;
     }
     item.release();
     wakeIo();
@@ -661,17 +674,16 @@ bool ClientCore::requestHistory(const std::string& room, std::uint64_t afterSeq,
 
 void ClientCore::retryNick(const std::string& nick) {
     {
-        const std::lock_guard lock(nickMutex_);
-        nick_ = nick;
-        requestedNick_ = nick;
+        auto nicks = nicks_.lock();
+        nicks->current = nick;
+        nicks->requested = nick;
     }
     helloRequested_.store(true);
     wakeIo();
 }
 
 std::string ClientCore::nick() const {
-    const std::lock_guard lock(nickMutex_);
-    return nick_;
+    return nicks_.lock()->current;
 }
 
 }  // namespace hermes::client

@@ -4,19 +4,28 @@
 // ClientSession that decides everything else (ClientSession.hpp: handshake,
 // rooms, catch-up and dedup, acknowledgements, pacing, reconnects).
 //
-// Threading contract:
-// - "UI thread": the one thread that calls pollEvent() (and start(), stop(),
-//   the destructor). The event queue is single-consumer.
+// Threading contract (each thread's part checked in debug builds by an
+// OwnerThread; what the threads share is lock-free, atomic or in a LockGuarded):
+// - "UI thread": the one thread that calls pollEvent(), start(), stop() and
+//   the destructor. The event queue is single-consumer. Checked: the first of
+//   them to run binds the UI thread; a call from another thread aborts.
 // - "Any thread": send() and its conveniences (say, join, ...), retryNick(),
 //   pendingCount(), nick(), wakeFd(). They never block on the network: they
 //   push onto a bounded lock-free queue and wake the I/O thread.
-// - "I/O thread": started by start(); owns the socket and the session.
-//   Everything it shares is in the two boost::lockfree::spsc_queues, atomics,
-//   or two small mutexes: nickMutex_ (the current nick) and sendMutex_, which
-//   only orders concurrent senders among themselves for the instant of one
-//   push. The I/O thread never takes sendMutex_. (boost::lockfree::queue, the
-//   MPMC one, is not used: its freelist reads a node's link while another
-//   thread may be rewriting it, a race by design that TSan rightly reports.)
+// - "I/O thread": started by start(); owns the socket and the session
+//   (IoLoop, every method checked, bound when the thread starts).
+//   Everything it shares with the others is one of:
+//   - the two boost::lockfree::spsc_queues: events_ (I/O -> UI) and
+//     outbound_ (senders -> I/O). outbound_ has many producers, so they push
+//     only through sendSide_, a LockGuarded that makes them take turns for
+//     the instant of one push; the I/O thread pops without it, and never
+//     takes it. (boost::lockfree::queue, the MPMC one, is not used: its
+//     freelist reads a node's link while another thread may be rewriting it,
+//     a race by design that TSan rightly reports.)
+//   - nicks_ (LockGuarded): the current nick and the one retryNick() asked for;
+//   - atomics (the flags and counters below), and quitMessage_, which stop()
+//     writes before its release store of stopRequested_ and the I/O thread
+//     reads only after its acquire load sees it.
 //
 // Use from a UI loop:
 //
@@ -60,7 +69,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
@@ -68,6 +76,8 @@
 
 #include "hermes/client/ClientEvent.hpp"
 #include "hermes/client/ClientOptions.hpp"
+#include "hermes/threads/LockGuarded.hpp"
+#include "hermes/threads/OwnerThread.hpp"
 #include "hermes/v1/hermes.pb.h"
 
 namespace hermes::client {
@@ -156,7 +166,11 @@ private:
 
     boost::lockfree::spsc_queue<Event*> events_;       // I/O thread -> UI thread
     boost::lockfree::spsc_queue<Outbound*> outbound_;  // senders -> I/O thread
-    std::mutex sendMutex_;  // serialises the producers of outbound_; held for a push only
+    // The senders' end of outbound_: the only way to push (one at a time).
+    struct SendSide {
+        boost::lockfree::spsc_queue<Outbound*>& queue;
+    };
+    threads::LockGuarded<SendSide> sendSide_;
 
     std::atomic<bool> started_{false};
     std::atomic<bool> stopRequested_{false};
@@ -171,11 +185,14 @@ private:
     // thread after it sees stopRequested_ (acquire).
     std::string quitMessage_;
 
-    mutable std::mutex nickMutex_;
-    std::string nick_;           // guarded by nickMutex_
-    std::string requestedNick_;  // retryNick()'s, for the I/O thread; guarded by nickMutex_
+    struct Nicks {
+        std::string current;    // nick()'s: granted by the hub, or asked for
+        std::string requested;  // retryNick()'s, for the I/O thread
+    };
+    threads::LockGuarded<Nicks> nicks_;
 
-    std::unique_ptr<IoLoop> io_;  // touched by the I/O thread only while it runs
+    threads::OwnerThread uiThread_;  // checked in debug builds
+    std::unique_ptr<IoLoop> io_;     // touched by the I/O thread only while it runs
     std::thread thread_;
 };
 

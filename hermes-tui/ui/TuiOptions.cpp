@@ -1,0 +1,62 @@
+#include "ui/TuiOptions.hpp"
+
+#include "hermes/cli/CommandLine.hpp"
+
+namespace hermes::tui {
+
+namespace {
+
+hermes::cli::CommandLine commandLine() {
+    using Poco::Util::Option;
+    hermes::cli::CommandLine line("hermes-tui");
+    line.add(Option("host", "", "hub address (127.0.0.1)").argument("HOST"))
+        .add(Option("port", "", "hub port (7070)").argument("PORT"))
+        .add(Option("nick", "", "nick to ask for (the last one granted, else $USER)")
+                 .argument("NICK"))
+        .add(Option("room", "", "room to join after connecting").argument("ROOM"))
+        .add(Option("no-mouse", "",
+                    "leave the mouse to the terminal (no wheel scrolling; plain drag selects "
+                    "text)"))
+        .add(Option("version", "", "print the version and exit"))
+        .add(Option("help", "h", "print this help and exit"));
+    return line;
+}
+
+}  // namespace
+
+TuiCommandLine parseTuiCommandLine(const std::vector<std::string>& args) {
+    TuiCommandLine given;
+    commandLine().parse(args, [&](const std::string& name, const std::string& value) {
+        if (name == "help") {
+            given.action = TuiCommandLine::Action::Help;
+        } else if (name == "version") {
+            given.action = TuiCommandLine::Action::Version;
+        } else if (name == "host") {
+            given.host = value;
+        } else if (name == "port") {
+            given.port = value;
+        } else if (name == "nick") {
+            given.nick = value;
+        } else if (name == "room") {
+            given.room = value;
+        } else if (name == "no-mouse") {
+            given.noMouse = true;
+        }
+        return given.action == TuiCommandLine::Action::Run;
+    });
+    return given;
+}
+
+std::string tuiUsage() {
+    return commandLine().help(
+        "[--host HOST] [--port PORT] [--nick NICK] [--room ROOM] [--no-mouse] [--version] "
+        "[--help]",
+        "The Hermes terminal client. Defaults are read from\n"
+        "$XDG_CONFIG_HOME/hermes/hermes-tui.conf (or ~/.config/hermes/hermes-tui.conf;\n"
+        "keys host, port, nick, room and mouse = on|off); the last nick used is saved\n"
+        "there. In the client, /help lists the commands and keys.",
+        "Exit status: 0 when every line typed reached its room; 1 when some were\n"
+        "still on their way or not sent at /quit; 2 for bad options or no terminal.");
+}
+
+}  // namespace hermes::tui
