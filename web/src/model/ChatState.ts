@@ -502,13 +502,15 @@ export class ChatState {
     private onMembers(m: v1.IMemberList): void {
         const room = m.room ?? "";
         const nicks = m.nicks ?? [];
-        const w = this.find(windowKey("room", room));
+        const mine = nicks.some((n) => sameNick(n, this.nick));
+        // On a join the MemberList comes first (then the topic, the backlog, our JOINED).
+        const w = this.find(windowKey("room", room)) ?? (mine ? this.roomWindow(room) : undefined);
         if (w) {
             w.members.clear();
             for (const n of nicks) w.members.set(nickKey(n), n);
             w.away.clear();
             for (const n of m.away ?? []) w.away.add(nickKey(n));
-            if (nicks.some((n) => sameNick(n, this.nick))) w.joined = true;
+            if (mine) w.joined = true;
         }
         if (this.whoRequested.delete(room)) {
             const awaySet = new Set((m.away ?? []).map(nickKey));
