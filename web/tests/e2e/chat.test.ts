@@ -2,7 +2,7 @@
 // order, and its own once. Screenshot of the desktop layout.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { Follower, Hub, cat, chromiumMissing, launch, lines, openPage, pickNick, say, screenshot, until } from "../support/harness";
+import { Follower, Hub, cat, chromiumMissing, connState, launch, lines, openPage, pickNick, say, screenshot, until } from "../support/harness";
 import type { Session } from "../support/harness";
 
 const skip = chromiumMissing ? "no Chromium at $CHROMIUM (/usr/bin/chromium)" : false;
@@ -10,6 +10,7 @@ let hub: Hub;
 let close: () => Promise<void>;
 let ana: Session;
 let bob: Session;
+let browser: import("puppeteer-core").Browser;
 
 before(async () => {
     if (skip) return;
@@ -17,6 +18,7 @@ before(async () => {
     await hub.start();
     const b = await launch();
     close = b.close;
+    browser = b.browser;
     ana = await openPage(b.browser, hub);
     bob = await openPage(b.browser, hub);
     await pickNick(ana, "ana");
@@ -81,4 +83,27 @@ test("a mention highlights the line and the room in the sidebar; /me is an actio
     assert.equal(l.nick, "* bob");
     const mention = await bob.page.$$eval("#messages .line.mention .body", (els) => els.map((e) => e.textContent));
     assert.ok(mention.includes("hey bob, over here"));
+});
+
+test("a nick in use brings the nick screen back with the hub's reason; another nick gets in", { skip }, async () => {
+    const third = await openPage(browser, hub, { width: 1280, height: 800 });
+    await third.page.type("#nick-input", "Ana");
+    await third.page.click("#nick-submit");
+    const why = await until("the nick screen again", () =>
+        third.page.$eval("#nick-screen", (e) => (!(e as HTMLElement).hidden ? document.getElementById("nick-error")?.textContent : "")),
+    );
+    assert.match(why!, /taken|in use/i);
+    assert.equal(await third.page.$eval("#nick-input", (e) => e.getAttribute("aria-invalid")), "true");
+    await pickNick(third, "ana2");
+    assert.equal((await connState(third)).state, "online");
+    await third.context.close();
+});
+
+test("the dark theme follows the system", { skip }, async () => {
+    await ana.page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "dark" }]);
+    const bg = await ana.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(bg, "rgb(23, 24, 28)");
+    await screenshot(ana, "desktop-1920-dark");
+    await ana.page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "light" }]);
+    assert.equal(await ana.page.evaluate(() => getComputedStyle(document.body).backgroundColor), "rgb(255, 255, 255)");
 });
