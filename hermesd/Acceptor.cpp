@@ -1,14 +1,18 @@
 #include "Acceptor.hpp"
 
+#include <memory>
+
 #include <Poco/Logger.h>
 
 #include "EventLoop.hpp"
+#include "TcpConnection.hpp"
 
 namespace hermesd {
 
 HandoffConnection::HandoffConnection(const Poco::Net::StreamSocket& socket, EventLoop& loop,
-                                     int sendBufferBytes)
-    : TCPServerConnection(socket), loop_(loop), sendBufferBytes_(sendBufferBytes) {}
+                                     const hermes::hub::Registry& registry,
+                                     const HandoffSettings& settings)
+    : TCPServerConnection(socket), loop_(loop), registry_(registry), settings_(settings) {}
 
 void HandoffConnection::run() {
     std::string peer = "unknown peer";
@@ -16,20 +20,25 @@ void HandoffConnection::run() {
         peer = socket().peerAddress().toString();
         socket().setNoDelay(true);
         socket().setBlocking(false);
-        if (sendBufferBytes_ > 0) {
-            socket().setSendBufferSize(sendBufferBytes_);
+        if (settings_.sendBufferBytes > 0) {
+            socket().setSendBufferSize(settings_.sendBufferBytes);
         }
-        loop_.adopt(socket(), peer);
+        const auto admission =
+            registry_.admission(hermes::hub::Registry::addressOf(peer), settings_.limits);
+        loop_.adopt(std::make_unique<TcpConnection>(socket()), peer, admission);
     } catch (const Poco::Exception& error) {
         // The peer is usually gone already (reset before we got to it).
         Poco::Logger::get("hermesd.accept")
             .warning("%s: connection dropped at accept: %s", peer, error.displayText());
+    } catch (const std::exception& error) {
+        Poco::Logger::get("hermesd.accept")
+            .warning("%s: connection dropped at accept: %s", peer, std::string(error.what()));
     }
 }
 
 Poco::Net::TCPServerConnection* HandoffFactory::createConnection(
     const Poco::Net::StreamSocket& socket) {
-    return new HandoffConnection(socket, loop_, sendBufferBytes_);
+    return new HandoffConnection(socket, loop_, registry_, settings_);
 }
 
 }  // namespace hermesd

@@ -1,42 +1,55 @@
 #pragma once
 // The accept stage: POCO's TCPServer accepts on its own thread and hands each
 // connection to one of its pool threads, which runs HandoffConnection: set
-// the socket up (TCP_NODELAY, non-blocking, the send buffer's size) and give
-// it to the EventLoop.
+// the socket up (TCP_NODELAY, non-blocking, the send buffer's size), ask the
+// hub's Registry whether it has room for one more connection (in all, and
+// from that address), and give it to the EventLoop as a TcpConnection with
+// that answer. A refused connection never becomes a session: the loop
+// writes it HUB_FULL and closes it. The hub decides again when it opens the
+// session (another acceptor thread may have filled the last place meanwhile).
 // Nothing blocks here, so a small pool serves any number of clients and a
 // client that never says hello costs no thread (the hub times it out).
 //
 // Threading: HandoffConnection::run() runs on TCPServer pool threads; it only
-// calls EventLoop::adopt(), which is thread safe.
+// reads the Registry and calls EventLoop::adopt(), both thread safe.
 
 #include <Poco/Net/TCPServerConnection.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
+
+#include "hermes/hub/Registry.hpp"
 
 namespace hermesd {
 
 class EventLoop;
 
+struct HandoffSettings {
+    int sendBufferBytes = 0;  // > 0: SO_SNDBUF (the kernel's autotuning otherwise)
+    hermes::hub::Registry::Limits limits;
+};
+
 class HandoffConnection : public Poco::Net::TCPServerConnection {
 public:
-    // sendBufferBytes > 0: SO_SNDBUF (the kernel's autotuning otherwise).
-    HandoffConnection(const Poco::Net::StreamSocket& socket, EventLoop& loop, int sendBufferBytes);
+    HandoffConnection(const Poco::Net::StreamSocket& socket, EventLoop& loop,
+                      const hermes::hub::Registry& registry, const HandoffSettings& settings);
     void run() override;
 
 private:
     EventLoop& loop_;
-    int sendBufferBytes_;
+    const hermes::hub::Registry& registry_;
+    const HandoffSettings& settings_;
 };
 
 class HandoffFactory : public Poco::Net::TCPServerConnectionFactory {
 public:
-    HandoffFactory(EventLoop& loop, int sendBufferBytes)
-        : loop_(loop), sendBufferBytes_(sendBufferBytes) {}
+    HandoffFactory(EventLoop& loop, const hermes::hub::Registry& registry, HandoffSettings settings)
+        : loop_(loop), registry_(registry), settings_(settings) {}
     Poco::Net::TCPServerConnection* createConnection(
         const Poco::Net::StreamSocket& socket) override;
 
 private:
     EventLoop& loop_;
-    int sendBufferBytes_;
+    const hermes::hub::Registry& registry_;
+    const HandoffSettings settings_;
 };
 
 }  // namespace hermesd

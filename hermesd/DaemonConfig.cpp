@@ -79,6 +79,8 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.motd = config.getString("hub.motd", hub.motd);
     hub.defaultRoom = config.getString("hub.default_room", hub.defaultRoom);
     hub.maxClients = readSize(config, "hub.max_clients", hub.maxClients, 1);
+    hub.maxClientsPerAddress =
+        readSize(config, "hub.max_clients_per_address", hub.maxClientsPerAddress);
     hub.maxFrameBytes = readSize(config, "hub.max_frame_bytes", hub.maxFrameBytes, 1024);
     hub.handshakeMaxFrameBytes =
         readSize(config, "hub.handshake_max_frame_bytes", hub.handshakeMaxFrameBytes, 256);

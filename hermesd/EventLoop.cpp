@@ -13,6 +13,8 @@
 #include <sstream>
 #include <system_error>
 
+#include <Poco/Exception.h>
+
 namespace hermesd {
 
 namespace {
@@ -24,6 +26,8 @@ using hermes::hub::SessionId;
 constexpr std::uint64_t kWakeToken = 0;
 // epoll user data of the history store's commit eventfd; never a session id.
 constexpr std::uint64_t kCommitToken = ~std::uint64_t{0};
+// epoll user data of the history store's finished-reads eventfd; never a session id.
+constexpr std::uint64_t kReadsToken = ~std::uint64_t{0} - 1;
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr int kMaxEvents = 256;
 // A write pass looks at the sockets' input after this many sessions (see
@@ -73,6 +77,16 @@ EventLoop::EventLoop(std::unique_ptr<hermes::hub::Hub> hub, EdgeConfig config)
             throw systemError("epoll_ctl(history commit eventfd)");
         }
     }
+    if (const int readFd = hub_->storeReadFd(); readFd >= 0) {
+        epoll_event reads{};
+        reads.events = EPOLLIN;
+        reads.data.u64 = kReadsToken;
+        if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, readFd, &reads) != 0) {
+            close(wakeFd_);
+            close(epollFd_);
+            throw systemError("epoll_ctl(history reads eventfd)");
+        }
+    }
 }
 
 EventLoop::~EventLoop() {
@@ -81,38 +95,30 @@ EventLoop::~EventLoop() {
     close(epollFd_);
 }
 
-void EventLoop::adopt(Poco::Net::StreamSocket socket, std::string peer) {
-    {
-        std::lock_guard lock(pendingMutex_);
-        pending_.emplace_back(std::move(socket), std::move(peer));
-    }
+void EventLoop::adopt(std::unique_ptr<ClientConnection> connection, std::string peer,
+                      hermes::hub::Registry::Admission admission) {
+    inbox_.lock()->accepted.push_back(Accepted{std::move(connection), std::move(peer), admission});
     const std::uint64_t one = 1;
     [[maybe_unused]] const auto written = write(wakeFd_, &one, sizeof one);
 }
 
 void EventLoop::stop(std::string reason) {
-    {
-        std::lock_guard lock(pendingMutex_);
-        stopReason_ = std::move(reason);
-    }
+    inbox_.lock()->stopReason = std::move(reason);
     stopRequested_.store(true);
     const std::uint64_t one = 1;
     [[maybe_unused]] const auto written = write(wakeFd_, &one, sizeof one);
 }
 
 void EventLoop::run() {
+    loopThread_.bind();
     TimePoint now = Clock::now();
     nextTick_ = now;
-    statsSince_ = now;
+    statsRates_.start(now, hub_->stats());
     nextStats_ = now + config_.statsInterval;
     while (true) {
         if (stopRequested_.load() && !shuttingDown_) {
             adoptPending(now);
-            std::string reason;
-            {
-                std::lock_guard lock(pendingMutex_);
-                reason = stopReason_;
-            }
+            const std::string reason = inbox_.lock()->stopReason;
             log_.information("shutting down: saying bye to %z connections", connections_.size());
             hub_->shutdown(reason);
             shuttingDown_ = true;
@@ -166,21 +172,21 @@ int EventLoop::waitTimeoutMs(TimePoint now) const {
 }
 
 void EventLoop::adoptPending(TimePoint now) {
-    std::vector<std::pair<Poco::Net::StreamSocket, std::string>> accepted;
-    {
-        std::lock_guard lock(pendingMutex_);
-        accepted.swap(pending_);
-    }
-    for (auto& [socket, peer] : accepted) {
-        const SessionId id = hub_->open(peer, now);
+    loopThread_.check("EventLoop::adoptPending");
+    std::vector<Accepted> accepted;
+    accepted.swap(inbox_.lock()->accepted);
+    for (Accepted& entry : accepted) {
+        const std::string& peer = entry.peer;
+        const SessionId id = entry.admission == hermes::hub::Registry::Admission::Admitted
+                                 ? hub_->open(peer, now)
+                                 : hub_->refuse(peer, entry.admission, now);
         Connection connection;
-        connection.fd = socket.impl()->sockfd();
-        connection.socket = std::move(socket);
+        connection.transport = std::move(entry.connection);
         connection.reading = !inputPaused_;
         epoll_event event{};
         event.events = connection.reading ? EPOLLIN | EPOLLRDHUP : 0u;
         event.data.u64 = id;
-        if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, connection.fd, &event) != 0) {
+        if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, connection.transport->fd(), &event) != 0) {
             const int error = errno;
             log_.error("session %?u (%s): cannot watch socket: %s", id, peer, errnoText(error));
             hub_->closed(id, "internal error", now);
@@ -194,11 +200,32 @@ void EventLoop::adoptPending(TimePoint now) {
 void EventLoop::handleEvents(int count, TimePoint now) {
     for (int i = 0; i < count; ++i) {
         const epoll_event& event = events_[static_cast<std::size_t>(i)];
-        onEvent(event.data.u64, event.events, now);
+        const std::uint64_t token = event.data.u64;
+        const bool session = token != kWakeToken && token != kCommitToken && token != kReadsToken;
+        if (!session) {
+            onEvent(token, event.events, now);
+            continue;
+        }
+        try {
+            onEvent(token, event.events, now);
+        } catch (const Poco::Exception& error) {
+            failConnection(token, error.displayText().c_str());
+        } catch (const std::exception& error) {
+            failConnection(token, error.what());
+        }
     }
 }
 
+void EventLoop::failConnection(SessionId id, const char* what) {
+    loopThread_.check("EventLoop::failConnection");
+    log_.error("session %?u: internal error at the edge: %s; closing it, the hub goes on", id,
+               std::string(what));
+    hub_->closed(id, "internal error", Clock::now());
+    drop(id);
+}
+
 void EventLoop::onEvent(std::uint64_t token, std::uint32_t events, TimePoint now) {
+    loopThread_.check("EventLoop::onEvent");
     if (token == kWakeToken) {
         std::uint64_t value = 0;
         [[maybe_unused]] const auto got = read(wakeFd_, &value, sizeof value);
@@ -212,6 +239,10 @@ void EventLoop::onEvent(std::uint64_t token, std::uint32_t events, TimePoint now
         std::uint64_t value = 0;
         [[maybe_unused]] const auto got = read(hub_->storeCommitFd(), &value, sizeof value);
         hub_->storeCommitted(now);
+        return;
+    }
+    if (token == kReadsToken) {
+        hub_->storeReadsDone(now);  // the store resets its eventfd
         return;
     }
     const SessionId id = token;
@@ -247,57 +278,45 @@ void EventLoop::onEvent(std::uint64_t token, std::uint32_t events, TimePoint now
 }
 
 void EventLoop::readFrom(SessionId id, Connection& connection, TimePoint now) {
-    const ssize_t n = recv(connection.fd, readBuffer_.data(), readBuffer_.size(), 0);
-    if (n > 0) {
-        hub_->receive(id, std::string_view(readBuffer_.data(), static_cast<std::size_t>(n)), now);
-        return;
+    loopThread_.check("EventLoop::readFrom");
+    const ClientConnection::Read read = connection.transport->read(readBuffer_);
+    switch (read.status) {
+        case ClientConnection::Read::Status::Bytes:
+            hub_->receive(id, read.bytes, now);
+            return;
+        case ClientConnection::Read::Status::Nothing:
+            return;
+        case ClientConnection::Read::Status::Closed:
+            hub_->closed(id, read.why, now);
+            drop(id);
+            return;
     }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-        return;
-    }
-    const std::string why = n == 0 ? "connection closed" : errnoText(errno);
-    hub_->closed(id, why, now);
-    drop(id);
 }
 
 void EventLoop::writeTo(SessionId id, Connection& connection, TimePoint now) {
+    loopThread_.check("EventLoop::writeTo");
     // The queue is a few segments (shared room blocks, the session's own
     // frames): one gathered write sends them all without joining them first.
     std::size_t count = hub_->output(id, writeViews_);
     while (count > 0) {
-        ssize_t n = 0;
-        if (count == 1) {
-            // The common case (one room's run of frames): skip the iovec import.
-            n = send(connection.fd, writeViews_[0].data(), writeViews_[0].size(), MSG_NOSIGNAL);
-        } else {
-            for (std::size_t i = 0; i < count; ++i) {
-                writeIovecs_[i].iov_base = const_cast<char*>(writeViews_[i].data());
-                writeIovecs_[i].iov_len = writeViews_[i].size();
-            }
-            msghdr message{};
-            message.msg_iov = writeIovecs_.data();
-            message.msg_iovlen = count;
-            n = sendmsg(connection.fd, &message, MSG_NOSIGNAL);
+        const ClientConnection::Written written = connection.transport->write(
+            std::span<const std::string_view>(writeViews_.data(), count));
+        if (written.failed) {
+            hub_->closed(id, written.why, now);
+            drop(id);
+            return;
         }
-        if (n > 0) {
-            hub_->consumed(id, static_cast<std::size_t>(n), now);
-            count = hub_->output(id, writeViews_);
-            continue;
+        if (written.bytes == 0) {
+            break;  // full: EPOLLOUT says when to go on
         }
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            break;
-        }
-        hub_->closed(id, errnoText(errno), now);
-        drop(id);
-        return;
+        hub_->consumed(id, written.bytes, now);
+        count = hub_->output(id, writeViews_);
     }
-    armWrite(id, connection, count > 0);
+    armWrite(id, connection, count > 0 || connection.transport->pendingOutput());
 }
 
 void EventLoop::serviceReady(TimePoint now) {
+    loopThread_.check("EventLoop::serviceReady");
     writable_.clear();
     closing_.clear();
     hub_->takeReady(writable_, closing_);
@@ -341,7 +360,7 @@ void EventLoop::startLinger(hermes::hub::Closing& closing, TimePoint now) {
         return;
     }
     Connection& connection = it->second;
-    log_.debug("session %?u: closing (%s)", closing.id, closing.reason);
+    log_.debug("session %?u: closing (%s)", closing.id, std::string(closing.reason));
     connection.lingering = true;
     if (!connection.reading) {
         watch(closing.id, connection, true, connection.writeArmed);  // to see the peer's close
@@ -353,36 +372,36 @@ void EventLoop::startLinger(hermes::hub::Closing& closing, TimePoint now) {
 }
 
 void EventLoop::continueLinger(SessionId id, Connection& connection) {
+    loopThread_.check("EventLoop::continueLinger");
+    ClientConnection& transport = *connection.transport;
     // Write what is left; then half-close, and wait for the peer's close so
     // that our last frame is not destroyed by a reset.
-    while (!connection.rest.empty()) {
-        const ssize_t n =
-            send(connection.fd, connection.rest.data(), connection.rest.size(), MSG_NOSIGNAL);
-        if (n > 0) {
-            connection.rest.erase(0, static_cast<std::size_t>(n));
-            if (connection.rest.empty()) {
-                ::shutdown(connection.fd, SHUT_WR);
-            }
-            continue;
+    while (!connection.rest.empty() || transport.pendingOutput()) {
+        const std::string_view rest = connection.rest;
+        const ClientConnection::Written written =
+            transport.write(std::span<const std::string_view>(&rest, rest.empty() ? 0 : 1));
+        if (written.failed) {
+            drop(id);
+            return;
         }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        if (written.bytes == 0) {
             armWrite(id, connection, true);
             break;
         }
-        drop(id);
-        return;
+        connection.rest.erase(0, written.bytes);
     }
-    if (connection.rest.empty()) {
+    if (connection.rest.empty() && !transport.pendingOutput()) {
         armWrite(id, connection, false);
-        ::shutdown(connection.fd, SHUT_WR);
+        transport.closeWrite();
     }
     // Discard whatever the peer still sends; its close ends the linger.
+    // Bounded: each pass takes a read's worth, and the peer's close ends it.
     while (true) {
-        const ssize_t n = recv(connection.fd, readBuffer_.data(), readBuffer_.size(), 0);
-        if (n > 0) {
+        const ClientConnection::Read read = transport.read(readBuffer_);
+        if (read.status == ClientConnection::Read::Status::Bytes) {
             continue;
         }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        if (read.status == ClientConnection::Read::Status::Nothing) {
             return;
         }
         drop(id);
@@ -417,7 +436,7 @@ bool EventLoop::watch(SessionId id, Connection& connection, bool reading, bool w
     epoll_event event{};
     event.events = (reading ? EPOLLIN | EPOLLRDHUP : 0u) | (writing ? EPOLLOUT : 0u);
     event.data.u64 = id;
-    if (epoll_ctl(epollFd_, EPOLL_CTL_MOD, connection.fd, &event) != 0) {
+    if (epoll_ctl(epollFd_, EPOLL_CTL_MOD, connection.transport->fd(), &event) != 0) {
         return false;
     }
     connection.reading = reading;
@@ -450,8 +469,8 @@ void EventLoop::drop(SessionId id) {
     if (it == connections_.end()) {
         return;
     }
-    epoll_ctl(epollFd_, EPOLL_CTL_DEL, it->second.fd, nullptr);
-    connections_.erase(it);  // the StreamSocket closes the descriptor
+    epoll_ctl(epollFd_, EPOLL_CTL_DEL, it->second.transport->fd(), nullptr);
+    connections_.erase(it);  // the connection closes its descriptor
     connectionCount_.store(connections_.size(), std::memory_order_relaxed);
 }
 
@@ -472,11 +491,7 @@ void EventLoop::trimHeap(TimePoint now) {
 
 void EventLoop::logStats(TimePoint now) {
     const auto& stats = hub_->stats();
-    const double seconds = std::chrono::duration<double>(now - statsSince_).count();
-    const double inRate =
-        seconds > 0 ? static_cast<double>(stats.messagesIn - statsMessagesIn_) / seconds : 0.0;
-    const double outRate =
-        seconds > 0 ? static_cast<double>(stats.deliveries - statsDeliveries_) / seconds : 0.0;
+    const hermes::hub::Rates rates = statsRates_.sample(now, stats);
     std::ostringstream disconnects;
     for (const auto& [reason, count] : stats.disconnects) {
         disconnects << (disconnects.tellp() > 0 ? "," : "") << reason << '=' << count;
@@ -485,11 +500,9 @@ void EventLoop::logStats(TimePoint now) {
     log_.information(
         "stats: clients=%?u connections=%?u rooms=%?u in=%.1f/s deliveries=%.1f/s queued=%?uB "
         "output_memory=%zB peak=%zB input_pauses=%?u disconnects={%s}",
-        stats.clients, stats.connections, stats.rooms, inRate, outRate, stats.bytesQueued,
-        memory.bytes(), memory.peak(), stats.inputPauses, disconnects.str());
-    statsSince_ = now;
-    statsMessagesIn_ = stats.messagesIn;
-    statsDeliveries_ = stats.deliveries;
+        stats.clients, stats.connections, stats.rooms, rates.messagesInPerSecond,
+        rates.deliveriesPerSecond, stats.bytesQueued, memory.bytes(), memory.peak(),
+        stats.inputPauses, disconnects.str());
     nextStats_ = now + config_.statsInterval;
 }
 

@@ -23,30 +23,43 @@
 // Bye) are written, the write side is shut down, and the socket is closed
 // when the peer closes or the linger time runs out. A durable history store's
 // commit eventfd is in the same epoll set: when it is readable the hub
-// releases the messages the store committed.
+// releases the messages the store committed; so is its eventfd for searches
+// it finished in the background.
 //
-// Threading: run() on the loop thread; adopt(), stop() and connections() are
-// thread safe (acceptor threads, the main thread).
+// The loop talks to each client through ClientConnection (bytes in, bytes
+// out, close): TcpConnection today; TLS, WebSocket or an IRC translator
+// would be siblings, and neither the loop's logic nor the hub would change.
+//
+// A catch-all per connection: an exception while serving one connection's
+// event (the hub closes a session itself for an exception in its own
+// handling, Hub.hpp) is logged, that session is closed and dropped, and the
+// loop goes on with the others.
+//
+// Threading: run() on the loop thread, and every private method (checked in
+// debug builds: OwnerThread, bound when run() starts); adopt(), stop() and
+// connections() are thread safe (acceptor threads, the main thread): what
+// they share with the loop is in a LockGuarded inbox.
 
 #include <sys/epoll.h>
-#include <sys/uio.h>
 
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include <Poco/Logger.h>
-#include <Poco/Net/StreamSocket.h>
 
+#include "ClientConnection.hpp"
 #include "DaemonConfig.hpp"
 #include "hermes/hub/Hub.hpp"
+#include "hermes/hub/RateMeter.hpp"
+#include "hermes/threads/LockGuarded.hpp"
+#include "hermes/threads/OwnerThread.hpp"
 
 namespace hermesd {
 
@@ -57,8 +70,11 @@ public:
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
 
-    // Thread safe. Hands an accepted, non-blocking socket to the loop.
-    void adopt(Poco::Net::StreamSocket socket, std::string peer);
+    // Thread safe. Hands an accepted connection to the loop, with what the
+    // acceptor's look at the Registry said: admitted, or to be refused
+    // (HUB_FULL) without a session.
+    void adopt(std::unique_ptr<ClientConnection> connection, std::string peer,
+               hermes::hub::Registry::Admission admission);
 
     // Loop thread. Returns after stop() once every connection is closed or
     // the linger time has passed.
@@ -73,18 +89,29 @@ public:
 private:
     using TimePoint = hermes::hub::TimePoint;
     struct Connection {
-        Poco::Net::StreamSocket socket;
-        int fd = -1;
+        std::unique_ptr<ClientConnection> transport;
         bool writeArmed = false;
         bool reading = true;     // EPOLLIN is watched (off while input is paused)
         bool lingering = false;  // the hub is done with it; closing
         std::string rest;        // lingering: last bytes not yet written
         TimePoint lingerDeadline{};
     };
+    struct Accepted {
+        std::unique_ptr<ClientConnection> connection;
+        std::string peer;
+        hermes::hub::Registry::Admission admission;
+    };
+    // What acceptor threads and the main thread hand the loop.
+    struct Inbox {
+        std::vector<Accepted> accepted;
+        std::string stopReason;
+    };
 
     void adoptPending(TimePoint now);
     void handleEvents(int count, TimePoint now);  // the first count of events_
     void onEvent(std::uint64_t id, std::uint32_t events, TimePoint now);
+    // The catch-all: `id` failed at the edge; it alone is closed.
+    void failConnection(hermes::hub::SessionId id, const char* what);
     void readFrom(hermes::hub::SessionId id, Connection& connection, TimePoint now);
     void writeTo(hermes::hub::SessionId id, Connection& connection, TimePoint now);
     void serviceReady(TimePoint now);
@@ -108,12 +135,11 @@ private:
     int epollFd_ = -1;
     int wakeFd_ = -1;
 
-    std::mutex pendingMutex_;
-    std::vector<std::pair<Poco::Net::StreamSocket, std::string>> pending_;  // guarded
+    hermes::threads::LockGuarded<Inbox> inbox_;
     std::atomic<bool> stopRequested_{false};
-    std::string stopReason_;  // guarded by pendingMutex_
 
-    // Loop thread only.
+    // Loop thread only (checked in debug builds).
+    hermes::threads::OwnerThread loopThread_;
     std::unordered_map<hermes::hub::SessionId, Connection> connections_;
     std::atomic<std::size_t> connectionCount_{0};
     std::vector<hermes::hub::SessionId> writable_;
@@ -121,15 +147,12 @@ private:
     std::vector<hermes::hub::SessionId> lingering_;
     std::vector<char> readBuffer_;
     std::vector<epoll_event> events_;  // one epoll_wait()'s; handled before the next
-    // One gathered write's pieces; more segments wait for the next sendmsg().
-    static constexpr std::size_t kMaxIovecs = 64;
-    std::array<std::string_view, kMaxIovecs> writeViews_{};
-    std::array<iovec, kMaxIovecs> writeIovecs_{};
+    // One gathered write's pieces; more segments wait for the next write.
+    static constexpr std::size_t kMaxPieces = 64;
+    std::array<std::string_view, kMaxPieces> writeViews_{};
     TimePoint nextTick_{};
     TimePoint nextStats_{};
-    TimePoint statsSince_{};
-    std::uint64_t statsMessagesIn_ = 0;
-    std::uint64_t statsDeliveries_ = 0;
+    hermes::hub::RateMeter statsRates_;  // over hermesd.stats_interval_s
     static constexpr std::uint64_t kTrimAfterBytes = 1024 * 1024;
     std::uint64_t releasedAtTrim_ = 0;
     TimePoint nextTrim_{};

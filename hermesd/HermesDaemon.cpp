@@ -210,6 +210,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
                                        std::chrono::system_clock::now().time_since_epoch())
                                        .count());
     auto hub = std::make_unique<hermes::hub::Hub>(settings.hub, epoch, std::move(history));
+    // The acceptor threads read the hub's Registry (thread safe); the hub,
+    // moved into the loop, outlives the TCPServer below.
+    const hermes::hub::Registry& registry = hub->registry();
     EventLoop loop(std::move(hub), settings.edge);
     std::thread loopThread([&loop, &log] {
         try {
@@ -230,8 +233,11 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // only when its idle wait ends (10 s by default): keep that wait short so
     // the hub exits within its 2 s promise.
     params->setThreadIdleTime(Poco::Timespan(0, 250'000));
-    Poco::Net::TCPServer server(new HandoffFactory(loop, settings.edge.sendBufferBytes), pool,
-                                listener, params);
+    const HandoffSettings handoff{
+        settings.edge.sendBufferBytes,
+        hermes::hub::Registry::Limits{settings.hub.maxClients, settings.hub.maxClientsPerAddress}};
+    Poco::Net::TCPServer server(new HandoffFactory(loop, registry, handoff), pool, listener,
+                                params);
     server.start();
     log.information("hermesd %s listening on %s:%hu (epoch %?u, max %z clients)",
                     std::string(HERMES_VERSION), settings.edge.host, port, epoch,

@@ -210,6 +210,33 @@ BOOST_AUTO_TEST_CASE(slow_consumer_dropped_others_lose_nothing) {
         "the hub logs the slow consumer's disconnect with its nick");
 }
 
+// hermesd's acceptor threads ask the hub's Registry before handing a
+// connection to the loop: an address at hub.max_clients_per_address is
+// refused there, without a session, and the others go on.
+BOOST_AUTO_TEST_CASE(address_at_its_limit_refused_at_accept) {
+    it::HubGuard guard(it::HubProcess::Settings{{"max_clients_per_address", "2"}});
+    it::RawClient ana(guard.hub.port(), "ana");
+    ana.hello("ana", it::after(5s));  // counted before the next accept
+    it::RawClient bob(guard.hub.port(), "bob");
+    bob.hello("bob", it::after(5s));
+    it::RawClient cat(guard.hub.port(), "cat");
+    const auto error =
+        cat.expect(it::isError(v1::ERROR_CODE_HUB_FULL), it::after(5s), "HUB_FULL for cat");
+    BOOST_TEST(error.envelope.error().fatal());
+    BOOST_TEST(error.envelope.error().text().find("from one address") != std::string::npos,
+               error.envelope.error().text());
+    BOOST_TEST(cat.waitClosed(it::after(3s)), "closed after the error");
+    BOOST_TEST(guard.hub.log().find("refused at accept: address_full") != std::string::npos,
+               guard.hub.logTail(10));
+    BOOST_TEST(disconnects(stats(bob), "address_full") == 1u);
+    // Once the hub has forgotten ana (bob sees her quit) there is room again.
+    ana.close();
+    bob.expect(it::isPresence(v1::PRESENCE_KIND_QUIT, "ana"), it::after(5s), "ana's QUIT");
+    it::RawClient dan(guard.hub.port(), "dan");
+    BOOST_TEST(dan.hello("dan", it::after(5s)).nick() == "dan");
+    guard.expectCleanStop();
+}
+
 BOOST_AUTO_TEST_CASE(silent_peer_dropped_after_ping_timeout) {
     it::HubGuard guard({{"ping_interval_ms", "300"}, {"ping_timeout_ms", "300"}});
     it::RawClient silent(guard.hub.port(), "silent");

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Writes the seed corpus of FrameDecoderFuzz into libhermes/fuzz/corpus/.
+# Writes the seed corpus of FrameDecoderFuzz into libhermes/fuzz/corpus/FrameDecoderFuzz/.
 # Each seed is a run header (see FrameDecoderFuzz.cpp: limit mode, operand,
 # chunk-size count, chunk sizes) followed by wire bytes written by hand, so
 # the seeds do not depend on the encoder they help to test.
 set -euo pipefail
-out="$(cd "$(dirname "$0")" && pwd)/corpus"
+out="$(cd "$(dirname "$0")" && pwd)/corpus/FrameDecoderFuzz"
 mkdir -p "$out"
 
 # seed NAME HEX...: writes the bytes spelled in hex (spaces ignored).

@@ -2,7 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "HubTestHarness.hpp"
-#include "hermes/hub/Session.hpp"
+#include "hub/Session.hpp"  // private: its size is asserted below
 
 using namespace hermes;
 using namespace hermes::hub;

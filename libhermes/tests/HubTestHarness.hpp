@@ -149,6 +149,8 @@ public:
         return next;
     }
 
+    // Hands the hub's output to the peers; then every invariant of the hub's
+    // components must hold (Hub::violatedInvariants).
     void pump() {
         std::vector<SessionId> writable;
         std::vector<Closing> closing;
@@ -166,6 +168,9 @@ public:
             deliver(peer, entry.lastBytes);
             peer.closed = true;
             peer.closeReason = entry.reason;
+        }
+        for (const std::string& violation : hub.violatedInvariants()) {
+            BOOST_TEST_ERROR("hub invariant violated: " << violation);
         }
     }
 

@@ -389,3 +389,33 @@ BOOST_AUTO_TEST_CASE(gauge_follows_take_and_drop) {
     BOOST_TEST(gauge.bytes() == 0u);
     BOOST_TEST(queue.capacity() == 0u);
 }
+
+// Found by HubFuzz: a written private segment kept its buffer in the
+// written-off slot (move-assigning an empty string keeps the target's
+// buffer), the next segment moved into that slot inherited its capacity,
+// and popping it took that capacity off the count a second time: the
+// queue's count wrapped below zero and with it the hub's output memory.
+BOOST_AUTO_TEST_CASE(written_private_segments_free_their_buffers_and_the_count_holds) {
+    const TimePoint t0 = TimePoint{} + 10s;
+    hermes::hub::MemoryGauge gauge;
+    {
+        OutboundQueue queue(&gauge);
+        SharedFrames room;
+        hermes::v1::Envelope big;
+        big.mutable_error()->set_text(std::string(200, 'e'));  // far past the short-string size
+        const std::string owned = hermes::codec::encodeFrame(big);
+        const std::string shared = pingFrame(1);
+        const std::size_t offset = room.add(shared);
+        queue.append(owned, t0);
+        queue.append(room.block, offset, shared.size(), t0);
+        queue.consume(owned.size(), t0);  // the private segment is written
+        const std::string small = pingFrame(2);
+        queue.append(small, t0);  // compacts the written slot away
+        BOOST_TEST(gauge.bytes() == queue.capacity());
+        queue.consume(shared.size() + small.size(), t0);
+        BOOST_TEST(queue.empty());
+        BOOST_TEST(gauge.bytes() == queue.capacity());
+        BOOST_TEST(gauge.bytes() < 4096u);
+    }
+    BOOST_TEST(gauge.bytes() == 0u);
+}

@@ -1,7 +1,10 @@
 #define BOOST_TEST_MODULE registry
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "hermes/hub/Registry.hpp"
 
@@ -53,4 +56,64 @@ BOOST_AUTO_TEST_CASE(readers_on_other_threads) {
     }
     reader.join();
     BOOST_TEST(registry.size() == 2000u);
+}
+
+BOOST_AUTO_TEST_CASE(addresses_are_the_peer_without_its_port) {
+    BOOST_TEST(Registry::addressOf("10.0.0.7:51234") == "10.0.0.7");
+    BOOST_TEST(Registry::addressOf("[::1]:51234") == "::1");
+    BOOST_TEST(Registry::addressOf("::1") == "::1");
+    BOOST_TEST(Registry::addressOf("unknown peer") == "unknown peer");
+}
+
+BOOST_AUTO_TEST_CASE(admission_counts_connections_in_all_and_per_address) {
+    Registry registry;
+    const Registry::Limits limits{3, 2};
+    using A = Registry::Admission;
+    BOOST_TEST((registry.admit("10.0.0.1", limits) == A::Admitted));
+    BOOST_TEST((registry.admit("10.0.0.1", limits) == A::Admitted));
+    BOOST_TEST((registry.admission("10.0.0.1", limits) == A::AddressFull));
+    BOOST_TEST((registry.admit("10.0.0.1", limits) == A::AddressFull));  // not counted
+    BOOST_TEST((registry.admit("10.0.0.2", limits) == A::Admitted));
+    BOOST_TEST((registry.admission("10.0.0.3", limits) == A::HubFull));
+    BOOST_TEST(registry.connections() == 3u);
+    BOOST_TEST(registry.connectionsFrom("10.0.0.1") == 2u);
+    registry.leave("10.0.0.1");
+    BOOST_TEST((registry.admission("10.0.0.1", limits) == A::Admitted));
+    BOOST_TEST((registry.admission("10.0.0.3", limits) == A::Admitted));
+    BOOST_TEST(registry.connectionsFrom("10.0.0.1") == 1u);
+    const Registry::Limits unlimited{100, 0};
+    BOOST_TEST((registry.admit("10.0.0.2", unlimited) == A::Admitted));
+}
+
+// The hub's thread admits and lets go while acceptor threads ask: every
+// answer an acceptor gets is one the counts could have given.
+BOOST_AUTO_TEST_CASE(acceptors_ask_while_the_hub_counts) {
+    Registry registry;
+    const Registry::Limits limits{1000, 0};
+    std::atomic<bool> wrong{false};
+    std::vector<std::thread> acceptors;
+    for (int t = 0; t < 3; ++t) {
+        acceptors.emplace_back([&] {
+            for (int i = 0; i < 2000; ++i) {
+                const auto verdict = registry.admission("10.0.0.9", limits);
+                const auto count = registry.connections();
+                if (verdict != Registry::Admission::Admitted || count > 500) {
+                    wrong = true;
+                }
+            }
+        });
+    }
+    for (int round = 0; round < 4; ++round) {
+        for (int i = 0; i < 500; ++i) {
+            registry.admit("10.0.0." + std::to_string(i % 7), limits);
+        }
+        for (int i = 0; i < 500; ++i) {
+            registry.leave("10.0.0." + std::to_string(i % 7));
+        }
+    }
+    for (std::thread& acceptor : acceptors) {
+        acceptor.join();
+    }
+    BOOST_TEST(!wrong.load());
+    BOOST_TEST(registry.connections() == 0u);
 }

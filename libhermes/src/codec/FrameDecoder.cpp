@@ -1,5 +1,6 @@
 #include "hermes/codec/FrameDecoder.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -18,6 +19,22 @@ std::string_view describe(DecodeError error) {
             return "frame payload is not a valid Envelope";
     }
     return "unknown decode error";
+}
+
+LengthPrefix readLengthPrefix(std::string_view bytes) {
+    const std::size_t window = std::min(bytes.size(), FrameDecoder::kMaxVarintBytes);
+    google::protobuf::io::CodedInputStream input(
+        reinterpret_cast<const std::uint8_t*>(bytes.data()), static_cast<int>(window));
+    LengthPrefix prefix;
+    if (input.ReadVarint64(&prefix.value)) {
+        prefix.status = LengthPrefix::Status::Complete;
+        prefix.bytes = static_cast<std::size_t>(input.CurrentPosition());
+        return prefix;
+    }
+    prefix.value = 0;
+    prefix.status = window == FrameDecoder::kMaxVarintBytes ? LengthPrefix::Status::TooLong
+                                                            : LengthPrefix::Status::Incomplete;
+    return prefix;
 }
 
 bool parseEnvelope(std::string_view payload, hermes::v1::Envelope& out) {
@@ -46,28 +63,23 @@ void FrameDecoder::feed(std::string_view bytes) {
 }
 
 bool FrameDecoder::readPrefix(std::uint32_t& length, std::size_t& prefixBytes) {
-    std::uint64_t value = 0;
-    const std::size_t available = buffer_.size() - readPos_;
-    for (std::size_t i = 0; i < kMaxVarintBytes; ++i) {
-        if (i == available) {
-            return false;  // incomplete prefix: wait for more bytes
-        }
-        const auto byte = static_cast<std::uint8_t>(buffer_[readPos_ + i]);
-        value |= static_cast<std::uint64_t>(byte & 0x7Fu) << (7 * i);
-        if ((byte & 0x80u) == 0) {
-            // Judge the size from the prefix alone, before waiting for the payload.
-            if (value > maxFrameBytes_ || value > UINT32_MAX) {
-                claimedLength_ = value;
-                error_ = DecodeError::FrameTooLarge;
-                return false;
-            }
-            length = static_cast<std::uint32_t>(value);
-            prefixBytes = i + 1;
-            return true;
-        }
+    const LengthPrefix prefix = readLengthPrefix(std::string_view(buffer_).substr(readPos_));
+    if (prefix.status == LengthPrefix::Status::Incomplete) {
+        return false;  // wait for more bytes
     }
-    error_ = DecodeError::VarintTooLong;
-    return false;
+    if (prefix.status == LengthPrefix::Status::TooLong) {
+        error_ = DecodeError::VarintTooLong;
+        return false;
+    }
+    // Judge the size from the prefix alone, before waiting for the payload.
+    if (prefix.value > maxFrameBytes_ || prefix.value > UINT32_MAX) {
+        claimedLength_ = prefix.value;
+        error_ = DecodeError::FrameTooLarge;
+        return false;
+    }
+    length = static_cast<std::uint32_t>(prefix.value);
+    prefixBytes = prefix.bytes;
+    return true;
 }
 
 bool FrameDecoder::nextPayload(std::string_view& payload) {

@@ -1,17 +1,24 @@
-// The public Hub: each call sets the hub's time and hands over to Hub::Impl
-// (HubImpl.hpp, which lists the file for each concern).
+// The public Hub and Hub::Impl, the order of a turn: each call sets the
+// hub's time, hands the work to the components (HubImpl.hpp lists them) and
+// carries out the closes it decided.
 
 #include "hermes/hub/Hub.hpp"
 
 #include "HubImpl.hpp"
 
-#include <algorithm>
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <string>
 #include <utility>
 
+#include <google/protobuf/unknown_field_set.h>
+
+#include <Poco/Exception.h>
+
+#include "hermes/codec/FrameDecoder.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
+#include "hermes/protocol/Validation.hpp"
 
 namespace hermes::hub {
 
@@ -20,19 +27,473 @@ std::int64_t systemWallClockMs() {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// --- Impl: construction and time ---------------------------------------------------------
+
+namespace {
+
+std::unique_ptr<HistoryStore> storeOrMemory(std::unique_ptr<HistoryStore> store,
+                                            const HubConfig& config) {
+    return store ? std::move(store) : std::make_unique<MemoryHistory>(config.historySize);
+}
+
+}  // namespace
+
 Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock)
-    : hub(owner),
-      config(owner.config_),
+    : config(owner.config_),
       stats(owner.stats_),
-      registry(owner.registry_),
       memory(owner.outputMemory_),
-      history(store ? std::move(store)
-                    : std::make_unique<MemoryHistory>(owner.config_.historySize)),
+      history(storeOrMemory(std::move(store), owner.config_)),
       wallClock(clock ? std::move(clock) : WallClock(systemWallClockMs)),
       log(Poco::Logger::get("hermes.hub")),
-      durable(!history->synchronous()) {
-    restoreRooms();
+      facts{owner.config_, owner.epoch_, history->persistent(), wallClock},
+      sessions(owner.config_, owner.stats_, owner.registry_, owner.outputMemory_, log),
+      intake(owner.config_),
+      outbox(owner.outputMemory_, owner.stats_),
+      budget(owner.config_, owner.outputMemory_, owner.stats_, log),
+      rooms(owner.stats_),
+      presence(owner.config_, wallClock),
+      gate(!history->synchronous(), owner.config_, owner.stats_, log),
+      liveness(owner.config_, owner.stats_),
+      stamper(owner.epoch_, wallClock, owner.config_) {
+    rooms.restore(history->rooms());
 }
+
+void Hub::Impl::setNow(TimePoint t) {
+    now = t;
+    outbox.setNow(t);
+    if (!started) {
+        started = true;
+        liveness.start(t);
+    }
+}
+
+// --- Impl: input ---------------------------------------------------------------------------
+
+// While input is paused for the output budget the bytes stay in the
+// decoder, in order, until it resumes.
+void Hub::Impl::receive(Session& s, std::string_view bytes) {
+    intake.feed(s, bytes);
+    serveWaiting(s);
+    std::string_view payload;
+    while (!s.who.closing()) {
+        if (!budget.takingInput(now)) {
+            intake.hold(s);
+            break;
+        }
+        const Intake::Next next = intake.nextPayload(s, payload);
+        if (next == Intake::Next::Broken) {
+            decodeFailed(s);
+            break;
+        }
+        if (next == Intake::Next::None) {
+            break;
+        }
+        liveness.heard(s, now);
+        v1::Envelope& envelope = intake.scratch();
+        if (!codec::parseEnvelope(payload, envelope)) {
+            rejectPayload(s, payload);
+            continue;
+        }
+        admit(s, envelope);
+    }
+}
+
+void Hub::Impl::serveWaiting(Session& s) {
+    if (s.in.waiting() > 0) {  // usually not: no envelope to build then
+        v1::Envelope envelope;
+        while (!s.who.closing() && !s.in.awaitingRead() && s.in.waiting() > 0) {
+            if (!budget.takingInput(now)) {
+                intake.hold(s);
+                return;
+            }
+            if (!intake.popWaiting(s, now, envelope)) {
+                break;
+            }
+            serve(s, envelope);
+        }
+    }
+    intake.settleWaiting(s);
+}
+
+void Hub::Impl::admit(Session& s, v1::Envelope& envelope) {
+    switch (intake.admit(s, envelope, now)) {
+        case Intake::Admission::Now:
+            serve(s, envelope);
+            return;
+        case Intake::Admission::Waiting:
+            return;
+        case Intake::Admission::Flood:
+            closeFatally(s, v1::ERROR_CODE_FLOOD,
+                         "more than " + std::to_string(config.floodBacklog) +
+                             " frames waiting for the rate limit of " +
+                             std::to_string(config.ratePerSecond) + "/s",
+                         CloseReason::Flood, sessions, outbox);
+            return;
+    }
+}
+
+// The catch-all per connection: whatever one client's frame makes throw (a
+// history store's read error, an allocation) ends that client, not the hub.
+void Hub::Impl::serve(Session& s, const v1::Envelope& envelope) {
+    try {
+        dispatch(s, envelope);
+    } catch (const Poco::Exception& error) {
+        // what() is only the exception's name; displayText() has its words.
+        internalError(s, "handling " + bodyName(envelope), error.displayText());
+    } catch (const std::exception& error) {
+        internalError(s, "handling " + bodyName(envelope), error.what());
+    } catch (...) {
+        internalError(s, "handling " + bodyName(envelope), "an exception of unknown type");
+    }
+}
+
+void Hub::Impl::internalError(Session& s, std::string_view doing, std::string_view what) {
+    log.error(SessionTable::describe(s) + ": internal error while " + std::string(doing) + ": " +
+              std::string(what) + "; closing this session, the hub goes on");
+    closeFatally(
+        s, v1::ERROR_CODE_INTERNAL,
+        "internal error in the hub while " + std::string(doing) + "; the hub's log has the details",
+        CloseReason::Internal, sessions, outbox);
+}
+
+void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
+    ++stats.messagesIn;
+    if (!s.who.welcomed()) {
+        if (envelope.body_case() != v1::Envelope::kHello) {
+            closeFatally(s, v1::ERROR_CODE_HANDSHAKE_REQUIRED,
+                         "send Hello first; got " + bodyName(envelope),
+                         CloseReason::HandshakeRequired, sessions, outbox);
+            return;
+        }
+        if (onHello(s, envelope.hello(), sessions, intake, outbox, facts, now) &&
+            !config.defaultRoom.empty()) {
+            v1::Join join;
+            join.set_room(config.defaultRoom);
+            onJoin(s, join, rooms, presence, gate, *history, outbox, facts, now);
+        }
+        return;
+    }
+    switch (envelope.body_case()) {
+        case v1::Envelope::kHello:
+            outbox.error(s, v1::ERROR_CODE_ALREADY_WELCOMED,
+                         "already welcomed as " + s.who.nick() + "; use SetNick to change nick");
+            return;
+        case v1::Envelope::kJoin:
+            onJoin(s, envelope.join(), rooms, presence, gate, *history, outbox, facts, now);
+            return;
+        case v1::Envelope::kLeave:
+            onLeave(s, envelope.leave(), rooms, presence, gate, outbox, now);
+            return;
+        case v1::Envelope::kSay:
+            onSay(s, envelope.say(), rooms, presence, gate, stamper, *history, outbox, now);
+            return;
+        case v1::Envelope::kPrivateMessage:
+            onPrivateMessage(s, envelope.private_message(), sessions, stamper, outbox, now);
+            return;
+        case v1::Envelope::kWho:
+            onWho(s, envelope.who(), rooms, outbox);
+            return;
+        case v1::Envelope::kTopic:
+            onTopic(s, envelope.topic(), rooms, presence, gate, *history, outbox, facts);
+            return;
+        case v1::Envelope::kRoomListRequest:
+            onRoomList(s, rooms, outbox);
+            return;
+        case v1::Envelope::kHistoryRequest:
+            onHistory(s, envelope.history_request(), rooms, *history, outbox, facts);
+            return;
+        case v1::Envelope::kSearchRequest:
+            onSearch(s, envelope.search_request(), rooms, *history, intake, outbox, facts);
+            return;
+        case v1::Envelope::kPing:
+            onPing(s, envelope.ping(), outbox);
+            return;
+        case v1::Envelope::kPong:
+            return;  // life was already recorded when the frame arrived
+        case v1::Envelope::kBye:
+            onBye(s, envelope.bye(), sessions);
+            return;
+        case v1::Envelope::kStatsRequest:
+            onStats(s, stats, memory, budget, liveness, outbox, config, now);
+            return;
+        case v1::Envelope::kSetNick:
+            onSetNick(s, envelope.set_nick(), sessions, presence, gate, outbox);
+            return;
+        case v1::Envelope::kWhoisRequest:
+            onWhois(s, envelope.whois_request(), sessions, outbox, now);
+            return;
+        case v1::Envelope::kSetAway:
+            onSetAway(s, envelope.set_away(), presence, gate, outbox, now);
+            return;
+        default:
+            outbox.error(s, v1::ERROR_CODE_UNSUPPORTED,
+                         "the hub does not accept " + bodyName(envelope) + " from clients");
+            return;
+    }
+}
+
+// The frame's length was sound but its payload is no Envelope. If it is
+// still protobuf wire format, a string field was not UTF-8 (proto3 refuses
+// those while parsing): the stream is intact, so the client gets
+// INVALID_TEXT like any other bad text and stays. Anything else is garbage
+// and closes the connection.
+void Hub::Impl::rejectPayload(Session& s, std::string_view payload) {
+    google::protobuf::UnknownFieldSet fields;
+    if (payload.size() > static_cast<std::size_t>(INT32_MAX) ||
+        !fields.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+        closeFatally(s, v1::ERROR_CODE_BAD_FRAME,
+                     std::string(codec::describe(codec::DecodeError::BadPayload)),
+                     CloseReason::BadFrame, sessions, outbox);
+        return;
+    }
+    // Point the error at the Say or PrivateMessage it answers, if it is one.
+    std::uint64_t clientMsgId = 0;
+    std::string room;
+    for (int i = 0; i < fields.field_count(); ++i) {
+        const auto& field = fields.field(i);
+        const bool textMessage = field.number() == v1::Envelope::kSayFieldNumber ||
+                                 field.number() == v1::Envelope::kPrivateMessageFieldNumber;
+        google::protobuf::UnknownFieldSet inner;
+        if (!textMessage || field.type() != google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED ||
+            !inner.ParseFromString(field.length_delimited())) {
+            continue;
+        }
+        for (int k = 0; k < inner.field_count(); ++k) {
+            const auto& part = inner.field(k);
+            if (part.number() == 2 && part.type() == google::protobuf::UnknownField::TYPE_VARINT) {
+                clientMsgId = part.varint();
+            } else if (part.number() == 1 &&
+                       part.type() == google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED &&
+                       protocol::isValidUtf8(part.length_delimited())) {
+                room = part.length_delimited();
+            }
+        }
+    }
+    outbox.error(s, v1::ERROR_CODE_INVALID_TEXT, "frame ignored: a text in it is not valid UTF-8",
+                 room, clientMsgId);
+}
+
+void Hub::Impl::decodeFailed(Session& s) {
+    const codec::FrameDecoder& decoder = s.in.decoder();
+    const codec::DecodeError error = decoder.error();
+    if (error == codec::DecodeError::FrameTooLarge) {
+        closeFatally(s, v1::ERROR_CODE_FRAME_TOO_LARGE,
+                     "frame of " + std::to_string(decoder.claimedLength()) +
+                         " bytes; the most is " + std::to_string(decoder.maxFrameBytes()),
+                     CloseReason::FrameTooLarge, sessions, outbox);
+        return;
+    }
+    closeFatally(s, v1::ERROR_CODE_BAD_FRAME, std::string(codec::describe(error)),
+                 CloseReason::BadFrame, sessions, outbox);
+}
+
+// --- Impl: the turn's other work ----------------------------------------------------------
+
+// Sends pending presence; a large room's waits until it is due unless
+// `force` (anything else sent to the room flushes it first). Closes carried
+// out meanwhile queue QUIT presence: it goes out in the same call.
+void Hub::Impl::flushAll(bool force) {
+    do {
+        processDoomed();
+        presence.flushPass(force, now, gate, outbox);
+    } while (presence.dirty() || sessions.hasDoomed());
+    presence.endFlush();
+}
+
+TimePoint Hub::Impl::tick() {
+    for (const SessionId id : intake.takeThrottled()) {
+        Session* s = sessions.find(id);
+        if (s == nullptr) {
+            continue;
+        }
+        intake.unlist(*s);
+        if (budget.paused()) {
+            intake.relist(*s);  // their turn comes when input resumes
+            continue;
+        }
+        serveWaiting(*s);
+        if (!s->who.closing() && s->in.waiting() > 0) {
+            intake.relist(*s);
+        }
+    }
+    processDoomed();
+    if (liveness.scanDue(now)) {
+        scan();
+        liveness.scanned(now);
+        processDoomed();
+    }
+    resumeIfDrained();
+    decodeHeldInput();
+    flushAll(false);
+    const TimePoint wake = presence.nextDue(liveness.nextScan());
+    if (budget.paused()) {
+        return wake;  // frames waiting for tokens wait for the resume, too
+    }
+    return intake.nextTokenAt(now, wake, [this](SessionId id) { return sessions.find(id); });
+}
+
+// Every session's timers, who is slow, and idle buffers given back.
+void Hub::Impl::scan() {
+    budget.beginScan();
+    sessions.forEach([this](Session& s) {
+        if (s.who.closing()) {
+            return;
+        }
+        // While input is paused nothing is read: silence is the hub's doing,
+        // and the clocks are moved on by the pause when it ends.
+        switch (budget.paused() ? Liveness::Due::Nothing : liveness.check(s, now)) {
+            case Liveness::Due::HandshakeTimeout:
+                closeFatally(s, v1::ERROR_CODE_HANDSHAKE_TIMEOUT,
+                             "no successful Hello within " +
+                                 std::to_string(config.handshakeTimeout.count()) + " ms",
+                             CloseReason::HandshakeTimeout, sessions, outbox);
+                return;
+            case Liveness::Due::PingTimeout:
+                closeFatally(s, v1::ERROR_CODE_PING_TIMEOUT,
+                             "no answer to Ping within " +
+                                 std::to_string(config.pingTimeout.count()) + " ms",
+                             CloseReason::PingTimeout, sessions, outbox);
+                return;
+            case Liveness::Due::Ping: {
+                const std::uint64_t nonce = liveness.pinged(s, now);
+                outbox.reply(s,
+                             [nonce](v1::Envelope& out) { out.mutable_ping()->set_nonce(nonce); });
+                break;
+            }
+            case Liveness::Due::Nothing:
+                break;
+        }
+        if (auto verdict = budget.judge(s, now)) {
+            slowConsumer(s, verdict->reason, std::move(verdict->text));
+            return;
+        }
+        outbox.releaseIfIdle(s);
+        intake.releaseIfIdle(s);
+    });
+    outbox.dropIdleBlocks();
+}
+
+// The pause does not count as silence: handshake and ping clocks move on by
+// its length.
+void Hub::Impl::resumeIfDrained() {
+    if (const auto paused = budget.resumeIfDrained(now)) {
+        sessions.forEach([&](Session& s) { liveness.shift(s, *paused); });
+    }
+}
+
+// Called by tick(): input left undecoded by a pause, messages the store
+// committed and searches it finished meanwhile, go on in order once input
+// is taken again.
+void Hub::Impl::decodeHeldInput() {
+    if (budget.paused()) {
+        return;
+    }
+    if (budget.takeResumed()) {
+        if (gate.holding()) {
+            storeCommitted();
+        }
+        storeReadsDone();
+    }
+    for (const SessionId id : intake.takeHeld()) {
+        Session* s = sessions.find(id);
+        if (s == nullptr) {
+            continue;
+        }
+        intake.unhold(*s);
+        if (!s->who.closing()) {
+            receive(*s, {});
+        }
+    }
+}
+
+void Hub::Impl::storeCommitted() {
+    gate.release(*history, outbox, budget, now);
+    processDoomed();
+}
+
+// Each finished search is answered, then its session's frames that waited
+// behind it are handled. An answer adds output: none goes out while the
+// budget holds input up.
+void Hub::Impl::storeReadsDone() {
+    for (FinishedSearch& done : history->finishedSearches()) {
+        readsReady.push_back(std::move(done));
+    }
+    while (!readsReady.empty() && budget.takingInput(now)) {
+        FinishedSearch done = std::move(readsReady.front());
+        readsReady.pop_front();
+        Session* s = sessions.find(done.job.ticket);
+        if (s == nullptr || s->who.closing()) {
+            continue;  // gone meanwhile
+        }
+        intake.readDone(*s);
+        try {
+            sendSearchResults(*s, done.job, std::move(done.hits), outbox, facts);
+        } catch (const Poco::Exception& error) {
+            internalError(*s, "answering a search", error.displayText());
+        } catch (const std::exception& error) {
+            internalError(*s, "answering a search", error.what());
+        }
+        receive(*s, {});
+    }
+    processDoomed();
+}
+
+// --- Impl: closing ---------------------------------------------------------------------------
+
+// The peer does not read: what it has not started to receive is dropped and
+// only the Error frame remains, saying which limit it passed.
+void Hub::Impl::slowConsumer(Session& s, CloseReason reason, std::string text) {
+    outbox.dropUnsent(s);
+    closeFatally(s, v1::ERROR_CODE_SLOW_CONSUMER, std::move(text), reason, sessions, outbox);
+}
+
+void Hub::Impl::processDoomed() {
+    while (Session* s = sessions.takeDoomed()) {
+        finish(*s, s->who.closeReason(), s->who.quitReason(), true);
+    }
+}
+
+void Hub::Impl::finish(Session& s, CloseReason reason, std::string quitReason, bool toEdge) {
+    sessions.noteClose(s, reason, quitReason);
+    while (!s.rooms.empty()) {
+        Room& room = rooms.leaveLast(s);
+        presence.queue(room, v1::PRESENCE_KIND_QUIT, quitReason, s.who.nick(), now, gate, outbox);
+    }
+    std::string lastBytes = outbox.takeAll(s);
+    sessions.remove(s, toEdge ? std::optional<std::string>(std::move(lastBytes)) : std::nullopt);
+}
+
+void Hub::Impl::shutdown(std::string_view reason) {
+    // Everything committed goes out before the Bye, budget or not: the hub
+    // reads nothing more and its memory goes with it.
+    budget.lift();
+    flushAll(true);
+    if (gate.holding()) {
+        // Messages held for the store go out before the Bye if the store
+        // commits them now; the rest were never acknowledged.
+        history->flush();
+        storeCommitted();
+    }
+    sessions.startShutdown();
+    v1::Envelope bye;
+    bye.mutable_bye()->set_reason(v1::BYE_REASON_SHUTDOWN);
+    bye.mutable_bye()->set_text(std::string(reason));
+    const std::string byeFrame = codec::encodeFrame(bye);
+    sessions.removeAll([&](Session& s) {
+        outbox.appendLast(s, byeFrame);
+        return outbox.takeAll(s);
+    });
+    rooms.forEach([this](Room& room) {
+        rooms.clearMembers(room);
+        presence.clear(room);
+    });
+    presence.clearLists();
+    outbox.clearWritable();
+    intake.clear();
+    readsReady.clear();
+}
+
+// --- the facade --------------------------------------------------------------------------------
 
 Hub::Hub(HubConfig config, std::uint64_t epoch, std::unique_ptr<HistoryStore> history,
          WallClock wallClock)
@@ -43,45 +504,56 @@ Hub::Hub(HubConfig config, std::uint64_t epoch, std::unique_ptr<HistoryStore> hi
 Hub::~Hub() = default;
 
 SessionId Hub::open(std::string peer, TimePoint now) {
+    owner_.check("Hub::open");
     impl_->setNow(now);
-    return impl_->open(std::move(peer));
+    return impl_->sessions.open(std::move(peer), now);
+}
+
+SessionId Hub::refuse(std::string_view peer, Registry::Admission why, TimePoint now) {
+    owner_.check("Hub::refuse");
+    impl_->setNow(now);
+    return impl_->sessions.refuse(peer, why, true);
 }
 
 void Hub::receive(SessionId id, std::string_view bytes, TimePoint now) {
+    owner_.check("Hub::receive");
     impl_->setNow(now);
-    if (Session* s = impl_->findSession(id)) {
+    if (Session* s = impl_->sessions.find(id)) {
         impl_->receive(*s, bytes);
     }
     impl_->processDoomed();
 }
 
 void Hub::flush() {
-    impl_->flushAll();
+    owner_.check("Hub::flush");
+    impl_->flushAll(false);
     impl_->history->submit();
 }
 
 void Hub::consumed(SessionId id, std::size_t n, TimePoint now) {
+    owner_.check("Hub::consumed");
     impl_->setNow(now);
-    if (Session* s = impl_->findSession(id)) {
-        const std::size_t capacity = s->out.capacity();
-        stats_.bytesQueued -= s->out.consume(n, now);
-        stats_.bytesReleased += capacity - std::min(capacity, s->out.capacity());
-        s->active = true;
+    if (Session* s = impl_->sessions.find(id)) {
+        impl_->outbox.consumed(*s, n);
     }
     impl_->resumeIfDrained();
 }
 
 void Hub::closed(SessionId id, std::string_view why, TimePoint now) {
+    owner_.check("Hub::closed");
     impl_->setNow(now);
     impl_->processDoomed();
-    if (Session* s = impl_->findSession(id)) {
-        impl_->finish(*s, "connection_closed", why.empty() ? "connection closed" : std::string(why),
+    if (Session* s = impl_->sessions.find(id)) {
+        impl_->finish(*s, CloseReason::ConnectionClosed,
+                      why.empty() ? std::string(closeReasonQuitText(CloseReason::ConnectionClosed))
+                                  : std::string(why),
                       false);
     }
     impl_->processDoomed();
 }
 
 TimePoint Hub::tick(TimePoint now) {
+    owner_.check("Hub::tick");
     impl_->setNow(now);
     const TimePoint next = impl_->tick();
     impl_->history->submit();  // what timers released (rate-limited frames)
@@ -89,33 +561,50 @@ TimePoint Hub::tick(TimePoint now) {
 }
 
 void Hub::storeCommitted(TimePoint now) {
+    owner_.check("Hub::storeCommitted");
     impl_->setNow(now);
     impl_->storeCommitted();
+}
+
+void Hub::storeReadsDone(TimePoint now) {
+    owner_.check("Hub::storeReadsDone");
+    impl_->setNow(now);
+    impl_->storeReadsDone();
+    impl_->history->submit();  // messages the waiting frames said
 }
 
 int Hub::storeCommitFd() const {
     return impl_->history->commitFd();
 }
 
+int Hub::storeReadFd() const {
+    return impl_->history->searchFd();
+}
+
 std::size_t Hub::heldMessages() const {
-    return impl_->heldMessages;
+    return impl_->gate.heldMessages();
 }
 
 bool Hub::inputPaused() const {
-    return impl_->inputPaused;
+    return impl_->budget.paused();
 }
 
 void Hub::shutdown(std::string_view reason) {
+    owner_.check("Hub::shutdown");
     impl_->shutdown(reason);
 }
 
 std::size_t Hub::output(SessionId id, std::span<std::string_view> views) const {
-    const Session* s = impl_->findSession(id);
-    return s == nullptr ? 0 : s->out.views(views);
+    owner_.check("Hub::output");
+    const Session* s = impl_->sessions.find(id);
+    return s == nullptr ? 0 : s->out.queue().views(views);
 }
 
 void Hub::takeReady(std::vector<SessionId>& writable, std::vector<Closing>& closing) {
-    impl_->takeReady(writable, closing);
+    owner_.check("Hub::takeReady");
+    impl_->processDoomed();
+    impl_->outbox.takeWritable(impl_->sessions, writable);
+    impl_->sessions.takeClosing(closing);
 }
 
 }  // namespace hermes::hub

@@ -5,24 +5,21 @@
 #include <iterator>
 #include <utility>
 
+#include "hermes/codec/FrameDecoder.hpp"
+
 namespace hermes::hub {
 
 namespace {
 
 // Length of the whole frame starting at `offset`; the queue holds only frames
-// the hub encoded, so the varint prefix is well formed.
+// the hub encoded, so the varint prefix is well formed and complete.
 std::size_t frameLengthAt(const char* data, std::size_t offset, std::size_t end) {
-    std::uint64_t length = 0;
-    std::size_t i = 0;
-    for (; offset + i < end && i < 5; ++i) {
-        const auto byte = static_cast<std::uint8_t>(data[offset + i]);
-        length |= static_cast<std::uint64_t>(byte & 0x7Fu) << (7 * i);
-        if ((byte & 0x80u) == 0) {
-            ++i;
-            break;
-        }
+    const codec::LengthPrefix prefix =
+        codec::readLengthPrefix(std::string_view(data + offset, end - offset));
+    if (prefix.status != codec::LengthPrefix::Status::Complete) {
+        return end - offset;  // cannot happen with the hub's own frames; never loop on it
     }
-    return i + static_cast<std::size_t>(length);
+    return prefix.bytes + static_cast<std::size_t>(prefix.value);
 }
 
 }  // namespace
@@ -197,8 +194,15 @@ void OutboundQueue::push(Segment segment) {
 }
 
 void OutboundQueue::popFront() {
-    ownedBytes_ -= segments_[head_].owned.capacity();
-    segments_[head_] = Segment{};  // drops the block reference or frees the bytes now
+    Segment& front = segments_[head_];
+    ownedBytes_ -= front.owned.capacity();
+    front.block.reset();  // the block may be freed now
+    // Frees the bytes now. (Assigning an empty string would keep the buffer,
+    // and a segment moved into this slot later would carry its capacity
+    // uncounted: the count then wrapped below zero. Found by HubFuzz.)
+    std::string().swap(front.owned);
+    front.begin = 0;
+    front.end = 0;
     ++head_;
     if (head_ == segments_.size()) {
         segments_.clear();  // keeps the vector for a busy session's next turn

@@ -277,9 +277,13 @@ SqliteHistory::SqliteHistory(SqliteHistoryOptions options) : options_(std::move(
         options_.wallClock = systemMs;
     }
     commitFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (commitFd_ < 0) {
+    searchFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (commitFd_ < 0 || searchFd_ < 0) {
+        const int error = errno;
+        ::close(commitFd_);
+        ::close(searchFd_);
         throw HistoryOpenError("history database " + options_.path +
-                               ": eventfd: " + std::strerror(errno));
+                               ": eventfd: " + std::strerror(error));
     }
     try {
         openDatabase();
@@ -287,17 +291,23 @@ SqliteHistory::SqliteHistory(SqliteHistoryOptions options) : options_(std::move(
         loadIndexState();
     } catch (const Poco::Exception& error) {
         ::close(commitFd_);
+        ::close(searchFd_);
         throw HistoryOpenError("history database " + options_.path + ": " + error.displayText());
     } catch (...) {
         ::close(commitFd_);
+        ::close(searchFd_);
         throw;
     }
     writerThread_ = std::thread([this] { writerLoop(); });
+    if (options_.searchInBackground) {
+        searchThread_ = std::thread([this] { searchLoop(); });
+    }
 }
 
 SqliteHistory::~SqliteHistory() {
     close();
     ::close(commitFd_);
+    ::close(searchFd_);
 }
 
 void SqliteHistory::openDatabase() {
@@ -345,6 +355,11 @@ void SqliteHistory::openDatabase() {
     reader_ = std::make_unique<Session>("SQLite", options_.path, kOpenRetrySeconds);
     *reader_ << "PRAGMA busy_timeout=2000", now;
     *reader_ << "PRAGMA query_only=1", now;
+    if (options_.searchInBackground) {
+        searcher_ = std::make_unique<Session>("SQLite", options_.path, kOpenRetrySeconds);
+        *searcher_ << "PRAGMA busy_timeout=2000", now;
+        *searcher_ << "PRAGMA query_only=1", now;
+    }
 }
 
 void SqliteHistory::migrate(Session& db) {
@@ -393,7 +408,7 @@ void SqliteHistory::loadRooms() {
         room.topicSetBy = setBy[i];
         room.topicTimeMs = topicTime[i];
         lastSeqs_[room.name] = room.lastSeq;
-        committedSeqs_[room.name] = room.lastSeq;
+        shared_.lock()->committedSeqs[room.name] = room.lastSeq;
         restoredRooms_.push_back(std::move(room));
     }
     Poco::Int64 count = 0;
@@ -409,7 +424,7 @@ void SqliteHistory::loadIndexState() {
     *writer_ << "SELECT indexed_upto FROM search_index", into(indexedUptoAtOpen_), now;
     *writer_ << "SELECT count(*) FROM messages WHERE rowid > ?", use(indexedUptoAtOpen_),
         into(backlog), now;
-    unindexed_ = static_cast<std::uint64_t>(backlog);
+    shared_.lock()->unindexed = static_cast<std::uint64_t>(backlog);
 }
 
 void SqliteHistory::close() {
@@ -417,14 +432,17 @@ void SqliteHistory::close() {
         return;
     }
     closed_ = true;
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
+    shared_.lock()->stopping = true;
     wake_.notify_all();
     if (writerThread_.joinable()) {
         writerThread_.join();
     }
+    searches_.lock()->stopping = true;
+    searchWake_.notify_all();
+    if (searchThread_.joinable()) {
+        searchThread_.join();  // a search under way completes; its answer is dropped
+    }
+    searcher_.reset();
     checkpointer_.reset();
     reader_.reset();
     writer_.reset();
@@ -436,14 +454,14 @@ void SqliteHistory::append(const hermes::v1::ChatMessage& message) {
     auto shared = std::make_shared<const hermes::v1::ChatMessage>(message);
     lastSeqs_[message.room()] = message.seq();
     {
-        std::lock_guard lock(mutex_);
-        queue_.push_back(Work{shared, {}});
-        auto it = pending_.find(std::string_view(message.room()));
-        if (it == pending_.end()) {
-            it = pending_.emplace(message.room(), std::deque<MessagePtr>{}).first;
+        auto state = shared_.lock();
+        state->queue.push_back(Work{shared, {}});
+        auto it = state->pending.find(std::string_view(message.room()));
+        if (it == state->pending.end()) {
+            it = state->pending.emplace(message.room(), std::deque<MessagePtr>{}).first;
         }
         it->second.push_back(std::move(shared));
-        ++appended_;
+        ++state->appended;
     }
     // No wake-up here: submit() sends one per turn. A writer mid-commit finds
     // the queue when it looks again anyway.
@@ -459,39 +477,76 @@ void SqliteHistory::submit() {
 
 void SqliteHistory::setTopic(const StoredRoom& room) {
     {
-        std::lock_guard lock(mutex_);
-        queue_.push_back(Work{nullptr, room});
-        ++appended_;
+        auto state = shared_.lock();
+        state->queue.push_back(Work{nullptr, room});
+        ++state->appended;
     }
     wakeWanted_ = true;
 }
 
 std::uint64_t SqliteHistory::committedSeq(std::string_view room) const {
-    std::lock_guard lock(mutex_);
-    const auto it = committedSeqs_.find(room);
-    return it == committedSeqs_.end() ? 0 : it->second;
+    auto state = shared_.lock();
+    const auto it = state->committedSeqs.find(room);
+    return it == state->committedSeqs.end() ? 0 : it->second;
 }
 
 std::uint64_t SqliteHistory::prunedMessages() const {
-    std::lock_guard lock(mutex_);
-    return pruned_;
+    return shared_.lock()->pruned;
 }
 
 std::uint64_t SqliteHistory::unindexedMessages() const {
-    std::lock_guard lock(mutex_);
-    return unindexed_;
+    return shared_.lock()->unindexed;
 }
 
 void SqliteHistory::flush() {
     wakeWanted_ = false;
-    std::unique_lock lock(mutex_);
-    const std::uint64_t target = appended_;
+    auto state = shared_.lock();
+    const std::uint64_t target = state->appended;
     wake_.notify_one();
-    if (!committed_.wait_for(lock, kFlushTimeout,
-                             [&] { return committedCount_ >= target || writerFailed_; })) {
-        logger().error(
-            "history database " + options_.path + ": " + std::to_string(target - committedCount_) +
-            " writes still not committed after " + std::to_string(kFlushTimeout.count()) + " s");
+    if (!committed_.wait_for(state.unique(), kFlushTimeout, [&] {
+            return state->committedCount >= target || state->writerFailed;
+        })) {
+        logger().error("history database " + options_.path + ": " +
+                       std::to_string(target - state->committedCount) +
+                       " writes still not committed after " +
+                       std::to_string(kFlushTimeout.count()) + " s");
+    }
+}
+
+// --- searches in the background -----------------------------------------------------
+
+void SqliteHistory::startSearch(SearchJob job) {
+    searches_.lock()->jobs.push_back(std::move(job));
+    searchWake_.notify_one();
+}
+
+std::vector<FinishedSearch> SqliteHistory::finishedSearches() {
+    std::uint64_t value = 0;
+    [[maybe_unused]] const auto got = ::read(searchFd_, &value, sizeof value);  // reset
+    std::vector<FinishedSearch> done;
+    done.swap(searches_.lock()->done);
+    return done;
+}
+
+// One search at a time, in the order asked, with the search thread's own
+// connection: a long one holds up the next search, never the hub.
+void SqliteHistory::searchLoop() {
+    for (;;) {
+        SearchJob job;
+        {
+            auto state = searches_.lock();
+            searchWake_.wait(state.unique(),
+                             [&] { return !state->jobs.empty() || state->stopping; });
+            if (state->stopping) {
+                return;
+            }
+            job = std::move(state->jobs.front());
+            state->jobs.pop_front();
+        }
+        SearchHits hits = searchWith(*searcher_, job.room, job.query, job.limit, job.beforeSeq);
+        searches_.lock()->done.push_back(FinishedSearch{std::move(job), std::move(hits)});
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const auto written = ::write(searchFd_, &one, sizeof one);
     }
 }
 
@@ -505,9 +560,9 @@ std::uint64_t SqliteHistory::lastSeq(std::string_view room) const {
 std::vector<SqliteHistory::MessagePtr> SqliteHistory::pendingAfter(std::string_view room,
                                                                    std::uint64_t afterSeq) const {
     std::vector<MessagePtr> out;
-    std::lock_guard lock(mutex_);
-    const auto it = pending_.find(room);
-    if (it != pending_.end()) {
+    auto state = shared_.lock();
+    const auto it = state->pending.find(room);
+    if (it != state->pending.end()) {
         for (const MessagePtr& message : it->second) {
             if (message->seq() > afterSeq) {
                 out.push_back(message);
@@ -618,6 +673,11 @@ std::vector<hermes::v1::ChatMessage> SqliteHistory::tail(std::string_view room,
 
 SearchHits SqliteHistory::search(std::string_view room, std::string_view text, std::size_t limit,
                                  std::uint64_t beforeSeq) const {
+    return searchWith(*reader_, room, text, limit, beforeSeq);
+}
+
+SearchHits SqliteHistory::searchWith(Session& db, std::string_view room, std::string_view text,
+                                     std::size_t limit, std::uint64_t beforeSeq) const {
     SearchHits hits;
     const SearchQuery query(text);
     if (query.empty() || limit == 0) {
@@ -630,25 +690,25 @@ SearchHits SqliteHistory::search(std::string_view room, std::string_view text, s
     try {
         // One read transaction: the index's bound, the unindexed tail and the
         // index itself are the same snapshot.
-        reader_->begin();
+        db.begin();
         if (fts_) {
             Poco::Int64 indexedUpto = 0;
-            *reader_ << "SELECT indexed_upto FROM search_index", into(indexedUpto), now;
+            db << "SELECT indexed_upto FROM search_index", into(indexedUpto), now;
             // Committed after the last indexing slice (at most indexMaxLag
             // rows, usually none), newest first (rowid follows seq within a
             // room): matched here one by one, reading only the text in place;
             // the hits' full rows are fetched after.
             std::vector<std::int64_t> tailHits;
             {
-                sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(*reader_);
+                sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(db);
                 sqlite3_stmt* scan = nullptr;
                 if (sqlite3_prepare_v2(
-                        db,
+                        handle,
                         "SELECT rowid, text FROM messages NOT INDEXED"
                         " WHERE rowid > ? AND room = ? AND seq < ? ORDER BY rowid DESC",
                         -1, &scan, nullptr) != SQLITE_OK) {
                     throw Poco::Data::DataException(std::string("prepare search scan: ") +
-                                                    sqlite3_errmsg(db));
+                                                    sqlite3_errmsg(handle));
                 }
                 sqlite3_bind_int64(scan, 1, indexedUpto);
                 sqlite3_bind_text(scan, 2, name.data(), static_cast<int>(name.size()),
@@ -672,7 +732,7 @@ SearchHits SqliteHistory::search(std::string_view room, std::string_view text, s
                     ids += std::to_string(id);
                 }
                 Rows tail;
-                Statement select(*reader_);
+                Statement select(db);
                 select << "SELECT " + std::string(kColumns) + " FROM messages WHERE rowid IN (" +
                               ids + ") ORDER BY rowid DESC";
                 tail.addTo(select);
@@ -683,12 +743,12 @@ SearchHits SqliteHistory::search(std::string_view room, std::string_view text, s
                 std::string match = query.ftsExpression();
                 Poco::Int64 count = static_cast<Poco::Int64>(wanted - hits.messages.size());
                 Rows rows;
-                Statement indexed(*reader_);
+                Statement indexed(db);
                 indexed << "SELECT m.seq, m.epoch, m.time_ms, m.from_nick, m.to_nick,"
                            " m.client_msg_id, m.kind, m.text FROM messages_fts"
                            " JOIN messages m ON m.rowid = messages_fts.rowid"
                            " WHERE messages_fts MATCH ? AND m.room = ? AND m.seq < ?"
-                           " ORDER BY m.seq DESC LIMIT ?";
+                           " ORDER BY messages_fts.rowid DESC LIMIT ?";
                 rows.addTo(indexed);
                 indexed, use(match), use(name), use(high), use(count);
                 indexed.execute();
@@ -708,7 +768,7 @@ SearchHits SqliteHistory::search(std::string_view room, std::string_view text, s
                 sql += " AND text LIKE ? ESCAPE '\\'";
             }
             Rows rows;
-            Statement select(*reader_);
+            Statement select(db);
             select << sql + " ORDER BY seq DESC LIMIT ?";
             rows.addTo(select);
             select, use(name), use(high);
@@ -719,13 +779,13 @@ SearchHits SqliteHistory::search(std::string_view room, std::string_view text, s
             select.execute();
             hits.messages = rows.messages(room);
         }
-        reader_->commit();
+        db.commit();
     } catch (const Poco::Exception& error) {
         // A query FTS5 cannot parse matches nothing; the hub carries on.
         logger().debug("history search in " + name + " failed: " + error.displayText());
         try {
-            if (reader_->isTransaction()) {
-                reader_->rollback();
+            if (db.isTransaction()) {
+                db.rollback();
             }
         } catch (const Poco::Exception&) {
             // Nothing was written; the snapshot ends with the connection's next use.
@@ -756,15 +816,15 @@ void SqliteHistory::writerLoop() {
     }
     // Not yet shared: the writer thread starts after the constructor set them.
     writer.indexedUpto = indexedUptoAtOpen_;
-    writer.unindexed = unindexed_;
+    writer.unindexed = shared_.lock()->unindexed;
     std::vector<Work> batch;
     bool morePruning = true;
     bool idleIndexing = false;  // the last slice found no work waiting: go on soon
     for (;;) {
         bool stop = false;
         {
-            std::unique_lock lock(mutex_);
-            const auto ready = [&] { return !queue_.empty() || stopping_; };
+            auto state = shared_.lock();
+            const auto ready = [&] { return !state->queue.empty() || state->stopping; };
             auto deadline = std::chrono::steady_clock::time_point::max();
             if (options_.maxAge.count() > 0) {
                 deadline = writer.nextAgeScan;
@@ -779,32 +839,31 @@ void SqliteHistory::writerLoop() {
             if (morePruning) {
                 // Retention has more to do: look at the queue, do not wait.
             } else if (deadline == std::chrono::steady_clock::time_point::max()) {
-                wake_.wait(lock, ready);
+                wake_.wait(state.unique(), ready);
             } else {
-                wake_.wait_until(lock, deadline, ready);
+                wake_.wait_until(state.unique(), deadline, ready);
             }
-            batch.swap(queue_);
-            stop = stopping_;
+            batch.swap(state->queue);
+            stop = state->stopping;
         }
         const bool idle = batch.empty();
         if (!batch.empty()) {
             while (!commitBatch(writer, batch)) {
-                std::unique_lock lock(mutex_);
-                if (stopping_) {
-                    writerFailed_ = true;
+                auto state = shared_.lock();
+                if (state->stopping) {
+                    state->writerFailed = true;
                     logger().critical("history database " + options_.path + ": giving up on " +
                                       std::to_string(batch.size()) +
                                       " writes while stopping; they are lost");
                     break;
                 }
-                wake_.wait_for(lock, kRetryDelay, [&] { return stopping_; });
+                wake_.wait_for(state.unique(), kRetryDelay, [&] { return state->stopping; });
             }
             batch.clear();
             committed_.notify_all();
         }
         if (stop) {
-            std::lock_guard lock(mutex_);
-            if (queue_.empty()) {
+            if (shared_.lock()->queue.empty()) {
                 break;
             }
             continue;
@@ -853,24 +912,24 @@ bool SqliteHistory::commitBatch(Writer& writer, std::vector<Work>& batch) {
         return false;
     }
     {
-        std::lock_guard lock(mutex_);
+        auto state = shared_.lock();
         for (const auto& [room, last] : touched) {
-            committedSeqs_[room] = last;
-            auto it = pending_.find(room);
-            if (it != pending_.end()) {
+            state->committedSeqs[room] = last;
+            auto it = state->pending.find(room);
+            if (it != state->pending.end()) {
                 auto& queue = it->second;
                 while (!queue.empty() && queue.front()->seq() <= last) {
                     queue.pop_front();
                 }
                 if (queue.empty()) {
-                    pending_.erase(it);
+                    state->pending.erase(it);
                 }
             }
         }
-        committedCount_ += batch.size();
+        state->committedCount += batch.size();
         if (index_) {
             writer.unindexed += messages;
-            unindexed_ = writer.unindexed;
+            state->unindexed = writer.unindexed;
         }
     }
     signalCommit();
@@ -933,9 +992,9 @@ bool SqliteHistory::pruneStep(Writer& writer, std::int64_t nowMs) {
         if (rows == batch) {
             rescan->insert(room);
         }
-        std::lock_guard lock(mutex_);
-        pruned_ += deleted;
-        unindexed_ = writer.unindexed;
+        auto state = shared_.lock();
+        state->pruned += deleted;
+        state->unindexed = writer.unindexed;
     } catch (const Poco::Exception& error) {
         logger().error("history database " + options_.path + ": pruning " + room +
                        " failed: " + error.displayText());
@@ -1040,10 +1099,7 @@ bool SqliteHistory::indexStep(Writer& writer, bool idle) {
     }
     writer.indexedUpto = std::max(upto, from);
     writer.unindexed = static_cast<std::uint64_t>(backlog);
-    {
-        std::lock_guard lock(mutex_);
-        unindexed_ = writer.unindexed;
-    }
+    shared_.lock()->unindexed = writer.unindexed;
     return writer.unindexed > 0;
 }
 

@@ -28,10 +28,7 @@ WalCheckpointer::~WalCheckpointer() {
     if (writer_ != nullptr) {
         sqlite3_wal_hook(writer_, nullptr, nullptr);
     }
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
+    state_.lock()->stopping = true;
     wake_.notify_one();
     thread_.join();
     session_.reset();
@@ -44,8 +41,7 @@ void WalCheckpointer::attach(sqlite3* writer) {
 }
 
 std::uint64_t WalCheckpointer::checkpoints() const {
-    std::lock_guard lock(mutex_);
-    return checkpoints_;
+    return state_.lock()->checkpoints;
 }
 
 int WalCheckpointer::onCommit(void* self, sqlite3* db, const char* schema, int pages) {
@@ -62,10 +58,7 @@ int WalCheckpointer::onCommit(void* self, sqlite3* db, const char* schema, int p
         return SQLITE_OK;
     }
     if (pages >= kWakePages) {
-        {
-            std::lock_guard lock(checkpointer->mutex_);
-            checkpointer->wanted_ = true;
-        }
+        checkpointer->state_.lock()->wanted = true;
         checkpointer->wake_.notify_one();
     }
     return SQLITE_OK;
@@ -75,20 +68,19 @@ void WalCheckpointer::run() {
     sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(*session_);
     for (;;) {
         {
-            std::unique_lock lock(mutex_);
-            wake_.wait(lock, [&] { return wanted_ || stopping_; });
-            if (stopping_) {
+            auto state = state_.lock();
+            wake_.wait(state.unique(), [&] { return state->wanted || state->stopping; });
+            if (state->stopping) {
                 return;
             }
-            wanted_ = false;
+            state->wanted = false;
         }
         int logPages = 0;
         int copied = 0;
         const int rc =
             sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &logPages, &copied);
         if (rc == SQLITE_OK) {
-            std::lock_guard lock(mutex_);
-            ++checkpoints_;
+            ++state_.lock()->checkpoints;
         } else if (rc != SQLITE_BUSY) {
             logger().warning("history database " + path_ + ": checkpoint failed (" +
                              sqlite3_errmsg(db) + "); retried when the log grows");

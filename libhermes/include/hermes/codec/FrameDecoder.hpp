@@ -84,6 +84,18 @@ private:
     std::uint64_t claimedLength_ = 0;
 };
 
+// The varint length prefix at the start of `bytes`, read with protobuf's
+// CodedInputStream: Complete (value and size known), Incomplete (more bytes
+// may complete it) or TooLong (no end within FrameDecoder::kMaxVarintBytes).
+// A Complete value may exceed 32 bits (up to 35); the caller judges it.
+struct LengthPrefix {
+    enum class Status : std::uint8_t { Complete, Incomplete, TooLong };
+    Status status = Status::Incomplete;
+    std::uint64_t value = 0;
+    std::size_t bytes = 0;
+};
+LengthPrefix readLengthPrefix(std::string_view bytes);
+
 // Parses one payload with explicit byte and recursion limits.
 bool parseEnvelope(std::string_view payload, hermes::v1::Envelope& out);
 

@@ -10,8 +10,15 @@
 // committedSeq() reaches it, and the edge learns of commits by watching
 // commitFd() (readable after each commit) and calling Hub::storeCommitted().
 //
-// Threading: the hub's thread only, except committedSeq() and commitFd(),
-// which are thread safe in every implementation.
+// Reads (after, tail, search) run on the hub's thread, except a store's
+// searches in the background: a store whose search() may take long (a big
+// database: a search over a million messages) says so with
+// searchesInBackground(); the hub then hands it the search with
+// startSearch(), its loop goes on, and it takes the answer from
+// finishedSearches() when searchFd() becomes readable (Hub::storeReadsDone).
+//
+// Threading: the hub's thread only, except committedSeq(), commitFd() and
+// searchFd(), which are thread safe in every implementation.
 
 #include <cstddef>
 #include <cstdint>
@@ -43,6 +50,21 @@ struct StoredRoom {
 struct SearchHits {
     std::vector<hermes::v1::ChatMessage> messages;  // newest first
     bool hasMore = false;                           // older matches exist
+};
+
+// A search the hub wants answered in the background; `ticket` names the
+// asker (the hub uses the session's id).
+struct SearchJob {
+    std::uint64_t ticket = 0;
+    std::string room;  // canonical
+    std::string query;
+    std::size_t limit = 0;
+    std::uint64_t beforeSeq = 0;  // 0 = no bound
+};
+
+struct FinishedSearch {
+    SearchJob job;
+    SearchHits hits;
 };
 
 class HistoryStore {
@@ -89,6 +111,17 @@ public:
     // word of `query`, newest first, at most `limit`.
     virtual SearchHits search(std::string_view room, std::string_view query, std::size_t limit,
                               std::uint64_t beforeSeq) const = 0;
+
+    // --- searches in the background (defaults: none) ---------------------------
+
+    virtual bool searchesInBackground() const { return false; }
+    // Queues `job` for the store's own thread; called only if
+    // searchesInBackground().
+    virtual void startSearch(SearchJob /*job*/) {}
+    // The searches finished since the last call, in the order they finished.
+    virtual std::vector<FinishedSearch> finishedSearches() { return {}; }
+    // Thread safe. An eventfd readable after each finished search; -1 if none.
+    virtual int searchFd() const { return -1; }
 };
 
 }  // namespace hermes::hub

@@ -7,12 +7,14 @@
 //   edge                                hub
 //   ----                                ---
 //   accepted a connection  -> open()    -> SessionId (handshake timer starts)
+//   refused at accept      -> refuse()  -> its refusal, as a closing session
 //   read bytes             -> receive() -> decodes, acts, queues output
 //   end of a read batch    -> flush()   -> emits coalesced presence
 //   wrote n bytes          -> consumed()
 //   peer closed / error    -> closed()  -> quit presence, nick released
 //   timer                  -> tick()    -> handshake/ping/rate/stall timers
 //   store committed        -> storeCommitted() -> held messages go out
+//   store finished a read  -> storeReadsDone() -> search results go out
 //   SIGTERM                -> shutdown()-> store flushed, Bye to all
 //                          <- takeReady(): sessions with output to write,
 //                             and sessions to close (with their last bytes)
@@ -42,8 +44,18 @@
 // the frame waits in its room (Room.hpp). History pages, backlogs and search
 // never show a message before it was broadcast.
 //
+// Inside, the hub is components that each own their state (SessionTable,
+// Intake, Outbox, RoomTable, Presence, DurabilityGate, OutputBudget,
+// Liveness, Stamper: libhermes/src/hub/, docs/ARCHITECTURE.md) and request
+// handlers that take the components they use (Requests.hpp).
+//
+// Failure of one session: an exception while handling one client's frame
+// closes that client with a fatal Error{INTERNAL} (logged, counted under
+// "internal"); every other session goes on.
+//
 // Threading: not thread safe; one thread (the edge's event loop) calls every
-// method. Registry is the only part other threads may read (Registry.hpp).
+// method, and debug builds check it (the first call binds the thread).
+// Registry is the only part other threads may read (Registry.hpp).
 
 #include <chrono>
 #include <cstdint>
@@ -56,12 +68,14 @@
 #include <vector>
 
 #include "hermes/hub/Clock.hpp"
+#include "hermes/hub/CloseReason.hpp"
 #include "hermes/hub/HistoryStore.hpp"
 #include "hermes/hub/HubConfig.hpp"
 #include "hermes/hub/HubStats.hpp"
 #include "hermes/hub/MemoryGauge.hpp"
 #include "hermes/hub/Registry.hpp"
 #include "hermes/hub/SessionId.hpp"
+#include "hermes/threads/OwnerThread.hpp"
 
 namespace hermes::hub {
 
@@ -73,7 +87,8 @@ std::int64_t systemWallClockMs();
 struct Closing {
     SessionId id = 0;
     std::string lastBytes;
-    std::string reason;  // for the edge's log line
+    CloseReason cause = CloseReason::ConnectionClosed;
+    std::string_view reason;  // closeReasonKey(cause), for the edge's log line
 };
 
 class Hub {
@@ -98,6 +113,11 @@ public:
     // appears in takeReady()'s closing list at once.
     SessionId open(std::string peer, TimePoint now);
 
+    // A connection the edge refused before opening it, because the
+    // Registry said so (hermesd's acceptor threads ask it): answered
+    // HUB_FULL, counted and logged, in takeReady()'s closing list at once.
+    SessionId refuse(std::string_view peer, Registry::Admission why, TimePoint now);
+
     // Bytes read from the session's socket, in any split.
     void receive(SessionId id, std::string_view bytes, TimePoint now);
 
@@ -120,6 +140,11 @@ public:
     // The history store committed something (storeCommitFd() was readable):
     // messages it has committed go out, with what waited behind them.
     void storeCommitted(TimePoint now);
+
+    // The history store finished reads it ran in the background
+    // (storeReadFd() was readable): their answers go out, and the sessions
+    // that waited for them go on.
+    void storeReadsDone(TimePoint now);
 
     // Sends every session a Bye (SHUTDOWN, `reason`) and closes them all,
     // after waiting for the store to commit what it holds (messages it
@@ -144,6 +169,9 @@ public:
     const HubStats& stats() const { return stats_; }
     // Readable after each commit of an asynchronous store; -1 if there is none.
     int storeCommitFd() const;
+    // Readable when the store finished a read in the background; -1 if it
+    // reads on the hub's thread only.
+    int storeReadFd() const;
     // Message frames waiting for the store's commit, over all rooms.
     std::size_t heldMessages() const;
     // Output memory now and at its peak (MemoryGauge.hpp).
@@ -152,6 +180,14 @@ public:
     // (frames already read wait, undecoded, until it is false again).
     bool inputPaused() const;
     const Registry& registry() const { return registry_; }
+
+    // Every invariant the hub's components keep, checked between calls (the
+    // two-way membership index, the nick index and the Registry's counts,
+    // each session in exactly one state, the lists each component pairs with
+    // a flag, gapless room seqs, queues within their bounds, output memory
+    // within the budget): one line per violation, none when all hold. A walk
+    // of every session and room: for tests and the fuzzer, not the loop.
+    std::vector<std::string> violatedInvariants() const;
     const HubConfig& config() const { return config_; }
     std::uint64_t epoch() const { return epoch_; }
 
@@ -162,6 +198,7 @@ private:
     HubStats stats_;
     Registry registry_;
     MemoryGauge outputMemory_;  // before impl_: outlives every block and queue
+    threads::OwnerThread owner_;
     std::unique_ptr<Impl> impl_;
 };
 

@@ -14,10 +14,11 @@
 namespace hermes::hub {
 
 struct HubConfig {
-    std::string serverName = "hermes";                            // hub.name
-    std::string motd;                                             // hub.motd
-    std::string defaultRoom = "lobby";                            // hub.default_room ("" = none)
-    std::size_t maxClients = 1024;                                // hub.max_clients
+    std::string serverName = "hermes";     // hub.name
+    std::string motd;                      // hub.motd
+    std::string defaultRoom = "lobby";     // hub.default_room ("" = none)
+    std::size_t maxClients = 1024;         // hub.max_clients
+    std::size_t maxClientsPerAddress = 0;  // hub.max_clients_per_address (0 = no limit)
     std::size_t maxFrameBytes = protocol::kDefaultMaxFrameBytes;  // hub.max_frame_bytes
     std::size_t handshakeMaxFrameBytes =
         protocol::kHandshakeMaxFrameBytes;                      // hub.handshake_max_frame_bytes

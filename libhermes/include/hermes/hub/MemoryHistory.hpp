@@ -9,10 +9,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "hermes/hub/HistoryStore.hpp"
+#include "hermes/hub/NameMap.hpp"
 
 namespace hermes::hub {
 
@@ -43,17 +43,10 @@ private:
         std::uint64_t firstSeq() const { return lastSeq - count + 1; }
         const hermes::v1::ChatMessage& at(std::uint64_t seq) const;
     };
-    struct NameHash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view name) const {
-            return std::hash<std::string_view>{}(name);
-        }
-    };
-
     const Ring* find(std::string_view room) const;
 
     std::size_t capacity_;
-    std::unordered_map<std::string, Ring, NameHash, std::equal_to<>> rooms_;
+    NameMap<Ring> rooms_;
 };
 
 }  // namespace hermes::hub

@@ -1,35 +1,66 @@
 #pragma once
-// Who is connected: the nick of every welcomed session, unique ignoring
-// ASCII case. The hub's thread reserves, renames and releases nicks; other
-// threads (hermesd's acceptor and stats) may read the counts at any time.
+// Who is connected: how many connections the hub holds, how many from each
+// address, and the nick of every welcomed session (unique ignoring ASCII
+// case). The hub's thread is the only writer (SessionTable: admit and leave
+// at open and close, reserve/rename/release at Hello, SetNick and close).
+// Other threads read it: hermesd's acceptor threads ask admission() before
+// they hand a connection to the loop, so a full hub, or an address at its
+// limit, is refused without a session.
 //
-// Threading: thread safe; every member function takes the one mutex, which is
-// never held while doing I/O.
+// Threading: thread safe. All the state is behind one mutex (LockGuarded),
+// taken once per call and never held while doing I/O.
 
 #include <cstddef>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "hermes/hub/SessionId.hpp"
+#include "hermes/threads/LockGuarded.hpp"
 
 namespace hermes::hub {
 
 class Registry {
 public:
+    enum class Admission { Admitted, HubFull, AddressFull };
+    struct Limits {
+        std::size_t maxClients = 0;            // hub.max_clients
+        std::size_t maxClientsPerAddress = 0;  // hub.max_clients_per_address (0 = none)
+    };
+
+    // What admit() would answer now, without counting anything (acceptor
+    // threads). Another thread may admit meanwhile: admit() decides.
+    Admission admission(std::string_view address, const Limits& limits) const;
+    // Counts one more connection from `address` if the limits allow it.
+    Admission admit(std::string_view address, const Limits& limits);
+    // A connection admitted from `address` is gone.
+    void leave(std::string_view address);
+    std::size_t connections() const;
+    std::size_t connectionsFrom(std::string_view address) const;
+
     // Claims `nick` for `id`. False if another session holds it (any case).
     bool reserve(std::string_view nick, SessionId id);
     // Moves `id` from its nick to `newNick`. False if taken by another session.
     bool rename(SessionId id, std::string_view oldNick, std::string_view newNick);
     void release(std::string_view nick, SessionId id);
     std::optional<SessionId> find(std::string_view nick) const;
+    // Nicks held (welcomed sessions).
     std::size_t size() const;
 
+    // The address part of a peer as the edge names it ("10.0.0.7:51234" ->
+    // "10.0.0.7", "[::1]:51234" -> "::1").
+    static std::string_view addressOf(std::string_view peer);
+
 private:
-    mutable std::mutex mutex_;
-    std::unordered_map<std::string, SessionId> byNickKey_;  // guarded by mutex_
+    struct State {
+        std::unordered_map<std::string, SessionId> byNickKey;
+        std::unordered_map<std::string, std::size_t> byAddress;
+        std::size_t connections = 0;
+    };
+    static Admission judge(const State& state, std::string_view address, const Limits& limits);
+
+    threads::LockGuarded<State> state_;
 };
 
 }  // namespace hermes::hub

@@ -33,14 +33,27 @@
 // but the last transactions before an OS crash or power loss may be lost (the file stays
 // consistent).
 //
-// Reads (after, tail, search) run on the caller's thread with a second
-// connection beside the writer (WAL lets it read while the writer writes);
-// after() and tail() merge messages appended but not yet committed, kept in
-// memory until their commit.
+// Reads: after() and tail() run on the caller's thread with a second
+// connection beside the writer (WAL lets it read while the writer writes),
+// and merge messages appended but not yet committed, kept in memory until
+// their commit. They are indexed range reads: over a million messages a
+// page of 200 takes ~0.3 ms, a backlog of 50 ~0.1 ms.
+//
+// Searches may read far more: a word found in a million messages of other
+// rooms, or a LIKE search without FTS5 (0.3-0.5 s over a million messages).
+// So the hub's searches run on a search thread with a third connection
+// (startSearch(), finishedSearches(), searchFd()); search() itself still
+// answers on the caller's thread (tests, tools). Hits come from the index
+// in rowid order, newest first (rowid follows seq within a room: the writer
+// inserts each room's messages in seq order), so a rare word is found
+// without walking the room: ordering by seq made SQLite walk every message
+// of the room and test each against the index (15-19 s for a rare word
+// over a million messages).
 //
 // Threading: one owner thread (the hub's) calls everything, except
-// committedSeq() and commitFd(), which are thread safe. The writer thread is
-// private.
+// committedSeq(), commitFd() and searchFd(), which are thread safe. The
+// writer and search threads are private; what they share with the owner is
+// in LockGuarded state.
 
 #include <chrono>
 #include <condition_variable>
@@ -56,7 +69,9 @@
 #include <vector>
 
 #include "hermes/hub/HistoryStore.hpp"
+#include "hermes/hub/NameMap.hpp"
 #include "hermes/hub/WalCheckpointer.hpp"
+#include "hermes/threads/LockGuarded.hpp"
 
 namespace Poco::Data {
 class Session;
@@ -89,6 +104,9 @@ struct SqliteHistoryOptions {
     bool indexWhenIdle = true;
     // Wall clock for age retention, ms since the Unix epoch (tests inject one).
     std::function<std::int64_t()> wallClock;
+    // The hub's searches run on the store's search thread (false: on the
+    // hub's thread, as search() does).
+    bool searchInBackground = true;
 };
 
 class SqliteHistory : public HistoryStore {
@@ -122,6 +140,10 @@ public:
     void setTopic(const StoredRoom& room) override;
     SearchHits search(std::string_view room, std::string_view query, std::size_t limit,
                       std::uint64_t beforeSeq) const override;
+    bool searchesInBackground() const override { return options_.searchInBackground; }
+    void startSearch(SearchJob job) override;
+    std::vector<FinishedSearch> finishedSearches() override;
+    int searchFd() const override { return searchFd_; }
 
     // Drains the queue, commits, stops the writer and closes the database.
     // Idempotent.
@@ -142,14 +164,8 @@ private:
         MessagePtr message;  // or, when null, a topic
         StoredRoom topic;
     };
-    struct NameHash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view name) const {
-            return std::hash<std::string_view>{}(name);
-        }
-    };
     template <typename T>
-    using RoomMap = std::unordered_map<std::string, T, NameHash, std::equal_to<>>;
+    using RoomMap = NameMap<T>;
 
     void openDatabase();
     void migrate(Poco::Data::Session& session);
@@ -167,6 +183,9 @@ private:
                                                std::uint64_t beforeSeq, std::size_t limit,
                                                bool newestFirst) const;
     std::uint64_t firstStoredSeq(std::string_view room) const;
+    SearchHits searchWith(Poco::Data::Session& db, std::string_view room, std::string_view query,
+                          std::size_t limit, std::uint64_t beforeSeq) const;
+    void searchLoop();
     void signalCommit();
 
     SqliteHistoryOptions options_;
@@ -182,21 +201,35 @@ private:
     RoomMap<std::uint64_t> lastSeqs_;  // owner thread
     bool wakeWanted_ = false;          // owner thread: appended since the last submit()
 
-    mutable std::mutex mutex_;
+    // What the owner and the writer share.
+    struct Shared {
+        std::vector<Work> queue;
+        RoomMap<std::uint64_t> committedSeqs;
+        RoomMap<std::deque<MessagePtr>> pending;  // appended, not yet committed
+        std::uint64_t appended = 0;
+        std::uint64_t committedCount = 0;
+        std::uint64_t pruned = 0;
+        std::uint64_t unindexed = 0;
+        bool stopping = false;
+        bool writerFailed = false;  // gave up on a batch while stopping
+    };
+    threads::LockGuarded<Shared> shared_;
     std::condition_variable wake_;       // writer: work queued or stop
     std::condition_variable committed_;  // flush(): a commit happened
-    // Guarded by mutex_:
-    std::vector<Work> queue_;
-    RoomMap<std::uint64_t> committedSeqs_;
-    RoomMap<std::deque<MessagePtr>> pending_;  // appended, not yet committed
-    std::uint64_t appended_ = 0;
-    std::uint64_t committedCount_ = 0;
-    std::uint64_t pruned_ = 0;
-    std::uint64_t unindexed_ = 0;
-    bool stopping_ = false;
-    bool writerFailed_ = false;  // gave up on a batch while stopping
+
+    // What the owner and the search thread share.
+    struct Searches {
+        std::deque<SearchJob> jobs;
+        std::vector<FinishedSearch> done;
+        bool stopping = false;
+    };
+    threads::LockGuarded<Searches> searches_;
+    std::condition_variable searchWake_;
+    std::unique_ptr<Poco::Data::Session> searcher_;  // the search thread's
+    int searchFd_ = -1;
 
     std::thread writerThread_;
+    std::thread searchThread_;
     bool closed_ = false;
 };
 

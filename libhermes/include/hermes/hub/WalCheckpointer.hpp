@@ -25,9 +25,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
+
+#include "hermes/threads/LockGuarded.hpp"
 
 struct sqlite3;
 
@@ -69,11 +70,14 @@ private:
     sqlite3* writer_ = nullptr;
     std::unique_ptr<Poco::Data::Session> session_;  // the checkpoint thread's
 
-    mutable std::mutex mutex_;
+    // What the writer's commit hook, the owner and the checkpoint thread share.
+    struct State {
+        bool wanted = false;
+        bool stopping = false;
+        std::uint64_t checkpoints = 0;
+    };
+    threads::LockGuarded<State> state_;
     std::condition_variable wake_;
-    bool wanted_ = false;  // guarded by mutex_
-    bool stopping_ = false;
-    std::uint64_t checkpoints_ = 0;
     std::thread thread_;
 };
 

@@ -1,0 +1,42 @@
+#pragma once
+// A client over plain TCP: the Hermes byte stream as it is on the socket.
+// The first ClientConnection (ClientConnection.hpp). It holds the accepted
+// POCO socket (non-blocking), which closes the descriptor when the last
+// holder lets go: the loop, normally. (A dup() of the descriptor, closed
+// here, would let POCO close its own on the acceptor's thread; ThreadSanitizer
+// cannot see the ordering POCO's uninstrumented reference count gives that
+// close, and reports a race, so the socket is kept instead.) Writes of
+// several pieces are one sendmsg() (a session's queued segments), one piece
+// one send().
+//
+// Threading: built on an acceptor thread, then the loop thread only.
+
+#include <sys/uio.h>
+
+#include <Poco/Net/StreamSocket.h>
+
+#include "ClientConnection.hpp"
+
+namespace hermesd {
+
+class TcpConnection final : public ClientConnection {
+public:
+    // `socket`: connected and non-blocking.
+    explicit TcpConnection(const Poco::Net::StreamSocket& socket)
+        : socket_(socket), fd_(socket_.impl()->sockfd()) {}
+
+    std::string_view kind() const override { return "tcp"; }
+    int fd() const override { return fd_; }
+    Read read(std::span<char> scratch) override;
+    Written write(std::span<const std::string_view> pieces) override;
+    void closeWrite() override;
+
+    // The most pieces one write() sends; the rest wait for the next call.
+    static constexpr std::size_t kMaxIovecs = 64;
+
+private:
+    Poco::Net::StreamSocket socket_;
+    int fd_;
+};
+
+}  // namespace hermesd

@@ -1,0 +1,74 @@
+// Say and PrivateMessage: checked, stamped and framed once (Stamper), the
+// same bytes queued to every recipient. Say is the hub's hot path.
+
+#include <optional>
+#include <string>
+
+#include "DurabilityGate.hpp"
+#include "Outbox.hpp"
+#include "Presence.hpp"
+#include "Requests.hpp"
+#include "RoomTable.hpp"
+#include "SessionTable.hpp"
+#include "Stamper.hpp"
+
+namespace hermes::hub {
+
+void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& presence,
+           DurabilityGate& gate, Stamper& stamper, HistoryStore& history, Outbox& outbox,
+           TimePoint now) {
+    std::optional<protocol::ProtocolError> invalid;
+    Room* room = rooms.lookup(say.room(), invalid);
+    if (invalid) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, invalid->text, say.room(),
+                     say.client_msg_id());
+        return;
+    }
+    if (room == nullptr || s.rooms.find(room) == SessionRooms::npos) {
+        outbox.error(s, v1::ERROR_CODE_NOT_IN_ROOM,
+                     "you are not in room " + say.room() + "; join it first", say.room(),
+                     say.client_msg_id());
+        return;
+    }
+    if (auto refusal = stamper.check(say.kind(), say.text())) {
+        outbox.error(s, refusal->code, refusal->text, room->name, say.client_msg_id());
+        return;
+    }
+    if (!gate.admitsMessage()) {
+        // Nothing is taken, so nothing is lost: the client may send it again.
+        outbox.error(s, v1::ERROR_CODE_STORE_BEHIND,
+                     "the hub's history store is behind (slow disk); message not taken, send it "
+                     "again in a moment",
+                     room->name, say.client_msg_id());
+        return;
+    }
+    presence.flush(*room, gate, outbox);
+    stamper.roomMessage(*room, gate.takeSeq(*room), s, say, now);
+    history.append(stamper.message());
+    gate.publish(*room, stamper.message().seq(), stamper.frame(), outbox);
+}
+
+void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTable& sessions,
+                      Stamper& stamper, Outbox& outbox, TimePoint now) {
+    if (auto refusal = stamper.check(pm.kind(), pm.text())) {
+        outbox.error(s, refusal->code, refusal->text, {}, pm.client_msg_id());
+        return;
+    }
+    Session* target = sessions.findNick(pm.to());
+    if (target == nullptr) {
+        outbox.error(s, v1::ERROR_CODE_NO_SUCH_NICK, "no one is called " + pm.to(), {},
+                     pm.client_msg_id());
+        return;
+    }
+    stamper.privateMessage(s, *target, pm, now);
+    outbox.enqueueChat(*target, stamper.frame());
+    if (target != &s) {
+        outbox.enqueueChat(s, stamper.frame());
+        if (!target->profile.away.empty()) {
+            stamper.awayReply(s, *target);
+            outbox.enqueue(s, stamper.frame());
+        }
+    }
+}
+
+}  // namespace hermes::hub

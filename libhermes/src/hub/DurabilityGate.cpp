@@ -1,0 +1,88 @@
+#include "DurabilityGate.hpp"
+
+#include <string>
+
+#include "Outbox.hpp"
+#include "OutputBudget.hpp"
+
+namespace hermes::hub {
+
+void DurabilityGate::broadcast(Room& room, std::string_view frame, Outbox& outbox) {
+    outbox.broadcast(room, frame);
+}
+
+bool DurabilityGate::admitsMessage() {
+    if (!durable_ || (!storeBehind_ && heldMessages_ < config_.maxHeldMessages)) {
+        return true;
+    }
+    // The store is that far behind (a stalled disk): holding more would only
+    // grow memory, and the sender would not see its echo for as long anyway.
+    ++stats_.storeBehindRefusals;
+    if (!storeBehind_) {
+        storeBehind_ = true;
+        log_.warning("history store is behind: " + std::to_string(heldMessages_) +
+                     " messages wait for their commit (history.max_held_messages = " +
+                     std::to_string(config_.maxHeldMessages) +
+                     "); refusing new messages until it catches up");
+    }
+    return false;
+}
+
+void DurabilityGate::publish(Room& room, std::uint64_t seq, std::string_view frame,
+                             Outbox& outbox) {
+    if (!durable_) {
+        outbox.broadcastChat(room, frame);
+        room.log.sentSeq_ = seq;
+        return;
+    }
+    room.log.held_.push_back(RoomLog::Held{seq, std::string(frame)});
+    ++heldMessages_;
+    if (!room.log.listed_) {
+        room.log.listed_ = true;
+        holdingRooms_.push_back(&room);
+    }
+}
+
+// Sends the held frames whose messages are committed (and what waits behind
+// them); stops at the first message still uncommitted. While input is
+// paused for the output budget the frames stay held: the hub calls
+// release() again when it resumes.
+void DurabilityGate::releaseRoom(Room& room, std::uint64_t committed, Outbox& outbox,
+                                 OutputBudget& budget, TimePoint now) {
+    std::deque<RoomLog::Held>& held = room.log.held_;
+    while (!held.empty() && budget.takingInput(now)) {
+        RoomLog::Held& front = held.front();
+        if (front.seq != 0) {
+            if (front.seq > committed) {
+                return;
+            }
+            outbox.broadcastChat(room, front.frame);
+            room.log.sentSeq_ = front.seq;
+            --heldMessages_;
+        } else {
+            outbox.broadcast(room, front.frame);
+        }
+        held.pop_front();
+    }
+}
+
+void DurabilityGate::release(const HistoryStore& store, Outbox& outbox, OutputBudget& budget,
+                             TimePoint now) {
+    std::size_t kept = 0;
+    for (Room* room : holdingRooms_) {
+        releaseRoom(*room, store.committedSeq(room->name), outbox, budget, now);
+        if (room->log.held_.empty()) {
+            room->log.listed_ = false;
+        } else {
+            holdingRooms_[kept++] = room;
+        }
+    }
+    holdingRooms_.resize(kept);
+    if (storeBehind_ && heldMessages_ <= config_.maxHeldMessages / 2) {
+        storeBehind_ = false;
+        log_.warning("history store caught up: " + std::to_string(heldMessages_) +
+                     " messages wait for their commit; taking new messages again");
+    }
+}
+
+}  // namespace hermes::hub

@@ -1,0 +1,191 @@
+// History as clients see it: the join backlog, History and Search pages.
+// Pages never reach past a room's sentSeq: a message still waiting for the
+// store's commit is not shown before it was sent live.
+//
+// Backlogs and History pages are short indexed reads (under a millisecond
+// over a million messages) and run on the hub's thread. A search may scan
+// far (a word in every message of another room): a store that says so
+// (HistoryStore::searchesInBackground) runs it on its own thread, and the
+// asking session's next frames wait for the answer.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "Intake.hpp"
+#include "Outbox.hpp"
+#include "Requests.hpp"
+#include "RoomTable.hpp"
+#include "hermes/protocol/Validation.hpp"
+
+namespace hermes::hub {
+
+namespace {
+
+std::size_t entrySize(const v1::ChatMessage& message) {
+    constexpr std::size_t kEntryOverhead = 6;  // field tag and length prefix
+    return message.ByteSizeLong() + kEntryOverhead;
+}
+
+// The page's frame must stay within max_frame_bytes, which the client may
+// enforce on what it receives: messages past the budget are left for the
+// next page.
+std::size_t pageBudget(std::string_view room, const HubConfig& config) {
+    constexpr std::size_t kPageOverhead = 64;  // header fields, gap, prefixes
+    const std::size_t overhead = kPageOverhead + room.size();
+    return config.maxFrameBytes > overhead ? config.maxFrameBytes - overhead : 0;
+}
+
+// Messages in one page: what the client asked for (0: the most), capped.
+std::size_t pageLimit(std::uint32_t requested, const HubConfig& config) {
+    const std::size_t pageMax = std::max<std::size_t>(config.historyPageMax, 1);
+    return requested == 0 ? pageMax : std::min<std::size_t>(requested, pageMax);
+}
+
+// The room a History or Search names, or nullptr once `s` got the error.
+const Room* existingRoom(Session& s, const std::string& name, const RoomTable& rooms,
+                         Outbox& outbox) {
+    std::optional<protocol::ProtocolError> invalid;
+    const Room* room = rooms.lookup(name, invalid);
+    if (invalid) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, invalid->text, name);
+    } else if (room == nullptr) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, "there is no room " + name, name);
+    }
+    return room;
+}
+
+}  // namespace
+
+void sendBacklog(Session& s, const Room& room, const HistoryStore& history, Outbox& outbox,
+                 const HubFacts& facts) {
+    if (facts.config.joinBacklog == 0) {
+        return;
+    }
+    std::vector<v1::ChatMessage> messages = history.tail(room.name, facts.config.joinBacklog);
+    while (!messages.empty() && messages.back().seq() > room.log.sentSeq()) {
+        messages.pop_back();  // still waiting for the store: comes live
+    }
+    if (messages.empty()) {
+        return;
+    }
+    // Keep the newest that fit.
+    const std::size_t budget = pageBudget(room.name, facts.config);
+    std::size_t used = 0;
+    std::size_t first = messages.size();
+    while (first > 0) {
+        const std::size_t size = entrySize(messages[first - 1]);
+        if (used + size > budget && first < messages.size()) {
+            break;
+        }
+        used += size;
+        --first;
+    }
+    outbox.reply(s, [&](v1::Envelope& out) {
+        auto* page = out.mutable_history_page();
+        page->set_room(room.name);
+        page->set_epoch(facts.epoch);
+        page->set_backlog(true);
+        page->set_head_seq(room.log.sentSeq());
+        for (std::size_t i = first; i < messages.size(); ++i) {
+            *page->add_messages() = std::move(messages[i]);
+        }
+    });
+}
+
+void onHistory(Session& s, const v1::HistoryRequest& request, const RoomTable& rooms,
+               const HistoryStore& history, Outbox& outbox, const HubFacts& facts) {
+    const Room* room = existingRoom(s, request.room(), rooms, outbox);
+    if (room == nullptr) {
+        return;
+    }
+    const std::size_t limit = pageLimit(request.limit(), facts.config);
+    HistorySlice slice = history.after(room->name, request.after_seq(), limit);
+    // Messages still waiting for the store come live, not here.
+    while (!slice.messages.empty() && slice.messages.back().seq() > room->log.sentSeq()) {
+        slice.messages.pop_back();
+        slice.hasMore = false;
+    }
+    outbox.reply(s, [&](v1::Envelope& out) {
+        auto* page = out.mutable_history_page();
+        page->set_room(room->name);
+        page->set_epoch(facts.epoch);
+        page->set_head_seq(room->log.sentSeq());
+        if (slice.gap) {
+            page->mutable_gap()->set_first_seq(slice.gap->first);
+            page->mutable_gap()->set_last_seq(slice.gap->second);
+        }
+        bool more = slice.hasMore;
+        const std::size_t budget = pageBudget(room->name, facts.config);
+        std::size_t used = 0;
+        for (auto& message : slice.messages) {
+            const std::size_t size = entrySize(message);
+            if (used + size > budget && page->messages_size() > 0) {
+                more = true;  // the rest is one request away
+                break;
+            }
+            used += size;
+            *page->add_messages() = std::move(message);
+        }
+        page->set_has_more(more);
+    });
+}
+
+void onSearch(Session& s, const v1::SearchRequest& request, const RoomTable& rooms,
+              HistoryStore& history, Intake& intake, Outbox& outbox, const HubFacts& facts) {
+    const Room* room = existingRoom(s, request.room(), rooms, outbox);
+    if (room == nullptr) {
+        return;
+    }
+    if (auto error =
+            protocol::checkText(request.query(), facts.config.maxTextBytes, "search query")) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_TEXT, error->text, room->name);
+        return;
+    }
+    SearchJob job;
+    job.ticket = s.id;
+    job.room = room->name;
+    job.query = request.query();
+    job.limit = pageLimit(request.limit(), facts.config);
+    // Only what was broadcast: a held message is not found before its echo.
+    job.beforeSeq = room->log.sentSeq() + 1;
+    if (request.before_seq() != 0) {
+        job.beforeSeq = std::min(job.beforeSeq, request.before_seq());
+    }
+    if (history.searchesInBackground()) {
+        intake.awaitRead(s);
+        history.startSearch(std::move(job));
+        return;
+    }
+    SearchHits hits = history.search(job.room, job.query, job.limit, job.beforeSeq);
+    sendSearchResults(s, job, std::move(hits), outbox, facts);
+}
+
+void sendSearchResults(Session& s, const SearchJob& job, SearchHits hits, Outbox& outbox,
+                       const HubFacts& facts) {
+    outbox.reply(s, [&](v1::Envelope& out) {
+        auto* results = out.mutable_search_results();
+        results->set_room(job.room);
+        results->set_query(job.query);
+        bool more = hits.hasMore;
+        const std::size_t pageBytes = pageBudget(job.room, facts.config);
+        const std::size_t budget = pageBytes > job.query.size() ? pageBytes - job.query.size() : 0;
+        std::size_t used = 0;
+        for (auto& message : hits.messages) {
+            const std::size_t size = entrySize(message);
+            if (used + size > budget && results->messages_size() > 0) {
+                more = true;
+                break;
+            }
+            used += size;
+            *results->add_messages() = std::move(message);
+        }
+        results->set_has_more(more);
+    });
+}
+
+}  // namespace hermes::hub

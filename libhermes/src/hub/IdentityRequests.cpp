@@ -1,0 +1,112 @@
+// Who a session is: Hello (the handshake and Welcome), SetNick, and Bye.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "DurabilityGate.hpp"
+#include "Intake.hpp"
+#include "Outbox.hpp"
+#include "Presence.hpp"
+#include "Requests.hpp"
+#include "SessionTable.hpp"
+#include "hermes/protocol/Limits.hpp"
+#include "hermes/protocol/Validation.hpp"
+
+namespace hermes::hub {
+
+namespace {
+
+void fillWelcome(v1::Welcome& welcome, const Session& s, const HubFacts& facts) {
+    const HubConfig& config = facts.config;
+    welcome.set_session_id(s.id);
+    welcome.set_nick(s.who.nick());
+    welcome.set_server_name(config.serverName);
+    welcome.set_motd(config.motd);
+    welcome.set_epoch(facts.epoch);
+    welcome.set_durable_history(facts.persistentHistory);
+    auto* limits = welcome.mutable_limits();
+    limits->set_max_frame_bytes(static_cast<std::uint32_t>(config.maxFrameBytes));
+    limits->set_max_text_bytes(static_cast<std::uint32_t>(config.maxTextBytes));
+    limits->set_rate_per_second(
+        static_cast<std::uint32_t>(std::lround(std::max(0.0, config.ratePerSecond))));
+    limits->set_rate_burst(
+        static_cast<std::uint32_t>(std::lround(std::max(0.0, config.rateBurst))));
+    limits->set_max_nick_bytes(static_cast<std::uint32_t>(protocol::kMaxNickBytes));
+    limits->set_max_room_bytes(static_cast<std::uint32_t>(protocol::kMaxRoomBytes));
+    limits->set_history_page_max(static_cast<std::uint32_t>(config.historyPageMax));
+    limits->set_max_rooms_per_client(static_cast<std::uint32_t>(config.maxRoomsPerClient));
+    limits->set_ping_interval_ms(static_cast<std::uint32_t>(config.pingInterval.count()));
+}
+
+// What others will be told about the session (Whois), kept at sign-on.
+void noteSignOn(Session& s, const v1::Hello& hello, const HubFacts& facts, TimePoint now) {
+    // Shown to others from now on, so it obeys the text rules; the log line
+    // of the Welcome still shows what the client sent.
+    const std::string& name = hello.client_name();
+    const bool showable =
+        !protocol::checkOptionalText(name, protocol::kMaxClientNameBytes, "client name");
+    s.profile.clientName = showable ? name : std::string();
+    s.profile.signedOnMs = facts.wallClock();
+    s.profile.lastSpoke = now;
+}
+
+}  // namespace
+
+bool onHello(Session& s, const v1::Hello& hello, SessionTable& sessions, Intake& intake,
+             Outbox& outbox, const HubFacts& facts, TimePoint now) {
+    if (hello.protocol_version() != protocol::kProtocolVersion) {
+        closeFatally(s, v1::ERROR_CODE_PROTOCOL_VERSION,
+                     "this hub speaks protocol version " +
+                         std::to_string(protocol::kProtocolVersion) + "; Hello asked for " +
+                         std::to_string(hello.protocol_version()),
+                     CloseReason::ProtocolVersion, sessions, outbox);
+        return false;
+    }
+    if (auto error = protocol::checkNick(hello.nick())) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_NICK, error->text);
+        return false;
+    }
+    if (!sessions.welcome(s, hello.nick(), hello.client_name())) {
+        outbox.error(s, v1::ERROR_CODE_NICK_TAKEN,
+                     "nick " + hello.nick() + " is taken; choose another");
+        return false;
+    }
+    noteSignOn(s, hello, facts, now);
+    intake.setMaxFrameBytes(s, facts.config.maxFrameBytes);
+    outbox.reply(s, [&](v1::Envelope& out) { fillWelcome(*out.mutable_welcome(), s, facts); });
+    return true;
+}
+
+void onSetNick(Session& s, const v1::SetNick& request, SessionTable& sessions, Presence& presence,
+               DurabilityGate& gate, Outbox& outbox) {
+    const std::string& nick = request.nick();
+    if (auto error = protocol::checkNick(nick)) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_NICK, error->text);
+        return;
+    }
+    const std::string old = s.who.nick();
+    if (!sessions.rename(s, nick)) {
+        outbox.error(s, v1::ERROR_CODE_NICK_TAKEN, "nick " + nick + " is taken; choose another");
+        return;
+    }
+    if (nick != old) {
+        for (const Membership& membership : s.rooms) {
+            presence.nickChanged(*membership.room, old, nick, gate, outbox);
+        }
+    }
+    presence.tell(s, {}, v1::PRESENCE_KIND_NICK_CHANGED, old, nick, {}, outbox);
+}
+
+void onBye(Session& s, const v1::Bye& bye, SessionTable& sessions) {
+    // The quit text is relayed to the rooms, so it obeys the text rules.
+    std::string reason;
+    if (!protocol::checkOptionalText(bye.text(), protocol::kMaxReasonBytes, "quit message")) {
+        reason = bye.text();
+    }
+    sessions.doom(s, CloseReason::ClientQuit, std::move(reason));
+}
+
+}  // namespace hermes::hub

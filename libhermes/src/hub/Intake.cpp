@@ -1,0 +1,110 @@
+#include "Intake.hpp"
+
+#include <iterator>
+#include <utility>
+
+namespace hermes::hub {
+
+namespace {
+
+// Waiting frames are kept in a vector read from a head index; the consumed
+// front is erased once it is this long and at least half the vector.
+constexpr std::size_t kWaitingCompactAt = 16;
+
+}  // namespace
+
+void Intake::feed(Session& s, std::string_view bytes) {
+    s.in.active_ = true;
+    s.in.decoder_.feed(bytes);
+}
+
+Intake::Next Intake::nextPayload(Session& s, std::string_view& payload) {
+    if (s.in.decoder_.nextPayload(payload)) {
+        return Next::Payload;
+    }
+    return s.in.decoder_.failed() ? Next::Broken : Next::None;
+}
+
+// A frame runs now if nothing waits and a token is free; otherwise it waits
+// its turn, and too many waiting is a flood.
+Intake::Admission Intake::admit(Session& s, v1::Envelope& envelope, TimePoint now) {
+    const auto body = envelope.body_case();
+    if (s.who.welcomed() && (body == v1::Envelope::kPing || body == v1::Envelope::kPong)) {
+        return Admission::Now;  // liveness never waits and costs no token
+    }
+    SessionInput& in = s.in;
+    // While a history read runs for the session, what it sends next waits
+    // for the answer (and counts towards a flood, as frames waiting for tokens).
+    if (in.waiting() == 0 && !in.awaitingRead_ && in.bucket_.tryTake(now)) {
+        return Admission::Now;
+    }
+    if (in.waiting() >= config_.floodBacklog) {
+        return Admission::Flood;
+    }
+    if (in.waitingHead_ >= kWaitingCompactAt && in.waitingHead_ * 2 >= in.waiting_.size()) {
+        in.waiting_.erase(in.waiting_.begin(),
+                          in.waiting_.begin() + static_cast<std::ptrdiff_t>(in.waitingHead_));
+        in.waitingHead_ = 0;
+    }
+    in.waiting_.push_back(std::move(envelope));
+    relist(s);
+    return Admission::Waiting;
+}
+
+bool Intake::popWaiting(Session& s, TimePoint now, v1::Envelope& out) {
+    SessionInput& in = s.in;
+    if (in.waiting() == 0 || !in.bucket_.tryTake(now)) {
+        return false;
+    }
+    out = std::move(in.waiting_[in.waitingHead_++]);
+    return true;
+}
+
+void Intake::settleWaiting(Session& s) {
+    if (s.in.waiting() == 0) {
+        s.in.waiting_.clear();
+        s.in.waitingHead_ = 0;
+    }
+}
+
+std::vector<SessionId> Intake::takeThrottled() {
+    std::vector<SessionId> due;
+    due.swap(throttled_);
+    return due;
+}
+
+void Intake::relist(Session& s) {
+    if (!s.in.throttled_) {
+        s.in.throttled_ = true;
+        throttled_.push_back(s.id);
+    }
+}
+
+void Intake::hold(Session& s) {
+    if (!s.in.held_) {
+        s.in.held_ = true;
+        held_.push_back(s.id);
+    }
+}
+
+std::vector<SessionId> Intake::takeHeld() {
+    std::vector<SessionId> held;
+    held.swap(held_);
+    return held;
+}
+
+void Intake::releaseIfIdle(Session& s) {
+    SessionInput& in = s.in;
+    if (!in.active_) {
+        if (in.decoder_.buffered() == 0) {
+            in.decoder_.shrink();
+        }
+        if (in.waiting() == 0) {
+            std::vector<v1::Envelope>().swap(in.waiting_);
+            in.waitingHead_ = 0;
+        }
+    }
+    in.active_ = false;
+}
+
+}  // namespace hermes::hub

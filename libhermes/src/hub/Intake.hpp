@@ -1,0 +1,105 @@
+#pragma once
+// What the sessions sent that the hub has not handled yet, and the only
+// writer of it: each session's frame decoder, its rate limit (token bucket
+// and the frames waiting for a token), and the lists of sessions that have
+// input left over:
+//
+//   session.in.throttled   <-> its id is in throttled_ (frames wait for tokens)
+//   session.in.held        <-> its id is in held_ (input left undecoded while
+//                              the output budget paused input)
+//   session.in.awaitingRead    a history read runs off the hub's thread for it:
+//                              its next frames wait, so its requests are still
+//                              answered in the order it sent them
+//
+// Intake decides nothing about a frame's meaning: the hub decodes through it
+// and dispatches what it admits.
+//
+// Threading: none; the hub's thread.
+
+#include <algorithm>
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include "Session.hpp"
+#include "hermes/hub/HubConfig.hpp"
+
+namespace hermes::hub {
+
+class Intake {
+public:
+    explicit Intake(const HubConfig& config) : config_(config) {}
+    Intake(const Intake&) = delete;
+    Intake& operator=(const Intake&) = delete;
+
+    // --- decoding ----------------------------------------------------------------
+
+    void feed(Session& s, std::string_view bytes);
+    enum class Next { None, Payload, Broken };
+    // The next whole frame's payload (valid until the next feed), none yet,
+    // or a broken stream (see the decoder's error).
+    Next nextPayload(Session& s, std::string_view& payload);
+    // After Welcome frames may be larger.
+    void setMaxFrameBytes(Session& s, std::size_t bytes) { s.in.decoder_.setMaxFrameBytes(bytes); }
+
+    // --- the rate limit ----------------------------------------------------------
+
+    enum class Admission { Now, Waiting, Flood };
+    // Now: run it (a token was free, or it is liveness). Waiting: moved into
+    // the session's waiting frames. Flood: too many wait already.
+    Admission admit(Session& s, v1::Envelope& envelope, TimePoint now);
+    // The oldest waiting frame, if a token is free for it.
+    bool popWaiting(Session& s, TimePoint now, v1::Envelope& out);
+    // After the waiting frames were served: frees the list if it ran empty.
+    void settleWaiting(Session& s);
+    std::vector<SessionId> takeThrottled();
+    // Lists the session as throttled if frames still wait.
+    void relist(Session& s);
+    void unlist(Session& s) { s.in.throttled_ = false; }
+    // When the sessions listed as throttled next get a token (not those
+    // waiting for a read, whose frames wait for that).
+    template <typename Find>
+    TimePoint nextTokenAt(TimePoint now, TimePoint fallback, Find&& find) {
+        TimePoint wake = fallback;
+        for (const SessionId id : throttled_) {
+            Session* s = find(id);
+            if (s != nullptr && !s->in.awaitingRead_) {
+                wake = std::min(wake, s->in.bucket_.nextTokenAt(now));
+            }
+        }
+        return wake;
+    }
+
+    // --- input held back -----------------------------------------------------------
+
+    // The output budget paused input with bytes or frames of `s` left: they
+    // are decoded when it resumes.
+    void hold(Session& s);
+    std::vector<SessionId> takeHeld();
+    void unhold(Session& s) { s.in.held_ = false; }
+    // A history read for `s` runs elsewhere; its next frames wait for it.
+    void awaitRead(Session& s) { s.in.awaitingRead_ = true; }
+    void readDone(Session& s) { s.in.awaitingRead_ = false; }
+
+    // Called by the timer scan: a session that sent nothing since the last
+    // scan gives its buffers back.
+    void releaseIfIdle(Session& s);
+    void clear() {
+        throttled_.clear();
+        held_.clear();
+    }
+
+    // Scratch: the envelope frames are parsed into.
+    v1::Envelope& scratch() { return in_; }
+
+    const std::vector<SessionId>& throttled() const { return throttled_; }
+    const std::vector<SessionId>& held() const { return held_; }
+
+private:
+    const HubConfig& config_;
+    std::vector<SessionId> throttled_;  // frames waiting for tokens
+    std::vector<SessionId> held_;       // input left undecoded by a pause
+    v1::Envelope in_;
+};
+
+}  // namespace hermes::hub

@@ -1,0 +1,106 @@
+#pragma once
+// The output budget (docs/HUB.md "Slow members and the output budget"), and
+// the judgement of who is slow. The only writer of whether input is paused,
+// since when, and HubStats' pause figures.
+//
+// A room that is busy for a moment is not a slow member: when every member
+// of a big room sends its burst at once, every member's queue holds the
+// whole burst before a byte is written, and a per-member byte limit cut
+// them all (issue 12). So:
+//
+// - Memory is bounded hub-wide, where it is really spent: MemoryGauge counts
+//   each room frame once (its FrameBlock), however many queues reference it,
+//   and each private frame. Near config.maxQueuedBytes (pauseMark) the hub
+//   decodes no more input and the edge reads no socket (Hub::inputPaused);
+//   TCP pushes back on the senders, whose lines wait as pending. Writing goes
+//   on; at resumeMark input resumes where it stopped, in order. Nothing is
+//   dropped and nobody is cut for the hub's own load.
+// - A member is slow when it is far behind the others: its queue is more
+//   than config.outboundQueueBytes longer than the typical (median) queue of
+//   the other members of its rooms. It reads slower than its rooms talk, and
+//   is closed. A burst fills every member's queue alike, so it never counts
+//   against one of them; neither does a hub that is behind with everyone.
+// - A member that takes no bytes at all is closed after
+//   config.writeStallTimeout, or after Hub::kPausedStall while input is
+//   paused, so that it cannot hold everyone's input up for long.
+//
+// Threading: none; the hub's thread.
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <Poco/Logger.h>
+
+#include "Session.hpp"
+#include "hermes/hub/HubConfig.hpp"
+#include "hermes/hub/HubStats.hpp"
+#include "hermes/hub/MemoryGauge.hpp"
+
+namespace hermes::hub {
+
+class OutputBudget {
+public:
+    OutputBudget(const HubConfig& config, const MemoryGauge& memory, HubStats& stats,
+                 Poco::Logger& log)
+        : config_(config), memory_(memory), stats_(stats), log_(log) {}
+
+    bool paused() const { return paused_; }
+    // Output memory at which input pauses: the budget less what handling one
+    // more frame may add (a block, a page, a member list), so the budget is
+    // never passed.
+    std::size_t pauseMark() const;
+    // Output memory at which input resumes.
+    std::size_t resumeMark() const { return pauseMark() / 4 * 3; }
+
+    // False while input is paused; pauses it first if memory is at the mark.
+    bool takingInput(TimePoint now) {
+        if (paused_) {
+            return false;
+        }
+        if (memory_.bytes() < pauseMark()) {
+            return true;
+        }
+        pause(now);
+        return false;
+    }
+    // Resumes input if memory is down to the resume mark: how long it was
+    // paused (the caller moves the session clocks on by it).
+    std::optional<Clock::duration> resumeIfDrained(TimePoint now);
+    // True once after each resume (held messages may go out again).
+    bool takeResumed() {
+        const bool resumed = resumed_;
+        resumed_ = false;
+        return resumed;
+    }
+    // Shutdown: everything committed goes out before the Bye, budget or not.
+    void lift() { paused_ = false; }
+
+    struct Verdict {
+        CloseReason reason;
+        std::string text;  // the Error{SLOW_CONSUMER}'s, saying which limit
+    };
+    // The scan's judgement of one session's output: stalled, or far behind.
+    std::optional<Verdict> judge(const Session& s, TimePoint now);
+    // Each scan starts afresh (the rooms' queue sizes are sorted once per scan).
+    void beginScan() { scanQueues_.clear(); }
+
+private:
+    void pause(TimePoint now);
+    std::size_t typicalQueue(const Session& s);
+
+    const HubConfig& config_;
+    const MemoryGauge& memory_;
+    HubStats& stats_;
+    Poco::Logger& log_;
+    bool paused_ = false;
+    bool resumed_ = false;
+    TimePoint pausedAt_{};
+    // Each room's member queue sizes, sorted, for judge(); cleared by every scan.
+    std::unordered_map<const Room*, std::vector<std::size_t>> scanQueues_;
+};
+
+}  // namespace hermes::hub

@@ -1,0 +1,110 @@
+#pragma once
+// The hub's request handlers: free functions, one family per file, each
+// taking the components it uses and nothing else, so its parameter list
+// says what a request can touch. Hub::Impl (HubImpl.hpp) decodes, rate
+// limits and dispatches to them.
+//
+//   IdentityRequests.cpp  Hello, SetNick, Bye
+//   PeopleRequests.cpp    WhoisRequest, SetAway
+//   RoomRequests.cpp      Join, Leave, Who, Topic, RoomListRequest
+//   ChatRequests.cpp      Say, PrivateMessage
+//   HistoryRequests.cpp   the join backlog, HistoryRequest, SearchRequest
+//   HubRequests.cpp       Ping, StatsRequest; fatal errors
+//
+// Threading: the hub's thread.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "hermes/hub/HistoryStore.hpp"
+#include "hermes/hub/Hub.hpp"
+#include "hermes/hub/HubConfig.hpp"
+#include "hermes/v1/hermes.pb.h"
+
+namespace hermes::hub {
+
+class DurabilityGate;
+class Intake;
+class Liveness;
+class Outbox;
+class OutputBudget;
+class Presence;
+class RoomTable;
+class SessionTable;
+class Stamper;
+struct Room;
+struct Session;
+
+// What the hub is, fixed for its life: any request may read it.
+struct HubFacts {
+    const HubConfig& config;
+    std::uint64_t epoch;
+    bool persistentHistory;  // Welcome.durable_history
+    const WallClock& wallClock;
+};
+
+// --- IdentityRequests.cpp ----------------------------------------------------------
+
+// True if `s` was welcomed (the hub then joins it to the default room).
+bool onHello(Session& s, const v1::Hello& hello, SessionTable& sessions, Intake& intake,
+             Outbox& outbox, const HubFacts& facts, TimePoint now);
+void onSetNick(Session& s, const v1::SetNick& request, SessionTable& sessions, Presence& presence,
+               DurabilityGate& gate, Outbox& outbox);
+void onBye(Session& s, const v1::Bye& bye, SessionTable& sessions);
+
+// --- PeopleRequests.cpp --------------------------------------------------------------
+
+void onWhois(Session& s, const v1::WhoisRequest& request, const SessionTable& sessions,
+             Outbox& outbox, TimePoint now);
+void onSetAway(Session& s, const v1::SetAway& request, Presence& presence, DurabilityGate& gate,
+               Outbox& outbox, TimePoint now);
+
+// --- RoomRequests.cpp ----------------------------------------------------------------
+
+void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Presence& presence,
+            DurabilityGate& gate, const HistoryStore& history, Outbox& outbox,
+            const HubFacts& facts, TimePoint now);
+void onLeave(Session& s, const v1::Leave& leave, RoomTable& rooms, Presence& presence,
+             DurabilityGate& gate, Outbox& outbox, TimePoint now);
+void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, Outbox& outbox);
+void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, Presence& presence,
+             DurabilityGate& gate, HistoryStore& history, Outbox& outbox, const HubFacts& facts);
+void onRoomList(Session& s, const RoomTable& rooms, Outbox& outbox);
+
+// --- ChatRequests.cpp ----------------------------------------------------------------
+
+void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& presence,
+           DurabilityGate& gate, Stamper& stamper, HistoryStore& history, Outbox& outbox,
+           TimePoint now);
+void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTable& sessions,
+                      Stamper& stamper, Outbox& outbox, TimePoint now);
+
+// --- HistoryRequests.cpp -------------------------------------------------------------
+
+// The newest hub.join_backlog messages of `room`, as one HistoryPage{backlog}.
+void sendBacklog(Session& s, const Room& room, const HistoryStore& history, Outbox& outbox,
+                 const HubFacts& facts);
+void onHistory(Session& s, const v1::HistoryRequest& request, const RoomTable& rooms,
+               const HistoryStore& history, Outbox& outbox, const HubFacts& facts);
+// A store that searches in the background gets the job (ticket: the session's
+// id) and `s` waits for it (Intake::awaitRead); otherwise it is answered now.
+void onSearch(Session& s, const v1::SearchRequest& request, const RoomTable& rooms,
+              HistoryStore& history, Intake& intake, Outbox& outbox, const HubFacts& facts);
+// The answer to a search, now or when the store finished it.
+void sendSearchResults(Session& s, const SearchJob& job, SearchHits hits, Outbox& outbox,
+                       const HubFacts& facts);
+
+// --- HubRequests.cpp -----------------------------------------------------------------
+
+void onPing(Session& s, const v1::Ping& ping, Outbox& outbox);
+void onStats(Session& s, const HubStats& stats, const MemoryGauge& memory,
+             const OutputBudget& budget, const Liveness& liveness, Outbox& outbox,
+             const HubConfig& config, TimePoint now);
+// A fatal error: the Error frame follows what is queued, then the close.
+void closeFatally(Session& s, v1::ErrorCode code, std::string text, CloseReason reason,
+                  SessionTable& sessions, Outbox& outbox);
+// The body's name, for errors about it ("say", "an empty or unknown message type").
+std::string bodyName(const v1::Envelope& envelope);
+
+}  // namespace hermes::hub

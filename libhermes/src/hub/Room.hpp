@@ -1,0 +1,148 @@
+#pragma once
+// One chat room as the hub holds it. A room outlives its members (with its
+// topic and seqs); its history lives in the HistoryStore.
+//
+// Like Session, a room is in parts, each with one writer (its friend):
+//
+//   part       writer           holds
+//   ----       ------           -----
+//   members    RoomTable        members by pointer (a broadcast walks a flat
+//                               vector, no lookups): the room's side of the
+//                               two-way membership index
+//   topic      RoomTable        text, who set it, when
+//   presence   Presence         the batch waiting to go out, when it is due,
+//                               and whether the room is listed as dirty
+//   log        DurabilityGate   the next seq, the newest seq sent, frames
+//                               held for the store's commit, listed as holding
+//   block      Outbox           the FrameBlock broadcasts are copied into,
+//                               whether it was used since the last scan
+//
+// Membership is a two-way index so that leaving is O(1): `members[i].slot`
+// is the position of this room in that session's rooms, and the session's
+// `rooms[k].index` is its position in `members`. Both sides are swap-removed
+// and the moved entries' back-references fixed (RoomTable).
+//
+// With an asynchronous HistoryStore a stamped message's frame waits in the
+// log's `held` until the store has committed its seq; presence and topic
+// frames sent to the room meanwhile wait behind it (seq 0), so every member
+// sees one order.
+//
+// Threading: none; owned by the RoomTable, on the hub's thread.
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "PresenceBatch.hpp"
+#include "hermes/hub/Clock.hpp"
+#include "hermes/hub/FrameBlock.hpp"
+
+namespace hermes::hub {
+
+class DurabilityGate;
+class Outbox;
+class Presence;
+class RoomTable;
+struct Session;
+
+struct Member {
+    Session* session = nullptr;
+    std::uint32_t slot = 0;  // of this room in session->rooms
+};
+
+// Written by RoomTable.
+class RoomMembers {
+public:
+    const std::vector<Member>& list() const { return list_; }
+    std::size_t size() const { return list_.size(); }
+    bool empty() const { return list_.empty(); }
+    auto begin() const { return list_.begin(); }
+    auto end() const { return list_.end(); }
+
+private:
+    friend class RoomTable;
+    std::vector<Member> list_;
+};
+
+// Written by RoomTable.
+class RoomTopic {
+public:
+    const std::string& text() const { return text_; }
+    const std::string& setBy() const { return setBy_; }
+    std::int64_t timeMs() const { return timeMs_; }
+    bool empty() const { return text_.empty(); }
+
+private:
+    friend class RoomTable;
+    std::string text_;
+    std::string setBy_;
+    std::int64_t timeMs_ = 0;
+};
+
+// Written by Presence.
+class RoomPresence {
+public:
+    const PresenceBatch& pending() const { return pending_; }
+    bool listed() const { return listed_; }  // in Presence's dirty list
+    TimePoint due() const { return due_; }   // large rooms: when the batch must go out
+
+private:
+    friend class Presence;
+    PresenceBatch pending_;
+    bool listed_ = false;
+    TimePoint due_{};
+};
+
+// Written by DurabilityGate.
+class RoomLog {
+public:
+    struct Held {
+        std::uint64_t seq = 0;  // the message's seq; 0 for presence or topic
+        std::string frame;
+    };
+    explicit RoomLog(std::uint64_t lastSeq) : nextSeq_(lastSeq + 1), sentSeq_(lastSeq) {}
+    std::uint64_t nextSeq() const { return nextSeq_; }
+    // Newest seq broadcast: history never shows past it.
+    std::uint64_t sentSeq() const { return sentSeq_; }
+    const std::deque<Held>& held() const { return held_; }
+    bool listed() const { return listed_; }  // in DurabilityGate's holding list
+
+private:
+    friend class DurabilityGate;
+    std::uint64_t nextSeq_;
+    std::uint64_t sentSeq_;
+    std::deque<Held> held_;
+    bool listed_ = false;
+};
+
+// Written by Outbox. Broadcast frames are copied once into the block and
+// referenced from each member's outbound queue; the room drops the block
+// when it has broadcast nothing for a whole timer scan, so idle rooms hold
+// none.
+class RoomBlock {
+public:
+    const FrameBlock* get() const { return block_.get(); }
+
+private:
+    friend class Outbox;
+    FrameBlockPtr block_;  // null when idle; non-null exactly while in Outbox's block list
+    bool used_ = false;    // broadcast since the last timer scan
+};
+
+struct Room {
+    Room(std::string canonicalName, std::uint64_t lastSeq)
+        : name(std::move(canonicalName)), log(lastSeq) {}
+    Room(const Room&) = delete;
+    Room& operator=(const Room&) = delete;
+
+    const std::string name;  // canonical
+    RoomMembers members;
+    RoomTopic topic;
+    RoomPresence presence;
+    RoomLog log;
+    RoomBlock block;
+};
+
+}  // namespace hermes::hub

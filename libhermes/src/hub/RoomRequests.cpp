@@ -1,0 +1,160 @@
+// Rooms: Join, Leave, Who, Topic and RoomList.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "DurabilityGate.hpp"
+#include "Outbox.hpp"
+#include "Presence.hpp"
+#include "Requests.hpp"
+#include "RoomTable.hpp"
+#include "hermes/codec/FrameEncoder.hpp"
+#include "hermes/protocol/Limits.hpp"
+#include "hermes/protocol/Validation.hpp"
+
+namespace hermes::hub {
+
+namespace {
+
+void fillTopic(const Room& room, v1::Envelope& envelope) {
+    auto* topic = envelope.mutable_topic();
+    topic->set_room(room.name);
+    topic->set_text(room.topic.text());
+    topic->set_set_by(room.topic.setBy());
+    topic->set_time_ms(room.topic.timeMs());
+}
+
+void sendMemberList(Session& s, const Room& room, Outbox& outbox) {
+    outbox.reply(s, [&](v1::Envelope& out) {
+        auto* list = out.mutable_members();
+        list->set_room(room.name);
+        for (const Member& member : room.members) {
+            list->add_nicks(member.session->who.nick());
+            if (!member.session->profile.away.empty()) {
+                list->add_away(member.session->who.nick());
+            }
+        }
+    });
+}
+
+}  // namespace
+
+void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Presence& presence,
+            DurabilityGate& gate, const HistoryStore& history, Outbox& outbox,
+            const HubFacts& facts, TimePoint now) {
+    if (auto error = protocol::checkRoom(join.room())) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, error->text, join.room());
+        return;
+    }
+    std::string name = protocol::canonicalRoom(join.room());
+    Room* room = rooms.find(name);
+    const bool member = room != nullptr && s.rooms.find(room) != SessionRooms::npos;
+    if (!member) {
+        if (s.rooms.size() >= facts.config.maxRoomsPerClient) {
+            outbox.error(s, v1::ERROR_CODE_TOO_MANY_ROOMS,
+                         "already in " + std::to_string(s.rooms.size()) + " rooms; the most is " +
+                             std::to_string(facts.config.maxRoomsPerClient),
+                         name);
+            return;
+        }
+        room = &rooms.obtain(std::move(name), history);
+        // Before the joiner is a member, so an earlier batch of another
+        // kind goes out without it.
+        presence.queue(*room, v1::PRESENCE_KIND_JOINED, {}, s.who.nick(), now, gate, outbox);
+        rooms.join(s, *room);
+    }
+    sendMemberList(s, *room, outbox);
+    if (!room->topic.empty()) {
+        outbox.reply(s, [&](v1::Envelope& out) { fillTopic(*room, out); });
+    }
+    if (!join.skip_backlog()) {
+        sendBacklog(s, *room, history, outbox, facts);
+    }
+}
+
+void onLeave(Session& s, const v1::Leave& leave, RoomTable& rooms, Presence& presence,
+             DurabilityGate& gate, Outbox& outbox, TimePoint now) {
+    std::optional<protocol::ProtocolError> invalid;
+    Room* room = rooms.lookup(leave.room(), invalid);
+    if (invalid) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, invalid->text, leave.room());
+        return;
+    }
+    const std::size_t slot = room == nullptr ? SessionRooms::npos : s.rooms.find(room);
+    if (slot == SessionRooms::npos) {
+        outbox.error(s, v1::ERROR_CODE_NOT_IN_ROOM, "you are not in room " + leave.room(),
+                     leave.room());
+        return;
+    }
+    if (auto error =
+            protocol::checkOptionalText(leave.reason(), protocol::kMaxReasonBytes, "reason")) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_TEXT, error->text, room->name);
+        return;
+    }
+    // The leaver sees what happened before it left, then its own leaving;
+    // the others get it coalesced with the rest of this turn.
+    presence.tellPending(s, *room, outbox);
+    presence.tell(s, room->name, v1::PRESENCE_KIND_LEFT, s.who.nick(), {}, leave.reason(), outbox);
+    rooms.leave(s, slot);
+    presence.queue(*room, v1::PRESENCE_KIND_LEFT, leave.reason(), s.who.nick(), now, gate, outbox);
+}
+
+void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, Outbox& outbox) {
+    std::optional<protocol::ProtocolError> invalid;
+    const Room* room = rooms.lookup(who.room(), invalid);
+    if (invalid) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, invalid->text, who.room());
+        return;
+    }
+    if (room == nullptr) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, "there is no room " + who.room(), who.room());
+        return;
+    }
+    sendMemberList(s, *room, outbox);
+}
+
+void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, Presence& presence,
+             DurabilityGate& gate, HistoryStore& history, Outbox& outbox, const HubFacts& facts) {
+    std::optional<protocol::ProtocolError> invalid;
+    Room* room = rooms.lookup(topic.room(), invalid);
+    if (invalid) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, invalid->text, topic.room());
+        return;
+    }
+    if (room == nullptr || s.rooms.find(room) == SessionRooms::npos) {
+        outbox.error(s, v1::ERROR_CODE_NOT_IN_ROOM,
+                     "you are not in room " + topic.room() + "; join it to set its topic",
+                     topic.room());
+        return;
+    }
+    if (auto error =
+            protocol::checkOptionalText(topic.text(), facts.config.maxTextBytes, "topic")) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_TEXT, error->text, room->name);
+        return;
+    }
+    rooms.setTopic(*room, topic.text(), s.who.nick(), facts.wallClock());
+    history.setTopic(
+        StoredRoom{room->name, 0, room->topic.text(), room->topic.setBy(), room->topic.timeMs()});
+    presence.flush(*room, gate, outbox);
+    v1::Envelope envelope;
+    fillTopic(*room, envelope);
+    gate.toRoom(*room, codec::encodeFrame(envelope), outbox);
+}
+
+void onRoomList(Session& s, const RoomTable& rooms, Outbox& outbox) {
+    const std::vector<const Room*> sorted = rooms.sorted();
+    outbox.reply(s, [&](v1::Envelope& out) {
+        auto* list = out.mutable_room_list();
+        for (const Room* room : sorted) {
+            auto* info = list->add_rooms();
+            info->set_name(room->name);
+            info->set_members(static_cast<std::uint32_t>(room->members.size()));
+            info->set_topic(room->topic.text());
+        }
+    });
+}
+
+}  // namespace hermes::hub

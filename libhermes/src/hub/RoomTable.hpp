@@ -1,0 +1,83 @@
+#pragma once
+// Every room by canonical name, and the only writer of membership and
+// topics: both sides of the two-way membership index (each room's members,
+// each session's rooms) and HubStats' room count.
+//
+//   room.members[i].session->rooms[room.members[i].slot].room == room
+//   session.rooms[k].room->members[session.rooms[k].index].session == session
+//
+// Rooms are created by the first Join (or restored from the store at start)
+// and never removed: a room lives on, with its seqs and topic, when empty,
+// so Room pointers stay valid for the hub's life.
+//
+// Threading: none; the hub's thread.
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "Room.hpp"
+#include "Session.hpp"
+#include "hermes/hub/HistoryStore.hpp"
+#include "hermes/hub/HubStats.hpp"
+#include "hermes/hub/NameMap.hpp"
+#include "hermes/protocol/ProtocolError.hpp"
+
+namespace hermes::hub {
+
+class RoomTable {
+public:
+    explicit RoomTable(HubStats& stats) : stats_(stats) {}
+    RoomTable(const RoomTable&) = delete;
+    RoomTable& operator=(const RoomTable&) = delete;
+
+    // The rooms a store remembers: seqs continue after the newest stored one,
+    // topics are kept.
+    void restore(std::vector<StoredRoom> stored);
+
+    Room* find(std::string_view canonical) const {
+        const auto it = rooms_.find(canonical);
+        return it == rooms_.end() ? nullptr : it->second.get();
+    }
+    // Clients usually send the canonical name, found without allocating; any
+    // other spelling is validated and canonicalised. `invalid` reports a
+    // name that breaks the room rules.
+    Room* lookup(std::string_view name, std::optional<protocol::ProtocolError>& invalid) const;
+    // The room of that canonical name, created (its seqs after the store's
+    // last) if it does not exist yet.
+    Room& obtain(std::string canonical, const HistoryStore& store);
+    std::size_t size() const { return rooms_.size(); }
+    // Every room, sorted by name.
+    std::vector<const Room*> sorted() const;
+    template <typename F>
+    void forEach(F&& f) {
+        for (auto& entry : rooms_) {
+            f(*entry.second);
+        }
+    }
+    template <typename F>
+    void forEach(F&& f) const {
+        for (const auto& entry : rooms_) {
+            f(static_cast<const Room&>(*entry.second));
+        }
+    }
+
+    void join(Session& s, Room& room);
+    // Removes `s` from the room at its slot `slot` (SessionRooms::find).
+    void leave(Session& s, std::size_t slot);
+    // Removes `s` from its last room and returns that room (closing).
+    Room& leaveLast(Session& s);
+    // Shutdown: every member is gone.
+    void clearMembers(Room& room) { room.members.list_.clear(); }
+
+    void setTopic(Room& room, std::string text, std::string setBy, std::int64_t timeMs);
+
+private:
+    HubStats& stats_;
+    NameMap<std::unique_ptr<Room>> rooms_;
+};
+
+}  // namespace hermes::hub

@@ -1,0 +1,73 @@
+#include "Stamper.hpp"
+
+#include "Room.hpp"
+#include "hermes/codec/FrameEncoder.hpp"
+#include "hermes/protocol/Validation.hpp"
+
+namespace hermes::hub {
+
+std::optional<Stamper::Refusal> Stamper::check(v1::MessageKind kind, std::string_view text) const {
+    if (kind != v1::MESSAGE_KIND_TEXT && kind != v1::MESSAGE_KIND_ACTION) {
+        return Refusal{v1::ERROR_CODE_UNSUPPORTED, "message kind " + std::to_string(kind) +
+                                                       " cannot be sent; use TEXT or ACTION"};
+    }
+    if (auto error = protocol::checkText(text, config_.maxTextBytes, "message")) {
+        return Refusal{v1::ERROR_CODE_INVALID_TEXT, error->text};
+    }
+    return std::nullopt;
+}
+
+void Stamper::stamp(std::string_view room, std::uint64_t seq, std::string_view from,
+                    std::string_view to, std::uint64_t clientMsgId, v1::MessageKind kind,
+                    std::string_view text, std::string_view away) {
+    // assign() into the fields' own strings: no allocation once they have grown.
+    chat_.mutable_room()->assign(room);
+    chat_.set_seq(seq);
+    chat_.set_epoch(epoch_);
+    chat_.set_time_ms(wallClock_());
+    chat_.mutable_from()->assign(from);
+    chat_.set_client_msg_id(clientMsgId);
+    chat_.set_kind(kind);
+    chat_.mutable_text()->assign(text);
+    // Usually empty (a room message): clearing costs less than assigning.
+    if (to.empty()) {
+        chat_.clear_to();
+    } else {
+        chat_.mutable_to()->assign(to);
+    }
+    if (away.empty()) {
+        chat_.clear_away();
+    } else {
+        chat_.mutable_away()->assign(away);
+    }
+    serialize();
+}
+
+// Frames chat_ into frame_ without copying it into the envelope.
+void Stamper::serialize() {
+    envelope_.Clear();
+    envelope_.set_allocated_message(&chat_);
+    frame_.clear();
+    codec::appendFrame(envelope_, frame_);
+    [[maybe_unused]] v1::ChatMessage* released = envelope_.release_message();
+}
+
+void Stamper::roomMessage(const Room& room, std::uint64_t seq, Session& from, const v1::Say& say,
+                          TimePoint now) {
+    from.profile.lastSpoke = now;
+    stamp(room.name, seq, from.who.nick(), {}, say.client_msg_id(), say.kind(), say.text(), {});
+}
+
+void Stamper::privateMessage(Session& from, const Session& to, const v1::PrivateMessage& pm,
+                             TimePoint now) {
+    from.profile.lastSpoke = now;
+    stamp({}, 0, from.who.nick(), to.who.nick(), pm.client_msg_id(), pm.kind(), pm.text(), {});
+}
+
+void Stamper::awayReply(const Session& sender, const Session& target) {
+    const std::string& away = target.profile.away;
+    stamp({}, 0, target.who.nick(), sender.who.nick(), 0, v1::MESSAGE_KIND_NOTICE,
+          target.who.nick() + " is away: " + away, away);
+}
+
+}  // namespace hermes::hub

@@ -1,0 +1,66 @@
+#pragma once
+// Chat messages as the hub writes them: the one check of what a client may
+// send as a message (Say and PrivateMessage alike: kind, then text), and the
+// one place a ChatMessage is stamped (epoch, the hub's wall clock, the
+// sender's nick, seq) and framed, once, for every recipient. Stamping a Say
+// or a PrivateMessage sets the sender's "last spoke" (Whois idle time).
+//
+// Unknown fields of a client's frame never reach anyone: every message is
+// built here from validated fields.
+//
+// Threading: none; the hub's thread.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "Session.hpp"
+#include "hermes/hub/Hub.hpp"
+#include "hermes/hub/HubConfig.hpp"
+#include "hermes/v1/hermes.pb.h"
+
+namespace hermes::hub {
+
+struct Room;
+
+class Stamper {
+public:
+    Stamper(std::uint64_t epoch, const WallClock& wallClock, const HubConfig& config)
+        : epoch_(epoch), wallClock_(wallClock), config_(config) {}
+
+    struct Refusal {
+        v1::ErrorCode code;
+        std::string text;
+    };
+    // Why a message of this kind and text cannot be sent, if it cannot.
+    std::optional<Refusal> check(v1::MessageKind kind, std::string_view text) const;
+
+    // The message stamped last (history stores it), and its frame.
+    const v1::ChatMessage& message() const { return chat_; }
+    std::string_view frame() const { return frame_; }
+
+    // A Say from `from`, the room's message `seq`.
+    void roomMessage(const Room& room, std::uint64_t seq, Session& from, const v1::Say& say,
+                     TimePoint now);
+    // A PrivateMessage from `from` to `to`.
+    void privateMessage(Session& from, const Session& to, const v1::PrivateMessage& pm,
+                        TimePoint now);
+    // The notice that `target`, whom `sender` wrote to, is away.
+    void awayReply(const Session& sender, const Session& target);
+
+private:
+    void stamp(std::string_view room, std::uint64_t seq, std::string_view from, std::string_view to,
+               std::uint64_t clientMsgId, v1::MessageKind kind, std::string_view text,
+               std::string_view away);
+    void serialize();
+
+    const std::uint64_t epoch_;
+    const WallClock& wallClock_;
+    const HubConfig& config_;
+    v1::ChatMessage chat_;  // reused: the message path does not allocate
+    v1::Envelope envelope_;
+    std::string frame_;
+};
+
+}  // namespace hermes::hub

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Measures two builds of hermesd side by side in one run: the same
+# hermes-bench drives scenarios T1, L1 and I1 against a fresh hub of each
+# build in turn (the order alternates between rounds, so drift on a shared
+# machine favours neither), and one Markdown table gives medians (min-max)
+# and the ratio new / old. For a refactoring that must cost nothing:
+#
+#   git worktree add --detach /tmp/hermes-base main
+#   (cd /tmp/hermes-base && cmake --preset release && cmake --build --preset release --target hermesd)
+#   OLD_HUB=/tmp/hermes-base/build/release/hermesd/hermesd RUNS=5 tools/compare-builds.sh
+#
+# Knobs (environment): OLD_HUB (required), NEW_HUB (build/release's hermesd),
+# BENCH (build/release's hermes-bench), RUNS (5), SCENARIOS ("T1 L1 I1"),
+# TP_M (200), L1_T (10), IDLE_C (5000), RESULTS (bench-results). Each hub
+# runs tools/bench/hermesd-bench.properties (no rate limit, history in
+# memory) on 127.0.0.1; every run is bounded in time; the hubs this script
+# starts are stopped by PID, also on failure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+: "${OLD_HUB:?set OLD_HUB to the hermesd binary to compare against}"
+NEW_HUB=${NEW_HUB:-$ROOT/build/release/hermesd/hermesd}
+BENCH=${BENCH:-$ROOT/build/release/tools/hermes-bench}
+RUNS=${RUNS:-5}
+SCENARIOS=${SCENARIOS:-T1 L1 I1}
+TP_M=${TP_M:-200}
+L1_T=${L1_T:-10}
+IDLE_C=${IDLE_C:-5000}
+RESULTS=${RESULTS:-$ROOT/bench-results}
+case "$RESULTS" in /*) ;; *) RESULTS=$PWD/$RESULTS ;; esac
+STAMP=$(date +%Y%m%d-%H%M%S)
+JSONL=$RESULTS/builds-$STAMP.jsonl
+OUT=$RESULTS/builds-$STAMP.md
+mkdir -p "$RESULTS"
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+for binary in "$OLD_HUB" "$NEW_HUB" "$BENCH"; do
+  [ -x "$binary" ] || { log "not executable: $binary"; exit 2; }
+done
+
+ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# shellcheck source=bench/hub-process.sh
+. "$ROOT/tools/bench/hub-process.sh"
+trap hub_stop EXIT
+trap 'hub_stop; exit 130' INT TERM
+
+run_one() { # run build scenario args...
+  local run=$1 build=$2 scenario=$3
+  shift 3
+  if [ "$build" = old ]; then HUB_BIN=$OLD_HUB; else HUB_BIN=$NEW_HUB; fi
+  hub_new_dir
+  hub_launch "$ROOT/tools/bench/hermesd-bench.properties"
+  log "$build / $scenario / run $run"
+  timeout -k 5 300 "$BENCH" --port "$HUB_PORT" --hub-pid "$HUB_PID" --json --timeout 240 "$@" |
+    sed "s/^{/{\"run\":$run,\"build\":\"$build\",\"label\":\"$scenario\",/" >>"$JSONL" ||
+    log "hermes-bench $scenario ($build) run $run failed"
+  hub_stop
+}
+
+T0=$(date +%s)
+for run in $(seq 1 "$RUNS"); do
+  order="old new"
+  [ $((run % 2)) -eq 0 ] && order="new old"
+  for scenario in $SCENARIOS; do
+    for build in $order; do
+      case $scenario in
+        T1) run_one "$run" "$build" T1 --scenario T1 -m "$TP_M" ;;
+        L1) run_one "$run" "$build" L1 --scenario L1 -t "$L1_T" ;;
+        I1) run_one "$run" "$build" I1 --scenario I1 -n "$IDLE_C" ;;
+        *) log "unknown scenario $scenario"; exit 2 ;;
+      esac
+    done
+  done
+done
+T1_END=$(date +%s)
+
+{
+  echo "# two builds of hermesd side by side, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "- old: \`$OLD_HUB\`; new: \`$NEW_HUB\` (commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo ', with uncommitted changes'))"
+  echo "- $(nproc) cores; $RUNS round(s), $((T1_END - T0)) s; command: \`RUNS=$RUNS TP_M=$TP_M L1_T=$L1_T IDLE_C=$IDLE_C tools/compare-builds.sh\`; hermes-bench T1 -m $TP_M, L1 -t $L1_T, I1 -n $IDLE_C against a fresh hub each, tools/bench/hermesd-bench.properties"
+  echo "- raw figures: \`$(basename "$JSONL")\`"
+  echo
+  python3 - "$JSONL" <<'EOF'
+import json, statistics, sys
+
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+
+def get(row, key):
+    for part in key.split("."):
+        if not isinstance(row, dict) or part not in row:
+            return None
+        row = row[part]
+    return row
+
+def values(build, label, key):
+    found = [get(r, key) for r in rows if r.get("build") == build and r.get("label") == label]
+    return [v for v in found if isinstance(v, (int, float))]
+
+def cell(vals, fmt):
+    if not vals:
+        return "n/a"
+    text = fmt.format(statistics.median(vals))
+    if len(vals) > 1:
+        text += " (" + fmt.format(min(vals)) + "-" + fmt.format(max(vals)) + ")"
+    return text
+
+table = [
+    ("T1 deliveries/s", "T1", "deliveries_per_s", "{:,.0f}"),
+    ("T1 hub CPU-s per 1 M deliveries", "T1", "hub_cpu_s_per_million", "{:.4f}"),
+    ("L1 latency p50 (ms)", "L1", "latency_ms.p50", "{:.3f}"),
+    ("L1 latency p99 (ms)", "L1", "latency_ms.p99", "{:.3f}"),
+    ("L1 hub CPU-s per 1 M deliveries", "L1", "hub_cpu_s_per_million", "{:.3f}"),
+    ("I1 wall s until all joined", "I1", "join_s", "{:.2f}"),
+    ("I1 hub KiB per connected client", "I1", "hub_kib_per_client", "{:.3f}"),
+]
+print("| scenario | old | new | new / old |")
+print("|---|--:|--:|--:|")
+for title, label, key, fmt in table:
+    old, new = values("old", label, key), values("new", label, key)
+    if not old and not new:
+        continue
+    ratio = (f"{statistics.median(new) / statistics.median(old):.3f}"
+             if old and new and statistics.median(old) else "n/a")
+    print(f"| {title} | {cell(old, fmt)} | {cell(new, fmt)} | {ratio} |")
+for label in ("T1", "L1", "I1"):
+    for build in ("old", "new"):
+        done = [r for r in rows if r.get("build") == build and r.get("label") == label]
+        if done:
+            ok = sum(1 for r in done if r.get("ok"))
+            print(f"\n{label} {build}: {ok}/{len(done)} runs complete and in order", end="")
+print()
+EOF
+} >"$OUT"
+cat "$OUT"
+log "written: $OUT"
