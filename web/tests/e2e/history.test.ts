@@ -56,3 +56,20 @@ test("scrolling to the top loads older messages until the room's first", { skip 
     assert.deepEqual(all.map((x) => x.seq), all.map((_, i) => all[0]!.seq + i), "consecutive seqs");
     assert.equal(await ana.page.$eval("#older", (e) => e.textContent), "Beginning of the room's history");
 });
+
+test("the search box finds a line (SearchRequest) and /context shows it in its room", { skip }, async () => {
+    await ana.page.type("#search-input", "line 007");
+    await ana.page.keyboard.press("Enter");
+    const hits = await until("the search results", async () => {
+        const t = await ana.page.$eval("#window-title", (e) => e.textContent);
+        const l = await lines(ana);
+        return t === "Search" && l.length > 0 ? l : null;
+    });
+    assert.deepEqual(hits.map((h) => h.text), [`1. #lobby${text(7)}`]);
+    await ana.page.focus("#input");
+    await ana.page.keyboard.type("/context 1");
+    await ana.page.keyboard.press("Enter");
+    const focused = await until("the hit in lobby", () => ana.page.$eval("#messages .line.focus .body", (e) => e.textContent).catch(() => null));
+    assert.equal(focused, text(7));
+    assert.equal(await ana.page.$eval("#window-title", (e) => e.textContent), "#lobby");
+});
