@@ -110,8 +110,8 @@ if (flag("--tests")) {
             platform: "node",
             target: "node18",
             sourcemap: "inline",
-            // The e2e tests load puppeteer-core and ws from node_modules at run time.
-            external: ["puppeteer-core", "ws"],
+            // The e2e tests load puppeteer-core from node_modules at run time.
+            external: ["puppeteer-core"],
             plugins: [hermesResolve],
             banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
             logLevel: "warning",

@@ -3,17 +3,12 @@
 // Chromium driven by puppeteer-core. Nothing is downloaded; nothing listens
 // beyond 127.0.0.1.
 //
-// What the tests expect from the hub side (docs/WEB.md, "The hub side"),
-// each overridable by an environment variable until the endpoint lands:
+// The page and its WebSocket come from hermesd's own HTTP listener
+// (http.port; docs/WEB.md). The environment says where things are:
 //   HERMESD                  the hub binary (default: build/release/hermesd/hermesd)
 //   HERMES_CAT               hermes-cat (default: build/release/tools/hermes-cat)
-//   HERMES_WEB_DIST          the built page (default: web/dist)
-//   HERMES_WEB_PORT_KEY      the HTTP port key (default: http.port)
-//   HERMES_WEB_HOST_KEY      the HTTP address key (default: http.host)
-//   HERMES_WEB_STATIC_KEY    the static files key (default: http.static_dir)
+//   HERMES_WEB_DIST          the built page (default: web/dist), the hub's http.static_dir
 //   HERMES_WEB_E2E_EXTRA     more properties lines for the hub, ';'-separated
-//   HERMES_WEB_E2E_BRIDGE=1  serve the page and /ws from tests/support/bridge.ts
-//                            in front of hermesd's TCP port instead
 //   CHROMIUM                 the browser (default: /usr/bin/chromium)
 //   HERMES_WEB_ARTIFACTS     where screenshots go (default: web/e2e-artifacts)
 import { spawn } from "node:child_process";
@@ -23,8 +18,6 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startBridge } from "./bridge";
-import type { Bridge } from "./bridge";
 import puppeteer from "puppeteer-core";
 import type { Browser, BrowserContext, Page } from "puppeteer-core";
 
@@ -37,11 +30,7 @@ export const config = {
     hermesd: env.HERMESD ?? join(repoDir, "build/release/hermesd/hermesd"),
     hermesCat: env.HERMES_CAT ?? join(repoDir, "build/release/tools/hermes-cat"),
     dist: resolve(env.HERMES_WEB_DIST ?? join(webDir, "dist")),
-    portKey: env.HERMES_WEB_PORT_KEY ?? "http.port",
-    hostKey: env.HERMES_WEB_HOST_KEY ?? "http.host",
-    staticKey: env.HERMES_WEB_STATIC_KEY ?? "http.static_dir",
     extra: (env.HERMES_WEB_E2E_EXTRA ?? "").split(";").map((l) => l.trim()).filter(Boolean),
-    bridge: env.HERMES_WEB_E2E_BRIDGE === "1",
     chromium: env.CHROMIUM ?? "/usr/bin/chromium",
     artifacts: resolve(env.HERMES_WEB_ARTIFACTS ?? join(webDir, "e2e-artifacts")),
 };
@@ -83,7 +72,6 @@ export class Hub {
     httpPort = 0;
     tcpPort = 0;
     private proc: ChildProcess | null = null;
-    private bridge: Bridge | null = null;
     log = "";
 
     constructor(private readonly settings: Record<string, string | number> = {}) {}
@@ -110,7 +98,9 @@ export class Hub {
             "logging.loggers.root.channel": "console",
             "logging.loggers.root.level": "information",
             "logging.channels.console.class": "ConsoleChannel",
-            ...(config.bridge ? {} : { [config.portKey]: this.httpPort, [config.hostKey]: "127.0.0.1", [config.staticKey]: config.dist }),
+            "http.port": this.httpPort,
+            "http.host": "127.0.0.1",
+            "http.static_dir": config.dist,
             ...this.settings,
         };
         const lines = Object.entries(props).map(([k, v]) => `${k} = ${v}`).concat(config.extra);
@@ -126,7 +116,6 @@ export class Hub {
                 const text = existsSync(portFile) ? readFileSync(portFile, "utf8").trim() : "";
                 return text ? Number(text) : 0;
             });
-            if (config.bridge && !this.bridge) this.bridge = await startBridge(config.dist, () => this.tcpPort, this.httpPort);
             await until(`the page at ${this.url}`, async () => (await fetch(this.url)).ok);
         })();
         await Promise.race([ready, exited]);
@@ -149,8 +138,6 @@ export class Hub {
 
     async close(): Promise<void> {
         await this.stop();
-        await this.bridge?.close();
-        this.bridge = null;
         rmSync(this.dir, { recursive: true, force: true });
     }
 }
