@@ -146,10 +146,10 @@ ClientConnection::Written WebSocketConnection::write(std::span<const std::string
     const std::size_t count = writer_.plan(pieces, plan, runs);
     if (count == 0) {
         if (!pieces.empty()) {
-            // Only after the close frame (or on a hub stream that is not
-            // Hermes frames): nothing of it can ever be sent.
+            // Only after the close frame, or on a stream that is not
+            // Hermes frames: nothing of it can ever be sent.
             result.failed = true;
-            result.why = "websocket: hub output after the close frame";
+            result.why = "websocket: the hub's output cannot be framed";
         }
         return result;
     }

@@ -413,6 +413,7 @@ BOOST_AUTO_TEST_CASE(small_frames_are_one_run_and_large_ones_are_not_copied) {
     BOOST_TEST(runs[1].size() == large.size());
     BOOST_TEST((runs[1].data() == queue.data() + queue.size() - large.size()));  // in place
     BOOST_TEST(writer.written(runs[0].size() + runs[1].size(), plan) == queue.size());
+    BOOST_TEST(!writer.midMessage());
 }
 
 BOOST_AUTO_TEST_CASE(a_pong_waits_for_the_message_boundary) {

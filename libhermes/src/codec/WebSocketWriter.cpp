@@ -1,12 +1,32 @@
 #include "hermes/codec/WebSocketWriter.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "hermes/codec/FrameDecoder.hpp"
 
 namespace hermes::codec {
 
 namespace {
+
+// A varint length prefix: bytes == 0 when incomplete (or longer than 5).
+struct Prefix {
+    std::uint64_t value = 0;
+    std::size_t bytes = 0;
+};
+
+Prefix decodePrefix(const char* p, std::size_t available) {
+    Prefix prefix;
+    for (std::size_t i = 0; i < FrameDecoder::kMaxVarintBytes && i < available; ++i) {
+        const auto byte = static_cast<std::uint8_t>(p[i]);
+        prefix.value |= static_cast<std::uint64_t>(byte & 0x7Fu) << (7 * i);
+        if ((byte & 0x80u) == 0) {
+            prefix.bytes = i + 1;
+            return prefix;
+        }
+    }
+    return Prefix{};
+}
 
 // Reads the Hermes stream across the hub's pieces.
 class Cursor {
@@ -24,18 +44,21 @@ public:
             skipEmpty();
         }
     }
-    // Up to `max` bytes from here on, across pieces, copied to `out`.
-    std::size_t peek(char* out, std::size_t max) const {
-        Cursor copy = *this;
-        std::size_t got = 0;
-        while (got < max && !copy.atEnd()) {
-            const std::string_view run = copy.here();
-            const std::size_t step = std::min(max - got, run.size());
-            std::copy_n(run.data(), step, out + got);
-            got += step;
-            copy.advance(step);
+    // The length prefix here; one piece ending inside it is rare.
+    Prefix prefix() const {
+        const std::string_view run = here();
+        const Prefix prefix = decodePrefix(run.data(), run.size());
+        if (prefix.bytes > 0 || run.size() >= FrameDecoder::kMaxVarintBytes) {
+            return prefix;
         }
-        return got;
+        char bytes[FrameDecoder::kMaxVarintBytes];
+        std::size_t got = 0;
+        Cursor copy = *this;
+        while (got < sizeof bytes && !copy.atEnd()) {
+            bytes[got++] = copy.here().front();
+            copy.advance(1);
+        }
+        return decodePrefix(bytes, got);
     }
 
 private:
@@ -83,72 +106,66 @@ private:
 
 std::size_t WebSocketWriter::plan(std::span<const std::string_view> hermes, Plan& plan,
                                   std::span<std::string_view> runs) {
-    std::string& staging = plan.staging_;
-    auto& entries = plan.entries_;
-    staging.clear();
-    entries.clear();
-    if (closeSent_) {
+    char* const staging = plan.staging_.get();
+    std::size_t& staged = plan.staged_;
+    staged = 0;
+    plan.hermes_ = hermes;
+    plan.socketBytes_ = 0;
+    plan.hermesBytes_ = 0;
+    plan.endPayloadLeft_ = payloadLeft_;
+    plan.controlPlanned_ = false;
+    if (closeSent_ || runs.empty()) {
         return 0;
     }
     Runs out(runs);
     Cursor in(hermes);
-    // The staging buffer never reallocates (reserved in Plan()), so runs may
-    // point into it while it fills.
-    const auto room = [&staging] { return kStagingBytes - staging.size(); };
-    const auto stage = [&](std::string_view bytes) -> const char* {
-        const char* at = staging.data() + staging.size();
-        staging.append(bytes);
-        return at;
+    // Own bytes and small payloads: copied into staging, which extends the
+    // run before it when that run is staging too.
+    const auto stage = [&](const char* data, std::size_t size) {
+        std::memcpy(staging + staged, data, size);
+        out.add(staging + staged, size);
+        staged += size;
+        plan.socketBytes_ += size;
     };
-    // Payload bytes of the current frame, from the hub's output.
-    const auto takePayload = [&](std::uint64_t left, bool copy) -> std::uint64_t {
+    // Payload bytes of the current frame, from the hub's output; returns
+    // how many of `left` could not be planned.
+    const auto payload = [&](std::uint64_t left, bool copy) -> std::uint64_t {
         while (left > 0 && !in.atEnd()) {
-            const std::string_view run = in.here().substr(
-                0, static_cast<std::size_t>(std::min<std::uint64_t>(left, in.here().size())));
+            const std::string_view here = in.here();
+            const auto size = static_cast<std::size_t>(std::min<std::uint64_t>(left, here.size()));
             if (copy) {
-                out.add(stage(run), run.size());
-            } else if (out.canAdd(run.data())) {
-                out.add(run.data(), run.size());
+                stage(here.data(), size);
+            } else if (out.canAdd(here.data())) {
+                out.add(here.data(), size);
+                plan.socketBytes_ += size;
             } else {
                 break;
             }
-            entries.push_back(
-                {Plan::Kind::Payload, 0, static_cast<std::uint32_t>(run.size()), 0, 0});
-            left -= run.size();
-            in.advance(run.size());
+            plan.hermesBytes_ += size;
+            left -= size;
+            in.advance(size);
         }
         return left;
     };
 
     // 1. The rest of a header cut by the last write, then its payload.
     if (headerRestSize_ > 0) {
-        const std::string_view rest(headerRest_.data() + headerRestAt_,
-                                    headerRestSize_ - headerRestAt_);
-        const char* at = stage(rest);
-        if (!out.canAdd(at)) {
-            return 0;
-        }
-        out.add(at, rest.size());
-        entries.push_back(
-            {Plan::Kind::HeaderRest, 0, static_cast<std::uint32_t>(rest.size()), 0, 0});
+        stage(headerRest_.data() + headerRestAt_, headerRestSize_ - headerRestAt_);
     }
     if (payloadLeft_ > 0) {
-        if (takePayload(payloadLeft_, false) > 0) {
-            return out.used();  // the hub's output ends inside this payload
+        plan.endPayloadLeft_ = payload(payloadLeft_, false);
+        if (plan.endPayloadLeft_ > 0) {
+            return out.used();  // the hub's output (or the runs) end inside this payload
         }
     }
 
     // 2. Control frames, at a message boundary. Nothing follows a close.
     if (controlSent_ < control_.size()) {
-        const std::string_view control = std::string_view(control_).substr(controlSent_);
-        if (control.size() <= room()) {
-            const char* at = stage(control);
-            if (out.canAdd(at)) {
-                out.add(at, control.size());
-                entries.push_back(
-                    {Plan::Kind::Control, 0, static_cast<std::uint32_t>(control.size()), 0, 0});
-            }
+        if (!out.canAdd(staging + staged)) {
+            return out.used();
         }
+        stage(control_.data() + controlSent_, control_.size() - controlSent_);
+        plan.controlPlanned_ = true;
     }
     if (closeQueued_) {
         return out.used();
@@ -156,72 +173,146 @@ std::size_t WebSocketWriter::plan(std::span<const std::string_view> hermes, Plan
 
     // 3. The hub's frames: a header for each varint, then its payload.
     while (!in.atEnd()) {
-        char prefixBytes[FrameDecoder::kMaxVarintBytes];
-        const std::size_t got = in.peek(prefixBytes, sizeof prefixBytes);
-        const LengthPrefix prefix = readLengthPrefix(std::string_view(prefixBytes, got));
-        if (prefix.status != LengthPrefix::Status::Complete) {
-            break;  // only a cut run of pieces ends inside a prefix: the rest comes next time
+        // The usual case first: a run of small whole frames inside one
+        // piece (a room's block), copied header by header in one tight loop
+        // and added as one run.
+        if (out.canAdd(staging + staged)) {
+            const std::string_view here = in.here();
+            const char* from = here.data();
+            const char* const end = from + here.size();
+            char* to = staging + staged;
+            char* const toEnd = staging + kStagingBytes;
+            while (end - from >= 2) {
+                const auto first = static_cast<std::uint8_t>(from[0]);
+                std::size_t length = first;
+                std::size_t prefixBytes = 1;
+                if (first >= 0x80) {
+                    const auto second = static_cast<std::uint8_t>(from[1]);
+                    if (second >= 0x80) {
+                        break;
+                    }
+                    length = (first & 0x7Fu) | (std::size_t{second} << 7);
+                    prefixBytes = 2;
+                }
+                const std::size_t headerBytes = length < 126 ? 2 : 4;
+                if (length >= kCopyBelow ||
+                    static_cast<std::size_t>(end - from) < prefixBytes + length ||
+                    static_cast<std::size_t>(toEnd - to) < headerBytes + length) {
+                    break;
+                }
+                to[0] = static_cast<char>(0x82);
+                if (headerBytes == 2) {
+                    to[1] = static_cast<char>(length);
+                } else {
+                    to[1] = 126;
+                    to[2] = static_cast<char>(length >> 8);
+                    to[3] = static_cast<char>(length & 0xFFu);
+                }
+                std::memcpy(to + headerBytes, from + prefixBytes, length);
+                to += headerBytes + length;
+                from += prefixBytes + length;
+            }
+            const auto took = static_cast<std::size_t>(from - here.data());
+            if (took > 0) {
+                const auto made = static_cast<std::size_t>(to - (staging + staged));
+                out.add(staging + staged, made);
+                staged += made;
+                plan.socketBytes_ += made;
+                plan.hermesBytes_ += took;
+                plan.endPayloadLeft_ = 0;
+                in.advance(took);
+                continue;
+            }
+        }
+        const Prefix prefix = in.prefix();
+        if (prefix.bytes == 0) {
+            break;  // a cut run of pieces (the rest comes next time), or not Hermes frames
         }
         const std::uint64_t length = prefix.value;
         const std::size_t headerBytes = wsHeaderSize(length);
-        const bool copy = length < kCopyBelow && headerBytes + length <= room();
-        if (headerBytes > room() || !out.canAdd(staging.data() + staging.size())) {
+        const bool copy = length < kCopyBelow;
+        if (headerBytes + (copy ? length : 0) > kStagingBytes - staged ||
+            !out.canAdd(staging + staged)) {
             break;
         }
-        const std::size_t stagedAt = staging.size();
-        staging.resize(stagedAt + headerBytes);
-        writeWsHeader(WsOpcode::Binary, length, staging.data() + stagedAt);
-        out.add(staging.data() + stagedAt, headerBytes);
-        entries.push_back({Plan::Kind::Header, static_cast<std::uint8_t>(prefix.bytes),
-                           static_cast<std::uint32_t>(headerBytes), stagedAt, length});
+        writeWsHeader(WsOpcode::Binary, length, staging + staged);
+        out.add(staging + staged, headerBytes);
+        staged += headerBytes;
+        plan.socketBytes_ += headerBytes;
+        plan.hermesBytes_ += prefix.bytes;
         in.advance(prefix.bytes);
-        if (takePayload(length, copy) > 0) {
+        plan.endPayloadLeft_ = payload(length, copy);
+        if (plan.endPayloadLeft_ > 0) {
             break;
         }
     }
     return out.used();
 }
 
+void WebSocketWriter::controlWritten(std::size_t bytes) {
+    controlSent_ += bytes;
+    if (controlSent_ == control_.size()) {
+        closeSent_ = closeQueued_;
+        std::string().swap(control_);
+        controlSent_ = 0;
+        lastPongAt_ = std::string::npos;
+    }
+}
+
 std::size_t WebSocketWriter::written(std::size_t sent, const Plan& plan) {
+    if (sent == plan.socketBytes_) {
+        // The whole plan went out: the state it ended in.
+        headerRestSize_ = headerRestAt_ = 0;
+        payloadLeft_ = plan.endPayloadLeft_;
+        if (plan.controlPlanned_) {
+            controlWritten(control_.size() - controlSent_);
+        }
+        return plan.hermesBytes_;
+    }
+    // Part of it: walk the plan's bytes again, in its order, counting.
+    std::size_t budget = sent;
     std::size_t hermes = 0;
-    for (const Plan::Entry& entry : plan.entries_) {
-        if (sent == 0) {
-            break;
+    if (headerRestSize_ > 0) {
+        const std::size_t take = std::min<std::size_t>(budget, headerRestSize_ - headerRestAt_);
+        headerRestAt_ = static_cast<std::uint8_t>(headerRestAt_ + take);
+        budget -= take;
+        if (headerRestAt_ == headerRestSize_) {
+            headerRestAt_ = headerRestSize_ = 0;
         }
-        const std::size_t take = std::min<std::size_t>(sent, entry.bytes);
-        sent -= take;
-        switch (entry.kind) {
-            case Plan::Kind::HeaderRest:
-                headerRestAt_ = static_cast<std::uint8_t>(headerRestAt_ + take);
-                if (headerRestAt_ == headerRestSize_) {
-                    headerRestAt_ = headerRestSize_ = 0;
-                }
-                break;
-            case Plan::Kind::Control:
-                controlSent_ += take;
-                if (controlSent_ == control_.size()) {
-                    closeSent_ = closeQueued_;
-                    std::string().swap(control_);
-                    controlSent_ = 0;
-                    lastPongAt_ = std::string::npos;
-                }
-                break;
-            case Plan::Kind::Header:
-                // The varint is spoken for once any byte of its header is out.
-                hermes += entry.prefixBytes;
-                payloadLeft_ = entry.payloadBytes;
-                if (take < entry.bytes) {
-                    headerRestSize_ = static_cast<std::uint8_t>(entry.bytes - take);
-                    headerRestAt_ = 0;
-                    std::copy_n(plan.staging_.data() + entry.stagedAt + take, headerRestSize_,
-                                headerRest_.begin());
-                }
-                break;
-            case Plan::Kind::Payload:
-                hermes += take;
-                payloadLeft_ -= take;
-                break;
+    }
+    Cursor in(plan.hermes_);
+    if (payloadLeft_ > 0 && budget > 0) {
+        const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(budget, payloadLeft_));
+        hermes += take;
+        payloadLeft_ -= take;
+        budget -= take;
+        in.advance(take);
+    }
+    if (plan.controlPlanned_ && budget > 0) {
+        const std::size_t take = std::min(budget, control_.size() - controlSent_);
+        controlWritten(take);
+        budget -= take;
+    }
+    while (budget > 0) {
+        const Prefix prefix = in.prefix();  // planned, so complete
+        const std::uint64_t length = prefix.value;
+        const std::size_t headerBytes = wsHeaderSize(length);
+        hermes += prefix.bytes;
+        in.advance(prefix.bytes);
+        payloadLeft_ = length;
+        if (budget < headerBytes) {
+            // The rest of this header is ours to send first next time.
+            writeWsHeader(WsOpcode::Binary, length, headerRest_.data());
+            headerRestSize_ = static_cast<std::uint8_t>(headerBytes);
+            headerRestAt_ = static_cast<std::uint8_t>(budget);
+            return hermes;
         }
+        budget -= headerBytes;
+        const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(budget, length));
+        hermes += take;
+        payloadLeft_ -= take;
+        budget -= take;
+        in.advance(take);
     }
     return hermes;
 }
