@@ -120,6 +120,8 @@ Load generator for hermesd: many non-blocking clients on one epoll loop.
   --host H          hub address (127.0.0.1); only loopback unless --allow-remote
   --allow-remote    permit a non-loopback --host (your own test hosts only)
   --port P          hub port (required)
+  --ws              speak WebSocket as a browser does: --port is then the
+                    hub's http.port, each client upgrades GET /ws
   --scenario NAME   preset, overridable by later options:
                       T1  throughput  -n 100 -s 100 -m 200 -b 64 -w 16
                       L1  latency     -n 100 -s 100 -r 2000 -t 10 -b 64
@@ -187,6 +189,8 @@ std::optional<BenchOptions> parseBenchOptions(const std::vector<std::string>& ar
         } else if (a == "--port") {
             o.port = static_cast<std::uint16_t>(toInt(a, value(), 1, 65535));
             portGiven = true;
+        } else if (a == "--ws") {
+            o.webSocket = true;
         } else if (a == "--scenario") {
             value();  // applied above
         } else if (a == "-n" || a == "--clients") {

@@ -61,6 +61,7 @@ std::vector<Row> rows(const BenchResult& r) {
     const BenchOptions& o = r.options;
     std::vector<Row> out;
     out.emplace_back("mode", modeName(o.mode));
+    out.emplace_back("transport", o.webSocket ? "websocket" : "tcp");
     out.emplace_back("clients", std::to_string(o.clients));
     if (o.mode == Mode::Idle) {
         out.emplace_back("connected", std::to_string(r.connected));
@@ -161,12 +162,13 @@ void writeJson(const BenchResult& r, std::ostream& out) {
     const BenchOptions& o = r.options;
     const Completeness& c = r.completeness;
     out << "{\"tool\":\"hermes-bench\",\"scenario\":" << jsonString(label(r))
-        << ",\"mode\":" << jsonString(modeName(o.mode)) << ",\"clients\":" << o.clients
-        << ",\"senders\":" << o.senders << ",\"messages\":" << o.messages << ",\"size\":" << o.size
-        << ",\"window\":" << o.window << ",\"rate\":" << jsonNumber(o.rate, 3)
-        << ",\"duration_s\":" << jsonNumber(o.duration, 3) << ",\"room\":" << jsonString(o.room)
-        << ",\"connected\":" << r.connected << ",\"joined\":" << r.joined
-        << ",\"join_s\":" << jsonNumber(r.joinSeconds, 4)
+        << ",\"mode\":" << jsonString(modeName(o.mode))
+        << ",\"transport\":" << jsonString(o.webSocket ? "websocket" : "tcp")
+        << ",\"clients\":" << o.clients << ",\"senders\":" << o.senders
+        << ",\"messages\":" << o.messages << ",\"size\":" << o.size << ",\"window\":" << o.window
+        << ",\"rate\":" << jsonNumber(o.rate, 3) << ",\"duration_s\":" << jsonNumber(o.duration, 3)
+        << ",\"room\":" << jsonString(o.room) << ",\"connected\":" << r.connected
+        << ",\"joined\":" << r.joined << ",\"join_s\":" << jsonNumber(r.joinSeconds, 4)
         << ",\"members_listed\":" << r.membersListed << ",\"sent\":" << r.sent
         << ",\"expected\":" << c.expected << ",\"received\":" << c.received
         << ",\"lost\":" << c.lost << ",\"duplicated\":" << c.duplicated
