@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -30,14 +31,17 @@ std::string codeText(WsCloseCode code) {
 
 }  // namespace
 
-WebSocketConnection::WebSocketConnection(const Poco::Net::StreamSocket& socket, std::string early,
+WebSocketConnection::WebSocketConnection(int fd, std::string early,
                                          const WebSocketSettings& settings)
-    : socket_(socket),
-      fd_(socket_.impl()->sockfd()),
+    : fd_(fd),
       early_(std::move(early)),
       reader_(settings.maxMessageBytes),
       controlBucket_(settings.controlRatePerSecond, settings.controlBurst,
                      hermes::hub::Clock::now()) {}
+
+WebSocketConnection::~WebSocketConnection() {
+    ::close(fd_);
+}
 
 ClientConnection::Read WebSocketConnection::read(std::span<char> scratch) {
     Read result;

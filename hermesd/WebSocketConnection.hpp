@@ -25,9 +25,15 @@
 //   the session; when the hub ends it, farewell() sends the close frame
 //   with the code for the hub's reason (closeCodeFor()).
 //
+// It owns a dup() of the upgraded socket's descriptor, and closes it: POCO's
+// HTTP connection object keeps a reference to its own socket until its thread
+// has finished with it, later than the handoff, so a shared POCO socket could
+// be closed by either thread, in an order ThreadSanitizer cannot see (POCO's
+// reference count is not instrumented). With the dup, POCO closes its
+// descriptor on its thread and the loop closes this one on its own; the
+// connection stays up while either is open.
+//
 // Threading: built on an HTTP server thread, then the loop thread only.
-
-#include <Poco/Net/StreamSocket.h>
 
 #include "ClientConnection.hpp"
 #include "hermes/codec/WebSocketReader.hpp"
@@ -47,11 +53,11 @@ public:
     // The most runs one write() sends.
     static constexpr std::size_t kMaxRuns = 64;
 
-    // `socket`: upgraded, connected and non-blocking. `early`: bytes the
-    // HTTP server read past the upgrade request (a client that did not wait
-    // for the 101), handled first.
-    WebSocketConnection(const Poco::Net::StreamSocket& socket, std::string early,
-                        const WebSocketSettings& settings);
+    // `fd`: an upgraded, connected, non-blocking socket, owned from now on.
+    // `early`: bytes the HTTP server read past the upgrade request (a client
+    // that did not wait for the 101), handled first.
+    WebSocketConnection(int fd, std::string early, const WebSocketSettings& settings);
+    ~WebSocketConnection() override;
 
     std::string_view kind() const override { return "websocket"; }
     int fd() const override { return fd_; }
@@ -69,7 +75,6 @@ private:
     Read endSession(hermes::codec::WsCloseCode code, std::string why);
     Read discard(std::span<char> scratch);
 
-    Poco::Net::StreamSocket socket_;
     int fd_;
     std::string early_;
     hermes::codec::WebSocketReader reader_;

@@ -1,8 +1,12 @@
 #include "WebSocketUpgrade.hpp"
 
+#include <fcntl.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <memory>
 #include <sstream>
+#include <system_error>
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/Buffer.h>
@@ -157,13 +161,20 @@ void WebSocketUpgrade::handleRequest(Poco::Net::HTTPServerRequest& request,
     if (handoff_.sendBufferBytes > 0) {
         socket.setSendBufferSize(handoff_.sendBufferBytes);
     }
+    // The loop gets a descriptor of its own (WebSocketConnection.hpp says why).
+    const int fd = ::fcntl(static_cast<int>(socket.impl()->sockfd()), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+        log.error("%s: cannot hand the WebSocket to the loop: %s", peer,
+                  std::generic_category().message(errno));
+        return;  // POCO closes the socket
+    }
+    auto connection = std::make_unique<WebSocketConnection>(
+        fd, std::string(early.begin(), early.end()), handoff_.settings);
     const auto admission =
         handoff_.registry->admission(hermes::hub::Registry::addressOf(peer), handoff_.limits);
     log.information("%s: WebSocket session (Origin %s)", peer,
                     origin.empty() ? std::string("none") : origin);
-    handoff_.loop->adopt(std::make_unique<WebSocketConnection>(
-                             socket, std::string(early.begin(), early.end()), handoff_.settings),
-                         peer, admission);
+    handoff_.loop->adopt(std::move(connection), peer, admission);
 }
 
 }  // namespace hermesd
