@@ -6,22 +6,27 @@
 //   the descriptor is readable -> read()      -> Hermes bytes for Hub::receive
 //   the hub has output         -> write()     -> how many of those bytes were
 //                                                taken, for Hub::consumed
-//   the hub is done with it    -> write() of its last bytes, closeWrite(),
-//                                 then read() and discard until the peer closes
+//   the hub is done with it    -> write() of its last bytes, farewell(why),
+//                                 write() of the transport's own last bytes
+//                                 (pendingOutput()), closeWrite(), then read()
+//                                 and discard until the peer closes
 //
 // TcpConnection (plain TCP, the Hermes framing as is) is the first
-// implementation. A TLS connection would decrypt in read() and encrypt in
-// write(), holding records it could not send yet (pendingOutput()); a
-// WebSocket connection would unwrap and wrap frames; an IRC translator
-// would turn IRC lines into Hermes frames and back. None of them touches the
-// hub, which only ever sees Hermes bytes.
+// implementation; WebSocketConnection (a browser: one binary message per
+// Envelope) the second. A TLS connection would decrypt in read() and encrypt
+// in write(), holding records it could not send yet (pendingOutput()); an IRC
+// translator would turn IRC lines into Hermes frames and back. None of them
+// touches the hub, which only ever sees Hermes bytes.
 //
-// Threading: built on an acceptor thread, then used by the loop thread only.
+// Threading: built on an acceptor (or HTTP) thread, then used by the loop
+// thread only.
 
 #include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
+
+#include "hermes/hub/CloseReason.hpp"
 
 namespace hermesd {
 
@@ -44,8 +49,15 @@ public:
         std::string why;         // Closed: "connection closed" or the error
     };
     // Reads what is there now, at most once (the loop is fair between
-    // connections); `scratch` may hold the bytes it returns.
+    // connections); `scratch` may hold the bytes it returns. Closed ends the
+    // session; the transport may still hold last bytes of its own (a
+    // WebSocket close frame: pendingOutput()), which the loop writes before
+    // it closes the socket.
     virtual Read read(std::span<char> scratch) = 0;
+    // True when bytes were read from the socket before the loop had the
+    // connection (with an HTTP upgrade request): the loop calls read() once
+    // at adoption instead of waiting for the socket to be readable.
+    virtual bool bufferedInput() const { return false; }
 
     struct Written {
         std::size_t bytes = 0;  // of the pieces given, taken for good
@@ -53,11 +65,19 @@ public:
         bool failed = false;
         std::string why;  // failed: the error
     };
-    // Writes the pieces, in order, as far as the transport takes them now.
+    // Writes the transport's own pending bytes first, then the pieces, in
+    // order, as far as the transport takes them now. May be called with no
+    // pieces to write only its own. Without `blocked` or `failed`, a call
+    // that took none of the pieces made progress with its own bytes.
     virtual Written write(std::span<const std::string_view> pieces) = 0;
     // True while the transport holds bytes of its own not yet written (a TLS
-    // record, a WebSocket header): the loop keeps waiting for writable.
+    // record, a WebSocket header or pong): the loop writes them even when the
+    // hub has nothing, and waits for writable while they remain.
     virtual bool pendingOutput() const { return false; }
+    // The hub is done with the session for `cause`, and its last bytes are
+    // written: the transport's own last words (a WebSocket close frame with
+    // the code for `cause`, a TLS close_notify) become pendingOutput().
+    virtual void farewell(hermes::hub::CloseReason /*cause*/) {}
     // No more bytes will be written: the peer sees the end of the stream.
     virtual void closeWrite() = 0;
 };

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include <Poco/Exception.h>
+#include <Poco/StringTokenizer.h>
 
 namespace hermesd {
 
@@ -61,6 +62,27 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
         throw Poco::InvalidArgumentException(
             "hermesd.acceptor_threads, hermesd.accept_queue and hermesd.listen_backlog must be "
             "positive");
+    }
+
+    HttpConfig& http = result.http;
+    http.host = config.getString("http.host", http.host);
+    const auto httpPort = config.getUInt("http.port", http.port);
+    if (httpPort > std::numeric_limits<std::uint16_t>::max()) {
+        throw Poco::InvalidArgumentException("http.port must be 0..65535");
+    }
+    http.port = static_cast<std::uint16_t>(httpPort);
+    http.staticDir = config.getString("http.static_dir", http.staticDir);
+    Poco::StringTokenizer origins(
+        config.getString("http.allowed_origins", ""), ", \t",
+        Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
+    http.allowedOrigins.assign(origins.begin(), origins.end());
+    http.maxConnections = config.getInt("http.max_connections", http.maxConnections);
+    http.acceptQueue = config.getInt("http.accept_queue", http.acceptQueue);
+    http.timeout = readMs(config, "http.timeout_ms", http.timeout);
+    http.keepAlive = readMs(config, "http.keep_alive_ms", http.keepAlive);
+    if (http.maxConnections < 1 || http.acceptQueue < 1 || http.timeout.count() < 1) {
+        throw Poco::InvalidArgumentException(
+            "http.max_connections, http.accept_queue and http.timeout_ms must be positive");
     }
 
     HistoryConfig& history = result.history;

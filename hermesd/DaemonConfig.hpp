@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <Poco/Util/AbstractConfiguration.h>
 
@@ -30,6 +31,24 @@ struct EdgeConfig {
     int sendBufferBytes = 256 * 1024;  // hermesd.send_buffer_bytes
 };
 
+// The HTTP listener (http.*): the browser client's page and its WebSocket
+// endpoint (HttpListener.hpp).
+struct HttpConfig {
+    std::string host = "0.0.0.0";  // http.host
+    std::uint16_t port = 7080;     // http.port (0 = no HTTP listener)
+    // http.static_dir: the built page ("" = found next to the binary:
+    // ../web/dist in a build tree, ../share/hermes/web when installed).
+    std::string staticDir;
+    // http.allowed_origins: the Origins a WebSocket upgrade may come from,
+    // separated by commas or spaces ("*" = any). Empty: the page's own host
+    // only (Origin's host and port = the request's Host).
+    std::vector<std::string> allowedOrigins;
+    int maxConnections = 32;                    // http.max_connections: served at once
+    int acceptQueue = 64;                       // http.accept_queue: waiting for a thread
+    std::chrono::milliseconds timeout{10000};   // http.timeout_ms: per read or write
+    std::chrono::milliseconds keepAlive{2000};  // http.keep_alive_ms: an idle connection
+};
+
 // Where history is kept (history.*); see SqliteHistory.hpp.
 struct HistoryConfig {
     bool persist = true;                     // history.persist (false: memory only)
@@ -40,6 +59,7 @@ struct HistoryConfig {
 
 struct DaemonConfig {
     EdgeConfig edge;
+    HttpConfig http;
     HistoryConfig history;
     hermes::hub::HubConfig hub;
 };

@@ -192,7 +192,18 @@ void EventLoop::adoptPending(TimePoint now) {
             hub_->closed(id, "internal error", now);
             continue;
         }
-        connections_.emplace(id, std::move(connection));
+        auto [it, added] = connections_.emplace(id, std::move(connection));
+        if (added && it->second.reading && it->second.transport->bufferedInput()) {
+            // Bytes read with an HTTP upgrade: the socket may never be
+            // readable again for them. Caught as a connection event is.
+            try {
+                readFrom(id, it->second, now);
+            } catch (const Poco::Exception& error) {
+                failConnection(id, error.displayText().c_str());
+            } catch (const std::exception& error) {
+                failConnection(id, error.what());
+            }
+        }
     }
     connectionCount_.store(connections_.size(), std::memory_order_relaxed);
 }
@@ -283,13 +294,20 @@ void EventLoop::readFrom(SessionId id, Connection& connection, TimePoint now) {
     switch (read.status) {
         case ClientConnection::Read::Status::Bytes:
             hub_->receive(id, read.bytes, now);
-            return;
+            break;
         case ClientConnection::Read::Status::Nothing:
-            return;
+            break;
         case ClientConnection::Read::Status::Closed:
             hub_->closed(id, read.why, now);
-            drop(id);
+            if (connection.transport->pendingOutput()) {
+                lingerForTransport(id, connection, now);
+            } else {
+                drop(id);
+            }
             return;
+    }
+    if (connection.transport->pendingOutput() && !connection.writeArmed) {
+        armWrite(id, connection, true);  // a pong: written when the socket says writable
     }
 }
 
@@ -297,22 +315,28 @@ void EventLoop::writeTo(SessionId id, Connection& connection, TimePoint now) {
     loopThread_.check("EventLoop::writeTo");
     // The queue is a few segments (shared room blocks, the session's own
     // frames): one gathered write sends them all without joining them first.
+    // The transport's own bytes (a WebSocket pong) go even when the hub has
+    // nothing for the session.
+    ClientConnection& transport = *connection.transport;
     std::size_t count = hub_->output(id, writeViews_);
-    while (count > 0) {
-        const ClientConnection::Written written = connection.transport->write(
-            std::span<const std::string_view>(writeViews_.data(), count));
+    while (count > 0 || transport.pendingOutput()) {
+        const bool own = transport.pendingOutput();
+        const ClientConnection::Written written =
+            transport.write(std::span<const std::string_view>(writeViews_.data(), count));
         if (written.failed) {
             hub_->closed(id, written.why, now);
             drop(id);
             return;
         }
-        if (written.bytes == 0) {
+        if (written.bytes > 0) {
+            hub_->consumed(id, written.bytes, now);
+        }
+        if (written.blocked || (written.bytes == 0 && !own)) {
             break;  // full: EPOLLOUT says when to go on
         }
-        hub_->consumed(id, written.bytes, now);
         count = hub_->output(id, writeViews_);
     }
-    armWrite(id, connection, count > 0 || connection.transport->pendingOutput());
+    armWrite(id, connection, count > 0 || transport.pendingOutput());
 }
 
 void EventLoop::serviceReady(TimePoint now) {
@@ -366,17 +390,44 @@ void EventLoop::startLinger(hermes::hub::Closing& closing, TimePoint now) {
         watch(closing.id, connection, true, connection.writeArmed);  // to see the peer's close
     }
     connection.rest = std::move(closing.lastBytes);
+    connection.cause = closing.cause;
     connection.lingerDeadline = now + config_.lingerTimeout;
     lingering_.push_back(closing.id);
     continueLinger(closing.id, connection);
 }
 
+void EventLoop::lingerForTransport(SessionId id, Connection& connection, TimePoint now) {
+    loopThread_.check("EventLoop::lingerForTransport");
+    connection.lingering = true;
+    connection.farewellSaid = true;  // the transport queued its own last words
+    connection.rest.clear();
+    connection.lingerDeadline = now + config_.lingerTimeout;
+    if (!connection.reading) {
+        watch(id, connection, true, connection.writeArmed);  // to see the peer's close
+    }
+    lingering_.push_back(id);
+    continueLinger(id, connection);
+}
+
 void EventLoop::continueLinger(SessionId id, Connection& connection) {
     loopThread_.check("EventLoop::continueLinger");
     ClientConnection& transport = *connection.transport;
-    // Write what is left; then half-close, and wait for the peer's close so
-    // that our last frame is not destroyed by a reset.
-    while (!connection.rest.empty() || transport.pendingOutput()) {
+    // Write what is left, then the transport's own last words (farewell: a
+    // WebSocket close frame); then half-close, and wait for the peer's close
+    // so that our last frame is not destroyed by a reset.
+    while (!connection.writeClosed) {
+        if (connection.rest.empty() && !transport.pendingOutput()) {
+            if (!connection.farewellSaid) {
+                connection.farewellSaid = true;
+                transport.farewell(connection.cause);
+                continue;
+            }
+            armWrite(id, connection, false);
+            transport.closeWrite();
+            connection.writeClosed = true;
+            break;
+        }
+        const bool own = transport.pendingOutput();
         const std::string_view rest = connection.rest;
         const ClientConnection::Written written =
             transport.write(std::span<const std::string_view>(&rest, rest.empty() ? 0 : 1));
@@ -384,15 +435,15 @@ void EventLoop::continueLinger(SessionId id, Connection& connection) {
             drop(id);
             return;
         }
-        if (written.bytes == 0) {
+        connection.rest.erase(0, written.bytes);
+        if (written.blocked) {
             armWrite(id, connection, true);
             break;
         }
-        connection.rest.erase(0, written.bytes);
-    }
-    if (connection.rest.empty() && !transport.pendingOutput()) {
-        armWrite(id, connection, false);
-        transport.closeWrite();
+        if (written.bytes == 0 && !own) {
+            drop(id);  // the transport cannot take these bytes at all
+            return;
+        }
     }
     // Discard whatever the peer still sends; its close ends the linger.
     // Bounded: each pass takes a read's worth, and the peer's close ends it.

@@ -27,8 +27,10 @@
 // it finished in the background.
 //
 // The loop talks to each client through ClientConnection (bytes in, bytes
-// out, close): TcpConnection today; TLS, WebSocket or an IRC translator
-// would be siblings, and neither the loop's logic nor the hub would change.
+// out, close): TcpConnection and WebSocketConnection today; TLS or an IRC
+// translator would be siblings, and neither the loop's logic nor the hub
+// would change. A transport's own bytes (a pong, a close frame) are written
+// even when the hub has nothing for the session.
 //
 // A catch-all per connection: an exception while serving one connection's
 // event (the hub closes a session itself for an exception in its own
@@ -91,9 +93,12 @@ private:
     struct Connection {
         std::unique_ptr<ClientConnection> transport;
         bool writeArmed = false;
-        bool reading = true;     // EPOLLIN is watched (off while input is paused)
-        bool lingering = false;  // the hub is done with it; closing
-        std::string rest;        // lingering: last bytes not yet written
+        bool reading = true;        // EPOLLIN is watched (off while input is paused)
+        bool lingering = false;     // the hub is done with it; closing
+        bool farewellSaid = false;  // lingering: the transport's farewell() was called
+        bool writeClosed = false;   // lingering: closeWrite() was called
+        hermes::hub::CloseReason cause = hermes::hub::CloseReason::ConnectionClosed;
+        std::string rest;  // lingering: last bytes not yet written
         TimePoint lingerDeadline{};
     };
     struct Accepted {
@@ -117,6 +122,9 @@ private:
     void serviceReady(TimePoint now);
     TimePoint takeInputDuringPass(TimePoint now);
     void startLinger(hermes::hub::Closing& closing, TimePoint now);
+    // The session ended at the transport (read() said Closed) while the
+    // transport still holds last bytes of its own: write them, then close.
+    void lingerForTransport(hermes::hub::SessionId id, Connection& connection, TimePoint now);
     void continueLinger(hermes::hub::SessionId id, Connection& connection);
     void expireLingering(TimePoint now);
     void armWrite(hermes::hub::SessionId id, Connection& connection, bool wantWrite);

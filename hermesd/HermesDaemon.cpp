@@ -16,6 +16,7 @@
 #include <Poco/Net/TCPServer.h>
 #include <Poco/Net/TCPServerParams.h>
 #include <Poco/PatternFormatter.h>
+#include <Poco/String.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/Timespan.h>
 #include <Poco/Util/HelpFormatter.h>
@@ -28,6 +29,7 @@
 #include "DaemonConfig.hpp"
 #include "EventLoop.hpp"
 #include "FileLimit.hpp"
+#include "HttpListener.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
 #include "hermes/hub/SqliteHistory.hpp"
@@ -75,8 +77,9 @@ void HermesDaemon::handleHelp(const std::string&, const std::string&) {
     help.setCommand(commandName());
     help.setUsage("[--config FILE] [--port PORT] [--no-persist] [--daemon --pidfile=FILE]");
     help.setHeader(
-        "hermesd: the Hermes chat hub. Clients (hermes-tui, hermes-cat) connect over TCP; see "
-        "etc/hermesd.properties for every setting.");
+        "hermesd: the Hermes chat hub. Clients (hermes-tui, hermes-cat) connect over TCP, "
+        "browsers to http://HOST:7080/ (http.port); see etc/hermesd.properties for every "
+        "setting.");
     help.format(std::cout);
     stopOptionsProcessing();
 }
@@ -134,6 +137,28 @@ std::unique_ptr<hermes::hub::HistoryStore> openHistory(const DaemonConfig& setti
         store->path(), std::string(store->ftsAvailable() ? "FTS5" : "LIKE"), store->rooms().size(),
         store->restoredMessages(), options.maxMessagesPerRoom, settings.history.maxAgeDays);
     return store;
+}
+
+// The browser client's files: http.static_dir, or found next to the binary
+// (build/<preset>/hermesd/hermesd -> build/<preset>/web/dist; an installed
+// bin/hermesd -> share/hermes/web). Empty when there are none.
+std::filesystem::path findStaticDir(const HttpConfig& http, const std::string& binaryDir,
+                                    Poco::Logger& log) {
+    if (!http.staticDir.empty()) {
+        return http.staticDir;  // checked when the listener opens it
+    }
+    const std::filesystem::path here(binaryDir);
+    for (const auto& candidate :
+         {here / ".." / "web" / "dist", here / ".." / "share" / "hermes" / "web"}) {
+        std::error_code error;
+        if (std::filesystem::is_regular_file(candidate / "index.html", error)) {
+            return std::filesystem::weakly_canonical(candidate, error);
+        }
+    }
+    log.warning(
+        "http: no browser client found next to hermesd (../web/dist, ../share/hermes/web) and "
+        "no http.static_dir: the page is not served, GET /ws still is");
+    return {};
 }
 
 }  // namespace
@@ -238,6 +263,45 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         hermes::hub::Registry::Limits{settings.hub.maxClients, settings.hub.maxClientsPerAddress}};
     Poco::Net::TCPServer server(new HandoffFactory(loop, registry, handoff), pool, listener,
                                 params);
+
+    // The browser's side: the page and GET /ws, handing WebSockets to the loop.
+    std::unique_ptr<HttpListener> http;
+    if (settings.http.port != 0) {
+        WebSocketHandoff webSockets;
+        webSockets.loop = &loop;
+        webSockets.registry = &registry;
+        webSockets.limits = handoff.limits;
+        webSockets.sendBufferBytes = settings.edge.sendBufferBytes;
+        webSockets.settings.maxMessageBytes = settings.hub.maxFrameBytes;
+        webSockets.settings.controlRatePerSecond = settings.hub.ratePerSecond;
+        webSockets.settings.controlBurst =
+            settings.hub.rateBurst + static_cast<double>(settings.hub.floodBacklog);
+        webSockets.allowedOrigins = settings.http.allowedOrigins;
+        const std::filesystem::path staticDir =
+            findStaticDir(settings.http, config().getString("application.dir", "."), log);
+        try {
+            http = std::make_unique<HttpListener>(settings.http, staticDir, std::move(webSockets));
+        } catch (const Poco::Exception& error) {
+            log.fatal("cannot listen for HTTP on %s:%hu: %s", settings.http.host,
+                      settings.http.port, error.displayText());
+            loop.stop("hub failed to start");
+            loopThread.join();
+            return EXIT_CANTCREAT;
+        } catch (const std::filesystem::filesystem_error& error) {
+            log.fatal("http.static_dir: %s", std::string(error.what()));
+            loop.stop("hub failed to start");
+            loopThread.join();
+            return EXIT_CONFIG;
+        }
+        http->start();
+        log.information("http on %s:%hu: the page from %s, WebSockets at /ws (Origins: %s)",
+                        settings.http.host, http->port(),
+                        staticDir.empty() ? std::string("(none)") : staticDir.string(),
+                        settings.http.allowedOrigins.empty()
+                            ? std::string("the page's own host")
+                            : Poco::cat(std::string(" "), settings.http.allowedOrigins.begin(),
+                                        settings.http.allowedOrigins.end()));
+    }
     server.start();
     log.information("hermesd %s listening on %s:%hu (epoch %?u, max %z clients)",
                     std::string(HERMES_VERSION), settings.edge.host, port, epoch,
@@ -249,6 +313,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     waitForTerminationRequest();
 
     log.information("termination requested: stopping");
+    if (http) {
+        http->stop();
+    }
     server.stop();
     loop.stop("hub shutting down");
     loopThread.join();

@@ -6,6 +6,8 @@
 #
 # Idempotent: asks dpkg first, and runs apt-get (via sudo when not root) only
 # for packages that are not installed. Exits 0 when everything is present.
+# The browser client (web/) needs node and npm (Debian's nodejs and npm, unless
+# a node with its npm is already on PATH) and its tests Debian's chromium.
 set -euo pipefail
 
 packages=(
@@ -14,13 +16,14 @@ packages=(
     libboost-dev libboost-test-dev
     libncurses-dev
     tmux
+    chromium
 )
 
 for arg in "$@"; do
     case $arg in
         --fuzz) packages+=(clang libclang-rt-14-dev) ;;
         -h | --help)
-            sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -29,6 +32,14 @@ for arg in "$@"; do
             ;;
     esac
 done
+
+# node and npm for web/: Debian's packages, unless node and npm are on PATH
+# already (a NodeSource nodejs bundles npm and conflicts with Debian's npm).
+if command -v node >/dev/null && command -v npm >/dev/null; then
+    echo "install-deps: node $(node --version) and npm $(npm --version) are on PATH"
+else
+    packages+=(nodejs npm)
+fi
 
 installed() {
     [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" == installed ]]

@@ -62,11 +62,17 @@ std::string readFile(const std::string& path) {
 
 HubProcess::Settings HubProcess::testDefaults() {
     return {
-        {"hermesd.host", "127.0.0.1"},     {"hermesd.port", "0"},
-        {"hermesd.stats_interval_s", "0"}, {"hermesd.linger_ms", "500"},
-        {"hub.name", "hermes-it"},         {"hub.motd", "integration test hub"},
-        {"hub.rate_per_second", "1000"},   {"hub.rate_burst", "1000"},
+        {"hermesd.host", "127.0.0.1"},
+        {"hermesd.port", "0"},
+        {"hermesd.stats_interval_s", "0"},
+        {"hermesd.linger_ms", "500"},
+        {"hub.name", "hermes-it"},
+        {"hub.motd", "integration test hub"},
+        {"hub.rate_per_second", "1000"},
+        {"hub.rate_burst", "1000"},
         {"hub.flood_backlog", "1000"},
+        // No HTTP listener unless a test asks for one (on a port of its own).
+        {"http.port", "0"},
         // No logging.* keys: hermesd then logs to the console (our log file)
         // with its built-in pattern.
     };
@@ -102,6 +108,7 @@ HubProcess::Settings HubProcess::shippedConfig() {
     settings["hermesd.host"] = "127.0.0.1";
     settings["hermesd.port"] = "0";
     settings["hermesd.stats_interval_s"] = "0";
+    settings["http.port"] = "0";
     settings.erase("hermesd.port_file");
     settings.erase("history.path");  // the harness puts the database in the hub's temp dir
     return settings;

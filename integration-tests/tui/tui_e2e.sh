@@ -61,6 +61,7 @@ start_hub() {
     rm -f "$WORK/port"
     cat >"$WORK/hub.properties" <<CONF
 hermesd.host = 127.0.0.1
+http.port = 0
 hub.default_room = lobby
 hub.motd = e2e hub
 history.path = $WORK/history.db

@@ -44,12 +44,34 @@ int BenchClient::connectResult() const {
     return error;
 }
 
+void BenchClient::startWebSocket(std::string upgradeRequest) {
+    ws_ = std::make_unique<WebSocketStream>(kMaxFrameBytes);
+    out_ = std::move(upgradeRequest);
+    outOffset_ = 0;
+}
+
 void BenchClient::queue(const google::protobuf::MessageLite& message) {
+    if (ws_ && !ws_->upgraded()) {
+        WebSocketStream::appendMessage(message, held_);
+        return;
+    }
     if (outOffset_ == out_.size()) {
         out_.clear();
         outOffset_ = 0;
     }
-    hermes::codec::appendFrame(message, out_);
+    if (ws_) {
+        WebSocketStream::appendMessage(message, out_);
+    } else {
+        hermes::codec::appendFrame(message, out_);
+    }
+}
+
+std::string BenchClient::failure() const {
+    if (ws_ && ws_->failed()) {
+        return "WebSocket: " + ws_->error();
+    }
+    return "undecodable stream from the hub: " +
+           std::string(hermes::codec::describe(frames_.error()));
 }
 
 bool BenchClient::flush(bool& blocked) {

@@ -3,6 +3,8 @@
 // splitter for what the hub sends, and an output buffer that collects
 // every frame queued during one turn of the event loop so it goes out in one
 // send(). A client is also a sender when its index is below --senders.
+// With --ws it speaks WebSocket to the hub's HTTP port instead
+// (WebSocketStream.hpp): the upgrade first, each Envelope one binary message.
 //
 // Threading: none; owned by LoadGenerator's single event-loop thread.
 
@@ -10,11 +12,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <google/protobuf/message_lite.h>
 
 #include "FrameSplitter.hpp"
+#include "WebSocketStream.hpp"
 
 namespace hermes::bench {
 
@@ -42,7 +46,16 @@ public:
     // After the socket became writable while Connecting: 0 or the socket error.
     int connectResult() const;
 
+    // WebSocket: sends `upgradeRequest` first; what is queued waits for the 101.
+    void startWebSocket(std::string upgradeRequest);
+
     void queue(const google::protobuf::MessageLite& message);
+    // Hands each Envelope payload the hub sent in `chunk` to onFrame (as
+    // FrameSplitter::feed), whatever the transport.
+    template <class OnFrame>
+    void feed(std::string_view chunk, OnFrame&& onFrame);
+    bool failed() const { return frames_.failed() || (ws_ && ws_->failed()); }
+    std::string failure() const;
     bool hasOutput() const { return outOffset_ < out_.size(); }
     // Writes as much queued output as the socket takes. Returns false on a
     // socket error (errno set); `blocked` tells whether bytes remain.
@@ -69,8 +82,24 @@ private:
     int index_;
     int fd_ = -1;
     FrameSplitter frames_;
+    std::unique_ptr<WebSocketStream> ws_;  // --ws only
+    std::string held_;                     // --ws: queued before the 101
     std::string out_;
     std::size_t outOffset_ = 0;
 };
+
+template <class OnFrame>
+void BenchClient::feed(std::string_view chunk, OnFrame&& onFrame) {
+    if (!ws_) {
+        frames_.feed(chunk, onFrame);
+        return;
+    }
+    const bool wasUpgraded = ws_->upgraded();
+    ws_->feed(chunk, onFrame);
+    if (!wasUpgraded && ws_->upgraded() && !held_.empty()) {
+        out_.append(held_);
+        std::string().swap(held_);
+    }
+}
 
 }  // namespace hermes::bench

@@ -124,6 +124,9 @@ hermes::cli::CommandLine commandLine() {
                  .argument("H"))
         .add(Option("allow-remote", "", "permit a non-loopback --host (your own test hosts only)"))
         .add(Option("port", "", "hub port (required)").argument("P"))
+        .add(Option("ws", "",
+                    "speak WebSocket as a browser does: --port is then the hub's http.port, "
+                    "each client upgrades GET /ws"))
         .add(Option("scenario", "",
                     "preset, overridable by the other options:\n"
                     "  T1  throughput  -n 100 -s 100 -m 200 -b 64 -w 16\n"
@@ -207,6 +210,8 @@ std::optional<BenchOptions> parseBenchOptions(const std::vector<std::string>& ar
         } else if (name == "port") {
             o.port = static_cast<std::uint16_t>(toInt(a, value, 1, 65535));
             portGiven = true;
+        } else if (name == "ws") {
+            o.webSocket = true;
         } else if (name == "clients") {
             o.clients = toInt(a, value, 1, BenchOptions::kMaxClients);
         } else if (name == "senders") {

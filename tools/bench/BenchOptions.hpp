@@ -25,10 +25,11 @@ struct BenchOptions {
     std::string host = "127.0.0.1";
     bool allowRemote = false;
     std::uint16_t port = 0;
-    int clients = 100;   // --clients N
-    int senders = 100;   // --senders S (the first S clients send)
-    int messages = 200;  // --messages M per sender (throughput)
-    int size = 64;       // --size B: bytes of each message's text
+    bool webSocket = false;  // --ws: WebSocket to the hub's http.port (--port)
+    int clients = 100;       // --clients N
+    int senders = 100;       // --senders S (the first S clients send)
+    int messages = 200;      // --messages M per sender (throughput)
+    int size = 64;           // --size B: bytes of each message's text
     Mode mode = Mode::Throughput;
     int window = 16;       // --window W: unacknowledged messages per sender
     double rate = 2000;    // --rate R: total messages/s (latency)

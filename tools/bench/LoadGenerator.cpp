@@ -350,6 +350,9 @@ void LoadGenerator::onEvent(BenchClient& client, std::uint32_t events) {
             return;
         }
         client.state = ClientState::Handshaking;
+        if (options_.webSocket) {
+            client.startWebSocket(WebSocketStream::upgradeRequest(options_.host, options_.port));
+        }
         hermes::v1::Envelope hello;
         auto* body = hello.mutable_hello();
         body->set_protocol_version(hermes::protocol::kProtocolVersion);
@@ -382,14 +385,16 @@ void LoadGenerator::onReadable(BenchClient& client) {
             lastRxNs_ = nowNs_;
             const auto got = static_cast<std::size_t>(n);
             total += got;
-            client.frames().feed(std::string_view(scratch_.data(), got), onFrame);
+            client.feed(std::string_view(scratch_.data(), got), onFrame);
             if (client.state == ClientState::Closed) {
                 return;
             }
-            if (client.frames().failed()) {
-                fail(client, "undecodable stream from the hub: " +
-                                 std::string(hermes::codec::describe(client.frames().error())));
+            if (client.failed()) {
+                fail(client, client.failure());
                 return;
+            }
+            if (client.hasOutput()) {
+                markDirty(client);  // --ws: what waited for the 101
             }
             if (got < scratch_.size()) {
                 return;  // drained; save a recv() that would fail

@@ -7,7 +7,9 @@
 #   hub_launch CONFIG [ARG...]  starts $HUB_BIN there on 127.0.0.1 with a
 #                               free port (and any further hermesd options);
 #                               sets HUB_PID and HUB_PORT, or exits 1 with
-#                               the log's tail. The log is $HUB_DIR/hermesd.log
+#                               the log's tail. The log is $HUB_DIR/hermesd.log.
+#                               With HUB_HTTP=1 the HTTP listener is on too,
+#                               on another free port: HUB_HTTP_PORT
 #   hub_stop                    SIGTERM, up to 5 s, then SIGKILL, by PID;
 #                               removes HUB_DIR. Safe to call twice.
 #
@@ -16,6 +18,7 @@
 HUB_PID=""
 HUB_DIR=""
 HUB_PORT=""
+HUB_HTTP_PORT=""
 
 hub_new_dir() {
   HUB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hermes-bench-hub.XXXXXX")
@@ -25,6 +28,13 @@ hub_launch() { # CONFIG [ARG...]
   [ -n "$HUB_DIR" ] || hub_new_dir
   local config=$1
   shift
+  if [ "${HUB_HTTP:-0}" = 1 ]; then
+    # A free loopback port for http.port (0 would mean "no listener").
+    HUB_HTTP_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    grep -v '^http\.\(port\|host\) *=' "$config" >"$HUB_DIR/http.properties"
+    printf 'http.port = %s\nhttp.host = 127.0.0.1\n' "$HUB_HTTP_PORT" >>"$HUB_DIR/http.properties"
+    config=$HUB_DIR/http.properties
+  fi
   (cd "$HUB_DIR" && exec "$HUB_BIN" --config "$config" --port 0 --port-file "$HUB_DIR/port" "$@") \
     >"$HUB_DIR/hermesd.log" 2>&1 &
   HUB_PID=$!

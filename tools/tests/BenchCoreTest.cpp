@@ -507,6 +507,7 @@ BOOST_AUTO_TEST_CASE(json_result_is_one_line_with_the_keys_the_scripts_read) {
     const std::vector<std::string> expected = {"tool",
                                                "scenario",
                                                "mode",
+                                               "transport",
                                                "clients",
                                                "senders",
                                                "messages",

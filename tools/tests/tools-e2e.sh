@@ -99,5 +99,20 @@ rc=0
 wait "$WATCHER" || rc=$?
 check "follower ends 0 on SIGTERM" test "$rc" -eq 0
 
+# hermes-bench --ws: the same throughput run through the hub's WebSocket
+# endpoint (http.port, on a free port: 0 would turn the listener off).
+HTTP_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+{ grep -v '^http\.port *=' "$CONFIG"; printf 'http.port = %s\nhttp.host = 127.0.0.1\n' "$HTTP_PORT"; } \
+    >"$WORK/http.properties"
+"$HUB_BIN" --config "$WORK/http.properties" --port 0 --port-file "$WORK/port3" \
+    >"$WORK/hub3.log" 2>&1 &
+PIDS+=($!)
+wait_for 10 test -s "$WORK/port3" || { cat "$WORK/hub3.log"; echo "third hermesd did not start"; exit 1; }
+rc=0
+"$BENCH_BIN" --ws --port "$HTTP_PORT" --mode throughput -n 10 -s 10 -m 50 -w 8 --room bench-ws \
+    --json --timeout 60 >"$WORK/ws.json" || rc=$?
+check "bench --ws throughput exits 0" test "$rc" -eq 0
+check "bench --ws throughput complete" grep -q '"transport":"websocket",.*"expected":5000,"received":5000,"lost":0,"duplicated":0,"reordered":0' "$WORK/ws.json"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,79 @@
+#pragma once
+// hermesd's HTTP side (http.port, 7080 by default): POCO's HTTPServer on its
+// own listening socket and thread pool, beside the TCP acceptor. It serves
+// the browser client's files (StaticFiles.hpp) and upgrades GET /ws to a
+// WebSocket handed to the event loop (WebSocketUpgrade.hpp). Nothing else.
+//
+// Hardening, before any handler runs (HttpRouter):
+// - POCO's own parse limits: a method of 32 bytes, a URI of 16 KiB, 100
+//   header fields of 256-byte names and 8 KiB values; past them POCO
+//   answers 400 itself;
+// - tighter ones here: a request target over kMaxTargetBytes is 414, header
+//   fields over kMaxHeaderBytes in all 431, any request body 413, any method
+//   but GET and HEAD 405;
+// - at most http.max_connections connections served at once (one thread
+//   each, while it sends a request or waits on keep-alive, at most
+//   http.keep_alive_ms), http.accept_queue more waiting; past that POCO
+//   closes new ones at once. Every read and write has http.timeout_ms.
+//   A WebSocket leaves this pool once upgraded.
+//
+// Threading: start() and stop() on the main thread; requests on POCO's
+// threads (the handlers' own contracts say what they touch).
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+
+#include "DaemonConfig.hpp"
+#include "StaticFiles.hpp"
+#include "WebSocketUpgrade.hpp"
+
+namespace hermesd {
+
+class HttpRouter final : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    // The longest request target (path and query) taken.
+    static constexpr std::size_t kMaxTargetBytes = 2048;
+    // The most bytes of header fields (names, values, ": " and CRLF) taken.
+    static constexpr std::size_t kMaxHeaderBytes = 8192;
+
+    HttpRouter(const StaticFiles& files, const WebSocketHandoff& handoff)
+        : files_(files), handoff_(handoff) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(
+        const Poco::Net::HTTPServerRequest& request) override;
+
+private:
+    const StaticFiles& files_;
+    const WebSocketHandoff& handoff_;
+};
+
+class HttpListener {
+public:
+    // Binds http.host:http.port (throws Poco::Exception if it cannot).
+    // `handoff` says where WebSocket sessions go.
+    HttpListener(const HttpConfig& config, const std::filesystem::path& staticDir,
+                 WebSocketHandoff handoff);
+    ~HttpListener();
+    HttpListener(const HttpListener&) = delete;
+    HttpListener& operator=(const HttpListener&) = delete;
+
+    void start();
+    // Stops accepting and ends the connections being served; joins the pool.
+    void stop();
+    std::uint16_t port() const { return socket_.address().port(); }
+
+private:
+    StaticFiles files_;
+    WebSocketHandoff handoff_;
+    Poco::ThreadPool pool_;
+    Poco::Net::ServerSocket socket_;
+    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    bool stopped_ = false;
+};
+
+}  // namespace hermesd

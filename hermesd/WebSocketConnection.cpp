@@ -1,0 +1,223 @@
+#include "WebSocketConnection.hpp"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <system_error>
+
+#include "hermes/hub/Clock.hpp"
+
+namespace hermesd {
+
+namespace {
+
+using hermes::codec::WebSocketReader;
+using hermes::codec::WsCloseCode;
+
+std::string errnoText(int error) {
+    return std::generic_category().message(error);
+}
+
+bool wouldBlock(int error) {
+    return error == EAGAIN || error == EWOULDBLOCK;
+}
+
+std::string codeText(WsCloseCode code) {
+    return std::to_string(static_cast<unsigned>(code));
+}
+
+}  // namespace
+
+WebSocketConnection::WebSocketConnection(int fd, std::string early,
+                                         const WebSocketSettings& settings)
+    : fd_(fd),
+      early_(std::move(early)),
+      reader_(settings.maxMessageBytes),
+      controlBucket_(settings.controlRatePerSecond, settings.controlBurst,
+                     hermes::hub::Clock::now()) {}
+
+WebSocketConnection::~WebSocketConnection() {
+    ::close(fd_);
+}
+
+ClientConnection::Read WebSocketConnection::read(std::span<char> scratch) {
+    Read result;
+    std::string early;
+    std::string_view in;
+    if (!early_.empty()) {
+        early.swap(early_);
+        in = early;
+    } else {
+        ssize_t n = 0;
+        do {
+            n = ::recv(fd_, scratch.data(), scratch.size(), 0);
+        } while (n < 0 && errno == EINTR);
+        if (n < 0 && wouldBlock(errno)) {
+            return result;  // Nothing
+        }
+        if (n <= 0) {
+            result.status = Read::Status::Closed;
+            result.why = n == 0 ? "connection closed" : errnoText(errno);
+            return result;
+        }
+        in = std::string_view(scratch.data(), static_cast<std::size_t>(n));
+    }
+    if (reader_.state() != WebSocketReader::State::Open) {
+        return result;  // after a fault or the client's close only the end of the stream matters
+    }
+
+    // The loop thread's: the bytes returned stay valid until the next
+    // read() of any WebSocketConnection, and the loop hands them to the hub
+    // at once.
+    static thread_local std::string hermes;
+    hermes.clear();
+    const WebSocketReader::State state = reader_.feed(in, hermes);
+
+    if (reader_.controlFrames() > controlFramesCounted_) {
+        const auto now = hermes::hub::Clock::now();
+        for (; controlFramesCounted_ < reader_.controlFrames(); ++controlFramesCounted_) {
+            if (!controlBucket_.tryTake(now)) {
+                return endSession(WsCloseCode::PolicyViolation,
+                                  "websocket: control frames (pings) past the hub's rate limit");
+            }
+        }
+    }
+    if (reader_.pongOwed()) {
+        writer_.queuePong(reader_.pingPayload());
+        reader_.pongQueued();
+    }
+
+    switch (state) {
+        case WebSocketReader::State::Open:
+            break;
+        case WebSocketReader::State::PeerClosed: {
+            const std::uint16_t code = reader_.peerCloseCode();
+            const bool normal = code == static_cast<std::uint16_t>(WsCloseCode::Normal) ||
+                                code == static_cast<std::uint16_t>(WsCloseCode::GoingAway) ||
+                                code == static_cast<std::uint16_t>(WsCloseCode::NoStatus);
+            // Echo the client's code (RFC 6455 5.5.1); Hermes frames it sent
+            // before its close are dropped with the session, as on TCP.
+            writer_.queueClose(code == static_cast<std::uint16_t>(WsCloseCode::NoStatus)
+                                   ? WsCloseCode::Normal
+                                   : static_cast<WsCloseCode>(code),
+                               "");
+            result.status = Read::Status::Closed;
+            result.why = normal
+                             ? "connection closed"
+                             : "connection closed (websocket close " + std::to_string(code) + ")";
+            return result;
+        }
+        case WebSocketReader::State::Failed:
+            if (reader_.oversized()) {
+                // The length prefix goes to the hub, which answers it as it
+                // would on TCP and ends the session (farewell: close 1009).
+                break;
+            }
+            // Frames decoded before the fault go with the session, as they
+            // would with a broken TCP stream.
+            return endSession(reader_.failureCode(),
+                              "websocket: " + std::string(reader_.failure()) + " (close " +
+                                  codeText(reader_.failureCode()) + ")");
+    }
+    if (!hermes.empty()) {
+        result.status = Read::Status::Bytes;
+        result.bytes = hermes;
+    }
+    return result;
+}
+
+ClientConnection::Read WebSocketConnection::endSession(WsCloseCode code, std::string why) {
+    // The close frame's reason: the part after "websocket: ", cut to fit.
+    constexpr std::string_view kPrefix = "websocket: ";
+    const std::string_view reason = std::string_view(why).substr(kPrefix.size());
+    writer_.queueClose(code, reason.substr(0, reason.find(" (close")));
+    Read result;
+    result.status = Read::Status::Closed;
+    result.why = std::move(why);
+    return result;
+}
+
+ClientConnection::Written WebSocketConnection::write(std::span<const std::string_view> pieces) {
+    // The loop thread's, shared by every connection: plan() and written()
+    // run within this call.
+    static thread_local hermes::codec::WebSocketWriter::Plan plan;
+    static thread_local std::array<std::string_view, kMaxRuns> runs;
+    static thread_local std::array<iovec, kMaxRuns> iovecs;
+    Written result;
+    const std::size_t count = writer_.plan(pieces, plan, runs);
+    if (count == 0) {
+        if (!pieces.empty()) {
+            // Only after the close frame, or on a stream that is not
+            // Hermes frames: nothing of it can ever be sent.
+            result.failed = true;
+            result.why = "websocket: the hub's output cannot be framed";
+        }
+        return result;
+    }
+    ssize_t n = 0;
+    do {
+        if (count == 1) {
+            n = ::send(fd_, runs[0].data(), runs[0].size(), MSG_NOSIGNAL);
+        } else {
+            for (std::size_t i = 0; i < count; ++i) {
+                iovecs[i].iov_base = const_cast<char*>(runs[i].data());
+                iovecs[i].iov_len = runs[i].size();
+            }
+            msghdr message{};
+            message.msg_iov = iovecs.data();
+            message.msg_iovlen = count;
+            n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+        }
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0) {
+        result.bytes = writer_.written(static_cast<std::size_t>(n), plan);
+    } else if (wouldBlock(errno)) {
+        result.blocked = true;
+    } else {
+        result.failed = true;
+        result.why = errnoText(errno);
+    }
+    return result;
+}
+
+void WebSocketConnection::farewell(hermes::hub::CloseReason cause) {
+    writer_.queueClose(closeCodeFor(cause), hermes::hub::closeReasonKey(cause));
+}
+
+void WebSocketConnection::closeWrite() {
+    ::shutdown(fd_, SHUT_WR);
+}
+
+WsCloseCode WebSocketConnection::closeCodeFor(hermes::hub::CloseReason cause) {
+    using hermes::hub::CloseReason;
+    switch (cause) {
+        case CloseReason::ConnectionClosed:
+        case CloseReason::ClientQuit:
+            return WsCloseCode::Normal;
+        case CloseReason::Shutdown:
+            return WsCloseCode::GoingAway;
+        case CloseReason::HubFull:
+        case CloseReason::AddressFull:
+            return WsCloseCode::TryAgainLater;
+        case CloseReason::FrameTooLarge:
+            return WsCloseCode::MessageTooBig;
+        case CloseReason::Internal:
+            return WsCloseCode::InternalError;
+        case CloseReason::HandshakeRequired:
+        case CloseReason::ProtocolVersion:
+        case CloseReason::HandshakeTimeout:
+        case CloseReason::BadFrame:
+        case CloseReason::Flood:
+        case CloseReason::PingTimeout:
+        case CloseReason::SlowConsumer:
+        case CloseReason::WriteStall:
+        case CloseReason::BudgetStall:
+            return WsCloseCode::PolicyViolation;
+    }
+    return WsCloseCode::PolicyViolation;
+}
+
+}  // namespace hermesd

@@ -1,0 +1,87 @@
+#pragma once
+// A browser's connection: WebSocket (RFC 6455) on a socket whose HTTP
+// upgrade the HTTP listener already answered (WebSocketUpgrade.hpp). The
+// second ClientConnection (ClientConnection.hpp), a sibling of TcpConnection
+// in the same epoll loop: a browser session costs no thread.
+//
+//   read():  frames in -> WebSocketReader -> the Hermes stream for the hub
+//            (each binary message = one Envelope, given its varint length)
+//   write(): the hub's Hermes frames -> WebSocketWriter -> one binary
+//            message each, in one sendmsg() (small frames copied beside their
+//            headers, long ones sent from the hub's own buffers)
+//
+// The transport's own rules, beside the hub's:
+// - a ping is answered with a pong (only the newest, if several wait);
+//   control frames take a token of a bucket with the hub's rate and
+//   rate_burst + flood_backlog tokens, so the transport answers no more pings
+//   than the hub would take Envelopes; past it the session ends (close 1008);
+// - a text frame ends the session with close 1003, a framing fault (an
+//   unmasked frame, reserved bits, a bad opcode or fragmentation) with 1002;
+//   the reason is logged as the session's quit reason;
+// - a message over hub.max_frame_bytes reaches the hub as its length prefix
+//   alone: the hub answers Error{FRAME_TOO_LARGE, fatal} as for TCP, and
+//   farewell() sends close 1009; meanwhile input is discarded;
+// - the client's close is answered with a close (its code echoed) and ends
+//   the session; when the hub ends it, farewell() sends the close frame
+//   with the code for the hub's reason (closeCodeFor()).
+//
+// It owns a dup() of the upgraded socket's descriptor, and closes it: POCO's
+// HTTP connection object keeps a reference to its own socket until its thread
+// has finished with it, later than the handoff, so a shared POCO socket could
+// be closed by either thread, in an order ThreadSanitizer cannot see (POCO's
+// reference count is not instrumented). With the dup, POCO closes its
+// descriptor on its thread and the loop closes this one on its own; the
+// connection stays up while either is open.
+//
+// Threading: built on an HTTP server thread, then the loop thread only.
+
+#include "ClientConnection.hpp"
+#include "hermes/codec/WebSocketReader.hpp"
+#include "hermes/codec/WebSocketWriter.hpp"
+#include "hermes/protocol/TokenBucket.hpp"
+
+namespace hermesd {
+
+struct WebSocketSettings {
+    std::size_t maxMessageBytes = 65536;  // hub.max_frame_bytes
+    double controlRatePerSecond = 5;      // hub.rate_per_second (0 = unlimited)
+    double controlBurst = 30;             // hub.rate_burst + hub.flood_backlog
+};
+
+class WebSocketConnection final : public ClientConnection {
+public:
+    // The most runs one write() sends.
+    static constexpr std::size_t kMaxRuns = 64;
+
+    // `fd`: an upgraded, connected, non-blocking socket, owned from now on.
+    // `early`: bytes the HTTP server read past the upgrade request (a client
+    // that did not wait for the 101), handled first.
+    WebSocketConnection(int fd, std::string early, const WebSocketSettings& settings);
+    ~WebSocketConnection() override;
+
+    std::string_view kind() const override { return "websocket"; }
+    int fd() const override { return fd_; }
+    Read read(std::span<char> scratch) override;
+    bool bufferedInput() const override { return !early_.empty(); }
+    Written write(std::span<const std::string_view> pieces) override;
+    bool pendingOutput() const override { return writer_.pendingOutput(); }
+    void farewell(hermes::hub::CloseReason cause) override;
+    void closeWrite() override;
+
+    // The close code for a session the hub ended.
+    static hermes::codec::WsCloseCode closeCodeFor(hermes::hub::CloseReason cause);
+
+private:
+    Read endSession(hermes::codec::WsCloseCode code, std::string why);
+    Read discard(std::span<char> scratch);
+
+    int fd_;
+    std::string early_;
+    hermes::codec::WebSocketReader reader_;
+    hermes::codec::WebSocketWriter writer_;
+    hermes::protocol::TokenBucket controlBucket_;
+    std::uint64_t controlFramesCounted_ = 0;
+    bool discarding_ = false;  // the hub is closing the session; input is dropped
+};
+
+}  // namespace hermesd

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Browsers against terminals: the same hermes-bench scenarios with every
+# member on WebSocket (hermes-bench --ws, through hermesd's http.port) and on
+# TCP, against a fresh hub each time, alternating which goes first, and one
+# Markdown table of medians (min-max) and the ratio ws / tcp. Issue 15's
+# goals: T1's hub CPU per delivery within 1.5x of TCP's, and I1 with 1,000
+# browser sessions within 4 KiB of hub memory (RSS) per client.
+#
+#   RUNS=5 tools/compare-transports.sh
+#
+# Knobs (environment): HUB (build/release's hermesd), BENCH (build/release's
+# hermes-bench), RUNS (5), SCENARIOS ("T1 I1"), TP_M (200), IDLE_C (1000),
+# RESULTS (bench-results). Each hub runs tools/bench/hermesd-bench.properties
+# (no rate limit, history in memory) with its HTTP listener on a free port,
+# on 127.0.0.1; every run is bounded in time; the hubs this script starts
+# are stopped by PID, also on failure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+HUB_BIN=${HUB:-$ROOT/build/release/hermesd/hermesd}
+BENCH=${BENCH:-$ROOT/build/release/tools/hermes-bench}
+RUNS=${RUNS:-5}
+SCENARIOS=${SCENARIOS:-T1 I1}
+TP_M=${TP_M:-200}
+IDLE_C=${IDLE_C:-1000}
+RESULTS=${RESULTS:-$ROOT/bench-results}
+case "$RESULTS" in /*) ;; *) RESULTS=$PWD/$RESULTS ;; esac
+STAMP=$(date +%Y%m%d-%H%M%S)
+JSONL=$RESULTS/transports-$STAMP.jsonl
+OUT=$RESULTS/transports-$STAMP.md
+mkdir -p "$RESULTS"
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+for binary in "$HUB_BIN" "$BENCH"; do
+  [ -x "$binary" ] || { log "not executable: $binary"; exit 2; }
+done
+
+ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+HUB_HTTP=1
+# shellcheck source=bench/hub-process.sh
+. "$ROOT/tools/bench/hub-process.sh"
+trap hub_stop EXIT
+trap 'hub_stop; exit 130' INT TERM
+
+run_one() { # run transport scenario args...
+  local run=$1 transport=$2 scenario=$3
+  shift 3
+  hub_new_dir
+  hub_launch "$ROOT/tools/bench/hermesd-bench.properties"
+  local target=(--port "$HUB_PORT")
+  [ "$transport" = ws ] && target=(--ws --port "$HUB_HTTP_PORT")
+  log "$transport / $scenario / run $run"
+  timeout -k 5 300 "$BENCH" "${target[@]}" --hub-pid "$HUB_PID" --json --timeout 240 "$@" |
+    sed "s/^{/{\"run\":$run,\"transport_run\":\"$transport\",\"label\":\"$scenario\",/" >>"$JSONL" ||
+    log "hermes-bench $scenario ($transport) run $run failed"
+  hub_stop
+}
+
+T0=$(date +%s)
+for run in $(seq 1 "$RUNS"); do
+  order="tcp ws"
+  [ $((run % 2)) -eq 0 ] && order="ws tcp"
+  for scenario in $SCENARIOS; do
+    for transport in $order; do
+      case $scenario in
+        T1) run_one "$run" "$transport" T1 --scenario T1 -m "$TP_M" ;;
+        I1) run_one "$run" "$transport" I1 --scenario I1 -n "$IDLE_C" ;;
+        *) log "unknown scenario $scenario"; exit 2 ;;
+      esac
+    done
+  done
+done
+T_END=$(date +%s)
+
+{
+  echo "# TCP and WebSocket members side by side, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "- hub: \`$HUB_BIN\` (commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo ', with uncommitted changes'))"
+  echo "- $(nproc) cores; $RUNS round(s), $((T_END - T0)) s; command: \`RUNS=$RUNS TP_M=$TP_M IDLE_C=$IDLE_C tools/compare-transports.sh\`; hermes-bench T1 -m $TP_M and I1 -n $IDLE_C, with and without --ws, against a fresh hub each, tools/bench/hermesd-bench.properties"
+  echo "- raw figures: \`$(basename "$JSONL")\`"
+  echo
+  python3 - "$JSONL" <<'PY'
+import json, statistics, sys
+
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+
+def values(transport, label, key):
+    found = [r.get(key) for r in rows
+             if r.get("transport_run") == transport and r.get("label") == label]
+    return [v for v in found if isinstance(v, (int, float))]
+
+def cell(vals, fmt):
+    if not vals:
+        return "n/a"
+    text = fmt.format(statistics.median(vals))
+    if len(vals) > 1:
+        text += " (" + fmt.format(min(vals)) + "-" + fmt.format(max(vals)) + ")"
+    return text
+
+table = [
+    ("T1 deliveries/s", "T1", "deliveries_per_s", "{:,.0f}"),
+    ("T1 hub CPU-s per 1 M deliveries", "T1", "hub_cpu_s_per_million", "{:.4f}"),
+    ("T1 hub peak RSS (MiB)", "T1", "hub_peak_rss_mib", "{:.1f}"),
+    ("I1 wall s until all joined", "I1", "join_s", "{:.2f}"),
+    ("I1 hub KiB per connected client", "I1", "hub_kib_per_client", "{:.3f}"),
+]
+print("| scenario | TCP members | WebSocket members | ws / tcp |")
+print("|---|--:|--:|--:|")
+for title, label, key, fmt in table:
+    tcp, ws = values("tcp", label, key), values("ws", label, key)
+    if not tcp and not ws:
+        continue
+    ratio = (f"{statistics.median(ws) / statistics.median(tcp):.3f}"
+             if tcp and ws and statistics.median(tcp) else "n/a")
+    print(f"| {title} | {cell(tcp, fmt)} | {cell(ws, fmt)} | {ratio} |")
+for label in ("T1", "I1"):
+    for transport in ("tcp", "ws"):
+        done = [r for r in rows if r.get("transport_run") == transport and r.get("label") == label]
+        if done:
+            ok = sum(1 for r in done if r.get("ok"))
+            print(f"\n{label} {transport}: {ok}/{len(done)} runs complete and in order", end="")
+print()
+PY
+} >"$OUT"
+cat "$OUT"
+log "written: $OUT"

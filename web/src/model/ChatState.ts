@@ -1,0 +1,962 @@
+// Everything the page shows, without a DOM: the windows (status, rooms,
+// private conversations, search results), their lines, unread counts and
+// mentions, members and topics, the connection state, and our own lines
+// from Enter to their echo. The web counterpart of hermes-tui's ChatModel:
+// it consumes what the ClientSession reports, runs the slash commands, and
+// bumps `version` whenever anything visible changed; ui/View.ts renders it.
+//
+// Time is passed in (clock.mono for deadlines, clock.wall for line times),
+// so tests drive it.
+import { v1 } from "../proto/codec";
+import type { Envelope, EnvelopeInit } from "../proto/codec";
+import type { ClientSession, SessionEvent } from "./ClientSession";
+import { commandNames, helpFor, helpLines, parseCommand } from "./CommandParser";
+import type { Command } from "./CommandParser";
+import { canonicalRoom, kDefaultMaxTextBytes, mentions, nickError, nickKey, roomError, sameNick, utf8Bytes } from "./names";
+
+export type WindowKind = "status" | "room" | "query" | "search";
+export type LineKind = "text" | "action" | "notice" | "presence" | "error" | "info" | "gap";
+export type SendState = "queued" | "sending" | "failed";
+
+export interface Line {
+    key: number; // unique and stable: the renderer's key
+    kind: LineKind;
+    timeMs: number;
+    nick: string;
+    text: string;
+    seq: number;
+    epoch: number;
+    own: boolean;
+    mention: boolean;
+    room: string; // search hits: the room the hit is in
+    hit: number; // search hits: its number for /context (from 1)
+    pending: { id: number; state: SendState; why: string; frame: EnvelopeInit } | null;
+    version: number; // bumped when the line changes
+}
+
+export interface Topic {
+    text: string;
+    setBy: string;
+    timeMs: number;
+}
+
+export class ChatWindow {
+    lines: Line[] = [];
+    unread = 0;
+    mentioned = false;
+    readonly members = new Map<string, string>(); // nick key -> nick
+    readonly away = new Set<string>(); // nick keys
+    topic: Topic | null = null;
+    joined = false;
+    // Older history: "idle" (may load more on scroll), "loading", "done" (seq 1 reached).
+    older: "idle" | "loading" | "done" = "idle";
+    // Search windows: whether older hits exist (/search-more).
+    searchMore = false;
+    // A line to scroll to (/context), by seq.
+    focusSeq = 0;
+    readonly seqs = new Set<number>(); // seqs shown, for dedup
+    constructor(
+        readonly kind: WindowKind,
+        public name: string, // room: canonical name; query: the other nick; status/search: fixed
+    ) {}
+    get key(): string {
+        return windowKey(this.kind, this.name);
+    }
+    get title(): string {
+        switch (this.kind) {
+            case "status":
+                return "Status";
+            case "room":
+                return `#${this.name}`;
+            case "query":
+                return this.name;
+            case "search":
+                return "Search";
+        }
+    }
+    oldestSeq(): number {
+        for (const l of this.lines) if (l.seq > 0) return l.seq;
+        return 0;
+    }
+    newestSeq(): number {
+        for (let i = this.lines.length - 1; i >= 0; i--) if (this.lines[i]!.seq > 0) return this.lines[i]!.seq;
+        return 0;
+    }
+    memberNicks(): string[] {
+        return [...this.members.values()].sort((a, b) => (nickKey(a) < nickKey(b) ? -1 : nickKey(a) > nickKey(b) ? 1 : 0));
+    }
+}
+
+export function windowKey(kind: WindowKind, name: string): string {
+    return kind === "query" ? `query:${nickKey(name)}` : `${kind}:${name}`;
+}
+
+export type ConnState = "connecting" | "handshaking" | "nickPrompt" | "online" | "offline" | "failed" | "quit";
+
+export interface Connection {
+    state: ConnState;
+    detail: string; // why offline / failed, the nick error, ...
+    retryAt: number; // offline: when the next attempt starts (mono ms)
+    attempt: number;
+    catchingUp: boolean;
+}
+
+export interface Notification {
+    title: string;
+    body: string;
+    window: string; // its key
+}
+
+export interface Clock {
+    mono(): number;
+    wall(): number;
+}
+
+export interface Storage {
+    load(key: string): string | null;
+    save(key: string, value: string): void;
+}
+
+// Lines kept per window; the oldest go first (scrolling up loads them again).
+export const kScrollback = 5000;
+// Messages asked for per "load older" step.
+export const kOlderPage = 50;
+// Around a /context hit: from seq - kContextBefore, kContextLimit of them.
+export const kContextBefore = 10;
+export const kContextLimit = 20;
+
+const PK = v1.PresenceKind;
+const EK = v1.ErrorCode;
+
+export class ChatState {
+    readonly windows: ChatWindow[] = [];
+    activeKey = "status:";
+    conn: Connection = { state: "connecting", detail: "", retryAt: 0, attempt: 1, catchingUp: false };
+    nick: string;
+    hubName = "";
+    awayText = "";
+    showMembers = true;
+    maxTextBytes = kDefaultMaxTextBytes;
+    historyPageMax = 200;
+    version = 0; // bumped on every visible change
+    notifications: Notification[] = [];
+
+    private nextKey = 1;
+    private readonly pending = new Map<number, string>(); // client_msg_id -> window key
+    private readonly ignored: Set<string>;
+    private readonly whoRequested = new Set<string>();
+    private joinRequested = "";
+    private welcomedOnce = false;
+    private hubGoodbye = "";
+    private readonly topicShown = new Map<string, string>();
+    private readonly awayReplied = new Map<string, string>();
+    private search = { room: "", query: "", before: 0, hits: [] as { room: string; seq: number }[] };
+    private readonly contextWanted = new Map<string, number>(); // room -> seq
+
+    constructor(
+        private readonly session: ClientSession,
+        private readonly clock: Clock,
+        private readonly storage: Storage | null = null,
+    ) {
+        this.nick = session.nick;
+        this.windows.push(new ChatWindow("status", ""));
+        this.ignored = new Set(JSON.parse(storage?.load("hermes.ignore") ?? "[]") as string[]);
+    }
+
+    // ---- for the view ---------------------------------------------------------------
+
+    get active(): ChatWindow {
+        return this.find(this.activeKey) ?? this.windows[0]!;
+    }
+    find(key: string): ChatWindow | undefined {
+        return this.windows.find((w) => w.key === key);
+    }
+    // Status, rooms, private conversations, search: the order of the sidebar and of /window n.
+    ordered(): ChatWindow[] {
+        const rank: Record<WindowKind, number> = { status: 0, room: 1, query: 2, search: 3 };
+        return this.windows.map((w, i) => ({ w, i })).sort((a, b) => rank[a.w.kind] - rank[b.w.kind] || a.i - b.i).map((x) => x.w);
+    }
+    switchTo(key: string): void {
+        const w = this.find(key);
+        if (!w) return;
+        this.activeKey = key;
+        w.unread = 0;
+        w.mentioned = false;
+        this.changed();
+    }
+    takeNotifications(): Notification[] {
+        const out = this.notifications;
+        this.notifications = [];
+        return out;
+    }
+    isIgnored(nick: string): boolean {
+        return this.ignored.has(nickKey(nick));
+    }
+    // Nicks for Tab in the active window.
+    completionNicks(): string[] {
+        const w = this.active;
+        const nicks = w.memberNicks();
+        if (w.kind === "query") nicks.push(w.name);
+        return nicks.filter((n) => !sameNick(n, this.nick));
+    }
+    commandNames(): string[] {
+        return commandNames;
+    }
+    pendingCount(): number {
+        let n = 0;
+        for (const w of this.windows) for (const l of w.lines) if (l.pending && l.pending.state !== "failed") n++;
+        return n;
+    }
+    failedCount(): number {
+        let n = 0;
+        for (const w of this.windows) for (const l of w.lines) if (l.pending?.state === "failed") n++;
+        return n;
+    }
+
+    // ---- the session's events -------------------------------------------------------------
+
+    onEvents(events: SessionEvent[]): void {
+        for (const e of events) this.onEvent(e);
+        this.conn.catchingUp = this.session.catchingUpNow;
+        if (events.length > 0) this.changed();
+    }
+
+    private onEvent(e: SessionEvent): void {
+        switch (e.kind) {
+            case "connecting":
+                this.conn = { ...this.conn, state: "connecting", attempt: e.attempt, retryAt: 0 };
+                break;
+            case "connected":
+                this.conn = { ...this.conn, state: "handshaking" };
+                this.hubGoodbye = "";
+                break;
+            case "welcomed":
+                this.onWelcome(e.welcome, e.note, e.reconnect);
+                break;
+            case "nickRejected":
+                this.conn = { ...this.conn, state: "nickPrompt", detail: e.error.text ?? "that nick was refused" };
+                break;
+            case "envelope":
+                this.onEnvelope(e.envelope, e.page);
+                break;
+            case "sendWritten":
+                this.setPending(e.id, "sending", "");
+                break;
+            case "sendAcked":
+                this.removePending(e.id);
+                break;
+            case "sendFailed":
+                this.setPending(e.id, "failed", e.text);
+                break;
+            case "disconnected": {
+                const why = this.hubGoodbye || e.text;
+                this.conn = { ...this.conn, state: e.willRetry ? "offline" : "failed", detail: why };
+                this.noteEverywhere("info", `Disconnected: ${why}${e.willRetry ? "; reconnecting" : ""}`);
+                break;
+            }
+            case "reconnectScheduled":
+                this.conn = { ...this.conn, state: this.conn.state === "quit" ? "quit" : "offline", retryAt: e.at, attempt: e.attempt + 1, detail: this.conn.detail || e.text };
+                break;
+            case "failed":
+                if (this.conn.state !== "quit") this.conn = { ...this.conn, state: "failed", detail: e.text };
+                break;
+        }
+    }
+
+    private onWelcome(welcome: v1.Welcome, note: string, reconnect: boolean): void {
+        this.nick = welcome.nick ?? this.nick;
+        this.hubName = welcome.serverName ?? "";
+        this.maxTextBytes = welcome.limits?.maxTextBytes || kDefaultMaxTextBytes;
+        this.historyPageMax = welcome.limits?.historyPageMax || 200;
+        this.conn = { state: "online", detail: "", retryAt: 0, attempt: 1, catchingUp: false };
+        this.storage?.save("hermes.nick", this.nick);
+        const status = this.windows[0]!;
+        if (!this.welcomedOnce) {
+            this.note(status, "info", `Connected to ${this.hubName || "the hub"} as ${this.nick}`);
+            for (const line of (welcome.motd ?? "").split("\n")) if (line.trim()) this.note(status, "notice", line);
+        } else {
+            this.noteEverywhere("info", reconnect ? "Reconnected; catching up on what was said meanwhile" : "Connected");
+        }
+        if (note) {
+            // Seqs start again from 1: old seqs are not duplicates of new ones.
+            for (const w of this.windows) w.seqs.clear();
+            this.noteEverywhere("info", note);
+        }
+        if (reconnect && this.awayText) this.send({ setAway: { text: this.awayText } });
+        this.welcomedOnce = true;
+    }
+
+    private onEnvelope(env: Envelope, page: "backlog" | "catchUp" | "requested" | undefined): void {
+        switch (env.body) {
+            case "message":
+                this.onMessage(env.message!, "live");
+                break;
+            case "historyPage":
+                this.onHistoryPage(env.historyPage!, page ?? "requested");
+                break;
+            case "presence":
+                this.onPresence(env.presence!);
+                break;
+            case "members":
+                this.onMembers(env.members!);
+                break;
+            case "topic":
+                this.onTopic(env.topic!);
+                break;
+            case "roomList": {
+                const w = this.active;
+                const rooms = env.roomList!.rooms ?? [];
+                this.note(w, "info", `${rooms.length} room${rooms.length === 1 ? "" : "s"}:`);
+                for (const r of rooms) this.note(w, "info", `#${r.name} (${r.members ?? 0})${r.topic ? ` ${r.topic}` : ""}`);
+                break;
+            }
+            case "error":
+                this.onError(env.error!);
+                break;
+            case "whoisReply":
+                this.onWhois(env.whoisReply!);
+                break;
+            case "searchResults":
+                this.onSearchResults(env.searchResults!);
+                break;
+            case "bye":
+                this.hubGoodbye = env.bye!.text ? `the hub said goodbye: ${env.bye!.text}` : "";
+                break;
+            default:
+                break;
+        }
+    }
+
+    // ---- messages -------------------------------------------------------------------------
+
+    private onMessage(m: v1.IChatMessage, how: "live" | "backlog" | "catchUp" | "requested"): void {
+        const from = m.from ?? "";
+        if (this.isIgnored(from) && !sameNick(from, this.nick)) return;
+        const fromMe = sameNick(from, this.nick) || this.session.rooms.isOwnNick(from);
+        if (!m.room && this.onAwayReply(m)) return;
+        const w = m.room ? this.roomWindow(m.room) : this.queryWindow(fromMe ? m.to ?? "" : from);
+        const seq = Number(m.seq ?? 0);
+        if (seq > 0) {
+            if (w.seqs.has(seq)) return;
+            w.seqs.add(seq);
+        }
+        this.awayReplied.delete(nickKey(w.name));
+        const kind: LineKind = m.kind === v1.MessageKind.MESSAGE_KIND_ACTION ? "action" : m.kind === v1.MessageKind.MESSAGE_KIND_NOTICE ? "notice" : "text";
+        const mention = !fromMe && (!m.room || mentions(m.text ?? "", this.nick));
+        const line = this.makeLine(kind, m.text ?? "", {
+            nick: from,
+            timeMs: Number(m.timeMs ?? 0),
+            seq,
+            epoch: Number(m.epoch ?? 0),
+            own: fromMe,
+            mention,
+        });
+        this.insert(w, line);
+        if (seq > 0 && this.contextWanted.get(w.name) === seq) {
+            w.focusSeq = seq;
+            this.contextWanted.delete(w.name);
+        }
+        const fresh = how === "live" || how === "catchUp";
+        if (fresh && !fromMe && w.key !== this.activeKey) {
+            w.unread += 1;
+            if (mention) w.mentioned = true;
+        }
+        if (how === "live" && mention) {
+            this.notifications.push({
+                title: m.room ? `${from} in #${m.room}` : `${from} (private message)`,
+                body: kind === "action" ? `* ${from} ${m.text ?? ""}` : m.text ?? "",
+                window: w.key,
+            });
+        }
+    }
+
+    private onAwayReply(m: v1.IChatMessage): boolean {
+        if (m.kind !== v1.MessageKind.MESSAGE_KIND_NOTICE || !m.away || Number(m.clientMsgId ?? 0) !== 0) return false;
+        const from = m.from ?? "";
+        const w = this.queryWindow(from);
+        this.setAwayNick(from, true);
+        // A run of equal replies is shown once.
+        if (this.awayReplied.get(nickKey(from)) !== m.away) {
+            this.awayReplied.set(nickKey(from), m.away);
+            this.note(w, "notice", `${from} is away: ${m.away}`);
+        }
+        return true;
+    }
+
+    private onHistoryPage(p: v1.IHistoryPage, how: "backlog" | "catchUp" | "requested"): void {
+        const room = p.room ?? "";
+        const w = this.roomWindow(room);
+        const messages = p.messages ?? [];
+        if (p.gap) {
+            const line = this.makeLine("gap", `messages ${p.gap.firstSeq}–${p.gap.lastSeq} are no longer kept by the hub`, {
+                seq: Number(p.gap.lastSeq ?? 0),
+            });
+            // Not a message: its seq only places it. Not in seqs, not deduplicated.
+            this.insert(w, line);
+        }
+        for (const m of messages) this.onMessage(m, how);
+        if (how === "requested" && w.older === "loading") {
+            const oldest = w.oldestSeq();
+            w.older = oldest <= 1 || (messages.length === 0 && !p.gap) ? "done" : "idle";
+        }
+        if (how === "backlog" && messages.length > 0 && Number(messages[0]!.seq ?? 0) <= 1) w.older = "done";
+    }
+
+    // Older history for the window's room: the kOlderPage messages before the
+    // oldest one shown (HistoryRequest takes seqs after after_seq).
+    loadOlder(key: string): boolean {
+        const w = this.find(key);
+        if (!w || w.kind !== "room" || w.older !== "idle" || !this.session.welcomed) return false;
+        const oldest = w.oldestSeq();
+        if (oldest === 1) {
+            w.older = "done";
+            this.changed();
+            return false;
+        }
+        if (oldest === 0) return false; // nothing shown: the backlog or live lines come first
+        const limit = Math.min(kOlderPage, this.historyPageMax, oldest - 1);
+        w.older = "loading";
+        this.send({ historyRequest: { room: w.name, afterSeq: oldest - 1 - limit, limit } });
+        this.changed();
+        return true;
+    }
+
+    // ---- presence, members, topics ------------------------------------------------------------
+
+    private onPresence(p: v1.IPresence): void {
+        const nicks = p.nicks ?? [];
+        const room = p.room ?? "";
+        if (p.kind === PK.PRESENCE_KIND_AWAY || p.kind === PK.PRESENCE_KIND_BACK) {
+            const away = p.kind === PK.PRESENCE_KIND_AWAY;
+            if (!room) {
+                this.awayText = away ? p.reason ?? "" : "";
+                this.note(this.active, "info", away ? `You are marked away: ${this.awayText}` : "You are back");
+                return;
+            }
+            const w = this.find(windowKey("room", room));
+            if (!w) return;
+            for (const n of nicks) (away ? w.away.add(nickKey(n)) : w.away.delete(nickKey(n)));
+            this.note(w, "presence", `${nicks.join(", ")} ${away ? `is away${p.reason ? `: ${p.reason}` : ""}` : "is back"}`);
+            return;
+        }
+        if (!room) {
+            if (p.kind === PK.PRESENCE_KIND_NICK_CHANGED) {
+                this.nick = p.newNick ?? this.nick;
+                this.storage?.save("hermes.nick", this.nick);
+                this.note(this.windows[0]!, "info", `You are now known as ${this.nick}`);
+                if (this.activeKey !== "status:") this.note(this.active, "info", `You are now known as ${this.nick}`);
+            }
+            return;
+        }
+        const reason = p.reason ? ` (${p.reason})` : "";
+        let w = this.find(windowKey("room", room));
+        const mine = nicks.some((n) => sameNick(n, this.nick));
+        switch (p.kind) {
+            case PK.PRESENCE_KIND_JOINED: {
+                if (!w && !mine) return;
+                w = w ?? this.roomWindow(room);
+                for (const n of nicks) w.members.set(nickKey(n), n);
+                if (mine) w.joined = true;
+                this.note(w, "presence", `${nicks.join(", ")} joined #${room}`);
+                if (mine && (this.joinRequested === room || this.activeKey === "status:")) {
+                    this.joinRequested = "";
+                    this.switchTo(w.key);
+                }
+                break;
+            }
+            case PK.PRESENCE_KIND_LEFT:
+            case PK.PRESENCE_KIND_QUIT:
+                if (!w) return;
+                if (p.kind === PK.PRESENCE_KIND_LEFT && mine) {
+                    this.note(this.windows[0]!, "info", `You left #${room}`);
+                    this.removeWindow(w);
+                    return;
+                }
+                for (const n of nicks) {
+                    w.members.delete(nickKey(n));
+                    w.away.delete(nickKey(n));
+                }
+                this.note(w, "presence", `${nicks.join(", ")} ${p.kind === PK.PRESENCE_KIND_LEFT ? `left #${room}` : "quit"}${reason}`);
+                break;
+            case PK.PRESENCE_KIND_NICK_CHANGED: {
+                if (!w || nicks.length === 0) return;
+                const old = nicks[0]!;
+                const now = p.newNick ?? "";
+                w.members.delete(nickKey(old));
+                w.members.set(nickKey(now), now);
+                if (w.away.delete(nickKey(old))) w.away.add(nickKey(now));
+                const q = this.find(windowKey("query", old));
+                if (q && !this.find(windowKey("query", now))) {
+                    const key = q.key;
+                    q.name = now;
+                    if (this.activeKey === key) this.activeKey = q.key;
+                }
+                this.note(w, "presence", `${old} is now known as ${now}`);
+                break;
+            }
+            default:
+                break;
+        }
+    }
+
+    private onMembers(m: v1.IMemberList): void {
+        const room = m.room ?? "";
+        const nicks = m.nicks ?? [];
+        const mine = nicks.some((n) => sameNick(n, this.nick));
+        // On a join the MemberList comes first (then the topic, the backlog, our JOINED).
+        const w = this.find(windowKey("room", room)) ?? (mine ? this.roomWindow(room) : undefined);
+        if (w) {
+            w.members.clear();
+            for (const n of nicks) w.members.set(nickKey(n), n);
+            w.away.clear();
+            for (const n of m.away ?? []) w.away.add(nickKey(n));
+            if (mine) w.joined = true;
+        }
+        if (this.whoRequested.delete(room)) {
+            const awaySet = new Set((m.away ?? []).map(nickKey));
+            const list = [...nicks].sort().map((n) => (awaySet.has(nickKey(n)) ? `${n} (away)` : n));
+            this.note(w ?? this.active, "info", `#${room}: ${nicks.length} member${nicks.length === 1 ? "" : "s"}: ${list.join(", ")}`);
+        }
+    }
+
+    private onTopic(t: v1.ITopic): void {
+        const room = t.room ?? "";
+        const w = this.find(windowKey("room", room));
+        if (!w) return;
+        w.topic = t.text ? { text: t.text, setBy: t.setBy ?? "", timeMs: Number(t.timeMs ?? 0) } : null;
+        const shown = `${t.text ?? ""}\u0000${t.setBy ?? ""}\u0000${t.timeMs ?? 0}`;
+        if (this.topicShown.get(room) !== shown) {
+            this.topicShown.set(room, shown);
+            this.note(w, "info", t.text ? `Topic${t.setBy ? ` (set by ${t.setBy})` : ""}: ${t.text}` : "No topic is set");
+        }
+    }
+
+    private onError(e: v1.IError): void {
+        if (e.fatal) {
+            this.hubGoodbye = e.text ?? "";
+            return;
+        }
+        if (e.code === EK.ERROR_CODE_INVALID_ROOM && e.room && this.find(windowKey("room", e.room))?.older === "loading") {
+            this.find(windowKey("room", e.room))!.older = "done";
+        }
+        const w = (e.room && this.find(windowKey("room", e.room))) || this.active;
+        let text = e.text ?? "error";
+        if (e.code === EK.ERROR_CODE_NICK_TAKEN || e.code === EK.ERROR_CODE_INVALID_NICK) text += " (choose another with /nick)";
+        this.note(w, "error", text);
+    }
+
+    private onWhois(r: v1.IWhoisReply): void {
+        const w = this.active;
+        const idle = Math.round(Number(r.idleMs ?? 0) / 1000);
+        const signedOn = new Date(Number(r.signedOnMs ?? 0)).toLocaleString();
+        this.note(w, "info", `${r.nick}: in ${(r.rooms ?? []).map((x) => `#${x}`).join(", ") || "no rooms"}; signed on ${signedOn}; idle ${idle} s`);
+        if (r.away) this.note(w, "info", `${r.nick} is away: ${r.away}`);
+        if (r.clientName) this.note(w, "info", `${r.nick} uses ${r.clientName}`);
+        this.setAwayNick(r.nick ?? "", !!r.away);
+    }
+
+    private setAwayNick(nick: string, away: boolean): void {
+        for (const w of this.windows) {
+            if (w.members.has(nickKey(nick))) (away ? w.away.add(nickKey(nick)) : w.away.delete(nickKey(nick)));
+        }
+    }
+
+    // ---- search -----------------------------------------------------------------------------
+
+    startSearch(room: string, words: string): void {
+        const r = canonicalRoom(room);
+        const err = roomError(r);
+        if (err) {
+            this.note(this.active, "error", `Not a room: ${err}`);
+            return;
+        }
+        const w = this.searchWindow();
+        w.lines = [];
+        w.seqs.clear();
+        this.search = { room: r, query: words, before: 0, hits: [] };
+        w.searchMore = false;
+        this.note(w, "info", `Searching #${r} for "${words}"…`);
+        this.switchTo(w.key);
+        this.send({ searchRequest: { room: r, query: words } });
+    }
+
+    searchMore(): void {
+        const w = this.find("search:");
+        if (!w || !w.searchMore) {
+            this.note(this.active, "error", this.search.hits.length === 0 ? "No search to continue: /search <words>" : `No more results for "${this.search.query}"`);
+            return;
+        }
+        w.searchMore = false;
+        this.switchTo(w.key);
+        this.send({ searchRequest: { room: this.search.room, query: this.search.query, beforeSeq: this.search.before } });
+    }
+
+    private onSearchResults(r: v1.ISearchResults): void {
+        const w = this.searchWindow();
+        const messages = r.messages ?? [];
+        for (const m of messages) {
+            this.search.hits.push({ room: m.room ?? "", seq: Number(m.seq ?? 0) });
+            const line = this.makeLine(m.kind === v1.MessageKind.MESSAGE_KIND_ACTION ? "action" : "text", m.text ?? "", {
+                nick: m.from ?? "",
+                timeMs: Number(m.timeMs ?? 0),
+                own: sameNick(m.from ?? "", this.nick),
+                room: m.room ?? "",
+                hit: this.search.hits.length,
+            });
+            this.append(w, line);
+        }
+        w.searchMore = !!r.hasMore && messages.length > 0;
+        if (w.searchMore) this.search.before = Number(messages[messages.length - 1]!.seq ?? 0);
+        this.note(w, "info", w.searchMore ? "More results: /search-more" : `End of results (${this.search.hits.length})`);
+    }
+
+    // A hit of the last search, in its room: scrolled to, loaded if not shown.
+    showContext(n: number): void {
+        const hit = this.search.hits[n - 1];
+        if (!hit) {
+            this.note(this.active, "error", this.search.hits.length === 0 ? "No search results: /search <words> first" : `No search hit ${n} (1-${this.search.hits.length})`);
+            return;
+        }
+        const w = this.roomWindow(hit.room);
+        this.switchTo(w.key);
+        if (!w.joined) this.note(w, "info", `Not joined: history only; /join #${hit.room} to talk here`);
+        if (w.seqs.has(hit.seq)) {
+            w.focusSeq = hit.seq;
+            this.changed();
+            return;
+        }
+        this.contextWanted.set(hit.room, hit.seq);
+        this.send({ historyRequest: { room: hit.room, afterSeq: Math.max(0, hit.seq - kContextBefore), limit: kContextLimit } });
+    }
+
+    // ---- the person's side -------------------------------------------------------------------
+
+    // A nick typed in the nick form (first visit, or after NICK_TAKEN).
+    chooseNick(nick: string): string | null {
+        const err = nickError(nick);
+        if (err) return err;
+        this.nick = nick;
+        this.conn = { ...this.conn, state: "handshaking", detail: "" };
+        this.session.retryNick(nick, this.clock.mono());
+        this.changed();
+        return null;
+    }
+
+    // One line from the input. Returns false when the line must stay in the
+    // input (too long for the hub): it is refused here, visibly.
+    submitLine(line: string): boolean {
+        const c = parseCommand(line);
+        if ((c.kind === "say" || c.kind === "me" || c.kind === "msg" || (c.kind === "query" && c.hasText)) && utf8Bytes(c.text) > this.maxTextBytes) {
+            this.note(this.active, "error", `line is ${utf8Bytes(c.text)} bytes; the hub takes at most ${this.maxTextBytes} — not sent`);
+            return false;
+        }
+        this.run(c);
+        this.changed();
+        return true;
+    }
+
+    private run(c: Command): void {
+        const w = this.active;
+        const inRoom = w.kind === "room" && w.joined;
+        switch (c.kind) {
+            case "none":
+                break;
+            case "invalid":
+                this.note(w, "error", c.error);
+                break;
+            case "say":
+            case "me":
+                this.sendText(c.text, c.kind === "me");
+                break;
+            case "join": {
+                const room = canonicalRoom(c.arg);
+                const err = roomError(c.arg);
+                if (err) {
+                    this.note(w, "error", `Not a room: ${err}`);
+                    break;
+                }
+                const existing = this.find(windowKey("room", room));
+                if (existing?.joined) this.switchTo(existing.key);
+                else {
+                    this.joinRequested = room;
+                    this.send({ join: { room } });
+                }
+                break;
+            }
+            case "part":
+                if (c.arg) this.send({ leave: { room: canonicalRoom(c.arg), reason: c.text } });
+                else if (w.kind === "room") this.send({ leave: { room: w.name, reason: c.text } });
+                else if (w.kind === "query" || w.kind === "search") this.removeWindow(w);
+                else this.note(w, "error", "Not in a room: /part <room>");
+                break;
+            case "nick": {
+                const err = nickError(c.arg);
+                if (err) this.note(w, "error", `Not a nick: ${err}`);
+                else this.send({ setNick: { nick: c.arg } });
+                break;
+            }
+            case "msg":
+            case "query": {
+                const err = nickError(c.arg);
+                if (err) {
+                    this.note(w, "error", `Not a nick: ${err}`);
+                    break;
+                }
+                const q = this.queryWindow(c.arg);
+                this.switchTo(q.key);
+                if (c.hasText) this.sendLine(q, c.text, false);
+                break;
+            }
+            case "who": {
+                const room = c.arg ? canonicalRoom(c.arg) : w.kind === "room" ? w.name : "";
+                if (!room) this.note(w, "error", "Not in a room: /who <room>");
+                else {
+                    this.whoRequested.add(room);
+                    this.send({ who: { room } });
+                }
+                break;
+            }
+            case "rooms":
+                this.send({ roomListRequest: {} });
+                break;
+            case "topic":
+                if (w.kind !== "room") this.note(w, "error", "Not in a room: /topic works in a room window");
+                else if (c.hasText) this.send({ topic: { room: w.name, text: c.text } });
+                else this.note(w, "info", w.topic ? `Topic: ${w.topic.text}` : "No topic is set");
+                break;
+            case "clear":
+                w.lines = w.lines.filter((l) => l.pending !== null && l.pending.state !== "failed");
+                for (const [id, key] of this.pending) if (key === w.key && !w.lines.some((l) => l.pending?.id === id)) this.pending.delete(id);
+                w.older = "idle";
+                break;
+            case "close":
+                this.closeWindow(w);
+                break;
+            case "help":
+                for (const h of c.arg ? helpFor(c.arg) ?? [] : helpLines()) this.note(w, "notice", h);
+                break;
+            case "quit":
+                this.session.stop(c.text || "leaving", this.clock.mono());
+                this.conn = { ...this.conn, state: "quit", detail: "you quit; reload the page to come back" };
+                this.noteEverywhere("info", "You left Hermes. Reload the page to come back.");
+                break;
+            case "window": {
+                const list = this.ordered();
+                if (c.number > list.length) this.note(w, "error", `No window ${c.number}`);
+                else this.switchTo(list[c.number - 1]!.key);
+                break;
+            }
+            case "members":
+                this.showMembers = !this.showMembers;
+                break;
+            case "search": {
+                const room = c.arg ? c.arg : w.kind === "room" ? w.name : "";
+                if (!room) this.note(w, "error", "Not in a room: /search #room <words>");
+                else this.startSearch(room, c.text);
+                break;
+            }
+            case "searchMore":
+                this.searchMore();
+                break;
+            case "context":
+                this.showContext(c.number);
+                break;
+            case "ignore":
+                if (!c.arg) this.note(w, "info", this.ignored.size ? `Ignoring: ${[...this.ignored].sort().join(", ")}` : "Ignoring nobody");
+                else {
+                    this.ignored.add(nickKey(c.arg));
+                    this.saveIgnored();
+                    this.note(w, "info", `Ignoring ${c.arg} (/unignore ${c.arg} to undo)`);
+                }
+                break;
+            case "unignore":
+                if (this.ignored.delete(nickKey(c.arg))) {
+                    this.saveIgnored();
+                    this.note(w, "info", `No longer ignoring ${c.arg}`);
+                } else this.note(w, "error", `${c.arg} is not ignored`);
+                break;
+            case "whois":
+                this.send({ whoisRequest: { nick: c.arg } });
+                break;
+            case "away":
+                this.send({ setAway: { text: c.text } });
+                break;
+            case "retry":
+                this.retryFailed(w);
+                break;
+        }
+        void inRoom;
+    }
+
+    private sendText(text: string, action: boolean): void {
+        const w = this.active;
+        if (w.kind === "status") this.note(w, "error", "This is the status window: /join a room first, or /help.");
+        else if (w.kind === "search") this.note(w, "error", "This window shows search results: switch to a room to talk.");
+        else this.sendLine(w, text, action);
+    }
+
+    // Our own line, shown at once as pending (queued, then sending) until its
+    // echo takes its place in the room's order, or marked failed.
+    private sendLine(w: ChatWindow, text: string, action: boolean): void {
+        const now = this.clock.mono();
+        const id = w.kind === "room" ? this.session.say(w.name, text, action, now) : this.session.privateMessage(w.name, text, action, now);
+        const frame: EnvelopeInit =
+            w.kind === "room"
+                ? { say: { room: w.name, text, kind: action ? 1 : 0 } }
+                : { privateMessage: { to: w.name, text, kind: action ? 1 : 0 } };
+        const line = this.makeLine(action ? "action" : "text", text, { nick: this.nick, own: true, timeMs: this.clock.wall() });
+        line.pending = { id, state: "queued", why: "", frame };
+        this.pending.set(id, w.key);
+        this.append(w, line);
+        // The session may already have written it (or failed it): its events follow.
+        this.onEvents(this.session.takeEvents());
+    }
+
+    // /retry, or the Retry button of one line (`id`): failed lines go again, oldest first.
+    retryFailed(w: ChatWindow, id = 0): void {
+        const failed = w.lines.filter((l) => l.pending?.state === "failed" && (id === 0 || l.pending.id === id));
+        if (failed.length === 0) {
+            this.note(w, "info", "Nothing to send again here");
+            return;
+        }
+        w.lines = w.lines.filter((l) => !failed.includes(l));
+        for (const l of failed) {
+            this.pending.delete(l.pending!.id);
+            const p = l.pending!.frame;
+            const target = p.say ? this.roomWindow(p.say.room ?? "") : this.queryWindow(p.privateMessage?.to ?? "");
+            const text = p.say?.text ?? p.privateMessage?.text ?? "";
+            const action = (p.say?.kind ?? p.privateMessage?.kind) === 1;
+            this.sendLine(target, text, action);
+        }
+        this.changed();
+    }
+
+    private setPending(id: number, state: SendState, why: string): void {
+        const key = this.pending.get(id);
+        const line = key ? this.find(key)?.lines.find((l) => l.pending?.id === id) : undefined;
+        if (!line || !line.pending) return;
+        if (line.pending.state === "failed" && state !== "failed") return;
+        line.pending.state = state;
+        line.pending.why = why;
+        line.version += 1;
+    }
+
+    private removePending(id: number): void {
+        const key = this.pending.get(id);
+        this.pending.delete(id);
+        const w = key ? this.find(key) : undefined;
+        if (w) w.lines = w.lines.filter((l) => l.pending?.id !== id);
+    }
+
+    private closeWindow(w: ChatWindow): void {
+        switch (w.kind) {
+            case "status":
+                this.note(w, "error", "The status window stays open; /quit leaves Hermes.");
+                break;
+            case "room":
+                if (w.joined) {
+                    this.note(w, "info", `Closing #${w.name}: parting the room.`);
+                    this.send({ leave: { room: w.name } });
+                } else this.removeWindow(w);
+                break;
+            default:
+                this.removeWindow(w);
+                break;
+        }
+    }
+
+    private saveIgnored(): void {
+        this.storage?.save("hermes.ignore", JSON.stringify([...this.ignored].sort()));
+    }
+
+    // ---- windows and lines ----------------------------------------------------------------------
+
+    private send(frame: EnvelopeInit): void {
+        this.session.send(frame, this.clock.mono());
+    }
+
+    roomWindow(room: string): ChatWindow {
+        return this.find(windowKey("room", room)) ?? this.addWindow(new ChatWindow("room", room));
+    }
+    queryWindow(nick: string): ChatWindow {
+        return this.find(windowKey("query", nick)) ?? this.addWindow(new ChatWindow("query", nick));
+    }
+    private searchWindow(): ChatWindow {
+        return this.find("search:") ?? this.addWindow(new ChatWindow("search", ""));
+    }
+    private addWindow(w: ChatWindow): ChatWindow {
+        this.windows.push(w);
+        this.changed();
+        return w;
+    }
+    private removeWindow(w: ChatWindow): void {
+        if (w.kind === "status") return;
+        const i = this.windows.indexOf(w);
+        if (i < 0) return;
+        for (const l of w.lines) if (l.pending) this.pending.delete(l.pending.id);
+        this.windows.splice(i, 1);
+        if (this.activeKey === w.key) this.activeKey = "status:";
+        this.changed();
+    }
+
+    private makeLine(kind: LineKind, text: string, fields: Partial<Line> = {}): Line {
+        return {
+            key: this.nextKey++,
+            kind,
+            timeMs: this.clock.wall(),
+            nick: "",
+            text,
+            seq: 0,
+            epoch: 0,
+            own: false,
+            mention: false,
+            room: "",
+            hit: 0,
+            pending: null,
+            version: 0,
+            ...fields,
+        };
+    }
+
+    private note(w: ChatWindow, kind: LineKind, text: string): void {
+        this.append(w, this.makeLine(kind, text));
+    }
+
+    private noteEverywhere(kind: LineKind, text: string): void {
+        this.note(this.windows[0]!, kind, text);
+        if (this.activeKey !== "status:") this.note(this.active, kind, text);
+    }
+
+    // At the end, before our own lines still on their way.
+    private append(w: ChatWindow, line: Line): void {
+        let pos = w.lines.length;
+        if (!line.pending) while (pos > 0 && w.lines[pos - 1]!.pending) pos--;
+        w.lines.splice(pos, 0, line);
+        this.trim(w);
+        this.changed();
+    }
+
+    // A message in seq order: before the first line with a higher seq, else
+    // at the end (before pending lines).
+    private insert(w: ChatWindow, line: Line): void {
+        if (line.seq > 0 && w.newestSeq() > line.seq) {
+            const pos = w.lines.findIndex((l) => l.seq > line.seq);
+            w.lines.splice(pos, 0, line);
+            this.trim(w);
+            this.changed();
+            return;
+        }
+        this.append(w, line);
+    }
+
+    private trim(w: ChatWindow): void {
+        if (w.lines.length <= kScrollback) return;
+        const drop = w.lines.splice(0, w.lines.length - kScrollback);
+        for (const l of drop) if (l.seq > 0) w.seqs.delete(l.seq);
+        if (w.older === "done") w.older = "idle";
+    }
+
+    private changed(): void {
+        this.version += 1;
+    }
+}

@@ -1,0 +1,266 @@
+// ChatState over a real ClientSession fed hub frames: what the page shows.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { ChatState, kOlderPage } from "../../src/model/ChatState";
+import { ClientSession } from "../../src/model/ClientSession";
+import { kIdSpan } from "../../src/model/ClientIds";
+import { v1 } from "../../src/proto/codec";
+import { chat, error, frame, joined, limits, live, members, page, welcome, written } from "../support/frames";
+
+function setup(nick = "ana", rateBurst = 10) {
+    let mono = 0;
+    const clock = { mono: () => mono, wall: () => 1_700_000_000_000 + mono };
+    const saved = new Map<string, string>();
+    const storage = { load: (k: string) => saved.get(k) ?? null, save: (k: string, v: string) => void saved.set(k, v) };
+    const session = new ClientSession({ nick, idBase: 9 * kIdSpan, random: () => 0.5 });
+    const state = new ChatState(session, clock, storage);
+    const feed = (bytes: Uint8Array) => {
+        session.received(bytes, mono);
+        state.onEvents(session.takeEvents());
+    };
+    session.connecting(0);
+    session.connected(0);
+    state.onEvents(session.takeEvents());
+    feed(welcome(nick, { limits: limits({ rateBurst }) }));
+    feed(members("lobby", [nick, "bob", "carol"], ["carol"]));
+    feed(joined("lobby", nick));
+    written(session);
+    return {
+        session,
+        state,
+        feed,
+        saved,
+        advance: (ms: number) => {
+            mono += ms;
+            session.tick(mono);
+            state.onEvents(session.takeEvents());
+        },
+    };
+}
+
+const texts = (state: ChatState, key = state.activeKey) => state.find(key)!.lines.map((l) => l.text);
+
+describe("the room window", () => {
+    test("joining lobby opens its window, with members and who is away", () => {
+        const { state } = setup();
+        assert.equal(state.activeKey, "room:lobby");
+        const w = state.active;
+        assert.deepEqual(w.memberNicks(), ["ana", "bob", "carol"]);
+        assert.ok(w.away.has("carol"));
+        assert.equal(state.conn.state, "online");
+    });
+
+    test("presence AWAY and BACK dim and undim a member", () => {
+        const { state, feed } = setup();
+        feed(frame({ presence: { room: "lobby", kind: v1.PresenceKind.PRESENCE_KIND_AWAY, nicks: ["bob"], reason: "lunch" } }));
+        assert.ok(state.active.away.has("bob"));
+        feed(frame({ presence: { room: "lobby", kind: v1.PresenceKind.PRESENCE_KIND_BACK, nicks: ["bob"] } }));
+        assert.ok(!state.active.away.has("bob"));
+    });
+});
+
+describe("our own lines", () => {
+    test("shown at once as queued, then sending, then replaced by the echo in the room's order", () => {
+        const { state, session, feed } = setup("ana", 1); // the Hello took the only token
+        assert.ok(state.submitLine("hello world"));
+        let line = state.active.lines.at(-1)!;
+        assert.equal(line.pending?.state, "queued");
+        assert.equal(state.pendingCount(), 1);
+        feed(live(chat("lobby", 1, "bob", "before mine")));
+        assert.equal(state.active.lines.at(-1)!.pending?.state, "queued", "pending lines stay at the bottom");
+        // Time passes: the token comes, the say is written.
+        session.tick(1000);
+        state.onEvents(session.takeEvents());
+        line = state.active.lines.at(-1)!;
+        assert.equal(line.pending?.state, "sending");
+        const id = line.pending!.id;
+        feed(live(chat("lobby", 2, "ana", "hello world", id)));
+        const lines = state.active.lines.filter((l) => l.kind === "text");
+        assert.deepEqual(lines.map((l) => [l.text, l.seq, l.pending]), [
+            ["before mine", 1, null],
+            ["hello world", 2, null],
+        ]);
+        assert.equal(state.pendingCount(), 0);
+    });
+
+    test("a refused line is marked failed; /retry sends it again under a new id", () => {
+        const { state, session, feed } = setup();
+        state.submitLine("/me dances");
+        const first = state.active.lines.at(-1)!.pending!;
+        assert.equal(written(session)[0]!.say!.kind, v1.MessageKind.MESSAGE_KIND_ACTION);
+        feed(error({ code: v1.ErrorCode.ERROR_CODE_NOT_IN_ROOM, text: "not in lobby", clientMsgId: first.id, room: "lobby" }));
+        const failed = state.active.lines.at(-1)!;
+        assert.equal(failed.pending?.state, "failed");
+        assert.equal(failed.pending?.why, "not in lobby");
+        assert.equal(state.failedCount(), 1);
+        state.submitLine("/retry");
+        const again = written(session);
+        assert.equal(again.length, 1);
+        assert.notEqual(again[0]!.say!.clientMsgId, first.id);
+        assert.equal(again[0]!.say!.text, "dances");
+        assert.equal(state.failedCount(), 0);
+        assert.equal(state.pendingCount(), 1);
+    });
+
+    test("a line longer than the hub takes is refused here and stays in the input", () => {
+        const { state, session } = setup();
+        assert.equal(state.submitLine("x".repeat(4097)), false);
+        assert.deepEqual(written(session), []);
+        assert.match(state.active.lines.at(-1)!.text, /4097 bytes/);
+        assert.equal(state.submitLine("é".repeat(2048)), true, "4096 bytes of UTF-8 fit");
+    });
+
+    test("typed while offline: shown as waiting, sent after the reconnect's catch-up", () => {
+        const { state, session } = setup();
+        session.disconnected("connection closed (1006)", 10);
+        state.onEvents(session.takeEvents());
+        assert.equal(state.conn.state, "offline");
+        assert.ok(state.conn.retryAt > 10);
+        state.submitLine("are you there?");
+        assert.equal(state.active.lines.at(-1)!.pending?.state, "queued");
+        assert.deepEqual(written(session), []);
+    });
+});
+
+describe("unread counts, mentions and notifications", () => {
+    test("counted in windows not shown; a mention highlights; private messages get their own tab", () => {
+        const { state, feed } = setup();
+        feed(frame({ join: {} })); // (an unknown-to-the-client frame is harmless)
+        state.submitLine("/join dev");
+        feed(members("dev", ["ana", "dave"]));
+        feed(joined("dev", "ana"));
+        assert.equal(state.activeKey, "room:dev", "a room we asked to join is shown");
+        feed(live(chat("lobby", 1, "bob", "plain line")));
+        feed(live(chat("lobby", 2, "bob", "hey ana, look")));
+        feed(live(chat("lobby", 3, "bob", "banana is not a mention")));
+        const lobby = state.find("room:lobby")!;
+        assert.equal(lobby.unread, 3);
+        assert.equal(lobby.mentioned, true);
+        assert.deepEqual(lobby.lines.filter((l) => l.mention).map((l) => l.seq), [2]);
+        feed(live(chat("", 0, "bob", "psst", 0, { to: "ana" })));
+        const q = state.find("query:bob")!;
+        assert.ok(q, "a private message opens its own window");
+        assert.equal(q.unread, 1);
+        const notes = state.takeNotifications();
+        assert.deepEqual(notes.map((n) => n.title), ["bob in #lobby", "bob (private message)"]);
+        state.switchTo("room:lobby");
+        assert.equal(lobby.unread, 0);
+        assert.equal(lobby.mentioned, false);
+    });
+
+    test("history is not news: a backlog mention neither counts nor notifies", () => {
+        const { state, feed } = setup();
+        state.switchTo("status:");
+        feed(page("lobby", [chat("lobby", 1, "bob", "ana: old news")], { backlog: true }));
+        assert.equal(state.find("room:lobby")!.unread, 0);
+        assert.deepEqual(state.takeNotifications(), []);
+    });
+});
+
+describe("history", () => {
+    test("older messages on scroll: the page before the oldest, deduplicated, in order", () => {
+        const { state, session, feed } = setup();
+        feed(page("lobby", [120, 121, 122].map((n) => chat("lobby", n, "bob", `m${n}`)), { backlog: true }));
+        assert.ok(state.loadOlder("room:lobby"));
+        const req = written(session);
+        assert.deepEqual(req.map((e) => [e.historyRequest!.afterSeq, e.historyRequest!.limit]), [[119 - kOlderPage, kOlderPage]]);
+        assert.equal(state.loadOlder("room:lobby"), false, "one request at a time");
+        // The answer overlaps what is shown (a page cut later holds newer seqs too).
+        const older = [];
+        for (let n = 70; n <= 121; n++) older.push(chat("lobby", n, "bob", `m${n}`));
+        feed(page("lobby", older, { hasMore: true }));
+        const seqs = state.active.lines.filter((l) => l.seq > 0).map((l) => l.seq);
+        const expected = [];
+        for (let n = 70; n <= 122; n++) expected.push(n);
+        assert.deepEqual(seqs, expected);
+        assert.equal(state.active.older, "idle");
+    });
+
+    test("the beginning of the room's history ends the loading", () => {
+        const { state, session, feed } = setup();
+        feed(page("lobby", [3, 4].map((n) => chat("lobby", n, "bob", `m${n}`)), { backlog: true }));
+        state.loadOlder("room:lobby");
+        assert.equal(written(session)[0]!.historyRequest!.afterSeq, 0);
+        feed(page("lobby", [1, 2].map((n) => chat("lobby", n, "bob", `m${n}`))));
+        assert.equal(state.active.older, "done");
+        assert.equal(state.loadOlder("room:lobby"), false);
+    });
+});
+
+describe("commands", () => {
+    test("/help writes the command list into the window", () => {
+        const { state } = setup();
+        state.submitLine("/help");
+        assert.ok(texts(state).some((t) => t.startsWith("/join <room>")));
+        state.submitLine("/frob");
+        assert.equal(texts(state).at(-1), "unknown command /frob; /help lists them");
+    });
+
+    test("/msg opens the private window and sends a PrivateMessage", () => {
+        const { state, session } = setup();
+        state.submitLine("/msg Bob hi there");
+        assert.equal(state.activeKey, "query:bob");
+        const out = written(session);
+        assert.equal(out[0]!.privateMessage!.to, "Bob");
+        assert.equal(out[0]!.privateMessage!.text, "hi there");
+    });
+
+    test("/search shows hits in the search window; /search-more asks for older ones", () => {
+        const { state, session, feed } = setup();
+        state.submitLine("/search deploy failed");
+        assert.deepEqual(written(session).map((e) => [e.searchRequest!.room, e.searchRequest!.query]), [["lobby", "deploy failed"]]);
+        feed(frame({ searchResults: { room: "lobby", query: "deploy failed", messages: [chat("lobby", 9, "bob", "deploy failed again"), chat("lobby", 4, "bob", "deploy failed")], hasMore: true } }));
+        assert.equal(state.activeKey, "search:");
+        assert.deepEqual(state.active.lines.filter((l) => l.hit > 0).map((l) => [l.hit, l.room, l.text]), [
+            [1, "lobby", "deploy failed again"],
+            [2, "lobby", "deploy failed"],
+        ]);
+        state.submitLine("/search-more");
+        assert.equal(written(session)[0]!.searchRequest!.beforeSeq, 4);
+    });
+
+    test("/ignore hides a nick's lines and is remembered", () => {
+        const { state, feed, saved } = setup();
+        state.submitLine("/ignore Bob");
+        feed(live(chat("lobby", 1, "bob", "you cannot see me")));
+        assert.ok(!texts(state).includes("you cannot see me"));
+        assert.equal(saved.get("hermes.ignore"), '["bob"]');
+    });
+
+    test("/away is sent again after a reconnect", () => {
+        const { state, session, feed } = setup();
+        state.submitLine("/away lunch");
+        assert.equal(written(session)[0]!.setAway!.text, "lunch");
+        feed(frame({ presence: { room: "", kind: v1.PresenceKind.PRESENCE_KIND_AWAY, nicks: ["ana"], reason: "lunch" } }));
+        assert.equal(state.awayText, "lunch");
+        session.disconnected("gone", 1);
+        session.tick(100_000);
+        session.connecting(100_000);
+        session.connected(100_000);
+        written(session);
+        session.received(welcome("ana"), 100_001);
+        state.onEvents(session.takeEvents());
+        const rejoin = written(session);
+        assert.deepEqual(rejoin.map((e) => e.body), ["join", "historyRequest"], "the catch-up first");
+        feed(page("lobby", [], { headSeq: 0 }));
+        assert.ok(written(session).some((e) => e.setAway?.text === "lunch"));
+    });
+});
+
+describe("the nick", () => {
+    test("NICK_TAKEN brings the nick prompt back; an invalid nick is refused before it is sent", () => {
+        const session = new ClientSession({ nick: "ana", idBase: 3 * kIdSpan });
+        const state = new ChatState(session, { mono: () => 0, wall: () => 0 });
+        session.connecting(0);
+        session.connected(0);
+        written(session);
+        session.received(error({ code: v1.ErrorCode.ERROR_CODE_NICK_TAKEN, text: "nick ana is taken" }), 1);
+        state.onEvents(session.takeEvents());
+        assert.equal(state.conn.state, "nickPrompt");
+        assert.equal(state.conn.detail, "nick ana is taken");
+        assert.match(state.chooseNick("2ana") ?? "", /digit/);
+        assert.deepEqual(written(session), []);
+        assert.equal(state.chooseNick("ana2"), null);
+        assert.equal(written(session)[0]!.hello!.nick, "ana2");
+    });
+});
