@@ -214,7 +214,7 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             onBye(s, envelope.bye(), sessions);
             return;
         case v1::Envelope::kStatsRequest:
-            onStats(s, stats, memory, budget, liveness, outbox, config, now);
+            onStats(s, stats, memory, liveness, outbox, config, now);
             return;
         case v1::Envelope::kSetNick:
             onSetNick(s, envelope.set_nick(), sessions, presence, gate, outbox);

@@ -28,7 +28,6 @@ class DurabilityGate;
 class Intake;
 class Liveness;
 class Outbox;
-class OutputBudget;
 class Presence;
 class RoomTable;
 class SessionTable;
@@ -98,9 +97,8 @@ void sendSearchResults(Session& s, const SearchJob& job, SearchHits hits, Outbox
 // --- HubRequests.cpp -----------------------------------------------------------------
 
 void onPing(Session& s, const v1::Ping& ping, Outbox& outbox);
-void onStats(Session& s, const HubStats& stats, const MemoryGauge& memory,
-             const OutputBudget& budget, const Liveness& liveness, Outbox& outbox,
-             const HubConfig& config, TimePoint now);
+void onStats(Session& s, const HubStats& stats, const MemoryGauge& memory, const Liveness& liveness,
+             Outbox& outbox, const HubConfig& config, TimePoint now);
 // A fatal error: the Error frame follows what is queued, then the close.
 void closeFatally(Session& s, v1::ErrorCode code, std::string text, CloseReason reason,
                   SessionTable& sessions, Outbox& outbox);
