@@ -39,6 +39,21 @@ std::vector<std::uint64_t> seqsOf(HubHarness& h, SessionId id, const std::string
     return seqs;
 }
 
+// The reasons of the QUIT presence for `nick` in the peer's inbox.
+std::vector<std::string> quitReasons(HubHarness& h, SessionId id, const std::string& nick) {
+    std::vector<std::string> reasons;
+    for (const auto& e : h.peers[id].inbox) {
+        if (e.has_presence() && e.presence().kind() == v1::PRESENCE_KIND_QUIT) {
+            for (const auto& quitter : e.presence().nicks()) {
+                if (quitter == nick) {
+                    reasons.push_back(e.presence().reason());
+                }
+            }
+        }
+    }
+    return reasons;
+}
+
 std::vector<std::uint64_t> oneTo(std::uint64_t n) {
     std::vector<std::uint64_t> out;
     for (std::uint64_t i = 1; i <= n; ++i) {
@@ -191,6 +206,11 @@ BOOST_AUTO_TEST_CASE(a_stalled_member_cannot_hold_input_paused) {
     const auto error = h.take(bob).back();
     BOOST_TEST(error.error().code() == v1::ERROR_CODE_SLOW_CONSUMER);
     BOOST_TEST(error.error().text().find("hub.max_queued_bytes") != std::string::npos);
+    BOOST_TEST(error.error().text().find("took no bytes for 1000 ms") != std::string::npos);
+    // His rooms are told what happened, not "write stall".
+    BOOST_TEST(quitReasons(h, ids[2], "bob") ==
+                   std::vector<std::string>{"output budget full, not reading"},
+               boost::test_tools::per_element());
     // His queue was the budget: input resumed, and the rest went out.
     BOOST_TEST(!h.hub.inputPaused());
     h.advance(1ms);

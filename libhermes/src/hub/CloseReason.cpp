@@ -68,8 +68,9 @@ std::string_view closeReasonQuitText(CloseReason reason) {
         case CloseReason::SlowConsumer:
             return "slow consumer";
         case CloseReason::WriteStall:
-        case CloseReason::BudgetStall:
             return "write stall";
+        case CloseReason::BudgetStall:
+            return "output budget full, not reading";
         case CloseReason::Internal:
             return "internal error";
     }

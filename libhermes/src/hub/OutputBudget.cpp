@@ -35,10 +35,9 @@ void OutputBudget::pause(TimePoint now) {
     pausedAt_ = now;
     ++stats_.inputPauses;
     log_.warning(
-        "output memory " + std::to_string(memory_.bytes()) +
+        "pausing input: output memory " + std::to_string(memory_.bytes()) +
         " bytes is at the budget (hub.max_queued_bytes = " + mebibytes(config_.maxQueuedBytes) +
-        "): reading no input until members have taken it down to " + std::to_string(resumeMark()) +
-        " bytes");
+        "); reading none until members take it down to " + std::to_string(resumeMark()) + " bytes");
 }
 
 std::optional<Clock::duration> OutputBudget::resumeIfDrained(TimePoint now) {
@@ -50,8 +49,8 @@ std::optional<Clock::duration> OutputBudget::resumeIfDrained(TimePoint now) {
     const auto paused = now - pausedAt_;
     const auto pausedMs = std::chrono::duration_cast<std::chrono::milliseconds>(paused).count();
     stats_.inputPausedMs += static_cast<std::uint64_t>(pausedMs);
-    log_.information("output memory " + std::to_string(memory_.bytes()) +
-                     " bytes: reading input again after " + std::to_string(pausedMs) + " ms");
+    log_.information("reading input again after " + std::to_string(pausedMs) +
+                     " ms: output memory " + std::to_string(memory_.bytes()) + " bytes");
     return paused;
 }
 
@@ -67,11 +66,11 @@ std::optional<OutputBudget::Verdict> OutputBudget::judge(const Session& s, TimeP
                            " ms (hub.write_stall_timeout_ms)"};
     }
     if (paused_ && stalled >= Hub::kPausedStall) {
-        return Verdict{CloseReason::BudgetStall,
-                       "the hub's output budget is full (hub.max_queued_bytes = " +
-                           mebibytes(config_.maxQueuedBytes) +
-                           ") and your connection took nothing for " +
-                           std::to_string(Hub::kPausedStall.count()) + " ms"};
+        return Verdict{
+            CloseReason::BudgetStall,
+            "the hub's output memory reached its budget (hub.max_queued_bytes = " +
+                mebibytes(config_.maxQueuedBytes) + ") and your connection took no bytes for " +
+                std::to_string(Hub::kPausedStall.count()) + " ms while the hub read no input"};
     }
     const std::size_t size = queue.size();
     if (size < config_.outboundQueueBytes) {
