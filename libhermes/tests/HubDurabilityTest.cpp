@@ -98,6 +98,26 @@ std::vector<std::string> kinds(const std::vector<v1::Envelope>& envelopes) {
     return out;
 }
 
+// `count` says to `room` in one buffer, ids and texts from `first`.
+std::string says(const std::string& room, std::uint64_t first, std::size_t count,
+                 std::size_t textBytes) {
+    std::string bytes;
+    for (std::size_t i = 0; i < count; ++i) {
+        std::string text = "m" + std::to_string(first + i) + " ";
+        text.resize(textBytes, '.');
+        bytes += codec::encodeFrame(say(room, first + i, text));
+    }
+    return bytes;
+}
+
+std::vector<std::uint64_t> oneTo(std::uint64_t n) {
+    std::vector<std::uint64_t> out;
+    for (std::uint64_t i = 1; i <= n; ++i) {
+        out.push_back(i);
+    }
+    return out;
+}
+
 v1::Envelope historyRequest(const std::string& room, std::uint64_t afterSeq) {
     v1::Envelope e;
     e.mutable_history_request()->set_room(room);
@@ -330,4 +350,50 @@ BOOST_AUTO_TEST_CASE(a_store_far_behind_refuses_says_until_half_its_backlog_is_c
     BOOST_TEST_REQUIRE(got.size() == 3u);
     BOOST_TEST(got[2].message().seq() == 5u);
     BOOST_TEST(got[2].message().client_msg_id() == 7u);
+}
+
+BOOST_AUTO_TEST_CASE(shutdown_while_input_is_paused_still_sends_every_committed_echo) {
+    HubConfig config = testConfig();
+    config.maxQueuedBytes = 1024 * 1024;  // input pauses at 768 KiB
+    AsyncHub a(config);
+    HubHarness& h = a.h;
+    const SessionId ana = h.login("ana");
+    const SessionId bob = h.login("bob");
+    h.send(ana, join("r"));
+    h.send(bob, join("r"));
+    h.clear(ana);
+    h.clear(bob);
+    h.peers[ana].reading = false;
+    h.peers[bob].reading = false;
+    // 300 messages of 4,000 bytes (1.2 MB), held for the store: no output yet.
+    h.sendRaw(ana, says("r", 1, 300, 4000));
+    BOOST_TEST_REQUIRE(h.hub.heldMessages() == 300u);
+    // The store commits them all: the hub sends them until output memory is
+    // at the budget's mark, pauses its input, and holds the rest.
+    a.commit("r", 300);
+    BOOST_TEST_REQUIRE(h.hub.inputPaused());
+    BOOST_TEST_REQUIRE(h.hub.heldMessages() > 0u);
+    // Sent while input is paused: not read, so never taken nor acknowledged.
+    h.sendRaw(ana, codec::encodeFrame(say("r", 301, "late")));
+
+    h.hub.shutdown("bye");
+    h.pump();
+    // Every committed echo went out before the Bye, to both, in order.
+    for (const SessionId id : {ana, bob}) {
+        BOOST_TEST_CONTEXT("session " << id) {
+            const std::vector<v1::Envelope> got = h.take(id);
+            BOOST_TEST_REQUIRE(!got.empty());
+            BOOST_TEST(got.back().has_bye());
+            std::vector<std::uint64_t> seqs;
+            std::vector<std::uint64_t> ids;
+            for (const auto& e : got) {
+                if (e.has_message()) {
+                    seqs.push_back(e.message().seq());
+                    ids.push_back(e.message().client_msg_id());
+                }
+            }
+            BOOST_TEST(seqs == oneTo(300), boost::test_tools::per_element());
+            BOOST_TEST(ids == oneTo(300), boost::test_tools::per_element());
+        }
+    }
 }

@@ -46,11 +46,11 @@ void DurabilityGate::publish(Room& room, std::uint64_t seq, std::string_view fra
 // Sends the held frames whose messages are committed (and what waits behind
 // them); stops at the first message still uncommitted. While input is
 // paused for the output budget the frames stay held: the hub calls
-// release() again when it resumes.
+// release() again when it resumes (or shuts down: then they all go).
 void DurabilityGate::releaseRoom(Room& room, std::uint64_t committed, Outbox& outbox,
                                  OutputBudget& budget, TimePoint now) {
     std::deque<RoomLog::Held>& held = room.log.held_;
-    while (!held.empty() && budget.takingInput(now)) {
+    while (!held.empty() && budget.releasing(now)) {
         RoomLog::Held& front = held.front();
         if (front.seq != 0) {
             if (front.seq > committed) {

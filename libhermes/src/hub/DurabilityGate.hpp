@@ -62,7 +62,7 @@ public:
         room.log.held_.push_back(RoomLog::Held{0, std::string(frame)});
     }
     // The store committed: held frames whose messages are committed go out
-    // (and what waits behind them), while the budget takes input.
+    // (and what waits behind them), while the budget releases output.
     void release(const HistoryStore& store, Outbox& outbox, OutputBudget& budget, TimePoint now);
 
 private:

@@ -464,9 +464,10 @@ void Hub::Impl::finish(Session& s, CloseReason reason, std::string quitReason, b
 }
 
 void Hub::Impl::shutdown(std::string_view reason) {
-    // Everything committed goes out before the Bye, budget or not: the hub
-    // reads nothing more and its memory goes with it.
-    budget.lift();
+    // The hub takes no more input (frames not yet decoded were never
+    // acknowledged), but everything committed goes out before the Bye,
+    // budget or not: its memory goes with the hub.
+    budget.stop();
     flushAll(true);
     if (gate.holding()) {
         // Messages held for the store go out before the Bye if the store

@@ -17,7 +17,8 @@
 //                                       throttled and held-input lists
 //   Outbox           Outbox.hpp         outbound queues, the writable list, room
 //                                       frame blocks (the hot path, inline)
-//   OutputBudget     OutputBudget.hpp   the input pause, who is slow
+//   OutputBudget     OutputBudget.hpp   whether input is taken (the budget's
+//                                       pause, shutdown), who is slow
 //   RoomTable        RoomTable.hpp      rooms, the two-way membership index, topics
 //   Presence         Presence.hpp       pending presence, dirty rooms, the one
 //                                       Presence frame builder

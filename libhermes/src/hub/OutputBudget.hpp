@@ -1,7 +1,9 @@
 #pragma once
 // The output budget (docs/HUB.md "Slow members and the output budget"), and
-// the judgement of who is slow. The only writer of whether input is paused,
-// since when, and HubStats' pause figures.
+// the judgement of who is slow. The only writer of whether the hub takes
+// input (paused for the budget, since when; stopped for good at shutdown)
+// and of HubStats' pause figures: every "may I decode a frame" asks
+// takingInput(), and every "may held output go out" asks releasing().
 //
 // A room that is busy for a moment is not a slow member: when every member
 // of a big room sends its burst at once, every member's queue holds the
@@ -56,9 +58,10 @@ public:
     // Output memory at which input resumes.
     std::size_t resumeMark() const { return pauseMark() / 4 * 3; }
 
-    // False while input is paused; pauses it first if memory is at the mark.
+    // False while input is paused, and after stop(); pauses it first if
+    // memory is at the mark.
     bool takingInput(TimePoint now) {
-        if (paused_) {
+        if (paused_ || stopped_) {
             return false;
         }
         if (memory_.bytes() < pauseMark()) {
@@ -76,8 +79,12 @@ public:
         resumed_ = false;
         return resumed;
     }
-    // Shutdown: everything committed goes out before the Bye, budget or not.
-    void lift() { paused_ = false; }
+    // Whether output held back for the budget (committed messages, answers
+    // that waited) may go out now: while input is taken, and always once
+    // stopped, since the hub then owes it before the Bye, budget or not.
+    bool releasing(TimePoint now) { return stopped_ || takingInput(now); }
+    // Shutdown: no input is taken again; what is owed is released.
+    void stop() { stopped_ = true; }
 
     struct Verdict {
         CloseReason reason;
@@ -96,7 +103,8 @@ private:
     const MemoryGauge& memory_;
     HubStats& stats_;
     Poco::Logger& log_;
-    bool paused_ = false;
+    bool paused_ = false;   // for the budget (Hub::inputPaused)
+    bool stopped_ = false;  // shutting down
     bool resumed_ = false;
     TimePoint pausedAt_{};
     // Each room's member queue sizes, sorted, for judge(); cleared by every scan.
