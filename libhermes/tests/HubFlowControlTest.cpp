@@ -218,6 +218,57 @@ BOOST_AUTO_TEST_CASE(a_stalled_member_cannot_hold_input_paused) {
     BOOST_TEST(seqsOf(h, ids[2], "r") == oneTo(300), boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(readers_that_trickle_cannot_hold_input_paused_for_good) {
+    // bob and cat keep taking a few bytes, so neither is ever stalled for
+    // kPausedStall; bob takes fewer. Once input has been paused for
+    // kPausedHold the longest queue (bob's) is cut, and input resumes.
+    HubHarness h(smallBudget());
+    const auto ids = inRoom(h, {"ana", "bob", "cat"}, "r");
+    const SessionId ana = ids[0];
+    const SessionId bob = ids[1];
+    const SessionId cat = ids[2];
+    h.peers[bob].reading = false;
+    h.peers[cat].reading = false;
+    h.sendRaw(ana, says("r", 1, 300, 4000));
+    BOOST_TEST_REQUIRE(h.hub.inputPaused());
+    const auto trickle = [&] {
+        h.readPart(bob, 1000);
+        h.readPart(cat, 50000);
+    };
+    // 1.75 s paused: nobody is cut yet.
+    for (int i = 0; i < 7; ++i) {
+        h.advance(250ms);
+        trickle();
+    }
+    BOOST_TEST_REQUIRE(h.hub.inputPaused());
+    BOOST_TEST(!h.closed(bob));
+    BOOST_TEST(!h.closed(cat));
+    // 2 s: bob, holding the longest queue, is cut; what cat's queue holds
+    // is under the resume mark, so input resumes and nobody else is cut.
+    h.advance(250ms);
+    BOOST_TEST_REQUIRE(h.closed(bob));
+    BOOST_TEST(h.peers[bob].closeReason == "budget_hold");
+    const auto error = h.take(bob).back();
+    BOOST_TEST(error.error().code() == v1::ERROR_CODE_SLOW_CONSUMER);
+    BOOST_TEST(error.error().fatal());
+    BOOST_TEST(error.error().text().find("longest queue") != std::string::npos);
+    BOOST_TEST(error.error().text().find("hub.max_queued_bytes") != std::string::npos);
+    BOOST_TEST(quitReasons(h, ana, "bob") ==
+                   std::vector<std::string>{"output budget full, reading too slowly"},
+               boost::test_tools::per_element());
+    // That pause ended (input then took the rest of ana's says, up to the
+    // mark again while cat is still behind).
+    BOOST_TEST(h.hub.stats().inputPausedMs >= 2000u);
+    BOOST_TEST(!h.closed(cat));
+    h.peers[cat].reading = true;
+    h.readNow(cat);
+    h.advance(1ms);
+    BOOST_TEST(seqsOf(h, ana, "r") == oneTo(300), boost::test_tools::per_element());
+    BOOST_TEST(seqsOf(h, cat, "r") == oneTo(300), boost::test_tools::per_element());
+    BOOST_TEST(h.hub.stats().disconnects.size() == 1u);
+    BOOST_TEST(h.hub.stats().disconnects.at("budget_hold") == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_pause_does_not_count_as_silence) {
     // A connection that has not said Hello yet when input pauses is not
     // timed out while the hub reads nothing, and its clock resumes after.
@@ -229,8 +280,9 @@ BOOST_AUTO_TEST_CASE(a_pause_does_not_count_as_silence) {
     h.peers[ids[1]].reading = false;
     h.sendRaw(ids[0], says("r", 1, 300, 4000));
     BOOST_TEST_REQUIRE(h.hub.inputPaused());
-    // bob reads a little every 250 ms: slow, not stalled, so the pause lasts.
-    for (int i = 0; i < 8; ++i) {
+    // bob reads a little every 250 ms: slow, not stalled, so the pause lasts
+    // (1.5 s, under Hub::kPausedHold).
+    for (int i = 0; i < 6; ++i) {
         h.advance(250ms);
         h.readPart(ids[1], 4096);
         BOOST_TEST_REQUIRE(h.hub.inputPaused());

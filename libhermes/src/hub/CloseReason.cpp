@@ -34,6 +34,8 @@ std::string_view closeReasonKey(CloseReason reason) {
             return "write_stall";
         case CloseReason::BudgetStall:
             return "budget_stall";
+        case CloseReason::BudgetHold:
+            return "budget_hold";
         case CloseReason::Internal:
             return "internal";
     }
@@ -71,6 +73,8 @@ std::string_view closeReasonQuitText(CloseReason reason) {
             return "write stall";
         case CloseReason::BudgetStall:
             return "output budget full, not reading";
+        case CloseReason::BudgetHold:
+            return "output budget full, reading too slowly";
         case CloseReason::Internal:
             return "internal error";
     }

@@ -332,10 +332,12 @@ TimePoint Hub::Impl::tick() {
     return intake.nextTokenAt(now, wake, [this](SessionId id) { return sessions.find(id); });
 }
 
-// Every session's timers, who is slow, and idle buffers given back.
+// Every session's timers, who is slow, and idle buffers given back; and
+// while the budget has held input up too long, the longest queue.
 void Hub::Impl::scan() {
     budget.beginScan();
-    sessions.forEach([this](Session& s) {
+    Session* longest = nullptr;
+    sessions.forEach([this, &longest](Session& s) {
         if (s.who.closing()) {
             return;
         }
@@ -369,7 +371,17 @@ void Hub::Impl::scan() {
         }
         outbox.releaseIfIdle(s);
         intake.releaseIfIdle(s);
+        const std::size_t size = s.out.queue().size();
+        if (longest == nullptr || size > longest->out.queue().size() ||
+            (size == longest->out.queue().size() && s.id < longest->id)) {
+            longest = &s;
+        }
     });
+    if (longest != nullptr) {
+        if (auto verdict = budget.judgeHold(*longest, now)) {
+            slowConsumer(*longest, verdict->reason, std::move(verdict->text));
+        }
+    }
     outbox.dropIdleBlocks();
 }
 

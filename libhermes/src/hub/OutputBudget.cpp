@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "Room.hpp"
+#include "SessionTable.hpp"
 #include "hermes/hub/FrameBlock.hpp"
 #include "hermes/hub/Hub.hpp"
 
@@ -85,6 +86,26 @@ std::optional<OutputBudget::Verdict> OutputBudget::judge(const Session& s, TimeP
                        " more than for most members of your rooms (hub.outbound_queue_bytes = " +
                        mebibytes(config_.outboundQueueBytes) +
                        "): you read slower than your rooms talk"};
+}
+
+std::optional<OutputBudget::Verdict> OutputBudget::judgeHold(const Session& longest,
+                                                             TimePoint now) const {
+    const std::size_t size = longest.out.queue().size();
+    if (!paused_ || now - pausedAt_ < Hub::kPausedHold || memory_.bytes() <= resumeMark() ||
+        size == 0) {
+        return std::nullopt;
+    }
+    const auto pausedMs =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - pausedAt_).count();
+    log_.warning("input paused for " + std::to_string(pausedMs) + " ms, output memory " +
+                 std::to_string(memory_.bytes()) + " bytes: closing " +
+                 SessionTable::describe(longest) + ", which holds the longest queue (" +
+                 std::to_string(size) + " bytes)");
+    return Verdict{CloseReason::BudgetHold,
+                   "the hub's output memory has been at its budget (hub.max_queued_bytes = " +
+                       mebibytes(config_.maxQueuedBytes) + ") for " + std::to_string(pausedMs) +
+                       " ms and your connection holds the longest queue (" + std::to_string(size) +
+                       " bytes not yet taken): closed so that the hub can read input again"};
 }
 
 // The largest, over the session's rooms, of the median queue of the room's

@@ -25,6 +25,9 @@
 // - A member that takes no bytes at all is closed after
 //   config.writeStallTimeout, or after Hub::kPausedStall while input is
 //   paused, so that it cannot hold everyone's input up for long.
+// - Members that all keep taking a trickle cannot hold it up for good
+//   either: once input has been paused for Hub::kPausedHold, each timer
+//   scan closes the session with the longest queue until input resumes.
 //
 // Threading: none; the hub's thread.
 
@@ -92,6 +95,10 @@ public:
     };
     // The scan's judgement of one session's output: stalled, or far behind.
     std::optional<Verdict> judge(const Session& s, TimePoint now);
+    // After the scan judged every session: if input has been paused for
+    // Hub::kPausedHold and output memory is still above the resume mark,
+    // the verdict for `longest`, the session with the longest queue.
+    std::optional<Verdict> judgeHold(const Session& longest, TimePoint now) const;
     // Each scan starts afresh (the rooms' queue sizes are sorted once per scan).
     void beginScan() { scanQueues_.clear(); }
 

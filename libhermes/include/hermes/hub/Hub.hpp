@@ -36,7 +36,8 @@
 // Error frame saying which limit) when its queue is outboundQueueBytes
 // longer than the median of the other members of its rooms (it reads slower
 // than they talk), when its queue makes no progress for writeStallTimeout,
-// or, while input is paused, for kPausedStall.
+// or, while input is paused, for kPausedStall; and once input has been
+// paused for kPausedHold, the longest queue at each timer scan.
 //
 // Durability: with an asynchronous HistoryStore (SqliteHistory) a message is
 // broadcast, its echo included, only once the store has committed it; the
@@ -97,6 +98,11 @@ public:
     // nothing for this long is closed: it cannot hold the whole hub up for
     // the full writeStallTimeout.
     static constexpr std::chrono::milliseconds kPausedStall{1000};
+    // Once input has been paused for the output budget this long, every
+    // timer scan closes the session with the longest queue (budget_hold)
+    // until input resumes: members that keep taking a trickle of bytes
+    // (never stalled for kPausedStall) cannot hold every sender up for good.
+    static constexpr std::chrono::milliseconds kPausedHold{2000};
 
     // `epoch` identifies this run of the hub (hermesd: start time in ms).
     // `history` may be null: then an in-memory store of config.historySize is used.
