@@ -269,6 +269,76 @@ BOOST_AUTO_TEST_CASE(readers_that_trickle_cannot_hold_input_paused_for_good) {
     BOOST_TEST(h.hub.stats().disconnects.at("budget_hold") == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_pause_does_not_count_against_a_senders_rate) {
+    // ana and cy each say a line every 20 ms, their full rate (50/s, burst
+    // 10, 20 frames may wait), before and during a pause. Their clients
+    // keep writing while the hub reads nothing; when it resumes it finds
+    // 1.5 s of their lines at once. That backlog was sent within the rate:
+    // it must not be taken for a flood.
+    HubConfig config = smallBudget();
+    config.ratePerSecond = 50.0;
+    config.rateBurst = 10.0;
+    config.floodBacklog = 20;
+    HubHarness h(config);
+    const auto ids = inRoom(h, {"ana", "bob", "cy", "dan"}, "r");
+    const SessionId ana = ids[0];
+    const SessionId bob = ids[1];
+    const SessionId cy = ids[2];
+    const SessionId dan = ids[3];  // says nothing meanwhile
+    h.peers[bob].reading = false;
+    std::uint64_t said = 0;
+    int steps = 0;
+    const auto step = [&] {
+        h.advance(20ms);
+        ++said;
+        h.sendRaw(ana, says("r", said, 1, 4000));
+        h.sendRaw(cy, says("r", said, 1, 4000));
+        if (++steps % 12 == 0) {
+            h.readPart(bob, 100);  // slow, never stalled for kPausedStall
+        }
+    };
+    // bob's queue fills the budget: input pauses.
+    while (!h.hub.inputPaused() && said < 1000) {
+        step();
+    }
+    BOOST_TEST_REQUIRE(h.hub.inputPaused());
+    const std::size_t seenAtPause = seqsOf(h, ana, "r").size();
+    // 1.5 s more at the same rate (under kPausedHold): 75 lines each wait
+    // in their sockets.
+    for (int i = 0; i < 75; ++i) {
+        step();
+    }
+    BOOST_TEST_REQUIRE(h.hub.inputPaused());
+    BOOST_TEST(seqsOf(h, ana, "r").size() == seenAtPause);  // nothing was taken
+    // bob reads everything: input resumes and the backlog is taken.
+    h.peers[bob].reading = true;
+    h.readNow(bob);
+    for (int i = 0; i < 10; ++i) {
+        h.advance(20ms);
+    }
+    BOOST_TEST(!h.hub.inputPaused());
+    BOOST_TEST(!h.closed(ana));
+    BOOST_TEST(!h.closed(cy));
+    BOOST_TEST(h.hub.stats().disconnects.empty());
+    // Every line of each, in the order sent.
+    std::vector<std::uint64_t> fromAna;
+    std::vector<std::uint64_t> fromCy;
+    for (const auto& e : h.peers[bob].inbox) {
+        if (e.has_message()) {
+            (e.message().from() == "ana" ? fromAna : fromCy).push_back(e.message().client_msg_id());
+        }
+    }
+    BOOST_TEST(fromAna == oneTo(said), boost::test_tools::per_element());
+    BOOST_TEST(fromCy == oneTo(said), boost::test_tools::per_element());
+    // dan had nothing waiting: a scan interval later he has no credit left,
+    // and a paste of 31 lines at once is a flood as it always was.
+    h.advance(300ms);
+    h.advance(300ms);
+    h.sendRaw(dan, says("r", 1, 31, 10));
+    BOOST_TEST(h.closed(dan));
+    BOOST_TEST(h.peers[dan].closeReason == "flood");
+}
+
 BOOST_AUTO_TEST_CASE(a_pause_does_not_count_as_silence) {
     // A connection that has not said Hello yet when input pauses is not
     // timed out while the hub reads nothing, and its clock resumes after.

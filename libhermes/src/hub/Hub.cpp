@@ -370,7 +370,7 @@ void Hub::Impl::scan() {
             return;
         }
         outbox.releaseIfIdle(s);
-        intake.releaseIfIdle(s);
+        intake.releaseIfIdle(s, budget.paused());
         const std::size_t size = s.out.queue().size();
         if (longest == nullptr || size > longest->out.queue().size() ||
             (size == longest->out.queue().size() && s.id < longest->id)) {
@@ -385,11 +385,15 @@ void Hub::Impl::scan() {
     outbox.dropIdleBlocks();
 }
 
-// The pause does not count as silence: handshake and ping clocks move on by
-// its length.
+// The pause does not count as silence (handshake and ping clocks move on by
+// its length), nor against a session's rate (what it sent meanwhile arrives
+// at once).
 void Hub::Impl::resumeIfDrained() {
     if (const auto paused = budget.resumeIfDrained(now)) {
-        sessions.forEach([&](Session& s) { liveness.shift(s, *paused); });
+        sessions.forEach([&](Session& s) {
+            liveness.shift(s, *paused);
+            intake.creditPause(s, *paused, now);
+        });
     }
 }
 
