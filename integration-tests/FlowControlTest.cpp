@@ -273,6 +273,9 @@ void everyoneBursts(it::HubGuard& guard, std::size_t members, std::size_t burst,
     }
     const v1::Stats stats = statsOf(observer);
     BOOST_TEST(disconnectsOf(stats) == 0u, "members cut: " << stats.ShortDebugString());
+    // The budget is a threshold, passed only by one turn's fan-out past its
+    // headroom (docs/HUB.md "How far past the budget"); in one room with no
+    // member thousands of ranges behind, that fits in the headroom.
     BOOST_TEST(stats.output_memory_peak_bytes() <= stats.output_memory_budget_bytes());
     BOOST_TEST_MESSAGE("output memory peak " << stats.output_memory_peak_bytes() << " bytes, "
                                              << stats.input_pauses() << " input pauses");
@@ -490,6 +493,8 @@ BOOST_AUTO_TEST_CASE(five_hundred_members_two_stalled_stay_within_the_budget) {
     BOOST_TEST(countOf("write_stall") + countOf("budget_stall") == 2u,
                "closes: " << stats.ShortDebugString());
     BOOST_TEST(disconnectsOf(stats) == 2u, "closes: " << stats.ShortDebugString());
+    // As above: one room, nobody at the segment cap; the headroom covers
+    // the fan-out of a turn.
     BOOST_TEST(stats.output_memory_peak_bytes() <= kBudget);
     const std::size_t peak = peakRss(guard.hub.pid());
     BOOST_TEST_MESSAGE("output memory peak "

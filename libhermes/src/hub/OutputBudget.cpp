@@ -11,8 +11,9 @@ namespace hermes::hub {
 
 namespace {
 
-// What handling one more frame may add to output memory at most: a new
-// room block, a private page, a member list and a backlog page.
+// What handling one more frame usually adds to output memory: a new room
+// block, a private page, a member list and a backlog page (more in a few
+// cases: docs/HUB.md "How far past the budget").
 std::size_t dispatchHeadroom(const HubConfig& config) {
     return 4 * std::max(config.maxFrameBytes, FrameBlock::kMaxCapacity);
 }

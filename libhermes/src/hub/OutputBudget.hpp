@@ -55,8 +55,10 @@ public:
 
     bool paused() const { return paused_; }
     // Output memory at which input pauses: the budget less what handling one
-    // more frame may add (a block, a page, a member list), so the budget is
-    // never passed.
+    // more frame usually adds (a block, a page, a member list, a backlog).
+    // A threshold, not a cap: the last frame's fan-out past that headroom
+    // and what the hub sends without reading (presence, the Errors of those
+    // it closes) may pass the budget (docs/HUB.md "How far past the budget").
     std::size_t pauseMark() const;
     // Output memory at which input resumes.
     std::size_t resumeMark() const { return pauseMark() / 4 * 3; }

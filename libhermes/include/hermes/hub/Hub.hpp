@@ -191,8 +191,9 @@ public:
     // two-way membership index, the nick index and the Registry's counts,
     // each session in exactly one state, the lists each component pairs with
     // a flag, gapless room seqs, queues within their bounds, output memory
-    // within the budget): one line per violation, none when all hold. A walk
-    // of every session and room: for tests and the fuzzer, not the loop.
+    // within the budget and a turn's fan-out): one line per violation, none
+    // when all hold. A walk of every session and room: for tests and the
+    // fuzzer, not the loop.
     std::vector<std::string> violatedInvariants() const;
     const HubConfig& config() const { return config_; }
     std::uint64_t epoch() const { return epoch_; }
