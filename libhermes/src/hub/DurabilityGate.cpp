@@ -1,6 +1,8 @@
 #include "DurabilityGate.hpp"
 
+#include <algorithm>
 #include <string>
+#include <utility>
 
 #include "Outbox.hpp"
 #include "OutputBudget.hpp"
@@ -83,6 +85,29 @@ void DurabilityGate::release(const HistoryStore& store, Outbox& outbox, OutputBu
         log_.warning("history store caught up: " + std::to_string(heldMessages_) +
                      " messages wait for their commit; taking new messages again");
     }
+}
+
+void DurabilityGate::deferHistory(SessionId session, const Room& room,
+                                  const v1::HistoryRequest& request) {
+    waitingHistory_.push_back(WaitingHistory{session, &room, room.log.nextSeq_ - 1, request});
+}
+
+std::optional<DurabilityGate::WaitingHistory> DurabilityGate::takeAnswerable() {
+    const auto it = std::find_if(waitingHistory_.begin(), waitingHistory_.end(),
+                                 [](const WaitingHistory& waiting) {
+                                     return waiting.room->log.sentSeq_ >= waiting.untilSeq;
+                                 });
+    if (it == waitingHistory_.end()) {
+        return std::nullopt;
+    }
+    WaitingHistory answerable = std::move(*it);
+    waitingHistory_.erase(it);
+    return answerable;
+}
+
+void DurabilityGate::forgetHistory(SessionId session) {
+    std::erase_if(waitingHistory_,
+                  [session](const WaitingHistory& waiting) { return waiting.session == session; });
 }
 
 }  // namespace hermes::hub

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -200,7 +201,7 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             onRoomList(s, rooms, outbox);
             return;
         case v1::Envelope::kHistoryRequest:
-            onHistory(s, envelope.history_request(), rooms, *history, outbox, facts);
+            onHistory(s, envelope.history_request(), rooms, gate, *history, intake, outbox, facts);
             return;
         case v1::Envelope::kSearchRequest:
             onSearch(s, envelope.search_request(), rooms, *history, intake, outbox, facts);
@@ -405,7 +406,7 @@ void Hub::Impl::decodeHeldInput() {
         return;
     }
     if (budget.takeResumed()) {
-        if (gate.holding()) {
+        if (gate.holding() || gate.historyWaiting()) {
             storeCommitted();
         }
         storeReadsDone();
@@ -424,7 +425,33 @@ void Hub::Impl::decodeHeldInput() {
 
 void Hub::Impl::storeCommitted() {
     gate.release(*history, outbox, budget, now);
+    answerWaitingHistory();
     processDoomed();
+}
+
+// History requests whose rooms have now sent what was said before them are
+// answered, in the order asked; then the frames their sessions sent after
+// them. A page adds output: none goes out while the budget holds it back.
+void Hub::Impl::answerWaitingHistory() {
+    while (gate.historyWaiting() && budget.releasing(now)) {
+        std::optional<DurabilityGate::WaitingHistory> waiting = gate.takeAnswerable();
+        if (!waiting) {
+            return;
+        }
+        Session* s = sessions.find(waiting->session);
+        if (s == nullptr || s->who.closing()) {
+            continue;  // gone meanwhile
+        }
+        intake.readDone(*s);
+        try {
+            sendHistoryPage(*s, *waiting->room, waiting->request, *history, outbox, facts);
+        } catch (const Poco::Exception& error) {
+            internalError(*s, "answering a history request", error.displayText());
+        } catch (const std::exception& error) {
+            internalError(*s, "answering a history request", error.what());
+        }
+        receive(*s, {});
+    }
 }
 
 // Each finished search is answered, then its session's frames that waited
@@ -471,6 +498,9 @@ void Hub::Impl::processDoomed() {
 
 void Hub::Impl::finish(Session& s, CloseReason reason, std::string quitReason, bool toEdge) {
     sessions.noteClose(s, reason, quitReason);
+    if (s.in.awaitingRead() && gate.historyWaiting()) {
+        gate.forgetHistory(s.id);
+    }
     while (!s.rooms.empty()) {
         Room& room = rooms.leaveLast(s);
         presence.queue(room, v1::PRESENCE_KIND_QUIT, quitReason, s.who.nick(), now, gate, outbox);
@@ -507,6 +537,7 @@ void Hub::Impl::shutdown(std::string_view reason) {
     presence.clearLists();
     outbox.clearWritable();
     intake.clear();
+    gate.clearHistory();
     readsReady.clear();
 }
 

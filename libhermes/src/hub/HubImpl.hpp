@@ -23,7 +23,8 @@
 //   Presence         Presence.hpp       pending presence, dirty rooms, the one
 //                                       Presence frame builder
 //   DurabilityGate   DurabilityGate.hpp room seqs, frames held for the store,
-//                                       STORE_BEHIND
+//                                       STORE_BEHIND, history requests waiting
+//                                       for held messages
 //   Liveness         Liveness.hpp       handshake and ping clocks, the scan's
 //                                       cadence, rates and uptime
 //   Stamper          Stamper.hpp        the check and stamping of chat messages
@@ -102,6 +103,7 @@ struct Hub::Impl {
     void resumeIfDrained();
     void decodeHeldInput();
     void storeCommitted();
+    void answerWaitingHistory();
     void storeReadsDone();
 
     // --- closing ------------------------------------------------------------------------

@@ -275,6 +275,25 @@ std::vector<std::string> Hub::violatedInvariants() const {
         report.fail("the gate counts ", hub.gate.heldMessages(), " held messages; rooms hold ",
                     heldMessages);
     }
+    // A waiting history request: one per session at most, whose session
+    // waits for it, and whose room has not yet sent what it waits for
+    // unless the budget holds the answer back.
+    std::vector<SessionId> asking;
+    for (const auto& waiting : hub.gate.waitingHistory()) {
+        asking.push_back(waiting.session);
+        const Session* s = hub.sessions.find(waiting.session);
+        if (s != nullptr && !s->in.awaitingRead()) {
+            report.fail("session ", waiting.session, " has a history request waiting but goes on");
+        }
+        if (s != nullptr && waiting.room->log.sentSeq() >= waiting.untilSeq &&
+            !hub.budget.paused()) {
+            report.fail("session ", waiting.session, "'s history request for ", waiting.room->name,
+                        " is answerable but waits");
+        }
+    }
+    if (hasDuplicates(asking)) {
+        report.fail("a session has two history requests waiting");
+    }
     return report.take();
 }
 
