@@ -12,6 +12,8 @@
 #include <cstring>
 #include <sstream>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include <Poco/Exception.h>
 
@@ -505,14 +507,25 @@ void EventLoop::followInputPause(TimePoint now) {
         nextTick_ = now;  // what waited undecoded goes on at the next turn, not the next timer
     }
     // One epoll_ctl per connection (about a microsecond each); pauses are
-    // rare, and the hub's hysteresis keeps them apart.
+    // rare, and the hub's hysteresis keeps them apart. A connection whose
+    // interest cannot be changed is closed: left reading while paused, its
+    // level-triggered EPOLLIN would wake the loop in a spin; left unread
+    // after a resume, it would never be heard again.
+    std::vector<std::pair<SessionId, int>> failed;
     for (auto& [id, connection] : connections_) {
-        if (!connection.lingering) {
-            watch(id, connection, !paused, connection.writeArmed);
+        if (!connection.lingering && !watch(id, connection, !paused, connection.writeArmed)) {
+            failed.emplace_back(id, errno);
         }
     }
     log_.information("%s reading %z connections", std::string(paused ? "stopped" : "resumed"),
-                     connections_.size());
+                     connections_.size() - failed.size());
+    for (const auto& [id, error] : failed) {
+        log_.error(
+            "session %?u: cannot %s watching its socket for input (epoll_ctl: %s); closing it", id,
+            std::string(paused ? "stop" : "resume"), errnoText(error));
+        hub_->closed(id, "internal error", now);
+        drop(id);
+    }
 }
 
 void EventLoop::drop(SessionId id) {

@@ -17,7 +17,8 @@
 //
 // While the hub's output budget is full (Hub::inputPaused) no socket is
 // read: EPOLLIN is taken off every connection, so TCP pushes back on the
-// senders, and put back once the hub takes input again. Writing goes on.
+// senders, and put back once the hub takes input again. Writing goes on. A
+// connection whose interest cannot be changed is logged and closed.
 //
 // Sessions the hub closes linger briefly: their last frames (an Error or a
 // Bye) are written, the write side is shut down, and the socket is closed

@@ -273,6 +273,9 @@ void everyoneBursts(it::HubGuard& guard, std::size_t members, std::size_t burst,
     }
     const v1::Stats stats = statsOf(observer);
     BOOST_TEST(disconnectsOf(stats) == 0u, "members cut: " << stats.ShortDebugString());
+    // The budget is a threshold, passed only by one turn's fan-out past its
+    // headroom (docs/HUB.md "How far past the budget"); in one room with no
+    // member thousands of ranges behind, that fits in the headroom.
     BOOST_TEST(stats.output_memory_peak_bytes() <= stats.output_memory_budget_bytes());
     BOOST_TEST_MESSAGE("output memory peak " << stats.output_memory_peak_bytes() << " bytes, "
                                              << stats.input_pauses() << " input pauses");
@@ -306,6 +309,8 @@ BOOST_AUTO_TEST_CASE(a_member_that_stops_reading_is_cut_within_the_stall_timeout
     constexpr std::size_t kChatters = 100;
     Room room(guard.hub.port(), "chat", kChatters + 1);
     room.joinAll(kChatters);
+    it::RawClient observer(guard.hub.port(), "observer");
+    observer.hello("observer", it::after(10s));
     const std::size_t stalled = room.swarm.add(4096);
     room.swarm.queue(stalled, it::helloEnvelope(nickOf(stalled)));
     room.swarm.queue(stalled, it::joinEnvelope("chat"));
@@ -339,13 +344,18 @@ BOOST_AUTO_TEST_CASE(a_member_that_stops_reading_is_cut_within_the_stall_timeout
         room.quitSeen[stalledNick] - stoppedAt);
     BOOST_TEST_MESSAGE(stalledNick << " cut " << after.count() << " ms after it stopped reading ("
                                    << room.quits[stalledNick] << ")");
-    BOOST_TEST(room.quits[stalledNick] == "write stall");
+    // Why, as the hub counts it (the QUIT text is for people).
+    const v1::Stats cutStats = statsOf(observer);
+    BOOST_TEST(disconnectsOf(cutStats) == 1u, "closes: " << cutStats.ShortDebugString());
+    BOOST_TEST(cutStats.disconnects().count("write_stall") == 1u,
+               "closes: " << cutStats.ShortDebugString());
     // Not before its stall timeout, and within it once the kernel stopped
     // taking bytes for it: hermesd.send_buffer_bytes (256 KiB, doubled by
     // the kernel) and its receive window fill in about 3 s at 200 KB/s; the
-    // hub's timer scan runs every 250 ms.
+    // hub's timer scan runs every 250 ms. The upper bound leaves room for a
+    // shared, noisy machine: it measures a 10 s stall, not the scheduler.
     BOOST_TEST(after >= 10s);
-    BOOST_TEST(after <= 16s);
+    BOOST_TEST(after <= 20s);
 
     // The others: everything said until now arrives, in order, to all.
     std::vector<std::size_t> chatters(kChatters);
@@ -469,13 +479,22 @@ BOOST_AUTO_TEST_CASE(five_hundred_members_two_stalled_stay_within_the_budget) {
                                       << " lines; quits seen: " << room.quits.size());
     for (const std::size_t c : stalled) {
         BOOST_TEST_CONTEXT(nickOf(c)) {
-            const auto quit = room.quits.find(nickOf(c));
-            BOOST_TEST_REQUIRE((quit != room.quits.end()));
-            BOOST_TEST((quit->second == "write stall"), "cut for " << quit->second);
+            BOOST_TEST((room.quits.find(nickOf(c)) != room.quits.end()));
         }
     }
     BOOST_TEST(room.quits.size() == 2u, "only the stalled members are cut");
     const v1::Stats stats = statsOf(observer);
+    // Both for not reading: after the stall timeout, or sooner if they held
+    // the hub's input up (budget_stall). Nobody else was closed.
+    const auto countOf = [&](const std::string& key) -> std::uint64_t {
+        const auto found = stats.disconnects().find(key);
+        return found == stats.disconnects().end() ? 0 : found->second;
+    };
+    BOOST_TEST(countOf("write_stall") + countOf("budget_stall") == 2u,
+               "closes: " << stats.ShortDebugString());
+    BOOST_TEST(disconnectsOf(stats) == 2u, "closes: " << stats.ShortDebugString());
+    // As above: one room, nobody at the segment cap; the headroom covers
+    // the fan-out of a turn.
     BOOST_TEST(stats.output_memory_peak_bytes() <= kBudget);
     const std::size_t peak = peakRss(guard.hub.pid());
     BOOST_TEST_MESSAGE("output memory peak "

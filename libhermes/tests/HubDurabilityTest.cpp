@@ -98,6 +98,26 @@ std::vector<std::string> kinds(const std::vector<v1::Envelope>& envelopes) {
     return out;
 }
 
+// `count` says to `room` in one buffer, ids and texts from `first`.
+std::string says(const std::string& room, std::uint64_t first, std::size_t count,
+                 std::size_t textBytes) {
+    std::string bytes;
+    for (std::size_t i = 0; i < count; ++i) {
+        std::string text = "m" + std::to_string(first + i) + " ";
+        text.resize(textBytes, '.');
+        bytes += codec::encodeFrame(say(room, first + i, text));
+    }
+    return bytes;
+}
+
+std::vector<std::uint64_t> oneTo(std::uint64_t n) {
+    std::vector<std::uint64_t> out;
+    for (std::uint64_t i = 1; i <= n; ++i) {
+        out.push_back(i);
+    }
+    return out;
+}
+
 v1::Envelope historyRequest(const std::string& room, std::uint64_t afterSeq) {
     v1::Envelope e;
     e.mutable_history_request()->set_room(room);
@@ -175,14 +195,8 @@ BOOST_AUTO_TEST_CASE(history_and_backlog_never_show_an_unechoed_message) {
     h.send(ana, say("r", 2, "two"));  // stamped, not committed
     h.clear(ana);
 
+    // The backlog is cut at what was sent live; 2 comes live to a member.
     const SessionId bob = h.login("bob");
-    h.send(bob, historyRequest("r", 0));
-    v1::Envelope page = h.next(bob);
-    BOOST_TEST_REQUIRE(page.has_history_page());
-    BOOST_TEST(page.history_page().messages_size() == 1);
-    BOOST_TEST(page.history_page().head_seq() == 1u);
-    BOOST_TEST(!page.history_page().has_more());
-
     h.send(bob, join("r"));
     std::vector<v1::Envelope> got = h.take(bob);
     const auto backlog = std::find_if(got.begin(), got.end(),
@@ -194,6 +208,85 @@ BOOST_AUTO_TEST_CASE(history_and_backlog_never_show_an_unechoed_message) {
     a.commit("r", 2);
     got = h.take(bob);
     BOOST_TEST(kinds(got).front() == "message 2");
+}
+
+BOOST_AUTO_TEST_CASE(a_history_request_waits_for_what_its_room_held_when_asked) {
+    // A page answered while the room holds uncommitted messages missed them
+    // (and a client that is not a member never got them), or overlapped
+    // their echo the other way round. It now waits until they are sent
+    // live: the page holds every message said before it was asked.
+    AsyncHub a;
+    HubHarness& h = a.h;
+    const SessionId ana = h.login("ana");
+    const SessionId bob = h.login("bob");
+    h.send(ana, join("r"));
+    h.send(bob, join("r"));
+    h.send(ana, say("r", 1, "one"));
+    a.commit("r", 1);
+    h.send(ana, say("r", 2, "two"));
+    h.send(ana, say("r", 3, "three"));  // 2 and 3 stamped, not committed
+    h.clear(ana);
+    h.clear(bob);
+
+    // bob (a member) and cy (not one) ask; cy then asks for the room list
+    // and the history of a room with nothing held: both wait behind.
+    const SessionId cy = h.login("cy");
+    h.send(bob, historyRequest("r", 0));
+    h.send(cy, historyRequest("r", 0));
+    v1::Envelope list;
+    list.mutable_room_list_request();
+    h.send(cy, list);
+    h.send(cy, historyRequest("quiet", 0));  // no such room: an error, in its turn
+    BOOST_TEST(h.take(bob).empty());
+    BOOST_TEST(h.take(cy).empty());
+    // ana says 4 meanwhile: the requests wait for 2 and 3, not for 4.
+    h.send(ana, say("r", 4, "four"));
+    a.commit("r", 2);
+    BOOST_TEST(kinds(h.take(bob)) == (std::vector<std::string>{"message 2"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(h.take(cy).empty());
+    a.commit("r", 3);
+    // bob: the live echo first, then the page up to 3.
+    std::vector<v1::Envelope> got = h.take(bob);
+    BOOST_TEST(kinds(got) == (std::vector<std::string>{"message 3", "Envelope"}),
+               boost::test_tools::per_element());
+    BOOST_TEST_REQUIRE(got.size() == 2u);
+    BOOST_TEST_REQUIRE(got[1].has_history_page());
+    BOOST_TEST(got[1].history_page().messages_size() == 3);
+    BOOST_TEST(got[1].history_page().head_seq() == 3u);
+    BOOST_TEST(!got[1].history_page().has_more());
+    // cy: the page with 1 to 3, then its later requests' answers in order.
+    got = h.take(cy);
+    BOOST_TEST_REQUIRE(got.size() == 3u);
+    BOOST_TEST_REQUIRE(got[0].has_history_page());
+    std::vector<std::uint64_t> seqs;
+    for (const auto& message : got[0].history_page().messages()) {
+        seqs.push_back(message.seq());
+    }
+    BOOST_TEST(seqs == oneTo(3), boost::test_tools::per_element());
+    BOOST_TEST(got[0].history_page().head_seq() == 3u);
+    BOOST_TEST(got[1].has_room_list());
+    BOOST_TEST(got[2].has_error());
+    BOOST_TEST(got[2].error().code() == v1::ERROR_CODE_INVALID_ROOM);
+    // 4 comes live to the members; cy is not one.
+    a.commit("r", 4);
+    BOOST_TEST(kinds(h.take(bob)) == (std::vector<std::string>{"message 4"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(h.take(cy).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_waiting_history_request_of_a_session_that_left_is_dropped) {
+    AsyncHub a;
+    HubHarness& h = a.h;
+    const SessionId ana = h.login("ana");
+    h.send(ana, join("r"));
+    h.send(ana, say("r", 1, "one"));  // held
+    const SessionId cy = h.login("cy");
+    h.send(cy, historyRequest("r", 0));
+    h.hub.closed(cy, "gone", h.now);
+    h.pump();
+    a.commit("r", 1);  // nothing to answer, nothing fails
+    BOOST_TEST(kinds(h.take(ana)).back() == "message 1");
 }
 
 BOOST_AUTO_TEST_CASE(shutdown_flushes_the_store_and_sends_what_it_committed) {
@@ -330,4 +423,50 @@ BOOST_AUTO_TEST_CASE(a_store_far_behind_refuses_says_until_half_its_backlog_is_c
     BOOST_TEST_REQUIRE(got.size() == 3u);
     BOOST_TEST(got[2].message().seq() == 5u);
     BOOST_TEST(got[2].message().client_msg_id() == 7u);
+}
+
+BOOST_AUTO_TEST_CASE(shutdown_while_input_is_paused_still_sends_every_committed_echo) {
+    HubConfig config = testConfig();
+    config.maxQueuedBytes = 1024 * 1024;  // input pauses at 768 KiB
+    AsyncHub a(config);
+    HubHarness& h = a.h;
+    const SessionId ana = h.login("ana");
+    const SessionId bob = h.login("bob");
+    h.send(ana, join("r"));
+    h.send(bob, join("r"));
+    h.clear(ana);
+    h.clear(bob);
+    h.peers[ana].reading = false;
+    h.peers[bob].reading = false;
+    // 300 messages of 4,000 bytes (1.2 MB), held for the store: no output yet.
+    h.sendRaw(ana, says("r", 1, 300, 4000));
+    BOOST_TEST_REQUIRE(h.hub.heldMessages() == 300u);
+    // The store commits them all: the hub sends them until output memory is
+    // at the budget's mark, pauses its input, and holds the rest.
+    a.commit("r", 300);
+    BOOST_TEST_REQUIRE(h.hub.inputPaused());
+    BOOST_TEST_REQUIRE(h.hub.heldMessages() > 0u);
+    // Sent while input is paused: not read, so never taken nor acknowledged.
+    h.sendRaw(ana, codec::encodeFrame(say("r", 301, "late")));
+
+    h.hub.shutdown("bye");
+    h.pump();
+    // Every committed echo went out before the Bye, to both, in order.
+    for (const SessionId id : {ana, bob}) {
+        BOOST_TEST_CONTEXT("session " << id) {
+            const std::vector<v1::Envelope> got = h.take(id);
+            BOOST_TEST_REQUIRE(!got.empty());
+            BOOST_TEST(got.back().has_bye());
+            std::vector<std::uint64_t> seqs;
+            std::vector<std::uint64_t> ids;
+            for (const auto& e : got) {
+                if (e.has_message()) {
+                    seqs.push_back(e.message().seq());
+                    ids.push_back(e.message().client_msg_id());
+                }
+            }
+            BOOST_TEST(seqs == oneTo(300), boost::test_tools::per_element());
+            BOOST_TEST(ids == oneTo(300), boost::test_tools::per_element());
+        }
+    }
 }

@@ -356,11 +356,11 @@ BOOST_AUTO_TEST_CASE(gauge_counts_private_bytes_and_blocks_until_they_are_freed)
         queue.append(block, offset, frame.size(), t0);
         queue.append(std::string(3000, 'p'), t0);  // a private frame: counted
         BOOST_TEST(gauge.bytes() >= FrameBlock::kMinCapacity + 3000);
-        BOOST_TEST(gauge.bytes() == FrameBlock::kMinCapacity + queue.capacity());
+        BOOST_TEST(gauge.bytes() == FrameBlock::kMinCapacity + queue.privateBytes());
         block.reset();  // the room lets go: the queue keeps the block alive
         BOOST_TEST(gauge.bytes() >= FrameBlock::kMinCapacity + 3000);
         queue.consume(frame.size(), t0 + 1s);  // the block's only reference goes
-        BOOST_TEST(gauge.bytes() == queue.capacity());
+        BOOST_TEST(gauge.bytes() == queue.privateBytes());
         BOOST_TEST(gauge.bytes() >= 3000u);
         queue.consume(3000, t0 + 2s);
         queue.release();
@@ -370,6 +370,37 @@ BOOST_AUTO_TEST_CASE(gauge_counts_private_bytes_and_blocks_until_they_are_freed)
         BOOST_TEST(gauge.peak() >= FrameBlock::kMinCapacity + 3000);
     }
     BOOST_TEST(gauge.bytes() == 0u);  // a queue destroyed with bytes gives them back
+}
+
+BOOST_AUTO_TEST_CASE(gauge_counts_the_bytes_of_output_not_the_containers) {
+    // The budget is for output: a private frame counts its bytes (not the
+    // spare capacity its string grew to), and the segment list that tracks
+    // shared ranges counts nothing (not one Segment per range).
+    const TimePoint t0 = TimePoint{} + 10s;
+    hermes::hub::MemoryGauge gauge;
+    FrameBlockPtr block(new FrameBlock(FrameBlock::kMaxCapacity, &gauge));
+    OutboundQueue queue(&gauge);
+    std::size_t privateBytes = 0;
+    for (int i = 0; i < 100; ++i) {
+        // A range of the block, then a private frame: a new segment each.
+        const std::string shared = pingFrame(static_cast<std::uint64_t>(i));
+        queue.append(block, block->append(shared), shared.size(), t0);
+        queue.append(std::string(37, 'p'), t0);
+        privateBytes += 37;
+    }
+    BOOST_TEST(queue.segmentCount() == 200u);
+    BOOST_TEST(queue.privateBytes() == privateBytes);
+    BOOST_TEST(gauge.bytes() == FrameBlock::kMaxCapacity + privateBytes);
+    BOOST_TEST(queue.capacity() > privateBytes + 200 * 32);  // the heap it really holds
+    // Written halfway, then dropped: only the rest of the frame under way is
+    // kept (counted if it is private), everything after it is gone.
+    queue.consume(queue.size() - queue.size() / 2, t0);
+    queue.dropUnsent();
+    BOOST_TEST(gauge.bytes() == FrameBlock::kMaxCapacity + queue.privateBytes());
+    BOOST_TEST(queue.privateBytes() <= 37u);
+    queue.consume(queue.size(), t0);
+    BOOST_TEST(queue.privateBytes() == 0u);
+    BOOST_TEST(gauge.bytes() == FrameBlock::kMaxCapacity);
 }
 
 BOOST_AUTO_TEST_CASE(gauge_follows_take_and_drop) {
@@ -382,9 +413,9 @@ BOOST_AUTO_TEST_CASE(gauge_follows_take_and_drop) {
         queue.append(std::string(2000, 'x'), t0);
         queue.append(room.block, room.add(a), a.size(), t0);
     }
-    BOOST_TEST(gauge.bytes() == queue.capacity());
+    BOOST_TEST(gauge.bytes() == queue.privateBytes());
     queue.dropUnsent();
-    BOOST_TEST(gauge.bytes() == queue.capacity());
+    BOOST_TEST(gauge.bytes() == queue.privateBytes());
     const std::string rest = queue.take();
     BOOST_TEST(gauge.bytes() == 0u);
     BOOST_TEST(queue.capacity() == 0u);
@@ -411,10 +442,10 @@ BOOST_AUTO_TEST_CASE(written_private_segments_free_their_buffers_and_the_count_h
         queue.consume(owned.size(), t0);  // the private segment is written
         const std::string small = pingFrame(2);
         queue.append(small, t0);  // compacts the written slot away
-        BOOST_TEST(gauge.bytes() == queue.capacity());
+        BOOST_TEST(gauge.bytes() == queue.privateBytes());
         queue.consume(shared.size() + small.size(), t0);
         BOOST_TEST(queue.empty());
-        BOOST_TEST(gauge.bytes() == queue.capacity());
+        BOOST_TEST(gauge.bytes() == queue.privateBytes());
         BOOST_TEST(gauge.bytes() < 4096u);
     }
     BOOST_TEST(gauge.bytes() == 0u);

@@ -53,3 +53,33 @@ BOOST_AUTO_TEST_CASE(next_token_time_is_enough) {
         }
     }
 }
+
+BOOST_AUTO_TEST_CASE(a_grant_goes_past_burst_and_is_spent_before_time_refills) {
+    const TimePoint t0 = TimePoint{} + 100s;
+    TokenBucket bucket(5.0, 2.0, t0);
+    BOOST_TEST(bucket.tryTake(t0));
+    BOOST_TEST(bucket.tryTake(t0));
+    // A second later it holds 2 again (its burst); the grant adds 7 on top.
+    bucket.grant(t0 + 1s, 7.0);
+    BOOST_TEST(bucket.tokens(t0 + 1s) == 9.0);
+    // Time adds nothing while it holds more than its burst, takes nothing away.
+    BOOST_TEST(bucket.tokens(t0 + 60s) == 9.0);
+    for (int i = 0; i < 9; ++i) {
+        BOOST_TEST_REQUIRE(bucket.tryTake(t0 + 60s));
+    }
+    BOOST_TEST(!bucket.tryTake(t0 + 60s));
+    // Then it refills at its rate as before.
+    BOOST_TEST(bucket.tryTake(t0 + 60s + 200ms));
+}
+
+BOOST_AUTO_TEST_CASE(dropping_a_grant_keeps_at_most_burst) {
+    const TimePoint t0 = TimePoint{} + 100s;
+    TokenBucket bucket(5.0, 2.0, t0);
+    bucket.grant(t0, 10.0);
+    BOOST_TEST(bucket.tokens(t0) == 12.0);
+    bucket.dropGrant();
+    BOOST_TEST(bucket.tokens(t0) == 2.0);
+    TokenBucket unlimited(0.0, 1.0, t0);
+    unlimited.grant(t0, 10.0);  // nothing to grant: it is unlimited anyway
+    BOOST_TEST(unlimited.tryTake(t0));
+}

@@ -34,6 +34,8 @@ std::string_view closeReasonKey(CloseReason reason) {
             return "write_stall";
         case CloseReason::BudgetStall:
             return "budget_stall";
+        case CloseReason::BudgetHold:
+            return "budget_hold";
         case CloseReason::Internal:
             return "internal";
     }
@@ -68,8 +70,11 @@ std::string_view closeReasonQuitText(CloseReason reason) {
         case CloseReason::SlowConsumer:
             return "slow consumer";
         case CloseReason::WriteStall:
-        case CloseReason::BudgetStall:
             return "write stall";
+        case CloseReason::BudgetStall:
+            return "output budget full, not reading";
+        case CloseReason::BudgetHold:
+            return "output budget full, reading too slowly";
         case CloseReason::Internal:
             return "internal error";
     }

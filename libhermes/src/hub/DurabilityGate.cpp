@@ -1,6 +1,8 @@
 #include "DurabilityGate.hpp"
 
+#include <algorithm>
 #include <string>
+#include <utility>
 
 #include "Outbox.hpp"
 #include "OutputBudget.hpp"
@@ -46,11 +48,11 @@ void DurabilityGate::publish(Room& room, std::uint64_t seq, std::string_view fra
 // Sends the held frames whose messages are committed (and what waits behind
 // them); stops at the first message still uncommitted. While input is
 // paused for the output budget the frames stay held: the hub calls
-// release() again when it resumes.
+// release() again when it resumes (or shuts down: then they all go).
 void DurabilityGate::releaseRoom(Room& room, std::uint64_t committed, Outbox& outbox,
                                  OutputBudget& budget, TimePoint now) {
     std::deque<RoomLog::Held>& held = room.log.held_;
-    while (!held.empty() && budget.takingInput(now)) {
+    while (!held.empty() && budget.releasing(now)) {
         RoomLog::Held& front = held.front();
         if (front.seq != 0) {
             if (front.seq > committed) {
@@ -83,6 +85,29 @@ void DurabilityGate::release(const HistoryStore& store, Outbox& outbox, OutputBu
         log_.warning("history store caught up: " + std::to_string(heldMessages_) +
                      " messages wait for their commit; taking new messages again");
     }
+}
+
+void DurabilityGate::deferHistory(SessionId session, const Room& room,
+                                  const v1::HistoryRequest& request) {
+    waitingHistory_.push_back(WaitingHistory{session, &room, room.log.nextSeq_ - 1, request});
+}
+
+std::optional<DurabilityGate::WaitingHistory> DurabilityGate::takeAnswerable() {
+    const auto it = std::find_if(waitingHistory_.begin(), waitingHistory_.end(),
+                                 [](const WaitingHistory& waiting) {
+                                     return waiting.room->log.sentSeq_ >= waiting.untilSeq;
+                                 });
+    if (it == waitingHistory_.end()) {
+        return std::nullopt;
+    }
+    WaitingHistory answerable = std::move(*it);
+    waitingHistory_.erase(it);
+    return answerable;
+}
+
+void DurabilityGate::forgetHistory(SessionId session) {
+    std::erase_if(waitingHistory_,
+                  [session](const WaitingHistory& waiting) { return waiting.session == session; });
 }
 
 }  // namespace hermes::hub

@@ -17,10 +17,18 @@
 // config.maxHeldMessages held messages new Says are refused (STORE_BEHIND)
 // until half of them are committed.
 //
+// A HistoryRequest for a room that holds messages waits here too, until
+// those messages are sent live (deferHistory, takeAnswerable): its page
+// then holds every message stamped before it was asked, and comes after
+// their live echoes. The asking session's next frames wait for the answer
+// (Intake::awaitRead), so each session has at most one request here and
+// its replies keep their order. The only writer of that list.
+//
 // Threading: none; the hub's thread.
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -30,6 +38,8 @@
 #include "hermes/hub/HistoryStore.hpp"
 #include "hermes/hub/HubConfig.hpp"
 #include "hermes/hub/HubStats.hpp"
+#include "hermes/hub/SessionId.hpp"
+#include "hermes/v1/hermes.pb.h"
 
 namespace hermes::hub {
 
@@ -62,8 +72,32 @@ public:
         room.log.held_.push_back(RoomLog::Held{0, std::string(frame)});
     }
     // The store committed: held frames whose messages are committed go out
-    // (and what waits behind them), while the budget takes input.
+    // (and what waits behind them), while the budget releases output.
     void release(const HistoryStore& store, Outbox& outbox, OutputBudget& budget, TimePoint now);
+
+    // --- history requests that wait for the room's held messages ----------------
+
+    // True while `room` holds messages not yet sent live (commit pending).
+    static bool holdsMessages(const Room& room) {
+        return room.log.sentSeq_ + 1 < room.log.nextSeq_;
+    }
+    struct WaitingHistory {
+        SessionId session = 0;
+        const Room* room = nullptr;
+        std::uint64_t untilSeq = 0;  // answerable once the room has sent this seq
+        v1::HistoryRequest request;
+    };
+    // `session` asked `request` while `room` holds messages: it is answered
+    // once they (not those stamped after it) are sent live.
+    void deferHistory(SessionId session, const Room& room, const v1::HistoryRequest& request);
+    // The oldest waiting request that is answerable now, taken off the list.
+    std::optional<WaitingHistory> takeAnswerable();
+    bool historyWaiting() const { return !waitingHistory_.empty(); }
+    // The session is gone: its request, if any, is dropped.
+    void forgetHistory(SessionId session);
+    // Shutdown: nothing waits any more.
+    void clearHistory() { waitingHistory_.clear(); }
+    const std::vector<WaitingHistory>& waitingHistory() const { return waitingHistory_; }
 
 private:
     static void broadcast(Room& room, std::string_view frame, Outbox& outbox);
@@ -74,7 +108,8 @@ private:
     const HubConfig& config_;
     HubStats& stats_;
     Poco::Logger& log_;
-    std::vector<Room*> holdingRooms_;  // rooms with held frames
+    std::vector<Room*> holdingRooms_;             // rooms with held frames
+    std::vector<WaitingHistory> waitingHistory_;  // in the order asked
     std::size_t heldMessages_ = 0;
     // Refusing says: set when heldMessages_ reaches maxHeldMessages, cleared
     // when it is back to half, so that senders are not let in one at a time.

@@ -1,6 +1,8 @@
 // History as clients see it: the join backlog, History and Search pages.
 // Pages never reach past a room's sentSeq: a message still waiting for the
-// store's commit is not shown before it was sent live.
+// store's commit is not shown before it was sent live. A HistoryRequest for
+// a room that holds such messages waits for them (DurabilityGate), so its
+// page holds every message stamped before it was asked.
 //
 // Backlogs and History pages are short indexed reads (under a millisecond
 // over a million messages) and run on the hub's thread. A search may scan
@@ -16,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "DurabilityGate.hpp"
 #include "Intake.hpp"
 #include "Outbox.hpp"
 #include "Requests.hpp"
@@ -98,29 +101,43 @@ void sendBacklog(Session& s, const Room& room, const HistoryStore& history, Outb
 }
 
 void onHistory(Session& s, const v1::HistoryRequest& request, const RoomTable& rooms,
-               const HistoryStore& history, Outbox& outbox, const HubFacts& facts) {
+               DurabilityGate& gate, const HistoryStore& history, Intake& intake, Outbox& outbox,
+               const HubFacts& facts) {
     const Room* room = existingRoom(s, request.room(), rooms, outbox);
     if (room == nullptr) {
         return;
     }
+    if (DurabilityGate::holdsMessages(*room)) {
+        // Answered once the messages said before it are sent live; the
+        // session's next frames wait for that, as for a search.
+        intake.awaitRead(s);
+        gate.deferHistory(s.id, *room, request);
+        return;
+    }
+    sendHistoryPage(s, *room, request, history, outbox, facts);
+}
+
+void sendHistoryPage(Session& s, const Room& room, const v1::HistoryRequest& request,
+                     const HistoryStore& history, Outbox& outbox, const HubFacts& facts) {
     const std::size_t limit = pageLimit(request.limit(), facts.config);
-    HistorySlice slice = history.after(room->name, request.after_seq(), limit);
-    // Messages still waiting for the store come live, not here.
-    while (!slice.messages.empty() && slice.messages.back().seq() > room->log.sentSeq()) {
+    HistorySlice slice = history.after(room.name, request.after_seq(), limit);
+    // Messages still waiting for the store (said after the request) come
+    // live, not here.
+    while (!slice.messages.empty() && slice.messages.back().seq() > room.log.sentSeq()) {
         slice.messages.pop_back();
         slice.hasMore = false;
     }
     outbox.reply(s, [&](v1::Envelope& out) {
         auto* page = out.mutable_history_page();
-        page->set_room(room->name);
+        page->set_room(room.name);
         page->set_epoch(facts.epoch);
-        page->set_head_seq(room->log.sentSeq());
+        page->set_head_seq(room.log.sentSeq());
         if (slice.gap) {
             page->mutable_gap()->set_first_seq(slice.gap->first);
             page->mutable_gap()->set_last_seq(slice.gap->second);
         }
         bool more = slice.hasMore;
-        const std::size_t budget = pageBudget(room->name, facts.config);
+        const std::size_t budget = pageBudget(room.name, facts.config);
         std::size_t used = 0;
         for (auto& message : slice.messages) {
             const std::size_t size = entrySize(message);

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -200,7 +201,7 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             onRoomList(s, rooms, outbox);
             return;
         case v1::Envelope::kHistoryRequest:
-            onHistory(s, envelope.history_request(), rooms, *history, outbox, facts);
+            onHistory(s, envelope.history_request(), rooms, gate, *history, intake, outbox, facts);
             return;
         case v1::Envelope::kSearchRequest:
             onSearch(s, envelope.search_request(), rooms, *history, intake, outbox, facts);
@@ -214,7 +215,7 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             onBye(s, envelope.bye(), sessions);
             return;
         case v1::Envelope::kStatsRequest:
-            onStats(s, stats, memory, budget, liveness, outbox, config, now);
+            onStats(s, stats, memory, liveness, outbox, config, now);
             return;
         case v1::Envelope::kSetNick:
             onSetNick(s, envelope.set_nick(), sessions, presence, gate, outbox);
@@ -332,10 +333,12 @@ TimePoint Hub::Impl::tick() {
     return intake.nextTokenAt(now, wake, [this](SessionId id) { return sessions.find(id); });
 }
 
-// Every session's timers, who is slow, and idle buffers given back.
+// Every session's timers, who is slow, and idle buffers given back; and
+// while the budget has held input up too long, the longest queue.
 void Hub::Impl::scan() {
     budget.beginScan();
-    sessions.forEach([this](Session& s) {
+    Session* longest = nullptr;
+    sessions.forEach([this, &longest](Session& s) {
         if (s.who.closing()) {
             return;
         }
@@ -368,16 +371,30 @@ void Hub::Impl::scan() {
             return;
         }
         outbox.releaseIfIdle(s);
-        intake.releaseIfIdle(s);
+        intake.releaseIfIdle(s, budget.paused());
+        const std::size_t size = s.out.queue().size();
+        if (longest == nullptr || size > longest->out.queue().size() ||
+            (size == longest->out.queue().size() && s.id < longest->id)) {
+            longest = &s;
+        }
     });
+    if (longest != nullptr) {
+        if (auto verdict = budget.judgeHold(*longest, now)) {
+            slowConsumer(*longest, verdict->reason, std::move(verdict->text));
+        }
+    }
     outbox.dropIdleBlocks();
 }
 
-// The pause does not count as silence: handshake and ping clocks move on by
-// its length.
+// The pause does not count as silence (handshake and ping clocks move on by
+// its length), nor against a session's rate (what it sent meanwhile arrives
+// at once).
 void Hub::Impl::resumeIfDrained() {
     if (const auto paused = budget.resumeIfDrained(now)) {
-        sessions.forEach([&](Session& s) { liveness.shift(s, *paused); });
+        sessions.forEach([&](Session& s) {
+            liveness.shift(s, *paused);
+            intake.creditPause(s, *paused, now);
+        });
     }
 }
 
@@ -389,7 +406,7 @@ void Hub::Impl::decodeHeldInput() {
         return;
     }
     if (budget.takeResumed()) {
-        if (gate.holding()) {
+        if (gate.holding() || gate.historyWaiting()) {
             storeCommitted();
         }
         storeReadsDone();
@@ -408,7 +425,33 @@ void Hub::Impl::decodeHeldInput() {
 
 void Hub::Impl::storeCommitted() {
     gate.release(*history, outbox, budget, now);
+    answerWaitingHistory();
     processDoomed();
+}
+
+// History requests whose rooms have now sent what was said before them are
+// answered, in the order asked; then the frames their sessions sent after
+// them. A page adds output: none goes out while the budget holds it back.
+void Hub::Impl::answerWaitingHistory() {
+    while (gate.historyWaiting() && budget.releasing(now)) {
+        std::optional<DurabilityGate::WaitingHistory> waiting = gate.takeAnswerable();
+        if (!waiting) {
+            return;
+        }
+        Session* s = sessions.find(waiting->session);
+        if (s == nullptr || s->who.closing()) {
+            continue;  // gone meanwhile
+        }
+        intake.readDone(*s);
+        try {
+            sendHistoryPage(*s, *waiting->room, waiting->request, *history, outbox, facts);
+        } catch (const Poco::Exception& error) {
+            internalError(*s, "answering a history request", error.displayText());
+        } catch (const std::exception& error) {
+            internalError(*s, "answering a history request", error.what());
+        }
+        receive(*s, {});
+    }
 }
 
 // Each finished search is answered, then its session's frames that waited
@@ -455,6 +498,9 @@ void Hub::Impl::processDoomed() {
 
 void Hub::Impl::finish(Session& s, CloseReason reason, std::string quitReason, bool toEdge) {
     sessions.noteClose(s, reason, quitReason);
+    if (s.in.awaitingRead() && gate.historyWaiting()) {
+        gate.forgetHistory(s.id);
+    }
     while (!s.rooms.empty()) {
         Room& room = rooms.leaveLast(s);
         presence.queue(room, v1::PRESENCE_KIND_QUIT, quitReason, s.who.nick(), now, gate, outbox);
@@ -464,9 +510,10 @@ void Hub::Impl::finish(Session& s, CloseReason reason, std::string quitReason, b
 }
 
 void Hub::Impl::shutdown(std::string_view reason) {
-    // Everything committed goes out before the Bye, budget or not: the hub
-    // reads nothing more and its memory goes with it.
-    budget.lift();
+    // The hub takes no more input (frames not yet decoded were never
+    // acknowledged), but everything committed goes out before the Bye,
+    // budget or not: its memory goes with the hub.
+    budget.stop();
     flushAll(true);
     if (gate.holding()) {
         // Messages held for the store go out before the Bye if the store
@@ -490,6 +537,7 @@ void Hub::Impl::shutdown(std::string_view reason) {
     presence.clearLists();
     outbox.clearWritable();
     intake.clear();
+    gate.clearHistory();
     readsReady.clear();
 }
 

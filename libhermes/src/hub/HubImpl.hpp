@@ -17,12 +17,14 @@
 //                                       throttled and held-input lists
 //   Outbox           Outbox.hpp         outbound queues, the writable list, room
 //                                       frame blocks (the hot path, inline)
-//   OutputBudget     OutputBudget.hpp   the input pause, who is slow
+//   OutputBudget     OutputBudget.hpp   whether input is taken (the budget's
+//                                       pause, shutdown), who is slow
 //   RoomTable        RoomTable.hpp      rooms, the two-way membership index, topics
 //   Presence         Presence.hpp       pending presence, dirty rooms, the one
 //                                       Presence frame builder
 //   DurabilityGate   DurabilityGate.hpp room seqs, frames held for the store,
-//                                       STORE_BEHIND
+//                                       STORE_BEHIND, history requests waiting
+//                                       for held messages
 //   Liveness         Liveness.hpp       handshake and ping clocks, the scan's
 //                                       cadence, rates and uptime
 //   Stamper          Stamper.hpp        the check and stamping of chat messages
@@ -101,6 +103,7 @@ struct Hub::Impl {
     void resumeIfDrained();
     void decodeHeldInput();
     void storeCommitted();
+    void answerWaitingHistory();
     void storeReadsDone();
 
     // --- closing ------------------------------------------------------------------------

@@ -174,7 +174,7 @@ std::vector<std::string> Hub::violatedInvariants() const {
     // The gauge counts every queue's own bytes and every block at least
     // (queues may still hold blocks their rooms have let go of).
     std::size_t counted = 0;
-    hub.sessions.forEach([&](const Session& s) { counted += s.out.queue().capacity(); });
+    hub.sessions.forEach([&](const Session& s) { counted += s.out.queue().privateBytes(); });
     hub.rooms.forEach([&](const Room& room) {
         counted += room.block.get() != nullptr ? room.block.get()->capacity() : 0;
     });
@@ -184,9 +184,16 @@ std::vector<std::string> Hub::violatedInvariants() const {
                     "blocks hold ",
                     counted);
     }
-    if (outputMemory_.bytes() > config_.maxQueuedBytes) {
+    // The budget is a threshold checked before each frame, not a cap
+    // (docs/HUB.md "Slow members and the output budget"): memory passes it
+    // by at most one turn's fan-out. Bounded here loosely, so that a count
+    // gone wrong is caught: per session and per room of its (and one more
+    // for its private frames), two frames or blocks.
+    const std::size_t frameMax = std::max(config_.maxFrameBytes, FrameBlock::kMaxCapacity);
+    const std::size_t turn = (sessions + 1) * (config_.maxRoomsPerClient + 1) * 2 * frameMax;
+    if (outputMemory_.bytes() > config_.maxQueuedBytes + turn) {
         report.fail("output memory ", outputMemory_.bytes(), " past the budget ",
-                    config_.maxQueuedBytes);
+                    config_.maxQueuedBytes, " by more than a turn's fan-out (", turn, ")");
     }
 
     // --- Intake: throttled and held lists, waiting frames ---------------------------
@@ -267,6 +274,25 @@ std::vector<std::string> Hub::violatedInvariants() const {
     if (heldMessages != hub.gate.heldMessages()) {
         report.fail("the gate counts ", hub.gate.heldMessages(), " held messages; rooms hold ",
                     heldMessages);
+    }
+    // A waiting history request: one per session at most, whose session
+    // waits for it, and whose room has not yet sent what it waits for
+    // unless the budget holds the answer back.
+    std::vector<SessionId> asking;
+    for (const auto& waiting : hub.gate.waitingHistory()) {
+        asking.push_back(waiting.session);
+        const Session* s = hub.sessions.find(waiting.session);
+        if (s != nullptr && !s->in.awaitingRead()) {
+            report.fail("session ", waiting.session, " has a history request waiting but goes on");
+        }
+        if (s != nullptr && waiting.room->log.sentSeq() >= waiting.untilSeq &&
+            !hub.budget.paused()) {
+            report.fail("session ", waiting.session, "'s history request for ", waiting.room->name,
+                        " is answerable but waits");
+        }
+    }
+    if (hasDuplicates(asking)) {
+        report.fail("a session has two history requests waiting");
     }
     return report.take();
 }

@@ -7,7 +7,6 @@
 
 #include "Liveness.hpp"
 #include "Outbox.hpp"
-#include "OutputBudget.hpp"
 #include "Requests.hpp"
 #include "SessionTable.hpp"
 
@@ -26,9 +25,8 @@ void onPing(Session& s, const v1::Ping& ping, Outbox& outbox) {
     outbox.reply(s, [&](v1::Envelope& out) { out.mutable_pong()->set_nonce(ping.nonce()); });
 }
 
-void onStats(Session& s, const HubStats& stats, const MemoryGauge& memory,
-             const OutputBudget& budget, const Liveness& liveness, Outbox& outbox,
-             const HubConfig& config, TimePoint now) {
+void onStats(Session& s, const HubStats& stats, const MemoryGauge& memory, const Liveness& liveness,
+             Outbox& outbox, const HubConfig& config, TimePoint now) {
     outbox.reply(s, [&](v1::Envelope& out) {
         auto* figures = out.mutable_stats();
         figures->set_clients(stats.clients);
@@ -43,7 +41,6 @@ void onStats(Session& s, const HubStats& stats, const MemoryGauge& memory,
         figures->set_output_memory_peak_bytes(memory.peak());
         figures->set_output_memory_budget_bytes(config.maxQueuedBytes);
         figures->set_input_pauses(stats.inputPauses);
-        figures->set_input_paused(budget.paused());
         figures->set_input_paused_ms(stats.inputPausedMs);
         for (const auto& [reason, count] : stats.disconnects) {
             (*figures->mutable_disconnects())[reason] = count;

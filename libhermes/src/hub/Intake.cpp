@@ -1,5 +1,6 @@
 #include "Intake.hpp"
 
+#include <chrono>
 #include <iterator>
 #include <utility>
 
@@ -93,8 +94,18 @@ std::vector<SessionId> Intake::takeHeld() {
     return held;
 }
 
-void Intake::releaseIfIdle(Session& s) {
+void Intake::creditPause(Session& s, Clock::duration paused, TimePoint now) {
+    const double seconds = std::chrono::duration<double>(paused).count();
+    s.in.bucket_.grant(now, seconds * config_.ratePerSecond + config_.rateBurst);
+    // Counts as active until the next scan: the backlog is read meanwhile.
+    s.in.active_ = true;
+}
+
+void Intake::releaseIfIdle(Session& s, bool inputPaused) {
     SessionInput& in = s.in;
+    if (!in.active_ && !inputPaused) {
+        in.bucket_.dropGrant();
+    }
     if (!in.active_) {
         if (in.decoder_.buffered() == 0) {
             in.decoder_.shrink();

@@ -81,9 +81,17 @@ public:
     void awaitRead(Session& s) { s.in.awaitingRead_ = true; }
     void readDone(Session& s) { s.in.awaitingRead_ = false; }
 
+    // Input was paused for `paused`: what the session's client sent meanwhile
+    // waits in its socket and arrives at once. Time paused does not count
+    // against its rate: its bucket gets what it could have spent meanwhile
+    // and a burst on top (paused x rate + burst), past the bucket's size,
+    // so the backlog is neither held back nor taken for a flood.
+    void creditPause(Session& s, Clock::duration paused, TimePoint now);
+
     // Called by the timer scan: a session that sent nothing since the last
-    // scan gives its buffers back.
-    void releaseIfIdle(Session& s);
+    // scan gives its buffers back, and (while input is taken) what is left
+    // of a pause's credit: its client had nothing waiting.
+    void releaseIfIdle(Session& s, bool inputPaused);
     void clear() {
         throttled_.clear();
         held_.clear();

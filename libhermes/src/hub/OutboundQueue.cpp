@@ -55,6 +55,7 @@ void OutboundQueue::append(std::string_view frames, TimePoint now) {
             // Written bytes of a segment that is also being appended to:
             // amortised, at most as many bytes moved as were written.
             tail.owned.erase(0, tail.begin);
+            privateBytes_ -= tail.begin;
             frameEnd_ -= tail.begin;
             tail.end -= tail.begin;
             tail.begin = 0;
@@ -62,7 +63,8 @@ void OutboundQueue::append(std::string_view frames, TimePoint now) {
         const std::size_t before = tail.owned.capacity();
         tail.owned.append(frames.data(), frames.size());
         tail.end = tail.owned.size();
-        ownedBytes_ += tail.owned.capacity() - before;
+        privateBytes_ += frames.size();
+        ownedCapacity_ += tail.owned.capacity() - before;
     } else {
         push(Segment{FrameBlockPtr(), std::string(frames), 0, frames.size()});
     }
@@ -127,12 +129,14 @@ std::size_t OutboundQueue::dropUnsent() {
     }
     const std::size_t before = size_;
     for (std::size_t i = head_ + 1; i < segments_.size(); ++i) {
-        ownedBytes_ -= segments_[i].owned.capacity();
+        privateBytes_ -= segments_[i].owned.size();
+        ownedCapacity_ -= segments_[i].owned.capacity();
     }
     segments_.erase(segments_.begin() + static_cast<std::ptrdiff_t>(head_) + 1, segments_.end());
     Segment& front = segments_[head_];
     front.end = std::max(frameEnd_, front.begin);
     if (!front.block) {
+        privateBytes_ -= front.owned.size() - front.end;
         front.owned.resize(front.end);
     }
     size_ = front.end - front.begin;
@@ -158,7 +162,8 @@ std::string OutboundQueue::take() {
     head_ = 0;
     size_ = 0;
     frameEnd_ = 0;
-    ownedBytes_ = 0;
+    privateBytes_ = 0;
+    ownedCapacity_ = 0;
     sync();
     return out;
 }
@@ -168,7 +173,8 @@ void OutboundQueue::release() {
         std::vector<Segment>().swap(segments_);
         head_ = 0;
         frameEnd_ = 0;
-        ownedBytes_ = 0;
+        privateBytes_ = 0;
+        ownedCapacity_ = 0;
         sync();
     }
 }
@@ -186,7 +192,8 @@ void OutboundQueue::push(Segment segment) {
         head_ = 0;
     }
     const std::size_t begin = segment.begin;
-    ownedBytes_ += segment.owned.capacity();
+    privateBytes_ += segment.owned.size();
+    ownedCapacity_ += segment.owned.capacity();
     segments_.push_back(std::move(segment));
     if (segmentCount() == 1) {
         frameEnd_ = begin;  // nothing of it is written: a frame starts here
@@ -195,7 +202,8 @@ void OutboundQueue::push(Segment segment) {
 
 void OutboundQueue::popFront() {
     Segment& front = segments_[head_];
-    ownedBytes_ -= front.owned.capacity();
+    privateBytes_ -= front.owned.size();
+    ownedCapacity_ -= front.owned.capacity();
     front.block.reset();  // the block may be freed now
     // Frees the bytes now. (Assigning an empty string would keep the buffer,
     // and a segment moved into this slot later would carry its capacity

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "Room.hpp"
+#include "SessionTable.hpp"
 #include "hermes/hub/FrameBlock.hpp"
 #include "hermes/hub/Hub.hpp"
 
@@ -10,8 +11,9 @@ namespace hermes::hub {
 
 namespace {
 
-// What handling one more frame may add to output memory at most: a new
-// room block, a private page, a member list and a backlog page.
+// What handling one more frame usually adds to output memory: a new room
+// block, a private page, a member list and a backlog page (more in a few
+// cases: docs/HUB.md "How far past the budget").
 std::size_t dispatchHeadroom(const HubConfig& config) {
     return 4 * std::max(config.maxFrameBytes, FrameBlock::kMaxCapacity);
 }
@@ -35,10 +37,9 @@ void OutputBudget::pause(TimePoint now) {
     pausedAt_ = now;
     ++stats_.inputPauses;
     log_.warning(
-        "output memory " + std::to_string(memory_.bytes()) +
+        "pausing input: output memory " + std::to_string(memory_.bytes()) +
         " bytes is at the budget (hub.max_queued_bytes = " + mebibytes(config_.maxQueuedBytes) +
-        "): reading no input until members have taken it down to " + std::to_string(resumeMark()) +
-        " bytes");
+        "); reading none until members take it down to " + std::to_string(resumeMark()) + " bytes");
 }
 
 std::optional<Clock::duration> OutputBudget::resumeIfDrained(TimePoint now) {
@@ -50,8 +51,8 @@ std::optional<Clock::duration> OutputBudget::resumeIfDrained(TimePoint now) {
     const auto paused = now - pausedAt_;
     const auto pausedMs = std::chrono::duration_cast<std::chrono::milliseconds>(paused).count();
     stats_.inputPausedMs += static_cast<std::uint64_t>(pausedMs);
-    log_.information("output memory " + std::to_string(memory_.bytes()) +
-                     " bytes: reading input again after " + std::to_string(pausedMs) + " ms");
+    log_.information("reading input again after " + std::to_string(pausedMs) +
+                     " ms: output memory " + std::to_string(memory_.bytes()) + " bytes");
     return paused;
 }
 
@@ -67,11 +68,11 @@ std::optional<OutputBudget::Verdict> OutputBudget::judge(const Session& s, TimeP
                            " ms (hub.write_stall_timeout_ms)"};
     }
     if (paused_ && stalled >= Hub::kPausedStall) {
-        return Verdict{CloseReason::BudgetStall,
-                       "the hub's output budget is full (hub.max_queued_bytes = " +
-                           mebibytes(config_.maxQueuedBytes) +
-                           ") and your connection took nothing for " +
-                           std::to_string(Hub::kPausedStall.count()) + " ms"};
+        return Verdict{
+            CloseReason::BudgetStall,
+            "the hub's output memory reached its budget (hub.max_queued_bytes = " +
+                mebibytes(config_.maxQueuedBytes) + ") and your connection took no bytes for " +
+                std::to_string(Hub::kPausedStall.count()) + " ms while the hub read no input"};
     }
     const std::size_t size = queue.size();
     if (size < config_.outboundQueueBytes) {
@@ -86,6 +87,26 @@ std::optional<OutputBudget::Verdict> OutputBudget::judge(const Session& s, TimeP
                        " more than for most members of your rooms (hub.outbound_queue_bytes = " +
                        mebibytes(config_.outboundQueueBytes) +
                        "): you read slower than your rooms talk"};
+}
+
+std::optional<OutputBudget::Verdict> OutputBudget::judgeHold(const Session& longest,
+                                                             TimePoint now) const {
+    const std::size_t size = longest.out.queue().size();
+    if (!paused_ || now - pausedAt_ < Hub::kPausedHold || memory_.bytes() <= resumeMark() ||
+        size == 0) {
+        return std::nullopt;
+    }
+    const auto pausedMs =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - pausedAt_).count();
+    log_.warning("input paused for " + std::to_string(pausedMs) + " ms, output memory " +
+                 std::to_string(memory_.bytes()) + " bytes: closing " +
+                 SessionTable::describe(longest) + ", which holds the longest queue (" +
+                 std::to_string(size) + " bytes)");
+    return Verdict{CloseReason::BudgetHold,
+                   "the hub's output memory has been at its budget (hub.max_queued_bytes = " +
+                       mebibytes(config_.maxQueuedBytes) + ") for " + std::to_string(pausedMs) +
+                       " ms and your connection holds the longest queue (" + std::to_string(size) +
+                       " bytes not yet taken): closed so that the hub can read input again"};
 }
 
 // The largest, over the session's rooms, of the median queue of the room's

@@ -1,7 +1,9 @@
 #pragma once
 // The output budget (docs/HUB.md "Slow members and the output budget"), and
-// the judgement of who is slow. The only writer of whether input is paused,
-// since when, and HubStats' pause figures.
+// the judgement of who is slow. The only writer of whether the hub takes
+// input (paused for the budget, since when; stopped for good at shutdown)
+// and of HubStats' pause figures: every "may I decode a frame" asks
+// takingInput(), and every "may held output go out" asks releasing().
 //
 // A room that is busy for a moment is not a slow member: when every member
 // of a big room sends its burst at once, every member's queue holds the
@@ -23,6 +25,9 @@
 // - A member that takes no bytes at all is closed after
 //   config.writeStallTimeout, or after Hub::kPausedStall while input is
 //   paused, so that it cannot hold everyone's input up for long.
+// - Members that all keep taking a trickle cannot hold it up for good
+//   either: once input has been paused for Hub::kPausedHold, each timer
+//   scan closes the session with the longest queue until input resumes.
 //
 // Threading: none; the hub's thread.
 
@@ -50,15 +55,18 @@ public:
 
     bool paused() const { return paused_; }
     // Output memory at which input pauses: the budget less what handling one
-    // more frame may add (a block, a page, a member list), so the budget is
-    // never passed.
+    // more frame usually adds (a block, a page, a member list, a backlog).
+    // A threshold, not a cap: the last frame's fan-out past that headroom
+    // and what the hub sends without reading (presence, the Errors of those
+    // it closes) may pass the budget (docs/HUB.md "How far past the budget").
     std::size_t pauseMark() const;
     // Output memory at which input resumes.
     std::size_t resumeMark() const { return pauseMark() / 4 * 3; }
 
-    // False while input is paused; pauses it first if memory is at the mark.
+    // False while input is paused, and after stop(); pauses it first if
+    // memory is at the mark.
     bool takingInput(TimePoint now) {
-        if (paused_) {
+        if (paused_ || stopped_) {
             return false;
         }
         if (memory_.bytes() < pauseMark()) {
@@ -76,8 +84,12 @@ public:
         resumed_ = false;
         return resumed;
     }
-    // Shutdown: everything committed goes out before the Bye, budget or not.
-    void lift() { paused_ = false; }
+    // Whether output held back for the budget (committed messages, answers
+    // that waited) may go out now: while input is taken, and always once
+    // stopped, since the hub then owes it before the Bye, budget or not.
+    bool releasing(TimePoint now) { return stopped_ || takingInput(now); }
+    // Shutdown: no input is taken again; what is owed is released.
+    void stop() { stopped_ = true; }
 
     struct Verdict {
         CloseReason reason;
@@ -85,6 +97,10 @@ public:
     };
     // The scan's judgement of one session's output: stalled, or far behind.
     std::optional<Verdict> judge(const Session& s, TimePoint now);
+    // After the scan judged every session: if input has been paused for
+    // Hub::kPausedHold and output memory is still above the resume mark,
+    // the verdict for `longest`, the session with the longest queue.
+    std::optional<Verdict> judgeHold(const Session& longest, TimePoint now) const;
     // Each scan starts afresh (the rooms' queue sizes are sorted once per scan).
     void beginScan() { scanQueues_.clear(); }
 
@@ -96,7 +112,8 @@ private:
     const MemoryGauge& memory_;
     HubStats& stats_;
     Poco::Logger& log_;
-    bool paused_ = false;
+    bool paused_ = false;   // for the budget (Hub::inputPaused)
+    bool stopped_ = false;  // shutting down
     bool resumed_ = false;
     TimePoint pausedAt_{};
     // Each room's member queue sizes, sorted, for judge(); cleared by every scan.

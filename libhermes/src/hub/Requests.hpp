@@ -28,7 +28,6 @@ class DurabilityGate;
 class Intake;
 class Liveness;
 class Outbox;
-class OutputBudget;
 class Presence;
 class RoomTable;
 class SessionTable;
@@ -85,8 +84,14 @@ void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTab
 // The newest hub.join_backlog messages of `room`, as one HistoryPage{backlog}.
 void sendBacklog(Session& s, const Room& room, const HistoryStore& history, Outbox& outbox,
                  const HubFacts& facts);
+// Answered now, or (the room holds messages not yet sent live) once they
+// are: the gate keeps the request and `s` waits for it (Intake::awaitRead).
 void onHistory(Session& s, const v1::HistoryRequest& request, const RoomTable& rooms,
-               const HistoryStore& history, Outbox& outbox, const HubFacts& facts);
+               DurabilityGate& gate, const HistoryStore& history, Intake& intake, Outbox& outbox,
+               const HubFacts& facts);
+// The HistoryPage answering `request` for `room`, now.
+void sendHistoryPage(Session& s, const Room& room, const v1::HistoryRequest& request,
+                     const HistoryStore& history, Outbox& outbox, const HubFacts& facts);
 // A store that searches in the background gets the job (ticket: the session's
 // id) and `s` waits for it (Intake::awaitRead); otherwise it is answered now.
 void onSearch(Session& s, const v1::SearchRequest& request, const RoomTable& rooms,
@@ -98,9 +103,8 @@ void sendSearchResults(Session& s, const SearchJob& job, SearchHits hits, Outbox
 // --- HubRequests.cpp -----------------------------------------------------------------
 
 void onPing(Session& s, const v1::Ping& ping, Outbox& outbox);
-void onStats(Session& s, const HubStats& stats, const MemoryGauge& memory,
-             const OutputBudget& budget, const Liveness& liveness, Outbox& outbox,
-             const HubConfig& config, TimePoint now);
+void onStats(Session& s, const HubStats& stats, const MemoryGauge& memory, const Liveness& liveness,
+             Outbox& outbox, const HubConfig& config, TimePoint now);
 // A fatal error: the Error frame follows what is queued, then the close.
 void closeFatally(Session& s, v1::ErrorCode code, std::string text, CloseReason reason,
                   SessionTable& sessions, Outbox& outbox);

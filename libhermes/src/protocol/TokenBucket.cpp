@@ -22,9 +22,19 @@ void TokenBucket::refill(TimePoint now) {
     if (now <= last_) {
         return;  // time never runs backwards for the bucket
     }
-    const double elapsed = std::chrono::duration<double>(now - last_).count();
-    tokens_ = std::min(burst_, tokens_ + elapsed * rate_);
+    if (tokens_ < burst_) {  // a grant past burst is kept until spent
+        const double elapsed = std::chrono::duration<double>(now - last_).count();
+        tokens_ = std::min(burst_, tokens_ + elapsed * rate_);
+    }
     last_ = now;
+}
+
+void TokenBucket::grant(TimePoint now, double tokens) {
+    if (unlimited() || tokens <= 0.0) {
+        return;
+    }
+    refill(now);
+    tokens_ += tokens;
 }
 
 bool TokenBucket::tryTake(TimePoint now) {

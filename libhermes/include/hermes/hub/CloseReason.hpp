@@ -26,6 +26,7 @@ enum class CloseReason : std::uint8_t {
     SlowConsumer,       // far behind the other members of its rooms
     WriteStall,         // took no bytes for hub.write_stall_timeout_ms
     BudgetStall,        // took no bytes while the output budget held input up
+    BudgetHold,         // the longest queue, with input paused for the budget too long
     Internal,           // serving it threw: closed alone, the hub goes on
 };
 

@@ -36,7 +36,8 @@
 // Error frame saying which limit) when its queue is outboundQueueBytes
 // longer than the median of the other members of its rooms (it reads slower
 // than they talk), when its queue makes no progress for writeStallTimeout,
-// or, while input is paused, for kPausedStall.
+// or, while input is paused, for kPausedStall; and once input has been
+// paused for kPausedHold, the longest queue at each timer scan.
 //
 // Durability: with an asynchronous HistoryStore (SqliteHistory) a message is
 // broadcast, its echo included, only once the store has committed it; the
@@ -97,6 +98,11 @@ public:
     // nothing for this long is closed: it cannot hold the whole hub up for
     // the full writeStallTimeout.
     static constexpr std::chrono::milliseconds kPausedStall{1000};
+    // Once input has been paused for the output budget this long, every
+    // timer scan closes the session with the longest queue (budget_hold)
+    // until input resumes: members that keep taking a trickle of bytes
+    // (never stalled for kPausedStall) cannot hold every sender up for good.
+    static constexpr std::chrono::milliseconds kPausedHold{2000};
 
     // `epoch` identifies this run of the hub (hermesd: start time in ms).
     // `history` may be null: then an in-memory store of config.historySize is used.
@@ -185,8 +191,9 @@ public:
     // two-way membership index, the nick index and the Registry's counts,
     // each session in exactly one state, the lists each component pairs with
     // a flag, gapless room seqs, queues within their bounds, output memory
-    // within the budget): one line per violation, none when all hold. A walk
-    // of every session and room: for tests and the fuzzer, not the loop.
+    // within the budget and a turn's fan-out): one line per violation, none
+    // when all hold. A walk of every session and room: for tests and the
+    // fuzzer, not the loop.
     std::vector<std::string> violatedInvariants() const;
     const HubConfig& config() const { return config_; }
     std::uint64_t epoch() const { return epoch_; }

@@ -20,8 +20,12 @@
 // that dropping the queue (slow consumer) can keep the rest of a half-written
 // frame and the peer still sees a well-formed stream up to the Error frame.
 //
-// Memory: the queue counts its own heap bytes (private bytes and its segment
-// list) in the hub's MemoryGauge; the blocks count themselves.
+// Memory: the queue counts the bytes of its private frames in the hub's
+// MemoryGauge (written bytes not yet compacted away included); the blocks
+// count themselves. Bookkeeping is not output and is not counted: the
+// segment list (kMaxSegments x sizeof(Segment) at most) and the spare
+// capacity of the private strings (capacity() reports the queue's heap
+// bytes with both).
 //
 // Threading: none; one queue belongs to one session on the hub's thread.
 
@@ -58,8 +62,11 @@ public:
     // segment, as many as fit; returns how many it filled.
     std::size_t views(std::span<std::string_view> views) const;
 
-    // Heap bytes the queue holds on its own (not the shared blocks).
-    std::size_t capacity() const { return held_; }
+    // The bytes of its private frames it holds: what it counts in the gauge.
+    std::size_t privateBytes() const { return privateBytes_; }
+    // Heap bytes the queue holds on its own (not the shared blocks): its
+    // private strings' capacity and its segment list.
+    std::size_t capacity() const { return ownedCapacity_ + segments_.capacity() * sizeof(Segment); }
 
     // Copies one or more whole frames in. An empty queue starts its
     // write-stall clock at `now`.
@@ -111,9 +118,8 @@ private:
     void startIfEmpty(TimePoint now);
     void push(Segment segment);
     void popFront();
-    // Tells the gauge the queue's heap bytes are now ownedBytes_ plus the
-    // segment list's capacity.
-    void sync() { report(ownedBytes_ + segments_.capacity() * sizeof(Segment)); }
+    // Tells the gauge the queue's private bytes are now privateBytes_.
+    void sync() { report(privateBytes_); }
     void report(std::size_t bytes);
 
     std::vector<Segment> segments_;
@@ -121,8 +127,9 @@ private:
     std::size_t size_ = 0;
     std::size_t frameEnd_ = 0;
     TimePoint lastProgress_{};
-    std::size_t ownedBytes_ = 0;  // capacity of the owned strings from head_ on
-    std::size_t held_ = 0;        // what the gauge counts for this queue
+    std::size_t privateBytes_ = 0;   // size of the owned strings from head_ on
+    std::size_t ownedCapacity_ = 0;  // capacity of the owned strings from head_ on
+    std::size_t held_ = 0;           // what the gauge counts for this queue
     MemoryGauge* gauge_;
 };
 

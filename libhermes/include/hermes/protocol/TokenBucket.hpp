@@ -1,12 +1,14 @@
 #pragma once
-// A token bucket: `burst` tokens at most, refilled at `ratePerSecond`: the
-// protocol's rate limit (docs/PROTOCOL.md "Rate limit"). The hub keeps one
-// per session, where a frame without a token waits until nextTokenAt(); a
-// client keeps one with the figures of Welcome.limits, to pace itself so that
-// it never has to wait there. A rate of 0 means unlimited.
+// A token bucket: `burst` tokens at most (unless granted more: grant()),
+// refilled at `ratePerSecond`: the protocol's rate limit (docs/PROTOCOL.md
+// "Rate limit"). The hub keeps one per session, where a frame without a
+// token waits until nextTokenAt(); a client keeps one with the figures of
+// Welcome.limits, to pace itself so that it never has to wait there. A rate
+// of 0 means unlimited.
 //
 // Threading: none; one bucket belongs to one session (or client) and thread.
 
+#include <algorithm>
 #include <chrono>
 
 namespace hermes::protocol {
@@ -28,6 +30,14 @@ public:
     TimePoint nextTokenAt(TimePoint now);
 
     double tokens(TimePoint now);
+
+    // Adds `tokens` to what the bucket holds at `now`, past `burst` if need
+    // be: time the holder could not spend (the hub's input pause). Tokens
+    // above `burst` are spent like any other; the bucket refills only while
+    // it holds less than `burst`.
+    void grant(TimePoint now, double tokens);
+    // Gives back whatever is held above `burst`.
+    void dropGrant() { tokens_ = std::min(tokens_, burst_); }
 
 private:
     void refill(TimePoint now);
