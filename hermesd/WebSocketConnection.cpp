@@ -215,6 +215,7 @@ WsCloseCode WebSocketConnection::closeCodeFor(hermes::hub::CloseReason cause) {
         case CloseReason::SlowConsumer:
         case CloseReason::WriteStall:
         case CloseReason::BudgetStall:
+        case CloseReason::BudgetHold:
             return WsCloseCode::PolicyViolation;
     }
     return WsCloseCode::PolicyViolation;
