@@ -3,18 +3,20 @@
 #include <algorithm>
 #include <limits>
 
+#include <google/protobuf/io/coded_stream.h>
+
 #include "hermes/protocol/Validation.hpp"
 
 namespace hermes::codec {
 
 namespace {
 
+// The Hermes length prefix, written as FrameEncoder writes it.
 void appendVarint(std::uint64_t value, std::string& out) {
-    while (value >= 0x80) {
-        out.push_back(static_cast<char>((value & 0x7Fu) | 0x80u));
-        value >>= 7;
-    }
-    out.push_back(static_cast<char>(value));
+    std::uint8_t bytes[10];
+    const std::uint8_t* end =
+        google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(value, bytes);
+    out.append(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(end - bytes));
 }
 
 bool isControl(WsOpcode opcode) {

@@ -10,6 +10,10 @@ namespace hermes::codec {
 namespace {
 
 // A varint length prefix: bytes == 0 when incomplete (or longer than 5).
+// Read by hand, not with readLengthPrefix() (protobuf's CodedInputStream) as
+// FrameDecoder does: this runs once per frame per browser member, and a
+// CodedInputStream per frame was a large part of the first writer's 2.47x
+// TCP's CPU per delivery (docs/PERFORMANCE.md, "Browsers").
 struct Prefix {
     std::uint64_t value = 0;
     std::size_t bytes = 0;
