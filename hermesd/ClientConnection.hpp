@@ -45,8 +45,13 @@ public:
     struct Read {
         enum class Status { Bytes, Nothing, Closed };
         Status status = Status::Nothing;
-        std::string_view bytes;  // Bytes: Hermes bytes, valid until the next call
-        std::string why;         // Closed: "connection closed" or the error
+        // Hermes bytes, valid until the next call. Bytes: never empty.
+        // Closed: what the client sent before the end in the same read (a
+        // WebSocket's last messages before its close frame or a framing
+        // fault), possibly empty; the hub gets them before it hears of the
+        // close, as it would over TCP, where the end comes in a later read.
+        std::string_view bytes;
+        std::string why;  // Closed: "connection closed" or the error
     };
     // Reads what is there now, at most once (the loop is fair between
     // connections); `scratch` may hold the bytes it returns. Closed ends the

@@ -300,6 +300,11 @@ void EventLoop::readFrom(SessionId id, Connection& connection, TimePoint now) {
         case ClientConnection::Read::Status::Nothing:
             break;
         case ClientConnection::Read::Status::Closed:
+            // What came before the end first: a Bye among it closes the
+            // session with its own reason, and closed() finds it gone.
+            if (!read.bytes.empty()) {
+                hub_->receive(id, read.bytes, now);
+            }
             hub_->closed(id, read.why, now);
             if (connection.transport->pendingOutput()) {
                 lingerForTransport(id, connection, now);
@@ -386,6 +391,13 @@ void EventLoop::startLinger(hermes::hub::Closing& closing, TimePoint now) {
         return;
     }
     Connection& connection = it->second;
+    if (connection.lingering) {
+        // The transport ended the session in the same read in which the hub
+        // decided to close it (a WebSocket's Bye, then its close frame): the
+        // transport's last words are queued already, and nothing of the
+        // hub's may follow them.
+        return;
+    }
     log_.debug("session %?u: closing (%s)", closing.id, std::string(closing.reason));
     connection.lingering = true;
     if (!connection.reading) {

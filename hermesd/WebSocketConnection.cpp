@@ -76,12 +76,15 @@ ClientConnection::Read WebSocketConnection::read(std::span<char> scratch) {
     hermes.clear();
     const WebSocketReader::State state = reader_.feed(in, hermes);
 
+    // Whatever ends the session below, the messages decoded before it in
+    // this read go to the hub first (Read::bytes with Closed).
     if (reader_.controlFrames() > controlFramesCounted_) {
         const auto now = hermes::hub::Clock::now();
         for (; controlFramesCounted_ < reader_.controlFrames(); ++controlFramesCounted_) {
             if (!controlBucket_.tryTake(now)) {
                 return endSession(WsCloseCode::PolicyViolation,
-                                  "websocket: control frames (pings) past the hub's rate limit");
+                                  "websocket: control frames (pings) past the hub's rate limit",
+                                  hermes);
             }
         }
     }
@@ -98,13 +101,15 @@ ClientConnection::Read WebSocketConnection::read(std::span<char> scratch) {
             const bool normal = code == static_cast<std::uint16_t>(WsCloseCode::Normal) ||
                                 code == static_cast<std::uint16_t>(WsCloseCode::GoingAway) ||
                                 code == static_cast<std::uint16_t>(WsCloseCode::NoStatus);
-            // Echo the client's code (RFC 6455 5.5.1); Hermes frames it sent
-            // before its close are dropped with the session, as on TCP.
+            // Echo the client's code (RFC 6455 5.5.1). The messages it sent
+            // before its close go to the hub first (a Bye's text is its
+            // rooms' QUIT reason), as a TCP client's bytes before its FIN do.
             writer_.queueClose(code == static_cast<std::uint16_t>(WsCloseCode::NoStatus)
                                    ? WsCloseCode::Normal
                                    : static_cast<WsCloseCode>(code),
                                "");
             result.status = Read::Status::Closed;
+            result.bytes = hermes;
             result.why = normal
                              ? "connection closed"
                              : "connection closed (websocket close " + std::to_string(code) + ")";
@@ -116,11 +121,12 @@ ClientConnection::Read WebSocketConnection::read(std::span<char> scratch) {
                 // would on TCP and ends the session (farewell: close 1009).
                 break;
             }
-            // Frames decoded before the fault go with the session, as they
-            // would with a broken TCP stream.
+            // Messages decoded before the fault are handled, as a TCP
+            // client's frames before a bad one are.
             return endSession(reader_.failureCode(),
                               "websocket: " + std::string(reader_.failure()) + " (close " +
-                                  codeText(reader_.failureCode()) + ")");
+                                  codeText(reader_.failureCode()) + ")",
+                              hermes);
     }
     if (!hermes.empty()) {
         result.status = Read::Status::Bytes;
@@ -129,13 +135,15 @@ ClientConnection::Read WebSocketConnection::read(std::span<char> scratch) {
     return result;
 }
 
-ClientConnection::Read WebSocketConnection::endSession(WsCloseCode code, std::string why) {
+ClientConnection::Read WebSocketConnection::endSession(WsCloseCode code, std::string why,
+                                                       std::string_view before) {
     // The close frame's reason: the part after "websocket: ", cut to fit.
     constexpr std::string_view kPrefix = "websocket: ";
     const std::string_view reason = std::string_view(why).substr(kPrefix.size());
     writer_.queueClose(code, reason.substr(0, reason.find(" (close")));
     Read result;
     result.status = Read::Status::Closed;
+    result.bytes = before;
     result.why = std::move(why);
     return result;
 }

@@ -17,13 +17,16 @@
 //   than the hub would take Envelopes; past it the session ends (close 1008);
 // - a text frame ends the session with close 1003, a framing fault (an
 //   unmasked frame, reserved bits, a bad opcode or fragmentation) with 1002;
-//   the reason is logged as the session's quit reason;
+//   the reason is logged as the session's quit reason; messages decoded
+//   before it in the same read still go to the hub (Read::bytes with
+//   Closed), as a TCP client's frames before a bad one do;
 // - a message over hub.max_frame_bytes reaches the hub as its length prefix
 //   alone: the hub answers Error{FRAME_TOO_LARGE, fatal} as for TCP, and
 //   farewell() sends close 1009; meanwhile input is discarded;
 // - the client's close is answered with a close (its code echoed) and ends
-//   the session; when the hub ends it, farewell() sends the close frame
-//   with the code for the hub's reason (closeCodeFor()).
+//   the session, after the hub has had what the client sent before it (its
+//   last lines, a Bye); when the hub ends it, farewell() sends the close
+//   frame with the code for the hub's reason (closeCodeFor()).
 //
 // It owns a dup() of the upgraded socket's descriptor, and closes it: POCO's
 // HTTP connection object keeps a reference to its own socket until its thread
@@ -72,7 +75,9 @@ public:
     static hermes::codec::WsCloseCode closeCodeFor(hermes::hub::CloseReason cause);
 
 private:
-    Read endSession(hermes::codec::WsCloseCode code, std::string why);
+    // Closed, with a close frame queued; `before`: the Hermes bytes decoded
+    // in this read before the end, for the hub.
+    Read endSession(hermes::codec::WsCloseCode code, std::string why, std::string_view before);
     Read discard(std::span<char> scratch);
 
     int fd_;

@@ -226,6 +226,56 @@ BOOST_AUTO_TEST_CASE(framing_faults_end_the_session_with_their_close_code) {
     web.guard->expectCleanStop();
 }
 
+BOOST_AUTO_TEST_CASE(messages_in_the_read_that_ends_the_session_still_reach_the_hub) {
+    // What a browser does when its user quits: its last lines, Bye{text}
+    // and close(1000) leave at once, and the hub reads them in one read.
+    // Over TCP the bytes and the end of the stream come in two reads and the
+    // room sees all of it; so it must over WebSocket.
+    it::HttpHub web(settings());
+    Witness witness(web.hub().port());
+    {
+        it::WebClient client(web.httpPort, "quitter");
+        client.open(it::after(kWait));
+        client.hello("quitter", it::after(kWait));
+        witness.client.expect(it::isPresence(v1::PRESENCE_KIND_JOINED, "quitter"), it::after(kWait),
+                              "JOINED of quitter");
+        client.sendRaw(it::WebClient::frame(it::WebClient::kFinBinary, sayBytes("last line 1", 1)) +
+                       it::WebClient::frame(it::WebClient::kFinBinary, sayBytes("last line 2", 2)) +
+                       it::WebClient::frame(it::WebClient::kFinBinary,
+                                            it::byeEnvelope("off to lunch").SerializeAsString()) +
+                       it::WebClient::frame(it::WebClient::kClose, it::hexToBytes("03 e8")));
+        BOOST_TEST(client.expectClose(it::after(kWait)) == 1000);
+        BOOST_TEST(client.waitEof(it::after(kWait)));
+        BOOST_TEST(client.violation().empty(), client.violation());
+        witness.client.expect(it::isChatText("lobby", "last line 1"), it::after(kWait),
+                              "quitter's next to last line");
+        witness.client.expect(it::isChatText("lobby", "last line 2"), it::after(kWait),
+                              "quitter's last line");
+        BOOST_TEST(witness.quitOf("quitter") == "off to lunch");
+    }
+    {
+        // A framing fault after sound messages in the same read: the
+        // messages before it are handled, as a TCP client's frames before a
+        // bad one are.
+        it::WebClient client(web.httpPort, "faulty");
+        client.open(it::after(kWait));
+        client.hello("faulty", it::after(kWait));
+        witness.client.expect(it::isPresence(v1::PRESENCE_KIND_JOINED, "faulty"), it::after(kWait),
+                              "JOINED of faulty");
+        client.sendRaw(
+            it::WebClient::frame(it::WebClient::kFinBinary, sayBytes("before the fault", 3)) +
+            it::WebClient::frame(it::WebClient::kFinBinary, sayBytes("unmasked", 4), false));
+        BOOST_TEST(client.expectClose(it::after(kWait)) == 1002);
+        BOOST_TEST(client.waitEof(it::after(kWait)));
+        witness.client.expect(it::isChatText("lobby", "before the fault"), it::after(kWait),
+                              "the line before the fault");
+        const std::string quit = witness.quitOf("faulty");
+        BOOST_TEST(quit.find("unmasked") != std::string::npos, "QUIT reason: " << quit);
+    }
+    witness.stillServed();
+    web.guard->expectCleanStop();
+}
+
 BOOST_AUTO_TEST_CASE(an_oversized_message_gets_the_tcp_error_then_close_1009) {
     it::HttpHub web(settings());
     Witness witness(web.hub().port());
