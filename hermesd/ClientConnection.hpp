@@ -60,8 +60,9 @@ public:
     // it closes the socket.
     virtual Read read(std::span<char> scratch) = 0;
     // True when bytes were read from the socket before the loop had the
-    // connection (with an HTTP upgrade request): the loop calls read() once
-    // at adoption instead of waiting for the socket to be readable.
+    // connection (with an HTTP upgrade request): no epoll event announces
+    // them, so the loop calls read() once at adoption, or, if the hub's
+    // input is paused then, when it resumes.
     virtual bool bufferedInput() const { return false; }
 
     struct Written {

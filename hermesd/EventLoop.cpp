@@ -538,6 +538,36 @@ void EventLoop::followInputPause(TimePoint now) {
         hub_->closed(id, "internal error", now);
         drop(id);
     }
+    if (!paused) {
+        readBufferedInput(now);
+    }
+}
+
+void EventLoop::readBufferedInput(TimePoint now) {
+    // A connection adopted while input was paused may hold bytes it read
+    // before the loop had it (a WebSocket's Hello sent with its upgrade):
+    // they are not in the socket, so no EPOLLIN will say so. Read them now.
+    // Ids first: a read may end a session and drop its connection.
+    std::vector<SessionId> buffered;
+    for (const auto& [id, connection] : connections_) {
+        if (!connection.lingering && connection.reading && connection.transport->bufferedInput()) {
+            buffered.push_back(id);
+        }
+    }
+    for (const SessionId id : buffered) {
+        auto it = connections_.find(id);
+        if (it == connections_.end()) {
+            continue;
+        }
+        // Caught as a connection event is.
+        try {
+            readFrom(id, it->second, now);
+        } catch (const Poco::Exception& error) {
+            failConnection(id, error.displayText().c_str());
+        } catch (const std::exception& error) {
+            failConnection(id, error.what());
+        }
+    }
 }
 
 void EventLoop::drop(SessionId id) {

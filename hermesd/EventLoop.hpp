@@ -17,8 +17,10 @@
 //
 // While the hub's output budget is full (Hub::inputPaused) no socket is
 // read: EPOLLIN is taken off every connection, so TCP pushes back on the
-// senders, and put back once the hub takes input again. Writing goes on. A
-// connection whose interest cannot be changed is logged and closed.
+// senders, and put back once the hub takes input again; then a connection
+// adopted meanwhile that holds bytes of its own (read with a WebSocket's
+// upgrade request) is read, as no event will announce them. Writing goes
+// on. A connection whose interest cannot be changed is logged and closed.
 //
 // Sessions the hub closes linger briefly: their last frames (an Error or a
 // Bye) are written, the write side is shut down, and the socket is closed
@@ -132,6 +134,9 @@ private:
     // Watches (or stops watching) every connection's input as the hub's
     // input pause says.
     void followInputPause(TimePoint now);
+    // Reads the connections that hold input of their own (bufferedInput()),
+    // which no epoll event announces: those adopted while input was paused.
+    void readBufferedInput(TimePoint now);
     bool watch(hermes::hub::SessionId id, Connection& connection, bool reading, bool writing);
     void drop(hermes::hub::SessionId id);
     void trimHeap(TimePoint now);

@@ -1,7 +1,8 @@
 // The event loop with connections the test scripts (a socket pair each, no
 // TCP): when the hub pauses its input the loop takes EPOLLIN off every
 // connection, and a connection whose interest cannot be changed is logged
-// with its session id and closed, while the others go on.
+// with its session id and closed, while the others go on; a connection
+// adopted during a pause with bytes of its own is read when it ends.
 #define BOOST_TEST_MODULE hermesd_event_loop
 #include <boost/test/unit_test.hpp>
 
@@ -45,10 +46,12 @@ struct Wire {
     std::atomic<bool> destroyed{false};  // the loop let go of the connection
 };
 
-// The loop's end of a socket pair.
+// The loop's end of a socket pair. `early`: bytes it had before the loop
+// got it (as a WebSocket's, read with its upgrade request), given first.
 class ScriptedConnection final : public hermesd::ClientConnection {
 public:
-    ScriptedConnection(int fd, std::shared_ptr<Wire> wire) : fd_(fd), wire_(std::move(wire)) {}
+    ScriptedConnection(int fd, std::shared_ptr<Wire> wire, std::string early = {})
+        : fd_(fd), wire_(std::move(wire)), early_(std::move(early)) {}
     ~ScriptedConnection() override {
         ::close(fd_);
         wire_->destroyed = true;
@@ -57,8 +60,17 @@ public:
     std::string_view kind() const override { return "scripted"; }
     int fd() const override { return wire_->broken ? -1 : fd_; }
 
+    bool bufferedInput() const override { return !early_.empty(); }
+
     Read read(std::span<char> scratch) override {
         Read result;
+        if (!early_.empty()) {
+            given_.swap(early_);
+            early_.clear();
+            result.status = Read::Status::Bytes;
+            result.bytes = given_;
+            return result;
+        }
         const ssize_t n = ::read(fd_, scratch.data(), scratch.size());
         if (n > 0) {
             result.status = Read::Status::Bytes;
@@ -95,6 +107,8 @@ public:
 private:
     int fd_;
     std::shared_ptr<Wire> wire_;
+    std::string early_;
+    std::string given_;  // what the last read() of early_ returned
 };
 
 // The test's end: frames out, frames in.
@@ -103,7 +117,9 @@ public:
     // A new connection handed to the loop, as an acceptor thread would.
     // `sendBuffer` > 0 makes the loop's side small, so a peer that does not
     // read stalls the hub's writes to it soon.
-    Peer(hermesd::EventLoop& loop, const std::string& address, int sendBuffer = 0)
+    // `early`: bytes the connection holds when the loop gets it.
+    Peer(hermesd::EventLoop& loop, const std::string& address, int sendBuffer = 0,
+         std::string early = {})
         : wire_(std::make_shared<Wire>()) {
         int fds[2];
         BOOST_TEST_REQUIRE(
@@ -113,7 +129,7 @@ public:
             ::setsockopt(fds[1], SOL_SOCKET, SO_RCVBUF, &sendBuffer, sizeof sendBuffer);
         }
         fd_ = fds[1];
-        loop.adopt(std::make_unique<ScriptedConnection>(fds[0], wire_), address,
+        loop.adopt(std::make_unique<ScriptedConnection>(fds[0], wire_, std::move(early)), address,
                    hermes::hub::Registry::Admission::Admitted);
     }
     ~Peer() { ::close(fd_); }
@@ -323,4 +339,46 @@ BOOST_AUTO_TEST_CASE(a_connection_whose_input_watch_cannot_change_is_closed) {
     BOOST_TEST(pumpUntil({&ana}, 30s, [&] { return ana.allSent() && echoes(ana) == kSays; }),
                "ana has " << echoes(ana) << " of " << kSays << " echoes");
     BOOST_TEST(!ana.wire().destroyed.load());
+}
+
+BOOST_AUTO_TEST_CASE(input_a_connection_brought_along_is_read_when_a_pause_ends) {
+    // A WebSocket's Hello may come with its upgrade request: the connection
+    // holds it (bufferedInput()), and the socket will not be readable for it.
+    // Adopted while input is paused, it must be read when input resumes.
+    LoopLog log;
+    hermes::hub::HubConfig config;
+    config.defaultRoom = "";
+    config.ratePerSecond = 0.0;
+    config.maxQueuedBytes = 1024 * 1024;  // input pauses at 768 KiB
+    config.handshakeTimeout = 60s;        // the Welcome cannot be a timeout's doing
+    RunningLoop running(config);
+
+    // bob joins and never reads: ana's messages fill the budget until he
+    // is cut for it (kPausedStall, 1 s), and input resumes.
+    Peer bob(running.loop, "127.0.0.1:1", 4096);
+    bob.queue(hello("bob"));
+    bob.queue(join("r"));
+    Peer ana(running.loop, "127.0.0.1:2");
+    ana.queue(hello("ana"));
+    ana.queue(join("r"));
+    BOOST_TEST_REQUIRE(pumpUntil({&bob, &ana}, 20s, [&] { return sawMember(ana, "bob"); }));
+    constexpr std::size_t kSays = 300;
+    for (std::uint64_t id = 1; id <= kSays; ++id) {
+        ana.queue(say("r", id, 4000));
+    }
+    BOOST_TEST_REQUIRE(
+        pumpUntil({&ana}, 20s, [&] { return log.capture->contains("stopped reading", ""); }));
+
+    Peer eager(running.loop, "127.0.0.1:3", 0, hermes::codec::encodeFrame(hello("eager")));
+    BOOST_TEST_REQUIRE(pumpUntil({&ana}, 20s, [&] { return running.loop.connections() == 3u; }));
+    // Adopted while input was still paused.
+    BOOST_TEST_REQUIRE(!log.capture->contains("resumed reading", ""));
+
+    BOOST_TEST_REQUIRE(
+        pumpUntil({&ana}, 20s, [&] { return log.capture->contains("resumed reading", ""); }));
+    const bool welcomed = pumpUntil({&eager, &ana}, 10s, [&] {
+        return !eager.received.empty() && eager.received.front().has_welcome();
+    });
+    BOOST_TEST(welcomed, "the Hello that came with the connection was never read");
+    BOOST_TEST(!eager.wire().destroyed.load());
 }
