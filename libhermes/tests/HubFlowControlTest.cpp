@@ -4,7 +4,10 @@
 #define BOOST_TEST_MODULE hub_flow_control
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -337,6 +340,138 @@ BOOST_AUTO_TEST_CASE(a_pause_does_not_count_against_a_senders_rate) {
     h.sendRaw(dan, says("r", 1, 31, 10));
     BOOST_TEST(h.closed(dan));
     BOOST_TEST(h.peers[dan].closeReason == "flood");
+}
+
+namespace {
+
+v1::Envelope pong(std::uint64_t nonce) {
+    v1::Envelope e;
+    e.mutable_pong()->set_nonce(nonce);
+    return e;
+}
+
+// bob reads slowly (100 bytes every 240 ms: never stalled for
+// kPausedStall) and ana says lines of 4,000 bytes every 20 ms until input
+// pauses. `every20ms` runs at each step.
+void fillUntilPaused(HubHarness& h, SessionId ana, SessionId bob, std::uint64_t& said,
+                     const std::function<void()>& every20ms) {
+    h.peers[bob].reading = false;
+    for (int steps = 1; !h.hub.inputPaused() && steps < 10000; ++steps) {
+        h.advance(20ms);
+        every20ms();
+        h.sendRaw(ana, says("r", ++said, 1, 4000));
+        if (steps % 12 == 0) {
+            h.readPart(bob, 100);
+        }
+    }
+    BOOST_TEST_REQUIRE(h.hub.inputPaused());
+}
+
+// Input stays paused for `hold`: bob takes 100 bytes now and then, so he is
+// never stalled for kPausedStall (the hold is under kPausedHold).
+void holdPaused(HubHarness& h, SessionId bob, std::chrono::milliseconds hold,
+                const std::function<void()>& every20ms) {
+    int steps = 0;
+    for (auto held = 0ms; held < hold; held += 20ms) {
+        h.advance(20ms);
+        every20ms();
+        if (++steps % 12 == 0) {
+            h.readPart(bob, 100);
+        }
+    }
+    BOOST_TEST_REQUIRE(h.hub.inputPaused());
+}
+
+HubConfig rateLimitedSmallBudget() {
+    HubConfig config = smallBudget();
+    config.ratePerSecond = 50.0;
+    config.rateBurst = 10.0;
+    config.floodBacklog = 20;
+    return config;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(two_pauses_in_a_row_do_not_add_up) {
+    // eve says nothing through two pauses, the second straight after the
+    // first: bob reads just enough for input to resume and ana's next lines
+    // fill the budget again at once (no timer scan between). eve's credit is
+    // one pause's, not two: a paste just past one pause's credit and the
+    // flood backlog is a flood.
+    const HubConfig config = rateLimitedSmallBudget();
+    HubHarness h(config);
+    const auto ids = inRoom(h, {"ana", "bob", "eve"}, "r");
+    const SessionId ana = ids[0];
+    const SessionId bob = ids[1];
+    const SessionId eve = ids[2];
+    std::uint64_t said = 0;
+    const auto nothing = [] {};
+    fillUntilPaused(h, ana, bob, said, nothing);
+    holdPaused(h, bob, 1500ms, nothing);
+    while (h.hub.inputPaused() && h.readPart(bob, 4096) > 0) {
+    }
+    BOOST_TEST_REQUIRE(!h.hub.inputPaused());
+    const auto first = std::chrono::milliseconds(h.hub.stats().inputPausedMs);
+    for (int i = 0; i < 100 && !h.hub.inputPaused(); ++i) {
+        h.sendRaw(ana, says("r", ++said, 1, 4000));  // her credit pays for them
+    }
+    BOOST_TEST_REQUIRE(h.hub.inputPaused());
+    BOOST_TEST_REQUIRE(!h.closed(ana));
+    holdPaused(h, bob, 1500ms, nothing);
+    h.peers[bob].reading = true;
+    h.readNow(bob);
+    BOOST_TEST_REQUIRE(!h.hub.inputPaused());
+    BOOST_TEST_REQUIRE(h.hub.stats().inputPauses == 2u);
+    const auto second = std::chrono::milliseconds(h.hub.stats().inputPausedMs) - first;
+    const auto credit = [&](std::chrono::milliseconds paused) {
+        return config.rateBurst + config.ratePerSecond * static_cast<double>(paused.count()) / 1000;
+    };
+    // One pause's credit, the frames that may wait, and one more.
+    const auto paste =
+        static_cast<std::size_t>(std::max(credit(first), credit(second))) + config.floodBacklog + 2;
+    // Added up, the two credits would have taken the whole paste.
+    BOOST_TEST_REQUIRE(static_cast<double>(paste) < credit(first) + credit(second));
+    h.sendRaw(eve, says("r", 1, paste, 10));
+    BOOST_TEST(h.closed(eve));
+    BOOST_TEST(h.peers[eve].closeReason == "flood");
+    BOOST_TEST(!h.closed(ana));
+}
+
+BOOST_AUTO_TEST_CASE(pongs_through_pauses_keep_no_credit) {
+    // eve answers a Ping every 200 ms and says nothing, through three pauses.
+    // Pong takes no token: once the backlog she did not have is read (a
+    // scan interval with no token taken), her credit is gone, and a paste
+    // of 31 lines is a flood as it always was.
+    HubHarness h(rateLimitedSmallBudget());
+    const auto ids = inRoom(h, {"ana", "bob", "eve"}, "r");
+    const SessionId ana = ids[0];
+    const SessionId bob = ids[1];
+    const SessionId eve = ids[2];
+    std::uint64_t said = 0;
+    std::uint64_t nonce = 0;
+    int steps = 0;
+    const auto pongs = [&] {
+        if (++steps % 10 == 0) {
+            h.send(eve, pong(++nonce));
+        }
+    };
+    for (int i = 0; i < 3; ++i) {
+        fillUntilPaused(h, ana, bob, said, pongs);
+        holdPaused(h, bob, 1500ms, pongs);
+        h.peers[bob].reading = true;
+        h.readNow(bob);
+        BOOST_TEST_REQUIRE(!h.hub.inputPaused());
+        for (int k = 0; k < 30; ++k) {  // 600 ms: two timer scans or more
+            h.advance(20ms);
+            pongs();
+        }
+    }
+    BOOST_TEST_REQUIRE(h.hub.stats().inputPauses == 3u);
+    BOOST_TEST_REQUIRE(!h.closed(eve));
+    h.sendRaw(eve, says("r", 1, 31, 10));
+    BOOST_TEST(h.closed(eve));
+    BOOST_TEST(h.peers[eve].closeReason == "flood");
+    BOOST_TEST(!h.closed(ana));
 }
 
 BOOST_AUTO_TEST_CASE(a_pause_does_not_count_as_silence) {

@@ -72,6 +72,24 @@ BOOST_AUTO_TEST_CASE(a_grant_goes_past_burst_and_is_spent_before_time_refills) {
     BOOST_TEST(bucket.tryTake(t0 + 60s + 200ms));
 }
 
+BOOST_AUTO_TEST_CASE(grants_do_not_add_up) {
+    // Each grant raises the bucket to burst + credit; a second one replaces
+    // what is left of the first (two pauses are not twice the credit).
+    const TimePoint t0 = TimePoint{} + 100s;
+    TokenBucket bucket(5.0, 2.0, t0);
+    bucket.grant(t0, 7.0);
+    BOOST_TEST(bucket.tokens(t0) == 9.0);
+    bucket.grant(t0 + 1s, 7.0);
+    BOOST_TEST(bucket.tokens(t0 + 1s) == 9.0);
+    bucket.grant(t0 + 2s, 3.0);  // a smaller one takes nothing away
+    BOOST_TEST(bucket.tokens(t0 + 2s) == 9.0);
+    for (int i = 0; i < 5; ++i) {
+        BOOST_TEST_REQUIRE(bucket.tryTake(t0 + 2s));
+    }
+    bucket.grant(t0 + 2s, 7.0);  // 4 left: raised to 9 again, not 13
+    BOOST_TEST(bucket.tokens(t0 + 2s) == 9.0);
+}
+
 BOOST_AUTO_TEST_CASE(dropping_a_grant_keeps_at_most_burst) {
     const TimePoint t0 = TimePoint{} + 100s;
     TokenBucket bucket(5.0, 2.0, t0);

@@ -37,6 +37,7 @@ Intake::Admission Intake::admit(Session& s, v1::Envelope& envelope, TimePoint no
     // While a history read runs for the session, what it sends next waits
     // for the answer (and counts towards a flood, as frames waiting for tokens).
     if (in.waiting() == 0 && !in.awaitingRead_ && in.bucket_.tryTake(now)) {
+        in.spent_ = true;
         return Admission::Now;
     }
     if (in.waiting() >= config_.floodBacklog) {
@@ -57,6 +58,7 @@ bool Intake::popWaiting(Session& s, TimePoint now, v1::Envelope& out) {
     if (in.waiting() == 0 || !in.bucket_.tryTake(now)) {
         return false;
     }
+    in.spent_ = true;
     out = std::move(in.waiting_[in.waitingHead_++]);
     return true;
 }
@@ -96,16 +98,22 @@ std::vector<SessionId> Intake::takeHeld() {
 
 void Intake::creditPause(Session& s, Clock::duration paused, TimePoint now) {
     const double seconds = std::chrono::duration<double>(paused).count();
-    s.in.bucket_.grant(now, seconds * config_.ratePerSecond + config_.rateBurst);
-    // Counts as active until the next scan: the backlog is read meanwhile.
+    s.in.bucket_.grant(now, seconds * config_.ratePerSecond);
+    // Counts as spending until the next scan: the backlog is read meanwhile.
     s.in.active_ = true;
+    s.in.spent_ = true;
 }
 
 void Intake::releaseIfIdle(Session& s, bool inputPaused) {
     SessionInput& in = s.in;
-    if (!in.active_ && !inputPaused) {
+    // A backlog is frames, and each takes a token: a whole scan interval
+    // with input taken and no token taken or wanted means the backlog the
+    // credit was for has been read. Ping and Pong take no token, so they do
+    // not keep a credit.
+    if (!inputPaused && !in.spent_ && in.waiting() == 0) {
         in.bucket_.dropGrant();
     }
+    in.spent_ = false;
     if (!in.active_) {
         if (in.decoder_.buffered() == 0) {
             in.decoder_.shrink();

@@ -83,14 +83,18 @@ public:
 
     // Input was paused for `paused`: what the session's client sent meanwhile
     // waits in its socket and arrives at once. Time paused does not count
-    // against its rate: its bucket gets what it could have spent meanwhile
-    // and a burst on top (paused x rate + burst), past the bucket's size,
-    // so the backlog is neither held back nor taken for a flood.
+    // against its rate: its bucket is raised to what it could have spent
+    // meanwhile and a burst (paused x rate + burst), past the bucket's
+    // size, so the backlog is neither held back nor taken for a flood. The
+    // credit replaces what is left of an earlier one (TokenBucket::grant):
+    // pauses do not add up.
     void creditPause(Session& s, Clock::duration paused, TimePoint now);
 
-    // Called by the timer scan: a session that sent nothing since the last
-    // scan gives its buffers back, and (while input is taken) what is left
-    // of a pause's credit: its client had nothing waiting.
+    // Called by the timer scan. A session that sent nothing since the last
+    // scan gives its buffers back. One that took no token since then (and
+    // has no frame waiting for one) while input was taken has had its
+    // backlog read: what is left of a pause's credit is dropped. Ping and
+    // Pong, which take no token, do not keep it.
     void releaseIfIdle(Session& s, bool inputPaused);
     void clear() {
         throttled_.clear();

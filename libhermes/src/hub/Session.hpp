@@ -100,6 +100,7 @@ private:
     bool held_ = false;
     bool awaitingRead_ = false;
     bool active_ = false;  // took input since the last timer scan
+    bool spent_ = false;   // took a token since the last timer scan (or was credited a pause)
 };
 
 // Written by Outbox.

@@ -29,12 +29,12 @@ void TokenBucket::refill(TimePoint now) {
     last_ = now;
 }
 
-void TokenBucket::grant(TimePoint now, double tokens) {
-    if (unlimited() || tokens <= 0.0) {
+void TokenBucket::grant(TimePoint now, double credit) {
+    if (unlimited()) {
         return;
     }
     refill(now);
-    tokens_ += tokens;
+    tokens_ = std::max(tokens_, burst_ + std::max(credit, 0.0));
 }
 
 bool TokenBucket::tryTake(TimePoint now) {

@@ -31,11 +31,12 @@ public:
 
     double tokens(TimePoint now);
 
-    // Adds `tokens` to what the bucket holds at `now`, past `burst` if need
-    // be: time the holder could not spend (the hub's input pause). Tokens
-    // above `burst` are spent like any other; the bucket refills only while
-    // it holds less than `burst`.
-    void grant(TimePoint now, double tokens);
+    // Raises what the bucket holds at `now` to at least `burst` + `credit`:
+    // time the holder could not spend (the hub's input pause). A grant
+    // replaces what is left of an earlier one; it never adds to it, so
+    // grants cannot pile up. Tokens above `burst` are spent like any other;
+    // the bucket refills only while it holds less than `burst`.
+    void grant(TimePoint now, double credit);
     // Gives back whatever is held above `burst`.
     void dropGrant() { tokens_ = std::min(tokens_, burst_); }
 
