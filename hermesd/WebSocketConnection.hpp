@@ -78,7 +78,6 @@ private:
     // Closed, with a close frame queued; `before`: the Hermes bytes decoded
     // in this read before the end, for the hub.
     Read endSession(hermes::codec::WsCloseCode code, std::string why, std::string_view before);
-    Read discard(std::span<char> scratch);
 
     int fd_;
     std::string early_;
@@ -86,7 +85,6 @@ private:
     hermes::codec::WebSocketWriter writer_;
     hermes::protocol::TokenBucket controlBucket_;
     std::uint64_t controlFramesCounted_ = 0;
-    bool discarding_ = false;  // the hub is closing the session; input is dropped
 };
 
 }  // namespace hermesd
