@@ -326,6 +326,34 @@ BOOST_AUTO_TEST_CASE(the_clients_close_ends_the_stream) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(a_reader_that_is_done_lets_go_of_its_fragments) {
+    // Fragments of 5,000 bytes wait for the rest of their message; a fault
+    // or the client's close ends the reader, and they can never complete.
+    struct Case {
+        const char* name;
+        std::string end;
+        State state;
+    };
+    const Case cases[] = {
+        {"a framing fault", clientFrame(kFinBinary, kHelloPayload, false), State::Failed},
+        {"the client's close", clientFrame(kClose, bytes({0x03, 0xe8})), State::PeerClosed},
+        {"a message over the limit", clientFrame(kFinContinuation, std::string(70000, 'y')),
+         State::Failed},
+    };
+    for (const Case& c : cases) {
+        BOOST_TEST_CONTEXT(c.name) {
+            WebSocketReader reader(65536);
+            std::string hermes;
+            BOOST_TEST_REQUIRE((reader.feed(clientFrame(kBinaryMore, std::string(5000, 'x')),
+                                            hermes) == State::Open));
+            BOOST_TEST_REQUIRE(reader.reassembling() == 5000u);
+            BOOST_TEST((reader.feed(c.end, hermes) == c.state));
+            BOOST_TEST(reader.reassembling() == 0u);
+            BOOST_TEST(reader.reassemblyCapacity() < WebSocketReader::kKeptMessageCapacity);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(Writer)

@@ -43,6 +43,13 @@ void WebSocketReader::fail(WsCloseCode code, std::string_view why) {
     state_ = State::Failed;
     failureCode_ = code;
     failure_ = why;
+    release();
+}
+
+void WebSocketReader::release() {
+    fragmented_ = false;
+    std::string().swap(message_);
+    std::string().swap(control_);
 }
 
 void WebSocketReader::oversize(std::uint64_t length, std::string& hermes) {
@@ -247,6 +254,8 @@ void WebSocketReader::endFrame(std::string& hermes) {
             peerCloseCode_ = code;
         }
         state_ = State::PeerClosed;
+        release();
+        return;
     }
     control_.clear();
 }

@@ -27,7 +27,8 @@
 // (hub.handshake_max_frame_bytes) is the hub's to apply, the same way.
 //
 // Memory: a fragmented message is held until its last fragment, at most
-// maxMessageBytes; the buffer is released when the message is done. An idle
+// maxMessageBytes; the buffer is released when the message is done, and when
+// the reader fails or the peer closes (nothing more will be read). An idle
 // reader holds no heap memory.
 //
 // Errors are final: after a failure or the peer's close, feed() takes no more.
@@ -85,8 +86,10 @@ public:
         std::string().swap(ping_);
     }
 
-    // Bytes of an unfinished fragmented message held.
+    // Bytes of an unfinished fragmented message held, and the capacity of
+    // the buffer that holds them.
     std::size_t reassembling() const { return message_.size(); }
+    std::size_t reassemblyCapacity() const { return message_.capacity(); }
     std::size_t maxMessageBytes() const { return maxMessageBytes_; }
 
 private:
@@ -97,6 +100,8 @@ private:
     void endFrame(std::string& hermes);
     void takePayload(std::string_view& bytes, std::string& hermes);
     void fail(WsCloseCode code, std::string_view why);
+    // The reader is done (failed, or the peer closed): frees what it holds.
+    void release();
     void oversize(std::uint64_t length, std::string& hermes);
     void unmask(char* bytes, std::size_t count);
 
