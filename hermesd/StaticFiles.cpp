@@ -40,8 +40,11 @@ int hexValue(char c) {
     return -1;
 }
 
-// Percent-decodes once; false on a malformed escape.
-bool percentDecode(std::string_view in, std::string& out) {
+enum class Decoded : std::uint8_t { Ok, Malformed, EncodedSlash };
+
+// Percent-decodes once. An escape that decodes to '/' (%2F) is refused: a
+// separator only ever comes as itself, so "a%2Fb" names no file.
+Decoded percentDecode(std::string_view in, std::string& out) {
     out.clear();
     for (std::size_t i = 0; i < in.size(); ++i) {
         if (in[i] != '%') {
@@ -49,17 +52,21 @@ bool percentDecode(std::string_view in, std::string& out) {
             continue;
         }
         if (i + 2 >= in.size()) {
-            return false;
+            return Decoded::Malformed;
         }
         const int high = hexValue(in[i + 1]);
         const int low = hexValue(in[i + 2]);
         if (high < 0 || low < 0) {
-            return false;
+            return Decoded::Malformed;
         }
-        out.push_back(static_cast<char>(high * 16 + low));
+        const char c = static_cast<char>(high * 16 + low);
+        if (c == '/') {
+            return Decoded::EncodedSlash;
+        }
+        out.push_back(c);
         i += 2;
     }
-    return true;
+    return Decoded::Ok;
 }
 
 bool segmentAllowed(std::string_view segment) {
@@ -103,9 +110,14 @@ StaticFiles::Resolved StaticFiles::resolve(std::string_view target) const {
         return result;
     }
     std::string path;
-    if (!percentDecode(target.substr(0, target.find_first_of("?#")), path)) {
-        result.status = Resolved::Status::BadRequest;
-        return result;
+    switch (percentDecode(target.substr(0, target.find_first_of("?#")), path)) {
+        case Decoded::Ok:
+            break;
+        case Decoded::Malformed:
+            result.status = Resolved::Status::BadRequest;
+            return result;
+        case Decoded::EncodedSlash:
+            return result;  // NotFound
     }
     if (path == "/") {
         path = "/index.html";

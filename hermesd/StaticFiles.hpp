@@ -7,11 +7,12 @@
 // answer (HttpResponses.hpp).
 //
 // Paths: only what resolve() accepts is ever opened. A request path is
-// percent-decoded once; every segment must be 1..255 bytes of
-// [A-Za-z0-9._-] not starting with '.', so "..", ".", hidden files, "//",
-// backslashes, NUL and encoded forms of them (%2e%2e, %2f, %5c, %00) never
-// name a file; a path that is not absolute ("GET http://..." or "GET x") or
-// has a bad percent escape is a 400. The file found must be a regular file
+// percent-decoded once; an encoded separator (%2f, %2F) is refused outright
+// (404: "a%2Fb" does not name a/b), and every segment must be 1..255 bytes
+// of [A-Za-z0-9._-] not starting with '.', so "..", ".", hidden files, "//",
+// backslashes, NUL and encoded forms of them (%2e%2e, %5c, %00) never name
+// a file; a path that is not absolute ("GET http://..." or "GET x") or has a
+// bad percent escape is a 400. The file found must be a regular file
 // inside the root once symbolic links are resolved.
 //
 // Threading: const after construction; HTTP server threads call it at once.

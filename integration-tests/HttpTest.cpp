@@ -139,6 +139,8 @@ BOOST_AUTO_TEST_CASE(no_path_leaves_the_static_directory) {
         {"/.%2e/secret.txt", 404},
         {"//secret.txt", 404},
         {"/sub//deep.txt", 404},
+        {"/sub%2fdeep.txt", 404},  // an encoded separator names no file, even one inside
+        {"/sub%2Fdeep.txt", 404},
         {"/./index.html", 404},
         {"/.hidden", 404},
         {"/%2ehidden", 404},
