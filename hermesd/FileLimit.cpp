@@ -9,36 +9,52 @@
 namespace hermesd {
 
 namespace {
-// Listening socket, epoll, eventfd, log files, sockets being closed.
-constexpr rlim_t kMargin = 64;
+
+std::size_t count(int setting) {
+    return static_cast<std::size_t>(std::max(setting, 0));
+}
+
 }  // namespace
 
-void raiseFileLimit(std::size_t clients, Poco::Logger& log) {
+FileNeeds fileNeeds(const DaemonConfig& config) {
+    FileNeeds needs;
+    needs.essential = config.hub.maxClients + kFileMargin;
+    if (config.http.port != 0) {
+        needs.essential += 2 * count(config.http.maxConnections) + count(config.http.acceptQueue);
+    }
+    needs.wanted = needs.essential + count(config.edge.acceptQueue);
+    return needs;
+}
+
+void raiseFileLimit(const FileNeeds& needs, std::size_t clients, Poco::Logger& log) {
     rlimit limit{};
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
         log.warning("cannot read the open-file limit: %s", std::string(std::strerror(errno)));
         return;
     }
-    const rlim_t wanted = static_cast<rlim_t>(clients) + kMargin;
+    const auto wanted = static_cast<rlim_t>(needs.wanted);
     if (limit.rlim_cur >= wanted) {
         return;
     }
     const rlim_t target =
         limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
     const rlim_t before = limit.rlim_cur;
-    limit.rlim_cur = target;
-    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-        log.warning("cannot raise the open-file limit from %?u to %?u: %s", before, target,
-                    std::string(std::strerror(errno)));
-        return;
-    }
-    if (target < wanted) {
-        log.warning(
-            "open-file limit is %?u (the hard limit): fewer than hub.max_clients = %z clients "
-            "can connect; raise it (ulimit -Hn, LimitNOFILE=) or lower hub.max_clients",
-            target, clients);
-    } else {
+    if (target > before) {
+        limit.rlim_cur = target;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+            log.warning("cannot raise the open-file limit from %?u to %?u: %s", before, target,
+                        std::string(std::strerror(errno)));
+            return;
+        }
         log.information("raised the open-file limit from %?u to %?u", before, target);
+    }
+    if (target < static_cast<rlim_t>(needs.essential)) {
+        log.warning(
+            "open-file limit is %?u (the hard limit), under the %z descriptors that "
+            "hub.max_clients = %z clients and the HTTP listener (http.max_connections, "
+            "http.accept_queue) may hold: fewer clients can connect; raise it (ulimit -Hn, "
+            "LimitNOFILE=) or lower those settings",
+            target, needs.essential, clients);
     }
 }
 

@@ -206,7 +206,7 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     for (const std::string& warning : settings.hub.warnings()) {
         log.warning("configuration: %s", warning);
     }
-    raiseFileLimit(settings.hub.maxClients, log);
+    raiseFileLimit(fileNeeds(settings), settings.hub.maxClients, log);
 
     // History first: a database that cannot be used stops the hub before it
     // accepts anyone, so nothing said is ever silently lost.
