@@ -78,6 +78,12 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     http.allowedOrigins.assign(origins.begin(), origins.end());
     http.maxConnections = config.getInt("http.max_connections", http.maxConnections);
     http.acceptQueue = config.getInt("http.accept_queue", http.acceptQueue);
+    http.maxConnectionsPerAddress =
+        config.getInt("http.max_connections_per_address", http.maxConnectionsPerAddress);
+    if (http.maxConnectionsPerAddress < 0) {
+        throw Poco::InvalidArgumentException(
+            "http.max_connections_per_address must be 0 (no limit) or positive");
+    }
     http.timeout = readMs(config, "http.timeout_ms", http.timeout);
     http.keepAlive = readMs(config, "http.keep_alive_ms", http.keepAlive);
     if (http.maxConnections < 1 || http.acceptQueue < 1 || http.timeout.count() < 1) {

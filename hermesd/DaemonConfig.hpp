@@ -45,6 +45,7 @@ struct HttpConfig {
     std::vector<std::string> allowedOrigins;
     int maxConnections = 32;                    // http.max_connections: served at once
     int acceptQueue = 64;                       // http.accept_queue: waiting for a thread
+    int maxConnectionsPerAddress = 8;           // http.max_connections_per_address (0 = none)
     std::chrono::milliseconds timeout{10000};   // http.timeout_ms: per read or write
     std::chrono::milliseconds keepAlive{2000};  // http.keep_alive_ms: an idle connection
 };

@@ -78,6 +78,7 @@ HttpListener::HttpListener(const HttpConfig& config, const std::filesystem::path
                            WebSocketHandoff handoff)
     : files_(staticDir),
       handoff_(std::move(handoff)),
+      perAddress_(static_cast<std::size_t>(config.maxConnectionsPerAddress)),
       // The pool runs POCO's dispatcher tasks: one per connection served.
       pool_("hermesd-http", 1, config.maxConnections) {
     socket_.bind(Poco::Net::SocketAddress(config.host, config.port), true);
@@ -92,8 +93,12 @@ HttpListener::HttpListener(const HttpConfig& config, const std::filesystem::path
     params->setServerName("hermesd");
     // As for the TCP acceptor: a dispatcher thread notices stop() within this.
     params->setThreadIdleTime(Poco::Timespan(0, 250'000));
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new HttpRouter(files_, handoff_), pool_,
-                                                      socket_, params);
+    router_ = new HttpRouter(files_, handoff_);
+    server_ = std::make_unique<Poco::Net::TCPServer>(
+        new HttpConnectionFactory(params, Poco::Net::HTTPRequestHandlerFactory::Ptr(router_),
+                                  perAddress_),
+        pool_, socket_, params);
+    server_->setConnectionFilter(new AddressFilter(perAddress_));
 }
 
 HttpListener::~HttpListener() {
@@ -109,7 +114,8 @@ void HttpListener::stop() {
         return;
     }
     stopped_ = true;
-    server_->stopAll(true);  // also ends keep-alive connections being served
+    server_->stop();
+    router_->abortConnections();  // also ends keep-alive connections being served
     pool_.joinAll();
 }
 

@@ -15,7 +15,13 @@
 //   each, while it sends a request or waits on keep-alive, at most
 //   http.keep_alive_ms), http.accept_queue more waiting; past that POCO
 //   closes new ones at once. Every read and write has http.timeout_ms.
-//   A WebSocket leaves this pool once upgraded.
+//   A WebSocket leaves this pool once upgraded;
+// - at most http.max_connections_per_address of those from one address
+//   (HttpConnections.hpp): one host cannot hold every thread.
+//
+// The server is POCO's TCPServer with HttpConnectionFactory, which is what
+// Poco::Net::HTTPServer is with a factory of its own; stop() does what
+// HTTPServer::stopAll(true) does.
 //
 // Threading: start() and stop() on the main thread; requests on POCO's
 // threads (the handlers' own contracts say what they touch).
@@ -25,11 +31,13 @@
 #include <memory>
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/SharedPtr.h>
 #include <Poco/ThreadPool.h>
 
 #include "DaemonConfig.hpp"
+#include "HttpConnections.hpp"
 #include "StaticFiles.hpp"
 #include "WebSocketUpgrade.hpp"
 
@@ -46,6 +54,12 @@ public:
         : files_(files), handoff_(handoff) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(
         const Poco::Net::HTTPServerRequest& request) override;
+    // Ends the connections being served (POCO's HTTPServerConnection listens
+    // for this), as HTTPServer::stopAll(true) does.
+    void abortConnections() {
+        const bool abortCurrent = true;
+        serverStopped.notify(this, abortCurrent);
+    }
 
 private:
     const StaticFiles& files_;
@@ -70,9 +84,11 @@ public:
 private:
     StaticFiles files_;
     WebSocketHandoff handoff_;
+    AddressLimit perAddress_;  // outlives the server and its connections
     Poco::ThreadPool pool_;
     Poco::Net::ServerSocket socket_;
-    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    Poco::SharedPtr<HttpRouter> router_;
+    std::unique_ptr<Poco::Net::TCPServer> server_;
     bool stopped_ = false;
 };
 

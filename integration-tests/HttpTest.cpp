@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "BoostSupport.hpp"
@@ -244,5 +245,49 @@ BOOST_AUTO_TEST_CASE(at_most_http_max_connections_are_served_at_once) {
     // A thread comes free: the third is answered.
     first.socket().close();
     BOOST_TEST(third.read(it::after(kWait)).status == 200);
+    web.guard->expectCleanStop();
+}
+
+BOOST_AUTO_TEST_CASE(one_address_holds_at_most_its_share_of_the_threads) {
+    // Four threads, two for any one address: a host that keeps its
+    // connections open (a header byte now and then would do; keep-alive does
+    // here) cannot hold them all.
+    Site site;
+    it::HttpHub web(site.settings({{"http.max_connections", "4"},
+                                   {"http.accept_queue", "4"},
+                                   {"http.max_connections_per_address", "2"},
+                                   {"http.keep_alive_ms", "20000"}}));
+    const std::uint16_t port = web.httpPort;
+    auto first = std::make_unique<it::HttpConnection>(port);
+    first->send(it::httpGet(port, "/app.css"));
+    BOOST_TEST_REQUIRE(first->read(it::after(kWait)).status == 200);
+    it::HttpConnection second(port);
+    second.send(it::httpGet(port, "/app.css"));
+    BOOST_TEST_REQUIRE(second.read(it::after(kWait)).status == 200);
+    // Two threads are free, but 127.0.0.1 has its two: the third is closed
+    // unanswered.
+    it::HttpConnection third(port);
+    try {
+        third.send(it::httpGet(port, "/app.css"));
+    } catch (const Poco::Exception&) {
+        // closed before the request was all sent: what follows still holds
+    }
+    BOOST_TEST(third.read(it::after(kWait)).status == 0);
+    BOOST_TEST(third.waitClosed(it::after(kWait)));
+    // Once one of its connections ends, the address is served again (the
+    // server notices the close on its own time: ask until answered).
+    first.reset();
+    int status = 0;
+    const it::Deadline deadline = it::after(kWait);
+    while (status != 200 && it::Clock::now() < deadline) {
+        it::HttpConnection again(port);
+        try {
+            again.send(it::httpGet(port, "/app.css"));
+        } catch (const Poco::Exception&) {
+            continue;  // refused at once: not freed yet
+        }
+        status = again.read(deadline).status;
+    }
+    BOOST_TEST(status == 200);
     web.guard->expectCleanStop();
 }
