@@ -17,6 +17,8 @@
 
 #include <Poco/Exception.h>
 
+#include "SocketIo.hpp"
+
 namespace hermesd {
 
 namespace {
@@ -38,10 +40,6 @@ constexpr std::size_t kWritesPerInputLook = 8;
 
 std::system_error systemError(const char* what) {
     return std::system_error(errno, std::generic_category(), what);
-}
-
-std::string errnoText(int error) {
-    return std::generic_category().message(error);
 }
 
 }  // namespace

@@ -31,9 +31,6 @@ public:
     Written write(std::span<const std::string_view> pieces) override;
     void closeWrite() override;
 
-    // The most pieces one write() sends; the rest wait for the next call.
-    static constexpr std::size_t kMaxIovecs = 64;
-
 private:
     Poco::Net::StreamSocket socket_;
     int fd_;

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include "SocketIo.hpp"
 #include "hermes/hub/Clock.hpp"
 
 namespace hermesd {
@@ -16,14 +17,6 @@ namespace {
 
 using hermes::codec::WebSocketReader;
 using hermes::codec::WsCloseCode;
-
-std::string errnoText(int error) {
-    return std::generic_category().message(error);
-}
-
-bool wouldBlock(int error) {
-    return error == EAGAIN || error == EWOULDBLOCK;
-}
 
 std::string codeText(WsCloseCode code) {
     return std::to_string(static_cast<unsigned>(code));
@@ -51,19 +44,11 @@ ClientConnection::Read WebSocketConnection::read(std::span<char> scratch) {
         early.swap(early_);
         in = early;
     } else {
-        ssize_t n = 0;
-        do {
-            n = ::recv(fd_, scratch.data(), scratch.size(), 0);
-        } while (n < 0 && errno == EINTR);
-        if (n < 0 && wouldBlock(errno)) {
-            return result;  // Nothing
+        Read received = receiveInto(fd_, scratch);
+        if (received.status != Read::Status::Bytes) {
+            return received;  // Nothing, or Closed
         }
-        if (n <= 0) {
-            result.status = Read::Status::Closed;
-            result.why = n == 0 ? "connection closed" : errnoText(errno);
-            return result;
-        }
-        in = std::string_view(scratch.data(), static_cast<std::size_t>(n));
+        in = received.bytes;
     }
     if (reader_.state() != WebSocketReader::State::Open) {
         return result;  // after a fault or the client's close only the end of the stream matters
@@ -153,7 +138,6 @@ ClientConnection::Written WebSocketConnection::write(std::span<const std::string
     // run within this call.
     static thread_local hermes::codec::WebSocketWriter::Plan plan;
     static thread_local std::array<std::string_view, kMaxRuns> runs;
-    static thread_local std::array<iovec, kMaxRuns> iovecs;
     Written result;
     const std::size_t count = writer_.plan(pieces, plan, runs);
     if (count == 0) {
@@ -165,28 +149,9 @@ ClientConnection::Written WebSocketConnection::write(std::span<const std::string
         }
         return result;
     }
-    ssize_t n = 0;
-    do {
-        if (count == 1) {
-            n = ::send(fd_, runs[0].data(), runs[0].size(), MSG_NOSIGNAL);
-        } else {
-            for (std::size_t i = 0; i < count; ++i) {
-                iovecs[i].iov_base = const_cast<char*>(runs[i].data());
-                iovecs[i].iov_len = runs[i].size();
-            }
-            msghdr message{};
-            message.msg_iov = iovecs.data();
-            message.msg_iovlen = count;
-            n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
-        }
-    } while (n < 0 && errno == EINTR);
-    if (n >= 0) {
-        result.bytes = writer_.written(static_cast<std::size_t>(n), plan);
-    } else if (wouldBlock(errno)) {
-        result.blocked = true;
-    } else {
-        result.failed = true;
-        result.why = errnoText(errno);
+    result = sendPieces(fd_, std::span<const std::string_view>(runs.data(), count));
+    if (!result.blocked && !result.failed) {
+        result.bytes = writer_.written(result.bytes, plan);
     }
     return result;
 }

@@ -39,6 +39,7 @@
 // Threading: built on an HTTP server thread, then the loop thread only.
 
 #include "ClientConnection.hpp"
+#include "SocketIo.hpp"
 #include "hermes/codec/WebSocketReader.hpp"
 #include "hermes/codec/WebSocketWriter.hpp"
 #include "hermes/protocol/TokenBucket.hpp"
@@ -54,7 +55,7 @@ struct WebSocketSettings {
 class WebSocketConnection final : public ClientConnection {
 public:
     // The most runs one write() sends.
-    static constexpr std::size_t kMaxRuns = 64;
+    static constexpr std::size_t kMaxRuns = kMaxSendPieces;
 
     // `fd`: an upgraded, connected, non-blocking socket, owned from now on.
     // `early`: bytes the HTTP server read past the upgrade request (a client
