@@ -82,56 +82,7 @@ T1_END=$(date +%s)
   echo "- $(nproc) cores; $RUNS round(s), $((T1_END - T0)) s; command: \`RUNS=$RUNS TP_M=$TP_M L1_T=$L1_T IDLE_C=$IDLE_C tools/compare-builds.sh\`; hermes-bench T1 -m $TP_M, L1 -t $L1_T, I1 -n $IDLE_C against a fresh hub each, tools/bench/hermesd-bench.properties"
   echo "- raw figures: \`$(basename "$JSONL")\`"
   echo
-  python3 - "$JSONL" <<'EOF'
-import json, statistics, sys
-
-rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-
-def get(row, key):
-    for part in key.split("."):
-        if not isinstance(row, dict) or part not in row:
-            return None
-        row = row[part]
-    return row
-
-def values(build, label, key):
-    found = [get(r, key) for r in rows if r.get("build") == build and r.get("label") == label]
-    return [v for v in found if isinstance(v, (int, float))]
-
-def cell(vals, fmt):
-    if not vals:
-        return "n/a"
-    text = fmt.format(statistics.median(vals))
-    if len(vals) > 1:
-        text += " (" + fmt.format(min(vals)) + "-" + fmt.format(max(vals)) + ")"
-    return text
-
-table = [
-    ("T1 deliveries/s", "T1", "deliveries_per_s", "{:,.0f}"),
-    ("T1 hub CPU-s per 1 M deliveries", "T1", "hub_cpu_s_per_million", "{:.4f}"),
-    ("L1 latency p50 (ms)", "L1", "latency_ms.p50", "{:.3f}"),
-    ("L1 latency p99 (ms)", "L1", "latency_ms.p99", "{:.3f}"),
-    ("L1 hub CPU-s per 1 M deliveries", "L1", "hub_cpu_s_per_million", "{:.3f}"),
-    ("I1 wall s until all joined", "I1", "join_s", "{:.2f}"),
-    ("I1 hub KiB per connected client", "I1", "hub_kib_per_client", "{:.3f}"),
-]
-print("| scenario | old | new | new / old |")
-print("|---|--:|--:|--:|")
-for title, label, key, fmt in table:
-    old, new = values("old", label, key), values("new", label, key)
-    if not old and not new:
-        continue
-    ratio = (f"{statistics.median(new) / statistics.median(old):.3f}"
-             if old and new and statistics.median(old) else "n/a")
-    print(f"| {title} | {cell(old, fmt)} | {cell(new, fmt)} | {ratio} |")
-for label in ("T1", "L1", "I1"):
-    for build in ("old", "new"):
-        done = [r for r in rows if r.get("build") == build and r.get("label") == label]
-        if done:
-            ok = sum(1 for r in done if r.get("ok"))
-            print(f"\n{label} {build}: {ok}/{len(done)} runs complete and in order", end="")
-print()
-EOF
+  python3 "$ROOT/tools/bench/ab_table.py" "$JSONL" build old new "old" "new"
 } >"$OUT"
 cat "$OUT"
 log "written: $OUT"

@@ -80,48 +80,7 @@ T_END=$(date +%s)
   echo "- $(nproc) cores; $RUNS round(s), $((T_END - T0)) s; command: \`RUNS=$RUNS TP_M=$TP_M IDLE_C=$IDLE_C tools/compare-transports.sh\`; hermes-bench T1 -m $TP_M and I1 -n $IDLE_C, with and without --ws, against a fresh hub each, tools/bench/hermesd-bench.properties"
   echo "- raw figures: \`$(basename "$JSONL")\`"
   echo
-  python3 - "$JSONL" <<'PY'
-import json, statistics, sys
-
-rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-
-def values(transport, label, key):
-    found = [r.get(key) for r in rows
-             if r.get("transport_run") == transport and r.get("label") == label]
-    return [v for v in found if isinstance(v, (int, float))]
-
-def cell(vals, fmt):
-    if not vals:
-        return "n/a"
-    text = fmt.format(statistics.median(vals))
-    if len(vals) > 1:
-        text += " (" + fmt.format(min(vals)) + "-" + fmt.format(max(vals)) + ")"
-    return text
-
-table = [
-    ("T1 deliveries/s", "T1", "deliveries_per_s", "{:,.0f}"),
-    ("T1 hub CPU-s per 1 M deliveries", "T1", "hub_cpu_s_per_million", "{:.4f}"),
-    ("T1 hub peak RSS (MiB)", "T1", "hub_peak_rss_mib", "{:.1f}"),
-    ("I1 wall s until all joined", "I1", "join_s", "{:.2f}"),
-    ("I1 hub KiB per connected client", "I1", "hub_kib_per_client", "{:.3f}"),
-]
-print("| scenario | TCP members | WebSocket members | ws / tcp |")
-print("|---|--:|--:|--:|")
-for title, label, key, fmt in table:
-    tcp, ws = values("tcp", label, key), values("ws", label, key)
-    if not tcp and not ws:
-        continue
-    ratio = (f"{statistics.median(ws) / statistics.median(tcp):.3f}"
-             if tcp and ws and statistics.median(tcp) else "n/a")
-    print(f"| {title} | {cell(tcp, fmt)} | {cell(ws, fmt)} | {ratio} |")
-for label in ("T1", "I1"):
-    for transport in ("tcp", "ws"):
-        done = [r for r in rows if r.get("transport_run") == transport and r.get("label") == label]
-        if done:
-            ok = sum(1 for r in done if r.get("ok"))
-            print(f"\n{label} {transport}: {ok}/{len(done)} runs complete and in order", end="")
-print()
-PY
+  python3 "$ROOT/tools/bench/ab_table.py" "$JSONL" transport_run tcp ws "TCP members" "WebSocket members"
 } >"$OUT"
 cat "$OUT"
 log "written: $OUT"
