@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "FakeHub.hpp"
+#include "OnlineModel.hpp"
 #include "TestLocale.hpp"
 #include "ui/ChatView.hpp"
 #include "ui/TextGrid.hpp"
@@ -25,51 +26,6 @@ namespace v1 = hermes::v1;
 BOOST_TEST_GLOBAL_FIXTURE(Utf8Locale);
 
 namespace {
-
-constexpr std::int64_t kNowMs = 45296000;  // 12:34:56 UTC, 1 Jan 1970
-
-// ana, welcomed, in lobby with bob.
-struct Online {
-    FakeHub hub;
-    ChatModel model{hub, ChatModel::Settings{"127.0.0.1", 7070, "ana", "lobby", 2000ms}};
-    SteadyTime t0{};
-
-    Online() {
-        model.setWallClock([] { return kNowMs; });
-        model.onEvent(welcomed("ana"), t0);
-        model.onEnvelope(joined("lobby", "ana"), t0);
-        model.onEnvelope(joined("lobby", "bob"), t0);
-        hub.calls.clear();
-    }
-    const Buffer& lobby() const { return *find(BufferKind::Room, "lobby"); }
-    const Buffer& status() const { return *model.buffers().at(0); }
-    const Buffer* find(BufferKind kind, const std::string& name) const {
-        for (const auto& b : model.buffers()) {
-            if (b->kind() == kind && b->name() == name) {
-                return b.get();
-            }
-        }
-        return nullptr;
-    }
-    // What typing `line` added to the active window.
-    std::vector<std::string> run(const std::string& line) {
-        const Buffer& b = model.active();
-        const std::size_t before = b.lines().size();
-        type(model, line, t0);
-        std::vector<std::string> added;
-        for (std::size_t i = before; i < b.lines().size(); ++i) {
-            added.push_back(b.lines()[i].text);
-        }
-        return added;
-    }
-    void envelope(const v1::Envelope& e) { model.onEnvelope(e, t0); }
-};
-
-std::size_t count(const Buffer& b, const std::string& text) {
-    return static_cast<std::size_t>(
-        std::count_if(b.lines().begin(), b.lines().end(),
-                      [&](const Line& l) { return l.text.find(text) != std::string::npos; }));
-}
 
 v1::Envelope presence(const std::string& room, v1::PresenceKind kind, const std::string& nick,
                       const std::string& reason = {}) {
