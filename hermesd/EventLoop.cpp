@@ -59,33 +59,25 @@ EventLoop::EventLoop(std::unique_ptr<hermes::hub::Hub> hub, EdgeConfig config)
         close(epollFd_);
         throw systemError("eventfd");
     }
-    epoll_event event{};
-    event.events = EPOLLIN;
-    event.data.u64 = kWakeToken;
-    if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, wakeFd_, &event) != 0) {
-        close(wakeFd_);
-        close(epollFd_);
-        throw systemError("epoll_ctl(eventfd)");
-    }
-    if (const int commitFd = hub_->storeCommitFd(); commitFd >= 0) {
-        epoll_event commit{};
-        commit.events = EPOLLIN;
-        commit.data.u64 = kCommitToken;
-        if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, commitFd, &commit) != 0) {
+    // The loop's own descriptors, each read when it is readable: the wake-up
+    // eventfd, and the history store's commit and read eventfds if it has them.
+    const auto watchOwn = [this](int fd, std::uint64_t token, const char* what) {
+        epoll_event event{};
+        event.events = EPOLLIN;
+        event.data.u64 = token;
+        if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+            const std::system_error error = systemError(what);
             close(wakeFd_);
             close(epollFd_);
-            throw systemError("epoll_ctl(history commit eventfd)");
+            throw error;
         }
+    };
+    watchOwn(wakeFd_, kWakeToken, "epoll_ctl(eventfd)");
+    if (const int commitFd = hub_->storeCommitFd(); commitFd >= 0) {
+        watchOwn(commitFd, kCommitToken, "epoll_ctl(history commit eventfd)");
     }
     if (const int readFd = hub_->storeReadFd(); readFd >= 0) {
-        epoll_event reads{};
-        reads.events = EPOLLIN;
-        reads.data.u64 = kReadsToken;
-        if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, readFd, &reads) != 0) {
-            close(wakeFd_);
-            close(epollFd_);
-            throw systemError("epoll_ctl(history reads eventfd)");
-        }
+        watchOwn(readFd, kReadsToken, "epoll_ctl(history reads eventfd)");
     }
 }
 
