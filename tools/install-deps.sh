@@ -15,6 +15,7 @@ packages=(
     libpoco-dev libsqlite3-dev libprotobuf-dev protobuf-compiler
     libboost-dev libboost-test-dev
     libncurses-dev
+    libssl-dev libsodium-dev
     tmux
     chromium
 )
