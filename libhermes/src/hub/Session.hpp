@@ -172,6 +172,10 @@ struct SessionProfile {
     std::int64_t signedOnMs = 0;  // hub wall clock at its Welcome
     TimePoint lastSpoke{};        // its last stamped Say or PrivateMessage; its Welcome until then
     std::string away;             // its away text; empty: not away
+    // The account it is signed in to (a registered nick, as registered);
+    // empty: none. Set by the account requests; read by moderation (hub
+    // operators, bans by account).
+    std::string account;
 };
 
 struct Session {
