@@ -109,6 +109,9 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.maxClients = readSize(config, "hub.max_clients", hub.maxClients, 1);
     hub.maxClientsPerAddress =
         readSize(config, "hub.max_clients_per_address", hub.maxClientsPerAddress);
+    hub.maxHandshakesPerAddress =
+        readSize(config, "hub.max_handshakes_per_address", hub.maxHandshakesPerAddress);
+    hub.maxRooms = readSize(config, "hub.max_rooms", hub.maxRooms, 1);
     hub.maxFrameBytes = readSize(config, "hub.max_frame_bytes", hub.maxFrameBytes, 1024);
     hub.handshakeMaxFrameBytes =
         readSize(config, "hub.handshake_max_frame_bytes", hub.handshakeMaxFrameBytes, 256);

@@ -258,9 +258,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // only when its idle wait ends (10 s by default): keep that wait short so
     // the hub exits within its 2 s promise.
     params->setThreadIdleTime(Poco::Timespan(0, 250'000));
-    const HandoffSettings handoff{
-        settings.edge.sendBufferBytes,
-        hermes::hub::Registry::Limits{settings.hub.maxClients, settings.hub.maxClientsPerAddress}};
+    const HandoffSettings handoff{settings.edge.sendBufferBytes,
+                                  hermes::hub::Registry::limitsOf(settings.hub)};
     Poco::Net::TCPServer server(new HandoffFactory(loop, registry, handoff), pool, listener,
                                 params);
 
