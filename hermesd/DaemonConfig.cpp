@@ -76,6 +76,10 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
         config.getString("http.allowed_origins", ""), ", \t",
         Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
     http.allowedOrigins.assign(origins.begin(), origins.end());
+    Poco::StringTokenizer hosts(
+        config.getString("http.allowed_hosts", ""), ", \t",
+        Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
+    http.allowedHosts.assign(hosts.begin(), hosts.end());
     http.maxConnections = config.getInt("http.max_connections", http.maxConnections);
     http.acceptQueue = config.getInt("http.accept_queue", http.acceptQueue);
     http.maxConnectionsPerAddress =

@@ -293,13 +293,15 @@ int HermesDaemon::main(const std::vector<std::string>&) {
             return EXIT_CONFIG;
         }
         http->start();
-        log.information("http on %s:%hu: the page from %s, WebSockets at /ws (Origins: %s)",
-                        settings.http.host, http->port(),
-                        staticDir.empty() ? std::string("(none)") : staticDir.string(),
-                        settings.http.allowedOrigins.empty()
-                            ? std::string("the page's own host")
-                            : Poco::cat(std::string(" "), settings.http.allowedOrigins.begin(),
-                                        settings.http.allowedOrigins.end()));
+        log.information(
+            "http on %s:%hu: the page from %s, WebSockets at /ws (Hosts: %s; Origins: %s)",
+            settings.http.host, http->port(),
+            staticDir.empty() ? std::string("(none)") : staticDir.string(),
+            http->hosts().describe(),
+            settings.http.allowedOrigins.empty()
+                ? std::string("the page's own host")
+                : Poco::cat(std::string(" "), settings.http.allowedOrigins.begin(),
+                            settings.http.allowedOrigins.end()));
     }
     server.start();
     log.information("hermesd %s listening on %s:%hu (epoch %?u, max %z clients)",
