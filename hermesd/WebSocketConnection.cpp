@@ -189,6 +189,7 @@ WsCloseCode WebSocketConnection::closeCodeFor(hermes::hub::CloseReason cause) {
         case CloseReason::WriteStall:
         case CloseReason::BudgetStall:
         case CloseReason::BudgetHold:
+        case CloseReason::HubBanned:
             return WsCloseCode::PolicyViolation;
     }
     return WsCloseCode::PolicyViolation;

@@ -19,6 +19,9 @@ struct HubConfig {
     std::string defaultRoom = "lobby";     // hub.default_room ("" = none)
     std::size_t maxClients = 1024;         // hub.max_clients
     std::size_t maxClientsPerAddress = 0;  // hub.max_clients_per_address (0 = no limit)
+    // hub.operators: accounts whose signed-in sessions are hub operators
+    // (docs/PROTOCOL.md "Moderation").
+    std::vector<std::string> operators;
     std::size_t maxFrameBytes = protocol::kDefaultMaxFrameBytes;  // hub.max_frame_bytes
     std::size_t handshakeMaxFrameBytes =
         protocol::kHandshakeMaxFrameBytes;                      // hub.handshake_max_frame_bytes
