@@ -190,8 +190,8 @@ BOOST_AUTO_TEST_CASE(ban_by_nick_and_by_address_keeps_them_out_until_unbanned) {
     ana.send(moderate("dev", v1::MODERATION_ACTION_BAN, "Bob", v1::TARGET_KIND_NICK, "trolling"));
     bob.expect(isModeration(v1::PRESENCE_KIND_BANNED, "dev", "bob", "ana"), it::after(5s),
                "bob told he is banned");
-    ana.expect(isModeration(v1::PRESENCE_KIND_BANNED, "dev", "Bob", "ana"), it::after(5s),
-               "the room told");
+    ana.expect(isModeration(v1::PRESENCE_KIND_BANNED, "dev", "bob", "ana"), it::after(5s),
+               "the room told, with the nick as its holder spells it");
     joinRefused(bob, "dev", v1::ERROR_CODE_BANNED);
 
     // By address: bob's machine is out under any nick, another machine is not.

@@ -360,15 +360,16 @@ private:
             nicks.push_back(m->who.nick());
             remove(*m, m->rooms.find(c_.room), v1::PRESENCE_KIND_BANNED);
         }
-        // An address is not shown to the room (Whois never tells it): the
-        // room sees the nicks it removed, the operator the address.
-        if (c_.kind != BanKind::Address) {
-            nicks.assign(1, r_.target());
+        // The room sees the nicks the ban removed, or the nick or account it
+        // names; never an address (Whois never tells one): that goes to the
+        // operator alone.
+        if (nicks.empty() && c_.kind != BanKind::Address) {
+            nicks.push_back(r_.target());
         }
         if (!nicks.empty()) {
             announce(v1::PRESENCE_KIND_BANNED, nicks);
         }
-        if (c_.kind == BanKind::Address || nicks.empty()) {
+        if (c_.kind == BanKind::Address) {
             presence_.tellModeration(s_, c_.room->name, v1::PRESENCE_KIND_BANNED, {c_.target},
                                      s_.who.nick(), r_.reason(), outbox_);
         }
