@@ -234,3 +234,33 @@ BOOST_AUTO_TEST_CASE(a_ban_matches_by_nick_account_and_address_until_it_lapses) 
     BOOST_TEST(Moderation::matches(address, "x", "10.0.0.1", "", 0));
     BOOST_TEST(!Moderation::matches(address, "x", "10.0.0.10", "", 0));
 }
+
+// docs/PROTOCOL.md section 3: the moderation test vectors are what protobuf writes.
+BOOST_AUTO_TEST_CASE(the_protocol_documents_test_vectors_match_the_encoder) {
+    auto hex = [](const std::string& bytes) {
+        static const char* digits = "0123456789abcdef";
+        std::string out;
+        for (const unsigned char c : bytes) {
+            out += out.empty() ? "" : " ";
+            out += digits[c >> 4];
+            out += digits[c & 15];
+        }
+        return out;
+    };
+    v1::Envelope kick =
+        moderate("dev", v1::MODERATION_ACTION_KICK, "bob", v1::TARGET_KIND_NICK, "spam");
+    BOOST_TEST(hex(codec::encodeFrame(kick)) ==
+               "15 e2 03 12 0a 03 64 65 76 10 01 1a 03 62 6f 62 2a 04 73 70 61 6d");
+    v1::Envelope list;
+    list.mutable_ban_list_request()->set_room("dev");
+    BOOST_TEST(hex(codec::encodeFrame(list)) == "08 ea 03 05 0a 03 64 65 76");
+    v1::Envelope kicked;
+    auto* p = kicked.mutable_presence();
+    p->set_room("dev");
+    p->set_kind(v1::PRESENCE_KIND_KICKED);
+    p->add_nicks("bob");
+    p->set_reason("spam");
+    p->set_by("ana");
+    BOOST_TEST(hex(codec::encodeFrame(kicked)) ==
+               "19 42 17 0a 03 64 65 76 10 07 1a 03 62 6f 62 2a 04 73 70 61 6d 3a 03 61 6e 61");
+}
