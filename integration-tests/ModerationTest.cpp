@@ -433,7 +433,9 @@ BOOST_AUTO_TEST_CASE(the_hub_wide_ban_list_refuses_a_nick_and_an_address_at_hell
         store.putBan({"", hermes::hub::BanKind::Nick, "mallory", "root", "spam bot", 1, 0});
         store.putBan({"", hermes::hub::BanKind::Address, "127.0.0.1", "root", "", 1, 0});
     }
-    it::HubGuard guard(noLobby({{"history.path", db}}));
+    it::HubGuard guard(noLobby({{"history.path", db}, {"operators", "root, Ops"}}));
+    BOOST_TEST(guard.hub.log().find("hub operators (accounts): root, Ops") != std::string::npos,
+               guard.hub.logTail(10));
     it::RawClient mallory(guard.hub.port(), "mallory", 0, kOtherMachine);
     mallory.send(it::helloEnvelope("Mallory"));
     const it::Frame refused =
