@@ -111,6 +111,10 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.motd = config.getString("hub.motd", hub.motd);
     hub.defaultRoom = config.getString("hub.default_room", hub.defaultRoom);
     hub.maxClients = readSize(config, "hub.max_clients", hub.maxClients, 1);
+    Poco::StringTokenizer operators(
+        config.getString("hub.operators", ""), ", \t",
+        Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
+    hub.operators.assign(operators.begin(), operators.end());
     hub.maxClientsPerAddress =
         readSize(config, "hub.max_clients_per_address", hub.maxClientsPerAddress);
     hub.maxHandshakesPerAddress =

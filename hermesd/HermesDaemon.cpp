@@ -33,6 +33,7 @@
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
 #include "hermes/hub/SqliteHistory.hpp"
+#include "hermes/hub/SqliteModerationStore.hpp"
 
 namespace hermesd {
 
@@ -218,6 +219,28 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         return EXIT_CANTCREAT;
     }
 
+    // Bans, room modes and operators by account: beside the history, in
+    // its database, or in memory with it.
+    std::unique_ptr<hermes::hub::ModerationStore> moderation;
+    if (settings.history.persist) {
+        try {
+            moderation = std::make_unique<hermes::hub::SqliteModerationStore>(
+                std::filesystem::absolute(settings.history.path).string());
+        } catch (const hermes::hub::HistoryOpenError& error) {
+            log.fatal("cannot keep moderation in the database: %s", std::string(error.what()));
+            return EXIT_CANTCREAT;
+        }
+    } else {
+        log.information("moderation (bans, room modes, operators) in memory only; lost at exit");
+    }
+    if (!settings.hub.operators.empty()) {
+        std::string names;
+        for (const std::string& name : settings.hub.operators) {
+            names += (names.empty() ? "" : ", ") + name;
+        }
+        log.information("hub operators (accounts): %s", names);
+    }
+
     Poco::Net::ServerSocket listener;
     try {
         const Poco::Net::SocketAddress address(settings.edge.host, settings.edge.port);
@@ -234,7 +257,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                        std::chrono::system_clock::now().time_since_epoch())
                                        .count());
-    auto hub = std::make_unique<hermes::hub::Hub>(settings.hub, epoch, std::move(history));
+    auto hub =
+        std::make_unique<hermes::hub::Hub>(settings.hub, epoch, std::move(history),
+                                           hermes::hub::systemWallClockMs, std::move(moderation));
     // The acceptor threads read the hub's Registry (thread safe); the hub,
     // moved into the loop, outlives the TCPServer below.
     const hermes::hub::Registry& registry = hub->registry();

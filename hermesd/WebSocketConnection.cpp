@@ -190,6 +190,7 @@ WsCloseCode WebSocketConnection::closeCodeFor(hermes::hub::CloseReason cause) {
         case CloseReason::WriteStall:
         case CloseReason::BudgetStall:
         case CloseReason::BudgetHold:
+        case CloseReason::HubBanned:
             return WsCloseCode::PolicyViolation;
     }
     return WsCloseCode::PolicyViolation;

@@ -40,6 +40,8 @@ std::string_view closeReasonKey(CloseReason reason) {
             return "budget_hold";
         case CloseReason::Internal:
             return "internal";
+        case CloseReason::HubBanned:
+            return "hub_banned";
     }
     return "unknown";
 }
@@ -80,6 +82,8 @@ std::string_view closeReasonQuitText(CloseReason reason) {
             return "output budget full, reading too slowly";
         case CloseReason::Internal:
             return "internal error";
+        case CloseReason::HubBanned:
+            return "banned from the hub";
     }
     return "";
 }

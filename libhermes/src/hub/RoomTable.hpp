@@ -81,7 +81,8 @@ public:
     void setTopic(Room& room, std::string text, std::string setBy, std::int64_t timeMs);
 
     // Removes the rooms that emptied since they were last looked at and hold
-    // nothing (no message stamped, in the store or live, and no topic), for
+    // nothing (no message stamped, in the store or live, no topic, no
+    // moderation state that outlives members: RoomModeration), for
     // which `release(room)` agrees: it says whether other components still
     // point at the room (then it is looked at again next time) and, if not,
     // makes them forget it. Returns how many rooms went.
@@ -92,7 +93,7 @@ public:
 
 private:
     static bool holdsSomething(const Room& room) {
-        return !room.topic.empty() || room.log.nextSeq() > 1;
+        return !room.topic.empty() || room.log.nextSeq() > 1 || room.moderation.keepsSomething();
     }
 
     HubStats& stats_;

@@ -23,6 +23,9 @@ struct HubConfig {
     // browser tabs and bots fit; one machine cannot take the hub's slots.
     std::size_t maxClientsPerAddress = 16;                        // hub.max_clients_per_address
     std::size_t maxHandshakesPerAddress = 8;                      // hub.max_handshakes_per_address
+    // hub.operators: accounts whose signed-in sessions are hub operators
+    // (docs/PROTOCOL.md "Moderation").
+    std::vector<std::string> operators;
     std::size_t maxFrameBytes = protocol::kDefaultMaxFrameBytes;  // hub.max_frame_bytes
     std::size_t handshakeMaxFrameBytes =
         protocol::kHandshakeMaxFrameBytes;                      // hub.handshake_max_frame_bytes
