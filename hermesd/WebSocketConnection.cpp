@@ -189,6 +189,7 @@ WsCloseCode WebSocketConnection::closeCodeFor(hermes::hub::CloseReason cause) {
         case CloseReason::WriteStall:
         case CloseReason::BudgetStall:
         case CloseReason::BudgetHold:
+        case CloseReason::HubPassword:
             return WsCloseCode::PolicyViolation;
     }
     return WsCloseCode::PolicyViolation;

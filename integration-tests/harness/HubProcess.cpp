@@ -71,6 +71,10 @@ HubProcess::Settings HubProcess::testDefaults() {
         {"hub.rate_per_second", "1000"},
         {"hub.rate_burst", "1000"},
         {"hub.flood_backlog", "1000"},
+        // Cheap password hashes (8 MiB, one pass): the accounts tests hash
+        // dozens; the cost is a setting, the code path is the same.
+        {"accounts.hash_memory_kib", "8192"},
+        {"accounts.hash_ops", "1"},
         // No HTTP listener unless a test asks for one (on a port of its own).
         {"http.port", "0"},
         // No logging.* keys: hermesd then logs to the console (our log file)

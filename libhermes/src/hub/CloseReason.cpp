@@ -38,6 +38,8 @@ std::string_view closeReasonKey(CloseReason reason) {
             return "budget_hold";
         case CloseReason::Internal:
             return "internal";
+        case CloseReason::HubPassword:
+            return "hub_password";
     }
     return "unknown";
 }
@@ -77,6 +79,8 @@ std::string_view closeReasonQuitText(CloseReason reason) {
             return "output budget full, reading too slowly";
         case CloseReason::Internal:
             return "internal error";
+        case CloseReason::HubPassword:
+            return "wrong hub password";
     }
     return "";
 }

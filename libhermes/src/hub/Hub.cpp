@@ -39,7 +39,8 @@ std::unique_ptr<HistoryStore> storeOrMemory(std::unique_ptr<HistoryStore> store,
 
 }  // namespace
 
-Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock)
+Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock,
+                std::unique_ptr<AccountStore> accountStore)
     : config(owner.config_),
       stats(owner.stats_),
       memory(owner.outputMemory_),
@@ -55,7 +56,8 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
       presence(owner.config_, wallClock),
       gate(!history->synchronous(), owner.config_, owner.stats_, log),
       liveness(owner.config_, owner.stats_),
-      stamper(owner.epoch_, wallClock, owner.config_) {
+      stamper(owner.epoch_, wallClock, owner.config_),
+      accounts(owner.config_, std::move(accountStore), log) {
     rooms.restore(history->rooms());
 }
 
@@ -166,11 +168,8 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
                          CloseReason::HandshakeRequired, sessions, outbox);
             return;
         }
-        if (onHello(s, envelope.hello(), sessions, intake, outbox, facts, now) &&
-            !config.defaultRoom.empty()) {
-            v1::Join join;
-            join.set_room(config.defaultRoom);
-            onJoin(s, join, rooms, presence, gate, *history, outbox, facts, now);
+        if (onHello(s, envelope.hello(), sessions, accounts, intake, outbox, facts, now)) {
+            joinDefaultRoom(s);
         }
         return;
     }
@@ -218,7 +217,16 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             onStats(s, stats, memory, liveness, outbox, config, now);
             return;
         case v1::Envelope::kSetNick:
-            onSetNick(s, envelope.set_nick(), sessions, presence, gate, outbox);
+            onSetNick(s, envelope.set_nick(), sessions, accounts, presence, gate, outbox);
+            return;
+        case v1::Envelope::kRegisterNick:
+            onRegister(s, envelope.register_nick(), accounts, intake, outbox);
+            return;
+        case v1::Envelope::kIdentify:
+            onIdentify(s, envelope.identify(), accounts, intake, outbox, now);
+            return;
+        case v1::Envelope::kChangePassword:
+            onChangePassword(s, envelope.change_password(), accounts, intake, outbox, now);
             return;
         case v1::Envelope::kWhoisRequest:
             onWhois(s, envelope.whois_request(), sessions, outbox, now);
@@ -481,6 +489,38 @@ void Hub::Impl::storeReadsDone() {
     processDoomed();
 }
 
+// Each finished hashing job is answered (a Hello welcomed or refused, a
+// sign-in, registration or password change), then its session's frames
+// that waited behind it are handled.
+void Hub::Impl::accountsDone() {
+    for (AccountResult& result : accounts.finished()) {
+        Session* s = sessions.find(result.job.ticket);
+        if (s == nullptr || s->who.closing()) {
+            continue;  // gone meanwhile; the book has the account anyway
+        }
+        intake.readDone(*s);
+        try {
+            if (onAccountResult(*s, result, sessions, accounts, intake, outbox, facts, now)) {
+                joinDefaultRoom(*s);
+            }
+        } catch (const Poco::Exception& error) {
+            internalError(*s, "answering an account request", error.displayText());
+        } catch (const std::exception& error) {
+            internalError(*s, "answering an account request", error.what());
+        }
+        receive(*s, {});
+    }
+    processDoomed();
+}
+
+void Hub::Impl::joinDefaultRoom(Session& s) {
+    if (!config.defaultRoom.empty()) {
+        v1::Join join;
+        join.set_room(config.defaultRoom);
+        onJoin(s, join, rooms, presence, gate, *history, outbox, facts, now);
+    }
+}
+
 // --- Impl: closing ---------------------------------------------------------------------------
 
 // The peer does not read: what it has not started to receive is dropped and
@@ -544,10 +584,11 @@ void Hub::Impl::shutdown(std::string_view reason) {
 // --- the facade --------------------------------------------------------------------------------
 
 Hub::Hub(HubConfig config, std::uint64_t epoch, std::unique_ptr<HistoryStore> history,
-         WallClock wallClock)
+         WallClock wallClock, std::unique_ptr<AccountStore> accounts)
     : config_(std::move(config)),
       epoch_(epoch),
-      impl_(std::make_unique<Impl>(*this, std::move(history), std::move(wallClock))) {}
+      impl_(std::make_unique<Impl>(*this, std::move(history), std::move(wallClock),
+                                   std::move(accounts))) {}
 
 Hub::~Hub() = default;
 
@@ -619,6 +660,17 @@ void Hub::storeReadsDone(TimePoint now) {
     impl_->setNow(now);
     impl_->storeReadsDone();
     impl_->history->submit();  // messages the waiting frames said
+}
+
+void Hub::accountsDone(TimePoint now) {
+    owner_.check("Hub::accountsDone");
+    impl_->setNow(now);
+    impl_->accountsDone();
+    impl_->history->submit();  // messages the waiting frames said
+}
+
+int Hub::accountsFd() const {
+    return impl_->accounts.fd();
 }
 
 int Hub::storeCommitFd() const {

@@ -28,6 +28,8 @@
 //   Liveness         Liveness.hpp       handshake and ping clocks, the scan's
 //                                       cadence, rates and uptime
 //   Stamper          Stamper.hpp        the check and stamping of chat messages
+//   Accounts         Accounts.hpp       registered nicks, sign-in throttles, the hub
+//                                       password, the hashing thread
 //
 // Threading: not thread safe; the hub's thread (Hub.hpp).
 
@@ -39,6 +41,7 @@
 
 #include <Poco/Logger.h>
 
+#include "Accounts.hpp"
 #include "DurabilityGate.hpp"
 #include "Intake.hpp"
 #include "Liveness.hpp"
@@ -54,7 +57,8 @@
 namespace hermes::hub {
 
 struct Hub::Impl {
-    Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock);
+    Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock,
+         std::unique_ptr<AccountStore> accountStore);
 
     const HubConfig& config;
     HubStats& stats;
@@ -76,6 +80,7 @@ struct Hub::Impl {
     DurabilityGate gate;
     Liveness liveness;
     Stamper stamper;
+    Accounts accounts;
 
     // Searches the store finished that wait for the budget to take input
     // again (their answers add output).
@@ -105,6 +110,9 @@ struct Hub::Impl {
     void storeCommitted();
     void answerWaitingHistory();
     void storeReadsDone();
+    void accountsDone();
+    // A session just welcomed joins the default room.
+    void joinDefaultRoom(Session& s);
 
     // --- closing ------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ enum class CloseReason : std::uint8_t {
     BudgetStall,        // took no bytes while the output budget held input up
     BudgetHold,         // the longest queue, with input paused for the budget too long
     Internal,           // serving it threw: closed alone, the hub goes on
+    HubPassword,        // Hello without the hub's password (hub.password), or a wrong one
 };
 
 // The counter's and the log's name, e.g. "slow_consumer".
