@@ -119,19 +119,19 @@ void onIdentify(Session& s, const v1::Identify& request, Accounts& accounts, Int
 
 void onChangePassword(Session& s, const v1::ChangePassword& request, Accounts& accounts,
                       Intake& intake, Outbox& outbox, TimePoint now) {
-    const std::string& name = s.profile.account.empty() ? s.who.nick() : s.profile.account;
-    const StoredAccount* account = accounts.find(name);
-    if (account == nullptr) {
-        outbox.error(s, v1::ERROR_CODE_NOT_REGISTERED,
-                     "nick " + name + " is not registered (Register registers your nick)");
-        return;
-    }
     for (const auto& [password, what] : {std::pair{&request.old_password(), "old password"},
                                          std::pair{&request.new_password(), "new password"}}) {
         if (std::string problem = passwordProblem(*password, what); !problem.empty()) {
             outbox.error(s, v1::ERROR_CODE_INVALID_PASSWORD, problem);
             return;
         }
+    }
+    const std::string& name = s.profile.account.empty() ? s.who.nick() : s.profile.account;
+    const StoredAccount* account = accounts.find(name);
+    if (account == nullptr) {
+        outbox.error(s, v1::ERROR_CODE_NOT_REGISTERED,
+                     "nick " + name + " is not registered (Register registers your nick)");
+        return;
     }
     AccountJob job;
     job.ticket = s.id;

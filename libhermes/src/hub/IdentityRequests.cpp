@@ -92,6 +92,13 @@ bool onHello(Session& s, const v1::Hello& hello, SessionTable& sessions, Account
         outbox.error(s, v1::ERROR_CODE_INVALID_NICK, error->text);
         return false;
     }
+    // Too long is refused whether or not the nick is registered: the
+    // answer does not tell which nicks are.
+    if (hello.password().size() > protocol::kMaxPasswordBytes) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_PASSWORD,
+                     passwordProblem(hello.password(), "password"));
+        return false;
+    }
     const StoredAccount* account = accounts.find(nick);
     if (account == nullptr || sessions.findNick(nick) != nullptr) {
         // Not registered (a password is ignored), or taken either way: no
@@ -104,10 +111,6 @@ bool onHello(Session& s, const v1::Hello& hello, SessionTable& sessions, Account
                      "nick " + account->name +
                          " is registered: send its password (Hello.password), or choose "
                          "another nick");
-        return false;
-    }
-    if (std::string problem = passwordProblem(hello.password(), "password"); !problem.empty()) {
-        outbox.error(s, v1::ERROR_CODE_INVALID_PASSWORD, problem);
         return false;
     }
     if (auto until = accounts.attempt(account->name, s.peer, now)) {
