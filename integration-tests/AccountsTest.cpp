@@ -9,7 +9,10 @@
 #define BOOST_TEST_MODULE AccountsTest
 #include <boost/test/unit_test.hpp>
 
+#include <stdlib.h>
+
 #include <chrono>
+#include <fstream>
 #include <optional>
 #include <regex>
 #include <string>
@@ -18,6 +21,7 @@
 #include "Frames.hpp"
 #include "HubProcess.hpp"
 #include "RawClient.hpp"
+#include "ToolProcess.hpp"
 #include "hermes/test/TempDir.hpp"
 
 using namespace std::chrono_literals;
@@ -350,4 +354,83 @@ BOOST_AUTO_TEST_CASE(hub_password_guesses_are_throttled_per_address) {
         right.expect(it::isError(v1::ERROR_CODE_SIGN_IN_THROTTLED), it::after(5s), "throttled");
     BOOST_TEST(error.envelope.error().fatal());
     BOOST_TEST(retryAfter(error.envelope.error()).count() > 0);
+}
+
+namespace {
+
+std::vector<std::string> catArgs(std::uint16_t port, const std::string& nick,
+                                 std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {
+        HERMES_IT_HERMES_CAT, "--port", std::to_string(port), "--nick", nick, "--room", "lobby",
+        "--timeout",          "10"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+}
+
+// Sets an environment variable for the tools this test starts, and unsets it after.
+struct ScopedEnv {
+    ScopedEnv(const char* name, const std::string& value) : name_(name) {
+        ::setenv(name, value.c_str(), 1);
+    }
+    ~ScopedEnv() { ::unsetenv(name_); }
+    const char* name_;
+};
+
+}  // namespace
+
+// hermes-cat takes the passwords from a file or the environment, never argv.
+BOOST_AUTO_TEST_CASE(hermes_cat_signs_in_with_a_password_file_or_the_environment) {
+    it::HubProcess hub(it::HubProcess::Settings{{"hub.password", "open sesame"}});
+    hermes::test::TempDir dir("hermes-cat-password");
+    {
+        std::ofstream(dir.file("hub")) << "open sesame\n";
+        std::ofstream(dir.file("ana")) << "anas secret\n";
+    }
+    {
+        // No hub password: refused.
+        it::ToolProcess cat(catArgs(hub.port(), "ana"), "hello\n");
+        const auto exit = cat.waitExit(30s);
+        BOOST_TEST_REQUIRE(exit.has_value());
+        BOOST_TEST(exit->code != 0);
+        BOOST_TEST(cat.err().find("HUB_PASSWORD") != std::string::npos, cat.err());
+    }
+    {
+        // Register ana through a raw client that knows the hub password.
+        it::RawClient owner(hub.port(), "owner");
+        owner.send(helloWith("ana", {}, "open sesame"));
+        BOOST_TEST_REQUIRE(answer(owner, it::after(5s), "owner welcome").envelope.has_welcome());
+        owner.send(registerEnvelope("anas secret"));
+        owner.expect(isAccountReply(v1::ACCOUNT_EVENT_REGISTERED), it::after(10s), "registered");
+        owner.send(it::byeEnvelope("bye"));
+        BOOST_TEST_REQUIRE(owner.waitClosed(it::after(5s)));
+    }
+    {
+        // The hub password from a file, no nick password: ana is refused.
+        it::ToolProcess cat(catArgs(hub.port(), "ana", {"--hub-password-file", dir.file("hub")}),
+                            "hello\n");
+        const auto exit = cat.waitExit(30s);
+        BOOST_TEST_REQUIRE(exit.has_value());
+        BOOST_TEST(exit->code == 3, "stderr: " << cat.err());
+        BOOST_TEST(cat.err().find("registered") != std::string::npos, cat.err());
+    }
+    {
+        // Both from files.
+        it::ToolProcess cat(
+            catArgs(hub.port(), "ana",
+                    {"--hub-password-file", dir.file("hub"), "--password-file", dir.file("ana")}),
+            "from a file\n");
+        const auto exit = cat.waitExit(30s);
+        BOOST_TEST_REQUIRE(exit.has_value());
+        BOOST_TEST(exit->code == 0, "stderr: " << cat.err());
+    }
+    {
+        // Both from the environment.
+        ScopedEnv hubPassword("HERMES_HUB_PASSWORD", "open sesame");
+        ScopedEnv password("HERMES_PASSWORD", "anas secret");
+        it::ToolProcess cat(catArgs(hub.port(), "ana"), "from the environment\n");
+        const auto exit = cat.waitExit(30s);
+        BOOST_TEST_REQUIRE(exit.has_value());
+        BOOST_TEST(exit->code == 0, "stderr: " << cat.err());
+    }
+    BOOST_TEST(hub.log().find("anas secret") == std::string::npos);
 }
