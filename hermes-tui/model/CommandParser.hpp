@@ -8,6 +8,7 @@
 //
 // Threading: pure functions.
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,9 @@ enum class CommandKind {
     Whois,       // arg: nick
     Away,        // text: the reason (empty: back)
     Retry,       // send the current window's failed lines again
+    Register,    // text: the password for the current nick
+    Identify,    // arg: the account (empty: the current nick), text: the password
+    Password,    // arg: the old password, text: the new one
 };
 
 struct Command {
@@ -63,6 +67,10 @@ public:
     // The help of one command, named with or without '/', by name or alias;
     // nothing if there is no such command.
     static std::optional<std::vector<std::string>> helpFor(std::string_view name);
+    // True for a line whose words after the command are passwords
+    // (/register, /identify, /password): not echoed, not kept in the input
+    // history, masked while typed. Returns where the secret part starts.
+    static std::optional<std::size_t> secretFrom(std::string_view line);
 };
 
 }  // namespace hermes::tui

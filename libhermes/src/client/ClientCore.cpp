@@ -486,7 +486,7 @@ ClientCore::ClientCore(ClientOptions options)
       outbound_(std::max<std::size_t>(options_.sendQueueCapacity, 1)),
       sendSide_(SendSide{outbound_}),
       idBase_(options_.clientMsgIdBase != 0 ? options_.clientMsgIdBase : randomIdBase()),
-      nicks_(Nicks{options_.nick, {}, options_.password, false}) {}
+      nicks_(Nicks{options_.nick, {}, options_.password, false, options_.hubPassword, false}) {}
 
 ClientCore::~ClientCore() {
     stop();
@@ -700,6 +700,19 @@ void ClientCore::applyPassword(ClientSession& session) {
         nicks->passwordChanged = false;
         session.setPassword(nicks->password);
     }
+    if (nicks->hubPasswordChanged) {
+        nicks->hubPasswordChanged = false;
+        session.setHubPassword(nicks->hubPassword);
+    }
+}
+
+void ClientCore::setHubPassword(const std::string& password) {
+    {
+        auto nicks = nicks_.lock();
+        nicks->hubPassword = password;
+        nicks->hubPasswordChanged = true;
+    }
+    wakeIo();
 }
 
 bool ClientCore::registerNick(const std::string& password) {

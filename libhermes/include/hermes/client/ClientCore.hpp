@@ -147,6 +147,8 @@ public:
     // Accounts (docs/PROTOCOL.md "Accounts"). Any thread. Each also keeps
     // the password for the Hellos of later reconnects.
     bool registerNick(const std::string& password);
+    // The hub password of the next Hello (a reconnect after HUB_PASSWORD).
+    void setHubPassword(const std::string& password);
     bool identify(const std::string& nick, const std::string& password);
     bool changePassword(const std::string& oldPassword, const std::string& newPassword);
 
@@ -204,6 +206,8 @@ private:
         std::string requested;  // retryNick()'s, for the I/O thread
         std::string password;   // for the I/O thread's next Hellos
         bool passwordChanged = false;
+        std::string hubPassword;
+        bool hubPasswordChanged = false;
     };
     threads::LockGuarded<Nicks> nicks_;
 
