@@ -74,6 +74,11 @@ Accounts::HubCheck Accounts::checkHubPassword(std::string_view given, std::strin
     if (config_.hubPassword.empty()) {
         return HubCheck::Open;
     }
+    if (given.empty()) {
+        // No guess: a client that does not know the hub has a password (or
+        // reconnects before its user typed it) costs no token.
+        return HubCheck::Wrong;
+    }
     const std::string p = addressKey(peer);
     // A token per attempt, given back when right: a guesser gets the
     // sign-in rate, someone who knows it is never slowed.
