@@ -288,9 +288,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // only when its idle wait ends (10 s by default): keep that wait short so
     // the hub exits within its 2 s promise.
     params->setThreadIdleTime(Poco::Timespan(0, 250'000));
-    const HandoffSettings handoff{
-        settings.edge.sendBufferBytes,
-        hermes::hub::Registry::Limits{settings.hub.maxClients, settings.hub.maxClientsPerAddress}};
+    const HandoffSettings handoff{settings.edge.sendBufferBytes,
+                                  hermes::hub::Registry::limitsOf(settings.hub)};
     Poco::Net::TCPServer server(new HandoffFactory(loop, registry, handoff), pool, listener,
                                 params);
 
@@ -324,13 +323,15 @@ int HermesDaemon::main(const std::vector<std::string>&) {
             return EXIT_CONFIG;
         }
         http->start();
-        log.information("http on %s:%hu: the page from %s, WebSockets at /ws (Origins: %s)",
-                        settings.http.host, http->port(),
-                        staticDir.empty() ? std::string("(none)") : staticDir.string(),
-                        settings.http.allowedOrigins.empty()
-                            ? std::string("the page's own host")
-                            : Poco::cat(std::string(" "), settings.http.allowedOrigins.begin(),
-                                        settings.http.allowedOrigins.end()));
+        log.information(
+            "http on %s:%hu: the page from %s, WebSockets at /ws (Hosts: %s; Origins: %s)",
+            settings.http.host, http->port(),
+            staticDir.empty() ? std::string("(none)") : staticDir.string(),
+            http->hosts().describe(),
+            settings.http.allowedOrigins.empty()
+                ? std::string("the page's own host")
+                : Poco::cat(std::string(" "), settings.http.allowedOrigins.begin(),
+                            settings.http.allowedOrigins.end()));
     }
     server.start();
     log.information("hermesd %s listening on %s:%hu (epoch %?u, max %z clients)",

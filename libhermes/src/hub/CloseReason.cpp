@@ -12,6 +12,8 @@ std::string_view closeReasonKey(CloseReason reason) {
             return "hub_full";
         case CloseReason::AddressFull:
             return "address_full";
+        case CloseReason::HandshakesFull:
+            return "handshakes_full";
         case CloseReason::Shutdown:
             return "shutdown";
         case CloseReason::HandshakeRequired:
@@ -52,6 +54,7 @@ std::string_view closeReasonQuitText(CloseReason reason) {
             return "";
         case CloseReason::HubFull:
         case CloseReason::AddressFull:
+        case CloseReason::HandshakesFull:
             return "hub full";
         case CloseReason::Shutdown:
             return "hub shutting down";

@@ -392,6 +392,26 @@ void Hub::Impl::scan() {
         }
     }
     outbox.dropIdleBlocks();
+    reclaimRooms();
+}
+
+// Rooms that emptied holding nothing go, once no component lists them: a
+// presence batch still to flush, frames held for the store, a frame block
+// (dropped after a scan without broadcasts) keep a room for a later scan.
+void Hub::Impl::reclaimRooms() {
+    if (rooms.emptiedCount() == 0) {
+        return;
+    }
+    const std::size_t gone = rooms.reclaimEmpty([this](const Room& room) {
+        if (room.presence.listed() || room.log.listed() || room.block.get() != nullptr) {
+            return false;
+        }
+        presence.forget(room);
+        return true;
+    });
+    if (gone > 0) {
+        log.debug("reclaimed %z empty room(s) that held nothing", gone);
+    }
 }
 
 // The pause does not count as silence (handshake and ping clocks move on by

@@ -105,6 +105,7 @@ struct Hub::Impl {
     void flushAll(bool force);
     TimePoint tick();
     void scan();
+    void reclaimRooms();
     void resumeIfDrained();
     void decodeHeldInput();
     void storeCommitted();

@@ -110,4 +110,9 @@ void Presence::clear(Room& room) {
     room.presence.listed_ = false;
 }
 
+void Presence::forget(const Room& room) {
+    std::erase(dirty_, &room);
+    std::erase(deferred_, &room);
+}
+
 }  // namespace hermes::hub

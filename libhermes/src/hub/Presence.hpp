@@ -67,6 +67,10 @@ public:
         dirty_.clear();
         deferred_.clear();
     }
+    // The room is going (reclaimed, RoomTable::reclaimEmpty): it has nothing
+    // pending (not listed()), but a room flushed by traffic may still be in
+    // the lists, skipped at the next pass; it must not be there when gone.
+    void forget(const Room& room);
 
     const std::vector<Room*>& dirtyRooms() const { return dirty_; }
 

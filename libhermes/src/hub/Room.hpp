@@ -1,6 +1,7 @@
 #pragma once
-// One chat room as the hub holds it. A room outlives its members (with its
-// topic and seqs); its history lives in the HistoryStore.
+// One chat room as the hub holds it. A room someone wrote in outlives its
+// members (with its topic and seqs); one that holds nothing is reclaimed
+// when it empties (RoomTable.hpp). Its history lives in the HistoryStore.
 //
 // Like Session, a room is in parts, each with one writer (its friend):
 //
@@ -64,6 +65,7 @@ public:
 private:
     friend class RoomTable;
     std::vector<Member> list_;
+    bool emptied_ = false;  // in RoomTable's list of rooms to look at for reclaiming
 };
 
 // Written by RoomTable.

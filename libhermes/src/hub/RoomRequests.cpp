@@ -60,6 +60,13 @@ void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Presence& presen
                          name);
             return;
         }
+        if (room == nullptr && rooms.size() >= facts.config.maxRooms) {
+            outbox.error(s, v1::ERROR_CODE_TOO_MANY_ROOMS,
+                         "the hub holds its maximum of " + std::to_string(facts.config.maxRooms) +
+                             " rooms (hub.max_rooms); join an existing room",
+                         name);
+            return;
+        }
         room = &rooms.obtain(std::move(name), history);
         // Before the joiner is a member, so an earlier batch of another
         // kind goes out without it.

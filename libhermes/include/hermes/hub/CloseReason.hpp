@@ -15,6 +15,7 @@ enum class CloseReason : std::uint8_t {
     ClientQuit,         // Bye from the client
     HubFull,            // hub.max_clients reached at open
     AddressFull,        // hub.max_clients_per_address reached at open
+    HandshakesFull,     // hub.max_handshakes_per_address reached at open
     Shutdown,           // the hub is stopping
     HandshakeRequired,  // something other than Hello before Welcome
     ProtocolVersion,    // Hello with another protocol version
