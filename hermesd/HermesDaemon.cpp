@@ -33,6 +33,7 @@
 #include "HttpListener.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
+#include "hermes/hub/PasswordHasher.hpp"
 #include "hermes/hub/SqliteAccounts.hpp"
 #include "hermes/hub/SqliteHistory.hpp"
 
@@ -71,6 +72,44 @@ void HermesDaemon::defineOptions(Poco::Util::OptionSet& options) {
             .required(false)
             .repeatable(false)
             .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handleNoPersist)));
+    options.addOption(
+        Option("hash-password", "",
+               "read a password from standard input, print its Argon2id hash (for hub.password) "
+               "and exit")
+            .required(false)
+            .repeatable(false)
+            .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handleHashPassword)));
+}
+
+void HermesDaemon::handleHashPassword(const std::string&, const std::string&) {
+    hashPassword_ = true;
+}
+
+int HermesDaemon::printPasswordHash(const DaemonConfig& settings) {
+    std::string password;
+    std::getline(std::cin, password);
+    if (!password.empty() && password.back() == '\r') {
+        password.pop_back();
+    }
+    if (password.empty() || password.size() > hermes::protocol::kMaxPasswordBytes) {
+        std::cerr << "hermesd --hash-password: give a password of 1 to "
+                  << hermes::protocol::kMaxPasswordBytes << " bytes on standard input\n";
+        return EXIT_DATAERR;
+    }
+    try {
+        const hermes::hub::PasswordHasher hasher(settings.hub.hashMemoryKib, settings.hub.hashOps);
+        const auto hash = hasher.hash(password);
+        hermes::hub::PasswordHasher::wipe(password);
+        if (!hash) {
+            std::cerr << "hermesd --hash-password: out of memory\n";
+            return EXIT_SOFTWARE;
+        }
+        std::cout << *hash << '\n';
+        return EXIT_OK;
+    } catch (const std::exception& error) {
+        std::cerr << "hermesd --hash-password: " << error.what() << '\n';
+        return EXIT_CONFIG;
+    }
 }
 
 void HermesDaemon::handleHelp(const std::string&, const std::string&) {
@@ -220,6 +259,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         return EXIT_CONFIG;
     }
 
+    if (hashPassword_) {
+        return printPasswordHash(settings);
+    }
     for (const std::string& warning : settings.hub.warnings()) {
         log.warning("configuration: %s", warning);
     }

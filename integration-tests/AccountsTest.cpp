@@ -22,6 +22,7 @@
 #include "HubProcess.hpp"
 #include "RawClient.hpp"
 #include "ToolProcess.hpp"
+#include "hermes/hub/PasswordHasher.hpp"
 #include "hermes/test/TempDir.hpp"
 
 using namespace std::chrono_literals;
@@ -337,6 +338,48 @@ BOOST_AUTO_TEST_CASE(hub_password_admits_only_those_who_know_it) {
     BOOST_TEST(answer(right, it::after(5s), "right pw").envelope.has_welcome());
     BOOST_TEST(hub.log().find("open barley") == std::string::npos);
     BOOST_TEST(hub.log().find("open sesame") == std::string::npos);
+}
+
+// hub.password given as an Argon2id string (hermesd --hash-password): the
+// config file holds no password, the hub verifies on its hashing thread.
+BOOST_AUTO_TEST_CASE(hub_password_as_a_hash) {
+    const hermes::hub::PasswordHasher hasher(8192, 1);
+    const auto hash = hasher.hash("open sesame");
+    BOOST_TEST_REQUIRE(hash.has_value());
+    it::HubProcess hub(it::HubProcess::Settings{{"hub.password", *hash}});
+    {
+        it::RawClient none(hub.port(), "none");
+        none.send(it::helloEnvelope("ana"));
+        none.expect(it::isError(v1::ERROR_CODE_HUB_PASSWORD), it::after(5s), "no pw");
+        BOOST_TEST(none.waitClosed(it::after(5s)));
+    }
+    {
+        it::RawClient wrong(hub.port(), "wrong");
+        wrong.send(helloWith("ana", {}, "open barley"));
+        const auto error =
+            wrong.expect(it::isError(v1::ERROR_CODE_HUB_PASSWORD), it::after(5s), "wrong pw");
+        BOOST_TEST(error.envelope.error().fatal());
+        BOOST_TEST(wrong.waitClosed(it::after(5s)));
+    }
+    {
+        // Right, then a nick: registered on the way (the hub password is
+        // checked again for each Hello of the session).
+        it::RawClient owner(hub.port(), "owner");
+        owner.send(helloWith("ana", {}, "open sesame"));
+        BOOST_TEST_REQUIRE(answer(owner, it::after(5s), "right pw").envelope.has_welcome());
+        owner.send(registerEnvelope("anas"));
+        owner.expect(isAccountReply(v1::ACCOUNT_EVENT_REGISTERED), it::after(10s), "registered");
+        owner.send(it::byeEnvelope("bye"));
+        BOOST_TEST_REQUIRE(owner.waitClosed(it::after(5s)));
+    }
+    it::RawClient ana(hub.port(), "ana");
+    ana.send(helloWith("ana", {}, "open sesame"));
+    BOOST_TEST(answer(ana, it::after(5s), "no nick pw").envelope.error().code() ==
+               v1::ERROR_CODE_PASSWORD_REQUIRED);
+    ana.send(helloWith("ana", "anas", "open sesame"));
+    const auto welcome = answer(ana, it::after(5s), "both passwords");
+    BOOST_TEST_REQUIRE(welcome.envelope.has_welcome(), it::describe(welcome.envelope));
+    BOOST_TEST(welcome.envelope.welcome().account() == "ana");
 }
 
 BOOST_AUTO_TEST_CASE(hub_password_guesses_are_throttled_per_address) {

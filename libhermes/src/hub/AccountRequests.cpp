@@ -151,6 +151,15 @@ bool onAccountResult(Session& s, AccountResult& result, SessionTable& sessions, 
                      "the hub could not store the account (its log says why); try again later");
         return false;
     }
+    if (job.kind == AccountJobKind::HubPassword) {
+        if (!result.verified) {
+            closeFatally(s, v1::ERROR_CODE_HUB_PASSWORD, "wrong hub password",
+                         CloseReason::HubPassword, sessions, outbox);
+            return false;
+        }
+        accounts.hubPasswordRight(s.peer, now);
+        return onHello(s, job.hello, sessions, accounts, intake, outbox, facts, now, true);
+    }
     if (!result.verified) {
         // The attempt's tokens stay taken: that is the throttle.
         accounts.log().information(SessionTable::describe(s) + ": wrong password for account " +
@@ -191,6 +200,8 @@ bool onAccountResult(Session& s, AccountResult& result, SessionTable& sessions, 
             reply(s, v1::ACCOUNT_EVENT_PASSWORD_CHANGED, job.account,
                   "the password of " + job.account + " is changed", outbox);
             return false;
+        case AccountJobKind::HubPassword:
+            return false;  // handled above
     }
     return false;
 }

@@ -74,6 +74,7 @@ AccountResult AccountWorker::work(AccountJob job) {
     switch (job.kind) {
         case AccountJobKind::Hello:
         case AccountJobKind::Identify:
+        case AccountJobKind::HubPassword:
             result.verified = hasher_.verify(job.hash, job.password);
             break;
         case AccountJobKind::Register:
@@ -103,6 +104,7 @@ AccountResult AccountWorker::work(AccountJob job) {
     }
     PasswordHasher::wipe(job.password);
     PasswordHasher::wipe(job.newPassword);
+    PasswordHasher::wipe(*job.hello.mutable_hub_password());
     result.job = std::move(job);
     return result;
 }

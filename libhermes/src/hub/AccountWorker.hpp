@@ -26,6 +26,7 @@
 #include "hermes/hub/AccountStore.hpp"
 #include "hermes/hub/PasswordHasher.hpp"
 #include "hermes/threads/LockGuarded.hpp"
+#include "hermes/v1/hermes.pb.h"
 
 namespace hermes::hub {
 
@@ -34,6 +35,7 @@ enum class AccountJobKind : std::uint8_t {
     Identify,        // verify Identify.password
     Register,        // hash the password, store the new account
     ChangePassword,  // verify the old password, hash and store the new one
+    HubPassword,     // verify Hello.hub_password against a hashed hub.password
 };
 
 struct AccountJob {
@@ -46,6 +48,8 @@ struct AccountJob {
     // Hello: what the Hello asked for, welcomed if the password is right.
     std::string nick;
     std::string clientName;
+    // HubPassword: the whole Hello, handled again once the hub password is right.
+    hermes::v1::Hello hello;
 };
 
 struct AccountResult {

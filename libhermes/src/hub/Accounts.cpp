@@ -86,11 +86,23 @@ Accounts::HubCheck Accounts::checkHubPassword(std::string_view given, std::strin
         wait = *until;
         return HubCheck::Throttled;
     }
+    if (hubPasswordHashed()) {
+        return HubCheck::NeedsHash;
+    }
     if (PasswordHasher::sameSecret(given, config_.hubPassword)) {
         hubPasswords_.giveBack({p}, now);
         return HubCheck::Right;
     }
     return HubCheck::Wrong;
+}
+
+void Accounts::hubPasswordRight(std::string_view peer, TimePoint now) {
+    const std::string p = addressKey(peer);
+    hubPasswords_.giveBack({p}, now);
+}
+
+bool Accounts::hubPasswordHashed() const {
+    return config_.hubPassword.rfind("$argon2", 0) == 0;
 }
 
 bool Accounts::submit(AccountJob& job) {

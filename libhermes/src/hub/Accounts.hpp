@@ -59,11 +59,17 @@ public:
 
     // --- the hub password ---------------------------------------------------------
 
-    enum class HubCheck { Open, Right, Wrong, Throttled };
+    enum class HubCheck { Open, Right, Wrong, Throttled, NeedsHash };
     // Right or Open; a wrong one takes a token of the address. `wait` is
-    // set when Throttled.
+    // set when Throttled. NeedsHash: hub.password is an Argon2id hash, to
+    // be verified on the hashing thread (a token is taken; hubPasswordRight()
+    // gives it back).
     HubCheck checkHubPassword(std::string_view given, std::string_view peer, TimePoint now,
                               Clock::duration& wait);
+
+    void hubPasswordRight(std::string_view peer, TimePoint now);
+    // True when hub.password is an Argon2id string ("$argon2id$...").
+    bool hubPasswordHashed() const;
 
     // --- the hashing thread --------------------------------------------------------
 

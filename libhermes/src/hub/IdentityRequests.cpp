@@ -58,7 +58,8 @@ void noteSignOn(Session& s, const std::string& name, const HubFacts& facts, Time
 }  // namespace
 
 bool onHello(Session& s, const v1::Hello& hello, SessionTable& sessions, Accounts& accounts,
-             Intake& intake, Outbox& outbox, const HubFacts& facts, TimePoint now) {
+             Intake& intake, Outbox& outbox, const HubFacts& facts, TimePoint now,
+             bool hubPasswordVerified) {
     if (hello.protocol_version() != protocol::kProtocolVersion) {
         closeFatally(s, v1::ERROR_CODE_PROTOCOL_VERSION,
                      "this hub speaks protocol version " +
@@ -68,10 +69,30 @@ bool onHello(Session& s, const v1::Hello& hello, SessionTable& sessions, Account
         return false;
     }
     Clock::duration wait{};
-    switch (accounts.checkHubPassword(hello.hub_password(), s.peer, now, wait)) {
+    switch (hubPasswordVerified ? Accounts::HubCheck::Right
+                                : accounts.checkHubPassword(hello.hub_password(), s.peer, now,
+                                                            wait)) {
         case Accounts::HubCheck::Open:
         case Accounts::HubCheck::Right:
             break;
+        case Accounts::HubCheck::NeedsHash: {
+            // A hashed hub.password: verified on the hashing thread, then
+            // this Hello is handled again (onAccountResult).
+            AccountJob job;
+            job.ticket = s.id;
+            job.kind = AccountJobKind::HubPassword;
+            job.hash = facts.config.hubPassword;
+            job.password = hello.hub_password();
+            job.hello = hello;
+            if (!accounts.submit(job)) {
+                accounts.hubPasswordRight(s.peer, now);  // not tried: the token comes back
+                outbox.error(s, v1::ERROR_CODE_ACCOUNTS_BUSY,
+                             "the hub is checking too many passwords at once; try again shortly");
+                return false;
+            }
+            intake.awaitRead(s);
+            return false;
+        }
         case Accounts::HubCheck::Throttled:
             closeFatally(s, v1::ERROR_CODE_SIGN_IN_THROTTLED,
                          throttledText("with the hub password from this address", wait),

@@ -52,8 +52,11 @@ struct HubFacts {
 // True if `s` was welcomed (the hub then joins it to the default room).
 // A registered nick's password is checked on the hashing thread: `s` then
 // waits (Intake::awaitRead) and onAccountResult() welcomes it or not.
+// A hashed hub.password is checked there too; `hubPasswordVerified` says it
+// was (the Hello is handled again with it).
 bool onHello(Session& s, const v1::Hello& hello, SessionTable& sessions, Accounts& accounts,
-             Intake& intake, Outbox& outbox, const HubFacts& facts, TimePoint now);
+             Intake& intake, Outbox& outbox, const HubFacts& facts, TimePoint now,
+             bool hubPasswordVerified = false);
 // Welcomes `s` as `nick` (signed in to `account` if not empty); false when
 // the nick is taken.
 bool welcomeSession(Session& s, const std::string& nick, const std::string& clientName,
