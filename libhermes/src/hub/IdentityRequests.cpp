@@ -69,9 +69,9 @@ bool onHello(Session& s, const v1::Hello& hello, SessionTable& sessions, Account
         return false;
     }
     Clock::duration wait{};
-    switch (hubPasswordVerified ? Accounts::HubCheck::Right
-                                : accounts.checkHubPassword(hello.hub_password(), s.peer, now,
-                                                            wait)) {
+    switch (hubPasswordVerified
+                ? Accounts::HubCheck::Right
+                : accounts.checkHubPassword(hello.hub_password(), s.peer, now, wait)) {
         case Accounts::HubCheck::Open:
         case Accounts::HubCheck::Right:
             break;
