@@ -66,6 +66,8 @@ int runApp(const AppOptions& options) {
     clientOptions.port = options.port;
     clientOptions.nick = options.nick;
     clientOptions.clientName = "hermes-tui 0.1";
+    clientOptions.password = options.password;
+    clientOptions.hubPassword = options.hubPassword;
     hermes::client::ClientCore core(clientOptions);
     CoreActions actions(core);
     ChatModel::Settings settings;

@@ -20,6 +20,8 @@ hermes::client::ClientOptions clientOptions(const CatOptions& o) {
     c.port = o.port;
     c.nick = o.nick;
     c.clientName = "hermes-cat";
+    c.password = o.password;
+    c.hubPassword = o.hubPassword;
     c.connectTimeout = o.timeout;
     c.handshakeTimeout = o.timeout;
     // A script wants a plain answer: a dropped connection ends the run, and
