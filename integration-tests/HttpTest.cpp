@@ -317,8 +317,8 @@ BOOST_AUTO_TEST_CASE(a_name_that_is_not_the_hubs_is_refused) {
          withHost(it::WebClient::upgradeRequest(port, "http://" + rebound), rebound), 421},
         {"the page by address", it::httpGet(port, "/"), 200},
         {"the page by localhost", withHost(it::httpGet(port, "/"), "localhost:" + portText), 200},
-        {"the page by a listed name",
-         withHost(it::httpGet(port, "/"), "CHAT.example:" + portText), 200},
+        {"the page by a listed name", withHost(it::httpGet(port, "/"), "CHAT.example:" + portText),
+         200},
         {"no Host (not a browser)", "GET / HTTP/1.0\r\n\r\n", 200},
     };
     for (const Case& c : cases) {
