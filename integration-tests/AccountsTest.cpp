@@ -31,59 +31,11 @@ namespace v1 = hermes::v1;
 
 namespace {
 
-v1::Envelope helloWith(const std::string& nick, const std::string& password,
-                       const std::string& hubPassword = {}) {
-    v1::Envelope e = it::helloEnvelope(nick);
-    e.mutable_hello()->set_password(password);
-    e.mutable_hello()->set_hub_password(hubPassword);
-    return e;
-}
-
-v1::Envelope registerEnvelope(const std::string& password) {
-    v1::Envelope e;
-    e.mutable_register_nick()->set_password(password);
-    return e;
-}
-
-v1::Envelope identifyEnvelope(const std::string& nick, const std::string& password) {
-    v1::Envelope e;
-    e.mutable_identify()->set_nick(nick);
-    e.mutable_identify()->set_password(password);
-    return e;
-}
-
-v1::Envelope changePasswordEnvelope(const std::string& oldPassword,
-                                    const std::string& newPassword) {
-    v1::Envelope e;
-    e.mutable_change_password()->set_old_password(oldPassword);
-    e.mutable_change_password()->set_new_password(newPassword);
-    return e;
-}
-
-it::RawClient::Predicate isAccountReply(v1::AccountEvent event) {
-    return [event](const it::Frame& f) {
-        return f.envelope.has_account_reply() && f.envelope.account_reply().event() == event;
-    };
-}
-
 // The first Error or Welcome, whichever comes.
 it::Frame answer(it::RawClient& client, it::Deadline deadline, const std::string& what) {
     return client.expect(
         [](const it::Frame& f) { return f.envelope.has_error() || f.envelope.has_welcome(); },
         deadline, what);
-}
-
-// Registers `nick` with `password` on a new connection, then quits and
-// waits for the hub to close it (the nick is free again).
-void registerNick(std::uint16_t port, const std::string& nick, const std::string& password) {
-    it::RawClient owner(port, nick + "-owner");
-    owner.hello(nick, it::after(5s));
-    owner.send(registerEnvelope(password));
-    const auto reply = owner.expect(isAccountReply(v1::ACCOUNT_EVENT_REGISTERED), it::after(10s),
-                                    "AccountReply REGISTERED for " + nick);
-    BOOST_TEST(reply.envelope.account_reply().account() == nick);
-    owner.send(it::byeEnvelope("registered"));
-    BOOST_TEST_REQUIRE(owner.waitClosed(it::after(5s)));
 }
 
 std::chrono::milliseconds retryAfter(const v1::Error& error) {
@@ -108,13 +60,13 @@ BOOST_AUTO_TEST_CASE(v1_client_without_accounts_chats_on_an_open_hub) {
     bob.expect(it::isChatText("lobby", "hello without accounts"), it::after(5s), "ana's line");
     // A password for an unregistered nick is ignored.
     it::RawClient carol(hub.port(), "carol");
-    carol.send(helloWith("carol", "whatever"));
+    carol.send(it::helloWithPasswordEnvelope("carol", "whatever"));
     BOOST_TEST(answer(carol, it::after(5s), "carol's answer").envelope.has_welcome());
 }
 
 BOOST_AUTO_TEST_CASE(registered_nick_needs_its_password) {
     it::HubProcess hub;
-    registerNick(hub.port(), "ana", "correct horse");
+    it::registerNick(hub.port(), "ana", "correct horse");
 
     it::RawClient client(hub.port(), "client");
     client.send(it::helloEnvelope("ana"));
@@ -124,13 +76,13 @@ BOOST_AUTO_TEST_CASE(registered_nick_needs_its_password) {
     BOOST_TEST(!first.envelope.error().fatal());
 
     // Not fatal: the same connection tries again, wrong, then right.
-    client.send(helloWith("ana", "wrong horse"));
+    client.send(it::helloWithPasswordEnvelope("ana", "wrong horse"));
     auto second = answer(client, it::after(5s), "answer to a wrong password");
     BOOST_TEST_REQUIRE(second.envelope.has_error());
     BOOST_TEST(second.envelope.error().code() == v1::ERROR_CODE_WRONG_PASSWORD);
     BOOST_TEST(!second.envelope.error().fatal());
 
-    client.send(helloWith("ANA", "correct horse"));  // any case
+    client.send(it::helloWithPasswordEnvelope("ANA", "correct horse"));  // any case
     auto third = answer(client, it::after(5s), "answer to the right password");
     BOOST_TEST_REQUIRE(third.envelope.has_welcome(), it::describe(third.envelope));
     BOOST_TEST(third.envelope.welcome().account() == "ana");
@@ -148,7 +100,7 @@ BOOST_AUTO_TEST_CASE(accounts_survive_a_restart) {
     const std::string db = dir.file("hub.db");
     {
         it::HubProcess hub(it::HubProcess::Settings{{"history.path", db}});
-        registerNick(hub.port(), "ana", "s3cret");
+        it::registerNick(hub.port(), "ana", "s3cret");
         BOOST_TEST(hub.stop().clean());
     }
     it::HubProcess hub(it::HubProcess::Settings{{"history.path", db}});
@@ -156,7 +108,7 @@ BOOST_AUTO_TEST_CASE(accounts_survive_a_restart) {
     client.send(it::helloEnvelope("ana"));
     BOOST_TEST(answer(client, it::after(5s), "no password").envelope.error().code() ==
                v1::ERROR_CODE_PASSWORD_REQUIRED);
-    client.send(helloWith("ana", "s3cret"));
+    client.send(it::helloWithPasswordEnvelope("ana", "s3cret"));
     auto welcome = answer(client, it::after(5s), "right password after restart");
     BOOST_TEST_REQUIRE(welcome.envelope.has_welcome(), it::describe(welcome.envelope));
     BOOST_TEST(welcome.envelope.welcome().account() == "ana");
@@ -167,7 +119,7 @@ BOOST_AUTO_TEST_CASE(accounts_survive_a_restart) {
 BOOST_AUTO_TEST_CASE(without_a_database_accounts_last_until_the_restart) {
     {
         it::HubProcess hub(it::HubProcess::Settings{{"history.persist", "false"}});
-        registerNick(hub.port(), "ana", "s3cret");
+        it::registerNick(hub.port(), "ana", "s3cret");
         BOOST_TEST(hub.log().find("accounts in memory only") != std::string::npos);
     }
     it::HubProcess hub(it::HubProcess::Settings{{"history.persist", "false"}});
@@ -177,42 +129,42 @@ BOOST_AUTO_TEST_CASE(without_a_database_accounts_last_until_the_restart) {
 
 BOOST_AUTO_TEST_CASE(password_changes) {
     it::HubProcess hub;
-    registerNick(hub.port(), "ana", "old-one");
+    it::registerNick(hub.port(), "ana", "old-one");
     it::RawClient ana(hub.port(), "ana");
-    ana.send(helloWith("ana", "old-one"));
+    ana.send(it::helloWithPasswordEnvelope("ana", "old-one"));
     BOOST_TEST_REQUIRE(answer(ana, it::after(5s), "welcome").envelope.has_welcome());
-    ana.send(changePasswordEnvelope("not-it", "new-one"));
+    ana.send(it::changePasswordEnvelope("not-it", "new-one"));
     BOOST_TEST(ana.expect(it::isError(v1::ERROR_CODE_WRONG_PASSWORD), it::after(5s), "wrong old")
                    .envelope.error()
                    .code() == v1::ERROR_CODE_WRONG_PASSWORD);
-    ana.send(changePasswordEnvelope("old-one", "new-one"));
-    ana.expect(isAccountReply(v1::ACCOUNT_EVENT_PASSWORD_CHANGED), it::after(10s), "changed");
+    ana.send(it::changePasswordEnvelope("old-one", "new-one"));
+    ana.expect(it::isAccountReply(v1::ACCOUNT_EVENT_PASSWORD_CHANGED), it::after(10s), "changed");
     ana.send(it::byeEnvelope("bye"));
     BOOST_TEST_REQUIRE(ana.waitClosed(it::after(5s)));
 
     it::RawClient again(hub.port(), "again");
-    again.send(helloWith("ana", "old-one"));
+    again.send(it::helloWithPasswordEnvelope("ana", "old-one"));
     BOOST_TEST(answer(again, it::after(5s), "old password").envelope.error().code() ==
                v1::ERROR_CODE_WRONG_PASSWORD);
-    again.send(helloWith("ana", "new-one"));
+    again.send(it::helloWithPasswordEnvelope("ana", "new-one"));
     BOOST_TEST(answer(again, it::after(5s), "new password").envelope.has_welcome());
 }
 
 BOOST_AUTO_TEST_CASE(set_nick_to_a_registered_nick_needs_identify) {
     it::HubProcess hub;
-    registerNick(hub.port(), "ana", "hers");
+    it::registerNick(hub.port(), "ana", "hers");
     it::RawClient bob(hub.port(), "bob");
     bob.hello("bob", it::after(5s));
     bob.send(it::setNickEnvelope("ana"));
     bob.expect(it::isError(v1::ERROR_CODE_PASSWORD_REQUIRED), it::after(5s), "SetNick refused");
     // Registering a nick someone else owns, or identifying wrongly, fails too.
-    bob.send(identifyEnvelope("ana", "guess"));
+    bob.send(it::identifyEnvelope("ana", "guess"));
     bob.expect(it::isError(v1::ERROR_CODE_WRONG_PASSWORD), it::after(5s), "wrong identify");
-    bob.send(identifyEnvelope("nobody", "guess"));
+    bob.send(it::identifyEnvelope("nobody", "guess"));
     bob.expect(it::isError(v1::ERROR_CODE_NOT_REGISTERED), it::after(5s), "no such account");
-    bob.send(identifyEnvelope("ana", "hers"));
+    bob.send(it::identifyEnvelope("ana", "hers"));
     const auto identified =
-        bob.expect(isAccountReply(v1::ACCOUNT_EVENT_IDENTIFIED), it::after(5s), "identified");
+        bob.expect(it::isAccountReply(v1::ACCOUNT_EVENT_IDENTIFIED), it::after(5s), "identified");
     BOOST_TEST(identified.envelope.account_reply().account() == "ana");
     bob.send(it::setNickEnvelope("ana"));
     bob.expect(
@@ -222,25 +174,25 @@ BOOST_AUTO_TEST_CASE(set_nick_to_a_registered_nick_needs_identify) {
         },
         it::after(5s), "nick changed to ana");
     // Its own nick now: registering it again is refused.
-    bob.send(registerEnvelope("another"));
+    bob.send(it::registerEnvelope("another"));
     bob.expect(it::isError(v1::ERROR_CODE_ALREADY_REGISTERED), it::after(5s), "already registered");
 }
 
 BOOST_AUTO_TEST_CASE(failed_sign_ins_are_throttled) {
     // Three failures allowed, then one attempt per second.
     it::HubProcess hub({{"accounts.sign_in_burst", "3"}, {"accounts.sign_in_per_minute", "60"}});
-    registerNick(hub.port(), "ana", "right");
-    registerNick(hub.port(), "cy", "cys");
+    it::registerNick(hub.port(), "ana", "right");
+    it::registerNick(hub.port(), "cy", "cys");
 
     it::RawClient mallory(hub.port(), "mallory");
     for (int i = 0; i < 3; ++i) {
-        mallory.send(helloWith("ana", "guess" + std::to_string(i)));
+        mallory.send(it::helloWithPasswordEnvelope("ana", "guess" + std::to_string(i)));
         BOOST_TEST(answer(mallory, it::after(5s), "guess").envelope.error().code() ==
                    v1::ERROR_CODE_WRONG_PASSWORD);
     }
     // Out of tokens: even the right password is refused, unhashed.
     const auto start = std::chrono::steady_clock::now();
-    mallory.send(helloWith("ana", "right"));
+    mallory.send(it::helloWithPasswordEnvelope("ana", "right"));
     const auto throttled = answer(mallory, it::after(5s), "throttled");
     BOOST_TEST_REQUIRE(throttled.envelope.has_error());
     BOOST_TEST(throttled.envelope.error().code() == v1::ERROR_CODE_SIGN_IN_THROTTLED);
@@ -251,7 +203,7 @@ BOOST_AUTO_TEST_CASE(failed_sign_ins_are_throttled) {
 
     // Per address: another account from the same address is throttled too.
     it::RawClient other(hub.port(), "other");
-    other.send(helloWith("cy", "cys"));
+    other.send(it::helloWithPasswordEnvelope("cy", "cys"));
     BOOST_TEST(answer(other, it::after(5s), "per address").envelope.error().code() ==
                v1::ERROR_CODE_SIGN_IN_THROTTLED);
 
@@ -261,7 +213,7 @@ BOOST_AUTO_TEST_CASE(failed_sign_ins_are_throttled) {
     int refusals = 0;
     const auto deadline = it::after(5s);
     while (!welcome && std::chrono::steady_clock::now() < deadline) {
-        mallory.send(helloWith("ana", "right"));
+        mallory.send(it::helloWithPasswordEnvelope("ana", "right"));
         auto reply = answer(mallory, deadline, "retry");
         if (reply.envelope.has_welcome()) {
             welcome = reply;
@@ -286,14 +238,14 @@ BOOST_AUTO_TEST_CASE(failed_sign_ins_are_throttled) {
 // with the shipped limits (5 attempts, then 6 a minute), printed.
 BOOST_AUTO_TEST_CASE(brute_force_rate_is_printed) {
     it::HubProcess hub({{"accounts.sign_in_burst", "5"}, {"accounts.sign_in_per_minute", "6"}});
-    registerNick(hub.port(), "ana", "unguessable");
+    it::registerNick(hub.port(), "ana", "unguessable");
     it::RawClient attacker(hub.port(), "attacker");
     int hashed = 0;
     int refused = 0;
     const auto start = std::chrono::steady_clock::now();
     const auto end = start + 2s;
     for (int i = 0; std::chrono::steady_clock::now() < end; ++i) {
-        attacker.send(helloWith("ana", "guess" + std::to_string(i)));
+        attacker.send(it::helloWithPasswordEnvelope("ana", "guess" + std::to_string(i)));
         const auto reply = answer(attacker, it::after(5s), "guess");
         BOOST_TEST_REQUIRE(reply.envelope.has_error());
         if (reply.envelope.error().code() == v1::ERROR_CODE_WRONG_PASSWORD) {
@@ -327,14 +279,14 @@ BOOST_AUTO_TEST_CASE(hub_password_admits_only_those_who_know_it) {
     }
     {
         it::RawClient wrong(hub.port(), "wrong");
-        wrong.send(helloWith("ana", {}, "open barley"));
+        wrong.send(it::helloWithPasswordEnvelope("ana", {}, "open barley"));
         const auto error =
             wrong.expect(it::isError(v1::ERROR_CODE_HUB_PASSWORD), it::after(5s), "wrong pw");
         BOOST_TEST(error.envelope.error().text() == "wrong hub password");
         BOOST_TEST(wrong.waitClosed(it::after(5s)));
     }
     it::RawClient right(hub.port(), "right");
-    right.send(helloWith("ana", {}, "open sesame"));
+    right.send(it::helloWithPasswordEnvelope("ana", {}, "open sesame"));
     BOOST_TEST(answer(right, it::after(5s), "right pw").envelope.has_welcome());
     BOOST_TEST(hub.log().find("open barley") == std::string::npos);
     BOOST_TEST(hub.log().find("open sesame") == std::string::npos);
@@ -355,7 +307,7 @@ BOOST_AUTO_TEST_CASE(hub_password_as_a_hash) {
     }
     {
         it::RawClient wrong(hub.port(), "wrong");
-        wrong.send(helloWith("ana", {}, "open barley"));
+        wrong.send(it::helloWithPasswordEnvelope("ana", {}, "open barley"));
         const auto error =
             wrong.expect(it::isError(v1::ERROR_CODE_HUB_PASSWORD), it::after(5s), "wrong pw");
         BOOST_TEST(error.envelope.error().fatal());
@@ -365,18 +317,19 @@ BOOST_AUTO_TEST_CASE(hub_password_as_a_hash) {
         // Right, then a nick: registered on the way (the hub password is
         // checked again for each Hello of the session).
         it::RawClient owner(hub.port(), "owner");
-        owner.send(helloWith("ana", {}, "open sesame"));
+        owner.send(it::helloWithPasswordEnvelope("ana", {}, "open sesame"));
         BOOST_TEST_REQUIRE(answer(owner, it::after(5s), "right pw").envelope.has_welcome());
-        owner.send(registerEnvelope("anas"));
-        owner.expect(isAccountReply(v1::ACCOUNT_EVENT_REGISTERED), it::after(10s), "registered");
+        owner.send(it::registerEnvelope("anas"));
+        owner.expect(it::isAccountReply(v1::ACCOUNT_EVENT_REGISTERED), it::after(10s),
+                     "registered");
         owner.send(it::byeEnvelope("bye"));
         BOOST_TEST_REQUIRE(owner.waitClosed(it::after(5s)));
     }
     it::RawClient ana(hub.port(), "ana");
-    ana.send(helloWith("ana", {}, "open sesame"));
+    ana.send(it::helloWithPasswordEnvelope("ana", {}, "open sesame"));
     BOOST_TEST(answer(ana, it::after(5s), "no nick pw").envelope.error().code() ==
                v1::ERROR_CODE_PASSWORD_REQUIRED);
-    ana.send(helloWith("ana", "anas", "open sesame"));
+    ana.send(it::helloWithPasswordEnvelope("ana", "anas", "open sesame"));
     const auto welcome = answer(ana, it::after(5s), "both passwords");
     BOOST_TEST_REQUIRE(welcome.envelope.has_welcome(), it::describe(welcome.envelope));
     BOOST_TEST(welcome.envelope.welcome().account() == "ana");
@@ -388,11 +341,11 @@ BOOST_AUTO_TEST_CASE(hub_password_guesses_are_throttled_per_address) {
                         {"accounts.sign_in_per_minute", "1"}});
     for (int i = 0; i < 2; ++i) {
         it::RawClient guess(hub.port(), "guess");
-        guess.send(helloWith("ana", {}, "guess" + std::to_string(i)));
+        guess.send(it::helloWithPasswordEnvelope("ana", {}, "guess" + std::to_string(i)));
         guess.expect(it::isError(v1::ERROR_CODE_HUB_PASSWORD), it::after(5s), "wrong pw");
     }
     it::RawClient right(hub.port(), "right");
-    right.send(helloWith("ana", {}, "open sesame"));
+    right.send(it::helloWithPasswordEnvelope("ana", {}, "open sesame"));
     const auto error =
         right.expect(it::isError(v1::ERROR_CODE_SIGN_IN_THROTTLED), it::after(5s), "throttled");
     BOOST_TEST(error.envelope.error().fatal());
@@ -440,10 +393,11 @@ BOOST_AUTO_TEST_CASE(hermes_cat_signs_in_with_a_password_file_or_the_environment
     {
         // Register ana through a raw client that knows the hub password.
         it::RawClient owner(hub.port(), "owner");
-        owner.send(helloWith("ana", {}, "open sesame"));
+        owner.send(it::helloWithPasswordEnvelope("ana", {}, "open sesame"));
         BOOST_TEST_REQUIRE(answer(owner, it::after(5s), "owner welcome").envelope.has_welcome());
-        owner.send(registerEnvelope("anas secret"));
-        owner.expect(isAccountReply(v1::ACCOUNT_EVENT_REGISTERED), it::after(10s), "registered");
+        owner.send(it::registerEnvelope("anas secret"));
+        owner.expect(it::isAccountReply(v1::ACCOUNT_EVENT_REGISTERED), it::after(10s),
+                     "registered");
         owner.send(it::byeEnvelope("bye"));
         BOOST_TEST_REQUIRE(owner.waitClosed(it::after(5s)));
     }

@@ -420,8 +420,8 @@ BOOST_AUTO_TEST_CASE(bans_and_room_modes_survive_a_restart) {
 }
 
 BOOST_AUTO_TEST_CASE(the_hub_wide_ban_list_refuses_a_nick_and_an_address_at_hello) {
-    // Until accounts exist no one can sign in as a hub operator over the
-    // wire: the list is written as a hub operator would have left it.
+    // The list as a hub operator left it in the database (hermesd's own
+    // store): what a restarted hub must refuse before anyone signs in.
     TempDir dir;
     const std::string db = dir.path + "/history.db";
     {
@@ -457,5 +457,117 @@ BOOST_AUTO_TEST_CASE(the_hub_wide_ban_list_refuses_a_nick_and_an_address_at_hell
     BOOST_TEST(!nick.envelope.error().fatal());
     eve.sync(it::after(5s));  // still connected
     BOOST_TEST(guard.hub.log().find("hub-wide ban on nick mallory") != std::string::npos);
+    guard.expectCleanStop();
+}
+
+// --- with accounts: hub operators, bans and operators by account ---------------------------
+
+// A hub operator is an account named in hub.operators, signed in over the
+// wire: it moderates a room it did not create, and its hub-wide ban closes a
+// live session, whose reconnect is refused.
+BOOST_AUTO_TEST_CASE(a_signed_in_hub_operator_moderates_any_room_and_bans_from_the_hub) {
+    it::HubGuard guard(noLobby({{"operators", "boss"}}));
+    const std::uint16_t port = guard.hub.port();
+    it::registerNick(port, "boss", "in charge");
+    it::RawClient ana(port, "ana");
+    it::RawClient bob(port, "bob");
+    it::RawClient mallory(port, "mallory", 0, kOtherMachine);
+    ana.hello("ana", it::after(5s));
+    bob.hello("bob", it::after(5s));
+    mallory.hello("mallory", it::after(5s));
+    join(ana, "dev");  // ana's room
+    join(bob, "dev");
+
+    // Not signed in, "boss" is nobody: refused.
+    it::RawClient impostor(port, "impostor", 0, kOperatorMachine);
+    impostor.hello("impostor", it::after(5s));
+    impostor.send(moderate("dev", v1::MODERATION_ACTION_KICK, "bob"));
+    impostor.expect(isErrorIn(v1::ERROR_CODE_NOT_OPERATOR, "dev"), it::after(5s),
+                    "not an operator");
+
+    it::RawClient boss(port, "boss", 0, kOperatorMachine);
+    BOOST_TEST(boss.signIn("boss", "in charge", it::after(10s)).account() == "boss");
+    boss.send(moderate("dev", v1::MODERATION_ACTION_KICK, "bob", v1::TARGET_KIND_NICK, "enough"));
+    bob.expect(isModeration(v1::PRESENCE_KIND_KICKED, "dev", "bob", "boss"), it::after(5s),
+               "bob kicked by the hub operator");
+
+    boss.send(moderate("", v1::MODERATION_ACTION_BAN, "mallory", v1::TARGET_KIND_NICK, "spam"));
+    const it::Frame closed =
+        mallory.expect(it::isError(v1::ERROR_CODE_HUB_BANNED), it::after(5s), "HUB_BANNED");
+    BOOST_TEST(closed.envelope.error().fatal());
+    BOOST_TEST(mallory.waitClosed(it::after(5s)));
+    it::RawClient again(port, "mallory-again", 0, kOtherMachine);
+    again.send(it::helloEnvelope("mallory"));
+    again.expect(it::isError(v1::ERROR_CODE_HUB_BANNED), it::after(5s), "refused at Hello");
+    BOOST_TEST(again.waitClosed(it::after(5s)));
+    guard.expectCleanStop();
+}
+
+// A ban by account follows the person to another nick and another machine,
+// and a hub-wide ban by account refuses the sign-in itself.
+BOOST_AUTO_TEST_CASE(a_ban_by_account_follows_the_person_to_a_new_nick_and_machine) {
+    it::HubGuard guard(noLobby({{"operators", "boss"}}));
+    const std::uint16_t port = guard.hub.port();
+    it::registerNick(port, "carol", "carols");
+    it::registerNick(port, "eve", "eves");
+    it::registerNick(port, "boss", "in charge");
+    it::RawClient ana(port, "ana", 0, kOperatorMachine);
+    ana.hello("ana", it::after(5s));
+    join(ana, "dev");
+    ana.send(moderate("dev", v1::MODERATION_ACTION_BAN, "carol", v1::TARGET_KIND_ACCOUNT, "no"));
+    ana.expect(isModeration(v1::PRESENCE_KIND_BANNED, "dev", "", "ana"), it::after(5s), "banned");
+
+    {
+        it::RawClient carol(port, "carol");
+        carol.signIn("carol", "carols", it::after(10s));
+        joinRefused(carol, "dev", v1::ERROR_CODE_BANNED);
+    }
+    // Another machine, another nick, then signed in to the account: still out.
+    it::RawClient disguised(port, "disguised", 0, kOtherMachine);
+    disguised.hello("cee", it::after(5s));
+    join(disguised, "lobby2");  // not banned elsewhere
+    disguised.send(it::identifyEnvelope("carol", "carols"));
+    disguised.expect(it::isAccountReply(v1::ACCOUNT_EVENT_IDENTIFIED), it::after(10s),
+                     "identified");
+    joinRefused(disguised, "dev", v1::ERROR_CODE_BANNED);
+
+    // Hub-wide, by account: the sign-in is what is refused.
+    it::RawClient boss(port, "boss", 0, kOperatorMachine);
+    boss.signIn("boss", "in charge", it::after(10s));
+    boss.send(moderate("", v1::MODERATION_ACTION_BAN, "eve", v1::TARGET_KIND_ACCOUNT));
+    boss.sync(it::after(5s));
+    it::RawClient eve(port, "eve", 0, kOtherMachine);
+    eve.send(it::helloWithPasswordEnvelope("eve", "eves"));
+    const it::Frame refused =
+        eve.expect(it::isError(v1::ERROR_CODE_HUB_BANNED), it::after(10s), "HUB_BANNED at sign-in");
+    BOOST_TEST(refused.envelope.error().fatal());
+    BOOST_TEST(eve.waitClosed(it::after(5s)));
+    guard.expectCleanStop();
+}
+
+// An operator by account is remembered across reconnects and restarts.
+BOOST_AUTO_TEST_CASE(an_operator_by_account_survives_a_restart) {
+    TempDir dir;
+    const std::string db = dir.path + "/history.db";
+    {
+        it::HubGuard guard(noLobby({{"history.path", db}}));
+        it::registerNick(guard.hub.port(), "dave", "daves");
+        it::RawClient ana(guard.hub.port(), "ana");
+        ana.hello("ana", it::after(5s));
+        join(ana, "dev");
+        ana.send(moderate("dev", v1::MODERATION_ACTION_OP, "dave", v1::TARGET_KIND_ACCOUNT));
+        ana.expect(isModeration(v1::PRESENCE_KIND_OPPED, "dev", "", "ana"), it::after(5s), "opped");
+        guard.expectCleanStop();
+    }
+    it::HubGuard guard(noLobby({{"history.path", db}}));
+    it::RawClient bob(guard.hub.port(), "bob");
+    bob.hello("bob", it::after(5s));
+    join(bob, "dev");
+    it::RawClient dave(guard.hub.port(), "dave", 0, kOtherMachine);
+    dave.signIn("dave", "daves", it::after(10s));
+    join(dave, "dev");
+    dave.send(moderate("dev", v1::MODERATION_ACTION_MUTE, "bob", v1::TARGET_KIND_NICK, "quiet"));
+    bob.expect(isModeration(v1::PRESENCE_KIND_MUTED, "dev", "bob", "dave"), it::after(5s),
+               "muted by dave, operator by account");
     guard.expectCleanStop();
 }

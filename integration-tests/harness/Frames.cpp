@@ -170,6 +170,35 @@ hermes::v1::Envelope setAwayEnvelope(const std::string& text) {
     return envelope;
 }
 
+hermes::v1::Envelope helloWithPasswordEnvelope(const std::string& nick, const std::string& password,
+                                               const std::string& hubPassword) {
+    hermes::v1::Envelope envelope = helloEnvelope(nick);
+    envelope.mutable_hello()->set_password(password);
+    envelope.mutable_hello()->set_hub_password(hubPassword);
+    return envelope;
+}
+
+hermes::v1::Envelope registerEnvelope(const std::string& password) {
+    hermes::v1::Envelope envelope;
+    envelope.mutable_register_nick()->set_password(password);
+    return envelope;
+}
+
+hermes::v1::Envelope identifyEnvelope(const std::string& nick, const std::string& password) {
+    hermes::v1::Envelope envelope;
+    envelope.mutable_identify()->set_nick(nick);
+    envelope.mutable_identify()->set_password(password);
+    return envelope;
+}
+
+hermes::v1::Envelope changePasswordEnvelope(const std::string& oldPassword,
+                                            const std::string& newPassword) {
+    hermes::v1::Envelope envelope;
+    envelope.mutable_change_password()->set_old_password(oldPassword);
+    envelope.mutable_change_password()->set_new_password(newPassword);
+    return envelope;
+}
+
 std::string frameOf(const hermes::v1::Envelope& envelope) {
     return hermes::codec::encodeFrame(envelope);
 }

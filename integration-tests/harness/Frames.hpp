@@ -34,6 +34,14 @@ hermes::v1::Envelope statsRequestEnvelope();
 hermes::v1::Envelope whoisEnvelope(const std::string& nick);
 // SetAway: empty text = back.
 hermes::v1::Envelope setAwayEnvelope(const std::string& text);
+// Accounts: a Hello with a password (and a hub password), Register, Identify,
+// ChangePassword.
+hermes::v1::Envelope helloWithPasswordEnvelope(const std::string& nick, const std::string& password,
+                                               const std::string& hubPassword = {});
+hermes::v1::Envelope registerEnvelope(const std::string& password);
+hermes::v1::Envelope identifyEnvelope(const std::string& nick, const std::string& password);
+hermes::v1::Envelope changePasswordEnvelope(const std::string& oldPassword,
+                                            const std::string& newPassword);
 
 // The frame of `envelope` (length prefix + payload).
 std::string frameOf(const hermes::v1::Envelope& envelope);

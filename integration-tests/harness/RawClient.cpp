@@ -167,6 +167,18 @@ hermes::v1::Welcome RawClient::hello(const std::string& nick, Deadline deadline)
         .envelope.welcome();
 }
 
+hermes::v1::Welcome RawClient::signIn(const std::string& nick, const std::string& password,
+                                      Deadline deadline) {
+    send(helloWithPasswordEnvelope(nick, password));
+    hermes::v1::Welcome welcome =
+        expect(isBody(hermes::v1::Envelope::kWelcome), deadline, "Welcome for " + nick)
+            .envelope.welcome();
+    if (welcome.account().empty()) {
+        throw ExpectationFailed(name_ + ": welcomed as " + nick + " but not signed in");
+    }
+    return welcome;
+}
+
 std::string RawClient::inboxSummary(std::size_t maxFrames) const {
     std::string out;
     std::size_t shown = 0;
@@ -241,6 +253,30 @@ RawClient::Predicate isPresence(hermes::v1::PresenceKind kind, const std::string
                std::find(presence.nicks().begin(), presence.nicks().end(), nick) !=
                    presence.nicks().end();
     };
+}
+
+RawClient::Predicate isAccountReply(hermes::v1::AccountEvent event) {
+    return [event](const Frame& frame) {
+        return frame.envelope.has_account_reply() &&
+               frame.envelope.account_reply().event() == event;
+    };
+}
+
+void registerNick(std::uint16_t port, const std::string& nick, const std::string& password) {
+    RawClient owner(port, nick + "-owner");
+    owner.hello(nick, after(std::chrono::seconds(5)));
+    owner.send(registerEnvelope(password));
+    const Frame reply =
+        owner.expect(isAccountReply(hermes::v1::ACCOUNT_EVENT_REGISTERED),
+                     after(std::chrono::seconds(10)), "AccountReply REGISTERED for " + nick);
+    if (reply.envelope.account_reply().account() != nick) {
+        throw ExpectationFailed(owner.name() + ": registered " +
+                                reply.envelope.account_reply().account() + ", not " + nick);
+    }
+    owner.send(byeEnvelope("registered"));
+    if (!owner.waitClosed(after(std::chrono::seconds(5)))) {
+        throw ExpectationFailed(owner.name() + ": the hub did not close after Bye");
+    }
 }
 
 }  // namespace hermes::it

@@ -78,6 +78,10 @@ public:
 
     // Sends Hello and expects Welcome; returns it.
     hermes::v1::Welcome hello(const std::string& nick, Deadline deadline);
+    // Hello for a registered nick with its password: the Welcome, signed in
+    // to the account (the hub checks the password off its loop first).
+    hermes::v1::Welcome signIn(const std::string& nick, const std::string& password,
+                               Deadline deadline);
 
     bool closedByPeer() const { return closedByPeer_; }
     // Why the stream ended: "eof", the socket error, or the decode error.
@@ -110,5 +114,10 @@ RawClient::Predicate isBody(hermes::v1::Envelope::BodyCase body);
 RawClient::Predicate isChatText(const std::string& room, const std::string& text);
 // A Presence of `kind` (UNSPECIFIED: any kind) naming `nick` among its nicks.
 RawClient::Predicate isPresence(hermes::v1::PresenceKind kind, const std::string& nick);
+RawClient::Predicate isAccountReply(hermes::v1::AccountEvent event);
+
+// Registers `nick` with `password` on a connection of its own, which then
+// quits; returns once the hub has closed it (the nick is free again).
+void registerNick(std::uint16_t port, const std::string& nick, const std::string& password);
 
 }  // namespace hermes::it
