@@ -102,6 +102,10 @@ class HermesConan(ConanFile):
         self.requires("boost/[>=1.74 <2]")
         # Durable history: libhermes links SQLite directly for its insert path.
         self.requires("sqlite3/[>=3.40 <4]")
+        # Trust (docs/SECURITY.md): TLS through OpenSSL, password hashes
+        # (Argon2id) through libsodium.
+        self.requires("openssl/[>=3 <4]")
+        self.requires("libsodium/[>=1.0.18 <2]")
         if self.options.with_tui:
             self.requires("ncurses/[>=6.2 <7]")
 
