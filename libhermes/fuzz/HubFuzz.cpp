@@ -292,7 +292,7 @@ private:
 
     v1::Envelope request(Peer& peer) {
         v1::Envelope e;
-        switch (in_.ConsumeIntegralInRange(0, 19)) {
+        switch (in_.ConsumeIntegralInRange(0, 21)) {
             case 0: {
                 auto* hello = e.mutable_hello();
                 hello->set_protocol_version(in_.ConsumeIntegralInRange(0, 10) == 0 ? 2 : 1);
@@ -378,6 +378,24 @@ private:
                 break;
             case 18:
                 e.mutable_set_away()->set_text(in_.ConsumeBool() ? std::string() : pick(kTexts));
+                break;
+            case 19: {  // moderation: any action, on a room or (room "") the hub
+                auto* request = e.mutable_moderation_request();
+                request->set_room(in_.ConsumeBool() ? pick(kRooms) : "");
+                request->set_action(
+                    static_cast<v1::ModerationAction>(in_.ConsumeIntegralInRange(0, 13)));
+                const int kind = in_.ConsumeIntegralInRange(0, 3);
+                request->set_target_kind(static_cast<v1::TargetKind>(kind));
+                request->set_target(kind == v1::TARGET_KIND_ADDRESS
+                                        ? (in_.ConsumeBool() ? "10.0.0.1" : "10.0.0.2")
+                                        : pick(kNicks));
+                request->set_reason(in_.ConsumeBool() ? std::string() : pick(kTexts));
+                request->set_expiry_seconds(in_.ConsumeBool() ? 0u
+                                                              : in_.ConsumeIntegralInRange(1u, 5u));
+                break;
+            }
+            case 20:
+                e.mutable_ban_list_request()->set_room(in_.ConsumeBool() ? pick(kRooms) : "");
                 break;
             default:
                 if (in_.ConsumeBool()) {
