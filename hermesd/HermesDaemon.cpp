@@ -30,6 +30,7 @@
 #include "EventLoop.hpp"
 #include "FileLimit.hpp"
 #include "HttpListener.hpp"
+#include "HubCertificate.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
 #include "hermes/hub/SqliteHistory.hpp"
@@ -218,6 +219,20 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         return EXIT_CANTCREAT;
     }
 
+    // The TLS identity before listening: a bad certificate stops the hub
+    // before anyone connects.
+    std::optional<HubCertificate> certificate;
+    if (settings.tls.enabled) {
+        try {
+            certificate.emplace(loadHubCertificate(settings.tls, settings.history, log));
+        } catch (const std::exception& error) {
+            log.fatal("tls: %s", std::string(error.what()));
+            return EXIT_CONFIG;
+        }
+        log.information("tls: certificate %s, fingerprint %s", certificate->certificatePath,
+                        certificate->fingerprint);
+    }
+
     Poco::Net::ServerSocket listener;
     try {
         const Poco::Net::SocketAddress address(settings.edge.host, settings.edge.port);
@@ -260,7 +275,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     params->setThreadIdleTime(Poco::Timespan(0, 250'000));
     const HandoffSettings handoff{
         settings.edge.sendBufferBytes,
-        hermes::hub::Registry::Limits{settings.hub.maxClients, settings.hub.maxClientsPerAddress}};
+        hermes::hub::Registry::Limits{settings.hub.maxClients, settings.hub.maxClientsPerAddress},
+        certificate ? &certificate->context : nullptr};
     Poco::Net::TCPServer server(new HandoffFactory(loop, registry, handoff), pool, listener,
                                 params);
 
@@ -303,9 +319,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
                                         settings.http.allowedOrigins.end()));
     }
     server.start();
-    log.information("hermesd %s listening on %s:%hu (epoch %?u, max %z clients)",
-                    std::string(HERMES_VERSION), settings.edge.host, port, epoch,
-                    settings.hub.maxClients);
+    log.information("hermesd %s listening on %s:%hu%s (epoch %?u, max %z clients)",
+                    std::string(HERMES_VERSION), settings.edge.host, port,
+                    std::string(certificate ? " with TLS" : ""), epoch, settings.hub.maxClients);
     if (!settings.edge.portFile.empty()) {
         std::ofstream(settings.edge.portFile) << port << '\n';
     }

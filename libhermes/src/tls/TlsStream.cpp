@@ -1,0 +1,241 @@
+#include "hermes/tls/TlsStream.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <stdexcept>
+
+#include <openssl/err.h>
+
+#include "hermes/tls/Fingerprint.hpp"
+
+namespace hermes::tls {
+
+namespace {
+
+// One SSL_read's worth: a whole TLS record's plaintext.
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+int clampToInt(std::size_t n) {
+    return static_cast<int>(std::min<std::size_t>(n, INT_MAX));
+}
+
+}  // namespace
+
+TlsStream::TlsStream(const TlsContext& context) : ssl_(SSL_new(context.get())) {
+    if (!ssl_) {
+        throw std::runtime_error("TLS stream: " + takeOpenSslError("SSL_new failed"));
+    }
+    BioPtr in(BIO_new(BIO_s_mem()));
+    BioPtr out(BIO_new(BIO_s_mem()));
+    if (!in || !out) {
+        throw std::runtime_error("TLS stream: " + takeOpenSslError("BIO_new failed"));
+    }
+    // An empty input BIO means "wait for more", not end of stream.
+    BIO_set_mem_eof_return(in.get(), -1);
+    BIO_set_mem_eof_return(out.get(), -1);
+    networkIn_ = in.release();
+    networkOut_ = out.release();
+    SSL_set_bio(ssl_.get(), networkIn_, networkOut_);  // ssl_ owns both now
+    if (context.isServer()) {
+        SSL_set_accept_state(ssl_.get());
+    } else {
+        SSL_set_connect_state(ssl_.get());
+        advance();  // the ClientHello, ready in output()
+    }
+}
+
+void TlsStream::receive(std::string_view ciphertext) {
+    while (!ciphertext.empty()) {
+        const int n = BIO_write(networkIn_, ciphertext.data(), clampToInt(ciphertext.size()));
+        if (n <= 0) {
+            state_ = State::Failed;
+            error_ = "TLS: cannot buffer received bytes (out of memory?)";
+            return;
+        }
+        ciphertext.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+void TlsStream::advance() {
+    if (state_ != State::Handshaking) {
+        return;
+    }
+    ERR_clear_error();
+    const int rc = SSL_do_handshake(ssl_.get());
+    if (rc == 1) {
+        handshakeDone_ = true;
+        state_ = State::Open;
+        flushPending();
+    } else {
+        const int error = SSL_get_error(ssl_.get(), rc);
+        if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
+            fail(error, rc);
+        }
+    }
+    drainOutput();
+}
+
+void TlsStream::flushPending() {
+    if (pendingPlain_.empty()) {
+        return;
+    }
+    const std::string pending = std::move(pendingPlain_);
+    pendingPlain_.clear();
+    write(pending);
+}
+
+std::size_t TlsStream::read(std::string& out) {
+    advance();
+    std::size_t total = 0;
+    while ((state_ == State::Open || state_ == State::Closed) && !peerClosed_) {
+        const std::size_t at = out.size();
+        out.resize(at + kReadChunk);
+        ERR_clear_error();
+        const int n = SSL_read(ssl_.get(), out.data() + at, static_cast<int>(kReadChunk));
+        if (n > 0) {
+            out.resize(at + static_cast<std::size_t>(n));
+            total += static_cast<std::size_t>(n);
+            continue;
+        }
+        out.resize(at);
+        const int error = SSL_get_error(ssl_.get(), n);
+        if (error == SSL_ERROR_ZERO_RETURN) {
+            peerClosed_ = true;
+        } else if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
+            fail(error, n);
+        }
+        break;
+    }
+    drainOutput();
+    return total;
+}
+
+bool TlsStream::write(std::string_view plaintext) {
+    if (state_ == State::Failed || state_ == State::Closed) {
+        return false;
+    }
+    if (!handshakeDone_) {
+        pendingPlain_.append(plaintext);
+        advance();
+        return state_ != State::Failed;
+    }
+    while (!plaintext.empty()) {
+        ERR_clear_error();
+        const int n = SSL_write(ssl_.get(), plaintext.data(), clampToInt(plaintext.size()));
+        if (n <= 0) {
+            fail(SSL_get_error(ssl_.get(), n), n);
+            break;
+        }
+        plaintext.remove_prefix(static_cast<std::size_t>(n));
+    }
+    drainOutput();
+    return state_ != State::Failed;
+}
+
+std::string_view TlsStream::output() const {
+    return std::string_view(output_).substr(outputStart_);
+}
+
+void TlsStream::consumed(std::size_t bytes) {
+    outputStart_ = std::min(output_.size(), outputStart_ + bytes);
+    if (outputStart_ == output_.size()) {
+        output_.clear();
+        outputStart_ = 0;
+    }
+}
+
+void TlsStream::drainOutput() {
+    const std::size_t pending = BIO_ctrl_pending(networkOut_);
+    if (pending == 0) {
+        return;
+    }
+    if (outputStart_ > 0 && outputStart_ >= output_.size() / 2) {
+        output_.erase(0, outputStart_);
+        outputStart_ = 0;
+    }
+    const std::size_t at = output_.size();
+    output_.resize(at + pending);
+    const int n = BIO_read(networkOut_, output_.data() + at, clampToInt(pending));
+    output_.resize(at + static_cast<std::size_t>(std::max(n, 0)));
+}
+
+void TlsStream::close() {
+    if (state_ == State::Failed || state_ == State::Closed) {
+        return;
+    }
+    pendingPlain_.clear();
+    if (handshakeDone_) {
+        ERR_clear_error();
+        SSL_shutdown(ssl_.get());  // 0: our close_notify is queued; theirs may follow
+        drainOutput();
+    }
+    state_ = State::Closed;
+}
+
+void TlsStream::fail(int sslError, int returned) {
+    std::string reason;
+    if (sslError == SSL_ERROR_SSL) {
+        reason = takeOpenSslError("TLS protocol error");
+    } else if (sslError == SSL_ERROR_SYSCALL) {
+        reason =
+            takeOpenSslError(returned == 0 ? "unexpected eof while reading" : "TLS system error");
+    } else {
+        reason = takeOpenSslError("TLS error " + std::to_string(sslError));
+    }
+    state_ = State::Failed;
+    error_ = describeTlsFailure(reason);
+    // An alert OpenSSL wrote for the peer (why it failed) still goes out.
+    drainOutput();
+}
+
+std::optional<std::string> TlsStream::peerFingerprint() const {
+    const X509* certificate = SSL_get0_peer_certificate(ssl_.get());
+    if (certificate == nullptr) {
+        return std::nullopt;
+    }
+    return fingerprintOf(*certificate);
+}
+
+std::string TlsStream::negotiated() const {
+    return std::string(SSL_get_version(ssl_.get())) + " " + SSL_get_cipher_name(ssl_.get());
+}
+
+std::string describeTlsFailure(const std::string& reason) {
+    struct Meaning {
+        const char* reasonContains;
+        const char* meaning;
+    };
+    static constexpr Meaning kMeanings[] = {
+        {"wrong version number", "the peer does not speak TLS (its bytes are not TLS records)"},
+        {"packet length too long", "the peer does not speak TLS (its bytes are not TLS records)"},
+        {"http request", "the peer sent a plain HTTP request, not TLS"},
+        {"unsupported protocol", "the peer offers only TLS versions older than 1.2, refused"},
+        {"protocol version", "the peer refused our TLS version (Hermes needs TLS 1.2 or later)"},
+        {"no shared cipher", "the two sides share no cipher suite"},
+        {"handshake failure", "the peer refused the TLS handshake"},
+        {"unexpected eof", "the peer closed the connection in the middle of TLS"},
+        {"alert", "the peer ended the TLS handshake with an alert"},
+    };
+    for (const auto& entry : kMeanings) {
+        if (reason.find(entry.reasonContains) != std::string::npos) {
+            return std::string(entry.meaning) + " (OpenSSL: " + reason + ")";
+        }
+    }
+    return "TLS failed (OpenSSL: " + reason + ")";
+}
+
+FirstBytes classifyFirstBytes(std::string_view firstBytes) {
+    if (firstBytes.empty()) {
+        return FirstBytes::Unknown;
+    }
+    const auto type = static_cast<unsigned char>(firstBytes[0]);
+    if (type != 0x16 && type != 0x15) {
+        return FirstBytes::NotTls;
+    }
+    if (firstBytes.size() < 2) {
+        return FirstBytes::Unknown;
+    }
+    return static_cast<unsigned char>(firstBytes[1]) == 0x03 ? FirstBytes::Tls : FirstBytes::NotTls;
+}
+
+}  // namespace hermes::tls
