@@ -28,7 +28,7 @@ class TlsConnection final : public ClientConnection {
 public:
     // Ciphertext encrypted per write() call at most, so a client that reads
     // slowly holds no more than this in records beyond the hub's own queue.
-    static constexpr std::size_t kMaxEncryptBytes = 256 * 1024;
+    static constexpr std::size_t kMaxEncryptBytes = 64 * 1024;
 
     // `socket`: connected and non-blocking. `context` (the server's) outlives
     // every connection. `peer`: for log lines.

@@ -34,7 +34,7 @@ constexpr std::size_t kReadChunkBytes = 64 * 1024;
 constexpr int kMaxDrainReads = 64;
 // With tls: the session's bytes are encrypted only while fewer than this wait
 // as records, so a slow hub holds the rest in the session's own bounded queue.
-constexpr std::size_t kMaxTlsBacklogBytes = 256 * 1024;
+constexpr std::size_t kMaxTlsBacklogBytes = 64 * 1024;
 
 std::string systemMessage(int error) {
     return std::generic_category().message(error);

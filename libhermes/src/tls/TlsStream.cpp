@@ -4,6 +4,7 @@
 #include <climits>
 #include <stdexcept>
 
+#include <openssl/buffer.h>
 #include <openssl/err.h>
 
 #include "hermes/tls/Fingerprint.hpp"
@@ -14,6 +15,26 @@ namespace {
 
 // One SSL_read's worth: a whole TLS record's plaintext.
 constexpr std::size_t kReadChunk = 16 * 1024;
+// Buffers larger than this are freed once empty rather than kept.
+constexpr std::size_t kKeptBufferBytes = 32 * 1024;
+
+// A memory BIO keeps the largest size it ever held. After a burst, once it
+// is empty: a new one to replace it, or null if it is small or not empty.
+BIO* freshIfLarge(BIO* bio) {
+    if (BIO_ctrl_pending(bio) != 0) {
+        return nullptr;
+    }
+    BUF_MEM* held = nullptr;
+    BIO_get_mem_ptr(bio, &held);
+    if (held == nullptr || held->max <= kKeptBufferBytes) {
+        return nullptr;
+    }
+    BIO* fresh = BIO_new(BIO_s_mem());
+    if (fresh != nullptr) {
+        BIO_set_mem_eof_return(fresh, -1);
+    }
+    return fresh;
+}
 
 int clampToInt(std::size_t n) {
     return static_cast<int>(std::min<std::size_t>(n, INT_MAX));
@@ -87,17 +108,17 @@ void TlsStream::flushPending() {
 std::size_t TlsStream::read(std::string& out) {
     advance();
     std::size_t total = 0;
+    // Through a buffer on the stack: `out` grows by what arrives, not by a
+    // record's worth each time (an idle connection's buffer stays small).
+    char chunk[kReadChunk];
     while ((state_ == State::Open || state_ == State::Closed) && !peerClosed_) {
-        const std::size_t at = out.size();
-        out.resize(at + kReadChunk);
         ERR_clear_error();
-        const int n = SSL_read(ssl_.get(), out.data() + at, static_cast<int>(kReadChunk));
+        const int n = SSL_read(ssl_.get(), chunk, static_cast<int>(kReadChunk));
         if (n > 0) {
-            out.resize(at + static_cast<std::size_t>(n));
+            out.append(chunk, static_cast<std::size_t>(n));
             total += static_cast<std::size_t>(n);
             continue;
         }
-        out.resize(at);
         const int error = SSL_get_error(ssl_.get(), n);
         if (error == SSL_ERROR_ZERO_RETURN) {
             peerClosed_ = true;
@@ -107,6 +128,10 @@ std::size_t TlsStream::read(std::string& out) {
         break;
     }
     drainOutput();
+    if (BIO* fresh = freshIfLarge(networkIn_)) {
+        SSL_set0_rbio(ssl_.get(), fresh);  // frees the old one
+        networkIn_ = fresh;
+    }
     return total;
 }
 
@@ -139,7 +164,13 @@ std::string_view TlsStream::output() const {
 void TlsStream::consumed(std::size_t bytes) {
     outputStart_ = std::min(output_.size(), outputStart_ + bytes);
     if (outputStart_ == output_.size()) {
-        output_.clear();
+        // A burst's buffer is given back once sent: a connection that goes
+        // quiet keeps none of it.
+        if (output_.capacity() > kKeptBufferBytes) {
+            std::string().swap(output_);
+        } else {
+            output_.clear();
+        }
         outputStart_ = 0;
     }
 }
@@ -157,6 +188,10 @@ void TlsStream::drainOutput() {
     output_.resize(at + pending);
     const int n = BIO_read(networkOut_, output_.data() + at, clampToInt(pending));
     output_.resize(at + static_cast<std::size_t>(std::max(n, 0)));
+    if (BIO* fresh = freshIfLarge(networkOut_)) {
+        SSL_set0_wbio(ssl_.get(), fresh);  // frees the old one
+        networkOut_ = fresh;
+    }
 }
 
 void TlsStream::close() {
