@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+
 #include <Poco/Logger.h>
 
 #include "SocketIo.hpp"
@@ -145,17 +147,30 @@ ClientConnection::Written TlsConnection::write(std::span<const std::string_view>
     if (mode_ == Mode::Refused) {
         return result;  // nothing the hub says reaches a client that speaks no TLS
     }
-    for (const std::string_view piece : pieces) {
-        if (result.bytes + piece.size() > kMaxEncryptBytes && result.bytes > 0) {
-            break;
+    // The pieces joined first: one SSL_write makes full 16 KiB records, where
+    // a write per piece (a few frames each) would pay a record's header, tag
+    // and cipher setup for every one. One buffer for all connections: they
+    // are written on the loop thread only, one at a time.
+    static thread_local std::string staging;
+    std::string_view plain;
+    if (pieces.size() == 1 || (!pieces.empty() && pieces[0].size() >= kMaxEncryptBytes)) {
+        plain = pieces[0].substr(0, kMaxEncryptBytes);  // no copy: encrypted from where it is
+    } else {
+        staging.clear();
+        for (const std::string_view piece : pieces) {
+            if (staging.size() + piece.size() > kMaxEncryptBytes && !staging.empty()) {
+                break;
+            }
+            staging.append(piece);
         }
-        if (!stream_.write(piece)) {
-            result.failed = true;
-            result.why = stream_.error().empty() ? "TLS session closed" : stream_.error();
-            return result;
-        }
-        result.bytes += piece.size();
+        plain = staging;
     }
+    if (!plain.empty() && !stream_.write(plain)) {
+        result.failed = true;
+        result.why = stream_.error().empty() ? "TLS session closed" : stream_.error();
+        return result;
+    }
+    result.bytes = plain.size();
     flushOwn(result);
     return result;
 }

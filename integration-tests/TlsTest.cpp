@@ -167,7 +167,15 @@ BOOST_AUTO_TEST_CASE(two_clients_chat_over_tls) {
     bob.start();
     BOOST_REQUIRE(waitFor(
         bob, [](const Event& e) { return e.kind == EventKind::Welcomed; }, it::after(10s)));
+    // ana is in the room before bob joins, so she hears him arrive.
     BOOST_REQUIRE(ana.join("tls-room"));
+    BOOST_REQUIRE(waitFor(
+        ana,
+        [](const Event& e) {
+            return e.kind == EventKind::Envelope && e.envelope->has_members() &&
+                   e.envelope->members().room() == "tls-room";
+        },
+        it::after(10s)));
     BOOST_REQUIRE(bob.join("tls-room"));
     BOOST_REQUIRE(waitFor(
         ana,
@@ -362,4 +370,25 @@ BOOST_AUTO_TEST_CASE(half_a_certificate_pair_stops_the_hub_with_a_clear_error) {
                           std::runtime_error, [](const std::runtime_error& e) {
                               return std::string(e.what()).find("without") != std::string::npos;
                           });
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_handshake_drops_only_that_client_and_is_logged) {
+    it::HubGuard guard(tlsHub());
+    const std::string fingerprint = loggedFingerprint(guard.hub);
+    // A TLS record header, then a handshake message that is not a ClientHello.
+    it::RawClient broken(guard.hub.port(), "broken");
+    broken.sendBytes(std::string("\x16\x03\x01\x00\x08\x63\x00\x00\x04junk", 13));
+    BOOST_TEST(broken.waitClosed(it::after(5s)));
+    BOOST_TEST(logShows(guard.hub, "TLS handshake failed: ", it::after(5s)));
+    const std::string log = guard.hub.log();
+    const auto line = log.substr(log.find("TLS handshake failed: "));
+    BOOST_TEST(line.substr(0, line.find('\n')).find("(OpenSSL: ") != std::string::npos, line);
+    BOOST_TEST(log.find("127.0.0.1:") != std::string::npos);
+    // Everyone else carries on.
+    TempDir data("hermes-tls-it");
+    const CatRun cat = runCat(catArgs(data.path, guard.hub.port(), "after",
+                                      {"--tls", "--trust-fingerprint", fingerprint}),
+                              "still here\n");
+    BOOST_TEST(cat.code == 0, "stderr: " << cat.err);
+    guard.expectCleanStop();
 }

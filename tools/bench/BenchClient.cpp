@@ -56,9 +56,9 @@ void BenchClient::startTls(const hermes::tls::TlsContext& context) {
 
 void BenchClient::queue(const google::protobuf::MessageLite& message) {
     if (tls_) {
-        plain_.clear();
-        hermes::codec::appendFrame(message, plain_);
-        tls_->write(plain_);
+        // Encrypted at flush(): a turn's frames in one write, as the client
+        // core does with what its session has queued.
+        hermes::codec::appendFrame(message, plainOut_);
         return;
     }
     if (ws_ && !ws_->upgraded()) {
@@ -89,6 +89,10 @@ std::string BenchClient::failure() const {
 
 bool BenchClient::flush(bool& blocked) {
     blocked = false;
+    if (tls_ && !plainOut_.empty()) {
+        tls_->write(plainOut_);
+        plainOut_.clear();
+    }
     while (tls_ && tls_->hasOutput()) {
         const std::string_view out = tls_->output();
         const ssize_t n = ::send(fd_, out.data(), out.size(), MSG_NOSIGNAL);

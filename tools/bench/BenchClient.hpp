@@ -64,7 +64,9 @@ public:
                (tls_ && tls_->state() == hermes::tls::TlsStream::State::Failed);
     }
     std::string failure() const;
-    bool hasOutput() const { return tls_ ? tls_->hasOutput() : outOffset_ < out_.size(); }
+    bool hasOutput() const {
+        return tls_ ? tls_->hasOutput() || !plainOut_.empty() : outOffset_ < out_.size();
+    }
     // Writes as much queued output as the socket takes. Returns false on a
     // socket error (errno set); `blocked` tells whether bytes remain.
     bool flush(bool& blocked);
@@ -92,8 +94,9 @@ private:
     FrameSplitter frames_;
     std::unique_ptr<WebSocketStream> ws_;          // --ws only
     std::unique_ptr<hermes::tls::TlsStream> tls_;  // --tls only
-    std::string plain_;  // --tls: a frame before encryption, or decrypted bytes
-    std::string held_;   // --ws: queued before the 101
+    std::string plain_;                            // --tls: decrypted bytes
+    std::string plainOut_;  // --tls: frames queued this turn, encrypted by flush()
+    std::string held_;      // --ws: queued before the 101
     std::string out_;
     std::size_t outOffset_ = 0;
 };

@@ -41,6 +41,13 @@ TlsContext TlsContext::server(const std::string& certificatePath, const std::str
         throw std::runtime_error("TLS key " + keyPath + " does not match the certificate " +
                                  certificatePath + ": " + takeOpenSslError("mismatch"));
     }
+    // AES-128-GCM first (TLS 1.3): as safe for a chat's lifetime, and a
+    // third cheaper per byte than AES-256 for a hub that encrypts every
+    // delivery; the server's order decides.
+    SSL_CTX_set_ciphersuites(ctx.get(),
+                             "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
+                             "TLS_CHACHA20_POLY1305_SHA256");
+    SSL_CTX_set_options(ctx.get(), SSL_OP_CIPHER_SERVER_PREFERENCE);
     // No session cache: a hub's clients stay connected for hours, and a
     // ticket key that lives only in this process would be lost at restart.
     SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);

@@ -16,7 +16,7 @@ namespace {
 // One SSL_read's worth: a whole TLS record's plaintext.
 constexpr std::size_t kReadChunk = 16 * 1024;
 // Buffers larger than this are freed once empty rather than kept.
-constexpr std::size_t kKeptBufferBytes = 32 * 1024;
+constexpr std::size_t kKeptBufferBytes = 128 * 1024;
 
 // A memory BIO keeps the largest size it ever held. After a burst, once it
 // is empty: a new one to replace it, or null if it is small or not empty.
@@ -36,6 +36,39 @@ BIO* freshIfLarge(BIO* bio) {
     return fresh;
 }
 
+// The output side: a BIO that appends what OpenSSL writes (whole records)
+// straight to the stream's output string, so records are copied once, not
+// into a memory BIO and out again. Its data is the std::string.
+int appendOutput(BIO* bio, const char* data, std::size_t length, std::size_t* written) {
+    static_cast<std::string*>(BIO_get_data(bio))->append(data, length);
+    *written = length;
+    return 1;
+}
+
+long controlOutput(BIO* /*bio*/, int command, long /*number*/, void* /*pointer*/) {
+    return command == BIO_CTRL_FLUSH ? 1 : 0;  // nothing is buffered in the BIO itself
+}
+
+int createOutput(BIO* bio) {
+    BIO_set_init(bio, 1);
+    return 1;
+}
+
+// Made once, kept for the process (OpenSSL's own methods are static too).
+const BIO_METHOD* outputMethod() {
+    static BIO_METHOD* const method = [] {
+        BIO_METHOD* m =
+            BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "hermes TLS output");
+        if (m != nullptr) {
+            BIO_meth_set_write_ex(m, appendOutput);
+            BIO_meth_set_ctrl(m, controlOutput);
+            BIO_meth_set_create(m, createOutput);
+        }
+        return m;
+    }();
+    return method;
+}
+
 int clampToInt(std::size_t n) {
     return static_cast<int>(std::min<std::size_t>(n, INT_MAX));
 }
@@ -47,16 +80,16 @@ TlsStream::TlsStream(const TlsContext& context) : ssl_(SSL_new(context.get())) {
         throw std::runtime_error("TLS stream: " + takeOpenSslError("SSL_new failed"));
     }
     BioPtr in(BIO_new(BIO_s_mem()));
-    BioPtr out(BIO_new(BIO_s_mem()));
+    const BIO_METHOD* method = outputMethod();
+    BioPtr out(method != nullptr ? BIO_new(method) : nullptr);
     if (!in || !out) {
         throw std::runtime_error("TLS stream: " + takeOpenSslError("BIO_new failed"));
     }
     // An empty input BIO means "wait for more", not end of stream.
     BIO_set_mem_eof_return(in.get(), -1);
-    BIO_set_mem_eof_return(out.get(), -1);
+    BIO_set_data(out.get(), &output_);
     networkIn_ = in.release();
-    networkOut_ = out.release();
-    SSL_set_bio(ssl_.get(), networkIn_, networkOut_);  // ssl_ owns both now
+    SSL_set_bio(ssl_.get(), networkIn_, out.release());  // ssl_ owns both now
     if (context.isServer()) {
         SSL_set_accept_state(ssl_.get());
     } else {
@@ -93,7 +126,7 @@ void TlsStream::advance() {
             fail(error, rc);
         }
     }
-    drainOutput();
+    compactOutput();
 }
 
 void TlsStream::flushPending() {
@@ -127,7 +160,7 @@ std::size_t TlsStream::read(std::string& out) {
         }
         break;
     }
-    drainOutput();
+    compactOutput();
     if (BIO* fresh = freshIfLarge(networkIn_)) {
         SSL_set0_rbio(ssl_.get(), fresh);  // frees the old one
         networkIn_ = fresh;
@@ -153,7 +186,7 @@ bool TlsStream::write(std::string_view plaintext) {
         }
         plaintext.remove_prefix(static_cast<std::size_t>(n));
     }
-    drainOutput();
+    compactOutput();
     return state_ != State::Failed;
 }
 
@@ -175,22 +208,11 @@ void TlsStream::consumed(std::size_t bytes) {
     }
 }
 
-void TlsStream::drainOutput() {
-    const std::size_t pending = BIO_ctrl_pending(networkOut_);
-    if (pending == 0) {
-        return;
-    }
+void TlsStream::compactOutput() {
+    // Before OpenSSL appends: what was sent already goes, once it is half.
     if (outputStart_ > 0 && outputStart_ >= output_.size() / 2) {
         output_.erase(0, outputStart_);
         outputStart_ = 0;
-    }
-    const std::size_t at = output_.size();
-    output_.resize(at + pending);
-    const int n = BIO_read(networkOut_, output_.data() + at, clampToInt(pending));
-    output_.resize(at + static_cast<std::size_t>(std::max(n, 0)));
-    if (BIO* fresh = freshIfLarge(networkOut_)) {
-        SSL_set0_wbio(ssl_.get(), fresh);  // frees the old one
-        networkOut_ = fresh;
     }
 }
 
@@ -202,7 +224,7 @@ void TlsStream::close() {
     if (handshakeDone_) {
         ERR_clear_error();
         SSL_shutdown(ssl_.get());  // 0: our close_notify is queued; theirs may follow
-        drainOutput();
+        compactOutput();
     }
     state_ = State::Closed;
 }
@@ -220,7 +242,7 @@ void TlsStream::fail(int sslError, int returned) {
     state_ = State::Failed;
     error_ = describeTlsFailure(reason);
     // An alert OpenSSL wrote for the peer (why it failed) still goes out.
-    drainOutput();
+    compactOutput();
 }
 
 std::optional<std::string> TlsStream::peerFingerprint() const {

@@ -1,6 +1,7 @@
 #pragma once
-// One TLS connection without a socket (sans-io): OpenSSL's SSL over two
-// memory BIOs. The owner moves bytes between it and whatever carries them:
+// One TLS connection without a socket (sans-io): OpenSSL's SSL over a
+// memory BIO for what arrives and a BIO of our own that appends the records
+// it writes to output(). The owner moves bytes between it and whatever carries them:
 //
 //   ciphertext from the peer -> receive()     plaintext for the app <- read()
 //   plaintext from the app   -> write()       ciphertext for the peer <- output()
@@ -38,6 +39,9 @@ public:
     // `context` must outlive the stream; its side (server or client) decides
     // the stream's. Throws std::runtime_error if OpenSSL cannot make one.
     explicit TlsStream(const TlsContext& context);
+    // OpenSSL's output BIO points at output_: the stream stays where it is.
+    TlsStream(const TlsStream&) = delete;
+    TlsStream& operator=(const TlsStream&) = delete;
 
     State state() const { return state_; }
     bool handshakeDone() const { return handshakeDone_; }
@@ -70,12 +74,13 @@ public:
 private:
     void advance();
     void flushPending();
-    void drainOutput();
+    void compactOutput();
     void fail(int sslError, int returned);
 
     SslPtr ssl_;
-    BIO* networkIn_ = nullptr;   // owned by ssl_: the peer's ciphertext, for OpenSSL
-    BIO* networkOut_ = nullptr;  // owned by ssl_: OpenSSL's ciphertext, for the peer
+    BIO* networkIn_ = nullptr;  // owned by ssl_: the peer's ciphertext, for OpenSSL
+    // OpenSSL's records go straight into output_ (a BIO of our own, owned by
+    // ssl_, whose data is &output_).
     State state_ = State::Handshaking;
     bool handshakeDone_ = false;
     bool peerClosed_ = false;
