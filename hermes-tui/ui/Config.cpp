@@ -51,7 +51,7 @@ void Config::save(const std::filesystem::path& path) const {
         if (!out) {
             throw std::runtime_error("cannot write " + temp.string());
         }
-        out << "# hermes-tui settings (host, port, nick, room, mouse, ignore). Command-line\n"
+        out << "# hermes-tui settings (host, port, nick, room, tls, mouse, ignore). Command-line\n"
                "# options win; nick is rewritten with the last nick the hub granted, ignore by\n"
                "# /ignore.\n";
         values_->save(out);
