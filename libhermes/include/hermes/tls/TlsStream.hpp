@@ -1,7 +1,8 @@
 #pragma once
 // One TLS connection without a socket (sans-io): OpenSSL's SSL over a
 // memory BIO for what arrives and a BIO of our own that appends the records
-// it writes to output(). The owner moves bytes between it and whatever carries them:
+// it writes to output(). The owner moves bytes between it and whatever
+// carries them:
 //
 //   ciphertext from the peer -> receive()     plaintext for the app <- read()
 //   plaintext from the app   -> write()       ciphertext for the peer <- output()
@@ -16,7 +17,8 @@
 // describeTlsFailure()). Whatever the peer sent before a failure or a
 // close_notify is still returned by read().
 //
-// The memory BIOs grow as needed: the owner bounds them by not writing more
+// The input BIO and the output grow as needed (and are given back once empty
+// after a burst past 128 KiB): the owner bounds them by not writing more
 // plaintext while output() is large, and not receiving more while read()
 // returns a lot.
 //
