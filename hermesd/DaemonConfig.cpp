@@ -76,6 +76,10 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
         config.getString("http.allowed_origins", ""), ", \t",
         Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
     http.allowedOrigins.assign(origins.begin(), origins.end());
+    Poco::StringTokenizer hosts(
+        config.getString("http.allowed_hosts", ""), ", \t",
+        Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
+    http.allowedHosts.assign(hosts.begin(), hosts.end());
     http.maxConnections = config.getInt("http.max_connections", http.maxConnections);
     http.acceptQueue = config.getInt("http.accept_queue", http.acceptQueue);
     http.maxConnectionsPerAddress =
@@ -117,8 +121,15 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.motd = config.getString("hub.motd", hub.motd);
     hub.defaultRoom = config.getString("hub.default_room", hub.defaultRoom);
     hub.maxClients = readSize(config, "hub.max_clients", hub.maxClients, 1);
+    Poco::StringTokenizer operators(
+        config.getString("hub.operators", ""), ", \t",
+        Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
+    hub.operators.assign(operators.begin(), operators.end());
     hub.maxClientsPerAddress =
         readSize(config, "hub.max_clients_per_address", hub.maxClientsPerAddress);
+    hub.maxHandshakesPerAddress =
+        readSize(config, "hub.max_handshakes_per_address", hub.maxHandshakesPerAddress);
+    hub.maxRooms = readSize(config, "hub.max_rooms", hub.maxRooms, 1);
     hub.maxFrameBytes = readSize(config, "hub.max_frame_bytes", hub.maxFrameBytes, 1024);
     hub.handshakeMaxFrameBytes =
         readSize(config, "hub.handshake_max_frame_bytes", hub.handshakeMaxFrameBytes, 256);

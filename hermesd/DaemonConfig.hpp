@@ -43,6 +43,10 @@ struct HttpConfig {
     // separated by commas or spaces ("*" = any). Empty: the page's own host
     // only (Origin's host and port = the request's Host).
     std::vector<std::string> allowedOrigins;
+    // http.allowed_hosts: the names the listener answers to besides address
+    // literals, localhost and this machine's name ("*" = any), against DNS
+    // rebinding (HostCheck.hpp).
+    std::vector<std::string> allowedHosts;
     int maxConnections = 32;                    // http.max_connections: served at once
     int acceptQueue = 64;                       // http.accept_queue: waiting for a thread
     int maxConnectionsPerAddress = 8;           // http.max_connections_per_address (0 = none)

@@ -34,6 +34,7 @@
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
 #include "hermes/hub/SqliteHistory.hpp"
+#include "hermes/hub/SqliteModerationStore.hpp"
 
 namespace hermesd {
 
@@ -233,6 +234,28 @@ int HermesDaemon::main(const std::vector<std::string>&) {
                         certificate->fingerprint);
     }
 
+    // Bans, room modes and operators by account: beside the history, in
+    // its database, or in memory with it.
+    std::unique_ptr<hermes::hub::ModerationStore> moderation;
+    if (settings.history.persist) {
+        try {
+            moderation = std::make_unique<hermes::hub::SqliteModerationStore>(
+                std::filesystem::absolute(settings.history.path).string());
+        } catch (const hermes::hub::HistoryOpenError& error) {
+            log.fatal("cannot keep moderation in the database: %s", std::string(error.what()));
+            return EXIT_CANTCREAT;
+        }
+    } else {
+        log.information("moderation (bans, room modes, operators) in memory only; lost at exit");
+    }
+    if (!settings.hub.operators.empty()) {
+        std::string names;
+        for (const std::string& name : settings.hub.operators) {
+            names += (names.empty() ? "" : ", ") + name;
+        }
+        log.information("hub operators (accounts): %s", names);
+    }
+
     Poco::Net::ServerSocket listener;
     try {
         const Poco::Net::SocketAddress address(settings.edge.host, settings.edge.port);
@@ -249,7 +272,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                        std::chrono::system_clock::now().time_since_epoch())
                                        .count());
-    auto hub = std::make_unique<hermes::hub::Hub>(settings.hub, epoch, std::move(history));
+    auto hub =
+        std::make_unique<hermes::hub::Hub>(settings.hub, epoch, std::move(history),
+                                           hermes::hub::systemWallClockMs, std::move(moderation));
     // The acceptor threads read the hub's Registry (thread safe); the hub,
     // moved into the loop, outlives the TCPServer below.
     const hermes::hub::Registry& registry = hub->registry();
@@ -273,10 +298,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // only when its idle wait ends (10 s by default): keep that wait short so
     // the hub exits within its 2 s promise.
     params->setThreadIdleTime(Poco::Timespan(0, 250'000));
-    const HandoffSettings handoff{
-        settings.edge.sendBufferBytes,
-        hermes::hub::Registry::Limits{settings.hub.maxClients, settings.hub.maxClientsPerAddress},
-        certificate ? &certificate->context : nullptr};
+    const HandoffSettings handoff{settings.edge.sendBufferBytes,
+                                  hermes::hub::Registry::limitsOf(settings.hub),
+                                  certificate ? &certificate->context : nullptr};
     Poco::Net::TCPServer server(new HandoffFactory(loop, registry, handoff), pool, listener,
                                 params);
 
@@ -310,13 +334,15 @@ int HermesDaemon::main(const std::vector<std::string>&) {
             return EXIT_CONFIG;
         }
         http->start();
-        log.information("http on %s:%hu: the page from %s, WebSockets at /ws (Origins: %s)",
-                        settings.http.host, http->port(),
-                        staticDir.empty() ? std::string("(none)") : staticDir.string(),
-                        settings.http.allowedOrigins.empty()
-                            ? std::string("the page's own host")
-                            : Poco::cat(std::string(" "), settings.http.allowedOrigins.begin(),
-                                        settings.http.allowedOrigins.end()));
+        log.information(
+            "http on %s:%hu: the page from %s, WebSockets at /ws (Hosts: %s; Origins: %s)",
+            settings.http.host, http->port(),
+            staticDir.empty() ? std::string("(none)") : staticDir.string(),
+            http->hosts().describe(),
+            settings.http.allowedOrigins.empty()
+                ? std::string("the page's own host")
+                : Poco::cat(std::string(" "), settings.http.allowedOrigins.begin(),
+                            settings.http.allowedOrigins.end()));
     }
     server.start();
     log.information("hermesd %s listening on %s:%hu%s (epoch %?u, max %z clients)",

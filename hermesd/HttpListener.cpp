@@ -1,5 +1,6 @@
 #include "HttpListener.hpp"
 
+#include <Poco/Environment.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
@@ -63,6 +64,11 @@ Poco::Net::HTTPRequestHandler* HttpRouter::createRequestHandler(
         return new RefusalHandler(HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE,
                                   "no request body is accepted");
     }
+    if (!hosts_.allows(request.get("Host", ""))) {
+        return new RefusalHandler(HTTPResponse::HTTP_MISDIRECTED_REQUEST,
+                                  "this hub does not answer to that host name; its admin can "
+                                  "add it to http.allowed_hosts");
+    }
     const std::string_view path = std::string_view(target).substr(0, target.find('?'));
     if (path == "/ws") {
         return new WebSocketUpgrade(handoff_);
@@ -78,6 +84,7 @@ HttpListener::HttpListener(const HttpConfig& config, const std::filesystem::path
                            WebSocketHandoff handoff)
     : files_(staticDir),
       handoff_(std::move(handoff)),
+      hosts_(config.allowedHosts, config.allowedOrigins, Poco::Environment::nodeName()),
       perAddress_(static_cast<std::size_t>(config.maxConnectionsPerAddress)),
       // The pool runs POCO's dispatcher tasks: one per connection served.
       pool_("hermesd-http", 1, config.maxConnections) {
@@ -93,7 +100,7 @@ HttpListener::HttpListener(const HttpConfig& config, const std::filesystem::path
     params->setServerName("hermesd");
     // As for the TCP acceptor: a dispatcher thread notices stop() within this.
     params->setThreadIdleTime(Poco::Timespan(0, 250'000));
-    router_ = new HttpRouter(files_, handoff_);
+    router_ = new HttpRouter(files_, handoff_, hosts_);
     server_ = std::make_unique<Poco::Net::TCPServer>(
         new HttpConnectionFactory(params, Poco::Net::HTTPRequestHandlerFactory::Ptr(router_),
                                   perAddress_),

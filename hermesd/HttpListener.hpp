@@ -9,8 +9,9 @@
 //   header fields of 256-byte names and 8 KiB values; past them POCO
 //   answers 400 itself;
 // - tighter ones here: a request target over kMaxTargetBytes is 414, header
-//   fields over kMaxHeaderBytes in all 431, any request body 413, any method
-//   but GET and HEAD 405;
+//   fields over kMaxHeaderBytes in all 431, any request body 413, a Host that
+//   is not one of the hub's names 421 (DNS rebinding, HostCheck.hpp), any
+//   method but GET and HEAD 405;
 // - at most http.max_connections connections served at once (one thread
 //   each, while it sends a request or waits on keep-alive, at most
 //   http.keep_alive_ms), http.accept_queue more waiting; past that POCO
@@ -37,6 +38,7 @@
 #include <Poco/ThreadPool.h>
 
 #include "DaemonConfig.hpp"
+#include "HostCheck.hpp"
 #include "HttpConnections.hpp"
 #include "StaticFiles.hpp"
 #include "WebSocketUpgrade.hpp"
@@ -50,8 +52,8 @@ public:
     // The most bytes of header fields (names, values, ": " and CRLF) taken.
     static constexpr std::size_t kMaxHeaderBytes = 8192;
 
-    HttpRouter(const StaticFiles& files, const WebSocketHandoff& handoff)
-        : files_(files), handoff_(handoff) {}
+    HttpRouter(const StaticFiles& files, const WebSocketHandoff& handoff, const HostCheck& hosts)
+        : files_(files), handoff_(handoff), hosts_(hosts) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(
         const Poco::Net::HTTPServerRequest& request) override;
     // Ends the connections being served (POCO's HTTPServerConnection listens
@@ -64,6 +66,7 @@ public:
 private:
     const StaticFiles& files_;
     const WebSocketHandoff& handoff_;
+    const HostCheck& hosts_;
 };
 
 class HttpListener {
@@ -80,10 +83,12 @@ public:
     // Stops accepting and ends the connections being served; joins the pool.
     void stop();
     std::uint16_t port() const { return socket_.address().port(); }
+    const HostCheck& hosts() const { return hosts_; }
 
 private:
     StaticFiles files_;
     WebSocketHandoff handoff_;
+    HostCheck hosts_;
     AddressLimit perAddress_;  // outlives the server and its connections
     Poco::ThreadPool pool_;
     Poco::Net::ServerSocket socket_;

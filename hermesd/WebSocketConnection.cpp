@@ -174,6 +174,7 @@ WsCloseCode WebSocketConnection::closeCodeFor(hermes::hub::CloseReason cause) {
             return WsCloseCode::GoingAway;
         case CloseReason::HubFull:
         case CloseReason::AddressFull:
+        case CloseReason::HandshakesFull:
             return WsCloseCode::TryAgainLater;
         case CloseReason::FrameTooLarge:
             return WsCloseCode::MessageTooBig;
@@ -189,6 +190,7 @@ WsCloseCode WebSocketConnection::closeCodeFor(hermes::hub::CloseReason cause) {
         case CloseReason::WriteStall:
         case CloseReason::BudgetStall:
         case CloseReason::BudgetHold:
+        case CloseReason::HubBanned:
             return WsCloseCode::PolicyViolation;
     }
     return WsCloseCode::PolicyViolation;

@@ -283,18 +283,26 @@ void everyoneBursts(it::HubGuard& guard, std::size_t members, std::size_t burst,
     guard.expectCleanStop();
 }
 
+// The shipped config's members are people on their own machines; here they
+// all come from 127.0.0.1, so its per-address limits are lifted.
+it::HubProcess::Settings onePerMachine(it::HubProcess::Settings settings) {
+    settings["hub.max_clients_per_address"] = "0";
+    settings["hub.max_handshakes_per_address"] = "0";
+    return settings;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(shipped_config_sixty_members_burst_at_once) {
     // The report: the shipped config (5 messages/s, burst 10, 4 KiB
     // texts), 60 members each sending 10 messages of 4,000 bytes at once.
     // Before: all 60 cut with SLOW_CONSUMER, nothing delivered.
-    it::HubGuard guard(it::HubProcess::shippedConfig());
+    it::HubGuard guard(onePerMachine(it::HubProcess::shippedConfig()));
     everyoneBursts(guard, 60, 10, 4000);
 }
 
 BOOST_AUTO_TEST_CASE(two_hundred_members_with_a_larger_burst) {
-    auto settings = it::HubProcess::shippedConfig();
+    auto settings = onePerMachine(it::HubProcess::shippedConfig());
     settings["hub.rate_burst"] = "15";
     settings["hub.max_clients"] = "256";
     it::HubGuard guard(settings);

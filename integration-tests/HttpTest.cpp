@@ -291,3 +291,48 @@ BOOST_AUTO_TEST_CASE(one_address_holds_at_most_its_share_of_the_threads) {
     BOOST_TEST(status == 200);
     web.guard->expectCleanStop();
 }
+
+// DNS rebinding: a hostile page whose own name resolves to the hub sends its
+// requests with that name as Host and its own origin as Origin, which the
+// Origin check alone lets through. Only the hub's own names are answered.
+BOOST_AUTO_TEST_CASE(a_name_that_is_not_the_hubs_is_refused) {
+    Site site;
+    it::HttpHub web(site.settings({{"http.allowed_hosts", "chat.example"}}));
+    const std::uint16_t port = web.httpPort;
+    const std::string portText = std::to_string(port);
+    const auto withHost = [&](std::string request, const std::string& host) {
+        const std::string own = "Host: 127.0.0.1:" + portText;
+        request.replace(request.find(own), own.size(), "Host: " + host);
+        return request;
+    };
+    struct Case {
+        std::string name;
+        std::string request;
+        int status;
+    };
+    const std::string rebound = "rebind.example:" + portText;
+    const Case cases[] = {
+        {"the page by a rebound name", withHost(it::httpGet(port, "/"), rebound), 421},
+        {"a WebSocket by a rebound name, Origin matching",
+         withHost(it::WebClient::upgradeRequest(port, "http://" + rebound), rebound), 421},
+        {"the page by address", it::httpGet(port, "/"), 200},
+        {"the page by localhost", withHost(it::httpGet(port, "/"), "localhost:" + portText), 200},
+        {"the page by a listed name",
+         withHost(it::httpGet(port, "/"), "CHAT.example:" + portText), 200},
+        {"no Host (not a browser)", "GET / HTTP/1.0\r\n\r\n", 200},
+    };
+    for (const Case& c : cases) {
+        BOOST_TEST_CONTEXT(c.name) {
+            const it::HttpAnswer answer = it::httpExchange(port, c.request, it::after(kWait));
+            BOOST_TEST(answer.status == c.status);
+            if (c.status == 421) {
+                BOOST_TEST(answer.body.find("http.allowed_hosts") != std::string::npos);
+            }
+        }
+    }
+    // The hub's own WebSocket, by its address, still works.
+    it::WebClient browser(port, "browser");
+    browser.open(it::after(kWait));
+    BOOST_TEST(browser.hello("browser", it::after(kWait)).nick() == "browser");
+    web.guard->expectCleanStop();
+}

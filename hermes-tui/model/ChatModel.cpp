@@ -449,6 +449,9 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime /*now*/) {
         case v1::Envelope::kWhoisReply:
             onWhoisReply(envelope.whois_reply());
             break;
+        case v1::Envelope::kBanList:
+            onBanList(envelope.ban_list());
+            break;
         case v1::Envelope::kRoomList: {
             Buffer& b = *buffers_[active_];
             note(b, LineKind::Notice,
@@ -633,6 +636,10 @@ void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
 void ChatModel::onPresence(const v1::Presence& p) {
     if (p.kind() == v1::PRESENCE_KIND_AWAY || p.kind() == v1::PRESENCE_KIND_BACK) {
         onAwayPresence(p);
+        return;
+    }
+    if (p.kind() >= v1::PRESENCE_KIND_KICKED && p.kind() <= v1::PRESENCE_KIND_INVITED) {
+        onModerationPresence(p);
         return;
     }
     if (p.room().empty()) {
@@ -1083,6 +1090,18 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
         case CommandKind::Away:
             hub_.setAway(c.text);  // the hub's confirmation updates the status bar
             break;
+        case CommandKind::Moderate:
+            moderate(c);
+            break;
+        case CommandKind::Bans:
+            if (c.hubWide) {
+                hub_.requestBans({});
+            } else if (inRoom) {
+                hub_.requestBans(b.name());
+            } else {
+                note(b, LineKind::Error, "Not in a room: /bans works in a room window");
+            }
+            break;
         case CommandKind::Quit:
             quit(c, now);
             break;
@@ -1456,6 +1475,106 @@ bool ChatModel::onAwayReply(const v1::ChatMessage& m) {
     q.add(std::move(line), isActive(q));
     dirty_ |= dirty::kMessages | dirty::kTitle;
     return true;
+}
+
+void ChatModel::moderate(const Command& c) {
+    Buffer& b = *buffers_[active_];
+    if (!c.hubWide && b.kind() != BufferKind::Room) {
+        note(b, LineKind::Error, "Not in a room: moderation works in a room window");
+        return;
+    }
+    hub_.moderate(c.hubWide ? std::string() : b.name(), c.number, c.arg, c.targetKind, c.text,
+                  c.expirySeconds);
+}
+
+// "* bob was kicked by ana (spam)": what an operator did, in the room's
+// window (or, for us, also in the status window).
+void ChatModel::onModerationPresence(const v1::Presence& p) {
+    const std::string who = joinNicks(p.nicks());
+    const std::string by = p.by().empty() ? "an operator" : p.by();
+    const std::string reason = p.reason().empty() ? "" : " (" + p.reason() + ")";
+    const bool mine = std::any_of(p.nicks().begin(), p.nicks().end(),
+                                  [&](const std::string& n) { return isMe(n); });
+    if (p.room().empty()) {  // the hub-wide list: our own action's confirmation
+        const std::string verb = p.kind() == v1::PRESENCE_KIND_BANNED
+                                     ? " banned from the hub by "
+                                     : " unbanned from the hub by ";
+        note(*buffers_[active_], LineKind::Notice, who + verb + by + reason);
+        return;
+    }
+    Buffer* b = find(BufferKind::Room, p.room());
+    std::string text;
+    switch (p.kind()) {
+        case v1::PRESENCE_KIND_KICKED:
+        case v1::PRESENCE_KIND_BANNED: {
+            const bool kicked = p.kind() == v1::PRESENCE_KIND_KICKED;
+            if (mine && b) {
+                note(status(), LineKind::Notice,
+                     std::string(kicked ? "You were kicked from " : "You were banned from ") +
+                         p.room() + " by " + by + reason);
+                removeBuffer(*b);
+                return;
+            }
+            if (b) {
+                for (const std::string& n : p.nicks()) {
+                    b->removeMember(n);
+                }
+            }
+            text = who + (kicked ? " was kicked by " : " was banned by ") + by + reason;
+            break;
+        }
+        case v1::PRESENCE_KIND_UNBANNED:
+            text = who + " was unbanned by " + by + reason;
+            break;
+        case v1::PRESENCE_KIND_MUTED:
+            text = (mine ? std::string("You were") : who + " was") + " muted by " + by + reason;
+            break;
+        case v1::PRESENCE_KIND_UNMUTED:
+            text = (mine ? std::string("You were") : who + " was") + " unmuted by " + by + reason;
+            break;
+        case v1::PRESENCE_KIND_OPPED:
+            text = by + " made " + who + " an operator" + reason;
+            break;
+        case v1::PRESENCE_KIND_DEOPPED:
+            text = by + " took operator from " + who + reason;
+            break;
+        case v1::PRESENCE_KIND_MODE_CHANGED:
+            text = by + " set " + p.room() + ": " + p.reason();
+            break;
+        case v1::PRESENCE_KIND_INVITED:
+            if (mine && !b) {
+                note(status(), LineKind::Notice,
+                     by + " invited you to " + p.room() + ": /join " + p.room());
+                return;
+            }
+            text = by + " invited " + who + reason;
+            break;
+        default:
+            return;
+    }
+    // An operator acting on a room it is not in sees its confirmation here.
+    note(b ? *b : *buffers_[active_], LineKind::Presence, b ? text : p.room() + ": " + text);
+}
+
+void ChatModel::onBanList(const v1::BanList& list) {
+    Buffer* b = list.room().empty() ? nullptr : find(BufferKind::Room, list.room());
+    Buffer& out = b ? *b : *buffers_[active_];
+    const std::string where = list.room().empty() ? "the hub" : list.room();
+    if (list.bans().empty()) {
+        note(out, LineKind::Notice, "No bans in " + where);
+        return;
+    }
+    note(out, LineKind::Notice,
+         "Bans in " + where + " (" + std::to_string(list.bans_size()) + "):");
+    for (const v1::BanEntry& ban : list.bans()) {
+        const std::string kind = ban.kind() == v1::TARGET_KIND_ACCOUNT   ? "account:"
+                                 : ban.kind() == v1::TARGET_KIND_ADDRESS ? "address:"
+                                                                         : "";
+        note(out, LineKind::Notice,
+             "  " + kind + ban.target() + " by " + ban.set_by() +
+                 (ban.reason().empty() ? "" : " (" + ban.reason() + ")") +
+                 (ban.expires_ms() == 0 ? "" : ", until " + clockText(ban.expires_ms())));
+    }
 }
 
 void ChatModel::onAwayPresence(const v1::Presence& p) {

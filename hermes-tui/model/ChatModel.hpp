@@ -227,6 +227,10 @@ private:
     // An away reply to our private message; true if `message` is one.
     bool onAwayReply(const hermes::v1::ChatMessage& message);
     void onAwayPresence(const hermes::v1::Presence& presence);
+    // KICKED .. INVITED (docs/PROTOCOL.md "Moderation").
+    void onModerationPresence(const hermes::v1::Presence& presence);
+    void onBanList(const hermes::v1::BanList& list);
+    void moderate(const Command& c);
     void onWhoisReply(const hermes::v1::WhoisReply& reply);
     void setAwayNick(const std::string& nick, bool away);
 

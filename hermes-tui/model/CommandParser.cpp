@@ -4,6 +4,7 @@
 #include <charconv>
 #include <utility>
 
+#include "hermes/v1/hermes.pb.h"
 #include "model/KeyHelp.hpp"
 
 namespace hermes::tui {
@@ -18,40 +19,64 @@ struct Spec {
     std::vector<const char*> aliases;
 };
 
+// Sorted by name: the help lists them in this order.
 const std::vector<Spec>& specs() {
-    static const std::vector<Spec> all = {
-        {"away", CommandKind::Away, "[reason]", "mark yourself away; no reason: back", {}},
-        {"clear", CommandKind::Clear, "", "clear this window", {}},
-        {"close", CommandKind::Close, "", "close this window; in a room, part it", {}},
-        {"context", CommandKind::Context, "<n>", "show search hit n in its room", {}},
-        {"help", CommandKind::Help, "[command]", "this help, or one command's", {}},
-        {"ignore", CommandKind::Ignore, "[nick]", "hide a nick's messages (no nick: list)", {}},
-        {"join", CommandKind::Join, "<room>", "join (or create) a room", {"j"}},
-        {"me", CommandKind::Me, "<action>", "say an action: * nick action", {}},
-        {"members", CommandKind::Members, "", "show or hide the member list (F2)", {}},
-        {"msg", CommandKind::Msg, "<nick> <text>", "private message", {}},
-        {"nick", CommandKind::Nick, "<nick>", "change your nick", {}},
-        {"part", CommandKind::Part, "[room] [reason]", "leave this or another room", {"leave"}},
-        {"query",
-         CommandKind::Query,
-         "<nick> [text]",
-         "private window with nick (and say text)",
-         {}},
-        {"quit", CommandKind::Quit, "[message]", "leave Hermes", {"exit"}},
-        {"retry", CommandKind::Retry, "", "send again what was not sent here", {}},
-        {"rooms", CommandKind::Rooms, "", "list the hub's rooms", {"list"}},
-        {"search",
-         CommandKind::Search,
-         "[#room] <words>",
-         "find messages (default: this room)",
-         {}},
-        {"search-more", CommandKind::SearchMore, "", "older hits of the last /search", {}},
-        {"topic", CommandKind::Topic, "[text]", "show or set the room's topic", {}},
-        {"unignore", CommandKind::Unignore, "<nick>", "show nick's messages again", {}},
-        {"who", CommandKind::Who, "[room]", "list a room's members", {"names"}},
-        {"whois", CommandKind::Whois, "<nick>", "who nick is: rooms, idle, away, client", {}},
-        {"window", CommandKind::Window, "<n>", "switch to window n, as Alt-n does", {"win"}},
-    };
+    static const std::vector<Spec> all = [] {
+        std::vector<Spec> list = {
+            {"away", CommandKind::Away, "[reason]", "mark yourself away; no reason: back", {}},
+            {"ban",
+             CommandKind::Moderate,
+             "<who> [time] [why]",
+             "ban from this room (operators)",
+             {}},
+            {"bans", CommandKind::Bans, "", "list this room's bans (operators)", {}},
+            {"deop", CommandKind::Moderate, "<who>", "take operator from who", {}},
+            {"clear", CommandKind::Clear, "", "clear this window", {}},
+            {"close", CommandKind::Close, "", "close this window; in a room, part it", {}},
+            {"context", CommandKind::Context, "<n>", "show search hit n in its room", {}},
+            {"help", CommandKind::Help, "[command]", "this help, or one command's", {}},
+            {"gban", CommandKind::Moderate, "<who> [time] [why]", "ban from the hub", {"hubban"}},
+            {"gbans", CommandKind::Bans, "", "list the hub's bans", {"hubbans"}},
+            {"gunban", CommandKind::Moderate, "<who>", "lift a hub-wide ban", {"hubunban"}},
+            {"ignore", CommandKind::Ignore, "[nick]", "hide a nick's messages (no nick: list)", {}},
+            {"invite", CommandKind::Moderate, "<nick>", "let nick join this room once", {}},
+            {"join", CommandKind::Join, "<room>", "join (or create) a room", {"j"}},
+            {"kick", CommandKind::Moderate, "<nick> [reason]", "remove nick from this room", {}},
+            {"me", CommandKind::Me, "<action>", "say an action: * nick action", {}},
+            {"members", CommandKind::Members, "", "show or hide the member list (F2)", {}},
+            {"mode", CommandKind::Moderate, "<+t|-t|+i|-i>", "topic lock, invite-only", {}},
+            {"msg", CommandKind::Msg, "<nick> <text>", "private message", {}},
+            {"mute", CommandKind::Moderate, "<nick> [reason]", "nick may not speak here", {}},
+            {"nick", CommandKind::Nick, "<nick>", "change your nick", {}},
+            {"op", CommandKind::Moderate, "<who>", "make who an operator of this room", {}},
+            {"part", CommandKind::Part, "[room] [reason]", "leave this or another room", {"leave"}},
+            {"query",
+             CommandKind::Query,
+             "<nick> [text]",
+             "private window with nick (and say text)",
+             {}},
+            {"quit", CommandKind::Quit, "[message]", "leave Hermes", {"exit"}},
+            {"retry", CommandKind::Retry, "", "send again what was not sent here", {}},
+            {"rooms", CommandKind::Rooms, "", "list the hub's rooms", {"list"}},
+            {"search",
+             CommandKind::Search,
+             "[#room] <words>",
+             "find messages (default: this room)",
+             {}},
+            {"search-more", CommandKind::SearchMore, "", "older hits of the last /search", {}},
+            {"topic", CommandKind::Topic, "[text]", "show or set the room's topic", {}},
+            {"unban", CommandKind::Moderate, "<who>", "lift a ban in this room", {}},
+            {"unignore", CommandKind::Unignore, "<nick>", "show nick's messages again", {}},
+            {"unmute", CommandKind::Moderate, "<nick>", "nick may speak here again", {}},
+            {"who", CommandKind::Who, "[room]", "list a room's members", {"names"}},
+            {"whois", CommandKind::Whois, "<nick>", "who nick is: rooms, idle, away, client", {}},
+            {"window", CommandKind::Window, "<n>", "switch to window n, as Alt-n does", {"win"}},
+        };
+        std::sort(list.begin(), list.end(), [](const Spec& a, const Spec& b) {
+            return std::string_view(a.name) < std::string_view(b.name);
+        });
+        return list;
+    }();
     return all;
 }
 
@@ -135,6 +160,123 @@ Command usage(const Spec& s) {
     return invalid("usage: " + usageOf(s), s.name);
 }
 
+// "30s", "10m", "2h", "7d": seconds; nothing if `word` is no duration.
+std::optional<std::uint32_t> duration(std::string_view word) {
+    if (word.size() < 2) {
+        return std::nullopt;
+    }
+    std::uint32_t unit = 0;
+    switch (word.back()) {
+        case 's':
+            unit = 1;
+            break;
+        case 'm':
+            unit = 60;
+            break;
+        case 'h':
+            unit = 3600;
+            break;
+        case 'd':
+            unit = 86400;
+            break;
+        default:
+            return std::nullopt;
+    }
+    std::uint32_t n = 0;
+    const auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size() - 1, n);
+    if (ec != std::errc{} || ptr != word.data() + word.size() - 1 || n == 0 ||
+        n > 366U * 86400 / unit) {
+        return std::nullopt;
+    }
+    return n * unit;
+}
+
+// "account:NAME", "address:IP" or a nick.
+void setTarget(Command& c, std::string_view target) {
+    constexpr std::string_view kAccount = "account:";
+    constexpr std::string_view kAddress = "address:";
+    if (target.substr(0, kAccount.size()) == kAccount) {
+        c.targetKind = v1::TARGET_KIND_ACCOUNT;
+        target.remove_prefix(kAccount.size());
+    } else if (target.substr(0, kAddress.size()) == kAddress) {
+        c.targetKind = v1::TARGET_KIND_ADDRESS;
+        target.remove_prefix(kAddress.size());
+    } else {
+        c.targetKind = v1::TARGET_KIND_NICK;
+    }
+    c.arg = std::string(target);
+}
+
+// The moderation commands: which action, and what follows it.
+Command parseModeration(const Spec& spec, std::string_view rest) {
+    Command c;
+    c.kind = CommandKind::Moderate;
+    const std::string name = spec.name;
+    std::string_view after;
+    if (name == "mode") {
+        const std::string_view mode = firstWord(rest, after);
+        if (!after.empty()) {
+            return usage(spec);
+        }
+        if (mode == "+t") {
+            c.number = v1::MODERATION_ACTION_LOCK_TOPIC;
+        } else if (mode == "-t") {
+            c.number = v1::MODERATION_ACTION_UNLOCK_TOPIC;
+        } else if (mode == "+i") {
+            c.number = v1::MODERATION_ACTION_INVITE_ONLY;
+        } else if (mode == "-i") {
+            c.number = v1::MODERATION_ACTION_OPEN;
+        } else {
+            return usage(spec);
+        }
+        return c;
+    }
+    const std::string_view target = firstWord(rest, after);
+    if (target.empty()) {
+        return usage(spec);
+    }
+    setTarget(c, target);
+    c.hubWide = name == "gban" || name == "gunban";
+    const bool ban = name == "ban" || name == "gban";
+    const bool takesReason = ban || name == "kick" || name == "mute";
+    const bool takesAccount =
+        ban || name == "unban" || name == "gunban" || name == "op" || name == "deop";
+    const bool takesAddress = ban || name == "unban" || name == "gunban";
+    if ((c.targetKind == v1::TARGET_KIND_ACCOUNT && !takesAccount) ||
+        (c.targetKind == v1::TARGET_KIND_ADDRESS && !takesAddress) ||
+        (!takesReason && !after.empty()) || c.arg.empty()) {
+        return usage(spec);
+    }
+    if (ban) {
+        std::string_view more;
+        const std::string_view word = firstWord(after, more);
+        if (const auto seconds = duration(word)) {
+            c.expirySeconds = *seconds;
+            after = more;
+        }
+    }
+    c.text = std::string(after);
+    c.hasText = !after.empty();
+    if (name == "kick") {
+        c.number = v1::MODERATION_ACTION_KICK;
+    } else if (ban) {
+        c.number = v1::MODERATION_ACTION_BAN;
+    } else if (name == "unban" || name == "gunban") {
+        c.number = v1::MODERATION_ACTION_UNBAN;
+    } else if (name == "mute") {
+        c.number = v1::MODERATION_ACTION_MUTE;
+    } else if (name == "unmute") {
+        c.number = v1::MODERATION_ACTION_UNMUTE;
+    } else if (name == "op") {
+        c.number = v1::MODERATION_ACTION_OP;
+    } else if (name == "deop") {
+        c.number = v1::MODERATION_ACTION_DEOP;
+    } else {
+        c.number = v1::MODERATION_ACTION_INVITE;
+    }
+    return c;
+}
+
 }  // namespace
 
 Command CommandParser::parse(std::string_view line) {
@@ -153,7 +295,11 @@ Command CommandParser::parse(std::string_view line) {
     if (spec == nullptr) {
         return invalid(unknown(name));
     }
+    if (spec->kind == CommandKind::Moderate) {
+        return parseModeration(*spec, rest);
+    }
     c.kind = spec->kind;
+    c.hubWide = std::string_view(spec->name) == "gbans";
     std::string_view after;
     switch (c.kind) {
         case CommandKind::Join:
@@ -310,6 +456,17 @@ std::optional<std::vector<std::string>> CommandParser::helpFor(std::string_view 
             out.emplace_back("  Lines still on their way to the hub are waited for, up to 10 s;");
             out.emplace_back("  /quit again leaves at once. The exit status is 0 only if every");
             out.emplace_back("  line you typed reached its room.");
+            break;
+        case CommandKind::Moderate:
+        case CommandKind::Bans:
+            out.emplace_back(
+                "  Operators only: a room's creator and whoever an operator makes one;");
+            out.emplace_back(
+                "  hub operators (hub.operators) everywhere, and /gban. Who is a nick,");
+            out.emplace_back("  account:NAME or (bans) address:IP; time is 30s, 10m, 2h or 7d.");
+            out.emplace_back("  /mode +t: only operators set the topic; +i: invite-only (an");
+            out.emplace_back(
+                "  invite admits one join). A ban removes who it names from the room.");
             break;
         case CommandKind::Retry:
             out.emplace_back("  A line the hub refused, or that the connection lost, stays in its");

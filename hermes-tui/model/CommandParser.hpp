@@ -8,6 +8,7 @@
 //
 // Threading: pure functions.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,11 @@ enum class CommandKind {
     Whois,       // arg: nick
     Away,        // text: the reason (empty: back)
     Retry,       // send the current window's failed lines again
+    // Moderation: number = the v1::ModerationAction; arg = the target as the
+    // hub takes it (prefix removed), targetKind its v1::TargetKind; text =
+    // the reason; expirySeconds; hubWide = the hub-wide ban list.
+    Moderate,
+    Bans,  // the ban list of this room, or (hubWide) of the hub
 };
 
 struct Command {
@@ -50,7 +56,10 @@ struct Command {
     std::string text;
     bool hasText = false;
     int number = 0;
-    std::string error;  // Invalid: what is wrong
+    std::string error;                // Invalid: what is wrong
+    int targetKind = 0;               // Moderate: v1::TargetKind
+    std::uint32_t expirySeconds = 0;  // Moderate: a ban's duration (0: until unbanned)
+    bool hubWide = false;             // Moderate, Bans: the hub-wide ban list
 };
 
 class CommandParser {

@@ -34,6 +34,13 @@ public:
     virtual bool whois(const std::string& nick) = 0;
     // SetAway: away with `text`, or back when it is empty.
     virtual bool setAway(const std::string& text) = 0;
+    // ModerationRequest (`room` empty: the hub-wide ban list); `action` a
+    // v1::ModerationAction, `targetKind` a v1::TargetKind.
+    virtual bool moderate(const std::string& room, int action, const std::string& target,
+                          int targetKind, const std::string& reason,
+                          std::uint32_t expirySeconds) = 0;
+    // BanListRequest (`room` empty: the hub-wide list).
+    virtual bool requestBans(const std::string& room) = 0;
 };
 
 }  // namespace hermes::tui

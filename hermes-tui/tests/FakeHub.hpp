@@ -58,6 +58,13 @@ public:
     }
     bool whois(const std::string& nick) override { return record("whois " + nick); }
     bool setAway(const std::string& text) override { return record("away " + text); }
+    bool moderate(const std::string& room, int action, const std::string& target, int targetKind,
+                  const std::string& reason, std::uint32_t expirySeconds) override {
+        return record("moderate " + room + " " + std::to_string(action) + " " +
+                      std::to_string(targetKind) + ":" + target + " " +
+                      std::to_string(expirySeconds) + " " + reason);
+    }
+    bool requestBans(const std::string& room) override { return record("bans " + room); }
 
 private:
     bool record(std::string call) {

@@ -39,4 +39,23 @@ bool CoreActions::setAway(const std::string& text) {
     return core_->send(std::move(envelope));
 }
 
+bool CoreActions::moderate(const std::string& room, int action, const std::string& target,
+                           int targetKind, const std::string& reason, std::uint32_t expirySeconds) {
+    hermes::v1::Envelope envelope;
+    auto* request = envelope.mutable_moderation_request();
+    request->set_room(room);
+    request->set_action(static_cast<hermes::v1::ModerationAction>(action));
+    request->set_target(target);
+    request->set_target_kind(static_cast<hermes::v1::TargetKind>(targetKind));
+    request->set_reason(reason);
+    request->set_expiry_seconds(expirySeconds);
+    return core_->send(std::move(envelope));
+}
+
+bool CoreActions::requestBans(const std::string& room) {
+    hermes::v1::Envelope envelope;
+    envelope.mutable_ban_list_request()->set_room(room);
+    return core_->send(std::move(envelope));
+}
+
 }  // namespace hermes::tui

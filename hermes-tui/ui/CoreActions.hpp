@@ -37,6 +37,9 @@ public:
     }
     bool whois(const std::string& nick) override;
     bool setAway(const std::string& text) override;
+    bool moderate(const std::string& room, int action, const std::string& target, int targetKind,
+                  const std::string& reason, std::uint32_t expirySeconds) override;
+    bool requestBans(const std::string& room) override;
 
 private:
     hermes::client::ClientCore* core_;

@@ -71,6 +71,10 @@ HubProcess::Settings HubProcess::testDefaults() {
         {"hub.rate_per_second", "1000"},
         {"hub.rate_burst", "1000"},
         {"hub.flood_backlog", "1000"},
+        // Every test client comes from 127.0.0.1, hundreds at once in some:
+        // the per-address limits are off unless a test sets them.
+        {"hub.max_clients_per_address", "0"},
+        {"hub.max_handshakes_per_address", "0"},
         // No HTTP listener unless a test asks for one (on a port of its own).
         {"http.port", "0"},
         // No logging.* keys: hermesd then logs to the console (our log file)

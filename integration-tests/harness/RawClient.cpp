@@ -17,11 +17,15 @@ namespace {
 constexpr std::size_t kMaxFrameFromHub = 16 * 1024 * 1024;
 }  // namespace
 
-RawClient::RawClient(std::uint16_t port, std::string name, int receiveBufferBytes)
+RawClient::RawClient(std::uint16_t port, std::string name, int receiveBufferBytes,
+                     const std::string& localAddress)
     : name_(std::move(name)), socket_(Poco::Net::SocketAddress::IPv4), decoder_(kMaxFrameFromHub) {
     try {
         if (receiveBufferBytes > 0) {
             socket_.setReceiveBufferSize(receiveBufferBytes);
+        }
+        if (!localAddress.empty()) {
+            socket_.impl()->bind(Poco::Net::SocketAddress(localAddress, 0));
         }
         socket_.connect(Poco::Net::SocketAddress("127.0.0.1", port), Poco::Timespan(10, 0));
         socket_.setNoDelay(true);

@@ -49,7 +49,10 @@ public:
     // Connects to 127.0.0.1:port (blocking). `name` labels failure messages.
     // receiveBufferBytes > 0 shrinks SO_RCVBUF before the connect, so that a
     // client that stops reading makes the hub's queue grow quickly.
-    RawClient(std::uint16_t port, std::string name, int receiveBufferBytes = 0);
+    // localAddress (e.g. "127.0.0.2"): the address the connection comes
+    // from, so that a test can be a second machine on loopback.
+    RawClient(std::uint16_t port, std::string name, int receiveBufferBytes = 0,
+              const std::string& localAddress = {});
     ~RawClient();
     RawClient(const RawClient&) = delete;
     RawClient& operator=(const RawClient&) = delete;

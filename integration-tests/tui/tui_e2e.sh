@@ -8,8 +8,8 @@
 # Scenarios: chat, nick_join, resize, reconnect, wide, page; keys_edit,
 # keys_window, keys_scroll, paste (run under several TERMs: the clients get
 # TERM, screen-256color by default, tmux's own default); no_terminal; people;
-# pending, quit_pending (our own lines on their way); tls_trust (the first
-# use of a TLS hub: its fingerprint shown, y/N). Each
+# pending, quit_pending (our own lines on their way); moderation; tls_trust
+# (the first use of a TLS hub: its fingerprint shown, y/N). Each
 # starts its own hub and tmux server and stops both (the hub by PID, tmux by
 # its private socket) on every exit path. Waits poll the screen against a
 # deadline; nothing waits a fixed time to synchronise. Each client traces what
@@ -768,12 +768,57 @@ scenario_tls_trust() {
     wait_for t2 "<tlst3> over tls"
 }
 
+# Moderation: ana creates dev (its operator), kicks, mutes and bans bob; both
+# screens show what happened and why.
+scenario_moderation() {
+    start_client a ana
+    start_client b bob
+    type_line a "/join dev"
+    wait_for a "[ana] [3:dev]"
+    type_line b "/join dev"
+    wait_for a "bob joined dev"
+    type_line a "/kick bob spam"
+    wait_for a "bob was kicked by ana (spam)"
+    # The window of dev is gone; the status window says why.
+    tm send-keys -t b M-1
+    wait_for b "You were kicked from dev by ana (spam)"
+    tm send-keys -t b M-2
+    wait_for b "[bob] [2:lobby]"
+    # A kick is not a ban.
+    type_line b "/join dev"
+    wait_for b "[bob] [3:dev]"
+    type_line a "/mute bob shouting"
+    wait_for a "bob was muted by ana (shouting)"
+    wait_for b "You were muted by ana (shouting)"
+    type_line b "LOUD NOISES"
+    wait_for b "not sent: you are muted in dev"
+    type_line a "/topic ana's room"
+    type_line a "/mode +t"
+    wait_for b "ana set dev: topic locked"
+    type_line b "/topic bob's room"
+    wait_for b "the topic of dev is locked"
+    type_line a "/ban bob 1h trolling"
+    wait_for a "bob was banned by ana (trolling)"
+    tm send-keys -t b M-1
+    wait_for b "You were banned from dev by ana (trolling)"
+    tm send-keys -t b M-2
+    wait_for b "[bob] [2:lobby]"
+    type_line b "/join dev"
+    wait_for b "you are banned from dev by ana: trolling"
+    # Not an operator of lobby (nobody creates the default room).
+    type_line b "/kick ana"
+    wait_for b "you are not an operator of lobby"
+    type_line a "/bans"
+    wait_for a "Bans in dev (1):"
+    wait_for a "bob by ana (trolling), until "
+}
+
 command -v tmux >/dev/null || fail "tmux is not installed"
 [[ $SCENARIO == tls_trust ]] && HUB_TLS=true
 start_hub
 case $SCENARIO in
     chat | nick_join | resize | reconnect | wide | page | keys_edit | keys_window | keys_scroll | \
-        paste | no_terminal | people | pending | quit_pending | tls_trust)
+        paste | no_terminal | people | pending | quit_pending | moderation | tls_trust)
         "scenario_$SCENARIO"
         ;;
     *) fail "unknown scenario $SCENARIO" ;;

@@ -181,11 +181,13 @@ public:
         config.defaultRoom = in_.ConsumeBool() ? "lobby" : "";
         config.maxClients = in_.ConsumeIntegralInRange<std::size_t>(1, 6);
         config.maxClientsPerAddress = in_.ConsumeIntegralInRange<std::size_t>(0, 3);
+        config.maxHandshakesPerAddress = in_.ConsumeIntegralInRange<std::size_t>(0, 3);
         config.maxTextBytes =
             in_.ConsumeBool() ? 4096 : in_.ConsumeIntegralInRange<std::size_t>(8, 600);
         config.maxFrameBytes =
             config.maxTextBytes + 512 + in_.ConsumeIntegralInRange<std::size_t>(0, 4096);
         config.maxRoomsPerClient = in_.ConsumeIntegralInRange<std::size_t>(1, 4);
+        config.maxRooms = in_.ConsumeIntegralInRange<std::size_t>(1, 6);
         config.joinBacklog = in_.ConsumeIntegralInRange<std::size_t>(0, 6);
         config.historyPageMax = in_.ConsumeIntegralInRange<std::size_t>(1, 8);
         config.outboundQueueBytes = in_.ConsumeIntegralInRange<std::size_t>(4096, 65536);
@@ -442,11 +444,10 @@ private:
                 const std::string peer = in_.ConsumeBool() ? "10.0.0.1:1" : "10.0.0.2:2";
                 Peer fresh;
                 if (in_.ConsumeIntegralInRange(0, 7) == 0) {
-                    fresh.id =
-                        hub_->refuse(peer,
-                                     in_.ConsumeBool() ? hub::Registry::Admission::HubFull
-                                                       : hub::Registry::Admission::AddressFull,
-                                     now_);
+                    constexpr hub::Registry::Admission kRefusals[] = {
+                        hub::Registry::Admission::HubFull, hub::Registry::Admission::AddressFull,
+                        hub::Registry::Admission::HandshakesFull};
+                    fresh.id = hub_->refuse(peer, in_.PickValueInArray(kRefusals), now_);
                 } else {
                     fresh.id = hub_->open(peer, now_);
                 }

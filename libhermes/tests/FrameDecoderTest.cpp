@@ -343,6 +343,27 @@ std::vector<Envelope> sampleEnvelopes() {
         m->set_client_name("hermes-tui 0.1");
     }
     add().mutable_set_away()->set_text("lunch");
+    {
+        auto* m = add().mutable_moderation_request();
+        m->set_room("dev");
+        m->set_action(hermes::v1::MODERATION_ACTION_BAN);
+        m->set_target("10.0.0.7");
+        m->set_target_kind(hermes::v1::TARGET_KIND_ADDRESS);
+        m->set_reason("flooding");
+        m->set_expiry_seconds(3600);
+    }
+    add().mutable_ban_list_request()->set_room("dev");
+    {
+        auto* m = add().mutable_ban_list();
+        m->set_room("dev");
+        auto* ban = m->add_bans();
+        ban->set_kind(hermes::v1::TARGET_KIND_NICK);
+        ban->set_target("bob");
+        ban->set_set_by("ana");
+        ban->set_reason("trolling");
+        ban->set_set_ms(1700000000000);
+        ban->set_expires_ms(1700000360000);
+    }
     return all;
 }
 

@@ -54,6 +54,9 @@ inline HubConfig testConfig() {
     config.motd = "hello there";
     config.defaultRoom = "";
     config.ratePerSecond = 0.0;  // unlimited unless a test sets it
+    // The peers are all "127.0.0.1:port": no per-address limits unless a test sets them.
+    config.maxClientsPerAddress = 0;
+    config.maxHandshakesPerAddress = 0;
     return config;
 }
 

@@ -77,12 +77,45 @@ BOOST_AUTO_TEST_CASE(admission_counts_connections_in_all_and_per_address) {
     BOOST_TEST((registry.admission("10.0.0.3", limits) == A::HubFull));
     BOOST_TEST(registry.connections() == 3u);
     BOOST_TEST(registry.connectionsFrom("10.0.0.1") == 2u);
-    registry.leave("10.0.0.1");
+    registry.leave("10.0.0.1", true);
     BOOST_TEST((registry.admission("10.0.0.1", limits) == A::Admitted));
     BOOST_TEST((registry.admission("10.0.0.3", limits) == A::Admitted));
     BOOST_TEST(registry.connectionsFrom("10.0.0.1") == 1u);
     const Registry::Limits unlimited{100, 0};
     BOOST_TEST((registry.admit("10.0.0.2", unlimited) == A::Admitted));
+}
+
+// Silent sockets: an address has at most maxHandshakesPerAddress connections
+// not welcomed yet, whatever its share of connections; welcomed ones free
+// their handshake place, and a handshake that ends unwelcomed frees it too.
+BOOST_AUTO_TEST_CASE(handshakes_in_progress_are_limited_per_address) {
+    Registry registry;
+    const Registry::Limits limits{100, 4, 2};
+    using A = Registry::Admission;
+    BOOST_TEST((registry.admit("10.0.0.1", limits) == A::Admitted));
+    BOOST_TEST((registry.admit("10.0.0.1", limits) == A::Admitted));
+    BOOST_TEST((registry.admission("10.0.0.1", limits) == A::HandshakesFull));
+    BOOST_TEST((registry.admit("10.0.0.1", limits) == A::HandshakesFull));  // not counted
+    BOOST_TEST((registry.admit("10.0.0.2", limits) == A::Admitted));        // another machine
+    BOOST_TEST(registry.handshakesFrom("10.0.0.1") == 2u);
+
+    registry.handshakeDone("10.0.0.1");  // one welcomed
+    BOOST_TEST(registry.handshakesFrom("10.0.0.1") == 1u);
+    BOOST_TEST((registry.admit("10.0.0.1", limits) == A::Admitted));
+    registry.leave("10.0.0.1", true);  // a handshake given up
+    BOOST_TEST((registry.admit("10.0.0.1", limits) == A::Admitted));
+    BOOST_TEST(registry.connectionsFrom("10.0.0.1") == 3u);
+    BOOST_TEST(registry.handshakesFrom("10.0.0.1") == 2u);
+
+    // The welcomed one leaving gives back a connection, no handshake place.
+    registry.leave("10.0.0.1", false);
+    BOOST_TEST(registry.handshakesFrom("10.0.0.1") == 2u);
+    BOOST_TEST((registry.admission("10.0.0.1", limits) == A::HandshakesFull));
+    registry.handshakeDone("10.0.0.1");
+    registry.handshakeDone("10.0.0.1");
+    BOOST_TEST((registry.admit("10.0.0.1", limits) == A::Admitted));
+    BOOST_TEST((registry.admit("10.0.0.1", limits) == A::Admitted));
+    BOOST_TEST((registry.admission("10.0.0.1", limits) == A::AddressFull));  // 4 of 4
 }
 
 // The hub's thread admits and lets go while acceptor threads ask: every
@@ -108,7 +141,7 @@ BOOST_AUTO_TEST_CASE(acceptors_ask_while_the_hub_counts) {
             registry.admit("10.0.0." + std::to_string(i % 7), limits);
         }
         for (int i = 0; i < 500; ++i) {
-            registry.leave("10.0.0." + std::to_string(i % 7));
+            registry.leave("10.0.0." + std::to_string(i % 7), true);
         }
     }
     for (std::thread& acceptor : acceptors) {

@@ -174,8 +174,9 @@ std::string benchUsage() {
         "--port P [options]",
         "Load generator for hermesd: many non-blocking clients on one epoll loop.",
         R"(The hub must not rate-limit the bench: run it with a config that sets
-hub.rate_per_second = 0 and hub.max_clients above N, such as
-tools/bench/hermesd-bench.properties.
+hub.rate_per_second = 0, hub.max_clients above N and no per-address limits
+(hub.max_clients_per_address = 0, hub.max_handshakes_per_address = 0), such
+as tools/bench/hermesd-bench.properties.
 
 Latency is timed per delivery on this process's monotonic clock and kept in
 a log-linear histogram: p50/p90/p99/p99.9 are within 0.4 % (values below

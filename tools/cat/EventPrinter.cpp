@@ -40,6 +40,24 @@ const char* presenceName(hermes::v1::PresenceKind kind) {
             return "away";
         case hermes::v1::PRESENCE_KIND_BACK:
             return "back";
+        case hermes::v1::PRESENCE_KIND_KICKED:
+            return "kicked";
+        case hermes::v1::PRESENCE_KIND_BANNED:
+            return "banned";
+        case hermes::v1::PRESENCE_KIND_UNBANNED:
+            return "unbanned";
+        case hermes::v1::PRESENCE_KIND_MUTED:
+            return "muted";
+        case hermes::v1::PRESENCE_KIND_UNMUTED:
+            return "unmuted";
+        case hermes::v1::PRESENCE_KIND_OPPED:
+            return "opped";
+        case hermes::v1::PRESENCE_KIND_DEOPPED:
+            return "deopped";
+        case hermes::v1::PRESENCE_KIND_MODE_CHANGED:
+            return "mode_changed";
+        case hermes::v1::PRESENCE_KIND_INVITED:
+            return "invited";
         default:
             return "unspecified";
     }
@@ -178,11 +196,18 @@ void EventPrinter::presence(const hermes::v1::Presence& p) {
         if (!p.reason().empty()) {
             object.set("reason", p.reason());
         }
+        if (!p.by().empty()) {
+            object.set("by", p.by());
+        }
         object.set("time_ms", static_cast<Poco::Int64>(p.time_ms()));
         emit(out_, object);
         return;
     }
     const std::string reason = p.reason().empty() ? "" : " (" + p.reason() + ")";
+    if (p.kind() == hermes::v1::PRESENCE_KIND_MODE_CHANGED) {
+        out_ << "-- " << p.by() << " set " << p.room() << ": " << p.reason() << '\n';
+        return;
+    }
     for (const auto& nick : p.nicks()) {
         switch (p.kind()) {
             case hermes::v1::PRESENCE_KIND_JOINED:
@@ -202,6 +227,23 @@ void EventPrinter::presence(const hermes::v1::Presence& p) {
                 break;
             case hermes::v1::PRESENCE_KIND_BACK:
                 out_ << "-- " << nick << " is back\n";
+                break;
+            case hermes::v1::PRESENCE_KIND_OPPED:
+                out_ << "-- " << p.by() << " made " << nick << " an operator" << reason << '\n';
+                break;
+            case hermes::v1::PRESENCE_KIND_DEOPPED:
+                out_ << "-- " << p.by() << " took operator from " << nick << reason << '\n';
+                break;
+            case hermes::v1::PRESENCE_KIND_INVITED:
+                out_ << "-- " << p.by() << " invited " << nick << reason << '\n';
+                break;
+            case hermes::v1::PRESENCE_KIND_KICKED:
+            case hermes::v1::PRESENCE_KIND_BANNED:
+            case hermes::v1::PRESENCE_KIND_UNBANNED:
+            case hermes::v1::PRESENCE_KIND_MUTED:
+            case hermes::v1::PRESENCE_KIND_UNMUTED:
+                out_ << "-- " << nick << " was " << presenceName(p.kind()) << " by " << p.by()
+                     << reason << '\n';
                 break;
             default:
                 break;

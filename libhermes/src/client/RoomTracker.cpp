@@ -40,7 +40,10 @@ bool RoomTracker::onPresence(const hermes::v1::Presence& presence) {
     if (presence.kind() == hermes::v1::PRESENCE_KIND_JOINED) {
         joined_.insert(presence.room());
     } else if (presence.kind() == hermes::v1::PRESENCE_KIND_LEFT ||
-               presence.kind() == hermes::v1::PRESENCE_KIND_QUIT) {
+               presence.kind() == hermes::v1::PRESENCE_KIND_QUIT ||
+               presence.kind() == hermes::v1::PRESENCE_KIND_KICKED ||
+               presence.kind() == hermes::v1::PRESENCE_KIND_BANNED) {
+        // Kicked or banned: not rejoined after a reconnect.
         // Seq tracking is kept: after a rejoin the backlog is deduplicated.
         joined_.erase(presence.room());
     }

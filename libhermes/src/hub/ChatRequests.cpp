@@ -34,6 +34,12 @@ void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& pre
         outbox.error(s, refusal->code, refusal->text, room->name, say.client_msg_id());
         return;
     }
+    if (room->moderation.muted(s.id)) {
+        outbox.error(s, v1::ERROR_CODE_MUTED,
+                     "you are muted in " + room->name + "; an operator may unmute you", room->name,
+                     say.client_msg_id());
+        return;
+    }
     if (!gate.admitsMessage()) {
         // Nothing is taken, so nothing is lost: the client may send it again.
         outbox.error(s, v1::ERROR_CODE_STORE_BEHIND,

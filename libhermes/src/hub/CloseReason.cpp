@@ -12,6 +12,8 @@ std::string_view closeReasonKey(CloseReason reason) {
             return "hub_full";
         case CloseReason::AddressFull:
             return "address_full";
+        case CloseReason::HandshakesFull:
+            return "handshakes_full";
         case CloseReason::Shutdown:
             return "shutdown";
         case CloseReason::HandshakeRequired:
@@ -38,6 +40,8 @@ std::string_view closeReasonKey(CloseReason reason) {
             return "budget_hold";
         case CloseReason::Internal:
             return "internal";
+        case CloseReason::HubBanned:
+            return "hub_banned";
     }
     return "unknown";
 }
@@ -50,6 +54,7 @@ std::string_view closeReasonQuitText(CloseReason reason) {
             return "";
         case CloseReason::HubFull:
         case CloseReason::AddressFull:
+        case CloseReason::HandshakesFull:
             return "hub full";
         case CloseReason::Shutdown:
             return "hub shutting down";
@@ -77,6 +82,8 @@ std::string_view closeReasonQuitText(CloseReason reason) {
             return "output budget full, reading too slowly";
         case CloseReason::Internal:
             return "internal error";
+        case CloseReason::HubBanned:
+            return "banned from the hub";
     }
     return "";
 }

@@ -39,7 +39,8 @@ std::unique_ptr<HistoryStore> storeOrMemory(std::unique_ptr<HistoryStore> store,
 
 }  // namespace
 
-Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock)
+Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock,
+                std::unique_ptr<ModerationStore> moderationStore)
     : config(owner.config_),
       stats(owner.stats_),
       memory(owner.outputMemory_),
@@ -55,8 +56,10 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
       presence(owner.config_, wallClock),
       gate(!history->synchronous(), owner.config_, owner.stats_, log),
       liveness(owner.config_, owner.stats_),
-      stamper(owner.epoch_, wallClock, owner.config_) {
+      stamper(owner.epoch_, wallClock, owner.config_),
+      moderation(owner.config_, std::move(moderationStore), log) {
     rooms.restore(history->rooms());
+    moderation.restore(rooms, *history, wallClock());
 }
 
 void Hub::Impl::setNow(TimePoint t) {
@@ -166,11 +169,21 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
                          CloseReason::HandshakeRequired, sessions, outbox);
             return;
         }
-        if (onHello(s, envelope.hello(), sessions, intake, outbox, facts, now) &&
-            !config.defaultRoom.empty()) {
+        if (refuseHubBanned(s, envelope.hello().nick(), moderation, sessions, outbox, facts, log)) {
+            return;
+        }
+        if (!onHello(s, envelope.hello(), sessions, intake, outbox, facts, now)) {
+            return;
+        }
+        // A Hello that signs in to an account banned hub-wide ends here.
+        if (!s.profile.account.empty() &&
+            refuseHubBanned(s, s.who.nick(), moderation, sessions, outbox, facts, log)) {
+            return;
+        }
+        if (!config.defaultRoom.empty()) {
             v1::Join join;
             join.set_room(config.defaultRoom);
-            onJoin(s, join, rooms, presence, gate, *history, outbox, facts, now);
+            onJoin(s, join, rooms, moderation, presence, gate, *history, outbox, facts, now);
         }
         return;
     }
@@ -180,7 +193,8 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
                          "already welcomed as " + s.who.nick() + "; use SetNick to change nick");
             return;
         case v1::Envelope::kJoin:
-            onJoin(s, envelope.join(), rooms, presence, gate, *history, outbox, facts, now);
+            onJoin(s, envelope.join(), rooms, moderation, presence, gate, *history, outbox, facts,
+                   now);
             return;
         case v1::Envelope::kLeave:
             onLeave(s, envelope.leave(), rooms, presence, gate, outbox, now);
@@ -195,7 +209,8 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             onWho(s, envelope.who(), rooms, outbox);
             return;
         case v1::Envelope::kTopic:
-            onTopic(s, envelope.topic(), rooms, presence, gate, *history, outbox, facts);
+            onTopic(s, envelope.topic(), rooms, moderation, presence, gate, *history, outbox,
+                    facts);
             return;
         case v1::Envelope::kRoomListRequest:
             onRoomList(s, rooms, outbox);
@@ -217,7 +232,17 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
         case v1::Envelope::kStatsRequest:
             onStats(s, stats, memory, liveness, outbox, config, now);
             return;
+        case v1::Envelope::kModerationRequest:
+            onModeration(s, envelope.moderation_request(), sessions, rooms, moderation, presence,
+                         gate, outbox, facts, log);
+            return;
+        case v1::Envelope::kBanListRequest:
+            onBanList(s, envelope.ban_list_request(), rooms, moderation, outbox, facts);
+            return;
         case v1::Envelope::kSetNick:
+            if (refuseBannedNick(s, envelope.set_nick(), moderation, outbox, facts)) {
+                return;
+            }
             onSetNick(s, envelope.set_nick(), sessions, presence, gate, outbox);
             return;
         case v1::Envelope::kWhoisRequest:
@@ -384,6 +409,26 @@ void Hub::Impl::scan() {
         }
     }
     outbox.dropIdleBlocks();
+    reclaimRooms();
+}
+
+// Rooms that emptied holding nothing go, once no component lists them: a
+// presence batch still to flush, frames held for the store, a frame block
+// (dropped after a scan without broadcasts) keep a room for a later scan.
+void Hub::Impl::reclaimRooms() {
+    if (rooms.emptiedCount() == 0) {
+        return;
+    }
+    const std::size_t gone = rooms.reclaimEmpty([this](const Room& room) {
+        if (room.presence.listed() || room.log.listed() || room.block.get() != nullptr) {
+            return false;
+        }
+        presence.forget(room);
+        return true;
+    });
+    if (gone > 0) {
+        log.debug("reclaimed %z empty room(s) that held nothing", gone);
+    }
 }
 
 // The pause does not count as silence (handshake and ping clocks move on by
@@ -544,10 +589,24 @@ void Hub::Impl::shutdown(std::string_view reason) {
 // --- the facade --------------------------------------------------------------------------------
 
 Hub::Hub(HubConfig config, std::uint64_t epoch, std::unique_ptr<HistoryStore> history,
-         WallClock wallClock)
+         WallClock wallClock, std::unique_ptr<ModerationStore> moderation)
     : config_(std::move(config)),
       epoch_(epoch),
-      impl_(std::make_unique<Impl>(*this, std::move(history), std::move(wallClock))) {}
+      impl_(std::make_unique<Impl>(*this, std::move(history), std::move(wallClock),
+                                   std::move(moderation))) {}
+
+void Hub::testSignIn(SessionId id, std::string account, TimePoint now) {
+    owner_.check("Hub::testSignIn");
+    impl_->setNow(now);
+    Session* s = impl_->sessions.find(id);
+    if (s == nullptr || !s->who.welcomed()) {
+        return;
+    }
+    s->profile.account = std::move(account);
+    refuseHubBanned(*s, s->who.nick(), impl_->moderation, impl_->sessions, impl_->outbox,
+                    impl_->facts, impl_->log);
+    impl_->flushAll(true);
+}
 
 Hub::~Hub() = default;
 

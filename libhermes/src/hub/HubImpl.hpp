@@ -28,6 +28,8 @@
 //   Liveness         Liveness.hpp       handshake and ping clocks, the scan's
 //                                       cadence, rates and uptime
 //   Stamper          Stamper.hpp        the check and stamping of chat messages
+//   Moderation       Moderation.hpp     room modes, operators, mutes, invites,
+//                                       room and hub-wide bans, their store
 //
 // Threading: not thread safe; the hub's thread (Hub.hpp).
 
@@ -42,6 +44,7 @@
 #include "DurabilityGate.hpp"
 #include "Intake.hpp"
 #include "Liveness.hpp"
+#include "Moderation.hpp"
 #include "Outbox.hpp"
 #include "OutputBudget.hpp"
 #include "Presence.hpp"
@@ -54,7 +57,8 @@
 namespace hermes::hub {
 
 struct Hub::Impl {
-    Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock);
+    Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock,
+         std::unique_ptr<ModerationStore> moderationStore);
 
     const HubConfig& config;
     HubStats& stats;
@@ -76,6 +80,7 @@ struct Hub::Impl {
     DurabilityGate gate;
     Liveness liveness;
     Stamper stamper;
+    Moderation moderation;
 
     // Searches the store finished that wait for the budget to take input
     // again (their answers add output).
@@ -100,6 +105,7 @@ struct Hub::Impl {
     void flushAll(bool force);
     TimePoint tick();
     void scan();
+    void reclaimRooms();
     void resumeIfDrained();
     void decodeHeldInput();
     void storeCommitted();

@@ -12,7 +12,8 @@ namespace hermes::hub {
 
 template <typename Nicks>
 std::string_view Presence::frame(std::string_view room, v1::PresenceKind kind, const Nicks& nicks,
-                                 std::string_view newNick, std::string_view reason) {
+                                 std::string_view newNick, std::string_view reason,
+                                 std::string_view by) {
     envelope_.Clear();
     auto* presence = envelope_.mutable_presence();
     presence->set_room(std::string(room));
@@ -23,6 +24,7 @@ std::string_view Presence::frame(std::string_view room, v1::PresenceKind kind, c
     presence->set_new_nick(std::string(newNick));
     presence->set_reason(std::string(reason));
     presence->set_time_ms(wallClock_());
+    presence->set_by(std::string(by));
     frame_.clear();
     codec::appendFrame(envelope_, frame_);
     return frame_;
@@ -105,9 +107,27 @@ void Presence::tellPending(Session& s, const Room& room, Outbox& outbox) {
     outbox.enqueue(s, frame(room.name, batch.kind, batch.nicks, {}, batch.reason));
 }
 
+void Presence::moderation(Room& room, v1::PresenceKind kind, const std::vector<std::string>& nicks,
+                          std::string_view by, std::string_view reason, DurabilityGate& gate,
+                          Outbox& outbox) {
+    flush(room, gate, outbox);
+    gate.toRoom(room, frame(room.name, kind, nicks, {}, reason, by), outbox);
+}
+
+void Presence::tellModeration(Session& s, std::string_view room, v1::PresenceKind kind,
+                              const std::vector<std::string>& nicks, std::string_view by,
+                              std::string_view reason, Outbox& outbox) {
+    outbox.enqueue(s, frame(room, kind, nicks, {}, reason, by));
+}
+
 void Presence::clear(Room& room) {
     room.presence.pending_.clear();
     room.presence.listed_ = false;
+}
+
+void Presence::forget(const Room& room) {
+    std::erase(dirty_, &room);
+    std::erase(deferred_, &room);
 }
 
 }  // namespace hermes::hub

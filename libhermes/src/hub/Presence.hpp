@@ -1,5 +1,6 @@
 #pragma once
-// Presence: who joined, left, quit, changed nick, went away or came back.
+// Presence: who joined, left, quit, changed nick, went away or came back,
+// and what operators did (Moderation).
 // The only writer of each room's pending batch (and when it is due) and of
 // the list of rooms with presence waiting, and the one place a Presence
 // frame is built (frame()).
@@ -61,12 +62,27 @@ public:
     // happened before it left).
     void tellPending(Session& s, const Room& room, Outbox& outbox);
 
+    // A moderation event (kinds 7-15, `by` the operator) to the room's
+    // members, after its pending presence.
+    void moderation(Room& room, v1::PresenceKind kind, const std::vector<std::string>& nicks,
+                    std::string_view by, std::string_view reason, DurabilityGate& gate,
+                    Outbox& outbox);
+    // The same to one session only: the target of a removal, an operator
+    // who is not a member, or (room "") a hub-wide ban's confirmation.
+    void tellModeration(Session& s, std::string_view room, v1::PresenceKind kind,
+                        const std::vector<std::string>& nicks, std::string_view by,
+                        std::string_view reason, Outbox& outbox);
+
     // Shutdown: nothing waits any more.
     void clear(Room& room);
     void clearLists() {
         dirty_.clear();
         deferred_.clear();
     }
+    // The room is going (reclaimed, RoomTable::reclaimEmpty): it has nothing
+    // pending (not listed()), but a room flushed by traffic may still be in
+    // the lists, skipped at the next pass; it must not be there when gone.
+    void forget(const Room& room);
 
     const std::vector<Room*>& dirtyRooms() const { return dirty_; }
 
@@ -74,7 +90,8 @@ private:
     // The one builder of Presence frames.
     template <typename Nicks>
     std::string_view frame(std::string_view room, v1::PresenceKind kind, const Nicks& nicks,
-                           std::string_view newNick, std::string_view reason);
+                           std::string_view newNick, std::string_view reason,
+                           std::string_view by = {});
 
     const HubConfig& config_;
     const WallClock& wallClock_;

@@ -1,8 +1,13 @@
 #include "hermes/hub/Registry.hpp"
 
+#include "hermes/hub/HubConfig.hpp"
 #include "hermes/protocol/Validation.hpp"
 
 namespace hermes::hub {
+
+Registry::Limits Registry::limitsOf(const HubConfig& config) {
+    return Limits{config.maxClients, config.maxClientsPerAddress, config.maxHandshakesPerAddress};
+}
 
 std::string_view Registry::addressOf(std::string_view peer) {
     if (!peer.empty() && peer.front() == '[') {
@@ -21,11 +26,16 @@ Registry::Admission Registry::judge(const State& state, std::string_view address
     if (state.connections >= limits.maxClients) {
         return Admission::HubFull;
     }
-    if (limits.maxClientsPerAddress > 0) {
-        const auto it = state.byAddress.find(std::string(address));
-        if (it != state.byAddress.end() && it->second >= limits.maxClientsPerAddress) {
-            return Admission::AddressFull;
-        }
+    const auto it = state.byAddress.find(std::string(address));
+    if (it == state.byAddress.end()) {
+        return Admission::Admitted;
+    }
+    if (limits.maxClientsPerAddress > 0 && it->second.connections >= limits.maxClientsPerAddress) {
+        return Admission::AddressFull;
+    }
+    if (limits.maxHandshakesPerAddress > 0 &&
+        it->second.handshaking >= limits.maxHandshakesPerAddress) {
+        return Admission::HandshakesFull;
     }
     return Admission::Admitted;
 }
@@ -39,19 +49,32 @@ Registry::Admission Registry::admit(std::string_view address, const Limits& limi
     const Admission verdict = judge(*state, address, limits);
     if (verdict == Admission::Admitted) {
         ++state->connections;
-        ++state->byAddress[std::string(address)];
+        AddressCount& count = state->byAddress[std::string(address)];
+        ++count.connections;
+        ++count.handshaking;
     }
     return verdict;
 }
 
-void Registry::leave(std::string_view address) {
+void Registry::handshakeDone(std::string_view address) {
+    auto state = state_.lock();
+    const auto it = state->byAddress.find(std::string(address));
+    if (it != state->byAddress.end() && it->second.handshaking > 0) {
+        --it->second.handshaking;
+    }
+}
+
+void Registry::leave(std::string_view address, bool handshaking) {
     auto state = state_.lock();
     const auto it = state->byAddress.find(std::string(address));
     if (it == state->byAddress.end()) {
         return;
     }
     --state->connections;
-    if (--it->second == 0) {
+    if (handshaking && it->second.handshaking > 0) {
+        --it->second.handshaking;
+    }
+    if (--it->second.connections == 0) {
         state->byAddress.erase(it);
     }
 }
@@ -63,7 +86,13 @@ std::size_t Registry::connections() const {
 std::size_t Registry::connectionsFrom(std::string_view address) const {
     auto state = state_.lock();
     const auto it = state->byAddress.find(std::string(address));
-    return it == state->byAddress.end() ? 0 : it->second;
+    return it == state->byAddress.end() ? 0 : it->second.connections;
+}
+
+std::size_t Registry::handshakesFrom(std::string_view address) const {
+    auto state = state_.lock();
+    const auto it = state->byAddress.find(std::string(address));
+    return it == state->byAddress.end() ? 0 : it->second.handshaking;
 }
 
 bool Registry::reserve(std::string_view nick, SessionId id) {

@@ -10,6 +10,8 @@
 //   ChatRequests.cpp      Say, PrivateMessage
 //   HistoryRequests.cpp   the join backlog, HistoryRequest, SearchRequest
 //   HubRequests.cpp       Ping, StatsRequest; fatal errors
+//   ModerationRequests.cpp ModerationRequest, BanListRequest; hub-wide bans
+//                         at Hello and SetNick
 //
 // Threading: the hub's thread.
 
@@ -22,11 +24,16 @@
 #include "hermes/hub/HubConfig.hpp"
 #include "hermes/v1/hermes.pb.h"
 
+namespace Poco {
+class Logger;
+}
+
 namespace hermes::hub {
 
 class DurabilityGate;
 class Intake;
 class Liveness;
+class Moderation;
 class Outbox;
 class Presence;
 class RoomTable;
@@ -61,14 +68,15 @@ void onSetAway(Session& s, const v1::SetAway& request, Presence& presence, Durab
 
 // --- RoomRequests.cpp ----------------------------------------------------------------
 
-void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Presence& presence,
-            DurabilityGate& gate, const HistoryStore& history, Outbox& outbox,
+void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Moderation& moderation,
+            Presence& presence, DurabilityGate& gate, const HistoryStore& history, Outbox& outbox,
             const HubFacts& facts, TimePoint now);
 void onLeave(Session& s, const v1::Leave& leave, RoomTable& rooms, Presence& presence,
              DurabilityGate& gate, Outbox& outbox, TimePoint now);
 void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, Outbox& outbox);
-void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, Presence& presence,
-             DurabilityGate& gate, HistoryStore& history, Outbox& outbox, const HubFacts& facts);
+void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, const Moderation& moderation,
+             Presence& presence, DurabilityGate& gate, HistoryStore& history, Outbox& outbox,
+             const HubFacts& facts);
 void onRoomList(Session& s, const RoomTable& rooms, Outbox& outbox);
 
 // --- ChatRequests.cpp ----------------------------------------------------------------
@@ -110,5 +118,22 @@ void closeFatally(Session& s, v1::ErrorCode code, std::string text, CloseReason 
                   SessionTable& sessions, Outbox& outbox);
 // The body's name, for errors about it ("say", "an empty or unknown message type").
 std::string bodyName(const v1::Envelope& envelope);
+
+// --- ModerationRequests.cpp ----------------------------------------------------------
+
+void onModeration(Session& s, const v1::ModerationRequest& request, SessionTable& sessions,
+                  RoomTable& rooms, Moderation& moderation, Presence& presence,
+                  DurabilityGate& gate, Outbox& outbox, const HubFacts& facts, Poco::Logger& log);
+void onBanList(Session& s, const v1::BanListRequest& request, const RoomTable& rooms,
+               Moderation& moderation, Outbox& outbox, const HubFacts& facts);
+// A hub-wide ban on `nick`, the session's address or its account: closed
+// with a fatal HUB_BANNED (true). Asked before the Welcome (nick, address)
+// and again once a session is signed in (account).
+bool refuseHubBanned(Session& s, std::string_view nick, const Moderation& moderation,
+                     SessionTable& sessions, Outbox& outbox, const HubFacts& facts,
+                     Poco::Logger& log);
+// SetNick to a nick banned hub-wide: refused, not fatal (true).
+bool refuseBannedNick(Session& s, const v1::SetNick& request, const Moderation& moderation,
+                      Outbox& outbox, const HubFacts& facts);
 
 }  // namespace hermes::hub

@@ -1,6 +1,7 @@
 #pragma once
-// One chat room as the hub holds it. A room outlives its members (with its
-// topic and seqs); its history lives in the HistoryStore.
+// One chat room as the hub holds it. A room someone wrote in outlives its
+// members (with its topic and seqs); one that holds nothing is reclaimed
+// when it empties (RoomTable.hpp). Its history lives in the HistoryStore.
 //
 // Like Session, a room is in parts, each with one writer (its friend):
 //
@@ -16,6 +17,8 @@
 //                               held for the store's commit, listed as holding
 //   block      Outbox           the FrameBlock broadcasts are copied into,
 //                               whether it was used since the last scan
+//   moderation Moderation       modes (topic lock, invite-only), operators,
+//                               mutes, invites, bans
 //
 // Membership is a two-way index so that leaving is O(1): `members[i].slot`
 // is the position of this room in that session's rooms, and the session's
@@ -31,17 +34,22 @@
 
 #include <cstdint>
 #include <deque>
+#include <set>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "PresenceBatch.hpp"
 #include "hermes/hub/Clock.hpp"
 #include "hermes/hub/FrameBlock.hpp"
+#include "hermes/hub/ModerationStore.hpp"
+#include "hermes/hub/SessionId.hpp"
 
 namespace hermes::hub {
 
 class DurabilityGate;
+class Moderation;
 class Outbox;
 class Presence;
 class RoomTable;
@@ -64,6 +72,7 @@ public:
 private:
     friend class RoomTable;
     std::vector<Member> list_;
+    bool emptied_ = false;  // in RoomTable's list of rooms to look at for reclaiming
 };
 
 // Written by RoomTable.
@@ -131,6 +140,38 @@ private:
     bool used_ = false;    // broadcast since the last timer scan
 };
 
+// Written by Moderation. Operators and mutes by session last as long as the
+// session (ids are never reused, so a stale one matches no one); by account
+// they outlive it (operators are stored, mutes are not).
+class RoomModeration {
+public:
+    bool topicLocked() const { return topicLocked_; }
+    bool inviteOnly() const { return inviteOnly_; }
+    // Say's check: one test while no one in the room is muted, O(1) after.
+    bool muted(SessionId id) const { return !muted_.empty() && muted_.contains(id); }
+    bool operatorSession(SessionId id) const { return operators_.contains(id); }
+    const std::set<std::string>& operatorAccounts() const { return operatorAccounts_; }
+    const std::vector<StoredBan>& bans() const { return bans_; }  // may hold lapsed ones
+    // Anything that outlives the room's members: a mode, operators or mutes
+    // by account, invites, bans. (Operators and mutes by session end with the
+    // session.) An empty room holding any of it is not reclaimed.
+    bool keepsSomething() const {
+        return topicLocked_ || inviteOnly_ || !operatorAccounts_.empty() ||
+               !mutedAccounts_.empty() || !invites_.empty() || !bans_.empty();
+    }
+
+private:
+    friend class Moderation;
+    bool topicLocked_ = false;
+    bool inviteOnly_ = false;
+    std::unordered_set<SessionId> muted_;
+    std::unordered_set<SessionId> operators_;
+    std::set<std::string> operatorAccounts_;  // ASCII lower case
+    std::set<std::string> mutedAccounts_;     // muted again when they join
+    std::set<std::string> invites_;           // nicks, ASCII lower case; used up by a Join
+    std::vector<StoredBan> bans_;             // oldest first
+};
+
 struct Room {
     Room(std::string canonicalName, std::uint64_t lastSeq)
         : name(std::move(canonicalName)), log(lastSeq) {}
@@ -143,6 +184,7 @@ struct Room {
     RoomPresence presence;
     RoomLog log;
     RoomBlock block;
+    RoomModeration moderation;
 };
 
 }  // namespace hermes::hub

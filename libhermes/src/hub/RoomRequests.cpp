@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "DurabilityGate.hpp"
+#include "Moderation.hpp"
 #include "Outbox.hpp"
 #include "Presence.hpp"
 #include "Requests.hpp"
@@ -42,8 +43,8 @@ void sendMemberList(Session& s, const Room& room, Outbox& outbox) {
 
 }  // namespace
 
-void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Presence& presence,
-            DurabilityGate& gate, const HistoryStore& history, Outbox& outbox,
+void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Moderation& moderation,
+            Presence& presence, DurabilityGate& gate, const HistoryStore& history, Outbox& outbox,
             const HubFacts& facts, TimePoint now) {
     if (auto error = protocol::checkRoom(join.room())) {
         outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, error->text, join.room());
@@ -60,11 +61,24 @@ void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Presence& presen
                          name);
             return;
         }
+        if (auto refusal = moderation.admitJoin(s, name, room, facts.wallClock())) {
+            outbox.error(s, refusal->code, refusal->text, name);
+            return;
+        }
+        if (room == nullptr && rooms.size() >= facts.config.maxRooms) {
+            outbox.error(s, v1::ERROR_CODE_TOO_MANY_ROOMS,
+                         "the hub holds its maximum of " + std::to_string(facts.config.maxRooms) +
+                             " rooms (hub.max_rooms); join an existing room",
+                         name);
+            return;
+        }
+        const bool created = room == nullptr;
         room = &rooms.obtain(std::move(name), history);
         // Before the joiner is a member, so an earlier batch of another
         // kind goes out without it.
         presence.queue(*room, v1::PRESENCE_KIND_JOINED, {}, s.who.nick(), now, gate, outbox);
         rooms.join(s, *room);
+        moderation.joined(s, *room, created, facts.config.defaultRoom);
     }
     sendMemberList(s, *room, outbox);
     if (!room->topic.empty()) {
@@ -116,8 +130,9 @@ void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, Outbox& outbo
     sendMemberList(s, *room, outbox);
 }
 
-void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, Presence& presence,
-             DurabilityGate& gate, HistoryStore& history, Outbox& outbox, const HubFacts& facts) {
+void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, const Moderation& moderation,
+             Presence& presence, DurabilityGate& gate, HistoryStore& history, Outbox& outbox,
+             const HubFacts& facts) {
     std::optional<protocol::ProtocolError> invalid;
     Room* room = rooms.lookup(topic.room(), invalid);
     if (invalid) {
@@ -133,6 +148,12 @@ void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, Presence& pre
     if (auto error =
             protocol::checkOptionalText(topic.text(), facts.config.maxTextBytes, "topic")) {
         outbox.error(s, v1::ERROR_CODE_INVALID_TEXT, error->text, room->name);
+        return;
+    }
+    if (room->moderation.topicLocked() && !moderation.roomOperator(s, *room)) {
+        outbox.error(s, v1::ERROR_CODE_TOPIC_LOCKED,
+                     "the topic of " + room->name + " is locked; only its operators may set it",
+                     room->name);
         return;
     }
     rooms.setTopic(*room, topic.text(), s.who.nick(), facts.wallClock());

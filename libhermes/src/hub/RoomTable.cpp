@@ -77,6 +77,10 @@ void RoomTable::leave(Session& s, std::size_t slot) {
         moved.room->members.list_[moved.index].slot = static_cast<std::uint32_t>(slot);
     }
     mine.pop_back();
+    if (members.empty() && !room.members.emptied_) {
+        room.members.emptied_ = true;
+        emptied_.push_back(&room);
+    }
 }
 
 Room& RoomTable::leaveLast(Session& s) {

@@ -6,9 +6,14 @@
 //   room.members[i].session->rooms[room.members[i].slot].room == room
 //   session.rooms[k].room->members[session.rooms[k].index].session == session
 //
-// Rooms are created by the first Join (or restored from the store at start)
-// and never removed: a room lives on, with its seqs and topic, when empty,
-// so Room pointers stay valid for the hub's life.
+// Rooms are created by the first Join (or restored from the store at start).
+// A room that someone wrote in (a message, a topic) lives on when empty, with
+// its seqs and topic. A room that empties holding nothing is reclaimed at the
+// next timer scan (reclaimEmpty), once no list of another component points
+// at it: otherwise a client that joins and leaves thousands of names would
+// grow the hub's memory without bound. Such a room, joined again, is made
+// anew and no one can tell. Room pointers stay valid while a room has
+// members, holds something, or is listed by a component.
 //
 // Threading: none; the hub's thread.
 
@@ -75,9 +80,46 @@ public:
 
     void setTopic(Room& room, std::string text, std::string setBy, std::int64_t timeMs);
 
+    // Removes the rooms that emptied since they were last looked at and hold
+    // nothing (no message stamped, in the store or live, no topic, no
+    // moderation state that outlives members: RoomModeration), for
+    // which `release(room)` agrees: it says whether other components still
+    // point at the room (then it is looked at again next time) and, if not,
+    // makes them forget it. Returns how many rooms went.
+    template <typename Release>
+    std::size_t reclaimEmpty(Release&& release);
+    // Rooms waiting to be looked at by reclaimEmpty().
+    std::size_t emptiedCount() const { return emptied_.size(); }
+
 private:
+    static bool holdsSomething(const Room& room) {
+        return !room.topic.empty() || room.log.nextSeq() > 1 || room.moderation.keepsSomething();
+    }
+
     HubStats& stats_;
     NameMap<std::unique_ptr<Room>> rooms_;
+    std::vector<Room*> emptied_;  // rooms whose last member left; each once (Room::members)
 };
+
+template <typename Release>
+std::size_t RoomTable::reclaimEmpty(Release&& release) {
+    std::size_t reclaimed = 0;
+    std::size_t kept = 0;
+    for (Room* room : emptied_) {
+        if (!room->members.empty() || holdsSomething(*room)) {
+            room->members.emptied_ = false;  // in use, or kept for good
+            continue;
+        }
+        if (!release(*room)) {
+            emptied_[kept++] = room;  // still listed elsewhere: next time
+            continue;
+        }
+        rooms_.erase(room->name);
+        ++reclaimed;
+    }
+    emptied_.resize(kept);
+    stats_.rooms = rooms_.size();
+    return reclaimed;
+}
 
 }  // namespace hermes::hub

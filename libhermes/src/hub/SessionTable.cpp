@@ -8,14 +8,6 @@
 
 namespace hermes::hub {
 
-namespace {
-
-Registry::Limits limitsOf(const HubConfig& config) {
-    return Registry::Limits{config.maxClients, config.maxClientsPerAddress};
-}
-
-}  // namespace
-
 SessionTable::SessionTable(const HubConfig& config, HubStats& stats, Registry& registry,
                            MemoryGauge& memory, Poco::Logger& log)
     : config_(config), stats_(stats), registry_(registry), memory_(memory), log_(log) {}
@@ -38,7 +30,7 @@ SessionId SessionTable::open(std::string peer, TimePoint now) {
         return id;
     }
     const Registry::Admission admission =
-        registry_.admit(Registry::addressOf(peer), limitsOf(config_));
+        registry_.admit(Registry::addressOf(peer), Registry::limitsOf(config_));
     if (admission != Registry::Admission::Admitted) {
         return refuse(peer, admission, false);
     }
@@ -54,17 +46,23 @@ SessionId SessionTable::open(std::string peer, TimePoint now) {
 
 SessionId SessionTable::refuse(std::string_view peer, Registry::Admission why, bool atAccept) {
     const SessionId id = nextId_++;
-    const bool full = why != Registry::Admission::AddressFull;
-    const CloseReason reason = full ? CloseReason::HubFull : CloseReason::AddressFull;
+    const std::string address(Registry::addressOf(peer));
+    CloseReason reason = CloseReason::HubFull;
+    std::string text = "the hub serves its maximum of " + std::to_string(config_.maxClients) +
+                       " connections; try later";
+    if (why == Registry::Admission::AddressFull) {
+        reason = CloseReason::AddressFull;
+        text = "the hub serves at most " + std::to_string(config_.maxClientsPerAddress) +
+               " connections from one address (" + address + "); try later";
+    } else if (why == Registry::Admission::HandshakesFull) {
+        reason = CloseReason::HandshakesFull;
+        text = "the hub takes at most " + std::to_string(config_.maxHandshakesPerAddress) +
+               " connections at once from one address (" + address +
+               ") before their Hello; try later";
+    }
     ++stats_.disconnects[std::string(closeReasonKey(reason))];
     log_.information("session " + std::to_string(id) + " (" + std::string(peer) + ") refused" +
                      (atAccept ? " at accept: " : ": ") + std::string(closeReasonKey(reason)));
-    const std::string text =
-        full ? "the hub serves its maximum of " + std::to_string(config_.maxClients) +
-                   " connections; try later"
-             : "the hub serves at most " + std::to_string(config_.maxClientsPerAddress) +
-                   " connections from one address (" + std::string(Registry::addressOf(peer)) +
-                   "); try later";
     addClosing(id, Outbox::fatalErrorFrame(v1::ERROR_CODE_HUB_FULL, text), reason);
     return id;
 }
@@ -87,6 +85,7 @@ bool SessionTable::welcome(Session& s, std::string_view nick, std::string_view c
     }
     s.who.nick_ = std::string(nick);
     s.who.state_ = SessionState::Welcomed;
+    registry_.handshakeDone(Registry::addressOf(s.peer));
     ++stats_.clients;
     log_.information(describe(s) + " welcomed (client \"" + std::string(clientName.substr(0, 64)) +
                      "\")");
@@ -138,7 +137,7 @@ void SessionTable::remove(Session& s, std::optional<std::string> lastBytes) {
         registry_.release(s.who.nick_, s.id);
         --stats_.clients;
     }
-    registry_.leave(Registry::addressOf(s.peer));
+    registry_.leave(Registry::addressOf(s.peer), s.who.nick_.empty());
     --stats_.connections;
     const SessionId id = s.id;  // erase() must not read a key owned by the node it frees
     if (lastBytes) {

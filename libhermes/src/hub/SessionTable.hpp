@@ -125,7 +125,7 @@ void SessionTable::removeAll(LastBytes&& lastBytes) {
         if (!s.who.nick_.empty()) {
             registry_.release(s.who.nick_, s.id);
         }
-        registry_.leave(Registry::addressOf(s.peer));
+        registry_.leave(Registry::addressOf(s.peer), s.who.nick_.empty());
         addClosing(s.id, lastBytes(s), CloseReason::Shutdown);
     }
     sessions_.clear();

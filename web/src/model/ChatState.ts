@@ -494,6 +494,45 @@ export class ChatState {
                 this.note(w, "presence", `${old} is now known as ${now}`);
                 break;
             }
+            case PK.PRESENCE_KIND_KICKED:
+            case PK.PRESENCE_KIND_BANNED: {
+                // What an operator did (docs/PROTOCOL.md "Moderation"): those named leave the room.
+                const kicked = p.kind === PK.PRESENCE_KIND_KICKED;
+                const by = p.by || "an operator";
+                if (mine && w) {
+                    this.note(this.windows[0]!, "info", `You were ${kicked ? "kicked" : "banned"} from #${room} by ${by}${reason}`);
+                    this.removeWindow(w);
+                    return;
+                }
+                if (!w) return;
+                for (const n of nicks) {
+                    w.members.delete(nickKey(n));
+                    w.away.delete(nickKey(n));
+                }
+                this.note(w, "presence", `${nicks.join(", ")} was ${kicked ? "kicked" : "banned"} by ${by}${reason}`);
+                break;
+            }
+            case PK.PRESENCE_KIND_UNBANNED:
+            case PK.PRESENCE_KIND_MUTED:
+            case PK.PRESENCE_KIND_UNMUTED:
+            case PK.PRESENCE_KIND_OPPED:
+            case PK.PRESENCE_KIND_DEOPPED:
+            case PK.PRESENCE_KIND_MODE_CHANGED:
+            case PK.PRESENCE_KIND_INVITED: {
+                const by = p.by || "an operator";
+                const who = nicks.join(", ");
+                const text =
+                    p.kind === PK.PRESENCE_KIND_UNBANNED ? `${who} was unbanned by ${by}${reason}`
+                    : p.kind === PK.PRESENCE_KIND_MUTED ? `${who} was muted by ${by}${reason}`
+                    : p.kind === PK.PRESENCE_KIND_UNMUTED ? `${who} was unmuted by ${by}${reason}`
+                    : p.kind === PK.PRESENCE_KIND_OPPED ? `${by} made ${who} an operator${reason}`
+                    : p.kind === PK.PRESENCE_KIND_DEOPPED ? `${by} took operator from ${who}${reason}`
+                    : p.kind === PK.PRESENCE_KIND_MODE_CHANGED ? `${by} set #${room}: ${p.reason ?? ""}`
+                    : mine ? `${by} invited you to #${room}`
+                    : `${by} invited ${who}${reason}`;
+                this.note(w ?? this.active, "presence", text);
+                break;
+            }
             default:
                 break;
         }

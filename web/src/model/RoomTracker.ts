@@ -67,7 +67,14 @@ export class RoomTracker {
         }
         if (!p.room || !nicks.some((n) => this.isOwnNick(n))) return false;
         if (p.kind === K.PRESENCE_KIND_JOINED) this.joined.add(p.room);
-        else if (p.kind === K.PRESENCE_KIND_LEFT || p.kind === K.PRESENCE_KIND_QUIT) this.joined.delete(p.room);
+        // Kicked or banned (moderation) ends membership like leaving: not rejoined on reconnect.
+        else if (
+            p.kind === K.PRESENCE_KIND_LEFT ||
+            p.kind === K.PRESENCE_KIND_QUIT ||
+            p.kind === K.PRESENCE_KIND_KICKED ||
+            p.kind === K.PRESENCE_KIND_BANNED
+        )
+            this.joined.delete(p.room);
         return false;
     }
 

@@ -57,6 +57,19 @@ describe("the room window", () => {
         feed(frame({ presence: { room: "lobby", kind: v1.PresenceKind.PRESENCE_KIND_BACK, nicks: ["bob"] } }));
         assert.ok(!state.active.away.has("bob"));
     });
+
+    test("moderation presence says who did what, and a kick or ban takes the member out", () => {
+        const { state, feed } = setup();
+        const K = v1.PresenceKind;
+        feed(frame({ presence: { room: "lobby", kind: K.PRESENCE_KIND_KICKED, nicks: ["bob"], reason: "spam", by: "carol" } }));
+        assert.deepEqual(state.active.memberNicks(), ["ana", "carol"]);
+        assert.equal(texts(state).at(-1), "bob was kicked by carol (spam)");
+        feed(frame({ presence: { room: "lobby", kind: K.PRESENCE_KIND_MODE_CHANGED, reason: "topic locked", by: "carol" } }));
+        assert.equal(texts(state).at(-1), "carol set #lobby: topic locked");
+        feed(frame({ presence: { room: "lobby", kind: K.PRESENCE_KIND_BANNED, nicks: ["ana"], reason: "bye", by: "carol" } }));
+        assert.equal(state.find("room:lobby"), undefined);
+        assert.equal(texts(state, "status:").at(-1), "You were banned from #lobby by carol (bye)");
+    });
 });
 
 describe("our own lines", () => {

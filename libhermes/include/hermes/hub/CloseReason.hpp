@@ -15,6 +15,7 @@ enum class CloseReason : std::uint8_t {
     ClientQuit,         // Bye from the client
     HubFull,            // hub.max_clients reached at open
     AddressFull,        // hub.max_clients_per_address reached at open
+    HandshakesFull,     // hub.max_handshakes_per_address reached at open
     Shutdown,           // the hub is stopping
     HandshakeRequired,  // something other than Hello before Welcome
     ProtocolVersion,    // Hello with another protocol version
@@ -28,6 +29,7 @@ enum class CloseReason : std::uint8_t {
     BudgetStall,        // took no bytes while the output budget held input up
     BudgetHold,         // the longest queue, with input paused for the budget too long
     Internal,           // serving it threw: closed alone, the hub goes on
+    HubBanned,          // a hub operator banned its nick, account or address
 };
 
 // The counter's and the log's name, e.g. "slow_consumer".

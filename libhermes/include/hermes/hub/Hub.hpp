@@ -74,6 +74,7 @@
 #include "hermes/hub/HubConfig.hpp"
 #include "hermes/hub/HubStats.hpp"
 #include "hermes/hub/MemoryGauge.hpp"
+#include "hermes/hub/ModerationStore.hpp"
 #include "hermes/hub/Registry.hpp"
 #include "hermes/hub/SessionId.hpp"
 #include "hermes/threads/OwnerThread.hpp"
@@ -106,8 +107,10 @@ public:
 
     // `epoch` identifies this run of the hub (hermesd: start time in ms).
     // `history` may be null: then an in-memory store of config.historySize is used.
+    // `moderation` may be null: bans, room modes and operators live in memory only.
     Hub(HubConfig config, std::uint64_t epoch, std::unique_ptr<HistoryStore> history = nullptr,
-        WallClock wallClock = systemWallClockMs);
+        WallClock wallClock = systemWallClockMs,
+        std::unique_ptr<ModerationStore> moderation = nullptr);
     ~Hub();
     Hub(const Hub&) = delete;
     Hub& operator=(const Hub&) = delete;
@@ -197,6 +200,11 @@ public:
     std::vector<std::string> violatedInvariants() const;
     const HubConfig& config() const { return config_; }
     std::uint64_t epoch() const { return epoch_; }
+
+    // Tests only, until sign-in exists (issue 16, accounts): the welcomed
+    // session is signed in to `account` (Session::profile.account), and is
+    // closed at once if that account is banned hub-wide, as a sign-in must.
+    void testSignIn(SessionId id, std::string account, TimePoint now);
 
 private:
     struct Impl;

@@ -14,16 +14,27 @@
 namespace hermes::hub {
 
 struct HubConfig {
-    std::string serverName = "hermes";     // hub.name
-    std::string motd;                      // hub.motd
-    std::string defaultRoom = "lobby";     // hub.default_room ("" = none)
-    std::size_t maxClients = 1024;         // hub.max_clients
-    std::size_t maxClientsPerAddress = 0;  // hub.max_clients_per_address (0 = no limit)
+    std::string serverName = "hermes";  // hub.name
+    std::string motd;                   // hub.motd
+    std::string defaultRoom = "lobby";  // hub.default_room ("" = none)
+    std::size_t maxClients = 1024;      // hub.max_clients
+    // One machine's share (0 = no limit of its own): its connections, and of
+    // those, the ones not welcomed yet (Registry.hpp). A person's terminals,
+    // browser tabs and bots fit; one machine cannot take the hub's slots.
+    std::size_t maxClientsPerAddress = 16;                        // hub.max_clients_per_address
+    std::size_t maxHandshakesPerAddress = 8;                      // hub.max_handshakes_per_address
+    // hub.operators: accounts whose signed-in sessions are hub operators
+    // (docs/PROTOCOL.md "Moderation").
+    std::vector<std::string> operators;
     std::size_t maxFrameBytes = protocol::kDefaultMaxFrameBytes;  // hub.max_frame_bytes
     std::size_t handshakeMaxFrameBytes =
         protocol::kHandshakeMaxFrameBytes;                      // hub.handshake_max_frame_bytes
     std::size_t maxTextBytes = protocol::kDefaultMaxTextBytes;  // hub.max_text_bytes
     std::size_t maxRoomsPerClient = 64;                         // hub.max_rooms_per_client
+    // Rooms the hub holds at once. A room that empties holding nothing (no
+    // message, no topic) is reclaimed at the next timer scan (RoomTable.hpp),
+    // so this bounds only rooms someone wrote something in.
+    std::size_t maxRooms = 10000;    // hub.max_rooms
     std::size_t historySize = 1000;  // hub.history_size (per room, in memory)
     std::size_t joinBacklog = 50;    // hub.join_backlog
     std::size_t historyPageMax = protocol::kDefaultHistoryPageMax;  // hub.history_page_max
