@@ -153,6 +153,26 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.presenceCoalesceDelay =
         readMs(config, "hub.presence_coalesce_ms", hub.presenceCoalesceDelay);
     hub.maxHeldMessages = readSize(config, "history.max_held_messages", hub.maxHeldMessages, 1);
+    hub.hubPassword = config.getString("hub.password", hub.hubPassword);
+    if (hub.hubPassword.size() > hermes::protocol::kMaxPasswordBytes) {
+        throw Poco::InvalidArgumentException("hub.password must be at most " +
+                                             std::to_string(hermes::protocol::kMaxPasswordBytes) +
+                                             " bytes");
+    }
+    hub.hashMemoryKib = readSize(config, "accounts.hash_memory_kib", hub.hashMemoryKib, 8);
+    const auto ops = config.getUInt("accounts.hash_ops", hub.hashOps);
+    if (ops < 1) {
+        throw Poco::InvalidArgumentException("accounts.hash_ops must be at least 1");
+    }
+    hub.hashOps = ops;
+    hub.signInBurst = readRate(config, "accounts.sign_in_burst", hub.signInBurst);
+    if (hub.signInBurst < 1) {
+        throw Poco::InvalidArgumentException("accounts.sign_in_burst must be at least 1");
+    }
+    hub.signInPerMinute = readRate(config, "accounts.sign_in_per_minute", hub.signInPerMinute);
+    hub.throttleEntries = readSize(config, "accounts.throttle_entries", hub.throttleEntries, 16);
+    hub.maxPendingHashes = readSize(config, "accounts.max_pending", hub.maxPendingHashes, 1);
+    hub.maxAccounts = readSize(config, "accounts.max_accounts", hub.maxAccounts);
     if (hub.maxTextBytes + 512 > hub.maxFrameBytes) {
         throw Poco::InvalidArgumentException(
             "hub.max_frame_bytes must exceed hub.max_text_bytes by at least 512");

@@ -32,6 +32,8 @@ constexpr std::uint64_t kWakeToken = 0;
 constexpr std::uint64_t kCommitToken = ~std::uint64_t{0};
 // epoll user data of the history store's finished-reads eventfd; never a session id.
 constexpr std::uint64_t kReadsToken = ~std::uint64_t{0} - 1;
+// epoll user data of the account hashing thread's eventfd; never a session id.
+constexpr std::uint64_t kAccountsToken = ~std::uint64_t{0} - 2;
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr int kMaxEvents = 256;
 // A write pass looks at the sockets' input after this many sessions (see
@@ -79,6 +81,7 @@ EventLoop::EventLoop(std::unique_ptr<hermes::hub::Hub> hub, EdgeConfig config)
     if (const int readFd = hub_->storeReadFd(); readFd >= 0) {
         watchOwn(readFd, kReadsToken, "epoll_ctl(history reads eventfd)");
     }
+    watchOwn(hub_->accountsFd(), kAccountsToken, "epoll_ctl(accounts eventfd)");
 }
 
 EventLoop::~EventLoop() {
@@ -204,7 +207,8 @@ void EventLoop::handleEvents(int count, TimePoint now) {
     for (int i = 0; i < count; ++i) {
         const epoll_event& event = events_[static_cast<std::size_t>(i)];
         const std::uint64_t token = event.data.u64;
-        const bool session = token != kWakeToken && token != kCommitToken && token != kReadsToken;
+        const bool session = token != kWakeToken && token != kCommitToken && token != kReadsToken &&
+                             token != kAccountsToken;
         if (!session) {
             onEvent(token, event.events, now);
             continue;
@@ -246,6 +250,10 @@ void EventLoop::onEvent(std::uint64_t token, std::uint32_t events, TimePoint now
     }
     if (token == kReadsToken) {
         hub_->storeReadsDone(now);  // the store resets its eventfd
+        return;
+    }
+    if (token == kAccountsToken) {
+        hub_->accountsDone(now);  // the hashing thread resets its eventfd
         return;
     }
     const SessionId id = token;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <thread>
 
 #include <google/protobuf/stubs/logging.h>
@@ -33,6 +34,8 @@
 #include "HubCertificate.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
+#include "hermes/hub/PasswordHasher.hpp"
+#include "hermes/hub/SqliteAccounts.hpp"
 #include "hermes/hub/SqliteHistory.hpp"
 #include "hermes/hub/SqliteModerationStore.hpp"
 
@@ -71,6 +74,44 @@ void HermesDaemon::defineOptions(Poco::Util::OptionSet& options) {
             .required(false)
             .repeatable(false)
             .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handleNoPersist)));
+    options.addOption(
+        Option("hash-password", "",
+               "read a password from standard input, print its Argon2id hash (for hub.password) "
+               "and exit")
+            .required(false)
+            .repeatable(false)
+            .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handleHashPassword)));
+}
+
+void HermesDaemon::handleHashPassword(const std::string&, const std::string&) {
+    hashPassword_ = true;
+}
+
+int HermesDaemon::printPasswordHash(const DaemonConfig& settings) {
+    std::string password;
+    std::getline(std::cin, password);
+    if (!password.empty() && password.back() == '\r') {
+        password.pop_back();
+    }
+    if (password.empty() || password.size() > hermes::protocol::kMaxPasswordBytes) {
+        std::cerr << "hermesd --hash-password: give a password of 1 to "
+                  << hermes::protocol::kMaxPasswordBytes << " bytes on standard input\n";
+        return EXIT_DATAERR;
+    }
+    try {
+        const hermes::hub::PasswordHasher hasher(settings.hub.hashMemoryKib, settings.hub.hashOps);
+        const auto hash = hasher.hash(password);
+        hermes::hub::PasswordHasher::wipe(password);
+        if (!hash) {
+            std::cerr << "hermesd --hash-password: out of memory\n";
+            return EXIT_SOFTWARE;
+        }
+        std::cout << *hash << '\n';
+        return EXIT_OK;
+    } catch (const std::exception& error) {
+        std::cerr << "hermesd --hash-password: " << error.what() << '\n';
+        return EXIT_CONFIG;
+    }
 }
 
 void HermesDaemon::handleHelp(const std::string&, const std::string&) {
@@ -141,6 +182,21 @@ std::unique_ptr<hermes::hub::HistoryStore> openHistory(const DaemonConfig& setti
     return store;
 }
 
+// Accounts live beside the history; without a database, in memory only.
+std::unique_ptr<hermes::hub::AccountStore> openAccounts(const DaemonConfig& settings,
+                                                        Poco::Logger& log) {
+    if (!settings.history.persist) {
+        log.warning(
+            "accounts in memory only (history.persist is false): registered nicks are lost at "
+            "exit");
+        return std::make_unique<hermes::hub::MemoryAccounts>();
+    }
+    auto store = std::make_unique<hermes::hub::SqliteAccounts>(
+        std::filesystem::absolute(settings.history.path).string());
+    log.information("accounts in %s: %z registered nicks", store->path(), store->load().size());
+    return store;
+}
+
 // The browser client's files: http.static_dir, or found next to the binary
 // (build/<preset>/hermesd/hermesd -> build/<preset>/web/dist; an installed
 // bin/hermesd -> share/hermes/web). Empty when there are none.
@@ -205,6 +261,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         return EXIT_CONFIG;
     }
 
+    if (hashPassword_) {
+        return printPasswordHash(settings);
+    }
     for (const std::string& warning : settings.hub.warnings()) {
         log.warning("configuration: %s", warning);
     }
@@ -213,11 +272,16 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // History first: a database that cannot be used stops the hub before it
     // accepts anyone, so nothing said is ever silently lost.
     std::unique_ptr<hermes::hub::HistoryStore> history;
+    std::unique_ptr<hermes::hub::AccountStore> accounts;
     try {
         history = openHistory(settings, log);
+        accounts = openAccounts(settings, log);
     } catch (const hermes::hub::HistoryOpenError& error) {
         log.fatal("cannot use the history database: %s", std::string(error.what()));
         return EXIT_CANTCREAT;
+    }
+    if (!settings.hub.hubPassword.empty()) {
+        log.information("hub.password is set: only clients that send it are admitted");
     }
 
     // The TLS identity before listening: a bad certificate stops the hub
@@ -272,9 +336,15 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                        std::chrono::system_clock::now().time_since_epoch())
                                        .count());
-    auto hub =
-        std::make_unique<hermes::hub::Hub>(settings.hub, epoch, std::move(history),
-                                           hermes::hub::systemWallClockMs, std::move(moderation));
+    std::unique_ptr<hermes::hub::Hub> hub;
+    try {
+        hub = std::make_unique<hermes::hub::Hub>(settings.hub, epoch, std::move(history),
+                                                 hermes::hub::systemWallClockMs,
+                                                 std::move(moderation), std::move(accounts));
+    } catch (const std::invalid_argument& error) {
+        log.fatal("bad configuration: %s", std::string(error.what()));
+        return EXIT_CONFIG;
+    }
     // The acceptor threads read the hub's Registry (thread safe); the hub,
     // moved into the loop, outlives the TCPServer below.
     const hermes::hub::Registry& registry = hub->registry();

@@ -13,6 +13,8 @@
 
 namespace hermesd {
 
+struct DaemonConfig;
+
 class HermesDaemon : public Poco::Util::ServerApplication {
 protected:
     void initialize(Poco::Util::Application& self) override;
@@ -25,12 +27,16 @@ private:
     void handlePort(const std::string& name, const std::string& value);
     void handlePortFile(const std::string& name, const std::string& value);
     void handleNoPersist(const std::string& name, const std::string& value);
+    void handleHashPassword(const std::string& name, const std::string& value);
+    // --hash-password: reads one line, prints its Argon2id string.
+    int printPasswordHash(const DaemonConfig& settings);
     void setUpLogging();
 
     bool helpRequested_ = false;
     std::optional<std::string> portOverride_;
     std::optional<std::string> portFileOverride_;
     bool noPersist_ = false;
+    bool hashPassword_ = false;
 };
 
 }  // namespace hermesd

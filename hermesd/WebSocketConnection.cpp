@@ -191,6 +191,7 @@ WsCloseCode WebSocketConnection::closeCodeFor(hermes::hub::CloseReason cause) {
         case CloseReason::BudgetStall:
         case CloseReason::BudgetHold:
         case CloseReason::HubBanned:
+        case CloseReason::HubPassword:
             return WsCloseCode::PolicyViolation;
     }
     return WsCloseCode::PolicyViolation;

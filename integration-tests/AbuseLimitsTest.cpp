@@ -137,11 +137,13 @@ BOOST_AUTO_TEST_CASE(one_address_cannot_take_every_slot) {
     it::RawClient third(port, "remote-c", 0, "127.0.0.3");
     BOOST_TEST(expectRefused(third).find("maximum of 5 connections") != std::string::npos);
 
-    // One of 127.0.0.1's leaves: its slot is usable again.
+    // One of 127.0.0.1's leaves (once the hub has seen it go): its slot is
+    // usable again.
     mine.pop_back();
+    mine.front()->expect(it::isPresence(v1::PRESENCE_KIND_QUIT, "local2"), it::after(5s),
+                         "local2's QUIT");
     it::RawClient again(port, "local-again");
-    const auto deadline = it::after(5s);
-    again.hello("local-again", deadline);
+    again.hello("local-again", it::after(5s));
     guard.expectCleanStop();
 }
 

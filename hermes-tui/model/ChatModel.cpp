@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 #include "hermes/protocol/Validation.hpp"
 #include "model/LineLayout.hpp"
 #include "model/Paste.hpp"
+#include "model/Utf8.hpp"
 
 namespace hermes::tui {
 
@@ -227,11 +229,49 @@ std::string ChatModel::inputPrompt() const {
     if (pendingPaste_) {
         return "send " + std::to_string(pendingPaste_->sendable) + " lines? [y/N] ";
     }
+    if (passwordPrompt_ == PasswordPrompt::Nick) {
+        return "password for " + nick_ + "> ";
+    }
+    if (passwordPrompt_ == PasswordPrompt::Hub) {
+        return "hub password> ";
+    }
     if (state_ == ConnState::NickPrompt) {
         return "nick> ";
     }
     const Buffer& b = active();
     return b.kind() == BufferKind::Status ? "> " : "[" + b.name() + "] ";
+}
+
+// Where the secret part of the input starts (text().size(): none).
+static std::size_t secretStart(ChatModel::PasswordPrompt prompt, const std::string& text) {
+    if (prompt != ChatModel::PasswordPrompt::None) {
+        return 0;
+    }
+    return CommandParser::secretFrom(text).value_or(text.size());
+}
+
+std::string ChatModel::inputShown() const {
+    const std::string& text = editor_.text();
+    const std::size_t from = secretStart(passwordPrompt_, text);
+    std::string shown = text.substr(0, from);
+    for (std::size_t i = from; i < text.size(); i = utf8::next(text, i)) {
+        shown += '*';
+    }
+    return shown;
+}
+
+int ChatModel::inputCursorColumn() const {
+    const std::string& text = editor_.text();
+    const std::size_t from = secretStart(passwordPrompt_, text);
+    const std::size_t cursor = editor_.cursor();
+    if (cursor <= from) {
+        return editor_.cursorColumn();
+    }
+    int column = utf8::displayWidth(std::string_view(text).substr(0, from));
+    for (std::size_t i = from; i < cursor; i = utf8::next(text, i)) {
+        ++column;
+    }
+    return column;
 }
 
 bool ChatModel::takeBell() {
@@ -272,10 +312,29 @@ void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
         case EventKind::NickRejected: {
             state_ = ConnState::NickPrompt;
             std::string why = "that nick cannot be used";
+            v1::ErrorCode code = v1::ERROR_CODE_UNSPECIFIED;
             if (event.envelope && event.envelope->has_error()) {
                 why = event.envelope->error().text();
+                code = event.envelope->error().code();
             }
             Buffer& b = *buffers_[active_];
+            if (code == v1::ERROR_CODE_PASSWORD_REQUIRED || code == v1::ERROR_CODE_WRONG_PASSWORD ||
+                code == v1::ERROR_CODE_SIGN_IN_THROTTLED ||
+                code == v1::ERROR_CODE_INVALID_PASSWORD || code == v1::ERROR_CODE_ACCOUNTS_BUSY) {
+                // A registered nick: ask for its password, hidden.
+                passwordPrompt_ = PasswordPrompt::Nick;
+                note(status(), LineKind::Error, "Nick '" + nick_ + "': " + why);
+                note(status(), LineKind::Notice,
+                     "Type the password of " + nick_ +
+                         " and press Enter (it is not shown), or an empty line to choose "
+                         "another nick.");
+                if (&b != &status()) {
+                    note(b, LineKind::Error,
+                         "Nick '" + nick_ + "' is registered: type its password and press Enter.");
+                }
+                dirty_ |= dirty::kInput;
+                break;
+            }
             note(status(), LineKind::Error, "Nick '" + nick_ + "' refused: " + why);
             note(status(), LineKind::Notice, "Type another nick and press Enter.");
             if (&b != &status()) {
@@ -297,6 +356,13 @@ void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
             break;
         case EventKind::Disconnected: {
             state_ = event.willRetry ? ConnState::Offline : ConnState::Failed;
+            if (std::exchange(hubPasswordRefused_, false) &&
+                passwordPrompt_ != PasswordPrompt::Hub) {
+                passwordPrompt_ = PasswordPrompt::Hub;
+                note(status(), LineKind::Notice,
+                     "This hub admits only those who know its password: type it and press "
+                     "Enter (it is not shown). It is used from the next connection attempt.");
+            }
             connDetail_ = endReason(event.text);
             const std::string text =
                 "Disconnected: " + connDetail_ + (event.willRetry ? " (reconnecting)" : "");
@@ -351,6 +417,11 @@ void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
 
 void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime /*now*/) {
     state_ = ConnState::Online;
+    passwordPrompt_ = PasswordPrompt::None;
+    hubPasswordRefused_ = false;
+    if (!welcome.account().empty()) {
+        note(status(), LineKind::Notice, "Signed in to " + welcome.account() + ".");
+    }
     nick_ = welcome.nick();
     grantedNick_ = nick_;
     hubName_ = welcome.server_name();
@@ -465,6 +536,9 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime /*now*/) {
         }
         case v1::Envelope::kError:
             onError(envelope.error());
+            break;
+        case v1::Envelope::kAccountReply:
+            note(*buffers_[active_], LineKind::Notice, envelope.account_reply().text());
             break;
         case v1::Envelope::kBye: {
             // Said once, by the Disconnected line that follows (endReason).
@@ -715,6 +789,9 @@ void ChatModel::onPresence(const v1::Presence& p) {
 
 // Errors answering our own lines come as SendFailed (onSendEvent).
 void ChatModel::onError(const v1::Error& error) {
+    if (error.fatal() && error.code() == v1::ERROR_CODE_HUB_PASSWORD) {
+        hubPasswordRefused_ = true;
+    }
     if (error.fatal()) {
         hubGoodbye_ = error.text();  // said once, by the Disconnected line that follows
         return;
@@ -758,7 +835,12 @@ void ChatModel::handleKey(const Key& key, SteadyTime now) {
                          paste::groupDigits(maxTextBytes_) + " \u2014 not sent");
                 break;
             }
-            submitLine(editor_.submit(), now);
+            // A password is never kept in the input history.
+            submitLine(
+                passwordPrompt_ != PasswordPrompt::None || CommandParser::secretFrom(editor_.text())
+                    ? editor_.submitSecret()
+                    : editor_.submit(),
+                now);
             break;
         case KeyCode::Backspace:
             editor_.backspace();
@@ -966,6 +1048,26 @@ std::optional<std::size_t> ChatModel::overLimit(const std::string& line) const {
 void ChatModel::submitLine(const std::string& line, SteadyTime now) {
     uiThread_.check("ChatModel::submitLine");
     dirty_ |= dirty::kInput | dirty::kTitle;
+    if (passwordPrompt_ == PasswordPrompt::Hub) {
+        if (line.empty()) {
+            return;
+        }
+        passwordPrompt_ = PasswordPrompt::None;
+        hub_.setHubPassword(line);
+        note(status(), LineKind::Notice, "Hub password taken: trying it on the next connection.");
+        return;
+    }
+    if (passwordPrompt_ == PasswordPrompt::Nick) {
+        passwordPrompt_ = PasswordPrompt::None;
+        if (line.empty()) {
+            note(status(), LineKind::Notice, "Type another nick and press Enter.");
+            return;
+        }
+        state_ = ConnState::Handshaking;
+        note(status(), LineKind::Notice, "Signing in as " + nick_ + "...");
+        hub_.retryNick(nick_, line);
+        return;
+    }
     if (state_ == ConnState::NickPrompt) {
         if (line.empty()) {
             return;
@@ -1086,6 +1188,18 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
             break;
         case CommandKind::Whois:
             hub_.whois(c.arg);
+            break;
+        case CommandKind::Register:
+            hub_.registerNick(c.text);
+            note(b, LineKind::Notice, "Registering " + nick_ + "...");
+            break;
+        case CommandKind::Identify:
+            hub_.identify(c.arg, c.text);
+            note(b, LineKind::Notice, "Signing in to " + (c.arg.empty() ? nick_ : c.arg) + "...");
+            break;
+        case CommandKind::Password:
+            hub_.changePassword(c.arg, c.text);
+            note(b, LineKind::Notice, "Changing your password...");
             break;
         case CommandKind::Away:
             hub_.setAway(c.text);  // the hub's confirmation updates the status bar

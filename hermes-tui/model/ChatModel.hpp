@@ -114,6 +114,15 @@ public:
     std::size_t failedCount() const { return pending_.failed(); }
     bool showMembers() const { return showMembers_; }
     std::string inputPrompt() const;
+    // The input line as drawn: a password (the prompts, and what follows
+    // /register, /identify, /password) is shown as '*', one per character,
+    // and the cursor's column on that form.
+    std::string inputShown() const;
+    int inputCursorColumn() const;
+    // Asking for a password: the nick's (the hub said it is registered) or
+    // the hub's (hub.password). What is typed is hidden and never kept.
+    enum class PasswordPrompt { None, Nick, Hub };
+    PasswordPrompt passwordPrompt() const { return passwordPrompt_; }
 
     unsigned dirtyFlags() const { return dirty_; }
     void markDirty(unsigned flags) { dirty_ |= flags; }
@@ -292,7 +301,9 @@ private:
     IgnoreList ignore_;
     bool ignoreChanged_ = false;
     std::string awayText_;
-    std::set<std::string> awayNicks_;                 // lower-case nicks
+    PasswordPrompt passwordPrompt_ = PasswordPrompt::None;
+    bool hubPasswordRefused_ = false;  // a fatal HUB_PASSWORD, until the Disconnected
+    std::set<std::string> awayNicks_;  // lower-case nicks
     std::map<std::string, std::string> awayReplied_;  // lower-case nick: away reply shown
 
     // The last /search: its results go to the one Search buffer.

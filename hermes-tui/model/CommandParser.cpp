@@ -70,6 +70,21 @@ const std::vector<Spec>& specs() {
             {"unmute", CommandKind::Moderate, "<nick>", "nick may speak here again", {}},
             {"who", CommandKind::Who, "[room]", "list a room's members", {"names"}},
             {"whois", CommandKind::Whois, "<nick>", "who nick is: rooms, idle, away, client", {}},
+            {"identify",
+             CommandKind::Identify,
+             "[nick] <pass>",
+             "sign in to a registered nick",
+             {}},
+            {"password",
+             CommandKind::Password,
+             "<old> <new>",
+             "change the password of your registered nick",
+             {}},
+            {"register",
+             CommandKind::Register,
+             "<password>",
+             "register your nick with a password",
+             {}},
             {"window", CommandKind::Window, "<n>", "switch to window n, as Alt-n does", {"win"}},
         };
         std::sort(list.begin(), list.end(), [](const Spec& a, const Spec& b) {
@@ -380,6 +395,26 @@ Command CommandParser::parse(std::string_view line) {
                 return usage(*spec);
             }
             break;
+        case CommandKind::Register:
+            c.text = std::string(firstWord(rest, after));
+            if (c.text.empty() || !after.empty()) {
+                return usage(*spec);
+            }
+            break;
+        case CommandKind::Identify:
+        case CommandKind::Password: {
+            const std::string first(firstWord(rest, after));
+            std::string_view extra;
+            const std::string second(firstWord(after, extra));
+            if (first.empty() || !extra.empty() ||
+                (c.kind == CommandKind::Password && second.empty())) {
+                return usage(*spec);
+            }
+            // /identify <password> or /identify <nick> <password>
+            c.arg = second.empty() ? std::string() : first;
+            c.text = second.empty() ? first : second;
+            break;
+        }
         case CommandKind::Window:
         case CommandKind::Context: {
             const std::string_view n = firstWord(rest, after);
@@ -399,6 +434,33 @@ Command CommandParser::parse(std::string_view line) {
             break;
     }
     return c;
+}
+
+std::optional<std::size_t> CommandParser::secretFrom(std::string_view line) {
+    if (line.empty() || line.front() != '/' || line.substr(0, 2) == "//") {
+        return std::nullopt;
+    }
+    std::string_view rest;
+    const std::string_view name = firstWord(line.substr(1), rest);
+    const Spec* spec = findSpec(name);
+    if (spec == nullptr ||
+        (spec->kind != CommandKind::Register && spec->kind != CommandKind::Identify &&
+         spec->kind != CommandKind::Password)) {
+        return std::nullopt;
+    }
+    // From the first byte after the command's name and its spaces.
+    if (rest.empty()) {
+        return line.size();
+    }
+    // /identify <nick> <password>: the nick may show.
+    if (spec->kind == CommandKind::Identify) {
+        std::string_view after;
+        firstWord(rest, after);
+        if (!after.empty()) {
+            return static_cast<std::size_t>(after.data() - line.data());
+        }
+    }
+    return static_cast<std::size_t>(rest.data() - line.data());
 }
 
 const std::vector<std::string>& CommandParser::commandNames() {
@@ -471,6 +533,15 @@ std::optional<std::vector<std::string>> CommandParser::helpFor(std::string_view 
         case CommandKind::Retry:
             out.emplace_back("  A line the hub refused, or that the connection lost, stays in its");
             out.emplace_back("  window marked [not sent: why; /retry] until you retry or /clear.");
+            break;
+        case CommandKind::Register:
+        case CommandKind::Identify:
+        case CommandKind::Password:
+            out.emplace_back("  A registered nick needs its password to be used: hermes-tui sends");
+            out.emplace_back("  it when it connects (password = in the config, or it asks). What");
+            out.emplace_back("  you type after these commands is masked and never kept. /identify");
+            out.emplace_back("  <nick> <password> lets you /nick to a nick registered to you.");
+            out.emplace_back("  Passwords with spaces: set them in the config file.");
             break;
         default:
             break;

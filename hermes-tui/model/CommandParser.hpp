@@ -8,6 +8,7 @@
 //
 // Threading: pure functions.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -47,7 +48,10 @@ enum class CommandKind {
     // hub takes it (prefix removed), targetKind its v1::TargetKind; text =
     // the reason; expirySeconds; hubWide = the hub-wide ban list.
     Moderate,
-    Bans,  // the ban list of this room, or (hubWide) of the hub
+    Bans,      // the ban list of this room, or (hubWide) of the hub
+    Register,  // text: the password for the current nick
+    Identify,  // arg: the account (empty: the current nick), text: the password
+    Password,  // arg: the old password, text: the new one
 };
 
 struct Command {
@@ -72,6 +76,10 @@ public:
     // The help of one command, named with or without '/', by name or alias;
     // nothing if there is no such command.
     static std::optional<std::vector<std::string>> helpFor(std::string_view name);
+    // True for a line whose words after the command are passwords
+    // (/register, /identify, /password): not echoed, not kept in the input
+    // history, masked while typed. Returns where the secret part starts.
+    static std::optional<std::size_t> secretFrom(std::string_view line);
 };
 
 }  // namespace hermes::tui

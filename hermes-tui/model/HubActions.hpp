@@ -41,6 +41,15 @@ public:
                           std::uint32_t expirySeconds) = 0;
     // BanListRequest (`room` empty: the hub-wide list).
     virtual bool requestBans(const std::string& room) = 0;
+    // Accounts (Register, Identify, ChangePassword). Each also keeps the
+    // password for the Hellos of later reconnects.
+    virtual bool registerNick(const std::string& password) = 0;
+    virtual bool identify(const std::string& nick, const std::string& password) = 0;
+    virtual bool changePassword(const std::string& oldPassword, const std::string& newPassword) = 0;
+    // After a refused Hello for a registered nick: Hello again with its password.
+    virtual void retryNick(const std::string& nick, const std::string& password) = 0;
+    // The hub password the next connection's Hello carries.
+    virtual void setHubPassword(const std::string& password) = 0;
 };
 
 }  // namespace hermes::tui

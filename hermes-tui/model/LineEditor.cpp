@@ -154,4 +154,13 @@ std::string LineEditor::submit() {
     return line;
 }
 
+std::string LineEditor::submitSecret() {
+    std::string line = std::move(text_);
+    text_.clear();
+    cursor_ = 0;
+    draft_.clear();
+    historyPos_ = history_.size();
+    return line;
+}
+
 }  // namespace hermes::tui

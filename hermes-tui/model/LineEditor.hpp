@@ -57,6 +57,8 @@ public:
 
     // Returns the text, records it in the history and clears the line.
     std::string submit();
+    // Returns the text and clears the line, keeping no trace of it (a password).
+    std::string submitSecret();
 
 private:
     std::string text_;

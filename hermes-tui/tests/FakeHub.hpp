@@ -65,6 +65,21 @@ public:
                       std::to_string(expirySeconds) + " " + reason);
     }
     bool requestBans(const std::string& room) override { return record("bans " + room); }
+    bool registerNick(const std::string& password) override {
+        return record("register " + password);
+    }
+    bool identify(const std::string& nick, const std::string& password) override {
+        return record("identify " + nick + " " + password);
+    }
+    bool changePassword(const std::string& oldPassword, const std::string& newPassword) override {
+        return record("password " + oldPassword + " " + newPassword);
+    }
+    void retryNick(const std::string& nick, const std::string& password) override {
+        record("retry " + nick + " with password " + password);
+    }
+    void setHubPassword(const std::string& password) override {
+        record("hub password " + password);
+    }
 
 private:
     bool record(std::string call) {

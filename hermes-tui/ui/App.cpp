@@ -67,6 +67,8 @@ int runApp(const AppOptions& options) {
     clientOptions.port = options.port;
     clientOptions.nick = options.nick;
     clientOptions.clientName = "hermes-tui 0.1";
+    clientOptions.password = options.password;
+    clientOptions.hubPassword = options.hubPassword;
     clientOptions.tls = options.tls;
     auto core = std::make_unique<hermes::client::ClientCore>(clientOptions);
     CoreActions actions(*core);

@@ -32,6 +32,10 @@ struct AppOptions {
     std::string nick;
     std::string room;
     std::vector<std::string> ignored;  // /ignore's nicks
+    // From the config (password, hub_password); empty: asked when the hub
+    // says so. Never shown or logged.
+    std::string password;
+    std::string hubPassword;
     std::filesystem::path configPath;  // where the last nick and the ignore list are remembered
     bool mouse = true;                 // the wheel scrolls (see CursesScreen.hpp)
     bool tls = false;                  // --tls or tls = on: pinned in known_hubs

@@ -255,8 +255,9 @@ void ChatView::drawInput(const ChatModel& m, Canvas& c) const {
     const std::string prompt = m.inputPrompt();
     const int promptWidth = c.put(row, 0, prompt, Style{Colour::Default, true}, c.cols() / 2);
     const int room = c.cols() - promptWidth - 1;
-    const std::string& text = m.editor().text();
-    const int cursorCol = m.editor().cursorColumn();
+    // Passwords are drawn as '*' (ChatModel::inputShown).
+    const std::string text = m.inputShown();
+    const int cursorCol = m.inputCursorColumn();
     // Scroll the line sideways so the cursor stays visible.
     std::size_t start = 0;
     int skipped = 0;

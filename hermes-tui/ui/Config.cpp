@@ -51,9 +51,13 @@ void Config::save(const std::filesystem::path& path) const {
         if (!out) {
             throw std::runtime_error("cannot write " + temp.string());
         }
-        out << "# hermes-tui settings (host, port, nick, room, tls, mouse, ignore). Command-line\n"
-               "# options win; nick is rewritten with the last nick the hub granted, ignore by\n"
-               "# /ignore.\n";
+        // It may hold passwords: readable by its owner only, before a byte is written.
+        std::filesystem::permissions(
+            temp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+        out << "# hermes-tui settings (host, port, nick, room, tls, mouse, ignore, password,\n"
+               "# hub_password). Command-line options win; nick is rewritten with the last\n"
+               "# nick the hub granted, ignore by /ignore. password: the nick's, if it is\n"
+               "# registered; hub_password: a private hub's. This file is kept 0600.\n";
         values_->save(out);
         if (!out.flush()) {
             throw std::runtime_error("cannot write " + temp.string());

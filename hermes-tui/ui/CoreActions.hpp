@@ -40,6 +40,19 @@ public:
     bool moderate(const std::string& room, int action, const std::string& target, int targetKind,
                   const std::string& reason, std::uint32_t expirySeconds) override;
     bool requestBans(const std::string& room) override;
+    bool registerNick(const std::string& password) override {
+        return core_->registerNick(password);
+    }
+    bool identify(const std::string& nick, const std::string& password) override {
+        return core_->identify(nick, password);
+    }
+    bool changePassword(const std::string& oldPassword, const std::string& newPassword) override {
+        return core_->changePassword(oldPassword, newPassword);
+    }
+    void retryNick(const std::string& nick, const std::string& password) override {
+        core_->retryNick(nick, password);
+    }
+    void setHubPassword(const std::string& password) override { core_->setHubPassword(password); }
 
 private:
     hermes::client::ClientCore* core_;

@@ -115,6 +115,8 @@ int main(int argc, char** argv) {
     options.nick = config.get("nick").value_or("");
     options.room = config.get("room").value_or("");
     options.ignored = hermes::tui::Config::splitList(config.get("ignore").value_or(""));
+    options.password = config.get("password").value_or("");
+    options.hubPassword = config.get("hub_password").value_or("");
     options.host = given.host.value_or(options.host);
     options.nick = given.nick.value_or(options.nick);
     options.room = given.room.value_or(options.room);

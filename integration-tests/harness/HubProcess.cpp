@@ -75,6 +75,10 @@ HubProcess::Settings HubProcess::testDefaults() {
         // the per-address limits are off unless a test sets them.
         {"hub.max_clients_per_address", "0"},
         {"hub.max_handshakes_per_address", "0"},
+        // Cheap password hashes (8 MiB, one pass): the accounts tests hash
+        // dozens; the cost is a setting, the code path is the same.
+        {"accounts.hash_memory_kib", "8192"},
+        {"accounts.hash_ops", "1"},
         // No HTTP listener unless a test asks for one (on a port of its own).
         {"http.port", "0"},
         // No logging.* keys: hermesd then logs to the console (our log file)

@@ -5,7 +5,8 @@
 #
 #   tui_e2e.sh HERMESD HERMES_TUI SCENARIO [TERM]
 #
-# Scenarios: chat, nick_join, resize, reconnect, wide, page; keys_edit,
+# Scenarios: chat, nick_join, resize, reconnect, wide, page, accounts,
+# hub_password; keys_edit,
 # keys_window, keys_scroll, paste (run under several TERMs: the clients get
 # TERM, screen-256color by default, tmux's own default); no_terminal; people;
 # pending, quit_pending (our own lines on their way); moderation; tls_trust
@@ -67,6 +68,9 @@ http.port = 0
 hub.default_room = lobby
 hub.motd = e2e hub
 history.path = $WORK/history.db
+accounts.hash_memory_kib = 8192
+accounts.hash_ops = 1
+${HUB_EXTRA:-}
 logging.loggers.root.channel = console
 logging.loggers.root.level = information
 logging.channels.console.class = ConsoleChannel
@@ -100,6 +104,12 @@ stop_hub() {
 
 # start_client SESSION NICK [COLS ROWS]
 start_client() {
+    launch_client "$@"
+    wait_for "$1" "[$2] [2:lobby] [online]"
+}
+
+# launch_client SESSION NICK [COLS ROWS]: starts it without waiting to be online.
+launch_client() {
     local session=$1 nick=$2 cols=${3:-80} rows=${4:-24}
     mkdir -p "$WORK/config-$session"
     # The exit status is printed on the screen it leaves; the trailing sleep
@@ -110,7 +120,6 @@ start_client() {
          HERMES_TUI_TRACE='$WORK/trace-$session' \
          '$TUI' --host 127.0.0.1 --port $PORT --nick $nick; echo \"hermes-tui exit status \$?\"; \
          sleep 30"
-    wait_for "$session" "[$nick] [2:lobby] [online]"
 }
 
 screen() { tm capture-pane -p -t "$1"; }
@@ -816,9 +825,57 @@ scenario_moderation() {
 command -v tmux >/dev/null || fail "tmux is not installed"
 [[ $SCENARIO == tls_trust ]] && HUB_TLS=true
 start_hub
+# A registered nick and a private hub: the password is masked while typed
+# (/register, and the prompts hermes-tui shows when the hub asks), never
+# shown on the screen nor written to the hub's log.
+scenario_accounts() {
+    start_client a ana
+    tm send-keys -t a -l -- "/register hunter2"
+    wait_input a "[lobby] /register *******"
+    tm send-keys -t a Enter
+    wait_for a "is registered to you"
+    type_line a "/quit"
+    wait_for a "hermes-tui exit status 0"
+    # ana again: the hub says the nick is registered; hermes-tui asks.
+    launch_client c ana
+    wait_for c "password for ana>"
+    tm send-keys -t c -l -- "wrong"
+    wait_input c "password for ana> *****"
+    tm send-keys -t c Enter
+    wait_for c "wrong password for ana"
+    wait_input c "password for ana>"
+    tm send-keys -t c -l -- "hunter2"
+    wait_input c "password for ana> *******"
+    tm send-keys -t c Enter
+    wait_for c "[ana] [2:lobby] [online]"
+    tm send-keys -t c M-1
+    wait_for c "Signed in to ana."
+    wait_for c "wrong password for ana"
+    for s in a c; do
+        screen "$s" | grep -qF hunter2 && fail "the password showed in session $s"
+    done
+    grep -qF hunter2 "$WORK/hub.log" && fail "the hub logged the password"
+    true
+}
+
+scenario_hub_password() {
+    stop_hub
+    HUB_EXTRA="hub.password = open sesame" start_hub
+    launch_client a ana
+    wait_for a "hub password>"
+    tm send-keys -t a -l -- "open sesame"
+    wait_input a "hub password> ***********"
+    tm send-keys -t a Enter
+    wait_for a "[ana] [2:lobby] [online]"
+    screen a | grep -qF "open sesame" && fail "the hub password showed"
+    grep -qF "open sesame" "$WORK/hub.log" && fail "the hub logged its password"
+    true
+}
+
 case $SCENARIO in
     chat | nick_join | resize | reconnect | wide | page | keys_edit | keys_window | keys_scroll | \
-        paste | no_terminal | people | pending | quit_pending | moderation | tls_trust)
+        paste | no_terminal | people | pending | quit_pending | moderation | accounts | hub_password | \
+        tls_trust)
         "scenario_$SCENARIO"
         ;;
     *) fail "unknown scenario $SCENARIO" ;;

@@ -220,6 +220,27 @@ BOOST_AUTO_TEST_CASE(a_taken_nick_waits_for_another) {
     BOOST_TEST(w.written.back().hello().nick() == "ana2");
 }
 
+BOOST_AUTO_TEST_CASE(a_registered_nick_waits_for_its_password) {
+    ClientOptions o = options();
+    o.hubPassword = "open sesame";
+    Wire w(o);
+    w.connect();
+    BOOST_TEST(w.written[0].hello().hub_password() == "open sesame");
+    BOOST_TEST(w.written[0].hello().password().empty());
+    w.hub(error(v1::ERROR_CODE_PASSWORD_REQUIRED, 0, "nick ana is registered"));
+    BOOST_TEST(w.events.back().kind == EventKind::NickRejected);
+    BOOST_TEST(!w.session.nextDeadline().has_value());
+    // The password goes in the next Hello, and in every later one (reconnects).
+    w.session.setPassword("s3cret");
+    w.session.retryNick("ana", w.now);
+    w.drain();
+    BOOST_TEST(w.written.back().hello().nick() == "ana");
+    BOOST_TEST(w.written.back().hello().password() == "s3cret");
+    BOOST_TEST(w.written.back().hello().hub_password() == "open sesame");
+    w.hub(error(v1::ERROR_CODE_WRONG_PASSWORD, 0, "wrong password for ana"));
+    BOOST_TEST(w.events.back().kind == EventKind::NickRejected);
+}
+
 BOOST_AUTO_TEST_CASE(frames_are_paced_to_the_hubs_limits) {
     // The shipped hub: 5 frames a second, bursts of 10. Hello took a token.
     Wire w;

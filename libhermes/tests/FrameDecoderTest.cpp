@@ -364,6 +364,23 @@ std::vector<Envelope> sampleEnvelopes() {
         ban->set_set_ms(1700000000000);
         ban->set_expires_ms(1700000360000);
     }
+    add().mutable_register_nick()->set_password("s3cret");
+    {
+        auto* m = add().mutable_identify();
+        m->set_nick("ana");
+        m->set_password("s3cret");
+    }
+    {
+        auto* m = add().mutable_change_password();
+        m->set_old_password("s3cret");
+        m->set_new_password("n3w");
+    }
+    {
+        auto* m = add().mutable_account_reply();
+        m->set_event(hermes::v1::ACCOUNT_EVENT_REGISTERED);
+        m->set_account("ana");
+        m->set_text("registered");
+    }
     return all;
 }
 

@@ -1,6 +1,8 @@
 #include "CatOptions.hpp"
 
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 
 #include "hermes/cli/CommandLine.hpp"
@@ -43,6 +45,14 @@ hermes::cli::CommandLine commandLine() {
                     "seconds allowed to connect and join, and, after the end of input, without "
                     "any line echoed before giving up (10)")
                  .argument("S"))
+        .add(Option("password-file", "",
+                    "the nick's password (a registered nick): the first line of FILE "
+                    "(default: $HERMES_PASSWORD)")
+                 .argument("FILE"))
+        .add(Option("hub-password-file", "",
+                    "the hub's password (hub.password): the first line of FILE "
+                    "(default: $HERMES_HUB_PASSWORD)")
+                 .argument("FILE"))
         .add(Option("version", "", "print the version and exit"))
         .add(Option("help", "h", "print this help and exit"));
     return line;
@@ -76,6 +86,29 @@ std::chrono::milliseconds toTimeout(const std::string& v) {
     return std::chrono::milliseconds(static_cast<long long>(s * 1000));
 }
 
+// The first line of `path`, without its line end: a password kept out of
+// argv (and so out of `ps`).
+std::string firstLine(const std::string& option, const std::string& path) {
+    std::ifstream in(path);
+    if (!in) {
+        throw std::invalid_argument(option + ": cannot read " + path);
+    }
+    std::string line;
+    std::getline(in, line);
+    if (!line.empty() && line.back() == '\r') {
+        line.pop_back();
+    }
+    if (line.empty()) {
+        throw std::invalid_argument(option + ": " + path + " has no password on its first line");
+    }
+    return line;
+}
+
+std::string fromEnvironment(const char* name) {
+    const char* value = std::getenv(name);
+    return value == nullptr ? std::string() : std::string(value);
+}
+
 }  // namespace
 
 std::string catUsage() {
@@ -89,6 +122,10 @@ pipe is cut for flooding; a slow one shows its progress on standard error.
 A line counts as sent when its own echo comes back from the hub.)",
         R"(Plain output: "[HH:MM:SS] <nick> text", "* nick action", "-- ana joined";
 errors go to standard error.
+
+Passwords: a registered nick's password and a private hub's password are
+read from a file (--password-file, --hub-password-file) or the environment
+(HERMES_PASSWORD, HERMES_HUB_PASSWORD), never from the command line.
 
 Exit codes:
   0  every line was echoed by the hub (with --follow: ended by a signal or
@@ -148,6 +185,10 @@ std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args) 
             o.backlog = true;
         } else if (name == "timeout") {
             o.timeout = toTimeout(value);
+        } else if (name == "password-file") {
+            o.password = firstLine("--password-file", value);
+        } else if (name == "hub-password-file") {
+            o.hubPassword = firstLine("--hub-password-file", value);
         }
         return true;
     });
@@ -156,6 +197,12 @@ std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args) 
     }
     if (o.version) {
         return o;
+    }
+    if (o.password.empty()) {
+        o.password = fromEnvironment("HERMES_PASSWORD");
+    }
+    if (o.hubPassword.empty()) {
+        o.hubPassword = fromEnvironment("HERMES_HUB_PASSWORD");
     }
     if (o.nick.empty() || o.room.empty()) {
         throw std::invalid_argument("--nick and --room are required (see --help)");

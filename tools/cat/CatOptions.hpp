@@ -29,6 +29,11 @@ struct CatOptions {
     std::string room;
     bool tls = false;              // --tls
     std::string trustFingerprint;  // --trust-fingerprint, normalized
+    // The nick's password (a registered nick) and the hub's: from
+    // --password-file / --hub-password-file, else $HERMES_PASSWORD /
+    // $HERMES_HUB_PASSWORD. Never on the command line, where `ps` shows it.
+    std::string password;
+    std::string hubPassword;
     bool json = false;
     bool follow = false;
     bool backlog = false;  // print the room's backlog sent on join

@@ -22,6 +22,8 @@ hermes::client::ClientOptions clientOptions(const CatOptions& o) {
     c.clientName = "hermes-cat";
     c.tls = o.tls;
     c.trustFingerprint = o.trustFingerprint;
+    c.password = o.password;
+    c.hubPassword = o.hubPassword;
     c.connectTimeout = o.timeout;
     c.handshakeTimeout = o.timeout;
     // A script wants a plain answer: a dropped connection ends the run, and

@@ -140,6 +140,7 @@ private:
             }
             if (!stopSeen) {
                 takeOutbound(now);
+                core_.applyPassword(session_);
                 if (core_.helloRequested_.exchange(false)) {
                     const std::string nick = core_.nicks_.lock()->requested;
                     session_.retryNick(nick, now);
@@ -680,7 +681,7 @@ ClientCore::ClientCore(ClientOptions options)
       outbound_(std::max<std::size_t>(options_.sendQueueCapacity, 1)),
       sendSide_(SendSide{outbound_}),
       idBase_(options_.clientMsgIdBase != 0 ? options_.clientMsgIdBase : randomIdBase()),
-      nicks_(Nicks{options_.nick, {}}) {}
+      nicks_(Nicks{options_.nick, {}, options_.password, false, options_.hubPassword, false}) {}
 
 ClientCore::~ClientCore() {
     stop();
@@ -875,6 +876,61 @@ void ClientCore::retryNick(const std::string& nick) {
     }
     helloRequested_.store(true);
     wakeIo();
+}
+
+void ClientCore::retryNick(const std::string& nick, const std::string& password) {
+    rememberPassword(password);
+    retryNick(nick);
+}
+
+void ClientCore::rememberPassword(const std::string& password) {
+    auto nicks = nicks_.lock();
+    nicks->password = password;
+    nicks->passwordChanged = true;
+}
+
+void ClientCore::applyPassword(ClientSession& session) {
+    auto nicks = nicks_.lock();
+    if (nicks->passwordChanged) {
+        nicks->passwordChanged = false;
+        session.setPassword(nicks->password);
+    }
+    if (nicks->hubPasswordChanged) {
+        nicks->hubPasswordChanged = false;
+        session.setHubPassword(nicks->hubPassword);
+    }
+}
+
+void ClientCore::setHubPassword(const std::string& password) {
+    {
+        auto nicks = nicks_.lock();
+        nicks->hubPassword = password;
+        nicks->hubPasswordChanged = true;
+    }
+    wakeIo();
+}
+
+bool ClientCore::registerNick(const std::string& password) {
+    hermes::v1::Envelope envelope;
+    envelope.mutable_register_nick()->set_password(password);
+    rememberPassword(password);
+    return send(std::move(envelope));
+}
+
+bool ClientCore::identify(const std::string& nick, const std::string& password) {
+    hermes::v1::Envelope envelope;
+    envelope.mutable_identify()->set_nick(nick);
+    envelope.mutable_identify()->set_password(password);
+    rememberPassword(password);
+    return send(std::move(envelope));
+}
+
+bool ClientCore::changePassword(const std::string& oldPassword, const std::string& newPassword) {
+    hermes::v1::Envelope envelope;
+    envelope.mutable_change_password()->set_old_password(oldPassword);
+    envelope.mutable_change_password()->set_new_password(newPassword);
+    rememberPassword(newPassword);
+    return send(std::move(envelope));
 }
 
 std::string ClientCore::nick() const {

@@ -350,8 +350,12 @@ void ClientSession::onWelcome(std::unique_ptr<v1::Envelope> envelope, TimePoint 
 void ClientSession::onError(std::unique_ptr<v1::Envelope> envelope, TimePoint now) {
     const auto& error = envelope->error();
     if (state_ == State::Handshaking && !error.fatal() &&
-        (error.code() == v1::ERROR_CODE_NICK_TAKEN ||
-         error.code() == v1::ERROR_CODE_INVALID_NICK)) {
+        (error.code() == v1::ERROR_CODE_NICK_TAKEN || error.code() == v1::ERROR_CODE_INVALID_NICK ||
+         error.code() == v1::ERROR_CODE_PASSWORD_REQUIRED ||
+         error.code() == v1::ERROR_CODE_WRONG_PASSWORD ||
+         error.code() == v1::ERROR_CODE_INVALID_PASSWORD ||
+         error.code() == v1::ERROR_CODE_SIGN_IN_THROTTLED ||
+         error.code() == v1::ERROR_CODE_ACCOUNTS_BUSY)) {
         nickRejected_ = true;
         const std::string text = error.text();
         emit(EventKind::NickRejected, text, std::move(envelope));
@@ -523,6 +527,8 @@ void ClientSession::sendHello(TimePoint now) {
     hello.mutable_hello()->set_protocol_version(protocol::kProtocolVersion);
     hello.mutable_hello()->set_nick(nick_);
     hello.mutable_hello()->set_client_name(options_.clientName);
+    hello.mutable_hello()->set_password(options_.password);
+    hello.mutable_hello()->set_hub_password(options_.hubPassword);
     writeNow(hello);
     helloAt_ = now;
 }

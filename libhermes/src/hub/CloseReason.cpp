@@ -42,6 +42,8 @@ std::string_view closeReasonKey(CloseReason reason) {
             return "internal";
         case CloseReason::HubBanned:
             return "hub_banned";
+        case CloseReason::HubPassword:
+            return "hub_password";
     }
     return "unknown";
 }
@@ -84,6 +86,8 @@ std::string_view closeReasonQuitText(CloseReason reason) {
             return "internal error";
         case CloseReason::HubBanned:
             return "banned from the hub";
+        case CloseReason::HubPassword:
+            return "wrong hub password";
     }
     return "";
 }

@@ -40,7 +40,8 @@ std::unique_ptr<HistoryStore> storeOrMemory(std::unique_ptr<HistoryStore> store,
 }  // namespace
 
 Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock,
-                std::unique_ptr<ModerationStore> moderationStore)
+                std::unique_ptr<ModerationStore> moderationStore,
+                std::unique_ptr<AccountStore> accountStore)
     : config(owner.config_),
       stats(owner.stats_),
       memory(owner.outputMemory_),
@@ -57,7 +58,8 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
       gate(!history->synchronous(), owner.config_, owner.stats_, log),
       liveness(owner.config_, owner.stats_),
       stamper(owner.epoch_, wallClock, owner.config_),
-      moderation(owner.config_, std::move(moderationStore), log) {
+      moderation(owner.config_, std::move(moderationStore), log),
+      accounts(owner.config_, std::move(accountStore), log) {
     rooms.restore(history->rooms());
     moderation.restore(rooms, *history, wallClock());
 }
@@ -172,18 +174,8 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
         if (refuseHubBanned(s, envelope.hello().nick(), moderation, sessions, outbox, facts, log)) {
             return;
         }
-        if (!onHello(s, envelope.hello(), sessions, intake, outbox, facts, now)) {
-            return;
-        }
-        // A Hello that signs in to an account banned hub-wide ends here.
-        if (!s.profile.account.empty() &&
-            refuseHubBanned(s, s.who.nick(), moderation, sessions, outbox, facts, log)) {
-            return;
-        }
-        if (!config.defaultRoom.empty()) {
-            v1::Join join;
-            join.set_room(config.defaultRoom);
-            onJoin(s, join, rooms, moderation, presence, gate, *history, outbox, facts, now);
+        if (onHello(s, envelope.hello(), sessions, accounts, intake, outbox, facts, now)) {
+            afterWelcome(s);
         }
         return;
     }
@@ -243,7 +235,16 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             if (refuseBannedNick(s, envelope.set_nick(), moderation, outbox, facts)) {
                 return;
             }
-            onSetNick(s, envelope.set_nick(), sessions, presence, gate, outbox);
+            onSetNick(s, envelope.set_nick(), sessions, accounts, presence, gate, outbox);
+            return;
+        case v1::Envelope::kRegisterNick:
+            onRegister(s, envelope.register_nick(), accounts, intake, outbox);
+            return;
+        case v1::Envelope::kIdentify:
+            onIdentify(s, envelope.identify(), accounts, intake, outbox, now);
+            return;
+        case v1::Envelope::kChangePassword:
+            onChangePassword(s, envelope.change_password(), accounts, intake, outbox, now);
             return;
         case v1::Envelope::kWhoisRequest:
             onWhois(s, envelope.whois_request(), sessions, outbox, now);
@@ -526,6 +527,55 @@ void Hub::Impl::storeReadsDone() {
     processDoomed();
 }
 
+// Each finished hashing job is answered (a Hello welcomed or refused, a
+// sign-in, registration or password change), then its session's frames
+// that waited behind it are handled.
+void Hub::Impl::accountsDone() {
+    for (AccountResult& result : accounts.finished()) {
+        Session* s = sessions.find(result.job.ticket);
+        if (s == nullptr || s->who.closing()) {
+            continue;  // gone meanwhile; the book has the account anyway
+        }
+        intake.readDone(*s);
+        try {
+            const bool welcomed =
+                onAccountResult(*s, result, sessions, accounts, intake, outbox, facts, now);
+            // A sign-in (at Hello, or by Identify) to an account banned
+            // hub-wide ends the session here.
+            const bool banned =
+                !s->profile.account.empty() &&
+                refuseHubBanned(*s, s->who.nick(), moderation, sessions, outbox, facts, log);
+            if (welcomed && !banned) {
+                joinDefaultRoom(*s);
+            }
+        } catch (const Poco::Exception& error) {
+            internalError(*s, "answering an account request", error.displayText());
+        } catch (const std::exception& error) {
+            internalError(*s, "answering an account request", error.what());
+        }
+        receive(*s, {});
+    }
+    processDoomed();
+}
+
+// After a Welcome: a session signed in to an account banned hub-wide ends
+// here; any other joins the default room.
+void Hub::Impl::afterWelcome(Session& s) {
+    if (!s.profile.account.empty() &&
+        refuseHubBanned(s, s.who.nick(), moderation, sessions, outbox, facts, log)) {
+        return;
+    }
+    joinDefaultRoom(s);
+}
+
+void Hub::Impl::joinDefaultRoom(Session& s) {
+    if (!config.defaultRoom.empty()) {
+        v1::Join join;
+        join.set_room(config.defaultRoom);
+        onJoin(s, join, rooms, moderation, presence, gate, *history, outbox, facts, now);
+    }
+}
+
 // --- Impl: closing ---------------------------------------------------------------------------
 
 // The peer does not read: what it has not started to receive is dropped and
@@ -589,11 +639,12 @@ void Hub::Impl::shutdown(std::string_view reason) {
 // --- the facade --------------------------------------------------------------------------------
 
 Hub::Hub(HubConfig config, std::uint64_t epoch, std::unique_ptr<HistoryStore> history,
-         WallClock wallClock, std::unique_ptr<ModerationStore> moderation)
+         WallClock wallClock, std::unique_ptr<ModerationStore> moderation,
+         std::unique_ptr<AccountStore> accounts)
     : config_(std::move(config)),
       epoch_(epoch),
       impl_(std::make_unique<Impl>(*this, std::move(history), std::move(wallClock),
-                                   std::move(moderation))) {}
+                                   std::move(moderation), std::move(accounts))) {}
 
 void Hub::testSignIn(SessionId id, std::string account, TimePoint now) {
     owner_.check("Hub::testSignIn");
@@ -678,6 +729,17 @@ void Hub::storeReadsDone(TimePoint now) {
     impl_->setNow(now);
     impl_->storeReadsDone();
     impl_->history->submit();  // messages the waiting frames said
+}
+
+void Hub::accountsDone(TimePoint now) {
+    owner_.check("Hub::accountsDone");
+    impl_->setNow(now);
+    impl_->accountsDone();
+    impl_->history->submit();  // messages the waiting frames said
+}
+
+int Hub::accountsFd() const {
+    return impl_->accounts.fd();
 }
 
 int Hub::storeCommitFd() const {

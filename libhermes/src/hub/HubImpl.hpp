@@ -30,6 +30,8 @@
 //   Stamper          Stamper.hpp        the check and stamping of chat messages
 //   Moderation       Moderation.hpp     room modes, operators, mutes, invites,
 //                                       room and hub-wide bans, their store
+//   Accounts         Accounts.hpp       registered nicks, sign-in throttles, the hub
+//                                       password, the hashing thread
 //
 // Threading: not thread safe; the hub's thread (Hub.hpp).
 
@@ -41,6 +43,7 @@
 
 #include <Poco/Logger.h>
 
+#include "Accounts.hpp"
 #include "DurabilityGate.hpp"
 #include "Intake.hpp"
 #include "Liveness.hpp"
@@ -58,7 +61,8 @@ namespace hermes::hub {
 
 struct Hub::Impl {
     Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock,
-         std::unique_ptr<ModerationStore> moderationStore);
+         std::unique_ptr<ModerationStore> moderationStore,
+         std::unique_ptr<AccountStore> accountStore);
 
     const HubConfig& config;
     HubStats& stats;
@@ -81,6 +85,7 @@ struct Hub::Impl {
     Liveness liveness;
     Stamper stamper;
     Moderation moderation;
+    Accounts accounts;
 
     // Searches the store finished that wait for the budget to take input
     // again (their answers add output).
@@ -111,6 +116,10 @@ struct Hub::Impl {
     void storeCommitted();
     void answerWaitingHistory();
     void storeReadsDone();
+    void accountsDone();
+    // A session just welcomed joins the default room.
+    void afterWelcome(Session& s);
+    void joinDefaultRoom(Session& s);
 
     // --- closing ------------------------------------------------------------------------
 

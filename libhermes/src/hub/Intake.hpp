@@ -7,7 +7,8 @@
 //   session.in.throttled   <-> its id is in throttled_ (frames wait for tokens)
 //   session.in.held        <-> its id is in held_ (input left undecoded while
 //                              the output budget paused input)
-//   session.in.awaitingRead    a history read runs off the hub's thread for it:
+//   session.in.awaitingRead    a history read or a password hash (Accounts)
+//                              runs off the hub's thread for it:
 //                              its next frames wait, so its requests are still
 //                              answered in the order it sent them
 //
@@ -77,7 +78,8 @@ public:
     void hold(Session& s);
     std::vector<SessionId> takeHeld();
     void unhold(Session& s) { s.in.held_ = false; }
-    // A history read for `s` runs elsewhere; its next frames wait for it.
+    // A history read or a password hash for `s` runs elsewhere; its next
+    // frames wait for it.
     void awaitRead(Session& s) { s.in.awaitingRead_ = true; }
     void readDone(Session& s) { s.in.awaitingRead_ = false; }
 

@@ -5,6 +5,8 @@
 // limits and dispatches to them.
 //
 //   IdentityRequests.cpp  Hello, SetNick, Bye
+//   AccountRequests.cpp   Register, Identify, ChangePassword, and what the
+//                         hashing thread answers (Hello.password too)
 //   PeopleRequests.cpp    WhoisRequest, SetAway
 //   RoomRequests.cpp      Join, Leave, Who, Topic, RoomListRequest
 //   ChatRequests.cpp      Say, PrivateMessage
@@ -30,6 +32,7 @@ class Logger;
 
 namespace hermes::hub {
 
+class Accounts;
 class DurabilityGate;
 class Intake;
 class Liveness;
@@ -41,6 +44,7 @@ class SessionTable;
 class Stamper;
 struct Room;
 struct Session;
+struct AccountResult;
 
 // What the hub is, fixed for its life: any request may read it.
 struct HubFacts {
@@ -53,11 +57,37 @@ struct HubFacts {
 // --- IdentityRequests.cpp ----------------------------------------------------------
 
 // True if `s` was welcomed (the hub then joins it to the default room).
-bool onHello(Session& s, const v1::Hello& hello, SessionTable& sessions, Intake& intake,
-             Outbox& outbox, const HubFacts& facts, TimePoint now);
-void onSetNick(Session& s, const v1::SetNick& request, SessionTable& sessions, Presence& presence,
-               DurabilityGate& gate, Outbox& outbox);
+// A registered nick's password is checked on the hashing thread: `s` then
+// waits (Intake::awaitRead) and onAccountResult() welcomes it or not.
+// A hashed hub.password is checked there too; `hubPasswordVerified` says it
+// was (the Hello is handled again with it).
+bool onHello(Session& s, const v1::Hello& hello, SessionTable& sessions, Accounts& accounts,
+             Intake& intake, Outbox& outbox, const HubFacts& facts, TimePoint now,
+             bool hubPasswordVerified = false);
+// Welcomes `s` as `nick` (signed in to `account` if not empty); false when
+// the nick is taken.
+bool welcomeSession(Session& s, const std::string& nick, const std::string& clientName,
+                    const std::string& account, SessionTable& sessions, Intake& intake,
+                    Outbox& outbox, const HubFacts& facts, TimePoint now);
+void onSetNick(Session& s, const v1::SetNick& request, SessionTable& sessions,
+               const Accounts& accounts, Presence& presence, DurabilityGate& gate, Outbox& outbox);
 void onBye(Session& s, const v1::Bye& bye, SessionTable& sessions);
+
+// --- AccountRequests.cpp ------------------------------------------------------------
+
+// Each hands the hashing to the hashing thread and `s` waits
+// (Intake::awaitRead), or answers an Error at once.
+void onRegister(Session& s, const v1::Register& request, Accounts& accounts, Intake& intake,
+                Outbox& outbox);
+void onIdentify(Session& s, const v1::Identify& request, Accounts& accounts, Intake& intake,
+                Outbox& outbox, TimePoint now);
+void onChangePassword(Session& s, const v1::ChangePassword& request, Accounts& accounts,
+                      Intake& intake, Outbox& outbox, TimePoint now);
+// The hashing thread's answer for `s`; true if it welcomed `s` (a Hello).
+bool onAccountResult(Session& s, AccountResult& result, SessionTable& sessions, Accounts& accounts,
+                     Intake& intake, Outbox& outbox, const HubFacts& facts, TimePoint now);
+// Empty, or why `password` is refused (empty, too long).
+std::string passwordProblem(std::string_view password, std::string_view what);
 
 // --- PeopleRequests.cpp --------------------------------------------------------------
 

@@ -12,7 +12,7 @@
 //   in          Intake          the frame decoder, the rate limit's bucket and
 //                               waiting frames, and whether it is listed as
 //                               throttled / holding input for the budget /
-//                               waiting for a history read
+//                               waiting for a history read or a hash
 //   out         Outbox          the outbound queue, and whether it is listed
 //                               as writable
 //   rooms       RoomTable       its side of the two-way membership index
@@ -86,9 +86,10 @@ public:
     const codec::FrameDecoder& decoder() const { return decoder_; }
     // Frames held back by the rate limit.
     std::size_t waiting() const { return waiting_.size() - waitingHead_; }
-    bool throttled() const { return throttled_; }        // listed in Intake's throttled list
-    bool held() const { return held_; }                  // listed in Intake's held list
-    bool awaitingRead() const { return awaitingRead_; }  // a history read is under way
+    bool throttled() const { return throttled_; }  // listed in Intake's throttled list
+    bool held() const { return held_; }            // listed in Intake's held list
+    // A history read or a password hash is under way.
+    bool awaitingRead() const { return awaitingRead_; }
 
 private:
     friend class Intake;

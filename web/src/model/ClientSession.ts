@@ -505,7 +505,13 @@ export class ClientSession {
         if (
             this.state === "handshaking" &&
             !error.fatal &&
-            (error.code === K.ERROR_CODE_NICK_TAKEN || error.code === K.ERROR_CODE_INVALID_NICK)
+            (error.code === K.ERROR_CODE_NICK_TAKEN ||
+                error.code === K.ERROR_CODE_INVALID_NICK ||
+                // This client sends no passwords yet: a registered nick (and a
+                // sign-in refused for it) is one to choose another for.
+                error.code === K.ERROR_CODE_PASSWORD_REQUIRED ||
+                error.code === K.ERROR_CODE_WRONG_PASSWORD ||
+                error.code === K.ERROR_CODE_SIGN_IN_THROTTLED)
         ) {
             this.nickRejected = true;
             this.events.push({ kind: "nickRejected", error });

@@ -21,6 +21,10 @@ const vectors: { name: string; init: Parameters<typeof encodeEnvelope>[0]; paylo
     { name: "RoomListRequest", init: { roomListRequest: {} }, payload: "62 00" },
     { name: "WhoisRequest", init: { whoisRequest: { nick: "bob" } }, payload: "c2 02 05 0a 03 62 6f 62" },
     { name: "SetAway back", init: { setAway: {} }, payload: "d2 02 00" },
+    { name: "Register", init: { registerNick: { password: "s3cret" } }, payload: "92 03 08 0a 06 73 33 63 72 65 74" },
+    { name: "Identify", init: { identify: { nick: "ana", password: "s3cret" } }, payload: "9a 03 0d 0a 03 61 6e 61 12 06 73 33 63 72 65 74" },
+    { name: "ChangePassword", init: { changePassword: { oldPassword: "s3cret", newPassword: "n3w" } }, payload: "a2 03 0d 0a 06 73 33 63 72 65 74 12 03 6e 33 77" },
+    { name: "Hello with password", init: { hello: { protocolVersion: 1, nick: "ana", password: "s3cret" } }, payload: "0a 0f 08 01 12 03 61 6e 61 22 06 73 33 63 72 65 74" },
 ];
 
 for (const v of vectors) {
@@ -62,8 +66,8 @@ test("a client_msg_id near 2^53 round-trips exactly", () => {
 });
 
 test("an Envelope with an unknown body decodes with no body (to be ignored)", () => {
-    // Field 50, a length-delimited empty message: a newer hub's body.
-    const e = decodeEnvelope(bytes("92 03 00"));
+    // Field 1000, a length-delimited empty message: a newer hub's body.
+    const e = decodeEnvelope(bytes("c2 3e 00"));
     assert.equal(e.body, undefined);
 });
 

@@ -53,6 +53,17 @@ describe("handshake", () => {
         assert.ok(s.welcomed);
     });
 
+    test("a registered nick (PASSWORD_REQUIRED) asks for another nick, as NICK_TAKEN does", () => {
+        const s = make();
+        s.connecting(0);
+        s.connected(0);
+        s.takeOutput();
+        s.received(error({ code: v1.ErrorCode.ERROR_CODE_PASSWORD_REQUIRED, text: "nick ana is registered" }), 5);
+        assert.ok(kinds(s.takeEvents()).includes("nickRejected"));
+        s.retryNick("ana_", 6);
+        assert.equal(written(s)[0]!.hello!.nick, "ana_");
+    });
+
     test("no Welcome within the handshake timeout drops the connection", () => {
         const s = make();
         s.connecting(0);

@@ -82,6 +82,8 @@
 
 namespace hermes::client {
 
+class ClientSession;
+
 class ClientCore {
 public:
     explicit ClientCore(ClientOptions options);
@@ -138,6 +140,17 @@ public:
     // Any thread. After NickRejected: sends a new Hello with `nick` (on the
     // current connection, or the next one). Also the nick reconnects use.
     void retryNick(const std::string& nick);
+    // The same with the nick's password (a registered nick: NickRejected
+    // with PASSWORD_REQUIRED or WRONG_PASSWORD); later Hellos carry it too.
+    void retryNick(const std::string& nick, const std::string& password);
+
+    // Accounts (docs/PROTOCOL.md "Accounts"). Any thread. Each also keeps
+    // the password for the Hellos of later reconnects.
+    bool registerNick(const std::string& password);
+    // The hub password of the next Hello (a reconnect after HUB_PASSWORD).
+    void setHubPassword(const std::string& password);
+    bool identify(const std::string& nick, const std::string& password);
+    bool changePassword(const std::string& oldPassword, const std::string& newPassword);
 
     // Any thread. Sends from say()/privateMessage() not yet acknowledged or
     // failed.
@@ -158,6 +171,9 @@ private:
     void releasePending();
     std::uint64_t sendTracked(hermes::v1::Envelope envelope, std::uint64_t id);
     void wakeIo() const;
+    void rememberPassword(const std::string& password);
+    // I/O thread: hands a remembered password to the session.
+    void applyPassword(ClientSession& session);
     void freeQueues();
 
     const ClientOptions options_;
@@ -188,6 +204,10 @@ private:
     struct Nicks {
         std::string current;    // nick()'s: granted by the hub, or asked for
         std::string requested;  // retryNick()'s, for the I/O thread
+        std::string password;   // for the I/O thread's next Hellos
+        bool passwordChanged = false;
+        std::string hubPassword;
+        bool hubPasswordChanged = false;
     };
     threads::LockGuarded<Nicks> nicks_;
 

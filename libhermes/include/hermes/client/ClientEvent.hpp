@@ -40,7 +40,9 @@ enum class EventKind : std::uint8_t {
     Connected,           // TCP is up and Hello has been queued
     Welcomed,            // envelope = the Welcome; rooms are being rejoined
     NickRejected,        // envelope = Error NICK_TAKEN / INVALID_NICK in the
-                         // handshake; call retryNick() (the hub allows it)
+                         // handshake, or for a registered nick PASSWORD_REQUIRED /
+                         // WRONG_PASSWORD / SIGN_IN_THROTTLED / INVALID_PASSWORD /
+                         // ACCOUNTS_BUSY; call retryNick() (with the password)
     Envelope,            // envelope = a frame from the hub, see ClientCore.hpp
     SendWritten,         // clientMsgId was written to the hub; its echo is awaited
     SendAcked,           // clientMsgId's own echo arrived: it is in the room

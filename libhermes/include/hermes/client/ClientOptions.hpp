@@ -17,6 +17,11 @@ struct ClientOptions {
     std::uint16_t port = 7070;
     std::string nick;                      // the nick asked for in the first Hello
     std::string clientName = "libhermes";  // Hello.client_name, logged by the hub
+    // Hello.password: the nick's password if it is a registered account
+    // (the hub ignores it otherwise). Never logged.
+    std::string password;
+    // Hello.hub_password, for a hub with hub.password. Never logged.
+    std::string hubPassword;
 
     // TLS to a hub with tls.enabled. Its certificate is trusted by pinning
     // (KnownHubs.hpp), checked after the handshake and before the client

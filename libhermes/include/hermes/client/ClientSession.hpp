@@ -125,6 +125,9 @@ public:
     void submit(hermes::v1::Envelope frame, std::uint64_t trackedId, TimePoint now);
     // After NickRejected: Hello with `nick` (now, or on the next connection).
     void retryNick(const std::string& nick, TimePoint now);
+    // The password later Hellos carry (retryNick, reconnects).
+    void setPassword(const std::string& password) { options_.password = password; }
+    void setHubPassword(const std::string& password) { options_.hubPassword = password; }
     // Writes what pacing allows now, then Bye (if welcomed), and closes:
     // want() becomes Close, then Finished. No event is emitted after it.
     void stop(const std::string& quitMessage, TimePoint now);

@@ -30,6 +30,7 @@ enum class CloseReason : std::uint8_t {
     BudgetHold,         // the longest queue, with input paused for the budget too long
     Internal,           // serving it threw: closed alone, the hub goes on
     HubBanned,          // a hub operator banned its nick, account or address
+    HubPassword,        // Hello without the hub's password (hub.password), or a wrong one
 };
 
 // The counter's and the log's name, e.g. "slow_consumer".

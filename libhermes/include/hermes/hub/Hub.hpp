@@ -15,6 +15,7 @@
 //   timer                  -> tick()    -> handshake/ping/rate/stall timers
 //   store committed        -> storeCommitted() -> held messages go out
 //   store finished a read  -> storeReadsDone() -> search results go out
+//   hashing thread done    -> accountsDone()   -> sign-ins answered
 //   SIGTERM                -> shutdown()-> store flushed, Bye to all
 //                          <- takeReady(): sessions with output to write,
 //                             and sessions to close (with their last bytes)
@@ -68,6 +69,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hermes/hub/AccountStore.hpp"
 #include "hermes/hub/Clock.hpp"
 #include "hermes/hub/CloseReason.hpp"
 #include "hermes/hub/HistoryStore.hpp"
@@ -107,10 +109,13 @@ public:
 
     // `epoch` identifies this run of the hub (hermesd: start time in ms).
     // `history` may be null: then an in-memory store of config.historySize is used.
-    // `moderation` may be null: bans, room modes and operators live in memory only.
+    // `moderation` may be null: bans, room modes and operators live in memory
+    // only. `accounts` may be null: then accounts live in memory, as long as
+    // the hub.
     Hub(HubConfig config, std::uint64_t epoch, std::unique_ptr<HistoryStore> history = nullptr,
         WallClock wallClock = systemWallClockMs,
-        std::unique_ptr<ModerationStore> moderation = nullptr);
+        std::unique_ptr<ModerationStore> moderation = nullptr,
+        std::unique_ptr<AccountStore> accounts = nullptr);
     ~Hub();
     Hub(const Hub&) = delete;
     Hub& operator=(const Hub&) = delete;
@@ -155,6 +160,11 @@ public:
     // that waited for them go on.
     void storeReadsDone(TimePoint now);
 
+    // The account hashing thread finished jobs (accountsFd() was readable):
+    // sign-ins, registrations and password changes are answered, and the
+    // sessions that waited for them go on.
+    void accountsDone(TimePoint now);
+
     // Sends every session a Bye (SHUTDOWN, `reason`) and closes them all,
     // after waiting for the store to commit what it holds (messages it
     // commits are still sent first).
@@ -181,6 +191,8 @@ public:
     // Readable when the store finished a read in the background; -1 if it
     // reads on the hub's thread only.
     int storeReadFd() const;
+    // Readable when the account hashing thread finished jobs (always valid).
+    int accountsFd() const;
     // Message frames waiting for the store's commit, over all rooms.
     std::size_t heldMessages() const;
     // Output memory now and at its peak (MemoryGauge.hpp).

@@ -21,8 +21,8 @@ struct HubConfig {
     // One machine's share (0 = no limit of its own): its connections, and of
     // those, the ones not welcomed yet (Registry.hpp). A person's terminals,
     // browser tabs and bots fit; one machine cannot take the hub's slots.
-    std::size_t maxClientsPerAddress = 16;                        // hub.max_clients_per_address
-    std::size_t maxHandshakesPerAddress = 8;                      // hub.max_handshakes_per_address
+    std::size_t maxClientsPerAddress = 16;    // hub.max_clients_per_address
+    std::size_t maxHandshakesPerAddress = 8;  // hub.max_handshakes_per_address
     // hub.operators: accounts whose signed-in sessions are hub operators
     // (docs/PROTOCOL.md "Moderation").
     std::vector<std::string> operators;
@@ -64,6 +64,28 @@ struct HubConfig {
     // With durable history: messages waiting for the store's commit, over all
     // rooms, beyond which a say is refused (STORE_BEHIND) rather than held.
     std::size_t maxHeldMessages = 50'000;  // history.max_held_messages
+
+    // --- accounts and the hub password (docs/HUB.md "Accounts") ---------------
+    // Empty: an open hub. Otherwise every Hello must carry it (compared in
+    // constant time; wrong ones are throttled per address like sign-ins).
+    std::string hubPassword;  // hub.password
+    // Argon2id cost of new password hashes (libsodium's INTERACTIVE limits by
+    // default: 64 MiB, 2 passes, ~50-100 ms). A hash keeps its own cost:
+    // changing these affects passwords set from then on.
+    std::size_t hashMemoryKib = 64 * 1024;  // accounts.hash_memory_kib (at least 8)
+    std::uint32_t hashOps = 2;              // accounts.hash_ops (at least 1)
+    // Sign-in attempts (a password checked: Hello.password, Identify,
+    // ChangePassword, and wrong hub passwords) per account and per address:
+    // a bucket of signInBurst, refilled at signInPerMinute. An attempt takes
+    // a token before its hash is checked; a right password gives it back.
+    // With no token the attempt is refused (SIGN_IN_THROTTLED) unhashed.
+    double signInBurst = 5;              // accounts.sign_in_burst
+    double signInPerMinute = 6;          // accounts.sign_in_per_minute
+    std::size_t throttleEntries = 4096;  // accounts.throttle_entries (per table)
+    // Password hashes queued for the hashing thread, the hub over; past it
+    // an attempt is answered ACCOUNTS_BUSY (one runs at a time: hashMemoryKib each).
+    std::size_t maxPendingHashes = 16;  // accounts.max_pending
+    std::size_t maxAccounts = 10'000;   // accounts.max_accounts
 
     // The most one room can be sent at one moment within the rate limits:
     // maxClients members each sending rateBurst messages of maxTextBytes,

@@ -22,6 +22,9 @@ inline constexpr std::size_t kMaxReasonBytes = 256;
 // An away text is a reason too; a client name is shown by Whois.
 inline constexpr std::size_t kMaxAwayBytes = kMaxReasonBytes;
 inline constexpr std::size_t kMaxClientNameBytes = 64;
+// Passwords (Hello.password, Hello.hub_password, Register, Identify,
+// ChangePassword): any bytes but empty, at most this long.
+inline constexpr std::size_t kMaxPasswordBytes = 256;
 
 // History.
 inline constexpr std::size_t kDefaultHistoryPageMax = 200;

@@ -1,0 +1,141 @@
+#include "Accounts.hpp"
+
+#include <chrono>
+#include <utility>
+
+#include "hermes/protocol/Validation.hpp"
+
+namespace hermes::hub {
+
+namespace {
+
+std::unique_ptr<AccountStore> storeOrMemory(std::unique_ptr<AccountStore> store) {
+    return store ? std::move(store) : std::make_unique<MemoryAccounts>();
+}
+
+std::string accountKey(std::string_view account) {
+    return "account:" + protocol::nickKey(account);
+}
+
+std::string addressKey(std::string_view peer) {
+    return "address:" + std::string(peerAddress(peer));
+}
+
+}  // namespace
+
+std::string throttledText(std::string_view what, Clock::duration wait) {
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
+    return "too many failed sign-ins " + std::string(what) + "; retry after " + std::to_string(ms) +
+           " ms";
+}
+
+Accounts::Accounts(const HubConfig& config, std::unique_ptr<AccountStore> store, Poco::Logger& log)
+    : config_(config),
+      store_(storeOrMemory(std::move(store))),
+      log_(log),
+      signIns_(config.signInPerMinute / 60.0, config.signInBurst, config.throttleEntries),
+      hubPasswords_(config.signInPerMinute / 60.0, config.signInBurst, config.throttleEntries),
+      worker_(PasswordHasher(config.hashMemoryKib, config.hashOps), *store_,
+              config.maxPendingHashes) {
+    for (StoredAccount& account : store_->load()) {
+        std::string key = protocol::nickKey(account.name);
+        book_[std::move(key)] = std::move(account);
+    }
+}
+
+const StoredAccount* Accounts::find(std::string_view nick) const {
+    const auto it = book_.find(protocol::nickKey(nick));
+    return it == book_.end() ? nullptr : &it->second;
+}
+
+bool Accounts::registering(std::string_view nick) const {
+    return registering_.contains(protocol::nickKey(nick));
+}
+
+bool Accounts::full() const {
+    return book_.size() + registering_.size() >= config_.maxAccounts;
+}
+
+std::optional<Clock::duration> Accounts::attempt(std::string_view account, std::string_view peer,
+                                                 TimePoint now) {
+    const std::string a = accountKey(account);
+    const std::string p = addressKey(peer);
+    return signIns_.take({a, p}, now);
+}
+
+void Accounts::succeeded(std::string_view account, std::string_view peer, TimePoint now) {
+    const std::string a = accountKey(account);
+    const std::string p = addressKey(peer);
+    signIns_.giveBack({a, p}, now);
+}
+
+Accounts::HubCheck Accounts::checkHubPassword(std::string_view given, std::string_view peer,
+                                              TimePoint now, Clock::duration& wait) {
+    if (config_.hubPassword.empty()) {
+        return HubCheck::Open;
+    }
+    if (given.empty()) {
+        // No guess: a client that does not know the hub has a password (or
+        // reconnects before its user typed it) costs no token.
+        return HubCheck::Wrong;
+    }
+    const std::string p = addressKey(peer);
+    // A token per attempt, given back when right: a guesser gets the
+    // sign-in rate, someone who knows it is never slowed.
+    if (auto until = hubPasswords_.take({p}, now)) {
+        wait = *until;
+        return HubCheck::Throttled;
+    }
+    if (hubPasswordHashed()) {
+        return HubCheck::NeedsHash;
+    }
+    if (PasswordHasher::sameSecret(given, config_.hubPassword)) {
+        hubPasswords_.giveBack({p}, now);
+        return HubCheck::Right;
+    }
+    return HubCheck::Wrong;
+}
+
+void Accounts::hubPasswordRight(std::string_view peer, TimePoint now) {
+    const std::string p = addressKey(peer);
+    hubPasswords_.giveBack({p}, now);
+}
+
+bool Accounts::hubPasswordHashed() const {
+    return config_.hubPassword.rfind("$argon2", 0) == 0;
+}
+
+bool Accounts::submit(AccountJob& job) {
+    const bool registers = job.kind == AccountJobKind::Register;
+    std::string key = registers ? protocol::nickKey(job.account) : std::string();
+    if (!worker_.submit(job)) {
+        return false;
+    }
+    if (registers) {
+        registering_.insert(std::move(key));
+    }
+    return true;
+}
+
+std::vector<AccountResult> Accounts::finished() {
+    std::vector<AccountResult> done = worker_.finished();
+    for (AccountResult& result : done) {
+        const std::string key = protocol::nickKey(result.job.account);
+        if (result.job.kind == AccountJobKind::Register) {
+            registering_.erase(key);
+        }
+        if (!result.storeError.empty()) {
+            log_.error("account " + result.job.account + ": " + result.storeError);
+            continue;
+        }
+        if (!result.newHash.empty()) {
+            book_[key] = StoredAccount{result.job.account, result.newHash};
+            log_.information(std::string("account ") + result.job.account +
+                             (result.job.kind == AccountJobKind::Register ? " registered"
+                                                                          : ": password changed"));
+        }
+    }
+    return done;
+}
+
+}  // namespace hermes::hub
