@@ -6,6 +6,7 @@
 
 #include "EventLoop.hpp"
 #include "TcpConnection.hpp"
+#include "TlsConnection.hpp"
 
 namespace hermesd {
 
@@ -25,7 +26,12 @@ void HandoffConnection::run() {
         }
         const auto admission =
             registry_.admission(hermes::hub::Registry::addressOf(peer), settings_.limits);
-        loop_.adopt(std::make_unique<TcpConnection>(socket()), peer, admission);
+        if (settings_.tls != nullptr) {
+            loop_.adopt(std::make_unique<TlsConnection>(socket(), *settings_.tls, peer), peer,
+                        admission);
+        } else {
+            loop_.adopt(std::make_unique<TcpConnection>(socket(), peer), peer, admission);
+        }
     } catch (const Poco::Exception& error) {
         // The peer is usually gone already (reset before we got to it).
         Poco::Logger::get("hermesd.accept")

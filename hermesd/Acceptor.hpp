@@ -17,6 +17,7 @@
 #include <Poco/Net/TCPServerConnectionFactory.h>
 
 #include "hermes/hub/Registry.hpp"
+#include "hermes/tls/TlsContext.hpp"
 
 namespace hermesd {
 
@@ -25,6 +26,9 @@ class EventLoop;
 struct HandoffSettings {
     int sendBufferBytes = 0;  // > 0: SO_SNDBUF (the kernel's autotuning otherwise)
     hermes::hub::Registry::Limits limits;
+    // tls.enabled: the server's context (outlives the TCPServer); every
+    // connection is a TlsConnection. Null: TcpConnection.
+    const hermes::tls::TlsContext* tls = nullptr;
 };
 
 class HandoffConnection : public Poco::Net::TCPServerConnection {

@@ -95,6 +95,16 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
             "http.max_connections, http.accept_queue and http.timeout_ms must be positive");
     }
 
+    TlsConfig& tls = result.tls;
+    tls.enabled = config.getBool("tls.enabled", tls.enabled);
+    tls.certificate = config.getString("tls.certificate", tls.certificate);
+    tls.key = config.getString("tls.key", tls.key);
+    if (tls.certificate.empty() != tls.key.empty()) {
+        throw Poco::InvalidArgumentException(
+            "tls.certificate and tls.key go together: set both, or neither for a self-signed "
+            "certificate");
+    }
+
     HistoryConfig& history = result.history;
     history.persist = config.getBool("history.persist", history.persist);
     history.path = config.getString("history.path", history.path);

@@ -62,8 +62,17 @@ struct HistoryConfig {
     std::uint64_t maxAgeDays = 0;            // history.max_age_days (0 = unlimited)
 };
 
+// TLS on the hub's TCP port (tls.*); see HubCertificate.hpp and
+// TlsConnection.hpp.
+struct TlsConfig {
+    bool enabled = false;     // tls.enabled: the port speaks only TLS
+    std::string certificate;  // tls.certificate: PEM ("" = self-signed, made on first start)
+    std::string key;          // tls.key: PEM, with tls.certificate
+};
+
 struct DaemonConfig {
     EdgeConfig edge;
+    TlsConfig tls;
     HttpConfig http;
     HistoryConfig history;
     hermes::hub::HubConfig hub;

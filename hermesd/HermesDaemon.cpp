@@ -31,6 +31,7 @@
 #include "EventLoop.hpp"
 #include "FileLimit.hpp"
 #include "HttpListener.hpp"
+#include "HubCertificate.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
 #include "hermes/hub/PasswordHasher.hpp"
@@ -283,6 +284,20 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         log.information("hub.password is set: only clients that send it are admitted");
     }
 
+    // The TLS identity before listening: a bad certificate stops the hub
+    // before anyone connects.
+    std::optional<HubCertificate> certificate;
+    if (settings.tls.enabled) {
+        try {
+            certificate.emplace(loadHubCertificate(settings.tls, settings.history, log));
+        } catch (const std::exception& error) {
+            log.fatal("tls: %s", std::string(error.what()));
+            return EXIT_CONFIG;
+        }
+        log.information("tls: certificate %s, fingerprint %s", certificate->certificatePath,
+                        certificate->fingerprint);
+    }
+
     // Bans, room modes and operators by account: beside the history, in
     // its database, or in memory with it.
     std::unique_ptr<hermes::hub::ModerationStore> moderation;
@@ -354,7 +369,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // the hub exits within its 2 s promise.
     params->setThreadIdleTime(Poco::Timespan(0, 250'000));
     const HandoffSettings handoff{settings.edge.sendBufferBytes,
-                                  hermes::hub::Registry::limitsOf(settings.hub)};
+                                  hermes::hub::Registry::limitsOf(settings.hub),
+                                  certificate ? &certificate->context : nullptr};
     Poco::Net::TCPServer server(new HandoffFactory(loop, registry, handoff), pool, listener,
                                 params);
 
@@ -399,9 +415,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
                             settings.http.allowedOrigins.end()));
     }
     server.start();
-    log.information("hermesd %s listening on %s:%hu (epoch %?u, max %z clients)",
-                    std::string(HERMES_VERSION), settings.edge.host, port, epoch,
-                    settings.hub.maxClients);
+    log.information("hermesd %s listening on %s:%hu%s (epoch %?u, max %z clients)",
+                    std::string(HERMES_VERSION), settings.edge.host, port,
+                    std::string(certificate ? " with TLS" : ""), epoch, settings.hub.maxClients);
     if (!settings.edge.portFile.empty()) {
         std::ofstream(settings.edge.portFile) << port << '\n';
     }

@@ -223,6 +223,9 @@ void ChatModel::note(Buffer& buffer, LineKind kind, std::string text) {
 }
 
 std::string ChatModel::inputPrompt() const {
+    if (trustQuestion_) {
+        return "trust this hub? [y/N] ";
+    }
     if (pendingPaste_) {
         return "send " + std::to_string(pendingPaste_->sendable) + " lines? [y/N] ";
     }
@@ -377,7 +380,28 @@ void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
             retryShown_ = -1;
             updateRetry(now);
             break;
+        case EventKind::UntrustedHub: {
+            state_ = ConnState::Failed;
+            connDetail_ =
+                event.pinnedFingerprint.empty() ? "hub not trusted yet" : "hub certificate changed";
+            retryAt_.reset();
+            std::size_t start = 0;
+            while (start <= event.text.size()) {
+                const std::size_t end = std::min(event.text.find('\n', start), event.text.size());
+                note(status(), LineKind::Error, event.text.substr(start, end - start));
+                start = end + 1;
+            }
+            if (event.pinnedFingerprint.empty()) {
+                trustQuestion_ = TrustedHub{event.hub, event.fingerprint};
+                note(status(), LineKind::Notice, "Trust this hub and connect? (y/N)");
+            }
+            dirty_ |= dirty::kInput | dirty::kTitle;
+            break;
+        }
         case EventKind::Failed: {
+            if (trustQuestion_ || connDetail_ == "hub certificate changed") {
+                break;  // UntrustedHub said why, and what to do
+            }
             // After a Disconnected line that gave the reason, only what is new.
             const bool said = state_ == ConnState::Failed && connDetail_ == endReason(event.text);
             state_ = ConnState::Failed;
@@ -785,6 +809,10 @@ void ChatModel::onError(const v1::Error& error) {
 void ChatModel::handleKey(const Key& key, SteadyTime now) {
     uiThread_.check("ChatModel::handleKey");
     dirty_ |= dirty::kInput;
+    if (trustQuestion_) {
+        answerTrust(key);
+        return;
+    }
     if (pendingPaste_) {
         answerPaste(key, now);
         return;
@@ -958,6 +986,28 @@ void ChatModel::paste(const std::string& text) {
     editor_.setText("");
     completion_.reset();
     pendingPaste_ = std::move(p);
+}
+
+void ChatModel::answerTrust(const Key& key) {
+    TrustedHub hub = std::move(*trustQuestion_);
+    trustQuestion_.reset();
+    if (key.code == KeyCode::Char && (key.ch == 'y' || key.ch == 'Y')) {
+        note(status(), LineKind::Notice,
+             "Trusting " + hub.hub + " (" + hub.fingerprint + "); connecting.");
+        connDetail_.clear();
+        state_ = ConnState::Offline;
+        trustAnswer_ = std::move(hub);
+    } else {
+        note(status(), LineKind::Notice,
+             "Not trusted: not connecting. /quit to leave, or start again to be asked again.");
+    }
+    dirty_ |= dirty::kInput | dirty::kTitle;
+}
+
+std::optional<ChatModel::TrustedHub> ChatModel::takeTrustedHub() {
+    std::optional<TrustedHub> answer = std::move(trustAnswer_);
+    trustAnswer_.reset();
+    return answer;
 }
 
 void ChatModel::answerPaste(const Key& key, SteadyTime now) {

@@ -131,6 +131,15 @@ public:
     bool takeBell();
     // The nick the hub granted since the last call, to remember in the config.
     std::optional<std::string> takeGrantedNick();
+    // The user answered y to "Trust this hub?" (after EventKind::UntrustedHub
+    // for a new hub) since the last call: the hub ("host:port") and the
+    // fingerprint to add to known_hubs before the App starts a new core.
+    struct TrustedHub {
+        std::string hub;
+        std::string fingerprint;
+    };
+    std::optional<TrustedHub> takeTrustedHub();
+    bool trustQuestionOpen() const { return trustQuestion_.has_value(); }
     bool quitRequested() const { return quitRequested_; }
     const std::string& quitMessage() const { return quitMessage_; }
     // hermes-tui's exit status: 0 if every line typed reached its room, 1
@@ -275,6 +284,11 @@ private:
     std::optional<std::string> grantedNick_;
     std::size_t maxTextBytes_ = hermes::protocol::kDefaultMaxTextBytes;  // from the Welcome
     std::optional<PendingPaste> pendingPaste_;
+    // A new hub's certificate waits for y/N (the core has stopped); then the
+    // answer waits for the App.
+    std::optional<TrustedHub> trustQuestion_;
+    std::optional<TrustedHub> trustAnswer_;
+    void answerTrust(const Key& key);
 
     // Truthful status.
     std::map<std::string, std::pair<std::string, std::int64_t>> topicShown_;  // room: by, time

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <vector>
 
 #include "hermes/client/ClientCore.hpp"
@@ -68,8 +69,9 @@ int runApp(const AppOptions& options) {
     clientOptions.clientName = "hermes-tui 0.1";
     clientOptions.password = options.password;
     clientOptions.hubPassword = options.hubPassword;
-    hermes::client::ClientCore core(clientOptions);
-    CoreActions actions(core);
+    clientOptions.tls = options.tls;
+    auto core = std::make_unique<hermes::client::ClientCore>(clientOptions);
+    CoreActions actions(*core);
     ChatModel::Settings settings;
     settings.host = options.host;
     settings.port = options.port;
@@ -81,7 +83,7 @@ int runApp(const AppOptions& options) {
 
     CursesScreen screen(options.mouse);
     model.setScreen(screen.rows(), screen.cols());
-    core.start();
+    core->start();
 
     // HERMES_TUI_TRACE=FILE logs every event from the core, for debugging a
     // session without disturbing the screen.
@@ -96,7 +98,7 @@ int runApp(const AppOptions& options) {
         const auto now = std::chrono::steady_clock::now();
         hermes::client::Event event;
         // Bounded per turn so a flood of events cannot starve the keyboard.
-        for (int i = 0; i < 1024 && core.pollEvent(event); ++i) {
+        for (int i = 0; i < 1024 && core->pollEvent(event); ++i) {
             if (trace.is_open()) {
                 trace << hermes::client::describe(event.kind) << ' ' << event.text << ' '
                       << (event.envelope ? event.envelope->ShortDebugString() : "") << std::endl;
@@ -116,6 +118,15 @@ int runApp(const AppOptions& options) {
             screen.resize();
             model.setScreen(screen.rows(), screen.cols());
             model.markDirty(dirty::kAll);
+        }
+        if (auto trusted = model.takeTrustedHub()) {
+            // The old core has ended (UntrustedHub, then Failed); the new one
+            // trusts this fingerprint for a new hub and records it.
+            core->stop();
+            clientOptions.trustFingerprint = trusted->fingerprint;
+            core = std::make_unique<hermes::client::ClientCore>(clientOptions);
+            actions.rebind(*core);
+            core->start();
         }
         model.tick(now);
         if (auto nick = model.takeGrantedNick()) {
@@ -146,7 +157,7 @@ int runApp(const AppOptions& options) {
             timeout.tv_nsec = static_cast<long>(ns % 1000000000);
             timeoutPtr = &timeout;
         }
-        pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {core.wakeFd(), POLLIN, 0}};
+        pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {core->wakeFd(), POLLIN, 0}};
         const int rc = ppoll(fds, 2, timeoutPtr, &waitMask);
         if (rc < 0 && errno != EINTR) {
             exitCode = 1;
@@ -157,7 +168,7 @@ int runApp(const AppOptions& options) {
             break;  // the terminal is gone
         }
     }
-    core.stop(model.quitMessage());
+    core->stop(model.quitMessage());
     // Whether every line typed reached its room (ChatModel::exitStatus).
     return exitCode != 0 ? exitCode : model.exitStatus();
 }

@@ -13,6 +13,11 @@
 // lines go out through HubActions, which only queue on the core. The I/O
 // thread never touches the model or the screen; ChatModel and CursesScreen
 // check that they stay on this thread in debug builds (OwnerThread).
+//
+// A hub known_hubs does not vouch for (tls): the core stops with
+// UntrustedHub, the model asks "Trust this hub? (y/N)" without blocking
+// anything, and on y the App starts a new core told to trust that
+// fingerprint, which records it in known_hubs (ClientOptions::trustFingerprint).
 
 #include <cstdint>
 #include <filesystem>
@@ -33,6 +38,7 @@ struct AppOptions {
     std::string hubPassword;
     std::filesystem::path configPath;  // where the last nick and the ignore list are remembered
     bool mouse = true;                 // the wheel scrolls (see CursesScreen.hpp)
+    bool tls = false;                  // --tls or tls = on: pinned in known_hubs
 };
 
 // Runs until /quit, Ctrl-C or the terminal goes away. Returns the exit code:

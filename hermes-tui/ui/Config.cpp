@@ -54,7 +54,7 @@ void Config::save(const std::filesystem::path& path) const {
         // It may hold passwords: readable by its owner only, before a byte is written.
         std::filesystem::permissions(
             temp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
-        out << "# hermes-tui settings (host, port, nick, room, mouse, ignore, password,\n"
+        out << "# hermes-tui settings (host, port, nick, room, tls, mouse, ignore, password,\n"
                "# hub_password). Command-line options win; nick is rewritten with the last\n"
                "# nick the hub granted, ignore by /ignore. password: the nick's, if it is\n"
                "# registered; hub_password: a private hub's. This file is kept 0600.\n";

@@ -2,7 +2,7 @@
 // hermes-tui's settings file: $XDG_CONFIG_HOME/hermes/hermes-tui.conf, or
 // ~/.config/hermes/hermes-tui.conf. A Java-style properties file, read and
 // written by POCO's PropertyFileConfiguration: "key = value" or "key: value"
-// lines (host, port, nick, room, mouse, ignore), '#' or '!' starts a comment,
+// lines (host, port, nick, room, tls, mouse, ignore), '#' or '!' starts a comment,
 // a backslash escapes (\t, \n, \\) and a trailing one continues the line.
 // Command-line options override it; the nick the hub last granted is written
 // back so the next start uses it, and so is /ignore's list ("ignore: bob

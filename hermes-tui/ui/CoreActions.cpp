@@ -9,12 +9,12 @@ hermes::v1::MessageKind kindOf(bool action) {
 }  // namespace
 
 std::uint64_t CoreActions::say(const std::string& room, const std::string& text, bool action) {
-    return core_.say(room, text, kindOf(action));
+    return core_->say(room, text, kindOf(action));
 }
 
 std::uint64_t CoreActions::privateMessage(const std::string& nick, const std::string& text,
                                           bool action) {
-    return core_.privateMessage(nick, text, kindOf(action));
+    return core_->privateMessage(nick, text, kindOf(action));
 }
 
 bool CoreActions::search(const std::string& room, const std::string& query,
@@ -24,19 +24,19 @@ bool CoreActions::search(const std::string& room, const std::string& query,
     request->set_room(room);
     request->set_query(query);
     request->set_before_seq(beforeSeq);
-    return core_.send(std::move(envelope));
+    return core_->send(std::move(envelope));
 }
 
 bool CoreActions::whois(const std::string& nick) {
     hermes::v1::Envelope envelope;
     envelope.mutable_whois_request()->set_nick(nick);
-    return core_.send(std::move(envelope));
+    return core_->send(std::move(envelope));
 }
 
 bool CoreActions::setAway(const std::string& text) {
     hermes::v1::Envelope envelope;
     envelope.mutable_set_away()->set_text(text);
-    return core_.send(std::move(envelope));
+    return core_->send(std::move(envelope));
 }
 
 bool CoreActions::moderate(const std::string& room, int action, const std::string& target,
@@ -49,13 +49,13 @@ bool CoreActions::moderate(const std::string& room, int action, const std::strin
     request->set_target_kind(static_cast<hermes::v1::TargetKind>(targetKind));
     request->set_reason(reason);
     request->set_expiry_seconds(expirySeconds);
-    return core_.send(std::move(envelope));
+    return core_->send(std::move(envelope));
 }
 
 bool CoreActions::requestBans(const std::string& room) {
     hermes::v1::Envelope envelope;
     envelope.mutable_ban_list_request()->set_room(room);
-    return core_.send(std::move(envelope));
+    return core_->send(std::move(envelope));
 }
 
 }  // namespace hermes::tui

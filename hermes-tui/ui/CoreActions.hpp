@@ -11,47 +11,51 @@ namespace hermes::tui {
 
 class CoreActions : public HubActions {
 public:
-    explicit CoreActions(hermes::client::ClientCore& core) : core_(core) {}
+    explicit CoreActions(hermes::client::ClientCore& core) : core_(&core) {}
+    // A new core (after the user trusted a new hub); the old one is stopped.
+    void rebind(hermes::client::ClientCore& core) { core_ = &core; }
 
     std::uint64_t say(const std::string& room, const std::string& text, bool action) override;
     std::uint64_t privateMessage(const std::string& nick, const std::string& text,
                                  bool action) override;
-    bool join(const std::string& room) override { return core_.join(room); }
+    bool join(const std::string& room) override { return core_->join(room); }
     bool leave(const std::string& room, const std::string& reason) override {
-        return core_.leave(room, reason);
+        return core_->leave(room, reason);
     }
-    bool setNick(const std::string& nick) override { return core_.setNick(nick); }
+    bool setNick(const std::string& nick) override { return core_->setNick(nick); }
     bool setTopic(const std::string& room, const std::string& text) override {
-        return core_.setTopic(room, text);
+        return core_->setTopic(room, text);
     }
-    bool who(const std::string& room) override { return core_.who(room); }
-    bool requestRoomList() override { return core_.requestRoomList(); }
-    void retryNick(const std::string& nick) override { core_.retryNick(nick); }
+    bool who(const std::string& room) override { return core_->who(room); }
+    bool requestRoomList() override { return core_->requestRoomList(); }
+    void retryNick(const std::string& nick) override { core_->retryNick(nick); }
     bool search(const std::string& room, const std::string& query,
                 std::uint64_t beforeSeq) override;
     bool requestHistory(const std::string& room, std::uint64_t afterSeq,
                         std::uint32_t limit) override {
-        return core_.requestHistory(room, afterSeq, limit);
+        return core_->requestHistory(room, afterSeq, limit);
     }
     bool whois(const std::string& nick) override;
     bool setAway(const std::string& text) override;
     bool moderate(const std::string& room, int action, const std::string& target, int targetKind,
                   const std::string& reason, std::uint32_t expirySeconds) override;
     bool requestBans(const std::string& room) override;
-    bool registerNick(const std::string& password) override { return core_.registerNick(password); }
+    bool registerNick(const std::string& password) override {
+        return core_->registerNick(password);
+    }
     bool identify(const std::string& nick, const std::string& password) override {
-        return core_.identify(nick, password);
+        return core_->identify(nick, password);
     }
     bool changePassword(const std::string& oldPassword, const std::string& newPassword) override {
-        return core_.changePassword(oldPassword, newPassword);
+        return core_->changePassword(oldPassword, newPassword);
     }
     void retryNick(const std::string& nick, const std::string& password) override {
-        core_.retryNick(nick, password);
+        core_->retryNick(nick, password);
     }
-    void setHubPassword(const std::string& password) override { core_.setHubPassword(password); }
+    void setHubPassword(const std::string& password) override { core_->setHubPassword(password); }
 
 private:
-    hermes::client::ClientCore& core_;
+    hermes::client::ClientCore* core_;
 };
 
 }  // namespace hermes::tui

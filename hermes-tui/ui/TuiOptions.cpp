@@ -14,6 +14,9 @@ hermes::cli::CommandLine commandLine() {
         .add(Option("nick", "", "nick to ask for (the last one granted, else $USER)")
                  .argument("NICK"))
         .add(Option("room", "", "room to join after connecting").argument("ROOM"))
+        .add(Option("tls", "",
+                    "connect with TLS (the hub's tls.enabled); a hub not yet in known_hubs "
+                    "shows its fingerprint and asks"))
         .add(Option("no-mouse", "",
                     "leave the mouse to the terminal (no wheel scrolling; plain drag selects "
                     "text)"))
@@ -39,6 +42,8 @@ TuiCommandLine parseTuiCommandLine(const std::vector<std::string>& args) {
             given.nick = value;
         } else if (name == "room") {
             given.room = value;
+        } else if (name == "tls") {
+            given.tls = true;
         } else if (name == "no-mouse") {
             given.noMouse = true;
         }
@@ -49,12 +54,13 @@ TuiCommandLine parseTuiCommandLine(const std::vector<std::string>& args) {
 
 std::string tuiUsage() {
     return commandLine().help(
-        "[--host HOST] [--port PORT] [--nick NICK] [--room ROOM] [--no-mouse] [--version] "
+        "[--host HOST] [--port PORT] [--nick NICK] [--room ROOM] [--tls] [--no-mouse] [--version] "
         "[--help]",
         "The Hermes terminal client. Defaults are read from\n"
         "$XDG_CONFIG_HOME/hermes/hermes-tui.conf (or ~/.config/hermes/hermes-tui.conf;\n"
-        "keys host, port, nick, room and mouse = on|off); the last nick used is saved\n"
-        "there. In the client, /help lists the commands and keys.",
+        "keys host, port, nick, room, tls and mouse = on|off); the last nick used is saved\n"
+        "there. In the client, /help lists the commands and keys. With TLS, trusted hubs\n"
+        "are pinned in $XDG_DATA_HOME/hermes/known_hubs (~/.local/share/hermes/known_hubs).",
         "Exit status: 0 when every line typed reached its room; 1 when some were\n"
         "still on their way or not sent at /quit; 2 for bad options or no terminal.");
 }

@@ -107,6 +107,11 @@ int main(int argc, char** argv) {
                   << options.configPath << '\n';
         return 2;
     }
+    if (auto tls = config.get("tls"); tls && !parseSwitch(*tls, options.tls)) {
+        std::cerr << "hermes-tui: tls wants on or off, not '" << *tls << "' in "
+                  << options.configPath << '\n';
+        return 2;
+    }
     options.nick = config.get("nick").value_or("");
     options.room = config.get("room").value_or("");
     options.ignored = hermes::tui::Config::splitList(config.get("ignore").value_or(""));
@@ -115,6 +120,9 @@ int main(int argc, char** argv) {
     options.host = given.host.value_or(options.host);
     options.nick = given.nick.value_or(options.nick);
     options.room = given.room.value_or(options.room);
+    if (given.tls) {
+        options.tls = true;
+    }
     if (given.noMouse) {
         options.mouse = false;
     }

@@ -9,7 +9,8 @@
 # hub_password; keys_edit,
 # keys_window, keys_scroll, paste (run under several TERMs: the clients get
 # TERM, screen-256color by default, tmux's own default); no_terminal; people;
-# pending, quit_pending (our own lines on their way); moderation. Each
+# pending, quit_pending (our own lines on their way); moderation; tls_trust
+# (the first use of a TLS hub: its fingerprint shown, y/N). Each
 # starts its own hub and tmux server and stops both (the hub by PID, tmux by
 # its private socket) on every exit path. Waits poll the screen against a
 # deadline; nothing waits a fixed time to synchronise. Each client traces what
@@ -28,6 +29,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/hermes-tui-e2e.XXXXXX")
 SOCK="hermes-e2e-$$-$RANDOM"
 HUB_PID=""
 PORT=""
+HUB_TLS=false  # tls_trust: true
 
 log() { printf '[%s %s] %s\n' "$SCENARIO" "$CLIENT_TERM" "$*"; }
 
@@ -72,6 +74,7 @@ ${HUB_EXTRA:-}
 logging.loggers.root.channel = console
 logging.loggers.root.level = information
 logging.channels.console.class = ConsoleChannel
+tls.enabled = $HUB_TLS
 CONF
     "$HERMESD" --config "$WORK/hub.properties" --port "$port" --port-file "$WORK/port" \
         >>"$WORK/hub.log" 2>&1 &
@@ -733,6 +736,47 @@ scenario_quit_pending() {
     wait_for c "hermes-tui exit status 1"
 }
 
+# A TLS hub (tls.enabled, its self-signed certificate): a client with --tls
+# and an empty known_hubs is shown the fingerprint the hub logged and asked;
+# y connects (and records it), so the next start connects without asking; N
+# leaves it unconnected.
+scenario_tls_trust() {
+    local fingerprint
+    fingerprint=$(grep -o 'fingerprint SHA256:[0-9A-F:]*' "$WORK/hub.log" | head -1 | cut -d' ' -f2)
+    [[ -n "$fingerprint" ]] || fail "no fingerprint in the hub's log"
+    local data="$WORK/data" session
+    for session in t1 t2 t3; do
+        mkdir -p "$WORK/config-$session"
+        # 120 columns: the fingerprint (102 characters) on one row.
+        tm -u new-session -d -s "$session" -x 120 -y 30 \
+            "env XDG_CONFIG_HOME='$WORK/config-$session' XDG_DATA_HOME='$data' LC_ALL=C.UTF-8 \
+             TERM=$CLIENT_TERM '$TUI' --tls --host 127.0.0.1 --port $PORT --nick tls$session; \
+             echo \"hermes-tui exit status \$?\"; sleep 30"
+        if [[ $session == t3 ]]; then
+            break
+        fi
+        wait_for "$session" "is not in $data/hermes/known_hubs"
+        wait_for "$session" "$fingerprint"
+        wait_for "$session" "Trust this hub and connect? (y/N)"
+        wait_input "$session" "trust this hub? [y/N]"
+        if [[ $session == t1 ]]; then
+            tm send-keys -t "$session" n
+            wait_for "$session" "Not trusted: not connecting."
+            [[ ! -s "$data/hermes/known_hubs" ]] || fail "known_hubs written after N"
+        else
+            tm send-keys -t "$session" y
+            wait_for "$session" "[tls$session] [2:lobby] [online]"
+            grep -qF "127.0.0.1:$PORT $fingerprint" "$data/hermes/known_hubs" ||
+                fail "known_hubs lacks the hub: $(cat "$data/hermes/known_hubs" 2>&1)"
+        fi
+    done
+    # Trusted now: straight in, no question.
+    wait_for t3 "[tlst3] [2:lobby] [online]"
+    screen t3 | grep -qF "Trust this hub" && fail "asked again about a trusted hub"
+    type_line t3 "over tls"
+    wait_for t2 "<tlst3> over tls"
+}
+
 # Moderation: ana creates dev (its operator), kicks, mutes and bans bob; both
 # screens show what happened and why.
 scenario_moderation() {
@@ -779,6 +823,7 @@ scenario_moderation() {
 }
 
 command -v tmux >/dev/null || fail "tmux is not installed"
+[[ $SCENARIO == tls_trust ]] && HUB_TLS=true
 start_hub
 # A registered nick and a private hub: the password is masked while typed
 # (/register, and the prompts hermes-tui shows when the hub asks), never
@@ -829,7 +874,8 @@ scenario_hub_password() {
 
 case $SCENARIO in
     chat | nick_join | resize | reconnect | wide | page | keys_edit | keys_window | keys_scroll | \
-        paste | no_terminal | people | pending | quit_pending | moderation | accounts | hub_password)
+        paste | no_terminal | people | pending | quit_pending | moderation | accounts | hub_password | \
+        tls_trust)
         "scenario_$SCENARIO"
         ;;
     *) fail "unknown scenario $SCENARIO" ;;

@@ -50,7 +50,17 @@ void BenchClient::startWebSocket(std::string upgradeRequest) {
     outOffset_ = 0;
 }
 
+void BenchClient::startTls(const hermes::tls::TlsContext& context) {
+    tls_ = std::make_unique<hermes::tls::TlsStream>(context);
+}
+
 void BenchClient::queue(const google::protobuf::MessageLite& message) {
+    if (tls_) {
+        // Encrypted at flush(): a turn's frames in one write, as the client
+        // core does with what its session has queued.
+        hermes::codec::appendFrame(message, plainOut_);
+        return;
+    }
     if (ws_ && !ws_->upgraded()) {
         WebSocketStream::appendMessage(message, held_);
         return;
@@ -67,6 +77,9 @@ void BenchClient::queue(const google::protobuf::MessageLite& message) {
 }
 
 std::string BenchClient::failure() const {
+    if (tls_ && tls_->state() == hermes::tls::TlsStream::State::Failed) {
+        return "TLS: " + tls_->error();
+    }
     if (ws_ && ws_->failed()) {
         return "WebSocket: " + ws_->error();
     }
@@ -76,6 +89,26 @@ std::string BenchClient::failure() const {
 
 bool BenchClient::flush(bool& blocked) {
     blocked = false;
+    if (tls_ && !plainOut_.empty()) {
+        tls_->write(plainOut_);
+        plainOut_.clear();
+    }
+    while (tls_ && tls_->hasOutput()) {
+        const std::string_view out = tls_->output();
+        const ssize_t n = ::send(fd_, out.data(), out.size(), MSG_NOSIGNAL);
+        if (n > 0) {
+            tls_->consumed(static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            blocked = true;
+            return true;
+        }
+        return false;
+    }
     while (outOffset_ < out_.size()) {
         const ssize_t n =
             ::send(fd_, out_.data() + outOffset_, out_.size() - outOffset_, MSG_NOSIGNAL);
@@ -108,6 +141,7 @@ long BenchClient::receive(char* buffer, std::size_t bytes) {
 }
 
 void BenchClient::close() {
+    tls_.reset();
     if (fd_ >= 0) {
         ::close(fd_);
         fd_ = -1;

@@ -5,6 +5,8 @@
 // send(). A client is also a sender when its index is below --senders.
 // With --ws it speaks WebSocket to the hub's HTTP port instead
 // (WebSocketStream.hpp): the upgrade first, each Envelope one binary message.
+// With --tls the frames go through a hermes::tls::TlsStream: the handshake
+// first (the Hello waits in the stream until it is done), records after.
 //
 // Threading: none; owned by LoadGenerator's single event-loop thread.
 
@@ -19,6 +21,7 @@
 
 #include "FrameSplitter.hpp"
 #include "WebSocketStream.hpp"
+#include "hermes/tls/TlsStream.hpp"
 
 namespace hermes::bench {
 
@@ -48,15 +51,22 @@ public:
 
     // WebSocket: sends `upgradeRequest` first; what is queued waits for the 101.
     void startWebSocket(std::string upgradeRequest);
+    // TLS: the ClientHello is queued at once; `context` outlives the client.
+    void startTls(const hermes::tls::TlsContext& context);
 
     void queue(const google::protobuf::MessageLite& message);
     // Hands each Envelope payload the hub sent in `chunk` to onFrame (as
     // FrameSplitter::feed), whatever the transport.
     template <class OnFrame>
     void feed(std::string_view chunk, OnFrame&& onFrame);
-    bool failed() const { return frames_.failed() || (ws_ && ws_->failed()); }
+    bool failed() const {
+        return frames_.failed() || (ws_ && ws_->failed()) ||
+               (tls_ && tls_->state() == hermes::tls::TlsStream::State::Failed);
+    }
     std::string failure() const;
-    bool hasOutput() const { return outOffset_ < out_.size(); }
+    bool hasOutput() const {
+        return tls_ ? tls_->hasOutput() || !plainOut_.empty() : outOffset_ < out_.size();
+    }
     // Writes as much queued output as the socket takes. Returns false on a
     // socket error (errno set); `blocked` tells whether bytes remain.
     bool flush(bool& blocked);
@@ -82,14 +92,24 @@ private:
     int index_;
     int fd_ = -1;
     FrameSplitter frames_;
-    std::unique_ptr<WebSocketStream> ws_;  // --ws only
-    std::string held_;                     // --ws: queued before the 101
+    std::unique_ptr<WebSocketStream> ws_;          // --ws only
+    std::unique_ptr<hermes::tls::TlsStream> tls_;  // --tls only
+    std::string plain_;                            // --tls: decrypted bytes
+    std::string plainOut_;  // --tls: frames queued this turn, encrypted by flush()
+    std::string held_;      // --ws: queued before the 101
     std::string out_;
     std::size_t outOffset_ = 0;
 };
 
 template <class OnFrame>
 void BenchClient::feed(std::string_view chunk, OnFrame&& onFrame) {
+    if (tls_) {
+        tls_->receive(chunk);
+        plain_.clear();
+        tls_->read(plain_);
+        frames_.feed(plain_, onFrame);
+        return;
+    }
     if (!ws_) {
         frames_.feed(chunk, onFrame);
         return;

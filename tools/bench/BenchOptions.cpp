@@ -127,6 +127,10 @@ hermes::cli::CommandLine commandLine() {
         .add(Option("ws", "",
                     "speak WebSocket as a browser does: --port is then the hub's http.port, "
                     "each client upgrades GET /ws"))
+        .add(Option("tls", "",
+                    "TLS to a hub with tls.enabled: every client does the handshake before its "
+                    "Hello; the hub's certificate is trusted whatever it is (a benchmark on "
+                    "loopback, not a client for people)"))
         .add(Option("scenario", "",
                     "preset, overridable by the other options:\n"
                     "  T1  throughput  -n 100 -s 100 -m 200 -b 64 -w 16\n"
@@ -213,6 +217,8 @@ std::optional<BenchOptions> parseBenchOptions(const std::vector<std::string>& ar
             portGiven = true;
         } else if (name == "ws") {
             o.webSocket = true;
+        } else if (name == "tls") {
+            o.tls = true;
         } else if (name == "clients") {
             o.clients = toInt(a, value, 1, BenchOptions::kMaxClients);
         } else if (name == "senders") {
@@ -262,6 +268,9 @@ std::optional<BenchOptions> parseBenchOptions(const std::vector<std::string>& ar
     o.room = hermes::protocol::canonicalRoom(o.room);
     if (auto error = hermes::protocol::checkNick(o.nickPrefix + "99999_99999")) {
         throw std::invalid_argument("--nick-prefix: " + error->text);
+    }
+    if (o.tls && o.webSocket) {
+        throw std::invalid_argument("--tls and --ws do not go together (wss is not served yet)");
     }
     if (!o.allowRemote && !isLoopback(o.host)) {
         throw std::invalid_argument("refusing non-loopback --host " + o.host +

@@ -26,6 +26,7 @@ struct BenchOptions {
     bool allowRemote = false;
     std::uint16_t port = 0;
     bool webSocket = false;  // --ws: WebSocket to the hub's http.port (--port)
+    bool tls = false;        // --tls: TLS to a hub with tls.enabled (not with --ws)
     int clients = 100;       // --clients N
     int senders = 100;       // --senders S (the first S clients send)
     int messages = 200;      // --messages M per sender (throughput)

@@ -44,7 +44,7 @@ std::vector<Row> rows(const BenchResult& r) {
     const BenchOptions& o = r.options;
     std::vector<Row> out;
     out.emplace_back("mode", modeName(o.mode));
-    out.emplace_back("transport", o.webSocket ? "websocket" : "tcp");
+    out.emplace_back("transport", o.webSocket ? "websocket" : (o.tls ? "tls" : "tcp"));
     out.emplace_back("clients", std::to_string(o.clients));
     if (o.mode == Mode::Idle) {
         out.emplace_back("connected", std::to_string(r.connected));
@@ -149,7 +149,7 @@ void writeJson(const BenchResult& r, std::ostream& out) {
     json.set("tool", "hermes-bench");
     json.set("scenario", label(r));
     json.set("mode", modeName(o.mode));
-    json.set("transport", o.webSocket ? "websocket" : "tcp");
+    json.set("transport", o.webSocket ? "websocket" : (o.tls ? "tls" : "tcp"));
     json.set("clients", o.clients);
     json.set("senders", o.senders);
     json.set("messages", o.messages);

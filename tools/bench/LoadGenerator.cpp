@@ -79,6 +79,9 @@ LoadGenerator::LoadGenerator(BenchOptions options)
         // hub does not collide with nicks the hub has not yet released.
         options_.nickPrefix = "b" + std::to_string(getpid() % 100000) + "_";
     }
+    if (options_.tls) {
+        tlsContext_.emplace(hermes::tls::TlsContext::client());
+    }
 }
 
 LoadGenerator::~LoadGenerator() {
@@ -350,6 +353,9 @@ void LoadGenerator::onEvent(BenchClient& client, std::uint32_t events) {
             return;
         }
         client.state = ClientState::Handshaking;
+        if (tlsContext_) {
+            client.startTls(*tlsContext_);
+        }
         if (options_.webSocket) {
             client.startWebSocket(WebSocketStream::upgradeRequest(options_.host, options_.port));
         }

@@ -36,6 +36,7 @@
 #include "BenchOptions.hpp"
 #include "BenchResult.hpp"
 #include "DeliveryLedger.hpp"
+#include "hermes/tls/TlsContext.hpp"
 #include "hermes/v1/hermes.pb.h"
 
 namespace hermes::bench {
@@ -86,6 +87,7 @@ private:
     void note(const std::string& text);
 
     BenchOptions options_;
+    std::optional<hermes::tls::TlsContext> tlsContext_;  // --tls: every client's
     sockaddr_storage address_{};
     socklen_t addressLength_ = 0;
     int epoll_ = -1;

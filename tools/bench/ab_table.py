@@ -5,7 +5,7 @@ Usage: ab_table.py RUNS.jsonl FIELD A B "A title" "B title"
 
 RUNS.jsonl: one hermes-bench --json object a line, each tagged by the calling
 script with "label" (T1, L1, I1) and FIELD = A or B (compare-builds.sh tags
-"build": old | new, compare-transports.sh "transport_run": tcp | ws).
+"build": old | new, compare-transports.sh "transport_run": tcp | ws | tls).
 Prints a Markdown table of every figure some run has, then each scenario's
 count of runs complete and in order.
 """
@@ -21,11 +21,17 @@ FIGURES = [
     ("L1 latency p99 (ms)", "L1", "latency_ms.p99", "{:.3f}"),
     ("L1 hub CPU-s per 1 M deliveries", "L1", "hub_cpu_s_per_million", "{:.3f}"),
     ("I1 wall s until all joined", "I1", "join_s", "{:.2f}"),
+    ("I1 handshakes/s (connect, [TLS,] Hello/Welcome, Join)", "I1", "=joined/join_s", "{:,.0f}"),
+    ("I1 hub CPU-s for all the joins", "I1", "hub_cpu_s", "{:.3f}"),
     ("I1 hub KiB per connected client", "I1", "hub_kib_per_client", "{:.3f}"),
 ]
 
 
 def get(row, key):
+    if key.startswith("="):  # a ratio of two figures: "=a/b"
+        top, bottom = (get(row, k) for k in key[1:].split("/"))
+        ok = all(isinstance(v, (int, float)) for v in (top, bottom))
+        return top / bottom if ok and bottom else None
     for part in key.split("."):
         if not isinstance(row, dict) or part not in row:
             return None

@@ -7,6 +7,7 @@
 
 #include "hermes/cli/CommandLine.hpp"
 #include "hermes/protocol/Validation.hpp"
+#include "hermes/tls/Fingerprint.hpp"
 
 namespace hermes::cat {
 
@@ -18,6 +19,14 @@ hermes::cli::CommandLine commandLine() {
     line.add(Option("host", "", "hub address (127.0.0.1)").argument("H"))
         .add(Option("port", "", "hub port (7070)").argument("P"))
         .add(Option("nick", "", "nick to ask for (required)").argument("NICK"))
+        .add(Option("tls", "",
+                    "connect with TLS (the hub's tls.enabled); its certificate must be in "
+                    "known_hubs ($XDG_DATA_HOME/hermes/known_hubs) or named by "
+                    "--trust-fingerprint"))
+        .add(Option("trust-fingerprint", "",
+                    "with --tls: trust a hub not yet in known_hubs if its certificate has this "
+                    "fingerprint (SHA256:AB:CD:..., as hermesd logs it), and record it there")
+                 .argument("FP"))
         .add(Option("room", "", "room to join and talk in (required)").argument("ROOM"))
         .add(Option(
             "json", "",
@@ -121,7 +130,9 @@ read from a file (--password-file, --hub-password-file) or the environment
 Exit codes:
   0  every line was echoed by the hub (with --follow: ended by a signal or
      by the hub, with every line echoed)
-  2  bad options
+  2  bad options, or (--tls) a hub whose certificate known_hubs does not
+     vouch for: a new hub (its fingerprint is shown; see --trust-fingerprint)
+     or a changed certificate
   3  could not connect, complete the handshake (e.g. nick taken) or join
      within --timeout
   4  after the end of input, --timeout passed with lines not echoed and
@@ -156,6 +167,16 @@ std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args) 
             o.nick = value;
         } else if (name == "room") {
             o.room = value;
+        } else if (name == "tls") {
+            o.tls = true;
+        } else if (name == "trust-fingerprint") {
+            if (!hermes::tls::isFingerprint(value)) {
+                throw std::invalid_argument(
+                    "--trust-fingerprint wants SHA256: and 32 hex pairs separated by colons, "
+                    "as hermesd logs it, not '" +
+                    value + "'");
+            }
+            o.trustFingerprint = hermes::tls::normalizeFingerprint(value);
         } else if (name == "json") {
             o.json = true;
         } else if (name == "follow") {
@@ -191,6 +212,9 @@ std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args) 
     }
     if (auto error = hermes::protocol::checkRoom(o.room)) {
         throw std::invalid_argument("--room: " + error->text);
+    }
+    if (!o.trustFingerprint.empty() && !o.tls) {
+        throw std::invalid_argument("--trust-fingerprint goes with --tls");
     }
     o.room = hermes::protocol::canonicalRoom(o.room);
     return o;

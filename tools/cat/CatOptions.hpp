@@ -14,7 +14,7 @@ namespace hermes::cat {
 // Exit codes, also listed in --help.
 enum ExitCode : int {
     kExitOk = 0,           // every line echoed by the hub (or --follow ended by a signal)
-    kExitUsage = 2,        // bad options
+    kExitUsage = 2,        // bad options; or (--tls) a hub known_hubs does not vouch for
     kExitNoSession = 3,    // could not connect, handshake (nick refused) or join in time
     kExitUnacked = 4,      // after the end of input, no line echoed for --timeout, some waiting
     kExitConnection = 5,   // the hub closed the connection before we were done
@@ -27,6 +27,8 @@ struct CatOptions {
     std::uint16_t port = 7070;
     std::string nick;
     std::string room;
+    bool tls = false;              // --tls
+    std::string trustFingerprint;  // --trust-fingerprint, normalized
     // The nick's password (a registered nick) and the hub's: from
     // --password-file / --hub-password-file, else $HERMES_PASSWORD /
     // $HERMES_HUB_PASSWORD. Never on the command line, where `ps` shows it.

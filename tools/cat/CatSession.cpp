@@ -20,6 +20,8 @@ hermes::client::ClientOptions clientOptions(const CatOptions& o) {
     c.port = o.port;
     c.nick = o.nick;
     c.clientName = "hermes-cat";
+    c.tls = o.tls;
+    c.trustFingerprint = o.trustFingerprint;
     c.password = o.password;
     c.hubPassword = o.hubPassword;
     c.connectTimeout = o.timeout;
@@ -168,6 +170,14 @@ std::optional<int> CatSession::onEvent(hermes::client::Event& event) {
                 err_ << "hermes-cat: a line was not sent: " << event.text << '\n';
             }
             return std::nullopt;
+        case EventKind::UntrustedHub:
+            // No prompt in a script: the user decides with --trust-fingerprint.
+            return finish(kExitUsage,
+                          event.text + (event.pinnedFingerprint.empty()
+                                            ? "\nNot connecting. If it is the right one, run "
+                                              "again with --trust-fingerprint " +
+                                                  event.fingerprint
+                                            : std::string()));
         case EventKind::Disconnected:
         case EventKind::Failed: {
             if (phase_ == Phase::Joining) {

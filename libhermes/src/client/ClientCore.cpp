@@ -12,10 +12,14 @@
 #include <cerrno>
 #include <deque>
 #include <exception>
+#include <optional>
 #include <random>
 #include <system_error>
 
 #include "hermes/client/ClientSession.hpp"
+#include "hermes/client/KnownHubs.hpp"
+#include "hermes/tls/Fingerprint.hpp"
+#include "hermes/tls/TlsStream.hpp"
 
 namespace hermes::client {
 
@@ -28,6 +32,9 @@ using std::chrono::milliseconds;
 constexpr std::size_t kReadChunkBytes = 64 * 1024;
 // Bounds the socket drain before close (see goodbye()).
 constexpr int kMaxDrainReads = 64;
+// With tls: the session's bytes are encrypted only while fewer than this wait
+// as records, so a slow hub holds the rest in the session's own bounded queue.
+constexpr std::size_t kMaxTlsBacklogBytes = 64 * 1024;
 
 std::string systemMessage(int error) {
     return std::generic_category().message(error);
@@ -100,7 +107,11 @@ public:
           options_(core.options_),
           session_(options_,
                    std::random_device{}() ^
-                       static_cast<std::uint64_t>(Clock::now().time_since_epoch().count())) {}
+                       static_cast<std::uint64_t>(Clock::now().time_since_epoch().count())) {
+        if (options_.tls) {
+            tlsContext_.emplace(tls::TlsContext::client());
+        }
+    }
 
     ~IoLoop() { closeSocket(); }
 
@@ -142,6 +153,10 @@ private:
                     session_.connecting(now);
                     publish();
                     connect();
+                    if (fatal_) {
+                        giveUp(*fatal_);
+                        return;
+                    }
                     break;
                 case ClientSession::Want::Wait:
                     waitFor(-1, 0, session_.nextDeadline().value_or(now + milliseconds(1000)));
@@ -217,18 +232,161 @@ private:
             break;
         }
         ::freeaddrinfo(list);
+        if (fd_ >= 0 && tlsContext_) {
+            std::string why;
+            const Secured secured = secure(where, deadline, why);
+            if (secured != Secured::Yes) {
+                closeSocket();
+                if (secured == Secured::Fatal) {
+                    fatal_ = why;
+                    return;
+                }
+                reason = why;
+            }
+        }
         if (fd_ >= 0) {
             session_.connected(Clock::now());
+            if (!plainIn_.empty()) {
+                session_.received(plainIn_, Clock::now());
+                plainIn_.clear();
+            }
         } else {
             session_.connectFailed(reason, Clock::now());
         }
     }
+
+    // ---- TLS -------------------------------------------------------------
+
+    enum class Secured { Yes, Retry, Fatal };
+
+    // The TLS handshake on the connected socket, then the pin check, before
+    // the session writes a byte. Fatal: retrying cannot help (the hub does
+    // not speak TLS, the handshake failed, known_hubs does not vouch for it).
+    Secured secure(const std::string& where, Clock::time_point deadline, std::string& why) {
+        ioThread_.check("ClientCore::IoLoop::secure");
+        tls_ = std::make_unique<tls::TlsStream>(*tlsContext_);
+        std::string firstBytes;
+        while (!tls_->handshakeDone()) {
+            if (!sendTls(why)) {
+                why = "write to " + where + " in the TLS handshake: " + why;
+                return Secured::Retry;
+            }
+            const short events = static_cast<short>(POLLIN | (tls_->hasOutput() ? POLLOUT : 0));
+            const short revents = waitFor(fd_, events, deadline);
+            if (revents == 0) {
+                why = stopping() ? "stopped"
+                                 : "no TLS handshake from " + where + " within " +
+                                       describeMs(options_.connectTimeout);
+                return Secured::Retry;
+            }
+            if ((revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+                continue;
+            }
+            char chunk[16 * 1024];
+            const ssize_t n = ::recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT);
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+                continue;
+            }
+            if (n <= 0) {
+                why = "the hub at " + where + " closed the connection in the TLS handshake" +
+                      (n < 0 ? ": " + systemMessage(errno) : std::string());
+                return Secured::Retry;
+            }
+            const std::string_view bytes(chunk, static_cast<std::size_t>(n));
+            if (firstBytes.size() < 2) {
+                firstBytes.append(bytes.substr(0, 2 - firstBytes.size()));
+                if (tls::classifyFirstBytes(firstBytes) == tls::FirstBytes::NotTls) {
+                    why = "the hub at " + where +
+                          " does not speak TLS (it answered in plaintext): connect without "
+                          "--tls, or ask its operator to set tls.enabled";
+                    return Secured::Fatal;
+                }
+            }
+            tls_->receive(bytes);
+            tls_->read(plainIn_);
+            if (tls_->state() == tls::TlsStream::State::Failed) {
+                std::string ignored;
+                sendTls(ignored);  // the alert, so the hub logs why too
+                why = "TLS handshake with the hub at " + where + " failed: " + tls_->error();
+                return Secured::Fatal;
+            }
+        }
+        if (!sendTls(why)) {
+            why = "write to " + where + " in the TLS handshake: " + why;
+            return Secured::Retry;
+        }
+        const auto fingerprint = tls_->peerFingerprint();
+        if (!fingerprint) {
+            why = "the hub at " + where + " presented no TLS certificate";
+            return Secured::Fatal;
+        }
+        if (options_.trustAnyCertificate) {
+            return Secured::Yes;
+        }
+        const KnownHubs knownHubs(options_.knownHubsPath);
+        const KnownHubs::Verdict verdict = knownHubs.check(where, *fingerprint);
+        if (verdict.kind == KnownHubs::Verdict::Kind::Trusted) {
+            return Secured::Yes;
+        }
+        const bool vouched = !options_.trustFingerprint.empty() &&
+                             tls::normalizeFingerprint(options_.trustFingerprint) == *fingerprint;
+        if (verdict.kind == KnownHubs::Verdict::Kind::Unknown && vouched) {
+            try {
+                knownHubs.add(where, *fingerprint);
+            } catch (const std::exception& e) {
+                why = std::string("trusting the hub at ") + where + ": " + e.what();
+                return Secured::Fatal;
+            }
+            return Secured::Yes;
+        }
+        why = describeUntrustedHub(knownHubs, where, *fingerprint, verdict);
+        if (verdict.kind == KnownHubs::Verdict::Kind::Unknown &&
+            !options_.trustFingerprint.empty()) {
+            why = "--trust-fingerprint " + options_.trustFingerprint +
+                  " is not the fingerprint the hub presented.\n" + why;
+        }
+        auto event = std::make_unique<Event>();
+        event->kind = EventKind::UntrustedHub;
+        event->text = why;
+        event->fingerprint = *fingerprint;
+        event->hub = where;
+        if (verdict.kind == KnownHubs::Verdict::Kind::Changed) {
+            event->pinnedFingerprint = verdict.pinned;
+        }
+        overflow_.push_back(std::move(event));
+        return Secured::Fatal;
+    }
+
+    // Sends the TLS stream's records as far as the socket takes them. False
+    // (with `why`) when the connection broke.
+    bool sendTls(std::string& why) {
+        while (tls_->hasOutput()) {
+            const std::string_view out = tls_->output();
+            const ssize_t n = ::send(fd_, out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n > 0) {
+                tls_->consumed(static_cast<std::size_t>(n));
+            } else if (n < 0 && errno == EINTR) {
+                continue;
+            } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                return true;
+            } else {
+                why = systemMessage(n < 0 ? errno : EPIPE);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // Bytes for the hub not yet on the socket: the session's, or records.
+    bool outputPending() const { return !session_.output().empty() || (tls_ && tls_->hasOutput()); }
 
     void closeSocket() {
         if (fd_ >= 0) {
             ::close(fd_);
             fd_ = -1;
         }
+        tls_.reset();
+        plainIn_.clear();
     }
 
     // One turn of a live connection: write, wait, read.
@@ -249,7 +407,7 @@ private:
             session_.notReading(now);  // not reading is our UI's doing, not the hub's silence
         }
         short events = roomForEvents ? POLLIN : 0;
-        if (!session_.output().empty()) {
+        if (outputPending()) {
             events |= POLLOUT;
         }
         const auto deadline = session_.nextDeadline();
@@ -266,7 +424,20 @@ private:
         ioThread_.check("ClientCore::IoLoop::readSome");
         char chunk[kReadChunkBytes];
         const ssize_t n = ::recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT);
-        if (n > 0) {
+        if (n > 0 && tls_) {
+            tls_->receive(std::string_view(chunk, static_cast<std::size_t>(n)));
+            plainIn_.clear();
+            tls_->read(plainIn_);
+            if (!plainIn_.empty()) {
+                session_.received(plainIn_, Clock::now());
+                plainIn_.clear();
+            }
+            if (tls_->state() == tls::TlsStream::State::Failed) {
+                lost("TLS: " + tls_->error());
+            } else if (tls_->peerClosed()) {
+                lost("connection closed by the hub (TLS close_notify)");
+            }
+        } else if (n > 0) {
             session_.received(std::string_view(chunk, static_cast<std::size_t>(n)), Clock::now());
         } else if (n == 0) {
             lost("connection closed by the hub");
@@ -279,13 +450,28 @@ private:
     bool flushWrites() {
         ioThread_.check("ClientCore::IoLoop::flushWrites");
         for (;;) {
-            const std::string_view out = session_.output();
+            if (tls_) {
+                // Encrypted as the socket drains: the records waiting stay few.
+                const std::string_view plain = session_.output().substr(0, kReadChunkBytes);
+                if (!plain.empty() && tls_->output().size() < kMaxTlsBacklogBytes) {
+                    if (!tls_->write(plain)) {
+                        lost("TLS: " + tls_->error());
+                        return false;
+                    }
+                    session_.wrote(plain.size());
+                }
+            }
+            const std::string_view out = tls_ ? tls_->output() : session_.output();
             if (out.empty()) {
                 return true;
             }
             const ssize_t n = ::send(fd_, out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
             if (n > 0) {
-                session_.wrote(static_cast<std::size_t>(n));
+                if (tls_) {
+                    tls_->consumed(static_cast<std::size_t>(n));
+                } else {
+                    session_.wrote(static_cast<std::size_t>(n));
+                }
             } else if (n < 0 && errno == EINTR) {
                 continue;
             } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -307,7 +493,7 @@ private:
         ioThread_.check("ClientCore::IoLoop::goodbye");
         if (fd_ >= 0) {
             const auto deadline = session_.nextDeadline().value_or(Clock::now());
-            while (flushWrites() && !session_.output().empty() && fd_ >= 0) {
+            while (flushWrites() && outputPending() && fd_ >= 0) {
                 const auto now = Clock::now();
                 if (now >= deadline) {
                     break;
@@ -315,6 +501,11 @@ private:
                 pollfd out{fd_, POLLOUT, 0};
                 ::poll(&out, 1, msUntil(deadline, now));
             }
+        }
+        if (fd_ >= 0 && tls_) {
+            tls_->close();  // close_notify, best effort: the socket closes anyway
+            std::string ignored;
+            sendTls(ignored);
         }
         if (fd_ >= 0) {
             ::shutdown(fd_, SHUT_WR);
@@ -473,6 +664,10 @@ private:
     ClientSession session_;
     std::string publishedNick_;  // the session's nick as last shared with nick()
     int fd_ = -1;
+    std::optional<tls::TlsContext> tlsContext_;    // options_.tls
+    std::unique_ptr<tls::TlsStream> tls_;          // the connection's, with tls
+    std::string plainIn_;                          // decrypted, for the session
+    std::optional<std::string> fatal_;             // connect() failed for good: why
     std::deque<std::unique_ptr<Event>> overflow_;  // events the full queue could not take
 };
 

@@ -26,6 +26,8 @@ std::string_view describe(EventKind kind) {
             return "disconnected";
         case EventKind::ReconnectScheduled:
             return "reconnect scheduled";
+        case EventKind::UntrustedHub:
+            return "untrusted hub";
         case EventKind::Failed:
             return "failed";
     }

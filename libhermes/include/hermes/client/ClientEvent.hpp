@@ -16,7 +16,9 @@
 // (text = why: the hub refused it, or the core gave up).
 //
 // A failed connect gives ReconnectScheduled (text = why) without
-// Disconnected. Failed is always the last event: the I/O thread has ended and
+// Disconnected. With tls, a hub that does not speak TLS, a failed handshake
+// and a certificate known_hubs does not vouch for (UntrustedHub first) give
+// Failed: retrying cannot help. Failed is always the last event: the I/O thread has ended and
 // the core will do nothing more until it is destroyed. stop() ends the core
 // without any event (the UI asked for it).
 //
@@ -48,6 +50,11 @@ enum class EventKind : std::uint8_t {
                          // the hub's Error, if it refused it)
     Disconnected,        // text = reason; willRetry says if a reconnect follows
     ReconnectScheduled,  // delay until the next attempt; text = last failure
+    UntrustedHub,        // tls: known_hubs does not vouch for the hub's certificate;
+                         // text = what to tell the user (describeUntrustedHub),
+                         // fingerprint = presented, pinnedFingerprint = the one on file
+                         // if it changed. Failed follows: the UI asks the user, and
+                         // may add it to known_hubs and start a new core.
     Failed,              // text = reason; terminal, nothing follows
 };
 
@@ -62,6 +69,9 @@ struct Event {
     std::chrono::milliseconds delay{0};  // ReconnectScheduled
     unsigned attempt = 0;                // Connecting, ReconnectScheduled
     std::uint64_t clientMsgId = 0;       // SendWritten, SendAcked, SendFailed
+    std::string fingerprint;             // UntrustedHub: what the hub presented
+    std::string pinnedFingerprint;       // UntrustedHub: known_hubs' (empty: a new hub)
+    std::string hub;                     // UntrustedHub: "host:port", known_hubs' key
 };
 
 }  // namespace hermes::client

@@ -23,7 +23,22 @@ struct ClientOptions {
     // Hello.hub_password, for a hub with hub.password. Never logged.
     std::string hubPassword;
 
-    // A TCP connect that has not completed in this time counts as failed.
+    // TLS to a hub with tls.enabled. Its certificate is trusted by pinning
+    // (KnownHubs.hpp), checked after the handshake and before the client
+    // sends anything of its own; a hub the file does not vouch for stops the
+    // core with EventKind::UntrustedHub, then Failed.
+    bool tls = false;
+    std::string knownHubsPath;  // "" = KnownHubs::defaultPath()
+    // A fingerprint the user vouches for (--trust-fingerprint): a hub not in
+    // known_hubs that presents it is trusted and recorded there. It never
+    // overrides a pinned fingerprint that differs (a changed certificate).
+    std::string trustFingerprint;
+    // Trust whatever certificate the hub presents and record nothing: for
+    // hermes-bench on loopback, never for people.
+    bool trustAnyCertificate = false;
+
+    // A TCP connect (and, with tls, its handshake) that has not completed in this time counts as
+    // failed.
     std::chrono::milliseconds connectTimeout{5000};
     // No Welcome this long after Hello: the connection is dropped (and retried).
     // Paused while a NickRejected event waits for retryNick().
