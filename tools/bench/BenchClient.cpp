@@ -87,43 +87,57 @@ std::string BenchClient::failure() const {
            std::string(hermes::codec::describe(frames_.error()));
 }
 
+namespace {
+
+enum class Sent { Some, Blocked, Failed };
+
+// One send() of `bytes` (retried on EINTR): how many went, or why none.
+Sent sendSome(int fd, std::string_view bytes, std::size_t& taken) {
+    for (;;) {
+        const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        if (n > 0) {
+            taken = static_cast<std::size_t>(n);
+            return Sent::Some;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? Sent::Blocked : Sent::Failed;
+    }
+}
+
+}  // namespace
+
 bool BenchClient::flush(bool& blocked) {
     blocked = false;
     if (tls_ && !plainOut_.empty()) {
         tls_->write(plainOut_);
         plainOut_.clear();
     }
+    std::size_t taken = 0;
     while (tls_ && tls_->hasOutput()) {
-        const std::string_view out = tls_->output();
-        const ssize_t n = ::send(fd_, out.data(), out.size(), MSG_NOSIGNAL);
-        if (n > 0) {
-            tls_->consumed(static_cast<std::size_t>(n));
-            continue;
+        switch (sendSome(fd_, tls_->output(), taken)) {
+            case Sent::Some:
+                tls_->consumed(taken);
+                continue;
+            case Sent::Blocked:
+                blocked = true;
+                return true;
+            case Sent::Failed:
+                return false;
         }
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            blocked = true;
-            return true;
-        }
-        return false;
     }
     while (outOffset_ < out_.size()) {
-        const ssize_t n =
-            ::send(fd_, out_.data() + outOffset_, out_.size() - outOffset_, MSG_NOSIGNAL);
-        if (n > 0) {
-            outOffset_ += static_cast<std::size_t>(n);
-            continue;
+        switch (sendSome(fd_, std::string_view(out_).substr(outOffset_), taken)) {
+            case Sent::Some:
+                outOffset_ += taken;
+                continue;
+            case Sent::Blocked:
+                blocked = true;
+                return true;
+            case Sent::Failed:
+                return false;
         }
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            blocked = true;
-            return true;
-        }
-        return false;
     }
     // Idle clients (I1) should not keep a buffer each.
     std::string().swap(out_);
