@@ -3,6 +3,7 @@
 // Nothing here hashes: it decides, throttles, and hands the work to
 // Accounts' worker; the session waits for the answer (Intake::awaitRead).
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -45,6 +46,24 @@ bool startVerify(Session& s, AccountJob& job, Accounts& accounts, Intake& intake
     }
     intake.awaitRead(s);
     return true;
+}
+
+// The account `name` names, as a verify job for `s` of `kind`; nullopt (and
+// NOT_REGISTERED answered) when there is none.
+std::optional<AccountJob> verifyJob(Session& s, const std::string& name, AccountJobKind kind,
+                                    const Accounts& accounts, Outbox& outbox) {
+    const StoredAccount* account = accounts.find(name);
+    if (account == nullptr) {
+        outbox.error(s, v1::ERROR_CODE_NOT_REGISTERED,
+                     "nick " + name + " is not registered (Register registers your nick)");
+        return std::nullopt;
+    }
+    AccountJob job;
+    job.ticket = s.id;
+    job.kind = kind;
+    job.account = account->name;
+    job.hash = account->hash;
+    return job;
 }
 
 }  // namespace
@@ -102,19 +121,12 @@ void onIdentify(Session& s, const v1::Identify& request, Accounts& accounts, Int
         outbox.error(s, v1::ERROR_CODE_INVALID_PASSWORD, problem);
         return;
     }
-    const StoredAccount* account = accounts.find(name);
-    if (account == nullptr) {
-        outbox.error(s, v1::ERROR_CODE_NOT_REGISTERED,
-                     "nick " + name + " is not registered (Register registers your nick)");
+    auto job = verifyJob(s, name, AccountJobKind::Identify, accounts, outbox);
+    if (!job) {
         return;
     }
-    AccountJob job;
-    job.ticket = s.id;
-    job.kind = AccountJobKind::Identify;
-    job.account = account->name;
-    job.hash = account->hash;
-    job.password = request.password();
-    startVerify(s, job, accounts, intake, outbox, now);
+    job->password = request.password();
+    startVerify(s, *job, accounts, intake, outbox, now);
 }
 
 void onChangePassword(Session& s, const v1::ChangePassword& request, Accounts& accounts,
@@ -127,20 +139,13 @@ void onChangePassword(Session& s, const v1::ChangePassword& request, Accounts& a
         }
     }
     const std::string& name = s.profile.account.empty() ? s.who.nick() : s.profile.account;
-    const StoredAccount* account = accounts.find(name);
-    if (account == nullptr) {
-        outbox.error(s, v1::ERROR_CODE_NOT_REGISTERED,
-                     "nick " + name + " is not registered (Register registers your nick)");
+    auto job = verifyJob(s, name, AccountJobKind::ChangePassword, accounts, outbox);
+    if (!job) {
         return;
     }
-    AccountJob job;
-    job.ticket = s.id;
-    job.kind = AccountJobKind::ChangePassword;
-    job.account = account->name;
-    job.hash = account->hash;
-    job.password = request.old_password();
-    job.newPassword = request.new_password();
-    startVerify(s, job, accounts, intake, outbox, now);
+    job->password = request.old_password();
+    job->newPassword = request.new_password();
+    startVerify(s, *job, accounts, intake, outbox, now);
 }
 
 bool onAccountResult(Session& s, AccountResult& result, SessionTable& sessions, Accounts& accounts,
