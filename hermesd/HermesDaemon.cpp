@@ -1,5 +1,8 @@
 #include "HermesDaemon.hpp"
 
+#include <termios.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -87,9 +90,32 @@ void HermesDaemon::handleHashPassword(const std::string&, const std::string&) {
     hashPassword_ = true;
 }
 
-int HermesDaemon::printPasswordHash(const DaemonConfig& settings) {
+namespace {
+
+// One line of standard input; at a terminal it asks, and what is typed is
+// not echoed (nor left in the shell's history, as `echo pw |` would).
+std::string readPasswordLine() {
     std::string password;
+    termios saved{};
+    const bool terminal = ::isatty(STDIN_FILENO) == 1 && ::tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (terminal) {
+        std::cerr << "password (not shown): " << std::flush;
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
     std::getline(std::cin, password);
+    if (terminal) {
+        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        std::cerr << '\n';
+    }
+    return password;
+}
+
+}  // namespace
+
+int HermesDaemon::printPasswordHash(const DaemonConfig& settings) {
+    std::string password = readPasswordLine();
     if (!password.empty() && password.back() == '\r') {
         password.pop_back();
     }

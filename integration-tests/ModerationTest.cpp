@@ -2,17 +2,17 @@
 // and address (a second loopback address is another machine), bans that
 // lapse, mute, topic lock, invite-only rooms, op and deop, non-operators
 // refused, and bans and room modes kept across a restart; the hub-wide ban
-// list refusing a nick and an address at Hello.
-//
-// Hub operators and bans by account need a signed-in session (accounts);
-// those paths are covered by libhermes's HubModerationTest through
-// Hub::testSignIn until then.
+// list refusing a nick and an address at Hello; and with accounts, signed-in
+// hub operators, bans and operators by account.
 #define BOOST_TEST_MODULE ModerationTest
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "BoostSupport.hpp"
 #include "Frames.hpp"
@@ -37,6 +37,31 @@ it::HubProcess::Settings noLobby(it::HubProcess::Settings extra = {}) {
     extra.try_emplace("default_room", "");
     return extra;
 }
+
+// A hub whose hub operators (hub.operators) are registered accounts, set up
+// as an admin does it: the accounts are registered first, on the hub without
+// them (Register refuses a name hub.operators already names), then the hub
+// restarts with hub.operators naming them.
+struct OperatorHub {
+    OperatorHub(const std::string& db,
+                const std::vector<std::pair<std::string, std::string>>& operators,
+                it::HubProcess::Settings extra = {}) {
+        extra["history.path"] = db;
+        std::string names;
+        {
+            it::HubGuard setup(noLobby(extra));
+            for (const auto& [name, password] : operators) {
+                it::registerNick(setup.hub.port(), name, password);
+                names += (names.empty() ? "" : ", ") + name;
+            }
+            setup.expectCleanStop();
+        }
+        extra["operators"] = names;
+        guard = std::make_unique<it::HubGuard>(noLobby(extra));
+    }
+    it::HubGuard& operator*() { return *guard; }
+    std::unique_ptr<it::HubGuard> guard;
+};
 
 v1::Envelope moderate(const std::string& room, v1::ModerationAction action,
                       const std::string& target = {}, v1::TargetKind kind = v1::TARGET_KIND_NICK,
@@ -178,10 +203,13 @@ BOOST_AUTO_TEST_CASE(a_non_operator_is_refused_and_stays_connected) {
 }
 
 BOOST_AUTO_TEST_CASE(ban_by_nick_and_by_address_keeps_them_out_until_unbanned) {
-    it::HubGuard guard(noLobby());
+    // Addresses are banned by hub operators only: ana is one.
+    TempDir dir;
+    OperatorHub hub(dir.path + "/history.db", {{"ana", "anas"}});
+    it::HubGuard& guard = *hub;
     it::RawClient ana(guard.hub.port(), "ana", 0, kOperatorMachine);
     it::RawClient bob(guard.hub.port(), "bob");  // 127.0.0.1
-    ana.hello("ana", it::after(5s));
+    ana.signIn("ana", "anas", it::after(10s));
     bob.hello("bob", it::after(5s));
     join(ana, "dev");
     join(bob, "dev");
@@ -231,6 +259,12 @@ BOOST_AUTO_TEST_CASE(ban_by_nick_and_by_address_keeps_them_out_until_unbanned) {
     ana.send(moderate("dev", v1::MODERATION_ACTION_BAN, kOperatorMachine, v1::TARGET_KIND_ADDRESS));
     ana.expect(isErrorIn(v1::ERROR_CODE_INVALID_MODERATION, "dev"), it::after(5s),
                "a ban matching its operator");
+    // A room operator who is not a hub operator bans no address: banning
+    // them one by one would tell who is behind which.
+    join(carol, "carols");
+    carol.send(moderate("carols", v1::MODERATION_ACTION_BAN, "127.0.0.1", v1::TARGET_KIND_ADDRESS));
+    carol.expect(isErrorIn(v1::ERROR_CODE_NOT_OPERATOR, "carols"), it::after(5s),
+                 "an address ban by a room operator");
     guard.expectCleanStop();
 }
 
@@ -285,6 +319,9 @@ BOOST_AUTO_TEST_CASE(a_muted_member_stays_but_cannot_say) {
     const it::Frame refused =
         bob.expect(isErrorIn(v1::ERROR_CODE_MUTED, "dev"), it::after(5s), "MUTED");
     BOOST_TEST(refused.envelope.error().client_msg_id() == 7u);
+    // Nor can the topic say it for them.
+    bob.send(it::topicEnvelope("dev", "LOUD TOPIC"));
+    bob.expect(isErrorIn(v1::ERROR_CODE_MUTED, "dev"), it::after(5s), "MUTED for the topic");
     ana.send(it::sayEnvelope("dev", "calm down", 1));
     bob.expect(it::isChatText("dev", "calm down"), it::after(5s), "bob still hears the room");
     // Leaving and coming back does not shake it off.
@@ -388,9 +425,10 @@ BOOST_AUTO_TEST_CASE(bans_and_room_modes_survive_a_restart) {
     TempDir dir;
     const std::string db = dir.path + "/history.db";
     {
-        it::HubGuard guard(noLobby({{"history.path", db}}));
+        OperatorHub hub(db, {{"ana", "anas"}});
+        it::HubGuard& guard = *hub;
         it::RawClient ana(guard.hub.port(), "ana", 0, kOperatorMachine);
-        ana.hello("ana", it::after(5s));
+        ana.signIn("ana", "anas", it::after(10s));
         join(ana, "keep");
         ana.send(moderate("keep", v1::MODERATION_ACTION_BAN, "bob", v1::TARGET_KIND_NICK, "troll"));
         ana.send(moderate("keep", v1::MODERATION_ACTION_BAN, "127.0.0.1", v1::TARGET_KIND_ADDRESS));
@@ -466,9 +504,10 @@ BOOST_AUTO_TEST_CASE(the_hub_wide_ban_list_refuses_a_nick_and_an_address_at_hell
 // wire: it moderates a room it did not create, and its hub-wide ban closes a
 // live session, whose reconnect is refused.
 BOOST_AUTO_TEST_CASE(a_signed_in_hub_operator_moderates_any_room_and_bans_from_the_hub) {
-    it::HubGuard guard(noLobby({{"operators", "boss"}}));
+    TempDir dir;
+    OperatorHub hub(dir.path + "/history.db", {{"boss", "in charge"}});
+    it::HubGuard& guard = *hub;
     const std::uint16_t port = guard.hub.port();
-    it::registerNick(port, "boss", "in charge");
     it::RawClient ana(port, "ana");
     it::RawClient bob(port, "bob");
     it::RawClient mallory(port, "mallory", 0, kOtherMachine);
@@ -506,11 +545,12 @@ BOOST_AUTO_TEST_CASE(a_signed_in_hub_operator_moderates_any_room_and_bans_from_t
 // A ban by account follows the person to another nick and another machine,
 // and a hub-wide ban by account refuses the sign-in itself.
 BOOST_AUTO_TEST_CASE(a_ban_by_account_follows_the_person_to_a_new_nick_and_machine) {
-    it::HubGuard guard(noLobby({{"operators", "boss"}}));
+    TempDir dir;
+    OperatorHub hub(dir.path + "/history.db", {{"boss", "in charge"}});
+    it::HubGuard& guard = *hub;
     const std::uint16_t port = guard.hub.port();
     it::registerNick(port, "carol", "carols");
     it::registerNick(port, "eve", "eves");
-    it::registerNick(port, "boss", "in charge");
     it::RawClient ana(port, "ana", 0, kOperatorMachine);
     ana.hello("ana", it::after(5s));
     join(ana, "dev");

@@ -2,7 +2,10 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
+
+#include "hermes/files/AtomicFile.hpp"
 
 namespace hermes::tui {
 
@@ -45,28 +48,14 @@ void Config::set(const std::string& key, const std::string& value) {
 void Config::save(const std::filesystem::path& path) const {
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
-    const std::filesystem::path temp = path.string() + ".tmp";
-    {
-        std::ofstream out(temp, std::ios::trunc);
-        if (!out) {
-            throw std::runtime_error("cannot write " + temp.string());
-        }
-        // It may hold passwords: readable by its owner only, before a byte is written.
-        std::filesystem::permissions(
-            temp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
-        out << "# hermes-tui settings (host, port, nick, room, tls, mouse, ignore, password,\n"
-               "# hub_password). Command-line options win; nick is rewritten with the last\n"
-               "# nick the hub granted, ignore by /ignore. password: the nick's, if it is\n"
-               "# registered; hub_password: a private hub's. This file is kept 0600.\n";
-        values_->save(out);
-        if (!out.flush()) {
-            throw std::runtime_error("cannot write " + temp.string());
-        }
-    }
-    std::filesystem::rename(temp, path, ec);
-    if (ec) {
-        throw std::runtime_error("cannot replace " + path.string() + ": " + ec.message());
-    }
+    std::ostringstream text;
+    text << "# hermes-tui settings (host, port, nick, room, tls, mouse, ignore, password,\n"
+            "# hub_password). Command-line options win; nick is rewritten with the last\n"
+            "# nick the hub granted, ignore by /ignore. password: the nick's, if it is\n"
+            "# registered; hub_password: a private hub's. This file is kept 0600.\n";
+    values_->save(text);
+    // It may hold passwords: readable by its owner only from its creation.
+    files::writeFileAtomically(path.string(), text.str(), 0600);
 }
 
 std::vector<std::string> Config::splitList(const std::string& value) {

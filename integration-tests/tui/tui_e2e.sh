@@ -801,6 +801,11 @@ scenario_moderation() {
     wait_for b "You were muted by ana (shouting)"
     type_line b "LOUD NOISES"
     wait_for b "not sent: you are muted in dev"
+    # Muted, the topic is closed to bob too.
+    type_line b "/topic bob was here"
+    wait_for b "you are muted in dev: you may not set its topic"
+    type_line a "/unmute bob"
+    wait_for a "bob was unmuted by ana"
     type_line a "/topic ana's room"
     type_line a "/mode +t"
     wait_for b "ana set dev: topic locked"

@@ -39,7 +39,7 @@ bool startVerify(Session& s, AccountJob& job, Accounts& accounts, Intake& intake
     }
     const std::string account = job.account;
     if (!accounts.submit(job)) {
-        accounts.succeeded(account, s.peer, now);  // not tried: the tokens come back
+        accounts.succeeded(account, s.peer, now);
         outbox.error(s, v1::ERROR_CODE_ACCOUNTS_BUSY,
                      "the hub is checking too many passwords at once; try again shortly");
         return false;
@@ -80,7 +80,7 @@ std::string passwordProblem(std::string_view password, std::string_view what) {
 }
 
 void onRegister(Session& s, const v1::Register& request, Accounts& accounts, Intake& intake,
-                Outbox& outbox) {
+                Outbox& outbox, TimePoint now) {
     if (std::string problem = passwordProblem(request.password(), "password"); !problem.empty()) {
         outbox.error(s, v1::ERROR_CODE_INVALID_PASSWORD, problem);
         return;
@@ -92,9 +92,23 @@ void onRegister(Session& s, const v1::Register& request, Accounts& accounts, Int
             "nick " + nick + " is already registered (ChangePassword changes its password)");
         return;
     }
+    if (accounts.operatorName(nick)) {
+        outbox.error(s, v1::ERROR_CODE_NOT_OPERATOR,
+                     "nick " + nick +
+                         " is named in hub.operators: its account is registered before it is "
+                         "named there, by the hub's admin");
+        return;
+    }
     if (accounts.full()) {
         outbox.error(s, v1::ERROR_CODE_ACCOUNTS_BUSY,
                      "the hub holds its most accounts (accounts.max_accounts)");
+        return;
+    }
+    // Registering costs a hash and lasts: one machine registers at the
+    // sign-in rate, and cannot keep the hashing queue full or fill the book.
+    if (auto until = accounts.registration(s.peer, now)) {
+        outbox.error(s, v1::ERROR_CODE_SIGN_IN_THROTTLED,
+                     throttledText("for registrations from this address", *until));
         return;
     }
     AccountJob job;
@@ -103,6 +117,7 @@ void onRegister(Session& s, const v1::Register& request, Accounts& accounts, Int
     job.account = nick;
     job.password = request.password();
     if (!accounts.submit(job)) {
+        accounts.registrationNotTried(s.peer, now);
         outbox.error(s, v1::ERROR_CODE_ACCOUNTS_BUSY,
                      "the hub is checking too many passwords at once; try again shortly");
         return;
@@ -171,6 +186,17 @@ bool onAccountResult(Session& s, AccountResult& result, SessionTable& sessions, 
                                    job.account);
         outbox.error(s, v1::ERROR_CODE_WRONG_PASSWORD, "wrong password for " + job.account);
         return false;
+    }
+    // A sign-in queued before a password change finished was checked
+    // against the old hash: the old password no longer opens the account.
+    // (A ChangePassword's own result finds the book holding its new hash.)
+    if (job.kind == AccountJobKind::Hello || job.kind == AccountJobKind::Identify) {
+        const StoredAccount* current = accounts.find(job.account);
+        if (current == nullptr || current->hash != job.hash) {
+            outbox.error(s, v1::ERROR_CODE_WRONG_PASSWORD,
+                         "the password of " + job.account + " changed meanwhile");
+            return false;
+        }
     }
     if (job.kind != AccountJobKind::Register) {
         accounts.succeeded(job.account, s.peer, now);

@@ -1,8 +1,10 @@
 #include "Accounts.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
+#include "hermes/hub/Registry.hpp"
 #include "hermes/protocol/Validation.hpp"
 
 namespace hermes::hub {
@@ -18,7 +20,7 @@ std::string accountKey(std::string_view account) {
 }
 
 std::string addressKey(std::string_view peer) {
-    return "address:" + std::string(peerAddress(peer));
+    return "address:" + std::string(Registry::addressOf(peer));
 }
 
 }  // namespace
@@ -35,11 +37,23 @@ Accounts::Accounts(const HubConfig& config, std::unique_ptr<AccountStore> store,
       log_(log),
       signIns_(config.signInPerMinute / 60.0, config.signInBurst, config.throttleEntries),
       hubPasswords_(config.signInPerMinute / 60.0, config.signInBurst, config.throttleEntries),
+      registrations_(config.signInPerMinute / 60.0, config.signInBurst, config.throttleEntries),
       worker_(PasswordHasher(config.hashMemoryKib, config.hashOps), *store_,
               config.maxPendingHashes) {
     for (StoredAccount& account : store_->load()) {
         std::string key = protocol::nickKey(account.name);
         book_[std::move(key)] = std::move(account);
+    }
+    // A hub operator's account is registered before it is named in
+    // hub.operators (Register refuses those names): otherwise whoever
+    // registered it first would be a hub operator.
+    for (const std::string& name : config_.operators) {
+        if (find(name) == nullptr) {
+            log_.warning("hub.operators names " + name +
+                         ", which is not a registered account: it has no hub operator until it "
+                         "is registered (take it out of hub.operators, restart, /register it, "
+                         "put it back)");
+        }
     }
 }
 
@@ -67,6 +81,20 @@ void Accounts::succeeded(std::string_view account, std::string_view peer, TimePo
     const std::string a = accountKey(account);
     const std::string p = addressKey(peer);
     signIns_.giveBack({a, p}, now);
+}
+
+std::optional<Clock::duration> Accounts::registration(std::string_view peer, TimePoint now) {
+    return registrations_.take({addressKey(peer)}, now);
+}
+
+void Accounts::registrationNotTried(std::string_view peer, TimePoint now) {
+    registrations_.giveBack({addressKey(peer)}, now);
+}
+
+bool Accounts::operatorName(std::string_view nick) const {
+    const std::string key = protocol::nickKey(nick);
+    return std::any_of(config_.operators.begin(), config_.operators.end(),
+                       [&](const std::string& name) { return protocol::nickKey(name) == key; });
 }
 
 Accounts::HubCheck Accounts::checkHubPassword(std::string_view given, std::string_view peer,

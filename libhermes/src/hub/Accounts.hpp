@@ -55,7 +55,18 @@ public:
     // says how long until it may try.
     std::optional<Clock::duration> attempt(std::string_view account, std::string_view peer,
                                            TimePoint now);
+    // A right password, or an attempt never tried (the hashing queue was
+    // full): the attempt's own tokens come back. Only failures drain the
+    // buckets (a right password between guesses gives back its own token,
+    // not theirs).
     void succeeded(std::string_view account, std::string_view peer, TimePoint now);
+    // Registering costs a hash and lasts: a token of the address's own
+    // registration bucket (the sign-in figures), never given back unless
+    // the job was never tried; or how long until it may.
+    std::optional<Clock::duration> registration(std::string_view peer, TimePoint now);
+    void registrationNotTried(std::string_view peer, TimePoint now);
+    // True when `nick` is named in hub.operators (any case).
+    bool operatorName(std::string_view nick) const;
 
     // --- the hub password ---------------------------------------------------------
 
@@ -88,6 +99,7 @@ private:
     std::unordered_set<std::string> registering_;          // nickKeys
     SignInThrottle signIns_;
     SignInThrottle hubPasswords_;
+    SignInThrottle registrations_;  // per address
     AccountWorker worker_;
 };
 

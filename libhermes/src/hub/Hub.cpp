@@ -62,6 +62,7 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
       accounts(owner.config_, std::move(accountStore), log) {
     rooms.restore(history->rooms());
     moderation.restore(rooms, *history, wallClock());
+    rooms.lookAtEmptyRooms();
 }
 
 void Hub::Impl::setNow(TimePoint t) {
@@ -238,7 +239,7 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             onSetNick(s, envelope.set_nick(), sessions, accounts, presence, gate, outbox);
             return;
         case v1::Envelope::kRegisterNick:
-            onRegister(s, envelope.register_nick(), accounts, intake, outbox);
+            onRegister(s, envelope.register_nick(), accounts, intake, outbox, now);
             return;
         case v1::Envelope::kIdentify:
             onIdentify(s, envelope.identify(), accounts, intake, outbox, now);
@@ -542,8 +543,10 @@ void Hub::Impl::accountsDone() {
                 onAccountResult(*s, result, sessions, accounts, intake, outbox, facts, now);
             // A sign-in (at Hello, or by Identify) to an account banned
             // hub-wide ends the session here.
+            // A hub ban set while a hashed hub password was checked is
+            // caught here too.
             const bool banned =
-                !s->profile.account.empty() &&
+                (welcomed || !s->profile.account.empty()) &&
                 refuseHubBanned(*s, s->who.nick(), moderation, sessions, outbox, facts, log);
             if (welcomed && !banned) {
                 joinDefaultRoom(*s);

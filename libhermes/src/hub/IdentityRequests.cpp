@@ -121,6 +121,12 @@ bool onHello(Session& s, const v1::Hello& hello, SessionTable& sessions, Account
         return false;
     }
     const StoredAccount* account = accounts.find(nick);
+    if (account == nullptr && accounts.registering(nick) && sessions.findNick(nick) == nullptr) {
+        // Its registrant left while the hash was made: the nick is not free.
+        outbox.error(s, v1::ERROR_CODE_PASSWORD_REQUIRED,
+                     "nick " + nick + " is being registered; choose another");
+        return false;
+    }
     if (account == nullptr || sessions.findNick(nick) != nullptr) {
         // Not registered (a password is ignored), or taken either way: no
         // password is checked for a nick it could not have.
@@ -148,7 +154,7 @@ bool onHello(Session& s, const v1::Hello& hello, SessionTable& sessions, Account
     job.nick = nick;
     job.clientName = hello.client_name();
     if (!accounts.submit(job)) {
-        accounts.succeeded(account->name, s.peer, now);  // not tried: the tokens come back
+        accounts.succeeded(account->name, s.peer, now);
         outbox.error(s, v1::ERROR_CODE_ACCOUNTS_BUSY,
                      "the hub is checking too many passwords at once; try again shortly");
         return false;

@@ -6,6 +6,7 @@
 
 #include "RoomTable.hpp"
 #include "hermes/hub/Registry.hpp"
+#include "hermes/protocol/Validation.hpp"
 
 namespace hermes::hub {
 
@@ -105,7 +106,7 @@ std::optional<Moderation::Refusal> Moderation::admitJoin(const Session& s,
 
 void Moderation::joined(const Session& s, Room& room, bool created, std::string_view defaultRoom) {
     RoomModeration& m = room.moderation;
-    if (created && room.name != defaultRoom) {
+    if (created && room.name != protocol::canonicalRoom(defaultRoom)) {
         m.operators_.insert(s.id);
     }
     if (!s.profile.account.empty() && m.mutedAccounts_.contains(fold(s.profile.account))) {
@@ -152,11 +153,13 @@ const StoredBan* Moderation::roomBan(const Room& room, const Session& s, std::in
 void Moderation::ban(Room* room, StoredBan ban) {
     std::vector<StoredBan>& list = room == nullptr ? hubBans_ : room->moderation.bans_;
     ban.room = room == nullptr ? std::string() : room->name;
-    std::erase_if(list,
-                  [&](const StoredBan& b) { return b.kind == ban.kind && b.target == ban.target; });
+    // Stored first: a write that throws (a full disk) leaves the bans in
+    // force as they were, and the operator is told (Error{INTERNAL}).
     if (store_) {
         store_->putBan(ban);
     }
+    std::erase_if(list,
+                  [&](const StoredBan& b) { return b.kind == ban.kind && b.target == ban.target; });
     list.push_back(std::move(ban));
 }
 

@@ -239,6 +239,17 @@ private:
                 return invalid("target is not an IP address: " + r_.target().substr(0, 64));
             }
             c.target = address.toString();
+            // An address ban removes the members it matches: a room
+            // operator (anyone who creates a room) could learn who is behind
+            // an address by banning addresses one by one. Addresses stay
+            // with hub operators.
+            if (c.room != nullptr && !moderation_.hubOperator(s_)) {
+                outbox_.error(s_, v1::ERROR_CODE_NOT_OPERATOR,
+                              "only hub operators ban or unban addresses (a room's ban would "
+                              "tell who is behind one); ban the nick or the account",
+                              c.room->name);
+                return std::nullopt;
+            }
         } else {
             if (auto error = protocol::checkNick(r_.target())) {
                 return invalid("target " + std::string(kindName(c.kind)) + ": " + error->text);

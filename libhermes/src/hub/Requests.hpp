@@ -78,7 +78,7 @@ void onBye(Session& s, const v1::Bye& bye, SessionTable& sessions);
 // Each hands the hashing to the hashing thread and `s` waits
 // (Intake::awaitRead), or answers an Error at once.
 void onRegister(Session& s, const v1::Register& request, Accounts& accounts, Intake& intake,
-                Outbox& outbox);
+                Outbox& outbox, TimePoint now);
 void onIdentify(Session& s, const v1::Identify& request, Accounts& accounts, Intake& intake,
                 Outbox& outbox, TimePoint now);
 void onChangePassword(Session& s, const v1::ChangePassword& request, Accounts& accounts,

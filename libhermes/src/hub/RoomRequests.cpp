@@ -150,6 +150,11 @@ void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, const Moderat
         outbox.error(s, v1::ERROR_CODE_INVALID_TEXT, error->text, room->name);
         return;
     }
+    if (room->moderation.muted(s.id)) {
+        outbox.error(s, v1::ERROR_CODE_MUTED,
+                     "you are muted in " + room->name + ": you may not set its topic", room->name);
+        return;
+    }
     if (room->moderation.topicLocked() && !moderation.roomOperator(s, *room)) {
         outbox.error(s, v1::ERROR_CODE_TOPIC_LOCKED,
                      "the topic of " + room->name + " is locked; only its operators may set it",

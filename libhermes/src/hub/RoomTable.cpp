@@ -89,6 +89,16 @@ Room& RoomTable::leaveLast(Session& s) {
     return room;
 }
 
+void RoomTable::lookAtEmptyRooms() {
+    for (auto& entry : rooms_) {
+        Room& room = *entry.second;
+        if (room.members.empty() && !room.members.emptied_) {
+            room.members.emptied_ = true;
+            emptied_.push_back(&room);
+        }
+    }
+}
+
 void RoomTable::setTopic(Room& room, std::string text, std::string setBy, std::int64_t timeMs) {
     room.topic.text_ = std::move(text);
     room.topic.setBy_ = std::move(setBy);

@@ -86,15 +86,20 @@ public:
     // which `release(room)` agrees: it says whether other components still
     // point at the room (then it is looked at again next time) and, if not,
     // makes them forget it. Returns how many rooms went.
+    // A room with moderation state only (modes, bans, operators by account)
+    // stays on the list: it goes once an unban or a mode change leaves it
+    // holding nothing.
     template <typename Release>
     std::size_t reclaimEmpty(Release&& release);
+    // Lists every room without members, for reclaimEmpty() to look at (at
+    // start, after the stores restored rooms).
+    void lookAtEmptyRooms();
     // Rooms waiting to be looked at by reclaimEmpty().
     std::size_t emptiedCount() const { return emptied_.size(); }
 
 private:
-    static bool holdsSomething(const Room& room) {
-        return !room.topic.empty() || room.log.nextSeq() > 1 || room.moderation.keepsSomething();
-    }
+    // Kept for good once empty: someone wrote in it.
+    static bool written(const Room& room) { return !room.topic.empty() || room.log.nextSeq() > 1; }
 
     HubStats& stats_;
     NameMap<std::unique_ptr<Room>> rooms_;
@@ -106,12 +111,12 @@ std::size_t RoomTable::reclaimEmpty(Release&& release) {
     std::size_t reclaimed = 0;
     std::size_t kept = 0;
     for (Room* room : emptied_) {
-        if (!room->members.empty() || holdsSomething(*room)) {
+        if (!room->members.empty() || written(*room)) {
             room->members.emptied_ = false;  // in use, or kept for good
             continue;
         }
-        if (!release(*room)) {
-            emptied_[kept++] = room;  // still listed elsewhere: next time
+        if (room->moderation.keepsSomething() || !release(*room)) {
+            emptied_[kept++] = room;  // moderation state, or listed elsewhere: next time
             continue;
         }
         rooms_.erase(room->name);

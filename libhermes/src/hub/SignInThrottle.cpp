@@ -44,10 +44,7 @@ SignInThrottle::Bucket* SignInThrottle::find(std::string_view key, TimePoint now
         return nullptr;
     }
     if (buckets_.size() >= maxEntries_) {
-        sweep(now);
-        if (buckets_.size() >= maxEntries_) {
-            return nullptr;
-        }
+        return nullptr;
     }
     Bucket& bucket = buckets_[std::string(key)];
     bucket.tokens = burst_;
@@ -57,6 +54,11 @@ SignInThrottle::Bucket* SignInThrottle::find(std::string_view key, TimePoint now
 
 std::optional<Clock::duration> SignInThrottle::take(std::initializer_list<std::string_view> keys,
                                                     TimePoint now) {
+    // Room is made before any bucket is taken: a sweep in the middle would
+    // free a bucket found for an earlier key (one just made is full).
+    if (buckets_.size() + keys.size() > maxEntries_) {
+        sweep(now);
+    }
     std::vector<Bucket*> buckets;
     std::optional<Clock::duration> wait;
     for (const std::string_view key : keys) {
@@ -88,18 +90,6 @@ void SignInThrottle::giveBack(std::initializer_list<std::string_view> keys, Time
             bucket->last = now;
         }
     }
-}
-
-std::string_view peerAddress(std::string_view peer) {
-    const auto colon = peer.rfind(':');
-    if (colon == std::string_view::npos || peer.find(':') != colon) {
-        // No port, or a bare IPv6 address.
-        return peer.starts_with('[') && colon != std::string_view::npos &&
-                       peer.substr(0, colon).ends_with(']')
-                   ? peer.substr(0, colon)
-                   : peer;
-    }
-    return peer.substr(0, colon);
 }
 
 }  // namespace hermes::hub

@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "hermes/files/AtomicFile.hpp"
 #include "hermes/tls/OpenSslHandles.hpp"
 
 namespace hermes::tls {
@@ -57,43 +58,6 @@ std::string toPem(bool (*write)(BIO*, void*), void* object, const char* what) {
     char* data = nullptr;
     const long length = BIO_get_mem_data(bio.get(), &data);
     return std::string(data, static_cast<std::size_t>(length));
-}
-
-// Writes `text` to `path` through `path`.tmp, created with `mode` (so a key
-// is never readable by others, even for an instant), then renamed.
-void writeFileAtomically(const std::string& path, const std::string& text, mode_t mode) {
-    const std::string temporary = path + ".tmp";
-    ::unlink(temporary.c_str());
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0) {
-        throw std::system_error(errno, std::generic_category(), "cannot create " + temporary);
-    }
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            const int error = errno;
-            ::close(fd);
-            ::unlink(temporary.c_str());
-            throw std::system_error(error, std::generic_category(), "cannot write " + temporary);
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    // The umask may have narrowed `mode`; the certificate should be readable.
-    ::fchmod(fd, mode);
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        const int error = errno;
-        ::unlink(temporary.c_str());
-        throw std::system_error(error, std::generic_category(), "cannot write " + temporary);
-    }
-    if (::rename(temporary.c_str(), path.c_str()) != 0) {
-        const int error = errno;
-        ::unlink(temporary.c_str());
-        throw std::system_error(error, std::generic_category(), "cannot rename to " + path);
-    }
 }
 
 }  // namespace
@@ -154,8 +118,8 @@ void writeSelfSignedCertificate(const CertificateFiles& files, const std::string
         toPem([](BIO* bio,
                  void* object) { return PEM_write_bio_X509(bio, static_cast<X509*>(object)) == 1; },
               cert, "certificate");
-    writeFileAtomically(files.keyPath, keyPem, 0600);
-    writeFileAtomically(files.certificatePath, certificatePem, 0644);
+    files::writeFileAtomically(files.keyPath, keyPem, 0600);
+    files::writeFileAtomically(files.certificatePath, certificatePem, 0644);
 }
 
 }  // namespace hermes::tls

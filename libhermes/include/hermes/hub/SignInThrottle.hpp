@@ -58,8 +58,4 @@ private:
     std::unordered_map<std::string, Bucket> buckets_;
 };
 
-// "127.0.0.1:53412" -> "127.0.0.1", "[::1]:80" -> "[::1]": what is
-// throttled per address.
-std::string_view peerAddress(std::string_view peer);
-
 }  // namespace hermes::hub
