@@ -104,6 +104,7 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
             "tls.certificate and tls.key go together: set both, or neither for a self-signed "
             "certificate");
     }
+    http.tls = config.getBool("http.tls", tls.enabled);
 
     HistoryConfig& history = result.history;
     history.persist = config.getBool("history.persist", history.persist);
