@@ -4,7 +4,8 @@
 // client (ClientCore over tls.enabled), long messages included (many records
 // each way); plaintext HTTP on the https port answered 400 "use https";
 // a failed handshake dropping only that connection; the Host and Origin
-// checks still applied over https.
+// checks still applied over https; a stalled handshake closed after
+// http.timeout_ms; http.tls = false keeping the page on http.
 #define BOOST_TEST_MODULE HttpsTest
 #include <boost/test/unit_test.hpp>
 
@@ -235,7 +236,7 @@ BOOST_AUTO_TEST_CASE(plaintext_http_on_the_https_port_is_told_to_use_https) {
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_handshake_drops_only_that_connection) {
-    HttpsHub hub;
+    HttpsHub hub(it::HubProcess::Settings{{"http.timeout_ms", "1000"}});
     const std::uint16_t port = hub.web.httpPort;
     Witness witness(hub.web.hub().port());
     auto ana = openWss(port, "ana");
@@ -244,11 +245,10 @@ BOOST_AUTO_TEST_CASE(a_failed_handshake_drops_only_that_connection) {
     bogus.send(std::string("\x16\x03\x01\x00\x08\x01\x00\x00\x04\xde\xad\xbe\xef", 13));
     BOOST_TEST(bogus.waitClosed(it::after(kWait)), "the bad handshake's connection is closed");
     BOOST_TEST(logShows(hub.web.hub(), "https: TLS handshake failed", it::after(kWait)));
-    // One that stops half-way (no more bytes, then gone) is dropped too.
-    {
-        it::HttpConnection halfway(port);
-        halfway.send(std::string("\x16\x03\x01", 3));
-    }
+    // One that stops half-way and waits is dropped after http.timeout_ms.
+    it::HttpConnection halfway(port);
+    halfway.send(std::string("\x16\x03\x01", 3));
+    BOOST_TEST(halfway.waitClosed(it::after(kWait)), "the stalled handshake is closed");
     // Everyone else carries on, and a new https client is served.
     ana->sync(it::after(kWait));
     ana->send(it::sayEnvelope("lobby", "still here", 1));
@@ -281,5 +281,16 @@ BOOST_AUTO_TEST_CASE(host_and_origin_checks_apply_over_https) {
         own.upgrade(it::WebClient::upgradeRequest(port, it::WebClient::pageOrigin(port, kHttps)),
                     it::after(kWait))
             .status == 101);
+    hub.web.guard->expectCleanStop();
+}
+
+BOOST_AUTO_TEST_CASE(http_tls_false_keeps_the_page_on_http_beside_a_tls_port) {
+    HttpsHub hub(it::HubProcess::Settings{{"tls.enabled", "true"}, {"http.tls", "false"}});
+    const std::uint16_t port = hub.web.httpPort;
+    BOOST_TEST(
+        logShows(hub.web.hub(), "http on 127.0.0.1:" + std::to_string(port), it::after(kWait)));
+    const it::HttpAnswer page = it::httpExchange(port, it::httpGet(port, "/"), it::after(kWait));
+    BOOST_TEST(page.status == 200);
+    BOOST_TEST(page.body == kPage);
     hub.web.guard->expectCleanStop();
 }
