@@ -3,6 +3,7 @@
 #include <limits>
 
 #include <Poco/Exception.h>
+#include <Poco/String.h>
 #include <Poco/StringTokenizer.h>
 
 namespace hermesd {
@@ -103,6 +104,12 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
         throw Poco::InvalidArgumentException(
             "tls.certificate and tls.key go together: set both, or neither for a self-signed "
             "certificate");
+    }
+    // Empty or absent: https exactly when the TCP port speaks TLS.
+    if (Poco::trim(config.getString("http.tls", "")).empty()) {
+        http.tls = tls.enabled;
+    } else {
+        http.tls = config.getBool("http.tls");
     }
 
     HistoryConfig& history = result.history;

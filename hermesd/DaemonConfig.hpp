@@ -52,6 +52,9 @@ struct HttpConfig {
     int maxConnectionsPerAddress = 8;           // http.max_connections_per_address (0 = none)
     std::chrono::milliseconds timeout{10000};   // http.timeout_ms: per read or write
     std::chrono::milliseconds keepAlive{2000};  // http.keep_alive_ms: an idle connection
+    // http.tls: the listener speaks https (the page and wss://) with the hub's
+    // certificate (tls.*). Default: as tls.enabled.
+    bool tls = false;
 };
 
 // Where history is kept (history.*); see SqliteHistory.hpp.

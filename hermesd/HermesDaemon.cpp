@@ -313,7 +313,7 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // The TLS identity before listening: a bad certificate stops the hub
     // before anyone connects.
     std::optional<HubCertificate> certificate;
-    if (settings.tls.enabled) {
+    if (settings.tls.enabled || (settings.http.tls && settings.http.port != 0)) {
         try {
             certificate.emplace(loadHubCertificate(settings.tls, settings.history, log));
         } catch (const std::exception& error) {
@@ -396,7 +396,7 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     params->setThreadIdleTime(Poco::Timespan(0, 250'000));
     const HandoffSettings handoff{settings.edge.sendBufferBytes,
                                   hermes::hub::Registry::limitsOf(settings.hub),
-                                  certificate ? &certificate->context : nullptr};
+                                  settings.tls.enabled ? &certificate->context : nullptr};
     Poco::Net::TCPServer server(new HandoffFactory(loop, registry, handoff), pool, listener,
                                 params);
 
@@ -416,7 +416,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         const std::filesystem::path staticDir =
             findStaticDir(settings.http, config().getString("application.dir", "."), log);
         try {
-            http = std::make_unique<HttpListener>(settings.http, staticDir, std::move(webSockets));
+            http =
+                std::make_unique<HttpListener>(settings.http, staticDir, std::move(webSockets),
+                                               settings.http.tls ? &certificate->context : nullptr);
         } catch (const Poco::Exception& error) {
             log.fatal("cannot listen for HTTP on %s:%hu: %s", settings.http.host,
                       settings.http.port, error.displayText());
@@ -431,8 +433,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         }
         http->start();
         log.information(
-            "http on %s:%hu: the page from %s, WebSockets at /ws (Hosts: %s; Origins: %s)",
-            settings.http.host, http->port(),
+            "%s on %s:%hu: the page from %s, WebSockets at /ws (Hosts: %s; Origins: %s)",
+            std::string(http->secure() ? "https" : "http"), settings.http.host, http->port(),
             staticDir.empty() ? std::string("(none)") : staticDir.string(),
             http->hosts().describe(),
             settings.http.allowedOrigins.empty()
@@ -443,7 +445,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     server.start();
     log.information("hermesd %s listening on %s:%hu%s (epoch %?u, max %z clients)",
                     std::string(HERMES_VERSION), settings.edge.host, port,
-                    std::string(certificate ? " with TLS" : ""), epoch, settings.hub.maxClients);
+                    std::string(settings.tls.enabled ? " with TLS" : ""), epoch,
+                    settings.hub.maxClients);
     if (!settings.edge.portFile.empty()) {
         std::ofstream(settings.edge.portFile) << port << '\n';
     }

@@ -81,13 +81,17 @@ Poco::Net::HTTPRequestHandler* HttpRouter::createRequestHandler(
 }
 
 HttpListener::HttpListener(const HttpConfig& config, const std::filesystem::path& staticDir,
-                           WebSocketHandoff handoff)
+                           WebSocketHandoff handoff, const hermes::tls::TlsContext* tls)
     : files_(staticDir),
       handoff_(std::move(handoff)),
       hosts_(config.allowedHosts, config.allowedOrigins, Poco::Environment::nodeName()),
       perAddress_(static_cast<std::size_t>(config.maxConnectionsPerAddress)),
       // The pool runs POCO's dispatcher tasks: one per connection served.
-      pool_("hermesd-http", 1, config.maxConnections) {
+      pool_("hermesd-http", 1, config.maxConnections),
+      secure_(tls != nullptr) {
+    if (tls != nullptr) {
+        socket_ = HttpsServerSocket(*tls);
+    }
     socket_.bind(Poco::Net::SocketAddress(config.host, config.port), true);
     socket_.listen(config.acceptQueue);
     auto* params = new Poco::Net::HTTPServerParams;

@@ -1,6 +1,7 @@
 #pragma once
 // hermesd's HTTP side (http.port, 7080 by default): POCO's HTTPServer on its
-// own listening socket and thread pool, beside the TCP acceptor. It serves
+// own listening socket and thread pool, beside the TCP acceptor; https with
+// the hub's certificate when http.tls is on (HttpsSocket.hpp). It serves
 // the browser client's files (StaticFiles.hpp) and upgrades GET /ws to a
 // WebSocket handed to the event loop (WebSocketUpgrade.hpp). Nothing else.
 //
@@ -40,6 +41,7 @@
 #include "DaemonConfig.hpp"
 #include "HostCheck.hpp"
 #include "HttpConnections.hpp"
+#include "HttpsSocket.hpp"
 #include "StaticFiles.hpp"
 #include "WebSocketUpgrade.hpp"
 
@@ -72,9 +74,11 @@ private:
 class HttpListener {
 public:
     // Binds http.host:http.port (throws Poco::Exception if it cannot).
-    // `handoff` says where WebSocket sessions go.
+    // `handoff` says where WebSocket sessions go. `tls`: https with this
+    // (server) context, which outlives the listener (HttpsSocket.hpp); null:
+    // plain HTTP.
     HttpListener(const HttpConfig& config, const std::filesystem::path& staticDir,
-                 WebSocketHandoff handoff);
+                 WebSocketHandoff handoff, const hermes::tls::TlsContext* tls = nullptr);
     ~HttpListener();
     HttpListener(const HttpListener&) = delete;
     HttpListener& operator=(const HttpListener&) = delete;
@@ -83,6 +87,7 @@ public:
     // Stops accepting and ends the connections being served; joins the pool.
     void stop();
     std::uint16_t port() const { return socket_.address().port(); }
+    bool secure() const { return secure_; }
     const HostCheck& hosts() const { return hosts_; }
 
 private:
@@ -94,6 +99,7 @@ private:
     Poco::Net::ServerSocket socket_;
     Poco::SharedPtr<HttpRouter> router_;
     std::unique_ptr<Poco::Net::TCPServer> server_;
+    bool secure_ = false;
     bool stopped_ = false;
 };
 

@@ -29,7 +29,10 @@ ClientConnection::Read closed(std::string why) {
 
 TlsConnection::TlsConnection(const Poco::Net::StreamSocket& socket,
                              const hermes::tls::TlsContext& context, std::string peer)
-    : socket_(socket), fd_(socket_.impl()->sockfd()), peer_(std::move(peer)), stream_(context) {}
+    : socket_(socket),
+      fd_(socket_.impl()->sockfd()),
+      peer_(std::move(peer)),
+      channel_(fd_, std::make_unique<hermes::tls::TlsStream>(context), peer_) {}
 
 std::string TlsConnection::plaintextRefusal() {
     hermes::v1::Envelope envelope;
@@ -43,21 +46,14 @@ std::string TlsConnection::plaintextRefusal() {
 }
 
 ClientConnection::Read TlsConnection::read(std::span<char> scratch) {
+    if (mode_ == Mode::Tls) {
+        return channel_.read(scratch);
+    }
     Read got = receiveInto(fd_, scratch);
-    if (mode_ == Mode::Refused) {
-        return got;  // lingering: the loop discards what the client still sends
+    if (mode_ == Mode::Refused || got.status != Read::Status::Bytes) {
+        return got;  // Refused: lingering, the loop discards what the client still sends
     }
-    if (got.status == Read::Status::Closed) {
-        if (mode_ == Mode::Tls && !stream_.handshakeDone()) {
-            logger().warning("%s: TLS handshake not completed: %s", peer_, got.why);
-            got.why = "closed during the TLS handshake: " + got.why;
-        }
-        return got;
-    }
-    if (got.status == Read::Status::Nothing) {
-        return got;
-    }
-    return mode_ == Mode::Deciding ? decide(got.bytes) : decrypt(got.bytes);
+    return decide(got.bytes);
 }
 
 ClientConnection::Read TlsConnection::decide(std::string_view bytes) {
@@ -65,7 +61,7 @@ ClientConnection::Read TlsConnection::decide(std::string_view bytes) {
     switch (hermes::tls::classifyFirstBytes(firstBytes_)) {
         case hermes::tls::FirstBytes::Unknown:
             // One byte so far (rare): keep it for the stream, wait for more.
-            stream_.receive(bytes);
+            channel_.stream().receive(bytes);
             return Read{};
         case hermes::tls::FirstBytes::NotTls:
             mode_ = Mode::Refused;
@@ -78,110 +74,48 @@ ClientConnection::Read TlsConnection::decide(std::string_view bytes) {
         case hermes::tls::FirstBytes::Tls:
             mode_ = Mode::Tls;
             // A first byte alone (the Unknown case) is in the stream already.
-            return decrypt(bytes);
+            return channel_.decrypt(bytes);
     }
     return Read{};
 }
 
-ClientConnection::Read TlsConnection::decrypt(std::string_view ciphertext) {
-    stream_.receive(ciphertext);
-    plain_.clear();
-    stream_.read(plain_);
-    if (stream_.handshakeDone() && !handshakeLogged_) {
-        handshakeLogged_ = true;
-        logger().debug("%s: TLS handshake done (%s)", peer_, stream_.negotiated());
-    }
-    if (stream_.state() == hermes::tls::TlsStream::State::Failed) {
-        const bool inHandshake = !stream_.handshakeDone();
-        logger().warning("%s: %s: %s", peer_,
-                         std::string(inHandshake ? "TLS handshake failed" : "TLS failed"),
-                         stream_.error());
-        Read result =
-            closed((inHandshake ? "TLS handshake failed: " : "TLS failed: ") + stream_.error());
-        result.bytes = plain_;
-        return result;
-    }
-    if (stream_.peerClosed()) {
-        Read result = closed("connection closed (TLS close_notify)");
-        result.bytes = plain_;
-        return result;
-    }
-    Read result;
-    if (!plain_.empty()) {
-        result.status = Read::Status::Bytes;
-        result.bytes = plain_;
-    }
-    return result;
-}
-
 bool TlsConnection::flushOwn(Written& out) {
-    while (true) {
-        const std::string_view own =
-            mode_ == Mode::Refused ? std::string_view(refusal_) : stream_.output();
-        if (own.empty()) {
-            return true;
-        }
+    if (mode_ != Mode::Refused) {
+        return channel_.flush(out);
+    }
+    while (!refusal_.empty()) {
+        const std::string_view own = refusal_;
         const Written sent = sendPieces(fd_, std::span<const std::string_view>(&own, 1));
         if (sent.failed) {
             out.failed = true;
             out.why = sent.why;
             return false;
         }
-        if (mode_ == Mode::Refused) {
-            refusal_.erase(0, sent.bytes);
-        } else {
-            stream_.consumed(sent.bytes);
-        }
+        refusal_.erase(0, sent.bytes);
         if (sent.blocked) {
             out.blocked = true;
             return false;
         }
     }
+    return true;
 }
 
 ClientConnection::Written TlsConnection::write(std::span<const std::string_view> pieces) {
+    if (mode_ != Mode::Refused) {
+        return channel_.write(pieces);
+    }
     Written result;
-    if (!flushOwn(result)) {
-        return result;
-    }
-    if (mode_ == Mode::Refused) {
-        return result;  // nothing the hub says reaches a client that speaks no TLS
-    }
-    // The pieces joined first: one SSL_write makes full 16 KiB records, where
-    // a write per piece (a few frames each) would pay a record's header, tag
-    // and cipher setup for every one. One buffer for all connections: they
-    // are written on the loop thread only, one at a time.
-    static thread_local std::string staging;
-    std::string_view plain;
-    if (pieces.size() == 1 || (!pieces.empty() && pieces[0].size() >= kMaxEncryptBytes)) {
-        plain = pieces[0].substr(0, kMaxEncryptBytes);  // no copy: encrypted from where it is
-    } else {
-        staging.clear();
-        for (const std::string_view piece : pieces) {
-            if (staging.size() + piece.size() > kMaxEncryptBytes && !staging.empty()) {
-                break;
-            }
-            staging.append(piece);
-        }
-        plain = staging;
-    }
-    if (!plain.empty() && !stream_.write(plain)) {
-        result.failed = true;
-        result.why = stream_.error().empty() ? "TLS session closed" : stream_.error();
-        return result;
-    }
-    result.bytes = plain.size();
     flushOwn(result);
-    return result;
+    return result;  // nothing the hub says reaches a client that speaks no TLS
 }
 
 bool TlsConnection::pendingOutput() const {
-    return mode_ == Mode::Refused ? !refusal_.empty() : stream_.hasOutput();
+    return mode_ == Mode::Refused ? !refusal_.empty() : channel_.pendingOutput();
 }
 
 void TlsConnection::farewell(hermes::hub::CloseReason /*cause*/) {
-    if (mode_ == Mode::Tls && stream_.handshakeDone()) {
-        stream_.close();
+    if (mode_ == Mode::Tls) {
+        channel_.close();
     }
 }
 

@@ -1,10 +1,11 @@
 #pragma once
 // A client over TLS (tls.enabled): the Hermes byte stream inside TLS records,
-// through the sans-io hermes::tls::TlsStream, so nothing here blocks: the
-// handshake advances inside read() and write() as bytes arrive and the socket
-// takes them. read() decrypts one recv()'s worth; write() encrypts the hub's
-// pieces (a bounded amount per call) and sends; records the socket did not
-// take are pendingOutput(). farewell() queues close_notify.
+// moved by a TlsChannel (TlsChannel.hpp: the sans-io hermes::tls::TlsStream
+// on the socket), so nothing here blocks: the handshake advances inside
+// read() and write() as bytes arrive and the socket takes them. read()
+// decrypts one recv()'s worth; write() encrypts the hub's pieces (a bounded
+// amount per call) and sends; records the socket did not take are
+// pendingOutput(). farewell() queues close_notify.
 //
 // The first two bytes decide what the peer speaks (classifyFirstBytes): a
 // plain Hermes client on this port gets one plaintext Error frame (fatal,
@@ -20,7 +21,7 @@
 #include <Poco/Net/StreamSocket.h>
 
 #include "ClientConnection.hpp"
-#include "hermes/tls/TlsStream.hpp"
+#include "TlsChannel.hpp"
 
 namespace hermesd {
 
@@ -28,7 +29,7 @@ class TlsConnection final : public ClientConnection {
 public:
     // Ciphertext encrypted per write() call at most, so a client that reads
     // slowly holds no more than this in records beyond the hub's own queue.
-    static constexpr std::size_t kMaxEncryptBytes = 64 * 1024;
+    static constexpr std::size_t kMaxEncryptBytes = TlsChannel::kMaxEncryptBytes;
 
     // `socket`: connected and non-blocking. `context` (the server's) outlives
     // every connection. `peer`: for log lines.
@@ -50,7 +51,6 @@ private:
     enum class Mode { Deciding, Tls, Refused };
 
     Read decide(std::string_view bytes);
-    Read decrypt(std::string_view ciphertext);
     // Sends the stream's records (or the refusal) as far as the socket takes
     // them. False with `out` set on blocked or failed.
     bool flushOwn(Written& out);
@@ -58,12 +58,10 @@ private:
     Poco::Net::StreamSocket socket_;
     int fd_;
     std::string peer_;
-    hermes::tls::TlsStream stream_;
+    TlsChannel channel_;
     Mode mode_ = Mode::Deciding;
     std::string firstBytes_;  // Deciding: the bytes seen so far (at most a few)
     std::string refusal_;     // Refused: plaintext still to send
-    std::string plain_;       // read(): the decrypted bytes it returns
-    bool handshakeLogged_ = false;
 };
 
 }  // namespace hermesd

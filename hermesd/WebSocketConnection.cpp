@@ -25,9 +25,12 @@ std::string codeText(WsCloseCode code) {
 }  // namespace
 
 WebSocketConnection::WebSocketConnection(int fd, std::string early,
-                                         const WebSocketSettings& settings)
+                                         const WebSocketSettings& settings,
+                                         std::unique_ptr<hermes::tls::TlsStream> tls,
+                                         std::string peer)
     : fd_(fd),
       early_(std::move(early)),
+      tls_(tls ? std::make_unique<TlsChannel>(fd, std::move(tls), std::move(peer)) : nullptr),
       reader_(settings.maxMessageBytes),
       controlBucket_(settings.controlRatePerSecond, settings.controlBurst,
                      hermes::hub::Clock::now()) {}
@@ -40,12 +43,18 @@ ClientConnection::Read WebSocketConnection::read(std::span<char> scratch) {
     Read result;
     std::string early;
     std::string_view in;
+    // TLS may end the stream with the last plaintext the peer sent before
+    // its close_notify or a bad record: those messages go to the hub first.
+    std::string transportEnd;
     if (!early_.empty()) {
         early.swap(early_);
         in = early;
     } else {
-        Read received = receiveInto(fd_, scratch);
-        if (received.status != Read::Status::Bytes) {
+        Read received = tls_ ? tls_->read(scratch) : receiveInto(fd_, scratch);
+        if (received.status == Read::Status::Closed && !received.bytes.empty() &&
+            reader_.state() == WebSocketReader::State::Open) {
+            transportEnd = std::move(received.why);
+        } else if (received.status != Read::Status::Bytes) {
             return received;  // Nothing, or Closed
         }
         in = received.bytes;
@@ -113,6 +122,12 @@ ClientConnection::Read WebSocketConnection::read(std::span<char> scratch) {
                                   codeText(reader_.failureCode()) + ")",
                               hermes);
     }
+    if (!transportEnd.empty()) {
+        result.status = Read::Status::Closed;
+        result.bytes = hermes;
+        result.why = std::move(transportEnd);
+        return result;
+    }
     if (!hermes.empty()) {
         result.status = Read::Status::Bytes;
         result.bytes = hermes;
@@ -139,6 +154,10 @@ ClientConnection::Written WebSocketConnection::write(std::span<const std::string
     static thread_local hermes::codec::WebSocketWriter::Plan plan;
     static thread_local std::array<std::string_view, kMaxRuns> runs;
     Written result;
+    // Over TLS, the records of earlier frames go first.
+    if (tls_ && !tls_->flush(result)) {
+        return result;
+    }
     const std::size_t count = writer_.plan(pieces, plan, runs);
     if (count == 0) {
         if (!pieces.empty()) {
@@ -149,8 +168,11 @@ ClientConnection::Written WebSocketConnection::write(std::span<const std::string
         }
         return result;
     }
-    result = sendPieces(fd_, std::span<const std::string_view>(runs.data(), count));
-    if (!result.blocked && !result.failed) {
+    const std::span<const std::string_view> frames(runs.data(), count);
+    result = tls_ ? tls_->write(frames) : sendPieces(fd_, frames);
+    // TLS takes its bytes for good even when the socket is full (they wait
+    // as records): only a plain socket that blocked took nothing.
+    if (!result.failed && (!result.blocked || (tls_ && result.bytes > 0))) {
         result.bytes = writer_.written(result.bytes, plan);
     }
     return result;
@@ -161,6 +183,13 @@ void WebSocketConnection::farewell(hermes::hub::CloseReason cause) {
 }
 
 void WebSocketConnection::closeWrite() {
+    if (tls_) {
+        // close_notify after the close frame, as far as the socket takes it
+        // now: the peer has the close frame already.
+        tls_->close();
+        Written ignored;
+        tls_->flush(ignored);
+    }
     ::shutdown(fd_, SHUT_WR);
 }
 

@@ -36,10 +36,19 @@
 // descriptor on its thread and the loop closes this one on its own; the
 // connection stays up while either is open.
 //
+// Over https (http.tls) the bytes on the socket are TLS records: the session
+// the HTTP server thread negotiated (HttpsSocket.hpp) comes with the socket,
+// and a TlsChannel (TlsChannel.hpp) moves the WebSocket frames through it;
+// without it the frames go to the socket as they are, one sendmsg() a write.
+// What the frames mean is the same either way.
+//
 // Threading: built on an HTTP server thread, then the loop thread only.
+
+#include <memory>
 
 #include "ClientConnection.hpp"
 #include "SocketIo.hpp"
+#include "TlsChannel.hpp"
 #include "hermes/codec/WebSocketReader.hpp"
 #include "hermes/codec/WebSocketWriter.hpp"
 #include "hermes/protocol/TokenBucket.hpp"
@@ -59,16 +68,22 @@ public:
 
     // `fd`: an upgraded, connected, non-blocking socket, owned from now on.
     // `early`: bytes the HTTP server read past the upgrade request (a client
-    // that did not wait for the 101), handled first.
-    WebSocketConnection(int fd, std::string early, const WebSocketSettings& settings);
+    // that did not wait for the 101), handled first: plaintext, decrypted
+    // already over https. `tls`: the https session, or null for plain HTTP.
+    // `peer`: for log lines.
+    WebSocketConnection(int fd, std::string early, const WebSocketSettings& settings,
+                        std::unique_ptr<hermes::tls::TlsStream> tls = nullptr,
+                        std::string peer = {});
     ~WebSocketConnection() override;
 
-    std::string_view kind() const override { return "websocket"; }
+    std::string_view kind() const override { return tls_ ? "websocket-tls" : "websocket"; }
     int fd() const override { return fd_; }
     Read read(std::span<char> scratch) override;
     bool bufferedInput() const override { return !early_.empty(); }
     Written write(std::span<const std::string_view> pieces) override;
-    bool pendingOutput() const override { return writer_.pendingOutput(); }
+    bool pendingOutput() const override {
+        return writer_.pendingOutput() || (tls_ && tls_->pendingOutput());
+    }
     void farewell(hermes::hub::CloseReason cause) override;
     void closeWrite() override;
 
@@ -82,6 +97,7 @@ private:
 
     int fd_;
     std::string early_;
+    std::unique_ptr<TlsChannel> tls_;  // null: plain HTTP
     hermes::codec::WebSocketReader reader_;
     hermes::codec::WebSocketWriter writer_;
     hermes::protocol::TokenBucket controlBucket_;

@@ -21,6 +21,7 @@
 
 #include "EventLoop.hpp"
 #include "HttpResponses.hpp"
+#include "HttpsSocket.hpp"
 
 namespace hermesd {
 
@@ -156,6 +157,19 @@ void WebSocketUpgrade::handleRequest(Poco::Net::HTTPServerRequest& request,
     Poco::Buffer<char> early(0);
     session->session().drainBuffer(early);
     Poco::Net::StreamSocket socket = session->detachSocket();
+    // Over https the TLS session moves to the loop with the socket, with
+    // the plaintext it decrypted past what the HTTP session read.
+    std::string earlyBytes(early.begin(), early.end());
+    std::unique_ptr<hermes::tls::TlsStream> tls;
+    if (auto* https = dynamic_cast<HttpsStreamSocketImpl*>(socket.impl())) {
+        HttpsStreamSocketImpl::Session taken = https->takeStream();
+        tls = std::move(taken.stream);
+        earlyBytes += taken.unread;
+        if (!tls) {
+            log.error("%s: cannot hand the WebSocket to the loop: no TLS session", peer);
+            return;
+        }
+    }
     socket.setBlocking(false);
     socket.setNoDelay(true);
     if (handoff_.sendBufferBytes > 0) {
@@ -168,11 +182,13 @@ void WebSocketUpgrade::handleRequest(Poco::Net::HTTPServerRequest& request,
                   std::generic_category().message(errno));
         return;  // POCO closes the socket
     }
+    const bool secure = tls != nullptr;
     auto connection = std::make_unique<WebSocketConnection>(
-        fd, std::string(early.begin(), early.end()), handoff_.settings);
+        fd, std::move(earlyBytes), handoff_.settings, std::move(tls), peer);
     const auto admission =
         handoff_.registry->admission(hermes::hub::Registry::addressOf(peer), handoff_.limits);
-    log.information("%s: WebSocket session (Origin %s)", peer,
+    log.information("%s: WebSocket session%s (Origin %s)", peer,
+                    std::string(secure ? " over https" : ""),
                     origin.empty() ? std::string("none") : origin);
     handoff_.loop->adopt(std::move(connection), peer, admission);
 }

@@ -44,8 +44,8 @@ Poco::Net::StreamSocket connectTo(std::uint16_t port) {
 }
 
 // Reads what is there into `buffer`; false on EOF, a reset, or the deadline.
-bool receiveInto(Poco::Net::StreamSocket& socket, std::string& buffer, Deadline deadline,
-                 bool& eof) {
+bool receiveRaw(Poco::Net::StreamSocket& socket, std::string& buffer, Deadline deadline,
+                bool& eof) {
     if (eof) {
         return false;
     }
@@ -72,6 +72,54 @@ bool receiveInto(Poco::Net::StreamSocket& socket, std::string& buffer, Deadline 
     }
     buffer.append(chunk, static_cast<std::size_t>(received));
     return true;
+}
+
+// Sends the TLS stream's records (its handshake flights, then data).
+void sendRecords(Poco::Net::StreamSocket& socket, hermes::tls::TlsStream& stream) {
+    while (stream.hasOutput()) {
+        const std::string_view out = stream.output();
+        const int sent = socket.sendBytes(out.data(), static_cast<int>(out.size()));
+        stream.consumed(static_cast<std::size_t>(std::max(sent, 0)));
+    }
+}
+
+void sendAll(Poco::Net::StreamSocket& socket, ClientTls* tls, std::string_view bytes) {
+    if (tls == nullptr) {
+        socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+        return;
+    }
+    if (!tls->stream().write(bytes)) {
+        throw std::runtime_error("TLS: " + tls->stream().error());
+    }
+    sendRecords(socket, tls->stream());
+}
+
+// As receiveRaw(), the plaintext through `tls` when there is one: true once
+// some arrived; a failed TLS session or its close_notify is EOF.
+bool receiveInto(Poco::Net::StreamSocket& socket, ClientTls* tls, std::string& buffer,
+                 Deadline deadline, bool& eof) {
+    if (tls == nullptr) {
+        return receiveRaw(socket, buffer, deadline, eof);
+    }
+    hermes::tls::TlsStream& stream = tls->stream();
+    for (;;) {
+        // Reading may answer the handshake (the client's Finished, then
+        // the application bytes that waited for it): sent before waiting.
+        const std::size_t got = stream.read(buffer);
+        sendRecords(socket, stream);
+        if (got > 0) {
+            return true;
+        }
+        if (stream.state() == hermes::tls::TlsStream::State::Failed || stream.peerClosed()) {
+            eof = true;
+            return false;
+        }
+        std::string ciphertext;
+        if (!receiveRaw(socket, ciphertext, deadline, eof)) {
+            return false;
+        }
+        stream.receive(ciphertext);
+    }
 }
 
 // Parses an answer's head from the front of `buffer` (false: incomplete).
@@ -115,17 +163,19 @@ std::uint16_t freeLoopbackPort() {
 // HTTP
 // ---------------------------------------------------------------------------
 
-HttpConnection::HttpConnection(std::uint16_t port) : socket_(connectTo(port)) {}
+HttpConnection::HttpConnection(std::uint16_t port, Scheme scheme)
+    : socket_(connectTo(port)),
+      tls_(scheme == Scheme::Https ? std::make_unique<ClientTls>() : nullptr) {}
 
 void HttpConnection::send(std::string_view bytes) {
-    socket_.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+    sendAll(socket_, tls_.get(), bytes);
 }
 
 bool HttpConnection::fill(Deadline deadline) {
     if (buffer_.size() > kMaxAnswerBytes) {
         throw std::runtime_error("an HTTP answer over 4 MiB");
     }
-    return receiveInto(socket_, buffer_, deadline, eof_);
+    return receiveInto(socket_, tls_.get(), buffer_, deadline, eof_);
 }
 
 HttpAnswer HttpConnection::read(Deadline deadline, bool head) {
@@ -168,8 +218,9 @@ bool HttpConnection::waitClosed(Deadline deadline) {
     return true;
 }
 
-HttpAnswer httpExchange(std::uint16_t port, std::string_view request, Deadline deadline) {
-    HttpConnection connection(port);
+HttpAnswer httpExchange(std::uint16_t port, std::string_view request, Deadline deadline,
+                        Scheme scheme) {
+    HttpConnection connection(port, scheme);
     try {
         connection.send(request);
     } catch (const Poco::Exception&) {
@@ -191,11 +242,16 @@ std::string httpGet(std::uint16_t port, std::string_view target, std::string_vie
 // WebSocket
 // ---------------------------------------------------------------------------
 
-WebClient::WebClient(std::uint16_t httpPort, std::string name)
-    : name_(std::move(name)), port_(httpPort), socket_(connectTo(httpPort)) {}
+WebClient::WebClient(std::uint16_t httpPort, std::string name, Scheme scheme)
+    : name_(std::move(name)),
+      port_(httpPort),
+      scheme_(scheme),
+      socket_(connectTo(httpPort)),
+      tls_(scheme == Scheme::Https ? std::make_unique<ClientTls>() : nullptr) {}
 
-std::string WebClient::pageOrigin(std::uint16_t httpPort) {
-    return "http://127.0.0.1:" + std::to_string(httpPort);
+std::string WebClient::pageOrigin(std::uint16_t httpPort, Scheme scheme) {
+    return (scheme == Scheme::Https ? "https://127.0.0.1:" : "http://127.0.0.1:") +
+           std::to_string(httpPort);
 }
 
 std::string WebClient::upgradeRequest(std::uint16_t httpPort, std::string_view origin,
@@ -215,7 +271,7 @@ HttpAnswer WebClient::upgrade(std::string_view request, Deadline deadline) {
     sendRaw(request);
     HttpAnswer answer;
     while (!parseHead(buffer_, answer)) {
-        if (!receiveInto(socket_, buffer_, deadline, eof_)) {
+        if (!receiveInto(socket_, tls_.get(), buffer_, deadline, eof_)) {
             answer.status = 0;
             return answer;
         }
@@ -223,7 +279,8 @@ HttpAnswer WebClient::upgrade(std::string_view request, Deadline deadline) {
     if (answer.status != 101) {
         const std::string contentLength = answer.header("content-length");
         const std::size_t length = contentLength.empty() ? 0 : std::stoul(contentLength);
-        while (buffer_.size() < length && receiveInto(socket_, buffer_, deadline, eof_)) {
+        while (buffer_.size() < length &&
+               receiveInto(socket_, tls_.get(), buffer_, deadline, eof_)) {
         }
         answer.body = buffer_.substr(0, std::min(length, buffer_.size()));
         buffer_.erase(0, answer.body.size());
@@ -232,7 +289,7 @@ HttpAnswer WebClient::upgrade(std::string_view request, Deadline deadline) {
 }
 
 void WebClient::open(Deadline deadline) {
-    const HttpAnswer answer = upgrade(upgradeRequest(port_, pageOrigin(port_)), deadline);
+    const HttpAnswer answer = upgrade(upgradeRequest(port_, pageOrigin(port_, scheme_)), deadline);
     // RFC 6455 section 1.3: the accept value for the example key.
     if (answer.status != 101 ||
         answer.header("sec-websocket-accept") != "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" ||
@@ -273,7 +330,7 @@ std::string WebClient::frame(std::uint8_t first, std::string_view payload, bool 
 
 void WebClient::sendRaw(std::string_view bytes) {
     try {
-        socket_.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+        sendAll(socket_, tls_.get(), bytes);
     } catch (const Poco::Exception& error) {
         throw std::runtime_error(name_ + ": send of " + std::to_string(bytes.size()) +
                                  " bytes failed: " + error.displayText());
@@ -375,7 +432,7 @@ bool WebClient::readSome(Deadline deadline) {
         return true;
     }
     while (!eof_) {
-        if (!receiveInto(socket_, buffer_, deadline, eof_)) {
+        if (!receiveInto(socket_, tls_.get(), buffer_, deadline, eof_)) {
             break;
         }
         parse();
@@ -431,7 +488,7 @@ std::uint16_t WebClient::expectClose(Deadline deadline) {
 
 bool WebClient::waitEof(Deadline deadline) {
     while (!eof_) {
-        if (!receiveInto(socket_, buffer_, deadline, eof_) && !eof_) {
+        if (!receiveInto(socket_, tls_.get(), buffer_, deadline, eof_) && !eof_) {
             return false;
         }
         parse();

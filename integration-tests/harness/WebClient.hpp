@@ -23,8 +23,25 @@
 
 #include "Deadline.hpp"
 #include "RawClient.hpp"
+#include "hermes/tls/TlsContext.hpp"
+#include "hermes/tls/TlsStream.hpp"
 
 namespace hermes::it {
+
+// The client side of https for HttpConnection and WebClient: our sans-io
+// TlsStream (a client context: no CA check) over their blocking socket. The
+// test checks the hub's certificate by its fingerprint (peerFingerprint()).
+class ClientTls {
+public:
+    ClientTls() : context_(hermes::tls::TlsContext::client()), stream_(context_) {}
+    hermes::tls::TlsStream& stream() { return stream_; }
+
+private:
+    hermes::tls::TlsContext context_;
+    hermes::tls::TlsStream stream_;
+};
+
+enum class Scheme { Http, Https };
 
 // A free TCP port on 127.0.0.1 (bound, read back, released).
 std::uint16_t freeLoopbackPort();
@@ -44,7 +61,7 @@ struct HttpAnswer {
 // One HTTP connection: requests as the test writes them, answers as they come.
 class HttpConnection {
 public:
-    explicit HttpConnection(std::uint16_t port);
+    explicit HttpConnection(std::uint16_t port, Scheme scheme = Scheme::Http);
     void send(std::string_view bytes);
     // Reads one answer (head, and a body of Content-Length; none for HEAD,
     // 1xx, 204 and 304).
@@ -52,16 +69,20 @@ public:
     // True once the server closed the connection (EOF or reset).
     bool waitClosed(Deadline deadline);
     Poco::Net::StreamSocket& socket() { return socket_; }
+    // Https: the TLS session (its handshake done after the first answer).
+    ClientTls* tls() { return tls_.get(); }
 
 private:
     bool fill(Deadline deadline);  // more bytes into buffer_; false on EOF or timeout
     Poco::Net::StreamSocket socket_;
+    std::unique_ptr<ClientTls> tls_;
     std::string buffer_;
     bool eof_ = false;
 };
 
 // A whole request on a new connection, its answer.
-HttpAnswer httpExchange(std::uint16_t port, std::string_view request, Deadline deadline);
+HttpAnswer httpExchange(std::uint16_t port, std::string_view request, Deadline deadline,
+                        Scheme scheme = Scheme::Http);
 // "GET <target> HTTP/1.1" with Host and `extra` header lines ("Name: value\r\n"...).
 std::string httpGet(std::uint16_t port, std::string_view target, std::string_view extra = {},
                     std::string_view method = "GET");
@@ -76,14 +97,14 @@ public:
     static constexpr std::uint8_t kPing = 0x89;
     static constexpr std::uint8_t kClose = 0x88;
 
-    WebClient(std::uint16_t httpPort, std::string name);
+    WebClient(std::uint16_t httpPort, std::string name, Scheme scheme = Scheme::Http);
     const std::string& name() const { return name_; }
 
     // The upgrade request a browser sends (Origin: the page's own), with
     // `extra` header lines added; `origin` empty: no Origin header.
     static std::string upgradeRequest(std::uint16_t httpPort, std::string_view origin,
                                       std::string_view extra = {});
-    static std::string pageOrigin(std::uint16_t httpPort);
+    static std::string pageOrigin(std::uint16_t httpPort, Scheme scheme = Scheme::Http);
     // Sends `request` and reads the answer's head (and body unless 101).
     HttpAnswer upgrade(std::string_view request, Deadline deadline);
     // Upgrades as a browser would; throws unless the answer is 101 with the
@@ -114,12 +135,16 @@ public:
     // after its close. Empty if none.
     const std::string& violation() const { return violation_; }
     bool eof() const { return eof_; }
+    // Https: the TLS session.
+    ClientTls* tls() { return tls_.get(); }
 
 private:
     void parse();
     std::string name_;
     std::uint16_t port_;
+    Scheme scheme_;
     Poco::Net::StreamSocket socket_;
+    std::unique_ptr<ClientTls> tls_;
     std::string buffer_;
     std::string message_;  // fragments from the hub (it sends none, but a client must cope)
     std::deque<Frame> inbox_;

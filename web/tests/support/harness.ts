@@ -12,6 +12,8 @@
 //   CHROMIUM                 the browser (default: /usr/bin/chromium)
 //   HERMES_WEB_ARTIFACTS     where screenshots go (default: web/e2e-artifacts)
 import { spawn } from "node:child_process";
+import { X509Certificate, createHash } from "node:crypto";
+import { request as httpsRequest } from "node:https";
 import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -76,8 +78,42 @@ export class Hub {
 
     constructor(private readonly settings: Record<string, string | number> = {}) {}
 
+    // https when the hub's HTTP listener speaks it (http.tls or tls.enabled).
+    get secure(): boolean {
+        const v = (k: string) => String(this.settings[k] ?? "");
+        return v("http.tls") === "true" || (v("http.tls") === "" && v("tls.enabled") === "true");
+    }
+
     get url(): string {
-        return `http://127.0.0.1:${this.httpPort}/`;
+        return `${this.secure ? "https" : "http"}://127.0.0.1:${this.httpPort}/`;
+    }
+
+    // The self-signed certificate the hub made on its first start with TLS on.
+    get certificatePath(): string {
+        return join(this.dir, "hermes-hub.crt");
+    }
+
+    // base64(SHA-256(the certificate's SubjectPublicKeyInfo)): what Chromium's
+    // --ignore-certificate-errors-spki-list takes, so the test's browser
+    // trusts this hub's key and no other.
+    spkiHash(): string {
+        const spki = new X509Certificate(readFileSync(this.certificatePath)).publicKey.export({ type: "spki", format: "der" });
+        return createHash("sha256").update(spki).digest("base64");
+    }
+
+    // GET / answers 200, over https checked against the hub's own certificate.
+    private async pageOk(): Promise<boolean> {
+        if (!this.secure) return (await fetch(this.url)).ok;
+        if (!existsSync(this.certificatePath)) return false;
+        const ca = readFileSync(this.certificatePath);
+        return new Promise((resolveP) => {
+            const req = httpsRequest(this.url, { ca }, (res) => {
+                res.resume();
+                resolveP(res.statusCode === 200);
+            });
+            req.on("error", () => resolveP(false));
+            req.end();
+        });
     }
 
     async start(): Promise<void> {
@@ -116,7 +152,7 @@ export class Hub {
                 const text = existsSync(portFile) ? readFileSync(portFile, "utf8").trim() : "";
                 return text ? Number(text) : 0;
             });
-            await until(`the page at ${this.url}`, async () => (await fetch(this.url)).ok);
+            await until(`the page at ${this.url}`, () => this.pageOk());
         })();
         await Promise.race([ready, exited]);
         proc.removeAllListeners("exit");
@@ -181,7 +217,8 @@ export class Follower {
 
 // ---- the browser ---------------------------------------------------------------
 
-export async function launch(): Promise<{ browser: Browser; close: () => Promise<void> }> {
+// `args`: more Chromium flags (an https test's --ignore-certificate-errors-spki-list).
+export async function launch(args: string[] = []): Promise<{ browser: Browser; close: () => Promise<void> }> {
     const profile = mkdtempSync(join(tmpdir(), "hermes-web-chromium-"));
     const browser = await puppeteer.launch({
         executablePath: config.chromium,
@@ -196,6 +233,7 @@ export async function launch(): Promise<{ browser: Browser; close: () => Promise
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            ...args,
         ],
     });
     return {
