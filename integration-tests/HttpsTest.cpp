@@ -14,12 +14,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <regex>
 #include <string>
 
 #include "BoostSupport.hpp"
 #include "Frames.hpp"
 #include "HttpHub.hpp"
+#include "HubLog.hpp"
 #include "RawClient.hpp"
 #include "WebClient.hpp"
 #include "hermes/client/ClientCore.hpp"
@@ -56,28 +56,6 @@ struct HttpsHub {
     it::TempDir site;
     it::HttpHub web;
 };
-
-// The fingerprint hermesd logged at start ("tls: certificate ..., fingerprint SHA256:...").
-std::string loggedFingerprint(const it::HubProcess& hub) {
-    static const std::regex pattern("fingerprint (SHA256:[0-9A-F:]{95})");
-    std::smatch match;
-    const std::string log = hub.log();
-    BOOST_REQUIRE_MESSAGE(std::regex_search(log, match, pattern),
-                          "no fingerprint in the hub's log:\n"
-                              << hub.logTail());
-    return match[1];
-}
-
-// Waits until the hub's log holds `text` (it logs asynchronously to a file).
-bool logShows(const it::HubProcess& hub, const std::string& text, it::Deadline deadline) {
-    while (hub.log().find(text) == std::string::npos) {
-        if (it::pollTimeoutMs(deadline) == 0) {
-            return false;
-        }
-        ::poll(nullptr, 0, 20);
-    }
-    return true;
-}
 
 // A plain TCP client in lobby that must go on being served.
 struct Witness {
@@ -128,9 +106,9 @@ std::unique_ptr<Event> waitFor(ClientCore& core, const std::function<bool(const 
 BOOST_AUTO_TEST_CASE(the_page_over_https_with_the_hubs_certificate) {
     HttpsHub hub;
     const std::uint16_t port = hub.web.httpPort;
-    const std::string fingerprint = loggedFingerprint(hub.web.hub());
-    BOOST_TEST(
-        logShows(hub.web.hub(), "https on 127.0.0.1:" + std::to_string(port), it::after(kWait)));
+    const std::string fingerprint = it::loggedFingerprint(hub.web.hub());
+    BOOST_TEST(it::logShows(hub.web.hub(), "https on 127.0.0.1:" + std::to_string(port),
+                            it::after(kWait)));
     it::HttpConnection connection(port, kHttps);
     connection.send(it::httpGet(port, "/"));
     const it::HttpAnswer page = connection.read(it::after(kWait));
@@ -152,7 +130,7 @@ BOOST_AUTO_TEST_CASE(a_wss_session_chats_with_a_tcp_client) {
     HttpsHub hub;
     Witness witness(hub.web.hub().port());
     auto ana = openWss(hub.web.httpPort, "ana");
-    BOOST_TEST(logShows(hub.web.hub(), "WebSocket session over https", it::after(kWait)));
+    BOOST_TEST(it::logShows(hub.web.hub(), "WebSocket session over https", it::after(kWait)));
     ana->send(it::sayEnvelope("lobby", "hello from wss", 1));
     witness.client.expect(it::isChatText("lobby", "hello from wss"), it::after(kWait),
                           "ana's line at the TCP client");
@@ -179,7 +157,7 @@ BOOST_AUTO_TEST_CASE(a_wss_session_chats_with_a_tcp_client) {
 BOOST_AUTO_TEST_CASE(a_wss_session_chats_with_a_tls_client) {
     // tls.enabled alone: the TCP port speaks TLS and http.tls follows it.
     HttpsHub hub(it::HubProcess::Settings{{"tls.enabled", "true"}});
-    const std::string fingerprint = loggedFingerprint(hub.web.hub());
+    const std::string fingerprint = it::loggedFingerprint(hub.web.hub());
     hermes::test::TempDir data("hermes-https-it");
     hermes::client::ClientOptions options;
     options.host = "127.0.0.1";
@@ -223,7 +201,8 @@ BOOST_AUTO_TEST_CASE(plaintext_http_on_the_https_port_is_told_to_use_https) {
     BOOST_TEST(answer.status == 400);
     BOOST_TEST(answer.body.find("https://") != std::string::npos, answer.body);
     BOOST_TEST(plain.waitClosed(it::after(kWait)));
-    BOOST_TEST(logShows(hub.web.hub(), "sent plaintext HTTP to the https port", it::after(kWait)));
+    BOOST_TEST(
+        it::logShows(hub.web.hub(), "sent plaintext HTTP to the https port", it::after(kWait)));
     // A plaintext WebSocket upgrade is refused the same way.
     it::WebClient plainWs(port, "plain-ws");
     BOOST_TEST(plainWs
@@ -244,7 +223,7 @@ BOOST_AUTO_TEST_CASE(a_failed_handshake_drops_only_that_connection) {
     it::HttpConnection bogus(port);
     bogus.send(std::string("\x16\x03\x01\x00\x08\x01\x00\x00\x04\xde\xad\xbe\xef", 13));
     BOOST_TEST(bogus.waitClosed(it::after(kWait)), "the bad handshake's connection is closed");
-    BOOST_TEST(logShows(hub.web.hub(), "https: TLS handshake failed", it::after(kWait)));
+    BOOST_TEST(it::logShows(hub.web.hub(), "https: TLS handshake failed", it::after(kWait)));
     // One that stops half-way and waits is dropped after http.timeout_ms.
     it::HttpConnection halfway(port);
     halfway.send(std::string("\x16\x03\x01", 3));
@@ -273,8 +252,8 @@ BOOST_AUTO_TEST_CASE(host_and_origin_checks_apply_over_https) {
         foreign
             .upgrade(it::WebClient::upgradeRequest(port, "https://evil.example"), it::after(kWait))
             .status == 403);
-    BOOST_TEST(logShows(hub.web.hub(), "refused a WebSocket from Origin https://evil.example",
-                        it::after(kWait)));
+    BOOST_TEST(it::logShows(hub.web.hub(), "refused a WebSocket from Origin https://evil.example",
+                            it::after(kWait)));
     // The https page's own Origin may.
     it::WebClient own(port, "own", kHttps);
     BOOST_TEST(
@@ -288,7 +267,7 @@ BOOST_AUTO_TEST_CASE(http_tls_false_keeps_the_page_on_http_beside_a_tls_port) {
     HttpsHub hub(it::HubProcess::Settings{{"tls.enabled", "true"}, {"http.tls", "false"}});
     const std::uint16_t port = hub.web.httpPort;
     BOOST_TEST(
-        logShows(hub.web.hub(), "http on 127.0.0.1:" + std::to_string(port), it::after(kWait)));
+        it::logShows(hub.web.hub(), "http on 127.0.0.1:" + std::to_string(port), it::after(kWait)));
     const it::HttpAnswer page = it::httpExchange(port, it::httpGet(port, "/"), it::after(kWait));
     BOOST_TEST(page.status == 200);
     BOOST_TEST(page.body == kPage);

@@ -20,6 +20,7 @@
 
 #include "BoostSupport.hpp"
 #include "Frames.hpp"
+#include "HubLog.hpp"
 #include "RawClient.hpp"
 #include "ToolProcess.hpp"
 #include "hermes/client/ClientCore.hpp"
@@ -40,34 +41,6 @@ namespace {
 it::HubProcess::Settings tlsHub(it::HubProcess::Settings extra = {}) {
     extra["tls.enabled"] = "true";
     return extra;
-}
-
-// The fingerprint hermesd logged at start ("tls: certificate ..., fingerprint SHA256:...").
-std::string loggedFingerprint(const it::HubProcess& hub) {
-    // Found by hand: GCC 12 warns of std::regex's own internals at -O3.
-    constexpr std::string_view kMark = "fingerprint SHA256:";
-    constexpr std::size_t kLength = 7 + 95;  // "SHA256:" and 32 hex pairs with colons
-    const std::string log = hub.log();
-    const auto at = log.find(kMark);
-    BOOST_REQUIRE_MESSAGE(at != std::string::npos && log.size() >= at + 12 + kLength,
-                          "no fingerprint in the hub's log:\n"
-                              << hub.logTail());
-    const std::string fingerprint = log.substr(at + 12, kLength);
-    BOOST_REQUIRE_MESSAGE(
-        fingerprint.find_first_not_of("SHA256:0123456789ABCDEF") == std::string::npos,
-        "not a fingerprint: " << fingerprint);
-    return fingerprint;
-}
-
-// Waits until the hub's log holds `text` (it logs asynchronously to a file).
-bool logShows(const it::HubProcess& hub, const std::string& text, it::Deadline deadline) {
-    while (hub.log().find(text) == std::string::npos) {
-        if (it::pollTimeoutMs(deadline) == 0) {
-            return false;
-        }
-        ::poll(nullptr, 0, 20);
-    }
-    return true;
 }
 
 std::string readFile(const std::string& path) {
@@ -161,7 +134,7 @@ bool isChat(const Event& e, const std::string& from, const std::string& text) {
 
 BOOST_AUTO_TEST_CASE(two_clients_chat_over_tls) {
     it::HubGuard guard(tlsHub());
-    const std::string fingerprint = loggedFingerprint(guard.hub);
+    const std::string fingerprint = it::loggedFingerprint(guard.hub);
     TempDir data("hermes-tls-it");
     const std::string knownHubs = data.file("known_hubs");
     ClientCore ana(tlsOptions(guard.hub.port(), "ana", knownHubs, fingerprint));
@@ -239,7 +212,7 @@ BOOST_AUTO_TEST_CASE(a_plaintext_client_on_the_tls_port_is_told_to_use_tls) {
     BOOST_TEST(cat.code == 3);
     BOOST_TEST(cat.err.find("this port speaks TLS: connect with --tls") != std::string::npos,
                "stderr: " << cat.err);
-    BOOST_TEST(logShows(guard.hub, "sent plaintext to the TLS port", it::after(5s)));
+    BOOST_TEST(it::logShows(guard.hub, "sent plaintext to the TLS port", it::after(5s)));
     guard.expectCleanStop();
 }
 
@@ -251,8 +224,8 @@ BOOST_AUTO_TEST_CASE(a_tls_client_on_the_plaintext_port_hears_that_the_hub_speak
     const std::string hub = "127.0.0.1:" + std::to_string(guard.hub.port());
     BOOST_TEST(cat.err.find("the hub at " + hub + " does not speak TLS") != std::string::npos,
                "stderr: " << cat.err);
-    BOOST_TEST(logShows(guard.hub, "sent a TLS handshake (first byte 0x16) to this plaintext port",
-                        it::after(5s)));
+    BOOST_TEST(it::logShows(
+        guard.hub, "sent a TLS handshake (first byte 0x16) to this plaintext port", it::after(5s)));
     // Nobody else is disturbed: a plaintext client still gets in.
     it::RawClient raw(guard.hub.port(), "plaintext");
     raw.hello("plain", it::after(5s));
@@ -261,7 +234,7 @@ BOOST_AUTO_TEST_CASE(a_tls_client_on_the_plaintext_port_hears_that_the_hub_speak
 
 BOOST_AUTO_TEST_CASE(the_fingerprint_is_shown_on_first_use_and_recorded_when_vouched_for) {
     it::HubGuard guard(tlsHub());
-    const std::string fingerprint = loggedFingerprint(guard.hub);
+    const std::string fingerprint = it::loggedFingerprint(guard.hub);
     TempDir data("hermes-tls-it");
     const std::string knownHubs = data.file("hermes/known_hubs");
 
@@ -316,7 +289,7 @@ BOOST_AUTO_TEST_CASE(a_changed_certificate_is_refused_with_both_fingerprints) {
         it::HubGuard guard(
             tlsHub({{"tls.certificate", a.certificatePath}, {"tls.key", a.keyPath}}));
         port = guard.hub.port();
-        BOOST_TEST(loggedFingerprint(guard.hub) == fingerprintA);
+        BOOST_TEST(it::loggedFingerprint(guard.hub) == fingerprintA);
         const CatRun pinned =
             runCat(catArgs(data.path, port, "ana", {"--tls", "--trust-fingerprint", fingerprintA}),
                    "with a\n");
@@ -353,7 +326,7 @@ BOOST_AUTO_TEST_CASE(the_self_signed_certificate_is_made_once_and_reused) {
     std::string first;
     {
         it::HubGuard guard(tlsHub({{"history.path", database}}));
-        first = loggedFingerprint(guard.hub);
+        first = it::loggedFingerprint(guard.hub);
         BOOST_TEST(guard.hub.log().find("made a self-signed certificate " + certificate) !=
                    std::string::npos);
         BOOST_TEST(modeOf(key) == 0600u);
@@ -361,7 +334,7 @@ BOOST_AUTO_TEST_CASE(the_self_signed_certificate_is_made_once_and_reused) {
         guard.expectCleanStop();
     }
     it::HubGuard guard(tlsHub({{"history.path", database}}));
-    BOOST_TEST(loggedFingerprint(guard.hub) == first);
+    BOOST_TEST(it::loggedFingerprint(guard.hub) == first);
     BOOST_TEST(guard.hub.log().find("made a self-signed") == std::string::npos);
     BOOST_TEST(modeOf(key) == 0600u);
     guard.expectCleanStop();
@@ -379,12 +352,12 @@ BOOST_AUTO_TEST_CASE(half_a_certificate_pair_stops_the_hub_with_a_clear_error) {
 
 BOOST_AUTO_TEST_CASE(a_failed_handshake_drops_only_that_client_and_is_logged) {
     it::HubGuard guard(tlsHub());
-    const std::string fingerprint = loggedFingerprint(guard.hub);
+    const std::string fingerprint = it::loggedFingerprint(guard.hub);
     // A TLS record header, then a handshake message that is not a ClientHello.
     it::RawClient broken(guard.hub.port(), "broken");
     broken.sendBytes(std::string("\x16\x03\x01\x00\x08\x63\x00\x00\x04junk", 13));
     BOOST_TEST(broken.waitClosed(it::after(5s)));
-    BOOST_TEST(logShows(guard.hub, "TLS handshake failed: ", it::after(5s)));
+    BOOST_TEST(it::logShows(guard.hub, "TLS handshake failed: ", it::after(5s)));
     const std::string log = guard.hub.log();
     const auto line = log.substr(log.find("TLS handshake failed: "));
     BOOST_TEST(line.substr(0, line.find('\n')).find("(OpenSSL: ") != std::string::npos, line);
