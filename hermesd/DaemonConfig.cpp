@@ -12,6 +12,14 @@ namespace {
 
 using Poco::Util::AbstractConfiguration;
 
+// A list key: words separated by commas or spaces ("a, b c"); empty: none.
+std::vector<std::string> readList(const AbstractConfiguration& config, const std::string& key) {
+    const Poco::StringTokenizer words(
+        config.getString(key, ""), ", \t",
+        Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
+    return {words.begin(), words.end()};
+}
+
 std::size_t readSize(const AbstractConfiguration& config, const std::string& key,
                      std::size_t fallback, std::size_t minimum = 0) {
     const auto value = config.getUInt64(key, fallback);
@@ -73,14 +81,8 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     }
     http.port = static_cast<std::uint16_t>(httpPort);
     http.staticDir = config.getString("http.static_dir", http.staticDir);
-    Poco::StringTokenizer origins(
-        config.getString("http.allowed_origins", ""), ", \t",
-        Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
-    http.allowedOrigins.assign(origins.begin(), origins.end());
-    Poco::StringTokenizer hosts(
-        config.getString("http.allowed_hosts", ""), ", \t",
-        Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
-    http.allowedHosts.assign(hosts.begin(), hosts.end());
+    http.allowedOrigins = readList(config, "http.allowed_origins");
+    http.allowedHosts = readList(config, "http.allowed_hosts");
     http.maxConnections = config.getInt("http.max_connections", http.maxConnections);
     http.acceptQueue = config.getInt("http.accept_queue", http.acceptQueue);
     http.maxConnectionsPerAddress =
@@ -128,10 +130,7 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.motd = config.getString("hub.motd", hub.motd);
     hub.defaultRoom = config.getString("hub.default_room", hub.defaultRoom);
     hub.maxClients = readSize(config, "hub.max_clients", hub.maxClients, 1);
-    Poco::StringTokenizer operators(
-        config.getString("hub.operators", ""), ", \t",
-        Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
-    hub.operators.assign(operators.begin(), operators.end());
+    hub.operators = readList(config, "hub.operators");
     hub.maxClientsPerAddress =
         readSize(config, "hub.max_clients_per_address", hub.maxClientsPerAddress);
     hub.maxHandshakesPerAddress =
