@@ -42,9 +42,11 @@ it::HubProcess::Settings noLobby(it::HubProcess::Settings extra = {}) {
 // as an admin does it: the accounts are registered first, on the hub without
 // them (Register refuses a name hub.operators already names), then the hub
 // restarts with hub.operators naming them.
+// Accounts and their passwords.
+using Operators = std::vector<std::pair<std::string, std::string>>;
+
 struct OperatorHub {
-    OperatorHub(const std::string& db,
-                const std::vector<std::pair<std::string, std::string>>& operators,
+    OperatorHub(const std::string& db, const Operators& operators,
                 it::HubProcess::Settings extra = {}) {
         extra["history.path"] = db;
         std::string names;
@@ -59,8 +61,19 @@ struct OperatorHub {
         extra["operators"] = names;
         guard = std::make_unique<it::HubGuard>(noLobby(extra));
     }
+    // The database in a directory of its own, gone with the hub.
+    explicit OperatorHub(const Operators& operators)
+        : OperatorHub(std::make_unique<TempDir>(), operators) {}
     it::HubGuard& operator*() { return *guard; }
+
+    std::unique_ptr<TempDir> dir;
     std::unique_ptr<it::HubGuard> guard;
+
+private:
+    OperatorHub(std::unique_ptr<TempDir> own, const Operators& operators)
+        : OperatorHub(own->path + "/history.db", operators) {
+        dir = std::move(own);
+    }
 };
 
 v1::Envelope moderate(const std::string& room, v1::ModerationAction action,
@@ -204,8 +217,7 @@ BOOST_AUTO_TEST_CASE(a_non_operator_is_refused_and_stays_connected) {
 
 BOOST_AUTO_TEST_CASE(ban_by_nick_and_by_address_keeps_them_out_until_unbanned) {
     // Addresses are banned by hub operators only: ana is one.
-    TempDir dir;
-    OperatorHub hub(dir.path + "/history.db", {{"ana", "anas"}});
+    OperatorHub hub(Operators{{"ana", "anas"}});
     it::HubGuard& guard = *hub;
     it::RawClient ana(guard.hub.port(), "ana", 0, kOperatorMachine);
     it::RawClient bob(guard.hub.port(), "bob");  // 127.0.0.1
@@ -425,7 +437,7 @@ BOOST_AUTO_TEST_CASE(bans_and_room_modes_survive_a_restart) {
     TempDir dir;
     const std::string db = dir.path + "/history.db";
     {
-        OperatorHub hub(db, {{"ana", "anas"}});
+        OperatorHub hub(db, Operators{{"ana", "anas"}});
         it::HubGuard& guard = *hub;
         it::RawClient ana(guard.hub.port(), "ana", 0, kOperatorMachine);
         ana.signIn("ana", "anas", it::after(10s));
@@ -504,8 +516,7 @@ BOOST_AUTO_TEST_CASE(the_hub_wide_ban_list_refuses_a_nick_and_an_address_at_hell
 // wire: it moderates a room it did not create, and its hub-wide ban closes a
 // live session, whose reconnect is refused.
 BOOST_AUTO_TEST_CASE(a_signed_in_hub_operator_moderates_any_room_and_bans_from_the_hub) {
-    TempDir dir;
-    OperatorHub hub(dir.path + "/history.db", {{"boss", "in charge"}});
+    OperatorHub hub(Operators{{"boss", "in charge"}});
     it::HubGuard& guard = *hub;
     const std::uint16_t port = guard.hub.port();
     it::RawClient ana(port, "ana");
@@ -545,8 +556,7 @@ BOOST_AUTO_TEST_CASE(a_signed_in_hub_operator_moderates_any_room_and_bans_from_t
 // A ban by account follows the person to another nick and another machine,
 // and a hub-wide ban by account refuses the sign-in itself.
 BOOST_AUTO_TEST_CASE(a_ban_by_account_follows_the_person_to_a_new_nick_and_machine) {
-    TempDir dir;
-    OperatorHub hub(dir.path + "/history.db", {{"boss", "in charge"}});
+    OperatorHub hub(Operators{{"boss", "in charge"}});
     it::HubGuard& guard = *hub;
     const std::uint16_t port = guard.hub.port();
     it::registerNick(port, "carol", "carols");
