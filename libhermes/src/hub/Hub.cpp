@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <google/protobuf/unknown_field_set.h>
 
@@ -59,8 +60,13 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
       liveness(owner.config_, owner.stats_),
       stamper(owner.epoch_, wallClock, owner.config_),
       moderation(owner.config_, std::move(moderationStore), log),
-      accounts(owner.config_, std::move(accountStore), log) {
-    rooms.restore(history->rooms());
+      accounts(owner.config_, std::move(accountStore), log),
+      conversations(owner.config_, *history) {
+    // The store lists conversations beside rooms; they are no rooms (no one
+    // joins them, and a room lookup must never find one).
+    std::vector<StoredRoom> stored = history->rooms();
+    std::erase_if(stored, [](const StoredRoom& r) { return Conversations::isKey(r.name); });
+    rooms.restore(std::move(stored));
     moderation.restore(rooms, *history, wallClock());
     rooms.lookAtEmptyRooms();
 }
@@ -196,7 +202,8 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             onSay(s, envelope.say(), rooms, presence, gate, stamper, *history, outbox, now);
             return;
         case v1::Envelope::kPrivateMessage:
-            onPrivateMessage(s, envelope.private_message(), sessions, stamper, outbox, now);
+            onPrivateMessage(s, envelope.private_message(), sessions, accounts, conversations,
+                             stamper, *history, outbox, facts, now);
             return;
         case v1::Envelope::kWho:
             onWho(s, envelope.who(), rooms, outbox);
@@ -551,6 +558,9 @@ void Hub::Impl::accountsDone() {
             if (welcomed && !banned) {
                 joinDefaultRoom(*s);
             }
+            if (!banned && !s->profile.account.empty()) {
+                afterSignIn(*s);
+            }
         } catch (const Poco::Exception& error) {
             internalError(*s, "answering an account request", error.displayText());
         } catch (const std::exception& error) {
@@ -569,6 +579,12 @@ void Hub::Impl::afterWelcome(Session& s) {
         return;
     }
     joinDefaultRoom(s);
+}
+
+void Hub::Impl::afterSignIn(Session& s) {
+    if (!s.who.closing() && s.who.welcomed()) {
+        deliverWaiting(s, conversations, *history, outbox, facts);
+    }
 }
 
 void Hub::Impl::joinDefaultRoom(Session& s) {
@@ -657,8 +673,10 @@ void Hub::testSignIn(SessionId id, std::string account, TimePoint now) {
         return;
     }
     s->profile.account = std::move(account);
-    refuseHubBanned(*s, s->who.nick(), impl_->moderation, impl_->sessions, impl_->outbox,
-                    impl_->facts, impl_->log);
+    if (!refuseHubBanned(*s, s->who.nick(), impl_->moderation, impl_->sessions, impl_->outbox,
+                         impl_->facts, impl_->log)) {
+        impl_->afterSignIn(*s);
+    }
     impl_->flushAll(true);
 }
 
