@@ -55,8 +55,7 @@ it::RawClient::Predicate isPrivate(const std::string& text) {
 }
 
 v1::HistoryPage page(it::RawClient& client, const std::string& what) {
-    return client
-        .expect(it::isBody(v1::Envelope::kHistoryPage), it::after(5s), what)
+    return client.expect(it::isBody(v1::Envelope::kHistoryPage), it::after(5s), what)
         .envelope.history_page();
 }
 
@@ -116,7 +115,7 @@ BOOST_AUTO_TEST_CASE(offline_message_is_delivered_exactly_once_across_restarts) 
         BOOST_TEST(!m.offline());
         BOOST_TEST(m.from() == "ana");
         BOOST_TEST(m.private_seq() == 1u);
-        BOOST_TEST(m.time_ms() == sentMs);  // its original time
+        BOOST_TEST(m.time_ms() == sentMs);                              // its original time
         BOOST_TEST(count(bob, isPrivate("while you were out")) == 0u);  // once
         // A conversation is no room: the hub lists none after a restart.
         v1::Envelope list;

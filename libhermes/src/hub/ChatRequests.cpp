@@ -114,8 +114,7 @@ void leaveWaiting(Session& s, const v1::PrivateMessage& pm, const Accounts& acco
 
 void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTable& sessions,
                       const Accounts& accounts, Conversations& conversations, Stamper& stamper,
-                      HistoryStore& history, Outbox& outbox, const HubFacts& facts,
-                      TimePoint now) {
+                      HistoryStore& history, Outbox& outbox, const HubFacts& facts, TimePoint now) {
     if (auto refusal = stamper.check(pm.kind(), pm.text())) {
         outbox.error(s, refusal->code, refusal->text, {}, pm.client_msg_id());
         return;

@@ -65,7 +65,7 @@ private:
     const std::uint64_t epoch_;
     const WallClock& wallClock_;
     const HubConfig& config_;
-    v1::ChatMessage chat_;  // reused: the message path does not allocate
+    v1::ChatMessage chat_;        // reused: the message path does not allocate
     bool privateFields_ = false;  // chat_ has private_seq or offline set
     v1::Envelope envelope_;
     std::string frame_;
