@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "Frames.hpp"
 #include "HubProcess.hpp"
 #include "RawClient.hpp"
+#include "ToolProcess.hpp"
 #include "hermes/test/TempDir.hpp"
 
 using namespace std::chrono_literals;
@@ -335,4 +337,58 @@ BOOST_AUTO_TEST_CASE(without_private_history_nothing_is_kept) {
                    .private_seq() == 0u);
     bob.send(peerHistory("ana", 0));
     BOOST_TEST(error(bob, "no history").code() == v1::ERROR_CODE_UNSUPPORTED);
+}
+
+// hermes-cat: --to leaves lines for an offline account; --private-history
+// prints the conversation, and its JSON carries the new fields.
+BOOST_AUTO_TEST_CASE(hermes_cat_leaves_and_reads_private_messages) {
+    it::HubProcess hub;
+    it::registerNick(hub.port(), "ana", "ana-pw");
+    it::registerNick(hub.port(), "bob", "bob-pw");
+    hermes::test::TempDir dir("hermes-private-cat");
+    for (const char* nick : {"ana", "bob"}) {
+        std::ofstream(dir.file(nick)) << nick << "-pw\n";
+    }
+    const auto cat = [&](const std::string& nick, std::vector<std::string> extra) {
+        std::vector<std::string> args{HERMES_IT_HERMES_CAT,
+                                      "--port",
+                                      std::to_string(hub.port()),
+                                      "--nick",
+                                      nick,
+                                      "--room",
+                                      "lobby",
+                                      "--json",
+                                      "--password-file",
+                                      dir.file(nick)};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return args;
+    };
+    {
+        it::ToolProcess ana(cat("ana", {"--to", "bob"}), "first note\nsecond note\n");
+        const auto exit = ana.waitExit(20s);
+        BOOST_TEST_REQUIRE(exit.has_value());
+        BOOST_TEST(exit->code == 0, ana.err());
+        BOOST_TEST(ana.out().find("\"offline\":true") != std::string::npos, ana.out());
+        BOOST_TEST(ana.out().find("\"private_seq\":2") != std::string::npos, ana.out());
+    }
+    it::ToolProcess bob(cat("bob", {"--private-history", "ana"}), "");
+    const auto exit = bob.waitExit(20s);
+    BOOST_TEST_REQUIRE(exit.has_value());
+    BOOST_TEST(exit->code == 0, bob.err());
+    const std::string out = bob.out();
+    // Delivered at sign-in, marked, then in the conversation's page.
+    const auto waited = out.find("\"waited\":true");
+    const auto paged = out.find("\"peer\":\"ana\"");
+    BOOST_TEST(waited != std::string::npos, out);
+    BOOST_TEST(paged != std::string::npos, out);
+    BOOST_TEST(out.find("first note") < out.find("second note"), out);
+
+    // Without an account: a clear refusal, exit 6.
+    it::ToolProcess carol({HERMES_IT_HERMES_CAT, "--port", std::to_string(hub.port()), "--nick",
+                           "carol", "--room", "lobby", "--private-history", "ana"},
+                          "");
+    const auto refused = carol.waitExit(20s);
+    BOOST_TEST_REQUIRE(refused.has_value());
+    BOOST_TEST(refused->code == 6);
+    BOOST_TEST(carol.err().find("sign in") != std::string::npos, carol.err());
 }
