@@ -424,6 +424,8 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime /*now*/) {
     }
     nick_ = welcome.nick();
     grantedNick_ = nick_;
+    account_ = welcome.account();
+    privateHistory_ = welcome.private_history();
     hubName_ = welcome.server_name();
     connDetail_.clear();
     if (welcomedOnce_ && epoch_ != 0 && welcome.epoch() != epoch_) {
@@ -466,6 +468,7 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime /*now*/) {
         hub_.setAway(awayText_);  // the hub forgets it with the old session
     }
     welcomedOnce_ = true;
+    backfillQueries();  // what was said in our conversations while we were away
 }
 
 void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime /*now*/) {
@@ -539,7 +542,15 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime /*now*/) {
             break;
         case v1::Envelope::kAccountReply:
             note(*buffers_[active_], LineKind::Notice, envelope.account_reply().text());
-            break;
+            {
+                const bool signedInNow =
+                    account_.empty() && !envelope.account_reply().account().empty();
+                account_ = envelope.account_reply().account();
+                if (signedInNow) {
+                    backfillQueries();  // our conversations can be read now
+                }
+                break;
+            }
         case v1::Envelope::kBye: {
             // Said once, by the Disconnected line that follows (endReason).
             const v1::Bye& bye = envelope.bye();
@@ -555,7 +566,46 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime /*now*/) {
     }
 }
 
+void ChatModel::backfillQuery(Buffer& query) {
+    if (!privateHistory_ || account_.empty() || state_ != ConnState::Online) {
+        return;
+    }
+    const std::uint64_t newest = query.newestSeq();
+    // An empty window first learns the conversation's head (one message):
+    // then it fetches the newest, not the oldest.
+    hub_.requestPrivateHistory(query.name(), newest, newest == 0 ? 1 : kQueryBackfill);
+}
+
+void ChatModel::backfillQueries() {
+    for (auto& b : buffers_) {
+        if (b->kind() == BufferKind::Query) {
+            backfillQuery(*b);
+        }
+    }
+}
+
+void ChatModel::onPrivatePage(const v1::HistoryPage& page) {
+    Buffer& b = query(page.peer());
+    for (const v1::ChatMessage& m : page.messages()) {
+        onMessage(m, false);
+    }
+    if (!page.has_more() || page.messages().empty()) {
+        return;
+    }
+    std::uint64_t next = page.messages(page.messages_size() - 1).private_seq();
+    if (page.head_seq() > next + kQueryBackfill) {
+        const std::uint64_t skipped = page.head_seq() - kQueryBackfill - next;
+        next = page.head_seq() - kQueryBackfill;
+        note(b, LineKind::Notice, "... " + std::to_string(skipped) + " earlier messages not shown");
+    }
+    hub_.requestPrivateHistory(page.peer(), next, kQueryBackfill);
+}
+
 void ChatModel::onHistoryPage(const v1::HistoryPage& page) {
+    if (!page.peer().empty()) {
+        onPrivatePage(page);
+        return;
+    }
     Buffer& b = room(page.room());
     if (page.has_gap() && page.gap().last_seq() >= page.gap().first_seq()) {
         note(b, LineKind::Notice,
@@ -696,10 +746,17 @@ void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
                 : m.kind() == v1::MESSAGE_KIND_NOTICE ? LineKind::Notice
                                                       : LineKind::Text;
     line.text = m.text();
+    if (m.waited()) {
+        line.text += " (sent " + clockText(m.time_ms()) + " while you were away)";
+    } else if (m.offline()) {
+        line.text += " (" + m.to() + " is offline: delivered at their next sign-in)";
+    }
     line.own = fromMe;
     line.mention = !fromMe && (m.room().empty() || mentions(m.text(), nick_));
     line.epoch = m.epoch();
-    line.seq = m.seq();
+    // A private message is ordered and deduplicated by its conversation's
+    // private_seq (0 when the hub keeps none).
+    line.seq = m.room().empty() ? m.private_seq() : m.seq();
     if (line.mention && live) {
         bell_ = true;
     }
@@ -1268,7 +1325,11 @@ void ChatModel::openQuery(const Command& c, SteadyTime now) {
         note(*buffers_[active_], LineKind::Error, "Not a nick: " + error->text);
         return;
     }
+    Buffer* existing = find(BufferKind::Query, c.arg);
     switchTo(indexOf(query(c.arg)));
+    if (existing == nullptr) {
+        backfillQuery(*buffers_[active_]);
+    }
     if (c.hasText) {
         sendLine(c.arg, true, c.text, false, now);
     }
