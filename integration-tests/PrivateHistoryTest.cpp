@@ -9,6 +9,8 @@
 #define BOOST_TEST_MODULE PrivateHistoryTest
 #include <boost/test/unit_test.hpp>
 
+#include <signal.h>
+
 #include <chrono>
 #include <cstdint>
 #include <fstream>
@@ -146,6 +148,36 @@ BOOST_AUTO_TEST_CASE(offline_message_is_delivered_exactly_once_across_restarts) 
     BOOST_TEST(p.messages(0).text() == "while you were out");
     BOOST_TEST(p.messages(0).private_seq() == 1u);
     BOOST_TEST(!p.messages(0).waited());
+}
+
+// The echo of a waiting message is its acknowledgement: it comes only once
+// the message is committed, so a hub killed right after it still has it.
+BOOST_AUTO_TEST_CASE(an_echoed_waiting_message_survives_a_kill) {
+    hermes::test::TempDir dir("hermes-private-kill");
+    const it::HubProcess::Settings settings{{"history.path", dir.file("hub.db")}};
+    {
+        it::HubProcess hub(settings);
+        it::registerNick(hub.port(), "ana", "ana-pw");
+        it::registerNick(hub.port(), "bob", "bob-pw");
+        it::RawClient ana(hub.port(), "ana");
+        ana.signIn("ana", "ana-pw", it::after(10s));
+        for (int i = 1; i <= 5; ++i) {
+            ana.send(it::privateEnvelope("bob", "note " + std::to_string(i),
+                                         static_cast<std::uint64_t>(i)));
+        }
+        ana.expect(isPrivate("note 5"), it::after(5s), "the last echo");
+        hub.signal(SIGKILL);
+        BOOST_TEST_REQUIRE(hub.waitExit(5s).has_value());
+    }
+    it::HubProcess hub(settings);
+    it::RawClient bob(hub.port(), "bob");
+    bob.signIn("bob", "bob-pw", it::after(10s));
+    for (int i = 1; i <= 5; ++i) {
+        const std::string text = "note " + std::to_string(i);
+        const auto got = bob.expect(isPrivate(text), it::after(5s), text);
+        BOOST_TEST(got.envelope.message().waited());
+        BOOST_TEST(got.envelope.message().private_seq() == static_cast<std::uint64_t>(i));
+    }
 }
 
 BOOST_AUTO_TEST_CASE(conversation_backfills_after_a_reconnect) {

@@ -107,7 +107,12 @@ void leaveWaiting(Session& s, const v1::PrivateMessage& pm, const Accounts& acco
     stamper.waitingMessage(s, account->name, pm, seq, now);
     keep(stamper, key, history);
     conversations.addWaiting(WaitingMessage{recipient, key, seq, stamper.message().time_ms()});
-    outbox.enqueueChat(s, stamper.frame());
+    if (history.synchronous()) {
+        outbox.enqueueChat(s, stamper.frame());
+    } else {
+        // Its only acknowledgement: sent once the message is committed.
+        conversations.holdEcho(s.id, key, seq, stamper.frame());
+    }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "Conversations.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -76,6 +77,19 @@ std::vector<WaitingMessage> Conversations::takeWaiting(const std::string& recipi
     }
     waiting_.erase(it);
     return out;
+}
+
+std::size_t Conversations::largestMailbox() const {
+    std::size_t largest = 0;
+    for (const auto& [recipient, queue] : waiting_) {
+        largest = std::max(largest, queue.size());
+    }
+    return largest;
+}
+
+void Conversations::holdEcho(SessionId session, std::string key, std::uint64_t seq,
+                             std::string_view frame) {
+    held_.push_back(HeldEcho{session, std::move(key), seq, std::string(frame)});
 }
 
 std::size_t Conversations::waitingFor(const std::string& recipient) const {

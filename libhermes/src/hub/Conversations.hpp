@@ -22,7 +22,13 @@
 // delivers again after its restart, with the same private_seq, which the
 // client drops (ClientSession: a conversation's private_seq never goes back).
 //
+// The sender's echo of a waiting message is its only acknowledgement, so
+// with an asynchronous store it is held here until the store has committed
+// the message (holdEcho, releaseCommitted), as a room's frames are held by
+// the DurabilityGate: an echoed waiting message survives a crash.
+//
 //   waiting_[r] holds at most config.privateMaxWaiting entries, oldest first
+//   held_ is in commit order: what is committed is a prefix of it
 //
 // Threading: the hub's thread.
 
@@ -72,6 +78,22 @@ public:
     // and in the store.
     std::vector<WaitingMessage> takeWaiting(const std::string& recipient, std::int64_t nowMs);
     std::size_t waitingFor(const std::string& recipient) const;
+    // The largest number waiting for one recipient (invariants).
+    std::size_t largestMailbox() const;
+
+    // --- echoes held for the store's commit ---------------------------------
+
+    void holdEcho(SessionId session, std::string key, std::uint64_t seq, std::string_view frame);
+    bool holdingEchoes() const { return !held_.empty(); }
+    // Hands each held echo whose message is committed to send(session, frame),
+    // in order.
+    template <typename Send>
+    void releaseCommitted(Send&& send) {
+        while (!held_.empty() && history_.committedSeq(held_.front().key) >= held_.front().seq) {
+            send(held_.front().session, std::string_view(held_.front().frame));
+            held_.pop_front();
+        }
+    }
 
 private:
     bool expired(const WaitingMessage& w, std::int64_t nowMs) const;
@@ -79,6 +101,13 @@ private:
     const HubConfig& config_;
     HistoryStore& history_;
     std::unordered_map<std::string, std::deque<WaitingMessage>> waiting_;  // by recipient
+    struct HeldEcho {
+        SessionId session;
+        std::string key;
+        std::uint64_t seq;
+        std::string frame;
+    };
+    std::deque<HeldEcho> held_;
 };
 
 }  // namespace hermes::hub

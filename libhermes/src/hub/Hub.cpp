@@ -479,6 +479,11 @@ void Hub::Impl::decodeHeldInput() {
 
 void Hub::Impl::storeCommitted() {
     gate.release(*history, outbox, budget, now);
+    conversations.releaseCommitted([this](SessionId id, std::string_view frame) {
+        if (Session* s = sessions.find(id); s != nullptr && !s->who.closing()) {
+            outbox.enqueueChat(*s, frame);
+        }
+    });
     answerWaitingHistory();
     processDoomed();
 }
@@ -629,7 +634,7 @@ void Hub::Impl::shutdown(std::string_view reason) {
     // budget or not: its memory goes with the hub.
     budget.stop();
     flushAll(true);
-    if (gate.holding()) {
+    if (gate.holding() || conversations.holdingEchoes()) {
         // Messages held for the store go out before the Bye if the store
         // commits them now; the rest were never acknowledged.
         history->flush();
