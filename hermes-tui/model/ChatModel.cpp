@@ -652,17 +652,23 @@ Buffer& ChatModel::searchBuffer() {
 void ChatModel::startSearch(const Command& c) {
     const Buffer& current = *buffers_[active_];
     std::string r = canonicalRoom(c.arg);
+    std::string peer;
     if (r.empty()) {
-        // From the results window, a new search stays in the same room.
+        // From the results window, a new search stays in the same room (or
+        // conversation); in a query window it searches that conversation.
         r = current.kind() == BufferKind::Room     ? current.name()
             : current.kind() == BufferKind::Search ? searchRoom_
                                                    : "";
+        peer = current.kind() == BufferKind::Query    ? current.name()
+               : current.kind() == BufferKind::Search ? searchPeer_
+                                                      : "";
     }
-    if (r.empty()) {
+    if (r.empty() && peer.empty()) {
         note(*buffers_[active_], LineKind::Error, "Not in a room: /search #room <words>");
         return;
     }
     searchRoom_ = r;
+    searchPeer_ = peer;
     searchQuery_ = c.text;
     hits_.clear();
     searchMore_ = false;
@@ -672,6 +678,13 @@ void ChatModel::startSearch(const Command& c) {
     sb.clear();
     sb.rename("search: " + searchQuery_);
     switchTo(indexOf(sb));
+    if (!searchPeer_.empty()) {
+        note(sb, LineKind::Notice,
+             "Searching your conversation with " + searchPeer_ + " for \"" + searchQuery_ +
+                 "\", newest first; /context <n> shows hit n");
+        hub_.searchPrivate(searchPeer_, searchQuery_, 0);
+        return;
+    }
     note(sb, LineKind::Notice,
          "Searching #" + searchRoom_ + " for \"" + searchQuery_ +
              "\", newest first; /context <n> shows hit n in its room");
@@ -679,24 +692,29 @@ void ChatModel::startSearch(const Command& c) {
 }
 
 void ChatModel::onSearchResults(const v1::SearchResults& results) {
-    if (canonicalRoom(results.room()) != searchRoom_ || results.query() != searchQuery_) {
+    if (canonicalRoom(results.room()) != searchRoom_ ||
+        lower(results.peer()) != lower(searchPeer_) || results.query() != searchQuery_) {
         return;  // an earlier search's answer, arriving late
     }
+    const bool conversation = !searchPeer_.empty();
+    const std::string where = conversation ? "with " + searchPeer_ : "#" + searchRoom_;
     Buffer& sb = searchBuffer();
     if (hits_.empty() && results.messages().empty()) {
-        note(sb, LineKind::Notice, "no matches for \"" + searchQuery_ + "\" in #" + searchRoom_);
+        note(sb, LineKind::Notice,
+             "no matches for \"" + searchQuery_ + "\" " + (conversation ? "" : "in ") + where);
     }
     for (const v1::ChatMessage& m : results.messages()) {
-        hits_.push_back({searchRoom_, m.epoch(), m.seq()});
+        const std::uint64_t seq = conversation ? m.private_seq() : m.seq();
+        hits_.push_back({searchRoom_, searchPeer_, m.epoch(), seq});
         const bool action = m.kind() == v1::MESSAGE_KIND_ACTION;
         note(sb, LineKind::Notice,
-             std::to_string(hits_.size()) + ". [#" + searchRoom_ + " seq " +
-                 std::to_string(m.seq()) + " " + clockText(m.time_ms()) + "] " +
+             std::to_string(hits_.size()) + ". [" + where + " seq " + std::to_string(seq) + " " +
+                 clockText(m.time_ms()) + "] " +
                  (action ? "* " + m.from() + " " : "<" + m.from() + "> ") + m.text());
     }
     searchMore_ = results.has_more() && !results.messages().empty();
     if (searchMore_) {
-        searchBefore_ = results.messages(results.messages_size() - 1).seq();
+        searchBefore_ = hits_.back().seq;
         note(sb, LineKind::Notice, "more results: /search-more");
     } else if (!hits_.empty()) {
         note(sb, LineKind::Notice, "end of results (" + std::to_string(hits_.size()) + ")");
@@ -712,6 +730,17 @@ void ChatModel::showContext(int number) {
         return;
     }
     const SearchHit hit = hits_[static_cast<std::size_t>(number) - 1];
+    if (!hit.peer.empty()) {
+        // A conversation's hit: shown if its window still holds it (a query
+        // window holds the newest of the conversation it backfilled).
+        Buffer& qb = query(hit.peer);
+        switchTo(indexOf(qb));
+        if (!qb.showSeq(hit.epoch, hit.seq, kContextAfter, paneFor(qb))) {
+            note(qb, LineKind::Notice,
+                 "Message " + std::to_string(hit.seq) + " is older than this window holds");
+        }
+        return;
+    }
     const bool joined = find(BufferKind::Room, hit.room) != nullptr;
     Buffer& rb = room(hit.room);
     switchTo(indexOf(rb));
@@ -1300,7 +1329,11 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
             } else {
                 searchMore_ = false;  // until the next page says so
                 switchTo(indexOf(searchBuffer()));
-                hub_.search(searchRoom_, searchQuery_, searchBefore_);
+                if (searchPeer_.empty()) {
+                    hub_.search(searchRoom_, searchQuery_, searchBefore_);
+                } else {
+                    hub_.searchPrivate(searchPeer_, searchQuery_, searchBefore_);
+                }
             }
             break;
         case CommandKind::Context:

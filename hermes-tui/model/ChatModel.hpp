@@ -188,6 +188,7 @@ private:
     // One hit of the last /search, numbered from 1 in its buffer for /context.
     struct SearchHit {
         std::string room;
+        std::string peer;  // a hit in our conversation with peer (room empty)
         std::uint64_t epoch = 0;
         std::uint64_t seq = 0;
     };
@@ -319,6 +320,7 @@ private:
 
     // The last /search: its results go to the one Search buffer.
     std::string searchRoom_;
+    std::string searchPeer_;  // the last /search was in our conversation with this nick
     std::string searchQuery_;
     std::vector<SearchHit> hits_;
     std::uint64_t searchBefore_ = 0;  // before_seq for /search-more

@@ -27,6 +27,9 @@ public:
     // SearchRequest: hits older than `beforeSeq` (0: from the newest).
     virtual bool search(const std::string& room, const std::string& query,
                         std::uint64_t beforeSeq) = 0;
+    // SearchRequest{peer}: our private conversation with `peer`.
+    virtual bool searchPrivate(const std::string& peer, const std::string& query,
+                               std::uint64_t beforeSeq) = 0;
     // HistoryRequest: up to `limit` messages with seq > afterSeq.
     virtual bool requestHistory(const std::string& room, std::uint64_t afterSeq,
                                 std::uint32_t limit) = 0;

@@ -182,3 +182,26 @@ BOOST_AUTO_TEST_CASE(no_backfill_without_an_account_or_private_history) {
     type(old, "/query ana", t0);
     BOOST_TEST(oldHub.calls.size() == 0u);
 }
+
+BOOST_AUTO_TEST_CASE(search_in_a_query_window_searches_the_conversation) {
+    Signed s;
+    type(s.model, "/query ana", s.t0);
+    s.model.onEnvelope(page("ana", {pm("ana", "bob", "the plan is ready", 1)}, 1, false), s.t0);
+    s.hub.calls.clear();
+    type(s.model, "/search plan", s.t0);
+    BOOST_TEST(called(s.hub, "search with ana before 0: plan"));
+    v1::Envelope results;
+    auto* r = results.mutable_search_results();
+    r->set_peer("ana");
+    r->set_query("plan");
+    *r->add_messages() = pm("ana", "bob", "the plan is ready", 1);
+    s.model.onEnvelope(results, s.t0);
+    const Buffer& sb = s.model.active();
+    BOOST_TEST((sb.kind() == BufferKind::Search));
+    BOOST_TEST(texts(sb).back() == "end of results (1)");
+    BOOST_TEST(texts(sb).at(texts(sb).size() - 2) ==
+               "1. [with ana seq 1 12:03] <ana> the plan is ready");
+    type(s.model, "/context 1", s.t0);
+    BOOST_TEST((s.model.active().kind() == BufferKind::Query));
+    BOOST_TEST(s.model.active().name() == "ana");
+}

@@ -35,6 +35,8 @@ public:
                         std::uint32_t limit) override {
         return core_->requestHistory(room, afterSeq, limit);
     }
+    bool searchPrivate(const std::string& peer, const std::string& query,
+                       std::uint64_t beforeSeq) override;
     bool requestPrivateHistory(const std::string& peer, std::uint64_t afterSeq,
                                std::uint32_t limit) override {
         return core_->requestPrivateHistory(peer, afterSeq, limit);
