@@ -75,8 +75,8 @@ void keep(const Stamper& stamper, const std::string& key, HistoryStore& history)
 // A private message to `to`, whom no one holds: kept for the account if
 // there is one and the sender is one too (a conversation), else refused.
 void leaveWaiting(Session& s, const v1::PrivateMessage& pm, const Accounts& accounts,
-                  Conversations& conversations, Stamper& stamper, HistoryStore& history,
-                  Outbox& outbox, const HubFacts& facts, TimePoint now) {
+                  Conversations& conversations, DurabilityGate& gate, Stamper& stamper,
+                  HistoryStore& history, Outbox& outbox, const HubFacts& facts, TimePoint now) {
     const StoredAccount* account = accounts.find(pm.to());
     const std::string sender = Conversations::party(s);
     if (account == nullptr || !conversations.enabled()) {
@@ -89,6 +89,13 @@ void leaveWaiting(Session& s, const v1::PrivateMessage& pm, const Accounts& acco
                      account->name +
                          " is offline; a message waits for a registered nick only from a "
                          "signed-in account (register or identify, under your account's nick)",
+                     {}, pm.client_msg_id());
+        return;
+    }
+    if (!gate.admitsMessage()) {
+        outbox.error(s, v1::ERROR_CODE_STORE_BEHIND,
+                     "the hub's history store is behind (slow disk); message not kept, send it "
+                     "again in a moment",
                      {}, pm.client_msg_id());
         return;
     }
@@ -118,19 +125,22 @@ void leaveWaiting(Session& s, const v1::PrivateMessage& pm, const Accounts& acco
 }  // namespace
 
 void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTable& sessions,
-                      const Accounts& accounts, Conversations& conversations, Stamper& stamper,
-                      HistoryStore& history, Outbox& outbox, const HubFacts& facts, TimePoint now) {
+                      const Accounts& accounts, Conversations& conversations, DurabilityGate& gate,
+                      Stamper& stamper, HistoryStore& history, Outbox& outbox,
+                      const HubFacts& facts, TimePoint now) {
     if (auto refusal = stamper.check(pm.kind(), pm.text())) {
         outbox.error(s, refusal->code, refusal->text, {}, pm.client_msg_id());
         return;
     }
     Session* target = sessions.findNick(pm.to());
     if (target == nullptr) {
-        leaveWaiting(s, pm, accounts, conversations, stamper, history, outbox, facts, now);
+        leaveWaiting(s, pm, accounts, conversations, gate, stamper, history, outbox, facts, now);
         return;
     }
     std::string key;
-    if (conversations.enabled() && target != &s) {
+    // With the store far behind a live message is still delivered, only not
+    // kept (private_seq 0), as before private history.
+    if (conversations.enabled() && target != &s && gate.admitsMessage()) {
         const std::string sender = Conversations::party(s);
         const std::string recipient = Conversations::party(*target);
         if (!sender.empty() && !recipient.empty()) {

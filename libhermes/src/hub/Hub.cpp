@@ -202,7 +202,7 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             onSay(s, envelope.say(), rooms, presence, gate, stamper, *history, outbox, now);
             return;
         case v1::Envelope::kPrivateMessage:
-            onPrivateMessage(s, envelope.private_message(), sessions, accounts, conversations,
+            onPrivateMessage(s, envelope.private_message(), sessions, accounts, conversations, gate,
                              stamper, *history, outbox, facts, now);
             return;
         case v1::Envelope::kWho:

@@ -116,8 +116,9 @@ void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& pre
            DurabilityGate& gate, Stamper& stamper, HistoryStore& history, Outbox& outbox,
            TimePoint now);
 void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTable& sessions,
-                      const Accounts& accounts, Conversations& conversations, Stamper& stamper,
-                      HistoryStore& history, Outbox& outbox, const HubFacts& facts, TimePoint now);
+                      const Accounts& accounts, Conversations& conversations, DurabilityGate& gate,
+                      Stamper& stamper, HistoryStore& history, Outbox& outbox,
+                      const HubFacts& facts, TimePoint now);
 // What waited for the account `s` just signed in to, delivered to it
 // (ChatMessage.waited) and forgotten.
 void deliverWaiting(Session& s, Conversations& conversations, const HistoryStore& history,
