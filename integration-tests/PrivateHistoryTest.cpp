@@ -5,7 +5,9 @@
 // backfilled after a reconnect; no one but its two accounts can read it
 // (another account, a nick without an account, a later holder of a party's
 // unregistered nick, forged room and peer names); the offline cap refuses
-// with MAILBOX_FULL. A v1 client sees seq 0 and an empty room, as before.
+// with MAILBOX_FULL; an echoed waiting message survives kill -9; a later
+// Identify delivers what waited; hermes-cat leaves and reads private
+// messages. A v1 client sees seq 0 and an empty room, as before.
 #define BOOST_TEST_MODULE PrivateHistoryTest
 #include <boost/test/unit_test.hpp>
 
@@ -423,4 +425,24 @@ BOOST_AUTO_TEST_CASE(hermes_cat_leaves_and_reads_private_messages) {
     BOOST_TEST_REQUIRE(refused.has_value());
     BOOST_TEST(refused->code == 6);
     BOOST_TEST(carol.err().find("sign in") != std::string::npos, carol.err());
+}
+
+// Signing in later (Identify, under another nick) delivers too: the
+// account, not the nick, is what the messages waited for.
+BOOST_AUTO_TEST_CASE(identify_delivers_what_waited) {
+    it::HubProcess hub;
+    it::registerNick(hub.port(), "ana", "ana-pw");
+    it::registerNick(hub.port(), "bob", "bob-pw");
+    it::RawClient ana(hub.port(), "ana");
+    ana.signIn("ana", "ana-pw", it::after(10s));
+    ana.send(it::privateEnvelope("bob", "for bob's account", 1));
+    ana.expect(isPrivate("for bob's account"), it::after(5s), "echo");
+    it::RawClient bob(hub.port(), "bob");
+    bob.hello("bob_away", it::after(5s));
+    BOOST_TEST(count(bob, isPrivate("for bob's account")) == 0u);  // not signed in: nothing
+    bob.send(it::identifyEnvelope("bob", "bob-pw"));
+    bob.expect(it::isAccountReply(v1::ACCOUNT_EVENT_IDENTIFIED), it::after(10s), "identified");
+    const auto got = bob.expect(isPrivate("for bob's account"), it::after(5s), "waited");
+    BOOST_TEST(got.envelope.message().waited());
+    BOOST_TEST(got.envelope.message().to() == "bob");
 }
