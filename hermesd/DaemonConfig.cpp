@@ -179,6 +179,21 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.throttleEntries = readSize(config, "accounts.throttle_entries", hub.throttleEntries, 16);
     hub.maxPendingHashes = readSize(config, "accounts.max_pending", hub.maxPendingHashes, 1);
     hub.maxAccounts = readSize(config, "accounts.max_accounts", hub.maxAccounts);
+    hub.typingEnabled = config.getBool("typing.enabled", hub.typingEnabled);
+    hub.typingPerSecond = readRate(config, "typing.rate_per_second", hub.typingPerSecond);
+    hub.typingBurst = readRate(config, "typing.burst", hub.typingBurst);
+    if (hub.typingBurst < 1) {
+        throw Poco::InvalidArgumentException("typing.burst must be at least 1");
+    }
+    hub.typingExpiry = readMs(config, "typing.expires_ms", hub.typingExpiry);
+    if (hub.typingExpiry.count() < 1000 || hub.typingExpiry.count() > 60'000) {
+        throw Poco::InvalidArgumentException("typing.expires_ms must be from 1000 to 60000");
+    }
+    hub.typingSkipQueueBytes =
+        readSize(config, "typing.skip_queue_bytes", hub.typingSkipQueueBytes);
+    hub.typingMaxRoomMembers =
+        readSize(config, "typing.max_room_members", hub.typingMaxRoomMembers);
+    hub.readMarkersMax = readSize(config, "read_markers.max_per_member", hub.readMarkersMax, 1);
     if (hub.maxTextBytes + 512 > hub.maxFrameBytes) {
         throw Poco::InvalidArgumentException(
             "hub.max_frame_bytes must exceed hub.max_text_bytes by at least 512");

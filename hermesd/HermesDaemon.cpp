@@ -41,6 +41,7 @@
 #include "hermes/hub/SqliteAccounts.hpp"
 #include "hermes/hub/SqliteHistory.hpp"
 #include "hermes/hub/SqliteModerationStore.hpp"
+#include "hermes/hub/SqliteReadMarkers.hpp"
 
 namespace hermesd {
 
@@ -327,9 +328,12 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // Bans, room modes and operators by account: beside the history, in
     // its database, or in memory with it.
     std::unique_ptr<hermes::hub::ModerationStore> moderation;
+    std::unique_ptr<hermes::hub::ReadMarkerStore> readMarkers;
     if (settings.history.persist) {
         try {
             moderation = std::make_unique<hermes::hub::SqliteModerationStore>(
+                std::filesystem::absolute(settings.history.path).string());
+            readMarkers = std::make_unique<hermes::hub::SqliteReadMarkers>(
                 std::filesystem::absolute(settings.history.path).string());
         } catch (const hermes::hub::HistoryOpenError& error) {
             log.fatal("cannot keep moderation in the database: %s", std::string(error.what()));
@@ -364,9 +368,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
                                        .count());
     std::unique_ptr<hermes::hub::Hub> hub;
     try {
-        hub = std::make_unique<hermes::hub::Hub>(settings.hub, epoch, std::move(history),
-                                                 hermes::hub::systemWallClockMs,
-                                                 std::move(moderation), std::move(accounts));
+        hub = std::make_unique<hermes::hub::Hub>(
+            settings.hub, epoch, std::move(history), hermes::hub::systemWallClockMs,
+            std::move(moderation), std::move(accounts), std::move(readMarkers));
     } catch (const std::invalid_argument& error) {
         log.fatal("bad configuration: %s", std::string(error.what()));
         return EXIT_CONFIG;

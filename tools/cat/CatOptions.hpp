@@ -37,6 +37,7 @@ struct CatOptions {
     bool json = false;
     bool follow = false;
     bool backlog = false;  // print the room's backlog sent on join
+    bool typing = false;   // --typing: print typing notices (JSON mode only)
     std::chrono::milliseconds timeout{10'000};
     bool version = false;  // --version: print catVersion() and exit 0; nothing else is set
 };

@@ -32,6 +32,9 @@
 //                                       room and hub-wide bans, their store
 //   Accounts         Accounts.hpp       registered nicks, sign-in throttles, the hub
 //                                       password, the hashing thread
+//   TypingRelay      TypingRelay.hpp    each sender's typing bucket, typing figures
+//   ReadMarkers      ReadMarkers.hpp    read markers by account (and by session
+//                                       when not signed in), their store
 //
 // Threading: not thread safe; the hub's thread (Hub.hpp).
 
@@ -51,10 +54,12 @@
 #include "Outbox.hpp"
 #include "OutputBudget.hpp"
 #include "Presence.hpp"
+#include "ReadMarkers.hpp"
 #include "Requests.hpp"
 #include "RoomTable.hpp"
 #include "SessionTable.hpp"
 #include "Stamper.hpp"
+#include "TypingRelay.hpp"
 #include "hermes/hub/Hub.hpp"
 
 namespace hermes::hub {
@@ -62,7 +67,7 @@ namespace hermes::hub {
 struct Hub::Impl {
     Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock,
          std::unique_ptr<ModerationStore> moderationStore,
-         std::unique_ptr<AccountStore> accountStore);
+         std::unique_ptr<AccountStore> accountStore, std::unique_ptr<ReadMarkerStore> markerStore);
 
     const HubConfig& config;
     HubStats& stats;
@@ -86,6 +91,8 @@ struct Hub::Impl {
     Stamper stamper;
     Moderation moderation;
     Accounts accounts;
+    TypingRelay typing;
+    ReadMarkers markers;
 
     // Searches the store finished that wait for the budget to take input
     // again (their answers add output).
@@ -120,6 +127,8 @@ struct Hub::Impl {
     // A session just welcomed joins the default room.
     void afterWelcome(Session& s);
     void joinDefaultRoom(Session& s);
+    // A Join, and then the joiner's read marker for the room.
+    void join(Session& s, const v1::Join& request);
 
     // --- closing ------------------------------------------------------------------------
 
