@@ -181,6 +181,10 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.maxAccounts = readSize(config, "accounts.max_accounts", hub.maxAccounts);
     hub.typingEnabled = config.getBool("typing.enabled", hub.typingEnabled);
     hub.typingPerSecond = readRate(config, "typing.rate_per_second", hub.typingPerSecond);
+    if (hub.typingPerSecond <= 0) {
+        // 0 would be an unlimited bucket: typing is never worth that.
+        throw Poco::InvalidArgumentException("typing.rate_per_second must be above 0");
+    }
     hub.typingBurst = readRate(config, "typing.burst", hub.typingBurst);
     if (hub.typingBurst < 1) {
         throw Poco::InvalidArgumentException("typing.burst must be at least 1");

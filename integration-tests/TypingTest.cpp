@@ -6,14 +6,18 @@
 #define BOOST_TEST_MODULE TypingTest
 #include <boost/test/unit_test.hpp>
 
+#include <poll.h>
+
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "BoostSupport.hpp"
 #include "Frames.hpp"
 #include "HubProcess.hpp"
 #include "RawClient.hpp"
+#include "ToolProcess.hpp"
 
 using namespace std::chrono_literals;
 namespace it = hermes::it;
@@ -35,6 +39,35 @@ it::RawClient::Predicate isNotice(const std::string& room, const std::string& fr
         return f.envelope.has_typing_notice() && f.envelope.typing_notice().room() == room &&
                f.envelope.typing_notice().from() == from;
     };
+}
+
+// Polls `tool`'s standard output until it contains `text`, or the deadline.
+bool outputShows(const it::ToolProcess& tool, const std::string& text, it::Deadline deadline) {
+    while (tool.out().find(text) == std::string::npos) {
+        if (it::pollTimeoutMs(deadline) == 0) {
+            return false;
+        }
+        ::poll(nullptr, 0, 20);  // a file, not a socket: look again shortly
+    }
+    return true;
+}
+
+std::vector<std::string> catArgs(std::uint16_t port, const std::string& nick, bool typing) {
+    std::vector<std::string> args{HERMES_IT_HERMES_CAT,
+                                  "--host",
+                                  "127.0.0.1",
+                                  "--port",
+                                  std::to_string(port),
+                                  "--nick",
+                                  nick,
+                                  "--room",
+                                  "lobby",
+                                  "--json",
+                                  "--follow"};
+    if (typing) {
+        args.emplace_back("--typing");
+    }
+    return args;
 }
 
 std::size_t countNotices(it::RawClient& client) {
@@ -136,4 +169,23 @@ BOOST_AUTO_TEST_CASE(a_wrong_typing_is_answered_and_not_fatal) {
     ana.send(typingEnvelope({}, "nobody-here"));  // gone: quietly nothing
     ana.sync(it::after(5s));
     BOOST_TEST(!ana.closedByPeer());
+}
+
+BOOST_AUTO_TEST_CASE(hermes_cat_prints_typing_in_json_only_when_asked) {
+    it::HubProcess hub;
+    it::ToolProcess asked(catArgs(hub.port(), "watcher", true), "");
+    it::ToolProcess plain(catArgs(hub.port(), "reader", false), "");
+    BOOST_TEST_REQUIRE(outputShows(asked, "\"type\":\"members\"", it::after(10s)), asked.err());
+    BOOST_TEST_REQUIRE(outputShows(plain, "\"type\":\"members\"", it::after(10s)), plain.err());
+    it::RawClient ana(hub.port(), "ana");
+    ana.hello("ana", it::after(5s));
+    ana.send(typingEnvelope("lobby", {}));
+    ana.send(it::sayEnvelope("lobby", "typed it", 1));
+    BOOST_TEST(outputShows(asked,
+                           "{\"type\":\"typing\",\"room\":\"lobby\",\"from\":\"ana\","
+                           "\"stopped\":false,\"expires_ms\":6000}",
+                           it::after(10s)),
+               asked.out());
+    BOOST_TEST_REQUIRE(outputShows(plain, "typed it", it::after(10s)), plain.out());
+    BOOST_TEST(plain.out().find("\"type\":\"typing\"") == std::string::npos, plain.out());
 }
