@@ -449,6 +449,7 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime /*now*/) {
     epoch_ = welcome.epoch();
     hubTyping_ = welcome.typing();
     hubReadMarkers_ = welcome.read_markers();
+    signedIn_ = !welcome.account().empty();
     typing_.clearMine();
     markers_.reconnected();
     const v1::Limits& limits = welcome.limits();
@@ -555,6 +556,9 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime now) {
             break;
         case v1::Envelope::kAccountReply:
             note(*buffers_[active_], LineKind::Notice, envelope.account_reply().text());
+            if (!envelope.account_reply().account().empty()) {
+                signedIn_ = true;  // read markers now follow the account
+            }
             break;
         case v1::Envelope::kBye: {
             // Said once, by the Disconnected line that follows (endReason).
@@ -722,9 +726,10 @@ void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
     if (typing_.spoke(typingKeyOf(*target), m.from())) {
         dirty_ |= dirty::kTitle;
     }
+    const std::uint64_t seq = line.seq;
     target->add(std::move(line), isActive(*target));
-    if (isActive(*target)) {
-        seenActive();
+    if (isActive(*target) && target->kind() == BufferKind::Room && !target->scrolled()) {
+        markers_.seen(target->name(), seq);  // read as it arrives
     }
     dirty_ |= dirty::kMessages | dirty::kTitle;
 }
@@ -1355,7 +1360,7 @@ std::optional<SteadyTime> ChatModel::nextDeadline() const {
         }
     };
     earliest(typing_.nextExpiry());
-    if (state_ == ConnState::Online && hubReadMarkers_) {
+    if (markersWanted()) {
         earliest(markers_.nextDue());
     }
     // The retry countdown changes when its shown second runs out.
@@ -1870,7 +1875,7 @@ void ChatModel::seenActive() {
 }
 
 void ChatModel::sendDueMarkers(SteadyTime now) {
-    if (state_ != ConnState::Online || !hubReadMarkers_) {
+    if (!markersWanted()) {
         return;
     }
     for (const auto& [room, seq] : markers_.due(now)) {

@@ -266,6 +266,12 @@ private:
     // The window on screen was seen up to its newest line (if at the bottom).
     void seenActive();
     void sendDueMarkers(SteadyTime now);
+    // MarkRead goes to a hub that keeps markers, for a signed-in session:
+    // without an account the hub keeps them for the session only, which
+    // tells this one device nothing it does not know.
+    bool markersWanted() const {
+        return state_ == ConnState::Online && hubReadMarkers_ && signedIn_;
+    }
 
     // The bytes of the text `line` would send, if more than the hub takes.
     std::optional<std::size_t> overLimit(const std::string& line) const;
@@ -333,6 +339,7 @@ private:
     ReadMarkerSync markers_;
     bool hubTyping_ = false;       // Welcome.typing
     bool hubReadMarkers_ = false;  // Welcome.read_markers
+    bool signedIn_ = false;        // Welcome.account, or an AccountReply since
 
     // The last /search: its results go to the one Search buffer.
     std::string searchRoom_;

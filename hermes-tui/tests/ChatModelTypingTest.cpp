@@ -30,6 +30,7 @@ hermes::client::Event welcomedWith(bool typing, bool markers) {
     hermes::client::Event e = welcomed("ana");
     e.envelope->mutable_welcome()->set_typing(typing);
     e.envelope->mutable_welcome()->set_read_markers(markers);
+    e.envelope->mutable_welcome()->set_account("ana");  // markers follow an account
     return e;
 }
 
@@ -189,4 +190,18 @@ BOOST_AUTO_TEST_CASE(viewing_a_room_marks_it_read_paced_and_shows_new_messages) 
     BOOST_TEST((s.model->nextDeadline() == s.t0 + 2s));
     s.model->tick(s.t0 + 2s);
     BOOST_TEST(s.hub.calls.back() == "markread lobby 5");
+}
+
+BOOST_AUTO_TEST_CASE(no_markread_without_an_account) {
+    FakeHub hub;
+    ChatModel model(hub, ChatModel::Settings{"127.0.0.1", 7070, "ana", "lobby", 2000ms});
+    hermes::client::Event welcome = welcomed("ana");
+    welcome.envelope->mutable_welcome()->set_read_markers(true);
+    const SteadyTime t0{};
+    model.onEvent(welcome, t0);
+    model.onEnvelope(joined("lobby", "ana"), t0);
+    model.onEnvelope(message("lobby", "bob", "one", 1), t0);
+    model.tick(t0 + 5s);
+    BOOST_TEST(std::none_of(hub.calls.begin(), hub.calls.end(),
+                            [](const std::string& c) { return c.rfind("markread", 0) == 0; }));
 }
