@@ -1,7 +1,11 @@
 #include "HermesDaemon.hpp"
 
+#include <pthread.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
 
 #include <chrono>
 #include <filesystem>
@@ -265,6 +269,22 @@ void HermesDaemon::setUpLogging() {
     Poco::Logger::root().setLevel(Poco::Message::PRIO_INFORMATION);
 }
 
+namespace {
+
+void blockTerminationSignals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    // As POCO's waitForTerminationRequest(): SIGINT stays with a debugger.
+    if (std::getenv("POCO_ENABLE_DEBUGGER") == nullptr) {
+        sigaddset(&signals, SIGINT);
+    }
+    sigaddset(&signals, SIGQUIT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+}  // namespace
+
 int HermesDaemon::main(const std::vector<std::string>&) {
     if (helpRequested_) {
         return EXIT_OK;
@@ -295,6 +315,14 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         log.warning("configuration: %s", warning);
     }
     raiseFileLimit(fileNeeds(settings), settings.hub.maxClients, log);
+
+    // SIGTERM, SIGINT and SIGQUIT blocked before any thread starts, so every
+    // thread inherits the mask and only waitForTerminationRequest()'s
+    // sigwait takes them. Otherwise a SIGTERM that comes while the main
+    // thread is between its port file and that sigwait (a loaded machine)
+    // goes to a thread that does not block it and kills the hub at once,
+    // with nothing flushed (seen in ReadMarkersTest's restart).
+    blockTerminationSignals();
 
     // History first: a database that cannot be used stops the hub before it
     // accepts anyone, so nothing said is ever silently lost.
