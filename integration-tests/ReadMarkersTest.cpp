@@ -6,14 +6,18 @@
 #define BOOST_TEST_MODULE ReadMarkersTest
 #include <boost/test/unit_test.hpp>
 
+#include <poll.h>
+
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <string>
 
 #include "BoostSupport.hpp"
 #include "Frames.hpp"
 #include "HubProcess.hpp"
 #include "RawClient.hpp"
+#include "ToolProcess.hpp"
 #include "hermes/test/TempDir.hpp"
 
 using namespace std::chrono_literals;
@@ -165,4 +169,33 @@ BOOST_AUTO_TEST_CASE(an_unregistered_nicks_markers_end_with_its_session) {
     again.hello("bob", it::after(5s));
     again.send(markersRequestEnvelope());
     BOOST_TEST(nextMarkers(again, "a new session's markers").markers_size() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(hermes_cat_prints_the_accounts_marker_in_json) {
+    it::HubProcess hub;
+    it::registerNick(hub.port(), "ana", "s3cret");
+    {
+        it::RawClient ana(hub.port(), "ana");
+        ana.signIn("ana", "s3cret", it::after(5s));
+        say(ana, "one", 1);
+        ana.send(markReadEnvelope("lobby", 1));
+        BOOST_TEST(seqOf(nextMarkers(ana, "marked"), "lobby") == 1u);
+        ana.send(it::byeEnvelope("bye"));
+        BOOST_TEST(ana.waitClosed(it::after(5s)));
+    }
+    hermes::test::TempDir dir("hermes-cat-markers");
+    const std::string passwordFile = dir.file("password");
+    std::ofstream(passwordFile) << "s3cret\n";
+    it::ToolProcess cat(
+        {HERMES_IT_HERMES_CAT, "--host", "127.0.0.1", "--port", std::to_string(hub.port()),
+         "--nick", "ana", "--password-file", passwordFile, "--room", "lobby", "--json", "--follow"},
+        "");
+    const std::string want =
+        "{\"type\":\"read_markers\",\"markers\":[{\"room\":\"lobby\","
+        "\"seq\":1}],\"all\":false,\"durable\":true}";
+    const it::Deadline deadline = it::after(10s);
+    while (cat.out().find(want) == std::string::npos && it::pollTimeoutMs(deadline) > 0) {
+        ::poll(nullptr, 0, 20);  // a file, not a socket: look again shortly
+    }
+    BOOST_TEST(cat.out().find(want) != std::string::npos, cat.out() << cat.err());
 }

@@ -556,8 +556,11 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime now) {
             break;
         case v1::Envelope::kAccountReply:
             note(*buffers_[active_], LineKind::Notice, envelope.account_reply().text());
-            if (!envelope.account_reply().account().empty()) {
-                signedIn_ = true;  // read markers now follow the account
+            if (!envelope.account_reply().account().empty() && !signedIn_) {
+                signedIn_ = true;  // read markers now follow the account: learn them
+                if (hubReadMarkers_) {
+                    hub_.requestReadMarkers();
+                }
             }
             break;
         case v1::Envelope::kBye: {

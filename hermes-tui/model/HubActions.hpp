@@ -53,6 +53,8 @@ public:
     virtual bool typing(const std::string& target, bool query, bool stopped) = 0;
     // MarkRead: the person has read `room` up to `seq`.
     virtual bool markRead(const std::string& room, std::uint64_t seq) = 0;
+    // ReadMarkersRequest{}: every marker of ours.
+    virtual bool requestReadMarkers() = 0;
     // The hub password the next connection's Hello carries.
     virtual void setHubPassword(const std::string& password) = 0;
 };

@@ -192,7 +192,7 @@ BOOST_AUTO_TEST_CASE(viewing_a_room_marks_it_read_paced_and_shows_new_messages) 
     BOOST_TEST(s.hub.calls.back() == "markread lobby 5");
 }
 
-BOOST_AUTO_TEST_CASE(no_markread_without_an_account) {
+BOOST_AUTO_TEST_CASE(no_markread_without_an_account_and_markers_learnt_at_sign_in) {
     FakeHub hub;
     ChatModel model(hub, ChatModel::Settings{"127.0.0.1", 7070, "ana", "lobby", 2000ms});
     hermes::client::Event welcome = welcomed("ana");
@@ -204,4 +204,13 @@ BOOST_AUTO_TEST_CASE(no_markread_without_an_account) {
     model.tick(t0 + 5s);
     BOOST_TEST(std::none_of(hub.calls.begin(), hub.calls.end(),
                             [](const std::string& c) { return c.rfind("markread", 0) == 0; }));
+    // Signed in later (/identify): the account's markers are asked for, and
+    // what was seen is marked.
+    v1::Envelope reply;
+    reply.mutable_account_reply()->set_event(v1::ACCOUNT_EVENT_IDENTIFIED);
+    reply.mutable_account_reply()->set_account("ana");
+    model.onEnvelope(reply, t0 + 5s);
+    BOOST_TEST(hub.calls.back() == "markers");
+    model.tick(t0 + 6s);
+    BOOST_TEST(hub.calls.back() == "markread lobby 1");
 }

@@ -68,6 +68,7 @@ public:
     bool typing(const std::string& target, bool query, bool stopped) override {
         return record(std::string(stopped ? "stopped " : "typing ") + (query ? "@" : "") + target);
     }
+    bool requestReadMarkers() override { return record("markers"); }
     bool markRead(const std::string& room, std::uint64_t seq) override {
         return record("markread " + room + " " + std::to_string(seq));
     }

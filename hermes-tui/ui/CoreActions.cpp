@@ -54,6 +54,12 @@ bool CoreActions::markRead(const std::string& room, std::uint64_t seq) {
     return core_->send(std::move(envelope));
 }
 
+bool CoreActions::requestReadMarkers() {
+    hermes::v1::Envelope envelope;
+    envelope.mutable_read_markers_request();
+    return core_->send(std::move(envelope));
+}
+
 bool CoreActions::moderate(const std::string& room, int action, const std::string& target,
                            int targetKind, const std::string& reason, std::uint32_t expirySeconds) {
     hermes::v1::Envelope envelope;
