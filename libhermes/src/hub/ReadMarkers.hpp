@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -59,9 +60,16 @@ public:
     // The session ended: its own markers (not its account's) go.
     void forget(const Session& s) { bySession_.erase(s.id); }
 
-    // For the invariants and tests: markers held for sessions and accounts.
-    std::size_t sessionReaders() const { return bySession_.size(); }
-    std::size_t accountReaders() const { return byAccount_.size(); }
+    // For the invariants: f(reader, its session if it is one's own, markers).
+    template <typename F>
+    void forEachReader(F&& f) const {
+        for (const auto& [id, markers] : bySession_) {
+            f("session " + std::to_string(id), std::optional<SessionId>(id), markers.size());
+        }
+        for (const auto& [account, markers] : byAccount_) {
+            f(account, std::optional<SessionId>(), markers.size());
+        }
+    }
     ReadMarkerStore* store() const { return store_.get(); }
 
 private:
