@@ -16,6 +16,10 @@ void Buffer::add(Line line, bool active) {
     if (line.seq != 0) {
         while (pos != lines_.begin()) {
             const Line& before = *(pos - 1);
+            if (before.newMarker) {
+                --pos;  // the "new messages" line is no line of the hub's order
+                continue;
+            }
             if (before.seq == 0 || before.epoch != line.epoch || before.seq < line.seq) {
                 break;
             }
