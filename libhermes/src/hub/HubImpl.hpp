@@ -34,6 +34,9 @@
 //                                       password, the hashing thread
 //   Conversations    Conversations.hpp  private conversations' keys and seqs, private
 //                                       messages waiting for an offline account
+//   TypingRelay      TypingRelay.hpp    each sender's typing bucket, typing figures
+//   ReadMarkers      ReadMarkers.hpp    read markers by account (and by session
+//                                       when not signed in), their store
 //
 // Threading: not thread safe; the hub's thread (Hub.hpp).
 
@@ -54,10 +57,12 @@
 #include "Outbox.hpp"
 #include "OutputBudget.hpp"
 #include "Presence.hpp"
+#include "ReadMarkers.hpp"
 #include "Requests.hpp"
 #include "RoomTable.hpp"
 #include "SessionTable.hpp"
 #include "Stamper.hpp"
+#include "TypingRelay.hpp"
 #include "hermes/hub/Hub.hpp"
 
 namespace hermes::hub {
@@ -65,7 +70,7 @@ namespace hermes::hub {
 struct Hub::Impl {
     Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock,
          std::unique_ptr<ModerationStore> moderationStore,
-         std::unique_ptr<AccountStore> accountStore);
+         std::unique_ptr<AccountStore> accountStore, std::unique_ptr<ReadMarkerStore> markerStore);
 
     const HubConfig& config;
     HubStats& stats;
@@ -90,6 +95,8 @@ struct Hub::Impl {
     Moderation moderation;
     Accounts accounts;
     Conversations conversations;
+    TypingRelay typing;
+    ReadMarkers markers;
 
     // Searches the store finished that wait for the budget to take input
     // again (their answers add output).
@@ -126,6 +133,8 @@ struct Hub::Impl {
     // A session just signed in to an account gets what waited for it.
     void afterSignIn(Session& s);
     void joinDefaultRoom(Session& s);
+    // A Join, and then the joiner's read marker for the room.
+    void join(Session& s, const v1::Join& request);
 
     // --- closing ------------------------------------------------------------------------
 
