@@ -115,8 +115,6 @@ public:
     // The "new messages" line before the first unread message, replacing an
     // earlier one; false (and none placed) when nothing is unread here.
     bool placeNewMarker();
-    // The newest seq among the hub's lines (0: none).
-    std::uint64_t newestSeq() const;
 
     // The anchor: lines below the line at the bottom of the view, and rows of
     // that line hidden below the view at `width` (clamped to its rows).
