@@ -59,7 +59,8 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
       liveness(owner.config_, owner.stats_),
       stamper(owner.epoch_, wallClock, owner.config_),
       moderation(owner.config_, std::move(moderationStore), log),
-      accounts(owner.config_, std::move(accountStore), log) {
+      accounts(owner.config_, std::move(accountStore), log),
+      transfers(owner.config_, history->fileReferences(), log) {
     rooms.restore(history->rooms());
     moderation.restore(rooms, *history, wallClock());
     rooms.lookAtEmptyRooms();
@@ -253,6 +254,20 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
         case v1::Envelope::kSetAway:
             onSetAway(s, envelope.set_away(), presence, gate, outbox, now);
             return;
+        case v1::Envelope::kFileOffer:
+            onFileOffer(s, envelope.file_offer(), rooms, presence, gate, stamper, *history,
+                        transfers, outbox, facts, now);
+            return;
+        case v1::Envelope::kFileChunk:
+            onFileChunk(s, envelope.file_chunk(), sessions, rooms, presence, gate, stamper,
+                        *history, transfers, outbox, facts, log, now);
+            return;
+        case v1::Envelope::kFileRequest:
+            onFileRequest(s, envelope.file_request(), rooms, *history, transfers, outbox);
+            return;
+        case v1::Envelope::kFileCancel:
+            onFileCancel(s, envelope.file_cancel(), transfers, outbox);
+            return;
         default:
             outbox.error(s, v1::ERROR_CODE_UNSUPPORTED,
                          "the hub does not accept " + bodyName(envelope) + " from clients");
@@ -345,6 +360,7 @@ TimePoint Hub::Impl::tick() {
         }
     }
     processDoomed();
+    transfers.sendDueAcks(sessions, outbox, now);
     if (liveness.scanDue(now)) {
         scan();
         liveness.scanned(now);
@@ -353,7 +369,7 @@ TimePoint Hub::Impl::tick() {
     resumeIfDrained();
     decodeHeldInput();
     flushAll(false);
-    const TimePoint wake = presence.nextDue(liveness.nextScan());
+    const TimePoint wake = transfers.nextAckAt(presence.nextDue(liveness.nextScan()));
     if (budget.paused()) {
         return wake;  // frames waiting for tokens wait for the resume, too
     }
@@ -412,6 +428,7 @@ void Hub::Impl::scan() {
     }
     outbox.dropIdleBlocks();
     reclaimRooms();
+    transfers.expire(sessions, outbox, now);
 }
 
 // Rooms that emptied holding nothing go, once no component lists them: a
@@ -596,6 +613,7 @@ void Hub::Impl::processDoomed() {
 
 void Hub::Impl::finish(Session& s, CloseReason reason, std::string quitReason, bool toEdge) {
     sessions.noteClose(s, reason, quitReason);
+    transfers.forget(s.id);
     if (s.in.awaitingRead() && gate.historyWaiting()) {
         gate.forgetHistory(s.id);
     }
@@ -757,6 +775,10 @@ std::size_t Hub::heldMessages() const {
     return impl_->gate.heldMessages();
 }
 
+bool Hub::transfersWantTurn() const {
+    return !impl_->budget.paused() && impl_->transfers.wantsTurn(impl_->sessions);
+}
+
 bool Hub::inputPaused() const {
     return impl_->budget.paused();
 }
@@ -775,6 +797,7 @@ std::size_t Hub::output(SessionId id, std::span<std::string_view> views) const {
 void Hub::takeReady(std::vector<SessionId>& writable, std::vector<Closing>& closing) {
     owner_.check("Hub::takeReady");
     impl_->processDoomed();
+    impl_->transfers.pump(impl_->sessions, impl_->outbox, impl_->budget.paused());
     impl_->outbox.takeWritable(impl_->sessions, writable);
     impl_->sessions.takeClosing(closing);
 }

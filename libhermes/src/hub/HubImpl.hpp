@@ -32,6 +32,8 @@
 //                                       room and hub-wide bans, their store
 //   Accounts         Accounts.hpp       registered nicks, sign-in throttles, the hub
 //                                       password, the hashing thread
+//   Transfers        Transfers.hpp      the file store, uploads and downloads under
+//                                       way, who may fetch which file
 //
 // Threading: not thread safe; the hub's thread (Hub.hpp).
 
@@ -55,6 +57,7 @@
 #include "RoomTable.hpp"
 #include "SessionTable.hpp"
 #include "Stamper.hpp"
+#include "Transfers.hpp"
 #include "hermes/hub/Hub.hpp"
 
 namespace hermes::hub {
@@ -86,6 +89,7 @@ struct Hub::Impl {
     Stamper stamper;
     Moderation moderation;
     Accounts accounts;
+    Transfers transfers;
 
     // Searches the store finished that wait for the budget to take input
     // again (their answers add output).
