@@ -48,10 +48,10 @@ std::string FileStore::pathOf(std::string_view sha256) const {
     return directory_ + "/" + std::string(sha256);
 }
 
-std::unique_ptr<FileStore::Partial> FileStore::begin(std::uint64_t uploadId, std::string sha256,
-                                                     std::uint64_t size) {
+std::unique_ptr<FileStore::Partial> FileStore::begin(const std::string& tempName,
+                                                     std::string sha256, std::uint64_t size) {
     std::unique_ptr<Partial> partial(new Partial());
-    partial->path_ = directory_ + "/tmp/" + std::to_string(uploadId) + ".part";
+    partial->path_ = directory_ + "/tmp/" + tempName + ".part";
     ::unlink(partial->path_.c_str());  // a leftover of an earlier run
     partial->fd_ = ::open(partial->path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (partial->fd_ < 0) {

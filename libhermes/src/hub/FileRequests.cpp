@@ -126,8 +126,7 @@ void onFileOffer(Session& s, const v1::FileOffer& offer, const RoomTable& rooms,
     }
     Transfers::Upload& upload = transfers.begin(s, room->name, id, file, now);
     if (file.size() == 0) {
-        const std::uint64_t uploadId = upload.id;
-        if (transfers.finish(uploadId, nullptr) == files::FileStore::Finished::Mismatch) {
+        if (transfers.finish(upload, nullptr) == files::FileStore::Finished::Mismatch) {
             outbox.error(s, v1::ERROR_CODE_FILE_HASH_MISMATCH,
                          "an empty file hashes to "
                          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -181,7 +180,7 @@ void onFileChunk(Session& s, const v1::FileChunk& chunk, SessionTable& sessions,
                   ", beyond the offered size " + std::to_string(size);
     }
     if (!problem.empty()) {
-        transfers.drop(chunk.upload_id());
+        transfers.drop(*upload);
         outbox.error(s, v1::ERROR_CODE_INVALID_FILE,
                      "upload " + std::to_string(chunk.upload_id()) + " dropped: " + problem, room,
                      id);
@@ -202,7 +201,7 @@ void onFileChunk(Session& s, const v1::FileChunk& chunk, SessionTable& sessions,
     }
     const v1::FileInfo file = upload->file;
     std::string actual;
-    const auto finished = transfers.finish(chunk.upload_id(), &actual);
+    const auto finished = transfers.finish(*upload, &actual);
     if (finished == files::FileStore::Finished::Mismatch) {
         log.information("%s: upload of %s refused: its bytes hash to %s, not %s",
                         SessionTable::describe(s), file.name(), actual, file.sha256());
@@ -276,12 +275,13 @@ void onFileCancel(Session& s, const v1::FileCancel& cancel, Transfers& transfers
         transfers.cancelDownload(s.id);
         return;
     }
-    if (transfers.findUpload(cancel.upload_id(), s.id) == nullptr) {
+    const Transfers::Upload* upload = transfers.findUpload(cancel.upload_id(), s.id);
+    if (upload == nullptr) {
         outbox.error(s, v1::ERROR_CODE_NO_SUCH_UPLOAD,
                      "no upload " + std::to_string(cancel.upload_id()) + " of yours to cancel");
         return;
     }
-    transfers.drop(cancel.upload_id());
+    transfers.drop(*upload);
 }
 
 }  // namespace hermes::hub

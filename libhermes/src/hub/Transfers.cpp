@@ -61,21 +61,25 @@ std::size_t Transfers::uploadsOf(SessionId id) const {
 
 Transfers::Upload& Transfers::begin(Session& s, std::string room, std::uint64_t clientMsgId,
                                     v1::FileInfo file, TimePoint now) {
-    const std::uint64_t id = nextUploadId_++;
-    Upload& upload = uploads_[id];
+    const std::uint64_t id = ++uploadsBegun_[s.id];
+    // The temp file's name must be unique in the store: the session's and
+    // the upload's ids.
+    std::unique_ptr<files::FileStore::Partial> partial =
+        store_->begin(std::to_string(s.id) + "-" + std::to_string(id), file.sha256(), file.size());
+    Upload& upload = uploads_[{s.id, id}];
     upload.id = id;
     upload.session = s.id;
     upload.room = std::move(room);
     upload.clientMsgId = clientMsgId;
-    upload.partial = store_->begin(id, file.sha256(), file.size());
+    upload.partial = std::move(partial);
     upload.file = std::move(file);
     upload.lastChunk = now;
     return upload;
 }
 
 Transfers::Upload* Transfers::findUpload(std::uint64_t id, SessionId session) {
-    auto it = uploads_.find(id);
-    return it == uploads_.end() || it->second.session != session ? nullptr : &it->second;
+    auto it = uploads_.find({session, id});
+    return it == uploads_.end() ? nullptr : &it->second;
 }
 
 void Transfers::sendProgress(Session& s, const Upload& upload, Outbox& outbox) {
@@ -114,26 +118,23 @@ void Transfers::write(Session& s, Upload& upload, std::string_view data, Outbox&
         sendProgress(s, upload, outbox);
         return;
     }
-    dueAcks_.emplace(pacing.freeAt, upload.id);
+    dueAcks_.emplace(pacing.freeAt, std::make_pair(UploadKey{s.id, upload.id}, written));
 }
 
 void Transfers::sendDueAcks(SessionTable& sessions, Outbox& outbox, TimePoint now) {
     while (!dueAcks_.empty() && dueAcks_.begin()->first <= now) {
-        const std::uint64_t id = dueAcks_.begin()->second;
+        const auto [key, received] = dueAcks_.begin()->second;
         dueAcks_.erase(dueAcks_.begin());
-        auto it = uploads_.find(id);
+        auto it = uploads_.find(key);
         if (it == uploads_.end()) {
             continue;
         }
         Upload& upload = it->second;
         Session* s = sessions.find(upload.session);
-        const std::uint64_t written = upload.partial->written();
-        if (s == nullptr || written <= upload.acked) {
+        if (s == nullptr || received <= upload.acked) {
             continue;
         }
-        // Acknowledges what was written when this ack was due at the latest:
-        // later chunks have their own entries, so at worst early by a chunk.
-        upload.acked = written;
+        upload.acked = received;
         sendProgress(*s, upload, outbox);
     }
 }
@@ -142,15 +143,15 @@ TimePoint Transfers::nextAckAt(TimePoint fallback) const {
     return dueAcks_.empty() ? fallback : std::min(fallback, dueAcks_.begin()->first);
 }
 
-files::FileStore::Finished Transfers::finish(std::uint64_t id, std::string* actual) {
-    auto it = uploads_.find(id);
+files::FileStore::Finished Transfers::finish(const Upload& upload, std::string* actual) {
+    auto it = uploads_.find({upload.session, upload.id});
     const auto result = store_->finish(std::move(it->second.partial), actual);
     uploads_.erase(it);
     return result;
 }
 
-void Transfers::drop(std::uint64_t id) {
-    uploads_.erase(id);  // the Partial removes its temp file
+void Transfers::drop(const Upload& upload) {
+    uploads_.erase({upload.session, upload.id});  // the Partial removes its temp file
 }
 
 void Transfers::expire(SessionTable& sessions, Outbox& outbox, TimePoint now) {
@@ -271,6 +272,7 @@ bool Transfers::wantsTurn(const SessionTable& sessions) const {
 void Transfers::forget(SessionId id) {
     downloads_.erase(id);
     pacing_.erase(id);
+    uploadsBegun_.erase(id);
     for (auto it = uploads_.begin(); it != uploads_.end();) {
         it = it->second.session == id ? uploads_.erase(it) : std::next(it);
     }

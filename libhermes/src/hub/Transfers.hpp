@@ -57,6 +57,9 @@ public:
 
     // --- uploads -------------------------------------------------------------------
 
+    // An upload's id is its session's own count (1, 2, ...): it tells a
+    // client nothing of other sessions' uploads.
+    using UploadKey = std::pair<SessionId, std::uint64_t>;
     struct Upload {
         std::uint64_t id = 0;
         SessionId session = 0;
@@ -80,8 +83,8 @@ public:
     // at sendDueAcks()).
     void write(Session& s, Upload& upload, std::string_view data, Outbox& outbox, TimePoint now);
     // The upload's last byte is in: its hash checked and the file stored.
-    files::FileStore::Finished finish(std::uint64_t id, std::string* actual);
-    void drop(std::uint64_t id);
+    files::FileStore::Finished finish(const Upload& upload, std::string* actual);
+    void drop(const Upload& upload);
     // Acknowledgements whose pacing is over go out.
     void sendDueAcks(SessionTable& sessions, Outbox& outbox, TimePoint now);
     // When sendDueAcks() has something to send next (`fallback` if nothing).
@@ -134,11 +137,11 @@ private:
     Poco::Logger& log_;
     std::unique_ptr<files::FileStore> store_;
     std::size_t chunkBytes_;
-    std::uint64_t nextUploadId_ = 1;
-    std::map<std::uint64_t, Upload> uploads_;
+    std::unordered_map<SessionId, std::uint64_t> uploadsBegun_;  // per session, the last id
+    std::map<UploadKey, Upload> uploads_;
     std::unordered_map<SessionId, Pacing> pacing_;
-    // Acknowledgements due: (when, upload id).
-    std::multimap<TimePoint, std::uint64_t> dueAcks_;
+    // Acknowledgements due: when, the upload's id and the bytes they acknowledge.
+    std::multimap<TimePoint, std::pair<UploadKey, std::uint64_t>> dueAcks_;
     std::unordered_map<SessionId, Download> downloads_;
     std::map<std::string, Announcement, std::less<>> announced_;
     v1::Envelope scratch_;

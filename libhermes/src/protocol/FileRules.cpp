@@ -67,8 +67,8 @@ std::optional<ProtocolError> checkFileInfo(const v1::FileInfo& file) {
 }
 
 std::size_t chunkBytesFor(std::size_t maxFrameBytes) {
-    return maxFrameBytes > 2 * kChunkOverheadBytes ? maxFrameBytes - kChunkOverheadBytes
-                                                   : kChunkOverheadBytes;
+    return maxFrameBytes >= 2 * kChunkOverheadBytes ? maxFrameBytes - kChunkOverheadBytes
+                                                    : maxFrameBytes / 2;
 }
 
 std::string describeSize(std::uint64_t bytes) {

@@ -57,9 +57,11 @@ public:
         Sha256 hash_;
     };
 
-    // Starts an upload of `size` bytes hashing to `sha256` under `uploadId`.
-    // Throws std::system_error naming the temp file.
-    std::unique_ptr<Partial> begin(std::uint64_t uploadId, std::string sha256, std::uint64_t size);
+    // Starts an upload of `size` bytes hashing to `sha256`, written to
+    // tmp/<tempName>.part (unique among uploads under way). Throws
+    // std::system_error naming the temp file.
+    std::unique_ptr<Partial> begin(const std::string& tempName, std::string sha256,
+                                   std::uint64_t size);
     // Appends `bytes` (never past the announced size: the caller checks).
     void append(Partial& partial, std::string_view bytes);
     enum class Finished { Stored, AlreadyStored, Mismatch };

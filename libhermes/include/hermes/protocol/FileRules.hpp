@@ -20,8 +20,9 @@ inline constexpr std::size_t kMaxFileNameBytes = 255;
 inline constexpr std::size_t kMaxMediaTypeBytes = 127;
 inline constexpr std::size_t kMaxPreviewBytes = 1024;
 inline constexpr std::size_t kMaxPreviewLines = 10;
-// Room for a FileChunk's envelope around its data (tags, lengths, ids).
-inline constexpr std::size_t kChunkOverheadBytes = 64;
+// Room for a chunk's envelope around its data: tags, lengths, ids, and the
+// FileInfo the first FileData carries (name, media type, hash: under 512).
+inline constexpr std::size_t kChunkOverheadBytes = 1024;
 
 // 64 lowercase hex digits.
 bool isSha256Hex(std::string_view text);
