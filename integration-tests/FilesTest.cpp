@@ -125,8 +125,7 @@ bool runDownload(it::RawClient& client, FileDownload& download, it::Deadline dea
         if (cutAfter != 0 && download.received() >= cutAfter) {
             return true;
         }
-        if (!client.readSome(deadline) &&
-            (it::Clock::now() >= deadline || client.closedByPeer())) {
+        if (!client.readSome(deadline) && (it::Clock::now() >= deadline || client.closedByPeer())) {
             return false;
         }
         auto& inbox = client.inbox();
@@ -289,13 +288,13 @@ BOOST_AUTO_TEST_CASE(size_and_quota_refused) {
     BOOST_TEST(tooBig.error().find("files.max_bytes") != std::string::npos, tooBig.error());
 
     for (std::uint32_t i = 0; i < 2; ++i) {
-        FileUpload fits = FileUpload::fromPath(
-            "dev", writeFile(dir.path + "/f" + std::to_string(i), randomBytes(1024 * 1024, 10 + i)));
+        FileUpload fits = FileUpload::fromPath("dev", writeFile(dir.path + "/f" + std::to_string(i),
+                                                                randomBytes(1024 * 1024, 10 + i)));
         runUpload(*ana, fits, it::after(10s));
         BOOST_TEST_REQUIRE(fits.state() == FileUpload::State::Done, fits.error());
     }
-    FileUpload over = FileUpload::fromPath(
-        "dev", writeFile(dir.path + "/over.bin", randomBytes(1000, 20)));
+    FileUpload over =
+        FileUpload::fromPath("dev", writeFile(dir.path + "/over.bin", randomBytes(1000, 20)));
     runUpload(*ana, over, it::after(5s));
     BOOST_TEST(over.state() == FileUpload::State::Failed);
     BOOST_TEST(over.errorCode() == v1::ERROR_CODE_FILE_QUOTA);
@@ -404,7 +403,7 @@ BOOST_AUTO_TEST_CASE(hermes_cat_uploads_and_downloads) {
     const std::string path = writeFile(dir.path + "/notes.txt", bytes);
     const auto cat = [&](std::vector<std::string> extra) {
         std::vector<std::string> args = {HERMES_IT_HERMES_CAT, "--port", port, "--room", "dev",
-                                         "--timeout", "10"};
+                                         "--timeout",          "10"};
         args.insert(args.end(), extra.begin(), extra.end());
         return args;
     };

@@ -95,8 +95,12 @@ BOOST_AUTO_TEST_CASE(snippet_previews_are_cut_to_ten_lines_and_valid_text) {
     BOOST_TEST(preview.find("line 10") != std::string::npos);
     BOOST_TEST(preview.find("line 11") == std::string::npos);
     BOOST_TEST(preview.find('\r') == std::string::npos);
-    BOOST_TEST(protocol::snippetPreview("a\x1b" "b") == "a\xEF\xBF\xBD" "b");
-    BOOST_TEST(protocol::snippetPreview(std::string(5000, 'x')).size() == protocol::kMaxPreviewBytes);
+    BOOST_TEST(protocol::snippetPreview("a\x1b"
+                                        "b") ==
+               "a\xEF\xBF\xBD"
+               "b");
+    BOOST_TEST(protocol::snippetPreview(std::string(5000, 'x')).size() ==
+               protocol::kMaxPreviewBytes);
 }
 
 BOOST_AUTO_TEST_CASE(a_chunk_frame_fits_the_frame_limit) {
