@@ -229,6 +229,9 @@ std::string ChatModel::inputPrompt() const {
     if (trustQuestion_) {
         return "trust this hub? [y/N] ";
     }
+    if (pendingPaste_ && pendingPaste_->tooLong) {
+        return "send as a file? [f/N] ";
+    }
     if (pendingPaste_) {
         return "send " + std::to_string(pendingPaste_->sendable) + " lines? [y/N] ";
     }
@@ -1031,8 +1034,8 @@ void ChatModel::paste(const std::string& text) {
     }
     if (!p.tooLong) {
         note(b, LineKind::Notice,
-             what + ": send " + std::to_string(p.sendable) + " lines? [y/N" +
-                 (snippet ? "/f: as one file]" : "]"));
+             what + ": send " + std::to_string(p.sendable) + " lines? [y/N]" +
+                 (snippet ? ", or f: as one file" : ""));
     }
     editor_.setText("");
     completion_.reset();

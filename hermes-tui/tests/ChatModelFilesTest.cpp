@@ -141,7 +141,7 @@ BOOST_AUTO_TEST_CASE(a_paste_goes_as_a_snippet_on_f) {
     k.code = KeyCode::Paste;
     k.text = "int main() {\r  return 0;\r}\r";
     s.model.handleKey(k, s.t0);
-    BOOST_TEST(count(s.lobby(), "send 3 lines? [y/N/f: as one file]") == 1u);
+    BOOST_TEST(count(s.lobby(), "send 3 lines? [y/N], or f: as one file") == 1u);
     Key f;
     f.ch = 'f';
     s.model.handleKey(f, s.t0);
