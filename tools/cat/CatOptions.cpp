@@ -65,7 +65,8 @@ hermes::cli::CommandLine commandLine() {
                     "its SHA-256, to --output; a cut download is resumed from PATH.part; the "
                     "hash is checked on arrival (exit 8 on a mismatch or a refusal)")
                  .argument("SEQ|SHA256"))
-        .add(Option("output", "", "with --download: where to write (default: the file's hash)")
+        .add(Option("output", "",
+                    "with --download: where to write (default: the SEQ or SHA256 given)")
                  .argument("PATH"))
         .add(Option("version", "", "print the version and exit"))
         .add(Option("help", "h", "print this help and exit"));
