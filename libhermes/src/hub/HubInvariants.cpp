@@ -294,6 +294,14 @@ std::vector<std::string> Hub::violatedInvariants() const {
     if (hasDuplicates(asking)) {
         report.fail("a session has two history requests waiting");
     }
+    // --- Transfers: uploads and downloads belong to live sessions ----------------------
+    for (const SessionId id : hub.transfers.sessionsHeld()) {
+        const Session* s = hub.sessions.find(id);
+        if (s == nullptr || !s->who.welcomed()) {
+            report.fail("a transfer of session ", id, ", which is gone or not welcomed");
+        }
+    }
+
     return report.take();
 }
 

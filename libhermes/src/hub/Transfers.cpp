@@ -44,6 +44,17 @@ std::uint64_t Transfers::reservedBytes() const {
     return bytes;
 }
 
+std::vector<SessionId> Transfers::sessionsHeld() const {
+    std::vector<SessionId> ids;
+    for (const auto& [key, upload] : uploads_) {
+        ids.push_back(key.first);
+    }
+    for (const auto& [id, download] : downloads_) {
+        ids.push_back(id);
+    }
+    return ids;
+}
+
 std::optional<std::string> Transfers::overQuota(std::uint64_t size) const {
     const std::uint64_t used = store_->usedBytes() + reservedBytes();
     if (used + size <= config_.fileQuotaBytes) {

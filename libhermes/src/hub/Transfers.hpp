@@ -114,6 +114,10 @@ public:
     void forget(SessionId id);
 
     std::size_t uploadCount() const { return uploads_.size(); }
+    // The sessions with an upload or a download (for the invariants' check).
+    std::vector<SessionId> sessionsHeld() const;
+    // Bytes the uploads under way reserve against files.quota_bytes.
+    std::uint64_t reservedBytes() const;
     std::size_t downloadCount() const { return downloads_.size(); }
 
 private:
@@ -131,7 +135,6 @@ private:
     };
 
     void sendProgress(Session& s, const Upload& upload, Outbox& outbox);
-    std::uint64_t reservedBytes() const;
 
     const HubConfig& config_;
     Poco::Logger& log_;
