@@ -1,7 +1,8 @@
 // Files through a real hermesd (issue 17, item 1): a round trip with the hash
 // checked, the same content stored once, a download resumed after a cut,
 // the size limit and the quota refused, a hash mismatch refused with nothing
-// kept, partial uploads cleaned up (client gone, timeout), who may fetch
+// kept, partial uploads cleaned up (client gone, timeout), files no message
+// names removed at the next start (retention), who may fetch
 // what (a non-member cannot), hermes-cat's --upload and --download, and a
 // 50 MiB upload and download while others chat, their send-to-echo latency
 // printed (asserted: only that every line and byte arrived).
@@ -235,6 +236,70 @@ BOOST_AUTO_TEST_CASE(files_and_their_messages_survive_a_restart) {
     BOOST_TEST_REQUIRE(runDownload(*bob, download, it::after(10s)));
     BOOST_TEST_REQUIRE(download.state() == FileDownload::State::Done, download.error());
     BOOST_TEST(readFile(dir.path + "/b.bin") == bytes);
+    guard.expectCleanStop();
+}
+
+BOOST_AUTO_TEST_CASE(a_file_no_message_names_is_removed_at_the_next_start) {
+    TempDir dir;
+    const std::string db = dir.path + "/history.db";
+    const std::string store = dir.path + "/files";
+    it::HubProcess::Settings settings = fileHub(
+        {{"history.path", db}, {"files.path", store}, {"history.max_messages_per_room", "1"}});
+    std::string pruned, kept;
+    {
+        it::HubGuard guard(settings);
+        auto ana = member(guard.hub.port(), "ana", "dev");
+        FileUpload first = FileUpload::fromPath("dev", writeFile(dir.path + "/1", "first file"));
+        runUpload(*ana, first, it::after(10s));
+        BOOST_TEST_REQUIRE(first.state() == FileUpload::State::Done, first.error());
+        FileUpload second = FileUpload::fromPath("dev", writeFile(dir.path + "/2", "second file"));
+        runUpload(*ana, second, it::after(10s));
+        BOOST_TEST_REQUIRE(second.state() == FileUpload::State::Done, second.error());
+        pruned = first.file().sha256();
+        kept = second.file().sha256();
+        // Retention keeps one message a room: wait until it pruned the first.
+        bool gone = false;
+        for (const auto deadline = it::after(10s); !gone && it::Clock::now() < deadline;) {
+            ana->send(it::historyEnvelope("dev", 0, 0));
+            const auto page =
+                ana->expect(it::isBody(v1::Envelope::kHistoryPage), it::after(5s), "history");
+            gone = page.envelope.history_page().has_gap();
+            if (!gone) {
+                std::this_thread::sleep_for(20ms);  // the writer prunes between its commits
+            }
+        }
+        BOOST_TEST_REQUIRE(gone, "retention did not prune the first message");
+        BOOST_TEST(fs::exists(store + "/" + pruned));  // kept while the hub runs
+        guard.expectCleanStop();
+    }
+    it::HubGuard guard(settings);
+    BOOST_TEST(!fs::exists(store + "/" + pruned), "the file no message names is still stored");
+    BOOST_TEST(fs::exists(store + "/" + kept));
+    auto bob = member(guard.hub.port(), "bob", "dev");
+    FileDownload download = FileDownload::byHash(pruned, dir.path + "/x");
+    runDownload(*bob, download, it::after(5s));
+    BOOST_TEST(download.state() == FileDownload::State::Failed);
+    guard.expectCleanStop();
+}
+
+BOOST_AUTO_TEST_CASE(without_persistent_history_no_file_outlives_the_hub) {
+    TempDir dir;
+    const std::string store = dir.path + "/files";
+    it::HubProcess::Settings settings =
+        fileHub({{"history.persist", "false"}, {"files.path", store}});
+    std::string sha;
+    {
+        it::HubGuard guard(settings);
+        auto ana = member(guard.hub.port(), "ana", "dev");
+        FileUpload upload = FileUpload::fromPath("dev", writeFile(dir.path + "/a", "in memory"));
+        runUpload(*ana, upload, it::after(10s));
+        BOOST_TEST_REQUIRE(upload.state() == FileUpload::State::Done, upload.error());
+        sha = upload.file().sha256();
+        BOOST_TEST(fs::exists(store + "/" + sha));
+        guard.expectCleanStop();
+    }
+    it::HubGuard guard(settings);
+    BOOST_TEST(!fs::exists(store + "/" + sha));
     guard.expectCleanStop();
 }
 
