@@ -166,7 +166,9 @@ std::optional<int> CatSession::onEvent(hermes::client::Event& event) {
             }
             if (envelope.has_members() && envelope.members().room() == options_.room &&
                 phase_ == Phase::Joining) {
-                phase_ = Phase::Sending;
+                return joined();
+            } else if (phase_ == Phase::Fetching) {
+                return onFetched(envelope);
             } else if (envelope.has_error()) {
                 const auto& error = envelope.error();
                 if (phase_ == Phase::Joining && error.room() == options_.room) {
@@ -252,6 +254,19 @@ std::optional<int> CatSession::startFile() {
     return std::nullopt;
 }
 
+std::optional<int> CatSession::joined() {
+    if (options_.privateHistory.empty()) {
+        phase_ = Phase::Sending;
+        return std::nullopt;
+    }
+    phase_ = Phase::Fetching;
+    deadline_ = Clock::now() + options_.timeout;
+    if (!core_.requestPrivateHistory(options_.privateHistory, 0)) {
+        return finish(kExitNoSession, "could not queue the HistoryRequest");
+    }
+    return std::nullopt;
+}
+
 std::optional<int> CatSession::pumpFile() {
     using hermes::client::FileDownload;
     using hermes::client::FileUpload;
@@ -291,17 +306,37 @@ std::optional<int> CatSession::pumpFile() {
     return std::nullopt;
 }
 
+std::optional<int> CatSession::onFetched(const hermes::v1::Envelope& envelope) {
+    if (envelope.has_error() && envelope.error().room().empty() &&
+        envelope.error().client_msg_id() == 0) {
+        return finish(kExitRejected, "could not read the conversation with " +
+                                         options_.privateHistory + ": " + envelope.error().text());
+    }
+    if (!envelope.has_history_page() || envelope.history_page().peer().empty()) {
+        return std::nullopt;
+    }
+    const auto& page = envelope.history_page();
+    if (page.has_more() && page.messages_size() > 0) {
+        const std::uint64_t last = page.messages(page.messages_size() - 1).private_seq();
+        deadline_ = Clock::now() + options_.timeout;
+        if (!core_.requestPrivateHistory(options_.privateHistory, last)) {
+            return finish(kExitNoSession, "could not queue the HistoryRequest");
+        }
+        return std::nullopt;
+    }
+    phase_ = Phase::Sending;
+    return std::nullopt;
+}
+
 bool CatSession::sendLine(const std::string& line) {
     if (line.empty()) {
         return true;
     }
-    std::uint64_t id = 0;
-    if (line.rfind(kActionPrefix, 0) == 0) {
-        id = core_.say(options_.room, line.substr(kActionPrefix.size()),
-                       hermes::v1::MESSAGE_KIND_ACTION);
-    } else {
-        id = core_.say(options_.room, line);
-    }
+    const bool action = line.rfind(kActionPrefix, 0) == 0;
+    const std::string text = action ? line.substr(kActionPrefix.size()) : line;
+    const auto kind = action ? hermes::v1::MESSAGE_KIND_ACTION : hermes::v1::MESSAGE_KIND_TEXT;
+    const std::uint64_t id = options_.to.empty() ? core_.say(options_.room, text, kind)
+                                                 : core_.privateMessage(options_.to, text, kind);
     if (id == 0) {
         return false;
     }
@@ -360,6 +395,13 @@ std::optional<int> CatSession::checkProgress() {
         case Phase::Joining:
             if (now >= deadline_) {
                 return finish(kExitNoSession, "not joined to " + options_.room + " within " +
+                                                  std::to_string(options_.timeout.count()) + " ms");
+            }
+            return std::nullopt;
+        case Phase::Fetching:
+            if (now >= deadline_) {
+                return finish(kExitNoSession, "no history of the conversation with " +
+                                                  options_.privateHistory + " within " +
                                                   std::to_string(options_.timeout.count()) + " ms");
             }
             return std::nullopt;

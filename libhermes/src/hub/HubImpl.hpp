@@ -32,6 +32,8 @@
 //                                       room and hub-wide bans, their store
 //   Accounts         Accounts.hpp       registered nicks, sign-in throttles, the hub
 //                                       password, the hashing thread
+//   Conversations    Conversations.hpp  private conversations' keys and seqs, private
+//                                       messages waiting for an offline account
 //   Transfers        Transfers.hpp      the file store, uploads and downloads under
 //                                       way, who may fetch which file
 //
@@ -46,6 +48,7 @@
 #include <Poco/Logger.h>
 
 #include "Accounts.hpp"
+#include "Conversations.hpp"
 #include "DurabilityGate.hpp"
 #include "Intake.hpp"
 #include "Liveness.hpp"
@@ -89,6 +92,7 @@ struct Hub::Impl {
     Stamper stamper;
     Moderation moderation;
     Accounts accounts;
+    Conversations conversations;
     Transfers transfers;
 
     // Searches the store finished that wait for the budget to take input
@@ -123,6 +127,8 @@ struct Hub::Impl {
     void accountsDone();
     // A session just welcomed joins the default room.
     void afterWelcome(Session& s);
+    // A session just signed in to an account gets what waited for it.
+    void afterSignIn(Session& s);
     void joinDefaultRoom(Session& s);
 
     // --- closing ------------------------------------------------------------------------

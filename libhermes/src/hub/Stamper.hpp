@@ -43,9 +43,14 @@ public:
     // A Say from `from`, the room's message `seq`.
     void roomMessage(const Room& room, std::uint64_t seq, Session& from, const v1::Say& say,
                      TimePoint now);
-    // A PrivateMessage from `from` to `to`.
+    // A PrivateMessage from `from` to `to`; `privateSeq` is its seq in their
+    // conversation (0: none is kept).
     void privateMessage(Session& from, const Session& to, const v1::PrivateMessage& pm,
-                        TimePoint now);
+                        std::uint64_t privateSeq, TimePoint now);
+    // A PrivateMessage from `from` to the offline account `to`, which keeps
+    // it (ChatMessage.offline: the sender's echo says it waits).
+    void waitingMessage(Session& from, std::string_view to, const v1::PrivateMessage& pm,
+                        std::uint64_t privateSeq, TimePoint now);
     // The notice that `target`, whom `sender` wrote to, is away.
     void awayReply(const Session& sender, const Session& target);
     // A file `from` uploaded, the room's message `seq` (MESSAGE_KIND_FILE);
@@ -60,12 +65,15 @@ private:
                std::uint64_t clientMsgId, v1::MessageKind kind, std::string_view text,
                std::string_view away);
     void serialize();
+    void conversationFields(std::uint64_t privateSeq, bool offline);
+    void clearPrivateFields();
 
     const std::uint64_t epoch_;
     const WallClock& wallClock_;
     const HubConfig& config_;
-    v1::ChatMessage chat_;  // reused: the message path does not allocate
-    v1::ChatMessage file_;  // the last FILE message
+    v1::ChatMessage chat_;        // reused: the message path does not allocate
+    bool privateFields_ = false;  // chat_ has private_seq or offline set
+    v1::ChatMessage file_;        // the last FILE message
     v1::Envelope envelope_;
     std::string frame_;
 };

@@ -102,6 +102,16 @@ struct HubConfig {
     std::chrono::milliseconds uploadTimeout{60'000};  // files.upload_timeout_ms
     // Uploads one session may have under way at once.
     std::size_t maxUploadsPerClient = 4;  // files.max_uploads_per_client
+    // --- private conversations (docs/HUB.md "Private messages that wait") ----
+    // Keep the private messages between two signed-in accounts as a
+    // conversation (private_seq, history, search), and keep one to an
+    // offline registered nick until that account signs in.
+    bool privateHistory = true;  // private.history
+    // Messages waiting for one offline account; past it PrivateMessage is
+    // refused (MAILBOX_FULL). 0 = none may wait.
+    std::size_t privateMaxWaiting = 200;  // private.max_waiting
+    // A waiting message older than this is not delivered (0 = no limit).
+    std::chrono::hours privateWaitingMaxAge{24 * 30};  // private.waiting_max_age_days
 
     // The most one room can be sent at one moment within the rate limits:
     // maxClients members each sending rateBurst messages of maxTextBytes,
