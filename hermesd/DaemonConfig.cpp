@@ -159,6 +159,25 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.presenceCoalesceDelay =
         readMs(config, "hub.presence_coalesce_ms", hub.presenceCoalesceDelay);
     hub.maxHeldMessages = readSize(config, "history.max_held_messages", hub.maxHeldMessages, 1);
+    // Files: beside the history database ("<its directory>/hermes-files")
+    // unless files.path says; files.enabled = false keeps none.
+    if (config.getBool("files.enabled", true)) {
+        const std::string beside = history.path.find('/') == std::string::npos
+                                       ? std::string()
+                                       : history.path.substr(0, history.path.rfind('/') + 1);
+        hub.filesPath = config.getString("files.path", "");
+        if (hub.filesPath.empty()) {
+            hub.filesPath = beside + "hermes-files";
+        }
+    }
+    hub.maxFileBytes = config.getUInt64("files.max_bytes", hub.maxFileBytes);
+    hub.fileQuotaBytes = config.getUInt64("files.quota_bytes", hub.fileQuotaBytes);
+    hub.uploadBytesPerSecond =
+        config.getUInt64("files.upload_bytes_per_second", hub.uploadBytesPerSecond);
+    hub.fileWindowBytes = readSize(config, "files.window_bytes", hub.fileWindowBytes, 64 * 1024);
+    hub.uploadTimeout = readMs(config, "files.upload_timeout_ms", hub.uploadTimeout);
+    hub.maxUploadsPerClient =
+        readSize(config, "files.max_uploads_per_client", hub.maxUploadsPerClient, 1);
     hub.hubPassword = config.getString("hub.password", hub.hubPassword);
     if (hub.hubPassword.size() > hermes::protocol::kMaxPasswordBytes) {
         throw Poco::InvalidArgumentException("hub.password must be at most " +

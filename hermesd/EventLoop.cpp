@@ -133,6 +133,9 @@ void EventLoop::run() {
         // Cheap when nothing is due; it also releases rate-limited frames.
         nextTick_ = hub_->tick(now);
         serviceReady(now);
+        if (hub_->transfersWantTurn()) {
+            nextTick_ = now;  // a download takes its next chunks in the next turn
+        }
         followInputPause(now);
         expireLingering(now);
         trimHeap(now);

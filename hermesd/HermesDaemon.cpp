@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include <google/protobuf/stubs/logging.h>
@@ -402,6 +403,11 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     } catch (const std::invalid_argument& error) {
         log.fatal("bad configuration: %s", std::string(error.what()));
         return EXIT_CONFIG;
+    } catch (const std::system_error& error) {
+        // The file store's directory (files.path) could not be made or read.
+        log.fatal("cannot open the file store %s: %s", settings.hub.filesPath,
+                  std::string(error.what()));
+        return EXIT_CANTCREAT;
     }
     // The acceptor threads read the hub's Registry (thread safe); the hub,
     // moved into the loop, outlives the TCPServer below.

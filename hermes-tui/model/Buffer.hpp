@@ -64,6 +64,7 @@ struct Line {
     bool own = false;      // sent by us
     std::uint64_t epoch = 0;
     std::uint64_t seq = 0;     // 0: not a room message (a query's: its private_seq, if any)
+    std::string fileName;      // a FILE message: the name it was shared as
     bool marked = false;       // the search hit jumped to with /context
     std::uint64_t sendId = 0;  // a pending line's client_msg_id (or a local id)
     SendState send = SendState::None;

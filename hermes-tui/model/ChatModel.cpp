@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <ctime>
 #include <utility>
 
+#include "hermes/protocol/FileRules.hpp"
 #include "hermes/protocol/Validation.hpp"
 #include "model/LineLayout.hpp"
 #include "model/Paste.hpp"
@@ -231,6 +234,9 @@ std::string ChatModel::inputPrompt() const {
     if (trustQuestion_) {
         return "trust this hub? [y/N] ";
     }
+    if (pendingPaste_ && pendingPaste_->tooLong) {
+        return "send as a file? [f/N] ";
+    }
     if (pendingPaste_) {
         return "send " + std::to_string(pendingPaste_->sendable) + " lines? [y/N] ";
     }
@@ -362,6 +368,11 @@ void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
         case EventKind::Disconnected: {
             state_ = event.willRetry ? ConnState::Offline : ConnState::Failed;
             typing_.clearOthers();  // no notice arrives to end them
+            {
+                std::vector<FileTransfers::Note> notes;
+                transfers_.connectionLost(notes);
+                showTransferNotes(notes);
+            }
             if (std::exchange(hubPasswordRefused_, false) &&
                 passwordPrompt_ != PasswordPrompt::Hub) {
                 passwordPrompt_ = PasswordPrompt::Hub;
@@ -458,6 +469,7 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime /*now*/) {
     if (limits.max_text_bytes() > 0) {
         maxTextBytes_ = limits.max_text_bytes();
     }
+    filesEnabled_ = limits.max_file_bytes() > 0;
     note(status(), LineKind::Notice,
          "Welcome to " + hubName_ + ", " + nick_ + (welcomedOnce_ ? " (reconnected)" : ""));
     if (!welcomedOnce_) {
@@ -485,6 +497,16 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime /*now*/) {
 void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime now) {
     uiThread_.check("ChatModel::onEnvelope");
     dirty_ |= dirty::kTitle | dirty::kMessages | dirty::kMembers;
+    if (transfers_.active()) {
+        std::vector<FileTransfers::Note> notes;
+        if (transfers_.handle(envelope, notes)) {
+            showTransferNotes(notes);
+            pumpTransfers(now);
+            if (!envelope.has_message()) {
+                return;  // a transfer's own frame, or its Error (said in its note)
+            }
+        }
+    }
     switch (envelope.body_case()) {
         case v1::Envelope::kTypingNotice:
             onTypingNotice(envelope.typing_notice(), now);
@@ -798,6 +820,20 @@ void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
                 : m.kind() == v1::MESSAGE_KIND_NOTICE ? LineKind::Notice
                                                       : LineKind::Text;
     line.text = m.text();
+    std::vector<std::string> preview;
+    if (m.kind() == v1::MESSAGE_KIND_FILE && m.has_file()) {
+        // Its seq names it for /download; a snippet's first lines follow it.
+        line.text = "#" + std::to_string(m.seq()) + " shared " + m.file().name() + " (" +
+                    protocol::describeSize(m.file().size()) + ")  /download " +
+                    std::to_string(m.seq());
+        line.fileName = m.file().name();
+        const std::string& text = m.file().preview();
+        for (std::size_t start = 0; !text.empty() && start <= text.size();) {
+            const std::size_t end = text.find('\n', start);
+            preview.push_back(text.substr(start, end == std::string::npos ? end : end - start));
+            start = end == std::string::npos ? text.size() + 1 : end + 1;
+        }
+    }
     if (m.waited()) {
         line.text += " (sent " + clockText(m.time_ms()) + " while you were away)";
     } else if (m.offline()) {
@@ -817,6 +853,13 @@ void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
     }
     const std::uint64_t seq = line.seq;
     target->add(std::move(line), isActive(*target));
+    for (const std::string& text : preview) {
+        Line shown;
+        shown.timeMs = m.time_ms();
+        shown.kind = LineKind::Notice;
+        shown.text = "  | " + text;
+        target->add(std::move(shown), isActive(*target));
+    }
     if (isActive(*target) && target->kind() == BufferKind::Room && !target->scrolled()) {
         markers_.seen(target->name(), seq);  // read as it arrives
     }
@@ -1094,21 +1137,32 @@ void ChatModel::paste(const std::string& text) {
     p.input = input;
     p.cursor = editor_.cursor();
     const std::string what = "Paste of " + std::to_string(p.lines.size()) + " lines";
+    // In a room, a paste may also go as one file with a preview (a snippet).
+    const bool snippet = b.kind() == BufferKind::Room && filesEnabled_;
     for (std::size_t i = 0; i < p.lines.size(); ++i) {
         // Pasted lines are text, sent as they are: a "/quit" in a pasted log
         // is not run.
         if (p.lines[i].size() > maxTextBytes_ && state_ != ConnState::NickPrompt) {
-            note(b, LineKind::Error,
-                 what + " not sent: line " + std::to_string(i + 1) + " is " +
-                     paste::groupDigits(p.lines[i].size()) + " bytes; the hub takes at most " +
-                     paste::groupDigits(maxTextBytes_));
-            return;
+            const std::string why =
+                "line " + std::to_string(i + 1) + " is " + paste::groupDigits(p.lines[i].size()) +
+                " bytes; the hub takes at most " + paste::groupDigits(maxTextBytes_);
+            if (!snippet) {
+                note(b, LineKind::Error, what + " not sent: " + why);
+                return;
+            }
+            p.tooLong = true;
+            note(b, LineKind::Notice, what + ": " + why + ". Send it as a file? [f/N]");
+            break;
         }
         if (p.lines[i].find_first_not_of(" \t") != std::string::npos) {
             ++p.sendable;
         }
     }
-    note(b, LineKind::Notice, what + ": send " + std::to_string(p.sendable) + " lines? [y/N]");
+    if (!p.tooLong) {
+        note(b, LineKind::Notice,
+             what + ": send " + std::to_string(p.sendable) + " lines? [y/N]" +
+                 (snippet ? ", or f: as one file" : ""));
+    }
     editor_.setText("");
     completion_.reset();
     pendingPaste_ = std::move(p);
@@ -1139,7 +1193,26 @@ std::optional<ChatModel::TrustedHub> ChatModel::takeTrustedHub() {
 void ChatModel::answerPaste(const Key& key, SteadyTime now) {
     PendingPaste p = std::move(*pendingPaste_);
     pendingPaste_.reset();
-    const bool yes = key.code == KeyCode::Char && (key.ch == 'y' || key.ch == 'Y');
+    const bool yes = key.code == KeyCode::Char && (key.ch == 'y' || key.ch == 'Y') && !p.tooLong;
+    const bool asFile = key.code == KeyCode::Char && (key.ch == 'f' || key.ch == 'F') &&
+                        p.kind == BufferKind::Room && filesEnabled_;
+    if (asFile && p.kind == active().kind() && p.window == active().name()) {
+        // The pasted lines (terminals paste CR line ends: LF here), named for
+        // the moment.
+        std::string text;
+        for (const std::string& line : p.lines) {
+            text += line + "\n";
+        }
+        char name[32];
+        const std::time_t seconds = static_cast<std::time_t>(wallClock_() / 1000);
+        std::tm parts{};
+        localtime_r(&seconds, &parts);
+        std::strftime(name, sizeof name, "paste-%H%M%S.txt", &parts);
+        showTransferNotes({transfers_.uploadSnippet(p.window, std::move(text), name)});
+        pumpTransfers(now);
+        dirty_ |= dirty::kInput | dirty::kTitle;
+        return;
+    }
     if (yes && p.kind == active().kind() && p.window == active().name()) {
         for (const std::string& line : p.lines) {
             if (line.find_first_not_of(" \t") != std::string::npos) {
@@ -1315,6 +1388,12 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
         case CommandKind::Whois:
             hub_.whois(c.arg);
             break;
+        case CommandKind::Upload:
+            startUpload(c);
+            break;
+        case CommandKind::Download:
+            startDownload(c);
+            break;
         case CommandKind::Register:
             hub_.registerNick(c.text);
             note(b, LineKind::Notice, "Registering " + nick_ + "...");
@@ -1435,6 +1514,9 @@ void ChatModel::tick(SteadyTime now) {
         dirty_ |= dirty::kTitle;
     }
     sendDueMarkers(now);
+    if (pumpAt_ && now >= *pumpAt_) {
+        pumpTransfers(now);
+    }
     // Lines on their way are waited for; failed ones (asked about) are not.
     if (quitBy_ && (pending_.unsent() == 0 || now >= *quitBy_)) {
         quitBy_.reset();
@@ -1457,6 +1539,7 @@ std::optional<SteadyTime> ChatModel::nextDeadline() const {
         }
     };
     earliest(typing_.nextExpiry());
+    earliest(pumpAt_);
     if (markersWanted()) {
         earliest(markers_.nextDue());
     }
@@ -1978,6 +2061,63 @@ void ChatModel::sendDueMarkers(SteadyTime now) {
     for (const auto& [room, seq] : markers_.due(now)) {
         hub_.markRead(room, seq);
     }
+}
+
+// ---------------------------------------------------------------- files
+
+void ChatModel::showTransferNotes(const std::vector<FileTransfers::Note>& notes) {
+    for (const FileTransfers::Note& n : notes) {
+        Buffer* b = n.room.empty() ? nullptr : find(BufferKind::Room, n.room);
+        note(b ? *b : status(), n.error ? LineKind::Error : LineKind::Notice, n.text);
+    }
+    dirty_ |= dirty::kTitle | dirty::kMessages;
+}
+
+void ChatModel::pumpTransfers(SteadyTime now) {
+    // The core's queue was full: again in a moment (no busy loop).
+    pumpAt_.reset();
+    if (transfers_.pump()) {
+        pumpAt_ = now + std::chrono::milliseconds(20);
+    }
+    dirty_ |= dirty::kTitle;
+}
+
+void ChatModel::startUpload(const Command& c) {
+    Buffer& b = *buffers_[active_];
+    if (b.kind() != BufferKind::Room) {
+        note(b, LineKind::Error, "Not in a room: /upload shares a file in a room window");
+        return;
+    }
+    std::string path = c.text;
+    if (path.rfind("~/", 0) == 0 && std::getenv("HOME") != nullptr) {
+        path = std::string(std::getenv("HOME")) + path.substr(1);
+    }
+    showTransferNotes({transfers_.upload(b.name(), path)});
+    pumpTransfers(std::chrono::steady_clock::now());
+}
+
+void ChatModel::startDownload(const Command& c) {
+    Buffer& b = *buffers_[active_];
+    if (b.kind() != BufferKind::Room) {
+        note(b, LineKind::Error,
+             "Not in a room: /download takes the #n of a file in a room window");
+        return;
+    }
+    const std::uint64_t seq = std::stoull(c.arg);
+    std::string path = c.text;
+    if (path.empty()) {
+        // Its name as shared, if this window shows it; else the room and seq.
+        path = b.name().substr(b.name().find_first_not_of('#')) + "-" + c.arg;
+        for (const Line& line : b.lines()) {
+            if (line.seq == seq && !line.fileName.empty() &&
+                line.fileName.find('/') == std::string::npos) {
+                path = line.fileName;
+            }
+        }
+    } else if (path.rfind("~/", 0) == 0 && std::getenv("HOME") != nullptr) {
+        path = std::string(std::getenv("HOME")) + path.substr(1);
+    }
+    showTransferNotes({transfers_.download(b.name(), seq, path)});
 }
 
 }  // namespace hermes::tui

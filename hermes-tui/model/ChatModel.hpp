@@ -39,6 +39,7 @@
 #include "model/Buffer.hpp"
 #include "model/CommandParser.hpp"
 #include "model/Completion.hpp"
+#include "model/FileTransfers.hpp"
 #include "model/HubActions.hpp"
 #include "model/IgnoreList.hpp"
 #include "model/Key.hpp"
@@ -152,6 +153,9 @@ public:
     int exitStatus() const {
         return pending_.unsent() + pending_.failed() + linesNotSent_ == 0 ? 0 : 1;
     }
+
+    // Files on their way, for the status bar: "up report.pdf 45%" (empty: none).
+    std::string transferStatus() const { return transfers_.status(); }
 
     // /away: our own away text as the hub confirmed it (empty: back).
     bool away() const { return !awayText_.empty(); }
@@ -283,6 +287,12 @@ private:
         return state_ == ConnState::Online && hubReadMarkers_ && signedIn_;
     }
 
+    // Files (/upload, /download, a paste as a snippet): the lines they end with.
+    void showTransferNotes(const std::vector<FileTransfers::Note>& notes);
+    void pumpTransfers(SteadyTime now);
+    void startUpload(const Command& c);
+    void startDownload(const Command& c);
+
     // The bytes of the text `line` would send, if more than the hub takes.
     std::optional<std::size_t> overLimit(const std::string& line) const;
     // A multi-line paste waiting for y/N: the lines, the window they were
@@ -294,10 +304,14 @@ private:
         std::string window;
         std::string input;
         std::size_t cursor = 0;
+        bool tooLong = false;  // a line is over the text limit: only f sends it
     };
     void answerPaste(const Key& key, SteadyTime now);
 
     HubActions& hub_;
+    FileTransfers transfers_{hub_};
+    // A chunk waits for the core's full send queue: try again then.
+    std::optional<SteadyTime> pumpAt_;
     Settings settings_;
     std::vector<std::unique_ptr<Buffer>> buffers_;
     std::size_t active_ = 0;
@@ -323,6 +337,7 @@ private:
     std::set<std::string> whoRequested_;
     std::optional<std::string> grantedNick_;
     std::size_t maxTextBytes_ = hermes::protocol::kDefaultMaxTextBytes;  // from the Welcome
+    bool filesEnabled_ = false;  // Welcome.limits.max_file_bytes > 0
     std::optional<PendingPaste> pendingPaste_;
     // A new hub's certificate waits for y/N (the core has stopped); then the
     // answer waits for the App.

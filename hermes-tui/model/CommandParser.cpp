@@ -85,6 +85,12 @@ const std::vector<Spec>& specs() {
              "<password>",
              "register your nick with a password",
              {}},
+            {"upload", CommandKind::Upload, "<path>", "share a file in this room", {}},
+            {"download",
+             CommandKind::Download,
+             "<n> [path]",
+             "fetch the file of message #n (resumes)",
+             {}},
             {"window", CommandKind::Window, "<n>", "switch to window n, as Alt-n does", {"win"}},
         };
         std::sort(list.begin(), list.end(), [](const Spec& a, const Spec& b) {
@@ -326,6 +332,24 @@ Command CommandParser::parse(std::string_view line) {
                 return usage(*spec);
             }
             break;
+        case CommandKind::Upload:
+            c.text = std::string(trim(rest));
+            if (c.text.empty()) {
+                return usage(*spec);
+            }
+            break;
+        case CommandKind::Download: {
+            c.arg = std::string(firstWord(rest, after));
+            c.text = std::string(after);
+            std::uint64_t seq = 0;
+            const auto [end, error] =
+                std::from_chars(c.arg.data(), c.arg.data() + c.arg.size(), seq);
+            if (c.arg.empty() || error != std::errc() || end != c.arg.data() + c.arg.size() ||
+                seq == 0) {
+                return usage(*spec);
+            }
+            break;
+        }
         case CommandKind::Msg:
             c.arg = std::string(firstWord(rest, after));
             c.text = std::string(after);

@@ -52,6 +52,8 @@ enum class CommandKind {
     Register,  // text: the password for the current nick
     Identify,  // arg: the account (empty: the current nick), text: the password
     Password,  // arg: the old password, text: the new one
+    Upload,    // text: the path (the rest of the line, spaces and all)
+    Download,  // arg: the seq of the FILE message (digits), text: the path (empty: its name)
 };
 
 struct Command {

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include "hermes/v1/hermes.pb.h"
+
 namespace hermes::tui {
 
 class HubActions {
@@ -64,6 +66,9 @@ public:
     virtual bool requestReadMarkers() = 0;
     // The hub password the next connection's Hello carries.
     virtual void setHubPassword(const std::string& password) = 0;
+    // A file transfer's frame (FileOffer, FileChunk, FileRequest): false if
+    // the send queue is full (send it again shortly).
+    virtual bool sendFrame(const hermes::v1::Envelope& frame) = 0;
 };
 
 }  // namespace hermes::tui

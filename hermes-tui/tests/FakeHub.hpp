@@ -97,6 +97,14 @@ public:
     void setHubPassword(const std::string& password) override {
         record("hub password " + password);
     }
+    std::vector<hermes::v1::Envelope> frames;  // sendFrame: file transfers
+    bool sendFrame(const hermes::v1::Envelope& frame) override {
+        if (full) {
+            return false;
+        }
+        frames.push_back(frame);
+        return true;
+    }
 
 private:
     bool record(std::string call) {

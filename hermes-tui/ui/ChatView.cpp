@@ -172,6 +172,9 @@ void ChatView::drawStatus(const ChatModel& m, Canvas& c) const {
     if (m.failedCount() > 0) {
         tail += " [not sent " + std::to_string(m.failedCount()) + "]";
     }
+    if (const std::string files = m.transferStatus(); !files.empty()) {
+        tail += " [" + files + "]";
+    }
     // A long offline reason gives way to the counts after it: the reason is
     // also in the window's Disconnected line.
     std::string state = stateText(m);

@@ -62,6 +62,7 @@ public:
         core_->retryNick(nick, password);
     }
     void setHubPassword(const std::string& password) override { core_->setHubPassword(password); }
+    bool sendFrame(const hermes::v1::Envelope& frame) override { return core_->send(frame); }
 
 private:
     hermes::client::ClientCore* core_;

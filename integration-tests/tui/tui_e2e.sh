@@ -11,7 +11,8 @@
 # TERM, screen-256color by default, tmux's own default); no_terminal; people;
 # pending, quit_pending (our own lines on their way); moderation; tls_trust
 # (the first use of a TLS hub: its fingerprint shown, y/N); typing ("ana is
-# typing…"), unread (counts across devices by read markers). Each
+# typing…"), unread (counts across devices by read markers); files (/upload
+# progress, /download, a paste as a snippet). Each
 # starts its own hub and tmux server and stops both (the hub by PID, tmux by
 # its private socket) on every exit path. Waits poll the screen against a
 # deadline; nothing waits a fixed time to synchronise. Each client traces what
@@ -988,13 +989,50 @@ scenario_unread() {
     # The new-messages line sits right above bob's first unread line.
     screen a | grep -A1 -F "new messages" | grep -qF "<bob> one" ||
         fail "the new-messages line is not above the first unread line"
+
+# Files: /upload shows its progress in the status bar (the hub's upload rate
+# is lowered so that it lasts), the room sees the file with its #seq, bob
+# fetches it with /download N and gets the same bytes; a multi-line paste
+# goes as a snippet on f and bob sees its first lines.
+scenario_files() {
+    stop_hub
+    HUB_EXTRA="files.upload_bytes_per_second = 1000000" start_hub
+    start_client a ana 100 24
+    start_client b bob 100 24
+    wait_for a "bob joined lobby"
+    head -c 4000000 /dev/urandom >"$WORK/big.bin"
+    type_line a "/upload $WORK/big.bin"
+    wait_for a "Uploading big.bin (4.0 MB) to lobby..."
+    # The status bar counts up while the bytes go (1 MB/s: about 3 s).
+    wait_for a "[up big.bin "
+    local shown
+    shown=$(screen a | grep -oE "\[up big\.bin [0-9]+%\]" | head -1)
+    [[ -n "$shown" ]] || fail "no upload progress in the status bar"
+    wait_for a "Uploaded big.bin as #"
+    wait_gone a "[up big.bin "
+    local seq
+    seq=$(screen b | grep -oE "#[0-9]+ shared big\.bin \(4\.0 MB\)  /download [0-9]+" |
+        head -1 | grep -oE "[0-9]+$")
+    [[ -n "$seq" ]] || fail "bob does not see the file with its seq"
+    type_line b "/download $seq $WORK/got.bin"
+    wait_for b "Downloaded big.bin to $WORK/got.bin"
+    cmp -s "$WORK/big.bin" "$WORK/got.bin" || fail "the downloaded file differs"
+    # A paste as a snippet: one file, its first lines shown to bob.
+    tm set-buffer -b p -- "first line"$'\n'"second line"$'\n'"third line"
+    tm paste-buffer -p -d -b p -t a
+    wait_for a "send 3 lines? [y/N], or f: as one file"
+    tm send-keys -t a f
+    wait_for b "  | second line"
+    screen b | grep -qE "#[0-9]+ shared paste-[0-9]+\.txt \(34 B\)" || fail "bob does not see the snippet"
+    grep -qF 'text: "second line"' "$WORK/trace-b" && fail "the paste went as lines"
+    log "progress seen: $shown"
     true
 }
 
 case $SCENARIO in
     chat | nick_join | resize | reconnect | wide | page | keys_edit | keys_window | keys_scroll | \
         paste | no_terminal | people | pending | quit_pending | moderation | accounts | hub_password | \
-        private | tls_trust | typing | unread)
+        private | tls_trust | typing | unread | files)
         "scenario_$SCENARIO"
         ;;
     *) fail "unknown scenario $SCENARIO" ;;

@@ -385,6 +385,46 @@ std::vector<Envelope> sampleEnvelopes() {
         m->set_room("lobby");
         m->set_seq(7);
     }
+    {
+        auto* m = add().mutable_file_offer();
+        m->set_room("dev");
+        m->set_client_msg_id(1);
+        m->mutable_file()->set_name("a.txt");
+        m->mutable_file()->set_size(5);
+        m->mutable_file()->set_sha256(std::string(64, 'a'));
+        m->mutable_file()->set_preview("one\ntwo");
+    }
+    {
+        auto* m = add().mutable_file_accept();
+        m->set_upload_id(1);
+        m->set_client_msg_id(1);
+        m->set_chunk_bytes(64512);
+        m->set_window_bytes(1 << 20);
+    }
+    {
+        auto* m = add().mutable_file_chunk();
+        m->set_upload_id(1);
+        m->set_offset(3);
+        m->set_data(std::string("\0\xff binary", 9));
+    }
+    {
+        auto* m = add().mutable_file_progress();
+        m->set_upload_id(1);
+        m->set_received(65536);
+    }
+    {
+        auto* m = add().mutable_file_request();
+        m->set_room("dev");
+        m->set_seq(7);
+        m->set_offset(3);
+    }
+    {
+        auto* m = add().mutable_file_data();
+        m->set_sha256(std::string(64, 'a'));
+        m->set_data("lo");
+        m->mutable_file()->set_name("a.txt");
+    }
+    add().mutable_file_cancel()->set_upload_id(1);
     add().mutable_register_nick()->set_password("s3cret");
     {
         auto* m = add().mutable_identify();

@@ -493,6 +493,42 @@ BOOST_AUTO_TEST_CASE(under_sustained_load_the_unindexed_backlog_stays_bounded) {
 // Private messages waiting for an offline account (Conversations.hpp): a
 // version 2 file gains the table; rows survive a reopen until removed, and
 // the conversation's messages and seqs live beside the rooms'.
+BOOST_AUTO_TEST_CASE(a_version_3_file_gains_the_file_column) {
+    TempDir dir;
+    const std::string path = dir.file("v3.db");
+    {
+        SqliteHistory history(options(path));
+        history.append(message("r", 1, "before files"));
+        history.flush();
+    }
+    {
+        // Back to the layout of version 3: no file column.
+        using Poco::Data::Keywords::now;
+        Poco::Data::Session db("SQLite", path);
+        db << "ALTER TABLE messages DROP COLUMN file", now;
+        db << "UPDATE schema_version SET version = 3", now;
+    }
+    {
+        SqliteHistory history(options(path));
+        hermes::v1::ChatMessage shared = message("r", 2, "shared a.txt (5 B)");
+        shared.set_kind(hermes::v1::MESSAGE_KIND_FILE);
+        shared.mutable_file()->set_name("a.txt");
+        shared.mutable_file()->set_size(5);
+        shared.mutable_file()->set_sha256(std::string(64, 'b'));
+        history.append(shared);
+        history.flush();
+    }
+    SqliteHistory history(options(path));
+    const auto slice = history.after("r", 0, 10);
+    BOOST_TEST_REQUIRE(slice.messages.size() == 2u);
+    BOOST_TEST(!slice.messages[0].has_file());
+    BOOST_TEST(slice.messages[1].file().sha256() == std::string(64, 'b'));
+    const auto references = history.fileReferences();
+    BOOST_TEST_REQUIRE(references.size() == 1u);
+    BOOST_TEST(references[0].first == "r");
+    BOOST_TEST(references[0].second.name() == "a.txt");
+}
+
 BOOST_AUTO_TEST_CASE(a_version_2_file_gains_waiting_rows_that_survive_until_removed) {
     TempDir dir;
     const std::string path = dir.file("v2.db");
@@ -502,10 +538,11 @@ BOOST_AUTO_TEST_CASE(a_version_2_file_gains_waiting_rows_that_survive_until_remo
         history.flush();
     }
     {
-        // Back to the layout of version 2: no private_waiting.
+        // Back to the layout of version 2: no private_waiting (3), no file column (4).
         using Poco::Data::Keywords::now;
         Poco::Data::Session db("SQLite", path);
         db << "DROP TABLE private_waiting", now;
+        db << "ALTER TABLE messages DROP COLUMN file", now;
         db << "UPDATE schema_version SET version = 2", now;
     }
     const WaitingMessage first{"bob", "@ana bob", 1, 1000};

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "hermes/cli/CommandLine.hpp"
+#include "hermes/protocol/FileRules.hpp"
 #include "hermes/protocol/Validation.hpp"
 #include "hermes/tls/Fingerprint.hpp"
 
@@ -71,6 +72,20 @@ hermes::cli::CommandLine commandLine() {
                     "the hub's password (hub.password): the first line of FILE "
                     "(default: $HERMES_HUB_PASSWORD)")
                  .argument("FILE"))
+        .add(Option("upload", "",
+                    "share the file PATH in --room instead of reading standard input; exits "
+                    "0 once the hub announced it (its FILE message is printed), 8 if refused")
+                 .argument("PATH"))
+        .add(Option("name", "", "with --upload: the name it is shared as (default: its base name)")
+                 .argument("NAME"))
+        .add(Option("download", "",
+                    "fetch a file shared in --room, named by the seq of its FILE message or by "
+                    "its SHA-256, to --output; a cut download is resumed from PATH.part; the "
+                    "hash is checked on arrival (exit 8 on a mismatch or a refusal)")
+                 .argument("SEQ|SHA256"))
+        .add(Option("output", "",
+                    "with --download: where to write (default: the SEQ or SHA256 given)")
+                 .argument("PATH"))
         .add(Option("version", "", "print the version and exit"))
         .add(Option("help", "h", "print this help and exit"));
     return line;
@@ -157,7 +172,9 @@ Exit codes:
      none echoed meanwhile
   5  the hub closed the connection before every line was echoed
   6  the hub refused some lines with an error (e.g. INVALID_TEXT)
-  7  interrupted by SIGINT/SIGTERM before every line was echoed)");
+  7  interrupted by SIGINT/SIGTERM before every line was echoed
+  8  --upload or --download refused by the hub (e.g. FILE_TOO_LARGE,
+     FILE_QUOTA, NO_SUCH_FILE) or failed (the hash did not match))");
 }
 
 std::string catVersion() {
@@ -211,6 +228,14 @@ std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args) 
             o.timeout = toTimeout(value);
         } else if (name == "password-file") {
             o.password = firstLine("--password-file", value);
+        } else if (name == "upload") {
+            o.upload = value;
+        } else if (name == "name") {
+            o.uploadName = value;
+        } else if (name == "download") {
+            o.download = value;
+        } else if (name == "output") {
+            o.output = value;
         } else if (name == "hub-password-file") {
             o.hubPassword = firstLine("--hub-password-file", value);
         }
@@ -236,6 +261,14 @@ std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args) 
     }
     if (auto error = hermes::protocol::checkRoom(o.room)) {
         throw std::invalid_argument("--room: " + error->text);
+    }
+    if (!o.upload.empty() && !o.download.empty()) {
+        throw std::invalid_argument("--upload and --download go one at a time");
+    }
+    if (!o.download.empty() && o.download.find_first_not_of("0123456789") != std::string::npos &&
+        !hermes::protocol::isSha256Hex(o.download)) {
+        throw std::invalid_argument("--download wants a seq or 64 lowercase hex digits, not '" +
+                                    o.download + "'");
     }
     for (const auto& [option, nick] : {std::pair<const char*, const std::string&>{"--to", o.to},
                                        {"--private-history", o.privateHistory}}) {

@@ -20,6 +20,7 @@ enum ExitCode : int {
     kExitConnection = 5,   // the hub closed the connection before we were done
     kExitRejected = 6,     // the hub refused some lines with an Error (e.g. INVALID_TEXT)
     kExitInterrupted = 7,  // SIGINT/SIGTERM before all lines were echoed (without --follow)
+    kExitFile = 8,         // --upload / --download refused or failed (the hub's Error, a bad hash)
 };
 
 struct CatOptions {
@@ -44,6 +45,11 @@ struct CatOptions {
     bool typing = false;   // --typing: print typing notices (JSON mode only)
     std::chrono::milliseconds timeout{10'000};
     bool version = false;  // --version: print catVersion() and exit 0; nothing else is set
+    // Files (docs/PROTOCOL.md "Files"): instead of sending standard input.
+    std::string upload;      // --upload PATH: share the file in the room
+    std::string uploadName;  // --name NAME: the name it is shared as (default: its base name)
+    std::string download;    // --download SEQ|SHA256: fetch a file of the room
+    std::string output;      // --output PATH: where --download writes (resumed if cut)
 };
 
 // Parses argv (hermes::cli::CommandLine: --name VALUE or --name=VALUE).

@@ -74,7 +74,7 @@ int CatSession::run() {
     core_.start();
     deadline_ = Clock::now() + options_.timeout;
     for (;;) {
-        const bool wantInput = phase_ == Phase::Sending && !held_ && !input_.atEnd();
+        const bool wantInput = !fileMode() && phase_ == Phase::Sending && !held_ && !input_.atEnd();
         pollfd fds[3] = {{core_.wakeFd(), POLLIN, 0},
                          {signalFd, POLLIN, 0},
                          {wantInput ? STDIN_FILENO : -1, POLLIN, 0}};
@@ -99,6 +99,16 @@ int CatSession::run() {
             if (auto code = onEvent(event)) {
                 return *code;
             }
+        }
+        if (fileMode()) {
+            if (phase_ == Phase::Sending) {
+                if (auto code = fileStarted_ ? pumpFile() : startFile()) {
+                    return *code;
+                }
+            } else if (auto code = checkProgress()) {
+                return *code;
+            }
+            continue;
         }
         if (phase_ == Phase::Sending && (held_ || (fds[2].revents & (POLLIN | POLLHUP)) != 0)) {
             if (!held_ && !input_.readAvailable() && input_.error() != 0) {
@@ -146,6 +156,14 @@ std::optional<int> CatSession::onEvent(hermes::client::Event& event) {
             if (!repeatsShownMembers(envelope)) {
                 printer_.print(envelope);
             }
+            if (upload_ && upload_->handle(envelope)) {
+                deadline_ = Clock::now() + options_.timeout;
+                return pumpFile();
+            }
+            if (download_ && download_->handle(envelope)) {
+                deadline_ = Clock::now() + options_.timeout;
+                return pumpFile();
+            }
             if (envelope.has_members() && envelope.members().room() == options_.room &&
                 phase_ == Phase::Joining) {
                 return joined();
@@ -182,6 +200,11 @@ std::optional<int> CatSession::onEvent(hermes::client::Event& event) {
                                             : std::string()));
         case EventKind::Disconnected:
         case EventKind::Failed: {
+            if (fileStarted_) {
+                return finish(kExitConnection, "the hub closed the connection (" + event.text +
+                                                   ") before the file was done" +
+                                                   (download_ ? "; run again to resume" : ""));
+            }
             if (phase_ == Phase::Joining) {
                 return finish(kExitNoSession,
                               "could not join " + options_.room + " on " + options_.host + ":" +
@@ -201,6 +224,36 @@ std::optional<int> CatSession::onEvent(hermes::client::Event& event) {
     }
 }
 
+std::optional<int> CatSession::startFile() {
+    fileStarted_ = true;
+    deadline_ = Clock::now() + options_.timeout;
+    try {
+        if (!options_.upload.empty()) {
+            upload_.emplace(hermes::client::FileUpload::fromPath(options_.room, options_.upload,
+                                                                 options_.uploadName));
+            if (!core_.send(upload_->offer())) {
+                return finish(kExitConnection, "could not queue the FileOffer");
+            }
+            return std::nullopt;
+        }
+        const std::string path = options_.output.empty() ? options_.download : options_.output;
+        const bool bySeq = options_.download.size() != 64;
+        download_.emplace(bySeq ? hermes::client::FileDownload::bySeq(
+                                      options_.room, std::stoull(options_.download), path)
+                                : hermes::client::FileDownload::byHash(options_.download, path));
+        if (!core_.send(download_->request())) {
+            return finish(kExitConnection, "could not queue the FileRequest");
+        }
+        if (download_->resumedFrom() > 0) {
+            err_ << "hermes-cat: resuming " << path << " from byte " << download_->resumedFrom()
+                 << '\n';
+        }
+    } catch (const std::exception& error) {
+        return finish(kExitFile, error.what());
+    }
+    return std::nullopt;
+}
+
 std::optional<int> CatSession::joined() {
     if (options_.privateHistory.empty()) {
         phase_ = Phase::Sending;
@@ -210,6 +263,45 @@ std::optional<int> CatSession::joined() {
     deadline_ = Clock::now() + options_.timeout;
     if (!core_.requestPrivateHistory(options_.privateHistory, 0)) {
         return finish(kExitNoSession, "could not queue the HistoryRequest");
+    }
+    return std::nullopt;
+}
+
+std::optional<int> CatSession::pumpFile() {
+    using hermes::client::FileDownload;
+    using hermes::client::FileUpload;
+    if (upload_) {
+        while (auto chunk = upload_->nextChunk()) {
+            if (!core_.send(*chunk)) {
+                upload_->unsend(*chunk);  // the core's queue is full: again next turn
+                break;
+            }
+        }
+        switch (upload_->state()) {
+            case FileUpload::State::Done:
+                return finish(kExitOk);
+            case FileUpload::State::Failed:
+                return finish(kExitFile, "upload of " + upload_->file().name() +
+                                             " refused: " + upload_->error());
+            default:
+                break;
+        }
+    }
+    if (download_) {
+        switch (download_->state()) {
+            case FileDownload::State::Done:
+                err_ << "hermes-cat: " << download_->path() << ": " << download_->size()
+                     << " bytes, sha256 " << download_->file().sha256() << " checked\n";
+                return finish(kExitOk);
+            case FileDownload::State::Failed:
+                return finish(kExitFile, "download failed: " + download_->error());
+            default:
+                break;
+        }
+    }
+    if (Clock::now() >= deadline_) {
+        return finish(kExitUnacked, "no progress of the file for " +
+                                        std::to_string(options_.timeout.count()) + " ms");
     }
     return std::nullopt;
 }

@@ -13,6 +13,11 @@
 // "/me text" is sent as an ACTION; empty lines are skipped (the hub refuses
 // empty texts).
 //
+// With --upload or --download, the run is one file instead of standard
+// input: once joined, a FileUpload (the offer, chunks as the hub's window
+// allows) or a FileDownload (resumed from PATH.part, hash checked); it ends
+// with the FILE message's echo or the checked file (0), or a refusal (8).
+//
 // Threading: the thread that calls run() is ClientCore's UI thread; SIGINT and
 // SIGTERM are blocked before the core's I/O thread starts (it inherits the
 // mask) and read through a signalfd, so no handler runs on any thread.
@@ -28,6 +33,8 @@
 #include "EventPrinter.hpp"
 #include "LineReader.hpp"
 #include "hermes/client/ClientCore.hpp"
+#include "hermes/client/FileDownload.hpp"
+#include "hermes/client/FileUpload.hpp"
 
 namespace hermes::cat {
 
@@ -64,6 +71,11 @@ private:
     std::optional<int> checkProgress();
     void reportProgress(Clock::time_point now);
     int finish(int code, const std::string& why = {});
+    bool fileMode() const { return !options_.upload.empty() || !options_.download.empty(); }
+    // Starts the upload or download once joined; nullopt while it goes on.
+    std::optional<int> startFile();
+    // Sends what the upload's window allows; an exit code when the file is done.
+    std::optional<int> pumpFile();
 
     CatOptions options_;
     std::ostream& err_;
@@ -81,6 +93,9 @@ private:
     std::uint64_t rejected_ = 0;  // lines the hub refused, or the core gave up on
     double ratePerSecond_ = 0;    // the hub's rate limit (0: none)
     std::optional<Clock::time_point> firstLineAt_;
+    std::optional<hermes::client::FileUpload> upload_;
+    std::optional<hermes::client::FileDownload> download_;
+    bool fileStarted_ = false;
     Clock::time_point nextProgress_{};
 };
 

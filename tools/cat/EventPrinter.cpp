@@ -21,6 +21,8 @@ const char* kindName(hermes::v1::MessageKind kind) {
             return "action";
         case hermes::v1::MESSAGE_KIND_NOTICE:
             return "notice";
+        case hermes::v1::MESSAGE_KIND_FILE:
+            return "file";
         default:
             return "text";
     }
@@ -205,6 +207,17 @@ void EventPrinter::message(const hermes::v1::ChatMessage& m, bool backlog,
         if (!m.to().empty()) {
             object.set("to", m.to());
         }
+        if (m.has_file()) {
+            Object file(Poco::JSON_PRESERVE_KEY_ORDER);
+            file.set("name", m.file().name());
+            file.set("size", static_cast<Poco::UInt64>(m.file().size()));
+            file.set("media_type", m.file().media_type());
+            file.set("sha256", m.file().sha256());
+            if (!m.file().preview().empty()) {
+                file.set("preview", m.file().preview());
+            }
+            object.set("file", file);
+        }
         if (backlog) {
             object.set("backlog", true);
         }
@@ -231,6 +244,11 @@ void EventPrinter::message(const hermes::v1::ChatMessage& m, bool backlog,
             break;
         case hermes::v1::MESSAGE_KIND_NOTICE:
             out_ << when << "-!- " << m.text() << '\n';
+            break;
+        case hermes::v1::MESSAGE_KIND_FILE:
+            // The seq names it for --download; the hash checks it.
+            out_ << when << "#" << m.seq() << " " << who << ' ' << m.text()
+                 << " sha256:" << m.file().sha256() << '\n';
             break;
         default:
             out_ << when << '<' << who << "> " << m.text();

@@ -555,7 +555,9 @@ void ClientSession::pump(TimePoint now) {
             sends_.written() >= unechoedWindow_) {
             return;  // the hub is not echoing (its input paused?): wait for it
         }
-        if (!pacer_.unlimited() && !pacer_.tryTake(now)) {
+        // An upload's chunks are paced by the hub's FileProgress (the
+        // window), not by the message rate: they take no token here either.
+        if (!from->front().frame.has_file_chunk() && !pacer_.unlimited() && !pacer_.tryTake(now)) {
             paceAt_ = pacer_.nextTokenAt(now);
             return;
         }

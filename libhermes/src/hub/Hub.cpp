@@ -64,7 +64,8 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
       accounts(owner.config_, std::move(accountStore), log),
       conversations(owner.config_, *history),
       typing(owner.config_, owner.stats_),
-      markers(owner.config_, std::move(markerStore), log) {
+      markers(owner.config_, std::move(markerStore), log),
+      transfers(owner.config_, history->fileReferences(), log) {
     // The store lists conversations beside rooms; they are no rooms (no one
     // joins them, and a room lookup must never find one).
     std::vector<StoredRoom> stored = history->rooms();
@@ -271,6 +272,20 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
         case v1::Envelope::kReadMarkersRequest:
             markers.onRequest(s, envelope.read_markers_request(), outbox);
             return;
+        case v1::Envelope::kFileOffer:
+            onFileOffer(s, envelope.file_offer(), rooms, presence, gate, stamper, *history,
+                        transfers, outbox, facts, now);
+            return;
+        case v1::Envelope::kFileChunk:
+            onFileChunk(s, envelope.file_chunk(), sessions, rooms, presence, gate, stamper,
+                        *history, transfers, outbox, facts, log, now);
+            return;
+        case v1::Envelope::kFileRequest:
+            onFileRequest(s, envelope.file_request(), rooms, *history, transfers, outbox);
+            return;
+        case v1::Envelope::kFileCancel:
+            onFileCancel(s, envelope.file_cancel(), transfers, outbox);
+            return;
         default:
             outbox.error(s, v1::ERROR_CODE_UNSUPPORTED,
                          "the hub does not accept " + bodyName(envelope) + " from clients");
@@ -363,6 +378,7 @@ TimePoint Hub::Impl::tick() {
         }
     }
     processDoomed();
+    transfers.sendDueAcks(sessions, outbox, now);
     if (liveness.scanDue(now)) {
         scan();
         liveness.scanned(now);
@@ -371,7 +387,7 @@ TimePoint Hub::Impl::tick() {
     resumeIfDrained();
     decodeHeldInput();
     flushAll(false);
-    const TimePoint wake = presence.nextDue(liveness.nextScan());
+    const TimePoint wake = transfers.nextAckAt(presence.nextDue(liveness.nextScan()));
     if (budget.paused()) {
         return wake;  // frames waiting for tokens wait for the resume, too
     }
@@ -430,6 +446,7 @@ void Hub::Impl::scan() {
     }
     outbox.dropIdleBlocks();
     reclaimRooms();
+    transfers.expire(sessions, outbox, now);
 }
 
 // Rooms that emptied holding nothing go, once no component lists them: a
@@ -637,6 +654,7 @@ void Hub::Impl::processDoomed() {
 
 void Hub::Impl::finish(Session& s, CloseReason reason, std::string quitReason, bool toEdge) {
     sessions.noteClose(s, reason, quitReason);
+    transfers.forget(s.id);
     if (s.in.awaitingRead() && gate.historyWaiting()) {
         gate.forgetHistory(s.id);
     }
@@ -805,6 +823,10 @@ std::size_t Hub::heldMessages() const {
     return impl_->gate.heldMessages();
 }
 
+bool Hub::transfersWantTurn() const {
+    return !impl_->budget.paused() && impl_->transfers.wantsTurn(impl_->sessions);
+}
+
 bool Hub::inputPaused() const {
     return impl_->budget.paused();
 }
@@ -823,6 +845,7 @@ std::size_t Hub::output(SessionId id, std::span<std::string_view> views) const {
 void Hub::takeReady(std::vector<SessionId>& writable, std::vector<Closing>& closing) {
     owner_.check("Hub::takeReady");
     impl_->processDoomed();
+    impl_->transfers.pump(impl_->sessions, impl_->outbox, impl_->budget.paused());
     impl_->outbox.takeWritable(impl_->sessions, writable);
     impl_->sessions.takeClosing(closing);
 }

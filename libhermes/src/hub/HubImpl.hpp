@@ -37,6 +37,8 @@
 //   TypingRelay      TypingRelay.hpp    each sender's typing bucket, typing figures
 //   ReadMarkers      ReadMarkers.hpp    read markers by account (and by session
 //                                       when not signed in), their store
+//   Transfers        Transfers.hpp      the file store, uploads and downloads under
+//                                       way, who may fetch which file
 //
 // Threading: not thread safe; the hub's thread (Hub.hpp).
 
@@ -62,6 +64,7 @@
 #include "RoomTable.hpp"
 #include "SessionTable.hpp"
 #include "Stamper.hpp"
+#include "Transfers.hpp"
 #include "TypingRelay.hpp"
 #include "hermes/hub/Hub.hpp"
 
@@ -97,6 +100,7 @@ struct Hub::Impl {
     Conversations conversations;
     TypingRelay typing;
     ReadMarkers markers;
+    Transfers transfers;
 
     // Searches the store finished that wait for the budget to take input
     // again (their answers add output).

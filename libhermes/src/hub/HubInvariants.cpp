@@ -319,6 +319,15 @@ std::vector<std::string> Hub::violatedInvariants() const {
                             hub.config.readMarkersMax);
             }
         });
+
+    // --- Transfers: uploads and downloads belong to live sessions ----------------------
+    for (const SessionId id : hub.transfers.sessionsHeld()) {
+        const Session* s = hub.sessions.find(id);
+        if (s == nullptr || !s->who.welcomed()) {
+            report.fail("a transfer of session ", id, ", which is gone or not welcomed");
+        }
+    }
+
     return report.take();
 }
 

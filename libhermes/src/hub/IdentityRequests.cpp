@@ -13,6 +13,7 @@
 #include "Presence.hpp"
 #include "Requests.hpp"
 #include "SessionTable.hpp"
+#include "hermes/protocol/FileRules.hpp"
 #include "hermes/protocol/Limits.hpp"
 #include "hermes/protocol/Validation.hpp"
 
@@ -45,6 +46,11 @@ void fillWelcome(v1::Welcome& welcome, const Session& s, const HubFacts& facts) 
     limits->set_history_page_max(static_cast<std::uint32_t>(config.historyPageMax));
     limits->set_max_rooms_per_client(static_cast<std::uint32_t>(config.maxRoomsPerClient));
     limits->set_ping_interval_ms(static_cast<std::uint32_t>(config.pingInterval.count()));
+    if (!config.filesPath.empty()) {
+        limits->set_max_file_bytes(config.maxFileBytes);
+        limits->set_file_chunk_bytes(
+            static_cast<std::uint32_t>(protocol::chunkBytesFor(config.maxFrameBytes)));
+    }
 }
 
 // What others will be told about the session (Whois), kept at sign-on.

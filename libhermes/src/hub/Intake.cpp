@@ -36,6 +36,13 @@ Intake::Admission Intake::admit(Session& s, v1::Envelope& envelope, TimePoint no
         // its own (TypingRelay) and is dropped, never queued, past it.
         return Admission::Now;
     }
+    // An upload's chunks have their own flow control (the window and the
+    // paced FileProgress, Transfers.hpp): no token of the message rate, so
+    // an upload never holds its sender's chat back.
+    if (body == v1::Envelope::kFileChunk && s.who.welcomed() && s.in.waiting() == 0 &&
+        !s.in.awaitingRead_) {
+        return Admission::Now;
+    }
     SessionInput& in = s.in;
     // While a history read runs for the session, what it sends next waits
     // for the answer (and counts towards a flood, as frames waiting for tokens).

@@ -14,6 +14,7 @@
 //   HubRequests.cpp       Ping, StatsRequest; fatal errors
 //   ModerationRequests.cpp ModerationRequest, BanListRequest; hub-wide bans
 //                         at Hello and SetNick
+//   FileRequests.cpp      FileOffer, FileChunk, FileRequest, FileCancel
 //
 // Threading: the hub's thread.
 
@@ -43,6 +44,7 @@ class Presence;
 class RoomTable;
 class SessionTable;
 class Stamper;
+class Transfers;
 struct Room;
 struct Session;
 struct AccountResult;
@@ -173,5 +175,19 @@ bool refuseHubBanned(Session& s, std::string_view nick, const Moderation& modera
 // SetNick to a nick banned hub-wide: refused, not fatal (true).
 bool refuseBannedNick(Session& s, const v1::SetNick& request, const Moderation& moderation,
                       Outbox& outbox, const HubFacts& facts);
+
+// --- FileRequests.cpp ----------------------------------------------------------------
+
+void onFileOffer(Session& s, const v1::FileOffer& offer, const RoomTable& rooms, Presence& presence,
+                 DurabilityGate& gate, Stamper& stamper, HistoryStore& history,
+                 Transfers& transfers, Outbox& outbox, const HubFacts& facts, TimePoint now);
+// A chunk beyond the window closes `s` (FLOOD); the last one stores and announces.
+void onFileChunk(Session& s, const v1::FileChunk& chunk, SessionTable& sessions,
+                 const RoomTable& rooms, Presence& presence, DurabilityGate& gate, Stamper& stamper,
+                 HistoryStore& history, Transfers& transfers, Outbox& outbox, const HubFacts& facts,
+                 Poco::Logger& log, TimePoint now);
+void onFileRequest(Session& s, const v1::FileRequest& request, const RoomTable& rooms,
+                   const HistoryStore& history, Transfers& transfers, Outbox& outbox);
+void onFileCancel(Session& s, const v1::FileCancel& cancel, Transfers& transfers, Outbox& outbox);
 
 }  // namespace hermes::hub

@@ -40,7 +40,31 @@ constexpr auto kFlushTimeout = std::chrono::seconds(30);
 // cannot be opened will not become openable, so fail at once.
 constexpr std::size_t kOpenRetrySeconds = 0;
 constexpr const char* kColumns =
-    "seq, epoch, time_ms, from_nick, to_nick, client_msg_id, kind, text";
+    "seq, epoch, time_ms, from_nick, to_nick, client_msg_id, kind, text, file";
+
+// A FILE message's FileInfo in the `file` column: its protobuf bytes as hex
+// (TEXT, so every reader takes it as it takes the other columns).
+std::string fileColumn(const hermes::v1::FileInfo& file) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    const std::string bytes = file.SerializeAsString();
+    std::string hex;
+    hex.reserve(2 * bytes.size());
+    for (const char c : bytes) {
+        hex += kDigits[static_cast<unsigned char>(c) >> 4];
+        hex += kDigits[static_cast<unsigned char>(c) & 0xf];
+    }
+    return hex;
+}
+
+bool parseFileColumn(std::string_view hex, hermes::v1::FileInfo& file) {
+    const auto digit = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+    std::string bytes;
+    bytes.reserve(hex.size() / 2);
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+        bytes += static_cast<char>(digit(hex[i]) * 16 + digit(hex[i + 1]));
+    }
+    return file.ParseFromString(bytes);
+}
 
 std::int64_t systemMs() {
     using namespace std::chrono;
@@ -97,6 +121,13 @@ const std::vector<std::vector<std::string>> kMigrations = {
         " time_ms INTEGER NOT NULL,"
         " PRIMARY KEY (recipient, conversation, seq))",
     },
+    // Version 4: a FILE message's FileInfo (fileColumn), '' for the others.
+    // Inserted rows leave it to its default; a FILE message's row gets it by
+    // an UPDATE of its own (Writer::insertQueued), so a text message's
+    // insert binds nothing more.
+    {
+        "ALTER TABLE messages ADD COLUMN file TEXT NOT NULL DEFAULT ''",
+    },
 };
 
 // FTS5 is optional: created when SQLite has it, outside the versioned schema,
@@ -110,11 +141,11 @@ constexpr const char* kFtsSchema =
 // Column vectors of one SELECT of kColumns, turned into messages.
 struct Rows {
     std::vector<Poco::Int64> seq, epoch, time, clientMsgId, kind;
-    std::vector<std::string> from, to, text;
+    std::vector<std::string> from, to, text, file;
 
     void addTo(Statement& statement) {
         statement, into(seq), into(epoch), into(time), into(from), into(to), into(clientMsgId),
-            into(kind), into(text);
+            into(kind), into(text), into(file);
     }
 
     std::vector<hermes::v1::ChatMessage> messages(std::string_view room) {
@@ -138,6 +169,9 @@ struct Rows {
             m.set_client_msg_id(static_cast<std::uint64_t>(clientMsgId[i]));
             m.set_kind(static_cast<hermes::v1::MessageKind>(kind[i]));
             m.set_text(std::move(text[i]));
+            if (!file[i].empty()) {
+                parseFileColumn(file[i], *m.mutable_file());
+            }
         }
         return m;
     }
@@ -155,6 +189,7 @@ struct SqliteHistory::Writer {
         // time) cost more per commit than SQLite's work.
         insert = prepare(insertSql(1).c_str());
         insertMany = prepare(insertSql(kRowsPerInsert).c_str());
+        setFile = prepare("UPDATE messages SET file = ? WHERE room = ? AND seq = ?");
         lastSeq = prepare(
             "INSERT INTO rooms(name, last_seq) VALUES (?, ?) ON CONFLICT(name) DO UPDATE"
             " SET last_seq = max(last_seq, excluded.last_seq)");
@@ -168,7 +203,8 @@ struct SqliteHistory::Writer {
     }
 
     ~Writer() {
-        for (sqlite3_stmt* statement : {insert, insertMany, lastSeq, begin, commit, rollback}) {
+        for (sqlite3_stmt* statement :
+             {insert, insertMany, setFile, lastSeq, begin, commit, rollback}) {
             sqlite3_finalize(statement);
         }
     }
@@ -268,6 +304,17 @@ struct SqliteHistory::Writer {
             bindMessage(insert, 1, *queued[done]);
             run(insert, "insert");
         }
+        for (const hermes::v1::ChatMessage* m : queued) {
+            if (m->has_file()) {
+                const std::string column = fileColumn(m->file());
+                sqlite3_bind_text(setFile, 1, column.data(), static_cast<int>(column.size()),
+                                  SQLITE_TRANSIENT);
+                sqlite3_bind_text(setFile, 2, m->room().data(), static_cast<int>(m->room().size()),
+                                  SQLITE_STATIC);
+                sqlite3_bind_int64(setFile, 3, static_cast<sqlite3_int64>(m->seq()));
+                run(setFile, "file");
+            }
+        }
         queued.clear();
     }
 
@@ -282,6 +329,7 @@ struct SqliteHistory::Writer {
     sqlite3* handle;
     sqlite3_stmt* insert = nullptr;
     sqlite3_stmt* insertMany = nullptr;
+    sqlite3_stmt* setFile = nullptr;  // a FILE message's `file` column
     sqlite3_stmt* lastSeq = nullptr;
     std::vector<const hermes::v1::ChatMessage*> queued;  // for the next insertMany
     sqlite3_stmt* begin = nullptr;
@@ -420,6 +468,20 @@ void SqliteHistory::migrate(Session& db) {
         db.rollback();
         throw;
     }
+}
+
+std::vector<std::pair<std::string, hermes::v1::FileInfo>> SqliteHistory::fileReferences() const {
+    std::vector<std::string> rooms, files;
+    *reader_ << "SELECT room, file FROM messages WHERE file != ''", into(rooms), into(files), now;
+    std::vector<std::pair<std::string, hermes::v1::FileInfo>> out;
+    out.reserve(rooms.size());
+    for (std::size_t i = 0; i < rooms.size(); ++i) {
+        hermes::v1::FileInfo file;
+        if (parseFileColumn(files[i], file)) {
+            out.emplace_back(std::move(rooms[i]), std::move(file));
+        }
+    }
+    return out;
 }
 
 void SqliteHistory::loadRooms() {
@@ -799,7 +861,7 @@ SearchHits SqliteHistory::searchWith(Session& db, std::string_view room, std::st
                 Rows rows;
                 Statement indexed(db);
                 indexed << "SELECT m.seq, m.epoch, m.time_ms, m.from_nick, m.to_nick,"
-                           " m.client_msg_id, m.kind, m.text FROM messages_fts"
+                           " m.client_msg_id, m.kind, m.text, m.file FROM messages_fts"
                            " JOIN messages m ON m.rowid = messages_fts.rowid"
                            " WHERE messages_fts MATCH ? AND m.room = ? AND m.seq < ?"
                            " ORDER BY messages_fts.rowid DESC LIMIT ?";

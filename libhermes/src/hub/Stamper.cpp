@@ -2,6 +2,7 @@
 
 #include "Room.hpp"
 #include "hermes/codec/FrameEncoder.hpp"
+#include "hermes/protocol/FileRules.hpp"
 #include "hermes/protocol/Validation.hpp"
 
 namespace hermes::hub {
@@ -95,6 +96,28 @@ void Stamper::awayReply(const Session& sender, const Session& target) {
     const std::string& away = target.profile.away;
     stamp({}, 0, target.who.nick(), sender.who.nick(), 0, v1::MESSAGE_KIND_NOTICE,
           target.who.nick() + " is away: " + away, away);
+}
+
+const v1::ChatMessage& Stamper::fileMessage(const Room& room, std::uint64_t seq, Session& from,
+                                            std::uint64_t clientMsgId, const v1::FileInfo& file,
+                                            TimePoint now) {
+    from.profile.lastSpoke = now;
+    file_.Clear();
+    file_.set_room(room.name);
+    file_.set_seq(seq);
+    file_.set_epoch(epoch_);
+    file_.set_time_ms(wallClock_());
+    file_.set_from(from.who.nick());
+    file_.set_client_msg_id(clientMsgId);
+    file_.set_kind(v1::MESSAGE_KIND_FILE);
+    file_.set_text(protocol::fileMessageText(file));
+    *file_.mutable_file() = file;
+    envelope_.Clear();
+    *envelope_.mutable_message() = file_;
+    frame_.clear();
+    codec::appendFrame(envelope_, frame_);
+    envelope_.Clear();
+    return file_;
 }
 
 }  // namespace hermes::hub

@@ -53,6 +53,12 @@ public:
                         std::uint64_t privateSeq, TimePoint now);
     // The notice that `target`, whom `sender` wrote to, is away.
     void awayReply(const Session& sender, const Session& target);
+    // A file `from` uploaded, the room's message `seq` (MESSAGE_KIND_FILE);
+    // frame() is its frame. Stamped in a message of its own, so the say
+    // path's never carries a file.
+    const v1::ChatMessage& fileMessage(const Room& room, std::uint64_t seq, Session& from,
+                                       std::uint64_t clientMsgId, const v1::FileInfo& file,
+                                       TimePoint now);
 
 private:
     void stamp(std::string_view room, std::uint64_t seq, std::string_view from, std::string_view to,
@@ -67,6 +73,7 @@ private:
     const HubConfig& config_;
     v1::ChatMessage chat_;        // reused: the message path does not allocate
     bool privateFields_ = false;  // chat_ has private_seq or offline set
+    v1::ChatMessage file_;        // the last FILE message
     v1::Envelope envelope_;
     std::string frame_;
 };

@@ -343,7 +343,11 @@ export class ChatState {
         this.awayReplied.delete(nickKey(w.name));
         const kind: LineKind = m.kind === v1.MessageKind.MESSAGE_KIND_ACTION ? "action" : m.kind === v1.MessageKind.MESSAGE_KIND_NOTICE ? "notice" : "text";
         const mention = !fromMe && (!m.room || mentions(m.text ?? "", this.nick));
-        const line = this.makeLine(kind, m.text ?? "", {
+        // A shared file (docs/PROTOCOL.md "Files"): the hub's text with the
+        // seq that names it (hermes-tui and hermes-cat fetch it by that seq);
+        // this page does not download files yet.
+        const text = m.kind === v1.MessageKind.MESSAGE_KIND_FILE && seq > 0 ? `#${seq} ${m.text ?? ""}` : m.text ?? "";
+        const line = this.makeLine(kind, text, {
             nick: from,
             timeMs: Number(m.timeMs ?? 0),
             seq,

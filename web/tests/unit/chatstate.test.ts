@@ -50,6 +50,13 @@ describe("the room window", () => {
         assert.equal(state.conn.state, "online");
     });
 
+    test("a shared file shows as its text with the seq that names it", () => {
+        const { state, feed } = setup();
+        const file = { name: "report.pdf", size: 1_234_567, mediaType: "application/pdf", sha256: "a".repeat(64) };
+        feed(live(chat("lobby", 7, "bob", "shared report.pdf (1.2 MB)", 0, { kind: v1.MessageKind.MESSAGE_KIND_FILE, file })));
+        assert.equal(texts(state).at(-1), "#7 shared report.pdf (1.2 MB)");
+    });
+
     test("presence AWAY and BACK dim and undim a member", () => {
         const { state, feed } = setup();
         feed(frame({ presence: { room: "lobby", kind: v1.PresenceKind.PRESENCE_KIND_AWAY, nicks: ["bob"], reason: "lunch" } }));

@@ -34,7 +34,8 @@
 //   STORE_BEHIND (its disk is behind) is sent again after a short wait;
 // - pacing: frames go out at the hub's rate (Welcome.limits) through a
 //   TokenBucket, so ordinary use is never cut for flooding. Hello, Ping,
-//   Pong and Bye are never held back;
+//   Pong and Bye are never held back, and FileChunks take no token (the
+//   hub's upload window paces them: FileUpload.hpp);
 // - liveness: the handshake timeout, idle pings, and the reconnect plan
 //   (ReconnectBackoff).
 //

@@ -115,6 +115,11 @@ public:
 
     // The rooms known when the store was opened (a restarted hub restores them).
     virtual std::vector<StoredRoom> rooms() const { return {}; }
+    // Every stored FILE message's room and file (the hub's file store keeps
+    // the files these name and removes the rest at start).
+    virtual std::vector<std::pair<std::string, hermes::v1::FileInfo>> fileReferences() const {
+        return {};
+    }
     // Records a room's topic so that it survives a restart.
     virtual void setTopic(const StoredRoom& /*room*/) {}
     // Messages of `room` with seq < beforeSeq (0 = no bound) containing every

@@ -200,6 +200,10 @@ public:
     std::size_t heldMessages() const;
     // Output memory now and at its peak (MemoryGauge.hpp).
     const MemoryGauge& outputMemory() const { return outputMemory_; }
+    // A download could take its next chunk now (its member's queue is
+    // nearly empty): the edge should call takeReady() again without waiting
+    // (docs/HUB.md "Files").
+    bool transfersWantTurn() const;
     // True while output memory is at the budget: the edge must not read
     // (frames already read wait, undecoded, until it is false again).
     bool inputPaused() const;

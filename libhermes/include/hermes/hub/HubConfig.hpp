@@ -87,6 +87,21 @@ struct HubConfig {
     std::size_t maxPendingHashes = 16;  // accounts.max_pending
     std::size_t maxAccounts = 10'000;   // accounts.max_accounts
 
+    // --- files (docs/HUB.md "Files") --------------------------------------------
+    // The store's directory; empty: the hub keeps no files (FILES_DISABLED).
+    // hermesd puts it beside the history database unless files.path says.
+    std::string filesPath;                             // files.path
+    std::uint64_t maxFileBytes = 64ull * 1024 * 1024;  // files.max_bytes
+    std::uint64_t fileQuotaBytes = 4ull << 30;  // files.quota_bytes (stored + uploads under way)
+    // Each session's upload rate: acknowledgements (FileProgress) are paced
+    // to it, so a client's window stalls past it. 0 = unlimited.
+    std::uint64_t uploadBytesPerSecond = 32ull * 1024 * 1024;  // files.upload_bytes_per_second
+    // Bytes a client may send ahead of acknowledgements; past it, FLOOD.
+    std::size_t fileWindowBytes = 1024 * 1024;  // files.window_bytes
+    // An upload without a chunk for this long is dropped (UPLOAD_TIMEOUT).
+    std::chrono::milliseconds uploadTimeout{60'000};  // files.upload_timeout_ms
+    // Uploads one session may have under way at once.
+    std::size_t maxUploadsPerClient = 4;  // files.max_uploads_per_client
     // --- private conversations (docs/HUB.md "Private messages that wait") ----
     // Keep the private messages between two signed-in accounts as a
     // conversation (private_seq, history, search), and keep one to an

@@ -2,12 +2,13 @@
 // HistoryStore in a SQLite database file (through POCO Data), so history,
 // seqs and topics survive a restart of the hub.
 //
-// Layout (schema version 3, created and migrated at open; see kSchemaVersion):
+// Layout (schema version 4, created and migrated at open; see kSchemaVersion):
 //
 //   schema_version(version)
 //   rooms(name PK, last_seq, topic, topic_set_by, topic_time_ms)
 //   messages(room, seq, epoch, time_ms, from_nick, to_nick, client_msg_id,
-//            kind, text, PRIMARY KEY (room, seq))
+//            kind, text, file, PRIMARY KEY (room, seq))   file: a FILE message's
+//            FileInfo (protobuf bytes as hex), '' for the others
 //   messages_fts  FTS5 external-content index of messages.text (absent when
 //                 SQLite lacks FTS5: search uses LIKE)
 //   search_index(indexed_upto)  the index holds exactly the messages with
@@ -116,7 +117,7 @@ struct SqliteHistoryOptions {
 
 class SqliteHistory : public HistoryStore {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
     // Rows one retention step deletes at most, so a commit never waits long.
     static constexpr std::size_t kPruneBatch = 1000;
 
@@ -142,6 +143,7 @@ public:
     void flush() override;
 
     std::vector<StoredRoom> rooms() const override { return restoredRooms_; }
+    std::vector<std::pair<std::string, hermes::v1::FileInfo>> fileReferences() const override;
     void setTopic(const StoredRoom& room) override;
     std::vector<WaitingMessage> waiting() const override { return waitingAtOpen_; }
     void addWaiting(const WaitingMessage& waiting) override;

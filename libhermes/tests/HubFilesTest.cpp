@@ -1,0 +1,238 @@
+// The hub's transfers without sockets (Transfers, FileRequests): a download
+// queues at most two chunks for a member that does not read, so the room's
+// messages are never behind a file; an upload's chunks take no token of the
+// message rate; acknowledgements are paced to files.upload_bytes_per_second;
+// a client that sends beyond its window is closed as a flood, alone.
+#define BOOST_TEST_MODULE HubFilesTest
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+#include "HubTestHarness.hpp"
+#include "hermes/client/FileUpload.hpp"
+#include "hermes/protocol/FileRules.hpp"
+#include "hermes/test/TempDir.hpp"
+
+using namespace hermes::hub;
+using namespace hermes::hub::test;
+using hermes::client::FileUpload;
+using hermes::test::TempDir;
+namespace v1 = hermes::v1;
+
+BOOST_TEST_DONT_PRINT_LOG_VALUE(FileUpload::State)
+
+namespace {
+
+HubConfig filesConfig(const TempDir& dir) {
+    HubConfig config = testConfig();
+    config.filesPath = dir.path + "/files";
+    config.uploadBytesPerSecond = 0;
+    return config;
+}
+
+std::string content(std::size_t size) {
+    std::string bytes(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) {
+        bytes[i] = static_cast<char>(i * 131 + i / 977);
+    }
+    return bytes;
+}
+
+// Uploads `bytes` as `owner` into `room` (ignoring the window: rate 0 acks
+// at once); returns the FILE message.
+v1::ChatMessage upload(HubHarness& h, SessionId owner, const std::string& room,
+                       const std::string& bytes) {
+    FileUpload up = FileUpload::fromText(room, bytes, "f.bin");
+    h.send(owner, up.offer());
+    for (int turns = 0; turns < 10000 && up.state() != FileUpload::State::Done &&
+                        up.state() != FileUpload::State::Failed;
+         ++turns) {
+        for (const v1::Envelope& e : h.take(owner)) {
+            up.handle(e);
+            if (e.has_message() && e.message().kind() == v1::MESSAGE_KIND_FILE) {
+                return e.message();
+            }
+        }
+        while (auto chunk = up.nextChunk()) {
+            h.send(owner, *chunk);
+        }
+    }
+    BOOST_TEST_FAIL("the upload did not finish: " << up.error());
+    return {};
+}
+
+v1::Envelope fileRequest(const std::string& sha, std::uint64_t offset = 0) {
+    v1::Envelope e;
+    e.mutable_file_request()->set_sha256(sha);
+    e.mutable_file_request()->set_offset(offset);
+    return e;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_download_never_queues_more_than_two_chunks) {
+    TempDir dir;
+    HubHarness h(filesConfig(dir));
+    const SessionId ana = h.login("ana");
+    const SessionId bob = h.login("bob");
+    const SessionId cy = h.login("cy");
+    for (const SessionId id : {ana, bob, cy}) {
+        h.send(id, join("dev"));
+        h.clear(id);
+    }
+    const std::string bytes = content(1'000'000);
+    const v1::ChatMessage file = upload(h, ana, "dev", bytes);
+    h.clear(bob);
+    h.clear(cy);
+
+    h.peers[bob].reading = false;  // bob's socket takes nothing
+    h.send(bob, fileRequest(file.file().sha256()));
+    for (int i = 0; i < 20; ++i) {
+        h.pump();
+    }
+    const std::size_t chunk = hermes::protocol::chunkBytesFor(h.hub.config().maxFrameBytes);
+    const std::size_t queued = outputBytes(h.hub, bob).size();
+    BOOST_TEST(queued <= 2 * (chunk + 1024), "queued " << queued);
+    BOOST_TEST(queued >= chunk);
+    BOOST_TEST(!h.hub.transfersWantTurn());  // bob's queue is not near empty
+
+    // The room goes on: cy gets ana's line at once; bob's queue grows by it only.
+    h.send(ana, say("dev", 1, "still fast"));
+    BOOST_TEST(h.take(cy).size() == 1u);
+    BOOST_TEST(outputBytes(h.hub, bob).size() < queued + 200);
+
+    // bob reads: the rest comes, chunk by chunk, and ends with the whole file.
+    h.peers[bob].reading = true;
+    std::string got;
+    for (int turns = 0; turns < 1000 && got.size() < bytes.size(); ++turns) {
+        h.readNow(bob);
+        // Its queue is empty: the next chunks are wanted now, unless all are out.
+        if (got.size() + 3 * chunk < bytes.size()) {
+            BOOST_TEST(h.hub.transfersWantTurn());
+        }
+        h.pump();
+        for (const v1::Envelope& e : h.take(bob)) {
+            if (e.has_file_data()) {
+                BOOST_TEST(e.file_data().offset() == got.size());
+                got += e.file_data().data();
+            }
+        }
+    }
+    BOOST_TEST(got == bytes);
+    BOOST_TEST(!h.hub.transfersWantTurn());
+}
+
+BOOST_AUTO_TEST_CASE(upload_chunks_take_no_message_token) {
+    TempDir dir;
+    HubConfig config = filesConfig(dir);
+    config.ratePerSecond = 1;
+    config.rateBurst = 4;  // Hello, Join, FileOffer, Say: none waits, if chunks take none
+    HubHarness h(config);
+    const SessionId ana = h.login("ana");
+    h.send(ana, join("dev"));
+    h.clear(ana);
+    // 1 MB in ~17 chunks: far beyond 1 message a second.
+    upload(h, ana, "dev", content(1'000'000));
+    h.send(ana, say("dev", 9, "right away"));
+    const auto out = h.take(ana);
+    BOOST_TEST_REQUIRE(out.size() == 1u);
+    BOOST_TEST(out[0].message().text() == "right away");
+}
+
+BOOST_AUTO_TEST_CASE(acknowledgements_are_paced_to_the_upload_rate) {
+    TempDir dir;
+    HubConfig config = filesConfig(dir);
+    config.uploadBytesPerSecond = 100'000;
+    config.fileWindowBytes = 100'000;
+    HubHarness h(config);
+    const SessionId ana = h.login("ana");
+    h.send(ana, join("dev"));
+    h.clear(ana);
+    FileUpload up = FileUpload::fromText("dev", content(1'000'000), "f.bin");
+    h.send(ana, up.offer());
+    up.handle(h.next(ana));
+    BOOST_TEST_REQUIRE(up.state() == FileUpload::State::Sending);
+    // The window's worth is acknowledged at once (a burst of one window)...
+    while (auto chunk = up.nextChunk()) {
+        h.send(ana, *chunk);
+    }
+    for (const v1::Envelope& e : h.take(ana)) {
+        up.handle(e);
+    }
+    const std::uint64_t first = up.acknowledged();
+    BOOST_TEST(first > 0u);
+    while (auto chunk = up.nextChunk()) {
+        h.send(ana, *chunk);
+    }
+    for (const v1::Envelope& e : h.take(ana)) {
+        up.handle(e);
+    }
+    // ... the next only as time pays for it: 100 kB a second.
+    BOOST_TEST(up.acknowledged() == first);
+    const bool wakesLater = h.tick() > h.now;  // it wakes for the due acknowledgement
+    BOOST_TEST(wakesLater);
+    h.advance(1s);
+    for (const v1::Envelope& e : h.take(ana)) {
+        up.handle(e);
+    }
+    BOOST_TEST(up.acknowledged() > first);
+    BOOST_TEST(up.acknowledged() <= first + 110'000);
+}
+
+BOOST_AUTO_TEST_CASE(sending_beyond_the_window_is_a_flood_for_that_client_alone) {
+    TempDir dir;
+    HubConfig config = filesConfig(dir);
+    config.uploadBytesPerSecond = 1000;  // acknowledgements crawl
+    config.fileWindowBytes = 64 * 1024;
+    HubHarness h(config);
+    const SessionId ana = h.login("ana");
+    const SessionId bob = h.login("bob");
+    h.send(ana, join("dev"));
+    h.send(bob, join("dev"));
+    h.clear(ana);
+    h.clear(bob);
+    FileUpload up = FileUpload::fromText("dev", content(2'000'000), "f.bin");
+    h.send(ana, up.offer());
+    const v1::Envelope accept = h.next(ana);
+    BOOST_TEST_REQUIRE(accept.has_file_accept(), accept.ShortDebugString());
+    const std::size_t chunk = accept.file_accept().chunk_bytes();
+    // Ignore the window: send chunk after chunk.
+    std::uint64_t offset = 0;
+    const std::string bytes = content(2'000'000);
+    for (int i = 0; i < 10 && !h.closed(ana); ++i) {
+        v1::Envelope e;
+        e.mutable_file_chunk()->set_upload_id(accept.file_accept().upload_id());
+        e.mutable_file_chunk()->set_offset(offset);
+        e.mutable_file_chunk()->set_data(bytes.substr(offset, chunk));
+        offset += chunk;
+        h.send(ana, e);
+    }
+    BOOST_TEST_REQUIRE(h.closed(ana));
+    bool flood = false;
+    for (const v1::Envelope& e : h.take(ana)) {
+        flood = flood || (e.has_error() && e.error().code() == v1::ERROR_CODE_FLOOD);
+    }
+    BOOST_TEST(flood);
+    BOOST_TEST(offset > 64u * 1024);
+    // bob is untouched.
+    h.send(bob, say("dev", 1, "hi"));
+    bool echoed = false;
+    for (const v1::Envelope& e : h.take(bob)) {
+        echoed = echoed || (e.has_message() && e.message().text() == "hi");
+    }
+    BOOST_TEST(echoed);
+    BOOST_TEST(!h.closed(bob));
+}
+
+BOOST_AUTO_TEST_CASE(without_a_files_path_the_hub_keeps_no_files) {
+    HubHarness h;  // testConfig(): no filesPath
+    const SessionId ana = h.login("ana");
+    h.send(ana, join("dev"));
+    h.clear(ana);
+    FileUpload up = FileUpload::fromText("dev", "x\ny\n", "p.txt");
+    h.send(ana, up.offer());
+    const v1::Envelope e = h.next(ana);
+    BOOST_TEST_REQUIRE(e.has_error());
+    BOOST_TEST(e.error().code() == v1::ERROR_CODE_FILES_DISABLED);
+    BOOST_TEST(e.error().client_msg_id() == up.clientMsgId());
+}
