@@ -159,6 +159,7 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.presenceCoalesceDelay =
         readMs(config, "hub.presence_coalesce_ms", hub.presenceCoalesceDelay);
     hub.maxHeldMessages = readSize(config, "history.max_held_messages", hub.maxHeldMessages, 1);
+    hub.editWindow = readSize(config, "messages.edit_window", hub.editWindow);
     hub.hubPassword = config.getString("hub.password", hub.hubPassword);
     if (hub.hubPassword.size() > hermes::protocol::kMaxPasswordBytes) {
         throw Poco::InvalidArgumentException("hub.password must be at most " +

@@ -59,9 +59,11 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
       liveness(owner.config_, owner.stats_),
       stamper(owner.epoch_, wallClock, owner.config_),
       moderation(owner.config_, std::move(moderationStore), log),
-      accounts(owner.config_, std::move(accountStore), log) {
+      accounts(owner.config_, std::move(accountStore), log),
+      ledger(owner.config_.editWindow) {
     rooms.restore(history->rooms());
     moderation.restore(rooms, *history, wallClock());
+    ledger.restore(rooms, *history);
     rooms.lookAtEmptyRooms();
 }
 
@@ -193,7 +195,8 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             onLeave(s, envelope.leave(), rooms, presence, gate, outbox, now);
             return;
         case v1::Envelope::kSay:
-            onSay(s, envelope.say(), rooms, presence, gate, stamper, *history, outbox, now);
+            onSay(s, envelope.say(), rooms, presence, gate, stamper, *history, outbox, ledger,
+                  moderation, now);
             return;
         case v1::Envelope::kPrivateMessage:
             onPrivateMessage(s, envelope.private_message(), sessions, stamper, outbox, now);

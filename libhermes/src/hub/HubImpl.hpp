@@ -32,6 +32,8 @@
 //                                       room and hub-wide bans, their store
 //   Accounts         Accounts.hpp       registered nicks, sign-in throttles, the hub
 //                                       password, the hashing thread
+//   MessageLedger    MessageLedger.hpp  each room's newest seqs: authors, deletes,
+//                                       reactions (replies, edits, reactions)
 //
 // Threading: not thread safe; the hub's thread (Hub.hpp).
 
@@ -47,6 +49,7 @@
 #include "DurabilityGate.hpp"
 #include "Intake.hpp"
 #include "Liveness.hpp"
+#include "MessageLedger.hpp"
 #include "Moderation.hpp"
 #include "Outbox.hpp"
 #include "OutputBudget.hpp"
@@ -86,6 +89,7 @@ struct Hub::Impl {
     Stamper stamper;
     Moderation moderation;
     Accounts accounts;
+    MessageLedger ledger;
 
     // Searches the store finished that wait for the budget to take input
     // again (their answers add output).

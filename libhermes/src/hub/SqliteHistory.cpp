@@ -40,7 +40,8 @@ constexpr auto kFlushTimeout = std::chrono::seconds(30);
 // cannot be opened will not become openable, so fail at once.
 constexpr std::size_t kOpenRetrySeconds = 0;
 constexpr const char* kColumns =
-    "seq, epoch, time_ms, from_nick, to_nick, client_msg_id, kind, text";
+    "seq, epoch, time_ms, from_nick, to_nick, client_msg_id, kind, text, reply_to, target_seq,"
+    " reaction";
 
 std::int64_t systemMs() {
     using namespace std::chrono;
@@ -86,6 +87,13 @@ const std::vector<std::vector<std::string>> kMigrations = {
         "DROP TRIGGER IF EXISTS messages_fts_insert",
         "DROP TRIGGER IF EXISTS messages_fts_delete",
     },
+    // Version 3: replies, edits, deletes and reactions (docs/PROTOCOL.md).
+    // A v2 file's messages get 0 and '': none of them.
+    {
+        "ALTER TABLE messages ADD COLUMN reply_to INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE messages ADD COLUMN target_seq INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE messages ADD COLUMN reaction TEXT NOT NULL DEFAULT ''",
+    },
 };
 
 // FTS5 is optional: created when SQLite has it, outside the versioned schema,
@@ -98,12 +106,12 @@ constexpr const char* kFtsSchema =
 
 // Column vectors of one SELECT of kColumns, turned into messages.
 struct Rows {
-    std::vector<Poco::Int64> seq, epoch, time, clientMsgId, kind;
-    std::vector<std::string> from, to, text;
+    std::vector<Poco::Int64> seq, epoch, time, clientMsgId, kind, replyTo, targetSeq;
+    std::vector<std::string> from, to, text, reaction;
 
     void addTo(Statement& statement) {
         statement, into(seq), into(epoch), into(time), into(from), into(to), into(clientMsgId),
-            into(kind), into(text);
+            into(kind), into(text), into(replyTo), into(targetSeq), into(reaction);
     }
 
     std::vector<hermes::v1::ChatMessage> messages(std::string_view room) {
@@ -127,6 +135,9 @@ struct Rows {
             m.set_client_msg_id(static_cast<std::uint64_t>(clientMsgId[i]));
             m.set_kind(static_cast<hermes::v1::MessageKind>(kind[i]));
             m.set_text(std::move(text[i]));
+            m.set_reply_to(static_cast<std::uint64_t>(replyTo[i]));
+            m.set_target_seq(static_cast<std::uint64_t>(targetSeq[i]));
+            m.set_reaction(std::move(reaction[i]));
         }
         return m;
     }
@@ -198,14 +209,15 @@ struct SqliteHistory::Writer {
     static std::string insertSql(std::size_t rows) {
         std::string sql =
             "INSERT INTO messages(room, seq, epoch, time_ms, from_nick, to_nick, client_msg_id,"
-            " kind, text) VALUES ";
+            " kind, text, reply_to, target_seq, reaction) VALUES ";
         for (std::size_t i = 0; i < rows; ++i) {
-            sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                          : ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         }
         return sql;
     }
 
-    // Binds `m` to the 9 parameters from `first` on. The message must outlive
+    // Binds `m` to the kBoundColumns parameters from `first` on. The message must outlive
     // the statement's next step (SQLITE_STATIC: no copy).
     static void bindMessage(sqlite3_stmt* statement, int first, const hermes::v1::ChatMessage& m) {
         const auto text = [&](int at, const std::string& value) {
@@ -224,7 +236,11 @@ struct SqliteHistory::Writer {
         integer(6, static_cast<sqlite3_int64>(m.client_msg_id()));
         integer(7, m.kind());
         text(8, m.text());
+        integer(9, static_cast<sqlite3_int64>(m.reply_to()));
+        integer(10, static_cast<sqlite3_int64>(m.target_seq()));
+        text(11, m.reaction());
     }
+    static constexpr int kBoundColumns = 12;
 
     // Inserts the messages queued by addMessage(); throws DataException with
     // SQLite's words if a row cannot be inserted.
@@ -232,7 +248,7 @@ struct SqliteHistory::Writer {
         std::size_t done = 0;
         for (; done + kRowsPerInsert <= queued.size(); done += kRowsPerInsert) {
             for (std::size_t i = 0; i < kRowsPerInsert; ++i) {
-                bindMessage(insertMany, static_cast<int>(9 * i + 1), *queued[done + i]);
+                bindMessage(insertMany, static_cast<int>(kBoundColumns * i + 1), *queued[done + i]);
             }
             run(insertMany, "insert");
         }
@@ -745,7 +761,8 @@ SearchHits SqliteHistory::searchWith(Session& db, std::string_view room, std::st
                 Rows rows;
                 Statement indexed(db);
                 indexed << "SELECT m.seq, m.epoch, m.time_ms, m.from_nick, m.to_nick,"
-                           " m.client_msg_id, m.kind, m.text FROM messages_fts"
+                           " m.client_msg_id, m.kind, m.text, m.reply_to, m.target_seq,"
+                           " m.reaction FROM messages_fts"
                            " JOIN messages m ON m.rowid = messages_fts.rowid"
                            " WHERE messages_fts MATCH ? AND m.room = ? AND m.seq < ?"
                            " ORDER BY messages_fts.rowid DESC LIMIT ?";

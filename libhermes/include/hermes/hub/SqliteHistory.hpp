@@ -2,12 +2,13 @@
 // HistoryStore in a SQLite database file (through POCO Data), so history,
 // seqs and topics survive a restart of the hub.
 //
-// Layout (schema version 2, created and migrated at open; see kSchemaVersion):
+// Layout (schema version 3, created and migrated at open; see kSchemaVersion;
+// version 3 added reply_to, target_seq and reaction to a v2 file's messages):
 //
 //   schema_version(version)
 //   rooms(name PK, last_seq, topic, topic_set_by, topic_time_ms)
 //   messages(room, seq, epoch, time_ms, from_nick, to_nick, client_msg_id,
-//            kind, text, PRIMARY KEY (room, seq))
+//            kind, text, reply_to, target_seq, reaction, PRIMARY KEY (room, seq))
 //   messages_fts  FTS5 external-content index of messages.text (absent when
 //                 SQLite lacks FTS5: search uses LIKE)
 //   search_index(indexed_upto)  the index holds exactly the messages with
@@ -111,7 +112,7 @@ struct SqliteHistoryOptions {
 
 class SqliteHistory : public HistoryStore {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
     // Rows one retention step deletes at most, so a commit never waits long.
     static constexpr std::size_t kPruneBatch = 1000;
 
