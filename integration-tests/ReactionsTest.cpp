@@ -16,6 +16,7 @@
 #include "BoostSupport.hpp"
 #include "Frames.hpp"
 #include "RawClient.hpp"
+#include "ToolProcess.hpp"
 #include "hermes/test/TempDir.hpp"
 
 using namespace std::chrono_literals;
@@ -244,6 +245,44 @@ BOOST_AUTO_TEST_CASE(an_account_edits_after_reconnecting_a_bare_nick_cannot) {
     BOOST_TEST(echoOf(ana, 3).target_seq() == anaSeq);
     bob.send(eventEnvelope("dev", v1::MESSAGE_KIND_EDIT, bobSeq, "not mine", 4));
     BOOST_TEST(refusalOf(bob, 4).code() == v1::ERROR_CODE_NOT_AUTHOR);
+    guard.expectCleanStop();
+}
+
+// hermes-cat sends them from its input commands and prints them in --json;
+// a refused one (a second identical reaction, a delete of another's
+// message) is an error on standard error and exit 6.
+BOOST_AUTO_TEST_CASE(hermes_cat_sends_and_prints_them) {
+    it::HubGuard guard(noLobby());
+    it::RawClient ana(guard.hub.port(), "ana");
+    ana.hello("ana", it::after(5s));
+    join(ana, "dev");  // creates it: ana is its operator, the bot is not
+    ana.send(it::sayEnvelope("dev", "ship it?", 1));
+    BOOST_TEST_REQUIRE(echoOf(ana, 1).seq() == 1u);
+    const std::string input = "/reply 1 on it\n/edit 2 on it now\n/react 1 " + kThumbs +
+                              "\n/react 1 " + kThumbs + "\n/delete 1\n/reply nothing\n";
+    it::ToolProcess cat(
+        {HERMES_IT_HERMES_CAT, "--host", "127.0.0.1", "--port", std::to_string(guard.hub.port()),
+         "--nick", "bot", "--room", "dev", "--timeout", "10", "--json"},
+        input);
+    const auto exit = cat.waitExit(30s);
+    BOOST_TEST_REQUIRE(exit.has_value());
+    BOOST_TEST(exit->code == 6, "stderr: " << cat.err());
+    BOOST_TEST(cat.out().find(R"("code":"REACTION_UNCHANGED")") != std::string::npos, cat.out());
+    BOOST_TEST(cat.out().find(R"("code":"NOT_AUTHOR")") != std::string::npos, cat.out());
+    BOOST_TEST(cat.err().find("/reply needs a message's seq") != std::string::npos, cat.err());
+    const std::string out = cat.out();
+    BOOST_TEST(out.find(R"("kind":"text","text":"on it","reply_to":1)") != std::string::npos, out);
+    BOOST_TEST(out.find(R"("kind":"edit","text":"on it now","target_seq":2)") != std::string::npos,
+               out);
+    BOOST_TEST(out.find(R"("kind":"react")") != std::string::npos, out);
+
+    // What ana saw: the reply, the edit and one reaction, seqs 2-4, nothing else.
+    const auto folded = fold(history(ana, "dev"));
+    BOOST_TEST(folded.size() == 2u);
+    BOOST_TEST(folded.at(2).replyTo == 1u);
+    BOOST_TEST(folded.at(2).text == "on it now");
+    BOOST_TEST(folded.at(1).reactions.at(kThumbs) == std::vector<std::string>{"bot"});
+    BOOST_TEST(!folded.at(1).deleted);
     guard.expectCleanStop();
 }
 

@@ -1,5 +1,7 @@
 #include "CatSession.hpp"
 
+#include "InputCommand.hpp"
+
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -31,8 +33,6 @@ hermes::client::ClientOptions clientOptions(const CatOptions& o) {
     c.autoReconnect = false;
     return c;
 }
-
-constexpr std::string_view kActionPrefix = "/me ";
 
 }  // namespace
 
@@ -203,13 +203,15 @@ bool CatSession::sendLine(const std::string& line) {
     if (line.empty()) {
         return true;
     }
-    std::uint64_t id = 0;
-    if (line.rfind(kActionPrefix, 0) == 0) {
-        id = core_.say(options_.room, line.substr(kActionPrefix.size()),
-                       hermes::v1::MESSAGE_KIND_ACTION);
-    } else {
-        id = core_.say(options_.room, line);
+    InputCommand command = parseInputLine(line, options_.room);
+    if (!command.say) {
+        // Nothing to send: refused here as the hub would refuse it.
+        ++linesSent_;
+        ++rejected_;
+        err_ << "hermes-cat: not sent: " << command.error << '\n';
+        return true;
     }
+    const std::uint64_t id = core_.sendSay(std::move(*command.say));
     if (id == 0) {
         return false;
     }
