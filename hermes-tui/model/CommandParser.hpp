@@ -52,6 +52,15 @@ enum class CommandKind {
     Register,  // text: the password for the current nick
     Identify,  // arg: the account (empty: the current nick), text: the password
     Password,  // arg: the old password, text: the new one
+    // Replies, edits, deletes and reactions: seq = the room seq of the
+    // message (0: not given, for Reply, React and Unreact), text = the text
+    // or the reaction.
+    Reply,
+    Edit,
+    Delete,
+    React,
+    Unreact,
+    Seqs,  // show or hide each room line's seq
 };
 
 struct Command {
@@ -64,6 +73,7 @@ struct Command {
     int targetKind = 0;               // Moderate: v1::TargetKind
     std::uint32_t expirySeconds = 0;  // Moderate: a ban's duration (0: until unbanned)
     bool hubWide = false;             // Moderate, Bans: the hub-wide ban list
+    std::uint64_t seq = 0;            // Reply, Edit, Delete, React, Unreact: the message
 };
 
 class CommandParser {
