@@ -239,6 +239,14 @@ Line* Buffer::findSeq(std::uint64_t seq) {
     return const_cast<Line*>(static_cast<const Buffer&>(*this).findSeq(seq));
 }
 
+void Buffer::requote(std::uint64_t seq, const std::string& quote) {
+    for (Line& line : lines_) {
+        if (line.replyTo == seq) {
+            line.quote = quote;
+        }
+    }
+}
+
 void Buffer::showSeqs(bool on) {
     for (Line& line : lines_) {
         line.seqShown = on && line.seq != 0;

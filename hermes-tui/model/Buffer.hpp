@@ -70,7 +70,7 @@ struct Line {
     std::string sendNote;  // why a Failed line was not sent
     // Replies, edits, deletes and reactions (MessageEvents.hpp).
     std::uint64_t replyTo = 0;        // the room seq this line answers
-    std::string quote;                // "nick: text" of that message when this one came
+    std::string quote;                // "nick: text" of that message (as edited)
     bool edited = false;              // `text` is the newest edit's
     bool deleted = false;             // shown as "(deleted)"
     bool seqShown = false;            // /seqs: "[seq] " before the time
@@ -142,6 +142,8 @@ public:
     // found here (MessageEvents.hpp); replies quote it.
     Line* findSeq(std::uint64_t seq);
     const Line* findSeq(std::uint64_t seq) const;
+    // Sets the quote of every line replying to `seq` (after an edit or a delete of it).
+    void requote(std::uint64_t seq, const std::string& quote);
     // Shows or hides the "[seq] " marker on every room line (/seqs).
     void showSeqs(bool on);
 

@@ -75,6 +75,10 @@ bool applyMessageEvent(Buffer& buffer, const v1::ChatMessage& event) {
         default:
             return false;
     }
+    if (event.kind() == v1::MESSAGE_KIND_EDIT || event.kind() == v1::MESSAGE_KIND_DELETE) {
+        // Replies quote what the message says now.
+        buffer.requote(event.target_seq(), quoteOf(*line));
+    }
     return true;
 }
 

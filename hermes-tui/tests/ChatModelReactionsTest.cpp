@@ -111,6 +111,11 @@ BOOST_AUTO_TEST_CASE(a_reply_shows_the_first_line_it_answers_above_it) {
     BOOST_TEST_REQUIRE(quote != std::string::npos, shown);
     BOOST_TEST_REQUIRE(answer != std::string::npos, shown);
     BOOST_TEST(quote < answer);
+    // An edit of the message changes the quote; a delete hides it.
+    s.envelope(event("bob", v1::MESSAGE_KIND_EDIT, 4, 1, "lunch at one?"));
+    BOOST_TEST(s.lobby().findSeq(2)->quote == "bob: lunch at one?");
+    s.envelope(event("bob", v1::MESSAGE_KIND_DELETE, 5, 1, "deleted message 1"));
+    BOOST_TEST(s.lobby().findSeq(2)->quote == "bob: (deleted)");
 }
 
 BOOST_AUTO_TEST_CASE(commands_send_the_events_of_the_current_room) {
