@@ -20,17 +20,12 @@ namespace hermes::hub {
 
 namespace {
 
-bool isEventKind(v1::MessageKind kind) {
-    return kind == v1::MESSAGE_KIND_EDIT || kind == v1::MESSAGE_KIND_DELETE ||
-           kind == v1::MESSAGE_KIND_REACT || kind == v1::MESSAGE_KIND_UNREACT;
-}
-
 // The checks of a reply (reply_to) or an event (EDIT, DELETE, REACT,
 // UNREACT: target_seq) against the room's ledger, beyond Say's own.
 std::optional<MessageLedger::Refusal> checkReference(const Session& s, const v1::Say& say,
                                                      const Room& room, const MessageLedger& ledger,
                                                      const Moderation& moderation) {
-    if (!isEventKind(say.kind())) {
+    if (!MessageLedger::isEvent(say.kind())) {
         return ledger.checkTarget(room, say.reply_to());
     }
     if (auto refusal = ledger.checkTarget(room, say.target_seq())) {
@@ -93,7 +88,7 @@ void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& pre
         }
     }
     presence.flush(*room, gate, outbox);
-    if (isEventKind(say.kind())) {
+    if (MessageLedger::isEvent(say.kind())) {
         stamper.roomEvent(*room, gate.takeSeq(*room), s, say);
         ledger.recordEvent(*room, stamper.message());
     } else {

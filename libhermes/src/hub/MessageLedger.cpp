@@ -8,12 +8,12 @@
 
 namespace hermes::hub {
 
-namespace {
-
-bool isEvent(v1::MessageKind kind) {
+bool MessageLedger::isEvent(v1::MessageKind kind) {
     return kind == v1::MESSAGE_KIND_EDIT || kind == v1::MESSAGE_KIND_DELETE ||
            kind == v1::MESSAGE_KIND_REACT || kind == v1::MESSAGE_KIND_UNREACT;
 }
+
+namespace {
 
 std::string messageName(const Room& room, std::uint64_t seq) {
     return "message " + std::to_string(seq) + " of " + room.name;
@@ -119,10 +119,10 @@ std::optional<MessageLedger::Refusal> MessageLedger::checkAuthor(const Room& roo
     }
     // Signed in: the account, from any session. Otherwise: the same
     // session only, so a later holder of the nick is not its author.
-    const bool author =
-        entry->account.empty()
-            ? entry->session != 0 && entry->session == s.id
-            : !s.profile.account.empty() && protocol::nickKey(s.profile.account) == entry->account;
+    const bool author = entry->account.empty()
+                            ? entry->session != 0 && entry->session == s.id
+                            : !s.profile.account.empty() && protocol::nickKey(s.profile.account) ==
+                                                                protocol::nickKey(entry->account);
     if (author) {
         return std::nullopt;
     }
@@ -174,9 +174,9 @@ void MessageLedger::recordMessage(Room& room, std::uint64_t seq, const Session& 
     }
     Entry& entry = push(room.ledger, seq);
     entry.session = s.id;
-    if (!s.profile.account.empty()) {
-        entry.account = protocol::nickKey(s.profile.account);
-    }
+    // As the session has it: assigned into the slot's own string (no
+    // allocation once it has grown); compared folded in checkAuthor().
+    entry.account.assign(s.profile.account);
 }
 
 void MessageLedger::recordEvent(Room& room, const v1::ChatMessage& event) {

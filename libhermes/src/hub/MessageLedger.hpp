@@ -41,6 +41,9 @@ public:
 
     explicit MessageLedger(std::size_t window) : window_(window) {}
 
+    // EDIT, DELETE, REACT or UNREACT: an event about a message, not one.
+    static bool isEvent(v1::MessageKind kind);
+
     // Fills each room's ring from the newest messages `history` keeps.
     void restore(RoomTable& rooms, const HistoryStore& history);
 

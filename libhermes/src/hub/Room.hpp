@@ -182,7 +182,7 @@ public:
     struct Entry {
         std::uint64_t seq = 0;
         SessionId session = 0;  // its author's session; 0: unknown (restored)
-        std::string account;    // its author's account, folded; empty: none
+        std::string account;    // its author's account, as signed in; empty: none
         bool event = false;     // EDIT, DELETE, REACT or UNREACT: not a message
         bool deleted = false;
         // (nick folded, reaction), in the order added; null while none.
