@@ -180,6 +180,11 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.throttleEntries = readSize(config, "accounts.throttle_entries", hub.throttleEntries, 16);
     hub.maxPendingHashes = readSize(config, "accounts.max_pending", hub.maxPendingHashes, 1);
     hub.maxAccounts = readSize(config, "accounts.max_accounts", hub.maxAccounts);
+    hub.privateHistory = config.getBool("private.history", hub.privateHistory);
+    hub.privateMaxWaiting = readSize(config, "private.max_waiting", hub.privateMaxWaiting);
+    hub.privateWaitingMaxAge = std::chrono::hours(
+        24 * config.getUInt64("private.waiting_max_age_days",
+                              static_cast<std::uint64_t>(hub.privateWaitingMaxAge.count() / 24)));
     if (hub.maxTextBytes + 512 > hub.maxFrameBytes) {
         throw Poco::InvalidArgumentException(
             "hub.max_frame_bytes must exceed hub.max_text_bytes by at least 512");

@@ -49,6 +49,14 @@ void Buffer::add(Line line, bool active) {
     }
 }
 
+std::uint64_t Buffer::newestSeq() const {
+    std::uint64_t newest = 0;
+    for (const Line& line : lines_) {
+        newest = std::max(newest, line.seq);
+    }
+    return newest;
+}
+
 void Buffer::clear() {
     lines_.erase(lines_.begin(), lines_.end() - static_cast<std::ptrdiff_t>(pending_));
     scroll_ = 0;

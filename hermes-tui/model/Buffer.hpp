@@ -63,7 +63,7 @@ struct Line {
     bool mention = false;  // names our own nick
     bool own = false;      // sent by us
     std::uint64_t epoch = 0;
-    std::uint64_t seq = 0;     // 0: not a room message
+    std::uint64_t seq = 0;     // 0: not a room message (a query's: its private_seq, if any)
     bool marked = false;       // the search hit jumped to with /context
     std::uint64_t sendId = 0;  // a pending line's client_msg_id (or a local id)
     SendState send = SendState::None;
@@ -95,6 +95,8 @@ public:
     // Goes above the pending lines.
     void add(Line line, bool active);
     const std::deque<Line>& lines() const { return lines_; }
+    // The highest seq of the hub's lines here (a query: its private_seq), 0 if none.
+    std::uint64_t newestSeq() const;
     // Clears the hub's lines; pending ones stay (they are still on their way).
     void clear();
 

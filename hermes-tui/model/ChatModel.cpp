@@ -425,6 +425,8 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime /*now*/) {
     }
     nick_ = welcome.nick();
     grantedNick_ = nick_;
+    account_ = welcome.account();
+    privateHistory_ = welcome.private_history();
     hubName_ = welcome.server_name();
     connDetail_.clear();
     if (welcomedOnce_ && epoch_ != 0 && welcome.epoch() != epoch_) {
@@ -467,6 +469,7 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime /*now*/) {
         hub_.setAway(awayText_);  // the hub forgets it with the old session
     }
     welcomedOnce_ = true;
+    backfillQueries();  // what was said in our conversations while we were away
 }
 
 void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime /*now*/) {
@@ -540,7 +543,15 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime /*now*/) {
             break;
         case v1::Envelope::kAccountReply:
             note(*buffers_[active_], LineKind::Notice, envelope.account_reply().text());
-            break;
+            {
+                const bool signedInNow =
+                    account_.empty() && !envelope.account_reply().account().empty();
+                account_ = envelope.account_reply().account();
+                if (signedInNow) {
+                    backfillQueries();  // our conversations can be read now
+                }
+                break;
+            }
         case v1::Envelope::kBye: {
             // Said once, by the Disconnected line that follows (endReason).
             const v1::Bye& bye = envelope.bye();
@@ -556,7 +567,46 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime /*now*/) {
     }
 }
 
+void ChatModel::backfillQuery(Buffer& query) {
+    if (!privateHistory_ || account_.empty() || state_ != ConnState::Online) {
+        return;
+    }
+    const std::uint64_t newest = query.newestSeq();
+    // An empty window first learns the conversation's head (one message):
+    // then it fetches the newest, not the oldest.
+    hub_.requestPrivateHistory(query.name(), newest, newest == 0 ? 1 : kQueryBackfill);
+}
+
+void ChatModel::backfillQueries() {
+    for (auto& b : buffers_) {
+        if (b->kind() == BufferKind::Query) {
+            backfillQuery(*b);
+        }
+    }
+}
+
+void ChatModel::onPrivatePage(const v1::HistoryPage& page) {
+    Buffer& b = query(page.peer());
+    for (const v1::ChatMessage& m : page.messages()) {
+        onMessage(m, false);
+    }
+    if (!page.has_more() || page.messages().empty()) {
+        return;
+    }
+    std::uint64_t next = page.messages(page.messages_size() - 1).private_seq();
+    if (page.head_seq() > next + kQueryBackfill) {
+        const std::uint64_t skipped = page.head_seq() - kQueryBackfill - next;
+        next = page.head_seq() - kQueryBackfill;
+        note(b, LineKind::Notice, "... " + std::to_string(skipped) + " earlier messages not shown");
+    }
+    hub_.requestPrivateHistory(page.peer(), next, kQueryBackfill);
+}
+
 void ChatModel::onHistoryPage(const v1::HistoryPage& page) {
+    if (!page.peer().empty()) {
+        onPrivatePage(page);
+        return;
+    }
     Buffer& b = room(page.room());
     if (page.has_gap() && page.gap().last_seq() >= page.gap().first_seq()) {
         note(b, LineKind::Notice,
@@ -603,17 +653,23 @@ Buffer& ChatModel::searchBuffer() {
 void ChatModel::startSearch(const Command& c) {
     const Buffer& current = *buffers_[active_];
     std::string r = canonicalRoom(c.arg);
+    std::string peer;
     if (r.empty()) {
-        // From the results window, a new search stays in the same room.
+        // From the results window, a new search stays in the same room (or
+        // conversation); in a query window it searches that conversation.
         r = current.kind() == BufferKind::Room     ? current.name()
             : current.kind() == BufferKind::Search ? searchRoom_
                                                    : "";
+        peer = current.kind() == BufferKind::Query    ? current.name()
+               : current.kind() == BufferKind::Search ? searchPeer_
+                                                      : "";
     }
-    if (r.empty()) {
+    if (r.empty() && peer.empty()) {
         note(*buffers_[active_], LineKind::Error, "Not in a room: /search #room <words>");
         return;
     }
     searchRoom_ = r;
+    searchPeer_ = peer;
     searchQuery_ = c.text;
     hits_.clear();
     searchMore_ = false;
@@ -623,6 +679,13 @@ void ChatModel::startSearch(const Command& c) {
     sb.clear();
     sb.rename("search: " + searchQuery_);
     switchTo(indexOf(sb));
+    if (!searchPeer_.empty()) {
+        note(sb, LineKind::Notice,
+             "Searching your conversation with " + searchPeer_ + " for \"" + searchQuery_ +
+                 "\", newest first; /context <n> shows hit n");
+        hub_.searchPrivate(searchPeer_, searchQuery_, 0);
+        return;
+    }
     note(sb, LineKind::Notice,
          "Searching #" + searchRoom_ + " for \"" + searchQuery_ +
              "\", newest first; /context <n> shows hit n in its room");
@@ -630,24 +693,29 @@ void ChatModel::startSearch(const Command& c) {
 }
 
 void ChatModel::onSearchResults(const v1::SearchResults& results) {
-    if (canonicalRoom(results.room()) != searchRoom_ || results.query() != searchQuery_) {
+    if (canonicalRoom(results.room()) != searchRoom_ ||
+        lower(results.peer()) != lower(searchPeer_) || results.query() != searchQuery_) {
         return;  // an earlier search's answer, arriving late
     }
+    const bool conversation = !searchPeer_.empty();
+    const std::string where = conversation ? "with " + searchPeer_ : "#" + searchRoom_;
     Buffer& sb = searchBuffer();
     if (hits_.empty() && results.messages().empty()) {
-        note(sb, LineKind::Notice, "no matches for \"" + searchQuery_ + "\" in #" + searchRoom_);
+        note(sb, LineKind::Notice,
+             "no matches for \"" + searchQuery_ + "\" " + (conversation ? "" : "in ") + where);
     }
     for (const v1::ChatMessage& m : results.messages()) {
-        hits_.push_back({searchRoom_, m.epoch(), m.seq()});
+        const std::uint64_t seq = conversation ? m.private_seq() : m.seq();
+        hits_.push_back({searchRoom_, searchPeer_, m.epoch(), seq});
         const bool action = m.kind() == v1::MESSAGE_KIND_ACTION;
         note(sb, LineKind::Notice,
-             std::to_string(hits_.size()) + ". [#" + searchRoom_ + " seq " +
-                 std::to_string(m.seq()) + " " + clockText(m.time_ms()) + "] " +
+             std::to_string(hits_.size()) + ". [" + where + " seq " + std::to_string(seq) + " " +
+                 clockText(m.time_ms()) + "] " +
                  (action ? "* " + m.from() + " " : "<" + m.from() + "> ") + m.text());
     }
     searchMore_ = results.has_more() && !results.messages().empty();
     if (searchMore_) {
-        searchBefore_ = results.messages(results.messages_size() - 1).seq();
+        searchBefore_ = hits_.back().seq;
         note(sb, LineKind::Notice, "more results: /search-more");
     } else if (!hits_.empty()) {
         note(sb, LineKind::Notice, "end of results (" + std::to_string(hits_.size()) + ")");
@@ -663,6 +731,17 @@ void ChatModel::showContext(int number) {
         return;
     }
     const SearchHit hit = hits_[static_cast<std::size_t>(number) - 1];
+    if (!hit.peer.empty()) {
+        // A conversation's hit: shown if its window still holds it (a query
+        // window holds the newest of the conversation it backfilled).
+        Buffer& qb = query(hit.peer);
+        switchTo(indexOf(qb));
+        if (!qb.showSeq(hit.epoch, hit.seq, kContextAfter, paneFor(qb))) {
+            note(qb, LineKind::Notice,
+                 "Message " + std::to_string(hit.seq) + " is older than this window holds");
+        }
+        return;
+    }
     const bool joined = find(BufferKind::Room, hit.room) != nullptr;
     Buffer& rb = room(hit.room);
     switchTo(indexOf(rb));
@@ -711,10 +790,17 @@ void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
                 : m.kind() == v1::MESSAGE_KIND_NOTICE ? LineKind::Notice
                                                       : LineKind::Text;
     line.text = m.text();
+    if (m.waited()) {
+        line.text += " (sent " + clockText(m.time_ms()) + " while you were away)";
+    } else if (m.offline()) {
+        line.text += " (" + m.to() + " is offline: delivered at their next sign-in)";
+    }
     line.own = fromMe;
     line.mention = !fromMe && (m.room().empty() || mentions(m.text(), nick_));
     line.epoch = m.epoch();
-    line.seq = m.seq();
+    // A private message is ordered and deduplicated by its conversation's
+    // private_seq (0 when the hub keeps none).
+    line.seq = m.room().empty() ? m.private_seq() : m.seq();
     if (line.mention && live) {
         bell_ = true;
     }
@@ -1260,7 +1346,11 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
             } else {
                 searchMore_ = false;  // until the next page says so
                 switchTo(indexOf(searchBuffer()));
-                hub_.search(searchRoom_, searchQuery_, searchBefore_);
+                if (searchPeer_.empty()) {
+                    hub_.search(searchRoom_, searchQuery_, searchBefore_);
+                } else {
+                    hub_.searchPrivate(searchPeer_, searchQuery_, searchBefore_);
+                }
             }
             break;
         case CommandKind::Reply:
@@ -1295,7 +1385,11 @@ void ChatModel::openQuery(const Command& c, SteadyTime now) {
         note(*buffers_[active_], LineKind::Error, "Not a nick: " + error->text);
         return;
     }
+    Buffer* existing = find(BufferKind::Query, c.arg);
     switchTo(indexOf(query(c.arg)));
+    if (existing == nullptr) {
+        backfillQuery(*buffers_[active_]);
+    }
     if (c.hasText) {
         sendLine(c.arg, true, c.text, false, now);
     }

@@ -172,6 +172,8 @@ public:
     // from seq - kContextBefore, kContextLimit of them.
     static constexpr std::uint64_t kContextBefore = 10;
     static constexpr std::uint32_t kContextLimit = 20;
+    // Messages of a private conversation a query window fetches at most at once.
+    static constexpr std::uint32_t kQueryBackfill = 50;
 
     void setWallClock(std::function<std::int64_t()> clock) { wallClock_ = std::move(clock); }
 
@@ -187,6 +189,7 @@ private:
     // One hit of the last /search, numbered from 1 in its buffer for /context.
     struct SearchHit {
         std::string room;
+        std::string peer;  // a hit in our conversation with peer (room empty)
         std::uint64_t epoch = 0;
         std::uint64_t seq = 0;
     };
@@ -205,6 +208,13 @@ private:
     void onPresence(const hermes::v1::Presence& presence);
     void onError(const hermes::v1::Error& error);
     void onHistoryPage(const hermes::v1::HistoryPage& page);
+    // Private history (docs/PROTOCOL.md "Private history"): a query window
+    // asks for what it lacks when it opens and after each (re)connect or
+    // sign-in; a page of it goes on until it is up to date, skipping to the
+    // newest kQueryBackfill when more are missing.
+    void backfillQuery(Buffer& query);
+    void backfillQueries();
+    void onPrivatePage(const hermes::v1::HistoryPage& page);
     void onSearchResults(const hermes::v1::SearchResults& results);
     Buffer& searchBuffer();
     void startSearch(const Command& command);
@@ -282,6 +292,8 @@ private:
     ConnState state_ = ConnState::Connecting;
     std::string connDetail_;
     std::string nick_;
+    std::string account_;          // the account we are signed in to ("" = none)
+    bool privateHistory_ = false;  // Welcome.private_history
     std::string hubName_;
     std::uint64_t epoch_ = 0;
     bool welcomedOnce_ = false;
@@ -314,6 +326,7 @@ private:
 
     // The last /search: its results go to the one Search buffer.
     std::string searchRoom_;
+    std::string searchPeer_;  // the last /search was in our conversation with this nick
     std::string searchQuery_;
     std::vector<SearchHit> hits_;
     std::uint64_t searchBefore_ = 0;  // before_seq for /search-more

@@ -67,7 +67,7 @@ const std::vector<Spec>& specs() {
             {"search",
              CommandKind::Search,
              "[#room] <words>",
-             "find messages (default: this room)",
+             "find messages (default: this window)",
              {}},
             {"search-more", CommandKind::SearchMore, "", "older hits of the last /search", {}},
             {"topic", CommandKind::Topic, "[text]", "show or set the room's topic", {}},

@@ -32,9 +32,16 @@ public:
     // SearchRequest: hits older than `beforeSeq` (0: from the newest).
     virtual bool search(const std::string& room, const std::string& query,
                         std::uint64_t beforeSeq) = 0;
+    // SearchRequest{peer}: our private conversation with `peer`.
+    virtual bool searchPrivate(const std::string& peer, const std::string& query,
+                               std::uint64_t beforeSeq) = 0;
     // HistoryRequest: up to `limit` messages with seq > afterSeq.
     virtual bool requestHistory(const std::string& room, std::uint64_t afterSeq,
                                 std::uint32_t limit) = 0;
+    // HistoryRequest{peer}: up to `limit` messages of our private conversation
+    // with `peer` with private_seq > afterSeq.
+    virtual bool requestPrivateHistory(const std::string& peer, std::uint64_t afterSeq,
+                                       std::uint32_t limit) = 0;
     // WhoisRequest about `nick`.
     virtual bool whois(const std::string& nick) = 0;
     // SetAway: away with `text`, or back when it is empty.

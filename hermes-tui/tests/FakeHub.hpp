@@ -63,6 +63,16 @@ public:
         return record("history " + room + " after " + std::to_string(afterSeq) + " limit " +
                       std::to_string(limit));
     }
+    bool searchPrivate(const std::string& peer, const std::string& query,
+                       std::uint64_t beforeSeq) override {
+        return record("search with " + peer + " before " + std::to_string(beforeSeq) + ": " +
+                      query);
+    }
+    bool requestPrivateHistory(const std::string& peer, std::uint64_t afterSeq,
+                               std::uint32_t limit) override {
+        return record("private history " + peer + " after " + std::to_string(afterSeq) + " limit " +
+                      std::to_string(limit));
+    }
     bool whois(const std::string& nick) override { return record("whois " + nick); }
     bool setAway(const std::string& text) override { return record("away " + text); }
     bool moderate(const std::string& room, int action, const std::string& target, int targetKind,

@@ -31,6 +31,16 @@ bool CoreActions::search(const std::string& room, const std::string& query,
     return core_->send(std::move(envelope));
 }
 
+bool CoreActions::searchPrivate(const std::string& peer, const std::string& query,
+                                std::uint64_t beforeSeq) {
+    hermes::v1::Envelope envelope;
+    auto* request = envelope.mutable_search_request();
+    request->set_peer(peer);
+    request->set_query(query);
+    request->set_before_seq(beforeSeq);
+    return core_->send(std::move(envelope));
+}
+
 bool CoreActions::whois(const std::string& nick) {
     hermes::v1::Envelope envelope;
     envelope.mutable_whois_request()->set_nick(nick);

@@ -36,6 +36,12 @@ public:
                         std::uint32_t limit) override {
         return core_->requestHistory(room, afterSeq, limit);
     }
+    bool searchPrivate(const std::string& peer, const std::string& query,
+                       std::uint64_t beforeSeq) override;
+    bool requestPrivateHistory(const std::string& peer, std::uint64_t afterSeq,
+                               std::uint32_t limit) override {
+        return core_->requestPrivateHistory(peer, afterSeq, limit);
+    }
     bool whois(const std::string& nick) override;
     bool setAway(const std::string& text) override;
     bool moderate(const std::string& room, int action, const std::string& target, int targetKind,

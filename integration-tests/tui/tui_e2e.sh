@@ -6,7 +6,7 @@
 #   tui_e2e.sh HERMESD HERMES_TUI SCENARIO [TERM]
 #
 # Scenarios: chat, nick_join, resize, reconnect, wide, page, accounts,
-# hub_password, reactions; keys_edit,
+# hub_password, private, reactions; keys_edit,
 # keys_window, keys_scroll, paste (run under several TERMs: the clients get
 # TERM, screen-256color by default, tmux's own default); no_terminal; people;
 # pending, quit_pending (our own lines on their way); moderation; tls_trust
@@ -863,6 +863,52 @@ scenario_accounts() {
     true
 }
 
+# Private messages that wait and private history: ana writes to bob, who is
+# registered and offline; bob signs in and sees it marked as waited; a query
+# window opened after a new sign-in backfills the conversation from the hub.
+sign_in() {
+    local session=$1 nick=$2 password=$3
+    launch_client "$session" "$nick"
+    wait_for "$session" "password for $nick>"
+    tm send-keys -t "$session" -l -- "$password"
+    tm send-keys -t "$session" Enter
+    wait_for "$session" "[$nick] [2:lobby] [online]"
+}
+
+scenario_private() {
+    start_client a ana
+    type_line a "/register ana-secret"
+    wait_for a "is registered to you"
+    start_client b bob
+    type_line b "/register bob-secret"
+    wait_for b "is registered to you"
+    type_line b "/quit"
+    wait_for b "hermes-tui exit status 0"
+    tm kill-session -t b
+    type_line a "/query bob lunch at one?"
+    wait_for a "lunch at one? (bob is offline: delivered at their next sign-in)"
+    sign_in b bob bob-secret
+    type_line b "/query ana"
+    wait_for b "<ana> lunch at one? (sent "
+    wait_for b " while you were away)"
+    type_line b "sure, see you there"
+    wait_for a "<bob> sure, see you there"
+    type_line b "/quit"
+    wait_for b "hermes-tui exit status 0"
+    tm kill-session -t b
+    # A new sign-in, a new query window: its history comes from the hub.
+    sign_in c bob bob-secret
+    type_line c "/query ana"
+    wait_for c "<ana> lunch at one?"
+    wait_for c "<bob> sure, see you there"
+    local n
+    n=$(screen c | grep -cF "see you there")
+    [[ $n -eq 1 ]] || fail "c shows bob's answer $n times"
+    # Delivered once: the waited copy is not delivered again at this sign-in.
+    screen c | grep -qF "while you were away" && fail "the waited message was delivered again"
+    true
+}
+
 scenario_hub_password() {
     stop_hub
     HUB_EXTRA="hub.password = open sesame" start_hub
@@ -930,7 +976,7 @@ scenario_reactions() {
 case $SCENARIO in
     chat | nick_join | resize | reconnect | wide | page | keys_edit | keys_window | keys_scroll | \
         paste | no_terminal | people | pending | quit_pending | moderation | accounts | hub_password | \
-        tls_trust | reactions)
+        private | tls_trust | reactions)
         "scenario_$SCENARIO"
         ;;
     *) fail "unknown scenario $SCENARIO" ;;

@@ -166,8 +166,10 @@ std::string canonical(const std::string& room) {
     return hermes::protocol::checkRoom(room) ? room : hermes::protocol::canonicalRoom(room);
 }
 
-constexpr std::array<const char*, 8> kNicks = {"ana", "bob", "Ana", "carol",
-                                               "dan", "x y", "",    "eve"};
+// u1 and u2 are nicks login() gives (and may sign in to as accounts: then
+// their private messages are kept as a conversation).
+constexpr std::array<const char*, 10> kNicks = {"ana", "bob", "Ana", "carol", "dan",
+                                                "x y", "",    "eve", "u1",    "U2"};
 constexpr std::array<const char*, 8> kRooms = {"lobby", "r",   "#R",    "dev",
                                                "",      "a b", "Lobby", "ops"};
 constexpr std::array<const char*, 8> kTexts = {
@@ -345,6 +347,12 @@ private:
             case 10: {
                 auto* history = e.mutable_history_request();
                 history->set_room(pick(kRooms));
+                if (in_.ConsumeBool()) {  // a private conversation's (room then mostly empty)
+                    history->set_peer(pick(kNicks));
+                    if (in_.ConsumeBool()) {
+                        history->clear_room();
+                    }
+                }
                 history->set_after_seq(in_.ConsumeIntegralInRange<std::uint64_t>(0, 40));
                 history->set_limit(in_.ConsumeIntegralInRange<std::uint32_t>(0, 12));
                 break;
@@ -352,6 +360,12 @@ private:
             case 11: {
                 auto* search = e.mutable_search_request();
                 search->set_room(pick(kRooms));
+                if (in_.ConsumeBool()) {
+                    search->set_peer(pick(kNicks));
+                    if (in_.ConsumeBool()) {
+                        search->clear_room();
+                    }
+                }
                 search->set_query(pick(kTexts));
                 search->set_limit(in_.ConsumeIntegralInRange<std::uint32_t>(0, 12));
                 search->set_before_seq(in_.ConsumeIntegralInRange<std::uint64_t>(0, 40));
@@ -416,6 +430,11 @@ private:
         peer.unread += hermes::codec::encodeFrame(hello) + hermes::codec::encodeFrame(join);
         feed(peer);
         hub_->flush();
+        if (in_.ConsumeBool()) {
+            // Signed in to the account of its nick, as a right password does:
+            // private conversations (Conversations.hpp) need two of them.
+            hub_->testSignIn(peer.id, hello.hello().nick(), now_);
+        }
     }
 
     // A client whose socket is this full blocks: it sends nothing more.

@@ -490,8 +490,59 @@ BOOST_AUTO_TEST_CASE(under_sustained_load_the_unindexed_backlog_stays_bounded) {
     BOOST_TEST(indexedRows(dir.file("h.db"), "load") >= 36);
 }
 
-// Schema version 3 added reply_to, target_seq and reaction: a version 2 file
-// keeps its messages (with none of them) and stores them from then on.
+// Private messages waiting for an offline account (Conversations.hpp): a
+// version 2 file gains the table; rows survive a reopen until removed, and
+// the conversation's messages and seqs live beside the rooms'.
+BOOST_AUTO_TEST_CASE(a_version_2_file_gains_waiting_rows_that_survive_until_removed) {
+    TempDir dir;
+    const std::string path = dir.file("v2.db");
+    {
+        SqliteHistory history(options(path));
+        history.append(message("r", 1, "room line"));
+        history.flush();
+    }
+    {
+        // Back to the layout of version 2: no private_waiting, and none of
+        // version 4's columns.
+        using Poco::Data::Keywords::now;
+        Poco::Data::Session db("SQLite", path);
+        db << "DROP TABLE private_waiting", now;
+        for (const char* column : {"reply_to", "target_seq", "reaction"}) {
+            db << std::string("ALTER TABLE messages DROP COLUMN ") + column, now;
+        }
+        db << "UPDATE schema_version SET version = 2", now;
+    }
+    const WaitingMessage first{"bob", "@ana bob", 1, 1000};
+    const WaitingMessage second{"bob", "@bob carol", 1, 2000};
+    {
+        SqliteHistory history(options(path));
+        BOOST_TEST(history.waiting().empty());
+        BOOST_TEST(history.lastSeq("r") == 1u);
+        history.append(message("@ana bob", 1, "psst"));
+        history.addWaiting(first);
+        history.append(message("@bob carol", 1, "psst too"));
+        history.addWaiting(second);
+        history.flush();
+    }
+    {
+        SqliteHistory history(options(path));
+        const std::vector<WaitingMessage> waiting = history.waiting();
+        BOOST_TEST_REQUIRE(waiting.size() == 2u);
+        BOOST_TEST(waiting[0].conversation == "@ana bob");
+        BOOST_TEST(waiting[1].conversation == "@bob carol");
+        BOOST_TEST(waiting[1].timeMs == 2000);
+        BOOST_TEST(history.lastSeq("@ana bob") == 1u);
+        BOOST_TEST(history.after("@ana bob", 0, 10).messages.at(0).text() == "psst");
+        history.removeWaiting(first);
+        history.flush();
+    }
+    SqliteHistory history(options(path));
+    BOOST_TEST_REQUIRE(history.waiting().size() == 1u);
+    BOOST_TEST(history.waiting()[0].conversation == "@bob carol");
+}
+
+// Schema version 4 added reply_to, target_seq and reaction: a version 2 file
+// (through 3) keeps its messages (with none of them) and stores them from then on.
 BOOST_AUTO_TEST_CASE(a_version_2_file_gets_the_reply_and_reaction_columns) {
     TempDir dir;
     const std::string path = dir.file("v2.db");

@@ -32,7 +32,8 @@ hermes::cli::CommandLine commandLine() {
             "json", "",
             "one JSON object a line instead of plain text:\n"
             "  {\"type\":\"message\",\"room\",\"seq\",\"epoch\",\"time\",\"time_ms\",\n"
-            "   \"from\",\"kind\",\"text\"[,\"to\"][,\"backlog\"]}\n"
+            "   \"from\",\"kind\",\"text\"[,\"to\"][,\"backlog\"][,\"private_seq\"]\n"
+            "   [,\"waited\"][,\"offline\"][,\"peer\"]}\n"
             "  {\"type\":\"presence\",\"room\",\"kind\",\"nicks\"[,\"new_nick\",\"reason\"]}\n"
             "  {\"type\":\"members\",\"room\",\"nicks\"}  {\"type\":\"topic\",...}\n"
             "  {\"type\":\"error\",\"code\",\"text\",\"client_msg_id\",\"room\",\"fatal\"}\n"
@@ -41,6 +42,16 @@ hermes::cli::CommandLine commandLine() {
                     "after the end of input, stay connected and keep printing until "
                     "SIGINT/SIGTERM or the hub closes"))
         .add(Option("backlog", "", "also print the room's recent messages sent on join"))
+        .add(Option("to", "",
+                    "send the lines to NICK as private messages instead of to the room (to a "
+                    "registered nick that is offline, they wait for its next sign-in when you "
+                    "are signed in to your account)")
+                 .argument("NICK"))
+        .add(Option("private-history", "",
+                    "after joining, print your private conversation with NICK (oldest first; "
+                    "needs --password-file: only an account's own conversations are served), "
+                    "then go on with the input")
+                 .argument("NICK"))
         .add(Option("timeout", "",
                     "seconds allowed to connect and join, and, after the end of input, without "
                     "any line echoed before giving up (10)")
@@ -191,6 +202,10 @@ std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args) 
             o.follow = true;
         } else if (name == "backlog") {
             o.backlog = true;
+        } else if (name == "to") {
+            o.to = value;
+        } else if (name == "private-history") {
+            o.privateHistory = value;
         } else if (name == "timeout") {
             o.timeout = toTimeout(value);
         } else if (name == "password-file") {
@@ -220,6 +235,14 @@ std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args) 
     }
     if (auto error = hermes::protocol::checkRoom(o.room)) {
         throw std::invalid_argument("--room: " + error->text);
+    }
+    for (const auto& [option, nick] : {std::pair<const char*, const std::string&>{"--to", o.to},
+                                       {"--private-history", o.privateHistory}}) {
+        if (!nick.empty()) {
+            if (auto error = hermes::protocol::checkNick(nick)) {
+                throw std::invalid_argument(std::string(option) + ": " + error->text);
+            }
+        }
     }
     if (!o.trustFingerprint.empty() && !o.tls) {
         throw std::invalid_argument("--trust-fingerprint goes with --tls");

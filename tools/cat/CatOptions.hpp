@@ -37,6 +37,10 @@ struct CatOptions {
     bool json = false;
     bool follow = false;
     bool backlog = false;  // print the room's backlog sent on join
+    // --to: lines go to this nick as private messages (the room is still joined).
+    std::string to;
+    // --private-history: print the conversation with this nick, then go on.
+    std::string privateHistory;
     std::chrono::milliseconds timeout{10'000};
     bool version = false;  // --version: print catVersion() and exit 0; nothing else is set
 };

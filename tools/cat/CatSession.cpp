@@ -148,7 +148,9 @@ std::optional<int> CatSession::onEvent(hermes::client::Event& event) {
             }
             if (envelope.has_members() && envelope.members().room() == options_.room &&
                 phase_ == Phase::Joining) {
-                phase_ = Phase::Sending;
+                return joined();
+            } else if (phase_ == Phase::Fetching) {
+                return onFetched(envelope);
             } else if (envelope.has_error()) {
                 const auto& error = envelope.error();
                 if (phase_ == Phase::Joining && error.room() == options_.room) {
@@ -199,11 +201,53 @@ std::optional<int> CatSession::onEvent(hermes::client::Event& event) {
     }
 }
 
+std::optional<int> CatSession::joined() {
+    if (options_.privateHistory.empty()) {
+        phase_ = Phase::Sending;
+        return std::nullopt;
+    }
+    phase_ = Phase::Fetching;
+    deadline_ = Clock::now() + options_.timeout;
+    if (!core_.requestPrivateHistory(options_.privateHistory, 0)) {
+        return finish(kExitNoSession, "could not queue the HistoryRequest");
+    }
+    return std::nullopt;
+}
+
+std::optional<int> CatSession::onFetched(const hermes::v1::Envelope& envelope) {
+    if (envelope.has_error() && envelope.error().room().empty() &&
+        envelope.error().client_msg_id() == 0) {
+        return finish(kExitRejected, "could not read the conversation with " +
+                                         options_.privateHistory + ": " + envelope.error().text());
+    }
+    if (!envelope.has_history_page() || envelope.history_page().peer().empty()) {
+        return std::nullopt;
+    }
+    const auto& page = envelope.history_page();
+    if (page.has_more() && page.messages_size() > 0) {
+        const std::uint64_t last = page.messages(page.messages_size() - 1).private_seq();
+        deadline_ = Clock::now() + options_.timeout;
+        if (!core_.requestPrivateHistory(options_.privateHistory, last)) {
+            return finish(kExitNoSession, "could not queue the HistoryRequest");
+        }
+        return std::nullopt;
+    }
+    phase_ = Phase::Sending;
+    return std::nullopt;
+}
+
 bool CatSession::sendLine(const std::string& line) {
     if (line.empty()) {
         return true;
     }
     InputCommand command = parseInputLine(line, options_.room);
+    if (command.say && !options_.to.empty() &&
+        (command.say->reply_to() != 0 ||
+         (command.say->kind() != hermes::v1::MESSAGE_KIND_TEXT &&
+          command.say->kind() != hermes::v1::MESSAGE_KIND_ACTION))) {
+        command.say.reset();
+        command.error = "replies, edits, deletes and reactions are for a room's messages, not --to";
+    }
     if (!command.say) {
         // Nothing to send: refused here as the hub would refuse it.
         ++linesSent_;
@@ -211,7 +255,10 @@ bool CatSession::sendLine(const std::string& line) {
         err_ << "hermes-cat: not sent: " << command.error << '\n';
         return true;
     }
-    const std::uint64_t id = core_.sendSay(std::move(*command.say));
+    const std::uint64_t id =
+        options_.to.empty()
+            ? core_.sendSay(std::move(*command.say))
+            : core_.privateMessage(options_.to, command.say->text(), command.say->kind());
     if (id == 0) {
         return false;
     }
@@ -270,6 +317,13 @@ std::optional<int> CatSession::checkProgress() {
         case Phase::Joining:
             if (now >= deadline_) {
                 return finish(kExitNoSession, "not joined to " + options_.room + " within " +
+                                                  std::to_string(options_.timeout.count()) + " ms");
+            }
+            return std::nullopt;
+        case Phase::Fetching:
+            if (now >= deadline_) {
+                return finish(kExitNoSession, "no history of the conversation with " +
+                                                  options_.privateHistory + " within " +
                                                   std::to_string(options_.timeout.count()) + " ms");
             }
             return std::nullopt;

@@ -48,11 +48,16 @@ public:
     int run();
 
 private:
-    enum class Phase : std::uint8_t { Joining, Sending, Draining, Following };
+    // Fetching: --private-history's pages, before the input.
+    enum class Phase : std::uint8_t { Joining, Fetching, Sending, Draining, Following };
     using Clock = std::chrono::steady_clock;
 
     // Returns an exit code when the event ends the run.
     std::optional<int> onEvent(hermes::client::Event& event);
+    // Joined: fetch --private-history first, or start sending.
+    std::optional<int> joined();
+    // A page or error of the --private-history fetch.
+    std::optional<int> onFetched(const hermes::v1::Envelope& envelope);
     // Whether `envelope` is our room's member list exactly as printed last.
     bool repeatsShownMembers(const hermes::v1::Envelope& envelope);
     // Sends the held line and what stdin has; false if the core queue is full.

@@ -112,12 +112,12 @@ std::string EventPrinter::clockTime(std::int64_t timeMs) {
 void EventPrinter::print(const hermes::v1::Envelope& envelope) {
     switch (envelope.body_case()) {
         case hermes::v1::Envelope::kMessage:
-            message(envelope.message(), false);
+            message(envelope.message(), false, {});
             break;
         case hermes::v1::Envelope::kHistoryPage:
             if (!envelope.history_page().backlog() || showBacklog_) {
                 for (const auto& m : envelope.history_page().messages()) {
-                    message(m, envelope.history_page().backlog());
+                    message(m, envelope.history_page().backlog(), envelope.history_page().peer());
                 }
             }
             break;
@@ -156,7 +156,8 @@ void EventPrinter::status(const std::string& text) {
     }
 }
 
-void EventPrinter::message(const hermes::v1::ChatMessage& m, bool backlog) {
+void EventPrinter::message(const hermes::v1::ChatMessage& m, bool backlog,
+                           const std::string& peer) {
     if (json_) {
         Object object(Poco::JSON_PRESERVE_KEY_ORDER);
         object.set("type", "message");
@@ -182,6 +183,18 @@ void EventPrinter::message(const hermes::v1::ChatMessage& m, bool backlog) {
         }
         if (backlog) {
             object.set("backlog", true);
+        }
+        if (m.private_seq() != 0) {
+            object.set("private_seq", static_cast<Poco::UInt64>(m.private_seq()));
+        }
+        if (m.waited()) {
+            object.set("waited", true);
+        }
+        if (m.offline()) {
+            object.set("offline", true);
+        }
+        if (!peer.empty()) {
+            object.set("peer", peer);  // a page of the conversation with peer
         }
         emit(out_, object);
         return;
@@ -216,7 +229,13 @@ void EventPrinter::message(const hermes::v1::ChatMessage& m, bool backlog) {
             out_ << when << "-!- " << m.text() << '\n';
             break;
         default:
-            out_ << when << '<' << who << "> " << reply << m.text() << '\n';
+            out_ << when << '<' << who << "> " << reply << m.text();
+            if (m.waited()) {
+                out_ << " (sent while you were away)";
+            } else if (m.offline()) {
+                out_ << " (" << m.to() << " is offline: it waits for their next sign-in)";
+            }
+            out_ << '\n';
     }
 }
 

@@ -36,7 +36,8 @@ public:
     static std::string clockTime(std::int64_t timeMs);
 
 private:
-    void message(const hermes::v1::ChatMessage& message, bool backlog);
+    // `peer`: the message is from a page of the private conversation with peer.
+    void message(const hermes::v1::ChatMessage& message, bool backlog, const std::string& peer);
     void presence(const hermes::v1::Presence& presence);
     void members(const hermes::v1::MemberList& members);
     void topic(const hermes::v1::Topic& topic);

@@ -876,6 +876,16 @@ bool ClientCore::requestHistory(const std::string& room, std::uint64_t afterSeq,
     return send(std::move(envelope));
 }
 
+bool ClientCore::requestPrivateHistory(const std::string& peer, std::uint64_t afterSeq,
+                                       std::uint32_t limit) {
+    hermes::v1::Envelope envelope;
+    auto* request = envelope.mutable_history_request();
+    request->set_peer(peer);
+    request->set_after_seq(afterSeq);
+    request->set_limit(limit);
+    return send(std::move(envelope));
+}
+
 void ClientCore::retryNick(const std::string& nick) {
     {
         auto nicks = nicks_.lock();

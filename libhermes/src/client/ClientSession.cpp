@@ -315,6 +315,7 @@ void ClientSession::onWelcome(std::unique_ptr<v1::Envelope> envelope, TimePoint 
     state_ = State::Welcomed;
     nickRejected_ = false;
     const bool seqsRestart = rooms_.onWelcome(envelope->welcome());
+    conversations_.onWelcome(envelope->welcome());
     setNick(rooms_.ownNick());
     // Pace to the hub's bucket, which our Hello already took a token from.
     const v1::Limits& limits = envelope->welcome().limits();
@@ -398,7 +399,10 @@ void ClientSession::onMessage(std::unique_ptr<v1::Envelope> envelope) {
     if (acked) {
         dropQueued(id);  // a copy waiting to be sent again is not needed
     }
-    const bool fresh = message.room().empty() || rooms_.accept(message.room(), message.seq());
+    // A private message is deduplicated by its conversation's private_seq
+    // (ConversationTracker), never by (room, seq): its seq is 0.
+    const bool fresh = message.room().empty() ? conversations_.accept(message, nick_)
+                                              : rooms_.accept(message.room(), message.seq());
     if (fresh) {
         emit(EventKind::Envelope, {}, std::move(envelope));
     }

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "Conversations.hpp"
 #include "DurabilityGate.hpp"
 #include "Intake.hpp"
 #include "Outbox.hpp"
@@ -62,6 +63,66 @@ const Room* existingRoom(Session& s, const std::string& name, const RoomTable& r
     return room;
 }
 
+// The conversation key a History or Search naming `peer` reads, or empty
+// once `s` got the error. Only a session signed in to an account reads
+// private history, and only its own account's conversations: the key is
+// made of that account and the peer, so no name a client sends reaches
+// another pair's messages.
+std::string conversationOf(Session& s, const std::string& peer, const std::string& room,
+                           Outbox& outbox, const HubFacts& facts) {
+    if (!room.empty()) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_ROOM,
+                     "name a room or a peer (private history), not both", room);
+        return {};
+    }
+    if (auto invalid = protocol::checkNick(peer)) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_NICK, "peer: " + invalid->text);
+        return {};
+    }
+    if (!facts.config.privateHistory) {
+        outbox.error(s, v1::ERROR_CODE_UNSUPPORTED,
+                     "this hub keeps no private history (private.history = false)");
+        return {};
+    }
+    if (s.profile.account.empty()) {
+        outbox.error(s, v1::ERROR_CODE_NOT_A_PARTY,
+                     "private history is kept only between accounts: sign in to yours to read "
+                     "it");
+        return {};
+    }
+    return Conversations::key(s.profile.account, peer);
+}
+
+void sendConversationPage(Session& s, const std::string& key, const v1::HistoryRequest& request,
+                          const HistoryStore& history, Outbox& outbox, const HubFacts& facts) {
+    const std::size_t limit = pageLimit(request.limit(), facts.config);
+    HistorySlice slice = history.after(key, request.after_seq(), limit);
+    outbox.reply(s, [&](v1::Envelope& out) {
+        auto* page = out.mutable_history_page();
+        page->set_peer(request.peer());
+        page->set_epoch(facts.epoch);
+        page->set_head_seq(history.lastSeq(key));
+        if (slice.gap) {
+            page->mutable_gap()->set_first_seq(slice.gap->first);
+            page->mutable_gap()->set_last_seq(slice.gap->second);
+        }
+        bool more = slice.hasMore;
+        const std::size_t budget = pageBudget(request.peer(), facts.config);
+        std::size_t used = 0;
+        for (auto& message : slice.messages) {
+            Conversations::toWire(message);
+            const std::size_t size = entrySize(message);
+            if (used + size > budget && page->messages_size() > 0) {
+                more = true;
+                break;
+            }
+            used += size;
+            *page->add_messages() = std::move(message);
+        }
+        page->set_has_more(more);
+    });
+}
+
 }  // namespace
 
 void sendBacklog(Session& s, const Room& room, const HistoryStore& history, Outbox& outbox,
@@ -103,6 +164,13 @@ void sendBacklog(Session& s, const Room& room, const HistoryStore& history, Outb
 void onHistory(Session& s, const v1::HistoryRequest& request, const RoomTable& rooms,
                DurabilityGate& gate, const HistoryStore& history, Intake& intake, Outbox& outbox,
                const HubFacts& facts) {
+    if (!request.peer().empty()) {
+        const std::string key = conversationOf(s, request.peer(), request.room(), outbox, facts);
+        if (!key.empty()) {
+            sendConversationPage(s, key, request, history, outbox, facts);
+        }
+        return;
+    }
     const Room* room = existingRoom(s, request.room(), rooms, outbox);
     if (room == nullptr) {
         return;
@@ -154,25 +222,35 @@ void sendHistoryPage(Session& s, const Room& room, const v1::HistoryRequest& req
 
 void onSearch(Session& s, const v1::SearchRequest& request, const RoomTable& rooms,
               HistoryStore& history, Intake& intake, Outbox& outbox, const HubFacts& facts) {
-    const Room* room = existingRoom(s, request.room(), rooms, outbox);
-    if (room == nullptr) {
-        return;
+    SearchJob job;
+    if (!request.peer().empty()) {
+        job.room = conversationOf(s, request.peer(), request.room(), outbox, facts);
+        if (job.room.empty()) {
+            return;
+        }
+        job.peer = request.peer();
+        job.beforeSeq = request.before_seq();  // 0: no bound
+    } else {
+        const Room* room = existingRoom(s, request.room(), rooms, outbox);
+        if (room == nullptr) {
+            return;
+        }
+        job.room = room->name;
+        // Only what was broadcast: a held message is not found before its echo.
+        job.beforeSeq = room->log.sentSeq() + 1;
+        if (request.before_seq() != 0) {
+            job.beforeSeq = std::min(job.beforeSeq, request.before_seq());
+        }
     }
     if (auto error =
             protocol::checkText(request.query(), facts.config.maxTextBytes, "search query")) {
-        outbox.error(s, v1::ERROR_CODE_INVALID_TEXT, error->text, room->name);
+        outbox.error(s, v1::ERROR_CODE_INVALID_TEXT, error->text,
+                     job.peer.empty() ? job.room : std::string());
         return;
     }
-    SearchJob job;
     job.ticket = s.id;
-    job.room = room->name;
     job.query = request.query();
     job.limit = pageLimit(request.limit(), facts.config);
-    // Only what was broadcast: a held message is not found before its echo.
-    job.beforeSeq = room->log.sentSeq() + 1;
-    if (request.before_seq() != 0) {
-        job.beforeSeq = std::min(job.beforeSeq, request.before_seq());
-    }
     if (history.searchesInBackground()) {
         intake.awaitRead(s);
         history.startSearch(std::move(job));
@@ -186,13 +264,21 @@ void sendSearchResults(Session& s, const SearchJob& job, SearchHits hits, Outbox
                        const HubFacts& facts) {
     outbox.reply(s, [&](v1::Envelope& out) {
         auto* results = out.mutable_search_results();
-        results->set_room(job.room);
+        const bool conversation = !job.peer.empty();
+        if (conversation) {
+            results->set_peer(job.peer);  // the key itself is the hub's own
+        } else {
+            results->set_room(job.room);
+        }
         results->set_query(job.query);
         bool more = hits.hasMore;
         const std::size_t pageBytes = pageBudget(job.room, facts.config);
         const std::size_t budget = pageBytes > job.query.size() ? pageBytes - job.query.size() : 0;
         std::size_t used = 0;
         for (auto& message : hits.messages) {
+            if (conversation) {
+                Conversations::toWire(message);
+            }
             const std::size_t size = entrySize(message);
             if (used + size > budget && results->messages_size() > 0) {
                 more = true;

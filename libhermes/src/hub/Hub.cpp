@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <google/protobuf/unknown_field_set.h>
 
@@ -60,8 +61,13 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
       stamper(owner.epoch_, wallClock, owner.config_),
       moderation(owner.config_, std::move(moderationStore), log),
       accounts(owner.config_, std::move(accountStore), log),
-      ledger(owner.config_.editWindow) {
-    rooms.restore(history->rooms());
+      ledger(owner.config_.editWindow),
+      conversations(owner.config_, *history) {
+    // The store lists conversations beside rooms; they are no rooms (no one
+    // joins them, and a room lookup must never find one).
+    std::vector<StoredRoom> stored = history->rooms();
+    std::erase_if(stored, [](const StoredRoom& r) { return Conversations::isKey(r.name); });
+    rooms.restore(std::move(stored));
     moderation.restore(rooms, *history, wallClock());
     ledger.restore(rooms, *history);
     rooms.lookAtEmptyRooms();
@@ -199,7 +205,8 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
                   moderation, now);
             return;
         case v1::Envelope::kPrivateMessage:
-            onPrivateMessage(s, envelope.private_message(), sessions, stamper, outbox, now);
+            onPrivateMessage(s, envelope.private_message(), sessions, accounts, conversations, gate,
+                             stamper, *history, outbox, facts, now);
             return;
         case v1::Envelope::kWho:
             onWho(s, envelope.who(), rooms, outbox);
@@ -475,6 +482,11 @@ void Hub::Impl::decodeHeldInput() {
 
 void Hub::Impl::storeCommitted() {
     gate.release(*history, outbox, budget, now);
+    conversations.releaseCommitted([this](SessionId id, std::string_view frame) {
+        if (Session* s = sessions.find(id); s != nullptr && !s->who.closing()) {
+            outbox.enqueueChat(*s, frame);
+        }
+    });
     answerWaitingHistory();
     processDoomed();
 }
@@ -554,6 +566,9 @@ void Hub::Impl::accountsDone() {
             if (welcomed && !banned) {
                 joinDefaultRoom(*s);
             }
+            if (!banned && !s->profile.account.empty()) {
+                afterSignIn(*s);
+            }
         } catch (const Poco::Exception& error) {
             internalError(*s, "answering an account request", error.displayText());
         } catch (const std::exception& error) {
@@ -572,6 +587,12 @@ void Hub::Impl::afterWelcome(Session& s) {
         return;
     }
     joinDefaultRoom(s);
+}
+
+void Hub::Impl::afterSignIn(Session& s) {
+    if (!s.who.closing() && s.who.welcomed()) {
+        deliverWaiting(s, conversations, *history, outbox, facts);
+    }
 }
 
 void Hub::Impl::joinDefaultRoom(Session& s) {
@@ -616,7 +637,7 @@ void Hub::Impl::shutdown(std::string_view reason) {
     // budget or not: its memory goes with the hub.
     budget.stop();
     flushAll(true);
-    if (gate.holding()) {
+    if (gate.holding() || conversations.holdingEchoes()) {
         // Messages held for the store go out before the Bye if the store
         // commits them now; the rest were never acknowledged.
         history->flush();
@@ -660,8 +681,10 @@ void Hub::testSignIn(SessionId id, std::string account, TimePoint now) {
         return;
     }
     s->profile.account = std::move(account);
-    refuseHubBanned(*s, s->who.nick(), impl_->moderation, impl_->sessions, impl_->outbox,
-                    impl_->facts, impl_->log);
+    if (!refuseHubBanned(*s, s->who.nick(), impl_->moderation, impl_->sessions, impl_->outbox,
+                         impl_->facts, impl_->log)) {
+        impl_->afterSignIn(*s);
+    }
     impl_->flushAll(true);
 }
 

@@ -34,6 +34,8 @@
 //                                       password, the hashing thread
 //   MessageLedger    MessageLedger.hpp  each room's newest seqs: authors, deletes,
 //                                       reactions (replies, edits, reactions)
+//   Conversations    Conversations.hpp  private conversations' keys and seqs, private
+//                                       messages waiting for an offline account
 //
 // Threading: not thread safe; the hub's thread (Hub.hpp).
 
@@ -46,6 +48,7 @@
 #include <Poco/Logger.h>
 
 #include "Accounts.hpp"
+#include "Conversations.hpp"
 #include "DurabilityGate.hpp"
 #include "Intake.hpp"
 #include "Liveness.hpp"
@@ -90,6 +93,7 @@ struct Hub::Impl {
     Moderation moderation;
     Accounts accounts;
     MessageLedger ledger;
+    Conversations conversations;
 
     // Searches the store finished that wait for the budget to take input
     // again (their answers add output).
@@ -123,6 +127,8 @@ struct Hub::Impl {
     void accountsDone();
     // A session just welcomed joins the default room.
     void afterWelcome(Session& s);
+    // A session just signed in to an account gets what waited for it.
+    void afterSignIn(Session& s);
     void joinDefaultRoom(Session& s);
 
     // --- closing ------------------------------------------------------------------------

@@ -271,6 +271,16 @@ std::vector<std::string> Hub::violatedInvariants() const {
             report.fail("room ", room.name, " holds frames with a synchronous store");
         }
     });
+    // Private messages that wait: within the cap; echoes held only for an
+    // asynchronous store.
+    if (hub.conversations.largestMailbox() > hub.config.privateMaxWaiting) {
+        report.fail("an account has ", hub.conversations.largestMailbox(),
+                    " private messages waiting, above private.max_waiting ",
+                    hub.config.privateMaxWaiting);
+    }
+    if (hub.conversations.holdingEchoes() && hub.history->synchronous()) {
+        report.fail("private echoes held with a synchronous store");
+    }
     if (heldMessages != hub.gate.heldMessages()) {
         report.fail("the gate counts ", hub.gate.heldMessages(), " held messages; rooms hold ",
                     heldMessages);

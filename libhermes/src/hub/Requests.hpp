@@ -33,6 +33,7 @@ class Logger;
 namespace hermes::hub {
 
 class Accounts;
+class Conversations;
 class DurabilityGate;
 class Intake;
 class Liveness;
@@ -116,7 +117,13 @@ void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& pre
            DurabilityGate& gate, Stamper& stamper, HistoryStore& history, Outbox& outbox,
            MessageLedger& ledger, const Moderation& moderation, TimePoint now);
 void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTable& sessions,
-                      Stamper& stamper, Outbox& outbox, TimePoint now);
+                      const Accounts& accounts, Conversations& conversations, DurabilityGate& gate,
+                      Stamper& stamper, HistoryStore& history, Outbox& outbox,
+                      const HubFacts& facts, TimePoint now);
+// What waited for the account `s` just signed in to, delivered to it
+// (ChatMessage.waited) and forgotten.
+void deliverWaiting(Session& s, Conversations& conversations, const HistoryStore& history,
+                    Outbox& outbox, const HubFacts& facts);
 
 // --- HistoryRequests.cpp -------------------------------------------------------------
 
@@ -125,6 +132,7 @@ void sendBacklog(Session& s, const Room& room, const HistoryStore& history, Outb
                  const HubFacts& facts);
 // Answered now, or (the room holds messages not yet sent live) once they
 // are: the gate keeps the request and `s` waits for it (Intake::awaitRead).
+// A request naming a peer reads the session's conversation with it.
 void onHistory(Session& s, const v1::HistoryRequest& request, const RoomTable& rooms,
                DurabilityGate& gate, const HistoryStore& history, Intake& intake, Outbox& outbox,
                const HubFacts& facts);

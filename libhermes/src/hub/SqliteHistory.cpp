@@ -87,8 +87,19 @@ const std::vector<std::vector<std::string>> kMigrations = {
         "DROP TRIGGER IF EXISTS messages_fts_insert",
         "DROP TRIGGER IF EXISTS messages_fts_delete",
     },
-    // Version 3: replies, edits, deletes and reactions (docs/PROTOCOL.md).
-    // A v2 file's messages get 0 and '': none of them.
+    // Version 3: private messages waiting for an offline account
+    // (Conversations.hpp). The messages themselves are rows of `messages`
+    // under their conversation's key ("@a b"), which no room name can be.
+    {
+        "CREATE TABLE IF NOT EXISTS private_waiting ("
+        " recipient TEXT NOT NULL,"
+        " conversation TEXT NOT NULL,"
+        " seq INTEGER NOT NULL,"
+        " time_ms INTEGER NOT NULL,"
+        " PRIMARY KEY (recipient, conversation, seq))",
+    },
+    // Version 4: replies, edits, deletes and reactions (docs/PROTOCOL.md).
+    // A v3 file's messages get 0 and '': none of them.
     {
         "ALTER TABLE messages ADD COLUMN reply_to INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE messages ADD COLUMN target_seq INTEGER NOT NULL DEFAULT 0",
@@ -194,6 +205,23 @@ struct SqliteHistory::Writer {
     }
 
     bool inTransaction() const { return sqlite3_get_autocommit(handle) == 0; }
+
+    // A waiting row added or removed: rare (offline recipients), so not prepared.
+    void changeWaiting(const WaitingMessage& w, bool add) {
+        std::string recipient = w.recipient;
+        std::string conversation = w.conversation;
+        auto seq = static_cast<Poco::Int64>(w.seq);
+        Poco::Int64 timeMs = w.timeMs;
+        if (add) {
+            session << "INSERT OR REPLACE INTO private_waiting(recipient, conversation, seq,"
+                       " time_ms) VALUES (?, ?, ?, ?)",
+                use(recipient), use(conversation), use(seq), use(timeMs), now;
+        } else {
+            session << "DELETE FROM private_waiting WHERE recipient = ? AND conversation = ?"
+                       " AND seq = ?",
+                use(recipient), use(conversation), use(seq), now;
+        }
+    }
 
     void updateLastSeq(const std::string& name, std::uint64_t last) {
         sqlite3_bind_text(lastSeq, 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
@@ -427,6 +455,15 @@ void SqliteHistory::loadRooms() {
         shared_.lock()->committedSeqs[room.name] = room.lastSeq;
         restoredRooms_.push_back(std::move(room));
     }
+    std::vector<std::string> recipients, conversations;
+    std::vector<Poco::Int64> seqs, times;
+    *reader_ << "SELECT recipient, conversation, seq, time_ms FROM private_waiting"
+                " ORDER BY time_ms, conversation, seq",
+        into(recipients), into(conversations), into(seqs), into(times), now;
+    for (std::size_t i = 0; i < recipients.size(); ++i) {
+        waitingAtOpen_.push_back(WaitingMessage{recipients[i], conversations[i],
+                                                static_cast<std::uint64_t>(seqs[i]), times[i]});
+    }
     Poco::Int64 count = 0;
     *reader_ << "SELECT count(*) FROM messages", into(count), now;
     restoredMessages_ = static_cast<std::uint64_t>(count);
@@ -471,7 +508,7 @@ void SqliteHistory::append(const hermes::v1::ChatMessage& message) {
     lastSeqs_[message.room()] = message.seq();
     {
         auto state = shared_.lock();
-        state->queue.push_back(Work{shared, {}});
+        state->queue.push_back(Work{shared, {}, std::nullopt, false});
         auto it = state->pending.find(std::string_view(message.room()));
         if (it == state->pending.end()) {
             it = state->pending.emplace(message.room(), std::deque<MessagePtr>{}).first;
@@ -491,10 +528,27 @@ void SqliteHistory::submit() {
     }
 }
 
+void SqliteHistory::addWaiting(const WaitingMessage& waiting) {
+    queueWaiting(waiting, true);
+}
+
+void SqliteHistory::removeWaiting(const WaitingMessage& waiting) {
+    queueWaiting(waiting, false);
+}
+
+void SqliteHistory::queueWaiting(const WaitingMessage& waiting, bool add) {
+    {
+        auto state = shared_.lock();
+        state->queue.push_back(Work{nullptr, {}, waiting, add});
+        ++state->appended;
+    }
+    wakeWanted_ = true;
+}
+
 void SqliteHistory::setTopic(const StoredRoom& room) {
     {
         auto state = shared_.lock();
-        state->queue.push_back(Work{nullptr, room});
+        state->queue.push_back(Work{nullptr, room, std::nullopt, false});
         ++state->appended;
     }
     wakeWanted_ = true;
@@ -902,6 +956,8 @@ bool SqliteHistory::commitBatch(Writer& writer, std::vector<Work>& batch) {
                 ++messages;
                 std::uint64_t& last = touched[m.room()];
                 last = std::max(last, m.seq());
+            } else if (work.waiting) {
+                writer.changeWaiting(*work.waiting, work.addWaiting);
             } else {
                 writer.room = work.topic.name;
                 writer.text = work.topic.topic;

@@ -61,6 +61,9 @@ void Stamper::serialize() {
 void Stamper::roomMessage(const Room& room, std::uint64_t seq, Session& from, const v1::Say& say,
                           TimePoint now) {
     from.profile.lastSpoke = now;
+    if (privateFields_) {  // rarely: the last stamp was a conversation's
+        clearPrivateFields();
+    }
     stamp(room.name, seq, from.who.nick(), {}, say.client_msg_id(), say.kind(), say.text(), {});
     if (say.reply_to() != 0) {
         chat_.set_reply_to(say.reply_to());
@@ -116,6 +119,9 @@ void Stamper::roomEvent(const Room& room, std::uint64_t seq, Session& from, cons
             text = "removed reaction " + say.text() + " from message " + target;
             break;
     }
+    if (privateFields_) {
+        clearPrivateFields();
+    }
     stamp(room.name, seq, from.who.nick(), {}, say.client_msg_id(), say.kind(), text, {});
     chat_.set_target_seq(say.target_seq());
     if (say.kind() == v1::MESSAGE_KIND_REACT || say.kind() == v1::MESSAGE_KIND_UNREACT) {
@@ -125,14 +131,39 @@ void Stamper::roomEvent(const Room& room, std::uint64_t seq, Session& from, cons
     serialize();
 }
 
+void Stamper::clearPrivateFields() {
+    chat_.clear_private_seq();
+    chat_.clear_offline();
+    privateFields_ = false;
+}
+
 void Stamper::privateMessage(Session& from, const Session& to, const v1::PrivateMessage& pm,
-                             TimePoint now) {
+                             std::uint64_t privateSeq, TimePoint now) {
     from.profile.lastSpoke = now;
+    conversationFields(privateSeq, false);
     stamp({}, 0, from.who.nick(), to.who.nick(), pm.client_msg_id(), pm.kind(), pm.text(), {});
     serialize();
 }
 
+void Stamper::waitingMessage(Session& from, std::string_view to, const v1::PrivateMessage& pm,
+                             std::uint64_t privateSeq, TimePoint now) {
+    from.profile.lastSpoke = now;
+    conversationFields(privateSeq, true);
+    stamp({}, 0, from.who.nick(), to, pm.client_msg_id(), pm.kind(), pm.text(), {});
+    serialize();
+}
+
+void Stamper::conversationFields(std::uint64_t privateSeq, bool offline) {
+    if (privateSeq == 0 && !privateFields_) {
+        return;
+    }
+    chat_.set_private_seq(privateSeq);
+    chat_.set_offline(offline);
+    privateFields_ = privateSeq != 0;
+}
+
 void Stamper::awayReply(const Session& sender, const Session& target) {
+    conversationFields(0, false);
     const std::string& away = target.profile.away;
     stamp({}, 0, target.who.nick(), sender.who.nick(), 0, v1::MESSAGE_KIND_NOTICE,
           target.who.nick() + " is away: " + away, away);

@@ -55,9 +55,14 @@ public:
     // clients (the new text of an EDIT, else a line that says what it did),
     // target_seq, and the reaction of a REACT or UNREACT.
     void roomEvent(const Room& room, std::uint64_t seq, Session& from, const v1::Say& say);
-    // A PrivateMessage from `from` to `to`.
+    // A PrivateMessage from `from` to `to`; `privateSeq` is its seq in their
+    // conversation (0: none is kept).
     void privateMessage(Session& from, const Session& to, const v1::PrivateMessage& pm,
-                        TimePoint now);
+                        std::uint64_t privateSeq, TimePoint now);
+    // A PrivateMessage from `from` to the offline account `to`, which keeps
+    // it (ChatMessage.offline: the sender's echo says it waits).
+    void waitingMessage(Session& from, std::string_view to, const v1::PrivateMessage& pm,
+                        std::uint64_t privateSeq, TimePoint now);
     // The notice that `target`, whom `sender` wrote to, is away.
     void awayReply(const Session& sender, const Session& target);
 
@@ -66,11 +71,14 @@ private:
                std::uint64_t clientMsgId, v1::MessageKind kind, std::string_view text,
                std::string_view away);
     void serialize();
+    void conversationFields(std::uint64_t privateSeq, bool offline);
+    void clearPrivateFields();
 
     const std::uint64_t epoch_;
     const WallClock& wallClock_;
     const HubConfig& config_;
-    v1::ChatMessage chat_;  // reused: the message path does not allocate
+    v1::ChatMessage chat_;        // reused: the message path does not allocate
+    bool privateFields_ = false;  // chat_ has private_seq or offline set
     v1::Envelope envelope_;
     std::string frame_;
     bool extras_ = false;  // chat_ carries reply_to, target_seq or reaction

@@ -140,6 +140,10 @@ public:
     bool requestStats();
     // limit 0: the hub's page size. Pages come back whole (no dedup).
     bool requestHistory(const std::string& room, std::uint64_t afterSeq, std::uint32_t limit = 0);
+    // The private conversation with `peer` (HistoryRequest.peer): private_seqs
+    // above afterSeq. Needs a session signed in to an account.
+    bool requestPrivateHistory(const std::string& peer, std::uint64_t afterSeq,
+                               std::uint32_t limit = 0);
 
     // Any thread. After NickRejected: sends a new Hello with `nick` (on the
     // current connection, or the next one). Also the nick reconnects use.

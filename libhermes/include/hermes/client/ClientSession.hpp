@@ -22,6 +22,9 @@
 // - the handshake: Hello, Welcome, a nick the hub refused and retryNick();
 // - RoomTracker: the rooms joined, the hub's epoch, per-room seq cursors and
 //   dedup (live messages and catch-up pages overlap after a reconnect);
+// - ConversationTracker: a private message's private_seq per conversation,
+//   so one the hub delivers twice (a waited message after a hub crash) is
+//   shown once;
 // - the catch-up after a reconnect: each room is rejoined with skip_backlog
 //   and paged through HistoryRequest from its cursor. Until every room has
 //   caught up, the application's frames wait, so lines go out in the order
@@ -55,6 +58,7 @@
 
 #include "hermes/client/ClientEvent.hpp"
 #include "hermes/client/ClientOptions.hpp"
+#include "hermes/client/ConversationTracker.hpp"
 #include "hermes/client/ReconnectBackoff.hpp"
 #include "hermes/client/RoomTracker.hpp"
 #include "hermes/client/SendTracker.hpp"
@@ -223,6 +227,7 @@ private:
     TimePoint closeBy_{};  // stop(): the linger's end
 
     RoomTracker rooms_;
+    ConversationTracker conversations_;
     SendTracker sends_;
     protocol::TokenBucket pacer_;
     std::optional<TimePoint> paceAt_;  // frames wait for the pacer's next token

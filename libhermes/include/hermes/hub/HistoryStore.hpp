@@ -56,10 +56,20 @@ struct SearchHits {
 // asker (the hub uses the session's id).
 struct SearchJob {
     std::uint64_t ticket = 0;
-    std::string room;  // canonical
+    std::string room;  // canonical, or a conversation's key
+    std::string peer;  // a conversation's search: the peer as asked (else empty)
     std::string query;
     std::size_t limit = 0;
     std::uint64_t beforeSeq = 0;  // 0 = no bound
+};
+
+// A private message kept for an offline account until it signs in
+// (Conversations.hpp): the message itself is in its conversation's history.
+struct WaitingMessage {
+    std::string recipient;     // protocol::nickKey of the account
+    std::string conversation;  // the conversation's key, as the store names it
+    std::uint64_t seq = 0;     // its private_seq there
+    std::int64_t timeMs = 0;   // when it was sent
 };
 
 struct FinishedSearch {
@@ -111,6 +121,17 @@ public:
     // word of `query`, newest first, at most `limit`.
     virtual SearchHits search(std::string_view room, std::string_view query, std::size_t limit,
                               std::uint64_t beforeSeq) const = 0;
+
+    // --- private messages waiting for their recipient (defaults: none kept) ------
+
+    // What waited when the store was opened, oldest first (a restarted hub
+    // delivers it). A store that does not persist keeps none.
+    virtual std::vector<WaitingMessage> waiting() const { return {}; }
+    // Queued as append() is, in order with it: committed in the same group
+    // commit as the message, or a later one.
+    virtual void addWaiting(const WaitingMessage& /*waiting*/) {}
+    // Delivered (or expired): not delivered again after a restart.
+    virtual void removeWaiting(const WaitingMessage& /*waiting*/) {}
 
     // --- searches in the background (defaults: none) ---------------------------
 

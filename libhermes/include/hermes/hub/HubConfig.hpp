@@ -91,6 +91,17 @@ struct HubConfig {
     std::size_t maxPendingHashes = 16;  // accounts.max_pending
     std::size_t maxAccounts = 10'000;   // accounts.max_accounts
 
+    // --- private conversations (docs/HUB.md "Private messages that wait") ----
+    // Keep the private messages between two signed-in accounts as a
+    // conversation (private_seq, history, search), and keep one to an
+    // offline registered nick until that account signs in.
+    bool privateHistory = true;  // private.history
+    // Messages waiting for one offline account; past it PrivateMessage is
+    // refused (MAILBOX_FULL). 0 = none may wait.
+    std::size_t privateMaxWaiting = 200;  // private.max_waiting
+    // A waiting message older than this is not delivered (0 = no limit).
+    std::chrono::hours privateWaitingMaxAge{24 * 30};  // private.waiting_max_age_days
+
     // The most one room can be sent at one moment within the rate limits:
     // maxClients members each sending rateBurst messages of maxTextBytes,
     // framed. 0 when the rate is unlimited (no bound exists).

@@ -2,8 +2,8 @@
 // HistoryStore in a SQLite database file (through POCO Data), so history,
 // seqs and topics survive a restart of the hub.
 //
-// Layout (schema version 3, created and migrated at open; see kSchemaVersion;
-// version 3 added reply_to, target_seq and reaction to a v2 file's messages):
+// Layout (schema version 4, created and migrated at open; see kSchemaVersion;
+// version 4 added reply_to, target_seq and reaction to a v3 file's messages):
 //
 //   schema_version(version)
 //   rooms(name PK, last_seq, topic, topic_set_by, topic_time_ms)
@@ -13,6 +13,10 @@
 //                 SQLite lacks FTS5: search uses LIKE)
 //   search_index(indexed_upto)  the index holds exactly the messages with
 //                 rowid <= indexed_upto
+//   private_waiting(recipient, conversation, seq, time_ms, PK all but time)
+//                 private messages waiting for an offline account (version 3);
+//                 a conversation's messages are rows of `messages` and `rooms`
+//                 under its key, "@" + the two accounts (Conversations.hpp)
 //
 // The rowid of `messages` keys the FTS index: VACUUM may renumber it, so after
 // a VACUUM rebuild the index ("INSERT INTO messages_fts(messages_fts)
@@ -63,6 +67,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -112,7 +117,7 @@ struct SqliteHistoryOptions {
 
 class SqliteHistory : public HistoryStore {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
     // Rows one retention step deletes at most, so a commit never waits long.
     static constexpr std::size_t kPruneBatch = 1000;
 
@@ -139,6 +144,9 @@ public:
 
     std::vector<StoredRoom> rooms() const override { return restoredRooms_; }
     void setTopic(const StoredRoom& room) override;
+    std::vector<WaitingMessage> waiting() const override { return waitingAtOpen_; }
+    void addWaiting(const WaitingMessage& waiting) override;
+    void removeWaiting(const WaitingMessage& waiting) override;
     SearchHits search(std::string_view room, std::string_view query, std::size_t limit,
                       std::uint64_t beforeSeq) const override;
     bool searchesInBackground() const override { return options_.searchInBackground; }
@@ -162,9 +170,12 @@ public:
 private:
     using MessagePtr = std::shared_ptr<const hermes::v1::ChatMessage>;
     struct Work {
-        MessagePtr message;  // or, when null, a topic
+        MessagePtr message;  // or, when null, a waiting row or else a topic
         StoredRoom topic;
+        std::optional<WaitingMessage> waiting;
+        bool addWaiting = false;  // else the row is removed
     };
+    void queueWaiting(const WaitingMessage& waiting, bool add);
     template <typename T>
     using RoomMap = NameMap<T>;
 
@@ -198,6 +209,7 @@ private:
     std::int64_t indexedUptoAtOpen_ = 0;
     int commitFd_ = -1;
     std::vector<StoredRoom> restoredRooms_;
+    std::vector<WaitingMessage> waitingAtOpen_;
     std::uint64_t restoredMessages_ = 0;
     RoomMap<std::uint64_t> lastSeqs_;  // owner thread
     bool wakeWanted_ = false;          // owner thread: appended since the last submit()
