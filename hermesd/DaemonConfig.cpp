@@ -185,6 +185,25 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.privateWaitingMaxAge = std::chrono::hours(
         24 * config.getUInt64("private.waiting_max_age_days",
                               static_cast<std::uint64_t>(hub.privateWaitingMaxAge.count() / 24)));
+    hub.typingEnabled = config.getBool("typing.enabled", hub.typingEnabled);
+    hub.typingPerSecond = readRate(config, "typing.rate_per_second", hub.typingPerSecond);
+    if (hub.typingPerSecond <= 0) {
+        // 0 would be an unlimited bucket: typing is never worth that.
+        throw Poco::InvalidArgumentException("typing.rate_per_second must be above 0");
+    }
+    hub.typingBurst = readRate(config, "typing.burst", hub.typingBurst);
+    if (hub.typingBurst < 1) {
+        throw Poco::InvalidArgumentException("typing.burst must be at least 1");
+    }
+    hub.typingExpiry = readMs(config, "typing.expires_ms", hub.typingExpiry);
+    if (hub.typingExpiry.count() < 1000 || hub.typingExpiry.count() > 60'000) {
+        throw Poco::InvalidArgumentException("typing.expires_ms must be from 1000 to 60000");
+    }
+    hub.typingSkipQueueBytes =
+        readSize(config, "typing.skip_queue_bytes", hub.typingSkipQueueBytes);
+    hub.typingMaxRoomMembers =
+        readSize(config, "typing.max_room_members", hub.typingMaxRoomMembers);
+    hub.readMarkersMax = readSize(config, "read_markers.max_per_member", hub.readMarkersMax, 1);
     if (hub.maxTextBytes + 512 > hub.maxFrameBytes) {
         throw Poco::InvalidArgumentException(
             "hub.max_frame_bytes must exceed hub.max_text_bytes by at least 512");

@@ -603,10 +603,12 @@ void EventLoop::logStats(TimePoint now) {
     const auto& memory = hub_->outputMemory();
     log_.information(
         "stats: clients=%?u connections=%?u rooms=%?u in=%.1f/s deliveries=%.1f/s queued=%?uB "
-        "output_memory=%zB peak=%zB input_pauses=%?u disconnects={%s}",
+        "output_memory=%zB peak=%zB input_pauses=%?u typing=%?u dropped=%?u skipped_slow=%?u "
+        "disconnects={%s}",
         stats.clients, stats.connections, stats.rooms, rates.messagesInPerSecond,
         rates.deliveriesPerSecond, stats.bytesQueued, memory.bytes(), memory.peak(),
-        stats.inputPauses, disconnects.str());
+        stats.inputPauses, stats.typingNotices, stats.typingDropped, stats.typingSkippedSlow,
+        disconnects.str());
     nextStats_ = now + config_.statsInterval;
 }
 

@@ -1,7 +1,11 @@
 #include "HermesDaemon.hpp"
 
+#include <pthread.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
 
 #include <chrono>
 #include <filesystem>
@@ -41,6 +45,7 @@
 #include "hermes/hub/SqliteAccounts.hpp"
 #include "hermes/hub/SqliteHistory.hpp"
 #include "hermes/hub/SqliteModerationStore.hpp"
+#include "hermes/hub/SqliteReadMarkers.hpp"
 
 namespace hermesd {
 
@@ -264,6 +269,22 @@ void HermesDaemon::setUpLogging() {
     Poco::Logger::root().setLevel(Poco::Message::PRIO_INFORMATION);
 }
 
+namespace {
+
+void blockTerminationSignals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    // As POCO's waitForTerminationRequest(): SIGINT stays with a debugger.
+    if (std::getenv("POCO_ENABLE_DEBUGGER") == nullptr) {
+        sigaddset(&signals, SIGINT);
+    }
+    sigaddset(&signals, SIGQUIT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+}  // namespace
+
 int HermesDaemon::main(const std::vector<std::string>&) {
     if (helpRequested_) {
         return EXIT_OK;
@@ -294,6 +315,14 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         log.warning("configuration: %s", warning);
     }
     raiseFileLimit(fileNeeds(settings), settings.hub.maxClients, log);
+
+    // SIGTERM, SIGINT and SIGQUIT blocked before any thread starts, so every
+    // thread inherits the mask and only waitForTerminationRequest()'s
+    // sigwait takes them. Otherwise a SIGTERM that comes while the main
+    // thread is between its port file and that sigwait (a loaded machine)
+    // goes to a thread that does not block it and kills the hub at once,
+    // with nothing flushed (seen in ReadMarkersTest's restart).
+    blockTerminationSignals();
 
     // History first: a database that cannot be used stops the hub before it
     // accepts anyone, so nothing said is ever silently lost.
@@ -327,9 +356,12 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // Bans, room modes and operators by account: beside the history, in
     // its database, or in memory with it.
     std::unique_ptr<hermes::hub::ModerationStore> moderation;
+    std::unique_ptr<hermes::hub::ReadMarkerStore> readMarkers;
     if (settings.history.persist) {
         try {
             moderation = std::make_unique<hermes::hub::SqliteModerationStore>(
+                std::filesystem::absolute(settings.history.path).string());
+            readMarkers = std::make_unique<hermes::hub::SqliteReadMarkers>(
                 std::filesystem::absolute(settings.history.path).string());
         } catch (const hermes::hub::HistoryOpenError& error) {
             log.fatal("cannot keep moderation in the database: %s", std::string(error.what()));
@@ -364,9 +396,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
                                        .count());
     std::unique_ptr<hermes::hub::Hub> hub;
     try {
-        hub = std::make_unique<hermes::hub::Hub>(settings.hub, epoch, std::move(history),
-                                                 hermes::hub::systemWallClockMs,
-                                                 std::move(moderation), std::move(accounts));
+        hub = std::make_unique<hermes::hub::Hub>(
+            settings.hub, epoch, std::move(history), hermes::hub::systemWallClockMs,
+            std::move(moderation), std::move(accounts), std::move(readMarkers));
     } catch (const std::invalid_argument& error) {
         log.fatal("bad configuration: %s", std::string(error.what()));
         return EXIT_CONFIG;

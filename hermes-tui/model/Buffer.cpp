@@ -16,6 +16,10 @@ void Buffer::add(Line line, bool active) {
     if (line.seq != 0) {
         while (pos != lines_.begin()) {
             const Line& before = *(pos - 1);
+            if (before.newMarker) {
+                --pos;  // the "new messages" line is no line of the hub's order
+                continue;
+            }
             if (before.seq == 0 || before.epoch != line.epoch || before.seq < line.seq) {
                 break;
             }
@@ -28,6 +32,12 @@ void Buffer::add(Line line, bool active) {
     const bool activity = line.kind == LineKind::Text || line.kind == LineKind::Action;
     if (!active && activity) {
         unread_ = true;
+        if (!line.own) {
+            if (unreadCount_ == 0 && line.seq != 0) {
+                unreadAfter_ = line.seq - 1;
+            }
+            ++unreadCount_;
+        }
     }
     if (!active && line.mention) {
         mentioned_ = true;
@@ -47,6 +57,58 @@ void Buffer::add(Line line, bool active) {
             hiddenRows_ = 0;
         }
     }
+}
+
+void Buffer::applyReadMarker(std::uint64_t seq) {
+    std::size_t count = 0;
+    for (const Line& line : lines_) {
+        if (line.seq > seq && !line.own &&
+            (line.kind == LineKind::Text || line.kind == LineKind::Action)) {
+            ++count;
+        }
+    }
+    unreadCount_ = count;
+    unreadAfter_ = seq;
+    unread_ = count > 0;
+    if (!unread_) {
+        mentioned_ = false;
+    }
+}
+
+bool Buffer::placeNewMarker() {
+    // The earlier one goes, wherever it is.
+    for (std::size_t index = 0; index < lines_.size(); ++index) {
+        if (!lines_[index].newMarker) {
+            continue;
+        }
+        const std::size_t k = lines_.size() - 1 - index;  // lines below it
+        lines_.erase(lines_.begin() + static_cast<std::ptrdiff_t>(index));
+        if (k < scroll_) {
+            --scroll_;
+        }
+        break;
+    }
+    if (unreadCount_ == 0) {
+        return false;
+    }
+    const auto hubEnd = lines_.end() - static_cast<std::ptrdiff_t>(pending_);
+    const auto pos = std::find_if(lines_.begin(), hubEnd, [this](const Line& line) {
+        return line.seq > unreadAfter_ && !line.own;
+    });
+    if (pos == hubEnd) {
+        return false;
+    }
+    Line marker;
+    marker.kind = LineKind::Notice;
+    marker.text = "\u2500\u2500 new messages \u2500\u2500";
+    marker.newMarker = true;
+    marker.timeMs = pos->timeMs;
+    const std::size_t below = static_cast<std::size_t>(lines_.end() - pos);
+    lines_.insert(pos, std::move(marker));
+    if (scrolled() && below <= scroll_) {
+        ++scroll_;
+    }
+    return true;
 }
 
 std::uint64_t Buffer::newestSeq() const {

@@ -20,6 +20,13 @@
 // and a line whose (epoch, seq) is already there is dropped (a history page
 // fetched for /context may overlap what is shown).
 //
+// Unread: the messages of others (text, action) that arrived while the
+// buffer was not on screen are counted, and the seq before the first of
+// them remembered; the hub's read marker (ReadMarkers, from this device or
+// another of the account) replaces both with the messages above it. On
+// switching to a buffer with unread lines, a "new messages" line is put
+// before the first of them (one per buffer: the last one placed).
+//
 // Our own lines that the hub has not echoed yet are pending: they stay at the
 // bottom, below every line the hub sent, drawn with their state (queued,
 // sending, not sent), until their echo takes its place in the hub's order
@@ -67,7 +74,8 @@ struct Line {
     bool marked = false;       // the search hit jumped to with /context
     std::uint64_t sendId = 0;  // a pending line's client_msg_id (or a local id)
     SendState send = SendState::None;
-    std::string sendNote;  // why a Failed line was not sent
+    std::string sendNote;    // why a Failed line was not sent
+    bool newMarker = false;  // the "new messages" line (a local Notice)
     // Replies, edits, deletes and reactions (MessageEvents.hpp).
     std::uint64_t replyTo = 0;        // the room seq this line answers
     std::string quote;                // "nick: text" of that message (as edited)
@@ -109,7 +117,18 @@ public:
 
     bool unread() const { return unread_; }
     bool mentioned() const { return mentioned_; }
-    void markRead() { unread_ = mentioned_ = false; }
+    void markRead() {
+        unread_ = mentioned_ = false;
+        unreadCount_ = 0;
+    }
+    // Messages of others not read (see the top of this file).
+    std::size_t unreadCount() const { return unreadCount_; }
+    // The hub's read marker: the messages of others above `seq` are unread,
+    // and no others.
+    void applyReadMarker(std::uint64_t seq);
+    // The "new messages" line before the first unread message, replacing an
+    // earlier one; false (and none placed) when nothing is unread here.
+    bool placeNewMarker();
 
     // The anchor: lines below the line at the bottom of the view, and rows of
     // that line hidden below the view at `width` (clamped to its rows).
@@ -170,8 +189,10 @@ private:
     std::size_t pending_ = 0;
     bool unread_ = false;
     bool mentioned_ = false;
-    std::size_t scroll_ = 0;      // lines below the view's bottom line
-    std::size_t hiddenRows_ = 0;  // rows of that line below the view
+    std::size_t unreadCount_ = 0;
+    std::uint64_t unreadAfter_ = 0;  // lines with a higher seq are the unread ones
+    std::size_t scroll_ = 0;         // lines below the view's bottom line
+    std::size_t hiddenRows_ = 0;     // rows of that line below the view
     bool newBelow_ = false;
     std::set<std::string> members_;
     std::string topic_;

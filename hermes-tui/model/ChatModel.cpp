@@ -186,8 +186,13 @@ void ChatModel::switchTo(std::size_t index) {
         return;
     }
     active_ = index;
-    buffers_[active_]->markRead();
+    Buffer& shown = *buffers_[active_];
+    if (shown.kind() == BufferKind::Room || shown.kind() == BufferKind::Query) {
+        shown.placeNewMarker();
+    }
+    shown.markRead();
     fitActive();
+    seenActive();
     completion_.reset();
     dirty_ = dirty::kAll;
 }
@@ -357,6 +362,7 @@ void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
             break;
         case EventKind::Disconnected: {
             state_ = event.willRetry ? ConnState::Offline : ConnState::Failed;
+            typing_.clearOthers();  // no notice arrives to end them
             if (std::exchange(hubPasswordRefused_, false) &&
                 passwordPrompt_ != PasswordPrompt::Hub) {
                 passwordPrompt_ = PasswordPrompt::Hub;
@@ -444,6 +450,11 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime /*now*/) {
     }
     retryAt_.reset();
     epoch_ = welcome.epoch();
+    hubTyping_ = welcome.typing();
+    hubReadMarkers_ = welcome.read_markers();
+    signedIn_ = !welcome.account().empty();
+    typing_.clearMine();
+    markers_.reconnected();
     const v1::Limits& limits = welcome.limits();
     if (limits.max_text_bytes() > 0) {
         maxTextBytes_ = limits.max_text_bytes();
@@ -472,10 +483,16 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime /*now*/) {
     backfillQueries();  // what was said in our conversations while we were away
 }
 
-void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime /*now*/) {
+void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime now) {
     uiThread_.check("ChatModel::onEnvelope");
     dirty_ |= dirty::kTitle | dirty::kMessages | dirty::kMembers;
     switch (envelope.body_case()) {
+        case v1::Envelope::kTypingNotice:
+            onTypingNotice(envelope.typing_notice(), now);
+            return;
+        case v1::Envelope::kReadMarkers:
+            onReadMarkers(envelope.read_markers());
+            return;
         case v1::Envelope::kMessage:
             onMessage(envelope.message(), true);
             break;
@@ -549,6 +566,12 @@ void ChatModel::onEnvelope(const v1::Envelope& envelope, SteadyTime /*now*/) {
                 account_ = envelope.account_reply().account();
                 if (signedInNow) {
                     backfillQueries();  // our conversations can be read now
+                }
+                if (!account_.empty() && !signedIn_) {
+                    signedIn_ = true;  // read markers now follow the account: learn them
+                    if (hubReadMarkers_) {
+                        hub_.requestReadMarkers();
+                    }
                 }
                 break;
             }
@@ -804,7 +827,14 @@ void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
     if (line.mention && live) {
         bell_ = true;
     }
+    if (typing_.spoke(typingKeyOf(*target), m.from())) {
+        dirty_ |= dirty::kTitle;
+    }
+    const std::uint64_t seq = line.seq;
     target->add(std::move(line), isActive(*target));
+    if (isActive(*target) && target->kind() == BufferKind::Room && !target->scrolled()) {
+        markers_.seen(target->name(), seq);  // read as it arrives
+    }
     dirty_ |= dirty::kMessages | dirty::kTitle;
 }
 
@@ -909,6 +939,7 @@ void ChatModel::onError(const v1::Error& error) {
 
 void ChatModel::handleKey(const Key& key, SteadyTime now) {
     uiThread_.check("ChatModel::handleKey");
+    const std::string before = trustQuestion_ || pendingPaste_ ? std::string() : editor_.text();
     dirty_ |= dirty::kInput;
     if (trustQuestion_) {
         answerTrust(key);
@@ -922,6 +953,8 @@ void ChatModel::handleKey(const Key& key, SteadyTime now) {
         completion_.reset();
     }
     Buffer& b = *buffers_[active_];
+    const BufferKind typedKind = b.kind();
+    const std::string typedIn = b.name();
     switch (key.code) {
         case KeyCode::Char:
             if (!editor_.insert(key.ch)) {
@@ -1040,6 +1073,13 @@ void ChatModel::handleKey(const Key& key, SteadyTime now) {
         case KeyCode::CtrlC:
             quit(Command{CommandKind::Quit, {}, {}, false, 0, {}}, now);
             break;
+    }
+    if (typedKind == BufferKind::Room || typedKind == BufferKind::Query) {
+        typingAfterKey(typedKind, typedIn, before, key.code == KeyCode::Enter, now);
+    }
+    if (key.code == KeyCode::PageDown || key.code == KeyCode::ScrollDown ||
+        key.code == KeyCode::End) {
+        seenActive();  // back at the bottom: read
     }
 }
 
@@ -1418,6 +1458,10 @@ void ChatModel::closeWindow() {
 void ChatModel::tick(SteadyTime now) {
     uiThread_.check("ChatModel::tick");
     updateRetry(now);
+    if (typing_.expire(now)) {
+        dirty_ |= dirty::kTitle;
+    }
+    sendDueMarkers(now);
     // Lines on their way are waited for; failed ones (asked about) are not.
     if (quitBy_ && (pending_.unsent() == 0 || now >= *quitBy_)) {
         quitBy_.reset();
@@ -1434,6 +1478,15 @@ void ChatModel::tick(SteadyTime now) {
 
 std::optional<SteadyTime> ChatModel::nextDeadline() const {
     std::optional<SteadyTime> at = quitBy_;
+    const auto earliest = [&at](std::optional<SteadyTime> t) {
+        if (t && (!at || *t < *at)) {
+            at = t;
+        }
+    };
+    earliest(typing_.nextExpiry());
+    if (markersWanted()) {
+        earliest(markers_.nextDue());
+    }
     // The retry countdown changes when its shown second runs out.
     if (retryAt_ && retryShown_ > 0) {
         const SteadyTime change = *retryAt_ - std::chrono::seconds(retryShown_ - 1);
@@ -1966,6 +2019,98 @@ bool ChatModel::editLastOwn() {
     }
     editor_.setText("/edit " + std::to_string(own->seq) + " " + own->text);
     return true;
+}
+
+// ------------------------------------------------------- typing and read markers
+
+std::string ChatModel::typingKeyOf(const Buffer& buffer) const {
+    switch (buffer.kind()) {
+        case BufferKind::Room:
+            return TypingState::typingKey(false, buffer.name());
+        case BufferKind::Query:
+            return TypingState::typingKey(true, buffer.name());
+        default:
+            return {};
+    }
+}
+
+std::string ChatModel::typingStatus() const {
+    const std::string key = typingKeyOf(active());
+    return key.empty() ? std::string() : typing_.statusText(key);
+}
+
+void ChatModel::onTypingNotice(const v1::TypingNotice& n, SteadyTime now) {
+    if (!settings_.typing || isMe(n.from()) || ignore_.contains(n.from())) {
+        return;
+    }
+    const std::string key = n.room().empty() ? TypingState::typingKey(true, n.from())
+                                             : TypingState::typingKey(false, n.room());
+    if (typing_.notice(key, n.from(), n.stopped(), std::chrono::milliseconds(n.expires_ms()),
+                       now)) {
+        dirty_ |= dirty::kTitle;
+    }
+}
+
+void ChatModel::onReadMarkers(const v1::ReadMarkers& list) {
+    for (const v1::ReadMarker& marker : list.markers()) {
+        if (marker.room().empty()) {
+            continue;  // private conversations: their seqs are to come
+        }
+        markers_.confirmed(marker.room(), marker.seq());
+        Buffer* b = find(BufferKind::Room, marker.room());
+        // On screen it is being read here; elsewhere the marker (ours or
+        // another device's) says what is unread.
+        if (b != nullptr && !isActive(*b)) {
+            b->applyReadMarker(markers_.marker(marker.room()));
+            dirty_ |= dirty::kTitle;
+        }
+    }
+}
+
+void ChatModel::typingAfterKey(BufferKind kind, const std::string& window,
+                               const std::string& before, bool submitted, SteadyTime now) {
+    if (!settings_.typing || !hubTyping_ || state_ != ConnState::Online ||
+        passwordPrompt_ != PasswordPrompt::None) {
+        return;
+    }
+    const bool query = kind == BufferKind::Query;
+    const std::string key = TypingState::typingKey(query, window);
+    const std::string& text = editor_.text();
+    if (submitted) {
+        typing_.sent(key);  // the message itself ends the notice at the others
+        return;
+    }
+    if (text == before) {
+        return;  // a cursor move, a scroll: not typing
+    }
+    // A command is not a message being typed (but "/me" is).
+    const bool command = !text.empty() && text[0] == '/' && text.rfind("/me ", 0) != 0;
+    if (text.empty() || command) {
+        if (typing_.cleared(key)) {
+            hub_.typing(window, query, true);
+        }
+        return;
+    }
+    if (typing_.shouldSend(key, now)) {
+        hub_.typing(window, query, false);
+    }
+}
+
+void ChatModel::seenActive() {
+    const Buffer& b = active();
+    if (b.kind() != BufferKind::Room || b.scrolled()) {
+        return;
+    }
+    markers_.seen(b.name(), b.newestSeq());
+}
+
+void ChatModel::sendDueMarkers(SteadyTime now) {
+    if (!markersWanted()) {
+        return;
+    }
+    for (const auto& [room, seq] : markers_.due(now)) {
+        hub_.markRead(room, seq);
+    }
 }
 
 }  // namespace hermes::tui

@@ -45,6 +45,8 @@
 #include "model/LineEditor.hpp"
 #include "model/Pane.hpp"
 #include "model/PendingSends.hpp"
+#include "model/ReadMarkerSync.hpp"
+#include "model/TypingState.hpp"
 
 namespace hermes::tui {
 
@@ -72,6 +74,9 @@ public:
         // How long /quit waits for lines still on their way.
         std::chrono::milliseconds quitWait{10'000};
         std::size_t scrollback = Buffer::kDefaultScrollback;
+        // Typing notices, both ways (config typing = off, --no-typing: none
+        // sent, none shown).
+        bool typing = true;
     };
 
     ChatModel(HubActions& hub, Settings settings);
@@ -154,6 +159,11 @@ public:
     const std::string& awayText() const { return awayText_; }
     // Whether the hub said `nick` is away (room presence, member lists, whois).
     bool isAway(const std::string& nick) const;
+    // "ana is typing…" for the window on screen (docs/PROTOCOL.md "Typing"),
+    // or empty.
+    std::string typingStatus() const;
+    const TypingState& typingState() const { return typing_; }
+    const ReadMarkerSync& readMarkers() const { return markers_; }
     const IgnoreList& ignoreList() const { return ignore_; }
     // The nicks /ignore hid in an earlier run (from the config).
     void setIgnored(const std::vector<std::string>& nicks) { ignore_ = IgnoreList(nicks); }
@@ -261,6 +271,24 @@ private:
 
     void queueText(std::string text, bool action, SteadyTime now);
 
+    // Typing and read markers (ChatModel.cpp, "typing and read markers").
+    std::string typingKeyOf(const Buffer& buffer) const;
+    void onTypingNotice(const hermes::v1::TypingNotice& notice, SteadyTime now);
+    void onReadMarkers(const hermes::v1::ReadMarkers& markers);
+    // After a key: tells the hub we type (at most every 3 s per window), or
+    // that we stopped when the line was cleared.
+    void typingAfterKey(BufferKind kind, const std::string& window, const std::string& before,
+                        bool submitted, SteadyTime now);
+    // The window on screen was seen up to its newest line (if at the bottom).
+    void seenActive();
+    void sendDueMarkers(SteadyTime now);
+    // MarkRead goes to a hub that keeps markers, for a signed-in session:
+    // without an account the hub keeps them for the session only, which
+    // tells this one device nothing it does not know.
+    bool markersWanted() const {
+        return state_ == ConnState::Online && hubReadMarkers_ && signedIn_;
+    }
+
     // The bytes of the text `line` would send, if more than the hub takes.
     std::optional<std::size_t> overLimit(const std::string& line) const;
     // A multi-line paste waiting for y/N: the lines, the window they were
@@ -323,6 +351,13 @@ private:
     bool hubPasswordRefused_ = false;  // a fatal HUB_PASSWORD, until the Disconnected
     std::set<std::string> awayNicks_;  // lower-case nicks
     std::map<std::string, std::string> awayReplied_;  // lower-case nick: away reply shown
+
+    // Typing and read markers.
+    TypingState typing_;
+    ReadMarkerSync markers_;
+    bool hubTyping_ = false;       // Welcome.typing
+    bool hubReadMarkers_ = false;  // Welcome.read_markers
+    bool signedIn_ = false;        // Welcome.account, or an AccountReply since
 
     // The last /search: its results go to the one Search buffer.
     std::string searchRoom_;

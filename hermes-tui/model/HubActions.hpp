@@ -60,6 +60,13 @@ public:
     virtual bool changePassword(const std::string& oldPassword, const std::string& newPassword) = 0;
     // After a refused Hello for a registered nick: Hello again with its password.
     virtual void retryNick(const std::string& nick, const std::string& password) = 0;
+    // Typing: in `target` (a room, or a nick when `query`), or stopped.
+    // Best-effort: the core writes it at once or drops it.
+    virtual bool typing(const std::string& target, bool query, bool stopped) = 0;
+    // MarkRead: the person has read `room` up to `seq`.
+    virtual bool markRead(const std::string& room, std::uint64_t seq) = 0;
+    // ReadMarkersRequest{}: every marker of ours.
+    virtual bool requestReadMarkers() = 0;
     // The hub password the next connection's Hello carries.
     virtual void setHubPassword(const std::string& password) = 0;
 };

@@ -3,6 +3,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+
 #include "model/LineLayout.hpp"
 #include "model/NickColour.hpp"
 
@@ -100,6 +102,33 @@ BOOST_AUTO_TEST_CASE(history_lines_are_placed_in_seq_order) {
     BOOST_TEST(b.lines()[0].text == "five");
     BOOST_TEST(b.lines()[1].text == "six");
     BOOST_TEST(b.lines()[2].text == "seven");
+}
+
+BOOST_AUTO_TEST_CASE(unread_counts_follow_the_read_marker_and_the_new_messages_line) {
+    Buffer b(BufferKind::Room, "lobby");
+    b.add(text("one", 1), true);
+    Line mine = text("mine", 2);
+    mine.own = true;
+    b.add(mine, false);  // ours: never unread
+    b.add(text("three", 3), false);
+    b.add(text("four", 4), false);
+    BOOST_TEST(b.unreadCount() == 2u);
+    BOOST_TEST(b.newestSeq() == 4u);
+    b.applyReadMarker(3);  // another device read up to 3
+    BOOST_TEST(b.unreadCount() == 1u);
+    BOOST_TEST(b.placeNewMarker());
+    BOOST_REQUIRE(b.lines().size() == 5u);
+    BOOST_TEST(b.lines()[3].newMarker);
+    BOOST_TEST(b.lines()[4].text == "four");
+    // A catch-up line older than the marker's neighbours goes above it, in order.
+    b.add(text("three and a half", 3), true);  // a duplicate of 3: dropped
+    BOOST_TEST(b.lines().size() == 5u);
+    b.markRead();
+    BOOST_TEST(!b.placeNewMarker());  // nothing unread: the old line goes, none comes
+    BOOST_TEST(std::none_of(b.lines().begin(), b.lines().end(),
+                            [](const Line& l) { return l.newMarker; }));
+    b.applyReadMarker(9);
+    BOOST_TEST(!b.unread());
 }
 
 BOOST_AUTO_TEST_CASE(members_and_topic) {

@@ -173,7 +173,7 @@ BOOST_AUTO_TEST_CASE(member_pane_and_activity) {
     const TextGrid g = s.draw(10, 60);
     BOOST_TEST(g.row(1).find("\u2502 2 members") == 41u);
     BOOST_TEST(g.row(2).find("\u2502 ana") != std::string::npos);
-    BOOST_TEST(g.row(8).find("[Act: 3!]") != std::string::npos);
+    BOOST_TEST(g.row(8).find("[Act: 3(1)!]") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(tiny_terminal_gets_a_notice) {

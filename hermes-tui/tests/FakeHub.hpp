@@ -82,6 +82,13 @@ public:
                       std::to_string(expirySeconds) + " " + reason);
     }
     bool requestBans(const std::string& room) override { return record("bans " + room); }
+    bool typing(const std::string& target, bool query, bool stopped) override {
+        return record(std::string(stopped ? "stopped " : "typing ") + (query ? "@" : "") + target);
+    }
+    bool requestReadMarkers() override { return record("markers"); }
+    bool markRead(const std::string& room, std::uint64_t seq) override {
+        return record("markread " + room + " " + std::to_string(seq));
+    }
     bool registerNick(const std::string& password) override {
         return record("register " + password);
     }

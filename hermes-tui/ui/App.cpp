@@ -77,6 +77,7 @@ int runApp(const AppOptions& options) {
     settings.port = options.port;
     settings.nick = options.nick;
     settings.room = options.room;
+    settings.typing = options.typing;
     ChatModel model(actions, settings);
     model.setIgnored(options.ignored);
     ChatView view;

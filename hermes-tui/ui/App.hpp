@@ -39,6 +39,7 @@ struct AppOptions {
     std::filesystem::path configPath;  // where the last nick and the ignore list are remembered
     bool mouse = true;                 // the wheel scrolls (see CursesScreen.hpp)
     bool tls = false;                  // --tls or tls = on: pinned in known_hubs
+    bool typing = true;                // typing = off or --no-typing: none sent, none shown
 };
 
 // Runs until /quit, Ctrl-C or the terminal goes away. Returns the exit code:

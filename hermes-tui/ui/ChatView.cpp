@@ -162,8 +162,12 @@ void ChatView::drawStatus(const ChatModel& m, Canvas& c) const {
     for (std::size_t i = 0; i < m.buffers().size(); ++i) {
         const Buffer& b = *m.buffers()[i];
         if (i != m.activeIndex() && (b.unread() || b.mentioned())) {
-            activity +=
-                (activity.empty() ? "" : ",") + std::to_string(i + 1) + (b.mentioned() ? "!" : "");
+            // "2(5)": window 2, five messages unread (by the read marker when
+            // the hub keeps one, across devices); "!": one names us.
+            const std::string count =
+                b.unreadCount() > 0 ? "(" + std::to_string(b.unreadCount()) + ")" : "";
+            activity += (activity.empty() ? "" : ",") + std::to_string(i + 1) + count +
+                        (b.mentioned() ? "!" : "");
             mention = mention || b.mentioned();
         }
     }
@@ -195,7 +199,10 @@ void ChatView::drawStatus(const ChatModel& m, Canvas& c) const {
         col += c.put(row, col, " [Act: " + activity + "]", act, c.cols() - col);
     }
     if (m.active().scrolled()) {
-        c.put(row, col, " [scrolled]", kBar, c.cols() - col);
+        col += c.put(row, col, " [scrolled]", kBar, c.cols() - col);
+    }
+    if (const std::string typing = m.typingStatus(); !typing.empty() && col < c.cols()) {
+        c.put(row, col, " " + typing, kBar, c.cols() - col);
     }
 }
 

@@ -4,6 +4,7 @@
 //   row 0          title bar: hub, window, members, topic
 //   rows 1..R-3    message pane (| member list on the right when shown)
 //   row R-2        status bar: time, nick, window, connection, pending, activity
+//                  (unread counts), "ana is typing…" for the window shown
 //   row R-1        input line
 //
 // Only the parts named by the dirty flags are redrawn. Message lines are laid

@@ -53,6 +53,27 @@ bool CoreActions::setAway(const std::string& text) {
     return core_->send(std::move(envelope));
 }
 
+bool CoreActions::typing(const std::string& target, bool query, bool stopped) {
+    hermes::v1::Envelope envelope;
+    auto* typing = envelope.mutable_typing();
+    (query ? typing->mutable_to() : typing->mutable_room())->assign(target);
+    typing->set_stopped(stopped);
+    return core_->send(std::move(envelope));
+}
+
+bool CoreActions::markRead(const std::string& room, std::uint64_t seq) {
+    hermes::v1::Envelope envelope;
+    envelope.mutable_mark_read()->set_room(room);
+    envelope.mutable_mark_read()->set_seq(seq);
+    return core_->send(std::move(envelope));
+}
+
+bool CoreActions::requestReadMarkers() {
+    hermes::v1::Envelope envelope;
+    envelope.mutable_read_markers_request();
+    return core_->send(std::move(envelope));
+}
+
 bool CoreActions::moderate(const std::string& room, int action, const std::string& target,
                            int targetKind, const std::string& reason, std::uint32_t expirySeconds) {
     hermes::v1::Envelope envelope;

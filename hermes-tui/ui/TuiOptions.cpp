@@ -20,6 +20,8 @@ hermes::cli::CommandLine commandLine() {
         .add(Option("no-mouse", "",
                     "leave the mouse to the terminal (no wheel scrolling; plain drag selects "
                     "text)"))
+        .add(Option("no-typing", "",
+                    "send no typing notices and show none (the config's typing = off)"))
         .add(Option("version", "", "print the version and exit"))
         .add(Option("help", "h", "print this help and exit"));
     return line;
@@ -46,6 +48,8 @@ TuiCommandLine parseTuiCommandLine(const std::vector<std::string>& args) {
             given.tls = true;
         } else if (name == "no-mouse") {
             given.noMouse = true;
+        } else if (name == "no-typing") {
+            given.noTyping = true;
         }
         return given.action == TuiCommandLine::Action::Run;
     });
@@ -54,12 +58,12 @@ TuiCommandLine parseTuiCommandLine(const std::vector<std::string>& args) {
 
 std::string tuiUsage() {
     return commandLine().help(
-        "[--host HOST] [--port PORT] [--nick NICK] [--room ROOM] [--tls] [--no-mouse] [--version] "
-        "[--help]",
+        "[--host HOST] [--port PORT] [--nick NICK] [--room ROOM] [--tls] [--no-mouse] "
+        "[--no-typing] [--version] [--help]",
         "The Hermes terminal client. Defaults are read from\n"
         "$XDG_CONFIG_HOME/hermes/hermes-tui.conf (or ~/.config/hermes/hermes-tui.conf;\n"
-        "keys host, port, nick, room, tls and mouse = on|off); the last nick used is saved\n"
-        "there. In the client, /help lists the commands and keys. With TLS, trusted hubs\n"
+        "keys host, port, nick, room, and tls, mouse, typing = on|off); the last nick used\n"
+        "is saved there. In the client, /help lists the commands and keys. With TLS, trusted hubs\n"
         "are pinned in $XDG_DATA_HOME/hermes/known_hubs (~/.local/share/hermes/known_hubs).",
         "Exit status: 0 when every line typed reached its room; 1 when some were\n"
         "still on their way or not sent at /quit; 2 for bad options or no terminal.");

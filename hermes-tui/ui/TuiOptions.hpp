@@ -19,7 +19,8 @@ struct TuiCommandLine {
     std::optional<std::string> nick;
     std::optional<std::string> room;
     bool noMouse = false;
-    bool tls = false;  // --tls (the config's tls = on otherwise)
+    bool noTyping = false;  // --no-typing (the config's typing = off otherwise)
+    bool tls = false;       // --tls (the config's tls = on otherwise)
 };
 
 // Reads argv without the program's name. --help and --version end the

@@ -1,4 +1,4 @@
-// hermes-tui [--host H] [--port P] [--nick N] [--room R] [--no-mouse]
+// hermes-tui [--host H] [--port P] [--nick N] [--room R] [--no-mouse] [--no-typing]
 // (TuiOptions.hpp). Defaults come from the config file (see Config.hpp), then
 // the environment.
 // Needs a terminal on standard input and output: without one it says so and
@@ -107,6 +107,11 @@ int main(int argc, char** argv) {
                   << options.configPath << '\n';
         return 2;
     }
+    if (auto typing = config.get("typing"); typing && !parseSwitch(*typing, options.typing)) {
+        std::cerr << "hermes-tui: typing wants on or off, not '" << *typing << "' in "
+                  << options.configPath << '\n';
+        return 2;
+    }
     if (auto tls = config.get("tls"); tls && !parseSwitch(*tls, options.tls)) {
         std::cerr << "hermes-tui: tls wants on or off, not '" << *tls << "' in "
                   << options.configPath << '\n';
@@ -125,6 +130,9 @@ int main(int argc, char** argv) {
     }
     if (given.noMouse) {
         options.mouse = false;
+    }
+    if (given.noTyping) {
+        options.typing = false;
     }
     if (options.nick.empty()) {
         const char* user = std::getenv("USER");

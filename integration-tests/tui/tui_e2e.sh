@@ -10,7 +10,8 @@
 # keys_window, keys_scroll, paste (run under several TERMs: the clients get
 # TERM, screen-256color by default, tmux's own default); no_terminal; people;
 # pending, quit_pending (our own lines on their way); moderation; tls_trust
-# (the first use of a TLS hub: its fingerprint shown, y/N). Each
+# (the first use of a TLS hub: its fingerprint shown, y/N); typing ("ana is
+# typing…"), unread (counts across devices by read markers). Each
 # starts its own hub and tmux server and stops both (the hub by PID, tmux by
 # its private socket) on every exit path. Waits poll the screen against a
 # deadline; nothing waits a fixed time to synchronise. Each client traces what
@@ -246,7 +247,7 @@ scenario_nick_join() {
     wait_for a "[ana] [2:lobby]"
     screen a | grep -qF "only in dev" && fail "a dev line shows in the lobby window"
     type_line b "ping ana in dev"
-    wait_for a "[Act: 3!]"
+    wait_for a "[Act: 3(1)!]"
 }
 
 scenario_resize() {
@@ -628,7 +629,7 @@ scenario_people() {
     done
     # A private message to bob is delivered; ana is told he is away.
     type_line a "/msg bob are you there?"
-    wait_for b "[Act: 3!]"
+    wait_for b "[Act: 3(1)!]"
     tm send-keys -t b M-3
     wait_for b "<ana> are you there?"
     tm send-keys -t b M-2
@@ -973,10 +974,77 @@ scenario_reactions() {
     screen b | grep -qF "  👍 2" || fail "bob lost the reaction count: $(screen b)"
 }
 
+# Typing notices: "ana is typing…" on bob's status bar while she types, gone
+# when her line arrives, back when she types again, gone by itself after 6 s;
+# a client with typing = off sends none (bob's trace has no notice from it).
+scenario_typing() {
+    start_client a ana
+    start_client b bob
+    wait_for a "bob joined lobby"
+    tm send-keys -t a -l -- "hel"
+    wait_for b "ana is typing…"
+    tm send-keys -t a -l -- "lo"
+    tm send-keys -t a Enter
+    wait_for b "<ana> hello"
+    wait_gone b "ana is typing…"
+    tm send-keys -t a -l -- "more"
+    wait_for b "ana is typing…"
+    # Nothing renews it (she is still within 3 s, and then stops): it lapses.
+    local typed=$SECONDS
+    wait_gone b "ana is typing…"
+    ((SECONDS - typed >= 5)) || fail "the notice went after $((SECONDS - typed)) s, not 6"
+    # carol turned typing off in her config: she sends none.
+    mkdir -p "$WORK/config-c/hermes"
+    printf 'typing: off\n' >"$WORK/config-c/hermes/hermes-tui.conf"
+    start_client c carol
+    wait_for b "carol joined lobby"
+    tm send-keys -t c -l -- "quietly typed"
+    tm send-keys -t c Enter
+    wait_for b "<carol> quietly typed"
+    grep -F 'typing_notice' "$WORK/trace-b" | grep -qF 'from: "carol"' &&
+        fail "carol sent a typing notice with typing = off"
+    grep -F 'typing_notice' "$WORK/trace-b" | grep -qF 'from: "ana"' ||
+        fail "bob's trace has no typing notice from ana"
+    true
+}
+
+# Unread counts across devices: ana on two clients (the second signs in to
+# her account with /identify) sees lobby's unread messages counted; reading
+# lobby on one clears the count on the other through the hub's read marker;
+# the one that switched shows "new messages" before the first unread line.
+scenario_unread() {
+    start_client a ana
+    tm send-keys -t a -l -- "/register hunter2"
+    tm send-keys -t a Enter
+    wait_for a "is registered to you"
+    start_client c anaphone
+    tm send-keys -t c -l -- "/identify ana hunter2"
+    tm send-keys -t c Enter
+    wait_for c "you are signed in to ana"
+    start_client b bob
+    type_line a "/join dev"
+    wait_for a "[ana] [3:dev]"
+    type_line c "/join dev"
+    wait_for c "[anaphone] [3:dev]"
+    type_line b "one"
+    type_line b "two"
+    type_line b "three"
+    wait_for a "[Act: 2(3)]"
+    wait_for c "[Act: 2(3)]"
+    tm send-keys -t a M-2
+    wait_for a "[ana] [2:lobby]"
+    wait_for a "new messages"
+    wait_gone c "[Act:"
+    # The new-messages line sits right above bob's first unread line.
+    screen a | grep -A1 -F "new messages" | grep -qF "<bob> one" ||
+        fail "the new-messages line is not above the first unread line"
+    true
+}
+
 case $SCENARIO in
     chat | nick_join | resize | reconnect | wide | page | keys_edit | keys_window | keys_scroll | \
         paste | no_terminal | people | pending | quit_pending | moderation | accounts | hub_password | \
-        private | tls_trust | reactions)
+        private | tls_trust | typing | unread | reactions)
         "scenario_$SCENARIO"
         ;;
     *) fail "unknown scenario $SCENARIO" ;;

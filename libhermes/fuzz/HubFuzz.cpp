@@ -294,7 +294,7 @@ private:
 
     v1::Envelope request(Peer& peer) {
         v1::Envelope e;
-        switch (in_.ConsumeIntegralInRange(0, 21)) {
+        switch (in_.ConsumeIntegralInRange(0, 24)) {
             case 0: {
                 auto* hello = e.mutable_hello();
                 hello->set_protocol_version(in_.ConsumeIntegralInRange(0, 10) == 0 ? 2 : 1);
@@ -410,6 +410,30 @@ private:
             }
             case 20:
                 e.mutable_ban_list_request()->set_room(in_.ConsumeBool() ? pick(kRooms) : "");
+                break;
+            case 21: {  // typing: a room, a nick, both or neither; past its own bucket too
+                auto* typing = e.mutable_typing();
+                if (in_.ConsumeBool()) {
+                    typing->set_room(pick(kRooms));
+                }
+                if (in_.ConsumeBool()) {
+                    typing->set_to(pick(kNicks));
+                }
+                typing->set_stopped(in_.ConsumeBool());
+                break;
+            }
+            case 22: {  // read markers: forward, back, past the newest seq
+                auto* mark = e.mutable_mark_read();
+                if (in_.ConsumeBool()) {
+                    mark->set_room(pick(kRooms));
+                } else {
+                    mark->set_peer(pick(kNicks));
+                }
+                mark->set_seq(in_.ConsumeIntegralInRange<std::uint64_t>(0, 40));
+                break;
+            }
+            case 23:
+                e.mutable_read_markers_request()->set_room(in_.ConsumeBool() ? pick(kRooms) : "");
                 break;
             default:
                 if (in_.ConsumeBool()) {

@@ -285,6 +285,29 @@ BOOST_AUTO_TEST_CASE(frames_are_paced_to_the_hubs_limits) {
     BOOST_TEST(w.ids(EventKind::SendWritten).size() == 30u);
 }
 
+BOOST_AUTO_TEST_CASE(typing_is_written_at_once_unpaced_or_dropped) {
+    Wire w;
+    w.welcomed("ana", 5, 10);
+    for (std::uint64_t i = 1; i <= 12; ++i) {
+        w.submit(say("lobby", kBase + i, "line " + std::to_string(i)), kBase + i);
+    }
+    BOOST_TEST(w.saysWritten().size() == 9u);  // the pacer is empty
+    Envelope typing;
+    typing.mutable_typing()->set_room("lobby");
+    w.submit(typing);
+    // Not behind the waiting says, and no token taken from them.
+    BOOST_TEST_REQUIRE(!w.written.empty());
+    BOOST_TEST(w.written.back().has_typing());
+    w.advance(200ms);
+    BOOST_TEST(w.saysWritten().size() == 10u);
+    // Offline it is dropped, never kept for later.
+    const std::size_t before = w.written.size();
+    w.session.disconnected("cut", w.now);
+    w.drain();
+    w.submit(typing);
+    BOOST_TEST(w.written.size() == before);
+}
+
 BOOST_AUTO_TEST_CASE(only_a_live_echo_of_our_own_send_acknowledges_it) {
     // The table of issue 13: backlog, history, search results and live
     // echoes interleaved, with the same ids and the same nick as ours.

@@ -364,6 +364,27 @@ std::vector<Envelope> sampleEnvelopes() {
         ban->set_set_ms(1700000000000);
         ban->set_expires_ms(1700000360000);
     }
+    {
+        auto* m = add().mutable_typing();
+        m->set_room("lobby");
+        m->set_stopped(true);
+    }
+    {
+        auto* m = add().mutable_typing_notice();
+        m->set_from("ana");
+        m->set_expires_ms(6000);
+    }
+    {
+        auto* m = add().mutable_mark_read();
+        m->set_peer("bob");
+        m->set_seq(42);
+    }
+    add().mutable_read_markers_request()->set_room("lobby");
+    {
+        auto* m = add().mutable_read_markers()->add_markers();
+        m->set_room("lobby");
+        m->set_seq(7);
+    }
     add().mutable_register_nick()->set_password("s3cret");
     {
         auto* m = add().mutable_identify();

@@ -107,8 +107,11 @@ inline v1::Envelope ping(std::uint64_t nonce) {
 class HubHarness {
 public:
     explicit HubHarness(HubConfig config = testConfig(), std::uint64_t epoch = 77,
-                        std::unique_ptr<HistoryStore> store = nullptr)
-        : hub(std::move(config), epoch, std::move(store), [this] { return wallMs; }) {}
+                        std::unique_ptr<HistoryStore> store = nullptr,
+                        std::unique_ptr<ReadMarkerStore> readMarkers = nullptr)
+        : hub(
+              std::move(config), epoch, std::move(store), [this] { return wallMs; }, nullptr,
+              nullptr, std::move(readMarkers)) {}
 
     Hub hub;
     TimePoint now = TimePoint{} + 1000s;

@@ -37,7 +37,14 @@ hermes::cli::CommandLine commandLine() {
             "  {\"type\":\"presence\",\"room\",\"kind\",\"nicks\"[,\"new_nick\",\"reason\"]}\n"
             "  {\"type\":\"members\",\"room\",\"nicks\"}  {\"type\":\"topic\",...}\n"
             "  {\"type\":\"error\",\"code\",\"text\",\"client_msg_id\",\"room\",\"fatal\"}\n"
-            "  {\"type\":\"bye\",\"reason\",\"text\"}"))
+            "  {\"type\":\"bye\",\"reason\",\"text\"}\n"
+            "  "
+            "{\"type\":\"read_markers\",\"markers\":[{\"room\"|\"peer\",\"seq\"}],\"all\","
+            "\"durable\"}\n"
+            "  with --typing: {\"type\":\"typing\",\"room\",\"from\",\"stopped\",\"expires_ms\"}"))
+        .add(Option("typing", "",
+                    "with --json: also print typing notices (others typing in the room or to "
+                    "you); off by default"))
         .add(Option("follow", "",
                     "after the end of input, stay connected and keep printing until "
                     "SIGINT/SIGTERM or the hub closes"))
@@ -206,6 +213,8 @@ std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args) 
             o.to = value;
         } else if (name == "private-history") {
             o.privateHistory = value;
+        } else if (name == "typing") {
+            o.typing = true;
         } else if (name == "timeout") {
             o.timeout = toTimeout(value);
         } else if (name == "password-file") {

@@ -39,7 +39,7 @@ hermes::client::ClientOptions clientOptions(const CatOptions& o) {
 CatSession::CatSession(CatOptions options, std::ostream& out, std::ostream& err)
     : options_(std::move(options)),
       err_(err),
-      printer_(out, err, options_.json, options_.backlog),
+      printer_(out, err, options_.json, options_.backlog, options_.typing),
       input_(STDIN_FILENO),
       core_(clientOptions(options_)) {}
 

@@ -97,8 +97,9 @@ void emit(std::ostream& out, const Object& object) {
 
 }  // namespace
 
-EventPrinter::EventPrinter(std::ostream& out, std::ostream& err, bool json, bool showBacklog)
-    : out_(out), err_(err), json_(json), showBacklog_(showBacklog) {}
+EventPrinter::EventPrinter(std::ostream& out, std::ostream& err, bool json, bool showBacklog,
+                           bool showTyping)
+    : out_(out), err_(err), json_(json), showBacklog_(showBacklog), showTyping_(showTyping) {}
 
 std::string EventPrinter::clockTime(std::int64_t timeMs) {
     const auto seconds = static_cast<std::time_t>(timeMs / 1000);
@@ -138,10 +139,50 @@ void EventPrinter::print(const hermes::v1::Envelope& envelope) {
         case hermes::v1::Envelope::kBye:
             bye(envelope.bye());
             break;
+        case hermes::v1::Envelope::kTypingNotice:
+            if (json_ && showTyping_) {
+                typing(envelope.typing_notice());
+            }
+            break;
+        case hermes::v1::Envelope::kReadMarkers:
+            if (json_) {
+                readMarkers(envelope.read_markers());
+            }
+            break;
         default:
             break;  // Pong, Stats, RoomList: nothing hermes-cat asked for
     }
     out_.flush();
+}
+
+void EventPrinter::typing(const hermes::v1::TypingNotice& n) {
+    Object object(Poco::JSON_PRESERVE_KEY_ORDER);
+    object.set("type", "typing");
+    object.set("room", n.room());
+    object.set("from", n.from());
+    object.set("stopped", n.stopped());
+    object.set("expires_ms", static_cast<Poco::UInt64>(n.expires_ms()));
+    emit(out_, object);
+}
+
+void EventPrinter::readMarkers(const hermes::v1::ReadMarkers& m) {
+    Object object(Poco::JSON_PRESERVE_KEY_ORDER);
+    object.set("type", "read_markers");
+    Poco::JSON::Array markers;
+    for (const auto& marker : m.markers()) {
+        Object one(Poco::JSON_PRESERVE_KEY_ORDER);
+        if (!marker.room().empty()) {
+            one.set("room", marker.room());
+        } else {
+            one.set("peer", marker.peer());
+        }
+        one.set("seq", static_cast<Poco::UInt64>(marker.seq()));
+        markers.add(one);
+    }
+    object.set("markers", markers);
+    object.set("all", m.all());
+    object.set("durable", m.durable());
+    emit(out_, object);
 }
 
 void EventPrinter::status(const std::string& text) {

@@ -10,6 +10,11 @@
 // hermes-cat's own Join of the hub's default room (lobby, joined for it at
 // Welcome) is one, as is every rejoin after a reconnect.
 //
+// Typing notices are printed only in JSON mode and only when asked for
+// (--typing): a script that reads messages wants no chatter about them.
+// Read markers are printed in JSON mode (the session's own, as the hub sends
+// them: at a join, and when another session of the account moves one).
+//
 // Threading: none; used by hermes-cat's one UI thread.
 
 #include <cstdint>
@@ -24,7 +29,8 @@ namespace hermes::cat {
 
 class EventPrinter {
 public:
-    EventPrinter(std::ostream& out, std::ostream& err, bool json, bool showBacklog);
+    EventPrinter(std::ostream& out, std::ostream& err, bool json, bool showBacklog,
+                 bool showTyping = false);
 
     // Prints one frame from the hub (Welcome, Ping and the like print nothing).
     void print(const hermes::v1::Envelope& envelope);
@@ -45,11 +51,14 @@ private:
     bool repeatsShownTopic(const hermes::v1::Topic& topic);
     void error(const hermes::v1::Error& error);
     void bye(const hermes::v1::Bye& bye);
+    void typing(const hermes::v1::TypingNotice& notice);
+    void readMarkers(const hermes::v1::ReadMarkers& markers);
 
     std::ostream& out_;
     std::ostream& err_;
     bool json_;
     bool showBacklog_;
+    bool showTyping_;
     // Room: the text, setter and time of the topic printed last.
     std::map<std::string, std::tuple<std::string, std::string, std::int64_t>> shownTopics_;
 };

@@ -607,6 +607,16 @@ void ClientSession::submit(v1::Envelope frame, std::uint64_t trackedId, TimePoin
     if (state_ == State::Closing) {
         return;  // stop(): the application hears nothing more
     }
+    if (frame.has_typing()) {
+        // Best-effort: never paced (it would take a message's token), never
+        // queued for later (stale by then). Written now if the session is
+        // welcomed and caught up, else dropped.
+        if (state_ == State::Welcomed && !holdingQueue() &&
+            out_.size() - outPos_ < kMaxWriteBufferBytes) {
+            writeNow(frame);
+        }
+        return;
+    }
     if (trackedId != 0) {
         sends_.add(trackedId, frame);
     }

@@ -42,7 +42,8 @@ std::unique_ptr<HistoryStore> storeOrMemory(std::unique_ptr<HistoryStore> store,
 
 Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock,
                 std::unique_ptr<ModerationStore> moderationStore,
-                std::unique_ptr<AccountStore> accountStore)
+                std::unique_ptr<AccountStore> accountStore,
+                std::unique_ptr<ReadMarkerStore> markerStore)
     : config(owner.config_),
       stats(owner.stats_),
       memory(owner.outputMemory_),
@@ -62,7 +63,9 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
       moderation(owner.config_, std::move(moderationStore), log),
       accounts(owner.config_, std::move(accountStore), log),
       ledger(owner.config_.editWindow),
-      conversations(owner.config_, *history) {
+      conversations(owner.config_, *history),
+      typing(owner.config_, owner.stats_),
+      markers(owner.config_, std::move(markerStore), log) {
     // The store lists conversations beside rooms; they are no rooms (no one
     // joins them, and a room lookup must never find one).
     std::vector<StoredRoom> stored = history->rooms();
@@ -194,8 +197,7 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
                          "already welcomed as " + s.who.nick() + "; use SetNick to change nick");
             return;
         case v1::Envelope::kJoin:
-            onJoin(s, envelope.join(), rooms, moderation, presence, gate, *history, outbox, facts,
-                   now);
+            join(s, envelope.join());
             return;
         case v1::Envelope::kLeave:
             onLeave(s, envelope.leave(), rooms, presence, gate, outbox, now);
@@ -262,6 +264,15 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             return;
         case v1::Envelope::kSetAway:
             onSetAway(s, envelope.set_away(), presence, gate, outbox, now);
+            return;
+        case v1::Envelope::kTyping:
+            typing.onTyping(s, envelope.typing(), rooms, sessions, outbox, now);
+            return;
+        case v1::Envelope::kMarkRead:
+            markers.onMarkRead(s, envelope.mark_read(), rooms, sessions, outbox);
+            return;
+        case v1::Envelope::kReadMarkersRequest:
+            markers.onRequest(s, envelope.read_markers_request(), outbox);
             return;
         default:
             outbox.error(s, v1::ERROR_CODE_UNSUPPORTED,
@@ -597,9 +608,18 @@ void Hub::Impl::afterSignIn(Session& s) {
 
 void Hub::Impl::joinDefaultRoom(Session& s) {
     if (!config.defaultRoom.empty()) {
-        v1::Join join;
-        join.set_room(config.defaultRoom);
-        onJoin(s, join, rooms, moderation, presence, gate, *history, outbox, facts, now);
+        v1::Join request;
+        request.set_room(config.defaultRoom);
+        join(s, request);
+    }
+}
+
+void Hub::Impl::join(Session& s, const v1::Join& request) {
+    onJoin(s, request, rooms, moderation, presence, gate, *history, outbox, facts, now);
+    std::optional<protocol::ProtocolError> invalid;
+    const Room* room = rooms.lookup(request.room(), invalid);
+    if (room != nullptr && !s.who.closing() && s.rooms.find(room) != SessionRooms::npos) {
+        markers.afterJoin(s, *room, outbox);
     }
 }
 
@@ -627,6 +647,7 @@ void Hub::Impl::finish(Session& s, CloseReason reason, std::string quitReason, b
         Room& room = rooms.leaveLast(s);
         presence.queue(room, v1::PRESENCE_KIND_QUIT, quitReason, s.who.nick(), now, gate, outbox);
     }
+    markers.forget(s);
     std::string lastBytes = outbox.takeAll(s);
     sessions.remove(s, toEdge ? std::optional<std::string>(std::move(lastBytes)) : std::nullopt);
 }
@@ -642,6 +663,9 @@ void Hub::Impl::shutdown(std::string_view reason) {
         // commits them now; the rest were never acknowledged.
         history->flush();
         storeCommitted();
+    }
+    if (markers.store() != nullptr) {
+        markers.store()->flush();  // the markers that moved last are on disk before the Bye
     }
     sessions.startShutdown();
     v1::Envelope bye;
@@ -667,11 +691,12 @@ void Hub::Impl::shutdown(std::string_view reason) {
 
 Hub::Hub(HubConfig config, std::uint64_t epoch, std::unique_ptr<HistoryStore> history,
          WallClock wallClock, std::unique_ptr<ModerationStore> moderation,
-         std::unique_ptr<AccountStore> accounts)
+         std::unique_ptr<AccountStore> accounts, std::unique_ptr<ReadMarkerStore> readMarkers)
     : config_(std::move(config)),
       epoch_(epoch),
       impl_(std::make_unique<Impl>(*this, std::move(history), std::move(wallClock),
-                                   std::move(moderation), std::move(accounts))) {}
+                                   std::move(moderation), std::move(accounts),
+                                   std::move(readMarkers))) {}
 
 void Hub::testSignIn(SessionId id, std::string account, TimePoint now) {
     owner_.check("Hub::testSignIn");

@@ -36,6 +36,9 @@
 //                                       reactions (replies, edits, reactions)
 //   Conversations    Conversations.hpp  private conversations' keys and seqs, private
 //                                       messages waiting for an offline account
+//   TypingRelay      TypingRelay.hpp    each sender's typing bucket, typing figures
+//   ReadMarkers      ReadMarkers.hpp    read markers by account (and by session
+//                                       when not signed in), their store
 //
 // Threading: not thread safe; the hub's thread (Hub.hpp).
 
@@ -57,10 +60,12 @@
 #include "Outbox.hpp"
 #include "OutputBudget.hpp"
 #include "Presence.hpp"
+#include "ReadMarkers.hpp"
 #include "Requests.hpp"
 #include "RoomTable.hpp"
 #include "SessionTable.hpp"
 #include "Stamper.hpp"
+#include "TypingRelay.hpp"
 #include "hermes/hub/Hub.hpp"
 
 namespace hermes::hub {
@@ -68,7 +73,7 @@ namespace hermes::hub {
 struct Hub::Impl {
     Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock,
          std::unique_ptr<ModerationStore> moderationStore,
-         std::unique_ptr<AccountStore> accountStore);
+         std::unique_ptr<AccountStore> accountStore, std::unique_ptr<ReadMarkerStore> markerStore);
 
     const HubConfig& config;
     HubStats& stats;
@@ -94,6 +99,8 @@ struct Hub::Impl {
     Accounts accounts;
     MessageLedger ledger;
     Conversations conversations;
+    TypingRelay typing;
+    ReadMarkers markers;
 
     // Searches the store finished that wait for the budget to take input
     // again (their answers add output).
@@ -130,6 +137,8 @@ struct Hub::Impl {
     // A session just signed in to an account gets what waited for it.
     void afterSignIn(Session& s);
     void joinDefaultRoom(Session& s);
+    // A Join, and then the joiner's read marker for the room.
+    void join(Session& s, const v1::Join& request);
 
     // --- closing ------------------------------------------------------------------------
 

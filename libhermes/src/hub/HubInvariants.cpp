@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <unordered_set>
@@ -304,6 +305,20 @@ std::vector<std::string> Hub::violatedInvariants() const {
     if (hasDuplicates(asking)) {
         report.fail("a session has two history requests waiting");
     }
+
+    // --- ReadMarkers: a session's own markers only while it lives, within the cap --
+    hub.markers.forEachReader(
+        [&](const std::string& reader, std::optional<SessionId> session, std::size_t count) {
+            if (session && hub.sessions.find(*session) == nullptr) {
+                report.fail("read markers kept for session ", *session, ", which is gone");
+            }
+            // (An account's may be more: read back from a store written under
+            // a higher read_markers.max_per_member.)
+            if (session && count > hub.config.readMarkersMax) {
+                report.fail("reader ", reader, " has ", count, " read markers, past ",
+                            hub.config.readMarkersMax);
+            }
+        });
     return report.take();
 }
 

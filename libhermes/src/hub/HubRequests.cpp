@@ -42,6 +42,9 @@ void onStats(Session& s, const HubStats& stats, const MemoryGauge& memory, const
         figures->set_output_memory_budget_bytes(config.maxQueuedBytes);
         figures->set_input_pauses(stats.inputPauses);
         figures->set_input_paused_ms(stats.inputPausedMs);
+        figures->set_typing_notices(stats.typingNotices);
+        figures->set_typing_dropped(stats.typingDropped);
+        figures->set_typing_skipped_slow(stats.typingSkippedSlow);
         for (const auto& [reason, count] : stats.disconnects) {
             (*figures->mutable_disconnects())[reason] = count;
         }

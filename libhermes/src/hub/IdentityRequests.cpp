@@ -31,6 +31,8 @@ void fillWelcome(v1::Welcome& welcome, const Session& s, const HubFacts& facts) 
     welcome.set_account(s.profile.account);
     welcome.set_accounts(true);
     welcome.set_private_history(config.privateHistory);
+    welcome.set_typing(config.typingEnabled);
+    welcome.set_read_markers(true);
     auto* limits = welcome.mutable_limits();
     limits->set_max_frame_bytes(static_cast<std::uint32_t>(config.maxFrameBytes));
     limits->set_max_text_bytes(static_cast<std::uint32_t>(config.maxTextBytes));

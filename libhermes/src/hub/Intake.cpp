@@ -30,8 +30,11 @@ Intake::Next Intake::nextPayload(Session& s, std::string_view& payload) {
 // its turn, and too many waiting is a flood.
 Intake::Admission Intake::admit(Session& s, v1::Envelope& envelope, TimePoint now) {
     const auto body = envelope.body_case();
-    if (s.who.welcomed() && (body == v1::Envelope::kPing || body == v1::Envelope::kPong)) {
-        return Admission::Now;  // liveness never waits and costs no token
+    if (s.who.welcomed() && (body == v1::Envelope::kPing || body == v1::Envelope::kPong ||
+                             body == v1::Envelope::kTyping)) {
+        // Liveness never waits and costs no token; typing has a bucket of
+        // its own (TypingRelay) and is dropped, never queued, past it.
+        return Admission::Now;
     }
     SessionInput& in = s.in;
     // While a history read runs for the session, what it sends next waits

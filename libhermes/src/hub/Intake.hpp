@@ -46,7 +46,7 @@ public:
     // --- the rate limit ----------------------------------------------------------
 
     enum class Admission { Now, Waiting, Flood };
-    // Now: run it (a token was free, or it is liveness). Waiting: moved into
+    // Now: run it (a token was free, or it is liveness or typing). Waiting: moved into
     // the session's waiting frames. Flood: too many wait already.
     Admission admit(Session& s, v1::Envelope& envelope, TimePoint now);
     // The oldest waiting frame, if a token is free for it.

@@ -19,6 +19,7 @@
 //   clocks      Liveness        opened, last heard, ping outstanding
 //   profile     People (the identity requests and the Stamper): what Whois
 //               tells and the away text
+//   typing      TypingRelay     the sender's typing bucket (apart from `in`'s)
 //
 // Kept small: an idle welcomed session holds no buffers (the timer scan gives
 // them back), so thousands of idle clients cost a few hundred bytes each.
@@ -179,6 +180,18 @@ struct SessionProfile {
     std::string account;
 };
 
+// Written by TypingRelay: typing notices have a bucket of their own, so they
+// never spend the message bucket (nor wait in `in`, nor count to a FLOOD).
+class SessionTyping {
+public:
+    bool started() const { return started_; }
+
+private:
+    friend class TypingRelay;
+    protocol::TokenBucket bucket_;
+    bool started_ = false;  // bucket_ made at the session's first Typing
+};
+
 struct Session {
     Session(SessionId sessionId, std::string peerAddress, std::size_t handshakeMaxFrameBytes,
             protocol::TokenBucket bucket, TimePoint now, MemoryGauge* outputGauge)
@@ -198,6 +211,7 @@ struct Session {
     SessionRooms rooms;
     SessionClocks clocks;
     SessionProfile profile;
+    SessionTyping typing;
 };
 
 }  // namespace hermes::hub

@@ -125,7 +125,9 @@ public:
 
     // A frame for the hub. `trackedId` != 0: a say or private message with
     // that client_msg_id, tracked until its echo (SendWritten, SendAcked,
-    // SendFailed). Frames go out in the order submitted.
+    // SendFailed). Frames go out in the order submitted, but for Typing:
+    // best-effort, it is written at once, unpaced, or dropped (offline,
+    // catching up, output backed up).
     void submit(hermes::v1::Envelope frame, std::uint64_t trackedId, TimePoint now);
     // After NickRejected: Hello with `nick` (now, or on the next connection).
     void retryNick(const std::string& nick, TimePoint now);

@@ -77,6 +77,7 @@
 #include "hermes/hub/HubStats.hpp"
 #include "hermes/hub/MemoryGauge.hpp"
 #include "hermes/hub/ModerationStore.hpp"
+#include "hermes/hub/ReadMarkerStore.hpp"
 #include "hermes/hub/Registry.hpp"
 #include "hermes/hub/SessionId.hpp"
 #include "hermes/threads/OwnerThread.hpp"
@@ -111,11 +112,13 @@ public:
     // `history` may be null: then an in-memory store of config.historySize is used.
     // `moderation` may be null: bans, room modes and operators live in memory
     // only. `accounts` may be null: then accounts live in memory, as long as
-    // the hub.
+    // the hub. `readMarkers` may be null: then accounts' read markers live
+    // as long as the hub.
     Hub(HubConfig config, std::uint64_t epoch, std::unique_ptr<HistoryStore> history = nullptr,
         WallClock wallClock = systemWallClockMs,
         std::unique_ptr<ModerationStore> moderation = nullptr,
-        std::unique_ptr<AccountStore> accounts = nullptr);
+        std::unique_ptr<AccountStore> accounts = nullptr,
+        std::unique_ptr<ReadMarkerStore> readMarkers = nullptr);
     ~Hub();
     Hub(const Hub&) = delete;
     Hub& operator=(const Hub&) = delete;

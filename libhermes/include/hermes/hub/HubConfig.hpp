@@ -101,6 +101,26 @@ struct HubConfig {
     std::size_t privateMaxWaiting = 200;  // private.max_waiting
     // A waiting message older than this is not delivered (0 = no limit).
     std::chrono::hours privateWaitingMaxAge{24 * 30};  // private.waiting_max_age_days
+    // --- typing notices and read markers (docs/HUB.md "Typing", "Read markers")
+    bool typingEnabled = true;  // typing.enabled
+    // Each sender's own bucket for Typing, apart from its message bucket: a
+    // client sends one every 3 s per conversation at most, so a burst of 4
+    // and one a second let a person type in two places; the excess is
+    // dropped quietly (counted in Stats.typing_dropped), never a FLOOD.
+    double typingPerSecond = 1.0;  // typing.rate_per_second
+    double typingBurst = 4.0;      // typing.burst
+    // How long a notice lasts at its receiver unless renewed (TypingNotice.expires_ms).
+    std::chrono::milliseconds typingExpiry{6'000};  // typing.expires_ms
+    // A member whose output queue holds more than this is backed up: it gets
+    // no typing notices until it has caught up (they would be stale anyway).
+    std::size_t typingSkipQueueBytes = 16 * 1024;  // typing.skip_queue_bytes
+    // Rooms with more members than this relay no typing notices: in a
+    // crowd "someone is typing" says nothing and costs a frame per member.
+    std::size_t typingMaxRoomMembers = 200;  // typing.max_room_members
+    // Markers kept per account (or per session without one): rooms and
+    // private conversations together; a MarkRead for a new one past it is
+    // refused (INVALID_MARKER).
+    std::size_t readMarkersMax = 1000;  // read_markers.max_per_member
 
     // The most one room can be sent at one moment within the rate limits:
     // maxClients members each sending rateBurst messages of maxTextBytes,

@@ -21,6 +21,9 @@ struct HubStats {
     std::uint64_t storeBehindRefusals = 0;  // says refused while the store was behind, total
     std::uint64_t inputPauses = 0;          // times the output budget paused input, total
     std::uint64_t inputPausedMs = 0;        // time input was paused, total (ended pauses)
+    std::uint64_t typingNotices = 0;        // typing notices queued to recipients, total
+    std::uint64_t typingDropped = 0;  // Typing frames dropped (sender's typing rate, typing off)
+    std::uint64_t typingSkippedSlow = 0;  // notices not queued to a backed-up member
     // Rates over the last timer interval (about 1 s), and time since the
     // first call that carried a time; updated by Hub::tick().
     double messagesInPerSecond = 0.0;
