@@ -178,6 +178,7 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.uploadTimeout = readMs(config, "files.upload_timeout_ms", hub.uploadTimeout);
     hub.maxUploadsPerClient =
         readSize(config, "files.max_uploads_per_client", hub.maxUploadsPerClient, 1);
+    hub.editWindow = readSize(config, "messages.edit_window", hub.editWindow);
     hub.hubPassword = config.getString("hub.password", hub.hubPassword);
     if (hub.hubPassword.size() > hermes::protocol::kMaxPasswordBytes) {
         throw Poco::InvalidArgumentException("hub.password must be at most " +

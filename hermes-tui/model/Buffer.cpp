@@ -291,4 +291,36 @@ void Buffer::setMembers(const std::vector<std::string>& nicks) {
     members_.insert(nicks.begin(), nicks.end());
 }
 
+const Line* Buffer::findSeq(std::uint64_t seq) const {
+    if (seq == 0) {
+        return nullptr;
+    }
+    // Pending lines (at the end) have no seq yet: start above them.
+    for (auto it = lines_.rbegin() + static_cast<std::ptrdiff_t>(pending_); it != lines_.rend();
+         ++it) {
+        if (it->seq == seq) {
+            return &*it;
+        }
+    }
+    return nullptr;
+}
+
+Line* Buffer::findSeq(std::uint64_t seq) {
+    return const_cast<Line*>(static_cast<const Buffer&>(*this).findSeq(seq));
+}
+
+void Buffer::requote(std::uint64_t seq, const std::string& quote) {
+    for (Line& line : lines_) {
+        if (line.replyTo == seq) {
+            line.quote = quote;
+        }
+    }
+}
+
+void Buffer::showSeqs(bool on) {
+    for (Line& line : lines_) {
+        line.seqShown = on && line.seq != 0;
+    }
+}
+
 }  // namespace hermes::tui

@@ -55,6 +55,13 @@ enum class SendState : std::uint8_t {
     Failed,   // will not arrive: sendNote says why; /retry sends it again
 };
 
+// One reaction on a message and who made it (nicks, in order), as the
+// room's REACT and UNREACT events left it.
+struct Reaction {
+    std::string text;
+    std::vector<std::string> nicks;
+};
+
 struct Line {
     std::int64_t timeMs = 0;  // wall clock, ms since the Unix epoch
     std::string nick;         // sender (empty for local notices)
@@ -70,6 +77,13 @@ struct Line {
     SendState send = SendState::None;
     std::string sendNote;    // why a Failed line was not sent
     bool newMarker = false;  // the "new messages" line (a local Notice)
+    // Replies, edits, deletes and reactions (MessageEvents.hpp).
+    std::uint64_t replyTo = 0;        // the room seq this line answers
+    std::string quote;                // "nick: text" of that message (as edited)
+    bool edited = false;              // `text` is the newest edit's
+    bool deleted = false;             // shown as "(deleted)"
+    bool seqShown = false;            // /seqs: "[seq] " before the time
+    std::vector<Reaction> reactions;  // in the order first used
 };
 
 // Search: the results of /search; local, like Status (nothing typed there is sent).
@@ -143,6 +157,17 @@ public:
     // is shown with up to `after` lines below it (fewer when they are too tall
     // for `pane`; its first rows when it alone is). False if it is not here.
     bool showSeq(std::uint64_t epoch, std::uint64_t seq, std::size_t after, const Pane& pane);
+
+    // The newest of the hub's lines with room seq `seq` (a hub without
+    // durable history starts seqs again each epoch: the newest is meant);
+    // null if it is not here. Edits, deletes and reactions change a line
+    // found here (MessageEvents.hpp); replies quote it.
+    Line* findSeq(std::uint64_t seq);
+    const Line* findSeq(std::uint64_t seq) const;
+    // Sets the quote of every line replying to `seq` (after an edit or a delete of it).
+    void requote(std::uint64_t seq, const std::string& quote);
+    // Shows or hides the "[seq] " marker on every room line (/seqs).
+    void showSeqs(bool on);
 
     const std::set<std::string>& members() const { return members_; }
     void setMembers(const std::vector<std::string>& nicks);

@@ -9,6 +9,7 @@
 #include "hermes/protocol/FileRules.hpp"
 #include "hermes/protocol/Validation.hpp"
 #include "model/LineLayout.hpp"
+#include "model/MessageEvents.hpp"
 #include "model/Paste.hpp"
 #include "model/Utf8.hpp"
 
@@ -807,6 +808,15 @@ void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
     if (hideIgnored(m) || onAwayReply(m)) {
         return;
     }
+    if (isMessageEvent(m.kind())) {
+        // Folded into the line it names; no line of its own.
+        if (Buffer* b = m.room().empty() ? nullptr : find(BufferKind::Room, m.room())) {
+            if (applyMessageEvent(*b, m)) {
+                dirty_ |= dirty::kMessages;
+            }
+        }
+        return;
+    }
     Buffer* target = nullptr;
     if (m.room().empty()) {
         target = &query(fromMe ? m.to() : m.from());
@@ -814,6 +824,11 @@ void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
         target = &room(m.room());
     }
     Line line;
+    if (m.reply_to() != 0) {
+        line.replyTo = m.reply_to();
+        line.quote = quoteFor(*target, m.reply_to());
+    }
+    line.seqShown = showSeqs_ && m.seq() != 0;
     line.timeMs = m.time_ms();
     line.nick = m.from();
     line.kind = m.kind() == v1::MESSAGE_KIND_ACTION   ? LineKind::Action
@@ -1017,7 +1032,9 @@ void ChatModel::handleKey(const Key& key, SteadyTime now) {
             editor_.right();
             break;
         case KeyCode::Up:
-            editor_.historyUp();
+            if (!editLastOwn()) {
+                editor_.historyUp();
+            }
             break;
         case KeyCode::Down:
             editor_.historyDown();
@@ -1455,6 +1472,16 @@ void ChatModel::runCommand(const std::string& line, SteadyTime now) {
                 }
             }
             break;
+        case CommandKind::Reply:
+        case CommandKind::Edit:
+        case CommandKind::Delete:
+        case CommandKind::React:
+        case CommandKind::Unreact:
+            messageCommand(c, now);
+            break;
+        case CommandKind::Seqs:
+            toggleSeqs();
+            break;
         case CommandKind::Context:
             showContext(c.number);
             break;
@@ -1559,10 +1586,19 @@ std::optional<SteadyTime> ChatModel::nextDeadline() const {
 // to the hub's rate, holds it while offline and tells us where it is. Until
 // its echo it is shown at the bottom of its window with its state.
 void ChatModel::sendLine(const std::string& target, bool isQuery, const std::string& text,
-                         bool action, SteadyTime) {
-    const std::uint64_t id =
-        isQuery ? hub_.privateMessage(target, text, action) : hub_.say(target, text, action);
-    PendingLine pending{id, target, isQuery, text, action, SendState::Queued, {}};
+                         bool action, SteadyTime, std::uint64_t replyTo) {
+    std::uint64_t id = 0;
+    if (replyTo != 0) {
+        v1::Say say;
+        say.set_room(target);
+        say.set_kind(action ? v1::MESSAGE_KIND_ACTION : v1::MESSAGE_KIND_TEXT);
+        say.set_text(text);
+        say.set_reply_to(replyTo);
+        id = hub_.sendSay(say);
+    } else {
+        id = isQuery ? hub_.privateMessage(target, text, action) : hub_.say(target, text, action);
+    }
+    PendingLine pending{id, target, isQuery, text, action, SendState::Queued, {}, replyTo};
     if (id == 0) {
         pending.id = nextLocalId_--;
         pending.state = SendState::Failed;
@@ -1578,6 +1614,10 @@ void ChatModel::sendLine(const std::string& target, bool isQuery, const std::str
     line.send = pending.state;
     line.sendNote = pending.why;
     Buffer& b = isQuery ? query(target) : room(target);
+    if (replyTo != 0) {
+        line.replyTo = replyTo;
+        line.quote = quoteFor(b, replyTo);
+    }
     b.addPending(std::move(line));
     pending_.add(std::move(pending));
     dirty_ |= dirty::kMessages | dirty::kTitle;
@@ -1590,6 +1630,18 @@ Buffer* ChatModel::bufferOf(const PendingLine& line) {
 void ChatModel::onSendEvent(const hermes::client::Event& event) {
     PendingLine* line = pending_.find(event.clientMsgId);
     if (line == nullptr) {
+        const auto sent = eventSends_.find(event.clientMsgId);
+        if (sent == eventSends_.end() || event.kind == EventKind::SendWritten) {
+            return;
+        }
+        if (event.kind == EventKind::SendFailed) {
+            Buffer* b = find(BufferKind::Room, sent->second);
+            note(b != nullptr ? *b : status(), LineKind::Error,
+                 "Not done: " + (event.envelope && event.envelope->has_error()
+                                     ? event.envelope->error().text()
+                                     : event.text));
+        }
+        eventSends_.erase(sent);
         return;
     }
     Buffer* b = bufferOf(*line);
@@ -1639,7 +1691,7 @@ void ChatModel::retryFailed(SteadyTime now) {
     }
     for (const PendingLine& line : failed) {
         b.removePending(line.id);
-        sendLine(line.target, line.query, line.text, line.action, now);
+        sendLine(line.target, line.query, line.text, line.action, now, line.replyTo);
     }
 }
 
@@ -1969,6 +2021,87 @@ void ChatModel::onWhoisReply(const v1::WhoisReply& r) {
         note(b, LineKind::Notice, "  away: " + r.away());
     }
     note(b, LineKind::Notice, "End of /whois " + r.nick());
+}
+
+// ---------------------------------------------------------------- replies, edits, reactions
+
+// The message is named by its room seq (shown with /seqs); /reply and /react
+// without one take the newest message from someone else, /unreact the newest
+// carrying that reaction of ours. The hub checks the rest (the author, a
+// reaction counted once); its refusal comes back as SendFailed.
+void ChatModel::messageCommand(const Command& c, SteadyTime now) {
+    Buffer& b = *buffers_[active_];
+    if (b.kind() != BufferKind::Room) {
+        note(b, LineKind::Error, "Replies, edits and reactions are for a room's messages.");
+        return;
+    }
+    std::uint64_t seq = c.seq;
+    if (seq == 0) {
+        const Line* line = c.kind == CommandKind::Unreact ? newestReactedBy(b, nick_, c.text)
+                                                          : newestFromOthers(b, nick_);
+        if (line == nullptr) {
+            note(b, LineKind::Error,
+                 c.kind == CommandKind::Unreact
+                     ? "No message here carries your " + c.text + "; give its number: /seqs"
+                     : std::string("No message from someone else here; give its number: /seqs"));
+            return;
+        }
+        seq = line->seq;
+    }
+    if (c.kind == CommandKind::Reply) {
+        sendLine(b.name(), false, c.text, false, now, seq);
+        return;
+    }
+    v1::Say say;
+    say.set_room(b.name());
+    say.set_target_seq(seq);
+    say.set_text(c.text);
+    switch (c.kind) {
+        case CommandKind::Edit:
+            say.set_kind(v1::MESSAGE_KIND_EDIT);
+            break;
+        case CommandKind::Delete:
+            say.set_kind(v1::MESSAGE_KIND_DELETE);
+            break;
+        case CommandKind::React:
+            say.set_kind(v1::MESSAGE_KIND_REACT);
+            break;
+        default:
+            say.set_kind(v1::MESSAGE_KIND_UNREACT);
+            break;
+    }
+    const std::uint64_t id = hub_.sendSay(say);
+    if (id == 0) {
+        note(b, LineKind::Error, "Not sent: the client could not queue it.");
+        return;
+    }
+    eventSends_[id] = b.name();
+}
+
+void ChatModel::toggleSeqs() {
+    showSeqs_ = !showSeqs_;
+    for (auto& b : buffers_) {
+        if (b->kind() == BufferKind::Room) {
+            b->showSeqs(showSeqs_);
+        }
+    }
+    note(*buffers_[active_], LineKind::Notice,
+         showSeqs_ ? "Message numbers shown: /reply N, /edit N, /react N; /seqs hides them"
+                   : "Message numbers hidden");
+    dirty_ |= dirty::kMessages;
+}
+
+bool ChatModel::editLastOwn() {
+    const Buffer& b = *buffers_[active_];
+    if (!editor_.empty() || editor_.browsingHistory() || b.kind() != BufferKind::Room) {
+        return false;
+    }
+    const Line* own = newestOwn(b);
+    if (own == nullptr) {
+        return false;
+    }
+    editor_.setText("/edit " + std::to_string(own->seq) + " " + own->text);
+    return true;
 }
 
 // ------------------------------------------------------- typing and read markers

@@ -119,6 +119,7 @@ public:
     // Our lines that failed and were not sent again.
     std::size_t failedCount() const { return pending_.failed(); }
     bool showMembers() const { return showMembers_; }
+    bool showSeqs() const { return showSeqs_; }
     std::string inputPrompt() const;
     // The input line as drawn: a password (the prompts, and what follows
     // /register, /identify, /password) is shown as '*', one per character,
@@ -235,7 +236,12 @@ private:
     void onWelcome(const hermes::v1::Welcome& welcome, SteadyTime now);
     // Our own lines: from Enter to the echo (ChatModel.cpp, "sending").
     void sendLine(const std::string& target, bool query, const std::string& text, bool action,
-                  SteadyTime now);
+                  SteadyTime now, std::uint64_t replyTo = 0);
+    // /reply, /edit, /delete, /react, /unreact in the current room, and /seqs.
+    void messageCommand(const Command& command, SteadyTime now);
+    void toggleSeqs();
+    // Up on an empty input line: "/edit N text" of our newest line here.
+    bool editLastOwn();
     Buffer* bufferOf(const PendingLine& line);
     void onSendEvent(const hermes::client::Event& event);
     void retryFailed(SteadyTime now);
@@ -380,6 +386,10 @@ private:
     unsigned dirty_ = dirty::kAll;
     bool bell_ = false;
     bool showMembers_ = false;
+    bool showSeqs_ = false;  // /seqs: "[seq] " before each room line
+    // Edits, deletes and reactions sent, by client_msg_id: their room, so
+    // that a refusal (SendFailed) is said there. They have no pending line.
+    std::map<std::uint64_t, std::string> eventSends_;
     bool quitRequested_ = false;
     std::string quitMessage_;
     int screenRows_ = 24;

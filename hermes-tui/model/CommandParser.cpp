@@ -31,6 +31,12 @@ const std::vector<Spec>& specs() {
              {}},
             {"bans", CommandKind::Bans, "", "list this room's bans (operators)", {}},
             {"deop", CommandKind::Moderate, "<who>", "take operator from who", {}},
+            {"delete", CommandKind::Delete, "<n>", "delete message n (yours, or as operator)", {}},
+            {"edit", CommandKind::Edit, "<n> <text>", "replace the text of your message n", {}},
+            {"react", CommandKind::React, "[n] <emoji>", "react to message n (or the newest)", {}},
+            {"reply", CommandKind::Reply, "[n] <text>", "answer message n (or the newest)", {}},
+            {"seqs", CommandKind::Seqs, "", "show or hide message numbers [n]", {}},
+            {"unreact", CommandKind::Unreact, "[n] <emoji>", "take back your reaction", {}},
             {"clear", CommandKind::Clear, "", "clear this window", {}},
             {"close", CommandKind::Close, "", "close this window; in a room, part it", {}},
             {"context", CommandKind::Context, "<n>", "show search hit n in its room", {}},
@@ -437,6 +443,37 @@ Command CommandParser::parse(std::string_view line) {
             // /identify <password> or /identify <nick> <password>
             c.arg = second.empty() ? std::string() : first;
             c.text = second.empty() ? first : second;
+            break;
+        }
+        case CommandKind::Reply:
+        case CommandKind::Edit:
+        case CommandKind::Delete:
+        case CommandKind::React:
+        case CommandKind::Unreact: {
+            // "[n] text": a leading number is the message's seq.
+            std::string_view more;
+            const std::string_view n = firstWord(rest, more);
+            std::uint64_t seq = 0;
+            const auto [ptr, ec] = std::from_chars(n.data(), n.data() + n.size(), seq);
+            const bool numbered = !n.empty() && ec == std::errc{} && ptr == n.data() + n.size();
+            const bool seqNeeded = c.kind == CommandKind::Edit || c.kind == CommandKind::Delete;
+            // A reply of just a number is text, not a seq with nothing to say.
+            if (numbered && (seqNeeded || !more.empty())) {
+                if (seq == 0) {
+                    return usage(*spec);
+                }
+                c.seq = seq;
+                rest = more;
+            } else if (seqNeeded) {
+                return usage(*spec);
+            }
+            c.text = std::string(rest);
+            c.hasText = !rest.empty();
+            const bool oneWord = c.kind == CommandKind::React || c.kind == CommandKind::Unreact;
+            if ((c.kind == CommandKind::Delete) == c.hasText ||
+                (oneWord && c.text.find_first_of(" \t") != std::string::npos)) {
+                return usage(*spec);
+            }
             break;
         }
         case CommandKind::Window:

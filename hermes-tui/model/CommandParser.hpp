@@ -54,6 +54,15 @@ enum class CommandKind {
     Password,  // arg: the old password, text: the new one
     Upload,    // text: the path (the rest of the line, spaces and all)
     Download,  // arg: the seq of the FILE message (digits), text: the path (empty: its name)
+    // Replies, edits, deletes and reactions: seq = the room seq of the
+    // message (0: not given, for Reply, React and Unreact), text = the text
+    // or the reaction.
+    Reply,
+    Edit,
+    Delete,
+    React,
+    Unreact,
+    Seqs,  // show or hide each room line's seq
 };
 
 struct Command {
@@ -66,6 +75,7 @@ struct Command {
     int targetKind = 0;               // Moderate: v1::TargetKind
     std::uint32_t expirySeconds = 0;  // Moderate: a ban's duration (0: until unbanned)
     bool hubWide = false;             // Moderate, Bans: the hub-wide ban list
+    std::uint64_t seq = 0;            // Reply, Edit, Delete, React, Unreact: the message
 };
 
 class CommandParser {

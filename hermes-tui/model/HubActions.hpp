@@ -19,6 +19,9 @@ public:
     virtual std::uint64_t say(const std::string& room, const std::string& text, bool action) = 0;
     virtual std::uint64_t privateMessage(const std::string& nick, const std::string& text,
                                          bool action) = 0;
+    // A Say with its other fields: a reply, an edit, a delete, a reaction
+    // (client_msg_id is set by the client). Returns as say().
+    virtual std::uint64_t sendSay(const hermes::v1::Say& say) = 0;
     virtual bool join(const std::string& room) = 0;
     virtual bool leave(const std::string& room, const std::string& reason) = 0;
     virtual bool setNick(const std::string& nick) = 0;

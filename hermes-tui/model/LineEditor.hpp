@@ -53,6 +53,8 @@ public:
     void killWordForward();  // Alt-D, Ctrl-Del: to the end of the next word
 
     void historyUp();
+    // Showing a line recalled from the history (Up), not the one being typed.
+    bool browsingHistory() const { return historyPos_ < history_.size(); }
     void historyDown();
 
     // Returns the text, records it in the history and clears the line.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "model/MessageEvents.hpp"
 #include "model/Utf8.hpp"
 #include "model/WordWrap.hpp"
 
@@ -16,6 +17,15 @@ std::string clockText(std::int64_t timeMs) {
     std::strftime(out, sizeof out, "%H:%M", &tm);
     return out;
 }
+
+namespace {
+
+// `text` cut to `columns` of display width.
+std::string fitted(const std::string& text, int columns) {
+    return text.substr(0, utf8::prefixFitting(text, columns));
+}
+
+}  // namespace
 
 std::string sendMark(const Line& line) {
     switch (line.send) {
@@ -36,6 +46,9 @@ LineLayout layoutLine(const Line& line, int width) {
     width = std::max(1, width);
     LineLayout out;
     std::vector<PrefixPiece>& prefix = out.prefix;
+    if (line.seqShown) {
+        prefix.push_back({"[" + std::to_string(line.seq) + "] ", PrefixRole::Plain});
+    }
     prefix.push_back({clockText(line.timeMs) + " ", PrefixRole::Plain});
     switch (line.kind) {
         case LineKind::Text:
@@ -68,7 +81,9 @@ LineLayout layoutLine(const Line& line, int width) {
     out.indent = prefixWidth <= width / 2 ? prefixWidth : 2;
     const int firstWidth = std::max(1, width - prefixWidth);
     const int restWidth = std::max(1, width - out.indent);
-    const std::string text = line.text + sendMark(line);
+    const std::string text = line.deleted  ? std::string("(deleted)")
+                             : line.edited ? line.text + " (edited)" + sendMark(line)
+                                           : line.text + sendMark(line);
     out.rows = wordWrap(text, firstWidth);
     if (out.rows.size() > 1 && firstWidth != restWidth) {
         // Re-wrap what follows the first row at the continuation width.
@@ -80,11 +95,17 @@ LineLayout layoutLine(const Line& line, int width) {
         out.rows = wordWrap(rest, restWidth);
         out.rows.insert(out.rows.begin(), std::move(first));
     }
+    if (line.replyTo != 0) {
+        out.quote = fitted("  > " + line.quote, width);
+    }
+    if (!line.deleted && !line.reactions.empty()) {
+        out.reactions = fitted("  " + reactionSummary(line), width);
+    }
     return out;
 }
 
 std::size_t lineRowCount(const Line& line, int width) {
-    return std::max<std::size_t>(1, layoutLine(line, width).rows.size());
+    return std::max<std::size_t>(1, layoutLine(line, width).rowCount());
 }
 
 }  // namespace hermes::tui

@@ -6,6 +6,11 @@
 // this layout, adding styles; Buffer scrolls by lineRowCount(), so drawing
 // and scrolling always agree on how many rows a line takes.
 //
+// A reply has a row above it, the quote of the message it answers cut to the
+// pane ("  > ana: lunch?"); a message with reactions a row below it, their
+// counts ("  👍 2  🎉 1"). An edited message ends "(edited)", a deleted one
+// shows only "(deleted)"; with /seqs each room line starts "[seq] ".
+//
 // Threading: pure functions.
 
 #include <cstddef>
@@ -29,6 +34,12 @@ struct LineLayout {
     std::vector<PrefixPiece> prefix;  // drawn before rows[0]
     int indent = 0;                   // columns before the text of rows[1..]
     std::vector<std::string> rows;    // the text of each row; never empty
+    std::string quote;                // a reply's row above rows[0], cut to the width
+    std::string reactions;            // the row below the last of rows, cut to the width
+    // Every row the line takes: the quote's, the text's, the reactions'.
+    std::size_t rowCount() const {
+        return rows.size() + (quote.empty() ? 0 : 1) + (reactions.empty() ? 0 : 1);
+    }
 };
 
 // What follows a pending line's text: " [queued]", " [sending]",
@@ -38,7 +49,7 @@ std::string sendMark(const Line& line);
 // The layout of `line` in a pane `width` columns wide.
 LineLayout layoutLine(const Line& line, int width);
 
-// layoutLine(line, width).rows.size(), at least 1.
+// layoutLine(line, width).rowCount(), at least 1.
 std::size_t lineRowCount(const Line& line, int width);
 
 // "HH:MM" of a wall-clock time (ms since the Unix epoch) in the local time zone.

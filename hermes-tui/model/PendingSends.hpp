@@ -26,7 +26,8 @@ struct PendingLine {
     std::string text;
     bool action = false;
     SendState state = SendState::Queued;
-    std::string why;  // Failed: the reason
+    std::string why;            // Failed: the reason
+    std::uint64_t replyTo = 0;  // a reply: the room seq it answers
 };
 
 class PendingSends {

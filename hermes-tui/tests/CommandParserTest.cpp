@@ -195,12 +195,13 @@ BOOST_AUTO_TEST_CASE(help_lines_fit_an_80_column_window) {
 
 BOOST_AUTO_TEST_CASE(command_names_are_sorted_and_complete) {
     const auto& names = CommandParser::commandNames();
-    BOOST_TEST(names.size() == 41u);
+    BOOST_TEST(names.size() == 47u);
     for (const char* name :
          {"/search", "/context",  "/query",    "/close",    "/ignore", "/unignore", "/whois",
           "/away",   "/retry",    "/kick",     "/ban",      "/unban",  "/bans",     "/mute",
           "/unmute", "/op",       "/deop",     "/invite",   "/mode",   "/gban",     "/gunban",
-          "/gbans",  "/register", "/identify", "/password", "/upload", "/download"}) {
+          "/gbans",  "/register", "/identify", "/password", "/upload", "/download", "/reply",
+          "/edit",   "/delete",   "/react",    "/unreact",  "/seqs"}) {
         BOOST_TEST(std::count(names.begin(), names.end(), name) == 1, name);
     }
     BOOST_TEST(std::count(names.begin(), names.end(), "/j") == 0);  // aliases do not complete
@@ -216,4 +217,42 @@ BOOST_AUTO_TEST_CASE(command_names_are_sorted_and_complete) {
         BOOST_TEST_REQUIRE(help[i].size() > column);
         BOOST_TEST((help[i][column - 1] == ' ' && help[i][column] != ' '), help[i]);
     }
+}
+
+BOOST_AUTO_TEST_CASE(reply_edit_delete_and_react_take_a_seq) {
+    struct Case {
+        const char* line;
+        CommandKind kind;
+        std::uint64_t seq;
+        const char* text;
+    };
+    const Case cases[] = {
+        {"/reply 12 sure", CommandKind::Reply, 12, "sure"},
+        {"/reply sure thing", CommandKind::Reply, 0, "sure thing"},
+        {"/reply 42", CommandKind::Reply, 0, "42"},  // a number alone is the text
+        {"/edit 7 fixed it", CommandKind::Edit, 7, "fixed it"},
+        {"/delete 7", CommandKind::Delete, 7, ""},
+        {"/react 3 +1", CommandKind::React, 3, "+1"},
+        {"/react \xF0\x9F\x91\x8D", CommandKind::React, 0, "\xF0\x9F\x91\x8D"},
+        {"/unreact 3 +1", CommandKind::Unreact, 3, "+1"},
+        {"/unreact +1", CommandKind::Unreact, 0, "+1"},
+    };
+    for (const Case& c : cases) {
+        BOOST_TEST_CONTEXT(c.line) {
+            const hermes::tui::Command got = CommandParser::parse(c.line);
+            BOOST_TEST((got.kind == c.kind));
+            BOOST_TEST(got.seq == c.seq);
+            BOOST_TEST(got.text == c.text);
+        }
+    }
+    for (const char* bad :
+         {"/reply", "/edit", "/edit 7", "/edit x text", "/edit 0 text", "/delete", "/delete x",
+          "/delete 7 now", "/react", "/react 3 two words", "/unreact", "/seqs on"}) {
+        BOOST_TEST_CONTEXT(bad) {
+            const hermes::tui::Command got = CommandParser::parse(bad);
+            BOOST_TEST((got.kind == CommandKind::Invalid));
+            BOOST_TEST(!got.error.empty());
+        }
+    }
+    BOOST_TEST((CommandParser::parse("/seqs").kind == CommandKind::Seqs));
 }

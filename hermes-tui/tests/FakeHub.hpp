@@ -36,6 +36,13 @@ public:
         said.push_back({nextId, nick, text, action, true});
         return nextId++;
     }
+    // Replies, edits, deletes and reactions, as sent.
+    std::vector<hermes::v1::Say> says;
+    std::uint64_t sendSay(const hermes::v1::Say& say) override {
+        says.push_back(say);
+        says.back().set_client_msg_id(nextId);
+        return nextId++;
+    }
     bool join(const std::string& room) override { return record("join " + room); }
     bool leave(const std::string& room, const std::string& reason) override {
         return record("leave " + room + " " + reason);

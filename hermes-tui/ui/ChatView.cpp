@@ -80,6 +80,12 @@ std::vector<Row> layoutRows(const Line& line, int width) {
         body.reverse = true;
     }
     std::vector<Row> rows;
+    if (!layout.quote.empty()) {
+        // The message a reply answers: dim, above it.
+        Row quote;
+        quote.segments.push_back({layout.quote, Style{Colour::Default, false, true, false}});
+        rows.push_back(std::move(quote));
+    }
     for (std::size_t i = 0; i < layout.rows.size(); ++i) {
         Row row;
         if (i == 0) {
@@ -94,6 +100,11 @@ std::vector<Row> layoutRows(const Line& line, int width) {
         }
         row.segments.push_back({layout.rows[i], body});
         rows.push_back(std::move(row));
+    }
+    if (!layout.reactions.empty()) {
+        Row reactions;
+        reactions.segments.push_back({layout.reactions, Style{Colour::Yellow}});
+        rows.push_back(std::move(reactions));
     }
     return rows;
 }

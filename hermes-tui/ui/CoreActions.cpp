@@ -12,6 +12,10 @@ std::uint64_t CoreActions::say(const std::string& room, const std::string& text,
     return core_->say(room, text, kindOf(action));
 }
 
+std::uint64_t CoreActions::sendSay(const hermes::v1::Say& say) {
+    return core_->sendSay(say);
+}
+
 std::uint64_t CoreActions::privateMessage(const std::string& nick, const std::string& text,
                                           bool action) {
     return core_->privateMessage(nick, text, kindOf(action));

@@ -16,6 +16,7 @@ public:
     void rebind(hermes::client::ClientCore& core) { core_ = &core; }
 
     std::uint64_t say(const std::string& room, const std::string& text, bool action) override;
+    std::uint64_t sendSay(const hermes::v1::Say& say) override;
     std::uint64_t privateMessage(const std::string& nick, const std::string& text,
                                  bool action) override;
     bool join(const std::string& room) override { return core_->join(room); }

@@ -6,7 +6,7 @@
 #   tui_e2e.sh HERMESD HERMES_TUI SCENARIO [TERM]
 #
 # Scenarios: chat, nick_join, resize, reconnect, wide, page, accounts,
-# hub_password, private; keys_edit,
+# hub_password, private, reactions; keys_edit,
 # keys_window, keys_scroll, paste (run under several TERMs: the clients get
 # TERM, screen-256color by default, tmux's own default); no_terminal; people;
 # pending, quit_pending (our own lines on their way); moderation; tls_trust
@@ -925,6 +925,56 @@ scenario_hub_password() {
     true
 }
 
+# Replies, edits, deletes and reactions: /seqs shows the numbers, /react and
+# /reply without one take bob's view of the newest message from someone else,
+# Up on an empty line puts ana's last line into "/edit N text", another's
+# edit is refused, and both screens fold the events the same way.
+scenario_reactions() {
+    start_client a ana
+    start_client b bob
+    wait_for a "bob joined lobby"
+    type_line a "helo wrold"
+    wait_for b "<ana> helo wrold"
+    type_line b "/seqs"
+    wait_for b "[1] "
+    type_line b "/react 👍"
+    wait_for a "  👍 1"
+    type_line a "/react 1 👍"
+    wait_for b "  👍 2"
+    wait_for a "  👍 2"
+    type_line b "/reply is that a typo?"
+    wait_for a "  > ana: helo wrold"
+    wait_for a "<bob> is that a typo?"
+    # The quote is the row right above the reply.
+    screen a | grep -A1 -F "  > ana: helo wrold" | tail -n 1 | grep -qF "<bob> is that a typo?" ||
+        fail "the quote is not right above the reply: $(screen a)"
+    # Up on the empty input line: ana's newest line, ready to edit.
+    tm send-keys -t a Up
+    wait_input a "[lobby] /edit 1 helo wrold"
+    tm send-keys -t a C-u
+    type_line a "/edit 1 hello world"
+    wait_for a "<ana> hello world (edited)"
+    wait_for b "<ana> hello world (edited)"
+    wait_for b "  > ana: hello world"
+    screen b | grep -qF "helo wrold" && fail "bob still sees the old text: $(screen b)"
+    type_line b "/edit 1 bob was here"
+    wait_for b "Not done: message 1 of lobby is not yours"
+    screen a | grep -qF "bob was here" && fail "bob's edit of ana's message reached ana"
+    type_line a "oops, wrong window"
+    wait_for b "<ana> oops, wrong window"
+    type_line b "/seqs"
+    wait_gone b "[1] "
+    tm send-keys -t a Up
+    wait_input a "[lobby] /edit 6 oops, wrong window"
+    tm send-keys -t a C-u
+    type_line a "/delete 6"
+    wait_for a "<ana> (deleted)"
+    wait_for b "<ana> (deleted)"
+    wait_gone b "oops, wrong window"
+    # The reactions are still counted under the first message.
+    screen b | grep -qF "  👍 2" || fail "bob lost the reaction count: $(screen b)"
+}
+
 # Typing notices: "ana is typing…" on bob's status bar while she types, gone
 # when her line arrives, back when she types again, gone by itself after 6 s;
 # a client with typing = off sends none (bob's trace has no notice from it).
@@ -1032,7 +1082,7 @@ scenario_files() {
 case $SCENARIO in
     chat | nick_join | resize | reconnect | wide | page | keys_edit | keys_window | keys_scroll | \
         paste | no_terminal | people | pending | quit_pending | moderation | accounts | hub_password | \
-        private | tls_trust | typing | unread | files)
+        private | tls_trust | typing | unread | files | reactions)
         "scenario_$SCENARIO"
         ;;
     *) fail "unknown scenario $SCENARIO" ;;

@@ -538,11 +538,14 @@ BOOST_AUTO_TEST_CASE(a_version_2_file_gains_waiting_rows_that_survive_until_remo
         history.flush();
     }
     {
-        // Back to the layout of version 2: no private_waiting (3), no file column (4).
+        // Back to the layout of version 2: no private_waiting (3), no file
+        // column (4), none of version 5's columns.
         using Poco::Data::Keywords::now;
         Poco::Data::Session db("SQLite", path);
         db << "DROP TABLE private_waiting", now;
-        db << "ALTER TABLE messages DROP COLUMN file", now;
+        for (const char* column : {"file", "reply_to", "target_seq", "reaction"}) {
+            db << std::string("ALTER TABLE messages DROP COLUMN ") + column, now;
+        }
         db << "UPDATE schema_version SET version = 2", now;
     }
     const WaitingMessage first{"bob", "@ana bob", 1, 1000};
@@ -572,4 +575,56 @@ BOOST_AUTO_TEST_CASE(a_version_2_file_gains_waiting_rows_that_survive_until_remo
     SqliteHistory history(options(path));
     BOOST_TEST_REQUIRE(history.waiting().size() == 1u);
     BOOST_TEST(history.waiting()[0].conversation == "@bob carol");
+}
+
+// Schema version 4 added reply_to, target_seq and reaction: a version 2 file
+// (through 3) keeps its messages (with none of them) and stores them from then on.
+BOOST_AUTO_TEST_CASE(a_version_2_file_gets_the_reply_and_reaction_columns) {
+    TempDir dir;
+    const std::string path = dir.file("v2.db");
+    {
+        // The layout hermesd wrote at schema version 2.
+        using Poco::Data::Keywords::now;
+        Poco::Data::SQLite::Connector::registerConnector();
+        Poco::Data::Session db("SQLite", path);
+        db << "CREATE TABLE schema_version (version INTEGER NOT NULL)", now;
+        db << "INSERT INTO schema_version VALUES (2)", now;
+        db << "CREATE TABLE rooms (name TEXT PRIMARY KEY NOT NULL, last_seq INTEGER NOT NULL"
+              " DEFAULT 0, topic TEXT NOT NULL DEFAULT '', topic_set_by TEXT NOT NULL DEFAULT '',"
+              " topic_time_ms INTEGER NOT NULL DEFAULT 0)",
+            now;
+        db << "CREATE TABLE messages (room TEXT NOT NULL, seq INTEGER NOT NULL, epoch INTEGER NOT"
+              " NULL, time_ms INTEGER NOT NULL, from_nick TEXT NOT NULL, to_nick TEXT NOT NULL"
+              " DEFAULT '', client_msg_id INTEGER NOT NULL, kind INTEGER NOT NULL, text TEXT NOT"
+              " NULL, PRIMARY KEY (room, seq))",
+            now;
+        db << "CREATE TABLE search_index (indexed_upto INTEGER NOT NULL)", now;
+        db << "INSERT INTO search_index VALUES (0)", now;
+        db << "INSERT INTO rooms(name, last_seq) VALUES ('r', 1)", now;
+        db << "INSERT INTO messages VALUES ('r', 1, 7, 1000, 'ana', '', 1, 0, 'old')", now;
+    }
+    {
+        SqliteHistory history(options(path));
+        BOOST_TEST(history.lastSeq("r") == 1u);
+        v1::ChatMessage reply = message("r", 2, "a reply");
+        reply.set_reply_to(1);
+        v1::ChatMessage react = message("r", 3, "reacted ok to message 1");
+        react.set_kind(v1::MESSAGE_KIND_REACT);
+        react.set_target_seq(1);
+        react.set_reaction("ok");
+        history.append(reply);
+        history.append(react);
+        history.flush();
+    }
+    SqliteHistory history(options(path));
+    const HistorySlice slice = history.after("r", 0, 10);
+    BOOST_TEST_REQUIRE(slice.messages.size() == 3u);
+    BOOST_TEST(slice.messages[0].text() == "old");
+    BOOST_TEST(slice.messages[0].reply_to() == 0u);
+    BOOST_TEST(slice.messages[0].reaction().empty());
+    BOOST_TEST(slice.messages[1].reply_to() == 1u);
+    BOOST_TEST(slice.messages[2].kind() == v1::MESSAGE_KIND_REACT);
+    BOOST_TEST(slice.messages[2].target_seq() == 1u);
+    BOOST_TEST(slice.messages[2].reaction() == "ok");
+    BOOST_TEST(history.search("r", "reply", 10, 0).messages.at(0).reply_to() == 1u);
 }

@@ -150,11 +150,19 @@ std::string catUsage() {
         R"(A scriptable Hermes client, in the spirit of netcat. Joins ROOM, sends each
 line of standard input to it as a message ("/me text" as an action; empty
 lines are skipped), and prints every message, presence and error it receives.
+Input commands name a room message by its seq N (the "seq" of --json):
+"/reply N text", "/edit N text" (your own message), "/delete N" (yours, or
+any as an operator), "/react N EMOJI" and "/unreact N EMOJI"; one without
+its N or text is refused and not sent (exit 6).
 Lines go at the hub's rate limit (5 a second on the shipped config), so no
 pipe is cut for flooding; a slow one shows its progress on standard error.
 A line counts as sent when its own echo comes back from the hub.)",
-        R"(Plain output: "[HH:MM:SS] <nick> text", "* nick action", "-- ana joined";
-errors go to standard error.
+        R"(Plain output: "[HH:MM:SS] <nick> text", "* nick action", "-- ana joined",
+"<bob> (re 12) text" (a reply), "-- bob edited 12: text", "-- ana deleted 12",
+"-- bob reacted R to 12", "-- bob removed R from 12"; errors go to standard
+error. --json: one object a line; a message has room, seq, epoch, time,
+time_ms, from, kind (text, action, notice, edit, delete, react, unreact),
+text, and when set to, reply_to, target_seq, reaction, backlog.
 
 Passwords: a registered nick's password and a private hub's password are
 read from a file (--password-file, --hub-password-file) or the environment

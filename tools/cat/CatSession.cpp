@@ -1,5 +1,7 @@
 #include "CatSession.hpp"
 
+#include "InputCommand.hpp"
+
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -31,8 +33,6 @@ hermes::client::ClientOptions clientOptions(const CatOptions& o) {
     c.autoReconnect = false;
     return c;
 }
-
-constexpr std::string_view kActionPrefix = "/me ";
 
 }  // namespace
 
@@ -332,11 +332,25 @@ bool CatSession::sendLine(const std::string& line) {
     if (line.empty()) {
         return true;
     }
-    const bool action = line.rfind(kActionPrefix, 0) == 0;
-    const std::string text = action ? line.substr(kActionPrefix.size()) : line;
-    const auto kind = action ? hermes::v1::MESSAGE_KIND_ACTION : hermes::v1::MESSAGE_KIND_TEXT;
-    const std::uint64_t id = options_.to.empty() ? core_.say(options_.room, text, kind)
-                                                 : core_.privateMessage(options_.to, text, kind);
+    InputCommand command = parseInputLine(line, options_.room);
+    if (command.say && !options_.to.empty() &&
+        (command.say->reply_to() != 0 ||
+         (command.say->kind() != hermes::v1::MESSAGE_KIND_TEXT &&
+          command.say->kind() != hermes::v1::MESSAGE_KIND_ACTION))) {
+        command.say.reset();
+        command.error = "replies, edits, deletes and reactions are for a room's messages, not --to";
+    }
+    if (!command.say) {
+        // Nothing to send: refused here as the hub would refuse it.
+        ++linesSent_;
+        ++rejected_;
+        err_ << "hermes-cat: not sent: " << command.error << '\n';
+        return true;
+    }
+    const std::uint64_t id =
+        options_.to.empty()
+            ? core_.sendSay(std::move(*command.say))
+            : core_.privateMessage(options_.to, command.say->text(), command.say->kind());
     if (id == 0) {
         return false;
     }

@@ -10,7 +10,9 @@
 // progress goes to standard error every kProgressEvery. A line counts as
 // sent only on SendAcked: its own echo, never a backlog or history page. The
 // exit status is 0 only if every line was acknowledged.
-// "/me text" is sent as an ACTION; empty lines are skipped (the hub refuses
+// "/me text" is sent as an ACTION, and "/reply N text", "/edit N text",
+// "/delete N", "/react N R", "/unreact N R" as replies, edits, deletes and
+// reactions (InputCommand.hpp); empty lines are skipped (the hub refuses
 // empty texts).
 //
 // With --upload or --download, the run is one file instead of standard

@@ -23,6 +23,14 @@ const char* kindName(hermes::v1::MessageKind kind) {
             return "notice";
         case hermes::v1::MESSAGE_KIND_FILE:
             return "file";
+        case hermes::v1::MESSAGE_KIND_EDIT:
+            return "edit";
+        case hermes::v1::MESSAGE_KIND_DELETE:
+            return "delete";
+        case hermes::v1::MESSAGE_KIND_REACT:
+            return "react";
+        case hermes::v1::MESSAGE_KIND_UNREACT:
+            return "unreact";
         default:
             return "text";
     }
@@ -218,6 +226,15 @@ void EventPrinter::message(const hermes::v1::ChatMessage& m, bool backlog,
             }
             object.set("file", file);
         }
+        if (m.reply_to() != 0) {
+            object.set("reply_to", static_cast<Poco::UInt64>(m.reply_to()));
+        }
+        if (m.target_seq() != 0) {
+            object.set("target_seq", static_cast<Poco::UInt64>(m.target_seq()));
+        }
+        if (!m.reaction().empty()) {
+            object.set("reaction", m.reaction());
+        }
         if (backlog) {
             object.set("backlog", true);
         }
@@ -238,9 +255,29 @@ void EventPrinter::message(const hermes::v1::ChatMessage& m, bool backlog,
     }
     const std::string when = "[" + clockTime(m.time_ms()) + "] ";
     const std::string who = m.to().empty() ? m.from() : m.from() + " -> " + m.to();
+    const std::string target = std::to_string(m.target_seq());
+    const std::string reply =
+        m.reply_to() == 0 ? std::string() : "(re " + std::to_string(m.reply_to()) + ") ";
+    switch (m.kind()) {
+        case hermes::v1::MESSAGE_KIND_EDIT:
+            out_ << when << "-- " << who << " edited " << target << ": " << m.text() << '\n';
+            return;
+        case hermes::v1::MESSAGE_KIND_DELETE:
+            out_ << when << "-- " << who << " deleted " << target << '\n';
+            return;
+        case hermes::v1::MESSAGE_KIND_REACT:
+            out_ << when << "-- " << who << " reacted " << m.reaction() << " to " << target << '\n';
+            return;
+        case hermes::v1::MESSAGE_KIND_UNREACT:
+            out_ << when << "-- " << who << " removed " << m.reaction() << " from " << target
+                 << '\n';
+            return;
+        default:
+            break;
+    }
     switch (m.kind()) {
         case hermes::v1::MESSAGE_KIND_ACTION:
-            out_ << when << "* " << who << ' ' << m.text() << '\n';
+            out_ << when << reply << "* " << who << ' ' << m.text() << '\n';
             break;
         case hermes::v1::MESSAGE_KIND_NOTICE:
             out_ << when << "-!- " << m.text() << '\n';
@@ -251,7 +288,7 @@ void EventPrinter::message(const hermes::v1::ChatMessage& m, bool backlog,
                  << " sha256:" << m.file().sha256() << '\n';
             break;
         default:
-            out_ << when << '<' << who << "> " << m.text();
+            out_ << when << '<' << who << "> " << reply << m.text();
             if (m.waited()) {
                 out_ << " (sent while you were away)";
             } else if (m.offline()) {

@@ -14,6 +14,7 @@
 
 #include "CatOptions.hpp"
 #include "EventPrinter.hpp"
+#include "InputCommand.hpp"
 #include "LineReader.hpp"
 
 using namespace hermes::cat;
@@ -179,5 +180,89 @@ BOOST_AUTO_TEST_CASE(json_output_is_one_parseable_object_a_line) {
     BOOST_TEST(object->getValue<std::string>("kind") == "text");
     BOOST_TEST(object->getValue<std::string>("time") == "2023-11-14T22:13:20.123Z");
     BOOST_TEST(object->getValue<std::string>("text") == "quote \" backslash \\ tab\t é");
+    BOOST_TEST(err.str().empty());
+}
+
+BOOST_AUTO_TEST_CASE(input_commands_become_replies_edits_deletes_and_reactions) {
+    using hermes::v1::MessageKind;
+    struct Case {
+        std::string line;
+        MessageKind kind;
+        std::uint64_t replyTo;
+        std::uint64_t target;
+        std::string text;
+    };
+    const Case cases[] = {
+        {"plain words", hermes::v1::MESSAGE_KIND_TEXT, 0, 0, "plain words"},
+        {"/me waves", hermes::v1::MESSAGE_KIND_ACTION, 0, 0, "waves"},
+        {"/reply 12 sure, at 5", hermes::v1::MESSAGE_KIND_TEXT, 12, 0, "sure, at 5"},
+        {"/edit 7 fixed  spacing", hermes::v1::MESSAGE_KIND_EDIT, 0, 7, "fixed  spacing"},
+        {"/delete 7", hermes::v1::MESSAGE_KIND_DELETE, 0, 7, ""},
+        {"/react 3 \xF0\x9F\x91\x8D", hermes::v1::MESSAGE_KIND_REACT, 0, 3, "\xF0\x9F\x91\x8D"},
+        {"/unreact 3 +1 ", hermes::v1::MESSAGE_KIND_UNREACT, 0, 3, "+1"},
+        {"/shrug not a command", hermes::v1::MESSAGE_KIND_TEXT, 0, 0, "/shrug not a command"},
+    };
+    for (const Case& c : cases) {
+        BOOST_TEST_CONTEXT(c.line) {
+            const InputCommand command = parseInputLine(c.line, "dev");
+            BOOST_TEST_REQUIRE(command.say.has_value());
+            BOOST_TEST(command.error.empty());
+            BOOST_TEST(command.say->room() == "dev");
+            BOOST_TEST(command.say->kind() == c.kind);
+            BOOST_TEST(command.say->reply_to() == c.replyTo);
+            BOOST_TEST(command.say->target_seq() == c.target);
+            BOOST_TEST(command.say->text() == c.text);
+        }
+    }
+    for (const std::string broken :
+         {"/reply", "/reply x hi", "/reply 12", "/edit 0 text", "/edit -1 text", "/delete",
+          "/delete 3 now", "/react 3", "/react 3   ", "/unreact", "/me "}) {
+        BOOST_TEST_CONTEXT(broken) {
+            const InputCommand command = parseInputLine(broken, "dev");
+            BOOST_TEST(!command.say.has_value());
+            BOOST_TEST(!command.error.empty());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(replies_edits_deletes_and_reactions_print_plain_and_json) {
+    std::ostringstream out;
+    std::ostringstream err;
+    EventPrinter printer(out, err, false, false);
+    hermes::v1::Envelope reply = chat(hermes::v1::MESSAGE_KIND_TEXT, "yes");
+    reply.mutable_message()->set_reply_to(2);
+    hermes::v1::Envelope edit = chat(hermes::v1::MESSAGE_KIND_EDIT, "hello");
+    edit.mutable_message()->set_target_seq(2);
+    hermes::v1::Envelope del = chat(hermes::v1::MESSAGE_KIND_DELETE, "deleted message 2");
+    del.mutable_message()->set_target_seq(2);
+    hermes::v1::Envelope react = chat(hermes::v1::MESSAGE_KIND_REACT, "reacted ok to message 2");
+    react.mutable_message()->set_target_seq(2);
+    react.mutable_message()->set_reaction("ok");
+    for (const auto* e : {&reply, &edit, &del, &react}) {
+        printer.print(*e);
+    }
+    const std::string clock = "[" + EventPrinter::clockTime(1700000000123) + "] ";
+    BOOST_TEST(out.str() == clock + "<ana> (re 2) yes\n" + clock + "-- ana edited 2: hello\n" +
+                                clock + "-- ana deleted 2\n" + clock + "-- ana reacted ok to 2\n");
+
+    std::ostringstream json;
+    EventPrinter jsonPrinter(json, err, true, false);
+    jsonPrinter.print(react);
+    jsonPrinter.print(reply);
+    std::istringstream lines(json.str());
+    std::string line;
+    Poco::JSON::Parser parser;
+    std::getline(lines, line);
+    const auto r = parser.parse(line).extract<Poco::JSON::Object::Ptr>();
+    BOOST_TEST(r->getValue<std::string>("kind") == "react");
+    BOOST_TEST(r->getValue<Poco::UInt64>("target_seq") == 2u);
+    BOOST_TEST(r->getValue<std::string>("reaction") == "ok");
+    BOOST_TEST(!r->has("reply_to"));
+    std::getline(lines, line);
+    parser.reset();
+    const auto y = parser.parse(line).extract<Poco::JSON::Object::Ptr>();
+    BOOST_TEST(y->getValue<std::string>("kind") == "text");
+    BOOST_TEST(y->getValue<Poco::UInt64>("reply_to") == 2u);
+    BOOST_TEST(!y->has("target_seq"));
     BOOST_TEST(err.str().empty());
 }

@@ -802,6 +802,14 @@ std::uint64_t ClientCore::say(const std::string& room, const std::string& text,
     return sendTracked(std::move(envelope), id);
 }
 
+std::uint64_t ClientCore::sendSay(hermes::v1::Say say) {
+    const std::uint64_t id = idBase_ + nextMsgId_.fetch_add(1);
+    say.set_client_msg_id(id);
+    hermes::v1::Envelope envelope;
+    *envelope.mutable_say() = std::move(say);
+    return sendTracked(std::move(envelope), id);
+}
+
 std::uint64_t ClientCore::privateMessage(const std::string& nick, const std::string& text,
                                          hermes::v1::MessageKind kind) {
     const std::uint64_t id = idBase_ + nextMsgId_.fetch_add(1);

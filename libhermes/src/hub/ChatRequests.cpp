@@ -1,5 +1,7 @@
 // Say and PrivateMessage: checked, stamped and framed once (Stamper), the
-// same bytes queued to every recipient. Say is the hub's hot path.
+// same bytes queued to every recipient. Say is the hub's hot path. A Say
+// that replies (reply_to) or is an event about a message (EDIT, DELETE,
+// REACT, UNREACT) is checked against the room's MessageLedger first.
 // A PrivateMessage between two accounts is also kept in their conversation,
 // and one to an offline account waits for it (Conversations.hpp).
 
@@ -9,6 +11,8 @@
 #include "Accounts.hpp"
 #include "Conversations.hpp"
 #include "DurabilityGate.hpp"
+#include "MessageLedger.hpp"
+#include "Moderation.hpp"
 #include "Outbox.hpp"
 #include "Presence.hpp"
 #include "Requests.hpp"
@@ -19,9 +23,35 @@
 
 namespace hermes::hub {
 
+namespace {
+
+// The checks of a reply (reply_to) or an event (EDIT, DELETE, REACT,
+// UNREACT: target_seq) against the room's ledger, beyond Say's own.
+std::optional<MessageLedger::Refusal> checkReference(const Session& s, const v1::Say& say,
+                                                     const Room& room, const MessageLedger& ledger,
+                                                     const Moderation& moderation) {
+    if (!MessageLedger::isEvent(say.kind())) {
+        return ledger.checkTarget(room, say.reply_to());
+    }
+    if (auto refusal = ledger.checkTarget(room, say.target_seq())) {
+        return refusal;
+    }
+    switch (say.kind()) {
+        case v1::MESSAGE_KIND_EDIT:
+            return ledger.checkAuthor(room, say.target_seq(), s, false);
+        case v1::MESSAGE_KIND_DELETE:
+            return ledger.checkAuthor(room, say.target_seq(), s, moderation.roomOperator(s, room));
+        default:
+            return ledger.checkReaction(room, say.target_seq(), s.who.nick(), say.text(),
+                                        say.kind() == v1::MESSAGE_KIND_REACT);
+    }
+}
+
+}  // namespace
+
 void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& presence,
            DurabilityGate& gate, Stamper& stamper, HistoryStore& history, Outbox& outbox,
-           TimePoint now) {
+           MessageLedger& ledger, const Moderation& moderation, TimePoint now) {
     std::optional<protocol::ProtocolError> invalid;
     Room* room = rooms.lookup(say.room(), invalid);
     if (invalid) {
@@ -35,7 +65,10 @@ void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& pre
                      say.client_msg_id());
         return;
     }
-    if (auto refusal = stamper.check(say.kind(), say.text())) {
+    // A plain message pays one test here for replies, edits and reactions.
+    const bool references = say.reply_to() != 0 || say.kind() > v1::MESSAGE_KIND_NOTICE;
+    if (auto refusal =
+            references ? stamper.checkEvent(say) : stamper.check(say.kind(), say.text())) {
         outbox.error(s, refusal->code, refusal->text, room->name, say.client_msg_id());
         return;
     }
@@ -53,8 +86,20 @@ void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& pre
                      room->name, say.client_msg_id());
         return;
     }
+    if (references) {
+        if (auto refusal = checkReference(s, say, *room, ledger, moderation)) {
+            outbox.error(s, refusal->code, refusal->text, room->name, say.client_msg_id());
+            return;
+        }
+    }
     presence.flush(*room, gate, outbox);
-    stamper.roomMessage(*room, gate.takeSeq(*room), s, say, now);
+    if (MessageLedger::isEvent(say.kind())) {
+        stamper.roomEvent(*room, gate.takeSeq(*room), s, say);
+        ledger.recordEvent(*room, stamper.message());
+    } else {
+        stamper.roomMessage(*room, gate.takeSeq(*room), s, say, now);
+        ledger.recordMessage(*room, stamper.message().seq(), s);
+    }
     history.append(stamper.message());
     gate.publish(*room, stamper.message().seq(), stamper.frame(), outbox);
 }

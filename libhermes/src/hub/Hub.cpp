@@ -62,6 +62,7 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
       stamper(owner.epoch_, wallClock, owner.config_),
       moderation(owner.config_, std::move(moderationStore), log),
       accounts(owner.config_, std::move(accountStore), log),
+      ledger(owner.config_.editWindow),
       conversations(owner.config_, *history),
       typing(owner.config_, owner.stats_),
       markers(owner.config_, std::move(markerStore), log),
@@ -72,6 +73,7 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
     std::erase_if(stored, [](const StoredRoom& r) { return Conversations::isKey(r.name); });
     rooms.restore(std::move(stored));
     moderation.restore(rooms, *history, wallClock());
+    ledger.restore(rooms, *history);
     rooms.lookAtEmptyRooms();
 }
 
@@ -202,7 +204,8 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             onLeave(s, envelope.leave(), rooms, presence, gate, outbox, now);
             return;
         case v1::Envelope::kSay:
-            onSay(s, envelope.say(), rooms, presence, gate, stamper, *history, outbox, now);
+            onSay(s, envelope.say(), rooms, presence, gate, stamper, *history, outbox, ledger,
+                  moderation, now);
             return;
         case v1::Envelope::kPrivateMessage:
             onPrivateMessage(s, envelope.private_message(), sessions, accounts, conversations, gate,

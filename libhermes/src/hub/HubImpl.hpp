@@ -32,6 +32,8 @@
 //                                       room and hub-wide bans, their store
 //   Accounts         Accounts.hpp       registered nicks, sign-in throttles, the hub
 //                                       password, the hashing thread
+//   MessageLedger    MessageLedger.hpp  each room's newest seqs: authors, deletes,
+//                                       reactions (replies, edits, reactions)
 //   Conversations    Conversations.hpp  private conversations' keys and seqs, private
 //                                       messages waiting for an offline account
 //   TypingRelay      TypingRelay.hpp    each sender's typing bucket, typing figures
@@ -55,6 +57,7 @@
 #include "DurabilityGate.hpp"
 #include "Intake.hpp"
 #include "Liveness.hpp"
+#include "MessageLedger.hpp"
 #include "Moderation.hpp"
 #include "Outbox.hpp"
 #include "OutputBudget.hpp"
@@ -97,6 +100,7 @@ struct Hub::Impl {
     Stamper stamper;
     Moderation moderation;
     Accounts accounts;
+    MessageLedger ledger;
     Conversations conversations;
     TypingRelay typing;
     ReadMarkers markers;

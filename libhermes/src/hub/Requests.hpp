@@ -38,6 +38,7 @@ class Conversations;
 class DurabilityGate;
 class Intake;
 class Liveness;
+class MessageLedger;
 class Moderation;
 class Outbox;
 class Presence;
@@ -116,7 +117,7 @@ void onRoomList(Session& s, const RoomTable& rooms, Outbox& outbox);
 
 void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& presence,
            DurabilityGate& gate, Stamper& stamper, HistoryStore& history, Outbox& outbox,
-           TimePoint now);
+           MessageLedger& ledger, const Moderation& moderation, TimePoint now);
 void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTable& sessions,
                       const Accounts& accounts, Conversations& conversations, DurabilityGate& gate,
                       Stamper& stamper, HistoryStore& history, Outbox& outbox,

@@ -19,6 +19,8 @@
 //                               whether it was used since the last scan
 //   moderation Moderation       modes (topic lock, invite-only), operators,
 //                               mutes, invites, bans
+//   ledger     MessageLedger    the newest seqs: message or event, author,
+//                               deleted, reactions (replies, edits, deletes)
 //
 // Membership is a two-way index so that leaving is O(1): `members[i].slot`
 // is the position of this room in that session's rooms, and the session's
@@ -34,6 +36,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <set>
 #include <string>
 #include <unordered_set>
@@ -172,6 +175,30 @@ private:
     std::vector<StoredBan> bans_;             // oldest first
 };
 
+// Written by MessageLedger: a ring over the room's newest seqs, grown on
+// demand up to HubConfig::editWindow (a room that says little holds little).
+class RoomLedger {
+public:
+    struct Entry {
+        std::uint64_t seq = 0;
+        SessionId session = 0;  // its author's session; 0: unknown (restored)
+        std::string account;    // its author's account, as signed in; empty: none
+        bool event = false;     // EDIT, DELETE, REACT or UNREACT: not a message
+        bool deleted = false;
+        // (nick folded, reaction), in the order added; null while none.
+        std::unique_ptr<std::vector<std::pair<std::string, std::string>>> reactions;
+    };
+    std::uint64_t firstSeq() const { return firstSeq_; }
+    std::size_t size() const { return count_; }
+
+private:
+    friend class MessageLedger;
+    std::vector<Entry> ring_;
+    std::size_t oldest_ = 0;  // slot of firstSeq_
+    std::size_t count_ = 0;
+    std::uint64_t firstSeq_ = 0;
+};
+
 struct Room {
     Room(std::string canonicalName, std::uint64_t lastSeq)
         : name(std::move(canonicalName)), log(lastSeq) {}
@@ -185,6 +212,7 @@ struct Room {
     RoomLog log;
     RoomBlock block;
     RoomModeration moderation;
+    RoomLedger ledger;
 };
 
 }  // namespace hermes::hub

@@ -40,7 +40,8 @@ constexpr auto kFlushTimeout = std::chrono::seconds(30);
 // cannot be opened will not become openable, so fail at once.
 constexpr std::size_t kOpenRetrySeconds = 0;
 constexpr const char* kColumns =
-    "seq, epoch, time_ms, from_nick, to_nick, client_msg_id, kind, text, file";
+    "seq, epoch, time_ms, from_nick, to_nick, client_msg_id, kind, text, file, reply_to,"
+    " target_seq, reaction";
 
 // A FILE message's FileInfo in the `file` column: its protobuf bytes as hex
 // (TEXT, so every reader takes it as it takes the other columns).
@@ -128,6 +129,13 @@ const std::vector<std::vector<std::string>> kMigrations = {
     {
         "ALTER TABLE messages ADD COLUMN file TEXT NOT NULL DEFAULT ''",
     },
+    // Version 5: replies, edits, deletes and reactions (docs/PROTOCOL.md).
+    // An older file's messages get 0 and '': none of them.
+    {
+        "ALTER TABLE messages ADD COLUMN reply_to INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE messages ADD COLUMN target_seq INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE messages ADD COLUMN reaction TEXT NOT NULL DEFAULT ''",
+    },
 };
 
 // FTS5 is optional: created when SQLite has it, outside the versioned schema,
@@ -140,12 +148,12 @@ constexpr const char* kFtsSchema =
 
 // Column vectors of one SELECT of kColumns, turned into messages.
 struct Rows {
-    std::vector<Poco::Int64> seq, epoch, time, clientMsgId, kind;
-    std::vector<std::string> from, to, text, file;
+    std::vector<Poco::Int64> seq, epoch, time, clientMsgId, kind, replyTo, targetSeq;
+    std::vector<std::string> from, to, text, file, reaction;
 
     void addTo(Statement& statement) {
         statement, into(seq), into(epoch), into(time), into(from), into(to), into(clientMsgId),
-            into(kind), into(text), into(file);
+            into(kind), into(text), into(file), into(replyTo), into(targetSeq), into(reaction);
     }
 
     std::vector<hermes::v1::ChatMessage> messages(std::string_view room) {
@@ -172,6 +180,9 @@ struct Rows {
             if (!file[i].empty()) {
                 parseFileColumn(file[i], *m.mutable_file());
             }
+            m.set_reply_to(static_cast<std::uint64_t>(replyTo[i]));
+            m.set_target_seq(static_cast<std::uint64_t>(targetSeq[i]));
+            m.set_reaction(std::move(reaction[i]));
         }
         return m;
     }
@@ -262,14 +273,15 @@ struct SqliteHistory::Writer {
     static std::string insertSql(std::size_t rows) {
         std::string sql =
             "INSERT INTO messages(room, seq, epoch, time_ms, from_nick, to_nick, client_msg_id,"
-            " kind, text) VALUES ";
+            " kind, text, reply_to, target_seq, reaction) VALUES ";
         for (std::size_t i = 0; i < rows; ++i) {
-            sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                          : ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         }
         return sql;
     }
 
-    // Binds `m` to the 9 parameters from `first` on. The message must outlive
+    // Binds `m` to the kBoundColumns parameters from `first` on. The message must outlive
     // the statement's next step (SQLITE_STATIC: no copy).
     static void bindMessage(sqlite3_stmt* statement, int first, const hermes::v1::ChatMessage& m) {
         const auto text = [&](int at, const std::string& value) {
@@ -288,7 +300,11 @@ struct SqliteHistory::Writer {
         integer(6, static_cast<sqlite3_int64>(m.client_msg_id()));
         integer(7, m.kind());
         text(8, m.text());
+        integer(9, static_cast<sqlite3_int64>(m.reply_to()));
+        integer(10, static_cast<sqlite3_int64>(m.target_seq()));
+        text(11, m.reaction());
     }
+    static constexpr int kBoundColumns = 12;
 
     // Inserts the messages queued by addMessage(); throws DataException with
     // SQLite's words if a row cannot be inserted.
@@ -296,7 +312,7 @@ struct SqliteHistory::Writer {
         std::size_t done = 0;
         for (; done + kRowsPerInsert <= queued.size(); done += kRowsPerInsert) {
             for (std::size_t i = 0; i < kRowsPerInsert; ++i) {
-                bindMessage(insertMany, static_cast<int>(9 * i + 1), *queued[done + i]);
+                bindMessage(insertMany, static_cast<int>(kBoundColumns * i + 1), *queued[done + i]);
             }
             run(insertMany, "insert");
         }
@@ -861,7 +877,8 @@ SearchHits SqliteHistory::searchWith(Session& db, std::string_view room, std::st
                 Rows rows;
                 Statement indexed(db);
                 indexed << "SELECT m.seq, m.epoch, m.time_ms, m.from_nick, m.to_nick,"
-                           " m.client_msg_id, m.kind, m.text, m.file FROM messages_fts"
+                           " m.client_msg_id, m.kind, m.text, m.file, m.reply_to, m.target_seq,"
+                           " m.reaction FROM messages_fts"
                            " JOIN messages m ON m.rowid = messages_fts.rowid"
                            " WHERE messages_fts MATCH ? AND m.room = ? AND m.seq < ?"
                            " ORDER BY messages_fts.rowid DESC LIMIT ?";

@@ -41,7 +41,13 @@ void Stamper::stamp(std::string_view room, std::uint64_t seq, std::string_view f
     } else {
         chat_.mutable_away()->assign(away);
     }
-    serialize();
+    if (extras_) {
+        // Only after a reply or an event: a plain message pays one test.
+        chat_.clear_reply_to();
+        chat_.clear_target_seq();
+        chat_.clear_reaction();
+        extras_ = false;
+    }
 }
 
 // Frames chat_ into frame_ without copying it into the envelope.
@@ -60,6 +66,70 @@ void Stamper::roomMessage(const Room& room, std::uint64_t seq, Session& from, co
         clearPrivateFields();
     }
     stamp(room.name, seq, from.who.nick(), {}, say.client_msg_id(), say.kind(), say.text(), {});
+    if (say.reply_to() != 0) {
+        chat_.set_reply_to(say.reply_to());
+        extras_ = true;
+    }
+    serialize();
+}
+
+std::optional<Stamper::Refusal> Stamper::checkEvent(const v1::Say& say) const {
+    switch (say.kind()) {
+        case v1::MESSAGE_KIND_EDIT:
+            if (auto error = protocol::checkText(say.text(), config_.maxTextBytes, "message")) {
+                return Refusal{v1::ERROR_CODE_INVALID_TEXT, "edit: " + error->text};
+            }
+            break;
+        case v1::MESSAGE_KIND_DELETE:
+            break;  // its text is ignored
+        case v1::MESSAGE_KIND_REACT:
+        case v1::MESSAGE_KIND_UNREACT:
+            if (auto error = protocol::checkText(say.text(), kMaxReactionBytes, "reaction")) {
+                return Refusal{v1::ERROR_CODE_INVALID_REACTION, error->text};
+            }
+            if (say.text().find(' ') != std::string::npos) {
+                return Refusal{v1::ERROR_CODE_INVALID_REACTION,
+                               "a reaction is one emoji or word, without spaces"};
+            }
+            break;
+        default:
+            return check(say.kind(), say.text());
+    }
+    if (say.reply_to() != 0) {
+        return Refusal{v1::ERROR_CODE_UNSUPPORTED,
+                       "reply_to is for TEXT and ACTION; an edit, delete or reaction names its "
+                       "message in target_seq"};
+    }
+    return std::nullopt;
+}
+
+void Stamper::roomEvent(const Room& room, std::uint64_t seq, Session& from, const v1::Say& say) {
+    const std::string target = std::to_string(say.target_seq());
+    std::string text;
+    switch (say.kind()) {
+        case v1::MESSAGE_KIND_EDIT:
+            text = say.text();
+            break;
+        case v1::MESSAGE_KIND_DELETE:
+            text = "deleted message " + target;
+            break;
+        case v1::MESSAGE_KIND_REACT:
+            text = "reacted " + say.text() + " to message " + target;
+            break;
+        default:
+            text = "removed reaction " + say.text() + " from message " + target;
+            break;
+    }
+    if (privateFields_) {
+        clearPrivateFields();
+    }
+    stamp(room.name, seq, from.who.nick(), {}, say.client_msg_id(), say.kind(), text, {});
+    chat_.set_target_seq(say.target_seq());
+    if (say.kind() == v1::MESSAGE_KIND_REACT || say.kind() == v1::MESSAGE_KIND_UNREACT) {
+        chat_.set_reaction(say.text());
+    }
+    extras_ = true;
+    serialize();
 }
 
 void Stamper::clearPrivateFields() {
@@ -73,6 +143,7 @@ void Stamper::privateMessage(Session& from, const Session& to, const v1::Private
     from.profile.lastSpoke = now;
     conversationFields(privateSeq, false);
     stamp({}, 0, from.who.nick(), to.who.nick(), pm.client_msg_id(), pm.kind(), pm.text(), {});
+    serialize();
 }
 
 void Stamper::waitingMessage(Session& from, std::string_view to, const v1::PrivateMessage& pm,
@@ -80,6 +151,7 @@ void Stamper::waitingMessage(Session& from, std::string_view to, const v1::Priva
     from.profile.lastSpoke = now;
     conversationFields(privateSeq, true);
     stamp({}, 0, from.who.nick(), to, pm.client_msg_id(), pm.kind(), pm.text(), {});
+    serialize();
 }
 
 void Stamper::conversationFields(std::uint64_t privateSeq, bool offline) {
@@ -96,6 +168,7 @@ void Stamper::awayReply(const Session& sender, const Session& target) {
     const std::string& away = target.profile.away;
     stamp({}, 0, target.who.nick(), sender.who.nick(), 0, v1::MESSAGE_KIND_NOTICE,
           target.who.nick() + " is away: " + away, away);
+    serialize();
 }
 
 const v1::ChatMessage& Stamper::fileMessage(const Room& room, std::uint64_t seq, Session& from,

@@ -2,7 +2,8 @@
 // Chat messages as the hub writes them: the one check of what a client may
 // send as a message (Say and PrivateMessage alike: kind, then text), and the
 // one place a ChatMessage is stamped (epoch, the hub's wall clock, the
-// sender's nick, seq) and framed, once, for every recipient. Stamping a Say
+// sender's nick, seq) and framed, once, for every recipient (and an event
+// about a room's message: edit, delete, reaction). Stamping a Say
 // or a PrivateMessage sets the sender's "last spoke" (Whois idle time).
 //
 // Unknown fields of a client's frame never reach anyone: every message is
@@ -35,6 +36,13 @@ public:
     };
     // Why a message of this kind and text cannot be sent, if it cannot.
     std::optional<Refusal> check(v1::MessageKind kind, std::string_view text) const;
+    // The same for a Say of an event kind (EDIT, DELETE, REACT, UNREACT):
+    // its text (the new text, or the reaction), and no reply_to.
+    std::optional<Refusal> checkEvent(const v1::Say& say) const;
+
+    // The longest reaction, in bytes: an emoji sequence (a family with skin
+    // tones is 25 bytes in UTF-8) or a short word.
+    static constexpr std::size_t kMaxReactionBytes = 32;
 
     // The message stamped last (history stores it), and its frame.
     const v1::ChatMessage& message() const { return chat_; }
@@ -43,6 +51,10 @@ public:
     // A Say from `from`, the room's message `seq`.
     void roomMessage(const Room& room, std::uint64_t seq, Session& from, const v1::Say& say,
                      TimePoint now);
+    // A Say of an event kind from `from`, the room's `seq`: `text` for old
+    // clients (the new text of an EDIT, else a line that says what it did),
+    // target_seq, and the reaction of a REACT or UNREACT.
+    void roomEvent(const Room& room, std::uint64_t seq, Session& from, const v1::Say& say);
     // A PrivateMessage from `from` to `to`; `privateSeq` is its seq in their
     // conversation (0: none is kept).
     void privateMessage(Session& from, const Session& to, const v1::PrivateMessage& pm,
@@ -76,6 +88,7 @@ private:
     v1::ChatMessage file_;        // the last FILE message
     v1::Envelope envelope_;
     std::string frame_;
+    bool extras_ = false;  // chat_ carries reply_to, target_seq or reaction
 };
 
 }  // namespace hermes::hub

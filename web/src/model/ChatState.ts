@@ -32,6 +32,36 @@ export interface Line {
     hit: number; // search hits: its number for /context (from 1)
     pending: { id: number; state: SendState; why: string; frame: EnvelopeInit } | null;
     version: number; // bumped when the line changes
+    // Replies, edits, deletes and reactions (docs/PROTOCOL.md section 8).
+    replyTo: number; // the room seq this line answers (0: none)
+    quote: string; // "nick: text" of that message, as edited
+    edited: boolean;
+    deleted: boolean;
+    reactions: Reaction[]; // in the order first used
+}
+
+export interface Reaction {
+    text: string;
+    nicks: string[];
+}
+
+const EDIT = v1.MessageKind.MESSAGE_KIND_EDIT;
+const DELETE = v1.MessageKind.MESSAGE_KIND_DELETE;
+const REACT = v1.MessageKind.MESSAGE_KIND_REACT;
+const UNREACT = v1.MessageKind.MESSAGE_KIND_UNREACT;
+
+// EDIT, DELETE, REACT, UNREACT: an event about a message, not a line.
+export function isMessageEvent(kind: number | null | undefined): boolean {
+    return kind === EDIT || kind === DELETE || kind === REACT || kind === UNREACT;
+}
+
+// "👍 2  🎉 1": the reactions with their counts; "" when none.
+export function reactionSummary(line: Line): string {
+    return line.reactions.map((r) => `${r.text} ${r.nicks.length}`).join("  ");
+}
+
+export function quoteOf(line: Line): string {
+    return `${line.nick}: ${line.deleted ? "(deleted)" : line.text}`;
 }
 
 export interface Topic {
@@ -136,6 +166,10 @@ export class ChatState {
     hubName = "";
     awayText = "";
     showMembers = true;
+    showSeqs = false; // /seqs: each room line's number shown
+    // Edits, deletes and reactions sent, by client_msg_id -> window key: a
+    // refusal is said there (they have no pending line).
+    private readonly eventSends = new Map<number, string>();
     maxTextBytes = kDefaultMaxTextBytes;
     historyPageMax = 200;
     version = 0; // bumped on every visible change
@@ -243,11 +277,20 @@ export class ChatState {
                 this.setPending(e.id, "sending", "");
                 break;
             case "sendAcked":
+                this.eventSends.delete(e.id);
                 this.removePending(e.id);
                 break;
-            case "sendFailed":
+            case "sendFailed": {
+                const key = this.eventSends.get(e.id);
+                if (key !== undefined) {
+                    this.eventSends.delete(e.id);
+                    const w = this.find(key) ?? this.windows[0]!;
+                    this.note(w, "error", `Not done: ${e.text}`);
+                    break;
+                }
                 this.setPending(e.id, "failed", e.text);
                 break;
+            }
             case "disconnected": {
                 const why = this.hubGoodbye || e.text;
                 this.conn = { ...this.conn, state: e.willRetry ? "offline" : "failed", detail: why };
@@ -340,6 +383,10 @@ export class ChatState {
             if (w.seqs.has(seq)) return;
             w.seqs.add(seq);
         }
+        if (isMessageEvent(m.kind)) {
+            if (m.room) this.foldEvent(w, m);
+            return;
+        }
         this.awayReplied.delete(nickKey(w.name));
         const kind: LineKind = m.kind === v1.MessageKind.MESSAGE_KIND_ACTION ? "action" : m.kind === v1.MessageKind.MESSAGE_KIND_NOTICE ? "notice" : "text";
         const mention = !fromMe && (!m.room || mentions(m.text ?? "", this.nick));
@@ -355,6 +402,11 @@ export class ChatState {
             own: fromMe,
             mention,
         });
+        const replyTo = Number(m.replyTo ?? 0);
+        if (replyTo > 0) {
+            line.replyTo = replyTo;
+            line.quote = this.quoteFor(w, replyTo);
+        }
         this.insert(w, line);
         if (seq > 0 && this.contextWanted.get(w.name) === seq) {
             w.focusSeq = seq;
@@ -827,6 +879,18 @@ export class ChatState {
             case "retry":
                 this.retryFailed(w);
                 break;
+            case "reply":
+            case "edit":
+            case "delete":
+            case "react":
+            case "unreact":
+                this.messageCommand(w, c);
+                break;
+            case "seqs":
+                this.showSeqs = !this.showSeqs;
+                for (const x of this.windows) for (const l of x.lines) if (l.seq > 0) l.version += 1;
+                this.note(w, "info", this.showSeqs ? "Message numbers shown: /reply N, /edit N, /react N; /seqs hides them" : "Message numbers hidden");
+                break;
         }
         void inRoom;
     }
@@ -840,14 +904,20 @@ export class ChatState {
 
     // Our own line, shown at once as pending (queued, then sending) until its
     // echo takes its place in the room's order, or marked failed.
-    private sendLine(w: ChatWindow, text: string, action: boolean): void {
+    private sendLine(w: ChatWindow, text: string, action: boolean, replyTo = 0): void {
         const now = this.clock.mono();
-        const id = w.kind === "room" ? this.session.say(w.name, text, action, now) : this.session.privateMessage(w.name, text, action, now);
         const frame: EnvelopeInit =
             w.kind === "room"
-                ? { say: { room: w.name, text, kind: action ? 1 : 0 } }
+                ? { say: { room: w.name, text, kind: action ? 1 : 0, ...(replyTo > 0 ? { replyTo } : {}) } }
                 : { privateMessage: { to: w.name, text, kind: action ? 1 : 0 } };
+        const id =
+            w.kind !== "room"
+                ? this.session.privateMessage(w.name, text, action, now)
+                : replyTo > 0
+                  ? this.session.sayWith(frame.say!, now)
+                  : this.session.say(w.name, text, action, now);
         const line = this.makeLine(action ? "action" : "text", text, { nick: this.nick, own: true, timeMs: this.clock.wall() });
+        if (replyTo > 0) Object.assign(line, { replyTo, quote: this.quoteFor(w, replyTo) });
         line.pending = { id, state: "queued", why: "", frame };
         this.pending.set(id, w.key);
         this.append(w, line);
@@ -869,7 +939,7 @@ export class ChatState {
             const target = p.say ? this.roomWindow(p.say.room ?? "") : this.queryWindow(p.privateMessage?.to ?? "");
             const text = p.say?.text ?? p.privateMessage?.text ?? "";
             const action = (p.say?.kind ?? p.privateMessage?.kind) === 1;
-            this.sendLine(target, text, action);
+            this.sendLine(target, text, action, Number(p.say?.replyTo ?? 0));
         }
         this.changed();
     }
@@ -942,6 +1012,92 @@ export class ChatState {
         this.changed();
     }
 
+    // ---- replies, edits, deletes and reactions ---------------------------------------------
+
+    // The newest line of `w` with room seq `seq` (hub lines only).
+    private lineOf(w: ChatWindow, seq: number): Line | undefined {
+        for (let i = w.lines.length - 1; i >= 0; i--) {
+            const l = w.lines[i]!;
+            if (!l.pending && l.seq === seq) return l;
+        }
+        return undefined;
+    }
+
+    private quoteFor(w: ChatWindow, seq: number): string {
+        const target = this.lineOf(w, seq);
+        return target ? quoteOf(target) : `message ${seq}`;
+    }
+
+    // An EDIT, DELETE, REACT or UNREACT, folded into the line it names (if
+    // shown); idempotent, so a repeated page does no harm.
+    private foldEvent(w: ChatWindow, m: v1.IChatMessage): void {
+        const line = this.lineOf(w, Number(m.targetSeq ?? 0));
+        if (!line) return;
+        const from = m.from ?? "";
+        const reaction = m.reaction ?? "";
+        switch (m.kind) {
+            case EDIT:
+                line.text = m.text ?? "";
+                line.edited = true;
+                break;
+            case DELETE:
+                line.deleted = true;
+                line.reactions = [];
+                break;
+            case REACT: {
+                let r = line.reactions.find((x) => x.text === reaction);
+                if (!r) line.reactions.push((r = { text: reaction, nicks: [] }));
+                if (!r.nicks.some((n) => sameNick(n, from))) r.nicks.push(from);
+                break;
+            }
+            default:
+                for (const r of line.reactions) r.nicks = r.nicks.filter((n) => !sameNick(n, from) || r.text !== reaction);
+                line.reactions = line.reactions.filter((r) => r.nicks.length > 0);
+                break;
+        }
+        line.version += 1;
+        if (m.kind === EDIT || m.kind === DELETE) {
+            for (const l of w.lines) {
+                if (l.replyTo === line.seq) {
+                    l.quote = quoteOf(line);
+                    l.version += 1;
+                }
+            }
+        }
+        this.changed();
+    }
+
+    // /reply, /edit, /delete, /react, /unreact in a room. Without a seq,
+    // /reply and /react take the newest message from someone else, /unreact
+    // the newest carrying our reaction. The hub checks the rest.
+    private messageCommand(w: ChatWindow, c: Command): void {
+        if (w.kind !== "room") {
+            this.note(w, "error", "Replies, edits and reactions are for a room's messages.");
+            return;
+        }
+        let seq = c.seq;
+        if (seq === 0) {
+            const message = (l: Line) => l.seq > 0 && !l.pending && !l.deleted && (l.kind === "text" || l.kind === "action");
+            const mine = (n: string) => sameNick(n, this.nick);
+            const found = [...w.lines]
+                .reverse()
+                .find((l) => (c.kind === "unreact" ? l.reactions.some((r) => r.text === c.text && r.nicks.some(mine)) : message(l) && !l.own && !mine(l.nick)));
+            if (!found) {
+                this.note(w, "error", c.kind === "unreact" ? `No message here carries your ${c.text}; give its number: /seqs` : "No message from someone else here; give its number: /seqs");
+                return;
+            }
+            seq = found.seq;
+        }
+        if (c.kind === "reply") {
+            this.sendLine(w, c.text, false, seq);
+            return;
+        }
+        const kind = c.kind === "edit" ? EDIT : c.kind === "delete" ? DELETE : c.kind === "react" ? REACT : UNREACT;
+        const id = this.session.sayWith({ room: w.name, kind, targetSeq: seq, text: c.text }, this.clock.mono());
+        this.eventSends.set(id, w.key);
+        this.onEvents(this.session.takeEvents());
+    }
+
     private makeLine(kind: LineKind, text: string, fields: Partial<Line> = {}): Line {
         return {
             key: this.nextKey++,
@@ -957,6 +1113,11 @@ export class ChatState {
             hit: 0,
             pending: null,
             version: 0,
+            replyTo: 0,
+            quote: "",
+            edited: false,
+            deleted: false,
+            reactions: [],
             ...fields,
         };
     }

@@ -342,6 +342,14 @@ export class ClientSession {
         return id;
     }
 
+    // A say with its other fields (a reply, an edit, a delete, a reaction:
+    // docs/PROTOCOL.md section 8); tracked and returned as say().
+    sayWith(say: v1.ISay, now: number): number {
+        const id = this.ids.next();
+        this.submit({ say: { ...say, clientMsgId: id } }, id, now);
+        return id;
+    }
+
     privateMessage(to: string, text: string, action: boolean, now: number): number {
         const id = this.ids.next();
         const kind = action ? v1.MessageKind.MESSAGE_KIND_ACTION : v1.MessageKind.MESSAGE_KIND_TEXT;
@@ -352,7 +360,7 @@ export class ClientSession {
     // Sends a say or private message again under a new id (the page's /retry
     // of a line that failed); returns the new id.
     resend(frame: EnvelopeInit, now: number): number {
-        if (frame.say) return this.say(frame.say.room ?? "", frame.say.text ?? "", frame.say.kind === 1, now);
+        if (frame.say) return this.sayWith({ ...frame.say, clientMsgId: undefined }, now);
         if (frame.privateMessage) {
             const pm = frame.privateMessage;
             return this.privateMessage(pm.to ?? "", pm.text ?? "", pm.kind === 1, now);

@@ -31,7 +31,16 @@ export type CommandKind =
     | "unignore" // arg: nick
     | "whois" // arg: nick
     | "away" // text: the reason (empty: back)
-    | "retry"; // send the current window's failed lines again
+    | "retry" // send the current window's failed lines again
+    // Replies, edits, deletes and reactions: seq = the room seq of the message
+    // (0: not given: reply, react and unreact take a default), text = the text
+    // or the reaction.
+    | "reply"
+    | "edit"
+    | "delete"
+    | "react"
+    | "unreact"
+    | "seqs"; // show or hide each room line's number
 
 export interface Command {
     kind: CommandKind;
@@ -40,6 +49,7 @@ export interface Command {
     hasText: boolean;
     number: number;
     error: string;
+    seq: number;
 }
 
 interface Spec {
@@ -55,6 +65,8 @@ const specs: Spec[] = [
     { name: "clear", kind: "clear", args: "", summary: "clear this window", aliases: [] },
     { name: "close", kind: "close", args: "", summary: "close this window; in a room, part it", aliases: [] },
     { name: "context", kind: "context", args: "<n>", summary: "show search hit n in its room", aliases: [] },
+    { name: "delete", kind: "delete", args: "<n>", summary: "delete message n (yours, or as operator)", aliases: [] },
+    { name: "edit", kind: "edit", args: "<n> <text>", summary: "replace the text of your message n", aliases: [] },
     { name: "help", kind: "help", args: "[command]", summary: "this help, or one command's", aliases: [] },
     { name: "ignore", kind: "ignore", args: "[nick]", summary: "hide a nick's messages (no nick: list)", aliases: [] },
     { name: "join", kind: "join", args: "<room>", summary: "join (or create) a room", aliases: ["j"] },
@@ -65,12 +77,16 @@ const specs: Spec[] = [
     { name: "part", kind: "part", args: "[room] [reason]", summary: "leave this or another room", aliases: ["leave"] },
     { name: "query", kind: "query", args: "<nick> [text]", summary: "private window with nick (and say text)", aliases: [] },
     { name: "quit", kind: "quit", args: "[message]", summary: "leave Hermes", aliases: ["exit"] },
+    { name: "react", kind: "react", args: "[n] <emoji>", summary: "react to message n (or the newest)", aliases: [] },
+    { name: "reply", kind: "reply", args: "[n] <text>", summary: "answer message n (or the newest)", aliases: [] },
     { name: "retry", kind: "retry", args: "", summary: "send again what was not sent here", aliases: [] },
     { name: "rooms", kind: "rooms", args: "", summary: "list the hub's rooms", aliases: ["list"] },
     { name: "search", kind: "search", args: "[#room] <words>", summary: "find messages (default: this room)", aliases: [] },
     { name: "search-more", kind: "searchMore", args: "", summary: "older hits of the last /search", aliases: [] },
+    { name: "seqs", kind: "seqs", args: "", summary: "show or hide message numbers [n]", aliases: [] },
     { name: "topic", kind: "topic", args: "[text]", summary: "show or set the room's topic", aliases: [] },
     { name: "unignore", kind: "unignore", args: "<nick>", summary: "show nick's messages again", aliases: [] },
+    { name: "unreact", kind: "unreact", args: "[n] <emoji>", summary: "take back your reaction", aliases: [] },
     { name: "who", kind: "who", args: "[room]", summary: "list a room's members", aliases: ["names"] },
     { name: "whois", kind: "whois", args: "<nick>", summary: "who nick is: rooms, idle, away, client", aliases: [] },
     { name: "window", kind: "window", args: "<n>", summary: "switch to window n, as Alt-n does", aliases: ["win"] },
@@ -118,7 +134,7 @@ function helpLine(s: Spec): string {
 }
 
 function make(kind: CommandKind, fields: Partial<Command> = {}): Command {
-    return { kind, arg: "", text: "", hasText: false, number: 0, error: "", ...fields };
+    return { kind, arg: "", text: "", hasText: false, number: 0, error: "", seq: 0, ...fields };
 }
 
 function invalid(error: string, name = ""): Command {
@@ -201,6 +217,27 @@ export function parseCommand(line: string): Command {
             }
             if (!words) return usage(spec);
             Object.assign(c, { text: words, hasText: true });
+            break;
+        }
+        case "reply":
+        case "edit":
+        case "delete":
+        case "react":
+        case "unreact": {
+            // "[n] text": a leading number is the message's seq.
+            const [n, more] = firstWord(rest);
+            const numbered = /^[0-9]+$/.test(n) && Number(n) <= Number.MAX_SAFE_INTEGER;
+            const seqNeeded = c.kind === "edit" || c.kind === "delete";
+            let text = rest;
+            // A reply of just a number is text, not a seq with nothing to say.
+            if (numbered && (seqNeeded || more !== "")) {
+                if (Number(n) === 0) return usage(spec);
+                c.seq = Number(n);
+                text = more;
+            } else if (seqNeeded) return usage(spec);
+            const oneWord = c.kind === "react" || c.kind === "unreact";
+            if ((c.kind === "delete") === (text !== "") || (oneWord && /[ \t]/.test(text))) return usage(spec);
+            Object.assign(c, { text, hasText: text !== "" });
             break;
         }
         case "window":

@@ -8,6 +8,7 @@
 // bottom, new lines keep the pane at the bottom; when older history arrives
 // above, the view stays where it was.
 import type { ChatState, ChatWindow, Line } from "../model/ChatState";
+import { reactionSummary } from "../model/ChatState";
 import { Completion } from "../model/Completion";
 import { InputHistory } from "../model/InputHistory";
 import { nickColour, nickKey } from "../model/names";
@@ -345,6 +346,13 @@ export class View {
         if (line.own) el.classList.add("own");
         if (line.mention) el.classList.add("mention");
         if (line.seq > 0 && line.kind !== "gap") el.dataset.seq = String(line.seq);
+        if (line.replyTo > 0) {
+            // The message a reply answers, quoted above it.
+            const quote = d.createElement("div");
+            quote.className = "quote";
+            quote.textContent = plain(`> ${line.quote}`);
+            el.appendChild(quote);
+        }
         const ts = d.createElement("time");
         ts.className = "ts";
         ts.dateTime = new Date(line.timeMs).toISOString();
@@ -363,14 +371,33 @@ export class View {
             nick.textContent = line.kind === "error" ? "!" : line.kind === "gap" ? "…" : "–";
             nick.setAttribute("aria-hidden", "true");
         }
+        if (s.showSeqs && line.seq > 0 && line.kind !== "gap" && w.kind === "room") {
+            // The number /reply, /edit and /react take.
+            const n = d.createElement("span");
+            n.className = "seqno";
+            n.textContent = `[${line.seq}]`;
+            body.appendChild(n);
+        }
         if (line.hit > 0) {
             const hit = d.createElement("span");
             hit.className = "hit-room";
             hit.textContent = plain(`${line.hit}. #${line.room}`);
             body.appendChild(hit);
         }
-        appendText(d, body, line.text);
+        appendText(d, body, line.deleted ? "(deleted)" : line.text);
+        if (line.edited && !line.deleted) {
+            const mark = d.createElement("span");
+            mark.className = "edited";
+            mark.textContent = " (edited)";
+            body.appendChild(mark);
+        }
         el.append(nick, body);
+        if (line.reactions.length > 0 && !line.deleted) {
+            const reactions = d.createElement("div");
+            reactions.className = "reactions";
+            reactions.textContent = plain(reactionSummary(line));
+            el.appendChild(reactions);
+        }
         if (line.pending) {
             el.classList.add("pending");
             const state = d.createElement("span");
@@ -389,7 +416,6 @@ export class View {
             }
             el.appendChild(state);
         }
-        void w;
         return el;
     }
 

@@ -284,3 +284,65 @@ describe("the nick", () => {
         assert.equal(written(session)[0]!.hello!.nick, "ana2");
     });
 });
+
+describe("replies, edits, deletes and reactions", () => {
+    const EDIT = v1.MessageKind.MESSAGE_KIND_EDIT;
+    const DELETE = v1.MessageKind.MESSAGE_KIND_DELETE;
+    const REACT = v1.MessageKind.MESSAGE_KIND_REACT;
+    const UNREACT = v1.MessageKind.MESSAGE_KIND_UNREACT;
+    const thumbs = "\u{1F44D}";
+
+    test("events fold into the line they name; a reply quotes it, as edited", () => {
+        const { state, feed } = setup();
+        feed(live(chat("lobby", 1, "bob", "helo wrold")));
+        feed(live(chat("lobby", 2, "ana", "fix it?", 0, { replyTo: 1 })));
+        feed(live(chat("lobby", 3, "bob", "hello world", 0, { kind: EDIT, targetSeq: 1 })));
+        feed(live(chat("lobby", 4, "ana", "r", 0, { kind: REACT, targetSeq: 1, reaction: thumbs })));
+        feed(live(chat("lobby", 5, "carol", "r", 0, { kind: REACT, targetSeq: 1, reaction: thumbs })));
+        feed(live(chat("lobby", 6, "carol", "r", 0, { kind: UNREACT, targetSeq: 1, reaction: thumbs })));
+        const lines = state.active.lines.filter((l) => l.seq > 0);
+        assert.deepEqual(lines.map((l) => l.seq), [1, 2], "events are no lines of their own");
+        assert.equal(lines[0]!.text, "hello world");
+        assert.ok(lines[0]!.edited);
+        assert.deepEqual(lines[0]!.reactions, [{ text: thumbs, nicks: ["ana"] }]);
+        assert.equal(lines[1]!.replyTo, 1);
+        assert.equal(lines[1]!.quote, "bob: hello world");
+        feed(live(chat("lobby", 7, "bob", "deleted message 1", 0, { kind: DELETE, targetSeq: 1 })));
+        assert.ok(lines[0]!.deleted);
+        assert.equal(lines[1]!.quote, "bob: (deleted)");
+    });
+
+    test("the commands send them; without a number they take the newest from someone else", () => {
+        const { state, session, feed } = setup();
+        feed(live(chat("lobby", 1, "bob", "ship it?")));
+        feed(live(chat("lobby", 2, "ana", "mine")));
+        state.submitLine("/reply yes");
+        state.submitLine(`/react ${thumbs}`);
+        state.submitLine("/edit 2 mine, fixed");
+        state.submitLine("/delete 2");
+        const says = written(session).map((e) => e.say!);
+        assert.deepEqual(
+            says.map((s) => [s.kind ?? 0, Number(s.replyTo ?? 0), Number(s.targetSeq ?? 0), s.text ?? ""]),
+            [
+                [0, 1, 0, "yes"],
+                [REACT, 0, 1, thumbs],
+                [EDIT, 0, 2, "mine, fixed"],
+                [DELETE, 0, 2, ""],
+            ],
+        );
+        assert.equal(state.active.lines.at(-1)!.quote, "bob: ship it?", "the pending reply quotes too");
+        // A refusal of an edit is said in the room.
+        const editId = Number(says[2]!.clientMsgId);
+        feed(error({ code: v1.ErrorCode.ERROR_CODE_NOT_AUTHOR, text: "message 2 of lobby is not yours", clientMsgId: editId, room: "lobby" }));
+        assert.ok(texts(state).includes("Not done: message 2 of lobby is not yours"), texts(state).join("\n"));
+    });
+
+    test("/seqs shows the numbers; a command with no target says how to name one", () => {
+        const { state } = setup();
+        state.submitLine(`/react ${thumbs}`);
+        assert.match(texts(state).at(-1)!, /No message from someone else/);
+        assert.equal(state.showSeqs, false);
+        state.submitLine("/seqs");
+        assert.equal(state.showSeqs, true);
+    });
+});

@@ -128,7 +128,7 @@ test("missing arguments say the command's usage line", () => {
 
 test("/help lists every command with its aliases, one line each, then the keys", () => {
     const lines = helpLines();
-    assert.equal(commandNames.length, 23);
+    assert.equal(commandNames.length, 29);
     for (const name of commandNames) assert.ok(lines.some((l) => l.startsWith(name + " ") || l === name), name);
     assert.ok(lines.some((l) => l.startsWith("/join <room>") && l.endsWith("(also /j)")));
     assert.ok(lines.some((l) => l.startsWith("/part") && l.endsWith("(also /leave)")));
@@ -136,4 +136,24 @@ test("/help lists every command with its aliases, one line each, then the keys",
     assert.deepEqual(helpFor("/exit")![0], lines.find((l) => l.startsWith("/quit")));
     assert.equal(helpFor("nope"), null);
     assert.ok(helpFor("retry")!.length > 1);
+});
+
+test("/reply, /edit, /delete, /react, /unreact take a message's number; /seqs none", () => {
+    const cases: [string, string, number, string][] = [
+        ["/reply 12 sure", "reply", 12, "sure"],
+        ["/reply sure thing", "reply", 0, "sure thing"],
+        ["/reply 42", "reply", 0, "42"],
+        ["/edit 7 fixed it", "edit", 7, "fixed it"],
+        ["/delete 7", "delete", 7, ""],
+        ["/react 3 +1", "react", 3, "+1"],
+        ["/unreact +1", "unreact", 0, "+1"],
+    ];
+    for (const [line, kind, seq, text] of cases) {
+        const c = parseCommand(line);
+        assert.deepEqual([c.kind, c.seq, c.text], [kind, seq, text], line);
+    }
+    for (const bad of ["/reply", "/edit 7", "/edit x y", "/edit 0 y", "/delete", "/delete 7 now", "/react", "/react 3 two words", "/seqs on"]) {
+        assert.equal(parseCommand(bad).kind, "invalid", bad);
+    }
+    assert.equal(parseCommand("/seqs").kind, "seqs");
 });

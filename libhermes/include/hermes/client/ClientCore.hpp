@@ -125,6 +125,10 @@ public:
     // id stays pending until SendAcked or SendFailed (see above).
     std::uint64_t say(const std::string& room, const std::string& text,
                       hermes::v1::MessageKind kind = hermes::v1::MESSAGE_KIND_TEXT);
+    // A Say with any of its fields (a reply, an edit, a delete, a reaction:
+    // docs/PROTOCOL.md section 8); its client_msg_id is set here. Tracked
+    // and returned as say().
+    std::uint64_t sendSay(hermes::v1::Say say);
     std::uint64_t privateMessage(const std::string& nick, const std::string& text,
                                  hermes::v1::MessageKind kind = hermes::v1::MESSAGE_KIND_TEXT);
     bool join(const std::string& room);

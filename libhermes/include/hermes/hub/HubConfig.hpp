@@ -64,6 +64,10 @@ struct HubConfig {
     // With durable history: messages waiting for the store's commit, over all
     // rooms, beyond which a say is refused (STORE_BEHIND) rather than held.
     std::size_t maxHeldMessages = 50'000;  // history.max_held_messages
+    // Each room's newest seqs that may be replied to, edited, deleted and
+    // reacted to (MessageLedger: kept in memory, about 64 bytes a seq, grown
+    // as a room talks); older ones are refused NO_SUCH_MESSAGE. 0: none.
+    std::size_t editWindow = 1000;  // messages.edit_window
 
     // --- accounts and the hub password (docs/HUB.md "Accounts") ---------------
     // Empty: an open hub. Otherwise every Hello must carry it (compared in

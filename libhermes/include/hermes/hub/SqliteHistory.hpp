@@ -2,13 +2,14 @@
 // HistoryStore in a SQLite database file (through POCO Data), so history,
 // seqs and topics survive a restart of the hub.
 //
-// Layout (schema version 4, created and migrated at open; see kSchemaVersion):
+// Layout (schema version 5, created and migrated at open; see kSchemaVersion;
+// version 4 added file, version 5 reply_to, target_seq and reaction):
 //
 //   schema_version(version)
 //   rooms(name PK, last_seq, topic, topic_set_by, topic_time_ms)
 //   messages(room, seq, epoch, time_ms, from_nick, to_nick, client_msg_id,
-//            kind, text, file, PRIMARY KEY (room, seq))   file: a FILE message's
-//            FileInfo (protobuf bytes as hex), '' for the others
+//            kind, text, file, reply_to, target_seq, reaction, PRIMARY KEY (room, seq))
+//            file: a FILE message's FileInfo (protobuf bytes as hex), '' for the others
 //   messages_fts  FTS5 external-content index of messages.text (absent when
 //                 SQLite lacks FTS5: search uses LIKE)
 //   search_index(indexed_upto)  the index holds exactly the messages with

@@ -1,0 +1,345 @@
+// Replies, edits, deletes and reactions against a real hermesd: the sender
+// edits and deletes, a non-sender is refused, an operator deletes anyone's;
+// reactions count once per member; a reply to a seq the room does not have is
+// refused; an account's author signs in again and edits, a later holder of an
+// unregistered nick cannot; the events are in the room's sequence, so a
+// client reading history after a hub restart (history.persist) sees them all
+// and folds them to the final state.
+#define BOOST_TEST_MODULE ReactionsTest
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "BoostSupport.hpp"
+#include "Frames.hpp"
+#include "RawClient.hpp"
+#include "ToolProcess.hpp"
+#include "hermes/test/TempDir.hpp"
+
+using namespace std::chrono_literals;
+namespace it = hermes::it;
+namespace v1 = hermes::v1;
+
+using hermes::test::TempDir;
+
+namespace {
+
+const std::string kThumbs = "\xF0\x9F\x91\x8D";
+const std::string kParty = "\xF0\x9F\x8E\x89";
+
+it::HubProcess::Settings noLobby(it::HubProcess::Settings extra = {}) {
+    extra.try_emplace("default_room", "");
+    return extra;
+}
+
+v1::Envelope eventEnvelope(const std::string& room, v1::MessageKind kind, std::uint64_t target,
+                           const std::string& text, std::uint64_t id) {
+    v1::Envelope e = it::sayEnvelope(room, text, id);
+    e.mutable_say()->set_kind(kind);
+    e.mutable_say()->set_target_seq(target);
+    return e;
+}
+
+v1::Envelope replyEnvelope(const std::string& room, std::uint64_t to, const std::string& text,
+                           std::uint64_t id) {
+    v1::Envelope e = it::sayEnvelope(room, text, id);
+    e.mutable_say()->set_reply_to(to);
+    return e;
+}
+
+// The ChatMessage echoed for client_msg_id `id`.
+v1::ChatMessage echoOf(it::RawClient& client, std::uint64_t id) {
+    return client
+        .expect(
+            [id](const it::Frame& f) {
+                return f.envelope.has_message() && f.envelope.message().client_msg_id() == id;
+            },
+            it::after(10s), "echo of " + std::to_string(id))
+        .envelope.message();
+}
+
+// The Error answering client_msg_id `id`; the client stays connected.
+v1::Error refusalOf(it::RawClient& client, std::uint64_t id) {
+    const v1::Error error =
+        client
+            .expect(
+                [id](const it::Frame& f) {
+                    return f.envelope.has_error() && f.envelope.error().client_msg_id() == id;
+                },
+                it::after(10s), "error for " + std::to_string(id))
+            .envelope.error();
+    BOOST_TEST(!error.fatal());
+    client.sync(it::after(5s));
+    BOOST_TEST(!client.closedByPeer());
+    return error;
+}
+
+void join(it::RawClient& client, const std::string& room) {
+    client.send(it::joinEnvelope(room));
+    client.expect(it::isBody(v1::Envelope::kMembers), it::after(5s), "members of " + room);
+}
+
+// A room's messages folded as a client shows them: text after edits,
+// deleted, reactions counted by (reaction -> members).
+struct Folded {
+    std::string text;
+    bool edited = false;
+    bool deleted = false;
+    std::uint64_t replyTo = 0;
+    std::map<std::string, std::vector<std::string>> reactions;
+};
+
+std::map<std::uint64_t, Folded> fold(const std::vector<v1::ChatMessage>& messages) {
+    std::map<std::uint64_t, Folded> out;
+    for (const v1::ChatMessage& m : messages) {
+        switch (m.kind()) {
+            case v1::MESSAGE_KIND_EDIT:
+                out[m.target_seq()].text = m.text();
+                out[m.target_seq()].edited = true;
+                break;
+            case v1::MESSAGE_KIND_DELETE:
+                out[m.target_seq()].deleted = true;
+                break;
+            case v1::MESSAGE_KIND_REACT:
+                out[m.target_seq()].reactions[m.reaction()].push_back(m.from());
+                break;
+            case v1::MESSAGE_KIND_UNREACT: {
+                auto& who = out[m.target_seq()].reactions[m.reaction()];
+                std::erase(who, m.from());
+                break;
+            }
+            default:
+                out[m.seq()].text = m.text();
+                out[m.seq()].replyTo = m.reply_to();
+                break;
+        }
+    }
+    return out;
+}
+
+std::vector<v1::ChatMessage> history(it::RawClient& client, const std::string& room) {
+    client.send(it::historyEnvelope(room, 0, 0));
+    const v1::HistoryPage page =
+        client.expect(it::isBody(v1::Envelope::kHistoryPage), it::after(10s), "history of " + room)
+            .envelope.history_page();
+    BOOST_TEST(!page.has_more());
+    return {page.messages().begin(), page.messages().end()};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_sender_edits_and_deletes_a_non_sender_is_refused_an_operator_deletes) {
+    it::HubGuard guard(noLobby());
+    it::RawClient ana(guard.hub.port(), "ana");
+    it::RawClient bob(guard.hub.port(), "bob");
+    it::RawClient carol(guard.hub.port(), "carol");
+    ana.hello("ana", it::after(5s));
+    bob.hello("bob", it::after(5s));
+    carol.hello("carol", it::after(5s));
+    join(ana, "dev");  // creates it: ana is its operator
+    join(bob, "dev");
+    join(carol, "dev");
+
+    bob.send(it::sayEnvelope("dev", "helo wrold", 1));
+    const std::uint64_t seq = echoOf(bob, 1).seq();
+    carol.send(eventEnvelope("dev", v1::MESSAGE_KIND_EDIT, seq, "carol was here", 2));
+    BOOST_TEST(refusalOf(carol, 2).code() == v1::ERROR_CODE_NOT_AUTHOR);
+    carol.send(eventEnvelope("dev", v1::MESSAGE_KIND_DELETE, seq, "", 3));
+    BOOST_TEST(refusalOf(carol, 3).code() == v1::ERROR_CODE_NOT_AUTHOR);
+
+    bob.send(eventEnvelope("dev", v1::MESSAGE_KIND_EDIT, seq, "hello world", 4));
+    const v1::ChatMessage edit = echoOf(carol, 4);
+    BOOST_TEST(edit.kind() == v1::MESSAGE_KIND_EDIT);
+    BOOST_TEST(edit.seq() == seq + 1);
+    BOOST_TEST(edit.target_seq() == seq);
+    BOOST_TEST(edit.text() == "hello world");
+    bob.send(eventEnvelope("dev", v1::MESSAGE_KIND_DELETE, seq, "", 5));
+    const v1::ChatMessage del = echoOf(carol, 5);
+    BOOST_TEST(del.kind() == v1::MESSAGE_KIND_DELETE);
+    BOOST_TEST(del.seq() == seq + 2);
+
+    // ana operates dev: she deletes carol's message; carol cannot undo it.
+    carol.send(it::sayEnvelope("dev", "spam spam", 6));
+    const std::uint64_t spam = echoOf(carol, 6).seq();
+    ana.send(eventEnvelope("dev", v1::MESSAGE_KIND_DELETE, spam, "", 7));
+    const v1::ChatMessage opDelete = echoOf(bob, 7);
+    BOOST_TEST(opDelete.from() == "ana");
+    BOOST_TEST(opDelete.target_seq() == spam);
+    carol.send(eventEnvelope("dev", v1::MESSAGE_KIND_EDIT, spam, "spam again", 8));
+    BOOST_TEST(refusalOf(carol, 8).code() == v1::ERROR_CODE_NO_SUCH_MESSAGE);
+    guard.expectCleanStop();
+}
+
+BOOST_AUTO_TEST_CASE(reactions_count_once_per_member_and_a_reply_needs_a_message) {
+    it::HubGuard guard(noLobby());
+    it::RawClient ana(guard.hub.port(), "ana");
+    it::RawClient bob(guard.hub.port(), "bob");
+    ana.hello("ana", it::after(5s));
+    bob.hello("bob", it::after(5s));
+    join(ana, "dev");
+    join(bob, "dev");
+    ana.send(it::sayEnvelope("dev", "release at 5?", 1));
+    const std::uint64_t seq = echoOf(ana, 1).seq();
+
+    bob.send(eventEnvelope("dev", v1::MESSAGE_KIND_REACT, seq, kThumbs, 2));
+    BOOST_TEST(echoOf(ana, 2).reaction() == kThumbs);
+    bob.send(eventEnvelope("dev", v1::MESSAGE_KIND_REACT, seq, kThumbs, 3));
+    const v1::Error twice = refusalOf(bob, 3);
+    BOOST_TEST(twice.code() == v1::ERROR_CODE_REACTION_UNCHANGED);
+    BOOST_TEST(twice.text().find("already") != std::string::npos, twice.text());
+    ana.send(eventEnvelope("dev", v1::MESSAGE_KIND_REACT, seq, kThumbs, 4));
+    echoOf(ana, 4);
+    ana.send(eventEnvelope("dev", v1::MESSAGE_KIND_REACT, seq, kParty, 5));
+    echoOf(ana, 5);
+    bob.send(eventEnvelope("dev", v1::MESSAGE_KIND_UNREACT, seq, kParty, 6));
+    BOOST_TEST(refusalOf(bob, 6).code() == v1::ERROR_CODE_REACTION_UNCHANGED);
+
+    for (const std::uint64_t missing : {seq + 100, std::uint64_t{0} + 999}) {
+        bob.send(replyEnvelope("dev", missing, "to nothing", 7));
+        const v1::Error error = refusalOf(bob, 7);
+        BOOST_TEST(error.code() == v1::ERROR_CODE_NO_SUCH_MESSAGE);
+        BOOST_TEST(error.room() == "dev");
+    }
+    bob.send(replyEnvelope("dev", seq, "yes", 8));
+    BOOST_TEST(echoOf(ana, 8).reply_to() == seq);
+
+    const auto folded = fold(history(bob, "dev"));
+    BOOST_TEST(folded.at(seq).reactions.at(kThumbs).size() == 2u);
+    BOOST_TEST(folded.at(seq).reactions.at(kParty).size() == 1u);
+    guard.expectCleanStop();
+}
+
+// Signed in, the author is the account, whichever connection; not signed
+// in, the connection: bob, back under the same nick, is not the author.
+BOOST_AUTO_TEST_CASE(an_account_edits_after_reconnecting_a_bare_nick_cannot) {
+    it::HubGuard guard(noLobby());
+    it::registerNick(guard.hub.port(), "ana", "anas password");
+    std::uint64_t anaSeq = 0;
+    std::uint64_t bobSeq = 0;
+    {
+        it::RawClient ana(guard.hub.port(), "ana");
+        it::RawClient bob(guard.hub.port(), "bob");
+        ana.signIn("ana", "anas password", it::after(10s));
+        bob.hello("bob", it::after(5s));
+        join(ana, "dev");
+        join(bob, "dev");
+        ana.send(it::sayEnvelope("dev", "signed", 1));
+        anaSeq = echoOf(ana, 1).seq();
+        bob.send(it::sayEnvelope("dev", "bare", 2));
+        bobSeq = echoOf(bob, 2).seq();
+        for (it::RawClient* client : {&ana, &bob}) {
+            client->send(it::byeEnvelope("back soon"));
+            BOOST_TEST_REQUIRE(client->waitClosed(it::after(5s)));
+        }
+    }
+    it::RawClient ana(guard.hub.port(), "ana again");
+    it::RawClient bob(guard.hub.port(), "bob again");
+    ana.signIn("ana", "anas password", it::after(10s));
+    bob.hello("bob", it::after(5s));
+    join(ana, "dev");
+    join(bob, "dev");
+    ana.send(eventEnvelope("dev", v1::MESSAGE_KIND_EDIT, anaSeq, "signed, edited", 3));
+    BOOST_TEST(echoOf(ana, 3).target_seq() == anaSeq);
+    bob.send(eventEnvelope("dev", v1::MESSAGE_KIND_EDIT, bobSeq, "not mine", 4));
+    BOOST_TEST(refusalOf(bob, 4).code() == v1::ERROR_CODE_NOT_AUTHOR);
+    guard.expectCleanStop();
+}
+
+// hermes-cat sends them from its input commands and prints them in --json;
+// a refused one (a second identical reaction, a delete of another's
+// message) is an error on standard error and exit 6.
+BOOST_AUTO_TEST_CASE(hermes_cat_sends_and_prints_them) {
+    it::HubGuard guard(noLobby());
+    it::RawClient ana(guard.hub.port(), "ana");
+    ana.hello("ana", it::after(5s));
+    join(ana, "dev");  // creates it: ana is its operator, the bot is not
+    ana.send(it::sayEnvelope("dev", "ship it?", 1));
+    BOOST_TEST_REQUIRE(echoOf(ana, 1).seq() == 1u);
+    const std::string input = "/reply 1 on it\n/edit 2 on it now\n/react 1 " + kThumbs +
+                              "\n/react 1 " + kThumbs + "\n/delete 1\n/reply nothing\n";
+    it::ToolProcess cat(
+        {HERMES_IT_HERMES_CAT, "--host", "127.0.0.1", "--port", std::to_string(guard.hub.port()),
+         "--nick", "bot", "--room", "dev", "--timeout", "10", "--json"},
+        input);
+    const auto exit = cat.waitExit(30s);
+    BOOST_TEST_REQUIRE(exit.has_value());
+    BOOST_TEST(exit->code == 6, "stderr: " << cat.err());
+    BOOST_TEST(cat.out().find(R"("code":"REACTION_UNCHANGED")") != std::string::npos, cat.out());
+    BOOST_TEST(cat.out().find(R"("code":"NOT_AUTHOR")") != std::string::npos, cat.out());
+    BOOST_TEST(cat.err().find("/reply needs a message's seq") != std::string::npos, cat.err());
+    const std::string out = cat.out();
+    BOOST_TEST(out.find(R"("kind":"text","text":"on it","reply_to":1)") != std::string::npos, out);
+    BOOST_TEST(out.find(R"("kind":"edit","text":"on it now","target_seq":2)") != std::string::npos,
+               out);
+    BOOST_TEST(out.find(R"("kind":"react")") != std::string::npos, out);
+
+    // What ana saw: the reply, the edit and one reaction, seqs 2-4, nothing else.
+    const auto folded = fold(history(ana, "dev"));
+    BOOST_TEST(folded.size() == 2u);
+    BOOST_TEST(folded.at(2).replyTo == 1u);
+    BOOST_TEST(folded.at(2).text == "on it now");
+    BOOST_TEST(folded.at(1).reactions.at(kThumbs) == std::vector<std::string>{"bot"});
+    BOOST_TEST(!folded.at(1).deleted);
+    guard.expectCleanStop();
+}
+
+// The events are messages of the room's sequence: gapless seqs, stored, and
+// after a restart a reconnecting client reads them from history and folds
+// them to the final state; the hub still knows the reactions it counted.
+BOOST_AUTO_TEST_CASE(a_restart_keeps_the_events_and_backfill_folds_to_the_final_state) {
+    TempDir dir;
+    it::HubProcess::Settings settings = noLobby();
+    settings["history.persist"] = "true";
+    settings["history.path"] = dir.path + "/history.db";
+    std::uint64_t first = 0;
+    {
+        it::HubGuard guard(settings);
+        it::RawClient ana(guard.hub.port(), "ana");
+        it::RawClient bob(guard.hub.port(), "bob");
+        ana.hello("ana", it::after(5s));
+        bob.hello("bob", it::after(5s));
+        join(ana, "dev");
+        join(bob, "dev");
+        ana.send(it::sayEnvelope("dev", "frist", 1));
+        first = echoOf(ana, 1).seq();
+        ana.send(it::sayEnvelope("dev", "oops", 2));
+        const std::uint64_t oops = echoOf(ana, 2).seq();
+        ana.send(eventEnvelope("dev", v1::MESSAGE_KIND_EDIT, first, "first", 3));
+        ana.send(eventEnvelope("dev", v1::MESSAGE_KIND_DELETE, oops, "", 4));
+        bob.send(replyEnvelope("dev", first, "welcome", 5));
+        bob.send(eventEnvelope("dev", v1::MESSAGE_KIND_REACT, first, kThumbs, 6));
+        bob.send(eventEnvelope("dev", v1::MESSAGE_KIND_REACT, first, kParty, 7));
+        bob.send(eventEnvelope("dev", v1::MESSAGE_KIND_UNREACT, first, kParty, 8));
+        echoOf(bob, 8);
+        guard.expectCleanStop();
+    }
+    it::HubGuard guard(settings);
+    it::RawClient carol(guard.hub.port(), "carol");
+    carol.hello("carol", it::after(5s));
+    const std::vector<v1::ChatMessage> messages = history(carol, "dev");
+    BOOST_TEST_REQUIRE(messages.size() == 8u);
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        BOOST_TEST(messages[i].seq() == first + i);  // gapless, events included
+    }
+    const auto folded = fold(messages);
+    BOOST_TEST(folded.at(first).text == "first");
+    BOOST_TEST(folded.at(first).edited);
+    BOOST_TEST(folded.at(first + 1).deleted);
+    BOOST_TEST(folded.at(first + 4).replyTo == first);
+    BOOST_TEST(folded.at(first).reactions.at(kThumbs) == std::vector<std::string>{"bob"});
+    BOOST_TEST(folded.at(first).reactions.at(kParty).empty());
+
+    // The restarted hub rebuilt its ledger from the store: bob's reaction
+    // still counts, and the deleted message stays deleted.
+    it::RawClient bob(guard.hub.port(), "bob");
+    bob.hello("bob", it::after(5s));
+    join(bob, "dev");
+    bob.send(eventEnvelope("dev", v1::MESSAGE_KIND_REACT, first, kThumbs, 9));
+    BOOST_TEST(refusalOf(bob, 9).code() == v1::ERROR_CODE_REACTION_UNCHANGED);
+    bob.send(replyEnvelope("dev", first + 1, "what was it?", 10));
+    BOOST_TEST(refusalOf(bob, 10).code() == v1::ERROR_CODE_NO_SUCH_MESSAGE);
+    guard.expectCleanStop();
+}

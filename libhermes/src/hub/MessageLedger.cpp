@@ -1,0 +1,231 @@
+#include "MessageLedger.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "RoomTable.hpp"
+#include "hermes/protocol/Validation.hpp"
+
+namespace hermes::hub {
+
+bool MessageLedger::isEvent(v1::MessageKind kind) {
+    return kind == v1::MESSAGE_KIND_EDIT || kind == v1::MESSAGE_KIND_DELETE ||
+           kind == v1::MESSAGE_KIND_REACT || kind == v1::MESSAGE_KIND_UNREACT;
+}
+
+namespace {
+
+std::string messageName(const Room& room, std::uint64_t seq) {
+    return "message " + std::to_string(seq) + " of " + room.name;
+}
+
+}  // namespace
+
+void MessageLedger::restore(RoomTable& rooms, const HistoryStore& history) {
+    if (window_ == 0) {
+        return;
+    }
+    rooms.forEach([&](Room& room) {
+        for (const v1::ChatMessage& m : history.tail(room.name, window_)) {
+            if (isEvent(m.kind())) {
+                recordEvent(room, m);
+            } else {
+                push(room.ledger, m.seq());  // author unknown: session 0, no account
+            }
+        }
+    });
+}
+
+const MessageLedger::Entry* MessageLedger::find(const RoomLedger& ledger, std::uint64_t seq) {
+    if (ledger.count_ == 0 || seq < ledger.firstSeq_ || seq - ledger.firstSeq_ >= ledger.count_) {
+        return nullptr;
+    }
+    const auto offset = static_cast<std::size_t>(seq - ledger.firstSeq_);
+    return &ledger.ring_[(ledger.oldest_ + offset) % ledger.ring_.size()];
+}
+
+MessageLedger::Entry* MessageLedger::find(RoomLedger& ledger, std::uint64_t seq) {
+    return const_cast<Entry*>(find(static_cast<const RoomLedger&>(ledger), seq));
+}
+
+MessageLedger::Entry& MessageLedger::push(RoomLedger& ledger, std::uint64_t seq) {
+    if (ledger.count_ > 0 && seq != ledger.firstSeq_ + ledger.count_) {
+        // Not the next seq: what the ring holds is not contiguous with it.
+        ledger.oldest_ = 0;
+        ledger.count_ = 0;
+    }
+    if (ledger.count_ == 0) {
+        ledger.firstSeq_ = seq;
+    }
+    if (ledger.count_ == ledger.ring_.size() && ledger.ring_.size() < window_) {
+        // Grow (doubling, up to the window), oldest first again.
+        std::vector<Entry> grown(std::min(window_, std::max<std::size_t>(16, 2 * ledger.count_)));
+        for (std::size_t i = 0; i < ledger.count_; ++i) {
+            grown[i] = std::move(ledger.ring_[(ledger.oldest_ + i) % ledger.ring_.size()]);
+        }
+        ledger.ring_ = std::move(grown);
+        ledger.oldest_ = 0;
+    }
+    Entry* slot = nullptr;
+    if (ledger.count_ < ledger.ring_.size()) {
+        slot = &ledger.ring_[(ledger.oldest_ + ledger.count_) % ledger.ring_.size()];
+        ++ledger.count_;
+    } else {
+        // Full: the oldest slot is reused (its strings keep their memory).
+        slot = &ledger.ring_[ledger.oldest_];
+        ledger.oldest_ = (ledger.oldest_ + 1) % ledger.ring_.size();
+        ++ledger.firstSeq_;
+    }
+    slot->seq = seq;
+    slot->session = 0;
+    slot->account.clear();
+    slot->event = false;
+    slot->deleted = false;
+    slot->reactions.reset();
+    return *slot;
+}
+
+std::optional<MessageLedger::Refusal> MessageLedger::checkTarget(const Room& room,
+                                                                 std::uint64_t seq) const {
+    const std::uint64_t head = room.log.nextSeq() - 1;
+    if (seq == 0 || seq > head) {
+        return Refusal{v1::ERROR_CODE_NO_SUCH_MESSAGE,
+                       room.name + " has no message " + std::to_string(seq) + " (its newest is " +
+                           std::to_string(head) + ")"};
+    }
+    const Entry* entry = find(room.ledger, seq);
+    if (entry == nullptr) {
+        return Refusal{v1::ERROR_CODE_NO_SUCH_MESSAGE,
+                       messageName(room, seq) + " is too old: the hub keeps the newest " +
+                           std::to_string(window_) + " of a room for replies, edits and reactions"};
+    }
+    if (entry->event) {
+        return Refusal{v1::ERROR_CODE_NO_SUCH_MESSAGE,
+                       messageName(room, seq) +
+                           " is an edit, delete or reaction, not a message; name the message"};
+    }
+    if (entry->deleted) {
+        return Refusal{v1::ERROR_CODE_NO_SUCH_MESSAGE, messageName(room, seq) + " was deleted"};
+    }
+    return std::nullopt;
+}
+
+std::optional<MessageLedger::Refusal> MessageLedger::checkAuthor(const Room& room,
+                                                                 std::uint64_t seq,
+                                                                 const Session& s, bool op) const {
+    const Entry* entry = find(room.ledger, seq);
+    if (op || entry == nullptr) {
+        return std::nullopt;
+    }
+    // Signed in: the account, from any session. Otherwise: the same
+    // session only, so a later holder of the nick is not its author.
+    const bool author = entry->account.empty()
+                            ? entry->session != 0 && entry->session == s.id
+                            : !s.profile.account.empty() && protocol::nickKey(s.profile.account) ==
+                                                                protocol::nickKey(entry->account);
+    if (author) {
+        return std::nullopt;
+    }
+    std::string text = messageName(room, seq) + " is not yours";
+    if (entry->session == 0) {
+        text += " (sent before the hub's last start: only operators may delete it)";
+    } else if (entry->account.empty()) {
+        text += " (its author was not signed in: only that connection may change it)";
+    }
+    return Refusal{v1::ERROR_CODE_NOT_AUTHOR, std::move(text)};
+}
+
+std::optional<MessageLedger::Refusal> MessageLedger::checkReaction(const Room& room,
+                                                                   std::uint64_t seq,
+                                                                   std::string_view nick,
+                                                                   std::string_view reaction,
+                                                                   bool add) const {
+    const Entry* entry = find(room.ledger, seq);
+    if (entry == nullptr) {
+        return std::nullopt;
+    }
+    const std::string key = protocol::nickKey(nick);
+    bool there = false;
+    if (entry->reactions) {
+        there = std::any_of(entry->reactions->begin(), entry->reactions->end(),
+                            [&](const auto& r) { return r.first == key && r.second == reaction; });
+    }
+    if (add && there) {
+        return Refusal{
+            v1::ERROR_CODE_REACTION_UNCHANGED,
+            "you already reacted " + std::string(reaction) + " to " + messageName(room, seq)};
+    }
+    if (!add && !there) {
+        return Refusal{
+            v1::ERROR_CODE_REACTION_UNCHANGED,
+            "you have no reaction " + std::string(reaction) + " on " + messageName(room, seq)};
+    }
+    if (add && entry->reactions && entry->reactions->size() >= kMaxReactionsPerMessage) {
+        return Refusal{v1::ERROR_CODE_INVALID_REACTION,
+                       messageName(room, seq) + " has the most reactions a message may carry (" +
+                           std::to_string(kMaxReactionsPerMessage) + ")"};
+    }
+    return std::nullopt;
+}
+
+void MessageLedger::recordMessage(Room& room, std::uint64_t seq, const Session& s) {
+    if (window_ == 0) {
+        return;
+    }
+    Entry& entry = push(room.ledger, seq);
+    entry.session = s.id;
+    // As the session has it: assigned into the slot's own string (no
+    // allocation once it has grown); compared folded in checkAuthor().
+    entry.account.assign(s.profile.account);
+}
+
+void MessageLedger::recordEvent(Room& room, const v1::ChatMessage& event) {
+    if (window_ == 0) {
+        return;
+    }
+    push(room.ledger, event.seq()).event = true;
+    apply(room.ledger, event);
+}
+
+void MessageLedger::apply(RoomLedger& ledger, const v1::ChatMessage& event) {
+    Entry* target = find(ledger, event.target_seq());
+    if (target == nullptr || target->event) {
+        return;
+    }
+    switch (event.kind()) {
+        case v1::MESSAGE_KIND_DELETE:
+            target->deleted = true;
+            target->reactions.reset();
+            break;
+        case v1::MESSAGE_KIND_REACT: {
+            if (!target->reactions) {
+                target->reactions =
+                    std::make_unique<std::vector<std::pair<std::string, std::string>>>();
+            }
+            target->reactions->emplace_back(protocol::nickKey(event.from()), event.reaction());
+            break;
+        }
+        case v1::MESSAGE_KIND_UNREACT: {
+            if (!target->reactions) {
+                break;
+            }
+            const std::string key = protocol::nickKey(event.from());
+            auto& list = *target->reactions;
+            list.erase(std::remove_if(list.begin(), list.end(),
+                                      [&](const auto& r) {
+                                          return r.first == key && r.second == event.reaction();
+                                      }),
+                       list.end());
+            break;
+        }
+        default:
+            break;  // EDIT changes nothing the hub checks
+    }
+}
+
+std::size_t MessageLedger::reactionsOf(const Room& room, std::uint64_t seq) const {
+    const Entry* entry = find(room.ledger, seq);
+    return entry == nullptr || !entry->reactions ? 0 : entry->reactions->size();
+}
+
+}  // namespace hermes::hub

@@ -1,0 +1,86 @@
+#pragma once
+// MessageLedger: what the hub remembers of each room's recent seqs so that
+// replies, edits, deletes and reactions (docs/PROTOCOL.md "Replies, edits,
+// deletes and reactions") are checked without reading the history store:
+// for each of a room's newest seqs (HubConfig::editWindow), whether it is a
+// message or an event about one, who wrote it (the account it was signed in
+// to, else its session), whether it is deleted, and its reactions by nick.
+// The only writer of each room's ledger part (Room.hpp).
+//
+// Every seq a room stamps passes through record() (a ring slot assigned, no
+// allocation once the ring has grown), so a seq below the window is "too
+// old" and one above the room's head does not exist: both are refused. A
+// jump in seqs (a store that lost some) starts the ring again.
+//
+// At start the ring is filled from the store's tail of each room (restore()):
+// those messages' authors are unknown (the store keeps nicks, not sessions or
+// accounts), so only operators may delete them and no one may edit them.
+//
+// Threading: none; the hub's thread.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "Room.hpp"
+#include "Session.hpp"
+#include "hermes/hub/HistoryStore.hpp"
+#include "hermes/v1/hermes.pb.h"
+
+namespace hermes::hub {
+
+class RoomTable;
+
+class MessageLedger {
+public:
+    // Most reactions one message carries, over all members (each member's
+    // reaction counts once): a bound on the memory one message can take.
+    static constexpr std::size_t kMaxReactionsPerMessage = 256;
+
+    explicit MessageLedger(std::size_t window) : window_(window) {}
+
+    // EDIT, DELETE, REACT or UNREACT: an event about a message, not one.
+    static bool isEvent(v1::MessageKind kind);
+
+    // Fills each room's ring from the newest messages `history` keeps.
+    void restore(RoomTable& rooms, const HistoryStore& history);
+
+    struct Refusal {
+        v1::ErrorCode code;
+        std::string text;
+    };
+    // Why `seq` of `room` cannot be replied to (or edited, or reacted to):
+    // 0, above the head, below the window, an event rather than a message,
+    // or deleted.
+    std::optional<Refusal> checkTarget(const Room& room, std::uint64_t seq) const;
+    // Why `s` may not edit (or, unless `op`, delete) message `seq`, which
+    // checkTarget() accepted.
+    std::optional<Refusal> checkAuthor(const Room& room, std::uint64_t seq, const Session& s,
+                                       bool op) const;
+    // Why `nick` cannot add (`add`) or remove `reaction` on `seq`, which
+    // checkTarget() accepted.
+    std::optional<Refusal> checkReaction(const Room& room, std::uint64_t seq, std::string_view nick,
+                                         std::string_view reaction, bool add) const;
+
+    // A stamped message of the room (TEXT, ACTION, or any kind that is
+    // content, e.g. a file), written by `s`.
+    void recordMessage(Room& room, std::uint64_t seq, const Session& s);
+    // A stamped event (EDIT, DELETE, REACT, UNREACT) and its effect.
+    void recordEvent(Room& room, const v1::ChatMessage& event);
+
+    // The reactions message `seq` carries now (0 when unknown): tests.
+    std::size_t reactionsOf(const Room& room, std::uint64_t seq) const;
+
+private:
+    using Entry = RoomLedger::Entry;
+    Entry& push(RoomLedger& ledger, std::uint64_t seq);
+    static const Entry* find(const RoomLedger& ledger, std::uint64_t seq);
+    static Entry* find(RoomLedger& ledger, std::uint64_t seq);
+    void apply(RoomLedger& ledger, const v1::ChatMessage& event);
+
+    const std::size_t window_;
+};
+
+}  // namespace hermes::hub
