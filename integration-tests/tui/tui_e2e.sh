@@ -1039,6 +1039,8 @@ scenario_unread() {
     # The new-messages line sits right above bob's first unread line.
     screen a | grep -A1 -F "new messages" | grep -qF "<bob> one" ||
         fail "the new-messages line is not above the first unread line"
+    true
+}
 
 # Files: /upload shows its progress in the status bar (the hub's upload rate
 # is lowered so that it lasts), the room sees the file with its #seq, bob

@@ -9,6 +9,7 @@
 #include <Poco/Logger.h>
 
 #include "DurabilityGate.hpp"
+#include "MessageLedger.hpp"
 #include "Outbox.hpp"
 #include "Presence.hpp"
 #include "Requests.hpp"
@@ -52,12 +53,15 @@ Room* memberRoom(Session& s, std::string_view name, const RoomTable& rooms, Outb
 // The FILE message: a seq of the room, history, every member (the sender's
 // copy is its acknowledgement).
 void announce(Session& s, Room& room, std::uint64_t clientMsgId, const v1::FileInfo& file,
-              Presence& presence, DurabilityGate& gate, Stamper& stamper, HistoryStore& history,
-              Transfers& transfers, Outbox& outbox, TimePoint now) {
+              Presence& presence, DurabilityGate& gate, Stamper& stamper, MessageLedger& ledger,
+              HistoryStore& history, Transfers& transfers, Outbox& outbox, TimePoint now) {
     presence.flush(room, gate, outbox);
     const std::uint64_t seq = gate.takeSeq(room);
     const v1::ChatMessage& message = stamper.fileMessage(room, seq, s, clientMsgId, file, now);
     history.append(message);
+    // Every seq of the room passes through the ledger: a reply or reaction
+    // may name a file, and a seq it skipped would restart its window.
+    ledger.recordMessage(room, seq, s);
     gate.publish(room, seq, stamper.frame(), outbox);
     transfers.announced(room.name, file);
 }
@@ -77,8 +81,9 @@ bool refuseStoreBehind(Session& s, DurabilityGate& gate, Outbox& outbox, const R
 }  // namespace
 
 void onFileOffer(Session& s, const v1::FileOffer& offer, const RoomTable& rooms, Presence& presence,
-                 DurabilityGate& gate, Stamper& stamper, HistoryStore& history,
-                 Transfers& transfers, Outbox& outbox, const HubFacts& facts, TimePoint now) {
+                 DurabilityGate& gate, Stamper& stamper, MessageLedger& ledger,
+                 HistoryStore& history, Transfers& transfers, Outbox& outbox, const HubFacts& facts,
+                 TimePoint now) {
     const std::uint64_t id = offer.client_msg_id();
     if (refuseDisabled(s, transfers, outbox, offer.room(), id)) {
         return;
@@ -109,7 +114,8 @@ void onFileOffer(Session& s, const v1::FileOffer& offer, const RoomTable& rooms,
     if (transfers.stored(file)) {
         // The content is here already: stored once, announced again.
         if (!refuseStoreBehind(s, gate, outbox, *room, id)) {
-            announce(s, *room, id, file, presence, gate, stamper, history, transfers, outbox, now);
+            announce(s, *room, id, file, presence, gate, stamper, ledger, history, transfers,
+                     outbox, now);
         }
         return;
     }
@@ -134,7 +140,8 @@ void onFileOffer(Session& s, const v1::FileOffer& offer, const RoomTable& rooms,
             return;
         }
         if (!refuseStoreBehind(s, gate, outbox, *room, id)) {
-            announce(s, *room, id, file, presence, gate, stamper, history, transfers, outbox, now);
+            announce(s, *room, id, file, presence, gate, stamper, ledger, history, transfers,
+                     outbox, now);
         }
         return;
     }
@@ -150,8 +157,8 @@ void onFileOffer(Session& s, const v1::FileOffer& offer, const RoomTable& rooms,
 
 void onFileChunk(Session& s, const v1::FileChunk& chunk, SessionTable& sessions,
                  const RoomTable& rooms, Presence& presence, DurabilityGate& gate, Stamper& stamper,
-                 HistoryStore& history, Transfers& transfers, Outbox& outbox, const HubFacts& facts,
-                 Poco::Logger& log, TimePoint now) {
+                 MessageLedger& ledger, HistoryStore& history, Transfers& transfers, Outbox& outbox,
+                 const HubFacts& facts, Poco::Logger& log, TimePoint now) {
     if (refuseDisabled(s, transfers, outbox, {}, 0)) {
         return;
     }
@@ -220,7 +227,8 @@ void onFileChunk(Session& s, const v1::FileChunk& chunk, SessionTable& sessions,
         return;  // stored but named by no message: the next start's sweep removes it
     }
     if (!refuseStoreBehind(s, gate, outbox, *target, id)) {
-        announce(s, *target, id, file, presence, gate, stamper, history, transfers, outbox, now);
+        announce(s, *target, id, file, presence, gate, stamper, ledger, history, transfers, outbox,
+                 now);
     }
 }
 

@@ -276,11 +276,11 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             markers.onRequest(s, envelope.read_markers_request(), outbox);
             return;
         case v1::Envelope::kFileOffer:
-            onFileOffer(s, envelope.file_offer(), rooms, presence, gate, stamper, *history,
+            onFileOffer(s, envelope.file_offer(), rooms, presence, gate, stamper, ledger, *history,
                         transfers, outbox, facts, now);
             return;
         case v1::Envelope::kFileChunk:
-            onFileChunk(s, envelope.file_chunk(), sessions, rooms, presence, gate, stamper,
+            onFileChunk(s, envelope.file_chunk(), sessions, rooms, presence, gate, stamper, ledger,
                         *history, transfers, outbox, facts, log, now);
             return;
         case v1::Envelope::kFileRequest:

@@ -180,13 +180,14 @@ bool refuseBannedNick(Session& s, const v1::SetNick& request, const Moderation& 
 // --- FileRequests.cpp ----------------------------------------------------------------
 
 void onFileOffer(Session& s, const v1::FileOffer& offer, const RoomTable& rooms, Presence& presence,
-                 DurabilityGate& gate, Stamper& stamper, HistoryStore& history,
-                 Transfers& transfers, Outbox& outbox, const HubFacts& facts, TimePoint now);
+                 DurabilityGate& gate, Stamper& stamper, MessageLedger& ledger,
+                 HistoryStore& history, Transfers& transfers, Outbox& outbox, const HubFacts& facts,
+                 TimePoint now);
 // A chunk beyond the window closes `s` (FLOOD); the last one stores and announces.
 void onFileChunk(Session& s, const v1::FileChunk& chunk, SessionTable& sessions,
                  const RoomTable& rooms, Presence& presence, DurabilityGate& gate, Stamper& stamper,
-                 HistoryStore& history, Transfers& transfers, Outbox& outbox, const HubFacts& facts,
-                 Poco::Logger& log, TimePoint now);
+                 MessageLedger& ledger, HistoryStore& history, Transfers& transfers, Outbox& outbox,
+                 const HubFacts& facts, Poco::Logger& log, TimePoint now);
 void onFileRequest(Session& s, const v1::FileRequest& request, const RoomTable& rooms,
                    const HistoryStore& history, Transfers& transfers, Outbox& outbox);
 void onFileCancel(Session& s, const v1::FileCancel& cancel, Transfers& transfers, Outbox& outbox);
