@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <utility>
 
 #include "hermes/protocol/FileRules.hpp"
@@ -2242,13 +2243,22 @@ void ChatModel::startDownload(const Command& c) {
         // Its name as shared, if this window shows it; else the room and seq.
         path = b.name().substr(b.name().find_first_not_of('#')) + "-" + c.arg;
         for (const Line& line : b.lines()) {
+            // The uploader chose that name: never a hidden file such as
+            // .bashrc, which would land beside the user's own.
             if (line.seq == seq && !line.fileName.empty() &&
-                line.fileName.find('/') == std::string::npos) {
+                line.fileName.find('/') == std::string::npos && line.fileName.front() != '.') {
                 path = line.fileName;
             }
         }
     } else if (path.rfind("~/", 0) == 0 && std::getenv("HOME") != nullptr) {
         path = std::string(std::getenv("HOME")) + path.substr(1);
+    }
+    std::error_code ignored;
+    if (std::filesystem::exists(path, ignored)) {
+        // A download never replaces a file of the user's.
+        note(b, LineKind::Error,
+             path + " exists: not replaced; /download " + c.arg + " PATH saves it elsewhere");
+        return;
     }
     showTransferNotes({transfers_.download(b.name(), seq, path)});
 }

@@ -115,7 +115,8 @@ const Line* newestFromOthers(const Buffer& buffer, const std::string& nick) {
 const Line* newestOwn(const Buffer& buffer) {
     const auto& lines = buffer.lines();
     for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
-        if (isMessage(*it) && it->own) {
+        // A shared file is not edited (the hub refuses it): Up skips it.
+        if (isMessage(*it) && it->own && it->fileName.empty()) {
             return &*it;
         }
     }

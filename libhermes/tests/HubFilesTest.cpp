@@ -236,3 +236,41 @@ BOOST_AUTO_TEST_CASE(without_a_files_path_the_hub_keeps_no_files) {
     BOOST_TEST(e.error().code() == v1::ERROR_CODE_FILES_DISABLED);
     BOOST_TEST(e.error().client_msg_id() == up.clientMsgId());
 }
+
+// Knowing a file's hash fetches nothing: an offer of stored content from
+// someone who may not read it is answered FileAccept (send the bytes), as for
+// content the hub does not hold, never at once with the FILE message. And a
+// FILE message is not edited, even by its sender: its text names the bytes.
+BOOST_AUTO_TEST_CASE(a_known_hash_is_no_key_and_a_file_is_not_edited) {
+    TempDir dir;
+    HubHarness h(filesConfig(dir));
+    const SessionId ana = h.login("ana");
+    const SessionId eve = h.login("eve");
+    h.send(ana, join("dev"));
+    h.send(eve, join("elsewhere"));
+    h.clear(ana);
+    h.clear(eve);
+    const std::string bytes = content(200'000);
+    const v1::ChatMessage file = upload(h, ana, "dev", bytes);
+
+    v1::Envelope offer;
+    offer.mutable_file_offer()->set_room("elsewhere");
+    offer.mutable_file_offer()->set_client_msg_id(9);
+    *offer.mutable_file_offer()->mutable_file() = file.file();
+    h.send(eve, offer);
+    const auto answer = h.take(eve);
+    BOOST_TEST_REQUIRE(answer.size() == 1u);
+    BOOST_TEST(answer[0].has_file_accept());  // not the FILE message: send the bytes
+    h.send(eve, fileRequest(file.file().sha256()));
+    const auto refused = h.take(eve);
+    BOOST_TEST_REQUIRE(refused.size() == 1u);
+    BOOST_TEST(refused[0].error().code() == v1::ERROR_CODE_NO_SUCH_FILE);
+
+    v1::Envelope edit = say("dev", 10, "shared invoice.pdf (1 KB)");
+    edit.mutable_say()->set_kind(v1::MESSAGE_KIND_EDIT);
+    edit.mutable_say()->set_target_seq(file.seq());
+    h.send(ana, edit);
+    const auto noEdit = h.take(ana);
+    BOOST_TEST_REQUIRE(noEdit.size() == 1u);
+    BOOST_TEST(noEdit[0].error().code() == v1::ERROR_CODE_UNSUPPORTED);
+}

@@ -38,6 +38,9 @@ std::optional<MessageLedger::Refusal> checkReference(const Session& s, const v1:
     }
     switch (say.kind()) {
         case v1::MESSAGE_KIND_EDIT:
+            if (auto refusal = ledger.checkEditable(room, say.target_seq())) {
+                return refusal;
+            }
             return ledger.checkAuthor(room, say.target_seq(), s, false);
         case v1::MESSAGE_KIND_DELETE:
             return ledger.checkAuthor(room, say.target_seq(), s, moderation.roomOperator(s, room));

@@ -61,7 +61,7 @@ void announce(Session& s, Room& room, std::uint64_t clientMsgId, const v1::FileI
     history.append(message);
     // Every seq of the room passes through the ledger: a reply or reaction
     // may name a file, and a seq it skipped would restart its window.
-    ledger.recordMessage(room, seq, s);
+    ledger.recordMessage(room, seq, s, true);
     gate.publish(room, seq, stamper.frame(), outbox);
     transfers.announced(room.name, file);
 }
@@ -111,8 +111,11 @@ void onFileOffer(Session& s, const v1::FileOffer& offer, const RoomTable& rooms,
                      room->name, id);
         return;
     }
-    if (transfers.stored(file)) {
-        // The content is here already: stored once, announced again.
+    if (transfers.stored(file) && transfers.readableBy(s, file.sha256()) != nullptr) {
+        // The content is here already and this member may read it: stored
+        // once, announced again. Anyone else sends the bytes (finish() then
+        // finds them stored): knowing a hash must not fetch a file, nor tell
+        // whether the hub holds it.
         if (!refuseStoreBehind(s, gate, outbox, *room, id)) {
             announce(s, *room, id, file, presence, gate, stamper, ledger, history, transfers,
                      outbox, now);
@@ -225,6 +228,14 @@ void onFileChunk(Session& s, const v1::FileChunk& chunk, SessionTable& sessions,
                      "you left " + room + " before " + file.name() + " was complete; not shared",
                      room, id);
         return;  // stored but named by no message: the next start's sweep removes it
+    }
+    if (target->moderation.muted(s.id)) {
+        // Muted while the bytes came: the offer was checked, the share is too.
+        outbox.error(
+            s, v1::ERROR_CODE_MUTED,
+            "you were muted in " + room + " while " + file.name() + " was sent; not shared", room,
+            id);
+        return;
     }
     if (!refuseStoreBehind(s, gate, outbox, *target, id)) {
         announce(s, *target, id, file, presence, gate, stamper, ledger, history, transfers, outbox,

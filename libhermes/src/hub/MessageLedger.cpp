@@ -30,7 +30,8 @@ void MessageLedger::restore(RoomTable& rooms, const HistoryStore& history) {
             if (isEvent(m.kind())) {
                 recordEvent(room, m);
             } else {
-                push(room.ledger, m.seq());  // author unknown: session 0, no account
+                // Author unknown: session 0, no account.
+                push(room.ledger, m.seq()).file = m.kind() == v1::MESSAGE_KIND_FILE;
             }
         }
     });
@@ -81,6 +82,7 @@ MessageLedger::Entry& MessageLedger::push(RoomLedger& ledger, std::uint64_t seq)
     slot->account.clear();
     slot->event = false;
     slot->deleted = false;
+    slot->file = false;
     slot->reactions.reset();
     return *slot;
 }
@@ -106,6 +108,18 @@ std::optional<MessageLedger::Refusal> MessageLedger::checkTarget(const Room& roo
     }
     if (entry->deleted) {
         return Refusal{v1::ERROR_CODE_NO_SUCH_MESSAGE, messageName(room, seq) + " was deleted"};
+    }
+    return std::nullopt;
+}
+
+std::optional<MessageLedger::Refusal> MessageLedger::checkEditable(const Room& room,
+                                                                   std::uint64_t seq) const {
+    const Entry* entry = find(room.ledger, seq);
+    if (entry != nullptr && entry->file) {
+        // "shared report.pdf" edited to another name would still fetch the
+        // same bytes: a file is deleted and shared again instead.
+        return Refusal{v1::ERROR_CODE_UNSUPPORTED,
+                       messageName(room, seq) + " is a shared file: delete it and share again"};
     }
     return std::nullopt;
 }
@@ -168,12 +182,13 @@ std::optional<MessageLedger::Refusal> MessageLedger::checkReaction(const Room& r
     return std::nullopt;
 }
 
-void MessageLedger::recordMessage(Room& room, std::uint64_t seq, const Session& s) {
+void MessageLedger::recordMessage(Room& room, std::uint64_t seq, const Session& s, bool file) {
     if (window_ == 0) {
         return;
     }
     Entry& entry = push(room.ledger, seq);
     entry.session = s.id;
+    entry.file = file;
     // As the session has it: assigned into the slot's own string (no
     // allocation once it has grown); compared folded in checkAuthor().
     entry.account.assign(s.profile.account);

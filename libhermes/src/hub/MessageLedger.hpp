@@ -65,8 +65,10 @@ public:
                                          std::string_view reaction, bool add) const;
 
     // A stamped message of the room (TEXT, ACTION, or any kind that is
-    // content, e.g. a file), written by `s`.
-    void recordMessage(Room& room, std::uint64_t seq, const Session& s);
+    // content, e.g. a file: `file`), written by `s`.
+    void recordMessage(Room& room, std::uint64_t seq, const Session& s, bool file = false);
+    // Why message `seq` may not be edited by anyone: a FILE message.
+    std::optional<Refusal> checkEditable(const Room& room, std::uint64_t seq) const;
     // A stamped event (EDIT, DELETE, REACT, UNREACT) and its effect.
     void recordEvent(Room& room, const v1::ChatMessage& event);
 

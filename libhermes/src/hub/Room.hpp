@@ -185,6 +185,7 @@ public:
         std::string account;    // its author's account, as signed in; empty: none
         bool event = false;     // EDIT, DELETE, REACT or UNREACT: not a message
         bool deleted = false;
+        bool file = false;  // a FILE message: its text names the bytes, so no EDIT
         // (nick folded, reaction), in the order added; null while none.
         std::unique_ptr<std::vector<std::pair<std::string, std::string>>> reactions;
     };

@@ -30,6 +30,9 @@ SqliteReadMarkers::SqliteReadMarkers(std::string path) : path_(std::move(path)) 
         Poco::Data::SQLite::Connector::registerConnector();
         db_ = std::make_unique<Poco::Data::Session>("SQLite", path_, kOpenRetrySeconds);
         *db_ << "PRAGMA busy_timeout=5000", now;
+        // As the history writer: WAL makes NORMAL safe, and a marker batch
+        // then holds the write lock without a sync of its own.
+        *db_ << "PRAGMA synchronous=NORMAL", now;
         *db_ << kSchema, now;
     } catch (const Poco::Exception& error) {
         throw HistoryOpenError("read marker table in " + path_ + ": " + error.displayText());
