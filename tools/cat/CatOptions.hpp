@@ -42,7 +42,7 @@ struct CatOptions {
     std::string to;
     // --private-history: print the conversation with this nick, then go on.
     std::string privateHistory;
-    bool typing = false;   // --typing: print typing notices (JSON mode only)
+    bool typing = false;  // --typing: print typing notices (JSON mode only)
     std::chrono::milliseconds timeout{10'000};
     bool version = false;  // --version: print catVersion() and exit 0; nothing else is set
     // Files (docs/PROTOCOL.md "Files"): instead of sending standard input.
