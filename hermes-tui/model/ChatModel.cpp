@@ -876,8 +876,8 @@ void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
         shown.text = "  | " + text;
         target->add(std::move(shown), isActive(*target));
     }
-    if (isActive(*target) && target->kind() == BufferKind::Room && !target->scrolled()) {
-        markers_.seen(target->name(), seq);  // read as it arrives
+    if (isActive(*target) && !target->scrolled()) {
+        markers_.seen(markerKey(*target), seq);  // read as it arrives
     }
     dirty_ |= dirty::kMessages | dirty::kTitle;
 }
@@ -2137,15 +2137,15 @@ void ChatModel::onTypingNotice(const v1::TypingNotice& n, SteadyTime now) {
 
 void ChatModel::onReadMarkers(const v1::ReadMarkers& list) {
     for (const v1::ReadMarker& marker : list.markers()) {
-        if (marker.room().empty()) {
-            continue;  // private conversations: their seqs are to come
-        }
-        markers_.confirmed(marker.room(), marker.seq());
-        Buffer* b = find(BufferKind::Room, marker.room());
+        const bool query = marker.room().empty();
+        const std::string key = query ? "@" + lower(marker.peer()) : marker.room();
+        markers_.confirmed(key, marker.seq());
+        Buffer* b =
+            query ? find(BufferKind::Query, marker.peer()) : find(BufferKind::Room, marker.room());
         // On screen it is being read here; elsewhere the marker (ours or
         // another device's) says what is unread.
         if (b != nullptr && !isActive(*b)) {
-            b->applyReadMarker(markers_.marker(marker.room()));
+            b->applyReadMarker(markers_.marker(key));
             dirty_ |= dirty::kTitle;
         }
     }
@@ -2180,20 +2180,35 @@ void ChatModel::typingAfterKey(BufferKind kind, const std::string& window,
     }
 }
 
+std::string ChatModel::markerKey(const Buffer& b) const {
+    // A query's marker is its conversation's private_seq (0, and so never
+    // sent, where the hub keeps no private history); "@" starts no room name.
+    switch (b.kind()) {
+        case BufferKind::Room:
+            return b.name();
+        case BufferKind::Query:
+            return "@" + lower(b.name());
+        default:
+            return {};
+    }
+}
+
 void ChatModel::seenActive() {
     const Buffer& b = active();
-    if (b.kind() != BufferKind::Room || b.scrolled()) {
+    const std::string key = markerKey(b);
+    if (key.empty() || b.scrolled()) {
         return;
     }
-    markers_.seen(b.name(), b.newestSeq());
+    markers_.seen(key, b.newestSeq());
 }
 
 void ChatModel::sendDueMarkers(SteadyTime now) {
     if (!markersWanted()) {
         return;
     }
-    for (const auto& [room, seq] : markers_.due(now)) {
-        hub_.markRead(room, seq);
+    for (const auto& [key, seq] : markers_.due(now)) {
+        const bool query = key.front() == '@';
+        hub_.markRead(query ? key.substr(1) : key, query, seq);
     }
 }
 

@@ -285,6 +285,9 @@ private:
                         bool submitted, SteadyTime now);
     // The window on screen was seen up to its newest line (if at the bottom).
     void seenActive();
+    // Its key among our read markers: a room's name, "@nick" for a query
+    // (private_seq), empty for the others.
+    std::string markerKey(const Buffer& b) const;
     void sendDueMarkers(SteadyTime now);
     // MarkRead goes to a hub that keeps markers, for a signed-in session:
     // without an account the hub keeps them for the session only, which

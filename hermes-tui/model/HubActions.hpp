@@ -63,8 +63,9 @@ public:
     // Typing: in `target` (a room, or a nick when `query`), or stopped.
     // Best-effort: the core writes it at once or drops it.
     virtual bool typing(const std::string& target, bool query, bool stopped) = 0;
-    // MarkRead: the person has read `room` up to `seq`.
-    virtual bool markRead(const std::string& room, std::uint64_t seq) = 0;
+    // MarkRead: the person has read `room` (or, `query`, the private
+    // conversation with that nick: seq is its private_seq) up to `seq`.
+    virtual bool markRead(const std::string& target, bool query, std::uint64_t seq) = 0;
     // ReadMarkersRequest{}: every marker of ours.
     virtual bool requestReadMarkers() = 0;
     // The hub password the next connection's Hello carries.

@@ -214,3 +214,40 @@ BOOST_AUTO_TEST_CASE(no_markread_without_an_account_and_markers_learnt_at_sign_i
     model.tick(t0 + 6s);
     BOOST_TEST(hub.calls.back() == "markread lobby 1");
 }
+
+// A private conversation's marker is its private_seq, keyed by the peer:
+// another device's marker sets the query's unread count, and viewing the
+// query tells the hub (MarkRead{peer}).
+BOOST_AUTO_TEST_CASE(a_query_has_its_marker_by_private_seq) {
+    Scene s;
+    for (std::uint64_t seq = 1; seq <= 4; ++seq) {
+        v1::Envelope e;
+        auto* m = e.mutable_message();
+        m->set_from("bob");
+        m->set_to("ana");
+        m->set_epoch(1);
+        m->set_text("psst " + std::to_string(seq));
+        m->set_private_seq(seq);
+        s.model->onEnvelope(e, s.t0);
+    }
+    const Buffer* bob = nullptr;
+    std::size_t index = 0;
+    for (std::size_t i = 0; i < s.model->buffers().size(); ++i) {
+        if (s.model->buffers()[i]->kind() == BufferKind::Query) {
+            bob = s.model->buffers()[i].get();
+            index = i;
+        }
+    }
+    BOOST_TEST_REQUIRE(bob != nullptr);
+    BOOST_TEST(bob->unreadCount() == 4u);
+    v1::Envelope marker;
+    auto* m = marker.mutable_read_markers()->add_markers();
+    m->set_peer("bob");
+    m->set_seq(3);
+    s.model->onEnvelope(marker, s.t0);  // read up to 3 on another device
+    BOOST_TEST(bob->unreadCount() == 1u);
+    s.hub.calls.clear();
+    s.model->switchTo(index);
+    s.model->tick(s.t0);
+    BOOST_TEST(s.called("markread @bob 4") == 1u);
+}

@@ -86,8 +86,9 @@ public:
         return record(std::string(stopped ? "stopped " : "typing ") + (query ? "@" : "") + target);
     }
     bool requestReadMarkers() override { return record("markers"); }
-    bool markRead(const std::string& room, std::uint64_t seq) override {
-        return record("markread " + room + " " + std::to_string(seq));
+    bool markRead(const std::string& target, bool query, std::uint64_t seq) override {
+        return record("markread " + std::string(query ? "@" : "") + target + " " +
+                      std::to_string(seq));
     }
     bool registerNick(const std::string& password) override {
         return record("register " + password);

@@ -61,9 +61,13 @@ bool CoreActions::typing(const std::string& target, bool query, bool stopped) {
     return core_->send(std::move(envelope));
 }
 
-bool CoreActions::markRead(const std::string& room, std::uint64_t seq) {
+bool CoreActions::markRead(const std::string& target, bool query, std::uint64_t seq) {
     hermes::v1::Envelope envelope;
-    envelope.mutable_mark_read()->set_room(room);
+    if (query) {
+        envelope.mutable_mark_read()->set_peer(target);
+    } else {
+        envelope.mutable_mark_read()->set_room(target);
+    }
     envelope.mutable_mark_read()->set_seq(seq);
     return core_->send(std::move(envelope));
 }

@@ -45,7 +45,7 @@ public:
     bool whois(const std::string& nick) override;
     bool setAway(const std::string& text) override;
     bool typing(const std::string& target, bool query, bool stopped) override;
-    bool markRead(const std::string& room, std::uint64_t seq) override;
+    bool markRead(const std::string& target, bool query, std::uint64_t seq) override;
     bool requestReadMarkers() override;
     bool moderate(const std::string& room, int action, const std::string& target, int targetKind,
                   const std::string& reason, std::uint32_t expirySeconds) override;
