@@ -41,8 +41,8 @@ std::string content(std::size_t size) {
 // Uploads `bytes` as `owner` into `room` (ignoring the window: rate 0 acks
 // at once); returns the FILE message.
 v1::ChatMessage upload(HubHarness& h, SessionId owner, const std::string& room,
-                       const std::string& bytes) {
-    FileUpload up = FileUpload::fromText(room, bytes, "f.bin");
+                       const std::string& bytes, const std::string& name = "f.bin") {
+    FileUpload up = FileUpload::fromText(room, bytes, name);
     h.send(owner, up.offer());
     for (int turns = 0; turns < 10000 && up.state() != FileUpload::State::Done &&
                         up.state() != FileUpload::State::Failed;
@@ -273,4 +273,33 @@ BOOST_AUTO_TEST_CASE(a_known_hash_is_no_key_and_a_file_is_not_edited) {
     const auto noEdit = h.take(ana);
     BOOST_TEST_REQUIRE(noEdit.size() == 1u);
     BOOST_TEST(noEdit[0].error().code() == v1::ERROR_CODE_UNSUPPORTED);
+}
+
+// The same content shared in two rooms under two names: each room's members
+// fetch it under their room's name, never learning the other's.
+BOOST_AUTO_TEST_CASE(each_room_fetches_a_file_under_its_own_name) {
+    TempDir dir;
+    HubHarness h(filesConfig(dir));
+    const SessionId ana = h.login("ana");
+    const SessionId bob = h.login("bob");
+    h.send(ana, join("dev"));
+    h.send(bob, join("ops"));
+    h.clear(ana);
+    h.clear(bob);
+    const std::string bytes = content(100'000);
+    upload(h, ana, "dev", bytes, "salaries-2027.xlsx");
+    const v1::ChatMessage mine = upload(h, bob, "ops", bytes, "report.bin");
+    h.clear(bob);
+    h.send(bob, fileRequest(mine.file().sha256()));
+    for (int i = 0; i < 5; ++i) {
+        h.pump();
+    }
+    bool named = false;
+    for (const v1::Envelope& e : h.take(bob)) {
+        if (e.has_file_data() && e.file_data().has_file()) {
+            BOOST_TEST(e.file_data().file().name() == "report.bin");
+            named = true;
+        }
+    }
+    BOOST_TEST(named);
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <set>
 
 #include <Poco/Logger.h>
 
@@ -188,12 +189,11 @@ void Transfers::expire(SessionTable& sessions, Outbox& outbox, TimePoint now) {
 // --- announcements ---------------------------------------------------------------------------
 
 void Transfers::announced(const std::string& room, const v1::FileInfo& file) {
-    Announcement& entry = announced_[file.sha256()];
-    if (entry.rooms.empty()) {
-        entry.file = file;
-        entry.file.clear_preview();
-    }
-    entry.rooms.insert(room);
+    // Each room keeps the name and type it was shared under there (the
+    // newest): a member of one room never learns what another room called it.
+    v1::FileInfo& shared = announced_[file.sha256()].rooms[room];
+    shared = file;
+    shared.clear_preview();
 }
 
 const v1::FileInfo* Transfers::readableBy(const Session& s, std::string_view sha256) const {
@@ -202,8 +202,9 @@ const v1::FileInfo* Transfers::readableBy(const Session& s, std::string_view sha
         return nullptr;
     }
     for (const auto& membership : s.rooms) {
-        if (it->second.rooms.contains(membership.room->name)) {
-            return &it->second.file;
+        if (auto shared = it->second.rooms.find(membership.room->name);
+            shared != it->second.rooms.end()) {
+            return &shared->second;
         }
     }
     return nullptr;

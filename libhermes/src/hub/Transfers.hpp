@@ -20,7 +20,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -130,8 +129,9 @@ private:
         TimePoint freeAt{};  // when the bytes acknowledged so far are paid for
     };
     struct Announcement {
-        v1::FileInfo file;
-        std::set<std::string, std::less<>> rooms;
+        // Each room it was shared in, with the FileInfo it was shared under
+        // there (names and types may differ from room to room).
+        std::map<std::string, v1::FileInfo, std::less<>> rooms;
     };
 
     void sendProgress(Session& s, const Upload& upload, Outbox& outbox);
