@@ -47,9 +47,12 @@ struct HttpConfig {
     // literals, localhost and this machine's name ("*" = any), against DNS
     // rebinding (HostCheck.hpp).
     std::vector<std::string> allowedHosts;
-    int maxConnections = 32;                    // http.max_connections: served at once
-    int acceptQueue = 64;                       // http.accept_queue: waiting for a thread
-    int maxConnectionsPerAddress = 8;           // http.max_connections_per_address (0 = none)
+    int maxConnections = 32;  // http.max_connections: served at once
+    int acceptQueue = 64;     // http.accept_queue: waiting for a thread
+    // A browser keeps about 6 idle keep-alive connections to a host, and each
+    // tab's WebSocket is one more while it upgrades: 8 refused a second tab's
+    // wss now and then, so 16 (half the threads) for one person's browser.
+    int maxConnectionsPerAddress = 16;          // http.max_connections_per_address (0 = none)
     std::chrono::milliseconds timeout{10000};   // http.timeout_ms: per read or write
     std::chrono::milliseconds keepAlive{2000};  // http.keep_alive_ms: an idle connection
     // http.tls: the listener speaks https (the page and wss://) with the hub's
