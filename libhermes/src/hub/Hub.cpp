@@ -691,6 +691,9 @@ void Hub::Impl::shutdown(std::string_view reason) {
     bye.mutable_bye()->set_text(std::string(reason));
     const std::string byeFrame = codec::encodeFrame(bye);
     sessions.removeAll([&](Session& s) {
+        // What other components keep for a session goes with it, as in finish().
+        transfers.forget(s.id);
+        markers.forget(s);
         outbox.appendLast(s, byeFrame);
         return outbox.takeAll(s);
     });
