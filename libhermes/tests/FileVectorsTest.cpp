@@ -4,16 +4,14 @@
 #define BOOST_TEST_MODULE FileVectorsTest
 #include <boost/test/unit_test.hpp>
 
-#include <cstdio>
-#include <fstream>
 #include <functional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "hermes/codec/FrameEncoder.hpp"
 #include "hermes/files/Sha256.hpp"
 #include "hermes/protocol/FileRules.hpp"
+#include "hermes/test/ProtocolVectors.hpp"
 #include "hermes/v1/hermes.pb.h"
 
 namespace v1 = hermes::v1;
@@ -23,19 +21,6 @@ namespace {
 constexpr const char* kHelloSha =
     "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
 
-std::string hex(const std::string& bytes) {
-    std::string out;
-    char buffer[4];
-    for (const unsigned char c : bytes) {
-        std::snprintf(buffer, sizeof buffer, "%02x ", c);
-        out += buffer;
-    }
-    if (!out.empty()) {
-        out.pop_back();
-    }
-    return out;
-}
-
 void fill(v1::FileInfo& file) {
     file.set_name("a.txt");
     file.set_size(5);
@@ -43,11 +28,7 @@ void fill(v1::FileInfo& file) {
     file.set_sha256(kHelloSha);
 }
 
-struct Vector {
-    const char* name;
-    const char* bytes;
-    std::function<void(v1::Envelope&)> build;
-};
+using Vector = hermes::test::ProtocolVector;
 
 const std::vector<Vector>& vectors() {
     static const std::vector<Vector> all = {
@@ -125,13 +106,6 @@ const std::vector<Vector>& vectors() {
     return all;
 }
 
-std::string protocolDocument() {
-    std::ifstream in(HERMES_PROTOCOL_MD);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(the_hash_is_sha256_of_hello) {
@@ -139,18 +113,9 @@ BOOST_AUTO_TEST_CASE(the_hash_is_sha256_of_hello) {
 }
 
 BOOST_AUTO_TEST_CASE(frames_are_the_documented_bytes) {
-    for (const Vector& vector : vectors()) {
-        v1::Envelope e;
-        vector.build(e);
-        BOOST_TEST(hex(hermes::codec::encodeFrame(e)) == vector.bytes, vector.name);
-    }
+    hermes::test::expectDocumentedFrames(vectors());
 }
 
 BOOST_AUTO_TEST_CASE(the_document_prints_them) {
-    const std::string document = protocolDocument();
-    BOOST_TEST_REQUIRE(!document.empty(), "cannot read " HERMES_PROTOCOL_MD);
-    for (const Vector& vector : vectors()) {
-        BOOST_TEST(document.find(std::string("`") + vector.bytes + "`") != std::string::npos,
-                   vector.name << " is not in docs/PROTOCOL.md");
-    }
+    hermes::test::expectDocumentPrints(vectors());
 }

@@ -5,38 +5,19 @@
 #define BOOST_TEST_MODULE reaction_vectors
 #include <boost/test/unit_test.hpp>
 
-#include <cstdio>
-#include <fstream>
 #include <functional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "hermes/codec/FrameEncoder.hpp"
+#include "hermes/test/ProtocolVectors.hpp"
 #include "hermes/v1/hermes.pb.h"
 
 namespace v1 = hermes::v1;
 
 namespace {
 
-std::string hex(const std::string& bytes) {
-    std::string out;
-    char buffer[4];
-    for (const unsigned char c : bytes) {
-        std::snprintf(buffer, sizeof buffer, "%02x ", c);
-        out += buffer;
-    }
-    if (!out.empty()) {
-        out.pop_back();
-    }
-    return out;
-}
-
-struct Vector {
-    const char* name;
-    const char* bytes;
-    std::function<void(v1::Envelope&)> build;
-};
+using Vector = hermes::test::ProtocolVector;
 
 const std::vector<Vector>& vectors() {
     static const std::string thumbs = "\xF0\x9F\x91\x8D";
@@ -120,28 +101,12 @@ const std::vector<Vector>& vectors() {
     return all;
 }
 
-std::string protocolDocument() {
-    std::ifstream in(HERMES_PROTOCOL_MD);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(frames_are_the_documented_bytes) {
-    for (const Vector& vector : vectors()) {
-        v1::Envelope e;
-        vector.build(e);
-        BOOST_TEST(hex(hermes::codec::encodeFrame(e)) == vector.bytes, vector.name);
-    }
+    hermes::test::expectDocumentedFrames(vectors());
 }
 
 BOOST_AUTO_TEST_CASE(the_document_prints_them) {
-    const std::string document = protocolDocument();
-    BOOST_TEST_REQUIRE(!document.empty(), "cannot read " HERMES_PROTOCOL_MD);
-    for (const Vector& vector : vectors()) {
-        BOOST_TEST(document.find(std::string("`") + vector.bytes + "`") != std::string::npos,
-                   vector.name << " is not in docs/PROTOCOL.md");
-    }
+    hermes::test::expectDocumentPrints(vectors());
 }
