@@ -298,7 +298,8 @@ BOOST_AUTO_TEST_CASE(one_sender_fills_only_its_share_of_a_mailbox) {
     it::RawClient bob(hub.port(), "bob");
     bob.signIn("bob", "bob-pw", it::after(10s));
     for (const char* text : {"ana 1", "ana 2", "carol 1", "carol 2"}) {
-        const v1::ChatMessage m = bob.expect(isPrivate(text), it::after(5s), text).envelope.message();
+        const v1::ChatMessage m =
+            bob.expect(isPrivate(text), it::after(5s), text).envelope.message();
         BOOST_TEST(m.waited());
         BOOST_TEST(m.private_seq() == (text[0] == 'a' ? (text[4] - '0') : (text[6] - '0')));
     }

@@ -246,14 +246,14 @@ void leaveWaiting(Session& s, const v1::PrivateMessage& pm, const StoredAccount*
 // other sessions, kept in the conversation unless the store is far behind
 // (then relayed as before private history, private_seq 0).
 void toAccount(Session& s, const v1::PrivateMessage& pm, const std::string& sender,
-               const StoredAccount& account, const std::vector<Session*>& recipients,
+               const std::string& account, const std::vector<Session*>& recipients,
                const SessionTable& sessions, Conversations& conversations, DurabilityGate& gate,
                Stamper& stamper, HistoryStore& history, Outbox& outbox, TimePoint now) {
-    const std::string key = gate.admitsMessage() ? Conversations::key(sender, account.name) : "";
+    const std::string key = gate.admitsMessage() ? Conversations::key(sender, account) : "";
     const std::uint64_t seq = key.empty() ? 0 : conversations.nextSeq(key);
     // `to` as the session holding the account's nick spells it, else as registered.
-    const Session* holder = sessions.findNick(account.name);
-    stamper.privateMessage(s, holder != nullptr ? holder->who.nick() : account.name, pm, seq, now);
+    const Session* holder = sessions.findNick(account);
+    stamper.privateMessage(s, holder != nullptr ? holder->who.nick() : account, pm, seq, now);
     if (!key.empty()) {
         keep(stamper, key, history);
     }
@@ -287,20 +287,27 @@ void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTab
     Session* target = sessions.findNick(pm.to());
     // Between two accounts, a message is to the account, not to one
     // session: every session signed in to it gets it, whatever its nick,
-    // and it waits only when none is.
+    // and it waits only when none is. The account is the registered nick
+    // `to` names (or, for an account the book does not list, such as a test
+    // hub's, the one its holder is signed in to under that nick).
     const StoredAccount* account = conversations.enabled() ? accounts.find(pm.to()) : nullptr;
-    const std::string sender = Conversations::party(s);
-    if (account != nullptr && !sender.empty() &&
-        protocol::nickKey(account->name) != protocol::nickKey(sender) &&
+    const std::string sender = conversations.enabled() ? Conversations::party(s) : std::string();
+    std::string recipient;
+    if (!sender.empty()) {
+        recipient = account != nullptr  ? account->name
+                    : target != nullptr ? Conversations::party(*target)
+                                        : std::string();
+    }
+    if (!recipient.empty() && protocol::nickKey(recipient) != protocol::nickKey(sender) &&
         (target == nullptr ||
-         protocol::nickKey(target->profile.account) == protocol::nickKey(account->name))) {
+         protocol::nickKey(target->profile.account) == protocol::nickKey(recipient))) {
         const std::vector<Session*> recipients =
-            sessionsOf(sessions, protocol::nickKey(account->name), nullptr);
+            sessionsOf(sessions, protocol::nickKey(recipient), nullptr);
         if (recipients.empty()) {
             leaveWaiting(s, pm, account, sessions, conversations, gate, stamper, history, outbox,
                          facts, now);
         } else {
-            toAccount(s, pm, sender, *account, recipients, sessions, conversations, gate, stamper,
+            toAccount(s, pm, sender, recipient, recipients, sessions, conversations, gate, stamper,
                       history, outbox, now);
         }
         return;
