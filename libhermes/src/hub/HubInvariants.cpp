@@ -317,9 +317,9 @@ std::vector<std::string> Hub::violatedInvariants() const {
     // A session being sent what waited for it waits for that read.
     hub.conversations.forEachDelivering([&](SessionId id) {
         const Session* s = hub.sessions.find(id);
-        if (s == nullptr || !s->in.awaitingRead() || hub.history->synchronous()) {
+        if (s == nullptr || !s->in.awaitingRead() || !hub.history->searchesInBackground()) {
             report.fail("session ", id,
-                        " is being sent waiting messages but is gone, goes on, "
+                        " is being read its waiting messages but is gone, goes on, "
                         "or the store reads on the hub's thread");
         }
     });
