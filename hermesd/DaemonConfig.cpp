@@ -201,6 +201,8 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.maxAccounts = readSize(config, "accounts.max_accounts", hub.maxAccounts);
     hub.privateHistory = config.getBool("private.history", hub.privateHistory);
     hub.privateMaxWaiting = readSize(config, "private.max_waiting", hub.privateMaxWaiting);
+    hub.privateMaxWaitingPerSender =
+        readSize(config, "private.max_waiting_per_sender", hub.privateMaxWaitingPerSender);
     hub.privateWaitingMaxAge = std::chrono::hours(
         24 * config.getUInt64("private.waiting_max_age_days",
                               static_cast<std::uint64_t>(hub.privateWaitingMaxAge.count() / 24)));

@@ -805,7 +805,10 @@ void ChatModel::showContext(int number) {
 }
 
 void ChatModel::onMessage(const v1::ChatMessage& m, bool live) {
-    const bool fromMe = isMe(m.from());
+    // A private message from our account, sent by another of its sessions
+    // (another device), is ours too: it belongs with its `to`.
+    const bool fromMe = isMe(m.from()) || (m.room().empty() && !account_.empty() &&
+                                           lower(m.from()) == lower(account_));
     if (hideIgnored(m) || onAwayReply(m)) {
         return;
     }

@@ -121,6 +121,25 @@ BOOST_AUTO_TEST_CASE(our_message_to_an_offline_account_says_it_waits) {
                "see you tomorrow (ana is offline: delivered at their next sign-in)");
 }
 
+BOOST_AUTO_TEST_CASE(our_accounts_message_from_another_device_goes_with_its_peer) {
+    // This session is bob_phone, signed in to bob: the copy of a message
+    // bob's laptop sent to ana (from "bob") belongs in the query with ana,
+    // as our own line, not in a query with "bob".
+    FakeHub hub;
+    ChatModel model{hub, ChatModel::Settings{"127.0.0.1", 7070, "bob_phone", "",
+                                             std::chrono::milliseconds{2000}}};
+    Event e = signedIn("bob_phone");
+    e.envelope->mutable_welcome()->set_account("bob");
+    model.onEvent(e, SteadyTime{});
+    model.onEnvelope(live(pm("bob", "ana", "sent from the laptop", 3)), SteadyTime{});
+    BOOST_TEST(query(model, "bob") == nullptr);
+    const Buffer* b = query(model, "ana");
+    BOOST_TEST_REQUIRE(b != nullptr);
+    BOOST_TEST(b->lines().back().text == "sent from the laptop");
+    BOOST_TEST(b->lines().back().own);
+    BOOST_TEST(!b->lines().back().mention);
+}
+
 BOOST_AUTO_TEST_CASE(opening_a_query_learns_the_head_then_fetches_the_newest) {
     Signed s;
     type(s.model, "/query ana", s.t0);

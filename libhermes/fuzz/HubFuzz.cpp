@@ -9,7 +9,11 @@
 // steps until the input runs out:
 //
 //   open a connection (two peer addresses), and maybe log it in and join a
-//     room at once, or refuse one at accept;
+//     room at once (and sign it in to its own account, or to one of two
+//     registered accounts under another nick: private messages between
+//     accounts go to every session of both, wait while none is signed in,
+//     within small mailbox and per-sender caps, and are read back at a
+//     sign-in as background searches are), or refuse one at accept;
 //   a session sends a valid request of any kind (good and bad names, texts,
 //     kinds, seqs, limits), a hub-only or empty envelope, raw bytes, a burst
 //     of Says, or one frame split over several reads;
@@ -51,6 +55,7 @@
 
 #include "hermes/codec/FrameDecoder.hpp"
 #include "hermes/codec/FrameEncoder.hpp"
+#include "hermes/hub/AccountStore.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
 #include "hermes/hub/OutboundQueue.hpp"
@@ -134,7 +139,18 @@ public:
         for (std::size_t i = 0; i < count && !jobs_.empty(); ++i) {
             hub::SearchJob job = std::move(jobs_.front());
             jobs_.erase(jobs_.begin());
-            hub::SearchHits hits = memory_.search(job.room, job.query, job.limit, job.beforeSeq);
+            hub::SearchHits hits;
+            if (job.waited.empty()) {
+                hits = memory_.search(job.room, job.query, job.limit, job.beforeSeq);
+            } else {
+                // A sign-in's waiting messages (HistoryStore.hpp), read as SQLite does.
+                for (const hub::WaitingMessage& w : job.waited) {
+                    hub::HistorySlice slice = memory_.after(w.conversation, w.seq - 1, 1);
+                    if (!slice.messages.empty() && slice.messages.front().seq() == w.seq) {
+                        hits.messages.push_back(std::move(slice.messages.front()));
+                    }
+                }
+            }
             done_.push_back(hub::FinishedSearch{std::move(job), std::move(hits)});
         }
     }
@@ -167,13 +183,26 @@ std::string canonical(const std::string& room) {
 }
 
 // u1 and u2 are nicks login() gives (and may sign in to as accounts: then
-// their private messages are kept as a conversation).
+// their private messages are kept as a conversation). carol and dan are
+// registered (FuzzAccounts): sessions under other nicks may sign in to
+// them, and messages to them wait while none is signed in.
 constexpr std::array<const char*, 10> kNicks = {"ana", "bob", "Ana", "carol", "dan",
                                                 "x y", "",    "eve", "u1",    "U2"};
 constexpr std::array<const char*, 8> kRooms = {"lobby", "r",   "#R",    "dev",
                                                "",      "a b", "Lobby", "ops"};
 constexpr std::array<const char*, 8> kTexts = {
     "hello", "red fox", "", "\x01control", "caf\xc3\xa9", "bad \xff utf8", "fox", "a long line"};
+
+// Accounts the hub's book holds from the start (never signed in to by
+// password here: Hub::testSignIn).
+class FuzzAccounts : public hub::AccountStore {
+public:
+    std::vector<hub::StoredAccount> load() override {
+        return {{"carol", "$argon2id$unused"}, {"dan", "$argon2id$unused"}};
+    }
+    void save(const hub::StoredAccount& /*account*/) override {}
+    bool persistent() const override { return false; }
+};
 
 class Run {
 public:
@@ -208,12 +237,16 @@ public:
         config.presenceCoalesceDelay =
             std::chrono::milliseconds(in_.ConsumeIntegralInRange(0, 200));
         config.maxHeldMessages = in_.ConsumeIntegralInRange<std::size_t>(1, 16);
+        config.privateMaxWaiting = in_.ConsumeIntegralInRange<std::size_t>(0, 5);
+        config.privateMaxWaitingPerSender = in_.ConsumeIntegralInRange<std::size_t>(0, 3);
         const bool durable = in_.ConsumeBool();
         const bool background = in_.ConsumeBool();
         auto store = std::make_unique<FuzzStore>(durable, background);
         store_ = store.get();
         config_ = config;
-        hub_ = std::make_unique<Hub>(config, 7, std::move(store), [this] { return ++wallMs_; });
+        hub_ = std::make_unique<Hub>(
+            config, 7, std::move(store), [this] { return ++wallMs_; }, nullptr,
+            std::make_unique<FuzzAccounts>());
     }
 
     void play() {
@@ -457,7 +490,11 @@ private:
         if (in_.ConsumeBool()) {
             // Signed in to the account of its nick, as a right password does:
             // private conversations (Conversations.hpp) need two of them.
-            hub_->testSignIn(peer.id, hello.hello().nick(), now_);
+            // Or to a registered account under another nick: a second
+            // session (device) of it, which gets what is sent to it.
+            const int which = in_.ConsumeIntegralInRange(0, 3);
+            hub_->testSignIn(
+                peer.id, which < 2 ? hello.hello().nick() : (which == 2 ? "carol" : "dan"), now_);
         }
     }
 

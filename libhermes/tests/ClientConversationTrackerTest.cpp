@@ -61,3 +61,22 @@ BOOST_AUTO_TEST_CASE(a_hub_without_durable_history_starts_again_from_one) {
     t.onWelcome(welcome(3, false));  // restarted without durable history
     BOOST_TEST(t.accept(pm("ana", "bob", 1), "bob"));
 }
+
+BOOST_AUTO_TEST_CASE(our_accounts_messages_from_another_session_are_ours) {
+    // This session is bob_phone, signed in to bob: bob's laptop's copy of
+    // its message to ana (from "bob") is in the conversation with ana.
+    ConversationTracker t;
+    hermes::v1::Welcome w = welcome(1, true);
+    w.set_nick("bob_phone");
+    t.onWelcome(w);
+    BOOST_TEST(t.accept(pm("bob", "ana", 1), "bob_phone"));
+    BOOST_TEST(t.lastSeq("bob") == 1u);  // the account not known yet: taken for peer "bob"
+    t.onAccount("Bob");                  // Identify
+    BOOST_TEST(t.accept(pm("bob", "ana", 2), "bob_phone"));
+    BOOST_TEST(t.lastSeq("ana") == 2u);
+    BOOST_TEST(!t.accept(pm("ana", "bob", 2), "bob_phone"));  // the same seq, seen
+    BOOST_TEST(t.accept(pm("ana", "bob", 3), "bob_phone"));
+    t.onAccount("");  // signed out: from "bob" is a peer again
+    BOOST_TEST(t.accept(pm("bob", "ana", 4), "bob_phone"));
+    BOOST_TEST(t.lastSeq("bob") == 4u);
+}

@@ -19,6 +19,7 @@
 
 #include "hermes/codec/FrameDecoder.hpp"
 #include "hermes/codec/FrameEncoder.hpp"
+#include "hermes/hub/AccountStore.hpp"
 #include "hermes/hub/HistoryStore.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/OutboundQueue.hpp"
@@ -108,10 +109,11 @@ class HubHarness {
 public:
     explicit HubHarness(HubConfig config = testConfig(), std::uint64_t epoch = 77,
                         std::unique_ptr<HistoryStore> store = nullptr,
-                        std::unique_ptr<ReadMarkerStore> readMarkers = nullptr)
+                        std::unique_ptr<ReadMarkerStore> readMarkers = nullptr,
+                        std::unique_ptr<AccountStore> accounts = nullptr)
         : hub(
               std::move(config), epoch, std::move(store), [this] { return wallMs; }, nullptr,
-              nullptr, std::move(readMarkers)) {}
+              std::move(accounts), std::move(readMarkers)) {}
 
     Hub hub;
     TimePoint now = TimePoint{} + 1000s;

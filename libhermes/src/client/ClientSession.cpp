@@ -305,6 +305,11 @@ void ClientSession::handle(std::unique_ptr<v1::Envelope> envelope, TimePoint now
         case E::kMembers:
             rooms_.onMemberList(envelope->members());
             break;
+        case E::kAccountReply:
+            // Signed in (Identify, Register): the account's messages from
+            // its other sessions are ours too.
+            conversations_.onAccount(envelope->account_reply().account());
+            break;
         default:
             break;
     }

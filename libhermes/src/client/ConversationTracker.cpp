@@ -9,13 +9,23 @@ void ConversationTracker::onWelcome(const hermes::v1::Welcome& welcome) {
         last_.clear();
     }
     epoch_ = welcome.epoch();
+    onAccount(welcome.account());
+}
+
+void ConversationTracker::onAccount(std::string_view account) {
+    if (!account.empty()) {
+        account_ = protocol::nickKey(account);
+    } else {
+        account_.clear();
+    }
 }
 
 bool ConversationTracker::accept(const hermes::v1::ChatMessage& message, std::string_view ownNick) {
     if (message.private_seq() == 0) {
         return true;
     }
-    const bool ours = protocol::nickKey(message.from()) == protocol::nickKey(ownNick);
+    const std::string from = protocol::nickKey(message.from());
+    const bool ours = from == protocol::nickKey(ownNick) || (!account_.empty() && from == account_);
     const std::string peer = protocol::nickKey(ours ? message.to() : message.from());
     std::uint64_t& last = last_[peer];
     if (message.private_seq() <= last) {

@@ -211,14 +211,14 @@ bool onAccountResult(Session& s, AccountResult& result, SessionTable& sessions, 
             }
             return false;
         case AccountJobKind::Identify:
-            s.profile.account = job.account;
+            sessions.signIn(s, job.account);
             accounts.log().information(SessionTable::describe(s) + " signed in to account " +
                                        job.account);
             reply(s, v1::ACCOUNT_EVENT_IDENTIFIED, job.account,
                   "you are signed in to " + job.account, outbox);
             return false;
         case AccountJobKind::Register:
-            s.profile.account = job.account;
+            sessions.signIn(s, job.account);
             reply(s, v1::ACCOUNT_EVENT_REGISTERED, job.account,
                   "nick " + job.account + " is registered to you" +
                       (accounts.persistent() ? ""
@@ -227,7 +227,7 @@ bool onAccountResult(Session& s, AccountResult& result, SessionTable& sessions, 
                   outbox);
             return false;
         case AccountJobKind::ChangePassword:
-            s.profile.account = job.account;
+            sessions.signIn(s, job.account);
             reply(s, v1::ACCOUNT_EVENT_PASSWORD_CHANGED, job.account,
                   "the password of " + job.account + " is changed", outbox);
             return false;

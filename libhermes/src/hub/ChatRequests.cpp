@@ -2,15 +2,20 @@
 // same bytes queued to every recipient. Say is the hub's hot path. A Say
 // that replies (reply_to) or is an event about a message (EDIT, DELETE,
 // REACT, UNREACT) is checked against the room's MessageLedger first.
-// A PrivateMessage between two accounts is also kept in their conversation,
-// and one to an offline account waits for it (Conversations.hpp).
+// A PrivateMessage between two accounts goes to every session signed in to
+// the recipient's account (and a copy to the sender's other sessions), is
+// kept in their conversation, and waits when no session of the account is
+// signed in (Conversations.hpp).
 
+#include <algorithm>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "Accounts.hpp"
 #include "Conversations.hpp"
 #include "DurabilityGate.hpp"
+#include "Intake.hpp"
 #include "MessageLedger.hpp"
 #include "Moderation.hpp"
 #include "Outbox.hpp"
@@ -19,6 +24,7 @@
 #include "RoomTable.hpp"
 #include "SessionTable.hpp"
 #include "Stamper.hpp"
+#include "hermes/codec/FrameEncoder.hpp"
 #include "hermes/protocol/Validation.hpp"
 
 namespace hermes::hub {
@@ -120,12 +126,65 @@ void keep(const Stamper& stamper, const std::string& key, HistoryStore& history)
     history.append(stored);
 }
 
-// A private message to `to`, whom no one holds: kept for the account if
-// there is one and the sender is one too (a conversation), else refused.
-void leaveWaiting(Session& s, const v1::PrivateMessage& pm, const Accounts& accounts,
-                  Conversations& conversations, DurabilityGate& gate, Stamper& stamper,
-                  HistoryStore& history, Outbox& outbox, const HubFacts& facts, TimePoint now) {
-    const StoredAccount* account = accounts.find(pm.to());
+// A private frame to `to`: queued, or held while its waiting messages are
+// read (Conversations::startDelivery), so that it comes after them.
+void deliver(Session& to, std::string_view frame, Conversations& conversations, Outbox& outbox) {
+    if (conversations.delivering(to.id)) {
+        conversations.holdForDelivery(to.id, frame);
+        return;
+    }
+    outbox.enqueueChat(to, frame);
+}
+
+// The stamped message as the sender's other sessions get it: the same but
+// for client_msg_id, which is the sending session's own (another session
+// of the account must not take it for the echo of a send of its own).
+std::string forOtherSessions(const Stamper& stamper) {
+    v1::Envelope envelope;
+    *envelope.mutable_message() = stamper.message();
+    envelope.mutable_message()->set_client_msg_id(0);
+    return codec::encodeFrame(envelope);
+}
+
+// The sessions of account `accountKey` that are welcomed, `except` one.
+std::vector<Session*> sessionsOf(const SessionTable& sessions, const std::string& accountKey,
+                                 const Session* except) {
+    std::vector<Session*> out;
+    sessions.forEachOfAccount(accountKey, [&](Session& other) {
+        if (&other != except && other.who.welcomed()) {
+            out.push_back(&other);
+        }
+    });
+    return out;
+}
+
+// What the sender's other sessions get of a message kept in a conversation:
+// its copy, now or (an echo held for the store) once committed.
+void copyToOtherSessions(const Session& s, const std::string& sender, const std::string& key,
+                         std::uint64_t seq, const SessionTable& sessions,
+                         Conversations& conversations, const Stamper& stamper,
+                         const HistoryStore& history, Outbox& outbox) {
+    const std::vector<Session*> others = sessionsOf(sessions, protocol::nickKey(sender), &s);
+    if (others.empty()) {
+        return;
+    }
+    const std::string frame = forOtherSessions(stamper);
+    for (Session* other : others) {
+        if (history.synchronous() || !stamper.message().offline()) {
+            deliver(*other, frame, conversations, outbox);
+        } else {
+            conversations.holdEcho(other->id, key, seq, frame);
+        }
+    }
+}
+
+// A private message to the account `account`, of which no session is
+// signed in: kept for it if the sender is a party (a conversation), else
+// refused.
+void leaveWaiting(Session& s, const v1::PrivateMessage& pm, const StoredAccount* account,
+                  const SessionTable& sessions, Conversations& conversations, DurabilityGate& gate,
+                  Stamper& stamper, HistoryStore& history, Outbox& outbox, const HubFacts& facts,
+                  TimePoint now) {
     const std::string sender = Conversations::party(s);
     if (account == nullptr || !conversations.enabled()) {
         outbox.error(s, v1::ERROR_CODE_NO_SUCH_NICK, "no one is called " + pm.to(), {},
@@ -148,16 +207,27 @@ void leaveWaiting(Session& s, const v1::PrivateMessage& pm, const Accounts& acco
         return;
     }
     const std::string recipient = protocol::nickKey(account->name);
-    const std::int64_t nowMs = facts.wallClock();
-    if (conversations.full(recipient, nowMs)) {
-        outbox.error(s, v1::ERROR_CODE_MAILBOX_FULL,
-                     account->name + " is offline and has " +
-                         std::to_string(conversations.waitingFor(recipient)) +
-                         " messages waiting (private.max_waiting); message not kept",
-                     {}, pm.client_msg_id());
-        return;
-    }
     const std::string key = Conversations::key(sender, account->name);
+    switch (conversations.spaceFor(recipient, key, facts.wallClock())) {
+        case Conversations::Space::Free:
+            break;
+        case Conversations::Space::MailboxFull:
+            outbox.error(s, v1::ERROR_CODE_MAILBOX_FULL,
+                         account->name + " is offline and has " +
+                             std::to_string(conversations.waitingFor(recipient)) +
+                             " messages waiting, the most the hub keeps for one account "
+                             "(private.max_waiting); message not kept",
+                         {}, pm.client_msg_id());
+            return;
+        case Conversations::Space::SenderShareFull:
+            outbox.error(s, v1::ERROR_CODE_MAILBOX_FULL,
+                         account->name + " is offline and has " +
+                             std::to_string(conversations.waitingFrom(recipient, key)) +
+                             " messages waiting from you, the most the hub keeps from one sender "
+                             "(private.max_waiting_per_sender); message not kept",
+                         {}, pm.client_msg_id());
+            return;
+    }
     const std::uint64_t seq = conversations.nextSeq(key);
     stamper.waitingMessage(s, account->name, pm, seq, now);
     keep(stamper, key, history);
@@ -167,6 +237,40 @@ void leaveWaiting(Session& s, const v1::PrivateMessage& pm, const Accounts& acco
     } else {
         // Its only acknowledgement: sent once the message is committed.
         conversations.holdEcho(s.id, key, seq, stamper.frame());
+    }
+    copyToOtherSessions(s, sender, key, seq, sessions, conversations, stamper, history, outbox);
+}
+
+// A message between two accounts, the recipient signed in: to each of its
+// sessions (any nick), echoed to the sender and copied to the sender's
+// other sessions, kept in the conversation unless the store is far behind
+// (then relayed as before private history, private_seq 0).
+void toAccount(Session& s, const v1::PrivateMessage& pm, const std::string& sender,
+               const std::string& account, const std::vector<Session*>& recipients,
+               const SessionTable& sessions, Conversations& conversations, DurabilityGate& gate,
+               Stamper& stamper, HistoryStore& history, Outbox& outbox, TimePoint now) {
+    const std::string key = gate.admitsMessage() ? Conversations::key(sender, account) : "";
+    const std::uint64_t seq = key.empty() ? 0 : conversations.nextSeq(key);
+    // `to` as the session holding the account's nick spells it, else as registered.
+    const Session* holder = sessions.findNick(account);
+    stamper.privateMessage(s, holder != nullptr ? holder->who.nick() : account, pm, seq, now);
+    if (!key.empty()) {
+        keep(stamper, key, history);
+    }
+    for (Session* r : recipients) {
+        deliver(*r, stamper.frame(), conversations, outbox);
+    }
+    outbox.enqueueChat(s, stamper.frame());
+    if (!key.empty()) {
+        copyToOtherSessions(s, sender, key, seq, sessions, conversations, stamper, history, outbox);
+    }
+    // Away only if no session of the account is here to read it.
+    const bool away = std::all_of(recipients.begin(), recipients.end(),
+                                  [](const Session* r) { return !r->profile.away.empty(); });
+    if (away) {
+        const Session& shown = holder != nullptr ? *holder : *recipients.front();
+        stamper.awayReply(s, shown);
+        outbox.enqueue(s, stamper.frame());
     }
 }
 
@@ -181,25 +285,42 @@ void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTab
         return;
     }
     Session* target = sessions.findNick(pm.to());
-    if (target == nullptr) {
-        leaveWaiting(s, pm, accounts, conversations, gate, stamper, history, outbox, facts, now);
+    // Between two accounts, a message is to the account, not to one
+    // session: every session signed in to it gets it, whatever its nick,
+    // and it waits only when none is. The account is the registered nick
+    // `to` names (or, for an account the book does not list, such as a test
+    // hub's, the one its holder is signed in to under that nick).
+    const StoredAccount* account = conversations.enabled() ? accounts.find(pm.to()) : nullptr;
+    const std::string sender = conversations.enabled() ? Conversations::party(s) : std::string();
+    std::string recipient;
+    if (!sender.empty()) {
+        recipient = account != nullptr  ? account->name
+                    : target != nullptr ? Conversations::party(*target)
+                                        : std::string();
+    }
+    if (!recipient.empty() && protocol::nickKey(recipient) != protocol::nickKey(sender) &&
+        (target == nullptr ||
+         protocol::nickKey(target->profile.account) == protocol::nickKey(recipient))) {
+        const std::vector<Session*> recipients =
+            sessionsOf(sessions, protocol::nickKey(recipient), nullptr);
+        if (recipients.empty()) {
+            leaveWaiting(s, pm, account, sessions, conversations, gate, stamper, history, outbox,
+                         facts, now);
+        } else {
+            toAccount(s, pm, sender, recipient, recipients, sessions, conversations, gate, stamper,
+                      history, outbox, now);
+        }
         return;
     }
-    std::string key;
-    // With the store far behind a live message is still delivered, only not
-    // kept (private_seq 0), as before private history.
-    if (conversations.enabled() && target != &s && gate.admitsMessage()) {
-        const std::string sender = Conversations::party(s);
-        const std::string recipient = Conversations::party(*target);
-        if (!sender.empty() && !recipient.empty()) {
-            key = Conversations::key(sender, recipient);
-        }
+    if (target == nullptr) {
+        leaveWaiting(s, pm, account != nullptr ? account : accounts.find(pm.to()), sessions,
+                     conversations, gate, stamper, history, outbox, facts, now);
+        return;
     }
-    stamper.privateMessage(s, *target, pm, key.empty() ? 0 : conversations.nextSeq(key), now);
-    if (!key.empty()) {
-        keep(stamper, key, history);
-    }
-    outbox.enqueueChat(*target, stamper.frame());
+    // Anyone else: the session holding the nick, and nothing kept (a nick
+    // without an account proves nothing about who holds it next).
+    stamper.privateMessage(s, target->who.nick(), pm, 0, now);
+    deliver(*target, stamper.frame(), conversations, outbox);
     if (target != &s) {
         outbox.enqueueChat(s, stamper.frame());
         if (!target->profile.away.empty()) {
@@ -209,21 +330,55 @@ void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTab
     }
 }
 
-void deliverWaiting(Session& s, Conversations& conversations, const HistoryStore& history,
+namespace {
+
+// One waited message as its recipient gets it.
+void sendWaitedMessage(Session& s, v1::ChatMessage& message, Outbox& outbox) {
+    Conversations::toWire(message);
+    message.set_waited(true);
+    outbox.reply(s, [&](v1::Envelope& out) { *out.mutable_message() = std::move(message); });
+}
+
+}  // namespace
+
+void deliverWaiting(Session& s, Conversations& conversations, HistoryStore& history, Intake& intake,
                     Outbox& outbox, const HubFacts& facts) {
     if (s.profile.account.empty()) {
         return;
     }
     const std::string recipient = protocol::nickKey(s.profile.account);
-    for (const WaitingMessage& w : conversations.takeWaiting(recipient, facts.wallClock())) {
+    std::vector<WaitingMessage> taken = conversations.takeWaiting(recipient, facts.wallClock());
+    if (taken.empty()) {
+        return;
+    }
+    if (history.searchesInBackground()) {
+        // Up to private.max_waiting reads of the database: off the hub's
+        // thread, as a search. The session's next frames, and private
+        // messages to it, wait for them (sendWaited).
+        SearchJob job;
+        job.ticket = s.id;
+        job.waited = taken;
+        conversations.startDelivery(s.id, std::move(taken));
+        intake.awaitRead(s);
+        history.startSearch(std::move(job));
+        return;
+    }
+    for (const WaitingMessage& w : taken) {
         HistorySlice slice = history.after(w.conversation, w.seq - 1, 1);
         if (slice.messages.empty() || slice.messages.front().seq() != w.seq) {
             continue;  // removed by history retention meanwhile
         }
-        v1::ChatMessage& message = slice.messages.front();
-        Conversations::toWire(message);
-        message.set_waited(true);
-        outbox.reply(s, [&](v1::Envelope& out) { *out.mutable_message() = std::move(message); });
+        sendWaitedMessage(s, slice.messages.front(), outbox);
+    }
+}
+
+void sendWaited(Session& s, std::vector<v1::ChatMessage> messages, Conversations& conversations,
+                Outbox& outbox) {
+    for (v1::ChatMessage& message : messages) {
+        sendWaitedMessage(s, message, outbox);
+    }
+    for (const std::string& frame : conversations.finishDelivery(s.id)) {
+        outbox.enqueueChat(s, frame);
     }
 }
 

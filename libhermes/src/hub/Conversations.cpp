@@ -44,17 +44,39 @@ bool Conversations::expired(const WaitingMessage& w, std::int64_t nowMs) const {
     return maxAge.count() > 0 && nowMs - w.timeMs > maxAge.count();
 }
 
-bool Conversations::full(const std::string& recipient, std::int64_t nowMs) {
+Conversations::Space Conversations::spaceFor(const std::string& recipient, const std::string& key,
+                                             std::int64_t nowMs) {
+    if (config_.privateMaxWaiting == 0 || config_.privateMaxWaitingPerSender == 0) {
+        return config_.privateMaxWaiting == 0 ? Space::MailboxFull : Space::SenderShareFull;
+    }
     auto it = waiting_.find(recipient);
     if (it == waiting_.end()) {
-        return config_.privateMaxWaiting == 0;
+        return Space::Free;
     }
     auto& queue = it->second;
     while (!queue.empty() && expired(queue.front(), nowMs)) {
         history_.removeWaiting(queue.front());
         queue.pop_front();
     }
-    return queue.size() >= config_.privateMaxWaiting;
+    if (queue.size() >= config_.privateMaxWaiting) {
+        return Space::MailboxFull;
+    }
+    // One pass over at most max_waiting entries, and only for a message that
+    // waits: never on the live path.
+    if (waitingFrom(recipient, key) >= config_.privateMaxWaitingPerSender) {
+        return Space::SenderShareFull;
+    }
+    return Space::Free;
+}
+
+std::size_t Conversations::waitingFrom(const std::string& recipient, const std::string& key) const {
+    const auto it = waiting_.find(recipient);
+    if (it == waiting_.end()) {
+        return 0;
+    }
+    return static_cast<std::size_t>(
+        std::count_if(it->second.begin(), it->second.end(),
+                      [&](const WaitingMessage& w) { return w.conversation == key; }));
 }
 
 void Conversations::addWaiting(WaitingMessage waiting) {
@@ -87,9 +109,62 @@ std::size_t Conversations::largestMailbox() const {
     return largest;
 }
 
+std::size_t Conversations::largestShare() const {
+    std::size_t largest = 0;
+    for (const auto& [recipient, queue] : waiting_) {
+        std::unordered_map<std::string_view, std::size_t> bySender;
+        for (const WaitingMessage& w : queue) {
+            largest = std::max(largest, ++bySender[w.conversation]);
+        }
+    }
+    return largest;
+}
+
 void Conversations::holdEcho(SessionId session, std::string key, std::uint64_t seq,
                              std::string_view frame) {
     held_.push_back(HeldEcho{session, std::move(key), seq, std::string(frame)});
+}
+
+void Conversations::startDelivery(SessionId session, std::vector<WaitingMessage> taken) {
+    delivering_[session].taken = std::move(taken);
+}
+
+void Conversations::holdForDelivery(SessionId session, std::string_view frame) {
+    delivering_[session].held.emplace_back(frame);
+}
+
+std::vector<std::string> Conversations::finishDelivery(SessionId session) {
+    const auto it = delivering_.find(session);
+    if (it == delivering_.end()) {
+        return {};
+    }
+    std::vector<std::string> held = std::move(it->second.held);
+    delivering_.erase(it);
+    return held;
+}
+
+void Conversations::forget(SessionId session) {
+    const auto it = delivering_.find(session);
+    if (it == delivering_.end()) {
+        return;
+    }
+    std::vector<WaitingMessage>& taken = it->second.taken;
+    if (!taken.empty()) {
+        // Older than anything that waits now: back in front, in order.
+        auto& queue = waiting_[taken.front().recipient];
+        for (auto w = taken.rbegin(); w != taken.rend(); ++w) {
+            history_.addWaiting(*w);
+        }
+        queue.insert(queue.begin(), std::make_move_iterator(taken.begin()),
+                     std::make_move_iterator(taken.end()));
+    }
+    delivering_.erase(it);
+}
+
+void Conversations::forgetAll() {
+    while (!delivering_.empty()) {
+        forget(delivering_.begin()->first);
+    }
 }
 
 std::size_t Conversations::waitingFor(const std::string& recipient) const {

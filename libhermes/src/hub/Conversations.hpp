@@ -27,8 +27,14 @@
 // the message (holdEcho, releaseCommitted), as a room's frames are held by
 // the DurabilityGate: an echoed waiting message survives a crash.
 //
-//   waiting_[r] holds at most config.privateMaxWaiting entries, oldest first
+//   waiting_[r] holds at most config.privateMaxWaiting entries, oldest first,
+//     and at most config.privateMaxWaitingPerSender of one conversation (one
+//     sender: the conversation's key names the two accounts, one is r)
 //   held_ is in commit order: what is committed is a prefix of it
+//
+//   delivering_ names sessions whose waiting messages the store is reading
+//     (they wait for the read: Intake's awaitingRead); what they took is in
+//     neither waiting_ nor the store's waiting rows until it is put back
 //
 // Threading: the hub's thread.
 
@@ -70,16 +76,49 @@ public:
     std::uint64_t nextSeq(std::string_view key) const { return history_.lastSeq(key) + 1; }
     std::uint64_t lastSeq(std::string_view key) const { return history_.lastSeq(key); }
 
-    // True when `recipient` (an account's nickKey) may not be left another
-    // message; forgets its expired ones first.
-    bool full(const std::string& recipient, std::int64_t nowMs);
+    // Why `recipient` (an account's nickKey) may not be left another
+    // message in conversation `key`: its mailbox is full (private.max_waiting),
+    // or the sender of `key` has its share of it already
+    // (private.max_waiting_per_sender). Forgets its expired ones first.
+    enum class Space { Free, MailboxFull, SenderShareFull };
+    Space spaceFor(const std::string& recipient, const std::string& key, std::int64_t nowMs);
     void addWaiting(WaitingMessage waiting);
     // What waits for `recipient`, oldest first, not expired; forgotten here
     // and in the store.
     std::vector<WaitingMessage> takeWaiting(const std::string& recipient, std::int64_t nowMs);
     std::size_t waitingFor(const std::string& recipient) const;
+    // Of those, how many in conversation `key` (from its other party).
+    std::size_t waitingFrom(const std::string& recipient, const std::string& key) const;
     // The largest number waiting for one recipient (invariants).
     std::size_t largestMailbox() const;
+    // The most waiting for one recipient from one sender (invariants).
+    std::size_t largestShare() const;
+
+    // --- a sign-in's waiting messages, read off the hub's thread -------------
+
+    // `session` took `taken` (takeWaiting) and the store reads them in the
+    // background. Until finishDelivery(), private frames for the session wait
+    // here (holdForDelivery): a live message of a conversation must not
+    // arrive before the older ones that waited, which the client would then
+    // drop as seen (its private_seq never goes back).
+    void startDelivery(SessionId session, std::vector<WaitingMessage> taken);
+    bool delivering(SessionId session) const {
+        return !delivering_.empty() && delivering_.contains(session);
+    }
+    void holdForDelivery(SessionId session, std::string_view frame);
+    // The read is done: the frames held meanwhile, in order.
+    std::vector<std::string> finishDelivery(SessionId session);
+    // The session ended before its read was done: what it took waits again,
+    // oldest first, here and in the store.
+    void forget(SessionId session);
+    // Shutdown: every delivery under way is put back (forget).
+    void forgetAll();
+    template <typename F>
+    void forEachDelivering(F&& f) const {
+        for (const auto& [session, delivery] : delivering_) {
+            f(session);
+        }
+    }
 
     // --- echoes held for the store's commit ---------------------------------
 
@@ -108,6 +147,11 @@ private:
         std::string frame;
     };
     std::deque<HeldEcho> held_;
+    struct Delivery {
+        std::vector<WaitingMessage> taken;  // what is being read, oldest first
+        std::vector<std::string> held;      // private frames for the session meanwhile
+    };
+    std::unordered_map<SessionId, Delivery> delivering_;
 };
 
 }  // namespace hermes::hub

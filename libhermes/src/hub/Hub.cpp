@@ -512,7 +512,11 @@ void Hub::Impl::storeCommitted() {
     gate.release(*history, outbox, budget, now);
     conversations.releaseCommitted([this](SessionId id, std::string_view frame) {
         if (Session* s = sessions.find(id); s != nullptr && !s->who.closing()) {
-            outbox.enqueueChat(*s, frame);
+            if (conversations.delivering(id)) {
+                conversations.holdForDelivery(id, frame);  // after what waited for it
+            } else {
+                outbox.enqueueChat(*s, frame);
+            }
         }
     });
     answerWaitingHistory();
@@ -559,12 +563,19 @@ void Hub::Impl::storeReadsDone() {
             continue;  // gone meanwhile
         }
         intake.readDone(*s);
+        const bool waited = !done.job.waited.empty();
         try {
-            sendSearchResults(*s, done.job, std::move(done.hits), outbox, facts);
+            if (waited) {
+                sendWaited(*s, std::move(done.hits.messages), conversations, outbox);
+            } else {
+                sendSearchResults(*s, done.job, std::move(done.hits), outbox, facts);
+            }
         } catch (const Poco::Exception& error) {
-            internalError(*s, "answering a search", error.displayText());
+            internalError(*s, waited ? "delivering waiting messages" : "answering a search",
+                          error.displayText());
         } catch (const std::exception& error) {
-            internalError(*s, "answering a search", error.what());
+            internalError(*s, waited ? "delivering waiting messages" : "answering a search",
+                          error.what());
         }
         receive(*s, {});
     }
@@ -619,7 +630,7 @@ void Hub::Impl::afterWelcome(Session& s) {
 
 void Hub::Impl::afterSignIn(Session& s) {
     if (!s.who.closing() && s.who.welcomed()) {
-        deliverWaiting(s, conversations, *history, outbox, facts);
+        deliverWaiting(s, conversations, *history, intake, outbox, facts);
     }
 }
 
@@ -666,6 +677,7 @@ void Hub::Impl::finish(Session& s, CloseReason reason, std::string quitReason, b
         presence.queue(room, v1::PRESENCE_KIND_QUIT, quitReason, s.who.nick(), now, gate, outbox);
     }
     markers.forget(s);
+    conversations.forget(s.id);  // waiting messages it was being sent wait again
     std::string lastBytes = outbox.takeAll(s);
     sessions.remove(s, toEdge ? std::optional<std::string>(std::move(lastBytes)) : std::nullopt);
 }
@@ -676,6 +688,9 @@ void Hub::Impl::shutdown(std::string_view reason) {
     // budget or not: its memory goes with the hub.
     budget.stop();
     flushAll(true);
+    // Waiting messages still being read for a session wait again (the store
+    // commits that with the rest).
+    conversations.forgetAll();
     if (gate.holding() || conversations.holdingEchoes()) {
         // Messages held for the store go out before the Bye if the store
         // commits them now; the rest were never acknowledged.
@@ -726,7 +741,7 @@ void Hub::testSignIn(SessionId id, std::string account, TimePoint now) {
     if (s == nullptr || !s->who.welcomed()) {
         return;
     }
-    s->profile.account = std::move(account);
+    impl_->sessions.signIn(*s, std::move(account));
     if (!refuseHubBanned(*s, s->who.nick(), impl_->moderation, impl_->sessions, impl_->outbox,
                          impl_->facts, impl_->log)) {
         impl_->afterSignIn(*s);

@@ -49,8 +49,19 @@ std::vector<std::string> Hub::violatedInvariants() const {
     std::size_t named = 0;
     std::size_t welcomed = 0;
     std::unordered_set<std::string> nickKeys;
+    std::size_t signedIn = 0;
     hub.sessions.forEach([&](const Session& s) {
         ++sessions;
+        if (!s.profile.account.empty()) {
+            ++signedIn;
+            const auto& index = hub.sessions.byAccount();
+            const auto it = index.find(protocol::nickKey(s.profile.account));
+            if (it == index.end() ||
+                std::find(it->second.begin(), it->second.end(), s.id) == it->second.end()) {
+                report.fail("session ", s.id, " signed in to ", s.profile.account,
+                            " is not in the account index");
+            }
+        }
         switch (s.who.state()) {
             case SessionState::Handshaking:
                 if (!s.who.nick().empty() || !s.rooms.empty()) {
@@ -82,6 +93,24 @@ std::vector<std::string> Hub::violatedInvariants() const {
             report.fail("session ", s.id, " welcomed without a nick or named without Welcome");
         }
     });
+    // Each indexed id is a live session of that account, once.
+    std::size_t indexed = 0;
+    for (const auto& [account, ids] : hub.sessions.byAccount()) {
+        indexed += ids.size();
+        if (ids.empty() || hasDuplicates(ids)) {
+            report.fail("account index entry ", account, " empty or with an id twice");
+        }
+        for (const SessionId id : ids) {
+            const Session* s = hub.sessions.find(id);
+            if (s == nullptr || protocol::nickKey(s->profile.account) != account) {
+                report.fail("account index lists session ", id, " under ", account,
+                            ", which is gone or signed in elsewhere");
+            }
+        }
+    }
+    if (indexed != signedIn) {
+        report.fail("account index holds ", indexed, " sessions; ", signedIn, " are signed in");
+    }
     if (registry.connections() != sessions) {
         report.fail("Registry counts ", registry.connections(), " connections for ", sessions,
                     " sessions");
@@ -279,6 +308,21 @@ std::vector<std::string> Hub::violatedInvariants() const {
                     " private messages waiting, above private.max_waiting ",
                     hub.config.privateMaxWaiting);
     }
+    if (hub.conversations.largestShare() > hub.config.privateMaxWaitingPerSender) {
+        report.fail("a sender has ", hub.conversations.largestShare(),
+                    " private messages waiting for one account, above "
+                    "private.max_waiting_per_sender ",
+                    hub.config.privateMaxWaitingPerSender);
+    }
+    // A session being sent what waited for it waits for that read.
+    hub.conversations.forEachDelivering([&](SessionId id) {
+        const Session* s = hub.sessions.find(id);
+        if (s == nullptr || !s->in.awaitingRead() || !hub.history->searchesInBackground()) {
+            report.fail("session ", id,
+                        " is being read its waiting messages but is gone, goes on, "
+                        "or the store reads on the hub's thread");
+        }
+    });
     if (hub.conversations.holdingEchoes() && hub.history->synchronous()) {
         report.fail("private echoes held with a synchronous store");
     }

@@ -179,7 +179,7 @@ bool welcomeSession(Session& s, const std::string& nick, const std::string& clie
         outbox.error(s, v1::ERROR_CODE_NICK_TAKEN, "nick " + nick + " is taken; choose another");
         return false;
     }
-    s.profile.account = account;
+    sessions.signIn(s, account);
     noteSignOn(s, clientName, facts, now);
     intake.setMaxFrameBytes(s, facts.config.maxFrameBytes);
     outbox.reply(s, [&](v1::Envelope& out) { fillWelcome(*out.mutable_welcome(), s, facts); });

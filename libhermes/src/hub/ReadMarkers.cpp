@@ -105,11 +105,11 @@ void ReadMarkers::onMarkRead(Session& s, const v1::MarkRead& request, const Room
         store_->put(StoredReadMarker{protocol::nickKey(s.profile.account), key.first, key.second,
                                      it->second});
     }
-    // The account's other sessions follow (another device's unread counts).
-    const std::string account = protocol::nickKey(s.profile.account);
-    sessions.forEach([&](Session& other) {
-        if (&other != &s && other.who.welcomed() && !other.profile.account.empty() &&
-            protocol::nickKey(other.profile.account) == account) {
+    // The account's other sessions follow (another device's unread counts),
+    // found by the SessionTable's account index: one step per session of
+    // this account, not a pass over the hub.
+    sessions.forEachOfAccount(protocol::nickKey(s.profile.account), [&](Session& other) {
+        if (&other != &s && other.who.welcomed()) {
             send(other, &markers, &key, false, outbox);
         }
     });

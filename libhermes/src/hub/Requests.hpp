@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hermes/hub/HistoryStore.hpp"
 #include "hermes/hub/Hub.hpp"
@@ -123,9 +124,14 @@ void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTab
                       Stamper& stamper, HistoryStore& history, Outbox& outbox,
                       const HubFacts& facts, TimePoint now);
 // What waited for the account `s` just signed in to, delivered to it
-// (ChatMessage.waited) and forgotten.
-void deliverWaiting(Session& s, Conversations& conversations, const HistoryStore& history,
+// (ChatMessage.waited) and forgotten: at once from a store that reads on
+// the hub's thread, else read in the background (s waits: sendWaited).
+void deliverWaiting(Session& s, Conversations& conversations, HistoryStore& history, Intake& intake,
                     Outbox& outbox, const HubFacts& facts);
+// The background read of deliverWaiting is done: its messages, then the
+// private frames held for `s` meanwhile.
+void sendWaited(Session& s, std::vector<v1::ChatMessage> messages, Conversations& conversations,
+                Outbox& outbox);
 
 // --- HistoryRequests.cpp -------------------------------------------------------------
 

@@ -175,8 +175,9 @@ struct SessionProfile {
     TimePoint lastSpoke{};        // its last stamped Say or PrivateMessage; its Welcome until then
     std::string away;             // its away text; empty: not away
     // The account it is signed in to (a registered nick, as registered);
-    // empty: none. Set by the account requests; read by moderation (hub
-    // operators, bans by account).
+    // empty: none. Written only by SessionTable::signIn (which indexes
+    // sessions by account); read by moderation (hub operators, bans by
+    // account), conversations and read markers.
     std::string account;
 };
 

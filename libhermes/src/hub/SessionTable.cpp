@@ -1,5 +1,6 @@
 #include "SessionTable.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "Outbox.hpp"
@@ -139,12 +140,40 @@ void SessionTable::remove(Session& s, std::optional<std::string> lastBytes) {
     }
     registry_.leave(Registry::addressOf(s.peer), s.who.nick_.empty());
     --stats_.connections;
+    unindexAccount(s);
     const SessionId id = s.id;  // erase() must not read a key owned by the node it frees
     if (lastBytes) {
         addClosing(id, std::move(*lastBytes), s.who.closeReason_);
     }
     std::erase(doomed_, id);
     sessions_.erase(id);  // destroys s
+}
+
+void SessionTable::signIn(Session& s, std::string account) {
+    if (protocol::nickKey(account) == protocol::nickKey(s.profile.account) &&
+        account.empty() == s.profile.account.empty()) {
+        s.profile.account = std::move(account);  // the same account (its spelling as registered)
+        return;
+    }
+    unindexAccount(s);
+    s.profile.account = std::move(account);
+    if (!s.profile.account.empty()) {
+        byAccount_[protocol::nickKey(s.profile.account)].push_back(s.id);
+    }
+}
+
+void SessionTable::unindexAccount(const Session& s) {
+    if (s.profile.account.empty()) {
+        return;
+    }
+    const auto it = byAccount_.find(protocol::nickKey(s.profile.account));
+    if (it == byAccount_.end()) {
+        return;
+    }
+    std::erase(it->second, s.id);
+    if (it->second.empty()) {
+        byAccount_.erase(it);
+    }
 }
 
 void SessionTable::addClosing(SessionId id, std::string lastBytes, CloseReason reason) {

@@ -1,13 +1,16 @@
 #pragma once
 // Every session by id, from open to close, and the only writer of who each
 // one is: its state (handshaking, welcomed, closing), its nick and the nick
-// index (the Registry), why it is closing, and the connection figures of
+// index (the Registry), the account it is signed in to and the index of
+// sessions by account, why it is closing, and the connection figures of
 // HubStats (connections, clients, disconnects by reason).
 //
 // Pairs it keeps together:
 //   session.who.state == Closing  <-> the session's id is in doomed_
 //   session.who.nick not empty    <-> the Registry maps that nick to the session
 //   sessions_.size()              == the Registry's connection count
+//   session.profile.account not empty <-> its id is in byAccount_ under the
+//                                 account's nick key (signIn() writes both)
 //
 // A close is decided (doom) while the hub may still be walking its lists and
 // carried out later: the hub takes the doomed ids (takeDoomed) at the end of
@@ -79,6 +82,30 @@ public:
     // SetNick: false if another session holds `nick`. Logs the change.
     bool rename(Session& s, std::string_view nick);
 
+    // `s` is signed in to `account` (a registered nick as registered, or
+    // empty: none): the only writer of session.profile.account and the
+    // account index.
+    void signIn(Session& s, std::string account);
+    // f(session) for each session signed in to the account with nick key
+    // `accountKey` (welcomed or not, closing or not: the caller decides).
+    // Costs one step per session of that account.
+    template <typename F>
+    void forEachOfAccount(const std::string& accountKey, F&& f) const {
+        const auto it = byAccount_.find(accountKey);
+        if (it == byAccount_.end()) {
+            return;
+        }
+        for (const SessionId id : it->second) {
+            if (Session* s = find(id)) {
+                f(*s);
+            }
+        }
+    }
+    // The ids indexed under each account (invariants).
+    const std::unordered_map<std::string, std::vector<SessionId>>& byAccount() const {
+        return byAccount_;
+    }
+
     // Decides the close: the session takes no more output (but what is
     // queued) and is carried out by the hub at the end of its call.
     void doom(Session& s, CloseReason reason, std::string quitReason, std::string detail = {});
@@ -110,7 +137,11 @@ private:
     Registry& registry_;
     MemoryGauge& memory_;
     Poco::Logger& log_;
+    void unindexAccount(const Session& s);
+
     std::unordered_map<SessionId, std::unique_ptr<Session>> sessions_;
+    // Sessions signed in to each account, by the account's nick key.
+    std::unordered_map<std::string, std::vector<SessionId>> byAccount_;
     SessionId nextId_ = 1;
     bool shuttingDown_ = false;
     std::vector<SessionId> doomed_;  // close decided, carried out by the hub
@@ -129,6 +160,7 @@ void SessionTable::removeAll(LastBytes&& lastBytes) {
         addClosing(s.id, lastBytes(s), CloseReason::Shutdown);
     }
     sessions_.clear();
+    byAccount_.clear();
     doomed_.clear();
     stats_.clients = 0;
     stats_.connections = 0;

@@ -675,11 +675,56 @@ void SqliteHistory::searchLoop() {
             job = std::move(state->jobs.front());
             state->jobs.pop_front();
         }
-        SearchHits hits = searchWith(*searcher_, job.room, job.query, job.limit, job.beforeSeq);
+        SearchHits hits;
+        if (job.waited.empty()) {
+            hits = searchWith(*searcher_, job.room, job.query, job.limit, job.beforeSeq);
+        } else {
+            hits.messages = readWaited(job.waited);
+        }
         searches_.lock()->done.push_back(FinishedSearch{std::move(job), std::move(hits)});
         const std::uint64_t one = 1;
         [[maybe_unused]] const auto written = ::write(searchFd_, &one, sizeof one);
     }
+}
+
+// Each waiting message from the pending queue if it is not committed yet,
+// else from the database. Pending first, as after() does: a message leaves
+// pending only after its commit, so one not in this snapshot is in the
+// database (or retention removed it: left out).
+std::vector<hermes::v1::ChatMessage> SqliteHistory::readWaited(
+    const std::vector<WaitingMessage>& waited) {
+    std::vector<hermes::v1::ChatMessage> out;
+    out.reserve(waited.size());
+    for (const WaitingMessage& w : waited) {
+        MessagePtr pending;
+        {
+            auto state = shared_.lock();
+            const auto it = state->pending.find(std::string_view(w.conversation));
+            if (it != state->pending.end()) {
+                for (const MessagePtr& message : it->second) {
+                    if (message->seq() == w.seq) {
+                        pending = message;
+                        break;
+                    }
+                }
+            }
+        }
+        if (pending) {
+            out.push_back(*pending);
+            continue;
+        }
+        try {
+            std::vector<hermes::v1::ChatMessage> found =
+                queryWith(*searcher_, w.conversation, w.seq - 1, w.seq + 1, 1, false);
+            if (!found.empty()) {
+                out.push_back(std::move(found.front()));
+            }
+        } catch (const Poco::Exception& error) {
+            logger().warning("history database " + options_.path +
+                             ": reading a waiting message failed: " + error.displayText());
+        }
+    }
+    return out;
 }
 
 // --- owner thread: reads ----------------------------------------------------------
@@ -709,6 +754,12 @@ std::vector<hermes::v1::ChatMessage> SqliteHistory::query(std::string_view room,
                                                           std::uint64_t beforeSeq,
                                                           std::size_t limit,
                                                           bool newestFirst) const {
+    return queryWith(*reader_, room, afterSeq, beforeSeq, limit, newestFirst);
+}
+
+std::vector<hermes::v1::ChatMessage> SqliteHistory::queryWith(
+    Poco::Data::Session& db, std::string_view room, std::uint64_t afterSeq, std::uint64_t beforeSeq,
+    std::size_t limit, bool newestFirst) const {
     std::string name(room);
     Poco::Int64 low = static_cast<Poco::Int64>(afterSeq);
     Poco::Int64 high = beforeSeq == 0 ? std::numeric_limits<Poco::Int64>::max()
@@ -716,7 +767,7 @@ std::vector<hermes::v1::ChatMessage> SqliteHistory::query(std::string_view room,
     Poco::Int64 count = static_cast<Poco::Int64>(std::min<std::size_t>(
         limit, static_cast<std::size_t>(std::numeric_limits<Poco::Int64>::max())));
     Rows rows;
-    Statement select(*reader_);
+    Statement select(db);
     select << "SELECT " + std::string(kColumns) +
                   " FROM messages WHERE room = ? AND seq > ? AND seq < ? ORDER BY seq " +
                   (newestFirst ? "DESC" : "ASC") + " LIMIT ?";

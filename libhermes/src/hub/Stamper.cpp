@@ -138,11 +138,11 @@ void Stamper::clearPrivateFields() {
     privateFields_ = false;
 }
 
-void Stamper::privateMessage(Session& from, const Session& to, const v1::PrivateMessage& pm,
+void Stamper::privateMessage(Session& from, std::string_view to, const v1::PrivateMessage& pm,
                              std::uint64_t privateSeq, TimePoint now) {
     from.profile.lastSpoke = now;
     conversationFields(privateSeq, false);
-    stamp({}, 0, from.who.nick(), to.who.nick(), pm.client_msg_id(), pm.kind(), pm.text(), {});
+    stamp({}, 0, from.who.nick(), to, pm.client_msg_id(), pm.kind(), pm.text(), {});
     serialize();
 }
 

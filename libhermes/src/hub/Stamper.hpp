@@ -55,9 +55,10 @@ public:
     // clients (the new text of an EDIT, else a line that says what it did),
     // target_seq, and the reaction of a REACT or UNREACT.
     void roomEvent(const Room& room, std::uint64_t seq, Session& from, const v1::Say& say);
-    // A PrivateMessage from `from` to `to`; `privateSeq` is its seq in their
-    // conversation (0: none is kept).
-    void privateMessage(Session& from, const Session& to, const v1::PrivateMessage& pm,
+    // A PrivateMessage from `from` to `to` (the nick, or the account, it is
+    // delivered to); `privateSeq` is its seq in their conversation (0: none
+    // is kept).
+    void privateMessage(Session& from, std::string_view to, const v1::PrivateMessage& pm,
                         std::uint64_t privateSeq, TimePoint now);
     // A PrivateMessage from `from` to the offline account `to`, which keeps
     // it (ChatMessage.offline: the sender's echo says it waits).

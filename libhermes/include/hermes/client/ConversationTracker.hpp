@@ -29,6 +29,10 @@ class ConversationTracker {
 public:
     // A new hub epoch without durable history forgets every conversation.
     void onWelcome(const hermes::v1::Welcome& welcome);
+    // The account this session is signed in to (Welcome.account,
+    // AccountReply.account; empty: none): a private message `from` it, sent
+    // by another session of the account, is ours, its peer its `to`.
+    void onAccount(std::string_view account);
     // True if `message`, a private message seen by `ownNick`, was not
     // delivered before; records it.
     bool accept(const hermes::v1::ChatMessage& message, std::string_view ownNick);
@@ -37,6 +41,7 @@ public:
 
 private:
     std::uint64_t epoch_ = 0;
+    std::string account_;  // nickKey of the account signed in to; empty: none
     std::map<std::string, std::uint64_t, std::less<>> last_;  // by the peer's nickKey
 };
 

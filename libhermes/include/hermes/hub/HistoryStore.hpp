@@ -16,6 +16,8 @@
 // searchesInBackground(); the hub then hands it the search with
 // startSearch(), its loop goes on, and it takes the answer from
 // finishedSearches() when searchFd() becomes readable (Hub::storeReadsDone).
+// Such a store reads a sign-in's waiting messages the same way (a SearchJob
+// with `waited`): up to private.max_waiting point reads, kept off the loop.
 //
 // Threading: the hub's thread only, except committedSeq(), commitFd() and
 // searchFd(), which are thread safe in every implementation.
@@ -52,6 +54,15 @@ struct SearchHits {
     bool hasMore = false;                           // older matches exist
 };
 
+// A private message kept for an offline account until it signs in
+// (Conversations.hpp): the message itself is in its conversation's history.
+struct WaitingMessage {
+    std::string recipient;     // protocol::nickKey of the account
+    std::string conversation;  // the conversation's key, as the store names it
+    std::uint64_t seq = 0;     // its private_seq there
+    std::int64_t timeMs = 0;   // when it was sent
+};
+
 // A search the hub wants answered in the background; `ticket` names the
 // asker (the hub uses the session's id).
 struct SearchJob {
@@ -61,15 +72,11 @@ struct SearchJob {
     std::string query;
     std::size_t limit = 0;
     std::uint64_t beforeSeq = 0;  // 0 = no bound
-};
-
-// A private message kept for an offline account until it signs in
-// (Conversations.hpp): the message itself is in its conversation's history.
-struct WaitingMessage {
-    std::string recipient;     // protocol::nickKey of the account
-    std::string conversation;  // the conversation's key, as the store names it
-    std::uint64_t seq = 0;     // its private_seq there
-    std::int64_t timeMs = 0;   // when it was sent
+    // Not empty: no search but a read of these messages (a sign-in's waiting
+    // messages, Conversations.hpp), each from its conversation, into
+    // SearchHits.messages in this order; one that history no longer has is
+    // left out. The other fields but `ticket` are unused.
+    std::vector<WaitingMessage> waited;
 };
 
 struct FinishedSearch {

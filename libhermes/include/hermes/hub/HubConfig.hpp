@@ -114,6 +114,9 @@ struct HubConfig {
     // Messages waiting for one offline account; past it PrivateMessage is
     // refused (MAILBOX_FULL). 0 = none may wait.
     std::size_t privateMaxWaiting = 200;  // private.max_waiting
+    // Of those, from one sender's account: a flood from one account fills
+    // its share and no more, and everyone else's messages still wait.
+    std::size_t privateMaxWaitingPerSender = 50;  // private.max_waiting_per_sender
     // A waiting message older than this is not delivered (0 = no limit).
     std::chrono::hours privateWaitingMaxAge{24 * 30};  // private.waiting_max_age_days
     // --- typing notices and read markers (docs/HUB.md "Typing", "Read markers")

@@ -196,6 +196,11 @@ private:
     std::vector<hermes::v1::ChatMessage> query(std::string_view room, std::uint64_t afterSeq,
                                                std::uint64_t beforeSeq, std::size_t limit,
                                                bool newestFirst) const;
+    std::vector<hermes::v1::ChatMessage> queryWith(Poco::Data::Session& db, std::string_view room,
+                                                   std::uint64_t afterSeq, std::uint64_t beforeSeq,
+                                                   std::size_t limit, bool newestFirst) const;
+    // The search thread's read of a sign-in's waiting messages (SearchJob::waited).
+    std::vector<hermes::v1::ChatMessage> readWaited(const std::vector<WaitingMessage>& waited);
     std::uint64_t firstStoredSeq(std::string_view room) const;
     SearchHits searchWith(Poco::Data::Session& db, std::string_view room, std::string_view query,
                           std::size_t limit, std::uint64_t beforeSeq) const;
