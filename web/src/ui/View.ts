@@ -15,7 +15,7 @@ import { isMultiLine, pasteLines, snippetPreview } from "../model/Snippet";
 import { Completion } from "../model/Completion";
 import { InputHistory } from "../model/InputHistory";
 import { nickColour, nickKey } from "../model/names";
-import { appendText, clockTime, dayKey, dayLabel, plain } from "./text";
+import { appendText, clockTime, dayKey, dayLabel, plain, plainLines } from "./text";
 
 export interface ViewActions {
     // After anything that may have queued frames: the driver sends them.
@@ -434,7 +434,8 @@ export class View {
         const el = d.createElement("div");
         el.className = `line kind-${line.kind}`;
         if (line.own) el.classList.add("own");
-        if (line.mention) el.classList.add("mention");
+        // In a conversation every line is for us: only rooms highlight mentions.
+        if (line.mention && w.kind !== "query") el.classList.add("mention");
         if (line.seq > 0 && line.kind !== "gap") el.dataset.seq = String(line.seq);
         if (line.replyTo > 0) {
             // The message a reply answers, quoted above it.
@@ -501,7 +502,7 @@ export class View {
         if (line.file?.preview && !line.deleted) {
             const pre = d.createElement("pre");
             pre.className = "preview";
-            pre.textContent = plain(line.file.preview);
+            pre.textContent = plainLines(line.file.preview);
             el.appendChild(pre);
         }
         if (line.reactions.length > 0 && !line.deleted) {
@@ -718,7 +719,7 @@ export class View {
         this.paste = { text, window: this.state.activeKey, input: this.el.input.value };
         const n = text.replace(/\r?\n$/, "").split(/\r?\n/).length;
         this.el.pasteTitle.textContent = `Paste of ${n} lines: send ${lines.length} lines, or as one file?`;
-        this.el.pastePreview.textContent = plain(snippetPreview(text));
+        this.el.pastePreview.textContent = plainLines(snippetPreview(text));
         this.el.pasteLines.textContent = `Send ${lines.length} line${lines.length === 1 ? "" : "s"}`;
         this.el.pasteLines.disabled = lines.length === 0;
         this.el.pasteFile.hidden = !this.state.canShareFiles();
