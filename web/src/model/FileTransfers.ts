@@ -106,6 +106,7 @@ export class FileTransfers {
     announced(clientMsgId: number): boolean {
         const u = this.uploads.find((x) => x.clientMsgId === clientMsgId && x.state !== "done");
         if (!u) return false;
+        this.uploads.splice(this.uploads.indexOf(u), 1);
         u.state = "done";
         u.acked = Number(u.file.size ?? 0);
         u.bytes = new Uint8Array(0);
@@ -262,10 +263,11 @@ export class FileTransfers {
         return true;
     }
 
-    // What the transfer bar shows: what is under way, and what ended lately
-    // (the driver drops ended ones with forget()).
+    // What the transfer bar shows: what is under way, a failure until it is
+    // dismissed (forget()), and a download done (its "Save again"). A shared
+    // upload leaves the bar: its FILE message in the room says it.
     active(): Transfer[] {
-        const out: Transfer[] = this.uploads.filter((u) => u.state !== "cancelled");
+        const out: Transfer[] = this.uploads.filter((u) => u.state !== "cancelled" && u.state !== "done");
         if (this.download && this.download.state !== "cancelled") out.push(this.download);
         return out;
     }

@@ -63,11 +63,20 @@ test("a file picked on the page downloads in hermes-cat with the same SHA-256", 
     const bytes = randomBytes(3_000_000);
     const path = join(dir, "big.bin");
     writeFileSync(path, bytes);
+    // What the transfer bar showed while it went: the progress values seen.
+    await ana.page.evaluate(() => {
+        const seen: number[] = ((globalThis as { seenProgress?: number[] }).seenProgress = []);
+        new MutationObserver(() => {
+            for (const p of document.querySelectorAll<HTMLProgressElement>(".transfer.upload progress")) seen.push(p.value);
+        }).observe(document.getElementById("transfers")!, { childList: true, subtree: true });
+    });
     const input = (await ana.page.$("#file-input")) as ElementHandle<HTMLInputElement>;
     await input.uploadFile(path);
     const line = await until("the FILE line on the page", async () => (await fileLines(ana)).find((l) => l.text.includes("shared big.bin")));
     assert.equal(line.text, `#${line.seq} shared big.bin (3.0 MB)`);
-    await until("the upload marked shared", async () => (await ana.page.$$eval(".transfer.upload.done", (e) => e.length)) === 1);
+    await until("the upload gone from the transfer bar", async () => (await ana.page.$$eval(".transfer.upload", (e) => e.length)) === 0);
+    const seen = await ana.page.evaluate(() => (globalThis as { seenProgress?: number[] }).seenProgress ?? []);
+    assert.ok(seen.length > 0 && seen.some((v) => v > 0 && v < 1), `the bar showed the upload part-way (${seen.join(" ")})`);
     await screenshot(ana, "files-uploaded");
     const out = join(dir, "big.from-hub");
     const r = await catRun(hub, ["--nick", "cat1", "--room", "lobby", "--download", String(line.seq), "--output", out]);
