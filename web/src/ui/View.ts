@@ -159,7 +159,8 @@ export class View {
         if (this.paste && this.paste.window !== s.activeKey) this.closePaste(true);
         this.el.app.classList.toggle("no-members", !s.showMembers || w.kind !== "room");
         this.el.toggleMembers.setAttribute("aria-expanded", String(s.showMembers && w.kind === "room"));
-        this.el.me.textContent = `You are ${plain(s.nick)}${s.awayText ? ` (away: ${plain(s.awayText)})` : ""}`;
+        const account = s.account ? `, signed in${s.account.toLowerCase() !== s.nick.toLowerCase() ? ` as ${s.account}` : ""}` : "";
+        this.el.me.textContent = plain(`You are ${s.nick}${account}${s.awayText ? ` (away: ${s.awayText})` : ""}`);
         this.doc.title = `${this.totalUnread(s) > 0 ? `(${this.totalUnread(s)}) ` : ""}${plain(w.title)} — Hermes`;
         this.renderNotifyButton();
     }
