@@ -222,6 +222,8 @@ export class ChatState {
     private readonly typingSender = new TypingSender();
     readonly transfers = new FileTransfers();
     private downloadToCheck: Download | null = null;
+    // Markers of windows not open yet (a conversation's, from ReadMarkersRequest).
+    private readonly markersAhead = new Map<string, number>();
     // Private history asked for, per peer (nick key), in the order asked:
     // the hub answers a connection's requests in order.
     private readonly privateAsks = new Map<string, ("probe" | "newest" | "older" | "catchUp")[]>();
@@ -661,9 +663,14 @@ export class ChatState {
 
     private onReadMarkers(r: v1.IReadMarkers): void {
         for (const m of r.markers ?? []) {
-            const w = m.room ? this.find(windowKey("room", m.room)) : m.peer ? this.find(windowKey("query", m.peer)) : undefined;
-            if (!w) continue;
+            const key = m.room ? windowKey("room", m.room) : m.peer ? windowKey("query", m.peer) : "";
             const seq = Number(m.seq ?? 0);
+            const w = key ? this.find(key) : undefined;
+            if (!w) {
+                // A conversation not open here yet: its window starts from it.
+                if (key && seq > (this.markersAhead.get(key) ?? 0)) this.markersAhead.set(key, seq);
+                continue;
+            }
             if (seq <= w.readSeq) continue;
             w.readSeq = seq;
             this.countUnread(w);
@@ -1366,6 +1373,8 @@ export class ChatState {
         return this.find("search:") ?? this.addWindow(new ChatWindow("search", ""));
     }
     private addWindow(w: ChatWindow): ChatWindow {
+        w.readSeq = this.markersAhead.get(w.key) ?? 0;
+        this.markersAhead.delete(w.key);
         this.windows.push(w);
         this.changed();
         return w;

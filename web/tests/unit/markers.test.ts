@@ -66,6 +66,14 @@ describe("read markers", () => {
         assert.equal(lobby.unread, 1);
     });
 
+    test("a conversation's marker that came before its window counts from there", () => {
+        const { state, feed } = setup();
+        feed(frame({ readMarkers: { markers: [{ peer: "bob", seq: 2 }], all: true, durable: true } }));
+        for (let seq = 1; seq <= 3; seq++) feed(live(chat("", 0, "bob", `pm ${seq}`, 0, { to: "ana", privateSeq: seq })));
+        assert.equal(state.find("query:bob")!.readSeq, 2);
+        assert.equal(state.find("query:bob")!.unread, 1, "the first two were read on another device");
+    });
+
     test("MarkRead when the person looks: the newest seq, at most every 2 s, never twice or backwards", () => {
         const { session, state, feed, advance } = setup();
         feed(live(chat("lobby", 1, "bob", "one")));
