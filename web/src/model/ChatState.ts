@@ -396,8 +396,12 @@ export class ChatState {
                 this.openPrivate(w);
             }
         }
+        const cut = this.transfers.download;
         const resume = this.transfers.resumeFrame();
         if (resume) this.send(resume);
+        else if (cut && cut.state === "failed" && cut.resumes > 0) {
+            this.note(this.find(windowKey("room", cut.room)) ?? this.windows[0]!, "error", `Download of ${cut.name} failed: ${cut.why}`);
+        }
         this.welcomedOnce = true;
     }
 

@@ -39,9 +39,14 @@ export interface Download {
     size: number;
     chunks: Uint8Array[];
     received: number;
+    resumes: number; // reconnects since the last bytes arrived
     state: TransferState;
     why: string;
 }
+
+// A download resumed this many times without a byte between fails: a
+// connection that drops on it every time (a bad frame) must not loop.
+export const kMaxResumesWithoutProgress = 2;
 
 export type Transfer = Upload | Download;
 
@@ -182,6 +187,7 @@ export class FileTransfers {
             size: Number(file.size ?? 0),
             chunks: [],
             received: 0,
+            resumes: 0,
             state: "receiving",
             why: "",
         };
@@ -192,6 +198,13 @@ export class FileTransfers {
     resumeFrame(): EnvelopeInit | null {
         const d = this.download;
         if (!d || d.state !== "receiving") return null;
+        d.resumes += 1;
+        if (d.resumes > kMaxResumesWithoutProgress) {
+            d.state = "failed";
+            d.why = `the connection dropped ${d.resumes} times during it without a byte arriving`;
+            d.chunks = [];
+            return null;
+        }
         return { fileRequest: { room: d.room, seq: d.seq, offset: d.received } };
     }
 
@@ -216,6 +229,7 @@ export class FileTransfers {
         if (data.length > 0) {
             d.chunks.push(data.slice());
             d.received += data.length;
+            d.resumes = 0;
         }
         if (d.received > d.size) {
             d.state = "failed";

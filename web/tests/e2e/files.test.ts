@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ElementHandle } from "puppeteer-core";
 import { Hub, catRun, chromiumMissing, launch, openPage, pickNick, screenshot, until } from "../support/harness";
+import type { Browser } from "puppeteer-core";
 import type { Session } from "../support/harness";
 
 const skip = chromiumMissing ? "no Chromium at $CHROMIUM (/usr/bin/chromium)" : false;
@@ -19,6 +20,7 @@ let hub: Hub;
 let close: () => Promise<void>;
 let ana: Session;
 let dir: string;
+let browser: Browser;
 
 before(async () => {
     if (skip) return;
@@ -27,6 +29,7 @@ before(async () => {
     await hub.start();
     const b = await launch();
     close = b.close;
+    browser = b.browser;
     ana = await openPage(b.browser, hub);
     await pickNick(ana, "ana");
 });
@@ -145,4 +148,57 @@ test("a multi-line paste goes as a snippet with its preview; a dropped file is s
     const dropped = await until("dropped.txt's FILE line", async () => (await fileLines(ana)).find((l) => l.text.includes("shared dropped.txt")));
     assert.equal(dropped.text, `#${dropped.seq} shared dropped.txt (13 B)`);
     await screenshot(ana, "files");
+});
+
+test("bytes that do not hash to the announced SHA-256 are an error, and nothing is saved", { skip }, async () => {
+    const bytes = randomBytes(150_000);
+    const path = join(dir, "tampered.bin");
+    writeFileSync(path, bytes);
+    const r = await catRun(hub, ["--nick", "cat4", "--room", "lobby", "--upload", path]);
+    assert.equal(r.code, 0, r.out);
+    // A page whose WebSocket flips the last byte of the second large
+    // message: a FileData's data ends its Envelope (the first chunk ends
+    // with its FileInfo instead), so the second chunk arrives corrupted.
+    const context = await browser.createBrowserContext();
+    const page = await context.newPage();
+    await page.evaluateOnNewDocument(() => {
+        const desc = Object.getOwnPropertyDescriptor(WebSocket.prototype, "onmessage")!;
+        Object.defineProperty(WebSocket.prototype, "onmessage", {
+            set(handler: ((ev: MessageEvent) => void) | null) {
+                desc.set!.call(this, handler && ((ev: MessageEvent) => {
+                    const w = globalThis as { largeSeen?: number };
+                    if (ev.data instanceof ArrayBuffer && ev.data.byteLength > 20_000 && (w.largeSeen = (w.largeSeen ?? 0) + 1) === 2) {
+                        const copy = new Uint8Array(ev.data.slice(0));
+                        copy[copy.length - 1] ^= 0xff;
+                        return handler(new MessageEvent("message", { data: copy.buffer }));
+                    }
+                    return handler(ev);
+                }));
+            },
+            get() {
+                return desc.get!.call(this);
+            },
+        });
+    });
+    const saveDir = join(dir, "tampered-saves");
+    const cdp = await page.createCDPSession();
+    const browserContextId = (context as unknown as { id?: string }).id;
+    await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: saveDir, ...(browserContextId ? { browserContextId } : {}) });
+    await page.setViewport({ width: 1280, height: 800 });
+    await page.goto(hub.url, { waitUntil: "load" });
+    const eve: Session = { page, context, errors: [] };
+    await pickNick(eve, "eve");
+    const line = await until("tampered.bin on eve's page", async () => (await fileLines(eve)).find((l) => l.text.includes("shared tampered.bin")));
+    await page.evaluate((seq) => document.querySelector<HTMLElement>(`#messages [data-seq="${seq}"] [data-download]`)?.click(), line.seq);
+    const why = await until("the mismatch said", async () =>
+        (await page.$$eval("#messages .line.kind-error .body", (els) => els.map((e) => e.textContent ?? ""))).find((t) => t.startsWith("Download of tampered.bin failed")),
+    ).catch(async (e) => {
+        throw new Error(`${String(e)}: eve's page shows ${JSON.stringify(await page.$$eval("#messages .line, .transfer", (els) => els.map((x) => x.textContent)))}`);
+    });
+    assert.match(why, /SHA-256 mismatch.*nothing saved/);
+    assert.equal(await page.$$eval(".transfer.download.failed", (e) => e.length), 1);
+    assert.equal(await page.$$eval(".save-link", (e) => e.length), 0);
+    await screenshot(eve, "files-mismatch");
+    assert.ok(!existsSync(saveDir) || readdirSync(saveDir).length === 0, "nothing written");
+    await context.close();
 });

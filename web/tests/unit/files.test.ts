@@ -74,6 +74,13 @@ describe("downloads", () => {
         assert.deepEqual(t.startDownload("lobby", 7, info(6)), { fileRequest: { room: "lobby", seq: 7, offset: 2 } });
         assert.equal(t.data({ offset: 3, data: new Uint8Array([9]) }), "ignored");
         assert.equal(t.download!.state, "failed");
+        // A connection that drops on the download every time: no endless resumes.
+        t.startDownload("lobby", 9, info(6));
+        assert.ok(t.resumeFrame());
+        assert.ok(t.resumeFrame());
+        assert.equal(t.resumeFrame(), null);
+        assert.equal(t.download!.state, "failed");
+        assert.match(t.download!.why, /dropped 3 times/);
         t.startDownload("lobby", 8, info(1));
         assert.ok(t.downloadRefused("NO_SUCH_FILE"));
         assert.equal(t.download!.why, "NO_SUCH_FILE");
