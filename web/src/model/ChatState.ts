@@ -1264,6 +1264,11 @@ export class ChatState {
             case "unreact":
                 this.messageCommand(w, c);
                 break;
+            case "download":
+                if (w.kind !== "room") this.note(w, "error", "Files are in rooms: /download N in the room of message #N");
+                else if (!this.lineOf(w, c.number)?.file) this.note(w, "error", `No file #${c.number} shown here`);
+                else this.downloadFile(w.key, c.number);
+                break;
             case "seqs":
                 this.showSeqs = !this.showSeqs;
                 for (const x of this.windows) for (const l of x.lines) if (l.seq > 0) l.version += 1;

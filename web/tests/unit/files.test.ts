@@ -4,6 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { FileTransfers, progressOf } from "../../src/model/FileTransfers";
+import { parseCommand } from "../../src/model/CommandParser";
 import { describeSize, isMultiLine, pasteLines, snippetName, snippetPreview } from "../../src/model/Snippet";
 
 const info = (size: number) => ({ name: "a.bin", size, mediaType: "", sha256: "ab".repeat(32) });
@@ -104,5 +105,15 @@ describe("snippets", () => {
         assert.equal(describeSize(999), "999 B");
         assert.equal(describeSize(1_234_567), "1.2 MB");
         assert.equal(describeSize(999_960), "1.0 MB");
+    });
+});
+
+describe("/download", () => {
+    test("takes the number of a FILE message", () => {
+        const c = parseCommand("/download 7");
+        assert.equal(c.kind, "download");
+        assert.equal(c.number, 7);
+        assert.equal(parseCommand("/download").kind, "invalid");
+        assert.equal(parseCommand("/download x").kind, "invalid");
     });
 });
