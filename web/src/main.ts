@@ -8,6 +8,8 @@ import { ClientSession } from "./model/ClientSession";
 import { cryptoUint32, randomIdBase } from "./model/ClientIds";
 import { HubConnection, hubUrl } from "./net/HubConnection";
 import { View } from "./ui/View";
+import { fileName, hashingAvailable, kNoHashing, readFile, saveBytes, sha256Hex } from "./ui/files";
+import { snippetName, snippetPreview } from "./model/Snippet";
 import { plain } from "./ui/text";
 
 const storage: StateStorage = {
@@ -37,7 +39,49 @@ function refresh(): void {
     if (!session || !state) return;
     state.onEvents(session.takeEvents());
     notify(state);
+    checkDownload(state);
     view.render();
+}
+
+// A complete download: its SHA-256 by the browser, then the bytes offered
+// to save; a mismatch is said and nothing is saved.
+function checkDownload(s: ChatState): void {
+    const d = s.takeDownloadToCheck();
+    if (!d) return;
+    const bytes = s.transfers.bytesOf(d);
+    const key = d.key;
+    void sha256Hex(bytes)
+        .then((hex) => {
+            if (s.downloadChecked(hex)) view.saved.set(key, saveBytes(document, bytes, d.name, d.mediaType));
+        })
+        .catch((e: unknown) => s.downloadChecked(`(not hashed: ${(e as Error).message})`))
+        .finally(() => {
+            connection?.step();
+            view.render();
+        });
+}
+
+// Files read and hashed one after another, then offered in the window
+// that was active when they were given.
+async function shareFiles(s: ChatState, items: { name: string; mediaType: string; bytes: () => Promise<Uint8Array>; preview?: string }[]): Promise<void> {
+    if (!hashingAvailable()) {
+        s.noteActive("error", `Not shared: ${kNoHashing}`);
+        return;
+    }
+    const key = s.activeKey;
+    for (const item of items) {
+        try {
+            const bytes = await item.bytes();
+            const hash = await sha256Hex(bytes);
+            if (s.activeKey !== key) s.switchTo(key);
+            const err = s.shareFile(fileName(item.name), item.mediaType, bytes, hash, item.preview ?? "");
+            if (err) s.noteActive("error", `Not shared: ${err}`);
+        } catch (e) {
+            s.noteActive("error", `Not shared: ${item.name}: ${(e as Error).message}`);
+        }
+        connection?.step();
+        view.render();
+    }
 }
 
 function notify(s: ChatState): void {
@@ -57,15 +101,15 @@ function notify(s: ChatState): void {
 
 const view = new View(document, {
     flush: () => connection?.step(),
-    chooseNick: (nick) => {
+    chooseNick: (nick, password) => {
         if (state && session) {
-            const err = state.chooseNick(nick);
+            const err = state.chooseNick(nick, password);
             connection?.step();
             return err;
         }
-        session = new ClientSession({ nick, idBase: randomIdBase(cryptoUint32) });
+        session = new ClientSession({ nick, idBase: randomIdBase(cryptoUint32), password });
         state = new ChatState(session, clock, storage);
-        const err = state.chooseNick(nick);
+        const err = state.chooseNick(nick, password);
         if (err) {
             session = null;
             state = null;
@@ -80,14 +124,42 @@ const view = new View(document, {
         session?.retryNow(performance.now());
         connection?.step();
     },
+    shareFiles: (files) => {
+        if (!state) return;
+        void shareFiles(
+            state,
+            files.map((f) => ({ name: f.name || "pasted-file", mediaType: f.type, bytes: () => readFile(f) })),
+        );
+    },
+    shareSnippet: (text) => {
+        if (!state) return;
+        const bytes = new TextEncoder().encode(text);
+        void shareFiles(state, [{ name: snippetName(Date.now()), mediaType: "text/plain", bytes: async () => bytes, preview: snippetPreview(text) }]);
+    },
     requestNotifications: () => {
         const N = (globalThis as { Notification?: typeof Notification }).Notification;
         void N?.requestPermission().then(() => view.render());
     },
 });
 
-// The reconnect countdown moves with time alone.
-setInterval(() => view.render(), 1000);
+// The reconnect countdown moves with time alone; typing notices lapse; a
+// read marker held back by its debounce goes out.
+setInterval(() => {
+    if (state) {
+        state.tick(view.lookingAtNewest());
+        connection?.step();
+    }
+    view.render();
+}, 1000);
+// Focus and scrolling to the bottom are "the person has looked".
+const looked = () => {
+    if (!state) return;
+    state.seen(view.lookingAtNewest());
+    connection?.step();
+    view.render();
+};
+window.addEventListener("focus", looked);
+document.addEventListener("visibilitychange", looked);
 
 view.showNickScreen(storage.load("hermes.nick") ?? "", "");
 // For the end-to-end tests: the page exposes nothing else.

@@ -12,7 +12,10 @@ import type { Envelope, EnvelopeInit } from "../proto/codec";
 import type { ClientSession, SessionEvent } from "./ClientSession";
 import { commandNames, helpFor, helpLines, parseCommand } from "./CommandParser";
 import type { Command } from "./CommandParser";
+import { FileTransfers } from "./FileTransfers";
+import type { Download } from "./FileTransfers";
 import { canonicalRoom, kDefaultMaxTextBytes, mentions, nickError, nickKey, roomError, sameNick, utf8Bytes } from "./names";
+import { TypingBoard, TypingSender } from "./Typing";
 
 export type WindowKind = "status" | "room" | "query" | "search";
 export type LineKind = "text" | "action" | "notice" | "presence" | "error" | "info" | "gap";
@@ -38,6 +41,14 @@ export interface Line {
     edited: boolean;
     deleted: boolean;
     reactions: Reaction[]; // in the order first used
+    // A FILE message's FileInfo (docs/PROTOCOL.md "Files"): a Download
+    // button, and a snippet's preview under the line.
+    file: v1.IFileInfo | null;
+    // Private messages (docs/PROTOCOL.md "Private history"): delivered at
+    // sign-in after waiting (`waited`), or our own echo of one that waits
+    // for its offline recipient (`offline`).
+    waited: boolean;
+    offline: boolean;
 }
 
 export interface Reaction {
@@ -84,7 +95,16 @@ export class ChatWindow {
     searchMore = false;
     // A line to scroll to (/context), by seq.
     focusSeq = 0;
-    readonly seqs = new Set<number>(); // seqs shown, for dedup
+    readonly seqs = new Set<number>(); // seqs shown, for dedup (a query's: private_seqs)
+    // Read markers (docs/PROTOCOL.md "Read markers"): the reader's marker as
+    // the hub said it, and the newest seq this page asked to mark.
+    readSeq = 0;
+    markSent = 0;
+    markSentAt = -Infinity;
+    // A query: the highest private_seq seen (a live one at or below is a
+    // redelivery), and whether its history was asked for yet.
+    privateSeqMax = 0;
+    privateOpened = false;
     constructor(
         readonly kind: WindowKind,
         public name: string, // room: canonical name; query: the other nick; status/search: fixed
@@ -154,6 +174,9 @@ export const kOlderPage = 50;
 // Around a /context hit: from seq - kContextBefore, kContextLimit of them.
 export const kContextBefore = 10;
 export const kContextLimit = 20;
+// A window's read marker is moved at most this often (PROTOCOL.md: when the
+// person has looked, not per message).
+export const kMarkEveryMs = 2000;
 
 const PK = v1.PresenceKind;
 const EK = v1.ErrorCode;
@@ -186,6 +209,24 @@ export class ChatState {
     private readonly awayReplied = new Map<string, string>();
     private search = { room: "", query: "", before: 0, hits: [] as { room: string; seq: number }[] };
     private readonly contextWanted = new Map<string, number>(); // room -> seq
+    // What the hub offers (Welcome) and who we are signed in as.
+    account = "";
+    hubTyping = false;
+    hubReadMarkers = false;
+    hubPrivateHistory = false;
+    maxFileBytes = 0;
+    private maxFrameBytes = 65536;
+    // Typing notices: the person's setting (localStorage "hermes.typing").
+    typingOn: boolean;
+    readonly typing = new TypingBoard();
+    private readonly typingSender = new TypingSender();
+    readonly transfers = new FileTransfers();
+    private downloadToCheck: Download | null = null;
+    // Markers of windows not open yet (a conversation's, from ReadMarkersRequest).
+    private readonly markersAhead = new Map<string, number>();
+    // Private history asked for, per peer (nick key), in the order asked:
+    // the hub answers a connection's requests in order.
+    private readonly privateAsks = new Map<string, ("probe" | "newest" | "older" | "catchUp")[]>();
 
     constructor(
         private readonly session: ClientSession,
@@ -195,6 +236,7 @@ export class ChatState {
         this.nick = session.nick;
         this.windows.push(new ChatWindow("status", ""));
         this.ignored = new Set(JSON.parse(storage?.load("hermes.ignore") ?? "[]") as string[]);
+        this.typingOn = storage?.load("hermes.typing") !== "off";
     }
 
     // ---- for the view ---------------------------------------------------------------
@@ -216,6 +258,7 @@ export class ChatState {
         this.activeKey = key;
         w.unread = 0;
         w.mentioned = false;
+        if (w.kind === "query") this.openPrivate(w);
         this.changed();
     }
     takeNotifications(): Notification[] {
@@ -293,6 +336,14 @@ export class ChatState {
             }
             case "disconnected": {
                 const why = this.hubGoodbye || e.text;
+                this.transfers.connectionLost();
+                this.typing.clear();
+                this.typingSender.reset();
+                this.privateAsks.clear();
+                for (const w of this.windows) {
+                    if (w.older === "loading") w.older = "idle";
+                    w.markSent = 0;
+                }
                 this.conn = { ...this.conn, state: e.willRetry ? "offline" : "failed", detail: why };
                 this.noteEverywhere("info", `Disconnected: ${why}${e.willRetry ? "; reconnecting" : ""}`);
                 break;
@@ -311,6 +362,12 @@ export class ChatState {
         this.hubName = welcome.serverName ?? "";
         this.maxTextBytes = welcome.limits?.maxTextBytes || kDefaultMaxTextBytes;
         this.historyPageMax = welcome.limits?.historyPageMax || 200;
+        this.account = welcome.account ?? "";
+        this.hubTyping = !!welcome.typing;
+        this.hubReadMarkers = !!welcome.readMarkers;
+        this.hubPrivateHistory = !!welcome.privateHistory;
+        this.maxFileBytes = Number(welcome.limits?.maxFileBytes ?? 0);
+        this.maxFrameBytes = welcome.limits?.maxFrameBytes || 65536;
         this.conn = { state: "online", detail: "", retryAt: 0, attempt: 1, catchingUp: false };
         this.storage?.save("hermes.nick", this.nick);
         const status = this.windows[0]!;
@@ -326,6 +383,25 @@ export class ChatState {
             this.noteEverywhere("info", note);
         }
         if (reconnect && this.awayText) this.send({ setAway: { text: this.awayText } });
+        // Every marker of the account: private conversations' too (a room's
+        // also comes after its Join).
+        if (this.markersKept()) this.send({ readMarkersRequest: {} });
+        // Open conversations catch up from the newest private_seq held, as rooms do.
+        for (const w of this.windows) {
+            if (w.kind !== "query" || !w.privateOpened) continue;
+            if (!this.privateKept()) w.privateOpened = false;
+            else if (w.privateSeqMax > 0) this.askPrivate(w, "catchUp", w.privateSeqMax, 0);
+            else {
+                w.privateOpened = false;
+                this.openPrivate(w);
+            }
+        }
+        const cut = this.transfers.download;
+        const resume = this.transfers.resumeFrame();
+        if (resume) this.send(resume);
+        else if (cut && cut.state === "failed" && cut.resumes > 0) {
+            this.note(this.find(windowKey("room", cut.room)) ?? this.windows[0]!, "error", `Download of ${cut.name} failed: ${cut.why}`);
+        }
         this.welcomedOnce = true;
     }
 
@@ -365,6 +441,21 @@ export class ChatState {
             case "bye":
                 this.hubGoodbye = env.bye!.text ? `the hub said goodbye: ${env.bye!.text}` : "";
                 break;
+            case "typingNotice":
+                this.onTypingNotice(env.typingNotice!);
+                break;
+            case "readMarkers":
+                this.onReadMarkers(env.readMarkers!);
+                break;
+            case "fileAccept":
+                for (const f of this.transfers.accepted(env.fileAccept!, this.maxFrameBytes)) this.session.sendNow(f);
+                break;
+            case "fileProgress":
+                for (const f of this.transfers.progress(env.fileProgress!)) this.session.sendNow(f);
+                break;
+            case "fileData":
+                if (this.transfers.data(env.fileData!) === "complete") this.downloadToCheck = this.transfers.download;
+                break;
             default:
                 break;
         }
@@ -372,17 +463,24 @@ export class ChatState {
 
     // ---- messages -------------------------------------------------------------------------
 
-    private onMessage(m: v1.IChatMessage, how: "live" | "backlog" | "catchUp" | "requested"): void {
+    private onMessage(m: v1.IChatMessage, how: "live" | "backlog" | "catchUp" | "requested", into?: ChatWindow): void {
         const from = m.from ?? "";
         if (this.isIgnored(from) && !sameNick(from, this.nick)) return;
         const fromMe = sameNick(from, this.nick) || this.session.rooms.isOwnNick(from);
         if (!m.room && this.onAwayReply(m)) return;
-        const w = m.room ? this.roomWindow(m.room) : this.queryWindow(fromMe ? m.to ?? "" : from);
-        const seq = Number(m.seq ?? 0);
+        const w = into ?? (m.room ? this.roomWindow(m.room) : this.queryWindow(fromMe ? m.to ?? "" : from));
+        const privateSeq = m.room ? 0 : Number(m.privateSeq ?? 0);
+        const seq = m.room ? Number(m.seq ?? 0) : privateSeq;
         if (seq > 0) {
             if (w.seqs.has(seq)) return;
+            // A live private message at or below the highest seen is the
+            // hub's redelivery after a crash (PROTOCOL.md "Exactly once").
+            if (privateSeq > 0 && how === "live" && privateSeq <= w.privateSeqMax) return;
             w.seqs.add(seq);
+            if (privateSeq > w.privateSeqMax) w.privateSeqMax = privateSeq;
         }
+        if (how === "live" && !fromMe && this.typing.messageFrom(w.key, from)) this.changed();
+        if (m.kind === v1.MessageKind.MESSAGE_KIND_FILE && fromMe && Number(m.clientMsgId ?? 0) !== 0) this.transfers.announced(Number(m.clientMsgId));
         if (isMessageEvent(m.kind)) {
             if (m.room) this.foldEvent(w, m);
             return;
@@ -401,6 +499,9 @@ export class ChatState {
             epoch: Number(m.epoch ?? 0),
             own: fromMe,
             mention,
+            file: m.kind === v1.MessageKind.MESSAGE_KIND_FILE && m.file ? m.file : null,
+            waited: !!m.waited,
+            offline: !!m.offline,
         });
         const replyTo = Number(m.replyTo ?? 0);
         if (replyTo > 0) {
@@ -413,7 +514,7 @@ export class ChatState {
             this.contextWanted.delete(w.name);
         }
         const fresh = how === "live" || how === "catchUp";
-        if (fresh && !fromMe && w.key !== this.activeKey) {
+        if (fresh && !fromMe && w.key !== this.activeKey && (seq === 0 || seq > w.readSeq)) {
             w.unread += 1;
             if (mention) w.mentioned = true;
         }
@@ -440,6 +541,10 @@ export class ChatState {
     }
 
     private onHistoryPage(p: v1.IHistoryPage, how: "backlog" | "catchUp" | "requested"): void {
+        if (p.peer) {
+            this.onPrivatePage(p);
+            return;
+        }
         const room = p.room ?? "";
         const w = this.roomWindow(room);
         const messages = p.messages ?? [];
@@ -462,7 +567,9 @@ export class ChatState {
     // oldest one shown (HistoryRequest takes seqs after after_seq).
     loadOlder(key: string): boolean {
         const w = this.find(key);
-        if (!w || w.kind !== "room" || w.older !== "idle" || !this.session.welcomed) return false;
+        if (!w || w.older !== "idle" || !this.session.welcomed) return false;
+        if (w.kind === "query") return this.loadOlderPrivate(w);
+        if (w.kind !== "room") return false;
         const oldest = w.oldestSeq();
         if (oldest === 1) {
             w.older = "done";
@@ -475,6 +582,273 @@ export class ChatState {
         this.send({ historyRequest: { room: w.name, afterSeq: oldest - 1 - limit, limit } });
         this.changed();
         return true;
+    }
+
+    // ---- typing ------------------------------------------------------------------------------
+
+    // The person's setting: off stops sending and showing notices.
+    setTyping(on: boolean): void {
+        this.typingOn = on;
+        this.storage?.save("hermes.typing", on ? "on" : "off");
+        if (!on) {
+            this.typing.clear();
+            this.typingSender.reset();
+        }
+        this.changed();
+    }
+
+    // The input line of the active window changed (the person edited it).
+    inputEdited(text: string): void {
+        if (!this.typingOn || !this.hubTyping || !this.session.welcomed) return;
+        const w = this.active;
+        if (w.kind !== "room" && w.kind !== "query") return;
+        if (w.kind === "room" && !w.joined) return;
+        const frame = this.typingSender.edited(w.kind === "room" ? { room: w.name } : { to: w.name }, text, this.clock.mono());
+        if (frame) this.session.sendNow({ typing: frame });
+    }
+
+    // "ana is typing…" for the active window ("" when nobody is, or typing is off).
+    typingLine(): string {
+        if (!this.typingOn) return "";
+        return this.typing.line(this.active.key, this.clock.mono());
+    }
+
+    private onTypingNotice(n: v1.ITypingNotice): void {
+        const from = n.from ?? "";
+        if (!this.typingOn || !from || sameNick(from, this.nick) || this.isIgnored(from)) return;
+        const key = n.room ? windowKey("room", n.room) : windowKey("query", from);
+        if (n.room && !this.find(key)) return;
+        this.typing.notice(key, from, !!n.stopped, Number(n.expiresMs ?? 0), this.clock.mono());
+        this.changed();
+    }
+
+    // Time passed: lapsed typing notices go; a read marker held back by
+    // the debounce may go now (the driver calls this about once a second).
+    tick(focusedAndAtBottom: boolean): void {
+        if (this.typing.expire(this.clock.mono())) this.changed();
+        this.seen(focusedAndAtBottom);
+    }
+
+    // ---- read markers ------------------------------------------------------------------------
+
+    // Markers the hub keeps for the account, shared by its devices: only
+    // then is a MarkRead worth a token (a session's own tell no one anything).
+    markersKept(): boolean {
+        return this.hubReadMarkers && this.account !== "" && this.session.welcomed;
+    }
+
+    // The page is focused and the active window's newest line is on screen:
+    // mark it read (at most once per window every kMarkEveryMs, never backwards).
+    seen(focusedAndAtBottom: boolean): void {
+        const w = this.active;
+        if (!focusedAndAtBottom) return;
+        if (w.unread > 0 || w.mentioned) {
+            w.unread = 0;
+            w.mentioned = false;
+            this.changed();
+        }
+        if (!this.markersKept() || (w.kind !== "room" && w.kind !== "query") || (w.kind === "room" && !w.joined)) return;
+        const newest = w.kind === "room" ? this.newestMessageSeq(w) : w.privateSeqMax;
+        if (newest <= w.readSeq || newest <= w.markSent) return;
+        const now = this.clock.mono();
+        if (now - w.markSentAt < kMarkEveryMs) return; // the next tick sends it
+        w.markSent = newest;
+        w.markSentAt = now;
+        this.send({ markRead: w.kind === "room" ? { room: w.name, seq: newest } : { peer: nickKey(w.name), seq: newest } });
+    }
+
+    private newestMessageSeq(w: ChatWindow): number {
+        for (let i = w.lines.length - 1; i >= 0; i--) {
+            const l = w.lines[i]!;
+            if (l.seq > 0 && !l.pending && l.kind !== "gap") return l.seq;
+        }
+        return 0;
+    }
+
+    private onReadMarkers(r: v1.IReadMarkers): void {
+        for (const m of r.markers ?? []) {
+            const key = m.room ? windowKey("room", m.room) : m.peer ? windowKey("query", m.peer) : "";
+            const seq = Number(m.seq ?? 0);
+            const w = key ? this.find(key) : undefined;
+            if (!w) {
+                // A conversation not open here yet: its window starts from it.
+                if (key && seq > (this.markersAhead.get(key) ?? 0)) this.markersAhead.set(key, seq);
+                continue;
+            }
+            if (seq <= w.readSeq) continue;
+            w.readSeq = seq;
+            this.countUnread(w);
+        }
+        this.changed();
+    }
+
+    // Unread from the marker: the others' messages above it that this page holds.
+    private countUnread(w: ChatWindow): void {
+        if (w.key === this.activeKey) return;
+        let unread = 0;
+        let mentioned = false;
+        for (const l of w.lines) {
+            if (l.seq <= w.readSeq || l.own || l.pending || (l.kind !== "text" && l.kind !== "action" && l.kind !== "notice")) continue;
+            unread += 1;
+            if (l.mention) mentioned = true;
+        }
+        w.unread = unread;
+        w.mentioned = mentioned;
+    }
+
+    // ---- private conversations ----------------------------------------------------------------
+
+    // The hub keeps this session's private conversations (signed in, and the hub keeps them).
+    privateKept(): boolean {
+        return this.hubPrivateHistory && this.account !== "" && this.session.welcomed;
+    }
+
+    // A conversation shown for the first time: its newest page. The hub
+    // pages forwards (after_seq), so a first request of one message learns
+    // the conversation's head_seq, and the newest kOlderPage follow.
+    private openPrivate(w: ChatWindow): void {
+        if (w.privateOpened || !this.privateKept()) return;
+        w.privateOpened = true;
+        this.askPrivate(w, "probe", 0, 1);
+    }
+
+    private askPrivate(w: ChatWindow, why: "probe" | "newest" | "older" | "catchUp", afterSeq: number, limit: number): void {
+        const peer = nickKey(w.name);
+        const asks = this.privateAsks.get(peer) ?? [];
+        asks.push(why);
+        this.privateAsks.set(peer, asks);
+        this.send({ historyRequest: { peer: w.name, afterSeq, ...(limit > 0 ? { limit } : {}) } });
+    }
+
+    private loadOlderPrivate(w: ChatWindow): boolean {
+        if (!this.privateKept() || !w.privateOpened) return false;
+        const oldest = w.oldestSeq();
+        if (oldest <= 1) {
+            if (oldest === 1) w.older = "done";
+            return false;
+        }
+        const limit = Math.min(kOlderPage, this.historyPageMax, oldest - 1);
+        w.older = "loading";
+        this.askPrivate(w, "older", oldest - 1 - limit, limit);
+        this.changed();
+        return true;
+    }
+
+    private onPrivatePage(p: v1.IHistoryPage): void {
+        const peer = p.peer ?? "";
+        const w = this.queryWindow(peer);
+        const why = this.privateAsks.get(nickKey(peer))?.shift() ?? "older";
+        const messages = p.messages ?? [];
+        const head = Number(p.headSeq ?? 0);
+        switch (why) {
+            case "probe":
+                if (head > 0) this.askPrivate(w, "newest", Math.max(0, head - kOlderPage), Math.min(kOlderPage, this.historyPageMax));
+                else w.older = "done";
+                return;
+            case "newest":
+            case "older":
+                for (const m of messages) this.onMessage(m, "requested", w);
+                w.older = w.oldestSeq() <= 1 || (why === "older" && messages.length === 0) ? "done" : "idle";
+                return;
+            case "catchUp": {
+                for (const m of messages) this.onMessage(m, "catchUp", w);
+                const last = messages.length > 0 ? Number(messages[messages.length - 1]!.privateSeq ?? 0) : 0;
+                if (p.hasMore && last > 0) this.askPrivate(w, "catchUp", last, 0);
+                return;
+            }
+        }
+    }
+
+    // ---- files ----------------------------------------------------------------------------------
+
+    // Whether the active window takes a file (a joined room of a hub that keeps files).
+    canShareFiles(): boolean {
+        const w = this.active;
+        return this.maxFileBytes > 0 && w.kind === "room" && w.joined;
+    }
+
+    // A file read and hashed by the driver, shared in the active room: its
+    // FileOffer goes out; the FILE message the hub announces is its line.
+    shareFile(name: string, mediaType: string, bytes: Uint8Array, sha256: string, preview = ""): string | null {
+        const w = this.active;
+        if (!this.canShareFiles()) return this.maxFileBytes > 0 ? "Files are shared in a room: switch to one" : "This hub keeps no files";
+        if (bytes.length > this.maxFileBytes) return `${name} is ${bytes.length} bytes; the hub takes files up to ${this.maxFileBytes}`;
+        const file: v1.IFileInfo = { name, size: bytes.length, mediaType, sha256, ...(preview ? { preview } : {}) };
+        const id = this.session.nextId();
+        this.send(this.transfers.offer(w.name, file, bytes, id));
+        this.changed();
+        return null;
+    }
+
+    // The Download button of a FILE line in window `key`.
+    downloadFile(key: string, seq: number): void {
+        const w = this.find(key);
+        const line = w ? this.lineOf(w, seq) : undefined;
+        if (!w || w.kind !== "room" || !line?.file) return;
+        const d = this.transfers.download;
+        if (d && (d.state === "receiving" || d.state === "checking")) {
+            this.note(w, "error", `One download at a time: ${d.name} is under way (cancel it first)`);
+            return;
+        }
+        this.send(this.transfers.startDownload(w.name, seq, line.file));
+        this.changed();
+    }
+
+    cancelTransfer(key: number): void {
+        const frame = this.transfers.cancel(key);
+        if (frame) this.session.sendNow(frame);
+        this.transfers.forget(key);
+        this.changed();
+    }
+
+    dismissTransfer(key: number): void {
+        this.transfers.forget(key);
+        this.changed();
+    }
+
+    // A complete download for the driver to hash (once).
+    takeDownloadToCheck(): Download | null {
+        const d = this.downloadToCheck;
+        this.downloadToCheck = null;
+        return d;
+    }
+
+    // The driver's SHA-256 of the download: true when it matches (then the
+    // driver offers the bytes to save); a mismatch is said, nothing saved.
+    downloadChecked(actualHex: string): boolean {
+        const d = this.transfers.download;
+        const ok = this.transfers.checked(actualHex);
+        if (d) {
+            const w = this.find(windowKey("room", d.room)) ?? this.active;
+            this.note(w, ok ? "info" : "error", ok ? `Downloaded ${d.name} (${d.size} bytes, SHA-256 checked)` : `Download of ${d.name} failed: ${d.why}`);
+        }
+        this.changed();
+        return ok;
+    }
+
+    private onTransferError(e: v1.IError): boolean {
+        const id = Number(e.clientMsgId ?? 0);
+        const text = e.text ?? "refused";
+        const up = id !== 0 ? this.transfers.refused(id, text) : null;
+        const C = EK;
+        const fileCode =
+            e.code === C.ERROR_CODE_NO_SUCH_FILE ||
+            e.code === C.ERROR_CODE_INVALID_FILE ||
+            e.code === C.ERROR_CODE_FILES_DISABLED ||
+            e.code === C.ERROR_CODE_UPLOAD_TIMEOUT ||
+            e.code === C.ERROR_CODE_NO_SUCH_UPLOAD ||
+            e.code === C.ERROR_CODE_FILE_HASH_MISMATCH;
+        const failed = up ?? (id === 0 && fileCode && e.code !== C.ERROR_CODE_NO_SUCH_FILE ? this.transfers.refusedSending(text) : null);
+        if (failed) {
+            this.note(this.find(windowKey("room", failed.room)) ?? this.active, "error", `Upload of ${failed.file.name} failed: ${text}`);
+            return true;
+        }
+        const d = this.transfers.download;
+        if (id === 0 && fileCode && d && this.transfers.downloadRefused(text)) {
+            this.note(this.find(windowKey("room", d.room)) ?? this.active, "error", `Download of ${d.name} failed: ${text}`);
+            return true;
+        }
+        return false;
     }
 
     // ---- presence, members, topics ------------------------------------------------------------
@@ -540,6 +914,7 @@ export class ChatState {
                 const now = p.newNick ?? "";
                 w.members.delete(nickKey(old));
                 w.members.set(nickKey(now), now);
+                this.typing.renamed(old, now);
                 if (w.away.delete(nickKey(old))) w.away.add(nickKey(now));
                 const q = this.find(windowKey("query", old));
                 if (q && !this.find(windowKey("query", now))) {
@@ -631,6 +1006,7 @@ export class ChatState {
             this.hubGoodbye = e.text ?? "";
             return;
         }
+        if (this.onTransferError(e)) return;
         if (e.code === EK.ERROR_CODE_INVALID_ROOM && e.room && this.find(windowKey("room", e.room))?.older === "loading") {
             this.find(windowKey("room", e.room))!.older = "done";
         }
@@ -726,13 +1102,15 @@ export class ChatState {
 
     // ---- the person's side -------------------------------------------------------------------
 
-    // A nick typed in the nick form (first visit, or after NICK_TAKEN).
-    chooseNick(nick: string): string | null {
+    // A nick typed in the nick form (first visit, or after NICK_TAKEN,
+    // PASSWORD_REQUIRED, WRONG_PASSWORD), with the password of a registered
+    // nick ("" for none; kept in memory only, for reconnects).
+    chooseNick(nick: string, password?: string): string | null {
         const err = nickError(nick);
         if (err) return err;
         this.nick = nick;
         this.conn = { ...this.conn, state: "handshaking", detail: "" };
-        this.session.retryNick(nick, this.clock.mono());
+        this.session.retryNick(nick, this.clock.mono(), password);
         this.changed();
         return null;
     }
@@ -886,6 +1264,11 @@ export class ChatState {
             case "unreact":
                 this.messageCommand(w, c);
                 break;
+            case "download":
+                if (w.kind !== "room") this.note(w, "error", "Files are in rooms: /download N in the room of message #N");
+                else if (!this.lineOf(w, c.number)?.file) this.note(w, "error", `No file #${c.number} shown here`);
+                else this.downloadFile(w.key, c.number);
+                break;
             case "seqs":
                 this.showSeqs = !this.showSeqs;
                 for (const x of this.windows) for (const l of x.lines) if (l.seq > 0) l.version += 1;
@@ -919,6 +1302,7 @@ export class ChatState {
         const line = this.makeLine(action ? "action" : "text", text, { nick: this.nick, own: true, timeMs: this.clock.wall() });
         if (replyTo > 0) Object.assign(line, { replyTo, quote: this.quoteFor(w, replyTo) });
         line.pending = { id, state: "queued", why: "", frame };
+        this.typingSender.sent(w.kind === "room" ? { room: w.name } : { to: w.name });
         this.pending.set(id, w.key);
         this.append(w, line);
         // The session may already have written it (or failed it): its events follow.
@@ -998,6 +1382,8 @@ export class ChatState {
         return this.find("search:") ?? this.addWindow(new ChatWindow("search", ""));
     }
     private addWindow(w: ChatWindow): ChatWindow {
+        w.readSeq = this.markersAhead.get(w.key) ?? 0;
+        this.markersAhead.delete(w.key);
         this.windows.push(w);
         this.changed();
         return w;
@@ -1118,8 +1504,17 @@ export class ChatState {
             edited: false,
             deleted: false,
             reactions: [],
+            file: null,
+            waited: false,
+            offline: false,
             ...fields,
         };
+    }
+
+    // A line of the page's own in the active window (a file not shared, ...).
+    noteActive(kind: LineKind, text: string): void {
+        this.note(this.active, kind, text);
+        this.changed();
     }
 
     private note(w: ChatWindow, kind: LineKind, text: string): void {

@@ -73,6 +73,7 @@ export interface SessionOptions {
     backoffInitialMs?: number;
     backoffMaxMs?: number;
     random?: () => number; // for the reconnect jitter
+    password?: string; // a registered nick's (docs/PROTOCOL.md "Accounts"); "": none
 }
 
 type State = "idle" | "waiting" | "connecting" | "handshaking" | "welcomed" | "closing" | "finished";
@@ -144,6 +145,7 @@ export class ClientSession {
             backoffInitialMs: ReconnectBackoff.kInitialMs,
             backoffMaxMs: ReconnectBackoff.kMaxMs,
             random: Math.random,
+            password: "",
             ...options,
         };
         this.nickNow = options.nick;
@@ -374,8 +376,25 @@ export class ClientSession {
         this.submit(frame, 0, now);
     }
 
-    // After nickRejected: Hello with `nick` (now, or on the next connection).
-    retryNick(nick: string, now: number): void {
+    // A frame outside the message rate, written now (Typing, FileChunk,
+    // FileCancel: PROTOCOL.md gives them buckets of their own); false when
+    // not welcomed (then it is not sent at all: none of them is worth
+    // keeping for a later connection).
+    sendNow(frame: EnvelopeInit): boolean {
+        if (this.state !== "welcomed" || this.ended) return false;
+        this.writeNow(frame);
+        return true;
+    }
+
+    // A client_msg_id for a frame the page tracks itself (a FileOffer).
+    nextId(): number {
+        return this.ids.next();
+    }
+
+    // After nickRejected: Hello with `nick` (now, or on the next connection);
+    // `password`, when given, replaces the one the session signs in with.
+    retryNick(nick: string, now: number, password?: string): void {
+        if (password !== undefined) this.opts.password = password;
         this.nickNow = nick;
         if (this.state === "handshaking") {
             this.nickRejected = false;
@@ -515,8 +534,8 @@ export class ClientSession {
             !error.fatal &&
             (error.code === K.ERROR_CODE_NICK_TAKEN ||
                 error.code === K.ERROR_CODE_INVALID_NICK ||
-                // This client sends no passwords yet: a registered nick (and a
-                // sign-in refused for it) is one to choose another for.
+                // A registered nick without its password (or a wrong one): the
+                // nick screen asks again, for a password or another nick.
                 error.code === K.ERROR_CODE_PASSWORD_REQUIRED ||
                 error.code === K.ERROR_CODE_WRONG_PASSWORD ||
                 error.code === K.ERROR_CODE_SIGN_IN_THROTTLED)
@@ -634,7 +653,8 @@ export class ClientSession {
     }
 
     private sendHello(now: number): void {
-        this.writeNow({ hello: { protocolVersion: 1, nick: this.nickNow, clientName: this.opts.clientName } });
+        const password = this.opts.password ? { password: this.opts.password } : {};
+        this.writeNow({ hello: { protocolVersion: 1, nick: this.nickNow, clientName: this.opts.clientName, ...password } });
         this.helloAt = now;
     }
 

@@ -40,7 +40,8 @@ export type CommandKind =
     | "delete"
     | "react"
     | "unreact"
-    | "seqs"; // show or hide each room line's number
+    | "seqs" // show or hide each room line's number
+    | "download"; // number: the seq of a FILE message in this room
 
 export interface Command {
     kind: CommandKind;
@@ -66,6 +67,7 @@ const specs: Spec[] = [
     { name: "close", kind: "close", args: "", summary: "close this window; in a room, part it", aliases: [] },
     { name: "context", kind: "context", args: "<n>", summary: "show search hit n in its room", aliases: [] },
     { name: "delete", kind: "delete", args: "<n>", summary: "delete message n (yours, or as operator)", aliases: [] },
+    { name: "download", kind: "download", args: "<n>", summary: "fetch the file of message #n (checked, then saved)", aliases: [] },
     { name: "edit", kind: "edit", args: "<n> <text>", summary: "replace the text of your message n", aliases: [] },
     { name: "help", kind: "help", args: "[command]", summary: "this help, or one command's", aliases: [] },
     { name: "ignore", kind: "ignore", args: "[nick]", summary: "hide a nick's messages (no nick: list)", aliases: [] },
@@ -241,6 +243,7 @@ export function parseCommand(line: string): Command {
             break;
         }
         case "window":
+        case "download":
         case "context": {
             const [n, after] = firstWord(rest);
             if (!/^[0-9]+$/.test(n) || after || Number(n) < 1 || Number(n) > 2 ** 31 - 1) return usage(spec);

@@ -9,15 +9,22 @@
 // above, the view stays where it was.
 import type { ChatState, ChatWindow, Line } from "../model/ChatState";
 import { reactionSummary } from "../model/ChatState";
+import { progressOf } from "../model/FileTransfers";
+import type { Transfer } from "../model/FileTransfers";
+import { isMultiLine, pasteLines, snippetPreview } from "../model/Snippet";
 import { Completion } from "../model/Completion";
 import { InputHistory } from "../model/InputHistory";
 import { nickColour, nickKey } from "../model/names";
-import { appendText, clockTime, dayKey, dayLabel, plain } from "./text";
+import { appendText, clockTime, dayKey, dayLabel, plain, plainLines } from "./text";
 
 export interface ViewActions {
     // After anything that may have queued frames: the driver sends them.
     flush(): void;
-    chooseNick(nick: string): string | null;
+    chooseNick(nick: string, password: string): string | null;
+    // Files picked, dropped or pasted: read, hashed and offered (main.ts).
+    shareFiles(files: File[]): void;
+    // A multi-line paste sent as a text/plain snippet file.
+    shareSnippet(text: string): void;
     reconnectNow(): void;
     requestNotifications(): void;
 }
@@ -41,6 +48,10 @@ export class View {
     private readonly history = new InputHistory();
     private readonly completion = new Completion();
     private readonly el;
+    // A multi-line paste waiting for the person's choice, and where it was pasted.
+    private paste: { text: string; window: string; input: string } | null = null;
+    // Object URLs of checked downloads ("Save again"), by transfer key.
+    readonly saved = new Map<number, string>();
 
     constructor(
         private readonly doc: Document,
@@ -51,6 +62,20 @@ export class View {
             nickForm: $<HTMLFormElement>(doc, "nick-form"),
             nickInput: $<HTMLInputElement>(doc, "nick-input"),
             nickError: $(doc, "nick-error"),
+            passwordInput: $<HTMLInputElement>(doc, "password-input"),
+            typing: $(doc, "typing"),
+            typingToggle: $<HTMLInputElement>(doc, "typing-toggle"),
+            transfers: $(doc, "transfers"),
+            pastePanel: $(doc, "paste-panel"),
+            pasteTitle: $(doc, "paste-title"),
+            pastePreview: $(doc, "paste-preview"),
+            pasteLines: $<HTMLButtonElement>(doc, "paste-lines"),
+            pasteFile: $<HTMLButtonElement>(doc, "paste-file"),
+            pasteCancel: $<HTMLButtonElement>(doc, "paste-cancel"),
+            dropHint: $(doc, "drop-hint"),
+            fileBtn: $<HTMLButtonElement>(doc, "file-btn"),
+            fileInput: $<HTMLInputElement>(doc, "file-input"),
+            main: $(doc, "main"),
             app: $(doc, "app"),
             conn: $(doc, "conn"),
             connText: $(doc, "conn-text"),
@@ -118,6 +143,8 @@ export class View {
             return;
         }
         if (this.el.app.hidden && s.conn.state !== "connecting") this.showApp();
+        const typing = s.typingLine();
+        if (this.el.typing.textContent !== typing) this.el.typing.textContent = plain(typing);
         if (this.rendered === s.version) return;
         this.rendered = s.version;
         const w = s.active;
@@ -126,11 +153,74 @@ export class View {
         this.renderMembers(s, w);
         this.renderMessages(s, w);
         this.renderInputState(s);
+        this.renderTransfers(s);
+        this.el.fileBtn.disabled = !s.canShareFiles();
+        this.el.typingToggle.checked = s.typingOn;
+        if (this.paste && this.paste.window !== s.activeKey) this.closePaste(true);
         this.el.app.classList.toggle("no-members", !s.showMembers || w.kind !== "room");
         this.el.toggleMembers.setAttribute("aria-expanded", String(s.showMembers && w.kind === "room"));
-        this.el.me.textContent = `You are ${plain(s.nick)}${s.awayText ? ` (away: ${plain(s.awayText)})` : ""}`;
+        const account = s.account ? `, signed in${s.account.toLowerCase() !== s.nick.toLowerCase() ? ` as ${s.account}` : ""}` : "";
+        this.el.me.textContent = plain(`You are ${s.nick}${account}${s.awayText ? ` (away: ${s.awayText})` : ""}`);
         this.doc.title = `${this.totalUnread(s) > 0 ? `(${this.totalUnread(s)}) ` : ""}${plain(w.title)} — Hermes`;
         this.renderNotifyButton();
+    }
+
+    // Whether the person can see the newest line: the page focused and
+    // visible, the pane scrolled to its bottom.
+    lookingAtNewest(): boolean {
+        const pane = this.el.messages;
+        const atBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < kStickToBottom;
+        return !this.el.app.hidden && !this.doc.hidden && this.doc.hasFocus() && atBottom;
+    }
+
+    private renderTransfers(s: ChatState): void {
+        const list = s.transfers.active();
+        this.el.transfers.hidden = list.length === 0;
+        this.el.transfers.replaceChildren(...list.map((t) => this.transferElement(t)));
+    }
+
+    private transferElement(t: Transfer): HTMLElement {
+        const d = this.doc;
+        const li = d.createElement("li");
+        li.className = `transfer ${t.kind} ${t.state}`;
+        li.dataset.transfer = String(t.key);
+        const name = d.createElement("span");
+        name.className = "t-name";
+        const fileName = t.kind === "upload" ? t.file.name ?? "" : t.name;
+        name.textContent = plain(`${t.kind === "upload" ? "↑" : "↓"} ${fileName}`);
+        const bar = d.createElement("progress");
+        bar.max = 1;
+        bar.value = progressOf(t);
+        const pct = Math.floor(progressOf(t) * 100);
+        bar.setAttribute("aria-label", plain(`${fileName}: ${pct}%`));
+        const state = d.createElement("span");
+        state.className = "t-state";
+        const verb = t.kind === "upload" ? "Uploading" : "Downloading";
+        state.textContent = plain(
+            t.state === "failed" ? `failed: ${t.why}`
+            : t.state === "done" ? (t.kind === "upload" ? "shared" : "saved (SHA-256 checked)")
+            : t.state === "checking" ? "checking SHA-256…"
+            : t.state === "offered" ? "offered…"
+            : t.state === "announcing" ? "announcing…"
+            : `${verb} ${pct}%`,
+        );
+        li.append(name, bar, state);
+        const live = t.state === "offered" || t.state === "sending" || t.state === "receiving";
+        if (t.kind === "download" && t.state === "done" && this.saved.has(t.key)) {
+            const a = d.createElement("a");
+            a.className = "small-btn save-link";
+            a.href = this.saved.get(t.key)!;
+            a.download = t.name;
+            a.textContent = "Save again";
+            li.appendChild(a);
+        }
+        const b = d.createElement("button");
+        b.type = "button";
+        b.className = "small-btn";
+        b.dataset[live ? "cancel" : "dismiss"] = String(t.key);
+        b.textContent = live ? "Cancel" : "Dismiss";
+        if (t.state !== "checking" && t.state !== "announcing") li.appendChild(b);
+        return li;
     }
 
     private totalUnread(s: ChatState): number {
@@ -210,9 +300,10 @@ export class View {
         this.el.topic.replaceChildren();
         if (w.kind === "room" && w.topic) appendText(this.doc, this.el.topic, w.topic.text);
         this.el.searchForm.hidden = w.kind !== "room";
-        const older = w.kind !== "room" ? "" : w.older === "loading" ? "Loading older messages…" : w.older === "done" && w.lines.length > 0 ? "Beginning of the room's history" : "";
+        const paged = w.kind === "room" || (w.kind === "query" && s.privateKept() && w.privateOpened);
+        const older = !paged ? "" : w.older === "loading" ? "Loading older messages…" : w.older === "done" && w.lines.length > 0 ? (w.kind === "room" ? "Beginning of the room's history" : "Beginning of the conversation") : "";
         this.el.older.textContent = older;
-        if (w.kind === "room" && w.older === "idle" && w.oldestSeq() > 1) {
+        if (paged && w.older === "idle" && w.oldestSeq() > 1) {
             const b = this.doc.createElement("button");
             b.type = "button";
             b.className = "small-btn";
@@ -344,7 +435,8 @@ export class View {
         const el = d.createElement("div");
         el.className = `line kind-${line.kind}`;
         if (line.own) el.classList.add("own");
-        if (line.mention) el.classList.add("mention");
+        // In a conversation every line is for us: only rooms highlight mentions.
+        if (line.mention && w.kind !== "query") el.classList.add("mention");
         if (line.seq > 0 && line.kind !== "gap") el.dataset.seq = String(line.seq);
         if (line.replyTo > 0) {
             // The message a reply answers, quoted above it.
@@ -385,6 +477,22 @@ export class View {
             body.appendChild(hit);
         }
         appendText(d, body, line.deleted ? "(deleted)" : line.text);
+        if (line.waited || line.offline) {
+            // PROTOCOL.md "Private history": a message that waited for us, or ours that waits.
+            const mark = d.createElement("span");
+            mark.className = "mark";
+            mark.textContent = plain(line.waited ? `(sent ${clockTime(line.timeMs)} while you were away)` : `(${w.name} is offline: delivered at their next sign-in)`);
+            body.appendChild(mark);
+        }
+        if (line.file?.sha256 && line.seq > 0 && w.kind === "room" && !line.deleted) {
+            const b = d.createElement("button");
+            b.type = "button";
+            b.className = "small-btn file-btn";
+            b.dataset.download = String(line.seq);
+            b.textContent = "Download";
+            b.setAttribute("aria-label", plain(`Download ${line.file.name ?? "the file"}`));
+            body.appendChild(b);
+        }
         if (line.edited && !line.deleted) {
             const mark = d.createElement("span");
             mark.className = "edited";
@@ -392,6 +500,12 @@ export class View {
             body.appendChild(mark);
         }
         el.append(nick, body);
+        if (line.file?.preview && !line.deleted) {
+            const pre = d.createElement("pre");
+            pre.className = "preview";
+            pre.textContent = plainLines(line.file.preview);
+            el.appendChild(pre);
+        }
         if (line.reactions.length > 0 && !line.deleted) {
             const reactions = d.createElement("div");
             reactions.className = "reactions";
@@ -435,7 +549,8 @@ export class View {
         const { el } = this;
         el.nickForm.addEventListener("submit", (ev) => {
             ev.preventDefault();
-            const err = this.actions.chooseNick(el.nickInput.value.trim());
+            const err = this.actions.chooseNick(el.nickInput.value.trim(), el.passwordInput.value);
+            el.passwordInput.value = "";
             el.nickError.textContent = err ?? "";
             el.nickInput.setAttribute("aria-invalid", err ? "true" : "false");
             if (!err) {
@@ -448,6 +563,71 @@ export class View {
             this.submitInput();
         });
         el.input.addEventListener("keydown", (ev) => this.onInputKey(ev));
+        el.input.addEventListener("input", () => {
+            this.state?.inputEdited(el.input.value);
+            this.actions.flush();
+        });
+        el.input.addEventListener("paste", (ev) => this.onPaste(ev));
+        el.typingToggle.addEventListener("change", () => {
+            this.state?.setTyping(el.typingToggle.checked);
+            this.render();
+        });
+        el.fileBtn.addEventListener("click", () => el.fileInput.click());
+        el.fileInput.addEventListener("change", () => {
+            const files = Array.from(el.fileInput.files ?? []);
+            el.fileInput.value = "";
+            if (files.length > 0) this.actions.shareFiles(files);
+        });
+        el.main.addEventListener("dragover", (ev) => {
+            if (!ev.dataTransfer?.types.includes("Files")) return;
+            ev.preventDefault();
+            const ok = !!this.state?.canShareFiles();
+            ev.dataTransfer.dropEffect = ok ? "copy" : "none";
+            el.main.classList.toggle("dropping", ok);
+            el.dropHint.hidden = !ok;
+        });
+        el.main.addEventListener("dragleave", (ev) => {
+            if (ev.relatedTarget && el.main.contains(ev.relatedTarget as Node)) return;
+            el.main.classList.remove("dropping");
+            el.dropHint.hidden = true;
+        });
+        el.main.addEventListener("drop", (ev) => {
+            el.main.classList.remove("dropping");
+            el.dropHint.hidden = true;
+            const files = Array.from(ev.dataTransfer?.files ?? []);
+            if (files.length === 0) return;
+            ev.preventDefault();
+            this.actions.shareFiles(files);
+        });
+        el.transfers.addEventListener("click", (ev) => {
+            const t = ev.target as HTMLElement;
+            const cancel = t.closest<HTMLElement>("[data-cancel]");
+            const dismiss = t.closest<HTMLElement>("[data-dismiss]");
+            if (!this.state) return;
+            if (cancel) this.state.cancelTransfer(Number(cancel.dataset.cancel));
+            else if (dismiss) {
+                const key = Number(dismiss.dataset.dismiss);
+                const url = this.saved.get(key);
+                if (url) URL.revokeObjectURL(url);
+                this.saved.delete(key);
+                this.state.dismissTransfer(key);
+            } else return;
+            this.actions.flush();
+        });
+        el.pasteLines.addEventListener("click", () => {
+            const p = this.paste;
+            if (!p || !this.state) return;
+            this.closePaste(false);
+            for (const l of pasteLines(p.text)) this.state.submitLine(l.startsWith("/") ? `/${l}` : l); // pasted text is text: "//x" sends "/x"
+            this.actions.flush();
+        });
+        el.pasteFile.addEventListener("click", () => {
+            const p = this.paste;
+            if (!p) return;
+            this.closePaste(false);
+            this.actions.shareSnippet(p.text);
+        });
+        el.pasteCancel.addEventListener("click", () => this.closePaste(true));
         el.joinForm.addEventListener("submit", (ev) => {
             ev.preventDefault();
             const room = el.joinInput.value.trim();
@@ -477,6 +657,12 @@ export class View {
             });
         }
         el.messages.addEventListener("click", (ev) => {
+            const dl = (ev.target as HTMLElement).closest<HTMLElement>("[data-download]");
+            if (dl && this.state) {
+                this.state.downloadFile(this.state.activeKey, Number(dl.dataset.download));
+                this.actions.flush();
+                return;
+            }
             const b = (ev.target as HTMLElement).closest<HTMLElement>("[data-retry]");
             if (!b || !this.state) return;
             this.state.retryFailed(this.state.active, Number(b.dataset.retry));
@@ -513,6 +699,41 @@ export class View {
             this.render();
         });
         this.doc.addEventListener("keydown", (ev) => this.onGlobalKey(ev));
+    }
+
+    // A paste: files are shared; several lines are asked about (each as a
+    // line, or, in a room of a hub that keeps files, one snippet file with
+    // a preview), as hermes-tui asks on a paste.
+    private onPaste(ev: ClipboardEvent): void {
+        const data = ev.clipboardData;
+        if (!data || !this.state) return;
+        const files = Array.from(data.files ?? []);
+        if (files.length > 0) {
+            ev.preventDefault();
+            this.actions.shareFiles(files);
+            return;
+        }
+        const text = data.getData("text/plain");
+        if (!isMultiLine(text)) return;
+        ev.preventDefault();
+        const lines = pasteLines(text);
+        this.paste = { text, window: this.state.activeKey, input: this.el.input.value };
+        const n = text.replace(/\r?\n$/, "").split(/\r?\n/).length;
+        this.el.pasteTitle.textContent = `Paste of ${n} lines: send ${lines.length} lines, or as one file?`;
+        this.el.pastePreview.textContent = plainLines(snippetPreview(text));
+        this.el.pasteLines.textContent = `Send ${lines.length} line${lines.length === 1 ? "" : "s"}`;
+        this.el.pasteLines.disabled = lines.length === 0;
+        this.el.pasteFile.hidden = !this.state.canShareFiles();
+        this.el.pastePanel.hidden = false;
+        (this.el.pasteFile.hidden ? this.el.pasteLines : this.el.pasteFile).focus();
+    }
+
+    private closePaste(keepInput: boolean): void {
+        if (!this.paste) return;
+        if (keepInput) this.el.input.value = this.paste.input;
+        this.paste = null;
+        this.el.pastePanel.hidden = true;
+        this.el.input.focus();
     }
 
     private closeDrawers(): void {

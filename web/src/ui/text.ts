@@ -77,6 +77,11 @@ export function plain(raw: string): string {
     return neutralize(raw);
 }
 
+// Several lines (a snippet's preview): each line as plain(), LF kept.
+export function plainLines(raw: string): string {
+    return raw.split("\n").map(neutralize).join("\n");
+}
+
 // "2024-05-01": the day a line belongs to, in local time, for day separators.
 export function dayKey(timeMs: number): string {
     const d = new Date(timeMs);

@@ -310,3 +310,46 @@ export async function screenshot(s: Session, name: string): Promise<string> {
     await s.page.screenshot({ path: path as `${string}.png` });
     return path;
 }
+
+// hermes-cat with any arguments (--upload, --download, --to, ...): its exit
+// code and everything it printed, once it exits.
+export async function catRun(hub: Hub, args: string[], input = "", env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+    return new Promise((resolveP) => {
+        const p = spawn(config.hermesCat, ["--host", "127.0.0.1", "--port", String(hub.tcpPort), "--timeout", "30", ...args], {
+            stdio: ["pipe", "pipe", "pipe"],
+            env: { ...process.env, ...env },
+        });
+        let out = "";
+        p.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        p.stderr.on("data", (d: Buffer) => (out += d.toString()));
+        p.on("exit", (code) => resolveP({ code: code ?? -1, out }));
+        p.stdin.end(input);
+    });
+}
+
+// hermes-cat --follow --json with more arguments (--typing): every JSON
+// object it printed, until stopped.
+export class CatFollower {
+    private readonly p: ChildProcess;
+    out = "";
+    constructor(hub: Hub, nick: string, args: string[] = [], room = "lobby") {
+        this.p = spawn(config.hermesCat, ["--host", "127.0.0.1", "--port", String(hub.tcpPort), "--nick", nick, "--room", room, "--json", "--follow", ...args], {
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        this.p.stdout!.on("data", (d: Buffer) => (this.out += d.toString()));
+    }
+    objects(): Record<string, unknown>[] {
+        return this.out
+            .split("\n")
+            .filter((l) => l.startsWith("{"))
+            .map((l) => JSON.parse(l) as Record<string, unknown>);
+    }
+    stop(): void {
+        if (this.p.exitCode === null) this.p.kill("SIGTERM");
+    }
+}
+
+// The text of the element `selector` on the page ("" when none).
+export async function textOf(s: Session, selector: string): Promise<string> {
+    return s.page.$eval(selector, (el) => el.textContent ?? "").catch(() => "");
+}

@@ -1,0 +1,204 @@
+// Files through the hub from the page (PROTOCOL.md "Files"): a file picked
+// on the page (3 MB: several windows of chunks) is announced in lobby and
+// hermes-cat --download fetches it with the same SHA-256; a file
+// hermes-cat --upload shared downloads in the page, checked, and saved (the
+// browser's download lands on disk with the same bytes); a multi-line paste
+// goes as a snippet with its preview; a dropped file is shared too.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ElementHandle } from "puppeteer-core";
+import { Hub, catRun, chromiumMissing, launch, openPage, pickNick, screenshot, until } from "../support/harness";
+import type { Browser } from "puppeteer-core";
+import type { Session } from "../support/harness";
+
+const skip = chromiumMissing ? "no Chromium at $CHROMIUM (/usr/bin/chromium)" : false;
+let hub: Hub;
+let close: () => Promise<void>;
+let ana: Session;
+let dir: string;
+let browser: Browser;
+
+before(async () => {
+    if (skip) return;
+    dir = mkdtempSync(join(tmpdir(), "hermes-web-files-"));
+    hub = new Hub();
+    await hub.start();
+    const b = await launch();
+    close = b.close;
+    browser = b.browser;
+    ana = await openPage(b.browser, hub);
+    await pickNick(ana, "ana");
+});
+
+after(async () => {
+    await close?.();
+    await hub?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+interface FileLine {
+    seq: number;
+    text: string;
+    preview: string;
+    download: boolean;
+}
+
+async function fileLines(s: Session): Promise<FileLine[]> {
+    return s.page.$$eval("#messages .line", (els) =>
+        els
+            .filter((el) => el.querySelector("[data-download]"))
+            .map((el) => ({
+                seq: Number((el as HTMLElement).dataset.seq ?? 0),
+                text: el.querySelector(".body")?.firstChild?.textContent ?? "",
+                preview: el.querySelector(".preview")?.textContent ?? "",
+                download: true,
+            })),
+    );
+}
+
+test("a file picked on the page downloads in hermes-cat with the same SHA-256", { skip }, async () => {
+    const bytes = randomBytes(3_000_000);
+    const path = join(dir, "big.bin");
+    writeFileSync(path, bytes);
+    // What the transfer bar showed while it went: the progress values seen.
+    await ana.page.evaluate(() => {
+        const seen: number[] = ((globalThis as { seenProgress?: number[] }).seenProgress = []);
+        new MutationObserver(() => {
+            for (const p of document.querySelectorAll<HTMLProgressElement>(".transfer.upload progress")) seen.push(p.value);
+        }).observe(document.getElementById("transfers")!, { childList: true, subtree: true });
+    });
+    const input = (await ana.page.$("#file-input")) as ElementHandle<HTMLInputElement>;
+    await input.uploadFile(path);
+    const line = await until("the FILE line on the page", async () => (await fileLines(ana)).find((l) => l.text.includes("shared big.bin")));
+    assert.equal(line.text, `#${line.seq} shared big.bin (3.0 MB)`);
+    await until("the upload gone from the transfer bar", async () => (await ana.page.$$eval(".transfer.upload", (e) => e.length)) === 0);
+    const seen = await ana.page.evaluate(() => (globalThis as { seenProgress?: number[] }).seenProgress ?? []);
+    assert.ok(seen.length > 0 && seen.some((v) => v > 0 && v < 1), `the bar showed the upload part-way (${seen.join(" ")})`);
+    await screenshot(ana, "files-uploaded");
+    const out = join(dir, "big.from-hub");
+    const r = await catRun(hub, ["--nick", "cat1", "--room", "lobby", "--download", String(line.seq), "--output", out]);
+    assert.equal(r.code, 0, r.out);
+    assert.equal(sha(readFileSync(out)), sha(bytes));
+});
+
+test("a file hermes-cat shared downloads in the page, SHA-256 checked, and is saved", { skip }, async () => {
+    const bytes = Buffer.concat([Buffer.from("report\n"), randomBytes(200_000)]);
+    const path = join(dir, "report.dat");
+    writeFileSync(path, bytes);
+    const saveDir = join(dir, "saved");
+    // The page's browser context saves downloads into saveDir.
+    const cdp = await ana.page.createCDPSession();
+    const browserContextId = (ana.context as unknown as { id?: string }).id;
+    await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: saveDir, ...(browserContextId ? { browserContextId } : {}) });
+    const r = await catRun(hub, ["--nick", "cat2", "--room", "lobby", "--upload", path]);
+    assert.equal(r.code, 0, r.out);
+    const line = await until("report.dat on the page", async () => (await fileLines(ana)).find((l) => l.text.includes("shared report.dat")));
+    await ana.page.evaluate((seq) => document.querySelector<HTMLElement>(`#messages [data-seq="${seq}"] [data-download]`)?.click(), line.seq);
+    await until("the download checked", async () => (await ana.page.$$eval(".transfer.download.done", (e) => e.length)) === 1);
+    // The browser wrote the file where it was told to.
+    const saved = await until("report.dat on disk", () => {
+        const f = join(saveDir, "report.dat");
+        return existsSync(f) && readFileSync(f).length === bytes.length ? readFileSync(f) : null;
+    });
+    assert.equal(sha(saved), sha(bytes));
+    // "Save again" offers the same checked Blob (the CSP keeps the page
+    // from fetching it: connect-src is the hub alone).
+    const link = await ana.page.$eval(".transfer.download.done .save-link", (a) => ({ href: (a as HTMLAnchorElement).href, name: (a as HTMLAnchorElement).download }));
+    assert.match(link.href, /^blob:http:\/\/127\.0\.0\.1:\d+\//);
+    assert.equal(link.name, "report.dat");
+    const notes = await ana.page.$$eval("#messages .line.kind-info .body", (els) => els.map((e) => e.textContent ?? ""));
+    assert.ok(notes.includes(`Downloaded report.dat (${bytes.length} bytes, SHA-256 checked)`));
+    assert.ok(readdirSync(saveDir).every((f) => !f.endsWith(".crdownload")));
+});
+
+test("a multi-line paste goes as a snippet with its preview; a dropped file is shared", { skip }, async () => {
+    const text = "line one\nline two\n\nline four\n";
+    await ana.page.focus("#input");
+    await ana.page.evaluate((t) => {
+        const dt = new DataTransfer();
+        dt.setData("text/plain", t);
+        document.getElementById("input")!.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, text);
+    await until("the paste question", async () => (await ana.page.$eval("#paste-panel", (p) => !(p as HTMLElement).hidden)) === true);
+    assert.equal(await ana.page.$eval("#paste-lines", (b) => b.textContent), "Send 3 lines");
+    assert.equal(await ana.page.$eval("#paste-preview", (p) => p.textContent), "line one\nline two\n\nline four");
+    await screenshot(ana, "files-paste");
+    await ana.page.click("#paste-file");
+    const snippet = await until("the snippet's FILE line", async () => (await fileLines(ana)).find((l) => /shared paste-\d{6}\.txt/.test(l.text)));
+    assert.match(snippet.text, /^#\d+ shared paste-\d{6}\.txt \(29 B\): line one$/);
+    assert.equal(snippet.preview, "line one\nline two\n\nline four");
+    const out = join(dir, "snippet.txt");
+    const r = await catRun(hub, ["--nick", "cat3", "--room", "lobby", "--download", String(snippet.seq), "--output", out]);
+    assert.equal(r.code, 0, r.out);
+    assert.equal(readFileSync(out, "utf8"), text);
+
+    await ana.page.evaluate(() => {
+        const dt = new DataTransfer();
+        dt.items.add(new File(["dropped bytes"], "dropped.txt", { type: "text/plain" }));
+        const main = document.getElementById("main")!;
+        main.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
+        main.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    const dropped = await until("dropped.txt's FILE line", async () => (await fileLines(ana)).find((l) => l.text.includes("shared dropped.txt")));
+    assert.equal(dropped.text, `#${dropped.seq} shared dropped.txt (13 B)`);
+    await screenshot(ana, "files");
+});
+
+test("bytes that do not hash to the announced SHA-256 are an error, and nothing is saved", { skip }, async () => {
+    const bytes = randomBytes(150_000);
+    const path = join(dir, "tampered.bin");
+    writeFileSync(path, bytes);
+    const r = await catRun(hub, ["--nick", "cat4", "--room", "lobby", "--upload", path]);
+    assert.equal(r.code, 0, r.out);
+    // A page whose WebSocket flips the last byte of the second large
+    // message: a FileData's data ends its Envelope (the first chunk ends
+    // with its FileInfo instead), so the second chunk arrives corrupted.
+    const context = await browser.createBrowserContext();
+    const page = await context.newPage();
+    await page.evaluateOnNewDocument(() => {
+        const desc = Object.getOwnPropertyDescriptor(WebSocket.prototype, "onmessage")!;
+        Object.defineProperty(WebSocket.prototype, "onmessage", {
+            set(handler: ((ev: MessageEvent) => void) | null) {
+                desc.set!.call(this, handler && ((ev: MessageEvent) => {
+                    const w = globalThis as { largeSeen?: number };
+                    if (ev.data instanceof ArrayBuffer && ev.data.byteLength > 20_000 && (w.largeSeen = (w.largeSeen ?? 0) + 1) === 2) {
+                        const copy = new Uint8Array(ev.data.slice(0));
+                        copy[copy.length - 1] ^= 0xff;
+                        return handler(new MessageEvent("message", { data: copy.buffer }));
+                    }
+                    return handler(ev);
+                }));
+            },
+            get() {
+                return desc.get!.call(this);
+            },
+        });
+    });
+    const saveDir = join(dir, "tampered-saves");
+    const cdp = await page.createCDPSession();
+    const browserContextId = (context as unknown as { id?: string }).id;
+    await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: saveDir, ...(browserContextId ? { browserContextId } : {}) });
+    await page.setViewport({ width: 1280, height: 800 });
+    await page.goto(hub.url, { waitUntil: "load" });
+    const eve: Session = { page, context, errors: [] };
+    await pickNick(eve, "eve");
+    const line = await until("tampered.bin on eve's page", async () => (await fileLines(eve)).find((l) => l.text.includes("shared tampered.bin")));
+    await page.evaluate((seq) => document.querySelector<HTMLElement>(`#messages [data-seq="${seq}"] [data-download]`)?.click(), line.seq);
+    const why = await until("the mismatch said", async () =>
+        (await page.$$eval("#messages .line.kind-error .body", (els) => els.map((e) => e.textContent ?? ""))).find((t) => t.startsWith("Download of tampered.bin failed")),
+    ).catch(async (e) => {
+        throw new Error(`${String(e)}: eve's page shows ${JSON.stringify(await page.$$eval("#messages .line, .transfer", (els) => els.map((x) => x.textContent)))}`);
+    });
+    assert.match(why, /SHA-256 mismatch.*nothing saved/);
+    assert.equal(await page.$$eval(".transfer.download.failed", (e) => e.length), 1);
+    assert.equal(await page.$$eval(".save-link", (e) => e.length), 0);
+    await screenshot(eve, "files-mismatch");
+    assert.ok(!existsSync(saveDir) || readdirSync(saveDir).length === 0, "nothing written");
+    await context.close();
+});

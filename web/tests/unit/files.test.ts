@@ -1,0 +1,119 @@
+// File transfers and snippets without a browser: the upload's window of
+// chunks, its end by the FILE echo or an error, the download's offsets,
+// resume and hash verdict; snippet previews as hermes-tui builds them.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { FileTransfers, progressOf } from "../../src/model/FileTransfers";
+import { parseCommand } from "../../src/model/CommandParser";
+import { describeSize, isMultiLine, pasteLines, snippetName, snippetPreview } from "../../src/model/Snippet";
+
+const info = (size: number) => ({ name: "a.bin", size, mediaType: "", sha256: "ab".repeat(32) });
+
+describe("uploads", () => {
+    test("chunks within the window, more as FileProgress moves it, done at the FILE echo", () => {
+        const t = new FileTransfers();
+        const bytes = new Uint8Array(10_000).map((_, i) => i & 0xff);
+        const offer = t.offer("lobby", info(bytes.length), bytes, 77);
+        assert.equal(offer.fileOffer?.clientMsgId, 77);
+        const first = t.accepted({ uploadId: 3, clientMsgId: 77, chunkBytes: 1000, windowBytes: 2500 }, 65536);
+        assert.deepEqual(first.map((f) => [f.fileChunk?.offset, f.fileChunk?.data?.length]), [[0, 1000], [1000, 1000]]);
+        assert.equal(t.progress({ uploadId: 9, received: 2000 }).length, 0, "another upload id");
+        const next = t.progress({ uploadId: 3, received: 1000 });
+        assert.deepEqual(next.map((f) => f.fileChunk?.offset), [2000]);
+        assert.equal(progressOf(t.uploads[0]!), 0.1);
+        let all = [...first, ...next];
+        for (let got = 2000; all.length < 10; got += 1000) all = all.concat(t.progress({ uploadId: 3, received: got }));
+        assert.deepEqual(all.map((f) => f.fileChunk?.offset), [0, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000]);
+        assert.deepEqual(Array.from(all[9]!.fileChunk!.data!.slice(0, 2)), [9000 & 0xff, 9001 & 0xff]);
+        assert.equal(t.uploads[0]!.state, "announcing");
+        assert.ok(t.announced(77));
+        assert.equal(t.active().length, 0, "a shared upload leaves the bar");
+    });
+
+    test("a chunk never passes the hub's frame limit; an error or a dropped connection fails it; cancel sends FileCancel", () => {
+        const t = new FileTransfers();
+        t.offer("lobby", info(5000), new Uint8Array(5000), 1);
+        const chunks = t.accepted({ uploadId: 1, clientMsgId: 1, chunkBytes: 4096, windowBytes: 1 << 20 }, 1024);
+        assert.ok(chunks.every((c) => (c.fileChunk?.data?.length ?? 0) <= 1024 - 64));
+        t.offer("lobby", info(10), new Uint8Array(10), 2);
+        assert.equal(t.refused(2, "FILE_QUOTA")?.state, "failed");
+        t.offer("lobby", info(10), new Uint8Array(10), 3);
+        t.connectionLost();
+        assert.deepEqual(t.uploads.map((u) => u.state), ["failed", "failed", "failed"]);
+        const u = new FileTransfers();
+        u.offer("lobby", info(10_000), new Uint8Array(10_000), 4);
+        assert.equal(u.cancel(u.uploads[0]!.key), null, "not accepted yet: nothing to cancel at the hub");
+        u.offer("lobby", info(10_000), new Uint8Array(10_000), 5);
+        u.accepted({ uploadId: 8, clientMsgId: 5, chunkBytes: 1000, windowBytes: 1000 }, 65536);
+        assert.deepEqual(u.cancel(u.uploads[1]!.key), { fileCancel: { uploadId: 8 } });
+    });
+});
+
+describe("downloads", () => {
+    test("in order to the size, then the hash; a mismatch saves nothing", () => {
+        const t = new FileTransfers();
+        assert.deepEqual(t.startDownload("lobby", 7, info(6)), { fileRequest: { room: "lobby", seq: 7, offset: 0 } });
+        assert.equal(t.data({ sha256: "ab".repeat(32), offset: 0, data: new Uint8Array([1, 2, 3]), file: info(6) }), "more");
+        assert.equal(t.data({ sha256: "ab".repeat(32), offset: 3, data: new Uint8Array([4, 5, 6]) }), "complete");
+        assert.deepEqual(Array.from(t.bytesOf(t.download!)), [1, 2, 3, 4, 5, 6]);
+        assert.ok(!t.checked("cd".repeat(32)));
+        assert.equal(t.download!.state, "failed");
+        assert.match(t.download!.why, /SHA-256 mismatch.*nothing saved/);
+        assert.equal(t.download!.chunks.length, 0);
+        t.startDownload("lobby", 7, info(6));
+        t.data({ offset: 0, data: new Uint8Array(6) });
+        assert.ok(t.checked("ab".repeat(32)));
+        assert.equal(t.download!.state, "done");
+    });
+
+    test("a cut download resumes from the bytes held; bytes at the wrong offset fail it", () => {
+        const t = new FileTransfers();
+        t.startDownload("lobby", 7, info(6));
+        t.data({ offset: 0, data: new Uint8Array([1, 2]) });
+        t.connectionLost();
+        assert.deepEqual(t.resumeFrame(), { fileRequest: { room: "lobby", seq: 7, offset: 2 } });
+        assert.deepEqual(t.startDownload("lobby", 7, info(6)), { fileRequest: { room: "lobby", seq: 7, offset: 2 } });
+        assert.equal(t.data({ offset: 3, data: new Uint8Array([9]) }), "ignored");
+        assert.equal(t.download!.state, "failed");
+        // A connection that drops on the download every time: no endless resumes.
+        t.startDownload("lobby", 9, info(6));
+        assert.ok(t.resumeFrame());
+        assert.ok(t.resumeFrame());
+        assert.equal(t.resumeFrame(), null);
+        assert.equal(t.download!.state, "failed");
+        assert.match(t.download!.why, /dropped 3 times/);
+        t.startDownload("lobby", 8, info(1));
+        assert.ok(t.downloadRefused("NO_SUCH_FILE"));
+        assert.equal(t.download!.why, "NO_SUCH_FILE");
+    });
+});
+
+describe("snippets", () => {
+    test("a preview keeps 10 lines, LF, no CR, no control characters, at most 1 KiB", () => {
+        const text = Array.from({ length: 14 }, (_, i) => `line ${i + 1}`).join("\r\n");
+        assert.equal(snippetPreview(text), Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join("\n"));
+        assert.equal(snippetPreview("a\u0007b\tc\n\n"), "a\uFFFDb\tc");
+        const long = "é".repeat(600);
+        assert.equal(new TextEncoder().encode(snippetPreview(long)).length, 1024);
+    });
+
+    test("what counts as a multi-line paste, its lines, its name, sizes", () => {
+        assert.ok(!isMultiLine("one line\n"));
+        assert.ok(isMultiLine("one\ntwo"));
+        assert.deepEqual(pasteLines("a\r\n\n  \nb\n"), ["a", "b"]);
+        assert.equal(snippetName(new Date(2026, 11, 5, 9, 3, 7).getTime()), "paste-090307.txt");
+        assert.equal(describeSize(999), "999 B");
+        assert.equal(describeSize(1_234_567), "1.2 MB");
+        assert.equal(describeSize(999_960), "1.0 MB");
+    });
+});
+
+describe("/download", () => {
+    test("takes the number of a FILE message", () => {
+        const c = parseCommand("/download 7");
+        assert.equal(c.kind, "download");
+        assert.equal(c.number, 7);
+        assert.equal(parseCommand("/download").kind, "invalid");
+        assert.equal(parseCommand("/download x").kind, "invalid");
+    });
+});
