@@ -44,10 +44,12 @@ constexpr const char* kColumns =
     " target_seq, reaction, author";
 // A row whose text a later EDIT of the same message replaced: search skips it,
 // so that only a message's newest text matches (`m` is the row searched).
-// The term `e.target_seq != 0` lets SQLite use the partial index
-// messages_target (schema version 6).
+// An index lookup per candidate hit on the partial index messages_target
+// (schema version 6; named, as the planner otherwise walks the room's newer
+// rows by seq), whose WHERE the term `e.target_seq != 0` repeats.
 constexpr const char* kSuperseded =
-    "EXISTS (SELECT 1 FROM messages e WHERE e.room = m.room AND e.target_seq != 0"
+    "EXISTS (SELECT 1 FROM messages e INDEXED BY messages_target WHERE e.room = m.room"
+    " AND e.target_seq != 0"
     " AND e.target_seq = (CASE WHEN m.kind = 3 THEN m.target_seq ELSE m.seq END)"
     " AND e.kind = 3 AND e.seq > m.seq)";
 
@@ -155,10 +157,9 @@ const std::vector<std::vector<std::string>> kMigrations = {
         "ALTER TABLE messages ADD COLUMN author TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX IF NOT EXISTS messages_target ON messages(room, target_seq)"
         " WHERE target_seq != 0",
-        "UPDATE messages SET text = '', file = '' WHERE kind NOT IN (4, 5, 6) AND EXISTS"
-        " (SELECT 1 FROM messages d WHERE d.room = messages.room AND d.kind = 4"
-        " AND d.target_seq != 0 AND d.target_seq = (CASE WHEN messages.kind = 3"
-        " THEN messages.target_seq ELSE messages.seq END))",
+        "UPDATE messages SET text = '', file = '' WHERE kind NOT IN (4, 5, 6) AND"
+        " (room, CASE WHEN kind = 3 THEN target_seq ELSE seq END) IN"
+        " (SELECT room, target_seq FROM messages WHERE kind = 4 AND target_seq != 0)",
         "UPDATE search_index SET indexed_upto = -1 WHERE EXISTS (SELECT 1 FROM messages"
         " WHERE kind = 4)",
     },
@@ -238,13 +239,16 @@ struct SqliteHistory::Writer {
         // edits, erased; the rows (and seqs) stay. The index is told first
         // (unindexEdits): an external-content index must be given the text
         // it indexed to forget it.
-        erase = prepare(
-            "UPDATE messages SET text = '', file = '' WHERE room = ?1 AND (seq = ?2 OR"
-            " (target_seq != 0 AND target_seq = ?2 AND kind = 3))");
+        // Two lookups, by seq and on messages_target, never a scan of the room.
+        erase = prepare("UPDATE messages SET text = '', file = '' WHERE room = ?1 AND seq = ?2");
+        eraseEdits = prepare(
+            "UPDATE messages INDEXED BY messages_target SET text = '', file = '' WHERE"
+            " room = ?1 AND target_seq != 0 AND target_seq = ?2 AND kind = 3");
         unindex = prepare(
             "INSERT INTO messages_fts(messages_fts, rowid, text) SELECT 'delete', rowid, text"
-            " FROM messages WHERE room = ?1 AND (seq = ?2 OR (target_seq != 0 AND"
-            " target_seq = ?2 AND kind = 3)) AND rowid <= ?3");
+            " FROM messages WHERE room = ?1 AND seq = ?2 AND rowid <= ?3 UNION ALL"
+            " SELECT 'delete', rowid, text FROM messages INDEXED BY messages_target WHERE"
+            " room = ?1 AND target_seq != 0 AND target_seq = ?2 AND kind = 3 AND rowid <= ?3");
         lastSeq = prepare(
             "INSERT INTO rooms(name, last_seq) VALUES (?, ?) ON CONFLICT(name) DO UPDATE"
             " SET last_seq = max(last_seq, excluded.last_seq)");
@@ -258,8 +262,8 @@ struct SqliteHistory::Writer {
     }
 
     ~Writer() {
-        for (sqlite3_stmt* statement :
-             {insert, insertMany, setFile, erase, unindex, lastSeq, begin, commit, rollback}) {
+        for (sqlite3_stmt* statement : {insert, insertMany, setFile, erase, eraseEdits, unindex,
+                                        lastSeq, begin, commit, rollback}) {
             sqlite3_finalize(statement);
         }
     }
@@ -315,9 +319,12 @@ struct SqliteHistory::Writer {
             sqlite3_bind_int64(unindex, 3, indexedUpto);
             run(unindex, "erase from the search index");
         }
-        sqlite3_bind_text(erase, 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
-        sqlite3_bind_int64(erase, 2, target);
-        run(erase, "erase a deleted message");
+        for (sqlite3_stmt* statement : {erase, eraseEdits}) {
+            sqlite3_bind_text(statement, 1, name.data(), static_cast<int>(name.size()),
+                              SQLITE_STATIC);
+            sqlite3_bind_int64(statement, 2, target);
+            run(statement, "erase a deleted message");
+        }
     }
 
     void updateLastSeq(const std::string& name, std::uint64_t last) {
@@ -411,9 +418,10 @@ struct SqliteHistory::Writer {
     sqlite3* handle;
     sqlite3_stmt* insert = nullptr;
     sqlite3_stmt* insertMany = nullptr;
-    sqlite3_stmt* setFile = nullptr;  // a FILE message's `file` column
-    sqlite3_stmt* erase = nullptr;    // a deleted message's text
-    sqlite3_stmt* unindex = nullptr;  // ... and its entries in the search index
+    sqlite3_stmt* setFile = nullptr;     // a FILE message's `file` column
+    sqlite3_stmt* erase = nullptr;       // a deleted message's text
+    sqlite3_stmt* eraseEdits = nullptr;  // ... its edits' texts
+    sqlite3_stmt* unindex = nullptr;     // ... and its entries in the search index
     sqlite3_stmt* lastSeq = nullptr;
     std::vector<const Work*> queued;  // for the next insertMany
     sqlite3_stmt* begin = nullptr;
