@@ -1,8 +1,12 @@
-# Makes a schema-v5 history database with the current main hermesd.
+# How history-v5.db was made (SqliteHistoryTest's migration test): a hermesd
+# of schema version 5 (main before schema version 6) on 127.0.0.1, sent
+# frames encoded by protoc from text format; then
+#   sqlite3 RUN/v5.db "VACUUM INTO 'history-v5.db'"
+# Usage: HERMESD=path/to/v5/hermesd python3 make-history-v5.py [RUN_DIR]
 import os, socket, subprocess, sys, time, signal
-root = "/work/wt-ledger"
-hermesd = "/work/main/build/release/hermesd/hermesd"
-d = "/tmp/ledger-fix/run"; os.makedirs(d, exist_ok=True)
+root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../..")
+hermesd = os.environ["HERMESD"]
+d = sys.argv[1] if len(sys.argv) > 1 else "/tmp/history-v5-run"; os.makedirs(d, exist_ok=True)
 import shutil; shutil.rmtree(d); os.makedirs(d)
 cfg = open(root + "/etc/hermesd.properties").read()
 cfg += "\nhermesd.host = 127.0.0.1\nhermesd.port = 0\nhistory.path = %s/v5.db\nhttp.port = 0\nhermesd.stats_interval_s = 0\n" % d
