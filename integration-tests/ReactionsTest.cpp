@@ -4,7 +4,9 @@
 // refused; an account's author signs in again and edits, a later holder of an
 // unregistered nick cannot; the events are in the room's sequence, so a
 // client reading history after a hub restart (history.persist) sees them all
-// and folds them to the final state.
+// and folds them to the final state. Authors survive a restart (schema
+// version 6), reactions count once per account across nicks and devices, and
+// a delete erases the text from history and search.
 #define BOOST_TEST_MODULE ReactionsTest
 #include <boost/test/unit_test.hpp>
 
@@ -82,14 +84,25 @@ void join(it::RawClient& client, const std::string& room) {
     client.expect(it::isBody(v1::Envelope::kMembers), it::after(5s), "members of " + room);
 }
 
+// join() without the backlog page, so that history() gets its own answer.
+void joinQuietly(it::RawClient& client, const std::string& room) {
+    v1::Envelope e = it::joinEnvelope(room);
+    e.mutable_join()->set_skip_backlog(true);
+    client.send(e);
+    client.expect(it::isBody(v1::Envelope::kMembers), it::after(5s), "members of " + room);
+}
+
 // A room's messages folded as a client shows them: text after edits,
-// deleted, reactions counted by (reaction -> members).
+// deleted, reactions counted by (reaction -> members, each by its newest
+// nick). A member is its `reactor` (an account, or one connection).
 struct Folded {
     std::string text;
     bool edited = false;
     bool deleted = false;
     std::uint64_t replyTo = 0;
     std::map<std::string, std::vector<std::string>> reactions;
+    std::map<std::string, std::map<std::string, std::string>>
+        reactors;  // reaction -> reactor -> nick
 };
 
 std::map<std::uint64_t, Folded> fold(const std::vector<v1::ChatMessage>& messages) {
@@ -104,11 +117,19 @@ std::map<std::uint64_t, Folded> fold(const std::vector<v1::ChatMessage>& message
                 out[m.target_seq()].deleted = true;
                 break;
             case v1::MESSAGE_KIND_REACT:
-                out[m.target_seq()].reactions[m.reaction()].push_back(m.from());
-                break;
             case v1::MESSAGE_KIND_UNREACT: {
-                auto& who = out[m.target_seq()].reactions[m.reaction()];
-                std::erase(who, m.from());
+                Folded& target = out[m.target_seq()];
+                auto& who = target.reactors[m.reaction()];
+                if (m.kind() == v1::MESSAGE_KIND_REACT) {
+                    who[m.reactor().empty() ? m.from() : m.reactor()] = m.from();
+                } else {
+                    who.erase(m.reactor().empty() ? m.from() : m.reactor());
+                }
+                auto& nicks = target.reactions[m.reaction()];
+                nicks.clear();
+                for (const auto& [reactor, nick] : who) {
+                    nicks.push_back(nick);
+                }
                 break;
             }
             default:
@@ -332,14 +353,160 @@ BOOST_AUTO_TEST_CASE(a_restart_keeps_the_events_and_backfill_folds_to_the_final_
     BOOST_TEST(folded.at(first).reactions.at(kThumbs) == std::vector<std::string>{"bob"});
     BOOST_TEST(folded.at(first).reactions.at(kParty).empty());
 
+    // The deleted message's text is gone from history, its seq is not.
+    BOOST_TEST(messages[1].seq() == first + 1);
+    BOOST_TEST(messages[1].text().empty());
+
     // The restarted hub rebuilt its ledger from the store: bob's reaction
-    // still counts, and the deleted message stays deleted.
+    // still counts under the connection that made it (he was not signed in:
+    // the bob of a new connection is another member), and the deleted
+    // message stays deleted.
     it::RawClient bob(guard.hub.port(), "bob");
     bob.hello("bob", it::after(5s));
     join(bob, "dev");
-    bob.send(eventEnvelope("dev", v1::MESSAGE_KIND_REACT, first, kThumbs, 9));
+    bob.send(eventEnvelope("dev", v1::MESSAGE_KIND_UNREACT, first, kThumbs, 9));
     BOOST_TEST(refusalOf(bob, 9).code() == v1::ERROR_CODE_REACTION_UNCHANGED);
     bob.send(replyEnvelope("dev", first + 1, "what was it?", 10));
     BOOST_TEST(refusalOf(bob, 10).code() == v1::ERROR_CODE_NO_SUCH_MESSAGE);
+    bob.send(eventEnvelope("dev", v1::MESSAGE_KIND_REACT, first + 1, kThumbs, 11));
+    BOOST_TEST(refusalOf(bob, 11).code() == v1::ERROR_CODE_NO_SUCH_MESSAGE);
+    guard.expectCleanStop();
+}
+
+namespace {
+
+// The hits of a search in `room`, as seqs, newest first.
+std::vector<std::uint64_t> searchSeqs(it::RawClient& client, const std::string& room,
+                                      const std::string& query) {
+    v1::Envelope e;
+    e.mutable_search_request()->set_room(room);
+    e.mutable_search_request()->set_query(query);
+    e.mutable_search_request()->set_limit(50);
+    client.send(e);
+    const v1::SearchResults results =
+        client.expect(it::isBody(v1::Envelope::kSearchResults), it::after(10s), "search " + query)
+            .envelope.search_results();
+    std::vector<std::uint64_t> out;
+    for (const v1::ChatMessage& m : results.messages()) {
+        out.push_back(m.seq());
+    }
+    return out;
+}
+
+}  // namespace
+
+// Authors are stored (schema version 6): after a restart of the hub on the
+// same database, the author (an account) edits and deletes its messages,
+// another account is refused with NOT_AUTHOR, and a message from a session
+// that was not signed in is no one's to edit. A reaction counts once per
+// account: a nick change or a second device does not react twice, and the
+// events name the same reactor under whatever nick. A delete erases the text:
+// search finds it neither before nor after the restart, history shows the
+// seq with no text; an edited message is found by its newest text only.
+BOOST_AUTO_TEST_CASE(authors_survive_a_restart_reactions_count_per_account_deletes_erase) {
+    TempDir dir;
+    it::HubProcess::Settings settings = noLobby();
+    settings["history.persist"] = "true";
+    settings["history.path"] = dir.path + "/history.db";
+    std::uint64_t plan = 0, typo = 0, bare = 0;
+    {
+        it::HubGuard guard(settings);
+        it::registerNick(guard.hub.port(), "ana", "anas password");
+        it::registerNick(guard.hub.port(), "carol", "carols password");
+        it::RawClient ana(guard.hub.port(), "ana");
+        it::RawClient bob(guard.hub.port(), "bob");
+        it::RawClient carol(guard.hub.port(), "carol");
+        it::RawClient phone(guard.hub.port(), "carol's phone");
+        ana.signIn("ana", "anas password", it::after(10s));
+        bob.hello("bob", it::after(5s));
+        carol.signIn("carol", "carols password", it::after(10s));
+        phone.hello("carol_phone", it::after(5s));
+        phone.send(it::identifyEnvelope("carol", "carols password"));
+        phone.expect(it::isBody(v1::Envelope::kAccountReply), it::after(10s), "identified");
+        for (it::RawClient* c : {&ana, &bob, &carol, &phone}) {
+            join(*c, "dev");
+        }
+        ana.send(it::sayEnvelope("dev", "plan zebra one", 1));
+        plan = echoOf(ana, 1).seq();
+        ana.send(it::sayEnvelope("dev", "typo walrus", 2));
+        typo = echoOf(ana, 2).seq();
+        bob.send(it::sayEnvelope("dev", "bare message", 3));
+        bare = echoOf(bob, 3).seq();
+
+        carol.send(eventEnvelope("dev", v1::MESSAGE_KIND_REACT, plan, kThumbs, 4));
+        const v1::ChatMessage reacted = echoOf(carol, 4);
+        BOOST_TEST(reacted.reactor() == "carol");
+        carol.send(it::setNickEnvelope("carla"));
+        carol.sync(it::after(5s));
+        carol.send(eventEnvelope("dev", v1::MESSAGE_KIND_REACT, plan, kThumbs, 5));
+        BOOST_TEST(refusalOf(carol, 5).code() == v1::ERROR_CODE_REACTION_UNCHANGED);
+        phone.send(eventEnvelope("dev", v1::MESSAGE_KIND_REACT, plan, kThumbs, 6));
+        BOOST_TEST(refusalOf(phone, 6).code() == v1::ERROR_CODE_REACTION_UNCHANGED);
+        phone.send(eventEnvelope("dev", v1::MESSAGE_KIND_REACT, plan, kParty, 7));
+        const v1::ChatMessage party = echoOf(phone, 7);
+        BOOST_TEST(party.from() == "carol_phone");
+        BOOST_TEST(party.reactor() == "carol");
+
+        // Before the restart: the typo is found, deleted, found no more.
+        BOOST_TEST(searchSeqs(ana, "dev", "walrus") == std::vector<std::uint64_t>{typo});
+        ana.send(eventEnvelope("dev", v1::MESSAGE_KIND_DELETE, typo, "", 8));
+        echoOf(ana, 8);
+        BOOST_TEST(searchSeqs(ana, "dev", "walrus").empty());
+        guard.expectCleanStop();
+    }
+    it::HubGuard guard(settings);  // the same database
+    it::RawClient ana(guard.hub.port(), "ana");
+    it::RawClient bob(guard.hub.port(), "bob");
+    it::RawClient carol(guard.hub.port(), "carol");
+    ana.signIn("ana", "anas password", it::after(10s));
+    bob.hello("bob", it::after(5s));
+    carol.signIn("carol", "carols password", it::after(10s));
+    for (it::RawClient* c : {&ana, &bob, &carol}) {
+        joinQuietly(*c, "dev");
+    }
+    // The erased text stays gone after the restart; the seq stays.
+    BOOST_TEST(searchSeqs(carol, "dev", "walrus").empty());
+    const auto folded = fold(history(carol, "dev"));
+    BOOST_TEST(folded.at(typo).deleted);
+    BOOST_TEST(folded.at(typo).text.empty());
+    // carol's reactions, counted once, shown under her newest nick.
+    BOOST_TEST(folded.at(plan).reactions.at(kThumbs) == std::vector<std::string>{"carol"});
+    BOOST_TEST(folded.at(plan).reactions.at(kParty) == std::vector<std::string>{"carol_phone"});
+    carol.send(eventEnvelope("dev", v1::MESSAGE_KIND_REACT, plan, kThumbs, 1));
+    BOOST_TEST(refusalOf(carol, 1).code() == v1::ERROR_CODE_REACTION_UNCHANGED);
+
+    // Another account may not edit or delete ana's message.
+    carol.send(eventEnvelope("dev", v1::MESSAGE_KIND_EDIT, plan, "carol's now", 2));
+    const v1::Error notAuthor = refusalOf(carol, 2);
+    BOOST_TEST(notAuthor.code() == v1::ERROR_CODE_NOT_AUTHOR);
+    carol.send(eventEnvelope("dev", v1::MESSAGE_KIND_DELETE, plan, "", 3));
+    BOOST_TEST(refusalOf(carol, 3).code() == v1::ERROR_CODE_NOT_AUTHOR);
+    // Nor may anyone edit bob's: he was not signed in and his session is gone.
+    bob.send(eventEnvelope("dev", v1::MESSAGE_KIND_EDIT, bare, "mine?", 4));
+    const v1::Error gone = refusalOf(bob, 4);
+    BOOST_TEST(gone.code() == v1::ERROR_CODE_NOT_AUTHOR);
+    BOOST_TEST(gone.text().find("not signed in") != std::string::npos, gone.text());
+
+    // ana, the author, edits and then deletes after the restart.
+    ana.send(eventEnvelope("dev", v1::MESSAGE_KIND_EDIT, plan, "plan yak two", 5));
+    BOOST_TEST(echoOf(ana, 5).target_seq() == plan);
+    BOOST_TEST(searchSeqs(ana, "dev", "zebra").empty());  // the old text no longer matches
+    const std::vector<std::uint64_t> yak = searchSeqs(ana, "dev", "yak");
+    BOOST_TEST_REQUIRE(yak.size() == 1u);  // the edit, naming the message
+    ana.send(eventEnvelope("dev", v1::MESSAGE_KIND_DELETE, plan, "", 6));
+    BOOST_TEST(echoOf(ana, 6).target_seq() == plan);
+    BOOST_TEST(searchSeqs(ana, "dev", "yak").empty());
+    BOOST_TEST(searchSeqs(ana, "dev", "plan").empty());
+    const std::vector<v1::ChatMessage> after = history(carol, "dev");
+    for (const v1::ChatMessage& m : after) {
+        if (m.seq() == plan || m.seq() == yak[0]) {
+            BOOST_TEST(m.text().empty(), "seq " << m.seq() << " still says " << m.text());
+        }
+    }
+    // A reply to, or a reaction on, a deleted message is refused.
+    carol.send(replyEnvelope("dev", plan, "what was it?", 7));
+    BOOST_TEST(refusalOf(carol, 7).code() == v1::ERROR_CODE_NO_SUCH_MESSAGE);
+    carol.send(eventEnvelope("dev", v1::MESSAGE_KIND_UNREACT, plan, kThumbs, 8));
+    BOOST_TEST(refusalOf(carol, 8).code() == v1::ERROR_CODE_NO_SUCH_MESSAGE);
     guard.expectCleanStop();
 }

@@ -55,11 +55,14 @@ enum class SendState : std::uint8_t {
     Failed,   // will not arrive: sendNote says why; /retry sends it again
 };
 
-// One reaction on a message and who made it (nicks, in order), as the
-// room's REACT and UNREACT events left it.
+// One reaction on a message and who made it, in order, as the room's REACT
+// and UNREACT events left it: each member by its reactor (ChatMessage.reactor,
+// an account or one connection; a nick from an older hub) and shown by the
+// nick of its newest event.
 struct Reaction {
     std::string text;
     std::vector<std::string> nicks;
+    std::vector<std::string> reactors;  // parallel to nicks
 };
 
 struct Line {

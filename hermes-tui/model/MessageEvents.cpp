@@ -26,6 +26,12 @@ bool sameNick(const std::string& a, const std::string& b) {
     return lowerAscii(a) == lowerAscii(b);
 }
 
+// Whom the hub counts a reaction under: its reactor, or (a hub before
+// reactors) the nick, folded.
+std::string reactorOf(const v1::ChatMessage& event) {
+    return event.reactor().empty() ? lowerAscii(event.from()) : event.reactor();
+}
+
 }  // namespace
 
 bool isMessageEvent(v1::MessageKind kind) {
@@ -51,22 +57,29 @@ bool applyMessageEvent(Buffer& buffer, const v1::ChatMessage& event) {
             auto it = std::find_if(line->reactions.begin(), line->reactions.end(),
                                    [&](const Reaction& r) { return r.text == event.reaction(); });
             if (it == line->reactions.end()) {
-                line->reactions.push_back({event.reaction(), {}});
+                line->reactions.push_back({event.reaction(), {}, {}});
                 it = line->reactions.end() - 1;
             }
-            const bool there = std::any_of(it->nicks.begin(), it->nicks.end(), [&](const auto& n) {
-                return sameNick(n, event.from());
-            });
-            if (!there) {
+            const std::string reactor = reactorOf(event);
+            const auto there = std::find(it->reactors.begin(), it->reactors.end(), reactor);
+            if (there == it->reactors.end()) {
+                it->reactors.push_back(reactor);
                 it->nicks.push_back(event.from());
+            } else {
+                it->nicks[static_cast<std::size_t>(there - it->reactors.begin())] = event.from();
             }
             break;
         }
         case v1::MESSAGE_KIND_UNREACT: {
+            const std::string reactor = reactorOf(event);
             for (Reaction& r : line->reactions) {
-                if (r.text == event.reaction()) {
-                    std::erase_if(r.nicks,
-                                  [&](const auto& n) { return sameNick(n, event.from()); });
+                if (r.text != event.reaction()) {
+                    continue;
+                }
+                const auto there = std::find(r.reactors.begin(), r.reactors.end(), reactor);
+                if (there != r.reactors.end()) {
+                    r.nicks.erase(r.nicks.begin() + (there - r.reactors.begin()));
+                    r.reactors.erase(there);
                 }
             }
             std::erase_if(line->reactions, [](const Reaction& r) { return r.nicks.empty(); });

@@ -98,6 +98,32 @@ BOOST_AUTO_TEST_CASE(events_fold_into_the_line_they_name) {
     BOOST_TEST(shown.find("helo wrold") == std::string::npos, shown);
 }
 
+// Reactions fold by reactor (an account, or one connection), not by nick:
+// the same member under a new nick is one reaction, shown by its newest
+// nick, and its UNREACT under the new nick removes it.
+BOOST_AUTO_TEST_CASE(reactions_fold_by_reactor_and_show_the_newest_nick) {
+    Online s;
+    s.envelope(message("lobby", "bob", "ship it", 1));
+    const auto react = [](const std::string& from, v1::MessageKind kind, std::uint64_t seq,
+                          const std::string& reactor) {
+        v1::Envelope e = event(from, kind, seq, 1, "reacted", kThumbs);
+        e.mutable_message()->set_reactor(reactor);
+        return e;
+    };
+    s.envelope(react("carol", v1::MESSAGE_KIND_REACT, 2, "carol"));
+    s.envelope(react("carla", v1::MESSAGE_KIND_REACT, 3, "carol"));   // her phone
+    s.envelope(react("carol", v1::MESSAGE_KIND_REACT, 4, "~19a.7"));  // someone else as carol
+    const Line* line = s.lobby().findSeq(1);
+    BOOST_TEST_REQUIRE(line != nullptr);
+    BOOST_TEST(reactionSummary(*line) == kThumbs + " 2");
+    BOOST_TEST_REQUIRE(line->reactions.size() == 1u);
+    BOOST_TEST((line->reactions[0].nicks == std::vector<std::string>{"carla", "carol"}));
+    s.envelope(react("carla", v1::MESSAGE_KIND_UNREACT, 5, "carol"));
+    BOOST_TEST(reactionSummary(*s.lobby().findSeq(1)) == kThumbs + " 1");
+    s.envelope(react("carol", v1::MESSAGE_KIND_UNREACT, 6, "~19a.7"));
+    BOOST_TEST(reactionSummary(*s.lobby().findSeq(1)).empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_reply_shows_the_first_line_it_answers_above_it) {
     Online s;
     s.envelope(message("lobby", "bob", "lunch at noon?", 1));

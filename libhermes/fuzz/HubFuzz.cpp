@@ -15,7 +15,8 @@
 //     within small mailbox and per-sender caps, and are read back at a
 //     sign-in as background searches are), or refuse one at accept;
 //   a session sends a valid request of any kind (good and bad names, texts,
-//     kinds, seqs, limits), a hub-only or empty envelope, raw bytes, a burst
+//     kinds, seqs, limits; replies, edits, deletes, reactions and unreactions
+//     naming recent, old and missing seqs), a hub-only or empty envelope, raw bytes, a burst
 //     of Says, or one frame split over several reads;
 //   (what a client sends waits in its "socket" while the hub's input is
 //   paused, as hermesd reads nothing then; a full socket blocks the client);
@@ -192,6 +193,10 @@ constexpr std::array<const char*, 8> kRooms = {"lobby", "r",   "#R",    "dev",
                                                "",      "a b", "Lobby", "ops"};
 constexpr std::array<const char*, 8> kTexts = {
     "hello", "red fox", "", "\x01control", "caf\xc3\xa9", "bad \xff utf8", "fox", "a long line"};
+// Reactions: good ones (an emoji, a word), and a space, a control character,
+// 33 bytes, invalid UTF-8.
+constexpr std::array<const char*, 6> kReactions = {
+    "\xF0\x9F\x91\x8D", "+1", "ok", "a b", "x\x1b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
 
 // Accounts the hub's book holds from the start (never signed in to by
 // password here: Hub::testSignIn).
@@ -327,7 +332,30 @@ private:
 
     v1::Envelope request(Peer& peer) {
         v1::Envelope e;
-        switch (in_.ConsumeIntegralInRange(0, 24)) {
+        switch (in_.ConsumeIntegralInRange(0, 26)) {
+            case 24:
+            case 25: {  // replies, edits, deletes, reactions: recent, old, missing seqs
+                auto* say = e.mutable_say();
+                say->set_room(pick(kRooms));
+                say->set_client_msg_id(in_.ConsumeIntegral<std::uint64_t>());
+                const int kind = in_.ConsumeIntegralInRange(0, 7);  // 7: none such
+                say->set_kind(static_cast<v1::MessageKind>(kind));
+                const std::uint64_t seq = in_.ConsumeIntegralInRange(0, 15) == 0
+                                              ? in_.ConsumeIntegral<std::uint64_t>()
+                                              : in_.ConsumeIntegralInRange<std::uint64_t>(0, 40);
+                if (kind == v1::MESSAGE_KIND_REACT || kind == v1::MESSAGE_KIND_UNREACT) {
+                    say->set_text(in_.ConsumeBool() ? pick(kReactions) : text());
+                } else if (kind != v1::MESSAGE_KIND_DELETE || in_.ConsumeBool()) {
+                    say->set_text(text());
+                }
+                if (kind <= v1::MESSAGE_KIND_ACTION || in_.ConsumeIntegralInRange(0, 7) == 0) {
+                    say->set_reply_to(seq);  // on an event: UNSUPPORTED
+                }
+                if (kind > v1::MESSAGE_KIND_ACTION || in_.ConsumeIntegralInRange(0, 7) == 0) {
+                    say->set_target_seq(seq);  // on a message: ignored
+                }
+                break;
+            }
             case 0: {
                 auto* hello = e.mutable_hello();
                 hello->set_protocol_version(in_.ConsumeIntegralInRange(0, 10) == 0 ? 2 : 1);

@@ -87,6 +87,24 @@ const std::vector<Vector>& vectors() {
              m.set_target_seq(1);
              m.set_reaction(thumbs);
          }},
+        {"ChatMessage{dev, seq 5, REACT, reactor bob}",
+         "4b 3a 49 0a 03 64 65 76 10 05 18 80 d0 95 ff bc 31 20 b9 b0 96 ff bc 31 2a 03 62 6f 62 "
+         "30 05 38 05 42 19 72 65 61 63 74 65 64 20 f0 9f 91 8d 20 74 6f 20 6d 65 73 73 61 67 65 "
+         "20 31 a8 01 01 b2 01 04 f0 9f 91 8d b2 04 03 62 6f 62",
+         [](v1::Envelope& e) {
+             v1::ChatMessage& m = *e.mutable_message();
+             m.set_room("dev");
+             m.set_seq(5);
+             m.set_epoch(1700000000000);
+             m.set_time_ms(1700000012345);
+             m.set_from("bob");
+             m.set_client_msg_id(5);
+             m.set_kind(v1::MESSAGE_KIND_REACT);
+             m.set_text("reacted " + thumbs + " to message 1");
+             m.set_target_seq(1);
+             m.set_reaction(thumbs);
+             m.set_reactor("bob");
+         }},
         {"Error{code: NO_SUCH_MESSAGE, text: \"dev has no message 9\", client_msg_id: 6, room: "
          "\"dev\"}",
          "22 92 01 1f 08 2d 12 14 64 65 76 20 68 61 73 20 6e 6f 20 6d 65 73 73 61 67 65 20 39 18 "

@@ -506,7 +506,8 @@ BOOST_AUTO_TEST_CASE(a_version_3_file_gains_the_file_column) {
         // version 5's columns.
         using Poco::Data::Keywords::now;
         Poco::Data::Session db("SQLite", path);
-        for (const char* column : {"file", "reply_to", "target_seq", "reaction"}) {
+        db << "DROP INDEX messages_target", now;  // version 6's
+        for (const char* column : {"file", "reply_to", "target_seq", "reaction", "author"}) {
             db << std::string("ALTER TABLE messages DROP COLUMN ") + column, now;
         }
         db << "UPDATE schema_version SET version = 3", now;
@@ -546,7 +547,8 @@ BOOST_AUTO_TEST_CASE(a_version_2_file_gains_waiting_rows_that_survive_until_remo
         using Poco::Data::Keywords::now;
         Poco::Data::Session db("SQLite", path);
         db << "DROP TABLE private_waiting", now;
-        for (const char* column : {"file", "reply_to", "target_seq", "reaction"}) {
+        db << "DROP INDEX messages_target", now;  // version 6's
+        for (const char* column : {"file", "reply_to", "target_seq", "reaction", "author"}) {
             db << std::string("ALTER TABLE messages DROP COLUMN ") + column, now;
         }
         db << "UPDATE schema_version SET version = 2", now;
@@ -630,4 +632,182 @@ BOOST_AUTO_TEST_CASE(a_version_2_file_gets_the_reply_and_reaction_columns) {
     BOOST_TEST(slice.messages[2].target_seq() == 1u);
     BOOST_TEST(slice.messages[2].reaction() == "ok");
     BOOST_TEST(history.search("r", "reply", 10, 0).messages.at(0).reply_to() == 1u);
+}
+
+// Schema version 6 (authors, erased deletes), from a copy of a version 5 file
+// that hermesd itself wrote (libhermes/tests/data/make-history-v5.py: ana
+// says 1, bob 2, ana replies 3, bob reacts +1 to 1 (4), ana edits 1 (5), bob
+// edits 2 (6) and deletes it (7), ana says 8; its search index covers all 8).
+// The migration erases what the old hub only hid: message 2 and its edit.
+BOOST_AUTO_TEST_CASE(a_version_5_file_written_by_hermesd_is_migrated_and_its_deletes_erased) {
+    TempDir dir;
+    const std::string path = dir.file("v5.db");
+    {
+        std::ifstream in(HERMES_TEST_DATA "/history-v5.db", std::ios::binary);
+        BOOST_TEST_REQUIRE(static_cast<bool>(in));
+        std::ofstream out(path, std::ios::binary);
+        out << in.rdbuf();
+    }
+    const auto check = [](SqliteHistory& history) {
+        const HistorySlice slice = history.after("dev", 0, 20);
+        BOOST_TEST_REQUIRE(slice.messages.size() == 8u);  // every seq stays
+        BOOST_TEST((seqs(slice.messages) == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+        BOOST_TEST(slice.messages[0].text() == "hello from ana");  // edited, not deleted
+        BOOST_TEST(slice.messages[1].text().empty());              // deleted
+        BOOST_TEST(slice.messages[5].kind() == v1::MESSAGE_KIND_EDIT);
+        BOOST_TEST(slice.messages[5].text().empty());  // the deleted message's edit
+        BOOST_TEST(slice.messages[6].kind() == v1::MESSAGE_KIND_DELETE);
+        BOOST_TEST(slice.messages[6].text() == "deleted message 2");
+        BOOST_TEST(slice.messages[3].reaction() == "+1");
+        BOOST_TEST(slice.messages[3].reactor().empty());  // not known before version 6
+        BOOST_TEST(history.search("dev", "secret", 10, 0).messages.empty());
+        BOOST_TEST(history.search("dev", "beta", 10, 0).messages.empty());
+        // Only the newest text of message 1 matches: its edit.
+        const SearchHits hello = history.search("dev", "hello", 10, 0);
+        BOOST_TEST_REQUIRE(hello.messages.size() == 1u);
+        BOOST_TEST(hello.messages[0].seq() == 5u);
+        BOOST_TEST(hello.messages[0].target_seq() == 1u);
+        for (const auto& [m, author] : history.authoredTail("dev", 10)) {
+            BOOST_TEST(author.empty());  // version 5 kept no authors
+        }
+    };
+    {
+        SqliteHistory history(options(path));
+        check(history);
+        BOOST_TEST_REQUIRE(eventually([&] { return history.unindexedMessages() == 0u; }));
+        check(history);  // from the index built anew, too
+    }
+    using Poco::Data::Keywords::into;
+    using Poco::Data::Keywords::now;
+    {
+        Poco::Data::Session db("SQLite", path);
+        int version = 0;
+        db << "SELECT max(version) FROM schema_version", into(version), now;
+        BOOST_TEST(version == 6);
+    }
+    // The index holds no entry for the erased words, the kept ones once.
+    BOOST_TEST(indexedRows(path, "secret") == 0);
+    BOOST_TEST(indexedRows(path, "beta") == 0);
+    BOOST_TEST(indexedRows(path, "keeps") == 1);
+    SqliteHistory reopened(options(path));
+    check(reopened);
+}
+
+// A DELETE erases the text of its message and of the message's edits, in
+// the rows and the search index, whether or not they were indexed yet; the
+// seqs stay. Search matches a message's newest text only. Authors survive
+// a reopen.
+BOOST_AUTO_TEST_CASE(a_delete_erases_text_and_search_matches_only_the_newest_edit) {
+    TempDir dir;
+    const std::string path = dir.file("h.db");
+    const auto event = [](std::uint64_t seq, v1::MessageKind kind, std::uint64_t target,
+                          const std::string& text) {
+        v1::ChatMessage m = message("r", seq, text);
+        m.set_kind(kind);
+        m.set_target_seq(target);
+        return m;
+    };
+    const auto hitSeqs = [](const SearchHits& hits) { return seqs(hits.messages); };
+    {
+        SqliteHistory history(options(path));
+        history.appendAuthored(message("r", 1, "alpha first draft"), "Ana");
+        history.appendAuthored(message("r", 2, "bravo stays"), "");
+        history.appendAuthored(event(3, v1::MESSAGE_KIND_EDIT, 1, "alpha second draft"), "Ana");
+        history.flush();
+        BOOST_TEST(hitSeqs(history.search("r", "alpha", 10, 0)) == std::vector<std::uint64_t>{3});
+        BOOST_TEST(history.search("r", "first", 10, 0).messages.empty());
+        BOOST_TEST_REQUIRE(eventually([&] { return history.unindexedMessages() == 0u; }));
+        BOOST_TEST(hitSeqs(history.search("r", "alpha", 10, 0)) == std::vector<std::uint64_t>{3});
+        BOOST_TEST(history.search("r", "first", 10, 0).messages.empty());
+        history.appendAuthored(event(4, v1::MESSAGE_KIND_EDIT, 1, "alpha third draft"), "Ana");
+        history.appendAuthored(event(5, v1::MESSAGE_KIND_DELETE, 1, "deleted message 1"), "Ana");
+        // A message and its delete in one commit: nothing of it is indexed.
+        history.appendAuthored(message("r", 6, "charlie oops"), "");
+        history.appendAuthored(event(7, v1::MESSAGE_KIND_DELETE, 6, "deleted message 6"), "");
+        history.flush();
+        BOOST_TEST(history.search("r", "alpha", 10, 0).messages.empty());
+        BOOST_TEST(history.search("r", "charlie", 10, 0).messages.empty());
+        BOOST_TEST(hitSeqs(history.search("r", "bravo", 10, 0)) == std::vector<std::uint64_t>{2});
+        BOOST_TEST_REQUIRE(eventually([&] { return history.unindexedMessages() == 0u; }));
+        BOOST_TEST(history.search("r", "alpha", 10, 0).messages.empty());
+        BOOST_TEST(history.search("r", "draft", 10, 0).messages.empty());
+    }
+    BOOST_TEST(indexedRows(path, "alpha") == 0);
+    BOOST_TEST(indexedRows(path, "charlie") == 0);
+    BOOST_TEST(indexedRows(path, "bravo") == 1);
+    SqliteHistory history(options(path));
+    const HistorySlice slice = history.after("r", 0, 10);
+    BOOST_TEST((seqs(slice.messages) == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7}));
+    for (const std::size_t erased : {0, 2, 3, 5}) {
+        BOOST_TEST(slice.messages[erased].text().empty(), "seq " << erased + 1 << " erased");
+    }
+    BOOST_TEST(slice.messages[1].text() == "bravo stays");
+    BOOST_TEST(slice.messages[4].text() == "deleted message 1");
+    const auto authored = history.authoredTail("r", 10);
+    BOOST_TEST_REQUIRE(authored.size() == 7u);
+    BOOST_TEST(authored[0].second == "Ana");
+    BOOST_TEST(authored[1].second.empty());
+    BOOST_TEST(history.search("r", "alpha", 10, 0).messages.empty());
+}
+
+// A reaction's reactor is kept in the author column and read back as
+// ChatMessage.reactor; a message's author is not shown to readers.
+BOOST_AUTO_TEST_CASE(a_reactions_reactor_is_read_back_a_messages_author_is_not) {
+    TempDir dir;
+    {
+        SqliteHistory history(options(dir.file("h.db")));
+        history.appendAuthored(message("r", 1, "hi"), "ana");
+        v1::ChatMessage react = message("r", 2, "reacted +1 to message 1");
+        react.set_kind(v1::MESSAGE_KIND_REACT);
+        react.set_target_seq(1);
+        react.set_reaction("+1");
+        react.set_reactor("~19a.4");
+        history.appendAuthored(react, react.reactor());
+        history.flush();
+    }
+    SqliteHistory history(options(dir.file("h.db")));
+    const HistorySlice slice = history.after("r", 0, 10);
+    BOOST_TEST_REQUIRE(slice.messages.size() == 2u);
+    BOOST_TEST(slice.messages[0].reactor().empty());
+    BOOST_TEST(slice.messages[1].reactor() == "~19a.4");
+    BOOST_TEST(history.authoredTail("r", 10).at(0).second == "ana");
+}
+
+// A delete after a reopen erases what the earlier run stored and indexed.
+BOOST_AUTO_TEST_CASE(a_delete_after_a_reopen_erases_what_was_stored_before) {
+    TempDir dir;
+    const std::string path = dir.file("h.db");
+    const auto event = [](std::uint64_t seq, v1::MessageKind kind, std::uint64_t target,
+                          const std::string& text) {
+        v1::ChatMessage m = message("dev", seq, text);
+        m.set_kind(kind);
+        m.set_target_seq(target);
+        return m;
+    };
+    {
+        SqliteHistory history(options(path));
+        history.appendAuthored(message("dev", 1, "plan zebra one"), "ana");
+        history.appendAuthored(message("dev", 2, "typo walrus"), "ana");
+        history.appendAuthored(message("dev", 3, "bare"), "");
+        history.appendAuthored(event(4, v1::MESSAGE_KIND_REACT, 1, "reacted"), "carol");
+        history.appendAuthored(event(5, v1::MESSAGE_KIND_REACT, 1, "reacted"), "carol");
+        history.flush();
+        BOOST_TEST_REQUIRE(eventually([&] { return history.unindexedMessages() == 0u; }));
+        history.appendAuthored(event(6, v1::MESSAGE_KIND_DELETE, 2, "deleted message 2"), "ana");
+        history.flush();
+    }
+    SqliteHistory history(options(path));
+    // What a hub reads at start (MessageLedger::restore) holds no snapshot.
+    BOOST_TEST(history.authoredTail("dev", 100).size() == 6u);
+    BOOST_TEST(history.tail("dev", 100).size() == 6u);
+    history.appendAuthored(event(7, v1::MESSAGE_KIND_EDIT, 1, "plan yak two"), "ana");
+    history.flush();
+    BOOST_TEST(history.search("dev", "zebra", 10, 0).messages.empty());
+    history.appendAuthored(event(8, v1::MESSAGE_KIND_DELETE, 1, "deleted message 1"), "ana");
+    history.flush();
+    const HistorySlice slice = history.after("dev", 0, 10);
+    BOOST_TEST_REQUIRE(slice.messages.size() == 8u);
+    BOOST_TEST(slice.messages[0].text().empty());
+    BOOST_TEST(slice.messages[1].text().empty());
+    BOOST_TEST(slice.messages[6].text().empty());
 }

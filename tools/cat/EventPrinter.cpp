@@ -235,6 +235,9 @@ void EventPrinter::message(const hermes::v1::ChatMessage& m, bool backlog,
         if (!m.reaction().empty()) {
             object.set("reaction", m.reaction());
         }
+        if (!m.reactor().empty()) {
+            object.set("reactor", m.reactor());
+        }
         if (backlog) {
             object.set("backlog", true);
         }

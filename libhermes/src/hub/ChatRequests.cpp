@@ -35,7 +35,8 @@ namespace {
 // UNREACT: target_seq) against the room's ledger, beyond Say's own.
 std::optional<MessageLedger::Refusal> checkReference(const Session& s, const v1::Say& say,
                                                      const Room& room, const MessageLedger& ledger,
-                                                     const Moderation& moderation) {
+                                                     const Moderation& moderation,
+                                                     const std::string& reactor) {
     if (!MessageLedger::isEvent(say.kind())) {
         return ledger.checkTarget(room, say.reply_to());
     }
@@ -51,7 +52,7 @@ std::optional<MessageLedger::Refusal> checkReference(const Session& s, const v1:
         case v1::MESSAGE_KIND_DELETE:
             return ledger.checkAuthor(room, say.target_seq(), s, moderation.roomOperator(s, room));
         default:
-            return ledger.checkReaction(room, say.target_seq(), s.who.nick(), say.text(),
+            return ledger.checkReaction(room, say.target_seq(), reactor, say.text(),
                                         say.kind() == v1::MESSAGE_KIND_REACT);
     }
 }
@@ -96,20 +97,29 @@ void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& pre
         return;
     }
     if (references) {
-        if (auto refusal = checkReference(s, say, *room, ledger, moderation)) {
+        const bool reaction =
+            say.kind() == v1::MESSAGE_KIND_REACT || say.kind() == v1::MESSAGE_KIND_UNREACT;
+        const std::string reactor = reaction ? ledger.reactorOf(s) : std::string();
+        if (auto refusal = checkReference(s, say, *room, ledger, moderation, reactor)) {
             outbox.error(s, refusal->code, refusal->text, room->name, say.client_msg_id());
+            return;
+        }
+        if (MessageLedger::isEvent(say.kind())) {
+            presence.flush(*room, gate, outbox);
+            stamper.roomEvent(*room, gate.takeSeq(*room), s, say, reactor);
+            ledger.recordEvent(*room, stamper.message());
+            history.appendAuthored(stamper.message(),
+                                   MessageLedger::authorOf(stamper.message(), s));
+            gate.publish(*room, stamper.message().seq(), stamper.frame(), outbox);
             return;
         }
     }
     presence.flush(*room, gate, outbox);
-    if (MessageLedger::isEvent(say.kind())) {
-        stamper.roomEvent(*room, gate.takeSeq(*room), s, say);
-        ledger.recordEvent(*room, stamper.message());
-    } else {
-        stamper.roomMessage(*room, gate.takeSeq(*room), s, say, now);
-        ledger.recordMessage(*room, stamper.message().seq(), s);
-    }
-    history.append(stamper.message());
+    stamper.roomMessage(*room, gate.takeSeq(*room), s, say, now);
+    ledger.recordMessage(*room, stamper.message().seq(), s);
+    // The account (as the session holds it) goes to the store's own copy:
+    // nothing more in the frame every member gets.
+    history.appendAuthored(stamper.message(), s.profile.account);
     gate.publish(*room, stamper.message().seq(), stamper.frame(), outbox);
 }
 

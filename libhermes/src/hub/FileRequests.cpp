@@ -58,7 +58,7 @@ void announce(Session& s, Room& room, std::uint64_t clientMsgId, const v1::FileI
     presence.flush(room, gate, outbox);
     const std::uint64_t seq = gate.takeSeq(room);
     const v1::ChatMessage& message = stamper.fileMessage(room, seq, s, clientMsgId, file, now);
-    history.append(message);
+    history.appendAuthored(message, s.profile.account);
     // Every seq of the room passes through the ledger: a reply or reaction
     // may name a file, and a seq it skipped would restart its window.
     ledger.recordMessage(room, seq, s, true);

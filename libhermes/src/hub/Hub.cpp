@@ -73,7 +73,7 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
     std::erase_if(stored, [](const StoredRoom& r) { return Conversations::isKey(r.name); });
     rooms.restore(std::move(stored));
     moderation.restore(rooms, *history, wallClock());
-    ledger.restore(rooms, *history);
+    ledger.restore(rooms, *history, wallClock());
     rooms.lookAtEmptyRooms();
 }
 

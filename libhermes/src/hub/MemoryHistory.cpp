@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_map>
 
 namespace hermes::hub {
 
@@ -34,6 +35,9 @@ void MemoryHistory::append(const hermes::v1::ChatMessage& message) {
     if (capacity_ == 0) {
         return;
     }
+    if (message.kind() == hermes::v1::MESSAGE_KIND_DELETE) {
+        erase(ring, message.target_seq());
+    }
     if (ring.slots.size() < capacity_) {
         ring.slots.push_back(message);
         ++ring.count;
@@ -42,6 +46,20 @@ void MemoryHistory::append(const hermes::v1::ChatMessage& message) {
     // Full: overwrite the oldest in place, reusing its strings' memory.
     ring.slots[ring.oldest] = message;
     ring.oldest = (ring.oldest + 1) % ring.slots.size();
+}
+
+void MemoryHistory::erase(Ring& ring, std::uint64_t target) {
+    if (ring.count == 0) {
+        return;
+    }
+    // Deletes are rare: one pass over the ring for the message and its edits.
+    for (hermes::v1::ChatMessage& m : ring.slots) {
+        if (m.seq() == target ||
+            (m.kind() == hermes::v1::MESSAGE_KIND_EDIT && m.target_seq() == target)) {
+            m.clear_text();
+            m.clear_file();
+        }
+    }
 }
 
 HistorySlice MemoryHistory::after(std::string_view room, std::uint64_t afterSeq,
@@ -132,8 +150,22 @@ SearchHits MemoryHistory::search(std::string_view room, std::string_view query, 
     if (beforeSeq != 0 && beforeSeq <= seq) {
         seq = beforeSeq - 1;
     }
+    // Only a message's newest text matches: the newest EDIT of each edited
+    // message (one pass; searches are rare).
+    std::unordered_map<std::uint64_t, std::uint64_t> newestEdit;
+    for (const hermes::v1::ChatMessage& m : ring->slots) {
+        if (m.kind() == hermes::v1::MESSAGE_KIND_EDIT) {
+            std::uint64_t& newest = newestEdit[m.target_seq()];
+            newest = std::max(newest, m.seq());
+        }
+    }
     for (; seq >= ring->firstSeq() && seq > 0; --seq) {
         const hermes::v1::ChatMessage& message = ring->at(seq);
+        const bool edit = message.kind() == hermes::v1::MESSAGE_KIND_EDIT;
+        const auto edited = newestEdit.find(edit ? message.target_seq() : message.seq());
+        if (edited != newestEdit.end() && edited->second > message.seq()) {
+            continue;
+        }
         const std::string text = lowerAscii(message.text());
         const bool all = std::all_of(words.begin(), words.end(), [&](const std::string& word) {
             return text.find(word) != std::string::npos;

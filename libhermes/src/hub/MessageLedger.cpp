@@ -1,6 +1,7 @@
 #include "MessageLedger.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <utility>
 
 #include "RoomTable.hpp"
@@ -21,17 +22,34 @@ std::string messageName(const Room& room, std::uint64_t seq) {
 
 }  // namespace
 
-void MessageLedger::restore(RoomTable& rooms, const HistoryStore& history) {
+std::string MessageLedger::reactorOf(const Session& s) const {
+    if (!s.profile.account.empty()) {
+        return protocol::nickKey(s.profile.account);
+    }
+    // "~" is in no nick, so no account's reactor.
+    return "~" + startTag_ + "." + std::to_string(s.id);
+}
+
+const std::string& MessageLedger::authorOf(const v1::ChatMessage& message, const Session& s) {
+    return message.reactor().empty() ? s.profile.account : message.reactor();
+}
+
+void MessageLedger::restore(RoomTable& rooms, const HistoryStore& history, std::int64_t startMs) {
+    char tag[24];
+    std::snprintf(tag, sizeof tag, "%llx", static_cast<unsigned long long>(startMs));
+    startTag_ = tag;
     if (window_ == 0) {
         return;
     }
     rooms.forEach([&](Room& room) {
-        for (const v1::ChatMessage& m : history.tail(room.name, window_)) {
+        for (auto& [m, author] : history.authoredTail(room.name, window_)) {
             if (isEvent(m.kind())) {
                 recordEvent(room, m);
             } else {
-                // Author unknown: session 0, no account.
-                push(room.ledger, m.seq()).file = m.kind() == v1::MESSAGE_KIND_FILE;
+                // Its session is gone (0): an account author still edits.
+                Entry& entry = push(room.ledger, m.seq());
+                entry.file = m.kind() == v1::MESSAGE_KIND_FILE;
+                entry.account = std::move(author);
             }
         }
     });
@@ -141,8 +159,10 @@ std::optional<MessageLedger::Refusal> MessageLedger::checkAuthor(const Room& roo
         return std::nullopt;
     }
     std::string text = messageName(room, seq) + " is not yours";
-    if (entry->session == 0) {
-        text += " (sent before the hub's last start: only operators may delete it)";
+    if (entry->session == 0 && entry->account.empty()) {
+        text +=
+            " (its author was not signed in, and the hub has restarted since: only operators "
+            "may delete it)";
     } else if (entry->account.empty()) {
         text += " (its author was not signed in: only that connection may change it)";
     }
@@ -151,18 +171,18 @@ std::optional<MessageLedger::Refusal> MessageLedger::checkAuthor(const Room& roo
 
 std::optional<MessageLedger::Refusal> MessageLedger::checkReaction(const Room& room,
                                                                    std::uint64_t seq,
-                                                                   std::string_view nick,
+                                                                   std::string_view reactor,
                                                                    std::string_view reaction,
                                                                    bool add) const {
     const Entry* entry = find(room.ledger, seq);
     if (entry == nullptr) {
         return std::nullopt;
     }
-    const std::string key = protocol::nickKey(nick);
     bool there = false;
     if (entry->reactions) {
-        there = std::any_of(entry->reactions->begin(), entry->reactions->end(),
-                            [&](const auto& r) { return r.first == key && r.second == reaction; });
+        there = std::any_of(entry->reactions->begin(), entry->reactions->end(), [&](const auto& r) {
+            return r.first == reactor && r.second == reaction;
+        });
     }
     if (add && there) {
         return Refusal{
@@ -207,6 +227,10 @@ void MessageLedger::apply(RoomLedger& ledger, const v1::ChatMessage& event) {
     if (target == nullptr || target->event) {
         return;
     }
+    // A reaction stored before schema version 6 has no reactor: its nick.
+    const auto reactor = [&] {
+        return event.reactor().empty() ? protocol::nickKey(event.from()) : event.reactor();
+    };
     switch (event.kind()) {
         case v1::MESSAGE_KIND_DELETE:
             target->deleted = true;
@@ -217,14 +241,14 @@ void MessageLedger::apply(RoomLedger& ledger, const v1::ChatMessage& event) {
                 target->reactions =
                     std::make_unique<std::vector<std::pair<std::string, std::string>>>();
             }
-            target->reactions->emplace_back(protocol::nickKey(event.from()), event.reaction());
+            target->reactions->emplace_back(reactor(), event.reaction());
             break;
         }
         case v1::MESSAGE_KIND_UNREACT: {
             if (!target->reactions) {
                 break;
             }
-            const std::string key = protocol::nickKey(event.from());
+            const std::string key = reactor();
             auto& list = *target->reactions;
             list.erase(std::remove_if(list.begin(), list.end(),
                                       [&](const auto& r) {

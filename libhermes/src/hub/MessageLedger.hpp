@@ -4,17 +4,24 @@
 // deletes and reactions") are checked without reading the history store:
 // for each of a room's newest seqs (HubConfig::editWindow), whether it is a
 // message or an event about one, who wrote it (the account it was signed in
-// to, else its session), whether it is deleted, and its reactions by nick.
-// The only writer of each room's ledger part (Room.hpp).
+// to, else its session), whether it is deleted, and its reactions by
+// reactor (reactorOf: the account, else the session). The only writer of
+// each room's ledger part (Room.hpp).
 //
 // Every seq a room stamps passes through record() (a ring slot assigned, no
 // allocation once the ring has grown), so a seq below the window is "too
 // old" and one above the room's head does not exist: both are refused. A
 // jump in seqs (a store that lost some) starts the ring again.
 //
-// At start the ring is filled from the store's tail of each room (restore()):
-// those messages' authors are unknown (the store keeps nicks, not sessions or
-// accounts), so only operators may delete them and no one may edit them.
+// At start the ring is filled from the store's tail of each room (restore()),
+// with the authors the store kept (HistoryStore::appendAuthored): a message
+// written from an account stays its account's to edit and delete; one from a
+// session that was not signed in (its session is gone) or one the store has
+// no author for (written before schema version 6, or a store that does not
+// persist) is no one's: only operators may delete it. Reactions come back
+// under the reactor they were counted under; a session's reactor carries
+// the hub's start (reactorOf), so a restarted hub's sessions never match one
+// from before.
 //
 // Threading: none; the hub's thread.
 
@@ -41,11 +48,21 @@ public:
 
     explicit MessageLedger(std::size_t window) : window_(window) {}
 
+    // Who a reaction of `s` is counted under, and told to clients as
+    // ChatMessage.reactor: its account folded when signed in, else "~",
+    // the hub's start (restore()) and the session's id.
+    std::string reactorOf(const Session& s) const;
+    // The author HistoryStore::appendAuthored keeps for `message`, stamped
+    // from `s`: a reaction's reactor, else the account (empty: none).
+    static const std::string& authorOf(const v1::ChatMessage& message, const Session& s);
+
     // EDIT, DELETE, REACT or UNREACT: an event about a message, not one.
     static bool isEvent(v1::MessageKind kind);
 
-    // Fills each room's ring from the newest messages `history` keeps.
-    void restore(RoomTable& rooms, const HistoryStore& history);
+    // Fills each room's ring from the newest messages `history` keeps;
+    // `startMs` (the hub's wall clock at start) makes this start's session
+    // reactors unlike any earlier start's.
+    void restore(RoomTable& rooms, const HistoryStore& history, std::int64_t startMs);
 
     struct Refusal {
         v1::ErrorCode code;
@@ -59,10 +76,11 @@ public:
     // checkTarget() accepted.
     std::optional<Refusal> checkAuthor(const Room& room, std::uint64_t seq, const Session& s,
                                        bool op) const;
-    // Why `nick` cannot add (`add`) or remove `reaction` on `seq`, which
-    // checkTarget() accepted.
-    std::optional<Refusal> checkReaction(const Room& room, std::uint64_t seq, std::string_view nick,
-                                         std::string_view reaction, bool add) const;
+    // Why `reactor` (reactorOf) cannot add (`add`) or remove `reaction` on
+    // `seq`, which checkTarget() accepted.
+    std::optional<Refusal> checkReaction(const Room& room, std::uint64_t seq,
+                                         std::string_view reactor, std::string_view reaction,
+                                         bool add) const;
 
     // A stamped message of the room (TEXT, ACTION, or any kind that is
     // content, e.g. a file: `file`), written by `s`.
@@ -83,6 +101,7 @@ private:
     void apply(RoomLedger& ledger, const v1::ChatMessage& event);
 
     const std::size_t window_;
+    std::string startTag_ = "0";  // restore(): the hub's start, in hex
 };
 
 }  // namespace hermes::hub

@@ -181,12 +181,13 @@ class RoomLedger {
 public:
     struct Entry {
         std::uint64_t seq = 0;
-        SessionId session = 0;  // its author's session; 0: unknown (restored)
+        SessionId session = 0;  // its author's session; 0: gone (restored)
         std::string account;    // its author's account, as signed in; empty: none
         bool event = false;     // EDIT, DELETE, REACT or UNREACT: not a message
         bool deleted = false;
         bool file = false;  // a FILE message: its text names the bytes, so no EDIT
-        // (nick folded, reaction), in the order added; null while none.
+        // (reactor, reaction), in the order added; null while none.
+        // MessageLedger::reactorOf: the account folded, else the session.
         std::unique_ptr<std::vector<std::pair<std::string, std::string>>> reactions;
     };
     std::uint64_t firstSeq() const { return firstSeq_; }

@@ -41,7 +41,17 @@ constexpr auto kFlushTimeout = std::chrono::seconds(30);
 constexpr std::size_t kOpenRetrySeconds = 0;
 constexpr const char* kColumns =
     "seq, epoch, time_ms, from_nick, to_nick, client_msg_id, kind, text, file, reply_to,"
-    " target_seq, reaction";
+    " target_seq, reaction, author";
+// A row whose text a later EDIT of the same message replaced: search skips it,
+// so that only a message's newest text matches (`m` is the row searched).
+// An index lookup per candidate hit on the partial index messages_target
+// (schema version 6; named, as the planner otherwise walks the room's newer
+// rows by seq), whose WHERE the term `e.target_seq != 0` repeats.
+constexpr const char* kSuperseded =
+    "EXISTS (SELECT 1 FROM messages e INDEXED BY messages_target WHERE e.room = m.room"
+    " AND e.target_seq != 0"
+    " AND e.target_seq = (CASE WHEN m.kind = 3 THEN m.target_seq ELSE m.seq END)"
+    " AND e.kind = 3 AND e.seq > m.seq)";
 
 // A FILE message's FileInfo in the `file` column: its protobuf bytes as hex
 // (TEXT, so every reader takes it as it takes the other columns).
@@ -136,6 +146,23 @@ const std::vector<std::vector<std::string>> kMigrations = {
         "ALTER TABLE messages ADD COLUMN target_seq INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE messages ADD COLUMN reaction TEXT NOT NULL DEFAULT ''",
     },
+    // Version 6: who wrote each message (HistoryStore::appendAuthored: the
+    // sender's account, or a reaction's reactor), so that a restarted hub
+    // knows who may edit; an index of the events by the message they name
+    // (edits and deletes look them up); and a delete erases text: what an
+    // older hermesd only hid (a DELETE's message and its edits) is erased
+    // here. The search index then holds text that is gone: indexed_upto -1
+    // has it built anew at open (openDatabase), even after a crash here.
+    {
+        "ALTER TABLE messages ADD COLUMN author TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX IF NOT EXISTS messages_target ON messages(room, target_seq)"
+        " WHERE target_seq != 0",
+        "UPDATE messages SET text = '', file = '' WHERE kind NOT IN (4, 5, 6) AND"
+        " (room, CASE WHEN kind = 3 THEN target_seq ELSE seq END) IN"
+        " (SELECT room, target_seq FROM messages WHERE kind = 4 AND target_seq != 0)",
+        "UPDATE search_index SET indexed_upto = -1 WHERE EXISTS (SELECT 1 FROM messages"
+        " WHERE kind = 4)",
+    },
 };
 
 // FTS5 is optional: created when SQLite has it, outside the versioned schema,
@@ -149,11 +176,12 @@ constexpr const char* kFtsSchema =
 // Column vectors of one SELECT of kColumns, turned into messages.
 struct Rows {
     std::vector<Poco::Int64> seq, epoch, time, clientMsgId, kind, replyTo, targetSeq;
-    std::vector<std::string> from, to, text, file, reaction;
+    std::vector<std::string> from, to, text, file, reaction, author;
 
     void addTo(Statement& statement) {
         statement, into(seq), into(epoch), into(time), into(from), into(to), into(clientMsgId),
-            into(kind), into(text), into(file), into(replyTo), into(targetSeq), into(reaction);
+            into(kind), into(text), into(file), into(replyTo), into(targetSeq), into(reaction),
+            into(author);
     }
 
     std::vector<hermes::v1::ChatMessage> messages(std::string_view room) {
@@ -183,6 +211,12 @@ struct Rows {
             m.set_reply_to(static_cast<std::uint64_t>(replyTo[i]));
             m.set_target_seq(static_cast<std::uint64_t>(targetSeq[i]));
             m.set_reaction(std::move(reaction[i]));
+            if (m.kind() == hermes::v1::MESSAGE_KIND_REACT ||
+                m.kind() == hermes::v1::MESSAGE_KIND_UNREACT) {
+                // Clients see who a reaction is counted under; a message's
+                // author stays the hub's.
+                m.set_reactor(author[i]);
+            }
         }
         return m;
     }
@@ -201,6 +235,20 @@ struct SqliteHistory::Writer {
         insert = prepare(insertSql(1).c_str());
         insertMany = prepare(insertSql(kRowsPerInsert).c_str());
         setFile = prepare("UPDATE messages SET file = ? WHERE room = ? AND seq = ?");
+        // A DELETE: the text of the message it names, and of that message's
+        // edits, erased; the rows (and seqs) stay. The index is told first
+        // (unindexEdits): an external-content index must be given the text
+        // it indexed to forget it.
+        // Two lookups, by seq and on messages_target, never a scan of the room.
+        erase = prepare("UPDATE messages SET text = '', file = '' WHERE room = ?1 AND seq = ?2");
+        eraseEdits = prepare(
+            "UPDATE messages INDEXED BY messages_target SET text = '', file = '' WHERE"
+            " room = ?1 AND target_seq != 0 AND target_seq = ?2 AND kind = 3");
+        unindex = prepare(
+            "INSERT INTO messages_fts(messages_fts, rowid, text) SELECT 'delete', rowid, text"
+            " FROM messages WHERE room = ?1 AND seq = ?2 AND rowid <= ?3 UNION ALL"
+            " SELECT 'delete', rowid, text FROM messages INDEXED BY messages_target WHERE"
+            " room = ?1 AND target_seq != 0 AND target_seq = ?2 AND kind = 3 AND rowid <= ?3");
         lastSeq = prepare(
             "INSERT INTO rooms(name, last_seq) VALUES (?, ?) ON CONFLICT(name) DO UPDATE"
             " SET last_seq = max(last_seq, excluded.last_seq)");
@@ -214,8 +262,8 @@ struct SqliteHistory::Writer {
     }
 
     ~Writer() {
-        for (sqlite3_stmt* statement :
-             {insert, insertMany, setFile, lastSeq, begin, commit, rollback}) {
+        for (sqlite3_stmt* statement : {insert, insertMany, setFile, erase, eraseEdits, unindex,
+                                        lastSeq, begin, commit, rollback}) {
             sqlite3_finalize(statement);
         }
     }
@@ -259,6 +307,26 @@ struct SqliteHistory::Writer {
         }
     }
 
+    // A DELETE committed: its message's text, and its edits', erased and
+    // forgotten by the search index (`indexed`: the index exists).
+    void eraseDeleted(const hermes::v1::ChatMessage& deletion, bool indexed) {
+        const std::string& name = deletion.room();
+        const auto target = static_cast<sqlite3_int64>(deletion.target_seq());
+        if (indexed) {
+            sqlite3_bind_text(unindex, 1, name.data(), static_cast<int>(name.size()),
+                              SQLITE_STATIC);
+            sqlite3_bind_int64(unindex, 2, target);
+            sqlite3_bind_int64(unindex, 3, indexedUpto);
+            run(unindex, "erase from the search index");
+        }
+        for (sqlite3_stmt* statement : {erase, eraseEdits}) {
+            sqlite3_bind_text(statement, 1, name.data(), static_cast<int>(name.size()),
+                              SQLITE_STATIC);
+            sqlite3_bind_int64(statement, 2, target);
+            run(statement, "erase a deleted message");
+        }
+    }
+
     void updateLastSeq(const std::string& name, std::uint64_t last) {
         sqlite3_bind_text(lastSeq, 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
         sqlite3_bind_int64(lastSeq, 2, static_cast<sqlite3_int64>(last));
@@ -273,17 +341,18 @@ struct SqliteHistory::Writer {
     static std::string insertSql(std::size_t rows) {
         std::string sql =
             "INSERT INTO messages(room, seq, epoch, time_ms, from_nick, to_nick, client_msg_id,"
-            " kind, text, reply_to, target_seq, reaction) VALUES ";
+            " kind, text, reply_to, target_seq, reaction, author) VALUES ";
         for (std::size_t i = 0; i < rows; ++i) {
-            sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                          : ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                          : ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         }
         return sql;
     }
 
-    // Binds `m` to the kBoundColumns parameters from `first` on. The message must outlive
-    // the statement's next step (SQLITE_STATIC: no copy).
-    static void bindMessage(sqlite3_stmt* statement, int first, const hermes::v1::ChatMessage& m) {
+    // Binds `m` and its author to the kBoundColumns parameters from `first` on. Both
+    // must outlive the statement's next step (SQLITE_STATIC: no copy).
+    static void bindMessage(sqlite3_stmt* statement, int first, const hermes::v1::ChatMessage& m,
+                            const std::string& author) {
         const auto text = [&](int at, const std::string& value) {
             sqlite3_bind_text(statement, first + at, value.data(), static_cast<int>(value.size()),
                               SQLITE_STATIC);
@@ -303,8 +372,9 @@ struct SqliteHistory::Writer {
         integer(9, static_cast<sqlite3_int64>(m.reply_to()));
         integer(10, static_cast<sqlite3_int64>(m.target_seq()));
         text(11, m.reaction());
+        text(12, author);
     }
-    static constexpr int kBoundColumns = 12;
+    static constexpr int kBoundColumns = 13;
 
     // Inserts the messages queued by addMessage(); throws DataException with
     // SQLite's words if a row cannot be inserted.
@@ -312,15 +382,18 @@ struct SqliteHistory::Writer {
         std::size_t done = 0;
         for (; done + kRowsPerInsert <= queued.size(); done += kRowsPerInsert) {
             for (std::size_t i = 0; i < kRowsPerInsert; ++i) {
-                bindMessage(insertMany, static_cast<int>(kBoundColumns * i + 1), *queued[done + i]);
+                const Work& work = *queued[done + i];
+                bindMessage(insertMany, static_cast<int>(kBoundColumns * i + 1), *work.message,
+                            work.author);
             }
             run(insertMany, "insert");
         }
         for (; done < queued.size(); ++done) {
-            bindMessage(insert, 1, *queued[done]);
+            bindMessage(insert, 1, *queued[done]->message, queued[done]->author);
             run(insert, "insert");
         }
-        for (const hermes::v1::ChatMessage* m : queued) {
+        for (const Work* work : queued) {
+            const hermes::v1::ChatMessage* m = work->message.get();
             if (m->has_file()) {
                 const std::string column = fileColumn(m->file());
                 sqlite3_bind_text(setFile, 1, column.data(), static_cast<int>(column.size()),
@@ -334,8 +407,8 @@ struct SqliteHistory::Writer {
         queued.clear();
     }
 
-    void addMessage(const hermes::v1::ChatMessage* m) {
-        queued.push_back(m);
+    void addMessage(const Work* work) {
+        queued.push_back(work);
         if (queued.size() == kRowsPerInsert) {
             insertQueued();
         }
@@ -345,9 +418,12 @@ struct SqliteHistory::Writer {
     sqlite3* handle;
     sqlite3_stmt* insert = nullptr;
     sqlite3_stmt* insertMany = nullptr;
-    sqlite3_stmt* setFile = nullptr;  // a FILE message's `file` column
+    sqlite3_stmt* setFile = nullptr;     // a FILE message's `file` column
+    sqlite3_stmt* erase = nullptr;       // a deleted message's text
+    sqlite3_stmt* eraseEdits = nullptr;  // ... its edits' texts
+    sqlite3_stmt* unindex = nullptr;     // ... and its entries in the search index
     sqlite3_stmt* lastSeq = nullptr;
-    std::vector<const hermes::v1::ChatMessage*> queued;  // for the next insertMany
+    std::vector<const Work*> queued;  // for the next insertMany
     sqlite3_stmt* begin = nullptr;
     sqlite3_stmt* commit = nullptr;
     sqlite3_stmt* rollback = nullptr;
@@ -420,11 +496,16 @@ void SqliteHistory::openDatabase() {
     try {
         std::vector<std::string> existing;
         db << "SELECT sql FROM sqlite_master WHERE name = 'messages_fts'", into(existing), now;
-        if (!existing.empty() && existing.front().find("columnsize=0") == std::string::npos) {
-            // An index of another definition (an older hermesd's): built anew
-            // in the background; until then search matches the messages one by one.
+        Poco::Int64 indexedUpto = 0;
+        db << "SELECT indexed_upto FROM search_index", into(indexedUpto), now;
+        if (!existing.empty() &&
+            (existing.front().find("columnsize=0") == std::string::npos || indexedUpto < 0)) {
+            // An index of another definition (an older hermesd's), or one
+            // that holds text schema version 6 erased (indexed_upto -1): built
+            // anew in the background; until then search matches the messages
+            // one by one.
             logger().information("history database " + options_.path +
-                                 ": rebuilding the search index for its new definition");
+                                 ": rebuilding the search index (new definition, or erased text)");
             db << "DROP TABLE messages_fts", now;
             existing.clear();
         }
@@ -566,11 +647,16 @@ void SqliteHistory::close() {
 // --- owner thread: writes are queued ------------------------------------------
 
 void SqliteHistory::append(const hermes::v1::ChatMessage& message) {
+    appendAuthored(message, {});
+}
+
+void SqliteHistory::appendAuthored(const hermes::v1::ChatMessage& message,
+                                   std::string_view author) {
     auto shared = std::make_shared<const hermes::v1::ChatMessage>(message);
     lastSeqs_[message.room()] = message.seq();
     {
         auto state = shared_.lock();
-        state->queue.push_back(Work{shared, {}, std::nullopt, false});
+        state->queue.push_back(Work{shared, {}, std::nullopt, false, std::string(author)});
         auto it = state->pending.find(std::string_view(message.room()));
         if (it == state->pending.end()) {
             it = state->pending.emplace(message.room(), std::deque<MessagePtr>{}).first;
@@ -601,7 +687,7 @@ void SqliteHistory::removeWaiting(const WaitingMessage& waiting) {
 void SqliteHistory::queueWaiting(const WaitingMessage& waiting, bool add) {
     {
         auto state = shared_.lock();
-        state->queue.push_back(Work{nullptr, {}, waiting, add});
+        state->queue.push_back(Work{nullptr, {}, waiting, add, {}});
         ++state->appended;
     }
     wakeWanted_ = true;
@@ -610,7 +696,7 @@ void SqliteHistory::queueWaiting(const WaitingMessage& waiting, bool add) {
 void SqliteHistory::setTopic(const StoredRoom& room) {
     {
         auto state = shared_.lock();
-        state->queue.push_back(Work{nullptr, room, std::nullopt, false});
+        state->queue.push_back(Work{nullptr, room, std::nullopt, false, {}});
         ++state->appended;
     }
     wakeWanted_ = true;
@@ -752,14 +838,14 @@ std::vector<SqliteHistory::MessagePtr> SqliteHistory::pendingAfter(std::string_v
 std::vector<hermes::v1::ChatMessage> SqliteHistory::query(std::string_view room,
                                                           std::uint64_t afterSeq,
                                                           std::uint64_t beforeSeq,
-                                                          std::size_t limit,
-                                                          bool newestFirst) const {
-    return queryWith(*reader_, room, afterSeq, beforeSeq, limit, newestFirst);
+                                                          std::size_t limit, bool newestFirst,
+                                                          std::vector<std::string>* authors) const {
+    return queryWith(*reader_, room, afterSeq, beforeSeq, limit, newestFirst, authors);
 }
 
 std::vector<hermes::v1::ChatMessage> SqliteHistory::queryWith(
     Poco::Data::Session& db, std::string_view room, std::uint64_t afterSeq, std::uint64_t beforeSeq,
-    std::size_t limit, bool newestFirst) const {
+    std::size_t limit, bool newestFirst, std::vector<std::string>* authors) const {
     std::string name(room);
     Poco::Int64 low = static_cast<Poco::Int64>(afterSeq);
     Poco::Int64 high = beforeSeq == 0 ? std::numeric_limits<Poco::Int64>::max()
@@ -774,7 +860,33 @@ std::vector<hermes::v1::ChatMessage> SqliteHistory::queryWith(
     rows.addTo(select);
     select, use(name), use(low), use(high), use(count);
     select.execute();
-    return rows.messages(room);
+    std::vector<hermes::v1::ChatMessage> messages = rows.messages(room);
+    if (authors != nullptr) {
+        *authors = std::move(rows.author);
+    }
+    return messages;
+}
+
+std::vector<std::pair<hermes::v1::ChatMessage, std::string>> SqliteHistory::authoredTail(
+    std::string_view room, std::size_t count) const {
+    // At start nothing is pending: the rows are all there is.
+    std::vector<std::pair<hermes::v1::ChatMessage, std::string>> out;
+    const std::uint64_t last = lastSeq(room);
+    if (count == 0 || last == 0) {
+        return out;
+    }
+    std::vector<std::string> authors;
+    std::vector<hermes::v1::ChatMessage> messages =
+        query(room, last > count ? last - count : 0, 0, count, false, &authors);
+    std::uint64_t stored = 0;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        stored = messages[i].seq();
+        out.emplace_back(std::move(messages[i]), std::move(authors[i]));
+    }
+    for (const MessagePtr& message : pendingAfter(room, stored)) {
+        out.emplace_back(*message, message->reactor());
+    }
+    return out;
 }
 
 std::uint64_t SqliteHistory::firstStoredSeq(std::string_view room) const {
@@ -916,8 +1028,8 @@ SearchHits SqliteHistory::searchWith(Session& db, std::string_view room, std::st
                 }
                 Rows tail;
                 Statement select(db);
-                select << "SELECT " + std::string(kColumns) + " FROM messages WHERE rowid IN (" +
-                              ids + ") ORDER BY rowid DESC";
+                select << "SELECT " + std::string(kColumns) + " FROM messages m WHERE rowid IN (" +
+                              ids + ") AND NOT " + kSuperseded + " ORDER BY rowid DESC";
                 tail.addTo(select);
                 select.execute();
                 hits.messages = tail.messages(room);
@@ -929,10 +1041,11 @@ SearchHits SqliteHistory::searchWith(Session& db, std::string_view room, std::st
                 Statement indexed(db);
                 indexed << "SELECT m.seq, m.epoch, m.time_ms, m.from_nick, m.to_nick,"
                            " m.client_msg_id, m.kind, m.text, m.file, m.reply_to, m.target_seq,"
-                           " m.reaction FROM messages_fts"
+                           " m.reaction, m.author FROM messages_fts"
                            " JOIN messages m ON m.rowid = messages_fts.rowid"
-                           " WHERE messages_fts MATCH ? AND m.room = ? AND m.seq < ?"
-                           " ORDER BY messages_fts.rowid DESC LIMIT ?";
+                           " WHERE messages_fts MATCH ? AND m.room = ? AND m.seq < ? AND NOT " +
+                               std::string(kSuperseded) +
+                               " ORDER BY messages_fts.rowid DESC LIMIT ?";
                 rows.addTo(indexed);
                 indexed, use(match), use(name), use(high), use(count);
                 indexed.execute();
@@ -946,8 +1059,8 @@ SearchHits SqliteHistory::searchWith(Session& db, std::string_view room, std::st
             std::vector<std::string> patterns = query.likePatterns();
             patterns.resize(SearchQuery::kMaxWords, "%");
             Poco::Int64 count = static_cast<Poco::Int64>(wanted);
-            std::string sql =
-                "SELECT " + std::string(kColumns) + " FROM messages WHERE room = ? AND seq < ?";
+            std::string sql = "SELECT " + std::string(kColumns) +
+                              " FROM messages m WHERE room = ? AND seq < ? AND NOT " + kSuperseded;
             for (std::size_t i = 0; i < patterns.size(); ++i) {
                 sql += " AND text LIKE ? ESCAPE '\\'";
             }
@@ -1062,10 +1175,12 @@ bool SqliteHistory::commitBatch(Writer& writer, std::vector<Work>& batch) {
     std::uint64_t messages = 0;
     try {
         writer.run(writer.begin, "begin");
+        bool deletes = false;
         for (const Work& work : batch) {
             if (work.message) {
                 const hermes::v1::ChatMessage& m = *work.message;
-                writer.addMessage(&m);
+                writer.addMessage(&work);
+                deletes = deletes || m.kind() == hermes::v1::MESSAGE_KIND_DELETE;
                 ++messages;
                 std::uint64_t& last = touched[m.room()];
                 last = std::max(last, m.seq());
@@ -1080,6 +1195,14 @@ bool SqliteHistory::commitBatch(Writer& writer, std::vector<Work>& batch) {
             }
         }
         writer.insertQueued();
+        if (deletes) {
+            // After the inserts: the message deleted may be in this batch.
+            for (const Work& work : batch) {
+                if (work.message && work.message->kind() == hermes::v1::MESSAGE_KIND_DELETE) {
+                    writer.eraseDeleted(*work.message, index_);
+                }
+            }
+        }
         for (const auto& [room, last] : touched) {
             writer.updateLastSeq(room, last);
         }

@@ -46,6 +46,7 @@ void Stamper::stamp(std::string_view room, std::uint64_t seq, std::string_view f
         chat_.clear_reply_to();
         chat_.clear_target_seq();
         chat_.clear_reaction();
+        chat_.clear_reactor();
         extras_ = false;
     }
 }
@@ -103,7 +104,8 @@ std::optional<Stamper::Refusal> Stamper::checkEvent(const v1::Say& say) const {
     return std::nullopt;
 }
 
-void Stamper::roomEvent(const Room& room, std::uint64_t seq, Session& from, const v1::Say& say) {
+void Stamper::roomEvent(const Room& room, std::uint64_t seq, Session& from, const v1::Say& say,
+                        const std::string& reactor) {
     const std::string target = std::to_string(say.target_seq());
     std::string text;
     switch (say.kind()) {
@@ -127,6 +129,7 @@ void Stamper::roomEvent(const Room& room, std::uint64_t seq, Session& from, cons
     chat_.set_target_seq(say.target_seq());
     if (say.kind() == v1::MESSAGE_KIND_REACT || say.kind() == v1::MESSAGE_KIND_UNREACT) {
         chat_.set_reaction(say.text());
+        chat_.set_reactor(reactor);
     }
     extras_ = true;
     serialize();

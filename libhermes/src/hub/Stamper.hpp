@@ -54,7 +54,8 @@ public:
     // A Say of an event kind from `from`, the room's `seq`: `text` for old
     // clients (the new text of an EDIT, else a line that says what it did),
     // target_seq, and the reaction of a REACT or UNREACT.
-    void roomEvent(const Room& room, std::uint64_t seq, Session& from, const v1::Say& say);
+    void roomEvent(const Room& room, std::uint64_t seq, Session& from, const v1::Say& say,
+                   const std::string& reactor);
     // A PrivateMessage from `from` to `to` (the nick, or the account, it is
     // delivered to); `privateSeq` is its seq in their conversation (0: none
     // is kept).

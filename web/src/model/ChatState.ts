@@ -51,9 +51,13 @@ export interface Line {
     offline: boolean;
 }
 
+// Who made a reaction: each member by its reactor (ChatMessage.reactor: an
+// account, or one connection; the folded nick from an older hub), shown by
+// the nick of its newest event.
 export interface Reaction {
     text: string;
     nicks: string[];
+    reactors: string[]; // parallel to nicks
 }
 
 const EDIT = v1.MessageKind.MESSAGE_KIND_EDIT;
@@ -1421,6 +1425,7 @@ export class ChatState {
         if (!line) return;
         const from = m.from ?? "";
         const reaction = m.reaction ?? "";
+        const reactor = m.reactor ? m.reactor : nickKey(from);
         switch (m.kind) {
             case EDIT:
                 line.text = m.text ?? "";
@@ -1432,12 +1437,24 @@ export class ChatState {
                 break;
             case REACT: {
                 let r = line.reactions.find((x) => x.text === reaction);
-                if (!r) line.reactions.push((r = { text: reaction, nicks: [] }));
-                if (!r.nicks.some((n) => sameNick(n, from))) r.nicks.push(from);
+                if (!r) line.reactions.push((r = { text: reaction, nicks: [], reactors: [] }));
+                const at = r.reactors.indexOf(reactor);
+                if (at < 0) {
+                    r.reactors.push(reactor);
+                    r.nicks.push(from);
+                } else {
+                    r.nicks[at] = from;
+                }
                 break;
             }
             default:
-                for (const r of line.reactions) r.nicks = r.nicks.filter((n) => !sameNick(n, from) || r.text !== reaction);
+                for (const r of line.reactions) {
+                    const at = r.text === reaction ? r.reactors.indexOf(reactor) : -1;
+                    if (at >= 0) {
+                        r.reactors.splice(at, 1);
+                        r.nicks.splice(at, 1);
+                    }
+                }
                 line.reactions = line.reactions.filter((r) => r.nicks.length > 0);
                 break;
         }

@@ -292,6 +292,18 @@ describe("replies, edits, deletes and reactions", () => {
     const UNREACT = v1.MessageKind.MESSAGE_KIND_UNREACT;
     const thumbs = "\u{1F44D}";
 
+    test("reactions fold by reactor and show each member by its newest nick", () => {
+        const { state, feed } = setup();
+        feed(live(chat("lobby", 1, "bob", "ship it")));
+        feed(live(chat("lobby", 2, "carol", "r", 0, { kind: REACT, targetSeq: 1, reaction: thumbs, reactor: "carol" })));
+        feed(live(chat("lobby", 3, "carla", "r", 0, { kind: REACT, targetSeq: 1, reaction: thumbs, reactor: "carol" })));
+        feed(live(chat("lobby", 4, "carol", "r", 0, { kind: REACT, targetSeq: 1, reaction: thumbs, reactor: "~19a.7" })));
+        const line = state.active.lines.find((l) => l.seq === 1)!;
+        assert.deepEqual(line.reactions, [{ text: thumbs, nicks: ["carla", "carol"], reactors: ["carol", "~19a.7"] }]);
+        feed(live(chat("lobby", 5, "carla", "r", 0, { kind: UNREACT, targetSeq: 1, reaction: thumbs, reactor: "carol" })));
+        assert.deepEqual(line.reactions, [{ text: thumbs, nicks: ["carol"], reactors: ["~19a.7"] }]);
+    });
+
     test("events fold into the line they name; a reply quotes it, as edited", () => {
         const { state, feed } = setup();
         feed(live(chat("lobby", 1, "bob", "helo wrold")));
@@ -304,7 +316,7 @@ describe("replies, edits, deletes and reactions", () => {
         assert.deepEqual(lines.map((l) => l.seq), [1, 2], "events are no lines of their own");
         assert.equal(lines[0]!.text, "hello world");
         assert.ok(lines[0]!.edited);
-        assert.deepEqual(lines[0]!.reactions, [{ text: thumbs, nicks: ["ana"] }]);
+        assert.deepEqual(lines[0]!.reactions, [{ text: thumbs, nicks: ["ana"], reactors: ["ana"] }]);
         assert.equal(lines[1]!.replyTo, 1);
         assert.equal(lines[1]!.quote, "bob: hello world");
         feed(live(chat("lobby", 7, "bob", "deleted message 1", 0, { kind: DELETE, targetSeq: 1 })));

@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hermes/v1/hermes.pb.h"
@@ -89,12 +90,34 @@ public:
     virtual ~HistoryStore() = default;
     // Stores a stamped message; seq is the room's next, gapless.
     virtual void append(const hermes::v1::ChatMessage& message) = 0;
+    // append() and who wrote it (MessageLedger::authorOf): the account its
+    // sender was signed in to, empty when none; a REACT or UNREACT: its
+    // `reactor`. A store that persists keeps it, so a restarted hub knows
+    // who may edit (authoredTail()); the others forget it. A DELETE erases
+    // the text of the message it names (and of that message's edits) in a
+    // store that keeps text, and search matches only a message's newest
+    // text (docs/PROTOCOL.md "Replies, edits, deletes and reactions").
+    virtual void appendAuthored(const hermes::v1::ChatMessage& message,
+                                std::string_view /*author*/) {
+        append(message);
+    }
     // Messages of `room` with seq > afterSeq, at most `limit`, oldest first.
     virtual HistorySlice after(std::string_view room, std::uint64_t afterSeq,
                                std::size_t limit) const = 0;
     // The newest `count` messages of `room`, oldest first.
     virtual std::vector<hermes::v1::ChatMessage> tail(std::string_view room,
                                                       std::size_t count) const = 0;
+    // tail() with each message's author as appendAuthored() was given it
+    // (empty when the store does not keep it): MessageLedger::restore().
+    virtual std::vector<std::pair<hermes::v1::ChatMessage, std::string>> authoredTail(
+        std::string_view room, std::size_t count) const {
+        std::vector<std::pair<hermes::v1::ChatMessage, std::string>> out;
+        for (hermes::v1::ChatMessage& m : tail(room, count)) {
+            std::string author = m.reactor();
+            out.emplace_back(std::move(m), std::move(author));
+        }
+        return out;
+    }
     // The highest seq stored for `room`, 0 if none: a restarted hub resumes after it.
     virtual std::uint64_t lastSeq(std::string_view room) const = 0;
 

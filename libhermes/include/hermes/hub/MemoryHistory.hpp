@@ -2,6 +2,8 @@
 // HistoryStore kept in memory: one ring of the last `capacity` messages per
 // room. A room's seqs are gapless, so the ring's oldest seq is
 // lastSeq - count + 1 and a seq maps to a slot by arithmetic, no search.
+// A DELETE erases the text of the message it names and of its edits; search
+// matches a message's newest text only (HistoryStore::appendAuthored).
 //
 // Threading: not thread safe; the hub's thread only.
 
@@ -44,6 +46,8 @@ private:
         const hermes::v1::ChatMessage& at(std::uint64_t seq) const;
     };
     const Ring* find(std::string_view room) const;
+    // A DELETE of `target`: its text, and its edits' texts, are gone.
+    static void erase(Ring& ring, std::uint64_t target);
 
     std::size_t capacity_;
     NameMap<Ring> rooms_;

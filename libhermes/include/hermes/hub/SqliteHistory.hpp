@@ -2,14 +2,22 @@
 // HistoryStore in a SQLite database file (through POCO Data), so history,
 // seqs and topics survive a restart of the hub.
 //
-// Layout (schema version 5, created and migrated at open; see kSchemaVersion;
-// version 4 added file, version 5 reply_to, target_seq and reaction):
+// Layout (schema version 6, created and migrated at open; see kSchemaVersion;
+// version 4 added file, version 5 reply_to, target_seq and reaction, version
+// 6 author and messages_target):
 //
 //   schema_version(version)
 //   rooms(name PK, last_seq, topic, topic_set_by, topic_time_ms)
 //   messages(room, seq, epoch, time_ms, from_nick, to_nick, client_msg_id,
-//            kind, text, file, reply_to, target_seq, reaction, PRIMARY KEY (room, seq))
+//            kind, text, file, reply_to, target_seq, reaction, author,
+//            PRIMARY KEY (room, seq))
 //            file: a FILE message's FileInfo (protobuf bytes as hex), '' for the others
+//            author: the sender's account ('' if none); a reaction's reactor.
+//            A DELETE erases (to '') the text and file of the message it
+//            names and of that message's EDITs; every row and seq stays.
+//   messages_target  index of messages(room, target_seq) WHERE target_seq != 0:
+//            the events naming a message (search skips text a later EDIT
+//            replaced; a DELETE finds the edits it erases)
 //   messages_fts  FTS5 external-content index of messages.text (absent when
 //                 SQLite lacks FTS5: search uses LIKE)
 //   search_index(indexed_upto)  the index holds exactly the messages with
@@ -118,7 +126,7 @@ struct SqliteHistoryOptions {
 
 class SqliteHistory : public HistoryStore {
 public:
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 6;
     // Rows one retention step deletes at most, so a commit never waits long.
     static constexpr std::size_t kPruneBatch = 1000;
 
@@ -130,6 +138,12 @@ public:
     SqliteHistory& operator=(const SqliteHistory&) = delete;
 
     void append(const hermes::v1::ChatMessage& message) override;
+    // The author goes to the row's `author` column (schema version 6). A
+    // DELETE erases the text of its message and of its edits in the same
+    // commit, in the rows and the search index.
+    void appendAuthored(const hermes::v1::ChatMessage& message, std::string_view author) override;
+    std::vector<std::pair<hermes::v1::ChatMessage, std::string>> authoredTail(
+        std::string_view room, std::size_t count) const override;
     HistorySlice after(std::string_view room, std::uint64_t afterSeq,
                        std::size_t limit) const override;
     std::vector<hermes::v1::ChatMessage> tail(std::string_view room,
@@ -176,6 +190,7 @@ private:
         StoredRoom topic;
         std::optional<WaitingMessage> waiting;
         bool addWaiting = false;  // else the row is removed
+        std::string author;       // a message's: HistoryStore::appendAuthored
     };
     void queueWaiting(const WaitingMessage& waiting, bool add);
     template <typename T>
@@ -195,10 +210,12 @@ private:
     std::vector<MessagePtr> pendingAfter(std::string_view room, std::uint64_t afterSeq) const;
     std::vector<hermes::v1::ChatMessage> query(std::string_view room, std::uint64_t afterSeq,
                                                std::uint64_t beforeSeq, std::size_t limit,
-                                               bool newestFirst) const;
+                                               bool newestFirst,
+                                               std::vector<std::string>* authors = nullptr) const;
     std::vector<hermes::v1::ChatMessage> queryWith(Poco::Data::Session& db, std::string_view room,
                                                    std::uint64_t afterSeq, std::uint64_t beforeSeq,
-                                                   std::size_t limit, bool newestFirst) const;
+                                                   std::size_t limit, bool newestFirst,
+                                                   std::vector<std::string>* authors = nullptr) const;
     // The search thread's read of a sign-in's waiting messages (SearchJob::waited).
     std::vector<hermes::v1::ChatMessage> readWaited(const std::vector<WaitingMessage>& waited);
     std::uint64_t firstStoredSeq(std::string_view room) const;
