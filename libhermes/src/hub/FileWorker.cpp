@@ -117,6 +117,7 @@ FileResult FileWorker::work(FileJob& job) {
                 break;
             }
             case FileJobKind::Commit: {
+                result.bytes = job.size;
                 auto it = writing_.find(job.handle);
                 if (it == writing_.end()) {
                     // An empty file: nothing was appended, its temp file is made now.

@@ -65,7 +65,7 @@ struct FileResult {
     bool ok = true;
     std::string error;         // what failed, naming the file
     std::uint64_t offset = 0;  // Append: bytes written so far; Read: where `data` starts
-    std::uint64_t bytes = 0;   // Append: bytes this job wrote
+    std::uint64_t bytes = 0;   // Append: bytes this job wrote; Read: asked for; Commit: the size
     std::string data;          // Read: the bytes (shorter than asked: the file is)
     std::string sha256;        // Commit: the hash the bytes have; Remove: the file
     files::FileStore::Finished finished = files::FileStore::Finished::Stored;  // Commit

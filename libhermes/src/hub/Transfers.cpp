@@ -210,6 +210,7 @@ void Transfers::drop(const Upload& upload) {
     }  // else: the commit's result finds no upload and lets the file go if unnamed
     uploadHandles_.erase(upload.handle);
     uploads_.erase({upload.session, upload.id});
+    removeIfUnnamed(sha256);
 }
 
 void Transfers::expire(SessionTable& sessions, Outbox& outbox, TimePoint now) {
@@ -283,13 +284,10 @@ std::vector<Transfers::Committed> Transfers::filesDone(SessionTable& sessions, O
                 done.actual = result.sha256;
                 done.error = result.error;
                 if (handle == uploadHandles_.end()) {
-                    // Dropped while it was committed: stored but unnamed.
-                    if (result.ok && result.finished == files::FileStore::Finished::Stored &&
-                        !named_.contains(result.sha256)) {
-                        FileJob job;
-                        job.kind = FileJobKind::Remove;
-                        job.sha256 = result.sha256;
-                        worker_->submit(std::move(job));
+                    // Dropped while it was committed: stored, maybe named by nothing.
+                    if (result.ok && result.finished != files::FileStore::Finished::Mismatch) {
+                        store_->adopt(result.sha256, result.bytes);
+                        removeIfUnnamed(result.sha256);
                     }
                     break;
                 }
@@ -403,27 +401,32 @@ void Transfers::forgetPruned(const std::string& room, std::uint64_t seq, Session
 
 void Transfers::releaseIfUnnamed(const std::string& sha256, SessionTable& sessions,
                                  Outbox& outbox) {
+    if (named_.contains(sha256)) {
+        return;
+    }
+    // Its downloads end at once: no message names it any more.
+    for (auto it = downloads_.begin(); it != downloads_.end();) {
+        auto next = std::next(it);
+        if (it->second.file.sha256() == sha256) {
+            if (Session* s = sessions.find(it->second.session)) {
+                outbox.error(*s, v1::ERROR_CODE_NO_SUCH_FILE,
+                             "file " + sha256 + " was deleted; its download ended");
+            }
+            endDownload(it);
+        }
+        it = next;
+    }
+    removeIfUnnamed(sha256);
+}
+
+void Transfers::removeIfUnnamed(const std::string& sha256) {
     if (named_.contains(sha256) || !store_->size(sha256)) {
         return;
     }
     for (const auto& [key, upload] : uploads_) {
         if (upload.file.sha256() == sha256) {
-            return;  // its commit may announce it again; the next start's sweep if not
+            return;  // its commit may name it again; its end comes back here
         }
-    }
-    // Downloads of it end: no message names it any more.
-    for (auto it = downloads_.begin(); it != downloads_.end();) {
-        if (it->second.file.sha256() != sha256) {
-            ++it;
-            continue;
-        }
-        if (Session* s = sessions.find(it->second.session)) {
-            outbox.error(*s, v1::ERROR_CODE_NO_SUCH_FILE,
-                         "file " + sha256 + " was deleted; its download ended");
-        }
-        auto next = std::next(it);
-        endDownload(it);
-        it = next;
     }
     store_->forget(sha256);
     FileJob job;

@@ -198,6 +198,9 @@ private:
     void paceAck(Session& s, Upload& upload, std::uint64_t bytes, Outbox& outbox, TimePoint now);
     void readAhead(Download& download);
     void endDownload(std::map<std::uint64_t, Download>::iterator it);
+    // Removes `sha256` from the disk and the quota when no live message names
+    // it and no upload of it is under way.
+    void removeIfUnnamed(const std::string& sha256);
 
     const HubConfig& config_;
     Poco::Logger& log_;
