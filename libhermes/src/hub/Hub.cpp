@@ -393,7 +393,7 @@ TimePoint Hub::Impl::tick() {
     decodeHeldInput();
     flushAll(false);
     const TimePoint wake =
-        transfers.nextDownloadAt(transfers.nextAckAt(presence.nextDue(liveness.nextScan())));
+        transfers.nextDownloadAt(now, transfers.nextAckAt(presence.nextDue(liveness.nextScan())));
     if (budget.paused()) {
         return wake;  // frames waiting for tokens wait for the resume, too
     }

@@ -571,13 +571,15 @@ bool Transfers::wantsTurn(const SessionTable& sessions, TimePoint now) const {
     return false;
 }
 
-TimePoint Transfers::nextDownloadAt(TimePoint fallback) const {
+TimePoint Transfers::nextDownloadAt(TimePoint now, TimePoint fallback) const {
     TimePoint wake = fallback;
     for (const auto& [handle, download] : downloads_) {
         if (download.ready.empty()) {
             continue;
         }
-        if (auto pacing = downloadPacing_.find(download.session); pacing != downloadPacing_.end()) {
+        // Only a rate's wait: a full queue is woken by its write, not a timer.
+        if (auto pacing = downloadPacing_.find(download.session);
+            pacing != downloadPacing_.end() && pacing->second > now) {
             wake = std::min(wake, pacing->second);
         }
     }

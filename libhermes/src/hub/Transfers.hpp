@@ -165,7 +165,7 @@ public:
     // A download could take a chunk now: the edge should come back at once.
     bool wantsTurn(const SessionTable& sessions, TimePoint now) const;
     // When a download paced by files.download_bytes_per_second may go on.
-    TimePoint nextDownloadAt(TimePoint fallback) const;
+    TimePoint nextDownloadAt(TimePoint now, TimePoint fallback) const;
 
     // --- the session's end --------------------------------------------------------------
 
