@@ -621,7 +621,7 @@ private:
     }
 
     void oneStep() {
-        const int kind = in_.ConsumeIntegralInRange(0, 16);
+        const int kind = in_.ConsumeIntegralInRange(0, 17);
         trace("step %d\n", kind);
         switch (kind) {
             case 0:
@@ -735,6 +735,30 @@ private:
                 hub_->storeCommitted(now_);
                 store_->finishSearches(in_.ConsumeIntegralInRange<std::size_t>(0, 3));
                 hub_->storeReadsDone(now_);
+                break;
+            }
+            case 16: {  // a peer sends the rest of an accepted upload in one read
+                Peer* peer = pickOpen();
+                if (peer == nullptr || blocked(*peer) || peer->uploads.empty()) {
+                    break;
+                }
+                const auto [id, upload] = *peer->uploads.begin();
+                peer->uploads.erase(peer->uploads.begin());
+                const std::string& content =
+                    knownFiles().contents[static_cast<std::size_t>(upload.first)];
+                std::string frames;
+                v1::Envelope e;
+                // Bounded: each pass sends at least one byte of the content.
+                for (std::uint64_t at = upload.second; at < content.size();) {
+                    const std::size_t length =
+                        std::min<std::size_t>(peer->chunkBytes, content.size() - at);
+                    e.mutable_file_chunk()->set_upload_id(id);
+                    e.mutable_file_chunk()->set_offset(at);
+                    e.mutable_file_chunk()->set_data(content.substr(at, length));
+                    frames += hermes::codec::encodeFrame(e);
+                    at += length;
+                }
+                receive(*peer, frames);
                 break;
             }
             case 15:  // the file thread: some of its jobs, then their results
