@@ -178,6 +178,12 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
     hub.uploadTimeout = readMs(config, "files.upload_timeout_ms", hub.uploadTimeout);
     hub.maxUploadsPerClient =
         readSize(config, "files.max_uploads_per_client", hub.maxUploadsPerClient, 1);
+    hub.maxDownloadsPerSession =
+        readSize(config, "files.max_downloads_per_session", hub.maxDownloadsPerSession, 1);
+    hub.downloadBytesPerSecond =
+        config.getUInt64("files.download_bytes_per_second", hub.downloadBytesPerSecond);
+    hub.maxQueuedFileBytes =
+        readSize(config, "files.max_queued_bytes", hub.maxQueuedFileBytes, 1024 * 1024);
     hub.editWindow = readSize(config, "messages.edit_window", hub.editWindow);
     hub.hubPassword = config.getString("hub.password", hub.hubPassword);
     if (hub.hubPassword.size() > hermes::protocol::kMaxPasswordBytes) {

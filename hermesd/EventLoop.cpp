@@ -34,6 +34,8 @@ constexpr std::uint64_t kCommitToken = ~std::uint64_t{0};
 constexpr std::uint64_t kReadsToken = ~std::uint64_t{0} - 1;
 // epoll user data of the account hashing thread's eventfd; never a session id.
 constexpr std::uint64_t kAccountsToken = ~std::uint64_t{0} - 2;
+// epoll user data of the file thread's eventfd; never a session id.
+constexpr std::uint64_t kFilesToken = ~std::uint64_t{0} - 3;
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr int kMaxEvents = 256;
 // A write pass looks at the sockets' input after this many sessions (see
@@ -82,6 +84,9 @@ EventLoop::EventLoop(std::unique_ptr<hermes::hub::Hub> hub, EdgeConfig config)
         watchOwn(readFd, kReadsToken, "epoll_ctl(history reads eventfd)");
     }
     watchOwn(hub_->accountsFd(), kAccountsToken, "epoll_ctl(accounts eventfd)");
+    if (const int filesFd = hub_->filesFd(); filesFd >= 0) {
+        watchOwn(filesFd, kFilesToken, "epoll_ctl(files eventfd)");
+    }
 }
 
 EventLoop::~EventLoop() {
@@ -211,7 +216,7 @@ void EventLoop::handleEvents(int count, TimePoint now) {
         const epoll_event& event = events_[static_cast<std::size_t>(i)];
         const std::uint64_t token = event.data.u64;
         const bool session = token != kWakeToken && token != kCommitToken && token != kReadsToken &&
-                             token != kAccountsToken;
+                             token != kAccountsToken && token != kFilesToken;
         if (!session) {
             onEvent(token, event.events, now);
             continue;
@@ -257,6 +262,10 @@ void EventLoop::onEvent(std::uint64_t token, std::uint32_t events, TimePoint now
     }
     if (token == kAccountsToken) {
         hub_->accountsDone(now);  // the hashing thread resets its eventfd
+        return;
+    }
+    if (token == kFilesToken) {
+        hub_->filesDone(now);  // the file thread resets its eventfd
         return;
     }
     const SessionId id = token;

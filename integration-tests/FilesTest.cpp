@@ -156,6 +156,37 @@ bool waitFiles(const std::string& directory, std::size_t count, it::Deadline dea
     return true;
 }
 
+// Waits until `path` no longer exists.
+bool waitGone(const std::string& path, it::Deadline deadline) {
+    while (fs::exists(path)) {
+        if (it::Clock::now() >= deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(10ms);  // no change event to wait on here either
+    }
+    return true;
+}
+
+v1::Envelope deleteEnvelope(const std::string& room, std::uint64_t seq, std::uint64_t id) {
+    v1::Envelope e = it::sayEnvelope(room, "", id);
+    e.mutable_say()->set_kind(v1::MESSAGE_KIND_DELETE);
+    e.mutable_say()->set_target_seq(seq);
+    return e;
+}
+
+// `client` deletes message `seq` of `room` and sees its DELETE event.
+void deleteMessage(it::RawClient& client, const std::string& room, std::uint64_t seq,
+                   std::uint64_t id) {
+    client.send(deleteEnvelope(room, seq, id));
+    client.expect(
+        [&](const it::Frame& f) {
+            return f.envelope.has_message() &&
+                   f.envelope.message().kind() == v1::MESSAGE_KIND_DELETE &&
+                   f.envelope.message().target_seq() == seq;
+        },
+        it::after(5s), "the DELETE of " + std::to_string(seq));
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(round_trip_checks_the_hash_and_stores_content_once) {
@@ -239,7 +270,7 @@ BOOST_AUTO_TEST_CASE(files_and_their_messages_survive_a_restart) {
     guard.expectCleanStop();
 }
 
-BOOST_AUTO_TEST_CASE(a_file_no_message_names_is_removed_at_the_next_start) {
+BOOST_AUTO_TEST_CASE(a_file_retention_pruned_leaves_the_disk_and_stays_gone_after_a_restart) {
     TempDir dir;
     const std::string db = dir.path + "/history.db";
     const std::string store = dir.path + "/files";
@@ -269,7 +300,20 @@ BOOST_AUTO_TEST_CASE(a_file_no_message_names_is_removed_at_the_next_start) {
             }
         }
         BOOST_TEST_REQUIRE(gone, "retention did not prune the first message");
-        BOOST_TEST(fs::exists(store + "/" + pruned));  // kept while the hub runs
+        // The hub learns of the prune at its next timer scan (about a
+        // second): the file leaves the disk while it runs, and can no longer
+        // be fetched, by hash or by the seq that named it.
+        BOOST_TEST(waitGone(store + "/" + pruned, it::after(10s)),
+                   "the pruned file is still stored");
+        BOOST_TEST(fs::exists(store + "/" + kept));
+        auto cy = member(guard.hub.port(), "cy", "dev");
+        FileDownload byHash = FileDownload::byHash(pruned, dir.path + "/h");
+        runDownload(*cy, byHash, it::after(5s));
+        BOOST_TEST(byHash.state() == FileDownload::State::Failed);
+        FileDownload bySeq = FileDownload::bySeq("dev", 1, dir.path + "/s");
+        runDownload(*cy, bySeq, it::after(5s));
+        BOOST_TEST(bySeq.state() == FileDownload::State::Failed);
+        BOOST_TEST(bySeq.error().find("no file shared") != std::string::npos, bySeq.error());
         guard.expectCleanStop();
     }
     it::HubGuard guard(settings);
@@ -416,7 +460,9 @@ BOOST_AUTO_TEST_CASE(partial_uploads_are_removed_when_the_client_goes_or_times_o
     auto bob = member(port, "bob", "dev");
     FileUpload upload = FileUpload::fromPath("dev", path);
     bob->send(upload.offer());
-    bob->expect(it::isBody(v1::Envelope::kFileAccept), it::after(5s), "FileAccept");
+    BOOST_TEST_REQUIRE(upload.handle(
+        bob->expect(it::isBody(v1::Envelope::kFileAccept), it::after(5s), "FileAccept").envelope));
+    bob->send(*upload.nextChunk());  // the temp file is made at the first bytes
     BOOST_TEST(waitFiles(tmp, 1, it::after(5s)));
     const auto timedOut =
         bob->expect(it::isError(v1::ERROR_CODE_UPLOAD_TIMEOUT), it::after(10s), "UPLOAD_TIMEOUT");
@@ -569,6 +615,148 @@ std::string summary(std::vector<double> us) {
 }
 
 }  // namespace
+
+BOOST_AUTO_TEST_CASE(a_deleted_file_message_can_no_longer_be_fetched_and_leaves_the_disk) {
+    // The quota holds one file of this size: the second fits only once the
+    // first is gone.
+    const std::string bytes = randomBytes(400'000, 11);
+    it::HubGuard guard(fileHub({{"files.quota_bytes", "600000"}}));
+    const auto port = guard.hub.port();
+    const std::string store = guard.hub.directory() + "/hermes-files";
+    TempDir dir;
+    auto ana = member(port, "ana", "dev");
+    auto bob = member(port, "bob", "dev");
+    const std::string path = writeFile(dir.path + "/d.bin", bytes);
+    FileUpload upload = FileUpload::fromPath("dev", path);
+    const auto first = runUpload(*ana, upload, it::after(10s));
+    BOOST_TEST_REQUIRE(upload.state() == FileUpload::State::Done, upload.error());
+    const std::string sha = upload.file().sha256();
+    // The same content shared again: a second message names it.
+    FileUpload again = FileUpload::fromPath("dev", path, "again.bin");
+    const auto second = runUpload(*ana, again, it::after(10s));
+    BOOST_TEST_REQUIRE(again.state() == FileUpload::State::Done, again.error());
+    BOOST_TEST_REQUIRE(fs::exists(store + "/" + sha));
+
+    // The first message deleted: not by its seq, but by hash through the second.
+    deleteMessage(*ana, "dev", first->seq(), 90);
+    FileDownload bySeq = FileDownload::bySeq("dev", first->seq(), dir.path + "/1");
+    runDownload(*bob, bySeq, it::after(5s));
+    BOOST_TEST(bySeq.state() == FileDownload::State::Failed);
+    BOOST_TEST(bySeq.error().find("no file shared") != std::string::npos, bySeq.error());
+    FileDownload stillByHash = FileDownload::byHash(sha, dir.path + "/2");
+    runDownload(*bob, stillByHash, it::after(5s));
+    BOOST_TEST(stillByHash.state() == FileDownload::State::Done, stillByHash.error());
+    BOOST_TEST(stillByHash.file().name() == "again.bin");
+    BOOST_TEST(fs::exists(store + "/" + sha));
+
+    // The second deleted too: no live message names it. Neither by seq nor by
+    // hash, and the content leaves the disk and the quota.
+    deleteMessage(*ana, "dev", second->seq(), 91);
+    FileDownload secondBySeq = FileDownload::bySeq("dev", second->seq(), dir.path + "/3");
+    runDownload(*bob, secondBySeq, it::after(5s));
+    BOOST_TEST(secondBySeq.state() == FileDownload::State::Failed);
+    FileDownload byHash = FileDownload::byHash(sha, dir.path + "/4");
+    runDownload(*bob, byHash, it::after(5s));
+    BOOST_TEST(byHash.state() == FileDownload::State::Failed);
+    BOOST_TEST(byHash.error().find("no file shared") != std::string::npos, byHash.error());
+    BOOST_TEST(waitGone(store + "/" + sha, it::after(5s)), "the deleted file is still on disk");
+
+    // Its bytes left the quota: another file of the same size fits.
+    FileUpload other =
+        FileUpload::fromPath("dev", writeFile(dir.path + "/o.bin", randomBytes(400'000, 12)));
+    runUpload(*ana, other, it::after(10s));
+    BOOST_TEST(other.state() == FileUpload::State::Done, other.error());
+    guard.expectCleanStop();
+}
+
+BOOST_AUTO_TEST_CASE(several_downloads_run_below_the_room_at_the_session_rate) {
+    // 1 MiB/s for the session over its downloads: two files of 1.5 MB take
+    // about three seconds, and the room's lines reach the downloader in the
+    // middle of them.
+    it::HubGuard guard(fileHub({{"files.download_bytes_per_second", "1048576"},
+                                {"files.max_downloads_per_session", "2"}}));
+    const auto port = guard.hub.port();
+    TempDir dir;
+    auto ana = member(port, "ana", "dev");
+    auto bob = member(port, "bob", "dev");
+    auto cy = member(port, "cy", "dev");
+    std::vector<std::string> contents;
+    std::vector<std::string> hashes;
+    for (std::uint32_t i = 0; i < 3; ++i) {
+        contents.push_back(randomBytes(i < 2 ? 1'500'000 : 1000, 20 + i));
+        FileUpload up = FileUpload::fromPath(
+            "dev", writeFile(dir.path + "/f" + std::to_string(i), contents.back()));
+        runUpload(*ana, up, it::after(10s));
+        BOOST_TEST_REQUIRE(up.state() == FileUpload::State::Done, up.error());
+        hashes.push_back(up.file().sha256());
+    }
+    bob->sync(it::after(5s));
+    bob->inbox().clear();
+
+    std::vector<FileDownload> downloads;
+    downloads.push_back(FileDownload::byHash(hashes[0], dir.path + "/d0"));
+    downloads.push_back(FileDownload::byHash(hashes[1], dir.path + "/d1"));
+    for (FileDownload& d : downloads) {
+        bob->send(d.request());
+    }
+    // A third while two run: refused, the two go on.
+    v1::Envelope third;
+    third.mutable_file_request()->set_sha256(hashes[2]);
+    bob->send(third);
+    const auto refused =
+        bob->expect(it::isError(v1::ERROR_CODE_INVALID_FILE), it::after(5s), "the third refused");
+    BOOST_TEST(
+        refused.envelope.error().text().find("max_downloads_per_session") != std::string::npos,
+        refused.envelope.error().text());
+
+    // cy talks while they run: her echo, and bob gets her lines between chunks.
+    int linesSeen = 0;
+    bool chunksAfterLines = false;
+    std::uint64_t lastSeq = 0;
+    const auto deadline = it::after(30s);
+    for (int line = 1; line <= 3; ++line) {
+        cy->send(it::sayEnvelope("dev", "line " + std::to_string(line), line));
+        cy->expect(it::isChatText("dev", "line " + std::to_string(line)), it::after(5s),
+                   "cy's echo");
+    }
+    auto running = [&] {
+        return std::any_of(downloads.begin(), downloads.end(), [](const FileDownload& d) {
+            return d.state() == FileDownload::State::Requested ||
+                   d.state() == FileDownload::State::Receiving;
+        });
+    };
+    while (running() && it::Clock::now() < deadline) {
+        if (!bob->readSome(deadline)) {
+            continue;
+        }
+        auto& inbox = bob->inbox();
+        for (auto frame = inbox.begin(); frame != inbox.end();) {
+            const v1::Envelope& e = frame->envelope;
+            bool taken = false;
+            for (FileDownload& d : downloads) {
+                if (!taken && d.handle(e)) {
+                    taken = true;
+                    chunksAfterLines = chunksAfterLines || linesSeen == 3;
+                }
+            }
+            if (!taken && e.has_message() && e.message().room() == "dev") {
+                BOOST_TEST(e.message().seq() > lastSeq);  // in order, none lost
+                lastSeq = e.message().seq();
+                ++linesSeen;
+                taken = true;
+            }
+            frame = taken ? inbox.erase(frame) : std::next(frame);
+        }
+    }
+    for (std::size_t i = 0; i < downloads.size(); ++i) {
+        BOOST_TEST_REQUIRE(downloads[i].state() == FileDownload::State::Done, downloads[i].error());
+        BOOST_TEST(readFile(dir.path + "/d" + std::to_string(i)) == contents[i]);
+    }
+    BOOST_TEST(linesSeen == 3);
+    // The lines did not wait for the files: chunks came after all three.
+    BOOST_TEST(chunksAfterLines);
+    guard.expectCleanStop();
+}
 
 BOOST_AUTO_TEST_CASE(a_50_mib_upload_and_download_while_others_chat) {
     it::HubGuard guard(fileHub());

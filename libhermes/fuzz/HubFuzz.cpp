@@ -8,6 +8,9 @@
 // durable with commits and background searches the input decides), then
 // steps until the input runs out:
 //
+//   (files: a store in a temp directory, its file thread run by the input:
+//   offers of three known contents and of wrong ones, chunks valid and not,
+//   requests by hash and by seq, cancels, deletes of messages);
 //   open a connection (two peer addresses), and maybe log it in and join a
 //     room at once (and sign it in to its own account, or to one of two
 //     registered accounts under another nick: private messages between
@@ -33,7 +36,8 @@
 //   in increasing seq order, gapless while the session stays in the room,
 //   and never before the store committed it;
 //   history pages and search results fit in max_frame_bytes;
-// - a session the hub closed is never handed to the edge as writable again.
+// - a session the hub closed is never handed to the edge as writable again;
+// - every FileData chunk holds the bytes of the file it names at its offset.
 
 #include <algorithm>
 #include <array>
@@ -41,6 +45,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -57,6 +62,7 @@
 #include "hermes/codec/FrameDecoder.hpp"
 #include "hermes/codec/FrameEncoder.hpp"
 #include "hermes/hub/AccountStore.hpp"
+#include "hermes/files/Sha256.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
 #include "hermes/hub/OutboundQueue.hpp"
@@ -176,7 +182,37 @@ struct Peer {
     hermes::codec::FrameDecoder decoder{std::size_t{1} << 26};
     std::map<std::string, std::uint64_t> lastSeq;    // per room, any time
     std::map<std::string, std::uint64_t> sinceJoin;  // per room, while a member
+    // Files: the content last offered, and each accepted upload's content and next offset.
+    int lastOffered = -1;
+    std::map<std::uint64_t, std::pair<int, std::uint64_t>> uploads;
+    std::size_t chunkBytes = 1;
 };
+
+// The files a fuzzed client offers: three known contents (one empty, one
+// over several chunks) and their hashes; the hub's store lives in a temp
+// directory made once (each Hub sweeps what the last one left: its history
+// names nothing).
+struct KnownFiles {
+    std::array<std::string, 3> contents{"", "hello file\n", std::string(1500, 'f')};
+    std::array<std::string, 3> hashes;
+    std::string directory;
+    KnownFiles() {
+        for (std::size_t i = 0; i < contents[2].size(); i += 7) {
+            contents[2][i] = static_cast<char>(i);  // not one byte repeated
+        }
+        for (std::size_t i = 0; i < contents.size(); ++i) {
+            hashes[i] = hermes::files::Sha256::hex(contents[i]);
+        }
+        char name[] = "/tmp/hubfuzz-files-XXXXXX";
+        if (mkdtemp(name) != nullptr) {
+            directory = std::string(name) + "/files";
+        }
+    }
+};
+KnownFiles& knownFiles() {
+    static KnownFiles files;
+    return files;
+}
 
 // The room a Join or Leave of `room` means to the hub (as sent, if invalid).
 std::string canonical(const std::string& room) {
@@ -244,6 +280,21 @@ public:
         config.maxHeldMessages = in_.ConsumeIntegralInRange<std::size_t>(1, 16);
         config.privateMaxWaiting = in_.ConsumeIntegralInRange<std::size_t>(0, 5);
         config.privateMaxWaitingPerSender = in_.ConsumeIntegralInRange<std::size_t>(0, 3);
+        if (in_.ConsumeBool() && !knownFiles().directory.empty()) {
+            // Files, the file thread's jobs run when the input says.
+            config.filesPath = knownFiles().directory;
+            config.fileWorkerThread = false;
+            config.maxFileBytes = in_.ConsumeBool() ? 4096 : 16;
+            config.fileQuotaBytes = in_.ConsumeBool() ? 1u << 20 : 2000;
+            config.fileWindowBytes = in_.ConsumeIntegralInRange<std::size_t>(1, 4) * 512;
+            config.uploadBytesPerSecond = in_.ConsumeBool() ? 0 : 20'000;
+            config.downloadBytesPerSecond = in_.ConsumeBool() ? 0 : 20'000;
+            config.maxDownloadsPerSession = in_.ConsumeIntegralInRange<std::size_t>(1, 3);
+            config.maxUploadsPerClient = in_.ConsumeIntegralInRange<std::size_t>(1, 3);
+            config.maxQueuedFileBytes = in_.ConsumeBool() ? 600 : 1u << 20;
+            config.uploadTimeout =
+                std::chrono::milliseconds(in_.ConsumeIntegralInRange(1, 8) * 500);
+        }
         const bool durable = in_.ConsumeBool();
         const bool background = in_.ConsumeBool();
         auto store = std::make_unique<FuzzStore>(durable, background);
@@ -332,9 +383,9 @@ private:
 
     v1::Envelope request(Peer& peer) {
         v1::Envelope e;
-        switch (in_.ConsumeIntegralInRange(0, 26)) {
-            case 24:
-            case 25: {  // replies, edits, deletes, reactions: recent, old, missing seqs
+        switch (in_.ConsumeIntegralInRange(0, 30)) {
+            case 28:
+            case 29: {  // replies, edits, deletes, reactions: recent, old, missing seqs
                 auto* say = e.mutable_say();
                 say->set_room(pick(kRooms));
                 say->set_client_msg_id(in_.ConsumeIntegral<std::uint64_t>());
@@ -496,6 +547,82 @@ private:
             case 23:
                 e.mutable_read_markers_request()->set_room(in_.ConsumeBool() ? pick(kRooms) : "");
                 break;
+            case 24: {  // an offer: a known content, or a wrong hash or size
+                const KnownFiles& files = knownFiles();
+                const int which = in_.ConsumeIntegralInRange(0, 2);
+                auto* offer = e.mutable_file_offer();
+                offer->set_room(pick(kRooms));
+                offer->set_client_msg_id(in_.ConsumeIntegral<std::uint64_t>());
+                auto* file = offer->mutable_file();
+                file->set_name(in_.ConsumeBool() ? "f.txt" : pick(kTexts));
+                file->set_media_type("text/plain");
+                file->set_size(files.contents[which].size() +
+                               (in_.ConsumeIntegralInRange(0, 7) == 0 ? 1 : 0));
+                file->set_sha256(in_.ConsumeIntegralInRange(0, 7) == 0 ? std::string(64, 'a')
+                                                                       : files.hashes[which]);
+                peer.lastOffered = which;
+                break;
+            }
+            case 25: {  // a chunk: the next one of an upload, or any
+                const KnownFiles& files = knownFiles();
+                auto* chunk = e.mutable_file_chunk();
+                if (!peer.uploads.empty() && in_.ConsumeIntegralInRange(0, 3) != 0) {
+                    auto it = peer.uploads.begin();
+                    std::advance(
+                        it, in_.ConsumeIntegralInRange<std::size_t>(0, peer.uploads.size() - 1));
+                    auto& [which, offset] = it->second;
+                    const std::string& content = files.contents[static_cast<std::size_t>(which)];
+                    const std::size_t length =
+                        std::min(peer.chunkBytes,
+                                 content.size() - std::min<std::size_t>(offset, content.size()));
+                    chunk->set_upload_id(it->first);
+                    chunk->set_offset(offset);
+                    chunk->set_data(
+                        content.substr(std::min<std::size_t>(offset, content.size()), length));
+                    offset += length;
+                    if (offset >= content.size()) {
+                        peer.uploads.erase(it);
+                    }
+                } else {
+                    chunk->set_upload_id(in_.ConsumeIntegralInRange<std::uint64_t>(0, 3));
+                    chunk->set_offset(in_.ConsumeIntegralInRange<std::uint64_t>(0, 2000));
+                    chunk->set_data(
+                        std::string(in_.ConsumeIntegralInRange<std::size_t>(0, 700), 'c'));
+                }
+                break;
+            }
+            case 26: {  // a download by hash or by seq, from an offset
+                auto* request = e.mutable_file_request();
+                if (in_.ConsumeBool()) {
+                    request->set_sha256(
+                        in_.ConsumeIntegralInRange(0, 7) == 0
+                            ? std::string(64, 'a')
+                            : knownFiles().hashes[in_.ConsumeIntegralInRange<std::size_t>(0, 2)]);
+                } else {
+                    request->set_room(pick(kRooms));
+                    request->set_seq(in_.ConsumeIntegralInRange<std::uint64_t>(0, 40));
+                }
+                request->set_offset(
+                    in_.ConsumeBool() ? 0 : in_.ConsumeIntegralInRange<std::uint64_t>(0, 1600));
+                break;
+            }
+            case 27: {  // a cancel, or a delete of a message (a file's, maybe)
+                if (in_.ConsumeBool()) {
+                    auto* cancel = e.mutable_file_cancel();
+                    cancel->set_upload_id(in_.ConsumeIntegralInRange<std::uint64_t>(0, 3));
+                    if (in_.ConsumeBool()) {
+                        cancel->set_sha256(
+                            knownFiles().hashes[in_.ConsumeIntegralInRange<std::size_t>(0, 2)]);
+                    }
+                } else {
+                    auto* say = e.mutable_say();
+                    say->set_room(pick(kRooms));
+                    say->set_client_msg_id(in_.ConsumeIntegral<std::uint64_t>());
+                    say->set_kind(v1::MESSAGE_KIND_DELETE);
+                    say->set_target_seq(in_.ConsumeIntegralInRange<std::uint64_t>(0, 40));
+                }
+                break;
+            }
             default:
                 if (in_.ConsumeBool()) {
                     e.mutable_message()->set_text("only the hub sends these");
@@ -559,7 +686,7 @@ private:
     }
 
     void oneStep() {
-        const int kind = in_.ConsumeIntegralInRange(0, 15);
+        const int kind = in_.ConsumeIntegralInRange(0, 17);
         trace("step %d\n", kind);
         switch (kind) {
             case 0:
@@ -675,6 +802,34 @@ private:
                 hub_->storeReadsDone(now_);
                 break;
             }
+            case 16: {  // a peer sends the rest of an accepted upload in one read
+                Peer* peer = pickOpen();
+                if (peer == nullptr || blocked(*peer) || peer->uploads.empty()) {
+                    break;
+                }
+                const auto [id, upload] = *peer->uploads.begin();
+                peer->uploads.erase(peer->uploads.begin());
+                const std::string& content =
+                    knownFiles().contents[static_cast<std::size_t>(upload.first)];
+                std::string frames;
+                v1::Envelope e;
+                // Bounded: each pass sends at least one byte of the content.
+                for (std::uint64_t at = upload.second; at < content.size();) {
+                    const std::size_t length =
+                        std::min<std::size_t>(peer->chunkBytes, content.size() - at);
+                    e.mutable_file_chunk()->set_upload_id(id);
+                    e.mutable_file_chunk()->set_offset(at);
+                    e.mutable_file_chunk()->set_data(content.substr(at, length));
+                    frames += hermes::codec::encodeFrame(e);
+                    at += length;
+                }
+                receive(*peer, frames);
+                break;
+            }
+            case 15:  // the file thread: some of its jobs, then their results
+                hub_->runFileJobs(in_.ConsumeIntegralInRange<std::size_t>(0, 8));
+                hub_->filesDone(now_);
+                break;
             default:
                 if (in_.ConsumeIntegralInRange(0, 15) == 0 && !shutDown_) {
                     hub_->shutdown("fuzz");
@@ -738,6 +893,27 @@ private:
             if (seq > store_->committedSeq(room)) {
                 fail("seq " + std::to_string(seq) + " of " + room + " sent before its commit");
             }
+        }
+        if (e.has_file_accept()) {
+            if (peer.lastOffered >= 0) {
+                peer.uploads[e.file_accept().upload_id()] = {peer.lastOffered, 0};
+            }
+            peer.chunkBytes = std::max<std::size_t>(1, e.file_accept().chunk_bytes());
+        }
+        if (e.has_file_data()) {
+            const KnownFiles& files = knownFiles();
+            const auto& data = e.file_data();
+            bool known = false;
+            for (std::size_t i = 0; i < files.hashes.size(); ++i) {
+                if (files.hashes[i] == data.sha256()) {
+                    known = true;
+                    check(data.offset() <= files.contents[i].size() &&
+                              files.contents[i].compare(data.offset(), data.data().size(),
+                                                        data.data()) == 0,
+                          "a FileData chunk does not hold the file's bytes at its offset");
+                }
+            }
+            check(known, "FileData of a file no one uploaded");
         }
         if (e.has_history_page() || e.has_search_results()) {
             check(bytes <= config_.maxFrameBytes, "a page passed max_frame_bytes");

@@ -6,6 +6,8 @@
 #define BOOST_TEST_MODULE HubFilesTest
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
+#include <map>
 #include <string>
 
 #include "HubTestHarness.hpp"
@@ -302,4 +304,157 @@ BOOST_AUTO_TEST_CASE(each_room_fetches_a_file_under_its_own_name) {
         }
     }
     BOOST_TEST(named);
+}
+
+// The disk work runs on the file thread (here: when the test runs it): a
+// chunk is acknowledged only once written, and the FILE message goes out
+// only once the file is committed under its hash; what the uploader sends
+// after its last chunk waits for the commit, so its order holds.
+BOOST_AUTO_TEST_CASE(acknowledged_once_written_and_announced_once_committed) {
+    TempDir dir;
+    HubHarness h(filesConfig(dir));
+    const SessionId ana = h.login("ana");
+    const SessionId cy = h.login("cy");
+    for (const SessionId id : {ana, cy}) {
+        h.send(id, join("dev"));
+    }
+    h.clear(ana);
+    h.clear(cy);
+    const std::string bytes = content(200'000);
+    FileUpload up = FileUpload::fromText("dev", bytes, "w.bin");
+    h.send(ana, up.offer());
+    up.handle(h.next(ana));
+    BOOST_TEST_REQUIRE(up.state() == FileUpload::State::Sending);
+
+    // One chunk, its job not yet run: no FileProgress.
+    auto chunk = up.nextChunk();
+    BOOST_TEST_REQUIRE(chunk.has_value());
+    h.hub.receive(ana, hermes::codec::encodeFrame(*chunk), h.now);
+    h.hub.flush();
+    BOOST_TEST(outputBytes(h.hub, ana).empty());
+    BOOST_TEST(h.hub.runFileJobs(SIZE_MAX) == 1u);
+    h.hub.filesDone(h.now);
+    h.pump();
+    const auto progress = h.take(ana);
+    BOOST_TEST_REQUIRE(progress.size() == 1u);
+    BOOST_TEST(progress[0].file_progress().received() == chunk->file_chunk().data().size());
+    up.handle(progress[0]);
+
+    // The rest and a Say in one read, no job run: nothing announced, the Say waits.
+    std::string frames;
+    while (auto next = up.nextChunk()) {
+        frames += hermes::codec::encodeFrame(*next);
+    }
+    frames += hermes::codec::encodeFrame(say("dev", 5, "after the file"));
+    h.hub.receive(ana, frames, h.now);
+    h.hub.flush();
+    std::vector<SessionId> writable;
+    std::vector<Closing> closing;
+    h.hub.takeReady(writable, closing);
+    BOOST_TEST(outputBytes(h.hub, cy).empty());
+    const std::string stored = dir.path + "/files/" + up.file().sha256();
+    BOOST_TEST(!std::filesystem::exists(stored));
+
+    h.pump();  // the jobs run: written, committed, announced, then the Say
+    const auto seen = h.take(cy);
+    BOOST_TEST_REQUIRE(seen.size() == 2u);
+    BOOST_TEST(seen[0].message().kind() == v1::MESSAGE_KIND_FILE);
+    BOOST_TEST(seen[1].message().text() == "after the file");
+    BOOST_TEST(seen[1].message().seq() == seen[0].message().seq() + 1);
+    BOOST_TEST(std::filesystem::file_size(stored) == bytes.size());
+    BOOST_TEST(std::filesystem::is_empty(dir.path + "/files/tmp"));
+}
+
+// Past files.max_queued_bytes handed to the file thread, the uploader's next
+// frames wait for the disk; others' do not.
+BOOST_AUTO_TEST_CASE(a_busy_disk_holds_the_uploader_alone) {
+    TempDir dir;
+    HubConfig config = filesConfig(dir);
+    config.maxQueuedFileBytes = 1000;  // one chunk is past it
+    HubHarness h(config);
+    const SessionId ana = h.login("ana");
+    const SessionId cy = h.login("cy");
+    for (const SessionId id : {ana, cy}) {
+        h.send(id, join("dev"));
+    }
+    h.clear(ana);
+    h.clear(cy);
+    FileUpload up = FileUpload::fromText("dev", content(300'000), "b.bin");
+    h.send(ana, up.offer());
+    up.handle(h.next(ana));
+    auto chunk = up.nextChunk();
+    h.hub.receive(ana, hermes::codec::encodeFrame(*chunk) + hermes::codec::encodeFrame(say("dev", 1, "held")),
+                  h.now);
+    h.hub.receive(cy, hermes::codec::encodeFrame(say("dev", 2, "not held")), h.now);
+    h.hub.flush();
+    std::vector<SessionId> writable;
+    std::vector<Closing> closing;
+    h.hub.takeReady(writable, closing);
+    h.readNow(cy);
+    const auto first = h.take(cy);
+    BOOST_TEST_REQUIRE(first.size() == 1u);
+    BOOST_TEST(first[0].message().text() == "not held");
+    h.pump();  // the chunk is written: ana's Say goes on
+    const auto second = h.take(cy);
+    BOOST_TEST_REQUIRE(second.size() == 1u);
+    BOOST_TEST(second[0].message().text() == "held");
+}
+
+// A session may fetch several files at once, each chunk tagged by its hash;
+// past files.max_downloads_per_session the next is refused; asking again
+// for one under way replaces it (a resume).
+BOOST_AUTO_TEST_CASE(several_downloads_per_session_up_to_the_limit) {
+    TempDir dir;
+    HubConfig config = filesConfig(dir);
+    config.maxDownloadsPerSession = 2;
+    HubHarness h(config);
+    const SessionId ana = h.login("ana");
+    const SessionId bob = h.login("bob");
+    for (const SessionId id : {ana, bob}) {
+        h.send(id, join("dev"));
+    }
+    h.clear(ana);
+    h.clear(bob);
+    const std::string a = content(300'000);
+    const std::string b = content(200'000) + "b";
+    const v1::ChatMessage fa = upload(h, ana, "dev", a, "a");
+    const v1::ChatMessage fb = upload(h, ana, "dev", b, "b");
+    const v1::ChatMessage fc = upload(h, ana, "dev", "c", "c");
+    h.clear(bob);
+    h.peers[bob].reading = false;
+    h.send(bob, fileRequest(fa.file().sha256()));
+    h.send(bob, fileRequest(fb.file().sha256()));
+    h.send(bob, fileRequest(fa.file().sha256()));  // replaces the first: still two
+    h.send(bob, fileRequest(fc.file().sha256()));
+    h.peers[bob].reading = true;
+    std::map<std::string, std::string> got;
+    bool refused = false;
+    for (int turns = 0;
+         turns < 1000 &&
+         got[fa.file().sha256()].size() + got[fb.file().sha256()].size() < a.size() + b.size();
+         ++turns) {
+        h.readNow(bob);
+        h.pump();
+        for (const v1::Envelope& e : h.take(bob)) {
+            if (e.has_error()) {
+                refused = refused ||
+                          (e.error().code() == v1::ERROR_CODE_INVALID_FILE &&
+                           e.error().text().find("max_downloads_per_session") != std::string::npos);
+                continue;
+            }
+            if (e.has_file_data()) {
+                std::string& into = got[e.file_data().sha256()];
+                if (e.file_data().offset() == 0) {
+                    into.clear();  // the replaced download starts again
+                }
+                BOOST_TEST(e.file_data().offset() == into.size());
+                into += e.file_data().data();
+            }
+        }
+    }
+    BOOST_TEST(refused);
+    BOOST_TEST(got[fa.file().sha256()] == a);
+    BOOST_TEST(got[fb.file().sha256()] == b);
+    BOOST_TEST(!got.contains(fc.file().sha256()));
+    BOOST_TEST(!h.hub.transfersWantTurn());
 }

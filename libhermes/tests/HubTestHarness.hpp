@@ -58,6 +58,10 @@ inline HubConfig testConfig() {
     // The peers are all "127.0.0.1:port": no per-address limits unless a test sets them.
     config.maxClientsPerAddress = 0;
     config.maxHandshakesPerAddress = 0;
+    // File work runs in pump(), on this thread, so a test sees its results
+    // at once and in order (Hub::runFileJobs).
+    config.fileWorkerThread = false;
+    config.downloadBytesPerSecond = 0;  // unpaced unless a test sets it
     return config;
 }
 
@@ -160,6 +164,11 @@ public:
     // Hands the hub's output to the peers; then every invariant of the hub's
     // components must hold (Hub::violatedInvariants).
     void pump() {
+        // Bounded: each pass runs the jobs queued; only a download's
+        // read-ahead queues more, and only while its member takes chunks.
+        for (int pass = 0; pass < 64 && hub.runFileJobs(SIZE_MAX) > 0; ++pass) {
+            hub.filesDone(now);
+        }
         std::vector<SessionId> writable;
         std::vector<Closing> closing;
         hub.takeReady(writable, closing);

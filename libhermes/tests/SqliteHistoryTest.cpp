@@ -529,8 +529,9 @@ BOOST_AUTO_TEST_CASE(a_version_3_file_gains_the_file_column) {
     BOOST_TEST(slice.messages[1].file().sha256() == std::string(64, 'b'));
     const auto references = history.fileReferences();
     BOOST_TEST_REQUIRE(references.size() == 1u);
-    BOOST_TEST(references[0].first == "r");
-    BOOST_TEST(references[0].second.name() == "a.txt");
+    BOOST_TEST(references[0].room == "r");
+    BOOST_TEST(references[0].seq == slice.messages[1].seq());
+    BOOST_TEST(references[0].file.name() == "a.txt");
 }
 
 BOOST_AUTO_TEST_CASE(a_version_2_file_gains_waiting_rows_that_survive_until_removed) {

@@ -19,6 +19,20 @@ namespace {
     throw std::system_error(errno, std::generic_category(), what);
 }
 
+// A rename is durable once its directory is synced.
+void syncDirectory(const std::string& directory) {
+    const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        fail("cannot open the directory " + directory);
+    }
+    const int rc = ::fsync(fd);
+    const int error = errno;
+    ::close(fd);
+    if (rc != 0) {
+        throw std::system_error(error, std::generic_category(), "cannot sync " + directory);
+    }
+}
+
 }  // namespace
 
 FileStore::FileStore(std::string directory) : directory_(std::move(directory)) {
@@ -49,7 +63,7 @@ std::string FileStore::pathOf(std::string_view sha256) const {
 }
 
 std::unique_ptr<FileStore::Partial> FileStore::begin(const std::string& tempName,
-                                                     std::string sha256, std::uint64_t size) {
+                                                     std::string sha256, std::uint64_t size) const {
     std::unique_ptr<Partial> partial(new Partial());
     partial->path_ = directory_ + "/tmp/" + tempName + ".part";
     ::unlink(partial->path_.c_str());  // a leftover of an earlier run
@@ -62,7 +76,7 @@ std::unique_ptr<FileStore::Partial> FileStore::begin(const std::string& tempName
     return partial;
 }
 
-void FileStore::append(Partial& partial, std::string_view bytes) {
+void FileStore::append(Partial& partial, std::string_view bytes) const {
     std::size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::write(partial.fd_, bytes.data() + done, bytes.size() - done);
@@ -78,7 +92,7 @@ void FileStore::append(Partial& partial, std::string_view bytes) {
     partial.written_ += bytes.size();
 }
 
-FileStore::Finished FileStore::finish(std::unique_ptr<Partial> partial, std::string* actual) {
+FileStore::Finished FileStore::commit(std::unique_ptr<Partial> partial, std::string* actual) const {
     const std::string hash = partial->hash_.finishHex();
     if (actual != nullptr) {
         *actual = hash;
@@ -86,20 +100,59 @@ FileStore::Finished FileStore::finish(std::unique_ptr<Partial> partial, std::str
     if (hash != partial->sha256_ || partial->written_ != partial->size_) {
         return Finished::Mismatch;  // the Partial's destructor removes the temp file
     }
-    if (index_.contains(hash)) {
-        return Finished::AlreadyStored;
+    const std::string target = pathOf(hash);
+    if (::access(target.c_str(), F_OK) == 0) {
+        return Finished::AlreadyStored;  // same bytes, same name: the temp file goes
+    }
+    // The bytes on disk before the name: a crash after the rename must not
+    // leave a named file shorter than its hash.
+    if (::fsync(partial->fd_) != 0) {
+        fail("cannot sync " + partial->path_);
     }
     ::close(partial->fd_);
     partial->fd_ = -1;
-    if (::rename(partial->path_.c_str(), pathOf(hash).c_str()) != 0) {
+    if (::rename(partial->path_.c_str(), target.c_str()) != 0) {
         const int error = errno;
         ::unlink(partial->path_.c_str());
         throw std::system_error(error, std::generic_category(),
-                                "cannot rename " + partial->path_ + " to " + pathOf(hash));
+                                "cannot rename " + partial->path_ + " to " + target);
     }
-    index_.emplace(hash, partial->size_);
-    used_ += partial->size_;
+    syncDirectory(directory_);
     return Finished::Stored;
+}
+
+FileStore::Finished FileStore::finish(std::unique_ptr<Partial> partial, std::string* actual) {
+    const std::uint64_t size = partial->size_;
+    std::string hash;
+    const Finished result = commit(std::move(partial), &hash);
+    if (result != Finished::Mismatch) {
+        adopt(hash, size);
+    }
+    if (actual != nullptr) {
+        *actual = hash;
+    }
+    return result;
+}
+
+void FileStore::adopt(const std::string& sha256, std::uint64_t size) {
+    if (index_.emplace(sha256, size).second) {
+        used_ += size;
+    }
+}
+
+void FileStore::forget(std::string_view sha256) {
+    auto it = index_.find(sha256);
+    if (it == index_.end()) {
+        return;
+    }
+    used_ -= it->second;
+    index_.erase(it);
+}
+
+void FileStore::unlink(std::string_view sha256) const {
+    if (::unlink(pathOf(sha256).c_str()) == 0) {
+        syncDirectory(directory_);
+    }
 }
 
 std::size_t FileStore::sweep(const std::set<std::string, std::less<>>& referenced) {

@@ -1,7 +1,8 @@
 // FileOffer, FileChunk, FileRequest, FileCancel (docs/PROTOCOL.md "Files"):
-// uploads written to the store by Transfers and announced in their room as
-// a FILE message (a room seq, history, fan-out like any message); downloads
-// of files announced in a room the requester is in.
+// uploads written to the store by Transfers' file thread and announced in
+// their room as a FILE message (a room seq, history, fan-out like any
+// message) once committed (onFilesCommitted); downloads of files a live
+// FILE message of a room the requester is in names.
 
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include <Poco/Logger.h>
 
 #include "DurabilityGate.hpp"
+#include "Intake.hpp"
 #include "MessageLedger.hpp"
 #include "Outbox.hpp"
 #include "Presence.hpp"
@@ -63,7 +65,7 @@ void announce(Session& s, Room& room, std::uint64_t clientMsgId, const v1::FileI
     // may name a file, and a seq it skipped would restart its window.
     ledger.recordMessage(room, seq, s, true);
     gate.publish(room, seq, stamper.frame(), outbox);
-    transfers.announced(room.name, file);
+    transfers.announced(room.name, seq, file);
 }
 
 bool refuseStoreBehind(Session& s, DurabilityGate& gate, Outbox& outbox, const Room& room,
@@ -82,8 +84,8 @@ bool refuseStoreBehind(Session& s, DurabilityGate& gate, Outbox& outbox, const R
 
 void onFileOffer(Session& s, const v1::FileOffer& offer, const RoomTable& rooms, Presence& presence,
                  DurabilityGate& gate, Stamper& stamper, MessageLedger& ledger,
-                 HistoryStore& history, Transfers& transfers, Outbox& outbox, const HubFacts& facts,
-                 TimePoint now) {
+                 HistoryStore& history, Transfers& transfers, Intake& intake, Outbox& outbox,
+                 const HubFacts& facts, TimePoint now) {
     const std::uint64_t id = offer.client_msg_id();
     if (refuseDisabled(s, transfers, outbox, offer.room(), id)) {
         return;
@@ -135,17 +137,10 @@ void onFileOffer(Session& s, const v1::FileOffer& offer, const RoomTable& rooms,
     }
     Transfers::Upload& upload = transfers.begin(s, room->name, id, file, now);
     if (file.size() == 0) {
-        if (transfers.finish(upload, nullptr) == files::FileStore::Finished::Mismatch) {
-            outbox.error(s, v1::ERROR_CODE_FILE_HASH_MISMATCH,
-                         "an empty file hashes to "
-                         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-                         room->name, id);
-            return;
-        }
-        if (!refuseStoreBehind(s, gate, outbox, *room, id)) {
-            announce(s, *room, id, file, presence, gate, stamper, ledger, history, transfers,
-                     outbox, now);
-        }
+        // Nothing to send: committed at once; the session waits for it so
+        // that its FILE message comes before what it sends next.
+        transfers.commit(upload);
+        intake.awaitRead(s);
         return;
     }
     const std::uint64_t uploadId = upload.id;
@@ -159,14 +154,13 @@ void onFileOffer(Session& s, const v1::FileOffer& offer, const RoomTable& rooms,
 }
 
 void onFileChunk(Session& s, const v1::FileChunk& chunk, SessionTable& sessions,
-                 const RoomTable& rooms, Presence& presence, DurabilityGate& gate, Stamper& stamper,
-                 MessageLedger& ledger, HistoryStore& history, Transfers& transfers, Outbox& outbox,
-                 const HubFacts& facts, Poco::Logger& log, TimePoint now) {
+                 Transfers& transfers, Intake& intake, Outbox& outbox, const HubFacts& facts,
+                 TimePoint now) {
     if (refuseDisabled(s, transfers, outbox, {}, 0)) {
         return;
     }
     Transfers::Upload* upload = transfers.findUpload(chunk.upload_id(), s.id);
-    if (upload == nullptr) {
+    if (upload == nullptr || upload->committing) {
         outbox.error(s, v1::ERROR_CODE_NO_SUCH_UPLOAD,
                      "no upload " + std::to_string(chunk.upload_id()) +
                          " of yours is under way (finished, refused, timed out or never offered)");
@@ -174,19 +168,19 @@ void onFileChunk(Session& s, const v1::FileChunk& chunk, SessionTable& sessions,
     }
     const std::string room = upload->room;
     const std::uint64_t id = upload->clientMsgId;
-    const std::uint64_t written = upload->partial->written();
+    const std::uint64_t received = upload->received;
     const std::uint64_t size = upload->file.size();
     std::string problem;
     if (chunk.data().size() > transfers.chunkBytes()) {
         problem = "chunk of " + std::to_string(chunk.data().size()) + " bytes; the most is " +
                   std::to_string(transfers.chunkBytes());
-    } else if (chunk.offset() != written) {
+    } else if (chunk.offset() != received) {
         problem = "chunk at offset " + std::to_string(chunk.offset()) + "; expected " +
-                  std::to_string(written);
+                  std::to_string(received);
     } else if (chunk.data().empty()) {
         problem = "empty chunk at offset " + std::to_string(chunk.offset());
-    } else if (chunk.data().size() > size - written) {
-        problem = "chunk ends at " + std::to_string(written + chunk.data().size()) +
+    } else if (chunk.data().size() > size - received) {
+        problem = "chunk ends at " + std::to_string(received + chunk.data().size()) +
                   ", beyond the offered size " + std::to_string(size);
     }
     if (!problem.empty()) {
@@ -196,7 +190,7 @@ void onFileChunk(Session& s, const v1::FileChunk& chunk, SessionTable& sessions,
                      id);
         return;
     }
-    if (written + chunk.data().size() - upload->acked >
+    if (received + chunk.data().size() - upload->acked >
         facts.config.fileWindowBytes + transfers.chunkBytes()) {
         closeFatally(s, v1::ERROR_CODE_FLOOD,
                      "more than the upload window of " +
@@ -205,50 +199,73 @@ void onFileChunk(Session& s, const v1::FileChunk& chunk, SessionTable& sessions,
                      CloseReason::Flood, sessions, outbox);
         return;
     }
-    transfers.write(s, *upload, chunk.data(), outbox, now);
-    if (written + chunk.data().size() < size) {
+    transfers.write(*upload, chunk.data(), now);
+    if (upload->committing) {
+        // The last bytes: the file thread commits the file, and the FILE
+        // message (onFilesCommitted) comes before whatever the session sends next.
+        intake.awaitRead(s);
+    } else if (transfers.ioBusy()) {
+        // The disk is behind: this session's next frames wait for it
+        // (Hub::Impl::filesDone lets them go), so memory stays bounded.
+        transfers.waitForDisk(s.id);
+        intake.awaitRead(s);
+    }
+}
+
+void onFilesCommitted(Session& s, const Transfers::Committed& done, SessionTable& sessions,
+                      const RoomTable& rooms, Presence& presence, DurabilityGate& gate,
+                      Stamper& stamper, MessageLedger& ledger, HistoryStore& history,
+                      Transfers& transfers, Outbox& outbox, Poco::Logger& log, TimePoint now) {
+    const Transfers::Upload& upload = done.upload;
+    const std::string& room = upload.room;
+    const std::uint64_t id = upload.clientMsgId;
+    const v1::FileInfo& file = upload.file;
+    if (!done.ok) {
+        log.error("%s: upload of %s failed: %s", SessionTable::describe(s), file.name(),
+                  done.error);
+        outbox.error(s, v1::ERROR_CODE_INTERNAL,
+                     file.name() + " not stored: the hub cannot write it to disk", room, id);
         return;
     }
-    const v1::FileInfo file = upload->file;
-    std::string actual;
-    const auto finished = transfers.finish(*upload, &actual);
-    if (finished == files::FileStore::Finished::Mismatch) {
+    if (done.finished == files::FileStore::Finished::Mismatch) {
         log.information("%s: upload of %s refused: its bytes hash to %s, not %s",
-                        SessionTable::describe(s), file.name(), actual, file.sha256());
+                        SessionTable::describe(s), file.name(), done.actual, file.sha256());
         outbox.error(s, v1::ERROR_CODE_FILE_HASH_MISMATCH,
-                     file.name() + " refused: its bytes hash to " + actual + ", not " +
+                     file.name() + " refused: its bytes hash to " + done.actual + ", not " +
                          file.sha256() + "; nothing was kept",
                      room, id);
         return;
     }
     std::optional<protocol::ProtocolError> invalid;
     Room* target = rooms.lookup(room, invalid);
+    std::string refusal;
+    v1::ErrorCode code = v1::ERROR_CODE_NOT_IN_ROOM;
     if (target == nullptr || s.rooms.find(target) == SessionRooms::npos) {
-        outbox.error(s, v1::ERROR_CODE_NOT_IN_ROOM,
-                     "you left " + room + " before " + file.name() + " was complete; not shared",
-                     room, id);
-        return;  // stored but named by no message: the next start's sweep removes it
-    }
-    if (target->moderation.muted(s.id)) {
+        refusal = "you left " + room + " before " + file.name() + " was complete; not shared";
+    } else if (target->moderation.muted(s.id)) {
         // Muted while the bytes came: the offer was checked, the share is too.
-        outbox.error(
-            s, v1::ERROR_CODE_MUTED,
-            "you were muted in " + room + " while " + file.name() + " was sent; not shared", room,
-            id);
+        code = v1::ERROR_CODE_MUTED;
+        refusal = "you were muted in " + room + " while " + file.name() + " was sent; not shared";
+    } else if (refuseStoreBehind(s, gate, outbox, *target, id)) {
+        transfers.releaseIfUnnamed(file.sha256(), sessions, outbox);
         return;
     }
-    if (!refuseStoreBehind(s, gate, outbox, *target, id)) {
-        announce(s, *target, id, file, presence, gate, stamper, ledger, history, transfers, outbox,
-                 now);
+    if (!refusal.empty()) {
+        outbox.error(s, code, refusal, room, id);
+        transfers.releaseIfUnnamed(file.sha256(), sessions,
+                                   outbox);  // stored but named by no message
+        return;
     }
+    announce(s, *target, id, file, presence, gate, stamper, ledger, history, transfers, outbox,
+             now);
 }
 
 void onFileRequest(Session& s, const v1::FileRequest& request, const RoomTable& rooms,
-                   const HistoryStore& history, Transfers& transfers, Outbox& outbox) {
+                   Transfers& transfers, Outbox& outbox, const HubFacts& facts) {
     if (refuseDisabled(s, transfers, outbox, request.room(), 0)) {
         return;
     }
-    // Unknown and not readable read the same: a non-member learns nothing.
+    // Unknown, deleted and not readable read the same: a non-member learns nothing.
     const v1::FileInfo* file = nullptr;
     std::string what;
     if (!request.sha256().empty() || request.room().empty()) {
@@ -266,13 +283,8 @@ void onFileRequest(Session& s, const v1::FileRequest& request, const RoomTable& 
             return;
         }
         what = "message " + std::to_string(request.seq()) + " of " + room->name;
-        if (request.seq() > 0) {
-            HistorySlice slice = history.after(room->name, request.seq() - 1, 1);
-            if (!slice.messages.empty() && slice.messages.front().seq() == request.seq() &&
-                slice.messages.front().kind() == v1::MESSAGE_KIND_FILE) {
-                file = transfers.readableBy(s, slice.messages.front().file().sha256());
-            }
-        }
+        // The live FILE messages are in memory (Transfers): no read of the store.
+        file = transfers.atSeq(room->name, request.seq());
     }
     if (file == nullptr || !transfers.store()->size(file->sha256())) {
         outbox.error(s, v1::ERROR_CODE_NO_SUCH_FILE,
@@ -286,12 +298,21 @@ void onFileRequest(Session& s, const v1::FileRequest& request, const RoomTable& 
                      request.room());
         return;
     }
+    if (transfers.downloadsOf(s.id) >= facts.config.maxDownloadsPerSession &&
+        !transfers.downloading(s.id, file->sha256())) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_FILE,
+                     "already " + std::to_string(facts.config.maxDownloadsPerSession) +
+                         " downloads under way (files.max_downloads_per_session); let one end or "
+                         "cancel it first",
+                     request.room());
+        return;
+    }
     transfers.startDownload(s, *file, request.offset());
 }
 
 void onFileCancel(Session& s, const v1::FileCancel& cancel, Transfers& transfers, Outbox& outbox) {
     if (cancel.upload_id() == 0) {
-        transfers.cancelDownload(s.id);
+        transfers.cancelDownload(s.id, cancel.sha256());
         return;
     }
     const Transfers::Upload* upload = transfers.findUpload(cancel.upload_id(), s.id);

@@ -206,6 +206,9 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
         case v1::Envelope::kSay:
             onSay(s, envelope.say(), rooms, presence, gate, stamper, *history, outbox, ledger,
                   moderation, now);
+            if (envelope.say().kind() == v1::MESSAGE_KIND_DELETE) {
+                forgetDeletedFile(envelope.say());
+            }
             return;
         case v1::Envelope::kPrivateMessage:
             onPrivateMessage(s, envelope.private_message(), sessions, accounts, conversations, gate,
@@ -277,14 +280,13 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             return;
         case v1::Envelope::kFileOffer:
             onFileOffer(s, envelope.file_offer(), rooms, presence, gate, stamper, ledger, *history,
-                        transfers, outbox, facts, now);
+                        transfers, intake, outbox, facts, now);
             return;
         case v1::Envelope::kFileChunk:
-            onFileChunk(s, envelope.file_chunk(), sessions, rooms, presence, gate, stamper, ledger,
-                        *history, transfers, outbox, facts, log, now);
+            onFileChunk(s, envelope.file_chunk(), sessions, transfers, intake, outbox, facts, now);
             return;
         case v1::Envelope::kFileRequest:
-            onFileRequest(s, envelope.file_request(), rooms, *history, transfers, outbox);
+            onFileRequest(s, envelope.file_request(), rooms, transfers, outbox, facts);
             return;
         case v1::Envelope::kFileCancel:
             onFileCancel(s, envelope.file_cancel(), transfers, outbox);
@@ -390,7 +392,8 @@ TimePoint Hub::Impl::tick() {
     resumeIfDrained();
     decodeHeldInput();
     flushAll(false);
-    const TimePoint wake = transfers.nextAckAt(presence.nextDue(liveness.nextScan()));
+    const TimePoint wake =
+        transfers.nextDownloadAt(now, transfers.nextAckAt(presence.nextDue(liveness.nextScan())));
     if (budget.paused()) {
         return wake;  // frames waiting for tokens wait for the resume, too
     }
@@ -450,6 +453,12 @@ void Hub::Impl::scan() {
     outbox.dropIdleBlocks();
     reclaimRooms();
     transfers.expire(sessions, outbox, now);
+    if (transfers.enabled()) {
+        // FILE messages retention pruned can no longer be fetched.
+        for (const auto& [room, seq] : history->takePruned()) {
+            transfers.forgetPruned(room, seq, sessions, outbox);
+        }
+    }
 }
 
 // Rooms that emptied holding nothing go, once no component lists them: a
@@ -616,6 +625,48 @@ void Hub::Impl::accountsDone() {
         receive(*s, {});
     }
     processDoomed();
+}
+
+// The file thread's results: chunks written are acknowledged, read-ahead
+// queued for the downloads; each committed upload is announced (or refused)
+// and its session's frames that waited behind it are handled; so are those
+// of sessions that waited for a busy disk.
+void Hub::Impl::filesDone() {
+    for (Transfers::Committed& done : transfers.filesDone(sessions, outbox, now)) {
+        Session* s = sessions.find(done.upload.session);
+        if (s == nullptr || s->who.closing()) {
+            transfers.releaseIfUnnamed(done.actual, sessions, outbox);
+            continue;  // gone meanwhile
+        }
+        intake.readDone(*s);
+        try {
+            onFilesCommitted(*s, done, sessions, rooms, presence, gate, stamper, ledger, *history,
+                             transfers, outbox, log, now);
+        } catch (const Poco::Exception& error) {
+            internalError(*s, "announcing a file", error.displayText());
+        } catch (const std::exception& error) {
+            internalError(*s, "announcing a file", error.what());
+        }
+        receive(*s, {});
+    }
+    for (const SessionId id : transfers.takeDiskWaiters()) {
+        if (Session* s = sessions.find(id); s != nullptr && !s->who.closing()) {
+            intake.readDone(*s);
+            receive(*s, {});
+        }
+    }
+    processDoomed();
+}
+
+// A DELETE the ledger took, of a FILE message: the file can no longer be
+// fetched through it (and leaves the disk if nothing else names it).
+void Hub::Impl::forgetDeletedFile(const v1::Say& say) {
+    std::optional<protocol::ProtocolError> invalid;
+    const Room* room = rooms.lookup(say.room(), invalid);
+    if (room != nullptr && transfers.atSeq(room->name, say.target_seq()) != nullptr &&
+        ledger.deleted(*room, say.target_seq())) {
+        transfers.forgetMessage(room->name, say.target_seq(), sessions, outbox);
+    }
 }
 
 // After a Welcome: a session signed in to an account banned hub-wide ends
@@ -832,6 +883,22 @@ int Hub::accountsFd() const {
     return impl_->accounts.fd();
 }
 
+void Hub::filesDone(TimePoint now) {
+    owner_.check("Hub::filesDone");
+    impl_->setNow(now);
+    impl_->filesDone();
+    impl_->history->submit();  // FILE messages, and what the waiting frames said
+}
+
+std::size_t Hub::runFileJobs(std::size_t count) {
+    owner_.check("Hub::runFileJobs");
+    return impl_->transfers.runQueued(count);
+}
+
+int Hub::filesFd() const {
+    return impl_->transfers.fd();
+}
+
 int Hub::storeCommitFd() const {
     return impl_->history->commitFd();
 }
@@ -845,7 +912,7 @@ std::size_t Hub::heldMessages() const {
 }
 
 bool Hub::transfersWantTurn() const {
-    return !impl_->budget.paused() && impl_->transfers.wantsTurn(impl_->sessions);
+    return !impl_->budget.paused() && impl_->transfers.wantsTurn(impl_->sessions, impl_->now);
 }
 
 bool Hub::inputPaused() const {
@@ -866,7 +933,7 @@ std::size_t Hub::output(SessionId id, std::span<std::string_view> views) const {
 void Hub::takeReady(std::vector<SessionId>& writable, std::vector<Closing>& closing) {
     owner_.check("Hub::takeReady");
     impl_->processDoomed();
-    impl_->transfers.pump(impl_->sessions, impl_->outbox, impl_->budget.paused());
+    impl_->transfers.pump(impl_->sessions, impl_->outbox, impl_->budget.paused(), impl_->now);
     impl_->outbox.takeWritable(impl_->sessions, writable);
     impl_->sessions.takeClosing(closing);
 }

@@ -39,8 +39,9 @@
 //   TypingRelay      TypingRelay.hpp    each sender's typing bucket, typing figures
 //   ReadMarkers      ReadMarkers.hpp    read markers by account (and by session
 //                                       when not signed in), their store
-//   Transfers        Transfers.hpp      the file store, uploads and downloads under
-//                                       way, who may fetch which file
+//   Transfers        Transfers.hpp      the file store's index and its thread, uploads
+//                                       and downloads under way, the live FILE
+//                                       messages (who may fetch which file)
 //
 // Threading: not thread safe; the hub's thread (Hub.hpp).
 
@@ -136,6 +137,8 @@ struct Hub::Impl {
     void answerWaitingHistory();
     void storeReadsDone();
     void accountsDone();
+    void filesDone();
+    void forgetDeletedFile(const v1::Say& say);
     // A session just welcomed joins the default room.
     void afterWelcome(Session& s);
     // A session just signed in to an account gets what waited for it.

@@ -262,6 +262,11 @@ void MessageLedger::apply(RoomLedger& ledger, const v1::ChatMessage& event) {
     }
 }
 
+bool MessageLedger::deleted(const Room& room, std::uint64_t seq) const {
+    const Entry* entry = find(room.ledger, seq);
+    return entry != nullptr && entry->deleted;
+}
+
 std::size_t MessageLedger::reactionsOf(const Room& room, std::uint64_t seq) const {
     const Entry* entry = find(room.ledger, seq);
     return entry == nullptr || !entry->reactions ? 0 : entry->reactions->size();

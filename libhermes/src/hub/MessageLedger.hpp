@@ -90,6 +90,9 @@ public:
     // A stamped event (EDIT, DELETE, REACT, UNREACT) and its effect.
     void recordEvent(Room& room, const v1::ChatMessage& event);
 
+    // Message `seq` is in the window and deleted.
+    bool deleted(const Room& room, std::uint64_t seq) const;
+
     // The reactions message `seq` carries now (0 when unknown): tests.
     std::size_t reactionsOf(const Room& room, std::uint64_t seq) const;
 

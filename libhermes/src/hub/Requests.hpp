@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "Transfers.hpp"
 #include "hermes/hub/HistoryStore.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/HubConfig.hpp"
@@ -187,15 +188,20 @@ bool refuseBannedNick(Session& s, const v1::SetNick& request, const Moderation& 
 
 void onFileOffer(Session& s, const v1::FileOffer& offer, const RoomTable& rooms, Presence& presence,
                  DurabilityGate& gate, Stamper& stamper, MessageLedger& ledger,
-                 HistoryStore& history, Transfers& transfers, Outbox& outbox, const HubFacts& facts,
-                 TimePoint now);
-// A chunk beyond the window closes `s` (FLOOD); the last one stores and announces.
+                 HistoryStore& history, Transfers& transfers, Intake& intake, Outbox& outbox,
+                 const HubFacts& facts, TimePoint now);
+// A chunk beyond the window closes `s` (FLOOD); the last one commits the
+// file and `s` waits for it (onFilesCommitted).
 void onFileChunk(Session& s, const v1::FileChunk& chunk, SessionTable& sessions,
-                 const RoomTable& rooms, Presence& presence, DurabilityGate& gate, Stamper& stamper,
-                 MessageLedger& ledger, HistoryStore& history, Transfers& transfers, Outbox& outbox,
-                 const HubFacts& facts, Poco::Logger& log, TimePoint now);
+                 Transfers& transfers, Intake& intake, Outbox& outbox, const HubFacts& facts,
+                 TimePoint now);
+// The file thread committed an upload of `s`: announced (or refused).
+void onFilesCommitted(Session& s, const Transfers::Committed& done, SessionTable& sessions,
+                      const RoomTable& rooms, Presence& presence, DurabilityGate& gate,
+                      Stamper& stamper, MessageLedger& ledger, HistoryStore& history,
+                      Transfers& transfers, Outbox& outbox, Poco::Logger& log, TimePoint now);
 void onFileRequest(Session& s, const v1::FileRequest& request, const RoomTable& rooms,
-                   const HistoryStore& history, Transfers& transfers, Outbox& outbox);
+                   Transfers& transfers, Outbox& outbox, const HubFacts& facts);
 void onFileCancel(Session& s, const v1::FileCancel& cancel, Transfers& transfers, Outbox& outbox);
 
 }  // namespace hermes::hub

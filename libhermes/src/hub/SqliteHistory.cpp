@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -567,18 +568,40 @@ void SqliteHistory::migrate(Session& db) {
     }
 }
 
-std::vector<std::pair<std::string, hermes::v1::FileInfo>> SqliteHistory::fileReferences() const {
+std::vector<StoredFile> SqliteHistory::fileReferences() const {
     std::vector<std::string> rooms, files;
-    *reader_ << "SELECT room, file FROM messages WHERE file != ''", into(rooms), into(files), now;
-    std::vector<std::pair<std::string, hermes::v1::FileInfo>> out;
+    std::vector<Poco::Int64> seqs;
+    *reader_ << "SELECT room, seq, file FROM messages WHERE file != ''", into(rooms), into(seqs),
+        into(files), now;
+    // A deleted FILE message names its file no more (a DELETE event's
+    // target_seq); one scan of the events, not one per file.
+    std::vector<std::string> deletedRooms;
+    std::vector<Poco::Int64> deletedSeqs;
+    int deleteKind = hermes::v1::MESSAGE_KIND_DELETE;
+    *reader_ << "SELECT room, target_seq FROM messages WHERE kind = ?", use(deleteKind),
+        into(deletedRooms), into(deletedSeqs), now;
+    std::set<std::pair<std::string, Poco::Int64>> deleted;
+    for (std::size_t i = 0; i < deletedRooms.size(); ++i) {
+        deleted.emplace(std::move(deletedRooms[i]), deletedSeqs[i]);
+    }
+    std::vector<StoredFile> out;
     out.reserve(rooms.size());
     for (std::size_t i = 0; i < rooms.size(); ++i) {
-        hermes::v1::FileInfo file;
-        if (parseFileColumn(files[i], file)) {
-            out.emplace_back(std::move(rooms[i]), std::move(file));
+        StoredFile stored;
+        if (deleted.contains({rooms[i], seqs[i]}) || !parseFileColumn(files[i], stored.file)) {
+            continue;
         }
+        stored.room = std::move(rooms[i]);
+        stored.seq = static_cast<std::uint64_t>(seqs[i]);
+        out.push_back(std::move(stored));
     }
     return out;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> SqliteHistory::takePruned() {
+    std::map<std::string, std::uint64_t> pruned;
+    pruned.swap(shared_.lock()->prunedTo);
+    return {pruned.begin(), pruned.end()};
 }
 
 void SqliteHistory::loadRooms() {
@@ -1303,6 +1326,10 @@ bool SqliteHistory::pruneStep(Writer& writer, std::int64_t nowMs) {
         }
         auto state = shared_.lock();
         state->pruned += deleted;
+        if (deleted > 0) {
+            std::uint64_t& upTo = state->prunedTo[room];
+            upTo = std::max(upTo, static_cast<std::uint64_t>(high));
+        }
         state->unindexed = writer.unindexed;
     } catch (const Poco::Exception& error) {
         logger().error("history database " + options_.path + ": pruning " + room +

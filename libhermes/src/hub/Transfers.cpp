@@ -12,22 +12,39 @@
 
 namespace hermes::hub {
 
-Transfers::Transfers(const HubConfig& config,
-                     const std::vector<std::pair<std::string, v1::FileInfo>>& announced,
+namespace {
+
+// Chunks a download keeps read ahead (or asked for) beyond the one it sends.
+constexpr std::uint64_t kReadAheadChunks = 4;
+
+Clock::duration costOf(std::uint64_t bytes, std::uint64_t perSecond) {
+    return std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(static_cast<double>(bytes) / static_cast<double>(perSecond)));
+}
+
+}  // namespace
+
+Transfers::Transfers(const HubConfig& config, const std::vector<StoredFile>& announced,
                      Poco::Logger& log)
     : config_(config), log_(log), chunkBytes_(protocol::chunkBytesFor(config.maxFrameBytes)) {
     if (config.filesPath.empty()) {
         return;
     }
     store_ = std::make_unique<files::FileStore>(config.filesPath);
+    worker_ = std::make_unique<FileWorker>(*store_, config.fileWorkerThread);
     std::set<std::string, std::less<>> referenced;
-    for (const auto& [room, file] : announced) {
-        referenced.insert(file.sha256());
-        this->announced(room, file);
+    for (const StoredFile& stored : announced) {
+        referenced.insert(stored.file.sha256());
+        this->announced(stored.room, stored.seq, stored.file);
     }
     const std::size_t removed = store_->sweep(referenced);
     log_.information("file store %s: %z files, %?u bytes (%z removed: no message names them)",
                      store_->directory(), store_->count(), store_->usedBytes(), removed);
+}
+
+// The worker goes first: its thread may be using the store.
+Transfers::~Transfers() {
+    worker_.reset();
 }
 
 // --- uploads ---------------------------------------------------------------------------------
@@ -50,8 +67,8 @@ std::vector<SessionId> Transfers::sessionsHeld() const {
     for (const auto& [key, upload] : uploads_) {
         ids.push_back(key.first);
     }
-    for (const auto& [id, download] : downloads_) {
-        ids.push_back(id);
+    for (const auto& [handle, download] : downloads_) {
+        ids.push_back(download.session);
     }
     return ids;
 }
@@ -74,18 +91,15 @@ std::size_t Transfers::uploadsOf(SessionId id) const {
 Transfers::Upload& Transfers::begin(Session& s, std::string room, std::uint64_t clientMsgId,
                                     v1::FileInfo file, TimePoint now) {
     const std::uint64_t id = ++uploadsBegun_[s.id];
-    // The temp file's name must be unique in the store: the session's and
-    // the upload's ids.
-    std::unique_ptr<files::FileStore::Partial> partial =
-        store_->begin(std::to_string(s.id) + "-" + std::to_string(id), file.sha256(), file.size());
     Upload& upload = uploads_[{s.id, id}];
     upload.id = id;
     upload.session = s.id;
     upload.room = std::move(room);
     upload.clientMsgId = clientMsgId;
-    upload.partial = std::move(partial);
     upload.file = std::move(file);
+    upload.handle = ++nextHandle_;
     upload.lastChunk = now;
+    uploadHandles_.emplace(upload.handle, UploadKey{s.id, id});
     return upload;
 }
 
@@ -102,35 +116,66 @@ void Transfers::sendProgress(Session& s, const Upload& upload, Outbox& outbox) {
     });
 }
 
-// A virtual clock per session: each chunk costs bytes / rate; the
+void Transfers::write(Upload& upload, std::string_view data, TimePoint now) {
+    FileJob job;
+    job.kind = FileJobKind::Append;
+    job.handle = upload.handle;
+    job.sha256 = upload.file.sha256();
+    job.size = upload.file.size();
+    job.data.assign(data);
+    worker_->submit(std::move(job));
+    upload.received += data.size();
+    upload.lastChunk = now;
+    if (upload.received == upload.file.size()) {
+        commit(upload);
+    }
+}
+
+void Transfers::commit(Upload& upload) {
+    FileJob job;
+    job.kind = FileJobKind::Commit;
+    job.handle = upload.handle;
+    job.sha256 = upload.file.sha256();
+    job.size = upload.file.size();
+    worker_->submit(std::move(job));
+    upload.committing = true;
+}
+
+bool Transfers::ioBusy() const {
+    return worker_ && worker_->queuedBytes() > config_.maxQueuedFileBytes;
+}
+
+std::vector<SessionId> Transfers::takeDiskWaiters() {
+    std::vector<SessionId> ready;
+    if (!ioBusy()) {
+        ready.swap(diskWaiters_);
+    }
+    return ready;
+}
+
+// A virtual clock per session: each chunk written costs bytes / rate; the
 // acknowledgement goes when the clock says its bytes are paid for. A window
 // may come at once (the clock may lag `now` by the window's worth).
-void Transfers::write(Session& s, Upload& upload, std::string_view data, Outbox& outbox,
-                      TimePoint now) {
-    store_->append(*upload.partial, data);
-    upload.lastChunk = now;
-    const std::uint64_t written = upload.partial->written();
-    if (written == upload.file.size()) {
+void Transfers::paceAck(Session& s, Upload& upload, std::uint64_t bytes, Outbox& outbox,
+                        TimePoint now) {
+    if (upload.written == upload.file.size()) {
         return;  // the FILE message (or an Error) is the answer
     }
     if (config_.uploadBytesPerSecond == 0) {
-        upload.acked = written;
+        upload.acked = upload.written;
         sendProgress(s, upload, outbox);
         return;
     }
-    const auto perByte =
-        std::chrono::duration<double>(1.0 / static_cast<double>(config_.uploadBytesPerSecond));
-    const auto cost = std::chrono::duration_cast<Clock::duration>(perByte * data.size());
-    const auto burst = std::chrono::duration_cast<Clock::duration>(
-        perByte * static_cast<double>(config_.fileWindowBytes));
+    const auto cost = costOf(bytes, config_.uploadBytesPerSecond);
+    const auto burst = costOf(config_.fileWindowBytes, config_.uploadBytesPerSecond);
     Pacing& pacing = pacing_[s.id];
     pacing.freeAt = std::max(pacing.freeAt, now - burst) + cost;
     if (pacing.freeAt <= now) {
-        upload.acked = written;
+        upload.acked = upload.written;
         sendProgress(s, upload, outbox);
         return;
     }
-    dueAcks_.emplace(pacing.freeAt, std::make_pair(UploadKey{s.id, upload.id}, written));
+    dueAcks_.emplace(pacing.freeAt, std::make_pair(UploadKey{s.id, upload.id}, upload.written));
 }
 
 void Transfers::sendDueAcks(SessionTable& sessions, Outbox& outbox, TimePoint now) {
@@ -155,24 +200,28 @@ TimePoint Transfers::nextAckAt(TimePoint fallback) const {
     return dueAcks_.empty() ? fallback : std::min(fallback, dueAcks_.begin()->first);
 }
 
-files::FileStore::Finished Transfers::finish(const Upload& upload, std::string* actual) {
-    auto it = uploads_.find({upload.session, upload.id});
-    const auto result = store_->finish(std::move(it->second.partial), actual);
-    uploads_.erase(it);
-    return result;
-}
-
 void Transfers::drop(const Upload& upload) {
-    uploads_.erase({upload.session, upload.id});  // the Partial removes its temp file
+    const std::string sha256 = upload.file.sha256();
+    if (!upload.committing) {
+        FileJob job;
+        job.kind = FileJobKind::Discard;
+        job.handle = upload.handle;
+        worker_->submit(std::move(job));
+    }  // else: the commit's result finds no upload and lets the file go if unnamed
+    uploadHandles_.erase(upload.handle);
+    uploads_.erase({upload.session, upload.id});
+    removeIfUnnamed(sha256);
 }
 
 void Transfers::expire(SessionTable& sessions, Outbox& outbox, TimePoint now) {
-    for (auto it = uploads_.begin(); it != uploads_.end();) {
-        Upload& upload = it->second;
-        if (now - upload.lastChunk < config_.uploadTimeout) {
-            ++it;
-            continue;
+    std::vector<UploadKey> expired;
+    for (const auto& [key, upload] : uploads_) {
+        if (!upload.committing && now - upload.lastChunk >= config_.uploadTimeout) {
+            expired.push_back(key);
         }
+    }
+    for (const UploadKey& key : expired) {
+        Upload& upload = uploads_.at(key);
         if (Session* s = sessions.find(upload.session)) {
             outbox.error(*s, v1::ERROR_CODE_UPLOAD_TIMEOUT,
                          "upload " + std::to_string(upload.id) + " of " + upload.file.name() +
@@ -182,111 +231,374 @@ void Transfers::expire(SessionTable& sessions, Outbox& outbox, TimePoint now) {
         }
         log_.information("upload %?u (%s) dropped: no chunk within the timeout", upload.id,
                          upload.file.name());
-        it = uploads_.erase(it);
+        drop(upload);
     }
+}
+
+// --- the file thread -------------------------------------------------------------------------
+
+std::size_t Transfers::runQueued(std::size_t count) {
+    return worker_ ? worker_->runQueued(count) : 0;
+}
+
+std::vector<Transfers::Committed> Transfers::filesDone(SessionTable& sessions, Outbox& outbox,
+                                                       TimePoint now) {
+    std::vector<Committed> commits;
+    if (!worker_) {
+        return commits;
+    }
+    for (FileResult& result : worker_->finished()) {
+        switch (result.kind) {
+            case FileJobKind::Append: {
+                auto handle = uploadHandles_.find(result.handle);
+                if (handle == uploadHandles_.end()) {
+                    break;  // dropped meanwhile
+                }
+                Upload& upload = uploads_.at(handle->second);
+                Session* s = sessions.find(upload.session);
+                if (!result.ok) {
+                    log_.error("upload %?u (%s) failed: %s", upload.id, upload.file.name(),
+                               result.error);
+                    if (s != nullptr) {
+                        outbox.error(*s, v1::ERROR_CODE_INTERNAL,
+                                     "upload " + std::to_string(upload.id) + " of " +
+                                         upload.file.name() +
+                                         " dropped: the hub cannot write it to disk",
+                                     upload.room, upload.clientMsgId);
+                    }
+                    upload.committing = true;  // the worker kept no temp file
+                    drop(upload);
+                    break;
+                }
+                upload.written = result.offset;
+                if (s != nullptr && !upload.committing) {
+                    paceAck(*s, upload, result.bytes, outbox, now);
+                }
+                break;
+            }
+            case FileJobKind::Commit: {
+                auto handle = uploadHandles_.find(result.handle);
+                Committed done;
+                done.ok = result.ok;
+                done.finished = result.finished;
+                done.actual = result.sha256;
+                done.error = result.error;
+                if (handle == uploadHandles_.end()) {
+                    // Dropped while it was committed: stored, maybe named by nothing.
+                    if (result.ok && result.finished != files::FileStore::Finished::Mismatch) {
+                        store_->adopt(result.sha256, result.bytes);
+                        removeIfUnnamed(result.sha256);
+                    }
+                    break;
+                }
+                auto it = uploads_.find(handle->second);
+                done.upload = std::move(it->second);
+                uploadHandles_.erase(handle);
+                uploads_.erase(it);
+                if (done.ok && done.finished != files::FileStore::Finished::Mismatch) {
+                    store_->adopt(done.actual, done.upload.file.size());
+                }
+                commits.push_back(std::move(done));
+                break;
+            }
+            case FileJobKind::Read: {
+                auto it = downloads_.find(result.handle);
+                if (it == downloads_.end()) {
+                    break;  // ended meanwhile
+                }
+                Download& download = it->second;
+                Session* s = sessions.find(download.session);
+                const std::uint64_t expected = download.next + download.ready.size() * chunkBytes_;
+                const std::uint64_t length =
+                    std::min<std::uint64_t>(chunkBytes_, download.file.size() - result.offset);
+                if (s == nullptr || !result.ok || result.offset != expected ||
+                    result.data.size() != length) {
+                    if (s != nullptr) {
+                        log_.error("%s: download of %s failed: %s", SessionTable::describe(*s),
+                                   download.file.sha256(),
+                                   result.ok ? std::string("the file is shorter than announced")
+                                             : result.error);
+                        outbox.error(*s, v1::ERROR_CODE_NO_SUCH_FILE,
+                                     "file " + download.file.sha256() + " is no longer stored");
+                    }
+                    endDownload(it);
+                    break;
+                }
+                download.ready.push_back(std::move(result.data));
+                break;
+            }
+            case FileJobKind::Discard:
+            case FileJobKind::Close:
+            case FileJobKind::Remove:
+                if (!result.ok) {
+                    log_.warning("file store: %s", result.error);
+                }
+                break;
+        }
+    }
+    return commits;
 }
 
 // --- announcements ---------------------------------------------------------------------------
 
-void Transfers::announced(const std::string& room, const v1::FileInfo& file) {
-    // Each room keeps the name and type it was shared under there (the
-    // newest): a member of one room never learns what another room called it.
-    v1::FileInfo& shared = announced_[file.sha256()].rooms[room];
+void Transfers::announced(const std::string& room, std::uint64_t seq, const v1::FileInfo& file) {
+    MessageKey key{room, seq};
+    v1::FileInfo& shared = bySeq_[key];
     shared = file;
     shared.clear_preview();
+    named_[file.sha256()].insert(std::move(key));
 }
 
 const v1::FileInfo* Transfers::readableBy(const Session& s, std::string_view sha256) const {
-    auto it = announced_.find(sha256);
-    if (it == announced_.end()) {
+    auto it = named_.find(sha256);
+    if (it == named_.end()) {
         return nullptr;
     }
-    for (const auto& membership : s.rooms) {
-        if (auto shared = it->second.rooms.find(membership.room->name);
-            shared != it->second.rooms.end()) {
-            return &shared->second;
+    // The newest message in one of the member's rooms: its name and type.
+    for (auto key = it->second.rbegin(); key != it->second.rend(); ++key) {
+        for (const auto& membership : s.rooms) {
+            if (membership.room->name == key->first) {
+                return &bySeq_.at(*key);
+            }
         }
     }
     return nullptr;
 }
 
+const v1::FileInfo* Transfers::atSeq(std::string_view room, std::uint64_t seq) const {
+    auto it = bySeq_.find(MessageKey{std::string(room), seq});
+    return it == bySeq_.end() ? nullptr : &it->second;
+}
+
+void Transfers::forgetMessage(const std::string& room, std::uint64_t seq, SessionTable& sessions,
+                              Outbox& outbox) {
+    auto it = bySeq_.find(MessageKey{room, seq});
+    if (it == bySeq_.end()) {
+        return;
+    }
+    const std::string sha256 = it->second.sha256();
+    if (auto named = named_.find(sha256); named != named_.end()) {
+        named->second.erase(it->first);
+        if (named->second.empty()) {
+            named_.erase(named);
+        }
+    }
+    bySeq_.erase(it);
+    releaseIfUnnamed(sha256, sessions, outbox);
+}
+
+void Transfers::forgetPruned(const std::string& room, std::uint64_t seq, SessionTable& sessions,
+                             Outbox& outbox) {
+    std::vector<std::uint64_t> gone;
+    for (auto it = bySeq_.lower_bound(MessageKey{room, 0});
+         it != bySeq_.end() && it->first.first == room && it->first.second <= seq; ++it) {
+        gone.push_back(it->first.second);
+    }
+    for (const std::uint64_t message : gone) {
+        forgetMessage(room, message, sessions, outbox);
+    }
+}
+
+void Transfers::releaseIfUnnamed(const std::string& sha256, SessionTable& sessions,
+                                 Outbox& outbox) {
+    if (named_.contains(sha256)) {
+        return;
+    }
+    // Its downloads end at once: no message names it any more.
+    for (auto it = downloads_.begin(); it != downloads_.end();) {
+        auto next = std::next(it);
+        if (it->second.file.sha256() == sha256) {
+            if (Session* s = sessions.find(it->second.session)) {
+                outbox.error(*s, v1::ERROR_CODE_NO_SUCH_FILE,
+                             "file " + sha256 + " was deleted; its download ended");
+            }
+            endDownload(it);
+        }
+        it = next;
+    }
+    removeIfUnnamed(sha256);
+}
+
+void Transfers::removeIfUnnamed(const std::string& sha256) {
+    if (named_.contains(sha256) || !store_->size(sha256)) {
+        return;
+    }
+    for (const auto& [key, upload] : uploads_) {
+        if (upload.file.sha256() == sha256) {
+            return;  // its commit may name it again; its end comes back here
+        }
+    }
+    store_->forget(sha256);
+    FileJob job;
+    job.kind = FileJobKind::Remove;
+    job.sha256 = sha256;
+    worker_->submit(std::move(job));
+    log_.information("file %s removed: no message names it any more", sha256);
+}
+
 // --- downloads -------------------------------------------------------------------------------
 
 void Transfers::startDownload(Session& s, const v1::FileInfo& file, std::uint64_t offset) {
-    Download& download = downloads_[s.id];
+    cancelDownload(s.id, file.sha256());  // a resume replaces it
+    Download& download = downloads_[++nextHandle_];
+    download.handle = nextHandle_;
+    download.session = s.id;
     download.file = file;
     download.file.clear_preview();
     download.next = offset;
+    download.requested = offset;
     download.first = true;
+    readAhead(download);
 }
 
-void Transfers::pump(SessionTable& sessions, Outbox& outbox, bool paused) {
+std::size_t Transfers::downloadsOf(SessionId id) const {
+    return static_cast<std::size_t>(
+        std::count_if(downloads_.begin(), downloads_.end(),
+                      [id](const auto& d) { return d.second.session == id; }));
+}
+
+bool Transfers::downloading(SessionId id, std::string_view sha256) const {
+    return std::any_of(downloads_.begin(), downloads_.end(), [&](const auto& d) {
+        return d.second.session == id && d.second.file.sha256() == sha256;
+    });
+}
+
+// Keeps kReadAheadChunks asked for or read beyond what was sent.
+void Transfers::readAhead(Download& download) {
+    const std::uint64_t size = download.file.size();
+    while (download.requested < size &&
+           download.requested - download.next < kReadAheadChunks * chunkBytes_) {
+        FileJob job;
+        job.kind = FileJobKind::Read;
+        job.handle = download.handle;
+        job.sha256 = download.file.sha256();
+        job.offset = download.requested;
+        job.size = std::min<std::uint64_t>(chunkBytes_, size - download.requested);
+        download.requested += job.size;
+        worker_->submit(std::move(job));
+    }
+}
+
+void Transfers::endDownload(std::map<std::uint64_t, Download>::iterator it) {
+    FileJob job;
+    job.kind = FileJobKind::Close;
+    job.handle = it->first;
+    worker_->submit(std::move(job));
+    downloads_.erase(it);
+}
+
+void Transfers::cancelDownload(SessionId id, std::string_view sha256) {
+    for (auto it = downloads_.begin(); it != downloads_.end();) {
+        auto next = std::next(it);
+        if (it->second.session == id && (sha256.empty() || it->second.file.sha256() == sha256)) {
+            endDownload(it);
+        }
+        it = next;
+    }
+}
+
+void Transfers::pump(SessionTable& sessions, Outbox& outbox, bool paused, TimePoint now) {
     if (paused || downloads_.empty()) {
         return;
     }
+    const auto burst = config_.downloadBytesPerSecond == 0
+                           ? Clock::duration::zero()
+                           : costOf(2 * chunkBytes_, config_.downloadBytesPerSecond);
     for (auto it = downloads_.begin(); it != downloads_.end();) {
-        Session* s = sessions.find(it->first);
+        auto next = std::next(it);
+        Download& download = it->second;
+        Session* s = sessions.find(download.session);
         if (s == nullptr || s->who.closing()) {
-            it = downloads_.erase(it);
+            endDownload(it);
+            it = next;
             continue;
         }
-        Download& download = it->second;
-        bool done = false;
+        const std::uint64_t size = download.file.size();
+        TimePoint& freeAt = downloadPacing_[s->id];
+        bool done = download.next >= size && !download.first;
         // At most two chunks queued: the member's own frames and its rooms'
-        // come between them, and its output stays small.
-        for (int round = 0; round < 2 && s->out.queue().size() < chunkBytes_ && !done; ++round) {
-            const std::uint64_t size = download.file.size();
-            const std::size_t length = static_cast<std::size_t>(
-                std::min<std::uint64_t>(chunkBytes_, size - download.next));
-            try {
-                store_->read(download.file.sha256(), download.next, length, chunk_);
-            } catch (const std::exception& error) {
-                log_.error("%s: download of %s failed: %s", SessionTable::describe(*s),
-                           download.file.sha256(), std::string(error.what()));
-                outbox.error(*s, v1::ERROR_CODE_NO_SUCH_FILE,
-                             "file " + download.file.sha256() + " is no longer stored");
-                done = true;
-                break;
-            }
-            if (chunk_.size() != length) {
-                outbox.error(*s, v1::ERROR_CODE_NO_SUCH_FILE,
-                             "file " + download.file.sha256() + " is shorter than announced");
-                done = true;
-                break;
+        // come between them, and its output stays small. Past the session's
+        // rate, the chunk waits for its time (nextDownloadAt).
+        for (int round = 0; round < 2 && !done && s->out.queue().size() < chunkBytes_ &&
+                            (download.next == size || !download.ready.empty()) && freeAt <= now;
+             ++round) {
+            // Nothing left to read (an empty file, a resume at its end): one
+            // empty chunk carries the FileInfo.
+            std::string chunk;
+            if (download.next < size) {
+                chunk = std::move(download.ready.front());
+                download.ready.pop_front();
             }
             scratch_.Clear();
             auto* data = scratch_.mutable_file_data();
             data->set_sha256(download.file.sha256());
             data->set_offset(download.next);
-            data->set_data(chunk_);
+            data->set_data(std::move(chunk));
             if (download.first) {
                 *data->mutable_file() = download.file;
                 download.first = false;
             }
+            const std::uint64_t length = data->data().size();
             outbox.send(*s, scratch_);
             download.next += length;
+            if (config_.downloadBytesPerSecond > 0) {
+                freeAt =
+                    std::max(freeAt, now - burst) + costOf(length, config_.downloadBytesPerSecond);
+            }
             done = download.next >= size;
         }
-        it = done ? downloads_.erase(it) : std::next(it);
+        if (done) {
+            endDownload(it);
+        } else {
+            readAhead(download);
+        }
+        it = next;
     }
 }
 
-bool Transfers::wantsTurn(const SessionTable& sessions) const {
-    for (const auto& [id, download] : downloads_) {
-        const Session* s = sessions.find(id);
-        if (s != nullptr && !s->who.closing() && s->out.queue().size() < chunkBytes_) {
+bool Transfers::wantsTurn(const SessionTable& sessions, TimePoint now) const {
+    for (const auto& [handle, download] : downloads_) {
+        const Session* s = sessions.find(download.session);
+        if (s == nullptr || s->who.closing() || s->out.queue().size() >= chunkBytes_) {
+            continue;
+        }
+        const bool hasChunk = !download.ready.empty() || download.next == download.file.size();
+        auto pacing = downloadPacing_.find(download.session);
+        if (hasChunk && (pacing == downloadPacing_.end() || pacing->second <= now)) {
             return true;
         }
     }
     return false;
 }
 
+TimePoint Transfers::nextDownloadAt(TimePoint now, TimePoint fallback) const {
+    TimePoint wake = fallback;
+    for (const auto& [handle, download] : downloads_) {
+        if (download.ready.empty()) {
+            continue;
+        }
+        // Only a rate's wait: a full queue is woken by its write, not a timer.
+        if (auto pacing = downloadPacing_.find(download.session);
+            pacing != downloadPacing_.end() && pacing->second > now) {
+            wake = std::min(wake, pacing->second);
+        }
+    }
+    return wake;
+}
+
 void Transfers::forget(SessionId id) {
-    downloads_.erase(id);
+    cancelDownload(id);
+    downloadPacing_.erase(id);
     pacing_.erase(id);
     uploadsBegun_.erase(id);
-    for (auto it = uploads_.begin(); it != uploads_.end();) {
-        it = it->second.session == id ? uploads_.erase(it) : std::next(it);
+    std::vector<Upload*> theirs;
+    for (auto& [key, upload] : uploads_) {
+        if (upload.session == id) {
+            theirs.push_back(&upload);
+        }
+    }
+    for (Upload* upload : theirs) {
+        drop(*upload);
     }
 }
 

@@ -7,13 +7,16 @@
 // its hash (or removed: a mismatch keeps nothing). The same content uploaded
 // twice is stored once.
 //
-// No fsync: the rename makes a file whole or absent, never half; a power
-// loss may lose a file the history still names (a download then answers
-// NO_SUCH_FILE). Everything here is one small system call per chunk, so the
-// hub's loop calls it directly.
+// A stored file is whole before it is named: commit() syncs the temp file,
+// renames it and syncs the directory, so a FILE message announced after it
+// names a file a power loss keeps.
 //
 // Owns: the directory's index (hash -> size) and the bytes it holds.
-// Threading: none; one thread (the hub's).
+// Threading: two parts. The index (size, usedBytes, count, adopt, forget,
+// sweep, remove, finish) belongs to one thread (the hub's). The disk work
+// that reads no index (begin, append, commit, a Partial, pathOf) may run on
+// one other thread (the hub's file worker, FileWorker.hpp): it touches only
+// the immutable directory name and the Partial it is given.
 
 #include <cstddef>
 #include <cstdint>
@@ -61,13 +64,24 @@ public:
     // tmp/<tempName>.part (unique among uploads under way). Throws
     // std::system_error naming the temp file.
     std::unique_ptr<Partial> begin(const std::string& tempName, std::string sha256,
-                                   std::uint64_t size);
+                                   std::uint64_t size) const;
     // Appends `bytes` (never past the announced size: the caller checks).
-    void append(Partial& partial, std::string_view bytes);
+    void append(Partial& partial, std::string_view bytes) const;
     enum class Finished { Stored, AlreadyStored, Mismatch };
-    // All bytes are in: the hash compared, the file renamed to it or removed.
-    // `actual` gets the hash the bytes have.
+    // All bytes are in: the hash compared; the file synced, renamed to it and
+    // the directory synced (or removed: a mismatch, or the content is on disk
+    // already). Reads no index: the disk says whether the content is stored.
+    // `actual` gets the hash the bytes have. Throws std::system_error naming
+    // the file.
+    Finished commit(std::unique_ptr<Partial> partial, std::string* actual = nullptr) const;
+    // commit(), then the index takes the file (one thread does both).
     Finished finish(std::unique_ptr<Partial> partial, std::string* actual = nullptr);
+    // The index takes (adopt) or gives up (forget) a file another thread
+    // committed or will remove; the quota follows.
+    void adopt(const std::string& sha256, std::uint64_t size);
+    void forget(std::string_view sha256);
+    // Unlinks a stored file and syncs the directory (no index: the file worker).
+    void unlink(std::string_view sha256) const;
     // Drops an upload: its temp file is removed (a destroyed Partial does the same).
     void discard(std::unique_ptr<Partial> partial) { partial.reset(); }
 

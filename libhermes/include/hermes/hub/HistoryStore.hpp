@@ -85,6 +85,13 @@ struct FinishedSearch {
     SearchHits hits;
 };
 
+// A FILE message the store keeps (HistoryStore::fileReferences).
+struct StoredFile {
+    std::string room;
+    std::uint64_t seq = 0;
+    hermes::v1::FileInfo file;
+};
+
 class HistoryStore {
 public:
     virtual ~HistoryStore() = default;
@@ -145,11 +152,14 @@ public:
 
     // The rooms known when the store was opened (a restarted hub restores them).
     virtual std::vector<StoredRoom> rooms() const { return {}; }
-    // Every stored FILE message's room and file (the hub's file store keeps
-    // the files these name and removes the rest at start).
-    virtual std::vector<std::pair<std::string, hermes::v1::FileInfo>> fileReferences() const {
-        return {};
-    }
+    // Every stored FILE message not deleted: its room, seq and file (the
+    // hub's file store keeps the files these name and removes the rest at
+    // start; a download by seq is looked up among them).
+    virtual std::vector<StoredFile> fileReferences() const { return {}; }
+    // Thread safe. The rooms retention pruned since the last call, each with
+    // the highest seq it removed (every message up to it is gone): the hub
+    // forgets the FILE messages among them.
+    virtual std::vector<std::pair<std::string, std::uint64_t>> takePruned() { return {}; }
     // Records a room's topic so that it survives a restart.
     virtual void setTopic(const StoredRoom& /*room*/) {}
     // Messages of `room` with seq < beforeSeq (0 = no bound) containing every

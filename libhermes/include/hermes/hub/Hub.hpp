@@ -16,6 +16,7 @@
 //   store committed        -> storeCommitted() -> held messages go out
 //   store finished a read  -> storeReadsDone() -> search results go out
 //   hashing thread done    -> accountsDone()   -> sign-ins answered
+//   file thread done       -> filesDone()      -> chunks acknowledged, files announced
 //   SIGTERM                -> shutdown()-> store flushed, Bye to all
 //                          <- takeReady(): sessions with output to write,
 //                             and sessions to close (with their last bytes)
@@ -168,6 +169,15 @@ public:
     // sessions that waited for them go on.
     void accountsDone(TimePoint now);
 
+    // The file thread finished disk work (filesFd() was readable): upload
+    // chunks written are acknowledged, committed files announced, chunks
+    // read ahead go out to their downloads.
+    void filesDone(TimePoint now);
+    // Synchronous file work (HubConfig::fileWorkerThread false: tests, the
+    // fuzzer): runs up to `count` queued jobs on the caller's thread; their
+    // results wait for filesDone(). Returns how many ran.
+    std::size_t runFileJobs(std::size_t count);
+
     // Sends every session a Bye (SHUTDOWN, `reason`) and closes them all,
     // after waiting for the store to commit what it holds (messages it
     // commits are still sent first).
@@ -196,6 +206,8 @@ public:
     int storeReadFd() const;
     // Readable when the account hashing thread finished jobs (always valid).
     int accountsFd() const;
+    // Readable when the file thread finished work; -1 when the hub keeps no files.
+    int filesFd() const;
     // Message frames waiting for the store's commit, over all rooms.
     std::size_t heldMessages() const;
     // Output memory now and at its peak (MemoryGauge.hpp).

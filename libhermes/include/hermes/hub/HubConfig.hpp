@@ -106,6 +106,17 @@ struct HubConfig {
     std::chrono::milliseconds uploadTimeout{60'000};  // files.upload_timeout_ms
     // Uploads one session may have under way at once.
     std::size_t maxUploadsPerClient = 4;  // files.max_uploads_per_client
+    // Downloads one session may have under way at once (each a different file).
+    std::size_t maxDownloadsPerSession = 4;  // files.max_downloads_per_session
+    // Each session's download rate, over all its downloads: chunks go out
+    // paced to it, below the room's messages. 0 = unlimited.
+    std::uint64_t downloadBytesPerSecond = 32ull * 1024 * 1024;  // files.download_bytes_per_second
+    // Bytes of chunks handed to the file thread and not yet written (or
+    // read ahead): past it an uploader's next frames wait for the disk.
+    std::uint64_t maxQueuedFileBytes = 16ull * 1024 * 1024;  // files.max_queued_bytes
+    // Disk work of files on a thread of its own (FileWorker). False: jobs run
+    // only when Hub::runFileJobs() says (unit tests, the fuzzer). Not a key.
+    bool fileWorkerThread = true;
     // --- private conversations (docs/HUB.md "Private messages that wait") ----
     // Keep the private messages between two signed-in accounts as a
     // conversation (private_seq, history, search), and keep one to an

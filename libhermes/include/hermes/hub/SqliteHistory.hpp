@@ -74,6 +74,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -158,7 +159,8 @@ public:
     void flush() override;
 
     std::vector<StoredRoom> rooms() const override { return restoredRooms_; }
-    std::vector<std::pair<std::string, hermes::v1::FileInfo>> fileReferences() const override;
+    std::vector<StoredFile> fileReferences() const override;
+    std::vector<std::pair<std::string, std::uint64_t>> takePruned() override;
     void setTopic(const StoredRoom& room) override;
     std::vector<WaitingMessage> waiting() const override { return waitingAtOpen_; }
     void addWaiting(const WaitingMessage& waiting) override;
@@ -246,6 +248,7 @@ private:
         std::uint64_t appended = 0;
         std::uint64_t committedCount = 0;
         std::uint64_t pruned = 0;
+        std::map<std::string, std::uint64_t> prunedTo;  // since takePruned(): room -> highest seq
         std::uint64_t unindexed = 0;
         bool stopping = false;
         bool writerFailed = false;  // gave up on a batch while stopping
