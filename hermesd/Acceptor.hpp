@@ -4,11 +4,11 @@
 // the socket up (TCP_NODELAY, non-blocking, the send buffer's size), ask the
 // hub's Registry whether it has room for one more connection (in all, and
 // from that address), and give it to the EventLoop as a TcpConnection with
-// that answer (an IrcConnection on the IRC port). A refused connection never becomes a session: the loop
-// writes it HUB_FULL and closes it. The hub decides again when it opens the
-// session (another acceptor thread may have filled the last place meanwhile).
-// Nothing blocks here, so a small pool serves any number of clients and a
-// client that never says hello costs no thread (the hub times it out).
+// that answer (an IrcConnection on the IRC port). A refused connection never becomes a session: the
+// loop writes it HUB_FULL and closes it. The hub decides again when it opens the session (another
+// acceptor thread may have filled the last place meanwhile). Nothing blocks here, so a small pool
+// serves any number of clients and a client that never says hello costs no thread (the hub times it
+// out).
 //
 // Threading: HandoffConnection::run() runs on TCPServer pool threads; it only
 // reads the Registry and calls EventLoop::adopt(), both thread safe.

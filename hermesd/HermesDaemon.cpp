@@ -489,8 +489,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
             ircListener.bind(Poco::Net::SocketAddress(settings.irc.host, settings.irc.port), true);
             ircListener.listen(settings.edge.listenBacklog);
         } catch (const Poco::Exception& error) {
-            log.fatal("cannot listen for IRC on %s:%hu: %s", settings.irc.host,
-                      settings.irc.port, error.displayText());
+            log.fatal("cannot listen for IRC on %s:%hu: %s", settings.irc.host, settings.irc.port,
+                      error.displayText());
             if (http) {
                 http->stop();
             }

@@ -62,8 +62,9 @@ BOOST_AUTO_TEST_CASE(rfc2812_2_3_1_fifteen_params) {
 }
 
 BOOST_AUTO_TEST_CASE(ircv3_message_tags_parse_and_escape) {
-    const auto line = parseIrcLine("@time=2026-12-05T09:00:00.000Z;hermes/seq=7;+x=a\\sb\\:c\\\\ "
-                                   ":ana PRIVMSG #dev :hi");
+    const auto line = parseIrcLine(
+        "@time=2026-12-05T09:00:00.000Z;hermes/seq=7;+x=a\\sb\\:c\\\\ "
+        ":ana PRIVMSG #dev :hi");
     BOOST_REQUIRE(line);
     BOOST_REQUIRE_EQUAL(line->tags.size(), 3u);
     BOOST_TEST(*line->tag("hermes/seq") == "7");
@@ -144,17 +145,23 @@ BOOST_AUTO_TEST_CASE(rfc1459_2_3_1_nul_byte_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(ctcp_action_and_formatting) {
-    BOOST_TEST(*hermes::irc::ctcpAction("\x01" "ACTION waves\x01") == "waves");
-    BOOST_TEST(*hermes::irc::ctcpAction("\x01" "ACTION waves") == "waves");
+    BOOST_TEST(*hermes::irc::ctcpAction("\x01"
+                                        "ACTION waves\x01") == "waves");
+    BOOST_TEST(*hermes::irc::ctcpAction("\x01"
+                                        "ACTION waves") == "waves");
     BOOST_TEST(!hermes::irc::ctcpAction("\x01VERSION\x01"));
     BOOST_TEST(!hermes::irc::ctcpAction("waves"));
-    BOOST_TEST(hermes::irc::stripFormatting("\x02" "bold\x02 \x03" "4,12red\x03 \x1Fu\x0F.") ==
-               "bold red u.");
+    BOOST_TEST(hermes::irc::stripFormatting("\x02"
+                                            "bold\x02 \x03"
+                                            "4,12red\x03 \x1Fu\x0F.") == "bold red u.");
     BOOST_TEST(hermes::irc::sanitize(std::string("a\rb\nc\0d", 7)) == "a b c d");
 }
 
 BOOST_AUTO_TEST_CASE(split_keeps_utf8_characters_whole) {
-    const std::string text = "ab\xC3\xA9" "cd\xE2\x82\xAC" "e";  // abécd€e
+    const std::string text =
+        "ab\xC3\xA9"
+        "cd\xE2\x82\xAC"
+        "e";  // abécd€e
     const auto pieces = hermes::irc::splitUtf8(text, 4);
     std::string joined;
     for (const auto piece : pieces) {

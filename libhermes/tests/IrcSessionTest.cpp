@@ -162,8 +162,9 @@ BOOST_FIXTURE_TEST_CASE(rfc2812_3_2_1_join_and_names, Fixture) {
     BOOST_TEST(toHub[0].join().skip_backlog());
     joined("dev", {"bob", "ana"});
     const std::string out = takeClient();
-    BOOST_TEST(contains(out, ":ana!ana@hermes JOIN #dev\r\n:hub 353 ana = #dev :bob ana\r\n"
-                             ":hub 366 ana #dev :End of /NAMES list.\r\n"));
+    BOOST_TEST(contains(out,
+                        ":ana!ana@hermes JOIN #dev\r\n:hub 353 ana = #dev :bob ana\r\n"
+                        ":hub 366 ana #dev :End of /NAMES list.\r\n"));
     // Our own Presence{JOINED} said nothing more; someone else's is a JOIN.
     BOOST_TEST(!contains(out, "JOIN #dev\r\n:ana"));
     Envelope other;
@@ -198,8 +199,9 @@ BOOST_FIXTURE_TEST_CASE(echo_message_and_tags, Fixture) {
     takeClient();
     client("PRIVMSG #dev :mine\r\n");
     hub(chat("dev", "ana", "mine", 9, toHub.back().say().client_msg_id()));
-    BOOST_TEST(takeClient() == "@time=2025-12-05T09:00:00.123Z;hermes/seq=9 "
-                               ":ana!ana@hermes PRIVMSG #dev :mine\r\n");
+    BOOST_TEST(takeClient() ==
+               "@time=2025-12-05T09:00:00.123Z;hermes/seq=9 "
+               ":ana!ana@hermes PRIVMSG #dev :mine\r\n");
 }
 
 // CTCP ACTION is Hermes's ACTION kind, both ways.
@@ -207,12 +209,16 @@ BOOST_FIXTURE_TEST_CASE(ctcp_action_both_ways, Fixture) {
     registerAs("ana");
     joined("dev", {"ana"});
     takeClient();
-    client("PRIVMSG #dev :\x01" "ACTION waves\x01\r\n");
+    client(
+        "PRIVMSG #dev :\x01"
+        "ACTION waves\x01\r\n");
     BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
     BOOST_TEST(toHub[0].say().kind() == hermes::v1::MESSAGE_KIND_ACTION);
     BOOST_TEST(toHub[0].say().text() == "waves");
     hub(chat("dev", "bob", "dances", 3, 0, hermes::v1::MESSAGE_KIND_ACTION));
-    BOOST_TEST(takeClient() == ":bob!bob@hermes PRIVMSG #dev :\x01" "ACTION dances\x01\r\n");
+    BOOST_TEST(takeClient() ==
+               ":bob!bob@hermes PRIVMSG #dev :\x01"
+               "ACTION dances\x01\r\n");
 }
 
 // A Hermes message too long for one line goes out in pieces of whole characters.
@@ -285,8 +291,9 @@ BOOST_FIXTURE_TEST_CASE(rfc2812_3_6_2_whois, Fixture) {
     Envelope none;
     none.mutable_error()->set_code(hermes::v1::ERROR_CODE_NO_SUCH_NICK);
     hub(none);
-    BOOST_TEST(takeClient() == ":hub 401 ana nobody :No such nick/channel\r\n"
-                               ":hub 318 ana nobody :End of /WHOIS list.\r\n");
+    BOOST_TEST(takeClient() ==
+               ":hub 401 ana nobody :No such nick/channel\r\n"
+               ":hub 318 ana nobody :End of /WHOIS list.\r\n");
 }
 
 // RFC 2812 4.1 AWAY: 306 / 305 from the hub's confirmations.

@@ -16,8 +16,7 @@ using hermes::v1::Envelope;
 constexpr std::size_t kRecentGone = 64;
 
 bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return std::tolower(static_cast<unsigned char>(x)) ==
                       std::tolower(static_cast<unsigned char>(y));
            });
@@ -138,7 +137,8 @@ void IrcSession::fromNick(std::string& out, std::string_view from, std::string_v
     line.command = std::string(command);
     line.params = std::move(params);
     line.trailing = command == "PRIVMSG" || command == "NOTICE" || command == "QUIT" ||
-                    command == "PART" || command == "TOPIC" || command == "KICK";
+                    command == "PART" || command == "TOPIC" || command == "KICK" ||
+                    command == "AWAY";
     line.serialize(out);
 }
 
@@ -162,8 +162,8 @@ bool IrcSession::forget(std::deque<std::string>& recent, std::string_view nick) 
 // ---------------------------------------------------------------- input
 
 IrcSession::Input IrcSession::receive(std::string_view bytes,
-                                      std::chrono::steady_clock::time_point now,
-                                      std::string& toHub, std::string& toClient) {
+                                      std::chrono::steady_clock::time_point now, std::string& toHub,
+                                      std::string& toClient) {
     reader_.feed(bytes);
     IrcLineReader::Item item;
     while (reader_.next(item)) {
@@ -342,7 +342,10 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
                 numeric(toClient, "403", {name}, "No such channel");
                 continue;
             }
-            lists_.push_back({room, rooms_.count(room) ? ListKind::Names : ListKind::Join});
+            if (rooms_.count(room)) {
+                continue;  // already there: ignored, as IRC servers do
+            }
+            lists_.push_back({room, ListKind::Join});
             Envelope envelope;
             envelope.mutable_join()->set_room(room);
             // Backlog over IRC comes with draft/chathistory (not yet).
@@ -414,9 +417,9 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
                 numeric(toClient, "331", {channel(room)}, "No topic is set");
             } else {
                 numeric(toClient, "332", {channel(room)}, it->second.topic);
-                numeric(toClient, "333",
-                        {channel(room), it->second.topicBy,
-                         std::to_string(it->second.topicMs / 1000)});
+                numeric(
+                    toClient, "333",
+                    {channel(room), it->second.topicBy, std::to_string(it->second.topicMs / 1000)});
             }
             return {};
         }
@@ -491,7 +494,8 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
 
 void IrcSession::capCommand(const IrcLine& line, std::string& toHub, std::string& toClient) {
     const auto& p = line.params;
-    const std::string sub = p.empty() ? std::string() : IrcLine{{}, {}, p.front(), {}, false}.upperCommand();
+    const std::string sub =
+        p.empty() ? std::string() : IrcLine{{}, {}, p.front(), {}, false}.upperCommand();
     const std::string who = target();
     const std::string head = ":" + serverName_ + " CAP " + who + " ";
     if (sub == "LS") {
@@ -529,7 +533,8 @@ void IrcSession::capCommand(const IrcLine& line, std::string& toHub, std::string
             while (!offered.empty()) {
                 const std::size_t sp = offered.find(' ');
                 known = known || offered.substr(0, sp) == word;
-                offered = sp == std::string_view::npos ? std::string_view{} : offered.substr(sp + 1);
+                offered =
+                    sp == std::string_view::npos ? std::string_view{} : offered.substr(sp + 1);
             }
             ok = ok && known;
             changes.emplace_back(std::string(word), enable);
@@ -554,8 +559,7 @@ void IrcSession::capCommand(const IrcLine& line, std::string& toHub, std::string
             maybeHello(toHub);
         }
     } else {
-        numeric(toClient, "410", {p.empty() ? std::string("*") : p.front()},
-                "Invalid CAP command");
+        numeric(toClient, "410", {p.empty() ? std::string("*") : p.front()}, "Invalid CAP command");
     }
 }
 
@@ -797,7 +801,10 @@ void IrcSession::chatMessage(const hermes::v1::ChatMessage& message, std::string
     const std::size_t budget =
         overhead < IrcLineReader::kMaxLineBytes ? IrcLineReader::kMaxLineBytes - overhead : 1;
     for (const std::string_view piece : splitUtf8(text, budget)) {
-        std::string body = action ? "\x01" "ACTION " + std::string(piece) + "\x01" : std::string(piece);
+        std::string body = action ? "\x01"
+                                    "ACTION " +
+                                        std::string(piece) + "\x01"
+                                  : std::string(piece);
         fromNick(out, message.from(), command, {to, std::move(body)}, message.time_ms(),
                  message.seq());
     }
@@ -897,10 +904,10 @@ void IrcSession::presence(const hermes::v1::Presence& presence, std::string& out
                 break;
             case hermes::v1::PRESENCE_KIND_OPPED:
             case hermes::v1::PRESENCE_KIND_DEOPPED:
-                fromNick(out, presence.by().empty() ? serverName_ : presence.by(), "MODE",
-                         {chan, presence.kind() == hermes::v1::PRESENCE_KIND_OPPED ? "+o" : "-o",
-                          nick},
-                         time);
+                fromNick(
+                    out, presence.by().empty() ? serverName_ : presence.by(), "MODE",
+                    {chan, presence.kind() == hermes::v1::PRESENCE_KIND_OPPED ? "+o" : "-o", nick},
+                    time);
                 break;
             default: {
                 // Bans, mutes, invites, room modes: said as a notice to the
@@ -941,10 +948,9 @@ void IrcSession::memberList(const hermes::v1::MemberList& list, std::string& out
     if (kind == ListKind::Who) {
         for (int i = 0; i < list.nicks_size(); ++i) {
             const std::string& nick = list.nicks(i);
-            const bool away = std::find(list.away().begin(), list.away().end(), nick) !=
-                              list.away().end();
-            numeric(out, "352",
-                    {chan, nick, settings_.host, serverName_, nick, away ? "G" : "H"},
+            const bool away =
+                std::find(list.away().begin(), list.away().end(), nick) != list.away().end();
+            numeric(out, "352", {chan, nick, settings_.host, serverName_, nick, away ? "G" : "H"},
                     "0 " + nick);
         }
         numeric(out, "315", {chan}, "End of /WHO list.");
@@ -954,8 +960,8 @@ void IrcSession::memberList(const hermes::v1::MemberList& list, std::string& out
     const std::string head = ":" + serverName_ + " 353 " + nick_ + " = " + chan + " :";
     std::string names;
     for (const std::string& nick : list.nicks()) {
-        if (!names.empty() && head.size() + names.size() + 1 + nick.size() + 2 >
-                                  IrcLineReader::kMaxLineBytes) {
+        if (!names.empty() &&
+            head.size() + names.size() + 1 + nick.size() + 2 > IrcLineReader::kMaxLineBytes) {
             out += head + names + "\r\n";
             names.clear();
         }
@@ -1005,9 +1011,10 @@ void IrcSession::whoisReply(const hermes::v1::WhoisReply& reply, std::string& ou
     if (!reply.away().empty()) {
         numeric(out, "301", {nick}, sanitize(reply.away()));
     }
-    numeric(out, "317",
-            {nick, std::to_string(reply.idle_ms() / 1000), std::to_string(reply.signed_on_ms() / 1000)},
-            "seconds idle, signon time");
+    numeric(
+        out, "317",
+        {nick, std::to_string(reply.idle_ms() / 1000), std::to_string(reply.signed_on_ms() / 1000)},
+        "seconds idle, signon time");
     numeric(out, "318", {nick}, "End of /WHOIS list.");
 }
 

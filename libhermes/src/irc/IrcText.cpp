@@ -3,7 +3,9 @@
 namespace hermes::irc {
 
 std::optional<std::string_view> ctcpAction(std::string_view text) {
-    constexpr std::string_view kHead = "\x01" "ACTION";
+    constexpr std::string_view kHead =
+        "\x01"
+        "ACTION";
     if (text.substr(0, kHead.size()) != kHead) {
         return std::nullopt;
     }
