@@ -310,3 +310,45 @@ BOOST_AUTO_TEST_CASE(flood_is_excess_flood) {
     witness.send(it::sayEnvelope("dev", "served", 1));
     witness.expect(it::isChatText("dev", "served"), it::after(kWait), "the witness's echo");
 }
+
+// The hub's slow-consumer rule, the IRC way: an IRC member that stops
+// reading is cut for its write stall, and told ERROR :Closing Link: ...
+// (SendQ exceeded) once it reads again; the room carries on.
+BOOST_AUTO_TEST_CASE(slow_reader_is_sendq_exceeded) {
+    it::IrcHub hub(it::HubProcess::Settings{{"hub.write_stall_timeout_ms", "1000"},
+                                            {"hermesd.linger_ms", "5000"},
+                                            {"hermesd.send_buffer_bytes", "65536"}});
+    it::RawClient talker(hub.hub().port(), "talker");
+    hermesJoin(talker, "talker", "dev");
+    it::IrcClient slow(hub.ircPort(), "slow", 4096);
+    slow.registerAs("slow", "", it::after(kWait));
+    slow.send("JOIN #dev");
+    slow.expect(" 366 slow #dev ", it::after(kWait));
+    talker.expect(it::isPresence(v1::PRESENCE_KIND_JOINED, "slow"), it::after(kWait),
+                  "slow's JOINED");
+
+    // slow reads no more; the talker says 2 MB.
+    const std::string text(3000, 'z');
+    constexpr int kLines = 700;
+    for (int i = 1; i <= kLines; ++i) {
+        talker.send(it::sayEnvelope("dev", text, static_cast<std::uint64_t>(i)));
+        if (i % 50 == 0) {
+            talker.expect(
+                [i](const it::Frame& f) {
+                    return f.envelope.has_message() &&
+                           f.envelope.message().client_msg_id() == static_cast<std::uint64_t>(i);
+                },
+                it::after(kWait), "the talker's echo " + std::to_string(i));
+        }
+    }
+    const auto quit = talker.expect(it::isPresence(v1::PRESENCE_KIND_QUIT, "slow"), it::after(10s),
+                                    "slow cut for its write stall");
+    BOOST_TEST_MESSAGE("slow quit: " << quit.envelope.presence().reason());
+
+    // It reads again: what was on its socket, then the hub's last word.
+    const std::string error = slow.expect("ERROR :Closing Link:", it::after(kWait));
+    BOOST_TEST(has(error, "(SendQ exceeded)"), error);
+    BOOST_TEST(slow.waitClosed(it::after(kWait)));
+    talker.send(it::sayEnvelope("dev", "still served", 9999));
+    talker.expect(it::isChatText("dev", "still served"), it::after(kWait), "the talker's echo");
+}

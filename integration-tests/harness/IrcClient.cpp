@@ -10,9 +10,12 @@
 
 namespace hermes::it {
 
-IrcClient::IrcClient(std::uint16_t port, std::string name)
+IrcClient::IrcClient(std::uint16_t port, std::string name, int receiveBufferBytes)
     : name_(std::move(name)), socket_(Poco::Net::SocketAddress::IPv4) {
     try {
+        if (receiveBufferBytes > 0) {
+            socket_.setReceiveBufferSize(receiveBufferBytes);
+        }
         socket_.connect(Poco::Net::SocketAddress("127.0.0.1", port), Poco::Timespan(10, 0));
         socket_.setNoDelay(true);
     } catch (const Poco::Exception& error) {

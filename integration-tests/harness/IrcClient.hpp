@@ -25,7 +25,9 @@ namespace hermes::it {
 
 class IrcClient {
 public:
-    IrcClient(std::uint16_t port, std::string name);
+    // receiveBufferBytes > 0 shrinks SO_RCVBUF before the connect, so that a
+    // client that stops reading backs the hub up quickly.
+    IrcClient(std::uint16_t port, std::string name, int receiveBufferBytes = 0);
     IrcClient(const IrcClient&) = delete;
     IrcClient& operator=(const IrcClient&) = delete;
 
@@ -44,6 +46,8 @@ public:
     // Reads until the hub closes; false on timeout.
     bool waitClosed(Deadline deadline);
     bool closed() const { return closed_; }
+    // The lines received and not yet expected.
+    const std::deque<std::string>& inbox() const { return inbox_; }
 
     // CAP LS 302 / REQ `caps` / END (when caps is not empty), NICK, USER;
     // waits for 001 and the end of the MOTD.
