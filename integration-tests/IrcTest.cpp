@@ -352,3 +352,55 @@ BOOST_AUTO_TEST_CASE(slow_reader_is_sendq_exceeded) {
     talker.send(it::sayEnvelope("dev", "still served", 9999));
     talker.expect(it::isChatText("dev", "still served"), it::after(kWait), "the talker's echo");
 }
+
+// IRCv3 draft/chathistory and batch against the hub's store: the backlog on
+// JOIN, then CHATHISTORY BEFORE / AFTER / LATEST, with the same seqs the
+// Hermes client got.
+BOOST_AUTO_TEST_CASE(ircv3_chathistory_backlog_and_paging) {
+    it::IrcHub hub;
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "dev");
+    std::vector<std::uint64_t> seqs;
+    for (int i = 1; i <= 5; ++i) {
+        const std::string text = "line " + std::to_string(i);
+        bob.send(it::sayEnvelope("dev", text, static_cast<std::uint64_t>(i)));
+        seqs.push_back(bob.expect(it::isChatText("dev", text), it::after(kWait), text)
+                           .envelope.message()
+                           .seq());
+    }
+
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.registerAs("ana", "batch draft/chathistory message-tags server-time", it::after(kWait));
+    ana.send("JOIN #dev");
+    ana.expect(" 366 ana #dev ", it::after(kWait));
+    const std::string open = ana.expect(" chathistory #dev", it::after(kWait));
+    const std::string id =
+        open.substr(open.find("BATCH +") + 7,
+                    open.find(' ', open.find("BATCH +") + 7) - open.find("BATCH +") - 7);
+    for (int i = 1; i <= 5; ++i) {
+        const std::string line =
+            ana.expect(":bob!bob@hermes PRIVMSG #dev :line " + std::to_string(i), it::after(kWait));
+        BOOST_TEST(has(line, "batch=" + id), line);
+        BOOST_TEST(seqTag(line) == seqs[static_cast<std::size_t>(i - 1)]);
+    }
+    ana.expect("BATCH -" + id, it::after(kWait));
+
+    ana.send("CHATHISTORY BEFORE #dev msgid=dev:" + std::to_string(seqs[2]) + " 10");
+    ana.expect(" chathistory #dev", it::after(kWait));
+    ana.expect("PRIVMSG #dev :line 1", it::after(kWait));
+    ana.expect("PRIVMSG #dev :line 2", it::after(kWait));
+    ana.expect("BATCH -", it::after(kWait));
+    ana.send("CHATHISTORY AFTER #dev msgid=dev:" + std::to_string(seqs[3]) + " 10");
+    ana.expect(" chathistory #dev", it::after(kWait));
+    ana.expect("PRIVMSG #dev :line 5", it::after(kWait));
+    ana.expect("BATCH -", it::after(kWait));
+    ana.send("CHATHISTORY LATEST #dev * 2");
+    ana.expect(" chathistory #dev", it::after(kWait));
+    ana.expect("PRIVMSG #dev :line 4", it::after(kWait));
+    ana.expect("PRIVMSG #dev :line 5", it::after(kWait));
+    ana.expect("BATCH -", it::after(kWait));
+    ana.sync(it::after(kWait));
+    BOOST_TEST(ana.absent("PRIVMSG #dev :line 3", it::after(0ms)), "BEFORE stops below its msgid");
+    ana.send("CHATHISTORY BEFORE #nowhere msgid=3 10");
+    ana.expect("FAIL CHATHISTORY INVALID_TARGET #nowhere", it::after(kWait));
+}

@@ -122,7 +122,9 @@ BOOST_FIXTURE_TEST_CASE(rfc2812_3_1_registration, Fixture) {
 BOOST_FIXTURE_TEST_CASE(ircv3_cap_negotiation, Fixture) {
     client("CAP LS 302\r\nNICK ana\r\nUSER a 0 * :A\r\n");
     BOOST_TEST(toHub.empty());
-    BOOST_TEST(contains(takeClient(), ":hub CAP * LS :away-notify echo-message message-tags"));
+    BOOST_TEST(
+        contains(takeClient(),
+                 ":hub CAP * LS :away-notify batch draft/chathistory echo-message message-tags"));
     client("CAP REQ :echo-message server-time\r\n");
     BOOST_TEST(contains(takeClient(), ":hub CAP * ACK :echo-message server-time"));
     client("CAP REQ :sasl\r\n");
@@ -200,7 +202,7 @@ BOOST_FIXTURE_TEST_CASE(echo_message_and_tags, Fixture) {
     client("PRIVMSG #dev :mine\r\n");
     hub(chat("dev", "ana", "mine", 9, toHub.back().say().client_msg_id()));
     BOOST_TEST(takeClient() ==
-               "@time=2025-12-05T09:00:00.123Z;hermes/seq=9 "
+               "@time=2025-12-05T09:00:00.123Z;msgid=dev:9;hermes/seq=9 "
                ":ana!ana@hermes PRIVMSG #dev :mine\r\n");
 }
 
@@ -382,4 +384,67 @@ BOOST_FIXTURE_TEST_CASE(too_many_targets, Fixture) {
     client("PRIVMSG bob,cy :hi\r\n");
     BOOST_TEST(toHub.size() == 2u);
     BOOST_TEST(toHub[0].private_message().to() == "bob");
+}
+
+// IRCv3 draft/chathistory + batch: the backlog on JOIN, and CHATHISTORY
+// BEFORE / AFTER / LATEST from HistoryRequest.
+BOOST_FIXTURE_TEST_CASE(ircv3_chathistory_backlog_and_requests, Fixture) {
+    client("CAP REQ :batch draft/chathistory message-tags\r\nCAP END\r\n");
+    registerAs("ana");
+    client("JOIN #dev\r\n");
+    BOOST_REQUIRE(toHub.back().has_join());
+    BOOST_TEST(!toHub.back().join().skip_backlog());
+    joined("dev", {"ana", "bob"});
+    takeClient();
+    Envelope backlog;
+    auto& page = *backlog.mutable_history_page();
+    page.set_room("dev");
+    page.set_backlog(true);
+    page.set_head_seq(40);
+    *page.add_messages() = chat("dev", "bob", "old one", 39).message();
+    *page.add_messages() = chat("dev", "ana", "my old one", 40, 1).message();
+    hub(backlog);
+    // History is shown whole, the client's own lines too (never an echo).
+    BOOST_TEST(takeClient() ==
+               ":hub BATCH +1 chathistory #dev\r\n"
+               "@batch=1;msgid=dev:39;hermes/seq=39 :bob!bob@hermes PRIVMSG #dev :old one\r\n"
+               "@batch=1;msgid=dev:40;hermes/seq=40 :ana!ana@hermes PRIVMSG #dev :my old one\r\n"
+               ":hub BATCH -1\r\n");
+
+    toHub.clear();
+    client("CHATHISTORY BEFORE #dev msgid=dev:39 10\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].history_request().after_seq() == 28u);
+    BOOST_TEST(toHub[0].history_request().limit() == 10u);
+    client("CHATHISTORY LATEST #dev * 5\r\n");
+    BOOST_TEST(toHub.back().history_request().after_seq() == 35u);  // head 40
+    client("CHATHISTORY AFTER #dev msgid=12 3\r\n");
+    BOOST_TEST(toHub.back().history_request().after_seq() == 12u);
+    client("CHATHISTORY AROUND #dev msgid=12 3\r\n");
+    BOOST_TEST(toHub.size() == 3u);
+    BOOST_TEST(contains(takeClient(), "FAIL CHATHISTORY INVALID_PARAMS AROUND "));
+
+    Envelope answer;
+    answer.mutable_history_page()->set_room("dev");
+    *answer.mutable_history_page()->add_messages() =
+        chat("dev", "bob", "twenty nine", 29).message();
+    hub(answer);
+    BOOST_TEST(takeClient() ==
+               ":hub BATCH +2 chathistory #dev\r\n"
+               "@batch=2;msgid=dev:29;hermes/seq=29 :bob!bob@hermes PRIVMSG #dev :twenty nine\r\n"
+               ":hub BATCH -2\r\n");
+}
+
+BOOST_FIXTURE_TEST_CASE(backlog_ignored_without_chathistory, Fixture) {
+    registerAs("ana");
+    client("JOIN #dev\r\n");
+    BOOST_TEST(toHub.back().join().skip_backlog());
+    joined("dev", {"ana"});
+    takeClient();
+    Envelope backlog;
+    backlog.mutable_history_page()->set_room("dev");
+    backlog.mutable_history_page()->set_backlog(true);
+    *backlog.mutable_history_page()->add_messages() = chat("dev", "bob", "old", 1).message();
+    hub(backlog);  // hub.default_room's backlog comes anyway
+    BOOST_TEST(takeClient().empty());
 }

@@ -124,13 +124,19 @@ void IrcSession::numeric(std::string& out, std::string_view code, std::vector<st
 }
 
 void IrcSession::fromNick(std::string& out, std::string_view from, std::string_view command,
-                          std::vector<std::string> params, std::int64_t timeMs,
-                          std::uint64_t seq) const {
+                          std::vector<std::string> params, std::int64_t timeMs, std::uint64_t seq,
+                          std::string_view room, std::string_view batch) const {
     IrcLine line;
     if (timeMs != 0 && hasCap("server-time")) {
         line.tags.emplace_back("time", isoTime(timeMs));
     }
+    if (!batch.empty() && hasCap("batch")) {
+        line.tags.emplace_back("batch", std::string(batch));
+    }
     if (seq != 0 && hasCap("message-tags")) {
+        if (!room.empty()) {
+            line.tags.emplace_back("msgid", std::string(room) + ":" + std::to_string(seq));
+        }
         line.tags.emplace_back(std::string(kSeqTag), std::to_string(seq));
     }
     line.prefix = from.find('!') == std::string_view::npos ? mask(from) : std::string(from);
@@ -348,8 +354,8 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
             lists_.push_back({room, ListKind::Join});
             Envelope envelope;
             envelope.mutable_join()->set_room(room);
-            // Backlog over IRC comes with draft/chathistory (not yet).
-            envelope.mutable_join()->set_skip_backlog(true);
+            // The backlog only for a client that asked for history.
+            envelope.mutable_join()->set_skip_backlog(!hasCap("draft/chathistory"));
             frame(envelope, toHub);
         }
         return {};
@@ -452,6 +458,10 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
         Envelope envelope;
         envelope.mutable_set_away()->set_text(p.empty() ? std::string() : p.front());
         frame(envelope, toHub);
+        return {};
+    }
+    if (cmd == "CHATHISTORY") {
+        local = !chatHistory(line, toHub, toClient);
         return {};
     }
     if (cmd == "MOTD") {
@@ -686,6 +696,9 @@ void IrcSession::deliver(const Envelope& envelope, std::string& out) {
             numeric(out, "323", {}, "End of /LIST");
             break;
         }
+        case Envelope::kHistoryPage:
+            historyPage(envelope.history_page(), out);
+            break;
         case Envelope::kBye:
             quitText_ = envelope.bye().text();
             break;
@@ -722,6 +735,7 @@ void IrcSession::welcome(const hermes::v1::Welcome& welcome, std::string& out) {
              "CHANNELLEN=" + channelLen, "CHANTYPES=#", "NETWORK=" + serverName_,
              "NICKLEN=" + std::to_string(limits_.max_nick_bytes()), "PREFIX=(o)@",
              "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4",
+             "CHATHISTORY=" + std::to_string(limits_.history_page_max()), "MSGREFTYPES=msgid",
              "TOPICLEN=" + std::to_string(limits_.max_text_bytes()), "UTF8ONLY"},
             "are supported by this server");
     motd(out);
@@ -766,6 +780,16 @@ void IrcSession::chatMessage(const hermes::v1::ChatMessage& message, std::string
         numeric(out, "301", {message.from()}, sanitize(message.away()));
         return;
     }
+    const auto joined = rooms_.find(message.room());
+    if (joined != rooms_.end()) {
+        joined->second.lastSeq = std::max(joined->second.lastSeq, message.seq());
+    }
+    renderMessage(message, out, {});
+}
+
+void IrcSession::renderMessage(const hermes::v1::ChatMessage& message, std::string& out,
+                               std::string_view batch) {
+    const bool mine = isMe(message.from());
     const bool room = !message.room().empty();
     const std::string to = room ? channel(message.room()) : (mine ? message.to() : nick_);
     std::string text = sanitize(message.text());
@@ -806,7 +830,7 @@ void IrcSession::chatMessage(const hermes::v1::ChatMessage& message, std::string
                                         std::string(piece) + "\x01"
                                   : std::string(piece);
         fromNick(out, message.from(), command, {to, std::move(body)}, message.time_ms(),
-                 message.seq());
+                 message.seq(), message.room(), batch);
     }
 }
 
@@ -1041,10 +1065,19 @@ void IrcSession::error(const hermes::v1::Error& error, std::string& out) {
     }
     const std::string chan = error.room().empty() ? std::string() : channel(error.room());
     if (!error.room().empty() && sendTarget.empty()) {
+        bool paired = false;
         for (auto it = lists_.begin(); it != lists_.end(); ++it) {
             if (it->room == error.room()) {
                 lists_.erase(it);
+                paired = true;
                 break;
+            }
+        }
+        for (auto it = history_.begin(); !paired && it != history_.end(); ++it) {
+            if (it->room == error.room()) {
+                history_.erase(it);
+                out += "FAIL CHATHISTORY INVALID_TARGET " + chan + " :" + text + "\r\n";
+                return;
             }
         }
     }
@@ -1113,6 +1146,139 @@ void IrcSession::error(const hermes::v1::Error& error, std::string& out) {
         return;
     }
     out += ":" + serverName_ + " NOTICE " + target() + " :" + text + "\r\n";
+}
+
+bool IrcSession::chatHistory(const IrcLine& line, std::string& toHub, std::string& toClient) {
+    // IRCv3 draft/chathistory: LATEST, BEFORE and AFTER with msgid
+    // references ("room:seq", or the seq alone), from HistoryRequest.
+    const auto fail = [&](std::string_view code, const std::string& context,
+                          std::string_view text) {
+        toClient += "FAIL CHATHISTORY " + std::string(code) + " " + context + " :" +
+                    std::string(text) + "\r\n";
+        return false;
+    };
+    const auto& p = line.params;
+    if (p.size() < 4) {
+        return fail("NEED_MORE_PARAMS", "*", "CHATHISTORY SUBCOMMAND TARGET REFERENCE LIMIT");
+    }
+    IrcLine upper;
+    upper.command = p[0];
+    const std::string sub = upper.upperCommand();
+    if (sub != "LATEST" && sub != "BEFORE" && sub != "AFTER") {
+        return fail("INVALID_PARAMS", sub, "only LATEST, BEFORE and AFTER are supported");
+    }
+    const std::string room = isChannel(p[1]) ? roomOf(p[1]) : std::string();
+    if (room.empty()) {
+        return fail("INVALID_TARGET", sub + " " + p[1],
+                    "only channels have history here (private history: not yet)");
+    }
+    std::uint64_t seq = 0;
+    const std::string& reference = p[2];
+    if (reference != "*") {
+        if (reference.rfind("msgid=", 0) != 0) {
+            return fail("INVALID_PARAMS", sub, "only msgid references are supported");
+        }
+        std::string_view id = std::string_view(reference).substr(6);
+        const std::size_t colon = id.rfind(':');
+        if (colon != std::string_view::npos) {
+            if (hermes::protocol::canonicalRoom(id.substr(0, colon)) != room) {
+                return fail("INVALID_MSGREFTYPE", sub, "that msgid is of another channel");
+            }
+            id.remove_prefix(colon + 1);
+        }
+        try {
+            seq = std::stoull(std::string(id));
+        } catch (const std::exception&) {
+            return fail("INVALID_MSGREFTYPE", sub, "a msgid here is room:seq");
+        }
+    } else if (sub != "LATEST") {
+        return fail("INVALID_PARAMS", sub, "BEFORE and AFTER need a msgid");
+    }
+    std::uint64_t limit = 0;
+    try {
+        limit = std::stoull(p[3]);
+    } catch (const std::exception&) {
+        return fail("INVALID_PARAMS", sub, "the limit is a number");
+    }
+    const std::uint64_t most = limits_.history_page_max() ? limits_.history_page_max() : 100;
+    limit = std::min(std::max<std::uint64_t>(limit, 1), most);
+
+    std::uint64_t after = 0;
+    std::uint64_t below = 0;  // 0: no upper bound
+    if (sub == "AFTER") {
+        after = seq;
+    } else if (sub == "BEFORE") {
+        below = seq;
+        const std::uint64_t last = seq > 0 ? seq - 1 : 0;
+        after = last > limit ? last - limit : 0;
+        limit = std::min(limit, last);
+    } else {
+        // LATEST: the newest `limit` after the reference; the newest seq is
+        // known for a channel the client is in (its backlog's head_seq and
+        // every message since).
+        const auto it = rooms_.find(room);
+        if (it == rooms_.end()) {
+            return fail("INVALID_TARGET", sub + " " + p[1], "LATEST needs you in the channel");
+        }
+        const std::uint64_t head = it->second.lastSeq;
+        after = std::max(seq, head > limit ? head - limit : 0);
+    }
+    if (limit == 0) {
+        const std::string id = std::to_string(nextBatch_++);
+        const std::string chan = channel(room);
+        if (hasCap("batch")) {
+            toClient += ":" + serverName_ + " BATCH +" + id + " chathistory " + chan + "\r\n";
+            toClient += ":" + serverName_ + " BATCH -" + id + "\r\n";
+        }
+        return false;
+    }
+    history_.push_back(HistoryAsk{room, below});
+    Envelope envelope;
+    envelope.mutable_history_request()->set_room(room);
+    envelope.mutable_history_request()->set_after_seq(after);
+    envelope.mutable_history_request()->set_limit(static_cast<std::uint32_t>(limit));
+    frame(envelope, toHub);
+    return true;
+}
+
+void IrcSession::historyPage(const hermes::v1::HistoryPage& page, std::string& out) {
+    if (!page.peer().empty()) {
+        return;  // private history is not asked for from IRC yet
+    }
+    const std::string& room = page.room();
+    std::uint64_t below = 0;
+    if (page.backlog()) {
+        // The backlog of a JOIN (or of hub.default_room): only for a client
+        // that asked for history.
+        if (!hasCap("draft/chathistory")) {
+            return;
+        }
+        const auto it = rooms_.find(room);
+        if (it != rooms_.end()) {
+            it->second.lastSeq = std::max(it->second.lastSeq, page.head_seq());
+        }
+    } else {
+        const auto ask = std::find_if(history_.begin(), history_.end(),
+                                      [&](const HistoryAsk& a) { return a.room == room; });
+        if (ask == history_.end()) {
+            return;
+        }
+        below = ask->below;
+        history_.erase(ask);
+    }
+    const std::string id = std::to_string(nextBatch_++);
+    if (hasCap("batch")) {
+        out += ":" + serverName_ + " BATCH +" + id + " chathistory " + channel(room) + "\r\n";
+    }
+    for (const hermes::v1::ChatMessage& message : page.messages()) {
+        if (below != 0 && message.seq() >= below) {
+            break;
+        }
+        renderMessage(message, out, id);
+    }
+    if (hasCap("batch")) {
+        out += ":" + serverName_ + " BATCH -" + id + "\r\n";
+    }
 }
 
 void IrcSession::farewell(hermes::hub::CloseReason cause, std::string& out) {

@@ -15,8 +15,8 @@
 // sends not yet echoed (to drop the hub's echo without echo-message, and to
 // turn an Error back into the numeric for that target), and FIFOs pairing the
 // hub's answers with the IRC requests (NAMES/WHO/JOIN -> MemberList, WHOIS ->
-// WhoisReply or NO_SUCH_NICK, PING -> Pong). Each is bounded by what the hub
-// answers (and by the hub's rate limit); pings by kMaxPingsInFlight.
+// WhoisReply or NO_SUCH_NICK, PING -> Pong, CHATHISTORY -> HistoryPage). Each is bounded by what
+// the hub answers (and by the hub's rate limit); pings by kMaxPingsInFlight.
 //
 // Lines answered here without the hub (CAP, MODE queries, errors such as
 // 421) take a token of the session's own bucket (the hub's rate, burst
@@ -59,7 +59,7 @@ public:
     static constexpr std::size_t kMaxTargets = 4;
     // The capabilities offered to CAP LS.
     static constexpr std::string_view kCapabilities =
-        "away-notify echo-message message-tags multi-prefix server-time";
+        "away-notify batch draft/chathistory echo-message message-tags multi-prefix server-time";
     // The message-tags tag carrying a room message's seq.
     static constexpr std::string_view kSeqTag = "hermes/seq";
 
@@ -92,6 +92,11 @@ private:
         bool joining = true;  // JOIN sent to the client, its own Presence{JOINED} not yet seen
         std::string topic, topicBy;
         std::int64_t topicMs = 0;
+        std::uint64_t lastSeq = 0;  // the newest seq seen (messages, the backlog's head_seq)
+    };
+    struct HistoryAsk {
+        std::string room;         // canonical
+        std::uint64_t below = 0;  // CHATHISTORY BEFORE: only seqs below this (0: any)
     };
     struct PendingSend {
         std::string target;  // "#room" or a nick, as the client wrote it
@@ -109,6 +114,12 @@ private:
     void welcome(const hermes::v1::Welcome& welcome, std::string& out);
     void motd(std::string& out);
     void chatMessage(const hermes::v1::ChatMessage& message, std::string& out);
+    // One message as PRIVMSG/NOTICE lines (split to fit), in `batch` if set.
+    void renderMessage(const hermes::v1::ChatMessage& message, std::string& out,
+                       std::string_view batch);
+    // CHATHISTORY: true when a HistoryRequest went to the hub.
+    bool chatHistory(const IrcLine& line, std::string& toHub, std::string& toClient);
+    void historyPage(const hermes::v1::HistoryPage& page, std::string& out);
     void presence(const hermes::v1::Presence& presence, std::string& out);
     void memberList(const hermes::v1::MemberList& list, std::string& out);
     void topic(const hermes::v1::Topic& topic, std::string& out);
@@ -120,8 +131,8 @@ private:
                  std::string_view text = {}) const;
     // A line from `from` (nick!nick@host), with the tags the caps ask for.
     void fromNick(std::string& out, std::string_view from, std::string_view command,
-                  std::vector<std::string> params, std::int64_t timeMs = 0,
-                  std::uint64_t seq = 0) const;
+                  std::vector<std::string> params, std::int64_t timeMs = 0, std::uint64_t seq = 0,
+                  std::string_view room = {}, std::string_view batch = {}) const;
     std::string mask(std::string_view nick) const;
     std::string target() const { return registered_ ? nick_ : std::string("*"); }
     bool isMe(std::string_view nick) const;
@@ -152,6 +163,8 @@ private:
     std::deque<ListRequest> lists_;
     std::deque<std::string> whois_;
     std::deque<std::pair<std::uint64_t, std::string>> pings_;
+    std::deque<HistoryAsk> history_;  // CHATHISTORY requests, paired with HistoryPages by room
+    std::uint64_t nextBatch_ = 1;
     std::uint64_t nextPingNonce_ = 1;
     // Nicks lately announced gone (QUIT) or renamed (NICK): one Presence per
     // shared room arrives, IRC wants one line. A JOIN of the nick clears it.
