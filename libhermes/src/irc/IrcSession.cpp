@@ -1,7 +1,7 @@
 #include "hermes/irc/IrcSession.hpp"
 
 #include <algorithm>
-#include <ctime>
+#include <chrono>
 
 #include "hermes/codec/FrameEncoder.hpp"
 #include "hermes/irc/IrcText.hpp"
@@ -57,20 +57,35 @@ void frame(const Envelope& envelope, std::string& toHub) {
     hermes::codec::appendFrame(envelope, toHub);
 }
 
+// "YYYY-MM-DDThh:mm:ss.sssZ" (IRCv3 server-time), from the calendar in
+// <chrono>: no gmtime_r/strftime, which cost more than the rest of a line.
 std::string isoTime(std::int64_t ms) {
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&seconds, &tm);
-    char buffer[32];
-    const std::size_t length = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::string out(buffer, length);
-    const int millis = static_cast<int>(ms % 1000);
-    out += '.';
-    out += static_cast<char>('0' + millis / 100);
-    out += static_cast<char>('0' + millis / 10 % 10);
-    out += static_cast<char>('0' + millis % 10);
-    out += 'Z';
-    return out;
+    using namespace std::chrono;
+    const sys_time<milliseconds> time{milliseconds(ms)};
+    const sys_days day = floor<days>(time);
+    const year_month_day date{day};
+    const hh_mm_ss<milliseconds> clock{time - day};
+    char buffer[24];
+    const auto put = [&buffer](std::size_t at, unsigned value, std::size_t width) {
+        for (std::size_t i = width; i-- > 0; value /= 10) {
+            buffer[at + i] = static_cast<char>('0' + value % 10);
+        }
+    };
+    put(0, static_cast<unsigned>(static_cast<int>(date.year())), 4);
+    buffer[4] = '-';
+    put(5, static_cast<unsigned>(date.month()), 2);
+    buffer[7] = '-';
+    put(8, static_cast<unsigned>(date.day()), 2);
+    buffer[10] = 'T';
+    put(11, static_cast<unsigned>(clock.hours().count()), 2);
+    buffer[13] = ':';
+    put(14, static_cast<unsigned>(clock.minutes().count()), 2);
+    buffer[16] = ':';
+    put(17, static_cast<unsigned>(clock.seconds().count()), 2);
+    buffer[19] = '.';
+    put(20, static_cast<unsigned>(clock.subseconds().count()), 3);
+    buffer[23] = 'Z';
+    return std::string(buffer, sizeof buffer);
 }
 
 }  // namespace
@@ -123,22 +138,45 @@ void IrcSession::numeric(std::string& out, std::string_view code, std::vector<st
     line.serialize(out);
 }
 
+void IrcSession::appendTags(std::string& out, std::int64_t timeMs, std::uint64_t seq,
+                            std::string_view room, std::string_view batch) const {
+    // Values that never need escaping: digits, a timestamp, canonical room names.
+    const std::size_t start = out.size();
+    const auto separate = [&] { out += out.size() == start ? '@' : ';'; };
+    if (timeMs != 0 && hasCap("server-time")) {
+        separate();
+        out += "time=";
+        out += isoTime(timeMs);
+    }
+    if (!batch.empty() && hasCap("batch")) {
+        separate();
+        out += "batch=";
+        out += batch;
+    }
+    if (seq != 0 && hasCap("message-tags")) {
+        const std::string number = std::to_string(seq);
+        if (!room.empty()) {
+            separate();
+            out += "msgid=";
+            out += room;
+            out += ':';
+            out += number;
+        }
+        separate();
+        out += kSeqTag;
+        out += '=';
+        out += number;
+    }
+    if (out.size() != start) {
+        out += ' ';
+    }
+}
+
 void IrcSession::fromNick(std::string& out, std::string_view from, std::string_view command,
                           std::vector<std::string> params, std::int64_t timeMs, std::uint64_t seq,
                           std::string_view room, std::string_view batch) const {
+    appendTags(out, timeMs, seq, room, batch);
     IrcLine line;
-    if (timeMs != 0 && hasCap("server-time")) {
-        line.tags.emplace_back("time", isoTime(timeMs));
-    }
-    if (!batch.empty() && hasCap("batch")) {
-        line.tags.emplace_back("batch", std::string(batch));
-    }
-    if (seq != 0 && hasCap("message-tags")) {
-        if (!room.empty()) {
-            line.tags.emplace_back("msgid", std::string(room) + ":" + std::to_string(seq));
-        }
-        line.tags.emplace_back(std::string(kSeqTag), std::to_string(seq));
-    }
     line.prefix = from.find('!') == std::string_view::npos ? mask(from) : std::string(from);
     line.command = std::string(command);
     line.params = std::move(params);
@@ -820,17 +858,29 @@ void IrcSession::renderMessage(const hermes::v1::ChatMessage& message, std::stri
     }
     // RFC 1459 2.3: 512 bytes with CR LF, tags apart. What the line needs
     // besides the text: ":" mask " " command " " target " :" and CR LF.
-    const std::size_t overhead = 1 + mask(message.from()).size() + 1 + command.size() + 1 +
-                                 to.size() + 2 + 2 + (action ? 9 : 0);
+    const std::size_t overhead = 1 + message.from().size() * 2 + 2 + settings_.host.size() + 1 +
+                                 command.size() + 1 + to.size() + 2 + 2 + (action ? 9 : 0);
     const std::size_t budget =
         overhead < IrcLineReader::kMaxLineBytes ? IrcLineReader::kMaxLineBytes - overhead : 1;
+    // Written straight into `out`: this is every IRC member's delivery.
+    const std::string_view from = message.from();
     for (const std::string_view piece : splitUtf8(text, budget)) {
-        std::string body = action ? "\x01"
-                                    "ACTION " +
-                                        std::string(piece) + "\x01"
-                                  : std::string(piece);
-        fromNick(out, message.from(), command, {to, std::move(body)}, message.time_ms(),
-                 message.seq(), message.room(), batch);
+        appendTags(out, message.time_ms(), message.seq(), message.room(), batch);
+        out += ':';
+        out += from;
+        out += '!';
+        out += from;
+        out += '@';
+        out += settings_.host;
+        out += ' ';
+        out += command;
+        out += ' ';
+        out += to;
+        out += action ? " :\x01"
+                        "ACTION "
+                      : " :";
+        out += piece;
+        out += action ? "\x01\r\n" : "\r\n";
     }
 }
 

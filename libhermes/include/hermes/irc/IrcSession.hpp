@@ -133,6 +133,9 @@ private:
     void fromNick(std::string& out, std::string_view from, std::string_view command,
                   std::vector<std::string> params, std::int64_t timeMs = 0, std::uint64_t seq = 0,
                   std::string_view room = {}, std::string_view batch = {}) const;
+    // "@tag=value;... " for what the caps ask for (nothing without them).
+    void appendTags(std::string& out, std::int64_t timeMs, std::uint64_t seq, std::string_view room,
+                    std::string_view batch) const;
     std::string mask(std::string_view nick) const;
     std::string target() const { return registered_ ? nick_ : std::string("*"); }
     bool isMe(std::string_view nick) const;
