@@ -514,6 +514,12 @@ int HermesDaemon::main(const std::vector<std::string>&) {
             new HandoffFactory(loop, registry, ircHandoff), pool, ircListener, ircParams);
         ircServer->start();
         log.information("irc on %s:%hu", settings.irc.host, ircListener.address().port());
+        if (settings.tls.enabled) {
+            log.warning(
+                "irc.port %hu is plaintext (TLS for IRC is not built yet): what IRC clients "
+                "say and their PASS cross the LAN in clear; irc.port = 0 turns it off",
+                ircListener.address().port());
+        }
     }
     server.start();
     log.information("hermesd %s listening on %s:%hu%s (epoch %?u, max %z clients)",

@@ -404,3 +404,54 @@ BOOST_AUTO_TEST_CASE(ircv3_chathistory_backlog_and_paging) {
     ana.send("CHATHISTORY BEFORE #nowhere msgid=3 10");
     ana.expect("FAIL CHATHISTORY INVALID_TARGET #nowhere", it::after(kWait));
 }
+
+// RFC 2812 3.1.1 PASS is the hub's password; 3.1.2 NICK after registration
+// is SetNick, seen on both sides.
+BOOST_AUTO_TEST_CASE(rfc2812_3_1_1_pass_3_1_2_nick_change) {
+    it::IrcHub hub(it::HubProcess::Settings{{"hub.password", "letmein"}});
+    {
+        it::IrcClient nopass(hub.ircPort(), "nopass");
+        nopass.send("NICK nopass");
+        nopass.send("USER x 0 * :x");
+        nopass.expect(" 464 ", it::after(kWait));
+        BOOST_TEST(has(nopass.expect("ERROR :Closing Link:", it::after(kWait)), "password"));
+        BOOST_TEST(nopass.waitClosed(it::after(kWait)));
+    }
+    it::RawClient bob(hub.hub().port(), "bob");
+    v1::Envelope hello = it::helloEnvelope("bob");
+    hello.mutable_hello()->set_hub_password("letmein");
+    bob.send(hello);
+    bob.expect(it::isBody(v1::Envelope::kWelcome), it::after(kWait), "bob's Welcome");
+    bob.send(it::joinEnvelope("dev", true));
+    bob.expect(it::isPresence(v1::PRESENCE_KIND_JOINED, "bob"), it::after(kWait), "bob joined");
+
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.send("PASS letmein");
+    ana.registerAs("ana", "", it::after(kWait));
+    ana.send("JOIN #dev");
+    ana.expect(" 366 ana #dev ", it::after(kWait));
+    ana.send("NICK anna");
+    ana.expect(":ana!ana@hermes NICK anna", it::after(kWait));
+    const auto renamed = bob.expect(it::isPresence(v1::PRESENCE_KIND_NICK_CHANGED, "ana"),
+                                    it::after(kWait), "ana's nick change");
+    BOOST_TEST(renamed.envelope.presence().new_nick() == "anna");
+    ana.send("NICK bob");
+    ana.expect(" 433 anna bob ", it::after(kWait));
+    ana.send("PRIVMSG #dev :as anna");
+    BOOST_TEST(bob.expect(it::isChatText("dev", "as anna"), it::after(kWait), "anna's line")
+                   .envelope.message()
+                   .from() == "anna");
+}
+
+// A registered nick is not given to an IRC client without its password
+// (SASL: not yet): 433, and another nick works.
+BOOST_AUTO_TEST_CASE(registered_nick_is_refused_without_sasl) {
+    it::IrcHub hub;
+    it::registerNick(hub.hub().port(), "carol", "carols-password");
+    it::IrcClient irc(hub.ircPort(), "irc");
+    irc.send("NICK carol");
+    irc.send("USER c 0 * :c");
+    irc.expect(" 433 * carol ", it::after(kWait));
+    irc.send("NICK carol_");
+    irc.expect(" 001 carol_ ", it::after(kWait));
+}

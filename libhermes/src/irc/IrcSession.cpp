@@ -322,6 +322,7 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
             maybeHello(toHub);
             return {};
         }
+        helloNick_ = p.front();  // named again in 432/433 if refused
         Envelope envelope;
         envelope.mutable_set_nick()->set_nick(p.front());
         frame(envelope, toHub);
@@ -1141,7 +1142,7 @@ void IrcSession::error(const hermes::v1::Error& error, std::string& out) {
         case ERROR_CODE_WRONG_PASSWORD:
         case ERROR_CODE_SIGN_IN_THROTTLED: {
             const bool handshake = !registered_;
-            const std::string asked = handshake ? helloNick_ : std::string();
+            const std::string& asked = helloNick_;
             const char* code = error.code() == ERROR_CODE_INVALID_NICK ? "432" : "433";
             numeric(out, code, {asked.empty() ? std::string("*") : asked}, text);
             if (handshake) {

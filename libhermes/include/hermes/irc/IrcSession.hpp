@@ -150,7 +150,7 @@ private:
 
     // Registration.
     std::string nick_;
-    std::string helloNick_;  // the nick of the Hello in flight
+    std::string helloNick_;  // the nick of the Hello (or SetNick) in flight
     bool userGiven_ = false;
     bool capNegotiating_ = false;
     bool helloSent_ = false;
