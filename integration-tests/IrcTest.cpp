@@ -455,3 +455,52 @@ BOOST_AUTO_TEST_CASE(registered_nick_is_refused_without_sasl) {
     irc.send("NICK carol_");
     irc.expect(" 001 carol_ ", it::after(kWait));
 }
+
+// The bad input at scale: 10,000 JOINs in one go end in Excess Flood
+// (each JOIN is a frame under the hub's rate limit); a message to 1,000
+// targets is over 512 bytes (417), one to 100 targets past TARGMAX (407).
+// Witnesses on both protocols are served throughout.
+BOOST_AUTO_TEST_CASE(ten_thousand_joins_and_a_thousand_targets) {
+    it::IrcHub hub(it::HubProcess::Settings{
+        {"hub.rate_per_second", "5"}, {"hub.rate_burst", "10"}, {"hub.flood_backlog", "20"}});
+    it::RawClient witness(hub.hub().port(), "witness");
+    hermesJoin(witness, "witness", "dev");
+    it::IrcClient ircWitness(hub.ircPort(), "ircwitness");
+    ircWitness.registerAs("ircwitness", "", it::after(kWait));
+    ircWitness.send("JOIN #dev");
+    ircWitness.expect(" 366 ircwitness #dev ", it::after(kWait));
+
+    it::IrcClient targets(hub.ircPort(), "targets");
+    targets.registerAs("targets", "", it::after(kWait));
+    std::string thousand, hundred;
+    for (int i = 0; i < 1000; ++i) {
+        thousand += (i ? "," : "") + std::string("n") + std::to_string(i);
+        if (i < 100) {
+            hundred += (i ? "," : "") + std::string("n") + std::to_string(i);
+        }
+    }
+    targets.send("PRIVMSG " + thousand + " :hi");
+    targets.expect(" 417 targets ", it::after(kWait));
+    targets.send("PRIVMSG " + hundred + " :hi");
+    targets.expect(" 407 targets ", it::after(kWait));
+
+    it::IrcClient joins(hub.ircPort(), "joins");
+    joins.registerAs("joins", "", it::after(kWait));
+    std::string burst;
+    for (int i = 0; i < 10000; ++i) {
+        burst += "JOIN #r" + std::to_string(i) + "\r\n";
+    }
+    try {
+        joins.sendRaw(burst);
+    } catch (const std::runtime_error&) {
+        // The hub may close before it has read it all.
+    }
+    BOOST_TEST(has(joins.expect("ERROR :Closing Link:", it::after(10s)), "(Excess Flood)"));
+    BOOST_TEST(joins.waitClosed(it::after(kWait)));
+
+    witness.send(it::sayEnvelope("dev", "after the storm", 5));
+    witness.expect(it::isChatText("dev", "after the storm"), it::after(kWait), "the echo");
+    ircWitness.expect(":witness!witness@hermes PRIVMSG #dev :after the storm", it::after(kWait));
+    ircWitness.send("PRIVMSG #dev :me too");
+    witness.expect(it::isChatText("dev", "me too"), it::after(kWait), "the IRC witness's line");
+}

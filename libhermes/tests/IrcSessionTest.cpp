@@ -448,3 +448,25 @@ BOOST_FIXTURE_TEST_CASE(backlog_ignored_without_chathistory, Fixture) {
     hub(backlog);  // hub.default_room's backlog comes anyway
     BOOST_TEST(takeClient().empty());
 }
+
+// Every line that sends the hub nothing takes a token of the session's own
+// bucket, refused ones included (a PRIVMSG without text is 412, not free).
+BOOST_AUTO_TEST_CASE(refused_lines_take_tokens_too) {
+    hermes::irc::IrcSessionSettings settings;
+    settings.localRatePerSecond = 1;
+    settings.localBurst = 5;
+    IrcSession session{settings};
+    std::string toHub, out;
+    const auto now = std::chrono::steady_clock::now();
+    BOOST_TEST(!session.receive("NICK a\r\nUSER a 0 * :a\r\n", now, toHub, out).close);
+    hermes::v1::Envelope welcome;
+    welcome.mutable_welcome()->set_nick("a");
+    session.deliver(welcome, out);
+    std::string spam;
+    for (int i = 0; i < 10; ++i) {
+        spam += "PRIVMSG #dev\r\n";
+    }
+    BOOST_TEST(session.receive(spam, now, toHub, out).close);
+    BOOST_TEST(contains(out, " 412 a :No text to send"));
+    BOOST_TEST(contains(out, "(Excess Flood)"));
+}

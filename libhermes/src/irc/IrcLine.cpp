@@ -24,14 +24,18 @@ void skipSpaces(std::string_view& rest) {
 
 }  // namespace
 
-std::string IrcLine::upperCommand() const {
-    std::string upper = command;
+std::string asciiUpper(std::string_view text) {
+    std::string upper(text);
     for (char& c : upper) {
         if (c >= 'a' && c <= 'z') {
             c = static_cast<char>(c - 'a' + 'A');
         }
     }
     return upper;
+}
+
+std::string IrcLine::upperCommand() const {
+    return asciiUpper(command);
 }
 
 std::optional<std::string_view> IrcLine::tag(std::string_view key) const {

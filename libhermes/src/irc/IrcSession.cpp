@@ -211,11 +211,14 @@ IrcSession::Input IrcSession::receive(std::string_view bytes,
     reader_.feed(bytes);
     IrcLineReader::Item item;
     while (reader_.next(item)) {
-        bool local = false;
-        Input input = handleLine(item, toHub, toClient, local);
+        const std::size_t before = toHub.size();
+        Input input = handleLine(item, toHub, toClient);
         if (input.close) {
             return input;
         }
+        // A line that sent the hub nothing was answered (or dropped) here:
+        // it takes a token of our bucket, as a frame takes one of the hub's.
+        const bool local = toHub.size() == before;
         if (local && !localBucket_.tryTake(now)) {
             errorSent_ = true;
             toClient += "ERROR :Closing Link: " + settings_.peer + " (Excess Flood)\r\n";
@@ -226,14 +229,12 @@ IrcSession::Input IrcSession::receive(std::string_view bytes,
 }
 
 IrcSession::Input IrcSession::handleLine(const IrcLineReader::Item& item, std::string& toHub,
-                                         std::string& toClient, bool& local) {
+                                         std::string& toClient) {
     switch (item.kind) {
         case IrcLineReader::Kind::TooLong:
-            local = true;
             numeric(toClient, "417", {}, "Input line was too long");
             return {};
         case IrcLineReader::Kind::HasNul:
-            local = true;
             toClient += "FAIL * INVALID_TEXT :line refused: it contains a NUL byte\r\n";
             return {};
         case IrcLineReader::Kind::Line:
@@ -245,26 +246,23 @@ IrcSession::Input IrcSession::handleLine(const IrcLineReader::Item& item, std::s
     }
     line->command = line->upperCommand();
     if (!hermes::protocol::isValidUtf8(item.line)) {
-        local = true;
         toClient += "FAIL " + line->command +
                     " INVALID_UTF8 :line refused: it is not valid UTF-8 (nothing was sent)\r\n";
         return {};
     }
-    return command(*line, toHub, toClient, local);
+    return command(*line, toHub, toClient);
 }
 
 IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
-                                      std::string& toClient, bool& local) {
+                                      std::string& toClient) {
     const std::string& cmd = line.command;
     const auto& p = line.params;
     const auto needMore = [&] {
-        local = true;
         numeric(toClient, "461", {cmd}, "Not enough parameters");
         return Input{};
     };
 
     if (cmd == "CAP") {
-        local = true;
         capCommand(line, toHub, toClient);
         return {};
     }
@@ -273,7 +271,6 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
             return needMore();
         }
         if (!registered_ || pings_.size() >= kMaxPingsInFlight) {
-            local = true;
             toClient += ":" + serverName_ + " PONG " + serverName_ + " :" + p.front() + "\r\n";
             return {};
         }
@@ -312,12 +309,10 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
     }
     if (cmd == "NICK") {
         if (p.empty() || p.front().empty()) {
-            local = true;
             numeric(toClient, "431", {}, "No nickname given");
             return {};
         }
         if (!registered_) {
-            local = true;
             nick_ = p.front();
             maybeHello(toHub);
             return {};
@@ -329,7 +324,6 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
         return {};
     }
     if (cmd == "USER") {
-        local = true;
         if (registered_) {
             numeric(toClient, "462", {}, "You may not reregister");
             return {};
@@ -342,7 +336,6 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
         return {};
     }
     if (cmd == "PASS") {
-        local = true;
         if (registered_) {
             numeric(toClient, "462", {}, "You may not reregister");
         } else if (p.empty()) {
@@ -353,7 +346,6 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
         return {};
     }
     if (!registered_) {
-        local = true;
         numeric(toClient, "451", {}, "You have not registered");
         return {};
     }
@@ -376,14 +368,12 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
         }
         const std::vector<std::string> targets = splitComma(p.front());
         if (targets.size() > kMaxTargets) {
-            local = true;
             numeric(toClient, "407", {p.front()}, "Too many targets");
             return {};
         }
         for (const std::string& name : targets) {
             const std::string room = isChannel(name) ? roomOf(name) : std::string();
             if (room.empty()) {
-                local = true;
                 numeric(toClient, "403", {name}, "No such channel");
                 continue;
             }
@@ -406,7 +396,6 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
         for (const std::string& name : splitComma(p.front())) {
             const std::string room = roomOf(name);
             if (room.empty() || !rooms_.count(room)) {
-                local = true;
                 numeric(toClient, "442", {name}, "You're not on that channel");
                 continue;
             }
@@ -421,7 +410,6 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
     }
     if (cmd == "NAMES" || cmd == "WHO") {
         if (p.empty()) {
-            local = true;
             if (cmd == "WHO") {
                 numeric(toClient, "315", {"*"}, "End of /WHO list.");
             } else {
@@ -430,8 +418,7 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
             return {};
         }
         const std::string room = isChannel(p.front()) ? roomOf(p.front()) : std::string();
-        if (room.empty()) {
-            local = true;  // WHO of a nick or mask: not yet (docs/IRC.md)
+        if (room.empty()) {  // WHO of a nick or mask: not yet (docs/IRC.md)
             if (cmd == "WHO") {
                 numeric(toClient, "315", {p.front()}, "End of /WHO list.");
             } else {
@@ -452,12 +439,10 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
         const std::string room = roomOf(p.front());
         const auto it = rooms_.find(room);
         if (it == rooms_.end()) {
-            local = true;
             numeric(toClient, "442", {p.front()}, "You're not on that channel");
             return {};
         }
         if (p.size() == 1) {
-            local = true;
             if (it->second.topic.empty()) {
                 numeric(toClient, "331", {channel(room)}, "No topic is set");
             } else {
@@ -482,7 +467,6 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
     }
     if (cmd == "WHOIS") {
         if (p.empty()) {
-            local = true;
             numeric(toClient, "431", {}, "No nickname given");
             return {};
         }
@@ -500,16 +484,14 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
         return {};
     }
     if (cmd == "CHATHISTORY") {
-        local = !chatHistory(line, toHub, toClient);
+        chatHistory(line, toHub, toClient);
         return {};
     }
     if (cmd == "MOTD") {
-        local = true;
         motd(toClient);
         return {};
     }
     if (cmd == "MODE") {
-        local = true;
         if (p.empty()) {
             return needMore();
         }
@@ -536,15 +518,13 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
         }
         return {};
     }
-    local = true;
     numeric(toClient, "421", {cmd}, "Unknown command");
     return {};
 }
 
 void IrcSession::capCommand(const IrcLine& line, std::string& toHub, std::string& toClient) {
     const auto& p = line.params;
-    const std::string sub =
-        p.empty() ? std::string() : IrcLine{{}, {}, p.front(), {}, false}.upperCommand();
+    const std::string sub = p.empty() ? std::string() : asciiUpper(p.front());
     const std::string who = target();
     const std::string head = ":" + serverName_ + " CAP " + who + " ";
     if (sub == "LS") {
@@ -1212,9 +1192,7 @@ bool IrcSession::chatHistory(const IrcLine& line, std::string& toHub, std::strin
     if (p.size() < 4) {
         return fail("NEED_MORE_PARAMS", "*", "CHATHISTORY SUBCOMMAND TARGET REFERENCE LIMIT");
     }
-    IrcLine upper;
-    upper.command = p[0];
-    const std::string sub = upper.upperCommand();
+    const std::string sub = asciiUpper(p[0]);
     if (sub != "LATEST" && sub != "BEFORE" && sub != "AFTER") {
         return fail("INVALID_PARAMS", sub, "only LATEST, BEFORE and AFTER are supported");
     }

@@ -46,6 +46,9 @@ struct IrcLine {
     std::string serialize() const;
 };
 
+// `text` in ASCII upper case (commands and subcommands compare so).
+std::string asciiUpper(std::string_view text);
+
 // nullopt: no command (an empty line, only tags or a prefix).
 std::optional<IrcLine> parseIrcLine(std::string_view line);
 

@@ -18,8 +18,8 @@
 // WhoisReply or NO_SUCH_NICK, PING -> Pong, CHATHISTORY -> HistoryPage). Each is bounded by what
 // the hub answers (and by the hub's rate limit); pings by kMaxPingsInFlight.
 //
-// Lines answered here without the hub (CAP, MODE queries, errors such as
-// 421) take a token of the session's own bucket (the hub's rate, burst
+// Lines that send the hub nothing (CAP, MODE queries, errors such as 421,
+// ignored lines) take a token of the session's own bucket (the hub's rate, burst
 // rate_burst + flood_backlog, as WebSocket pings): past it the session ends
 // with "ERROR :Closing Link: ... (Excess Flood)", as the hub ends a Hermes
 // client that floods.
@@ -104,9 +104,8 @@ private:
     };
 
     // One line, with the reader's verdict.
-    Input handleLine(const IrcLineReader::Item& item, std::string& toHub, std::string& toClient,
-                     bool& local);
-    Input command(const IrcLine& line, std::string& toHub, std::string& toClient, bool& local);
+    Input handleLine(const IrcLineReader::Item& item, std::string& toHub, std::string& toClient);
+    Input command(const IrcLine& line, std::string& toHub, std::string& toClient);
     void capCommand(const IrcLine& line, std::string& toHub, std::string& toClient);
     void maybeHello(std::string& toHub);
     void sendMessage(const IrcLine& line, bool notice, std::string& toHub, std::string& toClient);
