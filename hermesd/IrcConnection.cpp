@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+
 #include "SocketIo.hpp"
 #include "hermes/hub/Clock.hpp"
 

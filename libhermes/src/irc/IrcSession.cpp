@@ -1,7 +1,9 @@
 #include "hermes/irc/IrcSession.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <exception>
 
 #include "hermes/codec/FrameEncoder.hpp"
 #include "hermes/irc/IrcText.hpp"

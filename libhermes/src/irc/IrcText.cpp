@@ -1,5 +1,7 @@
 #include "hermes/irc/IrcText.hpp"
 
+#include <algorithm>
+
 namespace hermes::irc {
 
 std::optional<std::string_view> ctcpAction(std::string_view text) {
