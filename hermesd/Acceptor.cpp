@@ -1,10 +1,12 @@
 #include "Acceptor.hpp"
 
 #include <memory>
+#include <random>
 
 #include <Poco/Logger.h>
 
 #include "EventLoop.hpp"
+#include "IrcConnection.hpp"
 #include "TcpConnection.hpp"
 #include "TlsConnection.hpp"
 
@@ -26,7 +28,17 @@ void HandoffConnection::run() {
         }
         const auto admission =
             registry_.admission(hermes::hub::Registry::addressOf(peer), settings_.limits);
-        if (settings_.tls != nullptr) {
+        if (settings_.irc) {
+            hermes::irc::IrcSessionSettings session = settings_.ircSession;
+            session.peer = peer;
+            // client_msg_ids unique to this session (docs/PROTOCOL.md
+            // "Matching echoes"): a random base in the upper 32 bits.
+            thread_local std::mt19937_64 random{std::random_device{}()};
+            session.msgIdBase = (random() | 1u) << 32;
+            loop_.adopt(std::make_unique<IrcConnection>(socket(), std::move(session),
+                                                        settings_.ircMaxFrameBytes),
+                        peer, admission);
+        } else if (settings_.tls != nullptr) {
             loop_.adopt(std::make_unique<TlsConnection>(socket(), *settings_.tls, peer), peer,
                         admission);
         } else {

@@ -4,11 +4,11 @@
 // the socket up (TCP_NODELAY, non-blocking, the send buffer's size), ask the
 // hub's Registry whether it has room for one more connection (in all, and
 // from that address), and give it to the EventLoop as a TcpConnection with
-// that answer. A refused connection never becomes a session: the loop
-// writes it HUB_FULL and closes it. The hub decides again when it opens the
-// session (another acceptor thread may have filled the last place meanwhile).
-// Nothing blocks here, so a small pool serves any number of clients and a
-// client that never says hello costs no thread (the hub times it out).
+// that answer (an IrcConnection on the IRC port). A refused connection never becomes a session: the
+// loop writes it HUB_FULL and closes it. The hub decides again when it opens the session (another
+// acceptor thread may have filled the last place meanwhile). Nothing blocks here, so a small pool
+// serves any number of clients and a client that never says hello costs no thread (the hub times it
+// out).
 //
 // Threading: HandoffConnection::run() runs on TCPServer pool threads; it only
 // reads the Registry and calls EventLoop::adopt(), both thread safe.
@@ -17,6 +17,7 @@
 #include <Poco/Net/TCPServerConnectionFactory.h>
 
 #include "hermes/hub/Registry.hpp"
+#include "hermes/irc/IrcSession.hpp"
 #include "hermes/tls/TlsContext.hpp"
 
 namespace hermesd {
@@ -29,6 +30,12 @@ struct HandoffSettings {
     // tls.enabled: the server's context (outlives the TCPServer); every
     // connection is a TlsConnection. Null: TcpConnection.
     const hermes::tls::TlsContext* tls = nullptr;
+    // The IRC listener's (irc.port): every connection is an IrcConnection,
+    // its session made from this (the peer and a random client_msg_id base
+    // filled in per connection); `tls` is then unused.
+    bool irc = false;
+    hermes::irc::IrcSessionSettings ircSession;
+    std::size_t ircMaxFrameBytes = 16 * 1024 * 1024;  // the largest frame the hub sends
 };
 
 class HandoffConnection : public Poco::Net::TCPServerConnection {

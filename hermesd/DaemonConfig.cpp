@@ -73,6 +73,17 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
             "positive");
     }
 
+    IrcConfig& irc = result.irc;
+    irc.host = config.getString("irc.host", "");
+    if (Poco::trim(irc.host).empty()) {
+        irc.host = edge.host;
+    }
+    const auto ircPort = config.getUInt("irc.port", irc.port);
+    if (ircPort > std::numeric_limits<std::uint16_t>::max()) {
+        throw Poco::InvalidArgumentException("irc.port must be 0..65535");
+    }
+    irc.port = static_cast<std::uint16_t>(ircPort);
+
     HttpConfig& http = result.http;
     http.host = config.getString("http.host", http.host);
     const auto httpPort = config.getUInt("http.port", http.port);

@@ -60,6 +60,13 @@ struct HttpConfig {
     bool tls = false;
 };
 
+// The IRC gateway's listener (irc.*): IRC clients as members of the same
+// rooms (IrcConnection.hpp, docs/IRC.md).
+struct IrcConfig {
+    std::string host;           // irc.host ("" = as hermesd.host)
+    std::uint16_t port = 6667;  // irc.port (0 = no IRC listener)
+};
+
 // Where history is kept (history.*); see SqliteHistory.hpp.
 struct HistoryConfig {
     bool persist = true;                     // history.persist (false: memory only)
@@ -80,6 +87,7 @@ struct DaemonConfig {
     EdgeConfig edge;
     TlsConfig tls;
     HttpConfig http;
+    IrcConfig irc;
     HistoryConfig history;
     hermes::hub::HubConfig hub;
 };

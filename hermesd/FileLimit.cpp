@@ -23,6 +23,11 @@ FileNeeds fileNeeds(const DaemonConfig& config) {
         needs.essential += 2 * count(config.http.maxConnections) + count(config.http.acceptQueue);
     }
     needs.wanted = needs.essential + count(config.edge.acceptQueue);
+    if (config.irc.port != 0) {
+        // IRC clients are hub sessions (in maxClients); their listener has a
+        // queue of its own, as hermesd.port's.
+        needs.wanted += 1 + count(config.edge.acceptQueue);
+    }
     return needs;
 }
 

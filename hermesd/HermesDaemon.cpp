@@ -432,9 +432,10 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // only when its idle wait ends (10 s by default): keep that wait short so
     // the hub exits within its 2 s promise.
     params->setThreadIdleTime(Poco::Timespan(0, 250'000));
-    const HandoffSettings handoff{settings.edge.sendBufferBytes,
-                                  hermes::hub::Registry::limitsOf(settings.hub),
-                                  settings.tls.enabled ? &certificate->context : nullptr};
+    HandoffSettings handoff;
+    handoff.sendBufferBytes = settings.edge.sendBufferBytes;
+    handoff.limits = hermes::hub::Registry::limitsOf(settings.hub);
+    handoff.tls = settings.tls.enabled ? &certificate->context : nullptr;
     Poco::Net::TCPServer server(new HandoffFactory(loop, registry, handoff), pool, listener,
                                 params);
 
@@ -480,6 +481,46 @@ int HermesDaemon::main(const std::vector<std::string>&) {
                 : Poco::cat(std::string(" "), settings.http.allowedOrigins.begin(),
                             settings.http.allowedOrigins.end()));
     }
+    // IRC clients (docs/IRC.md): their own port, the same hub and loop.
+    std::unique_ptr<Poco::Net::TCPServer> ircServer;
+    if (settings.irc.port != 0) {
+        Poco::Net::ServerSocket ircListener;
+        try {
+            ircListener.bind(Poco::Net::SocketAddress(settings.irc.host, settings.irc.port), true);
+            ircListener.listen(settings.edge.listenBacklog);
+        } catch (const Poco::Exception& error) {
+            log.fatal("cannot listen for IRC on %s:%hu: %s", settings.irc.host, settings.irc.port,
+                      error.displayText());
+            if (http) {
+                http->stop();
+            }
+            loop.stop("hub failed to start");
+            loopThread.join();
+            return EXIT_CANTCREAT;
+        }
+        HandoffSettings ircHandoff = handoff;
+        ircHandoff.tls = nullptr;
+        ircHandoff.irc = true;
+        ircHandoff.ircSession.serverName = settings.hub.serverName;
+        ircHandoff.ircSession.version = "hermes-" + std::string(HERMES_VERSION);
+        ircHandoff.ircSession.localRatePerSecond = settings.hub.ratePerSecond;
+        ircHandoff.ircSession.localBurst =
+            settings.hub.rateBurst + static_cast<double>(settings.hub.floodBacklog);
+        auto* ircParams = new Poco::Net::TCPServerParams;
+        ircParams->setMaxThreads(settings.edge.acceptorThreads);
+        ircParams->setMaxQueued(settings.edge.acceptQueue);
+        ircParams->setThreadIdleTime(Poco::Timespan(0, 250'000));
+        ircServer = std::make_unique<Poco::Net::TCPServer>(
+            new HandoffFactory(loop, registry, ircHandoff), pool, ircListener, ircParams);
+        ircServer->start();
+        log.information("irc on %s:%hu", settings.irc.host, ircListener.address().port());
+        if (settings.tls.enabled) {
+            log.warning(
+                "irc.port %hu is plaintext (TLS for IRC is not built yet): what IRC clients "
+                "say and their PASS cross the LAN in clear; irc.port = 0 turns it off",
+                ircListener.address().port());
+        }
+    }
     server.start();
     log.information("hermesd %s listening on %s:%hu%s (epoch %?u, max %z clients)",
                     std::string(HERMES_VERSION), settings.edge.host, port,
@@ -494,6 +535,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     log.information("termination requested: stopping");
     if (http) {
         http->stop();
+    }
+    if (ircServer) {
+        ircServer->stop();
     }
     server.stop();
     loop.stop("hub shutting down");

@@ -7,7 +7,8 @@
 # Idempotent: asks dpkg first, and runs apt-get (via sudo when not root) only
 # for packages that are not installed. Exits 0 when everything is present.
 # The browser client (web/) needs node and npm (Debian's nodejs and npm, unless
-# a node with its npm is already on PATH) and its tests Debian's chromium.
+# a node with its npm is already on PATH) and its tests Debian's chromium; the
+# IRC gateway's end-to-end test Debian's irssi.
 set -euo pipefail
 
 packages=(
@@ -17,6 +18,7 @@ packages=(
     libncurses-dev
     libssl-dev libsodium-dev
     tmux
+    irssi
     chromium
 )
 

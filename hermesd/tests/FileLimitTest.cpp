@@ -14,12 +14,13 @@
 #include "DaemonConfig.hpp"
 #include "FileLimit.hpp"
 
-BOOST_AUTO_TEST_CASE(the_http_listener_and_the_queues_are_counted) {
+BOOST_AUTO_TEST_CASE(the_http_and_irc_listeners_and_the_queues_are_counted) {
     hermesd::DaemonConfig config;
     config.hub.maxClients = 1000;
     config.http.maxConnections = 32;
     config.http.acceptQueue = 64;
     config.edge.acceptQueue = 500;
+    config.irc.port = 0;  // no IRC listener: as before it
     const hermesd::FileNeeds needs = hermesd::fileNeeds(config);
     BOOST_TEST(needs.essential == 1000u + 2u * 32u + 64u + hermesd::kFileMargin);
     BOOST_TEST(needs.wanted == needs.essential + 500u);
@@ -28,6 +29,9 @@ BOOST_AUTO_TEST_CASE(the_http_listener_and_the_queues_are_counted) {
     const hermesd::FileNeeds tcpOnly = hermesd::fileNeeds(config);
     BOOST_TEST(tcpOnly.essential == 1000u + hermesd::kFileMargin);
     BOOST_TEST(tcpOnly.wanted == tcpOnly.essential + 500u);
+
+    config.irc.port = 6667;  // the IRC listener's queue, and itself
+    BOOST_TEST(hermesd::fileNeeds(config).wanted == tcpOnly.wanted + 501u);
 }
 
 BOOST_AUTO_TEST_CASE(the_soft_limit_is_raised_to_what_is_wanted) {

@@ -81,6 +81,8 @@ HubProcess::Settings HubProcess::testDefaults() {
         {"accounts.hash_ops", "1"},
         // No HTTP listener unless a test asks for one (on a port of its own).
         {"http.port", "0"},
+        // No IRC listener either (its default is 6667): IrcHub picks a port.
+        {"irc.port", "0"},
         // No logging.* keys: hermesd then logs to the console (our log file)
         // with its built-in pattern.
     };
@@ -117,6 +119,7 @@ HubProcess::Settings HubProcess::shippedConfig() {
     settings["hermesd.port"] = "0";
     settings["hermesd.stats_interval_s"] = "0";
     settings["http.port"] = "0";
+    settings["irc.port"] = "0";
     settings.erase("hermesd.port_file");
     settings.erase("history.path");  // the harness puts the database in the hub's temp dir
     return settings;

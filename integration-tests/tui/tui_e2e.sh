@@ -67,6 +67,7 @@ start_hub() {
     cat >"$WORK/hub.properties" <<CONF
 hermesd.host = 127.0.0.1
 http.port = 0
+irc.port = 0
 hub.default_room = lobby
 hub.motd = e2e hub
 history.path = $WORK/history.db

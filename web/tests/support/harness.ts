@@ -137,6 +137,7 @@ export class Hub {
             "http.port": this.httpPort,
             "http.host": "127.0.0.1",
             "http.static_dir": config.dist,
+            "irc.port": 0,
             ...this.settings,
         };
         const lines = Object.entries(props).map(([k, v]) => `${k} = ${v}`).concat(config.extra);

@@ -1,0 +1,111 @@
+#include "IrcConnection.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+
+#include "SocketIo.hpp"
+#include "hermes/hub/Clock.hpp"
+
+namespace hermesd {
+
+IrcConnection::IrcConnection(const Poco::Net::StreamSocket& socket,
+                             hermes::irc::IrcSessionSettings settings, std::size_t maxFrameBytes)
+    : socket_(socket),
+      fd_(socket_.impl()->sockfd()),
+      session_(std::move(settings)),
+      decoder_(maxFrameBytes) {}
+
+ClientConnection::Read IrcConnection::read(std::span<char> scratch) {
+    Read got = receiveInto(fd_, scratch);
+    if (got.status != Read::Status::Bytes || ended_) {
+        if (got.status == Read::Status::Bytes) {
+            got.status = Read::Status::Nothing;  // after the end: discarded
+            got.bytes = {};
+        }
+        return got;
+    }
+    // The loop thread's: the bytes returned stay valid until the next read()
+    // of any IrcConnection, and the loop hands them to the hub at once.
+    static thread_local std::string hermes;
+    hermes.clear();
+    const hermes::irc::IrcSession::Input input =
+        session_.receive(got.bytes, hermes::hub::Clock::now(), hermes, out_);
+    Read result;
+    if (input.close) {
+        ended_ = true;
+        result.status = Read::Status::Closed;
+        result.bytes = hermes;
+        result.why = "irc: " + input.why;
+        return result;
+    }
+    if (!hermes.empty()) {
+        result.status = Read::Status::Bytes;
+        result.bytes = hermes;
+    }
+    return result;
+}
+
+bool IrcConnection::flush(Written& result) {
+    while (sent_ < out_.size()) {
+        const std::string_view rest = std::string_view(out_).substr(sent_);
+        const Written sent = sendPieces(fd_, std::span<const std::string_view>(&rest, 1));
+        if (sent.failed) {
+            result.failed = true;
+            result.why = sent.why;
+            return false;
+        }
+        sent_ += sent.bytes;
+        if (sent.blocked) {
+            result.blocked = true;
+            return false;
+        }
+    }
+    out_.clear();
+    sent_ = 0;
+    return true;
+}
+
+ClientConnection::Written IrcConnection::write(std::span<const std::string_view> pieces) {
+    Written result;
+    // The lines of earlier frames first: until they are out, the hub's bytes
+    // stay in its queue.
+    if (!flush(result)) {
+        return result;
+    }
+    std::size_t taken = 0;
+    for (const std::string_view piece : pieces) {
+        const std::size_t take = std::min(piece.size(), kMaxTranslateBytes - taken);
+        decoder_.feed(piece.substr(0, take));
+        taken += take;
+        if (take < piece.size()) {
+            break;
+        }
+    }
+    while (decoder_.next(envelope_)) {
+        session_.deliver(envelope_, out_);
+    }
+    if (decoder_.failed()) {
+        result.failed = true;
+        result.why = "irc: the hub's output is not Hermes frames (" +
+                     std::string(hermes::codec::describe(decoder_.error())) + ")";
+        return result;
+    }
+    result.bytes = taken;
+    flush(result);
+    if (result.failed) {
+        result.bytes = 0;
+    }
+    return result;
+}
+
+void IrcConnection::farewell(hermes::hub::CloseReason cause) {
+    ended_ = true;
+    session_.farewell(cause, out_);
+}
+
+void IrcConnection::closeWrite() {
+    ::shutdown(fd_, SHUT_WR);
+}
+
+}  // namespace hermesd

@@ -1,0 +1,69 @@
+#pragma once
+// An IRC client (docs/IRC.md): the fourth ClientConnection
+// (ClientConnection.hpp), beside TcpConnection, TlsConnection and
+// WebSocketConnection, in the same epoll loop. The hub sees a Hermes session
+// like any other; the translating is hermes::irc::IrcSession's (sans-io, in
+// libhermes), and this class only moves bytes:
+//
+//   read():  IRC lines from the socket -> IrcSession::receive -> the Hermes
+//            frames for the hub; the session's own replies (CAP, 421 ...)
+//            wait in the transport's output (pendingOutput())
+//   write(): the hub's Hermes frames -> FrameDecoder -> one Envelope each ->
+//            IrcSession::deliver -> IRC lines -> the socket
+//
+// Flow control stays the hub's: write() takes the hub's bytes only when the
+// lines of the ones before are all on the socket, and at most
+// kMaxTranslateBytes of them per call, so a client that reads slowly leaves
+// its backlog in the hub's queue, where the slow-consumer rules see it; it is
+// closed as any Hermes client would be, told "ERROR :Closing Link: ...
+// (SendQ exceeded)" by farewell().
+//
+// What a delivery costs here beyond TCP: each frame is parsed again into an
+// Envelope and rendered as lines, per IRC member (docs/IRC.md "Cost").
+//
+// It holds the accepted POCO socket, as TcpConnection does (same reason).
+//
+// Threading: built on an acceptor thread, then the loop thread only.
+
+#include <Poco/Net/StreamSocket.h>
+
+#include "ClientConnection.hpp"
+#include "hermes/codec/FrameDecoder.hpp"
+#include "hermes/irc/IrcSession.hpp"
+
+namespace hermesd {
+
+class IrcConnection final : public ClientConnection {
+public:
+    // The hub's bytes translated per write() at most.
+    static constexpr std::size_t kMaxTranslateBytes = 32 * 1024;
+
+    // `socket`: connected and non-blocking. `maxFrameBytes`: the largest
+    // frame the hub sends (its history pages are the biggest).
+    IrcConnection(const Poco::Net::StreamSocket& socket, hermes::irc::IrcSessionSettings settings,
+                  std::size_t maxFrameBytes);
+
+    std::string_view kind() const override { return "irc"; }
+    int fd() const override { return fd_; }
+    Read read(std::span<char> scratch) override;
+    Written write(std::span<const std::string_view> pieces) override;
+    bool pendingOutput() const override { return sent_ < out_.size(); }
+    void farewell(hermes::hub::CloseReason cause) override;
+    void closeWrite() override;
+
+private:
+    // Sends what waits in out_; false when the socket took not all of it
+    // (`result` says blocked or failed).
+    bool flush(Written& result);
+
+    Poco::Net::StreamSocket socket_;
+    int fd_;
+    hermes::irc::IrcSession session_;
+    hermes::codec::FrameDecoder decoder_;
+    hermes::v1::Envelope envelope_;  // reused: its allocations stay
+    std::string out_;                // IRC lines for the client
+    std::size_t sent_ = 0;           // of out_
+    bool ended_ = false;             // farewell() or the session's own end: input is discarded
+};
+
+}  // namespace hermesd

@@ -1,0 +1,506 @@
+// The IRC gateway against a real hermesd (docs/IRC.md): scripted raw-socket
+// IRC clients (harness/IrcClient) and Hermes clients (RawClient) in the same
+// rooms. Cases are named after the RFC 2812 sections they exercise. Bad input
+// (over-long lines, NUL, invalid UTF-8, unknown commands, a flood) gets its
+// documented answer, and witnesses on both protocols are still served.
+#define BOOST_TEST_MODULE IrcTest
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <string>
+
+#include "BoostSupport.hpp"
+#include "Frames.hpp"
+#include "IrcClient.hpp"
+#include "RawClient.hpp"
+
+using namespace std::chrono_literals;
+namespace it = hermes::it;
+namespace v1 = hermes::v1;
+
+namespace {
+
+constexpr auto kWait = 5s;
+
+bool has(const std::string& line, const std::string& text) {
+    return line.find(text) != std::string::npos;
+}
+
+// The seq in a line's hermes/seq tag, or 0.
+std::uint64_t seqTag(const std::string& line) {
+    const std::size_t at = line.find("hermes/seq=");
+    if (at == std::string::npos) {
+        return 0;
+    }
+    return std::stoull(line.substr(at + 11));
+}
+
+// A Hermes client in `room`, with its join answered.
+void hermesJoin(it::RawClient& client, const std::string& nick, const std::string& room) {
+    client.hello(nick, it::after(kWait));
+    client.send(it::joinEnvelope(room, true));
+    client.expect(it::isPresence(v1::PRESENCE_KIND_JOINED, nick), it::after(kWait),
+                  nick + " joined " + room);
+}
+
+}  // namespace
+
+// RFC 2812 3.1 (connection registration) and 5.1 (the replies clients wait for).
+BOOST_AUTO_TEST_CASE(rfc2812_3_1_registration_numerics) {
+    it::IrcHub hub;
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.send("CAP LS 302");
+    const std::string caps = ana.expect(" CAP * LS ", it::after(kWait));
+    BOOST_TEST(has(caps, "message-tags"));
+    BOOST_TEST(has(caps, "echo-message"));
+    BOOST_TEST(has(caps, "server-time"));
+    ana.send("NICK ana");
+    ana.send("USER ana 0 * :Ana");
+    // Registration waits for CAP END: nothing is said before it.
+    ana.send("CAP END");
+    BOOST_TEST(has(ana.expect(" 001 ana ", it::after(kWait)), "Welcome"));
+    ana.expect(" 002 ana ", it::after(kWait));
+    ana.expect(" 003 ana ", it::after(kWait));
+    ana.expect(" 004 ana hermes-it ", it::after(kWait));
+    const std::string isupport = ana.expect(" 005 ana ", it::after(kWait));
+    BOOST_TEST(has(isupport, "CASEMAPPING=ascii"));
+    BOOST_TEST(has(isupport, "CHANTYPES=#"));
+    BOOST_TEST(has(isupport, "NICKLEN=32"));
+    ana.expect(" 375 ana ", it::after(kWait));
+    ana.expect(" 372 ana :- integration test hub", it::after(kWait));  // hub.motd
+    ana.expect(" 376 ana ", it::after(kWait));
+    // hub.default_room (lobby) is joined for her, as for any client.
+    ana.expect(":ana!ana@hermes JOIN #lobby", it::after(kWait));
+
+    // RFC 2812 3.1.2: a nick in use is 433 and the connection stays.
+    it::IrcClient other(hub.ircPort(), "other");
+    other.send("NICK ANA");
+    other.send("USER x 0 * :x");
+    other.expect(" 433 * ANA ", it::after(kWait));
+    other.send("NICK ana2");
+    other.expect(" 001 ana2 ", it::after(kWait));
+    // Commands before registration: 451.
+    it::IrcClient early(hub.ircPort(), "early");
+    early.send("JOIN #x");
+    early.expect(" 451 * ", it::after(kWait));
+}
+
+// RFC 2812 3.2.1 JOIN with NAMES, 3.3.1 PRIVMSG both ways with the same seqs,
+// CTCP ACTION both ways, 3.2.2 PART and 3.1.7 QUIT seen on both sides.
+BOOST_AUTO_TEST_CASE(rfc2812_3_2_1_join_3_3_1_privmsg_between_irc_and_hermes) {
+    it::IrcHub hub;
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "dev");
+
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.registerAs("ana", "message-tags server-time echo-message", it::after(kWait));
+    ana.send("JOIN #Dev");
+    ana.expect(":ana!ana@hermes JOIN #dev", it::after(kWait));
+    const std::string names = ana.expect(" 353 ana = #dev :", it::after(kWait));
+    BOOST_TEST(has(names, "bob"));
+    BOOST_TEST(has(names, "ana"));
+    ana.expect(" 366 ana #dev ", it::after(kWait));
+    bob.expect(it::isPresence(v1::PRESENCE_KIND_JOINED, "ana"), it::after(kWait), "ana's JOINED");
+
+    // IRC -> Hermes: the same seq on both sides (echo-message gives ana hers).
+    ana.send("PRIVMSG #dev :hello from irc");
+    const auto heard =
+        bob.expect(it::isChatText("dev", "hello from irc"), it::after(kWait), "ana's line");
+    BOOST_TEST(heard.envelope.message().from() == "ana");
+    const std::string echo = ana.expect("PRIVMSG #dev :hello from irc", it::after(kWait));
+    BOOST_TEST(seqTag(echo) == heard.envelope.message().seq());
+    BOOST_TEST(has(echo, "time="));
+
+    // Hermes -> IRC.
+    bob.send(it::sayEnvelope("dev", "hello from hermes", 41));
+    const auto sent =
+        bob.expect(it::isChatText("dev", "hello from hermes"), it::after(kWait), "bob's echo");
+    const std::string line =
+        ana.expect(":bob!bob@hermes PRIVMSG #dev :hello from hermes", it::after(kWait));
+    BOOST_TEST(seqTag(line) == sent.envelope.message().seq());
+    BOOST_TEST(seqTag(line) == heard.envelope.message().seq() + 1);
+
+    // CTCP ACTION <-> ACTION kind.
+    ana.send(
+        "PRIVMSG #dev :\x01"
+        "ACTION waves\x01");
+    const auto action = bob.expect(it::isChatText("dev", "waves"), it::after(kWait), "ana's /me");
+    BOOST_TEST(action.envelope.message().kind() == v1::MESSAGE_KIND_ACTION);
+    v1::Envelope dance = it::sayEnvelope("dev", "dances", 42);
+    dance.mutable_say()->set_kind(v1::MESSAGE_KIND_ACTION);
+    bob.send(dance);
+    ana.expect(
+        ":bob!bob@hermes PRIVMSG #dev :\x01"
+        "ACTION dances\x01",
+        it::after(kWait));
+
+    // Without echo-message, one's own lines are not sent back.
+    it::IrcClient cy(hub.ircPort(), "cy");
+    cy.registerAs("cy", "", it::after(kWait));
+    cy.send("JOIN #dev");
+    cy.expect(" 366 cy #dev ", it::after(kWait));
+    cy.send("PRIVMSG #dev :cy speaks");
+    bob.expect(it::isChatText("dev", "cy speaks"), it::after(kWait), "cy's line");
+    ana.expect(":cy!cy@hermes PRIVMSG #dev :cy speaks", it::after(kWait));
+    cy.sync(it::after(kWait));
+    BOOST_TEST(cy.absent("cy speaks", it::after(0ms)));
+
+    // Private messages both ways.
+    cy.send("PRIVMSG bob :psst");
+    const auto pm = bob.expect(
+        [](const it::Frame& f) {
+            return f.envelope.has_message() && f.envelope.message().text() == "psst";
+        },
+        it::after(kWait), "cy's private message");
+    BOOST_TEST(pm.envelope.message().room().empty());
+    bob.send(it::privateEnvelope("cy", "back at you", 43));
+    cy.expect(":bob!bob@hermes PRIVMSG cy :back at you", it::after(kWait));
+
+    // Hermes clients leave and quit: PART and QUIT on IRC.
+    {
+        it::RawClient dan(hub.hub().port(), "dan");
+        hermesJoin(dan, "dan", "dev");
+        ana.expect(":dan!dan@hermes JOIN #dev", it::after(kWait));
+        dan.send(it::leaveEnvelope("dev", "off I go"));
+        ana.expect(":dan!dan@hermes PART #dev :off I go", it::after(kWait));
+        dan.send(it::joinEnvelope("dev", true));
+        ana.expect(":dan!dan@hermes JOIN #dev", it::after(kWait));
+        dan.send(it::byeEnvelope("good night"));
+        BOOST_TEST(dan.waitClosed(it::after(kWait)));
+        ana.expect(":dan!dan@hermes QUIT :Quit: good night", it::after(kWait));
+    }
+
+    // IRC clients part and quit: Presence on the Hermes side.
+    cy.send("PART #dev :later");
+    cy.expect(":cy!cy@hermes PART #dev :later", it::after(kWait));
+    const auto left =
+        bob.expect(it::isPresence(v1::PRESENCE_KIND_LEFT, "cy"), it::after(kWait), "cy's PART");
+    BOOST_TEST(left.envelope.presence().reason() == "later");
+    ana.send("QUIT :bye all");
+    BOOST_TEST(has(ana.expect("ERROR :Closing Link:", it::after(kWait)), "(Quit: bye all)"));
+    BOOST_TEST(ana.waitClosed(it::after(kWait)));
+    const auto quit =
+        bob.expect(it::isPresence(v1::PRESENCE_KIND_QUIT, "ana"), it::after(kWait), "ana's QUIT");
+    BOOST_TEST(quit.envelope.presence().reason() == "bye all");
+}
+
+// RFC 2812 3.7.2 PING / 3.7.3 PONG, 4.1 AWAY, 3.6.2 WHOIS, 3.2.4 TOPIC, 3.2.6 LIST.
+BOOST_AUTO_TEST_CASE(rfc2812_3_7_ping_4_1_away_3_6_2_whois) {
+    it::IrcHub hub;
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "dev");
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.registerAs("ana", "away-notify", it::after(kWait));
+    ana.send("JOIN #dev");
+    ana.expect(" 366 ana #dev ", it::after(kWait));
+
+    ana.send("PING :are you there");
+    ana.expect(":hermes-it PONG hermes-it :are you there", it::after(kWait));
+
+    ana.send("AWAY :at lunch");
+    ana.expect(" 306 ana ", it::after(kWait));
+    bob.send(it::whoisEnvelope("ana"));
+    const auto whois =
+        bob.expect(it::isBody(v1::Envelope::kWhoisReply), it::after(kWait), "WhoisReply about ana");
+    BOOST_TEST(whois.envelope.whois_reply().away() == "at lunch");
+    ana.send("AWAY");
+    ana.expect(" 305 ana ", it::after(kWait));
+
+    bob.send(it::setAwayEnvelope("meeting"));
+    ana.expect(":bob!bob@hermes AWAY :meeting", it::after(kWait));  // away-notify
+
+    ana.send("WHOIS bob");
+    ana.expect(" 311 ana bob bob hermes * :", it::after(kWait));
+    ana.expect(" 319 ana bob :#dev", it::after(kWait));
+    ana.expect(" 301 ana bob :meeting", it::after(kWait));
+    ana.expect(" 318 ana bob ", it::after(kWait));
+    ana.send("WHOIS nobody");
+    ana.expect(" 401 ana nobody ", it::after(kWait));
+    ana.expect(" 318 ana nobody ", it::after(kWait));
+
+    ana.send("TOPIC #dev :plans for friday");
+    ana.expect(":ana!ana@hermes TOPIC #dev :plans for friday", it::after(kWait));
+    const auto topic =
+        bob.expect(it::isBody(v1::Envelope::kTopic), it::after(kWait), "the new topic");
+    BOOST_TEST(topic.envelope.topic().text() == "plans for friday");
+    ana.send("TOPIC #dev");
+    ana.expect(" 332 ana #dev :plans for friday", it::after(kWait));
+
+    ana.send("LIST");
+    ana.expect(" 322 ana #dev 2 :plans for friday", it::after(kWait));
+    ana.expect(" 323 ana ", it::after(kWait));
+    ana.send("WHO #dev");
+    ana.expect(" 352 ana #dev bob hermes hermes-it bob G ", it::after(kWait));
+    ana.expect(" 315 ana #dev ", it::after(kWait));
+}
+
+// Bad input (docs/IRC.md "Bad input"): each answered, nothing relayed, and
+// witnesses on both protocols still served.
+BOOST_AUTO_TEST_CASE(bad_input_is_answered_and_witnesses_are_served) {
+    it::IrcHub hub;
+    it::RawClient witness(hub.hub().port(), "witness");
+    hermesJoin(witness, "witness", "dev");
+    it::IrcClient ircWitness(hub.ircPort(), "ircwitness");
+    ircWitness.registerAs("ircwitness", "", it::after(kWait));
+    ircWitness.send("JOIN #dev");
+    ircWitness.expect(" 366 ircwitness #dev ", it::after(kWait));
+
+    it::IrcClient bad(hub.ircPort(), "bad");
+    bad.registerAs("bad", "", it::after(kWait));
+    bad.send("JOIN #dev");
+    bad.expect(" 366 bad #dev ", it::after(kWait));
+
+    bad.send("FROBNICATE now");
+    bad.expect(":hermes-it 421 bad FROBNICATE :Unknown command", it::after(kWait));
+
+    bad.send("PRIVMSG #dev :" + std::string(600, 'x'));  // RFC 1459 2.3: 512 bytes at most
+    bad.expect(" 417 bad :Input line was too long", it::after(kWait));
+
+    bad.sendRaw(std::string("PRIVMSG #dev :nul\0byte\r\n", 24));
+    bad.expect("FAIL * INVALID_TEXT ", it::after(kWait));
+
+    bad.send("PRIVMSG #dev :bad \xC3\x28 utf8");
+    bad.expect("FAIL PRIVMSG INVALID_UTF8 ", it::after(kWait));
+
+    bad.sendRaw("PRIVMSG #dev :no line feed yet " + std::string(2000, 'y'));
+    bad.expect(" 417 bad ", it::after(kWait));
+    bad.send("");  // ends the discarded line
+
+    // Nothing of it reached anyone; the bad client and both witnesses go on.
+    bad.send("PRIVMSG #dev :sane again");
+    const auto sane = witness.expect(it::isChatText("dev", "sane again"), it::after(kWait),
+                                     "the bad client's good line");
+    ircWitness.expect(":bad!bad@hermes PRIVMSG #dev :sane again", it::after(kWait));
+    witness.sync(it::after(kWait));
+    const std::uint64_t saneSeq = sane.envelope.message().seq();
+    BOOST_TEST(!witness.tryExpect(
+        [saneSeq](const it::Frame& f) {
+            return f.envelope.has_message() && f.envelope.message().seq() != saneSeq;
+        },
+        it::after(0ms)));
+    ircWitness.sync(it::after(kWait));
+    BOOST_TEST(ircWitness.absent("xxxxxxxx", it::after(0ms)));
+    BOOST_TEST(ircWitness.absent("utf8", it::after(0ms)));
+    BOOST_TEST(ircWitness.absent("nul", it::after(0ms)));
+
+    witness.send(it::sayEnvelope("dev", "still here", 7));
+    ircWitness.expect(":witness!witness@hermes PRIVMSG #dev :still here", it::after(kWait));
+    bad.expect(":witness!witness@hermes PRIVMSG #dev :still here", it::after(kWait));
+}
+
+// The hub's flood rule, the IRC way: ERROR :Closing Link: ... (Excess Flood).
+BOOST_AUTO_TEST_CASE(flood_is_excess_flood) {
+    it::IrcHub hub(it::HubProcess::Settings{
+        {"hub.rate_per_second", "5"}, {"hub.rate_burst", "10"}, {"hub.flood_backlog", "20"}});
+    it::RawClient witness(hub.hub().port(), "witness");
+    hermesJoin(witness, "witness", "dev");
+    it::IrcClient flood(hub.ircPort(), "flood");
+    flood.registerAs("flood", "", it::after(kWait));
+    flood.send("JOIN #dev");
+    flood.expect(" 366 flood #dev ", it::after(kWait));
+    std::string burst;
+    for (int i = 0; i < 100; ++i) {
+        burst += "PRIVMSG #dev :line " + std::to_string(i) + "\r\n";
+    }
+    flood.sendRaw(burst);
+    BOOST_TEST(has(flood.expect("ERROR :Closing Link:", it::after(kWait)), "(Excess Flood)"));
+    BOOST_TEST(flood.waitClosed(it::after(kWait)));
+    witness.expect(it::isPresence(v1::PRESENCE_KIND_QUIT, "flood"), it::after(kWait),
+                   "flood's QUIT");
+    witness.send(it::sayEnvelope("dev", "served", 1));
+    witness.expect(it::isChatText("dev", "served"), it::after(kWait), "the witness's echo");
+}
+
+// The hub's slow-consumer rule, the IRC way: an IRC member that stops
+// reading is cut for its write stall, and told ERROR :Closing Link: ...
+// (SendQ exceeded) once it reads again; the room carries on.
+BOOST_AUTO_TEST_CASE(slow_reader_is_sendq_exceeded) {
+    it::IrcHub hub(it::HubProcess::Settings{{"hub.write_stall_timeout_ms", "1000"},
+                                            {"hermesd.linger_ms", "5000"},
+                                            {"hermesd.send_buffer_bytes", "65536"}});
+    it::RawClient talker(hub.hub().port(), "talker");
+    hermesJoin(talker, "talker", "dev");
+    it::IrcClient slow(hub.ircPort(), "slow", 4096);
+    slow.registerAs("slow", "", it::after(kWait));
+    slow.send("JOIN #dev");
+    slow.expect(" 366 slow #dev ", it::after(kWait));
+    talker.expect(it::isPresence(v1::PRESENCE_KIND_JOINED, "slow"), it::after(kWait),
+                  "slow's JOINED");
+
+    // slow reads no more; the talker says 2 MB.
+    const std::string text(3000, 'z');
+    constexpr int kLines = 700;
+    for (int i = 1; i <= kLines; ++i) {
+        talker.send(it::sayEnvelope("dev", text, static_cast<std::uint64_t>(i)));
+        if (i % 50 == 0) {
+            talker.expect(
+                [i](const it::Frame& f) {
+                    return f.envelope.has_message() &&
+                           f.envelope.message().client_msg_id() == static_cast<std::uint64_t>(i);
+                },
+                it::after(kWait), "the talker's echo " + std::to_string(i));
+        }
+    }
+    const auto quit = talker.expect(it::isPresence(v1::PRESENCE_KIND_QUIT, "slow"), it::after(10s),
+                                    "slow cut for its write stall");
+    BOOST_TEST_MESSAGE("slow quit: " << quit.envelope.presence().reason());
+
+    // It reads again: what was on its socket, then the hub's last word.
+    const std::string error = slow.expect("ERROR :Closing Link:", it::after(kWait));
+    BOOST_TEST(has(error, "(SendQ exceeded)"), error);
+    BOOST_TEST(slow.waitClosed(it::after(kWait)));
+    talker.send(it::sayEnvelope("dev", "still served", 9999));
+    talker.expect(it::isChatText("dev", "still served"), it::after(kWait), "the talker's echo");
+}
+
+// IRCv3 draft/chathistory and batch against the hub's store: the backlog on
+// JOIN, then CHATHISTORY BEFORE / AFTER / LATEST, with the same seqs the
+// Hermes client got.
+BOOST_AUTO_TEST_CASE(ircv3_chathistory_backlog_and_paging) {
+    it::IrcHub hub;
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "dev");
+    std::vector<std::uint64_t> seqs;
+    for (int i = 1; i <= 5; ++i) {
+        const std::string text = "line " + std::to_string(i);
+        bob.send(it::sayEnvelope("dev", text, static_cast<std::uint64_t>(i)));
+        seqs.push_back(bob.expect(it::isChatText("dev", text), it::after(kWait), text)
+                           .envelope.message()
+                           .seq());
+    }
+
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.registerAs("ana", "batch draft/chathistory message-tags server-time", it::after(kWait));
+    ana.send("JOIN #dev");
+    ana.expect(" 366 ana #dev ", it::after(kWait));
+    const std::string open = ana.expect(" chathistory #dev", it::after(kWait));
+    const std::string id =
+        open.substr(open.find("BATCH +") + 7,
+                    open.find(' ', open.find("BATCH +") + 7) - open.find("BATCH +") - 7);
+    for (int i = 1; i <= 5; ++i) {
+        const std::string line =
+            ana.expect(":bob!bob@hermes PRIVMSG #dev :line " + std::to_string(i), it::after(kWait));
+        BOOST_TEST(has(line, "batch=" + id), line);
+        BOOST_TEST(seqTag(line) == seqs[static_cast<std::size_t>(i - 1)]);
+    }
+    ana.expect("BATCH -" + id, it::after(kWait));
+
+    ana.send("CHATHISTORY BEFORE #dev msgid=dev:" + std::to_string(seqs[2]) + " 10");
+    ana.expect(" chathistory #dev", it::after(kWait));
+    ana.expect("PRIVMSG #dev :line 1", it::after(kWait));
+    ana.expect("PRIVMSG #dev :line 2", it::after(kWait));
+    ana.expect("BATCH -", it::after(kWait));
+    ana.send("CHATHISTORY AFTER #dev msgid=dev:" + std::to_string(seqs[3]) + " 10");
+    ana.expect(" chathistory #dev", it::after(kWait));
+    ana.expect("PRIVMSG #dev :line 5", it::after(kWait));
+    ana.expect("BATCH -", it::after(kWait));
+    ana.send("CHATHISTORY LATEST #dev * 2");
+    ana.expect(" chathistory #dev", it::after(kWait));
+    ana.expect("PRIVMSG #dev :line 4", it::after(kWait));
+    ana.expect("PRIVMSG #dev :line 5", it::after(kWait));
+    ana.expect("BATCH -", it::after(kWait));
+    ana.sync(it::after(kWait));
+    BOOST_TEST(ana.absent("PRIVMSG #dev :line 3", it::after(0ms)), "BEFORE stops below its msgid");
+    ana.send("CHATHISTORY BEFORE #nowhere msgid=3 10");
+    ana.expect("FAIL CHATHISTORY INVALID_TARGET #nowhere", it::after(kWait));
+}
+
+// RFC 2812 3.1.1 PASS is the hub's password; 3.1.2 NICK after registration
+// is SetNick, seen on both sides.
+BOOST_AUTO_TEST_CASE(rfc2812_3_1_1_pass_3_1_2_nick_change) {
+    it::IrcHub hub(it::HubProcess::Settings{{"hub.password", "letmein"}});
+    {
+        it::IrcClient nopass(hub.ircPort(), "nopass");
+        nopass.send("NICK nopass");
+        nopass.send("USER x 0 * :x");
+        nopass.expect(" 464 ", it::after(kWait));
+        BOOST_TEST(has(nopass.expect("ERROR :Closing Link:", it::after(kWait)), "password"));
+        BOOST_TEST(nopass.waitClosed(it::after(kWait)));
+    }
+    it::RawClient bob(hub.hub().port(), "bob");
+    v1::Envelope hello = it::helloEnvelope("bob");
+    hello.mutable_hello()->set_hub_password("letmein");
+    bob.send(hello);
+    bob.expect(it::isBody(v1::Envelope::kWelcome), it::after(kWait), "bob's Welcome");
+    bob.send(it::joinEnvelope("dev", true));
+    bob.expect(it::isPresence(v1::PRESENCE_KIND_JOINED, "bob"), it::after(kWait), "bob joined");
+
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.send("PASS letmein");
+    ana.registerAs("ana", "", it::after(kWait));
+    ana.send("JOIN #dev");
+    ana.expect(" 366 ana #dev ", it::after(kWait));
+    ana.send("NICK anna");
+    ana.expect(":ana!ana@hermes NICK anna", it::after(kWait));
+    const auto renamed = bob.expect(it::isPresence(v1::PRESENCE_KIND_NICK_CHANGED, "ana"),
+                                    it::after(kWait), "ana's nick change");
+    BOOST_TEST(renamed.envelope.presence().new_nick() == "anna");
+    ana.send("NICK bob");
+    ana.expect(" 433 anna bob ", it::after(kWait));
+    ana.send("PRIVMSG #dev :as anna");
+    BOOST_TEST(bob.expect(it::isChatText("dev", "as anna"), it::after(kWait), "anna's line")
+                   .envelope.message()
+                   .from() == "anna");
+}
+
+// A registered nick is not given to an IRC client without its password
+// (SASL: not yet): 433, and another nick works.
+BOOST_AUTO_TEST_CASE(registered_nick_is_refused_without_sasl) {
+    it::IrcHub hub;
+    it::registerNick(hub.hub().port(), "carol", "carols-password");
+    it::IrcClient irc(hub.ircPort(), "irc");
+    irc.send("NICK carol");
+    irc.send("USER c 0 * :c");
+    irc.expect(" 433 * carol ", it::after(kWait));
+    irc.send("NICK carol_");
+    irc.expect(" 001 carol_ ", it::after(kWait));
+}
+
+// The issue's bad input at scale: 10,000 JOINs in one go end in Excess Flood
+// (each JOIN is a frame under the hub's rate limit); a message to 1,000
+// targets is over 512 bytes (417), one to 100 targets past TARGMAX (407).
+// Witnesses on both protocols are served throughout.
+BOOST_AUTO_TEST_CASE(ten_thousand_joins_and_a_thousand_targets) {
+    it::IrcHub hub(it::HubProcess::Settings{
+        {"hub.rate_per_second", "5"}, {"hub.rate_burst", "10"}, {"hub.flood_backlog", "20"}});
+    it::RawClient witness(hub.hub().port(), "witness");
+    hermesJoin(witness, "witness", "dev");
+    it::IrcClient ircWitness(hub.ircPort(), "ircwitness");
+    ircWitness.registerAs("ircwitness", "", it::after(kWait));
+    ircWitness.send("JOIN #dev");
+    ircWitness.expect(" 366 ircwitness #dev ", it::after(kWait));
+
+    it::IrcClient targets(hub.ircPort(), "targets");
+    targets.registerAs("targets", "", it::after(kWait));
+    std::string thousand, hundred;
+    for (int i = 0; i < 1000; ++i) {
+        thousand += (i ? "," : "") + std::string("n") + std::to_string(i);
+        if (i < 100) {
+            hundred += (i ? "," : "") + std::string("n") + std::to_string(i);
+        }
+    }
+    targets.send("PRIVMSG " + thousand + " :hi");
+    targets.expect(" 417 targets ", it::after(kWait));
+    targets.send("PRIVMSG " + hundred + " :hi");
+    targets.expect(" 407 targets ", it::after(kWait));
+
+    it::IrcClient joins(hub.ircPort(), "joins");
+    joins.registerAs("joins", "", it::after(kWait));
+    std::string burst;
+    for (int i = 0; i < 10000; ++i) {
+        burst += "JOIN #r" + std::to_string(i) + "\r\n";
+    }
+    try {
+        joins.sendRaw(burst);
+    } catch (const std::runtime_error&) {
+        // The hub may close before it has read it all.
+    }
+    BOOST_TEST(has(joins.expect("ERROR :Closing Link:", it::after(10s)), "(Excess Flood)"));
+    BOOST_TEST(joins.waitClosed(it::after(kWait)));
+
+    witness.send(it::sayEnvelope("dev", "after the storm", 5));
+    witness.expect(it::isChatText("dev", "after the storm"), it::after(kWait), "the echo");
+    ircWitness.expect(":witness!witness@hermes PRIVMSG #dev :after the storm", it::after(kWait));
+    ircWitness.send("PRIVMSG #dev :me too");
+    witness.expect(it::isChatText("dev", "me too"), it::after(kWait), "the IRC witness's line");
+}

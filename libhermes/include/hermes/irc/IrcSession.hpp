@@ -1,0 +1,179 @@
+#pragma once
+// One IRC client's side of the gateway, with no socket (docs/IRC.md): IRC
+// lines in -> Hermes Envelopes for the hub; the hub's Envelopes out -> IRC
+// lines. The hub never knows: to it this is one more session speaking
+// Hermes (hermesd/IrcConnection.hpp puts it at the network edge).
+//
+//   client bytes -> receive() -> IrcLineReader -> one line -> a command
+//        -> Hermes frames (toHub)  and/or  replies of its own (toClient)
+//   hub Envelope -> deliver() -> IRC lines (toClient)
+//   the hub ended the session -> farewell() -> "ERROR :Closing Link: ..."
+//
+// What it owns, per client: the registration (NICK, USER, PASS, CAP
+// negotiation, the Hello it sent), the nick, the capabilities, the rooms it
+// is in (with their topics, for TOPIC queries), the client_msg_ids of its own
+// sends not yet echoed (to drop the hub's echo without echo-message, and to
+// turn an Error back into the numeric for that target), and FIFOs pairing the
+// hub's answers with the IRC requests (NAMES/WHO/JOIN -> MemberList, WHOIS ->
+// WhoisReply or NO_SUCH_NICK, PING -> Pong, CHATHISTORY -> HistoryPage). Each is bounded by what
+// the hub answers (and by the hub's rate limit); pings by kMaxPingsInFlight.
+//
+// Lines that send the hub nothing (CAP, MODE queries, errors such as 421,
+// ignored lines) take a token of the session's own bucket (the hub's rate, burst
+// rate_burst + flood_backlog, as WebSocket pings): past it the session ends
+// with "ERROR :Closing Link: ... (Excess Flood)", as the hub ends a Hermes
+// client that floods.
+//
+// Threading: none; one session per connection, on the hub's loop thread.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hermes/hub/CloseReason.hpp"
+#include "hermes/irc/IrcLine.hpp"
+#include "hermes/irc/IrcLineReader.hpp"
+#include "hermes/protocol/TokenBucket.hpp"
+#include "hermes/v1/hermes.pb.h"
+
+namespace hermes::irc {
+
+struct IrcSessionSettings {
+    std::string serverName = "hermes";  // until Welcome names the hub
+    std::string host = "hermes";        // the host of every nick!user@host
+    std::string peer;                   // the client's address, for ERROR lines
+    std::uint64_t msgIdBase = 0;        // client_msg_ids count up from it (random per session)
+    double localRatePerSecond = 5;      // hub.rate_per_second (0: unlimited)
+    double localBurst = 30;             // hub.rate_burst + hub.flood_backlog
+    std::string version = "hermes";     // for 002 and 004
+};
+
+class IrcSession {
+public:
+    static constexpr std::size_t kMaxPingsInFlight = 8;
+    // Most targets of one PRIVMSG/NOTICE/JOIN/PART (ISUPPORT TARGMAX).
+    static constexpr std::size_t kMaxTargets = 4;
+    // The capabilities offered to CAP LS.
+    static constexpr std::string_view kCapabilities =
+        "away-notify batch draft/chathistory echo-message message-tags multi-prefix server-time";
+    // The message-tags tag carrying a room message's seq.
+    static constexpr std::string_view kSeqTag = "hermes/seq";
+
+    explicit IrcSession(IrcSessionSettings settings);
+
+    struct Input {
+        bool close = false;  // the session ends; `why` is its quit reason
+        std::string why;
+    };
+    // Client bytes in, chunked anyhow. Appends Hermes frames for the hub to
+    // `toHub` and the session's own replies to `toClient`.
+    Input receive(std::string_view bytes, std::chrono::steady_clock::time_point now,
+                  std::string& toHub, std::string& toClient);
+    // One Envelope from the hub, rendered as IRC lines onto `toClient`.
+    void deliver(const hermes::v1::Envelope& envelope, std::string& toClient);
+    // The hub ended the session: the client's last line, once.
+    void farewell(hermes::hub::CloseReason cause, std::string& toClient);
+
+    const std::string& nick() const { return nick_; }
+    bool registered() const { return registered_; }
+    bool hasCap(std::string_view cap) const;
+
+private:
+    enum class ListKind { Join, Names, Who };
+    struct ListRequest {
+        std::string room;  // canonical
+        ListKind kind;
+    };
+    struct RoomState {
+        bool joining = true;  // JOIN sent to the client, its own Presence{JOINED} not yet seen
+        std::string topic, topicBy;
+        std::int64_t topicMs = 0;
+        std::uint64_t lastSeq = 0;  // the newest seq seen (messages, the backlog's head_seq)
+    };
+    struct HistoryAsk {
+        std::string room;         // canonical
+        std::uint64_t below = 0;  // CHATHISTORY BEFORE: only seqs below this (0: any)
+    };
+    struct PendingSend {
+        std::string target;  // "#room" or a nick, as the client wrote it
+        bool notice = false;
+    };
+
+    // One line, with the reader's verdict.
+    Input handleLine(const IrcLineReader::Item& item, std::string& toHub, std::string& toClient);
+    Input command(const IrcLine& line, std::string& toHub, std::string& toClient);
+    void capCommand(const IrcLine& line, std::string& toHub, std::string& toClient);
+    void maybeHello(std::string& toHub);
+    void sendMessage(const IrcLine& line, bool notice, std::string& toHub, std::string& toClient);
+
+    void welcome(const hermes::v1::Welcome& welcome, std::string& out);
+    void motd(std::string& out);
+    void chatMessage(const hermes::v1::ChatMessage& message, std::string& out);
+    // One message as PRIVMSG/NOTICE lines (split to fit), in `batch` if set.
+    void renderMessage(const hermes::v1::ChatMessage& message, std::string& out,
+                       std::string_view batch);
+    // CHATHISTORY: true when a HistoryRequest went to the hub.
+    bool chatHistory(const IrcLine& line, std::string& toHub, std::string& toClient);
+    void historyPage(const hermes::v1::HistoryPage& page, std::string& out);
+    void presence(const hermes::v1::Presence& presence, std::string& out);
+    void memberList(const hermes::v1::MemberList& list, std::string& out);
+    void topic(const hermes::v1::Topic& topic, std::string& out);
+    void whoisReply(const hermes::v1::WhoisReply& reply, std::string& out);
+    void error(const hermes::v1::Error& error, std::string& out);
+
+    // ":server CODE nick params... :text"
+    void numeric(std::string& out, std::string_view code, std::vector<std::string> params,
+                 std::string_view text = {}) const;
+    // A line from `from` (nick!nick@host), with the tags the caps ask for.
+    void fromNick(std::string& out, std::string_view from, std::string_view command,
+                  std::vector<std::string> params, std::int64_t timeMs = 0, std::uint64_t seq = 0,
+                  std::string_view room = {}, std::string_view batch = {}) const;
+    // "@tag=value;... " for what the caps ask for (nothing without them).
+    void appendTags(std::string& out, std::int64_t timeMs, std::uint64_t seq, std::string_view room,
+                    std::string_view batch) const;
+    std::string mask(std::string_view nick) const;
+    std::string target() const { return registered_ ? nick_ : std::string("*"); }
+    bool isMe(std::string_view nick) const;
+    bool forget(std::deque<std::string>& recent, std::string_view nick);
+    void remember(std::string_view nick);
+    std::uint64_t nextMsgId() { return nextMsgId_++; }
+
+    IrcSessionSettings settings_;
+    std::string serverName_;
+    IrcLineReader reader_;
+    hermes::protocol::TokenBucket localBucket_;
+
+    // Registration.
+    std::string nick_;
+    std::string helloNick_;  // the nick of the Hello (or SetNick) in flight
+    bool userGiven_ = false;
+    bool capNegotiating_ = false;
+    bool helloSent_ = false;
+    bool registered_ = false;
+    std::string hubPassword_;
+    std::string motd_;
+    hermes::v1::Limits limits_;
+
+    std::vector<std::string> caps_;  // negotiated, sorted
+    std::map<std::string, RoomState> rooms_;
+    std::map<std::uint64_t, PendingSend> sends_;
+    std::uint64_t nextMsgId_;
+    std::deque<ListRequest> lists_;
+    std::deque<std::string> whois_;
+    std::deque<std::pair<std::uint64_t, std::string>> pings_;
+    std::deque<HistoryAsk> history_;  // CHATHISTORY requests, paired with HistoryPages by room
+    std::uint64_t nextBatch_ = 1;
+    std::uint64_t nextPingNonce_ = 1;
+    // Nicks lately announced gone (QUIT) or renamed (NICK): one Presence per
+    // shared room arrives, IRC wants one line. A JOIN of the nick clears it.
+    std::deque<std::string> recentGone_;
+    std::string lastAwayLine_;  // away-notify: one line for the rooms' copies
+    std::string quitText_;
+    bool errorSent_ = false;
+};
+
+}  // namespace hermes::irc

@@ -1,0 +1,472 @@
+#define BOOST_TEST_MODULE IrcSessionTest
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <vector>
+
+#include "hermes/codec/FrameDecoder.hpp"
+#include "hermes/irc/IrcSession.hpp"
+
+// The translator with no socket: IRC lines in, Hermes frames out; hub
+// Envelopes in, IRC lines out (docs/IRC.md).
+
+using hermes::irc::IrcSession;
+using hermes::v1::Envelope;
+
+namespace {
+
+struct Fixture {
+    IrcSession session{[] {
+        hermes::irc::IrcSessionSettings settings;
+        settings.serverName = "hub";
+        settings.peer = "127.0.0.1:5000";
+        settings.msgIdBase = 1000;
+        return settings;
+    }()};
+    std::vector<Envelope> toHub;
+    std::string toClient;
+    IrcSession::Input last;
+
+    // Sends client bytes; the frames for the hub are decoded into toHub.
+    void client(const std::string& bytes) {
+        std::string frames;
+        last = session.receive(bytes, std::chrono::steady_clock::now(), frames, toClient);
+        hermes::codec::FrameDecoder decoder(1 << 20);
+        decoder.feed(frames);
+        Envelope envelope;
+        while (decoder.next(envelope)) {
+            toHub.push_back(envelope);
+        }
+        BOOST_REQUIRE(!decoder.failed());
+    }
+    void hub(const Envelope& envelope) { session.deliver(envelope, toClient); }
+    std::string takeClient() {
+        std::string out;
+        out.swap(toClient);
+        return out;
+    }
+
+    void registerAs(const std::string& nick) {
+        client("NICK " + nick + "\r\nUSER u 0 * :Real Name\r\n");
+        BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+        BOOST_REQUIRE(toHub[0].has_hello());
+        Envelope welcome;
+        welcome.mutable_welcome()->set_nick(nick);
+        welcome.mutable_welcome()->set_server_name("hub");
+        welcome.mutable_welcome()->set_motd("line one\nline two");
+        welcome.mutable_welcome()->mutable_limits()->set_max_nick_bytes(32);
+        hub(welcome);
+        toHub.clear();
+        takeClient();
+    }
+    void joined(const std::string& room, std::vector<std::string> nicks) {
+        Envelope members;
+        members.mutable_members()->set_room(room);
+        for (const auto& nick : nicks) {
+            members.mutable_members()->add_nicks(nick);
+        }
+        hub(members);
+        Envelope presence;
+        presence.mutable_presence()->set_room(room);
+        presence.mutable_presence()->set_kind(hermes::v1::PRESENCE_KIND_JOINED);
+        presence.mutable_presence()->add_nicks(session.nick());
+        hub(presence);
+    }
+};
+
+Envelope chat(const std::string& room, const std::string& from, const std::string& text,
+              std::uint64_t seq, std::uint64_t id = 0,
+              hermes::v1::MessageKind kind = hermes::v1::MESSAGE_KIND_TEXT) {
+    Envelope envelope;
+    auto& message = *envelope.mutable_message();
+    message.set_room(room);
+    message.set_from(from);
+    message.set_text(text);
+    message.set_seq(seq);
+    message.set_client_msg_id(id);
+    message.set_kind(kind);
+    message.set_time_ms(1'764'925'200'123);
+    return envelope;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+// RFC 2812 3.1: NICK and USER, then the hub's Welcome as 001-005 and the MOTD.
+BOOST_FIXTURE_TEST_CASE(rfc2812_3_1_registration, Fixture) {
+    client("NICK ana\r\n");
+    BOOST_TEST(toHub.empty());
+    client("USER ana 0 * :Ana\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].hello().nick() == "ana");
+    BOOST_TEST(toHub[0].hello().protocol_version() == 1u);
+
+    Envelope welcome;
+    welcome.mutable_welcome()->set_nick("ana");
+    welcome.mutable_welcome()->set_server_name("hub");
+    welcome.mutable_welcome()->set_motd("hello\nworld");
+    hub(welcome);
+    const std::string out = takeClient();
+    for (const char* code : {" 001 ana ", " 002 ana ", " 003 ana ", " 004 ana ", " 005 ana ",
+                             " 375 ana ", " 372 ana :- hello", " 372 ana :- world", " 376 ana "}) {
+        BOOST_TEST(contains(out, code), code << " in " << out);
+    }
+    BOOST_TEST(contains(out, "CASEMAPPING=ascii"));
+    BOOST_TEST(session.registered());
+}
+
+// IRCv3 CAP LS 302: registration waits for CAP END.
+BOOST_FIXTURE_TEST_CASE(ircv3_cap_negotiation, Fixture) {
+    client("CAP LS 302\r\nNICK ana\r\nUSER a 0 * :A\r\n");
+    BOOST_TEST(toHub.empty());
+    BOOST_TEST(
+        contains(takeClient(),
+                 ":hub CAP * LS :away-notify batch draft/chathistory echo-message message-tags"));
+    client("CAP REQ :echo-message server-time\r\n");
+    BOOST_TEST(contains(takeClient(), ":hub CAP * ACK :echo-message server-time"));
+    client("CAP REQ :sasl\r\n");
+    BOOST_TEST(contains(takeClient(), ":hub CAP * NAK :sasl"));
+    client("CAP END\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].has_hello());
+    BOOST_TEST(session.hasCap("echo-message"));
+    BOOST_TEST(!session.hasCap("sasl"));
+}
+
+// RFC 2812 3.1.2: a taken nick is 433; the next NICK sends another Hello.
+BOOST_FIXTURE_TEST_CASE(rfc2812_3_1_2_nick_in_use, Fixture) {
+    client("NICK ana\r\nUSER a 0 * :A\r\n");
+    Envelope taken;
+    taken.mutable_error()->set_code(hermes::v1::ERROR_CODE_NICK_TAKEN);
+    taken.mutable_error()->set_text("nick in use");
+    hub(taken);
+    BOOST_TEST(contains(takeClient(), ":hub 433 * ana :nick in use"));
+    client("NICK ana_\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 2u);
+    BOOST_TEST(toHub[1].hello().nick() == "ana_");
+}
+
+BOOST_FIXTURE_TEST_CASE(commands_before_registration_get_451, Fixture) {
+    client("JOIN #dev\r\n");
+    BOOST_TEST(toHub.empty());
+    BOOST_TEST(contains(takeClient(), " 451 * :You have not registered"));
+}
+
+// RFC 2812 3.2.1: JOIN, then the names (353/366) from the MemberList.
+BOOST_FIXTURE_TEST_CASE(rfc2812_3_2_1_join_and_names, Fixture) {
+    registerAs("ana");
+    client("JOIN #Dev\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].join().room() == "dev");
+    BOOST_TEST(toHub[0].join().skip_backlog());
+    joined("dev", {"bob", "ana"});
+    const std::string out = takeClient();
+    BOOST_TEST(contains(out,
+                        ":ana!ana@hermes JOIN #dev\r\n:hub 353 ana = #dev :bob ana\r\n"
+                        ":hub 366 ana #dev :End of /NAMES list.\r\n"));
+    // Our own Presence{JOINED} said nothing more; someone else's is a JOIN.
+    BOOST_TEST(!contains(out, "JOIN #dev\r\n:ana"));
+    Envelope other;
+    other.mutable_presence()->set_room("dev");
+    other.mutable_presence()->set_kind(hermes::v1::PRESENCE_KIND_JOINED);
+    other.mutable_presence()->add_nicks("cy");
+    hub(other);
+    BOOST_TEST(takeClient() == ":cy!cy@hermes JOIN #dev\r\n");
+}
+
+// RFC 2812 3.3.1: PRIVMSG to a channel; the hub's echo is dropped without echo-message.
+BOOST_FIXTURE_TEST_CASE(rfc2812_3_3_1_privmsg_and_echo, Fixture) {
+    registerAs("ana");
+    joined("dev", {"ana"});
+    takeClient();
+    client("PRIVMSG #dev :hello all\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    const auto& say = toHub[0].say();
+    BOOST_TEST(say.room() == "dev");
+    BOOST_TEST(say.text() == "hello all");
+    BOOST_TEST(say.client_msg_id() == 1000u);
+    hub(chat("dev", "ana", "hello all", 5, say.client_msg_id()));
+    BOOST_TEST(takeClient().empty());
+    hub(chat("dev", "bob", "hi ana", 6));
+    BOOST_TEST(takeClient() == ":bob!bob@hermes PRIVMSG #dev :hi ana\r\n");
+}
+
+BOOST_FIXTURE_TEST_CASE(echo_message_and_tags, Fixture) {
+    client("CAP REQ :echo-message message-tags server-time\r\nCAP END\r\n");
+    registerAs("ana");
+    joined("dev", {"ana"});
+    takeClient();
+    client("PRIVMSG #dev :mine\r\n");
+    hub(chat("dev", "ana", "mine", 9, toHub.back().say().client_msg_id()));
+    BOOST_TEST(takeClient() ==
+               "@time=2025-12-05T09:00:00.123Z;msgid=dev:9;hermes/seq=9 "
+               ":ana!ana@hermes PRIVMSG #dev :mine\r\n");
+}
+
+// CTCP ACTION is Hermes's ACTION kind, both ways.
+BOOST_FIXTURE_TEST_CASE(ctcp_action_both_ways, Fixture) {
+    registerAs("ana");
+    joined("dev", {"ana"});
+    takeClient();
+    client(
+        "PRIVMSG #dev :\x01"
+        "ACTION waves\x01\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].say().kind() == hermes::v1::MESSAGE_KIND_ACTION);
+    BOOST_TEST(toHub[0].say().text() == "waves");
+    hub(chat("dev", "bob", "dances", 3, 0, hermes::v1::MESSAGE_KIND_ACTION));
+    BOOST_TEST(takeClient() ==
+               ":bob!bob@hermes PRIVMSG #dev :\x01"
+               "ACTION dances\x01\r\n");
+}
+
+// A Hermes message too long for one line goes out in pieces of whole characters.
+BOOST_FIXTURE_TEST_CASE(long_message_split_in_512_byte_lines, Fixture) {
+    registerAs("ana");
+    joined("dev", {"ana"});
+    takeClient();
+    std::string text;
+    for (int i = 0; i < 400; ++i) {
+        text += "\xC3\xA9";  // é: 800 bytes
+    }
+    hub(chat("dev", "bob", text, 4));
+    const std::string out = takeClient();
+    std::string joinedText;
+    std::size_t lines = 0;
+    for (std::size_t start = 0; start < out.size();) {
+        const std::size_t end = out.find("\r\n", start);
+        BOOST_REQUIRE(end != std::string::npos);
+        const std::string line = out.substr(start, end + 2 - start);
+        BOOST_TEST(line.size() <= 512u);
+        const std::string head = ":bob!bob@hermes PRIVMSG #dev :";
+        BOOST_REQUIRE(line.rfind(head, 0) == 0);
+        joinedText += line.substr(head.size(), line.size() - head.size() - 2);
+        ++lines;
+        start = end + 2;
+    }
+    BOOST_TEST(lines == 2u);
+    BOOST_TEST(joinedText == text);
+}
+
+BOOST_FIXTURE_TEST_CASE(unknown_command_is_421, Fixture) {
+    registerAs("ana");
+    client("FROB x\r\n");
+    BOOST_TEST(toHub.empty());
+    BOOST_TEST(takeClient() == ":hub 421 ana FROB :Unknown command\r\n");
+}
+
+BOOST_FIXTURE_TEST_CASE(invalid_utf8_nul_and_long_lines_refused, Fixture) {
+    registerAs("ana");
+    joined("dev", {"ana"});
+    takeClient();
+    client("PRIVMSG #dev :bad \xC3\x28 byte\r\n");
+    client(std::string("PRIVMSG #dev :nul\0here\r\n", 24));
+    client("PRIVMSG #dev :" + std::string(600, 'x') + "\r\n");
+    BOOST_TEST(toHub.empty());
+    const std::string out = takeClient();
+    BOOST_TEST(contains(out, "FAIL PRIVMSG INVALID_UTF8 "));
+    BOOST_TEST(contains(out, "FAIL * INVALID_TEXT :line refused: it contains a NUL byte"));
+    BOOST_TEST(contains(out, ":hub 417 ana :Input line was too long"));
+    client("PRIVMSG #dev :fine\r\n");
+    BOOST_TEST(toHub.size() == 1u);
+}
+
+// RFC 2812 3.6.2 WHOIS, from WhoisReply; NO_SUCH_NICK as 401 + 318.
+BOOST_FIXTURE_TEST_CASE(rfc2812_3_6_2_whois, Fixture) {
+    registerAs("ana");
+    client("WHOIS bob\r\n");
+    BOOST_REQUIRE(toHub.back().has_whois_request());
+    Envelope reply;
+    reply.mutable_whois_reply()->set_nick("bob");
+    reply.mutable_whois_reply()->add_rooms("dev");
+    reply.mutable_whois_reply()->set_away("lunch");
+    hub(reply);
+    const std::string out = takeClient();
+    BOOST_TEST(contains(out, ":hub 311 ana bob bob hermes * :bob\r\n"));
+    BOOST_TEST(contains(out, ":hub 319 ana bob :#dev\r\n"));
+    BOOST_TEST(contains(out, ":hub 301 ana bob :lunch\r\n"));
+    BOOST_TEST(contains(out, ":hub 318 ana bob :End of /WHOIS list.\r\n"));
+    client("WHOIS nobody\r\n");
+    Envelope none;
+    none.mutable_error()->set_code(hermes::v1::ERROR_CODE_NO_SUCH_NICK);
+    hub(none);
+    BOOST_TEST(takeClient() ==
+               ":hub 401 ana nobody :No such nick/channel\r\n"
+               ":hub 318 ana nobody :End of /WHOIS list.\r\n");
+}
+
+// RFC 2812 4.1 AWAY: 306 / 305 from the hub's confirmations.
+BOOST_FIXTURE_TEST_CASE(rfc2812_4_1_away, Fixture) {
+    registerAs("ana");
+    client("AWAY :lunch\r\n");
+    BOOST_TEST(toHub.back().set_away().text() == "lunch");
+    Envelope away;
+    away.mutable_presence()->set_kind(hermes::v1::PRESENCE_KIND_AWAY);
+    away.mutable_presence()->add_nicks("ana");
+    hub(away);
+    BOOST_TEST(contains(takeClient(), " 306 ana :You have been marked as being away"));
+}
+
+// RFC 2812 3.7.2/3.7.3 PING and PONG: through the hub's Ping once registered.
+BOOST_FIXTURE_TEST_CASE(rfc2812_3_7_ping_pong, Fixture) {
+    client("PING early\r\n");
+    BOOST_TEST(takeClient() == ":hub PONG hub :early\r\n");
+    registerAs("ana");
+    client("PING :tok 1\r\n");
+    BOOST_REQUIRE(toHub.back().has_ping());
+    Envelope pong;
+    pong.mutable_pong()->set_nonce(toHub.back().ping().nonce());
+    hub(pong);
+    BOOST_TEST(takeClient() == ":hub PONG hub :tok 1\r\n");
+    Envelope ping;
+    ping.mutable_ping()->set_nonce(77);
+    hub(ping);
+    BOOST_TEST(takeClient() == "PING :77\r\n");
+    client("PONG :77\r\n");
+    BOOST_TEST(toHub.back().pong().nonce() == 77u);
+}
+
+// One QUIT line for a nick, though each shared room sends its Presence{QUIT}.
+BOOST_FIXTURE_TEST_CASE(rfc2812_3_1_7_quit_once_per_nick, Fixture) {
+    registerAs("ana");
+    for (const char* room : {"a", "b"}) {
+        Envelope quit;
+        quit.mutable_presence()->set_room(room);
+        quit.mutable_presence()->set_kind(hermes::v1::PRESENCE_KIND_QUIT);
+        quit.mutable_presence()->add_nicks("bob");
+        quit.mutable_presence()->set_reason("bye");
+        hub(quit);
+    }
+    BOOST_TEST(takeClient() == ":bob!bob@hermes QUIT :Quit: bye\r\n");
+}
+
+BOOST_FIXTURE_TEST_CASE(quit_and_farewell, Fixture) {
+    registerAs("ana");
+    client("QUIT :gone\r\n");
+    BOOST_REQUIRE(toHub.back().has_bye());
+    BOOST_TEST(toHub.back().bye().text() == "gone");
+    session.farewell(hermes::hub::CloseReason::ClientQuit, toClient);
+    BOOST_TEST(takeClient() == "ERROR :Closing Link: 127.0.0.1:5000 (Quit: gone)\r\n");
+    session.farewell(hermes::hub::CloseReason::Flood, toClient);
+    BOOST_TEST(takeClient().empty());  // said once
+}
+
+BOOST_AUTO_TEST_CASE(flood_and_slow_consumer_the_irc_way) {
+    for (const auto& [cause, text] :
+         {std::pair{hermes::hub::CloseReason::Flood, "Excess Flood"},
+          std::pair{hermes::hub::CloseReason::SlowConsumer, "SendQ exceeded"}}) {
+        IrcSession session{hermes::irc::IrcSessionSettings{}};
+        std::string out;
+        session.farewell(cause, out);
+        BOOST_TEST(out == "ERROR :Closing Link:  (" + std::string(text) + ")\r\n");
+    }
+    // Lines answered without the hub have a bucket of their own.
+    hermes::irc::IrcSessionSettings settings;
+    settings.localRatePerSecond = 1;
+    settings.localBurst = 3;
+    IrcSession session{settings};
+    std::string toHub, out;
+    const auto now = std::chrono::steady_clock::now();
+    const auto input = session.receive("FOO\r\nFOO\r\nFOO\r\nFOO\r\n", now, toHub, out);
+    BOOST_TEST(input.close);
+    BOOST_TEST(contains(out, "ERROR :Closing Link:  (Excess Flood)\r\n"));
+}
+
+// PRIVMSG to many targets: TARGMAX is 4, past it 407 and nothing sent.
+BOOST_FIXTURE_TEST_CASE(too_many_targets, Fixture) {
+    registerAs("ana");
+    client("PRIVMSG a,b,c,d,e :hi\r\n");
+    BOOST_TEST(toHub.empty());
+    BOOST_TEST(contains(takeClient(), " 407 ana a,b,c,d,e :Too many targets"));
+    client("PRIVMSG bob,cy :hi\r\n");
+    BOOST_TEST(toHub.size() == 2u);
+    BOOST_TEST(toHub[0].private_message().to() == "bob");
+}
+
+// IRCv3 draft/chathistory + batch: the backlog on JOIN, and CHATHISTORY
+// BEFORE / AFTER / LATEST from HistoryRequest.
+BOOST_FIXTURE_TEST_CASE(ircv3_chathistory_backlog_and_requests, Fixture) {
+    client("CAP REQ :batch draft/chathistory message-tags\r\nCAP END\r\n");
+    registerAs("ana");
+    client("JOIN #dev\r\n");
+    BOOST_REQUIRE(toHub.back().has_join());
+    BOOST_TEST(!toHub.back().join().skip_backlog());
+    joined("dev", {"ana", "bob"});
+    takeClient();
+    Envelope backlog;
+    auto& page = *backlog.mutable_history_page();
+    page.set_room("dev");
+    page.set_backlog(true);
+    page.set_head_seq(40);
+    *page.add_messages() = chat("dev", "bob", "old one", 39).message();
+    *page.add_messages() = chat("dev", "ana", "my old one", 40, 1).message();
+    hub(backlog);
+    // History is shown whole, the client's own lines too (never an echo).
+    BOOST_TEST(takeClient() ==
+               ":hub BATCH +1 chathistory #dev\r\n"
+               "@batch=1;msgid=dev:39;hermes/seq=39 :bob!bob@hermes PRIVMSG #dev :old one\r\n"
+               "@batch=1;msgid=dev:40;hermes/seq=40 :ana!ana@hermes PRIVMSG #dev :my old one\r\n"
+               ":hub BATCH -1\r\n");
+
+    toHub.clear();
+    client("CHATHISTORY BEFORE #dev msgid=dev:39 10\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].history_request().after_seq() == 28u);
+    BOOST_TEST(toHub[0].history_request().limit() == 10u);
+    client("CHATHISTORY LATEST #dev * 5\r\n");
+    BOOST_TEST(toHub.back().history_request().after_seq() == 35u);  // head 40
+    client("CHATHISTORY AFTER #dev msgid=12 3\r\n");
+    BOOST_TEST(toHub.back().history_request().after_seq() == 12u);
+    client("CHATHISTORY AROUND #dev msgid=12 3\r\n");
+    BOOST_TEST(toHub.size() == 3u);
+    BOOST_TEST(contains(takeClient(), "FAIL CHATHISTORY INVALID_PARAMS AROUND "));
+
+    Envelope answer;
+    answer.mutable_history_page()->set_room("dev");
+    *answer.mutable_history_page()->add_messages() =
+        chat("dev", "bob", "twenty nine", 29).message();
+    hub(answer);
+    BOOST_TEST(takeClient() ==
+               ":hub BATCH +2 chathistory #dev\r\n"
+               "@batch=2;msgid=dev:29;hermes/seq=29 :bob!bob@hermes PRIVMSG #dev :twenty nine\r\n"
+               ":hub BATCH -2\r\n");
+}
+
+BOOST_FIXTURE_TEST_CASE(backlog_ignored_without_chathistory, Fixture) {
+    registerAs("ana");
+    client("JOIN #dev\r\n");
+    BOOST_TEST(toHub.back().join().skip_backlog());
+    joined("dev", {"ana"});
+    takeClient();
+    Envelope backlog;
+    backlog.mutable_history_page()->set_room("dev");
+    backlog.mutable_history_page()->set_backlog(true);
+    *backlog.mutable_history_page()->add_messages() = chat("dev", "bob", "old", 1).message();
+    hub(backlog);  // hub.default_room's backlog comes anyway
+    BOOST_TEST(takeClient().empty());
+}
+
+// Every line that sends the hub nothing takes a token of the session's own
+// bucket, refused ones included (a PRIVMSG without text is 412, not free).
+BOOST_AUTO_TEST_CASE(refused_lines_take_tokens_too) {
+    hermes::irc::IrcSessionSettings settings;
+    settings.localRatePerSecond = 1;
+    settings.localBurst = 5;
+    IrcSession session{settings};
+    std::string toHub, out;
+    const auto now = std::chrono::steady_clock::now();
+    BOOST_TEST(!session.receive("NICK a\r\nUSER a 0 * :a\r\n", now, toHub, out).close);
+    hermes::v1::Envelope welcome;
+    welcome.mutable_welcome()->set_nick("a");
+    session.deliver(welcome, out);
+    std::string spam;
+    for (int i = 0; i < 10; ++i) {
+        spam += "PRIVMSG #dev\r\n";
+    }
+    BOOST_TEST(session.receive(spam, now, toHub, out).close);
+    BOOST_TEST(contains(out, " 412 a :No text to send"));
+    BOOST_TEST(contains(out, "(Excess Flood)"));
+}
