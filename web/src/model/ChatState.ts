@@ -221,7 +221,7 @@ export class ChatState {
     readonly typing = new TypingBoard();
     private readonly typingSender = new TypingSender();
     readonly transfers = new FileTransfers();
-    private downloadToCheck: Download | null = null;
+    private downloadToSave: Download | null = null;
     // Markers of windows not open yet (a conversation's, from ReadMarkersRequest).
     private readonly markersAhead = new Map<string, number>();
     // Private history asked for, per peer (nick key), in the order asked:
@@ -454,7 +454,7 @@ export class ChatState {
                 for (const f of this.transfers.progress(env.fileProgress!)) this.session.sendNow(f);
                 break;
             case "fileData":
-                if (this.transfers.data(env.fileData!) === "complete") this.downloadToCheck = this.transfers.download;
+                if (this.transfers.data(env.fileData!) === "complete") this.downloadComplete();
                 break;
             default:
                 break;
@@ -806,24 +806,23 @@ export class ChatState {
         this.changed();
     }
 
-    // A complete download for the driver to hash (once).
-    takeDownloadToCheck(): Download | null {
-        const d = this.downloadToCheck;
-        this.downloadToCheck = null;
+    // A checked download for the driver to offer to save (once).
+    takeDownloadToSave(): Download | null {
+        const d = this.downloadToSave;
+        this.downloadToSave = null;
         return d;
     }
 
-    // The driver's SHA-256 of the download: true when it matches (then the
-    // driver offers the bytes to save); a mismatch is said, nothing saved.
-    downloadChecked(actualHex: string): boolean {
+    // The last FileData: the hash (kept as the chunks came) decides; a
+    // mismatch is said and nothing is saved.
+    private downloadComplete(): void {
         const d = this.transfers.download;
-        const ok = this.transfers.checked(actualHex);
-        if (d) {
-            const w = this.find(windowKey("room", d.room)) ?? this.active;
-            this.note(w, ok ? "info" : "error", ok ? `Downloaded ${d.name} (${d.size} bytes, SHA-256 checked)` : `Download of ${d.name} failed: ${d.why}`);
-        }
+        if (!d) return;
+        const ok = this.transfers.verify();
+        const w = this.find(windowKey("room", d.room)) ?? this.active;
+        this.note(w, ok ? "info" : "error", ok ? `Downloaded ${d.name} (${d.size} bytes, SHA-256 checked)` : `Download of ${d.name} failed: ${d.why}`);
+        if (ok) this.downloadToSave = d;
         this.changed();
-        return ok;
     }
 
     private onTransferError(e: v1.IError): boolean {
