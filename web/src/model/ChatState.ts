@@ -466,7 +466,11 @@ export class ChatState {
     private onMessage(m: v1.IChatMessage, how: "live" | "backlog" | "catchUp" | "requested", into?: ChatWindow): void {
         const from = m.from ?? "";
         if (this.isIgnored(from) && !sameNick(from, this.nick)) return;
-        const fromMe = sameNick(from, this.nick) || this.session.rooms.isOwnNick(from);
+        // A private message from our account is ours whatever nick this
+        // session goes by: the copy of what another session of the account
+        // wrote (PROTOCOL.md "To the account, on every session": `from` the
+        // account, client_msg_id 0) belongs with its `to`.
+        const fromMe = sameNick(from, this.nick) || this.session.rooms.isOwnNick(from) || (!m.room && this.account !== "" && sameNick(from, this.account));
         if (!m.room && this.onAwayReply(m)) return;
         const w = into ?? (m.room ? this.roomWindow(m.room) : this.queryWindow(fromMe ? m.to ?? "" : from));
         const privateSeq = m.room ? 0 : Number(m.privateSeq ?? 0);
