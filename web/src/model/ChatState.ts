@@ -398,8 +398,10 @@ export class ChatState {
         }
         const cut = this.transfers.download;
         const resume = this.transfers.resumeFrame();
-        if (resume) this.send(resume);
-        else if (cut && cut.state === "failed" && cut.resumes > 0) {
+        if (resume && cut) {
+            this.send(resume);
+            this.note(this.find(windowKey("room", cut.room)) ?? this.windows[0]!, "info", `Resuming the download of ${cut.name} from byte ${cut.received} of ${cut.size}`);
+        } else if (cut && cut.state === "failed" && cut.resumes > 0) {
             this.note(this.find(windowKey("room", cut.room)) ?? this.windows[0]!, "error", `Download of ${cut.name} failed: ${cut.why}`);
         }
         this.welcomedOnce = true;
