@@ -222,6 +222,7 @@ export class ChatState {
     private readonly typingSender = new TypingSender();
     readonly transfers = new FileTransfers();
     private downloadToSave: Download | null = null;
+    private pickFileWanted = false;
     // Markers of windows not open yet (a conversation's, from ReadMarkersRequest).
     private readonly markersAhead = new Map<string, number>();
     // Private history asked for, per peer (nick key), in the order asked:
@@ -812,6 +813,14 @@ export class ChatState {
         this.changed();
     }
 
+    // /upload asked for the file picker: the view opens it (once), still
+    // inside the keystroke that sent the line, as browsers require.
+    takePickFile(): boolean {
+        const wanted = this.pickFileWanted;
+        this.pickFileWanted = false;
+        return wanted;
+    }
+
     // A checked download for the driver to offer to save (once).
     takeDownloadToSave(): Download | null {
         const d = this.downloadToSave;
@@ -1268,6 +1277,10 @@ export class ChatState {
             case "react":
             case "unreact":
                 this.messageCommand(w, c);
+                break;
+            case "upload":
+                if (!this.canShareFiles()) this.note(w, "error", this.maxFileBytes > 0 ? "Files are shared in a room: /upload in one" : "This hub keeps no files");
+                else this.pickFileWanted = true;
                 break;
             case "download":
                 if (w.kind !== "room") this.note(w, "error", "Files are in rooms: /download N in the room of message #N");

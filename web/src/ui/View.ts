@@ -751,6 +751,7 @@ export class View {
             this.el.input.value = "";
             this.completion.reset();
         }
+        if (s.takePickFile()) this.el.fileInput.click(); // /upload
         this.actions.flush();
     }
 

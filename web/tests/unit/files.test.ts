@@ -139,7 +139,14 @@ describe("snippets", () => {
     });
 });
 
-describe("/download", () => {
+describe("/upload and /download", () => {
+    test("/upload takes no path: it opens the picker", () => {
+        assert.equal(parseCommand("/upload").kind, "upload");
+        const withPath = parseCommand("/upload /home/ana/report.pdf");
+        assert.equal(withPath.kind, "invalid");
+        assert.match(withPath.error, /opens the file picker: a browser page cannot read a path/);
+    });
+
     test("takes the number of a FILE message", () => {
         const c = parseCommand("/download 7");
         assert.equal(c.kind, "download");
