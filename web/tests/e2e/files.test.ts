@@ -175,11 +175,15 @@ test("/upload opens the picker; three files picked at once upload side by side, 
     await fay.page.focus("#input");
     await fay.page.$eval("#input", (el) => ((el as HTMLInputElement).value = ""));
     await fay.page.keyboard.type("/upload");
-    // Sent with the Send button: pressing Enter by CDP (keyboard.press) ran
-    // the same code and the page called the picker's click() with the
-    // keystroke's activation, yet Chromium reported no file chooser in about
-    // one run in three; the mouse never missed (docs/WEB.md).
-    const [chooser] = await Promise.all([fay.page.waitForFileChooser({ timeout: 5000 }), fay.page.click("#send-btn")]).catch(async (e) => {
+    // The chooser is intercepted (waitForFileChooser) before the Enter goes:
+    // a CDP round trip after asking lets the browser take that request first.
+    // Without it, in about one run in three the page called the picker's
+    // click() with the keystroke's activation and Chromium reported no
+    // chooser (a mouse click, slower to send, never missed).
+    const chooserOpened = fay.page.waitForFileChooser({ timeout: 5000 });
+    await fay.page.evaluate(() => 0);
+    await fay.page.keyboard.press("Enter");
+    const chooser = await chooserOpened.catch(async (e) => {
         throw new Error(`${String(e)}: the page shows ${JSON.stringify(await fay.page.$$eval("#messages .line", (els) => els.slice(-3).map((x) => x.textContent)))}`);
     });
     assert.ok(chooser.isMultiple());
