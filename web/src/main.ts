@@ -55,11 +55,17 @@ function saveDownload(s: ChatState): void {
 
 // Files read and hashed one after another, then offered in the window
 // that was active when they were given.
-async function shareFiles(s: ChatState, items: { name: string; mediaType: string; read: () => Promise<{ bytes: Uint8Array; sha256: string }>; preview?: string }[]): Promise<void> {
+async function shareFiles(
+    s: ChatState,
+    items: { name: string; size: number; mediaType: string; read: (progress: (read: number) => void) => Promise<{ bytes: Uint8Array; sha256: string }>; preview?: string }[],
+): Promise<void> {
     const key = s.activeKey;
     for (const item of items) {
         try {
-            const { bytes, sha256 } = await item.read();
+            const { bytes, sha256 } = await item.read((read) => {
+                s.setReading({ name: item.name, read, size: item.size });
+                view.render();
+            }).finally(() => s.setReading(null));
             if (s.activeKey !== key) s.switchTo(key);
             const err = s.shareFile(fileName(item.name), item.mediaType, bytes, sha256, item.preview ?? "");
             if (err) s.noteActive("error", `Not shared: ${err}`);
@@ -115,13 +121,13 @@ const view = new View(document, {
         if (!state) return;
         void shareFiles(
             state,
-            files.map((f) => ({ name: f.name || "pasted-file", mediaType: f.type, read: () => readAndHash(f) })),
+            files.map((f) => ({ name: f.name || "pasted-file", size: f.size, mediaType: f.type, read: (progress) => readAndHash(f, progress) })),
         );
     },
     shareSnippet: (text) => {
         if (!state) return;
         const bytes = new TextEncoder().encode(text);
-        void shareFiles(state, [{ name: snippetName(Date.now()), mediaType: "text/plain", read: async () => ({ bytes, sha256: sha256Hex(bytes) }), preview: snippetPreview(text) }]);
+        void shareFiles(state, [{ name: snippetName(Date.now()), size: bytes.length, mediaType: "text/plain", read: async () => ({ bytes, sha256: sha256Hex(bytes) }), preview: snippetPreview(text) }]);
     },
     requestNotifications: () => {
         const N = (globalThis as { Notification?: typeof Notification }).Notification;

@@ -222,6 +222,9 @@ export class ChatState {
     private readonly typingSender = new TypingSender();
     readonly transfers = new FileTransfers();
     private downloadToSave: Download | null = null;
+    // A file being read and hashed before its FileOffer (the driver's,
+    // main.ts): the transfer bar shows it, so a large one is not silent.
+    reading: { name: string; read: number; size: number } | null = null;
     private pickFileWanted = false;
     // Markers of windows not open yet (a conversation's, from ReadMarkersRequest).
     private readonly markersAhead = new Map<string, number>();
@@ -810,6 +813,11 @@ export class ChatState {
 
     dismissTransfer(key: number): void {
         this.transfers.forget(key);
+        this.changed();
+    }
+
+    setReading(r: { name: string; read: number; size: number } | null): void {
+        this.reading = r;
         this.changed();
     }
 

@@ -170,6 +170,8 @@ test("/upload opens the picker; three files picked at once upload side by side, 
         new MutationObserver(() => {
             const partWay = Array.from(document.querySelectorAll<HTMLProgressElement>(".transfer.upload progress")).filter((p) => p.value > 0 && p.value < 1);
             w.mostAtOnce = Math.max(w.mostAtOnce ?? 0, partWay.length);
+            const reading = document.querySelector<HTMLProgressElement>(".transfer.reading progress");
+            if (reading && reading.value > 0 && reading.value < 1) (globalThis as { readingSeen?: string }).readingSeen = reading.parentElement?.textContent ?? "";
         }).observe(document.getElementById("transfers")!, { childList: true, subtree: true, attributes: true });
     });
     await fay.page.focus("#input");
@@ -191,6 +193,8 @@ test("/upload opens the picker; three files picked at once upload side by side, 
     await chooser.accept(files.map((f) => f.path));
     await until("two uploads part-way at once", async () => (await fay.page.evaluate(() => (globalThis as { mostAtOnce?: number }).mostAtOnce ?? 0)) >= 2);
     await screenshot(fay, "files-several");
+    const reading = await fay.page.evaluate(() => (globalThis as { readingSeen?: string }).readingSeen ?? "");
+    assert.match(reading, /^↑ (one|two|three)\.bin\s*Reading \d+%$/, "a file being read showed its own row part-way");
     const shown = [];
     for (const f of files) shown.push(await until(`${f.name}'s FILE line`, async () => (await fileLines(fay)).find((l) => l.text.includes(`shared ${f.name}`)), 30_000));
     await until("the uploads gone from the bar", async () => (await fay.page.$$eval(".transfer.upload", (e) => e.length)) === 0);
