@@ -8,7 +8,8 @@ import { ClientSession } from "./model/ClientSession";
 import { cryptoUint32, randomIdBase } from "./model/ClientIds";
 import { HubConnection, hubUrl } from "./net/HubConnection";
 import { View } from "./ui/View";
-import { fileName, hashingAvailable, kNoHashing, readFile, saveBytes, sha256Hex } from "./ui/files";
+import { fileName, readAndHash, saveBytes } from "./ui/files";
+import { sha256Hex } from "./model/Sha256";
 import { snippetName, snippetPreview } from "./model/Snippet";
 import { plain } from "./ui/text";
 
@@ -39,42 +40,34 @@ function refresh(): void {
     if (!session || !state) return;
     state.onEvents(session.takeEvents());
     notify(state);
-    checkDownload(state);
+    saveDownload(state);
     view.render();
 }
 
-// A complete download: its SHA-256 by the browser, then the bytes offered
-// to save; a mismatch is said and nothing is saved.
-function checkDownload(s: ChatState): void {
-    const d = s.takeDownloadToCheck();
+// A download whose SHA-256 matched (ChatState checked it as it came):
+// offered to save, and kept for "Save again".
+function saveDownload(s: ChatState): void {
+    const d = s.takeDownloadToSave();
     if (!d) return;
-    const bytes = s.transfers.bytesOf(d);
-    const key = d.key;
-    void sha256Hex(bytes)
-        .then((hex) => {
-            if (s.downloadChecked(hex)) view.saved.set(key, saveBytes(document, bytes, d.name, d.mediaType));
-        })
-        .catch((e: unknown) => s.downloadChecked(`(not hashed: ${(e as Error).message})`))
-        .finally(() => {
-            connection?.step();
-            view.render();
-        });
+    view.saved.set(d.key, saveBytes(document, d.chunks, d.name, d.mediaType));
+    d.chunks = []; // the Blob holds them now
 }
 
 // Files read and hashed one after another, then offered in the window
 // that was active when they were given.
-async function shareFiles(s: ChatState, items: { name: string; mediaType: string; bytes: () => Promise<Uint8Array>; preview?: string }[]): Promise<void> {
-    if (!hashingAvailable()) {
-        s.noteActive("error", `Not shared: ${kNoHashing}`);
-        return;
-    }
+async function shareFiles(
+    s: ChatState,
+    items: { name: string; size: number; mediaType: string; read: (progress: (read: number) => void) => Promise<{ bytes: Uint8Array; sha256: string }>; preview?: string }[],
+): Promise<void> {
     const key = s.activeKey;
     for (const item of items) {
         try {
-            const bytes = await item.bytes();
-            const hash = await sha256Hex(bytes);
+            const { bytes, sha256 } = await item.read((read) => {
+                s.setReading({ name: item.name, read, size: item.size });
+                view.render();
+            }).finally(() => s.setReading(null));
             if (s.activeKey !== key) s.switchTo(key);
-            const err = s.shareFile(fileName(item.name), item.mediaType, bytes, hash, item.preview ?? "");
+            const err = s.shareFile(fileName(item.name), item.mediaType, bytes, sha256, item.preview ?? "");
             if (err) s.noteActive("error", `Not shared: ${err}`);
         } catch (e) {
             s.noteActive("error", `Not shared: ${item.name}: ${(e as Error).message}`);
@@ -128,13 +121,13 @@ const view = new View(document, {
         if (!state) return;
         void shareFiles(
             state,
-            files.map((f) => ({ name: f.name || "pasted-file", mediaType: f.type, bytes: () => readFile(f) })),
+            files.map((f) => ({ name: f.name || "pasted-file", size: f.size, mediaType: f.type, read: (progress) => readAndHash(f, progress) })),
         );
     },
     shareSnippet: (text) => {
         if (!state) return;
         const bytes = new TextEncoder().encode(text);
-        void shareFiles(state, [{ name: snippetName(Date.now()), mediaType: "text/plain", bytes: async () => bytes, preview: snippetPreview(text) }]);
+        void shareFiles(state, [{ name: snippetName(Date.now()), size: bytes.length, mediaType: "text/plain", read: async () => ({ bytes, sha256: sha256Hex(bytes) }), preview: snippetPreview(text) }]);
     },
     requestNotifications: () => {
         const N = (globalThis as { Notification?: typeof Notification }).Notification;

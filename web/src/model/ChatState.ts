@@ -225,7 +225,11 @@ export class ChatState {
     readonly typing = new TypingBoard();
     private readonly typingSender = new TypingSender();
     readonly transfers = new FileTransfers();
-    private downloadToCheck: Download | null = null;
+    private downloadToSave: Download | null = null;
+    // A file being read and hashed before its FileOffer (the driver's,
+    // main.ts): the transfer bar shows it, so a large one is not silent.
+    reading: { name: string; read: number; size: number } | null = null;
+    private pickFileWanted = false;
     // Markers of windows not open yet (a conversation's, from ReadMarkersRequest).
     private readonly markersAhead = new Map<string, number>();
     // Private history asked for, per peer (nick key), in the order asked:
@@ -402,8 +406,10 @@ export class ChatState {
         }
         const cut = this.transfers.download;
         const resume = this.transfers.resumeFrame();
-        if (resume) this.send(resume);
-        else if (cut && cut.state === "failed" && cut.resumes > 0) {
+        if (resume && cut) {
+            this.send(resume);
+            this.note(this.find(windowKey("room", cut.room)) ?? this.windows[0]!, "info", `Resuming the download of ${cut.name} from byte ${cut.received} of ${cut.size}`);
+        } else if (cut && cut.state === "failed" && cut.resumes > 0) {
             this.note(this.find(windowKey("room", cut.room)) ?? this.windows[0]!, "error", `Download of ${cut.name} failed: ${cut.why}`);
         }
         this.welcomedOnce = true;
@@ -458,7 +464,7 @@ export class ChatState {
                 for (const f of this.transfers.progress(env.fileProgress!)) this.session.sendNow(f);
                 break;
             case "fileData":
-                if (this.transfers.data(env.fileData!) === "complete") this.downloadToCheck = this.transfers.download;
+                if (this.transfers.data(env.fileData!) === "complete") this.downloadComplete();
                 break;
             default:
                 break;
@@ -470,7 +476,11 @@ export class ChatState {
     private onMessage(m: v1.IChatMessage, how: "live" | "backlog" | "catchUp" | "requested", into?: ChatWindow): void {
         const from = m.from ?? "";
         if (this.isIgnored(from) && !sameNick(from, this.nick)) return;
-        const fromMe = sameNick(from, this.nick) || this.session.rooms.isOwnNick(from);
+        // A private message from our account is ours whatever nick this
+        // session goes by: the copy of what another session of the account
+        // wrote (PROTOCOL.md "To the account, on every session": `from` the
+        // account, client_msg_id 0) belongs with its `to`.
+        const fromMe = sameNick(from, this.nick) || this.session.rooms.isOwnNick(from) || (!m.room && this.account !== "" && sameNick(from, this.account));
         if (!m.room && this.onAwayReply(m)) return;
         const w = into ?? (m.room ? this.roomWindow(m.room) : this.queryWindow(fromMe ? m.to ?? "" : from));
         const privateSeq = m.room ? 0 : Number(m.privateSeq ?? 0);
@@ -810,24 +820,36 @@ export class ChatState {
         this.changed();
     }
 
-    // A complete download for the driver to hash (once).
-    takeDownloadToCheck(): Download | null {
-        const d = this.downloadToCheck;
-        this.downloadToCheck = null;
+    setReading(r: { name: string; read: number; size: number } | null): void {
+        this.reading = r;
+        this.changed();
+    }
+
+    // /upload asked for the file picker: the view opens it (once), still
+    // inside the keystroke that sent the line, as browsers require.
+    takePickFile(): boolean {
+        const wanted = this.pickFileWanted;
+        this.pickFileWanted = false;
+        return wanted;
+    }
+
+    // A checked download for the driver to offer to save (once).
+    takeDownloadToSave(): Download | null {
+        const d = this.downloadToSave;
+        this.downloadToSave = null;
         return d;
     }
 
-    // The driver's SHA-256 of the download: true when it matches (then the
-    // driver offers the bytes to save); a mismatch is said, nothing saved.
-    downloadChecked(actualHex: string): boolean {
+    // The last FileData: the hash (kept as the chunks came) decides; a
+    // mismatch is said and nothing is saved.
+    private downloadComplete(): void {
         const d = this.transfers.download;
-        const ok = this.transfers.checked(actualHex);
-        if (d) {
-            const w = this.find(windowKey("room", d.room)) ?? this.active;
-            this.note(w, ok ? "info" : "error", ok ? `Downloaded ${d.name} (${d.size} bytes, SHA-256 checked)` : `Download of ${d.name} failed: ${d.why}`);
-        }
+        if (!d) return;
+        const ok = this.transfers.verify();
+        const w = this.find(windowKey("room", d.room)) ?? this.active;
+        this.note(w, ok ? "info" : "error", ok ? `Downloaded ${d.name} (${d.size} bytes, SHA-256 checked)` : `Download of ${d.name} failed: ${d.why}`);
+        if (ok) this.downloadToSave = d;
         this.changed();
-        return ok;
     }
 
     private onTransferError(e: v1.IError): boolean {
@@ -1267,6 +1289,10 @@ export class ChatState {
             case "react":
             case "unreact":
                 this.messageCommand(w, c);
+                break;
+            case "upload":
+                if (!this.canShareFiles()) this.note(w, "error", this.maxFileBytes > 0 ? "Files are shared in a room: /upload in one" : "This hub keeps no files");
+                else this.pickFileWanted = true;
                 break;
             case "download":
                 if (w.kind !== "room") this.note(w, "error", "Files are in rooms: /download N in the room of message #N");

@@ -41,7 +41,8 @@ export type CommandKind =
     | "react"
     | "unreact"
     | "seqs" // show or hide each room line's number
-    | "download"; // number: the seq of a FILE message in this room
+    | "download" // number: the seq of a FILE message in this room
+    | "upload"; // open the file picker (a browser cannot read a path)
 
 export interface Command {
     kind: CommandKind;
@@ -89,6 +90,7 @@ const specs: Spec[] = [
     { name: "topic", kind: "topic", args: "[text]", summary: "show or set the room's topic", aliases: [] },
     { name: "unignore", kind: "unignore", args: "<nick>", summary: "show nick's messages again", aliases: [] },
     { name: "unreact", kind: "unreact", args: "[n] <emoji>", summary: "take back your reaction", aliases: [] },
+    { name: "upload", kind: "upload", args: "", summary: "share a file in this room (opens the file picker)", aliases: [] },
     { name: "who", kind: "who", args: "[room]", summary: "list a room's members", aliases: ["names"] },
     { name: "whois", kind: "whois", args: "<nick>", summary: "who nick is: rooms, idle, away, client", aliases: [] },
     { name: "window", kind: "window", args: "<n>", summary: "switch to window n, as Alt-n does", aliases: ["win"] },
@@ -242,6 +244,10 @@ export function parseCommand(line: string): Command {
             Object.assign(c, { text, hasText: text !== "" });
             break;
         }
+        case "upload":
+            // hermes-tui's /upload takes a path; a page cannot open one.
+            if (rest) return invalid("/upload opens the file picker: a browser page cannot read a path", spec.name);
+            break;
         case "window":
         case "download":
         case "context": {

@@ -1,14 +1,17 @@
-// The page's file transfers (docs/PROTOCOL.md "Files") without a DOM, a
-// socket or a hash function: uploads from FileOffer to their FILE echo, and
-// the one download a session may have, from FileRequest to the last
-// FileData. It owns the bytes in flight and the transfers' progress; it
-// says which frames to send, and ChatState sends them (FileOffer paced like
-// any frame; FileChunk and FileCancel at once, outside the message rate, as
-// the protocol allows). Hashing is the driver's (crypto.subtle in main.ts):
-// an upload comes in hashed, a finished download goes out to be checked.
+// The page's file transfers (docs/PROTOCOL.md "Files") without a DOM or a
+// socket: uploads from FileOffer to their FILE echo, and the one download a
+// session may have, from FileRequest to the last FileData. It owns the bytes
+// in flight and the transfers' progress; it says which frames to send, and
+// ChatState sends them (FileOffer paced like any frame; FileChunk and
+// FileCancel at once, outside the message rate, as the protocol allows).
+// An upload comes in hashed (the driver hashes a file as it reads it); a
+// download is hashed chunk by chunk as its FileData arrive (Sha256.ts), and
+// a cut one keeps its running hash with its bytes to resume from, so the
+// check at the end is no second pass over the file.
 // Runs on the page's one thread.
 import type { EnvelopeInit } from "../proto/codec";
 import { v1 } from "../proto/codec";
+import { Sha256 } from "./Sha256";
 
 export type TransferState = "offered" | "sending" | "announcing" | "receiving" | "checking" | "done" | "failed" | "cancelled";
 
@@ -39,6 +42,7 @@ export interface Download {
     size: number;
     chunks: Uint8Array[];
     received: number;
+    hash: Sha256; // of the bytes received so far
     resumes: number; // reconnects since the last bytes arrived
     state: TransferState;
     why: string;
@@ -172,8 +176,9 @@ export class FileTransfers {
     startDownload(room: string, seq: number, file: v1.IFileInfo): EnvelopeInit {
         const sha = file.sha256 ?? "";
         const d = this.download;
-        if (d && d.sha256 === sha && d.received > 0 && d.state !== "done" && d.state !== "failed") {
-            d.state = "receiving";
+        // Only one still receiving (cut by the connection): a cancelled one
+        // dropped its bytes, and its hash must not stand for them.
+        if (d && d.sha256 === sha && d.received > 0 && d.state === "receiving") {
             return { fileRequest: { room, seq, offset: d.received } };
         }
         this.download = {
@@ -187,6 +192,7 @@ export class FileTransfers {
             size: Number(file.size ?? 0),
             chunks: [],
             received: 0,
+            hash: new Sha256(),
             resumes: 0,
             state: "receiving",
             why: "",
@@ -208,8 +214,8 @@ export class FileTransfers {
         return { fileRequest: { room: d.room, seq: d.seq, offset: d.received } };
     }
 
-    // FileData: "more", "complete" (check the hash, then checked()), or
-    // "ignored" (not ours, or out of order: the download failed).
+    // FileData: "more", "complete" (then verify()), or "ignored" (not
+    // ours, or out of order: the download failed).
     data(fd: v1.IFileData): "more" | "complete" | "ignored" {
         const d = this.download;
         if (!d || d.state !== "receiving" || (fd.sha256 && d.sha256 && fd.sha256 !== d.sha256)) return "ignored";
@@ -228,6 +234,7 @@ export class FileTransfers {
         const data = fd.data ?? new Uint8Array(0);
         if (data.length > 0) {
             d.chunks.push(data.slice());
+            d.hash.update(data);
             d.received += data.length;
             d.resumes = 0;
         }
@@ -242,21 +249,14 @@ export class FileTransfers {
         return "complete";
     }
 
-    // The bytes of a complete download, in one piece (for the hash and the Blob).
-    bytesOf(d: Download): Uint8Array {
-        const out = new Uint8Array(d.received);
-        let at = 0;
-        for (const c of d.chunks) {
-            out.set(c, at);
-            at += c.length;
-        }
-        return out;
-    }
-
-    // The driver hashed the complete download: `actual` is its SHA-256 in hex.
-    checked(actual: string): boolean {
+    // A complete download: its SHA-256 (hashed as the chunks came) against
+    // the announced one. True: done, its chunks are the file. False: failed,
+    // the bytes dropped, nothing to save.
+    verify(): boolean {
         const d = this.download;
         if (!d || d.state !== "checking") return false;
+        const held = d.chunks.reduce((n, c) => n + c.length, 0);
+        const actual = held === d.hash.length ? d.hash.hex() : `(${held} bytes held, ${d.hash.length} hashed)`;
         if (actual === d.sha256) {
             d.state = "done";
             return true;

@@ -174,9 +174,30 @@ export class View {
     }
 
     private renderTransfers(s: ChatState): void {
-        const list = s.transfers.active();
-        this.el.transfers.hidden = list.length === 0;
-        this.el.transfers.replaceChildren(...list.map((t) => this.transferElement(t)));
+        const rows = s.transfers.active().map((t) => this.transferElement(t));
+        if (s.reading) rows.push(this.readingElement(s.reading));
+        this.el.transfers.hidden = rows.length === 0;
+        this.el.transfers.replaceChildren(...rows);
+    }
+
+    // A file still being read and hashed: its row before the upload's own.
+    private readingElement(r: { name: string; read: number; size: number }): HTMLElement {
+        const d = this.doc;
+        const li = d.createElement("li");
+        li.className = "transfer reading";
+        const name = d.createElement("span");
+        name.className = "t-name";
+        name.textContent = plain(`↑ ${r.name}`);
+        const bar = d.createElement("progress");
+        bar.max = 1;
+        bar.value = r.size > 0 ? r.read / r.size : 0;
+        const pct = Math.floor(bar.value * 100);
+        bar.setAttribute("aria-label", plain(`${r.name}: read ${pct}%`));
+        const state = d.createElement("span");
+        state.className = "t-state";
+        state.textContent = `Reading ${pct}%`;
+        li.append(name, bar, state);
+        return li;
     }
 
     private transferElement(t: Transfer): HTMLElement {
@@ -751,6 +772,7 @@ export class View {
             this.el.input.value = "";
             this.completion.reset();
         }
+        if (s.takePickFile()) this.el.fileInput.click(); // /upload
         this.actions.flush();
     }
 

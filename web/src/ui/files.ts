@@ -1,25 +1,25 @@
-// The browser's side of files: reading a picked, dropped or pasted File,
-// SHA-256 by the browser's own WebCrypto (crypto.subtle: nothing written
-// here), and offering checked bytes to save as a Blob.
-//
-// crypto.subtle exists only in a secure context: https, or http from
-// localhost/127.0.0.1. A page loaded over plain http from a LAN address has
-// none, and says so instead of sharing or saving unchecked files.
+// The browser's side of files: reading a picked, dropped or pasted File
+// (hashed slice by slice as it is read: model/Sha256.ts, the same on http
+// and https pages), and offering checked bytes to save as a Blob.
+import { Sha256 } from "../model/Sha256";
 
-export function hashingAvailable(): boolean {
-    return typeof globalThis.crypto !== "undefined" && typeof globalThis.crypto.subtle !== "undefined";
-}
+// Read this much at a time: the page stays responsive between slices.
+const kReadSlice = 1 << 20;
 
-export const kNoHashing = "files need the page over https (or from localhost): this browser gives SHA-256 only to secure pages";
-
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-    if (!hashingAvailable()) throw new Error(kNoHashing);
-    const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-export async function readFile(file: File): Promise<Uint8Array> {
-    return new Uint8Array(await file.arrayBuffer());
+// The file's bytes and their SHA-256 in one pass; `progress` after each
+// slice (bytes read so far).
+export async function readAndHash(file: Blob, progress?: (read: number) => void): Promise<{ bytes: Uint8Array; sha256: string }> {
+    const bytes = new Uint8Array(file.size);
+    const hash = new Sha256();
+    for (let at = 0; at < file.size; ) {
+        const slice = new Uint8Array(await file.slice(at, Math.min(file.size, at + kReadSlice)).arrayBuffer());
+        if (slice.length === 0) throw new Error(`the file ended after ${at} of ${file.size} bytes`);
+        bytes.set(slice, at);
+        hash.update(slice);
+        at += slice.length;
+        progress?.(at);
+    }
+    return { bytes, sha256: hash.hex() };
 }
 
 // A name the hub takes (PROTOCOL.md "Files"): no path, no control characters.
@@ -29,10 +29,10 @@ export function fileName(name: string): string {
     return clean === "" || clean === "." || clean === ".." ? "file" : clean;
 }
 
-// Offers checked bytes to the person as a download named `name`; returns
+// Offers checked bytes (the chunks as they came) to the person as a download named `name`; returns
 // the object URL (kept by the caller for "Save again").
-export function saveBytes(doc: Document, bytes: Uint8Array, name: string, mediaType: string): string {
-    const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: mediaType || "application/octet-stream" });
+export function saveBytes(doc: Document, chunks: Uint8Array[], name: string, mediaType: string): string {
+    const blob = new Blob(chunks as Uint8Array<ArrayBuffer>[], { type: mediaType || "application/octet-stream" });
     const url = URL.createObjectURL(blob);
     const a = doc.createElement("a");
     a.href = url;

@@ -3,7 +3,9 @@
 // hermes-cat --download fetches it with the same SHA-256; a file
 // hermes-cat --upload shared downloads in the page, checked, and saved (the
 // browser's download lands on disk with the same bytes); a multi-line paste
-// goes as a snippet with its preview; a dropped file is shared too.
+// goes as a snippet with its preview; a dropped file is shared too; a
+// corrupted chunk saves nothing; a download cut mid-way resumes from the
+// bytes held.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
@@ -11,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ElementHandle } from "puppeteer-core";
+import { decodeEnvelope } from "../../src/proto/codec";
 import { Hub, catRun, chromiumMissing, launch, openPage, pickNick, screenshot, until } from "../support/harness";
 import type { Browser } from "puppeteer-core";
 import type { Session } from "../support/harness";
@@ -150,6 +153,61 @@ test("a multi-line paste goes as a snippet with its preview; a dropped file is s
     await screenshot(ana, "files");
 });
 
+test("/upload opens the picker; three files picked at once upload side by side, each with its progress", { skip }, async () => {
+    const files = ["one.bin", "two.bin", "three.bin"].map((name) => {
+        const bytes = randomBytes(8_000_000);
+        const path = join(dir, name);
+        writeFileSync(path, bytes);
+        return { name, path, bytes };
+    });
+    // A page of its own (the picker is the browser's: nothing else on the page in the way).
+    const fay = await openPage(browser, hub, { width: 1280, height: 800 });
+    await pickNick(fay, "fay");
+    // The most uploads the bar showed at once, each part-way.
+    await fay.page.evaluate(() => {
+        const w = globalThis as { mostAtOnce?: number };
+        w.mostAtOnce = 0;
+        new MutationObserver(() => {
+            const partWay = Array.from(document.querySelectorAll<HTMLProgressElement>(".transfer.upload progress")).filter((p) => p.value > 0 && p.value < 1);
+            w.mostAtOnce = Math.max(w.mostAtOnce ?? 0, partWay.length);
+            const reading = document.querySelector<HTMLProgressElement>(".transfer.reading progress");
+            if (reading && reading.value > 0 && reading.value < 1) (globalThis as { readingSeen?: string }).readingSeen = reading.parentElement?.textContent ?? "";
+        }).observe(document.getElementById("transfers")!, { childList: true, subtree: true, attributes: true });
+    });
+    await fay.page.focus("#input");
+    await fay.page.$eval("#input", (el) => ((el as HTMLInputElement).value = ""));
+    await fay.page.keyboard.type("/upload");
+    // The chooser is intercepted (waitForFileChooser) before the Enter goes:
+    // a CDP round trip after asking lets the browser take that request first.
+    // Without it, in about one run in three the page called the picker's
+    // click() with the keystroke's activation and Chromium reported no
+    // chooser (a mouse click, slower to send, never missed).
+    const chooserOpened = fay.page.waitForFileChooser({ timeout: 5000 });
+    await fay.page.evaluate(() => 0);
+    await fay.page.keyboard.press("Enter");
+    const chooser = await chooserOpened.catch(async (e) => {
+        throw new Error(`${String(e)}: the page shows ${JSON.stringify(await fay.page.$$eval("#messages .line", (els) => els.slice(-3).map((x) => x.textContent)))}`);
+    });
+    assert.ok(chooser.isMultiple());
+    assert.equal(await fay.page.$eval("#input", (el) => (el as HTMLInputElement).value), "", "the command left the input");
+    await chooser.accept(files.map((f) => f.path));
+    await until("two uploads part-way at once", async () => (await fay.page.evaluate(() => (globalThis as { mostAtOnce?: number }).mostAtOnce ?? 0)) >= 2);
+    await screenshot(fay, "files-several");
+    const reading = await fay.page.evaluate(() => (globalThis as { readingSeen?: string }).readingSeen ?? "");
+    assert.match(reading, /^↑ (one|two|three)\.bin\s*Reading \d+%$/, "a file being read showed its own row part-way");
+    const shown = [];
+    for (const f of files) shown.push(await until(`${f.name}'s FILE line`, async () => (await fileLines(fay)).find((l) => l.text.includes(`shared ${f.name}`)), 30_000));
+    await until("the uploads gone from the bar", async () => (await fay.page.$$eval(".transfer.upload", (e) => e.length)) === 0);
+    for (const [i, f] of files.entries()) {
+        const out = join(dir, `${f.name}.from-hub`);
+        const r = await catRun(hub, ["--nick", `cat6${i}`, "--room", "lobby", "--download", String(shown[i]!.seq), "--output", out]);
+        assert.equal(r.code, 0, r.out);
+        assert.equal(sha(readFileSync(out)), sha(f.bytes));
+    }
+    assert.deepEqual(fay.errors, []);
+    await fay.context.close();
+});
+
 test("bytes that do not hash to the announced SHA-256 are an error, and nothing is saved", { skip }, async () => {
     const bytes = randomBytes(150_000);
     const path = join(dir, "tampered.bin");
@@ -200,5 +258,97 @@ test("bytes that do not hash to the announced SHA-256 are an error, and nothing 
     assert.equal(await page.$$eval(".save-link", (e) => e.length), 0);
     await screenshot(eve, "files-mismatch");
     assert.ok(!existsSync(saveDir) || readdirSync(saveDir).length === 0, "nothing written");
+    await context.close();
+});
+
+test("a download cut mid-way resumes after the reconnect from the bytes held, and its SHA-256 matches", { skip }, async () => {
+    const bytes = randomBytes(1_500_000);
+    const path = join(dir, "cut.bin");
+    writeFileSync(path, bytes);
+    const r = await catRun(hub, ["--nick", "cat5", "--room", "lobby", "--upload", path]);
+    assert.equal(r.code, 0, r.out);
+    // A page whose WebSocket the hook closes right after the third large
+    // message (a FileData) reached the page: the browser then hands the
+    // page nothing more from that connection, so what it holds is exactly
+    // those three chunks. The hook keeps copies of them, and of every small
+    // frame the page sends, by connection (1, 2, ...), for the test to decode.
+    const context = await browser.createBrowserContext();
+    const page = await context.newPage();
+    await page.evaluateOnNewDocument(() => {
+        type Seen = { conns: number; sent: { conn: number; b64: string }[]; large: string[]; cut: boolean };
+        const seen: Seen = ((globalThis as { cutSeen?: Seen }).cutSeen = { conns: 0, sent: [], large: [], cut: false });
+        const b64 = (b: Uint8Array) => btoa(Array.from(b, (x) => String.fromCharCode(x)).join(""));
+        const connOf = (ws: WebSocket) => ((ws as unknown as { conn?: number }).conn ??= ++seen.conns);
+        const send = WebSocket.prototype.send;
+        WebSocket.prototype.send = function (data: ArrayBufferLike | ArrayBufferView | Blob | string) {
+            const b = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+            if (b && b.length < 512) seen.sent.push({ conn: connOf(this), b64: b64(b) });
+            return send.call(this, data as ArrayBuffer);
+        };
+        const desc = Object.getOwnPropertyDescriptor(WebSocket.prototype, "onmessage")!;
+        Object.defineProperty(WebSocket.prototype, "onmessage", {
+            set(handler: ((ev: MessageEvent) => void) | null) {
+                const ws = this as WebSocket;
+                connOf(ws);
+                desc.set!.call(ws, handler && ((ev: MessageEvent) => {
+                    handler(ev);
+                    if (!seen.cut && ev.data instanceof ArrayBuffer && ev.data.byteLength > 20_000) {
+                        seen.large.push(b64(new Uint8Array(ev.data)));
+                        if (seen.large.length === 3) {
+                            seen.cut = true;
+                            ws.close(4000, "the test cuts the connection");
+                        }
+                    }
+                }));
+            },
+            get() {
+                return desc.get!.call(this);
+            },
+        });
+    });
+    const saveDir = join(dir, "cut-saves");
+    const cdp = await page.createCDPSession();
+    const browserContextId = (context as unknown as { id?: string }).id;
+    await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: saveDir, ...(browserContextId ? { browserContextId } : {}) });
+    await page.setViewport({ width: 1280, height: 800 });
+    await page.goto(hub.url, { waitUntil: "load" });
+    const dan: Session = { page, context, errors: [] };
+    page.on("pageerror", (e) => dan.errors.push(String(e)));
+    await pickNick(dan, "dan");
+    const line = await until("cut.bin on dan's page", async () => (await fileLines(dan)).find((l) => l.text.includes("shared cut.bin")));
+    await page.evaluate((seq) => document.querySelector<HTMLElement>(`#messages [data-seq="${seq}"] [data-download]`)?.click(), line.seq);
+    await until("the download checked", async () => (await page.$$eval(".transfer.download.done", (e) => e.length)) === 1).catch(async (e) => {
+        throw new Error(`${String(e)}: dan's page shows ${JSON.stringify(await page.$$eval("#messages .line, .transfer", (els) => els.map((x) => x.textContent)))}`);
+    });
+    const saved = await until("cut.bin on disk", () => {
+        const f = join(saveDir, "cut.bin");
+        return existsSync(f) && readFileSync(f).length === bytes.length ? readFileSync(f) : null;
+    });
+    assert.equal(sha(saved), sha(bytes));
+
+    const seen = await page.evaluate(() => (globalThis as { cutSeen?: { conns: number; sent: { conn: number; b64: string }[]; large: string[]; cut: boolean } }).cutSeen!);
+    assert.ok(seen.cut && seen.conns === 2, `cut once, reconnected once (${seen.conns} connections)`);
+    // What the page held at the cut: the three chunks, from offset 0 on.
+    const chunks = seen.large.map((b) => decodeEnvelope(Buffer.from(b, "base64")).fileData!);
+    let held = 0;
+    for (const c of chunks) {
+        assert.equal(Number(c.offset ?? 0), held, "the chunks in order");
+        held += c.data!.length;
+    }
+    assert.ok(held > 0 && held < bytes.length, `cut mid-way (${held} of ${bytes.length})`);
+    // Its FileRequests: from 0 on the first connection, from the bytes held on the second.
+    const requests = seen.sent
+        .map((s) => ({ conn: s.conn, req: decodeEnvelope(Buffer.from(s.b64, "base64")).fileRequest }))
+        .filter((x) => x.req)
+        .map((x) => ({ conn: x.conn, seq: Number(x.req!.seq ?? 0), offset: Number(x.req!.offset ?? 0) }));
+    assert.deepEqual(requests, [
+        { conn: 1, seq: line.seq, offset: 0 },
+        { conn: 2, seq: line.seq, offset: held },
+    ]);
+    const notes = await page.$$eval("#messages .line .body", (els) => els.map((e) => e.textContent ?? ""));
+    assert.ok(notes.includes(`Resuming the download of cut.bin from byte ${held} of ${bytes.length}`), notes.join("\n"));
+    assert.ok(notes.includes(`Downloaded cut.bin (${bytes.length} bytes, SHA-256 checked)`), notes.join("\n"));
+    assert.deepEqual(dan.errors, []);
+    await screenshot(dan, "files-resumed");
     await context.close();
 });

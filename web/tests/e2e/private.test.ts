@@ -44,6 +44,16 @@ async function signIn(s: Session, nick: string, password: string): Promise<void>
     await s.page.waitForFunction(() => document.getElementById("conn")?.dataset.state === "online", { timeout: 15_000 });
 }
 
+// Until no one holds `nick` (bob's whois says so).
+async function offline(nick: string): Promise<void> {
+    await until(`${nick} offline`, async () => {
+        const at = bob.received.length;
+        bob.send({ whoisRequest: { nick } });
+        const r = await bob.wait("whois", (e) => !!e.whoisReply || !!e.error, at);
+        return !!r.error;
+    });
+}
+
 async function shown(s: Session) {
     return s.page.$$eval("#messages .line.kind-text", (els) =>
         els.map((el) => ({
@@ -69,12 +79,7 @@ test("a message waited for ana arrives marked; the conversation backfills; her l
     }
     await phone.wait("the phone got both", (e) => e.message?.text === "lunch at noon?");
     phone.close();
-    await until("ana offline", async () => {
-        const at = bob.received.length;
-        bob.send({ whoisRequest: { nick: "ana" } });
-        const r = await bob.wait("whois", (e) => !!e.whoisReply || !!e.error, at);
-        return !!r.error;
-    });
+    await offline("ana");
     const at = bob.received.length;
     bob.send({ privateMessage: { to: "ana", clientMsgId: id, text: "call me when you are back" } });
     const waiting = await bob.wait("the offline echo", (e) => Number(e.message?.clientMsgId ?? 0) === id, at);
@@ -110,4 +115,54 @@ test("a message waited for ana arrives marked; the conversation backfills; her l
         return l.some((x) => x.text === "back?") ? l : null;
     });
     assert.deepEqual(after.map((l) => l.seq), [1, 2, 3, 4]);
+    await ana.context.close();
+});
+
+// PROTOCOL.md "To the account, on every session": what ana writes on her
+// phone (signed in as ana) reaches her other sessions as a copy `from` ana,
+// client_msg_id 0. The page is one of them: signed in to ana's account, then
+// renamed (so the phone can hold the nick). It files the copy under bob, as
+// its own line, once, and again once when the conversation's history brings
+// the same private_seq.
+test("a line ana wrote to bob on another device is in the page's conversation with bob, as hers, once", { skip }, async () => {
+    await offline("ana"); // the first test's page
+    const web = await openPage(browser, hub);
+    await signIn(web, "ana", "ana-secret");
+    await say(web, "/nick ana_web");
+    await until("the page renamed", async () => (await web.page.$eval("#conn", (el) => el.textContent ?? "")).includes("as ana_web"));
+    const phone = await RawClient.open(hub.tcpPort, "ana", "ana-secret");
+    const at = phone.received.length;
+    phone.send({ privateMessage: { to: "bob", clientMsgId: 1, text: "sent from my phone" } });
+    const echo = await phone.wait("the phone's echo", (e) => Number(e.message?.clientMsgId ?? 0) === 1, at);
+    const seq = Number(echo.message!.privateSeq);
+    assert.ok(seq > 0, "kept in the ana-bob conversation");
+    await bob.wait("bob got it", (e) => e.message?.text === "sent from my phone");
+
+    await until("the bob conversation in the page's sidebar", () => web.page.$('#sidebar [data-window="query:bob"]'));
+    const windows = await web.page.$$eval("#sidebar [data-window]", (els) => els.map((e) => (e as HTMLElement).dataset.window ?? ""));
+    assert.ok(!windows.some((w) => w === "query:ana" || w === "query:ana_web"), `no conversation with ourselves: ${windows.join(" ")}`);
+    assert.equal(await web.page.$$eval('#sidebar [data-window="query:bob"] .badge', (e) => e.length), 0, "our own line is not unread");
+    await web.page.evaluate(() => document.querySelector<HTMLElement>('#sidebar [data-window="query:bob"]')?.click());
+    // Opening it backfills the conversation, this line included: shown once.
+    const lines = await until("the conversation backfilled", async () => {
+        const l = await shown(web);
+        return l.length >= seq ? l : null;
+    });
+    assert.deepEqual(lines.map((l) => l.seq), Array.from({ length: seq }, (_, i) => i + 1), "every private_seq once, in order");
+    const mine = lines.filter((l) => l.text === "sent from my phone");
+    assert.equal(mine.length, 1);
+    assert.equal(mine[0]!.seq, seq);
+    assert.equal(mine[0]!.nick, "ana");
+    const own = await web.page.$eval(`#messages .line[data-seq="${seq}"]`, (el) => el.classList.contains("own"));
+    assert.ok(own, "shown as our own line");
+    // A second one, live into the open conversation: once too.
+    phone.send({ privateMessage: { to: "bob", clientMsgId: 2, text: "and another" } });
+    const after = await until("the second copy", async () => {
+        const l = await shown(web);
+        return l.some((x) => x.text === "and another") ? l : null;
+    });
+    assert.deepEqual(after.filter((l) => l.text === "and another").map((l) => l.seq), [seq + 1]);
+    await screenshot(web, "private-other-device");
+    assert.deepEqual(web.errors, []);
+    phone.close();
 });

@@ -166,8 +166,12 @@ export class Hub {
         if (!proc || proc.exitCode !== null) return;
         const gone = new Promise<void>((r) => proc.once("exit", () => r()));
         proc.kill("SIGTERM");
-        const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), 10_000));
-        if ((await Promise.race([gone.then(() => true), timeout])) === false) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 10_000)));
+        const exited = await Promise.race([gone.then(() => true), timeout]);
+        // A timer left armed would keep node (and so the test file) alive for 10 s.
+        clearTimeout(timer);
+        if (!exited) {
             proc.kill("SIGKILL");
             await gone;
         }
@@ -252,8 +256,10 @@ export interface Session {
     errors: string[];
 }
 
-// A fresh browser context (its own storage) with the page open on the nick screen.
-export async function openPage(browser: Browser, hub: Hub, viewport = { width: 1920, height: 1080 }): Promise<Session> {
+// A fresh browser context (its own storage) with the page open on the nick
+// screen; `url`: the page by another name than 127.0.0.1 (a name mapped by
+// --host-resolver-rules).
+export async function openPage(browser: Browser, hub: Hub, viewport = { width: 1920, height: 1080 }, url = hub.url): Promise<Session> {
     const context = await browser.createBrowserContext();
     const page = await context.newPage();
     const errors: string[] = [];
@@ -262,7 +268,7 @@ export async function openPage(browser: Browser, hub: Hub, viewport = { width: 1
         if (m.type() === "error") errors.push(m.text());
     });
     await page.setViewport(viewport);
-    await page.goto(hub.url, { waitUntil: "load" });
+    await page.goto(url, { waitUntil: "load" });
     await page.waitForFunction(() => (globalThis as { hermesReady?: boolean }).hermesReady === true, { timeout: 15_000 });
     return { page, context, errors };
 }

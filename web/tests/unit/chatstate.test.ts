@@ -358,3 +358,20 @@ describe("replies, edits, deletes and reactions", () => {
         assert.equal(state.showSeqs, true);
     });
 });
+
+describe("/upload", () => {
+    test("opens the picker in a room of a hub that keeps files; says why not elsewhere", () => {
+        const { state, feed } = setup();
+        state.submitLine("/upload");
+        assert.equal(state.takePickFile(), false, "this hub keeps no files (max_file_bytes 0)");
+        assert.equal(texts(state).at(-1), "This hub keeps no files");
+        feed(welcome("ana", { limits: limits({ maxFileBytes: 1 << 20 }) }));
+        state.submitLine("/upload");
+        assert.equal(state.takePickFile(), true);
+        assert.equal(state.takePickFile(), false, "once");
+        state.submitLine("/query bob");
+        state.submitLine("/upload");
+        assert.equal(state.takePickFile(), false);
+        assert.equal(texts(state).at(-1), "Files are shared in a room: /upload in one");
+    });
+});

@@ -3,7 +3,9 @@
 // resume and hash verdict; snippet previews as hermes-tui builds them.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { FileTransfers, progressOf } from "../../src/model/FileTransfers";
+import { Sha256, sha256Hex } from "../../src/model/Sha256";
 import { parseCommand } from "../../src/model/CommandParser";
 import { describeSize, isMultiLine, pasteLines, snippetName, snippetPreview } from "../../src/model/Snippet";
 
@@ -50,20 +52,49 @@ describe("uploads", () => {
 });
 
 describe("downloads", () => {
-    test("in order to the size, then the hash; a mismatch saves nothing", () => {
+    test("in order to the size, hashed as the chunks come; a mismatch saves nothing", () => {
         const t = new FileTransfers();
-        assert.deepEqual(t.startDownload("lobby", 7, info(6)), { fileRequest: { room: "lobby", seq: 7, offset: 0 } });
-        assert.equal(t.data({ sha256: "ab".repeat(32), offset: 0, data: new Uint8Array([1, 2, 3]), file: info(6) }), "more");
-        assert.equal(t.data({ sha256: "ab".repeat(32), offset: 3, data: new Uint8Array([4, 5, 6]) }), "complete");
-        assert.deepEqual(Array.from(t.bytesOf(t.download!)), [1, 2, 3, 4, 5, 6]);
-        assert.ok(!t.checked("cd".repeat(32)));
-        assert.equal(t.download!.state, "failed");
-        assert.match(t.download!.why, /SHA-256 mismatch.*nothing saved/);
-        assert.equal(t.download!.chunks.length, 0);
-        t.startDownload("lobby", 7, info(6));
-        t.data({ offset: 0, data: new Uint8Array(6) });
-        assert.ok(t.checked("ab".repeat(32)));
+        const good = { ...info(6), sha256: sha256Hex(new Uint8Array([1, 2, 3, 4, 5, 6])) };
+        assert.deepEqual(t.startDownload("lobby", 7, good), { fileRequest: { room: "lobby", seq: 7, offset: 0 } });
+        assert.equal(t.data({ sha256: good.sha256, offset: 0, data: new Uint8Array([1, 2, 3]), file: good }), "more");
+        assert.equal(t.download!.hash.length, 3, "hashed on arrival");
+        assert.equal(t.data({ sha256: good.sha256, offset: 3, data: new Uint8Array([4, 5, 6]) }), "complete");
+        assert.ok(t.verify());
         assert.equal(t.download!.state, "done");
+        assert.deepEqual(t.download!.chunks.map((c) => Array.from(c)), [[1, 2, 3], [4, 5, 6]]);
+        // The same bytes against another announced hash.
+        t.startDownload("lobby", 8, info(6));
+        t.data({ offset: 0, data: new Uint8Array([1, 2, 3, 4, 5, 6]) });
+        assert.ok(!t.verify());
+        assert.equal(t.download!.state, "failed");
+        assert.match(t.download!.why, /SHA-256 mismatch: got 7192385c3c06….*nothing saved/);
+        assert.equal(t.download!.chunks.length, 0);
+    });
+
+    test("the SHA-256 of known inputs, whole or in pieces", () => {
+        assert.equal(sha256Hex(new Uint8Array(0)), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert.equal(sha256Hex(new TextEncoder().encode("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        const big = new Uint8Array(1_000_003).map((_, i) => (i * 31) & 0xff);
+        const h = new Sha256();
+        for (let at = 0; at < big.length; at += 65_521) h.update(big.subarray(at, at + 65_521));
+        assert.equal(h.hex(), createHash("sha256").update(big).digest("hex"));
+    });
+
+    test("a cut download resumes with its running hash; a cancelled one starts again", () => {
+        const bytes = new Uint8Array([1, 2, 3, 4, 5, 6]);
+        const good = { ...info(6), sha256: sha256Hex(bytes) };
+        const t = new FileTransfers();
+        t.startDownload("lobby", 7, good);
+        t.data({ offset: 0, data: bytes.subarray(0, 4) });
+        t.connectionLost();
+        assert.deepEqual(t.resumeFrame(), { fileRequest: { room: "lobby", seq: 7, offset: 4 } });
+        assert.equal(t.data({ offset: 4, data: bytes.subarray(4) }), "complete");
+        assert.ok(t.verify(), "the hash of the bytes before the cut and after");
+        const u = new FileTransfers();
+        u.startDownload("lobby", 7, good);
+        u.data({ offset: 0, data: bytes.subarray(0, 4) });
+        assert.ok(u.cancel(u.download!.key));
+        assert.deepEqual(u.startDownload("lobby", 7, good), { fileRequest: { room: "lobby", seq: 7, offset: 0 } }, "not from bytes it dropped");
     });
 
     test("a cut download resumes from the bytes held; bytes at the wrong offset fail it", () => {
@@ -108,7 +139,14 @@ describe("snippets", () => {
     });
 });
 
-describe("/download", () => {
+describe("/upload and /download", () => {
+    test("/upload takes no path: it opens the picker", () => {
+        assert.equal(parseCommand("/upload").kind, "upload");
+        const withPath = parseCommand("/upload /home/ana/report.pdf");
+        assert.equal(withPath.kind, "invalid");
+        assert.match(withPath.error, /opens the file picker: a browser page cannot read a path/);
+    });
+
     test("takes the number of a FILE message", () => {
         const c = parseCommand("/download 7");
         assert.equal(c.kind, "download");

@@ -13,10 +13,12 @@ import { chat, frame, joined, live, members, page, welcome, written } from "../s
 // A decoded message as plain JSON (default values left out, as on the wire).
 const js = (x: unknown) => JSON.parse(JSON.stringify(x)) as unknown;
 
-function setup() {
+// Signed in to ana's account as `nick` (another nick: a second device that
+// signed in to the account and changed its nick).
+function setup(nick = "ana") {
     let mono = 0;
     const clock = { mono: () => mono, wall: () => 1_700_000_000_000 + mono };
-    const session = new ClientSession({ nick: "ana", idBase: 9 * kIdSpan, random: () => 0.5, password: "pw" });
+    const session = new ClientSession({ nick, idBase: 9 * kIdSpan, random: () => 0.5, password: "pw" });
     const state = new ChatState(session, clock, null);
     const feed = (bytes: Uint8Array) => {
         session.received(bytes, mono);
@@ -27,9 +29,9 @@ function setup() {
     const hello = written(session)[0]!;
     assert.equal(hello.hello?.password, "pw");
     state.onEvents(session.takeEvents());
-    feed(welcome("ana", { account: "ana", readMarkers: true, privateHistory: true, typing: true }));
-    feed(members("lobby", ["ana", "bob"]));
-    feed(joined("lobby", "ana"));
+    feed(welcome(nick, { account: "ana", readMarkers: true, privateHistory: true, typing: true }));
+    feed(members("lobby", [nick, "bob"]));
+    feed(joined("lobby", nick));
     written(session);
     return {
         session,
@@ -107,6 +109,28 @@ describe("private conversations", () => {
         assert.equal(q.lines.length, 1, "a live one at or below the highest seen is a redelivery");
         feed(live(chat("", 0, "ana", "to carol", 0, { to: "carol", privateSeq: 1, offline: true })));
         assert.ok(state.find("query:carol")!.lines[0]!.offline);
+    });
+
+    test("what another session of the account wrote is ours, in the conversation with its `to`, once", () => {
+        const { session, state, feed } = setup("ana_web");
+        // The hub's copy: from the account, client_msg_id 0.
+        const copy = chat("", 0, "ana", "from my phone", 0, { to: "bob", privateSeq: 5 });
+        feed(live(copy));
+        assert.equal(state.find("query:ana"), undefined, "no conversation named after ourselves");
+        const q = state.find("query:bob")!;
+        assert.deepEqual(q.lines.map((l) => [l.seq, l.nick, l.text, l.own, l.pending]), [[5, "ana", "from my phone", true, null]]);
+        assert.equal(q.unread, 0, "our own line is not unread");
+        feed(live(copy));
+        state.switchTo("query:bob");
+        feed(page("", [], { peer: "bob", headSeq: 5 })); // the probe's answer
+        assert.deepEqual(js(written(session).map((e) => e.historyRequest)), [{ peer: "bob", limit: 1 }, { peer: "bob", limit: 50 }]);
+        feed(page("", [chat("", 0, "bob", "lunch?", 0, { to: "ana", privateSeq: 4 }), copy], { peer: "bob", headSeq: 5 }));
+        assert.deepEqual(q.lines.filter((l) => l.seq > 0).map((l) => [l.seq, l.own]), [[4, false], [5, true]], "by private_seq, each once");
+        // Not signed in: a private message from a nick is that nick's.
+        const other = setup("ana_web");
+        other.state.account = "";
+        other.feed(live(chat("", 0, "ana", "hello", 0, { to: "ana_web" })));
+        assert.ok(other.state.find("query:ana"));
     });
 
     test("opening a conversation asks for its head, then its newest page, merged in order", () => {
