@@ -470,3 +470,28 @@ BOOST_AUTO_TEST_CASE(refused_lines_take_tokens_too) {
     BOOST_TEST(contains(out, " 412 a :No text to send"));
     BOOST_TEST(contains(out, "(Excess Flood)"));
 }
+
+// A delete erases the message's text in history (docs/PROTOCOL.md "A delete
+// erases"): its row in a backlog or CHATHISTORY is not an empty PRIVMSG.
+BOOST_FIXTURE_TEST_CASE(erased_rows_render_as_deleted, Fixture) {
+    registerAs("ana");
+    joined("dev", {"ana", "bob"});
+    takeClient();
+    hub(chat("dev", "bob", "", 7));
+    std::string out = takeClient();
+    BOOST_TEST(contains(out, "NOTICE #dev :[deleted message]"), out);
+    BOOST_TEST(!contains(out, "PRIVMSG"), out);
+    hub(chat("dev", "bob", "", 8, 0, hermes::v1::MESSAGE_KIND_ACTION));
+    out = takeClient();
+    BOOST_TEST(contains(out, "NOTICE #dev :[deleted message]"), out);
+    BOOST_TEST(!contains(out, "ACTION"), out);
+    hub(chat("dev", "bob", "", 9, 0, hermes::v1::MESSAGE_KIND_FILE));
+    out = takeClient();
+    BOOST_TEST(contains(out, "NOTICE #dev :[deleted file]"), out);
+    auto shared = chat("dev", "bob", "shared a.txt", 10, 0, hermes::v1::MESSAGE_KIND_FILE);
+    shared.mutable_message()->mutable_file()->set_name("a.txt");
+    shared.mutable_message()->mutable_file()->set_size(12);
+    hub(shared);
+    out = takeClient();
+    BOOST_TEST(contains(out, "NOTICE #dev :[file] a.txt (12 bytes)"), out);
+}

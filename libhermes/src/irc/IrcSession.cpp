@@ -818,7 +818,12 @@ void IrcSession::renderMessage(const hermes::v1::ChatMessage& message, std::stri
     bool action = false;
     switch (message.kind()) {
         case hermes::v1::MESSAGE_KIND_ACTION:
-            action = true;
+            if (text.empty()) {  // erased, as a TEXT row below
+                command = "NOTICE";
+                text = "[deleted message]";
+            } else {
+                action = true;
+            }
             break;
         case hermes::v1::MESSAGE_KIND_NOTICE:
             command = "NOTICE";
@@ -829,10 +834,20 @@ void IrcSession::renderMessage(const hermes::v1::ChatMessage& message, std::stri
             break;
         case hermes::v1::MESSAGE_KIND_FILE:
             command = "NOTICE";
-            text = "[file] " + sanitize(message.file().name()) + " (" +
-                   std::to_string(message.file().size()) + " bytes)";
+            // A deleted file's row keeps its seq but no file (docs/PROTOCOL.md
+            // "A delete erases").
+            text = message.has_file() ? "[file] " + sanitize(message.file().name()) + " (" +
+                                            std::to_string(message.file().size()) + " bytes)"
+                                      : std::string("[deleted file]");
             break;
         case hermes::v1::MESSAGE_KIND_TEXT:
+            if (text.empty()) {
+                // The hub refuses an empty Say, so an empty row in history is
+                // a deleted message whose text the hub erased: say so rather
+                // than send an empty PRIVMSG.
+                command = "NOTICE";
+                text = "[deleted message]";
+            }
             break;
         default:  // DELETE, REACT, UNREACT: the hub's text says what happened
             command = "NOTICE";
