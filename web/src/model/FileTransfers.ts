@@ -54,6 +54,12 @@ export const kMaxResumesWithoutProgress = 2;
 
 export type Transfer = Upload | Download;
 
+// Stops this one download at the hub (FileCancel.sha256, docs/PROTOCOL.md
+// "Several downloads"): without the hash it would stop all the session's.
+function downloadCancel(d: Download): EnvelopeInit {
+    return d.sha256 ? { fileCancel: { uploadId: 0, sha256: d.sha256 } } : { fileCancel: { uploadId: 0 } };
+}
+
 // A transfer's share done, 0..1.
 export function progressOf(t: Transfer): number {
     if (t.kind === "upload") return t.file.size ? t.acked / Number(t.file.size) : t.state === "done" ? 1 : 0;
@@ -154,7 +160,7 @@ export class FileTransfers {
         if (d && d.key === key && d.state === "receiving") {
             d.state = "cancelled";
             d.chunks = [];
-            return { fileCancel: { uploadId: 0 } };
+            return downloadCancel(d);
         }
         return null;
     }

@@ -375,3 +375,25 @@ describe("/upload", () => {
         assert.equal(texts(state).at(-1), "Files are shared in a room: /upload in one");
     });
 });
+
+describe("file transfers", () => {
+    const sha = "cd".repeat(32);
+    const file = { name: "big.iso", size: 1000, mediaType: "", sha256: sha };
+
+    // An upload sending its chunks and a download under way, side by side.
+    function busy() {
+        const t = setup();
+        t.session.sendNow(t.state.transfers.offer("lobby", { name: "up.txt", size: 10, mediaType: "", sha256: "ab".repeat(32) }, new Uint8Array(10), 5));
+        t.feed(frame({ fileAccept: { uploadId: 1, clientMsgId: 5, chunkBytes: 4, windowBytes: 4 } }));
+        t.session.sendNow(t.state.transfers.startDownload("lobby", 7, file));
+        written(t.session);
+        return t;
+    }
+
+    test("Cancel stops that one download (its sha256), not all of the session's", () => {
+        const { state, session } = busy();
+        state.cancelTransfer(state.transfers.download!.key);
+        const out = written(session);
+        assert.deepEqual(out.map((e) => [e.body, e.fileCancel?.sha256]), [["fileCancel", sha]]);
+    });
+});
