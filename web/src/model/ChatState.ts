@@ -852,26 +852,40 @@ export class ChatState {
         this.changed();
     }
 
+    // Which transfer a file Error is about (docs/PROTOCOL.md "Files"). The
+    // hub's Error names no upload id and no hash, only client_msg_id and
+    // room: every error about an offered upload (a refused offer, a bad
+    // chunk, UPLOAD_TIMEOUT, FILE_HASH_MISMATCH, INTERNAL) carries the
+    // offer's client_msg_id; an answer to a FileRequest never does (its
+    // NO_SUCH_FILE, INVALID_FILE "offset beyond" / "downloads under way" /
+    // bad sha256, FILES_DISABLED), nor does the end of a download whose file
+    // was deleted. So without a client_msg_id only NO_SUCH_UPLOAD (a chunk
+    // or cancel for an upload the hub no longer has) is an upload's; the
+    // file codes are the download's, the one this page has in flight. A
+    // hub that put the hash or upload id in Error would let several
+    // downloads be told apart without guessing.
     private onTransferError(e: v1.IError): boolean {
         const id = Number(e.clientMsgId ?? 0);
         const text = e.text ?? "refused";
-        const up = id !== 0 ? this.transfers.refused(id, text) : null;
         const C = EK;
-        const fileCode =
-            e.code === C.ERROR_CODE_NO_SUCH_FILE ||
-            e.code === C.ERROR_CODE_INVALID_FILE ||
-            e.code === C.ERROR_CODE_FILES_DISABLED ||
-            e.code === C.ERROR_CODE_UPLOAD_TIMEOUT ||
-            e.code === C.ERROR_CODE_NO_SUCH_UPLOAD ||
-            e.code === C.ERROR_CODE_FILE_HASH_MISMATCH;
-        const failed = up ?? (id === 0 && fileCode && e.code !== C.ERROR_CODE_NO_SUCH_FILE ? this.transfers.refusedSending(text) : null);
-        if (failed) {
-            this.note(this.find(windowKey("room", failed.room)) ?? this.active, "error", `Upload of ${failed.file.name} failed: ${text}`);
+        const up =
+            id !== 0
+                ? this.transfers.refused(id, text)
+                : e.code === C.ERROR_CODE_NO_SUCH_UPLOAD || e.code === C.ERROR_CODE_UPLOAD_TIMEOUT || e.code === C.ERROR_CODE_FILE_HASH_MISMATCH
+                  ? this.transfers.refusedSending(text)
+                  : null;
+        if (up) {
+            this.note(this.find(windowKey("room", up.room)) ?? this.active, "error", `Upload of ${up.file.name} failed: ${text}`);
             return true;
         }
         const d = this.transfers.download;
-        if (id === 0 && fileCode && d && this.transfers.downloadRefused(text)) {
+        // A FileRequest by seq in a room we are no longer in: the hub's
+        // NOT_IN_ROOM / INVALID_ROOM names that room (no byte came yet).
+        const roomRefused = (e.code === C.ERROR_CODE_NOT_IN_ROOM || e.code === C.ERROR_CODE_INVALID_ROOM) && !!d && d.received === 0 && e.room === d.room;
+        const downloadCode = e.code === C.ERROR_CODE_NO_SUCH_FILE || e.code === C.ERROR_CODE_INVALID_FILE || e.code === C.ERROR_CODE_FILES_DISABLED || roomRefused;
+        if (id === 0 && downloadCode && d && this.transfers.downloadRefused(text)) {
             this.note(this.find(windowKey("room", d.room)) ?? this.active, "error", `Download of ${d.name} failed: ${text}`);
+            this.changed();
             return true;
         }
         return false;

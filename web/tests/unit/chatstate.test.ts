@@ -390,6 +390,24 @@ describe("file transfers", () => {
         return t;
     }
 
+    test("a refused FileRequest fails the download, not the upload beside it", () => {
+        const { state, feed } = busy();
+        feed(error({ code: v1.ErrorCode.ERROR_CODE_INVALID_FILE, text: "already 4 downloads under way (files.max_downloads_per_session)", room: "lobby" }));
+        assert.equal(state.transfers.uploads[0]!.state, "sending", "the upload goes on");
+        assert.equal(state.transfers.download!.state, "failed");
+        assert.match(texts(state).at(-1)!, /^Download of big\.iso failed: already 4 downloads under way/);
+        feed(error({ code: v1.ErrorCode.ERROR_CODE_NO_SUCH_UPLOAD, text: "no upload 1 of yours is under way" }));
+        assert.equal(state.transfers.uploads[0]!.state, "failed", "NO_SUCH_UPLOAD is the upload's");
+        assert.match(texts(state).at(-1)!, /^Upload of up\.txt failed: no upload 1/);
+    });
+
+    test("a FileRequest in a room we left: its NOT_IN_ROOM fails the download", () => {
+        const { state, feed } = busy();
+        feed(error({ code: v1.ErrorCode.ERROR_CODE_NOT_IN_ROOM, text: "you are not in lobby", room: "lobby" }));
+        assert.equal(state.transfers.download!.state, "failed");
+        assert.equal(state.transfers.uploads[0]!.state, "sending");
+    });
+
     test("Cancel stops that one download (its sha256), not all of the session's", () => {
         const { state, session } = busy();
         state.cancelTransfer(state.transfers.download!.key);
