@@ -463,9 +463,17 @@ export class ChatState {
             case "fileProgress":
                 for (const f of this.transfers.progress(env.fileProgress!)) this.session.sendNow(f);
                 break;
-            case "fileData":
+            case "fileData": {
+                const d = this.transfers.download;
+                const was = d?.state;
                 if (this.transfers.data(env.fileData!) === "complete") this.downloadComplete();
+                else if (d && was === "receiving" && d.state === "failed") {
+                    this.note(this.find(windowKey("room", d.room)) ?? this.active, "error", `Download of ${d.name} failed: ${d.why}`);
+                    this.changed();
+                }
+                for (const f of this.transfers.takeFrames()) this.session.sendNow(f);
                 break;
+            }
             default:
                 break;
         }

@@ -74,6 +74,7 @@ export class FileTransfers {
     readonly uploads: Upload[] = [];
     download: Download | null = null;
     private nextKey = 1;
+    private readonly outgoing: EnvelopeInit[] = [];
 
     // A hashed file to share in `room`: its FileOffer (sent as a paced frame).
     offer(room: string, file: v1.IFileInfo, bytes: Uint8Array, clientMsgId: number): EnvelopeInit {
@@ -165,6 +166,21 @@ export class FileTransfers {
         return null;
     }
 
+    // FileCancels for downloads the page gave up itself (bytes at a wrong
+    // offset, too many, a hash mismatch): the hub would otherwise stream
+    // the rest of the file to no one. ChatState sends them at once.
+    takeFrames(): EnvelopeInit[] {
+        return this.outgoing.splice(0);
+    }
+
+    // The page ends a download on its own: the hub is told to stop too.
+    private failLocally(d: Download, why: string): void {
+        d.state = "failed";
+        d.why = why;
+        d.chunks = [];
+        this.outgoing.push(downloadCancel(d));
+    }
+
     // The connection dropped: uploads end (the hub dropped them with the
     // session); a download keeps its bytes to resume from (resumeFrame()).
     connectionLost(): void {
@@ -232,9 +248,7 @@ export class FileTransfers {
         }
         const offset = Number(fd.offset ?? 0);
         if (offset !== d.received) {
-            d.state = "failed";
-            d.why = `the hub sent bytes from ${offset}; ${d.received} were expected`;
-            d.chunks = [];
+            this.failLocally(d, `the hub sent bytes from ${offset}; ${d.received} were expected`);
             return "ignored";
         }
         const data = fd.data ?? new Uint8Array(0);
@@ -245,9 +259,7 @@ export class FileTransfers {
             d.resumes = 0;
         }
         if (d.received > d.size) {
-            d.state = "failed";
-            d.why = `the hub sent ${d.received} bytes of a ${d.size}-byte file`;
-            d.chunks = [];
+            this.failLocally(d, `the hub sent ${d.received} bytes of a ${d.size}-byte file`);
             return "ignored";
         }
         if (d.received < d.size) return "more";
@@ -267,9 +279,9 @@ export class FileTransfers {
             d.state = "done";
             return true;
         }
-        d.state = "failed";
-        d.why = `SHA-256 mismatch: got ${actual.slice(0, 12)}…, the hub announced ${d.sha256.slice(0, 12)}…; nothing saved`;
-        d.chunks = [];
+        // The hub has normally sent its last chunk by now; the cancel costs
+        // nothing and stops it if it had more (a size it announced wrongly).
+        this.failLocally(d, `SHA-256 mismatch: got ${actual.slice(0, 12)}…, the hub announced ${d.sha256.slice(0, 12)}…; nothing saved`);
         return false;
     }
 

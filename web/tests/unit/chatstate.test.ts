@@ -408,6 +408,23 @@ describe("file transfers", () => {
         assert.equal(state.transfers.uploads[0]!.state, "sending");
     });
 
+    test("a download the page gives up is cancelled at the hub, by its hash", () => {
+        const { state, feed, session } = busy();
+        feed(frame({ fileData: { sha256: sha, offset: 0, data: new Uint8Array(100), file } }));
+        assert.deepEqual(written(session), []);
+        feed(frame({ fileData: { sha256: sha, offset: 300, data: new Uint8Array(100) } }));
+        assert.equal(state.transfers.download!.state, "failed");
+        const out = written(session);
+        assert.deepEqual(out.map((e) => [e.body, e.fileCancel?.sha256]), [["fileCancel", sha]]);
+        assert.equal(Number(out[0]!.fileCancel!.uploadId), 0);
+        assert.match(texts(state).at(-1)!, /^Download of big\.iso failed: the hub sent bytes from 300/);
+        // The last bytes against another hash: failed and cancelled too.
+        state.transfers.startDownload("lobby", 8, { ...file, size: 4 });
+        feed(frame({ fileData: { sha256: sha, offset: 0, data: new Uint8Array(4) } }));
+        assert.equal(state.transfers.download!.state, "failed");
+        assert.deepEqual(written(session).map((e) => [e.body, e.fileCancel?.sha256]), [["fileCancel", sha]]);
+    });
+
     test("Cancel stops that one download (its sha256), not all of the session's", () => {
         const { state, session } = busy();
         state.cancelTransfer(state.transfers.download!.key);

@@ -106,6 +106,8 @@ describe("downloads", () => {
         assert.deepEqual(t.startDownload("lobby", 7, info(6)), { fileRequest: { room: "lobby", seq: 7, offset: 2 } });
         assert.equal(t.data({ offset: 3, data: new Uint8Array([9]) }), "ignored");
         assert.equal(t.download!.state, "failed");
+        assert.deepEqual(t.takeFrames(), [{ fileCancel: { uploadId: 0, sha256: "ab".repeat(32) } }], "the hub stops streaming it");
+        assert.deepEqual(t.takeFrames(), [], "once");
         // A connection that drops on the download every time: no endless resumes.
         t.startDownload("lobby", 9, info(6));
         assert.ok(t.resumeFrame());
