@@ -5,6 +5,7 @@ import { ChatState, kOlderPage } from "../../src/model/ChatState";
 import { ClientSession } from "../../src/model/ClientSession";
 import { kIdSpan } from "../../src/model/ClientIds";
 import { v1 } from "../../src/proto/codec";
+import { sha256Hex } from "../../src/model/Sha256";
 import { chat, error, frame, joined, limits, live, members, page, welcome, written } from "../support/frames";
 
 function setup(nick = "ana", rateBurst = 10) {
@@ -385,7 +386,8 @@ describe("file transfers", () => {
         const t = setup();
         t.session.sendNow(t.state.transfers.offer("lobby", { name: "up.txt", size: 10, mediaType: "", sha256: "ab".repeat(32) }, new Uint8Array(10), 5));
         t.feed(frame({ fileAccept: { uploadId: 1, clientMsgId: 5, chunkBytes: 4, windowBytes: 4 } }));
-        t.session.sendNow(t.state.transfers.startDownload("lobby", 7, file));
+        t.state.transfers.startDownload("lobby", 7, file);
+        for (const f of t.state.transfers.takeFrames()) t.session.sendNow(f);
         written(t.session);
         return t;
     }
@@ -420,6 +422,7 @@ describe("file transfers", () => {
         assert.match(texts(state).at(-1)!, /^Download of big\.iso failed: the hub sent bytes from 300/);
         // The last bytes against another hash: failed and cancelled too.
         state.transfers.startDownload("lobby", 8, { ...file, size: 4 });
+        state.transfers.takeFrames();
         feed(frame({ fileData: { sha256: sha, offset: 0, data: new Uint8Array(4) } }));
         assert.equal(state.transfers.download!.state, "failed");
         assert.deepEqual(written(session).map((e) => [e.body, e.fileCancel?.sha256]), [["fileCancel", sha]]);
@@ -430,5 +433,26 @@ describe("file transfers", () => {
         state.cancelTransfer(state.transfers.download!.key);
         const out = written(session);
         assert.deepEqual(out.map((e) => [e.body, e.fileCancel?.sha256]), [["fileCancel", sha]]);
+    });
+});
+
+describe("several downloads", () => {
+    test("Download on three FILE lines: one FileRequest at a time, each with its row; both checked ones offered to save", () => {
+        const { state, feed, session } = setup();
+        const f = (n: number) => ({ name: `f${n}.bin`, size: 3, mediaType: "", sha256: sha256Hex(new Uint8Array([n, n, n])) });
+        for (let n = 1; n <= 3; n++) feed(live(chat("lobby", n, "bob", `shared f${n}.bin (3 B)`, 0, { kind: v1.MessageKind.MESSAGE_KIND_FILE, file: f(n) })));
+        written(session);
+        for (let n = 1; n <= 3; n++) state.downloadFile(state.activeKey, n);
+        const asked = () => written(session).filter((e) => e.body === "fileRequest").map((e) => Number(e.fileRequest!.seq));
+        assert.deepEqual(asked(), [1]);
+        assert.ok(!texts(state).some((t) => t.startsWith("One download at a time")));
+        assert.equal(state.transfers.active().length, 3, "a row each");
+        feed(frame({ fileData: { sha256: f(1).sha256, offset: 0, data: new Uint8Array([1]), file: f(1) } }));
+        assert.deepEqual(asked(), [2]);
+        feed(frame({ fileData: { sha256: f(2).sha256, offset: 0, data: new Uint8Array([2, 2, 2]), file: f(2) } }));
+        assert.deepEqual(asked(), [3]);
+        feed(frame({ fileData: { sha256: f(1).sha256, offset: 1, data: new Uint8Array([1, 1]) } }));
+        assert.deepEqual(state.takeDownloadsToSave().map((d) => d.name), ["f2.bin", "f1.bin"]);
+        assert.equal(state.transfers.downloads[2]!.state, "receiving");
     });
 });
