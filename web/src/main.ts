@@ -47,10 +47,11 @@ function refresh(): void {
 // A download whose SHA-256 matched (ChatState checked it as it came):
 // offered to save, and kept for "Save again".
 function saveDownload(s: ChatState): void {
-    const d = s.takeDownloadToSave();
-    if (!d) return;
-    view.saved.set(d.key, saveBytes(document, d.chunks, d.name, d.mediaType));
-    d.chunks = []; // the Blob holds them now
+    // Several may end within one batch of frames: each is offered.
+    for (const d of s.takeDownloadsToSave()) {
+        view.saved.set(d.key, saveBytes(document, d.chunks, d.name, d.mediaType));
+        d.chunks = []; // the Blob holds them now
+    }
 }
 
 // Files read and hashed one after another, then offered in the window

@@ -225,7 +225,7 @@ export class ChatState {
     readonly typing = new TypingBoard();
     private readonly typingSender = new TypingSender();
     readonly transfers = new FileTransfers();
-    private downloadToSave: Download | null = null;
+    private downloadsToSave: Download[] = [];
     // A file being read and hashed before its FileOffer (the driver's,
     // main.ts): the transfer bar shows it, so a large one is not silent.
     reading: { name: string; read: number; size: number } | null = null;
@@ -404,14 +404,13 @@ export class ChatState {
                 this.openPrivate(w);
             }
         }
-        const cut = this.transfers.download;
-        const resume = this.transfers.resumeFrame();
-        if (resume && cut) {
-            this.send(resume);
-            this.note(this.find(windowKey("room", cut.room)) ?? this.windows[0]!, "info", `Resuming the download of ${cut.name} from byte ${cut.received} of ${cut.size}`);
-        } else if (cut && cut.state === "failed" && cut.resumes > 0) {
+        for (const cut of this.transfers.resume()) {
             this.note(this.find(windowKey("room", cut.room)) ?? this.windows[0]!, "error", `Download of ${cut.name} failed: ${cut.why}`);
         }
+        for (const cut of this.transfers.downloads) {
+            if ((cut.state === "queued" || (cut.state === "receiving" && !cut.answered)) && cut.received > 0) this.note(this.find(windowKey("room", cut.room)) ?? this.windows[0]!, "info", `Resuming the download of ${cut.name} from byte ${cut.received} of ${cut.size}`);
+        }
+        this.sendTransferFrames();
         this.welcomedOnce = true;
     }
 
@@ -463,9 +462,16 @@ export class ChatState {
             case "fileProgress":
                 for (const f of this.transfers.progress(env.fileProgress!)) this.session.sendNow(f);
                 break;
-            case "fileData":
-                if (this.transfers.data(env.fileData!) === "complete") this.downloadComplete();
+            case "fileData": {
+                const { result, d } = this.transfers.data(env.fileData!);
+                if (d && result === "complete") this.downloadComplete(d);
+                else if (d && d.state === "failed") {
+                    this.note(this.find(windowKey("room", d.room)) ?? this.active, "error", `Download of ${d.name} failed: ${d.why}`);
+                    this.changed();
+                }
+                this.sendTransferFrames();
                 break;
+            }
             default:
                 break;
         }
@@ -799,12 +805,8 @@ export class ChatState {
         const w = this.find(key);
         const line = w ? this.lineOf(w, seq) : undefined;
         if (!w || w.kind !== "room" || !line?.file) return;
-        const d = this.transfers.download;
-        if (d && (d.state === "receiving" || d.state === "checking")) {
-            this.note(w, "error", `One download at a time: ${d.name} is under way (cancel it first)`);
-            return;
-        }
-        this.send(this.transfers.startDownload(w.name, seq, line.file));
+        this.transfers.startDownload(w.name, seq, line.file);
+        this.sendTransferFrames();
         this.changed();
     }
 
@@ -812,7 +814,17 @@ export class ChatState {
         const frame = this.transfers.cancel(key);
         if (frame) this.session.sendNow(frame);
         this.transfers.forget(key);
+        this.sendTransferFrames();
         this.changed();
+    }
+
+    // Download FileRequests (paced, like any request) and FileCancels (at
+    // once) that FileTransfers queued.
+    private sendTransferFrames(): void {
+        for (const f of this.transfers.takeFrames()) {
+            if (f.fileRequest) this.send(f);
+            else this.session.sendNow(f);
+        }
     }
 
     dismissTransfer(key: number): void {
@@ -833,45 +845,56 @@ export class ChatState {
         return wanted;
     }
 
-    // A checked download for the driver to offer to save (once).
-    takeDownloadToSave(): Download | null {
-        const d = this.downloadToSave;
-        this.downloadToSave = null;
-        return d;
+    // The checked downloads for the driver to offer to save (each once).
+    takeDownloadsToSave(): Download[] {
+        return this.downloadsToSave.splice(0);
     }
 
     // The last FileData: the hash (kept as the chunks came) decides; a
     // mismatch is said and nothing is saved.
-    private downloadComplete(): void {
-        const d = this.transfers.download;
-        if (!d) return;
-        const ok = this.transfers.verify();
+    private downloadComplete(d: Download): void {
+        const ok = this.transfers.verify(d);
         const w = this.find(windowKey("room", d.room)) ?? this.active;
         this.note(w, ok ? "info" : "error", ok ? `Downloaded ${d.name} (${d.size} bytes, SHA-256 checked)` : `Download of ${d.name} failed: ${d.why}`);
-        if (ok) this.downloadToSave = d;
+        if (ok) this.downloadsToSave.push(d);
         this.changed();
     }
 
+    // Which transfer a file Error is about (docs/PROTOCOL.md "Files"). The
+    // hub's Error names no upload id and no hash, only client_msg_id and
+    // room: every error about an offered upload (a refused offer, a bad
+    // chunk, UPLOAD_TIMEOUT, FILE_HASH_MISMATCH, INTERNAL) carries the
+    // offer's client_msg_id; an answer to a FileRequest never does (its
+    // NO_SUCH_FILE, INVALID_FILE "offset beyond" / "downloads under way" /
+    // bad sha256, FILES_DISABLED), nor does the end of a download whose file
+    // was deleted. So without a client_msg_id only NO_SUCH_UPLOAD (a chunk
+    // or cancel for an upload the hub no longer has) is an upload's; the
+    // file codes are a download's: FileTransfers.downloadFor() says which
+    // (the hash in the text, else the one FileRequest unanswered). A hub
+    // that put the hash in Error would make that exact, text aside.
     private onTransferError(e: v1.IError): boolean {
         const id = Number(e.clientMsgId ?? 0);
         const text = e.text ?? "refused";
-        const up = id !== 0 ? this.transfers.refused(id, text) : null;
         const C = EK;
-        const fileCode =
-            e.code === C.ERROR_CODE_NO_SUCH_FILE ||
-            e.code === C.ERROR_CODE_INVALID_FILE ||
-            e.code === C.ERROR_CODE_FILES_DISABLED ||
-            e.code === C.ERROR_CODE_UPLOAD_TIMEOUT ||
-            e.code === C.ERROR_CODE_NO_SUCH_UPLOAD ||
-            e.code === C.ERROR_CODE_FILE_HASH_MISMATCH;
-        const failed = up ?? (id === 0 && fileCode && e.code !== C.ERROR_CODE_NO_SUCH_FILE ? this.transfers.refusedSending(text) : null);
-        if (failed) {
-            this.note(this.find(windowKey("room", failed.room)) ?? this.active, "error", `Upload of ${failed.file.name} failed: ${text}`);
+        const up =
+            id !== 0
+                ? this.transfers.refused(id, text)
+                : e.code === C.ERROR_CODE_NO_SUCH_UPLOAD || e.code === C.ERROR_CODE_UPLOAD_TIMEOUT || e.code === C.ERROR_CODE_FILE_HASH_MISMATCH
+                  ? this.transfers.refusedSending(text)
+                  : null;
+        if (up) {
+            this.note(this.find(windowKey("room", up.room)) ?? this.active, "error", `Upload of ${up.file.name} failed: ${text}`);
             return true;
         }
-        const d = this.transfers.download;
-        if (id === 0 && fileCode && d && this.transfers.downloadRefused(text)) {
+        const d = this.transfers.downloadFor(text);
+        // A FileRequest by seq in a room we are no longer in: the hub's
+        // NOT_IN_ROOM / INVALID_ROOM names that room (no byte came yet).
+        const roomRefused = (e.code === C.ERROR_CODE_NOT_IN_ROOM || e.code === C.ERROR_CODE_INVALID_ROOM) && !!d && d.received === 0 && e.room === d.room;
+        const downloadCode = e.code === C.ERROR_CODE_NO_SUCH_FILE || e.code === C.ERROR_CODE_INVALID_FILE || e.code === C.ERROR_CODE_FILES_DISABLED || roomRefused;
+        if (id === 0 && downloadCode && d && this.transfers.downloadRefused(d, text)) {
             this.note(this.find(windowKey("room", d.room)) ?? this.active, "error", `Download of ${d.name} failed: ${text}`);
+            this.sendTransferFrames();
+            this.changed();
             return true;
         }
         return false;

@@ -222,11 +222,12 @@ export class View {
             : t.state === "done" ? (t.kind === "upload" ? "shared" : "saved (SHA-256 checked)")
             : t.state === "checking" ? "checking SHA-256…"
             : t.state === "offered" ? "offered…"
+            : t.state === "queued" ? "waiting its turn…"
             : t.state === "announcing" ? "announcing…"
             : `${verb} ${pct}%`,
         );
         li.append(name, bar, state);
-        const live = t.state === "offered" || t.state === "sending" || t.state === "receiving";
+        const live = t.state === "offered" || t.state === "sending" || t.state === "receiving" || t.state === "queued";
         if (t.kind === "download" && t.state === "done" && this.saved.has(t.key)) {
             const a = d.createElement("a");
             a.className = "small-btn save-link";

@@ -3,7 +3,7 @@
 // hermes-cat --download fetches it with the same SHA-256; a file
 // hermes-cat --upload shared downloads in the page, checked, and saved (the
 // browser's download lands on disk with the same bytes); a multi-line paste
-// goes as a snippet with its preview; a dropped file is shared too; a
+// goes as a snippet with its preview; three files download at once; a dropped file is shared too; a
 // corrupted chunk saves nothing; a download cut mid-way resumes from the
 // bytes held.
 import { after, before, test } from "node:test";
@@ -118,6 +118,40 @@ test("a file hermes-cat shared downloads in the page, SHA-256 checked, and is sa
     const notes = await ana.page.$$eval("#messages .line.kind-info .body", (els) => els.map((e) => e.textContent ?? ""));
     assert.ok(notes.includes(`Downloaded report.dat (${bytes.length} bytes, SHA-256 checked)`));
     assert.ok(readdirSync(saveDir).every((f) => !f.endsWith(".crdownload")));
+});
+
+test("three files downloaded at once: a row each, all checked and saved with their SHA-256", { skip }, async () => {
+    const files = [1, 2, 3].map((n) => ({ name: `multi${n}.dat`, bytes: randomBytes(700_000 + n * 1000) }));
+    const saveDir = join(dir, "saved-multi");
+    const cdp = await ana.page.createCDPSession();
+    const browserContextId = (ana.context as unknown as { id?: string }).id;
+    await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: saveDir, ...(browserContextId ? { browserContextId } : {}) });
+    for (const f of files) {
+        writeFileSync(join(dir, f.name), f.bytes);
+        const r = await catRun(hub, ["--nick", "cat4", "--room", "lobby", "--upload", join(dir, f.name)]);
+        assert.equal(r.code, 0, r.out);
+    }
+    const lines = await until("the three FILE lines", async () => {
+        const all = await fileLines(ana);
+        const found = files.map((f) => all.find((l) => l.text.includes(`shared ${f.name}`)));
+        return found.every(Boolean) ? (found as FileLine[]) : null;
+    });
+    // All three clicked in one go: before, the second and third were refused ("One download at a time").
+    await ana.page.evaluate((seqs) => {
+        for (const seq of seqs) document.querySelector<HTMLElement>(`#messages [data-seq="${seq}"] [data-download]`)?.click();
+    }, lines.map((l) => l.seq));
+    const doneNames = () => ana.page.$$eval(".transfer.download.done .t-name", (els) => els.map((e) => e.textContent ?? ""));
+    await until("the three downloads checked", async () => (await doneNames()).filter((n) => n.includes("multi")).length === 3);
+    for (const f of files) {
+        const saved = await until(`${f.name} on disk`, () => {
+            const p = join(saveDir, f.name);
+            return existsSync(p) && readFileSync(p).length === f.bytes.length ? readFileSync(p) : null;
+        });
+        assert.equal(sha(saved), sha(f.bytes), f.name);
+    }
+    const errors = await ana.page.$$eval("#messages .line.kind-error .body", (els) => els.map((e) => e.textContent ?? ""));
+    assert.deepEqual(errors.filter((e) => /download/i.test(e)), []);
+    await screenshot(ana, "files-downloads");
 });
 
 test("a multi-line paste goes as a snippet with its preview; a dropped file is shared", { skip }, async () => {

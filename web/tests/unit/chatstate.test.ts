@@ -5,6 +5,7 @@ import { ChatState, kOlderPage } from "../../src/model/ChatState";
 import { ClientSession } from "../../src/model/ClientSession";
 import { kIdSpan } from "../../src/model/ClientIds";
 import { v1 } from "../../src/proto/codec";
+import { sha256Hex } from "../../src/model/Sha256";
 import { chat, error, frame, joined, limits, live, members, page, welcome, written } from "../support/frames";
 
 function setup(nick = "ana", rateBurst = 10) {
@@ -373,5 +374,85 @@ describe("/upload", () => {
         state.submitLine("/upload");
         assert.equal(state.takePickFile(), false);
         assert.equal(texts(state).at(-1), "Files are shared in a room: /upload in one");
+    });
+});
+
+describe("file transfers", () => {
+    const sha = "cd".repeat(32);
+    const file = { name: "big.iso", size: 1000, mediaType: "", sha256: sha };
+
+    // An upload sending its chunks and a download under way, side by side.
+    function busy() {
+        const t = setup();
+        t.session.sendNow(t.state.transfers.offer("lobby", { name: "up.txt", size: 10, mediaType: "", sha256: "ab".repeat(32) }, new Uint8Array(10), 5));
+        t.feed(frame({ fileAccept: { uploadId: 1, clientMsgId: 5, chunkBytes: 4, windowBytes: 4 } }));
+        t.state.transfers.startDownload("lobby", 7, file);
+        for (const f of t.state.transfers.takeFrames()) t.session.sendNow(f);
+        written(t.session);
+        return t;
+    }
+
+    test("a refused FileRequest fails the download, not the upload beside it", () => {
+        const { state, feed } = busy();
+        feed(error({ code: v1.ErrorCode.ERROR_CODE_INVALID_FILE, text: "already 4 downloads under way (files.max_downloads_per_session)", room: "lobby" }));
+        assert.equal(state.transfers.uploads[0]!.state, "sending", "the upload goes on");
+        assert.equal(state.transfers.download!.state, "failed");
+        assert.match(texts(state).at(-1)!, /^Download of big\.iso failed: already 4 downloads under way/);
+        feed(error({ code: v1.ErrorCode.ERROR_CODE_NO_SUCH_UPLOAD, text: "no upload 1 of yours is under way" }));
+        assert.equal(state.transfers.uploads[0]!.state, "failed", "NO_SUCH_UPLOAD is the upload's");
+        assert.match(texts(state).at(-1)!, /^Upload of up\.txt failed: no upload 1/);
+    });
+
+    test("a FileRequest in a room we left: its NOT_IN_ROOM fails the download", () => {
+        const { state, feed } = busy();
+        feed(error({ code: v1.ErrorCode.ERROR_CODE_NOT_IN_ROOM, text: "you are not in lobby", room: "lobby" }));
+        assert.equal(state.transfers.download!.state, "failed");
+        assert.equal(state.transfers.uploads[0]!.state, "sending");
+    });
+
+    test("a download the page gives up is cancelled at the hub, by its hash", () => {
+        const { state, feed, session } = busy();
+        feed(frame({ fileData: { sha256: sha, offset: 0, data: new Uint8Array(100), file } }));
+        assert.deepEqual(written(session), []);
+        feed(frame({ fileData: { sha256: sha, offset: 300, data: new Uint8Array(100) } }));
+        assert.equal(state.transfers.download!.state, "failed");
+        const out = written(session);
+        assert.deepEqual(out.map((e) => [e.body, e.fileCancel?.sha256]), [["fileCancel", sha]]);
+        assert.equal(Number(out[0]!.fileCancel!.uploadId), 0);
+        assert.match(texts(state).at(-1)!, /^Download of big\.iso failed: the hub sent bytes from 300/);
+        // The last bytes against another hash: failed and cancelled too.
+        state.transfers.startDownload("lobby", 8, { ...file, size: 4 });
+        state.transfers.takeFrames();
+        feed(frame({ fileData: { sha256: sha, offset: 0, data: new Uint8Array(4) } }));
+        assert.equal(state.transfers.download!.state, "failed");
+        assert.deepEqual(written(session).map((e) => [e.body, e.fileCancel?.sha256]), [["fileCancel", sha]]);
+    });
+
+    test("Cancel stops that one download (its sha256), not all of the session's", () => {
+        const { state, session } = busy();
+        state.cancelTransfer(state.transfers.download!.key);
+        const out = written(session);
+        assert.deepEqual(out.map((e) => [e.body, e.fileCancel?.sha256]), [["fileCancel", sha]]);
+    });
+});
+
+describe("several downloads", () => {
+    test("Download on three FILE lines: one FileRequest at a time, each with its row; both checked ones offered to save", () => {
+        const { state, feed, session } = setup();
+        const f = (n: number) => ({ name: `f${n}.bin`, size: 3, mediaType: "", sha256: sha256Hex(new Uint8Array([n, n, n])) });
+        for (let n = 1; n <= 3; n++) feed(live(chat("lobby", n, "bob", `shared f${n}.bin (3 B)`, 0, { kind: v1.MessageKind.MESSAGE_KIND_FILE, file: f(n) })));
+        written(session);
+        for (let n = 1; n <= 3; n++) state.downloadFile(state.activeKey, n);
+        const asked = () => written(session).filter((e) => e.body === "fileRequest").map((e) => Number(e.fileRequest!.seq));
+        assert.deepEqual(asked(), [1]);
+        assert.ok(!texts(state).some((t) => t.startsWith("One download at a time")));
+        assert.equal(state.transfers.active().length, 3, "a row each");
+        feed(frame({ fileData: { sha256: f(1).sha256, offset: 0, data: new Uint8Array([1]), file: f(1) } }));
+        assert.deepEqual(asked(), [2]);
+        feed(frame({ fileData: { sha256: f(2).sha256, offset: 0, data: new Uint8Array([2, 2, 2]), file: f(2) } }));
+        assert.deepEqual(asked(), [3]);
+        feed(frame({ fileData: { sha256: f(1).sha256, offset: 1, data: new Uint8Array([1, 1]) } }));
+        assert.deepEqual(state.takeDownloadsToSave().map((d) => d.name), ["f2.bin", "f1.bin"]);
+        assert.equal(state.transfers.downloads[2]!.state, "receiving");
     });
 });

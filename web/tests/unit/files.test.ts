@@ -52,20 +52,23 @@ describe("uploads", () => {
 });
 
 describe("downloads", () => {
+    const req = (seq: number, offset: number) => ({ fileRequest: { room: "lobby", seq, offset } });
+
     test("in order to the size, hashed as the chunks come; a mismatch saves nothing", () => {
         const t = new FileTransfers();
         const good = { ...info(6), sha256: sha256Hex(new Uint8Array([1, 2, 3, 4, 5, 6])) };
-        assert.deepEqual(t.startDownload("lobby", 7, good), { fileRequest: { room: "lobby", seq: 7, offset: 0 } });
-        assert.equal(t.data({ sha256: good.sha256, offset: 0, data: new Uint8Array([1, 2, 3]), file: good }), "more");
+        t.startDownload("lobby", 7, good);
+        assert.deepEqual(t.takeFrames(), [req(7, 0)]);
+        assert.equal(t.data({ sha256: good.sha256, offset: 0, data: new Uint8Array([1, 2, 3]), file: good }).result, "more");
         assert.equal(t.download!.hash.length, 3, "hashed on arrival");
-        assert.equal(t.data({ sha256: good.sha256, offset: 3, data: new Uint8Array([4, 5, 6]) }), "complete");
-        assert.ok(t.verify());
+        assert.equal(t.data({ sha256: good.sha256, offset: 3, data: new Uint8Array([4, 5, 6]) }).result, "complete");
+        assert.ok(t.verify(t.download!));
         assert.equal(t.download!.state, "done");
         assert.deepEqual(t.download!.chunks.map((c) => Array.from(c)), [[1, 2, 3], [4, 5, 6]]);
         // The same bytes against another announced hash.
         t.startDownload("lobby", 8, info(6));
         t.data({ offset: 0, data: new Uint8Array([1, 2, 3, 4, 5, 6]) });
-        assert.ok(!t.verify());
+        assert.ok(!t.verify(t.download!));
         assert.equal(t.download!.state, "failed");
         assert.match(t.download!.why, /SHA-256 mismatch: got 7192385c3c06….*nothing saved/);
         assert.equal(t.download!.chunks.length, 0);
@@ -87,14 +90,19 @@ describe("downloads", () => {
         t.startDownload("lobby", 7, good);
         t.data({ offset: 0, data: bytes.subarray(0, 4) });
         t.connectionLost();
-        assert.deepEqual(t.resumeFrame(), { fileRequest: { room: "lobby", seq: 7, offset: 4 } });
-        assert.equal(t.data({ offset: 4, data: bytes.subarray(4) }), "complete");
-        assert.ok(t.verify(), "the hash of the bytes before the cut and after");
+        t.takeFrames();
+        assert.deepEqual(t.resume(), []);
+        assert.deepEqual(t.takeFrames(), [req(7, 4)]);
+        assert.equal(t.data({ offset: 4, data: bytes.subarray(4) }).result, "complete");
+        assert.ok(t.verify(t.download!), "the hash of the bytes before the cut and after");
         const u = new FileTransfers();
         u.startDownload("lobby", 7, good);
         u.data({ offset: 0, data: bytes.subarray(0, 4) });
-        assert.ok(u.cancel(u.download!.key));
-        assert.deepEqual(u.startDownload("lobby", 7, good), { fileRequest: { room: "lobby", seq: 7, offset: 0 } }, "not from bytes it dropped");
+        u.takeFrames();
+        assert.equal(u.cancel(u.download!.key), null);
+        assert.deepEqual(u.takeFrames(), [{ fileCancel: { uploadId: 0, sha256: good.sha256 } }]);
+        u.startDownload("lobby", 7, good);
+        assert.deepEqual(u.takeFrames(), [req(7, 0)], "not from bytes it dropped");
     });
 
     test("a cut download resumes from the bytes held; bytes at the wrong offset fail it", () => {
@@ -102,20 +110,57 @@ describe("downloads", () => {
         t.startDownload("lobby", 7, info(6));
         t.data({ offset: 0, data: new Uint8Array([1, 2]) });
         t.connectionLost();
-        assert.deepEqual(t.resumeFrame(), { fileRequest: { room: "lobby", seq: 7, offset: 2 } });
-        assert.deepEqual(t.startDownload("lobby", 7, info(6)), { fileRequest: { room: "lobby", seq: 7, offset: 2 } });
-        assert.equal(t.data({ offset: 3, data: new Uint8Array([9]) }), "ignored");
+        t.takeFrames();
+        t.resume();
+        assert.deepEqual(t.takeFrames(), [req(7, 2)]);
+        t.startDownload("lobby", 7, info(6));
+        assert.deepEqual(t.takeFrames(), [], "under way already");
+        assert.equal(t.data({ offset: 3, data: new Uint8Array([9]) }).result, "ignored");
         assert.equal(t.download!.state, "failed");
+        assert.deepEqual(t.takeFrames(), [{ fileCancel: { uploadId: 0, sha256: "ab".repeat(32) } }], "the hub stops streaming it");
+        assert.deepEqual(t.takeFrames(), [], "once");
         // A connection that drops on the download every time: no endless resumes.
-        t.startDownload("lobby", 9, info(6));
-        assert.ok(t.resumeFrame());
-        assert.ok(t.resumeFrame());
-        assert.equal(t.resumeFrame(), null);
+        t.startDownload("lobby", 9, { ...info(6), sha256: "99".repeat(32) });
+        assert.deepEqual(t.resume(), []);
+        assert.deepEqual(t.resume(), []);
+        assert.equal(t.resume().length, 1);
         assert.equal(t.download!.state, "failed");
         assert.match(t.download!.why, /dropped 3 times/);
-        t.startDownload("lobby", 8, info(1));
-        assert.ok(t.downloadRefused("NO_SUCH_FILE"));
+        t.startDownload("lobby", 8, { ...info(1), sha256: "88".repeat(32) });
+        assert.ok(t.downloadRefused(t.downloadFor("NO_SUCH_FILE")!, "NO_SUCH_FILE"));
         assert.equal(t.download!.why, "NO_SUCH_FILE");
+    });
+
+    test("several side by side, one FileRequest unanswered at a time, up to the limit; chunks by their sha256", () => {
+        const t = new FileTransfers();
+        const f = (n: number) => ({ name: `f${n}`, size: 4, mediaType: "", sha256: String(n).repeat(64) });
+        for (let n = 1; n <= 6; n++) t.startDownload("lobby", n, f(n));
+        assert.deepEqual(t.takeFrames(), [req(1, 0)], "the next waits for an answer");
+        assert.deepEqual(t.downloads.map((d) => d.state), ["receiving", "queued", "queued", "queued", "queued", "queued"]);
+        // An error now can only be about #1.
+        assert.equal(t.downloadFor("offset 9 is beyond the size")?.seq, 1);
+        t.data({ sha256: f(1).sha256, offset: 0, data: new Uint8Array(2), file: f(1) });
+        assert.deepEqual(t.takeFrames(), [req(2, 0)]);
+        t.data({ sha256: f(2).sha256, offset: 0, data: new Uint8Array(2), file: f(2) });
+        t.data({ sha256: f(3).sha256, offset: 0, data: new Uint8Array(2), file: f(3) });
+        t.data({ sha256: f(4).sha256, offset: 0, data: new Uint8Array(2), file: f(4) });
+        assert.deepEqual(t.takeFrames(), [req(3, 0), req(4, 0)], "four at once, the hub's default");
+        assert.deepEqual(t.downloads.map((d) => d.state).slice(4), ["queued", "queued"]);
+        // Interleaved chunks go to their own download; one done lets the next go.
+        assert.equal(t.data({ sha256: f(2).sha256, offset: 2, data: new Uint8Array(2) }).result, "complete");
+        assert.deepEqual(t.takeFrames(), [req(5, 0)]);
+        assert.equal(t.downloads[0]!.received, 2);
+        // The hub ending one under way names it in its text; the refusal of
+        // #5's request (no hash) is #5's.
+        const ended = t.downloadFor(`file ${f(3).sha256} was deleted; its download ended`)!;
+        assert.equal(ended.seq, 3);
+        assert.equal(t.downloadFor("already 4 downloads under way")?.seq, 5);
+        assert.ok(t.downloadRefused(ended, "deleted"));
+        assert.deepEqual(t.takeFrames(), [], "#5 still unanswered: #6 waits");
+        // Cancelling a waiting one sends nothing.
+        assert.equal(t.cancel(t.downloads[5]!.key), null);
+        assert.deepEqual(t.takeFrames(), []);
+        assert.equal(t.active().filter((d) => d.kind === "download").length, 5);
     });
 });
 
