@@ -458,3 +458,52 @@ BOOST_AUTO_TEST_CASE(several_downloads_per_session_up_to_the_limit) {
     BOOST_TEST(!got.contains(fc.file().sha256()));
     BOOST_TEST(!h.hub.transfersWantTurn());
 }
+
+// A FILE message deleted while someone else's upload of the same content is
+// under way keeps the content (that upload's commit may name it again);
+// when that upload then fails its hash, the content leaves the disk.
+BOOST_AUTO_TEST_CASE(content_named_by_nothing_goes_when_a_pending_upload_of_it_fails) {
+    TempDir dir;
+    HubHarness h(filesConfig(dir));
+    const SessionId ana = h.login("ana");
+    const SessionId bob = h.login("bob");
+    for (const SessionId id : {ana, bob}) {
+        h.send(id, join("dev"));
+    }
+    h.clear(ana);
+    h.clear(bob);
+    const std::string bytes = content(100'000);
+    const std::string sha = FileUpload::fromText("dev", bytes, "f.bin").file().sha256();
+
+    // bob offers the same hash, but his bytes differ: accepted, not yet sent.
+    std::string other = bytes;
+    other[0] = static_cast<char>(other[0] + 1);
+    FileUpload forged = FileUpload::fromText("dev", other, "f.bin");
+    v1::Envelope offer = forged.offer();
+    offer.mutable_file_offer()->mutable_file()->set_sha256(sha);
+    h.send(bob, offer);
+    forged.handle(h.next(bob));
+    BOOST_TEST_REQUIRE(forged.state() == FileUpload::State::Sending);
+
+    const v1::ChatMessage file = upload(h, ana, "dev", bytes);
+    const std::string stored = dir.path + "/files/" + sha;
+    BOOST_TEST_REQUIRE(std::filesystem::exists(stored));
+    v1::Envelope del = say("dev", 51, "", v1::MESSAGE_KIND_DELETE);
+    del.mutable_say()->set_target_seq(file.seq());
+    h.send(ana, del);
+    h.pump();
+    BOOST_TEST(std::filesystem::exists(stored));  // bob's upload may still name it
+
+    h.clear(bob);
+    while (auto chunk = forged.nextChunk()) {
+        h.send(bob, *chunk);
+    }
+    h.pump();
+    bool mismatch = false;
+    for (const v1::Envelope& e : h.take(bob)) {
+        mismatch =
+            mismatch || (e.has_error() && e.error().code() == v1::ERROR_CODE_FILE_HASH_MISMATCH);
+    }
+    BOOST_TEST(mismatch);
+    BOOST_TEST(!std::filesystem::exists(stored));
+}

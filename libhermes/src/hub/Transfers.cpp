@@ -297,6 +297,10 @@ std::vector<Transfers::Committed> Transfers::filesDone(SessionTable& sessions, O
                 uploads_.erase(it);
                 if (done.ok && done.finished != files::FileStore::Finished::Mismatch) {
                     store_->adopt(done.actual, done.upload.file.size());
+                } else {
+                    // Stored content this upload kept while its message was
+                    // deleted (removeIfUnnamed waited for it) goes now.
+                    removeIfUnnamed(done.upload.file.sha256());
                 }
                 commits.push_back(std::move(done));
                 break;
