@@ -383,8 +383,9 @@ BOOST_AUTO_TEST_CASE(a_busy_disk_holds_the_uploader_alone) {
     h.send(ana, up.offer());
     up.handle(h.next(ana));
     auto chunk = up.nextChunk();
-    h.hub.receive(ana, hermes::codec::encodeFrame(*chunk) + hermes::codec::encodeFrame(say("dev", 1, "held")),
-                  h.now);
+    h.hub.receive(
+        ana, hermes::codec::encodeFrame(*chunk) + hermes::codec::encodeFrame(say("dev", 1, "held")),
+        h.now);
     h.hub.receive(cy, hermes::codec::encodeFrame(say("dev", 2, "not held")), h.now);
     h.hub.flush();
     std::vector<SessionId> writable;
@@ -506,4 +507,35 @@ BOOST_AUTO_TEST_CASE(content_named_by_nothing_goes_when_a_pending_upload_of_it_f
     }
     BOOST_TEST(mismatch);
     BOOST_TEST(!std::filesystem::exists(stored));
+}
+
+// An uploader whose chunks wait for a busy disk is not silent: its upload
+// outlives files.upload_timeout_ms while the hub holds its chunks, and
+// goes on once the disk is free.
+BOOST_AUTO_TEST_CASE(an_upload_does_not_time_out_while_the_hub_holds_its_chunks) {
+    TempDir dir;
+    HubConfig config = filesConfig(dir);
+    config.maxQueuedFileBytes = 1000;  // one chunk is past it
+    config.uploadTimeout = std::chrono::milliseconds(500);
+    HubHarness h(config);
+    const SessionId ana = h.login("ana");
+    h.send(ana, join("dev"));
+    h.clear(ana);
+    FileUpload up = FileUpload::fromText("dev", content(200'000), "slow.bin");
+    h.send(ana, up.offer());
+    up.handle(h.next(ana));
+    std::string frames;
+    while (auto chunk = up.nextChunk()) {
+        frames += hermes::codec::encodeFrame(*chunk);
+    }
+    h.hub.receive(ana, frames, h.now);  // the first chunk's write is not run: the rest wait
+    h.now += std::chrono::seconds(5);
+    h.hub.tick(h.now);  // a scan, the disk still busy
+    h.pump();           // the disk catches up: the chunks go on
+    bool announced = false;
+    for (const v1::Envelope& e : h.take(ana)) {
+        BOOST_TEST(!e.has_error(), "unexpected error: " << e.error().text());
+        announced = announced || (e.has_message() && e.message().kind() == v1::MESSAGE_KIND_FILE);
+    }
+    BOOST_TEST(announced);
 }

@@ -652,7 +652,7 @@ void Hub::Impl::filesDone() {
         resumeWaiting(*s);
         receive(*s, {});
     }
-    for (const SessionId id : transfers.takeDiskWaiters()) {
+    for (const SessionId id : transfers.takeDiskWaiters(now)) {
         if (Session* s = sessions.find(id); s != nullptr && !s->who.closing()) {
             intake.readDone(*s);
             resumeWaiting(*s);
