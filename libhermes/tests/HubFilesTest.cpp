@@ -12,6 +12,7 @@
 
 #include "HubTestHarness.hpp"
 #include "hermes/client/FileUpload.hpp"
+#include "hermes/hub/MemoryHistory.hpp"
 #include "hermes/protocol/FileRules.hpp"
 #include "hermes/test/TempDir.hpp"
 
@@ -538,4 +539,31 @@ BOOST_AUTO_TEST_CASE(an_upload_does_not_time_out_while_the_hub_holds_its_chunks)
         announced = announced || (e.has_message() && e.message().kind() == v1::MESSAGE_KIND_FILE);
     }
     BOOST_TEST(announced);
+}
+
+namespace {
+
+// MemoryHistory that counts what the hub takes of retention's pruned list.
+class PrunedCounter : public MemoryHistory {
+public:
+    explicit PrunedCounter(int& taken) : MemoryHistory(100), taken_(taken) {}
+    std::vector<std::pair<std::string, std::uint64_t>> takePruned() override {
+        ++taken_;
+        return {};
+    }
+
+private:
+    int& taken_;
+};
+
+}  // namespace
+
+// Retention's list of pruned seqs is taken at each scan even with files off,
+// so the store does not keep it growing.
+BOOST_AUTO_TEST_CASE(the_pruned_list_is_taken_with_files_off) {
+    int taken = 0;
+    HubHarness h(testConfig(), 77, std::make_unique<PrunedCounter>(taken));  // no filesPath
+    h.login("ana");
+    h.advance(std::chrono::seconds(60));
+    BOOST_TEST(taken > 0);
 }

@@ -453,9 +453,10 @@ void Hub::Impl::scan() {
     outbox.dropIdleBlocks();
     reclaimRooms();
     transfers.expire(sessions, outbox, now);
-    if (transfers.enabled()) {
-        // FILE messages retention pruned can no longer be fetched.
-        for (const auto& [room, seq] : history->takePruned()) {
+    // FILE messages retention pruned can no longer be fetched. Taken even
+    // with files off: the store keeps the list until it is taken.
+    for (const auto& [room, seq] : history->takePruned()) {
+        if (transfers.enabled()) {
             transfers.forgetPruned(room, seq, sessions, outbox);
         }
     }
