@@ -12,6 +12,7 @@
 
 #include "HubTestHarness.hpp"
 #include "hermes/client/FileUpload.hpp"
+#include "hermes/hub/MemoryHistory.hpp"
 #include "hermes/protocol/FileRules.hpp"
 #include "hermes/test/TempDir.hpp"
 
@@ -383,8 +384,9 @@ BOOST_AUTO_TEST_CASE(a_busy_disk_holds_the_uploader_alone) {
     h.send(ana, up.offer());
     up.handle(h.next(ana));
     auto chunk = up.nextChunk();
-    h.hub.receive(ana, hermes::codec::encodeFrame(*chunk) + hermes::codec::encodeFrame(say("dev", 1, "held")),
-                  h.now);
+    h.hub.receive(
+        ana, hermes::codec::encodeFrame(*chunk) + hermes::codec::encodeFrame(say("dev", 1, "held")),
+        h.now);
     h.hub.receive(cy, hermes::codec::encodeFrame(say("dev", 2, "not held")), h.now);
     h.hub.flush();
     std::vector<SessionId> writable;
@@ -457,4 +459,111 @@ BOOST_AUTO_TEST_CASE(several_downloads_per_session_up_to_the_limit) {
     BOOST_TEST(got[fb.file().sha256()] == b);
     BOOST_TEST(!got.contains(fc.file().sha256()));
     BOOST_TEST(!h.hub.transfersWantTurn());
+}
+
+// A FILE message deleted while someone else's upload of the same content is
+// under way keeps the content (that upload's commit may name it again);
+// when that upload then fails its hash, the content leaves the disk.
+BOOST_AUTO_TEST_CASE(content_named_by_nothing_goes_when_a_pending_upload_of_it_fails) {
+    TempDir dir;
+    HubHarness h(filesConfig(dir));
+    const SessionId ana = h.login("ana");
+    const SessionId bob = h.login("bob");
+    for (const SessionId id : {ana, bob}) {
+        h.send(id, join("dev"));
+    }
+    h.clear(ana);
+    h.clear(bob);
+    const std::string bytes = content(100'000);
+    const std::string sha = FileUpload::fromText("dev", bytes, "f.bin").file().sha256();
+
+    // bob offers the same hash, but his bytes differ: accepted, not yet sent.
+    std::string other = bytes;
+    other[0] = static_cast<char>(other[0] + 1);
+    FileUpload forged = FileUpload::fromText("dev", other, "f.bin");
+    v1::Envelope offer = forged.offer();
+    offer.mutable_file_offer()->mutable_file()->set_sha256(sha);
+    h.send(bob, offer);
+    forged.handle(h.next(bob));
+    BOOST_TEST_REQUIRE(forged.state() == FileUpload::State::Sending);
+
+    const v1::ChatMessage file = upload(h, ana, "dev", bytes);
+    const std::string stored = dir.path + "/files/" + sha;
+    BOOST_TEST_REQUIRE(std::filesystem::exists(stored));
+    v1::Envelope del = say("dev", 51, "", v1::MESSAGE_KIND_DELETE);
+    del.mutable_say()->set_target_seq(file.seq());
+    h.send(ana, del);
+    h.pump();
+    BOOST_TEST(std::filesystem::exists(stored));  // bob's upload may still name it
+
+    h.clear(bob);
+    while (auto chunk = forged.nextChunk()) {
+        h.send(bob, *chunk);
+    }
+    h.pump();
+    bool mismatch = false;
+    for (const v1::Envelope& e : h.take(bob)) {
+        mismatch =
+            mismatch || (e.has_error() && e.error().code() == v1::ERROR_CODE_FILE_HASH_MISMATCH);
+    }
+    BOOST_TEST(mismatch);
+    BOOST_TEST(!std::filesystem::exists(stored));
+}
+
+// An uploader whose chunks wait for a busy disk is not silent: its upload
+// outlives files.upload_timeout_ms while the hub holds its chunks, and
+// goes on once the disk is free.
+BOOST_AUTO_TEST_CASE(an_upload_does_not_time_out_while_the_hub_holds_its_chunks) {
+    TempDir dir;
+    HubConfig config = filesConfig(dir);
+    config.maxQueuedFileBytes = 1000;  // one chunk is past it
+    config.uploadTimeout = std::chrono::milliseconds(500);
+    HubHarness h(config);
+    const SessionId ana = h.login("ana");
+    h.send(ana, join("dev"));
+    h.clear(ana);
+    FileUpload up = FileUpload::fromText("dev", content(200'000), "slow.bin");
+    h.send(ana, up.offer());
+    up.handle(h.next(ana));
+    std::string frames;
+    while (auto chunk = up.nextChunk()) {
+        frames += hermes::codec::encodeFrame(*chunk);
+    }
+    h.hub.receive(ana, frames, h.now);  // the first chunk's write is not run: the rest wait
+    h.now += std::chrono::seconds(5);
+    h.hub.tick(h.now);  // a scan, the disk still busy
+    h.pump();           // the disk catches up: the chunks go on
+    bool announced = false;
+    for (const v1::Envelope& e : h.take(ana)) {
+        BOOST_TEST(!e.has_error(), "unexpected error: " << e.error().text());
+        announced = announced || (e.has_message() && e.message().kind() == v1::MESSAGE_KIND_FILE);
+    }
+    BOOST_TEST(announced);
+}
+
+namespace {
+
+// MemoryHistory that counts what the hub takes of retention's pruned list.
+class PrunedCounter : public MemoryHistory {
+public:
+    explicit PrunedCounter(int& taken) : MemoryHistory(100), taken_(taken) {}
+    std::vector<std::pair<std::string, std::uint64_t>> takePruned() override {
+        ++taken_;
+        return {};
+    }
+
+private:
+    int& taken_;
+};
+
+}  // namespace
+
+// Retention's list of pruned seqs is taken at each scan even with files off,
+// so the store does not keep it growing.
+BOOST_AUTO_TEST_CASE(the_pruned_list_is_taken_with_files_off) {
+    int taken = 0;
+    HubHarness h(testConfig(), 77, std::make_unique<PrunedCounter>(taken));  // no filesPath
+    h.login("ana");
+    h.advance(std::chrono::seconds(60));
+    BOOST_TEST(taken > 0);
 }

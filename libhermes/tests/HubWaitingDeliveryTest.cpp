@@ -3,7 +3,8 @@
 // sans-io hub with every invariant checked after each step: until the read
 // is done the session gets no private message, and a live one sent
 // meanwhile comes after the waited ones; a session that ends before the
-// read is done leaves them waiting for the account's next sign-in; a
+// read is done leaves them waiting for the account's next sign-in, or
+// hands them to another session of the account signed in meanwhile; a
 // session signed in to the account under another nick is a recipient; a
 // third session sees none of it.
 #define BOOST_TEST_MODULE hub_waiting_delivery
@@ -177,4 +178,62 @@ BOOST_AUTO_TEST_CASE(a_session_gone_before_the_read_leaves_them_waiting) {
     }
     BOOST_TEST((texts == std::vector<std::string>{"secret one", "secret two", "secret three"}));
     BOOST_TEST(f.privates(f.carol).empty());
+}
+
+// The session that took what waited ends before the read is done, while
+// another session of the account (signed in meanwhile, so it took nothing)
+// is online: the delivery starts again on that one, not back to waiting.
+BOOST_AUTO_TEST_CASE(a_session_gone_before_the_read_hands_them_to_the_account_s_other_session) {
+    Fixture f;
+    f.h->send(f.ana, privateMessage("bob", 1, "secret one"));
+    const SessionId phone = f.h->login("bob_phone");
+    f.h->hub.testSignIn(phone, "bob", f.h->now);
+    f.h->pump();
+    BOOST_TEST_REQUIRE(f.jobs.size() == 1u);
+    const SessionId laptop = f.h->login("bob_laptop");
+    f.h->hub.testSignIn(laptop, "bob", f.h->now);
+    f.h->pump();
+    BOOST_TEST(f.jobs.size() == 1u);  // nothing left to take
+    f.h->hub.closed(phone, "connection reset", f.h->now);
+    f.h->pump();
+    f.ok();
+    BOOST_TEST_REQUIRE(f.jobs.size() == 2u);  // started again for the laptop
+    BOOST_TEST(f.jobs.back().ticket == laptop);
+    f.finishOne();  // the phone's: dropped
+    f.finishOne();
+    const std::vector<v1::ChatMessage> got = f.privates(laptop);
+    BOOST_TEST_REQUIRE(got.size() == 1u);
+    BOOST_TEST(got[0].text() == "secret one");
+    BOOST_TEST(got[0].waited());
+}
+
+// The same, with the other session busy with a read of its own (a search):
+// the delivery starts on it once that read is done.
+BOOST_AUTO_TEST_CASE(a_busy_other_session_takes_them_after_its_own_read) {
+    Fixture f;
+    f.h->send(f.ana, privateMessage("bob", 1, "secret one"));
+    const SessionId phone = f.h->login("bob_phone");
+    f.h->hub.testSignIn(phone, "bob", f.h->now);
+    f.h->pump();
+    const SessionId laptop = f.h->login("bob_laptop");
+    f.h->hub.testSignIn(laptop, "bob", f.h->now);
+    f.h->send(laptop, join("r"));
+    v1::Envelope search;
+    search.mutable_search_request()->set_room("r");
+    search.mutable_search_request()->set_query("anything");
+    f.h->send(laptop, search);
+    f.h->pump();
+    BOOST_TEST_REQUIRE(f.jobs.size() == 2u);  // the phone's delivery, the laptop's search
+    f.h->hub.closed(phone, "connection reset", f.h->now);
+    f.h->pump();
+    f.ok();
+    BOOST_TEST(f.jobs.size() == 2u);  // the laptop is busy
+    f.finishOne();                    // the phone's: dropped
+    f.finishOne();                    // the search: the laptop is free again
+    BOOST_TEST_REQUIRE(f.jobs.size() == 1u);
+    BOOST_TEST(f.jobs.front().ticket == laptop);
+    f.finishOne();
+    const std::vector<v1::ChatMessage> got = f.privates(laptop);
+    BOOST_TEST_REQUIRE(got.size() == 1u);
+    BOOST_TEST(got[0].text() == "secret one");
 }

@@ -812,3 +812,39 @@ BOOST_AUTO_TEST_CASE(a_delete_after_a_reopen_erases_what_was_stored_before) {
     BOOST_TEST(slice.messages[1].text().empty());
     BOOST_TEST(slice.messages[6].text().empty());
 }
+
+// A DELETE not yet committed (no submit(): the writer is not woken) has not
+// erased the rows, but a page never serves the deleted text next to it: the
+// message and its edits come blank, committed or pending.
+BOOST_AUTO_TEST_CASE(a_pending_delete_blanks_its_message_in_pages) {
+    TempDir dir;
+    SqliteHistory history(options(dir.file("h.db")));
+    const auto event = [](std::uint64_t seq, v1::MessageKind kind, std::uint64_t target,
+                          const std::string& text) {
+        v1::ChatMessage m = message("r", seq, text);
+        m.set_kind(kind);
+        m.set_target_seq(target);
+        return m;
+    };
+    history.appendAuthored(message("r", 1, "committed secret"), "ana");
+    history.appendAuthored(event(2, v1::MESSAGE_KIND_EDIT, 1, "committed edit"), "ana");
+    history.flush();
+    // Indexed: the writer sleeps until the next submit().
+    BOOST_TEST_REQUIRE(eventually([&] { return history.unindexedMessages() == 0u; }));
+    history.appendAuthored(message("r", 3, "pending secret"), "ana");
+    history.appendAuthored(message("r", 4, "stays"), "bob");
+    history.appendAuthored(event(5, v1::MESSAGE_KIND_DELETE, 1, "deleted message 1"), "ana");
+    history.appendAuthored(event(6, v1::MESSAGE_KIND_DELETE, 3, "deleted message 3"), "ana");
+    BOOST_TEST_REQUIRE(history.committedSeq("r") == 2u);  // the deletes are pending
+    const HistorySlice slice = history.after("r", 0, 10);
+    BOOST_TEST_REQUIRE(slice.messages.size() == 6u);
+    const std::vector<v1::ChatMessage> tail = history.tail("r", 6);
+    BOOST_TEST_REQUIRE(tail.size() == 6u);
+    for (const auto* page : {&slice.messages, &tail}) {
+        for (const std::size_t erased : {0, 1, 2}) {
+            BOOST_TEST((*page)[erased].text().empty(), "seq " << erased + 1 << " blank");
+        }
+        BOOST_TEST((*page)[3].text() == "stays");
+        BOOST_TEST((*page)[4].text() == "deleted message 1");
+    }
+}

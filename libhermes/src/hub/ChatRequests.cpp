@@ -384,6 +384,11 @@ void deliverWaiting(Session& s, Conversations& conversations, HistoryStore& hist
 
 void sendWaited(Session& s, std::vector<v1::ChatMessage> messages, Conversations& conversations,
                 Outbox& outbox) {
+    // The delivery ends last on purpose: if a send throws, the caller
+    // (Hub::Impl::storeReadsDone) closes the session (Error{INTERNAL}) and
+    // its finish() puts what it took back (Conversations::forget), to wait
+    // or go to another session of the account; its held frames go with the
+    // session. Ended first, a throw would lose the messages not yet sent.
     for (v1::ChatMessage& message : messages) {
         sendWaitedMessage(s, message, outbox);
     }

@@ -143,13 +143,14 @@ std::vector<std::string> Conversations::finishDelivery(SessionId session) {
     return held;
 }
 
-void Conversations::forget(SessionId session) {
+bool Conversations::forget(SessionId session) {
     const auto it = delivering_.find(session);
     if (it == delivering_.end()) {
-        return;
+        return false;
     }
     std::vector<WaitingMessage>& taken = it->second.taken;
-    if (!taken.empty()) {
+    const bool putBack = !taken.empty();
+    if (putBack) {
         // Older than anything that waits now: back in front, in order.
         auto& queue = waiting_[taken.front().recipient];
         for (auto w = taken.rbegin(); w != taken.rend(); ++w) {
@@ -159,6 +160,7 @@ void Conversations::forget(SessionId session) {
                      std::make_move_iterator(taken.end()));
     }
     delivering_.erase(it);
+    return putBack;
 }
 
 void Conversations::forgetAll() {

@@ -109,8 +109,9 @@ public:
     // The read is done: the frames held meanwhile, in order.
     std::vector<std::string> finishDelivery(SessionId session);
     // The session ended before its read was done: what it took waits again,
-    // oldest first, here and in the store.
-    void forget(SessionId session);
+    // oldest first, here and in the store. True if anything was put back
+    // (the hub then starts it again on another session of the account).
+    bool forget(SessionId session);
     // Shutdown: every delivery under way is put back (forget).
     void forgetAll();
     template <typename F>

@@ -453,9 +453,10 @@ void Hub::Impl::scan() {
     outbox.dropIdleBlocks();
     reclaimRooms();
     transfers.expire(sessions, outbox, now);
-    if (transfers.enabled()) {
-        // FILE messages retention pruned can no longer be fetched.
-        for (const auto& [room, seq] : history->takePruned()) {
+    // FILE messages retention pruned can no longer be fetched. Taken even
+    // with files off: the store keeps the list until it is taken.
+    for (const auto& [room, seq] : history->takePruned()) {
+        if (transfers.enabled()) {
             transfers.forgetPruned(room, seq, sessions, outbox);
         }
     }
@@ -553,6 +554,7 @@ void Hub::Impl::answerWaitingHistory() {
         } catch (const std::exception& error) {
             internalError(*s, "answering a history request", error.what());
         }
+        resumeWaiting(*s);
         receive(*s, {});
     }
 }
@@ -586,6 +588,7 @@ void Hub::Impl::storeReadsDone() {
             internalError(*s, waited ? "delivering waiting messages" : "answering a search",
                           error.what());
         }
+        resumeWaiting(*s);
         receive(*s, {});
     }
     processDoomed();
@@ -647,11 +650,13 @@ void Hub::Impl::filesDone() {
         } catch (const std::exception& error) {
             internalError(*s, "announcing a file", error.what());
         }
+        resumeWaiting(*s);
         receive(*s, {});
     }
-    for (const SessionId id : transfers.takeDiskWaiters()) {
+    for (const SessionId id : transfers.takeDiskWaiters(now)) {
         if (Session* s = sessions.find(id); s != nullptr && !s->who.closing()) {
             intake.readDone(*s);
+            resumeWaiting(*s);
             receive(*s, {});
         }
     }
@@ -682,6 +687,36 @@ void Hub::Impl::afterWelcome(Session& s) {
 void Hub::Impl::afterSignIn(Session& s) {
     if (!s.who.closing() && s.who.welcomed()) {
         deliverWaiting(s, conversations, *history, intake, outbox, facts);
+    }
+}
+
+void Hub::Impl::resumeWaiting(Session& s) {
+    if (s.profile.account.empty() || s.who.closing() || s.in.awaitingRead() ||
+        conversations.waitingFor(protocol::nickKey(s.profile.account)) == 0) {
+        return;
+    }
+    try {
+        afterSignIn(s);
+    } catch (const Poco::Exception& error) {
+        internalError(s, "delivering waiting messages", error.displayText());
+    } catch (const std::exception& error) {
+        internalError(s, "delivering waiting messages", error.what());
+    }
+}
+
+void Hub::Impl::restartDelivery(const std::string& account) {
+    // Messages wait only while no session of the account is signed in; one
+    // busy with a read of its own takes them when that read is done
+    // (resumeWaiting).
+    Session* free = nullptr;
+    sessions.forEachOfAccount(protocol::nickKey(account), [&](Session& other) {
+        if (free == nullptr && other.who.welcomed() && !other.who.closing() &&
+            !other.in.awaitingRead()) {
+            free = &other;
+        }
+    });
+    if (free != nullptr) {
+        resumeWaiting(*free);
     }
 }
 
@@ -728,9 +763,15 @@ void Hub::Impl::finish(Session& s, CloseReason reason, std::string quitReason, b
         presence.queue(room, v1::PRESENCE_KIND_QUIT, quitReason, s.who.nick(), now, gate, outbox);
     }
     markers.forget(s);
-    conversations.forget(s.id);  // waiting messages it was being sent wait again
+    // Waiting messages it was being sent wait again, or go to another
+    // session of the account signed in meanwhile.
+    const bool putBack = conversations.forget(s.id);
+    const std::string account = putBack ? s.profile.account : std::string();
     std::string lastBytes = outbox.takeAll(s);
     sessions.remove(s, toEdge ? std::optional<std::string>(std::move(lastBytes)) : std::nullopt);
+    if (putBack) {
+        restartDelivery(account);
+    }
 }
 
 void Hub::Impl::shutdown(std::string_view reason) {

@@ -143,6 +143,12 @@ struct Hub::Impl {
     void afterWelcome(Session& s);
     // A session just signed in to an account gets what waited for it.
     void afterSignIn(Session& s);
+    // A signed-in session's background read is done: waiting messages put
+    // back meanwhile (its account's delivering session ended) start on it.
+    void resumeWaiting(Session& s);
+    // The delivering session of `account` ended: what it took starts again
+    // on another session of the account not busy with a read, if any.
+    void restartDelivery(const std::string& account);
     void joinDefaultRoom(Session& s);
     // A Join, and then the joiner's read marker for the room.
     void join(Session& s, const v1::Join& request);

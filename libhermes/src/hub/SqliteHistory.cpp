@@ -223,6 +223,33 @@ struct Rows {
     }
 };
 
+// A DELETE not yet out of pending (not committed, or committed but not yet
+// taken off) may not have erased its message's text in the rows a page
+// read: the page blanks them as the commit does (the message's text and
+// file, and its edits' texts), so no page holds a deleted text next to its
+// DELETE. `pending` holds every pending message after the page's start,
+// so every DELETE of a message in the page.
+void blankDeleted(std::vector<hermes::v1::ChatMessage>& page,
+                  const std::vector<std::shared_ptr<const hermes::v1::ChatMessage>>& pending) {
+    std::vector<std::uint64_t> deleted;
+    for (const auto& message : pending) {
+        if (message->kind() == hermes::v1::MESSAGE_KIND_DELETE && message->target_seq() != 0) {
+            deleted.push_back(message->target_seq());
+        }
+    }
+    if (deleted.empty()) {
+        return;
+    }
+    for (hermes::v1::ChatMessage& message : page) {
+        const std::uint64_t subject =
+            message.kind() == hermes::v1::MESSAGE_KIND_EDIT ? message.target_seq() : message.seq();
+        if (std::find(deleted.begin(), deleted.end(), subject) != deleted.end()) {
+            message.clear_text();
+            message.clear_file();
+        }
+    }
+}
+
 }  // namespace
 
 // The writer thread's prepared statements, the values they are bound to, and
@@ -965,6 +992,7 @@ HistorySlice SqliteHistory::after(std::string_view room, std::uint64_t afterSeq,
         }
     }
     slice.hasMore = next <= last;
+    blankDeleted(slice.messages, pending);
     return slice;
 }
 
@@ -986,6 +1014,7 @@ std::vector<hermes::v1::ChatMessage> SqliteHistory::tail(std::string_view room,
     if (out.size() > count) {
         out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(count));
     }
+    blankDeleted(out, pending);
     return out;
 }
 

@@ -145,10 +145,20 @@ bool Transfers::ioBusy() const {
     return worker_ && worker_->queuedBytes() > config_.maxQueuedFileBytes;
 }
 
-std::vector<SessionId> Transfers::takeDiskWaiters() {
+std::vector<SessionId> Transfers::takeDiskWaiters(TimePoint now) {
     std::vector<SessionId> ready;
     if (!ioBusy()) {
         ready.swap(diskWaiters_);
+    }
+    if (ready.empty()) {
+        return ready;
+    }
+    // Their chunks waited for the hub, not the uploader: each upload's
+    // clock (files.upload_timeout_ms) starts again now.
+    for (auto& [key, upload] : uploads_) {
+        if (std::find(ready.begin(), ready.end(), upload.session) != ready.end()) {
+            upload.lastChunk = std::max(upload.lastChunk, now);
+        }
     }
     return ready;
 }
@@ -216,7 +226,11 @@ void Transfers::drop(const Upload& upload) {
 void Transfers::expire(SessionTable& sessions, Outbox& outbox, TimePoint now) {
     std::vector<UploadKey> expired;
     for (const auto& [key, upload] : uploads_) {
-        if (!upload.committing && now - upload.lastChunk >= config_.uploadTimeout) {
+        // An uploader waiting for the disk (waitForDisk) has its chunks
+        // held by the hub: not its silence.
+        if (!upload.committing && now - upload.lastChunk >= config_.uploadTimeout &&
+            std::find(diskWaiters_.begin(), diskWaiters_.end(), upload.session) ==
+                diskWaiters_.end()) {
             expired.push_back(key);
         }
     }
@@ -297,6 +311,10 @@ std::vector<Transfers::Committed> Transfers::filesDone(SessionTable& sessions, O
                 uploads_.erase(it);
                 if (done.ok && done.finished != files::FileStore::Finished::Mismatch) {
                     store_->adopt(done.actual, done.upload.file.size());
+                } else {
+                    // Stored content this upload kept while its message was
+                    // deleted (removeIfUnnamed waited for it) goes now.
+                    removeIfUnnamed(done.upload.file.sha256());
                 }
                 commits.push_back(std::move(done));
                 break;

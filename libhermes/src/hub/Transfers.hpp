@@ -113,13 +113,16 @@ public:
     bool ioBusy() const;
     // `id` waits (Intake::awaitRead) until the file thread is no longer busy.
     void waitForDisk(SessionId id) { diskWaiters_.push_back(id); }
-    // The sessions that waited, once the file thread is no longer busy.
-    std::vector<SessionId> takeDiskWaiters();
+    // The sessions that waited, once the file thread is no longer busy; the
+    // clocks of their uploads start again at `now`.
+    std::vector<SessionId> takeDiskWaiters(TimePoint now);
     // Acknowledgements whose pacing is over go out.
     void sendDueAcks(SessionTable& sessions, Outbox& outbox, TimePoint now);
     // When sendDueAcks() has something to send next (`fallback` if nothing).
     TimePoint nextAckAt(TimePoint fallback) const;
-    // Uploads silent past files.upload_timeout_ms are dropped, their owners told.
+    // Uploads silent past files.upload_timeout_ms are dropped, their owners
+    // told; not those of a session waiting for the disk (its chunks wait in
+    // the hub).
     void expire(SessionTable& sessions, Outbox& outbox, TimePoint now);
 
     // --- the file thread -------------------------------------------------------------
