@@ -61,8 +61,8 @@
 
 #include "hermes/codec/FrameDecoder.hpp"
 #include "hermes/codec/FrameEncoder.hpp"
-#include "hermes/hub/AccountStore.hpp"
 #include "hermes/files/Sha256.hpp"
+#include "hermes/hub/AccountStore.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
 #include "hermes/hub/OutboundQueue.hpp"

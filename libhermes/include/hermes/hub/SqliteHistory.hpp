@@ -214,10 +214,10 @@ private:
                                                std::uint64_t beforeSeq, std::size_t limit,
                                                bool newestFirst,
                                                std::vector<std::string>* authors = nullptr) const;
-    std::vector<hermes::v1::ChatMessage> queryWith(Poco::Data::Session& db, std::string_view room,
-                                                   std::uint64_t afterSeq, std::uint64_t beforeSeq,
-                                                   std::size_t limit, bool newestFirst,
-                                                   std::vector<std::string>* authors = nullptr) const;
+    std::vector<hermes::v1::ChatMessage> queryWith(
+        Poco::Data::Session& db, std::string_view room, std::uint64_t afterSeq,
+        std::uint64_t beforeSeq, std::size_t limit, bool newestFirst,
+        std::vector<std::string>* authors = nullptr) const;
     // The search thread's read of a sign-in's waiting messages (SearchJob::waited).
     std::vector<hermes::v1::ChatMessage> readWaited(const std::vector<WaitingMessage>& waited);
     std::uint64_t firstStoredSeq(std::string_view room) const;
