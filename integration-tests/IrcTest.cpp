@@ -9,6 +9,9 @@
 #include <chrono>
 #include <string>
 
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+
 #include "BoostSupport.hpp"
 #include "Frames.hpp"
 #include "IrcClient.hpp"
@@ -644,12 +647,13 @@ BOOST_AUTO_TEST_CASE(rfc2812_3_1_1_pass_signs_in_a_registered_nick) {
     wrong.send("PASS not-hers");
     wrong.send("NICK erin");
     wrong.send("USER e 0 * :e");
-    wrong.expect(" 433 * erin ", it::after(kWait));
+    BOOST_TEST(has(wrong.expect(" 433 * erin ", it::after(kWait)), "password"));
     it::IrcClient erin(hub.ircPort(), "erin");
     erin.send("PASS erins-password");
     erin.registerAs("erin", "", it::after(kWait));
     erin.send("AUTHENTICATE PLAIN");
-    erin.expect(" 904 erin ", it::after(kWait));  // no sasl capability asked
+    // Signed in: so SASL has nothing to add (it was not even asked for).
+    BOOST_TEST(has(erin.expect(" 904 erin ", it::after(kWait)), "CAP REQ :sasl"));
 }
 
 // ---------------------------------------------------------------- moderation from IRC
@@ -775,4 +779,21 @@ BOOST_AUTO_TEST_CASE(irc_over_tls_chats_with_plain_irc_and_hermes) {
     plainIrc.expect(":tess!tess@hermes QUIT :Quit: bye", it::after(kWait));
     plainIrc.send("PRIVMSG #sec :still here");
     bob.expect(it::isChatText("sec", "still here"), it::after(kWait), "after the TLS client left");
+}
+
+// As for irc.port: a TLS port that cannot be bound stops the hub at start.
+BOOST_AUTO_TEST_CASE(irc_tls_port_that_cannot_be_bound_is_fatal) {
+    // Bound without SO_REUSEPORT (which the hub's listeners set): the hub's bind fails.
+    Poco::Net::ServerSocket taken;
+    taken.bind(Poco::Net::SocketAddress("127.0.0.1", 0), false, false);
+    taken.listen();
+    const std::string port = std::to_string(taken.address().port());
+    try {
+        it::HubProcess hub(
+            it::HubProcess::Settings{{"irc.host", "127.0.0.1"}, {"irc.tls_port", port}});
+        BOOST_FAIL("the hub started with irc.tls_port " + port + " taken");
+    } catch (const std::runtime_error& error) {
+        BOOST_TEST(has(error.what(), "cannot listen for IRC over TLS on 127.0.0.1:" + port),
+                   error.what());
+    }
 }

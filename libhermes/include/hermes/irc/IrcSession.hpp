@@ -17,6 +17,10 @@
 // hub's answers with the IRC requests (NAMES/WHO/JOIN -> MemberList, WHOIS ->
 // WhoisReply or NO_SUCH_NICK, PING -> Pong, CHATHISTORY -> HistoryPage). Each is bounded by what
 // the hub answers (and by the hub's rate limit); pings by kMaxPingsInFlight.
+// Concerns of their own, in files of their own: the SASL exchange and the
+// account signed in to, with the hub's lines held until CAP END (IrcSasl.cpp);
+// moderation requests and ban lists in flight (IrcModes.cpp), at most
+// kMaxModerationAsks each.
 //
 // Lines that send the hub nothing (CAP, MODE queries, errors such as 421,
 // ignored lines) take a token of the session's own bucket (the hub's rate, burst
