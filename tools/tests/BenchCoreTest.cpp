@@ -23,7 +23,7 @@
 #include "BenchResult.hpp"
 #include "DeliveryLedger.hpp"
 #include "EnvelopeScan.hpp"
-#include "FrameSplitter.hpp"
+#include "hermes/codec/FrameSplitter.hpp"
 #include "Payload.hpp"
 #include "hermes/codec/FrameEncoder.hpp"
 #include "hermes/v1/hermes.pb.h"

@@ -81,6 +81,11 @@ public:
     const std::string& nick() const { return nick_; }
     bool registered() const { return registered_; }
     bool hasCap(std::string_view cap) const;
+    // `nick` is this client's (ASCII case ignored).
+    bool isMe(std::string_view nick) const;
+    // A room message of `seq` reached the client by another way than
+    // deliver() (IrcRenderCache's lines): what CHATHISTORY LATEST counts on.
+    void sawRoomSeq(const std::string& room, std::uint64_t seq);
 
 private:
     enum class ListKind { Join, Names, Who };
@@ -137,7 +142,6 @@ private:
                     std::string_view batch) const;
     std::string mask(std::string_view nick) const;
     std::string target() const { return registered_ ? nick_ : std::string("*"); }
-    bool isMe(std::string_view nick) const;
     bool forget(std::deque<std::string>& recent, std::string_view nick);
     void remember(std::string_view nick);
     std::uint64_t nextMsgId() { return nextMsgId_++; }

@@ -1,0 +1,116 @@
+#pragma once
+// The IRC lines of the hub's room messages, rendered once for every IRC
+// member that receives the same frame (docs/IRC.md "Cost").
+//
+// The hub copies a room's message once into the room's FrameBlock and every
+// member's queue references those bytes (hub/Outbox.hpp). Without this
+// cache each IRC member parsed the frame again and built the same lines;
+// with it the first member with a given set of tag capabilities parses and
+// renders, and the others append its lines:
+//
+//   frame (in place in the hub's block) + the member's render key
+//     -> slot (direct-mapped on the frame's address and the key)
+//     -> hit: the slot's key and bytes equal the frame's -> its lines
+//     -> miss: parse, IrcSession::deliver, and, when the lines are the same
+//        for every such member, keep them in the slot
+//
+// Validity: a block's memory is reused (a room's block starts over once no
+// queue references it; a freed block's address comes back), so an address
+// proves nothing: a hit needs the slot's copy of the frame to equal the
+// frame byte for byte. Equal bytes are the same Envelope, and the lines are
+// a function of the Envelope and the render key alone for what is kept:
+// room ChatMessages (no away text) from another member. The rest takes
+// IrcSession::deliver as before: the member's own messages (echo-message,
+// the pending send it acknowledges), private messages, away replies,
+// errors, presence, lists, history (batch tags), and anything larger than
+// kMaxEntryBytes.
+//
+// The lines also depend on IrcSessionSettings::host, which is the same for
+// every session of a listener: one cache serves one listener's sessions.
+//
+// Memory: kSlots slots at most, each holding one frame and its lines; a
+// slot grown past kMaxEntryBytes is not kept, and the slots' capacity is
+// capped at maxBytes in all (a store that would pass it is skipped). The
+// figures are in stats().
+//
+// Threading: none; one cache per event loop, used by its IRC connections on
+// the loop thread only.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hermes/irc/IrcSession.hpp"
+#include "hermes/v1/hermes.pb.h"
+
+namespace hermes::irc {
+
+class IrcRenderCache {
+public:
+    static constexpr std::size_t kSlots = 4096;
+    static constexpr std::size_t kMaxBytes = 4 * 1024 * 1024;
+    // A frame and its lines larger than this are rendered per member.
+    static constexpr std::size_t kMaxEntryBytes = 4 * 1024;
+
+    // `slots`: a power of two. `maxBytes`: the slots' capacity in all.
+    explicit IrcRenderCache(std::size_t slots = kSlots, std::size_t maxBytes = kMaxBytes);
+    IrcRenderCache(const IrcRenderCache&) = delete;
+    IrcRenderCache& operator=(const IrcRenderCache&) = delete;
+
+    // What in a session changes the lines of a room message (its tag
+    // capabilities): equal keys, equal lines. Computed per write, not per
+    // frame (capabilities change only on the client's CAP REQ).
+    static std::uint32_t renderKey(const IrcSession& session);
+
+    // Renders one frame of the hub's for `session` onto `out`. `payload` is
+    // the frame's Envelope bytes; `inPlace`: they lie in the hub's shared
+    // memory (the same address for every member), so they may be looked up
+    // and kept; otherwise (a frame copied together across writes) they are
+    // only rendered. `key` is renderKey(session); `scratch` a reused
+    // Envelope. Returns false when the payload is not an Envelope (nothing
+    // is appended).
+    bool deliver(IrcSession& session, std::uint32_t key, std::string_view payload, bool inPlace,
+                 hermes::v1::Envelope& scratch, std::string& out);
+
+    struct Stats {
+        std::uint64_t hits = 0;
+        std::uint64_t misses = 0;     // looked up, not found: rendered by the session
+        std::uint64_t stores = 0;     // kept after a miss
+        std::uint64_t evictions = 0;  // a store that replaced another frame's lines
+        std::size_t bytes = 0;        // the slots' capacity now
+    };
+    const Stats& stats() const { return stats_; }
+
+private:
+    struct Slot {
+        const char* address = nullptr;  // of the payload when kept (the hash's input only)
+        std::uint32_t key = 0;
+        std::uint32_t payloadBytes = 0;
+        std::uint64_t seq = 0;
+        std::uint32_t fromBytes = 0;
+        std::string bytes;     // payload | from | lines, one allocation
+        std::string room;      // for IrcSession::sawRoomSeq (rooms are short: no allocation)
+        std::size_t held = 0;  // bytes.capacity() as counted in Stats::bytes
+
+        std::string_view from() const {
+            return std::string_view(bytes).substr(payloadBytes, fromBytes);
+        }
+        std::string_view lines() const {
+            return std::string_view(bytes).substr(payloadBytes + fromBytes);
+        }
+    };
+
+    Slot& slotFor(const char* address, std::uint32_t key);
+    // After a miss rendered `lines` for `envelope`: keeps them when they are
+    // every such member's.
+    void store(Slot& slot, const IrcSession& session, std::uint32_t key, std::string_view payload,
+               const hermes::v1::Envelope& envelope, std::string_view lines);
+
+    std::vector<Slot> slots_;
+    std::size_t maxBytes_;
+    Stats stats_;
+};
+
+}  // namespace hermes::irc
