@@ -551,8 +551,7 @@ BOOST_AUTO_TEST_CASE(ten_thousand_joins_unlimited_are_each_answered) {
 
     witness.send(it::sayEnvelope("dev", "after ten thousand", 5));
     witness.expect(it::isChatText("dev", "after ten thousand"), it::after(kWait), "the echo");
-    ircWitness.expect(":witness!witness@hermes PRIVMSG #dev :after ten thousand",
-                      it::after(kWait));
+    ircWitness.expect(":witness!witness@hermes PRIVMSG #dev :after ten thousand", it::after(kWait));
     ircWitness.send("PRIVMSG #dev :served");
     witness.expect(it::isChatText("dev", "served"), it::after(kWait), "the IRC witness's line");
     BOOST_TEST(ircWitness.absent(":hi", it::after(0ms)));

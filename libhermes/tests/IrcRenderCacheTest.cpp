@@ -148,9 +148,9 @@ BOOST_AUTO_TEST_CASE(sender_echo_is_not_served_from_the_cache) {
 }
 
 // Memory reused for another frame (a room's block starting over) is never
-// served stale; a slot taken by another frame is counted as an eviction.
+// served stale; a full set gives up the frame it kept longest ago.
 BOOST_AUTO_TEST_CASE(reused_memory_and_eviction) {
-    IrcRenderCache cache(1);  // one slot: every other frame evicts
+    IrcRenderCache cache(IrcRenderCache::kWays);  // one set: every fifth frame evicts
     Member bob("bob", ""), carol("carol", "");
     std::string block = chatPayload("ana", "first text", 7);
     bob.through(cache, block);
@@ -160,12 +160,21 @@ BOOST_AUTO_TEST_CASE(reused_memory_and_eviction) {
     block.replace(0, block.size(), second);
     BOOST_TEST(carol.through(cache, block) == ":ana!ana@hermes PRIVMSG #dev :other text\r\n");
     BOOST_TEST(cache.stats().hits == 0u);
-    BOOST_TEST(cache.stats().evictions == 1u);
-    const std::string third = chatPayload("dan", "third", 9);
-    BOOST_TEST(bob.through(cache, third) == ":dan!dan@hermes PRIVMSG #dev :third\r\n");
-    BOOST_TEST(cache.stats().evictions == 2u);
-    BOOST_TEST(carol.through(cache, third) == ":dan!dan@hermes PRIVMSG #dev :third\r\n");
+    BOOST_TEST(cache.stats().stores == 2u);
+    BOOST_TEST(cache.stats().evictions == 0u);  // the stale lines were replaced in place
+
+    std::vector<std::string> others;
+    for (int i = 0; i < 4; ++i) {
+        others.push_back(chatPayload("dan", "text " + std::to_string(i), 10 + i));
+    }
+    for (const std::string& other : others) {
+        bob.through(cache, other);
+    }
+    BOOST_TEST(cache.stats().evictions == 1u);  // the fourth took block's way
+    BOOST_TEST(carol.through(cache, others[3]) == ":dan!dan@hermes PRIVMSG #dev :text 3\r\n");
     BOOST_TEST(cache.stats().hits == 1u);
+    BOOST_TEST(bob.through(cache, block) == ":ana!ana@hermes PRIVMSG #dev :other text\r\n");
+    BOOST_TEST(cache.stats().hits == 1u);  // evicted: rendered again
 }
 
 // The memory bound: a store that would pass it is skipped (rendered per

@@ -19,8 +19,8 @@
 
 #include <google/protobuf/message_lite.h>
 
-#include "hermes/codec/FrameSplitter.hpp"
 #include "WebSocketStream.hpp"
+#include "hermes/codec/FrameSplitter.hpp"
 #include "hermes/tls/TlsStream.hpp"
 
 namespace hermes::bench {

@@ -1,5 +1,6 @@
 #include "hermes/irc/IrcRenderCache.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <stdexcept>
@@ -10,8 +11,9 @@ namespace hermes::irc {
 
 IrcRenderCache::IrcRenderCache(std::size_t slots, std::size_t maxBytes)
     : slots_(slots), maxBytes_(maxBytes) {
-    if (slots == 0 || !std::has_single_bit(slots)) {
-        throw std::invalid_argument("IrcRenderCache: the number of slots must be a power of two");
+    if (slots < kWays || !std::has_single_bit(slots)) {
+        throw std::invalid_argument(
+            "IrcRenderCache: the number of slots must be a power of two, at least 4");
     }
 }
 
@@ -32,34 +34,64 @@ std::uint32_t IrcRenderCache::renderKey(const IrcSession& session) {
     return key;
 }
 
-IrcRenderCache::Slot& IrcRenderCache::slotFor(const char* address, std::uint32_t key) {
+namespace {
+
+// Nicks are ASCII (docs/PROTOCOL.md "Nicks"): no locale, no tolower() call.
+bool sameNick(std::string_view a, std::string_view b) {
+    const auto lower = [](char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    };
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                              [&](char x, char y) { return lower(x) == lower(y); });
+}
+
+}  // namespace
+
+IrcRenderCache::Slot* IrcRenderCache::setFor(const char* address, std::uint32_t key) {
     // Frames of a block sit a hundred bytes or so apart: Fibonacci hashing
-    // spreads them over the slots; the key separates capability sets.
+    // spreads them over the sets; the key separates capability sets.
     const std::uint64_t mixed =
         (static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(address)) ^
          (static_cast<std::uint64_t>(key) << 40)) *
         0x9E3779B97F4A7C15ull;
-    const int bits = std::countr_zero(slots_.size());
+    const std::size_t sets = slots_.size() / kWays;
+    const int bits = std::countr_zero(sets);
     const std::size_t index = bits == 0 ? 0 : static_cast<std::size_t>(mixed >> (64 - bits));
-    return slots_[index];
+    return &slots_[index * kWays];
 }
 
 bool IrcRenderCache::deliver(IrcSession& session, std::uint32_t key, std::string_view payload,
                              bool inPlace, hermes::v1::Envelope& scratch, std::string& out) {
-    Slot* slot = nullptr;
+    Slot* victim = nullptr;
     if (inPlace && !payload.empty()) {
-        slot = &slotFor(payload.data(), key);
-        if (slot->address != nullptr && slot->key == key && slot->payloadBytes == payload.size() &&
-            std::memcmp(slot->bytes.data(), payload.data(), payload.size()) == 0) {
-            if (!session.isMe(slot->from())) {
+        Slot* const set = setFor(payload.data(), key);
+        for (std::size_t way = 0; way < kWays; ++way) {
+            Slot& slot = set[way];
+            if (slot.address != payload.data() || slot.key != key) {
+                continue;
+            }
+            if (slot.payloadBytes == payload.size() &&
+                std::memcmp(slot.bytes.data(), payload.data(), payload.size()) == 0) {
+                if (sameNick(slot.from(), session.nick())) {
+                    // The member's own message: its echo, the session's to render.
+                    return deliverUncached(session, payload, scratch, out);
+                }
                 ++stats_.hits;
-                session.sawRoomSeq(slot->room, slot->seq);
-                out.append(slot->lines());
+                session.sawRoomSeq(slot.room(), slot.seq);
+                out.append(slot.lines());
                 return true;
             }
-            slot = nullptr;  // the member's own message: its echo, rendered by the session
-        } else {
-            ++stats_.misses;
+            victim = &slot;  // the same address holds another frame now: stale
+            break;
+        }
+        ++stats_.misses;
+        if (victim == nullptr) {
+            victim = set;  // the way stored longest ago (or never)
+            for (std::size_t way = 1; way < kWays; ++way) {
+                if (set[way].stamp < victim->stamp) {
+                    victim = &set[way];
+                }
+            }
         }
     }
     if (!hermes::codec::parseEnvelope(payload, scratch)) {
@@ -67,9 +99,18 @@ bool IrcRenderCache::deliver(IrcSession& session, std::uint32_t key, std::string
     }
     const std::size_t start = out.size();
     session.deliver(scratch, out);
-    if (slot != nullptr) {
-        store(*slot, session, key, payload, scratch, std::string_view(out).substr(start));
+    if (victim != nullptr) {
+        store(*victim, session, key, payload, scratch, std::string_view(out).substr(start));
     }
+    return true;
+}
+
+bool IrcRenderCache::deliverUncached(IrcSession& session, std::string_view payload,
+                                     hermes::v1::Envelope& scratch, std::string& out) {
+    if (!hermes::codec::parseEnvelope(payload, scratch)) {
+        return false;
+    }
+    session.deliver(scratch, out);
     return true;
 }
 
@@ -86,27 +127,30 @@ void IrcRenderCache::store(Slot& slot, const IrcSession& session, std::uint32_t 
         lines.empty()) {
         return;
     }
-    const std::size_t size = payload.size() + message.from().size() + lines.size();
+    const std::size_t size =
+        payload.size() + message.from().size() + message.room().size() + lines.size();
     if (size > kMaxEntryBytes) {
         return;
     }
     if (size > slot.held && stats_.bytes - slot.held + size > maxBytes_) {
         return;  // over the budget: this one is rendered per member
     }
-    if (slot.address != nullptr) {
+    if (slot.address != nullptr && slot.address != payload.data()) {
         ++stats_.evictions;
     }
+    slot.stamp = ++clock_;
     slot.address = payload.data();
     slot.key = key;
     slot.payloadBytes = static_cast<std::uint32_t>(payload.size());
     slot.fromBytes = static_cast<std::uint32_t>(message.from().size());
     slot.seq = message.seq();
+    slot.roomBytes = static_cast<std::uint32_t>(message.room().size());
     slot.bytes.assign(payload);
     slot.bytes.append(message.from());
+    slot.bytes.append(message.room());
     slot.bytes.append(lines);
-    slot.room = message.room();
     stats_.bytes = stats_.bytes - slot.held + slot.bytes.capacity();
-    slot.held = slot.bytes.capacity();
+    slot.held = static_cast<std::uint32_t>(slot.bytes.capacity());
     ++stats_.stores;
 }
 

@@ -805,7 +805,7 @@ void IrcSession::chatMessage(const hermes::v1::ChatMessage& message, std::string
     renderMessage(message, out, {});
 }
 
-void IrcSession::sawRoomSeq(const std::string& room, std::uint64_t seq) {
+void IrcSession::sawRoomSeq(std::string_view room, std::uint64_t seq) {
     const auto joined = rooms_.find(room);
     if (joined != rooms_.end()) {
         joined->second.lastSeq = std::max(joined->second.lastSeq, seq);

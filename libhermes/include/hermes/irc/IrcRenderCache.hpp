@@ -9,10 +9,12 @@
 // renders, and the others append its lines:
 //
 //   frame (in place in the hub's block) + the member's render key
-//     -> slot (direct-mapped on the frame's address and the key)
-//     -> hit: the slot's key and bytes equal the frame's -> its lines
+//     -> a set of kWays slots (hashed from the frame's address and the key)
+//     -> hit: a slot of the set with that address and key whose bytes
+//        equal the frame's -> its lines
 //     -> miss: parse, IrcSession::deliver, and, when the lines are the same
-//        for every such member, keep them in the slot
+//        for every such member, keep them in the set's slot stored longest
+//        ago (a frame every member has rendered by now, most likely)
 //
 // Validity: a block's memory is reused (a room's block starts over once no
 // queue references it; a freed block's address comes back), so an address
@@ -49,12 +51,16 @@ namespace hermes::irc {
 
 class IrcRenderCache {
 public:
-    static constexpr std::size_t kSlots = 4096;
-    static constexpr std::size_t kMaxBytes = 4 * 1024 * 1024;
+    // T1 keeps 1,600 messages of one room in flight (100 senders x 16), and
+    // members that read late are thousands behind the first: room for them
+    // all, with few collisions (80 bytes a slot, 1.3 MiB).
+    static constexpr std::size_t kSlots = 16384;
+    static constexpr std::size_t kWays = 4;
+    static constexpr std::size_t kMaxBytes = 8 * 1024 * 1024;
     // A frame and its lines larger than this are rendered per member.
     static constexpr std::size_t kMaxEntryBytes = 4 * 1024;
 
-    // `slots`: a power of two. `maxBytes`: the slots' capacity in all.
+    // `slots`: a power of two, at least kWays. `maxBytes`: the slots' capacity in all.
     explicit IrcRenderCache(std::size_t slots = kSlots, std::size_t maxBytes = kMaxBytes);
     IrcRenderCache(const IrcRenderCache&) = delete;
     IrcRenderCache& operator=(const IrcRenderCache&) = delete;
@@ -78,31 +84,38 @@ public:
         std::uint64_t hits = 0;
         std::uint64_t misses = 0;     // looked up, not found: rendered by the session
         std::uint64_t stores = 0;     // kept after a miss
-        std::uint64_t evictions = 0;  // a store that replaced another frame's lines
+        std::uint64_t evictions = 0;  // a store that replaced another frame's lines (elsewhere)
         std::size_t bytes = 0;        // the slots' capacity now
     };
     const Stats& stats() const { return stats_; }
 
 private:
     struct Slot {
-        const char* address = nullptr;  // of the payload when kept (the hash's input only)
+        const char* address = nullptr;  // of the payload when kept
         std::uint32_t key = 0;
         std::uint32_t payloadBytes = 0;
         std::uint64_t seq = 0;
+        std::uint64_t stamp = 0;  // when stored: the set's oldest is replaced
         std::uint32_t fromBytes = 0;
-        std::string bytes;     // payload | from | lines, one allocation
-        std::string room;      // for IrcSession::sawRoomSeq (rooms are short: no allocation)
-        std::size_t held = 0;  // bytes.capacity() as counted in Stats::bytes
+        std::uint32_t roomBytes = 0;
+        std::uint32_t held = 0;  // bytes.capacity() as counted in Stats::bytes
+        std::string bytes;       // payload | from | room | lines, one allocation
 
         std::string_view from() const {
             return std::string_view(bytes).substr(payloadBytes, fromBytes);
         }
+        std::string_view room() const {
+            return std::string_view(bytes).substr(payloadBytes + fromBytes, roomBytes);
+        }
         std::string_view lines() const {
-            return std::string_view(bytes).substr(payloadBytes + fromBytes);
+            return std::string_view(bytes).substr(payloadBytes + fromBytes + roomBytes);
         }
     };
 
-    Slot& slotFor(const char* address, std::uint32_t key);
+    // The first of the kWays slots a frame at `address` may be kept in.
+    Slot* setFor(const char* address, std::uint32_t key);
+    bool deliverUncached(IrcSession& session, std::string_view payload,
+                         hermes::v1::Envelope& scratch, std::string& out);
     // After a miss rendered `lines` for `envelope`: keeps them when they are
     // every such member's.
     void store(Slot& slot, const IrcSession& session, std::uint32_t key, std::string_view payload,
@@ -110,6 +123,7 @@ private:
 
     std::vector<Slot> slots_;
     std::size_t maxBytes_;
+    std::uint64_t clock_ = 0;  // stores so far
     Stats stats_;
 };
 

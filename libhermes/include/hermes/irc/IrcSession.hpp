@@ -85,7 +85,7 @@ public:
     bool isMe(std::string_view nick) const;
     // A room message of `seq` reached the client by another way than
     // deliver() (IrcRenderCache's lines): what CHATHISTORY LATEST counts on.
-    void sawRoomSeq(const std::string& room, std::uint64_t seq);
+    void sawRoomSeq(std::string_view room, std::uint64_t seq);
 
 private:
     enum class ListKind { Join, Names, Who };
@@ -162,8 +162,8 @@ private:
     std::string motd_;
     hermes::v1::Limits limits_;
 
-    std::vector<std::string> caps_;  // negotiated, sorted
-    std::map<std::string, RoomState> rooms_;
+    std::vector<std::string> caps_;                        // negotiated, sorted
+    std::map<std::string, RoomState, std::less<>> rooms_;  // transparent: sawRoomSeq's view
     std::map<std::uint64_t, PendingSend> sends_;
     std::uint64_t nextMsgId_;
     std::deque<ListRequest> lists_;
