@@ -29,6 +29,7 @@
 #include "hermes/v1/hermes.pb.h"
 
 using namespace hermes::bench;
+using hermes::codec::FrameSplitter;
 
 namespace {
 

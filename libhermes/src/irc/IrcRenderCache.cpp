@@ -10,7 +10,10 @@
 namespace hermes::irc {
 
 IrcRenderCache::IrcRenderCache(std::size_t slots, std::size_t maxBytes)
-    : slots_(slots), maxBytes_(maxBytes) {
+    : tags_(slots / kWays),
+      slots_(slots),
+      setBits_(std::countr_zero(slots / kWays)),
+      maxBytes_(maxBytes) {
     if (slots < kWays || !std::has_single_bit(slots)) {
         throw std::invalid_argument(
             "IrcRenderCache: the number of slots must be a power of two, at least 4");
@@ -47,50 +50,51 @@ bool sameNick(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-IrcRenderCache::Slot* IrcRenderCache::setFor(const char* address, std::uint32_t key) {
-    // Frames of a block sit a hundred bytes or so apart: Fibonacci hashing
-    // spreads them over the sets; the key separates capability sets.
-    const std::uint64_t mixed =
-        (static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(address)) ^
-         (static_cast<std::uint64_t>(key) << 40)) *
-        0x9E3779B97F4A7C15ull;
-    const std::size_t sets = slots_.size() / kWays;
-    const int bits = std::countr_zero(sets);
-    const std::size_t index = bits == 0 ? 0 : static_cast<std::size_t>(mixed >> (64 - bits));
-    return &slots_[index * kWays];
+std::size_t IrcRenderCache::setOf(const char* address, std::uint32_t key) const {
+    // A room's frames follow each other in its block, a hundred bytes or so
+    // apart, and a member takes them in that order: consecutive 128-byte
+    // granules of a block go to consecutive sets, so the sets a write reads
+    // are neighbours in memory (what the prefetcher follows) instead of
+    // scattered. Blocks alias only every sets x 128 bytes; the ways absorb
+    // it. The key moves other capability sets elsewhere.
+    const auto granule = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(address) >> 7);
+    return (granule + static_cast<std::size_t>(key) * 0x9E3779B1u) &
+           ((std::size_t{1} << setBits_) - 1);
 }
 
 bool IrcRenderCache::deliver(IrcSession& session, std::uint32_t key, std::string_view payload,
                              bool inPlace, hermes::v1::Envelope& scratch, std::string& out) {
-    Slot* victim = nullptr;
-    if (inPlace && !payload.empty()) {
-        Slot* const set = setFor(payload.data(), key);
-        for (std::size_t way = 0; way < kWays; ++way) {
-            Slot& slot = set[way];
-            if (slot.address != payload.data() || slot.key != key) {
-                continue;
-            }
-            if (slot.payloadBytes == payload.size() &&
-                std::memcmp(slot.bytes.data(), payload.data(), payload.size()) == 0) {
-                if (sameNick(slot.from(), session.nick())) {
-                    // The member's own message: its echo, the session's to render.
-                    return deliverUncached(session, payload, scratch, out);
-                }
-                ++stats_.hits;
-                session.sawRoomSeq(slot.room(), slot.seq);
-                out.append(slot.lines());
-                return true;
-            }
-            victim = &slot;  // the same address holds another frame now: stale
-            break;
+    if (!inPlace || payload.empty()) {
+        return deliverUncached(session, payload, scratch, out);
+    }
+    const std::size_t set = setOf(payload.data(), key);
+    Tags& tags = tags_[set];
+    std::size_t victim = kWays;
+    for (std::size_t way = 0; way < kWays; ++way) {
+        if (tags.address[way] != payload.data() || tags.key[way] != key) {
+            continue;
         }
-        ++stats_.misses;
-        if (victim == nullptr) {
-            victim = set;  // the way stored longest ago (or never)
-            for (std::size_t way = 1; way < kWays; ++way) {
-                if (set[way].stamp < victim->stamp) {
-                    victim = &set[way];
-                }
+        const Slot& slot = slots_[set * kWays + way];
+        if (slot.payloadBytes == payload.size() &&
+            std::memcmp(slot.bytes.data(), payload.data(), payload.size()) == 0) {
+            if (sameNick(slot.from(), session.nick())) {
+                // The member's own message: its echo, the session's to render.
+                return deliverUncached(session, payload, scratch, out);
+            }
+            ++stats_.hits;
+            session.sawRoomSeq(slot.room(), slot.seq);
+            out.append(slot.lines());
+            return true;
+        }
+        victim = way;  // the same address holds another frame now: stale
+        break;
+    }
+    ++stats_.misses;
+    if (victim == kWays) {
+        victim = 0;  // the way stored longest ago (or never)
+        for (std::size_t way = 1; way < kWays; ++way) {
+            if (tags.stamp[way] < tags.stamp[victim]) {
+                victim = way;
             }
         }
     }
@@ -99,9 +103,7 @@ bool IrcRenderCache::deliver(IrcSession& session, std::uint32_t key, std::string
     }
     const std::size_t start = out.size();
     session.deliver(scratch, out);
-    if (victim != nullptr) {
-        store(*victim, session, key, payload, scratch, std::string_view(out).substr(start));
-    }
+    store(set, victim, session, key, payload, scratch, std::string_view(out).substr(start));
     return true;
 }
 
@@ -114,9 +116,9 @@ bool IrcRenderCache::deliverUncached(IrcSession& session, std::string_view paylo
     return true;
 }
 
-void IrcRenderCache::store(Slot& slot, const IrcSession& session, std::uint32_t key,
-                           std::string_view payload, const hermes::v1::Envelope& envelope,
-                           std::string_view lines) {
+void IrcRenderCache::store(std::size_t set, std::size_t way, const IrcSession& session,
+                           std::uint32_t key, std::string_view payload,
+                           const hermes::v1::Envelope& envelope, std::string_view lines) {
     if (!envelope.has_message()) {
         return;
     }
@@ -127,6 +129,7 @@ void IrcRenderCache::store(Slot& slot, const IrcSession& session, std::uint32_t 
         lines.empty()) {
         return;
     }
+    Slot& slot = slots_[set * kWays + way];
     const std::size_t size =
         payload.size() + message.from().size() + message.room().size() + lines.size();
     if (size > kMaxEntryBytes) {
@@ -135,12 +138,13 @@ void IrcRenderCache::store(Slot& slot, const IrcSession& session, std::uint32_t 
     if (size > slot.held && stats_.bytes - slot.held + size > maxBytes_) {
         return;  // over the budget: this one is rendered per member
     }
-    if (slot.address != nullptr && slot.address != payload.data()) {
+    Tags& tags = tags_[set];
+    if (tags.address[way] != nullptr && tags.address[way] != payload.data()) {
         ++stats_.evictions;
     }
-    slot.stamp = ++clock_;
-    slot.address = payload.data();
-    slot.key = key;
+    tags.address[way] = payload.data();
+    tags.key[way] = key;
+    tags.stamp[way] = ++clock_;
     slot.payloadBytes = static_cast<std::uint32_t>(payload.size());
     slot.fromBytes = static_cast<std::uint32_t>(message.from().size());
     slot.seq = message.seq();

@@ -53,7 +53,7 @@ class IrcRenderCache {
 public:
     // T1 keeps 1,600 messages of one room in flight (100 senders x 16), and
     // members that read late are thousands behind the first: room for them
-    // all, with few collisions (80 bytes a slot, 1.3 MiB).
+    // all, with few collisions (64 bytes of slot and 16 of tags each, 1.3 MiB).
     static constexpr std::size_t kSlots = 16384;
     static constexpr std::size_t kWays = 4;
     static constexpr std::size_t kMaxBytes = 8 * 1024 * 1024;
@@ -90,12 +90,16 @@ public:
     const Stats& stats() const { return stats_; }
 
 private:
+    // The tags of one set, in one cache line: a lookup reads it, then only
+    // the way whose address and key match.
+    struct alignas(64) Tags {
+        const char* address[kWays] = {};  // of the payload kept in each way
+        std::uint32_t key[kWays] = {};
+        std::uint32_t stamp[kWays] = {};  // when stored: the set's oldest is replaced
+    };
     struct Slot {
-        const char* address = nullptr;  // of the payload when kept
-        std::uint32_t key = 0;
-        std::uint32_t payloadBytes = 0;
         std::uint64_t seq = 0;
-        std::uint64_t stamp = 0;  // when stored: the set's oldest is replaced
+        std::uint32_t payloadBytes = 0;
         std::uint32_t fromBytes = 0;
         std::uint32_t roomBytes = 0;
         std::uint32_t held = 0;  // bytes.capacity() as counted in Stats::bytes
@@ -112,18 +116,21 @@ private:
         }
     };
 
-    // The first of the kWays slots a frame at `address` may be kept in.
-    Slot* setFor(const char* address, std::uint32_t key);
+    // The set a frame at `address` may be kept in.
+    std::size_t setOf(const char* address, std::uint32_t key) const;
     bool deliverUncached(IrcSession& session, std::string_view payload,
                          hermes::v1::Envelope& scratch, std::string& out);
-    // After a miss rendered `lines` for `envelope`: keeps them when they are
-    // every such member's.
-    void store(Slot& slot, const IrcSession& session, std::uint32_t key, std::string_view payload,
-               const hermes::v1::Envelope& envelope, std::string_view lines);
+    // After a miss rendered `lines` for `envelope`: keeps them in `way` of
+    // `set` when they are every such member's.
+    void store(std::size_t set, std::size_t way, const IrcSession& session, std::uint32_t key,
+               std::string_view payload, const hermes::v1::Envelope& envelope,
+               std::string_view lines);
 
-    std::vector<Slot> slots_;
+    std::vector<Tags> tags_;   // one per set
+    std::vector<Slot> slots_;  // kWays per set
+    int setBits_;              // log2 of the number of sets
     std::size_t maxBytes_;
-    std::uint64_t clock_ = 0;  // stores so far
+    std::uint32_t clock_ = 0;  // stores so far (wrapping only makes a worse victim choice)
     Stats stats_;
 };
 
