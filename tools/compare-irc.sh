@@ -120,7 +120,7 @@ T1_END=$(date +%s)
   echo
   echo "- commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo ' (with uncommitted changes)'); $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average at the start $LOAD0; $RUNS round(s), $((T1_END - T0)) s"
   echo "- command: \`RUNS=$RUNS TP_M=$TP_M tools/compare-irc.sh\`; both driven by \`../shared/bench/fanout --proto irc\` (T1 $(scenario_args throughput); L1 $(scenario_args latency)); $(ngircd --version 2>&1 | head -1)"
-  echo "- raw figures: \`$(basename "$KV")\`; fanout's log: \`$(basename "$FANOUT_LOG")\`"
+  echo "- hermesd: \`$HUB_BIN\`; raw figures: \`$(basename "$KV")\`; fanout's log: \`$(basename "$FANOUT_LOG")\`"
   echo
   python3 "$ROOT/tools/bench/irc_table.py" "$KV"
 } >"$OUT"

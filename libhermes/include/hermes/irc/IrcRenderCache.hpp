@@ -9,7 +9,8 @@
 // renders, and the others append its lines:
 //
 //   frame (in place in the hub's block) + the member's render key
-//     -> a set of kWays slots (hashed from the frame's address and the key)
+//     -> a set of kWays slots (from the frame's address in 128-byte steps,
+//        so a run of frames reads neighbouring sets, and the key)
 //     -> hit: a slot of the set with that address and key whose bytes
 //        equal the frame's -> its lines
 //     -> miss: parse, IrcSession::deliver, and, when the lines are the same
@@ -30,10 +31,11 @@
 // The lines also depend on IrcSessionSettings::host, which is the same for
 // every session of a listener: one cache serves one listener's sessions.
 //
-// Memory: kSlots slots at most, each holding one frame and its lines; a
-// slot grown past kMaxEntryBytes is not kept, and the slots' capacity is
-// capped at maxBytes in all (a store that would pass it is skipped). The
-// figures are in stats().
+// Memory: the slots and their tags, allocated at construction (80 bytes a
+// slot: 1.3 MiB for kSlots), each slot keeping one frame and its lines in
+// one string: an entry over kMaxEntryBytes is not kept, and the strings'
+// capacity is capped at maxBytes in all (a store that would pass it is
+// skipped: that frame is rendered per member). The figures are in stats().
 //
 // Threading: none; one cache per event loop, used by its IRC connections on
 // the loop thread only.
@@ -60,7 +62,8 @@ public:
     // A frame and its lines larger than this are rendered per member.
     static constexpr std::size_t kMaxEntryBytes = 4 * 1024;
 
-    // `slots`: a power of two, at least kWays. `maxBytes`: the slots' capacity in all.
+    // `slots`: a power of two, at least kWays. `maxBytes`: the kept strings'
+    // capacity in all.
     explicit IrcRenderCache(std::size_t slots = kSlots, std::size_t maxBytes = kMaxBytes);
     IrcRenderCache(const IrcRenderCache&) = delete;
     IrcRenderCache& operator=(const IrcRenderCache&) = delete;
@@ -85,7 +88,7 @@ public:
         std::uint64_t misses = 0;     // looked up, not found: rendered by the session
         std::uint64_t stores = 0;     // kept after a miss
         std::uint64_t evictions = 0;  // a store that replaced another frame's lines (elsewhere)
-        std::size_t bytes = 0;        // the slots' capacity now
+        std::size_t bytes = 0;        // the kept strings' capacity now (at most maxBytes)
     };
     const Stats& stats() const { return stats_; }
 
