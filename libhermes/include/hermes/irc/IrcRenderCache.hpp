@@ -70,7 +70,9 @@ public:
 
     // What in a session changes the lines of a room message (its tag
     // capabilities): equal keys, equal lines. Computed per write, not per
-    // frame (capabilities change only on the client's CAP REQ).
+    // frame (capabilities change only on the client's CAP REQ). A capability
+    // added to IrcSession::kCapabilities is in it by itself; anything else a
+    // room message's lines come to depend on must be added here.
     static std::uint32_t renderKey(const IrcSession& session);
 
     // Renders one frame of the hub's for `session` onto `out`. `payload` is

@@ -119,6 +119,8 @@ private:
     void motd(std::string& out);
     void chatMessage(const hermes::v1::ChatMessage& message, std::string& out);
     // One message as PRIVMSG/NOTICE lines (split to fit), in `batch` if set.
+    // A live room message's lines are shared by every member with the same
+    // IrcRenderCache::renderKey(): they may depend on nothing else.
     void renderMessage(const hermes::v1::ChatMessage& message, std::string& out,
                        std::string_view batch);
     // CHATHISTORY: true when a HistoryRequest went to the hub.
