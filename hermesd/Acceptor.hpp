@@ -17,6 +17,7 @@
 #include <Poco/Net/TCPServerConnectionFactory.h>
 
 #include "hermes/hub/Registry.hpp"
+#include "hermes/irc/IrcRenderCache.hpp"
 #include "hermes/irc/IrcSession.hpp"
 #include "hermes/tls/TlsContext.hpp"
 
@@ -36,6 +37,8 @@ struct HandoffSettings {
     bool irc = false;
     hermes::irc::IrcSessionSettings ircSession;
     std::size_t ircMaxFrameBytes = 16 * 1024 * 1024;  // the largest frame the hub sends
+    // The loop's cache of rendered room messages (irc only; outlives the loop).
+    hermes::irc::IrcRenderCache* ircCache = nullptr;
 };
 
 class HandoffConnection : public Poco::Net::TCPServerConnection {

@@ -412,6 +412,13 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // The acceptor threads read the hub's Registry (thread safe); the hub,
     // moved into the loop, outlives the TCPServer below.
     const hermes::hub::Registry& registry = hub->registry();
+    // IRC members' rendered room messages, shared on the loop thread by every
+    // IrcConnection (docs/IRC.md "Cost"); made before the loop, which owns
+    // the connections, so it outlives them.
+    std::unique_ptr<hermes::irc::IrcRenderCache> ircRenderCache;
+    if (settings.irc.port != 0) {
+        ircRenderCache = std::make_unique<hermes::irc::IrcRenderCache>();
+    }
     EventLoop loop(std::move(hub), settings.edge);
     std::thread loopThread([&loop, &log] {
         try {
@@ -501,6 +508,7 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         HandoffSettings ircHandoff = handoff;
         ircHandoff.tls = nullptr;
         ircHandoff.irc = true;
+        ircHandoff.ircCache = ircRenderCache.get();
         ircHandoff.ircSession.serverName = settings.hub.serverName;
         ircHandoff.ircSession.version = "hermes-" + std::string(HERMES_VERSION);
         ircHandoff.ircSession.localRatePerSecond = settings.hub.ratePerSecond;

@@ -81,6 +81,11 @@ public:
     const std::string& nick() const { return nick_; }
     bool registered() const { return registered_; }
     bool hasCap(std::string_view cap) const;
+    // `nick` is this client's (ASCII case ignored).
+    bool isMe(std::string_view nick) const;
+    // A room message of `seq` reached the client by another way than
+    // deliver() (IrcRenderCache's lines): what CHATHISTORY LATEST counts on.
+    void sawRoomSeq(std::string_view room, std::uint64_t seq);
 
 private:
     enum class ListKind { Join, Names, Who };
@@ -114,6 +119,8 @@ private:
     void motd(std::string& out);
     void chatMessage(const hermes::v1::ChatMessage& message, std::string& out);
     // One message as PRIVMSG/NOTICE lines (split to fit), in `batch` if set.
+    // A live room message's lines are shared by every member with the same
+    // IrcRenderCache::renderKey(): they may depend on nothing else.
     void renderMessage(const hermes::v1::ChatMessage& message, std::string& out,
                        std::string_view batch);
     // CHATHISTORY: true when a HistoryRequest went to the hub.
@@ -137,7 +144,6 @@ private:
                     std::string_view batch) const;
     std::string mask(std::string_view nick) const;
     std::string target() const { return registered_ ? nick_ : std::string("*"); }
-    bool isMe(std::string_view nick) const;
     bool forget(std::deque<std::string>& recent, std::string_view nick);
     void remember(std::string_view nick);
     std::uint64_t nextMsgId() { return nextMsgId_++; }
@@ -158,8 +164,8 @@ private:
     std::string motd_;
     hermes::v1::Limits limits_;
 
-    std::vector<std::string> caps_;  // negotiated, sorted
-    std::map<std::string, RoomState> rooms_;
+    std::vector<std::string> caps_;                        // negotiated, sorted
+    std::map<std::string, RoomState, std::less<>> rooms_;  // transparent: sawRoomSeq's view
     std::map<std::uint64_t, PendingSend> sends_;
     std::uint64_t nextMsgId_;
     std::deque<ListRequest> lists_;
