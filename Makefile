@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 TEST_JOBS ?= $(shell echo $$(( $(JOBS) + 1 )))
 CONFIG ?= etc/hermesd.properties
 
-.PHONY: run test build deps asan tsan fuzz bench format clean
+.PHONY: run test build deps package asan tsan fuzz bench format clean
 
 # Install what is missing, build, and start the hub on the shipped config.
 run: deps build
@@ -19,6 +19,14 @@ test: deps build
 
 deps:
 	@tools/install-deps.sh
+
+# Debian packages hermesd, hermes-tui, hermes-tools (packaging/CMakeLists.txt)
+# into build/release/packages/: only what they hold is built, then cpack.
+package: deps
+	cmake --preset release
+	cmake --build --preset release -j$(JOBS) --target hermes_packaged
+	cd build/release && cpack -B packages
+	@ls -1 build/release/packages/*.deb
 
 build:
 	cmake --preset release

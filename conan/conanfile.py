@@ -153,8 +153,8 @@ class HermesConan(ConanFile):
         )
 
     def package_info(self):
-        # An application: consumers get bin/ on their PATH (hermesd,
-        # hermes-tui, the tools), no headers or libraries.
-        self.cpp_info.bindirs = ["bin"]
+        # An application: consumers get bin/ (hermes-tui, the tools) and
+        # sbin/ (hermesd) on their PATH, no headers or libraries.
+        self.cpp_info.bindirs = ["bin", "sbin"]
         self.cpp_info.includedirs = []
         self.cpp_info.libdirs = []

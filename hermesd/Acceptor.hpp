@@ -17,6 +17,7 @@
 #include <Poco/Net/TCPServerConnectionFactory.h>
 
 #include "hermes/hub/Registry.hpp"
+#include "hermes/irc/IrcRenderCache.hpp"
 #include "hermes/irc/IrcSession.hpp"
 #include "hermes/tls/TlsContext.hpp"
 
@@ -38,6 +39,8 @@ struct HandoffSettings {
     std::size_t ircMaxFrameBytes = 16 * 1024 * 1024;  // the largest frame the hub sends
     // irc.tls_port's listener: the server's context; null: plaintext IRC.
     const hermes::tls::TlsContext* ircTls = nullptr;
+    // The loop's cache of rendered room messages (irc only; outlives the loop).
+    hermes::irc::IrcRenderCache* ircCache = nullptr;
 };
 
 class HandoffConnection : public Poco::Net::TCPServerConnection {

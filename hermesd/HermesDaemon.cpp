@@ -413,6 +413,13 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // The acceptor threads read the hub's Registry (thread safe); the hub,
     // moved into the loop, outlives the TCPServer below.
     const hermes::hub::Registry& registry = hub->registry();
+    // IRC members' rendered room messages, shared on the loop thread by every
+    // IrcConnection (docs/IRC.md "Cost"); made before the loop, which owns
+    // the connections, so it outlives them.
+    std::unique_ptr<hermes::irc::IrcRenderCache> ircRenderCache;
+    if (settings.irc.port != 0 || settings.irc.tlsPort != 0) {
+        ircRenderCache = std::make_unique<hermes::irc::IrcRenderCache>();
+    }
     EventLoop loop(std::move(hub), settings.edge);
     std::thread loopThread([&loop, &log] {
         try {
@@ -487,6 +494,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     HandoffSettings ircHandoff = handoff;
     ircHandoff.tls = nullptr;
     ircHandoff.irc = true;
+    // One cache for both listeners: their sessions' host is the same.
+    ircHandoff.ircCache = ircRenderCache.get();
     ircHandoff.ircSession.serverName = settings.hub.serverName;
     ircHandoff.ircSession.version = "hermes-" + std::string(HERMES_VERSION);
     ircHandoff.ircSession.localRatePerSecond = settings.hub.ratePerSecond;

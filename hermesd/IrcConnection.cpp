@@ -11,7 +11,7 @@ namespace hermesd {
 
 IrcConnection::IrcConnection(const Poco::Net::StreamSocket& socket,
                              hermes::irc::IrcSessionSettings settings, std::size_t maxFrameBytes,
-                             const hermes::tls::TlsContext* tls)
+                             hermes::irc::IrcRenderCache& cache, const hermes::tls::TlsContext* tls)
     : socket_(socket),
       fd_(socket_.impl()->sockfd()),
       // Before session_ takes the settings (members in declaration order).
@@ -20,7 +20,8 @@ IrcConnection::IrcConnection(const Poco::Net::StreamSocket& socket,
                : std::make_unique<TlsChannel>(fd_, std::make_unique<hermes::tls::TlsStream>(*tls),
                                               "irc " + settings.peer)),
       session_(std::move(settings)),
-      decoder_(maxFrameBytes) {}
+      frames_(maxFrameBytes),
+      cache_(cache) {}
 
 ClientConnection::Read IrcConnection::read(std::span<char> scratch) {
     Read got = tls_ ? tls_->read(scratch) : receiveInto(fd_, scratch);
@@ -113,22 +114,34 @@ ClientConnection::Written IrcConnection::write(std::span<const std::string_view>
     if (!flush(result)) {
         return result;
     }
+    // Capabilities change only on the client's input: one key per write.
+    const std::uint32_t key = hermes::irc::IrcRenderCache::renderKey(session_);
+    bool badPayload = false;
     std::size_t taken = 0;
     for (const std::string_view piece : pieces) {
         const std::size_t take = std::min(piece.size(), kMaxTranslateBytes - taken);
-        decoder_.feed(piece.substr(0, take));
+        const std::string_view chunk = piece.substr(0, take);
+        // A frame in place lies in the hub's memory, where every member's
+        // copy of a room message is the same bytes: the cache's key. One the
+        // splitter completed from an earlier write is in its own buffer.
+        const char* const begin = chunk.data();
+        const char* const end = begin + chunk.size();
+        frames_.feed(chunk, [&](std::string_view payload) {
+            const bool inPlace = payload.data() >= begin && payload.data() < end;
+            badPayload = !cache_.deliver(session_, key, payload, inPlace, envelope_, out_);
+            return !badPayload;
+        });
         taken += take;
-        if (take < piece.size()) {
+        if (take < piece.size() || badPayload || frames_.failed()) {
             break;
         }
     }
-    while (decoder_.next(envelope_)) {
-        session_.deliver(envelope_, out_);
-    }
-    if (decoder_.failed()) {
+    if (badPayload || frames_.failed()) {
         result.failed = true;
         result.why = "irc: the hub's output is not Hermes frames (" +
-                     std::string(hermes::codec::describe(decoder_.error())) + ")";
+                     std::string(hermes::codec::describe(
+                         badPayload ? hermes::codec::DecodeError::BadPayload : frames_.error())) +
+                     ")";
         return result;
     }
     result.bytes = taken;

@@ -8,8 +8,11 @@
 //   read():  IRC lines from the socket -> IrcSession::receive -> the Hermes
 //            frames for the hub; the session's own replies (CAP, 421 ...)
 //            wait in the transport's output (pendingOutput())
-//   write(): the hub's Hermes frames -> FrameDecoder -> one Envelope each ->
-//            IrcSession::deliver -> IRC lines -> the socket
+//   write(): the hub's Hermes frames -> FrameSplitter (in place where whole)
+//            -> IrcRenderCache: a room message another IRC member already
+//            rendered with the same capabilities is its lines; anything
+//            else one Envelope -> IrcSession::deliver -> IRC lines
+//            -> the socket
 //
 // Flow control stays the hub's: write() takes the hub's bytes only when the
 // lines of the ones before are all on the socket, and at most
@@ -18,8 +21,10 @@
 // closed as any Hermes client would be, told "ERROR :Closing Link: ...
 // (SendQ exceeded)" by farewell().
 //
-// What a delivery costs here beyond TCP: each frame is parsed again into an
-// Envelope and rendered as lines, per IRC member (docs/IRC.md "Cost").
+// What a delivery costs here beyond TCP: a room message is parsed and
+// rendered once per loop and capability set (the loop's IrcRenderCache),
+// then each IRC member appends the lines; everything member-specific is
+// parsed and rendered per member (docs/IRC.md "Cost").
 //
 // Over TLS (irc.tls_port): the same, with a TlsChannel (TlsChannel.hpp, the
 // sans-io TlsStream on this socket) between the lines and the socket: the
@@ -37,7 +42,8 @@
 
 #include "ClientConnection.hpp"
 #include "TlsChannel.hpp"
-#include "hermes/codec/FrameDecoder.hpp"
+#include "hermes/codec/FrameSplitter.hpp"
+#include "hermes/irc/IrcRenderCache.hpp"
 #include "hermes/irc/IrcSession.hpp"
 
 namespace hermesd {
@@ -48,11 +54,13 @@ public:
     static constexpr std::size_t kMaxTranslateBytes = 32 * 1024;
 
     // `socket`: connected and non-blocking. `maxFrameBytes`: the largest
-    // frame the hub sends (its history pages are the biggest).
-    // `tls` (irc.tls_port): the server's context, which outlives every
-    // connection; null: plaintext.
+    // frame the hub sends (its history pages are the biggest). `cache`: the
+    // loop's, shared by every IrcConnection of the listeners (their sessions'
+    // host is the same); it outlives them. `tls` (irc.tls_port): the server's
+    // context, which outlives every connection; null: plaintext.
     IrcConnection(const Poco::Net::StreamSocket& socket, hermes::irc::IrcSessionSettings settings,
-                  std::size_t maxFrameBytes, const hermes::tls::TlsContext* tls = nullptr);
+                  std::size_t maxFrameBytes, hermes::irc::IrcRenderCache& cache,
+                  const hermes::tls::TlsContext* tls = nullptr);
 
     std::string_view kind() const override { return tls_ ? "ircs" : "irc"; }
     int fd() const override { return fd_; }
@@ -75,7 +83,8 @@ private:
     std::unique_ptr<TlsChannel> tls_;  // irc.tls_port; null: plaintext
     bool closeNotify_ = false;         // TLS: close_notify once out_ is encrypted
     hermes::irc::IrcSession session_;
-    hermes::codec::FrameDecoder decoder_;
+    hermes::codec::FrameSplitter frames_;
+    hermes::irc::IrcRenderCache& cache_;
     hermes::v1::Envelope envelope_;  // reused: its allocations stay
     std::string out_;                // IRC lines for the client
     std::size_t sent_ = 0;           // of out_

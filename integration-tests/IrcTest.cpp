@@ -797,3 +797,55 @@ BOOST_AUTO_TEST_CASE(irc_tls_port_that_cannot_be_bound_is_fatal) {
                    error.what());
     }
 }
+
+// The same 10,000 JOINs on a hub without a rate limit (as the benchmarks
+// run it): nothing stops them early, so every one reaches the hub and is
+// answered, a JOIN up to hub.max_rooms_per_client and 405 (too many
+// channels) past it; the gateway keeps up and both witnesses are served.
+// A 1,000-target PRIVMSG there is 417 too: nothing of it is sent.
+BOOST_AUTO_TEST_CASE(ten_thousand_joins_unlimited_are_each_answered) {
+    it::IrcHub hub(it::HubProcess::Settings{{"hub.rate_per_second", "0"}});
+    it::RawClient witness(hub.hub().port(), "witness");
+    hermesJoin(witness, "witness", "dev");
+    it::IrcClient ircWitness(hub.ircPort(), "ircwitness");
+    ircWitness.registerAs("ircwitness", "", it::after(kWait));
+    ircWitness.send("JOIN #dev");
+    ircWitness.expect(" 366 ircwitness #dev ", it::after(kWait));
+
+    it::IrcClient joins(hub.ircPort(), "joins");
+    joins.registerAs("joins", "", it::after(kWait));
+    std::string thousand;
+    for (int i = 0; i < 1000; ++i) {
+        thousand += (i ? ",n" : "n") + std::to_string(i);
+    }
+    joins.send("PRIVMSG " + thousand + " :hi");
+    joins.expect(" 417 joins ", it::after(kWait));
+    joins.sync(it::after(kWait));
+    BOOST_TEST(joins.absent(" 401 ", it::after(0ms)));  // no target was tried
+
+    constexpr int kJoins = 10000;
+    std::string burst;
+    for (int i = 0; i < kJoins; ++i) {
+        burst += "JOIN #r" + std::to_string(i) + "\r\n";
+    }
+    joins.sendRaw(burst);
+    // Every JOIN is answered before the PONG of a PING sent after them.
+    joins.sync(it::after(10s));
+    int joined = 0;
+    int refused = 0;
+    for (const std::string& line : joins.inbox()) {
+        joined += has(line, ":joins!joins@hermes JOIN #r") ? 1 : 0;
+        refused += has(line, " 405 joins #r") ? 1 : 0;
+    }
+    BOOST_TEST(joined > 0);
+    BOOST_TEST(joined <= 64);  // hub.max_rooms_per_client
+    BOOST_TEST(joined + refused == kJoins);
+    BOOST_TEST(!joins.closed());
+
+    witness.send(it::sayEnvelope("dev", "after ten thousand", 5));
+    witness.expect(it::isChatText("dev", "after ten thousand"), it::after(kWait), "the echo");
+    ircWitness.expect(":witness!witness@hermes PRIVMSG #dev :after ten thousand", it::after(kWait));
+    ircWitness.send("PRIVMSG #dev :served");
+    witness.expect(it::isChatText("dev", "served"), it::after(kWait), "the IRC witness's line");
+    BOOST_TEST(ircWitness.absent(":hi", it::after(0ms)));
+}

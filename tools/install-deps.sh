@@ -20,6 +20,10 @@ packages=(
     tmux
     irssi
     chromium
+    # make package and its test (packaging/): CPack's DEB generator runs
+    # dpkg-shlibdeps (dpkg-dev) and file; lintian checks the packages,
+    # systemd-analyze (systemd) the unit, man-db its Documentation= page
+    dpkg-dev file lintian systemd man-db
 )
 
 for arg in "$@"; do

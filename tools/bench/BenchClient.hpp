@@ -19,11 +19,13 @@
 
 #include <google/protobuf/message_lite.h>
 
-#include "FrameSplitter.hpp"
 #include "WebSocketStream.hpp"
+#include "hermes/codec/FrameSplitter.hpp"
 #include "hermes/tls/TlsStream.hpp"
 
 namespace hermes::bench {
+
+using hermes::codec::FrameSplitter;
 
 enum class ClientState : std::uint8_t {
     Unopened,     // no socket yet

@@ -23,12 +23,13 @@
 #include "BenchResult.hpp"
 #include "DeliveryLedger.hpp"
 #include "EnvelopeScan.hpp"
-#include "FrameSplitter.hpp"
 #include "Payload.hpp"
 #include "hermes/codec/FrameEncoder.hpp"
+#include "hermes/codec/FrameSplitter.hpp"
 #include "hermes/v1/hermes.pb.h"
 
 using namespace hermes::bench;
+using hermes::codec::FrameSplitter;
 
 namespace {
 

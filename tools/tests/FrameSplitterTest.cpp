@@ -8,13 +8,13 @@
 #include <string_view>
 #include <vector>
 
-#include "FrameSplitter.hpp"
 #include "hermes/codec/FrameDecoder.hpp"
 #include "hermes/codec/FrameEncoder.hpp"
+#include "hermes/codec/FrameSplitter.hpp"
 #include "hermes/v1/hermes.pb.h"
 
-using hermes::bench::FrameSplitter;
 using hermes::codec::DecodeError;
+using hermes::codec::FrameSplitter;
 
 namespace {
 

@@ -829,11 +829,15 @@ void IrcSession::chatMessage(const hermes::v1::ChatMessage& message, std::string
         numeric(out, "301", {message.from()}, sanitize(message.away()));
         return;
     }
-    const auto joined = rooms_.find(message.room());
-    if (joined != rooms_.end()) {
-        joined->second.lastSeq = std::max(joined->second.lastSeq, message.seq());
-    }
+    sawRoomSeq(message.room(), message.seq());
     renderMessage(message, out, {});
+}
+
+void IrcSession::sawRoomSeq(std::string_view room, std::uint64_t seq) {
+    const auto joined = rooms_.find(room);
+    if (joined != rooms_.end()) {
+        joined->second.lastSeq = std::max(joined->second.lastSeq, seq);
+    }
 }
 
 void IrcSession::renderMessage(const hermes::v1::ChatMessage& message, std::string& out,

@@ -94,6 +94,14 @@ public:
     bool hasCap(std::string_view cap) const;
     // The account the session is signed in to (SASL, PASS); empty: none.
     const std::string& account() const { return account_; }
+    // Welcomed by a SASL sign-in before CAP END: the hub's lines wait in the
+    // session (IrcRenderCache must not append its own lines meanwhile).
+    bool holding() const { return holding_; }
+    // `nick` is this client's (ASCII case ignored).
+    bool isMe(std::string_view nick) const;
+    // A room message of `seq` reached the client by another way than
+    // deliver() (IrcRenderCache's lines): what CHATHISTORY LATEST counts on.
+    void sawRoomSeq(std::string_view room, std::uint64_t seq);
 
 private:
     enum class ListKind { Join, Names, Who };
@@ -159,6 +167,8 @@ private:
     void motd(std::string& out);
     void chatMessage(const hermes::v1::ChatMessage& message, std::string& out);
     // One message as PRIVMSG/NOTICE lines (split to fit), in `batch` if set.
+    // A live room message's lines are shared by every member with the same
+    // IrcRenderCache::renderKey(): they may depend on nothing else.
     void renderMessage(const hermes::v1::ChatMessage& message, std::string& out,
                        std::string_view batch);
     // CHATHISTORY: true when a HistoryRequest went to the hub.
@@ -182,7 +192,6 @@ private:
                     std::string_view batch, std::string_view account = {}) const;
     std::string mask(std::string_view nick) const;
     std::string target() const { return registered_ ? nick_ : std::string("*"); }
-    bool isMe(std::string_view nick) const;
     bool forget(std::deque<std::string>& recent, std::string_view nick);
     void remember(std::string_view nick);
     std::uint64_t nextMsgId() { return nextMsgId_++; }
@@ -203,8 +212,8 @@ private:
     std::string motd_;
     hermes::v1::Limits limits_;
 
-    std::vector<std::string> caps_;  // negotiated, sorted
-    std::map<std::string, RoomState> rooms_;
+    std::vector<std::string> caps_;                        // negotiated, sorted
+    std::map<std::string, RoomState, std::less<>> rooms_;  // transparent: sawRoomSeq's view
     std::map<std::uint64_t, PendingSend> sends_;
     std::uint64_t nextMsgId_;
     std::deque<ListRequest> lists_;

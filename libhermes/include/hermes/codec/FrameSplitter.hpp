@@ -4,6 +4,11 @@
 // and only a frame split across two reads is copied (into a tail kept until
 // the rest arrives). hermes::codec::FrameDecoder copies every byte into its
 // own buffer first; at T1 rates that copy alone was 6 % of the bench's CPU.
+// A frame handed out in place points into the chunk (the caller can tell by
+// its address); one completed from the tail points into the splitter's own
+// buffer, valid only during the call. Users: hermes-bench (the hub's output
+// to each of its clients) and hermesd's IrcConnection (the hub's output to
+// an IRC member, whose in-place frames key the IRC render cache).
 //
 // Frame layout (as hermes::codec::FrameDecoder, protobuf's "delimited"):
 //
@@ -24,7 +29,7 @@
 
 #include "hermes/codec/FrameDecoder.hpp"
 
-namespace hermes::bench {
+namespace hermes::codec {
 
 class FrameSplitter {
 public:
@@ -42,8 +47,8 @@ public:
     template <class OnFrame>
     void feed(std::string_view chunk, OnFrame&& onFrame);
 
-    hermes::codec::DecodeError error() const { return error_; }
-    bool failed() const { return error_ != hermes::codec::DecodeError::None; }
+    DecodeError error() const { return error_; }
+    bool failed() const { return error_ != DecodeError::None; }
     // Bytes of an incomplete frame held back.
     std::size_t buffered() const { return tail_.size(); }
 
@@ -61,7 +66,7 @@ private:
             value |= static_cast<std::uint64_t>(byte & 0x7fu) << (7 * i);
             if ((byte & 0x80u) == 0) {
                 if (value > maxFrameBytes_ || value > UINT32_MAX) {
-                    error_ = hermes::codec::DecodeError::FrameTooLarge;
+                    error_ = DecodeError::FrameTooLarge;
                     return Prefix::Bad;
                 }
                 length = static_cast<std::size_t>(value);
@@ -69,7 +74,7 @@ private:
                 return Prefix::Complete;
             }
         }
-        error_ = hermes::codec::DecodeError::VarintTooLong;
+        error_ = DecodeError::VarintTooLong;
         return Prefix::Bad;
     }
 
@@ -80,7 +85,7 @@ private:
 
     std::size_t maxFrameBytes_;
     std::string tail_;
-    hermes::codec::DecodeError error_ = hermes::codec::DecodeError::None;
+    DecodeError error_ = DecodeError::None;
 };
 
 template <class OnFrame>
@@ -143,4 +148,4 @@ void FrameSplitter::feed(std::string_view chunk, OnFrame&& onFrame) {
     tail_.assign(p, static_cast<std::size_t>(end - p));
 }
 
-}  // namespace hermes::bench
+}  // namespace hermes::codec

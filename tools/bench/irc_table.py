@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Side-by-side table of hermesd's IRC gateway against ngIRCd (compare-irc.sh).
+
+Usage: irc_table.py RESULTS.kv
+
+RESULTS.kv: key=value lines written by ../shared/bench/fanout --kv, with peer
+"hermesd-irc" (hermesd's IRC port) and "ngircd", modes throughput (T1) and
+latency (L1). Prints Markdown: medians over runs (min-max in brackets), the
+ratio hermesd / ngIRCd, and the goal of issue 18 (beat ngIRCd's deliveries/s
+and CPU per delivery) marked met or not.
+"""
+import statistics
+import sys
+from collections import defaultdict
+
+NAN = float("nan")
+HERMES, NGIRCD = "hermesd-irc", "ngircd"
+
+
+def load(path):
+    rows = defaultdict(list)  # (peer, mode) -> [dict]
+    with open(path) as fh:
+        for line in fh:
+            kv = dict(t.split("=", 1) for t in line.split() if "=" in t)
+            if "peer" in kv and "mode" in kv:
+                rows[(kv["peer"], kv["mode"])].append(kv)
+    return rows
+
+
+def num(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return NAN
+
+
+def med(values):
+    values = [v for v in values if v == v]
+    return statistics.median(values) if values else NAN
+
+
+def cell(values, fmt):
+    values = [v for v in values if v == v]
+    if not values:
+        return "n/a"
+    if len(values) == 1:
+        return fmt.format(values[0])
+    return "{} ({}-{})".format(fmt.format(med(values)), fmt.format(min(values)), fmt.format(max(values)))
+
+
+def complete(rows):
+    if not rows:
+        return "n/a"
+    expected = sum(num(r.get("expected")) for r in rows)
+    received = sum(num(r.get("received")) for r in rows)
+    odd = sum(num(r.get(k, 0)) for r in rows for k in ("dup", "bad", "self", "disconnects", "reord"))
+    text = "{:.2f} % of {} run(s)".format(100 * received / expected if expected else NAN, len(rows))
+    return text + (", {:.0f} anomalies".format(odd) if odd else "")
+
+
+def main():
+    rows = load(sys.argv[1])
+    lines = [
+        # label, mode, key, format, scale, better ("high" or "low")
+        ("T1 deliveries/s", "throughput", "deliv_per_s", "{:,.0f}", 1, "high"),
+        ("T1 server CPU-s per 1 M deliveries", "throughput", "srv_cpu_s_per_M", "{:.3f}", 1, "low"),
+        ("T1 server peak RSS (MiB)", "throughput", "srv_hwm_kb", "{:.1f}", 1 / 1024, "low"),
+        ("L1 latency p50 (ms)", "latency", "p50_us", "{:.2f}", 1e-3, "low"),
+        ("L1 latency p99 (ms)", "latency", "p99_us", "{:.2f}", 1e-3, "low"),
+        ("L1 server CPU-s per 1 M deliveries", "latency", "srv_cpu_s_per_M", "{:.3f}", 1, "low"),
+        ("L1 server peak RSS (MiB)", "latency", "srv_hwm_kb", "{:.1f}", 1 / 1024, "low"),
+    ]
+    print("| scenario | hermesd (IRC port) | ngIRCd | hermesd / ngIRCd |")
+    print("|---|--:|--:|--:|")
+    medians = {}
+    for label, mode, key, fmt, scale, _ in lines:
+        h = [num(r.get(key)) * scale for r in rows[(HERMES, mode)]]
+        n = [num(r.get(key)) * scale for r in rows[(NGIRCD, mode)]]
+        medians[label] = (med(h), med(n))
+        ratio = med(h) / med(n) if med(n) else NAN
+        print("| {} | {} | {} | {:.2f} |".format(label, cell(h, fmt), cell(n, fmt), ratio))
+    for mode, name in (("throughput", "T1"), ("latency", "L1")):
+        print("| {} complete | {} | {} | |".format(name, complete(rows[(HERMES, mode)]),
+                                                   complete(rows[(NGIRCD, mode)])))
+    print()
+    print("| goal (issue 18) | hermesd | ngIRCd | verdict |")
+    print("|---|--:|--:|---|")
+    goals = [
+        ("T1 deliveries/s above ngIRCd's", "T1 deliveries/s", "{:,.0f}"),
+        ("T1 CPU-s per delivery below ngIRCd's", "T1 server CPU-s per 1 M deliveries", "{:.3f}"),
+        ("L1 CPU-s per delivery below ngIRCd's", "L1 server CPU-s per 1 M deliveries", "{:.3f}"),
+        ("L1 p50 below ngIRCd's", "L1 latency p50 (ms)", "{:.2f}"),
+        ("L1 p99 below ngIRCd's", "L1 latency p99 (ms)", "{:.2f}"),
+    ]
+    better = {label: b for label, _, _, _, _, b in lines}
+    for goal, label, fmt in goals:
+        h, n = medians[label]
+        if h != h or n != n:
+            verdict = "n/a"
+        else:
+            met = h > n if better[label] == "high" else h < n
+            verdict = "**met**" if met else "**not met**"
+        print("| {} | {} | {} | {} |".format(goal, fmt.format(h), fmt.format(n), verdict))
+    print()
+    print("deliveries/s = unique deliveries / (last delivery - first send); CPU and RSS are the "
+          "server process's, sampled from /proc/PID by fanout. IRC does not echo to the sender: "
+          "S*M*(N-1) deliveries expected. L1 delivers 2,000 x 99 a second whichever server: its "
+          "deliveries/s is the rate asked for, so CPU per delivery is its figure of cost.")
+
+
+if __name__ == "__main__":
+    main()

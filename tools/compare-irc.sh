@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Measures hermesd's IRC gateway side by side with ngIRCd in one run: the
+# shared load generator ../shared/bench/fanout (--proto irc, the same IRC
+# client for both) drives scenarios T1 and L1 against ngIRCd (started by
+# ../shared/bench/run-peers.sh with its config in peers/ngircd) and against
+# a fresh hermesd whose IRC port the members use. The order alternates
+# between rounds, so drift on a shared machine favours neither. One Markdown
+# table gives medians (min-max): deliveries/s, server CPU-s per million
+# deliveries, L1 p50/p99, peak RSS, and the ratio hermesd / ngIRCd.
+#
+#   tools/compare-irc.sh                   # RUNS=3 rounds
+#   RUNS=1 TP_M=50 tools/compare-irc.sh    # a quick look
+#
+# Knobs (environment): RUNS (3), BUILD_DIR (build/release), RESULTS
+# (bench-results), SHARED_BENCH (../shared/bench), TP_M (200), LAT_R (2000),
+# LAT_T (10), SCENARIOS ("throughput latency"). T1 = -n 100 -s 100 -m TP_M
+# -b 64 -w 16; L1 = -n 100 -s 100 -r LAT_R -t LAT_T -b 64: run-peers.sh's.
+# hermesd runs tools/bench/hermesd-bench.properties with its IRC listener on
+# a free loopback port: no rate limit (hub.rate_per_second = 0, which the
+# gateway's own bucket follows), as ngIRCd's config lifts its penalties.
+# Everything runs on 127.0.0.1 and every run is bounded in time; the servers
+# this script starts are stopped by PID, also on failure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+RUNS=${RUNS:-3}
+BUILD_DIR=${BUILD_DIR:-$ROOT/build/release}
+case "$BUILD_DIR" in /*) ;; *) BUILD_DIR=$PWD/$BUILD_DIR ;; esac
+RESULTS=${RESULTS:-$ROOT/bench-results}
+case "$RESULTS" in /*) ;; *) RESULTS=$PWD/$RESULTS ;; esac
+SHARED_BENCH=${SHARED_BENCH:-$ROOT/../shared/bench}
+TP_M=${TP_M:-200}
+LAT_R=${LAT_R:-2000}
+LAT_T=${LAT_T:-10}
+SCENARIOS=${SCENARIOS:-throughput latency}
+STAMP=$(date +%Y%m%d-%H%M%S)
+KV=$RESULTS/compare-irc-$STAMP.kv
+FANOUT_LOG=$RESULTS/compare-irc-$STAMP.log
+OUT=$RESULTS/compare-irc-$STAMP.md
+mkdir -p "$RESULTS"
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+[ -x "$SHARED_BENCH/run-peers.sh" ] || { log "no $SHARED_BENCH/run-peers.sh"; exit 2; }
+if [ ! -x "$BUILD_DIR/hermesd/hermesd" ]; then
+  log "building hermesd (release preset)"
+  (cd "$ROOT" && cmake --preset release >/dev/null && cmake --build --preset release -j2 --target hermesd)
+  BUILD_DIR=$ROOT/build/release
+fi
+HUB_BIN=$BUILD_DIR/hermesd/hermesd
+log "building fanout into $RESULTS"
+FANOUT=$(BUILD_DIR=$RESULTS "$SHARED_BENCH/build.sh" | tail -1)
+[ -x "$FANOUT" ] || { log "fanout did not build"; exit 2; }
+
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+# shellcheck source=bench/hub-process.sh
+. "$ROOT/tools/bench/hub-process.sh"
+trap hub_stop EXIT
+trap 'hub_stop; exit 130' INT TERM
+
+# The bench config with the IRC listener on: a free loopback port (0 would
+# mean "no listener"), in the hub's own temporary directory.
+start_hub() {
+  hub_new_dir
+  IRC_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  grep -v '^irc\.\(port\|host\) *=' "$ROOT/tools/bench/hermesd-bench.properties" >"$HUB_DIR/irc.properties"
+  printf 'irc.port = %s\nirc.host = 127.0.0.1\n' "$IRC_PORT" >>"$HUB_DIR/irc.properties"
+  hub_launch "$HUB_DIR/irc.properties"
+  for _ in $(seq 100); do
+    ss -Hltn "sport = :$IRC_PORT" | grep -q . && break
+    sleep 0.05
+  done
+  sleep 0.5 # same settling time run-peers.sh gives its peers before the CPU baseline
+}
+
+scenario_args() { # scenario -> fanout arguments, as run-peers.sh gives them
+  case $1 in
+    throughput) echo "--mode throughput -n 100 -s 100 -m $TP_M -b 64 -w 16 --timeout 60" ;;
+    latency) echo "--mode latency -n 100 -s 100 -r $LAT_R -t $LAT_T -b 64 --timeout 60" ;;
+  esac
+}
+
+run_hermes() { # run scenario
+  local run=$1 scenario=$2
+  start_hub
+  log "hermesd-irc / $scenario / run $run"
+  # shellcheck disable=SC2046
+  timeout -k 5 300 "$FANOUT" --proto irc --port "$IRC_PORT" --pid "$HUB_PID" \
+    --label hermesd-irc --run "$run" --kv "$KV" --concurrency 64 $(scenario_args "$scenario") \
+    2>>"$FANOUT_LOG" ||
+    { log "fanout $scenario run $run against hermesd failed; hub log:"; tail -5 "$HUB_DIR/hermesd.log" >&2; }
+  hub_stop
+}
+
+run_ngircd() { # run scenario
+  local run=$1 scenario=$2
+  RESULTS=$RESULTS/peers RAW=$KV OUT=$RESULTS/compare-irc-$STAMP.peers.md RUNS=1 PEERS=ngircd \
+    SCENARIOS=$scenario LAT_RATES=$LAT_R LAT_T=$LAT_T TP_M=$TP_M FANOUT=$FANOUT NO_BUILD=1 \
+    NO_INSTALL=1 "$SHARED_BENCH/run-peers.sh" >&2
+}
+
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+T0=$(date +%s)
+for run in $(seq 1 "$RUNS"); do
+  for scenario in $SCENARIOS; do
+    if [ $((run % 2)) -eq 1 ]; then
+      run_ngircd "$run" "$scenario"
+      run_hermes "$run" "$scenario"
+    else
+      run_hermes "$run" "$scenario"
+      run_ngircd "$run" "$scenario"
+    fi
+  done
+done
+T1_END=$(date +%s)
+
+{
+  echo "# hermesd's IRC gateway vs ngIRCd, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "- commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo ' (with uncommitted changes)'); $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average at the start $LOAD0; $RUNS round(s), $((T1_END - T0)) s"
+  echo "- command: \`RUNS=$RUNS TP_M=$TP_M tools/compare-irc.sh\`; both driven by \`../shared/bench/fanout --proto irc\` (T1 $(scenario_args throughput); L1 $(scenario_args latency)); $(ngircd --version 2>&1 | head -1)"
+  echo "- hermesd: \`$HUB_BIN\`; raw figures: \`$(basename "$KV")\`; fanout's log: \`$(basename "$FANOUT_LOG")\`"
+  echo
+  python3 "$ROOT/tools/bench/irc_table.py" "$KV"
+} >"$OUT"
+cat "$OUT"
+log "written: $OUT"
