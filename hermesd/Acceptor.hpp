@@ -37,6 +37,8 @@ struct HandoffSettings {
     bool irc = false;
     hermes::irc::IrcSessionSettings ircSession;
     std::size_t ircMaxFrameBytes = 16 * 1024 * 1024;  // the largest frame the hub sends
+    // irc.tls_port's listener: the server's context; null: plaintext IRC.
+    const hermes::tls::TlsContext* ircTls = nullptr;
     // The loop's cache of rendered room messages (irc only; outlives the loop).
     hermes::irc::IrcRenderCache* ircCache = nullptr;
 };

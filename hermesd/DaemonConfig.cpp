@@ -119,6 +119,19 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
             "certificate");
     }
     // Empty or absent: https exactly when the TCP port speaks TLS.
+    if (Poco::trim(config.getString("irc.tls_port", "")).empty()) {
+        irc.tlsPort = tls.enabled ? 6697 : 0;
+    } else {
+        const auto ircTlsPort = config.getUInt("irc.tls_port");
+        if (ircTlsPort > std::numeric_limits<std::uint16_t>::max()) {
+            throw Poco::InvalidArgumentException("irc.tls_port must be 0..65535");
+        }
+        irc.tlsPort = static_cast<std::uint16_t>(ircTlsPort);
+    }
+    if (irc.tlsPort != 0 && irc.tlsPort == irc.port) {
+        // Both would bind it (the listeners reuse ports) and share its connections.
+        throw Poco::InvalidArgumentException("irc.tls_port and irc.port must differ");
+    }
     if (Poco::trim(config.getString("http.tls", "")).empty()) {
         http.tls = tls.enabled;
     } else {

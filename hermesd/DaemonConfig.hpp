@@ -65,6 +65,10 @@ struct HttpConfig {
 struct IrcConfig {
     std::string host;           // irc.host ("" = as hermesd.host)
     std::uint16_t port = 6667;  // irc.port (0 = no IRC listener)
+    // irc.tls_port: IRC over TLS with the hub's certificate (IrcConnection
+    // with a TlsChannel). Default: 6697 when tls.enabled, else 0 (off); set,
+    // it is opened either way (the certificate is then loaded or made).
+    std::uint16_t tlsPort = 0;
 };
 
 // Where history is kept (history.*); see SqliteHistory.hpp.

@@ -28,6 +28,9 @@ FileNeeds fileNeeds(const DaemonConfig& config) {
         // queue of its own, as hermesd.port's.
         needs.wanted += 1 + count(config.edge.acceptQueue);
     }
+    if (config.irc.tlsPort != 0) {
+        needs.wanted += 1 + count(config.edge.acceptQueue);  // the same for IRC over TLS
+    }
     return needs;
 }
 

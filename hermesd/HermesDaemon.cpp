@@ -343,7 +343,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // The TLS identity before listening: a bad certificate stops the hub
     // before anyone connects.
     std::optional<HubCertificate> certificate;
-    if (settings.tls.enabled || (settings.http.tls && settings.http.port != 0)) {
+    if (settings.tls.enabled || (settings.http.tls && settings.http.port != 0) ||
+        settings.irc.tlsPort != 0) {
         try {
             certificate.emplace(loadHubCertificate(settings.tls, settings.history, log));
         } catch (const std::exception& error) {
@@ -416,7 +417,7 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // IrcConnection (docs/IRC.md "Cost"); made before the loop, which owns
     // the connections, so it outlives them.
     std::unique_ptr<hermes::irc::IrcRenderCache> ircRenderCache;
-    if (settings.irc.port != 0) {
+    if (settings.irc.port != 0 || settings.irc.tlsPort != 0) {
         ircRenderCache = std::make_unique<hermes::irc::IrcRenderCache>();
     }
     EventLoop loop(std::move(hub), settings.edge);
@@ -488,46 +489,64 @@ int HermesDaemon::main(const std::vector<std::string>&) {
                 : Poco::cat(std::string(" "), settings.http.allowedOrigins.begin(),
                             settings.http.allowedOrigins.end()));
     }
-    // IRC clients (docs/IRC.md): their own port, the same hub and loop.
-    std::unique_ptr<Poco::Net::TCPServer> ircServer;
-    if (settings.irc.port != 0) {
+    // IRC clients (docs/IRC.md): their own ports (plain, TLS), the same hub
+    // and loop. A port that cannot be bound stops the hub, as hermesd.port.
+    HandoffSettings ircHandoff = handoff;
+    ircHandoff.tls = nullptr;
+    ircHandoff.irc = true;
+    // One cache for both listeners: their sessions' host is the same.
+    ircHandoff.ircCache = ircRenderCache.get();
+    ircHandoff.ircSession.serverName = settings.hub.serverName;
+    ircHandoff.ircSession.version = "hermes-" + std::string(HERMES_VERSION);
+    ircHandoff.ircSession.localRatePerSecond = settings.hub.ratePerSecond;
+    ircHandoff.ircSession.localBurst =
+        settings.hub.rateBurst + static_cast<double>(settings.hub.floodBacklog);
+    const auto listenIrc = [&](std::uint16_t ircPort, const hermes::tls::TlsContext* tls,
+                               std::unique_ptr<Poco::Net::TCPServer>& ircServer) {
         Poco::Net::ServerSocket ircListener;
+        const char* what = tls != nullptr ? "IRC over TLS" : "IRC";
         try {
-            ircListener.bind(Poco::Net::SocketAddress(settings.irc.host, settings.irc.port), true);
+            ircListener.bind(Poco::Net::SocketAddress(settings.irc.host, ircPort), true);
             ircListener.listen(settings.edge.listenBacklog);
         } catch (const Poco::Exception& error) {
-            log.fatal("cannot listen for IRC on %s:%hu: %s", settings.irc.host, settings.irc.port,
-                      error.displayText());
-            if (http) {
-                http->stop();
-            }
-            loop.stop("hub failed to start");
-            loopThread.join();
-            return EXIT_CANTCREAT;
+            log.fatal("cannot listen for %s on %s:%hu: %s", std::string(what), settings.irc.host,
+                      ircPort, error.displayText());
+            return false;
         }
-        HandoffSettings ircHandoff = handoff;
-        ircHandoff.tls = nullptr;
-        ircHandoff.irc = true;
-        ircHandoff.ircCache = ircRenderCache.get();
-        ircHandoff.ircSession.serverName = settings.hub.serverName;
-        ircHandoff.ircSession.version = "hermes-" + std::string(HERMES_VERSION);
-        ircHandoff.ircSession.localRatePerSecond = settings.hub.ratePerSecond;
-        ircHandoff.ircSession.localBurst =
-            settings.hub.rateBurst + static_cast<double>(settings.hub.floodBacklog);
+        HandoffSettings listenerHandoff = ircHandoff;
+        listenerHandoff.ircTls = tls;
         auto* ircParams = new Poco::Net::TCPServerParams;
         ircParams->setMaxThreads(settings.edge.acceptorThreads);
         ircParams->setMaxQueued(settings.edge.acceptQueue);
         ircParams->setThreadIdleTime(Poco::Timespan(0, 250'000));
         ircServer = std::make_unique<Poco::Net::TCPServer>(
-            new HandoffFactory(loop, registry, ircHandoff), pool, ircListener, ircParams);
+            new HandoffFactory(loop, registry, listenerHandoff), pool, ircListener, ircParams);
         ircServer->start();
-        log.information("irc on %s:%hu", settings.irc.host, ircListener.address().port());
-        if (settings.tls.enabled) {
-            log.warning(
-                "irc.port %hu is plaintext (TLS for IRC is not built yet): what IRC clients "
-                "say and their PASS cross the LAN in clear; irc.port = 0 turns it off",
-                ircListener.address().port());
+        log.information("%s on %s:%hu", std::string(tls != nullptr ? "ircs" : "irc"),
+                        settings.irc.host, ircListener.address().port());
+        return true;
+    };
+    std::unique_ptr<Poco::Net::TCPServer> ircServer;
+    std::unique_ptr<Poco::Net::TCPServer> ircTlsServer;
+    if ((settings.irc.port != 0 && !listenIrc(settings.irc.port, nullptr, ircServer)) ||
+        (settings.irc.tlsPort != 0 &&
+         !listenIrc(settings.irc.tlsPort, &certificate->context, ircTlsServer))) {
+        if (ircServer) {
+            ircServer->stop();
         }
+        if (http) {
+            http->stop();
+        }
+        loop.stop("hub failed to start");
+        loopThread.join();
+        return EXIT_CANTCREAT;
+    }
+    if (settings.irc.port != 0 && settings.tls.enabled) {
+        log.warning(
+            "irc.port %hu is plaintext: what IRC clients say, their PASS and SASL passwords "
+            "cross the LAN in clear; IRC clients should use irc.tls_port (%hu); irc.port = 0 "
+            "turns the plaintext port off",
+            settings.irc.port, settings.irc.tlsPort);
     }
     server.start();
     log.information("hermesd %s listening on %s:%hu%s (epoch %?u, max %z clients)",
@@ -546,6 +565,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     }
     if (ircServer) {
         ircServer->stop();
+    }
+    if (ircTlsServer) {
+        ircTlsServer->stop();
     }
     server.stop();
     loop.stop("hub shutting down");

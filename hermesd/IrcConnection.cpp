@@ -11,15 +11,33 @@ namespace hermesd {
 
 IrcConnection::IrcConnection(const Poco::Net::StreamSocket& socket,
                              hermes::irc::IrcSessionSettings settings, std::size_t maxFrameBytes,
-                             hermes::irc::IrcRenderCache& cache)
+                             hermes::irc::IrcRenderCache& cache, const hermes::tls::TlsContext* tls)
     : socket_(socket),
       fd_(socket_.impl()->sockfd()),
+      // Before session_ takes the settings (members in declaration order).
+      tls_(tls == nullptr
+               ? nullptr
+               : std::make_unique<TlsChannel>(fd_, std::make_unique<hermes::tls::TlsStream>(*tls),
+                                              "irc " + settings.peer)),
       session_(std::move(settings)),
       frames_(maxFrameBytes),
       cache_(cache) {}
 
 ClientConnection::Read IrcConnection::read(std::span<char> scratch) {
-    Read got = receiveInto(fd_, scratch);
+    Read got = tls_ ? tls_->read(scratch) : receiveInto(fd_, scratch);
+    // The loop thread's: the bytes returned stay valid until the next read()
+    // of any IrcConnection, and the loop hands them to the hub at once.
+    static thread_local std::string hermes;
+    if (got.status == Read::Status::Closed) {
+        // TLS: the client's last lines before its close_notify (a QUIT, say),
+        // translated as any others.
+        hermes.clear();
+        if (!got.bytes.empty() && !ended_) {
+            session_.receive(got.bytes, hermes::hub::Clock::now(), hermes, out_);
+        }
+        got.bytes = hermes;
+        return got;
+    }
     if (got.status != Read::Status::Bytes || ended_) {
         if (got.status == Read::Status::Bytes) {
             got.status = Read::Status::Nothing;  // after the end: discarded
@@ -27,9 +45,6 @@ ClientConnection::Read IrcConnection::read(std::span<char> scratch) {
         }
         return got;
     }
-    // The loop thread's: the bytes returned stay valid until the next read()
-    // of any IrcConnection, and the loop hands them to the hub at once.
-    static thread_local std::string hermes;
     hermes.clear();
     const hermes::irc::IrcSession::Input input =
         session_.receive(got.bytes, hermes::hub::Clock::now(), hermes, out_);
@@ -48,7 +63,31 @@ ClientConnection::Read IrcConnection::read(std::span<char> scratch) {
     return result;
 }
 
+bool IrcConnection::flushTls(Written& result) {
+    while (sent_ < out_.size()) {
+        const std::string_view rest = std::string_view(out_).substr(sent_);
+        const Written sent = tls_->write(std::span<const std::string_view>(&rest, 1));
+        sent_ += sent.bytes;  // encrypted: the records not sent wait in the stream
+        if (sent.failed || sent.blocked) {
+            result.failed = sent.failed;
+            result.blocked = sent.blocked;
+            result.why = sent.why;
+            return false;
+        }
+    }
+    out_.clear();
+    sent_ = 0;
+    if (closeNotify_) {
+        closeNotify_ = false;
+        tls_->close();  // after the last line (farewell's ERROR)
+    }
+    return tls_->flush(result);
+}
+
 bool IrcConnection::flush(Written& result) {
+    if (tls_) {
+        return flushTls(result);
+    }
     while (sent_ < out_.size()) {
         const std::string_view rest = std::string_view(out_).substr(sent_);
         const Written sent = sendPieces(fd_, std::span<const std::string_view>(&rest, 1));
@@ -116,6 +155,7 @@ ClientConnection::Written IrcConnection::write(std::span<const std::string_view>
 void IrcConnection::farewell(hermes::hub::CloseReason cause) {
     ended_ = true;
     session_.farewell(cause, out_);
+    closeNotify_ = tls_ != nullptr;
 }
 
 void IrcConnection::closeWrite() {

@@ -26,13 +26,22 @@
 // then each IRC member appends the lines; everything member-specific is
 // parsed and rendered per member (docs/IRC.md "Cost").
 //
+// Over TLS (irc.tls_port): the same, with a TlsChannel (TlsChannel.hpp, the
+// sans-io TlsStream on this socket) between the lines and the socket: the
+// handshake advances in read() and write(), the session's lines are
+// encrypted as they are flushed, and after farewell() close_notify follows
+// the last line. The IRC side does not know.
+//
 // It holds the accepted POCO socket, as TcpConnection does (same reason).
 //
 // Threading: built on an acceptor thread, then the loop thread only.
 
 #include <Poco/Net/StreamSocket.h>
 
+#include <memory>
+
 #include "ClientConnection.hpp"
+#include "TlsChannel.hpp"
 #include "hermes/codec/FrameSplitter.hpp"
 #include "hermes/irc/IrcRenderCache.hpp"
 #include "hermes/irc/IrcSession.hpp"
@@ -46,25 +55,33 @@ public:
 
     // `socket`: connected and non-blocking. `maxFrameBytes`: the largest
     // frame the hub sends (its history pages are the biggest). `cache`: the
-    // loop's, shared by every IrcConnection of the listener; it outlives them.
+    // loop's, shared by every IrcConnection of the listeners (their sessions'
+    // host is the same); it outlives them. `tls` (irc.tls_port): the server's
+    // context, which outlives every connection; null: plaintext.
     IrcConnection(const Poco::Net::StreamSocket& socket, hermes::irc::IrcSessionSettings settings,
-                  std::size_t maxFrameBytes, hermes::irc::IrcRenderCache& cache);
+                  std::size_t maxFrameBytes, hermes::irc::IrcRenderCache& cache,
+                  const hermes::tls::TlsContext* tls = nullptr);
 
-    std::string_view kind() const override { return "irc"; }
+    std::string_view kind() const override { return tls_ ? "ircs" : "irc"; }
     int fd() const override { return fd_; }
     Read read(std::span<char> scratch) override;
     Written write(std::span<const std::string_view> pieces) override;
-    bool pendingOutput() const override { return sent_ < out_.size(); }
+    bool pendingOutput() const override {
+        return sent_ < out_.size() || (tls_ && tls_->pendingOutput());
+    }
     void farewell(hermes::hub::CloseReason cause) override;
     void closeWrite() override;
 
 private:
-    // Sends what waits in out_; false when the socket took not all of it
-    // (`result` says blocked or failed).
+    // Sends what waits in out_ (through TLS when tls_); false when the
+    // socket took not all of it (`result` says blocked or failed).
     bool flush(Written& result);
+    bool flushTls(Written& result);
 
     Poco::Net::StreamSocket socket_;
     int fd_;
+    std::unique_ptr<TlsChannel> tls_;  // irc.tls_port; null: plaintext
+    bool closeNotify_ = false;         // TLS: close_notify once out_ is encrypted
     hermes::irc::IrcSession session_;
     hermes::codec::FrameSplitter frames_;
     hermes::irc::IrcRenderCache& cache_;

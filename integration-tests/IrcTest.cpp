@@ -9,6 +9,9 @@
 #include <chrono>
 #include <string>
 
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+
 #include "BoostSupport.hpp"
 #include "Frames.hpp"
 #include "IrcClient.hpp"
@@ -230,7 +233,7 @@ BOOST_AUTO_TEST_CASE(rfc2812_3_7_ping_4_1_away_3_6_2_whois) {
     ana.expect(" 322 ana #dev 2 :plans for friday", it::after(kWait));
     ana.expect(" 323 ana ", it::after(kWait));
     ana.send("WHO #dev");
-    ana.expect(" 352 ana #dev bob hermes hermes-it bob G ", it::after(kWait));
+    ana.expect(" 352 ana #dev bob hermes hermes-it bob G@ ", it::after(kWait));
     ana.expect(" 315 ana #dev ", it::after(kWait));
 }
 
@@ -503,6 +506,296 @@ BOOST_AUTO_TEST_CASE(ten_thousand_joins_and_a_thousand_targets) {
     ircWitness.expect(":witness!witness@hermes PRIVMSG #dev :after the storm", it::after(kWait));
     ircWitness.send("PRIVMSG #dev :me too");
     witness.expect(it::isChatText("dev", "me too"), it::after(kWait), "the IRC witness's line");
+}
+
+// ---------------------------------------------------------------- accounts from IRC
+
+namespace {
+
+// "\0account\0password" in base64, as AUTHENTICATE carries it.
+std::string plain(const std::string& account, const std::string& password) {
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const std::string in = std::string(1, '\0') + account + '\0' + password;
+    std::string out;
+    for (std::size_t i = 0; i < in.size(); i += 3) {
+        const std::size_t n = std::min<std::size_t>(3, in.size() - i);
+        std::uint32_t v = 0;
+        for (std::size_t j = 0; j < 3; ++j) {
+            v = (v << 8) | (j < n ? static_cast<unsigned char>(in[i + j]) : 0u);
+        }
+        for (std::size_t j = 0; j < 4; ++j) {
+            out += j <= n ? kAlphabet[(v >> (18 - 6 * j)) & 63] : '=';
+        }
+    }
+    return out;
+}
+
+// CAP LS 302, NICK, USER, CAP REQ :sasl, AUTHENTICATE PLAIN: the client
+// waits for the hub's verdict on its next AUTHENTICATE.
+void startSasl(it::IrcClient& client, const std::string& nick) {
+    client.send("CAP LS 302");
+    BOOST_TEST(has(client.expect(" CAP * LS ", it::after(kWait)), "sasl=PLAIN"));
+    client.send("NICK " + nick);
+    client.send("USER " + nick + " 0 * :" + nick);
+    client.send("CAP REQ :sasl server-time");
+    client.expect(" CAP * ACK ", it::after(kWait));
+    client.send("AUTHENTICATE PLAIN");
+    client.expect("AUTHENTICATE +", it::after(kWait));
+}
+
+}  // namespace
+
+// IRCv3 sasl-3.1 PLAIN against the hub's accounts: a wrong password is 904
+// (the hub checked it), the right one 900 and 903, then CAP END registers
+// the account's nick, which a Hermes client sees as itself. Bad AUTHENTICATE
+// input is answered (904, 905, 906) and a witness on either protocol is
+// still served.
+BOOST_AUTO_TEST_CASE(ircv3_sasl_3_1_plain_signs_in_a_registered_nick) {
+    it::IrcHub hub;
+    it::registerNick(hub.hub().port(), "carol", "carols-password");
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "dev");
+    it::IrcClient witness(hub.ircPort(), "witness");
+    witness.registerAs("witness", "account-tag", it::after(kWait));
+    witness.send("JOIN #dev");
+    witness.expect(" 366 witness #dev ", it::after(kWait));
+
+    it::IrcClient carol(hub.ircPort(), "carol");
+    startSasl(carol, "carol");
+    // Bad input first: base64 that is not, a chunk over 400 bytes, an abort.
+    carol.send("AUTHENTICATE !!!!");
+    carol.expect(" 904 * :SASL authentication failed: the payload is not valid base64",
+                 it::after(kWait));
+    carol.send("AUTHENTICATE PLAIN");
+    carol.expect("AUTHENTICATE +", it::after(kWait));
+    carol.send("AUTHENTICATE " + std::string(450, 'A'));
+    carol.expect(" 905 * ", it::after(kWait));
+    carol.send("AUTHENTICATE PLAIN");
+    carol.expect("AUTHENTICATE +", it::after(kWait));
+    carol.send("AUTHENTICATE *");
+    carol.expect(" 906 * ", it::after(kWait));
+    // A wrong password: the hub's refusal.
+    carol.send("AUTHENTICATE PLAIN");
+    carol.expect("AUTHENTICATE +", it::after(kWait));
+    carol.send("AUTHENTICATE " + plain("carol", "wrong"));
+    carol.expect(" 904 * :SASL authentication failed: ", it::after(kWait));
+    // The right one.
+    carol.send("AUTHENTICATE PLAIN");
+    carol.expect("AUTHENTICATE +", it::after(kWait));
+    carol.send("AUTHENTICATE " + plain("carol", "carols-password"));
+    carol.expect(" 900 carol carol!carol@hermes carol :You are now logged in as carol",
+                 it::after(kWait));
+    carol.expect(" 903 carol ", it::after(kWait));
+    BOOST_TEST(carol.absent(" 001 ", it::after(200ms)), "registration waits for CAP END");
+    carol.send("CAP END");
+    carol.expect(" 001 carol ", it::after(kWait));
+    carol.expect(" 376 carol ", it::after(kWait));
+    carol.send("AUTHENTICATE PLAIN");
+    carol.expect(" 907 carol ", it::after(kWait));
+    carol.send("JOIN #dev");
+    carol.expect(" 366 carol #dev ", it::after(kWait));
+    carol.send("PRIVMSG #dev :signed in from IRC");
+    const auto line =
+        bob.expect(it::isChatText("dev", "signed in from IRC"), it::after(kWait), "carol's line");
+    BOOST_TEST(line.envelope.message().from() == "carol");
+    BOOST_TEST(line.envelope.message().from_account() == "carol");
+    // IRCv3 account-tag: the witness asked for it.
+    witness.expect("@account=carol :carol!carol@hermes PRIVMSG #dev :signed in from IRC",
+                   it::after(kWait));
+    bob.send(it::sayEnvelope("dev", "from an anonymous nick", 6));
+    witness.expect(":bob!bob@hermes PRIVMSG #dev :from an anonymous nick", it::after(kWait));
+    bob.send(it::sayEnvelope("dev", "witness still served", 7));
+    witness.expect("PRIVMSG #dev :witness still served", it::after(kWait));
+}
+
+// Sign-in failures from IRC are throttled as the hub throttles Hermes
+// clients (accounts.sign_in_burst): past the burst, the hub refuses without
+// checking, and the 904 says when to retry.
+BOOST_AUTO_TEST_CASE(ircv3_sasl_sign_in_is_throttled_as_for_hermes_clients) {
+    it::IrcHub hub(it::HubProcess::Settings{{"accounts.sign_in_burst", "2"},
+                                            {"accounts.sign_in_per_minute", "1"}});
+    it::registerNick(hub.hub().port(), "dora", "doras-password");
+    it::IrcClient dora(hub.ircPort(), "dora");
+    startSasl(dora, "dora");
+    std::string last;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        if (attempt > 0) {
+            dora.send("AUTHENTICATE PLAIN");
+            dora.expect("AUTHENTICATE +", it::after(kWait));
+        }
+        dora.send("AUTHENTICATE " + plain("dora", "guess" + std::to_string(attempt)));
+        last = dora.expect(" 904 * ", it::after(kWait));
+    }
+    BOOST_TEST(has(last, "retry"), last);
+    // Even the right password waits now: the throttle is per account.
+    dora.send("AUTHENTICATE PLAIN");
+    dora.expect("AUTHENTICATE +", it::after(kWait));
+    dora.send("AUTHENTICATE " + plain("dora", "doras-password"));
+    BOOST_TEST(has(dora.expect(" 904 * ", it::after(kWait)), "retry"));
+    // CAP END goes on without an account: the registered nick is refused.
+    dora.send("CAP END");
+    BOOST_TEST(has(dora.expect(" 433 * dora ", it::after(kWait)), "SASL"));
+}
+
+// The classic fallback: PASS carries the account's password when the nick
+// is registered (and, on a private hub, the hub's password: both fields).
+BOOST_AUTO_TEST_CASE(rfc2812_3_1_1_pass_signs_in_a_registered_nick) {
+    it::IrcHub hub;
+    it::registerNick(hub.hub().port(), "erin", "erins-password");
+    it::IrcClient wrong(hub.ircPort(), "wrong");
+    wrong.send("PASS not-hers");
+    wrong.send("NICK erin");
+    wrong.send("USER e 0 * :e");
+    BOOST_TEST(has(wrong.expect(" 433 * erin ", it::after(kWait)), "password"));
+    it::IrcClient erin(hub.ircPort(), "erin");
+    erin.send("PASS erins-password");
+    erin.registerAs("erin", "", it::after(kWait));
+    erin.send("AUTHENTICATE PLAIN");
+    // Signed in: so SASL has nothing to add (it was not even asked for).
+    BOOST_TEST(has(erin.expect(" 904 erin ", it::after(kWait)), "CAP REQ :sasl"));
+}
+
+// ---------------------------------------------------------------- moderation from IRC
+
+// RFC 2812 3.2.3 (MODE), 3.2.7 (INVITE), 3.2.8 (KICK) as the hub's
+// moderation: ana creates #mod (its operator); dave (IRC) and bob (Hermes)
+// are members. Refusals are 482/401/441; what Hermes lacks is 472.
+BOOST_AUTO_TEST_CASE(rfc2812_3_2_3_mode_kick_invite_as_hub_moderation) {
+    it::IrcHub hub;
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.registerAs("ana", "multi-prefix", it::after(kWait));
+    ana.send("JOIN #mod");
+    BOOST_TEST(has(ana.expect(" 353 ana = #mod ", it::after(kWait)), "@ana"));
+    it::IrcClient dave(hub.ircPort(), "dave");
+    dave.registerAs("dave", "", it::after(kWait));
+    dave.send("JOIN #mod");
+    BOOST_TEST(has(dave.expect(" 353 dave = #mod ", it::after(kWait)), ":@ana dave"));
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "mod");
+    dave.expect(":bob!bob@hermes JOIN #mod", it::after(kWait));
+
+    // Not an operator: 482.
+    dave.send("KICK #mod bob :no");
+    dave.expect(" 482 dave #mod :You're not channel operator", it::after(kWait));
+    dave.send("MODE #mod +t");
+    dave.expect(" 482 dave #mod ", it::after(kWait));
+    // RFC 2812: 401 for a nick nobody has, 441 for one not in the channel.
+    ana.send("KICK #mod nobody");
+    ana.expect(" 401 ana nobody ", it::after(kWait));
+    it::IrcClient outside(hub.ircPort(), "outside");
+    outside.registerAs("outside", "", it::after(kWait));
+    ana.send("KICK #mod outside");
+    ana.expect(" 441 ana outside #mod ", it::after(kWait));
+    ana.send("MODE #mod +k secret");
+    ana.expect(" 472 ana k :Hermes rooms have no keys", it::after(kWait));
+
+    // +o: dave is an operator, seen by all; WHO and NAMES show "@".
+    ana.send("MODE #mod +o dave");
+    dave.expect(":ana!ana@hermes MODE #mod +o dave", it::after(kWait));
+    BOOST_TEST(
+        bob.expect(it::isPresence(v1::PRESENCE_KIND_OPPED, "dave"), it::after(kWait), "dave opped")
+            .envelope.presence()
+            .by() == "ana");
+    ana.send("WHO #mod");
+    BOOST_TEST(has(ana.expect(" 352 ana #mod dave ", it::after(kWait)), " H@ :0 dave"));
+    ana.send("WHO dave");
+    ana.expect(" dave hermes hermes-it dave H :0 ", it::after(kWait));  // 352: a room of his
+    ana.expect(" 315 ana dave ", it::after(kWait));
+    // +q mutes bob: his Say is refused.
+    dave.send("MODE #mod +q bob");
+    ana.expect(":dave!dave@hermes MODE #mod +q bob!*@*", it::after(kWait));
+    bob.expect(it::isPresence(v1::PRESENCE_KIND_MUTED, "bob"), it::after(kWait), "bob muted");
+    bob.send(it::sayEnvelope("mod", "can I speak?", 11));
+    bob.expect(it::isError(v1::ERROR_CODE_MUTED), it::after(kWait), "muted");
+    // KICK: bob is out, everyone sees it.
+    ana.send("KICK #mod bob :enough");
+    dave.expect(":ana!ana@hermes KICK #mod bob :enough", it::after(kWait));
+    bob.expect(it::isPresence(v1::PRESENCE_KIND_KICKED, "bob"), it::after(kWait), "bob kicked");
+    // +i: bob cannot come back until invited (341 to ana).
+    ana.send("MODE #mod +i");
+    dave.expect(":ana!ana@hermes MODE #mod +i", it::after(kWait));
+    bob.send(it::joinEnvelope("mod", true));
+    bob.expect(it::isError(v1::ERROR_CODE_INVITE_ONLY), it::after(kWait), "invite-only");
+    ana.send("INVITE bob #mod");
+    ana.expect(" 341 ana bob #mod", it::after(kWait));
+    bob.send(it::joinEnvelope("mod", true));
+    bob.expect(it::isPresence(v1::PRESENCE_KIND_JOINED, "bob"), it::after(kWait), "bob back");
+    dave.expect(":bob!bob@hermes JOIN #mod", it::after(kWait));
+    // +b by nick: outside is refused at JOIN with 474.
+    ana.send("MODE #mod +b outside!*@*");
+    dave.expect(":ana!ana@hermes MODE #mod +b outside!*@*", it::after(kWait));
+    ana.send("INVITE outside #mod");
+    ana.expect(" 341 ana outside #mod", it::after(kWait));
+    outside.expect(":ana!ana@hermes INVITE outside #mod", it::after(kWait));
+    outside.send("JOIN #mod");
+    outside.expect(" 474 outside #mod ", it::after(kWait));
+    ana.send("MODE #mod b");
+    ana.expect(" 367 ana #mod outside!*@* ana ", it::after(kWait));
+    ana.expect(" 368 ana #mod ", it::after(kWait));
+}
+
+// ---------------------------------------------------------------- TLS (irc.tls_port)
+
+// IRC over TLS with the hub's certificate: a TLS IRC client registers (with
+// SASL), joins and chats with a plaintext IRC client and a Hermes client. A
+// plaintext client on the TLS port fails its handshake, alone.
+BOOST_AUTO_TEST_CASE(irc_over_tls_chats_with_plain_irc_and_hermes) {
+    it::IrcHub hub(it::HubProcess::Settings{{"irc.tls_port", "auto"}});
+    BOOST_REQUIRE(hub.ircTlsPort() != 0);
+    it::registerNick(hub.hub().port(), "tess", "tess-password");
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "sec");
+    it::IrcClient plainIrc(hub.ircPort(), "plain");
+    plainIrc.registerAs("plain", "", it::after(kWait));
+    plainIrc.send("JOIN #sec");
+    plainIrc.expect(" 366 plain #sec ", it::after(kWait));
+
+    it::IrcClient tess(hub.ircTlsPort(), "tess", 0, /*tls=*/true);
+    startSasl(tess, "tess");
+    tess.send("AUTHENTICATE " + plain("tess", "tess-password"));
+    tess.expect(" 903 tess ", it::after(kWait));
+    tess.send("CAP END");
+    tess.expect(" 001 tess ", it::after(kWait));
+    tess.send("JOIN #sec");
+    tess.expect(" 366 tess #sec ", it::after(kWait));
+    tess.send("PRIVMSG #sec :over TLS \xC3\xA9t\xC3\xA9");
+    bob.expect(it::isChatText("sec", "over TLS \xC3\xA9t\xC3\xA9"), it::after(kWait),
+               "tess's line");
+    plainIrc.expect(":tess!tess@hermes PRIVMSG #sec :over TLS \xC3\xA9t\xC3\xA9", it::after(kWait));
+    bob.send(it::sayEnvelope("sec", std::string(3000, 'x'), 3));
+    plainIrc.send("PRIVMSG #sec :hello tess");
+    tess.expect(":bob!bob@hermes PRIVMSG #sec :xxxx", it::after(kWait));
+    tess.expect(":plain!plain@hermes PRIVMSG #sec :hello tess", it::after(kWait));
+
+    // Plain IRC on the TLS port: its handshake fails, the others carry on.
+    it::IrcClient confused(hub.ircTlsPort(), "confused");
+    confused.send("NICK confused");
+    confused.send("USER c 0 * :c");
+    BOOST_TEST(confused.waitClosed(it::after(kWait)));
+    tess.send("QUIT :bye");
+    BOOST_TEST(has(tess.expect("ERROR :Closing Link:", it::after(kWait)), "Quit: bye"));
+    BOOST_TEST(tess.waitClosed(it::after(kWait)));
+    plainIrc.expect(":tess!tess@hermes QUIT :Quit: bye", it::after(kWait));
+    plainIrc.send("PRIVMSG #sec :still here");
+    bob.expect(it::isChatText("sec", "still here"), it::after(kWait), "after the TLS client left");
+}
+
+// As for irc.port: a TLS port that cannot be bound stops the hub at start.
+BOOST_AUTO_TEST_CASE(irc_tls_port_that_cannot_be_bound_is_fatal) {
+    // Bound without SO_REUSEPORT (which the hub's listeners set): the hub's bind fails.
+    Poco::Net::ServerSocket taken;
+    taken.bind(Poco::Net::SocketAddress("127.0.0.1", 0), false, false);
+    taken.listen();
+    const std::string port = std::to_string(taken.address().port());
+    try {
+        it::HubProcess hub(
+            it::HubProcess::Settings{{"irc.host", "127.0.0.1"}, {"irc.tls_port", port}});
+        BOOST_FAIL("the hub started with irc.tls_port " + port + " taken");
+    } catch (const std::runtime_error& error) {
+        BOOST_TEST(has(error.what(), "cannot listen for IRC over TLS on 127.0.0.1:" + port),
+                   error.what());
+    }
 }
 
 // The same 10,000 JOINs on a hub without a rate limit (as the benchmarks

@@ -32,6 +32,8 @@ BOOST_AUTO_TEST_CASE(the_http_and_irc_listeners_and_the_queues_are_counted) {
 
     config.irc.port = 6667;  // the IRC listener's queue, and itself
     BOOST_TEST(hermesd::fileNeeds(config).wanted == tcpOnly.wanted + 501u);
+    config.irc.tlsPort = 6697;  // and IRC over TLS's
+    BOOST_TEST(hermesd::fileNeeds(config).wanted == tcpOnly.wanted + 2u * 501u);
 }
 
 BOOST_AUTO_TEST_CASE(the_soft_limit_is_raised_to_what_is_wanted) {

@@ -83,6 +83,8 @@ HubProcess::Settings HubProcess::testDefaults() {
         {"http.port", "0"},
         // No IRC listener either (its default is 6667): IrcHub picks a port.
         {"irc.port", "0"},
+        // Nor IRC over TLS (6697 by default when tls.enabled).
+        {"irc.tls_port", "0"},
         // No logging.* keys: hermesd then logs to the console (our log file)
         // with its built-in pattern.
     };
@@ -120,6 +122,7 @@ HubProcess::Settings HubProcess::shippedConfig() {
     settings["hermesd.stats_interval_s"] = "0";
     settings["http.port"] = "0";
     settings["irc.port"] = "0";
+    settings["irc.tls_port"] = "0";
     settings.erase("hermesd.port_file");
     settings.erase("history.path");  // the harness puts the database in the hub's temp dir
     return settings;

@@ -10,7 +10,18 @@
 
 namespace hermes::it {
 
-IrcClient::IrcClient(std::uint16_t port, std::string name, int receiveBufferBytes)
+namespace {
+
+const hermes::tls::TlsContext& clientContext() {
+    static const hermes::tls::TlsContext context = hermes::tls::TlsContext::client();
+    return context;
+}
+
+}  // namespace
+
+IrcClient::~IrcClient() = default;
+
+IrcClient::IrcClient(std::uint16_t port, std::string name, int receiveBufferBytes, bool tls)
     : name_(std::move(name)), socket_(Poco::Net::SocketAddress::IPv4) {
     try {
         if (receiveBufferBytes > 0) {
@@ -22,6 +33,35 @@ IrcClient::IrcClient(std::uint16_t port, std::string name, int receiveBufferByte
         throw std::runtime_error(name_ + ": connect to 127.0.0.1:" + std::to_string(port) + ": " +
                                  error.displayText());
     }
+    if (tls) {
+        tls_ = std::make_unique<hermes::tls::TlsStream>(clientContext());
+        const Deadline deadline = after(std::chrono::seconds(10));
+        sendCiphertext();  // ClientHello
+        handshaking_ = true;
+        while (!tls_->handshakeDone()) {
+            if (tls_->state() == hermes::tls::TlsStream::State::Failed || closed_ ||
+                pollTimeoutMs(deadline) == 0) {
+                throw std::runtime_error(
+                    name_ + ": TLS handshake with 127.0.0.1:" + std::to_string(port) +
+                    " failed: " + (tls_->error().empty() ? "no answer" : tls_->error()));
+            }
+            readSome(deadline);
+        }
+        handshaking_ = false;
+    }
+}
+
+void IrcClient::sendCiphertext() {
+    while (tls_->hasOutput()) {
+        const std::string_view out = tls_->output();
+        int sent = 0;
+        try {
+            sent = socket_.sendBytes(out.data(), static_cast<int>(out.size()));
+        } catch (const Poco::Exception& error) {
+            throw std::runtime_error(name_ + ": send failed: " + error.displayText());
+        }
+        tls_->consumed(static_cast<std::size_t>(sent));
+    }
 }
 
 void IrcClient::send(std::string_view line) {
@@ -29,6 +69,13 @@ void IrcClient::send(std::string_view line) {
 }
 
 void IrcClient::sendRaw(std::string_view bytes) {
+    if (tls_) {
+        if (!tls_->write(bytes)) {
+            throw std::runtime_error(name_ + ": TLS write failed: " + tls_->error());
+        }
+        sendCiphertext();
+        return;
+    }
     try {
         socket_.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
     } catch (const Poco::Exception& error) {
@@ -39,7 +86,7 @@ void IrcClient::sendRaw(std::string_view bytes) {
 bool IrcClient::readSome(Deadline deadline) {
     const std::size_t before = inbox_.size();
     char chunk[16 * 1024];
-    while (!closed_) {
+    for (;;) {
         for (std::size_t lf; (lf = buffer_.find('\n')) != std::string::npos;) {
             std::string line = buffer_.substr(0, lf);
             buffer_.erase(0, lf + 1);
@@ -53,6 +100,9 @@ bool IrcClient::readSome(Deadline deadline) {
         }
         if (inbox_.size() > before) {
             return true;
+        }
+        if (closed_) {
+            return false;  // TLS: the lines before close_notify are in the inbox now
         }
         pollfd pfd{static_cast<int>(socket_.impl()->sockfd()), POLLIN, 0};
         const int ready = ::poll(&pfd, 1, pollTimeoutMs(deadline));
@@ -72,9 +122,20 @@ bool IrcClient::readSome(Deadline deadline) {
             closed_ = true;
             return inbox_.size() > before;
         }
-        buffer_.append(chunk, static_cast<std::size_t>(received));
+        if (tls_) {
+            tls_->receive(std::string_view(chunk, static_cast<std::size_t>(received)));
+            tls_->read(buffer_);
+            sendCiphertext();  // the handshake's answers, a key update
+            if (tls_->state() == hermes::tls::TlsStream::State::Failed || tls_->peerClosed()) {
+                closed_ = true;
+            }
+            if (handshaking_) {
+                return false;  // the constructor's loop checks the handshake
+            }
+        } else {
+            buffer_.append(chunk, static_cast<std::size_t>(received));
+        }
     }
-    return false;
 }
 
 std::optional<std::string> IrcClient::tryExpect(std::string_view text, Deadline deadline) {
@@ -146,10 +207,18 @@ std::string IrcClient::inboxSummary() const {
 }
 
 IrcHub::IrcHub(HubProcess::Settings settings) {
+    const auto tlsPort = settings.find("irc.tls_port");
+    const bool tls = tlsPort != settings.end() && tlsPort->second == "auto";
     for (int attempt = 1;; ++attempt) {
         {
+            // Both probes open at once, or the second could get the first's port.
             Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0), false);
             ircPort_ = probe.address().port();
+            if (tls) {
+                Poco::Net::ServerSocket tlsProbe(Poco::Net::SocketAddress("127.0.0.1", 0), false);
+                ircTlsPort_ = tlsProbe.address().port();
+                settings["irc.tls_port"] = std::to_string(ircTlsPort_);
+            }
         }
         settings["irc.host"] = "127.0.0.1";
         settings["irc.port"] = std::to_string(ircPort_);

@@ -20,6 +20,7 @@
 
 #include "Deadline.hpp"
 #include "HubProcess.hpp"
+#include "hermes/tls/TlsStream.hpp"
 
 namespace hermes::it {
 
@@ -27,7 +28,11 @@ class IrcClient {
 public:
     // receiveBufferBytes > 0 shrinks SO_RCVBUF before the connect, so that a
     // client that stops reading backs the hub up quickly.
-    IrcClient(std::uint16_t port, std::string name, int receiveBufferBytes = 0);
+    // `tls`: the connection speaks TLS (irc.tls_port); the handshake is done
+    // before the constructor returns. The hub's certificate is not checked
+    // (the tests' hubs have a self-signed one).
+    IrcClient(std::uint16_t port, std::string name, int receiveBufferBytes = 0, bool tls = false);
+    ~IrcClient();
     IrcClient(const IrcClient&) = delete;
     IrcClient& operator=(const IrcClient&) = delete;
 
@@ -57,6 +62,10 @@ public:
 
 private:
     bool readSome(Deadline deadline);
+    void sendCiphertext();  // TLS: what the stream has for the hub
+
+    std::unique_ptr<hermes::tls::TlsStream> tls_;
+    bool handshaking_ = false;  // the constructor's TLS handshake: readSome() returns at once
 
     std::string name_;
     Poco::Net::StreamSocket socket_;
@@ -73,10 +82,13 @@ public:
     explicit IrcHub(HubProcess::Settings settings = {});
     HubProcess& hub() { return *hub_; }
     std::uint16_t ircPort() const { return ircPort_; }
+    // irc.tls_port, when the settings ask for one with irc.tls_port = "auto".
+    std::uint16_t ircTlsPort() const { return ircTlsPort_; }
 
 private:
     std::unique_ptr<HubProcess> hub_;
     std::uint16_t ircPort_ = 0;
+    std::uint16_t ircTlsPort_ = 0;
 };
 
 }  // namespace hermes::it

@@ -244,3 +244,35 @@ BOOST_AUTO_TEST_CASE(a_bad_payload_is_refused) {
     BOOST_TEST(!cache.deliver(*bob.session, bob.key(), "\xff\xff\xff", true, scratch, out));
     BOOST_TEST(out.empty());
 }
+
+// A session a SASL sign-in welcomed before CAP END holds the hub's lines
+// (IrcSasl.cpp): the cache must not append a room message ahead of its 001.
+BOOST_AUTO_TEST_CASE(a_session_holding_for_cap_end_is_not_served_from_the_cache) {
+    IrcRenderCache cache;
+    Member ana("ana", "");
+    const std::string payload = chatPayload("bob", "early", 1);
+    BOOST_TEST(!ana.through(cache, payload).empty());  // kept for the key without caps
+
+    hermes::irc::IrcSessionSettings settings;
+    settings.serverName = "hub";
+    IrcSession carol(settings);
+    std::string toHub, toClient;
+    const auto now = std::chrono::steady_clock::now();
+    carol.receive(
+        "CAP LS 302\r\nNICK carol\r\nUSER u 0 * :U\r\nCAP REQ :sasl\r\nAUTHENTICATE PLAIN\r\n"
+        "AUTHENTICATE AGNhcm9sAHB3\r\n",
+        now, toHub, toClient);
+    carol.receive("CAP REQ :-sasl\r\n", now, toHub, toClient);  // the key without caps, as ana's
+    Envelope welcome;
+    welcome.mutable_welcome()->set_nick("carol");
+    welcome.mutable_welcome()->set_account("carol");
+    carol.deliver(welcome, toClient);
+    BOOST_REQUIRE(carol.holding());
+    BOOST_REQUIRE(IrcRenderCache::renderKey(carol) == ana.key());
+    std::string out;
+    Envelope scratch;
+    BOOST_REQUIRE(cache.deliver(carol, IrcRenderCache::renderKey(carol), payload, true, scratch, out));
+    BOOST_TEST(out.empty(), out);  // held in the session
+    carol.receive("CAP END\r\n", now, toHub, out);
+    BOOST_TEST(out.find(" 001 carol ") < out.find("PRIVMSG #dev :early"), out);
+}

@@ -124,16 +124,17 @@ BOOST_FIXTURE_TEST_CASE(ircv3_cap_negotiation, Fixture) {
     BOOST_TEST(toHub.empty());
     BOOST_TEST(
         contains(takeClient(),
-                 ":hub CAP * LS :away-notify batch draft/chathistory echo-message message-tags"));
+                 ":hub CAP * LS :account-tag away-notify batch draft/chathistory echo-message "
+                 "message-tags"));
     client("CAP REQ :echo-message server-time\r\n");
     BOOST_TEST(contains(takeClient(), ":hub CAP * ACK :echo-message server-time"));
-    client("CAP REQ :sasl\r\n");
-    BOOST_TEST(contains(takeClient(), ":hub CAP * NAK :sasl"));
+    client("CAP REQ :draft/multiline\r\n");
+    BOOST_TEST(contains(takeClient(), ":hub CAP * NAK :draft/multiline"));
     client("CAP END\r\n");
     BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
     BOOST_TEST(toHub[0].has_hello());
     BOOST_TEST(session.hasCap("echo-message"));
-    BOOST_TEST(!session.hasCap("sasl"));
+    BOOST_TEST(!session.hasCap("draft/multiline"));
 }
 
 // RFC 2812 3.1.2: a taken nick is 433; the next NICK sends another Hello.
@@ -494,4 +495,295 @@ BOOST_FIXTURE_TEST_CASE(erased_rows_render_as_deleted, Fixture) {
     hub(shared);
     out = takeClient();
     BOOST_TEST(contains(out, "NOTICE #dev :[file] a.txt (12 bytes)"), out);
+}
+
+// ---------------------------------------------------------------- SASL (IrcSasl.cpp)
+
+namespace {
+
+// CAP LS 302, NICK, USER, CAP REQ :sasl, AUTHENTICATE PLAIN: the session
+// waits for the payload.
+void startSasl(Fixture& f, const std::string& nick) {
+    f.client("CAP LS 302\r\nNICK " + nick + "\r\nUSER u 0 * :U\r\nCAP REQ :sasl\r\n");
+    BOOST_TEST(contains(f.takeClient(), "ACK :sasl"));
+    f.client("AUTHENTICATE PLAIN\r\n");
+    BOOST_TEST(f.takeClient() == "AUTHENTICATE +\r\n");
+}
+
+Envelope welcomeFor(const std::string& nick, const std::string& account) {
+    Envelope welcome;
+    welcome.mutable_welcome()->set_nick(nick);
+    welcome.mutable_welcome()->set_server_name("hub");
+    welcome.mutable_welcome()->set_account(account);
+    return welcome;
+}
+
+Envelope hubError(hermes::v1::ErrorCode code, const std::string& text,
+                  const std::string& room = {}) {
+    Envelope envelope;
+    envelope.mutable_error()->set_code(code);
+    envelope.mutable_error()->set_text(text);
+    envelope.mutable_error()->set_room(room);
+    return envelope;
+}
+
+}  // namespace
+
+// IRCv3 sasl-3.2: "sasl=PLAIN" in CAP LS 302, "sasl" in an older LS.
+BOOST_FIXTURE_TEST_CASE(ircv3_sasl_3_2_capability_value, Fixture) {
+    client("CAP LS 302\r\n");
+    BOOST_TEST(contains(takeClient(), " sasl=PLAIN "));
+    client("CAP LS\r\n");
+    const std::string old = takeClient();
+    BOOST_TEST(contains(old, " sasl "));
+    BOOST_TEST(!contains(old, "sasl="));
+}
+
+// IRCv3 sasl-3.1 PLAIN: the payload becomes a Hello for the account's nick
+// with its password (the hub checks it); the Welcome with the account is
+// 900 and 903, and registration (001) waits for CAP END.
+BOOST_FIXTURE_TEST_CASE(ircv3_sasl_3_1_plain_signs_in_through_the_hello, Fixture) {
+    client("PASS hubpw\r\n");
+    startSasl(*this, "ana");
+    client("AUTHENTICATE AGFuYQBzZWNyZXQ=\r\n");  // "\0ana\0secret"
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].hello().nick() == "ana");
+    BOOST_TEST(toHub[0].hello().password() == "secret");
+    BOOST_TEST(toHub[0].hello().hub_password() == "hubpw");
+    hub(welcomeFor("ana", "ana"));
+    std::string out = takeClient();
+    BOOST_TEST(contains(out, ":hub 900 ana ana!ana@hermes ana :You are now logged in as ana"));
+    BOOST_TEST(contains(out, ":hub 903 ana :SASL authentication successful"));
+    BOOST_TEST(!contains(out, " 001 "), out);
+    // The hub's lines before CAP END wait too.
+    hub(chat("lobby", "bob", "early", 1));
+    BOOST_TEST(takeClient().empty());
+    client("CAP END\r\n");
+    out = takeClient();
+    BOOST_TEST(contains(out, " 001 ana "));
+    BOOST_TEST(out.find(" 001 ") < out.find("PRIVMSG #lobby :early"), out);
+    BOOST_TEST(toHub.size() == 1u);  // no second Hello
+    BOOST_TEST(session.account() == "ana");
+    // sasl-3.1: once signed in, 907.
+    client("AUTHENTICATE PLAIN\r\n");
+    BOOST_TEST(contains(takeClient(), " 907 ana "));
+}
+
+// A wrong password, or a throttled sign-in: 904 with the hub's reason; CAP
+// END then registers with the client's NICK (without an account).
+BOOST_FIXTURE_TEST_CASE(ircv3_sasl_3_1_failure_is_904, Fixture) {
+    startSasl(*this, "ana");
+    client("AUTHENTICATE AGFuYQBzZWNyZXQ=\r\n");
+    hub(hubError(hermes::v1::ERROR_CODE_SIGN_IN_THROTTLED,
+                 "too many attempts; retry after 9000 ms"));
+    BOOST_TEST(contains(takeClient(),
+                        ":hub 904 * :SASL authentication failed: too many attempts; retry after"));
+    client("CAP END\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 2u);
+    BOOST_TEST(toHub[1].hello().nick() == "ana");
+    BOOST_TEST(toHub[1].hello().password().empty());
+}
+
+// A nick that is no account: 904, and the session keeps the nick.
+BOOST_FIXTURE_TEST_CASE(ircv3_sasl_unknown_account_is_904, Fixture) {
+    startSasl(*this, "ana");
+    client("AUTHENTICATE AGFuYQBzZWNyZXQ=\r\n");
+    hub(welcomeFor("ana", ""));
+    BOOST_TEST(
+        contains(takeClient(), " 904 ana :SASL authentication failed: ana is not a registered"));
+    client("CAP END\r\n");
+    BOOST_TEST(contains(takeClient(), " 001 ana "));
+    BOOST_TEST(session.account().empty());
+}
+
+// Bad AUTHENTICATE input, each answered, nothing sent to the hub: an unknown
+// mechanism (908 + 904), bad base64, a bad PLAIN message, a chunk over 400
+// bytes (905), an abort (906), no sasl capability, CAP END mid-exchange (906).
+BOOST_FIXTURE_TEST_CASE(ircv3_sasl_bad_input, Fixture) {
+    client("AUTHENTICATE PLAIN\r\n");
+    BOOST_TEST(contains(takeClient(), " 904 * :SASL authentication failed: request the sasl"));
+    startSasl(*this, "ana");
+    client("AUTHENTICATE *\r\n");
+    BOOST_TEST(contains(takeClient(), " 906 * :SASL authentication aborted"));
+    client("AUTHENTICATE SCRAM-SHA-256\r\n");
+    std::string out = takeClient();
+    BOOST_TEST(contains(out, " 908 * PLAIN :are available SASL mechanisms"));
+    BOOST_TEST(contains(out, " 904 * "));
+    client("AUTHENTICATE PLAIN\r\nAUTHENTICATE !!!notbase64\r\n");
+    BOOST_TEST(contains(takeClient(),
+                        " 904 * :SASL authentication failed: the payload is not valid base64"));
+    client("AUTHENTICATE PLAIN\r\nAUTHENTICATE Ym9iAGFuYQBzZWNyZXQ=\r\n");  // authzid bob
+    BOOST_TEST(contains(takeClient(), "no authorization identities"));
+    client("AUTHENTICATE PLAIN\r\nAUTHENTICATE " + std::string(401, 'A') + "\r\n");
+    BOOST_TEST(contains(takeClient(), " 905 * :SASL message too long"));
+    // Four full chunks: past the payload limit.
+    client("AUTHENTICATE PLAIN\r\n");
+    takeClient();
+    for (int i = 0; i < 4; ++i) {
+        client("AUTHENTICATE " + std::string(400, 'A') + "\r\n");
+    }
+    BOOST_TEST(contains(takeClient(), " 905 * "));
+    client("AUTHENTICATE\r\n");
+    BOOST_TEST(contains(takeClient(), " 461 * AUTHENTICATE "));
+    BOOST_TEST(toHub.empty());
+    client("AUTHENTICATE PLAIN\r\nCAP END\r\n");
+    out = takeClient();
+    BOOST_TEST(contains(out, " 906 * "));
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);  // the ordinary Hello
+    BOOST_TEST(toHub[0].hello().password().empty());
+}
+
+// sasl-3.2 after registration: the hub's Identify; AccountReply is 900/903.
+BOOST_FIXTURE_TEST_CASE(ircv3_sasl_after_registration_is_identify, Fixture) {
+    client("CAP REQ :sasl\r\nCAP END\r\n");
+    takeClient();
+    registerAs("ana");
+    client("AUTHENTICATE PLAIN\r\nAUTHENTICATE AGFuYQBzZWNyZXQ=\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].identify().nick() == "ana");
+    BOOST_TEST(toHub[0].identify().password() == "secret");
+    takeClient();
+    hub(hubError(hermes::v1::ERROR_CODE_WRONG_PASSWORD, "wrong password"));
+    BOOST_TEST(contains(takeClient(), " 904 ana :SASL authentication failed: wrong password"));
+    client("AUTHENTICATE PLAIN\r\nAUTHENTICATE AGFuYQBzZWNyZXQ=\r\n");
+    Envelope reply;
+    reply.mutable_account_reply()->set_event(hermes::v1::ACCOUNT_EVENT_IDENTIFIED);
+    reply.mutable_account_reply()->set_account("ana");
+    hub(reply);
+    const std::string out = takeClient();
+    BOOST_TEST(contains(out, " 900 ana ana!ana@hermes ana "));
+    BOOST_TEST(contains(out, " 903 ana "));
+}
+
+// PASS is the hub's password and the nick's account password; a registered
+// nick without either is 433 saying how to sign in.
+BOOST_FIXTURE_TEST_CASE(pass_is_the_account_password_too, Fixture) {
+    client("PASS secret\r\nNICK ana\r\nUSER u 0 * :U\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].hello().password() == "secret");
+    BOOST_TEST(toHub[0].hello().hub_password() == "secret");
+    hub(hubError(hermes::v1::ERROR_CODE_PASSWORD_REQUIRED, "nick ana is registered"));
+    BOOST_TEST(
+        contains(takeClient(), " 433 * ana :Nickname is registered: sign in with SASL PLAIN"));
+}
+
+// ---------------------------------------------------------------- moderation (IrcModes.cpp)
+
+// RFC 2812 3.2.3 MODE: +o/-o, +b, +q, +i, +t as ModerationRequests; what
+// Hermes lacks (+k, +m, +v, +l) is 472 with the reason; a user mode is 501.
+BOOST_FIXTURE_TEST_CASE(rfc2812_3_2_3_channel_mode_changes, Fixture) {
+    registerAs("ana");
+    joined("dev", {"ana", "bob"});
+    takeClient();
+    client("MODE #dev +o-o+tiq bob carol dave\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 5u);
+    using hermes::v1::ModerationAction;
+    const std::vector<std::pair<ModerationAction, std::string>> expected = {
+        {hermes::v1::MODERATION_ACTION_OP, "bob"},
+        {hermes::v1::MODERATION_ACTION_DEOP, "carol"},
+        {hermes::v1::MODERATION_ACTION_LOCK_TOPIC, ""},
+        {hermes::v1::MODERATION_ACTION_INVITE_ONLY, ""},
+        {hermes::v1::MODERATION_ACTION_MUTE, "dave"}};
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        BOOST_TEST(toHub[i].moderation_request().room() == "dev");
+        BOOST_TEST(toHub[i].moderation_request().action() == expected[i].first);
+        BOOST_TEST(toHub[i].moderation_request().target() == expected[i].second);
+    }
+    toHub.clear();
+    client("MODE #dev +b eve!*@*\r\nMODE #dev +b $a:frank\r\nMODE #dev -b *!*@10.0.0.7\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 3u);
+    BOOST_TEST(toHub[0].moderation_request().target() == "eve");
+    BOOST_TEST(toHub[0].moderation_request().target_kind() == hermes::v1::TARGET_KIND_NICK);
+    BOOST_TEST(toHub[1].moderation_request().target_kind() == hermes::v1::TARGET_KIND_ACCOUNT);
+    BOOST_TEST(toHub[2].moderation_request().action() == hermes::v1::MODERATION_ACTION_UNBAN);
+    BOOST_TEST(toHub[2].moderation_request().target_kind() == hermes::v1::TARGET_KIND_ADDRESS);
+    toHub.clear();
+    takeClient();
+    client("MODE #dev +k key\r\nMODE #dev +m\r\nMODE #dev +b ev*\r\nMODE ana +i\r\n");
+    const std::string out = takeClient();
+    BOOST_TEST(contains(out, " 472 ana k :Hermes rooms have no keys"));
+    BOOST_TEST(contains(out, " 472 ana m :Hermes has no moderated rooms"));
+    BOOST_TEST(contains(out, " 472 ana b :ev* is not a mask Hermes understands"));
+    BOOST_TEST(contains(out, " 501 ana :Hermes has no user modes"));
+    BOOST_TEST(toHub.empty());
+}
+
+// The hub's answers: its Presences as MODE lines, its refusals as 482, 401, 441.
+BOOST_FIXTURE_TEST_CASE(rfc2812_3_2_8_kick_and_errors, Fixture) {
+    registerAs("ana");
+    joined("dev", {"ana", "bob"});
+    takeClient();
+    client("KICK #dev bob :spam\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].moderation_request().action() == hermes::v1::MODERATION_ACTION_KICK);
+    BOOST_TEST(toHub[0].moderation_request().reason() == "spam");
+    hub(hubError(hermes::v1::ERROR_CODE_NOT_OPERATOR, "you are not an operator of dev", "dev"));
+    BOOST_TEST(contains(takeClient(), " 482 ana #dev :You're not channel operator"));
+    client("KICK #dev zed\r\n");
+    hub(hubError(hermes::v1::ERROR_CODE_NO_SUCH_NICK, "no one is called zed", "dev"));
+    BOOST_TEST(contains(takeClient(), " 401 ana zed :No such nick/channel"));
+    client("KICK #dev carol\r\n");
+    hub(hubError(hermes::v1::ERROR_CODE_NOT_IN_ROOM, "carol is not in dev", "dev"));
+    BOOST_TEST(contains(takeClient(), " 441 ana carol #dev :They aren't on that channel"));
+
+    Envelope muted;
+    muted.mutable_presence()->set_room("dev");
+    muted.mutable_presence()->set_kind(hermes::v1::PRESENCE_KIND_MUTED);
+    muted.mutable_presence()->add_nicks("bob");
+    muted.mutable_presence()->set_by("ana");
+    hub(muted);
+    BOOST_TEST(contains(takeClient(), ":ana!ana@hermes MODE #dev +q bob!*@*"));
+    Envelope locked;
+    locked.mutable_presence()->set_room("dev");
+    locked.mutable_presence()->set_kind(hermes::v1::PRESENCE_KIND_MODE_CHANGED);
+    locked.mutable_presence()->set_reason("topic locked");
+    locked.mutable_presence()->set_by("ana");
+    hub(locked);
+    BOOST_TEST(contains(takeClient(), ":ana!ana@hermes MODE #dev +t"));
+}
+
+// NAMES and WHO show room operators with "@" (MemberList.operators); WHO of
+// a nick is 352 and 315 from the hub's WhoisReply.
+BOOST_FIXTURE_TEST_CASE(rfc2812_3_6_1_who_and_operators, Fixture) {
+    registerAs("ana");
+    Envelope members;
+    members.mutable_members()->set_room("dev");
+    members.mutable_members()->add_nicks("ana");
+    members.mutable_members()->add_nicks("bob");
+    members.mutable_members()->add_operators("ana");
+    hub(members);
+    BOOST_TEST(contains(takeClient(), " 353 ana = #dev :@ana bob"));
+    client("WHO bob\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].whois_request().nick() == "bob");
+    Envelope reply;
+    reply.mutable_whois_reply()->set_nick("bob");
+    reply.mutable_whois_reply()->add_rooms("dev");
+    hub(reply);
+    std::string out = takeClient();
+    BOOST_TEST(contains(out, " 352 ana #dev bob hermes hub bob H :0 bob"));
+    BOOST_TEST(contains(out, " 315 ana bob :End of /WHO list."));
+    BOOST_TEST(!contains(out, " 311 "));
+    client("WHO nobody\r\n");
+    hub(hubError(hermes::v1::ERROR_CODE_NO_SUCH_NICK, "no one is called nobody"));
+    out = takeClient();
+    BOOST_TEST(contains(out, " 315 ana nobody "));
+    BOOST_TEST(!contains(out, " 318 "));
+}
+
+// IRCv3 account-tag: a room message from a signed-in sender carries
+// account=NAME (ChatMessage.from_account), only for a client that asked.
+BOOST_FIXTURE_TEST_CASE(ircv3_account_tag, Fixture) {
+    client("CAP REQ :account-tag\r\nCAP END\r\n");
+    registerAs("ana");
+    Envelope signedIn = chat("dev", "bob", "hi", 4);
+    signedIn.mutable_message()->set_from_account("bob");
+    hub(signedIn);
+    BOOST_TEST(contains(takeClient(), "@account=bob :bob!bob@hermes PRIVMSG #dev :hi"));
+    hub(chat("dev", "eve", "anonymous", 5));
+    BOOST_TEST(takeClient() == ":eve!eve@hermes PRIVMSG #dev :anonymous\r\n");
+    client("CAP REQ :-account-tag\r\n");
+    takeClient();
+    hub(signedIn);
+    BOOST_TEST(takeClient() == ":bob!bob@hermes PRIVMSG #dev :hi\r\n");
 }

@@ -215,7 +215,7 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
                              stamper, *history, outbox, facts, now);
             return;
         case v1::Envelope::kWho:
-            onWho(s, envelope.who(), rooms, outbox);
+            onWho(s, envelope.who(), rooms, moderation, outbox);
             return;
         case v1::Envelope::kTopic:
             onTopic(s, envelope.topic(), rooms, moderation, presence, gate, *history, outbox,

@@ -109,7 +109,8 @@ void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Moderation& mode
             const HubFacts& facts, TimePoint now);
 void onLeave(Session& s, const v1::Leave& leave, RoomTable& rooms, Presence& presence,
              DurabilityGate& gate, Outbox& outbox, TimePoint now);
-void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, Outbox& outbox);
+void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, const Moderation& moderation,
+           Outbox& outbox);
 void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, const Moderation& moderation,
              Presence& presence, DurabilityGate& gate, HistoryStore& history, Outbox& outbox,
              const HubFacts& facts);

@@ -28,7 +28,7 @@ void fillTopic(const Room& room, v1::Envelope& envelope) {
     topic->set_time_ms(room.topic.timeMs());
 }
 
-void sendMemberList(Session& s, const Room& room, Outbox& outbox) {
+void sendMemberList(Session& s, const Room& room, const Moderation& moderation, Outbox& outbox) {
     outbox.reply(s, [&](v1::Envelope& out) {
         auto* list = out.mutable_members();
         list->set_room(room.name);
@@ -36,6 +36,9 @@ void sendMemberList(Session& s, const Room& room, Outbox& outbox) {
             list->add_nicks(member.session->who.nick());
             if (!member.session->profile.away.empty()) {
                 list->add_away(member.session->who.nick());
+            }
+            if (moderation.roomOperator(*member.session, room)) {
+                list->add_operators(member.session->who.nick());
             }
         }
     });
@@ -80,7 +83,7 @@ void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Moderation& mode
         rooms.join(s, *room);
         moderation.joined(s, *room, created, facts.config.defaultRoom);
     }
-    sendMemberList(s, *room, outbox);
+    sendMemberList(s, *room, moderation, outbox);
     if (!room->topic.empty()) {
         outbox.reply(s, [&](v1::Envelope& out) { fillTopic(*room, out); });
     }
@@ -116,7 +119,8 @@ void onLeave(Session& s, const v1::Leave& leave, RoomTable& rooms, Presence& pre
     presence.queue(*room, v1::PRESENCE_KIND_LEFT, leave.reason(), s.who.nick(), now, gate, outbox);
 }
 
-void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, Outbox& outbox) {
+void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, const Moderation& moderation,
+           Outbox& outbox) {
     std::optional<protocol::ProtocolError> invalid;
     const Room* room = rooms.lookup(who.room(), invalid);
     if (invalid) {
@@ -127,7 +131,7 @@ void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, Outbox& outbo
         outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, "there is no room " + who.room(), who.room());
         return;
     }
-    sendMemberList(s, *room, outbox);
+    sendMemberList(s, *room, moderation, outbox);
 }
 
 void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, const Moderation& moderation,

@@ -49,6 +49,17 @@ void Stamper::stamp(std::string_view room, std::uint64_t seq, std::string_view f
         chat_.clear_reactor();
         extras_ = false;
     }
+    if (account_) {
+        chat_.clear_from_account();
+        account_ = false;
+    }
+}
+
+void Stamper::fromAccount(const Session& from) {
+    if (!from.profile.account.empty()) {
+        chat_.mutable_from_account()->assign(from.profile.account);
+        account_ = true;
+    }
 }
 
 // Frames chat_ into frame_ without copying it into the envelope.
@@ -67,6 +78,7 @@ void Stamper::roomMessage(const Room& room, std::uint64_t seq, Session& from, co
         clearPrivateFields();
     }
     stamp(room.name, seq, from.who.nick(), {}, say.client_msg_id(), say.kind(), say.text(), {});
+    fromAccount(from);
     if (say.reply_to() != 0) {
         chat_.set_reply_to(say.reply_to());
         extras_ = true;
@@ -126,6 +138,7 @@ void Stamper::roomEvent(const Room& room, std::uint64_t seq, Session& from, cons
         clearPrivateFields();
     }
     stamp(room.name, seq, from.who.nick(), {}, say.client_msg_id(), say.kind(), text, {});
+    fromAccount(from);
     chat_.set_target_seq(say.target_seq());
     if (say.kind() == v1::MESSAGE_KIND_REACT || say.kind() == v1::MESSAGE_KIND_UNREACT) {
         chat_.set_reaction(say.text());

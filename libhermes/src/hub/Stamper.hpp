@@ -81,6 +81,8 @@ private:
     void serialize();
     void conversationFields(std::uint64_t privateSeq, bool offline);
     void clearPrivateFields();
+    // Room messages: the sender's account (ChatMessage.from_account), if any.
+    void fromAccount(const Session& from);
 
     const std::uint64_t epoch_;
     const WallClock& wallClock_;
@@ -90,7 +92,8 @@ private:
     v1::ChatMessage file_;        // the last FILE message
     v1::Envelope envelope_;
     std::string frame_;
-    bool extras_ = false;  // chat_ carries reply_to, target_seq or reaction
+    bool extras_ = false;   // chat_ carries reply_to, target_seq or reaction
+    bool account_ = false;  // chat_ carries from_account
 };
 
 }  // namespace hermes::hub

@@ -64,7 +64,9 @@ std::size_t IrcRenderCache::setOf(const char* address, std::uint32_t key) const 
 
 bool IrcRenderCache::deliver(IrcSession& session, std::uint32_t key, std::string_view payload,
                              bool inPlace, hermes::v1::Envelope& scratch, std::string& out) {
-    if (!inPlace || payload.empty()) {
+    if (!inPlace || payload.empty() || session.holding()) {
+        // holding(): a SASL sign-in keeps the hub's lines in the session
+        // until CAP END; lines appended here would come before its 001.
         return deliverUncached(session, payload, scratch, out);
     }
     const std::size_t set = setOf(payload.data(), key);

@@ -7,6 +7,7 @@
 
 #include "hermes/codec/FrameEncoder.hpp"
 #include "hermes/irc/IrcText.hpp"
+#include "hermes/protocol/Limits.hpp"
 #include "hermes/protocol/Validation.hpp"
 
 namespace hermes::irc {
@@ -141,7 +142,8 @@ void IrcSession::numeric(std::string& out, std::string_view code, std::vector<st
 }
 
 void IrcSession::appendTags(std::string& out, std::int64_t timeMs, std::uint64_t seq,
-                            std::string_view room, std::string_view batch) const {
+                            std::string_view room, std::string_view batch,
+                            std::string_view account) const {
     // Values that never need escaping: digits, a timestamp, canonical room names.
     const std::size_t start = out.size();
     const auto separate = [&] { out += out.size() == start ? '@' : ';'; };
@@ -168,6 +170,10 @@ void IrcSession::appendTags(std::string& out, std::int64_t timeMs, std::uint64_t
         out += kSeqTag;
         out += '=';
         out += number;
+    }
+    if (!account.empty() && hasCap("account-tag")) {
+        separate();
+        appendAccountTag(out, account);
     }
     if (out.size() != start) {
         out += ' ';
@@ -326,7 +332,7 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
         return {};
     }
     if (cmd == "USER") {
-        if (registered_) {
+        if (registered_ && (!holding_ || userGiven_)) {
             numeric(toClient, "462", {}, "You may not reregister");
             return {};
         }
@@ -335,6 +341,11 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
         }
         userGiven_ = true;
         maybeHello(toHub);
+        release(toClient);
+        return {};
+    }
+    if (cmd == "AUTHENTICATE") {
+        authenticate(line, toHub, toClient);
         return {};
     }
     if (cmd == "PASS") {
@@ -420,7 +431,17 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
             return {};
         }
         const std::string room = isChannel(p.front()) ? roomOf(p.front()) : std::string();
-        if (room.empty()) {  // WHO of a nick or mask: not yet (docs/IRC.md)
+        if (room.empty() && cmd == "WHO" && !isChannel(p.front()) &&
+            !hermes::protocol::checkNick(p.front())) {
+            // WHO of a nick: what WHOIS knows, as 352 and 315.
+            whois_.push_back(p.front());
+            whoisForWho_.push_back(true);
+            Envelope envelope;
+            envelope.mutable_whois_request()->set_nick(p.front());
+            frame(envelope, toHub);
+            return {};
+        }
+        if (room.empty()) {  // WHO of a mask: not yet (docs/IRC.md)
             if (cmd == "WHO") {
                 numeric(toClient, "315", {p.front()}, "End of /WHO list.");
             } else {
@@ -474,6 +495,7 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
         }
         // "WHOIS server nick" asks a server: the nick is the last parameter.
         whois_.push_back(p.back());
+        whoisForWho_.push_back(false);
         Envelope envelope;
         envelope.mutable_whois_request()->set_nick(p.back());
         frame(envelope, toHub);
@@ -497,27 +519,15 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
         if (p.empty()) {
             return needMore();
         }
-        if (isChannel(p.front())) {
-            const std::string room = roomOf(p.front());
-            if (room.empty()) {
-                numeric(toClient, "403", {p.front()}, "No such channel");
-            } else if (p.size() == 1) {
-                numeric(toClient, "324", {channel(room), "+"});
-            } else if (p.size() == 2 && (p[1] == "b" || p[1] == "+b")) {
-                numeric(toClient, "368", {channel(room)}, "End of channel ban list");
-            } else {
-                numeric(toClient, "482", {channel(room)},
-                        "Channel modes cannot be changed over IRC yet");
-            }
-        } else if (isMe(p.front())) {
-            if (p.size() == 1) {
-                numeric(toClient, "221", {"+"});
-            } else {
-                numeric(toClient, "501", {}, "User modes cannot be changed over IRC yet");
-            }
-        } else {
-            numeric(toClient, "502", {}, "Can't change mode for other users");
-        }
+        modeCommand(line, toHub, toClient);
+        return {};
+    }
+    if (cmd == "KICK") {
+        kickCommand(line, toHub, toClient);
+        return {};
+    }
+    if (cmd == "INVITE") {
+        inviteCommand(line, toHub, toClient);
         return {};
     }
     numeric(toClient, "421", {cmd}, "Unknown command");
@@ -533,7 +543,7 @@ void IrcSession::capCommand(const IrcLine& line, std::string& toHub, std::string
         if (!registered_) {
             capNegotiating_ = true;
         }
-        toClient += head + "LS :" + std::string(kCapabilities) + "\r\n";
+        toClient += head + "LS :" + capabilities(p) + "\r\n";
     } else if (sub == "LIST") {
         std::string list;
         for (const std::string& cap : caps_) {
@@ -585,8 +595,8 @@ void IrcSession::capCommand(const IrcLine& line, std::string& toHub, std::string
         std::sort(caps_.begin(), caps_.end());
         toClient += head + "ACK :" + asked + "\r\n";
     } else if (sub == "END") {
-        if (capNegotiating_ && !registered_) {
-            capNegotiating_ = false;
+        if (capNegotiating_) {
+            capEnd(toClient);
             maybeHello(toHub);
         }
     } else {
@@ -604,7 +614,12 @@ void IrcSession::maybeHello(std::string& toHub) {
     hello.set_nick(nick_);
     hello.set_client_name("irc");
     if (!hubPassword_.empty()) {
+        // PASS is the hub's password and the nick's: each is ignored by the
+        // hub where it does not apply (docs/IRC.md "Accounts: SASL and PASS").
         hello.set_hub_password(hubPassword_);
+        if (hubPassword_.size() <= hermes::protocol::kMaxPasswordBytes) {
+            hello.set_password(hubPassword_);
+        }
     }
     frame(envelope, toHub);
     helloSent_ = true;
@@ -671,10 +686,13 @@ void IrcSession::sendMessage(const IrcLine& line, bool notice, std::string& toHu
 
 // ---------------------------------------------------------------- output
 
-void IrcSession::deliver(const Envelope& envelope, std::string& out) {
+void IrcSession::deliver(const Envelope& envelope, std::string& client) {
+    // Welcomed before CAP END (SASL): held until registration ends.
+    std::string& out = holding_ ? held_ : client;
     switch (envelope.body_case()) {
         case Envelope::kWelcome:
-            welcome(envelope.welcome(), out);
+            saslWelcome(envelope.welcome(), client);
+            welcome(envelope.welcome(), holding_ ? held_ : client);
             break;
         case Envelope::kMessage:
             chatMessage(envelope.message(), out);
@@ -720,18 +738,28 @@ void IrcSession::deliver(const Envelope& envelope, std::string& out) {
         case Envelope::kHistoryPage:
             historyPage(envelope.history_page(), out);
             break;
+        case Envelope::kBanList:
+            banList(envelope.ban_list(), out);
+            break;
         case Envelope::kBye:
             quitText_ = envelope.bye().text();
             break;
         case Envelope::kAccountReply:
-            out += ":" + serverName_ + " NOTICE " + target() + " :" +
-                   sanitize(envelope.account_reply().text()) + "\r\n";
+            if (!saslAccountReply(envelope.account_reply(), out)) {
+                out += ":" + serverName_ + " NOTICE " + target() + " :" +
+                       sanitize(envelope.account_reply().text()) + "\r\n";
+            }
             break;
         default:
             // History pages (skip_backlog: only on request, draft/chathistory
             // is not yet built), typing, read markers, files, stats: nothing
             // an IRC client asked for.
             break;
+    }
+    if (holding_ && held_.size() > kMaxHeldBytes) {
+        holding_ = false;  // no CAP END for this long: registration is over
+        client += held_;
+        held_.clear();
     }
 }
 
@@ -748,12 +776,12 @@ void IrcSession::welcome(const hermes::v1::Welcome& welcome, std::string& out) {
     numeric(out, "002", {},
             "Your host is " + serverName_ + ", running version " + settings_.version);
     numeric(out, "003", {}, "This hub speaks Hermes; IRC is one of its transports");
-    numeric(out, "004", {serverName_, settings_.version, "i", "nt"});
+    numeric(out, "004", {serverName_, settings_.version, "i", "bioqt"});
     const std::string channelLen = std::to_string(limits_.max_room_bytes() + 1);
     numeric(out, "005",
             {"AWAYLEN=256", "CASEMAPPING=ascii",
-             "CHANLIMIT=#:" + std::to_string(limits_.max_rooms_per_client()), "CHANMODES=,,,",
-             "CHANNELLEN=" + channelLen, "CHANTYPES=#", "NETWORK=" + serverName_,
+             "CHANLIMIT=#:" + std::to_string(limits_.max_rooms_per_client()), "CHANMODES=bq,,,it",
+             "CHANNELLEN=" + channelLen, "CHANTYPES=#", "NETWORK=" + serverName_, "MODES=4",
              "NICKLEN=" + std::to_string(limits_.max_nick_bytes()), "PREFIX=(o)@",
              "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4",
              "CHATHISTORY=" + std::to_string(limits_.history_page_max()), "MSGREFTYPES=msgid",
@@ -867,7 +895,8 @@ void IrcSession::renderMessage(const hermes::v1::ChatMessage& message, std::stri
     // Written straight into `out`: this is every IRC member's delivery.
     const std::string_view from = message.from();
     for (const std::string_view piece : splitUtf8(text, budget)) {
-        appendTags(out, message.time_ms(), message.seq(), message.room(), batch);
+        appendTags(out, message.time_ms(), message.seq(), message.room(), batch,
+                   message.from_account());
         out += ':';
         out += from;
         out += '!';
@@ -891,6 +920,9 @@ void IrcSession::presence(const hermes::v1::Presence& presence, std::string& out
     const std::string& room = presence.room();
     const std::string chan = channel(room);
     const std::int64_t time = presence.time_ms();
+    if (!room.empty() && moderationPresence(presence, out)) {
+        return;
+    }
     if (room.empty()) {
         // Confirmations of our own state.
         switch (presence.kind()) {
@@ -1026,7 +1058,11 @@ void IrcSession::memberList(const hermes::v1::MemberList& list, std::string& out
             const std::string& nick = list.nicks(i);
             const bool away =
                 std::find(list.away().begin(), list.away().end(), nick) != list.away().end();
-            numeric(out, "352", {chan, nick, settings_.host, serverName_, nick, away ? "G" : "H"},
+            const bool op = std::find(list.operators().begin(), list.operators().end(), nick) !=
+                            list.operators().end();
+            numeric(out, "352",
+                    {chan, nick, settings_.host, serverName_, nick,
+                     std::string(away ? "G" : "H") + (op ? "@" : "")},
                     "0 " + nick);
         }
         numeric(out, "315", {chan}, "End of /WHO list.");
@@ -1037,11 +1073,13 @@ void IrcSession::memberList(const hermes::v1::MemberList& list, std::string& out
     std::string names;
     for (const std::string& nick : list.nicks()) {
         if (!names.empty() &&
-            head.size() + names.size() + 1 + nick.size() + 2 > IrcLineReader::kMaxLineBytes) {
+            head.size() + names.size() + 2 + nick.size() + 2 > IrcLineReader::kMaxLineBytes) {
             out += head + names + "\r\n";
             names.clear();
         }
-        names += (names.empty() ? "" : " ") + nick;
+        const bool op = std::find(list.operators().begin(), list.operators().end(), nick) !=
+                        list.operators().end();
+        names += (names.empty() ? "" : " ") + std::string(op ? "@" : "") + nick;
     }
     if (!names.empty()) {
         out += head + names + "\r\n";
@@ -1070,8 +1108,12 @@ void IrcSession::topic(const hermes::v1::Topic& topic, std::string& out) {
 }
 
 void IrcSession::whoisReply(const hermes::v1::WhoisReply& reply, std::string& out) {
+    if (whoNickReply(reply, out)) {
+        return;
+    }
     if (!whois_.empty()) {
         whois_.pop_front();
+        whoisForWho_.pop_front();
     }
     const std::string& nick = reply.nick();
     numeric(out, "311", {nick, nick, settings_.host, "*"},
@@ -1102,6 +1144,9 @@ void IrcSession::error(const hermes::v1::Error& error, std::string& out) {
             numeric(out, "464", {}, "Password incorrect");
         }
         quitText_ = text;  // farewell() says it in the ERROR line
+        return;
+    }
+    if (saslError(error, out) || moderationError(error, out)) {
         return;
     }
     // What the error answers: one of our sends, a list request, a whois, the Hello.
@@ -1141,11 +1186,18 @@ void IrcSession::error(const hermes::v1::Error& error, std::string& out) {
         case ERROR_CODE_NICK_TAKEN:
         case ERROR_CODE_PASSWORD_REQUIRED:
         case ERROR_CODE_WRONG_PASSWORD:
-        case ERROR_CODE_SIGN_IN_THROTTLED: {
+        case ERROR_CODE_SIGN_IN_THROTTLED:
+        case ERROR_CODE_INVALID_PASSWORD:
+        case ERROR_CODE_ACCOUNTS_BUSY: {
             const bool handshake = !registered_;
             const std::string& asked = helloNick_;
             const char* code = error.code() == ERROR_CODE_INVALID_NICK ? "432" : "433";
-            numeric(out, code, {asked.empty() ? std::string("*") : asked}, text);
+            numeric(out, code, {asked.empty() ? std::string("*") : asked},
+                    error.code() == ERROR_CODE_PASSWORD_REQUIRED
+                        ? "Nickname is registered: sign in with SASL PLAIN, or PASS with its "
+                          "password, or choose another (" +
+                              text + ")"
+                        : text);
             if (handshake) {
                 helloSent_ = false;  // the next NICK sends another Hello
             }
@@ -1156,8 +1208,14 @@ void IrcSession::error(const hermes::v1::Error& error, std::string& out) {
                 numeric(out, "401", {sendTarget}, "No such nick/channel");
             } else {
                 const std::string nick = whois_.empty() ? std::string("*") : whois_.front();
+                const bool who = !whoisForWho_.empty() && whoisForWho_.front();
                 if (!whois_.empty()) {
                     whois_.pop_front();
+                    whoisForWho_.pop_front();
+                }
+                if (who) {
+                    numeric(out, "315", {nick}, "End of /WHO list.");  // RFC 2812 3.6.1: none
+                    return;
                 }
                 numeric(out, "401", {nick}, "No such nick/channel");
                 numeric(out, "318", {nick}, "End of /WHOIS list.");

@@ -17,6 +17,10 @@
 // hub's answers with the IRC requests (NAMES/WHO/JOIN -> MemberList, WHOIS ->
 // WhoisReply or NO_SUCH_NICK, PING -> Pong, CHATHISTORY -> HistoryPage). Each is bounded by what
 // the hub answers (and by the hub's rate limit); pings by kMaxPingsInFlight.
+// Concerns of their own, in files of their own: the SASL exchange and the
+// account signed in to, with the hub's lines held until CAP END (IrcSasl.cpp);
+// moderation requests and ban lists in flight (IrcModes.cpp), at most
+// kMaxModerationAsks each.
 //
 // Lines that send the hub nothing (CAP, MODE queries, errors such as 421,
 // ignored lines) take a token of the session's own bucket (the hub's rate, burst
@@ -37,6 +41,7 @@
 #include "hermes/hub/CloseReason.hpp"
 #include "hermes/irc/IrcLine.hpp"
 #include "hermes/irc/IrcLineReader.hpp"
+#include "hermes/irc/IrcSasl.hpp"
 #include "hermes/protocol/TokenBucket.hpp"
 #include "hermes/v1/hermes.pb.h"
 
@@ -55,11 +60,17 @@ struct IrcSessionSettings {
 class IrcSession {
 public:
     static constexpr std::size_t kMaxPingsInFlight = 8;
+    static constexpr std::size_t kMaxHeldBytes = 64 * 1024;
+    // Mode changes with an argument in one MODE line (ISUPPORT MODES).
+    static constexpr std::size_t kMaxModes = 4;
+    // Moderation requests (and ban lists) awaiting the hub's answer.
+    static constexpr std::size_t kMaxModerationAsks = 32;
     // Most targets of one PRIVMSG/NOTICE/JOIN/PART (ISUPPORT TARGMAX).
     static constexpr std::size_t kMaxTargets = 4;
     // The capabilities offered to CAP LS.
     static constexpr std::string_view kCapabilities =
-        "away-notify batch draft/chathistory echo-message message-tags multi-prefix server-time";
+        "account-tag away-notify batch draft/chathistory echo-message message-tags multi-prefix "
+        "sasl server-time";
     // The message-tags tag carrying a room message's seq.
     static constexpr std::string_view kSeqTag = "hermes/seq";
 
@@ -81,6 +92,11 @@ public:
     const std::string& nick() const { return nick_; }
     bool registered() const { return registered_; }
     bool hasCap(std::string_view cap) const;
+    // The account the session is signed in to (SASL, PASS); empty: none.
+    const std::string& account() const { return account_; }
+    // Welcomed by a SASL sign-in before CAP END: the hub's lines wait in the
+    // session (IrcRenderCache must not append its own lines meanwhile).
+    bool holding() const { return holding_; }
     // `nick` is this client's (ASCII case ignored).
     bool isMe(std::string_view nick) const;
     // A room message of `seq` reached the client by another way than
@@ -113,6 +129,38 @@ private:
     Input command(const IrcLine& line, std::string& toHub, std::string& toClient);
     void capCommand(const IrcLine& line, std::string& toHub, std::string& toClient);
     void maybeHello(std::string& toHub);
+
+    // SASL and accounts (IrcSasl.cpp, docs/IRC.md "Accounts: SASL and PASS").
+    // What CAP LS offers (with values for LS 302).
+    static std::string capabilities(const std::vector<std::string>& params);
+    void authenticate(const IrcLine& line, std::string& toHub, std::string& toClient);
+    void loggedIn(std::string_view account, std::string& out);  // 900 and 903
+    // The hub's answers to a sign-in with SASL's credentials.
+    void saslWelcome(const hermes::v1::Welcome& welcome, std::string& out);
+    bool saslAccountReply(const hermes::v1::AccountReply& reply, std::string& out);
+    bool saslError(const hermes::v1::Error& error, std::string& out);
+    // CAP END: aborts an exchange under way (906), ends registration.
+    void capEnd(std::string& toClient);
+    // What the hub said while registration was held, once CAP END and USER came.
+    void release(std::string& toClient);
+
+    // Moderation (IrcModes.cpp, docs/IRC.md "Moderation").
+    struct ModerationAsk {
+        std::string room;    // canonical
+        std::string target;  // as the client wrote it, for 401/441
+    };
+    void modeCommand(const IrcLine& line, std::string& toHub, std::string& toClient);
+    void kickCommand(const IrcLine& line, std::string& toHub, std::string& toClient);
+    void inviteCommand(const IrcLine& line, std::string& toHub, std::string& toClient);
+    void moderate(const std::string& room, hermes::v1::ModerationAction action, std::string target,
+                  hermes::v1::TargetKind kind, std::string reason, std::string& toHub);
+    // True when the Presence was rendered here (MODE +q/+b/+t/+i, INVITE, 341).
+    bool moderationPresence(const hermes::v1::Presence& presence, std::string& out);
+    // True when the Error answered a moderation request (401, 441, 482).
+    bool moderationError(const hermes::v1::Error& error, std::string& out);
+    void banList(const hermes::v1::BanList& list, std::string& out);  // 367, 368
+    // WHO of a nick (IrcModes.cpp): a WhoisRequest answered as 352 and 315.
+    bool whoNickReply(const hermes::v1::WhoisReply& reply, std::string& out);
     void sendMessage(const IrcLine& line, bool notice, std::string& toHub, std::string& toClient);
 
     void welcome(const hermes::v1::Welcome& welcome, std::string& out);
@@ -141,7 +189,7 @@ private:
                   std::string_view room = {}, std::string_view batch = {}) const;
     // "@tag=value;... " for what the caps ask for (nothing without them).
     void appendTags(std::string& out, std::int64_t timeMs, std::uint64_t seq, std::string_view room,
-                    std::string_view batch) const;
+                    std::string_view batch, std::string_view account = {}) const;
     std::string mask(std::string_view nick) const;
     std::string target() const { return registered_ ? nick_ : std::string("*"); }
     bool forget(std::deque<std::string>& recent, std::string_view nick);
@@ -170,6 +218,9 @@ private:
     std::uint64_t nextMsgId_;
     std::deque<ListRequest> lists_;
     std::deque<std::string> whois_;
+    std::deque<bool> whoisForWho_;  // beside whois_: true for a WHO of a nick
+    std::deque<ModerationAsk> moderation_;
+    std::deque<std::string> banLists_;  // rooms of MODE #room b in flight
     std::deque<std::pair<std::uint64_t, std::string>> pings_;
     std::deque<HistoryAsk> history_;  // CHATHISTORY requests, paired with HistoryPages by room
     std::uint64_t nextBatch_ = 1;
@@ -180,6 +231,15 @@ private:
     std::string lastAwayLine_;  // away-notify: one line for the rooms' copies
     std::string quitText_;
     bool errorSent_ = false;
+
+    // SASL (IrcSasl.cpp).
+    IrcSasl sasl_;
+    bool saslChecking_ = false;  // a Hello or Identify with SASL's credentials is with the hub
+    std::string account_;        // signed in to (Welcome.account, AccountReply)
+    // Welcomed by a SASL Hello before CAP END: the hub's lines wait here
+    // (at most kMaxHeldBytes; past it they go out anyway).
+    bool holding_ = false;
+    std::string held_;
 };
 
 }  // namespace hermes::irc
