@@ -35,11 +35,13 @@
 #include <Poco/Util/OptionSet.h>
 
 #include "Acceptor.hpp"
+#include "Announcer.hpp"
 #include "DaemonConfig.hpp"
 #include "EventLoop.hpp"
 #include "FileLimit.hpp"
 #include "HttpListener.hpp"
 #include "HubCertificate.hpp"
+#include "hermes/discovery/HubRecord.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
 #include "hermes/hub/PasswordHasher.hpp"
@@ -47,6 +49,7 @@
 #include "hermes/hub/SqliteHistory.hpp"
 #include "hermes/hub/SqliteModerationStore.hpp"
 #include "hermes/hub/SqliteReadMarkers.hpp"
+#include "hermes/protocol/Limits.hpp"
 
 namespace hermesd {
 
@@ -272,6 +275,44 @@ void HermesDaemon::setUpLogging() {
 
 namespace {
 
+// discovery.announce: the hub's record (HubRecord.hpp) from what it listens on.
+std::unique_ptr<Announcer> startAnnouncer(const DaemonConfig& settings, std::uint16_t port,
+                                          std::uint16_t ircPort, const HttpListener* http,
+                                          const std::string& fingerprint, Poco::Logger& log) {
+    if (settings.edge.host.rfind("127.", 0) == 0 || settings.edge.host == "::1" ||
+        settings.edge.host == "localhost") {
+        log.warning(
+            "discovery.announce is on but hermesd.host is %s: clients that find the hub on the "
+            "LAN cannot connect to it",
+            settings.edge.host);
+    }
+    hermes::discovery::HubRecord record;
+    record.name = settings.hub.serverName;
+    record.protocol = hermes::protocol::kProtocolVersion;
+    record.tls = settings.tls.enabled;
+    record.fingerprint = settings.tls.enabled ? fingerprint : std::string();
+    record.ircPort = ircPort;
+    if (http != nullptr) {
+        record.webPort = http->port();
+        record.webTls = http->secure();
+    }
+    Announcement announcement;
+    announcement.instance =
+        hermes::discovery::clipUtf8(settings.hub.serverName, hermes::discovery::kMaxInstanceBytes);
+    if (announcement.instance.empty()) {
+        announcement.instance = "hermes";
+    }
+    announcement.port = port;
+    announcement.txt = hermes::discovery::toTxt(record);
+    announcement.ircPort = ircPort;
+    try {
+        return std::make_unique<Announcer>(std::move(announcement), log);
+    } catch (const std::runtime_error& error) {
+        log.error("%s: the hub runs without announcing", std::string(error.what()));
+        return nullptr;
+    }
+}
+
 void blockTerminationSignals() {
     sigset_t signals;
     sigemptyset(&signals);
@@ -483,6 +524,7 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     }
     // IRC clients (docs/IRC.md): their own port, the same hub and loop.
     std::unique_ptr<Poco::Net::TCPServer> ircServer;
+    std::uint16_t ircPort = 0;
     if (settings.irc.port != 0) {
         Poco::Net::ServerSocket ircListener;
         try {
@@ -513,7 +555,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         ircServer = std::make_unique<Poco::Net::TCPServer>(
             new HandoffFactory(loop, registry, ircHandoff), pool, ircListener, ircParams);
         ircServer->start();
-        log.information("irc on %s:%hu", settings.irc.host, ircListener.address().port());
+        ircPort = ircListener.address().port();
+        log.information("irc on %s:%hu", settings.irc.host, ircPort);
         if (settings.tls.enabled) {
             log.warning(
                 "irc.port %hu is plaintext (TLS for IRC is not built yet): what IRC clients "
@@ -529,10 +572,17 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     if (!settings.edge.portFile.empty()) {
         std::ofstream(settings.edge.portFile) << port << '\n';
     }
+    // On the LAN only once everything listens: a client that finds it can connect.
+    std::unique_ptr<Announcer> announcer;
+    if (settings.discovery.announce) {
+        announcer = startAnnouncer(settings, port, ircPort, http.get(),
+                                   certificate ? certificate->fingerprint : std::string(), log);
+    }
 
     waitForTerminationRequest();
 
     log.information("termination requested: stopping");
+    announcer.reset();  // the goodbyes first: nobody should find a hub that is leaving
     if (http) {
         http->stop();
     }
