@@ -28,7 +28,8 @@
 #   beta, the TLS prompt says the certificate is the one announced, y, and
 #   what it says reaches beta's room;
 # - a third hub, in ns 1, also called beta, is renamed "beta #2" by Avahi and
-#   listed apart with its TXT name beta.
+#   listed apart with its TXT name beta;
+# - a fourth, with no D-Bus to reach, logs why it cannot announce and serves.
 #
 # Waits poll with a deadline. Every process started is stopped by PID and
 # every namespace deleted by name on any exit (trap). Without root or
@@ -211,10 +212,11 @@ for n in 1 2 3; do
     start_avahi "$n"
 done
 for n in 1 2 3; do
-    wait_for "avahi-daemon in ${NS[n]}" grep -q "Server startup complete" "$WORK/avahi$n.log"
+    wait_for "avahi-daemon in ${NS[n]}" grep -qs "Server startup complete" "$WORK/avahi$n.log"
 done
 
 # --- two hubs that announce -----------------------------------------------
+HUB_PID=()
 # start_hub ID NS NAME [PROPERTY LINE...]
 start_hub() {
     local n=$1 ns=$2 name=$3
@@ -232,13 +234,16 @@ history.path = $WORK/hub$n/history.db
 discovery.announce = true
 CONF
     printf '%s\n' "$@" >>"$WORK/hub$n.properties"
-    spawn "$ns" "$HERMESD" --config="$WORK/hub$n.properties" >"$WORK/hub$n.log" 2>&1 &
+    # HUB_BUS: another D-Bus address than the namespace's (one with no bus).
+    spawn "$ns" ${HUB_BUS:+env DBUS_SYSTEM_BUS_ADDRESS="$HUB_BUS"} "$HERMESD" \
+        --config="$WORK/hub$n.properties" >"$WORK/hub$n.log" 2>&1 &
     PIDS+=($!)
+    HUB_PID[n]=$!
 }
 start_hub 1 1 alpha "irc.host = 0.0.0.0" "irc.port = 6667"
 start_hub 2 2 beta "tls.enabled = true"
 for n in 1 2; do
-    wait_for "hub $n's announcement" grep -q "discovery: announced as" "$WORK/hub$n.log"
+    wait_for "hub $n's announcement" grep -qs "discovery: announced as" "$WORK/hub$n.log"
 done
 BETA_FP=$(sed -n 's/.*tls: certificate .*, fingerprint \(SHA256:[0-9A-F:]*\).*/\1/p' "$WORK/hub2.log")
 [[ -n $BETA_FP ]] || fail "beta logged no fingerprint"
@@ -276,7 +281,7 @@ grep -q "discovery needs avahi-daemon" "$WORK/nobus.out" || fail "no word of ava
 
 # --- avahi-daemon restarts under a hub: it announces again -----------------
 kill -TERM "${AVAHI_PID[2]}"
-wait_for "hub 2 noticing avahi-daemon gone" grep -q "lost avahi-daemon" "$WORK/hub2.log"
+wait_for "hub 2 noticing avahi-daemon gone" grep -qs "lost avahi-daemon" "$WORK/hub2.log"
 wait_for "the old avahi-daemon to exit" bash -c "! kill -0 ${AVAHI_PID[2]} 2>/dev/null"
 start_avahi 2
 announced_twice() { [[ $(grep -c "discovery: announced as" "$WORK/hub2.log") -ge 2 ]]; }
@@ -334,12 +339,31 @@ fi
 # A third hub, in ns 1 on port 7071, also called beta: ns 2's beta holds the
 # name, so this one becomes "beta #2"; its TXT name stays beta.
 start_hub 3 1 beta "hermesd.port = 7071"
-wait_for "hub 3's rename" grep -q "another host announces 'beta'; renamed to 'beta #2'" \
+wait_for "hub 3's rename" grep -qs "another host announces 'beta'; renamed to 'beta #2'" \
     "$WORK/hub3.log"
-wait_for "hub 3's announcement" grep -q "discovery: announced as 'beta #2'" "$WORK/hub3.log"
+wait_for "hub 3's announcement" grep -qs "discovery: announced as 'beta #2'" "$WORK/hub3.log"
 in_ns 3 "$CAT" --discover --json --discover-time 5 >"$WORK/discover3.out" 2>/dev/null
 [[ $(jq -s length "$WORK/discover3.out") -eq 3 ]] || fail "expected 3 hubs: $(cat "$WORK/discover3.out")"
 second=$(jq -c 'select(.instance == "beta #2") | [.name, .address, .port, .tls]' "$WORK/discover3.out")
 [[ $second == "[\"beta\",\"$SUBNET.1\",7071,false]" ]] || fail "beta #2: $second"
 log "a second hub called beta is announced as 'beta #2' and listed apart"
+
+# --- no D-Bus at all: the hub says so and serves anyway --------------------
+HUB_BUS="unix:path=$WORK/no-bus" start_hub 4 3 gamma "hermesd.port = 7072"
+wait_for "hub 4's word on avahi-daemon" grep -qs "discovery: cannot reach avahi-daemon" \
+    "$WORK/hub4.log"
+echo "hello gamma" | in_ns 3 "$CAT" --host 127.0.0.1 --port 7072 --nick carol --room dev \
+    --timeout 10 >"$WORK/gamma.out" 2>&1 || fail "hermes-cat to gamma exited $?"
+grep -q "<carol> hello gamma" "$WORK/gamma.out" || fail "gamma did not echo the line"
+log "a hub with no D-Bus to announce through serves anyway"
+
+# --- a hub that stops withdraws its record ----------------------------------
+kill -TERM "${HUB_PID[2]}"
+wait_for "hub 2 stopped" grep -qs "hermesd: stopped$" "$WORK/hub2.log"
+beta_gone() {
+    in_ns 3 "$CAT" --discover --json --discover-time 3 >"$WORK/discover4.out" 2>/dev/null &&
+        ! grep -q "\"$SUBNET.2\"" "$WORK/discover4.out"
+}
+wait_for "beta gone from the list" beta_gone
+log "beta, stopped, is no longer listed (its goodbye)"
 log "passed"
