@@ -105,3 +105,15 @@ BOOST_AUTO_TEST_CASE(names_are_cut_at_a_character) {
     const auto items = toTxt(record);
     BOOST_TEST(items[1].size() == 5 + hermes::discovery::kMaxNameBytes);
 }
+
+BOOST_AUTO_TEST_CASE(names_never_carry_terminal_escapes) {
+    BOOST_TEST(parseHubRecord({"name=office\x1b]0;pwned\x07"}).name.empty());
+    BOOST_TEST(parseHubRecord({"name=caf\xc3\xa9"}).name == "caf\xc3\xa9");
+    using hermes::discovery::displayable;
+    BOOST_TEST(displayable("office #2") == "office #2");
+    BOOST_TEST(displayable("caf\xc3\xa9") == "caf\xc3\xa9");
+    BOOST_TEST(displayable("a\x1b[2Jb") == "a?[2Jb");
+    BOOST_TEST(displayable("\xc2\x9b"
+                           "31m") == "??31m");  // C1 CSI
+    BOOST_TEST(displayable("\xff") == "?");
+}

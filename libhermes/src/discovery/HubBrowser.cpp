@@ -151,8 +151,9 @@ private:
             found.ipv4 = address->proto == AVAHI_PROTO_INET;
             char text[AVAHI_ADDRESS_STR_MAX] = {};
             avahi_address_snprint(text, sizeof text, address);
-            found.hub.instance = name;
-            found.hub.host = host == nullptr ? "" : host;
+            // Anyone on the link chooses these: never raw to a terminal.
+            found.hub.instance = displayable(name);
+            found.hub.host = displayable(host == nullptr ? "" : host);
             found.hub.address = text;
             found.hub.interface = interfaceName(interface);
             // A link-local IPv6 address means nothing without its interface.

@@ -40,6 +40,19 @@ std::string clipUtf8(const std::string& text, std::size_t bytes) {
     return text.substr(0, cut);
 }
 
+std::string displayable(const std::string& text) {
+    if (!hermes::protocol::checkOptionalText(text, text.size(), "name")) {
+        return text;
+    }
+    std::string shown = text;
+    for (char& c : shown) {
+        if (c < 0x20 || c > 0x7e) {
+            c = '?';
+        }
+    }
+    return shown;
+}
+
 std::vector<std::string> toTxt(const HubRecord& record) {
     std::vector<std::string> items{"txtvers=1", "name=" + clipUtf8(record.name, kMaxNameBytes),
                                    "proto=" + std::to_string(record.protocol),
@@ -68,8 +81,9 @@ HubRecord parseHubRecord(const std::vector<std::string>& items) {
         const std::string key = item.substr(0, equals);
         const std::string value = item.substr(equals + 1);
         if (key == "name") {
-            // Shown and printed as JSON: a name that is not text is no name.
-            if (hermes::protocol::isValidUtf8(value)) {
+            // Shown and printed: a name that is not text (invalid UTF-8,
+            // control characters such as ESC) is no name.
+            if (!hermes::protocol::checkOptionalText(value, value.size(), "name")) {
                 record.name = clipUtf8(value, kMaxNameBytes);
             }
         } else if (key == "proto") {

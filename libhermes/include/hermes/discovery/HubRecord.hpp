@@ -14,7 +14,8 @@
 //
 // Keys are at most nine characters (RFC 6763 6.4). Anyone on the link can
 // send any TXT record: parseHubRecord() keeps what is well formed, drops the
-// rest, and never throws; a fingerprint read here is a hint to compare, not a
+// rest (a name that is not valid text, with control characters, is no
+// name), and never throws; a fingerprint read here is a hint to compare, not a
 // trust anchor (docs/SECURITY.md).
 //
 // Threading: plain values and pure functions.
@@ -47,5 +48,11 @@ HubRecord parseHubRecord(const std::vector<std::string>& items);
 
 // `text` cut to at most `bytes` bytes without splitting a UTF-8 character.
 std::string clipUtf8(const std::string& text, std::size_t bytes);
+
+// Names from the network (a DNS-SD instance, a host name) as they may be
+// printed to a terminal: unchanged when they are valid UTF-8 without control
+// characters (the protocol's text rule), else every byte outside printable
+// ASCII as '?', so no escape sequence ever reaches the user's terminal.
+std::string displayable(const std::string& text);
 
 }  // namespace hermes::discovery
