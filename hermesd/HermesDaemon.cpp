@@ -279,12 +279,21 @@ namespace {
 std::unique_ptr<Announcer> startAnnouncer(const DaemonConfig& settings, std::uint16_t port,
                                           std::uint16_t ircPort, const HttpListener* http,
                                           const std::string& fingerprint, Poco::Logger& log) {
-    if (settings.edge.host.rfind("127.", 0) == 0 || settings.edge.host == "::1" ||
-        settings.edge.host == "localhost") {
+    const auto loopback = [](const std::string& host) {
+        return host.rfind("127.", 0) == 0 || host == "::1" || host == "localhost";
+    };
+    if (loopback(settings.edge.host)) {
         log.warning(
             "discovery.announce is on but hermesd.host is %s: clients that find the hub on the "
             "LAN cannot connect to it",
             settings.edge.host);
+    }
+    // Listeners on loopback only are not announced: nobody on the LAN can reach them.
+    if (loopback(settings.irc.host.empty() ? settings.edge.host : settings.irc.host)) {
+        ircPort = 0;
+    }
+    if (loopback(settings.http.host)) {
+        http = nullptr;
     }
     hermes::discovery::HubRecord record;
     record.name = settings.hub.serverName;
