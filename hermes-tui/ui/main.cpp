@@ -47,6 +47,8 @@ bool parseSwitch(const std::string& text, bool& value) {
 // picker (AppOptions::choices). False (said on stderr) when none answered.
 bool discover(hermes::tui::AppOptions& options) {
     std::vector<hermes::discovery::DiscoveredHub> hubs;
+    // Up to 2 s before curses starts: say what the wait is.
+    std::cerr << "hermes-tui: looking for hubs on the LAN...\n";
     try {
         hubs = hermes::discovery::browseHubs();
     } catch (const hermes::discovery::DiscoveryError& error) {
