@@ -138,6 +138,8 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
         http.tls = config.getBool("http.tls");
     }
 
+    result.discovery.announce = config.getBool("discovery.announce", result.discovery.announce);
+
     HistoryConfig& history = result.history;
     history.persist = config.getBool("history.persist", history.persist);
     history.path = config.getString("history.path", history.path);

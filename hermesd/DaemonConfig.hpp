@@ -87,12 +87,20 @@ struct TlsConfig {
     std::string key;          // tls.key: PEM, with tls.certificate
 };
 
+// DNS-SD/mDNS announcing (discovery.*): Announcer.hpp, docs/HUB.md
+// "Discovery". Off by default: publishing the hub on a network is the
+// admin's decision.
+struct DiscoveryConfig {
+    bool announce = false;  // discovery.announce
+};
+
 struct DaemonConfig {
     EdgeConfig edge;
     TlsConfig tls;
     HttpConfig http;
     IrcConfig irc;
     HistoryConfig history;
+    DiscoveryConfig discovery;
     hermes::hub::HubConfig hub;
 };
 

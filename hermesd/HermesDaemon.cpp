@@ -35,11 +35,13 @@
 #include <Poco/Util/OptionSet.h>
 
 #include "Acceptor.hpp"
+#include "Announcer.hpp"
 #include "DaemonConfig.hpp"
 #include "EventLoop.hpp"
 #include "FileLimit.hpp"
 #include "HttpListener.hpp"
 #include "HubCertificate.hpp"
+#include "hermes/discovery/HubRecord.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
 #include "hermes/hub/PasswordHasher.hpp"
@@ -47,6 +49,7 @@
 #include "hermes/hub/SqliteHistory.hpp"
 #include "hermes/hub/SqliteModerationStore.hpp"
 #include "hermes/hub/SqliteReadMarkers.hpp"
+#include "hermes/protocol/Limits.hpp"
 
 namespace hermesd {
 
@@ -271,6 +274,53 @@ void HermesDaemon::setUpLogging() {
 }
 
 namespace {
+
+// discovery.announce: the hub's record (HubRecord.hpp) from what it listens on.
+std::unique_ptr<Announcer> startAnnouncer(const DaemonConfig& settings, std::uint16_t port,
+                                          std::uint16_t ircPort, const HttpListener* http,
+                                          const std::string& fingerprint, Poco::Logger& log) {
+    const auto loopback = [](const std::string& host) {
+        return host.rfind("127.", 0) == 0 || host == "::1" || host == "localhost";
+    };
+    if (loopback(settings.edge.host)) {
+        log.warning(
+            "discovery.announce is on but hermesd.host is %s: clients that find the hub on the "
+            "LAN cannot connect to it",
+            settings.edge.host);
+    }
+    // Listeners on loopback only are not announced: nobody on the LAN can reach them.
+    if (loopback(settings.irc.host.empty() ? settings.edge.host : settings.irc.host)) {
+        ircPort = 0;
+    }
+    if (loopback(settings.http.host)) {
+        http = nullptr;
+    }
+    hermes::discovery::HubRecord record;
+    record.name = settings.hub.serverName;
+    record.protocol = hermes::protocol::kProtocolVersion;
+    record.tls = settings.tls.enabled;
+    record.fingerprint = settings.tls.enabled ? fingerprint : std::string();
+    record.ircPort = ircPort;
+    if (http != nullptr) {
+        record.webPort = http->port();
+        record.webTls = http->secure();
+    }
+    Announcement announcement;
+    announcement.instance =
+        hermes::discovery::clipUtf8(settings.hub.serverName, hermes::discovery::kMaxInstanceBytes);
+    if (announcement.instance.empty()) {
+        announcement.instance = "hermes";
+    }
+    announcement.port = port;
+    announcement.txt = hermes::discovery::toTxt(record);
+    announcement.ircPort = ircPort;
+    try {
+        return std::make_unique<Announcer>(std::move(announcement), log);
+    } catch (const std::runtime_error& error) {
+        log.error("%s: the hub runs without announcing", std::string(error.what()));
+        return nullptr;
+    }
+}
 
 void blockTerminationSignals() {
     sigset_t signals;
@@ -501,16 +551,17 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     ircHandoff.ircSession.localRatePerSecond = settings.hub.ratePerSecond;
     ircHandoff.ircSession.localBurst =
         settings.hub.rateBurst + static_cast<double>(settings.hub.floodBacklog);
-    const auto listenIrc = [&](std::uint16_t ircPort, const hermes::tls::TlsContext* tls,
+    std::uint16_t ircPort = 0;  // the plaintext IRC port as bound; 0: off
+    const auto listenIrc = [&](std::uint16_t wanted, const hermes::tls::TlsContext* tls,
                                std::unique_ptr<Poco::Net::TCPServer>& ircServer) {
         Poco::Net::ServerSocket ircListener;
         const char* what = tls != nullptr ? "IRC over TLS" : "IRC";
         try {
-            ircListener.bind(Poco::Net::SocketAddress(settings.irc.host, ircPort), true);
+            ircListener.bind(Poco::Net::SocketAddress(settings.irc.host, wanted), true);
             ircListener.listen(settings.edge.listenBacklog);
         } catch (const Poco::Exception& error) {
             log.fatal("cannot listen for %s on %s:%hu: %s", std::string(what), settings.irc.host,
-                      ircPort, error.displayText());
+                      wanted, error.displayText());
             return false;
         }
         HandoffSettings listenerHandoff = ircHandoff;
@@ -524,6 +575,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         ircServer->start();
         log.information("%s on %s:%hu", std::string(tls != nullptr ? "ircs" : "irc"),
                         settings.irc.host, ircListener.address().port());
+        if (tls == nullptr) {
+            ircPort = ircListener.address().port();  // announced (discovery.announce)
+        }
         return true;
     };
     std::unique_ptr<Poco::Net::TCPServer> ircServer;
@@ -556,10 +610,17 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     if (!settings.edge.portFile.empty()) {
         std::ofstream(settings.edge.portFile) << port << '\n';
     }
+    // On the LAN only once everything listens: a client that finds it can connect.
+    std::unique_ptr<Announcer> announcer;
+    if (settings.discovery.announce) {
+        announcer = startAnnouncer(settings, port, ircPort, http.get(),
+                                   certificate ? certificate->fingerprint : std::string(), log);
+    }
 
     waitForTerminationRequest();
 
     log.information("termination requested: stopping");
+    announcer.reset();  // the goodbyes first: nobody should find a hub that is leaving
     if (http) {
         http->stop();
     }

@@ -8,7 +8,11 @@
 # for packages that are not installed. Exits 0 when everything is present.
 # The browser client (web/) needs node and npm (Debian's nodejs and npm, unless
 # a node with its npm is already on PATH) and its tests Debian's chromium; the
-# IRC gateway's end-to-end test Debian's irssi.
+# IRC gateway's end-to-end test Debian's irssi; the discovery test
+# avahi-daemon, dbus, iproute2 and jq (it runs its own avahi-daemons, in
+# network namespaces it makes; on a machine with systemd the package also
+# starts the system's avahi-daemon, as any desktop has: a container whose
+# policy-rc.d says 101 starts nothing).
 set -euo pipefail
 
 packages=(
@@ -17,7 +21,9 @@ packages=(
     libboost-dev libboost-test-dev
     libncurses-dev
     libssl-dev libsodium-dev
+    libavahi-client-dev
     tmux
+    avahi-daemon dbus iproute2 jq
     irssi
     chromium
     # make package and its test (packaging/): CPack's DEB generator runs

@@ -410,7 +410,21 @@ void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
                 note(status(), LineKind::Error, event.text.substr(start, end - start));
                 start = end + 1;
             }
-            if (event.pinnedFingerprint.empty()) {
+            const std::string& announced = settings_.announcedFingerprint;
+            if (event.pinnedFingerprint.empty() && !announced.empty() &&
+                announced != event.fingerprint) {
+                // Anyone on the link can announce; a hub that does not hold
+                // the certificate it announced is not offered for trust.
+                note(status(), LineKind::Error,
+                     "The hub announced " + announced +
+                         " on the LAN but presented another certificate: not connecting (is "
+                         "someone impersonating it?)");
+            } else if (event.pinnedFingerprint.empty()) {
+                if (!announced.empty()) {
+                    note(status(), LineKind::Notice,
+                         "It is the certificate the hub announced on the LAN (which anyone on "
+                         "the LAN could also announce).");
+                }
                 trustQuestion_ = TrustedHub{event.hub, event.fingerprint};
                 note(status(), LineKind::Notice, "Trust this hub and connect? (y/N)");
             }

@@ -78,6 +78,9 @@ public:
         // Typing notices, both ways (config typing = off, --no-typing: none
         // sent, none shown).
         bool typing = true;
+        // --discover: the fingerprint the hub announced on the LAN (a hint).
+        // A new hub that presents another is not offered for trust.
+        std::string announcedFingerprint{};
     };
 
     ChatModel(HubActions& hub, Settings settings);

@@ -76,3 +76,9 @@ BOOST_AUTO_TEST_CASE(mistakes_say_which_option) {
         }
     }
 }
+
+BOOST_AUTO_TEST_CASE(discover_is_a_switch) {
+    BOOST_TEST(parseTuiCommandLine({"--discover", "--nick", "ana"}).discover);
+    BOOST_TEST(!parseTuiCommandLine({"--nick", "ana"}).discover);
+    BOOST_TEST(hermes::tui::tuiUsage().find("--discover") != std::string::npos);
+}

@@ -20,6 +20,7 @@
 #include "ui/Config.hpp"
 #include "ui/CoreActions.hpp"
 #include "ui/CursesScreen.hpp"
+#include "ui/HubPickerView.hpp"
 
 namespace hermes::tui {
 
@@ -48,9 +49,37 @@ void remember(const std::filesystem::path& path, const std::string& key, const s
     }
 }
 
+// The picker's own small loop, on the screen the chat will use. False when
+// the user gave up (q, Ctrl-C, the terminal gone).
+bool pickHub(HubPicker& picker, CursesScreen& screen, const sigset_t& waitMask) {
+    std::vector<Key> keys;
+    for (;;) {
+        if (gResized) {
+            gResized = 0;
+            screen.resize();
+        }
+        drawHubPicker(picker, screen);
+        screen.present();
+        pollfd fds[1] = {{STDIN_FILENO, POLLIN, 0}};
+        const int rc = ppoll(fds, 1, nullptr, &waitMask);
+        if (rc < 0 && errno != EINTR) {
+            return false;
+        }
+        keys.clear();
+        if (!screen.readKeys(keys)) {
+            return false;
+        }
+        for (const Key& key : keys) {
+            if (picker.handleKey(key) != HubPicker::Outcome::Choosing) {
+                return picker.outcome() == HubPicker::Outcome::Chosen;
+            }
+        }
+    }
+}
+
 }  // namespace
 
-int runApp(const AppOptions& options) {
+int runApp(const AppOptions& given) {
     sigset_t winch;
     sigemptyset(&winch);
     sigaddset(&winch, SIGWINCH);
@@ -61,6 +90,20 @@ int runApp(const AppOptions& options) {
     sa.sa_handler = onWinch;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGWINCH, &sa, nullptr);
+
+    CursesScreen screen(given.mouse);
+    AppOptions options = given;
+    if (!options.choices.empty()) {
+        HubPicker picker(options.choices);
+        if (!pickHub(picker, screen, waitMask)) {
+            return 0;
+        }
+        const HubChoice& chosen = picker.chosen();
+        options.host = chosen.host;
+        options.port = chosen.port;
+        options.tls = chosen.tls;
+        options.announcedFingerprint = chosen.fingerprint;
+    }
 
     hermes::client::ClientOptions clientOptions;
     clientOptions.host = options.host;
@@ -78,11 +121,11 @@ int runApp(const AppOptions& options) {
     settings.nick = options.nick;
     settings.room = options.room;
     settings.typing = options.typing;
+    settings.announcedFingerprint = options.announcedFingerprint;
     ChatModel model(actions, settings);
     model.setIgnored(options.ignored);
     ChatView view;
 
-    CursesScreen screen(options.mouse);
     model.setScreen(screen.rows(), screen.cols());
     core->start();
 

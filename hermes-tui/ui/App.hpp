@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "model/HubPicker.hpp"
+
 namespace hermes::tui {
 
 struct AppOptions {
@@ -40,10 +42,19 @@ struct AppOptions {
     bool mouse = true;                 // the wheel scrolls (see CursesScreen.hpp)
     bool tls = false;                  // --tls or tls = on: pinned in known_hubs
     bool typing = true;                // typing = off or --no-typing: none sent, none shown
+    // --discover: the fingerprint the chosen hub announced with tls=1. A hub
+    // not yet in known_hubs is trusted only if it presents this one, and
+    // still only when the user says y (TOFU); a different one is refused.
+    std::string announcedFingerprint;
+    // --discover with several hubs answering: the picker (HubPicker) comes
+    // first, and host, port, tls and announcedFingerprint come from the hub
+    // chosen.
+    std::vector<HubChoice> choices;
 };
 
 // Runs until /quit, Ctrl-C or the terminal goes away. Returns the exit code:
-// 0 if every line typed reached its room, 1 if not (or on an error).
+// 0 if every line typed reached its room, 1 if not (or on an error); 0 also
+// when the picker is left without choosing.
 int runApp(const AppOptions& options);
 
 }  // namespace hermes::tui

@@ -17,6 +17,10 @@ hermes::cli::CommandLine commandLine() {
         .add(Option("tls", "",
                     "connect with TLS (the hub's tls.enabled); a hub not yet in known_hubs "
                     "shows its fingerprint and asks"))
+        .add(Option("discover", "",
+                    "find the hubs announced on the LAN (DNS-SD, through avahi-daemon; 2 s) and "
+                    "connect to the one that answers, or choose among several (Up/Down, "
+                    "Enter); TLS when the hub announces it. Instead of --host and --port"))
         .add(Option("no-mouse", "",
                     "leave the mouse to the terminal (no wheel scrolling; plain drag selects "
                     "text)"))
@@ -46,6 +50,8 @@ TuiCommandLine parseTuiCommandLine(const std::vector<std::string>& args) {
             given.room = value;
         } else if (name == "tls") {
             given.tls = true;
+        } else if (name == "discover") {
+            given.discover = true;
         } else if (name == "no-mouse") {
             given.noMouse = true;
         } else if (name == "no-typing") {
@@ -58,7 +64,7 @@ TuiCommandLine parseTuiCommandLine(const std::vector<std::string>& args) {
 
 std::string tuiUsage() {
     return commandLine().help(
-        "[--host HOST] [--port PORT] [--nick NICK] [--room ROOM] [--tls] [--no-mouse] "
+        "[--host HOST] [--port PORT | --discover] [--nick NICK] [--room ROOM] [--tls] [--no-mouse] "
         "[--no-typing] [--version] [--help]",
         "The Hermes terminal client. Defaults are read from\n"
         "$XDG_CONFIG_HOME/hermes/hermes-tui.conf (or ~/.config/hermes/hermes-tui.conf;\n"
@@ -66,7 +72,8 @@ std::string tuiUsage() {
         "is saved there. In the client, /help lists the commands and keys. With TLS, trusted hubs\n"
         "are pinned in $XDG_DATA_HOME/hermes/known_hubs (~/.local/share/hermes/known_hubs).",
         "Exit status: 0 when every line typed reached its room; 1 when some were\n"
-        "still on their way or not sent at /quit; 2 for bad options or no terminal.");
+        "still on their way or not sent at /quit; 2 for bad options or no terminal,\n"
+        "or when --discover finds no hub (or no avahi-daemon to ask).");
 }
 
 }  // namespace hermes::tui

@@ -21,6 +21,7 @@ struct TuiCommandLine {
     bool noMouse = false;
     bool noTyping = false;  // --no-typing (the config's typing = off otherwise)
     bool tls = false;       // --tls (the config's tls = on otherwise)
+    bool discover = false;  // --discover: find the hub on the LAN (HubBrowser.hpp)
 };
 
 // Reads argv without the program's name. --help and --version end the

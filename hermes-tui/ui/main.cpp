@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "hermes/cli/CommandLine.hpp"
+#include "hermes/discovery/HubBrowser.hpp"
 #include "ui/App.hpp"
 #include "ui/Config.hpp"
 #include "ui/TuiOptions.hpp"
@@ -38,6 +39,44 @@ bool parseSwitch(const std::string& text, bool& value) {
         value = false;
     } else {
         return false;
+    }
+    return true;
+}
+
+// --discover: one hub answering is connected to at once; several go to the
+// picker (AppOptions::choices). False (said on stderr) when none answered.
+bool discover(hermes::tui::AppOptions& options) {
+    std::vector<hermes::discovery::DiscoveredHub> hubs;
+    // Up to 2 s before curses starts: say what the wait is.
+    std::cerr << "hermes-tui: looking for hubs on the LAN...\n";
+    try {
+        hubs = hermes::discovery::browseHubs();
+    } catch (const hermes::discovery::DiscoveryError& error) {
+        std::cerr << "hermes-tui: " << error.what() << '\n';
+        return false;
+    }
+    if (hubs.empty()) {
+        std::cerr << "hermes-tui: no hub answered on the LAN within "
+                  << hermes::discovery::kDefaultBrowseTime.count() / 1000.0
+                  << " s (is discovery.announce on in its hermesd.properties?)\n";
+        return false;
+    }
+    for (const auto& hub : hubs) {
+        hermes::tui::HubChoice choice;
+        choice.name = hub.record.name.empty() ? hub.instance : hub.record.name;
+        choice.host = hub.address;
+        choice.port = hub.port;
+        choice.tls = hub.record.tls;
+        choice.fingerprint = hub.record.fingerprint;
+        options.choices.push_back(std::move(choice));
+    }
+    if (options.choices.size() == 1) {
+        const auto& only = options.choices.front();
+        options.host = only.host;
+        options.port = only.port;
+        options.tls = only.tls;
+        options.announcedFingerprint = only.fingerprint;
+        options.choices.clear();
     }
     return true;
 }
@@ -77,6 +116,10 @@ int main(int argc, char** argv) {
         return 0;
     }
     hermes::tui::AppOptions options;
+    if (given.discover && (given.host || given.port)) {
+        std::cerr << "hermes-tui: --discover finds the host and port: give it or them, not both\n";
+        return 2;
+    }
     if (given.port && !parsePort(*given.port, options.port)) {
         std::cerr << "hermes-tui: bad port '" << *given.port << "'\n";
         return 2;
@@ -137,6 +180,9 @@ int main(int argc, char** argv) {
     if (options.nick.empty()) {
         const char* user = std::getenv("USER");
         options.nick = user && *user ? user : "guest";
+    }
+    if (given.discover && !discover(options)) {
+        return 2;
     }
     try {
         return hermes::tui::runApp(options);

@@ -86,6 +86,13 @@ hermes::cli::CommandLine commandLine() {
         .add(Option("output", "",
                     "with --download: where to write (default: the SEQ or SHA256 given)")
                  .argument("PATH"))
+        .add(Option("discover", "",
+                    "list the hubs that announce themselves on the LAN (DNS-SD _hermes._tcp, "
+                    "through avahi-daemon), one a line: name, address, port, tls|plain, "
+                    "fingerprint (- when none); with --json one object a line; then exit. "
+                    "Needs no --nick or --room"))
+        .add(Option("discover-time", "", "with --discover: seconds to wait for answers (2)")
+                 .argument("S"))
         .add(Option("version", "", "print the version and exit"))
         .add(Option("help", "h", "print this help and exit"));
     return line;
@@ -105,7 +112,7 @@ std::uint16_t toPort(const std::string& v) {
     return static_cast<std::uint16_t>(port);
 }
 
-std::chrono::milliseconds toTimeout(const std::string& v) {
+std::chrono::milliseconds toSeconds(const std::string& option, const std::string& v) {
     std::size_t used = 0;
     double s = -1;
     try {
@@ -114,7 +121,7 @@ std::chrono::milliseconds toTimeout(const std::string& v) {
         used = 0;
     }
     if (used != v.size() || !std::isfinite(s) || s <= 0 || s > 86400) {
-        throw std::invalid_argument("--timeout wants seconds in (0, 86400], not '" + v + "'");
+        throw std::invalid_argument(option + " wants seconds in (0, 86400], not '" + v + "'");
     }
     return std::chrono::milliseconds(static_cast<long long>(s * 1000));
 }
@@ -170,12 +177,13 @@ read from a file (--password-file, --hub-password-file) or the environment
 
 Exit codes:
   0  every line was echoed by the hub (with --follow: ended by a signal or
-     by the hub, with every line echoed)
+     by the hub, with every line echoed); --discover: the list was printed,
+     even an empty one (then "no hub answered" on standard error)
   2  bad options, or (--tls) a hub whose certificate known_hubs does not
      vouch for: a new hub (its fingerprint is shown; see --trust-fingerprint)
      or a changed certificate
   3  could not connect, complete the handshake (e.g. nick taken) or join
-     within --timeout
+     within --timeout; --discover: avahi-daemon could not be reached
   4  after the end of input, --timeout passed with lines not echoed and
      none echoed meanwhile
   5  the hub closed the connection before every line was echoed
@@ -233,7 +241,11 @@ std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args) 
         } else if (name == "typing") {
             o.typing = true;
         } else if (name == "timeout") {
-            o.timeout = toTimeout(value);
+            o.timeout = toSeconds("--timeout", value);
+        } else if (name == "discover") {
+            o.discover = true;
+        } else if (name == "discover-time") {
+            o.discoverTime = toSeconds("--discover-time", value);
         } else if (name == "password-file") {
             o.password = firstLine("--password-file", value);
         } else if (name == "upload") {
@@ -252,7 +264,7 @@ std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args) 
     if (help) {
         return std::nullopt;
     }
-    if (o.version) {
+    if (o.version || o.discover) {
         return o;
     }
     if (o.password.empty()) {

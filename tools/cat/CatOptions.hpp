@@ -44,6 +44,10 @@ struct CatOptions {
     std::string privateHistory;
     bool typing = false;  // --typing: print typing notices (JSON mode only)
     std::chrono::milliseconds timeout{10'000};
+    // --discover: list the hubs announced on the LAN (HubList.hpp) and exit;
+    // no --nick or --room needed.
+    bool discover = false;
+    std::chrono::milliseconds discoverTime{2000};  // --discover-time S
     bool version = false;  // --version: print catVersion() and exit 0; nothing else is set
     // Files (docs/PROTOCOL.md "Files"): instead of sending standard input.
     std::string upload;      // --upload PATH: share the file in the room

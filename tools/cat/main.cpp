@@ -7,6 +7,7 @@
 
 #include "CatOptions.hpp"
 #include "CatSession.hpp"
+#include "HubList.hpp"
 
 int main(int argc, char** argv) {
     using namespace hermes::cat;
@@ -25,6 +26,9 @@ int main(int argc, char** argv) {
     if (options->version) {
         std::cout << catVersion() << '\n';
         return kExitOk;
+    }
+    if (options->discover) {
+        return discoverHubs(options->discoverTime, options->json, std::cout, std::cerr);
     }
     try {
         CatSession session(*options, std::cout, std::cerr);

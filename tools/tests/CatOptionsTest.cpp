@@ -73,3 +73,21 @@ BOOST_AUTO_TEST_CASE(help_comes_first_and_lists_every_option) {
         }
     }
 }
+
+BOOST_AUTO_TEST_CASE(discover_needs_no_nick_or_room) {
+    const auto o = parseCatOptions({"--discover", "--json"});
+    BOOST_REQUIRE(o);
+    BOOST_TEST(o->discover);
+    BOOST_TEST(o->json);
+    BOOST_TEST(o->discoverTime.count() == 2000);
+    const auto longer = parseCatOptions({"--discover", "--discover-time", "0.5"});
+    BOOST_REQUIRE(longer);
+    BOOST_TEST(longer->discoverTime.count() == 500);
+    try {
+        parseCatOptions({"--discover", "--discover-time", "0"});
+        BOOST_ERROR("accepted");
+    } catch (const std::invalid_argument& e) {
+        BOOST_TEST(std::string(e.what()) == "--discover-time wants seconds in (0, 86400], not '0'");
+    }
+    BOOST_TEST(catUsage().find("--discover") != std::string::npos);
+}
