@@ -65,6 +65,9 @@ struct HttpConfig {
 struct IrcConfig {
     std::string host;           // irc.host ("" = as hermesd.host)
     std::uint16_t port = 6667;  // irc.port (0 = no IRC listener)
+    // irc.join_playback: backlog messages played back on JOIN to clients with
+    // server-time and no draft/chathistory (docs/IRC.md "History on join").
+    std::size_t joinPlayback = 50;
 };
 
 // Where history is kept (history.*); see SqliteHistory.hpp.

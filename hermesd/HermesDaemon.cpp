@@ -504,6 +504,7 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         ircHandoff.ircSession.serverName = settings.hub.serverName;
         ircHandoff.ircSession.version = "hermes-" + std::string(HERMES_VERSION);
         ircHandoff.ircSession.localRatePerSecond = settings.hub.ratePerSecond;
+        ircHandoff.ircSession.joinPlayback = settings.irc.joinPlayback;
         ircHandoff.ircSession.localBurst =
             settings.hub.rateBurst + static_cast<double>(settings.hub.floodBacklog);
         auto* ircParams = new Poco::Net::TCPServerParams;
