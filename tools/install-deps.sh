@@ -8,7 +8,8 @@
 # for packages that are not installed. Exits 0 when everything is present.
 # The browser client (web/) needs node and npm (Debian's nodejs and npm, unless
 # a node with its npm is already on PATH) and its tests Debian's chromium; the
-# IRC gateway's end-to-end test Debian's irssi.
+# IRC gateway's end-to-end tests Debian's irssi and weechat-curses (WeeChat's
+# terminal interface: the test reads its screen in tmux).
 set -euo pipefail
 
 packages=(
@@ -19,6 +20,7 @@ packages=(
     libssl-dev libsodium-dev
     tmux
     irssi
+    weechat-curses
     chromium
 )
 
@@ -26,7 +28,7 @@ for arg in "$@"; do
     case $arg in
         --fuzz) packages+=(clang libclang-rt-14-dev) ;;
         -h | --help)
-            sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
