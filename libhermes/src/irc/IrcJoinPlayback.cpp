@@ -26,9 +26,11 @@
 //
 // Threading: as IrcSession (none; the hub's loop thread).
 
-#include <algorithm>
-
 #include "hermes/irc/IrcSession.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
 
 namespace hermes::irc {
 
@@ -48,11 +50,10 @@ void IrcSession::joinBacklog(const hermes::v1::HistoryPage& page, std::string& o
     const bool chathistory = hasCap("draft/chathistory");
     const auto& messages = page.messages();
     // A playback is the newest irc.join_playback of them; chathistory all.
-    const int first = chathistory
-                          ? 0
-                          : std::max(0, messages.size() - static_cast<int>(std::min<std::size_t>(
-                                                              settings_.joinPlayback, 1 << 20)));
-    if (!chathistory && first == messages.size()) {
+    const std::size_t total = static_cast<std::size_t>(messages.size());
+    const std::size_t first =
+        chathistory || total <= settings_.joinPlayback ? 0 : total - settings_.joinPlayback;
+    if (!chathistory && first == total) {
         return;  // nothing said there yet: no playback to announce
     }
     const std::string chan = "#" + room;
@@ -61,13 +62,13 @@ void IrcSession::joinBacklog(const hermes::v1::HistoryPage& page, std::string& o
     if (batch) {
         out += ":" + serverName_ + " BATCH +" + id + " chathistory " + chan + "\r\n";
     } else if (!chathistory) {
-        const int count = messages.size() - first;
+        const std::size_t count = total - first;
         out += ":" + serverName_ + " NOTICE " + chan + " :Playback of the " +
                std::to_string(count) + (count == 1 ? " message" : " messages") +
                " said before you joined, with their times\r\n";
     }
-    for (int i = first; i < messages.size(); ++i) {
-        renderMessage(messages[i], out, id);
+    for (std::size_t i = first; i < total; ++i) {
+        renderMessage(messages[static_cast<int>(i)], out, id);
     }
     if (batch) {
         out += ":" + serverName_ + " BATCH -" + id + "\r\n";
