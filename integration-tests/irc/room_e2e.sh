@@ -44,7 +44,7 @@ wait_cat cat "* tui brews tea"
 said_at=$(grep -F "said early by cat" "$WORK/cat.out" | grep -oE '^\[[0-9:]{8}\]' | tr -d '[]')
 last_at=$(grep -F "* tui brews tea" "$WORK/cat.out" | grep -oE '^\[[0-9:]{8}\]' | tr -d '[]')
 [[ -n $said_at && -n $last_at ]] || fail "no time on hermes-cat's lines: $(cat "$WORK/cat.out")"
-clock_past() { [[ $(date +%H:%M:%S) > "$1" ]]; }
+clock_past() { [[ $(date +%H:%M:%S) != "$1" ]]; }
 wait_for "the clock past $last_at" clock_past "$last_at"
 
 # The IRC side joins and gets the three played back, between the notices.
