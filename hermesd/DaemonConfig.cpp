@@ -83,6 +83,7 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
         throw Poco::InvalidArgumentException("irc.port must be 0..65535");
     }
     irc.port = static_cast<std::uint16_t>(ircPort);
+    irc.joinPlayback = readSize(config, "irc.join_playback", irc.joinPlayback);
 
     HttpConfig& http = result.http;
     http.host = config.getString("http.host", http.host);

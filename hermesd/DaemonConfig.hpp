@@ -69,6 +69,9 @@ struct IrcConfig {
     // with a TlsChannel). Default: 6697 when tls.enabled, else 0 (off); set,
     // it is opened either way (the certificate is then loaded or made).
     std::uint16_t tlsPort = 0;
+    // irc.join_playback: backlog messages played back on JOIN to clients with
+    // server-time and no draft/chathistory (docs/IRC.md "History on join").
+    std::size_t joinPlayback = 50;
 };
 
 // Where history is kept (history.*); see SqliteHistory.hpp.

@@ -848,4 +848,241 @@ BOOST_AUTO_TEST_CASE(ten_thousand_joins_unlimited_are_each_answered) {
     ircWitness.send("PRIVMSG #dev :served");
     witness.expect(it::isChatText("dev", "served"), it::after(kWait), "the IRC witness's line");
     BOOST_TEST(ircWitness.absent(":hi", it::after(0ms)));
+
+// IRCv3 CAP negotiation (CAP LS 302, REQ, ACK/NAK, LIST, END; an unknown
+// subcommand is 410), draft/chathistory among the capabilities, and its
+// ISUPPORT tokens once registered.
+BOOST_AUTO_TEST_CASE(ircv3_cap_negotiation_with_chathistory) {
+    it::IrcHub hub;
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.send("CAP LS 302");
+    const std::string ls = ana.expect(":hermes-it CAP * LS :", it::after(kWait));
+    for (const char* cap : {"away-notify", "batch", "draft/chathistory", "echo-message",
+                            "message-tags", "multi-prefix", "server-time"}) {
+        BOOST_TEST(has(ls, cap), cap << " in " << ls);
+    }
+    // A REQ with one unknown capability is refused whole.
+    ana.send("CAP REQ :draft/chathistory sasl");
+    ana.expect(":hermes-it CAP * NAK :draft/chathistory sasl", it::after(kWait));
+    ana.send("CAP LIST");
+    ana.expect(":hermes-it CAP * LIST :", it::after(kWait));
+    ana.send("CAP REQ :batch draft/chathistory server-time");
+    ana.expect(":hermes-it CAP * ACK :batch draft/chathistory server-time", it::after(kWait));
+    ana.send("CAP REQ :-batch");
+    ana.expect(":hermes-it CAP * ACK :-batch", it::after(kWait));
+    ana.send("CAP LIST");
+    ana.expect(":hermes-it CAP * LIST :draft/chathistory server-time", it::after(kWait));
+    ana.send("CAP FROB");
+    ana.expect(" 410 * FROB :Invalid CAP command", it::after(kWait));
+    // NICK and USER wait for CAP END.
+    ana.send("NICK ana");
+    ana.send("USER ana 0 * :Ana");
+    ana.sync(it::after(kWait));
+    BOOST_TEST(ana.absent(" 001 ", it::after(0ms)));
+    ana.send("CAP END");
+    ana.expect(" 001 ana ", it::after(kWait));
+    const std::string isupport = ana.expect(" 005 ana ", it::after(kWait));
+    BOOST_TEST(has(isupport, "CHATHISTORY="), isupport);
+    BOOST_TEST(has(isupport, "MSGREFTYPES=msgid"), isupport);
+    ana.expect(" 376 ana ", it::after(kWait));
+    // After registration CAP still answers, with the nick as its target.
+    ana.send("CAP LIST");
+    ana.expect(":hermes-it CAP ana LIST :draft/chathistory server-time", it::after(kWait));
+}
+
+// RFC 2812 3.1.1/3.1.3 after registration (462), 3.1.2 NICK without a nick
+// (431), 3.2.1 JOIN (403, an already joined channel ignored, "JOIN 0" parts
+// all), 3.2.2 PART (442), 3.2.4 TOPIC (331, 442), 3.2.5 NAMES.
+BOOST_AUTO_TEST_CASE(rfc2812_3_2_channel_operations_and_their_errors) {
+    it::IrcHub hub;
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "dev");
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.registerAs("ana", "", it::after(kWait));
+    ana.send("USER again 0 * :again");
+    ana.expect(" 462 ana :You may not reregister", it::after(kWait));
+    ana.send("PASS late");
+    ana.expect(" 462 ana ", it::after(kWait));
+    ana.send("NICK");
+    ana.expect(" 431 ana :No nickname given", it::after(kWait));
+
+    ana.send("JOIN nohash");
+    ana.expect(" 403 ana nohash :No such channel", it::after(kWait));
+    ana.send("JOIN #dev,#ops");
+    ana.expect(":ana!ana@hermes JOIN #dev", it::after(kWait));
+    ana.expect(" 366 ana #dev ", it::after(kWait));
+    ana.expect(" 366 ana #ops ", it::after(kWait));
+    ana.send("JOIN #dev");  // already there: nothing
+    ana.send("TOPIC #ops");
+    ana.expect(" 331 ana #ops :No topic is set", it::after(kWait));
+    ana.send("TOPIC #elsewhere");
+    ana.expect(" 442 ana #elsewhere ", it::after(kWait));
+    ana.send("PART #elsewhere");
+    ana.expect(" 442 ana #elsewhere ", it::after(kWait));
+    ana.sync(it::after(kWait));
+    BOOST_TEST(ana.absent("JOIN #dev", it::after(0ms)), "a second JOIN of #dev was answered");
+
+    ana.send("NAMES #dev");
+    const std::string names = ana.expect(" 353 ana = #dev :", it::after(kWait));
+    BOOST_TEST(has(names, "bob"));
+    BOOST_TEST(has(names, "ana"));
+    ana.expect(" 366 ana #dev ", it::after(kWait));
+    ana.send("NAMES");
+    ana.expect(" 366 ana * ", it::after(kWait));
+
+    // JOIN 0: out of every channel, lobby included; Hermes sees each leave.
+    ana.send("JOIN 0");
+    ana.expect(":ana!ana@hermes PART #dev", it::after(kWait));
+    ana.expect(":ana!ana@hermes PART #lobby", it::after(kWait));
+    ana.expect(":ana!ana@hermes PART #ops", it::after(kWait));
+    bob.expect(it::isPresence(v1::PRESENCE_KIND_LEFT, "ana"), it::after(kWait), "ana's PART");
+    ana.send("TOPIC #dev");
+    ana.expect(" 442 ana #dev ", it::after(kWait));
+}
+
+// RFC 2812 3.3.1 PRIVMSG and 3.3.2 NOTICE: NOTICE reaches Hermes as text
+// and IRC as NOTICE; the errors of PRIVMSG (401, 404, 411, 412, CTCP other
+// than ACTION: 421) and none for NOTICE (no automatic reply to a NOTICE).
+BOOST_AUTO_TEST_CASE(rfc2812_3_3_privmsg_and_notice_errors) {
+    it::IrcHub hub;
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "dev");
+    it::IrcClient cy(hub.ircPort(), "cy");
+    cy.registerAs("cy", "", it::after(kWait));
+    cy.send("JOIN #dev");
+    cy.expect(" 366 cy #dev ", it::after(kWait));
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.registerAs("ana", "", it::after(kWait));
+    ana.send("JOIN #dev");
+    ana.expect(" 366 ana #dev ", it::after(kWait));
+
+    ana.send("NOTICE #dev :a notice");
+    BOOST_TEST(bob.expect(it::isChatText("dev", "a notice"), it::after(kWait), "the notice")
+                   .envelope.message()
+                   .kind() == v1::MESSAGE_KIND_TEXT);
+    cy.expect(":ana!ana@hermes PRIVMSG #dev :a notice", it::after(kWait));
+    ana.send("NOTICE cy :to you");
+    cy.expect(":ana!ana@hermes PRIVMSG cy :to you", it::after(kWait));
+
+    ana.send("PRIVMSG");
+    ana.expect(" 411 ana :No recipient given (PRIVMSG)", it::after(kWait));
+    ana.send("PRIVMSG #dev");
+    ana.expect(" 412 ana :No text to send", it::after(kWait));
+    ana.send("NOTICE");
+    ana.expect(" 411 ana :No recipient given (NOTICE)", it::after(kWait));
+    ana.send("PRIVMSG nobody :hello?");
+    ana.expect(" 401 ana nobody :No such nick/channel", it::after(kWait));
+    ana.send("PRIVMSG #ops :not a member");
+    ana.expect(" 404 ana #ops :Cannot send to channel", it::after(kWait));
+    ana.send(
+        "PRIVMSG cy :\x01"
+        "VERSION\x01");
+    ana.expect(" 421 ana CTCP ", it::after(kWait));
+    // The same mistakes as NOTICEs: silence (RFC 2812 3.3.2).
+    ana.send("NOTICE nobody :hello?");
+    ana.send("NOTICE #ops :not a member");
+    ana.send(
+        "NOTICE cy :\x01"
+        "VERSION\x01");
+    ana.sync(it::after(kWait));
+    BOOST_TEST(ana.absent(" 401 ", it::after(0ms)));
+    BOOST_TEST(ana.absent(" 404 ", it::after(0ms)));
+    BOOST_TEST(ana.absent(" 421 ", it::after(0ms)));
+    cy.sync(it::after(kWait));
+    BOOST_TEST(cy.absent("VERSION", it::after(0ms)), "a CTCP VERSION was relayed");
+}
+
+// RFC 2812 3.2.3 channel MODE and 3.1.5 user MODE queries (changes are
+// another step), 3.4.1 MOTD, 3.6.1 WHO of a nick, 3.7.3 PONG to the hub's
+// PING, and a QUIT before registration (3.1.7).
+BOOST_AUTO_TEST_CASE(rfc2812_3_2_3_mode_queries_3_4_1_motd_3_7_3_pong) {
+    it::IrcHub hub(
+        it::HubProcess::Settings{{"hub.ping_interval_ms", "300"}, {"hub.ping_timeout_ms", "2000"}});
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.registerAs("ana", "", it::after(kWait));
+    ana.send("JOIN #dev");
+    ana.expect(" 366 ana #dev ", it::after(kWait));
+    ana.send("MODE #dev");
+    ana.expect(" 324 ana #dev +", it::after(kWait));
+    ana.send("MODE #dev b");
+    ana.expect(" 368 ana #dev ", it::after(kWait));
+    ana.send("MODE ana");
+    ana.expect(" 221 ana +", it::after(kWait));
+    ana.send("MOTD");
+    ana.expect(" 375 ana ", it::after(kWait));
+    ana.expect(" 372 ana :- integration test hub", it::after(kWait));
+    ana.expect(" 376 ana ", it::after(kWait));
+    ana.send("WHO ana");
+    ana.expect(" 315 ana ana ", it::after(kWait));
+
+    // A silent client is pinged by the hub (PING :nonce); the harness
+    // answers PONG, so it is still there after several ping timeouts' worth.
+    ana.expect("PING :", it::after(kWait));
+    ana.expect("PING :", it::after(kWait));
+    ana.send("PING :still here");
+    ana.expect(" PONG hermes-it :still here", it::after(kWait));
+
+    it::IrcClient early(hub.ircPort(), "early");
+    early.send("QUIT :changed my mind");
+    BOOST_TEST(has(early.expect("ERROR :Closing Link:", it::after(kWait)), "changed my mind"));
+    BOOST_TEST(early.waitClosed(it::after(kWait)));
+}
+
+// History on JOIN for clients without draft/chathistory (docs/IRC.md
+// "History on join"): one with server-time gets the backlog played back
+// between two notices, each line with the time it was said (the same tag a
+// member present then got), its own earlier line included although it has
+// no echo-message; one without server-time gets none of it.
+BOOST_AUTO_TEST_CASE(history_on_join_is_played_back_to_server_time_clients) {
+    it::IrcHub hub;
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "dev");
+    std::string witnessed;  // the time tag a present member got
+    {
+        it::IrcClient cy(hub.ircPort(), "cy");
+        cy.registerAs("cy", "server-time", it::after(kWait));
+        cy.send("JOIN #dev");
+        cy.expect(" 366 cy #dev ", it::after(kWait));
+        cy.send("PRIVMSG #dev :cy was here");
+        bob.expect(it::isChatText("dev", "cy was here"), it::after(kWait), "cy's line");
+        bob.send(it::sayEnvelope("dev", "bob answers", 1));
+        const std::string line = cy.expect("PRIVMSG #dev :bob answers", it::after(kWait));
+        witnessed = line.substr(0, line.find(' '));
+        BOOST_TEST(has(witnessed, "@time="), line);
+        cy.send("QUIT");
+        BOOST_TEST(cy.waitClosed(it::after(kWait)));
+    }
+    v1::Envelope wave = it::sayEnvelope("dev", "waves", 2);
+    wave.mutable_say()->set_kind(v1::MESSAGE_KIND_ACTION);
+    bob.send(wave);
+    bob.expect(it::isChatText("dev", "waves"), it::after(kWait), "bob's /me");
+
+    // cy again, as irssi and WeeChat register: server-time, no chathistory.
+    it::IrcClient cy(hub.ircPort(), "cy again");
+    cy.registerAs("cy", "multi-prefix server-time", it::after(kWait));
+    cy.send("JOIN #dev");
+    cy.expect(" 366 cy #dev ", it::after(kWait));
+    cy.expect(":hermes-it NOTICE #dev :Playback of the 3 messages said before you joined",
+              it::after(kWait));
+    const std::string own = cy.expect("PRIVMSG #dev :cy was here", it::after(kWait));
+    BOOST_TEST(has(own, ":cy!cy@hermes "), own);
+    const std::string answer = cy.expect("PRIVMSG #dev :bob answers", it::after(kWait));
+    BOOST_TEST(answer.substr(0, answer.find(' ')) == witnessed);
+    cy.expect(
+        ":bob!bob@hermes PRIVMSG #dev :\x01"
+        "ACTION waves\x01",
+        it::after(kWait));
+    cy.expect(":hermes-it NOTICE #dev :End of playback", it::after(kWait));
+    // What comes after is new.
+    bob.send(it::sayEnvelope("dev", "live again", 3));
+    cy.expect("PRIVMSG #dev :live again", it::after(kWait));
+
+    // A client without server-time (a bot, a bare client): no playback.
+    it::IrcClient bot(hub.ircPort(), "bot");
+    bot.registerAs("bot", "", it::after(kWait));
+    bot.send("JOIN #dev");
+    bot.expect(" 366 bot #dev ", it::after(kWait));
+    bot.sync(it::after(kWait));
+    BOOST_TEST(bot.absent("bob answers", it::after(0ms)));
+    BOOST_TEST(bot.absent("Playback", it::after(0ms)));
 }

@@ -8,7 +8,8 @@
 # for packages that are not installed. Exits 0 when everything is present.
 # The browser client (web/) needs node and npm (Debian's nodejs and npm, unless
 # a node with its npm is already on PATH) and its tests Debian's chromium; the
-# IRC gateway's end-to-end test Debian's irssi; the discovery test
+# IRC gateway's end-to-end tests Debian's irssi and weechat-curses (WeeChat's
+# terminal interface: the test reads its screen in tmux); the discovery test
 # avahi-daemon, dbus, iproute2 and jq (it runs its own avahi-daemons, in
 # network namespaces it makes; on a machine with systemd the package also
 # starts the system's avahi-daemon, as any desktop has: a container whose
@@ -25,6 +26,7 @@ packages=(
     tmux
     avahi-daemon dbus iproute2 jq
     irssi
+    weechat-curses
     chromium
     # make package and its test (packaging/): CPack's DEB generator runs
     # dpkg-shlibdeps (dpkg-dev) and file; lintian checks the packages,
@@ -36,7 +38,7 @@ for arg in "$@"; do
     case $arg in
         --fuzz) packages+=(clang libclang-rt-14-dev) ;;
         -h | --help)
-            sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)

@@ -16,13 +16,16 @@ using hermes::v1::Envelope;
 namespace {
 
 struct Fixture {
-    IrcSession session{[] {
-        hermes::irc::IrcSessionSettings settings;
-        settings.serverName = "hub";
-        settings.peer = "127.0.0.1:5000";
-        settings.msgIdBase = 1000;
-        return settings;
-    }()};
+    explicit Fixture(std::size_t joinPlayback = 50)
+        : session{[joinPlayback] {
+              hermes::irc::IrcSessionSettings settings;
+              settings.serverName = "hub";
+              settings.peer = "127.0.0.1:5000";
+              settings.msgIdBase = 1000;
+              settings.joinPlayback = joinPlayback;
+              return settings;
+          }()} {}
+    IrcSession session;
     std::vector<Envelope> toHub;
     std::string toClient;
     IrcSession::Input last;
@@ -436,6 +439,127 @@ BOOST_FIXTURE_TEST_CASE(ircv3_chathistory_backlog_and_requests, Fixture) {
                ":hub BATCH -2\r\n");
 }
 
+// A JOIN backlog of three messages, the second one ana's own, the third a /me.
+Envelope threeOld(const std::string& room) {
+    Envelope backlog;
+    auto& page = *backlog.mutable_history_page();
+    page.set_room(room);
+    page.set_backlog(true);
+    page.set_head_seq(12);
+    *page.add_messages() = chat(room, "bob", "first", 10).message();
+    *page.add_messages() = chat(room, "ana", "mine", 11, 7).message();
+    *page.add_messages() =
+        chat(room, "bob", "waves", 12, 0, hermes::v1::MESSAGE_KIND_ACTION).message();
+    return backlog;
+}
+
+// server-time without draft/chathistory (irssi, WeeChat 3.8): the backlog is
+// played back as ordinary lines with their original times, between two
+// notices; the client's own line is history, not an echo it did not ask for.
+BOOST_FIXTURE_TEST_CASE(playback_on_join_for_server_time_clients, Fixture) {
+    client("CAP REQ :server-time multi-prefix\r\nCAP END\r\n");
+    registerAs("ana");
+    client("JOIN #dev\r\n");
+    BOOST_REQUIRE(toHub.back().has_join());
+    BOOST_TEST(!toHub.back().join().skip_backlog());
+    joined("dev", {"ana", "bob"});
+    takeClient();
+    hub(threeOld("dev"));
+    BOOST_TEST(takeClient() ==
+               ":hub NOTICE #dev :Playback of the 3 messages said before you joined, with their "
+               "times\r\n"
+               "@time=2025-12-05T09:00:00.123Z :bob!bob@hermes PRIVMSG #dev :first\r\n"
+               "@time=2025-12-05T09:00:00.123Z :ana!ana@hermes PRIVMSG #dev :mine\r\n"
+               "@time=2025-12-05T09:00:00.123Z :bob!bob@hermes PRIVMSG #dev :\x01"
+               "ACTION waves\x01\r\n"
+               ":hub NOTICE #dev :End of playback\r\n");
+    // The page's head is the room's newest seq: CHATHISTORY LATEST counts from it.
+    toHub.clear();
+    client("CHATHISTORY LATEST #dev * 2\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].history_request().after_seq() == 10u);
+    // A new message after it is an ordinary delivery (no echo of one's own
+    // without echo-message, as ever).
+    hub(chat("dev", "bob", "new", 13));
+    BOOST_TEST(takeClient() ==
+               "@time=2025-12-05T09:00:00.123Z :bob!bob@hermes PRIVMSG #dev :new\r\n");
+}
+
+// With batch too, the playback is a chathistory batch and needs no notices;
+// an empty backlog is no playback at all.
+BOOST_FIXTURE_TEST_CASE(playback_in_a_batch_and_empty_backlog, Fixture) {
+    client("CAP REQ :server-time batch\r\nCAP END\r\n");
+    registerAs("ana");
+    client("JOIN #dev,#new\r\n");
+    BOOST_TEST(!toHub.back().join().skip_backlog());
+    joined("dev", {"ana"});
+    joined("new", {"ana"});
+    takeClient();
+    hub(threeOld("dev"));
+    const std::string out = takeClient();
+    BOOST_TEST(out.rfind(":hub BATCH +1 chathistory #dev\r\n", 0) == 0u, out);
+    BOOST_TEST(contains(
+        out, "@time=2025-12-05T09:00:00.123Z;batch=1 :bob!bob@hermes PRIVMSG #dev :first\r\n"));
+    BOOST_TEST(contains(out, ":hub BATCH -1\r\n"));
+    BOOST_TEST(!contains(out, "NOTICE"));
+    Envelope empty;
+    empty.mutable_history_page()->set_room("new");
+    empty.mutable_history_page()->set_backlog(true);
+    hub(empty);
+    BOOST_TEST(takeClient().empty());
+}
+
+// irc.join_playback bounds the playback to the newest N; 0 turns it off
+// (skip_backlog, and hub.default_room's backlog is dropped).
+struct PlaybackOfTwo : Fixture {
+    PlaybackOfTwo() : Fixture(2) {}
+};
+struct PlaybackOff : Fixture {
+    PlaybackOff() : Fixture(0) {}
+};
+
+BOOST_FIXTURE_TEST_CASE(playback_is_the_newest_join_playback_messages, PlaybackOfTwo) {
+    client("CAP REQ :server-time\r\nCAP END\r\n");
+    registerAs("ana");
+    client("JOIN #dev\r\n");
+    joined("dev", {"ana"});
+    takeClient();
+    hub(threeOld("dev"));
+    const std::string out = takeClient();
+    BOOST_TEST(contains(out, "Playback of the 2 messages"));
+    BOOST_TEST(!contains(out, "first"));
+    BOOST_TEST(contains(out, ":ana!ana@hermes PRIVMSG #dev :mine\r\n"));
+    BOOST_TEST(contains(out, "ACTION waves"));
+}
+
+BOOST_FIXTURE_TEST_CASE(no_playback_when_join_playback_is_zero, PlaybackOff) {
+    client("CAP REQ :server-time\r\nCAP END\r\n");
+    registerAs("ana");
+    client("JOIN #dev\r\n");
+    BOOST_TEST(toHub.back().join().skip_backlog());
+    joined("dev", {"ana"});
+    takeClient();
+    hub(threeOld("dev"));
+    BOOST_TEST(takeClient().empty());
+}
+
+// A draft/chathistory client gets the whole backlog whatever
+// irc.join_playback says: it asked for history.
+BOOST_FIXTURE_TEST_CASE(chathistory_clients_get_the_whole_backlog, PlaybackOff) {
+    client("CAP REQ :draft/chathistory server-time\r\nCAP END\r\n");
+    registerAs("ana");
+    client("JOIN #dev\r\n");
+    BOOST_TEST(!toHub.back().join().skip_backlog());
+    joined("dev", {"ana"});
+    takeClient();
+    hub(threeOld("dev"));
+    const std::string out = takeClient();
+    BOOST_TEST(contains(out, "PRIVMSG #dev :first"));
+    BOOST_TEST(!contains(out, "Playback"));
+}
+
+// Without server-time (bots, bare clients): no backlog. Its lines would show
+// as said now, and a bot would act on them again.
 BOOST_FIXTURE_TEST_CASE(backlog_ignored_without_chathistory, Fixture) {
     registerAs("ana");
     client("JOIN #dev\r\n");

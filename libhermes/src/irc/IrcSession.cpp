@@ -396,8 +396,7 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
             lists_.push_back({room, ListKind::Join});
             Envelope envelope;
             envelope.mutable_join()->set_room(room);
-            // The backlog only for a client that asked for history.
-            envelope.mutable_join()->set_skip_backlog(!hasCap("draft/chathistory"));
+            envelope.mutable_join()->set_skip_backlog(!wantsBacklog());
             frame(envelope, toHub);
         }
         return {};
@@ -1356,15 +1355,9 @@ void IrcSession::historyPage(const hermes::v1::HistoryPage& page, std::string& o
     const std::string& room = page.room();
     std::uint64_t below = 0;
     if (page.backlog()) {
-        // The backlog of a JOIN (or of hub.default_room): only for a client
-        // that asked for history.
-        if (!hasCap("draft/chathistory")) {
-            return;
-        }
-        const auto it = rooms_.find(room);
-        if (it != rooms_.end()) {
-            it->second.lastSeq = std::max(it->second.lastSeq, page.head_seq());
-        }
+        // The backlog of a JOIN (or of hub.default_room): IrcJoinPlayback.cpp.
+        joinBacklog(page, out);
+        return;
     } else {
         const auto ask = std::find_if(history_.begin(), history_.end(),
                                       [&](const HistoryAsk& a) { return a.room == room; });

@@ -55,6 +55,9 @@ struct IrcSessionSettings {
     double localRatePerSecond = 5;      // hub.rate_per_second (0: unlimited)
     double localBurst = 30;             // hub.rate_burst + hub.flood_backlog
     std::string version = "hermes";     // for 002 and 004
+    // irc.join_playback: the backlog's newest messages played back on JOIN
+    // to a client with server-time but not draft/chathistory (0: none).
+    std::size_t joinPlayback = 50;
 };
 
 class IrcSession {
@@ -174,6 +177,10 @@ private:
     // CHATHISTORY: true when a HistoryRequest went to the hub.
     bool chatHistory(const IrcLine& line, std::string& toHub, std::string& toClient);
     void historyPage(const hermes::v1::HistoryPage& page, std::string& out);
+    // History on JOIN (IrcJoinPlayback.cpp): whether to ask the hub for the
+    // backlog, and its rendering, as a chathistory batch or a playback.
+    bool wantsBacklog() const;
+    void joinBacklog(const hermes::v1::HistoryPage& page, std::string& out);
     void presence(const hermes::v1::Presence& presence, std::string& out);
     void memberList(const hermes::v1::MemberList& list, std::string& out);
     void topic(const hermes::v1::Topic& topic, std::string& out);
