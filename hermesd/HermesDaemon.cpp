@@ -654,8 +654,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
                     backupHistory(std::filesystem::absolute(now.history.path).string(), to);
                 log.information(
                     "SIGUSR1: backed up the history to %s (%?u bytes, %?u "
-                    "steps, %?d ms)",
-                    to, result.bytes, result.steps, static_cast<long long>(result.took.count()));
+                    "steps, %?u ms)",
+                    to, result.bytes, result.steps,
+                    static_cast<std::uint64_t>(result.took.count()));
             } catch (const BackupError& error) {
                 log.error("SIGUSR1: backup failed: %s", std::string(error.what()));
             }

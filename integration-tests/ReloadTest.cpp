@@ -3,6 +3,9 @@
 // --check-config` reports each problem with its line, unknown keys are warned
 // about at start, and `hermesd --backup` copies the history while clients
 // send, to a database a hub can be started on.
+#define BOOST_TEST_MODULE ReloadTest
+#include <boost/test/unit_test.hpp>
+
 #include <sqlite3.h>
 
 #include <csignal>
@@ -301,12 +304,17 @@ BOOST_AUTO_TEST_CASE(backup_under_load_restores_what_was_acked) {
         it::ClientSwarm swarm(hub.port());
         std::vector<Sender> senders(4);
         constexpr std::uint64_t kInFlight = 4;
+        // ~1 KB a message: the database outgrows one backup step (256
+        // pages) before the backup, so the copy takes several steps while
+        // the hub commits between them.
+        const std::string padding(" " + std::string(900, 'x'));
         bool backupStarted = false;
         std::map<std::uint64_t, std::string> acked;  // every ack: seq -> text
         const auto say = [&](std::size_t i) {
             Sender& s = senders[i];
             ++s.sent;
-            swarm.queue(i, it::sayEnvelope(room, s.nick + " " + std::to_string(s.sent), s.sent));
+            swarm.queue(
+                i, it::sayEnvelope(room, s.nick + " " + std::to_string(s.sent) + padding, s.sent));
         };
         for (std::size_t i = 0; i < senders.size(); ++i) {
             senders[i].nick = "load" + std::to_string(i);
@@ -327,7 +335,7 @@ BOOST_AUTO_TEST_CASE(backup_under_load_restores_what_was_acked) {
             } else if (envelope.has_message() && envelope.message().from() == s.nick) {
                 ++s.acked;
                 acked[envelope.message().seq()] = envelope.message().text();
-                if (!backupStarted || s.sent < 4000) {
+                if (!backupStarted || s.sent < 6000) {
                     say(i);
                 }
             } else if (envelope.has_error()) {
@@ -335,7 +343,7 @@ BOOST_AUTO_TEST_CASE(backup_under_load_restores_what_was_acked) {
             }
         };
         // Traffic first, so that the backup has something to race.
-        BOOST_REQUIRE(swarm.run(it::after(20s), onFrame, [&] { return acked.size() >= 400; }));
+        BOOST_REQUIRE(swarm.run(it::after(20s), onFrame, [&] { return acked.size() >= 2000; }));
         ackedBefore = acked;
         backupStarted = true;
         it::ToolProcess backup(
