@@ -185,6 +185,44 @@ BOOST_AUTO_TEST_CASE(a_bad_file_on_reload_changes_nothing) {
     ana.sync(it::after(kWait));
 }
 
+// hub.operators changes by a reload: a signed-in session that was refused
+// the hub-wide ban list is served it after the SIGHUP that names its
+// account, without signing in again; SIGUSR1 then writes a backup to
+// history.backup_dir, mode 0600.
+BOOST_AUTO_TEST_CASE(operators_change_on_reload_and_sigusr1_backs_up) {
+    const std::string backups = tempDir();
+    it::HubProcess hub(it::HubProcess::Settings{{"history.backup_dir", backups}});
+    it::registerNick(hub.port(), "root", "a long password");
+    it::RawClient root(hub.port(), "root");
+    root.signIn("root", "a long password", it::after(kWait));
+    v1::Envelope banList;
+    banList.mutable_ban_list_request()->set_room("");
+    root.send(banList);
+    root.expect(it::isError(v1::ERROR_CODE_NOT_OPERATOR), it::after(kWait), "not yet an operator");
+
+    rewriteConfig(hub.configPath(), {{"hub.operators", "root"}});
+    hub.signal(SIGHUP);
+    BOOST_REQUIRE_MESSAGE(it::logShows(hub, "SIGHUP: applied: hub.operators", it::after(kWait)),
+                          hub.logTail());
+    root.send(banList);
+    root.expect(it::isBody(v1::Envelope::kBanList), it::after(kWait), "the hub-wide ban list");
+
+    hub.signal(SIGUSR1);
+    BOOST_REQUIRE_MESSAGE(
+        it::logShows(hub, "SIGUSR1: backed up the history to " + backups, it::after(kWait)),
+        hub.logTail());
+    std::vector<std::filesystem::path> copies;
+    for (const auto& entry : std::filesystem::directory_iterator(backups)) {
+        copies.push_back(entry.path());
+    }
+    BOOST_REQUIRE_EQUAL(copies.size(), 1u);
+    BOOST_TEST(copies[0].filename().string().starts_with("hermes-history-"));
+    const auto mode =
+        std::filesystem::status(copies[0]).permissions() & std::filesystem::perms::all;
+    BOOST_TEST(static_cast<unsigned>(mode) == 0600u);
+    std::filesystem::remove_all(backups);
+}
+
 // --check-config: the shipped file is ok; each kind of problem is reported
 // with its line and key, and any error makes the exit non-zero.
 BOOST_AUTO_TEST_CASE(check_config_reports_each_problem_with_its_line) {

@@ -832,7 +832,8 @@ void Hub::reload(const HubConfig& next, TimePoint now) {
     const bool rateChanged =
         next.ratePerSecond != config_.ratePerSecond || next.rateBurst != config_.rateBurst;
     // Components hold a reference to config_: assigned in place, they read
-    // the new values from their next use.
+    // the new values from their next use. A lowered floodBacklog leaves the
+    // frames already waiting where they are: the next frame past it is a FLOOD.
     config_ = next;
     if (rateChanged) {
         impl_->intake.retune(impl_->sessions, now);
