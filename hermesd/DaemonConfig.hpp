@@ -10,6 +10,7 @@
 
 #include <Poco/Util/AbstractConfiguration.h>
 
+#include "ConfigReader.hpp"
 #include "hermes/hub/HubConfig.hpp"
 
 namespace hermesd {
@@ -29,6 +30,9 @@ struct EdgeConfig {
     // lets the hub see the stall (hub.write_stall_timeout_ms) seconds
     // sooner, and costs no speed on a LAN.
     int sendBufferBytes = 256 * 1024;  // hermesd.send_buffer_bytes
+    // logging.loggers.root.level: every logger's level (POCO's names:
+    // fatal .. trace); a SIGHUP applies it.
+    std::string logLevel = "information";
 };
 
 // The HTTP listener (http.*): the browser client's page and its WebSocket
@@ -80,6 +84,9 @@ struct HistoryConfig {
     std::string path = "hermes-history.db";  // history.path (relative: to the working dir)
     std::size_t maxMessagesPerRoom = 0;      // history.max_messages_per_room (0 = unlimited)
     std::uint64_t maxAgeDays = 0;            // history.max_age_days (0 = unlimited)
+    // history.backup_dir: where SIGUSR1 writes an online copy of the
+    // database ("" = SIGUSR1 does nothing); see HistoryBackup.hpp.
+    std::string backupDir;
 };
 
 // TLS on the hub's TCP port (tls.*); see HubCertificate.hpp and
@@ -107,9 +114,12 @@ struct DaemonConfig {
     hermes::hub::HubConfig hub;
 };
 
-// Reads every key, falling back to the defaults above. Throws
-// Poco::SyntaxException / Poco::InvalidArgumentException naming the key on a
+// Reads every key (each a row of ConfigKeys.cpp), falling back to the
+// defaults above. Throws Poco::InvalidArgumentException naming the key on a
 // bad value.
 DaemonConfig readDaemonConfig(const Poco::Util::AbstractConfiguration& config);
+// The same through `reader`: in its Collect mode every problem is kept
+// (hermesd --check-config) and the result holds defaults where they were.
+DaemonConfig readDaemonConfig(ConfigReader& reader);
 
 }  // namespace hermesd

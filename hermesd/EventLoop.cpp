@@ -102,6 +102,26 @@ void EventLoop::adopt(std::unique_ptr<ClientConnection> connection, std::string 
     [[maybe_unused]] const auto written = write(wakeFd_, &one, sizeof one);
 }
 
+void EventLoop::post(Task task) {
+    inbox_.lock()->tasks.push_back(std::move(task));
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto written = write(wakeFd_, &one, sizeof one);
+}
+
+void EventLoop::runTasks(TimePoint now) {
+    loopThread_.check("EventLoop::runTasks");
+    std::vector<Task> tasks;
+    tasks.swap(inbox_.lock()->tasks);
+    for (Task& task : tasks) {
+        try {
+            task(*hub_, now);
+        } catch (const std::exception& error) {
+            log_.error("a task handed to the loop failed: %s; the hub goes on",
+                       std::string(error.what()));
+        }
+    }
+}
+
 void EventLoop::stop(std::string reason) {
     inbox_.lock()->stopReason = std::move(reason);
     stopRequested_.store(true);
@@ -245,6 +265,7 @@ void EventLoop::onEvent(std::uint64_t token, std::uint32_t events, TimePoint now
         std::uint64_t value = 0;
         [[maybe_unused]] const auto got = read(wakeFd_, &value, sizeof value);
         if (!shuttingDown_) {
+            runTasks(now);
             adoptPending(now);
         }
         return;

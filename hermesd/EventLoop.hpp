@@ -41,9 +41,9 @@
 // loop goes on with the others.
 //
 // Threading: run() on the loop thread, and every private method (checked in
-// debug builds: OwnerThread, bound when run() starts); adopt(), stop() and
-// connections() are thread safe (acceptor threads, the main thread): what
-// they share with the loop is in a LockGuarded inbox.
+// debug builds: OwnerThread, bound when run() starts); adopt(), post(), stop()
+// and connections() are thread safe (acceptor threads, the main thread, the
+// signal thread): what they share with the loop is in a LockGuarded inbox.
 
 #include <sys/epoll.h>
 
@@ -51,6 +51,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -70,6 +71,8 @@ namespace hermesd {
 
 class EventLoop {
 public:
+    using TimePoint = hermes::hub::TimePoint;
+
     EventLoop(std::unique_ptr<hermes::hub::Hub> hub, EdgeConfig config);
     ~EventLoop();
     EventLoop(const EventLoop&) = delete;
@@ -80,6 +83,12 @@ public:
     // (HUB_FULL) without a session.
     void adopt(std::unique_ptr<ClientConnection> connection, std::string peer,
                hermes::hub::Registry::Admission admission);
+
+    // Thread safe. `task` runs on the loop thread with the hub, at the
+    // loop's next turn (not after stop()): how another thread changes hub
+    // state (a config reload) while the hub keeps its single owner.
+    using Task = std::function<void(hermes::hub::Hub&, TimePoint)>;
+    void post(Task task);
 
     // Loop thread. Returns after stop() once every connection is closed or
     // the linger time has passed.
@@ -92,7 +101,6 @@ public:
     std::size_t connections() const { return connectionCount_.load(std::memory_order_relaxed); }
 
 private:
-    using TimePoint = hermes::hub::TimePoint;
     struct Connection {
         std::unique_ptr<ClientConnection> transport;
         bool writeArmed = false;
@@ -112,10 +120,12 @@ private:
     // What acceptor threads and the main thread hand the loop.
     struct Inbox {
         std::vector<Accepted> accepted;
+        std::vector<Task> tasks;
         std::string stopReason;
     };
 
     void adoptPending(TimePoint now);
+    void runTasks(TimePoint now);
     void handleEvents(int count, TimePoint now);  // the first count of events_
     void onEvent(std::uint64_t id, std::uint32_t events, TimePoint now);
     // The catch-all: `id` failed at the edge; it alone is closed.

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -36,11 +37,16 @@
 
 #include "Acceptor.hpp"
 #include "Announcer.hpp"
+#include "ConfigCheck.hpp"
+#include "ConfigReader.hpp"
+#include "ConfigReloader.hpp"
 #include "DaemonConfig.hpp"
 #include "EventLoop.hpp"
 #include "FileLimit.hpp"
+#include "HistoryBackup.hpp"
 #include "HttpListener.hpp"
 #include "HubCertificate.hpp"
+#include "SignalWatcher.hpp"
 #include "hermes/discovery/HubRecord.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
@@ -93,10 +99,75 @@ void HermesDaemon::defineOptions(Poco::Util::OptionSet& options) {
             .required(false)
             .repeatable(false)
             .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handleHashPassword)));
+    options.addOption(
+        Option("check-config", "",
+               "check every key of FILE (types, ranges, keys that must agree, files it names, "
+               "unknown keys), print each problem with its line, and exit: 0 when no error")
+            .required(false)
+            .repeatable(false)
+            .argument("FILE")
+            .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handleCheckConfig)));
+    options.addOption(
+        Option("backup", "",
+               "copy the history database (history.path of --config) to FILE, consistently, "
+               "while a hub may be serving it, and exit")
+            .required(false)
+            .repeatable(false)
+            .argument("FILE")
+            .callback(OptionCallback<HermesDaemon>(this, &HermesDaemon::handleBackup)));
 }
 
 void HermesDaemon::handleHashPassword(const std::string&, const std::string&) {
     hashPassword_ = true;
+}
+
+void HermesDaemon::handleCheckConfig(const std::string&, const std::string& value) {
+    checkConfigPath_ = value;
+}
+
+void HermesDaemon::handleBackup(const std::string&, const std::string& value) {
+    backupPath_ = value;
+}
+
+int HermesDaemon::checkConfig(const std::string& path) {
+    const std::vector<ConfigProblem> problems = checkConfigFile(path);
+    std::size_t errors = 0;
+    for (const ConfigProblem& problem : problems) {
+        errors += problem.severity == ConfigProblem::Severity::Error ? 1 : 0;
+        std::cout << formatProblem(path, problem) << '\n';
+    }
+    if (errors > 0) {
+        std::cout << path << ": " << errors << " error(s), " << problems.size() - errors
+                  << " warning(s)\n";
+        return EXIT_CONFIG;
+    }
+    std::cout << path << ": ok";
+    if (!problems.empty()) {
+        std::cout << " (" << problems.size() << " warning(s))";
+    }
+    std::cout << '\n';
+    return EXIT_OK;
+}
+
+int HermesDaemon::backup(const DaemonConfig& settings, const std::string& destination) {
+    if (!settings.history.persist) {
+        std::cerr << "hermesd --backup: history.persist is false: there is no database to copy\n";
+        return EXIT_CONFIG;
+    }
+    const std::string database = std::filesystem::absolute(settings.history.path).string();
+    try {
+        const BackupResult result = backupHistory(database, destination);
+        std::cout << "backed up " << database << " to " << destination << ": " << result.pages
+                  << " pages, " << result.bytes << " bytes, " << result.steps << " steps, "
+                  << result.took.count() << " ms\n";
+        return EXIT_OK;
+    } catch (const BackupError& error) {
+        std::cerr << "hermesd --backup: " << error.what() << '\n';
+        return EXIT_CANTCREAT;
+    } catch (const std::exception& error) {
+        std::cerr << "hermesd --backup: " << error.what() << '\n';
+        return EXIT_IOERR;
+    }
 }
 
 namespace {
@@ -122,6 +193,19 @@ std::string readPasswordLine() {
 }
 
 }  // namespace
+
+void HermesDaemon::applyOverrides(DaemonConfig& settings) const {
+    // Command-line options win over the file, whatever their order.
+    if (portOverride_) {
+        settings.edge.port = static_cast<std::uint16_t>(std::stoul(*portOverride_));
+    }
+    if (portFileOverride_) {
+        settings.edge.portFile = *portFileOverride_;
+    }
+    if (noPersist_) {
+        settings.history.persist = false;
+    }
+}
 
 int HermesDaemon::printPasswordHash(const DaemonConfig& settings) {
     std::string password = readPasswordLine();
@@ -163,6 +247,7 @@ void HermesDaemon::handleHelp(const std::string&, const std::string&) {
 }
 
 void HermesDaemon::handleConfig(const std::string&, const std::string& value) {
+    configPath_ = std::filesystem::absolute(value).string();
     loadConfiguration(value, PRIO_APPLICATION);
 }
 
@@ -332,6 +417,7 @@ void blockTerminationSignals() {
     sigaddset(&signals, SIGQUIT);
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    SignalWatcher::blockSignals();  // SIGHUP, SIGUSR1: the signal thread's
 }
 
 }  // namespace
@@ -340,23 +426,41 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     if (helpRequested_) {
         return EXIT_OK;
     }
+    if (checkConfigPath_) {
+        return checkConfig(*checkConfigPath_);
+    }
     Poco::Logger& log = Poco::Logger::get("hermesd");
     DaemonConfig settings;
+    std::map<std::string, std::string> runningValues;
     try {
-        settings = readDaemonConfig(config());
-        // Command-line options win over the file, whatever their order.
-        if (portOverride_) {
-            settings.edge.port = static_cast<std::uint16_t>(std::stoul(*portOverride_));
-        }
-        if (portFileOverride_) {
-            settings.edge.portFile = *portFileOverride_;
-        }
-        if (noPersist_) {
-            settings.history.persist = false;
-        }
+        ConfigReader reader(config(), ConfigReader::Mode::Strict);
+        settings = readDaemonConfig(reader);
+        runningValues = reader.values();
+        applyOverrides(settings);
     } catch (const Poco::Exception& error) {
-        log.fatal("bad configuration: %s", error.displayText());
+        // Every problem, as --check-config words them, when there is a file.
+        std::size_t listed = 0;
+        if (!configPath_.empty()) {
+            for (const ConfigProblem& problem : checkConfigFile(configPath_)) {
+                if (problem.severity == ConfigProblem::Severity::Error) {
+                    log.fatal("bad configuration: %s", formatProblem(configPath_, problem));
+                    ++listed;
+                }
+            }
+        }
+        if (listed == 0) {
+            log.fatal("bad configuration: %s", error.displayText());
+        }
         return EXIT_CONFIG;
+    }
+    if (backupPath_) {
+        return backup(settings, *backupPath_);
+    }
+    if (!configPath_.empty() && !hashPassword_) {
+        // A typo should not silently do nothing.
+        for (const ConfigProblem& problem : unknownKeys(scanPropertiesFile(configPath_))) {
+            log.warning("%s", formatProblem(configPath_, problem));
+        }
     }
 
     if (hashPassword_) {
@@ -618,8 +722,38 @@ int HermesDaemon::main(const std::vector<std::string>&) {
                                    certificate ? certificate->fingerprint : std::string(), log);
     }
 
+    // SIGHUP and SIGUSR1, on a thread of their own (SignalWatcher.hpp).
+    ConfigReloader reloader(
+        configPath_, [this](DaemonConfig& next) { applyOverrides(next); }, settings,
+        std::move(runningValues));
+    SignalWatcher signals(
+        [&reloader, &loop] { reloader.reload(loop); },
+        [&reloader, &log] {
+            const DaemonConfig& now = reloader.settings();
+            if (!now.history.persist || now.history.backupDir.empty()) {
+                log.warning(
+                    "SIGUSR1: no backup: history.backup_dir is not set (or "
+                    "history.persist is false)");
+                return;
+            }
+            const std::string to = timestampedBackupPath(now.history.backupDir);
+            try {
+                const BackupResult result =
+                    backupHistory(std::filesystem::absolute(now.history.path).string(), to);
+                log.information(
+                    "SIGUSR1: backed up the history to %s (%?u bytes, %?u "
+                    "steps, %?u ms)",
+                    to, result.bytes, result.steps,
+                    static_cast<std::uint64_t>(result.took.count()));
+            } catch (const BackupError& error) {
+                log.error("SIGUSR1: backup failed: %s", std::string(error.what()));
+            }
+        });
+    signals.start();
+
     waitForTerminationRequest();
 
+    signals.stop();
     log.information("termination requested: stopping");
     announcer.reset();  // the goodbyes first: nobody should find a hub that is leaving
     if (http) {

@@ -848,6 +848,7 @@ BOOST_AUTO_TEST_CASE(ten_thousand_joins_unlimited_are_each_answered) {
     ircWitness.send("PRIVMSG #dev :served");
     witness.expect(it::isChatText("dev", "served"), it::after(kWait), "the IRC witness's line");
     BOOST_TEST(ircWitness.absent(":hi", it::after(0ms)));
+}
 
 // IRCv3 CAP negotiation (CAP LS 302, REQ, ACK/NAK, LIST, END; an unknown
 // subcommand is 410), draft/chathistory among the capabilities, and its

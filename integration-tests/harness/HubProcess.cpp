@@ -60,6 +60,10 @@ std::string readFile(const std::string& path) {
 
 }  // namespace
 
+std::string HubProcess::binary() {
+    return hermesdPath();
+}
+
 HubProcess::Settings HubProcess::testDefaults() {
     return {
         {"hermesd.host", "127.0.0.1"},

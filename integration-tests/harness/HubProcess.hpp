@@ -60,6 +60,11 @@ public:
     pid_t pid() const { return pid_; }
     const std::string& logPath() const { return logPath_; }
     const std::string& directory() const { return dir_; }
+    // The config file the hub was started with (a test may rewrite it and
+    // send SIGHUP).
+    const std::string& configPath() const { return configPath_; }
+    // The hermesd binary the harness runs ($HERMESD, else the build's).
+    static std::string binary();
 
     // Sends `signal` to the hub (no-op once it has exited).
     void signal(int signalNumber);

@@ -101,3 +101,27 @@ BOOST_AUTO_TEST_CASE(dropping_a_grant_keeps_at_most_burst) {
     unlimited.grant(t0, 10.0);  // nothing to grant: it is unlimited anyway
     BOOST_TEST(unlimited.tryTake(t0));
 }
+
+// A config reload (Hub::reload): a larger burst is there at once, a smaller
+// one caps what is held, and the new rate refills from then on.
+BOOST_AUTO_TEST_CASE(retune_moves_tokens_by_the_change_of_burst) {
+    const TimePoint t0 = TimePoint{} + 100s;
+    TokenBucket bucket(1.0, 3.0, t0);
+    BOOST_TEST(bucket.tryTake(t0));
+    BOOST_TEST(bucket.tryTake(t0));
+    bucket.retune(100.0, 50.0, t0);  // held 1: now 1 + 47
+    BOOST_TEST(bucket.tokens(t0) == 48.0);
+    BOOST_TEST((bucket.nextTokenAt(t0) == t0));
+    for (int i = 0; i < 48; ++i) {
+        BOOST_TEST(bucket.tryTake(t0));
+    }
+    BOOST_TEST(!bucket.tryTake(t0));
+    BOOST_TEST(!bucket.tryTake(t0 + 9ms));  // the new rate: one each 10 ms
+    BOOST_TEST(bucket.tryTake(t0 + 11ms));
+    bucket.retune(1.0, 2.0, t0 + 1s);  // refilled to 50, capped at 2
+    BOOST_TEST(bucket.tokens(t0 + 1s) == 2.0);
+    TokenBucket unlimited(0.0, 5.0, t0);
+    unlimited.retune(1.0, 4.0, t0);  // from unlimited: starts full
+    BOOST_TEST(unlimited.tokens(t0) == 4.0);
+    BOOST_TEST(!unlimited.unlimited());
+}

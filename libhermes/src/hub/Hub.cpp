@@ -826,6 +826,21 @@ Hub::Hub(HubConfig config, std::uint64_t epoch, std::unique_ptr<HistoryStore> hi
                                    std::move(moderation), std::move(accounts),
                                    std::move(readMarkers))) {}
 
+void Hub::reload(const HubConfig& next, TimePoint now) {
+    owner_.check("Hub::reload");
+    impl_->setNow(now);
+    const bool rateChanged =
+        next.ratePerSecond != config_.ratePerSecond || next.rateBurst != config_.rateBurst;
+    // Components hold a reference to config_: assigned in place, they read
+    // the new values from their next use. A lowered floodBacklog leaves the
+    // frames already waiting where they are: the next frame past it is a FLOOD.
+    config_ = next;
+    if (rateChanged) {
+        impl_->intake.retune(impl_->sessions, now);
+    }
+    impl_->moderation.setHubOperators(config_.operators);
+}
+
 void Hub::testSignIn(SessionId id, std::string account, TimePoint now) {
     owner_.check("Hub::testSignIn");
     impl_->setNow(now);

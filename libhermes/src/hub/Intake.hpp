@@ -45,6 +45,15 @@ public:
 
     // --- the rate limit ----------------------------------------------------------
 
+    // The config's rate and burst changed (Hub::reload): every live
+    // session's bucket takes them (TokenBucket::retune).
+    template <typename Sessions>
+    void retune(Sessions& sessions, TimePoint now) {
+        sessions.forEach([&](Session& s) {
+            s.in.bucket_.retune(config_.ratePerSecond, config_.rateBurst, now);
+        });
+    }
+
     enum class Admission { Now, Waiting, Flood };
     // Now: run it (a token was free, or it is liveness or typing). Waiting: moved into
     // the session's waiting frames. Flood: too many wait already.

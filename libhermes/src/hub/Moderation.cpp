@@ -33,6 +33,13 @@ Moderation::Moderation(const HubConfig& config, std::unique_ptr<ModerationStore>
     }
 }
 
+void Moderation::setHubOperators(const std::vector<std::string>& accounts) {
+    hubOperators_.clear();
+    for (const std::string& account : accounts) {
+        hubOperators_.insert(fold(account));
+    }
+}
+
 void Moderation::restore(RoomTable& rooms, const HistoryStore& history, std::int64_t nowMs) {
     if (!store_) {
         return;

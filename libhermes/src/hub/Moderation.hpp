@@ -53,6 +53,9 @@ public:
     // --- roles ------------------------------------------------------------------------
 
     bool hubOperator(const Session& s) const;
+    // hub.operators changed (Hub::reload): takes effect at each session's
+    // next request, as hubOperator() is asked then.
+    void setHubOperators(const std::vector<std::string>& accounts);
     bool roomOperator(const Session& s, const Room& room) const;
 
     // --- checks -----------------------------------------------------------------------

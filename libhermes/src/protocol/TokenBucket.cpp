@@ -29,6 +29,18 @@ void TokenBucket::refill(TimePoint now) {
     last_ = now;
 }
 
+void TokenBucket::retune(double ratePerSecond, double burst, TimePoint now) {
+    const bool wasUnlimited = unlimited();
+    refill(now);
+    const double newBurst = std::max(burst, 1.0);
+    tokens_ = wasUnlimited
+                  ? newBurst
+                  : std::clamp(std::min(tokens_, burst_) + (newBurst - burst_), 0.0, newBurst);
+    rate_ = ratePerSecond;
+    burst_ = newBurst;
+    last_ = std::max(last_, now);
+}
+
 void TokenBucket::grant(TimePoint now, double credit) {
     if (unlimited()) {
         return;

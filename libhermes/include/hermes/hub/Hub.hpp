@@ -230,6 +230,14 @@ public:
     // fuzzer, not the loop.
     std::vector<std::string> violatedInvariants() const;
     const HubConfig& config() const { return config_; }
+    // A config reload (hermesd's SIGHUP): `next` replaces the settings.
+    // The caller keeps every setting that is read only at construction as
+    // it was (hermesd: the keys ConfigKeys.hpp marks Applies::Start), so
+    // what changes is what the components read at each use: the MOTD and
+    // limits in the next Welcome, timeouts at the next timer scan, and
+    // here at once every live session's message bucket (rate and burst)
+    // and the hub operators.
+    void reload(const HubConfig& next, TimePoint now);
     std::uint64_t epoch() const { return epoch_; }
 
     // Tests only, until sign-in exists (issue 16, accounts): the welcomed

@@ -37,6 +37,11 @@ public:
     // grants cannot pile up. Tokens above `burst` are spent like any other;
     // the bucket refills only while it holds less than `burst`.
     void grant(TimePoint now, double credit);
+    // New figures for a live bucket (a config reload): what it holds is
+    // refilled at the old rate up to `now`, then moves by the change of
+    // burst (a larger burst is there at once; a smaller one caps what is
+    // held, and drops any grant), and refills at the new rate from then on.
+    void retune(double ratePerSecond, double burst, TimePoint now);
     // Gives back whatever is held above `burst`.
     void dropGrant() { tokens_ = std::min(tokens_, burst_); }
 
