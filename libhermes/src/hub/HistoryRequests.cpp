@@ -50,6 +50,15 @@ std::size_t pageLimit(std::uint32_t requested, const HubConfig& config) {
     return requested == 0 ? pageMax : std::min<std::size_t>(requested, pageMax);
 }
 
+// Where a page starts: after_seq, or for `latest` the newest `limit` above
+// it below `head`.
+std::uint64_t pageStart(const v1::HistoryRequest& request, std::uint64_t head, std::size_t limit) {
+    if (!request.latest()) {
+        return request.after_seq();
+    }
+    return std::max<std::uint64_t>(request.after_seq(), head > limit ? head - limit : 0);
+}
+
 // The room a History or Search names, or nullptr once `s` got the error.
 const Room* existingRoom(Session& s, const std::string& name, const RoomTable& rooms,
                          Outbox& outbox) {
@@ -96,12 +105,13 @@ std::string conversationOf(Session& s, const std::string& peer, const std::strin
 void sendConversationPage(Session& s, const std::string& key, const v1::HistoryRequest& request,
                           const HistoryStore& history, Outbox& outbox, const HubFacts& facts) {
     const std::size_t limit = pageLimit(request.limit(), facts.config);
-    HistorySlice slice = history.after(key, request.after_seq(), limit);
+    const std::uint64_t head = history.lastSeq(key);
+    HistorySlice slice = history.after(key, pageStart(request, head, limit), limit);
     outbox.reply(s, [&](v1::Envelope& out) {
         auto* page = out.mutable_history_page();
         page->set_peer(request.peer());
         page->set_epoch(facts.epoch);
-        page->set_head_seq(history.lastSeq(key));
+        page->set_head_seq(head);
         if (slice.gap) {
             page->mutable_gap()->set_first_seq(slice.gap->first);
             page->mutable_gap()->set_last_seq(slice.gap->second);
@@ -188,7 +198,8 @@ void onHistory(Session& s, const v1::HistoryRequest& request, const RoomTable& r
 void sendHistoryPage(Session& s, const Room& room, const v1::HistoryRequest& request,
                      const HistoryStore& history, Outbox& outbox, const HubFacts& facts) {
     const std::size_t limit = pageLimit(request.limit(), facts.config);
-    HistorySlice slice = history.after(room.name, request.after_seq(), limit);
+    HistorySlice slice =
+        history.after(room.name, pageStart(request, room.log.sentSeq(), limit), limit);
     // Messages still waiting for the store (said after the request) come
     // live, not here.
     while (!slice.messages.empty() && slice.messages.back().seq() > room.log.sentSeq()) {
