@@ -506,6 +506,7 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         ircHandoff.ircSession.localRatePerSecond = settings.hub.ratePerSecond;
         ircHandoff.ircSession.localBurst =
             settings.hub.rateBurst + static_cast<double>(settings.hub.floodBacklog);
+        ircHandoff.ircSession.maxTextBytes = settings.hub.maxTextBytes;
         auto* ircParams = new Poco::Net::TCPServerParams;
         ircParams->setMaxThreads(settings.edge.acceptorThreads);
         ircParams->setMaxQueued(settings.edge.acceptQueue);

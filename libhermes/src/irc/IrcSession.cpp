@@ -97,7 +97,9 @@ IrcSession::IrcSession(IrcSessionSettings settings)
       serverName_(settings_.serverName),
       localBucket_(settings_.localRatePerSecond, settings_.localBurst,
                    std::chrono::steady_clock::now()),
-      nextMsgId_(settings_.msgIdBase) {
+      nextMsgId_(settings_.msgIdBase),
+      batchIn_(settings_.maxTextBytes,
+               IrcMultilineBatch::maxLinesFor(settings_.localRatePerSecond, settings_.localBurst)) {
     if (serverName_.empty() || serverName_.find_first_of(" \r\n:!@") != std::string::npos) {
         serverName_ = "hermes";  // hub.name is free text; a line prefix is one word
     }
@@ -353,7 +355,13 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
     }
 
     if (cmd == "PRIVMSG" || cmd == "NOTICE") {
-        sendMessage(line, cmd == "NOTICE", toHub, toClient);
+        if (!batchedLine(line, toClient)) {  // draft/multiline: IrcMultiline.cpp
+            sendMessage(line, cmd == "NOTICE", toHub, toClient);
+        }
+        return {};
+    }
+    if (cmd == "BATCH") {
+        batchCommand(line, toHub, toClient);
         return {};
     }
     if (cmd == "JOIN") {
@@ -533,7 +541,14 @@ void IrcSession::capCommand(const IrcLine& line, std::string& toHub, std::string
         if (!registered_) {
             capNegotiating_ = true;
         }
-        toClient += head + "LS :" + std::string(kCapabilities) + "\r\n";
+        std::string offered(kCapabilities);
+        if (p.size() > 1 && p[1] == "302") {  // CAP 302: values
+            const std::string multiline(IrcMultilineBatch::kType);
+            offered.replace(offered.find(multiline), multiline.size(),
+                            multiline + "=max-bytes=" + std::to_string(multilineMaxBytes()) +
+                                ",max-lines=" + std::to_string(multilineMaxLines()));
+        }
+        toClient += head + "LS :" + offered + "\r\n";
     } else if (sub == "LIST") {
         std::string list;
         for (const std::string& cap : caps_) {
@@ -804,6 +819,12 @@ void IrcSession::chatMessage(const hermes::v1::ChatMessage& message, std::string
     const auto joined = rooms_.find(message.room());
     if (joined != rooms_.end()) {
         joined->second.lastSeq = std::max(joined->second.lastSeq, message.seq());
+        joined->second.lastMs = message.time_ms();
+    } else if (message.room().empty()) {
+        notePrivate(message);  // CHATHISTORY TARGETS
+    }
+    if (mine && !echoBatches_.empty() && echoCollected(message, out)) {
+        return;  // the echo of a multiline batch: sent whole when complete
     }
     renderMessage(message, out, {});
 }
@@ -860,10 +881,21 @@ void IrcSession::renderMessage(const hermes::v1::ChatMessage& message, std::stri
                                  command.size() + 1 + to.size() + 2 + 2 + (action ? 9 : 0);
     const std::size_t budget =
         overhead < IrcLineReader::kMaxLineBytes ? IrcLineReader::kMaxLineBytes - overhead : 1;
+    if (text.size() > budget && !action && multilineOut() &&
+        (message.kind() == hermes::v1::MESSAGE_KIND_TEXT ||
+         message.kind() == hermes::v1::MESSAGE_KIND_NOTICE)) {
+        renderMultiline({&message}, command, budget, out, batch);  // IrcMultiline.cpp
+        return;
+    }
+    // A private message between accounts: its private_seq and conversation.
+    const bool numbered = !room && message.private_seq() != 0;
+    const std::string conversation = numbered ? conversationId(message) : std::string();
     // Written straight into `out`: this is every IRC member's delivery.
     const std::string_view from = message.from();
     for (const std::string_view piece : splitUtf8(text, budget)) {
-        appendTags(out, message.time_ms(), message.seq(), message.room(), batch);
+        appendTags(out, message.time_ms(), numbered ? message.private_seq() : message.seq(),
+                   numbered ? std::string_view(conversation) : std::string_view(message.room()),
+                   batch);
         out += ':';
         out += from;
         out += '!';
@@ -1100,6 +1132,12 @@ void IrcSession::error(const hermes::v1::Error& error, std::string& out) {
         quitText_ = text;  // farewell() says it in the ERROR line
         return;
     }
+    if (error.client_msg_id() != 0 && !echoBatches_.empty()) {
+        echoRefused(error.client_msg_id(), out);  // a multiline batch's echo (IrcMultiline.cpp)
+    }
+    if (error.room().empty() && error.client_msg_id() == 0 && historyError(error, out)) {
+        return;  // a private CHATHISTORY (IrcHistory.cpp)
+    }
     // What the error answers: one of our sends, a list request, a whois, the Hello.
     std::string sendTarget;
     bool sendNotice = false;
@@ -1194,137 +1232,6 @@ void IrcSession::error(const hermes::v1::Error& error, std::string& out) {
         return;
     }
     out += ":" + serverName_ + " NOTICE " + target() + " :" + text + "\r\n";
-}
-
-bool IrcSession::chatHistory(const IrcLine& line, std::string& toHub, std::string& toClient) {
-    // IRCv3 draft/chathistory: LATEST, BEFORE and AFTER with msgid
-    // references ("room:seq", or the seq alone), from HistoryRequest.
-    const auto fail = [&](std::string_view code, const std::string& context,
-                          std::string_view text) {
-        toClient += "FAIL CHATHISTORY " + std::string(code) + " " + context + " :" +
-                    std::string(text) + "\r\n";
-        return false;
-    };
-    const auto& p = line.params;
-    if (p.size() < 4) {
-        return fail("NEED_MORE_PARAMS", "*", "CHATHISTORY SUBCOMMAND TARGET REFERENCE LIMIT");
-    }
-    const std::string sub = asciiUpper(p[0]);
-    if (sub != "LATEST" && sub != "BEFORE" && sub != "AFTER") {
-        return fail("INVALID_PARAMS", sub, "only LATEST, BEFORE and AFTER are supported");
-    }
-    const std::string room = isChannel(p[1]) ? roomOf(p[1]) : std::string();
-    if (room.empty()) {
-        return fail("INVALID_TARGET", sub + " " + p[1],
-                    "only channels have history here (private history: not yet)");
-    }
-    std::uint64_t seq = 0;
-    const std::string& reference = p[2];
-    if (reference != "*") {
-        if (reference.rfind("msgid=", 0) != 0) {
-            return fail("INVALID_PARAMS", sub, "only msgid references are supported");
-        }
-        std::string_view id = std::string_view(reference).substr(6);
-        const std::size_t colon = id.rfind(':');
-        if (colon != std::string_view::npos) {
-            if (hermes::protocol::canonicalRoom(id.substr(0, colon)) != room) {
-                return fail("INVALID_MSGREFTYPE", sub, "that msgid is of another channel");
-            }
-            id.remove_prefix(colon + 1);
-        }
-        try {
-            seq = std::stoull(std::string(id));
-        } catch (const std::exception&) {
-            return fail("INVALID_MSGREFTYPE", sub, "a msgid here is room:seq");
-        }
-    } else if (sub != "LATEST") {
-        return fail("INVALID_PARAMS", sub, "BEFORE and AFTER need a msgid");
-    }
-    std::uint64_t limit = 0;
-    try {
-        limit = std::stoull(p[3]);
-    } catch (const std::exception&) {
-        return fail("INVALID_PARAMS", sub, "the limit is a number");
-    }
-    const std::uint64_t most = limits_.history_page_max() ? limits_.history_page_max() : 100;
-    limit = std::min(std::max<std::uint64_t>(limit, 1), most);
-
-    std::uint64_t after = 0;
-    std::uint64_t below = 0;  // 0: no upper bound
-    if (sub == "AFTER") {
-        after = seq;
-    } else if (sub == "BEFORE") {
-        below = seq;
-        const std::uint64_t last = seq > 0 ? seq - 1 : 0;
-        after = last > limit ? last - limit : 0;
-        limit = std::min(limit, last);
-    } else {
-        // LATEST: the newest `limit` after the reference; the newest seq is
-        // known for a channel the client is in (its backlog's head_seq and
-        // every message since).
-        const auto it = rooms_.find(room);
-        if (it == rooms_.end()) {
-            return fail("INVALID_TARGET", sub + " " + p[1], "LATEST needs you in the channel");
-        }
-        const std::uint64_t head = it->second.lastSeq;
-        after = std::max(seq, head > limit ? head - limit : 0);
-    }
-    if (limit == 0) {
-        const std::string id = std::to_string(nextBatch_++);
-        const std::string chan = channel(room);
-        if (hasCap("batch")) {
-            toClient += ":" + serverName_ + " BATCH +" + id + " chathistory " + chan + "\r\n";
-            toClient += ":" + serverName_ + " BATCH -" + id + "\r\n";
-        }
-        return false;
-    }
-    history_.push_back(HistoryAsk{room, below});
-    Envelope envelope;
-    envelope.mutable_history_request()->set_room(room);
-    envelope.mutable_history_request()->set_after_seq(after);
-    envelope.mutable_history_request()->set_limit(static_cast<std::uint32_t>(limit));
-    frame(envelope, toHub);
-    return true;
-}
-
-void IrcSession::historyPage(const hermes::v1::HistoryPage& page, std::string& out) {
-    if (!page.peer().empty()) {
-        return;  // private history is not asked for from IRC yet
-    }
-    const std::string& room = page.room();
-    std::uint64_t below = 0;
-    if (page.backlog()) {
-        // The backlog of a JOIN (or of hub.default_room): only for a client
-        // that asked for history.
-        if (!hasCap("draft/chathistory")) {
-            return;
-        }
-        const auto it = rooms_.find(room);
-        if (it != rooms_.end()) {
-            it->second.lastSeq = std::max(it->second.lastSeq, page.head_seq());
-        }
-    } else {
-        const auto ask = std::find_if(history_.begin(), history_.end(),
-                                      [&](const HistoryAsk& a) { return a.room == room; });
-        if (ask == history_.end()) {
-            return;
-        }
-        below = ask->below;
-        history_.erase(ask);
-    }
-    const std::string id = std::to_string(nextBatch_++);
-    if (hasCap("batch")) {
-        out += ":" + serverName_ + " BATCH +" + id + " chathistory " + channel(room) + "\r\n";
-    }
-    for (const hermes::v1::ChatMessage& message : page.messages()) {
-        if (below != 0 && message.seq() >= below) {
-            break;
-        }
-        renderMessage(message, out, id);
-    }
-    if (hasCap("batch")) {
-        out += ":" + serverName_ + " BATCH -" + id + "\r\n";
-    }
 }
 
 void IrcSession::farewell(hermes::hub::CloseReason cause, std::string& out) {

@@ -37,6 +37,7 @@
 #include "hermes/hub/CloseReason.hpp"
 #include "hermes/irc/IrcLine.hpp"
 #include "hermes/irc/IrcLineReader.hpp"
+#include "hermes/irc/IrcMultiline.hpp"
 #include "hermes/protocol/TokenBucket.hpp"
 #include "hermes/v1/hermes.pb.h"
 
@@ -50,6 +51,7 @@ struct IrcSessionSettings {
     double localRatePerSecond = 5;      // hub.rate_per_second (0: unlimited)
     double localBurst = 30;             // hub.rate_burst + hub.flood_backlog
     std::string version = "hermes";     // for 002 and 004
+    std::size_t maxTextBytes = 4096;    // hub.max_text_bytes (CAP LS comes before Welcome)
 };
 
 class IrcSession {
@@ -59,7 +61,8 @@ public:
     static constexpr std::size_t kMaxTargets = 4;
     // The capabilities offered to CAP LS.
     static constexpr std::string_view kCapabilities =
-        "away-notify batch draft/chathistory echo-message message-tags multi-prefix server-time";
+        "away-notify batch draft/chathistory draft/multiline echo-message message-tags "
+        "multi-prefix server-time";
     // The message-tags tag carrying a room message's seq.
     static constexpr std::string_view kSeqTag = "hermes/seq";
 
@@ -93,10 +96,12 @@ private:
         std::string topic, topicBy;
         std::int64_t topicMs = 0;
         std::uint64_t lastSeq = 0;  // the newest seq seen (messages, the backlog's head_seq)
+        std::int64_t lastMs = 0;    // its time (CHATHISTORY TARGETS)
     };
     struct HistoryAsk {
-        std::string room;         // canonical
-        std::uint64_t below = 0;  // CHATHISTORY BEFORE: only seqs below this (0: any)
+        std::string room;         // canonical; empty for a nick's (private) history
+        std::string peer;         // the nick as asked (HistoryPage.peer), else empty
+        std::uint64_t below = 0;  // CHATHISTORY BEFORE/BETWEEN: only seqs below this (0: any)
     };
     struct PendingSend {
         std::string target;  // "#room" or a nick, as the client wrote it
@@ -116,9 +121,32 @@ private:
     // One message as PRIVMSG/NOTICE lines (split to fit), in `batch` if set.
     void renderMessage(const hermes::v1::ChatMessage& message, std::string& out,
                        std::string_view batch);
-    // CHATHISTORY: true when a HistoryRequest went to the hub.
+    // CHATHISTORY (IrcHistory.cpp): true when a HistoryRequest went to the hub.
     bool chatHistory(const IrcLine& line, std::string& toHub, std::string& toClient);
+    void chatHistoryTargets(const IrcLine& line, std::string& toClient);
     void historyPage(const hermes::v1::HistoryPage& page, std::string& out);
+    // A private message's conversation for msgid ("~ana~bob") and TARGETS.
+    std::string conversationId(const hermes::v1::ChatMessage& message) const;
+    void notePrivate(const hermes::v1::ChatMessage& message);
+    // An Error that answers a private CHATHISTORY (no room to pair it by).
+    bool historyError(const hermes::v1::Error& error, std::string& out);
+    // draft/multiline (IrcMultiline.cpp). BATCH from the client:
+    void batchCommand(const IrcLine& line, std::string& toHub, std::string& toClient);
+    // A PRIVMSG/NOTICE tagged batch=: true when the open batch took it.
+    bool batchedLine(const IrcLine& line, std::string& toClient);
+    // A message as one draft/multiline batch, when the client negotiated it
+    // and the text needs more than one line of `budget` bytes.
+    bool multilineOut() const;
+    void renderMultiline(const std::vector<const hermes::v1::ChatMessage*>& messages,
+                         std::string_view command, std::size_t budget, std::string& out,
+                         std::string_view outer);
+    // echo-message of a multiline batch: the echoes are gathered and sent as
+    // one batch. True when `message` was taken (or an Error's id was ours).
+    bool echoCollected(const hermes::v1::ChatMessage& message, std::string& out);
+    void echoRefused(std::uint64_t clientMsgId, std::string& out);
+    void flushEcho(std::size_t index, std::string& out);
+    std::size_t multilineMaxBytes() const;
+    std::size_t multilineMaxLines() const;
     void presence(const hermes::v1::Presence& presence, std::string& out);
     void memberList(const hermes::v1::MemberList& list, std::string& out);
     void topic(const hermes::v1::Topic& topic, std::string& out);
@@ -166,6 +194,17 @@ private:
     std::deque<std::string> whois_;
     std::deque<std::pair<std::uint64_t, std::string>> pings_;
     std::deque<HistoryAsk> history_;  // CHATHISTORY requests, paired with HistoryPages by room
+    // Private conversations seen this session: nick -> the newest time (CHATHISTORY TARGETS).
+    std::map<std::string, std::int64_t> privateTargets_;
+    IrcMultilineBatch batchIn_;  // the client's draft/multiline batch being received
+    // Echoes of a sent multiline batch, gathered to go back as one batch.
+    struct EchoBatch {
+        std::string target;
+        bool notice = false;
+        std::vector<std::uint64_t> waiting;  // client_msg_ids not yet echoed
+        std::vector<hermes::v1::ChatMessage> got;
+    };
+    std::deque<EchoBatch> echoBatches_;
     std::uint64_t nextBatch_ = 1;
     std::uint64_t nextPingNonce_ = 1;
     // Nicks lately announced gone (QUIT) or renamed (NICK): one Presence per
