@@ -736,3 +736,73 @@ BOOST_AUTO_TEST_CASE(ircv3_chathistory_around_between_targets) {
     ana.send("PRIVMSG #dev :after all that");
     bob.expect(it::isChatText("dev", "after all that"), it::after(kWait), "ana's line");
 }
+
+// ---------------------------------------------------------------- client tags
+
+// IRCv3 message-tags client-only tags against a real hub: +typing <->
+// Typing/TypingNotice, +draft/reply <-> reply_to, +draft/react <-> REACT,
+// each both ways between an IRC client and a Hermes client; a reaction
+// without +draft/reply is refused and the session goes on.
+BOOST_AUTO_TEST_CASE(ircv3_message_tags_client_tags_typing_reply_react) {
+    it::IrcHub hub;
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "dev");
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.registerAs("ana", "message-tags", it::after(kWait));
+    ana.send("JOIN #dev");
+    ana.expect(" 366 ana #dev ", it::after(kWait));
+    bob.expect(it::isPresence(v1::PRESENCE_KIND_JOINED, "ana"), it::after(kWait), "ana joined");
+
+    // +typing.
+    ana.send("@+typing=active TAGMSG #dev");
+    const auto typing =
+        bob.expect(it::isBody(v1::Envelope::kTypingNotice), it::after(kWait), "ana's typing");
+    BOOST_TEST(typing.envelope.typing_notice().from() == "ana");
+    BOOST_TEST(typing.envelope.typing_notice().room() == "dev");
+    v1::Envelope bobTypes;
+    bobTypes.mutable_typing()->set_room("dev");
+    bob.send(bobTypes);
+    ana.expect("@+typing=active :bob!bob@hermes TAGMSG #dev", it::after(kWait));
+
+    // +draft/reply both ways.
+    bob.send(it::sayEnvelope("dev", "question?", 1));
+    const std::uint64_t asked =
+        bob.expect(it::isChatText("dev", "question?"), it::after(kWait), "bob's line")
+            .envelope.message()
+            .seq();
+    const std::string msgid = "dev:" + std::to_string(asked);
+    ana.expect("PRIVMSG #dev :question?", it::after(kWait));
+    ana.send("@+draft/reply=" + msgid + " PRIVMSG #dev :answer");
+    const auto answer =
+        bob.expect(it::isChatText("dev", "answer"), it::after(kWait), "ana's reply");
+    BOOST_TEST(answer.envelope.message().reply_to() == asked);
+    v1::Envelope again = it::sayEnvelope("dev", "thanks", 2);
+    again.mutable_say()->set_reply_to(answer.envelope.message().seq());
+    bob.send(again);
+    BOOST_TEST(has(ana.expect("PRIVMSG #dev :thanks", it::after(kWait)),
+                   ";+draft/reply=dev:" + std::to_string(answer.envelope.message().seq())));
+
+    // +draft/react both ways.
+    ana.send("@+draft/react=\xF0\x9F\x91\x8D;+draft/reply=" + msgid + " TAGMSG #dev");
+    const auto reacted = bob.expect(
+        [](const it::Frame& f) {
+            return f.envelope.has_message() &&
+                   f.envelope.message().kind() == v1::MESSAGE_KIND_REACT;
+        },
+        it::after(kWait), "ana's reaction");
+    BOOST_TEST(reacted.envelope.message().target_seq() == asked);
+    BOOST_TEST(reacted.envelope.message().reaction() == "\xF0\x9F\x91\x8D");
+    v1::Envelope bobReacts = it::sayEnvelope("dev", "\xF0\x9F\x8E\x89", 3);
+    bobReacts.mutable_say()->set_kind(v1::MESSAGE_KIND_REACT);
+    bobReacts.mutable_say()->set_target_seq(answer.envelope.message().seq());
+    bob.send(bobReacts);
+    const std::string tagmsg = ana.expect(":bob!bob@hermes TAGMSG #dev", it::after(kWait));
+    BOOST_TEST(has(tagmsg, "+draft/react=\xF0\x9F\x8E\x89"), tagmsg);
+    BOOST_TEST(has(tagmsg, "+draft/reply=dev:" + std::to_string(answer.envelope.message().seq())));
+
+    // Refused, then still served.
+    ana.send("@+draft/react=x TAGMSG #dev");
+    ana.expect("FAIL TAGMSG INVALID_REFERENCE #dev ", it::after(kWait));
+    ana.send("PRIVMSG #dev :still here");
+    bob.expect(it::isChatText("dev", "still here"), it::after(kWait), "ana's witness line");
+}

@@ -819,3 +819,97 @@ BOOST_FIXTURE_TEST_CASE(ircv3_chathistory_targets, Fixture) {
     BOOST_TEST(contains(out, "TARGETS carol "));
     BOOST_TEST(!contains(out, "#dev"));
 }
+
+// ---------------------------------------------------------------- client tags
+
+namespace {
+
+struct TagsFixture : Fixture {
+    TagsFixture() {
+        client("CAP REQ :message-tags\r\nCAP END\r\n");
+        Envelope welcome;
+        welcome.mutable_welcome()->set_nick("ana");
+        welcome.mutable_welcome()->set_typing(true);
+        welcome.mutable_welcome()->mutable_limits()->set_max_nick_bytes(32);
+        client("NICK ana\r\nUSER a 0 * :A\r\n");
+        hub(welcome);
+        client("JOIN #dev\r\n");
+        joined("dev", {"ana", "bob"});
+        toHub.clear();
+        takeClient();
+    }
+};
+
+}  // namespace
+
+// IRCv3 message-tags "+typing" (client-only tags): TAGMSG <-> Typing.
+BOOST_FIXTURE_TEST_CASE(ircv3_client_tags_typing_both_ways, TagsFixture) {
+    client("@+typing=active TAGMSG #dev\r\n@+typing=done TAGMSG bob\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 2u);
+    BOOST_TEST(toHub[0].typing().room() == "dev");
+    BOOST_TEST(!toHub[0].typing().stopped());
+    BOOST_TEST(toHub[1].typing().to() == "bob");
+    BOOST_TEST(toHub[1].typing().stopped());
+    Envelope notice;
+    notice.mutable_typing_notice()->set_room("dev");
+    notice.mutable_typing_notice()->set_from("bob");
+    notice.mutable_typing_notice()->set_expires_ms(6000);
+    hub(notice);
+    BOOST_TEST(takeClient() == "@+typing=active :bob!bob@hermes TAGMSG #dev\r\n");
+    // Other client tags: nothing relayed.
+    client("@+example/foo=1 TAGMSG #dev\r\n");
+    BOOST_TEST(toHub.size() == 2u);
+    BOOST_TEST(takeClient().empty());
+}
+
+// "+draft/reply" on PRIVMSG <-> Say.reply_to / ChatMessage.reply_to.
+BOOST_FIXTURE_TEST_CASE(ircv3_client_tags_reply_both_ways, TagsFixture) {
+    client("@+draft/reply=dev:12 PRIVMSG #dev :agreed\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].say().reply_to() == 12u);
+    client("@+draft/reply=ops:12 PRIVMSG #dev :other room's msgid: no reply\r\n");
+    BOOST_TEST(toHub[1].say().reply_to() == 0u);
+    Envelope reply = chat("dev", "bob", "me too", 14);
+    reply.mutable_message()->set_reply_to(12);
+    hub(reply);
+    BOOST_TEST(takeClient() ==
+               "@msgid=dev:14;hermes/seq=14;+draft/reply=dev:12 :bob!bob@hermes PRIVMSG #dev :me "
+               "too\r\n");
+}
+
+// "+draft/react" / "+draft/unreact" with "+draft/reply" on TAGMSG <-> REACT / UNREACT.
+BOOST_FIXTURE_TEST_CASE(ircv3_client_tags_react_both_ways, TagsFixture) {
+    client("@+draft/react=\xF0\x9F\x91\x8D;+draft/reply=dev:12 TAGMSG #dev\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].say().kind() == hermes::v1::MESSAGE_KIND_REACT);
+    BOOST_TEST(toHub[0].say().text() == "\xF0\x9F\x91\x8D");
+    BOOST_TEST(toHub[0].say().target_seq() == 12u);
+    client("@+draft/unreact=\xF0\x9F\x91\x8D;+draft/reply=12 TAGMSG #dev\r\n");
+    BOOST_TEST(toHub[1].say().kind() == hermes::v1::MESSAGE_KIND_UNREACT);
+    client("@+draft/react=x TAGMSG #dev\r\n");
+    BOOST_TEST(contains(takeClient(), "FAIL TAGMSG INVALID_REFERENCE #dev "));
+    client("@+draft/react=x;+draft/reply=3 TAGMSG bob\r\n");
+    BOOST_TEST(contains(takeClient(), "FAIL TAGMSG INVALID_TARGET bob "));
+    BOOST_TEST(toHub.size() == 2u);
+
+    Envelope react = chat("dev", "bob", "reacted \xF0\x9F\x91\x8D to message 12", 15, 0,
+                          hermes::v1::MESSAGE_KIND_REACT);
+    react.mutable_message()->set_target_seq(12);
+    react.mutable_message()->set_reaction("\xF0\x9F\x91\x8D");
+    hub(react);
+    BOOST_TEST(takeClient() ==
+               "@msgid=dev:15;hermes/seq=15;+draft/react=\xF0\x9F\x91\x8D;+draft/reply=dev:12 "
+               ":bob!bob@hermes TAGMSG #dev\r\n");
+}
+
+BOOST_FIXTURE_TEST_CASE(ircv3_client_tags_need_message_tags, Fixture) {
+    registerAs("ana");
+    client("@+typing=active TAGMSG #dev\r\n");
+    BOOST_TEST(contains(takeClient(), " 421 ana TAGMSG "));
+    BOOST_TEST(toHub.empty());
+    Envelope react =
+        chat("dev", "bob", "reacted x to message 12", 15, 0, hermes::v1::MESSAGE_KIND_REACT);
+    react.mutable_message()->set_target_seq(12);
+    hub(react);  // as before: a NOTICE
+    BOOST_TEST(contains(takeClient(), ":bob!bob@hermes NOTICE #dev :[reacted x to message 12]"));
+}

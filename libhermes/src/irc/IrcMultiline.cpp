@@ -259,6 +259,7 @@ void IrcSession::renderMultiline(const std::vector<const hermes::v1::ChatMessage
     const std::string conversation = numbered ? conversationId(head) : std::string();
     appendTags(out, head.time_ms(), numbered ? head.private_seq() : head.seq(),
                numbered ? std::string_view(conversation) : std::string_view(head.room()), outer);
+    replyTag(head, out);
     out += ':' + from + " BATCH +" + id + ' ' + std::string(IrcMultilineBatch::kType) + ' ' + to +
            "\r\n";
     for (const hermes::v1::ChatMessage* message : messages) {

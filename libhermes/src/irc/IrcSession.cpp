@@ -360,6 +360,10 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
         }
         return {};
     }
+    if (cmd == "TAGMSG") {
+        tagMessage(line, toHub, toClient);  // client-only tags: IrcClientTags.cpp
+        return {};
+    }
     if (cmd == "BATCH") {
         batchCommand(line, toHub, toClient);
         return {};
@@ -672,6 +676,7 @@ void IrcSession::sendMessage(const IrcLine& line, bool notice, std::string& toHu
             say.set_client_msg_id(id);
             say.set_kind(kind);
             say.set_text(text);
+            say.set_reply_to(replyTarget(line, room));  // +draft/reply
         } else {
             hermes::v1::PrivateMessage& message = *envelope.mutable_private_message();
             message.set_to(name);
@@ -735,6 +740,9 @@ void IrcSession::deliver(const Envelope& envelope, std::string& out) {
         case Envelope::kHistoryPage:
             historyPage(envelope.history_page(), out);
             break;
+        case Envelope::kTypingNotice:
+            typingNotice(envelope.typing_notice(), out);
+            break;
         case Envelope::kBye:
             quitText_ = envelope.bye().text();
             break;
@@ -759,6 +767,7 @@ void IrcSession::welcome(const hermes::v1::Welcome& welcome, std::string& out) {
     }
     motd_ = welcome.motd();
     limits_ = welcome.limits();
+    hubTyping_ = welcome.typing();
     numeric(out, "001", {}, "Welcome to the " + serverName_ + " Hermes hub, " + mask(nick_));
     numeric(out, "002", {},
             "Your host is " + serverName_ + ", running version " + settings_.version);
@@ -773,6 +782,9 @@ void IrcSession::welcome(const hermes::v1::Welcome& welcome, std::string& out) {
              "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4",
              "CHATHISTORY=" + std::to_string(limits_.history_page_max()), "MSGREFTYPES=msgid",
              "TOPICLEN=" + std::to_string(limits_.max_text_bytes()), "UTF8ONLY"},
+            "are supported by this server");
+    // Client-only tags that are relayed (IrcClientTags.cpp).
+    numeric(out, "005", {"CLIENTTAGDENY=*,-typing,-draft/reply,-draft/react,-draft/unreact"},
             "are supported by this server");
     motd(out);
 }
@@ -834,6 +846,9 @@ void IrcSession::renderMessage(const hermes::v1::ChatMessage& message, std::stri
     const bool mine = isMe(message.from());
     const bool room = !message.room().empty();
     const std::string to = room ? channel(message.room()) : (mine ? message.to() : nick_);
+    if (reactionOut(message, out, batch)) {
+        return;  // +draft/react as TAGMSG (IrcClientTags.cpp)
+    }
     std::string text = sanitize(message.text());
     std::string command = "PRIVMSG";
     bool action = false;
@@ -896,6 +911,7 @@ void IrcSession::renderMessage(const hermes::v1::ChatMessage& message, std::stri
         appendTags(out, message.time_ms(), numbered ? message.private_seq() : message.seq(),
                    numbered ? std::string_view(conversation) : std::string_view(message.room()),
                    batch);
+        replyTag(message, out);
         out += ':';
         out += from;
         out += '!';

@@ -146,6 +146,16 @@ private:
     void echoRefused(std::uint64_t clientMsgId, std::string& out);
     void flushEcho(std::size_t index, std::string& out);
     std::size_t multilineMaxBytes() const;
+    // Client-only tags (IrcClientTags.cpp): TAGMSG from the client (+typing,
+    // +draft/react, +draft/unreact); +draft/reply's seq for a Say in `room`
+    // (0: none); TypingNotice as TAGMSG; a reply's tag after appendTags; a
+    // REACT/UNREACT as TAGMSG (false: not for this client, render as before).
+    void tagMessage(const IrcLine& line, std::string& toHub, std::string& toClient);
+    std::uint64_t replyTarget(const IrcLine& line, std::string_view room) const;
+    void typingNotice(const hermes::v1::TypingNotice& notice, std::string& out);
+    void replyTag(const hermes::v1::ChatMessage& message, std::string& out) const;
+    bool reactionOut(const hermes::v1::ChatMessage& message, std::string& out,
+                     std::string_view batch);
     std::size_t multilineMaxLines() const;
     void presence(const hermes::v1::Presence& presence, std::string& out);
     void memberList(const hermes::v1::MemberList& list, std::string& out);
@@ -185,6 +195,7 @@ private:
     std::string hubPassword_;
     std::string motd_;
     hermes::v1::Limits limits_;
+    bool hubTyping_ = false;  // Welcome.typing: the hub relays Typing
 
     std::vector<std::string> caps_;  // negotiated, sorted
     std::map<std::string, RoomState> rooms_;
