@@ -8,11 +8,13 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "BoostSupport.hpp"
 #include "Frames.hpp"
 #include "IrcClient.hpp"
 #include "RawClient.hpp"
+#include "hermes/irc/IrcTime.hpp"
 
 using namespace std::chrono_literals;
 namespace it = hermes::it;
@@ -674,7 +676,7 @@ BOOST_AUTO_TEST_CASE(ircv3_multiline_bad_batches_answered_witnesses_served) {
 // ---------------------------------------------------------------- chathistory
 
 // IRCv3 draft/chathistory "AROUND", "BETWEEN", "LATEST" (of a channel the
-// client is not in), "TARGETS", and the refusals: timestamp references,
+// client is not in), "TARGETS", and the refusals: mixed or bad references,
 // another channel's msgid, a nick's history without an account.
 BOOST_AUTO_TEST_CASE(ircv3_chathistory_around_between_targets) {
     it::IrcHub hub;
@@ -710,7 +712,9 @@ BOOST_AUTO_TEST_CASE(ircv3_chathistory_around_between_targets) {
     page("CHATHISTORY LATEST #dev * 2", {8, 9});  // ana is not in #dev
     page("CHATHISTORY LATEST #dev " + msgid(8) + " 5", {9});
 
-    ana.send("CHATHISTORY AROUND #dev timestamp=2026-12-05T12:00:00.000Z 3");
+    ana.send("CHATHISTORY BETWEEN #dev " + msgid(2) + " timestamp=2026-12-05T12:00:00.000Z 3");
+    ana.expect("FAIL CHATHISTORY INVALID_PARAMS BETWEEN ", it::after(kWait));
+    ana.send("CHATHISTORY AROUND #dev timestamp=2026-13-05T12:00:00.000Z 3");
     ana.expect("FAIL CHATHISTORY INVALID_PARAMS AROUND ", it::after(kWait));
     ana.send("CHATHISTORY BEFORE #dev msgid=ops:3 3");
     ana.expect("FAIL CHATHISTORY INVALID_MSGREFTYPE BEFORE ", it::after(kWait));
@@ -735,6 +739,86 @@ BOOST_AUTO_TEST_CASE(ircv3_chathistory_around_between_targets) {
     // Still served, both ways.
     ana.send("PRIVMSG #dev :after all that");
     bob.expect(it::isChatText("dev", "after all that"), it::after(kWait), "ana's line");
+}
+
+// IRCv3 draft/chathistory timestamp references against the hub's store
+// (HistoryRequest.at_time_ms): BEFORE, AFTER, AROUND and BETWEEN a time give
+// exactly the messages the times say, computed here from the stamps the
+// Hermes client saw (ties included).
+BOOST_AUTO_TEST_CASE(ircv3_chathistory_timestamp_references) {
+    it::IrcHub hub;
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "dev");
+    std::vector<std::int64_t> times;  // times[i]: line i + 1
+    for (int i = 1; i <= 9; ++i) {
+        // Distinct stamps (the hub reads the same wall clock): wait, with a
+        // deadline, until the clock has passed the previous line's stamp.
+        const it::Deadline deadline = it::after(kWait);
+        while (!times.empty() &&
+               std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                       .count() <= times.back() &&
+               it::Clock::now() < deadline) {
+            std::this_thread::yield();
+        }
+        const std::string text = "line " + std::to_string(i);
+        bob.send(it::sayEnvelope("dev", text, static_cast<std::uint64_t>(i)));
+        times.push_back(bob.expect(it::isChatText("dev", text), it::after(kWait), text)
+                            .envelope.message()
+                            .time_ms());
+    }
+    BOOST_TEST(times.front() < times.back(), "stamps apart, so the windows hold something");
+    const auto lines = [&](auto keep) {
+        std::vector<int> out;
+        for (std::size_t i = 0; i < times.size(); ++i) {
+            if (keep(times[i])) {
+                out.push_back(static_cast<int>(i) + 1);
+            }
+        }
+        return out;
+    };
+    const auto newest = [](std::vector<int> v, std::size_t n) {
+        return v.size() > n ? std::vector<int>(v.end() - static_cast<std::ptrdiff_t>(n), v.end())
+                            : v;
+    };
+    const auto oldest = [](std::vector<int> v, std::size_t n) {
+        v.resize(std::min(v.size(), n));
+        return v;
+    };
+    const auto stamp = [](std::int64_t ms) {
+        return "timestamp=" + hermes::irc::formatIrcTime(ms);
+    };
+
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.registerAs("ana", "batch draft/chathistory message-tags", it::after(kWait));
+    ana.expect(" MSGREFTYPES=timestamp,msgid ", it::after(kWait));
+    const auto page = [&](const std::string& ask, const std::vector<int>& expected) {
+        ana.send(ask);
+        const std::string id = batchId(ana.expect(" chathistory #dev", it::after(kWait)));
+        for (const int n : expected) {
+            const std::string line = ana.expect("batch=" + id, it::after(kWait));
+            BOOST_TEST(line.ends_with("PRIVMSG #dev :line " + std::to_string(n)),
+                       ask << ": " << line);
+        }
+        ana.expect("BATCH -" + id, it::after(kWait));
+        BOOST_TEST(ana.absent("batch=" + id, it::after(0ms)), ask << ": more than expected");
+    };
+    const std::int64_t t5 = times[4];
+    page("CHATHISTORY BEFORE #dev " + stamp(t5) + " 3",
+         newest(lines([&](std::int64_t t) { return t < t5; }), 3));
+    page("CHATHISTORY AFTER #dev " + stamp(t5) + " 3",
+         oldest(lines([&](std::int64_t t) { return t > t5; }), 3));
+    std::vector<int> around = newest(lines([&](std::int64_t t) { return t < t5; }), 2);
+    for (const int n : oldest(lines([&](std::int64_t t) { return t >= t5; }), 2)) {
+        around.push_back(n);
+    }
+    page("CHATHISTORY AROUND #dev " + stamp(t5) + " 4", around);
+    page("CHATHISTORY BETWEEN #dev " + stamp(times[1]) + " " + stamp(times[7]) + " 20",
+         lines([&](std::int64_t t) { return t > times[1] && t < times[7]; }));
+    page("CHATHISTORY BETWEEN #dev " + stamp(times[7]) + " " + stamp(times[1]) + " 2",
+         newest(lines([&](std::int64_t t) { return t > times[1] && t < times[7]; }), 2));
+    page("CHATHISTORY AFTER #dev timestamp=2100-01-01T00:00:00.000Z 5", {});
+    page("CHATHISTORY BEFORE #dev timestamp=2000-01-01T00:00:00.000Z 5", {});
 }
 
 // ---------------------------------------------------------------- client tags

@@ -422,9 +422,9 @@ BOOST_FIXTURE_TEST_CASE(ircv3_chathistory_backlog_and_requests, Fixture) {
     BOOST_TEST(toHub.back().history_request().latest());
     client("CHATHISTORY AFTER #dev msgid=12 3\r\n");
     BOOST_TEST(toHub.back().history_request().after_seq() == 12u);
-    client("CHATHISTORY AROUND #dev timestamp=2026-12-05T12:00:00.000Z 3\r\n");
+    client("CHATHISTORY BETWEEN #dev msgid=3 timestamp=2026-12-05T12:00:00.000Z 3\r\n");
     BOOST_TEST(toHub.size() == 3u);
-    BOOST_TEST(contains(takeClient(), "FAIL CHATHISTORY INVALID_PARAMS AROUND "));
+    BOOST_TEST(contains(takeClient(), "FAIL CHATHISTORY INVALID_PARAMS BETWEEN "));
 
     Envelope answer;
     answer.mutable_history_page()->set_room("dev");
@@ -912,4 +912,75 @@ BOOST_FIXTURE_TEST_CASE(ircv3_client_tags_need_message_tags, Fixture) {
     react.mutable_message()->set_target_seq(12);
     hub(react);  // as before: a NOTICE
     BOOST_TEST(contains(takeClient(), ":bob!bob@hermes NOTICE #dev :[reacted x to message 12]"));
+}
+
+// draft/chathistory timestamp references: HistoryRequest.at_time_ms (and
+// latest), the other bound filtered by the gateway; AROUND a time is two
+// pages sent as one batch.
+BOOST_FIXTURE_TEST_CASE(ircv3_chathistory_timestamp_references, Fixture) {
+    client("CAP REQ :batch draft/chathistory message-tags\r\nCAP END\r\n");
+    registerAs("ana");
+    const std::int64_t t = 1'764'925'200'000;  // 2025-12-05T09:00:00.000Z
+    client("CHATHISTORY BEFORE #dev timestamp=2025-12-05T09:00:00.000Z 5\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].history_request().latest());
+    BOOST_TEST(toHub[0].history_request().at_time_ms() == t);
+    BOOST_TEST(toHub[0].history_request().limit() == 5u);
+    client("CHATHISTORY AFTER #dev timestamp=2025-12-05T09:00:00Z 5\r\n");
+    BOOST_TEST(!toHub[1].history_request().latest());
+    BOOST_TEST(toHub[1].history_request().at_time_ms() == t + 1);
+    // Answer both, so the AROUND below pairs with its own pages.
+    for (int i = 0; i < 2; ++i) {
+        Envelope empty;
+        empty.mutable_history_page()->set_room("dev");
+        hub(empty);
+    }
+    takeClient();
+
+    client("CHATHISTORY AROUND #dev timestamp=2025-12-05T09:00:00.000Z 4\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 4u);
+    BOOST_TEST(toHub[2].history_request().latest());
+    BOOST_TEST(toHub[2].history_request().limit() == 2u);
+    BOOST_TEST(toHub[3].history_request().at_time_ms() == t);
+    BOOST_TEST(!toHub[3].history_request().latest());
+    const auto page = [&](std::vector<std::pair<std::uint64_t, std::int64_t>> rows) {
+        Envelope envelope;
+        envelope.mutable_history_page()->set_room("dev");
+        for (const auto& [seq, ms] : rows) {
+            auto& m = *envelope.mutable_history_page()->add_messages();
+            m = chat("dev", "bob", "m" + std::to_string(seq), seq).message();
+            m.set_time_ms(ms);
+        }
+        hub(envelope);
+    };
+    page({{7, t - 20}, {8, t - 10}});
+    BOOST_TEST(takeClient().empty());  // held for the second half
+    page({{9, t}, {10, t + 10}});
+    const std::string around = takeClient();
+    BOOST_TEST(around ==
+                   ":hub BATCH +3 chathistory #dev\r\n"
+                   "@batch=3;msgid=dev:7;hermes/seq=7 :bob!bob@hermes PRIVMSG #dev :m7\r\n"
+                   "@batch=3;msgid=dev:8;hermes/seq=8 :bob!bob@hermes PRIVMSG #dev :m8\r\n"
+                   "@batch=3;msgid=dev:9;hermes/seq=9 :bob!bob@hermes PRIVMSG #dev :m9\r\n"
+                   "@batch=3;msgid=dev:10;hermes/seq=10 :bob!bob@hermes PRIVMSG #dev :m10\r\n"
+                   ":hub BATCH -3\r\n",
+               around);
+
+    // BETWEEN forwards: from just after A, stopping before B.
+    client(
+        "CHATHISTORY BETWEEN #dev timestamp=2025-12-05T09:00:00.000Z "
+        "timestamp=2025-12-05T09:00:00.015Z 10\r\n");
+    BOOST_TEST(toHub.back().history_request().at_time_ms() == t + 1);
+    page({{10, t + 10}, {11, t + 15}, {12, t + 20}});
+    std::string out = takeClient();
+    BOOST_TEST(contains(out, ":m10\r\n"));
+    BOOST_TEST(!contains(out, ":m11\r\n"));
+    // LATEST after a time: the newest, those after it only.
+    client("CHATHISTORY LATEST #dev timestamp=2025-12-05T09:00:00.010Z 10\r\n");
+    BOOST_TEST(toHub.back().history_request().latest());
+    BOOST_TEST(toHub.back().history_request().at_time_ms() == 0);
+    page({{10, t + 10}, {11, t + 15}});
+    out = takeClient();
+    BOOST_TEST(!contains(out, ":m10\r\n"));
+    BOOST_TEST(contains(out, ":m11\r\n"));
 }

@@ -132,11 +132,10 @@ bool IrcSession::chatHistory(const IrcLine& line, std::string& toHub, std::strin
                         sub + ref->error.substr(ref->error.find(' ')) + "\r\n";
             return false;
         }
-        if (ref->timeMs) {
-            // Hermes history is read by seq: the hub has no query by time.
-            return fail("INVALID_PARAMS", sub,
-                        "timestamp references are not supported here: use msgid (MSGREFTYPES)");
-        }
+    }
+    const bool byTime = first.timeMs.has_value();
+    if (between && !second.any && second.timeMs.has_value() != byTime) {
+        return fail("INVALID_PARAMS", sub, "both references are msgids, or both timestamps");
     }
     if ((first.any && sub != "LATEST") || (between && second.any)) {
         return fail("INVALID_PARAMS", sub, "only LATEST takes * as its reference");
@@ -149,6 +148,10 @@ bool IrcSession::chatHistory(const IrcLine& line, std::string& toHub, std::strin
     const std::uint64_t most = limits_.history_page_max() ? limits_.history_page_max() : 100;
     std::uint64_t limit = std::min<std::uint64_t>(std::stoull(limitText), most);
 
+    if (byTime) {
+        return historyByTime(sub, room, peer, *first.timeMs, second.timeMs.value_or(0), limit,
+                             toHub, toClient);
+    }
     // The window: seqs above `after` (and below `below`, when set), at most `limit`.
     std::uint64_t after = 0;
     std::uint64_t below = 0;
@@ -178,26 +181,71 @@ bool IrcSession::chatHistory(const IrcLine& line, std::string& toHub, std::strin
         after = first.seq <= second.seq ? lo : std::max(lo, hi - 1 - limit);
     }
     if (limit == 0) {
-        if (hasCap("batch")) {
-            const std::string id = std::to_string(nextBatch_++);
-            const std::string target = room.empty() ? peer : "#" + room;
-            toClient += ":" + serverName_ + " BATCH +" + id + " chathistory " + target + "\r\n";
-            toClient += ":" + serverName_ + " BATCH -" + id + "\r\n";
-        }
+        emptyHistory(room.empty() ? peer : "#" + room, toClient);
         return false;
     }
-    history_.push_back(HistoryAsk{room, peer, below});
+    HistoryAsk ask{room, peer, below};
+    askHistory(std::move(ask), after, limit, latest, 0, toHub);
+    return true;
+}
+
+void IrcSession::emptyHistory(const std::string& target, std::string& toClient) {
+    if (hasCap("batch")) {
+        const std::string id = std::to_string(nextBatch_++);
+        toClient += ":" + serverName_ + " BATCH +" + id + " chathistory " + target + "\r\n";
+        toClient += ":" + serverName_ + " BATCH -" + id + "\r\n";
+    }
+}
+
+void IrcSession::askHistory(HistoryAsk ask, std::uint64_t after, std::uint64_t limit, bool latest,
+                            std::int64_t atTimeMs, std::string& toHub) {
     Envelope envelope;
     hermes::v1::HistoryRequest& request = *envelope.mutable_history_request();
-    if (room.empty()) {
-        request.set_peer(peer);
+    if (ask.room.empty()) {
+        request.set_peer(ask.peer);
     } else {
-        request.set_room(room);
+        request.set_room(ask.room);
     }
     request.set_after_seq(after);
     request.set_limit(static_cast<std::uint32_t>(limit));
     request.set_latest(latest);
+    request.set_at_time_ms(atTimeMs);
+    history_.push_back(std::move(ask));
     hermes::codec::appendFrame(envelope, toHub);
+}
+
+bool IrcSession::historyByTime(const std::string& sub, const std::string& room,
+                               const std::string& peer, std::int64_t timeMs, std::int64_t otherMs,
+                               std::uint64_t limit, std::string& toHub, std::string& toClient) {
+    // HistoryRequest.at_time_ms: the oldest `limit` at or after a time, or
+    // (latest) the newest before it; the other bounds are filtered here.
+    if (limit == 0) {
+        emptyHistory(room.empty() ? peer : "#" + room, toClient);
+        return false;
+    }
+    HistoryAsk ask{room, peer, 0};
+    if (sub == "LATEST") {
+        ask.aboveMs = timeMs;
+        askHistory(std::move(ask), 0, limit, true, 0, toHub);
+    } else if (sub == "BEFORE") {
+        askHistory(std::move(ask), 0, limit, true, timeMs, toHub);
+    } else if (sub == "AFTER") {
+        askHistory(std::move(ask), 0, limit, false, timeMs + 1, toHub);
+    } else if (sub == "AROUND") {
+        // Two pages, one batch: the newest half before the time, the rest from it.
+        if (limit / 2 > 0) {
+            HistoryAsk before = ask;
+            before.hold = true;
+            askHistory(std::move(before), 0, limit / 2, true, timeMs, toHub);
+        }
+        askHistory(std::move(ask), 0, limit - limit / 2, false, timeMs, toHub);
+    } else if (timeMs <= otherMs) {  // BETWEEN, forwards
+        ask.belowMs = otherMs;
+        askHistory(std::move(ask), 0, limit, false, timeMs + 1, toHub);
+    } else {  // BETWEEN, backwards from the first
+        ask.aboveMs = otherMs;
+        askHistory(std::move(ask), 0, limit, true, timeMs, toHub);
+    }
     return true;
 }
 
@@ -271,8 +319,12 @@ bool IrcSession::historyError(const hermes::v1::Error& error, std::string& out) 
     if (ask == history_.end()) {
         return false;
     }
-    out += "FAIL CHATHISTORY INVALID_TARGET " + ask->peer + " :" + sanitize(error.text()) + "\r\n";
+    if (!ask->hold) {  // else its pair, next, says it
+        out +=
+            "FAIL CHATHISTORY INVALID_TARGET " + ask->peer + " :" + sanitize(error.text()) + "\r\n";
+    }
     history_.erase(ask);
+    heldHistory_.clear();
     return true;
 }
 
@@ -280,6 +332,8 @@ void IrcSession::historyPage(const hermes::v1::HistoryPage& page, std::string& o
     const std::string& room = page.room();
     const bool conversation = !page.peer().empty();
     std::uint64_t below = 0;
+    std::int64_t aboveMs = 0;
+    std::int64_t belowMs = 0;
     std::string target = conversation ? page.peer() : "#" + room;
     if (page.backlog()) {
         // The backlog of a JOIN (or of hub.default_room): only for a client
@@ -303,19 +357,33 @@ void IrcSession::historyPage(const hermes::v1::HistoryPage& page, std::string& o
             return;
         }
         below = ask->below;
+        aboveMs = ask->aboveMs;
+        belowMs = ask->belowMs;
         if (conversation) {
             target = ask->peer;
         }
+        const bool hold = ask->hold;
         history_.erase(ask);
+        if (hold) {  // AROUND a time: out with the next page
+            heldHistory_.assign(page.messages().begin(), page.messages().end());
+            return;
+        }
     }
     const std::string id = std::to_string(nextBatch_++);
     if (hasCap("batch")) {
         out += ":" + serverName_ + " BATCH +" + id + " chathistory " + target + "\r\n";
     }
+    for (const hermes::v1::ChatMessage& message : heldHistory_) {
+        renderMessage(message, out, id);
+    }
+    heldHistory_.clear();
     for (const hermes::v1::ChatMessage& message : page.messages()) {
         const std::uint64_t seq = conversation ? message.private_seq() : message.seq();
-        if (below != 0 && seq >= below) {
+        if ((below != 0 && seq >= below) || (belowMs != 0 && message.time_ms() >= belowMs)) {
             break;
+        }
+        if (aboveMs != 0 && message.time_ms() <= aboveMs) {
+            continue;
         }
         renderMessage(message, out, id);
     }

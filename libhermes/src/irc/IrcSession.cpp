@@ -774,15 +774,16 @@ void IrcSession::welcome(const hermes::v1::Welcome& welcome, std::string& out) {
     numeric(out, "003", {}, "This hub speaks Hermes; IRC is one of its transports");
     numeric(out, "004", {serverName_, settings_.version, "i", "nt"});
     const std::string channelLen = std::to_string(limits_.max_room_bytes() + 1);
-    numeric(out, "005",
-            {"AWAYLEN=256", "CASEMAPPING=ascii",
-             "CHANLIMIT=#:" + std::to_string(limits_.max_rooms_per_client()), "CHANMODES=,,,",
-             "CHANNELLEN=" + channelLen, "CHANTYPES=#", "NETWORK=" + serverName_,
-             "NICKLEN=" + std::to_string(limits_.max_nick_bytes()), "PREFIX=(o)@",
-             "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4",
-             "CHATHISTORY=" + std::to_string(limits_.history_page_max()), "MSGREFTYPES=msgid",
-             "TOPICLEN=" + std::to_string(limits_.max_text_bytes()), "UTF8ONLY"},
-            "are supported by this server");
+    numeric(
+        out, "005",
+        {"AWAYLEN=256", "CASEMAPPING=ascii",
+         "CHANLIMIT=#:" + std::to_string(limits_.max_rooms_per_client()), "CHANMODES=,,,",
+         "CHANNELLEN=" + channelLen, "CHANTYPES=#", "NETWORK=" + serverName_,
+         "NICKLEN=" + std::to_string(limits_.max_nick_bytes()), "PREFIX=(o)@",
+         "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4",
+         "CHATHISTORY=" + std::to_string(limits_.history_page_max()), "MSGREFTYPES=timestamp,msgid",
+         "TOPICLEN=" + std::to_string(limits_.max_text_bytes()), "UTF8ONLY"},
+        "are supported by this server");
     // Client-only tags that are relayed (IrcClientTags.cpp).
     numeric(out, "005", {"CLIENTTAGDENY=*,-typing,-draft/reply,-draft/react,-draft/unreact"},
             "are supported by this server");
@@ -1177,8 +1178,12 @@ void IrcSession::error(const hermes::v1::Error& error, std::string& out) {
         }
         for (auto it = history_.begin(); !paired && it != history_.end(); ++it) {
             if (it->room == error.room()) {
+                const bool held = it->hold;  // its pair, next, says it (IrcHistory.cpp)
                 history_.erase(it);
-                out += "FAIL CHATHISTORY INVALID_TARGET " + chan + " :" + text + "\r\n";
+                heldHistory_.clear();
+                if (!held) {
+                    out += "FAIL CHATHISTORY INVALID_TARGET " + chan + " :" + text + "\r\n";
+                }
                 return;
             }
         }

@@ -102,6 +102,11 @@ private:
         std::string room;         // canonical; empty for a nick's (private) history
         std::string peer;         // the nick as asked (HistoryPage.peer), else empty
         std::uint64_t below = 0;  // CHATHISTORY BEFORE/BETWEEN: only seqs below this (0: any)
+        // Timestamp references: only messages stamped after / before these (0: any).
+        std::int64_t aboveMs = 0, belowMs = 0;
+        // AROUND a time: this page (before it) waits for the next (after it)
+        // to go out as one batch.
+        bool hold = false;
     };
     struct PendingSend {
         std::string target;  // "#room" or a nick, as the client wrote it
@@ -124,6 +129,12 @@ private:
     // CHATHISTORY (IrcHistory.cpp): true when a HistoryRequest went to the hub.
     bool chatHistory(const IrcLine& line, std::string& toHub, std::string& toClient);
     void chatHistoryTargets(const IrcLine& line, std::string& toClient);
+    bool historyByTime(const std::string& sub, const std::string& room, const std::string& peer,
+                       std::int64_t timeMs, std::int64_t otherMs, std::uint64_t limit,
+                       std::string& toHub, std::string& toClient);
+    void askHistory(HistoryAsk ask, std::uint64_t after, std::uint64_t limit, bool latest,
+                    std::int64_t atTimeMs, std::string& toHub);
+    void emptyHistory(const std::string& target, std::string& toClient);
     void historyPage(const hermes::v1::HistoryPage& page, std::string& out);
     // A private message's conversation for msgid ("~ana~bob") and TARGETS.
     std::string conversationId(const hermes::v1::ChatMessage& message) const;
@@ -205,6 +216,7 @@ private:
     std::deque<std::string> whois_;
     std::deque<std::pair<std::uint64_t, std::string>> pings_;
     std::deque<HistoryAsk> history_;  // CHATHISTORY requests, paired with HistoryPages by room
+    std::vector<hermes::v1::ChatMessage> heldHistory_;  // a held page (HistoryAsk::hold)
     // Private conversations seen this session: nick -> the newest time (CHATHISTORY TARGETS).
     std::map<std::string, std::int64_t> privateTargets_;
     IrcMultilineBatch batchIn_;  // the client's draft/multiline batch being received
