@@ -975,6 +975,16 @@ BOOST_FIXTURE_TEST_CASE(ircv3_chathistory_timestamp_references, Fixture) {
     std::string out = takeClient();
     BOOST_TEST(contains(out, ":m10\r\n"));
     BOOST_TEST(!contains(out, ":m11\r\n"));
+    // Before 1970: nothing before it, everything after it.
+    const std::size_t asked = toHub.size();
+    client("CHATHISTORY BEFORE #dev timestamp=1960-01-01T00:00:00.000Z 10\r\n");
+    BOOST_TEST(toHub.size() == asked);
+    BOOST_TEST(contains(takeClient(), " chathistory #dev\r\n"));
+    client("CHATHISTORY AROUND #dev timestamp=1960-01-01T00:00:00.000Z 10\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), asked + 1);
+    BOOST_TEST(toHub.back().history_request().at_time_ms() == 1);
+    page({});
+    takeClient();
     // LATEST after a time: the newest, those after it only.
     client("CHATHISTORY LATEST #dev timestamp=2025-12-05T09:00:00.010Z 10\r\n");
     BOOST_TEST(toHub.back().history_request().latest());

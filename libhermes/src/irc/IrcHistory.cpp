@@ -219,7 +219,10 @@ bool IrcSession::historyByTime(const std::string& sub, const std::string& room,
                                std::uint64_t limit, std::string& toHub, std::string& toClient) {
     // HistoryRequest.at_time_ms: the oldest `limit` at or after a time, or
     // (latest) the newest before it; the other bounds are filtered here.
-    if (limit == 0) {
+    // at_time_ms 0 is "not by time": nothing is stamped before 1970 anyway.
+    timeMs = std::max<std::int64_t>(timeMs, 0);
+    otherMs = std::max<std::int64_t>(otherMs, 0);
+    if (limit == 0 || (sub == "BEFORE" && timeMs == 0)) {
         emptyHistory(room.empty() ? peer : "#" + room, toClient);
         return false;
     }
@@ -233,12 +236,13 @@ bool IrcSession::historyByTime(const std::string& sub, const std::string& room,
         askHistory(std::move(ask), 0, limit, false, timeMs + 1, toHub);
     } else if (sub == "AROUND") {
         // Two pages, one batch: the newest half before the time, the rest from it.
-        if (limit / 2 > 0) {
+        if (limit / 2 > 0 && timeMs > 0) {
             HistoryAsk before = ask;
             before.hold = true;
             askHistory(std::move(before), 0, limit / 2, true, timeMs, toHub);
         }
-        askHistory(std::move(ask), 0, limit - limit / 2, false, timeMs, toHub);
+        askHistory(std::move(ask), 0, limit - limit / 2, false, std::max<std::int64_t>(timeMs, 1),
+                   toHub);
     } else if (timeMs <= otherMs) {  // BETWEEN, forwards
         ask.belowMs = otherMs;
         askHistory(std::move(ask), 0, limit, false, timeMs + 1, toHub);
