@@ -654,6 +654,7 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     ircHandoff.ircSession.version = "hermes-" + std::string(HERMES_VERSION);
     ircHandoff.ircSession.localRatePerSecond = settings.hub.ratePerSecond;
     ircHandoff.ircSession.joinPlayback = settings.irc.joinPlayback;
+    ircHandoff.ircSession.maxTextBytes = settings.hub.maxTextBytes;
     ircHandoff.ircSession.localBurst =
         settings.hub.rateBurst + static_cast<double>(settings.hub.floodBacklog);
     std::uint16_t ircPort = 0;  // the plaintext IRC port as bound; 0: off

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
@@ -16,6 +17,7 @@
 #include "Frames.hpp"
 #include "IrcClient.hpp"
 #include "RawClient.hpp"
+#include "hermes/irc/IrcTime.hpp"
 
 using namespace std::chrono_literals;
 namespace it = hermes::it;
@@ -858,13 +860,14 @@ BOOST_AUTO_TEST_CASE(ircv3_cap_negotiation_with_chathistory) {
     it::IrcClient ana(hub.ircPort(), "ana");
     ana.send("CAP LS 302");
     const std::string ls = ana.expect(":hermes-it CAP * LS :", it::after(kWait));
-    for (const char* cap : {"away-notify", "batch", "draft/chathistory", "echo-message",
-                            "message-tags", "multi-prefix", "server-time"}) {
+    for (const char* cap : {"account-tag", "away-notify", "batch", "draft/chathistory",
+                            "draft/multiline=", "echo-message", "message-tags", "multi-prefix",
+                            "sasl=PLAIN", "server-time"}) {
         BOOST_TEST(has(ls, cap), cap << " in " << ls);
     }
     // A REQ with one unknown capability is refused whole.
-    ana.send("CAP REQ :draft/chathistory sasl");
-    ana.expect(":hermes-it CAP * NAK :draft/chathistory sasl", it::after(kWait));
+    ana.send("CAP REQ :draft/chathistory account-notify");
+    ana.expect(":hermes-it CAP * NAK :draft/chathistory account-notify", it::after(kWait));
     ana.send("CAP LIST");
     ana.expect(":hermes-it CAP * LIST :", it::after(kWait));
     ana.send("CAP REQ :batch draft/chathistory server-time");
@@ -884,7 +887,7 @@ BOOST_AUTO_TEST_CASE(ircv3_cap_negotiation_with_chathistory) {
     ana.expect(" 001 ana ", it::after(kWait));
     const std::string isupport = ana.expect(" 005 ana ", it::after(kWait));
     BOOST_TEST(has(isupport, "CHATHISTORY="), isupport);
-    BOOST_TEST(has(isupport, "MSGREFTYPES=msgid"), isupport);
+    BOOST_TEST(has(isupport, "MSGREFTYPES=timestamp,msgid"), isupport);
     ana.expect(" 376 ana ", it::after(kWait));
     // After registration CAP still answers, with the nick as its target.
     ana.send("CAP LIST");
@@ -1086,4 +1089,388 @@ BOOST_AUTO_TEST_CASE(history_on_join_is_played_back_to_server_time_clients) {
     bot.sync(it::after(kWait));
     BOOST_TEST(bot.absent("bob answers", it::after(0ms)));
     BOOST_TEST(bot.absent("Playback", it::after(0ms)));
+}
+
+// ---------------------------------------------------------------- draft/multiline
+
+namespace {
+
+// The id of a "BATCH +id type target" line.
+std::string batchId(const std::string& line) {
+    const std::size_t at = line.find("BATCH +") + 7;
+    return line.substr(at, line.find(' ', at) - at);
+}
+
+}  // namespace
+
+// IRCv3 draft/multiline "Client-to-server" and "Server-to-client" against a
+// real hub: a concatenated batch is ONE Hermes message (the same seq for a
+// Hermes client, a multiline client and a plain IRC client); line breaks are
+// one message each; a long Hermes message reaches a multiline client as one
+// batch and a plain one as split lines; with echo-message the echo is the batch.
+BOOST_AUTO_TEST_CASE(ircv3_multiline_both_ways) {
+    it::IrcHub hub;
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "dev");
+    it::IrcClient cy(hub.ircPort(), "cy");
+    cy.registerAs("cy", "message-tags", it::after(kWait));
+    cy.send("JOIN #dev");
+    cy.expect(" 366 cy #dev ", it::after(kWait));
+
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.send("CAP LS 302");
+    BOOST_TEST(has(ana.expect(" CAP * LS ", it::after(kWait)),
+                   " draft/multiline=max-bytes=4096,max-lines=32 "));
+    ana.registerAs("ana", "batch draft/multiline message-tags echo-message", it::after(kWait));
+    ana.send("JOIN #dev");
+    ana.expect(" 366 ana #dev ", it::after(kWait));
+
+    ana.send("BATCH +m1 draft/multiline #dev");
+    ana.send("@batch=m1 PRIVMSG #dev :one message, ");
+    ana.send("@batch=m1;draft/multiline-concat PRIVMSG #dev :three lines, ");
+    ana.send("@batch=m1;draft/multiline-concat PRIVMSG #dev :no breaks");
+    ana.send("BATCH -m1");
+    const auto heard = bob.expect(it::isChatText("dev", "one message, three lines, no breaks"),
+                                  it::after(kWait), "the batch");
+    const std::uint64_t seq = heard.envelope.message().seq();
+    BOOST_TEST(seqTag(cy.expect(":ana!ana@hermes PRIVMSG #dev :one message, three lines, no breaks",
+                                it::after(kWait))) == seq);
+    const std::string open = ana.expect("BATCH +", it::after(kWait));
+    BOOST_TEST(has(open, ":ana!ana@hermes BATCH +"), open);
+    BOOST_TEST(has(open, " draft/multiline #dev"));
+    BOOST_TEST(seqTag(open) == seq);
+    const std::string id = batchId(open);
+    BOOST_TEST(
+        has(ana.expect("PRIVMSG #dev :one message, three lines, no breaks", it::after(kWait)),
+            "@batch=" + id));
+    ana.expect("BATCH -" + id, it::after(kWait));
+
+    // Line breaks: one Hermes message per line, in order.
+    ana.send("BATCH +m2 draft/multiline #dev");
+    ana.send("@batch=m2 PRIVMSG #dev :first line");
+    ana.send("@batch=m2 PRIVMSG #dev :second line");
+    ana.send("BATCH -m2");
+    const auto first = bob.expect(it::isChatText("dev", "first line"), it::after(kWait), "line 1");
+    const auto second =
+        bob.expect(it::isChatText("dev", "second line"), it::after(kWait), "line 2");
+    BOOST_TEST(second.envelope.message().seq() == first.envelope.message().seq() + 1);
+    const std::string echo = ana.expect(" draft/multiline #dev", it::after(kWait));
+    const std::string echoId = batchId(echo);
+    ana.expect("@batch=" + echoId + " :ana!ana@hermes PRIVMSG #dev :first line", it::after(kWait));
+    ana.expect("@batch=" + echoId + " :ana!ana@hermes PRIVMSG #dev :second line", it::after(kWait));
+    ana.expect("BATCH -" + echoId, it::after(kWait));
+
+    // Hermes -> IRC: 1500 bytes, cut between UTF-8 characters.
+    std::string text;
+    for (int i = 0; i < 500; ++i) {
+        text += "€";  // 3 bytes
+    }
+    bob.send(it::sayEnvelope("dev", text, 9));
+    const std::uint64_t longSeq =
+        bob.expect(it::isChatText("dev", text), it::after(kWait), "bob's echo")
+            .envelope.message()
+            .seq();
+    const std::string longOpen = ana.expect(":bob!bob@hermes BATCH +", it::after(kWait));
+    BOOST_TEST(seqTag(longOpen) == longSeq);
+    const std::string longId = batchId(longOpen);
+    std::string glued;
+    for (int i = 0; i < 4; ++i) {  // 480 bytes a line: 160 characters
+        const std::string line = ana.expect("@batch=" + longId, it::after(kWait));
+        BOOST_TEST(has(line, "draft/multiline-concat") == (i > 0), line);
+        BOOST_TEST(line.size() - line.find(" :bob!") + 1 <= 512u);  // + CR LF
+        glued += line.substr(line.find("PRIVMSG #dev :") + 14);
+    }
+    ana.expect(":bob!bob@hermes BATCH -" + longId, it::after(kWait));
+    BOOST_TEST(glued == text);
+    // cy, without the cap: split lines, each with the seq.
+    std::string plain;
+    for (int i = 0; i < 4; ++i) {
+        const std::string line = cy.expect(":bob!bob@hermes PRIVMSG #dev :", it::after(kWait));
+        BOOST_TEST(seqTag(line) == longSeq);
+        plain += line.substr(line.find("PRIVMSG #dev :") + 14);
+    }
+    BOOST_TEST(plain == text);
+}
+
+// draft/multiline "Errors" against a real hub: an unterminated batch, one past
+// max-lines, one past max-bytes, an unknown batch id, a line to another
+// target. Each is answered with FAIL BATCH; nothing of them reaches anyone,
+// and witnesses on both protocols are still served.
+BOOST_AUTO_TEST_CASE(ircv3_multiline_bad_batches_answered_witnesses_served) {
+    it::IrcHub hub;
+    it::RawClient witness(hub.hub().port(), "witness");
+    hermesJoin(witness, "witness", "dev");
+    it::IrcClient ircWitness(hub.ircPort(), "ircwitness");
+    ircWitness.registerAs("ircwitness", "batch draft/multiline message-tags", it::after(kWait));
+    ircWitness.send("JOIN #dev");
+    ircWitness.expect(" 366 ircwitness #dev ", it::after(kWait));
+
+    it::IrcClient bad(hub.ircPort(), "bad");
+    bad.registerAs("bad", "batch draft/multiline message-tags", it::after(kWait));
+    bad.send("JOIN #dev");
+    bad.expect(" 366 bad #dev ", it::after(kWait));
+
+    // Unterminated: the next BATCH + drops it.
+    bad.send("BATCH +u draft/multiline #dev");
+    bad.send("@batch=u PRIVMSG #dev :unterminated");
+    // Too many lines (max-lines=32 here).
+    bad.send("BATCH +l draft/multiline #dev");
+    bad.expect("FAIL BATCH MULTILINE_INVALID :batch u was not closed", it::after(kWait));
+    for (int i = 0; i < 33; ++i) {
+        bad.send("@batch=l PRIVMSG #dev :too many");
+    }
+    bad.send("BATCH -l");
+    bad.expect("FAIL BATCH MULTILINE_MAX_LINES 32 ", it::after(kWait));
+    // Too many bytes.
+    bad.send("BATCH +b draft/multiline #dev");
+    for (int i = 0; i < 11; ++i) {
+        bad.send(std::string(i == 0 ? "@batch=b" : "@batch=b;draft/multiline-concat") +
+                 " PRIVMSG #dev :" + std::string(400, 'z'));
+    }
+    bad.send("BATCH -b");
+    bad.expect("FAIL BATCH MULTILINE_MAX_BYTES 4096 ", it::after(kWait));
+    // Unknown batch, another target.
+    bad.send("@batch=ghost PRIVMSG #dev :from nowhere");
+    bad.expect("FAIL BATCH MULTILINE_INVALID :no batch ghost is open", it::after(kWait));
+    bad.send("BATCH +t draft/multiline #dev");
+    bad.send("@batch=t PRIVMSG #elsewhere :wrong target");
+    bad.send("BATCH -t");
+    bad.expect("FAIL BATCH MULTILINE_INVALID_TARGET #dev #elsewhere ", it::after(kWait));
+
+    bad.send("PRIVMSG #dev :sane again");
+    const auto sane = witness.expect(it::isChatText("dev", "sane again"), it::after(kWait),
+                                     "the bad client's good line");
+    ircWitness.expect(":bad!bad@hermes PRIVMSG #dev :sane again", it::after(kWait));
+    witness.sync(it::after(kWait));
+    const std::uint64_t saneSeq = sane.envelope.message().seq();
+    BOOST_TEST(!witness.tryExpect(
+        [saneSeq](const it::Frame& f) {
+            return f.envelope.has_message() && f.envelope.message().seq() != saneSeq;
+        },
+        it::after(0ms)));
+    ircWitness.sync(it::after(kWait));
+    for (const char* text : {"unterminated", "too many", "zzzz", "from nowhere", "wrong target"}) {
+        BOOST_TEST(ircWitness.absent(text, it::after(0ms)), text);
+    }
+    witness.send(it::sayEnvelope("dev", "still here", 7));
+    ircWitness.expect(":witness!witness@hermes PRIVMSG #dev :still here", it::after(kWait));
+    bad.expect(":witness!witness@hermes PRIVMSG #dev :still here", it::after(kWait));
+}
+
+// ---------------------------------------------------------------- chathistory
+
+// IRCv3 draft/chathistory "AROUND", "BETWEEN", "LATEST" (of a channel the
+// client is not in), "TARGETS", and the refusals: mixed or bad references,
+// another channel's msgid, a nick's history without an account.
+BOOST_AUTO_TEST_CASE(ircv3_chathistory_around_between_targets) {
+    it::IrcHub hub;
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "dev");
+    std::vector<std::uint64_t> seqs;
+    for (int i = 1; i <= 9; ++i) {
+        const std::string text = "line " + std::to_string(i);
+        bob.send(it::sayEnvelope("dev", text, static_cast<std::uint64_t>(i)));
+        seqs.push_back(bob.expect(it::isChatText("dev", text), it::after(kWait), text)
+                           .envelope.message()
+                           .seq());
+    }
+    const auto msgid = [&](int n) {
+        return "msgid=dev:" + std::to_string(seqs[static_cast<std::size_t>(n - 1)]);
+    };
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.registerAs("ana", "batch draft/chathistory message-tags server-time", it::after(kWait));
+    ana.expect(" 366 ana #lobby ", it::after(kWait));
+    // The lines of one chathistory batch, in order, and nothing else in it.
+    const auto page = [&](const std::string& ask, std::vector<int> lines) {
+        ana.send(ask);
+        const std::string id = batchId(ana.expect(" chathistory #dev", it::after(kWait)));
+        for (const int n : lines) {
+            const std::string line = ana.expect("batch=" + id, it::after(kWait));
+            BOOST_TEST(has(line, "PRIVMSG #dev :line " + std::to_string(n)), ask << ": " << line);
+        }
+        ana.expect("BATCH -" + id, it::after(kWait));
+    };
+    page("CHATHISTORY AROUND #dev " + msgid(5) + " 3", {4, 5, 6});
+    page("CHATHISTORY BETWEEN #dev " + msgid(2) + " " + msgid(6) + " 10", {3, 4, 5});
+    page("CHATHISTORY BETWEEN #dev " + msgid(8) + " " + msgid(2) + " 2", {6, 7});
+    page("CHATHISTORY LATEST #dev * 2", {8, 9});  // ana is not in #dev
+    page("CHATHISTORY LATEST #dev " + msgid(8) + " 5", {9});
+
+    ana.send("CHATHISTORY BETWEEN #dev " + msgid(2) + " timestamp=2026-12-05T12:00:00.000Z 3");
+    ana.expect("FAIL CHATHISTORY INVALID_PARAMS BETWEEN ", it::after(kWait));
+    ana.send("CHATHISTORY AROUND #dev timestamp=2026-13-05T12:00:00.000Z 3");
+    ana.expect("FAIL CHATHISTORY INVALID_PARAMS AROUND ", it::after(kWait));
+    ana.send("CHATHISTORY BEFORE #dev msgid=ops:3 3");
+    ana.expect("FAIL CHATHISTORY INVALID_MSGREFTYPE BEFORE ", it::after(kWait));
+    ana.send("CHATHISTORY BETWEEN #nowhere msgid=1 msgid=9 3");
+    ana.expect("FAIL CHATHISTORY INVALID_TARGET #nowhere", it::after(kWait));
+    // A nick's history is the private conversation of ana's account: she has none.
+    ana.send("CHATHISTORY LATEST bob * 10");
+    ana.expect("FAIL CHATHISTORY INVALID_TARGET bob ", it::after(kWait));
+
+    // TARGETS: the channels (and conversations) ana saw, by their newest line.
+    ana.send("JOIN #dev");
+    ana.expect(" 366 ana #dev ", it::after(kWait));
+    bob.send(it::sayEnvelope("dev", "fresh", 10));
+    ana.expect(":bob!bob@hermes PRIVMSG #dev :fresh", it::after(kWait));
+    ana.send(
+        "CHATHISTORY TARGETS timestamp=2000-01-01T00:00:00.000Z "
+        "timestamp=2100-01-01T00:00:00.000Z 10");
+    const std::string id = batchId(ana.expect(" draft/chathistory-targets", it::after(kWait)));
+    BOOST_TEST(has(ana.expect("batch=" + id, it::after(kWait)), " CHATHISTORY TARGETS #dev 20"));
+    ana.expect("BATCH -" + id, it::after(kWait));
+
+    // Still served, both ways.
+    ana.send("PRIVMSG #dev :after all that");
+    bob.expect(it::isChatText("dev", "after all that"), it::after(kWait), "ana's line");
+}
+
+// IRCv3 draft/chathistory timestamp references against the hub's store
+// (HistoryRequest.at_time_ms): BEFORE, AFTER, AROUND and BETWEEN a time give
+// exactly the messages the times say, computed here from the stamps the
+// Hermes client saw (ties included).
+BOOST_AUTO_TEST_CASE(ircv3_chathistory_timestamp_references) {
+    it::IrcHub hub;
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "dev");
+    std::vector<std::int64_t> times;  // times[i]: line i + 1
+    for (int i = 1; i <= 9; ++i) {
+        // Distinct stamps (the hub reads the same wall clock): wait, with a
+        // deadline, until the clock has passed the previous line's stamp.
+        const it::Deadline deadline = it::after(kWait);
+        while (!times.empty() &&
+               std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                       .count() <= times.back() &&
+               it::Clock::now() < deadline) {
+            std::this_thread::yield();
+        }
+        const std::string text = "line " + std::to_string(i);
+        bob.send(it::sayEnvelope("dev", text, static_cast<std::uint64_t>(i)));
+        times.push_back(bob.expect(it::isChatText("dev", text), it::after(kWait), text)
+                            .envelope.message()
+                            .time_ms());
+    }
+    BOOST_TEST(times.front() < times.back(), "stamps apart, so the windows hold something");
+    const auto lines = [&](auto keep) {
+        std::vector<int> out;
+        for (std::size_t i = 0; i < times.size(); ++i) {
+            if (keep(times[i])) {
+                out.push_back(static_cast<int>(i) + 1);
+            }
+        }
+        return out;
+    };
+    const auto newest = [](std::vector<int> v, std::size_t n) {
+        return v.size() > n ? std::vector<int>(v.end() - static_cast<std::ptrdiff_t>(n), v.end())
+                            : v;
+    };
+    const auto oldest = [](std::vector<int> v, std::size_t n) {
+        v.resize(std::min(v.size(), n));
+        return v;
+    };
+    const auto stamp = [](std::int64_t ms) {
+        return "timestamp=" + hermes::irc::formatIrcTime(ms);
+    };
+
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.registerAs("ana", "batch draft/chathistory message-tags", it::after(kWait));
+    ana.expect(" MSGREFTYPES=timestamp,msgid ", it::after(kWait));
+    const auto page = [&](const std::string& ask, const std::vector<int>& expected) {
+        ana.send(ask);
+        const std::string id = batchId(ana.expect(" chathistory #dev", it::after(kWait)));
+        for (const int n : expected) {
+            const std::string line = ana.expect("batch=" + id, it::after(kWait));
+            BOOST_TEST(line.ends_with("PRIVMSG #dev :line " + std::to_string(n)),
+                       ask << ": " << line);
+        }
+        ana.expect("BATCH -" + id, it::after(kWait));
+        BOOST_TEST(ana.absent("batch=" + id, it::after(0ms)), ask << ": more than expected");
+    };
+    const std::int64_t t5 = times[4];
+    page("CHATHISTORY BEFORE #dev " + stamp(t5) + " 3",
+         newest(lines([&](std::int64_t t) { return t < t5; }), 3));
+    page("CHATHISTORY AFTER #dev " + stamp(t5) + " 3",
+         oldest(lines([&](std::int64_t t) { return t > t5; }), 3));
+    std::vector<int> around = newest(lines([&](std::int64_t t) { return t < t5; }), 2);
+    for (const int n : oldest(lines([&](std::int64_t t) { return t >= t5; }), 2)) {
+        around.push_back(n);
+    }
+    page("CHATHISTORY AROUND #dev " + stamp(t5) + " 4", around);
+    page("CHATHISTORY BETWEEN #dev " + stamp(times[1]) + " " + stamp(times[7]) + " 20",
+         lines([&](std::int64_t t) { return t > times[1] && t < times[7]; }));
+    page("CHATHISTORY BETWEEN #dev " + stamp(times[7]) + " " + stamp(times[1]) + " 2",
+         newest(lines([&](std::int64_t t) { return t > times[1] && t < times[7]; }), 2));
+    page("CHATHISTORY AFTER #dev timestamp=2100-01-01T00:00:00.000Z 5", {});
+    page("CHATHISTORY BEFORE #dev timestamp=2000-01-01T00:00:00.000Z 5", {});
+}
+
+// ---------------------------------------------------------------- client tags
+
+// IRCv3 message-tags client-only tags against a real hub: +typing <->
+// Typing/TypingNotice, +draft/reply <-> reply_to, +draft/react <-> REACT,
+// each both ways between an IRC client and a Hermes client; a reaction
+// without +draft/reply is refused and the session goes on.
+BOOST_AUTO_TEST_CASE(ircv3_message_tags_client_tags_typing_reply_react) {
+    it::IrcHub hub;
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "dev");
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.registerAs("ana", "message-tags", it::after(kWait));
+    ana.send("JOIN #dev");
+    ana.expect(" 366 ana #dev ", it::after(kWait));
+    bob.expect(it::isPresence(v1::PRESENCE_KIND_JOINED, "ana"), it::after(kWait), "ana joined");
+
+    // +typing.
+    ana.send("@+typing=active TAGMSG #dev");
+    const auto typing =
+        bob.expect(it::isBody(v1::Envelope::kTypingNotice), it::after(kWait), "ana's typing");
+    BOOST_TEST(typing.envelope.typing_notice().from() == "ana");
+    BOOST_TEST(typing.envelope.typing_notice().room() == "dev");
+    v1::Envelope bobTypes;
+    bobTypes.mutable_typing()->set_room("dev");
+    bob.send(bobTypes);
+    ana.expect("@+typing=active :bob!bob@hermes TAGMSG #dev", it::after(kWait));
+
+    // +draft/reply both ways.
+    bob.send(it::sayEnvelope("dev", "question?", 1));
+    const std::uint64_t asked =
+        bob.expect(it::isChatText("dev", "question?"), it::after(kWait), "bob's line")
+            .envelope.message()
+            .seq();
+    const std::string msgid = "dev:" + std::to_string(asked);
+    ana.expect("PRIVMSG #dev :question?", it::after(kWait));
+    ana.send("@+draft/reply=" + msgid + " PRIVMSG #dev :answer");
+    const auto answer =
+        bob.expect(it::isChatText("dev", "answer"), it::after(kWait), "ana's reply");
+    BOOST_TEST(answer.envelope.message().reply_to() == asked);
+    v1::Envelope again = it::sayEnvelope("dev", "thanks", 2);
+    again.mutable_say()->set_reply_to(answer.envelope.message().seq());
+    bob.send(again);
+    BOOST_TEST(has(ana.expect("PRIVMSG #dev :thanks", it::after(kWait)),
+                   ";+draft/reply=dev:" + std::to_string(answer.envelope.message().seq())));
+
+    // +draft/react both ways.
+    ana.send("@+draft/react=\xF0\x9F\x91\x8D;+draft/reply=" + msgid + " TAGMSG #dev");
+    const auto reacted = bob.expect(
+        [](const it::Frame& f) {
+            return f.envelope.has_message() &&
+                   f.envelope.message().kind() == v1::MESSAGE_KIND_REACT;
+        },
+        it::after(kWait), "ana's reaction");
+    BOOST_TEST(reacted.envelope.message().target_seq() == asked);
+    BOOST_TEST(reacted.envelope.message().reaction() == "\xF0\x9F\x91\x8D");
+    v1::Envelope bobReacts = it::sayEnvelope("dev", "\xF0\x9F\x8E\x89", 3);
+    bobReacts.mutable_say()->set_kind(v1::MESSAGE_KIND_REACT);
+    bobReacts.mutable_say()->set_target_seq(answer.envelope.message().seq());
+    bob.send(bobReacts);
+    const std::string tagmsg = ana.expect(":bob!bob@hermes TAGMSG #dev", it::after(kWait));
+    BOOST_TEST(has(tagmsg, "+draft/react=\xF0\x9F\x8E\x89"), tagmsg);
+    BOOST_TEST(has(tagmsg, "+draft/reply=dev:" + std::to_string(answer.envelope.message().seq())));
+
+    // Refused, then still served.
+    ana.send("@+draft/react=x TAGMSG #dev");
+    ana.expect("FAIL TAGMSG INVALID_REFERENCE #dev ", it::after(kWait));
+    ana.send("PRIVMSG #dev :still here");
+    bob.expect(it::isChatText("dev", "still here"), it::after(kWait), "ana's witness line");
 }

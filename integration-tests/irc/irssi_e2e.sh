@@ -32,7 +32,7 @@ wait_screen ana "has joined #dev"
 wait_screen ana "bob"
 wait_screen ana "End of playback"
 screen ana | in_order "has joined #dev" "Playback of the 1 message said before you joined" \
-    "< bob> said before irssi came" "End of playback" ||
+    "bob> said before irssi came" "End of playback" ||
     fail "irssi does not show bob's earlier line played back: $(screen ana)"
 wait_cat bob "ana joined"
 

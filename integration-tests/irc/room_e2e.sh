@@ -62,7 +62,7 @@ for s in irssi wee; do
         fail "$s: the playback is not the three early lines in order: $(screen "$s")"
 done
 # With its original time (server-time), not the time of the join.
-screen wee | grep -qE "^$said_at +cat \| said early by cat" ||
+screen wee | grep -qE "^$said_at +@?cat \| said early by cat" ||
     fail "WeeChat does not show the early line with the time it was said ($said_at): $(screen wee)"
 wait_cat cat "-- irssi joined"
 wait_cat cat "-- wee joined"

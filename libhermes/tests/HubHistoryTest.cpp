@@ -151,3 +151,57 @@ BOOST_AUTO_TEST_CASE(seq_resumes_from_history_store) {
     }
     BOOST_TEST(seq == 42u);
 }
+
+// HistoryRequest.latest (field 90): the newest `limit` above after_seq.
+BOOST_AUTO_TEST_CASE(latest_is_the_newest_page) {
+    HubHarness h(testConfig());
+    const SessionId reader = fill(h, 10);
+    v1::Envelope ask = historyRequest("r", 0, 3);
+    ask.mutable_history_request()->set_latest(true);
+    h.send(reader, ask);
+    v1::Envelope e = h.next(reader);
+    BOOST_TEST(seqs(e.history_page()) == (std::vector<std::uint64_t>{8, 9, 10}),
+               boost::test_tools::per_element());
+    ask.mutable_history_request()->set_after_seq(9);  // above 9 only
+    h.send(reader, ask);
+    e = h.next(reader);
+    BOOST_TEST(seqs(e.history_page()) == (std::vector<std::uint64_t>{10}),
+               boost::test_tools::per_element());
+}
+
+// HistoryRequest.at_time_ms (field 91): the oldest at or after a time, or
+// with latest the newest before it, found among equal stamps too.
+BOOST_AUTO_TEST_CASE(at_time_places_the_page_by_time) {
+    HubHarness h(testConfig());
+    const SessionId talker = h.login("talker");
+    h.send(talker, join("r"));
+    const std::int64_t start = h.wallMs;
+    for (int i = 1; i <= 10; ++i) {
+        if (i % 2 == 1) {
+            h.wallMs += 1000;  // two messages a second: 1,2 at +1 s, 3,4 at +2 s ...
+        }
+        h.send(talker, say("r", static_cast<std::uint64_t>(i), "m" + std::to_string(i)));
+    }
+    const SessionId reader = h.login("reader");
+    v1::Envelope ask = historyRequest("r", 0, 3);
+    ask.mutable_history_request()->set_at_time_ms(start + 2000);  // the stamp of 3 and 4
+    h.send(reader, ask);
+    BOOST_TEST(seqs(h.next(reader).history_page()) == (std::vector<std::uint64_t>{3, 4, 5}),
+               boost::test_tools::per_element());
+    ask.mutable_history_request()->set_latest(true);  // before +2 s: 1 and 2
+    h.send(reader, ask);
+    BOOST_TEST(seqs(h.next(reader).history_page()) == (std::vector<std::uint64_t>{1, 2}),
+               boost::test_tools::per_element());
+    ask.mutable_history_request()->set_at_time_ms(start + 60'000);  // after all: the newest 3
+    h.send(reader, ask);
+    BOOST_TEST(seqs(h.next(reader).history_page()) == (std::vector<std::uint64_t>{8, 9, 10}),
+               boost::test_tools::per_element());
+    ask.mutable_history_request()->set_latest(false);  // nothing at or after it
+    h.send(reader, ask);
+    BOOST_TEST(h.next(reader).history_page().messages().empty());
+    ask.mutable_history_request()->set_at_time_ms(start + 4500);  // between stamps: 9 on
+    ask.mutable_history_request()->set_after_seq(9);              // and above 9
+    h.send(reader, ask);
+    BOOST_TEST(seqs(h.next(reader).history_page()) == (std::vector<std::uint64_t>{10}),
+               boost::test_tools::per_element());
+}

@@ -217,9 +217,9 @@ BOOST_AUTO_TEST_CASE(member_specific_frames_are_not_kept) {
     BOOST_TEST(cache.stats().hits == 0u);
 }
 
-// A hit still counts the message's seq for the member: CHATHISTORY LATEST
-// asks the hub for what follows the newest seq the member saw.
-BOOST_AUTO_TEST_CASE(a_hit_counts_the_seq_for_chathistory) {
+// A hit still counts the message's time for the member: CHATHISTORY TARGETS
+// lists the room as active at it.
+BOOST_AUTO_TEST_CASE(a_hit_counts_the_time_for_chathistory_targets) {
     IrcRenderCache cache;
     Member bob("bob", "batch draft/chathistory"), carol("carol", "batch draft/chathistory");
     const std::string block = chatPayload("ana", "hello", 40);
@@ -227,13 +227,15 @@ BOOST_AUTO_TEST_CASE(a_hit_counts_the_seq_for_chathistory) {
     carol.through(cache, block);
     BOOST_REQUIRE(cache.stats().hits == 1u);
     std::string toHub, toClient;
-    carol.session->receive("CHATHISTORY LATEST #dev * 5\r\n", std::chrono::steady_clock::now(),
-                           toHub, toClient);
-    hermes::codec::FrameDecoder decoder(1 << 20);
-    decoder.feed(toHub);
-    Envelope request;
-    BOOST_REQUIRE(decoder.next(request));
-    BOOST_TEST(request.history_request().after_seq() == 35u);
+    carol.session->receive(
+        "CHATHISTORY TARGETS timestamp=2025-01-01T00:00:00.000Z "
+        "timestamp=2026-01-01T00:00:00.000Z 5\r\n",
+        std::chrono::steady_clock::now(), toHub, toClient);
+    BOOST_TEST(toHub.empty());
+    // The message's time (chatPayload's), not the time of the member's join.
+    BOOST_TEST(
+        toClient.find("CHATHISTORY TARGETS #dev 2025-12-05T09:00:00.123Z") != std::string::npos,
+        toClient);
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_payload_is_refused) {
@@ -271,7 +273,8 @@ BOOST_AUTO_TEST_CASE(a_session_holding_for_cap_end_is_not_served_from_the_cache)
     BOOST_REQUIRE(IrcRenderCache::renderKey(carol) == ana.key());
     std::string out;
     Envelope scratch;
-    BOOST_REQUIRE(cache.deliver(carol, IrcRenderCache::renderKey(carol), payload, true, scratch, out));
+    BOOST_REQUIRE(
+        cache.deliver(carol, IrcRenderCache::renderKey(carol), payload, true, scratch, out));
     BOOST_TEST(out.empty(), out);  // held in the session
     carol.receive("CAP END\r\n", now, toHub, out);
     BOOST_TEST(out.find(" 001 carol ") < out.find("PRIVMSG #dev :early"), out);

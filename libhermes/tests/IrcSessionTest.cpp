@@ -125,19 +125,18 @@ BOOST_FIXTURE_TEST_CASE(rfc2812_3_1_registration, Fixture) {
 BOOST_FIXTURE_TEST_CASE(ircv3_cap_negotiation, Fixture) {
     client("CAP LS 302\r\nNICK ana\r\nUSER a 0 * :A\r\n");
     BOOST_TEST(toHub.empty());
-    BOOST_TEST(
-        contains(takeClient(),
-                 ":hub CAP * LS :account-tag away-notify batch draft/chathistory echo-message "
-                 "message-tags"));
+    BOOST_TEST(contains(takeClient(),
+                        ":hub CAP * LS :account-tag away-notify batch draft/chathistory "
+                        "draft/multiline=max-bytes=4096,max-lines=15 echo-message message-tags"));
     client("CAP REQ :echo-message server-time\r\n");
     BOOST_TEST(contains(takeClient(), ":hub CAP * ACK :echo-message server-time"));
-    client("CAP REQ :draft/multiline\r\n");
-    BOOST_TEST(contains(takeClient(), ":hub CAP * NAK :draft/multiline"));
+    client("CAP REQ :account-notify\r\n");
+    BOOST_TEST(contains(takeClient(), ":hub CAP * NAK :account-notify"));
     client("CAP END\r\n");
     BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
     BOOST_TEST(toHub[0].has_hello());
     BOOST_TEST(session.hasCap("echo-message"));
-    BOOST_TEST(!session.hasCap("draft/multiline"));
+    BOOST_TEST(!session.hasCap("account-notify"));
 }
 
 // RFC 2812 3.1.2: a taken nick is 433; the next NICK sends another Hello.
@@ -421,12 +420,14 @@ BOOST_FIXTURE_TEST_CASE(ircv3_chathistory_backlog_and_requests, Fixture) {
     BOOST_TEST(toHub[0].history_request().after_seq() == 28u);
     BOOST_TEST(toHub[0].history_request().limit() == 10u);
     client("CHATHISTORY LATEST #dev * 5\r\n");
-    BOOST_TEST(toHub.back().history_request().after_seq() == 35u);  // head 40
+    // The newest 5: the hub knows the newest seq (HistoryRequest.latest).
+    BOOST_TEST(toHub.back().history_request().after_seq() == 0u);
+    BOOST_TEST(toHub.back().history_request().latest());
     client("CHATHISTORY AFTER #dev msgid=12 3\r\n");
     BOOST_TEST(toHub.back().history_request().after_seq() == 12u);
-    client("CHATHISTORY AROUND #dev msgid=12 3\r\n");
+    client("CHATHISTORY BETWEEN #dev msgid=3 timestamp=2026-12-05T12:00:00.000Z 3\r\n");
     BOOST_TEST(toHub.size() == 3u);
-    BOOST_TEST(contains(takeClient(), "FAIL CHATHISTORY INVALID_PARAMS AROUND "));
+    BOOST_TEST(contains(takeClient(), "FAIL CHATHISTORY INVALID_PARAMS BETWEEN "));
 
     Envelope answer;
     answer.mutable_history_page()->set_room("dev");
@@ -473,11 +474,11 @@ BOOST_FIXTURE_TEST_CASE(playback_on_join_for_server_time_clients, Fixture) {
                "@time=2025-12-05T09:00:00.123Z :bob!bob@hermes PRIVMSG #dev :\x01"
                "ACTION waves\x01\r\n"
                ":hub NOTICE #dev :End of playback\r\n");
-    // The page's head is the room's newest seq: CHATHISTORY LATEST counts from it.
+    // CHATHISTORY LATEST asks the hub for its newest (HistoryRequest.latest).
     toHub.clear();
     client("CHATHISTORY LATEST #dev * 2\r\n");
     BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
-    BOOST_TEST(toHub[0].history_request().after_seq() == 10u);
+    BOOST_TEST(toHub[0].history_request().latest());
     // A new message after it is an ordinary delivery (no echo of one's own
     // without echo-message, as ever).
     hub(chat("dev", "bob", "new", 13));
@@ -910,4 +911,501 @@ BOOST_FIXTURE_TEST_CASE(ircv3_account_tag, Fixture) {
     takeClient();
     hub(signedIn);
     BOOST_TEST(takeClient() == ":bob!bob@hermes PRIVMSG #dev :hi\r\n");
+}
+
+// ---------------------------------------------------------------- draft/multiline
+
+namespace {
+
+struct MultilineFixture : Fixture {
+    MultilineFixture() {
+        client("CAP REQ :batch draft/multiline message-tags\r\nCAP END\r\n");
+        registerAs("ana");
+        client("JOIN #dev\r\n");
+        joined("dev", {"ana", "bob"});
+        toHub.clear();
+        takeClient();
+    }
+};
+
+std::size_t count(const std::string& haystack, const std::string& needle) {
+    std::size_t n = 0;
+    for (std::size_t at = haystack.find(needle); at != std::string::npos;
+         at = haystack.find(needle, at + 1)) {
+        ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+// IRCv3 draft/multiline "Capability": the limits are the cap's value (CAP 302).
+BOOST_FIXTURE_TEST_CASE(ircv3_multiline_capability_value, Fixture) {
+    client("CAP LS 302\r\n");
+    BOOST_TEST(contains(takeClient(), " draft/multiline=max-bytes=4096,max-lines=15 "));
+    client("CAP LS\r\n");  // no values before 302
+    const std::string out = takeClient();
+    BOOST_TEST(contains(out, " draft/multiline "));
+    BOOST_TEST(!contains(out, "max-bytes"));
+}
+
+// IRCv3 draft/multiline "Client-to-server": concatenated lines are one Say,
+// sent only when the batch closes.
+BOOST_FIXTURE_TEST_CASE(ircv3_multiline_concat_is_one_message, MultilineFixture) {
+    client(
+        "BATCH +b1 draft/multiline #dev\r\n"
+        "@batch=b1 PRIVMSG #dev :hello \r\n"
+        "@batch=b1;draft/multiline-concat PRIVMSG #dev :wor\r\n"
+        "@batch=b1;draft/multiline-concat PRIVMSG #dev :ld\r\n");
+    BOOST_TEST(toHub.empty());
+    BOOST_TEST(takeClient().empty());
+    client("BATCH -b1\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].say().room() == "dev");
+    BOOST_TEST(toHub[0].say().text() == "hello world");
+    BOOST_TEST(takeClient().empty());
+}
+
+// Hermes text is one line: line breaks separate messages (one Say each),
+// blank lines are dropped.
+BOOST_FIXTURE_TEST_CASE(ircv3_multiline_line_breaks_are_messages, MultilineFixture) {
+    client(
+        "BATCH +b2 draft/multiline bob\r\n"
+        "@batch=b2 PRIVMSG bob :one\r\n"
+        "@batch=b2 PRIVMSG bob :\r\n"
+        "@batch=b2 PRIVMSG bob :two\r\n"
+        "BATCH -b2\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 2u);
+    BOOST_TEST(toHub[0].private_message().to() == "bob");
+    BOOST_TEST(toHub[0].private_message().text() == "one");
+    BOOST_TEST(toHub[1].private_message().text() == "two");
+}
+
+// draft/multiline "Errors": too many lines, too many bytes; nothing is sent,
+// and the rest of the batch is dropped silently.
+BOOST_FIXTURE_TEST_CASE(ircv3_multiline_max_lines_fails_and_sends_nothing, MultilineFixture) {
+    std::string batch = "BATCH +big draft/multiline #dev\r\n";
+    for (int i = 0; i < 16; ++i) {
+        batch += "@batch=big PRIVMSG #dev :line\r\n";
+    }
+    client(batch + "BATCH -big\r\n");
+    BOOST_TEST(toHub.empty());
+    std::string out = takeClient();
+    BOOST_TEST(count(out, "FAIL BATCH MULTILINE_MAX_LINES 15 ") == 1u, out);
+    // Witness: the session still sends.
+    client("PRIVMSG #dev :still here\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].say().text() == "still here");
+}
+
+BOOST_FIXTURE_TEST_CASE(ircv3_multiline_max_bytes_fails_and_sends_nothing, MultilineFixture) {
+    const std::string chunk(400, 'x');
+    std::string batch = "BATCH +fat draft/multiline #dev\r\n";
+    for (int i = 0; i < 11; ++i) {  // 4400 bytes > 4096
+        batch += "@batch=fat;draft/multiline-concat PRIVMSG #dev :" + chunk + "\r\n";
+    }
+    batch.replace(batch.find(";draft/multiline-concat"), 23, "");
+    client(batch + "BATCH -fat\r\n");
+    BOOST_TEST(toHub.empty());
+    const std::string out = takeClient();
+    BOOST_TEST(count(out, "FAIL BATCH MULTILINE_MAX_BYTES 4096 ") == 1u, out);
+
+    // Witness: the session still sends.
+    client("PRIVMSG #dev :still here\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].say().text() == "still here");
+}
+
+// Bad batches: unknown id, unterminated, wrong target, empty concat, CTCP,
+// not negotiated. Each is answered; nothing reaches the hub.
+BOOST_FIXTURE_TEST_CASE(ircv3_multiline_bad_batches_answered, MultilineFixture) {
+    client("@batch=nope PRIVMSG #dev :lost\r\n");
+    BOOST_TEST(contains(takeClient(), "FAIL BATCH MULTILINE_INVALID :no batch nope is open"));
+    client("BATCH -nope\r\n");
+    BOOST_TEST(contains(takeClient(), "FAIL BATCH MULTILINE_INVALID :no batch nope is open"));
+    client(
+        "BATCH +u draft/multiline #dev\r\n@batch=u PRIVMSG #dev :half\r\n"
+        "BATCH +v draft/multiline #dev\r\n");
+    BOOST_TEST(contains(takeClient(), "FAIL BATCH MULTILINE_INVALID :batch u was not closed"));
+    client("@batch=v PRIVMSG #other :x\r\n");
+    BOOST_TEST(contains(takeClient(), "FAIL BATCH MULTILINE_INVALID_TARGET #dev #other "));
+    client("BATCH -v\r\n");
+    BOOST_TEST(takeClient().empty());  // said already
+    client(
+        "BATCH +w draft/multiline #dev\r\n@batch=w PRIVMSG #dev :a\r\n"
+        "@batch=w;draft/multiline-concat PRIVMSG #dev :\r\nBATCH -w\r\n");
+    BOOST_TEST(contains(takeClient(), "FAIL BATCH MULTILINE_INVALID :a draft/multiline-concat"));
+    client(
+        "BATCH +c draft/multiline #dev\r\n@batch=c PRIVMSG #dev :\x01"
+        "ACTION waves\x01\r\n"
+        "BATCH -c\r\n");
+    BOOST_TEST(contains(takeClient(), "FAIL BATCH MULTILINE_INVALID :CTCP"));
+    client("BATCH +t draft/multiline #a,#b\r\nBATCH -t\r\n");
+    BOOST_TEST(contains(takeClient(), "FAIL BATCH MULTILINE_INVALID_TARGET #a,#b "));
+    client("BATCH +e draft/multiline #dev\r\nBATCH -e\r\n");
+    BOOST_TEST(contains(takeClient(), "FAIL BATCH MULTILINE_INVALID :the batch has no text"));
+    client("BATCH +x netsplit a b\r\n");
+    BOOST_TEST(contains(takeClient(), "FAIL BATCH MULTILINE_INVALID :a client's batch is"));
+    BOOST_TEST(toHub.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(ircv3_multiline_batch_needs_the_cap, Fixture) {
+    registerAs("ana");
+    client("BATCH +a draft/multiline #dev\r\n");
+    BOOST_TEST(contains(takeClient(), " 421 ana BATCH :Unknown command"));
+}
+
+// draft/multiline "Server-to-client": a message longer than a line is one
+// batch; continuation lines carry draft/multiline-concat; cut between UTF-8
+// characters; each line within 512 bytes (tags apart).
+BOOST_FIXTURE_TEST_CASE(ircv3_multiline_long_message_is_one_batch, MultilineFixture) {
+    std::string text;
+    for (int i = 0; i < 700; ++i) {
+        text += "é";  // 2 bytes: 1400
+    }
+    hub(chat("dev", "bob", text, 7));
+    const std::string out = takeClient();
+    BOOST_TEST(
+        out.rfind("@msgid=dev:7;hermes/seq=7 :bob!bob@hermes BATCH +1 draft/multiline #dev\r\n",
+                  0) == 0u,
+        out);
+    BOOST_TEST(count(out, "@batch=1 :bob!bob@hermes PRIVMSG #dev :") == 1u);
+    BOOST_TEST(count(out, "@batch=1;draft/multiline-concat :bob!bob@hermes PRIVMSG #dev :") == 2u);
+    BOOST_TEST(contains(out, ":bob!bob@hermes BATCH -1\r\n"));
+    // Glued back, the pieces are the text; each line fits and is valid UTF-8.
+    std::string glued;
+    std::size_t at = 0;
+    while ((at = out.find("PRIVMSG #dev :", at)) != std::string::npos) {
+        const std::size_t start = at + 14;
+        const std::size_t end = out.find("\r\n", start);
+        const std::size_t lineStart = out.rfind(" :bob!", at) + 1;
+        BOOST_TEST(end + 2 - lineStart <= 512u);
+        const std::string piece = out.substr(start, end - start);
+        BOOST_TEST((static_cast<unsigned char>(piece.front()) & 0xC0) != 0x80);
+        glued += piece;
+        at = end;
+    }
+    BOOST_TEST(glued == text);
+}
+
+BOOST_FIXTURE_TEST_CASE(long_message_without_multiline_is_split_lines, Fixture) {
+    client("CAP REQ :batch message-tags\r\nCAP END\r\n");
+    registerAs("ana");
+    hub(chat("dev", "bob", std::string(1200, 'y'), 8));
+    const std::string out = takeClient();
+    BOOST_TEST(!contains(out, "BATCH"));
+    BOOST_TEST(count(out, "hermes/seq=8 :bob!bob@hermes PRIVMSG #dev :") == 3u);
+}
+
+// draft/multiline with echo-message: the echoes of the batch's messages come
+// back as one batch, once all are stamped.
+BOOST_FIXTURE_TEST_CASE(ircv3_multiline_echo_is_the_batch, Fixture) {
+    client("CAP REQ :batch draft/multiline message-tags echo-message\r\nCAP END\r\n");
+    registerAs("ana");
+    client("JOIN #dev\r\n");
+    joined("dev", {"ana"});
+    toHub.clear();
+    takeClient();
+    client(
+        "BATCH +e draft/multiline #dev\r\n@batch=e PRIVMSG #dev :first\r\n"
+        "@batch=e PRIVMSG #dev :second\r\nBATCH -e\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 2u);
+    hub(chat("dev", "ana", "first", 11, toHub[0].say().client_msg_id()));
+    BOOST_TEST(takeClient().empty());  // waits for the whole batch
+    hub(chat("dev", "bob", "between", 12));
+    BOOST_TEST(contains(takeClient(), ":bob!bob@hermes PRIVMSG #dev :between"));
+    hub(chat("dev", "ana", "second", 13, toHub[1].say().client_msg_id()));
+    BOOST_TEST(takeClient() ==
+               "@msgid=dev:11;hermes/seq=11 :ana!ana@hermes BATCH +1 draft/multiline #dev\r\n"
+               "@batch=1 :ana!ana@hermes PRIVMSG #dev :first\r\n"
+               "@batch=1 :ana!ana@hermes PRIVMSG #dev :second\r\n"
+               ":ana!ana@hermes BATCH -1\r\n");
+}
+
+// ---------------------------------------------------------------- chathistory
+
+// IRCv3 draft/chathistory "AROUND" and "BETWEEN": the windows as HistoryRequests.
+BOOST_FIXTURE_TEST_CASE(ircv3_chathistory_around_and_between, Fixture) {
+    client("CAP REQ :batch draft/chathistory message-tags\r\nCAP END\r\n");
+    registerAs("ana");
+    client("CHATHISTORY AROUND #dev msgid=dev:50 10\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].history_request().room() == "dev");
+    BOOST_TEST(toHub[0].history_request().after_seq() == 44u);  // 45..54
+    BOOST_TEST(toHub[0].history_request().limit() == 10u);
+    BOOST_TEST(!toHub[0].history_request().latest());
+    client("CHATHISTORY BETWEEN #dev msgid=dev:10 msgid=dev:20 100\r\n");
+    BOOST_TEST(toHub.back().history_request().after_seq() == 10u);  // 11..19
+    BOOST_TEST(toHub.back().history_request().limit() == 9u);
+    client("CHATHISTORY BETWEEN #dev msgid=dev:20 msgid=dev:10 3\r\n");
+    BOOST_TEST(toHub.back().history_request().after_seq() == 16u);  // 17..19: nearest 20
+    BOOST_TEST(toHub.back().history_request().limit() == 3u);
+    client("CHATHISTORY BETWEEN #dev msgid=dev:10 msgid=dev:11 5\r\n");
+    BOOST_TEST(toHub.size() == 3u);  // nothing between: an empty batch at once
+    BOOST_TEST(takeClient() == ":hub BATCH +1 chathistory #dev\r\n:hub BATCH -1\r\n");
+}
+
+// Bad references: each a FAIL naming the subcommand, nothing sent.
+BOOST_FIXTURE_TEST_CASE(ircv3_chathistory_bad_references, Fixture) {
+    client("CAP REQ :batch draft/chathistory message-tags\r\nCAP END\r\n");
+    registerAs("ana");
+    for (const char* line :
+         {"CHATHISTORY BEFORE #dev msgid=other:5 10", "CHATHISTORY BEFORE #dev msgid=dev:x 10",
+          "CHATHISTORY AFTER #dev bogus 10", "CHATHISTORY AFTER #dev * 10",
+          "CHATHISTORY AFTER #dev msgid=3 many", "CHATHISTORY AROUND #dev timestamp=yesterday 5",
+          "CHATHISTORY BETWEEN #dev msgid=3 5", "CHATHISTORY LATEST #bad,room * 5",
+          "CHATHISTORY TARGETS msgid=3 msgid=4 5", "CHATHISTORY FORWARD #dev * 5",
+          "CHATHISTORY AFTER #dev msgid=99999999999999999999999 1"}) {
+        client(std::string(line) + "\r\n");
+        const std::string out = takeClient();
+        BOOST_TEST(contains(out, "FAIL CHATHISTORY "), line << ": " << out);
+    }
+    BOOST_TEST(toHub.empty());
+}
+
+// draft/chathistory with a nick target: the private conversation of the
+// session's account with that nick (HistoryRequest.peer), private_seqs as
+// msgid "~a~b:N".
+BOOST_FIXTURE_TEST_CASE(ircv3_chathistory_private_history, Fixture) {
+    client("CAP REQ :batch draft/chathistory message-tags\r\nCAP END\r\n");
+    registerAs("ana");
+    client("CHATHISTORY LATEST Bob * 20\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].history_request().peer() == "Bob");
+    BOOST_TEST(toHub[0].history_request().room().empty());
+    BOOST_TEST(toHub[0].history_request().latest());
+    Envelope page;
+    page.mutable_history_page()->set_peer("Bob");
+    page.mutable_history_page()->set_head_seq(2);
+    for (std::uint64_t n : {1, 2}) {
+        auto& message = *page.mutable_history_page()->add_messages();
+        message.set_from(n == 1 ? "Bob" : "ana");
+        message.set_to(n == 1 ? "ana" : "Bob");
+        message.set_text(n == 1 ? "psst" : "yes?");
+        message.set_private_seq(n);
+        message.set_time_ms(1'764'925'200'123);
+    }
+    hub(page);
+    BOOST_TEST(takeClient() ==
+               ":hub BATCH +1 chathistory Bob\r\n"
+               "@batch=1;msgid=~ana~bob:1;hermes/seq=1 :Bob!Bob@hermes PRIVMSG ana :psst\r\n"
+               "@batch=1;msgid=~ana~bob:2;hermes/seq=2 :ana!ana@hermes PRIVMSG Bob :yes?\r\n"
+               ":hub BATCH -1\r\n");
+    client("CHATHISTORY BEFORE bob msgid=~ana~bob:2 5\r\n");
+    BOOST_TEST(toHub.back().history_request().peer() == "bob");
+    BOOST_TEST(toHub.back().history_request().after_seq() == 0u);
+    BOOST_TEST(toHub.back().history_request().limit() == 1u);
+    // Not signed in: the hub's NOT_A_PARTY is the FAIL.
+    Envelope refused;
+    refused.mutable_error()->set_code(hermes::v1::ERROR_CODE_NOT_A_PARTY);
+    refused.mutable_error()->set_text("sign in");
+    hub(refused);
+    BOOST_TEST(takeClient() == "FAIL CHATHISTORY INVALID_TARGET bob :sign in\r\n");
+}
+
+// draft/chathistory "TARGETS": the channels and conversations with messages
+// between the two times, oldest activity first.
+BOOST_FIXTURE_TEST_CASE(ircv3_chathistory_targets, Fixture) {
+    client("CAP REQ :batch draft/chathistory message-tags\r\nCAP END\r\n");
+    registerAs("ana");
+    client("JOIN #dev\r\nJOIN #ops\r\n");
+    joined("dev", {"ana"});
+    joined("ops", {"ana"});
+    hub(chat("dev", "bob", "hi", 3));  // 2025-12-05T09:00:00.123Z
+    Envelope pm;
+    pm.mutable_message()->set_from("carol");
+    pm.mutable_message()->set_to("ana");
+    pm.mutable_message()->set_text("hey");
+    pm.mutable_message()->set_time_ms(1'764'925'300'000);
+    hub(pm);
+    takeClient();
+    client(
+        "CHATHISTORY TARGETS timestamp=2025-12-06T00:00:00Z timestamp=2025-12-05T00:00:00.000Z "
+        "10\r\n");
+    BOOST_TEST(takeClient() ==
+               ":hub BATCH +1 draft/chathistory-targets\r\n"
+               "@batch=1 :hub CHATHISTORY TARGETS #dev 2025-12-05T09:00:00.123Z\r\n"
+               "@batch=1 :hub CHATHISTORY TARGETS carol 2025-12-05T09:01:40.000Z\r\n"
+               ":hub BATCH -1\r\n");
+    client(
+        "CHATHISTORY TARGETS timestamp=2025-12-05T09:00:01Z timestamp=2025-12-06T00:00:00Z "
+        "1\r\n");
+    const std::string out = takeClient();
+    BOOST_TEST(contains(out, "TARGETS carol "));
+    BOOST_TEST(!contains(out, "#dev"));
+}
+
+// ---------------------------------------------------------------- client tags
+
+namespace {
+
+struct TagsFixture : Fixture {
+    TagsFixture() {
+        client("CAP REQ :message-tags\r\nCAP END\r\n");
+        Envelope welcome;
+        welcome.mutable_welcome()->set_nick("ana");
+        welcome.mutable_welcome()->set_typing(true);
+        welcome.mutable_welcome()->mutable_limits()->set_max_nick_bytes(32);
+        client("NICK ana\r\nUSER a 0 * :A\r\n");
+        hub(welcome);
+        client("JOIN #dev\r\n");
+        joined("dev", {"ana", "bob"});
+        toHub.clear();
+        takeClient();
+    }
+};
+
+}  // namespace
+
+// IRCv3 message-tags "+typing" (client-only tags): TAGMSG <-> Typing.
+BOOST_FIXTURE_TEST_CASE(ircv3_client_tags_typing_both_ways, TagsFixture) {
+    client("@+typing=active TAGMSG #dev\r\n@+typing=done TAGMSG bob\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 2u);
+    BOOST_TEST(toHub[0].typing().room() == "dev");
+    BOOST_TEST(!toHub[0].typing().stopped());
+    BOOST_TEST(toHub[1].typing().to() == "bob");
+    BOOST_TEST(toHub[1].typing().stopped());
+    Envelope notice;
+    notice.mutable_typing_notice()->set_room("dev");
+    notice.mutable_typing_notice()->set_from("bob");
+    notice.mutable_typing_notice()->set_expires_ms(6000);
+    hub(notice);
+    BOOST_TEST(takeClient() == "@+typing=active :bob!bob@hermes TAGMSG #dev\r\n");
+    // Other client tags: nothing relayed.
+    client("@+example/foo=1 TAGMSG #dev\r\n");
+    BOOST_TEST(toHub.size() == 2u);
+    BOOST_TEST(takeClient().empty());
+}
+
+// "+draft/reply" on PRIVMSG <-> Say.reply_to / ChatMessage.reply_to.
+BOOST_FIXTURE_TEST_CASE(ircv3_client_tags_reply_both_ways, TagsFixture) {
+    client("@+draft/reply=dev:12 PRIVMSG #dev :agreed\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].say().reply_to() == 12u);
+    client("@+draft/reply=ops:12 PRIVMSG #dev :other room's msgid: no reply\r\n");
+    BOOST_TEST(toHub[1].say().reply_to() == 0u);
+    Envelope reply = chat("dev", "bob", "me too", 14);
+    reply.mutable_message()->set_reply_to(12);
+    hub(reply);
+    BOOST_TEST(takeClient() ==
+               "@msgid=dev:14;hermes/seq=14;+draft/reply=dev:12 :bob!bob@hermes PRIVMSG #dev :me "
+               "too\r\n");
+}
+
+// "+draft/react" / "+draft/unreact" with "+draft/reply" on TAGMSG <-> REACT / UNREACT.
+BOOST_FIXTURE_TEST_CASE(ircv3_client_tags_react_both_ways, TagsFixture) {
+    client("@+draft/react=\xF0\x9F\x91\x8D;+draft/reply=dev:12 TAGMSG #dev\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].say().kind() == hermes::v1::MESSAGE_KIND_REACT);
+    BOOST_TEST(toHub[0].say().text() == "\xF0\x9F\x91\x8D");
+    BOOST_TEST(toHub[0].say().target_seq() == 12u);
+    client("@+draft/unreact=\xF0\x9F\x91\x8D;+draft/reply=12 TAGMSG #dev\r\n");
+    BOOST_TEST(toHub[1].say().kind() == hermes::v1::MESSAGE_KIND_UNREACT);
+    client("@+draft/react=x TAGMSG #dev\r\n");
+    BOOST_TEST(contains(takeClient(), "FAIL TAGMSG INVALID_REFERENCE #dev "));
+    client("@+draft/react=x;+draft/reply=3 TAGMSG bob\r\n");
+    BOOST_TEST(contains(takeClient(), "FAIL TAGMSG INVALID_TARGET bob "));
+    BOOST_TEST(toHub.size() == 2u);
+
+    Envelope react = chat("dev", "bob", "reacted \xF0\x9F\x91\x8D to message 12", 15, 0,
+                          hermes::v1::MESSAGE_KIND_REACT);
+    react.mutable_message()->set_target_seq(12);
+    react.mutable_message()->set_reaction("\xF0\x9F\x91\x8D");
+    hub(react);
+    BOOST_TEST(takeClient() ==
+               "@msgid=dev:15;hermes/seq=15;+draft/react=\xF0\x9F\x91\x8D;+draft/reply=dev:12 "
+               ":bob!bob@hermes TAGMSG #dev\r\n");
+}
+
+BOOST_FIXTURE_TEST_CASE(ircv3_client_tags_need_message_tags, Fixture) {
+    registerAs("ana");
+    client("@+typing=active TAGMSG #dev\r\n");
+    BOOST_TEST(contains(takeClient(), " 421 ana TAGMSG "));
+    BOOST_TEST(toHub.empty());
+    Envelope react =
+        chat("dev", "bob", "reacted x to message 12", 15, 0, hermes::v1::MESSAGE_KIND_REACT);
+    react.mutable_message()->set_target_seq(12);
+    hub(react);  // as before: a NOTICE
+    BOOST_TEST(contains(takeClient(), ":bob!bob@hermes NOTICE #dev :[reacted x to message 12]"));
+}
+
+// draft/chathistory timestamp references: HistoryRequest.at_time_ms (and
+// latest), the other bound filtered by the gateway; AROUND a time is two
+// pages sent as one batch.
+BOOST_FIXTURE_TEST_CASE(ircv3_chathistory_timestamp_references, Fixture) {
+    client("CAP REQ :batch draft/chathistory message-tags\r\nCAP END\r\n");
+    registerAs("ana");
+    const std::int64_t t = 1'764'925'200'000;  // 2025-12-05T09:00:00.000Z
+    client("CHATHISTORY BEFORE #dev timestamp=2025-12-05T09:00:00.000Z 5\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    BOOST_TEST(toHub[0].history_request().latest());
+    BOOST_TEST(toHub[0].history_request().at_time_ms() == t);
+    BOOST_TEST(toHub[0].history_request().limit() == 5u);
+    client("CHATHISTORY AFTER #dev timestamp=2025-12-05T09:00:00Z 5\r\n");
+    BOOST_TEST(!toHub[1].history_request().latest());
+    BOOST_TEST(toHub[1].history_request().at_time_ms() == t + 1);
+    // Answer both, so the AROUND below pairs with its own pages.
+    for (int i = 0; i < 2; ++i) {
+        Envelope empty;
+        empty.mutable_history_page()->set_room("dev");
+        hub(empty);
+    }
+    takeClient();
+
+    client("CHATHISTORY AROUND #dev timestamp=2025-12-05T09:00:00.000Z 4\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 4u);
+    BOOST_TEST(toHub[2].history_request().latest());
+    BOOST_TEST(toHub[2].history_request().limit() == 2u);
+    BOOST_TEST(toHub[3].history_request().at_time_ms() == t);
+    BOOST_TEST(!toHub[3].history_request().latest());
+    const auto page = [&](std::vector<std::pair<std::uint64_t, std::int64_t>> rows) {
+        Envelope envelope;
+        envelope.mutable_history_page()->set_room("dev");
+        for (const auto& [seq, ms] : rows) {
+            auto& m = *envelope.mutable_history_page()->add_messages();
+            m = chat("dev", "bob", "m" + std::to_string(seq), seq).message();
+            m.set_time_ms(ms);
+        }
+        hub(envelope);
+    };
+    page({{7, t - 20}, {8, t - 10}});
+    BOOST_TEST(takeClient().empty());  // held for the second half
+    page({{9, t}, {10, t + 10}});
+    const std::string around = takeClient();
+    BOOST_TEST(around ==
+                   ":hub BATCH +3 chathistory #dev\r\n"
+                   "@batch=3;msgid=dev:7;hermes/seq=7 :bob!bob@hermes PRIVMSG #dev :m7\r\n"
+                   "@batch=3;msgid=dev:8;hermes/seq=8 :bob!bob@hermes PRIVMSG #dev :m8\r\n"
+                   "@batch=3;msgid=dev:9;hermes/seq=9 :bob!bob@hermes PRIVMSG #dev :m9\r\n"
+                   "@batch=3;msgid=dev:10;hermes/seq=10 :bob!bob@hermes PRIVMSG #dev :m10\r\n"
+                   ":hub BATCH -3\r\n",
+               around);
+
+    // BETWEEN forwards: from just after A, stopping before B.
+    client(
+        "CHATHISTORY BETWEEN #dev timestamp=2025-12-05T09:00:00.000Z "
+        "timestamp=2025-12-05T09:00:00.015Z 10\r\n");
+    BOOST_TEST(toHub.back().history_request().at_time_ms() == t + 1);
+    page({{10, t + 10}, {11, t + 15}, {12, t + 20}});
+    std::string out = takeClient();
+    BOOST_TEST(contains(out, ":m10\r\n"));
+    BOOST_TEST(!contains(out, ":m11\r\n"));
+    // Before 1970: nothing before it, everything after it.
+    const std::size_t asked = toHub.size();
+    client("CHATHISTORY BEFORE #dev timestamp=1960-01-01T00:00:00.000Z 10\r\n");
+    BOOST_TEST(toHub.size() == asked);
+    BOOST_TEST(contains(takeClient(), " chathistory #dev\r\n"));
+    client("CHATHISTORY AROUND #dev timestamp=1960-01-01T00:00:00.000Z 10\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), asked + 1);
+    BOOST_TEST(toHub.back().history_request().at_time_ms() == 1);
+    page({});
+    takeClient();
+    // LATEST after a time: the newest, those after it only.
+    client("CHATHISTORY LATEST #dev timestamp=2025-12-05T09:00:00.010Z 10\r\n");
+    BOOST_TEST(toHub.back().history_request().latest());
+    BOOST_TEST(toHub.back().history_request().at_time_ms() == 0);
+    page({{10, t + 10}, {11, t + 15}});
+    out = takeClient();
+    BOOST_TEST(!contains(out, ":m10\r\n"));
+    BOOST_TEST(contains(out, ":m11\r\n"));
 }

@@ -50,6 +50,57 @@ std::size_t pageLimit(std::uint32_t requested, const HubConfig& config) {
     return requested == 0 ? pageMax : std::min<std::size_t>(requested, pageMax);
 }
 
+// The first seq of `key` stamped at or after `timeMs` (head + 1 when none).
+// Stamps follow seqs (the hub reads its clock as it stamps), so a binary
+// search over point reads finds it: about log2(head) indexed reads of one
+// message, well under a millisecond over a million messages.
+std::uint64_t firstSeqAtTime(const HistoryStore& history, std::string_view key, std::int64_t timeMs,
+                             std::uint64_t head) {
+    std::uint64_t lo = 1;
+    std::uint64_t hi = head + 1;
+    while (lo < hi) {
+        const std::uint64_t mid = lo + (hi - lo) / 2;
+        const HistorySlice slice = history.after(key, mid - 1, 1);
+        if (slice.messages.empty() || slice.messages.front().time_ms() >= timeMs) {
+            hi = mid;  // gone seqs below the first kept count as "at or after"
+        } else {
+            lo = slice.messages.front().seq() + 1;
+        }
+    }
+    return lo;
+}
+
+// The seqs a page covers: above `after`, at most `limit`. after_seq, or:
+// `latest`: the newest `limit` above after_seq (below `head`); at_time_ms:
+// the oldest at or after that time, or with `latest` the newest before it
+// (docs/PROTOCOL.md "History").
+struct PageWindow {
+    std::uint64_t after = 0;
+    std::size_t limit = 0;
+};
+
+PageWindow pageWindow(const v1::HistoryRequest& request, const HistoryStore& history,
+                      std::string_view key, std::uint64_t head, std::size_t limit) {
+    PageWindow window{request.after_seq(), limit};
+    std::uint64_t top = head;  // the newest seq the page may hold
+    if (request.at_time_ms() > 0) {
+        const std::uint64_t first = firstSeqAtTime(history, key, request.at_time_ms(), head);
+        if (request.latest()) {
+            top = std::min(top, first - 1);
+        } else {
+            window.after = std::max(window.after, first - 1);
+        }
+    }
+    if (request.latest()) {
+        window.after = std::max<std::uint64_t>(window.after, top > limit ? top - limit : 0);
+        window.limit =
+            top > window.after
+                ? static_cast<std::size_t>(std::min<std::uint64_t>(limit, top - window.after))
+                : 0;
+    }
+    return window;
+}
+
 // The room a History or Search names, or nullptr once `s` got the error.
 const Room* existingRoom(Session& s, const std::string& name, const RoomTable& rooms,
                          Outbox& outbox) {
@@ -96,12 +147,14 @@ std::string conversationOf(Session& s, const std::string& peer, const std::strin
 void sendConversationPage(Session& s, const std::string& key, const v1::HistoryRequest& request,
                           const HistoryStore& history, Outbox& outbox, const HubFacts& facts) {
     const std::size_t limit = pageLimit(request.limit(), facts.config);
-    HistorySlice slice = history.after(key, request.after_seq(), limit);
+    const std::uint64_t head = history.lastSeq(key);
+    const PageWindow window = pageWindow(request, history, key, head, limit);
+    HistorySlice slice = history.after(key, window.after, window.limit);
     outbox.reply(s, [&](v1::Envelope& out) {
         auto* page = out.mutable_history_page();
         page->set_peer(request.peer());
         page->set_epoch(facts.epoch);
-        page->set_head_seq(history.lastSeq(key));
+        page->set_head_seq(head);
         if (slice.gap) {
             page->mutable_gap()->set_first_seq(slice.gap->first);
             page->mutable_gap()->set_last_seq(slice.gap->second);
@@ -188,7 +241,8 @@ void onHistory(Session& s, const v1::HistoryRequest& request, const RoomTable& r
 void sendHistoryPage(Session& s, const Room& room, const v1::HistoryRequest& request,
                      const HistoryStore& history, Outbox& outbox, const HubFacts& facts) {
     const std::size_t limit = pageLimit(request.limit(), facts.config);
-    HistorySlice slice = history.after(room.name, request.after_seq(), limit);
+    const PageWindow window = pageWindow(request, history, room.name, room.log.sentSeq(), limit);
+    HistorySlice slice = history.after(room.name, window.after, window.limit);
     // Messages still waiting for the store (said after the request) come
     // live, not here.
     while (!slice.messages.empty() && slice.messages.back().seq() > room.log.sentSeq()) {

@@ -21,8 +21,7 @@
 // A playback is never taken for echoes or new messages on our side either:
 // it is rendered from the page, never through chatMessage()'s echo path (the
 // client's own earlier lines show as lines from its nick, with their time,
-// whatever echo-message says), and it moves the room's newest seq only to
-// the page's head_seq.
+// whatever echo-message says).
 //
 // Threading: as IrcSession (none; the hub's loop thread).
 
@@ -43,10 +42,6 @@ void IrcSession::joinBacklog(const hermes::v1::HistoryPage& page, std::string& o
         return;  // hub.default_room's backlog comes whatever Join said
     }
     const std::string& room = page.room();
-    const auto joined = rooms_.find(room);
-    if (joined != rooms_.end()) {
-        joined->second.lastSeq = std::max(joined->second.lastSeq, page.head_seq());
-    }
     const bool chathistory = hasCap("draft/chathistory");
     const auto& messages = page.messages();
     // A playback is the newest irc.join_playback of them; chathistory all.

@@ -84,7 +84,7 @@ bool IrcRenderCache::deliver(IrcSession& session, std::uint32_t key, std::string
                 return deliverUncached(session, payload, scratch, out);
             }
             ++stats_.hits;
-            session.sawRoomSeq(slot.room(), slot.seq);
+            session.sawRoomMessage(slot.room(), slot.timeMs);
             out.append(slot.lines());
             return true;
         }
@@ -149,7 +149,7 @@ void IrcRenderCache::store(std::size_t set, std::size_t way, const IrcSession& s
     tags.stamp[way] = ++clock_;
     slot.payloadBytes = static_cast<std::uint32_t>(payload.size());
     slot.fromBytes = static_cast<std::uint32_t>(message.from().size());
-    slot.seq = message.seq();
+    slot.timeMs = message.time_ms();
     slot.roomBytes = static_cast<std::uint32_t>(message.room().size());
     slot.bytes.assign(payload);
     slot.bytes.append(message.from());

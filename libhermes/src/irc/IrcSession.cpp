@@ -98,7 +98,9 @@ IrcSession::IrcSession(IrcSessionSettings settings)
       serverName_(settings_.serverName),
       localBucket_(settings_.localRatePerSecond, settings_.localBurst,
                    std::chrono::steady_clock::now()),
-      nextMsgId_(settings_.msgIdBase) {
+      nextMsgId_(settings_.msgIdBase),
+      batchIn_(settings_.maxTextBytes,
+               IrcMultilineBatch::maxLinesFor(settings_.localRatePerSecond, settings_.localBurst)) {
     if (serverName_.empty() || serverName_.find_first_of(" \r\n:!@") != std::string::npos) {
         serverName_ = "hermes";  // hub.name is free text; a line prefix is one word
     }
@@ -364,7 +366,17 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
     }
 
     if (cmd == "PRIVMSG" || cmd == "NOTICE") {
-        sendMessage(line, cmd == "NOTICE", toHub, toClient);
+        if (!batchedLine(line, toClient)) {  // draft/multiline: IrcMultiline.cpp
+            sendMessage(line, cmd == "NOTICE", toHub, toClient);
+        }
+        return {};
+    }
+    if (cmd == "TAGMSG") {
+        tagMessage(line, toHub, toClient);  // client-only tags: IrcClientTags.cpp
+        return {};
+    }
+    if (cmd == "BATCH") {
+        batchCommand(line, toHub, toClient);
         return {};
     }
     if (cmd == "JOIN") {
@@ -542,7 +554,17 @@ void IrcSession::capCommand(const IrcLine& line, std::string& toHub, std::string
         if (!registered_) {
             capNegotiating_ = true;
         }
-        toClient += head + "LS :" + capabilities(p) + "\r\n";
+        std::string offered = capabilities(p);
+        if (p.size() > 1 && p[1] >= "302") {  // CAP 302: draft/multiline's limits too
+            const std::string multiline(IrcMultilineBatch::kType);
+            const std::size_t at = offered.find(multiline);
+            if (at != std::string::npos) {
+                offered.insert(at + multiline.size(),
+                               "=max-bytes=" + std::to_string(multilineMaxBytes()) +
+                                   ",max-lines=" + std::to_string(multilineMaxLines()));
+            }
+        }
+        toClient += head + "LS :" + offered + "\r\n";
     } else if (sub == "LIST") {
         std::string list;
         for (const std::string& cap : caps_) {
@@ -671,6 +693,7 @@ void IrcSession::sendMessage(const IrcLine& line, bool notice, std::string& toHu
             say.set_client_msg_id(id);
             say.set_kind(kind);
             say.set_text(text);
+            say.set_reply_to(replyTarget(line, room));  // +draft/reply
         } else {
             hermes::v1::PrivateMessage& message = *envelope.mutable_private_message();
             message.set_to(name);
@@ -740,6 +763,9 @@ void IrcSession::deliver(const Envelope& envelope, std::string& client) {
         case Envelope::kBanList:
             banList(envelope.ban_list(), out);
             break;
+        case Envelope::kTypingNotice:
+            typingNotice(envelope.typing_notice(), out);
+            break;
         case Envelope::kBye:
             quitText_ = envelope.bye().text();
             break;
@@ -771,20 +797,25 @@ void IrcSession::welcome(const hermes::v1::Welcome& welcome, std::string& out) {
     }
     motd_ = welcome.motd();
     limits_ = welcome.limits();
+    hubTyping_ = welcome.typing();
     numeric(out, "001", {}, "Welcome to the " + serverName_ + " Hermes hub, " + mask(nick_));
     numeric(out, "002", {},
             "Your host is " + serverName_ + ", running version " + settings_.version);
     numeric(out, "003", {}, "This hub speaks Hermes; IRC is one of its transports");
     numeric(out, "004", {serverName_, settings_.version, "i", "bioqt"});
     const std::string channelLen = std::to_string(limits_.max_room_bytes() + 1);
-    numeric(out, "005",
-            {"AWAYLEN=256", "CASEMAPPING=ascii",
-             "CHANLIMIT=#:" + std::to_string(limits_.max_rooms_per_client()), "CHANMODES=bq,,,it",
-             "CHANNELLEN=" + channelLen, "CHANTYPES=#", "NETWORK=" + serverName_, "MODES=4",
-             "NICKLEN=" + std::to_string(limits_.max_nick_bytes()), "PREFIX=(o)@",
-             "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4",
-             "CHATHISTORY=" + std::to_string(limits_.history_page_max()), "MSGREFTYPES=msgid",
-             "TOPICLEN=" + std::to_string(limits_.max_text_bytes()), "UTF8ONLY"},
+    numeric(
+        out, "005",
+        {"AWAYLEN=256", "CASEMAPPING=ascii",
+         "CHANLIMIT=#:" + std::to_string(limits_.max_rooms_per_client()), "CHANMODES=bq,,,it",
+         "CHANNELLEN=" + channelLen, "CHANTYPES=#", "NETWORK=" + serverName_, "MODES=4",
+         "NICKLEN=" + std::to_string(limits_.max_nick_bytes()), "PREFIX=(o)@",
+         "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:4,PART:4",
+         "CHATHISTORY=" + std::to_string(limits_.history_page_max()), "MSGREFTYPES=timestamp,msgid",
+         "TOPICLEN=" + std::to_string(limits_.max_text_bytes()), "UTF8ONLY"},
+        "are supported by this server");
+    // Client-only tags that are relayed (IrcClientTags.cpp).
+    numeric(out, "005", {"CLIENTTAGDENY=*,-typing,-draft/reply,-draft/react,-draft/unreact"},
             "are supported by this server");
     motd(out);
 }
@@ -828,14 +859,21 @@ void IrcSession::chatMessage(const hermes::v1::ChatMessage& message, std::string
         numeric(out, "301", {message.from()}, sanitize(message.away()));
         return;
     }
-    sawRoomSeq(message.room(), message.seq());
+    if (message.room().empty()) {
+        notePrivate(message);  // CHATHISTORY TARGETS
+    } else {
+        sawRoomMessage(message.room(), message.time_ms());
+    }
+    if (mine && !echoBatches_.empty() && echoCollected(message, out)) {
+        return;  // the echo of a multiline batch: sent whole when complete
+    }
     renderMessage(message, out, {});
 }
 
-void IrcSession::sawRoomSeq(std::string_view room, std::uint64_t seq) {
+void IrcSession::sawRoomMessage(std::string_view room, std::int64_t timeMs) {
     const auto joined = rooms_.find(room);
     if (joined != rooms_.end()) {
-        joined->second.lastSeq = std::max(joined->second.lastSeq, seq);
+        joined->second.lastMs = std::max(joined->second.lastMs, timeMs);
     }
 }
 
@@ -844,6 +882,9 @@ void IrcSession::renderMessage(const hermes::v1::ChatMessage& message, std::stri
     const bool mine = isMe(message.from());
     const bool room = !message.room().empty();
     const std::string to = room ? channel(message.room()) : (mine ? message.to() : nick_);
+    if (reactionOut(message, out, batch)) {
+        return;  // +draft/react as TAGMSG (IrcClientTags.cpp)
+    }
     std::string text = sanitize(message.text());
     std::string command = "PRIVMSG";
     bool action = false;
@@ -891,11 +932,22 @@ void IrcSession::renderMessage(const hermes::v1::ChatMessage& message, std::stri
                                  command.size() + 1 + to.size() + 2 + 2 + (action ? 9 : 0);
     const std::size_t budget =
         overhead < IrcLineReader::kMaxLineBytes ? IrcLineReader::kMaxLineBytes - overhead : 1;
+    if (text.size() > budget && !action && multilineOut() &&
+        (message.kind() == hermes::v1::MESSAGE_KIND_TEXT ||
+         message.kind() == hermes::v1::MESSAGE_KIND_NOTICE)) {
+        renderMultiline({&message}, command, budget, out, batch);  // IrcMultiline.cpp
+        return;
+    }
+    // A private message between accounts: its private_seq and conversation.
+    const bool numbered = !room && message.private_seq() != 0;
+    const std::string conversation = numbered ? conversationId(message) : std::string();
     // Written straight into `out`: this is every IRC member's delivery.
     const std::string_view from = message.from();
     for (const std::string_view piece : splitUtf8(text, budget)) {
-        appendTags(out, message.time_ms(), message.seq(), message.room(), batch,
-                   message.from_account());
+        appendTags(out, message.time_ms(), numbered ? message.private_seq() : message.seq(),
+                   numbered ? std::string_view(conversation) : std::string_view(message.room()),
+                   batch, message.from_account());
+        replyTag(message, out);
         out += ':';
         out += from;
         out += '!';
@@ -1145,6 +1197,12 @@ void IrcSession::error(const hermes::v1::Error& error, std::string& out) {
         quitText_ = text;  // farewell() says it in the ERROR line
         return;
     }
+    if (error.client_msg_id() != 0 && !echoBatches_.empty()) {
+        echoRefused(error.client_msg_id(), out);  // a multiline batch's echo (IrcMultiline.cpp)
+    }
+    if (error.room().empty() && error.client_msg_id() == 0 && historyError(error, out)) {
+        return;  // a private CHATHISTORY (IrcHistory.cpp)
+    }
     if (saslError(error, out) || moderationError(error, out)) {
         return;
     }
@@ -1171,8 +1229,12 @@ void IrcSession::error(const hermes::v1::Error& error, std::string& out) {
         }
         for (auto it = history_.begin(); !paired && it != history_.end(); ++it) {
             if (it->room == error.room()) {
+                const bool held = it->hold;  // its pair, next, says it (IrcHistory.cpp)
                 history_.erase(it);
-                out += "FAIL CHATHISTORY INVALID_TARGET " + chan + " :" + text + "\r\n";
+                heldHistory_.clear();
+                if (!held) {
+                    out += "FAIL CHATHISTORY INVALID_TARGET " + chan + " :" + text + "\r\n";
+                }
                 return;
             }
         }
@@ -1255,131 +1317,6 @@ void IrcSession::error(const hermes::v1::Error& error, std::string& out) {
         return;
     }
     out += ":" + serverName_ + " NOTICE " + target() + " :" + text + "\r\n";
-}
-
-bool IrcSession::chatHistory(const IrcLine& line, std::string& toHub, std::string& toClient) {
-    // IRCv3 draft/chathistory: LATEST, BEFORE and AFTER with msgid
-    // references ("room:seq", or the seq alone), from HistoryRequest.
-    const auto fail = [&](std::string_view code, const std::string& context,
-                          std::string_view text) {
-        toClient += "FAIL CHATHISTORY " + std::string(code) + " " + context + " :" +
-                    std::string(text) + "\r\n";
-        return false;
-    };
-    const auto& p = line.params;
-    if (p.size() < 4) {
-        return fail("NEED_MORE_PARAMS", "*", "CHATHISTORY SUBCOMMAND TARGET REFERENCE LIMIT");
-    }
-    const std::string sub = asciiUpper(p[0]);
-    if (sub != "LATEST" && sub != "BEFORE" && sub != "AFTER") {
-        return fail("INVALID_PARAMS", sub, "only LATEST, BEFORE and AFTER are supported");
-    }
-    const std::string room = isChannel(p[1]) ? roomOf(p[1]) : std::string();
-    if (room.empty()) {
-        return fail("INVALID_TARGET", sub + " " + p[1],
-                    "only channels have history here (private history: not yet)");
-    }
-    std::uint64_t seq = 0;
-    const std::string& reference = p[2];
-    if (reference != "*") {
-        if (reference.rfind("msgid=", 0) != 0) {
-            return fail("INVALID_PARAMS", sub, "only msgid references are supported");
-        }
-        std::string_view id = std::string_view(reference).substr(6);
-        const std::size_t colon = id.rfind(':');
-        if (colon != std::string_view::npos) {
-            if (hermes::protocol::canonicalRoom(id.substr(0, colon)) != room) {
-                return fail("INVALID_MSGREFTYPE", sub, "that msgid is of another channel");
-            }
-            id.remove_prefix(colon + 1);
-        }
-        try {
-            seq = std::stoull(std::string(id));
-        } catch (const std::exception&) {
-            return fail("INVALID_MSGREFTYPE", sub, "a msgid here is room:seq");
-        }
-    } else if (sub != "LATEST") {
-        return fail("INVALID_PARAMS", sub, "BEFORE and AFTER need a msgid");
-    }
-    std::uint64_t limit = 0;
-    try {
-        limit = std::stoull(p[3]);
-    } catch (const std::exception&) {
-        return fail("INVALID_PARAMS", sub, "the limit is a number");
-    }
-    const std::uint64_t most = limits_.history_page_max() ? limits_.history_page_max() : 100;
-    limit = std::min(std::max<std::uint64_t>(limit, 1), most);
-
-    std::uint64_t after = 0;
-    std::uint64_t below = 0;  // 0: no upper bound
-    if (sub == "AFTER") {
-        after = seq;
-    } else if (sub == "BEFORE") {
-        below = seq;
-        const std::uint64_t last = seq > 0 ? seq - 1 : 0;
-        after = last > limit ? last - limit : 0;
-        limit = std::min(limit, last);
-    } else {
-        // LATEST: the newest `limit` after the reference; the newest seq is
-        // known for a channel the client is in (its backlog's head_seq and
-        // every message since).
-        const auto it = rooms_.find(room);
-        if (it == rooms_.end()) {
-            return fail("INVALID_TARGET", sub + " " + p[1], "LATEST needs you in the channel");
-        }
-        const std::uint64_t head = it->second.lastSeq;
-        after = std::max(seq, head > limit ? head - limit : 0);
-    }
-    if (limit == 0) {
-        const std::string id = std::to_string(nextBatch_++);
-        const std::string chan = channel(room);
-        if (hasCap("batch")) {
-            toClient += ":" + serverName_ + " BATCH +" + id + " chathistory " + chan + "\r\n";
-            toClient += ":" + serverName_ + " BATCH -" + id + "\r\n";
-        }
-        return false;
-    }
-    history_.push_back(HistoryAsk{room, below});
-    Envelope envelope;
-    envelope.mutable_history_request()->set_room(room);
-    envelope.mutable_history_request()->set_after_seq(after);
-    envelope.mutable_history_request()->set_limit(static_cast<std::uint32_t>(limit));
-    frame(envelope, toHub);
-    return true;
-}
-
-void IrcSession::historyPage(const hermes::v1::HistoryPage& page, std::string& out) {
-    if (!page.peer().empty()) {
-        return;  // private history is not asked for from IRC yet
-    }
-    const std::string& room = page.room();
-    std::uint64_t below = 0;
-    if (page.backlog()) {
-        // The backlog of a JOIN (or of hub.default_room): IrcJoinPlayback.cpp.
-        joinBacklog(page, out);
-        return;
-    } else {
-        const auto ask = std::find_if(history_.begin(), history_.end(),
-                                      [&](const HistoryAsk& a) { return a.room == room; });
-        if (ask == history_.end()) {
-            return;
-        }
-        below = ask->below;
-        history_.erase(ask);
-    }
-    const std::string id = std::to_string(nextBatch_++);
-    if (hasCap("batch")) {
-        out += ":" + serverName_ + " BATCH +" + id + " chathistory " + channel(room) + "\r\n";
-    }
-    for (const hermes::v1::ChatMessage& message : page.messages()) {
-        if (below != 0 && message.seq() >= below) {
-            break;
-        }
-        renderMessage(message, out, id);
-    }
-    if (hasCap("batch")) {
-        out += ":" + serverName_ + " BATCH -" + id + "\r\n";
-    }
 }
 
 void IrcSession::farewell(hermes::hub::CloseReason cause, std::string& out) {

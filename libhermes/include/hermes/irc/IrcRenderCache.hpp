@@ -103,7 +103,7 @@ private:
         std::uint32_t stamp[kWays] = {};  // when stored: the set's oldest is replaced
     };
     struct Slot {
-        std::uint64_t seq = 0;
+        std::int64_t timeMs = 0;  // for CHATHISTORY TARGETS (sawRoomMessage)
         std::uint32_t payloadBytes = 0;
         std::uint32_t fromBytes = 0;
         std::uint32_t roomBytes = 0;

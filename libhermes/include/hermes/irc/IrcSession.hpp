@@ -41,6 +41,7 @@
 #include "hermes/hub/CloseReason.hpp"
 #include "hermes/irc/IrcLine.hpp"
 #include "hermes/irc/IrcLineReader.hpp"
+#include "hermes/irc/IrcMultiline.hpp"
 #include "hermes/irc/IrcSasl.hpp"
 #include "hermes/protocol/TokenBucket.hpp"
 #include "hermes/v1/hermes.pb.h"
@@ -58,6 +59,7 @@ struct IrcSessionSettings {
     // irc.join_playback: the backlog's newest messages played back on JOIN
     // to a client with server-time but not draft/chathistory (0: none).
     std::size_t joinPlayback = 50;
+    std::size_t maxTextBytes = 4096;  // hub.max_text_bytes (CAP LS comes before Welcome)
 };
 
 class IrcSession {
@@ -72,8 +74,8 @@ public:
     static constexpr std::size_t kMaxTargets = 4;
     // The capabilities offered to CAP LS.
     static constexpr std::string_view kCapabilities =
-        "account-tag away-notify batch draft/chathistory echo-message message-tags multi-prefix "
-        "sasl server-time";
+        "account-tag away-notify batch draft/chathistory draft/multiline echo-message "
+        "message-tags multi-prefix sasl server-time";
     // The message-tags tag carrying a room message's seq.
     static constexpr std::string_view kSeqTag = "hermes/seq";
 
@@ -104,7 +106,7 @@ public:
     bool isMe(std::string_view nick) const;
     // A room message of `seq` reached the client by another way than
     // deliver() (IrcRenderCache's lines): what CHATHISTORY LATEST counts on.
-    void sawRoomSeq(std::string_view room, std::uint64_t seq);
+    void sawRoomMessage(std::string_view room, std::int64_t timeMs);
 
 private:
     enum class ListKind { Join, Names, Who };
@@ -116,11 +118,17 @@ private:
         bool joining = true;  // JOIN sent to the client, its own Presence{JOINED} not yet seen
         std::string topic, topicBy;
         std::int64_t topicMs = 0;
-        std::uint64_t lastSeq = 0;  // the newest seq seen (messages, the backlog's head_seq)
+        std::int64_t lastMs = 0;  // the newest message's time (CHATHISTORY TARGETS)
     };
     struct HistoryAsk {
-        std::string room;         // canonical
-        std::uint64_t below = 0;  // CHATHISTORY BEFORE: only seqs below this (0: any)
+        std::string room;         // canonical; empty for a nick's (private) history
+        std::string peer;         // the nick as asked (HistoryPage.peer), else empty
+        std::uint64_t below = 0;  // CHATHISTORY BEFORE/BETWEEN: only seqs below this (0: any)
+        // Timestamp references: only messages stamped after / before these (0: any).
+        std::int64_t aboveMs = 0, belowMs = 0;
+        // AROUND a time: this page (before it) waits for the next (after it)
+        // to go out as one batch.
+        bool hold = false;
     };
     struct PendingSend {
         std::string target;  // "#room" or a nick, as the client wrote it
@@ -174,13 +182,52 @@ private:
     // IrcRenderCache::renderKey(): they may depend on nothing else.
     void renderMessage(const hermes::v1::ChatMessage& message, std::string& out,
                        std::string_view batch);
-    // CHATHISTORY: true when a HistoryRequest went to the hub.
+    // CHATHISTORY (IrcHistory.cpp): true when a HistoryRequest went to the hub.
     bool chatHistory(const IrcLine& line, std::string& toHub, std::string& toClient);
+    void chatHistoryTargets(const IrcLine& line, std::string& toClient);
+    bool historyByTime(const std::string& sub, const std::string& room, const std::string& peer,
+                       std::int64_t timeMs, std::int64_t otherMs, std::uint64_t limit,
+                       std::string& toHub, std::string& toClient);
+    void askHistory(HistoryAsk ask, std::uint64_t after, std::uint64_t limit, bool latest,
+                    std::int64_t atTimeMs, std::string& toHub);
+    void emptyHistory(const std::string& target, std::string& toClient);
     void historyPage(const hermes::v1::HistoryPage& page, std::string& out);
     // History on JOIN (IrcJoinPlayback.cpp): whether to ask the hub for the
     // backlog, and its rendering, as a chathistory batch or a playback.
     bool wantsBacklog() const;
     void joinBacklog(const hermes::v1::HistoryPage& page, std::string& out);
+    // A private message's conversation for msgid ("~ana~bob") and TARGETS.
+    std::string conversationId(const hermes::v1::ChatMessage& message) const;
+    void notePrivate(const hermes::v1::ChatMessage& message);
+    // An Error that answers a private CHATHISTORY (no room to pair it by).
+    bool historyError(const hermes::v1::Error& error, std::string& out);
+    // draft/multiline (IrcMultiline.cpp). BATCH from the client:
+    void batchCommand(const IrcLine& line, std::string& toHub, std::string& toClient);
+    // A PRIVMSG/NOTICE tagged batch=: true when the open batch took it.
+    bool batchedLine(const IrcLine& line, std::string& toClient);
+    // A message as one draft/multiline batch, when the client negotiated it
+    // and the text needs more than one line of `budget` bytes.
+    bool multilineOut() const;
+    void renderMultiline(const std::vector<const hermes::v1::ChatMessage*>& messages,
+                         std::string_view command, std::size_t budget, std::string& out,
+                         std::string_view outer);
+    // echo-message of a multiline batch: the echoes are gathered and sent as
+    // one batch. True when `message` was taken (or an Error's id was ours).
+    bool echoCollected(const hermes::v1::ChatMessage& message, std::string& out);
+    void echoRefused(std::uint64_t clientMsgId, std::string& out);
+    void flushEcho(std::size_t index, std::string& out);
+    std::size_t multilineMaxBytes() const;
+    // Client-only tags (IrcClientTags.cpp): TAGMSG from the client (+typing,
+    // +draft/react, +draft/unreact); +draft/reply's seq for a Say in `room`
+    // (0: none); TypingNotice as TAGMSG; a reply's tag after appendTags; a
+    // REACT/UNREACT as TAGMSG (false: not for this client, render as before).
+    void tagMessage(const IrcLine& line, std::string& toHub, std::string& toClient);
+    std::uint64_t replyTarget(const IrcLine& line, std::string_view room) const;
+    void typingNotice(const hermes::v1::TypingNotice& notice, std::string& out);
+    void replyTag(const hermes::v1::ChatMessage& message, std::string& out) const;
+    bool reactionOut(const hermes::v1::ChatMessage& message, std::string& out,
+                     std::string_view batch);
+    std::size_t multilineMaxLines() const;
     void presence(const hermes::v1::Presence& presence, std::string& out);
     void memberList(const hermes::v1::MemberList& list, std::string& out);
     void topic(const hermes::v1::Topic& topic, std::string& out);
@@ -218,9 +265,10 @@ private:
     std::string hubPassword_;
     std::string motd_;
     hermes::v1::Limits limits_;
+    bool hubTyping_ = false;  // Welcome.typing: the hub relays Typing
 
     std::vector<std::string> caps_;                        // negotiated, sorted
-    std::map<std::string, RoomState, std::less<>> rooms_;  // transparent: sawRoomSeq's view
+    std::map<std::string, RoomState, std::less<>> rooms_;  // transparent: sawRoomMessage's view
     std::map<std::uint64_t, PendingSend> sends_;
     std::uint64_t nextMsgId_;
     std::deque<ListRequest> lists_;
@@ -230,6 +278,18 @@ private:
     std::deque<std::string> banLists_;  // rooms of MODE #room b in flight
     std::deque<std::pair<std::uint64_t, std::string>> pings_;
     std::deque<HistoryAsk> history_;  // CHATHISTORY requests, paired with HistoryPages by room
+    std::vector<hermes::v1::ChatMessage> heldHistory_;  // a held page (HistoryAsk::hold)
+    // Private conversations seen this session: nick -> the newest time (CHATHISTORY TARGETS).
+    std::map<std::string, std::int64_t> privateTargets_;
+    IrcMultilineBatch batchIn_;  // the client's draft/multiline batch being received
+    // Echoes of a sent multiline batch, gathered to go back as one batch.
+    struct EchoBatch {
+        std::string target;
+        bool notice = false;
+        std::vector<std::uint64_t> waiting;  // client_msg_ids not yet echoed
+        std::vector<hermes::v1::ChatMessage> got;
+    };
+    std::deque<EchoBatch> echoBatches_;
     std::uint64_t nextBatch_ = 1;
     std::uint64_t nextPingNonce_ = 1;
     // Nicks lately announced gone (QUIT) or renamed (NICK): one Presence per
