@@ -109,6 +109,21 @@ DaemonConfig readDaemonConfig(const AbstractConfiguration& config) {
             "http.max_connections, http.accept_queue and http.timeout_ms must be positive");
     }
 
+    MetricsConfig& metrics = result.metrics;
+    metrics.enabled = config.getBool("metrics.enabled", metrics.enabled);
+    const auto metricsPort = config.getUInt("metrics.port", metrics.port);
+    if (metricsPort > std::numeric_limits<std::uint16_t>::max()) {
+        throw Poco::InvalidArgumentException("metrics.port must be 0..65535");
+    }
+    metrics.port = static_cast<std::uint16_t>(metricsPort);
+    metrics.host = Poco::trim(config.getString("metrics.host", ""));
+    if (metrics.host.empty()) {
+        metrics.host = http.host;
+    }
+    if (config.hasProperty("metrics.allow")) {
+        metrics.allow = readList(config, "metrics.allow");
+    }
+
     TlsConfig& tls = result.tls;
     tls.enabled = config.getBool("tls.enabled", tls.enabled);
     tls.certificate = config.getString("tls.certificate", tls.certificate);

@@ -19,6 +19,7 @@
 
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>
+#include <Poco/Environment.h>
 #include <Poco/FormattingChannel.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
@@ -40,6 +41,7 @@
 #include "FileLimit.hpp"
 #include "HttpListener.hpp"
 #include "HubCertificate.hpp"
+#include "MetricsEndpoint.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
 #include "hermes/hub/PasswordHasher.hpp"
@@ -292,8 +294,17 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     }
     Poco::Logger& log = Poco::Logger::get("hermesd");
     DaemonConfig settings;
+    // GET /metrics: what the loop publishes, and who may read it.
+    MetricsBoard metricsBoard;
+    MetricsSource metricsSource;
+    metricsSource.board = &metricsBoard;
+    metricsSource.build.version = HERMES_VERSION;
+    metricsSource.build.commit = HERMES_COMMIT;
+    metricsSource.build.startTimeSeconds =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     try {
         settings = readDaemonConfig(config());
+        metricsSource.allow = AddressAllowList(settings.metrics.allow);
         // Command-line options win over the file, whatever their order.
         if (portOverride_) {
             settings.edge.port = static_cast<std::uint16_t>(std::stoul(*portOverride_));
@@ -412,7 +423,12 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // The acceptor threads read the hub's Registry (thread safe); the hub,
     // moved into the loop, outlives the TCPServer below.
     const hermes::hub::Registry& registry = hub->registry();
-    EventLoop loop(std::move(hub), settings.edge);
+    // Published whether or not anything serves /metrics: a second's snapshot
+    // and a clock read per turn cost nothing measurable, and the figures are
+    // the same in every configuration (tools/compare-builds.sh measures it).
+    EventLoop loop(std::move(hub), settings.edge, &metricsBoard);
+    const bool metricsServed =
+        (settings.metrics.enabled && settings.http.port != 0) || settings.metrics.port != 0;
     std::thread loopThread([&loop, &log] {
         try {
             loop.run();
@@ -457,7 +473,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         try {
             http =
                 std::make_unique<HttpListener>(settings.http, staticDir, std::move(webSockets),
-                                               settings.http.tls ? &certificate->context : nullptr);
+                                               settings.http.tls ? &certificate->context : nullptr,
+                                               settings.metrics.enabled ? &metricsSource : nullptr);
         } catch (const Poco::Exception& error) {
             log.fatal("cannot listen for HTTP on %s:%hu: %s", settings.http.host,
                       settings.http.port, error.displayText());
@@ -481,6 +498,32 @@ int HermesDaemon::main(const std::vector<std::string>&) {
                 : Poco::cat(std::string(" "), settings.http.allowedOrigins.begin(),
                             settings.http.allowedOrigins.end()));
     }
+    // metrics.port: /metrics alone, on a port of its own (plain HTTP).
+    const HostCheck metricsHosts(settings.http.allowedHosts, {}, Poco::Environment::nodeName());
+    std::unique_ptr<MetricsListener> metricsListener;
+    if (settings.metrics.port != 0) {
+        try {
+            metricsListener = std::make_unique<MetricsListener>(
+                settings.metrics.host, settings.metrics.port, metricsSource, metricsHosts);
+        } catch (const Poco::Exception& error) {
+            log.fatal("cannot listen for metrics on %s:%hu: %s", settings.metrics.host,
+                      settings.metrics.port, error.displayText());
+            if (http) {
+                http->stop();
+            }
+            loop.stop("hub failed to start");
+            loopThread.join();
+            return EXIT_CANTCREAT;
+        }
+        metricsListener->start();
+        log.information("metrics on http://%s:%hu/metrics", settings.metrics.host,
+                        metricsListener->port());
+    }
+    if (metricsServed) {
+        log.information("metrics readable from: %s",
+                        Poco::cat(std::string(" "), settings.metrics.allow.begin(),
+                                  settings.metrics.allow.end()));
+    }
     // IRC clients (docs/IRC.md): their own port, the same hub and loop.
     std::unique_ptr<Poco::Net::TCPServer> ircServer;
     if (settings.irc.port != 0) {
@@ -493,6 +536,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
                       error.displayText());
             if (http) {
                 http->stop();
+            }
+            if (metricsListener) {
+                metricsListener->stop();
             }
             loop.stop("hub failed to start");
             loopThread.join();
@@ -535,6 +581,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     log.information("termination requested: stopping");
     if (http) {
         http->stop();
+    }
+    if (metricsListener) {
+        metricsListener->stop();
     }
     if (ircServer) {
         ircServer->stop();
