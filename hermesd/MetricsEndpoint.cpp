@@ -100,8 +100,8 @@ MetricsListener::MetricsListener(const std::string& host, std::uint16_t port,
     params->setKeepAliveTimeout(Poco::Timespan(5, 0));
     params->setServerName("hermesd");
     params->setThreadIdleTime(Poco::Timespan(0, 250'000));
-    server_ =
-        std::make_unique<Poco::Net::HTTPServer>(new MetricsOnly(source, hosts), socket, params);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new MetricsOnly(source, hosts), pool_, socket,
+                                                      params);
 }
 
 MetricsListener::~MetricsListener() {
@@ -113,7 +113,8 @@ void MetricsListener::stop() {
         return;
     }
     stopped_ = true;
-    server_->stopAll(true);
+    server_->stopAll(true);  // also ends keep-alive connections being served
+    pool_.joinAll();
 }
 
 }  // namespace hermesd

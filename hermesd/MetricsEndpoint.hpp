@@ -20,6 +20,7 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
 
 #include "AddressAllowList.hpp"
 #include "HostCheck.hpp"
@@ -59,6 +60,9 @@ public:
     std::uint16_t port() const { return port_; }
 
 private:
+    // Its own pool, joined at stop(): no connection thread outlives the
+    // listener and the source it reads (POCO's default pool lives on).
+    Poco::ThreadPool pool_{"hermesd-metrics", 1, 2};
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     std::uint16_t port_ = 0;
     bool stopped_ = false;

@@ -357,7 +357,7 @@ std::string disconnects(const std::string& reason) {
 
 BOOST_AUTO_TEST_CASE(scrapes_during_traffic_match_the_clients_and_the_hubs_stats) {
     const std::uint16_t ircPort = it::freeLoopbackPort();
-    it::HttpHub web({{"irc.port", std::to_string(ircPort)}});
+    it::HttpHub web(it::HubProcess::Settings{{"irc.port", std::to_string(ircPort)}});
     const std::uint16_t port = web.httpPort;
 
     it::RawClient ana(web.hub().port(), "ana");
@@ -398,10 +398,11 @@ BOOST_AUTO_TEST_CASE(scrapes_during_traffic_match_the_clients_and_the_hubs_stats
     constexpr int kEach = 25;
     const std::vector<std::string> senders = {"ana", "bob", "carol", "dave"};
     for (int i = 1; i <= kEach; ++i) {
-        ana.send(it::sayEnvelope("metrics", "ana-" + std::to_string(i)));
-        bob.send(it::sayEnvelope("metrics", "bob-" + std::to_string(i)));
-        carol.send(it::sayEnvelope("metrics", "carol-" + std::to_string(i)));
-        dave.send(it::sayEnvelope("metrics", "dave-" + std::to_string(i)));
+        const auto id = static_cast<std::uint64_t>(i);
+        ana.send(it::sayEnvelope("metrics", "ana-" + std::to_string(i), id));
+        bob.send(it::sayEnvelope("metrics", "bob-" + std::to_string(i), id));
+        carol.send(it::sayEnvelope("metrics", "carol-" + std::to_string(i), id));
+        dave.send(it::sayEnvelope("metrics", "dave-" + std::to_string(i), id));
     }
     // Mid-traffic scrapes parse too (each scrape checks the format).
     scrape(port);
@@ -468,7 +469,7 @@ BOOST_AUTO_TEST_CASE(scrapes_during_traffic_match_the_clients_and_the_hubs_stats
     carol.send(it::byeEnvelope("bye"));
     BOOST_TEST(carol.waitClosed(it::after(kWait)));
     it::RawClient rude(web.hub().port(), "rude");
-    rude.send(it::sayEnvelope("metrics", "no hello"));
+    rude.send(it::sayEnvelope("metrics", "no hello", 1));
     BOOST_TEST(rude.waitClosed(it::after(kWait)));
     const Exposition later = scrapeUntil(
         port,
@@ -501,7 +502,7 @@ BOOST_AUTO_TEST_CASE(scrapes_during_traffic_match_the_clients_and_the_hubs_stats
 }
 
 BOOST_AUTO_TEST_CASE(metrics_allow_refuses_other_addresses) {
-    it::HttpHub web({{"metrics.allow", "10.0.0.0/8, 192.168.1.7"}});
+    it::HttpHub web(it::HubProcess::Settings{{"metrics.allow", "10.0.0.0/8, 192.168.1.7"}});
     const it::HttpAnswer answer =
         it::httpExchange(web.httpPort, it::httpGet(web.httpPort, "/metrics"), it::after(kWait));
     BOOST_TEST(answer.status == 403);
@@ -511,9 +512,9 @@ BOOST_AUTO_TEST_CASE(metrics_allow_refuses_other_addresses) {
 
 BOOST_AUTO_TEST_CASE(metrics_port_serves_metrics_alone_and_enabled_false_takes_it_off_the_web) {
     const std::uint16_t metricsPort = it::freeLoopbackPort();
-    it::HttpHub web({{"metrics.enabled", "false"},
-                     {"metrics.port", std::to_string(metricsPort)},
-                     {"metrics.host", "127.0.0.1"}});
+    it::HttpHub web(it::HubProcess::Settings{{"metrics.enabled", "false"},
+                                             {"metrics.port", std::to_string(metricsPort)},
+                                             {"metrics.host", "127.0.0.1"}});
     const it::HttpAnswer onWeb =
         it::httpExchange(web.httpPort, it::httpGet(web.httpPort, "/metrics"), it::after(kWait));
     BOOST_TEST(onWeb.status == 404);
@@ -527,7 +528,7 @@ BOOST_AUTO_TEST_CASE(metrics_port_serves_metrics_alone_and_enabled_false_takes_i
 // etc/grafana-hermes.json: valid JSON, a data source variable its panels
 // use, and a panel querying every family the hub exposes.
 BOOST_AUTO_TEST_CASE(the_grafana_dashboard_has_a_panel_for_every_family) {
-    it::HttpHub web({});
+    it::HttpHub web(it::HubProcess::Settings{});
     const Exposition figures = scrape(web.httpPort);
     std::ifstream in(HERMES_IT_DASHBOARD);
     BOOST_TEST_REQUIRE(static_cast<bool>(in));

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "HubTestHarness.hpp"
+#include "hub/MetricsRing.hpp"
 
 using namespace hermes;
 using namespace hermes::hub;
