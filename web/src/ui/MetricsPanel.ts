@@ -1,15 +1,15 @@
 // The operators' panel (/metrics): the hub's figures now and the last hour
 // as small charts, drawn by hand as SVG polylines (no chart library). The
-// time axis spans the samples the hub holds: the last hour, or at least ten
-// minutes while the hub is younger (its label says which). Numbers go in as
-// text nodes only.
+// time axis spans the samples the hub holds: the last hour, or less while
+// the hub is younger, at least two minutes (its label says how long).
+// Numbers go in as text nodes only.
 import type { Metrics, Point } from "../model/Metrics";
 
 const SVG = "http://www.w3.org/2000/svg";
 const kWidth = 360;
 const kHeight = 90;
 const kHourMs = 3600_000;
-const kShortestSpanMs = 600_000;
+const kShortestSpanMs = 120_000;
 
 interface Figure {
     key: string;
@@ -58,7 +58,7 @@ export class MetricsPanel {
             ? m.refused
                 ? ""
                 : "Asking the hub…"
-            : `${r.samples?.length ?? 0} samples every ${r.intervalSeconds ?? 10} s · ${Number(r.rooms ?? 0)} rooms · up ${Math.floor(Number(r.uptimeSeconds ?? 0) / 60)} min · updated ${Math.max(0, Math.round((nowMono - m.receivedAt) / 1000))} s ago`;
+            : `${r.samples?.length ?? 0} samples every ${r.intervalSeconds ?? 10} s · ${Number(r.rooms ?? 0)} room${Number(r.rooms ?? 0) === 1 ? "" : "s"} · up ${Math.floor(Number(r.uptimeSeconds ?? 0) / 60)} min · updated ${Math.max(0, Math.round((nowMono - m.receivedAt) / 1000))} s ago`;
         for (const f of figures) {
             const newest = points.length ? f.of(points[points.length - 1]!) : 0;
             this.values.get(f.key)!.textContent = points.length ? f.format(newest) : "–";

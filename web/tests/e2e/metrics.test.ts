@@ -5,7 +5,7 @@
 // latency) with their charts; bob, who is no operator, asks with /metrics
 // and is refused with the hub's NOT_OPERATOR text, and no figures show.
 // HERMES_WEB_METRICS_TRAFFIC_S (default 3) sets how long the traffic runs
-// before the screenshot (docs/images/metrics.png was taken with 60).
+// before the screenshot (docs/images/metrics.png was taken with 110).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Hub, chromiumMissing, launch, openPage, screenshot, textOf, until } from "../support/harness";
