@@ -43,6 +43,11 @@ constexpr ConfigKey kKeys[] = {
     {"http.timeout_ms",                   Millis, "10000",       1, kNoLimit, S},
     {"http.keep_alive_ms",                Millis, "2000",        0, kNoLimit, S},
     {"http.tls",                          Flag,   "",            0, 0,        S},
+    // --- metrics.* ---
+    {"metrics.enabled",                   Flag,   "true",        0, 0,        S},
+    {"metrics.port",                      Count,  "0",           0, kPortMax, S},
+    {"metrics.host",                      Text,   "",            0, 0,        S},
+    {"metrics.allow",                     List,   "127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16, fc00::/7, fe80::/10", 0, 0, S},
     // --- irc.* ---
     {"irc.host",                          Text,   "",            0, 0,        S},
     {"irc.port",                          Count,  "6667",        0, kPortMax, S},

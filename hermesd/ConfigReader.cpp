@@ -183,8 +183,13 @@ std::chrono::milliseconds ConfigReader::millis(const std::string& key,
     return problems_.size() == problems ? std::chrono::milliseconds(value) : fallback;
 }
 
-std::vector<std::string> ConfigReader::list(const std::string& key) {
+std::vector<std::string> ConfigReader::list(const std::string& key,
+                                            const std::vector<std::string>& fallback) {
     row(key, KeyType::List);
+    if (!config_.hasProperty(key)) {
+        values_[key] = joined(fallback);
+        return fallback;
+    }
     const Poco::StringTokenizer words(
         config_.hasProperty(key) ? config_.getString(key, "") : std::string(), ", \t",
         Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);

@@ -45,7 +45,9 @@ public:
     std::optional<std::uint64_t> optionalCount(const std::string& key);
     double number(const std::string& key, double fallback);
     std::chrono::milliseconds millis(const std::string& key, std::chrono::milliseconds fallback);
-    std::vector<std::string> list(const std::string& key);
+    // Absent: `fallback` (present and empty: no words).
+    std::vector<std::string> list(const std::string& key,
+                                  const std::vector<std::string>& fallback = {});
 
     // A value the type and range allow but the hub cannot use (two keys
     // that disagree, a file that is missing): throws in Strict mode.

@@ -77,6 +77,15 @@ DaemonConfig readDaemonConfig(ConfigReader& reader) {
     http.timeout = reader.millis("http.timeout_ms", http.timeout);
     http.keepAlive = reader.millis("http.keep_alive_ms", http.keepAlive);
 
+    MetricsConfig& metrics = result.metrics;
+    metrics.enabled = reader.flag("metrics.enabled", metrics.enabled);
+    metrics.port = port(reader, "metrics.port", metrics.port);
+    metrics.host = Poco::trim(reader.text("metrics.host", ""));
+    if (metrics.host.empty()) {
+        metrics.host = http.host;
+    }
+    metrics.allow = reader.list("metrics.allow", metrics.allow);
+
     TlsConfig& tls = result.tls;
     tls.enabled = reader.flag("tls.enabled", tls.enabled);
     tls.certificate = reader.text("tls.certificate", tls.certificate);

@@ -78,6 +78,19 @@ struct IrcConfig {
     std::size_t joinPlayback = 50;
 };
 
+// The Prometheus endpoint (metrics.*): GET /metrics (MetricsEndpoint.hpp,
+// docs/HUB.md "Metrics", docs/SECURITY.md "Metrics").
+struct MetricsConfig {
+    bool enabled = true;     // metrics.enabled: GET /metrics on the web listener (http.port)
+    std::uint16_t port = 0;  // metrics.port: a listener of its own for /metrics (0 = none)
+    std::string host;        // metrics.host ("" = as http.host)
+    // metrics.allow: the networks that may read it (CIDR, "*" = anyone).
+    // Default: loopback and the private LAN ranges.
+    std::vector<std::string> allow = {"127.0.0.0/8",   "::1/128",        "10.0.0.0/8",
+                                      "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
+                                      "fc00::/7",      "fe80::/10"};
+};
+
 // Where history is kept (history.*); see SqliteHistory.hpp.
 struct HistoryConfig {
     bool persist = true;                     // history.persist (false: memory only)
@@ -109,6 +122,7 @@ struct DaemonConfig {
     TlsConfig tls;
     HttpConfig http;
     IrcConfig irc;
+    MetricsConfig metrics;
     HistoryConfig history;
     DiscoveryConfig discovery;
     hermes::hub::HubConfig hub;

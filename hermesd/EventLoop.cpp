@@ -48,12 +48,14 @@ std::system_error systemError(const char* what) {
 
 }  // namespace
 
-EventLoop::EventLoop(std::unique_ptr<hermes::hub::Hub> hub, EdgeConfig config)
+EventLoop::EventLoop(std::unique_ptr<hermes::hub::Hub> hub, EdgeConfig config,
+                     MetricsBoard* metrics)
     : hub_(std::move(hub)),
       config_(std::move(config)),
       log_(Poco::Logger::get("hermesd.loop")),
       readBuffer_(kReadChunk),
-      events_(kMaxEvents) {
+      events_(kMaxEvents),
+      metrics_(metrics) {
     epollFd_ = epoll_create1(EPOLL_CLOEXEC);
     if (epollFd_ < 0) {
         throw systemError("epoll_create1");
@@ -135,6 +137,9 @@ void EventLoop::run() {
     nextTick_ = now;
     statsRates_.start(now, hub_->stats());
     nextStats_ = now + config_.statsInterval;
+    if (metrics_ != nullptr) {
+        publishMetrics(now);
+    }
     while (true) {
         if (stopRequested_.load() && !shuttingDown_) {
             adoptPending(now);
@@ -167,6 +172,12 @@ void EventLoop::run() {
         if (config_.statsInterval.count() > 0 && now >= nextStats_) {
             logStats(now);
         }
+        if (metrics_ != nullptr) {
+            lag_.observe(Clock::now() - now);
+            if (now >= nextPublish_) {
+                publishMetrics(now);
+            }
+        }
     }
     if (!connections_.empty()) {
         log_.warning("closing %z connections that did not finish within the linger time",
@@ -180,6 +191,9 @@ int EventLoop::waitTimeoutMs(TimePoint now) const {
     TimePoint wake = nextTick_;
     if (config_.statsInterval.count() > 0) {
         wake = std::min(wake, nextStats_);
+    }
+    if (metrics_ != nullptr) {
+        wake = std::min(wake, nextPublish_);
     }
     if (!lingering_.empty()) {
         wake = std::min(wake, now + std::chrono::milliseconds(100));
@@ -643,6 +657,26 @@ void EventLoop::logStats(TimePoint now) {
         stats.inputPauses, stats.typingNotices, stats.typingDropped, stats.typingSkippedSlow,
         disconnects.str());
     nextStats_ = now + config_.statsInterval;
+}
+
+void EventLoop::publishMetrics(TimePoint now) {
+    loopThread_.check("EventLoop::publishMetrics");
+    auto figures = std::make_shared<MetricsSnapshot>();
+    figures->stats = hub_->stats();
+    for (const auto& [id, connection] : connections_) {
+        if (!connection.lingering) {
+            ++figures->connections[static_cast<std::size_t>(
+                transportOf(connection.transport->kind()))];
+        }
+    }
+    figures->loopLag = lag_;
+    figures->commitLatency = hub_->storeCommitLatency();
+    figures->storeBacklog = hub_->storeBacklog();
+    figures->heldMessages = hub_->heldMessages();
+    figures->outputMemoryBytes = hub_->outputMemory().bytes();
+    figures->persistent = hub_->storeCommitFd() >= 0;
+    metrics_->publish(std::move(figures));
+    nextPublish_ = now + std::chrono::seconds(1);
 }
 
 }  // namespace hermesd

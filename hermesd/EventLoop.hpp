@@ -35,6 +35,16 @@
 // would change. A transport's own bytes (a pong, a close frame) are written
 // even when the hub has nothing for the session.
 //
+// Metrics (docs/HUB.md "Metrics"): once a second the loop publishes a
+// MetricsSnapshot (the hub's Stats, its connections by transport, the
+// store's commit histogram and backlog, its own lag) on the MetricsBoard it
+// was given; scrapes read that, never the loop's state. Its lag: an event
+// that becomes ready while the loop is busy waits until the loop calls
+// epoll_wait again, so each turn records the time from epoll_wait returning
+// to the end of the turn's work (one more clock read per turn), the longest
+// such an event could have waited; a pass's looks at the input
+// (takeInputDuringPass) may take it sooner.
+//
 // A catch-all per connection: an exception while serving one connection's
 // event (the hub closes a session itself for an exception in its own
 // handling, Hub.hpp) is logged, that session is closed and dropped, and the
@@ -62,6 +72,7 @@
 
 #include "ClientConnection.hpp"
 #include "DaemonConfig.hpp"
+#include "MetricsSnapshot.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/RateMeter.hpp"
 #include "hermes/threads/LockGuarded.hpp"
@@ -73,7 +84,10 @@ class EventLoop {
 public:
     using TimePoint = hermes::hub::TimePoint;
 
-    EventLoop(std::unique_ptr<hermes::hub::Hub> hub, EdgeConfig config);
+    // `metrics`: where the figures are published once a second (it outlives
+    // the loop); null: not published.
+    EventLoop(std::unique_ptr<hermes::hub::Hub> hub, EdgeConfig config,
+              MetricsBoard* metrics = nullptr);
     ~EventLoop();
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
@@ -151,6 +165,7 @@ private:
     void drop(hermes::hub::SessionId id);
     void trimHeap(TimePoint now);
     void logStats(TimePoint now);
+    void publishMetrics(TimePoint now);
     int waitTimeoutMs(TimePoint now) const;
 
     std::unique_ptr<hermes::hub::Hub> hub_;
@@ -177,6 +192,9 @@ private:
     TimePoint nextTick_{};
     TimePoint nextStats_{};
     hermes::hub::RateMeter statsRates_;  // over hermesd.stats_interval_s
+    MetricsBoard* metrics_ = nullptr;
+    hermes::hub::LatencyHistogram lag_;  // each turn's busy time
+    TimePoint nextPublish_{};
     static constexpr std::uint64_t kTrimAfterBytes = 1024 * 1024;
     std::uint64_t releasedAtTrim_ = 0;
     TimePoint nextTrim_{};

@@ -20,6 +20,7 @@
 
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>
+#include <Poco/Environment.h>
 #include <Poco/FormattingChannel.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
@@ -46,6 +47,7 @@
 #include "HistoryBackup.hpp"
 #include "HttpListener.hpp"
 #include "HubCertificate.hpp"
+#include "MetricsEndpoint.hpp"
 #include "SignalWatcher.hpp"
 #include "hermes/discovery/HubRecord.hpp"
 #include "hermes/hub/Hub.hpp"
@@ -431,12 +433,21 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     }
     Poco::Logger& log = Poco::Logger::get("hermesd");
     DaemonConfig settings;
+    // GET /metrics: what the loop publishes, and who may read it.
+    MetricsBoard metricsBoard;
+    MetricsSource metricsSource;
+    metricsSource.board = &metricsBoard;
+    metricsSource.build.version = HERMES_VERSION;
+    metricsSource.build.commit = HERMES_COMMIT;
+    metricsSource.build.startTimeSeconds =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     std::map<std::string, std::string> runningValues;
     try {
         ConfigReader reader(config(), ConfigReader::Mode::Strict);
         settings = readDaemonConfig(reader);
         runningValues = reader.values();
         applyOverrides(settings);
+        metricsSource.allow = AddressAllowList(settings.metrics.allow);
     } catch (const Poco::Exception& error) {
         // Every problem, as --check-config words them, when there is a file.
         std::size_t listed = 0;
@@ -574,7 +585,12 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     if (settings.irc.port != 0 || settings.irc.tlsPort != 0) {
         ircRenderCache = std::make_unique<hermes::irc::IrcRenderCache>();
     }
-    EventLoop loop(std::move(hub), settings.edge);
+    // Published whether or not anything serves /metrics: a second's snapshot
+    // and a clock read per turn cost nothing measurable, and the figures are
+    // the same in every configuration (tools/compare-builds.sh measures it).
+    EventLoop loop(std::move(hub), settings.edge, &metricsBoard);
+    const bool metricsServed =
+        (settings.metrics.enabled && settings.http.port != 0) || settings.metrics.port != 0;
     std::thread loopThread([&loop, &log] {
         try {
             loop.run();
@@ -619,7 +635,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         try {
             http =
                 std::make_unique<HttpListener>(settings.http, staticDir, std::move(webSockets),
-                                               settings.http.tls ? &certificate->context : nullptr);
+                                               settings.http.tls ? &certificate->context : nullptr,
+                                               settings.metrics.enabled ? &metricsSource : nullptr);
         } catch (const Poco::Exception& error) {
             log.fatal("cannot listen for HTTP on %s:%hu: %s", settings.http.host,
                       settings.http.port, error.displayText());
@@ -642,6 +659,32 @@ int HermesDaemon::main(const std::vector<std::string>&) {
                 ? std::string("the page's own host")
                 : Poco::cat(std::string(" "), settings.http.allowedOrigins.begin(),
                             settings.http.allowedOrigins.end()));
+    }
+    // metrics.port: /metrics alone, on a port of its own (plain HTTP).
+    const HostCheck metricsHosts(settings.http.allowedHosts, {}, Poco::Environment::nodeName());
+    std::unique_ptr<MetricsListener> metricsListener;
+    if (settings.metrics.port != 0) {
+        try {
+            metricsListener = std::make_unique<MetricsListener>(
+                settings.metrics.host, settings.metrics.port, metricsSource, metricsHosts);
+        } catch (const Poco::Exception& error) {
+            log.fatal("cannot listen for metrics on %s:%hu: %s", settings.metrics.host,
+                      settings.metrics.port, error.displayText());
+            if (http) {
+                http->stop();
+            }
+            loop.stop("hub failed to start");
+            loopThread.join();
+            return EXIT_CANTCREAT;
+        }
+        metricsListener->start();
+        log.information("metrics on http://%s:%hu/metrics", settings.metrics.host,
+                        metricsListener->port());
+    }
+    if (metricsServed) {
+        log.information("metrics readable from: %s",
+                        Poco::cat(std::string(" "), settings.metrics.allow.begin(),
+                                  settings.metrics.allow.end()));
     }
     // IRC clients (docs/IRC.md): their own ports (plain, TLS), the same hub
     // and loop. A port that cannot be bound stops the hub, as hermesd.port.
@@ -696,6 +739,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         }
         if (http) {
             http->stop();
+        }
+        if (metricsListener) {
+            metricsListener->stop();
         }
         loop.stop("hub failed to start");
         loopThread.join();
@@ -759,6 +805,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     announcer.reset();  // the goodbyes first: nobody should find a hub that is leaving
     if (http) {
         http->stop();
+    }
+    if (metricsListener) {
+        metricsListener->stop();
     }
     if (ircServer) {
         ircServer->stop();

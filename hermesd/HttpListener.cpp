@@ -77,17 +77,22 @@ Poco::Net::HTTPRequestHandler* HttpRouter::createRequestHandler(
     if (method != Poco::Net::HTTPRequest::HTTP_GET && method != Poco::Net::HTTPRequest::HTTP_HEAD) {
         return new RefusalHandler(HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "GET or HEAD only");
     }
+    if (path == "/metrics" && metrics_ != nullptr) {
+        return new MetricsHandler(*metrics_);
+    }
     return new StaticFileHandler(files_);
 }
 
 HttpListener::HttpListener(const HttpConfig& config, const std::filesystem::path& staticDir,
-                           WebSocketHandoff handoff, const hermes::tls::TlsContext* tls)
+                           WebSocketHandoff handoff, const hermes::tls::TlsContext* tls,
+                           const MetricsSource* metrics)
     : files_(staticDir),
       handoff_(std::move(handoff)),
       hosts_(config.allowedHosts, config.allowedOrigins, Poco::Environment::nodeName()),
       perAddress_(static_cast<std::size_t>(config.maxConnectionsPerAddress)),
       // The pool runs POCO's dispatcher tasks: one per connection served.
       pool_("hermesd-http", 1, config.maxConnections),
+      metrics_(metrics),
       secure_(tls != nullptr) {
     if (tls != nullptr) {
         socket_ = HttpsServerSocket(*tls);
@@ -104,7 +109,7 @@ HttpListener::HttpListener(const HttpConfig& config, const std::filesystem::path
     params->setServerName("hermesd");
     // As for the TCP acceptor: a dispatcher thread notices stop() within this.
     params->setThreadIdleTime(Poco::Timespan(0, 250'000));
-    router_ = new HttpRouter(files_, handoff_, hosts_);
+    router_ = new HttpRouter(files_, handoff_, hosts_, metrics_);
     server_ = std::make_unique<Poco::Net::TCPServer>(
         new HttpConnectionFactory(params, Poco::Net::HTTPRequestHandlerFactory::Ptr(router_),
                                   perAddress_),

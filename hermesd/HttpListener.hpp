@@ -2,8 +2,9 @@
 // hermesd's HTTP side (http.port, 7080 by default): POCO's HTTPServer on its
 // own listening socket and thread pool, beside the TCP acceptor; https with
 // the hub's certificate when http.tls is on (HttpsSocket.hpp). It serves
-// the browser client's files (StaticFiles.hpp) and upgrades GET /ws to a
-// WebSocket handed to the event loop (WebSocketUpgrade.hpp). Nothing else.
+// the browser client's files (StaticFiles.hpp), upgrades GET /ws to a
+// WebSocket handed to the event loop (WebSocketUpgrade.hpp), and answers
+// GET /metrics when metrics.enabled (MetricsEndpoint.hpp). Nothing else.
 //
 // Hardening, before any handler runs (HttpRouter):
 // - POCO's own parse limits: a method of 32 bytes, a URI of 16 KiB, 100
@@ -42,6 +43,7 @@
 #include "HostCheck.hpp"
 #include "HttpConnections.hpp"
 #include "HttpsSocket.hpp"
+#include "MetricsEndpoint.hpp"
 #include "StaticFiles.hpp"
 #include "WebSocketUpgrade.hpp"
 
@@ -54,8 +56,10 @@ public:
     // The most bytes of header fields (names, values, ": " and CRLF) taken.
     static constexpr std::size_t kMaxHeaderBytes = 8192;
 
-    HttpRouter(const StaticFiles& files, const WebSocketHandoff& handoff, const HostCheck& hosts)
-        : files_(files), handoff_(handoff), hosts_(hosts) {}
+    // `metrics`: GET /metrics is served from it; null: it is a static file's path.
+    HttpRouter(const StaticFiles& files, const WebSocketHandoff& handoff, const HostCheck& hosts,
+               const MetricsSource* metrics)
+        : files_(files), handoff_(handoff), hosts_(hosts), metrics_(metrics) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(
         const Poco::Net::HTTPServerRequest& request) override;
     // Ends the connections being served (POCO's HTTPServerConnection listens
@@ -69,6 +73,7 @@ private:
     const StaticFiles& files_;
     const WebSocketHandoff& handoff_;
     const HostCheck& hosts_;
+    const MetricsSource* metrics_;
 };
 
 class HttpListener {
@@ -76,9 +81,11 @@ public:
     // Binds http.host:http.port (throws Poco::Exception if it cannot).
     // `handoff` says where WebSocket sessions go. `tls`: https with this
     // (server) context, which outlives the listener (HttpsSocket.hpp); null:
-    // plain HTTP.
+    // plain HTTP. `metrics`: GET /metrics served from it (it outlives the
+    // listener); null: not served here.
     HttpListener(const HttpConfig& config, const std::filesystem::path& staticDir,
-                 WebSocketHandoff handoff, const hermes::tls::TlsContext* tls = nullptr);
+                 WebSocketHandoff handoff, const hermes::tls::TlsContext* tls = nullptr,
+                 const MetricsSource* metrics = nullptr);
     ~HttpListener();
     HttpListener(const HttpListener&) = delete;
     HttpListener& operator=(const HttpListener&) = delete;
@@ -99,6 +106,7 @@ private:
     Poco::Net::ServerSocket socket_;
     Poco::SharedPtr<HttpRouter> router_;
     std::unique_ptr<Poco::Net::TCPServer> server_;
+    const MetricsSource* metrics_ = nullptr;
     bool secure_ = false;
     bool stopped_ = false;
 };

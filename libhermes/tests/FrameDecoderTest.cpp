@@ -425,6 +425,16 @@ std::vector<Envelope> sampleEnvelopes() {
         m->mutable_file()->set_name("a.txt");
     }
     add().mutable_file_cancel()->set_upload_id(1);
+    add().mutable_metrics_request();
+    {
+        auto* m = add().mutable_metrics_report();
+        m->set_interval_seconds(10);
+        auto* sample = m->add_samples();
+        sample->set_age_ms(10'000);
+        sample->set_clients(3);
+        sample->set_commit_latency_seconds(0.0004);
+        m->mutable_now()->set_messages_in_per_second(2.5);
+    }
     add().mutable_register_nick()->set_password("s3cret");
     {
         auto* m = add().mutable_identify();

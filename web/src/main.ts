@@ -112,6 +112,8 @@ const view = new View(document, {
         view.attach(state);
         connection = new HubConnection(session, hubUrl(location), refresh);
         connection.step();
+        // The operators' page: /#metrics opens the panel once signed in.
+        if (location.hash === "#metrics") state.openMetrics();
         return null;
     },
     reconnectNow: () => {

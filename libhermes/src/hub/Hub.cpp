@@ -83,6 +83,7 @@ void Hub::Impl::setNow(TimePoint t) {
     if (!started) {
         started = true;
         liveness.start(t);
+        metrics.start(t, stats, history->commitLatency());
     }
 }
 
@@ -241,6 +242,9 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
         case v1::Envelope::kStatsRequest:
             onStats(s, stats, memory, liveness, outbox, config, now);
             return;
+        case v1::Envelope::kMetricsRequest:
+            onMetrics(s, stats, metrics, *history, moderation, outbox, now);
+            return;
         case v1::Envelope::kModerationRequest:
             onModeration(s, envelope.moderation_request(), sessions, rooms, moderation, presence,
                          gate, outbox, facts, log);
@@ -388,6 +392,9 @@ TimePoint Hub::Impl::tick() {
         scan();
         liveness.scanned(now);
         processDoomed();
+        if (metrics.due(now)) {
+            metrics.sample(now, stats, history->commitLatency());
+        }
     }
     resumeIfDrained();
     decodeHeldInput();
@@ -953,6 +960,14 @@ std::size_t Hub::runFileJobs(std::size_t count) {
 
 int Hub::filesFd() const {
     return impl_->transfers.fd();
+}
+
+LatencyHistogram Hub::storeCommitLatency() const {
+    return impl_->history->commitLatency();
+}
+
+std::uint64_t Hub::storeBacklog() const {
+    return impl_->history->backlog();
 }
 
 int Hub::storeCommitFd() const {

@@ -59,6 +59,7 @@
 #include "Intake.hpp"
 #include "Liveness.hpp"
 #include "MessageLedger.hpp"
+#include "MetricsRing.hpp"
 #include "Moderation.hpp"
 #include "Outbox.hpp"
 #include "OutputBudget.hpp"
@@ -106,6 +107,7 @@ struct Hub::Impl {
     TypingRelay typing;
     ReadMarkers markers;
     Transfers transfers;
+    MetricsRing metrics;
 
     // Searches the store finished that wait for the budget to take input
     // again (their answers add output).

@@ -1,4 +1,5 @@
-// Requests about the connection and the hub itself: Ping, StatsRequest; and
+// Requests about the connection and the hub itself: Ping, StatsRequest,
+// MetricsRequest; and
 // the fatal error that ends a session.
 
 #include <cstdint>
@@ -6,6 +7,8 @@
 #include <utility>
 
 #include "Liveness.hpp"
+#include "MetricsRing.hpp"
+#include "Moderation.hpp"
 #include "Outbox.hpp"
 #include "Requests.hpp"
 #include "SessionTable.hpp"
@@ -48,6 +51,21 @@ void onStats(Session& s, const HubStats& stats, const MemoryGauge& memory, const
         for (const auto& [reason, count] : stats.disconnects) {
             (*figures->mutable_disconnects())[reason] = count;
         }
+    });
+}
+
+void onMetrics(Session& s, const HubStats& stats, const MetricsRing& metrics,
+               const HistoryStore& history, const Moderation& moderation, Outbox& outbox,
+               TimePoint now) {
+    if (!moderation.hubOperator(s)) {
+        outbox.error(s, v1::ERROR_CODE_NOT_OPERATOR,
+                     "the hub's metrics are for hub operators: sign in to an account named in "
+                     "hub.operators");
+        return;
+    }
+    const LatencyHistogram commits = history.commitLatency();
+    outbox.reply(s, [&](v1::Envelope& out) {
+        metrics.report(now, stats, commits, *out.mutable_metrics_report());
     });
 }
 

@@ -40,6 +40,7 @@ class Conversations;
 class DurabilityGate;
 class Intake;
 class Liveness;
+class MetricsRing;
 class MessageLedger;
 class Moderation;
 class Outbox;
@@ -162,6 +163,11 @@ void sendSearchResults(Session& s, const SearchJob& job, SearchHits hits, Outbox
 void onPing(Session& s, const v1::Ping& ping, Outbox& outbox);
 void onStats(Session& s, const HubStats& stats, const MemoryGauge& memory, const Liveness& liveness,
              Outbox& outbox, const HubConfig& config, TimePoint now);
+// MetricsRequest: the hour of samples, for a hub operator only (else
+// Error{NOT_OPERATOR}).
+void onMetrics(Session& s, const HubStats& stats, const MetricsRing& metrics,
+               const HistoryStore& history, const Moderation& moderation, Outbox& outbox,
+               TimePoint now);
 // A fatal error: the Error frame follows what is queued, then the close.
 void closeFatally(Session& s, v1::ErrorCode code, std::string text, CloseReason reason,
                   SessionTable& sessions, Outbox& outbox);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -762,6 +763,15 @@ std::uint64_t SqliteHistory::prunedMessages() const {
     return shared_.lock()->pruned;
 }
 
+LatencyHistogram SqliteHistory::commitLatency() const {
+    return shared_.lock()->commitLatency;
+}
+
+std::uint64_t SqliteHistory::backlog() const {
+    auto state = shared_.lock();
+    return state->appended - state->committedCount;
+}
+
 std::uint64_t SqliteHistory::unindexedMessages() const {
     return shared_.lock()->unindexed;
 }
@@ -1225,6 +1235,7 @@ void SqliteHistory::writerLoop() {
 bool SqliteHistory::commitBatch(Writer& writer, std::vector<Work>& batch) {
     RoomMap<std::uint64_t> touched;
     std::uint64_t messages = 0;
+    const auto started = std::chrono::steady_clock::now();
     try {
         writer.run(writer.begin, "begin");
         bool deletes = false;
@@ -1272,8 +1283,10 @@ bool SqliteHistory::commitBatch(Writer& writer, std::vector<Work>& batch) {
         }
         return false;
     }
+    const auto took = std::chrono::steady_clock::now() - started;
     {
         auto state = shared_.lock();
+        state->commitLatency.observe(took);
         for (const auto& [room, last] : touched) {
             state->committedSeqs[room] = last;
             auto it = state->pending.find(room);

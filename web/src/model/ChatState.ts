@@ -13,6 +13,7 @@ import type { ClientSession, SessionEvent } from "./ClientSession";
 import { commandNames, helpFor, helpLines, parseCommand } from "./CommandParser";
 import type { Command } from "./CommandParser";
 import { FileTransfers } from "./FileTransfers";
+import { Metrics } from "./Metrics";
 import type { Download } from "./FileTransfers";
 import { canonicalRoom, kDefaultMaxTextBytes, mentions, nickError, nickKey, roomError, sameNick, utf8Bytes } from "./names";
 import { TypingBoard, TypingSender } from "./Typing";
@@ -230,6 +231,7 @@ export class ChatState {
     // main.ts): the transfer bar shows it, so a large one is not silent.
     reading: { name: string; read: number; size: number } | null = null;
     private pickFileWanted = false;
+    readonly metrics = new Metrics(); // /metrics: the operators' panel
     // Markers of windows not open yet (a conversation's, from ReadMarkersRequest).
     private readonly markersAhead = new Map<string, number>();
     // Private history asked for, per peer (nick key), in the order asked:
@@ -317,6 +319,9 @@ export class ChatState {
                 break;
             case "welcomed":
                 this.onWelcome(e.welcome, e.note, e.reconnect);
+                // The panel's request, if one was in flight, went with the old connection.
+                this.metrics.reset();
+                if (this.metrics.open && !this.metrics.refused && this.metrics.ask(this.clock.mono())) this.send({ metricsRequest: {} });
                 break;
             case "nickRejected":
                 this.conn = { ...this.conn, state: "nickPrompt", detail: e.error.text ?? "that nick was refused" };
@@ -440,6 +445,10 @@ export class ChatState {
             }
             case "error":
                 this.onError(env.error!);
+                break;
+            case "metricsReport":
+                this.metrics.received(env.metricsReport!, this.clock.mono());
+                this.changed();
                 break;
             case "whoisReply":
                 this.onWhois(env.whoisReply!);
@@ -646,7 +655,22 @@ export class ChatState {
     // the debounce may go now (the driver calls this about once a second).
     tick(focusedAndAtBottom: boolean): void {
         if (this.typing.expire(this.clock.mono())) this.changed();
+        if (this.session.welcomed && this.metrics.due(this.clock.mono()) && this.metrics.ask(this.clock.mono())) this.send({ metricsRequest: {} });
         this.seen(focusedAndAtBottom);
+    }
+
+    // The operators' panel: shown at once, filled when the hub answers (or
+    // refuses: only hub operators are answered).
+    openMetrics(): void {
+        if (this.metrics.show(this.clock.mono())) {
+            if (this.session.welcomed) this.send({ metricsRequest: {} });
+            else this.metrics.reset();
+        }
+        this.changed();
+    }
+    closeMetrics(): void {
+        this.metrics.close();
+        this.changed();
     }
 
     // ---- read markers ------------------------------------------------------------------------
@@ -1056,6 +1080,10 @@ export class ChatState {
             return;
         }
         if (this.onTransferError(e)) return;
+        if (e.code === EK.ERROR_CODE_NOT_OPERATOR && this.metrics.takeRefusal(e.text ?? "")) {
+            this.note(this.active, "error", e.text ?? "not an operator");
+            return;
+        }
         if (e.code === EK.ERROR_CODE_INVALID_ROOM && e.room && this.find(windowKey("room", e.room))?.older === "loading") {
             this.find(windowKey("room", e.room))!.older = "done";
         }
@@ -1312,6 +1340,9 @@ export class ChatState {
             case "react":
             case "unreact":
                 this.messageCommand(w, c);
+                break;
+            case "metrics":
+                this.openMetrics();
                 break;
             case "upload":
                 if (!this.canShareFiles()) this.note(w, "error", this.maxFileBytes > 0 ? "Files are shared in a room: /upload in one" : "This hub keeps no files");

@@ -42,7 +42,8 @@ export type CommandKind =
     | "unreact"
     | "seqs" // show or hide each room line's number
     | "download" // number: the seq of a FILE message in this room
-    | "upload"; // open the file picker (a browser cannot read a path)
+    | "upload" // open the file picker (a browser cannot read a path)
+    | "metrics"; // the hub's live figures (hub operators)
 
 export interface Command {
     kind: CommandKind;
@@ -74,6 +75,7 @@ const specs: Spec[] = [
     { name: "ignore", kind: "ignore", args: "[nick]", summary: "hide a nick's messages (no nick: list)", aliases: [] },
     { name: "join", kind: "join", args: "<room>", summary: "join (or create) a room", aliases: ["j"] },
     { name: "me", kind: "me", args: "<action>", summary: "say an action: * nick action", aliases: [] },
+    { name: "metrics", kind: "metrics", args: "", summary: "the hub's live figures and last hour (hub operators)", aliases: [] },
     { name: "members", kind: "members", args: "", summary: "show or hide the member list", aliases: [] },
     { name: "msg", kind: "msg", args: "<nick> <text>", summary: "private message", aliases: [] },
     { name: "nick", kind: "nick", args: "<nick>", summary: "change your nick", aliases: [] },
@@ -291,6 +293,9 @@ export function helpFor(name: string): string[] | null {
             break;
         case "quit":
             out.push("  Says goodbye to the hub and closes the connection; lines still on", "  their way are sent first. Reload the page to come back.");
+            break;
+        case "metrics":
+            out.push("  For a nick signed in to an account the hub names in hub.operators;", "  the page at /#metrics opens it after you sign in.");
             break;
         case "retry":
             out.push("  A line the hub refused, or that the connection lost, stays in its", "  window marked \"not sent\" with a Retry button until you retry or /clear.");

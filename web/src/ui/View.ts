@@ -15,6 +15,7 @@ import { isMultiLine, pasteLines, snippetPreview } from "../model/Snippet";
 import { Completion } from "../model/Completion";
 import { InputHistory } from "../model/InputHistory";
 import { nickColour, nickKey } from "../model/names";
+import { MetricsPanel } from "./MetricsPanel";
 import { appendText, clockTime, dayKey, dayLabel, plain, plainLines } from "./text";
 
 export interface ViewActions {
@@ -50,6 +51,7 @@ export class View {
     private readonly el;
     // A multi-line paste waiting for the person's choice, and where it was pasted.
     private paste: { text: string; window: string; input: string } | null = null;
+    private readonly metricsPanel: MetricsPanel;
     // Object URLs of checked downloads ("Save again"), by transfer key.
     readonly saved = new Map<number, string>();
 
@@ -103,7 +105,9 @@ export class View {
             members: $(doc, "members"),
             membersTitle: $(doc, "members-title"),
             memberList: $(doc, "member-list"),
+            metricsClose: $<HTMLButtonElement>(doc, "metrics-close"),
         };
+        this.metricsPanel = new MetricsPanel(doc, $(doc, "metrics-panel"), $(doc, "metrics-grid"), $(doc, "metrics-refused"), $(doc, "metrics-status"));
         this.wire();
     }
 
@@ -145,6 +149,9 @@ export class View {
         if (this.el.app.hidden && s.conn.state !== "connecting") this.showApp();
         const typing = s.typingLine();
         if (this.el.typing.textContent !== typing) this.el.typing.textContent = plain(typing);
+        // Its "updated N s ago" moves with time alone.
+        this.metricsPanel.render(s.metrics, nowMono);
+        this.el.main.classList.toggle("metrics-open", s.metrics.open);
         if (this.rendered === s.version) return;
         this.rendered = s.version;
         const w = s.active;
@@ -569,6 +576,10 @@ export class View {
 
     private wire(): void {
         const { el } = this;
+        el.metricsClose.addEventListener("click", () => {
+            this.state?.closeMetrics();
+            this.render();
+        });
         el.nickForm.addEventListener("submit", (ev) => {
             ev.preventDefault();
             const err = this.actions.chooseNick(el.nickInput.value.trim(), el.passwordInput.value);

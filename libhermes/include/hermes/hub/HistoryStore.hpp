@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "hermes/hub/LatencyHistogram.hpp"
 #include "hermes/v1/hermes.pb.h"
 
 namespace hermes::hub {
@@ -140,6 +141,13 @@ public:
     // Thread safe. An eventfd (a counter) that becomes readable after each
     // commit; the watcher reads it to reset it. -1 for a synchronous store.
     virtual int commitFd() const { return -1; }
+    // An asynchronous store's commits so far: how long each took, from its
+    // BEGIN to its COMMIT returning (the fsync included). Thread safe: the
+    // metrics read it. Empty for a synchronous store.
+    virtual LatencyHistogram commitLatency() const { return {}; }
+    // Writes queued to an asynchronous store and not yet committed (thread
+    // safe). 0 for a synchronous store.
+    virtual std::uint64_t backlog() const { return 0; }
     // Hands what append() and setTopic() took since the last call to the
     // store's writer. The hub calls it at the end of each turn (Hub::flush()
     // and Hub::tick()), so that a turn's messages cost one wake-up of the

@@ -76,6 +76,7 @@
 #include "hermes/hub/HistoryStore.hpp"
 #include "hermes/hub/HubConfig.hpp"
 #include "hermes/hub/HubStats.hpp"
+#include "hermes/hub/LatencyHistogram.hpp"
 #include "hermes/hub/MemoryGauge.hpp"
 #include "hermes/hub/ModerationStore.hpp"
 #include "hermes/hub/ReadMarkerStore.hpp"
@@ -208,6 +209,10 @@ public:
     int accountsFd() const;
     // Readable when the file thread finished work; -1 when the hub keeps no files.
     int filesFd() const;
+    // The history store's commit latency so far and its writes not yet
+    // committed (HistoryStore::commitLatency, backlog): for the metrics.
+    LatencyHistogram storeCommitLatency() const;
+    std::uint64_t storeBacklog() const;
     // Message frames waiting for the store's commit, over all rooms.
     std::size_t heldMessages() const;
     // Output memory now and at its peak (MemoryGauge.hpp).

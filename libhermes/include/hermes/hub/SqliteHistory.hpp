@@ -155,6 +155,8 @@ public:
     bool persistent() const override { return true; }
     std::uint64_t committedSeq(std::string_view room) const override;
     int commitFd() const override { return commitFd_; }
+    LatencyHistogram commitLatency() const override;
+    std::uint64_t backlog() const override;
     void submit() override;
     void flush() override;
 
@@ -247,6 +249,7 @@ private:
         RoomMap<std::deque<MessagePtr>> pending;  // appended, not yet committed
         std::uint64_t appended = 0;
         std::uint64_t committedCount = 0;
+        LatencyHistogram commitLatency;  // each commitBatch() that succeeded
         std::uint64_t pruned = 0;
         std::map<std::string, std::uint64_t> prunedTo;  // since takePruned(): room -> highest seq
         std::uint64_t unindexed = 0;
