@@ -10,14 +10,15 @@
 # a node with its npm is already on PATH) and its tests Debian's chromium; the
 # IRC gateway's end-to-end tests Debian's irssi and weechat-curses (WeeChat's
 # terminal interface: the test reads its screen in tmux); the discovery test
-# avahi-daemon, dbus, iproute2 and jq (it runs its own avahi-daemons, in
-# network namespaces it makes; on a machine with systemd the package also
-# starts the system's avahi-daemon, as any desktop has: a container whose
-# policy-rc.d says 101 starts nothing). MetricsTest runs promtool
-# (`promtool check metrics`): it is taken from Debian's prometheus package
-# without installing the package (which would set up a Prometheus server):
-# apt-get download, then only /usr/bin/promtool copied to /usr/local/bin
-# (a 19 MB download, a 48 MB binary, about 10 s).
+# dbus-daemon, iproute2, jq and the avahi-daemon binary (it runs its own
+# D-Bus buses and avahi-daemons, in network namespaces it makes).
+# Two test tools come as a binary alone, taken from their Debian package
+# without installing it, because the package would set up and start a
+# service: avahi-daemon (the package starts the system's mDNS responder,
+# which announces this machine on its real network) and promtool, for
+# MetricsTest's `promtool check metrics` (the prometheus package sets up a
+# Prometheus server; a 19 MB download, a 48 MB binary). apt-get download,
+# then the one file copied to /usr/local/sbin or /usr/local/bin.
 set -euo pipefail
 
 packages=(
@@ -28,7 +29,9 @@ packages=(
     libssl-dev libsodium-dev
     libavahi-client-dev
     tmux
-    avahi-daemon dbus iproute2 jq
+    # the discovery test: avahi-daemon's libraries (its binary is fetched
+    # alone, below), a D-Bus daemon without the system bus service
+    libavahi-core7 libdaemon0 dbus-daemon iproute2 jq
     irssi
     weechat-curses
     chromium
@@ -73,36 +76,44 @@ for package in "${packages[@]}"; do
     fi
 done
 
-# promtool alone, from the prometheus .deb (see the top). Not fatal: without
-# it MetricsTest says so and checks the format with its own parser only.
-if command -v promtool >/dev/null; then
-    echo "install-deps: promtool is on PATH"
-else
-    promtool_sudo=()
-    [[ $(id -u) -ne 0 ]] && promtool_sudo=(sudo)
-    promtool_dir=$(mktemp -d)
-    if (cd "$promtool_dir" && apt-get download prometheus >/dev/null 2>&1 &&
-        dpkg-deb -x prometheus_*.deb root) &&
-        "${promtool_sudo[@]}" install -m 0755 "$promtool_dir/root/usr/bin/promtool" /usr/local/bin/promtool; then
-        echo "install-deps: promtool installed in /usr/local/bin (from Debian's prometheus package)"
-    else
-        echo "install-deps: could not fetch promtool (apt-get download prometheus); MetricsTest will not run it" >&2
-    fi
-    rm -rf "$promtool_dir"
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+    sudo=(sudo)
 fi
+
+# One binary from a Debian package, without installing the package (see the
+# top): fetch_binary PACKAGE FILE-IN-PACKAGE DESTINATION. Not fatal: the test
+# that needs it says it is missing and is skipped.
+fetch_binary() {
+    local package=$1 file=$2 destination=$3 dir
+    if command -v "$(basename "$destination")" >/dev/null; then
+        echo "install-deps: $(basename "$destination") is on PATH"
+        return 0
+    fi
+    dir=$(mktemp -d)
+    # apt-get download needs the package lists: an update first when it fails.
+    if (cd "$dir" && { apt-get download "$package" >/dev/null 2>&1 ||
+        { "${sudo[@]}" apt-get update >/dev/null 2>&1 &&
+            apt-get download "$package" >/dev/null 2>&1; }; } &&
+        dpkg-deb -x "$package"_*.deb root) &&
+        "${sudo[@]}" install -D -m 0755 "$dir/root/$file" "$destination"; then
+        echo "install-deps: $destination (from Debian's $package package, not installed)"
+    else
+        echo "install-deps: could not fetch $destination from $package; its test is skipped" >&2
+    fi
+    rm -rf "$dir"
+}
 
 if [[ ${#missing[@]} -eq 0 ]]; then
     echo "install-deps: nothing to install"
+    fetch_binary avahi-daemon usr/sbin/avahi-daemon /usr/local/sbin/avahi-daemon
+    fetch_binary prometheus usr/bin/promtool /usr/local/bin/promtool
     exit 0
 fi
 
-sudo=()
-if [[ $(id -u) -ne 0 ]]; then
-    if ! command -v sudo >/dev/null; then
-        echo "install-deps: need root to install ${missing[*]}, and sudo is not available" >&2
-        exit 1
-    fi
-    sudo=(sudo)
+if [[ ${#sudo[@]} -ne 0 ]] && ! command -v sudo >/dev/null; then
+    echo "install-deps: need root to install ${missing[*]}, and sudo is not available" >&2
+    exit 1
 fi
 
 export DEBIAN_FRONTEND=noninteractive
@@ -121,4 +132,6 @@ if [[ ${#still[@]} -ne 0 ]]; then
     echo "install-deps: still missing after apt-get: ${still[*]}" >&2
     exit 1
 fi
+fetch_binary avahi-daemon usr/sbin/avahi-daemon /usr/local/sbin/avahi-daemon
+fetch_binary prometheus usr/bin/promtool /usr/local/bin/promtool
 echo "install-deps: done"

@@ -196,14 +196,25 @@ enable-reflector=no
 CONF
 done
 AVAHI_PID=()
+cp /etc/passwd "$WORK/passwd"
+cp /etc/group "$WORK/group"
+echo "avahi:x:64999:64999:avahi-daemon (discovery test):/nonexistent:/usr/sbin/nologin" >>"$WORK/passwd"
+echo "avahi:x:64999:" >>"$WORK/group"
 start_avahi() {
     local n=$1
     # A mount namespace of its own: /run and the static services directory
+    # (when the host has one: tools/install-deps.sh fetches the binary alone)
     # are empty tmpfs here, so its pid file and socket are not the host's.
+    # avahi-daemon wants its user to exist even when it keeps root: without
+    # the package (which makes it), copies of passwd and group that have it
+    # are bound over the host's, in this mount namespace only.
     spawn "$n" unshare --mount --propagation private sh -c \
-        'mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /etc/avahi/services &&
+        'mount -t tmpfs tmpfs /run &&
+         { [ ! -d /etc/avahi/services ] || mount -t tmpfs tmpfs /etc/avahi/services; } &&
+         { getent passwd avahi >/dev/null ||
+           { mount --bind "$2/passwd" /etc/passwd && mount --bind "$2/group" /etc/group; }; } &&
          exec avahi-daemon -f "$1" --no-drop-root --no-chroot --no-rlimits --no-proc-title' \
-        avahi "$WORK/avahi$n.conf" >>"$WORK/avahi$n.log" 2>&1 &
+        avahi "$WORK/avahi$n.conf" "$WORK" >>"$WORK/avahi$n.log" 2>&1 &
     PIDS+=($!)
     AVAHI_PID[n]=$!
 }
