@@ -548,7 +548,7 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     Poco::Net::ServerSocket listener;
     try {
         const Poco::Net::SocketAddress address(settings.edge.host, settings.edge.port);
-        listener.bind(address, true);
+        listener.bind(address, true, false);
         listener.listen(settings.edge.listenBacklog);
     } catch (const Poco::Exception& error) {
         log.fatal("cannot listen on %s:%hu: %s", settings.edge.host, settings.edge.port,
@@ -706,7 +706,7 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         Poco::Net::ServerSocket ircListener;
         const char* what = tls != nullptr ? "IRC over TLS" : "IRC";
         try {
-            ircListener.bind(Poco::Net::SocketAddress(settings.irc.host, wanted), true);
+            ircListener.bind(Poco::Net::SocketAddress(settings.irc.host, wanted), true, false);
             ircListener.listen(settings.edge.listenBacklog);
         } catch (const Poco::Exception& error) {
             log.fatal("cannot listen for %s on %s:%hu: %s", std::string(what), settings.irc.host,

@@ -97,7 +97,7 @@ HttpListener::HttpListener(const HttpConfig& config, const std::filesystem::path
     if (tls != nullptr) {
         socket_ = HttpsServerSocket(*tls);
     }
-    socket_.bind(Poco::Net::SocketAddress(config.host, config.port), true);
+    socket_.bind(Poco::Net::SocketAddress(config.host, config.port), true, false);
     socket_.listen(config.acceptQueue);
     auto* params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(config.maxConnections);

@@ -88,7 +88,7 @@ void MetricsHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
 MetricsListener::MetricsListener(const std::string& host, std::uint16_t port,
                                  const MetricsSource& source, const HostCheck& hosts) {
     Poco::Net::ServerSocket socket;
-    socket.bind(Poco::Net::SocketAddress(host, port), true);
+    socket.bind(Poco::Net::SocketAddress(host, port), true, false);
     socket.listen(16);
     port_ = socket.address().port();
     auto* params = new Poco::Net::HTTPServerParams;
