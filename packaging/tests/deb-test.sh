@@ -196,6 +196,9 @@ if command -v systemd-analyze >/dev/null; then
     # are this system's, copied in; MANPATH: Documentation=man:hermesd(8)
     # must open the installed page.
     cp /lib/systemd/system/*.target "$ROOT/lib/systemd/system/" 2>/dev/null || true
+    # ExecReload's /bin/kill is procps's (Priority: important, on every
+    # Debian system), not in this empty root.
+    install -D -m 0755 /bin/kill "$ROOT/bin/kill"
     rc=0
     MANPATH=$ROOT/usr/share/man systemd-analyze verify --root="$ROOT" "$UNIT" \
         >"$WORK/verify.log" 2>&1 || rc=$?
