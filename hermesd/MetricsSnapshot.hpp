@@ -37,7 +37,7 @@ inline Transport transportOf(std::string_view kind) {
     if (kind == "tls") {
         return Transport::Tls;
     }
-    if (kind == "irc") {
+    if (kind == "irc" || kind == "ircs") {  // IRC, plain or over TLS (irc.tls_port)
         return Transport::Irc;
     }
     if (kind.starts_with("websocket")) {

@@ -21,8 +21,9 @@ void MetricsRing::sample(TimePoint now, const HubStats& stats, const LatencyHist
     }
     last_ = current;
     // On the cadence, not from now: a late scan does not stretch the hour.
-    // After a long stall (a stopped process) the cadence restarts from now.
-    next_ = std::max(next_ + kInterval, now);
+    // After a stall longer than a step (a stopped process) the cadence
+    // restarts a whole step from now, so no near-empty sample follows.
+    next_ = next_ + kInterval > now ? next_ + kInterval : now + kInterval;
 }
 
 void MetricsRing::report(TimePoint now, const HubStats& stats, const LatencyHistogram& commits,
