@@ -6,6 +6,8 @@
 #include <Poco/Logger.h>
 #include <Poco/String.h>
 
+#include "AddressAllowList.hpp"
+
 namespace hermesd {
 
 namespace {
@@ -85,6 +87,17 @@ DaemonConfig readDaemonConfig(ConfigReader& reader) {
         metrics.host = http.host;
     }
     metrics.allow = reader.list("metrics.allow", metrics.allow);
+    try {
+        // Parsed here as well as where it is used, so that --check-config and a
+        // reload report a bad entry instead of the next start failing on it.
+        const AddressAllowList parsed(metrics.allow);
+    } catch (const Poco::Exception& error) {
+        std::string why = error.message();
+        if (why.starts_with("metrics.allow: ")) {
+            why.erase(0, 15);  // reader.fail names the key
+        }
+        reader.fail("metrics.allow", why);
+    }
 
     TlsConfig& tls = result.tls;
     tls.enabled = reader.flag("tls.enabled", tls.enabled);

@@ -241,10 +241,11 @@ BOOST_AUTO_TEST_CASE(check_config_reports_each_problem_with_its_line) {
                                           "/hub.pem\n"  // 4: no tls.key
                                           "http.static_dir = " +
                                           dir +
-                                          "/nowhere\n"                               // 5: missing
-                                          "hub.mtod = hello\n"                       // 6: unknown
-                                          "hub.max_text_bytes = 65536\n"             // 7: disagrees
-                                          "logging.loggers.root.level = chatty\n");  // 8: bad level
+                                          "/nowhere\n"                             // 5: missing
+                                          "hub.mtod = hello\n"                     // 6: unknown
+                                          "hub.max_text_bytes = 65536\n"           // 7: disagrees
+                                          "logging.loggers.root.level = chatty\n"  // 8: bad level
+                                          "metrics.allow = 10.0.0.0/33\n");  // 9: not a network
     const Run run = runHermesd({"--check-config=" + bad});
     BOOST_TEST(run.code == 78, run.out);  // EX_CONFIG
     for (const std::string& expected :
@@ -254,7 +255,8 @@ BOOST_AUTO_TEST_CASE(check_config_reports_each_problem_with_its_line) {
           bad + ":4: error: tls.certificate: '" + dir + "/hub.pem' does not exist",
           bad + ":5: error: http.static_dir: '" + dir + "/nowhere' does not exist",
           bad + ":6: warning: hub.mtod: unknown key, ignored (did you mean hub.motd?)",
-          bad + ":8: error: logging.loggers.root.level: 'chatty' is not a level"}) {
+          bad + ":8: error: logging.loggers.root.level: 'chatty' is not a level",
+          bad + ":9: error: metrics.allow: '10.0.0.0/33'"}) {
         BOOST_TEST(has(run.out, expected), "missing: " << expected << "\nin:\n" << run.out);
     }
     // Keys that disagree: reported on the key that must change, whose line
