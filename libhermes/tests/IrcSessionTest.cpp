@@ -1066,12 +1066,13 @@ BOOST_FIXTURE_TEST_CASE(ircv3_multiline_long_message_is_one_batch, MultilineFixt
     hub(chat("dev", "bob", text, 7));
     const std::string out = takeClient();
     BOOST_TEST(
-        out.rfind("@msgid=dev:7;hermes/seq=7 :bob!bob@hermes BATCH +1 draft/multiline #dev\r\n",
+        out.rfind("@msgid=dev:7;hermes/seq=7 :bob!bob@hermes BATCH +m7 draft/multiline #dev\r\n",
                   0) == 0u,
         out);
-    BOOST_TEST(count(out, "@batch=1 :bob!bob@hermes PRIVMSG #dev :") == 1u);
-    BOOST_TEST(count(out, "@batch=1;draft/multiline-concat :bob!bob@hermes PRIVMSG #dev :") == 2u);
-    BOOST_TEST(contains(out, ":bob!bob@hermes BATCH -1\r\n"));
+    // The batch id is the message's (m + seq): the render cache shares these lines.
+    BOOST_TEST(count(out, "@batch=m7 :bob!bob@hermes PRIVMSG #dev :") == 1u);
+    BOOST_TEST(count(out, "@batch=m7;draft/multiline-concat :bob!bob@hermes PRIVMSG #dev :") == 2u);
+    BOOST_TEST(contains(out, ":bob!bob@hermes BATCH -m7\r\n"));
     // Glued back, the pieces are the text; each line fits and is valid UTF-8.
     std::string glued;
     std::size_t at = 0;
@@ -1116,10 +1117,10 @@ BOOST_FIXTURE_TEST_CASE(ircv3_multiline_echo_is_the_batch, Fixture) {
     BOOST_TEST(contains(takeClient(), ":bob!bob@hermes PRIVMSG #dev :between"));
     hub(chat("dev", "ana", "second", 13, toHub[1].say().client_msg_id()));
     BOOST_TEST(takeClient() ==
-               "@msgid=dev:11;hermes/seq=11 :ana!ana@hermes BATCH +1 draft/multiline #dev\r\n"
-               "@batch=1 :ana!ana@hermes PRIVMSG #dev :first\r\n"
-               "@batch=1 :ana!ana@hermes PRIVMSG #dev :second\r\n"
-               ":ana!ana@hermes BATCH -1\r\n");
+               "@msgid=dev:11;hermes/seq=11 :ana!ana@hermes BATCH +m11 draft/multiline #dev\r\n"
+               "@batch=m11 :ana!ana@hermes PRIVMSG #dev :first\r\n"
+               "@batch=m11 :ana!ana@hermes PRIVMSG #dev :second\r\n"
+               ":ana!ana@hermes BATCH -m11\r\n");
 }
 
 // ---------------------------------------------------------------- chathistory

@@ -252,13 +252,20 @@ void IrcSession::renderMultiline(const std::vector<const hermes::v1::ChatMessage
     const bool mine = isMe(head.from());
     const std::string to = !head.room().empty() ? "#" + head.room() : (mine ? head.to() : nick_);
     const std::string from = mask(head.from());
-    const std::string id = std::to_string(nextBatch_++);
+    // A live room message's lines are shared through IrcRenderCache by every
+    // member with the same capabilities: its batch id comes from the message
+    // (unique among the batches open at once, which never outlive one
+    // rendering), not from this session's counter.
+    const std::string id = !head.room().empty() && head.seq() != 0
+                               ? "m" + std::to_string(head.seq())
+                               : std::to_string(nextBatch_++);
     // The opener carries what the message is (time, msgid, seq); its lines
     // only belong to it.
     const bool numbered = head.room().empty() && head.private_seq() != 0;
     const std::string conversation = numbered ? conversationId(head) : std::string();
     appendTags(out, head.time_ms(), numbered ? head.private_seq() : head.seq(),
-               numbered ? std::string_view(conversation) : std::string_view(head.room()), outer);
+               numbered ? std::string_view(conversation) : std::string_view(head.room()), outer,
+               head.from_account());
     replyTag(head, out);
     out += ':' + from + " BATCH +" + id + ' ' + std::string(IrcMultilineBatch::kType) + ' ' + to +
            "\r\n";
