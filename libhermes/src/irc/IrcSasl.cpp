@@ -195,6 +195,13 @@ void IrcSession::authenticate(const IrcLine& line, std::string& toHub, std::stri
         case IrcSasl::Step::Done:
             break;
     }
+    if (const auto bad = hermes::protocol::checkNick(result.account)) {
+        // Answered here: the hub's answer would be a nick error, which after
+        // registration reads as the answer to a NICK, and the check would
+        // never end.
+        fail("'" + sanitize(result.account) + "' is not a nick: " + bad->text);
+        return;
+    }
     // The hub checks the password, with its own hashing and throttling.
     saslChecking_ = true;
     Envelope envelope;
