@@ -266,6 +266,10 @@ void HermesDaemon::handleNoPersist(const std::string&, const std::string&) {
 }
 
 void HermesDaemon::initialize(Poco::Util::Application& self) {
+    // Before anything else (and any thread): a `systemctl reload` that comes
+    // while the hub starts must wait for the signal thread, not kill the hub
+    // (SIGHUP's default action). A pending one is taken when that thread starts.
+    SignalWatcher::blockSignals();
     ServerApplication::initialize(self);
     setUpLogging();
 }
