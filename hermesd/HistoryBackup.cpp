@@ -39,32 +39,17 @@ void exec(sqlite3* db, const char* sql, const std::string& path) {
     }
 }
 
-}  // namespace
-
-BackupResult backupHistory(const std::string& database, const std::string& destination) {
-    const auto started = std::chrono::steady_clock::now();
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(database, error)) {
-        throw BackupError("no history database at " + database);
-    }
-    const std::string partial = destination + ".partial";
-    std::filesystem::remove(partial, error);
-    // Mode 0600 before SQLite writes a byte: the copy holds password hashes
-    // and private messages, as the database does.
-    const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        throw BackupError("cannot create " + partial + ": " +
-                          std::error_code(errno, std::generic_category()).message());
-    }
-    ::close(fd);
-
+// The copy itself, into `partial` (made, empty, by the caller), renamed to
+// `destination` once whole. Its SQLite handles are closed when it returns or
+// throws, so the caller can remove what a failure leaves.
+void copyInto(const std::string& database, const std::string& partial,
+              const std::string& destination, BackupResult& result) {
     // Read-write, not read-only: a WAL database's reader needs its -shm.
     Db source = open(database, SQLITE_OPEN_READWRITE, "the history database");
     Db copy = open(partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "the backup");
     // The snapshot: held over every step (see the header).
     exec(source.get(), "BEGIN; SELECT count(*) FROM sqlite_schema;", database);
 
-    BackupResult result;
     sqlite3_backup* backup = sqlite3_backup_init(copy.get(), "main", source.get(), "main");
     if (backup == nullptr) {
         throw BackupError("cannot start the backup to " + partial + ": " +
@@ -99,10 +84,42 @@ BackupResult backupHistory(const std::string& database, const std::string& desti
     // Out of WAL mode: one self-contained file, to copy anywhere.
     exec(copy.get(), "PRAGMA journal_mode=DELETE;", partial);
     copy.reset();
+    std::error_code error;
     std::filesystem::rename(partial, destination, error);
     if (error) {
         throw BackupError("cannot rename " + partial + " to " + destination + ": " +
                           error.message());
+    }
+}
+
+}  // namespace
+
+BackupResult backupHistory(const std::string& database, const std::string& destination) {
+    const auto started = std::chrono::steady_clock::now();
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(database, error)) {
+        throw BackupError("no history database at " + database);
+    }
+    const std::string partial = destination + ".partial";
+    std::filesystem::remove(partial, error);
+    // Mode 0600 before SQLite writes a byte: the copy holds password hashes
+    // and private messages, as the database does.
+    const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        throw BackupError("cannot create " + partial + ": " +
+                          std::error_code(errno, std::generic_category()).message());
+    }
+    ::close(fd);
+
+    BackupResult result;
+    try {
+        copyInto(database, partial, destination, result);
+    } catch (...) {
+        // A failed copy leaves nothing behind: it holds what the database does.
+        for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+            std::filesystem::remove(partial + suffix, error);
+        }
+        throw;
     }
     result.bytes = std::filesystem::file_size(destination, error);
     result.took = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -115,8 +132,15 @@ std::string timestampedBackupPath(const std::string& directory) {
     std::tm utc{};
     gmtime_r(&now, &utc);
     char name[64];
-    std::strftime(name, sizeof name, "hermes-history-%Y%m%d-%H%M%S.db", &utc);
-    return (std::filesystem::path(directory) / name).string();
+    std::strftime(name, sizeof name, "hermes-history-%Y%m%d-%H%M%S", &utc);
+    // Two in one second: the second gets -2 (and so on), never the first's name.
+    const std::filesystem::path base = std::filesystem::path(directory) / name;
+    std::filesystem::path path = base.string() + ".db";
+    std::error_code error;
+    for (int n = 2; std::filesystem::exists(path, error); ++n) {
+        path = base.string() + "-" + std::to_string(n) + ".db";
+    }
+    return path.string();
 }
 
 }  // namespace hermesd
