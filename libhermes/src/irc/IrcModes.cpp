@@ -12,6 +12,7 @@
 #include <algorithm>
 
 #include "hermes/codec/FrameEncoder.hpp"
+#include "hermes/irc/IrcNames.hpp"
 #include "hermes/irc/IrcSession.hpp"
 #include "hermes/irc/IrcText.hpp"
 #include "hermes/protocol/Validation.hpp"
@@ -23,21 +24,6 @@ namespace {
 using hermes::v1::Envelope;
 using hermes::v1::ModerationAction;
 using hermes::v1::TargetKind;
-
-std::string channelOf(std::string_view room) {
-    return "#" + std::string(room);
-}
-
-bool isChannel(std::string_view target) {
-    return !target.empty() && target.front() == '#';
-}
-
-std::string roomOf(std::string_view target) {
-    if (hermes::protocol::checkRoom(target)) {
-        return {};
-    }
-    return hermes::protocol::canonicalRoom(target);
-}
 
 std::vector<std::string> splitComma(std::string_view list) {
     std::vector<std::string> out;

@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "hermes/codec/FrameEncoder.hpp"
+#include "hermes/irc/IrcNames.hpp"
 #include "hermes/irc/IrcText.hpp"
 #include "hermes/protocol/Limits.hpp"
 #include "hermes/protocol/Validation.hpp"
@@ -38,22 +39,6 @@ std::vector<std::string> splitComma(std::string_view list) {
         list.remove_prefix(comma + 1);
     }
     return out;
-}
-
-std::string channel(std::string_view room) {
-    return "#" + std::string(room);
-}
-
-bool isChannel(std::string_view target) {
-    return !target.empty() && target.front() == '#';
-}
-
-// A room name as the hub keeps it, or empty when it is not a valid one.
-std::string roomOf(std::string_view target) {
-    if (hermes::protocol::checkRoom(target)) {
-        return {};
-    }
-    return hermes::protocol::canonicalRoom(target);
 }
 
 void frame(const Envelope& envelope, std::string& toHub) {
@@ -478,12 +463,12 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
         }
         if (p.size() == 1) {
             if (it->second.topic.empty()) {
-                numeric(toClient, "331", {channel(room)}, "No topic is set");
+                numeric(toClient, "331", {channelOf(room)}, "No topic is set");
             } else {
-                numeric(toClient, "332", {channel(room)}, it->second.topic);
-                numeric(
-                    toClient, "333",
-                    {channel(room), it->second.topicBy, std::to_string(it->second.topicMs / 1000)});
+                numeric(toClient, "332", {channelOf(room)}, it->second.topic);
+                numeric(toClient, "333",
+                        {channelOf(room), it->second.topicBy,
+                         std::to_string(it->second.topicMs / 1000)});
             }
             return {};
         }
@@ -751,7 +736,7 @@ void IrcSession::deliver(const Envelope& envelope, std::string& client) {
         case Envelope::kRoomList: {
             numeric(out, "321", {"Channel"}, "Users  Name");
             for (const auto& room : envelope.room_list().rooms()) {
-                numeric(out, "322", {channel(room.name()), std::to_string(room.members())},
+                numeric(out, "322", {channelOf(room.name()), std::to_string(room.members())},
                         room.topic().empty() ? std::string_view(" ") : room.topic());
             }
             numeric(out, "323", {}, "End of /LIST");
@@ -881,7 +866,7 @@ void IrcSession::renderMessage(const hermes::v1::ChatMessage& message, std::stri
                                std::string_view batch) {
     const bool mine = isMe(message.from());
     const bool room = !message.room().empty();
-    const std::string to = room ? channel(message.room()) : (mine ? message.to() : nick_);
+    const std::string to = room ? channelOf(message.room()) : (mine ? message.to() : nick_);
     if (reactionOut(message, out, batch)) {
         return;  // +draft/react as TAGMSG (IrcClientTags.cpp)
     }
@@ -969,7 +954,7 @@ void IrcSession::renderMessage(const hermes::v1::ChatMessage& message, std::stri
 void IrcSession::presence(const hermes::v1::Presence& presence, std::string& out) {
     using hermes::v1::PresenceKind;
     const std::string& room = presence.room();
-    const std::string chan = channel(room);
+    const std::string chan = channelOf(room);
     const std::int64_t time = presence.time_ms();
     if (!room.empty() && moderationPresence(presence, out)) {
         return;
@@ -1099,7 +1084,7 @@ void IrcSession::memberList(const hermes::v1::MemberList& list, std::string& out
             break;
         }
     }
-    const std::string chan = channel(room);
+    const std::string chan = channelOf(room);
     if (kind == ListKind::Join && !rooms_.count(room)) {
         rooms_.emplace(room, RoomState{});
         fromNick(out, nick_, "JOIN", {chan});
@@ -1140,7 +1125,7 @@ void IrcSession::memberList(const hermes::v1::MemberList& list, std::string& out
 
 void IrcSession::topic(const hermes::v1::Topic& topic, std::string& out) {
     const auto it = rooms_.find(topic.room());
-    const std::string chan = channel(topic.room());
+    const std::string chan = channelOf(topic.room());
     const std::string text = sanitize(topic.text());
     if (it != rooms_.end() && it->second.joining) {
         if (!text.empty()) {
@@ -1172,7 +1157,7 @@ void IrcSession::whoisReply(const hermes::v1::WhoisReply& reply, std::string& ou
     if (reply.rooms_size() > 0) {
         std::string rooms;
         for (const std::string& room : reply.rooms()) {
-            rooms += (rooms.empty() ? "" : " ") + channel(room);
+            rooms += (rooms.empty() ? "" : " ") + channelOf(room);
         }
         numeric(out, "319", {nick}, rooms);
     }
@@ -1217,7 +1202,7 @@ void IrcSession::error(const hermes::v1::Error& error, std::string& out) {
             sends_.erase(it);
         }
     }
-    const std::string chan = error.room().empty() ? std::string() : channel(error.room());
+    const std::string chan = error.room().empty() ? std::string() : channelOf(error.room());
     if (!error.room().empty() && sendTarget.empty()) {
         bool paired = false;
         for (auto it = lists_.begin(); it != lists_.end(); ++it) {
