@@ -611,6 +611,54 @@ BOOST_AUTO_TEST_CASE(ircv3_sasl_3_1_plain_signs_in_a_registered_nick) {
     witness.expect("PRIVMSG #dev :witness still served", it::after(kWait));
 }
 
+// IRCv3 draft/chathistory of a nick, end to end: two IRC sessions signed in
+// with SASL read their private conversation back from the hub's store (the
+// hub serves only a conversation of the session's own account); a session
+// that is not signed in is refused.
+BOOST_AUTO_TEST_CASE(ircv3_chathistory_of_a_nick_after_sasl) {
+    it::IrcHub hub;
+    it::registerNick(hub.hub().port(), "carol", "carols-password");
+    it::registerNick(hub.hub().port(), "dave", "daves-password");
+    const auto signIn = [](it::IrcClient& client, const std::string& nick,
+                           const std::string& password) {
+        startSasl(client, nick);
+        client.send("AUTHENTICATE " + plain(nick, password));
+        client.expect(" 903 " + nick + " ", it::after(kWait));
+        client.send("CAP REQ :batch draft/chathistory message-tags");
+        client.expect(" CAP " + nick + " ACK :batch draft/chathistory message-tags",
+                      it::after(kWait));
+        client.send("CAP END");
+        client.expect(" 376 " + nick + " ", it::after(kWait));
+    };
+    it::IrcClient carol(hub.ircPort(), "carol");
+    signIn(carol, "carol", "carols-password");
+    it::IrcClient dave(hub.ircPort(), "dave");
+    signIn(dave, "dave", "daves-password");
+
+    dave.send("PRIVMSG carol :one");
+    carol.expect(":dave!dave@hermes PRIVMSG carol :one", it::after(kWait));
+    carol.send("PRIVMSG dave :two");
+    dave.expect(":carol!carol@hermes PRIVMSG dave :two", it::after(kWait));
+
+    carol.send("CHATHISTORY LATEST dave * 10");
+    const std::string open = carol.expect(" BATCH +", it::after(kWait));
+    BOOST_TEST(has(open, " chathistory dave"), open);
+    const std::string first =
+        carol.expect(":dave!dave@hermes PRIVMSG carol :one", it::after(kWait));
+    BOOST_TEST(has(first, "msgid=~carol~dave:1"), first);
+    const std::string second =
+        carol.expect(":carol!carol@hermes PRIVMSG dave :two", it::after(kWait));
+    BOOST_TEST(has(second, "msgid=~carol~dave:2"), second);
+    carol.expect(" BATCH -", it::after(kWait));
+
+    // Not signed in: the hub says it is not a party; FAIL, nothing read.
+    it::IrcClient eve(hub.ircPort(), "eve");
+    eve.registerAs("eve", "batch draft/chathistory message-tags", it::after(kWait));
+    eve.send("CHATHISTORY LATEST dave * 10");
+    eve.expect("FAIL CHATHISTORY INVALID_TARGET ", it::after(kWait));
+    BOOST_TEST(eve.absent("PRIVMSG carol :one", it::after(0ms)));
+}
+
 // Sign-in failures from IRC are throttled as the hub throttles Hermes
 // clients (accounts.sign_in_burst): past the burst, the hub refuses without
 // checking, and the 904 says when to retry.
