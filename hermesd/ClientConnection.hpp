@@ -52,6 +52,9 @@ public:
         // close, as it would over TCP, where the end comes in a later read.
         std::string_view bytes;
         std::string why;  // Closed: "connection closed" or the error
+        // Closed: the transport's own handshake failed before any Hermes
+        // byte (TLS), counted as a handshake failure in /metrics.
+        bool handshakeFailed = false;
     };
     // Reads what is there now, at most once (the loop is fair between
     // connections); `scratch` may hold the bytes it returns. Closed ends the

@@ -350,6 +350,9 @@ void EventLoop::readFrom(SessionId id, Connection& connection, TimePoint now) {
             if (!read.bytes.empty()) {
                 hub_->receive(id, read.bytes, now);
             }
+            if (read.handshakeFailed) {
+                ++tlsHandshakeFailures_;
+            }
             hub_->closed(id, read.why, now);
             if (connection.transport->pendingOutput()) {
                 lingerForTransport(id, connection, now);
@@ -670,6 +673,7 @@ void EventLoop::publishMetrics(TimePoint now) {
         }
     }
     figures->loopLag = lag_;
+    figures->tlsHandshakeFailures = tlsHandshakeFailures_;
     figures->commitLatency = hub_->storeCommitLatency();
     figures->storeBacklog = hub_->storeBacklog();
     figures->heldMessages = hub_->heldMessages();

@@ -193,7 +193,8 @@ private:
     TimePoint nextStats_{};
     hermes::hub::RateMeter statsRates_;  // over hermesd.stats_interval_s
     MetricsBoard* metrics_ = nullptr;
-    hermes::hub::LatencyHistogram lag_;  // each turn's busy time
+    hermes::hub::LatencyHistogram lag_;       // each turn's busy time
+    std::uint64_t tlsHandshakeFailures_ = 0;  // for /metrics (Read::handshakeFailed)
     TimePoint nextPublish_{};
     static constexpr std::uint64_t kTrimAfterBytes = 1024 * 1024;
     std::uint64_t releasedAtTrim_ = 0;

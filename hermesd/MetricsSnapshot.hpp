@@ -57,6 +57,10 @@ struct MetricsSnapshot {
     std::uint64_t heldMessages = 0;               // frames waiting for the store's commit
     std::uint64_t outputMemoryBytes = 0;          // room and private frames queued (MemoryGauge)
     bool persistent = false;                      // the store commits on a thread (SQLite)
+    // TLS handshakes that failed on the loop's connections (the hub's TLS
+    // port, irc.tls_port; not https/wss, whose handshake is the HTTP
+    // listener's).
+    std::uint64_t tlsHandshakeFailures = 0;
 };
 
 // What never changes while the process runs.

@@ -154,6 +154,10 @@ std::string prometheusText(const MetricsSnapshot& figures, const BuildFacts& bui
         const std::string key(hermes::hub::closeReasonKey(reason));
         w.sample("hermes_handshake_failures_total", label("reason", key), disconnects[key]);
     }
+    // A TLS handshake that fails ends before the hub has a session's Hello
+    // to refuse: the loop counts it (its close is a connection_closed).
+    w.sample("hermes_handshake_failures_total", label("reason", "tls"),
+             figures.tlsHandshakeFailures);
     w.one("hermes_store_behind_refusals_total", "counter",
           "Says refused with STORE_BEHIND while the history store was behind.",
           stats.storeBehindRefusals);

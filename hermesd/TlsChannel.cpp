@@ -53,8 +53,10 @@ ClientConnection::Read TlsChannel::decrypt(std::string_view ciphertext) {
         logger().warning("%s: %s: %s", peer_,
                          std::string(inHandshake ? "TLS handshake failed" : "TLS failed"),
                          stream_->error());
-        return closed((inHandshake ? "TLS handshake failed: " : "TLS failed: ") + stream_->error(),
-                      plain_);
+        ClientConnection::Read read = closed(
+            (inHandshake ? "TLS handshake failed: " : "TLS failed: ") + stream_->error(), plain_);
+        read.handshakeFailed = inHandshake;
+        return read;
     }
     if (stream_->peerClosed()) {
         return closed("connection closed (TLS close_notify)", plain_);

@@ -501,6 +501,30 @@ BOOST_AUTO_TEST_CASE(scrapes_during_traffic_match_the_clients_and_the_hubs_stats
     BOOST_TEST(said.empty(), "promtool check metrics said: " << said);
 }
 
+// IRC over TLS (irc.tls_port) counts as irc, and a TLS handshake that fails
+// (plain IRC sent to the TLS port) as a handshake failure, reason "tls".
+BOOST_AUTO_TEST_CASE(irc_over_tls_is_irc_and_a_failed_tls_handshake_is_counted) {
+    const std::uint16_t tlsPort = it::freeLoopbackPort();
+    it::HttpHub web(it::HubProcess::Settings{{"irc.tls_port", std::to_string(tlsPort)}});
+    const std::uint16_t port = web.httpPort;
+    const std::string kTlsFailures = "hermes_handshake_failures_total{reason=\"tls\"}";
+    BOOST_TEST(scrapeUntil(
+                   port, [](const Exposition&) { return true; }, "a first scrape")
+                   .count(kTlsFailures) == 0u);
+
+    it::IrcClient secure(tlsPort, "secure", 0, true);
+    secure.registerAs("secure", "", it::after(kWait));
+    const Exposition withSecure = scrapeUntil(
+        port, [](const Exposition& f) { return f.count(kIrc) == 1; }, "the TLS IRC client as irc");
+    BOOST_TEST(withSecure.count(kTcp) == 0u);
+
+    it::RawClient plain(tlsPort, "plain");
+    plain.sendBytes("NICK plain\r\nUSER plain 0 * :plain\r\n");
+    scrapeUntil(
+        port, [&](const Exposition& f) { return f.count(kTlsFailures) == 1; },
+        "the failed TLS handshake");
+}
+
 BOOST_AUTO_TEST_CASE(metrics_allow_refuses_other_addresses) {
     it::HttpHub web(it::HubProcess::Settings{{"metrics.allow", "10.0.0.0/8, 192.168.1.7"}});
     const it::HttpAnswer answer =

@@ -52,6 +52,7 @@ BOOST_AUTO_TEST_CASE(histograms_are_cumulative_and_labels_escaped) {
     figures.loopLag.observe(std::chrono::microseconds(700));  // 0.001
     figures.loopLag.observe(std::chrono::seconds(20));        // only +Inf
     figures.connections[static_cast<std::size_t>(hermesd::Transport::WebSocket)] = 2;
+    figures.tlsHandshakeFailures = 5;
     hermesd::BuildFacts build{"0.1.0", "ab\"c\\d\ne", 1.5};
     const std::string text = hermesd::prometheusText(figures, build);
     const auto has = [&](const std::string& line) {
@@ -61,6 +62,7 @@ BOOST_AUTO_TEST_CASE(histograms_are_cumulative_and_labels_escaped) {
     BOOST_TEST(has("hermes_disconnects_total{reason=\"client_quit\"} 3"));
     BOOST_TEST(has("hermes_disconnects_total{reason=\"flood\"} 0"));
     BOOST_TEST(has("hermes_connections{transport=\"websocket\"} 2"));
+    BOOST_TEST(has("hermes_handshake_failures_total{reason=\"tls\"} 5"));
     BOOST_TEST(has("hermes_event_loop_lag_seconds_bucket{le=\"5e-05\"} 1"));
     BOOST_TEST(has("hermes_event_loop_lag_seconds_bucket{le=\"0.0005\"} 1"));
     BOOST_TEST(has("hermes_event_loop_lag_seconds_bucket{le=\"0.001\"} 2"));
