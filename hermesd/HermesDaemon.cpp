@@ -796,7 +796,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
                     "steps, %?u ms)",
                     to, result.bytes, result.steps,
                     static_cast<std::uint64_t>(result.took.count()));
-            } catch (const BackupError& error) {
+            } catch (const std::exception& error) {
+                // On the signal thread: nothing may escape it (the hub goes on).
                 log.error("SIGUSR1: backup failed: %s", std::string(error.what()));
             }
         });
