@@ -25,21 +25,6 @@ using hermes::v1::Envelope;
 using hermes::v1::ModerationAction;
 using hermes::v1::TargetKind;
 
-std::vector<std::string> splitComma(std::string_view list) {
-    std::vector<std::string> out;
-    while (!list.empty()) {
-        const std::size_t comma = list.find(',');
-        if (comma != 0) {
-            out.emplace_back(list.substr(0, comma));
-        }
-        if (comma == std::string_view::npos) {
-            break;
-        }
-        list.remove_prefix(comma + 1);
-    }
-    return out;
-}
-
 bool wild(std::string_view text) {
     return text.find_first_of("*?") != std::string_view::npos;
 }

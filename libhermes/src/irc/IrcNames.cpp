@@ -19,4 +19,19 @@ std::string roomOf(std::string_view target) {
     return hermes::protocol::canonicalRoom(target);
 }
 
+std::vector<std::string> splitComma(std::string_view list) {
+    std::vector<std::string> out;
+    while (!list.empty()) {
+        const std::size_t comma = list.find(',');
+        if (comma != 0) {
+            out.emplace_back(list.substr(0, comma));
+        }
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        list.remove_prefix(comma + 1);
+    }
+    return out;
+}
+
 }  // namespace hermes::irc

@@ -26,21 +26,6 @@ bool iequals(std::string_view a, std::string_view b) {
            });
 }
 
-std::vector<std::string> splitComma(std::string_view list) {
-    std::vector<std::string> out;
-    while (!list.empty()) {
-        const std::size_t comma = list.find(',');
-        if (comma != 0) {
-            out.emplace_back(list.substr(0, comma));
-        }
-        if (comma == std::string_view::npos) {
-            break;
-        }
-        list.remove_prefix(comma + 1);
-    }
-    return out;
-}
-
 void frame(const Envelope& envelope, std::string& toHub) {
     hermes::codec::appendFrame(envelope, toHub);
 }
