@@ -279,3 +279,35 @@ BOOST_AUTO_TEST_CASE(a_session_holding_for_cap_end_is_not_served_from_the_cache)
     carol.receive("CAP END\r\n", now, toHub, out);
     BOOST_TEST(out.find(" 001 carol ") < out.find("PRIVMSG #dev :early"), out);
 }
+
+// The key is the session's capability bits (IrcSession::capBits), kept as
+// CAP REQs add and take off capabilities rather than searched for at each
+// write: one bit per word of kCapabilities, in its order. A refused request
+// (NAK: all or nothing) changes nothing.
+BOOST_AUTO_TEST_CASE(the_key_follows_cap_requests) {
+    const auto bitOf = [](std::string_view cap) {
+        std::uint32_t bit = 1;
+        std::string_view offered = IrcSession::kCapabilities;
+        while (offered.substr(0, offered.find(' ')) != cap) {
+            BOOST_REQUIRE(offered.find(' ') != std::string_view::npos);
+            offered.remove_prefix(offered.find(' ') + 1);
+            bit <<= 1;
+        }
+        return bit;
+    };
+    Member plain("plain", "");
+    BOOST_TEST(plain.key() == 0u);
+    Member m("m", "account-tag server-time");
+    BOOST_TEST(m.key() == (bitOf("account-tag") | bitOf("server-time")));
+    std::string toHub, toClient;
+    const auto now = std::chrono::steady_clock::now();
+    m.session->receive("CAP REQ :-account-tag\r\n", now, toHub, toClient);
+    BOOST_TEST(m.key() == bitOf("server-time"));
+    toClient.clear();
+    m.session->receive("CAP REQ :echo-message no-such-cap\r\n", now, toHub, toClient);
+    BOOST_TEST(toClient.find("NAK") != std::string::npos);
+    BOOST_TEST(m.key() == bitOf("server-time"));
+    m.session->receive("CAP REQ :echo-message\r\n", now, toHub, toClient);
+    BOOST_TEST(m.key() == (bitOf("echo-message") | bitOf("server-time")));
+    BOOST_TEST(m.session->hasCap("echo-message"));
+}

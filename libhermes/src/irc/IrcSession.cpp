@@ -584,6 +584,18 @@ void IrcSession::capCommand(const IrcLine& line, std::string& toHub, std::string
             }
         }
         std::sort(caps_.begin(), caps_.end());
+        capBits_ = 0;
+        std::uint32_t bit = 1;
+        std::string_view offered = kCapabilities;
+        while (!offered.empty() && bit != 0) {
+            const std::size_t space = offered.find(' ');
+            if (hasCap(offered.substr(0, space))) {
+                capBits_ |= bit;
+            }
+            bit <<= 1;
+            offered =
+                space == std::string_view::npos ? std::string_view{} : offered.substr(space + 1);
+        }
         toClient += head + "ACK :" + asked + "\r\n";
     } else if (sub == "END") {
         if (capNegotiating_) {

@@ -97,6 +97,10 @@ public:
     const std::string& nick() const { return nick_; }
     bool registered() const { return registered_; }
     bool hasCap(std::string_view cap) const;
+    // The negotiated capabilities as bits, one per word of kCapabilities in
+    // its order: kept with the list (CAP REQ), so that a per-delivery reader
+    // (IrcRenderCache::renderKey) does not search the list each time.
+    std::uint32_t capBits() const { return capBits_; }
     // The account the session is signed in to (SASL, PASS); empty: none.
     const std::string& account() const { return account_; }
     // Welcomed by a SASL sign-in before CAP END: the hub's lines wait in the
@@ -268,6 +272,7 @@ private:
     bool hubTyping_ = false;  // Welcome.typing: the hub relays Typing
 
     std::vector<std::string> caps_;                        // negotiated, sorted
+    std::uint32_t capBits_ = 0;                            // caps_ as capBits() says; with it
     std::map<std::string, RoomState, std::less<>> rooms_;  // transparent: sawRoomMessage's view
     std::map<std::uint64_t, PendingSend> sends_;
     std::uint64_t nextMsgId_;
