@@ -376,6 +376,10 @@ void EventLoop::writeTo(SessionId id, Connection& connection, TimePoint now) {
     std::size_t count = hub_->output(id, writeViews_);
     while (count > 0 || transport.pendingOutput()) {
         const bool own = transport.pendingOutput();
+        std::size_t offered = 0;
+        for (std::size_t i = 0; i < count; ++i) {
+            offered += writeViews_[i].size();
+        }
         const ClientConnection::Written written =
             transport.write(std::span<const std::string_view>(writeViews_.data(), count));
         if (written.failed) {
@@ -388,6 +392,13 @@ void EventLoop::writeTo(SessionId id, Connection& connection, TimePoint now) {
         }
         if (written.blocked || (written.bytes == 0 && !own)) {
             break;  // full: EPOLLOUT says when to go on
+        }
+        // Fewer pieces than asked for were the whole queue: when all of them
+        // went, it is empty (the common case, one send per delivery: no
+        // second walk of the queue).
+        if (count < kMaxPieces && written.bytes == offered) {
+            count = 0;
+            continue;
         }
         count = hub_->output(id, writeViews_);
     }
