@@ -836,7 +836,15 @@ void SqliteHistory::append(const hermes::v1::ChatMessage& message) {
 
 void SqliteHistory::appendAuthored(const hermes::v1::ChatMessage& message,
                                    std::string_view author) {
-    auto shared = std::make_shared<const hermes::v1::ChatMessage>(message);
+    MessageSlot slot;
+    if (spare_.empty()) {
+        slot = std::make_shared<hermes::v1::ChatMessage>(message);
+    } else {
+        slot = std::move(spare_.back());
+        spare_.pop_back();
+        *slot = message;
+    }
+    MessagePtr shared = std::move(slot);
     lastSeqs_[message.room()] = message.seq();
     {
         auto state = shared_.lock();
@@ -847,6 +855,9 @@ void SqliteHistory::appendAuthored(const hermes::v1::ChatMessage& message,
         }
         it->second.push_back(std::move(shared));
         ++state->appended;
+        if (spare_.empty()) {
+            spare_.swap(state->spare);
+        }
     }
     // No wake-up here: submit() sends one per turn. A writer mid-commit finds
     // the queue when it looks again anyway.
@@ -1472,6 +1483,18 @@ bool SqliteHistory::commitBatch(Writer& writer, std::vector<Work>& batch) {
         }
         state->committedCount += batch.size();
         state->unindexed = writer.unindexed;
+        // Out of pending, a message no reader holds (use_count 1: the
+        // batch's) can be referenced by no one any more: its object goes back
+        // to append().
+        for (Work& work : batch) {
+            if (state->spare.size() >= kSpareMessages) {
+                break;
+            }
+            if (work.message && work.message.use_count() == 1) {
+                state->spare.push_back(
+                    std::const_pointer_cast<hermes::v1::ChatMessage>(std::move(work.message)));
+            }
+        }
     }
     signalCommit();
     return true;
