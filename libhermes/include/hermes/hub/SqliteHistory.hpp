@@ -32,8 +32,9 @@
 //                 under its key, "@" + the two accounts (Conversations.hpp)
 //
 // A key holds seqs below 2^40 and room ids below 2^23 (8,388,608 rooms and
-// conversations); a write past either fails and is logged (never reached in
-// practice: 2^40 messages at a million a second take 12 days per room).
+// conversations); a commit holding a write past either fails, is logged and
+// retried as any failed commit, so history stops being written (2^40
+// messages at a million a second take 12 days in one room).
 // Keys never change (VACUUM keeps INTEGER PRIMARY KEY values), so the index
 // stays valid whatever is vacuumed or pruned.
 //
