@@ -11,9 +11,11 @@
 #
 # Knobs (environment): OLD_HUB (required), NEW_HUB (build/release's hermesd),
 # BENCH (build/release's hermes-bench), RUNS (5), SCENARIOS ("T1 L1 I1"),
-# TP_M (200), L1_T (10), IDLE_C (5000), RESULTS (bench-results). Each hub
-# runs tools/bench/hermesd-bench.properties (no rate limit, history in
-# memory) on 127.0.0.1; every run is bounded in time; the hubs this script
+# TP_M (200), L1_T (10), IDLE_C (5000), RESULTS (bench-results), PERSIST
+# (false; true: durable history, each hub's database in its own temporary
+# directory, e.g. to compare two builds' SQLite history). Each hub runs
+# tools/bench/hermesd-bench.properties (no rate limit, history in memory
+# unless PERSIST) on 127.0.0.1; every run is bounded in time; the hubs this script
 # starts are stopped by PID, also on failure.
 set -euo pipefail
 
@@ -28,6 +30,7 @@ L1_T=${L1_T:-10}
 IDLE_C=${IDLE_C:-5000}
 RESULTS=${RESULTS:-$ROOT/bench-results}
 case "$RESULTS" in /*) ;; *) RESULTS=$PWD/$RESULTS ;; esac
+PERSIST=${PERSIST:-false}
 STAMP=$(date +%Y%m%d-%H%M%S)
 JSONL=$RESULTS/builds-$STAMP.jsonl
 OUT=$RESULTS/builds-$STAMP.md
@@ -50,7 +53,10 @@ run_one() { # run build scenario args...
   shift 3
   if [ "$build" = old ]; then HUB_BIN=$OLD_HUB; else HUB_BIN=$NEW_HUB; fi
   hub_new_dir
-  hub_launch "$ROOT/tools/bench/hermesd-bench.properties"
+  # history.path is relative: a durable hub's database lands in its own directory.
+  sed "s/^history\.persist = .*/history.persist = $PERSIST/" "$ROOT/tools/bench/hermesd-bench.properties" \
+    >"$HUB_DIR/hermesd.properties"
+  hub_launch "$HUB_DIR/hermesd.properties"
   log "$build / $scenario / run $run"
   timeout -k 5 300 "$BENCH" --port "$HUB_PORT" --hub-pid "$HUB_PID" --json --timeout 240 "$@" |
     sed "s/^{/{\"run\":$run,\"build\":\"$build\",\"label\":\"$scenario\",/" >>"$JSONL" ||
@@ -79,7 +85,7 @@ T1_END=$(date +%s)
   echo "# two builds of hermesd side by side, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "- old: \`$OLD_HUB\`; new: \`$NEW_HUB\` (commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo ', with uncommitted changes'))"
-  echo "- $(nproc) cores; $RUNS round(s), $((T1_END - T0)) s; command: \`RUNS=$RUNS TP_M=$TP_M L1_T=$L1_T IDLE_C=$IDLE_C tools/compare-builds.sh\`; hermes-bench T1 -m $TP_M, L1 -t $L1_T, I1 -n $IDLE_C against a fresh hub each, tools/bench/hermesd-bench.properties"
+  echo "- $(nproc) cores; $RUNS round(s), $((T1_END - T0)) s; command: \`PERSIST=$PERSIST RUNS=$RUNS TP_M=$TP_M L1_T=$L1_T IDLE_C=$IDLE_C tools/compare-builds.sh\`; hermes-bench T1 -m $TP_M, L1 -t $L1_T, I1 -n $IDLE_C against a fresh hub each, tools/bench/hermesd-bench.properties"
   echo "- raw figures: \`$(basename "$JSONL")\`"
   echo
   python3 "$ROOT/tools/bench/ab_table.py" "$JSONL" build old new "old" "new"

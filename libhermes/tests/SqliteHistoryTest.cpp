@@ -7,9 +7,11 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,7 +19,10 @@
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
 
+#include "hermes/hub/SqliteAccounts.hpp"
 #include "hermes/hub/SqliteHistory.hpp"
+#include "hermes/hub/SqliteModerationStore.hpp"
+#include "hermes/hub/SqliteReadMarkers.hpp"
 #include "hermes/test/TempDir.hpp"
 
 using namespace hermes;
@@ -66,6 +71,29 @@ bool eventually(const std::function<bool()>& done) {
         std::this_thread::yield();
     }
     return done();
+}
+
+// The layout hermesd wrote at schema version 2, holding message 1 of room
+// "r" ("old"), nothing indexed for search.
+void writeVersion2File(const std::string& path) {
+    using Poco::Data::Keywords::now;
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session db("SQLite", path);
+    db << "CREATE TABLE schema_version (version INTEGER NOT NULL)", now;
+    db << "INSERT INTO schema_version VALUES (2)", now;
+    db << "CREATE TABLE rooms (name TEXT PRIMARY KEY NOT NULL, last_seq INTEGER NOT NULL"
+          " DEFAULT 0, topic TEXT NOT NULL DEFAULT '', topic_set_by TEXT NOT NULL DEFAULT '',"
+          " topic_time_ms INTEGER NOT NULL DEFAULT 0)",
+        now;
+    db << "CREATE TABLE messages (room TEXT NOT NULL, seq INTEGER NOT NULL, epoch INTEGER NOT"
+          " NULL, time_ms INTEGER NOT NULL, from_nick TEXT NOT NULL, to_nick TEXT NOT NULL"
+          " DEFAULT '', client_msg_id INTEGER NOT NULL, kind INTEGER NOT NULL, text TEXT NOT"
+          " NULL, PRIMARY KEY (room, seq))",
+        now;
+    db << "CREATE TABLE search_index (indexed_upto INTEGER NOT NULL)", now;
+    db << "INSERT INTO search_index VALUES (0)", now;
+    db << "INSERT INTO rooms(name, last_seq) VALUES ('r', 1)", now;
+    db << "INSERT INTO messages VALUES ('r', 1, 7, 1000, 'ana', '', 1, 0, 'old')", now;
 }
 
 }  // namespace
@@ -496,20 +524,15 @@ BOOST_AUTO_TEST_CASE(under_sustained_load_the_unindexed_backlog_stays_bounded) {
 BOOST_AUTO_TEST_CASE(a_version_3_file_gains_the_file_column) {
     TempDir dir;
     const std::string path = dir.file("v3.db");
+    writeVersion2File(path);
     {
-        SqliteHistory history(options(path));
-        history.append(message("r", 1, "before files"));
-        history.flush();
-    }
-    {
-        // Back to the layout of version 3: no file column (4), none of
-        // version 5's columns.
+        // The layout of version 3: version 2's and private_waiting.
         using Poco::Data::Keywords::now;
         Poco::Data::Session db("SQLite", path);
-        db << "DROP INDEX messages_target", now;  // version 6's
-        for (const char* column : {"file", "reply_to", "target_seq", "reaction", "author"}) {
-            db << std::string("ALTER TABLE messages DROP COLUMN ") + column, now;
-        }
+        db << "CREATE TABLE private_waiting (recipient TEXT NOT NULL, conversation TEXT NOT NULL,"
+              " seq INTEGER NOT NULL, time_ms INTEGER NOT NULL,"
+              " PRIMARY KEY (recipient, conversation, seq))",
+            now;
         db << "UPDATE schema_version SET version = 3", now;
     }
     {
@@ -537,23 +560,7 @@ BOOST_AUTO_TEST_CASE(a_version_3_file_gains_the_file_column) {
 BOOST_AUTO_TEST_CASE(a_version_2_file_gains_waiting_rows_that_survive_until_removed) {
     TempDir dir;
     const std::string path = dir.file("v2.db");
-    {
-        SqliteHistory history(options(path));
-        history.append(message("r", 1, "room line"));
-        history.flush();
-    }
-    {
-        // Back to the layout of version 2: no private_waiting (3), no file
-        // column (4), none of version 5's columns.
-        using Poco::Data::Keywords::now;
-        Poco::Data::Session db("SQLite", path);
-        db << "DROP TABLE private_waiting", now;
-        db << "DROP INDEX messages_target", now;  // version 6's
-        for (const char* column : {"file", "reply_to", "target_seq", "reaction", "author"}) {
-            db << std::string("ALTER TABLE messages DROP COLUMN ") + column, now;
-        }
-        db << "UPDATE schema_version SET version = 2", now;
-    }
+    writeVersion2File(path);
     const WaitingMessage first{"bob", "@ana bob", 1, 1000};
     const WaitingMessage second{"bob", "@bob carol", 1, 2000};
     {
@@ -588,27 +595,7 @@ BOOST_AUTO_TEST_CASE(a_version_2_file_gains_waiting_rows_that_survive_until_remo
 BOOST_AUTO_TEST_CASE(a_version_2_file_gets_the_reply_and_reaction_columns) {
     TempDir dir;
     const std::string path = dir.file("v2.db");
-    {
-        // The layout hermesd wrote at schema version 2.
-        using Poco::Data::Keywords::now;
-        Poco::Data::SQLite::Connector::registerConnector();
-        Poco::Data::Session db("SQLite", path);
-        db << "CREATE TABLE schema_version (version INTEGER NOT NULL)", now;
-        db << "INSERT INTO schema_version VALUES (2)", now;
-        db << "CREATE TABLE rooms (name TEXT PRIMARY KEY NOT NULL, last_seq INTEGER NOT NULL"
-              " DEFAULT 0, topic TEXT NOT NULL DEFAULT '', topic_set_by TEXT NOT NULL DEFAULT '',"
-              " topic_time_ms INTEGER NOT NULL DEFAULT 0)",
-            now;
-        db << "CREATE TABLE messages (room TEXT NOT NULL, seq INTEGER NOT NULL, epoch INTEGER NOT"
-              " NULL, time_ms INTEGER NOT NULL, from_nick TEXT NOT NULL, to_nick TEXT NOT NULL"
-              " DEFAULT '', client_msg_id INTEGER NOT NULL, kind INTEGER NOT NULL, text TEXT NOT"
-              " NULL, PRIMARY KEY (room, seq))",
-            now;
-        db << "CREATE TABLE search_index (indexed_upto INTEGER NOT NULL)", now;
-        db << "INSERT INTO search_index VALUES (0)", now;
-        db << "INSERT INTO rooms(name, last_seq) VALUES ('r', 1)", now;
-        db << "INSERT INTO messages VALUES ('r', 1, 7, 1000, 'ana', '', 1, 0, 'old')", now;
-    }
+    writeVersion2File(path);
     {
         SqliteHistory history(options(path));
         BOOST_TEST(history.lastSeq("r") == 1u);
@@ -684,7 +671,7 @@ BOOST_AUTO_TEST_CASE(a_version_5_file_written_by_hermesd_is_migrated_and_its_del
         Poco::Data::Session db("SQLite", path);
         int version = 0;
         db << "SELECT max(version) FROM schema_version", into(version), now;
-        BOOST_TEST(version == 6);
+        BOOST_TEST(version == SqliteHistory::kSchemaVersion);
     }
     // The index holds no entry for the erased words, the kept ones once.
     BOOST_TEST(indexedRows(path, "secret") == 0);
@@ -847,4 +834,230 @@ BOOST_AUTO_TEST_CASE(a_pending_delete_blanks_its_message_in_pages) {
         BOOST_TEST((*page)[3].text() == "stays");
         BOOST_TEST((*page)[4].text() == "deleted message 1");
     }
+}
+
+namespace {
+
+// One message row as schema version 6 stored it, and as a v7 read gives it
+// back (the author from authoredTail).
+struct V6Row {
+    std::string room;
+    std::uint64_t seq = 0, epoch = 0, clientMsgId = 0, replyTo = 0, targetSeq = 0;
+    std::int64_t timeMs = 0;
+    int kind = 0;
+    std::string from, to, text, file, reaction, author;
+};
+
+std::vector<V6Row> v6Rows(const std::string& path) {
+    using namespace Poco::Data::Keywords;
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session db("SQLite", path);
+    std::vector<std::string> room, from, to, text, file, reaction, author;
+    std::vector<Poco::Int64> seq, epoch, timeMs, clientMsgId, kind, replyTo, targetSeq;
+    db << "SELECT room, seq, epoch, time_ms, from_nick, to_nick, client_msg_id, kind, text,"
+          " file, reply_to, target_seq, reaction, author FROM messages ORDER BY room, seq",
+        into(room), into(seq), into(epoch), into(timeMs), into(from), into(to), into(clientMsgId),
+        into(kind), into(text), into(file), into(replyTo), into(targetSeq), into(reaction),
+        into(author), now;
+    std::vector<V6Row> rows;
+    for (std::size_t i = 0; i < room.size(); ++i) {
+        rows.push_back(V6Row{
+            room[i], static_cast<std::uint64_t>(seq[i]), static_cast<std::uint64_t>(epoch[i]),
+            static_cast<std::uint64_t>(clientMsgId[i]), static_cast<std::uint64_t>(replyTo[i]),
+            static_cast<std::uint64_t>(targetSeq[i]), timeMs[i], static_cast<int>(kind[i]), from[i],
+            to[i], text[i], file[i], reaction[i], author[i]});
+    }
+    return rows;
+}
+
+// The FileInfo of a v6 `file` column (its protobuf bytes as hex).
+v1::FileInfo fileOf(const std::string& hex) {
+    std::string bytes;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+        bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    }
+    v1::FileInfo file;
+    file.ParseFromString(bytes);
+    return file;
+}
+
+}  // namespace
+
+// Schema version 7 (messages keyed by room id and seq packed, the search
+// index's progress per room), from a copy of a version 6 file hermesd wrote
+// (libhermes/tests/data/make-history-v6.py says what it holds): every row,
+// search result, private conversation, waiting message, reaction, read
+// marker, ban, mode, operator and account is still there, and seqs go on.
+BOOST_AUTO_TEST_CASE(a_version_6_file_written_by_hermesd_is_migrated_with_everything_in_it) {
+    TempDir dir;
+    const std::string path = dir.file("v6.db");
+    {
+        std::ifstream in(HERMES_TEST_DATA "/history-v6.db", std::ios::binary);
+        BOOST_TEST_REQUIRE(static_cast<bool>(in));
+        std::ofstream out(path, std::ios::binary);
+        out << in.rdbuf();
+    }
+    const std::vector<V6Row> before = v6Rows(path);
+    BOOST_TEST_REQUIRE(before.size() == 53u);
+
+    const auto checkRows = [&](SqliteHistory& history) {
+        std::map<std::string, std::vector<const V6Row*>> byRoom;
+        for (const V6Row& row : before) {
+            byRoom[row.room].push_back(&row);
+        }
+        BOOST_TEST_REQUIRE(byRoom.size() == 5u);
+        for (const auto& [room, rows] : byRoom) {
+            BOOST_TEST_CONTEXT("room " << room) {
+                const HistorySlice slice = history.after(room, 0, 100);
+                BOOST_TEST(!slice.gap.has_value());
+                BOOST_TEST_REQUIRE(slice.messages.size() == rows.size());
+                const auto authored = history.authoredTail(room, 100);
+                BOOST_TEST_REQUIRE(authored.size() == rows.size());
+                for (std::size_t i = 0; i < rows.size(); ++i) {
+                    const V6Row& want = *rows[i];
+                    const v1::ChatMessage& got = slice.messages[i];
+                    BOOST_TEST_CONTEXT("seq " << want.seq) {
+                        BOOST_TEST(got.room() == want.room);
+                        BOOST_TEST(got.seq() == want.seq);
+                        BOOST_TEST(got.epoch() == want.epoch);
+                        BOOST_TEST(got.time_ms() == want.timeMs);
+                        BOOST_TEST(got.from() == want.from);
+                        BOOST_TEST(got.to() == want.to);
+                        BOOST_TEST(got.client_msg_id() == want.clientMsgId);
+                        BOOST_TEST(static_cast<int>(got.kind()) == want.kind);
+                        BOOST_TEST(got.text() == want.text);
+                        BOOST_TEST(got.reply_to() == want.replyTo);
+                        BOOST_TEST(got.target_seq() == want.targetSeq);
+                        BOOST_TEST(got.reaction() == want.reaction);
+                        BOOST_TEST(got.has_file() == !want.file.empty());
+                        if (!want.file.empty()) {
+                            BOOST_TEST(got.file().SerializeAsString() ==
+                                       fileOf(want.file).SerializeAsString());
+                        }
+                        BOOST_TEST(authored[i].first.seq() == want.seq);
+                        BOOST_TEST(authored[i].second == want.author);
+                    }
+                }
+            }
+        }
+        // What the fixture's story says, spelled out.
+        const HistorySlice dev = history.after("dev", 0, 100);
+        BOOST_TEST(dev.messages[2].text().empty());   // 3: deleted
+        BOOST_TEST(dev.messages[35].text().empty());  // 36: its edit, erased
+        BOOST_TEST(dev.messages[31].reactor() == "bob");
+        BOOST_TEST(dev.messages[33].kind() == v1::MESSAGE_KIND_UNREACT);
+        BOOST_TEST(dev.messages[38].file().name() == "notes.txt");
+        const std::vector<StoredFile> files = history.fileReferences();
+        BOOST_TEST_REQUIRE(files.size() == 1u);
+        BOOST_TEST(files[0].room == "dev");
+        BOOST_TEST(files[0].seq == 39u);
+        BOOST_TEST(files[0].file.name() == "notes.txt");
+
+        BOOST_TEST(seqs(history.search("dev", "needle", 10, 0).messages) ==
+                       (std::vector<std::uint64_t>{28, 20, 12, 4}),
+                   boost::test_tools::per_element());
+        BOOST_TEST(seqs(history.search("dev", "needle", 2, 20).messages) ==
+                       (std::vector<std::uint64_t>{12, 4}),
+                   boost::test_tools::per_element());
+        BOOST_TEST(seqs(history.search("ops", "needle", 10, 0).messages) ==
+                       (std::vector<std::uint64_t>{4}),
+                   boost::test_tools::per_element());
+        BOOST_TEST(seqs(history.search("dev", "zeppelin", 10, 0).messages) ==
+                       (std::vector<std::uint64_t>{35}),
+                   boost::test_tools::per_element());
+        BOOST_TEST(history.search("dev", "quokka", 10, 0).messages.empty());  // deleted
+        // Message 2's first text was replaced by its edit: only the edit matches.
+        BOOST_TEST(seqs(history.search("dev", "lantern", 10, 0).messages) ==
+                       (std::vector<std::uint64_t>{30, 26, 22, 18, 14, 10, 6}),
+                   boost::test_tools::per_element());
+        BOOST_TEST(seqs(history.search("@ana bob", "walrus", 10, 0).messages) ==
+                       (std::vector<std::uint64_t>{1}),
+                   boost::test_tools::per_element());
+        BOOST_TEST(history.search("lobby", "walrus", 10, 0).messages.empty());
+    };
+
+    {
+        SqliteHistory history(options(path));
+        BOOST_TEST(history.restoredMessages() == 53u);
+        std::map<std::string, StoredRoom> rooms;
+        for (const StoredRoom& room : history.rooms()) {
+            rooms[room.name] = room;
+        }
+        BOOST_TEST_REQUIRE(rooms.size() == 5u);
+        BOOST_TEST(rooms["dev"].lastSeq == 40u);
+        BOOST_TEST(rooms["dev"].topic == "the dev room, v6");
+        BOOST_TEST(rooms["dev"].topicSetBy == "ana");
+        BOOST_TEST(rooms["dev"].topicTimeMs > 0);
+        BOOST_TEST(rooms["ops"].lastSeq == 5u);
+        BOOST_TEST(rooms["lobby"].lastSeq == 2u);
+        BOOST_TEST(rooms["@ana bob"].lastSeq == 4u);
+        BOOST_TEST(rooms["@ana cy"].lastSeq == 2u);
+        const std::vector<WaitingMessage> waiting = history.waiting();
+        BOOST_TEST_REQUIRE(waiting.size() == 2u);
+        BOOST_TEST(waiting[0].recipient == "cy");
+        BOOST_TEST(waiting[0].conversation == "@ana cy");
+        BOOST_TEST(waiting[0].seq == 1u);
+        BOOST_TEST(waiting[1].seq == 2u);
+        checkRows(history);  // the index is built anew: matched one by one
+        BOOST_TEST_REQUIRE(eventually([&] { return history.unindexedMessages() == 0u; }));
+        checkRows(history);  // from the new index
+        // Seqs go on after the stored ones, in a room and a conversation,
+        // and a new room is stored beside them.
+        history.append(message("dev", 41, "after the migration needle"));
+        history.append(message("@ana bob", 5, "fifth private"));
+        history.append(message("fresh", 1, "a new room needle"));
+        history.flush();
+    }
+    {
+        using namespace Poco::Data::Keywords;
+        Poco::Data::Session db("SQLite", path);
+        int version = 0;
+        std::size_t oldTables = 0;
+        db << "SELECT max(version) FROM schema_version", into(version), now;
+        db << "SELECT count(*) FROM sqlite_master WHERE name IN ('search_index', 'rooms_v7',"
+              " 'messages_v7')",
+            into(oldTables), now;
+        BOOST_TEST(version == SqliteHistory::kSchemaVersion);
+        BOOST_TEST(oldTables == 0u);
+    }
+    BOOST_TEST(indexedRows(path, "needle") == 5);  // dev 4, 12, 20, 28 and ops 4
+    BOOST_TEST(indexedRows(path, "quokka") == 0);
+    SqliteHistory history(options(path));
+    BOOST_TEST(history.lastSeq("dev") == 41u);
+    BOOST_TEST(history.lastSeq("@ana bob") == 5u);
+    BOOST_TEST(history.lastSeq("fresh") == 1u);
+    BOOST_TEST(history.after("dev", 40, 10).messages.at(0).text() == "after the migration needle");
+    BOOST_TEST(history.after("@ana bob", 4, 10).messages.at(0).text() == "fifth private");
+    BOOST_TEST(seqs(history.search("dev", "needle", 10, 0).messages) ==
+                   (std::vector<std::uint64_t>{41, 28, 20, 12, 4}),
+               boost::test_tools::per_element());
+    BOOST_TEST(
+        seqs(history.search("fresh", "needle", 10, 0).messages) == (std::vector<std::uint64_t>{1}),
+        boost::test_tools::per_element());
+    history.close();
+
+    // The tables beside the history's, which the migration must not touch.
+    SqliteReadMarkers markers(path);
+    std::vector<StoredReadMarker> marks = markers.load();
+    std::sort(marks.begin(), marks.end(),
+              [](const auto& a, const auto& b) { return a.account < b.account; });
+    BOOST_TEST_REQUIRE(marks.size() == 2u);
+    BOOST_TEST(marks[0].account == "ana");
+    BOOST_TEST(marks[0].peer == "bob");
+    BOOST_TEST(marks[0].seq == 2u);
+    BOOST_TEST(marks[1].account == "bob");
+    BOOST_TEST(marks[1].room == "dev");
+    BOOST_TEST(marks[1].seq == 10u);
+    SqliteModerationStore moderation(path);
+    const StoredModeration stored = moderation.load(0);
+    BOOST_TEST_REQUIRE(stored.bans.size() == 1u);
+    BOOST_TEST(stored.bans[0].room == "dev");
+    BOOST_TEST(stored.bans[0].target == "eve");
+    BOOST_TEST(stored.bans[0].reason == "spam");
+    BOOST_TEST_REQUIRE(stored.modes.size() == 2u);
+    BOOST_TEST_REQUIRE(stored.operators.size() == 1u);
+    BOOST_TEST(stored.operators[0].room == "dev");
+    BOOST_TEST(stored.operators[0].account == "bob");
+    SqliteAccounts accounts(path);
+    BOOST_TEST(accounts.load().size() == 3u);
 }

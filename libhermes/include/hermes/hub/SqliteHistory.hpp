@@ -2,34 +2,41 @@
 // HistoryStore in a SQLite database file (through POCO Data), so history,
 // seqs and topics survive a restart of the hub.
 //
-// Layout (schema version 6, created and migrated at open; see kSchemaVersion;
-// version 4 added file, version 5 reply_to, target_seq and reaction, version
-// 6 author and messages_target):
+// Layout (schema version 7, created and migrated at open; see kSchemaVersion;
+// version 4 added file, version 5 reply_to, target and reaction, version 6
+// author and messages_target, version 7 the integer keys):
 //
 //   schema_version(version)
-//   rooms(name PK, last_seq, topic, topic_set_by, topic_time_ms)
-//   messages(room, seq, epoch, time_ms, from_nick, to_nick, client_msg_id,
-//            kind, text, file, reply_to, target_seq, reaction, author,
-//            PRIMARY KEY (room, seq))
+//   rooms(id INTEGER PK, name UNIQUE, last_seq, topic, topic_set_by,
+//         topic_time_ms, indexed_seq)
+//            a room or private conversation, numbered by the writer at its
+//            first write; indexed_seq: the search index holds exactly the
+//            room's messages with seq <= indexed_seq
+//   messages(id INTEGER PK, epoch, time_ms, from_nick, to_nick, client_msg_id,
+//            kind, text, file, reply_to, target, reaction, author)
+//            id: the room's id << 40 | seq (one B-tree, no second index:
+//            a room's messages are a range of keys, in seq order)
+//            target: an event's (edit, delete, reaction) message's key, 0 if none
 //            file: a FILE message's FileInfo (protobuf bytes as hex), '' for the others
 //            author: the sender's account ('' if none); a reaction's reactor.
 //            A DELETE erases (to '') the text and file of the message it
 //            names and of that message's EDITs; every row and seq stays.
-//   messages_target  index of messages(room, target_seq) WHERE target_seq != 0:
+//   messages_target  index of messages(target) WHERE target != 0:
 //            the events naming a message (search skips text a later EDIT
 //            replaced; a DELETE finds the edits it erases)
-//   messages_fts  FTS5 external-content index of messages.text (absent when
-//                 SQLite lacks FTS5: search uses LIKE)
-//   search_index(indexed_upto)  the index holds exactly the messages with
-//                 rowid <= indexed_upto
+//   messages_fts  FTS5 external-content index of messages.text, keyed by
+//                 messages.id (absent when SQLite lacks FTS5: search uses LIKE)
 //   private_waiting(recipient, conversation, seq, time_ms, PK all but time)
 //                 private messages waiting for an offline account (version 3);
 //                 a conversation's messages are rows of `messages` and `rooms`
 //                 under its key, "@" + the two accounts (Conversations.hpp)
 //
-// The rowid of `messages` keys the FTS index: VACUUM may renumber it, so after
-// a VACUUM rebuild the index ("INSERT INTO messages_fts(messages_fts)
-// VALUES('rebuild')") and set indexed_upto to max(rowid). The hub never vacuums.
+// A key holds seqs below 2^40 and room ids below 2^23 (8,388,608 rooms and
+// conversations); a commit holding a write past either fails, is logged and
+// retried as any failed commit, so history stops being written (2^40
+// messages at a million a second take 12 days in one room).
+// Keys never change (VACUUM keeps INTEGER PRIMARY KEY values), so the index
+// stays valid whatever is vacuumed or pruned.
 //
 // Writes: append() and setTopic() only queue, submit() wakes the writer (once
 // per hub turn: a wake-up per message cost the hub's thread more than the
@@ -39,10 +46,10 @@
 // (retention) in bounded batches. Indexing for search is off that path
 // (indexing row by row in each commit cost more than everything else the
 // writer does): the writer indexes committed messages in slices of
-// indexSlice rows once its queue has been empty for 10 ms, or after each
-// commit while the backlog is at least indexMaxLag; search matches the
-// committed messages not yet indexed one by one (SearchQuery::matches), so
-// results never miss a committed message. The database runs in WAL mode
+// indexSlice rows of one room (rooms in turn) once its queue has been empty
+// for 10 ms, or after each commit while the backlog is at least indexMaxLag;
+// search matches the room's committed messages not yet indexed one by one
+// (SearchQuery::matches), so results never miss a committed message. The database runs in WAL mode
 // with synchronous=NORMAL: a committed transaction survives a crash (kill -9) of the hub process,
 // but the last transactions before an OS crash or power loss may be lost (the file stays
 // consistent).
@@ -58,11 +65,11 @@
 // So the hub's searches run on a search thread with a third connection
 // (startSearch(), finishedSearches(), searchFd()); search() itself still
 // answers on the caller's thread (tests, tools). Hits come from the index
-// in rowid order, newest first (rowid follows seq within a room: the writer
-// inserts each room's messages in seq order), so a rare word is found
-// without walking the room: ordering by seq made SQLite walk every message
-// of the room and test each against the index (15-19 s for a rare word
-// over a million messages).
+// in key order, newest first, within the room's range of keys (FTS5 walks
+// a rowid range), so a rare word is found without walking the room or other
+// rooms' hits: ordering by seq made SQLite walk every message of the room
+// and test each against the index (15-19 s for a rare word over a million
+// messages).
 //
 // Threading: one owner thread (the hub's) calls everything, except
 // committedSeq(), commitFd() and searchFd(), which are thread safe. The
@@ -127,7 +134,7 @@ struct SqliteHistoryOptions {
 
 class SqliteHistory : public HistoryStore {
 public:
-    static constexpr int kSchemaVersion = 6;
+    static constexpr int kSchemaVersion = 7;
     // Rows one retention step deletes at most, so a commit never waits long.
     static constexpr std::size_t kPruneBatch = 1000;
 
@@ -189,6 +196,15 @@ public:
 
 private:
     using MessagePtr = std::shared_ptr<const hermes::v1::ChatMessage>;
+    // A committed message's object, handed back for append() to copy the next
+    // message into (its strings keep their capacity). Without it every
+    // append allocated the message and its strings on the hub's thread and
+    // the writer freed them on its own: each malloc then took glibc's slow
+    // path, about a fifth of the hub thread's time in T1 with persistence.
+    using MessageSlot = std::shared_ptr<hermes::v1::ChatMessage>;
+    // Spare objects kept at most (more than the messages a T1 run has in
+    // flight: 100 senders x 16).
+    static constexpr std::size_t kSpareMessages = 4096;
     struct Work {
         MessagePtr message;  // or, when null, a waiting row or else a topic
         StoredRoom topic;
@@ -203,7 +219,6 @@ private:
     void openDatabase();
     void migrate(Poco::Data::Session& session);
     void loadRooms();
-    void loadIndexState();
     struct Writer;  // the writer thread's statements and retention state
     void writerLoop();
     bool commitBatch(Writer& writer, std::vector<Work>& batch);
@@ -234,19 +249,28 @@ private:
     std::unique_ptr<WalCheckpointer> checkpointer_;
     bool index_ = false;  // the FTS5 index exists and is kept (writer thread)
     bool fts_ = false;    // search uses it (index_ && options_.useFts)
-    std::int64_t indexedUptoAtOpen_ = 0;
+    // Each stored room's id and progress, for the writer thread's start.
+    struct RoomProgress {
+        std::string name;
+        std::int64_t id = 0;
+        std::uint64_t last = 0;
+        std::uint64_t indexed = 0;
+    };
+    std::vector<RoomProgress> progressAtOpen_;
     int commitFd_ = -1;
     std::vector<StoredRoom> restoredRooms_;
     std::vector<WaitingMessage> waitingAtOpen_;
     std::uint64_t restoredMessages_ = 0;
     RoomMap<std::uint64_t> lastSeqs_;  // owner thread
     bool wakeWanted_ = false;          // owner thread: appended since the last submit()
+    std::vector<MessageSlot> spare_;   // owner thread: taken from Shared::spare in one swap
 
     // What the owner and the writer share.
     struct Shared {
         std::vector<Work> queue;
         RoomMap<std::uint64_t> committedSeqs;
         RoomMap<std::deque<MessagePtr>> pending;  // appended, not yet committed
+        std::vector<MessageSlot> spare;           // committed, no longer referenced
         std::uint64_t appended = 0;
         std::uint64_t committedCount = 0;
         LatencyHistogram commitLatency;  // each commitBatch() that succeeded
