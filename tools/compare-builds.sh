@@ -20,55 +20,37 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 : "${OLD_HUB:?set OLD_HUB to the hermesd binary to compare against}"
 NEW_HUB=${NEW_HUB:-$ROOT/build/release/hermesd/hermesd}
-BENCH=${BENCH:-$ROOT/build/release/tools/hermes-bench}
+BENCH_BIN=${BENCH:-$ROOT/build/release/tools/hermes-bench}
 RUNS=${RUNS:-5}
 SCENARIOS=${SCENARIOS:-T1 L1 I1}
 TP_M=${TP_M:-200}
 L1_T=${L1_T:-10}
 IDLE_C=${IDLE_C:-5000}
-RESULTS=${RESULTS:-$ROOT/bench-results}
-case "$RESULTS" in /*) ;; *) RESULTS=$PWD/$RESULTS ;; esac
-STAMP=$(date +%Y%m%d-%H%M%S)
+# shellcheck source=bench/lib.sh
+. "$ROOT/tools/bench/lib.sh"
 JSONL=$RESULTS/builds-$STAMP.jsonl
 OUT=$RESULTS/builds-$STAMP.md
-mkdir -p "$RESULTS"
 
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-for binary in "$OLD_HUB" "$NEW_HUB" "$BENCH"; do
-  [ -x "$binary" ] || { log "not executable: $binary"; exit 2; }
+for binary in "$OLD_HUB" "$NEW_HUB" "$BENCH_BIN"; do
+  [ -x "$binary" ] || { bench_log "not executable: $binary"; exit 2; }
 done
+bench_raise_nofile
+trap bench_cleanup EXIT
+trap 'bench_cleanup; exit 130' INT TERM
 
-ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-# shellcheck source=bench/hub-process.sh
-. "$ROOT/tools/bench/hub-process.sh"
-trap hub_stop EXIT
-trap 'hub_stop; exit 130' INT TERM
-
-run_one() { # run build scenario args...
-  local run=$1 build=$2 scenario=$3
-  shift 3
-  if [ "$build" = old ]; then HUB_BIN=$OLD_HUB; else HUB_BIN=$NEW_HUB; fi
-  hub_new_dir
-  hub_launch "$ROOT/tools/bench/hermesd-bench.properties"
-  log "$build / $scenario / run $run"
-  timeout -k 5 300 "$BENCH" --port "$HUB_PORT" --hub-pid "$HUB_PID" --json --timeout 240 "$@" |
-    sed "s/^{/{\"run\":$run,\"build\":\"$build\",\"label\":\"$scenario\",/" >>"$JSONL" ||
-    log "hermes-bench $scenario ($build) run $run failed"
-  hub_stop
-}
-
+CONFIG=$ROOT/tools/bench/hermesd-bench.properties
 T0=$(date +%s)
 for run in $(seq 1 "$RUNS"); do
-  order="old new"
-  [ $((run % 2)) -eq 0 ] && order="new old"
   for scenario in $SCENARIOS; do
-    for build in $order; do
+    for build in $(bench_order "$run" old new); do
+      HUB_BIN=$NEW_HUB
+      [ "$build" = old ] && HUB_BIN=$OLD_HUB
+      tag="\"run\":$run,\"build\":\"$build\",\"label\":\"$scenario\""
       case $scenario in
-        T1) run_one "$run" "$build" T1 --scenario T1 -m "$TP_M" ;;
-        L1) run_one "$run" "$build" L1 --scenario L1 -t "$L1_T" ;;
-        I1) run_one "$run" "$build" I1 --scenario I1 -n "$IDLE_C" ;;
-        *) log "unknown scenario $scenario"; exit 2 ;;
+        T1) bench_hermes "$tag" "$CONFIG" --scenario T1 -m "$TP_M" ;;
+        L1) bench_hermes "$tag" "$CONFIG" --scenario L1 -t "$L1_T" ;;
+        I1) bench_hermes "$tag" "$CONFIG" --scenario I1 -n "$IDLE_C" ;;
+        *) bench_log "unknown scenario $scenario"; exit 2 ;;
       esac
     done
   done
@@ -85,4 +67,4 @@ T1_END=$(date +%s)
   python3 "$ROOT/tools/bench/ab_table.py" "$JSONL" build old new "old" "new"
 } >"$OUT"
 cat "$OUT"
-log "written: $OUT"
+bench_log "written: $OUT"
