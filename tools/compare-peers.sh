@@ -20,8 +20,9 @@
 # run-peers.sh's), NATS (1: nats-server too), TP_M (200), IDLE_C (5000),
 # SWEEP_SIZES ("1000 2500 5000 10000 15000"; empty: no sweep),
 # SWEEP_SERVERS ("hermesd redis nats ngircd"), SWEEP_RUNS (1), JOIN_DEADLINE
-# (30: seconds a sweep run may take to join; a server that has not joined
-# every client by then is shown so, and its larger sizes are not run),
+# (60: seconds a sweep run may take, joins and the member-list check; a
+# server that has not joined every client by then is shown so, and its
+# larger sizes are not run),
 # CHARTS (the folder for the SVGs: next to the table).
 #
 # The open-file limit is raised to the hard limit (20,000 here) for every
@@ -43,7 +44,7 @@ IDLE_C=${IDLE_C:-5000}
 SWEEP_SIZES=${SWEEP_SIZES-1000 2500 5000 10000 15000}
 SWEEP_SERVERS=${SWEEP_SERVERS:-hermesd redis nats ngircd}
 SWEEP_RUNS=${SWEEP_RUNS:-1}
-JOIN_DEADLINE=${JOIN_DEADLINE:-30}
+JOIN_DEADLINE=${JOIN_DEADLINE:-60}
 # shellcheck source=bench/lib.sh
 . "$ROOT/tools/bench/lib.sh"
 PEERS_KV=$RESULTS/compare-$STAMP.peers.kv

@@ -70,6 +70,14 @@ def sweep_points(sweep_kv, sweep_jsonl, skips, deadline):
     return points
 
 
+def listed_text(point):
+    """What hermes-bench's member-list check found (-1: the run ended before it)."""
+    listed = point.get("listed")
+    if listed is None or listed < 0:
+        return "member list not checked"
+    return "{:,} in the member list".format(listed)
+
+
 def read_skips(path):
     out = []
     if path and os.path.exists(path):
@@ -245,8 +253,7 @@ def main():
     if big and big["status"] != "not-run":
         all_in = big["status"] == "ok" and big.get("listed") == LARGE_ROOM
         goals.append(["I1 {:,} joined within {:g} s (issue 21)".format(LARGE_ROOM, JOIN_GOAL_S),
-                      "{:.2f} s, {:,}/{:,} joined, {} in the member list".format(big["join_s"], big["joined"], LARGE_ROOM,
-                                                                   big.get("listed")),
+                      "{:.2f} s, {:,}/{:,} joined, {}".format(big["join_s"], big["joined"], LARGE_ROOM, listed_text(big)),
                       "{:g} s".format(JOIN_GOAL_S), verdict(all_in and big["join_s"] <= JOIN_GOAL_S)])
         goals.append(["I1 {:,}: hub memory ≤ {:g} KiB per client (issue 21)".format(LARGE_ROOM, KIB_GOAL),
                       "{:.2f} KiB".format(big["kib"]), "{:g} KiB".format(KIB_GOAL),

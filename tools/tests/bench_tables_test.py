@@ -127,6 +127,7 @@ class CompareTableTest(unittest.TestCase):
     def test_todays_large_room_is_not_met_and_every_server_has_its_row(self):
         out, _ = self.table(hermes_join_s=10.9)
         self.assertIn("**not met**", goal_row(out, "I1 15,000 joined within 3 s"))
+        self.assertIn("15,000 in the member list", goal_row(out, "I1 15,000 joined within 3 s"))
         self.assertIn("**met**", goal_row(out, "I1 15,000: hub memory ≤ 1.5 KiB per client"))
         row = goal_row(out, "I1 at 15,000: wall s until all joined")
         self.assertIn("10.90", row)
