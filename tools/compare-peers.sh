@@ -122,7 +122,7 @@ for server in $SWEEP_SERVERS; do
   failed=""
   for size in $SWEEP_SIZES; do
     if [ -n "$failed" ]; then
-      printf '%s\t%s\t%s\n' "$server" "$size" "did not join all of $failed within ${JOIN_DEADLINE} s" >>"$SWEEP_SKIPS"
+      printf '%s\t%s\t%s\n' "$server" "$size" "$failed" >>"$SWEEP_SKIPS"
       continue
     fi
     sockets=$size
@@ -136,12 +136,19 @@ for server in $SWEEP_SERVERS; do
       if [ "$server" = hermesd ]; then
         JSONL=$SWEEP_JSONL HUB_LOW_PORT=1 BENCH_TIMEOUT=$JOIN_DEADLINE bench_hermes "\"run\":$run,\"label\":\"I1\",\"sweep\":$size" \
           "$SWEEP_CONFIG" --scenario I1 -n "$size"
-        joined=$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; r=[x for x in r if x.get("sweep")==int(sys.argv[2])]; print(r[-1]["joined"] if r else 0)' "$SWEEP_JSONL" "$size" 2>/dev/null || echo 0)
+        joined=$(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; r=[x for x in r if x.get("sweep")==int(sys.argv[2])]; print(r[-1]["joined"] if r else "none")' "$SWEEP_JSONL" "$size" 2>/dev/null || echo none)
       else
         run_peer "$server" "$run" "$SWEEP_KV" --mode idle -c "$size" --join-timeout "$JOIN_DEADLINE" --hold 1
-        joined=$(awk -v p="$server" -v c="$size" '$0 ~ "peer="p" " && $0 ~ " C="c" " { for (i = 1; i <= NF; i++) if ($i ~ /^joined=/) j = substr($i, 8) } END { print j + 0 }' "$SWEEP_KV" 2>/dev/null || echo 0)
+        joined=$(awk -v p="$server" -v c="$size" '$0 ~ "peer="p" " && $0 ~ " C="c" " { for (i = 1; i <= NF; i++) if ($i ~ /^joined=/) j = substr($i, 8) } END { print j == "" ? "none" : j }' "$SWEEP_KV" 2>/dev/null || echo none)
       fi
-      if [ "$joined" -lt "$size" ]; then failed=$size; fi
+      if [ "$joined" = none ]; then
+        # No result line at all (the server did not start, the generator
+        # failed): said so in the table, and larger sizes are not run.
+        printf '%s\t%s\t%s\n' "$server" "$size" "no result (see $(basename "$FANOUT_LOG") and the server's log)" >>"$SWEEP_SKIPS"
+        failed="gave no result at $size"
+      elif [ "$joined" -lt "$size" ]; then
+        failed="did not join all of $size within $JOIN_DEADLINE s"
+      fi
     done
   done
 done
@@ -162,11 +169,13 @@ T_END=$(date +%s)
 } >"$OUT"
 if command -v gnuplot >/dev/null; then
   python3 "$ROOT/tools/bench/charts.py" "$RESULTS/compare-$STAMP.summary.json" "$CHARTS" \
-    "$(date -u '+%Y-%m-%d'), commit $(git -C "$ROOT" rev-parse --short HEAD)" >&2
+    "$(date -u '+%Y-%m-%d'), commit $(git -C "$ROOT" rev-parse --short HEAD)" >"$CHARTS.list" ||
+    bench_log "the charts were not drawn; the table stands"
   {
     echo
-    echo "Charts (\`$(basename "$CHARTS")/\`): peers-throughput.svg, peers-latency.svg, peers-rooms.svg"
+    echo "Charts (\`$(basename "$CHARTS")/\`): $(xargs -r -n1 basename <"$CHARTS.list" 2>/dev/null | paste -sd, | sed 's/,/, /g')"
   } >>"$OUT"
+  rm -f "$CHARTS.list"
 fi
 cat "$OUT"
 bench_log "written: $OUT"

@@ -165,6 +165,17 @@ class CompareTableTest(unittest.TestCase):
         self.assertIn("ngIRCd at 1,000: 640 of 1,000 joined", rooms)
 
 
+    @unittest.skipUnless(shutil.which("gnuplot"), "gnuplot is not installed (tools/install-deps.sh)")
+    def test_a_sweep_alone_draws_only_its_chart(self):
+        # RUNS=0: no T1, L1 or I1 rounds, only the sweep.
+        summary = self.path("summary.json")
+        run_script("compare_table.py", "--peers", self.write("none.kv", ""), "--hermes",
+                   self.write("none.jsonl", ""), *self.sweep(2.0), "--summary", summary)
+        printed = run_script("charts.py", summary, self.path("charts"))
+        self.assertIn("peers-rooms.svg", printed)
+        self.assertNotIn("peers-throughput.svg", printed)
+
+
 class OtherTablesTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="bench-tables-test.")
