@@ -11,70 +11,53 @@
 #
 # Knobs (environment): OLD_HUB (required), NEW_HUB (build/release's hermesd),
 # BENCH (build/release's hermes-bench), RUNS (5), SCENARIOS ("T1 L1 I1"),
-# TP_M (200), L1_T (10), IDLE_C (5000), RESULTS (bench-results), PERSIST
-# (false; true: durable history, each hub's database in its own temporary
-# directory, e.g. to compare two builds' SQLite history). Each hub runs
-# tools/bench/hermesd-bench.properties (no rate limit, history in memory
-# unless PERSIST) on 127.0.0.1; every run is bounded in time; the hubs this script
+# TP_M (200), L1_T (10), IDLE_C (5000), PERSIST (false: history in memory;
+# true: durable), RESULTS (bench-results). Each hub
+# runs tools/bench/hermesd-bench.properties (no rate limit, history in
+# memory) on 127.0.0.1; every run is bounded in time; the hubs this script
 # starts are stopped by PID, also on failure.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 : "${OLD_HUB:?set OLD_HUB to the hermesd binary to compare against}"
 NEW_HUB=${NEW_HUB:-$ROOT/build/release/hermesd/hermesd}
-BENCH=${BENCH:-$ROOT/build/release/tools/hermes-bench}
+BENCH_BIN=${BENCH:-$ROOT/build/release/tools/hermes-bench}
 RUNS=${RUNS:-5}
 SCENARIOS=${SCENARIOS:-T1 L1 I1}
 TP_M=${TP_M:-200}
 L1_T=${L1_T:-10}
 IDLE_C=${IDLE_C:-5000}
-RESULTS=${RESULTS:-$ROOT/bench-results}
-case "$RESULTS" in /*) ;; *) RESULTS=$PWD/$RESULTS ;; esac
 PERSIST=${PERSIST:-false}
-STAMP=$(date +%Y%m%d-%H%M%S)
+# shellcheck source=bench/lib.sh
+. "$ROOT/tools/bench/lib.sh"
 JSONL=$RESULTS/builds-$STAMP.jsonl
 OUT=$RESULTS/builds-$STAMP.md
-mkdir -p "$RESULTS"
 
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-for binary in "$OLD_HUB" "$NEW_HUB" "$BENCH"; do
-  [ -x "$binary" ] || { log "not executable: $binary"; exit 2; }
+for binary in "$OLD_HUB" "$NEW_HUB" "$BENCH_BIN"; do
+  [ -x "$binary" ] || { bench_log "not executable: $binary"; exit 2; }
 done
+bench_raise_nofile
+trap bench_cleanup EXIT
+trap 'bench_cleanup; exit 130' INT TERM
 
-ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-# shellcheck source=bench/hub-process.sh
-. "$ROOT/tools/bench/hub-process.sh"
-trap hub_stop EXIT
-trap 'hub_stop; exit 130' INT TERM
-
-run_one() { # run build scenario args...
-  local run=$1 build=$2 scenario=$3
-  shift 3
-  if [ "$build" = old ]; then HUB_BIN=$OLD_HUB; else HUB_BIN=$NEW_HUB; fi
-  hub_new_dir
-  # history.path is relative: a durable hub's database lands in its own directory.
-  sed "s/^history\.persist = .*/history.persist = $PERSIST/" "$ROOT/tools/bench/hermesd-bench.properties" \
-    >"$HUB_DIR/hermesd.properties"
-  hub_launch "$HUB_DIR/hermesd.properties"
-  log "$build / $scenario / run $run"
-  timeout -k 5 300 "$BENCH" --port "$HUB_PORT" --hub-pid "$HUB_PID" --json --timeout 240 "$@" |
-    sed "s/^{/{\"run\":$run,\"build\":\"$build\",\"label\":\"$scenario\",/" >>"$JSONL" ||
-    log "hermes-bench $scenario ($build) run $run failed"
-  hub_stop
-}
-
+# history.persist as PERSIST says (false: the bench config as it is); the
+# database lands in each hub's own directory (history.path is relative).
+CONFIG=$RESULTS/builds-$STAMP.properties
+sed "s/^history\.persist = .*/history.persist = $PERSIST/" "$ROOT/tools/bench/hermesd-bench.properties" >"$CONFIG"
+grep -q "^history.persist = $PERSIST\$" "$CONFIG" ||
+  { bench_log "tools/bench/hermesd-bench.properties has no history.persist line"; exit 2; }
 T0=$(date +%s)
 for run in $(seq 1 "$RUNS"); do
-  order="old new"
-  [ $((run % 2)) -eq 0 ] && order="new old"
   for scenario in $SCENARIOS; do
-    for build in $order; do
+    for build in $(bench_order "$run" old new); do
+      HUB_BIN=$NEW_HUB
+      [ "$build" = old ] && HUB_BIN=$OLD_HUB
+      tag="\"run\":$run,\"build\":\"$build\",\"label\":\"$scenario\""
       case $scenario in
-        T1) run_one "$run" "$build" T1 --scenario T1 -m "$TP_M" ;;
-        L1) run_one "$run" "$build" L1 --scenario L1 -t "$L1_T" ;;
-        I1) run_one "$run" "$build" I1 --scenario I1 -n "$IDLE_C" ;;
-        *) log "unknown scenario $scenario"; exit 2 ;;
+        T1) bench_hermes "$tag" "$CONFIG" --scenario T1 -m "$TP_M" ;;
+        L1) bench_hermes "$tag" "$CONFIG" --scenario L1 -t "$L1_T" ;;
+        I1) bench_hermes "$tag" "$CONFIG" --scenario I1 -n "$IDLE_C" ;;
+        *) bench_log "unknown scenario $scenario"; exit 2 ;;
       esac
     done
   done
@@ -85,10 +68,10 @@ T1_END=$(date +%s)
   echo "# two builds of hermesd side by side, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "- old: \`$OLD_HUB\`; new: \`$NEW_HUB\` (commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo ', with uncommitted changes'))"
-  echo "- $(nproc) cores; $RUNS round(s), $((T1_END - T0)) s; command: \`PERSIST=$PERSIST RUNS=$RUNS TP_M=$TP_M L1_T=$L1_T IDLE_C=$IDLE_C tools/compare-builds.sh\`; hermes-bench T1 -m $TP_M, L1 -t $L1_T, I1 -n $IDLE_C against a fresh hub each, tools/bench/hermesd-bench.properties"
+  echo "- $(nproc) cores; $RUNS round(s), $((T1_END - T0)) s; command: \`PERSIST=$PERSIST RUNS=$RUNS TP_M=$TP_M L1_T=$L1_T IDLE_C=$IDLE_C tools/compare-builds.sh\`; hermes-bench T1 -m $TP_M, L1 -t $L1_T, I1 -n $IDLE_C against a fresh hub each, tools/bench/hermesd-bench.properties with history.persist = $PERSIST"
   echo "- raw figures: \`$(basename "$JSONL")\`"
   echo
   python3 "$ROOT/tools/bench/ab_table.py" "$JSONL" build old new "old" "new"
 } >"$OUT"
 cat "$OUT"
-log "written: $OUT"
+bench_log "written: $OUT"

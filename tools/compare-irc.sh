@@ -24,46 +24,28 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${RUNS:-3}
-BUILD_DIR=${BUILD_DIR:-$ROOT/build/release}
-case "$BUILD_DIR" in /*) ;; *) BUILD_DIR=$PWD/$BUILD_DIR ;; esac
-RESULTS=${RESULTS:-$ROOT/bench-results}
-case "$RESULTS" in /*) ;; *) RESULTS=$PWD/$RESULTS ;; esac
-SHARED_BENCH=${SHARED_BENCH:-$ROOT/../shared/bench}
 TP_M=${TP_M:-200}
 LAT_R=${LAT_R:-2000}
 LAT_T=${LAT_T:-10}
 SCENARIOS=${SCENARIOS:-throughput latency}
-STAMP=$(date +%Y%m%d-%H%M%S)
+# shellcheck source=bench/lib.sh
+. "$ROOT/tools/bench/lib.sh"
 KV=$RESULTS/compare-irc-$STAMP.kv
 FANOUT_LOG=$RESULTS/compare-irc-$STAMP.log
 OUT=$RESULTS/compare-irc-$STAMP.md
-mkdir -p "$RESULTS"
 
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-
-[ -x "$SHARED_BENCH/run-peers.sh" ] || { log "no $SHARED_BENCH/run-peers.sh"; exit 2; }
-if [ ! -x "$BUILD_DIR/hermesd/hermesd" ]; then
-  log "building hermesd (release preset)"
-  (cd "$ROOT" && cmake --preset release >/dev/null && cmake --build --preset release -j2 --target hermesd)
-  BUILD_DIR=$ROOT/build/release
-fi
-HUB_BIN=$BUILD_DIR/hermesd/hermesd
-log "building fanout into $RESULTS"
-FANOUT=$(BUILD_DIR=$RESULTS "$SHARED_BENCH/build.sh" | tail -1)
-[ -x "$FANOUT" ] || { log "fanout did not build"; exit 2; }
-
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-
-# shellcheck source=bench/hub-process.sh
-. "$ROOT/tools/bench/hub-process.sh"
-trap hub_stop EXIT
-trap 'hub_stop; exit 130' INT TERM
+[ -x "$SHARED_BENCH/run-peers.sh" ] || { bench_log "no $SHARED_BENCH/run-peers.sh"; exit 2; }
+bench_build hermesd
+bench_fanout
+bench_raise_nofile
+trap bench_cleanup EXIT
+trap 'bench_cleanup; exit 130' INT TERM
 
 # The bench config with the IRC listener on: a free loopback port (0 would
 # mean "no listener"), in the hub's own temporary directory.
 start_hub() {
   hub_new_dir
-  IRC_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  IRC_PORT=$(hub_free_port)
   grep -v '^irc\.\(port\|host\) *=' "$ROOT/tools/bench/hermesd-bench.properties" >"$HUB_DIR/irc.properties"
   printf 'irc.port = %s\nirc.host = 127.0.0.1\n' "$IRC_PORT" >>"$HUB_DIR/irc.properties"
   hub_launch "$HUB_DIR/irc.properties"
@@ -74,22 +56,15 @@ start_hub() {
   sleep 0.5 # same settling time run-peers.sh gives its peers before the CPU baseline
 }
 
-scenario_args() { # scenario -> fanout arguments, as run-peers.sh gives them
-  case $1 in
-    throughput) echo "--mode throughput -n 100 -s 100 -m $TP_M -b 64 -w 16 --timeout 60" ;;
-    latency) echo "--mode latency -n 100 -s 100 -r $LAT_R -t $LAT_T -b 64 --timeout 60" ;;
-  esac
-}
-
 run_hermes() { # run scenario
   local run=$1 scenario=$2
   start_hub
-  log "hermesd-irc / $scenario / run $run"
+  bench_log "hermesd-irc / $scenario / run $run"
   # shellcheck disable=SC2046
   timeout -k 5 300 "$FANOUT" --proto irc --port "$IRC_PORT" --pid "$HUB_PID" \
-    --label hermesd-irc --run "$run" --kv "$KV" --concurrency 64 $(scenario_args "$scenario") \
+    --label hermesd-irc --run "$run" --kv "$KV" --concurrency 64 $(bench_fanout_args "$scenario") \
     2>>"$FANOUT_LOG" ||
-    { log "fanout $scenario run $run against hermesd failed; hub log:"; tail -5 "$HUB_DIR/hermesd.log" >&2; }
+    { bench_log "fanout $scenario run $run against hermesd failed; hub log:"; tail -5 "$HUB_DIR/hermesd.log" >&2; }
   hub_stop
 }
 
@@ -100,17 +75,12 @@ run_ngircd() { # run scenario
     NO_INSTALL=1 "$SHARED_BENCH/run-peers.sh" >&2
 }
 
-LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 T0=$(date +%s)
 for run in $(seq 1 "$RUNS"); do
   for scenario in $SCENARIOS; do
-    if [ $((run % 2)) -eq 1 ]; then
-      run_ngircd "$run" "$scenario"
-      run_hermes "$run" "$scenario"
-    else
-      run_hermes "$run" "$scenario"
-      run_ngircd "$run" "$scenario"
-    fi
+    for server in $(bench_order "$run" ngircd hermes); do
+      "run_$server" "$run" "$scenario"
+    done
   done
 done
 T1_END=$(date +%s)
@@ -118,11 +88,11 @@ T1_END=$(date +%s)
 {
   echo "# hermesd's IRC gateway vs ngIRCd, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
-  echo "- commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo ' (with uncommitted changes)'); $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average at the start $LOAD0; $RUNS round(s), $((T1_END - T0)) s"
-  echo "- command: \`RUNS=$RUNS TP_M=$TP_M tools/compare-irc.sh\`; both driven by \`../shared/bench/fanout --proto irc\` (T1 $(scenario_args throughput); L1 $(scenario_args latency)); $(ngircd --version 2>&1 | head -1)"
+  echo "- $(bench_describe); $RUNS round(s), $((T1_END - T0)) s"
+  echo "- command: \`RUNS=$RUNS TP_M=$TP_M tools/compare-irc.sh\`; both driven by \`../shared/bench/fanout --proto irc\` (T1 $(bench_fanout_args throughput); L1 $(bench_fanout_args latency)); $(ngircd --version 2>&1 | head -1)"
   echo "- hermesd: \`$HUB_BIN\`; raw figures: \`$(basename "$KV")\`; fanout's log: \`$(basename "$FANOUT_LOG")\`"
   echo
   python3 "$ROOT/tools/bench/irc_table.py" "$KV"
 } >"$OUT"
 cat "$OUT"
-log "written: $OUT"
+bench_log "written: $OUT"

@@ -39,6 +39,10 @@ packages=(
     # dpkg-shlibdeps (dpkg-dev) and file; lintian checks the packages,
     # systemd-analyze (systemd) the unit, man-db its Documentation= page
     dpkg-dev file lintian systemd man-db
+    # tools/compare-peers.sh: its charts (gnuplot without X), its tables
+    # (python3), and nats-server, one of the peers it measures hermesd
+    # against (redis-server and ngircd come with ../shared/bench/run-peers.sh)
+    gnuplot-nox python3 nats-server
 )
 
 for arg in "$@"; do

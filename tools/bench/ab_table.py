@@ -9,9 +9,9 @@ script with "label" (T1, L1, I1) and FIELD = A or B (compare-builds.sh tags
 Prints a Markdown table of every figure some run has, then each scenario's
 count of runs complete and in order.
 """
-import json
-import statistics
 import sys
+
+from benchlib import cell, figures, get, load_jsonl, med, ratio, table
 
 FIGURES = [
     ("T1 deliveries/s", "T1", "deliveries_per_s", "{:,.0f}"),
@@ -27,46 +27,21 @@ FIGURES = [
 ]
 
 
-def get(row, key):
-    if key.startswith("="):  # a ratio of two figures: "=a/b"
-        top, bottom = (get(row, k) for k in key[1:].split("/"))
-        ok = all(isinstance(v, (int, float)) for v in (top, bottom))
-        return top / bottom if ok and bottom else None
-    for part in key.split("."):
-        if not isinstance(row, dict) or part not in row:
-            return None
-        row = row[part]
-    return row
-
-
-def cell(vals, fmt):
-    if not vals:
-        return "n/a"
-    text = fmt.format(statistics.median(vals))
-    if len(vals) > 1:
-        text += " (" + fmt.format(min(vals)) + "-" + fmt.format(max(vals)) + ")"
-    return text
-
-
 def main(path, field, a, b, a_title, b_title):
-    rows = [json.loads(line) for line in open(path) if line.strip()]
+    rows = load_jsonl(path)
 
     def runs(variant, label):
         return [r for r in rows if r.get(field) == variant and r.get("label") == label]
 
     def values(variant, label, key):
-        found = [get(r, key) for r in runs(variant, label)]
-        return [v for v in found if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        return figures(get(r, key) for r in runs(variant, label))
 
-    print(f"| scenario | {a_title} | {b_title} | {b} / {a} |")
-    print("|---|--:|--:|--:|")
+    out = []
     for title, label, key, fmt in FIGURES:
         va, vb = values(a, label, key), values(b, label, key)
-        if not va and not vb:
-            continue
-        ratio = (f"{statistics.median(vb) / statistics.median(va):.3f}"
-                 if va and vb and statistics.median(va) else "n/a")
-        print(f"| {title} | {cell(va, fmt)} | {cell(vb, fmt)} | {ratio} |")
+        if va or vb:
+            out.append([title, cell(va, fmt), cell(vb, fmt), ratio(med(vb), med(va), "{:.3f}")])
+    print(table(["scenario", a_title, b_title, "{} / {}".format(b, a)], out))
     for label in ("T1", "L1", "I1"):
         for variant in (a, b):
             done = runs(variant, label)

@@ -9,57 +9,26 @@ latency (L1). Prints Markdown: medians over runs (min-max in brackets), the
 ratio hermesd / ngIRCd, and the goal of issue 18 (beat ngIRCd's deliveries/s
 and CPU per delivery) marked met or not.
 """
-import statistics
+import math
 import sys
-from collections import defaultdict
 
-NAN = float("nan")
+from benchlib import NAN, cell, figures, load_kv, med, num, ratio, table, verdict
+
 HERMES, NGIRCD = "hermesd-irc", "ngircd"
-
-
-def load(path):
-    rows = defaultdict(list)  # (peer, mode) -> [dict]
-    with open(path) as fh:
-        for line in fh:
-            kv = dict(t.split("=", 1) for t in line.split() if "=" in t)
-            if "peer" in kv and "mode" in kv:
-                rows[(kv["peer"], kv["mode"])].append(kv)
-    return rows
-
-
-def num(value):
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return NAN
-
-
-def med(values):
-    values = [v for v in values if v == v]
-    return statistics.median(values) if values else NAN
-
-
-def cell(values, fmt):
-    values = [v for v in values if v == v]
-    if not values:
-        return "n/a"
-    if len(values) == 1:
-        return fmt.format(values[0])
-    return "{} ({}-{})".format(fmt.format(med(values)), fmt.format(min(values)), fmt.format(max(values)))
 
 
 def complete(rows):
     if not rows:
         return "n/a"
-    expected = sum(num(r.get("expected")) for r in rows)
-    received = sum(num(r.get("received")) for r in rows)
-    odd = sum(num(r.get(k, 0)) for r in rows for k in ("dup", "bad", "self", "disconnects", "reord"))
+    expected = sum(figures(r.get("expected") for r in rows))
+    received = sum(figures(r.get("received") for r in rows))
+    odd = sum(figures(r.get(k, 0) for r in rows for k in ("dup", "bad", "self", "disconnects", "reord")))
     text = "{:.2f} % of {} run(s)".format(100 * received / expected if expected else NAN, len(rows))
     return text + (", {:.0f} anomalies".format(odd) if odd else "")
 
 
 def main():
-    rows = load(sys.argv[1])
+    rows = load_kv(sys.argv[1])
     lines = [
         # label, mode, key, format, scale, better ("high" or "low")
         ("T1 deliveries/s", "throughput", "deliv_per_s", "{:,.0f}", 1, "high"),
@@ -70,21 +39,16 @@ def main():
         ("L1 server CPU-s per 1 M deliveries", "latency", "srv_cpu_s_per_M", "{:.3f}", 1, "low"),
         ("L1 server peak RSS (MiB)", "latency", "srv_hwm_kb", "{:.1f}", 1 / 1024, "low"),
     ]
-    print("| scenario | hermesd (IRC port) | ngIRCd | hermesd / ngIRCd |")
-    print("|---|--:|--:|--:|")
-    medians = {}
+    medians, out = {}, []
     for label, mode, key, fmt, scale, _ in lines:
         h = [num(r.get(key)) * scale for r in rows[(HERMES, mode)]]
         n = [num(r.get(key)) * scale for r in rows[(NGIRCD, mode)]]
         medians[label] = (med(h), med(n))
-        ratio = med(h) / med(n) if med(n) else NAN
-        print("| {} | {} | {} | {:.2f} |".format(label, cell(h, fmt), cell(n, fmt), ratio))
+        out.append([label, cell(h, fmt), cell(n, fmt), ratio(med(h), med(n))])
     for mode, name in (("throughput", "T1"), ("latency", "L1")):
-        print("| {} complete | {} | {} | |".format(name, complete(rows[(HERMES, mode)]),
-                                                   complete(rows[(NGIRCD, mode)])))
+        out.append([name + " complete", complete(rows[(HERMES, mode)]), complete(rows[(NGIRCD, mode)]), ""])
+    print(table(["scenario", "hermesd (IRC port)", "ngIRCd", "hermesd / ngIRCd"], out))
     print()
-    print("| goal (issue 18) | hermesd | ngIRCd | verdict |")
-    print("|---|--:|--:|---|")
     goals = [
         ("T1 deliveries/s above ngIRCd's", "T1 deliveries/s", "{:,.0f}"),
         ("T1 CPU-s per delivery below ngIRCd's", "T1 server CPU-s per 1 M deliveries", "{:.3f}"),
@@ -93,14 +57,12 @@ def main():
         ("L1 p99 below ngIRCd's", "L1 latency p99 (ms)", "{:.2f}"),
     ]
     better = {label: b for label, _, _, _, _, b in lines}
+    out = []
     for goal, label, fmt in goals:
         h, n = medians[label]
-        if h != h or n != n:
-            verdict = "n/a"
-        else:
-            met = h > n if better[label] == "high" else h < n
-            verdict = "**met**" if met else "**not met**"
-        print("| {} | {} | {} | {} |".format(goal, fmt.format(h), fmt.format(n), verdict))
+        met = None if math.isnan(h) or math.isnan(n) else (h > n if better[label] == "high" else h < n)
+        out.append([goal, fmt.format(h), fmt.format(n), verdict(met)])
+    print(table(["goal (issue 18)", "hermesd", "ngIRCd", "verdict"], out, ["---", "--:", "--:", "---"]))
     print()
     print("deliveries/s = unique deliveries / (last delivery - first send); CPU and RSS are the "
           "server process's, sampled from /proc/PID by fanout. IRC does not echo to the sender: "
