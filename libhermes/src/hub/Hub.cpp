@@ -66,7 +66,8 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
       conversations(owner.config_, *history),
       typing(owner.config_, owner.stats_),
       markers(owner.config_, std::move(markerStore), log),
-      transfers(owner.config_, history->fileReferences(), log) {
+      transfers(owner.config_, history->fileReferences(), log),
+      backplane(owner.config_) {
     // The store lists conversations beside rooms; they are no rooms (no one
     // joins them, and a room lookup must never find one).
     std::vector<StoredRoom> stored = history->rooms();
@@ -206,7 +207,7 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             return;
         case v1::Envelope::kSay:
             onSay(s, envelope.say(), rooms, presence, gate, stamper, *history, outbox, ledger,
-                  moderation, now);
+                  moderation, backplane, now);
             if (envelope.say().kind() == v1::MESSAGE_KIND_DELETE) {
                 forgetDeletedFile(envelope.say());
             }
@@ -283,6 +284,12 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             markers.onRequest(s, envelope.read_markers_request(), outbox);
             return;
         case v1::Envelope::kFileOffer:
+            if (backplane.enabled()) {
+                outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+                             "files are not carried across the hubs of a cluster yet",
+                             envelope.file_offer().room(), envelope.file_offer().client_msg_id());
+                return;
+            }
             onFileOffer(s, envelope.file_offer(), rooms, presence, gate, stamper, ledger, *history,
                         transfers, intake, outbox, facts, now);
             return;
@@ -683,6 +690,51 @@ void Hub::Impl::forgetDeletedFile(const v1::Say& say) {
 
 // After a Welcome: a session signed in to an account banned hub-wide ends
 // here; any other joins the default room.
+// --- Impl: the cluster's backplane ----------------------------------------------------------
+
+void Hub::Impl::backplaneEntry(BackplaneEntry entry) {
+    if (protocol::checkRoom(entry.room) || protocol::canonicalRoom(entry.room) != entry.room) {
+        log.warning("backplane: an entry of '%s' (seq %?u, from hub %s) names no room; dropped",
+                    entry.room, entry.seq, entry.hub);
+        return;
+    }
+    // Every hub keeps every room's messages, members here or not: a client
+    // that moves to this hub finds its rooms' history from its cursors.
+    Room& room = rooms.obtain(entry.room, *history);
+    switch (backplane.accept(room.log.nextSeq(), entry)) {
+        case Backplane::Verdict::Delivered:
+        case Backplane::Verdict::Waits:
+            return;
+        case Backplane::Verdict::Deliver:
+            break;
+    }
+    deliverEntry(room, entry);
+    deliverWaitingEntries(room);
+}
+
+void Hub::Impl::deliverWaitingEntries(Room& room) {
+    while (auto next = backplane.takeNext(room.name, room.log.nextSeq())) {
+        deliverEntry(room, *next);
+    }
+}
+
+// As onSay delivers a hub's own message, with the backplane's seq.
+void Hub::Impl::deliverEntry(Room& room, const BackplaneEntry& entry) {
+    if (!stamper.backplaneMessage(room.name, entry.message, entry.seq)) {
+        // Not from a hub of this build (or damaged): its seq is skipped, so
+        // the room's order goes on; its history lacks it.
+        log.error("backplane: entry %?u of %s from hub %s is not a room message; skipped",
+                  entry.seq, room.name, entry.hub);
+        gate.skipTo(room, entry.seq + 1);
+        return;
+    }
+    presence.flush(room, gate, outbox);
+    const std::uint64_t seq = gate.takeSeq(room);
+    ledger.recordMessage(room, seq, backplane.sender(entry.hub, entry.ref), entry.account);
+    history->appendAuthored(stamper.message(), entry.account);
+    gate.publish(room, seq, stamper.frame(), outbox);
+}
+
 void Hub::Impl::afterWelcome(Session& s) {
     if (!s.profile.account.empty() &&
         refuseHubBanned(s, s.who.nick(), moderation, sessions, outbox, facts, log)) {
@@ -988,6 +1040,65 @@ bool Hub::transfersWantTurn() const {
 
 bool Hub::inputPaused() const {
     return impl_->budget.paused();
+}
+
+void Hub::takeBackplaneRequests(std::vector<BackplaneRequest>& out) {
+    owner_.check("Hub::takeBackplaneRequests");
+    impl_->backplane.takeRequests(out);
+}
+
+void Hub::backplanePublished(std::uint64_t ref, std::string_view error, TimePoint now) {
+    owner_.check("Hub::backplanePublished");
+    impl_->setNow(now);
+    auto sent = impl_->backplane.answered(ref);
+    if (!sent || error.empty()) {
+        return;
+    }
+    Session* s = impl_->sessions.find(sent->session);
+    if (s == nullptr || s->who.closing()) {
+        return;
+    }
+    impl_->outbox.error(*s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE, std::string(error), sent->room,
+                        sent->clientMsgId);
+}
+
+void Hub::backplaneEntry(BackplaneEntry entry, TimePoint now) {
+    owner_.check("Hub::backplaneEntry");
+    impl_->setNow(now);
+    impl_->backplaneEntry(std::move(entry));
+}
+
+void Hub::backplaneFilled(const std::string& room, std::size_t entries, TimePoint now) {
+    owner_.check("Hub::backplaneFilled");
+    impl_->setNow(now);
+    Room* found = impl_->rooms.find(room);
+    if (found == nullptr) {
+        return;
+    }
+    const std::uint64_t skip = impl_->backplane.filled(room, entries, found->log.nextSeq());
+    if (skip != 0) {
+        if (!impl_->gate.skipTo(*found, skip)) {
+            // Its messages are still held for the store: asked again once
+            // they are out (a Fill finds the same gap).
+            impl_->backplane.fill(room, found->log.nextSeq());
+            return;
+        }
+        impl_->log.warning(
+            "backplane: %s's stream no longer holds seqs before %?u; this hub's "
+            "history of it has a gap",
+            room, skip);
+    }
+    impl_->deliverWaitingEntries(*found);
+}
+
+void Hub::backplaneUp(bool up, TimePoint now) {
+    owner_.check("Hub::backplaneUp");
+    impl_->setNow(now);
+    impl_->backplane.setUp(up);
+    if (up) {
+        impl_->rooms.forEach(
+            [this](Room& room) { impl_->backplane.fill(room.name, room.log.nextSeq()); });
+    }
 }
 
 void Hub::shutdown(std::string_view reason) {
