@@ -6,7 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
+#include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
@@ -28,6 +31,24 @@ constexpr const char* kPublishScript =
     "redis.call('PUBLISH', ARGV[2], seq .. ' ' .. ARGV[3] .. ' ' .. ARGV[4] .. ' ' .. ARGV[5] "
     ".. '\\n' .. ARGV[6])\n"
     "return seq\n";
+
+// KEYS: hermes:nicks. ARGV: the nick's key, this hub. Granted (1) unless
+// another hub holds it and that hub's lease is alive: a dead hub's nicks
+// are free once its lease expires, with nothing to clean up.
+constexpr const char* kClaimScript =
+    "local owner = redis.call('HGET', KEYS[1], ARGV[1])\n"
+    "if owner and owner ~= ARGV[2] and redis.call('EXISTS', 'hermes:hub:' .. owner) == 1 then\n"
+    "  return 0\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])\n"
+    "return 1\n";
+// The same keys and arguments: the nick is let go if this hub holds it.
+constexpr const char* kReleaseScript =
+    "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then\n"
+    "  redis.call('HDEL', KEYS[1], ARGV[1])\n"
+    "end\n"
+    "return 1\n";
+constexpr std::string_view kNicksKey = "hermes:nicks";
 
 constexpr std::string_view kPattern = "hermes:room:*";
 
@@ -267,6 +288,11 @@ void RedisBackplane::checkUp() {
 // --- commands -------------------------------------------------------------------------------
 
 void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
+    if (request.kind == BackplaneRequest::Kind::ClaimNick ||
+        request.kind == BackplaneRequest::Kind::ReleaseNick) {
+        sendNick(request, now);
+        return;
+    }
     if (!command_.ready) {
         if (request.kind == BackplaneRequest::Kind::Publish && hub_ != nullptr) {
             hub_->backplanePublished(request.ref,
@@ -322,6 +348,39 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
         if (request.kind == BackplaneRequest::Kind::Publish && hub_ != nullptr) {
             hub_->backplanePublished(request.ref, "this hub lost the cluster's backplane (Redis)",
                                      now);
+        }
+        return;
+    }
+    command_.sentAt.push_back(now);
+}
+
+// Claims and releases are rare (a Hello, a session's end): EVAL, no SHA kept.
+void RedisBackplane::sendNick(const BackplaneRequest& request, TimePoint now) {
+    const bool claim = request.kind == BackplaneRequest::Kind::ClaimNick;
+    if (!command_.ready) {
+        if (claim && hub_ != nullptr) {
+            hub_->backplaneClaimed(request.ref, false,
+                                   "this hub lost the cluster's backplane (Redis); try again in "
+                                   "a moment",
+                                   now);
+        }
+        // A release lost here leaves the nick to this hub until its lease
+        // ends or it claims it again.
+        return;
+    }
+    auto* pending = new Pending{this, request.kind, request.ref, request.nick};
+    const char* script = claim ? kClaimScript : kReleaseScript;
+    const char* argv[] = {"EVAL",          script, "1", kNicksKey.data(), request.nick.c_str(),
+                          hubName_.c_str()};
+    const std::size_t lengths[] = {
+        4, std::strlen(script), 1, kNicksKey.size(), request.nick.size(), hubName_.size()};
+    if (redisAsyncCommandArgv(command_.context, onNick, pending, 6, argv, lengths) != REDIS_OK) {
+        delete pending;
+        resetWanted_ = true;
+        resetWhy_ = "hiredis refused a command";
+        if (claim && hub_ != nullptr) {
+            hub_->backplaneClaimed(request.ref, false, "this hub lost the cluster's backplane",
+                                   now);
         }
         return;
     }
@@ -506,6 +565,29 @@ void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void*
         }
     }
     self.hub_->backplaneFilled(pending->room, count, self.now_);
+}
+
+void RedisBackplane::onNick(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
+    RedisBackplane& self = *pending->owner;
+    if (!self.command_.sentAt.empty()) {
+        self.command_.sentAt.pop_front();
+    }
+    if (pending->kind != BackplaneRequest::Kind::ClaimNick || self.hub_ == nullptr) {
+        return;
+    }
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r == nullptr || r->type != REDIS_REPLY_INTEGER) {
+        const std::string why = r == nullptr                   ? std::string("connection lost")
+                                : r->type == REDIS_REPLY_ERROR ? std::string(text(r))
+                                                               : std::string("unexpected reply");
+        self.hub_->backplaneClaimed(
+            pending->ref, false,
+            "the cluster's backplane could not claim the nick (" + why + "); try again in a moment",
+            self.now_);
+        return;
+    }
+    self.hub_->backplaneClaimed(pending->ref, r->integer == 1, "", self.now_);
 }
 
 void RedisBackplane::onLease(redisAsyncContext* /*context*/, void* /*reply*/, void* privdata) {

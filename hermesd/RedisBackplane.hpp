@@ -88,6 +88,7 @@ private:
     void connect(TimePoint now);
     void reset(TimePoint now);
     void send(const hermes::hub::BackplaneRequest& request, TimePoint now);
+    void sendNick(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void renewLease(TimePoint now);
     void flushWrites();
     void checkUp();
@@ -100,6 +101,7 @@ private:
     static void onMessage(redisAsyncContext* context, void* reply, void* privdata);
     static void onPublished(redisAsyncContext* context, void* reply, void* privdata);
     static void onFilled(redisAsyncContext* context, void* reply, void* privdata);
+    static void onNick(redisAsyncContext* context, void* reply, void* privdata);
     static void onLease(redisAsyncContext* context, void* reply, void* privdata);
     static void addRead(void* privdata);
     static void delRead(void* privdata);

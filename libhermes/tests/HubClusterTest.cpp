@@ -58,6 +58,19 @@ public:
 private:
     void answer(HubHarness& from, const BackplaneRequest& request,
                 const std::set<HubHarness*>& deaf) {
+        if (request.kind == BackplaneRequest::Kind::ClaimNick) {
+            auto [it, added] = nicks_.try_emplace(request.nick, hubName(from));
+            from.hub.backplaneClaimed(request.ref, added || it->second == hubName(from), "",
+                                      from.now);
+            from.pump();
+            return;
+        }
+        if (request.kind == BackplaneRequest::Kind::ReleaseNick) {
+            if (nicks_[request.nick] == hubName(from)) {
+                nicks_.erase(request.nick);
+            }
+            return;
+        }
         if (request.kind == BackplaneRequest::Kind::Fill) {
             std::size_t count = 0;
             for (const BackplaneEntry& entry : streams_[request.room]) {
@@ -99,7 +112,20 @@ private:
     std::vector<HubHarness*> hubs_;
     std::map<std::string, std::uint64_t> seqs_;
     std::map<std::string, std::vector<BackplaneEntry>> streams_;
+    std::map<std::string, std::string> nicks_;  // nick key -> hub
 };
+
+// A Hello on a clustered hub: welcomed once the backplane granted the nick.
+SessionId clusterLogin(HubHarness& h, FakeBackplane& backplane, const std::string& nick) {
+    const SessionId id = h.connect();
+    h.send(id, hello(nick));
+    BOOST_TEST_REQUIRE(h.peers[id].inbox.empty());  // waits for the claim
+    backplane.run();
+    BOOST_TEST_REQUIRE(!h.peers[id].inbox.empty());
+    BOOST_TEST_REQUIRE(h.peers[id].inbox.front().has_welcome());
+    h.clear(id);
+    return id;
+}
 
 // Two hubs, two members on each, all in #r, the backplane up.
 struct TwoHubs {
@@ -110,10 +136,10 @@ struct TwoHubs {
     TwoHubs() {
         a.hub.backplaneUp(true, a.now);
         b.hub.backplaneUp(true, b.now);
-        ana = a.login("ana");
-        amy = a.login("amy");
-        bob = b.login("bob");
-        ben = b.login("ben");
+        ana = clusterLogin(a, backplane, "ana");
+        amy = clusterLogin(a, backplane, "amy");
+        bob = clusterLogin(b, backplane, "bob");
+        ben = clusterLogin(b, backplane, "ben");
         const std::pair<HubHarness*, SessionId> members[] = {
             {&a, ana}, {&a, amy}, {&b, bob}, {&b, ben}};
         for (auto [h, id] : members) {
@@ -287,4 +313,39 @@ BOOST_AUTO_TEST_CASE(edits_and_files_are_refused_in_a_cluster) {
     f.backplane.run();
     const std::vector<std::string> frames = chatFrames(f.b, f.bob);
     BOOST_TEST_REQUIRE(frames.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_nick_is_unique_across_hubs_and_free_again_when_its_session_ends) {
+    TwoHubs f;
+    // "Ana" folds to ana's key: taken on the other hub.
+    const SessionId second = f.b.connect();
+    f.b.send(second, hello("Ana"));
+    f.backplane.run();
+    v1::Envelope refused = f.b.next(second);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_NICK_TAKEN);
+    // Renames would need a claim too: refused in a cluster for now.
+    v1::Envelope rename;
+    rename.mutable_set_nick()->set_nick("ana");
+    f.b.send(f.bob, rename);
+    refused = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    // ana leaves hub a: the nick is released, and the same session may
+    // now have it on hub b.
+    f.a.hub.closed(f.ana, "gone", f.a.now);
+    f.a.pump();
+    f.backplane.run();
+    f.b.send(second, hello("Ana"));
+    f.backplane.run();
+    const v1::Envelope welcome = f.b.next(second);
+    BOOST_TEST_REQUIRE(welcome.has_welcome());
+    BOOST_TEST(welcome.welcome().nick() == "Ana");
+    // The backplane down: a Hello is refused, not welcomed unchecked.
+    f.a.hub.backplaneUp(false, f.a.now);
+    const SessionId third = f.a.connect();
+    f.a.send(third, hello("zed"));
+    refused = f.a.next(third);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
 }

@@ -129,6 +129,49 @@ void Backplane::takeRequests(std::vector<BackplaneRequest>& out) {
     requests_.clear();
 }
 
+void Backplane::claim(SessionId session, std::string nick, const v1::Hello& hello) {
+    const std::uint64_t ref = nextRef_++;
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::ClaimNick;
+    request.ref = ref;
+    request.nick = nick;
+    requests_.push_back(std::move(request));
+    claims_.emplace(ref, Claim{session, std::move(nick), hello});
+}
+
+std::optional<Backplane::Claim> Backplane::claimed(std::uint64_t ref) {
+    const auto it = claims_.find(ref);
+    if (it == claims_.end()) {
+        return std::nullopt;
+    }
+    Claim out = std::move(it->second);
+    claims_.erase(it);
+    return out;
+}
+
+void Backplane::own(SessionId session, std::string nick) {
+    auto [it, added] = owned_.try_emplace(session, nick);
+    if (!added && it->second != nick) {
+        releaseNick(std::exchange(it->second, std::move(nick)));
+    }
+}
+
+void Backplane::release(SessionId session) {
+    const auto it = owned_.find(session);
+    if (it == owned_.end()) {
+        return;
+    }
+    releaseNick(std::move(it->second));
+    owned_.erase(it);
+}
+
+void Backplane::releaseNick(std::string nick) {
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::ReleaseNick;
+    request.nick = std::move(nick);
+    requests_.push_back(std::move(request));
+}
+
 std::size_t Backplane::waiting() const {
     std::size_t count = 0;
     for (const auto& [room, entries] : waiting_) {

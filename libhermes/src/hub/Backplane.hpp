@@ -32,6 +32,7 @@
 #include "hermes/hub/BackplaneEntry.hpp"
 #include "hermes/hub/HubConfig.hpp"
 #include "hermes/hub/SessionId.hpp"
+#include "hermes/v1/hermes.pb.h"
 
 namespace hermes::hub {
 
@@ -85,6 +86,23 @@ public:
     void takeRequests(std::vector<BackplaneRequest>& out);
     bool hasRequests() const { return !requests_.empty(); }
 
+    // --- nicks, unique across the cluster ----------------------------------------
+    // A Hello's nick is claimed in Redis before the hub welcomes it (the
+    // Hello waits); a session holds its claim until it ends.
+    struct Claim {
+        SessionId session = 0;
+        std::string nick;  // protocol::nickKey
+        v1::Hello hello;
+    };
+    void claim(SessionId session, std::string nick, const v1::Hello& hello);
+    // The backplane answered claim `ref` (taken off the list); nullopt: not ours.
+    std::optional<Claim> claimed(std::uint64_t ref);
+    // `session` holds `nick` now (one at a time: an earlier one is released).
+    void own(SessionId session, std::string nick);
+    // `session` ended: its nick, if it held one, is released.
+    void release(SessionId session);
+    void releaseNick(std::string nick);
+
     // Entries waiting for a gap, over all rooms (invariants, tests).
     std::size_t waiting() const;
 
@@ -98,6 +116,8 @@ private:
     std::unordered_map<std::string, std::map<std::uint64_t, BackplaneEntry>> waiting_;
     std::unordered_set<std::string> filling_;  // rooms with a Fill asked and not answered
     std::vector<BackplaneRequest> requests_;
+    std::unordered_map<std::uint64_t, Claim> claims_;   // asked, not answered
+    std::unordered_map<SessionId, std::string> owned_;  // nick keys held by sessions
 };
 
 }  // namespace hermes::hub

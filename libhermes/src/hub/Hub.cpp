@@ -189,6 +189,9 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
         if (refuseHubBanned(s, envelope.hello().nick(), moderation, sessions, outbox, facts, log)) {
             return;
         }
+        if (backplane.enabled() && claimNick(s, envelope.hello())) {
+            return;  // the Hello waits for the cluster's answer (backplaneClaimed)
+        }
         if (onHello(s, envelope.hello(), sessions, accounts, intake, outbox, facts, now)) {
             afterWelcome(s);
         }
@@ -255,6 +258,14 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             return;
         case v1::Envelope::kSetNick:
             if (refuseBannedNick(s, envelope.set_nick(), moderation, outbox, facts)) {
+                return;
+            }
+            if (backplane.enabled()) {
+                // A rename would need the new nick claimed in Redis first, as
+                // a Hello's is (claimNick); not done yet.
+                outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+                             "nick changes are not carried across the hubs of a cluster yet; "
+                             "reconnect with the new nick");
                 return;
             }
             onSetNick(s, envelope.set_nick(), sessions, accounts, presence, gate, outbox);
@@ -735,6 +746,23 @@ void Hub::Impl::deliverEntry(Room& room, const BackplaneEntry& entry) {
     gate.publish(room, seq, stamper.frame(), outbox);
 }
 
+// A clustered hub's Hello: its nick claimed in Redis first, unless this hub
+// can answer at once (a bad nick, a nick taken here: onHello says so).
+bool Hub::Impl::claimNick(Session& s, const v1::Hello& hello) {
+    if (protocol::checkNick(hello.nick()) || sessions.findNick(hello.nick()) != nullptr) {
+        return false;
+    }
+    if (!backplane.up()) {
+        outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+                     "this hub cannot reach the cluster's backplane (Redis) to claim nick " +
+                         hello.nick() + "; try again in a moment");
+        return true;
+    }
+    backplane.claim(s.id, protocol::nickKey(hello.nick()), hello);
+    intake.awaitRead(s);
+    return true;
+}
+
 void Hub::Impl::afterWelcome(Session& s) {
     if (!s.profile.account.empty() &&
         refuseHubBanned(s, s.who.nick(), moderation, sessions, outbox, facts, log)) {
@@ -814,6 +842,9 @@ void Hub::Impl::processDoomed() {
 void Hub::Impl::finish(Session& s, CloseReason reason, std::string quitReason, bool toEdge) {
     sessions.noteClose(s, reason, quitReason);
     transfers.forget(s.id);
+    if (backplane.enabled()) {
+        backplane.release(s.id);  // its nick is free on every hub
+    }
     if (s.in.awaitingRead() && gate.historyWaiting()) {
         gate.forgetHistory(s.id);
     }
@@ -1066,6 +1097,48 @@ void Hub::backplaneEntry(BackplaneEntry entry, TimePoint now) {
     owner_.check("Hub::backplaneEntry");
     impl_->setNow(now);
     impl_->backplaneEntry(std::move(entry));
+}
+
+void Hub::backplaneClaimed(std::uint64_t ref, bool granted, std::string_view error, TimePoint now) {
+    owner_.check("Hub::backplaneClaimed");
+    impl_->setNow(now);
+    auto claim = impl_->backplane.claimed(ref);
+    if (!claim) {
+        return;
+    }
+    Session* s = impl_->sessions.find(claim->session);
+    if (s == nullptr || s->who.closing()) {
+        if (granted) {
+            impl_->backplane.releaseNick(std::move(claim->nick));
+        }
+        return;
+    }
+    impl_->intake.readDone(*s);
+    if (!granted) {
+        if (error.empty()) {
+            impl_->outbox.error(
+                *s, v1::ERROR_CODE_NICK_TAKEN,
+                "nick " + claim->hello.nick() + " is in use on another hub of the cluster");
+        } else {
+            impl_->outbox.error(*s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE, std::string(error));
+        }
+    } else {
+        const bool welcomed = onHello(*s, claim->hello, impl_->sessions, impl_->accounts,
+                                      impl_->intake, impl_->outbox, impl_->facts, now);
+        if (welcomed || s->in.awaitingRead()) {
+            // Held until the session ends (or claims another): also while
+            // its password is checked.
+            impl_->backplane.own(s->id, std::move(claim->nick));
+        } else if (impl_->sessions.findNick(claim->hello.nick()) == nullptr) {
+            // Refused further on (and no other member here has it: two
+            // Hellos of this hub raced for it): free again.
+            impl_->backplane.releaseNick(std::move(claim->nick));
+        }
+        if (welcomed) {
+            impl_->afterWelcome(*s);
+        }
+    }
+    impl_->receive(*s, {});
 }
 
 void Hub::backplaneFilled(const std::string& room, std::size_t entries, TimePoint now) {

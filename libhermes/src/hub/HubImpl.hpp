@@ -150,6 +150,9 @@ struct Hub::Impl {
     void backplaneEntry(BackplaneEntry entry);
     void deliverEntry(Room& room, const BackplaneEntry& entry);
     void deliverWaitingEntries(Room& room);
+    // A Hello's nick claimed across the cluster first: true when the Hello
+    // waits for that (or was answered), false when onHello takes it now.
+    bool claimNick(Session& s, const v1::Hello& hello);
     // A session just welcomed joins the default room.
     void afterWelcome(Session& s);
     // A session just signed in to an account gets what waited for it.

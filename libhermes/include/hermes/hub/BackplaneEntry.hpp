@@ -14,6 +14,13 @@
 //   hermes:room:ROOM      channel PUBLISH of each entry, as one notice:
 //                                 "SEQ HUB REF ACCOUNT\nMESSAGE"
 //
+// and for the cluster as a whole:
+//
+//   hermes:epoch          string  the cluster's epoch (Welcome.epoch), set by the first hub
+//   hermes:nicks          hash    nick key -> the hub whose member has it
+//   hermes:hub:HUB        string  HUB's lease (PX cluster.lease_ms, renewed every
+//                                 third): a nick of a hub without one is free
+//
 // MESSAGE is the ChatMessage as its hub stamped it, serialized, with no seq
 // (0): every hub sets the seq the backplane gave it and frames it the same
 // way, so every member of every hub gets the same bytes. HUB and REF say
@@ -44,8 +51,10 @@ struct BackplaneEntry {
 // Hub::backplanePublished / backplaneEntry / backplaneFilled.
 struct BackplaneRequest {
     enum class Kind {
-        Publish,  // give `message` of `room` the next seq, append and publish it
-        Fill,     // read `room`'s stream from `fromSeq` on (at most kFillPage entries)
+        Publish,      // give `message` of `room` the next seq, append and publish it
+        Fill,         // read `room`'s stream from `fromSeq` on (at most kFillPage entries)
+        ClaimNick,    // `nick` (its key) for this hub, unless a live hub holds it
+        ReleaseNick,  // `nick` (its key), if this hub holds it
     };
     Kind kind = Kind::Publish;
     std::string room;
@@ -53,6 +62,7 @@ struct BackplaneRequest {
     std::string account;        // Publish
     std::string message;        // Publish
     std::uint64_t fromSeq = 0;  // Fill
+    std::string nick;           // ClaimNick (with `ref`), ReleaseNick: protocol::nickKey
 };
 
 // Entries one Fill reads at most; a full page asks for the next.

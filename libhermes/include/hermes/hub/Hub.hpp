@@ -194,6 +194,11 @@ public:
     // An entry of a room's stream (a live notice, or a Fill's), in any order:
     // the hub delivers each room's entries once, in seq order.
     void backplaneEntry(BackplaneEntry entry, TimePoint now);
+    // ClaimNick `ref` is answered: the nick is this hub's (`granted`), or
+    // another hub's member has it (`granted` false, `error` empty:
+    // NICK_IN_USE), or Redis failed (`error`: CLUSTER_UNAVAILABLE). The
+    // Hello that waited for it goes on.
+    void backplaneClaimed(std::uint64_t ref, bool granted, std::string_view error, TimePoint now);
     // A Fill of `room` is answered: its `entries` entries were given first.
     void backplaneFilled(const std::string& room, std::size_t entries, TimePoint now);
     // The edge has the backplane (connected and subscribed), or lost it:
