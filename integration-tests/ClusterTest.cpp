@@ -8,6 +8,9 @@
 //   redis_restart  Redis stopped mid-conversation: Says refused with
 //                  CLUSTER_UNAVAILABLE, nothing acked lost; Redis back (its
 //                  AOF): the hubs resume, seqs go on where they were
+//   nicks          a nick is unique across hubs; freed when its session ends,
+//                  and when its hub is killed (kill -9) once its lease expires;
+//                  the killed hub's acked messages are in the other's history
 //
 // The redis-server here is the test's own (RedisServer below: a free port, AOF
 // with appendfsync always in a temp dir, stopped by PID); the cluster-clients
@@ -353,4 +356,64 @@ BOOST_AUTO_TEST_CASE(redis_restart) {
     for (auto& guard : hubs) {
         guard->expectCleanStop();
     }
+}
+
+BOOST_AUTO_TEST_CASE(nicks) {
+    RedisServer redis;
+    std::vector<std::unique_ptr<it::HubGuard>> hubs;
+    for (const char* name : {"east", "west"}) {
+        auto settings = clusterHub(redis, name);
+        settings["cluster.lease_ms"] = "600";
+        hubs.push_back(std::make_unique<it::HubGuard>(settings));
+    }
+    waitJoined(hubs);
+    it::RawClient ana(hubs[0]->hub.port(), "ana");
+    ana.hello("ana", it::after(5s));
+    const auto helloAnswer = [](it::RawClient& c) {
+        return c.expect(
+            [](const it::Frame& f) { return f.envelope.has_welcome() || f.envelope.has_error(); },
+            it::after(5s), "Welcome or Error");
+    };
+    it::RawClient other(hubs[1]->hub.port(), "other");
+    other.send(it::helloEnvelope("ANA"));  // folds to ana's key
+    it::Frame answer = helloAnswer(other);
+    BOOST_TEST_REQUIRE(answer.envelope.has_error());
+    BOOST_TEST(answer.envelope.error().code() == v1::ERROR_CODE_NICK_TAKEN);
+    // ana says something in #r, acked: then her hub dies without a word.
+    it::RawClient bob(hubs[1]->hub.port(), "bob");
+    bob.hello("bob", it::after(5s));
+    for (it::RawClient* c : {&ana, &bob}) {
+        c->send(it::joinEnvelope("#r"));
+        c->expect([](const it::Frame& f) { return f.envelope.has_members(); }, it::after(5s),
+                  "member list");
+    }
+    ana.send(it::sayEnvelope("#r", "last words", 7));
+    ana.expect(
+        [](const it::Frame& f) {
+            return f.envelope.has_message() && f.envelope.message().client_msg_id() == 7;
+        },
+        it::after(5s), "ana's echo");
+    hubs[0]->hub.signal(SIGKILL);
+    BOOST_TEST_REQUIRE(hubs[0]->hub.waitExit(5s).has_value());
+    // The nick is free once east's lease (600 ms) has expired.
+    const auto deadline = it::after(10s);
+    for (;;) {
+        other.send(it::helloEnvelope("ANA"));
+        answer = helloAnswer(other);
+        if (answer.envelope.has_welcome()) {
+            break;
+        }
+        BOOST_TEST_REQUIRE(answer.envelope.error().code() == v1::ERROR_CODE_NICK_TAKEN);
+        BOOST_TEST_REQUIRE((it::Clock::now() < deadline), "east's nicks were never freed");
+        std::this_thread::sleep_for(100ms);  // retrying a condition with a deadline
+    }
+    BOOST_TEST(answer.envelope.welcome().nick() == "ANA");
+    // What ana had acked is at west, in its history.
+    bob.send(it::historyEnvelope("#r", 0, 50));
+    const it::Frame page =
+        bob.expect([](const it::Frame& f) { return f.envelope.has_history_page(); }, it::after(5s),
+                   "history page");
+    BOOST_TEST_REQUIRE(page.envelope.history_page().messages_size() == 1);
+    BOOST_TEST(page.envelope.history_page().messages(0).text() == "last words");
+    hubs[1]->expectCleanStop();
 }
