@@ -151,6 +151,7 @@ struct TwoHubs {
         }
         a.advance(1s);  // presence is coalesced: out before the test starts
         b.advance(1s);
+        backplane.run();  // the Fills each join asks (empty streams)
         for (auto [h, id] : members) {
             h->clear(id);
         }
