@@ -288,6 +288,14 @@ void RedisBackplane::checkUp() {
     failuresLogged_ = 0;
     log_.information("cluster: hub %s joined the backplane at Redis %s", hubName_, config_.redis);
     nextLease_ = now_;
+    std::vector<std::string> owed;
+    owed.swap(releasesOwed_);
+    for (std::string& nick : owed) {
+        BackplaneRequest release;
+        release.kind = BackplaneRequest::Kind::ReleaseNick;
+        release.nick = std::move(nick);
+        sendNick(release, now_);
+    }
     hub_->backplaneUp(true, now_);
 }
 
@@ -373,8 +381,9 @@ void RedisBackplane::sendNick(const BackplaneRequest& request, TimePoint now) {
                                    "a moment",
                                    now);
         }
-        // A release lost here leaves the nick to this hub until its lease
-        // ends or it claims it again.
+        if (!claim) {
+            releasesOwed_.push_back(request.nick);  // sent once Redis is back (checkUp)
+        }
         return;
     }
     auto* pending = new Pending{this, request.kind, request.ref, request.nick};
