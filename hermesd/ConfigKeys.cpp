@@ -122,6 +122,14 @@ constexpr ConfigKey kKeys[] = {
     {"read_markers.max_per_member",       Count,  "1000",        1, kNoLimit, S},
     // --- discovery.* ---
     {"discovery.announce",                Flag,   "false",       0, 0,        S},
+    // --- cluster.* (docs/CLUSTER.md) ---
+    {"cluster.redis",                     Text,   "",            0, 0,        S},
+    {"cluster.hub_name",                  Text,   "",            0, 0,        S},
+    {"cluster.stream_max_messages",       Count,  "10000",       1, kNoLimit, S},
+    {"cluster.timeout_ms",                Millis, "2000",        10, kNoLimit, S},
+    {"cluster.reconnect_ms",              Millis, "500",         10, kNoLimit, S},
+    {"cluster.lease_ms",                  Millis, "5000",        100, kNoLimit, S},
+    {"cluster.max_in_flight",             Count,  "10000",       1, kNoLimit, S},
 };
 // clang-format on
 

@@ -119,6 +119,25 @@ DaemonConfig readDaemonConfig(ConfigReader& reader) {
 
     result.discovery.announce = reader.flag("discovery.announce", result.discovery.announce);
 
+    ClusterConfig& cluster = result.cluster;
+    cluster.redis = Poco::trim(reader.text("cluster.redis", cluster.redis));
+    cluster.hubName = Poco::trim(reader.text("cluster.hub_name", cluster.hubName));
+    cluster.streamMaxMessages =
+        size(reader, "cluster.stream_max_messages", cluster.streamMaxMessages);
+    cluster.timeout = reader.millis("cluster.timeout_ms", cluster.timeout);
+    cluster.reconnect = reader.millis("cluster.reconnect_ms", cluster.reconnect);
+    cluster.lease = reader.millis("cluster.lease_ms", cluster.lease);
+    cluster.maxInFlight = size(reader, "cluster.max_in_flight", cluster.maxInFlight);
+    if (!cluster.redis.empty() && cluster.redis.find(':') == std::string::npos) {
+        reader.fail("cluster.redis", "'" + cluster.redis + "' is not host:port");
+    }
+    if (cluster.hubName.find_first_of(" \t\r\n") != std::string::npos) {
+        reader.fail("cluster.hub_name", "'" + cluster.hubName + "' has white space");
+    }
+    result.hub.cluster = cluster.enabled();
+    result.hub.clusterHubName = cluster.hubName;
+    result.hub.clusterMaxInFlight = cluster.maxInFlight;
+
     HistoryConfig& history = result.history;
     history.persist = reader.flag("history.persist", history.persist);
     history.path = reader.text("history.path", history.path);

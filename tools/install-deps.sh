@@ -28,6 +28,9 @@ packages=(
     libncurses-dev
     libssl-dev libsodium-dev
     libavahi-client-dev
+    # the cluster's Redis backplane (docs/CLUSTER.md): hiredis, and
+    # redis-server for its tests (started by them on loopback ports)
+    libhiredis-dev redis-server
     tmux
     # the discovery test: avahi-daemon's libraries (its binary is fetched
     # alone, below), a D-Bus daemon without the system bus service

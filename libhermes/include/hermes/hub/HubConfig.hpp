@@ -150,6 +150,15 @@ struct HubConfig {
     // private conversations together; a MarkRead for a new one past it is
     // refused (INVALID_MARKER).
     std::size_t readMarkersMax = 1000;  // read_markers.max_per_member
+    // --- the Redis backplane (docs/CLUSTER.md; hermesd's cluster.*) ---
+    // On: room messages take their seq from the backplane (Backplane.hpp),
+    // and the hub sends a message, its echo included, only as the backplane
+    // hands it back. Off (cluster.redis empty): a hub alone, as ever.
+    bool cluster = false;
+    std::string clusterHubName;  // cluster.hub_name: this hub's name in the cluster
+    // Room messages sent to the backplane and not yet answered; past it a
+    // Say is refused (CLUSTER_UNAVAILABLE) rather than held without bound.
+    std::size_t clusterMaxInFlight = 10000;  // cluster.max_in_flight
 
     // The most one room can be sent at one moment within the rate limits:
     // maxClients members each sending rateBurst messages of maxTextBytes,
