@@ -87,6 +87,7 @@ constexpr ConfigKey kKeys[] = {
     {"hub.flood_backlog",                 Count,  "20",          0, kNoLimit, R},
     {"hub.presence_coalesce_members",     Count,  "100",         0, kNoLimit, S},
     {"hub.presence_coalesce_ms",          Millis, "100",         0, kNoLimit, S},
+    {"hub.presence_full_max_members",     Count,  "1000",        0, kNoLimit, R},
     {"hub.password",                      Text,   "",            0, 0,        S},
     // --- files.* ---
     {"files.enabled",                     Flag,   "true",        0, 0,        S},

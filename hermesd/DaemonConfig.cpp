@@ -181,6 +181,8 @@ DaemonConfig readDaemonConfig(ConfigReader& reader) {
         size(reader, "hub.presence_coalesce_members", hub.presenceCoalesceMembers);
     hub.presenceCoalesceDelay =
         reader.millis("hub.presence_coalesce_ms", hub.presenceCoalesceDelay);
+    hub.presenceFullMaxMembers =
+        size(reader, "hub.presence_full_max_members", hub.presenceFullMaxMembers);
     hub.maxHeldMessages = size(reader, "history.max_held_messages", hub.maxHeldMessages);
     // Files: beside the history database ("<its directory>/hermes-files")
     // unless files.path says; files.enabled = false keeps none.

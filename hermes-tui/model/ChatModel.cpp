@@ -175,6 +175,12 @@ void ChatModel::fitActive() {
 
 void ChatModel::toggleMembers() {
     showMembers_ = !showMembers_;
+    // In a large room the list got at join is a sample and presence of
+    // silent members is not sent (docs/HUB.md "Large rooms"): the pane
+    // shows the hub's list as it is now. The answer is not printed.
+    if (showMembers_ && buffers_[active_]->kind() == BufferKind::Room) {
+        hub_.who(buffers_[active_]->name());
+    }
     fitActive();
     dirty_ = dirty::kAll;
 }

@@ -170,6 +170,8 @@ BOOST_AUTO_TEST_CASE(member_pane_and_activity) {
     Key f2;
     f2.code = KeyCode::ToggleMembers;
     s.model.handleKey(f2, s.t0);
+    // Shown, the pane asks for the room's list as it is now.
+    BOOST_TEST(std::count(s.hub.calls.begin(), s.hub.calls.end(), "who lobby") == 1);
     const TextGrid g = s.draw(10, 60);
     BOOST_TEST(g.row(1).find("\u2502 2 members") == 41u);
     BOOST_TEST(g.row(2).find("\u2502 ana") != std::string::npos);

@@ -197,6 +197,7 @@ std::vector<Envelope> sampleEnvelopes() {
         auto* m = add().mutable_join();
         m->set_room("general");
         m->set_skip_backlog(true);
+        m->set_all_presence(true);
     }
     {
         auto* m = add().mutable_leave();
@@ -244,6 +245,8 @@ std::vector<Envelope> sampleEnvelopes() {
         m->set_room("general");
         m->add_nicks("ana");
         m->add_nicks("bob");
+        m->set_total(5000);  // a large room's sample at join
+        m->set_partial(true);
     }
     add().mutable_who()->set_room("general");
     {
@@ -434,6 +437,20 @@ std::vector<Envelope> sampleEnvelopes() {
         sample->set_clients(3);
         sample->set_commit_latency_seconds(0.0004);
         m->mutable_now()->set_messages_in_per_second(2.5);
+    }
+    {
+        auto* m = add().mutable_members_request();
+        m->set_room("big");
+        m->set_after("ana");
+        m->set_limit(100);
+    }
+    {
+        auto* m = add().mutable_members_page();
+        m->set_room("big");
+        m->add_nicks("bob");
+        m->add_away("bob");
+        m->set_total(15000);
+        m->set_next_after("bob");
     }
     add().mutable_register_nick()->set_password("s3cret");
     {

@@ -161,6 +161,14 @@ hermes::cli::CommandLine commandLine() {
                     "stop when nothing arrived for S s (latency: after the last send) (5)")
                  .argument("S"))
         .add(Option("timeout", "", "hard bound on the whole run in seconds (300)").argument("S"))
+        .add(Option("all-presence", "",
+                    "clients join with all_presence: each follows the whole room (full member "
+                    "list at join, every JOINED), the behaviour before large rooms"))
+        .add(Option("check-views", "",
+                    "idle: the first K members each fetch the member list page by page "
+                    "(MembersRequest) and compare it with the clients joined; all by default, "
+                    "0: none")
+                 .argument("K"))
         .add(Option("json", "", "print one JSON object instead of a Markdown table"))
         .add(Option("verbose", "v", "progress on stderr"))
         .add(Option("help", "h", "print this help and exit"));
@@ -183,7 +191,8 @@ a log-linear histogram: p50/p90/p99/p99.9 are within 0.4 % (values below
 256 ns exact), the max is exact.
 
 Exit status: 0 = every expected message delivered exactly once and in order
-(idle: all joined and the member list complete), 1 = the run finished but
+(idle: all joined, the member list complete and every member's view of it,
+fetched with MembersRequest, exactly the clients joined), 1 = the run finished but
 was incomplete or wrong, 2 = bad options or setup failure.)");
 }
 
@@ -249,6 +258,10 @@ std::optional<BenchOptions> parseBenchOptions(const std::vector<std::string>& ar
             o.stall = toDouble(a, value, 0.1, 600);
         } else if (name == "timeout") {
             o.timeout = toDouble(a, value, 1, BenchOptions::kMaxTimeoutSeconds);
+        } else if (name == "all-presence") {
+            o.allPresence = true;
+        } else if (name == "check-views") {
+            o.checkViews = toInt(a, value, 0, BenchOptions::kMaxClients);
         } else if (name == "json") {
             o.json = true;
         } else if (name == "verbose") {

@@ -45,6 +45,14 @@ struct BenchOptions {
     int concurrency = 64;  // clients in their handshake at once
     std::string nickPrefix = "b";
     bool verbose = false;
+    // --all-presence: every client joins with Join.all_presence (follows the
+    // whole room: the full member list and every JOINED, as before large
+    // rooms; O(N^2) bytes in a storm).
+    bool allPresence = false;
+    // --check-views K: idle mode, how many members (the first K) fetch their
+    // own view of the member list with MembersRequest, page by page, and
+    // compare it with the clients joined; -1: all of them, 0: none.
+    int checkViews = -1;
 };
 
 // Parses argv (hermes::cli::CommandLine: --name VALUE, --name=VALUE, -x VALUE,

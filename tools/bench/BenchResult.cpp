@@ -52,6 +52,12 @@ std::vector<Row> rows(const BenchResult& r) {
         out.emplace_back("wall s until all joined", fixed(r.joinSeconds, 3));
         out.emplace_back("final member list (ours / expected)",
                          std::to_string(r.membersListed) + " / " + std::to_string(o.clients));
+        if (r.viewsChecked >= 0) {
+            out.emplace_back(
+                "members' views correct (paged, correct / checked)",
+                std::to_string(r.viewsCorrect) + " / " + std::to_string(r.viewsChecked));
+            out.emplace_back("s to fetch the views", fixed(r.viewsSeconds, 3));
+        }
         if (r.hubSampled) {
             out.emplace_back("hub RSS before / after (MiB)",
                              fixed(r.hubRssBeforeMiB, 1) + " / " + fixed(r.hubRssAfterMiB, 1));
@@ -125,7 +131,8 @@ bool BenchResult::ok() const {
         return false;
     }
     if (options.mode == Mode::Idle) {
-        return joined == options.clients && membersListed == options.clients;
+        return joined == options.clients && membersListed == options.clients &&
+               (viewsChecked < 0 || viewsCorrect == viewsChecked);
     }
     return completeness.perfect();
 }
@@ -162,6 +169,9 @@ void writeJson(const BenchResult& r, std::ostream& out) {
     json.set("joined", r.joined);
     json.set("join_s", jsonNumber(r.joinSeconds, 4));
     json.set("members_listed", r.membersListed);
+    json.set("views_checked", r.viewsChecked);
+    json.set("views_correct", r.viewsCorrect);
+    json.set("views_s", jsonNumber(r.viewsSeconds, 4));
     json.set("sent", r.sent);
     json.set("expected", c.expected);
     json.set("received", c.received);

@@ -43,6 +43,12 @@ struct BenchResult {
 
     // idle
     int membersListed = -1;  // our nicks in the final Who answer (-1: not asked)
+    // Members whose own paged view (MembersRequest) was fetched (-1: not
+    // asked, or the hub does not answer it), those whose view was exactly the
+    // clients joined, and how long fetching them all took.
+    int viewsChecked = -1;
+    int viewsCorrect = 0;
+    double viewsSeconds = 0;
 
     // the hub, from /proc (hubSampled false without --hub-pid)
     bool hubSampled = false;

@@ -39,6 +39,7 @@ enum class BodyType : std::uint32_t {
     Pong = 17,
     Error = 18,
     Bye = 19,
+    MembersPage = 126,
 };
 
 struct ScannedBody {
@@ -188,6 +189,38 @@ inline bool scanChatMessage(std::string_view bytes, ScannedMessage& out) {
                 out.room = value;
             } else if (field == kText) {
                 out.text = value;
+            }
+        }
+    }
+    return true;
+}
+
+// Calls onNick(nick) for each nick of a MembersPage, in order, and returns
+// its next_after in `nextAfter` (empty: the last page). False if malformed.
+// A member list check after a 15,000-client storm reads 225 M nicks: no
+// objects per nick.
+template <typename OnNick>
+inline bool scanMembersPage(std::string_view bytes, std::string_view& nextAfter, OnNick&& onNick) {
+    using namespace scan_detail;
+    constexpr std::uint32_t kNicks = 2;
+    constexpr std::uint32_t kNextAfter = 6;
+    nextAfter = {};
+    const char* p = bytes.data();
+    const char* const end = p + bytes.size();
+    while (p < end) {
+        std::uint32_t field = 0;
+        std::uint32_t wire = 0;
+        std::uint64_t number = 0;
+        std::string_view value;
+        p = readTag(p, end, field, wire);
+        if (p == nullptr || (p = readValue(p, end, wire, number, value)) == nullptr) {
+            return false;
+        }
+        if (wire == kWireLengthDelimited) {
+            if (field == kNicks) {
+                onNick(value);
+            } else if (field == kNextAfter) {
+                nextAfter = value;
             }
         }
     }

@@ -426,6 +426,9 @@ void LoadGenerator::handleFrame(BenchClient& client, std::string_view payload) {
         case BodyType::Message:
             handleMessage(client, body.bytes);
             return;
+        case BodyType::MembersPage:
+            handleMembersPage(client, body.bytes);
+            return;
         case BodyType::Presence:
         case BodyType::HistoryPage:
         case BodyType::Pong:
@@ -438,6 +441,7 @@ void LoadGenerator::handleFrame(BenchClient& client, std::string_view payload) {
             hermes::v1::Envelope join;
             join.mutable_join()->set_room(options_.room);
             join.mutable_join()->set_skip_backlog(true);
+            join.mutable_join()->set_all_presence(options_.allPresence);
             client.queue(join);
             markDirty(client);
             return;
@@ -479,6 +483,16 @@ void LoadGenerator::handleOther(BenchClient& client, std::uint32_t field,
     } else if (envelope.has_error()) {
         ++errors_;
         const auto& error = envelope.error();
+        const auto slot = static_cast<std::size_t>(client.index());
+        if (error.code() == hermes::v1::ERROR_CODE_UNSUPPORTED && slot < views_.size() &&
+            views_[slot].waiting) {
+            viewsUnsupported_ = true;  // an older hub: no MembersRequest
+            views_[slot].waiting = false;
+            views_[slot].done = true;
+            --viewsInFlight_;
+            ++viewsDone_;
+            return;
+        }
         if (reported_++ < kMaxReportedErrors) {
             std::cerr << "hermes-bench: client " << client.index() << " got Error "
                       << hermes::v1::ErrorCode_Name(error.code())
@@ -751,6 +765,102 @@ int LoadGenerator::membersViaWho() {
     return found;
 }
 
+void LoadGenerator::requestView(BenchClient& client, std::string_view after) {
+    hermes::v1::Envelope request;
+    auto* members = request.mutable_members_request();
+    members->set_room(options_.room);
+    members->set_after(std::string(after));
+    client.queue(request);
+    markDirty(client);
+    views_[static_cast<std::size_t>(client.index())].waiting = true;
+}
+
+void LoadGenerator::handleMembersPage(BenchClient& client, std::string_view bytes) {
+    const auto slot = static_cast<std::size_t>(client.index());
+    if (slot >= views_.size() || !views_[slot].waiting) {
+        return;  // not asked
+    }
+    ViewCheck& view = views_[slot];
+    view.waiting = false;
+    std::string_view nextAfter;
+    const bool wellFormed = scanMembersPage(bytes, nextAfter, [&](std::string_view nick) {
+        if (view.matched < expectedNicks_.size() && nick == expectedNicks_[view.matched]) {
+            ++view.matched;
+        } else {
+            view.wrong = true;
+        }
+    });
+    if (wellFormed && !view.wrong && !nextAfter.empty()) {
+        requestView(client, nextAfter);
+        return;
+    }
+    view.wrong = view.wrong || !wellFormed || view.matched != expectedNicks_.size();
+    view.done = true;
+    --viewsInFlight_;
+    ++viewsDone_;
+}
+
+// Every member (or the first --check-views) asks for the member list as a
+// client of a large room does, page by page, and it must be exactly the
+// clients that joined. At most kViewsInFlight walks at once, so the hub's
+// output stays bounded; the whole check is bounded by kViewsWaitSeconds.
+void LoadGenerator::checkViews(BenchResult& result) {
+    constexpr int kViewsInFlight = 64;
+    constexpr double kViewsWaitSeconds = 300;
+    const int count = options_.checkViews < 0 ? options_.clients
+                                              : std::min(options_.checkViews, options_.clients);
+    if (count == 0) {
+        return;
+    }
+    expectedNicks_.clear();
+    for (const auto& client : clients_) {
+        if (client->state == ClientState::Joined) {
+            expectedNicks_.push_back(options_.nickPrefix + std::to_string(client->index()));
+        }
+    }
+    std::sort(expectedNicks_.begin(), expectedNicks_.end());
+    views_.assign(clients_.size(), ViewCheck{});
+    viewsInFlight_ = 0;
+    viewsDone_ = 0;
+    int next = 0;
+    const std::uint64_t begin = monotonicNs();
+    const std::uint64_t give = begin + static_cast<std::uint64_t>(kViewsWaitSeconds * 1e9);
+    while (viewsDone_ < count && monotonicNs() < give && !pastDeadline() && !viewsUnsupported_) {
+        while (next < count && viewsInFlight_ < kViewsInFlight) {
+            BenchClient& client = *clients_[static_cast<std::size_t>(next++)];
+            if (client.state != ClientState::Joined) {
+                ViewCheck& view = views_[static_cast<std::size_t>(client.index())];
+                view.wrong = true;
+                view.done = true;
+                ++viewsDone_;
+                continue;
+            }
+            ++viewsInFlight_;
+            requestView(client, {});
+        }
+        flushDirty();
+        loopOnce(msUntilDeadline(50));
+    }
+    result.viewsSeconds = seconds(monotonicNs() - begin);
+    if (viewsUnsupported_) {
+        note("the hub does not answer MembersRequest: members' views not checked");
+        return;
+    }
+    result.viewsChecked = count;
+    result.viewsCorrect = 0;
+    for (int i = 0; i < count; ++i) {
+        const ViewCheck& view = views_[static_cast<std::size_t>(i)];
+        result.viewsCorrect += view.done && !view.wrong ? 1 : 0;
+    }
+    if (viewsDone_ < count) {
+        note(std::to_string(count - viewsDone_) + " members' views not fetched within " +
+             std::to_string(kViewsWaitSeconds) + " s");
+    } else if (result.viewsCorrect < count) {
+        note(std::to_string(count - result.viewsCorrect) +
+             " members saw a member list other than the clients joined");
+    }
+}
+
 void LoadGenerator::runIdle(BenchResult& result) {
     const ProcSample before = sampleProcess(options_.hubPid);
     const std::uint64_t joinStart = monotonicNs();
@@ -765,6 +875,7 @@ void LoadGenerator::runIdle(BenchResult& result) {
     waitQuiet(options_.quiet);
     const ProcSample after = sampleProcess(options_.hubPid);
     result.membersListed = membersViaWho();
+    checkViews(result);
     int connected = 0;
     for (const auto& client : clients_) {
         connected += client->state == ClientState::Joined ? 1 : 0;

@@ -16,7 +16,8 @@
 //   senders; each message carries its scheduled send time, so a late send is
 //   counted in the latency rather than hidden;
 // - idle: nothing is sent; the hub's memory per client and the final member
-//   list (Who) are checked.
+//   list (Who) are checked, then each member's own view of it, fetched page
+//   by page with MembersRequest as a client of a large room does.
 // Every wait is bounded by --timeout for the whole run, and the measured phase
 // also ends after --stall-s without deliveries (latency mode: once all was
 // sent; a throughput sender that hears nothing is stuck anyway).
@@ -79,6 +80,9 @@ private:
     void pumpLatency();
     void armTimer(std::uint64_t atNs);
     int membersViaWho();
+    void checkViews(BenchResult& result);
+    void requestView(BenchClient& client, std::string_view after);
+    void handleMembersPage(BenchClient& client, std::string_view bytes);
 
     void runFanout(BenchResult& result);
     void runIdle(BenchResult& result);
@@ -125,6 +129,19 @@ private:
     // Idle: the Who answer.
     bool awaitingWho_ = false;
     std::optional<hermes::v1::MemberList> whoAnswer_;
+
+    // Idle: each member's own view, fetched page by page (checkViews).
+    struct ViewCheck {
+        std::uint32_t matched = 0;  // nicks so far, each the expected one
+        bool waiting = false;       // a MembersRequest is on its way
+        bool wrong = false;
+        bool done = false;
+    };
+    std::vector<std::string> expectedNicks_;  // the joined clients' nicks, in byte order
+    std::vector<ViewCheck> views_;
+    int viewsInFlight_ = 0;
+    int viewsDone_ = 0;
+    bool viewsUnsupported_ = false;  // the hub answered MembersRequest UNSUPPORTED
 };
 
 }  // namespace hermes::bench

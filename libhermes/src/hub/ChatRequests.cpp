@@ -100,7 +100,8 @@ void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& pre
                      say.client_msg_id());
         return;
     }
-    if (room == nullptr || s.rooms.find(room) == SessionRooms::npos) {
+    const std::size_t slot = room == nullptr ? SessionRooms::npos : s.rooms.find(room);
+    if (slot == SessionRooms::npos) {
         outbox.error(s, v1::ERROR_CODE_NOT_IN_ROOM,
                      "you are not in room " + say.room() + "; join it first", say.room(),
                      say.client_msg_id());
@@ -150,6 +151,9 @@ void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& pre
         }
     }
     presence.flush(*room, gate, outbox);
+    // From now on its leaving reaches every member of a large room: they
+    // may have seen it speak (docs/HUB.md "Large rooms").
+    RoomTable::spoke(s, slot);
     stamper.roomMessage(*room, gate.takeSeq(*room), s, say, now);
     ledger.recordMessage(*room, stamper.message().seq(), s);
     // The account (as the session holds it) goes to the store's own copy:

@@ -9,8 +9,9 @@
 
 namespace hermes::hub {
 
-void DurabilityGate::broadcast(Room& room, std::string_view frame, Outbox& outbox) {
-    outbox.broadcast(room, frame);
+void DurabilityGate::broadcast(Room& room, std::string_view frame, Outbox& outbox,
+                               bool followersOnly) {
+    outbox.broadcast(room, frame, followersOnly);
 }
 
 bool DurabilityGate::admitsMessage() {
@@ -37,7 +38,7 @@ void DurabilityGate::publish(Room& room, std::uint64_t seq, std::string_view fra
         room.log.sentSeq_ = seq;
         return;
     }
-    room.log.held_.push_back(RoomLog::Held{seq, std::string(frame)});
+    room.log.held_.push_back(RoomLog::Held{seq, std::string(frame), false});
     ++heldMessages_;
     if (!room.log.listed_) {
         room.log.listed_ = true;
@@ -62,7 +63,7 @@ void DurabilityGate::releaseRoom(Room& room, std::uint64_t committed, Outbox& ou
             room.log.sentSeq_ = front.seq;
             --heldMessages_;
         } else {
-            outbox.broadcast(room, front.frame);
+            outbox.broadcast(room, front.frame, front.followersOnly);
         }
         held.pop_front();
     }

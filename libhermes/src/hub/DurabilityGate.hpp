@@ -75,12 +75,13 @@ public:
     // A stamped message: sent now (synchronous store) or held until committed.
     void publish(Room& room, std::uint64_t seq, std::string_view frame, Outbox& outbox);
     // Anything else for the room (presence, topic): behind what is held.
-    void toRoom(Room& room, std::string_view frame, Outbox& outbox) {
+    // `followersOnly`: to the members that follow it (presence in a large room).
+    void toRoom(Room& room, std::string_view frame, Outbox& outbox, bool followersOnly = false) {
         if (room.log.held_.empty()) {
-            broadcast(room, frame, outbox);
+            broadcast(room, frame, outbox, followersOnly);
             return;
         }
-        room.log.held_.push_back(RoomLog::Held{0, std::string(frame)});
+        room.log.held_.push_back(RoomLog::Held{0, std::string(frame), followersOnly});
     }
     // The store committed: held frames whose messages are committed go out
     // (and what waits behind them), while the budget releases output.
@@ -111,7 +112,8 @@ public:
     const std::vector<WaitingHistory>& waitingHistory() const { return waitingHistory_; }
 
 private:
-    static void broadcast(Room& room, std::string_view frame, Outbox& outbox);
+    static void broadcast(Room& room, std::string_view frame, Outbox& outbox,
+                          bool followersOnly = false);
     void releaseRoom(Room& room, std::uint64_t committed, Outbox& outbox, OutputBudget& budget,
                      TimePoint now);
 

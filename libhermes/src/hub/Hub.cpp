@@ -198,6 +198,16 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
         return;
     }
     switch (envelope.body_case()) {
+        case v1::Envelope::kSetAway:
+        case v1::Envelope::kModerationRequest:
+        case v1::Envelope::kIdentify:
+        case v1::Envelope::kRegisterNick:
+            ++memberFacts;  // what a member list page shows may change
+            break;
+        default:
+            break;
+    }
+    switch (envelope.body_case()) {
         case v1::Envelope::kHello:
             outbox.error(s, v1::ERROR_CODE_ALREADY_WELCOMED,
                          "already welcomed as " + s.who.nick() + "; use SetNick to change nick");
@@ -221,6 +231,9 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             return;
         case v1::Envelope::kWho:
             onWho(s, envelope.who(), rooms, moderation, outbox);
+            return;
+        case v1::Envelope::kMembersRequest:
+            onMembersRequest(s, envelope.members_request(), rooms, moderation, memberFacts, outbox);
             return;
         case v1::Envelope::kTopic:
             onTopic(s, envelope.topic(), rooms, moderation, presence, gate, *history, outbox,
@@ -624,6 +637,7 @@ void Hub::Impl::storeReadsDone() {
 // that waited behind it are handled.
 void Hub::Impl::accountsDone() {
     for (AccountResult& result : accounts.finished()) {
+        ++memberFacts;  // a sign-in may make an operator (by account)
         Session* s = sessions.find(result.job.ticket);
         if (s == nullptr || s->who.closing()) {
             continue;  // gone meanwhile; the book has the account anyway
@@ -855,8 +869,10 @@ void Hub::Impl::finish(Session& s, CloseReason reason, std::string quitReason, b
         gate.forgetHistory(s.id);
     }
     while (!s.rooms.empty()) {
+        const bool spoke = RoomTable::member(s, s.rooms.size() - 1).spoke;
         Room& room = rooms.leaveLast(s);
-        presence.queue(room, v1::PRESENCE_KIND_QUIT, quitReason, s.who.nick(), now, gate, outbox);
+        presence.queue(room, v1::PRESENCE_KIND_QUIT, quitReason, s.who.nick(), spoke, now, gate,
+                       outbox);
     }
     markers.forget(s);
     // Waiting messages it was being sent wait again, or go to another
@@ -931,6 +947,7 @@ void Hub::reload(const HubConfig& next, TimePoint now) {
     // the new values from their next use. A lowered floodBacklog leaves the
     // frames already waiting where they are: the next frame past it is a FLOOD.
     config_ = next;
+    ++impl_->memberFacts;  // hub operators may have changed
     if (rateChanged) {
         impl_->intake.retune(impl_->sessions, now);
     }

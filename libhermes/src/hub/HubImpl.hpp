@@ -116,6 +116,10 @@ struct Hub::Impl {
     // Searches the store finished that wait for the budget to take input
     // again (their answers add output).
     std::deque<FinishedSearch> readsReady;
+    // Counts changes that alter a member list page without changing the
+    // room's members or nicks (away, moderation, sign-in, reload): a
+    // MemberPages frame built at another count is built again.
+    std::uint64_t memberFacts = 0;
 
     void setNow(TimePoint t);
 

@@ -210,7 +210,10 @@ void onSetNick(Session& s, const v1::SetNick& request, SessionTable& sessions,
     }
     if (nick != old) {
         for (const Membership& membership : s.rooms) {
-            presence.nickChanged(*membership.room, old, nick, gate, outbox);
+            Room& room = *membership.room;
+            room.pages.invalidate();  // the nick order changed
+            presence.nickChanged(room, old, nick, room.members.list()[membership.index].spoke, gate,
+                                 outbox);
         }
     }
     presence.tell(s, {}, v1::PRESENCE_KIND_NICK_CHANGED, old, nick, {}, outbox);

@@ -83,9 +83,10 @@ public:
 
     // --- rooms -----------------------------------------------------------------
 
-    // One copy of the frame in the room's block; each member references it.
+    // One copy of the frame in the room's block; each member (or each that
+    // follows the room: presence in a large room) references it.
     // Returns the number of members it was queued to.
-    std::size_t broadcast(Room& room, std::string_view bytes) {
+    std::size_t broadcast(Room& room, std::string_view bytes, bool followersOnly = false) {
         if (room.members.empty() || bytes.empty()) {
             return 0;
         }
@@ -94,7 +95,7 @@ public:
         std::size_t delivered = 0;
         for (const Member& member : room.members) {
             Session& s = *member.session;
-            if (!accepts(s)) {
+            if (!accepts(s) || (followersOnly && !member.follows)) {
                 continue;
             }
             s.out.queue_.append(block, offset, bytes.size(), now_);

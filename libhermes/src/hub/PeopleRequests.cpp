@@ -73,7 +73,8 @@ void onSetAway(Session& s, const v1::SetAway& request, Presence& presence, Durab
     if (text != s.profile.away) {
         s.profile.away = text;
         for (const Membership& membership : s.rooms) {
-            presence.queue(*membership.room, kind, text, s.who.nick(), now, gate, outbox);
+            const bool spoke = membership.room->members.list()[membership.index].spoke;
+            presence.queue(*membership.room, kind, text, s.who.nick(), spoke, now, gate, outbox);
         }
     }
     // The requester's own confirmation, whether or not anything changed.

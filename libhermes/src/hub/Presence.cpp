@@ -31,7 +31,8 @@ std::string_view Presence::frame(std::string_view room, v1::PresenceKind kind, c
 }
 
 void Presence::queue(Room& room, v1::PresenceKind kind, std::string_view reason,
-                     std::string_view nick, TimePoint now, DurabilityGate& gate, Outbox& outbox) {
+                     std::string_view nick, bool spoke, TimePoint now, DurabilityGate& gate,
+                     Outbox& outbox) {
     RoomPresence& presence = room.presence;
     if (!presence.pending_.accepts(kind, reason)) {
         flush(room, gate, outbox);
@@ -43,6 +44,9 @@ void Presence::queue(Room& room, v1::PresenceKind kind, std::string_view reason,
         presence.due_ = large ? now + config_.presenceCoalesceDelay : now;
     }
     presence.pending_.nicks.emplace_back(nick);
+    // Told to everyone if its subject spoke, or if the room is small now
+    // (a join that makes it large, a leave that makes it small again).
+    presence.pending_.toAll = presence.pending_.toAll || spoke || fullPresence(room);
     if (!presence.listed_) {
         presence.listed_ = true;
         dirty_.push_back(&room);
@@ -56,9 +60,10 @@ void Presence::flush(Room& room, DurabilityGate& gate, Outbox& outbox) {
         return;
     }
     const PresenceBatch& batch = presence.pending_;
+    const bool followersOnly = !batch.toAll && !fullPresence(room);
     const std::string_view bytes = frame(room.name, batch.kind, batch.nicks, {}, batch.reason);
     presence.pending_.clear();
-    gate.toRoom(room, bytes, outbox);
+    gate.toRoom(room, bytes, outbox, followersOnly);
 }
 
 void Presence::flushPass(bool force, TimePoint now, DurabilityGate& gate, Outbox& outbox) {
@@ -87,10 +92,11 @@ TimePoint Presence::nextDue(TimePoint fallback) const {
 }
 
 void Presence::nickChanged(Room& room, std::string_view oldNick, std::string_view newNick,
-                           DurabilityGate& gate, Outbox& outbox) {
+                           bool spoke, DurabilityGate& gate, Outbox& outbox) {
     flush(room, gate, outbox);
     const std::array<std::string_view, 1> nicks{oldNick};
-    gate.toRoom(room, frame(room.name, v1::PRESENCE_KIND_NICK_CHANGED, nicks, newNick, {}), outbox);
+    gate.toRoom(room, frame(room.name, v1::PRESENCE_KIND_NICK_CHANGED, nicks, newNick, {}), outbox,
+                !spoke && !fullPresence(room));
 }
 
 void Presence::tell(Session& s, std::string_view room, v1::PresenceKind kind, std::string_view nick,

@@ -14,6 +14,13 @@
 // least hub.presence_coalesce_members, presence may wait up to
 // hub.presence_coalesce_ms for the events that follow.
 //
+// Large rooms (more than hub.presence_full_max_members members, docs/HUB.md
+// "Large rooms"): a batch goes only to the members that follow the room
+// (Join.all_presence), unless one of its nicks has spoken there or an event
+// in it was queued while the room was small; then, and for moderation, to
+// everyone. A join storm thus costs O(followers) per
+// batch, not O(members).
+//
 // Threading: none; the hub's thread.
 
 #include <string>
@@ -37,9 +44,14 @@ public:
         : config_(config), wallClock_(wallClock) {}
 
     // Adds `nick` to the room's batch (sending the batch first if it is of
-    // another kind or reason).
+    // another kind or reason). `spoke`: the nick has said something in the
+    // room (Member::spoke), so every member hears of it.
     void queue(Room& room, v1::PresenceKind kind, std::string_view reason, std::string_view nick,
-               TimePoint now, DurabilityGate& gate, Outbox& outbox);
+               bool spoke, TimePoint now, DurabilityGate& gate, Outbox& outbox);
+    // True while the room is small enough that everyone gets all presence.
+    bool fullPresence(const Room& room) const {
+        return room.members.size() <= config_.presenceFullMaxMembers;
+    }
     // Sends the room's pending presence to its members now.
     void flush(Room& room, DurabilityGate& gate, Outbox& outbox);
     // One pass over the rooms with presence waiting: sends what is due (all
@@ -52,7 +64,7 @@ public:
     TimePoint nextDue(TimePoint fallback) const;
 
     // NICK_CHANGED to the room (it cannot be coalesced: one new nick each).
-    void nickChanged(Room& room, std::string_view oldNick, std::string_view newNick,
+    void nickChanged(Room& room, std::string_view oldNick, std::string_view newNick, bool spoke,
                      DurabilityGate& gate, Outbox& outbox);
     // A Presence for one session only: a confirmation (room "") or a
     // leaver's own LEFT.

@@ -17,6 +17,10 @@ struct PresenceBatch {
     hermes::v1::PresenceKind kind = hermes::v1::PRESENCE_KIND_UNSPECIFIED;
     std::string reason;
     std::vector<std::string> nicks;  // in the order the events happened
+    // One of the nicks has spoken in the room, or one event was queued while
+    // the room was small: the batch goes to every member, not only to those
+    // who follow it.
+    bool toAll = false;
 
     bool empty() const { return nicks.empty(); }
     bool accepts(hermes::v1::PresenceKind k, std::string_view r) const {
@@ -26,6 +30,7 @@ struct PresenceBatch {
         kind = hermes::v1::PRESENCE_KIND_UNSPECIFIED;
         reason.clear();
         nicks.clear();
+        toAll = false;
     }
 };
 

@@ -8,7 +8,7 @@
 //   AccountRequests.cpp   Register, Identify, ChangePassword, and what the
 //                         hashing thread answers (Hello.password too)
 //   PeopleRequests.cpp    WhoisRequest, SetAway
-//   RoomRequests.cpp      Join, Leave, Who, Topic, RoomListRequest
+//   RoomRequests.cpp      Join, Leave, Who, MembersRequest, Topic, RoomListRequest
 //   ChatRequests.cpp      Say, PrivateMessage
 //   HistoryRequests.cpp   the join backlog, HistoryRequest, SearchRequest
 //   HubRequests.cpp       Ping, StatsRequest; fatal errors
@@ -113,6 +113,10 @@ void onLeave(Session& s, const v1::Leave& leave, RoomTable& rooms, Presence& pre
              DurabilityGate& gate, Outbox& outbox, TimePoint now);
 void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, const Moderation& moderation,
            Outbox& outbox);
+// MembersRequest: one page of the room's members in nick order (MemberPages);
+// `facts` is Hub::Impl's count of away, operator and account changes.
+void onMembersRequest(Session& s, const v1::MembersRequest& request, RoomTable& rooms,
+                      const Moderation& moderation, std::uint64_t facts, Outbox& outbox);
 void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, const Moderation& moderation,
              Presence& presence, DurabilityGate& gate, HistoryStore& history, Outbox& outbox,
              const HubFacts& facts);

@@ -21,6 +21,8 @@
 //                               mutes, invites, bans
 //   ledger     MessageLedger    the newest seqs: message or event, author,
 //                               deleted, reactions (replies, edits, deletes)
+//   pages      MemberPages      the members in nick order and encoded pages,
+//                               for MembersRequest (invalidated by RoomTable)
 //
 // Membership is a two-way index so that leaving is O(1): `members[i].slot`
 // is the position of this room in that session's rooms, and the session's
@@ -43,6 +45,7 @@
 #include <utility>
 #include <vector>
 
+#include "MemberPages.hpp"
 #include "PresenceBatch.hpp"
 #include "hermes/hub/Clock.hpp"
 #include "hermes/hub/FrameBlock.hpp"
@@ -61,6 +64,12 @@ struct Session;
 struct Member {
     Session* session = nullptr;
     std::uint32_t slot = 0;  // of this room in session->rooms
+    // Joined with all_presence: gets every presence event even when the
+    // room is large (docs/HUB.md "Large rooms").
+    bool follows = false;
+    // Has said something in the room since it joined: its presence reaches
+    // every member even when the room is large.
+    bool spoke = false;
 };
 
 // Written by RoomTable.
@@ -113,6 +122,7 @@ public:
     struct Held {
         std::uint64_t seq = 0;  // the message's seq; 0 for presence or topic
         std::string frame;
+        bool followersOnly = false;  // presence of a large room: to its followers
     };
     explicit RoomLog(std::uint64_t lastSeq) : nextSeq_(lastSeq + 1), sentSeq_(lastSeq) {}
     std::uint64_t nextSeq() const { return nextSeq_; }
@@ -215,6 +225,7 @@ struct Room {
     RoomBlock block;
     RoomModeration moderation;
     RoomLedger ledger;
+    MemberPages pages;
 };
 
 }  // namespace hermes::hub

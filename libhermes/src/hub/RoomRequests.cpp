@@ -1,6 +1,8 @@
-// Rooms: Join, Leave, Who, Topic and RoomList.
+// Rooms: Join, Leave, Who, MembersRequest, Topic and RoomList.
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -28,18 +30,46 @@ void fillTopic(const Room& room, v1::Envelope& envelope) {
     topic->set_time_ms(room.topic.timeMs());
 }
 
-void sendMemberList(Session& s, const Room& room, const Moderation& moderation, Outbox& outbox) {
+// The most nicks a joiner of a large room gets in its MemberList (fewer if
+// hub.presence_full_max_members is lower): enough to show some company,
+// bounded so that N joins cost O(N), not O(N^2).
+constexpr std::size_t kJoinSample = 100;
+constexpr std::size_t kWholeList = SIZE_MAX;
+
+void addMember(v1::MemberList& list, const Session& member, const Room& room,
+               const Moderation& moderation) {
+    list.add_nicks(member.who.nick());
+    if (!member.profile.away.empty()) {
+        list.add_away(member.who.nick());
+    }
+    if (moderation.roomOperator(member, room)) {
+        list.add_operators(member.who.nick());
+    }
+}
+
+// All members, or (a joiner of a large room that does not follow it) the
+// first `most` and the joiner itself, marked partial.
+void sendMemberList(Session& s, const Room& room, const Moderation& moderation, Outbox& outbox,
+                    std::size_t most = kWholeList) {
     outbox.reply(s, [&](v1::Envelope& out) {
         auto* list = out.mutable_members();
         list->set_room(room.name);
-        for (const Member& member : room.members) {
-            list->add_nicks(member.session->who.nick());
-            if (!member.session->profile.away.empty()) {
-                list->add_away(member.session->who.nick());
+        list->set_total(static_cast<std::uint32_t>(room.members.size()));
+        if (room.members.size() <= most) {
+            for (const Member& member : room.members) {
+                addMember(*list, *member.session, room, moderation);
             }
-            if (moderation.roomOperator(*member.session, room)) {
-                list->add_operators(member.session->who.nick());
-            }
+            return;
+        }
+        list->set_partial(true);
+        bool self = false;
+        for (std::size_t i = 0; i < most; ++i) {
+            const Session& member = *room.members.list()[i].session;
+            self = self || &member == &s;
+            addMember(*list, member, room, moderation);
+        }
+        if (!self) {
+            addMember(*list, s, room, moderation);
         }
     });
 }
@@ -79,11 +109,20 @@ void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Moderation& mode
         room = &rooms.obtain(std::move(name), history);
         // Before the joiner is a member, so an earlier batch of another
         // kind goes out without it.
-        presence.queue(*room, v1::PRESENCE_KIND_JOINED, {}, s.who.nick(), now, gate, outbox);
-        rooms.join(s, *room);
+        presence.queue(*room, v1::PRESENCE_KIND_JOINED, {}, s.who.nick(), false, now, gate, outbox);
+        rooms.join(s, *room, join.all_presence());
         moderation.joined(s, *room, created, facts.config.defaultRoom);
+    } else {
+        RoomTable::setFollows(s, s.rooms.find(room), join.all_presence());
     }
-    sendMemberList(s, *room, moderation, outbox);
+    const bool whole = join.all_presence() || presence.fullPresence(*room);
+    sendMemberList(s, *room, moderation, outbox,
+                   whole ? kWholeList : std::min(kJoinSample, facts.config.presenceFullMaxMembers));
+    if (!member && !whole && !room->presence.pending().toAll) {
+        // Its JOINED goes to the followers only: the joiner still gets its
+        // own, as in any room (clients may wait for it).
+        presence.tell(s, room->name, v1::PRESENCE_KIND_JOINED, s.who.nick(), {}, {}, outbox);
+    }
     if (!room->topic.empty()) {
         outbox.reply(s, [&](v1::Envelope& out) { fillTopic(*room, out); });
     }
@@ -115,8 +154,10 @@ void onLeave(Session& s, const v1::Leave& leave, RoomTable& rooms, Presence& pre
     // the others get it coalesced with the rest of this turn.
     presence.tellPending(s, *room, outbox);
     presence.tell(s, room->name, v1::PRESENCE_KIND_LEFT, s.who.nick(), {}, leave.reason(), outbox);
+    const bool spoke = RoomTable::member(s, slot).spoke;
     rooms.leave(s, slot);
-    presence.queue(*room, v1::PRESENCE_KIND_LEFT, leave.reason(), s.who.nick(), now, gate, outbox);
+    presence.queue(*room, v1::PRESENCE_KIND_LEFT, leave.reason(), s.who.nick(), spoke, now, gate,
+                   outbox);
 }
 
 void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, const Moderation& moderation,
@@ -132,6 +173,22 @@ void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, const Moderat
         return;
     }
     sendMemberList(s, *room, moderation, outbox);
+}
+
+void onMembersRequest(Session& s, const v1::MembersRequest& request, RoomTable& rooms,
+                      const Moderation& moderation, std::uint64_t facts, Outbox& outbox) {
+    std::optional<protocol::ProtocolError> invalid;
+    Room* room = rooms.lookup(request.room(), invalid);
+    if (invalid) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, invalid->text, request.room());
+        return;
+    }
+    if (room == nullptr) {
+        outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, "there is no room " + request.room(),
+                     request.room());
+        return;
+    }
+    outbox.enqueue(s, room->pages.page(*room, request.after(), request.limit(), facts, moderation));
 }
 
 void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, const Moderation& moderation,

@@ -53,9 +53,26 @@ std::vector<const Room*> RoomTable::sorted() const {
     return out;
 }
 
-void RoomTable::join(Session& s, Room& room) {
-    room.members.list_.push_back(Member{&s, static_cast<std::uint32_t>(s.rooms.size())});
+void RoomTable::join(Session& s, Room& room, bool follows) {
+    room.members.list_.push_back(
+        Member{&s, static_cast<std::uint32_t>(s.rooms.size()), follows, false});
     s.rooms.list_.push_back(Membership{&room, static_cast<std::uint32_t>(room.members.size() - 1)});
+    room.pages.invalidate();
+}
+
+void RoomTable::setFollows(Session& s, std::size_t slot, bool follows) {
+    const Membership& mine = s.rooms.list_[slot];
+    mine.room->members.list_[mine.index].follows = follows;
+}
+
+const Member& RoomTable::member(const Session& s, std::size_t slot) {
+    const Membership& mine = s.rooms.list_[slot];
+    return mine.room->members.list_[mine.index];
+}
+
+void RoomTable::spoke(Session& s, std::size_t slot) {
+    const Membership& mine = s.rooms.list_[slot];
+    mine.room->members.list_[mine.index].spoke = true;
 }
 
 void RoomTable::leave(Session& s, std::size_t slot) {
@@ -77,6 +94,7 @@ void RoomTable::leave(Session& s, std::size_t slot) {
         moved.room->members.list_[moved.index].slot = static_cast<std::uint32_t>(slot);
     }
     mine.pop_back();
+    room.pages.invalidate();
     if (members.empty() && !room.members.emptied_) {
         room.members.emptied_ = true;
         emptied_.push_back(&room);

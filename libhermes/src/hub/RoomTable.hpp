@@ -70,13 +70,23 @@ public:
         }
     }
 
-    void join(Session& s, Room& room);
+    // `follows`: the member gets every presence event of a large room.
+    void join(Session& s, Room& room, bool follows = false);
+    // A member joining again may change whether it follows.
+    static void setFollows(Session& s, std::size_t slot, bool follows);
+    // The session's membership of its room at `slot` (SessionRooms::find).
+    static const Member& member(const Session& s, std::size_t slot);
+    // The member said something in the room (RoomTable writes Member).
+    static void spoke(Session& s, std::size_t slot);
     // Removes `s` from the room at its slot `slot` (SessionRooms::find).
     void leave(Session& s, std::size_t slot);
     // Removes `s` from its last room and returns that room (closing).
     Room& leaveLast(Session& s);
     // Shutdown: every member is gone.
-    void clearMembers(Room& room) { room.members.list_.clear(); }
+    void clearMembers(Room& room) {
+        room.members.list_.clear();
+        room.pages.release();
+    }
 
     void setTopic(Room& room, std::string text, std::string setBy, std::int64_t timeMs);
 

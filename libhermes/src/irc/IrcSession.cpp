@@ -379,6 +379,9 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
             Envelope envelope;
             envelope.mutable_join()->set_room(room);
             envelope.mutable_join()->set_skip_backlog(!wantsBacklog());
+            // IRC clients keep the channel's nick list from NAMES and every
+            // JOIN/PART/QUIT: the gateway follows every room whatever its size.
+            envelope.mutable_join()->set_all_presence(true);
             frame(envelope, toHub);
         }
         return {};

@@ -1042,6 +1042,15 @@ export class ChatState {
         }
     }
 
+    // Shows or hides the member panel; shown in a room, it is filled with
+    // the hub's list as it is now (in a large room the one got at join is a
+    // sample, and silent members' comings and goings are not sent).
+    toggleMembers(): void {
+        this.showMembers = !this.showMembers;
+        const w = this.active;
+        if (this.showMembers && w.kind === "room" && w.joined) this.send({ who: { room: w.name } });
+    }
+
     private onMembers(m: v1.IMemberList): void {
         const room = m.room ?? "";
         const nicks = m.nicks ?? [];
@@ -1054,6 +1063,10 @@ export class ChatState {
             w.away.clear();
             for (const n of m.away ?? []) w.away.add(nickKey(n));
             if (mine) w.joined = true;
+            // A large room's join names a sample only, and its silent members'
+            // presence is not sent (docs/HUB.md "Large rooms"): while the
+            // member panel is shown, ask for the whole list (Who; not printed).
+            if (m.partial && this.showMembers) this.send({ who: { room } });
         }
         if (this.whoRequested.delete(room)) {
             const awaySet = new Set((m.away ?? []).map(nickKey));
@@ -1297,7 +1310,7 @@ export class ChatState {
                 break;
             }
             case "members":
-                this.showMembers = !this.showMembers;
+                this.toggleMembers();
                 break;
             case "search": {
                 const room = c.arg ? c.arg : w.kind === "room" ? w.name : "";

@@ -722,11 +722,11 @@ export class View {
             const s = this.state;
             if (!s) return;
             if (this.doc.defaultView?.matchMedia("(max-width: 760px)").matches) {
-                s.showMembers = true;
+                if (!s.showMembers) s.toggleMembers();
                 el.app.classList.toggle("members-open");
                 el.app.classList.remove("nav-open");
             } else {
-                s.showMembers = !s.showMembers;
+                s.toggleMembers();
             }
             this.rendered = -1;
             this.render();

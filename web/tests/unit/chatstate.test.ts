@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { ChatState, kOlderPage } from "../../src/model/ChatState";
 import { ClientSession } from "../../src/model/ClientSession";
 import { kIdSpan } from "../../src/model/ClientIds";
-import { v1 } from "../../src/proto/codec";
+import { encodeEnvelope, v1 } from "../../src/proto/codec";
 import { sha256Hex } from "../../src/model/Sha256";
 import { chat, error, frame, joined, limits, live, members, page, welcome, written } from "../support/frames";
 
@@ -49,6 +49,24 @@ describe("the room window", () => {
         assert.deepEqual(w.memberNicks(), ["ana", "bob", "carol"]);
         assert.ok(w.away.has("carol"));
         assert.equal(state.conn.state, "online");
+    });
+
+    test("a large room's partial list is fetched whole; showing the panel fetches it again", () => {
+        const { state, session, feed } = setup();
+        feed(encodeEnvelope({ members: { room: "big", nicks: ["m0", "m1", "ana"], total: 5000, partial: true } }));
+        feed(joined("big", "ana"));
+        const asked = written(session).filter((e) => e.body === "who").map((e) => e.who!.room);
+        assert.deepEqual(asked, ["big"]);
+        feed(encodeEnvelope({ members: { room: "big", nicks: ["ana", "m0", "m1", "m2"], total: 4 } }));
+        assert.deepEqual(state.find("room:big")!.memberNicks(), ["ana", "m0", "m1", "m2"]);
+        assert.equal(written(session).filter((e) => e.body === "who").length, 0, "a whole list asks nothing");
+        state.switchTo("room:big");
+        state.submitLine("/members"); // hidden
+        state.submitLine("/members"); // shown: asked again
+        assert.deepEqual(
+            written(session).filter((e) => e.body === "who").map((e) => e.who!.room),
+            ["big"],
+        );
     });
 
     test("a shared file shows as its text with the seq that names it", () => {

@@ -61,6 +61,11 @@ struct HubConfig {
     // join storm costs a few broadcasts, not one per processing turn.
     std::size_t presenceCoalesceMembers = 100;             // hub.presence_coalesce_members
     std::chrono::milliseconds presenceCoalesceDelay{100};  // hub.presence_coalesce_ms (0 = off)
+    // Rooms with more members than this are large (docs/HUB.md "Large
+    // rooms"): a joiner gets a sample of the member list, not all of it, and
+    // presence reaches only the members that follow the room
+    // (Join.all_presence) unless its subject has spoken there.
+    std::size_t presenceFullMaxMembers = 1000;  // hub.presence_full_max_members
     // With durable history: messages waiting for the store's commit, over all
     // rooms, beyond which a say is refused (STORE_BEHIND) rather than held.
     std::size_t maxHeldMessages = 50'000;  // history.max_held_messages
