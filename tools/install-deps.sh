@@ -11,7 +11,9 @@
 # IRC gateway's end-to-end tests Debian's irssi and weechat-curses (WeeChat's
 # terminal interface: the test reads its screen in tmux); the discovery test
 # dbus-daemon, iproute2, jq and the avahi-daemon binary (it runs its own
-# D-Bus buses and avahi-daemons, in network namespaces it makes).
+# D-Bus buses and avahi-daemons, in network namespaces it makes); the
+# cluster's tests redis-server (a master, a replica, three Sentinels of their
+# own on free loopback ports).
 # Two test tools come as a binary alone, taken from their Debian package
 # without installing it, because the package would set up and start a
 # service: avahi-daemon (the package starts the system's mDNS responder,
@@ -34,6 +36,12 @@ packages=(
     libavahi-core7 libdaemon0 dbus-daemon iproute2 jq
     irssi
     weechat-curses
+    # the cluster's tests (integration-tests/harness/RedisServer.hpp): a real
+    # redis-server, its replica and Sentinel (redis-server --sentinel), and
+    # redis-cli (redis-tools, a dependency of redis-server). The package
+    # also starts a system Redis on 127.0.0.1:6379; the tests use ports of
+    # their own and never that one.
+    redis-server
     chromium
     # make package and its test (packaging/): CPack's DEB generator runs
     # dpkg-shlibdeps (dpkg-dev) and file; lintian checks the packages,
