@@ -106,6 +106,8 @@ class HermesConan(ConanFile):
         # (Argon2id) through libsodium.
         self.requires("openssl/[>=3 <4]")
         self.requires("libsodium/[>=1.0.18 <2]")
+        # The cluster's Redis backplane (docs/CLUSTER.md): hiredis's async API.
+        self.requires("hiredis/[>=1.0 <2]")
         if self.options.with_tui:
             self.requires("ncurses/[>=6.2 <7]")
 

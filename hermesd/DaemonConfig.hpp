@@ -121,13 +121,13 @@ struct DiscoveryConfig {
 // redis-server (docs/CLUSTER.md). cluster.redis empty: a hub alone, as ever,
 // with no Redis needed.
 struct ClusterConfig {
-    std::string redis;     // cluster.redis: host:port ("" = no cluster)
-    std::string hubName;   // cluster.hub_name: unique per hub ("" = host name:hermesd.port)
-    std::size_t streamMaxMessages = 10000;      // cluster.stream_max_messages: kept per room
-    std::chrono::milliseconds timeout{2000};    // cluster.timeout_ms: connect, and a reply
-    std::chrono::milliseconds reconnect{500};   // cluster.reconnect_ms: between attempts
-    std::chrono::milliseconds lease{5000};      // cluster.lease_ms: a hub's liveness lease
-    std::size_t maxInFlight = 10000;            // cluster.max_in_flight: messages awaiting Redis
+    std::string redis;    // cluster.redis: host:port ("" = no cluster)
+    std::string hubName;  // cluster.hub_name: unique per hub ("" = host name:hermesd.port)
+    std::size_t streamMaxMessages = 10000;     // cluster.stream_max_messages: kept per room
+    std::chrono::milliseconds timeout{2000};   // cluster.timeout_ms: connect, and a reply
+    std::chrono::milliseconds reconnect{500};  // cluster.reconnect_ms: between attempts
+    std::chrono::milliseconds lease{5000};     // cluster.lease_ms: a hub's liveness lease
+    std::size_t maxInFlight = 10000;           // cluster.max_in_flight: messages awaiting Redis
     bool enabled() const { return !redis.empty(); }
 };
 

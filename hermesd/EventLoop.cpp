@@ -36,6 +36,8 @@ constexpr std::uint64_t kReadsToken = ~std::uint64_t{0} - 1;
 constexpr std::uint64_t kAccountsToken = ~std::uint64_t{0} - 2;
 // epoll user data of the file thread's eventfd; never a session id.
 constexpr std::uint64_t kFilesToken = ~std::uint64_t{0} - 3;
+// epoll user data of the cluster backplane's epoll set; never a session id.
+constexpr std::uint64_t kBackplaneToken = ~std::uint64_t{0} - 4;
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr int kMaxEvents = 256;
 // A write pass looks at the sockets' input after this many sessions (see
@@ -91,8 +93,19 @@ EventLoop::EventLoop(std::unique_ptr<hermes::hub::Hub> hub, EdgeConfig config,
     }
 }
 
+void EventLoop::attachBackplane(std::unique_ptr<RedisBackplane> backplane) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = kBackplaneToken;
+    if (epoll_ctl(epollFd_, EPOLL_CTL_ADD, backplane->fd(), &event) != 0) {
+        throw systemError("epoll_ctl(cluster backplane)");
+    }
+    backplane_ = std::move(backplane);
+}
+
 EventLoop::~EventLoop() {
     connections_.clear();
+    backplane_.reset();
     close(wakeFd_);
     close(epollFd_);
 }
@@ -162,6 +175,9 @@ void EventLoop::run() {
         hub_->flush();
         // Cheap when nothing is due; it also releases rate-limited frames.
         nextTick_ = hub_->tick(now);
+        if (backplane_ != nullptr) {
+            nextTick_ = std::min(nextTick_, backplane_->pump(*hub_, now));
+        }
         serviceReady(now);
         if (hub_->transfersWantTurn()) {
             nextTick_ = now;  // a download takes its next chunks in the next turn
@@ -250,7 +266,8 @@ void EventLoop::handleEvents(int count, TimePoint now) {
         const epoll_event& event = events_[static_cast<std::size_t>(i)];
         const std::uint64_t token = event.data.u64;
         const bool session = token != kWakeToken && token != kCommitToken && token != kReadsToken &&
-                             token != kAccountsToken && token != kFilesToken;
+                             token != kAccountsToken && token != kFilesToken &&
+                             token != kBackplaneToken;
         if (!session) {
             onEvent(token, event.events, now);
             continue;
@@ -297,6 +314,10 @@ void EventLoop::onEvent(std::uint64_t token, std::uint32_t events, TimePoint now
     }
     if (token == kAccountsToken) {
         hub_->accountsDone(now);  // the hashing thread resets its eventfd
+        return;
+    }
+    if (token == kBackplaneToken) {
+        backplane_->onReady(*hub_, now);
         return;
     }
     if (token == kFilesToken) {

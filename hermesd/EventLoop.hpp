@@ -73,6 +73,7 @@
 #include "ClientConnection.hpp"
 #include "DaemonConfig.hpp"
 #include "MetricsSnapshot.hpp"
+#include "RedisBackplane.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/RateMeter.hpp"
 #include "hermes/threads/LockGuarded.hpp"
@@ -110,6 +111,12 @@ public:
 
     // Thread safe. Every session gets Bye{SHUTDOWN, reason}; run() returns.
     void stop(std::string reason);
+
+    // Before run(), on the thread that made the loop: the cluster's
+    // backplane (docs/CLUSTER.md), pumped after each turn of the hub and
+    // read when its descriptor is readable. None: a hub alone, and the
+    // loop does nothing more than before.
+    void attachBackplane(std::unique_ptr<RedisBackplane> backplane);
 
     // Thread safe: sockets the loop holds now.
     std::size_t connections() const { return connectionCount_.load(std::memory_order_relaxed); }
@@ -169,6 +176,7 @@ private:
     int waitTimeoutMs(TimePoint now) const;
 
     std::unique_ptr<hermes::hub::Hub> hub_;
+    std::unique_ptr<RedisBackplane> backplane_;  // null: no cluster
     EdgeConfig config_;
     Poco::Logger& log_;
     int epollFd_ = -1;

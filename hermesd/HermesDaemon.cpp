@@ -561,10 +561,28 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     }
     const auto port = listener.address().port();
 
-    const auto epoch =
-        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       std::chrono::system_clock::now().time_since_epoch())
-                                       .count());
+    auto epoch = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
+    // A cluster (docs/CLUSTER.md): the epoch is the cluster's, kept in Redis,
+    // so a client that moves to another hub keeps its cursors.
+    std::unique_ptr<RedisBackplane> backplane;
+    if (settings.cluster.enabled()) {
+        if (settings.hub.clusterHubName.empty()) {
+            settings.hub.clusterHubName =
+                Poco::Environment::nodeName() + ":" + std::to_string(port);
+        }
+        try {
+            epoch = RedisBackplane::sharedEpoch(settings.cluster, epoch);
+            backplane =
+                std::make_unique<RedisBackplane>(settings.cluster, settings.hub.clusterHubName);
+        } catch (const std::exception& error) {
+            log.fatal("cluster: %s", std::string(error.what()));
+            return EXIT_UNAVAILABLE;
+        }
+        log.information("cluster: hub %s, backplane Redis %s, cluster epoch %?u",
+                        settings.hub.clusterHubName, settings.cluster.redis, epoch);
+    }
     std::unique_ptr<hermes::hub::Hub> hub;
     try {
         hub = std::make_unique<hermes::hub::Hub>(
@@ -593,6 +611,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // and a clock read per turn cost nothing measurable, and the figures are
     // the same in every configuration (tools/compare-builds.sh measures it).
     EventLoop loop(std::move(hub), settings.edge, &metricsBoard);
+    if (backplane != nullptr) {
+        loop.attachBackplane(std::move(backplane));
+    }
     const bool metricsServed =
         (settings.metrics.enabled && settings.http.port != 0) || settings.metrics.port != 0;
     std::thread loopThread([&loop, &log] {

@@ -30,18 +30,18 @@ packages=(
     libncurses-dev
     libssl-dev libsodium-dev
     libavahi-client-dev
+    # the cluster's Redis backplane (docs/CLUSTER.md): hiredis, and
+    # redis-server for its tests (started by them on loopback ports: a
+    # master, a replica, Sentinels with redis-server --sentinel, commands
+    # through redis-cli from redis-tools, which redis-server depends on; the
+    # package's own Redis on 6379 is never used)
+    libhiredis-dev redis-server
     tmux
     # the discovery test: avahi-daemon's libraries (its binary is fetched
     # alone, below), a D-Bus daemon without the system bus service
     libavahi-core7 libdaemon0 dbus-daemon iproute2 jq
     irssi
     weechat-curses
-    # the cluster's tests (integration-tests/harness/RedisServer.hpp): a real
-    # redis-server, its replica and Sentinel (redis-server --sentinel), and
-    # redis-cli (redis-tools, a dependency of redis-server). The package
-    # also starts a system Redis on 127.0.0.1:6379; the tests use ports of
-    # their own and never that one.
-    redis-server
     chromium
     # make package and its test (packaging/): CPack's DEB generator runs
     # dpkg-shlibdeps (dpkg-dev) and file; lintian checks the packages,

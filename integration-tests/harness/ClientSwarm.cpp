@@ -35,7 +35,7 @@ void ClientSwarm::closeAll() {
     }
 }
 
-std::size_t ClientSwarm::add(int receiveBufferBytes) {
+std::size_t ClientSwarm::add(int receiveBufferBytes, std::uint16_t port) {
     const std::size_t index = clients_.size();
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -47,14 +47,14 @@ std::size_t ClientSwarm::add(int receiveBufferBytes) {
     }
     sockaddr_in address{};
     address.sin_family = AF_INET;
-    address.sin_port = htons(port_);
+    address.sin_port = htons(port);
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
         const int error = errno;
         ::close(fd);
         throw std::system_error(error, std::generic_category(),
                                 "swarm client " + std::to_string(index) +
-                                    ": connect to 127.0.0.1:" + std::to_string(port_));
+                                    ": connect to 127.0.0.1:" + std::to_string(port));
     }
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

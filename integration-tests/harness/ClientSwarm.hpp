@@ -39,7 +39,9 @@ public:
     // its index. Throws std::system_error naming the index on failure.
     // receiveBufferBytes > 0 shrinks SO_RCVBUF before the connect, so that a
     // client that stops reading pushes back on the hub at once.
-    std::size_t add(int receiveBufferBytes = 0);
+    std::size_t add(int receiveBufferBytes = 0) { return add(receiveBufferBytes, port_); }
+    // The same to another hub on 127.0.0.1 (the hubs of a cluster).
+    std::size_t add(int receiveBufferBytes, std::uint16_t port);
     std::size_t size() const { return clients_.size(); }
 
     void queue(std::size_t client, std::string_view bytes);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "Accounts.hpp"
+#include "Backplane.hpp"
 #include "Conversations.hpp"
 #include "DurabilityGate.hpp"
 #include "Intake.hpp"
@@ -57,11 +58,41 @@ std::optional<MessageLedger::Refusal> checkReference(const Session& s, const v1:
     }
 }
 
+// A cluster's Say: checked here, ordered by the backplane (Backplane.hpp).
+// Edits, deletes and reactions are not carried across hubs yet: their
+// checks need every hub's ledger to agree on authors and reactions first.
+void sayToBackplane(Session& s, const v1::Say& say, const Room& room, Stamper& stamper,
+                    Outbox& outbox, const MessageLedger& ledger, Backplane& backplane,
+                    TimePoint now) {
+    if (MessageLedger::isEvent(say.kind())) {
+        outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+                     "edits, deletes and reactions are not carried across the hubs of a cluster "
+                     "yet; message not taken",
+                     room.name, say.client_msg_id());
+        return;
+    }
+    if (say.reply_to() != 0) {
+        if (auto refusal = ledger.checkTarget(room, say.reply_to())) {
+            outbox.error(s, refusal->code, refusal->text, room.name, say.client_msg_id());
+            return;
+        }
+    }
+    if (auto refusal = backplane.refusal()) {
+        outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE, *refusal, room.name,
+                     say.client_msg_id());
+        return;
+    }
+    stamper.roomMessage(room, 0, s, say, now);
+    backplane.publish(s.id, room.name, say.client_msg_id(), s.profile.account,
+                      stamper.message().SerializeAsString());
+}
+
 }  // namespace
 
 void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& presence,
            DurabilityGate& gate, Stamper& stamper, HistoryStore& history, Outbox& outbox,
-           MessageLedger& ledger, const Moderation& moderation, TimePoint now) {
+           MessageLedger& ledger, const Moderation& moderation, Backplane& backplane,
+           TimePoint now) {
     std::optional<protocol::ProtocolError> invalid;
     Room* room = rooms.lookup(say.room(), invalid);
     if (invalid) {
@@ -94,6 +125,10 @@ void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& pre
                      "the hub's history store is behind (slow disk); message not taken, send it "
                      "again in a moment",
                      room->name, say.client_msg_id());
+        return;
+    }
+    if (backplane.enabled()) {
+        sayToBackplane(s, say, *room, stamper, outbox, ledger, backplane, now);
         return;
     }
     if (references) {

@@ -61,6 +61,17 @@ public:
     bool admitsMessage();
     // The seq the room's next message gets.
     std::uint64_t takeSeq(Room& room) { return room.log.nextSeq_++; }
+    // Cluster (Backplane.hpp): the backplane's stream no longer holds the
+    // room's seqs below `seq`; the room goes on from it. Only while the
+    // room holds no message (false: not now, ask again later).
+    bool skipTo(Room& room, std::uint64_t seq) {
+        if (holdsMessages(room) || seq <= room.log.nextSeq_) {
+            return !holdsMessages(room);
+        }
+        room.log.nextSeq_ = seq;
+        room.log.sentSeq_ = seq - 1;
+        return true;
+    }
     // A stamped message: sent now (synchronous store) or held until committed.
     void publish(Room& room, std::uint64_t seq, std::string_view frame, Outbox& outbox);
     // Anything else for the room (presence, topic): behind what is held.

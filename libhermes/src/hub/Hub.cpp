@@ -66,7 +66,8 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
       conversations(owner.config_, *history),
       typing(owner.config_, owner.stats_),
       markers(owner.config_, std::move(markerStore), log),
-      transfers(owner.config_, history->fileReferences(), log) {
+      transfers(owner.config_, history->fileReferences(), log),
+      backplane(owner.config_) {
     // The store lists conversations beside rooms; they are no rooms (no one
     // joins them, and a room lookup must never find one).
     std::vector<StoredRoom> stored = history->rooms();
@@ -188,6 +189,9 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
         if (refuseHubBanned(s, envelope.hello().nick(), moderation, sessions, outbox, facts, log)) {
             return;
         }
+        if (backplane.enabled() && claimNick(s, envelope.hello())) {
+            return;  // the Hello waits for the cluster's answer (backplaneClaimed)
+        }
         if (onHello(s, envelope.hello(), sessions, accounts, intake, outbox, facts, now)) {
             afterWelcome(s);
         }
@@ -206,7 +210,7 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             return;
         case v1::Envelope::kSay:
             onSay(s, envelope.say(), rooms, presence, gate, stamper, *history, outbox, ledger,
-                  moderation, now);
+                  moderation, backplane, now);
             if (envelope.say().kind() == v1::MESSAGE_KIND_DELETE) {
                 forgetDeletedFile(envelope.say());
             }
@@ -256,6 +260,14 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             if (refuseBannedNick(s, envelope.set_nick(), moderation, outbox, facts)) {
                 return;
             }
+            if (backplane.enabled()) {
+                // A rename would need the new nick claimed in Redis first, as
+                // a Hello's is (claimNick); not done yet.
+                outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+                             "nick changes are not carried across the hubs of a cluster yet; "
+                             "reconnect with the new nick");
+                return;
+            }
             onSetNick(s, envelope.set_nick(), sessions, accounts, presence, gate, outbox);
             return;
         case v1::Envelope::kRegisterNick:
@@ -283,6 +295,12 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             markers.onRequest(s, envelope.read_markers_request(), outbox);
             return;
         case v1::Envelope::kFileOffer:
+            if (backplane.enabled()) {
+                outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+                             "files are not carried across the hubs of a cluster yet",
+                             envelope.file_offer().room(), envelope.file_offer().client_msg_id());
+                return;
+            }
             onFileOffer(s, envelope.file_offer(), rooms, presence, gate, stamper, ledger, *history,
                         transfers, intake, outbox, facts, now);
             return;
@@ -683,6 +701,68 @@ void Hub::Impl::forgetDeletedFile(const v1::Say& say) {
 
 // After a Welcome: a session signed in to an account banned hub-wide ends
 // here; any other joins the default room.
+// --- Impl: the cluster's backplane ----------------------------------------------------------
+
+void Hub::Impl::backplaneEntry(BackplaneEntry entry) {
+    if (protocol::checkRoom(entry.room) || protocol::canonicalRoom(entry.room) != entry.room) {
+        log.warning("backplane: an entry of '%s' (seq %?u, from hub %s) names no room; dropped",
+                    entry.room, entry.seq, entry.hub);
+        return;
+    }
+    // Every hub keeps every room's messages, members here or not: a client
+    // that moves to this hub finds its rooms' history from its cursors.
+    Room& room = rooms.obtain(entry.room, *history);
+    switch (backplane.accept(room.log.nextSeq(), entry)) {
+        case Backplane::Verdict::Delivered:
+        case Backplane::Verdict::Waits:
+            return;
+        case Backplane::Verdict::Deliver:
+            break;
+    }
+    deliverEntry(room, entry);
+    deliverWaitingEntries(room);
+}
+
+void Hub::Impl::deliverWaitingEntries(Room& room) {
+    while (auto next = backplane.takeNext(room.name, room.log.nextSeq())) {
+        deliverEntry(room, *next);
+    }
+}
+
+// As onSay delivers a hub's own message, with the backplane's seq.
+void Hub::Impl::deliverEntry(Room& room, const BackplaneEntry& entry) {
+    if (!stamper.backplaneMessage(room.name, entry.message, entry.seq)) {
+        // Not from a hub of this build (or damaged): its seq is skipped, so
+        // the room's order goes on; its history lacks it.
+        log.error("backplane: entry %?u of %s from hub %s is not a room message; skipped",
+                  entry.seq, room.name, entry.hub);
+        gate.skipTo(room, entry.seq + 1);
+        return;
+    }
+    presence.flush(room, gate, outbox);
+    const std::uint64_t seq = gate.takeSeq(room);
+    ledger.recordMessage(room, seq, backplane.sender(entry.hub, entry.ref), entry.account);
+    history->appendAuthored(stamper.message(), entry.account);
+    gate.publish(room, seq, stamper.frame(), outbox);
+}
+
+// A clustered hub's Hello: its nick claimed in Redis first, unless this hub
+// can answer at once (a bad nick, a nick taken here: onHello says so).
+bool Hub::Impl::claimNick(Session& s, const v1::Hello& hello) {
+    if (protocol::checkNick(hello.nick()) || sessions.findNick(hello.nick()) != nullptr) {
+        return false;
+    }
+    if (!backplane.up()) {
+        outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+                     "this hub cannot reach the cluster's backplane (Redis) to claim nick " +
+                         hello.nick() + "; try again in a moment");
+        return true;
+    }
+    backplane.claim(s.id, protocol::nickKey(hello.nick()), hello);
+    intake.awaitRead(s);
+    return true;
+}
+
 void Hub::Impl::afterWelcome(Session& s) {
     if (!s.profile.account.empty() &&
         refuseHubBanned(s, s.who.nick(), moderation, sessions, outbox, facts, log)) {
@@ -762,6 +842,9 @@ void Hub::Impl::processDoomed() {
 void Hub::Impl::finish(Session& s, CloseReason reason, std::string quitReason, bool toEdge) {
     sessions.noteClose(s, reason, quitReason);
     transfers.forget(s.id);
+    if (backplane.enabled()) {
+        backplane.release(s.id);  // its nick is free on every hub
+    }
     if (s.in.awaitingRead() && gate.historyWaiting()) {
         gate.forgetHistory(s.id);
     }
@@ -988,6 +1071,107 @@ bool Hub::transfersWantTurn() const {
 
 bool Hub::inputPaused() const {
     return impl_->budget.paused();
+}
+
+void Hub::takeBackplaneRequests(std::vector<BackplaneRequest>& out) {
+    owner_.check("Hub::takeBackplaneRequests");
+    impl_->backplane.takeRequests(out);
+}
+
+void Hub::backplanePublished(std::uint64_t ref, std::string_view error, TimePoint now) {
+    owner_.check("Hub::backplanePublished");
+    impl_->setNow(now);
+    auto sent = impl_->backplane.answered(ref);
+    if (!sent || error.empty()) {
+        return;
+    }
+    Session* s = impl_->sessions.find(sent->session);
+    if (s == nullptr || s->who.closing()) {
+        return;
+    }
+    impl_->outbox.error(*s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE, std::string(error), sent->room,
+                        sent->clientMsgId);
+}
+
+void Hub::backplaneEntry(BackplaneEntry entry, TimePoint now) {
+    owner_.check("Hub::backplaneEntry");
+    impl_->setNow(now);
+    impl_->backplaneEntry(std::move(entry));
+}
+
+void Hub::backplaneClaimed(std::uint64_t ref, bool granted, std::string_view error, TimePoint now) {
+    owner_.check("Hub::backplaneClaimed");
+    impl_->setNow(now);
+    auto claim = impl_->backplane.claimed(ref);
+    if (!claim) {
+        return;
+    }
+    Session* s = impl_->sessions.find(claim->session);
+    if (s == nullptr || s->who.closing()) {
+        if (granted) {
+            impl_->backplane.releaseNick(std::move(claim->nick));
+        }
+        return;
+    }
+    impl_->intake.readDone(*s);
+    if (!granted) {
+        if (error.empty()) {
+            impl_->outbox.error(
+                *s, v1::ERROR_CODE_NICK_TAKEN,
+                "nick " + claim->hello.nick() + " is in use on another hub of the cluster");
+        } else {
+            impl_->outbox.error(*s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE, std::string(error));
+        }
+    } else {
+        const bool welcomed = onHello(*s, claim->hello, impl_->sessions, impl_->accounts,
+                                      impl_->intake, impl_->outbox, impl_->facts, now);
+        if (welcomed || s->in.awaitingRead()) {
+            // Held until the session ends (or claims another): also while
+            // its password is checked.
+            impl_->backplane.own(s->id, std::move(claim->nick));
+        } else if (impl_->sessions.findNick(claim->hello.nick()) == nullptr) {
+            // Refused further on (and no other member here has it: two
+            // Hellos of this hub raced for it): free again.
+            impl_->backplane.releaseNick(std::move(claim->nick));
+        }
+        if (welcomed) {
+            impl_->afterWelcome(*s);
+        }
+    }
+    impl_->receive(*s, {});
+}
+
+void Hub::backplaneFilled(const std::string& room, std::size_t entries, TimePoint now) {
+    owner_.check("Hub::backplaneFilled");
+    impl_->setNow(now);
+    Room* found = impl_->rooms.find(room);
+    if (found == nullptr) {
+        return;
+    }
+    const std::uint64_t skip = impl_->backplane.filled(room, entries, found->log.nextSeq());
+    if (skip != 0) {
+        if (!impl_->gate.skipTo(*found, skip)) {
+            // Its messages are still held for the store: asked again once
+            // they are out (a Fill finds the same gap).
+            impl_->backplane.fill(room, found->log.nextSeq());
+            return;
+        }
+        impl_->log.warning(
+            "backplane: %s's stream no longer holds seqs before %?u; this hub's "
+            "history of it has a gap",
+            room, skip);
+    }
+    impl_->deliverWaitingEntries(*found);
+}
+
+void Hub::backplaneUp(bool up, TimePoint now) {
+    owner_.check("Hub::backplaneUp");
+    impl_->setNow(now);
+    impl_->backplane.setUp(up);
+    if (up) {
+        impl_->rooms.forEach(
+            [this](Room& room) { impl_->backplane.fill(room.name, room.log.nextSeq()); });
+    }
 }
 
 void Hub::shutdown(std::string_view reason) {

@@ -42,6 +42,8 @@
 //   Transfers        Transfers.hpp      the file store's index and its thread, uploads
 //                                       and downloads under way, the live FILE
 //                                       messages (who may fetch which file)
+//   Backplane        Backplane.hpp      the cluster: sends awaiting Redis, entries
+//                                       waiting for a gap, requests for the edge
 //
 // Threading: not thread safe; the hub's thread (Hub.hpp).
 
@@ -54,6 +56,7 @@
 #include <Poco/Logger.h>
 
 #include "Accounts.hpp"
+#include "Backplane.hpp"
 #include "Conversations.hpp"
 #include "DurabilityGate.hpp"
 #include "Intake.hpp"
@@ -108,6 +111,7 @@ struct Hub::Impl {
     ReadMarkers markers;
     Transfers transfers;
     MetricsRing metrics;
+    Backplane backplane;
 
     // Searches the store finished that wait for the budget to take input
     // again (their answers add output).
@@ -141,6 +145,14 @@ struct Hub::Impl {
     void accountsDone();
     void filesDone();
     void forgetDeletedFile(const v1::Say& say);
+    // The cluster's backplane (Backplane.hpp): an entry delivered in its
+    // room's order, and what waited behind it.
+    void backplaneEntry(BackplaneEntry entry);
+    void deliverEntry(Room& room, const BackplaneEntry& entry);
+    void deliverWaitingEntries(Room& room);
+    // A Hello's nick claimed across the cluster first: true when the Hello
+    // waits for that (or was answered), false when onHello takes it now.
+    bool claimNick(Session& s, const v1::Hello& hello);
     // A session just welcomed joins the default room.
     void afterWelcome(Session& s);
     // A session just signed in to an account gets what waited for it.

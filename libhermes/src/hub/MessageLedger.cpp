@@ -214,6 +214,17 @@ void MessageLedger::recordMessage(Room& room, std::uint64_t seq, const Session& 
     entry.account.assign(s.profile.account);
 }
 
+void MessageLedger::recordMessage(Room& room, std::uint64_t seq, SessionId session,
+                                  std::string_view account) {
+    if (window_ == 0) {
+        return;
+    }
+    Entry& entry = push(room.ledger, seq);
+    entry.session = session;
+    entry.file = false;
+    entry.account.assign(account);
+}
+
 void MessageLedger::recordEvent(Room& room, const v1::ChatMessage& event) {
     if (window_ == 0) {
         return;

@@ -85,6 +85,9 @@ public:
     // A stamped message of the room (TEXT, ACTION, or any kind that is
     // content, e.g. a file: `file`), written by `s`.
     void recordMessage(Room& room, std::uint64_t seq, const Session& s, bool file = false);
+    // The same for a message the cluster's backplane delivered: written by
+    // `session` of this hub (0: another hub's), signed in to `account`.
+    void recordMessage(Room& room, std::uint64_t seq, SessionId session, std::string_view account);
     // Why message `seq` may not be edited by anyone: a FILE message.
     std::optional<Refusal> checkEditable(const Room& room, std::uint64_t seq) const;
     // A stamped event (EDIT, DELETE, REACT, UNREACT) and its effect.

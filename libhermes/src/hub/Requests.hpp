@@ -36,6 +36,7 @@ class Logger;
 namespace hermes::hub {
 
 class Accounts;
+class Backplane;
 class Conversations;
 class DurabilityGate;
 class Intake;
@@ -119,9 +120,13 @@ void onRoomList(Session& s, const RoomTable& rooms, Outbox& outbox);
 
 // --- ChatRequests.cpp ----------------------------------------------------------------
 
+// In a cluster (backplane.enabled()) a checked Say is stamped without a seq
+// and handed to the backplane; it comes back, its seq given, through
+// Hub::backplaneEntry like every hub's.
 void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& presence,
            DurabilityGate& gate, Stamper& stamper, HistoryStore& history, Outbox& outbox,
-           MessageLedger& ledger, const Moderation& moderation, TimePoint now);
+           MessageLedger& ledger, const Moderation& moderation, Backplane& backplane,
+           TimePoint now);
 void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTable& sessions,
                       const Accounts& accounts, Conversations& conversations, DurabilityGate& gate,
                       Stamper& stamper, HistoryStore& history, Outbox& outbox,

@@ -71,6 +71,22 @@ void Stamper::serialize() {
     [[maybe_unused]] v1::ChatMessage* released = envelope_.release_message();
 }
 
+bool Stamper::backplaneMessage(std::string_view room, std::string_view message, std::uint64_t seq) {
+    // Whatever the last stamp left, parsing replaces every field: the next
+    // stamp clears what this one may carry.
+    extras_ = true;
+    account_ = true;
+    privateFields_ = true;
+    if (!chat_.ParseFromArray(message.data(), static_cast<int>(message.size())) ||
+        chat_.room() != room || chat_.seq() != 0 || !chat_.to().empty()) {
+        chat_.Clear();
+        return false;
+    }
+    chat_.set_seq(seq);
+    serialize();
+    return true;
+}
+
 void Stamper::roomMessage(const Room& room, std::uint64_t seq, Session& from, const v1::Say& say,
                           TimePoint now) {
     from.profile.lastSpoke = now;

@@ -56,6 +56,11 @@ public:
     // target_seq, and the reaction of a REACT or UNREACT.
     void roomEvent(const Room& room, std::uint64_t seq, Session& from, const v1::Say& say,
                    const std::string& reactor);
+    // A room message as the cluster's backplane gave it (Backplane.hpp): its
+    // hub's stamp (`message`, serialized, seq 0) with the backplane's `seq`,
+    // framed as every hub frames it. False (nothing stamped) when `message`
+    // is not a room's ChatMessage of `room`.
+    bool backplaneMessage(std::string_view room, std::string_view message, std::uint64_t seq);
     // A PrivateMessage from `from` to `to` (the nick, or the account, it is
     // delivered to); `privateSeq` is its seq in their conversation (0: none
     // is kept).

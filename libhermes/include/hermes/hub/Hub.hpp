@@ -71,6 +71,7 @@
 #include <vector>
 
 #include "hermes/hub/AccountStore.hpp"
+#include "hermes/hub/BackplaneEntry.hpp"
 #include "hermes/hub/Clock.hpp"
 #include "hermes/hub/CloseReason.hpp"
 #include "hermes/hub/HistoryStore.hpp"
@@ -178,6 +179,32 @@ public:
     // fuzzer): runs up to `count` queued jobs on the caller's thread; their
     // results wait for filesDone(). Returns how many ran.
     std::size_t runFileJobs(std::size_t count);
+
+    // --- the cluster's backplane (HubConfig::cluster, docs/CLUSTER.md) -----
+    // The edge (hermesd's RedisBackplane) takes the hub's requests after
+    // each call into the hub, sends them, and answers with the calls below.
+    // With the cluster off none of this is used.
+
+    // Requests for the backplane since the last call, in order (appended).
+    void takeBackplaneRequests(std::vector<BackplaneRequest>& out);
+    // The backplane answered Publish `ref`: taken (its entry comes, or came,
+    // through backplaneEntry), or not (`error`: the sender is told, with
+    // CLUSTER_UNAVAILABLE and `error`).
+    void backplanePublished(std::uint64_t ref, std::string_view error, TimePoint now);
+    // An entry of a room's stream (a live notice, or a Fill's), in any order:
+    // the hub delivers each room's entries once, in seq order.
+    void backplaneEntry(BackplaneEntry entry, TimePoint now);
+    // ClaimNick `ref` is answered: the nick is this hub's (`granted`), or
+    // another hub's member has it (`granted` false, `error` empty:
+    // NICK_IN_USE), or Redis failed (`error`: CLUSTER_UNAVAILABLE). The
+    // Hello that waited for it goes on.
+    void backplaneClaimed(std::uint64_t ref, bool granted, std::string_view error, TimePoint now);
+    // A Fill of `room` is answered: its `entries` entries were given first.
+    void backplaneFilled(const std::string& room, std::size_t entries, TimePoint now);
+    // The edge has the backplane (connected and subscribed), or lost it:
+    // while it is down messages are refused; when it is back every room's
+    // stream is read from the seq after the last one delivered.
+    void backplaneUp(bool up, TimePoint now);
 
     // Sends every session a Bye (SHUTDOWN, `reason`) and closes them all,
     // after waiting for the store to commit what it holds (messages it

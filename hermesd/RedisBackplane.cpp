@@ -1,0 +1,644 @@
+#include "RedisBackplane.hpp"
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+namespace hermesd {
+
+namespace {
+
+using hermes::hub::BackplaneEntry;
+using hermes::hub::BackplaneRequest;
+
+// KEYS: the room's seq, its stream. ARGV: stream length kept, channel,
+// hub, ref, account, message. One step on the server: the seq, the stream
+// entry SEQ-0 and the notice (BackplaneEntry.hpp) cannot come apart.
+constexpr const char* kPublishScript =
+    "local seq = redis.call('INCR', KEYS[1])\n"
+    "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], seq .. '-0', "
+    "'h', ARGV[3], 'r', ARGV[4], 'a', ARGV[5], 'm', ARGV[6])\n"
+    "redis.call('PUBLISH', ARGV[2], seq .. ' ' .. ARGV[3] .. ' ' .. ARGV[4] .. ' ' .. ARGV[5] "
+    ".. '\\n' .. ARGV[6])\n"
+    "return seq\n";
+
+// KEYS: hermes:nicks. ARGV: the nick's key, this hub. Granted (1) unless
+// another hub holds it and that hub's lease is alive: a dead hub's nicks
+// are free once its lease expires, with nothing to clean up.
+constexpr const char* kClaimScript =
+    "local owner = redis.call('HGET', KEYS[1], ARGV[1])\n"
+    "if owner and owner ~= ARGV[2] and redis.call('EXISTS', 'hermes:hub:' .. owner) == 1 then\n"
+    "  return 0\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])\n"
+    "return 1\n";
+// The same keys and arguments: the nick is let go if this hub holds it.
+constexpr const char* kReleaseScript =
+    "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then\n"
+    "  redis.call('HDEL', KEYS[1], ARGV[1])\n"
+    "end\n"
+    "return 1\n";
+constexpr std::string_view kNicksKey = "hermes:nicks";
+
+constexpr std::string_view kPattern = "hermes:room:*";
+
+void splitHostPort(const std::string& address, std::string& host, int& port) {
+    const std::size_t colon = address.rfind(':');
+    if (colon == std::string::npos) {
+        throw std::invalid_argument("cluster.redis '" + address + "' is not host:port");
+    }
+    host = address.substr(0, colon);
+    const std::string_view digits = std::string_view(address).substr(colon + 1);
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (error != std::errc() || end != digits.data() + digits.size() || port <= 0 || port > 65535) {
+        throw std::invalid_argument("cluster.redis '" + address + "' has no port");
+    }
+}
+
+std::string_view text(const redisReply* reply) {
+    return std::string_view(reply->str, reply->len);
+}
+
+}  // namespace
+
+// What a command's callback needs: which request it answers.
+struct RedisBackplane::Pending {
+    RedisBackplane* owner = nullptr;
+    BackplaneRequest::Kind kind = BackplaneRequest::Kind::Publish;
+    std::uint64_t ref = 0;
+    std::string room;
+};
+
+RedisBackplane::RedisBackplane(const ClusterConfig& config, std::string hubName)
+    : config_(config), hubName_(std::move(hubName)), log_(Poco::Logger::get("hermesd.cluster")) {
+    splitHostPort(config_.redis, host_, port_);
+    epollFd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (epollFd_ < 0) {
+        throw std::system_error(errno, std::generic_category(), "epoll_create1 (backplane)");
+    }
+    command_.owner = this;
+    command_.name = "command";
+    subscriber_.owner = this;
+    subscriber_.name = "subscriber";
+}
+
+RedisBackplane::~RedisBackplane() {
+    hub_ = nullptr;  // the loop (and its hub) may be gone: answers go nowhere
+    for (Link* link : {&command_, &subscriber_}) {
+        if (link->context != nullptr) {
+            redisAsyncContext* context = link->context;
+            link->context = nullptr;
+            redisAsyncFree(context);
+        }
+    }
+    close(epollFd_);
+}
+
+std::uint64_t RedisBackplane::sharedEpoch(const ClusterConfig& config, std::uint64_t proposal) {
+    std::string host;
+    int port = 0;
+    splitHostPort(config.redis, host, port);
+    const auto ms = config.timeout.count();
+    const timeval timeout{static_cast<time_t>(ms / 1000),
+                          static_cast<suseconds_t>(ms % 1000 * 1000)};
+    redisContext* c = redisConnectWithTimeout(host.c_str(), port, timeout);
+    if (c == nullptr || c->err != 0) {
+        const std::string why = c != nullptr ? c->errstr : "out of memory";
+        redisFree(c);
+        throw std::runtime_error("cannot reach Redis at cluster.redis = " + config.redis + ": " +
+                                 why);
+    }
+    redisSetTimeout(c, timeout);
+    const std::string value = std::to_string(proposal);
+    auto* set = static_cast<redisReply*>(
+        redisCommand(c, "SET hermes:epoch %b NX", value.data(), value.size()));
+    freeReplyObject(set);
+    auto* got = static_cast<redisReply*>(redisCommand(c, "GET hermes:epoch"));
+    std::uint64_t epoch = 0;
+    std::string why = c->err != 0 ? c->errstr : "no hermes:epoch after SET NX";
+    if (got != nullptr && got->type == REDIS_REPLY_STRING) {
+        const std::string_view digits = text(got);
+        const auto [end, error] =
+            std::from_chars(digits.data(), digits.data() + digits.size(), epoch);
+        if (error != std::errc() || end != digits.data() + digits.size()) {
+            epoch = 0;
+            why = "hermes:epoch is '" + std::string(digits) + "', not a number";
+        }
+    }
+    freeReplyObject(got);
+    redisFree(c);
+    if (epoch == 0) {
+        throw std::runtime_error("cannot read the cluster's epoch from Redis at cluster.redis = " +
+                                 config.redis + ": " + why);
+    }
+    return epoch;
+}
+
+// --- the loop's calls ---------------------------------------------------------------------
+
+RedisBackplane::TimePoint RedisBackplane::pump(hermes::hub::Hub& hub, TimePoint now) {
+    hub_ = &hub;
+    now_ = now;
+    if (resetWanted_) {
+        reset(now);
+    }
+    if (command_.context == nullptr && subscriber_.context == nullptr && now >= nextAttempt_) {
+        connect(now);
+    }
+    requests_.clear();
+    hub.takeBackplaneRequests(requests_);
+    for (const BackplaneRequest& request : requests_) {
+        send(request, now);
+    }
+    if (command_.ready && now >= nextLease_) {
+        renewLease(now);
+    }
+    // A reply (or a connect) slower than the timeout: Redis hung, or this
+    // hub is cut from it. Ordering stops here rather than forking.
+    const bool connecting = (command_.context != nullptr && !command_.ready) ||
+                            (subscriber_.context != nullptr && !subscriber_.ready);
+    const auto late = [&](const Link& link) {
+        return !link.sentAt.empty() && now - link.sentAt.front() > config_.timeout;
+    };
+    if (late(command_) || late(subscriber_) ||
+        (connecting && now - connectStarted_ > config_.timeout)) {
+        resetWanted_ = true;
+        resetWhy_ = "no answer from Redis within cluster.timeout_ms (" +
+                    std::to_string(config_.timeout.count()) + " ms)";
+        reset(now);
+    }
+    flushWrites();
+    TimePoint wake = now + std::chrono::milliseconds(100);
+    if (command_.context == nullptr) {
+        wake = std::min(wake, nextAttempt_);
+    }
+    hub_ = nullptr;
+    return wake;
+}
+
+void RedisBackplane::onReady(hermes::hub::Hub& hub, TimePoint now) {
+    hub_ = &hub;
+    now_ = now;
+    std::array<epoll_event, 4> events{};
+    const int count = epoll_wait(epollFd_, events.data(), static_cast<int>(events.size()), 0);
+    for (int i = 0; i < count; ++i) {
+        Link& link = *static_cast<Link*>(events[static_cast<std::size_t>(i)].data.ptr);
+        const std::uint32_t what = events[static_cast<std::size_t>(i)].events;
+        if (link.context != nullptr && (what & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0) {
+            redisAsyncHandleRead(link.context);
+        }
+        if (link.context != nullptr && (what & EPOLLOUT) != 0) {
+            redisAsyncHandleWrite(link.context);
+        }
+    }
+    if (resetWanted_) {
+        reset(now);
+    }
+    hub_ = nullptr;
+}
+
+// --- connecting and losing Redis ------------------------------------------------------------
+
+void RedisBackplane::connect(TimePoint now) {
+    connectStarted_ = now;
+    for (Link* link : {&command_, &subscriber_}) {
+        redisAsyncContext* context = redisAsyncConnect(host_.c_str(), port_);
+        if (context == nullptr || context->err != 0) {
+            resetWanted_ = true;
+            resetWhy_ = std::string("cannot connect to Redis: ") +
+                        (context != nullptr ? context->errstr : "out of memory");
+            if (context != nullptr) {
+                redisAsyncFree(context);
+            }
+            return;
+        }
+        link->context = context;
+        link->fd = context->c.fd;
+        link->events = 0;
+        context->data = link;
+        context->ev.data = link;
+        context->ev.addRead = addRead;
+        context->ev.delRead = delRead;
+        context->ev.addWrite = addWrite;
+        context->ev.delWrite = delWrite;
+        context->ev.cleanup = cleanup;
+        redisAsyncSetConnectCallback(context, onConnect);
+        redisAsyncSetDisconnectCallback(context, onDisconnect);
+        // Commands queue until the connection is up; hiredis writes them then.
+        if (link == &command_) {
+            redisAsyncCommand(context, onScriptLoaded, this, "SCRIPT LOAD %s", kPublishScript);
+        } else {
+            redisAsyncCommand(context, onMessage, this, "PSUBSCRIBE %b", kPattern.data(),
+                              kPattern.size());
+        }
+        link->sentAt.push_back(now);
+    }
+}
+
+// Both connections go (a publish not answered is reported to its sender by
+// its callback, with no reply); the hub hears the backplane is down.
+void RedisBackplane::reset(TimePoint now) {
+    resetWanted_ = false;
+    for (Link* link : {&command_, &subscriber_}) {
+        if (link->context != nullptr) {
+            redisAsyncContext* context = link->context;
+            link->context = nullptr;
+            redisAsyncFree(context);
+        }
+        link->connected = false;
+        link->ready = false;
+        link->sentAt.clear();
+    }
+    resetWanted_ = false;
+    if (up_ && hub_ != nullptr) {
+        hub_->backplaneUp(false, now);
+    }
+    if (up_ || failuresLogged_ == 0) {
+        log_.error(
+            "cluster: lost Redis at %s (%s); messages are refused until it is back, "
+            "retrying every %?d ms",
+            config_.redis, resetWhy_, config_.reconnect.count());
+    }
+    ++failuresLogged_;
+    up_ = false;
+    nextAttempt_ = now + config_.reconnect;
+}
+
+void RedisBackplane::checkUp() {
+    if (up_ || !command_.ready || !subscriber_.ready || hub_ == nullptr) {
+        return;
+    }
+    up_ = true;
+    failuresLogged_ = 0;
+    log_.information("cluster: hub %s joined the backplane at Redis %s", hubName_, config_.redis);
+    nextLease_ = now_;
+    hub_->backplaneUp(true, now_);
+}
+
+// --- commands -------------------------------------------------------------------------------
+
+void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
+    if (request.kind == BackplaneRequest::Kind::ClaimNick ||
+        request.kind == BackplaneRequest::Kind::ReleaseNick) {
+        sendNick(request, now);
+        return;
+    }
+    if (!command_.ready) {
+        if (request.kind == BackplaneRequest::Kind::Publish && hub_ != nullptr) {
+            hub_->backplanePublished(request.ref,
+                                     "this hub lost the cluster's backplane (Redis); message "
+                                     "not taken, send it again in a moment",
+                                     now);
+        }
+        return;  // a Fill is asked again when the backplane is back
+    }
+    auto* pending = new Pending{this, request.kind, request.ref, request.room};
+    const std::string stream = std::string(hermes::hub::kBackplaneStreamPrefix) + request.room;
+    int status = REDIS_ERR;
+    if (request.kind == BackplaneRequest::Kind::Publish) {
+        const std::string seqKey = std::string(hermes::hub::kBackplaneSeqPrefix) + request.room;
+        const std::string channel =
+            std::string(hermes::hub::kBackplaneChannelPrefix) + request.room;
+        const std::string maxLength = std::to_string(config_.streamMaxMessages);
+        const std::string ref = std::to_string(request.ref);
+        const char* argv[] = {"EVALSHA",
+                              scriptSha_.c_str(),
+                              "2",
+                              seqKey.c_str(),
+                              stream.c_str(),
+                              maxLength.c_str(),
+                              channel.c_str(),
+                              hubName_.c_str(),
+                              ref.c_str(),
+                              request.account.c_str(),
+                              request.message.data()};
+        const std::size_t lengths[] = {7,
+                                       scriptSha_.size(),
+                                       1,
+                                       seqKey.size(),
+                                       stream.size(),
+                                       maxLength.size(),
+                                       channel.size(),
+                                       hubName_.size(),
+                                       ref.size(),
+                                       request.account.size(),
+                                       request.message.size()};
+        status = redisAsyncCommandArgv(command_.context, onPublished, pending, 11, argv, lengths);
+    } else {
+        const std::string from = std::to_string(request.fromSeq) + "-0";
+        const std::string count = std::to_string(hermes::hub::kFillPage);
+        const char* argv[] = {"XRANGE", stream.c_str(), from.c_str(), "+", "COUNT", count.c_str()};
+        const std::size_t lengths[] = {6, stream.size(), from.size(), 1, 5, count.size()};
+        status = redisAsyncCommandArgv(command_.context, onFilled, pending, 6, argv, lengths);
+    }
+    if (status != REDIS_OK) {
+        delete pending;
+        resetWanted_ = true;
+        resetWhy_ = "hiredis refused a command";
+        if (request.kind == BackplaneRequest::Kind::Publish && hub_ != nullptr) {
+            hub_->backplanePublished(request.ref, "this hub lost the cluster's backplane (Redis)",
+                                     now);
+        }
+        return;
+    }
+    command_.sentAt.push_back(now);
+}
+
+// Claims and releases are rare (a Hello, a session's end): EVAL, no SHA kept.
+void RedisBackplane::sendNick(const BackplaneRequest& request, TimePoint now) {
+    const bool claim = request.kind == BackplaneRequest::Kind::ClaimNick;
+    if (!command_.ready) {
+        if (claim && hub_ != nullptr) {
+            hub_->backplaneClaimed(request.ref, false,
+                                   "this hub lost the cluster's backplane (Redis); try again in "
+                                   "a moment",
+                                   now);
+        }
+        // A release lost here leaves the nick to this hub until its lease
+        // ends or it claims it again.
+        return;
+    }
+    auto* pending = new Pending{this, request.kind, request.ref, request.nick};
+    const char* script = claim ? kClaimScript : kReleaseScript;
+    const char* argv[] = {"EVAL",          script, "1", kNicksKey.data(), request.nick.c_str(),
+                          hubName_.c_str()};
+    const std::size_t lengths[] = {
+        4, std::strlen(script), 1, kNicksKey.size(), request.nick.size(), hubName_.size()};
+    if (redisAsyncCommandArgv(command_.context, onNick, pending, 6, argv, lengths) != REDIS_OK) {
+        delete pending;
+        resetWanted_ = true;
+        resetWhy_ = "hiredis refused a command";
+        if (claim && hub_ != nullptr) {
+            hub_->backplaneClaimed(request.ref, false, "this hub lost the cluster's backplane",
+                                   now);
+        }
+        return;
+    }
+    command_.sentAt.push_back(now);
+}
+
+void RedisBackplane::renewLease(TimePoint now) {
+    nextLease_ = now + config_.lease / 3;
+    const std::string key = "hermes:hub:" + hubName_;
+    const std::string lease = std::to_string(config_.lease.count());
+    if (redisAsyncCommand(command_.context, onLease, this, "SET %b %b PX %b", key.data(),
+                          key.size(), "up", std::size_t{2}, lease.data(),
+                          lease.size()) == REDIS_OK) {
+        command_.sentAt.push_back(now);
+    }
+}
+
+// Commands just queued are written now, not at the next turn: the
+// connection is writable far more often than not.
+void RedisBackplane::flushWrites() {
+    for (Link* link : {&command_, &subscriber_}) {
+        if (link->context != nullptr && link->connected && (link->events & EPOLLOUT) != 0) {
+            redisAsyncHandleWrite(link->context);
+        }
+    }
+}
+
+// --- hiredis callbacks ----------------------------------------------------------------------
+
+void RedisBackplane::onConnect(const redisAsyncContext* context, int status) {
+    Link& link = *static_cast<Link*>(context->data);
+    if (status != REDIS_OK) {
+        // hiredis frees the context after this callback.
+        link.context = nullptr;
+        link.owner->resetWanted_ = true;
+        link.owner->resetWhy_ =
+            std::string("cannot connect (") + link.name + "): " + context->errstr;
+        return;
+    }
+    link.connected = true;
+}
+
+void RedisBackplane::onDisconnect(const redisAsyncContext* context, int /*status*/) {
+    Link& link = *static_cast<Link*>(context->data);
+    RedisBackplane& self = *link.owner;
+    if (link.context != nullptr) {
+        // Redis closed it (not our reset): hiredis frees it after this.
+        link.context = nullptr;
+        self.resetWanted_ = true;
+        self.resetWhy_ = std::string("the ") + link.name + " connection closed" +
+                         (context->err != 0 ? std::string(": ") + context->errstr : "");
+    }
+    link.connected = false;
+    link.ready = false;
+}
+
+void RedisBackplane::onScriptLoaded(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    auto& self = *static_cast<RedisBackplane*>(privdata);
+    if (!self.command_.sentAt.empty()) {
+        self.command_.sentAt.pop_front();
+    }
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r == nullptr) {
+        return;
+    }
+    if (r->type != REDIS_REPLY_STRING) {
+        self.resetWanted_ = true;
+        self.resetWhy_ = "SCRIPT LOAD failed: " +
+                         std::string(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply");
+        return;
+    }
+    self.scriptSha_ = std::string(text(r));
+    self.command_.ready = true;
+    self.checkUp();
+}
+
+void RedisBackplane::onMessage(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    auto& self = *static_cast<RedisBackplane*>(privdata);
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r == nullptr || r->type != REDIS_REPLY_ARRAY || r->elements < 3) {
+        return;
+    }
+    const std::string_view kind = text(r->element[0]);
+    if (kind == "psubscribe") {
+        if (!self.subscriber_.sentAt.empty()) {
+            self.subscriber_.sentAt.pop_front();
+        }
+        self.subscriber_.ready = true;
+        self.checkUp();
+        return;
+    }
+    if (kind != "pmessage" || r->elements < 4 || self.hub_ == nullptr) {
+        return;
+    }
+    auto entry = hermes::hub::parseBackplaneNotice(text(r->element[2]), text(r->element[3]));
+    if (!entry) {
+        self.log_.warning("cluster: a notice on %s is not one of a hub; ignored",
+                          std::string(text(r->element[2])));
+        return;
+    }
+    self.hub_->backplaneEntry(std::move(*entry), self.now_);
+}
+
+void RedisBackplane::onPublished(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
+    RedisBackplane& self = *pending->owner;
+    if (!self.command_.sentAt.empty()) {
+        self.command_.sentAt.pop_front();
+    }
+    if (self.hub_ == nullptr) {
+        return;
+    }
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r == nullptr) {
+        self.hub_->backplanePublished(
+            pending->ref,
+            "this hub lost Redis before it answered: the message's fate is unknown (if Redis "
+            "took it, it arrives with its seq)",
+            self.now_);
+        return;
+    }
+    if (r->type == REDIS_REPLY_INTEGER) {
+        self.hub_->backplanePublished(pending->ref, "", self.now_);
+        return;
+    }
+    const std::string why(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply");
+    self.log_.error("cluster: Redis refused a message of %s: %s", pending->room, why);
+    if (why.starts_with("NOSCRIPT")) {
+        // Redis restarted without its scripts under the same connection
+        // (a failover behind a proxy): load it again.
+        self.resetWanted_ = true;
+        self.resetWhy_ = why;
+    }
+    self.hub_->backplanePublished(pending->ref, "the cluster's backplane refused it: " + why,
+                                  self.now_);
+}
+
+void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
+    RedisBackplane& self = *pending->owner;
+    if (!self.command_.sentAt.empty()) {
+        self.command_.sentAt.pop_front();
+    }
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r == nullptr || self.hub_ == nullptr) {
+        return;  // asked again when the backplane is back
+    }
+    if (r->type != REDIS_REPLY_ARRAY) {
+        self.log_.error("cluster: XRANGE of %s failed: %s", pending->room,
+                        std::string(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply"));
+        self.hub_->backplaneFilled(pending->room, 0, self.now_);
+        return;
+    }
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < r->elements; ++i) {
+        const redisReply* item = r->element[i];
+        if (item->type != REDIS_REPLY_ARRAY || item->elements != 2 ||
+            item->element[0]->type != REDIS_REPLY_STRING ||
+            item->element[1]->type != REDIS_REPLY_ARRAY) {
+            continue;
+        }
+        BackplaneEntry entry;
+        entry.room = pending->room;
+        entry.seq = hermes::hub::backplaneStreamSeq(text(item->element[0]));
+        const redisReply* fields = item->element[1];
+        for (std::size_t f = 0; f + 1 < fields->elements; f += 2) {
+            const std::string_view name = text(fields->element[f]);
+            const std::string_view value = text(fields->element[f + 1]);
+            if (name == "h") {
+                entry.hub = value;
+            } else if (name == "r") {
+                std::from_chars(value.data(), value.data() + value.size(), entry.ref);
+            } else if (name == "a") {
+                entry.account = value;
+            } else if (name == "m") {
+                entry.message = value;
+            }
+        }
+        ++count;  // counted even when skipped: the page's size says whether more follow
+        if (entry.seq != 0) {
+            self.hub_->backplaneEntry(std::move(entry), self.now_);
+        }
+    }
+    self.hub_->backplaneFilled(pending->room, count, self.now_);
+}
+
+void RedisBackplane::onNick(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
+    RedisBackplane& self = *pending->owner;
+    if (!self.command_.sentAt.empty()) {
+        self.command_.sentAt.pop_front();
+    }
+    if (pending->kind != BackplaneRequest::Kind::ClaimNick || self.hub_ == nullptr) {
+        return;
+    }
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r == nullptr || r->type != REDIS_REPLY_INTEGER) {
+        const std::string why = r == nullptr                   ? std::string("connection lost")
+                                : r->type == REDIS_REPLY_ERROR ? std::string(text(r))
+                                                               : std::string("unexpected reply");
+        self.hub_->backplaneClaimed(
+            pending->ref, false,
+            "the cluster's backplane could not claim the nick (" + why + "); try again in a moment",
+            self.now_);
+        return;
+    }
+    self.hub_->backplaneClaimed(pending->ref, r->integer == 1, "", self.now_);
+}
+
+void RedisBackplane::onLease(redisAsyncContext* /*context*/, void* /*reply*/, void* privdata) {
+    auto& self = *static_cast<RedisBackplane*>(privdata);
+    if (!self.command_.sentAt.empty()) {
+        self.command_.sentAt.pop_front();
+    }
+}
+
+// --- hiredis's event hooks: the two sockets in this object's epoll set ------------------------
+
+void RedisBackplane::watch(Link& link, std::uint32_t events) {
+    if (events == link.events || link.fd < 0) {
+        return;
+    }
+    epoll_event event{};
+    event.events = events;
+    event.data.ptr = &link;
+    const int op = link.events == 0 ? EPOLL_CTL_ADD : (events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD);
+    if (epoll_ctl(epollFd_, op, link.fd, &event) != 0) {
+        resetWanted_ = true;
+        resetWhy_ = std::string("epoll_ctl on the ") + link.name + " connection failed";
+        return;
+    }
+    link.events = events;
+}
+
+void RedisBackplane::addRead(void* privdata) {
+    Link& link = *static_cast<Link*>(privdata);
+    link.owner->watch(link, link.events | EPOLLIN);
+}
+
+void RedisBackplane::delRead(void* privdata) {
+    Link& link = *static_cast<Link*>(privdata);
+    link.owner->watch(link, link.events & ~std::uint32_t{EPOLLIN});
+}
+
+void RedisBackplane::addWrite(void* privdata) {
+    Link& link = *static_cast<Link*>(privdata);
+    link.owner->watch(link, link.events | EPOLLOUT);
+}
+
+void RedisBackplane::delWrite(void* privdata) {
+    Link& link = *static_cast<Link*>(privdata);
+    link.owner->watch(link, link.events & ~std::uint32_t{EPOLLOUT});
+}
+
+void RedisBackplane::cleanup(void* privdata) {
+    Link& link = *static_cast<Link*>(privdata);
+    link.owner->watch(link, 0);
+    link.fd = -1;
+}
+
+}  // namespace hermesd

@@ -1,0 +1,134 @@
+#pragma once
+// The cluster's backplane at the edge (docs/CLUSTER.md): moves the hub's
+// BackplaneRequests to redis-server and its answers and room notices back
+// into the hub, with hiredis's asynchronous API driven by the event loop.
+//
+// Two connections: one for commands (the publish script by EVALSHA, XRANGE
+// for fills, the hub's lease), one subscribed to every room's channel
+// (PSUBSCRIBE hermes:room:*). hiredis's event hooks (addRead, delRead,
+// addWrite, delWrite, cleanup) register the two sockets in an epoll set of
+// this object's own, whose descriptor (fd()) sits in the loop's epoll set:
+// when it is readable the loop calls onReady(). No RESP is written here.
+//
+// The publish script (kPublishScript) gives a room message its seq and
+// appends and publishes it in one step, so a room has one order on every
+// hub. The hub is told the backplane is up only once both connections are
+// ready (script loaded, subscribed); then it reads every room's stream from
+// its next seq, so what was published while it was away is delivered.
+//
+// Failures: a connection lost, a connect or a reply slower than
+// cluster.timeout_ms (Redis hung, or a partition): both connections are
+// dropped, the hub is told the backplane is down (messages refused:
+// CLUSTER_UNAVAILABLE), each publish not answered is reported to its
+// sender as of unknown fate, and a reconnect is tried every
+// cluster.reconnect_ms.
+//
+// The lease: every third of cluster.lease_ms the hub sets
+// hermes:hub:NAME (PX cluster.lease_ms); it is also the command link's
+// heartbeat, whose answer must come within cluster.timeout_ms.
+//
+// Threading: the loop thread only (constructor and sharedEpoch() on the
+// main thread, before the loop runs).
+
+#include <sys/epoll.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include <Poco/Logger.h>
+
+#include "DaemonConfig.hpp"
+#include "hermes/hub/Hub.hpp"
+
+struct redisAsyncContext;
+
+namespace hermesd {
+
+class RedisBackplane {
+public:
+    using TimePoint = hermes::hub::TimePoint;
+
+    // `config.redis` is host:port; `hubName` unique in the cluster.
+    RedisBackplane(const ClusterConfig& config, std::string hubName);
+    ~RedisBackplane();
+    RedisBackplane(const RedisBackplane&) = delete;
+    RedisBackplane& operator=(const RedisBackplane&) = delete;
+
+    // The cluster's epoch (Welcome.epoch), shared by every hub so a client
+    // that moves keeps its cursors: the first hub's `proposal`, kept in
+    // Redis (hermes:epoch). Blocking, at start; throws std::runtime_error
+    // (naming cluster.redis) when Redis cannot be reached in cluster.timeout_ms.
+    static std::uint64_t sharedEpoch(const ClusterConfig& config, std::uint64_t proposal);
+
+    // The descriptor for the loop's epoll set (readable: call onReady).
+    int fd() const { return epollFd_; }
+
+    // After each turn of the hub: its requests sent, (re)connects and the
+    // lease when due, timeouts checked. Returns when it wants to be called.
+    TimePoint pump(hermes::hub::Hub& hub, TimePoint now);
+    // fd() was readable: replies and notices into the hub.
+    void onReady(hermes::hub::Hub& hub, TimePoint now);
+
+private:
+    struct Link {
+        RedisBackplane* owner = nullptr;
+        const char* name = "";
+        redisAsyncContext* context = nullptr;
+        int fd = -1;
+        std::uint32_t events = 0;  // what the inner epoll set watches
+        bool connected = false;
+        bool ready = false;            // command link: script loaded; subscriber: subscribed
+        std::deque<TimePoint> sentAt;  // commands awaiting a reply, oldest first
+    };
+    struct Pending;
+
+    void connect(TimePoint now);
+    void reset(TimePoint now);
+    void send(const hermes::hub::BackplaneRequest& request, TimePoint now);
+    void sendNick(const hermes::hub::BackplaneRequest& request, TimePoint now);
+    void renewLease(TimePoint now);
+    void flushWrites();
+    void checkUp();
+    void watch(Link& link, std::uint32_t events);
+
+    // hiredis callbacks (C function pointers; `privdata` says which).
+    static void onConnect(const redisAsyncContext* context, int status);
+    static void onDisconnect(const redisAsyncContext* context, int status);
+    static void onScriptLoaded(redisAsyncContext* context, void* reply, void* privdata);
+    static void onMessage(redisAsyncContext* context, void* reply, void* privdata);
+    static void onPublished(redisAsyncContext* context, void* reply, void* privdata);
+    static void onFilled(redisAsyncContext* context, void* reply, void* privdata);
+    static void onNick(redisAsyncContext* context, void* reply, void* privdata);
+    static void onLease(redisAsyncContext* context, void* reply, void* privdata);
+    static void addRead(void* privdata);
+    static void delRead(void* privdata);
+    static void addWrite(void* privdata);
+    static void delWrite(void* privdata);
+    static void cleanup(void* privdata);
+
+    const ClusterConfig config_;
+    const std::string hubName_;
+    std::string host_;
+    int port_ = 0;
+    Poco::Logger& log_;
+    int epollFd_ = -1;
+    Link command_;
+    Link subscriber_;
+    std::string scriptSha_;
+    bool up_ = false;           // the hub was told it is up
+    bool resetWanted_ = false;  // a callback saw a failure: reset at the next chance
+    std::string resetWhy_;
+    TimePoint nextAttempt_{};
+    TimePoint connectStarted_{};
+    TimePoint nextLease_{};
+    std::vector<hermes::hub::BackplaneRequest> requests_;
+    // Set while hiredis may call back (pump, onReady): where answers go.
+    hermes::hub::Hub* hub_ = nullptr;
+    TimePoint now_{};
+    std::uint64_t failuresLogged_ = 0;
+};
+
+}  // namespace hermesd

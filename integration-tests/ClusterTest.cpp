@@ -1,0 +1,419 @@
+// The cluster (docs/CLUSTER.md, issue 20): several real hermesd sharing rooms
+// through a real redis-server on 127.0.0.1.
+//
+//   fanout         3 hubs x 60 clients in one room, everyone sending at once:
+//                  at every member of every hub, every message once, each
+//                  sender's in order, gapless seqs, the same bytes
+//                  (FanOutCheck), and each sender's echo only from the backplane
+//   redis_restart  Redis stopped mid-conversation: Says refused with
+//                  CLUSTER_UNAVAILABLE, nothing acked lost; Redis back (its
+//                  AOF): the hubs resume, seqs go on where they were
+//   nicks          a nick is unique across hubs; freed when its session ends,
+//                  and when its hub is killed (kill -9) once its lease expires;
+//                  the killed hub's acked messages are in the other's history
+//
+// The redis-server here is the test's own (RedisServer below: a free port, AOF
+// with appendfsync always in a temp dir, stopped by PID); the cluster-clients
+// stream's harness fixture replaces it.
+#define BOOST_TEST_MODULE ClusterTest
+#include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "BoostSupport.hpp"
+#include "ClientSwarm.hpp"
+#include "FanOutCheck.hpp"
+#include "Frames.hpp"
+#include "RawClient.hpp"
+#include "hermes/codec/FrameDecoder.hpp"
+
+using namespace std::chrono_literals;
+namespace it = hermes::it;
+namespace v1 = hermes::v1;
+
+namespace {
+
+// A free TCP port on 127.0.0.1 (bound and released: a small race, as for
+// any tool that cannot report the port it took).
+std::uint16_t freePort() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+bool accepts(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return ok;
+}
+
+// redis-server on 127.0.0.1:port(), AOF (appendfsync always) in its own
+// directory; always stopped by PID (SIGTERM, then SIGKILL), also when the
+// test fails; PR_SET_PDEATHSIG if the test dies first.
+class RedisServer {
+public:
+    RedisServer() : port_(freePort()) {
+        dir_ = std::filesystem::temp_directory_path() /
+               ("hermes-redis-" + std::to_string(::getpid()) + "-" + std::to_string(port_));
+        std::filesystem::create_directories(dir_);
+        start();
+    }
+    ~RedisServer() {
+        stop();
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    RedisServer(const RedisServer&) = delete;
+    RedisServer& operator=(const RedisServer&) = delete;
+
+    std::uint16_t port() const { return port_; }
+    std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+    void start() {
+        const std::string port = std::to_string(port_);
+        const std::string log = (dir_ / "redis.log").string();
+        const pid_t parent = ::getpid();
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (::getppid() != parent) {
+                ::_exit(127);
+            }
+            ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
+                     "--dir", dir_.c_str(), "--save", "", "--appendonly", "yes", "--appendfsync",
+                     "always", "--logfile", log.c_str(), "--daemonize", "no",
+                     static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        const auto deadline = it::after(10s);
+        while (!accepts(port_)) {
+            int status = 0;
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+                pid_ = -1;
+                throw std::runtime_error("redis-server exited at start (is it installed?)");
+            }
+            if (it::Clock::now() > deadline) {
+                throw std::runtime_error("redis-server did not listen within 10 s");
+            }
+            std::this_thread::sleep_for(10ms);  // polling a condition with a deadline
+        }
+    }
+
+    void stop() {
+        if (pid_ <= 0) {
+            return;
+        }
+        ::kill(pid_, SIGTERM);
+        const auto deadline = it::after(10s);
+        int status = 0;
+        while (::waitpid(pid_, &status, WNOHANG) == 0) {
+            if (it::Clock::now() > deadline) {
+                ::kill(pid_, SIGKILL);
+                ::waitpid(pid_, &status, 0);
+                break;
+            }
+            std::this_thread::sleep_for(10ms);
+        }
+        pid_ = -1;
+    }
+
+private:
+    std::uint16_t port_;
+    std::filesystem::path dir_;
+    pid_t pid_ = -1;
+};
+
+it::HubProcess::Settings clusterHub(const RedisServer& redis, const std::string& name) {
+    return {{"default_room", ""},
+            {"rate_per_second", "1000000"},
+            {"rate_burst", "1000000"},
+            {"flood_backlog", "1000000"},
+            {"outbound_queue_bytes", std::to_string(64 * 1024 * 1024)},
+            {"max_clients", "2048"},
+            {"cluster.redis", redis.address()},
+            {"cluster.hub_name", name},
+            {"cluster.timeout_ms", "1000"},
+            {"cluster.reconnect_ms", "100"}};
+}
+
+// Each hub says it joined the backplane (both connections ready).
+void waitJoined(const std::vector<std::unique_ptr<it::HubGuard>>& hubs) {
+    const auto deadline = it::after(15s);
+    for (const auto& guard : hubs) {
+        while (guard->hub.log().find("joined the backplane") == std::string::npos) {
+            BOOST_TEST_REQUIRE((it::Clock::now() < deadline), "hub did not join the backplane:\n"
+                                                                  << guard->hub.logTail());
+            std::this_thread::sleep_for(20ms);  // polling a condition with a deadline
+        }
+    }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(fanout) {
+    RedisServer redis;
+    constexpr std::size_t kHubs = 3;
+    const it::FanOutPlan plan{1, 60 * kHubs, 20};
+    std::vector<std::unique_ptr<it::HubGuard>> hubs;
+    for (std::size_t i = 0; i < kHubs; ++i) {
+        hubs.push_back(
+            std::make_unique<it::HubGuard>(clusterHub(redis, "hub" + std::to_string(i))));
+    }
+    waitJoined(hubs);
+    const std::size_t total = plan.rooms * plan.clientsPerRoom;
+    it::ClientSwarm swarm(hubs[0]->hub.port());
+    it::FanOutCheck check(plan);
+    std::vector<bool> joined(total, false);
+    std::size_t joinedCount = 0;
+    auto onClose = [&](std::size_t client, const std::string& why) {
+        check.fail(it::nickOf(client) + " was disconnected: " + why);
+    };
+    auto onSetupFrame = [&](std::size_t client, std::string_view payload) {
+        v1::Envelope envelope;
+        if (!hermes::codec::parseEnvelope(payload, envelope)) {
+            check.fail(it::nickOf(client) + " got an undecodable frame");
+        } else if (envelope.has_members() && !joined[client]) {
+            joined[client] = true;
+            ++joinedCount;
+        } else if (envelope.has_error() || envelope.has_bye() || envelope.has_message()) {
+            check.fail(it::nickOf(client) + " during setup: " + it::describe(envelope));
+        }
+    };
+    // Client i on hub i % 3: every hub has senders and members of the room.
+    for (std::size_t client = 0; client < total; ++client) {
+        swarm.add(0, hubs[client % kHubs]->hub.port());
+        swarm.queue(client, it::helloEnvelope(it::nickOf(client)));
+        swarm.queue(client, it::joinEnvelope(it::FanOutCheck::roomName(0)));
+    }
+    BOOST_TEST_REQUIRE(swarm.run(
+        it::after(60s), onSetupFrame, [&] { return joinedCount == total || check.failures() > 0; },
+        onClose));
+    BOOST_TEST_REQUIRE(joinedCount == total);
+
+    for (std::size_t client = 0; client < total; ++client) {
+        std::string frames;
+        for (std::uint64_t id = 1; id <= plan.messagesPerClient; ++id) {
+            frames += it::frameOf(
+                it::sayEnvelope(it::FanOutCheck::roomName(0), it::textOf(client, id), id));
+        }
+        swarm.queue(client, frames);
+    }
+    auto onFrame = [&](std::size_t client, std::string_view payload) {
+        if (!payload.empty() && payload[0] == it::kChatMessageTag) {
+            check.onChat(client, payload);
+            return;
+        }
+        v1::Envelope envelope;
+        if (!hermes::codec::parseEnvelope(payload, envelope)) {
+            check.fail(it::nickOf(client) + " got an undecodable frame");
+        } else if (envelope.has_error() || envelope.has_bye() || envelope.has_history_page()) {
+            check.fail(it::nickOf(client) + ": " + it::describe(envelope));
+        }
+    };
+    const auto sendStart = it::Clock::now();
+    const bool complete = swarm.run(
+        it::after(90s), onFrame, [&] { return check.allComplete() || check.failures() > 0; },
+        onClose);
+    BOOST_TEST_MESSAGE(total * check.perRoom()
+                       << " deliveries across " << kHubs << " hubs in "
+                       << std::chrono::duration_cast<std::chrono::milliseconds>(it::Clock::now() -
+                                                                                sendStart)
+                              .count()
+                       << " ms");
+    // Nothing more may come: a ping round trip per client.
+    std::size_t pongs = 0;
+    for (std::size_t client = 0; client < total; ++client) {
+        swarm.queue(client, it::pingEnvelope(client + 1));
+    }
+    swarm.run(
+        it::after(20s),
+        [&](std::size_t client, std::string_view payload) {
+            v1::Envelope envelope;
+            if (!payload.empty() && payload[0] == it::kChatMessageTag) {
+                check.onChat(client, payload);
+            } else if (hermes::codec::parseEnvelope(payload, envelope) && envelope.has_pong()) {
+                ++pongs;
+            }
+        },
+        [&] { return pongs == total; }, onClose);
+    check.checkSenders();
+    for (const auto& failure : check.firstFailures()) {
+        BOOST_TEST_MESSAGE("failure: " << failure);
+    }
+    BOOST_TEST(check.failures() == 0u);
+    BOOST_TEST(complete);
+    BOOST_TEST(pongs == total);
+    swarm.closeAll();
+    for (auto& guard : hubs) {
+        guard->expectCleanStop();
+    }
+}
+
+BOOST_AUTO_TEST_CASE(redis_restart) {
+    RedisServer redis;
+    std::vector<std::unique_ptr<it::HubGuard>> hubs;
+    hubs.push_back(std::make_unique<it::HubGuard>(clusterHub(redis, "east")));
+    hubs.push_back(std::make_unique<it::HubGuard>(clusterHub(redis, "west")));
+    waitJoined(hubs);
+    it::RawClient ana(hubs[0]->hub.port(), "ana");
+    it::RawClient bob(hubs[1]->hub.port(), "bob");
+    ana.hello("ana", it::after(5s));
+    bob.hello("bob", it::after(5s));
+    for (it::RawClient* c : {&ana, &bob}) {
+        c->send(it::joinEnvelope("#r"));
+        c->expect([](const it::Frame& f) { return f.envelope.has_members(); }, it::after(5s),
+                  "member list of #r");
+    }
+    const auto chatFrom = [](std::uint64_t id) {
+        return [id](const it::Frame& f) {
+            return f.envelope.has_message() && f.envelope.message().client_msg_id() == id;
+        };
+    };
+    // Acked before the restart: 1..5 (each echo seen by ana, and by bob).
+    std::vector<std::string> seenByBob;
+    for (std::uint64_t id = 1; id <= 5; ++id) {
+        ana.send(it::sayEnvelope("#r", "before " + std::to_string(id), id));
+        const it::Frame echo = ana.expect(chatFrom(id), it::after(5s), "echo");
+        BOOST_TEST(echo.envelope.message().seq() == id);
+        seenByBob.push_back(bob.expect(chatFrom(id), it::after(5s), "at bob").payload);
+    }
+    redis.stop();
+    // The hub hears the connection close: refused, not ordered locally.
+    bool refused = false;
+    for (std::uint64_t id = 100; id < 200 && !refused; ++id) {
+        ana.send(it::sayEnvelope("#r", "while Redis is down", id));
+        const it::Frame answer = ana.expect(
+            [id](const it::Frame& f) {
+                return (f.envelope.has_error() && f.envelope.error().client_msg_id() == id) ||
+                       (f.envelope.has_message() && f.envelope.message().client_msg_id() == id);
+            },
+            it::after(5s), "an answer while Redis is down");
+        BOOST_TEST_REQUIRE(!answer.envelope.has_message(),
+                           "ordered while Redis was down: " << it::describe(answer.envelope));
+        refused = answer.envelope.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE;
+    }
+    BOOST_TEST_REQUIRE(refused);
+    redis.start();  // the same port and AOF: seqs go on
+    const auto deadline = it::after(15s);
+    std::uint64_t id = 6;
+    std::uint64_t expectedSeq = 6;
+    for (;;) {
+        bob.send(it::sayEnvelope("#r", "after " + std::to_string(id), 1000 + id));
+        const it::Frame answer = bob.expect(
+            [id](const it::Frame& f) {
+                return (f.envelope.has_error() &&
+                        f.envelope.error().client_msg_id() == 1000 + id) ||
+                       (f.envelope.has_message() &&
+                        f.envelope.message().client_msg_id() == 1000 + id);
+            },
+            it::after(5s), "an answer after Redis restarted");
+        if (answer.envelope.has_message()) {
+            BOOST_TEST(answer.envelope.message().seq() == expectedSeq);
+            const it::Frame atAna = ana.expect(chatFrom(1000 + id), it::after(5s), "at ana");
+            BOOST_TEST(atAna.payload == answer.payload);
+            break;
+        }
+        BOOST_TEST_REQUIRE(answer.envelope.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+        BOOST_TEST_REQUIRE((it::Clock::now() < deadline), "the hubs did not resume");
+        ++id;
+        std::this_thread::sleep_for(50ms);  // a person's retry, bounded by the deadline
+    }
+    // What was acked before is in each hub's history, same bytes.
+    bob.send(it::historyEnvelope("#r", 0, 50));
+    const it::Frame page =
+        bob.expect([](const it::Frame& f) { return f.envelope.has_history_page(); }, it::after(5s),
+                   "history page");
+    BOOST_TEST_REQUIRE(page.envelope.history_page().messages_size() >= 5);
+    for (int i = 0; i < 5; ++i) {
+        BOOST_TEST(page.envelope.history_page().messages(i).seq() ==
+                   static_cast<std::uint64_t>(i + 1));
+    }
+    for (auto& guard : hubs) {
+        guard->expectCleanStop();
+    }
+}
+
+BOOST_AUTO_TEST_CASE(nicks) {
+    RedisServer redis;
+    std::vector<std::unique_ptr<it::HubGuard>> hubs;
+    for (const char* name : {"east", "west"}) {
+        auto settings = clusterHub(redis, name);
+        settings["cluster.lease_ms"] = "600";
+        hubs.push_back(std::make_unique<it::HubGuard>(settings));
+    }
+    waitJoined(hubs);
+    it::RawClient ana(hubs[0]->hub.port(), "ana");
+    ana.hello("ana", it::after(5s));
+    const auto helloAnswer = [](it::RawClient& c) {
+        return c.expect(
+            [](const it::Frame& f) { return f.envelope.has_welcome() || f.envelope.has_error(); },
+            it::after(5s), "Welcome or Error");
+    };
+    it::RawClient other(hubs[1]->hub.port(), "other");
+    other.send(it::helloEnvelope("ANA"));  // folds to ana's key
+    it::Frame answer = helloAnswer(other);
+    BOOST_TEST_REQUIRE(answer.envelope.has_error());
+    BOOST_TEST(answer.envelope.error().code() == v1::ERROR_CODE_NICK_TAKEN);
+    // ana says something in #r, acked: then her hub dies without a word.
+    it::RawClient bob(hubs[1]->hub.port(), "bob");
+    bob.hello("bob", it::after(5s));
+    for (it::RawClient* c : {&ana, &bob}) {
+        c->send(it::joinEnvelope("#r"));
+        c->expect([](const it::Frame& f) { return f.envelope.has_members(); }, it::after(5s),
+                  "member list");
+    }
+    ana.send(it::sayEnvelope("#r", "last words", 7));
+    ana.expect(
+        [](const it::Frame& f) {
+            return f.envelope.has_message() && f.envelope.message().client_msg_id() == 7;
+        },
+        it::after(5s), "ana's echo");
+    hubs[0]->hub.signal(SIGKILL);
+    BOOST_TEST_REQUIRE(hubs[0]->hub.waitExit(5s).has_value());
+    // The nick is free once east's lease (600 ms) has expired.
+    const auto deadline = it::after(10s);
+    for (;;) {
+        other.send(it::helloEnvelope("ANA"));
+        answer = helloAnswer(other);
+        if (answer.envelope.has_welcome()) {
+            break;
+        }
+        BOOST_TEST_REQUIRE(answer.envelope.error().code() == v1::ERROR_CODE_NICK_TAKEN);
+        BOOST_TEST_REQUIRE((it::Clock::now() < deadline), "east's nicks were never freed");
+        std::this_thread::sleep_for(100ms);  // retrying a condition with a deadline
+    }
+    BOOST_TEST(answer.envelope.welcome().nick() == "ANA");
+    // What ana had acked is at west, in its history.
+    bob.send(it::historyEnvelope("#r", 0, 50));
+    const it::Frame page =
+        bob.expect([](const it::Frame& f) { return f.envelope.has_history_page(); }, it::after(5s),
+                   "history page");
+    BOOST_TEST_REQUIRE(page.envelope.history_page().messages_size() == 1);
+    BOOST_TEST(page.envelope.history_page().messages(0).text() == "last words");
+    hubs[1]->expectCleanStop();
+}

@@ -1,0 +1,84 @@
+#pragma once
+// A room's entry as the cluster's backplane hands it to every hub
+// (docs/CLUSTER.md), and what a hub asks of the backplane. The hub builds
+// and reads these without Redis (Hub.hpp "the cluster's backplane");
+// hermesd's RedisBackplane moves them to and from redis-server.
+//
+// On Redis, one room ROOM (its canonical name) is:
+//
+//   key                   type    holds
+//   ---                   ----    -----
+//   hermes:seq:ROOM       string  the room's newest seq (INCR)
+//   hermes:stream:ROOM    stream  entry "SEQ-0": h HUB, r REF, a ACCOUNT, m MESSAGE
+//                                 (XADD MAXLEN ~ cluster.stream_max_messages)
+//   hermes:room:ROOM      channel PUBLISH of each entry, as one notice:
+//                                 "SEQ HUB REF ACCOUNT\nMESSAGE"
+//
+// and for the cluster as a whole:
+//
+//   hermes:epoch          string  the cluster's epoch (Welcome.epoch), set by the first hub
+//   hermes:nicks          hash    nick key -> the hub whose member has it
+//   hermes:hub:HUB        string  HUB's lease (PX cluster.lease_ms, renewed every
+//                                 third): a nick of a hub without one is free
+//
+// MESSAGE is the ChatMessage as its hub stamped it, serialized, with no seq
+// (0): every hub sets the seq the backplane gave it and frames it the same
+// way, so every member of every hub gets the same bytes. HUB and REF say
+// which hub published it and which of its sends it was (its refusal, if
+// Redis does not answer, goes back to the sender). ACCOUNT is the sender's
+// account ("" when not signed in): each hub's history store keeps it, as for
+// a local message; it is in no frame.
+//
+// Threading: plain values.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hermes::hub {
+
+struct BackplaneEntry {
+    std::string room;  // canonical
+    std::uint64_t seq = 0;
+    std::string hub;
+    std::uint64_t ref = 0;
+    std::string account;
+    std::string message;  // a serialized ChatMessage, seq 0
+};
+
+// What the hub asks of the backplane; the edge sends it and answers with
+// Hub::backplanePublished / backplaneEntry / backplaneFilled.
+struct BackplaneRequest {
+    enum class Kind {
+        Publish,      // give `message` of `room` the next seq, append and publish it
+        Fill,         // read `room`'s stream from `fromSeq` on (at most kFillPage entries)
+        ClaimNick,    // `nick` (its key) for this hub, unless a live hub holds it
+        ReleaseNick,  // `nick` (its key), if this hub holds it
+    };
+    Kind kind = Kind::Publish;
+    std::string room;
+    std::uint64_t ref = 0;      // Publish: the hub's own number for it
+    std::string account;        // Publish
+    std::string message;        // Publish
+    std::uint64_t fromSeq = 0;  // Fill
+    std::string nick;           // ClaimNick (with `ref`), ReleaseNick: protocol::nickKey
+};
+
+// Entries one Fill reads at most; a full page asks for the next.
+inline constexpr std::size_t kFillPage = 1000;
+
+inline constexpr std::string_view kBackplaneChannelPrefix = "hermes:room:";
+inline constexpr std::string_view kBackplaneStreamPrefix = "hermes:stream:";
+inline constexpr std::string_view kBackplaneSeqPrefix = "hermes:seq:";
+
+// The notice published on hermes:room:ROOM, and read back: nullopt when
+// `channel` or `payload` is not one (logged by the edge, never delivered).
+std::string backplaneNotice(std::uint64_t seq, std::string_view hub, std::uint64_t ref,
+                            std::string_view account, std::string_view message);
+std::optional<BackplaneEntry> parseBackplaneNotice(std::string_view channel,
+                                                   std::string_view payload);
+// A stream entry's id "SEQ-0" read back: 0 when it is not one.
+std::uint64_t backplaneStreamSeq(std::string_view id);
+
+}  // namespace hermes::hub

@@ -1,0 +1,183 @@
+#include "Backplane.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
+namespace hermes::hub {
+
+std::optional<std::string> Backplane::refusal() const {
+    if (!up_) {
+        return std::string(
+            "this hub cannot reach the cluster's backplane (Redis); message not "
+            "taken, send it again in a moment");
+    }
+    if (inFlight_.size() >= maxInFlight_) {
+        return "the cluster's backplane is behind (" + std::to_string(inFlight_.size()) +
+               " messages await Redis, cluster.max_in_flight); message not taken, send it again "
+               "in a moment";
+    }
+    return std::nullopt;
+}
+
+void Backplane::publish(SessionId session, const std::string& room, std::uint64_t clientMsgId,
+                        std::string_view account, std::string message) {
+    const std::uint64_t ref = nextRef_++;
+    inFlight_.emplace(ref, InFlight{session, room, clientMsgId});
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::Publish;
+    request.room = room;
+    request.ref = ref;
+    request.account = account;
+    request.message = std::move(message);
+    requests_.push_back(std::move(request));
+}
+
+std::optional<Backplane::InFlight> Backplane::answered(std::uint64_t ref) {
+    const auto it = inFlight_.find(ref);
+    if (it == inFlight_.end()) {
+        return std::nullopt;
+    }
+    InFlight out = std::move(it->second);
+    inFlight_.erase(it);
+    return out;
+}
+
+SessionId Backplane::sender(std::string_view hub, std::uint64_t ref) const {
+    if (hub != hubName_) {
+        return 0;
+    }
+    const auto it = inFlight_.find(ref);
+    return it == inFlight_.end() ? 0 : it->second.session;
+}
+
+Backplane::Verdict Backplane::accept(std::uint64_t nextSeq, BackplaneEntry& entry) {
+    if (entry.seq < nextSeq) {
+        return Verdict::Delivered;
+    }
+    if (entry.seq == nextSeq) {
+        return Verdict::Deliver;
+    }
+    const std::string room = entry.room;
+    waiting_[room].emplace(entry.seq, std::move(entry));
+    fill(room, nextSeq);
+    return Verdict::Waits;
+}
+
+std::optional<BackplaneEntry> Backplane::takeNext(const std::string& room, std::uint64_t nextSeq) {
+    const auto it = waiting_.find(room);
+    if (it == waiting_.end()) {
+        return std::nullopt;
+    }
+    auto& entries = it->second;
+    while (!entries.empty() && entries.begin()->first < nextSeq) {
+        entries.erase(entries.begin());
+    }
+    std::optional<BackplaneEntry> out;
+    if (!entries.empty() && entries.begin()->first == nextSeq) {
+        out = std::move(entries.begin()->second);
+        entries.erase(entries.begin());
+    }
+    if (entries.empty()) {
+        waiting_.erase(it);
+    }
+    return out;
+}
+
+void Backplane::fill(const std::string& room, std::uint64_t nextSeq) {
+    if (!up_ || !filling_.insert(room).second) {
+        return;  // asked already (its answer asks again if need be), or asked at reconnect
+    }
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::Fill;
+    request.room = room;
+    request.fromSeq = nextSeq;
+    requests_.push_back(std::move(request));
+}
+
+std::uint64_t Backplane::filled(const std::string& room, std::size_t entries,
+                                std::uint64_t nextSeq) {
+    filling_.erase(room);
+    if (entries >= kFillPage) {
+        fill(room, nextSeq);  // a full page: the stream may hold more
+        return 0;
+    }
+    const auto it = waiting_.find(room);
+    if (it == waiting_.end() || it->second.empty() || it->second.begin()->first <= nextSeq) {
+        return 0;
+    }
+    // The stream holds nothing from nextSeq up to the first waiting entry:
+    // trimmed while this hub was away.
+    return it->second.begin()->first;
+}
+
+void Backplane::setUp(bool up) {
+    up_ = up;
+    if (!up) {
+        // Fills asked on the lost connection are never answered; the
+        // reconnect asks again for every room.
+        filling_.clear();
+    }
+}
+
+void Backplane::takeRequests(std::vector<BackplaneRequest>& out) {
+    if (out.empty()) {
+        out.swap(requests_);  // the usual case: no copy, both keep their capacity
+    } else {
+        std::move(requests_.begin(), requests_.end(), std::back_inserter(out));
+    }
+    requests_.clear();
+}
+
+void Backplane::claim(SessionId session, std::string nick, const v1::Hello& hello) {
+    const std::uint64_t ref = nextRef_++;
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::ClaimNick;
+    request.ref = ref;
+    request.nick = nick;
+    requests_.push_back(std::move(request));
+    claims_.emplace(ref, Claim{session, std::move(nick), hello});
+}
+
+std::optional<Backplane::Claim> Backplane::claimed(std::uint64_t ref) {
+    const auto it = claims_.find(ref);
+    if (it == claims_.end()) {
+        return std::nullopt;
+    }
+    Claim out = std::move(it->second);
+    claims_.erase(it);
+    return out;
+}
+
+void Backplane::own(SessionId session, std::string nick) {
+    auto [it, added] = owned_.try_emplace(session, nick);
+    if (!added && it->second != nick) {
+        releaseNick(std::exchange(it->second, std::move(nick)));
+    }
+}
+
+void Backplane::release(SessionId session) {
+    const auto it = owned_.find(session);
+    if (it == owned_.end()) {
+        return;
+    }
+    releaseNick(std::move(it->second));
+    owned_.erase(it);
+}
+
+void Backplane::releaseNick(std::string nick) {
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::ReleaseNick;
+    request.nick = std::move(nick);
+    requests_.push_back(std::move(request));
+}
+
+std::size_t Backplane::waiting() const {
+    std::size_t count = 0;
+    for (const auto& [room, entries] : waiting_) {
+        count += entries.size();
+    }
+    return count;
+}
+
+}  // namespace hermes::hub

@@ -1,0 +1,123 @@
+#pragma once
+// The hub's side of the cluster's backplane (HubConfig::cluster,
+// docs/CLUSTER.md), without Redis: the room messages this hub sent to it and
+// awaits an answer for, the entries that came out of order and wait for the
+// ones before them, the rooms whose stream is being read to fill a gap, and
+// the requests for the edge (BackplaneEntry.hpp). The only writer of those.
+//
+// One order per room: a room's seqs are the backplane's. The hub delivers a
+// room's entries strictly in seq order, each exactly once: an entry below
+// the room's next seq was delivered already (a fill and a live notice
+// overlap), one above it waits here while the room's stream is read from
+// the next seq (Fill). A gap the stream no longer holds (trimmed by
+// cluster.stream_max_messages while this hub was away) is skipped: the
+// hub's history then lacks those seqs, as after a retention prune.
+//
+// The echo is the backplane's: a Say is stamped (seq 0) and handed to the
+// backplane, and its sender gets it, like every member, when the entry
+// comes back. Refused while the backplane is down or cluster.max_in_flight
+// sends await an answer (CLUSTER_UNAVAILABLE), never ordered locally.
+//
+// Threading: none; the hub's thread.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "hermes/hub/BackplaneEntry.hpp"
+#include "hermes/hub/HubConfig.hpp"
+#include "hermes/hub/SessionId.hpp"
+#include "hermes/v1/hermes.pb.h"
+
+namespace hermes::hub {
+
+class Backplane {
+public:
+    explicit Backplane(const HubConfig& config)
+        : enabled_(config.cluster),
+          hubName_(config.clusterHubName),
+          maxInFlight_(config.clusterMaxInFlight) {}
+
+    bool enabled() const { return enabled_; }
+    bool up() const { return up_; }
+    const std::string& hubName() const { return hubName_; }
+
+    // Why a message cannot be sent now, if it cannot.
+    std::optional<std::string> refusal() const;
+
+    // A send awaiting the backplane's answer: who to tell if it fails.
+    struct InFlight {
+        SessionId session = 0;
+        std::string room;
+        std::uint64_t clientMsgId = 0;
+    };
+    // `message` (a stamped ChatMessage, seq 0) of `room` to the backplane.
+    void publish(SessionId session, const std::string& room, std::uint64_t clientMsgId,
+                 std::string_view account, std::string message);
+    // The backplane answered send `ref` (taken off the list); nullopt: not ours.
+    std::optional<InFlight> answered(std::uint64_t ref);
+    // The session of this hub's send `ref` still awaiting its answer (0: none).
+    SessionId sender(std::string_view hub, std::uint64_t ref) const;
+    std::size_t inFlight() const { return inFlight_.size(); }
+
+    enum class Verdict { Deliver, Delivered, Waits };
+    // An entry of a room whose next seq is `nextSeq`: deliver it now, drop it
+    // (delivered before), or it waits for a gap to fill (a Fill is asked).
+    Verdict accept(std::uint64_t nextSeq, BackplaneEntry& entry);
+    // The waiting entry that is now next, if any (older ones are dropped).
+    std::optional<BackplaneEntry> takeNext(const std::string& room, std::uint64_t nextSeq);
+    // A Fill of `room` read `entries` entries (all given to the hub first).
+    // Returns the seq to skip to when the stream no longer holds the gap (0:
+    // no skip): the first waiting entry's.
+    std::uint64_t filled(const std::string& room, std::size_t entries, std::uint64_t nextSeq);
+    // The room's entries are delivered up to nextSeq - 1: read the rest of
+    // its stream (after a reconnect, or when a room first exists here).
+    void fill(const std::string& room, std::uint64_t nextSeq);
+
+    // The edge connected (and subscribed) or lost the backplane.
+    void setUp(bool up);
+
+    // Requests for the edge, in order; taken (the list is left empty).
+    void takeRequests(std::vector<BackplaneRequest>& out);
+    bool hasRequests() const { return !requests_.empty(); }
+
+    // --- nicks, unique across the cluster ----------------------------------------
+    // A Hello's nick is claimed in Redis before the hub welcomes it (the
+    // Hello waits); a session holds its claim until it ends.
+    struct Claim {
+        SessionId session = 0;
+        std::string nick;  // protocol::nickKey
+        v1::Hello hello;
+    };
+    void claim(SessionId session, std::string nick, const v1::Hello& hello);
+    // The backplane answered claim `ref` (taken off the list); nullopt: not ours.
+    std::optional<Claim> claimed(std::uint64_t ref);
+    // `session` holds `nick` now (one at a time: an earlier one is released).
+    void own(SessionId session, std::string nick);
+    // `session` ended: its nick, if it held one, is released.
+    void release(SessionId session);
+    void releaseNick(std::string nick);
+
+    // Entries waiting for a gap, over all rooms (invariants, tests).
+    std::size_t waiting() const;
+
+private:
+    const bool enabled_;
+    const std::string hubName_;
+    const std::size_t maxInFlight_;
+    bool up_ = false;
+    std::uint64_t nextRef_ = 1;
+    std::unordered_map<std::uint64_t, InFlight> inFlight_;
+    std::unordered_map<std::string, std::map<std::uint64_t, BackplaneEntry>> waiting_;
+    std::unordered_set<std::string> filling_;  // rooms with a Fill asked and not answered
+    std::vector<BackplaneRequest> requests_;
+    std::unordered_map<std::uint64_t, Claim> claims_;   // asked, not answered
+    std::unordered_map<SessionId, std::string> owned_;  // nick keys held by sessions
+};
+
+}  // namespace hermes::hub

@@ -1,0 +1,351 @@
+#define BOOST_TEST_MODULE hub_cluster
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+#include <set>
+#include <vector>
+
+#include "HubTestHarness.hpp"
+
+// Hubs of a cluster (HubConfig::cluster) with the backplane played by the
+// test: seqs given per room, entries kept in a stream per room, notices
+// handed to each hub (or withheld, to make gaps), Fills answered from the
+// streams. docs/CLUSTER.md; the same against a real redis-server is
+// integration.cluster.*.
+
+using namespace hermes;
+using namespace hermes::hub;
+using namespace hermes::hub::test;
+
+namespace {
+
+HubConfig clusterConfig(const std::string& name) {
+    HubConfig config = testConfig();
+    config.cluster = true;
+    config.clusterHubName = name;
+    config.clusterMaxInFlight = 4;
+    return config;
+}
+
+class FakeBackplane {
+public:
+    explicit FakeBackplane(std::vector<HubHarness*> hubs) : hubs_(std::move(hubs)) {}
+
+    // Takes every hub's requests and answers them; a notice for a hub in
+    // `deaf` is withheld (it learns the entry only by a Fill).
+    void run(const std::set<HubHarness*>& deaf = {}) {
+        for (int pass = 0; pass < 16; ++pass) {
+            bool any = false;
+            for (HubHarness* h : hubs_) {
+                std::vector<BackplaneRequest> requests;
+                h->hub.takeBackplaneRequests(requests);
+                for (BackplaneRequest& request : requests) {
+                    any = true;
+                    answer(*h, request, deaf);
+                }
+            }
+            if (!any) {
+                return;
+            }
+        }
+    }
+
+    void trim(const std::string& room, std::uint64_t belowSeq) {
+        std::erase_if(streams_[room],
+                      [belowSeq](const BackplaneEntry& e) { return e.seq < belowSeq; });
+    }
+
+private:
+    void answer(HubHarness& from, const BackplaneRequest& request,
+                const std::set<HubHarness*>& deaf) {
+        if (request.kind == BackplaneRequest::Kind::ClaimNick) {
+            auto [it, added] = nicks_.try_emplace(request.nick, hubName(from));
+            from.hub.backplaneClaimed(request.ref, added || it->second == hubName(from), "",
+                                      from.now);
+            from.pump();
+            return;
+        }
+        if (request.kind == BackplaneRequest::Kind::ReleaseNick) {
+            if (nicks_[request.nick] == hubName(from)) {
+                nicks_.erase(request.nick);
+            }
+            return;
+        }
+        if (request.kind == BackplaneRequest::Kind::Fill) {
+            std::size_t count = 0;
+            for (const BackplaneEntry& entry : streams_[request.room]) {
+                if (entry.seq >= request.fromSeq && count < kFillPage) {
+                    from.hub.backplaneEntry(entry, from.now);
+                    ++count;
+                }
+            }
+            from.hub.backplaneFilled(request.room, count, from.now);
+            from.pump();
+            return;
+        }
+        const std::uint64_t seq = ++seqs_[request.room];
+        // Through the notice's own text, as Redis carries it.
+        const std::string notice =
+            backplaneNotice(seq, hubName(from), request.ref, request.account, request.message);
+        auto entry =
+            parseBackplaneNotice(std::string(kBackplaneChannelPrefix) + request.room, notice);
+        BOOST_TEST_REQUIRE(entry.has_value());
+        streams_[request.room].push_back(*entry);
+        from.hub.backplanePublished(request.ref, "", from.now);
+        for (HubHarness* h : hubs_) {
+            if (!deaf.contains(h)) {
+                h->hub.backplaneEntry(*entry, h->now);
+                h->pump();
+            }
+        }
+    }
+
+    std::string hubName(const HubHarness& h) const {
+        for (std::size_t i = 0; i < hubs_.size(); ++i) {
+            if (hubs_[i] == &h) {
+                return "hub" + std::to_string(i);
+            }
+        }
+        return "?";
+    }
+
+    std::vector<HubHarness*> hubs_;
+    std::map<std::string, std::uint64_t> seqs_;
+    std::map<std::string, std::vector<BackplaneEntry>> streams_;
+    std::map<std::string, std::string> nicks_;  // nick key -> hub
+};
+
+// A Hello on a clustered hub: welcomed once the backplane granted the nick.
+SessionId clusterLogin(HubHarness& h, FakeBackplane& backplane, const std::string& nick) {
+    const SessionId id = h.connect();
+    h.send(id, hello(nick));
+    BOOST_TEST_REQUIRE(h.peers[id].inbox.empty());  // waits for the claim
+    backplane.run();
+    BOOST_TEST_REQUIRE(!h.peers[id].inbox.empty());
+    BOOST_TEST_REQUIRE(h.peers[id].inbox.front().has_welcome());
+    h.clear(id);
+    return id;
+}
+
+// Two hubs, two members on each, all in #r, the backplane up.
+struct TwoHubs {
+    HubHarness a{clusterConfig("hub0")};
+    HubHarness b{clusterConfig("hub1")};
+    FakeBackplane backplane{{&a, &b}};
+    SessionId ana = 0, amy = 0, bob = 0, ben = 0;
+    TwoHubs() {
+        a.hub.backplaneUp(true, a.now);
+        b.hub.backplaneUp(true, b.now);
+        ana = clusterLogin(a, backplane, "ana");
+        amy = clusterLogin(a, backplane, "amy");
+        bob = clusterLogin(b, backplane, "bob");
+        ben = clusterLogin(b, backplane, "ben");
+        const std::pair<HubHarness*, SessionId> members[] = {
+            {&a, ana}, {&a, amy}, {&b, bob}, {&b, ben}};
+        for (auto [h, id] : members) {
+            h->send(id, join("r"));
+        }
+        a.advance(1s);  // presence is coalesced: out before the test starts
+        b.advance(1s);
+        for (auto [h, id] : members) {
+            h->clear(id);
+        }
+    }
+};
+
+// The payloads of the ChatMessages in `h`'s inbox for `id`, taken.
+std::vector<std::string> chatFrames(HubHarness& h, SessionId id) {
+    std::vector<std::string> out;
+    Peer& peer = h.peers[id];
+    for (std::size_t i = 0; i < peer.inbox.size(); ++i) {
+        if (peer.inbox[i].has_message()) {
+            out.push_back(peer.frames[peer.frames.size() - peer.inbox.size() + i]);
+        }
+    }
+    h.clear(id);
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(notice_round_trips_and_rejects_what_is_not_one) {
+    const std::string notice = backplaneNotice(42, "hub-a", 7, "ana", std::string("m\n\0x", 4));
+    auto entry = parseBackplaneNotice("hermes:room:#r", notice);
+    BOOST_TEST_REQUIRE(entry.has_value());
+    BOOST_TEST(entry->room == "#r");
+    BOOST_TEST(entry->seq == 42u);
+    BOOST_TEST(entry->hub == "hub-a");
+    BOOST_TEST(entry->ref == 7u);
+    BOOST_TEST(entry->account == "ana");
+    BOOST_TEST(entry->message == std::string("m\n\0x", 4));
+    auto anonymous = parseBackplaneNotice("hermes:room:#r", backplaneNotice(1, "h", 0, "", "x"));
+    BOOST_TEST_REQUIRE(anonymous.has_value());
+    BOOST_TEST(anonymous->account.empty());
+    for (const auto& [channel, payload] :
+         std::vector<std::pair<std::string, std::string>>{{"hermes:room:", notice},
+                                                          {"other:#r", notice},
+                                                          {"hermes:room:#r", "42 hub-a 7 ana"},
+                                                          {"hermes:room:#r", "0 hub-a 7 ana\nm"},
+                                                          {"hermes:room:#r", "x hub-a 7 ana\nm"},
+                                                          {"hermes:room:#r", "4 hub-a 7 an a\nm"},
+                                                          {"hermes:room:#r", "4  7 ana\nm"}}) {
+        BOOST_TEST_CONTEXT(channel << " / " << payload) {
+            BOOST_TEST(!parseBackplaneNotice(channel, payload).has_value());
+        }
+    }
+    BOOST_TEST(backplaneStreamSeq("17-0") == 17u);
+    BOOST_TEST(backplaneStreamSeq("17-1") == 0u);
+    BOOST_TEST(backplaneStreamSeq("-0") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(one_order_and_identical_bytes_on_both_hubs_echo_after_the_backplane) {
+    TwoHubs f;
+    f.a.send(f.ana, say("#r", 1, "from ana"));
+    // Not ordered yet: no echo, nothing at anyone.
+    BOOST_TEST(chatFrames(f.a, f.ana).empty());
+    f.b.send(f.bob, say("#r", 2, "from bob"));
+    f.a.send(f.amy, say("#r", 3, "from amy"));
+    f.backplane.run();
+    f.b.send(f.ben, say("#r", 4, "from ben"));
+    f.backplane.run();
+    const std::vector<std::string> reference = chatFrames(f.a, f.ana);
+    BOOST_TEST_REQUIRE(reference.size() == 4u);
+    for (std::size_t i = 0; i < reference.size(); ++i) {
+        v1::Envelope e;
+        BOOST_TEST_REQUIRE(e.ParseFromString(reference[i]));
+        BOOST_TEST(e.message().seq() == i + 1);
+        BOOST_TEST(e.message().epoch() == 77u);
+    }
+    BOOST_TEST(chatFrames(f.a, f.amy) == reference, boost::test_tools::per_element());
+    BOOST_TEST(chatFrames(f.b, f.bob) == reference, boost::test_tools::per_element());
+    BOOST_TEST(chatFrames(f.b, f.ben) == reference, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_gap_waits_for_a_fill_and_a_trimmed_one_is_skipped) {
+    TwoHubs f;
+    f.a.send(f.ana, say("#r", 1, "one"));
+    f.backplane.run();
+    f.a.send(f.ana, say("#r", 2, "two"));
+    f.backplane.run({&f.b});  // b misses seq 2
+    f.a.send(f.ana, say("#r", 3, "three"));
+    f.backplane.run();  // b gets 3, waits, fills 2
+    std::vector<std::uint64_t> seqs;
+    for (const std::string& frame : chatFrames(f.b, f.bob)) {
+        v1::Envelope e;
+        e.ParseFromString(frame);
+        seqs.push_back(e.message().seq());
+    }
+    BOOST_TEST(seqs == (std::vector<std::uint64_t>{1, 2, 3}), boost::test_tools::per_element());
+    f.b.clear(f.ben);
+    // b misses 4 and 5, which the stream then drops: b goes on from 6.
+    f.a.send(f.ana, say("#r", 4, "four"));
+    f.a.send(f.ana, say("#r", 5, "five"));
+    f.backplane.run({&f.b});
+    f.backplane.trim("r", 6);  // the canonical name
+    f.a.send(f.ana, say("#r", 6, "six"));
+    f.backplane.run();
+    seqs.clear();
+    for (const std::string& frame : chatFrames(f.b, f.ben)) {
+        v1::Envelope e;
+        e.ParseFromString(frame);
+        seqs.push_back(e.message().seq());
+    }
+    BOOST_TEST(seqs == (std::vector<std::uint64_t>{6}), boost::test_tools::per_element());
+    BOOST_TEST(chatFrames(f.a, f.amy).size() == 6u);
+}
+
+BOOST_AUTO_TEST_CASE(backplane_down_or_failing_refuses_with_cluster_unavailable) {
+    TwoHubs f;
+    f.a.hub.backplaneUp(false, f.a.now);
+    f.a.send(f.ana, say("#r", 9, "while down"));
+    v1::Envelope refused = f.a.next(f.ana);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    BOOST_TEST(refused.error().client_msg_id() == 9u);
+    f.a.hub.backplaneUp(true, f.a.now);
+    // Back: every room's stream is read from its next seq.
+    std::vector<BackplaneRequest> requests;
+    f.a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::Fill));
+    BOOST_TEST(requests[0].room == "r");
+    BOOST_TEST(requests[0].fromSeq == 1u);
+    // Redis answers a publish with an error: the sender is told.
+    f.a.send(f.ana, say("#r", 10, "failing"));
+    requests.clear();
+    f.a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    f.a.hub.backplanePublished(requests[0].ref, "Redis connection lost; fate unknown", f.a.now);
+    f.a.pump();
+    refused = f.a.next(f.ana);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    BOOST_TEST(refused.error().client_msg_id() == 10u);
+    // cluster.max_in_flight (4 here) unanswered sends: the fifth is refused.
+    for (std::uint64_t id = 20; id < 25; ++id) {
+        f.a.send(f.ana, say("#r", id, "burst"));
+    }
+    const std::vector<v1::Envelope> got = f.a.take(f.ana);
+    BOOST_TEST_REQUIRE(got.size() == 1u);
+    BOOST_TEST(got[0].error().client_msg_id() == 24u);
+    requests.clear();
+    f.a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST(requests.size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(edits_and_files_are_refused_in_a_cluster) {
+    TwoHubs f;
+    f.a.send(f.ana, say("#r", 1, "one"));
+    f.backplane.run();
+    f.a.clear(f.ana);
+    v1::Envelope edit = say("#r", 2, "one, edited");
+    edit.mutable_say()->set_kind(v1::MESSAGE_KIND_EDIT);
+    edit.mutable_say()->set_target_seq(1);
+    f.a.send(f.ana, edit);
+    const v1::Envelope refused = f.a.next(f.ana);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    // A reply to a message another hub's member sent is checked here.
+    f.b.clear(f.bob);
+    v1::Envelope reply = say("#r", 3, "re");
+    reply.mutable_say()->set_reply_to(1);
+    f.b.send(f.bob, reply);
+    f.backplane.run();
+    const std::vector<std::string> frames = chatFrames(f.b, f.bob);
+    BOOST_TEST_REQUIRE(frames.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_nick_is_unique_across_hubs_and_free_again_when_its_session_ends) {
+    TwoHubs f;
+    // "Ana" folds to ana's key: taken on the other hub.
+    const SessionId second = f.b.connect();
+    f.b.send(second, hello("Ana"));
+    f.backplane.run();
+    v1::Envelope refused = f.b.next(second);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_NICK_TAKEN);
+    // Renames would need a claim too: refused in a cluster for now.
+    v1::Envelope rename;
+    rename.mutable_set_nick()->set_nick("ana");
+    f.b.send(f.bob, rename);
+    refused = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    // ana leaves hub a: the nick is released, and the same session may
+    // now have it on hub b.
+    f.a.hub.closed(f.ana, "gone", f.a.now);
+    f.a.pump();
+    f.backplane.run();
+    f.b.send(second, hello("Ana"));
+    f.backplane.run();
+    const v1::Envelope welcome = f.b.next(second);
+    BOOST_TEST_REQUIRE(welcome.has_welcome());
+    BOOST_TEST(welcome.welcome().nick() == "Ana");
+    // The backplane down: a Hello is refused, not welcomed unchecked.
+    f.a.hub.backplaneUp(false, f.a.now);
+    const SessionId third = f.a.connect();
+    f.a.send(third, hello("zed"));
+    refused = f.a.next(third);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+}
