@@ -804,3 +804,22 @@ BOOST_AUTO_TEST_CASE(with_one_hub_a_cluster_refusal_fails_the_send_with_its_reas
                boost::test_tools::per_element());
     BOOST_TEST((w.session.want() == ClientSession::Want::Talk));
 }
+
+BOOST_AUTO_TEST_CASE(a_hello_refused_for_the_cluster_is_tried_again_elsewhere) {
+    // A hub cut from Redis cannot claim our nick: CLUSTER_UNAVAILABLE (not
+    // fatal) to the Hello. The session does not wait out the handshake
+    // timeout there: it moves on, even with one hub (to try it again later).
+    for (const bool list : {true, false}) {
+        BOOST_TEST_CONTEXT((list ? "a hub list" : "one hub")) {
+            Wire w(list ? threeHubs() : options());
+            w.connect();
+            w.hub(error(v1::ERROR_CODE_CLUSTER_UNAVAILABLE, 0, "cannot claim nick ana"));
+            BOOST_TEST(w.ids(EventKind::NickRejected).empty());
+            BOOST_TEST_REQUIRE((w.session.want() == ClientSession::Want::Drop));
+            w.session.disconnected("closed by the client", w.now);
+            w.drain();
+            BOOST_TEST_REQUIRE((w.events.back().kind == EventKind::ReconnectScheduled));
+            BOOST_TEST(w.events.back().hub == (list ? "hub-b.test:7071" : "hub.test:7070"));
+        }
+    }
+}
