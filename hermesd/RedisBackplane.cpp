@@ -22,10 +22,16 @@ using hermes::hub::BackplaneEntry;
 using hermes::hub::BackplaneRequest;
 
 // KEYS: the room's seq, its stream. ARGV: stream length kept, channel,
-// hub, ref, account, message. One step on the server: the seq, the stream
-// entry SEQ-0 and the notice (BackplaneEntry.hpp) cannot come apart.
+// hub, ref, account, message, the least seq (BackplaneRequest::fromSeq).
+// One step on the server: the seq, the stream entry SEQ-0 and the notice
+// (BackplaneEntry.hpp) cannot come apart.
 constexpr const char* kPublishScript =
     "local seq = redis.call('INCR', KEYS[1])\n"
+    "local least = tonumber(ARGV[7])\n"
+    "if seq < least then\n"
+    "  seq = least\n"
+    "  redis.call('SET', KEYS[1], seq)\n"
+    "end\n"
     "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], seq .. '-0', "
     "'h', ARGV[3], 'r', ARGV[4], 'a', ARGV[5], 'm', ARGV[6])\n"
     "redis.call('PUBLISH', ARGV[2], seq .. ' ' .. ARGV[3] .. ' ' .. ARGV[4] .. ' ' .. ARGV[5] "
@@ -282,6 +288,14 @@ void RedisBackplane::checkUp() {
     failuresLogged_ = 0;
     log_.information("cluster: hub %s joined the backplane at Redis %s", hubName_, config_.redis);
     nextLease_ = now_;
+    std::vector<std::string> owed;
+    owed.swap(releasesOwed_);
+    for (std::string& nick : owed) {
+        BackplaneRequest release;
+        release.kind = BackplaneRequest::Kind::ReleaseNick;
+        release.nick = std::move(nick);
+        sendNick(release, now_);
+    }
     hub_->backplaneUp(true, now_);
 }
 
@@ -311,6 +325,7 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
             std::string(hermes::hub::kBackplaneChannelPrefix) + request.room;
         const std::string maxLength = std::to_string(config_.streamMaxMessages);
         const std::string ref = std::to_string(request.ref);
+        const std::string least = std::to_string(request.fromSeq);
         const char* argv[] = {"EVALSHA",
                               scriptSha_.c_str(),
                               "2",
@@ -321,7 +336,8 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
                               hubName_.c_str(),
                               ref.c_str(),
                               request.account.c_str(),
-                              request.message.data()};
+                              request.message.data(),
+                              least.c_str()};
         const std::size_t lengths[] = {7,
                                        scriptSha_.size(),
                                        1,
@@ -332,8 +348,9 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
                                        hubName_.size(),
                                        ref.size(),
                                        request.account.size(),
-                                       request.message.size()};
-        status = redisAsyncCommandArgv(command_.context, onPublished, pending, 11, argv, lengths);
+                                       request.message.size(),
+                                       least.size()};
+        status = redisAsyncCommandArgv(command_.context, onPublished, pending, 12, argv, lengths);
     } else {
         const std::string from = std::to_string(request.fromSeq) + "-0";
         const std::string count = std::to_string(hermes::hub::kFillPage);
@@ -364,8 +381,9 @@ void RedisBackplane::sendNick(const BackplaneRequest& request, TimePoint now) {
                                    "a moment",
                                    now);
         }
-        // A release lost here leaves the nick to this hub until its lease
-        // ends or it claims it again.
+        if (!claim) {
+            releasesOwed_.push_back(request.nick);  // sent once Redis is back (checkUp)
+        }
         return;
     }
     auto* pending = new Pending{this, request.kind, request.ref, request.nick};

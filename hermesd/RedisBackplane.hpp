@@ -125,6 +125,8 @@ private:
     TimePoint connectStarted_{};
     TimePoint nextLease_{};
     std::vector<hermes::hub::BackplaneRequest> requests_;
+    // Nicks let go while Redis was away: released when it is back.
+    std::vector<std::string> releasesOwed_;
     // Set while hiredis may call back (pump, onReady): where answers go.
     hermes::hub::Hub* hub_ = nullptr;
     TimePoint now_{};

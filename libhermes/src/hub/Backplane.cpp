@@ -21,7 +21,7 @@ std::optional<std::string> Backplane::refusal() const {
 }
 
 void Backplane::publish(SessionId session, const std::string& room, std::uint64_t clientMsgId,
-                        std::string_view account, std::string message) {
+                        std::string_view account, std::string message, std::uint64_t nextSeq) {
     const std::uint64_t ref = nextRef_++;
     inFlight_.emplace(ref, InFlight{session, room, clientMsgId});
     BackplaneRequest request;
@@ -30,6 +30,7 @@ void Backplane::publish(SessionId session, const std::string& room, std::uint64_
     request.ref = ref;
     request.account = account;
     request.message = std::move(message);
+    request.fromSeq = nextSeq;
     requests_.push_back(std::move(request));
 }
 

@@ -57,8 +57,9 @@ public:
         std::uint64_t clientMsgId = 0;
     };
     // `message` (a stamped ChatMessage, seq 0) of `room` to the backplane.
+    // `nextSeq`: the room's next seq here, the least it may get.
     void publish(SessionId session, const std::string& room, std::uint64_t clientMsgId,
-                 std::string_view account, std::string message);
+                 std::string_view account, std::string message, std::uint64_t nextSeq);
     // The backplane answered send `ref` (taken off the list); nullopt: not ours.
     std::optional<InFlight> answered(std::uint64_t ref);
     // The session of this hub's send `ref` still awaiting its answer (0: none).

@@ -84,7 +84,7 @@ void sayToBackplane(Session& s, const v1::Say& say, const Room& room, Stamper& s
     }
     stamper.roomMessage(room, 0, s, say, now);
     backplane.publish(s.id, room.name, say.client_msg_id(), s.profile.account,
-                      stamper.message().SerializeAsString());
+                      stamper.message().SerializeAsString(), room.log.nextSeq());
 }
 
 }  // namespace

@@ -821,6 +821,12 @@ void Hub::Impl::join(Session& s, const v1::Join& request) {
     const Room* room = rooms.lookup(request.room(), invalid);
     if (room != nullptr && !s.who.closing() && s.rooms.find(room) != SessionRooms::npos) {
         markers.afterJoin(s, *room, outbox);
+        if (backplane.enabled()) {
+            // A room this hub never saw (made while it was away) has its
+            // past only in Redis: read it now, not at its next message.
+            // Usually an empty read; one at a time per room.
+            backplane.fill(room->name, room->log.nextSeq());
+        }
     }
 }
 

@@ -58,11 +58,15 @@ struct BackplaneRequest {
     };
     Kind kind = Kind::Publish;
     std::string room;
-    std::uint64_t ref = 0;      // Publish: the hub's own number for it
-    std::string account;        // Publish
-    std::string message;        // Publish
-    std::uint64_t fromSeq = 0;  // Fill
-    std::string nick;           // ClaimNick (with `ref`), ReleaseNick: protocol::nickKey
+    std::uint64_t ref = 0;  // Publish: the hub's own number for it
+    std::string account;    // Publish
+    std::string message;    // Publish
+    // Fill: the first seq to read. Publish: the least seq the message may
+    // get (the room's next seq at this hub), so that a room this hub had
+    // before the cluster (or a Redis that lost its data) goes on from there
+    // rather than under seqs the hubs have delivered.
+    std::uint64_t fromSeq = 0;
+    std::string nick;  // ClaimNick (with `ref`), ReleaseNick: protocol::nickKey
 };
 
 // Entries one Fill reads at most; a full page asks for the next.
