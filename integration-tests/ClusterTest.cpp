@@ -8,6 +8,10 @@
 //   redis_restart  Redis stopped mid-conversation: Says refused with
 //                  CLUSTER_UNAVAILABLE, nothing acked lost; Redis back (its
 //                  AOF): the hubs resume, seqs go on where they were
+//   redis_hangs    Redis paused (CLIENT PAUSE, as a hang or a partition looks
+//                  from the hub): no answer within cluster.timeout_ms, the
+//                  hub drops Redis and refuses; after the pause both hubs
+//                  have one order again, the same seqs and bytes
 //   nicks          a nick is unique across hubs; freed when its session ends,
 //                  and when its hub is killed (kill -9) once its lease expires;
 //                  the killed hub's acked messages are in the other's history
@@ -28,6 +32,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -92,6 +97,12 @@ public:
     RedisServer& operator=(const RedisServer&) = delete;
 
     std::uint16_t port() const { return port_; }
+    // redis-cli against it (a test's own command, bounded by Redis's reply).
+    int cli(const std::string& arguments) const {
+        return std::system(
+            ("redis-cli -p " + std::to_string(port_) + " " + arguments + " > /dev/null 2>&1")
+                .c_str());
+    }
     std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
     void start() {
@@ -416,4 +427,72 @@ BOOST_AUTO_TEST_CASE(nicks) {
     BOOST_TEST_REQUIRE(page.envelope.history_page().messages_size() == 1);
     BOOST_TEST(page.envelope.history_page().messages(0).text() == "last words");
     hubs[1]->expectCleanStop();
+}
+
+BOOST_AUTO_TEST_CASE(redis_hangs) {
+    RedisServer redis;
+    std::vector<std::unique_ptr<it::HubGuard>> hubs;
+    for (const char* name : {"north", "south"}) {
+        auto settings = clusterHub(redis, name);
+        settings["cluster.timeout_ms"] = "300";
+        settings["cluster.lease_ms"] = "900";  // an idle hub asks every 300 ms
+        hubs.push_back(std::make_unique<it::HubGuard>(settings));
+    }
+    waitJoined(hubs);
+    it::RawClient ana(hubs[0]->hub.port(), "ana");
+    it::RawClient bob(hubs[1]->hub.port(), "bob");
+    ana.hello("ana", it::after(5s));
+    bob.hello("bob", it::after(5s));
+    for (it::RawClient* c : {&ana, &bob}) {
+        c->send(it::joinEnvelope("#r"));
+        c->expect([](const it::Frame& f) { return f.envelope.has_members(); }, it::after(5s),
+                  "member list");
+    }
+    const auto answerTo = [](std::uint64_t id) {
+        return [id](const it::Frame& f) {
+            return (f.envelope.has_error() && f.envelope.error().client_msg_id() == id) ||
+                   (f.envelope.has_message() && f.envelope.message().client_msg_id() == id);
+        };
+    };
+    ana.send(it::sayEnvelope("#r", "before", 1));
+    BOOST_TEST_REQUIRE(ana.expect(answerTo(1), it::after(5s), "echo").envelope.has_message());
+    // Redis stops answering anyone for 2 s.
+    BOOST_TEST_REQUIRE(redis.cli("CLIENT PAUSE 2000 ALL") == 0);
+    ana.send(it::sayEnvelope("#r", "during the pause", 2));
+    const it::Frame during = ana.expect(answerTo(2), it::after(5s), "an answer during the pause");
+    BOOST_TEST_REQUIRE(during.envelope.has_error(), it::describe(during.envelope));
+    BOOST_TEST(during.envelope.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    // After the pause: the hubs are back, one order at both.
+    const auto deadline = it::after(15s);
+    for (std::uint64_t id = 10;; ++id) {
+        ana.send(it::sayEnvelope("#r", "after", id));
+        const it::Frame answer = ana.expect(answerTo(id), it::after(5s), "an answer");
+        if (answer.envelope.has_message()) {
+            break;
+        }
+        BOOST_TEST_REQUIRE(answer.envelope.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+        BOOST_TEST_REQUIRE((it::Clock::now() < deadline), "the hubs did not come back");
+        std::this_thread::sleep_for(50ms);  // a person's retry, bounded by the deadline
+    }
+    // Both hubs' histories: the same seqs, gapless, the same messages
+    // (message 2, whose fate was unknown, at both or at neither).
+    std::vector<std::string> pages;
+    for (it::RawClient* c : {&ana, &bob}) {
+        c->send(it::historyEnvelope("#r", 0, 50));
+        const it::Frame page =
+            c->expect([](const it::Frame& f) { return f.envelope.has_history_page(); },
+                      it::after(5s), "history page");
+        const auto& messages = page.envelope.history_page().messages();
+        BOOST_TEST_REQUIRE(messages.size() >= 2);
+        std::string all;
+        for (int i = 0; i < messages.size(); ++i) {
+            BOOST_TEST(messages[i].seq() == static_cast<std::uint64_t>(i + 1));
+            all += messages[i].SerializeAsString();
+        }
+        pages.push_back(all);
+    }
+    BOOST_TEST(pages[0] == pages[1]);
+    for (auto& guard : hubs) {
+        guard->expectCleanStop();
+    }
 }
