@@ -11,7 +11,9 @@
 # IRC gateway's end-to-end tests Debian's irssi and weechat-curses (WeeChat's
 # terminal interface: the test reads its screen in tmux); the discovery test
 # dbus-daemon, iproute2, jq and the avahi-daemon binary (it runs its own
-# D-Bus buses and avahi-daemons, in network namespaces it makes).
+# D-Bus buses and avahi-daemons, in network namespaces it makes); the
+# cluster's tests redis-server (a master, a replica, three Sentinels of their
+# own on free loopback ports).
 # Two test tools come as a binary alone, taken from their Debian package
 # without installing it, because the package would set up and start a
 # service: avahi-daemon (the package starts the system's mDNS responder,
@@ -29,7 +31,10 @@ packages=(
     libssl-dev libsodium-dev
     libavahi-client-dev
     # the cluster's Redis backplane (docs/CLUSTER.md): hiredis, and
-    # redis-server for its tests (started by them on loopback ports)
+    # redis-server for its tests (started by them on loopback ports: a
+    # master, a replica, Sentinels with redis-server --sentinel, commands
+    # through redis-cli from redis-tools, which redis-server depends on; the
+    # package's own Redis on 6379 is never used)
     libhiredis-dev redis-server
     tmux
     # the discovery test: avahi-daemon's libraries (its binary is fetched

@@ -100,6 +100,7 @@ ChatModel::ChatModel(HubActions& hub, Settings settings)
     buffers_.push_back(
         std::make_unique<Buffer>(BufferKind::Status, "status", settings_.scrollback));
     connDetail_ = settings_.host + ":" + std::to_string(settings_.port);
+    hubAddress_ = connDetail_;
 }
 
 // ---------------------------------------------------------------- buffers
@@ -314,6 +315,7 @@ void ChatModel::onEvent(const hermes::client::Event& event, SteadyTime now) {
         case EventKind::Connecting:
             state_ = ConnState::Connecting;
             connDetail_ = event.text;
+            hubAddress_ = event.text;
             hubGoodbye_.clear();
             retryAt_.reset();
             if (event.attempt <= 1) {
@@ -467,7 +469,23 @@ void ChatModel::onWelcome(const v1::Welcome& welcome, SteadyTime /*now*/) {
     privateHistory_ = welcome.private_history();
     hubName_ = welcome.server_name();
     connDetail_.clear();
-    if (welcomedOnce_ && epoch_ != 0 && welcome.epoch() != epoch_) {
+    const bool moved = welcomedOnce_ && hubAddress_ != welcomedHub_;
+    welcomedHub_ = hubAddress_;
+    if (moved) {
+        // A hub list (a cluster): the same epoch is the same history, and the
+        // core's catch-up continues from each room's cursor.
+        const std::string text =
+            welcome.epoch() == epoch_
+                ? "Now on hub " + hubAddress_ + " (same cluster); catching up."
+                : "Now on hub " + hubAddress_ +
+                      ", which is not of the same cluster: its history is its own.";
+        for (auto& b : buffers_) {
+            if (b->kind() == BufferKind::Room) {
+                note(*b, LineKind::Notice, text);
+            }
+        }
+        note(status(), LineKind::Notice, text);
+    } else if (welcomedOnce_ && epoch_ != 0 && welcome.epoch() != epoch_) {
         // A hub with durable history kept the rooms' seqs: the core's catch-up
         // fetches what was said before and after the restart.
         const std::string text =

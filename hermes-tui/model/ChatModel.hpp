@@ -116,6 +116,9 @@ public:
     const std::string& connDetail() const { return connDetail_; }
     const std::string& nick() const { return nick_; }
     const std::string& hubName() const { return hubName_; }
+    // "host:port" of the hub connected to (or being tried): with a hub list
+    // (a cluster), not always settings().host.
+    const std::string& hubAddress() const { return hubAddress_; }
     const Settings& settings() const { return settings_; }
     // Our lines on their way (queued or sent, not yet echoed).
     std::size_t pendingCount() const { return pending_.unsent(); }
@@ -339,6 +342,8 @@ private:
 
     ConnState state_ = ConnState::Connecting;
     std::string connDetail_;
+    std::string hubAddress_;   // the hub of the current (or next) connection
+    std::string welcomedHub_;  // the hub of the last Welcome: a move shows
     std::string nick_;
     std::string account_;          // the account we are signed in to ("" = none)
     bool privateHistory_ = false;  // Welcome.private_history

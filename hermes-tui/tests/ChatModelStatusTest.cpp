@@ -99,6 +99,36 @@ BOOST_AUTO_TEST_CASE(restart_of_a_durable_hub_says_history_is_kept) {
     BOOST_TEST(count(s.lobby(), "restarted") == before);
 }
 
+BOOST_AUTO_TEST_CASE(a_move_to_another_hub_of_the_list_says_where_and_what_it_means) {
+    // A hub list (--host a:7070,b:7071): the title follows the hub, and a
+    // move says whether the new hub shares the history (one cluster, one
+    // epoch) instead of claiming a restart.
+    Online s;
+    s.model.onEvent(disconnected("connection reset by peer"), s.t0);
+    Event toB = connecting();
+    toB.text = "127.0.0.1:7071";
+    s.model.onEvent(toB, s.t0);
+    BOOST_TEST(s.model.hubAddress() == "127.0.0.1:7071");
+    s.model.onEvent(welcomed("ana"), s.t0);  // the same epoch: the same cluster
+    BOOST_TEST(s.lobby().lines().back().text ==
+               "Now on hub 127.0.0.1:7071 (same cluster); catching up.");
+    BOOST_TEST(count(s.lobby(), "restarted") == 0u);
+    s.model.onEvent(disconnected("connection reset by peer"), s.t0);
+    s.model.onEvent(connecting(), s.t0);  // back to 127.0.0.1:7070, another epoch
+    s.model.onEvent(welcomedAgain(5, true), s.t0);
+    BOOST_TEST(s.lobby().lines().back().text ==
+               "Now on hub 127.0.0.1:7070, which is not of the same cluster: its history is its "
+               "own.");
+    BOOST_TEST(count(s.lobby(), "restarted") == 0u);
+    // The title names the hub connected to, not the first of the list.
+    s.model.onEvent(disconnected("connection reset by peer"), s.t0);
+    s.model.onEvent(toB, s.t0);
+    ChatView view;
+    TextGrid grid(8, 80);
+    view.draw(s.model, grid, dirty::kAll);
+    BOOST_TEST(grid.row(0).find("@ 127.0.0.1:7071 |") != std::string::npos, grid.row(0));
+}
+
 BOOST_AUTO_TEST_CASE(topic_shows_on_first_join_and_change_not_on_rejoin) {
     Online s;
     s.envelope(topic("lobby", "release Friday", "bob", 1000));

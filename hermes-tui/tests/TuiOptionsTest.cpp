@@ -32,6 +32,14 @@ BOOST_AUTO_TEST_CASE(values_are_kept_as_given) {
     BOOST_TEST(parseTuiCommandLine({"--port", "x"}).port.value_or("") == "x");
 }
 
+BOOST_AUTO_TEST_CASE(a_repeated_host_is_a_hub_list) {
+    // Not "the last one wins": each --host adds hubs (main() parses the list).
+    const TuiCommandLine given =
+        parseTuiCommandLine({"--host", "a:7070", "--host=b:7071,c", "--port", "7072"});
+    BOOST_TEST(given.host.value_or("") == "a:7070,b:7071,c");
+    BOOST_TEST(given.port.value_or("") == "7072");
+}
+
 BOOST_AUTO_TEST_CASE(help_and_version_end_the_reading) {
     using Action = TuiCommandLine::Action;
     BOOST_TEST((parseTuiCommandLine({"--help"}).action == Action::Help));

@@ -101,6 +101,7 @@ int runApp(const AppOptions& given) {
         const HubChoice& chosen = picker.chosen();
         options.host = chosen.host;
         options.port = chosen.port;
+        options.moreHubs.clear();
         options.tls = chosen.tls;
         options.announcedFingerprint = chosen.fingerprint;
     }
@@ -108,6 +109,7 @@ int runApp(const AppOptions& given) {
     hermes::client::ClientOptions clientOptions;
     clientOptions.host = options.host;
     clientOptions.port = options.port;
+    clientOptions.moreHubs = options.moreHubs;
     clientOptions.nick = options.nick;
     clientOptions.clientName = "hermes-tui 0.1";
     clientOptions.password = options.password;

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "hermes/client/HubAddress.hpp"
 #include "model/HubPicker.hpp"
 
 namespace hermes::tui {
@@ -31,6 +32,9 @@ namespace hermes::tui {
 struct AppOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 7070;
+    // The other hubs of a cluster (`host = a:7070,b:7071`, or --host
+    // repeated): ClientOptions::moreHubs.
+    std::vector<hermes::client::HubAddress> moreHubs;
     std::string nick;
     std::string room;
     std::vector<std::string> ignored;  // /ignore's nicks

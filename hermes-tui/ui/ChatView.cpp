@@ -141,8 +141,7 @@ void ChatView::draw(const ChatModel& model, Canvas& canvas, unsigned dirtyFlags)
 void ChatView::drawTitle(const ChatModel& m, Canvas& c) const {
     const Buffer& b = m.active();
     std::string title = " " + (m.hubName().empty() ? std::string("hermes") : m.hubName()) + " @ " +
-                        m.settings().host + ":" + std::to_string(m.settings().port) + " | " +
-                        b.name();
+                        m.hubAddress() + " | " + b.name();
     if (b.kind() == BufferKind::Room) {
         const std::size_t members = b.members().size();
         title += " (" + std::to_string(members) + (members == 1 ? " member)" : " members)");

@@ -52,7 +52,8 @@ void Config::save(const std::filesystem::path& path) const {
     text << "# hermes-tui settings (host, port, nick, room, tls, mouse, ignore, password,\n"
             "# hub_password). Command-line options win; nick is rewritten with the last\n"
             "# nick the hub granted, ignore by /ignore. password: the nick's, if it is\n"
-            "# registered; hub_password: a private hub's. This file is kept 0600.\n";
+            "# registered; hub_password: a private hub's. host: one hub, or a cluster's\n"
+            "# list (a:7070,b:7071). This file is kept 0600.\n";
     values_->save(text);
     // It may hold passwords: readable by its owner only from its creation.
     files::writeFileAtomically(path.string(), text.str(), 0600);

@@ -9,7 +9,10 @@ namespace {
 hermes::cli::CommandLine commandLine() {
     using Poco::Util::Option;
     hermes::cli::CommandLine line("hermes-tui");
-    line.add(Option("host", "", "hub address (127.0.0.1)").argument("HOST"))
+    line.add(Option("host", "",
+                    "hub address (127.0.0.1); for a cluster, several, tried in turn when one "
+                    "fails: a:7070,b:7071 (or --host repeated); a hub without :PORT has --port")
+                 .argument("HOST"))
         .add(Option("port", "", "hub port (7070)").argument("PORT"))
         .add(Option("nick", "", "nick to ask for (the last one granted, else $USER)")
                  .argument("NICK"))
@@ -41,7 +44,8 @@ TuiCommandLine parseTuiCommandLine(const std::vector<std::string>& args) {
         } else if (name == "version") {
             given.action = TuiCommandLine::Action::Version;
         } else if (name == "host") {
-            given.host = value;
+            // Repeated: a hub list, not the last one winning.
+            given.host = given.host ? *given.host + "," + value : value;
         } else if (name == "port") {
             given.port = value;
         } else if (name == "nick") {
@@ -68,7 +72,8 @@ std::string tuiUsage() {
         "[--no-typing] [--version] [--help]",
         "The Hermes terminal client. Defaults are read from\n"
         "$XDG_CONFIG_HOME/hermes/hermes-tui.conf (or ~/.config/hermes/hermes-tui.conf;\n"
-        "keys host, port, nick, room, and tls, mouse, typing = on|off); the last nick used\n"
+        "keys host (one hub, or a list: a:7070,b:7071), port, nick, room, and tls, mouse,\n"
+        "typing = on|off); the last nick used\n"
         "is saved there. In the client, /help lists the commands and keys. With TLS, trusted hubs\n"
         "are pinned in $XDG_DATA_HOME/hermes/known_hubs (~/.local/share/hermes/known_hubs).",
         "Exit status: 0 when every line typed reached its room; 1 when some were\n"

@@ -14,7 +14,7 @@ namespace hermes::tui {
 struct TuiCommandLine {
     enum class Action { Run, Help, Version };
     Action action = Action::Run;
-    std::optional<std::string> host;
+    std::optional<std::string> host;  // one hub, or a list (repeated --host: joined by commas)
     std::optional<std::string> port;  // checked by main(), after the options
     std::optional<std::string> nick;
     std::optional<std::string> room;

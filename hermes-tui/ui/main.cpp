@@ -11,10 +11,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "hermes/cli/CommandLine.hpp"
+#include "hermes/client/HubAddress.hpp"
 #include "hermes/discovery/HubBrowser.hpp"
 #include "ui/App.hpp"
 #include "ui/Config.hpp"
@@ -180,6 +182,17 @@ int main(int argc, char** argv) {
     if (options.nick.empty()) {
         const char* user = std::getenv("USER");
         options.nick = user && *user ? user : "guest";
+    }
+    try {
+        // One hub or a list (a cluster's): the first is host:port, the
+        // others are tried in turn when a connection fails.
+        const auto hubs = hermes::client::parseHubList(options.host, options.port);
+        options.host = hubs.front().host;
+        options.port = hubs.front().port;
+        options.moreHubs.assign(hubs.begin() + 1, hubs.end());
+    } catch (const std::invalid_argument& error) {
+        std::cerr << "hermes-tui: " << error.what() << '\n';
+        return 2;
     }
     if (given.discover && !discover(options)) {
         return 2;

@@ -570,3 +570,256 @@ BOOST_AUTO_TEST_CASE(a_send_after_the_session_gave_up_fails_at_once) {
     BOOST_TEST(w.ids(EventKind::SendFailed) == std::vector<std::uint64_t>{kBase + 1},
                boost::test_tools::per_element());
 }
+
+// ---- a hub list: failover between the hubs of a cluster ------------------------------
+
+namespace {
+
+ClientOptions threeHubs() {
+    ClientOptions o = options();
+    o.moreHubs = {{"hub-b.test", 7071}, {"hub-c.test", 7072}, {"hub.test", 7070}};
+    return o;
+}
+
+// The (room, seq)s the application was given, live or in pages, in order.
+std::vector<std::uint64_t> shownSeqs(const std::vector<Event>& events) {
+    std::vector<std::uint64_t> seqs;
+    for (const auto& e : events) {
+        if (e.kind != EventKind::Envelope || !e.envelope) {
+            continue;
+        }
+        if (e.envelope->has_message()) {
+            seqs.push_back(e.envelope->message().seq());
+        }
+        for (const auto& m : e.envelope->history_page().messages()) {
+            seqs.push_back(m.seq());
+        }
+    }
+    return seqs;
+}
+
+std::string connectingTo(const std::vector<Event>& events) {
+    for (auto it = events.rbegin(); it != events.rend(); ++it) {
+        if (it->kind == EventKind::Connecting) {
+            return it->text;
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_hub_list_is_tried_in_turn_after_failures_and_drops) {
+    Wire w(threeHubs());
+    // host:port first; the duplicate at the end of moreHubs counts once.
+    BOOST_TEST(w.session.hubs().size() == 3u);
+    struct Step {
+        const char* what;
+        bool welcomeThenDrop;  // false: the connect fails
+        const char* connectsTo;
+        const char* nextHub;  // ReconnectScheduled.hub
+    };
+    const std::vector<Step> steps{
+        {"the first hub refuses the connect", false, "hub.test:7070", "hub-b.test:7071"},
+        {"the second welcomes, then drops", true, "hub-b.test:7071", "hub-c.test:7072"},
+        {"the third refuses", false, "hub-c.test:7072", "hub.test:7070"},
+        {"round the list to the first again", true, "hub.test:7070", "hub-b.test:7071"},
+    };
+    for (const auto& step : steps) {
+        BOOST_TEST_CONTEXT(step.what) {
+            BOOST_TEST_REQUIRE((w.session.want() == ClientSession::Want::Connect));
+            BOOST_TEST(w.session.hub().text() == step.connectsTo);
+            w.session.connecting(w.now);
+            w.drain();
+            BOOST_TEST(connectingTo(w.events) == step.connectsTo);
+            if (step.welcomeThenDrop) {
+                w.session.connected(w.now);
+                w.hub(welcome("ana"));
+                BOOST_TEST_REQUIRE(w.session.welcomed());
+                w.session.disconnected("connection reset", w.now);
+            } else {
+                w.session.connectFailed("connection refused", w.now);
+            }
+            w.drain();
+            BOOST_TEST_REQUIRE((w.events.back().kind == EventKind::ReconnectScheduled));
+            BOOST_TEST(w.events.back().hub == step.nextHub);
+            BOOST_TEST((w.session.want() == ClientSession::Want::Wait));
+            // The existing backoff between attempts, whichever the hub.
+            w.advance(w.events.back().delay);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_hub_of_the_same_cluster_keeps_the_cursors) {
+    // On hub A: seqs 1-3 seen, send 1 written and stamped as seq 4 (its echo
+    // lost with A), send 2 written and never taken. A dies; hub B of the same
+    // cluster (the same epoch) has 4 and 5. The catch-up from 3 shows 4 and 5
+    // once, acknowledges send 1 from it and sends 2 again: nothing lost,
+    // nothing twice.
+    Wire w(threeHubs());
+    w.welcomed();
+    w.hub(joined("lobby", "ana"));
+    for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+        w.hub(live(message("lobby", seq, "bob", 0)));
+    }
+    w.submit(say("lobby", kBase + 1, "one"), kBase + 1);
+    w.submit(say("lobby", kBase + 2, "two"), kBase + 2);
+    w.session.disconnected("connection reset by peer", w.now);
+    w.drain();
+    BOOST_TEST(w.events.back().hub == "hub-b.test:7071");
+    w.advance(200ms);
+    w.events.clear();
+    w.written.clear();
+    w.welcomed();  // epoch 7, as hub A's
+    BOOST_TEST(connectingTo(w.events) == "hub-b.test:7071");
+    BOOST_TEST(w.events.back().text.find("the same cluster") != std::string::npos);
+    BOOST_TEST_REQUIRE(w.written.size() == 3u);
+    BOOST_TEST(w.written[1].join().skip_backlog());
+    BOOST_TEST(w.written[2].history_request().after_seq() == 3u);
+    BOOST_TEST(w.saysWritten().empty());           // waiting for the catch-up
+    w.hub(live(message("lobby", 5, "carol", 0)));  // live overtakes the page
+    w.hub(page("lobby",
+               {message("lobby", 3, "bob", 0), message("lobby", 4, "ana", kBase + 1, "one"),
+                message("lobby", 5, "carol", 0)},
+               false));
+    BOOST_TEST(shownSeqs(w.events) == (std::vector<std::uint64_t>{5, 4}),
+               boost::test_tools::per_element());
+    BOOST_TEST(w.ids(EventKind::SendAcked) == std::vector<std::uint64_t>{kBase + 1},
+               boost::test_tools::per_element());
+    BOOST_TEST(w.saysWritten() == std::vector<std::uint64_t>{kBase + 2},
+               boost::test_tools::per_element());
+    BOOST_TEST(w.session.rooms().lastSeq("lobby") == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(a_hub_with_another_epoch_is_another_history) {
+    // Two hubs that are not a cluster: B's seqs are its own. Its seq 2 is not
+    // A's seq 2, so the cursors start again and B's room is fetched from the
+    // start; a send in doubt, not in B's history, goes out again.
+    Wire w(threeHubs());
+    w.welcomed();
+    w.hub(joined("lobby", "ana"));
+    for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+        w.hub(live(message("lobby", seq, "bob", 0)));
+    }
+    w.submit(say("lobby", kBase + 1, "one"), kBase + 1);
+    w.session.disconnected("connection reset by peer", w.now);
+    w.drain();
+    w.advance(200ms);
+    w.events.clear();
+    w.written.clear();
+    w.connect();
+    w.hub(welcome("ana", 0, 0, 99));
+    BOOST_TEST_REQUIRE(w.session.welcomed());
+    BOOST_TEST(w.events.back().text.find("not of the same cluster") != std::string::npos);
+    BOOST_TEST_REQUIRE(w.written.size() == 3u);
+    BOOST_TEST(w.written[2].history_request().after_seq() == 0u);
+    w.hub(page("lobby", {message("lobby", 1, "dave", 0), message("lobby", 2, "dave", 0)}, false));
+    BOOST_TEST(shownSeqs(w.events) == (std::vector<std::uint64_t>{1, 2}),
+               boost::test_tools::per_element());
+    BOOST_TEST(w.saysWritten() == std::vector<std::uint64_t>{kBase + 1},
+               boost::test_tools::per_element());
+    BOOST_TEST(w.session.rooms().lastSeq("lobby") == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(our_own_nick_still_held_after_a_move_is_retried_not_asked) {
+    // hub A died; the cluster holds ana until A's lease expires, so hub B
+    // says NICK_TAKEN: the session retries by itself, then asks.
+    Wire w(threeHubs());
+    w.welcomed();
+    w.session.disconnected("connection reset by peer", w.now);
+    w.drain();
+    for (int attempt = 1; attempt <= ClientSession::kNickHeldRetries; ++attempt) {
+        BOOST_TEST_CONTEXT("attempt " << attempt) {
+            w.advance(w.events.back().delay);
+            w.events.clear();
+            w.connect();
+            w.hub(error(v1::ERROR_CODE_NICK_TAKEN, 0, "nick ana is taken"));
+            BOOST_TEST(w.ids(EventKind::NickRejected).empty());
+            BOOST_TEST_REQUIRE((w.session.want() == ClientSession::Want::Drop));
+            w.session.disconnected("closed by the client", w.now);
+            w.drain();
+            BOOST_TEST_REQUIRE((w.events.back().kind == EventKind::ReconnectScheduled));
+            BOOST_TEST(w.events.back().text.find("still held") != std::string::npos);
+        }
+    }
+    w.advance(w.events.back().delay);
+    w.events.clear();
+    w.connect();
+    w.hub(error(v1::ERROR_CODE_NICK_TAKEN, 0, "nick ana is taken"));
+    BOOST_TEST(w.events.back().kind == EventKind::NickRejected);
+    // A Welcome counts again from zero.
+    w.session.retryNick("ana", w.now);
+    w.hub(welcome("ana"));
+    BOOST_TEST(w.session.welcomed());
+}
+
+BOOST_AUTO_TEST_CASE(a_taken_nick_on_the_first_connect_is_the_applications) {
+    Wire w(threeHubs());
+    w.connect();
+    w.hub(error(v1::ERROR_CODE_NICK_TAKEN, 0, "taken"));
+    BOOST_TEST(w.events.back().kind == EventKind::NickRejected);
+    BOOST_TEST((w.session.want() == ClientSession::Want::Talk));
+}
+
+BOOST_AUTO_TEST_CASE(a_hub_cut_from_its_cluster_is_left_and_its_refusals_settled_elsewhere) {
+    // hub A refuses send 1 with CLUSTER_UNAVAILABLE (its Redis is out of
+    // reach; the say's fate may be unknown). The session leaves A for B; on
+    // B the catch-up does not find send 1, so it goes out again, once.
+    Wire w(threeHubs());
+    w.welcomed();
+    w.hub(joined("lobby", "ana"));
+    w.hub(live(message("lobby", 1, "bob", 0)));
+    w.submit(say("lobby", kBase + 1, "one"), kBase + 1);
+    BOOST_TEST(w.saysWritten().size() == 1u);
+    w.hub(error(v1::ERROR_CODE_CLUSTER_UNAVAILABLE, kBase + 1, "the cluster is unreachable"));
+    BOOST_TEST(w.ids(EventKind::SendFailed).empty());
+    BOOST_TEST_REQUIRE((w.session.want() == ClientSession::Want::Drop));
+    w.session.disconnected("closed by the client", w.now);
+    w.drain();
+    BOOST_TEST_REQUIRE((w.events.back().kind == EventKind::ReconnectScheduled));
+    BOOST_TEST(w.events.back().hub == "hub-b.test:7071");
+    BOOST_TEST(w.events.back().text.find("cannot reach its cluster") != std::string::npos);
+    w.advance(w.events.back().delay);
+    w.written.clear();
+    w.events.clear();
+    w.welcomed();
+    BOOST_TEST(w.written[2].history_request().after_seq() == 1u);
+    w.hub(page("lobby", {message("lobby", 2, "carol", 0)}, false));
+    BOOST_TEST(w.saysWritten() == std::vector<std::uint64_t>{kBase + 1},
+               boost::test_tools::per_element());
+    w.hub(live(message("lobby", 3, "ana", kBase + 1, "one")));
+    BOOST_TEST(w.ids(EventKind::SendAcked) == std::vector<std::uint64_t>{kBase + 1},
+               boost::test_tools::per_element());
+    BOOST_TEST(w.ids(EventKind::SendFailed).empty());
+}
+
+BOOST_AUTO_TEST_CASE(with_one_hub_a_cluster_refusal_fails_the_send_with_its_reason) {
+    // No other hub to try: the user sees why (and may /retry), as before.
+    Wire w;
+    w.welcomed();
+    w.hub(joined("lobby", "ana"));
+    w.submit(say("lobby", kBase + 1, "one"), kBase + 1);
+    w.hub(error(v1::ERROR_CODE_CLUSTER_UNAVAILABLE, kBase + 1, "the cluster is unreachable"));
+    BOOST_TEST(w.ids(EventKind::SendFailed) == std::vector<std::uint64_t>{kBase + 1},
+               boost::test_tools::per_element());
+    BOOST_TEST((w.session.want() == ClientSession::Want::Talk));
+}
+
+BOOST_AUTO_TEST_CASE(a_hello_refused_for_the_cluster_is_tried_again_elsewhere) {
+    // A hub cut from Redis cannot claim our nick: CLUSTER_UNAVAILABLE (not
+    // fatal) to the Hello. The session does not wait out the handshake
+    // timeout there: it moves on, even with one hub (to try it again later).
+    for (const bool list : {true, false}) {
+        BOOST_TEST_CONTEXT((list ? "a hub list" : "one hub")) {
+            Wire w(list ? threeHubs() : options());
+            w.connect();
+            w.hub(error(v1::ERROR_CODE_CLUSTER_UNAVAILABLE, 0, "cannot claim nick ana"));
+            BOOST_TEST(w.ids(EventKind::NickRejected).empty());
+            BOOST_TEST_REQUIRE((w.session.want() == ClientSession::Want::Drop));
+            w.session.disconnected("closed by the client", w.now);
+            w.drain();
+            BOOST_TEST_REQUIRE((w.events.back().kind == EventKind::ReconnectScheduled));
+            BOOST_TEST(w.events.back().hub == (list ? "hub-b.test:7071" : "hub.test:7070"));
+        }
+    }
+}

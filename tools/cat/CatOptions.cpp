@@ -17,7 +17,10 @@ namespace {
 hermes::cli::CommandLine commandLine() {
     using Poco::Util::Option;
     hermes::cli::CommandLine line("hermes-cat");
-    line.add(Option("host", "", "hub address (127.0.0.1)").argument("H"))
+    line.add(Option("host", "",
+                    "hub address (127.0.0.1); for a cluster, several, tried in turn when one "
+                    "fails: a:7070,b:7071 (or --host repeated); a hub without :PORT has --port")
+                 .argument("H"))
         .add(Option("port", "", "hub port (7070)").argument("P"))
         .add(Option("nick", "", "nick to ask for (required)").argument("NICK"))
         .add(Option("tls", "",
@@ -186,7 +189,9 @@ Exit codes:
      within --timeout; --discover: avahi-daemon could not be reached
   4  after the end of input, --timeout passed with lines not echoed and
      none echoed meanwhile
-  5  the hub closed the connection before every line was echoed
+  5  the hub closed the connection before every line was echoed (with
+     a hub list, --host a,b: only during --upload or --download; otherwise
+     hermes-cat moves to the next hub)
   6  the hub refused some lines with an error (e.g. INVALID_TEXT)
   7  interrupted by SIGINT/SIGTERM before every line was echoed
   8  --upload or --download refused by the hub (e.g. FILE_TOO_LARGE,
@@ -200,6 +205,7 @@ std::string catVersion() {
 std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args) {
     CatOptions o;
     bool help = false;
+    std::string hosts;  // every --host, joined: one hub or a list
     commandLine().parse(args, [&](const std::string& name, const std::string& value) {
         if (name == "help") {
             help = true;
@@ -211,7 +217,7 @@ std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args) 
             return false;
         }
         if (name == "host") {
-            o.host = value;
+            hosts += (hosts.empty() ? "" : ",") + value;
         } else if (name == "port") {
             o.port = toPort(value);
         } else if (name == "nick") {
@@ -266,6 +272,12 @@ std::optional<CatOptions> parseCatOptions(const std::vector<std::string>& args) 
     }
     if (o.version || o.discover) {
         return o;
+    }
+    if (!hosts.empty()) {
+        const auto hubs = hermes::client::parseHubList(hosts, o.port);
+        o.host = hubs.front().host;
+        o.port = hubs.front().port;
+        o.moreHubs.assign(hubs.begin() + 1, hubs.end());
     }
     if (o.password.empty()) {
         o.password = fromEnvironment("HERMES_PASSWORD");

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "hermes/client/HubAddress.hpp"
+
 namespace hermes::cat {
 
 // Exit codes, also listed in --help.
@@ -26,6 +28,10 @@ enum ExitCode : int {
 struct CatOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 7070;
+    // --host a:7070,b:7071 (or --host repeated): the other hubs of a cluster,
+    // tried in turn when a connection fails (docs/CLUSTER.md "Clients").
+    // host and port are the first.
+    std::vector<hermes::client::HubAddress> moreHubs;
     std::string nick;
     std::string room;
     bool tls = false;              // --tls

@@ -20,6 +20,7 @@ hermes::client::ClientOptions clientOptions(const CatOptions& o) {
     hermes::client::ClientOptions c;
     c.host = o.host;
     c.port = o.port;
+    c.moreHubs = o.moreHubs;
     c.nick = o.nick;
     c.clientName = "hermes-cat";
     c.tls = o.tls;
@@ -29,8 +30,11 @@ hermes::client::ClientOptions clientOptions(const CatOptions& o) {
     c.connectTimeout = o.timeout;
     c.handshakeTimeout = o.timeout;
     // A script wants a plain answer: a dropped connection ends the run, and
-    // the exit status says whether every line was echoed before it.
-    c.autoReconnect = false;
+    // the exit status says whether every line was echoed before it. With a
+    // hub list (a cluster) it moves to the next hub instead, catches up and
+    // sends what was not echoed; --timeout still bounds a run without
+    // progress.
+    c.autoReconnect = !o.moreHubs.empty();
     return c;
 }
 
@@ -143,7 +147,12 @@ std::optional<int> CatSession::onEvent(hermes::client::Event& event) {
             if (event.envelope) {
                 ratePerSecond_ = event.envelope->welcome().limits().rate_per_second();
             }
-            if (!core_.join(options_.room)) {
+            if (!event.text.empty()) {
+                printer_.status(event.text);  // now on another hub of the list
+            }
+            // After a move to another hub the core rejoins the room itself;
+            // only a Join lost with the connection is sent again.
+            if (phase_ == Phase::Joining && !core_.join(options_.room)) {
                 return finish(kExitNoSession, "could not queue the Join");
             }
             return std::nullopt;
@@ -199,6 +208,12 @@ std::optional<int> CatSession::onEvent(hermes::client::Event& event) {
                                                   event.fingerprint
                                             : std::string()));
         case EventKind::Disconnected:
+            if (event.willRetry && !fileStarted_) {
+                // A hub list: the core moves to the next hub.
+                printer_.status(event.text + "; trying the next hub");
+                return std::nullopt;
+            }
+            [[fallthrough]];
         case EventKind::Failed: {
             if (fileStarted_) {
                 return finish(kExitConnection, "the hub closed the connection (" + event.text +

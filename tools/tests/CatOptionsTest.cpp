@@ -60,6 +60,25 @@ BOOST_AUTO_TEST_CASE(values_after_an_equals_sign_and_the_last_of_a_repeated_opti
     BOOST_TEST(o->port == 7001);
 }
 
+BOOST_AUTO_TEST_CASE(a_hub_list_in_one_host_or_several) {
+    // --host a,b or --host repeated: a list, not the last one winning; a
+    // hub without :PORT has --port, wherever --port comes.
+    const auto o = parseCatOptions(
+        {"--nick", "ana", "--room", "dev", "--host", "a:7071,[::1]", "--host=b", "--port", "7001"});
+    BOOST_REQUIRE(o);
+    BOOST_TEST(o->host == "a");
+    BOOST_TEST(o->port == 7071);
+    BOOST_TEST_REQUIRE(o->moreHubs.size() == 2u);
+    BOOST_TEST(o->moreHubs[0].text() == "[::1]:7001");
+    BOOST_TEST(o->moreHubs[1].text() == "b:7001");
+    try {
+        parseCatOptions({"--nick", "ana", "--room", "dev", "--host", "a,,b"});
+        BOOST_ERROR("accepted");
+    } catch (const std::invalid_argument& e) {
+        BOOST_TEST(std::string(e.what()).find("empty item") != std::string::npos, e.what());
+    }
+}
+
 BOOST_AUTO_TEST_CASE(help_comes_first_and_lists_every_option) {
     BOOST_TEST(!parseCatOptions({"--nick", "ana", "-h", "--bogus"}).has_value());
     BOOST_TEST(!parseCatOptions({"--help"}).has_value());

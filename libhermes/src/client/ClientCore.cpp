@@ -183,16 +183,17 @@ private:
     // Resolves and connects without blocking past the timeout or a stop().
     void connect() {
         ioThread_.check("ClientCore::IoLoop::connect");
-        const std::string where = options_.host + ":" + std::to_string(options_.port);
+        // The session picks the hub: with a list, each attempt may be another.
+        const HubAddress hub = session_.hub();
+        const std::string where = hub.host + ":" + std::to_string(hub.port);  // known_hubs' key
         addrinfo hints{};
         hints.ai_family = AF_UNSPEC;
         hints.ai_socktype = SOCK_STREAM;
         hints.ai_flags = AI_NUMERICSERV;
         addrinfo* list = nullptr;
-        const std::string port = std::to_string(options_.port);
-        if (const int rc = ::getaddrinfo(options_.host.c_str(), port.c_str(), &hints, &list);
-            rc != 0) {
-            session_.connectFailed("cannot resolve " + options_.host + ": " + ::gai_strerror(rc),
+        const std::string port = std::to_string(hub.port);
+        if (const int rc = ::getaddrinfo(hub.host.c_str(), port.c_str(), &hints, &list); rc != 0) {
+            session_.connectFailed("cannot resolve " + hub.host + ": " + ::gai_strerror(rc),
                                    Clock::now());
             return;
         }

@@ -24,6 +24,7 @@ ClientSession::ClientSession(ClientOptions options, std::uint64_t seed)
     : options_(std::move(options)),
       nick_(options_.nick),
       backoff_(options_.backoffInitial, options_.backoffMax, seed),
+      hubs_(options_.hubs()),
       decoder_(options_.maxFrameBytes) {}
 
 // ---- what the I/O loop does next ----------------------------------------------
@@ -90,7 +91,7 @@ void ClientSession::connecting(TimePoint) {
     state_ = State::Connecting;
     Event event;
     event.kind = EventKind::Connecting;
-    event.text = options_.host + ":" + std::to_string(options_.port);
+    event.text = hub().text();  // "[v6]:port" for IPv6, as --host takes it
     event.attempt = backoff_.attempts() + 1;
     events_.push_back(std::move(event));
 }
@@ -109,6 +110,7 @@ void ClientSession::connected(TimePoint now) {
     endReason_.clear();
     hubSaid_.clear();
     mayRetry_ = true;
+    backplaneLost_ = false;
     nickRejected_ = false;
     pingOutstanding_ = false;
     lastHeard_ = now;
@@ -125,6 +127,7 @@ void ClientSession::connectFailed(const std::string& why, TimePoint now) {
         return;
     }
     if (options_.autoReconnect) {
+        nextHub();
         scheduleRetry(why, now);
     } else {
         fail(why);
@@ -149,14 +152,22 @@ void ClientSession::disconnected(const std::string& why, TimePoint now) {
     lost.text = reason;
     lost.willRetry = retry;
     events_.push_back(std::move(lost));
-    if (wasWelcomed) {
+    // A hub cut from its cluster welcomes us and refuses our lines: not a
+    // session that worked, so the backoff keeps growing.
+    if (wasWelcomed && !backplaneLost_) {
         backoff_.reset();
     }
+    backplaneLost_ = false;
     if (retry) {
+        nextHub();
         scheduleRetry(reason, now);
     } else {
         fail(reason);
     }
+}
+
+void ClientSession::nextHub() {
+    hubIndex_ = (hubIndex_ + 1) % hubs_.size();
 }
 
 void ClientSession::scheduleRetry(const std::string& why, TimePoint now) {
@@ -165,6 +176,7 @@ void ClientSession::scheduleRetry(const std::string& why, TimePoint now) {
     scheduled.delay = backoff_.next();
     scheduled.attempt = backoff_.attempts();
     scheduled.text = why;
+    scheduled.hub = hub().text();
     retryAt_ = now + scheduled.delay;
     state_ = State::Waiting;
     events_.push_back(std::move(scheduled));
@@ -319,8 +331,14 @@ void ClientSession::handle(std::unique_ptr<v1::Envelope> envelope, TimePoint now
 void ClientSession::onWelcome(std::unique_ptr<v1::Envelope> envelope, TimePoint now) {
     state_ = State::Welcomed;
     nickRejected_ = false;
-    const bool seqsRestart = rooms_.onWelcome(envelope->welcome());
-    conversations_.onWelcome(envelope->welcome());
+    nickHeldRetries_ = 0;
+    // Another hub than the last Welcome's: the same cluster if its epoch is
+    // the same (RoomTracker keeps the cursors), else seqs of its own.
+    const bool sameHub = !welcomedBy_ || *welcomedBy_ == hubIndex_;
+    const bool moved = !sameHub;
+    welcomedBy_ = hubIndex_;
+    const bool seqsRestart = rooms_.onWelcome(envelope->welcome(), sameHub);
+    conversations_.onWelcome(envelope->welcome(), sameHub);
     setNick(rooms_.ownNick());
     // Pace to the hub's bucket, which our Hello already took a token from.
     const v1::Limits& limits = envelope->welcome().limits();
@@ -334,9 +352,16 @@ void ClientSession::onWelcome(std::unique_ptr<v1::Envelope> envelope, TimePoint 
     // flood when it reads again.
     unechoedWindow_ = limits.rate_per_second() > 0 ? std::max<std::size_t>(1, limits.rate_burst())
                                                    : kUnlimitedUnechoedWindow;
-    emit(EventKind::Welcomed,
-         seqsRestart ? "the hub restarted (new epoch): history before it is gone" : "",
-         std::move(envelope));
+    std::string note;
+    if (moved) {
+        note = seqsRestart ? "now on hub " + hub().text() +
+                                 ", not of the same cluster (another epoch): its rooms' history "
+                                 "is its own"
+                           : "now on hub " + hub().text() + " (the same cluster): catching up";
+    } else if (seqsRestart) {
+        note = "the hub restarted (new epoch): history before it is gone";
+    }
+    emit(EventKind::Welcomed, std::move(note), std::move(envelope));
     // Rejoin and catch up before anything the application queued meanwhile.
     for (const auto& room : rooms_.joinedRooms()) {
         v1::Envelope join;
@@ -355,6 +380,17 @@ void ClientSession::onWelcome(std::unique_ptr<v1::Envelope> envelope, TimePoint 
 
 void ClientSession::onError(std::unique_ptr<v1::Envelope> envelope, TimePoint now) {
     const auto& error = envelope->error();
+    if (state_ == State::Handshaking && error.code() == v1::ERROR_CODE_NICK_TAKEN && welcomedBy_ &&
+        options_.autoReconnect && nickHeldRetries_ < kNickHeldRetries && rooms_.isOwnNick(nick_)) {
+        // A reconnect with the nick we had: the holder is most likely our own
+        // previous session (a half-open connection the hub has not timed out,
+        // or a dead hub whose lease the cluster has not yet expired). It goes
+        // away by itself: try again (the next hub, after the backoff).
+        ++nickHeldRetries_;
+        endConnection("nick " + nick_ +
+                      " still held, most likely by our previous session: " + error.text());
+        return;
+    }
     if (state_ == State::Handshaking && !error.fatal() &&
         (error.code() == v1::ERROR_CODE_NICK_TAKEN || error.code() == v1::ERROR_CODE_INVALID_NICK ||
          error.code() == v1::ERROR_CODE_PASSWORD_REQUIRED ||
@@ -368,6 +404,18 @@ void ClientSession::onError(std::unique_ptr<v1::Envelope> envelope, TimePoint no
         return;
     }
     const std::uint64_t id = error.client_msg_id();
+    if (error.code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE && options_.autoReconnect &&
+        (hubs_.size() > 1 || state_ == State::Handshaking)) {
+        // The hub cannot reach its cluster's Redis (partitioned, or Redis is
+        // down): another hub of the list may. A say it refused may or may
+        // not have been taken; it stays written, so the drop puts it in
+        // doubt and the next hub's catch-up settles it (SendTracker.hpp):
+        // acknowledged if it is in the room, sent again if not.
+        backplaneLost_ = true;
+        endConnection("hub " + hub().text() + " cannot reach its cluster: " + error.text());
+        emit(EventKind::Envelope, {}, std::move(envelope));
+        return;
+    }
     if (id != 0 && sends_.contains(id)) {
         if (error.code() == v1::ERROR_CODE_STORE_BEHIND && !error.fatal() &&
             storeRefusals_[id] < kStoreBehindRetries) {

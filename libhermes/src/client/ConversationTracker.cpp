@@ -4,8 +4,8 @@
 
 namespace hermes::client {
 
-void ConversationTracker::onWelcome(const hermes::v1::Welcome& welcome) {
-    if (welcome.epoch() != epoch_ && !welcome.durable_history()) {
+void ConversationTracker::onWelcome(const hermes::v1::Welcome& welcome, bool sameHub) {
+    if (welcome.epoch() != epoch_ && (!welcome.durable_history() || !sameHub)) {
         last_.clear();
     }
     epoch_ = welcome.epoch();

@@ -8,14 +8,14 @@ bool RoomTracker::isOwnNick(std::string_view nick) const {
     return !ownNick_.empty() && protocol::nickKey(nick) == protocol::nickKey(ownNick_);
 }
 
-bool RoomTracker::onWelcome(const hermes::v1::Welcome& welcome) {
+bool RoomTracker::onWelcome(const hermes::v1::Welcome& welcome, bool sameHub) {
     ownNick_ = welcome.nick();
     const bool changed = welcomedBefore_ && welcome.epoch() != epoch_;
     welcomedBefore_ = true;
     epoch_ = welcome.epoch();
     // A hub with durable history continues every room's seqs after a restart:
     // keep the cursors, so the catch-up fetches only what was missed.
-    const bool seqsRestart = changed && !welcome.durable_history();
+    const bool seqsRestart = changed && (!welcome.durable_history() || !sameHub);
     if (seqsRestart) {
         seqs_.clear();
     }

@@ -36,7 +36,7 @@
 namespace hermes::client {
 
 enum class EventKind : std::uint8_t {
-    Connecting,          // text = "host:port", attempt = 1, 2, ...
+    Connecting,          // text = "host:port" ("[v6]:port"), attempt = 1, 2, ...
     Connected,           // TCP is up and Hello has been queued
     Welcomed,            // envelope = the Welcome; rooms are being rejoined
     NickRejected,        // envelope = Error NICK_TAKEN / INVALID_NICK in the
@@ -49,7 +49,8 @@ enum class EventKind : std::uint8_t {
     SendFailed,          // clientMsgId will not be delivered (text = why; envelope =
                          // the hub's Error, if it refused it)
     Disconnected,        // text = reason; willRetry says if a reconnect follows
-    ReconnectScheduled,  // delay until the next attempt; text = last failure
+    ReconnectScheduled,  // delay until the next attempt; text = last failure;
+                         // hub = the hub it goes to (a hub list's next one)
     UntrustedHub,        // tls: known_hubs does not vouch for the hub's certificate;
                          // text = what to tell the user (describeUntrustedHub),
                          // fingerprint = presented, pinnedFingerprint = the one on file
@@ -71,7 +72,8 @@ struct Event {
     std::uint64_t clientMsgId = 0;       // SendWritten, SendAcked, SendFailed
     std::string fingerprint;             // UntrustedHub: what the hub presented
     std::string pinnedFingerprint;       // UntrustedHub: known_hubs' (empty: a new hub)
-    std::string hub;                     // UntrustedHub: "host:port", known_hubs' key
+    std::string hub;                     // UntrustedHub: "host:port", known_hubs' key;
+                                         // ReconnectScheduled: the next hub, as Connecting
 };
 
 }  // namespace hermes::client

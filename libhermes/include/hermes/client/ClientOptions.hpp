@@ -9,12 +9,22 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "hermes/client/HubAddress.hpp"
 
 namespace hermes::client {
 
 struct ClientOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 7070;
+    // More hubs of the same cluster (docs/CLUSTER.md "Clients"): after a
+    // connect that failed, a connection that dropped or a hub that refused
+    // us, the next attempt goes to the next hub of host:port, moreHubs...,
+    // round the list, with the same backoff. Empty: host:port alone.
+    std::vector<HubAddress> moreHubs;
+    // host:port, then moreHubs (duplicates once).
+    std::vector<HubAddress> hubs() const;
     std::string nick;                      // the nick asked for in the first Hello
     std::string clientName = "libhermes";  // Hello.client_name, logged by the hub
     // Hello.password: the nick's password if it is a registered account

@@ -37,7 +37,18 @@
 //   Pong and Bye are never held back, and FileChunks take no token (the
 //   hub's upload window paces them: FileUpload.hpp);
 // - liveness: the handshake timeout, idle pings, and the reconnect plan
-//   (ReconnectBackoff).
+//   (ReconnectBackoff);
+// - the hub list (ClientOptions::hubs(), docs/CLUSTER.md "Clients"): each
+//   attempt after a failed connect or a dropped connection goes to the next
+//   hub, round the list, with the same backoff. A hub of the same cluster
+//   answers with the same Welcome.epoch, and the cursors are kept: the
+//   catch-up fetches what was missed. Another hub with another epoch has
+//   seqs of its own: the cursors start again (RoomTracker::onWelcome). On a
+//   reconnect, NICK_TAKEN is our own previous session, which the cluster
+//   still holds (a dead hub's lease has not expired): retried, up to
+//   kNickHeldRetries times, instead of asking the application. A hub that
+//   answers CLUSTER_UNAVAILABLE (cut from its cluster's Redis) is left for
+//   the next one; the says it refused are in doubt and settled there.
 //
 // What goes out is bounded: frames wait in the session (unwritten) while
 // more than kMaxWriteBufferBytes are unwritten, and ClientCore stops taking
@@ -56,10 +67,12 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hermes/client/ClientEvent.hpp"
 #include "hermes/client/ClientOptions.hpp"
 #include "hermes/client/ConversationTracker.hpp"
+#include "hermes/client/HubAddress.hpp"
 #include "hermes/client/ReconnectBackoff.hpp"
 #include "hermes/client/RoomTracker.hpp"
 #include "hermes/client/SendTracker.hpp"
@@ -85,6 +98,10 @@ public:
     // Says written and not yet echoed, at most, when the hub sets no rate
     // (with one: its rate_burst).
     static constexpr std::size_t kUnlimitedUnechoedWindow = 256;
+    // On a reconnect, a NICK_TAKEN (our previous session, not yet gone on
+    // the hub or the cluster) is retried this many times, with the backoff,
+    // before the application is asked for another nick.
+    static constexpr int kNickHeldRetries = 10;
 
     enum class Want : std::uint8_t {
         Connect,   // open a connection now: connecting(), then connected() or connectFailed()
@@ -154,6 +171,9 @@ public:
     // Frames submitted and not yet written.
     std::size_t queuedFrames() const { return queue_.size(); }
     const RoomTracker& rooms() const { return rooms_; }
+    // The hub the next (or current) connection is to: the I/O loop connects there.
+    const HubAddress& hub() const { return hubs_[hubIndex_]; }
+    const std::vector<HubAddress>& hubs() const { return hubs_; }
 
 private:
     enum class State : std::uint8_t {
@@ -197,6 +217,8 @@ private:
     // --- the connection's end ----------------------------------------------------
     void endConnection(std::string reason);
     void scheduleRetry(const std::string& why, TimePoint now);
+    // With a hub list: the next attempt goes to the next hub.
+    void nextHub();
     void fail(const std::string& why);
 
     // --- events --------------------------------------------------------------------
@@ -211,7 +233,12 @@ private:
     std::string nick_;
     ReconnectBackoff backoff_;
     TimePoint retryAt_{};
-    std::uint64_t connection_ = 0;  // connections so far
+    std::uint64_t connection_ = 0;           // connections so far
+    std::vector<HubAddress> hubs_;           // options_.hubs(): never empty
+    std::size_t hubIndex_ = 0;               // the hub connected to, or to connect to next
+    std::optional<std::size_t> welcomedBy_;  // the hub of the last Welcome
+    int nickHeldRetries_ = 0;                // NICK_TAKEN on reconnects since the last Welcome
+    bool backplaneLost_ = false;             // this connection ended on CLUSTER_UNAVAILABLE
 
     // The current connection.
     codec::FrameDecoder decoder_;

@@ -28,7 +28,9 @@ namespace hermes::client {
 class ConversationTracker {
 public:
     // A new hub epoch without durable history forgets every conversation.
-    void onWelcome(const hermes::v1::Welcome& welcome);
+    // `sameHub` false: a hub list's next hub, whose conversations' seqs are
+    // its own unless it shares the epoch (a cluster).
+    void onWelcome(const hermes::v1::Welcome& welcome, bool sameHub = true);
     // The account this session is signed in to (Welcome.account,
     // AccountReply.account; empty: none): a private message `from` it, sent
     // by another session of the account, is ours, its peer its `to`.

@@ -20,7 +20,9 @@
 // (Welcome.durable_history false) its seqs start again from 1, so onWelcome()
 // with a new epoch forgets every room's seq tracking (membership is kept: the
 // rooms are rejoined). With durable history seqs continue: tracking is kept
-// and the catch-up fetches exactly what was missed.
+// and the catch-up fetches exactly what was missed. Another hub (a client
+// with a hub list moved) is comparable only if its epoch is the same: the
+// hubs of a cluster share one (docs/CLUSTER.md); another epoch there resets.
 //
 // Threading: none; owned by the client's I/O thread.
 
@@ -47,9 +49,11 @@ public:
     // Nicks are unique ignoring ASCII case.
     bool isOwnNick(std::string_view nick) const;
 
-    // Returns true when the hub restarted without durable history (a new
-    // epoch, not on the first Welcome): seq tracking has then been reset.
-    bool onWelcome(const hermes::v1::Welcome& welcome);
+    // Returns true when seq tracking has been reset: a new epoch (not on the
+    // first Welcome) from the same hub without durable history, or from
+    // another hub (`sameHub` false: a hub list's next one), whose seqs are
+    // its own unless it shares the epoch (a cluster's hubs do).
+    bool onWelcome(const hermes::v1::Welcome& welcome, bool sameHub = true);
     std::uint64_t epoch() const { return epoch_; }
 
     // Returns true when it changed our own nick (NICK_CHANGED, empty room).

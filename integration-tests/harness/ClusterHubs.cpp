@@ -1,0 +1,43 @@
+#include "ClusterHubs.hpp"
+
+namespace hermes::it {
+
+ClusterHubs::ClusterHubs(std::size_t count, const std::function<std::string(std::size_t)>& redisFor,
+                         const HubProcess::Settings& overrides) {
+    for (std::size_t i = 0; i < count; ++i) {
+        HubProcess::Settings settings = overrides;
+        settings["cluster.redis"] = redisFor(i);
+        settings["cluster.hub_name"] = hubName(i);
+        settings.try_emplace("hub.name", hubName(i));
+        // Started one after the other: a hub that fails to start throws, and
+        // the ones already up are stopped by their destructors.
+        hubs_.push_back(std::make_unique<HubProcess>(settings));
+    }
+}
+
+ClusterHubs::ClusterHubs(std::size_t count, const std::string& redisAddress,
+                         const HubProcess::Settings& overrides)
+    : ClusterHubs(
+          count, [&redisAddress](std::size_t) { return redisAddress; }, overrides) {}
+
+ClusterHubs::~ClusterHubs() = default;
+
+std::vector<hermes::client::HubAddress> ClusterHubs::addresses() const {
+    std::vector<hermes::client::HubAddress> list;
+    for (const auto& hub : hubs_) {
+        list.push_back({"127.0.0.1", hub->port()});
+    }
+    return list;
+}
+
+std::string ClusterHubs::hostList() const {
+    return hermes::client::formatHubList(addresses());
+}
+
+void ClusterHubs::markFailed() {
+    for (auto& hub : hubs_) {
+        hub->markFailed();
+    }
+}
+
+}  // namespace hermes::it
