@@ -21,18 +21,11 @@ IrcRenderCache::IrcRenderCache(std::size_t slots, std::size_t maxBytes)
 }
 
 std::uint32_t IrcRenderCache::renderKey(const IrcSession& session) {
-    // One bit per offered capability, whichever of them a rendering reads:
-    // a capability added to kCapabilities is in the key without a change here.
     std::uint32_t key = 0;
-    std::uint32_t bit = 1;
-    std::string_view offered = IrcSession::kCapabilities;
-    while (!offered.empty() && bit != 0) {
-        const std::size_t space = offered.find(' ');
-        if (session.hasCap(offered.substr(0, space))) {
-            key |= bit;
+    for (std::size_t i = 0; i < kKeyCapabilities.size(); ++i) {
+        if (session.hasCap(kKeyCapabilities[i])) {
+            key |= std::uint32_t{1} << i;
         }
-        bit <<= 1;
-        offered = space == std::string_view::npos ? std::string_view{} : offered.substr(space + 1);
     }
     return key;
 }
