@@ -603,6 +603,64 @@ BOOST_AUTO_TEST_CASE(ircv3_sasl_3_1_plain_signs_in_a_registered_nick) {
     witness.expect("PRIVMSG #dev :witness still served", it::after(kWait));
 }
 
+// IRCv3 sasl-3.2 after registration against the hub: the hub answers a
+// session's frames in order, so a NICK refused (433) just before or just
+// after an AUTHENTICATE is that NICK's answer, and the exchange's own answer
+// (904 for a wrong password, 900/903) comes paired with it: the session is
+// never left waiting for an answer it took for a NICK's, and a new exchange
+// after a refusal signs in. (A nick error answering the Identify itself is
+// IrcSessionTest's: the gateway checks the account name as the hub would, so
+// the hub does not send one.)
+BOOST_AUTO_TEST_CASE(ircv3_sasl_after_registration_pairs_nick_errors_and_goes_on) {
+    it::IrcHub hub;
+    it::registerNick(hub.hub().port(), "carol", "carols-password");
+    it::RawClient taken(hub.hub().port(), "bob");
+    taken.hello("bob", it::after(kWait));
+    auto cy = ircMember(hub, "cy", {.caps = "sasl"});
+    // The answers among the lines received, in their order, once `count`
+    // of them are in (or the deadline passed).
+    const auto answers = [&](std::size_t count) {
+        std::string seen;
+        for (const auto deadline = it::after(kWait);;) {
+            seen.clear();
+            std::size_t n = 0;
+            for (const std::string& line : cy.inbox()) {
+                for (const char* code : {" 433 ", " 900 ", " 903 ", " 904 "}) {
+                    if (has(line, code)) {
+                        seen += std::string(code).substr(1);
+                        ++n;
+                    }
+                }
+            }
+            if (n >= count || it::pollTimeoutMs(deadline) == 0) {
+                return seen;
+            }
+            cy.absent("\x01 no such line", it::after(50ms));  // reads what arrives meanwhile
+        }
+    };
+
+    cy.send("AUTHENTICATE PLAIN");
+    cy.expect("AUTHENTICATE +", it::after(kWait));
+    cy.send("NICK bob");
+    cy.send("AUTHENTICATE " + plain("carol", "wrong"));
+    cy.send("NICK bob");
+    BOOST_TEST(answers(3) == "433 904 433 ");
+    BOOST_TEST(has(cy.expect(" 904 cy ", it::after(0ms)), "wrong password"));
+    cy.expect(" 433 cy bob ", it::after(0ms));
+    cy.expect(" 433 cy bob ", it::after(0ms));
+
+    cy.send("AUTHENTICATE PLAIN");
+    cy.expect("AUTHENTICATE +", it::after(kWait));
+    cy.send("NICK bob");
+    cy.send("AUTHENTICATE " + plain("carol", "carols-password"));
+    cy.send("NICK bob");
+    BOOST_TEST(answers(4) == "433 900 903 433 ");
+    cy.expect(" 900 cy cy!cy@hermes carol :You are now logged in as carol", it::after(0ms));
+    // Signed in: the account's nick is cy's to take.
+    cy.send("NICK carol");
+    cy.expect(":cy!cy@hermes NICK carol", it::after(kWait));
+}
+
 // IRCv3 draft/chathistory of a nick, end to end: two IRC sessions signed in
 // with SASL read their private conversation back from the hub's store (the
 // hub serves only a conversation of the session's own account); a session
