@@ -47,6 +47,7 @@
 #include "HistoryBackup.hpp"
 #include "HttpListener.hpp"
 #include "HubCertificate.hpp"
+#include "LogLevelGate.hpp"
 #include "MetricsEndpoint.hpp"
 #include "SignalWatcher.hpp"
 #include "hermes/discovery/HubRecord.hpp"
@@ -471,6 +472,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         }
         return EXIT_CONFIG;
     }
+    // Before any other thread logs: a SIGHUP's level goes through the gates.
+    LogLevelGate logLevels;
+    logLevels.install();
     if (backupPath_) {
         return backup(settings, *backupPath_);
     }
@@ -779,7 +783,7 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // SIGHUP and SIGUSR1, on a thread of their own (SignalWatcher.hpp).
     ConfigReloader reloader(
         configPath_, [this](DaemonConfig& next) { applyOverrides(next); }, settings,
-        std::move(runningValues));
+        std::move(runningValues), logLevels);
     SignalWatcher signals(
         [&reloader, &loop] { reloader.reload(loop); },
         [&reloader, &log] {
