@@ -26,11 +26,13 @@ std::string joined(const std::vector<std::string>& keys) {
 }  // namespace
 
 ConfigReloader::ConfigReloader(std::string path, std::function<void(DaemonConfig&)> overrides,
-                               DaemonConfig settings, std::map<std::string, std::string> running)
+                               DaemonConfig settings, std::map<std::string, std::string> running,
+                               LogLevelGate& logLevels)
     : path_(std::move(path)),
       overrides_(std::move(overrides)),
       settings_(std::move(settings)),
       running_(std::move(running)),
+      logLevels_(logLevels),
       log_(Poco::Logger::get("hermesd.reload")) {}
 
 ReloadOutcome ConfigReloader::reload(EventLoop& loop) {
@@ -96,8 +98,9 @@ ReloadOutcome ConfigReloader::reload(EventLoop& loop) {
         log_.information("SIGHUP: applied: %s", joined(outcome.changed));
     }
     if (next.edge.logLevel != settings_.edge.logLevel) {
-        // Every logger, those made already included.
-        Poco::Logger::setLevel("", Poco::Logger::parseLevel(next.edge.logLevel));
+        // Every logger, those made already included; not Poco::Logger::setLevel,
+        // whose plain int the other threads read as they log (LogLevelGate.hpp).
+        logLevels_.setLevel(Poco::Logger::parseLevel(next.edge.logLevel));
     }
     loop.post([hub = next.hub](hermes::hub::Hub& target, EventLoop::TimePoint now) {
         target.reload(hub, now);

@@ -8,8 +8,9 @@
 // (a Start key): the file is read a second time with those keys held at their
 // running values, so the settings handed on differ only where a reload may
 // change them. The new hub settings go to the loop thread
-// (EventLoop::post -> Hub::reload); the log level is set here, as POCO's
-// loggers are made for any thread. Unknown keys are warned about again.
+// (EventLoop::post -> Hub::reload); the log level is set here, in the
+// LogLevelGate's atomics (never in POCO's loggers, which every thread reads
+// unlocked). Unknown keys are warned about again.
 //
 // Threading: reload() on the signal thread only (SignalWatcher), which owns
 // the running values; nothing here is shared but through EventLoop::post.
@@ -22,6 +23,7 @@
 #include <Poco/Logger.h>
 
 #include "DaemonConfig.hpp"
+#include "LogLevelGate.hpp"
 
 namespace hermesd {
 
@@ -38,9 +40,10 @@ class ConfigReloader {
 public:
     // `overrides`: the command line's (--port, --no-persist, ...), which win
     // over the file on every read. `running`: the values read at start
-    // (ConfigReader::values()).
+    // (ConfigReader::values()). `logLevels`: installed, and outliving this.
     ConfigReloader(std::string path, std::function<void(DaemonConfig&)> overrides,
-                   DaemonConfig settings, std::map<std::string, std::string> running);
+                   DaemonConfig settings, std::map<std::string, std::string> running,
+                   LogLevelGate& logLevels);
 
     // Reads the file and hands what changed to `loop`; logs the outcome.
     ReloadOutcome reload(EventLoop& loop);
@@ -52,6 +55,7 @@ private:
     std::function<void(DaemonConfig&)> overrides_;
     DaemonConfig settings_;
     std::map<std::string, std::string> running_;
+    LogLevelGate& logLevels_;
     Poco::Logger& log_;
 };
 

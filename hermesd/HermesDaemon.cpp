@@ -47,6 +47,7 @@
 #include "HistoryBackup.hpp"
 #include "HttpListener.hpp"
 #include "HubCertificate.hpp"
+#include "LogLevelGate.hpp"
 #include "MetricsEndpoint.hpp"
 #include "SignalWatcher.hpp"
 #include "hermes/discovery/HubRecord.hpp"
@@ -368,8 +369,9 @@ namespace {
 
 // discovery.announce: the hub's record (HubRecord.hpp) from what it listens on.
 std::unique_ptr<Announcer> startAnnouncer(const DaemonConfig& settings, std::uint16_t port,
-                                          std::uint16_t ircPort, const HttpListener* http,
-                                          const std::string& fingerprint, Poco::Logger& log) {
+                                          std::uint16_t ircPort, std::uint16_t ircTlsPort,
+                                          const HttpListener* http, const std::string& fingerprint,
+                                          Poco::Logger& log) {
     const auto loopback = [](const std::string& host) {
         return host.rfind("127.", 0) == 0 || host == "::1" || host == "localhost";
     };
@@ -382,6 +384,7 @@ std::unique_ptr<Announcer> startAnnouncer(const DaemonConfig& settings, std::uin
     // Listeners on loopback only are not announced: nobody on the LAN can reach them.
     if (loopback(settings.irc.host.empty() ? settings.edge.host : settings.irc.host)) {
         ircPort = 0;
+        ircTlsPort = 0;
     }
     if (loopback(settings.http.host)) {
         http = nullptr;
@@ -392,6 +395,7 @@ std::unique_ptr<Announcer> startAnnouncer(const DaemonConfig& settings, std::uin
     record.tls = settings.tls.enabled;
     record.fingerprint = settings.tls.enabled ? fingerprint : std::string();
     record.ircPort = ircPort;
+    record.ircTlsPort = ircTlsPort;
     if (http != nullptr) {
         record.webPort = http->port();
         record.webTls = http->secure();
@@ -468,6 +472,9 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         }
         return EXIT_CONFIG;
     }
+    // Before any other thread logs: a SIGHUP's level goes through the gates.
+    LogLevelGate logLevels;
+    logLevels.install();
     if (backupPath_) {
         return backup(settings, *backupPath_);
     }
@@ -725,7 +732,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     ircHandoff.ircSession.maxTextBytes = settings.hub.maxTextBytes;
     ircHandoff.ircSession.localBurst =
         settings.hub.rateBurst + static_cast<double>(settings.hub.floodBacklog);
-    std::uint16_t ircPort = 0;  // the plaintext IRC port as bound; 0: off
+    std::uint16_t ircPort = 0;     // the plaintext IRC port as bound; 0: off
+    std::uint16_t ircTlsPort = 0;  // irc.tls_port as bound; 0: off
     const auto listenIrc = [&](std::uint16_t wanted, const hermes::tls::TlsContext* tls,
                                std::unique_ptr<Poco::Net::TCPServer>& ircServer) {
         Poco::Net::ServerSocket ircListener;
@@ -749,9 +757,8 @@ int HermesDaemon::main(const std::vector<std::string>&) {
         ircServer->start();
         log.information("%s on %s:%hu", std::string(tls != nullptr ? "ircs" : "irc"),
                         settings.irc.host, ircListener.address().port());
-        if (tls == nullptr) {
-            ircPort = ircListener.address().port();  // announced (discovery.announce)
-        }
+        // Announced (discovery.announce).
+        (tls == nullptr ? ircPort : ircTlsPort) = ircListener.address().port();
         return true;
     };
     std::unique_ptr<Poco::Net::TCPServer> ircServer;
@@ -790,14 +797,14 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     // On the LAN only once everything listens: a client that finds it can connect.
     std::unique_ptr<Announcer> announcer;
     if (settings.discovery.announce) {
-        announcer = startAnnouncer(settings, port, ircPort, http.get(),
+        announcer = startAnnouncer(settings, port, ircPort, ircTlsPort, http.get(),
                                    certificate ? certificate->fingerprint : std::string(), log);
     }
 
     // SIGHUP and SIGUSR1, on a thread of their own (SignalWatcher.hpp).
     ConfigReloader reloader(
         configPath_, [this](DaemonConfig& next) { applyOverrides(next); }, settings,
-        std::move(runningValues));
+        std::move(runningValues), logLevels);
     SignalWatcher signals(
         [&reloader, &loop] { reloader.reload(loop); },
         [&reloader, &log] {

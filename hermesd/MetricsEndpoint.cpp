@@ -30,33 +30,6 @@ private:
     std::string_view text_;  // a literal
 };
 
-class MetricsOnly final : public Poco::Net::HTTPRequestHandlerFactory {
-public:
-    MetricsOnly(const MetricsSource& source, const HostCheck& hosts)
-        : source_(source), hosts_(hosts) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(
-        const Poco::Net::HTTPServerRequest& request) override {
-        if (!hosts_.allows(request.get("Host", ""))) {
-            return new PlainHandler(HTTPResponse::HTTP_MISDIRECTED_REQUEST,
-                                    "this hub does not answer to that host name");
-        }
-        const std::string& target = request.getURI();
-        if (target.substr(0, target.find('?')) != "/metrics") {
-            return new PlainHandler(HTTPResponse::HTTP_NOT_FOUND, "only /metrics is served here");
-        }
-        const std::string& method = request.getMethod();
-        if (method != Poco::Net::HTTPRequest::HTTP_GET &&
-            method != Poco::Net::HTTPRequest::HTTP_HEAD) {
-            return new PlainHandler(HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "GET or HEAD only");
-        }
-        return new MetricsHandler(source_);
-    }
-
-private:
-    const MetricsSource& source_;
-    const HostCheck& hosts_;
-};
-
 }  // namespace
 
 void MetricsHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
@@ -85,23 +58,59 @@ void MetricsHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     response.sendBuffer(body.data(), body.size());
 }
 
+class MetricsListener::MetricsOnly final : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    MetricsOnly(const MetricsSource& source, const HostCheck& hosts)
+        : source_(source), hosts_(hosts) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(
+        const Poco::Net::HTTPServerRequest& request) override {
+        if (!hosts_.allows(request.get("Host", ""))) {
+            return new PlainHandler(HTTPResponse::HTTP_MISDIRECTED_REQUEST,
+                                    "this hub does not answer to that host name");
+        }
+        const std::string& target = request.getURI();
+        if (target.substr(0, target.find('?')) != "/metrics") {
+            return new PlainHandler(HTTPResponse::HTTP_NOT_FOUND, "only /metrics is served here");
+        }
+        const std::string& method = request.getMethod();
+        if (method != Poco::Net::HTTPRequest::HTTP_GET &&
+            method != Poco::Net::HTTPRequest::HTTP_HEAD) {
+            return new PlainHandler(HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "GET or HEAD only");
+        }
+        return new MetricsHandler(source_);
+    }
+    // Ends the connections being served (POCO's HTTPServerConnection listens
+    // for this), as HTTPServer::stopAll(true) does.
+    void abortConnections() {
+        const bool abortCurrent = true;
+        serverStopped.notify(this, abortCurrent);
+    }
+
+private:
+    const MetricsSource& source_;
+    const HostCheck& hosts_;
+};
+
 MetricsListener::MetricsListener(const std::string& host, std::uint16_t port,
                                  const MetricsSource& source, const HostCheck& hosts) {
     Poco::Net::ServerSocket socket;
     socket.bind(Poco::Net::SocketAddress(host, port), true, false);
-    socket.listen(16);
+    socket.listen(kQueued);
     port_ = socket.address().port();
     auto* params = new Poco::Net::HTTPServerParams;
-    // A Prometheus scrapes once every few seconds: two threads are plenty.
-    params->setMaxThreads(2);
-    params->setMaxQueued(16);
-    params->setTimeout(Poco::Timespan(10, 0));
+    params->setMaxThreads(static_cast<int>(kThreads));
+    params->setMaxQueued(kQueued);
+    params->setTimeout(Poco::Timespan(kReadTimeoutSeconds, 0));
     params->setKeepAlive(true);
-    params->setKeepAliveTimeout(Poco::Timespan(5, 0));
+    params->setKeepAliveTimeout(Poco::Timespan(kReadTimeoutSeconds, 0));
     params->setServerName("hermesd");
     params->setThreadIdleTime(Poco::Timespan(0, 250'000));
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new MetricsOnly(source, hosts), pool_, socket,
-                                                      params);
+    handlers_ = new MetricsOnly(source, hosts);
+    server_ = std::make_unique<Poco::Net::TCPServer>(
+        new HttpConnectionFactory(params, Poco::Net::HTTPRequestHandlerFactory::Ptr(handlers_),
+                                  perAddress_),
+        pool_, socket, params);
+    server_->setConnectionFilter(new AddressFilter(perAddress_));
 }
 
 MetricsListener::~MetricsListener() {
@@ -113,7 +122,8 @@ void MetricsListener::stop() {
         return;
     }
     stopped_ = true;
-    server_->stopAll(true);  // also ends keep-alive connections being served
+    server_->stop();
+    handlers_->abortConnections();  // also ends keep-alive connections being served
     pool_.joinAll();
 }
 

@@ -19,11 +19,13 @@
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
+#include <Poco/Timespan.h>
 
 #include "AddressAllowList.hpp"
 #include "HostCheck.hpp"
+#include "HttpConnections.hpp"
 #include "MetricsSnapshot.hpp"
 
 namespace hermesd {
@@ -45,9 +47,20 @@ private:
 };
 
 // metrics.port: GET /metrics and nothing else, with the web listener's
-// Host check (against DNS rebinding) and a few threads.
+// Host check (against DNS rebinding) and a few threads, of which one
+// address holds at most half (AddressLimit, HttpConnections.hpp, as the web
+// listener does): POCO's timeouts are per read, so idle or slow
+// connections (a slowloris) from one host cannot keep a scrape from another
+// waiting, and a read that waits kReadTimeoutSeconds ends its connection, so one
+// from the same host waits in the queue at most that long.
 class MetricsListener {
 public:
+    // A Prometheus scrapes once every few seconds, on one connection.
+    static constexpr std::size_t kThreads = 4;
+    static constexpr std::size_t kConnectionsPerAddress = kThreads / 2;
+    static constexpr int kQueued = 16;
+    static constexpr int kReadTimeoutSeconds = 3;
+
     // Binds host:port (throws Poco::Exception if it cannot).
     MetricsListener(const std::string& host, std::uint16_t port, const MetricsSource& source,
                     const HostCheck& hosts);
@@ -62,8 +75,11 @@ public:
 private:
     // Its own pool, joined at stop(): no connection thread outlives the
     // listener and the source it reads (POCO's default pool lives on).
-    Poco::ThreadPool pool_{"hermesd-metrics", 1, 2};
-    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    Poco::ThreadPool pool_{"hermesd-metrics", 1, static_cast<int>(kThreads)};
+    AddressLimit perAddress_{kConnectionsPerAddress};
+    class MetricsOnly;
+    MetricsOnly* handlers_ = nullptr;  // owned by the server's connection factory
+    std::unique_ptr<Poco::Net::TCPServer> server_;
     std::uint16_t port_ = 0;
     bool stopped_ = false;
 };

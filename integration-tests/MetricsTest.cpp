@@ -10,7 +10,12 @@
 #define BOOST_TEST_MODULE MetricsTest
 #include <boost/test/unit_test.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -547,6 +552,76 @@ BOOST_AUTO_TEST_CASE(metrics_port_serves_metrics_alone_and_enabled_false_takes_i
     const it::HttpAnswer page =
         it::httpExchange(metricsPort, it::httpGet(metricsPort, "/"), it::after(kWait));
     BOOST_TEST(page.status == 404);
+}
+
+namespace {
+
+// A TCP connection from `from` (another loopback address: the hub counts
+// connections per address) to 127.0.0.1:`port` that sends `bytes` and then
+// nothing: a slow client. Closed by its destructor.
+class IdleConnection {
+public:
+    IdleConnection(const char* from, std::uint16_t port, const std::string& bytes) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        BOOST_TEST_REQUIRE(fd_ >= 0);
+        sockaddr_in local{};
+        local.sin_family = AF_INET;
+        ::inet_pton(AF_INET, from, &local.sin_addr);
+        BOOST_TEST_REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0);
+        sockaddr_in hub{};
+        hub.sin_family = AF_INET;
+        hub.sin_port = htons(port);
+        ::inet_pton(AF_INET, "127.0.0.1", &hub.sin_addr);
+        BOOST_TEST_REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&hub), sizeof hub) == 0);
+        BOOST_TEST_REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+                           static_cast<ssize_t>(bytes.size()));
+    }
+    ~IdleConnection() { ::close(fd_); }
+    IdleConnection(const IdleConnection&) = delete;
+    IdleConnection& operator=(const IdleConnection&) = delete;
+
+    // True when the hub closed it before `deadline` without a byte of answer.
+    bool closedUnanswered(it::Deadline deadline) {
+        pollfd pfd{fd_, POLLIN, 0};
+        if (::poll(&pfd, 1, it::pollTimeoutMs(deadline)) != 1) {
+            return false;
+        }
+        char byte = 0;
+        return ::recv(fd_, &byte, 1, 0) == 0;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+}  // namespace
+
+// metrics.port against slow clients (a slowloris): two connections from one
+// address, one idle and one sending a request's head a byte short, keep no
+// scrape from another address waiting, though the listener has few threads
+// (before, two such held both of its two for 10 s a read); a third from
+// that address is closed unanswered (two per address), and the two are
+// closed once their read times out.
+BOOST_AUTO_TEST_CASE(metrics_port_answers_a_scrape_while_two_connections_sit_idle) {
+    const std::uint16_t metricsPort = it::freeLoopbackPort();
+    it::HttpHub web(it::HubProcess::Settings{{"metrics.port", std::to_string(metricsPort)},
+                                             {"metrics.host", "127.0.0.1"}});
+    scrapeUntil(
+        metricsPort, [](const Exposition&) { return true; }, "a first scrape");
+    const std::string host = "Host: 127.0.0.1:" + std::to_string(metricsPort) + "\r\n";
+    IdleConnection idle("127.0.0.2", metricsPort, "");
+    IdleConnection slow("127.0.0.2", metricsPort, "GET /metrics HTTP/1.1\r\n" + host);
+    // A deadline under the old read timeout (10 s): a scrape waiting for a
+    // thread the two held would miss it.
+    const it::HttpAnswer answer =
+        it::httpExchange(metricsPort, it::httpGet(metricsPort, "/metrics"), it::after(5s));
+    BOOST_TEST(answer.status == 200, "GET /metrics: " << answer.status << " " << answer.body);
+    BOOST_TEST(answer.body.find("hermes_deliveries_total") != std::string::npos);
+    IdleConnection third("127.0.0.2", metricsPort, "");
+    BOOST_TEST(third.closedUnanswered(it::after(kWait)));
+    BOOST_TEST(idle.closedUnanswered(it::after(kWait)));
+    BOOST_TEST(slow.closedUnanswered(it::after(kWait)));
+    scrape(metricsPort);  // and the listener still serves
 }
 
 // etc/grafana-hermes.json: valid JSON, a data source variable its panels

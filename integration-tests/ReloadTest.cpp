@@ -6,14 +6,17 @@
 #define BOOST_TEST_MODULE ReloadTest
 #include <boost/test/unit_test.hpp>
 
+#include <poll.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "BoostSupport.hpp"
 #include "ClientSwarm.hpp"
@@ -183,6 +186,93 @@ BOOST_AUTO_TEST_CASE(a_bad_file_on_reload_changes_nothing) {
     it::RawClient bob(hub.port(), "bob");
     BOOST_TEST(bob.hello("bob", it::after(kWait)).motd() == "kept");
     ana.sync(it::after(kWait));
+}
+
+namespace {
+
+std::size_t occurrences(const std::string& text, const std::string& part) {
+    std::size_t count = 0;
+    for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+        ++count;
+    }
+    return count;
+}
+
+// A Hermes client that says hello and bye, until the hub has closed it.
+bool visit(const it::HubProcess& hub, const std::string& nick) {
+    it::RawClient client(hub.port(), nick);
+    client.hello(nick, it::after(kWait));
+    client.send(it::byeEnvelope("bye"));
+    return client.waitClosed(it::after(kWait));
+}
+
+}  // namespace
+
+// logging.loggers.root.level on SIGHUP while clients come and go on another
+// thread (the loop, the acceptor pool and the signal thread log as the level
+// changes; the TSan build's run of this test checks that the reload writes
+// nothing they read unlocked): a session's close, logged at debug, shows
+// after the reload to debug and no longer after the one back.
+BOOST_AUTO_TEST_CASE(log_level_changes_on_reload_while_clients_come_and_go) {
+    it::HubProcess hub;
+    const std::string closing = ": closing (";  // EventLoop's debug line
+    BOOST_REQUIRE(visit(hub, "early"));
+    BOOST_TEST(occurrences(hub.log(), closing) == 0u);
+
+    std::atomic<bool> stop{false};
+    std::atomic<int> visits{0};
+    std::thread churn([&] {
+        const auto deadline = it::after(60s);
+        for (int i = 0; i < 500 && !stop && it::pollTimeoutMs(deadline) > 0; ++i) {
+            try {
+                if (visit(hub, "churn" + std::to_string(i))) {
+                    ++visits;
+                }
+            } catch (const std::exception&) {
+                // a visit cut short: the assertions below are about the log
+            }
+        }
+    });
+    // Joined on every way out, a failed REQUIRE's included.
+    struct Joiner {
+        std::atomic<bool>& stop;
+        std::thread& thread;
+        ~Joiner() {
+            stop = true;
+            if (thread.joinable()) {
+                thread.join();
+            }
+        }
+    } joiner{stop, churn};
+
+    const std::string applied = "SIGHUP: applied: logging.loggers.root.level";
+    const auto reloads = [&](std::size_t count) {
+        for (const auto deadline = it::after(kWait);;) {
+            if (occurrences(hub.log(), applied) >= count) {
+                return true;
+            }
+            if (it::pollTimeoutMs(deadline) == 0) {
+                return false;
+            }
+            ::poll(nullptr, 0, 20);  // the log is a file: polled, as logShows() does
+        }
+    };
+    rewriteConfig(hub.configPath(), {{"logging.loggers.root.level", "debug"}});
+    hub.signal(SIGHUP);
+    BOOST_REQUIRE_MESSAGE(reloads(1), hub.logTail());
+    BOOST_REQUIRE(visit(hub, "loud"));
+    BOOST_TEST(occurrences(hub.log(), closing) > 0u, hub.logTail());
+
+    rewriteConfig(hub.configPath(), {{"logging.loggers.root.level", "information"}});
+    hub.signal(SIGHUP);
+    BOOST_REQUIRE_MESSAGE(reloads(2), hub.logTail());
+    stop = true;
+    churn.join();
+    BOOST_TEST(visits > 0);
+    const std::size_t before = occurrences(hub.log(), closing);
+    BOOST_REQUIRE(visit(hub, "quiet"));
+    BOOST_TEST(occurrences(hub.log(), closing) == before, hub.logTail());
+    BOOST_TEST(hub.running());
 }
 
 // hub.operators changes by a reload: a signed-in session that was refused

@@ -35,6 +35,9 @@ public:
     ~IrcClient();
     IrcClient(const IrcClient&) = delete;
     IrcClient& operator=(const IrcClient&) = delete;
+    // So that a helper can return a registered client; a moved-from client
+    // is only destroyed.
+    IrcClient(IrcClient&&) = default;
 
     const std::string& name() const { return name_; }
     void send(std::string_view line);  // CR LF appended

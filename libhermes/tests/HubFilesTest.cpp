@@ -567,3 +567,68 @@ BOOST_AUTO_TEST_CASE(the_pruned_list_is_taken_with_files_off) {
     h.advance(std::chrono::seconds(60));
     BOOST_TEST(taken > 0);
 }
+
+// Three uploads at once from one session (as the page sends them): one's
+// last chunk makes the session's next frames wait for its commit, while the
+// others' windows are still in flight. Those chunks wait in order, but they
+// are no flood (more of them than hub.flood_backlog) and take no token; both
+// files are announced.
+BOOST_AUTO_TEST_CASE(chunks_held_behind_a_commit_are_no_flood) {
+    TempDir dir;
+    HubConfig config = filesConfig(dir);
+    config.floodBacklog = 4;
+    config.ratePerSecond = 1;
+    config.rateBurst = 6;  // Hello, Join, two FileOffers, a Say: none waits for a token
+    HubHarness h(config);
+    const SessionId ana = h.login("ana");
+    h.send(ana, join("dev"));
+    h.clear(ana);
+    FileUpload small = FileUpload::fromText("dev", content(100'000), "small.bin");
+    FileUpload large = FileUpload::fromText("dev", content(3'000'000), "large.bin");
+    h.send(ana, small.offer());
+    small.handle(h.next(ana));
+    h.send(ana, large.offer());
+    large.handle(h.next(ana));
+    BOOST_TEST_REQUIRE(small.state() == FileUpload::State::Sending);
+    BOOST_TEST_REQUIRE(large.state() == FileUpload::State::Sending);
+
+    // All of the small one, then a window of the large one, in one read,
+    // with no file job run: the small one's commit holds what follows it.
+    std::string frames;
+    while (auto chunk = small.nextChunk()) {
+        frames += hermes::codec::encodeFrame(*chunk);
+    }
+    std::size_t held = 0;
+    while (auto chunk = large.nextChunk()) {
+        frames += hermes::codec::encodeFrame(*chunk);
+        ++held;
+    }
+    BOOST_TEST_REQUIRE(held > config.floodBacklog);
+    h.hub.receive(ana, frames, h.now);
+    h.hub.flush();
+    std::vector<SessionId> writable;
+    std::vector<Closing> closing;
+    h.hub.takeReady(writable, closing);
+    BOOST_TEST(closing.empty());
+
+    for (int turns = 0; turns < 10000 && large.state() != FileUpload::State::Done &&
+                        large.state() != FileUpload::State::Failed;
+         ++turns) {
+        h.pump();
+        for (const v1::Envelope& e : h.take(ana)) {
+            BOOST_TEST(!e.has_error(), e.error().text());
+            small.handle(e);
+            large.handle(e);
+        }
+        while (auto chunk = large.nextChunk()) {
+            h.send(ana, *chunk);
+        }
+    }
+    BOOST_TEST(small.state() == FileUpload::State::Done);
+    BOOST_TEST(large.state() == FileUpload::State::Done);
+    // And the message rate was not spent on the chunks.
+    h.send(ana, say("dev", 9, "right away"));
+    const auto out = h.take(ana);
+    BOOST_TEST_REQUIRE(out.size() == 1u);
+    BOOST_TEST(out[0].message().text() == "right away");
+}

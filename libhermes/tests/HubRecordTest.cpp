@@ -5,6 +5,7 @@
 #define BOOST_TEST_MODULE hub_record
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 #include <vector>
@@ -31,10 +32,12 @@ BOOST_AUTO_TEST_CASE(what_the_hub_writes_reads_back) {
     record.tls = true;
     record.fingerprint = kFingerprint;
     record.ircPort = 6667;
+    record.ircTlsPort = 6697;
     record.webPort = 7443;
     record.webTls = true;
     const auto items = toTxt(record);
     BOOST_TEST(items.front() == "txtvers=1");
+    BOOST_TEST((std::find(items.begin(), items.end(), "ircs=6697") != items.end()));
     for (const auto& item : items) {
         BOOST_TEST(item.size() <= 255u);
         BOOST_TEST(item.find('=') <= 9u);  // RFC 6763 6.4: short keys
@@ -45,8 +48,24 @@ BOOST_AUTO_TEST_CASE(what_the_hub_writes_reads_back) {
     BOOST_TEST(back.tls);
     BOOST_TEST(back.fingerprint == kFingerprint);
     BOOST_TEST(back.ircPort == 6667);
+    BOOST_TEST(back.ircTlsPort == 6697);
     BOOST_TEST(back.webPort == 7443);
     BOOST_TEST(back.webTls);
+}
+
+// irc.tls_port alone (no plaintext IRC listener): announced, and read back
+// by a client that knows the key; one that does not ignores the item.
+BOOST_AUTO_TEST_CASE(the_irc_tls_port_alone_reads_back) {
+    HubRecord record;
+    record.name = "tls only";
+    record.protocol = 1;
+    record.ircTlsPort = 6697;
+    const auto items = toTxt(record);
+    BOOST_TEST(items == (std::vector<std::string>{"txtvers=1", "name=tls only", "proto=1", "tls=0",
+                                                  "ircs=6697"}));
+    const HubRecord back = parseHubRecord(items);
+    BOOST_TEST(back.ircTlsPort == 6697);
+    BOOST_TEST(back.ircPort == 0);
 }
 
 BOOST_AUTO_TEST_CASE(a_plain_hub_has_no_fingerprint_and_no_extra_ports) {
@@ -61,6 +80,7 @@ BOOST_AUTO_TEST_CASE(a_plain_hub_has_no_fingerprint_and_no_extra_ports) {
     BOOST_TEST(!back.tls);
     BOOST_TEST(back.fingerprint.empty());
     BOOST_TEST(back.ircPort == 0);
+    BOOST_TEST(back.ircTlsPort == 0);
     BOOST_TEST(back.webPort == 0);
 }
 
@@ -71,6 +91,7 @@ BOOST_AUTO_TEST_CASE(what_is_not_well_formed_is_dropped) {
         "tls=1",
         "fp=SHA256:not-a-fingerprint",  // not one
         "irc=70000",                    // not a port
+        "ircs=-1",                      // not a port either
         "web=",                         // empty
         "webtls=1",                     // without a web port
         "flag",                         // a boolean attribute nobody defined
@@ -81,6 +102,7 @@ BOOST_AUTO_TEST_CASE(what_is_not_well_formed_is_dropped) {
     BOOST_TEST(record.tls);
     BOOST_TEST(record.fingerprint.empty());
     BOOST_TEST(record.ircPort == 0);
+    BOOST_TEST(record.ircTlsPort == 0);
     BOOST_TEST(record.webPort == 0);
     BOOST_TEST(!record.webTls);
 }

@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE IrcRenderCacheTest
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -282,8 +283,8 @@ BOOST_AUTO_TEST_CASE(a_session_holding_for_cap_end_is_not_served_from_the_cache)
 
 // The key is the session's capability bits (IrcSession::capBits), kept as
 // CAP REQs add and take off capabilities rather than searched for at each
-// write: one bit per word of kCapabilities, in its order. A refused request
-// (NAK: all or nothing) changes nothing.
+// write (one bit per word of kCapabilities, in its order), less those not in
+// kKeyCapabilities. A refused request (NAK: all or nothing) changes nothing.
 BOOST_AUTO_TEST_CASE(the_key_follows_cap_requests) {
     const auto bitOf = [](std::string_view cap) {
         std::uint32_t bit = 1;
@@ -304,10 +305,97 @@ BOOST_AUTO_TEST_CASE(the_key_follows_cap_requests) {
     m.session->receive("CAP REQ :-account-tag\r\n", now, toHub, toClient);
     BOOST_TEST(m.key() == bitOf("server-time"));
     toClient.clear();
-    m.session->receive("CAP REQ :echo-message no-such-cap\r\n", now, toHub, toClient);
+    m.session->receive("CAP REQ :message-tags no-such-cap\r\n", now, toHub, toClient);
     BOOST_TEST(toClient.find("NAK") != std::string::npos);
     BOOST_TEST(m.key() == bitOf("server-time"));
+    m.session->receive("CAP REQ :message-tags\r\n", now, toHub, toClient);
+    BOOST_TEST(m.key() == (bitOf("message-tags") | bitOf("server-time")));
     m.session->receive("CAP REQ :echo-message\r\n", now, toHub, toClient);
-    BOOST_TEST(m.key() == (bitOf("echo-message") | bitOf("server-time")));
     BOOST_TEST(m.session->hasCap("echo-message"));
+    BOOST_TEST(m.key() == (bitOf("message-tags") | bitOf("server-time")));
+}
+
+namespace {
+
+// Room messages from another member, in the shapes a live message takes:
+// text, an action, a reply, an account's, several lines, one too long for
+// a line, a deletion.
+std::vector<std::string> roomMessageShapes() {
+    std::vector<std::string> payloads;
+    payloads.push_back(chatPayload("ana", "hello all", 7));
+    Envelope action;
+    action.ParseFromString(chatPayload("ana", "waves", 8));
+    action.mutable_message()->set_kind(hermes::v1::MESSAGE_KIND_ACTION);
+    payloads.push_back(action.SerializeAsString());
+    Envelope reply;
+    reply.ParseFromString(chatPayload("ana", "yes", 9));
+    reply.mutable_message()->set_reply_to(7);
+    payloads.push_back(reply.SerializeAsString());
+    Envelope account;
+    account.ParseFromString(chatPayload("ana", "signed in", 10));
+    account.mutable_message()->set_from_account("ana");
+    payloads.push_back(account.SerializeAsString());
+    payloads.push_back(chatPayload("ana", "one\ntwo\nthree", 11));
+    payloads.push_back(chatPayload("ana", std::string(900, 'x'), 12));
+    Envelope deleted;
+    deleted.ParseFromString(chatPayload("ana", "", 13));
+    payloads.push_back(deleted.SerializeAsString());
+    return payloads;
+}
+
+}  // namespace
+
+// Capabilities that never change a room message's lines (sasl, multi-prefix,
+// away-notify, echo-message, draft/chathistory) are not in the key: members
+// that differ only in them share one render.
+BOOST_AUTO_TEST_CASE(capabilities_that_change_no_room_line_share_renders) {
+    IrcRenderCache cache;
+    Member plain("bob", ""), busy("carol", "sasl multi-prefix away-notify echo-message");
+    Member history("dan", "draft/chathistory batch message-tags"),
+        tags("eve", "batch message-tags");
+    BOOST_TEST(plain.key() == busy.key());
+    BOOST_TEST(history.key() == tags.key());
+    BOOST_TEST(plain.key() != tags.key());
+    const std::string block = chatPayload("ana", "hello all", 7);
+    const std::string first = plain.through(cache, block);
+    BOOST_TEST(busy.through(cache, block) == first);
+    BOOST_TEST(busy.direct(block) == first);
+    BOOST_TEST(cache.stats().hits == 1u);
+    const std::string tagged = tags.through(cache, block);
+    BOOST_TEST(history.through(cache, block) == tagged);
+    BOOST_TEST(cache.stats().hits == 2u);
+    BOOST_TEST(cache.stats().misses == 2u);
+}
+
+// The guard of kKeyCapabilities: each offered capability left out of the key
+// renders every shape of room message exactly as a member without it does
+// (alone, and beside all the key's capabilities).
+BOOST_AUTO_TEST_CASE(capabilities_left_out_of_the_key_change_no_line) {
+    std::string keyed;
+    for (const std::string_view cap : IrcRenderCache::kKeyCapabilities) {
+        keyed += (keyed.empty() ? "" : " ") + std::string(cap);
+    }
+    std::string_view offered = IrcSession::kCapabilities;
+    std::size_t leftOut = 0;
+    while (!offered.empty()) {
+        const std::size_t space = offered.find(' ');
+        const std::string cap(offered.substr(0, space));
+        offered = space == std::string_view::npos ? std::string_view{} : offered.substr(space + 1);
+        if (std::find(IrcRenderCache::kKeyCapabilities.begin(),
+                      IrcRenderCache::kKeyCapabilities.end(),
+                      cap) != IrcRenderCache::kKeyCapabilities.end()) {
+            continue;
+        }
+        ++leftOut;
+        for (const std::string& base : {std::string(), keyed}) {
+            BOOST_TEST_CONTEXT(cap << " beside '" << base << "'") {
+                Member without("bob", base), with("bob", base.empty() ? cap : base + " " + cap);
+                BOOST_TEST(without.key() == with.key());
+                for (const std::string& payload : roomMessageShapes()) {
+                    BOOST_TEST(with.direct(payload) == without.direct(payload));
+                }
+            }
+        }
+    }
+    BOOST_TEST(leftOut == 5u);  // sasl, multi-prefix, away-notify, echo-message, draft/chathistory
 }

@@ -781,6 +781,76 @@ BOOST_FIXTURE_TEST_CASE(ircv3_sasl_after_registration_is_identify, Fixture) {
     BOOST_TEST(contains(out, " 903 ana "));
 }
 
+// sasl-3.2 after registration, refused with a nick error (INVALID_NICK,
+// NICK_TAKEN, PASSWORD_REQUIRED): the Identify's answer is 904 and a new
+// exchange may start, unless a NICK sent before the Identify is still
+// unanswered: then the first nick error is that NICK's 433 (the hub answers
+// a session's frames in order), and the next one the Identify's 904.
+BOOST_FIXTURE_TEST_CASE(ircv3_sasl_identify_refused_with_a_nick_error_is_904, Fixture) {
+    client("CAP REQ :sasl\r\nCAP END\r\n");
+    takeClient();
+    registerAs("ana");
+    for (const auto code : {hermes::v1::ERROR_CODE_INVALID_NICK, hermes::v1::ERROR_CODE_NICK_TAKEN,
+                            hermes::v1::ERROR_CODE_PASSWORD_REQUIRED}) {
+        BOOST_TEST_CONTEXT(hermes::v1::ErrorCode_Name(code)) {
+            toHub.clear();
+            client("AUTHENTICATE PLAIN\r\nAUTHENTICATE AGFuYQBzZWNyZXQ=\r\n");
+            BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+            BOOST_TEST(toHub[0].has_identify());
+            takeClient();
+            hub(hubError(code, "not that nick"));
+            const std::string out = takeClient();
+            BOOST_TEST(contains(out, " 904 ana :SASL authentication failed: not that nick"), out);
+            BOOST_TEST(!contains(out, " 433 "), out);
+            BOOST_TEST(!contains(out, " 432 "), out);
+        }
+    }
+    // Not stuck: the next exchange goes to the hub, and signs in.
+    toHub.clear();
+    client("AUTHENTICATE PLAIN\r\nAUTHENTICATE AGFuYQBzZWNyZXQ=\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 1u);
+    takeClient();
+    Envelope reply;
+    reply.mutable_account_reply()->set_event(hermes::v1::ACCOUNT_EVENT_IDENTIFIED);
+    reply.mutable_account_reply()->set_account("ana");
+    hub(reply);
+    BOOST_TEST(contains(takeClient(), " 903 ana "));
+}
+
+BOOST_FIXTURE_TEST_CASE(ircv3_sasl_identify_after_an_unanswered_nick, Fixture) {
+    client("CAP REQ :sasl\r\nCAP END\r\n");
+    takeClient();
+    registerAs("ana");
+    toHub.clear();
+    client("NICK bob\r\nAUTHENTICATE PLAIN\r\nAUTHENTICATE AGFuYQBzZWNyZXQ=\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 2u);
+    BOOST_TEST(toHub[0].has_set_nick());
+    BOOST_TEST(toHub[1].has_identify());
+    takeClient();
+    hub(hubError(hermes::v1::ERROR_CODE_NICK_TAKEN, "nick bob is taken"));
+    std::string out = takeClient();
+    BOOST_TEST(contains(out, " 433 ana bob :nick bob is taken"), out);
+    BOOST_TEST(!contains(out, " 904 "), out);
+    hub(hubError(hermes::v1::ERROR_CODE_NICK_TAKEN, "nick ana is taken"));
+    out = takeClient();
+    BOOST_TEST(contains(out, " 904 ana :SASL authentication failed: nick ana is taken"), out);
+    // A NICK answered by its NICK_CHANGED counts too.
+    toHub.clear();
+    client("NICK cy\r\nAUTHENTICATE PLAIN\r\nAUTHENTICATE AGFuYQBzZWNyZXQ=\r\n");
+    BOOST_REQUIRE_EQUAL(toHub.size(), 2u);
+    takeClient();
+    Envelope renamed;
+    renamed.mutable_presence()->set_kind(hermes::v1::PRESENCE_KIND_NICK_CHANGED);
+    renamed.mutable_presence()->add_nicks("ana");
+    renamed.mutable_presence()->set_new_nick("cy");
+    hub(renamed);
+    BOOST_TEST(contains(takeClient(), " NICK cy"));
+    hub(hubError(hermes::v1::ERROR_CODE_INVALID_NICK, "no such nick rules"));
+    out = takeClient();
+    BOOST_TEST(contains(out, " 904 cy :SASL authentication failed: no such nick rules"), out);
+    BOOST_TEST(!contains(out, " 432 "), out);
+}
+
 // PASS is the hub's password and the nick's account password; a registered
 // nick without either is 433 saying how to sign in.
 BOOST_FIXTURE_TEST_CASE(pass_is_the_account_password_too, Fixture) {

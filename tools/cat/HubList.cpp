@@ -32,6 +32,9 @@ void printHubs(const std::vector<hermes::discovery::DiscoveredHub>& hubs, bool j
         if (record.ircPort != 0) {
             object.set("irc_port", static_cast<int>(record.ircPort));
         }
+        if (record.ircTlsPort != 0) {
+            object.set("irc_tls_port", static_cast<int>(record.ircTlsPort));
+        }
         if (record.webPort != 0) {
             object.set("web_port", static_cast<int>(record.webPort));
             object.set("web_tls", record.webTls);

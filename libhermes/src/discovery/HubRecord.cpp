@@ -63,6 +63,9 @@ std::vector<std::string> toTxt(const HubRecord& record) {
     if (record.ircPort != 0) {
         items.push_back("irc=" + std::to_string(record.ircPort));
     }
+    if (record.ircTlsPort != 0) {
+        items.push_back("ircs=" + std::to_string(record.ircTlsPort));
+    }
     if (record.webPort != 0) {
         items.push_back("web=" + std::to_string(record.webPort));
         items.push_back(std::string("webtls=") + (record.webTls ? "1" : "0"));
@@ -94,6 +97,8 @@ HubRecord parseHubRecord(const std::vector<std::string>& items) {
             fingerprint = value;
         } else if (key == "irc") {
             record.ircPort = readPort(value);
+        } else if (key == "ircs") {
+            record.ircTlsPort = readPort(value);
         } else if (key == "web") {
             record.webPort = readPort(value);
         } else if (key == "webtls") {

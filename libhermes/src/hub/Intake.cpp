@@ -36,23 +36,44 @@ Intake::Admission Intake::admit(Session& s, v1::Envelope& envelope, TimePoint no
         // its own (TypingRelay) and is dropped, never queued, past it.
         return Admission::Now;
     }
+    SessionInput& in = s.in;
     // An upload's chunks have their own flow control (the window and the
     // paced FileProgress, Transfers.hpp): no token of the message rate, so
     // an upload never holds its sender's chat back.
-    if (body == v1::Envelope::kFileChunk && s.who.welcomed() && s.in.waiting() == 0 &&
-        !s.in.awaitingRead_) {
-        return Admission::Now;
+    if (body == v1::Envelope::kFileChunk && s.who.welcomed()) {
+        if (in.waiting() == 0 && !in.awaitingRead_) {
+            return Admission::Now;
+        }
+        // Behind frames that wait (another upload's commit or a busy disk,
+        // a read, tokens) it keeps its place, but it is no flood and will
+        // take no token: a client keeping to its windows has up to a window
+        // of each upload in flight whatever the hub is doing (three at once
+        // from a page held behind one commit were closed as a flood). What
+        // the windows allow is the bound; past it, a flood.
+        const std::size_t cost = envelope.file_chunk().data().size() + kChunkOverheadBytes;
+        if (in.waitingChunkBytes_ + cost > maxWaitingChunkBytes()) {
+            return Admission::Flood;
+        }
+        ++in.waitingChunks_;
+        in.waitingChunkBytes_ += cost;
+        queue(s, envelope);
+        return Admission::Waiting;
     }
-    SessionInput& in = s.in;
     // While a history read runs for the session, what it sends next waits
     // for the answer (and counts towards a flood, as frames waiting for tokens).
     if (in.waiting() == 0 && !in.awaitingRead_ && in.bucket_.tryTake(now)) {
         in.spent_ = true;
         return Admission::Now;
     }
-    if (in.waiting() >= config_.floodBacklog) {
+    if (in.waiting() - in.waitingChunks_ >= config_.floodBacklog) {
         return Admission::Flood;
     }
+    queue(s, envelope);
+    return Admission::Waiting;
+}
+
+void Intake::queue(Session& s, v1::Envelope& envelope) {
+    SessionInput& in = s.in;
     if (in.waitingHead_ >= kWaitingCompactAt && in.waitingHead_ * 2 >= in.waiting_.size()) {
         in.waiting_.erase(in.waiting_.begin(),
                           in.waiting_.begin() + static_cast<std::ptrdiff_t>(in.waitingHead_));
@@ -60,16 +81,31 @@ Intake::Admission Intake::admit(Session& s, v1::Envelope& envelope, TimePoint no
     }
     in.waiting_.push_back(std::move(envelope));
     relist(s);
-    return Admission::Waiting;
+}
+
+std::size_t Intake::maxWaitingChunkBytes() const {
+    return config_.maxUploadsPerClient * (config_.fileWindowBytes + config_.maxFrameBytes) +
+           config_.floodBacklog * kChunkOverheadBytes;
 }
 
 bool Intake::popWaiting(Session& s, TimePoint now, v1::Envelope& out) {
     SessionInput& in = s.in;
-    if (in.waiting() == 0 || !in.bucket_.tryTake(now)) {
+    if (in.waiting() == 0) {
         return false;
     }
-    in.spent_ = true;
-    out = std::move(in.waiting_[in.waitingHead_++]);
+    v1::Envelope& next = in.waiting_[in.waitingHead_];
+    if (next.body_case() == v1::Envelope::kFileChunk && s.who.welcomed()) {
+        // Took no token when it came (admit): takes none now.
+        --in.waitingChunks_;
+        in.waitingChunkBytes_ -=
+            std::min(in.waitingChunkBytes_, next.file_chunk().data().size() + kChunkOverheadBytes);
+    } else if (!in.bucket_.tryTake(now)) {
+        return false;
+    } else {
+        in.spent_ = true;
+    }
+    out = std::move(next);
+    ++in.waitingHead_;
     return true;
 }
 

@@ -54,6 +54,9 @@ public:
         });
     }
 
+    // What a waiting FileChunk costs besides its data (Envelope, vector slot).
+    static constexpr std::size_t kChunkOverheadBytes = 128;
+
     enum class Admission { Now, Waiting, Flood };
     // Now: run it (a token was free, or it is liveness or typing). Waiting: moved into
     // the session's waiting frames. Flood: too many wait already.
@@ -119,6 +122,11 @@ public:
     const std::vector<SessionId>& held() const { return held_; }
 
 private:
+    void queue(Session& s, v1::Envelope& envelope);  // at the end of its waiting frames
+    // The most a session's waiting FileChunks may cost: a window (and a
+    // frame) of each upload it may have.
+    std::size_t maxWaitingChunkBytes() const;
+
     const HubConfig& config_;
     std::vector<SessionId> throttled_;  // frames waiting for tokens
     std::vector<SessionId> held_;       // input left undecoded by a pause

@@ -98,6 +98,10 @@ private:
     protocol::TokenBucket bucket_;
     std::vector<hermes::v1::Envelope> waiting_;  // oldest first from waitingHead_
     std::size_t waitingHead_ = 0;
+    // Of the waiting frames, the FileChunks (Intake::admit: no flood, no
+    // token) and what they cost (their data and kChunkOverheadBytes each).
+    std::size_t waitingChunks_ = 0;
+    std::size_t waitingChunkBytes_ = 0;
     bool throttled_ = false;
     bool held_ = false;
     bool awaitingRead_ = false;

@@ -220,6 +220,7 @@ void IrcSession::authenticate(const IrcLine& line, std::string& toHub, std::stri
         helloNick_ = result.account;
     } else {
         // sasl-3.2 after registration: the hub's Identify (the nick stays).
+        nicksBeforeIdentify_ = nicksPending_;
         envelope.mutable_identify()->set_nick(result.account);
         envelope.mutable_identify()->set_password(result.password);
     }
@@ -273,8 +274,8 @@ bool IrcSession::saslError(const hermes::v1::Error& error, std::string& out) {
         case ERROR_CODE_INVALID_NICK:
         case ERROR_CODE_NICK_TAKEN:
         case ERROR_CODE_PASSWORD_REQUIRED:
-            if (registered_) {
-                return false;  // a NICK's answer, not the Identify's
+            if (registered_ && nicksBeforeIdentify_ > 0) {
+                return false;  // a NICK's answer, sent before the Identify
             }
             break;
         case ERROR_CODE_WRONG_PASSWORD:
@@ -292,6 +293,11 @@ bool IrcSession::saslError(const hermes::v1::Error& error, std::string& out) {
     }
     numeric(out, "904", {}, "SASL authentication failed: " + sanitize(error.text()));
     return true;
+}
+
+void IrcSession::nickAnswered() {
+    nicksPending_ -= std::min<std::size_t>(nicksPending_, 1);
+    nicksBeforeIdentify_ -= std::min<std::size_t>(nicksBeforeIdentify_, 1);
 }
 
 void IrcSession::capEnd(std::string& toClient) {

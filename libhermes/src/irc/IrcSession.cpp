@@ -301,6 +301,7 @@ IrcSession::Input IrcSession::command(const IrcLine& line, std::string& toHub,
         Envelope envelope;
         envelope.mutable_set_nick()->set_nick(p.front());
         frame(envelope, toHub);
+        ++nicksPending_;
         return {};
     }
     if (cmd == "USER") {
@@ -963,6 +964,7 @@ void IrcSession::presence(const hermes::v1::Presence& presence, std::string& out
         // Confirmations of our own state.
         switch (presence.kind()) {
             case hermes::v1::PRESENCE_KIND_NICK_CHANGED:
+                nickAnswered();
                 if (!presence.nicks().empty()) {
                     fromNick(out, presence.nicks(0), "NICK", {presence.new_nick()}, time);
                     remember(presence.nicks(0));
@@ -1246,6 +1248,8 @@ void IrcSession::error(const hermes::v1::Error& error, std::string& out) {
                         : text);
             if (handshake) {
                 helloSent_ = false;  // the next NICK sends another Hello
+            } else {
+                nickAnswered();
             }
             return;
         }

@@ -206,6 +206,13 @@ test("/upload opens the picker; three files picked at once upload side by side, 
             w.mostAtOnce = Math.max(w.mostAtOnce ?? 0, partWay.length);
             const reading = document.querySelector<HTMLProgressElement>(".transfer.reading progress");
             if (reading && reading.value > 0 && reading.value < 1) (globalThis as { readingSeen?: string }).readingSeen = reading.parentElement?.textContent ?? "";
+            // When each row last moved (ms since the page's start): where the time goes on a slow run.
+            const moved = ((globalThis as { lastMoved?: Record<string, [number, number]> }).lastMoved ??= {});
+            for (const row of document.querySelectorAll(".transfer.upload, .transfer.reading")) {
+                const name = `${row.classList.contains("reading") ? "reading " : ""}${row.querySelector(".t-name")?.textContent ?? ""}`;
+                const value = row.querySelector("progress")?.value ?? 0;
+                if (moved[name]?.[1] !== value) moved[name] = [Math.round(performance.now()), value];
+            }
         }).observe(document.getElementById("transfers")!, { childList: true, subtree: true, attributes: true });
     });
     await fay.page.focus("#input");
@@ -224,13 +231,34 @@ test("/upload opens the picker; three files picked at once upload side by side, 
     });
     assert.ok(chooser.isMultiple());
     assert.equal(await fay.page.$eval("#input", (el) => (el as HTMLInputElement).value), "", "the command left the input");
+    const started = await fay.page.evaluate(() => Math.round(performance.now()));
     await chooser.accept(files.map((f) => f.path));
     await until("two uploads part-way at once", async () => (await fay.page.evaluate(() => (globalThis as { mostAtOnce?: number }).mostAtOnce ?? 0)) >= 2);
     await screenshot(fay, "files-several");
     const reading = await fay.page.evaluate(() => (globalThis as { readingSeen?: string }).readingSeen ?? "");
     assert.match(reading, /^↑ (one|two|three)\.bin\s*Reading \d+%$/, "a file being read showed its own row part-way");
     const shown = [];
-    for (const f of files) shown.push(await until(`${f.name}'s FILE line`, async () => (await fileLines(fay)).find((l) => l.text.includes(`shared ${f.name}`)), 30_000));
+    const announced: string[] = [];
+    for (const f of files) {
+        // Its FILE line, or a row that failed (the hub closed the session, say): that fails at once, with why.
+        const found = await until(`${f.name}'s FILE line`, async () => {
+            const line = (await fileLines(fay)).find((l) => l.text.includes(`shared ${f.name}`));
+            if (line) return { line } as const;
+            const failed = await fay.page.$$eval(".transfer.upload.failed", (els) => els.map((x) => x.textContent ?? ""));
+            return failed.length > 0 ? ({ failed } as const) : null;
+        }, 30_000).catch(async (e) => {
+            const moved = await fay.page.evaluate(() => (globalThis as { lastMoved?: Record<string, [number, number]> }).lastMoved ?? {});
+            throw new Error(`${String(e)}: rows last moved ${JSON.stringify(moved)} (started ${started})`);
+        });
+        if (!("line" in found)) {
+            const shownLines = await fay.page.$$eval("#messages .line", (els) => els.slice(-4).map((x) => x.textContent));
+            assert.fail(`uploads failed: ${JSON.stringify(found.failed)}; the page shows ${JSON.stringify(shownLines)}; hub log: ${hub.log.split("\n").slice(-6).join("\n")}`);
+        }
+        shown.push(found.line);
+        announced.push(`${f.name} ${(await fay.page.evaluate(() => Math.round(performance.now()))) - started} ms`);
+    }
+    const moved = await fay.page.evaluate(() => (globalThis as { lastMoved?: Record<string, [number, number]> }).lastMoved ?? {});
+    console.log(`# three uploads: announced ${announced.join(", ")}; rows last moved ${Object.entries(moved).map(([n, [t, v]]) => `${n} ${t - started} ms at ${v.toFixed(2)}`).join(", ")}`);
     await until("the uploads gone from the bar", async () => (await fay.page.$$eval(".transfer.upload", (e) => e.length)) === 0);
     for (const [i, f] of files.entries()) {
         const out = join(dir, `${f.name}.from-hub`);

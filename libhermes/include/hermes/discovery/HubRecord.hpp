@@ -9,6 +9,7 @@
 //   tls=0|1              the Hermes port speaks TLS only
 //   fp=SHA256:AB:..      with tls=1: the certificate's fingerprint (Fingerprint.hpp)
 //   irc=6667             the IRC gateway's port, when it listens
+//   ircs=6697            the IRC gateway's TLS port (irc.tls_port), when it listens
 //   web=7080             the browser client's port, when it listens
 //   webtls=0|1           with web: https
 //
@@ -37,9 +38,10 @@ struct HubRecord {
     std::string name;       // hub.name ("" when absent)
     unsigned protocol = 0;  // 0 when absent or not a number
     bool tls = false;
-    std::string fingerprint;    // normalized; "" unless tls and well formed
-    std::uint16_t ircPort = 0;  // 0: none announced
-    std::uint16_t webPort = 0;  // 0: none announced
+    std::string fingerprint;       // normalized; "" unless tls and well formed
+    std::uint16_t ircPort = 0;     // 0: none announced
+    std::uint16_t ircTlsPort = 0;  // IRC over TLS; 0: none announced
+    std::uint16_t webPort = 0;     // 0: none announced
     bool webTls = false;
 };
 

@@ -5,8 +5,9 @@
 // The hub copies a room's message once into the room's FrameBlock and every
 // member's queue references those bytes (hub/Outbox.hpp). Without this
 // cache each IRC member parsed the frame again and built the same lines;
-// with it the first member with a given set of tag capabilities parses and
-// renders, and the others append its lines:
+// with it the first member with a given set of the capabilities that shape
+// a room message's lines (kKeyCapabilities) parses and renders, and the
+// others append its lines:
 //
 //   frame (in place in the hub's block) + the member's render key
 //     -> a set of kWays slots (from the frame's address in 128-byte steps,
@@ -40,6 +41,7 @@
 // Threading: none; one cache per event loop, used by its IRC connections on
 // the loop thread only.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -68,11 +70,22 @@ public:
     IrcRenderCache(const IrcRenderCache&) = delete;
     IrcRenderCache& operator=(const IrcRenderCache&) = delete;
 
-    // What in a session changes the lines of a room message (its tag
-    // capabilities): equal keys, equal lines. Computed per write, not per
-    // frame (capabilities change only on the client's CAP REQ). A capability
-    // added to IrcSession::kCapabilities is in it by itself; anything else a
-    // room message's lines come to depend on must be added here.
+    // The capabilities that change the lines of another member's room
+    // message (IrcSession::renderMessage and the tags, IrcClientTags.cpp,
+    // IrcMultiline.cpp). The others do not (sasl, multi-prefix, away-notify;
+    // echo-message: one's own lines, never kept here; draft/chathistory:
+    // history, never kept here), so members that differ only in those share
+    // renders. IrcRenderCacheTest renders room messages with and without
+    // each capability of IrcSession::kCapabilities left out of this list,
+    // and fails when one of them changes a line: a capability that comes to
+    // matter must be added here.
+    static constexpr std::array<std::string_view, 5> kKeyCapabilities = {
+        "account-tag", "batch", "draft/multiline", "message-tags", "server-time"};
+
+    // What in a session changes the lines of a room message (the
+    // kKeyCapabilities it has): equal keys, equal lines. Computed per write,
+    // not per frame (capabilities change only on the client's CAP REQ).
+    // Anything else a room message's lines come to depend on must be added here.
     static std::uint32_t renderKey(const IrcSession& session);
 
     // Renders one frame of the hub's for `session` onto `out`. `payload` is

@@ -154,6 +154,7 @@ private:
     void saslWelcome(const hermes::v1::Welcome& welcome, std::string& out);
     bool saslAccountReply(const hermes::v1::AccountReply& reply, std::string& out);
     bool saslError(const hermes::v1::Error& error, std::string& out);
+    void nickAnswered();  // a SetNick's answer came (nicksPending_)
     // CAP END: aborts an exchange under way (906), ends registration.
     void capEnd(std::string& toClient);
     // What the hub said while registration was held, once CAP END and USER came.
@@ -307,7 +308,15 @@ private:
     // SASL (IrcSasl.cpp).
     IrcSasl sasl_;
     bool saslChecking_ = false;  // a Hello or Identify with SASL's credentials is with the hub
-    std::string account_;        // signed in to (Welcome.account, AccountReply)
+    // The hub answers a session's frames in order (an Identify's hashing
+    // holds the frames after it), so a nick error is an Identify's unless a
+    // SetNick sent before it is still unanswered. SetNicks (NICK after
+    // registration) sent and not yet answered (Error, or our NICK_CHANGED):
+    std::size_t nicksPending_ = 0;
+    // Of those, the ones sent before the Identify under way: their answers
+    // come first.
+    std::size_t nicksBeforeIdentify_ = 0;
+    std::string account_;  // signed in to (Welcome.account, AccountReply)
     // Welcomed by a SASL Hello before CAP END: the hub's lines wait here
     // (at most kMaxHeldBytes; past it they go out anyway).
     bool holding_ = false;
