@@ -56,7 +56,78 @@ constexpr const char* kReleaseScript =
     "return 1\n";
 constexpr std::string_view kNicksKey = "hermes:nicks";
 
+// KEYS: the room's member hash, this hub's member set. ARGV: kind
+// ("joined", "left", "quit"), this hub, the nick as shown, the reason, the
+// room, the room's presence channel. The lists and the notice in one step.
+// A leave is written only if the nick is listed as this hub's (a member
+// that moved to another hub meanwhile stays listed there).
+constexpr const char* kPresenceScript =
+    "local entry = ARGV[5] .. '\\n' .. ARGV[3]\n"
+    "if ARGV[1] == 'joined' then\n"
+    "  redis.call('HSET', KEYS[1], ARGV[3], ARGV[2])\n"
+    "  redis.call('SADD', KEYS[2], entry)\n"
+    "  redis.call('SADD', 'hermes:hubs', ARGV[2])\n"
+    "else\n"
+    "  redis.call('SREM', KEYS[2], entry)\n"
+    "  if redis.call('HGET', KEYS[1], ARGV[3]) ~= ARGV[2] then\n"
+    "    return 0\n"
+    "  end\n"
+    "  redis.call('HDEL', KEYS[1], ARGV[3])\n"
+    "end\n"
+    "redis.call('PUBLISH', ARGV[6], ARGV[1] .. ' ' .. ARGV[2] .. '\\n' .. ARGV[3] .. '\\n' .. "
+    "ARGV[4])\n"
+    "return 1\n";
+
+// ARGV: this hub, "1" to reap this hub's own leftovers too (its first
+// connection after a start: a member listed then is from a previous run).
+// Every hub in hermes:hubs without a live lease is reaped by whichever hub
+// runs this first: SREM hermes:hubs happens once. Each of its members
+// leaves the room's hash, with a QUIT notice on the room's channel.
+// Every hub's members of every room: "HUB", "ROOM\nNICK", ... (a hub
+// reaped since is not in hermes:hubs).
+constexpr const char* kMembersScript =
+    "local out = {}\n"
+    "for _, hub in ipairs(redis.call('SMEMBERS', 'hermes:hubs')) do\n"
+    "  for _, entry in ipairs(redis.call('SMEMBERS', 'hermes:hubmembers:' .. hub)) do\n"
+    "    out[#out + 1] = hub\n"
+    "    out[#out + 1] = entry\n"
+    "  end\n"
+    "end\n"
+    "return out\n";
+
+constexpr const char* kReapScript =
+    "local reaped = 0\n"
+    "for _, hub in ipairs(redis.call('SMEMBERS', 'hermes:hubs')) do\n"
+    "  local dead\n"
+    "  if hub == ARGV[1] then\n"
+    "    dead = ARGV[2] == '1'\n"
+    "  else\n"
+    "    dead = redis.call('EXISTS', 'hermes:hub:' .. hub) == 0\n"
+    "  end\n"
+    "  if dead then\n"
+    "    if hub ~= ARGV[1] then redis.call('SREM', 'hermes:hubs', hub) end\n"
+    "    local set = 'hermes:hubmembers:' .. hub\n"
+    "    for _, entry in ipairs(redis.call('SMEMBERS', set)) do\n"
+    "      local nl = string.find(entry, '\\n', 1, true)\n"
+    "      if nl then\n"
+    "        local room = string.sub(entry, 1, nl - 1)\n"
+    "        local nick = string.sub(entry, nl + 1)\n"
+    "        local hash = 'hermes:members:' .. room\n"
+    "        if redis.call('HGET', hash, nick) == hub then\n"
+    "          redis.call('HDEL', hash, nick)\n"
+    "          redis.call('PUBLISH', 'hermes:presence:' .. room, 'quit ' .. hub .. '\\n' .. "
+    "nick .. '\\n' .. 'hub ' .. hub .. ' stopped answering')\n"
+    "          reaped = reaped + 1\n"
+    "        end\n"
+    "      end\n"
+    "    end\n"
+    "    redis.call('DEL', set)\n"
+    "  end\n"
+    "end\n"
+    "return reaped\n";
+
 constexpr std::string_view kPattern = "hermes:room:*";
+constexpr std::string_view kPresencePattern = "hermes:presence:*";
 
 void splitHostPort(const std::string& address, std::string& host, int& port) {
     const std::size_t colon = address.rfind(':');
@@ -244,8 +315,8 @@ void RedisBackplane::connect(TimePoint now) {
         if (link == &command_) {
             redisAsyncCommand(context, onScriptLoaded, this, "SCRIPT LOAD %s", kPublishScript);
         } else {
-            redisAsyncCommand(context, onMessage, this, "PSUBSCRIBE %b", kPattern.data(),
-                              kPattern.size());
+            redisAsyncCommand(context, onMessage, this, "PSUBSCRIBE %b %b", kPattern.data(),
+                              kPattern.size(), kPresencePattern.data(), kPresencePattern.size());
         }
         link->sentAt.push_back(now);
     }
@@ -305,6 +376,11 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
     if (request.kind == BackplaneRequest::Kind::ClaimNick ||
         request.kind == BackplaneRequest::Kind::ReleaseNick) {
         sendNick(request, now);
+        return;
+    }
+    if (request.kind == BackplaneRequest::Kind::Presence ||
+        request.kind == BackplaneRequest::Kind::Members) {
+        sendPresence(request, now);
         return;
     }
     if (!command_.ready) {
@@ -405,6 +481,68 @@ void RedisBackplane::sendNick(const BackplaneRequest& request, TimePoint now) {
     command_.sentAt.push_back(now);
 }
 
+// Presence is a script per join, leave or quit (EVAL, as rare as nicks);
+// the cluster's members are read by one script (kMembersScript). Neither is retried: while Redis is
+// away the other hubs' lists lag (docs/CLUSTER.md), and every room's list is read again when it is
+// back.
+void RedisBackplane::sendPresence(const BackplaneRequest& request, TimePoint now) {
+    if (!command_.ready) {
+        return;
+    }
+    const std::string hash = std::string(hermes::hub::kBackplaneMembersPrefix) + request.room;
+    int status = REDIS_ERR;
+    if (request.kind == BackplaneRequest::Kind::Members) {
+        const char* argv[] = {"EVAL", kMembersScript, "0"};
+        const std::size_t lengths[] = {4, std::strlen(kMembersScript), 1};
+        status = redisAsyncCommandArgv(command_.context, onMembers, this, 3, argv, lengths);
+    } else {
+        const std::string mine = "hermes:hubmembers:" + hubName_;
+        const std::string channel =
+            std::string(hermes::hub::kBackplanePresencePrefix) + request.room;
+        const char* argv[] = {"EVAL",
+                              kPresenceScript,
+                              "2",
+                              hash.c_str(),
+                              mine.c_str(),
+                              request.presence.c_str(),
+                              hubName_.c_str(),
+                              request.nick.c_str(),
+                              request.message.data(),
+                              request.room.c_str(),
+                              channel.c_str()};
+        const std::size_t lengths[] = {4,
+                                       std::strlen(kPresenceScript),
+                                       1,
+                                       hash.size(),
+                                       mine.size(),
+                                       request.presence.size(),
+                                       hubName_.size(),
+                                       request.nick.size(),
+                                       request.message.size(),
+                                       request.room.size(),
+                                       channel.size()};
+        status = redisAsyncCommandArgv(command_.context, onScriptDone, this, 11, argv, lengths);
+    }
+    if (status != REDIS_OK) {
+        resetWanted_ = true;
+        resetWhy_ = "hiredis refused a command";
+        return;
+    }
+    command_.sentAt.push_back(now);
+}
+
+// After the lease: the hubs whose lease has expired are reaped (one hub does
+// it; kReapScript). The first time after a start, this hub's own leftovers.
+void RedisBackplane::reap(TimePoint now) {
+    const char* self = reapedSelf_ ? "0" : "1";
+    reapedSelf_ = true;
+    const char* argv[] = {"EVAL", kReapScript, "0", hubName_.c_str(), self};
+    const std::size_t lengths[] = {4, std::strlen(kReapScript), 1, hubName_.size(), 1};
+    if (redisAsyncCommandArgv(command_.context, onScriptDone, this, 5, argv, lengths) == REDIS_OK) {
+        command_.sentAt.push_back(now);
+    }
+}
+
 void RedisBackplane::renewLease(TimePoint now) {
     nextLease_ = now + config_.lease / 3;
     const std::string key = "hermes:hub:" + hubName_;
@@ -414,6 +552,7 @@ void RedisBackplane::renewLease(TimePoint now) {
                           lease.size()) == REDIS_OK) {
         command_.sentAt.push_back(now);
     }
+    reap(now);
 }
 
 // Commands just queued are written now, not at the next turn: the
@@ -491,6 +630,17 @@ void RedisBackplane::onMessage(redisAsyncContext* /*context*/, void* reply, void
         return;
     }
     if (kind != "pmessage" || r->elements < 4 || self.hub_ == nullptr) {
+        return;
+    }
+    const std::string_view channel = text(r->element[2]);
+    if (channel.starts_with(hermes::hub::kBackplanePresencePrefix)) {
+        auto event = hermes::hub::parseBackplanePresence(channel, text(r->element[3]));
+        if (!event) {
+            self.log_.warning("cluster: a notice on %s is not a hub's presence; ignored",
+                              std::string(channel));
+            return;
+        }
+        self.hub_->backplanePresence(*event, self.now_);
         return;
     }
     auto entry = hermes::hub::parseBackplaneNotice(text(r->element[2]), text(r->element[3]));
@@ -606,6 +756,45 @@ void RedisBackplane::onNick(redisAsyncContext* /*context*/, void* reply, void* p
         return;
     }
     self.hub_->backplaneClaimed(pending->ref, r->integer == 1, "", self.now_);
+}
+
+void RedisBackplane::onMembers(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    auto& self = *static_cast<RedisBackplane*>(privdata);
+    if (!self.command_.sentAt.empty()) {
+        self.command_.sentAt.pop_front();
+    }
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r == nullptr || self.hub_ == nullptr) {
+        return;  // read again when the backplane is back
+    }
+    if (r->type != REDIS_REPLY_ARRAY) {
+        self.log_.error("cluster: reading the cluster's members failed: %s",
+                        std::string(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply"));
+        return;
+    }
+    std::vector<hermes::hub::BackplaneMember> members;
+    for (std::size_t i = 0; i + 1 < r->elements; i += 2) {
+        const std::string_view entry = text(r->element[i + 1]);
+        const std::size_t newline = entry.find('\n');
+        if (newline == std::string_view::npos) {
+            continue;
+        }
+        members.push_back({std::string(entry.substr(0, newline)),
+                           std::string(entry.substr(newline + 1)),
+                           std::string(text(r->element[i]))});
+    }
+    self.hub_->backplaneMembers(members, self.now_);
+}
+
+void RedisBackplane::onScriptDone(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    auto& self = *static_cast<RedisBackplane*>(privdata);
+    if (!self.command_.sentAt.empty()) {
+        self.command_.sentAt.pop_front();
+    }
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r != nullptr && r->type == REDIS_REPLY_ERROR) {
+        self.log_.error("cluster: a presence script failed: %s", std::string(text(r)));
+    }
 }
 
 void RedisBackplane::onLease(redisAsyncContext* /*context*/, void* /*reply*/, void* privdata) {

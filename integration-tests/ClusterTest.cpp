@@ -15,6 +15,10 @@
 //   nicks          a nick is unique across hubs; freed when its session ends,
 //                  and when its hub is killed (kill -9) once its lease expires;
 //                  the killed hub's acked messages are in the other's history
+//   presence       member lists union across hubs; a member on one hub sees
+//                  the others' joiners and leavers; a hub kill -9ed: the
+//                  members of the others see QUIT for its members within its
+//                  lease and a bound
 //
 // The redis-server here is the test's own (RedisServer below: a free port, AOF
 // with appendfsync always in a temp dir, stopped by PID); the cluster-clients
@@ -30,6 +34,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -495,4 +500,125 @@ BOOST_AUTO_TEST_CASE(redis_hangs) {
     for (auto& guard : hubs) {
         guard->expectCleanStop();
     }
+}
+
+namespace {
+
+bool presenceOf(const it::Frame& f, v1::PresenceKind kind, const std::string& nick) {
+    if (!f.envelope.has_presence() || f.envelope.presence().kind() != kind) {
+        return false;
+    }
+    const auto& nicks = f.envelope.presence().nicks();
+    return std::find(nicks.begin(), nicks.end(), nick) != nicks.end();
+}
+
+std::vector<std::string> whoIs(it::RawClient& c, const std::string& room) {
+    v1::Envelope who;
+    who.mutable_who()->set_room(room);
+    c.send(who);
+    const it::Frame list = c.expect([](const it::Frame& f) { return f.envelope.has_members(); },
+                                    it::after(5s), "member list");
+    std::vector<std::string> nicks(list.envelope.members().nicks().begin(),
+                                   list.envelope.members().nicks().end());
+    std::sort(nicks.begin(), nicks.end());
+    return nicks;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(presence) {
+    RedisServer redis;
+    constexpr int kLeaseMs = 600;
+    std::vector<std::unique_ptr<it::HubGuard>> hubs;
+    for (const char* name : {"a", "b", "c"}) {
+        auto settings = clusterHub(redis, name);
+        settings["cluster.lease_ms"] = std::to_string(kLeaseMs);
+        hubs.push_back(std::make_unique<it::HubGuard>(settings));
+    }
+    waitJoined(hubs);
+    it::RawClient ana(hubs[0]->hub.port(), "ana");
+    ana.hello("ana", it::after(5s));
+    ana.send(it::joinEnvelope("#r"));
+    ana.expect([](const it::Frame& f) { return f.envelope.has_members(); }, it::after(5s),
+               "ana's member list");
+    // Joiners on b and c: ana (on a) sees them join, and each joiner's
+    // list has everyone so far, on every hub.
+    std::vector<std::unique_ptr<it::RawClient>> others;
+    const std::pair<std::size_t, const char*> joiners[] = {
+        {1, "bob"}, {1, "ben"}, {2, "cid"}, {2, "cy"}};
+    std::vector<std::string> expected{"ana"};
+    for (const auto& [hub, nick] : joiners) {
+        auto c = std::make_unique<it::RawClient>(hubs[hub]->hub.port(), nick);
+        c->hello(nick, it::after(5s));
+        c->send(it::joinEnvelope("#r"));
+        const it::Frame list =
+            c->expect([](const it::Frame& f) { return f.envelope.has_members(); }, it::after(5s),
+                      std::string(nick) + "'s member list");
+        expected.push_back(nick);
+        std::vector<std::string> listed(list.envelope.members().nicks().begin(),
+                                        list.envelope.members().nicks().end());
+        std::sort(listed.begin(), listed.end());
+        std::sort(expected.begin(), expected.end());
+        BOOST_TEST(listed == expected, boost::test_tools::per_element());
+        const std::string who = nick;
+        ana.expect([&](const it::Frame& f) { return presenceOf(f, v1::PRESENCE_KIND_JOINED, who); },
+                   it::after(5s), "JOINED " + who + " at ana");
+        others.push_back(std::move(c));
+    }
+    it::RawClient& bob = *others[0];
+    it::RawClient& ben = *others[1];
+    BOOST_TEST(whoIs(ana, "#r") == expected, boost::test_tools::per_element());
+    // A leaver on b: ana sees it with its reason, and it is off her list.
+    v1::Envelope leave;
+    leave.mutable_leave()->set_room("#r");
+    leave.mutable_leave()->set_reason("lunch");
+    bob.send(leave);
+    const it::Frame left =
+        ana.expect([](const it::Frame& f) { return presenceOf(f, v1::PRESENCE_KIND_LEFT, "bob"); },
+                   it::after(5s), "LEFT bob at ana");
+    BOOST_TEST(left.envelope.presence().reason() == "lunch");
+    BOOST_TEST(whoIs(ana, "#r") == (std::vector<std::string>{"ana", "ben", "cid", "cy"}),
+               boost::test_tools::per_element());
+    // c dies without a word: once its lease has expired a surviving hub
+    // reaps it, and ana (a) and ben (b) see QUIT for cid and cy.
+    hubs[2]->hub.signal(SIGKILL);
+    const auto killed = it::Clock::now();
+    BOOST_TEST_REQUIRE(hubs[2]->hub.waitExit(5s).has_value());
+    // The bound: the lease, then at most a third of it until a survivor's
+    // next renewal runs the reap, plus loopback and loop turns.
+    const auto bound = std::chrono::milliseconds(kLeaseMs + kLeaseMs / 3 + 2000);
+    for (it::RawClient* c : {&ana, &ben}) {
+        // Both may come in one Presence (one turn's quits are coalesced).
+        std::vector<std::string> quit;
+        while (quit.size() < 2) {
+            const it::Frame f = c->expect(
+                [](const it::Frame& frame) {
+                    return frame.envelope.has_presence() &&
+                           frame.envelope.presence().kind() == v1::PRESENCE_KIND_QUIT;
+                },
+                killed + bound, "QUIT for c's members at " + c->name());
+            BOOST_TEST(f.envelope.presence().reason().find("stopped answering") !=
+                       std::string::npos);
+            quit.insert(quit.end(), f.envelope.presence().nicks().begin(),
+                        f.envelope.presence().nicks().end());
+        }
+        std::sort(quit.begin(), quit.end());
+        BOOST_TEST(quit == (std::vector<std::string>{"cid", "cy"}),
+                   boost::test_tools::per_element());
+    }
+    BOOST_TEST_MESSAGE(
+        "QUIT of c's members seen at a and b "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(it::Clock::now() - killed).count()
+        << " ms after kill -9 (lease " << kLeaseMs << " ms)");
+    BOOST_TEST(whoIs(ana, "#r") == (std::vector<std::string>{"ana", "ben"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(whoIs(ben, "#r") == (std::vector<std::string>{"ana", "ben"}),
+               boost::test_tools::per_element());
+    // Exactly one hub reaped: no second QUIT for cid anywhere.
+    ana.sync(it::after(5s));
+    for (const it::Frame& f : ana.inbox()) {
+        BOOST_TEST(!presenceOf(f, v1::PRESENCE_KIND_QUIT, "cid"), "a second QUIT for cid");
+    }
+    hubs[0]->expectCleanStop();
+    hubs[1]->expectCleanStop();
 }

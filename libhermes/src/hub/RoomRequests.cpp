@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "Backplane.hpp"
 #include "DurabilityGate.hpp"
 #include "Moderation.hpp"
 #include "Outbox.hpp"
@@ -28,10 +29,16 @@ void fillTopic(const Room& room, v1::Envelope& envelope) {
     topic->set_time_ms(room.topic.timeMs());
 }
 
-void sendMemberList(Session& s, const Room& room, const Moderation& moderation, Outbox& outbox) {
+void sendMemberList(Session& s, const Room& room, const Moderation& moderation, Outbox& outbox,
+                    const Backplane* backplane) {
     outbox.reply(s, [&](v1::Envelope& out) {
         auto* list = out.mutable_members();
         list->set_room(room.name);
+        if (const auto* others = backplane == nullptr ? nullptr : backplane->others(room.name)) {
+            for (const auto& other : *others) {
+                list->add_nicks(other.first);  // away and operators: this hub's only
+            }
+        }
         for (const Member& member : room.members) {
             list->add_nicks(member.session->who.nick());
             if (!member.session->profile.away.empty()) {
@@ -48,7 +55,7 @@ void sendMemberList(Session& s, const Room& room, const Moderation& moderation, 
 
 void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Moderation& moderation,
             Presence& presence, DurabilityGate& gate, const HistoryStore& history, Outbox& outbox,
-            const HubFacts& facts, TimePoint now) {
+            const HubFacts& facts, TimePoint now, const Backplane* backplane) {
     if (auto error = protocol::checkRoom(join.room())) {
         outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, error->text, join.room());
         return;
@@ -83,7 +90,7 @@ void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Moderation& mode
         rooms.join(s, *room);
         moderation.joined(s, *room, created, facts.config.defaultRoom);
     }
-    sendMemberList(s, *room, moderation, outbox);
+    sendMemberList(s, *room, moderation, outbox, backplane);
     if (!room->topic.empty()) {
         outbox.reply(s, [&](v1::Envelope& out) { fillTopic(*room, out); });
     }
@@ -120,7 +127,7 @@ void onLeave(Session& s, const v1::Leave& leave, RoomTable& rooms, Presence& pre
 }
 
 void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, const Moderation& moderation,
-           Outbox& outbox) {
+           Outbox& outbox, const Backplane* backplane) {
     std::optional<protocol::ProtocolError> invalid;
     const Room* room = rooms.lookup(who.room(), invalid);
     if (invalid) {
@@ -131,7 +138,7 @@ void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, const Moderat
         outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, "there is no room " + who.room(), who.room());
         return;
     }
-    sendMemberList(s, *room, moderation, outbox);
+    sendMemberList(s, *room, moderation, outbox, backplane);
 }
 
 void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, const Moderation& moderation,
