@@ -1,5 +1,6 @@
 #include "RedisBackplane.hpp"
 
+#include <Poco/String.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
@@ -132,18 +133,99 @@ constexpr std::string_view kPresencePattern = "hermes:presence:*";
 void splitHostPort(const std::string& address, std::string& host, int& port) {
     const std::size_t colon = address.rfind(':');
     if (colon == std::string::npos) {
-        throw std::invalid_argument("cluster.redis '" + address + "' is not host:port");
+        throw std::invalid_argument("'" + address +
+                                    "' (cluster.redis or cluster.sentinels) is not host:port");
     }
     host = address.substr(0, colon);
     const std::string_view digits = std::string_view(address).substr(colon + 1);
     const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
     if (error != std::errc() || end != digits.data() + digits.size() || port <= 0 || port > 65535) {
-        throw std::invalid_argument("cluster.redis '" + address + "' has no port");
+        throw std::invalid_argument("'" + address +
+                                    "' (cluster.redis or cluster.sentinels) has no port");
     }
 }
 
 std::string_view text(const redisReply* reply) {
     return std::string_view(reply->str, reply->len);
+}
+
+timeval toTimeval(std::chrono::milliseconds ms) {
+    return timeval{static_cast<time_t>(ms.count() / 1000),
+                   static_cast<suseconds_t>(ms.count() % 1000 * 1000)};
+}
+
+// The master's address as the first sentinel that answers names it
+// (SENTINEL get-master-addr-by-name), each asked within cluster.timeout_ms.
+// Blocking: at start and at each reconnect of the backplane (the hub's loop
+// waits at most the timeout per sentinel that does not answer).
+bool askSentinels(const ClusterConfig& config, std::string& host, int& port, std::string& why) {
+    why = "no sentinel in cluster.sentinels answered for master '" + config.masterName + "'";
+    std::size_t start = 0;
+    while (start <= config.sentinels.size()) {
+        std::size_t comma = config.sentinels.find(',', start);
+        if (comma == std::string::npos) {
+            comma = config.sentinels.size();
+        }
+        const std::string address(Poco::trim(config.sentinels.substr(start, comma - start)));
+        start = comma + 1;
+        if (address.empty()) {
+            continue;
+        }
+        std::string sentinelHost;
+        int sentinelPort = 0;
+        splitHostPort(address, sentinelHost, sentinelPort);
+        redisContext* c =
+            redisConnectWithTimeout(sentinelHost.c_str(), sentinelPort, toTimeval(config.timeout));
+        if (c == nullptr || c->err != 0) {
+            why = "sentinel " + address + ": " + (c != nullptr ? c->errstr : "out of memory");
+            redisFree(c);
+            continue;
+        }
+        redisSetTimeout(c, toTimeval(config.timeout));
+        auto* r = static_cast<redisReply*>(
+            redisCommand(c, "SENTINEL get-master-addr-by-name %s", config.masterName.c_str()));
+        bool found = false;
+        if (r != nullptr && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+            r->element[0]->type == REDIS_REPLY_STRING &&
+            r->element[1]->type == REDIS_REPLY_STRING) {
+            const std::string_view digits = text(r->element[1]);
+            int masterPort = 0;
+            const auto [end, error] =
+                std::from_chars(digits.data(), digits.data() + digits.size(), masterPort);
+            if (error == std::errc() && end == digits.data() + digits.size() && masterPort > 0) {
+                host = std::string(text(r->element[0]));
+                port = masterPort;
+                found = true;
+            }
+        } else {
+            why = "sentinel " + address + " does not know master '" + config.masterName + "'";
+        }
+        freeReplyObject(r);
+        redisFree(c);
+        if (found) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Where the master is now: cluster.redis, or what the sentinels say.
+void findMaster(const ClusterConfig& config, std::string& host, int& port) {
+    if (config.sentinels.empty()) {
+        splitHostPort(config.redis, host, port);
+        return;
+    }
+    std::string why;
+    if (!askSentinels(config, host, port, why)) {
+        throw std::runtime_error(why);
+    }
+}
+
+// A write refused by a replica: this hub holds a master that was demoted
+// (a failover): reconnect, which asks the sentinels again.
+bool demoted(const redisReply* reply) {
+    return reply != nullptr && reply->type == REDIS_REPLY_ERROR &&
+           text(reply).starts_with("READONLY");
 }
 
 }  // namespace
@@ -158,7 +240,21 @@ struct RedisBackplane::Pending {
 
 RedisBackplane::RedisBackplane(const ClusterConfig& config, std::string hubName)
     : config_(config), hubName_(std::move(hubName)), log_(Poco::Logger::get("hermesd.cluster")) {
-    splitHostPort(config_.redis, host_, port_);
+    if (config_.sentinels.empty()) {
+        splitHostPort(config_.redis, host_, port_);
+    } else {
+        // Checked here so a bad list fails at start; asked at each connect.
+        std::size_t start = 0;
+        while (start <= config_.sentinels.size()) {
+            std::size_t comma = config_.sentinels.find(',', start);
+            comma = comma == std::string::npos ? config_.sentinels.size() : comma;
+            const std::string address(Poco::trim(config_.sentinels.substr(start, comma - start)));
+            start = comma + 1;
+            if (!address.empty()) {
+                splitHostPort(address, host_, port_);
+            }
+        }
+    }
     epollFd_ = epoll_create1(EPOLL_CLOEXEC);
     if (epollFd_ < 0) {
         throw std::system_error(errno, std::generic_category(), "epoll_create1 (backplane)");
@@ -184,7 +280,7 @@ RedisBackplane::~RedisBackplane() {
 std::uint64_t RedisBackplane::sharedEpoch(const ClusterConfig& config, std::uint64_t proposal) {
     std::string host;
     int port = 0;
-    splitHostPort(config.redis, host, port);
+    findMaster(config, host, port);
     const auto ms = config.timeout.count();
     const timeval timeout{static_cast<time_t>(ms / 1000),
                           static_cast<suseconds_t>(ms % 1000 * 1000)};
@@ -192,8 +288,8 @@ std::uint64_t RedisBackplane::sharedEpoch(const ClusterConfig& config, std::uint
     if (c == nullptr || c->err != 0) {
         const std::string why = c != nullptr ? c->errstr : "out of memory";
         redisFree(c);
-        throw std::runtime_error("cannot reach Redis at cluster.redis = " + config.redis + ": " +
-                                 why);
+        throw std::runtime_error("cannot reach Redis at " + host + ":" + std::to_string(port) +
+                                 ": " + why);
     }
     redisSetTimeout(c, timeout);
     const std::string value = std::to_string(proposal);
@@ -215,8 +311,8 @@ std::uint64_t RedisBackplane::sharedEpoch(const ClusterConfig& config, std::uint
     freeReplyObject(got);
     redisFree(c);
     if (epoch == 0) {
-        throw std::runtime_error("cannot read the cluster's epoch from Redis at cluster.redis = " +
-                                 config.redis + ": " + why);
+        throw std::runtime_error("cannot read the cluster's epoch from Redis at " + host + ":" +
+                                 std::to_string(port) + ": " + why);
     }
     return epoch;
 }
@@ -288,6 +384,21 @@ void RedisBackplane::onReady(hermes::hub::Hub& hub, TimePoint now) {
 
 void RedisBackplane::connect(TimePoint now) {
     connectStarted_ = now;
+    if (!config_.sentinels.empty()) {
+        std::string why;
+        if (!askSentinels(config_, host_, port_, why)) {
+            resetWanted_ = true;
+            resetWhy_ = why;
+            nextAttempt_ = now + config_.reconnect;
+            return;
+        }
+        const std::string master = host_ + ":" + std::to_string(port_);
+        if (master != lastMaster_) {
+            log_.information("cluster: the sentinels name %s as master '%s'", master,
+                             config_.masterName);
+            lastMaster_ = master;
+        }
+    }
     for (Link* link : {&command_, &subscriber_}) {
         redisAsyncContext* context = redisAsyncConnect(host_.c_str(), port_);
         if (context == nullptr || context->err != 0) {
@@ -344,7 +455,7 @@ void RedisBackplane::reset(TimePoint now) {
         log_.error(
             "cluster: lost Redis at %s (%s); messages are refused until it is back, "
             "retrying every %?d ms",
-            config_.redis, resetWhy_, config_.reconnect.count());
+            host_ + ":" + std::to_string(port_), resetWhy_, config_.reconnect.count());
     }
     ++failuresLogged_;
     up_ = false;
@@ -357,7 +468,8 @@ void RedisBackplane::checkUp() {
     }
     up_ = true;
     failuresLogged_ = 0;
-    log_.information("cluster: hub %s joined the backplane at Redis %s", hubName_, config_.redis);
+    log_.information("cluster: hub %s joined the backplane at Redis %s", hubName_,
+                     host_ + ":" + std::to_string(port_));
     nextLease_ = now_;
     std::vector<std::string> owed;
     owed.swap(releasesOwed_);
@@ -545,6 +657,20 @@ void RedisBackplane::reap(TimePoint now) {
 
 void RedisBackplane::renewLease(TimePoint now) {
     nextLease_ = now + config_.lease / 3;
+    if (!config_.sentinels.empty()) {
+        // A failover whose old master still takes writes (it is demoted
+        // only some seconds later) would go unnoticed: ask with every
+        // renewal whether the master is still this one.
+        std::string host;
+        int port = 0;
+        std::string why;
+        if (askSentinels(config_, host, port, why) && (host != host_ || port != port_)) {
+            resetWanted_ = true;
+            resetWhy_ = "the sentinels name " + host + ":" + std::to_string(port) +
+                        " as master now (a failover)";
+            return;
+        }
+    }
     const std::string key = "hermes:hub:" + hubName_;
     const std::string lease = std::to_string(config_.lease.count());
     if (redisAsyncCommand(command_.context, onLease, this, "SET %b %b PX %b", key.data(),
@@ -676,9 +802,10 @@ void RedisBackplane::onPublished(redisAsyncContext* /*context*/, void* reply, vo
     }
     const std::string why(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply");
     self.log_.error("cluster: Redis refused a message of %s: %s", pending->room, why);
-    if (why.starts_with("NOSCRIPT")) {
+    if (why.starts_with("NOSCRIPT") || why.starts_with("READONLY")) {
         // Redis restarted without its scripts under the same connection
-        // (a failover behind a proxy): load it again.
+        // (a failover behind a proxy): load it again. READONLY: the master
+        // was demoted (a failover): connect again, to the new one.
         self.resetWanted_ = true;
         self.resetWhy_ = why;
     }
@@ -797,10 +924,15 @@ void RedisBackplane::onScriptDone(redisAsyncContext* /*context*/, void* reply, v
     }
 }
 
-void RedisBackplane::onLease(redisAsyncContext* /*context*/, void* /*reply*/, void* privdata) {
+void RedisBackplane::onLease(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
     if (!self.command_.sentAt.empty()) {
         self.command_.sentAt.pop_front();
+    }
+    if (demoted(static_cast<const redisReply*>(reply))) {
+        self.resetWanted_ = true;
+        self.resetWhy_ = "Redis at " + self.host_ + ":" + std::to_string(self.port_) +
+                         " is a replica now (READONLY)";
     }
 }
 

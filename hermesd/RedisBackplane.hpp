@@ -16,6 +16,13 @@
 // ready (script loaded, subscribed); then it reads every room's stream from
 // its next seq, so what was published while it was away is delivered.
 //
+// Sentinel (cluster.sentinels): each connect first asks the sentinels for
+// the master (blocking, cluster.timeout_ms per sentinel), and so does each
+// lease renewal: a master other than this one is a failover. A failover
+// also reaches the hub as its connections closed (Sentinel kills the
+// clients of the instances it reconfigures) or a write refused READONLY (a
+// demoted master). Each resets, and the reconnect asks the sentinels again.
+//
 // Failures: a connection lost, a connect or a reply slower than
 // cluster.timeout_ms (Redis hung, or a partition): both connections are
 // dropped, the hub is told the backplane is down (messages refused:
@@ -123,8 +130,9 @@ private:
 
     const ClusterConfig config_;
     const std::string hubName_;
-    std::string host_;
+    std::string host_;  // the master: cluster.redis, or as the sentinels named it
     int port_ = 0;
+    std::string lastMaster_;  // logged when the sentinels name another
     Poco::Logger& log_;
     int epollFd_ = -1;
     Link command_;
