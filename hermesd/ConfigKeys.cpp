@@ -131,6 +131,8 @@ constexpr ConfigKey kKeys[] = {
     {"cluster.reconnect_ms",              Millis, "500",         10, kNoLimit, S},
     {"cluster.lease_ms",                  Millis, "5000",        100, kNoLimit, S},
     {"cluster.max_in_flight",             Count,  "10000",       1, kNoLimit, S},
+    {"cluster.sentinels",                 Text,   "",            0, 0,        S},
+    {"cluster.master_name",               Text,   "",            0, 0,        S},
 };
 // clang-format on
 

@@ -128,6 +128,12 @@ DaemonConfig readDaemonConfig(ConfigReader& reader) {
     cluster.reconnect = reader.millis("cluster.reconnect_ms", cluster.reconnect);
     cluster.lease = reader.millis("cluster.lease_ms", cluster.lease);
     cluster.maxInFlight = size(reader, "cluster.max_in_flight", cluster.maxInFlight);
+    cluster.sentinels = Poco::trim(reader.text("cluster.sentinels", cluster.sentinels));
+    cluster.masterName = Poco::trim(reader.text("cluster.master_name", cluster.masterName));
+    if (!cluster.sentinels.empty() && cluster.masterName.empty()) {
+        reader.fail("cluster.master_name",
+                    "cluster.sentinels is set: name the master they monitor");
+    }
     if (!cluster.redis.empty() && cluster.redis.find(':') == std::string::npos) {
         reader.fail("cluster.redis", "'" + cluster.redis + "' is not host:port");
     }

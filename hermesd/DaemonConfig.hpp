@@ -118,8 +118,8 @@ struct DiscoveryConfig {
 };
 
 // The Redis backplane (cluster.*): several hubs sharing rooms through one
-// redis-server (docs/CLUSTER.md). cluster.redis empty: a hub alone, as ever,
-// with no Redis needed.
+// redis-server (docs/CLUSTER.md). cluster.redis and cluster.sentinels empty:
+// a hub alone, as ever, with no Redis needed.
 struct ClusterConfig {
     std::string redis;    // cluster.redis: host:port ("" = no cluster)
     std::string hubName;  // cluster.hub_name: unique per hub ("" = host name:hermesd.port)
@@ -128,7 +128,11 @@ struct ClusterConfig {
     std::chrono::milliseconds reconnect{500};  // cluster.reconnect_ms: between attempts
     std::chrono::milliseconds lease{5000};     // cluster.lease_ms: a hub's liveness lease
     std::size_t maxInFlight = 10000;           // cluster.max_in_flight: messages awaiting Redis
-    bool enabled() const { return !redis.empty(); }
+    // cluster.sentinels: "host:port,host:port" of Redis Sentinels that name
+    // the master (cluster.master_name) at each connect; "" = cluster.redis.
+    std::string sentinels;
+    std::string masterName;  // cluster.master_name: the master the sentinels monitor
+    bool enabled() const { return !redis.empty() || !sentinels.empty(); }
 };
 
 struct DaemonConfig {

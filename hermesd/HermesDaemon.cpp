@@ -587,8 +587,12 @@ int HermesDaemon::main(const std::vector<std::string>&) {
             log.fatal("cluster: %s", std::string(error.what()));
             return EXIT_UNAVAILABLE;
         }
-        log.information("cluster: hub %s, backplane Redis %s, cluster epoch %?u",
-                        settings.hub.clusterHubName, settings.cluster.redis, epoch);
+        log.information(
+            "cluster: hub %s, backplane Redis %s, cluster epoch %?u", settings.hub.clusterHubName,
+            settings.cluster.sentinels.empty() ? settings.cluster.redis
+                                               : "master '" + settings.cluster.masterName +
+                                                     "' of sentinels " + settings.cluster.sentinels,
+            epoch);
     }
     std::unique_ptr<hermes::hub::Hub> hub;
     try {

@@ -1,5 +1,6 @@
 #include "RedisBackplane.hpp"
 
+#include <Poco/String.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
@@ -56,23 +57,175 @@ constexpr const char* kReleaseScript =
     "return 1\n";
 constexpr std::string_view kNicksKey = "hermes:nicks";
 
+// KEYS: the room's member hash, this hub's member set. ARGV: kind
+// ("joined", "left", "quit"), this hub, the nick as shown, the reason, the
+// room, the room's presence channel. The lists and the notice in one step.
+// A leave is written only if the nick is listed as this hub's (a member
+// that moved to another hub meanwhile stays listed there).
+constexpr const char* kPresenceScript =
+    "local entry = ARGV[5] .. '\\n' .. ARGV[3]\n"
+    "if ARGV[1] == 'joined' then\n"
+    "  redis.call('HSET', KEYS[1], ARGV[3], ARGV[2])\n"
+    "  redis.call('SADD', KEYS[2], entry)\n"
+    "  redis.call('SADD', 'hermes:hubs', ARGV[2])\n"
+    "else\n"
+    "  redis.call('SREM', KEYS[2], entry)\n"
+    "  if redis.call('HGET', KEYS[1], ARGV[3]) ~= ARGV[2] then\n"
+    "    return 0\n"
+    "  end\n"
+    "  redis.call('HDEL', KEYS[1], ARGV[3])\n"
+    "end\n"
+    "redis.call('PUBLISH', ARGV[6], ARGV[1] .. ' ' .. ARGV[2] .. '\\n' .. ARGV[3] .. '\\n' .. "
+    "ARGV[4])\n"
+    "return 1\n";
+
+// ARGV: this hub, "1" to reap this hub's own leftovers too (its first
+// connection after a start: a member listed then is from a previous run).
+// Every hub in hermes:hubs without a live lease is reaped by whichever hub
+// runs this first: SREM hermes:hubs happens once. Each of its members
+// leaves the room's hash, with a QUIT notice on the room's channel.
+// Every hub's members of every room: "HUB", "ROOM\nNICK", ... (a hub
+// reaped since is not in hermes:hubs).
+constexpr const char* kMembersScript =
+    "local out = {}\n"
+    "for _, hub in ipairs(redis.call('SMEMBERS', 'hermes:hubs')) do\n"
+    "  for _, entry in ipairs(redis.call('SMEMBERS', 'hermes:hubmembers:' .. hub)) do\n"
+    "    out[#out + 1] = hub\n"
+    "    out[#out + 1] = entry\n"
+    "  end\n"
+    "end\n"
+    "return out\n";
+
+constexpr const char* kReapScript =
+    "local reaped = 0\n"
+    "for _, hub in ipairs(redis.call('SMEMBERS', 'hermes:hubs')) do\n"
+    "  local dead\n"
+    "  if hub == ARGV[1] then\n"
+    "    dead = ARGV[2] == '1'\n"
+    "  else\n"
+    "    dead = redis.call('EXISTS', 'hermes:hub:' .. hub) == 0\n"
+    "  end\n"
+    "  if dead then\n"
+    "    if hub ~= ARGV[1] then redis.call('SREM', 'hermes:hubs', hub) end\n"
+    "    local set = 'hermes:hubmembers:' .. hub\n"
+    "    for _, entry in ipairs(redis.call('SMEMBERS', set)) do\n"
+    "      local nl = string.find(entry, '\\n', 1, true)\n"
+    "      if nl then\n"
+    "        local room = string.sub(entry, 1, nl - 1)\n"
+    "        local nick = string.sub(entry, nl + 1)\n"
+    "        local hash = 'hermes:members:' .. room\n"
+    "        if redis.call('HGET', hash, nick) == hub then\n"
+    "          redis.call('HDEL', hash, nick)\n"
+    "          redis.call('PUBLISH', 'hermes:presence:' .. room, 'quit ' .. hub .. '\\n' .. "
+    "nick .. '\\n' .. 'hub ' .. hub .. ' stopped answering')\n"
+    "          reaped = reaped + 1\n"
+    "        end\n"
+    "      end\n"
+    "    end\n"
+    "    redis.call('DEL', set)\n"
+    "  end\n"
+    "end\n"
+    "return reaped\n";
+
 constexpr std::string_view kPattern = "hermes:room:*";
+constexpr std::string_view kPresencePattern = "hermes:presence:*";
 
 void splitHostPort(const std::string& address, std::string& host, int& port) {
     const std::size_t colon = address.rfind(':');
     if (colon == std::string::npos) {
-        throw std::invalid_argument("cluster.redis '" + address + "' is not host:port");
+        throw std::invalid_argument("'" + address +
+                                    "' (cluster.redis or cluster.sentinels) is not host:port");
     }
     host = address.substr(0, colon);
     const std::string_view digits = std::string_view(address).substr(colon + 1);
     const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
     if (error != std::errc() || end != digits.data() + digits.size() || port <= 0 || port > 65535) {
-        throw std::invalid_argument("cluster.redis '" + address + "' has no port");
+        throw std::invalid_argument("'" + address +
+                                    "' (cluster.redis or cluster.sentinels) has no port");
     }
 }
 
 std::string_view text(const redisReply* reply) {
     return std::string_view(reply->str, reply->len);
+}
+
+timeval toTimeval(std::chrono::milliseconds ms) {
+    return timeval{static_cast<time_t>(ms.count() / 1000),
+                   static_cast<suseconds_t>(ms.count() % 1000 * 1000)};
+}
+
+// The master's address as the first sentinel that answers names it
+// (SENTINEL get-master-addr-by-name), each asked within cluster.timeout_ms.
+// Blocking: at start and at each reconnect of the backplane (the hub's loop
+// waits at most the timeout per sentinel that does not answer).
+bool askSentinels(const ClusterConfig& config, std::string& host, int& port, std::string& why) {
+    why = "no sentinel in cluster.sentinels answered for master '" + config.masterName + "'";
+    std::size_t start = 0;
+    while (start <= config.sentinels.size()) {
+        std::size_t comma = config.sentinels.find(',', start);
+        if (comma == std::string::npos) {
+            comma = config.sentinels.size();
+        }
+        const std::string address(Poco::trim(config.sentinels.substr(start, comma - start)));
+        start = comma + 1;
+        if (address.empty()) {
+            continue;
+        }
+        std::string sentinelHost;
+        int sentinelPort = 0;
+        splitHostPort(address, sentinelHost, sentinelPort);
+        redisContext* c =
+            redisConnectWithTimeout(sentinelHost.c_str(), sentinelPort, toTimeval(config.timeout));
+        if (c == nullptr || c->err != 0) {
+            why = "sentinel " + address + ": " + (c != nullptr ? c->errstr : "out of memory");
+            redisFree(c);
+            continue;
+        }
+        redisSetTimeout(c, toTimeval(config.timeout));
+        auto* r = static_cast<redisReply*>(
+            redisCommand(c, "SENTINEL get-master-addr-by-name %s", config.masterName.c_str()));
+        bool found = false;
+        if (r != nullptr && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+            r->element[0]->type == REDIS_REPLY_STRING &&
+            r->element[1]->type == REDIS_REPLY_STRING) {
+            const std::string_view digits = text(r->element[1]);
+            int masterPort = 0;
+            const auto [end, error] =
+                std::from_chars(digits.data(), digits.data() + digits.size(), masterPort);
+            if (error == std::errc() && end == digits.data() + digits.size() && masterPort > 0) {
+                host = std::string(text(r->element[0]));
+                port = masterPort;
+                found = true;
+            }
+        } else {
+            why = "sentinel " + address + " does not know master '" + config.masterName + "'";
+        }
+        freeReplyObject(r);
+        redisFree(c);
+        if (found) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Where the master is now: cluster.redis, or what the sentinels say.
+void findMaster(const ClusterConfig& config, std::string& host, int& port) {
+    if (config.sentinels.empty()) {
+        splitHostPort(config.redis, host, port);
+        return;
+    }
+    std::string why;
+    if (!askSentinels(config, host, port, why)) {
+        throw std::runtime_error(why);
+    }
+}
+
+// A write refused by a replica: this hub holds a master that was demoted
+// (a failover): reconnect, which asks the sentinels again.
+bool demoted(const redisReply* reply) {
+    return reply != nullptr && reply->type == REDIS_REPLY_ERROR &&
+           text(reply).starts_with("READONLY");
 }
 
 }  // namespace
@@ -87,7 +240,21 @@ struct RedisBackplane::Pending {
 
 RedisBackplane::RedisBackplane(const ClusterConfig& config, std::string hubName)
     : config_(config), hubName_(std::move(hubName)), log_(Poco::Logger::get("hermesd.cluster")) {
-    splitHostPort(config_.redis, host_, port_);
+    if (config_.sentinels.empty()) {
+        splitHostPort(config_.redis, host_, port_);
+    } else {
+        // Checked here so a bad list fails at start; asked at each connect.
+        std::size_t start = 0;
+        while (start <= config_.sentinels.size()) {
+            std::size_t comma = config_.sentinels.find(',', start);
+            comma = comma == std::string::npos ? config_.sentinels.size() : comma;
+            const std::string address(Poco::trim(config_.sentinels.substr(start, comma - start)));
+            start = comma + 1;
+            if (!address.empty()) {
+                splitHostPort(address, host_, port_);
+            }
+        }
+    }
     epollFd_ = epoll_create1(EPOLL_CLOEXEC);
     if (epollFd_ < 0) {
         throw std::system_error(errno, std::generic_category(), "epoll_create1 (backplane)");
@@ -113,7 +280,7 @@ RedisBackplane::~RedisBackplane() {
 std::uint64_t RedisBackplane::sharedEpoch(const ClusterConfig& config, std::uint64_t proposal) {
     std::string host;
     int port = 0;
-    splitHostPort(config.redis, host, port);
+    findMaster(config, host, port);
     const auto ms = config.timeout.count();
     const timeval timeout{static_cast<time_t>(ms / 1000),
                           static_cast<suseconds_t>(ms % 1000 * 1000)};
@@ -121,8 +288,8 @@ std::uint64_t RedisBackplane::sharedEpoch(const ClusterConfig& config, std::uint
     if (c == nullptr || c->err != 0) {
         const std::string why = c != nullptr ? c->errstr : "out of memory";
         redisFree(c);
-        throw std::runtime_error("cannot reach Redis at cluster.redis = " + config.redis + ": " +
-                                 why);
+        throw std::runtime_error("cannot reach Redis at " + host + ":" + std::to_string(port) +
+                                 ": " + why);
     }
     redisSetTimeout(c, timeout);
     const std::string value = std::to_string(proposal);
@@ -144,8 +311,8 @@ std::uint64_t RedisBackplane::sharedEpoch(const ClusterConfig& config, std::uint
     freeReplyObject(got);
     redisFree(c);
     if (epoch == 0) {
-        throw std::runtime_error("cannot read the cluster's epoch from Redis at cluster.redis = " +
-                                 config.redis + ": " + why);
+        throw std::runtime_error("cannot read the cluster's epoch from Redis at " + host + ":" +
+                                 std::to_string(port) + ": " + why);
     }
     return epoch;
 }
@@ -217,6 +384,21 @@ void RedisBackplane::onReady(hermes::hub::Hub& hub, TimePoint now) {
 
 void RedisBackplane::connect(TimePoint now) {
     connectStarted_ = now;
+    if (!config_.sentinels.empty()) {
+        std::string why;
+        if (!askSentinels(config_, host_, port_, why)) {
+            resetWanted_ = true;
+            resetWhy_ = why;
+            nextAttempt_ = now + config_.reconnect;
+            return;
+        }
+        const std::string master = host_ + ":" + std::to_string(port_);
+        if (master != lastMaster_) {
+            log_.information("cluster: the sentinels name %s as master '%s'", master,
+                             config_.masterName);
+            lastMaster_ = master;
+        }
+    }
     for (Link* link : {&command_, &subscriber_}) {
         redisAsyncContext* context = redisAsyncConnect(host_.c_str(), port_);
         if (context == nullptr || context->err != 0) {
@@ -244,8 +426,8 @@ void RedisBackplane::connect(TimePoint now) {
         if (link == &command_) {
             redisAsyncCommand(context, onScriptLoaded, this, "SCRIPT LOAD %s", kPublishScript);
         } else {
-            redisAsyncCommand(context, onMessage, this, "PSUBSCRIBE %b", kPattern.data(),
-                              kPattern.size());
+            redisAsyncCommand(context, onMessage, this, "PSUBSCRIBE %b %b", kPattern.data(),
+                              kPattern.size(), kPresencePattern.data(), kPresencePattern.size());
         }
         link->sentAt.push_back(now);
     }
@@ -273,7 +455,7 @@ void RedisBackplane::reset(TimePoint now) {
         log_.error(
             "cluster: lost Redis at %s (%s); messages are refused until it is back, "
             "retrying every %?d ms",
-            config_.redis, resetWhy_, config_.reconnect.count());
+            host_ + ":" + std::to_string(port_), resetWhy_, config_.reconnect.count());
     }
     ++failuresLogged_;
     up_ = false;
@@ -286,7 +468,8 @@ void RedisBackplane::checkUp() {
     }
     up_ = true;
     failuresLogged_ = 0;
-    log_.information("cluster: hub %s joined the backplane at Redis %s", hubName_, config_.redis);
+    log_.information("cluster: hub %s joined the backplane at Redis %s", hubName_,
+                     host_ + ":" + std::to_string(port_));
     nextLease_ = now_;
     std::vector<std::string> owed;
     owed.swap(releasesOwed_);
@@ -305,6 +488,11 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
     if (request.kind == BackplaneRequest::Kind::ClaimNick ||
         request.kind == BackplaneRequest::Kind::ReleaseNick) {
         sendNick(request, now);
+        return;
+    }
+    if (request.kind == BackplaneRequest::Kind::Presence ||
+        request.kind == BackplaneRequest::Kind::Members) {
+        sendPresence(request, now);
         return;
     }
     if (!command_.ready) {
@@ -405,8 +593,84 @@ void RedisBackplane::sendNick(const BackplaneRequest& request, TimePoint now) {
     command_.sentAt.push_back(now);
 }
 
+// Presence is a script per join, leave or quit (EVAL, as rare as nicks);
+// the cluster's members are read by one script (kMembersScript). Neither is retried: while Redis is
+// away the other hubs' lists lag (docs/CLUSTER.md), and every room's list is read again when it is
+// back.
+void RedisBackplane::sendPresence(const BackplaneRequest& request, TimePoint now) {
+    if (!command_.ready) {
+        return;
+    }
+    const std::string hash = std::string(hermes::hub::kBackplaneMembersPrefix) + request.room;
+    int status = REDIS_ERR;
+    if (request.kind == BackplaneRequest::Kind::Members) {
+        const char* argv[] = {"EVAL", kMembersScript, "0"};
+        const std::size_t lengths[] = {4, std::strlen(kMembersScript), 1};
+        status = redisAsyncCommandArgv(command_.context, onMembers, this, 3, argv, lengths);
+    } else {
+        const std::string mine = "hermes:hubmembers:" + hubName_;
+        const std::string channel =
+            std::string(hermes::hub::kBackplanePresencePrefix) + request.room;
+        const char* argv[] = {"EVAL",
+                              kPresenceScript,
+                              "2",
+                              hash.c_str(),
+                              mine.c_str(),
+                              request.presence.c_str(),
+                              hubName_.c_str(),
+                              request.nick.c_str(),
+                              request.message.data(),
+                              request.room.c_str(),
+                              channel.c_str()};
+        const std::size_t lengths[] = {4,
+                                       std::strlen(kPresenceScript),
+                                       1,
+                                       hash.size(),
+                                       mine.size(),
+                                       request.presence.size(),
+                                       hubName_.size(),
+                                       request.nick.size(),
+                                       request.message.size(),
+                                       request.room.size(),
+                                       channel.size()};
+        status = redisAsyncCommandArgv(command_.context, onScriptDone, this, 11, argv, lengths);
+    }
+    if (status != REDIS_OK) {
+        resetWanted_ = true;
+        resetWhy_ = "hiredis refused a command";
+        return;
+    }
+    command_.sentAt.push_back(now);
+}
+
+// After the lease: the hubs whose lease has expired are reaped (one hub does
+// it; kReapScript). The first time after a start, this hub's own leftovers.
+void RedisBackplane::reap(TimePoint now) {
+    const char* self = reapedSelf_ ? "0" : "1";
+    reapedSelf_ = true;
+    const char* argv[] = {"EVAL", kReapScript, "0", hubName_.c_str(), self};
+    const std::size_t lengths[] = {4, std::strlen(kReapScript), 1, hubName_.size(), 1};
+    if (redisAsyncCommandArgv(command_.context, onScriptDone, this, 5, argv, lengths) == REDIS_OK) {
+        command_.sentAt.push_back(now);
+    }
+}
+
 void RedisBackplane::renewLease(TimePoint now) {
     nextLease_ = now + config_.lease / 3;
+    if (!config_.sentinels.empty()) {
+        // A failover whose old master still takes writes (it is demoted
+        // only some seconds later) would go unnoticed: ask with every
+        // renewal whether the master is still this one.
+        std::string host;
+        int port = 0;
+        std::string why;
+        if (askSentinels(config_, host, port, why) && (host != host_ || port != port_)) {
+            resetWanted_ = true;
+            resetWhy_ = "the sentinels name " + host + ":" + std::to_string(port) +
+                        " as master now (a failover)";
+            return;
+        }
+    }
     const std::string key = "hermes:hub:" + hubName_;
     const std::string lease = std::to_string(config_.lease.count());
     if (redisAsyncCommand(command_.context, onLease, this, "SET %b %b PX %b", key.data(),
@@ -414,6 +678,7 @@ void RedisBackplane::renewLease(TimePoint now) {
                           lease.size()) == REDIS_OK) {
         command_.sentAt.push_back(now);
     }
+    reap(now);
 }
 
 // Commands just queued are written now, not at the next turn: the
@@ -493,6 +758,17 @@ void RedisBackplane::onMessage(redisAsyncContext* /*context*/, void* reply, void
     if (kind != "pmessage" || r->elements < 4 || self.hub_ == nullptr) {
         return;
     }
+    const std::string_view channel = text(r->element[2]);
+    if (channel.starts_with(hermes::hub::kBackplanePresencePrefix)) {
+        auto event = hermes::hub::parseBackplanePresence(channel, text(r->element[3]));
+        if (!event) {
+            self.log_.warning("cluster: a notice on %s is not a hub's presence; ignored",
+                              std::string(channel));
+            return;
+        }
+        self.hub_->backplanePresence(*event, self.now_);
+        return;
+    }
     auto entry = hermes::hub::parseBackplaneNotice(text(r->element[2]), text(r->element[3]));
     if (!entry) {
         self.log_.warning("cluster: a notice on %s is not one of a hub; ignored",
@@ -526,9 +802,10 @@ void RedisBackplane::onPublished(redisAsyncContext* /*context*/, void* reply, vo
     }
     const std::string why(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply");
     self.log_.error("cluster: Redis refused a message of %s: %s", pending->room, why);
-    if (why.starts_with("NOSCRIPT")) {
+    if (why.starts_with("NOSCRIPT") || why.starts_with("READONLY")) {
         // Redis restarted without its scripts under the same connection
-        // (a failover behind a proxy): load it again.
+        // (a failover behind a proxy): load it again. READONLY: the master
+        // was demoted (a failover): connect again, to the new one.
         self.resetWanted_ = true;
         self.resetWhy_ = why;
     }
@@ -608,10 +885,54 @@ void RedisBackplane::onNick(redisAsyncContext* /*context*/, void* reply, void* p
     self.hub_->backplaneClaimed(pending->ref, r->integer == 1, "", self.now_);
 }
 
-void RedisBackplane::onLease(redisAsyncContext* /*context*/, void* /*reply*/, void* privdata) {
+void RedisBackplane::onMembers(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
     if (!self.command_.sentAt.empty()) {
         self.command_.sentAt.pop_front();
+    }
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r == nullptr || self.hub_ == nullptr) {
+        return;  // read again when the backplane is back
+    }
+    if (r->type != REDIS_REPLY_ARRAY) {
+        self.log_.error("cluster: reading the cluster's members failed: %s",
+                        std::string(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply"));
+        return;
+    }
+    std::vector<hermes::hub::BackplaneMember> members;
+    for (std::size_t i = 0; i + 1 < r->elements; i += 2) {
+        const std::string_view entry = text(r->element[i + 1]);
+        const std::size_t newline = entry.find('\n');
+        if (newline == std::string_view::npos) {
+            continue;
+        }
+        members.push_back({std::string(entry.substr(0, newline)),
+                           std::string(entry.substr(newline + 1)),
+                           std::string(text(r->element[i]))});
+    }
+    self.hub_->backplaneMembers(members, self.now_);
+}
+
+void RedisBackplane::onScriptDone(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    auto& self = *static_cast<RedisBackplane*>(privdata);
+    if (!self.command_.sentAt.empty()) {
+        self.command_.sentAt.pop_front();
+    }
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r != nullptr && r->type == REDIS_REPLY_ERROR) {
+        self.log_.error("cluster: a presence script failed: %s", std::string(text(r)));
+    }
+}
+
+void RedisBackplane::onLease(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    auto& self = *static_cast<RedisBackplane*>(privdata);
+    if (!self.command_.sentAt.empty()) {
+        self.command_.sentAt.pop_front();
+    }
+    if (demoted(static_cast<const redisReply*>(reply))) {
+        self.resetWanted_ = true;
+        self.resetWhy_ = "Redis at " + self.host_ + ":" + std::to_string(self.port_) +
+                         " is a replica now (READONLY)";
     }
 }
 

@@ -16,6 +16,13 @@
 // ready (script loaded, subscribed); then it reads every room's stream from
 // its next seq, so what was published while it was away is delivered.
 //
+// Sentinel (cluster.sentinels): each connect first asks the sentinels for
+// the master (blocking, cluster.timeout_ms per sentinel), and so does each
+// lease renewal: a master other than this one is a failover. A failover
+// also reaches the hub as its connections closed (Sentinel kills the
+// clients of the instances it reconfigures) or a write refused READONLY (a
+// demoted master). Each resets, and the reconnect asks the sentinels again.
+//
 // Failures: a connection lost, a connect or a reply slower than
 // cluster.timeout_ms (Redis hung, or a partition): both connections are
 // dropped, the hub is told the backplane is down (messages refused:
@@ -25,7 +32,15 @@
 //
 // The lease: every third of cluster.lease_ms the hub sets
 // hermes:hub:NAME (PX cluster.lease_ms); it is also the command link's
-// heartbeat, whose answer must come within cluster.timeout_ms.
+// heartbeat, whose answer must come within cluster.timeout_ms. After it the
+// hub runs the reap script: a hub whose lease has expired has its members
+// quit every room (QUIT notices), by exactly one hub.
+//
+// Presence across hubs: this hub's joins, leaves and quits by a script each
+// (kPresenceScript: the room's member hash, the hub's member set, the
+// notice on hermes:presence:ROOM); the subscriber also takes
+// hermes:presence:*; at each (re)connect every room's members on every
+// hub are read by one script (kMembersScript).
 //
 // Threading: the loop thread only (constructor and sharedEpoch() on the
 // main thread, before the loop runs).
@@ -89,7 +104,9 @@ private:
     void reset(TimePoint now);
     void send(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendNick(const hermes::hub::BackplaneRequest& request, TimePoint now);
+    void sendPresence(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void renewLease(TimePoint now);
+    void reap(TimePoint now);
     void flushWrites();
     void checkUp();
     void watch(Link& link, std::uint32_t events);
@@ -102,6 +119,8 @@ private:
     static void onPublished(redisAsyncContext* context, void* reply, void* privdata);
     static void onFilled(redisAsyncContext* context, void* reply, void* privdata);
     static void onNick(redisAsyncContext* context, void* reply, void* privdata);
+    static void onMembers(redisAsyncContext* context, void* reply, void* privdata);
+    static void onScriptDone(redisAsyncContext* context, void* reply, void* privdata);
     static void onLease(redisAsyncContext* context, void* reply, void* privdata);
     static void addRead(void* privdata);
     static void delRead(void* privdata);
@@ -111,8 +130,9 @@ private:
 
     const ClusterConfig config_;
     const std::string hubName_;
-    std::string host_;
+    std::string host_;  // the master: cluster.redis, or as the sentinels named it
     int port_ = 0;
+    std::string lastMaster_;  // logged when the sentinels name another
     Poco::Logger& log_;
     int epollFd_ = -1;
     Link command_;
@@ -131,6 +151,7 @@ private:
     hermes::hub::Hub* hub_ = nullptr;
     TimePoint now_{};
     std::uint64_t failuresLogged_ = 0;
+    bool reapedSelf_ = false;  // this run's leftovers of an earlier run reaped
 };
 
 }  // namespace hermesd

@@ -446,12 +446,11 @@ BOOST_AUTO_TEST_CASE(sentinel_failover) {
     BOOST_TEST_REQUIRE(replica.waitReplicating(10s));
     it::RedisSentinels sentinels(master.port());
     BOOST_TEST_REQUIRE(sentinels.waitMonitoring(1, 20s));
-    // The hubs find the master through the Sentinels. Assumed keys (the
-    // cluster stream has not chosen them yet): cluster.sentinels, a list of
-    // host:port, and cluster.sentinel_master, the name they monitor.
+    // The hubs find the master through the Sentinels: cluster.sentinels, a
+    // list of host:port, and cluster.master_name, the name they monitor.
     auto settings = clusterSettings();
     settings["cluster.sentinels"] = sentinels.addresses();
-    settings["cluster.sentinel_master"] = it::RedisSentinels::kMasterName;
+    settings["cluster.master_name"] = it::RedisSentinels::kMasterName;
     it::ClusterHubs hubs(2, master.address(), settings);
     Members members(hubs, 3);
     members.startAndJoin(it::after(20s));

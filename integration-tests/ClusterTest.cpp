@@ -15,6 +15,14 @@
 //   nicks          a nick is unique across hubs; freed when its session ends,
 //                  and when its hub is killed (kill -9) once its lease expires;
 //                  the killed hub's acked messages are in the other's history
+//   sentinel_failover  Redis under three Sentinels (a master, a replica):
+//                  the hubs find the master through them; SENTINEL FAILOVER
+//                  mid-conversation: the hubs follow the promoted replica,
+//                  messages after it are delivered, nothing acked is lost
+//   presence       member lists union across hubs; a member on one hub sees
+//                  the others' joiners and leavers; a hub kill -9ed: the
+//                  members of the others see QUIT for its members within its
+//                  lease and a bound
 //
 // The redis-server here is the test's own (RedisServer below: a free port, AOF
 // with appendfsync always in a temp dir, stopped by PID); the cluster-clients
@@ -30,10 +38,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -80,9 +91,16 @@ bool accepts(std::uint16_t port) {
 // redis-server on 127.0.0.1:port(), AOF (appendfsync always) in its own
 // directory; always stopped by PID (SIGTERM, then SIGKILL), also when the
 // test fails; PR_SET_PDEATHSIG if the test dies first.
+// replicaOf: a replica of the master on that port. sentinelOf: a Redis
+// Sentinel (redis-server --sentinel) monitoring that master as "hermes".
+struct RedisOptions {
+    std::uint16_t replicaOf = 0;
+    std::uint16_t sentinelOf = 0;
+};
+
 class RedisServer {
 public:
-    RedisServer() : port_(freePort()) {
+    explicit RedisServer(RedisOptions options = {}) : options_(options), port_(freePort()) {
         dir_ = std::filesystem::temp_directory_path() /
                ("hermes-redis-" + std::to_string(::getpid()) + "-" + std::to_string(port_));
         std::filesystem::create_directories(dir_);
@@ -98,6 +116,22 @@ public:
 
     std::uint16_t port() const { return port_; }
     // redis-cli against it (a test's own command, bounded by Redis's reply).
+    // redis-cli's raw output (not a terminal: one value a line).
+    std::string query(const std::string& arguments) const {
+        std::string out;
+        FILE* pipe = ::popen(
+            ("redis-cli -p " + std::to_string(port_) + " " + arguments + " 2>&1").c_str(), "r");
+        if (pipe == nullptr) {
+            return out;
+        }
+        char buffer[4096];
+        std::size_t got = 0;
+        while ((got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) {
+            out.append(buffer, got);
+        }
+        ::pclose(pipe);
+        return out;
+    }
     int cli(const std::string& arguments) const {
         return std::system(
             ("redis-cli -p " + std::to_string(port_) + " " + arguments + " > /dev/null 2>&1")
@@ -108,6 +142,19 @@ public:
     void start() {
         const std::string port = std::to_string(port_);
         const std::string log = (dir_ / "redis.log").string();
+        const std::string config = (dir_ / "sentinel.conf").string();
+        if (options_.sentinelOf != 0) {
+            // Sentinel rewrites its config file: one of its own, quick to act.
+            std::FILE* file = std::fopen(config.c_str(), "w");
+            BOOST_TEST_REQUIRE(file != nullptr);
+            const std::string text = "port " + port + "\nbind 127.0.0.1\ndir " + dir_.string() +
+                                     "\nlogfile " + log + "\nsentinel monitor hermes 127.0.0.1 " +
+                                     std::to_string(options_.sentinelOf) +
+                                     " 2\nsentinel down-after-milliseconds hermes 1000\n"
+                                     "sentinel failover-timeout hermes 5000\n";
+            std::fwrite(text.data(), 1, text.size(), file);
+            std::fclose(file);
+        }
         const pid_t parent = ::getpid();
         pid_ = ::fork();
         if (pid_ == 0) {
@@ -115,10 +162,25 @@ public:
             if (::getppid() != parent) {
                 ::_exit(127);
             }
-            ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
-                     "--dir", dir_.c_str(), "--save", "", "--appendonly", "yes", "--appendfsync",
-                     "always", "--logfile", log.c_str(), "--daemonize", "no",
-                     static_cast<char*>(nullptr));
+            std::vector<std::string> args;
+            if (options_.sentinelOf != 0) {
+                args = {"redis-server", config, "--sentinel"};
+            } else {
+                args = {
+                    "redis-server", "--port",    port, "--bind",       "127.0.0.1", "--dir",
+                    dir_.string(),  "--save",    "",   "--appendonly", "yes",       "--appendfsync",
+                    "always",       "--logfile", log,  "--daemonize",  "no"};
+                if (options_.replicaOf != 0) {
+                    args.insert(args.end(),
+                                {"--replicaof", "127.0.0.1", std::to_string(options_.replicaOf)});
+                }
+            }
+            std::vector<char*> argv;
+            for (std::string& arg : args) {
+                argv.push_back(arg.data());
+            }
+            argv.push_back(nullptr);
+            ::execvp("redis-server", argv.data());
             ::_exit(127);
         }
         const auto deadline = it::after(10s);
@@ -154,6 +216,7 @@ public:
     }
 
 private:
+    RedisOptions options_;
     std::uint16_t port_;
     std::filesystem::path dir_;
     pid_t pid_ = -1;
@@ -495,4 +558,277 @@ BOOST_AUTO_TEST_CASE(redis_hangs) {
     for (auto& guard : hubs) {
         guard->expectCleanStop();
     }
+}
+
+namespace {
+
+bool presenceOf(const it::Frame& f, v1::PresenceKind kind, const std::string& nick) {
+    if (!f.envelope.has_presence() || f.envelope.presence().kind() != kind) {
+        return false;
+    }
+    const auto& nicks = f.envelope.presence().nicks();
+    return std::find(nicks.begin(), nicks.end(), nick) != nicks.end();
+}
+
+std::vector<std::string> whoIs(it::RawClient& c, const std::string& room) {
+    v1::Envelope who;
+    who.mutable_who()->set_room(room);
+    c.send(who);
+    const it::Frame list = c.expect([](const it::Frame& f) { return f.envelope.has_members(); },
+                                    it::after(5s), "member list");
+    std::vector<std::string> nicks(list.envelope.members().nicks().begin(),
+                                   list.envelope.members().nicks().end());
+    std::sort(nicks.begin(), nicks.end());
+    return nicks;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(presence) {
+    RedisServer redis;
+    constexpr int kLeaseMs = 600;
+    std::vector<std::unique_ptr<it::HubGuard>> hubs;
+    for (const char* name : {"a", "b", "c"}) {
+        auto settings = clusterHub(redis, name);
+        settings["cluster.lease_ms"] = std::to_string(kLeaseMs);
+        hubs.push_back(std::make_unique<it::HubGuard>(settings));
+    }
+    waitJoined(hubs);
+    it::RawClient ana(hubs[0]->hub.port(), "ana");
+    ana.hello("ana", it::after(5s));
+    ana.send(it::joinEnvelope("#r"));
+    ana.expect([](const it::Frame& f) { return f.envelope.has_members(); }, it::after(5s),
+               "ana's member list");
+    // Joiners on b and c: ana (on a) sees them join, and each joiner's
+    // list has everyone so far, on every hub.
+    std::vector<std::unique_ptr<it::RawClient>> others;
+    const std::pair<std::size_t, const char*> joiners[] = {
+        {1, "bob"}, {1, "ben"}, {2, "cid"}, {2, "cy"}};
+    std::vector<std::string> expected{"ana"};
+    for (const auto& [hub, nick] : joiners) {
+        auto c = std::make_unique<it::RawClient>(hubs[hub]->hub.port(), nick);
+        c->hello(nick, it::after(5s));
+        c->send(it::joinEnvelope("#r"));
+        const it::Frame list =
+            c->expect([](const it::Frame& f) { return f.envelope.has_members(); }, it::after(5s),
+                      std::string(nick) + "'s member list");
+        expected.push_back(nick);
+        std::vector<std::string> listed(list.envelope.members().nicks().begin(),
+                                        list.envelope.members().nicks().end());
+        std::sort(listed.begin(), listed.end());
+        std::sort(expected.begin(), expected.end());
+        BOOST_TEST(listed == expected, boost::test_tools::per_element());
+        const std::string who = nick;
+        ana.expect([&](const it::Frame& f) { return presenceOf(f, v1::PRESENCE_KIND_JOINED, who); },
+                   it::after(5s), "JOINED " + who + " at ana");
+        others.push_back(std::move(c));
+    }
+    it::RawClient& bob = *others[0];
+    it::RawClient& ben = *others[1];
+    BOOST_TEST(whoIs(ana, "#r") == expected, boost::test_tools::per_element());
+    // A leaver on b: ana sees it with its reason, and it is off her list.
+    v1::Envelope leave;
+    leave.mutable_leave()->set_room("#r");
+    leave.mutable_leave()->set_reason("lunch");
+    bob.send(leave);
+    const it::Frame left =
+        ana.expect([](const it::Frame& f) { return presenceOf(f, v1::PRESENCE_KIND_LEFT, "bob"); },
+                   it::after(5s), "LEFT bob at ana");
+    BOOST_TEST(left.envelope.presence().reason() == "lunch");
+    BOOST_TEST(whoIs(ana, "#r") == (std::vector<std::string>{"ana", "ben", "cid", "cy"}),
+               boost::test_tools::per_element());
+    // c dies without a word: once its lease has expired a surviving hub
+    // reaps it, and ana (a) and ben (b) see QUIT for cid and cy.
+    hubs[2]->hub.signal(SIGKILL);
+    const auto killed = it::Clock::now();
+    BOOST_TEST_REQUIRE(hubs[2]->hub.waitExit(5s).has_value());
+    // The bound: the lease, then at most a third of it until a survivor's
+    // next renewal runs the reap, plus loopback and loop turns.
+    const auto bound = std::chrono::milliseconds(kLeaseMs + kLeaseMs / 3 + 2000);
+    for (it::RawClient* c : {&ana, &ben}) {
+        // Both may come in one Presence (one turn's quits are coalesced).
+        std::vector<std::string> quit;
+        while (quit.size() < 2) {
+            const it::Frame f = c->expect(
+                [](const it::Frame& frame) {
+                    return frame.envelope.has_presence() &&
+                           frame.envelope.presence().kind() == v1::PRESENCE_KIND_QUIT;
+                },
+                killed + bound, "QUIT for c's members at " + c->name());
+            BOOST_TEST(f.envelope.presence().reason().find("stopped answering") !=
+                       std::string::npos);
+            quit.insert(quit.end(), f.envelope.presence().nicks().begin(),
+                        f.envelope.presence().nicks().end());
+        }
+        std::sort(quit.begin(), quit.end());
+        BOOST_TEST(quit == (std::vector<std::string>{"cid", "cy"}),
+                   boost::test_tools::per_element());
+    }
+    BOOST_TEST_MESSAGE(
+        "QUIT of c's members seen at a and b "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(it::Clock::now() - killed).count()
+        << " ms after kill -9 (lease " << kLeaseMs << " ms)");
+    BOOST_TEST(whoIs(ana, "#r") == (std::vector<std::string>{"ana", "ben"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(whoIs(ben, "#r") == (std::vector<std::string>{"ana", "ben"}),
+               boost::test_tools::per_element());
+    // Exactly one hub reaped: no second QUIT for cid anywhere.
+    ana.sync(it::after(5s));
+    for (const it::Frame& f : ana.inbox()) {
+        BOOST_TEST(!presenceOf(f, v1::PRESENCE_KIND_QUIT, "cid"), "a second QUIT for cid");
+    }
+    hubs[0]->expectCleanStop();
+    hubs[1]->expectCleanStop();
+}
+
+namespace {
+
+// Polls `done` until it holds or `timeout` passes.
+bool waitFor(std::chrono::milliseconds timeout, const std::function<bool()>& done) {
+    const auto deadline = it::after(timeout);
+    while (!done()) {
+        if (it::Clock::now() > deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(50ms);  // polling a condition with a deadline
+    }
+    return true;
+}
+
+// `c` says `text` (client_msg_id `id`) until it is acked (its echo): a Say
+// refused CLUSTER_UNAVAILABLE meanwhile (the backplane switching masters)
+// is sent again. False at the deadline.
+bool sayAcked(it::RawClient& c, std::uint64_t id, const std::string& text, it::Deadline deadline) {
+    while (it::Clock::now() < deadline) {
+        c.send(it::sayEnvelope("#r", text, id));
+        const auto answer = c.tryExpect(
+            [id](const it::Frame& f) {
+                return (f.envelope.has_message() && f.envelope.message().client_msg_id() == id) ||
+                       (f.envelope.has_error() && f.envelope.error().client_msg_id() == id);
+            },
+            deadline);
+        if (!answer) {
+            return false;
+        }
+        if (answer->envelope.has_message()) {
+            return true;
+        }
+        BOOST_TEST_REQUIRE(answer->envelope.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+        std::this_thread::sleep_for(100ms);  // retrying a condition with a deadline
+    }
+    return false;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(sentinel_failover) {
+    RedisServer master;
+    RedisServer replica(RedisOptions{master.port(), 0});
+    BOOST_TEST_REQUIRE(waitFor(10s, [&] {
+        return replica.query("INFO replication").find("master_link_status:up") != std::string::npos;
+    }));
+    std::vector<std::unique_ptr<RedisServer>> sentinels;
+    std::string addresses;
+    for (int i = 0; i < 3; ++i) {
+        sentinels.push_back(std::make_unique<RedisServer>(RedisOptions{0, master.port()}));
+        addresses += (i == 0 ? "" : ",") + sentinels.back()->address();
+    }
+    // The replica known to the sentinel asked to fail over (else there is
+    // nothing to promote).
+    BOOST_TEST_REQUIRE(waitFor(20s, [&] {
+        return sentinels[0]
+                   ->query("SENTINEL replicas hermes")
+                   .find(std::to_string(replica.port())) != std::string::npos;
+    }));
+    std::vector<std::unique_ptr<it::HubGuard>> hubs;
+    for (const char* name : {"east", "west"}) {
+        auto settings = clusterHub(master, name);
+        settings["cluster.redis"] = "";
+        settings["cluster.sentinels"] = addresses;
+        settings["cluster.master_name"] = "hermes";
+        settings["cluster.lease_ms"] = "600";  // the master checked every 200 ms
+        hubs.push_back(std::make_unique<it::HubGuard>(settings));
+    }
+    waitJoined(hubs);
+    it::RawClient ana(hubs[0]->hub.port(), "ana");
+    ana.hello("ana", it::after(5s));
+    it::RawClient bob(hubs[1]->hub.port(), "bob");
+    bob.hello("bob", it::after(5s));
+    for (it::RawClient* c : {&ana, &bob}) {
+        c->send(it::joinEnvelope("#r"));
+        c->expect([](const it::Frame& f) { return f.envelope.has_members(); }, it::after(5s),
+                  "member list");
+    }
+    std::vector<std::string> acked;
+    for (std::uint64_t id = 1; id <= 5; ++id) {
+        acked.push_back("before " + std::to_string(id));
+        BOOST_TEST_REQUIRE(sayAcked(ana, id, acked.back(), it::after(5s)));
+    }
+    const auto failoverStart = it::Clock::now();
+    // Refused (NOGOODSLAVE) until the sentinel has the replica's own INFO.
+    BOOST_TEST_REQUIRE(waitFor(
+        20s, [&] { return sentinels[0]->query("SENTINEL FAILOVER hermes").starts_with("OK"); }));
+    BOOST_TEST_REQUIRE(waitFor(20s, [&] { return replica.query("ROLE").starts_with("master"); }));
+    // Both hubs follow (the old master may take writes for some seconds
+    // before Sentinel demotes it: the hubs must not stay with it).
+    for (const auto& guard : hubs) {
+        BOOST_TEST_REQUIRE(
+            waitFor(10s,
+                    [&] {
+                        return guard->hub.log().find("joined the backplane at Redis 127.0.0.1:" +
+                                                     std::to_string(replica.port())) !=
+                               std::string::npos;
+                    }),
+            guard->hub.logTail());
+    }
+    // ana's and bob's messages are acked again.
+    for (std::uint64_t id = 6; id <= 10; ++id) {
+        acked.push_back("after " + std::to_string(id));
+        BOOST_TEST_REQUIRE(sayAcked(id % 2 == 0 ? ana : bob, id, acked.back(), it::after(30s)));
+    }
+    BOOST_TEST_MESSAGE(
+        "both hubs on the promoted replica and 5 messages acked there "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(it::Clock::now() - failoverStart)
+               .count()
+        << " ms after SENTINEL FAILOVER");
+    for (const auto& guard : hubs) {
+        // How the hub learnt of it (the sentinels asked, a closed
+        // connection, or READONLY): said, not checked.
+        const std::string log = guard->hub.log();
+        const std::size_t lost = log.find("cluster: lost Redis");
+        if (lost != std::string::npos) {
+            BOOST_TEST_MESSAGE(log.substr(lost, log.find('\n', lost) - lost));
+        }
+    }
+    // Every acked message is on the new master too (its room stream).
+    const std::string stream = replica.query("XRANGE hermes:stream:r - +");
+    for (const std::string& text : acked) {
+        BOOST_TEST(stream.find(text) != std::string::npos, "the new master lacks " << text);
+    }
+    // Every acked message is in both hubs' history, in one order, seqs
+    // unique (a Say retried after an unknown fate may be there twice).
+    for (it::RawClient* c : {&ana, &bob}) {
+        c->send(it::historyEnvelope("#r", 0, 100));
+        const it::Frame page =
+            c->expect([](const it::Frame& f) { return f.envelope.has_history_page(); },
+                      it::after(5s), "history page");
+        std::vector<std::string> texts;
+        std::uint64_t lastSeq = 0;
+        for (const auto& m : page.envelope.history_page().messages()) {
+            BOOST_TEST(m.seq() > lastSeq);
+            lastSeq = m.seq();
+            texts.push_back(m.text());
+        }
+        std::size_t at = 0;
+        for (const std::string& text : acked) {
+            const auto found =
+                std::find(texts.begin() + static_cast<std::ptrdiff_t>(at), texts.end(), text);
+            BOOST_TEST((found != texts.end()), c->name() << "'s history lacks acked " << text);
+            if (found != texts.end()) {
+                at = static_cast<std::size_t>(found - texts.begin()) + 1;
+            }
+        }
+    }
+    hubs[0]->expectCleanStop();
+    hubs[1]->expectCleanStop();
 }

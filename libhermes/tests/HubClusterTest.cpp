@@ -72,6 +72,30 @@ private:
             }
             return;
         }
+        if (request.kind == BackplaneRequest::Kind::Presence) {
+            // As the presence script: the room's hash, then the notice.
+            auto& members = members_[request.room];
+            if (request.presence == "joined") {
+                members[request.nick] = hubName(from);
+            } else if (members[request.nick] == hubName(from)) {
+                members.erase(request.nick);
+            } else {
+                return;
+            }
+            notify(request.room, request.presence, hubName(from), request.nick, request.message);
+            return;
+        }
+        if (request.kind == BackplaneRequest::Kind::Members) {
+            std::vector<BackplaneMember> all;
+            for (const auto& [room, members] : members_) {
+                for (const auto& [nick, hub] : members) {
+                    all.push_back({room, nick, hub});
+                }
+            }
+            from.hub.backplaneMembers(all, from.now);
+            from.pump();
+            return;
+        }
         if (request.kind == BackplaneRequest::Kind::Fill) {
             std::size_t count = 0;
             for (const BackplaneEntry& entry : streams_[request.room]) {
@@ -104,6 +128,39 @@ private:
         }
     }
 
+public:
+    // As the reap script for a hub whose lease expired: QUIT for each of
+    // its members, who leave the lists.
+    void reap(const std::string& hub) {
+        for (auto& [room, members] : members_) {
+            for (auto it = members.begin(); it != members.end();) {
+                if (it->second == hub) {
+                    notify(room, "quit", hub, it->first, "hub " + hub + " stopped answering");
+                    it = members.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+        }
+    }
+    // Only `alive` hear presence notices from now on (the others are dead).
+    void onlyAlive(std::set<HubHarness*> alive) { alive_ = std::move(alive); }
+
+private:
+    void notify(const std::string& room, const std::string& kind, const std::string& hub,
+                const std::string& nick, const std::string& reason) {
+        auto event = parseBackplanePresence(std::string(kBackplanePresencePrefix) + room,
+                                            backplanePresenceNotice(kind, hub, nick, reason));
+        BOOST_TEST_REQUIRE(event.has_value());
+        for (HubHarness* h : hubs_) {
+            if (alive_.empty() || alive_.contains(h)) {
+                h->hub.backplanePresence(*event, h->now);
+                h->hub.flush();  // as the event loop after the backplane's socket
+                h->pump();
+            }
+        }
+    }
+
     std::string hubName(const HubHarness& h) const {
         for (std::size_t i = 0; i < hubs_.size(); ++i) {
             if (hubs_[i] == &h) {
@@ -116,7 +173,9 @@ private:
     std::vector<HubHarness*> hubs_;
     std::map<std::string, std::uint64_t> seqs_;
     std::map<std::string, std::vector<BackplaneEntry>> streams_;
-    std::map<std::string, std::string> nicks_;  // nick key -> hub
+    std::map<std::string, std::string> nicks_;                           // nick key -> hub
+    std::map<std::string, std::map<std::string, std::string>> members_;  // room -> nick -> hub
+    std::set<HubHarness*> alive_;
 };
 
 // A Hello on a clustered hub: welcomed once the backplane granted the nick.
@@ -268,10 +327,12 @@ BOOST_AUTO_TEST_CASE(backplane_down_or_failing_refuses_with_cluster_unavailable)
     BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
     BOOST_TEST(refused.error().client_msg_id() == 9u);
     f.a.hub.backplaneUp(true, f.a.now);
-    // Back: every room's stream is read from its next seq.
+    // Back: every room's stream is read from its next seq, and the
+    // cluster's members are read again.
     std::vector<BackplaneRequest> requests;
     f.a.hub.takeBackplaneRequests(requests);
-    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    BOOST_TEST_REQUIRE(requests.size() == 2u);
+    BOOST_TEST((requests[1].kind == BackplaneRequest::Kind::Members));
     BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::Fill));
     BOOST_TEST(requests[0].room == "r");
     BOOST_TEST(requests[0].fromSeq == 1u);
@@ -353,4 +414,145 @@ BOOST_AUTO_TEST_CASE(a_nick_is_unique_across_hubs_and_free_again_when_its_sessio
     refused = f.a.next(third);
     BOOST_TEST_REQUIRE(refused.has_error());
     BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+}
+
+// --- presence across hubs -----------------------------------------------------------------
+
+namespace {
+
+// The nicks of the MemberList `id` gets for `room`, sorted.
+std::vector<std::string> memberList(HubHarness& h, SessionId id, const std::string& room) {
+    h.clear(id);
+    v1::Envelope who;
+    who.mutable_who()->set_room(room);
+    h.send(id, who);
+    const v1::Envelope got = h.next(id);
+    BOOST_TEST_REQUIRE(got.has_members());
+    std::vector<std::string> nicks(got.members().nicks().begin(), got.members().nicks().end());
+    std::sort(nicks.begin(), nicks.end());
+    return nicks;
+}
+
+// The Presence frames in `id`'s inbox as "KIND nick (reason)", taken.
+std::vector<std::string> presenceSeen(HubHarness& h, SessionId id) {
+    std::vector<std::string> out;
+    for (const v1::Envelope& e : h.take(id)) {
+        if (!e.has_presence()) {
+            continue;
+        }
+        for (const std::string& nick : e.presence().nicks()) {
+            out.push_back(v1::PresenceKind_Name(e.presence().kind()) + " " + nick + " (" +
+                          e.presence().reason() + ")");
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(presence_notice_round_trips_and_rejects_what_is_not_one) {
+    auto event = parseBackplanePresence(
+        "hermes:presence:r", backplanePresenceNotice("quit", "hub-a", "ana", "bye\nnow"));
+    BOOST_TEST_REQUIRE(event.has_value());
+    BOOST_TEST(event->room == "r");
+    BOOST_TEST(event->kind == "quit");
+    BOOST_TEST(event->hub == "hub-a");
+    BOOST_TEST(event->nick == "ana");
+    BOOST_TEST(event->reason == "bye\nnow");
+    for (const auto& [channel, payload] :
+         std::vector<std::pair<std::string, std::string>>{{"hermes:presence:", "joined h\nana\n"},
+                                                          {"hermes:room:r", "joined h\nana\n"},
+                                                          {"hermes:presence:r", "renamed h\nana\n"},
+                                                          {"hermes:presence:r", "joined h\nana"},
+                                                          {"hermes:presence:r", "joined \nana\n"},
+                                                          {"hermes:presence:r", "joined h\n\n"}}) {
+        BOOST_TEST_CONTEXT(channel << " / " << payload) {
+            BOOST_TEST(!parseBackplanePresence(channel, payload).has_value());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(other_hubs_members_are_listed_and_their_joins_leaves_and_quits_shown) {
+    TwoHubs f;
+    // Every member of #r on both hubs, at both hubs.
+    const std::vector<std::string> all{"amy", "ana", "ben", "bob"};
+    BOOST_TEST(memberList(f.a, f.ana, "r") == all, boost::test_tools::per_element());
+    BOOST_TEST(memberList(f.b, f.bob, "r") == all, boost::test_tools::per_element());
+    // A joiner on b: a's members see it, and a joiner's list has everyone.
+    const SessionId cid = clusterLogin(f.b, f.backplane, "cid");
+    f.b.send(cid, join("r"));
+    f.b.advance(1s);
+    f.backplane.run();
+    f.a.advance(1s);
+    BOOST_TEST(presenceSeen(f.a, f.ana) == std::vector<std::string>{"PRESENCE_KIND_JOINED cid ()"},
+               boost::test_tools::per_element());
+    // b's own member's join is not shown twice at b.
+    const std::vector<std::string> atBob = presenceSeen(f.b, f.bob);
+    BOOST_TEST(std::count(atBob.begin(), atBob.end(), "PRESENCE_KIND_JOINED cid ()") == 1);
+    // A leaver and a quitter on b: shown at a with their reasons, and gone
+    // from a's list.
+    f.b.send(f.ben, leave("r", "lunch"));
+    f.b.hub.closed(f.bob, "gone", f.b.now);
+    f.b.pump();
+    f.b.advance(1s);
+    f.backplane.run();
+    f.a.advance(1s);
+    const std::vector<std::string> seen = presenceSeen(f.a, f.amy);
+    BOOST_TEST_REQUIRE(seen.size() == 3u);  // cid's join, then these two
+    BOOST_TEST(seen[1] == "PRESENCE_KIND_LEFT ben (lunch)");
+    BOOST_TEST(seen[2].starts_with("PRESENCE_KIND_QUIT bob ("));
+    BOOST_TEST(memberList(f.a, f.ana, "r") == (std::vector<std::string>{"amy", "ana", "cid"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_dead_hubs_members_quit_once_it_is_reaped) {
+    TwoHubs f;
+    // b dies (its lease expires): the backplane reaps it, once.
+    f.backplane.onlyAlive({&f.a});
+    f.backplane.reap("hub1");
+    f.a.advance(1s);
+    const std::vector<std::string> seen = presenceSeen(f.a, f.ana);
+    BOOST_TEST(
+        seen == (std::vector<std::string>{"PRESENCE_KIND_QUIT ben (hub hub1 stopped answering)",
+                                          "PRESENCE_KIND_QUIT bob (hub hub1 stopped answering)"}),
+        boost::test_tools::per_element());
+    BOOST_TEST(memberList(f.a, f.amy, "r") == (std::vector<std::string>{"amy", "ana"}),
+               boost::test_tools::per_element());
+    // A second reap (another hub raced for it) finds nothing: no QUIT twice.
+    f.backplane.reap("hub1");
+    BOOST_TEST(presenceSeen(f.a, f.ana).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_hub_back_on_the_backplane_reads_every_hubs_members) {
+    TwoHubs f;
+    HubHarness c{clusterConfig("hub2")};
+    // c was away while the others joined: it learns them when it is up.
+    c.hub.backplaneUp(true, c.now);
+    std::vector<BackplaneRequest> requests;
+    c.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::Members));
+    c.hub.backplaneMembers({{"r", "ana", "hub0"}, {"r", "bob", "hub1"}, {"r", "zoe", "hub2"}},
+                           c.now);
+    const SessionId zoe = c.connect();
+    c.send(zoe, hello("zoe"));
+    std::vector<BackplaneRequest> claims;
+    c.hub.takeBackplaneRequests(claims);
+    BOOST_TEST_REQUIRE(!claims.empty());
+    c.hub.backplaneClaimed(claims[0].ref, true, "", c.now);
+    c.pump();
+    c.clear(zoe);
+    c.send(zoe, join("r"));
+    v1::Envelope list;
+    for (const v1::Envelope& e : c.take(zoe)) {
+        if (e.has_members()) {
+            list = e;
+        }
+    }
+    BOOST_TEST_REQUIRE(list.has_members());
+    std::vector<std::string> nicks(list.members().nicks().begin(), list.members().nicks().end());
+    std::sort(nicks.begin(), nicks.end());
+    // Its own hub's entry (a leftover of an earlier run) is not listed twice.
+    BOOST_TEST(nicks == (std::vector<std::string>{"ana", "bob", "zoe"}),
+               boost::test_tools::per_element());
 }

@@ -173,6 +173,68 @@ void Backplane::releaseNick(std::string nick) {
     requests_.push_back(std::move(request));
 }
 
+void Backplane::announce(const std::string& room, std::string_view kind, std::string_view nick,
+                         std::string_view reason) {
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::Presence;
+    request.room = room;
+    request.presence = kind;
+    request.nick = nick;
+    request.message = reason;
+    requests_.push_back(std::move(request));
+}
+
+void Backplane::loadMembers() {
+    if (!up_) {
+        return;  // read when the backplane is back
+    }
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::Members;
+    requests_.push_back(std::move(request));
+}
+
+bool Backplane::applyPresence(const BackplanePresence& presence) {
+    if (presence.hub == hubName_) {
+        return false;  // shown here when it happened
+    }
+    if (presence.kind == "joined") {
+        auto& members = others_[presence.room];
+        const auto [it, added] = members.try_emplace(presence.nick, presence.hub);
+        if (!added && it->second == presence.hub) {
+            return false;
+        }
+        it->second = presence.hub;
+        return true;
+    }
+    const auto room = others_.find(presence.room);
+    if (room == others_.end()) {
+        return false;
+    }
+    const auto it = room->second.find(presence.nick);
+    if (it == room->second.end() || it->second != presence.hub) {
+        return false;  // not listed, or listed since on another hub (it moved)
+    }
+    room->second.erase(it);
+    if (room->second.empty()) {
+        others_.erase(room);
+    }
+    return true;
+}
+
+void Backplane::setMembers(const std::vector<BackplaneMember>& members) {
+    others_.clear();
+    for (const BackplaneMember& member : members) {
+        if (member.hub != hubName_) {
+            others_[member.room][member.nick] = member.hub;
+        }
+    }
+}
+
+const std::map<std::string, std::string>* Backplane::others(const std::string& room) const {
+    const auto it = others_.find(room);
+    return it == others_.end() ? nullptr : &it->second;
+}
+
 std::size_t Backplane::waiting() const {
     std::size_t count = 0;
     for (const auto& [room, entries] : waiting_) {

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "hermes/hub/BackplaneEntry.hpp"
@@ -104,6 +105,25 @@ public:
     void release(SessionId session);
     void releaseNick(std::string nick);
 
+    // --- presence across hubs ------------------------------------------------------
+    // This hub's member `nick` joined, left or quit `room` ("joined", "left",
+    // "quit"): written to Redis for every other hub. Lost while the
+    // backplane is down (the other hubs' lists then lag until the next
+    // change; docs/CLUSTER.md).
+    void announce(const std::string& room, std::string_view kind, std::string_view nick,
+                  std::string_view reason);
+    // Read every room's members on every hub (the backplane is back).
+    void loadMembers();
+    // Another hub's presence: true when it changes the room's list of other
+    // hubs' members (a JOINED of one listed already, or this hub's own
+    // notice, changes nothing and is not shown).
+    bool applyPresence(const BackplanePresence& presence);
+    // Every room's members on every hub, as Redis has them now: the other
+    // hubs' replace what was known.
+    void setMembers(const std::vector<BackplaneMember>& members);
+    // Members of `room` on other hubs (nick -> hub), or nullptr.
+    const std::map<std::string, std::string>* others(const std::string& room) const;
+
     // Entries waiting for a gap, over all rooms (invariants, tests).
     std::size_t waiting() const;
 
@@ -119,6 +139,8 @@ private:
     std::vector<BackplaneRequest> requests_;
     std::unordered_map<std::uint64_t, Claim> claims_;   // asked, not answered
     std::unordered_map<SessionId, std::string> owned_;  // nick keys held by sessions
+    // Per room: the members other hubs have (nick as shown -> hub).
+    std::unordered_map<std::string, std::map<std::string, std::string>> others_;
 };
 
 }  // namespace hermes::hub

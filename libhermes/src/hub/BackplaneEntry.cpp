@@ -68,6 +68,48 @@ std::optional<BackplaneEntry> parseBackplaneNotice(std::string_view channel,
     return entry;
 }
 
+std::string backplanePresenceNotice(std::string_view kind, std::string_view hub,
+                                    std::string_view nick, std::string_view reason) {
+    std::string out(kind);
+    out += ' ';
+    out += hub;
+    out += '\n';
+    out += nick;
+    out += '\n';
+    out += reason;
+    return out;
+}
+
+std::optional<BackplanePresence> parseBackplanePresence(std::string_view channel,
+                                                        std::string_view payload) {
+    if (!channel.starts_with(kBackplanePresencePrefix) ||
+        channel.size() == kBackplanePresencePrefix.size()) {
+        return std::nullopt;
+    }
+    const std::size_t first = payload.find('\n');
+    const std::size_t second =
+        first == std::string_view::npos ? first : payload.find('\n', first + 1);
+    if (second == std::string_view::npos) {
+        return std::nullopt;
+    }
+    std::string_view head = payload.substr(0, first);
+    const std::size_t space = head.find(' ');
+    if (space == std::string_view::npos) {
+        return std::nullopt;
+    }
+    BackplanePresence out;
+    out.kind = head.substr(0, space);
+    out.hub = head.substr(space + 1);
+    out.nick = payload.substr(first + 1, second - first - 1);
+    out.reason = payload.substr(second + 1);
+    if ((out.kind != "joined" && out.kind != "left" && out.kind != "quit") || out.hub.empty() ||
+        out.nick.empty()) {
+        return std::nullopt;
+    }
+    out.room = channel.substr(kBackplanePresencePrefix.size());
+    return out;
+}
+
 std::uint64_t backplaneStreamSeq(std::string_view id) {
     std::uint64_t seq = 0;
     if (!id.ends_with("-0") || !readNumber(id.substr(0, id.size() - 2), seq)) {

@@ -215,9 +215,15 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
         case v1::Envelope::kJoin:
             join(s, envelope.join());
             return;
-        case v1::Envelope::kLeave:
+        case v1::Envelope::kLeave: {
+            const std::size_t before = s.rooms.size();
             onLeave(s, envelope.leave(), rooms, presence, gate, outbox, now);
+            if (backplane.enabled() && s.rooms.size() < before) {
+                backplane.announce(protocol::canonicalRoom(envelope.leave().room()), "left",
+                                   s.who.nick(), envelope.leave().reason());
+            }
             return;
+        }
         case v1::Envelope::kSay:
             onSay(s, envelope.say(), rooms, presence, gate, stamper, *history, outbox, ledger,
                   moderation, backplane, now);
@@ -230,7 +236,8 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
                              stamper, *history, outbox, facts, now);
             return;
         case v1::Envelope::kWho:
-            onWho(s, envelope.who(), rooms, moderation, outbox);
+            onWho(s, envelope.who(), rooms, moderation, outbox,
+                  backplane.enabled() ? &backplane : nullptr);
             return;
         case v1::Envelope::kMembersRequest:
             onMembersRequest(s, envelope.members_request(), rooms, moderation, memberFacts, outbox);
@@ -830,12 +837,17 @@ void Hub::Impl::joinDefaultRoom(Session& s) {
 }
 
 void Hub::Impl::join(Session& s, const v1::Join& request) {
-    onJoin(s, request, rooms, moderation, presence, gate, *history, outbox, facts, now);
+    const std::size_t before = s.rooms.size();
+    onJoin(s, request, rooms, moderation, presence, gate, *history, outbox, facts, now,
+           backplane.enabled() ? &backplane : nullptr);
     std::optional<protocol::ProtocolError> invalid;
     const Room* room = rooms.lookup(request.room(), invalid);
     if (room != nullptr && !s.who.closing() && s.rooms.find(room) != SessionRooms::npos) {
         markers.afterJoin(s, *room, outbox);
         if (backplane.enabled()) {
+            if (s.rooms.size() > before) {
+                backplane.announce(room->name, "joined", s.who.nick(), {});
+            }
             // A room this hub never saw (made while it was away) has its
             // past only in Redis: read it now, not at its next message.
             // Usually an empty read; one at a time per room.
@@ -873,6 +885,9 @@ void Hub::Impl::finish(Session& s, CloseReason reason, std::string quitReason, b
         Room& room = rooms.leaveLast(s);
         presence.queue(room, v1::PRESENCE_KIND_QUIT, quitReason, s.who.nick(), spoke, now, gate,
                        outbox);
+        if (backplane.enabled()) {
+            backplane.announce(room.name, "quit", s.who.nick(), quitReason);
+        }
     }
     markers.forget(s);
     // Waiting messages it was being sent wait again, or go to another
@@ -1187,6 +1202,36 @@ void Hub::backplaneFilled(const std::string& room, std::size_t entries, TimePoin
     impl_->deliverWaitingEntries(*found);
 }
 
+void Hub::backplanePresence(const BackplanePresence& event, TimePoint now) {
+    owner_.check("Hub::backplanePresence");
+    impl_->setNow(now);
+    if (protocol::checkRoom(event.room) || protocol::canonicalRoom(event.room) != event.room) {
+        impl_->log.warning("backplane: presence of '%s' (%s from hub %s) names no room; dropped",
+                           event.room, event.nick, event.hub);
+        return;
+    }
+    if (!impl_->backplane.applyPresence(event)) {
+        return;
+    }
+    Room* room = impl_->rooms.find(event.room);
+    if (room == nullptr || room->members.empty()) {
+        return;  // listed for whoever joins it here
+    }
+    const v1::PresenceKind kind = event.kind == "joined" ? v1::PRESENCE_KIND_JOINED
+                                  : event.kind == "left" ? v1::PRESENCE_KIND_LEFT
+                                                         : v1::PRESENCE_KIND_QUIT;
+    // Whether another hub's member spoke is that hub's to know: in a large
+    // room its presence reaches the followers only (docs/CLUSTER.md).
+    impl_->presence.queue(*room, kind, event.reason, event.nick, false, now, impl_->gate,
+                          impl_->outbox);
+}
+
+void Hub::backplaneMembers(const std::vector<BackplaneMember>& members, TimePoint now) {
+    owner_.check("Hub::backplaneMembers");
+    impl_->setNow(now);
+    impl_->backplane.setMembers(members);
+}
+
 void Hub::backplaneUp(bool up, TimePoint now) {
     owner_.check("Hub::backplaneUp");
     impl_->setNow(now);
@@ -1194,6 +1239,7 @@ void Hub::backplaneUp(bool up, TimePoint now) {
     if (up) {
         impl_->rooms.forEach(
             [this](Room& room) { impl_->backplane.fill(room.name, room.log.nextSeq()); });
+        impl_->backplane.loadMembers();
     }
 }
 

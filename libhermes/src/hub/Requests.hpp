@@ -106,13 +106,14 @@ void onSetAway(Session& s, const v1::SetAway& request, Presence& presence, Durab
 
 // --- RoomRequests.cpp ----------------------------------------------------------------
 
+// In a cluster (`backplane`), MemberList lists the other hubs' members too.
 void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Moderation& moderation,
             Presence& presence, DurabilityGate& gate, const HistoryStore& history, Outbox& outbox,
-            const HubFacts& facts, TimePoint now);
+            const HubFacts& facts, TimePoint now, const Backplane* backplane = nullptr);
 void onLeave(Session& s, const v1::Leave& leave, RoomTable& rooms, Presence& presence,
              DurabilityGate& gate, Outbox& outbox, TimePoint now);
 void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, const Moderation& moderation,
-           Outbox& outbox);
+           Outbox& outbox, const Backplane* backplane = nullptr);
 // MembersRequest: one page of the room's members in nick order (MemberPages);
 // `facts` is Hub::Impl's count of away, operator and account changes.
 void onMembersRequest(Session& s, const v1::MembersRequest& request, RoomTable& rooms,

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "Backplane.hpp"
 #include "DurabilityGate.hpp"
 #include "Moderation.hpp"
 #include "Outbox.hpp"
@@ -47,15 +48,23 @@ void addMember(v1::MemberList& list, const Session& member, const Room& room,
     }
 }
 
-// All members, or (a joiner of a large room that does not follow it) the
-// first `most` and the joiner itself, marked partial.
+// All members (in a cluster, those of the other hubs too), or (a joiner of
+// a large room that does not follow it) the first `most` of this hub's and
+// the joiner itself, marked partial.
 void sendMemberList(Session& s, const Room& room, const Moderation& moderation, Outbox& outbox,
-                    std::size_t most = kWholeList) {
+                    const Backplane* backplane, std::size_t most = kWholeList) {
     outbox.reply(s, [&](v1::Envelope& out) {
         auto* list = out.mutable_members();
         list->set_room(room.name);
-        list->set_total(static_cast<std::uint32_t>(room.members.size()));
-        if (room.members.size() <= most) {
+        const auto* others = backplane == nullptr ? nullptr : backplane->others(room.name);
+        const std::size_t total = room.members.size() + (others == nullptr ? 0 : others->size());
+        list->set_total(static_cast<std::uint32_t>(total));
+        if (total <= most) {
+            if (others != nullptr) {
+                for (const auto& other : *others) {
+                    list->add_nicks(other.first);  // away and operators: this hub's only
+                }
+            }
             for (const Member& member : room.members) {
                 addMember(*list, *member.session, room, moderation);
             }
@@ -63,7 +72,7 @@ void sendMemberList(Session& s, const Room& room, const Moderation& moderation, 
         }
         list->set_partial(true);
         bool self = false;
-        for (std::size_t i = 0; i < most; ++i) {
+        for (std::size_t i = 0; i < std::min(most, room.members.size()); ++i) {
             const Session& member = *room.members.list()[i].session;
             self = self || &member == &s;
             addMember(*list, member, room, moderation);
@@ -78,7 +87,7 @@ void sendMemberList(Session& s, const Room& room, const Moderation& moderation, 
 
 void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Moderation& moderation,
             Presence& presence, DurabilityGate& gate, const HistoryStore& history, Outbox& outbox,
-            const HubFacts& facts, TimePoint now) {
+            const HubFacts& facts, TimePoint now, const Backplane* backplane) {
     if (auto error = protocol::checkRoom(join.room())) {
         outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, error->text, join.room());
         return;
@@ -116,7 +125,7 @@ void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Moderation& mode
         RoomTable::setFollows(s, s.rooms.find(room), join.all_presence());
     }
     const bool whole = join.all_presence() || presence.fullPresence(*room);
-    sendMemberList(s, *room, moderation, outbox,
+    sendMemberList(s, *room, moderation, outbox, backplane,
                    whole ? kWholeList : std::min(kJoinSample, facts.config.presenceFullMaxMembers));
     if (!member && !whole && !room->presence.pending().toAll) {
         // Its JOINED goes to the followers only: the joiner still gets its
@@ -161,7 +170,7 @@ void onLeave(Session& s, const v1::Leave& leave, RoomTable& rooms, Presence& pre
 }
 
 void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, const Moderation& moderation,
-           Outbox& outbox) {
+           Outbox& outbox, const Backplane* backplane) {
     std::optional<protocol::ProtocolError> invalid;
     const Room* room = rooms.lookup(who.room(), invalid);
     if (invalid) {
@@ -172,7 +181,7 @@ void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, const Moderat
         outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, "there is no room " + who.room(), who.room());
         return;
     }
-    sendMemberList(s, *room, moderation, outbox);
+    sendMemberList(s, *room, moderation, outbox, backplane);
 }
 
 void onMembersRequest(Session& s, const v1::MembersRequest& request, RoomTable& rooms,

@@ -13,6 +13,9 @@
 //                                 (XADD MAXLEN ~ cluster.stream_max_messages)
 //   hermes:room:ROOM      channel PUBLISH of each entry, as one notice:
 //                                 "SEQ HUB REF ACCOUNT\nMESSAGE"
+//   hermes:members:ROOM   hash    member nick -> the hub it is connected to
+//   hermes:presence:ROOM  channel PUBLISH of each JOINED/LEFT/QUIT, as one notice:
+//                                 "KIND HUB\nNICK\nREASON" (KIND: joined, left, quit)
 //
 // and for the cluster as a whole:
 //
@@ -20,6 +23,17 @@
 //   hermes:nicks          hash    nick key -> the hub whose member has it
 //   hermes:hub:HUB        string  HUB's lease (PX cluster.lease_ms, renewed every
 //                                 third): a nick of a hub without one is free
+//   hermes:hubs           set     the hubs that have members listed (a hub without a
+//                                 lease is reaped: see below)
+//   hermes:hubmembers:HUB set     "ROOM\nNICK" of each of HUB's members, per room
+//
+// Presence across hubs: a hub writes its members' joins, leaves and quits
+// with one script (the hash, the set, the notice in one step) and every
+// other hub shows them to its members of the room and lists them in the
+// room's MemberList. When a hub's lease has expired, the first hub to
+// renew its own lease afterwards reaps it in one script (SREM hermes:hubs
+// decides which: exactly one): a QUIT notice for each of its members, who
+// leave the hashes.
 //
 // MESSAGE is the ChatMessage as its hub stamped it, serialized, with no seq
 // (0): every hub sets the seq the backplane gave it and frames it the same
@@ -55,6 +69,8 @@ struct BackplaneRequest {
         Fill,         // read `room`'s stream from `fromSeq` on (at most kFillPage entries)
         ClaimNick,    // `nick` (its key) for this hub, unless a live hub holds it
         ReleaseNick,  // `nick` (its key), if this hub holds it
+        Presence,     // `nick` JOINED/LEFT/QUIT `room` (`presence`, reason in `message`)
+        Members,      // read every room's members on every hub (Hub::backplaneMembers)
     };
     Kind kind = Kind::Publish;
     std::string room;
@@ -66,7 +82,25 @@ struct BackplaneRequest {
     // before the cluster (or a Redis that lost its data) goes on from there
     // rather than under seqs the hubs have delivered.
     std::uint64_t fromSeq = 0;
-    std::string nick;  // ClaimNick (with `ref`), ReleaseNick: protocol::nickKey
+    std::string nick;  // ClaimNick (with `ref`), ReleaseNick: protocol::nickKey; Presence: as shown
+    std::string presence;  // Presence: "joined", "left" or "quit"
+};
+
+// A member of another hub joined, left or quit a room (or its hub was
+// reaped: `kind` quit for each of its members).
+struct BackplanePresence {
+    std::string room;  // canonical
+    std::string kind;  // "joined", "left", "quit"
+    std::string hub;
+    std::string nick;
+    std::string reason;
+};
+
+// A member of a room on some hub, as the backplane lists it.
+struct BackplaneMember {
+    std::string room;  // canonical
+    std::string nick;
+    std::string hub;
 };
 
 // Entries one Fill reads at most; a full page asks for the next.
@@ -75,6 +109,8 @@ inline constexpr std::size_t kFillPage = 1000;
 inline constexpr std::string_view kBackplaneChannelPrefix = "hermes:room:";
 inline constexpr std::string_view kBackplaneStreamPrefix = "hermes:stream:";
 inline constexpr std::string_view kBackplaneSeqPrefix = "hermes:seq:";
+inline constexpr std::string_view kBackplanePresencePrefix = "hermes:presence:";
+inline constexpr std::string_view kBackplaneMembersPrefix = "hermes:members:";
 
 // The notice published on hermes:room:ROOM, and read back: nullopt when
 // `channel` or `payload` is not one (logged by the edge, never delivered).
@@ -82,6 +118,12 @@ std::string backplaneNotice(std::uint64_t seq, std::string_view hub, std::uint64
                             std::string_view account, std::string_view message);
 std::optional<BackplaneEntry> parseBackplaneNotice(std::string_view channel,
                                                    std::string_view payload);
+// The notice published on hermes:presence:ROOM, and read back (nullopt:
+// not one; logged by the edge).
+std::string backplanePresenceNotice(std::string_view kind, std::string_view hub,
+                                    std::string_view nick, std::string_view reason);
+std::optional<BackplanePresence> parseBackplanePresence(std::string_view channel,
+                                                        std::string_view payload);
 // A stream entry's id "SEQ-0" read back: 0 when it is not one.
 std::uint64_t backplaneStreamSeq(std::string_view id);
 

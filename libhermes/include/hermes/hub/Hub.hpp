@@ -201,6 +201,13 @@ public:
     void backplaneClaimed(std::uint64_t ref, bool granted, std::string_view error, TimePoint now);
     // A Fill of `room` is answered: its `entries` entries were given first.
     void backplaneFilled(const std::string& room, std::size_t entries, TimePoint now);
+    // Another hub's member joined, left or quit a room (or its hub was
+    // reaped): listed in the room's MemberList here, and shown to this hub's
+    // members of the room as a Presence. This hub's own notices are ignored.
+    void backplanePresence(const BackplanePresence& event, TimePoint now);
+    // The answer to a Members request: every room's members on every hub;
+    // the other hubs' replace what this hub knew of them.
+    void backplaneMembers(const std::vector<BackplaneMember>& members, TimePoint now);
     // The edge has the backplane (connected and subscribed), or lost it:
     // while it is down messages are refused; when it is back every room's
     // stream is read from the seq after the last one delivered.
