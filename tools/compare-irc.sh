@@ -13,7 +13,11 @@
 #
 # Knobs (environment): RUNS (3), BUILD_DIR (build/release), RESULTS
 # (bench-results), SHARED_BENCH (../shared/bench), TP_M (200), LAT_R (2000),
-# LAT_T (10), SCENARIOS ("throughput latency"). T1 = -n 100 -s 100 -m TP_M
+# LAT_T (10), SCENARIOS ("throughput latency"), IRC_SEND_INTERVALS (""):
+# irc.send_interval_ms values to compare in the same rounds, e.g. "0 2"
+# (each hermesd run once per value, labelled hermesd-irc-Nms, the order
+# alternating too; empty: one hermesd with the config's own value, labelled
+# hermesd-irc). T1 = -n 100 -s 100 -m TP_M
 # -b 64 -w 16; L1 = -n 100 -s 100 -r LAT_R -t LAT_T -b 64: run-peers.sh's.
 # hermesd runs tools/bench/hermesd-bench.properties with its IRC listener on
 # a free loopback port: no rate limit (hub.rate_per_second = 0, which the
@@ -33,6 +37,7 @@ TP_M=${TP_M:-200}
 LAT_R=${LAT_R:-2000}
 LAT_T=${LAT_T:-10}
 SCENARIOS=${SCENARIOS:-throughput latency}
+IRC_SEND_INTERVALS=${IRC_SEND_INTERVALS:-}
 STAMP=$(date +%Y%m%d-%H%M%S)
 KV=$RESULTS/compare-irc-$STAMP.kv
 FANOUT_LOG=$RESULTS/compare-irc-$STAMP.log
@@ -61,11 +66,16 @@ trap 'hub_stop; exit 130' INT TERM
 
 # The bench config with the IRC listener on: a free loopback port (0 would
 # mean "no listener"), in the hub's own temporary directory.
-start_hub() {
+start_hub() { # [irc.send_interval_ms]
   hub_new_dir
   IRC_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   grep -v '^irc\.\(port\|host\) *=' "$ROOT/tools/bench/hermesd-bench.properties" >"$HUB_DIR/irc.properties"
   printf 'irc.port = %s\nirc.host = 127.0.0.1\n' "$IRC_PORT" >>"$HUB_DIR/irc.properties"
+  if [ -n "${1:-}" ]; then
+    grep -v '^irc\.send_interval_ms *=' "$HUB_DIR/irc.properties" >"$HUB_DIR/irc.tmp"
+    printf 'irc.send_interval_ms = %s\n' "$1" >>"$HUB_DIR/irc.tmp"
+    mv "$HUB_DIR/irc.tmp" "$HUB_DIR/irc.properties"
+  fi
   hub_launch "$HUB_DIR/irc.properties"
   for _ in $(seq 100); do
     ss -Hltn "sport = :$IRC_PORT" | grep -q . && break
@@ -81,13 +91,14 @@ scenario_args() { # scenario -> fanout arguments, as run-peers.sh gives them
   esac
 }
 
-run_hermes() { # run scenario
-  local run=$1 scenario=$2
-  start_hub
-  log "hermesd-irc / $scenario / run $run"
+run_hermes() { # run scenario [irc.send_interval_ms]
+  local run=$1 scenario=$2 interval=${3:-} label=hermesd-irc
+  [ -z "$interval" ] || label=hermesd-irc-${interval}ms
+  start_hub "$interval"
+  log "$label / $scenario / run $run"
   # shellcheck disable=SC2046
   timeout -k 5 300 "$FANOUT" --proto irc --port "$IRC_PORT" --pid "$HUB_PID" \
-    --label hermesd-irc --run "$run" --kv "$KV" --concurrency 64 $(scenario_args "$scenario") \
+    --label "$label" --run "$run" --kv "$KV" --concurrency 64 $(scenario_args "$scenario") \
     2>>"$FANOUT_LOG" ||
     { log "fanout $scenario run $run against hermesd failed; hub log:"; tail -5 "$HUB_DIR/hermesd.log" >&2; }
   hub_stop
@@ -100,15 +111,30 @@ run_ngircd() { # run scenario
     NO_INSTALL=1 "$SHARED_BENCH/run-peers.sh" >&2
 }
 
+run_hermes_all() { # run scenario: each interval asked for, reversed in even rounds
+  local run=$1 scenario=$2 intervals
+  if [ -z "$IRC_SEND_INTERVALS" ]; then
+    run_hermes "$run" "$scenario"
+    return
+  fi
+  intervals=$IRC_SEND_INTERVALS
+  if [ $((run % 2)) -eq 0 ]; then
+    intervals=$(echo "$IRC_SEND_INTERVALS" | tr ' ' '\n' | tac | tr '\n' ' ')
+  fi
+  for interval in $intervals; do
+    run_hermes "$run" "$scenario" "$interval"
+  done
+}
+
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 T0=$(date +%s)
 for run in $(seq 1 "$RUNS"); do
   for scenario in $SCENARIOS; do
     if [ $((run % 2)) -eq 1 ]; then
       run_ngircd "$run" "$scenario"
-      run_hermes "$run" "$scenario"
+      run_hermes_all "$run" "$scenario"
     else
-      run_hermes "$run" "$scenario"
+      run_hermes_all "$run" "$scenario"
       run_ngircd "$run" "$scenario"
     fi
   done
@@ -119,7 +145,7 @@ T1_END=$(date +%s)
   echo "# hermesd's IRC gateway vs ngIRCd, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "- commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo ' (with uncommitted changes)'); $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average at the start $LOAD0; $RUNS round(s), $((T1_END - T0)) s"
-  echo "- command: \`RUNS=$RUNS TP_M=$TP_M tools/compare-irc.sh\`; both driven by \`../shared/bench/fanout --proto irc\` (T1 $(scenario_args throughput); L1 $(scenario_args latency)); $(ngircd --version 2>&1 | head -1)"
+  echo "- command: \`RUNS=$RUNS TP_M=$TP_M${IRC_SEND_INTERVALS:+ IRC_SEND_INTERVALS=\"$IRC_SEND_INTERVALS\"} tools/compare-irc.sh\`; both driven by \`../shared/bench/fanout --proto irc\` (T1 $(scenario_args throughput); L1 $(scenario_args latency)); $(ngircd --version 2>&1 | head -1)"
   echo "- hermesd: \`$HUB_BIN\`; raw figures: \`$(basename "$KV")\`; fanout's log: \`$(basename "$FANOUT_LOG")\`"
   echo
   python3 "$ROOT/tools/bench/irc_table.py" "$KV"
