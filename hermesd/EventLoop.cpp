@@ -393,7 +393,7 @@ void EventLoop::readFrom(SessionId id, Connection& connection, TimePoint now) {
     }
 }
 
-void EventLoop::writeTo(SessionId id, Connection& connection, TimePoint now) {
+bool EventLoop::writeTo(SessionId id, Connection& connection, TimePoint now) {
     loopThread_.check("EventLoop::writeTo");
     // The queue is a few segments (shared room blocks, the session's own
     // frames): one gathered write sends them all without joining them first.
@@ -415,7 +415,7 @@ void EventLoop::writeTo(SessionId id, Connection& connection, TimePoint now) {
                 [[fallthrough]];
             case hermes::irc::IrcSendPacer::Decision::Holding:
                 armWrite(id, connection, false);  // the timer, not EPOLLOUT, says when
-                return;
+                return true;
         }
     }
     bool wrote = false;
@@ -432,7 +432,7 @@ void EventLoop::writeTo(SessionId id, Connection& connection, TimePoint now) {
         if (written.failed) {
             hub_->closed(id, written.why, now);
             drop(id);
-            return;
+            return false;
         }
         if (written.bytes > 0) {
             hub_->consumed(id, written.bytes, now);
@@ -453,6 +453,7 @@ void EventLoop::writeTo(SessionId id, Connection& connection, TimePoint now) {
         connection.pacer.sent(pacedAt);
     }
     armWrite(id, connection, count > 0 || transport.pendingOutput());
+    return false;
 }
 
 void EventLoop::servicePaced() {
@@ -499,14 +500,18 @@ void EventLoop::serviceReady(TimePoint now) {
     // Indexed: a look at the input may append sessions it gave output to.
     // Only the sessions the pass began with are followed by such looks, so a
     // pass ends even while input keeps arriving.
+    // A session its pacer holds costs no send, so it does not count towards
+    // the next look: a pass over a room of held IRC members is quick.
     const std::size_t lookUntil = shuttingDown_ ? 0 : writable_.size();
+    std::size_t counted = 0;
     for (std::size_t i = 0; i < writable_.size(); ++i) {
         const SessionId id = writable_[i];
         auto it = connections_.find(id);
-        if (it != connections_.end() && !it->second.lingering) {
-            writeTo(id, it->second, now);
+        if (it != connections_.end() && !it->second.lingering && writeTo(id, it->second, now)) {
+            continue;
         }
-        if (i + 1 < lookUntil && (i + 1) % kWritesPerInputLook == 0) {
+        ++counted;
+        if (i + 1 < lookUntil && counted % kWritesPerInputLook == 0) {
             now = takeInputDuringPass(now);
         }
     }

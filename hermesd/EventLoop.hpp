@@ -155,7 +155,9 @@ private:
     // The catch-all: `id` failed at the edge; it alone is closed.
     void failConnection(hermes::hub::SessionId id, const char* what);
     void readFrom(hermes::hub::SessionId id, Connection& connection, TimePoint now);
-    void writeTo(hermes::hub::SessionId id, Connection& connection, TimePoint now);
+    // True when the connection's pacer holds its output for later
+    // (servicePaced()); false when it was written (or dropped).
+    bool writeTo(hermes::hub::SessionId id, Connection& connection, TimePoint now);
     void serviceReady(TimePoint now);
     // Writes the paced members whose interval is over.
     void servicePaced();
