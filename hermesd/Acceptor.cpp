@@ -35,9 +35,9 @@ void HandoffConnection::run() {
             // "Matching echoes"): a random base in the upper 32 bits.
             thread_local std::mt19937_64 random{std::random_device{}()};
             session.msgIdBase = (random() | 1u) << 32;
-            loop_.adopt(std::make_unique<IrcConnection>(socket(), std::move(session),
-                                                        settings_.ircMaxFrameBytes,
-                                                        *settings_.ircCache, settings_.ircTls),
+            loop_.adopt(std::make_unique<IrcConnection>(
+                            socket(), std::move(session), settings_.ircMaxFrameBytes,
+                            *settings_.ircCache, settings_.ircTls, settings_.ircSendInterval),
                         peer, admission);
         } else if (settings_.tls != nullptr) {
             loop_.adopt(std::make_unique<TlsConnection>(socket(), *settings_.tls, peer), peer,

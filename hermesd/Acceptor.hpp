@@ -13,6 +13,8 @@
 // Threading: HandoffConnection::run() runs on TCPServer pool threads; it only
 // reads the Registry and calls EventLoop::adopt(), both thread safe.
 
+#include <chrono>
+
 #include <Poco/Net/TCPServerConnection.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
 
@@ -41,6 +43,8 @@ struct HandoffSettings {
     const hermes::tls::TlsContext* ircTls = nullptr;
     // The loop's cache of rendered room messages (irc only; outlives the loop).
     hermes::irc::IrcRenderCache* ircCache = nullptr;
+    // irc.send_interval_ms: the least time between two sends to an IRC member.
+    std::chrono::microseconds ircSendInterval{};
 };
 
 class HandoffConnection : public Poco::Net::TCPServerConnection {

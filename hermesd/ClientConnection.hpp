@@ -21,6 +21,7 @@
 // Threading: built on an acceptor (or HTTP) thread, then used by the loop
 // thread only.
 
+#include <chrono>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -67,6 +68,11 @@ public:
     // them, so the loop calls read() once at adoption, or, if the hub's
     // input is paused then, when it resumes.
     virtual bool bufferedInput() const { return false; }
+    // The least time between two sends to this client: an IRC member's
+    // irc.send_interval_ms (hermes::irc::IrcSendPacer, docs/IRC.md "Cost").
+    // Zero (every other transport): the loop writes output as soon as it is
+    // ready.
+    virtual std::chrono::microseconds sendInterval() const { return {}; }
 
     struct Written {
         std::size_t bytes = 0;  // of the pieces given, taken for good

@@ -53,6 +53,7 @@ constexpr ConfigKey kKeys[] = {
     {"irc.port",                          Count,  "6667",        0, kPortMax, S},
     {"irc.tls_port",                      Count,  "",            0, kPortMax, S},
     {"irc.join_playback",                 Count,  "50",          0, kNoLimit, S},
+    {"irc.send_interval_ms",              Millis, "2",           0, 1000,     S},
     // --- history.* ---
     {"history.persist",                   Flag,   "true",        0, 0,        S},
     {"history.path",                      Text,   "hermes-history.db", 0, 0,  S},

@@ -62,6 +62,7 @@ DaemonConfig readDaemonConfig(ConfigReader& reader) {
     }
     irc.port = port(reader, "irc.port", irc.port);
     irc.joinPlayback = size(reader, "irc.join_playback", irc.joinPlayback);
+    irc.sendInterval = reader.millis("irc.send_interval_ms", irc.sendInterval);
 
     HttpConfig& http = result.http;
     http.host = reader.text("http.host", http.host);

@@ -76,6 +76,12 @@ struct IrcConfig {
     // irc.join_playback: backlog messages played back on JOIN to clients with
     // server-time and no draft/chathistory (docs/IRC.md "History on join").
     std::size_t joinPlayback = 50;
+    // irc.send_interval_ms: the least time between two sends to one IRC
+    // member (hermes::irc::IrcSendPacer, docs/IRC.md "Cost"); 0 = off. The
+    // first line after a quiet interval goes at once; in a busy room each
+    // send carries what arrived during the interval, a fraction of the
+    // hub's CPU per delivery.
+    std::chrono::milliseconds sendInterval{2};
 };
 
 // The Prometheus endpoint (metrics.*): GET /metrics (MetricsEndpoint.hpp,

@@ -166,10 +166,7 @@ void EventLoop::run() {
         if (shuttingDown_ && (connections_.empty() || now >= shutdownDeadline_)) {
             break;
         }
-        const int count = epoll_wait(epollFd_, events_.data(), kMaxEvents, waitTimeoutMs(now));
-        if (count < 0 && errno != EINTR) {
-            throw systemError("epoll_wait");
-        }
+        const int count = waitForEvents(now);
         now = Clock::now();
         handleEvents(count, now);
         hub_->flush();
@@ -179,6 +176,7 @@ void EventLoop::run() {
             nextTick_ = std::min(nextTick_, backplane_->pump(*hub_, now));
         }
         serviceReady(now);
+        servicePaced();
         if (hub_->transfersWantTurn()) {
             nextTick_ = now;  // a download takes its next chunks in the next turn
         }
@@ -203,7 +201,7 @@ void EventLoop::run() {
     connectionCount_.store(0);
 }
 
-int EventLoop::waitTimeoutMs(TimePoint now) const {
+int EventLoop::waitForEvents(TimePoint now) {
     TimePoint wake = nextTick_;
     if (config_.statsInterval.count() > 0) {
         wake = std::min(wake, nextStats_);
@@ -217,11 +215,38 @@ int EventLoop::waitTimeoutMs(TimePoint now) const {
     if (shuttingDown_) {
         wake = std::min(wake, shutdownDeadline_);
     }
-    if (wake <= now) {
-        return 0;
+    int count = 0;
+    if (!paced_.empty() && nextPacedDue_ < wake && preciseWait_) {
+        // A paced member's interval (a millisecond or two): to the
+        // microsecond, as a whole-millisecond timeout could add most of
+        // another interval to its wait.
+        const auto left = std::max(nextPacedDue_ - now, Clock::duration::zero());
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+        const timespec timeout{static_cast<time_t>(ns / 1'000'000'000),
+                               static_cast<long>(ns % 1'000'000'000)};
+        count = epoll_pwait2(epollFd_, events_.data(), kMaxEvents, &timeout, nullptr);
+        if (count >= 0 || errno == EINTR) {
+            return std::max(count, 0);
+        }
+        if (errno != ENOSYS) {
+            throw systemError("epoll_pwait2");
+        }
+        log_.warning("epoll_pwait2 is not available: IRC send pacing wakes to the millisecond");
+        preciseWait_ = false;
     }
-    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
-    return static_cast<int>(std::min<long long>(ms, 60'000));
+    if (!paced_.empty()) {
+        wake = std::min(wake, nextPacedDue_);
+    }
+    int timeoutMs = 0;
+    if (wake > now) {
+        const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
+        timeoutMs = static_cast<int>(std::min<long long>(ms, 60'000));
+    }
+    count = epoll_wait(epollFd_, events_.data(), kMaxEvents, timeoutMs);
+    if (count < 0 && errno != EINTR) {
+        throw systemError("epoll_wait");
+    }
+    return std::max(count, 0);
 }
 
 void EventLoop::adoptPending(TimePoint now) {
@@ -236,6 +261,7 @@ void EventLoop::adoptPending(TimePoint now) {
         Connection connection;
         connection.transport = std::move(entry.connection);
         connection.reading = !inputPaused_;
+        connection.pacer = hermes::irc::IrcSendPacer(connection.transport->sendInterval());
         epoll_event event{};
         event.events = connection.reading ? EPOLLIN | EPOLLRDHUP : 0u;
         event.data.u64 = id;
@@ -382,18 +408,38 @@ void EventLoop::readFrom(SessionId id, Connection& connection, TimePoint now) {
             }
             return;
     }
-    if (connection.transport->pendingOutput() && !connection.writeArmed) {
+    if (connection.transport->pendingOutput() && !connection.writeArmed &&
+        !connection.pacer.holding()) {
         armWrite(id, connection, true);  // a pong: written when the socket says writable
     }
 }
 
-void EventLoop::writeTo(SessionId id, Connection& connection, TimePoint now) {
+bool EventLoop::writeTo(SessionId id, Connection& connection, TimePoint now) {
     loopThread_.check("EventLoop::writeTo");
     // The queue is a few segments (shared room blocks, the session's own
     // frames): one gathered write sends them all without joining them first.
     // The transport's own bytes (a WebSocket pong) go even when the hub has
     // nothing for the session.
     ClientConnection& transport = *connection.transport;
+    // A paced member (IRC) written less than its interval ago waits: its
+    // output stays in the hub's queue, seen there by the queue rules, and
+    // servicePaced() writes all of it when the interval is over.
+    TimePoint pacedAt{};
+    if (connection.pacer.enabled()) {
+        pacedAt = Clock::now();
+        switch (connection.pacer.ready(pacedAt)) {
+            case hermes::irc::IrcSendPacer::Decision::Send:
+                break;
+            case hermes::irc::IrcSendPacer::Decision::Hold:
+                paced_.push_back(id);
+                nextPacedDue_ = std::min(nextPacedDue_, connection.pacer.due());
+                [[fallthrough]];
+            case hermes::irc::IrcSendPacer::Decision::Holding:
+                armWrite(id, connection, false);  // the timer, not EPOLLOUT, says when
+                return true;
+        }
+    }
+    bool wrote = false;
     std::size_t count = hub_->output(id, writeViews_);
     while (count > 0 || transport.pendingOutput()) {
         const bool own = transport.pendingOutput();
@@ -403,10 +449,11 @@ void EventLoop::writeTo(SessionId id, Connection& connection, TimePoint now) {
         }
         const ClientConnection::Written written =
             transport.write(std::span<const std::string_view>(writeViews_.data(), count));
+        wrote = true;
         if (written.failed) {
             hub_->closed(id, written.why, now);
             drop(id);
-            return;
+            return false;
         }
         if (written.bytes > 0) {
             hub_->consumed(id, written.bytes, now);
@@ -423,7 +470,47 @@ void EventLoop::writeTo(SessionId id, Connection& connection, TimePoint now) {
         }
         count = hub_->output(id, writeViews_);
     }
+    if (wrote && connection.pacer.enabled()) {
+        connection.pacer.sent(pacedAt);
+    }
     armWrite(id, connection, count > 0 || transport.pendingOutput());
+    return false;
+}
+
+void EventLoop::servicePaced() {
+    loopThread_.check("EventLoop::servicePaced");
+    if (paced_.empty()) {
+        return;
+    }
+    const TimePoint now = Clock::now();
+    if (now < nextPacedDue_) {
+        return;
+    }
+    // The due ones apart first: a write may drop its connection.
+    pacedDue_.clear();
+    TimePoint next = TimePoint::max();
+    std::size_t kept = 0;
+    for (const SessionId id : paced_) {
+        const auto it = connections_.find(id);
+        if (it == connections_.end() || it->second.lingering || !it->second.pacer.holding()) {
+            continue;  // gone, closing (the linger writes its rest), or written since
+        }
+        const TimePoint due = it->second.pacer.due();
+        if (due <= now) {
+            pacedDue_.push_back(id);
+        } else {
+            paced_[kept++] = id;
+            next = std::min(next, due);
+        }
+    }
+    paced_.resize(kept);
+    nextPacedDue_ = next;
+    for (const SessionId id : pacedDue_) {
+        const auto it = connections_.find(id);
+        if (it != connections_.end() && it->second.pacer.holding()) {
+            writeTo(id, it->second, now);
+        }
+    }
 }
 
 void EventLoop::serviceReady(TimePoint now) {
@@ -434,14 +521,18 @@ void EventLoop::serviceReady(TimePoint now) {
     // Indexed: a look at the input may append sessions it gave output to.
     // Only the sessions the pass began with are followed by such looks, so a
     // pass ends even while input keeps arriving.
+    // A session its pacer holds costs no send, so it does not count towards
+    // the next look: a pass over a room of held IRC members is quick.
     const std::size_t lookUntil = shuttingDown_ ? 0 : writable_.size();
+    std::size_t counted = 0;
     for (std::size_t i = 0; i < writable_.size(); ++i) {
         const SessionId id = writable_[i];
         auto it = connections_.find(id);
-        if (it != connections_.end() && !it->second.lingering) {
-            writeTo(id, it->second, now);
+        if (it != connections_.end() && !it->second.lingering && writeTo(id, it->second, now)) {
+            continue;
         }
-        if (i + 1 < lookUntil && (i + 1) % kWritesPerInputLook == 0) {
+        ++counted;
+        if (i + 1 < lookUntil && counted % kWritesPerInputLook == 0) {
             now = takeInputDuringPass(now);
         }
     }

@@ -35,6 +35,14 @@
 // would change. A transport's own bytes (a pong, a close frame) are written
 // even when the hub has nothing for the session.
 //
+// IRC members are paced (irc.send_interval_ms; ClientConnection::
+// sendInterval(), hermes::irc::IrcSendPacer): output ready sooner than the
+// interval after the member's previous send stays in the hub's queue, the
+// member waits in paced_, and the loop wakes (epoll_pwait2, to the
+// microsecond) when the interval is over to write everything that arrived
+// meanwhile in one send. Output after a quiet interval is written at once.
+// Every other transport is written as soon as it has output.
+//
 // Metrics (docs/HUB.md "Metrics"): once a second the loop publishes a
 // MetricsSnapshot (the hub's Stats, its connections by transport, the
 // store's commit histogram and backlog, its own lag) on the MetricsBoard it
@@ -76,6 +84,7 @@
 #include "RedisBackplane.hpp"
 #include "hermes/hub/Hub.hpp"
 #include "hermes/hub/RateMeter.hpp"
+#include "hermes/irc/IrcSendPacer.hpp"
 #include "hermes/threads/LockGuarded.hpp"
 #include "hermes/threads/OwnerThread.hpp"
 
@@ -132,6 +141,7 @@ private:
         hermes::hub::CloseReason cause = hermes::hub::CloseReason::ConnectionClosed;
         std::string rest;  // lingering: last bytes not yet written
         TimePoint lingerDeadline{};
+        hermes::irc::IrcSendPacer pacer;  // the transport's sendInterval(); off: zero
     };
     struct Accepted {
         std::unique_ptr<ClientConnection> connection;
@@ -152,8 +162,12 @@ private:
     // The catch-all: `id` failed at the edge; it alone is closed.
     void failConnection(hermes::hub::SessionId id, const char* what);
     void readFrom(hermes::hub::SessionId id, Connection& connection, TimePoint now);
-    void writeTo(hermes::hub::SessionId id, Connection& connection, TimePoint now);
+    // True when the connection's pacer holds its output for later
+    // (servicePaced()); false when it was written (or dropped).
+    bool writeTo(hermes::hub::SessionId id, Connection& connection, TimePoint now);
     void serviceReady(TimePoint now);
+    // Writes the paced members whose interval is over.
+    void servicePaced();
     TimePoint takeInputDuringPass(TimePoint now);
     void startLinger(hermes::hub::Closing& closing, TimePoint now);
     // The session ended at the transport (read() said Closed) while the
@@ -173,7 +187,8 @@ private:
     void trimHeap(TimePoint now);
     void logStats(TimePoint now);
     void publishMetrics(TimePoint now);
-    int waitTimeoutMs(TimePoint now) const;
+    // Waits for events until the next thing due; returns epoll's count.
+    int waitForEvents(TimePoint now);
 
     std::unique_ptr<hermes::hub::Hub> hub_;
     std::unique_ptr<RedisBackplane> backplane_;  // null: no cluster
@@ -192,6 +207,12 @@ private:
     std::vector<hermes::hub::SessionId> writable_;
     std::vector<hermes::hub::Closing> closing_;
     std::vector<hermes::hub::SessionId> lingering_;
+    // Paced members holding output (their pacer's holding()); an entry whose
+    // member was written or dropped since is skipped.
+    std::vector<hermes::hub::SessionId> paced_;
+    std::vector<hermes::hub::SessionId> pacedDue_;  // servicePaced()'s scratch
+    TimePoint nextPacedDue_ = TimePoint::max();     // the earliest of paced_
+    bool preciseWait_ = true;                       // epoll_pwait2 works here
     std::vector<char> readBuffer_;
     std::vector<epoll_event> events_;  // one epoll_wait()'s; handled before the next
     // One gathered write's pieces; more segments wait for the next write.

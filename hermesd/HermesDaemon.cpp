@@ -729,6 +729,7 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     ircHandoff.irc = true;
     // One cache for both listeners: their sessions' host is the same.
     ircHandoff.ircCache = ircRenderCache.get();
+    ircHandoff.ircSendInterval = settings.irc.sendInterval;
     ircHandoff.ircSession.serverName = settings.hub.serverName;
     ircHandoff.ircSession.version = "hermes-" + std::string(HERMES_VERSION);
     ircHandoff.ircSession.localRatePerSecond = settings.hub.ratePerSecond;

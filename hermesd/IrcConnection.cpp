@@ -11,7 +11,8 @@ namespace hermesd {
 
 IrcConnection::IrcConnection(const Poco::Net::StreamSocket& socket,
                              hermes::irc::IrcSessionSettings settings, std::size_t maxFrameBytes,
-                             hermes::irc::IrcRenderCache& cache, const hermes::tls::TlsContext* tls)
+                             hermes::irc::IrcRenderCache& cache, const hermes::tls::TlsContext* tls,
+                             std::chrono::microseconds sendInterval)
     : socket_(socket),
       fd_(socket_.impl()->sockfd()),
       // Before session_ takes the settings (members in declaration order).
@@ -21,7 +22,8 @@ IrcConnection::IrcConnection(const Poco::Net::StreamSocket& socket,
                                               "irc " + settings.peer)),
       session_(std::move(settings)),
       frames_(maxFrameBytes),
-      cache_(cache) {}
+      cache_(cache),
+      sendInterval_(sendInterval) {}
 
 ClientConnection::Read IrcConnection::read(std::span<char> scratch) {
     Read got = tls_ ? tls_->read(scratch) : receiveInto(fd_, scratch);

@@ -24,7 +24,11 @@
 // What a delivery costs here beyond TCP: a room message is parsed and
 // rendered once per loop and capability set (the loop's IrcRenderCache),
 // then each IRC member appends the lines; everything member-specific is
-// parsed and rendered per member (docs/IRC.md "Cost").
+// parsed and rendered per member (docs/IRC.md "Cost"). TCP itself, a send
+// per message per member, is most of it in a busy room: the loop writes an
+// IRC member at most once per irc.send_interval_ms (sendInterval(),
+// hermes::irc::IrcSendPacer), and a write then carries every message that
+// arrived meanwhile.
 //
 // Over TLS (irc.tls_port): the same, with a TlsChannel (TlsChannel.hpp, the
 // sans-io TlsStream on this socket) between the lines and the socket: the
@@ -58,12 +62,16 @@ public:
     // loop's, shared by every IrcConnection of the listeners (their sessions'
     // host is the same); it outlives them. `tls` (irc.tls_port): the server's
     // context, which outlives every connection; null: plaintext.
+    // `sendInterval` (irc.send_interval_ms): the least time between two
+    // sends to the client, kept by the loop (sendInterval()); zero: none.
     IrcConnection(const Poco::Net::StreamSocket& socket, hermes::irc::IrcSessionSettings settings,
                   std::size_t maxFrameBytes, hermes::irc::IrcRenderCache& cache,
-                  const hermes::tls::TlsContext* tls = nullptr);
+                  const hermes::tls::TlsContext* tls = nullptr,
+                  std::chrono::microseconds sendInterval = {});
 
     std::string_view kind() const override { return tls_ ? "ircs" : "irc"; }
     int fd() const override { return fd_; }
+    std::chrono::microseconds sendInterval() const override { return sendInterval_; }
     Read read(std::span<char> scratch) override;
     Written write(std::span<const std::string_view> pieces) override;
     bool pendingOutput() const override {
@@ -89,6 +97,7 @@ private:
     std::string out_;                // IRC lines for the client
     std::size_t sent_ = 0;           // of out_
     bool ended_ = false;             // farewell() or the session's own end: input is discarded
+    std::chrono::microseconds sendInterval_;
 };
 
 }  // namespace hermesd

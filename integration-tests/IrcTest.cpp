@@ -364,6 +364,53 @@ BOOST_AUTO_TEST_CASE(slow_reader_is_sendq_exceeded) {
     talker.expect(it::isChatText("dev", "still served"), it::after(kWait), "the talker's echo");
 }
 
+// Send pacing (irc.send_interval_ms, docs/IRC.md "Cost"), with an interval
+// long enough that every line after the first of a burst is held: none is
+// lost or reordered, the held ones go when the interval is over (no later
+// output pushes them out), a PONG gets through while lines are held, and a
+// Hermes member of the room is not paced.
+BOOST_AUTO_TEST_CASE(paced_member_gets_a_burst_whole_and_in_order) {
+    it::IrcHub hub(it::HubProcess::Settings{{"irc.send_interval_ms", "200"}});
+    it::RawClient bob(hub.hub().port(), "bob");
+    hermesJoin(bob, "bob", "dev");
+    it::IrcClient ana(hub.ircPort(), "ana");
+    ana.registerAs("ana", "message-tags", it::after(kWait));
+    ana.send("JOIN #dev");
+    ana.expect(" 366 ana #dev ", it::after(kWait));
+    bob.expect(it::isPresence(v1::PRESENCE_KIND_JOINED, "ana"), it::after(kWait), "ana's JOINED");
+
+    constexpr int kLines = 20;
+    const auto text = [](int i) {
+        return std::string("paced ") + (i < 10 ? "0" : "") + std::to_string(i);
+    };
+    for (int i = 1; i <= kLines; ++i) {
+        bob.send(it::sayEnvelope("dev", text(i), static_cast<std::uint64_t>(i)));
+    }
+    // bob's own echoes are not held: every one comes back.
+    for (int i = 1; i <= kLines; ++i) {
+        bob.expect(it::isChatText("dev", text(i)), it::after(kWait), "bob's echo " + text(i));
+    }
+    // ana: the last line arrives without anything after it to push it out;
+    // the ones before it are in her inbox, in the order said.
+    const std::string last = ana.expect("PRIVMSG #dev :" + text(kLines), it::after(kWait));
+    std::vector<std::uint64_t> seqs;
+    for (const std::string& line : ana.inbox()) {
+        if (has(line, "PRIVMSG #dev :paced ")) {
+            BOOST_TEST(has(line, "PRIVMSG #dev :" + text(static_cast<int>(seqs.size()) + 1)), line);
+            seqs.push_back(seqTag(line));
+        }
+    }
+    BOOST_TEST(seqs.size() == static_cast<std::size_t>(kLines - 1));
+    seqs.push_back(seqTag(last));
+    for (std::size_t i = 1; i < seqs.size(); ++i) {
+        BOOST_TEST(seqs[i] == seqs[i - 1] + 1);
+    }
+    // Her own output (a PONG) and a new line, right after a send.
+    bob.send(it::sayEnvelope("dev", "after the burst", 100));
+    ana.sync(it::after(kWait));
+    ana.expect("PRIVMSG #dev :after the burst", it::after(kWait));
+}
+
 // IRCv3 draft/chathistory and batch against the hub's store: the backlog on
 // JOIN, then CHATHISTORY BEFORE / AFTER / LATEST, with the same seqs the
 // Hermes client got.
