@@ -370,7 +370,7 @@ BOOST_AUTO_TEST_CASE(edits_and_files_are_refused_in_a_cluster) {
     f.a.send(f.ana, edit);
     const v1::Envelope refused = f.a.next(f.ana);
     BOOST_TEST_REQUIRE(refused.has_error());
-    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_UNSUPPORTED);
     // A reply to a message another hub's member sent is checked here.
     f.b.clear(f.bob);
     v1::Envelope reply = say("#r", 3, "re");
@@ -396,7 +396,7 @@ BOOST_AUTO_TEST_CASE(a_nick_is_unique_across_hubs_and_free_again_when_its_sessio
     f.b.send(f.bob, rename);
     refused = f.b.next(f.bob);
     BOOST_TEST_REQUIRE(refused.has_error());
-    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_UNSUPPORTED);
     // ana leaves hub a: the nick is released, and the same session may
     // now have it on hub b.
     f.a.hub.closed(f.ana, "gone", f.a.now);

@@ -65,7 +65,9 @@ void sayToBackplane(Session& s, const v1::Say& say, const Room& room, Stamper& s
                     Outbox& outbox, const MessageLedger& ledger, Backplane& backplane,
                     TimePoint now) {
     if (MessageLedger::isEvent(say.kind())) {
-        outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+        // UNSUPPORTED: permanent here, and CLUSTER_UNAVAILABLE would send
+        // a client with a hub list to the next hub, to be refused again.
+        outbox.error(s, v1::ERROR_CODE_UNSUPPORTED,
                      "edits, deletes and reactions are not carried across the hubs of a cluster "
                      "yet; message not taken",
                      room.name, say.client_msg_id());

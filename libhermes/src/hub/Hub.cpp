@@ -240,6 +240,13 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
                   backplane.enabled() ? &backplane : nullptr);
             return;
         case v1::Envelope::kMembersRequest:
+            if (backplane.enabled()) {
+                // Its pages walk this hub's members only; Who lists every hub's.
+                outbox.error(s, v1::ERROR_CODE_UNSUPPORTED,
+                             "member pages are this hub's only in a cluster: ask with Who",
+                             envelope.members_request().room());
+                return;
+            }
             onMembersRequest(s, envelope.members_request(), rooms, moderation, memberFacts, outbox);
             return;
         case v1::Envelope::kTopic:
@@ -283,7 +290,9 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             if (backplane.enabled()) {
                 // A rename would need the new nick claimed in Redis first, as
                 // a Hello's is (claimNick); not done yet.
-                outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+                // UNSUPPORTED, not CLUSTER_UNAVAILABLE: a client with a hub
+                // list leaves a hub that answers that, and would loop.
+                outbox.error(s, v1::ERROR_CODE_UNSUPPORTED,
                              "nick changes are not carried across the hubs of a cluster yet; "
                              "reconnect with the new nick");
                 return;
@@ -316,7 +325,7 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             return;
         case v1::Envelope::kFileOffer:
             if (backplane.enabled()) {
-                outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+                outbox.error(s, v1::ERROR_CODE_UNSUPPORTED,
                              "files are not carried across the hubs of a cluster yet",
                              envelope.file_offer().room(), envelope.file_offer().client_msg_id());
                 return;
