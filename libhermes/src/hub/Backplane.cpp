@@ -195,7 +195,17 @@ void Backplane::loadMembers() {
 
 bool Backplane::applyPresence(const BackplanePresence& presence) {
     if (presence.hub == hubName_) {
-        return false;  // shown here when it happened
+        // Shown here when it happened. A member that moved here from a hub
+        // not yet reaped is this hub's now: no longer listed as the dead
+        // hub's (the reap skips it, as Redis lists it here).
+        if (presence.kind == "joined") {
+            const auto room = others_.find(presence.room);
+            if (room != others_.end() && room->second.erase(presence.nick) > 0 &&
+                room->second.empty()) {
+                others_.erase(room);
+            }
+        }
+        return false;
     }
     if (presence.kind == "joined") {
         auto& members = others_[presence.room];
