@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 namespace hermesd {
 
@@ -154,34 +155,48 @@ timeval toTimeval(std::chrono::milliseconds ms) {
                    static_cast<suseconds_t>(ms.count() % 1000 * 1000)};
 }
 
-// The master's address as the first sentinel that answers names it
-// (SENTINEL get-master-addr-by-name), each asked within cluster.timeout_ms.
-// Blocking: at start and at each reconnect of the backplane (the hub's loop
-// waits at most the timeout per sentinel that does not answer).
-bool askSentinels(const ClusterConfig& config, std::string& host, int& port, std::string& why) {
-    why = "no sentinel in cluster.sentinels answered for master '" + config.masterName + "'";
+// cluster.sentinels as a list of host:port.
+std::vector<std::string> sentinelList(const ClusterConfig& config) {
+    std::vector<std::string> list;
     std::size_t start = 0;
     while (start <= config.sentinels.size()) {
         std::size_t comma = config.sentinels.find(',', start);
         if (comma == std::string::npos) {
             comma = config.sentinels.size();
         }
-        const std::string address(Poco::trim(config.sentinels.substr(start, comma - start)));
+        std::string address(Poco::trim(config.sentinels.substr(start, comma - start)));
         start = comma + 1;
-        if (address.empty()) {
-            continue;
+        if (!address.empty()) {
+            list.push_back(std::move(address));
         }
+    }
+    return list;
+}
+
+// The master's address as the first sentinel that answers names it
+// (SENTINEL get-master-addr-by-name), each asked within `timeout`, starting
+// with the one that answered last (`preferred`, updated), and at most
+// `most` of them. Blocking: the hub's loop waits at most the timeout per
+// sentinel that does not answer.
+bool askSentinels(const ClusterConfig& config, std::string& host, int& port, std::string& why,
+                  std::size_t& preferred, std::chrono::milliseconds timeout,
+                  std::size_t most = SIZE_MAX) {
+    why = "no sentinel in cluster.sentinels answered for master '" + config.masterName + "'";
+    const std::vector<std::string> sentinels = sentinelList(config);
+    for (std::size_t tried = 0; tried < sentinels.size() && tried < most; ++tried) {
+        const std::size_t index = (preferred + tried) % sentinels.size();
+        const std::string& address = sentinels[index];
         std::string sentinelHost;
         int sentinelPort = 0;
         splitHostPort(address, sentinelHost, sentinelPort);
         redisContext* c =
-            redisConnectWithTimeout(sentinelHost.c_str(), sentinelPort, toTimeval(config.timeout));
+            redisConnectWithTimeout(sentinelHost.c_str(), sentinelPort, toTimeval(timeout));
         if (c == nullptr || c->err != 0) {
             why = "sentinel " + address + ": " + (c != nullptr ? c->errstr : "out of memory");
             redisFree(c);
             continue;
         }
-        redisSetTimeout(c, toTimeval(config.timeout));
+        redisSetTimeout(c, toTimeval(timeout));
         auto* r = static_cast<redisReply*>(
             redisCommand(c, "SENTINEL get-master-addr-by-name %s", config.masterName.c_str()));
         bool found = false;
@@ -203,8 +218,12 @@ bool askSentinels(const ClusterConfig& config, std::string& host, int& port, std
         freeReplyObject(r);
         redisFree(c);
         if (found) {
+            preferred = index;
             return true;
         }
+    }
+    if (!sentinels.empty()) {
+        preferred = (preferred + 1) % sentinels.size();  // the next one first, next time
     }
     return false;
 }
@@ -216,7 +235,8 @@ void findMaster(const ClusterConfig& config, std::string& host, int& port) {
         return;
     }
     std::string why;
-    if (!askSentinels(config, host, port, why)) {
+    std::size_t preferred = 0;
+    if (!askSentinels(config, host, port, why, preferred, config.timeout)) {
         throw std::runtime_error(why);
     }
 }
@@ -386,7 +406,7 @@ void RedisBackplane::connect(TimePoint now) {
     connectStarted_ = now;
     if (!config_.sentinels.empty()) {
         std::string why;
-        if (!askSentinels(config_, host_, port_, why)) {
+        if (!askSentinels(config_, host_, port_, why, preferredSentinel_, config_.timeout)) {
             resetWanted_ = true;
             resetWhy_ = why;
             nextAttempt_ = now + config_.reconnect;
@@ -660,11 +680,15 @@ void RedisBackplane::renewLease(TimePoint now) {
     if (!config_.sentinels.empty()) {
         // A failover whose old master still takes writes (it is demoted
         // only some seconds later) would go unnoticed: ask with every
-        // renewal whether the master is still this one.
+        // renewal whether the master is still this one. One sentinel, the
+        // one that answered last, with a short timeout: the loop waits
+        // for it (a sentinel that does not answer is passed over next time).
         std::string host;
         int port = 0;
         std::string why;
-        if (askSentinels(config_, host, port, why) && (host != host_ || port != port_)) {
+        if (askSentinels(config_, host, port, why, preferredSentinel_,
+                         std::min(config_.timeout, kRenewalSentinelTimeout), 1) &&
+            (host != host_ || port != port_)) {
             resetWanted_ = true;
             resetWhy_ = "the sentinels name " + host + ":" + std::to_string(port) +
                         " as master now (a failover)";

@@ -17,8 +17,10 @@
 // its next seq, so what was published while it was away is delivered.
 //
 // Sentinel (cluster.sentinels): each connect first asks the sentinels for
-// the master (blocking, cluster.timeout_ms per sentinel), and so does each
-// lease renewal: a master other than this one is a failover. A failover
+// the master (blocking, cluster.timeout_ms per sentinel, the one that
+// answered last first), and each lease renewal asks that one sentinel
+// (blocking, at most 200 ms; one that does not answer is passed over the
+// next time): a master other than this one is a failover. A failover
 // also reaches the hub as its connections closed (Sentinel kills the
 // clients of the instances it reconfigures) or a write refused READONLY (a
 // demoted master). Each resets, and the reconnect asks the sentinels again.
@@ -132,6 +134,10 @@ private:
     const std::string hubName_;
     std::string host_;  // the master: cluster.redis, or as the sentinels named it
     int port_ = 0;
+    std::size_t preferredSentinel_ = 0;  // of cluster.sentinels: asked first
+    // The most a lease renewal waits for its one sentinel (a connect is
+    // allowed cluster.timeout_ms per sentinel).
+    static constexpr std::chrono::milliseconds kRenewalSentinelTimeout{200};
     std::string lastMaster_;  // logged when the sentinels name another
     Poco::Logger& log_;
     int epollFd_ = -1;
