@@ -19,7 +19,12 @@ void MemberPages::sort(const Room& room) {
     std::sort(sorted_.begin(), sorted_.end(),
               [](const Session* a, const Session* b) { return a->who.nick() < b->who.nick(); });
     stale_ = false;
-    frames_.clear();
+    dropFrames();
+}
+
+void MemberPages::dropFrames() {
+    std::unordered_map<std::size_t, std::string>().swap(frames_);
+    cachedBytes_ = 0;
 }
 
 std::string_view MemberPages::page(const Room& room, std::string_view after, std::size_t limit,
@@ -28,7 +33,7 @@ std::string_view MemberPages::page(const Room& room, std::string_view after, std
         sort(room);
     }
     if (facts != facts_) {
-        frames_.clear();
+        dropFrames();
         facts_ = facts;
     }
     if (limit == 0 || limit > kMaxPage) {
@@ -40,10 +45,14 @@ std::string_view MemberPages::page(const Room& room, std::string_view after, std
                                                       return nick < s->who.nick();
                                                   }) -
                                  sorted_.begin());
-    std::string& frame = frames_[first * (kMaxPage + 1) + limit];
-    if (!frame.empty()) {
-        return frame;
+    const std::size_t key = first * (kMaxPage + 1) + limit;
+    if (const auto found = frames_.find(key); found != frames_.end()) {
+        return found->second;
     }
+    if (frames_.size() >= kMaxCachedPages || cachedBytes_ >= kMaxCachedBytes) {
+        dropFrames();
+    }
+    std::string& frame = frames_[key];
     const std::size_t end = std::min(sorted_.size(), first + limit);
     v1::Envelope envelope;
     auto* out = envelope.mutable_members_page();
@@ -63,13 +72,14 @@ std::string_view MemberPages::page(const Room& room, std::string_view after, std
         out->set_next_after(sorted_[end - 1]->who.nick());
     }
     codec::appendFrame(envelope, frame);
+    cachedBytes_ += frame.size();
     return frame;
 }
 
 void MemberPages::release() {
     stale_ = true;
     std::vector<const Session*>().swap(sorted_);
-    std::unordered_map<std::size_t, std::string>().swap(frames_);
+    dropFrames();
 }
 
 }  // namespace hermes::hub

@@ -39,7 +39,9 @@ public:
     // next request.
     void invalidate() {
         stale_ = true;
-        frames_.clear();
+        if (!frames_.empty()) {
+            dropFrames();
+        }
     }
     // The MembersPage frame of `room` after `after`, at most `limit` nicks.
     std::string_view page(const Room& room, std::string_view after, std::size_t limit,
@@ -48,13 +50,23 @@ public:
     void release();
 
 private:
+    // Pages kept at most, in count and bytes: the pages every member walks
+    // (the same `after`s at the same limit) are few; any other mix a client
+    // asks for must not grow the hub's memory.
+    static constexpr std::size_t kMaxCachedPages = 64;
+    static constexpr std::size_t kMaxCachedBytes = std::size_t{4} << 20;
+
     void sort(const Room& room);
+    // Forgets every page, buckets included (a clear() would keep, and zero
+    // on every later clear, the buckets of the largest map it ever was).
+    void dropFrames();
 
     bool stale_ = true;
     std::uint64_t facts_ = 0;  // what frames_ were built at
     std::vector<const Session*> sorted_;
     // By first index * (kMaxPage + 1) + limit.
     std::unordered_map<std::size_t, std::string> frames_;
+    std::size_t cachedBytes_ = 0;  // of frames_
 };
 
 }  // namespace hermes::hub
