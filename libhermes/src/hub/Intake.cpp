@@ -94,8 +94,10 @@ bool Intake::popWaiting(Session& s, TimePoint now, v1::Envelope& out) {
         return false;
     }
     v1::Envelope& next = in.waiting_[in.waitingHead_];
-    if (next.body_case() == v1::Envelope::kFileChunk && s.who.welcomed()) {
-        // Took no token when it came (admit): takes none now.
+    if (next.body_case() == v1::Envelope::kFileChunk && s.who.welcomed() && in.waitingChunks_ > 0) {
+        // Took no token when it came (admit): takes none now. (A chunk that
+        // came before the Welcome was counted as any frame: it takes a token
+        // below.)
         --in.waitingChunks_;
         in.waitingChunkBytes_ -=
             std::min(in.waitingChunkBytes_, next.file_chunk().data().size() + kChunkOverheadBytes);
