@@ -56,24 +56,7 @@ void waitAWhile(ToolProcess& process, std::chrono::milliseconds step) {
 
 }  // namespace
 
-std::uint16_t freeLoopbackPort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        throw std::system_error(errno, std::generic_category(), "socket");
-    }
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-        const int error = errno;
-        ::close(fd);
-        throw std::system_error(error, std::generic_category(), "bind 127.0.0.1:0");
-    }
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
+// freeLoopbackPort(): WebClient.cpp (the harness has one).
 
 std::string redisServerBinary() {
     return fromEnvironment("REDIS_SERVER", "/usr/bin/redis-server");

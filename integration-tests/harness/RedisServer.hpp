@@ -29,7 +29,8 @@ namespace hermes::it {
 
 class ToolProcess;
 
-// A port that was free on 127.0.0.1 a moment ago (bound to port 0 and closed).
+// A port that was free on 127.0.0.1 a moment ago (WebClient.hpp; declared
+// here too for the Redis fixtures).
 std::uint16_t freeLoopbackPort();
 std::string redisServerBinary();
 std::string redisCliBinary();
