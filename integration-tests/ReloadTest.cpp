@@ -405,8 +405,11 @@ std::map<std::uint64_t, std::string> roomInDatabase(const std::string& path,
                "ok");
     sqlite3_finalize(statement);
     std::map<std::uint64_t, std::string> rows;
-    BOOST_REQUIRE(sqlite3_prepare_v2(db, "SELECT seq, text FROM messages WHERE room = ?1", -1,
-                                     &statement, nullptr) == SQLITE_OK);
+    // Schema 7 (docs/HUB.md): a message's id is its room's id << 40 | seq.
+    BOOST_REQUIRE(sqlite3_prepare_v2(db,
+                                     "SELECT m.id & 1099511627775, m.text FROM messages m"
+                                     " JOIN rooms r ON m.id >> 40 = r.id WHERE r.name = ?1",
+                                     -1, &statement, nullptr) == SQLITE_OK);
     sqlite3_bind_text(statement, 1, room.c_str(), -1, SQLITE_TRANSIENT);
     while (sqlite3_step(statement) == SQLITE_ROW) {
         rows[static_cast<std::uint64_t>(sqlite3_column_int64(statement, 0))] =
