@@ -241,9 +241,16 @@ std::vector<std::string> Hub::violatedInvariants() const {
         if (s.in.held() != std::binary_search(held.begin(), held.end(), s.id)) {
             report.fail("session ", s.id, " held flag and list disagree");
         }
-        if (s.in.waiting() > hub.config.floodBacklog) {
-            report.fail("session ", s.id, " has ", s.in.waiting(), " frames waiting, past ",
-                        hub.config.floodBacklog);
+        // Upload chunks wait beside them without counting as a flood, up to
+        // what the upload windows allow (Intake::admit).
+        if (s.in.waitingChunks() > s.in.waiting() ||
+            s.in.waiting() - s.in.waitingChunks() > hub.config.floodBacklog) {
+            report.fail("session ", s.id, " has ", s.in.waiting(), " frames waiting (",
+                        s.in.waitingChunks(), " of them chunks), past ", hub.config.floodBacklog);
+        }
+        if (s.in.waitingChunkBytes() > hub.intake.maxWaitingChunkBytes()) {
+            report.fail("session ", s.id, " has ", s.in.waitingChunkBytes(),
+                        " bytes of chunks waiting, past ", hub.intake.maxWaitingChunkBytes());
         }
         if (s.in.waiting() > 0 && !s.in.throttled() && !s.in.held()) {
             report.fail("session ", s.id, " has frames waiting and nobody to serve them");

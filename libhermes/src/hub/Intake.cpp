@@ -115,6 +115,8 @@ void Intake::settleWaiting(Session& s) {
     if (s.in.waiting() == 0) {
         s.in.waiting_.clear();
         s.in.waitingHead_ = 0;
+        s.in.waitingChunks_ = 0;
+        s.in.waitingChunkBytes_ = 0;
     }
 }
 

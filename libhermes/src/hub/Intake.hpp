@@ -119,13 +119,13 @@ public:
     v1::Envelope& scratch() { return in_; }
 
     const std::vector<SessionId>& throttled() const { return throttled_; }
+    // The most a session's waiting FileChunks may cost: a window (and a
+    // frame) of each upload it may have.
+    std::size_t maxWaitingChunkBytes() const;
     const std::vector<SessionId>& held() const { return held_; }
 
 private:
     void queue(Session& s, v1::Envelope& envelope);  // at the end of its waiting frames
-    // The most a session's waiting FileChunks may cost: a window (and a
-    // frame) of each upload it may have.
-    std::size_t maxWaitingChunkBytes() const;
 
     const HubConfig& config_;
     std::vector<SessionId> throttled_;  // frames waiting for tokens

@@ -87,6 +87,10 @@ public:
     const codec::FrameDecoder& decoder() const { return decoder_; }
     // Frames held back by the rate limit.
     std::size_t waiting() const { return waiting_.size() - waitingHead_; }
+    // Of those, the FileChunks that wait without counting as a flood
+    // (Intake::admit), and their bytes.
+    std::size_t waitingChunks() const { return waitingChunks_; }
+    std::size_t waitingChunkBytes() const { return waitingChunkBytes_; }
     bool throttled() const { return throttled_; }  // listed in Intake's throttled list
     bool held() const { return held_; }            // listed in Intake's held list
     // A history read or a password hash is under way.
