@@ -300,8 +300,8 @@ def main():
     print("the server process's, sampled from /proc/PID. Peers that do not echo to the sender (IRC)")
     print("are expected S*M*(N-1) deliveries, the others S*M*N. The machine is shared: compare ratios.")
     if args.previous:
-        print("'No worse than before' compares with tools/bench/previous-table.json (the previous table of")
-        print("docs/PERFORMANCE.md) and allows {:.0f} % for the machine's noise.".format(100 * tol))
+        print("'No worse than before' compares with tools/bench/previous-table.json ('today' as issue 21")
+        print("states it) and allows {:.0f} % for the machine's noise.".format(100 * tol))
 
     if args.summary:
         summary = {
