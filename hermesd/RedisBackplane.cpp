@@ -387,7 +387,7 @@ RedisBackplane::TimePoint RedisBackplane::pump(hermes::hub::Hub& hub, TimePoint 
             send(refill, now);
         }
     }
-    if (waitOwed_ && command_.ready) {
+    if (waitOwed_ && !waitInFlight_ && command_.ready) {
         sendWait(now);
     }
     if (command_.ready && now >= nextLease_) {
@@ -510,6 +510,7 @@ void RedisBackplane::reset(TimePoint now) {
     refills_.clear();  // the hub asks every room's Fill again when it is back
     waitOwed_ = false;
     fenceOwed_ = false;
+    waitInFlight_ = false;
     resetWanted_ = false;
     if (up_ && hub_ != nullptr) {
         hub_->backplaneUp(false, now);
@@ -732,11 +733,12 @@ void RedisBackplane::sendPresence(const BackplaneRequest& request, TimePoint now
 // cluster.timeout_ms.
 void RedisBackplane::sendWait(TimePoint now) {
     waitOwed_ = false;
+    waitInFlight_ = true;
     if (fenceOwed_) {
         fenceOwed_ = false;
         const std::string key = "hermes:fence:" + hubName_;
         const std::string lease = std::to_string(config_.lease.count());
-        if (redisAsyncCommand(command_.context, onFence, this, "SET %b 1 PX %b", key.data(),
+        if (redisAsyncCommand(command_.context, onFenced, this, "SET %b 1 PX %b", key.data(),
                               key.size(), lease.data(), lease.size()) != REDIS_OK) {
             resetWanted_ = true;
             resetWhy_ = "hiredis refused a command";
@@ -1002,6 +1004,10 @@ void RedisBackplane::onWait(redisAsyncContext* /*context*/, void* reply, void* p
     }
     std::deque<std::unique_ptr<Pending>> batch;
     batch.swap(self.awaitingWait_);
+    self.waitInFlight_ = false;
+    // A fence that was not written leaves the Fills read before it
+    // uncovered by this WAIT: read again, whatever it counts.
+    const bool fenced = !std::exchange(self.fenceFailed_, false);
     if (self.hub_ == nullptr) {
         return;
     }
@@ -1055,6 +1061,9 @@ void RedisBackplane::onWait(redisAsyncContext* /*context*/, void* reply, void* p
             }
             // No reply (the connection went): the hub asks again when it is back.
         }
+        if (r != nullptr) {
+            self.waitAgain();
+        }
         return;
     }
     if (self.replicasShort_) {
@@ -1063,6 +1072,15 @@ void RedisBackplane::onWait(redisAsyncContext* /*context*/, void* reply, void* p
                               self.config_.replicasAcked);
     }
     for (const auto& pending : batch) {
+        if (pending->kind != BackplaneRequest::Kind::Publish && !fenced) {
+            BackplaneRequest refill;
+            refill.kind = BackplaneRequest::Kind::Fill;
+            refill.room = pending->room;
+            refill.fromSeq = pending->fromSeq;
+            self.refills_.push_back(std::move(refill));
+            self.nextRefill_ = self.now_ + self.config_.reconnect;
+            continue;
+        }
         if (pending->kind == BackplaneRequest::Kind::Publish) {
             const std::string channel =
                 std::string(hermes::hub::kBackplaneChannelPrefix) + pending->room;
@@ -1083,9 +1101,38 @@ void RedisBackplane::onWait(redisAsyncContext* /*context*/, void* reply, void* p
             self.hub_->backplaneFilled(pending->room, pending->count, self.now_);
         }
     }
+    self.waitAgain();
 }
 
-// The fence's SET and the notices' PUBLISH: only a demoted master matters.
+// One WAIT at a time: Redis holds every command behind a WAIT that blocks
+// (up to half of cluster.timeout_ms), so WAITs sent each turn would queue
+// and the replies behind them outlive cluster.timeout_ms. What was sent
+// meanwhile is covered by the next, sent when this one answers.
+void RedisBackplane::waitAgain() {
+    if (waitOwed_ && !waitInFlight_ && command_.ready && command_.context != nullptr) {
+        sendWait(now_);
+        flushWrites();
+    }
+}
+
+// The fence's SET: refused (NOREPLICAS: min-replicas-to-write), the WAIT
+// behind it does not cover the Fills before it.
+void RedisBackplane::onFenced(redisAsyncContext* context, void* reply, void* privdata) {
+    auto& self = *static_cast<RedisBackplane*>(privdata);
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r != nullptr && r->type != REDIS_REPLY_STATUS) {
+        self.fenceFailed_ = true;
+        if (r->type == REDIS_REPLY_ERROR && text(r).starts_with("NOREPLICAS")) {
+            if (!self.command_.sentAt.empty()) {
+                self.command_.sentAt.pop_front();
+            }
+            return;  // as a WAIT short of n: logged by onWait
+        }
+    }
+    onFence(context, reply, privdata);
+}
+
+// The notices' PUBLISH (and the fence): only a demoted master matters.
 void RedisBackplane::onFence(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
     if (!self.command_.sentAt.empty()) {
@@ -1175,7 +1222,8 @@ void RedisBackplane::onLease(redisAsyncContext* /*context*/, void* reply, void* 
     }
 }
 
-// --- hiredis's event hooks: the two sockets in this object's epoll set ------------------------
+// --- hiredis's event hooks: the two sockets in this object's epoll set
+// ------------------------
 
 void RedisBackplane::watch(Link& link, std::uint32_t events) {
     if (events == link.events || link.fd < 0) {

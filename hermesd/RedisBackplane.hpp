@@ -121,6 +121,7 @@ private:
     void renewLease(TimePoint now);
     void reap(TimePoint now);
     void sendWait(TimePoint now);
+    void waitAgain();
     void flushWrites();
     void checkUp();
     void watch(Link& link, std::uint32_t events);
@@ -134,6 +135,7 @@ private:
     static void onFilled(redisAsyncContext* context, void* reply, void* privdata);
     static void onWait(redisAsyncContext* context, void* reply, void* privdata);
     static void onFence(redisAsyncContext* context, void* reply, void* privdata);
+    static void onFenced(redisAsyncContext* context, void* reply, void* privdata);
     static void onNick(redisAsyncContext* context, void* reply, void* privdata);
     static void onMembers(redisAsyncContext* context, void* reply, void* privdata);
     static void onScriptDone(redisAsyncContext* context, void* reply, void* privdata);
@@ -177,6 +179,8 @@ private:
     std::deque<std::unique_ptr<Pending>> awaitingWait_;
     bool waitOwed_ = false;       // something was sent that the next WAIT must cover
     bool fenceOwed_ = false;      // a fenced Fill was sent: a write before that WAIT
+    bool waitInFlight_ = false;   // a WAIT sent, not answered (one at a time)
+    bool fenceFailed_ = false;    // the fence before the next WAIT was not written
     bool replicasShort_ = false;  // the last WAIT counted fewer than n (logged once)
     // Fenced Fills whose WAIT was short: sent again at nextRefill_.
     std::vector<hermes::hub::BackplaneRequest> refills_;

@@ -291,7 +291,11 @@ std::map<std::uint64_t, std::string> historyOf(std::uint16_t port) {
 }
 
 // The end of every case: one order, nothing acknowledged lost, nothing twice.
-void checkOneOrder(Members& members, std::uint16_t historyPort) {
+// `resentMayRepeat`: a line refused as of unknown fate, sent again by its
+// client, and kept by the cluster after all may be there more than once
+// (cluster.replicas_acked: docs/CLUSTER.md "Acked on the replicas"); such
+// repeats are counted in the log, not failed.
+void checkOneOrder(Members& members, std::uint16_t historyPort, bool resentMayRepeat = false) {
     const auto history = historyOf(historyPort);
     BOOST_TEST_REQUIRE(!history.empty());
     // Gapless from 1: the cluster's seqs leave no hole it does not announce.
@@ -302,8 +306,17 @@ void checkOneOrder(Members& members, std::uint16_t historyPort) {
     for (const auto& [seq, what] : history) {
         ++times[what];
     }
+    std::size_t repeats = 0;
     for (const auto& [what, n] : times) {
-        BOOST_TEST(n == 1, "'" << what << "' is " << n << " times in the history");
+        if (resentMayRepeat) {
+            repeats += static_cast<std::size_t>(n - 1);
+        } else {
+            BOOST_TEST(n == 1, "'" << what << "' is " << n << " times in the history");
+        }
+    }
+    if (repeats > 0) {
+        BOOST_TEST_MESSAGE(repeats << " repeated lines in the history of hub port " << historyPort
+                                   << " (sent again after a refusal of unknown fate)");
     }
     for (auto& m : members.all()) {
         BOOST_TEST_CONTEXT(m->nick) {
@@ -321,8 +334,9 @@ void checkOneOrder(Members& members, std::uint16_t historyPort) {
                            "a hole in what " << m->nick << " was shown");
             }
             for (const auto id : m->acked) {
-                BOOST_TEST(times[m->nick + ": " + m->said[id]] == 1,
-                           "acked '" << m->said[id] << "' is not in the history once");
+                const int n = times[m->nick + ": " + m->said[id]];
+                BOOST_TEST((resentMayRepeat ? n >= 1 : n == 1),
+                           "acked '" << m->said[id] << "' is " << n << " times in the history");
             }
         }
     }
@@ -543,6 +557,8 @@ struct WaitingCluster {
         settings["cluster.sentinels"] = sentinels->addresses();
         settings["cluster.master_name"] = it::RedisSentinels::kMasterName;
         settings["cluster.replicas_acked"] = "1";
+        // WAIT gets half of it: 500 ms for a replica's ack on a busy machine.
+        settings["cluster.timeout_ms"] = "1000";
         hubs = std::make_unique<it::ClusterHubs>(2, master.address(), settings);
     }
 
@@ -550,8 +566,8 @@ struct WaitingCluster {
     // hubs' history once, and every message shown anywhere in the new
     // master's stream under the same seq.
     void check(Members& members) {
-        checkOneOrder(members, (*hubs)[0].port());
-        checkOneOrder(members, (*hubs)[1].port());
+        checkOneOrder(members, (*hubs)[0].port(), true);
+        checkOneOrder(members, (*hubs)[1].port(), true);
         BOOST_TEST(historyOf((*hubs)[0].port()) == historyOf((*hubs)[1].port()),
                    "the two hubs' histories differ");
         checkStream(replica->port(), historyOf((*hubs)[0].port()));
