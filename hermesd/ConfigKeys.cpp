@@ -134,6 +134,7 @@ constexpr ConfigKey kKeys[] = {
     {"cluster.max_in_flight",             Count,  "10000",       1, kNoLimit, S},
     {"cluster.sentinels",                 Text,   "",            0, 0,        S},
     {"cluster.master_name",               Text,   "",            0, 0,        S},
+    {"cluster.replicas_acked",            Count,  "0",           0, kNoLimit, S},
 };
 // clang-format on
 

@@ -131,6 +131,7 @@ DaemonConfig readDaemonConfig(ConfigReader& reader) {
     cluster.maxInFlight = size(reader, "cluster.max_in_flight", cluster.maxInFlight);
     cluster.sentinels = Poco::trim(reader.text("cluster.sentinels", cluster.sentinels));
     cluster.masterName = Poco::trim(reader.text("cluster.master_name", cluster.masterName));
+    cluster.replicasAcked = size(reader, "cluster.replicas_acked", cluster.replicasAcked);
     if (!cluster.sentinels.empty() && cluster.masterName.empty()) {
         reader.fail("cluster.master_name",
                     "cluster.sentinels is set: name the master they monitor");

@@ -138,6 +138,9 @@ struct ClusterConfig {
     // the master (cluster.master_name) at each connect; "" = cluster.redis.
     std::string sentinels;
     std::string masterName;  // cluster.master_name: the master the sentinels monitor
+    // cluster.replicas_acked: a message is acked (its notice published) only
+    // once this many replicas have it (WAIT); 0 = as soon as the master has it.
+    std::size_t replicasAcked = 0;
     bool enabled() const { return !redis.empty() || !sentinels.empty(); }
 };
 

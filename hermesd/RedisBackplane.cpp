@@ -40,6 +40,22 @@ constexpr const char* kPublishScript =
     ".. '\\n' .. ARGV[6])\n"
     "return seq\n";
 
+// cluster.replicas_acked > 0: the same without the PUBLISH. The hub sends
+// WAIT after it and publishes the notice (backplaneNotice) only once the
+// replicas have the entry: a notice is then proof that its entry, and every
+// entry written before it, survives a failover (docs/CLUSTER.md, "Acked on
+// the replicas").
+constexpr const char* kAppendScript =
+    "local seq = redis.call('INCR', KEYS[1])\n"
+    "local least = tonumber(ARGV[7])\n"
+    "if seq < least then\n"
+    "  seq = least\n"
+    "  redis.call('SET', KEYS[1], seq)\n"
+    "end\n"
+    "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], seq .. '-0', "
+    "'h', ARGV[3], 'r', ARGV[4], 'a', ARGV[5], 'm', ARGV[6])\n"
+    "return seq\n";
+
 // KEYS: hermes:nicks. ARGV: the nick's key, this hub. Granted (1) unless
 // another hub holds it and that hub's lease is alive: a dead hub's nicks
 // are free once its lease expires, with nothing to clean up.
@@ -252,10 +268,21 @@ bool demoted(const redisReply* reply) {
 
 // What a command's callback needs: which request it answers.
 struct RedisBackplane::Pending {
+    Pending(RedisBackplane* owner_, BackplaneRequest::Kind kind_, std::uint64_t ref_,
+            std::string room_)
+        : owner(owner_), kind(kind_), ref(ref_), room(std::move(room_)) {}
     RedisBackplane* owner = nullptr;
     BackplaneRequest::Kind kind = BackplaneRequest::Kind::Publish;
     std::uint64_t ref = 0;
     std::string room;
+    // cluster.replicas_acked > 0: what waits for the replicas (awaitingWait_).
+    std::string account;  // Publish: the notice is built once the seq is known
+    std::string message;
+    std::uint64_t seq = 0;
+    bool fenced = false;        // Fill read with no bound: delivered only after WAIT
+    std::uint64_t fromSeq = 0;  // Fill: read again from there if WAIT was short
+    std::vector<BackplaneEntry> entries;
+    std::size_t count = 0;  // entries read, skipped ones included (a full page asks again)
 };
 
 RedisBackplane::RedisBackplane(const ClusterConfig& config, std::string hubName)
@@ -353,6 +380,16 @@ RedisBackplane::TimePoint RedisBackplane::pump(hermes::hub::Hub& hub, TimePoint 
     for (const BackplaneRequest& request : requests_) {
         send(request, now);
     }
+    if (command_.ready && !refills_.empty() && now >= nextRefill_) {
+        std::vector<BackplaneRequest> refills;
+        refills.swap(refills_);
+        for (BackplaneRequest& refill : refills) {
+            send(refill, now);
+        }
+    }
+    if (waitOwed_ && !waitInFlight_ && command_.ready) {
+        sendWait(now);
+    }
     if (command_.ready && now >= nextLease_) {
         renewLease(now);
     }
@@ -444,7 +481,8 @@ void RedisBackplane::connect(TimePoint now) {
         redisAsyncSetDisconnectCallback(context, onDisconnect);
         // Commands queue until the connection is up; hiredis writes them then.
         if (link == &command_) {
-            redisAsyncCommand(context, onScriptLoaded, this, "SCRIPT LOAD %s", kPublishScript);
+            redisAsyncCommand(context, onScriptLoaded, this, "SCRIPT LOAD %s",
+                              config_.replicasAcked > 0 ? kAppendScript : kPublishScript);
         } else {
             redisAsyncCommand(context, onMessage, this, "PSUBSCRIBE %b %b", kPattern.data(),
                               kPattern.size(), kPresencePattern.data(), kPresencePattern.size());
@@ -467,6 +505,12 @@ void RedisBackplane::reset(TimePoint now) {
         link->ready = false;
         link->sentAt.clear();
     }
+    // Freeing the contexts answered every WAIT with no reply (onWait).
+    awaitingWait_.clear();
+    refills_.clear();  // the hub asks every room's Fill again when it is back
+    waitOwed_ = false;
+    fenceOwed_ = false;
+    waitInFlight_ = false;
     resetWanted_ = false;
     if (up_ && hub_ != nullptr) {
         hub_->backplaneUp(false, now);
@@ -525,6 +569,7 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
         return;  // a Fill is asked again when the backplane is back
     }
     auto* pending = new Pending{this, request.kind, request.ref, request.room};
+    const bool waits = config_.replicasAcked > 0;
     const std::string stream = std::string(hermes::hub::kBackplaneStreamPrefix) + request.room;
     int status = REDIS_ERR;
     if (request.kind == BackplaneRequest::Kind::Publish) {
@@ -558,13 +603,28 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
                                        request.account.size(),
                                        request.message.size(),
                                        least.size()};
+        if (waits) {
+            pending->account = request.account;
+            pending->message = request.message;
+        }
         status = redisAsyncCommandArgv(command_.context, onPublished, pending, 12, argv, lengths);
+        waitOwed_ = waitOwed_ || waits;
     } else {
         const std::string from = std::to_string(request.fromSeq) + "-0";
+        // Waiting for the replicas, a gap's Fill reads up to the highest
+        // seq waiting (it came in a notice: it and all before it are
+        // replicated); one with no bound is fenced (sendWait).
+        const std::string to =
+            waits && request.toSeq != 0 ? std::to_string(request.toSeq) + "-0" : std::string("+");
+        pending->fenced = waits && request.toSeq == 0;
+        pending->fromSeq = request.fromSeq;
         const std::string count = std::to_string(hermes::hub::kFillPage);
-        const char* argv[] = {"XRANGE", stream.c_str(), from.c_str(), "+", "COUNT", count.c_str()};
-        const std::size_t lengths[] = {6, stream.size(), from.size(), 1, 5, count.size()};
+        const char* argv[] = {"XRANGE",   stream.c_str(), from.c_str(),
+                              to.c_str(), "COUNT",        count.c_str()};
+        const std::size_t lengths[] = {6, stream.size(), from.size(), to.size(), 5, count.size()};
         status = redisAsyncCommandArgv(command_.context, onFilled, pending, 6, argv, lengths);
+        waitOwed_ = waitOwed_ || pending->fenced;
+        fenceOwed_ = fenceOwed_ || pending->fenced;
     }
     if (status != REDIS_OK) {
         delete pending;
@@ -656,6 +716,40 @@ void RedisBackplane::sendPresence(const BackplaneRequest& request, TimePoint now
         status = redisAsyncCommandArgv(command_.context, onScriptDone, this, 11, argv, lengths);
     }
     if (status != REDIS_OK) {
+        resetWanted_ = true;
+        resetWhy_ = "hiredis refused a command";
+        return;
+    }
+    command_.sentAt.push_back(now);
+}
+
+// cluster.replicas_acked: one WAIT after the turn's appends and fenced
+// Fills, which it answers together (a group commit: WAIT covers every write
+// this connection made before it, and Redis replicates in order). A fenced
+// Fill read entries other hubs wrote: a write of this connection after the
+// read (the fence, hermes:fence:HUB) makes WAIT cover them too. WAIT is
+// given half of cluster.timeout_ms, so that its answer, and the commands
+// queued behind it (Redis holds a client while WAIT blocks it), come within
+// cluster.timeout_ms.
+void RedisBackplane::sendWait(TimePoint now) {
+    waitOwed_ = false;
+    waitInFlight_ = true;
+    if (fenceOwed_) {
+        fenceOwed_ = false;
+        const std::string key = "hermes:fence:" + hubName_;
+        const std::string lease = std::to_string(config_.lease.count());
+        if (redisAsyncCommand(command_.context, onFenced, this, "SET %b 1 PX %b", key.data(),
+                              key.size(), lease.data(), lease.size()) != REDIS_OK) {
+            resetWanted_ = true;
+            resetWhy_ = "hiredis refused a command";
+            return;
+        }
+        command_.sentAt.push_back(now);
+    }
+    const std::string replicas = std::to_string(config_.replicasAcked);
+    const std::string ms = std::to_string(std::max<std::int64_t>(1, config_.timeout.count() / 2));
+    if (redisAsyncCommand(command_.context, onWait, this, "WAIT %b %b", replicas.data(),
+                          replicas.size(), ms.data(), ms.size()) != REDIS_OK) {
         resetWanted_ = true;
         resetWhy_ = "hiredis refused a command";
         return;
@@ -821,6 +915,12 @@ void RedisBackplane::onPublished(redisAsyncContext* /*context*/, void* reply, vo
         return;
     }
     if (r->type == REDIS_REPLY_INTEGER) {
+        if (self.config_.replicasAcked > 0) {
+            // Appended, not acked: the WAIT behind it decides.
+            pending->seq = static_cast<std::uint64_t>(r->integer);
+            self.awaitingWait_.push_back(std::move(pending));
+            return;
+        }
         self.hub_->backplanePublished(pending->ref, "", self.now_);
         return;
     }
@@ -853,6 +953,7 @@ void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void*
         self.hub_->backplaneFilled(pending->room, 0, self.now_);
         return;
     }
+    const bool held = pending->fenced;  // delivered once the replicas have them (onWait)
     std::size_t count = 0;
     for (std::size_t i = 0; i < r->elements; ++i) {
         const redisReply* item = r->element[i];
@@ -879,11 +980,172 @@ void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void*
             }
         }
         ++count;  // counted even when skipped: the page's size says whether more follow
-        if (entry.seq != 0) {
+        if (entry.seq != 0 && held) {
+            pending->entries.push_back(std::move(entry));
+        } else if (entry.seq != 0) {
             self.hub_->backplaneEntry(std::move(entry), self.now_);
         }
     }
+    if (held) {
+        pending->count = count;
+        self.awaitingWait_.push_back(std::move(pending));
+        return;
+    }
     self.hub_->backplaneFilled(pending->room, count, self.now_);
+}
+
+// WAIT answered (or the connection went: no reply). Every append and fenced
+// Fill queued before it is in awaitingWait_, and nothing else: replies come
+// in order, and what was sent after the WAIT is answered after it.
+void RedisBackplane::onWait(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    auto& self = *static_cast<RedisBackplane*>(privdata);
+    if (!self.command_.sentAt.empty()) {
+        self.command_.sentAt.pop_front();
+    }
+    std::deque<std::unique_ptr<Pending>> batch;
+    batch.swap(self.awaitingWait_);
+    self.waitInFlight_ = false;
+    // A fence that was not written leaves the Fills read before it
+    // uncovered by this WAIT: read again, whatever it counts.
+    const bool fenced = !std::exchange(self.fenceFailed_, false);
+    if (self.hub_ == nullptr) {
+        return;
+    }
+    const auto* r = static_cast<const redisReply*>(reply);
+    const std::size_t wanted = self.config_.replicasAcked;
+    const bool replicated = r != nullptr && r->type == REDIS_REPLY_INTEGER && r->integer >= 0 &&
+                            static_cast<std::size_t>(r->integer) >= wanted;
+    if (!replicated) {
+        std::string why;
+        if (r == nullptr) {
+            why = "this hub lost Redis before its replicas answered";
+        } else if (r->type == REDIS_REPLY_INTEGER) {
+            why = "only " + std::to_string(r->integer) + " of the " + std::to_string(wanted) +
+                  " replicas (cluster.replicas_acked) had it within " +
+                  std::to_string(std::max<std::int64_t>(1, self.config_.timeout.count() / 2)) +
+                  " ms";
+        } else {
+            why = "WAIT failed: " +
+                  std::string(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply");
+        }
+        if (r != nullptr && r->type == REDIS_REPLY_ERROR) {
+            // WAIT refused (a demoted master: "cannot be used with replica
+            // instances"): connect again, to whichever the sentinels name.
+            self.resetWanted_ = true;
+            self.resetWhy_ = why;
+        } else if (r != nullptr && !self.replicasShort_) {
+            // No replica follows (none is up, or this master was replaced
+            // and not demoted yet: the lease renewal asks the sentinels).
+            // The hub stays up: Hellos and presence go on, messages are
+            // refused until the replicas are back.
+            self.replicasShort_ = true;
+            self.log_.error("cluster: %s; room messages are refused until they are back", why);
+        }
+        for (const auto& pending : batch) {
+            if (pending->kind == BackplaneRequest::Kind::Publish) {
+                self.hub_->backplanePublished(
+                    pending->ref,
+                    why +
+                        ": the message's fate is unknown (if the cluster keeps it, it arrives "
+                        "with its seq)",
+                    self.now_);
+            } else if (r != nullptr) {
+                // Read again (fenced) after cluster.reconnect_ms: the hub
+                // still waits for this Fill's answer.
+                BackplaneRequest refill;
+                refill.kind = BackplaneRequest::Kind::Fill;
+                refill.room = pending->room;
+                refill.fromSeq = pending->fromSeq;
+                self.refills_.push_back(std::move(refill));
+                self.nextRefill_ = self.now_ + self.config_.reconnect;
+            }
+            // No reply (the connection went): the hub asks again when it is back.
+        }
+        if (r != nullptr) {
+            self.waitAgain();
+        }
+        return;
+    }
+    if (self.replicasShort_) {
+        self.replicasShort_ = false;
+        self.log_.information("cluster: %?d replicas have the messages again",
+                              self.config_.replicasAcked);
+    }
+    for (const auto& pending : batch) {
+        if (pending->kind != BackplaneRequest::Kind::Publish && !fenced) {
+            BackplaneRequest refill;
+            refill.kind = BackplaneRequest::Kind::Fill;
+            refill.room = pending->room;
+            refill.fromSeq = pending->fromSeq;
+            self.refills_.push_back(std::move(refill));
+            self.nextRefill_ = self.now_ + self.config_.reconnect;
+            continue;
+        }
+        if (pending->kind == BackplaneRequest::Kind::Publish) {
+            const std::string channel =
+                std::string(hermes::hub::kBackplaneChannelPrefix) + pending->room;
+            const std::string notice = hermes::hub::backplaneNotice(
+                pending->seq, self.hubName_, pending->ref, pending->account, pending->message);
+            if (redisAsyncCommand(self.command_.context, onFence, &self, "PUBLISH %b %b",
+                                  channel.data(), channel.size(), notice.data(),
+                                  notice.size()) == REDIS_OK) {
+                self.command_.sentAt.push_back(self.now_);
+            }
+            // Acked by its notice (the echo); if the PUBLISH is lost the
+            // entry, replicated, comes to every hub by a Fill.
+            self.hub_->backplanePublished(pending->ref, "", self.now_);
+        } else {
+            for (BackplaneEntry& entry : pending->entries) {
+                self.hub_->backplaneEntry(std::move(entry), self.now_);
+            }
+            self.hub_->backplaneFilled(pending->room, pending->count, self.now_);
+        }
+    }
+    self.waitAgain();
+}
+
+// One WAIT at a time: Redis holds every command behind a WAIT that blocks
+// (up to half of cluster.timeout_ms), so WAITs sent each turn would queue
+// and the replies behind them outlive cluster.timeout_ms. What was sent
+// meanwhile is covered by the next, sent when this one answers.
+void RedisBackplane::waitAgain() {
+    if (waitOwed_ && !waitInFlight_ && command_.ready && command_.context != nullptr) {
+        sendWait(now_);
+        flushWrites();
+    }
+}
+
+// The fence's SET: refused (NOREPLICAS: min-replicas-to-write), the WAIT
+// behind it does not cover the Fills before it.
+void RedisBackplane::onFenced(redisAsyncContext* context, void* reply, void* privdata) {
+    auto& self = *static_cast<RedisBackplane*>(privdata);
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r != nullptr && r->type != REDIS_REPLY_STATUS) {
+        self.fenceFailed_ = true;
+        if (r->type == REDIS_REPLY_ERROR && text(r).starts_with("NOREPLICAS")) {
+            if (!self.command_.sentAt.empty()) {
+                self.command_.sentAt.pop_front();
+            }
+            return;  // as a WAIT short of n: logged by onWait
+        }
+    }
+    onFence(context, reply, privdata);
+}
+
+// The notices' PUBLISH (and the fence): only a demoted master matters.
+void RedisBackplane::onFence(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    auto& self = *static_cast<RedisBackplane*>(privdata);
+    if (!self.command_.sentAt.empty()) {
+        self.command_.sentAt.pop_front();
+    }
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (demoted(r)) {
+        self.resetWanted_ = true;
+        self.resetWhy_ = "Redis at " + self.host_ + ":" + std::to_string(self.port_) +
+                         " is a replica now (READONLY)";
+    } else if (r != nullptr && r->type == REDIS_REPLY_ERROR) {
+        self.log_.error("cluster: Redis refused a command: %s", std::string(text(r)));
+    }
 }
 
 void RedisBackplane::onNick(redisAsyncContext* /*context*/, void* reply, void* privdata) {
@@ -960,7 +1222,8 @@ void RedisBackplane::onLease(redisAsyncContext* /*context*/, void* reply, void* 
     }
 }
 
-// --- hiredis's event hooks: the two sockets in this object's epoll set ------------------------
+// --- hiredis's event hooks: the two sockets in this object's epoll set
+// ------------------------
 
 void RedisBackplane::watch(Link& link, std::uint32_t events) {
     if (events == link.events || link.fd < 0) {

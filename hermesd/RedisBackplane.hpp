@@ -25,6 +25,16 @@
 // clients of the instances it reconfigures) or a write refused READONLY (a
 // demoted master). Each resets, and the reconnect asks the sentinels again.
 //
+// cluster.replicas_acked (n > 0): the script appends without publishing;
+// each turn that appended sends one WAIT n after its appends, and the
+// notices are published only once WAIT counts n replicas (a WAIT short of n:
+// the sends are refused, of unknown fate; a WAIT refused, by a demoted
+// master: the connection is reset). A
+// gap's Fill reads no further than the highest seq waiting (replicated, with
+// all before it); a Fill with no bound (a reconnect) is followed by a write
+// (the fence) and WAIT, and delivered only after it. docs/CLUSTER.md,
+// "Acked on the replicas".
+//
 // Failures: a connection lost, a connect or a reply slower than
 // cluster.timeout_ms (Redis hung, or a partition): both connections are
 // dropped, the hub is told the backplane is down (messages refused:
@@ -52,6 +62,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -109,6 +120,8 @@ private:
     void sendPresence(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void renewLease(TimePoint now);
     void reap(TimePoint now);
+    void sendWait(TimePoint now);
+    void waitAgain();
     void flushWrites();
     void checkUp();
     void watch(Link& link, std::uint32_t events);
@@ -120,6 +133,9 @@ private:
     static void onMessage(redisAsyncContext* context, void* reply, void* privdata);
     static void onPublished(redisAsyncContext* context, void* reply, void* privdata);
     static void onFilled(redisAsyncContext* context, void* reply, void* privdata);
+    static void onWait(redisAsyncContext* context, void* reply, void* privdata);
+    static void onFence(redisAsyncContext* context, void* reply, void* privdata);
+    static void onFenced(redisAsyncContext* context, void* reply, void* privdata);
     static void onNick(redisAsyncContext* context, void* reply, void* privdata);
     static void onMembers(redisAsyncContext* context, void* reply, void* privdata);
     static void onScriptDone(redisAsyncContext* context, void* reply, void* privdata);
@@ -158,6 +174,17 @@ private:
     TimePoint now_{};
     std::uint64_t failuresLogged_ = 0;
     bool reapedSelf_ = false;  // this run's leftovers of an earlier run reaped
+    // cluster.replicas_acked > 0: appends and fenced Fills answered by Redis
+    // and awaiting the WAIT sent after them (onWait), oldest first.
+    std::deque<std::unique_ptr<Pending>> awaitingWait_;
+    bool waitOwed_ = false;       // something was sent that the next WAIT must cover
+    bool fenceOwed_ = false;      // a fenced Fill was sent: a write before that WAIT
+    bool waitInFlight_ = false;   // a WAIT sent, not answered (one at a time)
+    bool fenceFailed_ = false;    // the fence before the next WAIT was not written
+    bool replicasShort_ = false;  // the last WAIT counted fewer than n (logged once)
+    // Fenced Fills whose WAIT was short: sent again at nextRefill_.
+    std::vector<hermes::hub::BackplaneRequest> refills_;
+    TimePoint nextRefill_{};
 };
 
 }  // namespace hermesd

@@ -556,3 +556,58 @@ BOOST_AUTO_TEST_CASE(a_hub_back_on_the_backplane_reads_every_hubs_members) {
     BOOST_TEST(nicks == (std::vector<std::string>{"ana", "bob", "zoe"}),
                boost::test_tools::per_element());
 }
+
+// cluster.replicas_acked (docs/CLUSTER.md, "Acked on the replicas"): a
+// notice is published only once its entry is on the replicas, so a gap's
+// Fill names the highest seq waiting (every seq below it is replicated too)
+// and the edge reads no further; a Fill with nothing waiting (a reconnect)
+// names none, and the edge must ask the replicas before delivering it.
+BOOST_AUTO_TEST_CASE(a_gap_fill_names_the_highest_waiting_seq_a_reconnect_fill_none) {
+    TwoHubs f;
+    for (std::uint64_t id = 1; id <= 3; ++id) {
+        f.a.send(f.ana, say("#r", id, "line " + std::to_string(id)));
+    }
+    std::vector<BackplaneRequest> published;
+    f.a.hub.takeBackplaneRequests(published);
+    BOOST_TEST_REQUIRE(published.size() == 3u);
+    std::vector<BackplaneEntry> entries;
+    for (std::size_t i = 0; i < published.size(); ++i) {
+        auto entry = parseBackplaneNotice(
+            "hermes:room:r", backplaneNotice(i + 1, "hub0", published[i].ref, published[i].account,
+                                             published[i].message));
+        BOOST_TEST_REQUIRE(entry.has_value());
+        entries.push_back(*entry);
+    }
+    // b hears 2 before 1: it waits and asks for 1 up to 2, then 3 arrives
+    // while the Fill is out (no second Fill).
+    f.b.hub.backplaneEntry(entries[1], f.b.now);
+    f.b.hub.backplaneEntry(entries[2], f.b.now);
+    std::vector<BackplaneRequest> requests;
+    f.b.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::Fill));
+    BOOST_TEST(requests[0].fromSeq == 1u);
+    BOOST_TEST(requests[0].toSeq == 2u);
+    BOOST_TEST(chatFrames(f.b, f.ben).empty());
+    // The edge read seqs 1..2 (no further): 1, 2 and the waiting 3 go out.
+    f.b.hub.backplaneEntry(entries[0], f.b.now);
+    f.b.hub.backplaneEntry(entries[1], f.b.now);
+    f.b.hub.backplaneFilled("r", 2, f.b.now);
+    f.b.pump();
+    std::vector<std::uint64_t> seqs;
+    for (const std::string& frame : chatFrames(f.b, f.ben)) {
+        v1::Envelope e;
+        e.ParseFromString(frame);
+        seqs.push_back(e.message().seq());
+    }
+    BOOST_TEST(seqs == (std::vector<std::uint64_t>{1, 2, 3}), boost::test_tools::per_element());
+    // Back after a loss: nothing waits, the Fill names no bound.
+    f.b.hub.backplaneUp(false, f.b.now);
+    f.b.hub.backplaneUp(true, f.b.now);
+    requests.clear();
+    f.b.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(!requests.empty());
+    BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::Fill));
+    BOOST_TEST(requests[0].fromSeq == 4u);
+    BOOST_TEST(requests[0].toSeq == 0u);
+}

@@ -20,9 +20,14 @@ while [ $# -gt 0 ]; do
     *) rest="$rest $1"; shift ;;
   esac
 done
-new=$(mktemp "${TMPDIR:-/tmp}/hermes-cluster-bench.XXXXXX")
+# POCO picks the file type by its extension.
+new=$(mktemp --suffix=.properties "${TMPDIR:-/tmp}/hermes-cluster-bench.XXXXXX")
 cat "$cfg" >"$new"
 printf 'cluster.redis = 127.0.0.1:%s\ncluster.hub_name = bench\n' "$REDIS_PORT" >>"$new"
+# cluster-hermesd-wait.sh: the same hub acking after the replicas (WAIT).
+if [ -n "${CLUSTER_REPLICAS_ACKED:-}" ]; then
+  printf 'cluster.replicas_acked = %s\n' "$CLUSTER_REPLICAS_ACKED" >>"$new"
+fi
 redis-cli -p "$REDIS_PORT" FLUSHALL >/dev/null
 redis-cli -p "$REDIS_PORT" CONFIG RESETSTAT >/dev/null
 # shellcheck disable=SC2086 # the hub's own options, split as given

@@ -93,6 +93,10 @@ void Backplane::fill(const std::string& room, std::uint64_t nextSeq) {
     request.kind = BackplaneRequest::Kind::Fill;
     request.room = room;
     request.fromSeq = nextSeq;
+    const auto waiting = waiting_.find(room);
+    if (waiting != waiting_.end() && !waiting->second.empty()) {
+        request.toSeq = waiting->second.rbegin()->first;
+    }
     requests_.push_back(std::move(request));
 }
 

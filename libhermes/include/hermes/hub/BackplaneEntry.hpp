@@ -82,6 +82,13 @@ struct BackplaneRequest {
     // before the cluster (or a Redis that lost its data) goes on from there
     // rather than under seqs the hubs have delivered.
     std::uint64_t fromSeq = 0;
+    // Fill: the highest seq of the room this hub holds waiting (0: none, as
+    // after a reconnect). Each came from a notice, which is published only
+    // once the entry is replicated (cluster.replicas_acked), and every seq
+    // below it in the stream was written before it: the edge may read up to
+    // it without asking the replicas again (docs/CLUSTER.md, "Acked on the
+    // replicas").
+    std::uint64_t toSeq = 0;
     std::string nick;  // ClaimNick (with `ref`), ReleaseNick: protocol::nickKey; Presence: as shown
     std::string presence;  // Presence: "joined", "left" or "quit"
 };
