@@ -67,8 +67,9 @@ private:
             return;
         }
         if (request.kind == BackplaneRequest::Kind::ReleaseNick) {
-            if (nicks_[request.nick] == hubName(from)) {
-                nicks_.erase(request.nick);
+            const auto held = nicks_.find(request.nick);
+            if (held != nicks_.end() && held->second == hubName(from)) {
+                nicks_.erase(held);
             }
             return;
         }
@@ -94,6 +95,10 @@ private:
             }
             from.hub.backplaneMembers(all, from.now);
             from.pump();
+            return;
+        }
+        if (request.kind == BackplaneRequest::Kind::Private) {
+            answerPrivate(from, request, deaf);
             return;
         }
         if (request.kind == BackplaneRequest::Kind::Fill) {
@@ -128,7 +133,54 @@ private:
         }
     }
 
+    // As the private message script: the nick's holder looked up, the
+    // message numbered for its hub and published there (a hub in `deaf`
+    // is not subscribed: refused, as PUBLISH reaching no one).
+    void answerPrivate(HubHarness& from, const BackplaneRequest& request,
+                       const std::set<HubHarness*>& deaf) {
+        const auto holder = nicks_.find(request.nick);
+        HubHarness* to = nullptr;
+        for (HubHarness* h : hubs_) {
+            if (holder != nicks_.end() && hubName(*h) == holder->second) {
+                to = h;
+            }
+        }
+        if (to == nullptr) {
+            from.hub.backplanePrivateSent(request.ref, PrivateOutcome::NoHolder, "", from.now);
+        } else if (to == &from) {
+            from.hub.backplanePrivateSent(request.ref, PrivateOutcome::HeldHere, holder->second,
+                                          from.now);
+        } else if (deaf.contains(to)) {
+            from.hub.backplanePrivateSent(request.ref, PrivateOutcome::HolderDeaf, holder->second,
+                                          from.now);
+        } else {
+            const std::uint64_t seq = ++privateSeqs_[holder->second];
+            auto entry = parseBackplanePrivate(
+                std::string(kBackplanePrivatePrefix) + holder->second,
+                backplaneNotice(seq, hubName(from), request.ref, request.account, request.message));
+            BOOST_TEST_REQUIRE(entry.has_value());
+            privateSent_.push_back({to, *entry});
+            from.hub.backplanePrivateSent(request.ref, PrivateOutcome::Published, holder->second,
+                                          from.now);
+            from.pump();
+            to->hub.backplanePrivate(*entry, to->now);
+            to->hub.flush();
+            to->pump();
+        }
+        from.pump();
+    }
+
 public:
+    // Every private notice published so far is heard again by its hub (as
+    // a subscriber that got the same notice twice would).
+    void replayPrivate() {
+        for (auto& [to, entry] : privateSent_) {
+            to->hub.backplanePrivate(entry, to->now);
+            to->hub.flush();
+            to->pump();
+        }
+    }
+
     // As the reap script for a hub whose lease expired: QUIT for each of
     // its members, who leave the lists.
     void reap(const std::string& hub) {
@@ -176,6 +228,8 @@ private:
     std::map<std::string, std::string> nicks_;                           // nick key -> hub
     std::map<std::string, std::map<std::string, std::string>> members_;  // room -> nick -> hub
     std::set<HubHarness*> alive_;
+    std::map<std::string, std::uint64_t> privateSeqs_;  // per receiving hub
+    std::vector<std::pair<HubHarness*, BackplaneEntry>> privateSent_;
 };
 
 // A Hello on a clustered hub: welcomed once the backplane granted the nick.
@@ -555,4 +609,168 @@ BOOST_AUTO_TEST_CASE(a_hub_back_on_the_backplane_reads_every_hubs_members) {
     // Its own hub's entry (a leftover of an earlier run) is not listed twice.
     BOOST_TEST(nicks == (std::vector<std::string>{"ana", "bob", "zoe"}),
                boost::test_tools::per_element());
+}
+
+// --- private messages across hubs ---------------------------------------------------------
+
+namespace {
+
+// The ChatMessages in `id`'s inbox, taken.
+std::vector<v1::ChatMessage> messagesOf(HubHarness& h, SessionId id) {
+    std::vector<v1::ChatMessage> out;
+    for (const v1::Envelope& e : h.take(id)) {
+        if (e.has_message()) {
+            out.push_back(e.message());
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_private_message_reaches_another_hub_once_in_order_echo_after_backplane) {
+    TwoHubs f;
+    f.a.send(f.ana, privateMessage("bob", 1, "one"));
+    f.a.send(f.ana, privateMessage("BOB", 2, "two"));
+    // Not answered by the backplane yet: no echo, and bob has nothing.
+    BOOST_TEST(messagesOf(f.a, f.ana).empty());
+    BOOST_TEST(messagesOf(f.b, f.bob).empty());
+    f.backplane.run();
+    const auto echoes = messagesOf(f.a, f.ana);
+    const auto got = messagesOf(f.b, f.bob);
+    BOOST_TEST_REQUIRE(echoes.size() == 2u);
+    BOOST_TEST_REQUIRE(got.size() == 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        BOOST_TEST(got[i].text() == (i == 0 ? "one" : "two"));
+        BOOST_TEST(got[i].from() == "ana");
+        BOOST_TEST(got[i].client_msg_id() == i + 1);
+        BOOST_TEST(got[i].room().empty());
+        BOOST_TEST(got[i].seq() == 0u);
+        BOOST_TEST(got[i].private_seq() == 0u);  // guests: nothing kept
+        // The echo is the same message (stamped once, on the sender's hub).
+        BOOST_TEST(echoes[i].SerializeAsString() == got[i].SerializeAsString());
+    }
+    BOOST_TEST(messagesOf(f.b, f.ben).empty());
+    BOOST_TEST(messagesOf(f.a, f.amy).empty());
+    // And back.
+    f.b.send(f.bob, privateMessage("ana", 3, "three"));
+    f.backplane.run();
+    const auto back = messagesOf(f.a, f.ana);
+    BOOST_TEST_REQUIRE(back.size() == 1u);
+    BOOST_TEST(back[0].text() == "three");
+    BOOST_TEST(messagesOf(f.b, f.bob).size() == 1u);  // bob's echo
+    // Every notice heard a second time (a duplicate subscription): shown once.
+    f.backplane.replayPrivate();
+    BOOST_TEST(messagesOf(f.b, f.bob).empty());
+    BOOST_TEST(messagesOf(f.a, f.ana).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_private_message_to_a_nick_no_hub_holds_is_refused_as_on_one_hub) {
+    TwoHubs f;
+    f.a.send(f.ana, privateMessage("nobody", 5, "hello?"));
+    BOOST_TEST(f.a.take(f.ana).empty());  // asks the backplane first
+    f.backplane.run();
+    const v1::Envelope refused = f.a.next(f.ana);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_NO_SUCH_NICK);
+    BOOST_TEST(refused.error().client_msg_id() == 5u);
+    BOOST_TEST(refused.error().text() == "no one is called nobody");
+    // A nick on this same hub never goes to the backplane.
+    f.a.send(f.ana, privateMessage("amy", 6, "next door"));
+    std::vector<BackplaneRequest> requests;
+    f.a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST(requests.empty());
+    BOOST_TEST(messagesOf(f.a, f.amy).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_private_message_is_refused_when_the_backplane_or_the_holder_is_away) {
+    TwoHubs f;
+    f.a.hub.backplaneUp(false, f.a.now);
+    f.a.send(f.ana, privateMessage("bob", 7, "while down"));
+    v1::Envelope refused = f.a.next(f.ana);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    BOOST_TEST(refused.error().client_msg_id() == 7u);
+    f.a.hub.backplaneUp(true, f.a.now);
+    f.backplane.run();
+    f.a.clear(f.ana);
+    // bob's hub is cut from Redis (its lease not yet expired).
+    f.a.send(f.ana, privateMessage("bob", 8, "cut"));
+    f.backplane.run({&f.b});
+    refused = f.a.next(f.ana);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    BOOST_TEST(refused.error().client_msg_id() == 8u);
+    BOOST_TEST(messagesOf(f.b, f.bob).empty());
+    // Redis fails the script (the connection lost): the sender is told.
+    f.a.send(f.ana, privateMessage("bob", 9, "lost"));
+    std::vector<BackplaneRequest> requests;
+    f.a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::Private));
+    BOOST_TEST(requests[0].nick == "bob");
+    f.a.hub.backplanePrivateSent(requests[0].ref, PrivateOutcome::Failed, "fate unknown", f.a.now);
+    f.a.pump();
+    refused = f.a.next(f.ana);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    BOOST_TEST(refused.error().client_msg_id() == 9u);
+}
+
+BOOST_AUTO_TEST_CASE(between_accounts_the_recipients_hub_keeps_the_conversation) {
+    TwoHubs f;
+    f.a.hub.testSignIn(f.ana, "ana", f.a.now);
+    f.b.hub.testSignIn(f.bob, "bob", f.b.now);
+    f.a.send(f.ana, privateMessage("bob", 1, "one"));
+    f.a.send(f.ana, privateMessage("bob", 2, "two"));
+    f.backplane.run();
+    const auto got = messagesOf(f.b, f.bob);
+    BOOST_TEST_REQUIRE(got.size() == 2u);
+    BOOST_TEST(got[0].private_seq() == 1u);
+    BOOST_TEST(got[1].private_seq() == 2u);
+    // bob's hub serves it as bob's history with ana.
+    v1::Envelope history;
+    history.mutable_history_request()->set_peer("ana");
+    f.b.send(f.bob, history);
+    const v1::Envelope page = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(page.has_history_page());
+    BOOST_TEST_REQUIRE(page.history_page().messages_size() == 2);
+    BOOST_TEST(page.history_page().messages(0).text() == "one");
+    BOOST_TEST(page.history_page().messages(1).private_seq() == 2u);
+    // ana's hub does not list bob's account (accounts are per hub): ana's
+    // echo is not numbered, as for a guest on one hub.
+    const auto echoes = messagesOf(f.a, f.ana);
+    BOOST_TEST_REQUIRE(echoes.size() == 2u);
+    BOOST_TEST(echoes[0].private_seq() == 0u);
+    // From a guest (no account vouched for) to an account: not kept.
+    f.a.hub.testSignIn(f.amy, "amy", f.a.now);
+    f.b.send(f.ben, privateMessage("amy", 3, "x"));
+    f.backplane.run();
+    BOOST_TEST(messagesOf(f.a, f.amy).at(0).private_seq() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_private_message_for_a_member_who_moved_on_is_forwarded_once) {
+    TwoHubs f;
+    HubHarness c{clusterConfig("hub2")};
+    FakeBackplane three{{&f.a, &f.b, &c}};
+    c.hub.backplaneUp(true, c.now);
+    // ana sends to bob on b; before b hears it, bob leaves b and is on c.
+    f.a.send(f.ana, privateMessage("bob", 1, "follow me"));
+    std::vector<BackplaneRequest> requests;
+    f.a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    f.b.hub.closed(f.bob, "moving", f.b.now);
+    f.b.pump();
+    three.run();
+    const SessionId bobOnC = clusterLogin(c, three, "bob");
+    // The notice as Redis had published it to b (the holder at the time).
+    auto entry = parseBackplanePrivate(
+        "hermes:pm:hub1", backplaneNotice(1, "hub0", requests[0].ref, "", requests[0].message));
+    BOOST_TEST_REQUIRE(entry.has_value());
+    f.b.hub.backplanePrivate(*entry, f.b.now);
+    three.run();
+    const auto got = messagesOf(c, bobOnC);
+    BOOST_TEST_REQUIRE(got.size() == 1u);
+    BOOST_TEST(got[0].text() == "follow me");
+    BOOST_TEST(got[0].from() == "ana");
 }

@@ -12,8 +12,9 @@ std::optional<std::string> Backplane::refusal() const {
             "this hub cannot reach the cluster's backplane (Redis); message not "
             "taken, send it again in a moment");
     }
-    if (inFlight_.size() >= maxInFlight_) {
-        return "the cluster's backplane is behind (" + std::to_string(inFlight_.size()) +
+    if (inFlight_.size() + privateInFlight_.size() >= maxInFlight_) {
+        return "the cluster's backplane is behind (" +
+               std::to_string(inFlight_.size() + privateInFlight_.size()) +
                " messages await Redis, cluster.max_in_flight); message not taken, send it again "
                "in a moment";
     }
@@ -112,7 +113,50 @@ std::uint64_t Backplane::filled(const std::string& room, std::size_t entries,
     return it->second.begin()->first;
 }
 
+void Backplane::sendPrivate(SessionId session, const v1::PrivateMessage& pm, std::string nickKey,
+                            std::string_view account, std::string message) {
+    const std::uint64_t ref = nextRef_++;
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::Private;
+    request.ref = ref;
+    request.nick = std::move(nickKey);
+    request.account = account;
+    request.message = message;
+    requests_.push_back(std::move(request));
+    privateInFlight_.emplace(ref, PrivateInFlight{session, pm, std::move(message)});
+}
+
+void Backplane::forwardPrivate(std::string nickKey, std::string_view account, std::string message) {
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::Private;
+    request.nick = std::move(nickKey);
+    request.account = account;
+    request.message = std::move(message);
+    requests_.push_back(std::move(request));
+}
+
+std::optional<Backplane::PrivateInFlight> Backplane::privateAnswered(std::uint64_t ref) {
+    const auto it = privateInFlight_.find(ref);
+    if (it == privateInFlight_.end()) {
+        return std::nullopt;
+    }
+    PrivateInFlight out = std::move(it->second);
+    privateInFlight_.erase(it);
+    return out;
+}
+
+bool Backplane::freshPrivate(std::uint64_t seq) {
+    if (seq <= lastPrivate_) {
+        return false;
+    }
+    lastPrivate_ = seq;
+    return true;
+}
+
 void Backplane::setUp(bool up) {
+    if (!up) {
+        lastPrivate_ = 0;  // the next subscription numbers anew: see freshPrivate
+    }
     up_ = up;
     if (!up) {
         // Fills asked on the lost connection are never answered; the

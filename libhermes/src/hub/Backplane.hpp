@@ -18,6 +18,13 @@
 // comes back. Refused while the backplane is down or cluster.max_in_flight
 // sends await an answer (CLUSTER_UNAVAILABLE), never ordered locally.
 //
+// Private messages across hubs: a private message to a nick no member here
+// holds goes to the backplane (sendPrivate), which publishes it to the hub
+// holding the nick; the sender's echo waits for that answer
+// (privateAnswered), as a Say's waits for its entry. That hub delivers each
+// notice once (freshPrivate): a hub's private messages are numbered by
+// Redis, one counter per receiving hub.
+//
 // Threading: none; the hub's thread.
 
 #include <cstdint>
@@ -88,6 +95,30 @@ public:
     void takeRequests(std::vector<BackplaneRequest>& out);
     bool hasRequests() const { return !requests_.empty(); }
 
+    // --- private messages across hubs ---------------------------------------------
+    // A private message awaiting the backplane's answer.
+    struct PrivateInFlight {
+        SessionId session = 0;
+        v1::PrivateMessage pm;  // as the client sent it (sent here again if no hub has `to`)
+        std::string message;    // the stamped ChatMessage, serialized (private_seq 0)
+    };
+    // `message` to the hub holding `nickKey`; `account`: the sender's, when
+    // it speaks as its account ("" else).
+    void sendPrivate(SessionId session, const v1::PrivateMessage& pm, std::string nickKey,
+                     std::string_view account, std::string message);
+    // A message that came here for a member who has moved on: to the hub
+    // holding the nick now, once (ref 0: no one awaits the answer, and its
+    // receiver does not forward it again).
+    void forwardPrivate(std::string nickKey, std::string_view account, std::string message);
+    // The backplane answered private message `ref` (taken off the list).
+    std::optional<PrivateInFlight> privateAnswered(std::uint64_t ref);
+    std::size_t privateInFlight() const { return privateInFlight_.size(); }
+    // Private message number `seq` of this hub came: true the first time.
+    // Within a subscription Redis numbers them in order; a new subscription
+    // (setUp) hears nothing published before it, and Redis may have
+    // restarted with fewer, so the count starts again there.
+    bool freshPrivate(std::uint64_t seq);
+
     // --- nicks, unique across the cluster ----------------------------------------
     // A Hello's nick is claimed in Redis before the hub welcomes it (the
     // Hello waits); a session holds its claim until it ends.
@@ -134,6 +165,8 @@ private:
     bool up_ = false;
     std::uint64_t nextRef_ = 1;
     std::unordered_map<std::uint64_t, InFlight> inFlight_;
+    std::unordered_map<std::uint64_t, PrivateInFlight> privateInFlight_;
+    std::uint64_t lastPrivate_ = 0;  // the newest private message number delivered
     std::unordered_map<std::string, std::map<std::uint64_t, BackplaneEntry>> waiting_;
     std::unordered_set<std::string> filling_;  // rooms with a Fill asked and not answered
     std::vector<BackplaneRequest> requests_;

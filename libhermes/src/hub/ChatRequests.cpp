@@ -5,7 +5,9 @@
 // A PrivateMessage between two accounts goes to every session signed in to
 // the recipient's account (and a copy to the sender's other sessions), is
 // kept in their conversation, and waits when no session of the account is
-// signed in (Conversations.hpp).
+// signed in (Conversations.hpp). In a cluster, one to a nick no member of
+// this hub holds goes through the backplane to the hub holding it
+// (Backplane.hpp, docs/CLUSTER.md "Private messages across hubs").
 
 #include <algorithm>
 #include <optional>
@@ -327,10 +329,40 @@ void toAccount(Session& s, const v1::PrivateMessage& pm, const std::string& send
 
 }  // namespace
 
+namespace {
+
+// A private message to a nick no member of this hub holds, in a cluster:
+// stamped here (private_seq 0) and handed to the backplane; the sender's
+// echo waits for its answer (privateSentAcross).
+void privateToBackplane(Session& s, const v1::PrivateMessage& pm, const std::string& sender,
+                        Backplane& backplane, Stamper& stamper, Outbox& outbox, TimePoint now) {
+    if (auto refusal = backplane.refusal()) {
+        outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE, *refusal, {}, pm.client_msg_id());
+        return;
+    }
+    stamper.privateMessage(s, pm.to(), pm, 0, now);
+    backplane.sendPrivate(s.id, pm, protocol::nickKey(pm.to()), sender,
+                          stamper.message().SerializeAsString());
+}
+
+// The conversation this hub keeps a private message across hubs in: its
+// own party `party` speaks as its account, and `otherAccount` is the other
+// side's account (empty: none, or not known). Empty: none is kept.
+std::string acrossKey(const std::string& party, const std::string& otherAccount,
+                      const Conversations& conversations, DurabilityGate& gate) {
+    if (party.empty() || otherAccount.empty() || !conversations.enabled() ||
+        !gate.admitsMessage() || protocol::nickKey(otherAccount) == protocol::nickKey(party)) {
+        return {};
+    }
+    return Conversations::key(party, otherAccount);
+}
+
+}  // namespace
+
 void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTable& sessions,
                       const Accounts& accounts, Conversations& conversations, DurabilityGate& gate,
                       Stamper& stamper, HistoryStore& history, Outbox& outbox,
-                      const HubFacts& facts, TimePoint now) {
+                      const HubFacts& facts, TimePoint now, Backplane* backplane) {
     if (auto refusal = stamper.check(pm.kind(), pm.text())) {
         outbox.error(s, refusal->code, refusal->text, {}, pm.client_msg_id());
         return;
@@ -348,6 +380,14 @@ void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTab
         recipient = account != nullptr  ? account->name
                     : target != nullptr ? Conversations::party(*target)
                                         : std::string();
+    }
+    if (backplane != nullptr && target == nullptr && !protocol::checkNick(pm.to()) &&
+        (recipient.empty() ||
+         sessionsOf(sessions, protocol::nickKey(recipient), nullptr).empty())) {
+        // No one here has the nick (nor the account): another hub's member
+        // may. The backplane says which, or that none does (then as here).
+        privateToBackplane(s, pm, Conversations::party(s), *backplane, stamper, outbox, now);
+        return;
     }
     if (!recipient.empty() && protocol::nickKey(recipient) != protocol::nickKey(sender) &&
         (target == nullptr ||
@@ -436,6 +476,92 @@ void sendWaited(Session& s, std::vector<v1::ChatMessage> messages, Conversations
     for (const std::string& frame : conversations.finishDelivery(s.id)) {
         outbox.enqueueChat(s, frame);
     }
+}
+
+void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome outcome,
+                       std::string_view detail, const SessionTable& sessions,
+                       const Accounts& accounts, Conversations& conversations, DurabilityGate& gate,
+                       Stamper& stamper, HistoryStore& history, Outbox& outbox,
+                       const HubFacts& facts, TimePoint now) {
+    Session* s = sessions.find(sent.session);
+    if (s == nullptr || s->who.closing()) {
+        return;  // delivered or not, no one here to tell
+    }
+    switch (outcome) {
+        case PrivateOutcome::NoHolder:
+        case PrivateOutcome::HeldHere:
+            // As on a hub alone: delivered here, left waiting, or NO_SUCH_NICK.
+            onPrivateMessage(*s, sent.pm, sessions, accounts, conversations, gate, stamper, history,
+                             outbox, facts, now, nullptr);
+            return;
+        case PrivateOutcome::HolderDeaf:
+            outbox.error(*s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+                         "the hub of the cluster where " + sent.pm.to() + " is (" +
+                             std::string(detail) +
+                             ") cannot be reached now; message not delivered, send it again in a "
+                             "moment",
+                         {}, sent.pm.client_msg_id());
+            return;
+        case PrivateOutcome::Failed:
+            outbox.error(*s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE, std::string(detail), {},
+                         sent.pm.client_msg_id());
+            return;
+        case PrivateOutcome::Published:
+            break;
+    }
+    // Redis took it for the recipient's hub: the echo, kept in this hub's
+    // copy of the conversation when there is one here.
+    // The sender's hub cannot see whether the recipient is signed in to its
+    // account there: its copy is kept when the nick is an account of this
+    // hub's book (which only its owner can hold here).
+    const std::string sender = Conversations::party(*s);
+    const StoredAccount* account = accounts.find(sent.pm.to());
+    const std::string key =
+        acrossKey(sender, account != nullptr ? account->name : std::string(), conversations, gate);
+    const std::uint64_t seq = key.empty() ? 0 : conversations.nextSeq(key);
+    if (!stamper.backplanePrivate(sent.message, seq)) {
+        return;  // stamped here: cannot happen
+    }
+    if (!key.empty()) {
+        keep(stamper, key, history);
+    }
+    outbox.enqueueChat(*s, stamper.frame());
+    if (!key.empty()) {
+        copyToOtherSessions(*s, sender, key, seq, sessions, conversations, stamper, history,
+                            outbox);
+    }
+}
+
+AcrossDelivery privateFromAcross(const BackplaneEntry& entry, const SessionTable& sessions,
+                                 Conversations& conversations, DurabilityGate& gate,
+                                 Stamper& stamper, HistoryStore& history, Outbox& outbox) {
+    if (!stamper.backplanePrivate(entry.message, 0)) {
+        return AcrossDelivery::NotOne;
+    }
+    const std::string to = stamper.message().to();
+    const std::string from = stamper.message().from();
+    Session* target = sessions.findNick(to);
+    if (target == nullptr || !target->who.welcomed()) {
+        return AcrossDelivery::NoOneHere;
+    }
+    // The sender's hub vouches that it speaks as its account (entry.account
+    // is set only then): kept here when the recipient speaks as its own.
+    const std::string recipient = Conversations::party(*target);
+    const bool vouched =
+        !entry.account.empty() && protocol::nickKey(entry.account) == protocol::nickKey(from);
+    const std::string key =
+        acrossKey(recipient, vouched ? entry.account : std::string(), conversations, gate);
+    if (key.empty()) {
+        deliver(*target, stamper.frame(), conversations, outbox);
+        return AcrossDelivery::Delivered;
+    }
+    const std::uint64_t seq = conversations.nextSeq(key);
+    stamper.backplanePrivate(entry.message, seq);
+    keep(stamper, key, history);
+    for (Session* r : sessionsOf(sessions, protocol::nickKey(recipient), nullptr)) {
+        deliver(*r, stamper.frame(), conversations, outbox);
+    }
+    return AcrossDelivery::Delivered;
 }
 
 }  // namespace hermes::hub

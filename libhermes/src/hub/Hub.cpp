@@ -233,7 +233,8 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             return;
         case v1::Envelope::kPrivateMessage:
             onPrivateMessage(s, envelope.private_message(), sessions, accounts, conversations, gate,
-                             stamper, *history, outbox, facts, now);
+                             stamper, *history, outbox, facts, now,
+                             backplane.enabled() ? &backplane : nullptr);
             return;
         case v1::Envelope::kWho:
             onWho(s, envelope.who(), rooms, moderation, outbox,
@@ -1186,6 +1187,57 @@ void Hub::backplaneClaimed(std::uint64_t ref, bool granted, std::string_view err
         }
     }
     impl_->receive(*s, {});
+}
+
+void Hub::backplanePrivateSent(std::uint64_t ref, PrivateOutcome outcome, std::string_view detail,
+                               TimePoint now) {
+    owner_.check("Hub::backplanePrivateSent");
+    impl_->setNow(now);
+    auto sent = impl_->backplane.privateAnswered(ref);
+    if (!sent) {
+        if (ref == 0 && outcome != PrivateOutcome::Published) {
+            impl_->log.warning(
+                "backplane: a private message forwarded to a member who moved was not delivered "
+                "(%s)",
+                outcome == PrivateOutcome::Failed ? std::string(detail)
+                                                  : std::string("no hub holds the nick now"));
+        }
+        return;
+    }
+    privateSentAcross(*sent, outcome, detail, impl_->sessions, impl_->accounts,
+                      impl_->conversations, impl_->gate, impl_->stamper, *impl_->history,
+                      impl_->outbox, impl_->facts, now);
+}
+
+void Hub::backplanePrivate(BackplaneEntry entry, TimePoint now) {
+    owner_.check("Hub::backplanePrivate");
+    impl_->setNow(now);
+    if (!impl_->backplane.freshPrivate(entry.seq)) {
+        return;  // delivered already
+    }
+    switch (privateFromAcross(entry, impl_->sessions, impl_->conversations, impl_->gate,
+                              impl_->stamper, *impl_->history, impl_->outbox)) {
+        case AcrossDelivery::Delivered:
+            return;
+        case AcrossDelivery::NotOne:
+            impl_->log.warning(
+                "backplane: private message %?u from hub %s is not a private message; dropped",
+                entry.seq, entry.hub);
+            return;
+        case AcrossDelivery::NoOneHere:
+            break;
+    }
+    if (entry.ref == 0) {
+        impl_->log.warning(
+            "backplane: private message %?u from hub %s (forwarded once already) finds no one "
+            "here; dropped",
+            entry.seq, entry.hub);
+        return;
+    }
+    // The recipient left this hub after the sender's hub looked it up (it
+    // moved, or quit): to whichever hub holds the nick now, once.
+    impl_->backplane.forwardPrivate(protocol::nickKey(impl_->stamper.message().to()), entry.account,
+                                    std::move(entry.message));
 }
 
 void Hub::backplaneFilled(const std::string& room, std::size_t entries, TimePoint now) {

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "Backplane.hpp"
 #include "Transfers.hpp"
 #include "hermes/hub/HistoryStore.hpp"
 #include "hermes/hub/Hub.hpp"
@@ -132,10 +133,30 @@ void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& pre
            DurabilityGate& gate, Stamper& stamper, HistoryStore& history, Outbox& outbox,
            MessageLedger& ledger, const Moderation& moderation, Backplane& backplane,
            TimePoint now);
+// In a cluster (`backplane`), one to a nick no member here holds is stamped
+// and handed to the backplane (Backplane::sendPrivate); its answer comes to
+// privateSentAcross.
 void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTable& sessions,
                       const Accounts& accounts, Conversations& conversations, DurabilityGate& gate,
                       Stamper& stamper, HistoryStore& history, Outbox& outbox,
-                      const HubFacts& facts, TimePoint now);
+                      const HubFacts& facts, TimePoint now, Backplane* backplane = nullptr);
+// The backplane answered a private message this hub sent: the sender's
+// echo (Published; kept in this hub's copy of the conversation if the
+// sender speaks as its account and the recipient's nick is an account here), handled as on a hub
+// alone (no hub holds the nick, or this one does now), or refused (CLUSTER_UNAVAILABLE).
+void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome outcome,
+                       std::string_view detail, const SessionTable& sessions,
+                       const Accounts& accounts, Conversations& conversations, DurabilityGate& gate,
+                       Stamper& stamper, HistoryStore& history, Outbox& outbox,
+                       const HubFacts& facts, TimePoint now);
+// Another hub's private message to a member of this hub (once: the caller
+// dropped duplicates): to the session holding the nick, or, when both speak
+// as their accounts (the sender's hub vouches for its side), to every
+// session of the recipient's account and kept in their conversation here.
+enum class AcrossDelivery { Delivered, NoOneHere, NotOne };
+AcrossDelivery privateFromAcross(const BackplaneEntry& entry, const SessionTable& sessions,
+                                 Conversations& conversations, DurabilityGate& gate,
+                                 Stamper& stamper, HistoryStore& history, Outbox& outbox);
 // What waited for the account `s` just signed in to, delivered to it
 // (ChatMessage.waited) and forgotten: at once from a store that reads on
 // the hub's thread, else read in the background (s waits: sendWaited).

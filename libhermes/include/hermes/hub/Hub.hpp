@@ -199,6 +199,14 @@ public:
     // NICK_IN_USE), or Redis failed (`error`: CLUSTER_UNAVAILABLE). The
     // Hello that waited for it goes on.
     void backplaneClaimed(std::uint64_t ref, bool granted, std::string_view error, TimePoint now);
+    // The backplane answered Private `ref` (the hub it went to, or why not:
+    // `detail`, the holder's name or the error).
+    void backplanePrivateSent(std::uint64_t ref, PrivateOutcome outcome, std::string_view detail,
+                              TimePoint now);
+    // A private message published to this hub (hermes:pm:HUB; entry.seq its
+    // number, entry.room empty): delivered once to the member holding its
+    // nick, or forwarded once to the hub holding it now.
+    void backplanePrivate(BackplaneEntry entry, TimePoint now);
     // A Fill of `room` is answered: its `entries` entries were given first.
     void backplaneFilled(const std::string& room, std::size_t entries, TimePoint now);
     // Another hub's member joined, left or quit a room (or its hub was
