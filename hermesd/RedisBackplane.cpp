@@ -128,6 +128,42 @@ constexpr const char* kReapScript =
     "end\n"
     "return reaped\n";
 
+// KEYS: hermes:nicks. ARGV: the recipient's nick key, this hub, ref, the
+// sender's account, the message. The holder is looked up, the message
+// numbered for its hub and published there in one step, so a hub's private
+// messages come in the order Redis ran the scripts (each hub sends its own
+// in order on one connection). Answers {outcome, holder}: 0 no live hub
+// holds the nick, 1 published, 2 this hub holds it, 3 its hub is not
+// subscribed (PUBLISH reached no one: it is cut from Redis). Nothing is
+// stored: a message no hub heard is refused, not kept for later.
+constexpr const char* kPrivateScript =
+    "local holder = redis.call('HGET', KEYS[1], ARGV[1])\n"
+    "if not holder or redis.call('EXISTS', 'hermes:hub:' .. holder) == 0 then\n"
+    "  return {0, ''}\n"
+    "end\n"
+    "if holder == ARGV[2] then\n"
+    "  return {2, holder}\n"
+    "end\n"
+    "local seq = redis.call('INCR', 'hermes:pmseq:' .. holder)\n"
+    "local heard = redis.call('PUBLISH', 'hermes:pm:' .. holder, seq .. ' ' .. ARGV[2] .. ' ' "
+    ".. ARGV[3] .. ' ' .. ARGV[4] .. '\\n' .. ARGV[5])\n"
+    "if heard == 0 then\n"
+    "  return {3, holder}\n"
+    "end\n"
+    "return {1, holder}\n";
+
+// A glob pattern that matches `literal` only (PSUBSCRIBE).
+std::string globLiteral(std::string_view literal) {
+    std::string out;
+    for (const char c : literal) {
+        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+            out += '\\';
+        }
+        out += c;
+    }
+    return out;
+}
+
 constexpr std::string_view kPattern = "hermes:room:*";
 constexpr std::string_view kPresencePattern = "hermes:presence:*";
 
@@ -259,7 +295,10 @@ struct RedisBackplane::Pending {
 };
 
 RedisBackplane::RedisBackplane(const ClusterConfig& config, std::string hubName)
-    : config_(config), hubName_(std::move(hubName)), log_(Poco::Logger::get("hermesd.cluster")) {
+    : config_(config),
+      hubName_(std::move(hubName)),
+      privatePattern_(std::string(hermes::hub::kBackplanePrivatePrefix) + globLiteral(hubName_)),
+      log_(Poco::Logger::get("hermesd.cluster")) {
     if (config_.sentinels.empty()) {
         splitHostPort(config_.redis, host_, port_);
     } else {
@@ -446,8 +485,9 @@ void RedisBackplane::connect(TimePoint now) {
         if (link == &command_) {
             redisAsyncCommand(context, onScriptLoaded, this, "SCRIPT LOAD %s", kPublishScript);
         } else {
-            redisAsyncCommand(context, onMessage, this, "PSUBSCRIBE %b %b", kPattern.data(),
-                              kPattern.size(), kPresencePattern.data(), kPresencePattern.size());
+            redisAsyncCommand(context, onMessage, this, "PSUBSCRIBE %b %b %b", kPattern.data(),
+                              kPattern.size(), kPresencePattern.data(), kPresencePattern.size(),
+                              privatePattern_.data(), privatePattern_.size());
         }
         link->sentAt.push_back(now);
     }
@@ -513,6 +553,10 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
     if (request.kind == BackplaneRequest::Kind::Presence ||
         request.kind == BackplaneRequest::Kind::Members) {
         sendPresence(request, now);
+        return;
+    }
+    if (request.kind == BackplaneRequest::Kind::Private) {
+        sendPrivate(request, now);
         return;
     }
     if (!command_.ready) {
@@ -607,6 +651,47 @@ void RedisBackplane::sendNick(const BackplaneRequest& request, TimePoint now) {
         if (claim && hub_ != nullptr) {
             hub_->backplaneClaimed(request.ref, false, "this hub lost the cluster's backplane",
                                    now);
+        }
+        return;
+    }
+    command_.sentAt.push_back(now);
+}
+
+// A private message to another hub's member: EVAL (kPrivateScript), its
+// answer to the hub (Hub::backplanePrivateSent), never retried here.
+void RedisBackplane::sendPrivate(const BackplaneRequest& request, TimePoint now) {
+    using hermes::hub::PrivateOutcome;
+    if (!command_.ready) {
+        if (hub_ != nullptr) {
+            hub_->backplanePrivateSent(request.ref, PrivateOutcome::Failed,
+                                       "this hub lost the cluster's backplane (Redis); message "
+                                       "not taken, send it again in a moment",
+                                       now);
+        }
+        return;
+    }
+    auto* pending = new Pending{this, request.kind, request.ref, request.nick};
+    const std::string ref = std::to_string(request.ref);
+    const char* argv[] = {"EVAL",           kPrivateScript,          "1",
+                          kNicksKey.data(), request.nick.c_str(),    hubName_.c_str(),
+                          ref.c_str(),      request.account.c_str(), request.message.data()};
+    const std::size_t lengths[] = {4,
+                                   std::strlen(kPrivateScript),
+                                   1,
+                                   kNicksKey.size(),
+                                   request.nick.size(),
+                                   hubName_.size(),
+                                   ref.size(),
+                                   request.account.size(),
+                                   request.message.size()};
+    if (redisAsyncCommandArgv(command_.context, onPrivateSent, pending, 9, argv, lengths) !=
+        REDIS_OK) {
+        delete pending;
+        resetWanted_ = true;
+        resetWhy_ = "hiredis refused a command";
+        if (hub_ != nullptr) {
+            hub_->backplanePrivateSent(request.ref, PrivateOutcome::Failed,
+                                       "this hub lost the cluster's backplane (Redis)", now);
         }
         return;
     }
@@ -783,6 +868,16 @@ void RedisBackplane::onMessage(redisAsyncContext* /*context*/, void* reply, void
         return;
     }
     const std::string_view channel = text(r->element[2]);
+    if (channel.starts_with(hermes::hub::kBackplanePrivatePrefix)) {
+        auto entry = hermes::hub::parseBackplanePrivate(channel, text(r->element[3]));
+        if (!entry) {
+            self.log_.warning("cluster: a notice on %s is not a hub's private message; ignored",
+                              std::string(channel));
+            return;
+        }
+        self.hub_->backplanePrivate(std::move(*entry), self.now_);
+        return;
+    }
     if (channel.starts_with(hermes::hub::kBackplanePresencePrefix)) {
         auto event = hermes::hub::parseBackplanePresence(channel, text(r->element[3]));
         if (!event) {
@@ -884,6 +979,45 @@ void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void*
         }
     }
     self.hub_->backplaneFilled(pending->room, count, self.now_);
+}
+
+void RedisBackplane::onPrivateSent(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    using hermes::hub::PrivateOutcome;
+    std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
+    RedisBackplane& self = *pending->owner;
+    if (!self.command_.sentAt.empty()) {
+        self.command_.sentAt.pop_front();
+    }
+    if (self.hub_ == nullptr) {
+        return;
+    }
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r == nullptr) {
+        self.hub_->backplanePrivateSent(
+            pending->ref, PrivateOutcome::Failed,
+            "this hub lost Redis before it answered: the private message's fate is unknown "
+            "(it may have been delivered)",
+            self.now_);
+        return;
+    }
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_INTEGER || r->element[0]->integer < 0 ||
+        r->element[0]->integer > 3) {
+        const std::string why(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply");
+        self.log_.error("cluster: Redis refused a private message to %s: %s", pending->room, why);
+        if (why.starts_with("READONLY")) {
+            self.resetWanted_ = true;
+            self.resetWhy_ = why;
+        }
+        self.hub_->backplanePrivateSent(pending->ref, PrivateOutcome::Failed,
+                                        "the cluster's backplane refused it: " + why, self.now_);
+        return;
+    }
+    constexpr PrivateOutcome kOutcomes[] = {PrivateOutcome::NoHolder, PrivateOutcome::Published,
+                                            PrivateOutcome::HeldHere, PrivateOutcome::HolderDeaf};
+    self.hub_->backplanePrivateSent(pending->ref,
+                                    kOutcomes[static_cast<std::size_t>(r->element[0]->integer)],
+                                    text(r->element[1]), self.now_);
 }
 
 void RedisBackplane::onNick(redisAsyncContext* /*context*/, void* reply, void* privdata) {

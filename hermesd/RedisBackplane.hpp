@@ -38,6 +38,10 @@
 // hub runs the reap script: a hub whose lease has expired has its members
 // quit every room (QUIT notices), by exactly one hub.
 //
+// Private messages across hubs: one script each (kPrivateScript: the
+// nick's holder, the number, the notice on hermes:pm:HOLDER); the
+// subscriber also takes this hub's own hermes:pm:NAME.
+//
 // Presence across hubs: this hub's joins, leaves and quits by a script each
 // (kPresenceScript: the room's member hash, the hub's member set, the
 // notice on hermes:presence:ROOM); the subscriber also takes
@@ -107,6 +111,7 @@ private:
     void send(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendNick(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendPresence(const hermes::hub::BackplaneRequest& request, TimePoint now);
+    void sendPrivate(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void renewLease(TimePoint now);
     void reap(TimePoint now);
     void flushWrites();
@@ -121,6 +126,7 @@ private:
     static void onPublished(redisAsyncContext* context, void* reply, void* privdata);
     static void onFilled(redisAsyncContext* context, void* reply, void* privdata);
     static void onNick(redisAsyncContext* context, void* reply, void* privdata);
+    static void onPrivateSent(redisAsyncContext* context, void* reply, void* privdata);
     static void onMembers(redisAsyncContext* context, void* reply, void* privdata);
     static void onScriptDone(redisAsyncContext* context, void* reply, void* privdata);
     static void onLease(redisAsyncContext* context, void* reply, void* privdata);
@@ -132,7 +138,8 @@ private:
 
     const ClusterConfig config_;
     const std::string hubName_;
-    std::string host_;  // the master: cluster.redis, or as the sentinels named it
+    const std::string privatePattern_;  // this hub's private channel, hermes:pm:NAME (a glob)
+    std::string host_;                  // the master: cluster.redis, or as the sentinels named it
     int port_ = 0;
     std::size_t preferredSentinel_ = 0;  // of cluster.sentinels: asked first
     // The most a lease renewal waits for its one sentinel (a connect is
