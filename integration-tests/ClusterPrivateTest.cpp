@@ -1,0 +1,241 @@
+// Private messages across the hubs of a cluster (docs/CLUSTER.md "Private
+// messages across hubs"): a real redis-server and real hermesd on
+// 127.0.0.1 (harness RedisServer, ClusterHubs), clients over TCP.
+//
+//   both_ways      3 hubs, one member on each: private messages between
+//                  members of different hubs, both ways, each delivered once
+//                  and in the order sent, each sender's echo once; Redis
+//                  numbered every one for its recipient's hub (hermes:pmseq)
+//   no_such_nick   a private message to a nick no hub holds: NO_SUCH_NICK,
+//                  as on a hub alone
+//   redis_down     Redis stopped: a private message to another hub's member
+//                  is refused CLUSTER_UNAVAILABLE, never echoed nor
+//                  delivered; Redis back: they go through again
+//
+// Each case is its own CTest test (integration.cluster.private.<case>).
+#define BOOST_TEST_MODULE ClusterPrivateTest
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "BoostSupport.hpp"
+#include "ClusterHubs.hpp"
+#include "Frames.hpp"
+#include "RawClient.hpp"
+#include "RedisServer.hpp"
+
+using namespace std::chrono_literals;
+namespace it = hermes::it;
+namespace v1 = hermes::v1;
+
+namespace {
+
+// Quick cluster timers (as ClusterFailureTest's), no default room.
+it::HubProcess::Settings clusterSettings() {
+    return {{"default_room", ""},
+            {"cluster.lease_ms", "1500"},
+            {"cluster.timeout_ms", "500"},
+            {"cluster.reconnect_ms", "100"}};
+}
+
+struct RedisRequired {
+    RedisRequired() {
+        BOOST_TEST_REQUIRE(it::haveRedis(), "redis-server missing: tools/install-deps.sh");
+    }
+};
+
+// Takes the ChatMessages of `client`'s inbox (leaving the other frames),
+// reading until it holds at least `count` or the deadline passes.
+std::vector<v1::ChatMessage> takeMessages(it::RawClient& client, std::size_t count,
+                                          it::Deadline deadline) {
+    std::vector<v1::ChatMessage> out;
+    for (;;) {
+        auto& inbox = client.inbox();
+        for (auto frame = inbox.begin(); frame != inbox.end();) {
+            if (frame->envelope.has_message()) {
+                out.push_back(frame->envelope.message());
+                frame = inbox.erase(frame);
+            } else {
+                ++frame;
+            }
+        }
+        if (out.size() >= count || !client.readSome(deadline)) {
+            return out;
+        }
+    }
+}
+
+// The messages of `messages` from `from`, as "text".
+std::vector<std::string> textsFrom(const std::vector<v1::ChatMessage>& messages,
+                                   const std::string& from) {
+    std::vector<std::string> out;
+    for (const v1::ChatMessage& m : messages) {
+        if (m.from() == from) {
+            out.push_back(m.text());
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> numbered(const std::string& prefix, int count) {
+    std::vector<std::string> out;
+    for (int i = 1; i <= count; ++i) {
+        out.push_back(prefix + " " + std::to_string(i));
+    }
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(both_ways) {
+    RedisRequired redisRequired;
+    it::RedisServer redis;
+    it::ClusterHubs hubs(3, redis.address(), clusterSettings());
+    it::RawClient ana(hubs[0].port(), "ana");
+    it::RawClient bob(hubs[1].port(), "bob");
+    it::RawClient cyd(hubs[2].port(), "cyd");
+    ana.hello("ana", it::after(10s));
+    bob.hello("bob", it::after(10s));
+    cyd.hello("cyd", it::after(10s));
+    constexpr int kEach = 25;
+    const std::vector<std::string> anaToBob = numbered("ana to bob", kEach);
+    const std::vector<std::string> bobToAna = numbered("bob to ana", kEach);
+    const std::vector<std::string> cydToAna = numbered("cyd to ana", kEach);
+    // Interleaved, each sender's own in order.
+    for (int i = 0; i < kEach; ++i) {
+        const auto id = static_cast<std::uint64_t>(i + 1);
+        ana.send(it::privateEnvelope("bob", anaToBob[i], id));
+        bob.send(it::privateEnvelope("ANA", bobToAna[i], id));
+        cyd.send(it::privateEnvelope("ana", cydToAna[i], id));
+    }
+    // ana: her echoes and both others'; bob: his echoes and ana's; cyd: echoes.
+    const auto atAna = takeMessages(ana, 3 * kEach, it::after(20s));
+    const auto atBob = takeMessages(bob, 2 * kEach, it::after(20s));
+    const auto atCyd = takeMessages(cyd, kEach, it::after(20s));
+    // Nothing more comes (a duplicate would be queued before the Pong).
+    ana.sync(it::after(10s));
+    bob.sync(it::after(10s));
+    cyd.sync(it::after(10s));
+    const auto lateAna = takeMessages(ana, 0, it::after(0ms));
+    const auto lateBob = takeMessages(bob, 0, it::after(0ms));
+    const auto lateCyd = takeMessages(cyd, 0, it::after(0ms));
+    BOOST_TEST(lateAna.empty(), "ana got " << lateAna.size() << " more");
+    BOOST_TEST(lateBob.empty(), "bob got " << lateBob.size() << " more");
+    BOOST_TEST(lateCyd.empty(), "cyd got " << lateCyd.size() << " more");
+
+    BOOST_TEST(textsFrom(atBob, "ana") == anaToBob, boost::test_tools::per_element());
+    BOOST_TEST(textsFrom(atAna, "bob") == bobToAna, boost::test_tools::per_element());
+    BOOST_TEST(textsFrom(atAna, "cyd") == cydToAna, boost::test_tools::per_element());
+    BOOST_TEST(textsFrom(atAna, "ana") == anaToBob, boost::test_tools::per_element());
+    BOOST_TEST(textsFrom(atBob, "bob") == bobToAna, boost::test_tools::per_element());
+    BOOST_TEST(textsFrom(atCyd, "cyd") == cydToAna, boost::test_tools::per_element());
+    for (const auto* messages : {&atAna, &atBob, &atCyd}) {
+        for (const v1::ChatMessage& m : *messages) {
+            BOOST_TEST(m.room().empty());
+            BOOST_TEST(m.seq() == 0u);
+            BOOST_TEST(!m.to().empty());
+        }
+    }
+    // Each went through Redis, numbered once for its recipient's hub: 25
+    // to hub-2 (bob), 50 to hub-1 (ana), none to hub-3.
+    BOOST_TEST(redis.command({"GET", "hermes:pmseq:" + it::ClusterHubs::hubName(1)}) == "25");
+    BOOST_TEST(redis.command({"GET", "hermes:pmseq:" + it::ClusterHubs::hubName(0)}) == "50");
+    BOOST_TEST(redis.command({"EXISTS", "hermes:pmseq:" + it::ClusterHubs::hubName(2)}) == "0");
+    if (it::currentTestFailed()) {
+        hubs.markFailed();
+    }
+}
+
+BOOST_AUTO_TEST_CASE(no_such_nick) {
+    RedisRequired redisRequired;
+    it::RedisServer redis;
+    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::RawClient ana(hubs[0].port(), "ana");
+    it::RawClient bob(hubs[1].port(), "bob");
+    ana.hello("ana", it::after(10s));
+    bob.hello("bob", it::after(10s));
+    ana.send(it::privateEnvelope("nobody", "anyone there?", 7));
+    const it::Frame refused =
+        ana.expect(it::isError(v1::ERROR_CODE_NO_SUCH_NICK), it::after(10s), "NO_SUCH_NICK");
+    BOOST_TEST(refused.envelope.error().client_msg_id() == 7u);
+    BOOST_TEST(refused.envelope.error().text() == "no one is called nobody");
+    // bob quits: his nick is free on every hub, and a message to it is
+    // refused the same way.
+    bob.send(it::byeEnvelope("gone"));
+    BOOST_TEST_REQUIRE(bob.waitClosed(it::after(10s)));
+    const auto deadline = it::after(10s);
+    bool refusedToo = false;
+    std::uint64_t id = 100;
+    // Until hub-1 has let the nick go in Redis (bounded: a deadline).
+    while (!refusedToo && it::Clock::now() < deadline) {
+        ana.send(it::privateEnvelope("bob", "still there?", ++id));
+        const auto answer = ana.tryExpect(
+            [id](const it::Frame& f) {
+                return (f.envelope.has_error() && f.envelope.error().client_msg_id() == id) ||
+                       (f.envelope.has_message() && f.envelope.message().client_msg_id() == id);
+            },
+            it::after(5s));
+        BOOST_TEST_REQUIRE(answer.has_value(), "no answer to private message " << id);
+        refusedToo = answer->envelope.has_error() &&
+                     answer->envelope.error().code() == v1::ERROR_CODE_NO_SUCH_NICK;
+    }
+    BOOST_TEST(refusedToo);
+    if (it::currentTestFailed()) {
+        hubs.markFailed();
+    }
+}
+
+BOOST_AUTO_TEST_CASE(redis_down) {
+    RedisRequired redisRequired;
+    it::RedisServer redis;
+    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::RawClient ana(hubs[0].port(), "ana");
+    it::RawClient bob(hubs[1].port(), "bob");
+    ana.hello("ana", it::after(10s));
+    bob.hello("bob", it::after(10s));
+    ana.send(it::privateEnvelope("bob", "before", 1));
+    BOOST_TEST_REQUIRE(takeMessages(bob, 1, it::after(10s)).size() == 1u);
+    BOOST_TEST_REQUIRE(takeMessages(ana, 1, it::after(10s)).size() == 1u);
+
+    redis.stop();
+    ana.send(it::privateEnvelope("bob", "while Redis is away", 2));
+    const it::Frame refused = ana.expect(it::isError(v1::ERROR_CODE_CLUSTER_UNAVAILABLE),
+                                         it::after(10s), "CLUSTER_UNAVAILABLE");
+    BOOST_TEST(refused.envelope.error().client_msg_id() == 2u);
+    ana.sync(it::after(10s));
+    bob.sync(it::after(10s));
+    BOOST_TEST(takeMessages(ana, 0, it::after(0ms)).empty(), "echoed without Redis");
+    BOOST_TEST(takeMessages(bob, 0, it::after(0ms)).empty(), "delivered without Redis");
+
+    redis.restart();
+    // The hubs reconnect within cluster.reconnect_ms: retried until one is
+    // echoed (each attempt waits for its answer; bounded by a deadline).
+    const auto deadline = it::after(15s);
+    std::uint64_t id = 10;
+    bool echoed = false;
+    while (!echoed && it::Clock::now() < deadline) {
+        ana.send(it::privateEnvelope("bob", "after", ++id));
+        const auto answer = ana.tryExpect(
+            [id](const it::Frame& f) {
+                return (f.envelope.has_error() && f.envelope.error().client_msg_id() == id) ||
+                       (f.envelope.has_message() && f.envelope.message().client_msg_id() == id);
+            },
+            it::after(5s));
+        BOOST_TEST_REQUIRE(answer.has_value(), "no answer to private message " << id);
+        echoed = answer->envelope.has_message();
+        if (!echoed) {
+            BOOST_TEST(answer->envelope.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+        }
+    }
+    BOOST_TEST_REQUIRE(echoed);
+    const auto atBob = takeMessages(bob, 1, it::after(10s));
+    BOOST_TEST_REQUIRE(atBob.size() == 1u);
+    BOOST_TEST(atBob[0].text() == "after");
+    BOOST_TEST(atBob[0].client_msg_id() == id);
+    if (it::currentTestFailed()) {
+        hubs.markFailed();
+    }
+}
