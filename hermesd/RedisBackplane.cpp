@@ -129,13 +129,15 @@ constexpr const char* kReapScript =
     "return reaped\n";
 
 // KEYS: hermes:nicks. ARGV: the recipient's nick key, this hub, ref, the
-// sender's account, the message. The holder is looked up, the message
-// numbered for its hub and published there in one step, so a hub's private
-// messages come in the order Redis ran the scripts (each hub sends its own
-// in order on one connection). Answers {outcome, holder}: 0 no live hub
-// holds the nick, 1 published, 2 this hub holds it, 3 its hub is not
-// subscribed (PUBLISH reached no one: it is cut from Redis). Nothing is
-// stored: a message no hub heard is refused, not kept for later.
+// sender's account, the message, the stream length kept. The holder is
+// looked up, the message numbered for its hub (hermes:pmseq:HOLDER),
+// published there and appended to its stream (hermes:pmstream:HOLDER, id
+// SEQ-0: what the holder reads after a reconnect) in one step, so a hub's
+// private messages have one order (each hub sends its own in order on one
+// connection). Answers {outcome, holder}: 0 no live hub holds the nick, 1
+// published, 2 this hub holds it, 3 its hub is not subscribed (PUBLISH
+// reached no one: it is cut from Redis); then nothing is kept and the
+// number is given back, so that the message is refused, not delivered later.
 constexpr const char* kPrivateScript =
     "local holder = redis.call('HGET', KEYS[1], ARGV[1])\n"
     "if not holder or redis.call('EXISTS', 'hermes:hub:' .. holder) == 0 then\n"
@@ -144,13 +146,29 @@ constexpr const char* kPrivateScript =
     "if holder == ARGV[2] then\n"
     "  return {2, holder}\n"
     "end\n"
-    "local seq = redis.call('INCR', 'hermes:pmseq:' .. holder)\n"
+    "local counter = 'hermes:pmseq:' .. holder\n"
+    "local seq = redis.call('INCR', counter)\n"
     "local heard = redis.call('PUBLISH', 'hermes:pm:' .. holder, seq .. ' ' .. ARGV[2] .. ' ' "
     ".. ARGV[3] .. ' ' .. ARGV[4] .. '\\n' .. ARGV[5])\n"
     "if heard == 0 then\n"
+    "  redis.call('DECR', counter)\n"
     "  return {3, holder}\n"
     "end\n"
+    "redis.call('XADD', 'hermes:pmstream:' .. holder, 'MAXLEN', '~', ARGV[6], seq .. '-0', "
+    "'h', ARGV[2], 'r', ARGV[3], 'a', ARGV[4], 'm', ARGV[5])\n"
     "return {1, holder}\n";
+
+// KEYS: this hub's hermes:pmseq:HUB. ARGV: the hub's cursor (0: none yet).
+// The count of its private messages, raised to the cursor if Redis lost it
+// (new messages must not be numbered as ones the hub delivered).
+constexpr const char* kPrivateCursorScript =
+    "local count = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+    "local cursor = tonumber(ARGV[1])\n"
+    "if count < cursor then\n"
+    "  redis.call('SET', KEYS[1], cursor)\n"
+    "  count = cursor\n"
+    "end\n"
+    "return count\n";
 
 // A glob pattern that matches `literal` only (PSUBSCRIBE).
 std::string globLiteral(std::string_view literal) {
@@ -559,6 +577,10 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
         sendPrivate(request, now);
         return;
     }
+    if (request.kind == BackplaneRequest::Kind::PrivateCursor) {
+        sendPrivateCursor(request, now);
+        return;
+    }
     if (!command_.ready) {
         if (request.kind == BackplaneRequest::Kind::Publish && hub_ != nullptr) {
             hub_->backplanePublished(request.ref,
@@ -569,7 +591,11 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
         return;  // a Fill is asked again when the backplane is back
     }
     auto* pending = new Pending{this, request.kind, request.ref, request.room};
-    const std::string stream = std::string(hermes::hub::kBackplaneStreamPrefix) + request.room;
+    // A Fill reads a room's stream; a PrivateFill this hub's private one.
+    const std::string stream =
+        request.kind == BackplaneRequest::Kind::PrivateFill
+            ? std::string(hermes::hub::kBackplanePrivateStreamPrefix) + hubName_
+            : std::string(hermes::hub::kBackplaneStreamPrefix) + request.room;
     int status = REDIS_ERR;
     if (request.kind == BackplaneRequest::Kind::Publish) {
         const std::string seqKey = std::string(hermes::hub::kBackplaneSeqPrefix) + request.room;
@@ -672,9 +698,11 @@ void RedisBackplane::sendPrivate(const BackplaneRequest& request, TimePoint now)
     }
     auto* pending = new Pending{this, request.kind, request.ref, request.nick};
     const std::string ref = std::to_string(request.ref);
+    const std::string maxLength = std::to_string(config_.streamMaxMessages);
     const char* argv[] = {"EVAL",           kPrivateScript,          "1",
                           kNicksKey.data(), request.nick.c_str(),    hubName_.c_str(),
-                          ref.c_str(),      request.account.c_str(), request.message.data()};
+                          ref.c_str(),      request.account.c_str(), request.message.data(),
+                          maxLength.c_str()};
     const std::size_t lengths[] = {4,
                                    std::strlen(kPrivateScript),
                                    1,
@@ -683,8 +711,9 @@ void RedisBackplane::sendPrivate(const BackplaneRequest& request, TimePoint now)
                                    hubName_.size(),
                                    ref.size(),
                                    request.account.size(),
-                                   request.message.size()};
-    if (redisAsyncCommandArgv(command_.context, onPrivateSent, pending, 9, argv, lengths) !=
+                                   request.message.size(),
+                                   maxLength.size()};
+    if (redisAsyncCommandArgv(command_.context, onPrivateSent, pending, 10, argv, lengths) !=
         REDIS_OK) {
         delete pending;
         resetWanted_ = true;
@@ -693,6 +722,26 @@ void RedisBackplane::sendPrivate(const BackplaneRequest& request, TimePoint now)
             hub_->backplanePrivateSent(request.ref, PrivateOutcome::Failed,
                                        "this hub lost the cluster's backplane (Redis)", now);
         }
+        return;
+    }
+    command_.sentAt.push_back(now);
+}
+
+// This hub's private message count (kPrivateCursorScript), at each
+// (re)connect; not retried (asked again at the next).
+void RedisBackplane::sendPrivateCursor(const BackplaneRequest& request, TimePoint now) {
+    if (!command_.ready) {
+        return;
+    }
+    const std::string counter = std::string(hermes::hub::kBackplanePrivateSeqPrefix) + hubName_;
+    const std::string cursor = std::to_string(request.fromSeq);
+    const char* argv[] = {"EVAL", kPrivateCursorScript, "1", counter.c_str(), cursor.c_str()};
+    const std::size_t lengths[] = {4, std::strlen(kPrivateCursorScript), 1, counter.size(),
+                                   cursor.size()};
+    if (redisAsyncCommandArgv(command_.context, onPrivateCursor, this, 5, argv, lengths) !=
+        REDIS_OK) {
+        resetWanted_ = true;
+        resetWhy_ = "hiredis refused a command";
         return;
     }
     command_.sentAt.push_back(now);
@@ -942,10 +991,16 @@ void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void*
     if (r == nullptr || self.hub_ == nullptr) {
         return;  // asked again when the backplane is back
     }
+    const bool mine = pending->kind == BackplaneRequest::Kind::PrivateFill;
     if (r->type != REDIS_REPLY_ARRAY) {
-        self.log_.error("cluster: XRANGE of %s failed: %s", pending->room,
+        self.log_.error("cluster: XRANGE of %s failed: %s",
+                        mine ? std::string("this hub's private messages") : pending->room,
                         std::string(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply"));
-        self.hub_->backplaneFilled(pending->room, 0, self.now_);
+        if (mine) {
+            self.hub_->backplanePrivateFilled(0, self.now_);
+        } else {
+            self.hub_->backplaneFilled(pending->room, 0, self.now_);
+        }
         return;
     }
     std::size_t count = 0;
@@ -974,11 +1029,17 @@ void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void*
             }
         }
         ++count;  // counted even when skipped: the page's size says whether more follow
-        if (entry.seq != 0) {
+        if (entry.seq != 0 && mine) {
+            self.hub_->backplanePrivate(std::move(entry), self.now_);
+        } else if (entry.seq != 0) {
             self.hub_->backplaneEntry(std::move(entry), self.now_);
         }
     }
-    self.hub_->backplaneFilled(pending->room, count, self.now_);
+    if (mine) {
+        self.hub_->backplanePrivateFilled(count, self.now_);
+    } else {
+        self.hub_->backplaneFilled(pending->room, count, self.now_);
+    }
 }
 
 void RedisBackplane::onPrivateSent(redisAsyncContext* /*context*/, void* reply, void* privdata) {
@@ -1018,6 +1079,23 @@ void RedisBackplane::onPrivateSent(redisAsyncContext* /*context*/, void* reply, 
     self.hub_->backplanePrivateSent(pending->ref,
                                     kOutcomes[static_cast<std::size_t>(r->element[0]->integer)],
                                     text(r->element[1]), self.now_);
+}
+
+void RedisBackplane::onPrivateCursor(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    auto& self = *static_cast<RedisBackplane*>(privdata);
+    if (!self.command_.sentAt.empty()) {
+        self.command_.sentAt.pop_front();
+    }
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r == nullptr || self.hub_ == nullptr) {
+        return;  // asked again at the next connect
+    }
+    if (r->type != REDIS_REPLY_INTEGER || r->integer < 0) {
+        self.log_.error("cluster: reading this hub's private message count failed: %s",
+                        std::string(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply"));
+        return;
+    }
+    self.hub_->backplanePrivateCursor(static_cast<std::uint64_t>(r->integer), self.now_);
 }
 
 void RedisBackplane::onNick(redisAsyncContext* /*context*/, void* reply, void* privdata) {

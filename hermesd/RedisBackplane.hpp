@@ -39,8 +39,10 @@
 // quit every room (QUIT notices), by exactly one hub.
 //
 // Private messages across hubs: one script each (kPrivateScript: the
-// nick's holder, the number, the notice on hermes:pm:HOLDER); the
-// subscriber also takes this hub's own hermes:pm:NAME.
+// nick's holder, the number, the notice on hermes:pm:HOLDER, the entry in
+// hermes:pmstream:HOLDER); the subscriber also takes this hub's own
+// hermes:pm:NAME; at each (re)connect the hub's count is read
+// (kPrivateCursorScript) and its stream from its cursor (PrivateFill).
 //
 // Presence across hubs: this hub's joins, leaves and quits by a script each
 // (kPresenceScript: the room's member hash, the hub's member set, the
@@ -112,6 +114,7 @@ private:
     void sendNick(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendPresence(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendPrivate(const hermes::hub::BackplaneRequest& request, TimePoint now);
+    void sendPrivateCursor(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void renewLease(TimePoint now);
     void reap(TimePoint now);
     void flushWrites();
@@ -127,6 +130,7 @@ private:
     static void onFilled(redisAsyncContext* context, void* reply, void* privdata);
     static void onNick(redisAsyncContext* context, void* reply, void* privdata);
     static void onPrivateSent(redisAsyncContext* context, void* reply, void* privdata);
+    static void onPrivateCursor(redisAsyncContext* context, void* reply, void* privdata);
     static void onMembers(redisAsyncContext* context, void* reply, void* privdata);
     static void onScriptDone(redisAsyncContext* context, void* reply, void* privdata);
     static void onLease(redisAsyncContext* context, void* reply, void* privdata);

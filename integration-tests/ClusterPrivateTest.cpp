@@ -11,6 +11,10 @@
 //   redis_down     Redis stopped: a private message to another hub's member
 //                  is refused CLUSTER_UNAVAILABLE, never echoed nor
 //                  delivered; Redis back: they go through again
+//   partition      the recipient's hub cut from Redis by a blackholed
+//                  loopback proxy (Redis does not notice): the messages are
+//                  echoed (Redis keeps them in that hub's stream) and, once
+//                  healed, delivered in order, once
 //
 // Each case is its own CTest test (integration.cluster.private.<case>).
 #define BOOST_TEST_MODULE ClusterPrivateTest
@@ -26,6 +30,7 @@
 #include "Frames.hpp"
 #include "RawClient.hpp"
 #include "RedisServer.hpp"
+#include "TcpProxy.hpp"
 
 using namespace std::chrono_literals;
 namespace it = hermes::it;
@@ -235,6 +240,57 @@ BOOST_AUTO_TEST_CASE(redis_down) {
     BOOST_TEST_REQUIRE(atBob.size() == 1u);
     BOOST_TEST(atBob[0].text() == "after");
     BOOST_TEST(atBob[0].client_msg_id() == id);
+    if (it::currentTestFailed()) {
+        hubs.markFailed();
+    }
+}
+
+BOOST_AUTO_TEST_CASE(partition) {
+    RedisRequired redisRequired;
+    it::RedisServer redis;
+    it::TcpProxy link(redis.port());  // hub index 1 reaches Redis only through it
+    // A lease long enough that hub 2's nicks stay its own through the cut.
+    it::HubProcess::Settings settings = clusterSettings();
+    settings["cluster.lease_ms"] = "8000";
+    it::ClusterHubs hubs(
+        2, [&](std::size_t i) { return i == 1 ? link.address() : redis.address(); }, settings);
+    it::RawClient ana(hubs[0].port(), "ana");
+    it::RawClient bob(hubs[1].port(), "bob");
+    ana.hello("ana", it::after(10s));
+    bob.hello("bob", it::after(10s));
+    ana.send(it::privateEnvelope("bob", "before", 1));
+    BOOST_TEST_REQUIRE(takeMessages(bob, 1, it::after(10s)).size() == 1u);
+    BOOST_TEST_REQUIRE(takeMessages(ana, 1, it::after(10s)).size() == 1u);
+
+    link.blackhole();
+    // Hub 2 is cut once a command of its own goes unanswered
+    // (cluster.timeout_ms): bob's message to no one is refused then.
+    bob.send(it::privateEnvelope("nobody", "is hub 2 cut?", 50));
+    const it::Frame cut = bob.expect(it::isError(v1::ERROR_CODE_CLUSTER_UNAVAILABLE),
+                                     it::after(10s), "hub 2 cut from Redis");
+    BOOST_TEST(cut.envelope.error().client_msg_id() == 50u);
+    // Redis still counts hub 2's subscription (the proxy holds it open):
+    // the messages are numbered for it and kept in its stream.
+    ana.send(it::privateEnvelope("bob", "during 1", 2));
+    ana.send(it::privateEnvelope("bob", "during 2", 3));
+    const auto echoes = takeMessages(ana, 2, it::after(10s));
+    BOOST_TEST_REQUIRE(echoes.size() == 2u, "ana's inbox: " << ana.inboxSummary());
+    BOOST_TEST(echoes[0].client_msg_id() == 2u);
+    BOOST_TEST(echoes[1].client_msg_id() == 3u);
+
+    link.heal();
+    // Hub 2 reconnects and reads its stream from its cursor.
+    const auto atBob = takeMessages(bob, 2, it::after(20s));
+    BOOST_TEST_REQUIRE(atBob.size() == 2u, "bob's inbox: " << bob.inboxSummary());
+    BOOST_TEST(atBob[0].text() == "during 1");
+    BOOST_TEST(atBob[1].text() == "during 2");
+    // And nothing twice, also for what comes after.
+    ana.send(it::privateEnvelope("bob", "after", 4));
+    const auto after = takeMessages(bob, 1, it::after(10s));
+    BOOST_TEST_REQUIRE(after.size() == 1u);
+    BOOST_TEST(after[0].text() == "after");
+    bob.sync(it::after(10s));
+    BOOST_TEST(takeMessages(bob, 0, it::after(0ms)).empty(), "bob got one twice");
     if (it::currentTestFailed()) {
         hubs.markFailed();
     }

@@ -145,17 +145,84 @@ std::optional<Backplane::PrivateInFlight> Backplane::privateAnswered(std::uint64
     return out;
 }
 
-bool Backplane::freshPrivate(std::uint64_t seq) {
-    if (seq <= lastPrivate_) {
-        return false;
+Backplane::Verdict Backplane::acceptPrivate(BackplaneEntry& entry) {
+    if (entry.seq <= lastPrivate_) {
+        return Verdict::Delivered;
     }
-    lastPrivate_ = seq;
-    return true;
+    if (entry.seq == lastPrivate_ + 1 || !privateCursorKnown_) {
+        // Before the cursor is known a subscription's notices come in
+        // order from wherever Redis's count was: each is next.
+        lastPrivate_ = entry.seq;
+        return Verdict::Deliver;
+    }
+    const std::uint64_t seq = entry.seq;
+    privateWaiting_.emplace(seq, std::move(entry));
+    fillPrivate();
+    return Verdict::Waits;
+}
+
+std::optional<BackplaneEntry> Backplane::takeNextPrivate() {
+    while (!privateWaiting_.empty() && privateWaiting_.begin()->first <= lastPrivate_) {
+        privateWaiting_.erase(privateWaiting_.begin());
+    }
+    if (privateWaiting_.empty() || privateWaiting_.begin()->first != lastPrivate_ + 1) {
+        return std::nullopt;
+    }
+    BackplaneEntry out = std::move(privateWaiting_.begin()->second);
+    privateWaiting_.erase(privateWaiting_.begin());
+    lastPrivate_ = out.seq;
+    return out;
+}
+
+void Backplane::privateCursor(std::uint64_t count) {
+    if (!privateCursorKnown_) {
+        privateCursorKnown_ = true;
+        lastPrivate_ = std::max(lastPrivate_, count);
+        return;
+    }
+    if (count > lastPrivate_) {
+        fillPrivate();  // published while this hub was away
+    }
+}
+
+void Backplane::fillPrivate() {
+    if (!up_ || privateFilling_) {
+        return;
+    }
+    privateFilling_ = true;
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::PrivateFill;
+    request.fromSeq = lastPrivate_ + 1;
+    requests_.push_back(std::move(request));
+}
+
+std::uint64_t Backplane::privateFilled(std::size_t entries) {
+    privateFilling_ = false;
+    if (entries >= kFillPage) {
+        fillPrivate();
+        return 0;
+    }
+    if (privateWaiting_.empty() || privateWaiting_.begin()->first <= lastPrivate_ + 1) {
+        return 0;
+    }
+    // The stream holds nothing up to the first waiting one (trimmed, or
+    // Redis lost it): go on from there.
+    lastPrivate_ = privateWaiting_.begin()->first - 1;
+    return lastPrivate_ + 1;
 }
 
 void Backplane::setUp(bool up) {
+    if (up && !up_) {
+        // Redis's count of this hub's private messages, raised to this
+        // hub's cursor if Redis lost it (so that new ones are not taken for
+        // ones delivered); then, when known already, what came meanwhile.
+        BackplaneRequest request;
+        request.kind = BackplaneRequest::Kind::PrivateCursor;
+        request.fromSeq = lastPrivate_;
+        requests_.push_back(std::move(request));
+    }
     if (!up) {
-        lastPrivate_ = 0;  // the next subscription numbers anew: see freshPrivate
+        privateFilling_ = false;  // its answer is lost with the connection
     }
     up_ = up;
     if (!up) {

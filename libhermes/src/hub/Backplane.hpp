@@ -19,11 +19,16 @@
 // sends await an answer (CLUSTER_UNAVAILABLE), never ordered locally.
 //
 // Private messages across hubs: a private message to a nick no member here
-// holds goes to the backplane (sendPrivate), which publishes it to the hub
-// holding the nick; the sender's echo waits for that answer
-// (privateAnswered), as a Say's waits for its entry. That hub delivers each
-// notice once (freshPrivate): a hub's private messages are numbered by
-// Redis, one counter per receiving hub.
+// holds goes to the backplane (sendPrivate), which numbers it for the hub
+// holding the nick, appends it to that hub's stream and publishes it; the
+// sender's echo waits for that answer (privateAnswered), as a Say's waits
+// for its entry. The receiving hub delivers its private messages once each,
+// in number order, as a room's entries (acceptPrivate): one at or below
+// its cursor was delivered already (a notice and a fill overlap), one above
+// the next waits while its stream is read from the next (PrivateFill). Its
+// cursor starts at Redis's count when it first joins (PrivateCursor: what
+// was sent to an earlier run of this hub is not delivered to this one), and
+// each reconnect reads what was published while it was away.
 //
 // Threading: none; the hub's thread.
 
@@ -113,11 +118,20 @@ public:
     // The backplane answered private message `ref` (taken off the list).
     std::optional<PrivateInFlight> privateAnswered(std::uint64_t ref);
     std::size_t privateInFlight() const { return privateInFlight_.size(); }
-    // Private message number `seq` of this hub came: true the first time.
-    // Within a subscription Redis numbers them in order; a new subscription
-    // (setUp) hears nothing published before it, and Redis may have
-    // restarted with fewer, so the count starts again there.
-    bool freshPrivate(std::uint64_t seq);
+    // A private message to this hub (entry.seq its number): deliver it now,
+    // drop it (delivered before), or it waits for a gap to fill.
+    Verdict acceptPrivate(BackplaneEntry& entry);
+    // The waiting private message that is now next, if any.
+    std::optional<BackplaneEntry> takeNextPrivate();
+    // Redis's count of this hub's private messages (the answer to
+    // PrivateCursor): the cursor's start, or, after a reconnect, how far
+    // to read.
+    void privateCursor(std::uint64_t count);
+    // A PrivateFill read `entries` entries (all given to acceptPrivate
+    // first). Returns the number skipped to when the stream no longer holds
+    // the gap (0: none).
+    std::uint64_t privateFilled(std::size_t entries);
+    std::uint64_t lastPrivate() const { return lastPrivate_; }
 
     // --- nicks, unique across the cluster ----------------------------------------
     // A Hello's nick is claimed in Redis before the hub welcomes it (the
@@ -166,7 +180,11 @@ private:
     std::uint64_t nextRef_ = 1;
     std::unordered_map<std::uint64_t, InFlight> inFlight_;
     std::unordered_map<std::uint64_t, PrivateInFlight> privateInFlight_;
-    std::uint64_t lastPrivate_ = 0;  // the newest private message number delivered
+    void fillPrivate();
+    std::uint64_t lastPrivate_ = 0;    // the newest private message number delivered
+    bool privateCursorKnown_ = false;  // lastPrivate_ starts from Redis's count
+    bool privateFilling_ = false;      // a PrivateFill asked and not answered
+    std::map<std::uint64_t, BackplaneEntry> privateWaiting_;  // above the next, by number
     std::unordered_map<std::string, std::map<std::uint64_t, BackplaneEntry>> waiting_;
     std::unordered_set<std::string> filling_;  // rooms with a Fill asked and not answered
     std::vector<BackplaneRequest> requests_;

@@ -495,7 +495,9 @@ void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome ou
                              outbox, facts, now, nullptr);
             return;
         case PrivateOutcome::HolderDeaf:
-            outbox.error(*s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+            // Not CLUSTER_UNAVAILABLE: this hub is fine, and a client with a
+            // hub list would leave it for that.
+            outbox.error(*s, v1::ERROR_CODE_PEER_HUB_UNREACHABLE,
                          "the hub of the cluster where " + sent.pm.to() + " is (" +
                              std::string(detail) +
                              ") cannot be reached now; message not delivered, send it again in a "

@@ -760,6 +760,32 @@ void Hub::Impl::deliverWaitingEntries(Room& room) {
     }
 }
 
+// Another hub's private message to a member here, in number order.
+void Hub::Impl::deliverPrivate(BackplaneEntry entry) {
+    switch (privateFromAcross(entry, sessions, conversations, gate, stamper, *history, outbox)) {
+        case AcrossDelivery::Delivered:
+            return;
+        case AcrossDelivery::NotOne:
+            log.warning(
+                "backplane: private message %?u from hub %s is not a private message; dropped",
+                entry.seq, entry.hub);
+            return;
+        case AcrossDelivery::NoOneHere:
+            break;
+    }
+    if (entry.ref == 0) {
+        log.warning(
+            "backplane: private message %?u from hub %s (forwarded once already) finds no one "
+            "here; dropped",
+            entry.seq, entry.hub);
+        return;
+    }
+    // The recipient left this hub after the sender's hub looked it up (it
+    // moved, or quit): to whichever hub holds the nick now, once.
+    backplane.forwardPrivate(protocol::nickKey(stamper.message().to()), entry.account,
+                             std::move(entry.message));
+}
+
 // As onSay delivers a hub's own message, with the backplane's seq.
 void Hub::Impl::deliverEntry(Room& room, const BackplaneEntry& entry) {
     if (!stamper.backplaneMessage(room.name, entry.message, entry.seq)) {
@@ -1212,32 +1238,33 @@ void Hub::backplanePrivateSent(std::uint64_t ref, PrivateOutcome outcome, std::s
 void Hub::backplanePrivate(BackplaneEntry entry, TimePoint now) {
     owner_.check("Hub::backplanePrivate");
     impl_->setNow(now);
-    if (!impl_->backplane.freshPrivate(entry.seq)) {
-        return;  // delivered already
+    if (impl_->backplane.acceptPrivate(entry) != Backplane::Verdict::Deliver) {
+        return;  // delivered already, or waits for the ones before it
     }
-    switch (privateFromAcross(entry, impl_->sessions, impl_->conversations, impl_->gate,
-                              impl_->stamper, *impl_->history, impl_->outbox)) {
-        case AcrossDelivery::Delivered:
-            return;
-        case AcrossDelivery::NotOne:
-            impl_->log.warning(
-                "backplane: private message %?u from hub %s is not a private message; dropped",
-                entry.seq, entry.hub);
-            return;
-        case AcrossDelivery::NoOneHere:
-            break;
+    impl_->deliverPrivate(std::move(entry));
+    while (auto next = impl_->backplane.takeNextPrivate()) {
+        impl_->deliverPrivate(std::move(*next));
     }
-    if (entry.ref == 0) {
+}
+
+void Hub::backplanePrivateCursor(std::uint64_t count, TimePoint now) {
+    owner_.check("Hub::backplanePrivateCursor");
+    impl_->setNow(now);
+    impl_->backplane.privateCursor(count);
+}
+
+void Hub::backplanePrivateFilled(std::size_t entries, TimePoint now) {
+    owner_.check("Hub::backplanePrivateFilled");
+    impl_->setNow(now);
+    if (const std::uint64_t skip = impl_->backplane.privateFilled(entries); skip != 0) {
         impl_->log.warning(
-            "backplane: private message %?u from hub %s (forwarded once already) finds no one "
-            "here; dropped",
-            entry.seq, entry.hub);
-        return;
+            "backplane: this hub's private stream no longer holds messages before %?u; "
+            "those were not delivered",
+            skip);
     }
-    // The recipient left this hub after the sender's hub looked it up (it
-    // moved, or quit): to whichever hub holds the nick now, once.
-    impl_->backplane.forwardPrivate(protocol::nickKey(impl_->stamper.message().to()), entry.account,
-                                    std::move(entry.message));
+    while (auto next = impl_->backplane.takeNextPrivate()) {
+        impl_->deliverPrivate(std::move(*next));
+    }
 }
 
 void Hub::backplaneFilled(const std::string& room, std::size_t entries, TimePoint now) {

@@ -153,6 +153,7 @@ struct Hub::Impl {
     // room's order, and what waited behind it.
     void backplaneEntry(BackplaneEntry entry);
     void deliverEntry(Room& room, const BackplaneEntry& entry);
+    void deliverPrivate(BackplaneEntry entry);
     void deliverWaitingEntries(Room& room);
     // A Hello's nick claimed across the cluster first: true when the Hello
     // waits for that (or was answered), false when onHello takes it now.

@@ -27,14 +27,18 @@
 //                                 lease is reaped: see below)
 //   hermes:hubmembers:HUB set     "ROOM\nNICK" of each of HUB's members, per room
 //   hermes:pmseq:HUB      string  the number of the last private message published to HUB
+//   hermes:pmstream:HUB   stream  entry "SEQ-0": h FROMHUB, r REF, a ACCOUNT, m MESSAGE
+//                                 (XADD MAXLEN ~ cluster.stream_max_messages)
 //   hermes:pm:HUB         channel PUBLISH of each private message to a member of HUB, as
 //                                 one notice: "SEQ FROMHUB REF ACCOUNT\nMESSAGE"
 //
 // Private messages across hubs: a private message to a nick no member of
 // the sender's hub holds goes to Redis by one script, which reads the nick's
 // holder in hermes:nicks (a hub with a live lease), numbers the message for
-// that hub (INCR hermes:pmseq:HUB) and publishes it on hermes:pm:HUB, in one
-// step, and answers which hub it went to (PrivateOutcome). The sender's echo
+// that hub (INCR hermes:pmseq:HUB), publishes it on hermes:pm:HUB and, if
+// that hub heard it, appends it to hermes:pmstream:HUB (read by that hub
+// after a reconnect), in one step, and answers which hub it went to
+// (PrivateOutcome; a hub that did not hear it is not numbered for it). The sender's echo
 // waits for that answer. MESSAGE is the ChatMessage as the sender's hub
 // stamped it (private_seq 0: each hub numbers its own copy of a
 // conversation); ACCOUNT is the sender's account when it speaks as that
@@ -79,13 +83,15 @@ struct BackplaneEntry {
 // Hub::backplanePublished / backplaneEntry / backplaneFilled.
 struct BackplaneRequest {
     enum class Kind {
-        Publish,      // give `message` of `room` the next seq, append and publish it
-        Fill,         // read `room`'s stream from `fromSeq` on (at most kFillPage entries)
-        ClaimNick,    // `nick` (its key) for this hub, unless a live hub holds it
-        ReleaseNick,  // `nick` (its key), if this hub holds it
-        Presence,     // `nick` JOINED/LEFT/QUIT `room` (`presence`, reason in `message`)
-        Members,      // read every room's members on every hub (Hub::backplaneMembers)
-        Private,      // `message` (a stamped private message) to the hub holding `nick`
+        Publish,        // give `message` of `room` the next seq, append and publish it
+        Fill,           // read `room`'s stream from `fromSeq` on (at most kFillPage entries)
+        ClaimNick,      // `nick` (its key) for this hub, unless a live hub holds it
+        ReleaseNick,    // `nick` (its key), if this hub holds it
+        Presence,       // `nick` JOINED/LEFT/QUIT `room` (`presence`, reason in `message`)
+        Members,        // read every room's members on every hub (Hub::backplaneMembers)
+        Private,        // `message` (a stamped private message) to the hub holding `nick`
+        PrivateCursor,  // this hub's private message count, raised to `fromSeq` if below
+        PrivateFill,    // read this hub's private stream from `fromSeq` (kFillPage at most)
     };
     Kind kind = Kind::Publish;
     std::string room;
@@ -138,6 +144,8 @@ inline constexpr std::string_view kBackplaneSeqPrefix = "hermes:seq:";
 inline constexpr std::string_view kBackplanePresencePrefix = "hermes:presence:";
 inline constexpr std::string_view kBackplaneMembersPrefix = "hermes:members:";
 inline constexpr std::string_view kBackplanePrivatePrefix = "hermes:pm:";
+inline constexpr std::string_view kBackplanePrivateStreamPrefix = "hermes:pmstream:";
+inline constexpr std::string_view kBackplanePrivateSeqPrefix = "hermes:pmseq:";
 
 // The notice published on hermes:room:ROOM, and read back: nullopt when
 // `channel` or `payload` is not one (logged by the edge, never delivered).

@@ -203,10 +203,15 @@ public:
     // `detail`, the holder's name or the error).
     void backplanePrivateSent(std::uint64_t ref, PrivateOutcome outcome, std::string_view detail,
                               TimePoint now);
-    // A private message published to this hub (hermes:pm:HUB; entry.seq its
-    // number, entry.room empty): delivered once to the member holding its
-    // nick, or forwarded once to the hub holding it now.
+    // A private message published to this hub (hermes:pm:HUB, or a
+    // PrivateFill's; entry.seq its number, entry.room empty), in any order:
+    // each delivered once, in number order, to the member holding its nick,
+    // or forwarded once to the hub holding it now.
     void backplanePrivate(BackplaneEntry entry, TimePoint now);
+    // The answer to PrivateCursor: Redis's count of this hub's private messages.
+    void backplanePrivateCursor(std::uint64_t count, TimePoint now);
+    // A PrivateFill is answered: its `entries` entries were given first.
+    void backplanePrivateFilled(std::size_t entries, TimePoint now);
     // A Fill of `room` is answered: its `entries` entries were given first.
     void backplaneFilled(const std::string& room, std::size_t entries, TimePoint now);
     // Another hub's member joined, left or quit a room (or its hub was
