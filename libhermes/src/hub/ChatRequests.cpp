@@ -327,10 +327,6 @@ void toAccount(Session& s, const v1::PrivateMessage& pm, const std::string& send
     }
 }
 
-}  // namespace
-
-namespace {
-
 // A private message to a nick no member of this hub holds, in a cluster:
 // stamped here (private_seq 0) and handed to the backplane; the sender's
 // echo waits for its answer (privateSentAcross).
@@ -512,10 +508,10 @@ void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome ou
             break;
     }
     // Redis took it for the recipient's hub: the echo, kept in this hub's
-    // copy of the conversation when there is one here.
-    // The sender's hub cannot see whether the recipient is signed in to its
-    // account there: its copy is kept when the nick is an account of this
-    // hub's book (which only its owner can hold here).
+    // copy of the conversation when there is one here. This hub cannot see
+    // whether the recipient is signed in to its account there: its copy is
+    // kept when the nick is an account of this hub's book (which only its
+    // owner can hold here).
     const std::string sender = Conversations::party(*s);
     const StoredAccount* account = accounts.find(sent.pm.to());
     const std::string key =
