@@ -16,10 +16,17 @@
 //                  echoed (Redis keeps them in that hub's stream) and, once
 //                  healed, delivered in order, once
 //
+//   latency        (disabled: a measurement, run by hand with
+//                  --run_test=latency) the echo's round trip of private
+//                  messages sent one at a time, to a member of another hub
+//                  and to one of the same hub, medians printed; it asserts
+//                  only that each was echoed and delivered
+//
 // Each case is its own CTest test (integration.cluster.private.<case>).
 #define BOOST_TEST_MODULE ClusterPrivateTest
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -294,4 +301,59 @@ BOOST_AUTO_TEST_CASE(partition) {
     if (it::currentTestFailed()) {
         hubs.markFailed();
     }
+}
+
+namespace {
+
+// Median echo round trip, in microseconds, of `count` private messages from
+// `from` to `to`, each sent once the previous one's echo came.
+double medianEchoMicros(it::RawClient& from, it::RawClient& to, const std::string& toNick,
+                        int count, std::uint64_t firstId) {
+    std::vector<double> micros;
+    for (int i = 0; i < count; ++i) {
+        const std::uint64_t id = firstId + static_cast<std::uint64_t>(i);
+        const auto sent = it::Clock::now();
+        from.send(it::privateEnvelope(toNick, "ping " + std::to_string(i), id));
+        from.expect(
+            [id](const it::Frame& f) {
+                return f.envelope.has_message() && f.envelope.message().client_msg_id() == id;
+            },
+            it::after(10s), "echo " + std::to_string(id));
+        micros.push_back(
+            std::chrono::duration<double, std::micro>(it::Clock::now() - sent).count());
+        from.inbox().clear();
+    }
+    BOOST_TEST(takeMessages(to, static_cast<std::size_t>(count), it::after(10s)).size() ==
+               static_cast<std::size_t>(count));
+    std::sort(micros.begin(), micros.end());
+    return micros[micros.size() / 2];
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(latency, *boost::unit_test::disabled()) {
+    RedisRequired redisRequired;
+    it::RedisServer redis;
+    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::RawClient ana(hubs[0].port(), "ana");
+    it::RawClient amy(hubs[0].port(), "amy");
+    it::RawClient bob(hubs[1].port(), "bob");
+    ana.hello("ana", it::after(10s));
+    amy.hello("amy", it::after(10s));
+    bob.hello("bob", it::after(10s));
+    constexpr int kCount = 500;
+    // Alternated in rounds, so that the machine's load falls on both alike.
+    std::vector<double> across;
+    std::vector<double> same;
+    for (int round = 0; round < 5; ++round) {
+        const auto base = static_cast<std::uint64_t>(round) * 10'000;
+        across.push_back(medianEchoMicros(ana, bob, "bob", kCount / 5, base + 1));
+        same.push_back(medianEchoMicros(ana, amy, "amy", kCount / 5, base + 5'001));
+    }
+    std::sort(across.begin(), across.end());
+    std::sort(same.begin(), same.end());
+    BOOST_TEST_MESSAGE("private message echo, median of 5 rounds of "
+                       << kCount / 5 << ": to another hub " << across[2] << " us, on the same hub "
+                       << same[2] << " us (rounds: across " << across.front() << "-"
+                       << across.back() << ", same " << same.front() << "-" << same.back() << ")");
 }
