@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 #include <vector>
 
 #include "HubTestHarness.hpp"
+#include "hermes/hub/AccountStore.hpp"
 
 // Hubs of a cluster (HubConfig::cluster) with the backplane played by the
 // test: seqs given per room, entries kept in a stream per room, notices
@@ -757,36 +759,98 @@ BOOST_AUTO_TEST_CASE(a_private_message_is_refused_when_the_backplane_or_the_hold
     BOOST_TEST(refused.error().client_msg_id() == 9u);
 }
 
-BOOST_AUTO_TEST_CASE(between_accounts_the_recipients_hub_keeps_the_conversation) {
-    TwoHubs f;
-    f.a.hub.testSignIn(f.ana, "ana", f.a.now);
-    f.b.hub.testSignIn(f.bob, "bob", f.b.now);
-    f.a.send(f.ana, privateMessage("bob", 1, "one"));
-    f.a.send(f.ana, privateMessage("bob", 2, "two"));
-    f.backplane.run();
-    const auto got = messagesOf(f.b, f.bob);
-    BOOST_TEST_REQUIRE(got.size() == 2u);
-    BOOST_TEST(got[0].private_seq() == 1u);
-    BOOST_TEST(got[1].private_seq() == 2u);
-    // bob's hub serves it as bob's history with ana.
+namespace {
+
+// An account book loaded once (names only: no one signs in with a password
+// here; Hub::testSignIn signs sessions in).
+class Book : public AccountStore {
+public:
+    explicit Book(std::vector<std::string> names) : names_(std::move(names)) {}
+    std::vector<StoredAccount> load() override {
+        std::vector<StoredAccount> out;
+        for (const std::string& name : names_) {
+            out.push_back({name, "x"});
+        }
+        return out;
+    }
+    void save(const StoredAccount&) override {}
+    bool persistent() const override { return false; }
+
+private:
+    std::vector<std::string> names_;
+};
+
+v1::HistoryPage conversationWith(HubHarness& h, SessionId id, const std::string& peer) {
+    h.clear(id);
     v1::Envelope history;
-    history.mutable_history_request()->set_peer("ana");
-    f.b.send(f.bob, history);
-    const v1::Envelope page = f.b.next(f.bob);
+    history.mutable_history_request()->set_peer(peer);
+    h.send(id, history);
+    const v1::Envelope page = h.next(id);
     BOOST_TEST_REQUIRE(page.has_history_page());
-    BOOST_TEST_REQUIRE(page.history_page().messages_size() == 2);
-    BOOST_TEST(page.history_page().messages(0).text() == "one");
-    BOOST_TEST(page.history_page().messages(1).private_seq() == 2u);
-    // ana's hub does not list bob's account (accounts are per hub): ana's
-    // echo is not numbered, as for a guest on one hub.
-    const auto echoes = messagesOf(f.a, f.ana);
-    BOOST_TEST_REQUIRE(echoes.size() == 2u);
-    BOOST_TEST(echoes[0].private_seq() == 0u);
+    return page.history_page();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(between_accounts_each_hub_keeps_its_copy_where_it_knows_both) {
+    // Each hub's book lists the other side's account (its own member signs
+    // in by testSignIn, so its own nick needs no password here).
+    HubHarness a{clusterConfig("hub0"), 77, nullptr, nullptr,
+                 std::make_unique<Book>(std::vector<std::string>{"bob"})};
+    HubHarness b{clusterConfig("hub1"), 77, nullptr, nullptr,
+                 std::make_unique<Book>(std::vector<std::string>{"ana"})};
+    HubHarness c{clusterConfig("hub2")};  // knows no account
+    FakeBackplane backplane{{&a, &b, &c}};
+    a.hub.backplaneUp(true, a.now);
+    b.hub.backplaneUp(true, b.now);
+    c.hub.backplaneUp(true, c.now);
+    const SessionId ana = clusterLogin(a, backplane, "ana");
+    const SessionId bob = clusterLogin(b, backplane, "bob");
+    const SessionId cat = clusterLogin(c, backplane, "cat");
+    a.hub.testSignIn(ana, "ana", a.now);
+    b.hub.testSignIn(bob, "bob", b.now);
+    c.hub.testSignIn(cat, "cat", c.now);
+    a.send(ana, privateMessage("bob", 1, "one"));
+    a.send(ana, privateMessage("bob", 2, "two"));
+    b.send(bob, privateMessage("ana", 3, "three"));
+    backplane.run();
+    // Numbered on both sides: each hub its own copy, the same order.
+    std::vector<std::uint64_t> seqs;
+    for (const auto& m : messagesOf(b, bob)) {
+        seqs.push_back(m.private_seq());
+    }
+    BOOST_TEST(seqs == (std::vector<std::uint64_t>{1, 2, 3}), boost::test_tools::per_element());
+    seqs.clear();
+    for (const auto& m : messagesOf(a, ana)) {
+        seqs.push_back(m.private_seq());
+    }
+    BOOST_TEST(seqs == (std::vector<std::uint64_t>{1, 2, 3}), boost::test_tools::per_element());
+    for (HubHarness* h : {&a, &b}) {
+        const SessionId id = h == &a ? ana : bob;
+        const v1::HistoryPage page = conversationWith(*h, id, h == &a ? "bob" : "ana");
+        BOOST_TEST_REQUIRE(page.messages_size() == 3);
+        BOOST_TEST(page.messages(0).text() == "one");
+        BOOST_TEST(page.messages(2).text() == "three");
+    }
+    // c's book lists neither: delivered, not kept there (whoever registers
+    // "ana" on c later must not read it), and not numbered.
+    a.send(ana, privateMessage("cat", 4, "to cat"));
+    backplane.run();
+    const auto atCat = messagesOf(c, cat);
+    BOOST_TEST_REQUIRE(atCat.size() == 1u);
+    BOOST_TEST(atCat[0].private_seq() == 0u);
+    BOOST_TEST(conversationWith(c, cat, "ana").messages_size() == 0);
+    // ...nor on a, whose book does not list cat: ana's echo is not numbered.
+    const auto echo = messagesOf(a, ana);
+    BOOST_TEST_REQUIRE(echo.size() == 1u);
+    BOOST_TEST(echo[0].private_seq() == 0u);
     // From a guest (no account vouched for) to an account: not kept.
-    f.a.hub.testSignIn(f.amy, "amy", f.a.now);
-    f.b.send(f.ben, privateMessage("amy", 3, "x"));
-    f.backplane.run();
-    BOOST_TEST(messagesOf(f.a, f.amy).at(0).private_seq() == 0u);
+    const SessionId gus = clusterLogin(a, backplane, "gus");
+    a.send(gus, privateMessage("bob", 5, "x"));
+    backplane.run();
+    const auto fromGus = messagesOf(b, bob);
+    BOOST_TEST_REQUIRE(fromGus.size() == 1u);
+    BOOST_TEST(fromGus[0].private_seq() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_private_message_for_a_member_who_moved_on_is_forwarded_once) {

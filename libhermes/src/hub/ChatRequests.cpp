@@ -531,8 +531,9 @@ void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome ou
 }
 
 AcrossDelivery privateFromAcross(const BackplaneEntry& entry, const SessionTable& sessions,
-                                 Conversations& conversations, DurabilityGate& gate,
-                                 Stamper& stamper, HistoryStore& history, Outbox& outbox) {
+                                 const Accounts& accounts, Conversations& conversations,
+                                 DurabilityGate& gate, Stamper& stamper, HistoryStore& history,
+                                 Outbox& outbox) {
     if (!stamper.backplanePrivate(entry.message, 0)) {
         return AcrossDelivery::NotOne;
     }
@@ -543,12 +544,16 @@ AcrossDelivery privateFromAcross(const BackplaneEntry& entry, const SessionTable
         return AcrossDelivery::NoOneHere;
     }
     // The sender's hub vouches that it speaks as its account (entry.account
-    // is set only then): kept here when the recipient speaks as its own.
+    // is set only then). Kept here when the recipient speaks as its own and
+    // the sender's name is an account of this hub's book too: otherwise
+    // whoever registers that nick here later would read the conversation.
     const std::string recipient = Conversations::party(*target);
-    const bool vouched =
-        !entry.account.empty() && protocol::nickKey(entry.account) == protocol::nickKey(from);
+    const StoredAccount* sender =
+        !entry.account.empty() && protocol::nickKey(entry.account) == protocol::nickKey(from)
+            ? accounts.find(entry.account)
+            : nullptr;
     const std::string key =
-        acrossKey(recipient, vouched ? entry.account : std::string(), conversations, gate);
+        acrossKey(recipient, sender != nullptr ? sender->name : std::string(), conversations, gate);
     if (key.empty()) {
         deliver(*target, stamper.frame(), conversations, outbox);
         return AcrossDelivery::Delivered;

@@ -151,12 +151,14 @@ void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome ou
                        const HubFacts& facts, TimePoint now);
 // Another hub's private message to a member of this hub (once: the caller
 // dropped duplicates): to the session holding the nick, or, when both speak
-// as their accounts (the sender's hub vouches for its side), to every
-// session of the recipient's account and kept in their conversation here.
+// as their accounts (the sender's hub vouches for its side) and the sender's
+// is in this hub's book too, to every session of the recipient's account
+// and kept in their conversation here.
 enum class AcrossDelivery { Delivered, NoOneHere, NotOne };
 AcrossDelivery privateFromAcross(const BackplaneEntry& entry, const SessionTable& sessions,
-                                 Conversations& conversations, DurabilityGate& gate,
-                                 Stamper& stamper, HistoryStore& history, Outbox& outbox);
+                                 const Accounts& accounts, Conversations& conversations,
+                                 DurabilityGate& gate, Stamper& stamper, HistoryStore& history,
+                                 Outbox& outbox);
 // What waited for the account `s` just signed in to, delivered to it
 // (ChatMessage.waited) and forgotten: at once from a store that reads on
 // the hub's thread, else read in the background (s waits: sendWaited).
