@@ -16,6 +16,10 @@
 //                  echoed (Redis keeps them in that hub's stream) and, once
 //                  healed, delivered in order, once
 //
+//   history        ana and bob registered on both hubs, on different hubs:
+//                  each hub keeps its copy of their conversation, numbered
+//                  in the same order; ana moves to bob's hub and finds its
+//                  copy there (docs/CLUSTER.md: what history shows)
 //   latency        (disabled: a measurement, run by hand with
 //                  --run_test=latency) the echo's round trip of private
 //                  messages sent one at a time, to a member of another hub
@@ -29,6 +33,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -356,4 +361,81 @@ BOOST_AUTO_TEST_CASE(latency, *boost::unit_test::disabled()) {
                        << kCount / 5 << ": to another hub " << across[2] << " us, on the same hub "
                        << same[2] << " us (rounds: across " << across.front() << "-"
                        << across.back() << ", same " << same.front() << "-" << same.back() << ")");
+}
+
+namespace {
+
+// Until no hub holds `nick` in Redis (a session that just ended lets it go
+// asynchronously), bounded by a deadline; each look is a redis-cli call.
+void waitNickFree(const it::RedisServer& redis, const std::string& nick) {
+    const auto deadline = it::after(10s);
+    while (redis.command({"HEXISTS", "hermes:nicks", nick}) != "0") {
+        const bool inTime = it::Clock::now() < deadline;
+        BOOST_TEST_REQUIRE(inTime, nick << " still held in Redis");
+    }
+}
+
+// A client signed in as `nick` on `port`, once the cluster has let it go.
+std::unique_ptr<it::RawClient> signedIn(const it::RedisServer& redis, std::uint16_t port,
+                                        const std::string& nick, const std::string& password) {
+    waitNickFree(redis, nick);
+    auto client = std::make_unique<it::RawClient>(port, nick);
+    client->signIn(nick, password, it::after(10s));
+    return client;
+}
+
+// `client`'s conversation with `peer` as its hub serves it: "text#private_seq".
+std::vector<std::string> conversation(it::RawClient& client, const std::string& peer) {
+    v1::Envelope request;
+    request.mutable_history_request()->set_peer(peer);
+    client.send(request);
+    const it::Frame page = client.expect(it::isBody(v1::Envelope::kHistoryPage), it::after(10s),
+                                         "HistoryPage with " + peer);
+    std::vector<std::string> out;
+    for (const v1::ChatMessage& m : page.envelope.history_page().messages()) {
+        out.push_back(m.text() + "#" + std::to_string(m.private_seq()));
+    }
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(history) {
+    RedisRequired redisRequired;
+    it::RedisServer redis;
+    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    for (std::size_t hub = 0; hub < 2; ++hub) {
+        for (const std::string nick : {"ana", "bob"}) {
+            waitNickFree(redis, nick);
+            it::registerNick(hubs[hub].port(), nick, nick + "-pw");
+        }
+    }
+    auto ana = signedIn(redis, hubs[0].port(), "ana", "ana-pw");
+    auto bob = signedIn(redis, hubs[1].port(), "bob", "bob-pw");
+    ana->send(it::privateEnvelope("bob", "one", 1));
+    BOOST_TEST_REQUIRE(takeMessages(*bob, 1, it::after(10s)).size() == 1u);
+    bob->send(it::privateEnvelope("ana", "two", 2));
+    BOOST_TEST_REQUIRE(takeMessages(*ana, 2, it::after(10s)).size() == 2u);  // echo, two
+    ana->send(it::privateEnvelope("bob", "three", 3));
+    const auto atBob = takeMessages(*bob, 2, it::after(10s));  // echo of two, three
+    BOOST_TEST_REQUIRE(atBob.size() == 2u);
+    BOOST_TEST(atBob[0].text() == "two");
+    BOOST_TEST(atBob[0].private_seq() == 2u);  // bob's echo, numbered by his hub
+    BOOST_TEST(atBob[1].text() == "three");
+    BOOST_TEST(atBob[1].private_seq() == 3u);
+    const auto atAna = takeMessages(*ana, 1, it::after(10s));  // echo of three
+    BOOST_TEST_REQUIRE(atAna.size() == 1u);
+    BOOST_TEST(atAna[0].private_seq() == 3u);
+    const std::vector<std::string> expected{"one#1", "two#2", "three#3"};
+    BOOST_TEST(conversation(*ana, "bob") == expected, boost::test_tools::per_element());
+    BOOST_TEST(conversation(*bob, "ana") == expected, boost::test_tools::per_element());
+
+    // ana moves to bob's hub: its copy is there.
+    ana->send(it::byeEnvelope("moving"));
+    BOOST_TEST_REQUIRE(ana->waitClosed(it::after(10s)));
+    ana = signedIn(redis, hubs[1].port(), "ana", "ana-pw");
+    BOOST_TEST(conversation(*ana, "bob") == expected, boost::test_tools::per_element());
+    if (it::currentTestFailed()) {
+        hubs.markFailed();
+    }
 }
