@@ -341,18 +341,6 @@ void privateToBackplane(Session& s, const v1::PrivateMessage& pm, const std::str
                           stamper.message().SerializeAsString());
 }
 
-// The conversation this hub keeps a private message across hubs in: its
-// own party `party` speaks as its account, and `otherAccount` is the other
-// side's account (empty: none, or not known). Empty: none is kept.
-std::string acrossKey(const std::string& party, const std::string& otherAccount,
-                      const Conversations& conversations, DurabilityGate& gate) {
-    if (party.empty() || otherAccount.empty() || !conversations.enabled() ||
-        !gate.admitsMessage() || protocol::nickKey(otherAccount) == protocol::nickKey(party)) {
-        return {};
-    }
-    return Conversations::key(party, otherAccount);
-}
-
 }  // namespace
 
 void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTable& sessions,
@@ -378,10 +366,12 @@ void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTab
                                         : std::string();
     }
     if (backplane != nullptr && target == nullptr && !protocol::checkNick(pm.to()) &&
-        (recipient.empty() ||
-         sessionsOf(sessions, protocol::nickKey(recipient), nullptr).empty())) {
-        // No one here has the nick (nor the account): another hub's member
-        // may. The backplane says which, or that none does (then as here).
+        accounts.find(pm.to()) == nullptr) {
+        // No one here has the nick, and it is no account of this hub's
+        // book: another hub's member may. The backplane says which, or that
+        // none does (then as here). An account of this book never goes
+        // across: accounts are per hub and nicks cluster-wide, so the
+        // other hub's holder of that nick may be anyone (docs/CLUSTER.md).
         privateToBackplane(s, pm, Conversations::party(s), *backplane, stamper, outbox, now);
         return;
     }
@@ -507,63 +497,29 @@ void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome ou
         case PrivateOutcome::Published:
             break;
     }
-    // Redis took it for the recipient's hub: the echo, kept in this hub's
-    // copy of the conversation when there is one here. This hub cannot see
-    // whether the recipient is signed in to its account there: its copy is
-    // kept when the nick is an account of this hub's book (which only its
-    // owner can hold here).
-    const std::string sender = Conversations::party(*s);
-    const StoredAccount* account = accounts.find(sent.pm.to());
-    const std::string key =
-        acrossKey(sender, account != nullptr ? account->name : std::string(), conversations, gate);
-    const std::uint64_t seq = key.empty() ? 0 : conversations.nextSeq(key);
-    if (!stamper.backplanePrivate(sent.message, seq)) {
+    // Redis took it for the recipient's hub: the echo, live only. Nothing
+    // is kept in a conversation here: the other hub's holder of the nick is
+    // no account of this hub's book (onPrivateMessage keeps those here).
+    if (!stamper.backplanePrivate(sent.message, 0)) {
         return;  // stamped here: cannot happen
     }
-    if (!key.empty()) {
-        keep(stamper, key, history);
-    }
     outbox.enqueueChat(*s, stamper.frame());
-    if (!key.empty()) {
-        copyToOtherSessions(*s, sender, key, seq, sessions, conversations, stamper, history,
-                            outbox);
-    }
 }
 
 AcrossDelivery privateFromAcross(const BackplaneEntry& entry, const SessionTable& sessions,
-                                 const Accounts& accounts, Conversations& conversations,
-                                 DurabilityGate& gate, Stamper& stamper, HistoryStore& history,
-                                 Outbox& outbox) {
+                                 Conversations& conversations, Stamper& stamper, Outbox& outbox) {
     if (!stamper.backplanePrivate(entry.message, 0)) {
         return AcrossDelivery::NotOne;
     }
     const std::string to = stamper.message().to();
-    const std::string from = stamper.message().from();
     Session* target = sessions.findNick(to);
     if (target == nullptr || !target->who.welcomed()) {
         return AcrossDelivery::NoOneHere;
     }
-    // The sender's hub vouches that it speaks as its account (entry.account
-    // is set only then). Kept here when the recipient speaks as its own and
-    // the sender's name is an account of this hub's book too: otherwise
-    // whoever registers that nick here later would read the conversation.
-    const std::string recipient = Conversations::party(*target);
-    const StoredAccount* sender =
-        !entry.account.empty() && protocol::nickKey(entry.account) == protocol::nickKey(from)
-            ? accounts.find(entry.account)
-            : nullptr;
-    const std::string key =
-        acrossKey(recipient, sender != nullptr ? sender->name : std::string(), conversations, gate);
-    if (key.empty()) {
-        deliver(*target, stamper.frame(), conversations, outbox);
-        return AcrossDelivery::Delivered;
-    }
-    const std::uint64_t seq = conversations.nextSeq(key);
-    stamper.backplanePrivate(entry.message, seq);
-    keep(stamper, key, history);
-    for (Session* r : sessionsOf(sessions, protocol::nickKey(recipient), nullptr)) {
-        deliver(*r, stamper.frame(), conversations, outbox);
-    }
+    // Live only, private_seq 0, never kept in a conversation here: books
+    // are per hub, so the sender's account "ana" on its hub may be another
+    // person than "ana" of this hub's book (docs/SECURITY.md).
+    deliver(*target, stamper.frame(), conversations, outbox);
     return AcrossDelivery::Delivered;
 }
 

@@ -762,8 +762,7 @@ void Hub::Impl::deliverWaitingEntries(Room& room) {
 
 // Another hub's private message to a member here, in number order.
 void Hub::Impl::deliverPrivate(BackplaneEntry entry) {
-    switch (privateFromAcross(entry, sessions, accounts, conversations, gate, stamper, *history,
-                              outbox)) {
+    switch (privateFromAcross(entry, sessions, conversations, stamper, outbox)) {
         case AcrossDelivery::Delivered:
             return;
         case AcrossDelivery::NotOne:

@@ -141,24 +141,21 @@ void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTab
                       Stamper& stamper, HistoryStore& history, Outbox& outbox,
                       const HubFacts& facts, TimePoint now, Backplane* backplane = nullptr);
 // The backplane answered a private message this hub sent: the sender's
-// echo (Published; kept in this hub's copy of the conversation if the
-// sender speaks as its account and the recipient's nick is an account here), handled as on a hub
-// alone (no hub holds the nick, or this one does now), or refused (CLUSTER_UNAVAILABLE).
+// echo (Published; live only, private_seq 0, kept in no conversation),
+// handled as on a hub alone (no hub holds the nick, or this one does now),
+// or refused (CLUSTER_UNAVAILABLE, PEER_HUB_UNREACHABLE).
 void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome outcome,
                        std::string_view detail, const SessionTable& sessions,
                        const Accounts& accounts, Conversations& conversations, DurabilityGate& gate,
                        Stamper& stamper, HistoryStore& history, Outbox& outbox,
                        const HubFacts& facts, TimePoint now);
 // Another hub's private message to a member of this hub (once: the caller
-// dropped duplicates): to the session holding the nick, or, when both speak
-// as their accounts (the sender's hub vouches for its side) and the sender's
-// is in this hub's book too, to every session of the recipient's account
-// and kept in their conversation here.
+// dropped duplicates): to the welcomed session holding the nick, live,
+// private_seq 0, and kept in no conversation (books are per hub: the
+// sender's account on its hub proves nothing about this hub's book).
 enum class AcrossDelivery { Delivered, NoOneHere, NotOne };
 AcrossDelivery privateFromAcross(const BackplaneEntry& entry, const SessionTable& sessions,
-                                 const Accounts& accounts, Conversations& conversations,
-                                 DurabilityGate& gate, Stamper& stamper, HistoryStore& history,
-                                 Outbox& outbox);
+                                 Conversations& conversations, Stamper& stamper, Outbox& outbox);
 // What waited for the account `s` just signed in to, delivered to it
 // (ChatMessage.waited) and forgotten: at once from a store that reads on
 // the hub's thread, else read in the background (s waits: sendWaited).
