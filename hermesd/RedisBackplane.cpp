@@ -57,6 +57,20 @@ constexpr const char* kReleaseScript =
     "end\n"
     "return 1\n";
 constexpr std::string_view kNicksKey = "hermes:nicks";
+// KEYS: hermes:nicks. ARGV: this hub. Every nick the hash gives this hub is
+// let go: run once, when this run of the hub first joins, before any claim
+// of its own, so what is there is an earlier run's (a restarted hub under
+// the same name), whose lease may still be alive.
+constexpr const char* kClearNicksScript =
+    "local all = redis.call('HGETALL', KEYS[1])\n"
+    "local cleared = 0\n"
+    "for i = 1, #all, 2 do\n"
+    "  if all[i + 1] == ARGV[1] then\n"
+    "    redis.call('HDEL', KEYS[1], all[i])\n"
+    "    cleared = cleared + 1\n"
+    "  end\n"
+    "end\n"
+    "return cleared\n";
 
 // KEYS: the room's member hash, this hub's member set. ARGV: kind
 // ("joined", "left", "quit"), this hub, the nick as shown, the reason, the
@@ -549,6 +563,17 @@ void RedisBackplane::checkUp() {
     log_.information("cluster: hub %s joined the backplane at Redis %s", hubName_,
                      host_ + ":" + std::to_string(port_));
     nextLease_ = now_;
+    if (!nicksCleared_) {
+        // Queued before anything the hub asks on joining (its claims).
+        nicksCleared_ = true;
+        const char* argv[] = {"EVAL", kClearNicksScript, "1", kNicksKey.data(), hubName_.c_str()};
+        const std::size_t lengths[] = {4, std::strlen(kClearNicksScript), 1, kNicksKey.size(),
+                                       hubName_.size()};
+        if (redisAsyncCommandArgv(command_.context, onScriptDone, this, 5, argv, lengths) ==
+            REDIS_OK) {
+            command_.sentAt.push_back(now_);
+        }
+    }
     std::vector<std::string> owed;
     owed.swap(releasesOwed_);
     for (std::string& nick : owed) {
@@ -697,7 +722,9 @@ void RedisBackplane::sendPrivate(const BackplaneRequest& request, TimePoint now)
         return;
     }
     auto* pending = new Pending{this, request.kind, request.ref, request.nick};
-    const std::string ref = std::to_string(request.ref);
+    // A forwarded message goes out as REF 0 (its receiver does not forward
+    // it again); its answer still comes back under its own ref.
+    const std::string ref = request.forwarded ? std::string("0") : std::to_string(request.ref);
     const std::string maxLength = std::to_string(config_.streamMaxMessages);
     const char* argv[] = {"EVAL",           kPrivateScript,          "1",
                           kNicksKey.data(), request.nick.c_str(),    hubName_.c_str(),
@@ -1156,7 +1183,8 @@ void RedisBackplane::onScriptDone(redisAsyncContext* /*context*/, void* reply, v
     }
     const auto* r = static_cast<const redisReply*>(reply);
     if (r != nullptr && r->type == REDIS_REPLY_ERROR) {
-        self.log_.error("cluster: a presence script failed: %s", std::string(text(r)));
+        self.log_.error("cluster: a script (presence, reap or nick clean-up) failed: %s",
+                        std::string(text(r)));
     }
 }
 

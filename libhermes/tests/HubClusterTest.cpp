@@ -180,7 +180,8 @@ private:
             const std::uint64_t seq = ++privateSeqs_[holder->second];
             auto entry = parseBackplanePrivate(
                 std::string(kBackplanePrivatePrefix) + holder->second,
-                backplaneNotice(seq, hubName(from), request.ref, request.account, request.message));
+                backplaneNotice(seq, hubName(from), request.forwarded ? 0 : request.ref,
+                                request.account, request.message));
             BOOST_TEST_REQUIRE(entry.has_value());
             privateStreams_[holder->second].push_back(*entry);
             privateSent_.push_back({to, *entry});
@@ -923,4 +924,65 @@ BOOST_AUTO_TEST_CASE(private_messages_missed_while_cut_are_read_after_the_reconn
     BOOST_TEST_REQUIRE(got.size() == 2u);
     BOOST_TEST(got[0].text() == "four");
     BOOST_TEST(got[1].text() == "five");
+}
+
+namespace {
+
+// The notice Redis published to hub1 for `request` (a Private of hub0), as `seq`.
+BackplaneEntry noticeFor(const BackplaneRequest& request, std::uint64_t seq) {
+    auto entry = parseBackplanePrivate(
+        "hermes:pm:hub1", backplaneNotice(seq, "hub0", request.ref, "", request.message));
+    BOOST_TEST_REQUIRE(entry.has_value());
+    return *entry;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_message_for_a_member_reconnecting_to_the_same_hub_waits_for_its_welcome) {
+    TwoHubs f;
+    f.a.send(f.ana, privateMessage("bob", 1, "while you reconnect"));
+    std::vector<BackplaneRequest> requests;
+    f.a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    // bob's connection drops and he says Hello to b again; the claim is
+    // not answered yet when Redis's notice reaches b.
+    f.b.hub.closed(f.bob, "reconnecting", f.b.now);
+    f.b.pump();
+    const SessionId again = f.b.connect();
+    f.b.send(again, hello("bob"));
+    f.b.hub.backplanePrivate(noticeFor(requests[0], 1), f.b.now);
+    f.b.pump();
+    BOOST_TEST(messagesOf(f.b, again).empty());  // not welcomed yet
+    // Not forwarded: held here, and given to bob once welcomed.
+    f.backplane.run();
+    const auto got = messagesOf(f.b, again);
+    BOOST_TEST_REQUIRE(got.size() == 1u);
+    BOOST_TEST(got[0].text() == "while you reconnect");
+}
+
+BOOST_AUTO_TEST_CASE(a_forward_answered_held_here_is_delivered_to_the_new_session) {
+    TwoHubs f;
+    f.a.send(f.ana, privateMessage("bob", 1, "follow"));
+    std::vector<BackplaneRequest> requests;
+    f.a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    f.b.hub.closed(f.bob, "reconnecting", f.b.now);
+    f.b.pump();
+    f.backplane.run();  // the release
+    // No one here claims bob: forwarded, as REF 0 on the wire.
+    f.b.hub.backplanePrivate(noticeFor(requests[0], 1), f.b.now);
+    std::vector<BackplaneRequest> forwards;
+    f.b.hub.takeBackplaneRequests(forwards);
+    BOOST_TEST_REQUIRE(forwards.size() == 1u);
+    BOOST_TEST((forwards[0].kind == BackplaneRequest::Kind::Private));
+    BOOST_TEST(forwards[0].forwarded);
+    BOOST_TEST(forwards[0].ref != 0u);
+    // bob is back on b before the script ran: Redis answers "held here".
+    const SessionId again = clusterLogin(f.b, f.backplane, "bob");
+    f.b.hub.backplanePrivateSent(forwards[0].ref, PrivateOutcome::HeldHere, "hub1", f.b.now);
+    f.b.hub.flush();
+    f.b.pump();
+    const auto got = messagesOf(f.b, again);
+    BOOST_TEST_REQUIRE(got.size() == 1u);
+    BOOST_TEST(got[0].text() == "follow");
 }

@@ -126,13 +126,81 @@ void Backplane::sendPrivate(SessionId session, const v1::PrivateMessage& pm, std
     privateInFlight_.emplace(ref, PrivateInFlight{session, pm, std::move(message)});
 }
 
-void Backplane::forwardPrivate(std::string nickKey, std::string_view account, std::string message) {
+void Backplane::forwardPrivate(BackplaneEntry entry, std::string nickKey) {
+    const std::uint64_t ref = nextRef_++;
     BackplaneRequest request;
     request.kind = BackplaneRequest::Kind::Private;
-    request.nick = std::move(nickKey);
-    request.account = account;
-    request.message = std::move(message);
+    request.ref = ref;
+    request.forwarded = true;
+    request.nick = nickKey;
+    request.account = entry.account;
+    request.message = entry.message;
     requests_.push_back(std::move(request));
+    forwarded_.emplace(ref, Forwarded{std::move(nickKey), std::move(entry)});
+}
+
+std::optional<Backplane::Forwarded> Backplane::forwardAnswered(std::uint64_t ref) {
+    const auto it = forwarded_.find(ref);
+    if (it == forwarded_.end()) {
+        return std::nullopt;
+    }
+    Forwarded out = std::move(it->second);
+    forwarded_.erase(it);
+    return out;
+}
+
+bool Backplane::nickPendingHere(const std::string& nickKey) const {
+    for (const auto& [ref, claim] : claims_) {
+        if (claim.nick == nickKey) {
+            return true;
+        }
+    }
+    for (const auto& [session, nick] : owned_) {
+        if (nick == nickKey) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool Backplane::hold(std::string nickKey, BackplaneEntry entry, TimePoint now) {
+    if (heldCount_ >= kMaxHeldPrivate) {
+        return false;
+    }
+    held_[std::move(nickKey)].push_back(Held{std::move(entry), now + kHeldPrivateFor});
+    ++heldCount_;
+    return true;
+}
+
+std::vector<BackplaneEntry> Backplane::takeHeld(const std::string& nickKey) {
+    std::vector<BackplaneEntry> out;
+    const auto it = held_.find(nickKey);
+    if (it == held_.end()) {
+        return out;
+    }
+    for (Held& h : it->second) {
+        out.push_back(std::move(h.entry));
+    }
+    heldCount_ -= it->second.size();
+    held_.erase(it);
+    return out;
+}
+
+std::vector<std::pair<std::string, std::size_t>> Backplane::expireHeld(TimePoint now) {
+    std::vector<std::pair<std::string, std::size_t>> dropped;
+    for (auto it = held_.begin(); it != held_.end();) {
+        std::size_t n = 0;
+        while (!it->second.empty() && it->second.front().until <= now) {
+            it->second.pop_front();
+            ++n;
+        }
+        heldCount_ -= n;
+        if (n != 0) {
+            dropped.emplace_back(it->first, n);
+        }
+        it = it->second.empty() ? held_.erase(it) : std::next(it);
+    }
+    return dropped;
 }
 
 std::optional<Backplane::PrivateInFlight> Backplane::privateAnswered(std::uint64_t ref) {

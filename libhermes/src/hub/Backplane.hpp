@@ -32,7 +32,9 @@
 //
 // Threading: none; the hub's thread.
 
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,6 +45,7 @@
 #include <vector>
 
 #include "hermes/hub/BackplaneEntry.hpp"
+#include "hermes/hub/Clock.hpp"
 #include "hermes/hub/HubConfig.hpp"
 #include "hermes/hub/SessionId.hpp"
 #include "hermes/v1/hermes.pb.h"
@@ -112,9 +115,33 @@ public:
     void sendPrivate(SessionId session, const v1::PrivateMessage& pm, std::string nickKey,
                      std::string_view account, std::string message);
     // A message that came here for a member who has moved on: to the hub
-    // holding the nick now, once (ref 0: no one awaits the answer, and its
-    // receiver does not forward it again).
-    void forwardPrivate(std::string nickKey, std::string_view account, std::string message);
+    // holding the nick now, once (REF 0 on the wire: its receiver does not
+    // forward it again). Its answer comes back under its own ref
+    // (forwardAnswered): HeldHere means a session here claimed the nick
+    // meanwhile, and the message is held for it.
+    void forwardPrivate(BackplaneEntry entry, std::string nickKey);
+    // The backplane answered forward `ref` (taken off the list); nullopt: not one.
+    struct Forwarded {
+        std::string nickKey;
+        BackplaneEntry entry;
+    };
+    std::optional<Forwarded> forwardAnswered(std::uint64_t ref);
+    // A Hello of this hub claims `nickKey` (asked, not answered) or a
+    // session here holds its claim (welcomed, or its password being
+    // checked): a private message for it waits here rather than going on.
+    bool nickPendingHere(const std::string& nickKey) const;
+    // Private messages held for a session of this hub that holds (or is
+    // claiming) their nick but is not welcomed yet: given to the first
+    // welcomed session with that nick (takeHeld), dropped after
+    // kHeldPrivateFor (expireHeld). At most kMaxHeldPrivate over all nicks:
+    // false when full (the caller drops and logs it).
+    static constexpr std::size_t kMaxHeldPrivate = 1000;
+    static constexpr std::chrono::seconds kHeldPrivateFor{10};
+    bool hold(std::string nickKey, BackplaneEntry entry, TimePoint now);
+    std::vector<BackplaneEntry> takeHeld(const std::string& nickKey);
+    // Drops what was held past its bound; returns how many, per nick.
+    std::vector<std::pair<std::string, std::size_t>> expireHeld(TimePoint now);
+    std::size_t held() const { return heldCount_; }
     // The backplane answered private message `ref` (taken off the list).
     std::optional<PrivateInFlight> privateAnswered(std::uint64_t ref);
     std::size_t privateInFlight() const { return privateInFlight_.size(); }
@@ -185,6 +212,13 @@ private:
     bool privateCursorKnown_ = false;  // lastPrivate_ starts from Redis's count
     bool privateFilling_ = false;      // a PrivateFill asked and not answered
     std::map<std::uint64_t, BackplaneEntry> privateWaiting_;  // above the next, by number
+    std::unordered_map<std::uint64_t, Forwarded> forwarded_;  // asked, not answered
+    struct Held {
+        BackplaneEntry entry;
+        TimePoint until;
+    };
+    std::map<std::string, std::deque<Held>> held_;  // by nick key, in arrival order
+    std::size_t heldCount_ = 0;
     std::unordered_map<std::string, std::map<std::uint64_t, BackplaneEntry>> waiting_;
     std::unordered_set<std::string> filling_;  // rooms with a Fill asked and not answered
     std::vector<BackplaneRequest> requests_;

@@ -435,6 +435,7 @@ TimePoint Hub::Impl::tick() {
         }
     }
     processDoomed();
+    expireHeldPrivate();
     transfers.sendDueAcks(sessions, outbox, now);
     if (liveness.scanDue(now)) {
         scan();
@@ -672,6 +673,7 @@ void Hub::Impl::accountsDone() {
                 refuseHubBanned(*s, s->who.nick(), moderation, sessions, outbox, facts, log);
             if (welcomed && !banned) {
                 joinDefaultRoom(*s);
+                deliverHeldPrivate(*s);
             }
             if (!banned && !s->profile.account.empty()) {
                 afterSignIn(*s);
@@ -773,6 +775,13 @@ void Hub::Impl::deliverPrivate(BackplaneEntry entry) {
         case AcrossDelivery::NoOneHere:
             break;
     }
+    const std::string nick = protocol::nickKey(stamper.message().to());
+    if (backplane.nickPendingHere(nick)) {
+        // A session here claims the nick (a reconnect, or one whose password
+        // is being checked): it is here, not on another hub. Held for it.
+        holdPrivate(nick, std::move(entry));
+        return;
+    }
     if (entry.ref == 0) {
         log.warning(
             "backplane: private message %?u from hub %s (forwarded once already) finds no one "
@@ -782,8 +791,41 @@ void Hub::Impl::deliverPrivate(BackplaneEntry entry) {
     }
     // The recipient left this hub after the sender's hub looked it up (it
     // moved, or quit): to whichever hub holds the nick now, once.
-    backplane.forwardPrivate(protocol::nickKey(stamper.message().to()), entry.account,
-                             std::move(entry.message));
+    backplane.forwardPrivate(std::move(entry), nick);
+}
+
+void Hub::Impl::holdPrivate(const std::string& nickKey, BackplaneEntry entry) {
+    const std::uint64_t seq = entry.seq;
+    const std::string from = entry.hub;
+    if (!backplane.hold(nickKey, std::move(entry), now)) {
+        log.warning(
+            "backplane: private message %?u from hub %s for %s, who is signing in here, is "
+            "dropped: %z messages are held already",
+            seq, from, nickKey, Backplane::kMaxHeldPrivate);
+    }
+}
+
+// What was held for `s`'s nick while it was signing in (deliverPrivate).
+void Hub::Impl::deliverHeldPrivate(Session& s) {
+    if (!backplane.enabled() || backplane.held() == 0 || s.who.closing() || !s.who.welcomed()) {
+        return;
+    }
+    for (BackplaneEntry& entry : backplane.takeHeld(protocol::nickKey(s.who.nick()))) {
+        entry.ref = 0;  // not forwarded anywhere from here
+        deliverPrivate(std::move(entry));
+    }
+}
+
+void Hub::Impl::expireHeldPrivate() {
+    if (backplane.held() == 0) {
+        return;
+    }
+    for (const auto& [nick, n] : backplane.expireHeld(now)) {
+        log.warning(
+            "backplane: %z private message(s) held for %s, who did not finish signing in here "
+            "within %?d s, dropped",
+            n, nick, static_cast<int>(Backplane::kHeldPrivateFor.count()));
+    }
 }
 
 // As onSay delivers a hub's own message, with the backplane's seq.
@@ -826,6 +868,7 @@ void Hub::Impl::afterWelcome(Session& s) {
         return;
     }
     joinDefaultRoom(s);
+    deliverHeldPrivate(s);
 }
 
 void Hub::Impl::afterSignIn(Session& s) {
@@ -1221,12 +1264,8 @@ void Hub::backplanePrivateSent(std::uint64_t ref, PrivateOutcome outcome, std::s
     impl_->setNow(now);
     auto sent = impl_->backplane.privateAnswered(ref);
     if (!sent) {
-        if (ref == 0 && outcome != PrivateOutcome::Published) {
-            impl_->log.warning(
-                "backplane: a private message forwarded to a member who moved was not delivered "
-                "(%s)",
-                outcome == PrivateOutcome::Failed ? std::string(detail)
-                                                  : std::string("no hub holds the nick now"));
+        if (auto forwarded = impl_->backplane.forwardAnswered(ref)) {
+            impl_->forwardAnswered(std::move(*forwarded), outcome, detail);
         }
         return;
     }
@@ -1235,9 +1274,39 @@ void Hub::backplanePrivateSent(std::uint64_t ref, PrivateOutcome outcome, std::s
                       impl_->outbox, impl_->facts, now);
 }
 
+void Hub::Impl::forwardAnswered(Backplane::Forwarded forwarded, PrivateOutcome outcome,
+                                std::string_view detail) {
+    switch (outcome) {
+        case PrivateOutcome::Published:
+            return;
+        case PrivateOutcome::HeldHere:
+            // Claimed here again since (a reconnect to this same hub): to
+            // that session if welcomed by now, else held for it.
+            forwarded.entry.ref = 0;
+            if (sessions.findNick(forwarded.nickKey) != nullptr) {
+                deliverPrivate(std::move(forwarded.entry));
+            } else {
+                holdPrivate(forwarded.nickKey, std::move(forwarded.entry));
+            }
+            return;
+        case PrivateOutcome::NoHolder:
+        case PrivateOutcome::HolderDeaf:
+        case PrivateOutcome::Failed:
+            break;
+    }
+    log.warning(
+        "backplane: private message %?u from hub %s, forwarded for %s who left this hub, was not "
+        "delivered (%s)",
+        forwarded.entry.seq, forwarded.entry.hub, forwarded.nickKey,
+        outcome == PrivateOutcome::Failed       ? std::string(detail)
+        : outcome == PrivateOutcome::HolderDeaf ? "its hub is cut from Redis"
+                                                : std::string("no hub holds the nick now"));
+}
+
 void Hub::backplanePrivate(BackplaneEntry entry, TimePoint now) {
     owner_.check("Hub::backplanePrivate");
     impl_->setNow(now);
+    impl_->expireHeldPrivate();
     if (impl_->backplane.acceptPrivate(entry) != Backplane::Verdict::Deliver) {
         return;  // delivered already, or waits for the ones before it
     }

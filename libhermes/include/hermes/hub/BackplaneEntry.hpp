@@ -107,6 +107,10 @@ struct BackplaneRequest {
     // Presence: as shown
     std::string nick;
     std::string presence;  // Presence: "joined", "left" or "quit"
+    // Private: a message forwarded by this hub (its member had moved on):
+    // published with REF 0 so that its receiver does not forward it again;
+    // `ref` is still the one its answer comes back under.
+    bool forwarded = false;
 };
 
 // A member of another hub joined, left or quit a room (or its hub was
