@@ -145,13 +145,18 @@ constexpr const char* kReapScript =
 // KEYS: hermes:nicks. ARGV: the recipient's nick key, this hub, ref, the
 // sender's account, the message, the stream length kept. The holder is
 // looked up, the message numbered for its hub (hermes:pmseq:HOLDER),
-// published there and appended to its stream (hermes:pmstream:HOLDER, id
-// SEQ-0: what the holder reads after a reconnect) in one step, so a hub's
-// private messages have one order (each hub sends its own in order on one
-// connection). Answers {outcome, holder}: 0 no live hub holds the nick, 1
+// appended to its stream (hermes:pmstream:HOLDER, id SEQ-0: what the
+// holder reads after a reconnect) and then published there, in one step,
+// so a hub's private messages have one order (each hub sends its own in
+// order on one connection). Appended first: a notice is never published
+// for an entry that is not in the stream. A failed XADD gives the number
+// back and fails the script (Redis does not undo a script's earlier
+// writes). Answers {outcome, holder}: 0 no live hub holds the nick, 1
 // published, 2 this hub holds it, 3 its hub is not subscribed (PUBLISH
-// reached no one: it is cut from Redis); then nothing is kept and the
-// number is given back, so that the message is refused, not delivered later.
+// reached no one: it is cut from Redis); then the entry is deleted and the
+// number given back (XSETID lowers the stream's last id with it; if it
+// cannot, the number stays used: a gap its hub skips), so that the message
+// is refused, not delivered later.
 constexpr const char* kPrivateScript =
     "local holder = redis.call('HGET', KEYS[1], ARGV[1])\n"
     "if not holder or redis.call('EXISTS', 'hermes:hub:' .. holder) == 0 then\n"
@@ -161,15 +166,27 @@ constexpr const char* kPrivateScript =
     "  return {2, holder}\n"
     "end\n"
     "local counter = 'hermes:pmseq:' .. holder\n"
+    "local stream = 'hermes:pmstream:' .. holder\n"
     "local seq = redis.call('INCR', counter)\n"
+    "local id = seq .. '-0'\n"
+    "local added = redis.pcall('XADD', stream, 'MAXLEN', '~', ARGV[6], id, "
+    "'h', ARGV[2], 'r', ARGV[3], 'a', ARGV[4], 'm', ARGV[5])\n"
+    "if type(added) == 'table' and added.err then\n"
+    "  redis.call('DECR', counter)\n"
+    "  return redis.error_reply(added.err)\n"
+    "end\n"
     "local heard = redis.call('PUBLISH', 'hermes:pm:' .. holder, seq .. ' ' .. ARGV[2] .. ' ' "
     ".. ARGV[3] .. ' ' .. ARGV[4] .. '\\n' .. ARGV[5])\n"
     "if heard == 0 then\n"
-    "  redis.call('DECR', counter)\n"
+    "  redis.call('XDEL', stream, id)\n"
+    "  if seq > 1 then\n"
+    "    local back = redis.pcall('XSETID', stream, (seq - 1) .. '-0')\n"
+    "    if not (type(back) == 'table' and back.err) then\n"
+    "      redis.call('DECR', counter)\n"
+    "    end\n"
+    "  end\n"
     "  return {3, holder}\n"
     "end\n"
-    "redis.call('XADD', 'hermes:pmstream:' .. holder, 'MAXLEN', '~', ARGV[6], seq .. '-0', "
-    "'h', ARGV[2], 'r', ARGV[3], 'a', ARGV[4], 'm', ARGV[5])\n"
     "return {1, holder}\n";
 
 // KEYS: this hub's hermes:pmseq:HUB. ARGV: the hub's cursor (0: none yet).
