@@ -53,6 +53,11 @@ public:
         }
     }
 
+    void trimPrivate(const std::string& hub, std::uint64_t belowSeq) {
+        std::erase_if(privateStreams_[hub],
+                      [belowSeq](const BackplaneEntry& e) { return e.seq < belowSeq; });
+    }
+
     void trim(const std::string& room, std::uint64_t belowSeq) {
         std::erase_if(streams_[room],
                       [belowSeq](const BackplaneEntry& e) { return e.seq < belowSeq; });
@@ -985,4 +990,44 @@ BOOST_AUTO_TEST_CASE(a_forward_answered_held_here_is_delivered_to_the_new_sessio
     const auto got = messagesOf(f.b, again);
     BOOST_TEST_REQUIRE(got.size() == 1u);
     BOOST_TEST(got[0].text() == "follow");
+}
+
+BOOST_AUTO_TEST_CASE(a_full_page_above_the_cursor_skips_to_it_rather_than_reading_it_again) {
+    // More than a page (kFillPage) missed, then trimmed past the cursor:
+    // the catch-up read's first page starts above it.
+    constexpr std::uint64_t kMissed = kFillPage + 100;
+    constexpr std::uint64_t kTrimmedBelow = 100;
+    TwoHubs f;
+    f.backplane.loseNoticesSilently();
+    for (std::uint64_t i = 1; i <= kMissed; ++i) {
+        f.a.send(f.ana, privateMessage("bob", i, std::to_string(i)));
+        f.backplane.run({&f.b});
+    }
+    f.a.clear(f.ana);
+    BOOST_TEST(messagesOf(f.b, f.bob).empty());
+    f.backplane.trimPrivate("hub1", kTrimmedBelow);
+    f.b.hub.backplaneUp(false, f.b.now);
+    f.b.hub.backplaneUp(true, f.b.now);
+    f.backplane.run();
+    const auto got = messagesOf(f.b, f.bob);
+    BOOST_TEST_REQUIRE(got.size() == kMissed - kTrimmedBelow + 1);
+    BOOST_TEST(got.front().text() == std::to_string(kTrimmedBelow));
+    BOOST_TEST(got.back().text() == std::to_string(kMissed));
+
+    // A room's catch-up read the same way.
+    for (std::uint64_t i = 1; i <= kMissed; ++i) {
+        f.a.send(f.ana, say("#r", i, std::to_string(i)));
+        f.backplane.run({&f.b});
+    }
+    f.backplane.trim("r", kTrimmedBelow);
+    f.a.send(f.ana, say("#r", kMissed + 1, "live"));
+    f.backplane.run();
+    const std::vector<std::string> frames = chatFrames(f.b, f.ben);
+    BOOST_TEST_REQUIRE(frames.size() == kMissed - kTrimmedBelow + 2);
+    v1::Envelope first;
+    first.ParseFromString(frames.front());
+    BOOST_TEST(first.message().seq() == kTrimmedBelow);
+    v1::Envelope last;
+    last.ParseFromString(frames.back());
+    BOOST_TEST(last.message().text() == "live");
 }

@@ -100,16 +100,18 @@ void Backplane::fill(const std::string& room, std::uint64_t nextSeq) {
 std::uint64_t Backplane::filled(const std::string& room, std::size_t entries,
                                 std::uint64_t nextSeq) {
     filling_.erase(room);
-    if (entries >= kFillPage) {
-        fill(room, nextSeq);  // a full page: the stream may hold more
-        return 0;
-    }
     const auto it = waiting_.find(room);
     if (it == waiting_.end() || it->second.empty() || it->second.begin()->first <= nextSeq) {
+        if (entries >= kFillPage) {
+            fill(room, nextSeq);  // a full page: the stream may hold more
+        }
         return 0;
     }
     // The stream holds nothing from nextSeq up to the first waiting entry:
-    // trimmed while this hub was away.
+    // trimmed while this hub was away. Also after a full page (its first
+    // entry is above nextSeq): asking from nextSeq again would read the
+    // same page for ever; the caller asks for the rest once it has
+    // skipped and delivered.
     return it->second.begin()->first;
 }
 
@@ -266,17 +268,19 @@ void Backplane::fillPrivate() {
 
 std::uint64_t Backplane::privateFilled(std::size_t entries) {
     privateFilling_ = false;
+    std::uint64_t skipped = 0;
+    if (!privateWaiting_.empty() && privateWaiting_.begin()->first > lastPrivate_ + 1) {
+        // The stream holds nothing up to the first waiting one (trimmed, or
+        // Redis lost it): go on from there. Also after a full page, whose
+        // first entry is above the cursor: read from the cursor again, it
+        // would be the same page for ever.
+        lastPrivate_ = privateWaiting_.begin()->first - 1;
+        skipped = lastPrivate_ + 1;
+    }
     if (entries >= kFillPage) {
-        fillPrivate();
-        return 0;
+        fillPrivate();  // a full page: the stream may hold more
     }
-    if (privateWaiting_.empty() || privateWaiting_.begin()->first <= lastPrivate_ + 1) {
-        return 0;
-    }
-    // The stream holds nothing up to the first waiting one (trimmed, or
-    // Redis lost it): go on from there.
-    lastPrivate_ = privateWaiting_.begin()->first - 1;
-    return lastPrivate_ + 1;
+    return skipped;
 }
 
 void Backplane::setUp(bool up) {

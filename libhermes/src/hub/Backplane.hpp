@@ -90,7 +90,9 @@ public:
     std::optional<BackplaneEntry> takeNext(const std::string& room, std::uint64_t nextSeq);
     // A Fill of `room` read `entries` entries (all given to the hub first).
     // Returns the seq to skip to when the stream no longer holds the gap (0:
-    // no skip): the first waiting entry's.
+    // no skip): the first waiting entry's. After a full page it asks for
+    // the next itself unless it skips: then the caller asks (fill), from
+    // where the skipped-to entries it delivered end.
     std::uint64_t filled(const std::string& room, std::size_t entries, std::uint64_t nextSeq);
     // The room's entries are delivered up to nextSeq - 1: read the rest of
     // its stream (after a reconnect, or when a room first exists here).

@@ -1357,6 +1357,10 @@ void Hub::backplaneFilled(const std::string& room, std::size_t entries, TimePoin
             room, skip);
     }
     impl_->deliverWaitingEntries(*found);
+    if (skip != 0 && entries >= kFillPage) {
+        // A full page after a skip: the rest from where it ended.
+        impl_->backplane.fill(room, found->log.nextSeq());
+    }
 }
 
 void Hub::backplanePresence(const BackplanePresence& event, TimePoint now) {
