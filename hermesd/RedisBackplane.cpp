@@ -1040,10 +1040,11 @@ void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void*
         self.log_.error("cluster: XRANGE of %s failed: %s",
                         mine ? std::string("this hub's private messages") : pending->room,
                         std::string(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply"));
+        // Not a trimmed stream: nothing is skipped, the read is asked again.
         if (mine) {
-            self.hub_->backplanePrivateFilled(0, self.now_);
+            self.hub_->backplanePrivateFillFailed(self.now_);
         } else {
-            self.hub_->backplaneFilled(pending->room, 0, self.now_);
+            self.hub_->backplaneFillFailed(pending->room, self.now_);
         }
         return;
     }

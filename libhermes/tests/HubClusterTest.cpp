@@ -53,6 +53,9 @@ public:
         }
     }
 
+    // The next `n` PrivateFills are answered with an error.
+    void failPrivateFills(int n) { failFills_ = n; }
+
     void trimPrivate(const std::string& hub, std::uint64_t belowSeq) {
         std::erase_if(privateStreams_[hub],
                       [belowSeq](const BackplaneEntry& e) { return e.seq < belowSeq; });
@@ -113,6 +116,12 @@ private:
             std::uint64_t& count = privateSeqs_[hubName(from)];
             count = std::max(count, request.fromSeq);
             from.hub.backplanePrivateCursor(count, from.now);
+            from.pump();
+            return;
+        }
+        if (request.kind == BackplaneRequest::Kind::PrivateFill && failFills_ > 0) {
+            --failFills_;  // as an XRANGE error reply
+            from.hub.backplanePrivateFillFailed(from.now);
             from.pump();
             return;
         }
@@ -274,6 +283,7 @@ private:
     std::vector<std::pair<HubHarness*, BackplaneEntry>> privateSent_;
     std::map<std::string, std::vector<BackplaneEntry>> privateStreams_;  // per receiving hub
     bool privateLost_ = false;
+    int failFills_ = 0;
 };
 
 // A Hello on a clustered hub: welcomed once the backplane granted the nick.
@@ -1030,4 +1040,30 @@ BOOST_AUTO_TEST_CASE(a_full_page_above_the_cursor_skips_to_it_rather_than_readin
     v1::Envelope last;
     last.ParseFromString(frames.back());
     BOOST_TEST(last.message().text() == "live");
+}
+
+BOOST_AUTO_TEST_CASE(a_catch_up_read_that_fails_is_asked_again_not_taken_for_a_trimmed_stream) {
+    TwoHubs f;
+    f.backplane.loseNoticesSilently();
+    f.a.send(f.ana, privateMessage("bob", 1, "one"));
+    f.a.send(f.ana, privateMessage("bob", 2, "two"));
+    f.backplane.run({&f.b});
+    // b reconnects; its reads of its stream fail (error replies).
+    f.backplane.failPrivateFills(2);
+    f.b.hub.backplaneUp(false, f.b.now);
+    f.b.hub.backplaneUp(true, f.b.now);
+    f.backplane.run();
+    BOOST_TEST(messagesOf(f.b, f.bob).empty());
+    // A live one meanwhile asks again (fails again) and waits behind the
+    // gap: not skipped to as if the stream were trimmed.
+    f.a.send(f.ana, privateMessage("bob", 3, "three"));
+    f.backplane.run();
+    BOOST_TEST(messagesOf(f.b, f.bob).empty());
+    // The next tick asks again: all three, in order.
+    f.b.advance(1s);
+    f.backplane.run();
+    const auto got = messagesOf(f.b, f.bob);
+    BOOST_TEST_REQUIRE(got.size() == 3u);
+    BOOST_TEST(got[0].text() == "one");
+    BOOST_TEST(got[2].text() == "three");
 }

@@ -283,6 +283,29 @@ std::uint64_t Backplane::privateFilled(std::size_t entries) {
     return skipped;
 }
 
+void Backplane::fillFailed(const std::string& room) {
+    filling_.erase(room);
+    refill_.insert(room);
+}
+
+void Backplane::privateFillFailed() {
+    privateFilling_ = false;
+    privateRefill_ = true;
+}
+
+std::vector<std::string> Backplane::retryFills() {
+    if (!up_) {
+        return {};  // the reconnect reads everything again
+    }
+    if (privateRefill_) {
+        privateRefill_ = false;
+        fillPrivate();
+    }
+    std::vector<std::string> rooms(refill_.begin(), refill_.end());
+    refill_.clear();
+    return rooms;
+}
+
 void Backplane::setUp(bool up) {
     if (up && !up_) {
         // Redis's count of this hub's private messages, raised to this

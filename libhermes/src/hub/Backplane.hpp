@@ -37,6 +37,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -160,6 +161,14 @@ public:
     // first). Returns the number skipped to when the stream no longer holds
     // the gap (0: none).
     std::uint64_t privateFilled(std::size_t entries);
+    // A Fill (of `room`) or a PrivateFill was answered with an error (not
+    // a trimmed stream: nothing is skipped). Asked again at the next
+    // retryFills, from where the hub is then.
+    void fillFailed(const std::string& room);
+    void privateFillFailed();
+    // The rooms whose Fill failed (the caller asks each again with its
+    // nextSeq); a failed PrivateFill is asked again here.
+    std::vector<std::string> retryFills();
     std::uint64_t lastPrivate() const { return lastPrivate_; }
 
     // --- nicks, unique across the cluster ----------------------------------------
@@ -213,6 +222,8 @@ private:
     std::uint64_t lastPrivate_ = 0;    // the newest private message number delivered
     bool privateCursorKnown_ = false;  // lastPrivate_ starts from Redis's count
     bool privateFilling_ = false;      // a PrivateFill asked and not answered
+    bool privateRefill_ = false;       // a PrivateFill failed: ask again (retryFills)
+    std::set<std::string> refill_;     // rooms whose Fill failed: ask again (retryFills)
     std::map<std::uint64_t, BackplaneEntry> privateWaiting_;  // above the next, by number
     std::unordered_map<std::uint64_t, Forwarded> forwarded_;  // asked, not answered
     struct Held {

@@ -436,6 +436,13 @@ TimePoint Hub::Impl::tick() {
     }
     processDoomed();
     expireHeldPrivate();
+    if (backplane.enabled()) {
+        for (const std::string& name : backplane.retryFills()) {
+            if (Room* room = rooms.find(name)) {
+                backplane.fill(name, room->log.nextSeq());
+            }
+        }
+    }
     transfers.sendDueAcks(sessions, outbox, now);
     if (liveness.scanDue(now)) {
         scan();
@@ -1334,6 +1341,18 @@ void Hub::backplanePrivateFilled(std::size_t entries, TimePoint now) {
     while (auto next = impl_->backplane.takeNextPrivate()) {
         impl_->deliverPrivate(std::move(*next));
     }
+}
+
+void Hub::backplaneFillFailed(const std::string& room, TimePoint now) {
+    owner_.check("Hub::backplaneFillFailed");
+    impl_->setNow(now);
+    impl_->backplane.fillFailed(room);
+}
+
+void Hub::backplanePrivateFillFailed(TimePoint now) {
+    owner_.check("Hub::backplanePrivateFillFailed");
+    impl_->setNow(now);
+    impl_->backplane.privateFillFailed();
 }
 
 void Hub::backplaneFilled(const std::string& room, std::size_t entries, TimePoint now) {

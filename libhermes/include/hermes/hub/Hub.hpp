@@ -212,6 +212,11 @@ public:
     void backplanePrivateCursor(std::uint64_t count, TimePoint now);
     // A PrivateFill is answered: its `entries` entries were given first.
     void backplanePrivateFilled(std::size_t entries, TimePoint now);
+    // A Fill of `room`, or this hub's PrivateFill, was answered with an
+    // error (not a trimmed stream): nothing is skipped; asked again at a
+    // later tick.
+    void backplaneFillFailed(const std::string& room, TimePoint now);
+    void backplanePrivateFillFailed(TimePoint now);
     // A Fill of `room` is answered: its `entries` entries were given first.
     void backplaneFilled(const std::string& room, std::size_t entries, TimePoint now);
     // Another hub's member joined, left or quit a room (or its hub was
