@@ -534,9 +534,13 @@ void RedisBackplane::connect(TimePoint now) {
         if (link == &command_) {
             redisAsyncCommand(context, onScriptLoaded, this, "SCRIPT LOAD %s", kPublishScript);
         } else {
-            redisAsyncCommand(context, onMessage, this, "PSUBSCRIBE %b %b %b", kPattern.data(),
-                              kPattern.size(), kPresencePattern.data(), kPresencePattern.size(),
-                              privatePattern_.data(), privatePattern_.size());
+            // This hub's private channel is subscribed to only once the
+            // cursor script has raised its count (onPrivateCursor): a hub
+            // that does not hear is not numbered for, so no message can be
+            // numbered at or below what it delivered before (a Redis that
+            // lost its data) and then dropped as a duplicate.
+            redisAsyncCommand(context, onMessage, this, "PSUBSCRIBE %b %b", kPattern.data(),
+                              kPattern.size(), kPresencePattern.data(), kPresencePattern.size());
         }
         link->sentAt.push_back(now);
     }
@@ -556,6 +560,7 @@ void RedisBackplane::reset(TimePoint now) {
         link->ready = false;
         link->sentAt.clear();
     }
+    privateSubscribed_ = false;
     resetWanted_ = false;
     if (up_ && hub_ != nullptr) {
         hub_->backplaneUp(false, now);
@@ -605,6 +610,20 @@ void RedisBackplane::checkUp() {
 // --- commands -------------------------------------------------------------------------------
 
 void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
+    if (request.kind == BackplaneRequest::Kind::PrivateTrim) {
+        // What this hub delivered (ids up to SEQ-0) leaves Redis: XTRIM
+        // MINID keeps ids from the next one on. Nothing else reads it.
+        if (command_.ready) {
+            const std::string key =
+                std::string(hermes::hub::kBackplanePrivateStreamPrefix) + hubName_;
+            const std::string minId = std::to_string(request.fromSeq + 1) + "-0";
+            if (redisAsyncCommand(command_.context, onScriptDone, this, "XTRIM %b MINID %b",
+                                  key.data(), key.size(), minId.data(), minId.size()) == REDIS_OK) {
+                command_.sentAt.push_back(now);
+            }
+        }
+        return;
+    }
     if (request.kind == BackplaneRequest::Kind::ClaimNick ||
         request.kind == BackplaneRequest::Kind::ReleaseNick) {
         sendNick(request, now);
@@ -1140,6 +1159,13 @@ void RedisBackplane::onPrivateCursor(redisAsyncContext* /*context*/, void* reply
                         std::string(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply"));
         return;
     }
+    if (!self.privateSubscribed_ && self.subscriber_.context != nullptr) {
+        // Until now, private messages to this hub were refused
+        // (PEER_HUB_UNREACHABLE to their senders): the count is raised.
+        self.privateSubscribed_ = true;
+        redisAsyncCommand(self.subscriber_.context, onMessage, &self, "PSUBSCRIBE %b",
+                          self.privatePattern_.data(), self.privatePattern_.size());
+    }
     self.hub_->backplanePrivateCursor(static_cast<std::uint64_t>(r->integer), self.now_);
 }
 
@@ -1201,7 +1227,7 @@ void RedisBackplane::onScriptDone(redisAsyncContext* /*context*/, void* reply, v
     }
     const auto* r = static_cast<const redisReply*>(reply);
     if (r != nullptr && r->type == REDIS_REPLY_ERROR) {
-        self.log_.error("cluster: a script (presence, reap or nick clean-up) failed: %s",
+        self.log_.error("cluster: a script (presence, reap, nick clean-up) or XTRIM failed: %s",
                         std::string(text(r)));
     }
 }

@@ -168,8 +168,9 @@ private:
     hermes::hub::Hub* hub_ = nullptr;
     TimePoint now_{};
     std::uint64_t failuresLogged_ = 0;
-    bool reapedSelf_ = false;    // this run's leftovers of an earlier run reaped
-    bool nicksCleared_ = false;  // an earlier run's nicks let go (kClearNicksScript)
+    bool reapedSelf_ = false;         // this run's leftovers of an earlier run reaped
+    bool privateSubscribed_ = false;  // hermes:pm:HUB subscribed on this connection
+    bool nicksCleared_ = false;       // an earlier run's nicks let go (kClearNicksScript)
 };
 
 }  // namespace hermesd

@@ -283,6 +283,18 @@ std::uint64_t Backplane::privateFilled(std::size_t entries) {
     return skipped;
 }
 
+void Backplane::trimPrivate(TimePoint now) {
+    if (!up_ || lastPrivate_ <= trimmedTo_ || now < nextTrimAt_) {
+        return;
+    }
+    trimmedTo_ = lastPrivate_;
+    nextTrimAt_ = now + kTrimEvery;
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::PrivateTrim;
+    request.fromSeq = lastPrivate_;
+    requests_.push_back(std::move(request));
+}
+
 void Backplane::fillFailed(const std::string& room) {
     filling_.erase(room);
     refill_.insert(room);

@@ -170,6 +170,11 @@ public:
     // nextSeq); a failed PrivateFill is asked again here.
     std::vector<std::string> retryFills();
     std::uint64_t lastPrivate() const { return lastPrivate_; }
+    // What this hub delivered is dropped from its stream in Redis (a
+    // PrivateTrim up to the cursor), at most once per kTrimEvery: Redis
+    // keeps a private message only until its hub has delivered it.
+    static constexpr std::chrono::seconds kTrimEvery{1};
+    void trimPrivate(TimePoint now);
 
     // --- nicks, unique across the cluster ----------------------------------------
     // A Hello's nick is claimed in Redis before the hub welcomes it (the
@@ -222,8 +227,10 @@ private:
     std::uint64_t lastPrivate_ = 0;    // the newest private message number delivered
     bool privateCursorKnown_ = false;  // lastPrivate_ starts from Redis's count
     bool privateFilling_ = false;      // a PrivateFill asked and not answered
-    bool privateRefill_ = false;       // a PrivateFill failed: ask again (retryFills)
-    std::set<std::string> refill_;     // rooms whose Fill failed: ask again (retryFills)
+    std::uint64_t trimmedTo_ = 0;      // the cursor the last PrivateTrim was asked up to
+    TimePoint nextTrimAt_{};
+    bool privateRefill_ = false;    // a PrivateFill failed: ask again (retryFills)
+    std::set<std::string> refill_;  // rooms whose Fill failed: ask again (retryFills)
     std::map<std::uint64_t, BackplaneEntry> privateWaiting_;  // above the next, by number
     std::unordered_map<std::uint64_t, Forwarded> forwarded_;  // asked, not answered
     struct Held {

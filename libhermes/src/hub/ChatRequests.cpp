@@ -483,11 +483,12 @@ void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome ou
         case PrivateOutcome::HolderDeaf:
             // Not CLUSTER_UNAVAILABLE: this hub is fine, and a client with a
             // hub list would leave it for that.
+            // The other hub's name is the cluster's business, not the
+            // sender's: not sent (it says where a member is connected).
             outbox.error(*s, v1::ERROR_CODE_PEER_HUB_UNREACHABLE,
-                         "the hub of the cluster where " + sent.pm.to() + " is (" +
-                             std::string(detail) +
-                             ") cannot be reached now; message not delivered, send it again in a "
-                             "moment",
+                         "the hub of the cluster where " + sent.pm.to() +
+                             " is cannot be reached now; message not delivered, send it again in "
+                             "a moment",
                          {}, sent.pm.client_msg_id());
             return;
         case PrivateOutcome::Failed:

@@ -437,6 +437,7 @@ TimePoint Hub::Impl::tick() {
     processDoomed();
     expireHeldPrivate();
     if (backplane.enabled()) {
+        backplane.trimPrivate(now);
         for (const std::string& name : backplane.retryFills()) {
             if (Room* room = rooms.find(name)) {
                 backplane.fill(name, room->log.nextSeq());

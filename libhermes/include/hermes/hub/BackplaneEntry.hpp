@@ -92,6 +92,7 @@ struct BackplaneRequest {
         Private,        // `message` (a stamped private message) to the hub holding `nick`
         PrivateCursor,  // this hub's private message count, raised to `fromSeq` if below
         PrivateFill,    // read this hub's private stream from `fromSeq` (kFillPage at most)
+        PrivateTrim,    // drop this hub's private stream's entries up to `fromSeq` (delivered)
     };
     Kind kind = Kind::Publish;
     std::string room;
