@@ -5,7 +5,8 @@
 //   both_ways      3 hubs, one member on each: private messages between
 //                  members of different hubs, both ways, each delivered once
 //                  and in the order sent, each sender's echo once; Redis
-//                  numbered every one for its recipient's hub (hermes:pmseq)
+//                  numbered every one for its recipient's hub (hermes:pmseq),
+//                  and each hub then trims what it delivered from its stream
 //   no_such_nick   a private message to a nick no hub holds: NO_SUCH_NICK,
 //                  as on a hub alone
 //   redis_down     Redis stopped: a private message to another hub's member
@@ -163,6 +164,16 @@ BOOST_AUTO_TEST_CASE(both_ways) {
     BOOST_TEST(redis.command({"GET", "hermes:pmseq:" + it::ClusterHubs::hubName(1)}) == "25");
     BOOST_TEST(redis.command({"GET", "hermes:pmseq:" + it::ClusterHubs::hubName(0)}) == "50");
     BOOST_TEST(redis.command({"EXISTS", "hermes:pmseq:" + it::ClusterHubs::hubName(2)}) == "0");
+    // Delivered, so trimmed from Redis by their hubs (XTRIM MINID, about
+    // once a second): bounded by a deadline, each look a redis-cli call.
+    const auto trimmedBy = it::after(10s);
+    for (std::size_t hub = 0; hub < 2; ++hub) {
+        const std::string stream = "hermes:pmstream:" + it::ClusterHubs::hubName(hub);
+        while (redis.command({"XLEN", stream}) != "0") {
+            const bool inTime = it::Clock::now() < trimmedBy;
+            BOOST_TEST_REQUIRE(inTime, stream << " still holds delivered messages");
+        }
+    }
     if (it::currentTestFailed()) {
         hubs.markFailed();
     }
