@@ -28,7 +28,10 @@
 // the next waits while its stream is read from the next (PrivateFill). Its
 // cursor starts at Redis's count when it first joins (PrivateCursor: what
 // was sent to an earlier run of this hub is not delivered to this one), and
-// each reconnect reads what was published while it was away.
+// each reconnect reads what was published while it was away. What it
+// delivered is trimmed from its stream (trimPrivate). One for a nick a
+// session here claims but is not welcomed yet is held for it (hold), not
+// forwarded; one for a member who left is forwarded once (forwardPrivate).
 //
 // Threading: none; the hub's thread.
 
