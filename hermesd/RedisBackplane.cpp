@@ -73,6 +73,20 @@ constexpr const char* kReleaseScript =
     "end\n"
     "return 1\n";
 constexpr std::string_view kNicksKey = "hermes:nicks";
+// KEYS: hermes:nicks. ARGV: this hub. Every nick the hash gives this hub is
+// let go: run once, when this run of the hub first joins, before any claim
+// of its own, so what is there is an earlier run's (a restarted hub under
+// the same name), whose lease may still be alive.
+constexpr const char* kClearNicksScript =
+    "local all = redis.call('HGETALL', KEYS[1])\n"
+    "local cleared = 0\n"
+    "for i = 1, #all, 2 do\n"
+    "  if all[i + 1] == ARGV[1] then\n"
+    "    redis.call('HDEL', KEYS[1], all[i])\n"
+    "    cleared = cleared + 1\n"
+    "  end\n"
+    "end\n"
+    "return cleared\n";
 
 // KEYS: the room's member hash, this hub's member set. ARGV: kind
 // ("joined", "left", "quit"), this hub, the nick as shown, the reason, the
@@ -143,6 +157,77 @@ constexpr const char* kReapScript =
     "  end\n"
     "end\n"
     "return reaped\n";
+
+// KEYS: hermes:nicks. ARGV: the recipient's nick key, this hub, ref, the
+// sender's account, the message, the stream length kept. The holder is
+// looked up, the message numbered for its hub (hermes:pmseq:HOLDER),
+// appended to its stream (hermes:pmstream:HOLDER, id SEQ-0: what the
+// holder reads after a reconnect) and then published there, in one step,
+// so a hub's private messages have one order (each hub sends its own in
+// order on one connection). Appended first: a notice is never published
+// for an entry that is not in the stream. A failed XADD gives the number
+// back and fails the script (Redis does not undo a script's earlier
+// writes). Answers {outcome, holder}: 0 no live hub holds the nick, 1
+// published, 2 this hub holds it, 3 its hub is not subscribed (PUBLISH
+// reached no one: it is cut from Redis); then the entry is deleted and the
+// number given back (XSETID lowers the stream's last id with it; if it
+// cannot, the number stays used: a gap its hub skips), so that the message
+// is refused, not delivered later.
+constexpr const char* kPrivateScript =
+    "local holder = redis.call('HGET', KEYS[1], ARGV[1])\n"
+    "if not holder or redis.call('EXISTS', 'hermes:hub:' .. holder) == 0 then\n"
+    "  return {0, ''}\n"
+    "end\n"
+    "if holder == ARGV[2] then\n"
+    "  return {2, holder}\n"
+    "end\n"
+    "local counter = 'hermes:pmseq:' .. holder\n"
+    "local stream = 'hermes:pmstream:' .. holder\n"
+    "local seq = redis.call('INCR', counter)\n"
+    "local id = seq .. '-0'\n"
+    "local added = redis.pcall('XADD', stream, 'MAXLEN', '~', ARGV[6], id, "
+    "'h', ARGV[2], 'r', ARGV[3], 'a', ARGV[4], 'm', ARGV[5])\n"
+    "if type(added) == 'table' and added.err then\n"
+    "  redis.call('DECR', counter)\n"
+    "  return redis.error_reply(added.err)\n"
+    "end\n"
+    "local heard = redis.call('PUBLISH', 'hermes:pm:' .. holder, seq .. ' ' .. ARGV[2] .. ' ' "
+    ".. ARGV[3] .. ' ' .. ARGV[4] .. '\\n' .. ARGV[5])\n"
+    "if heard == 0 then\n"
+    "  redis.call('XDEL', stream, id)\n"
+    "  if seq > 1 then\n"
+    "    local back = redis.pcall('XSETID', stream, (seq - 1) .. '-0')\n"
+    "    if not (type(back) == 'table' and back.err) then\n"
+    "      redis.call('DECR', counter)\n"
+    "    end\n"
+    "  end\n"
+    "  return {3, holder}\n"
+    "end\n"
+    "return {1, holder}\n";
+
+// KEYS: this hub's hermes:pmseq:HUB. ARGV: the hub's cursor (0: none yet).
+// The count of its private messages, raised to the cursor if Redis lost it
+// (new messages must not be numbered as ones the hub delivered).
+constexpr const char* kPrivateCursorScript =
+    "local count = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+    "local cursor = tonumber(ARGV[1])\n"
+    "if count < cursor then\n"
+    "  redis.call('SET', KEYS[1], cursor)\n"
+    "  count = cursor\n"
+    "end\n"
+    "return count\n";
+
+// A glob pattern that matches `literal` only (PSUBSCRIBE).
+std::string globLiteral(std::string_view literal) {
+    std::string out;
+    for (const char c : literal) {
+        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+            out += '\\';
+        }
+        out += c;
+    }
+    return out;
+}
 
 constexpr std::string_view kPattern = "hermes:room:*";
 constexpr std::string_view kPresencePattern = "hermes:presence:*";
@@ -286,7 +371,10 @@ struct RedisBackplane::Pending {
 };
 
 RedisBackplane::RedisBackplane(const ClusterConfig& config, std::string hubName)
-    : config_(config), hubName_(std::move(hubName)), log_(Poco::Logger::get("hermesd.cluster")) {
+    : config_(config),
+      hubName_(std::move(hubName)),
+      privatePattern_(std::string(hermes::hub::kBackplanePrivatePrefix) + globLiteral(hubName_)),
+      log_(Poco::Logger::get("hermesd.cluster")) {
     if (config_.sentinels.empty()) {
         splitHostPort(config_.redis, host_, port_);
     } else {
@@ -484,6 +572,11 @@ void RedisBackplane::connect(TimePoint now) {
             redisAsyncCommand(context, onScriptLoaded, this, "SCRIPT LOAD %s",
                               config_.replicasAcked > 0 ? kAppendScript : kPublishScript);
         } else {
+            // This hub's private channel is subscribed to only once the
+            // cursor script has raised its count (onPrivateCursor): a hub
+            // that does not hear is not numbered for, so no message can be
+            // numbered at or below what it delivered before (a Redis that
+            // lost its data) and then dropped as a duplicate.
             redisAsyncCommand(context, onMessage, this, "PSUBSCRIBE %b %b", kPattern.data(),
                               kPattern.size(), kPresencePattern.data(), kPresencePattern.size());
         }
@@ -511,6 +604,7 @@ void RedisBackplane::reset(TimePoint now) {
     waitOwed_ = false;
     fenceOwed_ = false;
     waitInFlight_ = false;
+    privateSubscribed_ = false;
     resetWanted_ = false;
     if (up_ && hub_ != nullptr) {
         hub_->backplaneUp(false, now);
@@ -535,6 +629,17 @@ void RedisBackplane::checkUp() {
     log_.information("cluster: hub %s joined the backplane at Redis %s", hubName_,
                      host_ + ":" + std::to_string(port_));
     nextLease_ = now_;
+    if (!nicksCleared_) {
+        // Queued before anything the hub asks on joining (its claims).
+        nicksCleared_ = true;
+        const char* argv[] = {"EVAL", kClearNicksScript, "1", kNicksKey.data(), hubName_.c_str()};
+        const std::size_t lengths[] = {4, std::strlen(kClearNicksScript), 1, kNicksKey.size(),
+                                       hubName_.size()};
+        if (redisAsyncCommandArgv(command_.context, onScriptDone, this, 5, argv, lengths) ==
+            REDIS_OK) {
+            command_.sentAt.push_back(now_);
+        }
+    }
     std::vector<std::string> owed;
     owed.swap(releasesOwed_);
     for (std::string& nick : owed) {
@@ -549,6 +654,20 @@ void RedisBackplane::checkUp() {
 // --- commands -------------------------------------------------------------------------------
 
 void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
+    if (request.kind == BackplaneRequest::Kind::PrivateTrim) {
+        // What this hub delivered (ids up to SEQ-0) leaves Redis: XTRIM
+        // MINID keeps ids from the next one on. Nothing else reads it.
+        if (command_.ready) {
+            const std::string key =
+                std::string(hermes::hub::kBackplanePrivateStreamPrefix) + hubName_;
+            const std::string minId = std::to_string(request.fromSeq + 1) + "-0";
+            if (redisAsyncCommand(command_.context, onScriptDone, this, "XTRIM %b MINID %b",
+                                  key.data(), key.size(), minId.data(), minId.size()) == REDIS_OK) {
+                command_.sentAt.push_back(now);
+            }
+        }
+        return;
+    }
     if (request.kind == BackplaneRequest::Kind::ClaimNick ||
         request.kind == BackplaneRequest::Kind::ReleaseNick) {
         sendNick(request, now);
@@ -557,6 +676,14 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
     if (request.kind == BackplaneRequest::Kind::Presence ||
         request.kind == BackplaneRequest::Kind::Members) {
         sendPresence(request, now);
+        return;
+    }
+    if (request.kind == BackplaneRequest::Kind::Private) {
+        sendPrivate(request, now);
+        return;
+    }
+    if (request.kind == BackplaneRequest::Kind::PrivateCursor) {
+        sendPrivateCursor(request, now);
         return;
     }
     if (!command_.ready) {
@@ -570,7 +697,13 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
     }
     auto* pending = new Pending{this, request.kind, request.ref, request.room};
     const bool waits = config_.replicasAcked > 0;
-    const std::string stream = std::string(hermes::hub::kBackplaneStreamPrefix) + request.room;
+    // A Fill reads a room's stream; a PrivateFill this hub's private one
+    // (published at once, never waiting for the replicas).
+    const bool roomFill = request.kind == BackplaneRequest::Kind::Fill;
+    const std::string stream =
+        request.kind == BackplaneRequest::Kind::PrivateFill
+            ? std::string(hermes::hub::kBackplanePrivateStreamPrefix) + hubName_
+            : std::string(hermes::hub::kBackplaneStreamPrefix) + request.room;
     int status = REDIS_ERR;
     if (request.kind == BackplaneRequest::Kind::Publish) {
         const std::string seqKey = std::string(hermes::hub::kBackplaneSeqPrefix) + request.room;
@@ -614,9 +747,10 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
         // Waiting for the replicas, a gap's Fill reads up to the highest
         // seq waiting (it came in a notice: it and all before it are
         // replicated); one with no bound is fenced (sendWait).
-        const std::string to =
-            waits && request.toSeq != 0 ? std::to_string(request.toSeq) + "-0" : std::string("+");
-        pending->fenced = waits && request.toSeq == 0;
+        const std::string to = waits && roomFill && request.toSeq != 0
+                                   ? std::to_string(request.toSeq) + "-0"
+                                   : std::string("+");
+        pending->fenced = waits && roomFill && request.toSeq == 0;
         pending->fromSeq = request.fromSeq;
         const std::string count = std::to_string(hermes::hub::kFillPage);
         const char* argv[] = {"XRANGE",   stream.c_str(), from.c_str(),
@@ -668,6 +802,72 @@ void RedisBackplane::sendNick(const BackplaneRequest& request, TimePoint now) {
             hub_->backplaneClaimed(request.ref, false, "this hub lost the cluster's backplane",
                                    now);
         }
+        return;
+    }
+    command_.sentAt.push_back(now);
+}
+
+// A private message to another hub's member: EVAL (kPrivateScript), its
+// answer to the hub (Hub::backplanePrivateSent), never retried here.
+void RedisBackplane::sendPrivate(const BackplaneRequest& request, TimePoint now) {
+    using hermes::hub::PrivateOutcome;
+    if (!command_.ready) {
+        if (hub_ != nullptr) {
+            hub_->backplanePrivateSent(request.ref, PrivateOutcome::Failed,
+                                       "this hub lost the cluster's backplane (Redis); message "
+                                       "not taken, send it again in a moment",
+                                       now);
+        }
+        return;
+    }
+    auto* pending = new Pending{this, request.kind, request.ref, request.nick};
+    // A forwarded message goes out as REF 0 (its receiver does not forward
+    // it again); its answer still comes back under its own ref.
+    const std::string ref = request.forwarded ? std::string("0") : std::to_string(request.ref);
+    const std::string maxLength = std::to_string(config_.streamMaxMessages);
+    const char* argv[] = {"EVAL",           kPrivateScript,          "1",
+                          kNicksKey.data(), request.nick.c_str(),    hubName_.c_str(),
+                          ref.c_str(),      request.account.c_str(), request.message.data(),
+                          maxLength.c_str()};
+    const std::size_t lengths[] = {4,
+                                   std::strlen(kPrivateScript),
+                                   1,
+                                   kNicksKey.size(),
+                                   request.nick.size(),
+                                   hubName_.size(),
+                                   ref.size(),
+                                   request.account.size(),
+                                   request.message.size(),
+                                   maxLength.size()};
+    if (redisAsyncCommandArgv(command_.context, onPrivateSent, pending, 10, argv, lengths) !=
+        REDIS_OK) {
+        delete pending;
+        resetWanted_ = true;
+        resetWhy_ = "hiredis refused a command";
+        if (hub_ != nullptr) {
+            hub_->backplanePrivateSent(request.ref, PrivateOutcome::Failed,
+                                       "this hub lost the cluster's backplane (Redis)", now);
+        }
+        return;
+    }
+    command_.sentAt.push_back(now);
+}
+
+// This hub's private message count (kPrivateCursorScript), at each
+// (re)connect; not retried (asked again at the next).
+void RedisBackplane::sendPrivateCursor(const BackplaneRequest& request, TimePoint now) {
+    if (!command_.ready) {
+        return;
+    }
+    const std::string counter = std::string(hermes::hub::kBackplanePrivateSeqPrefix) + hubName_;
+    const std::string cursor = std::to_string(request.fromSeq);
+    const char* argv[] = {"EVAL", kPrivateCursorScript, "1", counter.c_str(), cursor.c_str()};
+    const std::size_t lengths[] = {4, std::strlen(kPrivateCursorScript), 1, counter.size(),
+                                   cursor.size()};
+    if (redisAsyncCommandArgv(command_.context, onPrivateCursor, this, 5, argv, lengths) !=
+        REDIS_OK) {
+        resetWanted_ = true;
+        resetWhy_ = "hiredis refused a command";
         return;
     }
     command_.sentAt.push_back(now);
@@ -877,6 +1077,16 @@ void RedisBackplane::onMessage(redisAsyncContext* /*context*/, void* reply, void
         return;
     }
     const std::string_view channel = text(r->element[2]);
+    if (channel.starts_with(hermes::hub::kBackplanePrivatePrefix)) {
+        auto entry = hermes::hub::parseBackplanePrivate(channel, text(r->element[3]));
+        if (!entry) {
+            self.log_.warning("cluster: a notice on %s is not a hub's private message; ignored",
+                              std::string(channel));
+            return;
+        }
+        self.hub_->backplanePrivate(std::move(*entry), self.now_);
+        return;
+    }
     if (channel.starts_with(hermes::hub::kBackplanePresencePrefix)) {
         auto event = hermes::hub::parseBackplanePresence(channel, text(r->element[3]));
         if (!event) {
@@ -947,10 +1157,17 @@ void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void*
     if (r == nullptr || self.hub_ == nullptr) {
         return;  // asked again when the backplane is back
     }
+    const bool mine = pending->kind == BackplaneRequest::Kind::PrivateFill;
     if (r->type != REDIS_REPLY_ARRAY) {
-        self.log_.error("cluster: XRANGE of %s failed: %s", pending->room,
+        self.log_.error("cluster: XRANGE of %s failed: %s",
+                        mine ? std::string("this hub's private messages") : pending->room,
                         std::string(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply"));
-        self.hub_->backplaneFilled(pending->room, 0, self.now_);
+        // Not a trimmed stream: nothing is skipped, the read is asked again.
+        if (mine) {
+            self.hub_->backplanePrivateFillFailed(self.now_);
+        } else {
+            self.hub_->backplaneFillFailed(pending->room, self.now_);
+        }
         return;
     }
     const bool held = pending->fenced;  // delivered once the replicas have them (onWait)
@@ -980,11 +1197,17 @@ void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void*
             }
         }
         ++count;  // counted even when skipped: the page's size says whether more follow
-        if (entry.seq != 0 && held) {
+        if (entry.seq != 0 && mine) {
+            self.hub_->backplanePrivate(std::move(entry), self.now_);
+        } else if (entry.seq != 0 && held) {
             pending->entries.push_back(std::move(entry));
         } else if (entry.seq != 0) {
             self.hub_->backplaneEntry(std::move(entry), self.now_);
         }
+    }
+    if (mine) {
+        self.hub_->backplanePrivateFilled(count, self.now_);
+        return;
     }
     if (held) {
         pending->count = count;
@@ -992,6 +1215,69 @@ void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void*
         return;
     }
     self.hub_->backplaneFilled(pending->room, count, self.now_);
+}
+
+void RedisBackplane::onPrivateSent(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    using hermes::hub::PrivateOutcome;
+    std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
+    RedisBackplane& self = *pending->owner;
+    if (!self.command_.sentAt.empty()) {
+        self.command_.sentAt.pop_front();
+    }
+    if (self.hub_ == nullptr) {
+        return;
+    }
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r == nullptr) {
+        self.hub_->backplanePrivateSent(
+            pending->ref, PrivateOutcome::Failed,
+            "this hub lost Redis before it answered: the private message's fate is unknown "
+            "(it may have been delivered)",
+            self.now_);
+        return;
+    }
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_INTEGER || r->element[0]->integer < 0 ||
+        r->element[0]->integer > 3) {
+        const std::string why(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply");
+        self.log_.error("cluster: Redis refused a private message to %s: %s", pending->room, why);
+        if (why.starts_with("READONLY")) {
+            self.resetWanted_ = true;
+            self.resetWhy_ = why;
+        }
+        self.hub_->backplanePrivateSent(pending->ref, PrivateOutcome::Failed,
+                                        "the cluster's backplane refused it: " + why, self.now_);
+        return;
+    }
+    constexpr PrivateOutcome kOutcomes[] = {PrivateOutcome::NoHolder, PrivateOutcome::Published,
+                                            PrivateOutcome::HeldHere, PrivateOutcome::HolderDeaf};
+    self.hub_->backplanePrivateSent(pending->ref,
+                                    kOutcomes[static_cast<std::size_t>(r->element[0]->integer)],
+                                    text(r->element[1]), self.now_);
+}
+
+void RedisBackplane::onPrivateCursor(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    auto& self = *static_cast<RedisBackplane*>(privdata);
+    if (!self.command_.sentAt.empty()) {
+        self.command_.sentAt.pop_front();
+    }
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r == nullptr || self.hub_ == nullptr) {
+        return;  // asked again at the next connect
+    }
+    if (r->type != REDIS_REPLY_INTEGER || r->integer < 0) {
+        self.log_.error("cluster: reading this hub's private message count failed: %s",
+                        std::string(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply"));
+        return;
+    }
+    if (!self.privateSubscribed_ && self.subscriber_.context != nullptr) {
+        // Until now, private messages to this hub were refused
+        // (PEER_HUB_UNREACHABLE to their senders): the count is raised.
+        self.privateSubscribed_ = true;
+        redisAsyncCommand(self.subscriber_.context, onMessage, &self, "PSUBSCRIBE %b",
+                          self.privatePattern_.data(), self.privatePattern_.size());
+    }
+    self.hub_->backplanePrivateCursor(static_cast<std::uint64_t>(r->integer), self.now_);
 }
 
 // WAIT answered (or the connection went: no reply). Every append and fenced
@@ -1206,7 +1492,8 @@ void RedisBackplane::onScriptDone(redisAsyncContext* /*context*/, void* reply, v
     }
     const auto* r = static_cast<const redisReply*>(reply);
     if (r != nullptr && r->type == REDIS_REPLY_ERROR) {
-        self.log_.error("cluster: a presence script failed: %s", std::string(text(r)));
+        self.log_.error("cluster: a script (presence, reap, nick clean-up) or XTRIM failed: %s",
+                        std::string(text(r)));
     }
 }
 

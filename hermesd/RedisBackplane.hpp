@@ -48,6 +48,12 @@
 // hub runs the reap script: a hub whose lease has expired has its members
 // quit every room (QUIT notices), by exactly one hub.
 //
+// Private messages across hubs: one script each (kPrivateScript: the
+// nick's holder, the number, the notice on hermes:pm:HOLDER, the entry in
+// hermes:pmstream:HOLDER); the subscriber also takes this hub's own
+// hermes:pm:NAME; at each (re)connect the hub's count is read
+// (kPrivateCursorScript) and its stream from its cursor (PrivateFill).
+//
 // Presence across hubs: this hub's joins, leaves and quits by a script each
 // (kPresenceScript: the room's member hash, the hub's member set, the
 // notice on hermes:presence:ROOM); the subscriber also takes
@@ -118,6 +124,8 @@ private:
     void send(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendNick(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendPresence(const hermes::hub::BackplaneRequest& request, TimePoint now);
+    void sendPrivate(const hermes::hub::BackplaneRequest& request, TimePoint now);
+    void sendPrivateCursor(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void renewLease(TimePoint now);
     void reap(TimePoint now);
     void sendWait(TimePoint now);
@@ -137,6 +145,8 @@ private:
     static void onFence(redisAsyncContext* context, void* reply, void* privdata);
     static void onFenced(redisAsyncContext* context, void* reply, void* privdata);
     static void onNick(redisAsyncContext* context, void* reply, void* privdata);
+    static void onPrivateSent(redisAsyncContext* context, void* reply, void* privdata);
+    static void onPrivateCursor(redisAsyncContext* context, void* reply, void* privdata);
     static void onMembers(redisAsyncContext* context, void* reply, void* privdata);
     static void onScriptDone(redisAsyncContext* context, void* reply, void* privdata);
     static void onLease(redisAsyncContext* context, void* reply, void* privdata);
@@ -148,7 +158,8 @@ private:
 
     const ClusterConfig config_;
     const std::string hubName_;
-    std::string host_;  // the master: cluster.redis, or as the sentinels named it
+    const std::string privatePattern_;  // this hub's private channel, hermes:pm:NAME (a glob)
+    std::string host_;                  // the master: cluster.redis, or as the sentinels named it
     int port_ = 0;
     std::size_t preferredSentinel_ = 0;  // of cluster.sentinels: asked first
     // The most a lease renewal waits for its one sentinel (a connect is
@@ -173,7 +184,9 @@ private:
     hermes::hub::Hub* hub_ = nullptr;
     TimePoint now_{};
     std::uint64_t failuresLogged_ = 0;
-    bool reapedSelf_ = false;  // this run's leftovers of an earlier run reaped
+    bool reapedSelf_ = false;         // this run's leftovers of an earlier run reaped
+    bool privateSubscribed_ = false;  // hermes:pm:HUB subscribed on this connection
+    bool nicksCleared_ = false;       // an earlier run's nicks let go (kClearNicksScript)
     // cluster.replicas_acked > 0: appends and fenced Fills answered by Redis
     // and awaiting the WAIT sent after them (onWait), oldest first.
     std::deque<std::unique_ptr<Pending>> awaitingWait_;

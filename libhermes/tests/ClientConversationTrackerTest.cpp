@@ -62,6 +62,18 @@ BOOST_AUTO_TEST_CASE(a_hub_without_durable_history_starts_again_from_one) {
     BOOST_TEST(t.accept(pm("ana", "bob", 1), "bob"));
 }
 
+BOOST_AUTO_TEST_CASE(another_hub_of_a_cluster_numbers_its_own_copy) {
+    // One epoch for the cluster, but each hub keeps (and numbers) its own
+    // copy of a conversation: a move to another hub starts afresh, so a
+    // shorter copy's next messages are not taken for ones seen.
+    ConversationTracker t;
+    t.onWelcome(welcome(7, true));
+    BOOST_TEST(t.accept(pm("ana", "bob", 9), "bob"));
+    t.onWelcome(welcome(7, true), false);  // the next hub of the list
+    BOOST_TEST(t.accept(pm("ana", "bob", 4), "bob"));
+    BOOST_TEST(!t.accept(pm("ana", "bob", 4), "bob"));
+}
+
 BOOST_AUTO_TEST_CASE(our_accounts_messages_from_another_session_are_ours) {
     // This session is bob_phone, signed in to bob: bob's laptop's copy of
     // its message to ana (from "bob") is in the conversation with ana.

@@ -5,7 +5,10 @@
 namespace hermes::client {
 
 void ConversationTracker::onWelcome(const hermes::v1::Welcome& welcome, bool sameHub) {
-    if (welcome.epoch() != epoch_ && (!welcome.durable_history() || !sameHub)) {
+    // Each hub numbers its own copy of a conversation, also in a cluster
+    // (docs/CLUSTER.md "Private messages across hubs"): another hub's
+    // private_seqs are not comparable with this one's, whatever the epoch.
+    if (!sameHub || (welcome.epoch() != epoch_ && !welcome.durable_history())) {
         last_.clear();
     }
     epoch_ = welcome.epoch();

@@ -12,8 +12,9 @@ std::optional<std::string> Backplane::refusal() const {
             "this hub cannot reach the cluster's backplane (Redis); message not "
             "taken, send it again in a moment");
     }
-    if (inFlight_.size() >= maxInFlight_) {
-        return "the cluster's backplane is behind (" + std::to_string(inFlight_.size()) +
+    if (inFlight_.size() + privateInFlight_.size() >= maxInFlight_) {
+        return "the cluster's backplane is behind (" +
+               std::to_string(inFlight_.size() + privateInFlight_.size()) +
                " messages await Redis, cluster.max_in_flight); message not taken, send it again "
                "in a moment";
     }
@@ -103,20 +104,237 @@ void Backplane::fill(const std::string& room, std::uint64_t nextSeq) {
 std::uint64_t Backplane::filled(const std::string& room, std::size_t entries,
                                 std::uint64_t nextSeq) {
     filling_.erase(room);
-    if (entries >= kFillPage) {
-        fill(room, nextSeq);  // a full page: the stream may hold more
-        return 0;
-    }
     const auto it = waiting_.find(room);
     if (it == waiting_.end() || it->second.empty() || it->second.begin()->first <= nextSeq) {
+        if (entries >= kFillPage) {
+            fill(room, nextSeq);  // a full page: the stream may hold more
+        }
         return 0;
     }
     // The stream holds nothing from nextSeq up to the first waiting entry:
-    // trimmed while this hub was away.
+    // trimmed while this hub was away. Also after a full page (its first
+    // entry is above nextSeq): asking from nextSeq again would read the
+    // same page for ever; the caller asks for the rest once it has
+    // skipped and delivered.
     return it->second.begin()->first;
 }
 
+void Backplane::sendPrivate(SessionId session, const v1::PrivateMessage& pm, std::string nickKey,
+                            std::string_view account, std::string message) {
+    const std::uint64_t ref = nextRef_++;
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::Private;
+    request.ref = ref;
+    request.nick = std::move(nickKey);
+    request.account = account;
+    request.message = message;
+    requests_.push_back(std::move(request));
+    privateInFlight_.emplace(ref, PrivateInFlight{session, pm, std::move(message)});
+}
+
+void Backplane::forwardPrivate(BackplaneEntry entry, std::string nickKey) {
+    const std::uint64_t ref = nextRef_++;
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::Private;
+    request.ref = ref;
+    request.forwarded = true;
+    request.nick = nickKey;
+    request.account = entry.account;
+    request.message = entry.message;
+    requests_.push_back(std::move(request));
+    forwarded_.emplace(ref, Forwarded{std::move(nickKey), std::move(entry)});
+}
+
+std::optional<Backplane::Forwarded> Backplane::forwardAnswered(std::uint64_t ref) {
+    const auto it = forwarded_.find(ref);
+    if (it == forwarded_.end()) {
+        return std::nullopt;
+    }
+    Forwarded out = std::move(it->second);
+    forwarded_.erase(it);
+    return out;
+}
+
+bool Backplane::nickPendingHere(const std::string& nickKey) const {
+    for (const auto& [ref, claim] : claims_) {
+        if (claim.nick == nickKey) {
+            return true;
+        }
+    }
+    for (const auto& [session, nick] : owned_) {
+        if (nick == nickKey) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool Backplane::hold(std::string nickKey, BackplaneEntry entry, TimePoint now) {
+    if (heldCount_ >= kMaxHeldPrivate) {
+        return false;
+    }
+    held_[std::move(nickKey)].push_back(Held{std::move(entry), now + kHeldPrivateFor});
+    ++heldCount_;
+    return true;
+}
+
+std::vector<BackplaneEntry> Backplane::takeHeld(const std::string& nickKey) {
+    std::vector<BackplaneEntry> out;
+    const auto it = held_.find(nickKey);
+    if (it == held_.end()) {
+        return out;
+    }
+    for (Held& h : it->second) {
+        out.push_back(std::move(h.entry));
+    }
+    heldCount_ -= it->second.size();
+    held_.erase(it);
+    return out;
+}
+
+std::vector<std::pair<std::string, std::size_t>> Backplane::expireHeld(TimePoint now) {
+    std::vector<std::pair<std::string, std::size_t>> dropped;
+    for (auto it = held_.begin(); it != held_.end();) {
+        std::size_t n = 0;
+        while (!it->second.empty() && it->second.front().until <= now) {
+            it->second.pop_front();
+            ++n;
+        }
+        heldCount_ -= n;
+        if (n != 0) {
+            dropped.emplace_back(it->first, n);
+        }
+        it = it->second.empty() ? held_.erase(it) : std::next(it);
+    }
+    return dropped;
+}
+
+std::optional<Backplane::PrivateInFlight> Backplane::privateAnswered(std::uint64_t ref) {
+    const auto it = privateInFlight_.find(ref);
+    if (it == privateInFlight_.end()) {
+        return std::nullopt;
+    }
+    PrivateInFlight out = std::move(it->second);
+    privateInFlight_.erase(it);
+    return out;
+}
+
+Backplane::Verdict Backplane::acceptPrivate(BackplaneEntry& entry) {
+    if (entry.seq <= lastPrivate_) {
+        return Verdict::Delivered;
+    }
+    if (entry.seq == lastPrivate_ + 1 || !privateCursorKnown_) {
+        // Before the cursor is known a subscription's notices come in
+        // order from wherever Redis's count was: each is next.
+        lastPrivate_ = entry.seq;
+        return Verdict::Deliver;
+    }
+    const std::uint64_t seq = entry.seq;
+    privateWaiting_.emplace(seq, std::move(entry));
+    fillPrivate();
+    return Verdict::Waits;
+}
+
+std::optional<BackplaneEntry> Backplane::takeNextPrivate() {
+    while (!privateWaiting_.empty() && privateWaiting_.begin()->first <= lastPrivate_) {
+        privateWaiting_.erase(privateWaiting_.begin());
+    }
+    if (privateWaiting_.empty() || privateWaiting_.begin()->first != lastPrivate_ + 1) {
+        return std::nullopt;
+    }
+    BackplaneEntry out = std::move(privateWaiting_.begin()->second);
+    privateWaiting_.erase(privateWaiting_.begin());
+    lastPrivate_ = out.seq;
+    return out;
+}
+
+void Backplane::privateCursor(std::uint64_t count) {
+    if (!privateCursorKnown_) {
+        privateCursorKnown_ = true;
+        lastPrivate_ = std::max(lastPrivate_, count);
+        return;
+    }
+    if (count > lastPrivate_) {
+        fillPrivate();  // published while this hub was away
+    }
+}
+
+void Backplane::fillPrivate() {
+    if (!up_ || privateFilling_) {
+        return;
+    }
+    privateFilling_ = true;
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::PrivateFill;
+    request.fromSeq = lastPrivate_ + 1;
+    requests_.push_back(std::move(request));
+}
+
+std::uint64_t Backplane::privateFilled(std::size_t entries) {
+    privateFilling_ = false;
+    std::uint64_t skipped = 0;
+    if (!privateWaiting_.empty() && privateWaiting_.begin()->first > lastPrivate_ + 1) {
+        // The stream holds nothing up to the first waiting one (trimmed, or
+        // Redis lost it): go on from there. Also after a full page, whose
+        // first entry is above the cursor: read from the cursor again, it
+        // would be the same page for ever.
+        lastPrivate_ = privateWaiting_.begin()->first - 1;
+        skipped = lastPrivate_ + 1;
+    }
+    if (entries >= kFillPage) {
+        fillPrivate();  // a full page: the stream may hold more
+    }
+    return skipped;
+}
+
+void Backplane::trimPrivate(TimePoint now) {
+    if (!up_ || lastPrivate_ <= trimmedTo_ || now < nextTrimAt_) {
+        return;
+    }
+    trimmedTo_ = lastPrivate_;
+    nextTrimAt_ = now + kTrimEvery;
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::PrivateTrim;
+    request.fromSeq = lastPrivate_;
+    requests_.push_back(std::move(request));
+}
+
+void Backplane::fillFailed(const std::string& room) {
+    filling_.erase(room);
+    refill_.insert(room);
+}
+
+void Backplane::privateFillFailed() {
+    privateFilling_ = false;
+    privateRefill_ = true;
+}
+
+std::vector<std::string> Backplane::retryFills() {
+    if (!up_) {
+        return {};  // the reconnect reads everything again
+    }
+    if (privateRefill_) {
+        privateRefill_ = false;
+        fillPrivate();
+    }
+    std::vector<std::string> rooms(refill_.begin(), refill_.end());
+    refill_.clear();
+    return rooms;
+}
+
 void Backplane::setUp(bool up) {
+    if (up && !up_) {
+        // Redis's count of this hub's private messages, raised to this
+        // hub's cursor if Redis lost it (so that new ones are not taken for
+        // ones delivered); then, when known already, what came meanwhile.
+        BackplaneRequest request;
+        request.kind = BackplaneRequest::Kind::PrivateCursor;
+        request.fromSeq = lastPrivate_;
+        requests_.push_back(std::move(request));
+    }
+    if (!up) {
+        privateFilling_ = false;  // its answer is lost with the connection
+    }
     up_ = up;
     if (!up) {
         // Fills asked on the lost connection are never answered; the

@@ -18,11 +18,29 @@
 // comes back. Refused while the backplane is down or cluster.max_in_flight
 // sends await an answer (CLUSTER_UNAVAILABLE), never ordered locally.
 //
+// Private messages across hubs: a private message to a nick no member here
+// holds goes to the backplane (sendPrivate), which numbers it for the hub
+// holding the nick, appends it to that hub's stream and publishes it; the
+// sender's echo waits for that answer (privateAnswered), as a Say's waits
+// for its entry. The receiving hub delivers its private messages once each,
+// in number order, as a room's entries (acceptPrivate): one at or below
+// its cursor was delivered already (a notice and a fill overlap), one above
+// the next waits while its stream is read from the next (PrivateFill). Its
+// cursor starts at Redis's count when it first joins (PrivateCursor: what
+// was sent to an earlier run of this hub is not delivered to this one), and
+// each reconnect reads what was published while it was away. What it
+// delivered is trimmed from its stream (trimPrivate). One for a nick a
+// session here claims but is not welcomed yet is held for it (hold), not
+// forwarded; one for a member who left is forwarded once (forwardPrivate).
+//
 // Threading: none; the hub's thread.
 
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,6 +49,7 @@
 #include <vector>
 
 #include "hermes/hub/BackplaneEntry.hpp"
+#include "hermes/hub/Clock.hpp"
 #include "hermes/hub/HubConfig.hpp"
 #include "hermes/hub/SessionId.hpp"
 #include "hermes/v1/hermes.pb.h"
@@ -75,7 +94,9 @@ public:
     std::optional<BackplaneEntry> takeNext(const std::string& room, std::uint64_t nextSeq);
     // A Fill of `room` read `entries` entries (all given to the hub first).
     // Returns the seq to skip to when the stream no longer holds the gap (0:
-    // no skip): the first waiting entry's.
+    // no skip): the first waiting entry's. After a full page it asks for
+    // the next itself unless it skips: then the caller asks (fill), from
+    // where the skipped-to entries it delivered end.
     std::uint64_t filled(const std::string& room, std::size_t entries, std::uint64_t nextSeq);
     // The room's entries are delivered up to nextSeq - 1: read the rest of
     // its stream (after a reconnect, or when a room first exists here).
@@ -87,6 +108,76 @@ public:
     // Requests for the edge, in order; taken (the list is left empty).
     void takeRequests(std::vector<BackplaneRequest>& out);
     bool hasRequests() const { return !requests_.empty(); }
+
+    // --- private messages across hubs ---------------------------------------------
+    // A private message awaiting the backplane's answer.
+    struct PrivateInFlight {
+        SessionId session = 0;
+        v1::PrivateMessage pm;  // as the client sent it (sent here again if no hub has `to`)
+        std::string message;    // the stamped ChatMessage, serialized (private_seq 0)
+    };
+    // `message` to the hub holding `nickKey`; `account`: the sender's, when
+    // it speaks as its account ("" else).
+    void sendPrivate(SessionId session, const v1::PrivateMessage& pm, std::string nickKey,
+                     std::string_view account, std::string message);
+    // A message that came here for a member who has moved on: to the hub
+    // holding the nick now, once (REF 0 on the wire: its receiver does not
+    // forward it again). Its answer comes back under its own ref
+    // (forwardAnswered): HeldHere means a session here claimed the nick
+    // meanwhile, and the message is held for it.
+    void forwardPrivate(BackplaneEntry entry, std::string nickKey);
+    // The backplane answered forward `ref` (taken off the list); nullopt: not one.
+    struct Forwarded {
+        std::string nickKey;
+        BackplaneEntry entry;
+    };
+    std::optional<Forwarded> forwardAnswered(std::uint64_t ref);
+    // A Hello of this hub claims `nickKey` (asked, not answered) or a
+    // session here holds its claim (welcomed, or its password being
+    // checked): a private message for it waits here rather than going on.
+    bool nickPendingHere(const std::string& nickKey) const;
+    // Private messages held for a session of this hub that holds (or is
+    // claiming) their nick but is not welcomed yet: given to the first
+    // welcomed session with that nick (takeHeld), dropped after
+    // kHeldPrivateFor (expireHeld). At most kMaxHeldPrivate over all nicks:
+    // false when full (the caller drops and logs it).
+    static constexpr std::size_t kMaxHeldPrivate = 1000;
+    static constexpr std::chrono::seconds kHeldPrivateFor{10};
+    bool hold(std::string nickKey, BackplaneEntry entry, TimePoint now);
+    std::vector<BackplaneEntry> takeHeld(const std::string& nickKey);
+    // Drops what was held past its bound; returns how many, per nick.
+    std::vector<std::pair<std::string, std::size_t>> expireHeld(TimePoint now);
+    std::size_t held() const { return heldCount_; }
+    // The backplane answered private message `ref` (taken off the list).
+    std::optional<PrivateInFlight> privateAnswered(std::uint64_t ref);
+    std::size_t privateInFlight() const { return privateInFlight_.size(); }
+    // A private message to this hub (entry.seq its number): deliver it now,
+    // drop it (delivered before), or it waits for a gap to fill.
+    Verdict acceptPrivate(BackplaneEntry& entry);
+    // The waiting private message that is now next, if any.
+    std::optional<BackplaneEntry> takeNextPrivate();
+    // Redis's count of this hub's private messages (the answer to
+    // PrivateCursor): the cursor's start, or, after a reconnect, how far
+    // to read.
+    void privateCursor(std::uint64_t count);
+    // A PrivateFill read `entries` entries (all given to acceptPrivate
+    // first). Returns the number skipped to when the stream no longer holds
+    // the gap (0: none).
+    std::uint64_t privateFilled(std::size_t entries);
+    // A Fill (of `room`) or a PrivateFill was answered with an error (not
+    // a trimmed stream: nothing is skipped). Asked again at the next
+    // retryFills, from where the hub is then.
+    void fillFailed(const std::string& room);
+    void privateFillFailed();
+    // The rooms whose Fill failed (the caller asks each again with its
+    // nextSeq); a failed PrivateFill is asked again here.
+    std::vector<std::string> retryFills();
+    std::uint64_t lastPrivate() const { return lastPrivate_; }
+    // What this hub delivered is dropped from its stream in Redis (a
+    // PrivateTrim up to the cursor), at most once per kTrimEvery: Redis
+    // keeps a private message only until its hub has delivered it.
+    static constexpr std::chrono::seconds kTrimEvery{1};
+    void trimPrivate(TimePoint now);
 
     // --- nicks, unique across the cluster ----------------------------------------
     // A Hello's nick is claimed in Redis before the hub welcomes it (the
@@ -134,6 +225,23 @@ private:
     bool up_ = false;
     std::uint64_t nextRef_ = 1;
     std::unordered_map<std::uint64_t, InFlight> inFlight_;
+    std::unordered_map<std::uint64_t, PrivateInFlight> privateInFlight_;
+    void fillPrivate();
+    std::uint64_t lastPrivate_ = 0;    // the newest private message number delivered
+    bool privateCursorKnown_ = false;  // lastPrivate_ starts from Redis's count
+    bool privateFilling_ = false;      // a PrivateFill asked and not answered
+    std::uint64_t trimmedTo_ = 0;      // the cursor the last PrivateTrim was asked up to
+    TimePoint nextTrimAt_{};
+    bool privateRefill_ = false;    // a PrivateFill failed: ask again (retryFills)
+    std::set<std::string> refill_;  // rooms whose Fill failed: ask again (retryFills)
+    std::map<std::uint64_t, BackplaneEntry> privateWaiting_;  // above the next, by number
+    std::unordered_map<std::uint64_t, Forwarded> forwarded_;  // asked, not answered
+    struct Held {
+        BackplaneEntry entry;
+        TimePoint until;
+    };
+    std::map<std::string, std::deque<Held>> held_;  // by nick key, in arrival order
+    std::size_t heldCount_ = 0;
     std::unordered_map<std::string, std::map<std::uint64_t, BackplaneEntry>> waiting_;
     std::unordered_set<std::string> filling_;  // rooms with a Fill asked and not answered
     std::vector<BackplaneRequest> requests_;

@@ -41,10 +41,12 @@ std::string backplaneNotice(std::uint64_t seq, std::string_view hub, std::uint64
     return out;
 }
 
-std::optional<BackplaneEntry> parseBackplaneNotice(std::string_view channel,
-                                                   std::string_view payload) {
-    if (!channel.starts_with(kBackplaneChannelPrefix) ||
-        channel.size() == kBackplaneChannelPrefix.size()) {
+namespace {
+
+// A notice of either channel (the same head): `prefix` names the channel.
+std::optional<BackplaneEntry> parseNotice(std::string_view prefix, std::string_view channel,
+                                          std::string_view payload) {
+    if (!channel.starts_with(prefix) || channel.size() == prefix.size()) {
         return std::nullopt;
     }
     const std::size_t newline = payload.find('\n');
@@ -61,10 +63,26 @@ std::optional<BackplaneEntry> parseBackplaneNotice(std::string_view channel,
         !readNumber(*seq, entry.seq) || entry.seq == 0 || !readNumber(*ref, entry.ref)) {
         return std::nullopt;
     }
-    entry.room = channel.substr(kBackplaneChannelPrefix.size());
+    entry.room = channel.substr(prefix.size());
     entry.hub = *hub;
     entry.account = head;
     entry.message = payload.substr(newline + 1);
+    return entry;
+}
+
+}  // namespace
+
+std::optional<BackplaneEntry> parseBackplaneNotice(std::string_view channel,
+                                                   std::string_view payload) {
+    return parseNotice(kBackplaneChannelPrefix, channel, payload);
+}
+
+std::optional<BackplaneEntry> parseBackplanePrivate(std::string_view channel,
+                                                    std::string_view payload) {
+    auto entry = parseNotice(kBackplanePrivatePrefix, channel, payload);
+    if (entry) {
+        entry->room.clear();  // the channel names the hub, not a room
+    }
     return entry;
 }
 

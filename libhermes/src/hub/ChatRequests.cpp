@@ -5,7 +5,9 @@
 // A PrivateMessage between two accounts goes to every session signed in to
 // the recipient's account (and a copy to the sender's other sessions), is
 // kept in their conversation, and waits when no session of the account is
-// signed in (Conversations.hpp).
+// signed in (Conversations.hpp). In a cluster, one to a nick no member of
+// this hub holds goes through the backplane to the hub holding it
+// (Backplane.hpp, docs/CLUSTER.md "Private messages across hubs").
 
 #include <algorithm>
 #include <optional>
@@ -325,12 +327,26 @@ void toAccount(Session& s, const v1::PrivateMessage& pm, const std::string& send
     }
 }
 
+// A private message to a nick no member of this hub holds, in a cluster:
+// stamped here (private_seq 0) and handed to the backplane; the sender's
+// echo waits for its answer (privateSentAcross).
+void privateToBackplane(Session& s, const v1::PrivateMessage& pm, const std::string& sender,
+                        Backplane& backplane, Stamper& stamper, Outbox& outbox, TimePoint now) {
+    if (auto refusal = backplane.refusal()) {
+        outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE, *refusal, {}, pm.client_msg_id());
+        return;
+    }
+    stamper.privateMessage(s, pm.to(), pm, 0, now);
+    backplane.sendPrivate(s.id, pm, protocol::nickKey(pm.to()), sender,
+                          stamper.message().SerializeAsString());
+}
+
 }  // namespace
 
 void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTable& sessions,
                       const Accounts& accounts, Conversations& conversations, DurabilityGate& gate,
                       Stamper& stamper, HistoryStore& history, Outbox& outbox,
-                      const HubFacts& facts, TimePoint now) {
+                      const HubFacts& facts, TimePoint now, Backplane* backplane) {
     if (auto refusal = stamper.check(pm.kind(), pm.text())) {
         outbox.error(s, refusal->code, refusal->text, {}, pm.client_msg_id());
         return;
@@ -348,6 +364,16 @@ void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTab
         recipient = account != nullptr  ? account->name
                     : target != nullptr ? Conversations::party(*target)
                                         : std::string();
+    }
+    if (backplane != nullptr && target == nullptr && !protocol::checkNick(pm.to()) &&
+        accounts.find(pm.to()) == nullptr) {
+        // No one here has the nick, and it is no account of this hub's
+        // book: another hub's member may. The backplane says which, or that
+        // none does (then as here). An account of this book never goes
+        // across: accounts are per hub and nicks cluster-wide, so the
+        // other hub's holder of that nick may be anyone (docs/CLUSTER.md).
+        privateToBackplane(s, pm, Conversations::party(s), *backplane, stamper, outbox, now);
+        return;
     }
     if (!recipient.empty() && protocol::nickKey(recipient) != protocol::nickKey(sender) &&
         (target == nullptr ||
@@ -436,6 +462,66 @@ void sendWaited(Session& s, std::vector<v1::ChatMessage> messages, Conversations
     for (const std::string& frame : conversations.finishDelivery(s.id)) {
         outbox.enqueueChat(s, frame);
     }
+}
+
+void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome outcome,
+                       std::string_view detail, const SessionTable& sessions,
+                       const Accounts& accounts, Conversations& conversations, DurabilityGate& gate,
+                       Stamper& stamper, HistoryStore& history, Outbox& outbox,
+                       const HubFacts& facts, TimePoint now) {
+    Session* s = sessions.find(sent.session);
+    if (s == nullptr || s->who.closing()) {
+        return;  // delivered or not, no one here to tell
+    }
+    switch (outcome) {
+        case PrivateOutcome::NoHolder:
+        case PrivateOutcome::HeldHere:
+            // As on a hub alone: delivered here, left waiting, or NO_SUCH_NICK.
+            onPrivateMessage(*s, sent.pm, sessions, accounts, conversations, gate, stamper, history,
+                             outbox, facts, now, nullptr);
+            return;
+        case PrivateOutcome::HolderDeaf:
+            // Not CLUSTER_UNAVAILABLE: this hub is fine, and a client with a
+            // hub list would leave it for that.
+            // The other hub's name is the cluster's business, not the
+            // sender's: not sent (it says where a member is connected).
+            outbox.error(*s, v1::ERROR_CODE_PEER_HUB_UNREACHABLE,
+                         "the hub of the cluster where " + sent.pm.to() +
+                             " is cannot be reached now; message not delivered, send it again in "
+                             "a moment",
+                         {}, sent.pm.client_msg_id());
+            return;
+        case PrivateOutcome::Failed:
+            outbox.error(*s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE, std::string(detail), {},
+                         sent.pm.client_msg_id());
+            return;
+        case PrivateOutcome::Published:
+            break;
+    }
+    // Redis took it for the recipient's hub: the echo, live only. Nothing
+    // is kept in a conversation here: the other hub's holder of the nick is
+    // no account of this hub's book (onPrivateMessage keeps those here).
+    if (!stamper.backplanePrivate(sent.message, 0)) {
+        return;  // stamped here: cannot happen
+    }
+    outbox.enqueueChat(*s, stamper.frame());
+}
+
+AcrossDelivery privateFromAcross(const BackplaneEntry& entry, const SessionTable& sessions,
+                                 Conversations& conversations, Stamper& stamper, Outbox& outbox) {
+    if (!stamper.backplanePrivate(entry.message, 0)) {
+        return AcrossDelivery::NotOne;
+    }
+    const std::string to = stamper.message().to();
+    Session* target = sessions.findNick(to);
+    if (target == nullptr || !target->who.welcomed()) {
+        return AcrossDelivery::NoOneHere;
+    }
+    // Live only, private_seq 0, never kept in a conversation here: books
+    // are per hub, so the sender's account "ana" on its hub may be another
+    // person than "ana" of this hub's book (docs/SECURITY.md).
+    deliver(*target, stamper.frame(), conversations, outbox);
+    return AcrossDelivery::Delivered;
 }
 
 }  // namespace hermes::hub

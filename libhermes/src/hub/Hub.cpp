@@ -233,7 +233,8 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             return;
         case v1::Envelope::kPrivateMessage:
             onPrivateMessage(s, envelope.private_message(), sessions, accounts, conversations, gate,
-                             stamper, *history, outbox, facts, now);
+                             stamper, *history, outbox, facts, now,
+                             backplane.enabled() ? &backplane : nullptr);
             return;
         case v1::Envelope::kWho:
             onWho(s, envelope.who(), rooms, moderation, outbox,
@@ -434,6 +435,15 @@ TimePoint Hub::Impl::tick() {
         }
     }
     processDoomed();
+    expireHeldPrivate();
+    if (backplane.enabled()) {
+        backplane.trimPrivate(now);
+        for (const std::string& name : backplane.retryFills()) {
+            if (Room* room = rooms.find(name)) {
+                backplane.fill(name, room->log.nextSeq());
+            }
+        }
+    }
     transfers.sendDueAcks(sessions, outbox, now);
     if (liveness.scanDue(now)) {
         scan();
@@ -671,6 +681,7 @@ void Hub::Impl::accountsDone() {
                 refuseHubBanned(*s, s->who.nick(), moderation, sessions, outbox, facts, log);
             if (welcomed && !banned) {
                 joinDefaultRoom(*s);
+                deliverHeldPrivate(*s);
             }
             if (!banned && !s->profile.account.empty()) {
                 afterSignIn(*s);
@@ -759,6 +770,72 @@ void Hub::Impl::deliverWaitingEntries(Room& room) {
     }
 }
 
+// Another hub's private message to a member here, in number order.
+void Hub::Impl::deliverPrivate(BackplaneEntry entry) {
+    switch (privateFromAcross(entry, sessions, conversations, stamper, outbox)) {
+        case AcrossDelivery::Delivered:
+            return;
+        case AcrossDelivery::NotOne:
+            log.warning(
+                "backplane: private message %?u from hub %s is not a private message; dropped",
+                entry.seq, entry.hub);
+            return;
+        case AcrossDelivery::NoOneHere:
+            break;
+    }
+    const std::string nick = protocol::nickKey(stamper.message().to());
+    if (backplane.nickPendingHere(nick)) {
+        // A session here claims the nick (a reconnect, or one whose password
+        // is being checked): it is here, not on another hub. Held for it.
+        holdPrivate(nick, std::move(entry));
+        return;
+    }
+    if (entry.ref == 0) {
+        log.warning(
+            "backplane: private message %?u from hub %s (forwarded once already) finds no one "
+            "here; dropped",
+            entry.seq, entry.hub);
+        return;
+    }
+    // The recipient left this hub after the sender's hub looked it up (it
+    // moved, or quit): to whichever hub holds the nick now, once.
+    backplane.forwardPrivate(std::move(entry), nick);
+}
+
+void Hub::Impl::holdPrivate(const std::string& nickKey, BackplaneEntry entry) {
+    const std::uint64_t seq = entry.seq;
+    const std::string from = entry.hub;
+    if (!backplane.hold(nickKey, std::move(entry), now)) {
+        log.warning(
+            "backplane: private message %?u from hub %s for %s, who is signing in here, is "
+            "dropped: %z messages are held already",
+            seq, from, nickKey, Backplane::kMaxHeldPrivate);
+    }
+}
+
+// What was held for `s`'s nick while it was signing in (deliverPrivate).
+void Hub::Impl::deliverHeldPrivate(Session& s) {
+    if (!backplane.enabled() || backplane.held() == 0 || s.who.closing() || !s.who.welcomed()) {
+        return;
+    }
+    for (BackplaneEntry& entry : backplane.takeHeld(protocol::nickKey(s.who.nick()))) {
+        entry.ref = 0;  // not forwarded anywhere from here
+        deliverPrivate(std::move(entry));
+    }
+}
+
+void Hub::Impl::expireHeldPrivate() {
+    if (backplane.held() == 0) {
+        return;
+    }
+    for (const auto& [nick, n] : backplane.expireHeld(now)) {
+        log.warning(
+            "backplane: %z private message(s) held for %s, who did not finish signing in here "
+            "within %?d s, dropped",
+            n, nick, static_cast<int>(Backplane::kHeldPrivateFor.count()));
+    }
+}
+
 // As onSay delivers a hub's own message, with the backplane's seq.
 void Hub::Impl::deliverEntry(Room& room, const BackplaneEntry& entry) {
     if (!stamper.backplaneMessage(room.name, entry.message, entry.seq)) {
@@ -799,6 +876,7 @@ void Hub::Impl::afterWelcome(Session& s) {
         return;
     }
     joinDefaultRoom(s);
+    deliverHeldPrivate(s);
 }
 
 void Hub::Impl::afterSignIn(Session& s) {
@@ -1188,6 +1266,96 @@ void Hub::backplaneClaimed(std::uint64_t ref, bool granted, std::string_view err
     impl_->receive(*s, {});
 }
 
+void Hub::backplanePrivateSent(std::uint64_t ref, PrivateOutcome outcome, std::string_view detail,
+                               TimePoint now) {
+    owner_.check("Hub::backplanePrivateSent");
+    impl_->setNow(now);
+    auto sent = impl_->backplane.privateAnswered(ref);
+    if (!sent) {
+        if (auto forwarded = impl_->backplane.forwardAnswered(ref)) {
+            impl_->forwardAnswered(std::move(*forwarded), outcome, detail);
+        }
+        return;
+    }
+    privateSentAcross(*sent, outcome, detail, impl_->sessions, impl_->accounts,
+                      impl_->conversations, impl_->gate, impl_->stamper, *impl_->history,
+                      impl_->outbox, impl_->facts, now);
+}
+
+void Hub::Impl::forwardAnswered(Backplane::Forwarded forwarded, PrivateOutcome outcome,
+                                std::string_view detail) {
+    switch (outcome) {
+        case PrivateOutcome::Published:
+            return;
+        case PrivateOutcome::HeldHere:
+            // Claimed here again since (a reconnect to this same hub): to
+            // that session if welcomed by now, else held for it.
+            forwarded.entry.ref = 0;
+            if (sessions.findNick(forwarded.nickKey) != nullptr) {
+                deliverPrivate(std::move(forwarded.entry));
+            } else {
+                holdPrivate(forwarded.nickKey, std::move(forwarded.entry));
+            }
+            return;
+        case PrivateOutcome::NoHolder:
+        case PrivateOutcome::HolderDeaf:
+        case PrivateOutcome::Failed:
+            break;
+    }
+    log.warning(
+        "backplane: private message %?u from hub %s, forwarded for %s who left this hub, was not "
+        "delivered (%s)",
+        forwarded.entry.seq, forwarded.entry.hub, forwarded.nickKey,
+        outcome == PrivateOutcome::Failed       ? std::string(detail)
+        : outcome == PrivateOutcome::HolderDeaf ? "its hub is cut from Redis"
+                                                : std::string("no hub holds the nick now"));
+}
+
+void Hub::backplanePrivate(BackplaneEntry entry, TimePoint now) {
+    owner_.check("Hub::backplanePrivate");
+    impl_->setNow(now);
+    impl_->expireHeldPrivate();
+    if (impl_->backplane.acceptPrivate(entry) != Backplane::Verdict::Deliver) {
+        return;  // delivered already, or waits for the ones before it
+    }
+    impl_->deliverPrivate(std::move(entry));
+    while (auto next = impl_->backplane.takeNextPrivate()) {
+        impl_->deliverPrivate(std::move(*next));
+    }
+}
+
+void Hub::backplanePrivateCursor(std::uint64_t count, TimePoint now) {
+    owner_.check("Hub::backplanePrivateCursor");
+    impl_->setNow(now);
+    impl_->backplane.privateCursor(count);
+}
+
+void Hub::backplanePrivateFilled(std::size_t entries, TimePoint now) {
+    owner_.check("Hub::backplanePrivateFilled");
+    impl_->setNow(now);
+    if (const std::uint64_t skip = impl_->backplane.privateFilled(entries); skip != 0) {
+        impl_->log.warning(
+            "backplane: this hub's private stream no longer holds messages before %?u; "
+            "those were not delivered",
+            skip);
+    }
+    while (auto next = impl_->backplane.takeNextPrivate()) {
+        impl_->deliverPrivate(std::move(*next));
+    }
+}
+
+void Hub::backplaneFillFailed(const std::string& room, TimePoint now) {
+    owner_.check("Hub::backplaneFillFailed");
+    impl_->setNow(now);
+    impl_->backplane.fillFailed(room);
+}
+
+void Hub::backplanePrivateFillFailed(TimePoint now) {
+    owner_.check("Hub::backplanePrivateFillFailed");
+    impl_->setNow(now);
+    impl_->backplane.privateFillFailed();
+}
+
 void Hub::backplaneFilled(const std::string& room, std::size_t entries, TimePoint now) {
     owner_.check("Hub::backplaneFilled");
     impl_->setNow(now);
@@ -1209,6 +1377,10 @@ void Hub::backplaneFilled(const std::string& room, std::size_t entries, TimePoin
             room, skip);
     }
     impl_->deliverWaitingEntries(*found);
+    if (skip != 0 && entries >= kFillPage) {
+        // A full page after a skip: the rest from where it ended.
+        impl_->backplane.fill(room, found->log.nextSeq());
+    }
 }
 
 void Hub::backplanePresence(const BackplanePresence& event, TimePoint now) {

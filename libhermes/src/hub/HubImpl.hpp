@@ -153,6 +153,14 @@ struct Hub::Impl {
     // room's order, and what waited behind it.
     void backplaneEntry(BackplaneEntry entry);
     void deliverEntry(Room& room, const BackplaneEntry& entry);
+    void deliverPrivate(BackplaneEntry entry);
+    // Private messages for a session of this hub that is not welcomed yet
+    // (Backplane::hold): held, given to it once welcomed, or dropped.
+    void holdPrivate(const std::string& nickKey, BackplaneEntry entry);
+    void deliverHeldPrivate(Session& s);
+    void expireHeldPrivate();
+    void forwardAnswered(Backplane::Forwarded forwarded, PrivateOutcome outcome,
+                         std::string_view detail);
     void deliverWaitingEntries(Room& room);
     // A Hello's nick claimed across the cluster first: true when the Hello
     // waits for that (or was answered), false when onHello takes it now.

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "Backplane.hpp"
 #include "Transfers.hpp"
 #include "hermes/hub/HistoryStore.hpp"
 #include "hermes/hub/Hub.hpp"
@@ -132,10 +133,29 @@ void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& pre
            DurabilityGate& gate, Stamper& stamper, HistoryStore& history, Outbox& outbox,
            MessageLedger& ledger, const Moderation& moderation, Backplane& backplane,
            TimePoint now);
+// In a cluster (`backplane`), one to a nick no member here holds is stamped
+// and handed to the backplane (Backplane::sendPrivate); its answer comes to
+// privateSentAcross.
 void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTable& sessions,
                       const Accounts& accounts, Conversations& conversations, DurabilityGate& gate,
                       Stamper& stamper, HistoryStore& history, Outbox& outbox,
-                      const HubFacts& facts, TimePoint now);
+                      const HubFacts& facts, TimePoint now, Backplane* backplane = nullptr);
+// The backplane answered a private message this hub sent: the sender's
+// echo (Published; live only, private_seq 0, kept in no conversation),
+// handled as on a hub alone (no hub holds the nick, or this one does now),
+// or refused (CLUSTER_UNAVAILABLE, PEER_HUB_UNREACHABLE).
+void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome outcome,
+                       std::string_view detail, const SessionTable& sessions,
+                       const Accounts& accounts, Conversations& conversations, DurabilityGate& gate,
+                       Stamper& stamper, HistoryStore& history, Outbox& outbox,
+                       const HubFacts& facts, TimePoint now);
+// Another hub's private message to a member of this hub (once: the caller
+// dropped duplicates): to the welcomed session holding the nick, live,
+// private_seq 0, and kept in no conversation (books are per hub: the
+// sender's account on its hub proves nothing about this hub's book).
+enum class AcrossDelivery { Delivered, NoOneHere, NotOne };
+AcrossDelivery privateFromAcross(const BackplaneEntry& entry, const SessionTable& sessions,
+                                 Conversations& conversations, Stamper& stamper, Outbox& outbox);
 // What waited for the account `s` just signed in to, delivered to it
 // (ChatMessage.waited) and forgotten: at once from a store that reads on
 // the hub's thread, else read in the background (s waits: sendWaited).

@@ -87,6 +87,24 @@ bool Stamper::backplaneMessage(std::string_view room, std::string_view message, 
     return true;
 }
 
+bool Stamper::backplanePrivate(std::string_view message, std::uint64_t privateSeq) {
+    extras_ = true;
+    account_ = true;
+    privateFields_ = true;
+    if (!chat_.ParseFromArray(message.data(), static_cast<int>(message.size())) ||
+        !chat_.room().empty() || chat_.seq() != 0 || chat_.private_seq() != 0 ||
+        chat_.to().empty() || chat_.from().empty()) {
+        chat_.Clear();
+        return false;
+    }
+    chat_.clear_offline();
+    if (privateSeq != 0) {
+        chat_.set_private_seq(privateSeq);
+    }
+    serialize();
+    return true;
+}
+
 void Stamper::roomMessage(const Room& room, std::uint64_t seq, Session& from, const v1::Say& say,
                           TimePoint now) {
     from.profile.lastSpoke = now;

@@ -61,6 +61,11 @@ public:
     // framed as every hub frames it. False (nothing stamped) when `message`
     // is not a room's ChatMessage of `room`.
     bool backplaneMessage(std::string_view room, std::string_view message, std::uint64_t seq);
+    // A private message as a hub of the cluster stamped it (`message`,
+    // serialized, private_seq 0; Backplane.hpp), with this hub's
+    // `privateSeq` (0: not kept here), framed. False (nothing stamped) when
+    // `message` is not a private ChatMessage.
+    bool backplanePrivate(std::string_view message, std::uint64_t privateSeq);
     // A PrivateMessage from `from` to `to` (the nick, or the account, it is
     // delivered to); `privateSeq` is its seq in their conversation (0: none
     // is kept).

@@ -29,7 +29,8 @@ class ConversationTracker {
 public:
     // A new hub epoch without durable history forgets every conversation.
     // `sameHub` false: a hub list's next hub, whose conversations' seqs are
-    // its own unless it shares the epoch (a cluster).
+    // its own, even in a cluster (the same epoch): each hub of a cluster
+    // numbers its own copy of a conversation; forgotten too.
     void onWelcome(const hermes::v1::Welcome& welcome, bool sameHub = true);
     // The account this session is signed in to (Welcome.account,
     // AccountReply.account; empty: none): a private message `from` it, sent

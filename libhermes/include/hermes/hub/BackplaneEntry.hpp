@@ -26,6 +26,24 @@
 //   hermes:hubs           set     the hubs that have members listed (a hub without a
 //                                 lease is reaped: see below)
 //   hermes:hubmembers:HUB set     "ROOM\nNICK" of each of HUB's members, per room
+//   hermes:pmseq:HUB      string  the number of the last private message published to HUB
+//   hermes:pmstream:HUB   stream  entry "SEQ-0": h FROMHUB, r REF, a ACCOUNT, m MESSAGE
+//                                 (XADD MAXLEN ~ cluster.stream_max_messages)
+//   hermes:pm:HUB         channel PUBLISH of each private message to a member of HUB, as
+//                                 one notice: "SEQ FROMHUB REF ACCOUNT\nMESSAGE"
+//
+// Private messages across hubs: a private message to a nick no member of
+// the sender's hub holds goes to Redis by one script, which reads the nick's
+// holder in hermes:nicks (a hub with a live lease), numbers the message for
+// that hub (INCR hermes:pmseq:HUB), publishes it on hermes:pm:HUB and, if
+// that hub heard it, appends it to hermes:pmstream:HUB (read by that hub
+// after a reconnect), in one step, and answers which hub it went to
+// (PrivateOutcome; a hub that did not hear it is not numbered for it). The sender's echo
+// waits for that answer. MESSAGE is the ChatMessage as the sender's hub
+// stamped it (private_seq 0: each hub numbers its own copy of a
+// conversation); ACCOUNT is the sender's account when it speaks as that
+// account (Conversations::party), else "". REF 0 is a message forwarded by
+// a hub whose member had moved on: not forwarded again.
 //
 // Presence across hubs: a hub writes its members' joins, leaves and quits
 // with one script (the hash, the set, the notice in one step) and every
@@ -65,18 +83,22 @@ struct BackplaneEntry {
 // Hub::backplanePublished / backplaneEntry / backplaneFilled.
 struct BackplaneRequest {
     enum class Kind {
-        Publish,      // give `message` of `room` the next seq, append and publish it
-        Fill,         // read `room`'s stream from `fromSeq` on (at most kFillPage entries)
-        ClaimNick,    // `nick` (its key) for this hub, unless a live hub holds it
-        ReleaseNick,  // `nick` (its key), if this hub holds it
-        Presence,     // `nick` JOINED/LEFT/QUIT `room` (`presence`, reason in `message`)
-        Members,      // read every room's members on every hub (Hub::backplaneMembers)
+        Publish,        // give `message` of `room` the next seq, append and publish it
+        Fill,           // read `room`'s stream from `fromSeq` on (at most kFillPage entries)
+        ClaimNick,      // `nick` (its key) for this hub, unless a live hub holds it
+        ReleaseNick,    // `nick` (its key), if this hub holds it
+        Presence,       // `nick` JOINED/LEFT/QUIT `room` (`presence`, reason in `message`)
+        Members,        // read every room's members on every hub (Hub::backplaneMembers)
+        Private,        // `message` (a stamped private message) to the hub holding `nick`
+        PrivateCursor,  // this hub's private message count, raised to `fromSeq` if below
+        PrivateFill,    // read this hub's private stream from `fromSeq` (kFillPage at most)
+        PrivateTrim,    // drop this hub's private stream's entries up to `fromSeq` (delivered)
     };
     Kind kind = Kind::Publish;
     std::string room;
     std::uint64_t ref = 0;  // Publish: the hub's own number for it
-    std::string account;    // Publish
-    std::string message;    // Publish
+    std::string account;    // Publish, Private: the sender's
+    std::string message;    // Publish, Private
     // Fill: the first seq to read. Publish: the least seq the message may
     // get (the room's next seq at this hub), so that a room this hub had
     // before the cluster (or a Redis that lost its data) goes on from there
@@ -89,8 +111,14 @@ struct BackplaneRequest {
     // it without asking the replicas again (docs/CLUSTER.md, "Acked on the
     // replicas").
     std::uint64_t toSeq = 0;
-    std::string nick;  // ClaimNick (with `ref`), ReleaseNick: protocol::nickKey; Presence: as shown
+    // ClaimNick (with `ref`), ReleaseNick, Private (the recipient): protocol::nickKey;
+    // Presence: as shown
+    std::string nick;
     std::string presence;  // Presence: "joined", "left" or "quit"
+    // Private: a message forwarded by this hub (its member had moved on):
+    // published with REF 0 so that its receiver does not forward it again;
+    // `ref` is still the one its answer comes back under.
+    bool forwarded = false;
 };
 
 // A member of another hub joined, left or quit a room (or its hub was
@@ -110,6 +138,15 @@ struct BackplaneMember {
     std::string hub;
 };
 
+// What became of a Private request (Hub::backplanePrivateSent).
+enum class PrivateOutcome {
+    Published,   // published to the hub holding the nick, which was listening
+    NoHolder,    // no hub with a live lease holds the nick
+    HeldHere,    // this hub holds it (claimed here since the message was sent)
+    HolderDeaf,  // its hub has a live lease but is not subscribed (cut from Redis)
+    Failed,      // Redis refused it, or the connection was lost (fate unknown)
+};
+
 // Entries one Fill reads at most; a full page asks for the next.
 inline constexpr std::size_t kFillPage = 1000;
 
@@ -118,6 +155,9 @@ inline constexpr std::string_view kBackplaneStreamPrefix = "hermes:stream:";
 inline constexpr std::string_view kBackplaneSeqPrefix = "hermes:seq:";
 inline constexpr std::string_view kBackplanePresencePrefix = "hermes:presence:";
 inline constexpr std::string_view kBackplaneMembersPrefix = "hermes:members:";
+inline constexpr std::string_view kBackplanePrivatePrefix = "hermes:pm:";
+inline constexpr std::string_view kBackplanePrivateStreamPrefix = "hermes:pmstream:";
+inline constexpr std::string_view kBackplanePrivateSeqPrefix = "hermes:pmseq:";
 
 // The notice published on hermes:room:ROOM, and read back: nullopt when
 // `channel` or `payload` is not one (logged by the edge, never delivered).
@@ -125,6 +165,10 @@ std::string backplaneNotice(std::uint64_t seq, std::string_view hub, std::uint64
                             std::string_view account, std::string_view message);
 std::optional<BackplaneEntry> parseBackplaneNotice(std::string_view channel,
                                                    std::string_view payload);
+// The notice published on hermes:pm:HUB, read back: an entry with no room,
+// seq the hub's private message number (nullopt: not one; logged by the edge).
+std::optional<BackplaneEntry> parseBackplanePrivate(std::string_view channel,
+                                                    std::string_view payload);
 // The notice published on hermes:presence:ROOM, and read back (nullopt:
 // not one; logged by the edge).
 std::string backplanePresenceNotice(std::string_view kind, std::string_view hub,

@@ -199,6 +199,24 @@ public:
     // NICK_IN_USE), or Redis failed (`error`: CLUSTER_UNAVAILABLE). The
     // Hello that waited for it goes on.
     void backplaneClaimed(std::uint64_t ref, bool granted, std::string_view error, TimePoint now);
+    // The backplane answered Private `ref` (the hub it went to, or why not:
+    // `detail`, the holder's name or the error).
+    void backplanePrivateSent(std::uint64_t ref, PrivateOutcome outcome, std::string_view detail,
+                              TimePoint now);
+    // A private message published to this hub (hermes:pm:HUB, or a
+    // PrivateFill's; entry.seq its number, entry.room empty), in any order:
+    // each delivered once, in number order, to the member holding its nick,
+    // or forwarded once to the hub holding it now.
+    void backplanePrivate(BackplaneEntry entry, TimePoint now);
+    // The answer to PrivateCursor: Redis's count of this hub's private messages.
+    void backplanePrivateCursor(std::uint64_t count, TimePoint now);
+    // A PrivateFill is answered: its `entries` entries were given first.
+    void backplanePrivateFilled(std::size_t entries, TimePoint now);
+    // A Fill of `room`, or this hub's PrivateFill, was answered with an
+    // error (not a trimmed stream): nothing is skipped; asked again at a
+    // later tick.
+    void backplaneFillFailed(const std::string& room, TimePoint now);
+    void backplanePrivateFillFailed(TimePoint now);
     // A Fill of `room` is answered: its `entries` entries were given first.
     void backplaneFilled(const std::string& room, std::size_t entries, TimePoint now);
     // Another hub's member joined, left or quit a room (or its hub was
