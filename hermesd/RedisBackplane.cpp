@@ -387,6 +387,11 @@ RedisBackplane::TimePoint RedisBackplane::pump(hermes::hub::Hub& hub, TimePoint 
             send(refill, now);
         }
     }
+    // One WAIT at a time: Redis holds every command behind a WAIT that
+    // blocks (up to half of cluster.timeout_ms), so WAITs sent each turn
+    // would queue and the replies behind them outlive cluster.timeout_ms.
+    // What was sent meanwhile is covered by the next, sent here in the turn
+    // its predecessor answers (onReady runs before pump).
     if (waitOwed_ && !waitInFlight_ && command_.ready) {
         sendWait(now);
     }
@@ -1061,9 +1066,6 @@ void RedisBackplane::onWait(redisAsyncContext* /*context*/, void* reply, void* p
             }
             // No reply (the connection went): the hub asks again when it is back.
         }
-        if (r != nullptr) {
-            self.waitAgain();
-        }
         return;
     }
     if (self.replicasShort_) {
@@ -1101,18 +1103,9 @@ void RedisBackplane::onWait(redisAsyncContext* /*context*/, void* reply, void* p
             self.hub_->backplaneFilled(pending->room, pending->count, self.now_);
         }
     }
-    self.waitAgain();
-}
-
-// One WAIT at a time: Redis holds every command behind a WAIT that blocks
-// (up to half of cluster.timeout_ms), so WAITs sent each turn would queue
-// and the replies behind them outlive cluster.timeout_ms. What was sent
-// meanwhile is covered by the next, sent when this one answers.
-void RedisBackplane::waitAgain() {
-    if (waitOwed_ && !waitInFlight_ && command_.ready && command_.context != nullptr) {
-        sendWait(now_);
-        flushWrites();
-    }
+    // What was sent meanwhile is covered by the next WAIT: pump() sends it
+    // in this turn (it runs after onReady). Not from here: hiredis may free
+    // the context in redisAsyncHandleWrite, under this callback.
 }
 
 // The fence's SET: refused (NOREPLICAS: min-replicas-to-write), the WAIT
