@@ -282,7 +282,8 @@ struct RedisBackplane::Pending {
     bool fenced = false;        // Fill read with no bound: delivered only after WAIT
     std::uint64_t fromSeq = 0;  // Fill: read again from there if WAIT was short
     std::vector<BackplaneEntry> entries;
-    std::size_t count = 0;  // entries read, skipped ones included (a full page asks again)
+    std::size_t count = 0;   // entries read, skipped ones included (a full page asks again)
+    std::uint64_t last = 0;  // the highest seq read (0: none)
 };
 
 RedisBackplane::RedisBackplane(const ClusterConfig& config, std::string hubName)
@@ -955,11 +956,12 @@ void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void*
     if (r->type != REDIS_REPLY_ARRAY) {
         self.log_.error("cluster: XRANGE of %s failed: %s", pending->room,
                         std::string(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply"));
-        self.hub_->backplaneFilled(pending->room, 0, self.now_);
+        self.hub_->backplaneFilled(pending->room, 0, 0, self.now_);
         return;
     }
     const bool held = pending->fenced;  // delivered once the replicas have them (onWait)
     std::size_t count = 0;
+    std::uint64_t last = 0;
     for (std::size_t i = 0; i < r->elements; ++i) {
         const redisReply* item = r->element[i];
         if (item->type != REDIS_REPLY_ARRAY || item->elements != 2 ||
@@ -985,6 +987,7 @@ void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void*
             }
         }
         ++count;  // counted even when skipped: the page's size says whether more follow
+        last = std::max(last, entry.seq);
         if (entry.seq != 0 && held) {
             pending->entries.push_back(std::move(entry));
         } else if (entry.seq != 0) {
@@ -993,10 +996,11 @@ void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void*
     }
     if (held) {
         pending->count = count;
+        pending->last = last;
         self.awaitingWait_.push_back(std::move(pending));
         return;
     }
-    self.hub_->backplaneFilled(pending->room, count, self.now_);
+    self.hub_->backplaneFilled(pending->room, count, last, self.now_);
 }
 
 // WAIT answered (or the connection went: no reply). Every append and fenced
@@ -1100,7 +1104,7 @@ void RedisBackplane::onWait(redisAsyncContext* /*context*/, void* reply, void* p
             for (BackplaneEntry& entry : pending->entries) {
                 self.hub_->backplaneEntry(std::move(entry), self.now_);
             }
-            self.hub_->backplaneFilled(pending->room, pending->count, self.now_);
+            self.hub_->backplaneFilled(pending->room, pending->count, pending->last, self.now_);
         }
     }
     // What was sent meanwhile is covered by the next WAIT: pump() sends it

@@ -86,7 +86,7 @@ std::optional<BackplaneEntry> Backplane::takeNext(const std::string& room, std::
 }
 
 void Backplane::fill(const std::string& room, std::uint64_t nextSeq) {
-    if (!up_ || !filling_.insert(room).second) {
+    if (!up_ || filling_.contains(room)) {
         return;  // asked already (its answer asks again if need be), or asked at reconnect
     }
     BackplaneRequest request;
@@ -97,12 +97,17 @@ void Backplane::fill(const std::string& room, std::uint64_t nextSeq) {
     if (waiting != waiting_.end() && !waiting->second.empty()) {
         request.toSeq = waiting->second.rbegin()->first;
     }
+    filling_.emplace(room, request.toSeq);
     requests_.push_back(std::move(request));
 }
 
-std::uint64_t Backplane::filled(const std::string& room, std::size_t entries,
+std::uint64_t Backplane::filled(const std::string& room, std::size_t entries, std::uint64_t lastSeq,
                                 std::uint64_t nextSeq) {
-    filling_.erase(room);
+    std::uint64_t bound = lastSeq;
+    if (const auto asked = filling_.find(room); asked != filling_.end()) {
+        bound = std::max(bound, asked->second);
+        filling_.erase(asked);
+    }
     if (entries >= kFillPage) {
         fill(room, nextSeq);  // a full page: the stream may hold more
         return 0;
@@ -111,8 +116,14 @@ std::uint64_t Backplane::filled(const std::string& room, std::size_t entries,
     if (it == waiting_.end() || it->second.empty() || it->second.begin()->first <= nextSeq) {
         return 0;
     }
-    // The stream holds nothing from nextSeq up to the first waiting entry:
-    // trimmed while this hub was away.
+    if (it->second.begin()->first > bound) {
+        // Heard while this Fill was out, beyond what it read (a bounded or
+        // fenced read): the seqs before it may be in the stream still.
+        fill(room, nextSeq);
+        return 0;
+    }
+    // The stream holds nothing from nextSeq up to the first waiting entry,
+    // which it read past: trimmed while this hub was away.
     return it->second.begin()->first;
 }
 

@@ -1188,14 +1188,16 @@ void Hub::backplaneClaimed(std::uint64_t ref, bool granted, std::string_view err
     impl_->receive(*s, {});
 }
 
-void Hub::backplaneFilled(const std::string& room, std::size_t entries, TimePoint now) {
+void Hub::backplaneFilled(const std::string& room, std::size_t entries, std::uint64_t lastSeq,
+                          TimePoint now) {
     owner_.check("Hub::backplaneFilled");
     impl_->setNow(now);
     Room* found = impl_->rooms.find(room);
     if (found == nullptr) {
         return;
     }
-    const std::uint64_t skip = impl_->backplane.filled(room, entries, found->log.nextSeq());
+    const std::uint64_t skip =
+        impl_->backplane.filled(room, entries, lastSeq, found->log.nextSeq());
     if (skip != 0) {
         if (!impl_->gate.skipTo(*found, skip)) {
             // Its messages are still held for the store: asked again once
