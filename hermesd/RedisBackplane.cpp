@@ -511,8 +511,21 @@ void RedisBackplane::reset(TimePoint now) {
         link->ready = false;
         link->sentAt.clear();
     }
-    // Freeing the contexts answered every WAIT with no reply (onWait).
+    // Freeing the contexts answered every WAIT with no reply (onWait); what
+    // is left was held for a WAIT not yet sent: its fate is unknown too.
+    if (hub_ != nullptr) {
+        for (const auto& pending : awaitingWait_) {
+            if (pending->kind == BackplaneRequest::Kind::Publish) {
+                hub_->backplanePublished(pending->ref,
+                                         "this hub lost Redis before its replicas answered: the "
+                                         "message's fate is unknown (if the cluster keeps it, it "
+                                         "arrives with its seq)",
+                                         now);
+            }
+        }
+    }
     awaitingWait_.clear();
+    fenceFailed_ = false;  // a new connection's fences are its own
     refills_.clear();  // the hub asks every room's Fill again when it is back
     waitOwed_ = false;
     fenceOwed_ = false;
@@ -1042,13 +1055,42 @@ void RedisBackplane::onWait(redisAsyncContext* /*context*/, void* reply, void* p
             // instances"): connect again, to whichever the sentinels name.
             self.resetWanted_ = true;
             self.resetWhy_ = why;
-        } else if (r != nullptr && !self.replicasShort_) {
-            // No replica follows (none is up, or this master was replaced
-            // and not demoted yet: the lease renewal asks the sentinels).
-            // The hub stays up: Hellos and presence go on, messages are
-            // refused until the replicas are back.
-            self.replicasShort_ = true;
-            self.log_.error("cluster: %s; room messages are refused until they are back", why);
+        } else if (r != nullptr && r->type == REDIS_REPLY_INTEGER) {
+            // No replica follows (none is up, or after a failover none
+            // follows the new master yet: Sentinel converts a revived old
+            // master some seconds later). The hub stays up and holds what
+            // waits: refusing it ("fate unknown") made clients resend lines
+            // that were later replicated, and delivered as many times. The
+            // same WAIT is asked again (the connection's offset already
+            // covers the appends); it is answered when WAIT counts n, or as
+            // unknown when the connection goes. cluster.max_in_flight bounds
+            // what is held (Backplane::refusal refuses past it).
+            if (!self.replicasShort_) {
+                self.replicasShort_ = true;
+                self.log_.error("cluster: %s; room messages are held until they are back", why);
+            }
+            std::deque<std::unique_ptr<Pending>> held;
+            for (auto& pending : batch) {
+                if (pending->kind == BackplaneRequest::Kind::Publish || fenced) {
+                    held.push_back(std::move(pending));
+                    continue;
+                }
+                // Its fence was refused: no WAIT covers this read.
+                BackplaneRequest refill;
+                refill.kind = BackplaneRequest::Kind::Fill;
+                refill.room = pending->room;
+                refill.fromSeq = pending->fromSeq;
+                self.refills_.push_back(std::move(refill));
+                self.nextRefill_ = self.now_ + self.config_.reconnect;
+            }
+            // Nothing was queued behind this WAIT yet (its reply is this
+            // call), but keep the order if anything was.
+            for (auto& later : self.awaitingWait_) {
+                held.push_back(std::move(later));
+            }
+            self.awaitingWait_.swap(held);
+            self.waitOwed_ = self.waitOwed_ || !self.awaitingWait_.empty();
+            return;
         }
         for (const auto& pending : batch) {
             if (pending->kind == BackplaneRequest::Kind::Publish) {
