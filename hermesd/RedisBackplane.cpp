@@ -525,8 +525,9 @@ void RedisBackplane::reset(TimePoint now) {
         }
     }
     awaitingWait_.clear();
-    fenceFailed_ = false;  // a new connection's fences are its own
-    refills_.clear();  // the hub asks every room's Fill again when it is back
+    fenceFailed_ = false;    // a new connection's fences are its own
+    replicasShort_ = false;  // and its replicas: logged again if still short
+    refills_.clear();        // the hub asks every room's Fill again when it is back
     waitOwed_ = false;
     fenceOwed_ = false;
     waitInFlight_ = false;
@@ -944,7 +945,17 @@ void RedisBackplane::onPublished(redisAsyncContext* /*context*/, void* reply, vo
         return;
     }
     const std::string why(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply");
-    self.log_.error("cluster: Redis refused a message of %s: %s", pending->room, why);
+    if (!why.starts_with("NOREPLICAS")) {
+        self.log_.error("cluster: Redis refused a message of %s: %s", pending->room, why);
+    } else if (!self.replicasShort_) {
+        // min-replicas-to-write: every message is refused alike until a
+        // replica follows; logged once, as a short WAIT (onWait).
+        self.replicasShort_ = true;
+        self.log_.error(
+            "cluster: Redis refused a message of %s: %s; room messages are refused "
+            "until a replica follows",
+            pending->room, why);
+    }
     if (why.starts_with("NOSCRIPT") || why.starts_with("READONLY")) {
         // Redis restarted without its scripts under the same connection
         // (a failover behind a proxy): load it again. READONLY: the master
@@ -1261,8 +1272,7 @@ void RedisBackplane::onLease(redisAsyncContext* /*context*/, void* reply, void* 
     }
 }
 
-// --- hiredis's event hooks: the two sockets in this object's epoll set
-// ------------------------
+// --- hiredis's event hooks: the two sockets in this object's epoll set ------------------------
 
 void RedisBackplane::watch(Link& link, std::uint32_t events) {
     if (events == link.events || link.fd < 0) {

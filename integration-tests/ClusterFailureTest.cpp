@@ -610,7 +610,7 @@ void failMasterMidTraffic(const std::function<void(it::RedisServer&)>& fail,
     WaitingCluster cluster(false);
     Members members(*cluster.hubs, 2);
     members.startAndJoin(it::after(20s));
-    members.sayLines(1, 15);
+    members.sayLines(1, 10);
     BOOST_TEST_REQUIRE(
         members.pumpUntil([&] { return ackedSoFar(members) >= 12; }, it::after(20s)));
     // Lines acked before the fault: once in the history, whatever follows.
@@ -620,7 +620,10 @@ void failMasterMidTraffic(const std::function<void(it::RedisServer&)>& fail,
             exactlyOnce.insert(m->nick + ": " + m->said[id]);
         }
     }
-    BOOST_TEST_REQUIRE(exactlyOnce.size() < 60u, "nothing in flight at the fault");
+    // On an idle machine one group commit may ack all of 1-10 at once: 5
+    // lines more each, sent just before the fault, are in flight.
+    members.sayLines(11, 5);
+    BOOST_TEST_REQUIRE(ackedSoFar(members) < 60u, "nothing in flight at the fault");
     fail(cluster.master);
     const auto promoted = cluster.sentinels->waitForFailover(cluster.master.port(), 30s);
     BOOST_TEST_REQUIRE((promoted == std::optional<std::uint16_t>(cluster.replica->port())));
