@@ -367,7 +367,8 @@ struct RedisBackplane::Pending {
     bool fenced = false;        // Fill read with no bound: delivered only after WAIT
     std::uint64_t fromSeq = 0;  // Fill: read again from there if WAIT was short
     std::vector<BackplaneEntry> entries;
-    std::size_t count = 0;  // entries read, skipped ones included (a full page asks again)
+    std::size_t count = 0;   // entries read, skipped ones included (a full page asks again)
+    std::uint64_t last = 0;  // the highest seq read (0: none)
 };
 
 RedisBackplane::RedisBackplane(const ClusterConfig& config, std::string hubName)
@@ -475,6 +476,11 @@ RedisBackplane::TimePoint RedisBackplane::pump(hermes::hub::Hub& hub, TimePoint 
             send(refill, now);
         }
     }
+    // One WAIT at a time: Redis holds every command behind a WAIT that
+    // blocks (up to half of cluster.timeout_ms), so WAITs sent each turn
+    // would queue and the replies behind them outlive cluster.timeout_ms.
+    // What was sent meanwhile is covered by the next, sent here in the turn
+    // its predecessor answers (onReady runs before pump).
     if (waitOwed_ && !waitInFlight_ && command_.ready) {
         sendWait(now);
     }
@@ -598,9 +604,23 @@ void RedisBackplane::reset(TimePoint now) {
         link->ready = false;
         link->sentAt.clear();
     }
-    // Freeing the contexts answered every WAIT with no reply (onWait).
+    // Freeing the contexts answered every WAIT with no reply (onWait); what
+    // is left was held for a WAIT not yet sent: its fate is unknown too.
+    if (hub_ != nullptr) {
+        for (const auto& pending : awaitingWait_) {
+            if (pending->kind == BackplaneRequest::Kind::Publish) {
+                hub_->backplanePublished(pending->ref,
+                                         "this hub lost Redis before its replicas answered: the "
+                                         "message's fate is unknown (if the cluster keeps it, it "
+                                         "arrives with its seq)",
+                                         now);
+            }
+        }
+    }
     awaitingWait_.clear();
-    refills_.clear();  // the hub asks every room's Fill again when it is back
+    fenceFailed_ = false;    // a new connection's fences are its own
+    replicasShort_ = false;  // and its replicas: logged again if still short
+    refills_.clear();        // the hub asks every room's Fill again when it is back
     waitOwed_ = false;
     fenceOwed_ = false;
     waitInFlight_ = false;
@@ -1135,7 +1155,17 @@ void RedisBackplane::onPublished(redisAsyncContext* /*context*/, void* reply, vo
         return;
     }
     const std::string why(r->type == REDIS_REPLY_ERROR ? text(r) : "unexpected reply");
-    self.log_.error("cluster: Redis refused a message of %s: %s", pending->room, why);
+    if (!why.starts_with("NOREPLICAS")) {
+        self.log_.error("cluster: Redis refused a message of %s: %s", pending->room, why);
+    } else if (!self.replicasShort_) {
+        // min-replicas-to-write: every message is refused alike until a
+        // replica follows; logged once, as a short WAIT (onWait).
+        self.replicasShort_ = true;
+        self.log_.error(
+            "cluster: Redis refused a message of %s: %s; room messages are refused "
+            "until a replica follows",
+            pending->room, why);
+    }
     if (why.starts_with("NOSCRIPT") || why.starts_with("READONLY")) {
         // Redis restarted without its scripts under the same connection
         // (a failover behind a proxy): load it again. READONLY: the master
@@ -1172,6 +1202,7 @@ void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void*
     }
     const bool held = pending->fenced;  // delivered once the replicas have them (onWait)
     std::size_t count = 0;
+    std::uint64_t last = 0;
     for (std::size_t i = 0; i < r->elements; ++i) {
         const redisReply* item = r->element[i];
         if (item->type != REDIS_REPLY_ARRAY || item->elements != 2 ||
@@ -1197,6 +1228,7 @@ void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void*
             }
         }
         ++count;  // counted even when skipped: the page's size says whether more follow
+        last = std::max(last, entry.seq);
         if (entry.seq != 0 && mine) {
             self.hub_->backplanePrivate(std::move(entry), self.now_);
         } else if (entry.seq != 0 && held) {
@@ -1211,10 +1243,11 @@ void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void*
     }
     if (held) {
         pending->count = count;
+        pending->last = last;
         self.awaitingWait_.push_back(std::move(pending));
         return;
     }
-    self.hub_->backplaneFilled(pending->room, count, self.now_);
+    self.hub_->backplaneFilled(pending->room, count, last, self.now_);
 }
 
 void RedisBackplane::onPrivateSent(redisAsyncContext* /*context*/, void* reply, void* privdata) {
@@ -1319,13 +1352,42 @@ void RedisBackplane::onWait(redisAsyncContext* /*context*/, void* reply, void* p
             // instances"): connect again, to whichever the sentinels name.
             self.resetWanted_ = true;
             self.resetWhy_ = why;
-        } else if (r != nullptr && !self.replicasShort_) {
-            // No replica follows (none is up, or this master was replaced
-            // and not demoted yet: the lease renewal asks the sentinels).
-            // The hub stays up: Hellos and presence go on, messages are
-            // refused until the replicas are back.
-            self.replicasShort_ = true;
-            self.log_.error("cluster: %s; room messages are refused until they are back", why);
+        } else if (r != nullptr && r->type == REDIS_REPLY_INTEGER) {
+            // No replica follows (none is up, or after a failover none
+            // follows the new master yet: Sentinel converts a revived old
+            // master some seconds later). The hub stays up and holds what
+            // waits: refusing it ("fate unknown") made clients resend lines
+            // that were later replicated, and delivered as many times. The
+            // same WAIT is asked again (the connection's offset already
+            // covers the appends); it is answered when WAIT counts n, or as
+            // unknown when the connection goes. cluster.max_in_flight bounds
+            // what is held (Backplane::refusal refuses past it).
+            if (!self.replicasShort_) {
+                self.replicasShort_ = true;
+                self.log_.error("cluster: %s; room messages are held until they are back", why);
+            }
+            std::deque<std::unique_ptr<Pending>> held;
+            for (auto& pending : batch) {
+                if (pending->kind == BackplaneRequest::Kind::Publish || fenced) {
+                    held.push_back(std::move(pending));
+                    continue;
+                }
+                // Its fence was refused: no WAIT covers this read.
+                BackplaneRequest refill;
+                refill.kind = BackplaneRequest::Kind::Fill;
+                refill.room = pending->room;
+                refill.fromSeq = pending->fromSeq;
+                self.refills_.push_back(std::move(refill));
+                self.nextRefill_ = self.now_ + self.config_.reconnect;
+            }
+            // Nothing was queued behind this WAIT yet (its reply is this
+            // call), but keep the order if anything was.
+            for (auto& later : self.awaitingWait_) {
+                held.push_back(std::move(later));
+            }
+            self.awaitingWait_.swap(held);
+            self.waitOwed_ = self.waitOwed_ || !self.awaitingWait_.empty();
+            return;
         }
         for (const auto& pending : batch) {
             if (pending->kind == BackplaneRequest::Kind::Publish) {
@@ -1346,9 +1408,6 @@ void RedisBackplane::onWait(redisAsyncContext* /*context*/, void* reply, void* p
                 self.nextRefill_ = self.now_ + self.config_.reconnect;
             }
             // No reply (the connection went): the hub asks again when it is back.
-        }
-        if (r != nullptr) {
-            self.waitAgain();
         }
         return;
     }
@@ -1384,21 +1443,12 @@ void RedisBackplane::onWait(redisAsyncContext* /*context*/, void* reply, void* p
             for (BackplaneEntry& entry : pending->entries) {
                 self.hub_->backplaneEntry(std::move(entry), self.now_);
             }
-            self.hub_->backplaneFilled(pending->room, pending->count, self.now_);
+            self.hub_->backplaneFilled(pending->room, pending->count, pending->last, self.now_);
         }
     }
-    self.waitAgain();
-}
-
-// One WAIT at a time: Redis holds every command behind a WAIT that blocks
-// (up to half of cluster.timeout_ms), so WAITs sent each turn would queue
-// and the replies behind them outlive cluster.timeout_ms. What was sent
-// meanwhile is covered by the next, sent when this one answers.
-void RedisBackplane::waitAgain() {
-    if (waitOwed_ && !waitInFlight_ && command_.ready && command_.context != nullptr) {
-        sendWait(now_);
-        flushWrites();
-    }
+    // What was sent meanwhile is covered by the next WAIT: pump() sends it
+    // in this turn (it runs after onReady). Not from here: hiredis may free
+    // the context in redisAsyncHandleWrite, under this callback.
 }
 
 // The fence's SET: refused (NOREPLICAS: min-replicas-to-write), the WAIT
@@ -1509,8 +1559,7 @@ void RedisBackplane::onLease(redisAsyncContext* /*context*/, void* reply, void* 
     }
 }
 
-// --- hiredis's event hooks: the two sockets in this object's epoll set
-// ------------------------
+// --- hiredis's event hooks: the two sockets in this object's epoll set ------------------------
 
 void RedisBackplane::watch(Link& link, std::uint32_t events) {
     if (events == link.events || link.fd < 0) {

@@ -129,7 +129,6 @@ private:
     void renewLease(TimePoint now);
     void reap(TimePoint now);
     void sendWait(TimePoint now);
-    void waitAgain();
     void flushWrites();
     void checkUp();
     void watch(Link& link, std::uint32_t events);

@@ -146,13 +146,15 @@ private:
         }
         if (request.kind == BackplaneRequest::Kind::Fill) {
             std::size_t count = 0;
+            std::uint64_t last = 0;
             for (const BackplaneEntry& entry : streams_[request.room]) {
                 if (entry.seq >= request.fromSeq && count < kFillPage) {
                     from.hub.backplaneEntry(entry, from.now);
                     ++count;
+                    last = entry.seq;
                 }
             }
-            from.hub.backplaneFilled(request.room, count, from.now);
+            from.hub.backplaneFilled(request.room, count, last, from.now);
             from.pump();
             return;
         }
@@ -709,7 +711,7 @@ BOOST_AUTO_TEST_CASE(a_gap_fill_names_the_highest_waiting_seq_a_reconnect_fill_n
     // The edge read seqs 1..2 (no further): 1, 2 and the waiting 3 go out.
     f.b.hub.backplaneEntry(entries[0], f.b.now);
     f.b.hub.backplaneEntry(entries[1], f.b.now);
-    f.b.hub.backplaneFilled("r", 2, f.b.now);
+    f.b.hub.backplaneFilled("r", 2, 2, f.b.now);
     f.b.pump();
     std::vector<std::uint64_t> seqs;
     for (const std::string& frame : chatFrames(f.b, f.ben)) {
@@ -1156,4 +1158,57 @@ BOOST_AUTO_TEST_CASE(a_hub_trims_its_private_stream_up_to_what_it_delivered) {
     f.b.advance(1s);
     f.backplane.run();
     BOOST_TEST(f.backplane.privateStreamSize("hub1") == 0u);
+}
+
+// A bounded Fill answered after a later notice came in: the read stopped at
+// its bound, so the seqs between it and the later entry are no gap in the
+// stream (they are read by another Fill), never skipped as trimmed.
+BOOST_AUTO_TEST_CASE(an_entry_heard_beyond_a_bounded_fill_is_filled_not_skipped) {
+    TwoHubs f;
+    for (std::uint64_t id = 1; id <= 4; ++id) {
+        f.a.send(f.ana, say("#r", id, "line " + std::to_string(id)));
+    }
+    std::vector<BackplaneRequest> published;
+    f.a.hub.takeBackplaneRequests(published);
+    BOOST_TEST_REQUIRE(published.size() == 4u);
+    std::vector<BackplaneEntry> entries;
+    for (std::size_t i = 0; i < published.size(); ++i) {
+        auto entry = parseBackplaneNotice(
+            "hermes:room:r", backplaneNotice(i + 1, "hub0", published[i].ref, published[i].account,
+                                             published[i].message));
+        BOOST_TEST_REQUIRE(entry.has_value());
+        entries.push_back(*entry);
+    }
+    // b hears 2: a Fill of 1..2 goes out; 4 arrives while it is out.
+    f.b.hub.backplaneEntry(entries[1], f.b.now);
+    std::vector<BackplaneRequest> requests;
+    f.b.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    BOOST_TEST(requests[0].fromSeq == 1u);
+    BOOST_TEST(requests[0].toSeq == 2u);
+    f.b.hub.backplaneEntry(entries[3], f.b.now);
+    requests.clear();
+    f.b.hub.takeBackplaneRequests(requests);
+    BOOST_TEST(requests.empty());
+    // The Fill reads 1 and 2 (its bound): 3 is still to be read.
+    f.b.hub.backplaneEntry(entries[0], f.b.now);
+    f.b.hub.backplaneEntry(entries[1], f.b.now);
+    f.b.hub.backplaneFilled("r", 2, 2, f.b.now);
+    requests.clear();
+    f.b.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::Fill));
+    BOOST_TEST(requests[0].fromSeq == 3u);
+    BOOST_TEST(requests[0].toSeq == 4u);
+    f.b.hub.backplaneEntry(entries[2], f.b.now);
+    f.b.hub.backplaneEntry(entries[3], f.b.now);
+    f.b.hub.backplaneFilled("r", 2, 4, f.b.now);
+    f.b.pump();
+    std::vector<std::uint64_t> seqs;
+    for (const std::string& frame : chatFrames(f.b, f.ben)) {
+        v1::Envelope e;
+        e.ParseFromString(frame);
+        seqs.push_back(e.message().seq());
+    }
+    BOOST_TEST(seqs == (std::vector<std::uint64_t>{1, 2, 3, 4}), boost::test_tools::per_element());
 }

@@ -87,7 +87,7 @@ std::optional<BackplaneEntry> Backplane::takeNext(const std::string& room, std::
 }
 
 void Backplane::fill(const std::string& room, std::uint64_t nextSeq) {
-    if (!up_ || !filling_.insert(room).second) {
+    if (!up_ || filling_.contains(room)) {
         return;  // asked already (its answer asks again if need be), or asked at reconnect
     }
     BackplaneRequest request;
@@ -98,12 +98,17 @@ void Backplane::fill(const std::string& room, std::uint64_t nextSeq) {
     if (waiting != waiting_.end() && !waiting->second.empty()) {
         request.toSeq = waiting->second.rbegin()->first;
     }
+    filling_.emplace(room, request.toSeq);
     requests_.push_back(std::move(request));
 }
 
-std::uint64_t Backplane::filled(const std::string& room, std::size_t entries,
+std::uint64_t Backplane::filled(const std::string& room, std::size_t entries, std::uint64_t lastSeq,
                                 std::uint64_t nextSeq) {
-    filling_.erase(room);
+    std::uint64_t bound = lastSeq;
+    if (const auto asked = filling_.find(room); asked != filling_.end()) {
+        bound = std::max(bound, asked->second);
+        filling_.erase(asked);
+    }
     const auto it = waiting_.find(room);
     if (it == waiting_.end() || it->second.empty() || it->second.begin()->first <= nextSeq) {
         if (entries >= kFillPage) {
@@ -111,11 +116,17 @@ std::uint64_t Backplane::filled(const std::string& room, std::size_t entries,
         }
         return 0;
     }
-    // The stream holds nothing from nextSeq up to the first waiting entry:
-    // trimmed while this hub was away. Also after a full page (its first
-    // entry is above nextSeq): asking from nextSeq again would read the
-    // same page for ever; the caller asks for the rest once it has
-    // skipped and delivered.
+    if (it->second.begin()->first > bound) {
+        // Heard while this Fill was out, beyond what it read (a bounded or
+        // fenced read): the seqs before it may be in the stream still.
+        fill(room, nextSeq);
+        return 0;
+    }
+    // The stream holds nothing from nextSeq up to the first waiting entry,
+    // which the read reached: trimmed while this hub was away. Also after a
+    // full page whose first entry is above nextSeq: asking from nextSeq
+    // again would read the same page for ever; the caller asks for the rest
+    // once it has skipped and delivered.
     return it->second.begin()->first;
 }
 

@@ -44,7 +44,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -92,12 +91,16 @@ public:
     Verdict accept(std::uint64_t nextSeq, BackplaneEntry& entry);
     // The waiting entry that is now next, if any (older ones are dropped).
     std::optional<BackplaneEntry> takeNext(const std::string& room, std::uint64_t nextSeq);
-    // A Fill of `room` read `entries` entries (all given to the hub first).
-    // Returns the seq to skip to when the stream no longer holds the gap (0:
-    // no skip): the first waiting entry's. After a full page it asks for
-    // the next itself unless it skips: then the caller asks (fill), from
-    // where the skipped-to entries it delivered end.
-    std::uint64_t filled(const std::string& room, std::size_t entries, std::uint64_t nextSeq);
+    // A Fill of `room` read `entries` entries (all given to the hub first),
+    // the highest `lastSeq` (0: none). Returns the seq to skip to when the
+    // stream no longer holds the gap (0: no skip): the first waiting
+    // entry's, only if the read reached it. Entries heard while the Fill was
+    // out, above what it read, are no gap: they are read by another Fill.
+    // After a full page it asks for the next itself unless it skips: then
+    // the caller asks (fill), from where the skipped-to entries it delivered
+    // end.
+    std::uint64_t filled(const std::string& room, std::size_t entries, std::uint64_t lastSeq,
+                         std::uint64_t nextSeq);
     // The room's entries are delivered up to nextSeq - 1: read the rest of
     // its stream (after a reconnect, or when a room first exists here).
     void fill(const std::string& room, std::uint64_t nextSeq);
@@ -243,7 +246,9 @@ private:
     std::map<std::string, std::deque<Held>> held_;  // by nick key, in arrival order
     std::size_t heldCount_ = 0;
     std::unordered_map<std::string, std::map<std::uint64_t, BackplaneEntry>> waiting_;
-    std::unordered_set<std::string> filling_;  // rooms with a Fill asked and not answered
+    // Rooms with a Fill asked and not answered: the seq it reads up to (0:
+    // the stream's end, whatever that is when Redis reads it).
+    std::unordered_map<std::string, std::uint64_t> filling_;
     std::vector<BackplaneRequest> requests_;
     std::unordered_map<std::uint64_t, Claim> claims_;   // asked, not answered
     std::unordered_map<SessionId, std::string> owned_;  // nick keys held by sessions

@@ -1356,14 +1356,16 @@ void Hub::backplanePrivateFillFailed(TimePoint now) {
     impl_->backplane.privateFillFailed();
 }
 
-void Hub::backplaneFilled(const std::string& room, std::size_t entries, TimePoint now) {
+void Hub::backplaneFilled(const std::string& room, std::size_t entries, std::uint64_t lastSeq,
+                          TimePoint now) {
     owner_.check("Hub::backplaneFilled");
     impl_->setNow(now);
     Room* found = impl_->rooms.find(room);
     if (found == nullptr) {
         return;
     }
-    const std::uint64_t skip = impl_->backplane.filled(room, entries, found->log.nextSeq());
+    const std::uint64_t skip =
+        impl_->backplane.filled(room, entries, lastSeq, found->log.nextSeq());
     if (skip != 0) {
         if (!impl_->gate.skipTo(*found, skip)) {
             // Its messages are still held for the store: asked again once

@@ -217,8 +217,10 @@ public:
     // later tick.
     void backplaneFillFailed(const std::string& room, TimePoint now);
     void backplanePrivateFillFailed(TimePoint now);
-    // A Fill of `room` is answered: its `entries` entries were given first.
-    void backplaneFilled(const std::string& room, std::size_t entries, TimePoint now);
+    // A Fill of `room` is answered: its `entries` entries were given first,
+    // the highest seq among them `lastSeq` (0: none read).
+    void backplaneFilled(const std::string& room, std::size_t entries, std::uint64_t lastSeq,
+                         TimePoint now);
     // Another hub's member joined, left or quit a room (or its hub was
     // reaped): listed in the room's MemberList here, and shown to this hub's
     // members of the room as a Presence. This hub's own notices are ignored.
