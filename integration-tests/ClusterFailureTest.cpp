@@ -264,8 +264,11 @@ private:
 
 // The room's whole history as one hub serves it: seq -> "from: text".
 std::map<std::uint64_t, std::string> historyOf(std::uint16_t port) {
-    it::RawClient reader(port, "reader");
-    reader.hello("reader", it::after(10s));
+    // A nick of its own per hub: nicks are the cluster's, and the reader of
+    // the hub asked before may not have released "reader" yet.
+    const std::string nick = "reader" + std::to_string(port);
+    it::RawClient reader(port, nick);
+    reader.hello(nick, it::after(10s));
     std::map<std::uint64_t, std::string> history;
     std::uint64_t after = 0;
     for (int page = 0; page < 1000; ++page) {
