@@ -55,15 +55,25 @@ export async function until<T>(what: string, check: () => Promise<T> | T, ms = 1
     }
 }
 
+// A free port below the kernel's ephemeral range (32768-60999): a port from
+// listen(0) lies in that range, and between its close and the hub's bind an
+// outgoing connection of another test running beside this one may take it
+// as its source port (seen: EADDRINUSE at hermesd's start in web.e2e.chat,
+// under the ASan build's parallel tests). Listeners in the tests bind port 0,
+// so nothing takes a port of 20000-31999 but this function's callers.
 export async function freePort(): Promise<number> {
-    return new Promise((resolveP, reject) => {
+    for (let attempt = 0; attempt < 200; attempt++) {
+        const port = 20000 + Math.floor(Math.random() * 12000);
+        if (await canListen(port)) return port;
+    }
+    throw new Error("no free port in 20000-31999 after 200 tries");
+}
+
+function canListen(port: number): Promise<boolean> {
+    return new Promise((resolveP) => {
         const s = createServer();
-        s.on("error", reject);
-        s.listen(0, "127.0.0.1", () => {
-            const addr = s.address();
-            const port = typeof addr === "object" && addr ? addr.port : 0;
-            s.close(() => resolveP(port));
-        });
+        s.once("error", () => resolveP(false));
+        s.listen(port, "127.0.0.1", () => s.close(() => resolveP(true)));
     });
 }
 
