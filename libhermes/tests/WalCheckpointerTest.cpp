@@ -1,6 +1,8 @@
 // WalCheckpointer on a real WAL database: once the log passes kWakePages the
-// checkpoint happens on the checkpointer's thread, the data stays whole, and
-// the writer connection outlives a detached checkpointer safely.
+// checkpoint happens on the checkpointer's thread (and copies the log: until
+// 2026-12 the thread's connection had never read the database, so SQLite
+// answered its checkpoints with SQLITE_OK and did nothing), the data stays
+// whole, and the writer connection outlives a detached checkpointer safely.
 #define BOOST_TEST_MODULE wal_checkpointer
 #include <boost/test/unit_test.hpp>
 
@@ -65,6 +67,43 @@ BOOST_AUTO_TEST_CASE(a_growing_log_is_checkpointed_on_the_checkpointer_thread) {
     std::size_t rows = 0;
     reader << "SELECT count(*) FROM t", into(rows), now;
     BOOST_TEST(rows == 500u + WalCheckpointer::kWakePages + 200u);
+    std::string check;
+    reader << "PRAGMA integrity_check", into(check), now;
+    BOOST_TEST(check == "ok");
+}
+
+// Writes that never pause (as hermes-bench L1's): the thread's passive
+// passes never reach the log's end, and it is the thread, not the writer's
+// own commit at kWriterPages, that brings the log back to its beginning.
+BOOST_AUTO_TEST_CASE(under_writes_that_never_pause_the_thread_restarts_the_log) {
+    TempDir dir;
+    const std::string path = dir.path + "/w.db";
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session writer("SQLite", path);
+    std::string mode;
+    writer << "PRAGMA journal_mode=WAL", into(mode), now;
+    BOOST_TEST_REQUIRE(mode == "wal");
+    writer << "CREATE TABLE t (id INTEGER PRIMARY KEY, data BLOB)", now;
+    int rows = 0;
+    {
+        WalCheckpointer checkpointer(path);
+        checkpointer.attach(Poco::Data::SQLite::Utility::dbHandle(writer));
+        // Small commits, one after another, until the thread restarted the
+        // log; bounded by count (past two writer checkpoints' worth) and time.
+        const auto deadline = std::chrono::steady_clock::now() + 30s;
+        while (checkpointer.restarts() == 0 && rows < 2 * WalCheckpointer::kWriterPages &&
+               std::chrono::steady_clock::now() < deadline) {
+            writePages(writer, rows, 100);
+            rows += 100;
+        }
+        BOOST_TEST(checkpointer.restarts() >= 1u);
+        // The thread restarted it before the writer's own bound was reached.
+        BOOST_TEST(rows < WalCheckpointer::kWriterPages);
+    }
+    Poco::Data::Session reader("SQLite", path);
+    int count = 0;
+    reader << "SELECT count(*) FROM t", into(count), now;
+    BOOST_TEST(count == rows);
     std::string check;
     reader << "PRAGMA integrity_check", into(check), now;
     BOOST_TEST(check == "ok");

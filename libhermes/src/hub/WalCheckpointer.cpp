@@ -7,6 +7,8 @@
 #include <Poco/Data/Session.h>
 #include <Poco/Logger.h>
 
+#include <thread>
+
 namespace hermes::hub {
 
 namespace {
@@ -15,12 +17,33 @@ Poco::Logger& logger() {
     return Poco::Logger::get("hermes.history");
 }
 
+// A busy handler that retries every kBusyStep for up to `bound` (its
+// argument, a std::chrono::microseconds*).
+int waitInSteps(void* bound, int tries) {
+    const auto& limit = *static_cast<const std::chrono::microseconds*>(bound);
+    if (WalCheckpointer::kBusyStep * tries >= limit) {
+        return 0;
+    }
+    std::this_thread::sleep_for(WalCheckpointer::kBusyStep);
+    return 1;
+}
+
+constexpr std::chrono::microseconds kWriterBound = WalCheckpointer::kWriterBusyFor;
+constexpr std::chrono::microseconds kRestartBound = WalCheckpointer::kRestartBusyFor;
+
 }  // namespace
 
 WalCheckpointer::WalCheckpointer(const std::string& path) : path_(path) {
     Poco::Data::SQLite::Connector::registerConnector();
     session_ = std::make_unique<Poco::Data::Session>("SQLite", path_, std::size_t{0});
-    *session_ << "PRAGMA busy_timeout=2000", Poco::Data::Keywords::now;
+    // A connection learns the database is in WAL mode at its first read;
+    // until then a checkpoint on it does nothing and still answers SQLITE_OK
+    // (with -1 for the log's size).
+    int tables = 0;
+    *session_ << "SELECT count(*) FROM sqlite_master", Poco::Data::Keywords::into(tables),
+        Poco::Data::Keywords::now;
+    sqlite3_busy_handler(Poco::Data::SQLite::Utility::dbHandle(*session_), &waitInSteps,
+                         const_cast<std::chrono::microseconds*>(&kRestartBound));
     thread_ = std::thread([this] { run(); });
 }
 
@@ -37,11 +60,17 @@ WalCheckpointer::~WalCheckpointer() {
 void WalCheckpointer::attach(sqlite3* writer) {
     writer_ = writer;
     sqlite3_wal_autocheckpoint(writer, 0);
+    sqlite3_busy_handler(writer, &waitInSteps,
+                         const_cast<std::chrono::microseconds*>(&kWriterBound));
     sqlite3_wal_hook(writer, &WalCheckpointer::onCommit, this);
 }
 
 std::uint64_t WalCheckpointer::checkpoints() const {
     return state_.lock()->checkpoints;
+}
+
+std::uint64_t WalCheckpointer::restarts() const {
+    return state_.lock()->restarts;
 }
 
 int WalCheckpointer::onCommit(void* self, sqlite3* db, const char* schema, int pages) {
@@ -79,12 +108,41 @@ void WalCheckpointer::run() {
         int copied = 0;
         const int rc =
             sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &logPages, &copied);
-        if (rc == SQLITE_OK) {
+        if (rc == SQLITE_OK && logPages < 0) {
+            // Not in WAL mode as this connection sees it: nothing was copied.
+            logger().warning("history database " + path_ +
+                             ": checkpoint thread sees no write-ahead log");
+        } else if (rc == SQLITE_OK) {
             ++state_.lock()->checkpoints;
+            restart(db, logPages, copied);
         } else if (rc != SQLITE_BUSY) {
             logger().warning("history database " + path_ + ": checkpoint failed (" +
                              sqlite3_errmsg(db) + "); retried when the log grows");
         }
+    }
+}
+
+void WalCheckpointer::restart(sqlite3* db, int logPages, int copied) {
+    if (logPages < kRestartPages) {
+        return;
+    }
+    // Each pass copies what the writer added during the one before; a few
+    // bring that down to what the writer adds in one pass's syncs.
+    for (int pass = 0; pass < 4 && logPages - copied > kRestartRemainder; ++pass) {
+        if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &logPages, &copied) !=
+            SQLITE_OK) {
+            return;
+        }
+    }
+    // Busy (the writer did not pause, or a reader kept the log, within
+    // kRestartBusyFor): asked again at the next wake-up.
+    const int rc =
+        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+    if (rc == SQLITE_OK) {
+        ++state_.lock()->restarts;
+    } else if (rc != SQLITE_BUSY) {
+        logger().warning("history database " + path_ + ": restarting the log failed (" +
+                         sqlite3_errmsg(db) + "); retried when the log grows");
     }
 }
 

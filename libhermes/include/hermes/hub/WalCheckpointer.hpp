@@ -12,16 +12,26 @@
 // has grown past kWakePages; it then runs a PASSIVE checkpoint, which copies
 // what it can without blocking the writer or readers.
 //
-// Under writes that never pause, a passive checkpoint may never catch up with
-// the end of the log, and SQLite restarts the log only after one did: past
-// kWriterPages the writer's own commit checkpoints (as SQLite would by
-// default), so the file stays bounded.
+// Under writes that never pause, a passive checkpoint never reaches the end
+// of the log, and SQLite restarts the log only after one did. Past
+// kRestartPages the thread finishes the job: passes until little is left to
+// copy, then one RESTART checkpoint, which holds the writer back only while
+// it copies that little and syncs (the restart itself, and its fsync of the
+// new log header, then fall to the writer's next commit). Before this, the
+// writer's own commit checkpointed at kWriterPages, a stall of 30-60 ms
+// every ~4 s of hermes-bench L1 (docs/PERFORMANCE.md, "Durable L1's tail");
+// that remains as the bound should the thread fall behind.
+//
+// The writer waits for the lock in steps of kBusyStep (attach() installs the
+// handler): SQLite's default waits 1, 2, 5, 10 ms..., and a writer that
+// tried while the thread held the lock for 3 ms would sleep 8.
 //
 // Threading: the constructor, attach() and the destructor on the owner's
 // thread; the hook runs on whichever thread commits on the attached
 // connection (the writer's); the checkpoint thread is private. Failures are
 // logged (logger "hermes.history") and retried at the next wake-up.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -42,8 +52,18 @@ class WalCheckpointer {
 public:
     // Log size (pages) at which the checkpoint thread is woken.
     static constexpr int kWakePages = 1000;
+    // Log size (pages) past which the thread restarts the log.
+    static constexpr int kRestartPages = 8000;
+    // What a passive pass may leave to copy before the RESTART (pages).
+    static constexpr int kRestartRemainder = 256;
     // Log size (pages) at which the writer checkpoints itself.
     static constexpr int kWriterPages = 16000;
+    // The step of a wait for a lock, and the longest waits: the writer's
+    // (as its busy_timeout was) and the thread's RESTART's, which holds the
+    // writer back while it waits for readers of the log.
+    static constexpr std::chrono::microseconds kBusyStep{100};
+    static constexpr std::chrono::milliseconds kWriterBusyFor{5000};
+    static constexpr std::chrono::milliseconds kRestartBusyFor{20};
 
     // Opens a second connection to the database at `path` (throws Poco's
     // exceptions as POCO Data does) and starts the thread.
@@ -59,12 +79,18 @@ public:
     // outlive this object.
     void attach(sqlite3* writer);
 
-    // Checkpoints completed on the thread (thread safe).
+    // Checkpoints on the thread that copied the log (a connection that has
+    // not read the database yet answers SQLITE_OK and copies nothing: not
+    // counted), and RESTARTs (thread safe).
     std::uint64_t checkpoints() const;
+    std::uint64_t restarts() const;
 
 private:
     static int onCommit(void* self, sqlite3* db, const char* schema, int pages);
     void run();
+    // After a passive pass that left `logPages` in the log, `copied` of them
+    // copied: finish it and restart the log, if it is long enough.
+    void restart(sqlite3* db, int logPages, int copied);
 
     std::string path_;
     sqlite3* writer_ = nullptr;
@@ -75,6 +101,7 @@ private:
         bool wanted = false;
         bool stopping = false;
         std::uint64_t checkpoints = 0;
+        std::uint64_t restarts = 0;
     };
     threads::LockGuarded<State> state_;
     std::condition_variable wake_;
