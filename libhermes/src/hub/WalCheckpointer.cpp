@@ -86,7 +86,13 @@ int WalCheckpointer::onCommit(void* self, sqlite3* db, const char* schema, int p
         }
         return SQLITE_OK;
     }
-    if (pages >= kWakePages) {
+    // Woken per kWakePages the log grew since the thread's last pass (a log
+    // shorter than that pass saw was restarted since), not on every commit
+    // past the first kWakePages: each pass syncs twice, and a pass per
+    // commit copies the same hot pages again and again.
+    const int passed = checkpointer->passedAt_.load(std::memory_order_relaxed);
+    const int grown = pages >= passed ? pages - passed : pages;
+    if (grown >= kWakePages) {
         checkpointer->state_.lock()->wanted = true;
         checkpointer->wake_.notify_one();
     }
@@ -113,6 +119,7 @@ void WalCheckpointer::run() {
             logger().warning("history database " + path_ +
                              ": checkpoint thread sees no write-ahead log");
         } else if (rc == SQLITE_OK) {
+            passedAt_.store(logPages, std::memory_order_relaxed);
             ++state_.lock()->checkpoints;
             restart(db, logPages, copied);
         } else if (rc != SQLITE_BUSY) {

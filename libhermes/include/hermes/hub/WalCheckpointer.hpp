@@ -9,8 +9,9 @@
 // which in a burst of chat (hermes-bench T1) cost about a fifth of the
 // throughput. attach() turns that off for the writer's connection and
 // installs a hook that, after each commit, wakes this thread once the log
-// has grown past kWakePages; it then runs a PASSIVE checkpoint, which copies
-// what it can without blocking the writer or readers.
+// has grown by kWakePages since its last pass; it then runs a PASSIVE
+// checkpoint, which copies what it can without blocking the writer or
+// readers.
 //
 // Under writes that never pause, a passive checkpoint never reaches the end
 // of the log, and SQLite restarts the log only after one did. Past
@@ -31,6 +32,7 @@
 // connection (the writer's); the checkpoint thread is private. Failures are
 // logged (logger "hermes.history") and retried at the next wake-up.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -104,6 +106,9 @@ private:
         std::uint64_t restarts = 0;
     };
     threads::LockGuarded<State> state_;
+    // The log's size (pages) at the thread's last pass: written by the
+    // thread, read by the writer's hook.
+    std::atomic<int> passedAt_{0};
     std::condition_variable wake_;
     std::thread thread_;
 };
