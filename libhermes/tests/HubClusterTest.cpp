@@ -89,6 +89,13 @@ private:
             auto& members = members_[request.room];
             if (request.presence == "joined") {
                 members[request.nick] = hubName(from);
+            } else if (request.presence == "renamed") {
+                if (members[request.nick] == hubName(from)) {
+                    members.erase(request.nick);
+                }
+                members[request.message] = hubName(from);
+            } else if (request.presence == "away" || request.presence == "back") {
+                // nothing listed: the notice only
             } else if (members[request.nick] == hubName(from)) {
                 members.erase(request.nick);
             } else {
@@ -508,13 +515,14 @@ BOOST_AUTO_TEST_CASE(a_nick_is_unique_across_hubs_and_free_again_when_its_sessio
     v1::Envelope refused = f.b.next(second);
     BOOST_TEST_REQUIRE(refused.has_error());
     BOOST_TEST(refused.error().code() == v1::ERROR_CODE_NICK_TAKEN);
-    // Renames would need a claim too: refused in a cluster for now.
+    // A rename to it is refused as a Hello's is.
     v1::Envelope rename;
     rename.mutable_set_nick()->set_nick("ana");
     f.b.send(f.bob, rename);
+    f.backplane.run();
     refused = f.b.next(f.bob);
     BOOST_TEST_REQUIRE(refused.has_error());
-    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_UNSUPPORTED);
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_NICK_TAKEN);
     // ana leaves hub a: the nick is released, and the same session may
     // now have it on hub b.
     f.a.hub.closed(f.ana, "gone", f.a.now);
@@ -1211,4 +1219,189 @@ BOOST_AUTO_TEST_CASE(an_entry_heard_beyond_a_bounded_fill_is_filled_not_skipped)
         seqs.push_back(e.message().seq());
     }
     BOOST_TEST(seqs == (std::vector<std::uint64_t>{1, 2, 3, 4}), boost::test_tools::per_element());
+}
+
+// --- renames and away across hubs ------------------------------------------------------------
+
+namespace {
+
+v1::Envelope setNick(const std::string& nick) {
+    v1::Envelope e;
+    e.mutable_set_nick()->set_nick(nick);
+    return e;
+}
+
+v1::Envelope setAway(const std::string& text) {
+    v1::Envelope e;
+    e.mutable_set_away()->set_text(text);
+    return e;
+}
+
+// The NICK_CHANGED frames in `id`'s inbox as "old -> new (room)", taken.
+std::vector<std::string> renamesSeen(HubHarness& h, SessionId id) {
+    std::vector<std::string> out;
+    for (const v1::Envelope& e : h.take(id)) {
+        if (e.has_presence() && e.presence().kind() == v1::PRESENCE_KIND_NICK_CHANGED) {
+            out.push_back(e.presence().nicks(0) + " -> " + e.presence().new_nick() + " (" +
+                          e.presence().room() + ")");
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_rename_is_claimed_first_then_shown_on_every_hub_and_the_old_nick_freed) {
+    TwoHubs f;
+    f.a.send(f.ana, setNick("anna"));
+    f.a.send(f.ana, say("#r", 1, "as anna"));
+    // Nothing happens before Redis answers the claim: ana is still ana, and
+    // her Say waits behind the SetNick.
+    BOOST_TEST(f.a.take(f.ana).empty());
+    BOOST_TEST(
+        memberList(f.a, f.amy, "r") == (std::vector<std::string>{"amy", "ana", "ben", "bob"}),
+        boost::test_tools::per_element());
+    f.backplane.run();
+    // Her own hub as on a single hub; the other hub the same NICK_CHANGED.
+    BOOST_TEST(renamesSeen(f.a, f.amy) == std::vector<std::string>{"ana -> anna (r)"},
+               boost::test_tools::per_element());
+    BOOST_TEST(renamesSeen(f.b, f.bob) == std::vector<std::string>{"ana -> anna (r)"},
+               boost::test_tools::per_element());
+    // The Say that waited went out under the new nick.
+    const std::vector<v1::ChatMessage> got = messagesOf(f.b, f.ben);
+    BOOST_TEST_REQUIRE(got.size() == 1u);
+    BOOST_TEST(got[0].from() == "anna");
+    BOOST_TEST(
+        memberList(f.b, f.bob, "r") == (std::vector<std::string>{"amy", "anna", "ben", "bob"}),
+        boost::test_tools::per_element());
+    // The old nick is free across the cluster, the new one is not.
+    const SessionId other = clusterLogin(f.b, f.backplane, "ana");
+    const SessionId late = f.b.connect();
+    f.b.send(late, hello("Anna"));
+    f.backplane.run();
+    const v1::Envelope refused = f.b.next(late);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_NICK_TAKEN);
+    BOOST_TEST(other != 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_rename_to_a_nick_another_hub_holds_is_refused_and_the_old_kept) {
+    TwoHubs f;
+    f.a.send(f.ana, setNick("Bob"));
+    f.backplane.run();
+    const v1::Envelope refused = f.a.next(f.ana);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_NICK_TAKEN);
+    BOOST_TEST(refused.error().text().find("still ana") != std::string::npos);
+    BOOST_TEST(renamesSeen(f.b, f.ben).empty());
+    BOOST_TEST(
+        memberList(f.b, f.ben, "r") == (std::vector<std::string>{"amy", "ana", "ben", "bob"}),
+        boost::test_tools::per_element());
+    // ana still holds hers: a Hello for it on b is refused.
+    const SessionId late = f.b.connect();
+    f.b.send(late, hello("ana"));
+    f.backplane.run();
+    BOOST_TEST(f.b.next(late).error().code() == v1::ERROR_CODE_NICK_TAKEN);
+    // A bad nick is refused here, never claimed.
+    f.a.send(f.ana, setNick("no spaces"));
+    BOOST_TEST(f.a.next(f.ana).error().code() == v1::ERROR_CODE_INVALID_NICK);
+    std::vector<BackplaneRequest> requests;
+    f.a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST(requests.empty());
+    // A new spelling of its own nick needs no claim, and is shown everywhere.
+    f.a.send(f.ana, setNick("Ana"));
+    f.a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::Presence));
+    BOOST_TEST(requests[0].presence == "renamed");
+}
+
+BOOST_AUTO_TEST_CASE(a_rename_while_the_backplane_is_down_is_refused_with_cluster_unavailable) {
+    TwoHubs f;
+    f.a.hub.backplaneUp(false, f.a.now);
+    f.a.send(f.ana, setNick("anna"));
+    const v1::Envelope refused = f.a.next(f.ana);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    BOOST_TEST(refused.error().text().find("still ana") != std::string::npos);
+    // The backplane lost between the claim and its answer: refused too.
+    f.a.hub.backplaneUp(true, f.a.now);
+    std::vector<BackplaneRequest> requests;
+    f.a.hub.takeBackplaneRequests(requests);
+    f.a.send(f.ana, setNick("anna"));
+    requests.clear();
+    f.a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::ClaimNick));
+    f.a.hub.backplaneClaimed(requests[0].ref, false, "this hub lost the cluster's backplane",
+                             f.a.now);
+    f.a.pump();
+    BOOST_TEST(f.a.next(f.ana).error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    BOOST_TEST(
+        memberList(f.a, f.ana, "r") == (std::vector<std::string>{"amy", "ana", "ben", "bob"}),
+        boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(away_and_back_are_shown_on_other_hubs_and_in_who_and_whois) {
+    TwoHubs f;
+    f.a.send(f.ana, setAway("lunch"));
+    f.backplane.run();
+    f.b.advance(1s);  // presence is coalesced, as for a local away
+    BOOST_TEST(
+        presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_AWAY ana (lunch)"},
+        boost::test_tools::per_element());
+    // Who and Whois at the other hub report it.
+    v1::Envelope who;
+    who.mutable_who()->set_room("r");
+    f.b.send(f.bob, who);
+    const v1::Envelope list = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(list.has_members());
+    BOOST_TEST(
+        std::vector<std::string>(list.members().away().begin(), list.members().away().end()) ==
+            std::vector<std::string>{"ana"},
+        boost::test_tools::per_element());
+    v1::Envelope whois;
+    whois.mutable_whois_request()->set_nick("ANA");
+    f.b.send(f.bob, whois);
+    const v1::Envelope reply = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(reply.has_whois_reply());
+    BOOST_TEST(reply.whois_reply().nick() == "ana");
+    BOOST_TEST(reply.whois_reply().away() == "lunch");
+    BOOST_TEST_REQUIRE(reply.whois_reply().rooms_size() == 1);
+    BOOST_TEST(reply.whois_reply().rooms(0) == "r");
+    // The same text again changes nothing and tells no one.
+    f.a.send(f.ana, setAway("lunch"));
+    f.backplane.run();
+    f.b.advance(1s);
+    BOOST_TEST(presenceSeen(f.b, f.bob).empty());
+    // Renamed while away: still away under the new nick. Then back.
+    f.a.send(f.ana, setNick("anna"));
+    f.backplane.run();
+    f.a.send(f.ana, setAway(""));
+    f.backplane.run();
+    f.b.advance(1s);
+    const std::vector<std::string> seen = presenceSeen(f.b, f.ben);
+    BOOST_TEST_REQUIRE(!seen.empty());
+    BOOST_TEST(seen.back() == "PRESENCE_KIND_BACK anna ()");
+    whois.mutable_whois_request()->set_nick("anna");
+    f.b.clear(f.bob);
+    f.b.send(f.bob, whois);
+    const v1::Envelope back = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(back.has_whois_reply());
+    BOOST_TEST(back.whois_reply().away().empty());
+    // A quit forgets it: a new session under the nick is not away.
+    f.a.send(f.amy, setAway("gone"));
+    f.backplane.run();
+    f.a.hub.closed(f.amy, "gone", f.a.now);
+    f.a.pump();
+    f.backplane.run();
+    const SessionId amy2 = clusterLogin(f.a, f.backplane, "amy");
+    f.a.send(amy2, join("r"));
+    f.a.advance(1s);
+    f.backplane.run();
+    f.b.clear(f.bob);
+    f.b.send(f.bob, who);
+    const v1::Envelope again = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(again.has_members());
+    BOOST_TEST(again.members().away().empty());
 }

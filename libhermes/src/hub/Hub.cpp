@@ -289,13 +289,7 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
                 return;
             }
             if (backplane.enabled()) {
-                // A rename would need the new nick claimed in Redis first, as
-                // a Hello's is (claimNick); not done yet.
-                // UNSUPPORTED, not CLUSTER_UNAVAILABLE: a client with a hub
-                // list leaves a hub that answers that, and would loop.
-                outbox.error(s, v1::ERROR_CODE_UNSUPPORTED,
-                             "nick changes are not carried across the hubs of a cluster yet; "
-                             "reconnect with the new nick");
+                renameAcross(s, envelope.set_nick());  // claimed in Redis first
                 return;
             }
             onSetNick(s, envelope.set_nick(), sessions, accounts, presence, gate, outbox);
@@ -310,9 +304,14 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             onChangePassword(s, envelope.change_password(), accounts, intake, outbox, now);
             return;
         case v1::Envelope::kWhoisRequest:
-            onWhois(s, envelope.whois_request(), sessions, outbox, now);
+            onWhois(s, envelope.whois_request(), sessions, outbox, now,
+                    backplane.enabled() ? &backplane : nullptr);
             return;
         case v1::Envelope::kSetAway:
+            if (backplane.enabled()) {
+                awayAcross(s, envelope.set_away());
+                return;
+            }
             onSetAway(s, envelope.set_away(), presence, gate, outbox, now);
             return;
         case v1::Envelope::kTyping:
@@ -1233,9 +1232,14 @@ void Hub::backplaneClaimed(std::uint64_t ref, bool granted, std::string_view err
     }
     Session* s = impl_->sessions.find(claim->session);
     if (s == nullptr || s->who.closing()) {
-        if (granted) {
+        if (granted && impl_->sessions.findNick(claim->nick) == nullptr) {
             impl_->backplane.releaseNick(std::move(claim->nick));
         }
+        return;
+    }
+    if (claim->rename) {
+        impl_->renameClaimed(*s, std::move(*claim), granted, error);
+        impl_->receive(*s, {});
         return;
     }
     impl_->intake.readDone(*s);
@@ -1393,6 +1397,11 @@ void Hub::backplanePresence(const BackplanePresence& event, TimePoint now) {
                            event.room, event.nick, event.hub);
         return;
     }
+    if (event.kind == "renamed" && protocol::checkNick(event.reason)) {
+        impl_->log.warning("backplane: rename of %s in %s (hub %s) to '%s', not a nick; dropped",
+                           event.nick, event.room, event.hub, event.reason);
+        return;
+    }
     if (!impl_->backplane.applyPresence(event)) {
         return;
     }
@@ -1400,8 +1409,16 @@ void Hub::backplanePresence(const BackplanePresence& event, TimePoint now) {
     if (room == nullptr || room->members.empty()) {
         return;  // listed for whoever joins it here
     }
+    if (event.kind == "renamed") {
+        // As a rename here: NICK_CHANGED at once (it is not coalesced).
+        impl_->presence.nickChanged(*room, event.nick, event.reason, false, impl_->gate,
+                                    impl_->outbox);
+        return;
+    }
     const v1::PresenceKind kind = event.kind == "joined" ? v1::PRESENCE_KIND_JOINED
                                   : event.kind == "left" ? v1::PRESENCE_KIND_LEFT
+                                  : event.kind == "away" ? v1::PRESENCE_KIND_AWAY
+                                  : event.kind == "back" ? v1::PRESENCE_KIND_BACK
                                                          : v1::PRESENCE_KIND_QUIT;
     // Whether another hub's member spoke is that hub's to know: in a large
     // room its presence reaches the followers only (docs/CLUSTER.md).
