@@ -131,14 +131,22 @@ BOOST_AUTO_TEST_CASE(seen) {
     it::RedisServer redis;
     it::ClusterHubs hubs(3, redis.address(), clusterSettings());
     Members m(hubs, {"ana", "bob", "cyd"});
+    const auto asked = it::Clock::now();
     m[0].send(it::setNickEnvelope("anna"));
     // Her confirmation, as on one hub (room ""), then the others' NICK_CHANGED.
     m[0].expect([](const it::Frame& f) { return nickChanged(f, "", "ana", "anna"); },
                 it::after(10s), "ana's own NICK_CHANGED");
+    const auto confirmed = it::Clock::now();
     for (std::size_t i : {1u, 2u}) {
         m[i].expect([](const it::Frame& f) { return nickChanged(f, "r", "ana", "anna"); },
                     it::after(10s), "NICK_CHANGED ana -> anna in #r at " + m[i].name());
     }
+    const auto ms = [asked](it::Clock::time_point t) {
+        return std::chrono::duration_cast<std::chrono::microseconds>(t - asked).count() / 1000.0;
+    };
+    BOOST_TEST_MESSAGE("rename: confirmed after " << ms(confirmed) << " ms (its claim in Redis), "
+                                                  << "seen on both other hubs after "
+                                                  << ms(it::Clock::now()) << " ms");
     const std::vector<std::string> expected{"anna", "bob", "cyd"};
     for (std::size_t i : {0u, 1u, 2u}) {
         BOOST_TEST(sorted(who(m[i], "#r").nicks()) == expected, boost::test_tools::per_element());

@@ -1405,3 +1405,36 @@ BOOST_AUTO_TEST_CASE(away_and_back_are_shown_on_other_hubs_and_in_who_and_whois)
     BOOST_TEST_REQUIRE(again.has_members());
     BOOST_TEST(again.members().away().empty());
 }
+
+BOOST_AUTO_TEST_CASE(a_rename_keeps_the_account_rules_and_asks_redis_only_when_they_allow_it) {
+    // "reg" is an account of a's book: only a session signed in to it may
+    // take it, in a cluster as alone, and the refusal asks nothing of Redis.
+    HubHarness a{clusterConfig("hub0"), 77, nullptr, nullptr,
+                 std::make_unique<Book>(std::vector<std::string>{"reg"})};
+    HubHarness b{clusterConfig("hub1")};
+    FakeBackplane backplane{{&a, &b}};
+    a.hub.backplaneUp(true, a.now);
+    b.hub.backplaneUp(true, b.now);
+    const SessionId ana = clusterLogin(a, backplane, "ana");
+    backplane.run();
+    a.send(ana, setNick("reg"));
+    BOOST_TEST(a.next(ana).error().code() == v1::ERROR_CODE_PASSWORD_REQUIRED);
+    std::vector<BackplaneRequest> requests;
+    a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST(requests.empty());
+    // Signed in to it: claimed, then renamed.
+    a.hub.testSignIn(ana, "reg", a.now);
+    a.clear(ana);
+    a.send(ana, setNick("reg"));
+    backplane.run();
+    bool confirmed = false;
+    for (const v1::Envelope& e : a.take(ana)) {
+        confirmed = confirmed || (e.has_presence() && e.presence().new_nick() == "reg");
+    }
+    BOOST_TEST(confirmed);
+    // And held across the cluster.
+    const SessionId late = b.connect();
+    b.send(late, hello("reg"));
+    backplane.run();
+    BOOST_TEST(b.next(late).error().code() == v1::ERROR_CODE_NICK_TAKEN);
+}
