@@ -408,11 +408,18 @@ void Backplane::release(SessionId session) {
     if (it == owned_.end()) {
         return;
     }
-    releaseNick(std::move(it->second));
-    owned_.erase(it);
+    std::string nick = std::move(it->second);
+    owned_.erase(it);  // first: its own entry does not keep the nick
+    releaseNick(std::move(nick));
 }
 
+// Redis records a nick per hub, not per session: releasing it frees it on
+// every hub. So it is kept while any session here still names it (holds
+// it, or claims it and awaits the answer).
 void Backplane::releaseNick(std::string nick) {
+    if (nickPendingHere(nick)) {
+        return;
+    }
     BackplaneRequest request;
     request.kind = BackplaneRequest::Kind::ReleaseNick;
     request.nick = std::move(nick);
@@ -454,7 +461,9 @@ bool Backplane::applyPresence(const BackplanePresence& presence) {
         return false;
     }
     if (presence.kind == "joined") {
-        if (!listedAnywhere(presence.nick)) {
+        // The away list is usually empty, the rooms many: it is asked first.
+        if (!away_.empty() && away_.contains(protocol::nickKey(presence.nick)) &&
+            !listedAnywhere(presence.nick)) {
             away_.erase(protocol::nickKey(presence.nick));  // a new session: back
         }
         auto& members = others_[presence.room];

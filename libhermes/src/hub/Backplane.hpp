@@ -201,6 +201,10 @@ public:
     void own(SessionId session, std::string nick);
     // `session` ended: its nick, if it held one, is released.
     void release(SessionId session);
+    // `nick` is released in Redis, unless a session here still holds or
+    // claims it (nickPendingHere): Redis records which hub holds a nick,
+    // not which session, so a release frees it on every hub. Every release
+    // (own, release, a claim refused or answered too late) goes through it.
     void releaseNick(std::string nick);
 
     // --- presence across hubs ------------------------------------------------------

@@ -20,17 +20,19 @@ void Hub::Impl::renameAcross(Session& s, const v1::SetNick& request) {
     if (refuseSetNick(s, request, sessions, accounts, outbox)) {
         return;
     }
+    // Also a new spelling of its own nick: its "renamed" notice would be
+    // lost, and the other hubs would list the old spelling for good.
+    if (!backplane.up()) {
+        outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+                     "this hub cannot reach the cluster's backplane (Redis) to rename you to " +
+                         request.nick() + "; you are still " + s.who.nick() +
+                         ", try again in a moment");
+        return;
+    }
     const std::string key = protocol::nickKey(request.nick());
     if (key == protocol::nickKey(s.who.nick())) {
         // Only its spelling changes: the key it holds in Redis stays.
         renamed(s, request);
-        return;
-    }
-    if (!backplane.up()) {
-        outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
-                     "this hub cannot reach the cluster's backplane (Redis) to claim nick " +
-                         request.nick() + "; you are still " + s.who.nick() +
-                         ", try again in a moment");
         return;
     }
     backplane.claimRename(s.id, key, request);
@@ -58,14 +60,19 @@ void Hub::Impl::renameClaimed(Session& s, Backplane::Claim claim, bool granted,
         // A private message for the new nick that came while its claim was
         // out was held here for it (Backplane::nickPendingHere).
         deliverHeldPrivate(s);
-    } else if (sessions.findNick(nick) == nullptr) {
+    } else {
         // Refused here after all (taken meanwhile by another session of
-        // this hub, or registered): not held by anyone here, so free again.
+        // this hub, registered, or banned): free again unless another
+        // session here holds or claims it (releaseNick).
         backplane.releaseNick(std::move(claim.nick));
     }
 }
 
 bool Hub::Impl::renamed(Session& s, const v1::SetNick& request) {
+    // A ban set while the claim was out counts, as on a single hub.
+    if (refuseBannedNick(s, request, moderation, outbox, facts)) {
+        return false;
+    }
     const std::string old = s.who.nick();
     onSetNick(s, request, sessions, accounts, presence, gate, outbox);
     if (s.who.nick() != request.nick()) {

@@ -20,6 +20,7 @@
 
 #include "hermes/codec/FrameDecoder.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
+#include "hermes/protocol/Limits.hpp"
 #include "hermes/protocol/Validation.hpp"
 
 namespace hermes::hub {
@@ -933,6 +934,11 @@ void Hub::Impl::join(Session& s, const v1::Join& request) {
         if (backplane.enabled()) {
             if (s.rooms.size() > before) {
                 backplane.announce(room->name, "joined", s.who.nick(), {});
+                if (!s.profile.away.empty()) {
+                    // The other hubs take a JOINED for one not away: told
+                    // here, or they would show her back until her next change.
+                    backplane.announce(room->name, "away", s.who.nick(), s.profile.away);
+                }
             }
             // A room this hub never saw (made while it was away) has its
             // past only in Redis: read it now, not at its next message.
@@ -1230,15 +1236,22 @@ void Hub::backplaneClaimed(std::uint64_t ref, bool granted, std::string_view err
     if (!claim) {
         return;
     }
+    if (!granted && !error.empty()) {
+        // Its fate is not known (the connection may have been lost after
+        // Redis took it): Redis may list it as this hub's for good. Released
+        // (once Redis is back, if it is down) unless a session here holds it.
+        impl_->backplane.releaseNick(claim->nick);
+    }
     Session* s = impl_->sessions.find(claim->session);
     if (s == nullptr || s->who.closing()) {
-        if (granted && impl_->sessions.findNick(claim->nick) == nullptr) {
-            impl_->backplane.releaseNick(std::move(claim->nick));
+        if (granted) {
+            impl_->backplane.releaseNick(std::move(claim->nick));  // unless held here
         }
         return;
     }
     if (claim->rename) {
         impl_->renameClaimed(*s, std::move(*claim), granted, error);
+        impl_->resumeWaiting(*s);
         impl_->receive(*s, {});
         return;
     }
@@ -1258,9 +1271,9 @@ void Hub::backplaneClaimed(std::uint64_t ref, bool granted, std::string_view err
             // Held until the session ends (or claims another): also while
             // its password is checked.
             impl_->backplane.own(s->id, std::move(claim->nick));
-        } else if (impl_->sessions.findNick(claim->hello.nick()) == nullptr) {
-            // Refused further on (and no other member here has it: two
-            // Hellos of this hub raced for it): free again.
+        } else {
+            // Refused further on: free again, unless another session here
+            // has it (two Hellos of this hub raced for it).
             impl_->backplane.releaseNick(std::move(claim->nick));
         }
         if (welcomed) {
@@ -1400,6 +1413,14 @@ void Hub::backplanePresence(const BackplanePresence& event, TimePoint now) {
     if (event.kind == "renamed" && protocol::checkNick(event.reason)) {
         impl_->log.warning("backplane: rename of %s in %s (hub %s) to '%s', not a nick; dropped",
                            event.nick, event.room, event.hub, event.reason);
+        return;
+    }
+    if (event.kind == "away" &&
+        (event.reason.empty() ||
+         protocol::checkOptionalText(event.reason, protocol::kMaxAwayBytes, "away message"))) {
+        // Shown to the room as an away of this hub's would be: the same rules.
+        impl_->log.warning("backplane: away of %s in %s (hub %s) with a bad text; dropped",
+                           event.nick, event.room, event.hub);
         return;
     }
     if (!impl_->backplane.applyPresence(event)) {
