@@ -18,6 +18,9 @@
 //               back: BACK, and Whois has no text
 //   redis_down  Redis stopped: a rename is refused CLUSTER_UNAVAILABLE and
 //               the nick kept; Redis back: the rename goes through
+//   race        ana (hub-1) and bob (hub-2) rename themselves zed at once:
+//               exactly one is renamed, the other gets NICK_TAKEN; a Hello
+//               for zed on either hub is then refused
 //
 // Each case is its own CTest test (integration.cluster.rename.<case>).
 #define BOOST_TEST_MODULE ClusterRenameTest
@@ -278,6 +281,41 @@ BOOST_AUTO_TEST_CASE(redis_down) {
     BOOST_TEST_REQUIRE(renamed);
     m[1].expect([](const it::Frame& f) { return nickChanged(f, "r", "ana", "anna"); },
                 it::after(10s), "NICK_CHANGED at bob after Redis is back");
+    if (it::currentTestFailed()) {
+        hubs.markFailed();
+    }
+}
+
+BOOST_AUTO_TEST_CASE(race) {
+    RedisRequired redisRequired;
+    it::RedisServer redis;
+    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    Members m(hubs, {"ana", "bob"});
+    m[0].send(it::setNickEnvelope("zed"));
+    m[1].send(it::setNickEnvelope("zed"));
+    int renamed = 0;
+    int taken = 0;
+    for (std::size_t i : {0u, 1u}) {
+        const std::string old = m[i].name();
+        const it::Frame answer = m[i].expect(
+            [&old](const it::Frame& f) {
+                return nickChanged(f, "", old, "zed") || it::isError(v1::ERROR_CODE_NICK_TAKEN)(f);
+            },
+            it::after(10s), "renamed or NICK_TAKEN at " + old);
+        if (answer.envelope.has_error()) {
+            ++taken;
+        } else {
+            ++renamed;
+        }
+    }
+    BOOST_TEST(renamed == 1);
+    BOOST_TEST(taken == 1);
+    for (std::size_t i : {0u, 1u}) {
+        it::RawClient late(hubs[i].port(), "late");
+        late.send(it::helloEnvelope("zed"));
+        late.expect(it::isError(v1::ERROR_CODE_NICK_TAKEN), it::after(10s),
+                    "zed taken on hub-" + std::to_string(i + 1));
+    }
     if (it::currentTestFailed()) {
         hubs.markFailed();
     }
