@@ -89,16 +89,27 @@ constexpr const char* kClearNicksScript =
     "return cleared\n";
 
 // KEYS: the room's member hash, this hub's member set. ARGV: kind
-// ("joined", "left", "quit"), this hub, the nick as shown, the reason, the
-// room, the room's presence channel. The lists and the notice in one step.
-// A leave is written only if the nick is listed as this hub's (a member
-// that moved to another hub meanwhile stays listed there).
+// ("joined", "left", "quit", "renamed", "away", "back"), this hub, the nick
+// as shown, the reason (renamed: the new nick), the room, the room's
+// presence channel. The lists and the notice in one step. A leave is
+// written only if the nick is listed as this hub's (a member that moved to
+// another hub meanwhile stays listed there). A rename lists the new nick in
+// the old one's place; away and back list nothing.
 constexpr const char* kPresenceScript =
     "local entry = ARGV[5] .. '\\n' .. ARGV[3]\n"
     "if ARGV[1] == 'joined' then\n"
     "  redis.call('HSET', KEYS[1], ARGV[3], ARGV[2])\n"
     "  redis.call('SADD', KEYS[2], entry)\n"
     "  redis.call('SADD', 'hermes:hubs', ARGV[2])\n"
+    "elseif ARGV[1] == 'renamed' then\n"
+    "  redis.call('SREM', KEYS[2], entry)\n"
+    "  redis.call('SADD', KEYS[2], ARGV[5] .. '\\n' .. ARGV[4])\n"
+    "  if redis.call('HGET', KEYS[1], ARGV[3]) == ARGV[2] then\n"
+    "    redis.call('HDEL', KEYS[1], ARGV[3])\n"
+    "  end\n"
+    "  redis.call('HSET', KEYS[1], ARGV[4], ARGV[2])\n"
+    "elseif ARGV[1] == 'away' or ARGV[1] == 'back' then\n"
+    "  -- nothing listed: the notice only\n"
     "else\n"
     "  redis.call('SREM', KEYS[2], entry)\n"
     "  if redis.call('HGET', KEYS[1], ARGV[3]) ~= ARGV[2] then\n"

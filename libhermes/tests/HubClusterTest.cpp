@@ -9,6 +9,7 @@
 
 #include "HubTestHarness.hpp"
 #include "hermes/hub/AccountStore.hpp"
+#include "hermes/protocol/Limits.hpp"
 
 // Hubs of a cluster (HubConfig::cluster) with the backplane played by the
 // test: seqs given per room, entries kept in a stream per room, notices
@@ -89,6 +90,13 @@ private:
             auto& members = members_[request.room];
             if (request.presence == "joined") {
                 members[request.nick] = hubName(from);
+            } else if (request.presence == "renamed") {
+                if (members[request.nick] == hubName(from)) {
+                    members.erase(request.nick);
+                }
+                members[request.message] = hubName(from);
+            } else if (request.presence == "away" || request.presence == "back") {
+                // nothing listed: the notice only
             } else if (members[request.nick] == hubName(from)) {
                 members.erase(request.nick);
             } else {
@@ -508,13 +516,14 @@ BOOST_AUTO_TEST_CASE(a_nick_is_unique_across_hubs_and_free_again_when_its_sessio
     v1::Envelope refused = f.b.next(second);
     BOOST_TEST_REQUIRE(refused.has_error());
     BOOST_TEST(refused.error().code() == v1::ERROR_CODE_NICK_TAKEN);
-    // Renames would need a claim too: refused in a cluster for now.
+    // A rename to it is refused as a Hello's is.
     v1::Envelope rename;
     rename.mutable_set_nick()->set_nick("ana");
     f.b.send(f.bob, rename);
+    f.backplane.run();
     refused = f.b.next(f.bob);
     BOOST_TEST_REQUIRE(refused.has_error());
-    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_UNSUPPORTED);
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_NICK_TAKEN);
     // ana leaves hub a: the nick is released, and the same session may
     // now have it on hub b.
     f.a.hub.closed(f.ana, "gone", f.a.now);
@@ -1211,4 +1220,379 @@ BOOST_AUTO_TEST_CASE(an_entry_heard_beyond_a_bounded_fill_is_filled_not_skipped)
         seqs.push_back(e.message().seq());
     }
     BOOST_TEST(seqs == (std::vector<std::uint64_t>{1, 2, 3, 4}), boost::test_tools::per_element());
+}
+
+// --- renames and away across hubs ------------------------------------------------------------
+
+namespace {
+
+v1::Envelope setNick(const std::string& nick) {
+    v1::Envelope e;
+    e.mutable_set_nick()->set_nick(nick);
+    return e;
+}
+
+v1::Envelope setAway(const std::string& text) {
+    v1::Envelope e;
+    e.mutable_set_away()->set_text(text);
+    return e;
+}
+
+// The NICK_CHANGED frames in `id`'s inbox as "old -> new (room)", taken.
+std::vector<std::string> renamesSeen(HubHarness& h, SessionId id) {
+    std::vector<std::string> out;
+    for (const v1::Envelope& e : h.take(id)) {
+        if (e.has_presence() && e.presence().kind() == v1::PRESENCE_KIND_NICK_CHANGED) {
+            out.push_back(e.presence().nicks(0) + " -> " + e.presence().new_nick() + " (" +
+                          e.presence().room() + ")");
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_rename_is_claimed_first_then_shown_on_every_hub_and_the_old_nick_freed) {
+    TwoHubs f;
+    f.a.send(f.ana, setNick("anna"));
+    f.a.send(f.ana, say("#r", 1, "as anna"));
+    // Nothing happens before Redis answers the claim: ana is still ana, and
+    // her Say waits behind the SetNick.
+    BOOST_TEST(f.a.take(f.ana).empty());
+    BOOST_TEST(
+        memberList(f.a, f.amy, "r") == (std::vector<std::string>{"amy", "ana", "ben", "bob"}),
+        boost::test_tools::per_element());
+    f.backplane.run();
+    // Her own hub as on a single hub; the other hub the same NICK_CHANGED.
+    BOOST_TEST(renamesSeen(f.a, f.amy) == std::vector<std::string>{"ana -> anna (r)"},
+               boost::test_tools::per_element());
+    BOOST_TEST(renamesSeen(f.b, f.bob) == std::vector<std::string>{"ana -> anna (r)"},
+               boost::test_tools::per_element());
+    // The Say that waited went out under the new nick.
+    const std::vector<v1::ChatMessage> got = messagesOf(f.b, f.ben);
+    BOOST_TEST_REQUIRE(got.size() == 1u);
+    BOOST_TEST(got[0].from() == "anna");
+    BOOST_TEST(
+        memberList(f.b, f.bob, "r") == (std::vector<std::string>{"amy", "anna", "ben", "bob"}),
+        boost::test_tools::per_element());
+    // The old nick is free across the cluster (clusterLogin requires the
+    // Welcome), the new one is not.
+    clusterLogin(f.b, f.backplane, "ana");
+    const SessionId late = f.b.connect();
+    f.b.send(late, hello("Anna"));
+    f.backplane.run();
+    const v1::Envelope refused = f.b.next(late);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_NICK_TAKEN);
+}
+
+BOOST_AUTO_TEST_CASE(a_rename_to_a_nick_another_hub_holds_is_refused_and_the_old_kept) {
+    TwoHubs f;
+    f.a.send(f.ana, setNick("Bob"));
+    f.backplane.run();
+    const v1::Envelope refused = f.a.next(f.ana);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_NICK_TAKEN);
+    BOOST_TEST(refused.error().text().find("still ana") != std::string::npos);
+    BOOST_TEST(renamesSeen(f.b, f.ben).empty());
+    BOOST_TEST(
+        memberList(f.b, f.ben, "r") == (std::vector<std::string>{"amy", "ana", "ben", "bob"}),
+        boost::test_tools::per_element());
+    // ana still holds hers: a Hello for it on b is refused.
+    const SessionId late = f.b.connect();
+    f.b.send(late, hello("ana"));
+    f.backplane.run();
+    BOOST_TEST(f.b.next(late).error().code() == v1::ERROR_CODE_NICK_TAKEN);
+    // A bad nick is refused here, never claimed.
+    f.a.send(f.ana, setNick("no spaces"));
+    BOOST_TEST(f.a.next(f.ana).error().code() == v1::ERROR_CODE_INVALID_NICK);
+    std::vector<BackplaneRequest> requests;
+    f.a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST(requests.empty());
+    // A new spelling of its own nick needs no claim, and is shown everywhere.
+    f.a.send(f.ana, setNick("Ana"));
+    f.a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::Presence));
+    BOOST_TEST(requests[0].presence == "renamed");
+}
+
+BOOST_AUTO_TEST_CASE(a_rename_while_the_backplane_is_down_is_refused_with_cluster_unavailable) {
+    TwoHubs f;
+    f.a.hub.backplaneUp(false, f.a.now);
+    f.a.send(f.ana, setNick("anna"));
+    const v1::Envelope refused = f.a.next(f.ana);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    BOOST_TEST(refused.error().text().find("still ana") != std::string::npos);
+    // The backplane lost between the claim and its answer: refused too.
+    f.a.hub.backplaneUp(true, f.a.now);
+    std::vector<BackplaneRequest> requests;
+    f.a.hub.takeBackplaneRequests(requests);
+    f.a.send(f.ana, setNick("anna"));
+    requests.clear();
+    f.a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::ClaimNick));
+    f.a.hub.backplaneClaimed(requests[0].ref, false, "this hub lost the cluster's backplane",
+                             f.a.now);
+    f.a.pump();
+    BOOST_TEST(f.a.next(f.ana).error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    BOOST_TEST(
+        memberList(f.a, f.ana, "r") == (std::vector<std::string>{"amy", "ana", "ben", "bob"}),
+        boost::test_tools::per_element());
+    // Redis may have taken that claim before the connection was lost: the
+    // nick is released (the edge keeps it until Redis is back), not leaked.
+    requests.clear();
+    f.a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::ReleaseNick));
+    BOOST_TEST(requests[0].nick == "anna");
+    // A new spelling of its own nick while Redis is down: refused too (its
+    // notice would be lost and the other hubs would list the old one).
+    f.a.hub.backplaneUp(false, f.a.now);
+    f.a.clear(f.ana);
+    f.a.send(f.ana, setNick("Ana"));
+    const v1::Envelope spelling = f.a.next(f.ana);
+    BOOST_TEST_REQUIRE(spelling.has_error());
+    BOOST_TEST(spelling.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    f.a.hub.backplaneUp(true, f.a.now);
+    BOOST_TEST(
+        memberList(f.a, f.amy, "r") == (std::vector<std::string>{"amy", "ana", "ben", "bob"}),
+        boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_claim_answered_late_never_frees_a_nick_another_session_here_claims) {
+    // ana asks for zed and disconnects before Redis answers; a new session
+    // of the same hub says Hello as zed. Redis grants both (the same hub).
+    // The first answer must not release zed: Redis records the hub, not the
+    // session, so that would free it on every hub while zed is welcomed.
+    TwoHubs f;
+    f.a.send(f.ana, setNick("zed"));
+    f.a.hub.closed(f.ana, "gone", f.a.now);
+    f.a.pump();
+    const SessionId zed = f.a.connect();
+    f.a.send(zed, hello("zed"));
+    f.backplane.run();  // both claims granted, in order
+    BOOST_TEST_REQUIRE(!f.a.peers[zed].inbox.empty());
+    BOOST_TEST(f.a.peers[zed].inbox.front().has_welcome());
+    // zed is still held in Redis: another hub refuses it.
+    const SessionId other = f.b.connect();
+    f.b.send(other, hello("zed"));
+    f.backplane.run();
+    const v1::Envelope refused = f.b.next(other);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_NICK_TAKEN);
+    // ana's old nick was freed when she left.
+    clusterLogin(f.b, f.backplane, "ana");
+}
+
+BOOST_AUTO_TEST_CASE(a_session_quitting_while_its_rename_is_claimed_frees_both_nicks) {
+    TwoHubs f;
+    f.a.send(f.ana, setNick("zed"));
+    f.a.hub.closed(f.ana, "gone", f.a.now);
+    f.a.pump();
+    f.backplane.run();  // the claim granted after she left: released
+    clusterLogin(f.b, f.backplane, "zed");
+    clusterLogin(f.b, f.backplane, "ana");
+}
+
+BOOST_AUTO_TEST_CASE(a_private_message_for_the_new_nick_is_held_while_its_claim_is_out) {
+    TwoHubs f;
+    // bob (hub b) asks for zed; Redis grants it, and ana (hub a) writes to
+    // zed before b has the answer: the message reaches b first.
+    f.b.send(f.bob, setNick("zed"));
+    std::vector<BackplaneRequest> claim;
+    f.b.hub.takeBackplaneRequests(claim);
+    BOOST_TEST_REQUIRE(claim.size() == 1u);
+    BOOST_TEST((claim[0].kind == BackplaneRequest::Kind::ClaimNick));
+    f.a.send(f.ana, privateMessage("zed", 1, "welcome, zed"));
+    std::vector<BackplaneRequest> sent;
+    f.a.hub.takeBackplaneRequests(sent);
+    BOOST_TEST_REQUIRE(sent.size() == 1u);
+    f.b.hub.backplanePrivate(noticeFor(sent[0], 1), f.b.now);
+    f.b.hub.flush();
+    f.b.pump();
+    BOOST_TEST(messagesOf(f.b, f.bob).empty());  // still bob: held, not forwarded
+    std::vector<BackplaneRequest> forwards;
+    f.b.hub.takeBackplaneRequests(forwards);
+    BOOST_TEST(forwards.empty());
+    f.b.hub.backplaneClaimed(claim[0].ref, true, "", f.b.now);
+    f.b.hub.flush();
+    f.b.pump();
+    const auto got = messagesOf(f.b, f.bob);
+    BOOST_TEST_REQUIRE(got.size() == 1u);
+    BOOST_TEST(got[0].text() == "welcome, zed");
+    BOOST_TEST(got[0].to() == "zed");
+}
+
+BOOST_AUTO_TEST_CASE(a_nick_banned_while_its_claim_is_out_is_refused_and_released) {
+    HubConfig config = clusterConfig("hub0");
+    config.operators = {"Root"};
+    HubHarness a{config};
+    HubHarness b{clusterConfig("hub1")};
+    FakeBackplane backplane{{&a, &b}};
+    a.hub.backplaneUp(true, a.now);
+    b.hub.backplaneUp(true, b.now);
+    const SessionId ana = clusterLogin(a, backplane, "ana");
+    const SessionId root = clusterLogin(a, backplane, "admin");
+    a.hub.testSignIn(root, "root", a.now);
+    a.pump();
+    a.send(ana, setNick("zed"));
+    std::vector<BackplaneRequest> claim;
+    a.hub.takeBackplaneRequests(claim);
+    BOOST_TEST_REQUIRE(claim.size() == 1u);
+    v1::Envelope ban;
+    auto* r = ban.mutable_moderation_request();
+    r->set_action(v1::MODERATION_ACTION_BAN);
+    r->set_target("zed");
+    r->set_target_kind(v1::TARGET_KIND_NICK);
+    a.send(root, ban);
+    std::vector<BackplaneRequest> ignored;
+    a.hub.takeBackplaneRequests(ignored);
+    a.clear(ana);
+    a.hub.backplaneClaimed(claim[0].ref, true, "", a.now);
+    a.hub.flush();
+    a.pump();
+    const v1::Envelope refused = a.next(ana);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_HUB_BANNED);
+    std::vector<BackplaneRequest> release;
+    a.hub.takeBackplaneRequests(release);
+    BOOST_TEST_REQUIRE(release.size() == 1u);
+    BOOST_TEST((release[0].kind == BackplaneRequest::Kind::ReleaseNick));
+    BOOST_TEST(release[0].nick == "zed");
+}
+
+BOOST_AUTO_TEST_CASE(an_away_member_joining_a_room_is_shown_away_on_other_hubs) {
+    TwoHubs f;
+    // ana leaves every room, goes away, and joins again: b lists her anew
+    // (a JOINED of one listed nowhere is taken as back) and then away.
+    f.a.send(f.ana, leave("r"));
+    f.a.send(f.ana, setAway("lunch"));
+    f.a.send(f.ana, join("r"));
+    f.a.advance(1s);
+    f.backplane.run();
+    f.b.clear(f.bob);
+    v1::Envelope who;
+    who.mutable_who()->set_room("r");
+    f.b.send(f.bob, who);
+    const v1::Envelope list = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(list.has_members());
+    BOOST_TEST(
+        std::vector<std::string>(list.members().away().begin(), list.members().away().end()) ==
+            std::vector<std::string>{"ana"},
+        boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(an_away_text_from_another_hub_obeys_the_away_rules) {
+    TwoHubs f;
+    const std::string tooLong(protocol::kMaxAwayBytes + 1, 'x');
+    for (const std::string& text : {std::string(), tooLong, std::string("bad\x01text")}) {
+        f.b.hub.backplanePresence({"r", "away", "hub0", "ana", text}, f.b.now);
+        f.b.advance(1s);
+        BOOST_TEST(presenceSeen(f.b, f.bob).empty());
+    }
+    f.b.hub.backplanePresence({"r", "away", "hub0", "ana", "lunch"}, f.b.now);
+    f.b.advance(1s);
+    BOOST_TEST(
+        presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_AWAY ana (lunch)"},
+        boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(away_and_back_are_shown_on_other_hubs_and_in_who_and_whois) {
+    TwoHubs f;
+    f.a.send(f.ana, setAway("lunch"));
+    f.backplane.run();
+    f.b.advance(1s);  // presence is coalesced, as for a local away
+    BOOST_TEST(
+        presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_AWAY ana (lunch)"},
+        boost::test_tools::per_element());
+    // Who and Whois at the other hub report it.
+    v1::Envelope who;
+    who.mutable_who()->set_room("r");
+    f.b.send(f.bob, who);
+    const v1::Envelope list = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(list.has_members());
+    BOOST_TEST(
+        std::vector<std::string>(list.members().away().begin(), list.members().away().end()) ==
+            std::vector<std::string>{"ana"},
+        boost::test_tools::per_element());
+    v1::Envelope whois;
+    whois.mutable_whois_request()->set_nick("ANA");
+    f.b.send(f.bob, whois);
+    const v1::Envelope reply = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(reply.has_whois_reply());
+    BOOST_TEST(reply.whois_reply().nick() == "ana");
+    BOOST_TEST(reply.whois_reply().away() == "lunch");
+    BOOST_TEST_REQUIRE(reply.whois_reply().rooms_size() == 1);
+    BOOST_TEST(reply.whois_reply().rooms(0) == "r");
+    // The same text again changes nothing and tells no one.
+    f.a.send(f.ana, setAway("lunch"));
+    f.backplane.run();
+    f.b.advance(1s);
+    BOOST_TEST(presenceSeen(f.b, f.bob).empty());
+    // Renamed while away: still away under the new nick. Then back.
+    f.a.send(f.ana, setNick("anna"));
+    f.backplane.run();
+    f.a.send(f.ana, setAway(""));
+    f.backplane.run();
+    f.b.advance(1s);
+    const std::vector<std::string> seen = presenceSeen(f.b, f.ben);
+    BOOST_TEST_REQUIRE(!seen.empty());
+    BOOST_TEST(seen.back() == "PRESENCE_KIND_BACK anna ()");
+    whois.mutable_whois_request()->set_nick("anna");
+    f.b.clear(f.bob);
+    f.b.send(f.bob, whois);
+    const v1::Envelope back = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(back.has_whois_reply());
+    BOOST_TEST(back.whois_reply().away().empty());
+    // A quit forgets it: a new session under the nick is not away.
+    f.a.send(f.amy, setAway("gone"));
+    f.backplane.run();
+    f.a.hub.closed(f.amy, "gone", f.a.now);
+    f.a.pump();
+    f.backplane.run();
+    const SessionId amy2 = clusterLogin(f.a, f.backplane, "amy");
+    f.a.send(amy2, join("r"));
+    f.a.advance(1s);
+    f.backplane.run();
+    f.b.clear(f.bob);
+    f.b.send(f.bob, who);
+    const v1::Envelope again = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(again.has_members());
+    BOOST_TEST(again.members().away().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_rename_keeps_the_account_rules_and_asks_redis_only_when_they_allow_it) {
+    // "reg" is an account of a's book: only a session signed in to it may
+    // take it, in a cluster as alone, and the refusal asks nothing of Redis.
+    HubHarness a{clusterConfig("hub0"), 77, nullptr, nullptr,
+                 std::make_unique<Book>(std::vector<std::string>{"reg"})};
+    HubHarness b{clusterConfig("hub1")};
+    FakeBackplane backplane{{&a, &b}};
+    a.hub.backplaneUp(true, a.now);
+    b.hub.backplaneUp(true, b.now);
+    const SessionId ana = clusterLogin(a, backplane, "ana");
+    backplane.run();
+    a.send(ana, setNick("reg"));
+    BOOST_TEST(a.next(ana).error().code() == v1::ERROR_CODE_PASSWORD_REQUIRED);
+    std::vector<BackplaneRequest> requests;
+    a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST(requests.empty());
+    // Signed in to it: claimed, then renamed.
+    a.hub.testSignIn(ana, "reg", a.now);
+    a.clear(ana);
+    a.send(ana, setNick("reg"));
+    backplane.run();
+    bool confirmed = false;
+    for (const v1::Envelope& e : a.take(ana)) {
+        confirmed = confirmed || (e.has_presence() && e.presence().new_nick() == "reg");
+    }
+    BOOST_TEST(confirmed);
+    // And held across the cluster.
+    const SessionId late = b.connect();
+    b.send(late, hello("reg"));
+    backplane.run();
+    BOOST_TEST(b.next(late).error().code() == v1::ERROR_CODE_NICK_TAKEN);
 }

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <iterator>
+#include <unordered_set>
 #include <utility>
+
+#include "hermes/protocol/Validation.hpp"
 
 namespace hermes::hub {
 
@@ -370,7 +373,17 @@ void Backplane::claim(SessionId session, std::string nick, const v1::Hello& hell
     request.ref = ref;
     request.nick = nick;
     requests_.push_back(std::move(request));
-    claims_.emplace(ref, Claim{session, std::move(nick), hello});
+    claims_.emplace(ref, Claim{session, std::move(nick), hello, std::nullopt});
+}
+
+void Backplane::claimRename(SessionId session, std::string nick, const v1::SetNick& request) {
+    const std::uint64_t ref = nextRef_++;
+    BackplaneRequest out;
+    out.kind = BackplaneRequest::Kind::ClaimNick;
+    out.ref = ref;
+    out.nick = nick;
+    requests_.push_back(std::move(out));
+    claims_.emplace(ref, Claim{session, std::move(nick), {}, request});
 }
 
 std::optional<Backplane::Claim> Backplane::claimed(std::uint64_t ref) {
@@ -395,11 +408,18 @@ void Backplane::release(SessionId session) {
     if (it == owned_.end()) {
         return;
     }
-    releaseNick(std::move(it->second));
-    owned_.erase(it);
+    std::string nick = std::move(it->second);
+    owned_.erase(it);  // first: its own entry does not keep the nick
+    releaseNick(std::move(nick));
 }
 
+// Redis records a nick per hub, not per session: releasing it frees it on
+// every hub. So it is kept while any session here still names it (holds
+// it, or claims it and awaits the answer).
 void Backplane::releaseNick(std::string nick) {
+    if (nickPendingHere(nick)) {
+        return;
+    }
     BackplaneRequest request;
     request.kind = BackplaneRequest::Kind::ReleaseNick;
     request.nick = std::move(nick);
@@ -441,6 +461,11 @@ bool Backplane::applyPresence(const BackplanePresence& presence) {
         return false;
     }
     if (presence.kind == "joined") {
+        // The away list is usually empty, the rooms many: it is asked first.
+        if (!away_.empty() && away_.contains(protocol::nickKey(presence.nick)) &&
+            !listedAnywhere(presence.nick)) {
+            away_.erase(protocol::nickKey(presence.nick));  // a new session: back
+        }
         auto& members = others_[presence.room];
         const auto [it, added] = members.try_emplace(presence.nick, presence.hub);
         if (!added && it->second == presence.hub) {
@@ -448,6 +473,9 @@ bool Backplane::applyPresence(const BackplanePresence& presence) {
         }
         it->second = presence.hub;
         return true;
+    }
+    if (presence.kind == "renamed") {
+        return applyRename(presence);
     }
     const auto room = others_.find(presence.room);
     if (room == others_.end()) {
@@ -457,11 +485,89 @@ bool Backplane::applyPresence(const BackplanePresence& presence) {
     if (it == room->second.end() || it->second != presence.hub) {
         return false;  // not listed, or listed since on another hub (it moved)
     }
+    if (presence.kind == "away" || presence.kind == "back") {
+        // One notice per room it is in: each room shows it, as on its hub.
+        if (presence.kind == "away") {
+            away_[protocol::nickKey(presence.nick)] = presence.reason;
+        } else {
+            away_.erase(protocol::nickKey(presence.nick));
+        }
+        return true;
+    }
     room->second.erase(it);
     if (room->second.empty()) {
         others_.erase(room);
     }
+    if (presence.kind == "quit") {
+        away_.erase(protocol::nickKey(presence.nick));
+    }
     return true;
+}
+
+// The new nick is listed in the old one's place; shown only where the old
+// one was listed (a room whose JOINED this hub missed gets the new nick
+// listed silently).
+bool Backplane::applyRename(const BackplanePresence& presence) {
+    const std::string& newNick = presence.reason;
+    auto& members = others_[presence.room];
+    const auto it = members.find(presence.nick);
+    const bool listed = it != members.end() && it->second == presence.hub;
+    if (listed) {
+        members.erase(it);
+    }
+    members[newNick] = presence.hub;
+    const std::string oldKey = protocol::nickKey(presence.nick);
+    const std::string newKey = protocol::nickKey(newNick);
+    if (oldKey != newKey) {
+        if (const auto away = away_.find(oldKey); away != away_.end()) {
+            away_[newKey] = std::move(away->second);
+            away_.erase(oldKey);
+        }
+    }
+    return listed;
+}
+
+bool Backplane::listedAnywhere(const std::string& nick) const {
+    return std::any_of(others_.begin(), others_.end(),
+                       [&nick](const auto& room) { return room.second.contains(nick); });
+}
+
+void Backplane::forgetUnlistedAway() {
+    if (away_.empty()) {
+        return;
+    }
+    std::unordered_set<std::string> listed;
+    for (const auto& [room, members] : others_) {
+        for (const auto& [nick, hub] : members) {
+            listed.insert(protocol::nickKey(nick));
+        }
+    }
+    std::erase_if(away_, [&listed](const auto& entry) { return !listed.contains(entry.first); });
+}
+
+const std::string& Backplane::awayOf(std::string_view nick) const {
+    static const std::string back;
+    if (away_.empty()) {
+        return back;
+    }
+    const auto it = away_.find(protocol::nickKey(nick));
+    return it == away_.end() ? back : it->second;
+}
+
+std::vector<std::string> Backplane::roomsOf(std::string_view nick, std::string& hub) const {
+    std::vector<std::string> rooms;
+    hub.clear();
+    const std::string key = protocol::nickKey(nick);
+    for (const auto& [room, members] : others_) {
+        for (const auto& [listed, on] : members) {
+            if (protocol::nickKey(listed) == key) {
+                rooms.push_back(room);
+                hub = on;
+            }
+        }
+    }
+    std::sort(rooms.begin(), rooms.end());
+    return rooms;
 }
 
 void Backplane::setMembers(const std::vector<BackplaneMember>& members) {
@@ -471,6 +577,7 @@ void Backplane::setMembers(const std::vector<BackplaneMember>& members) {
             others_[member.room][member.nick] = member.hub;
         }
     }
+    forgetUnlistedAway();
 }
 
 const std::map<std::string, std::string>* Backplane::others(const std::string& room) const {

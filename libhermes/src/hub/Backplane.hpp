@@ -184,39 +184,57 @@ public:
 
     // --- nicks, unique across the cluster ----------------------------------------
     // A Hello's nick is claimed in Redis before the hub welcomes it (the
-    // Hello waits); a session holds its claim until it ends.
+    // Hello waits); a session holds its claim until it ends. A SetNick's
+    // new nick is claimed the same way before the rename (the session keeps
+    // its old nick, and its next frames wait, until the answer).
     struct Claim {
         SessionId session = 0;
         std::string nick;  // protocol::nickKey
         v1::Hello hello;
+        std::optional<v1::SetNick> rename;  // a SetNick's claim, not a Hello's
     };
     void claim(SessionId session, std::string nick, const v1::Hello& hello);
+    void claimRename(SessionId session, std::string nick, const v1::SetNick& request);
     // The backplane answered claim `ref` (taken off the list); nullopt: not ours.
     std::optional<Claim> claimed(std::uint64_t ref);
     // `session` holds `nick` now (one at a time: an earlier one is released).
     void own(SessionId session, std::string nick);
     // `session` ended: its nick, if it held one, is released.
     void release(SessionId session);
+    // `nick` is released in Redis, unless a session here still holds or
+    // claims it (nickPendingHere): Redis records which hub holds a nick,
+    // not which session, so a release frees it on every hub. Every release
+    // (own, release, a claim refused or answered too late) goes through it.
     void releaseNick(std::string nick);
 
     // --- presence across hubs ------------------------------------------------------
     // This hub's member `nick` joined, left or quit `room` ("joined", "left",
-    // "quit"): written to Redis for every other hub. Lost while the
-    // backplane is down (the other hubs' lists then lag until the next
-    // change; docs/CLUSTER.md).
+    // "quit"), was renamed (`reason` the new nick), or went away ("away",
+    // `reason` its text) or came back ("back"): written to Redis for every
+    // other hub. Lost while the backplane is down (the other hubs' lists
+    // then lag until the next change; docs/CLUSTER.md).
     void announce(const std::string& room, std::string_view kind, std::string_view nick,
                   std::string_view reason);
     // Read every room's members on every hub (the backplane is back).
     void loadMembers();
-    // Another hub's presence: true when it changes the room's list of other
-    // hubs' members (a JOINED of one listed already, or this hub's own
-    // notice, changes nothing and is not shown).
+    // Another hub's presence: true when it is to be shown to the room's
+    // members here (a JOINED of one listed already, a rename, away or leave
+    // of one not listed, or this hub's own notice, is not shown).
     bool applyPresence(const BackplanePresence& presence);
     // Every room's members on every hub, as Redis has them now: the other
     // hubs' replace what was known.
     void setMembers(const std::vector<BackplaneMember>& members);
     // Members of `room` on other hubs (nick -> hub), or nullptr.
     const std::map<std::string, std::string>* others(const std::string& room) const;
+    // Another hub's member's away text ("": back, or not known here). Known
+    // from its AWAY/BACK notices (kinds "away", "back"): forgotten when it
+    // quits, and for a nick that was listed in no room when it joins one
+    // (another session with that nick, or one that set away while in no
+    // room: shown back until its next change, docs/CLUSTER.md).
+    const std::string& awayOf(std::string_view nick) const;
+    // The rooms where another hub lists `nick` (sorted, canonical), and its hub
+    // ("" and no rooms: not listed anywhere).
+    std::vector<std::string> roomsOf(std::string_view nick, std::string& hub) const;
 
     // Entries waiting for a gap, over all rooms (invariants, tests).
     std::size_t waiting() const;
@@ -254,6 +272,11 @@ private:
     std::unordered_map<SessionId, std::string> owned_;  // nick keys held by sessions
     // Per room: the members other hubs have (nick as shown -> hub).
     std::unordered_map<std::string, std::map<std::string, std::string>> others_;
+    // Other hubs' members who are away: nick key -> away text.
+    std::unordered_map<std::string, std::string> away_;
+    bool applyRename(const BackplanePresence& presence);
+    bool listedAnywhere(const std::string& nick) const;
+    void forgetUnlistedAway();
 };
 
 }  // namespace hermes::hub

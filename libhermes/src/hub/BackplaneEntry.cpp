@@ -120,8 +120,11 @@ std::optional<BackplanePresence> parseBackplanePresence(std::string_view channel
     out.hub = head.substr(space + 1);
     out.nick = payload.substr(first + 1, second - first - 1);
     out.reason = payload.substr(second + 1);
-    if ((out.kind != "joined" && out.kind != "left" && out.kind != "quit") || out.hub.empty() ||
-        out.nick.empty()) {
+    const bool known = out.kind == "joined" || out.kind == "left" || out.kind == "quit" ||
+                       out.kind == "away" || out.kind == "back" || out.kind == "renamed";
+    // A rename's new nick is its reason: never empty.
+    if (!known || out.hub.empty() || out.nick.empty() ||
+        (out.kind == "renamed" && out.reason.empty())) {
         return std::nullopt;
     }
     out.room = channel.substr(kBackplanePresencePrefix.size());

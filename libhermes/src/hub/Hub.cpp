@@ -20,6 +20,7 @@
 
 #include "hermes/codec/FrameDecoder.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
+#include "hermes/protocol/Limits.hpp"
 #include "hermes/protocol/Validation.hpp"
 
 namespace hermes::hub {
@@ -289,13 +290,7 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
                 return;
             }
             if (backplane.enabled()) {
-                // A rename would need the new nick claimed in Redis first, as
-                // a Hello's is (claimNick); not done yet.
-                // UNSUPPORTED, not CLUSTER_UNAVAILABLE: a client with a hub
-                // list leaves a hub that answers that, and would loop.
-                outbox.error(s, v1::ERROR_CODE_UNSUPPORTED,
-                             "nick changes are not carried across the hubs of a cluster yet; "
-                             "reconnect with the new nick");
+                renameAcross(s, envelope.set_nick());  // claimed in Redis first
                 return;
             }
             onSetNick(s, envelope.set_nick(), sessions, accounts, presence, gate, outbox);
@@ -310,9 +305,14 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             onChangePassword(s, envelope.change_password(), accounts, intake, outbox, now);
             return;
         case v1::Envelope::kWhoisRequest:
-            onWhois(s, envelope.whois_request(), sessions, outbox, now);
+            onWhois(s, envelope.whois_request(), sessions, outbox, now,
+                    backplane.enabled() ? &backplane : nullptr);
             return;
         case v1::Envelope::kSetAway:
+            if (backplane.enabled()) {
+                awayAcross(s, envelope.set_away());
+                return;
+            }
             onSetAway(s, envelope.set_away(), presence, gate, outbox, now);
             return;
         case v1::Envelope::kTyping:
@@ -934,6 +934,11 @@ void Hub::Impl::join(Session& s, const v1::Join& request) {
         if (backplane.enabled()) {
             if (s.rooms.size() > before) {
                 backplane.announce(room->name, "joined", s.who.nick(), {});
+                if (!s.profile.away.empty()) {
+                    // The other hubs take a JOINED for one not away: told
+                    // here, or they would show her back until her next change.
+                    backplane.announce(room->name, "away", s.who.nick(), s.profile.away);
+                }
             }
             // A room this hub never saw (made while it was away) has its
             // past only in Redis: read it now, not at its next message.
@@ -1231,11 +1236,23 @@ void Hub::backplaneClaimed(std::uint64_t ref, bool granted, std::string_view err
     if (!claim) {
         return;
     }
+    if (!granted && !error.empty()) {
+        // Its fate is not known (the connection may have been lost after
+        // Redis took it): Redis may list it as this hub's for good. Released
+        // (once Redis is back, if it is down) unless a session here holds it.
+        impl_->backplane.releaseNick(claim->nick);
+    }
     Session* s = impl_->sessions.find(claim->session);
     if (s == nullptr || s->who.closing()) {
         if (granted) {
-            impl_->backplane.releaseNick(std::move(claim->nick));
+            impl_->backplane.releaseNick(std::move(claim->nick));  // unless held here
         }
+        return;
+    }
+    if (claim->rename) {
+        impl_->renameClaimed(*s, std::move(*claim), granted, error);
+        impl_->resumeWaiting(*s);
+        impl_->receive(*s, {});
         return;
     }
     impl_->intake.readDone(*s);
@@ -1254,9 +1271,9 @@ void Hub::backplaneClaimed(std::uint64_t ref, bool granted, std::string_view err
             // Held until the session ends (or claims another): also while
             // its password is checked.
             impl_->backplane.own(s->id, std::move(claim->nick));
-        } else if (impl_->sessions.findNick(claim->hello.nick()) == nullptr) {
-            // Refused further on (and no other member here has it: two
-            // Hellos of this hub raced for it): free again.
+        } else {
+            // Refused further on: free again, unless another session here
+            // has it (two Hellos of this hub raced for it).
             impl_->backplane.releaseNick(std::move(claim->nick));
         }
         if (welcomed) {
@@ -1393,6 +1410,19 @@ void Hub::backplanePresence(const BackplanePresence& event, TimePoint now) {
                            event.room, event.nick, event.hub);
         return;
     }
+    if (event.kind == "renamed" && protocol::checkNick(event.reason)) {
+        impl_->log.warning("backplane: rename of %s in %s (hub %s) to '%s', not a nick; dropped",
+                           event.nick, event.room, event.hub, event.reason);
+        return;
+    }
+    if (event.kind == "away" &&
+        (event.reason.empty() ||
+         protocol::checkOptionalText(event.reason, protocol::kMaxAwayBytes, "away message"))) {
+        // Shown to the room as an away of this hub's would be: the same rules.
+        impl_->log.warning("backplane: away of %s in %s (hub %s) with a bad text; dropped",
+                           event.nick, event.room, event.hub);
+        return;
+    }
     if (!impl_->backplane.applyPresence(event)) {
         return;
     }
@@ -1400,8 +1430,16 @@ void Hub::backplanePresence(const BackplanePresence& event, TimePoint now) {
     if (room == nullptr || room->members.empty()) {
         return;  // listed for whoever joins it here
     }
+    if (event.kind == "renamed") {
+        // As a rename here: NICK_CHANGED at once (it is not coalesced).
+        impl_->presence.nickChanged(*room, event.nick, event.reason, false, impl_->gate,
+                                    impl_->outbox);
+        return;
+    }
     const v1::PresenceKind kind = event.kind == "joined" ? v1::PRESENCE_KIND_JOINED
                                   : event.kind == "left" ? v1::PRESENCE_KIND_LEFT
+                                  : event.kind == "away" ? v1::PRESENCE_KIND_AWAY
+                                  : event.kind == "back" ? v1::PRESENCE_KIND_BACK
                                                          : v1::PRESENCE_KIND_QUIT;
     // Whether another hub's member spoke is that hub's to know: in a large
     // room its presence reaches the followers only (docs/CLUSTER.md).

@@ -165,6 +165,13 @@ struct Hub::Impl {
     // A Hello's nick claimed across the cluster first: true when the Hello
     // waits for that (or was answered), false when onHello takes it now.
     bool claimNick(Session& s, const v1::Hello& hello);
+    // ClusterIdentity.cpp: a SetNick's new nick claimed across the cluster
+    // first (renameClaimed: the answer), then the rename (renamed: true
+    // when done) told to the other hubs; an away or back told to them.
+    void renameAcross(Session& s, const v1::SetNick& request);
+    void renameClaimed(Session& s, Backplane::Claim claim, bool granted, std::string_view error);
+    bool renamed(Session& s, const v1::SetNick& request);
+    void awayAcross(Session& s, const v1::SetAway& request);
     // A session just welcomed joins the default room.
     void afterWelcome(Session& s);
     // A session just signed in to an account gets what waited for it.

@@ -186,12 +186,12 @@ bool welcomeSession(Session& s, const std::string& nick, const std::string& clie
     return true;
 }
 
-void onSetNick(Session& s, const v1::SetNick& request, SessionTable& sessions,
-               const Accounts& accounts, Presence& presence, DurabilityGate& gate, Outbox& outbox) {
+bool refuseSetNick(Session& s, const v1::SetNick& request, const SessionTable& sessions,
+                   const Accounts& accounts, Outbox& outbox) {
     const std::string& nick = request.nick();
     if (auto error = protocol::checkNick(nick)) {
         outbox.error(s, v1::ERROR_CODE_INVALID_NICK, error->text);
-        return;
+        return true;
     }
     // A registered nick only for a session signed in to it (Identify).
     const StoredAccount* account = accounts.find(nick);
@@ -201,8 +201,22 @@ void onSetNick(Session& s, const v1::SetNick& request, SessionTable& sessions,
          protocol::nickKey(nick) != protocol::nickKey(s.who.nick()))) {
         outbox.error(s, v1::ERROR_CODE_PASSWORD_REQUIRED,
                      "nick " + nick + " is registered: sign in to it first (Identify)");
+        return true;
+    }
+    const Session* holder = sessions.findNick(nick);
+    if (holder != nullptr && holder != &s) {
+        outbox.error(s, v1::ERROR_CODE_NICK_TAKEN, "nick " + nick + " is taken; choose another");
+        return true;
+    }
+    return false;
+}
+
+void onSetNick(Session& s, const v1::SetNick& request, SessionTable& sessions,
+               const Accounts& accounts, Presence& presence, DurabilityGate& gate, Outbox& outbox) {
+    if (refuseSetNick(s, request, sessions, accounts, outbox)) {
         return;
     }
+    const std::string& nick = request.nick();
     const std::string old = s.who.nick();
     if (!sessions.rename(s, nick)) {
         outbox.error(s, v1::ERROR_CODE_NICK_TAKEN, "nick " + nick + " is taken; choose another");

@@ -12,6 +12,10 @@
 // members in MemberList, and answers a private message to an away nick with
 // an away reply to its sender (ChatRequests.cpp; the message is still
 // delivered).
+//
+// In a cluster a nick on another hub is answered from what this hub knows
+// of it (its rooms and away text, from the backplane's presence), and an
+// away or back is carried to the other hubs (Hub.cpp, Backplane::announce).
 
 #include <algorithm>
 #include <chrono>
@@ -20,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "Backplane.hpp"
 #include "Outbox.hpp"
 #include "Presence.hpp"
 #include "Requests.hpp"
@@ -30,9 +35,42 @@
 
 namespace hermes::hub {
 
+namespace {
+
+// Whois of another hub's member: what this hub knows of it (Backplane's
+// lists), false when no hub lists it in a room.
+bool whoisAcross(Session& s, const std::string& nick, const Backplane& backplane, Outbox& outbox) {
+    std::string hub;
+    const std::vector<std::string> rooms = backplane.roomsOf(nick, hub);
+    if (rooms.empty()) {
+        return false;
+    }
+    std::string shown = nick;
+    for (const auto& [listed, on] : *backplane.others(rooms.front())) {
+        if (protocol::nickKey(listed) == protocol::nickKey(nick)) {
+            shown = listed;
+        }
+    }
+    outbox.reply(s, [&](v1::Envelope& out) {
+        auto* reply = out.mutable_whois_reply();
+        reply->set_nick(shown);
+        for (const std::string& room : rooms) {
+            reply->add_rooms(room);
+        }
+        reply->set_away(backplane.awayOf(shown));
+    });
+    return true;
+}
+
+}  // namespace
+
 void onWhois(Session& s, const v1::WhoisRequest& request, const SessionTable& sessions,
-             Outbox& outbox, TimePoint now) {
+             Outbox& outbox, TimePoint now, const Backplane* backplane) {
     const Session* target = sessions.findNick(request.nick());
+    if (target == nullptr && backplane != nullptr && !protocol::checkNick(request.nick()) &&
+        whoisAcross(s, request.nick(), *backplane, outbox)) {
+        return;
+    }
     if (target == nullptr) {
         const bool valid = !protocol::checkNick(request.nick());
         outbox.error(s, v1::ERROR_CODE_NO_SUCH_NICK,

@@ -78,6 +78,12 @@ bool onHello(Session& s, const v1::Hello& hello, SessionTable& sessions, Account
 bool welcomeSession(Session& s, const std::string& nick, const std::string& clientName,
                     const std::string& account, SessionTable& sessions, Intake& intake,
                     Outbox& outbox, const HubFacts& facts, TimePoint now);
+// True (and `s` told why) when `s` may not take the nick: invalid,
+// registered to another account, or held by another session here. In a
+// cluster it is asked before the nick is claimed in Redis, and onSetNick
+// asks it again once the claim is granted.
+bool refuseSetNick(Session& s, const v1::SetNick& request, const SessionTable& sessions,
+                   const Accounts& accounts, Outbox& outbox);
 void onSetNick(Session& s, const v1::SetNick& request, SessionTable& sessions,
                const Accounts& accounts, Presence& presence, DurabilityGate& gate, Outbox& outbox);
 void onBye(Session& s, const v1::Bye& bye, SessionTable& sessions);
@@ -100,8 +106,11 @@ std::string passwordProblem(std::string_view password, std::string_view what);
 
 // --- PeopleRequests.cpp --------------------------------------------------------------
 
+// In a cluster (`backplane`), a nick another hub lists is answered from
+// what this hub knows of it: its rooms and away text (not when it signed
+// on, its idle time or its client: those are its hub's).
 void onWhois(Session& s, const v1::WhoisRequest& request, const SessionTable& sessions,
-             Outbox& outbox, TimePoint now);
+             Outbox& outbox, TimePoint now, const Backplane* backplane = nullptr);
 void onSetAway(Session& s, const v1::SetAway& request, Presence& presence, DurabilityGate& gate,
                Outbox& outbox, TimePoint now);
 

@@ -62,7 +62,10 @@ void sendMemberList(Session& s, const Room& room, const Moderation& moderation, 
         if (total <= most) {
             if (others != nullptr) {
                 for (const auto& other : *others) {
-                    list->add_nicks(other.first);  // away and operators: this hub's only
+                    list->add_nicks(other.first);  // operators: this hub's only
+                    if (!backplane->awayOf(other.first).empty()) {
+                        list->add_away(other.first);
+                    }
                 }
             }
             for (const Member& member : room.members) {

@@ -14,8 +14,10 @@
 //   hermes:room:ROOM      channel PUBLISH of each entry, as one notice:
 //                                 "SEQ HUB REF ACCOUNT\nMESSAGE"
 //   hermes:members:ROOM   hash    member nick -> the hub it is connected to
-//   hermes:presence:ROOM  channel PUBLISH of each JOINED/LEFT/QUIT, as one notice:
-//                                 "KIND HUB\nNICK\nREASON" (KIND: joined, left, quit)
+//   hermes:presence:ROOM  channel PUBLISH of each JOINED/LEFT/QUIT, rename and
+//                                 away/back, as one notice: "KIND HUB\nNICK\nREASON"
+//                                 (KIND: joined, left, quit; renamed: REASON is the
+//                                 new nick; away: REASON is the away text; back)
 //
 // and for the cluster as a whole:
 //
@@ -45,10 +47,14 @@
 // account (Conversations::party), else "". REF 0 is a message forwarded by
 // a hub whose member had moved on: not forwarded again.
 //
-// Presence across hubs: a hub writes its members' joins, leaves and quits
-// with one script (the hash, the set, the notice in one step) and every
-// other hub shows them to its members of the room and lists them in the
-// room's MemberList. When a hub's lease has expired, the first hub to
+// Presence across hubs: a hub writes its members' joins, leaves, quits and
+// renames with one script (the hash, the set, the notice in one step) and
+// every other hub shows them to its members of the room and lists them in
+// the room's MemberList. A rename is written per room the member is in
+// (the old nick's entries replaced by the new one's), after the new nick's
+// claim in hermes:nicks was granted; the old nick is released after it. An
+// away or back is a notice per room only (nothing is listed: a hub learns
+// it when it changes). When a hub's lease has expired, the first hub to
 // renew its own lease afterwards reaps it in one script (SREM hermes:hubs
 // decides which: exactly one): a QUIT notice for each of its members, who
 // leave the hashes.
@@ -87,7 +93,7 @@ struct BackplaneRequest {
         Fill,           // read `room`'s stream from `fromSeq` on (at most kFillPage entries)
         ClaimNick,      // `nick` (its key) for this hub, unless a live hub holds it
         ReleaseNick,    // `nick` (its key), if this hub holds it
-        Presence,       // `nick` JOINED/LEFT/QUIT `room` (`presence`, reason in `message`)
+        Presence,       // `nick` JOINED/LEFT/QUIT/... `room` (`presence`, reason in `message`)
         Members,        // read every room's members on every hub (Hub::backplaneMembers)
         Private,        // `message` (a stamped private message) to the hub holding `nick`
         PrivateCursor,  // this hub's private message count, raised to `fromSeq` if below
@@ -114,7 +120,9 @@ struct BackplaneRequest {
     // ClaimNick (with `ref`), ReleaseNick, Private (the recipient): protocol::nickKey;
     // Presence: as shown
     std::string nick;
-    std::string presence;  // Presence: "joined", "left" or "quit"
+    // Presence: "joined", "left", "quit", "renamed" (`message`: the new
+    // nick), "away" (`message`: its text) or "back"
+    std::string presence;
     // Private: a message forwarded by this hub (its member had moved on):
     // published with REF 0 so that its receiver does not forward it again;
     // `ref` is still the one its answer comes back under.
@@ -122,13 +130,14 @@ struct BackplaneRequest {
 };
 
 // A member of another hub joined, left or quit a room (or its hub was
-// reaped: `kind` quit for each of its members).
+// reaped: `kind` quit for each of its members), was renamed, or went away
+// or came back.
 struct BackplanePresence {
     std::string room;  // canonical
-    std::string kind;  // "joined", "left", "quit"
+    std::string kind;  // "joined", "left", "quit", "renamed", "away", "back"
     std::string hub;
-    std::string nick;
-    std::string reason;
+    std::string nick;    // renamed: the old nick
+    std::string reason;  // renamed: the new nick; away: its text
 };
 
 // A member of a room on some hub, as the backplane lists it.
