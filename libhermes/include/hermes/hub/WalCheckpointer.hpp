@@ -9,19 +9,22 @@
 // which in a burst of chat (hermes-bench T1) cost about a fifth of the
 // throughput. attach() turns that off for the writer's connection and
 // installs a hook that, after each commit, wakes this thread once the log
-// has grown by kWakePages since its last pass; it then runs a PASSIVE
-// checkpoint, which copies what it can without blocking the writer or
-// readers.
+// has grown by kWakePages since its last pass.
 //
-// Under writes that never pause, a passive checkpoint never reaches the end
-// of the log, and SQLite restarts the log only after one did. Past
-// kRestartPages the thread finishes the job: passes until little is left to
-// copy, then one RESTART checkpoint, which holds the writer back only while
-// it copies that little and syncs (the restart itself, and its fsync of the
-// new log header, then fall to the writer's next commit). Before this, the
-// writer's own commit checkpointed at kWriterPages, a stall of 30-60 ms
-// every ~4 s of hermes-bench L1 (docs/PERFORMANCE.md, "Durable L1's tail");
-// that remains as the bound should the thread fall behind.
+// The thread then copies the log in PASSIVE passes, which block neither the
+// writer nor readers, until little is left (kRestartRemainder), and ends
+// with one RESTART checkpoint, which holds the writer back only while it
+// copies that little and syncs; the writer's next commit starts the log from
+// its beginning (and fsyncs the new header, a few milliseconds). Passes
+// alone would not do: under writes that never pause a pass never reaches
+// the log's end, and SQLite restarts the log only after one did.
+//
+// Why so large a log (~48 MB): each pass syncs twice, and the same hot pages
+// (the tables' last leaves, the index's) are copied once per pass. Waking
+// per 1,000 pages cost T1 with persistence ~10 % of its deliveries/s against
+// waking per 12,000 (docs/PERFORMANCE.md, "The checkpoint thread that did
+// nothing"). Should the thread fall behind, the writer's own commit
+// checkpoints at kWriterPages, a stall of 30-60 ms.
 //
 // The writer waits for the lock in steps of kBusyStep (attach() installs the
 // handler): SQLite's default waits 1, 2, 5, 10 ms..., and a writer that
@@ -52,10 +55,10 @@ namespace hermes::hub {
 
 class WalCheckpointer {
 public:
-    // Log size (pages) at which the checkpoint thread is woken.
-    static constexpr int kWakePages = 1000;
-    // Log size (pages) past which the thread restarts the log.
-    static constexpr int kRestartPages = 8000;
+    // Growth of the log (pages) since the thread's last pass that wakes it.
+    static constexpr int kWakePages = 12000;
+    // Log size (pages) from which a wake-up ends with a RESTART.
+    static constexpr int kRestartPages = 12000;
     // What a passive pass may leave to copy before the RESTART (pages).
     static constexpr int kRestartRemainder = 256;
     // Log size (pages) at which the writer checkpoints itself.
