@@ -60,6 +60,11 @@
 // hermes:presence:*; at each (re)connect every room's members on every
 // hub are read by one script (kMembersScript).
 //
+// Room state across hubs (topics, bans, kicks: RedisRoomState.cpp): one
+// script per change (kStateScript: the version, hermes:state, the notice on
+// hermes:statenote); the subscriber also takes hermes:statenote; at each
+// (re)connect hermes:state is read whole (HGETALL).
+//
 // Threading: the loop thread only (constructor and sharedEpoch() on the
 // main thread, before the loop runs).
 
@@ -124,6 +129,7 @@ private:
     void send(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendNick(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendPresence(const hermes::hub::BackplaneRequest& request, TimePoint now);
+    void sendState(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendPrivate(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendPrivateCursor(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void renewLease(TimePoint now);
@@ -147,6 +153,8 @@ private:
     static void onPrivateSent(redisAsyncContext* context, void* reply, void* privdata);
     static void onPrivateCursor(redisAsyncContext* context, void* reply, void* privdata);
     static void onMembers(redisAsyncContext* context, void* reply, void* privdata);
+    static void onStates(redisAsyncContext* context, void* reply, void* privdata);
+    void stateNotice(std::string_view payload);
     static void onScriptDone(redisAsyncContext* context, void* reply, void* privdata);
     static void onLease(redisAsyncContext* context, void* reply, void* privdata);
     static void addRead(void* privdata);

@@ -9,6 +9,7 @@
 
 #include "HubTestHarness.hpp"
 #include "hermes/hub/AccountStore.hpp"
+#include "hub/ClusterState.hpp"
 
 // Hubs of a cluster (HubConfig::cluster) with the backplane played by the
 // test: seqs given per room, entries kept in a stream per room, notices
@@ -108,6 +109,22 @@ private:
             from.pump();
             return;
         }
+        if (request.kind == BackplaneRequest::Kind::State) {
+            answerState(request);
+            return;
+        }
+        if (request.kind == BackplaneRequest::Kind::States) {
+            std::vector<BackplaneState> stored;
+            for (const auto& [field, value] : state_) {
+                auto entry = parseBackplaneStateEntry(field, value);
+                BOOST_TEST_REQUIRE(entry.has_value());
+                stored.push_back(*entry);
+            }
+            from.hub.backplaneStates(stored, from.now);
+            from.hub.flush();
+            from.pump();
+            return;
+        }
         if (request.kind == BackplaneRequest::Kind::Private) {
             answerPrivate(from, request, deaf);
             return;
@@ -178,6 +195,35 @@ private:
         }
     }
 
+    // As the state script: versioned, kept (or deleted), published to every
+    // hub through the notice's own text.
+    void answerState(const BackplaneRequest& request) {
+        const std::uint64_t version = ++stateVersion_;
+        const std::string mode = request.stateMode == StateMode::Set      ? "set"
+                                 : request.stateMode == StateMode::Delete ? "del"
+                                                                          : "pub";
+        if (request.stateMode == StateMode::Set) {
+            state_[request.room] = std::to_string(version) + "\n" + request.message;
+        } else if (request.stateMode == StateMode::Delete) {
+            state_.erase(request.room);
+        }
+        auto notice = parseBackplaneStateNotice(std::to_string(version) + " " + mode + "\n" +
+                                                request.room + "\n" + request.message);
+        BOOST_TEST_REQUIRE(notice.has_value());
+        for (HubHarness* h : hubs_) {
+            if (alive_.empty() || alive_.contains(h)) {
+                h->hub.backplaneState(*notice, h->now);
+                h->hub.flush();
+                h->pump();
+            }
+        }
+    }
+
+public:
+    // hermes:state as Redis holds it (field -> "VERSION\nRECORD").
+    std::map<std::string, std::string>& state() { return state_; }
+
+private:
     // As the private message script: the nick's holder looked up, the
     // message numbered for its hub and published there (a hub in `deaf`
     // is not subscribed: refused, as PUBLISH reaching no one).
@@ -292,6 +338,8 @@ private:
     std::map<std::string, std::vector<BackplaneEntry>> privateStreams_;  // per receiving hub
     bool privateLost_ = false;
     int failFills_ = 0;
+    std::map<std::string, std::string> state_;  // hermes:state
+    std::uint64_t stateVersion_ = 0;            // hermes:statever
 };
 
 // A Hello on a clustered hub: welcomed once the backplane granted the nick.
@@ -447,10 +495,12 @@ BOOST_AUTO_TEST_CASE(backplane_down_or_failing_refuses_with_cluster_unavailable)
     // cluster's members are read again.
     std::vector<BackplaneRequest> requests;
     f.a.hub.takeBackplaneRequests(requests);
-    // (and this hub's private message count: PrivateCursor)
-    BOOST_TEST_REQUIRE(requests.size() == 3u);
+    // (and this hub's private message count: PrivateCursor; and the
+    // cluster's topics and bans: States)
+    BOOST_TEST_REQUIRE(requests.size() == 4u);
     BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::PrivateCursor));
     BOOST_TEST((requests[2].kind == BackplaneRequest::Kind::Members));
+    BOOST_TEST((requests[3].kind == BackplaneRequest::Kind::States));
     BOOST_TEST((requests[1].kind == BackplaneRequest::Kind::Fill));
     BOOST_TEST(requests[1].room == "r");
     BOOST_TEST(requests[1].fromSeq == 1u);
@@ -648,9 +698,10 @@ BOOST_AUTO_TEST_CASE(a_hub_back_on_the_backplane_reads_every_hubs_members) {
     c.hub.backplaneUp(true, c.now);
     std::vector<BackplaneRequest> requests;
     c.hub.takeBackplaneRequests(requests);
-    BOOST_TEST_REQUIRE(requests.size() == 2u);
+    BOOST_TEST_REQUIRE(requests.size() == 3u);
     BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::PrivateCursor));
     BOOST_TEST((requests[1].kind == BackplaneRequest::Kind::Members));
+    BOOST_TEST((requests[2].kind == BackplaneRequest::Kind::States));
     c.hub.backplaneMembers({{"r", "ana", "hub0"}, {"r", "bob", "hub1"}, {"r", "zoe", "hub2"}},
                            c.now);
     const SessionId zoe = c.connect();
@@ -1211,4 +1262,221 @@ BOOST_AUTO_TEST_CASE(an_entry_heard_beyond_a_bounded_fill_is_filled_not_skipped)
         seqs.push_back(e.message().seq());
     }
     BOOST_TEST(seqs == (std::vector<std::uint64_t>{1, 2, 3, 4}), boost::test_tools::per_element());
+}
+
+// --- topics, bans and kicks across hubs (ClusterState.hpp) ---------------------------------
+
+namespace {
+
+// The Topic frames in `id`'s inbox as "text by setter", taken.
+std::vector<std::string> topicsSeen(HubHarness& h, SessionId id) {
+    std::vector<std::string> out;
+    for (const v1::Envelope& e : h.take(id)) {
+        if (e.has_topic()) {
+            out.push_back(e.topic().text() + " by " + e.topic().set_by());
+        }
+    }
+    return out;
+}
+
+v1::Envelope topic(const std::string& room, const std::string& text) {
+    v1::Envelope e;
+    e.mutable_topic()->set_room(room);
+    e.mutable_topic()->set_text(text);
+    return e;
+}
+
+v1::Envelope moderate(v1::ModerationAction action, const std::string& target,
+                      std::uint32_t expirySeconds = 0) {
+    v1::Envelope e;
+    auto* r = e.mutable_moderation_request();
+    r->set_room("r");
+    r->set_action(action);
+    r->set_target(target);
+    r->set_target_kind(v1::TARGET_KIND_NICK);
+    r->set_reason("why");
+    r->set_expiry_seconds(expirySeconds);
+    return e;
+}
+
+bool hasError(const std::vector<v1::Envelope>& got, v1::ErrorCode code) {
+    return std::any_of(got.begin(), got.end(), [code](const v1::Envelope& e) {
+        return e.has_error() && e.error().code() == code;
+    });
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(state_fields_and_notices_round_trip_and_versions_order_them) {
+    const auto topicField = ClusterState::parse(ClusterState::topicField("r"));
+    BOOST_TEST_REQUIRE(topicField.has_value());
+    BOOST_TEST((topicField->kind == ClusterState::Kind::Topic));
+    BOOST_TEST(topicField->room == "r");
+    const auto hubBan = ClusterState::parse(ClusterState::banField("", BanKind::Account, "eve"));
+    BOOST_TEST_REQUIRE(hubBan.has_value());
+    BOOST_TEST((hubBan->kind == ClusterState::Kind::Ban));
+    BOOST_TEST(hubBan->room.empty());
+    BOOST_TEST((hubBan->banKind == BanKind::Account));
+    BOOST_TEST(hubBan->target == "eve");
+    const auto kick = ClusterState::parse(ClusterState::kickField("r", "Ben"));
+    BOOST_TEST_REQUIRE(kick.has_value());
+    BOOST_TEST(kick->target == "Ben");
+    for (const char* bad : {"", "topic", "topic r x", "ban r 7 eve", "ban r 0", "kick r", "x r"}) {
+        BOOST_TEST(!ClusterState::parse(bad).has_value(), bad);
+    }
+    const auto notice = parseBackplaneStateNotice("7 del\nban r 0 eve\nrec\nord");
+    BOOST_TEST_REQUIRE(notice.has_value());
+    BOOST_TEST(notice->version == 7u);
+    BOOST_TEST(notice->deleted);
+    BOOST_TEST(notice->field == "ban r 0 eve");
+    BOOST_TEST(notice->record == "rec\nord");
+    for (const char* bad : {"7\nf\nr", "x set\nf\nr", "7 set\n\nr", "7 set\nf", "7 put\nf\nr"}) {
+        BOOST_TEST(!parseBackplaneStateNotice(bad).has_value(), bad);
+    }
+    // Versions: an older notice (crossing a read) is not applied over a newer.
+    ClusterState state;
+    BOOST_TEST(state.newer({"topic r", 5, "b", false}));
+    BOOST_TEST(!state.newer({"topic r", 4, "a", false}));
+    BOOST_TEST(!state.newer({"topic r", 5, "b", false}));
+    BOOST_TEST(state.newer({"ban r 0 eve", 6, "x", false}));
+    // A read of the hash: what differs is applied, a ban Redis lost is lifted.
+    const auto applied = state.loaded({{"topic r", 5, "b", false}, {"topic s", 2, "c", false}});
+    BOOST_TEST_REQUIRE(applied.size() == 2u);
+    BOOST_TEST(applied[0].field == "topic s");
+    BOOST_TEST(applied[1].field == "ban r 0 eve");
+    BOOST_TEST(applied[1].deleted);
+}
+
+BOOST_AUTO_TEST_CASE(a_topic_is_shown_on_every_hub_once_the_backplane_has_it) {
+    TwoHubs f;
+    f.a.send(f.ana, topic("r", "release friday"));
+    // Nothing is shown before the backplane answers, not even to the setter.
+    BOOST_TEST(topicsSeen(f.a, f.ana).empty());
+    f.backplane.run();
+    BOOST_TEST(topicsSeen(f.a, f.ana) == std::vector<std::string>{"release friday by ana"},
+               boost::test_tools::per_element());
+    BOOST_TEST(topicsSeen(f.b, f.bob) == std::vector<std::string>{"release friday by ana"},
+               boost::test_tools::per_element());
+    // A hub that never had the room (c) shows it to its first joiner.
+    HubHarness c{clusterConfig("hub2")};
+    c.hub.backplaneUp(true, c.now);
+    FakeBackplane withC{{&f.a, &f.b, &c}};
+    withC.state() = f.backplane.state();
+    withC.run();
+    const SessionId cid = clusterLogin(c, withC, "cid");
+    c.send(cid, join("r"));
+    BOOST_TEST(topicsSeen(c, cid) == std::vector<std::string>{"release friday by ana"},
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_topic_ban_or_remote_kick_is_refused_while_the_backplane_is_down) {
+    TwoHubs f;
+    f.a.hub.backplaneUp(false, f.a.now);
+    f.a.send(f.ana, topic("r", "nope"));
+    BOOST_TEST(hasError(f.a.take(f.ana), v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_BAN, "ben"));
+    BOOST_TEST(hasError(f.a.take(f.ana), v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_KICK, "ben"));
+    BOOST_TEST(hasError(f.a.take(f.ana), v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
+    // A kick of this hub's own member needs no other hub.
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_KICK, "amy"));
+    BOOST_TEST(!hasError(f.a.take(f.ana), v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
+    f.backplane.run();
+    BOOST_TEST(topicsSeen(f.b, f.bob).empty());
+    BOOST_TEST(presenceSeen(f.b, f.ben).empty());
+    BOOST_TEST(f.backplane.state().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_ban_on_one_hub_removes_and_refuses_on_the_other_and_unban_lifts_it) {
+    TwoHubs f;
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_BAN, "ben", 60));
+    f.backplane.run();
+    f.a.advance(1s);
+    f.b.advance(1s);
+    // ben (hub b) is told and leaves, as under a local ban; bob sees it.
+    BOOST_TEST(
+        presenceSeen(f.b, f.ben) == std::vector<std::string>{"PRESENCE_KIND_BANNED ben (why)"},
+        boost::test_tools::per_element());
+    BOOST_TEST(
+        presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_BANNED ben (why)"},
+        boost::test_tools::per_element());
+    // a's members see the ban, not also ben's LEFT.
+    BOOST_TEST(
+        presenceSeen(f.a, f.amy) == std::vector<std::string>{"PRESENCE_KIND_BANNED ben (why)"},
+        boost::test_tools::per_element());
+    BOOST_TEST(memberList(f.a, f.ana, "r") == (std::vector<std::string>{"amy", "ana", "bob"}),
+               boost::test_tools::per_element());
+    f.b.send(f.ben, join("r"));
+    BOOST_TEST(hasError(f.b.take(f.ben), v1::ERROR_CODE_BANNED));
+    // Both hubs list it with the same absolute expiry.
+    v1::Envelope list;
+    list.mutable_ban_list_request()->set_room("r");
+    f.a.send(f.ana, list);
+    f.b.send(f.bob, list);
+    const v1::Envelope atA = f.a.next(f.ana);
+    const v1::Envelope atB = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(atA.ban_list().bans_size() == 1);
+    BOOST_TEST_REQUIRE(atB.ban_list().bans_size() == 1);
+    BOOST_TEST(atA.ban_list().bans(0).expires_ms() > 0);
+    BOOST_TEST(atA.ban_list().bans(0).expires_ms() == atB.ban_list().bans(0).expires_ms());
+    // Unbanned on b (bob operates #r there): ben joins again on a.
+    f.b.send(f.bob, moderate(v1::MODERATION_ACTION_UNBAN, "ben"));
+    f.backplane.run();
+    BOOST_TEST(f.backplane.state().empty());
+    f.b.hub.closed(f.ben, "moving", f.b.now);
+    f.b.pump();
+    f.backplane.run();
+    const SessionId ben2 = clusterLogin(f.a, f.backplane, "ben");
+    f.a.send(ben2, join("r"));
+    BOOST_TEST(!hasError(f.a.take(ben2), v1::ERROR_CODE_BANNED));
+}
+
+BOOST_AUTO_TEST_CASE(a_hub_back_on_the_backplane_takes_bans_made_and_lifted_meanwhile) {
+    TwoHubs f;
+    f.backplane.onlyAlive({&f.a});  // b does not hear
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_BAN, "ben"));
+    f.backplane.run();
+    BOOST_TEST(presenceSeen(f.b, f.ben).empty());
+    // b is back: it reads hermes:state and removes ben.
+    f.b.hub.backplaneUp(false, f.b.now);
+    f.b.hub.backplaneUp(true, f.b.now);
+    f.backplane.run();
+    f.b.advance(1s);
+    BOOST_TEST(
+        presenceSeen(f.b, f.ben) == std::vector<std::string>{"PRESENCE_KIND_BANNED ben (why)"},
+        boost::test_tools::per_element());
+    // Lifted while b was away again: its next read lifts it here too.
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_UNBAN, "ben"));
+    f.backplane.run();
+    f.b.send(f.ben, join("r"));
+    BOOST_TEST(hasError(f.b.take(f.ben), v1::ERROR_CODE_BANNED));
+    f.b.hub.backplaneUp(false, f.b.now);
+    f.b.hub.backplaneUp(true, f.b.now);
+    f.backplane.run();
+    f.b.send(f.ben, join("r"));
+    BOOST_TEST(!hasError(f.b.take(f.ben), v1::ERROR_CODE_BANNED));
+}
+
+BOOST_AUTO_TEST_CASE(a_kick_of_another_hubs_member_removes_it_there) {
+    TwoHubs f;
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_KICK, "ben"));
+    BOOST_TEST(!hasError(f.a.take(f.ana), v1::ERROR_CODE_NO_SUCH_NICK));
+    f.backplane.run();
+    f.a.advance(1s);
+    f.b.advance(1s);
+    BOOST_TEST(
+        presenceSeen(f.b, f.ben) == std::vector<std::string>{"PRESENCE_KIND_KICKED ben (why)"},
+        boost::test_tools::per_element());
+    BOOST_TEST(
+        presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_KICKED ben (why)"},
+        boost::test_tools::per_element());
+    BOOST_TEST(
+        presenceSeen(f.a, f.amy) == std::vector<std::string>{"PRESENCE_KIND_KICKED ben (why)"},
+        boost::test_tools::per_element());
+    BOOST_TEST(memberList(f.a, f.ana, "r") == (std::vector<std::string>{"amy", "ana", "bob"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(f.backplane.state().empty());  // a kick is not kept
+    // A nick no hub lists is refused as on a hub alone.
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_KICK, "nobody"));
+    BOOST_TEST(hasError(f.a.take(f.ana), v1::ERROR_CODE_NO_SUCH_NICK));
 }

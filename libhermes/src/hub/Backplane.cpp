@@ -426,6 +426,24 @@ void Backplane::loadMembers() {
     requests_.push_back(std::move(request));
 }
 
+void Backplane::writeState(std::string field, std::string record, StateMode mode) {
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::State;
+    request.room = std::move(field);
+    request.message = std::move(record);
+    request.stateMode = mode;
+    requests_.push_back(std::move(request));
+}
+
+void Backplane::loadStates() {
+    if (!up_) {
+        return;  // read when the backplane is back
+    }
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::States;
+    requests_.push_back(std::move(request));
+}
+
 bool Backplane::applyPresence(const BackplanePresence& presence) {
     if (presence.hub == hubName_) {
         // Shown here when it happened. A member that moved here from a hub

@@ -218,6 +218,14 @@ public:
     // Members of `room` on other hubs (nick -> hub), or nullptr.
     const std::map<std::string, std::string>* others(const std::string& room) const;
 
+    // --- room state across hubs (ClusterState.hpp) --------------------------------------
+    // `record` of `field` to Redis: kept in or deleted from hermes:state
+    // (`mode`) and published to every hub, this one included (applied when
+    // it comes back). Lost while the backplane is down: callers refuse first.
+    void writeState(std::string field, std::string record, StateMode mode);
+    // Read every stored record (the backplane is back).
+    void loadStates();
+
     // Entries waiting for a gap, over all rooms (invariants, tests).
     std::size_t waiting() const;
 

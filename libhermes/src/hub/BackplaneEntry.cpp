@@ -128,6 +128,39 @@ std::optional<BackplanePresence> parseBackplanePresence(std::string_view channel
     return out;
 }
 
+std::optional<BackplaneState> parseBackplaneStateNotice(std::string_view payload) {
+    const std::size_t first = payload.find('\n');
+    const std::size_t second =
+        first == std::string_view::npos ? first : payload.find('\n', first + 1);
+    if (second == std::string_view::npos) {
+        return std::nullopt;
+    }
+    std::string_view head = payload.substr(0, first);
+    const auto version = word(head);
+    BackplaneState out;
+    if (!version || !readNumber(*version, out.version) || second == first + 1 ||
+        (head != "set" && head != "del" && head != "pub")) {
+        return std::nullopt;
+    }
+    out.deleted = head == "del";
+    out.field = payload.substr(first + 1, second - first - 1);
+    out.record = payload.substr(second + 1);
+    return out;
+}
+
+std::optional<BackplaneState> parseBackplaneStateEntry(std::string_view field,
+                                                       std::string_view value) {
+    const std::size_t newline = value.find('\n');
+    BackplaneState out;
+    if (field.empty() || newline == std::string_view::npos ||
+        !readNumber(value.substr(0, newline), out.version)) {
+        return std::nullopt;
+    }
+    out.field = field;
+    out.record = value.substr(newline + 1);
+    return out;
+}
+
 std::uint64_t backplaneStreamSeq(std::string_view id) {
     std::uint64_t seq = 0;
     if (!id.ends_with("-0") || !readNumber(id.substr(0, id.size() - 2), seq)) {

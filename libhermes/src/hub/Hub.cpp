@@ -251,8 +251,8 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             onMembersRequest(s, envelope.members_request(), rooms, moderation, memberFacts, outbox);
             return;
         case v1::Envelope::kTopic:
-            onTopic(s, envelope.topic(), rooms, moderation, presence, gate, *history, outbox,
-                    facts);
+            onTopic(s, envelope.topic(), rooms, moderation, presence, gate, *history, outbox, facts,
+                    backplane.enabled() ? &backplane : nullptr);
             return;
         case v1::Envelope::kRoomListRequest:
             onRoomList(s, rooms, outbox);
@@ -279,7 +279,7 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             return;
         case v1::Envelope::kModerationRequest:
             onModeration(s, envelope.moderation_request(), sessions, rooms, moderation, presence,
-                         gate, outbox, facts, log);
+                         gate, outbox, facts, log, backplane.enabled() ? &backplane : nullptr);
             return;
         case v1::Envelope::kBanListRequest:
             onBanList(s, envelope.ban_list_request(), rooms, moderation, outbox, facts);
@@ -1423,6 +1423,7 @@ void Hub::backplaneUp(bool up, TimePoint now) {
         impl_->rooms.forEach(
             [this](Room& room) { impl_->backplane.fill(room.name, room.log.nextSeq()); });
         impl_->backplane.loadMembers();
+        impl_->backplane.loadStates();
     }
 }
 

@@ -1,0 +1,185 @@
+// The cluster's room state on this hub (docs/CLUSTER.md "Topics, bans and
+// kicks across hubs"): a topic, a ban, an unban or a kick that Redis
+// published (ClusterState.hpp), carried out here exactly as a local one is,
+// for this hub's members. The hub that took the request checked the right
+// to make it; every hub, that one included, acts when Redis publishes it,
+// so that every hub applies the changes in Redis's one order.
+
+#include <string>
+#include <vector>
+
+#include "HubImpl.hpp"
+#include "hermes/protocol/Validation.hpp"
+
+namespace hermes::hub {
+
+void Hub::backplaneState(const BackplaneState& state, TimePoint now) {
+    owner_.check("Hub::backplaneState");
+    impl_->setNow(now);
+    if (impl_->clusterState.newer(state)) {
+        impl_->applyState(state);
+    }
+}
+
+void Hub::backplaneStates(const std::vector<BackplaneState>& stored, TimePoint now) {
+    owner_.check("Hub::backplaneStates");
+    impl_->setNow(now);
+    for (const BackplaneState& state : impl_->clusterState.loaded(stored)) {
+        impl_->applyState(state);
+    }
+}
+
+void Hub::Impl::applyState(const BackplaneState& state) {
+    const auto field = ClusterState::parse(state.field);
+    if (!field || (!field->room.empty() && (protocol::checkRoom(field->room) ||
+                                            protocol::canonicalRoom(field->room) != field->room))) {
+        log.warning(
+            "backplane: room state '%s' (version %?u) names nothing this hub knows; "
+            "ignored",
+            state.field, state.version);
+        return;
+    }
+    switch (field->kind) {
+        case ClusterState::Kind::Topic:
+            applyTopic(*field, state);
+            return;
+        case ClusterState::Kind::Ban:
+            applyBan(*field, state);
+            return;
+        case ClusterState::Kind::Kick:
+            applyKick(*field, state);
+            return;
+    }
+}
+
+void Hub::Impl::applyTopic(const ClusterState::Field& field, const BackplaneState& state) {
+    v1::Topic topic;
+    if (!topic.ParseFromString(state.record) || topic.room() != field.room) {
+        log.warning("backplane: the topic record of %s (version %?u) is not one; ignored",
+                    field.room, state.version);
+        return;
+    }
+    // Every hub keeps every room's topic, members here or not, as it keeps
+    // its messages: a late joiner here is shown it.
+    Room& room = rooms.obtain(field.room, *history);
+    if (room.topic.text() == topic.text() && room.topic.setBy() == topic.set_by() &&
+        room.topic.timeMs() == topic.time_ms()) {
+        return;  // read again at a reconnect: shown already
+    }
+    hub::applyTopic(room, topic, rooms, presence, gate, *history, outbox);
+}
+
+void Hub::Impl::applyBan(const ClusterState::Field& field, const BackplaneState& state) {
+    v1::BanEntry record;
+    if (!state.record.empty() && !record.ParseFromString(state.record)) {
+        log.warning("backplane: the ban record '%s' (version %?u) is not one; ignored", state.field,
+                    state.version);
+        return;
+    }
+    const std::int64_t nowMs = facts.wallClock();
+    ++memberFacts;
+    Room* room = field.room.empty() ? nullptr : &rooms.obtain(field.room, *history);
+    const std::string where = room ? " in " + room->name : std::string(" hub-wide");
+    const std::string subject = std::string(field.banKind == BanKind::Nick      ? "nick "
+                                            : field.banKind == BanKind::Account ? "account "
+                                                                                : "address ") +
+                                field.target;
+    if (state.deleted) {
+        if (!moderation.unban(room, field.banKind, field.target, nowMs)) {
+            return;  // not in force here (lapsed)
+        }
+        log.information("moderation: cluster: " + subject + " unbanned" + where + " by " +
+                        record.set_by());
+        if (room != nullptr && field.banKind != BanKind::Address) {
+            presence.moderation(*room, v1::PRESENCE_KIND_UNBANNED, {field.target}, record.set_by(),
+                                record.reason(), gate, outbox);
+        }
+        return;
+    }
+    StoredBan ban{room ? room->name : std::string(),
+                  field.banKind,
+                  field.target,
+                  record.set_by(),
+                  record.reason(),
+                  record.set_ms(),
+                  record.expires_ms()};
+    log.information("moderation: cluster: " + subject + " banned" + where + " by " +
+                    record.set_by());
+    if (room == nullptr) {
+        banFromHub(std::move(ban), sessions, moderation, outbox, log, nowMs);
+        return;
+    }
+    std::vector<std::string> nicks = banFromRoom(*room, std::move(ban), record.reason(), rooms,
+                                                 moderation, presence, outbox, nowMs);
+    for (const std::string& nick : nicks) {
+        // Its LEFT updates the other hubs' lists; they show the ban instead.
+        backplane.announce(room->name, "left", nick, "banned by " + record.set_by());
+    }
+    if (const auto* others = backplane.others(room->name);
+        others != nullptr && field.banKind == BanKind::Nick) {
+        std::string listed;
+        for (const auto& [nick, hub] : *others) {
+            if (Moderation::fold(nick) == field.target) {
+                listed = nick;
+                break;
+            }
+        }
+        if (!listed.empty()) {
+            dropOther(room->name, listed);
+        }
+    }
+    if (nicks.empty() && field.banKind != BanKind::Address) {
+        nicks.push_back(field.target);
+    }
+    if (!nicks.empty()) {
+        presence.moderation(*room, v1::PRESENCE_KIND_BANNED, nicks, record.set_by(),
+                            record.reason(), gate, outbox);
+    }
+}
+
+void Hub::Impl::applyKick(const ClusterState::Field& field, const BackplaneState& state) {
+    v1::BanEntry record;
+    Room* room = rooms.find(field.room);
+    if (!record.ParseFromString(state.record) || room == nullptr) {
+        return;
+    }
+    Session* target = sessions.findNick(field.target);
+    const std::size_t slot = target == nullptr ? SessionRooms::npos : target->rooms.find(room);
+    if (slot != SessionRooms::npos) {
+        if (moderation.hubOperator(*target)) {
+            log.warning("moderation: cluster: %s's kick of %s from %s refused: a hub operator here",
+                        record.set_by(), field.target, room->name);
+            return;
+        }
+        log.information("moderation: cluster: " + SessionTable::describe(*target) +
+                        " kicked from " + room->name + " by " + record.set_by());
+        ++memberFacts;
+        removeFromRoom(*target, *room, slot, v1::PRESENCE_KIND_KICKED, record.set_by(),
+                       record.reason(), rooms, presence, outbox);
+        presence.moderation(*room, v1::PRESENCE_KIND_KICKED, {field.target}, record.set_by(),
+                            record.reason(), gate, outbox);
+        backplane.announce(room->name, "left", field.target, "kicked by " + record.set_by());
+        return;
+    }
+    // Another hub's member: that hub removes it; this one shows the kick
+    // (and not the LEFT that follows) if it listed the member.
+    if (dropOther(room->name, field.target) && !room->members.empty()) {
+        presence.moderation(*room, v1::PRESENCE_KIND_KICKED, {field.target}, record.set_by(),
+                            record.reason(), gate, outbox);
+    }
+}
+
+bool Hub::Impl::dropOther(const std::string& room, const std::string& nick) {
+    const auto* others = backplane.others(room);
+    if (others == nullptr) {
+        return false;
+    }
+    const auto it = others->find(nick);
+    if (it == others->end()) {
+        return false;
+    }
+    const BackplanePresence left{room, "left", it->second, nick, {}};
+    return backplane.applyPresence(left);
+}
+
+}  // namespace hermes::hub
