@@ -1480,3 +1480,34 @@ BOOST_AUTO_TEST_CASE(a_kick_of_another_hubs_member_removes_it_there) {
     f.a.send(f.ana, moderate(v1::MODERATION_ACTION_KICK, "nobody"));
     BOOST_TEST(hasError(f.a.take(f.ana), v1::ERROR_CODE_NO_SUCH_NICK));
 }
+
+BOOST_AUTO_TEST_CASE(a_hub_wide_ban_on_one_hub_closes_and_refuses_on_the_other) {
+    HubConfig configA = clusterConfig("hub0");
+    configA.operators = {"root"};
+    HubHarness a{configA};
+    HubHarness b{clusterConfig("hub1")};
+    FakeBackplane backplane{{&a, &b}};
+    a.hub.backplaneUp(true, a.now);
+    b.hub.backplaneUp(true, b.now);
+    const SessionId root = clusterLogin(a, backplane, "admin");
+    a.hub.testSignIn(root, "root", a.now);
+    a.pump();
+    const SessionId eve = clusterLogin(b, backplane, "eve");
+    backplane.run();
+    v1::Envelope ban;
+    auto* r = ban.mutable_moderation_request();
+    r->set_action(v1::MODERATION_ACTION_BAN);
+    r->set_target("eve");
+    r->set_target_kind(v1::TARGET_KIND_NICK);
+    a.send(root, ban);
+    backplane.run();
+    // eve, on hub b, is closed HUB_BANNED as under a local hub-wide ban.
+    BOOST_TEST(hasError(b.take(eve), v1::ERROR_CODE_HUB_BANNED));
+    BOOST_TEST(b.peers[eve].closed);
+    backplane.run();  // eve's nick released
+    // And refused at Hello on hub b.
+    const SessionId again = b.connect();
+    b.send(again, hello("eve"));
+    backplane.run();
+    BOOST_TEST(hasError(b.take(again), v1::ERROR_CODE_HUB_BANNED));
+}

@@ -78,7 +78,14 @@ void Hub::Impl::applyBan(const ClusterState::Field& field, const BackplaneState&
     }
     const std::int64_t nowMs = facts.wallClock();
     ++memberFacts;
-    Room* room = field.room.empty() ? nullptr : &rooms.obtain(field.room, *history);
+    // A ban makes the room here (empty, kept for its ban: a later Join is
+    // refused); an unban of a room this hub does not have lifts nothing.
+    Room* room = field.room.empty() ? nullptr
+                 : state.deleted    ? rooms.find(field.room)
+                                    : &rooms.obtain(field.room, *history);
+    if (room == nullptr && !field.room.empty()) {
+        return;
+    }
     const std::string where = room ? " in " + room->name : std::string(" hub-wide");
     const std::string subject = std::string(field.banKind == BanKind::Nick      ? "nick "
                                             : field.banKind == BanKind::Account ? "account "
