@@ -63,7 +63,7 @@
 // Room state across hubs (topics, bans, kicks: RedisRoomState.cpp): one
 // script per change (kStateScript: the version, hermes:state, the notice on
 // hermes:statenote); the subscriber also takes hermes:statenote; at each
-// (re)connect hermes:state is read whole (HGETALL).
+// (re)connect hermes:state is read whole with its version (kStatesScript).
 //
 // Threading: the loop thread only (constructor and sharedEpoch() on the
 // main thread, before the loop runs).
@@ -154,6 +154,7 @@ private:
     static void onPrivateCursor(redisAsyncContext* context, void* reply, void* privdata);
     static void onMembers(redisAsyncContext* context, void* reply, void* privdata);
     static void onStates(redisAsyncContext* context, void* reply, void* privdata);
+    static void onStateDone(redisAsyncContext* context, void* reply, void* privdata);
     void stateNotice(std::string_view payload);
     static void onScriptDone(redisAsyncContext* context, void* reply, void* privdata);
     static void onLease(redisAsyncContext* context, void* reply, void* privdata);

@@ -120,7 +120,7 @@ private:
                 BOOST_TEST_REQUIRE(entry.has_value());
                 stored.push_back(*entry);
             }
-            from.hub.backplaneStates(stored, from.now);
+            from.hub.backplaneStates(stateVersion_, stored, from.now);
             from.hub.flush();
             from.pump();
             return;
@@ -222,6 +222,11 @@ private:
 public:
     // hermes:state as Redis holds it (field -> "VERSION\nRECORD").
     std::map<std::string, std::string>& state() { return state_; }
+    // As a Redis restarted without its data: no records, versions from 0.
+    void loseState() {
+        state_.clear();
+        stateVersion_ = 0;
+    }
 
 private:
     // As the private message script: the nick's holder looked up, the
@@ -1333,18 +1338,76 @@ BOOST_AUTO_TEST_CASE(state_fields_and_notices_round_trip_and_versions_order_them
     for (const char* bad : {"7\nf\nr", "x set\nf\nr", "7 set\n\nr", "7 set\nf", "7 put\nf\nr"}) {
         BOOST_TEST(!parseBackplaneStateNotice(bad).has_value(), bad);
     }
-    // Versions: an older notice (crossing a read) is not applied over a newer.
+    // Versions: an older notice is not applied over a newer.
     ClusterState state;
-    BOOST_TEST(state.newer({"topic r", 5, "b", false}));
+    const BackplaneState topic5{"topic r", 5, "b", false};
+    BOOST_TEST(state.newer(topic5));
+    state.applied(topic5);
     BOOST_TEST(!state.newer({"topic r", 4, "a", false}));
-    BOOST_TEST(!state.newer({"topic r", 5, "b", false}));
+    BOOST_TEST(!state.newer(topic5));
     BOOST_TEST(state.newer({"ban r 0 eve", 6, "x", false}));
-    // A read of the hash: what differs is applied, a ban Redis lost is lifted.
-    const auto applied = state.loaded({{"topic r", 5, "b", false}, {"topic s", 2, "c", false}});
-    BOOST_TEST_REQUIRE(applied.size() == 2u);
-    BOOST_TEST(applied[0].field == "topic s");
-    BOOST_TEST(applied[1].field == "ban r 0 eve");
-    BOOST_TEST(applied[1].deleted);
+    BOOST_TEST(!state.holds("ban r 0 eve"));  // not applied (yet): the apply may fail
+}
+
+namespace {
+
+// The fields of `records` as "FIELD@VERSION" (deletions "-FIELD@VERSION").
+std::vector<std::string> names(const std::vector<BackplaneState>& records) {
+    std::vector<std::string> out;
+    for (const BackplaneState& r : records) {
+        out.push_back((r.deleted ? "-" : "") + r.field + "@" + std::to_string(r.version));
+    }
+    return out;
+}
+
+// `state` applies `records` (as Hub::backplaneStates does after each apply).
+void applyAll(ClusterState& state, const std::vector<BackplaneState>& records) {
+    for (const BackplaneState& r : records) {
+        state.applied(r);
+    }
+}
+
+}  // namespace
+
+// The read of hermes:state (at a reconnect) and the live notices cross: the
+// snapshot's version tells which is newer, in either order.
+BOOST_AUTO_TEST_CASE(a_snapshot_and_live_notices_agree_in_either_order) {
+    // Live first: topic v7 and ban v8 arrive before a snapshot taken at v6
+    // (it lacks the ban, holds the topic at v6): nothing is reverted or lifted.
+    ClusterState live;
+    live.reading();
+    applyAll(live, {{"topic r", 7, "new", false}, {"ban r 0 eve", 8, "x", false}});
+    BOOST_TEST(names(live.loaded(6, {{"topic r", 6, "old", false}})).empty());
+    BOOST_TEST(live.holds("ban r 0 eve"));
+    // An unban (v9) live, then a snapshot at v8 that still holds the ban: not re-applied.
+    live.reading();  // a later reconnect (asked at v8), the unban (v9) overtakes it
+    applyAll(live, {{"ban r 0 eve", 9, "", true}});
+    BOOST_TEST(names(live.loaded(8, {{"topic r", 7, "new", false}, {"ban r 0 eve", 8, "x", false}}))
+                   .empty());
+    BOOST_TEST(!live.holds("ban r 0 eve"));
+
+    // Snapshot first: it applies what is newer and lifts a ban applied at or
+    // before it that it lacks; a notice it already holds comes next and is not applied again.
+    ClusterState snap;
+    applyAll(snap, {{"ban r 0 eve", 3, "x", false}, {"topic r", 4, "a", false}});
+    snap.reading();
+    const auto toApply = snap.loaded(10, {{"topic r", 10, "b", false}});
+    BOOST_TEST(names(toApply) == (std::vector<std::string>{"-ban r 0 eve@10", "topic r@10"}),
+               boost::test_tools::per_element());
+    applyAll(snap, toApply);
+    BOOST_TEST(!snap.newer({"topic r", 10, "b", false}));
+    BOOST_TEST(!snap.newer({"ban r 0 eve", 3, "x", false}));  // the old ban, late
+    BOOST_TEST(snap.newer({"ban r 0 eve", 11, "y", false}));  // banned again after
+
+    // Redis lost its data (snapshot v2 below the v10 applied): the snapshot
+    // is the truth, and changes after it (low versions) are applied.
+    snap.reading();
+    const auto afterLoss = snap.loaded(2, {{"topic r", 2, "c", false}});
+    BOOST_TEST(names(afterLoss) == (std::vector<std::string>{"topic r@2"}),
+               boost::test_tools::per_element());
+    applyAll(snap, afterLoss);
+    BOOST_TEST(snap.newer({"ban r 0 eve", 3, "z", false}));
+    BOOST_TEST(!snap.newer({"topic r", 2, "c", false}));
 }
 
 BOOST_AUTO_TEST_CASE(a_topic_is_shown_on_every_hub_once_the_backplane_has_it) {
@@ -1510,4 +1573,125 @@ BOOST_AUTO_TEST_CASE(a_hub_wide_ban_on_one_hub_closes_and_refuses_on_the_other) 
     b.send(again, hello("eve"));
     backplane.run();
     BOOST_TEST(hasError(b.take(again), v1::ERROR_CODE_HUB_BANNED));
+}
+
+BOOST_AUTO_TEST_CASE(a_kick_or_ban_of_another_hubs_operator_is_shown_nowhere_and_drops_nothing) {
+    HubHarness a{clusterConfig("hub0")};
+    HubConfig configB = clusterConfig("hub1");
+    configB.operators = {"benacct"};
+    HubHarness b{configB};
+    FakeBackplane backplane{{&a, &b}};
+    a.hub.backplaneUp(true, a.now);
+    b.hub.backplaneUp(true, b.now);
+    const SessionId ana = clusterLogin(a, backplane, "ana");
+    const SessionId amy = clusterLogin(a, backplane, "amy");
+    const SessionId ben = clusterLogin(b, backplane, "Ben");
+    b.hub.testSignIn(ben, "benacct", b.now);  // a hub operator of hub b only
+    b.pump();
+    for (auto [h, id] : {std::pair{&a, ana}, {&a, amy}, {&b, ben}}) {
+        h->send(id, join("r"));
+    }
+    a.advance(1s);
+    b.advance(1s);
+    backplane.run();
+    a.clear(ana);
+    a.clear(amy);
+    b.clear(ben);
+    v1::Envelope kick = moderate(v1::MODERATION_ACTION_KICK, "ben");
+    a.send(ana, kick);
+    backplane.run();
+    a.advance(1s);
+    b.advance(1s);
+    // Hub b refuses to kick its own hub operator: no hub shows a kick, and
+    // hub a still lists Ben.
+    BOOST_TEST(presenceSeen(a, amy).empty());
+    BOOST_TEST(presenceSeen(b, ben).empty());
+    BOOST_TEST(memberList(a, ana, "r") == (std::vector<std::string>{"Ben", "amy", "ana"}),
+               boost::test_tools::per_element());
+    // The same for a nick ban naming him: kept, but he stays, and hub a
+    // shows no BANNED it cannot vouch for.
+    a.send(ana, moderate(v1::MODERATION_ACTION_BAN, "ben"));
+    backplane.run();
+    a.advance(1s);
+    b.advance(1s);
+    BOOST_TEST(presenceSeen(a, amy).empty());
+    BOOST_TEST(memberList(a, ana, "r") == (std::vector<std::string>{"Ben", "amy", "ana"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_kick_on_the_members_own_hub_is_shown_on_the_other_hub) {
+    TwoHubs f;
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_KICK, "amy"));
+    // Carried out when Redis publishes it, as every kick in a cluster.
+    BOOST_TEST(presenceSeen(f.a, f.amy).empty());
+    f.backplane.run();
+    f.a.advance(1s);
+    f.b.advance(1s);
+    BOOST_TEST(
+        presenceSeen(f.a, f.amy) == std::vector<std::string>{"PRESENCE_KIND_KICKED amy (why)"},
+        boost::test_tools::per_element());
+    const std::vector<v1::Envelope> atBob = f.b.take(f.bob);
+    std::vector<std::string> kicked;
+    for (const v1::Envelope& e : atBob) {
+        if (e.has_presence()) {
+            BOOST_TEST(e.presence().kind() == v1::PRESENCE_KIND_KICKED);
+            BOOST_TEST(e.presence().by() == "ana");
+            BOOST_TEST(e.presence().reason() == "why");
+            kicked.insert(kicked.end(), e.presence().nicks().begin(), e.presence().nicks().end());
+        }
+    }
+    BOOST_TEST(kicked == std::vector<std::string>{"amy"}, boost::test_tools::per_element());
+    BOOST_TEST(memberList(f.b, f.bob, "r") == (std::vector<std::string>{"ana", "ben", "bob"}),
+               boost::test_tools::per_element());
+    // She joins again: hub b shows it.
+    f.a.send(f.amy, join("r"));
+    f.a.advance(1s);
+    f.backplane.run();
+    f.b.advance(1s);
+    BOOST_TEST(presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_JOINED amy ()"},
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(an_account_ban_stays_on_its_hub) {
+    TwoHubs f;
+    f.a.hub.backplaneUp(false, f.a.now);  // needs no backplane
+    v1::Envelope ban = moderate(v1::MODERATION_ACTION_BAN, "ben");
+    ban.mutable_moderation_request()->set_target_kind(v1::TARGET_KIND_ACCOUNT);
+    f.a.send(f.ana, ban);
+    BOOST_TEST(!hasError(f.a.take(f.ana), v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
+    f.a.hub.backplaneUp(true, f.a.now);
+    f.backplane.run();
+    BOOST_TEST(f.backplane.state().empty());
+    v1::Envelope list;
+    list.mutable_ban_list_request()->set_room("r");
+    f.a.send(f.ana, list);
+    f.b.send(f.bob, list);
+    BOOST_TEST(f.a.next(f.ana).ban_list().bans_size() == 1);
+    BOOST_TEST(f.b.next(f.bob).ban_list().bans_size() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_ban_that_lapsed_is_not_applied_at_a_read_and_can_be_unbanned) {
+    TwoHubs f;
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_BAN, "ben", 60));
+    f.backplane.run();
+    f.a.advance(1s);
+    f.b.advance(1s);
+    BOOST_TEST_REQUIRE(f.backplane.state().size() == 1u);
+    // A hub that joins after it lapsed shows nothing.
+    HubHarness c{clusterConfig("hub2")};
+    FakeBackplane withC{{&f.a, &f.b, &c}};
+    withC.state() = f.backplane.state();
+    c.wallMs = f.a.wallMs + 120'000;
+    c.hub.backplaneUp(true, c.now);
+    withC.run();
+    const SessionId ben = clusterLogin(c, withC, "ben");  // withC: its own nicks
+    c.send(ben, join("r"));
+    BOOST_TEST(!hasError(c.take(ben), v1::ERROR_CODE_BANNED));
+    // Lapsed on hub a too: its unban still clears it from hermes:state.
+    f.a.wallMs += 120'000;
+    f.a.clear(f.ana);
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_UNBAN, "ben"));
+    BOOST_TEST(!hasError(f.a.take(f.ana), v1::ERROR_CODE_NO_SUCH_BAN));
+    f.backplane.run();
+    BOOST_TEST(f.backplane.state().empty());
 }

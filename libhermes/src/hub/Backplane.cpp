@@ -4,6 +4,8 @@
 #include <iterator>
 #include <utility>
 
+#include "Moderation.hpp"
+
 namespace hermes::hub {
 
 std::optional<std::string> Backplane::refusal() const {
@@ -494,6 +496,19 @@ void Backplane::setMembers(const std::vector<BackplaneMember>& members) {
 const std::map<std::string, std::string>* Backplane::others(const std::string& room) const {
     const auto it = others_.find(room);
     return it == others_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> Backplane::otherMember(const std::string& room,
+                                                  std::string_view folded) const {
+    const auto* members = others(room);
+    if (members != nullptr) {
+        for (const auto& [nick, hub] : *members) {
+            if (Moderation::fold(nick) == folded) {
+                return nick;
+            }
+        }
+    }
+    return std::nullopt;
 }
 
 std::size_t Backplane::waiting() const {

@@ -217,6 +217,9 @@ public:
     void setMembers(const std::vector<BackplaneMember>& members);
     // Members of `room` on other hubs (nick -> hub), or nullptr.
     const std::map<std::string, std::string>* others(const std::string& room) const;
+    // The nick (as shown) of another hub's member of `room` whose folded
+    // nick (Moderation::fold) is `folded`, if any.
+    std::optional<std::string> otherMember(const std::string& room, std::string_view folded) const;
 
     // --- room state across hubs (ClusterState.hpp) --------------------------------------
     // `record` of `field` to Redis: kept in or deleted from hermes:state

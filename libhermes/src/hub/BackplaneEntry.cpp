@@ -25,6 +25,20 @@ std::optional<std::string_view> word(std::string_view& rest) {
     return out;
 }
 
+// "kicked" and "banned" carry "BY\nREASON" as their reason: split.
+bool removedByModeration(BackplanePresence& presence) {
+    if (presence.kind != "kicked" && presence.kind != "banned") {
+        return false;
+    }
+    const std::size_t newline = presence.reason.find('\n');
+    if (newline == std::string::npos) {
+        return false;
+    }
+    presence.by = presence.reason.substr(0, newline);
+    presence.reason.erase(0, newline + 1);
+    return true;
+}
+
 }  // namespace
 
 std::string backplaneNotice(std::uint64_t seq, std::string_view hub, std::uint64_t ref,
@@ -120,8 +134,9 @@ std::optional<BackplanePresence> parseBackplanePresence(std::string_view channel
     out.hub = head.substr(space + 1);
     out.nick = payload.substr(first + 1, second - first - 1);
     out.reason = payload.substr(second + 1);
-    if ((out.kind != "joined" && out.kind != "left" && out.kind != "quit") || out.hub.empty() ||
-        out.nick.empty()) {
+    if ((out.kind != "joined" && out.kind != "left" && out.kind != "quit" &&
+         !removedByModeration(out)) ||
+        out.hub.empty() || out.nick.empty()) {
         return std::nullopt;
     }
     out.room = channel.substr(kBackplanePresencePrefix.size());

@@ -5,6 +5,7 @@
 // to make it; every hub, that one included, acts when Redis publishes it,
 // so that every hub applies the changes in Redis's one order.
 
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -17,15 +18,29 @@ void Hub::backplaneState(const BackplaneState& state, TimePoint now) {
     owner_.check("Hub::backplaneState");
     impl_->setNow(now);
     if (impl_->clusterState.newer(state)) {
-        impl_->applyState(state);
+        impl_->applyStateSafely(state);
     }
 }
 
-void Hub::backplaneStates(const std::vector<BackplaneState>& stored, TimePoint now) {
+void Hub::backplaneStates(std::uint64_t snapshotVersion, const std::vector<BackplaneState>& stored,
+                          TimePoint now) {
     owner_.check("Hub::backplaneStates");
     impl_->setNow(now);
-    for (const BackplaneState& state : impl_->clusterState.loaded(stored)) {
-        impl_->applyState(state);
+    for (const BackplaneState& state : impl_->clusterState.loaded(snapshotVersion, stored)) {
+        impl_->applyStateSafely(state);
+    }
+}
+
+// Called from the backplane's callback: a store that fails (SQLite) must
+// not end the hub. The version is recorded only once applied, so the next
+// read of the hash (at a reconnect) tries it again.
+void Hub::Impl::applyStateSafely(const BackplaneState& state) {
+    try {
+        applyState(state);
+        clusterState.applied(state);
+    } catch (const std::exception& e) {
+        log.error("backplane: room state '%s' (version %?u) not applied here: %s", state.field,
+                  state.version, std::string(e.what()));
     }
 }
 
@@ -66,7 +81,7 @@ void Hub::Impl::applyTopic(const ClusterState::Field& field, const BackplaneStat
         room.topic.timeMs() == topic.time_ms()) {
         return;  // read again at a reconnect: shown already
     }
-    hub::applyTopic(room, topic, rooms, presence, gate, *history, outbox);
+    setRoomTopic(room, topic, rooms, presence, gate, *history, outbox);
 }
 
 void Hub::Impl::applyBan(const ClusterState::Field& field, const BackplaneState& state) {
@@ -77,6 +92,15 @@ void Hub::Impl::applyBan(const ClusterState::Field& field, const BackplaneState&
         return;
     }
     const std::int64_t nowMs = facts.wallClock();
+    if (field.banKind == BanKind::Account) {
+        // Accounts are each hub's own: an account ban never goes across.
+        log.warning("backplane: room state '%s' (version %?u) bans an account; ignored",
+                    state.field, state.version);
+        return;
+    }
+    if (!state.deleted && record.expires_ms() != 0 && record.expires_ms() <= nowMs) {
+        return;  // lapsed already (read again at a start): nothing to enforce
+    }
     ++memberFacts;
     // A ban makes the room here (empty, kept for its ban: a later Join is
     // refused); an unban of a room this hub does not have lifts nothing.
@@ -119,23 +143,15 @@ void Hub::Impl::applyBan(const ClusterState::Field& field, const BackplaneState&
     std::vector<std::string> nicks = banFromRoom(*room, std::move(ban), record.reason(), rooms,
                                                  moderation, presence, outbox, nowMs);
     for (const std::string& nick : nicks) {
-        // Its LEFT updates the other hubs' lists; they show the ban instead.
-        backplane.announce(room->name, "left", nick, "banned by " + record.set_by());
+        // Only the member's own hub removes it: the other hubs show its
+        // BANNED (and drop it) when this presence comes.
+        backplane.announce(room->name, "banned", nick, record.set_by() + "\n" + record.reason());
     }
-    if (const auto* others = backplane.others(room->name);
-        others != nullptr && field.banKind == BanKind::Nick) {
-        std::string listed;
-        for (const auto& [nick, hub] : *others) {
-            if (Moderation::fold(nick) == field.target) {
-                listed = nick;
-                break;
-            }
-        }
-        if (!listed.empty()) {
-            dropOther(room->name, listed);
-        }
-    }
-    if (nicks.empty() && field.banKind != BanKind::Address) {
+    // A nick ban that names no member on any hub is shown by each hub to
+    // its members (as a hub alone shows it); one that names another hub's
+    // member is shown when that hub removes it (it may not: a hub operator there).
+    if (nicks.empty() && field.banKind == BanKind::Nick &&
+        !backplane.otherMember(room->name, field.target)) {
         nicks.push_back(field.target);
     }
     if (!nicks.empty()) {
@@ -150,43 +166,26 @@ void Hub::Impl::applyKick(const ClusterState::Field& field, const BackplaneState
     if (!record.ParseFromString(state.record) || room == nullptr) {
         return;
     }
+    // Only the member's own hub acts; the others show the kick when that hub
+    // publishes it (presence "kicked").
     Session* target = sessions.findNick(field.target);
     const std::size_t slot = target == nullptr ? SessionRooms::npos : target->rooms.find(room);
-    if (slot != SessionRooms::npos) {
-        if (moderation.hubOperator(*target)) {
-            log.warning("moderation: cluster: %s's kick of %s from %s refused: a hub operator here",
-                        record.set_by(), field.target, room->name);
-            return;
-        }
-        log.information("moderation: cluster: " + SessionTable::describe(*target) +
-                        " kicked from " + room->name + " by " + record.set_by());
-        ++memberFacts;
-        removeFromRoom(*target, *room, slot, v1::PRESENCE_KIND_KICKED, record.set_by(),
-                       record.reason(), rooms, presence, outbox);
-        presence.moderation(*room, v1::PRESENCE_KIND_KICKED, {field.target}, record.set_by(),
-                            record.reason(), gate, outbox);
-        backplane.announce(room->name, "left", field.target, "kicked by " + record.set_by());
+    if (slot == SessionRooms::npos) {
         return;
     }
-    // Another hub's member: that hub removes it; this one shows the kick
-    // (and not the LEFT that follows) if it listed the member.
-    if (dropOther(room->name, field.target) && !room->members.empty()) {
-        presence.moderation(*room, v1::PRESENCE_KIND_KICKED, {field.target}, record.set_by(),
-                            record.reason(), gate, outbox);
+    if (moderation.hubOperator(*target)) {
+        log.warning("moderation: cluster: %s's kick of %s from %s refused: a hub operator here",
+                    record.set_by(), field.target, room->name);
+        return;
     }
+    log.information("moderation: cluster: " + SessionTable::describe(*target) + " kicked from " +
+                    room->name + " by " + record.set_by());
+    ++memberFacts;
+    const std::string nick = target->who.nick();
+    removeFromRoom(*target, *room, slot, v1::PRESENCE_KIND_KICKED, record.set_by(), record.reason(),
+                   rooms, presence, outbox);
+    presence.moderation(*room, v1::PRESENCE_KIND_KICKED, {nick}, record.set_by(), record.reason(),
+                        gate, outbox);
+    backplane.announce(room->name, "kicked", nick, record.set_by() + "\n" + record.reason());
 }
-
-bool Hub::Impl::dropOther(const std::string& room, const std::string& nick) {
-    const auto* others = backplane.others(room);
-    if (others == nullptr) {
-        return false;
-    }
-    const auto it = others->find(nick);
-    if (it == others->end()) {
-        return false;
-    }
-    const BackplanePresence left{room, "left", it->second, nick, {}};
-    return backplane.applyPresence(left);
-}
-
 }  // namespace hermes::hub

@@ -1,5 +1,6 @@
 #include "ClusterState.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -9,8 +10,9 @@ namespace {
 
 constexpr std::string_view kHubWide = "*";
 
-// The next space-separated word of `rest` (which moves past it), or the rest.
-std::string_view word(std::string_view& rest) {
+// The next space-separated word of `rest` (which moves past it), or the
+// whole rest when it has no space.
+std::string_view nextWord(std::string_view& rest) {
     const std::size_t space = rest.find(' ');
     std::string_view out = rest.substr(0, space);
     rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
@@ -34,9 +36,9 @@ std::string ClusterState::kickField(std::string_view room, std::string_view nick
 
 std::optional<ClusterState::Field> ClusterState::parse(std::string_view field) {
     std::string_view rest = field;
-    const std::string_view kind = word(rest);
+    const std::string_view kind = nextWord(rest);
     Field out;
-    out.room = word(rest);
+    out.room = nextWord(rest);
     if (out.room.empty()) {
         return std::nullopt;
     }
@@ -56,7 +58,7 @@ std::optional<ClusterState::Field> ClusterState::parse(std::string_view field) {
     if (out.room == kHubWide) {
         out.room.clear();
     }
-    const std::string_view number = word(rest);
+    const std::string_view number = nextWord(rest);
     int value = 0;
     const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
     if (error != std::errc() || end != number.data() + number.size() ||
@@ -69,36 +71,58 @@ std::optional<ClusterState::Field> ClusterState::parse(std::string_view field) {
     return out;
 }
 
-bool ClusterState::newer(const BackplaneState& state) {
+bool ClusterState::newer(const BackplaneState& state) const {
     if (state.field.starts_with("kick ")) {
         return true;
     }
-    Applied& applied = applied_[state.field];
-    if (state.version <= applied.version) {
-        return false;
-    }
-    applied.version = state.version;
-    applied.present = !state.deleted;
-    return true;
+    const auto it = applied_.find(state.field);
+    return it == applied_.end() || state.version > it->second.version;
 }
 
-std::vector<BackplaneState> ClusterState::loaded(const std::vector<BackplaneState>& stored) {
+void ClusterState::applied(const BackplaneState& state) {
+    if (state.field.starts_with("kick ")) {
+        return;
+    }
+    Applied& applied = applied_[state.field];
+    applied.version = std::max(applied.version, state.version);
+    applied.present = !state.deleted;
+    highest_ = std::max(highest_, state.version);
+}
+
+bool ClusterState::holds(const std::string& field) const {
+    const auto it = applied_.find(field);
+    return it != applied_.end() && it->second.present;
+}
+
+void ClusterState::reading() {
+    beforeRead_ = highest_;
+}
+
+std::vector<BackplaneState> ClusterState::loaded(std::uint64_t snapshotVersion,
+                                                 const std::vector<BackplaneState>& stored) {
     std::vector<BackplaneState> out;
     std::set<std::string_view> inRedis;
     for (const BackplaneState& state : stored) {
         inRedis.insert(state.field);
-        Applied& applied = applied_[state.field];
-        if (applied.version == state.version && applied.present) {
-            continue;
-        }
-        applied.version = state.version;
-        applied.present = true;
-        out.push_back(state);
     }
-    for (auto& [field, applied] : applied_) {
-        if (applied.present && !inRedis.contains(field)) {
-            applied.present = false;
-            out.push_back(BackplaneState{field, applied.version, {}, true});
+    // Notices may overtake the read (another connection), so only what was
+    // applied before it was asked must be in it.
+    const bool lostData = snapshotVersion < beforeRead_;
+    for (const auto& [field, applied] : applied_) {
+        if (applied.present && !inRedis.contains(field) &&
+            (lostData || applied.version <= snapshotVersion)) {
+            out.push_back(BackplaneState{field, snapshotVersion, {}, true});
+        }
+    }
+    if (lostData) {
+        // Redis restarted its versions: the snapshot is the truth.
+        applied_.clear();
+        highest_ = snapshotVersion;
+        beforeRead_ = snapshotVersion;
+    }
+    for (const BackplaneState& state : stored) {
+        if (newer(state)) {
+            out.push_back(state);
         }
     }
     return out;

@@ -5,10 +5,12 @@
 // field this hub applied last. Records are applied in Redis's order: each
 // change gets a version from one counter (hermes:statever) in the script
 // that stores and publishes it, and a hub applies a field's record only if
-// its version is newer than the one it applied (a notice that crosses a
-// read of the whole hash at reconnect is applied once, the newer wins).
+// its version is newer than the one it applied; the read of the whole hash
+// at a reconnect carries the version it was taken at, so a notice that
+// overtakes it is neither reverted nor lifted by it (loaded()).
 //
-// Fields (ROOM canonical; "*" the hub-wide list; KIND the TargetKind number;
+// Fields (ROOM canonical; "*" the hub-wide list; KIND the TargetKind number,
+// nick or address: account bans stay per hub;
 // TARGET folded as Moderation keeps it):
 //   topic ROOM               record: v1::Topic
 //   ban ROOM KIND TARGET     record: v1::BanEntry (deleted: unbanned; set_by the unbanner)
@@ -46,13 +48,26 @@ public:
     static std::optional<Field> parse(std::string_view field);
 
     // A notice: true when it is newer than what this hub applied of its
-    // field (then it is the field's record now). Kicks are not versioned.
-    bool newer(const BackplaneState& state);
-    // A read of every stored record: the records to apply (those whose
-    // version differs from this hub's: Redis's is the truth after a
-    // reconnect), and, as deletions, the fields this hub holds that Redis
-    // no longer has (unbanned while this hub was away).
-    std::vector<BackplaneState> loaded(const std::vector<BackplaneState>& stored);
+    // field. Kicks are not versioned (always true).
+    bool newer(const BackplaneState& state) const;
+    // `state` was applied (after the apply succeeded: one that threw is
+    // tried again at the next read of the hash). Kicks are not recorded.
+    void applied(const BackplaneState& state);
+    // A read of hermes:state is asked for (the backplane is back): every
+    // version applied so far was written before it.
+    void reading();
+    // A read of hermes:state (`stored`) taken when hermes:statever was
+    // `snapshotVersion` (one script: the two agree). The records to apply:
+    // those newer than this hub applied, and, as deletions (version
+    // `snapshotVersion`), the fields this hub holds that Redis no longer
+    // has, if applied at or before the snapshot (a notice that overtook the
+    // read is newer than it, and kept). A snapshot below the highest version
+    // this hub applied before it asked (reading()) means Redis lost its data: what this hub applied
+    // is forgotten and the snapshot is the truth. Call applied() for each.
+    std::vector<BackplaneState> loaded(std::uint64_t snapshotVersion,
+                                       const std::vector<BackplaneState>& stored);
+    // A ban (or topic) this hub holds from the cluster (lapsed or not).
+    bool holds(const std::string& field) const;
 
 private:
     struct Applied {
@@ -60,6 +75,8 @@ private:
         bool present = false;  // a record, not a deletion
     };
     std::map<std::string, Applied> applied_;  // by field
+    std::uint64_t highest_ = 0;               // the highest version applied
+    std::uint64_t beforeRead_ = 0;            // highest_ when the last read was asked
 };
 
 }  // namespace hermes::hub

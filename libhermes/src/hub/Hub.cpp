@@ -279,7 +279,8 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             return;
         case v1::Envelope::kModerationRequest:
             onModeration(s, envelope.moderation_request(), sessions, rooms, moderation, presence,
-                         gate, outbox, facts, log, backplane.enabled() ? &backplane : nullptr);
+                         gate, outbox, facts, log, backplane.enabled() ? &backplane : nullptr,
+                         &clusterState);
             return;
         case v1::Envelope::kBanListRequest:
             onBanList(s, envelope.ban_list_request(), rooms, moderation, outbox, facts);
@@ -1400,6 +1401,13 @@ void Hub::backplanePresence(const BackplanePresence& event, TimePoint now) {
     if (room == nullptr || room->members.empty()) {
         return;  // listed for whoever joins it here
     }
+    if (event.kind == "kicked" || event.kind == "banned") {
+        // Its hub removed it (ClusterRoomState.cpp): shown as a local removal.
+        impl_->presence.moderation(
+            *room, event.kind == "kicked" ? v1::PRESENCE_KIND_KICKED : v1::PRESENCE_KIND_BANNED,
+            {event.nick}, event.by, event.reason, impl_->gate, impl_->outbox);
+        return;
+    }
     const v1::PresenceKind kind = event.kind == "joined" ? v1::PRESENCE_KIND_JOINED
                                   : event.kind == "left" ? v1::PRESENCE_KIND_LEFT
                                                          : v1::PRESENCE_KIND_QUIT;
@@ -1423,6 +1431,7 @@ void Hub::backplaneUp(bool up, TimePoint now) {
         impl_->rooms.forEach(
             [this](Room& room) { impl_->backplane.fill(room.name, room.log.nextSeq()); });
         impl_->backplane.loadMembers();
+        impl_->clusterState.reading();
         impl_->backplane.loadStates();
     }
 }

@@ -168,12 +168,10 @@ struct Hub::Impl {
     // unban or a kick Redis published (or held while this hub was away),
     // carried out here as a local one is.
     void applyState(const BackplaneState& state);
+    void applyStateSafely(const BackplaneState& state);  // logs what throws
     void applyTopic(const ClusterState::Field& field, const BackplaneState& state);
     void applyBan(const ClusterState::Field& field, const BackplaneState& state);
     void applyKick(const ClusterState::Field& field, const BackplaneState& state);
-    // Another hub's member `nick` of `room` is no longer listed there (its
-    // hub removes it; this hub shows why instead of its LEFT): true if it was.
-    bool dropOther(const std::string& room, const std::string& nick);
     // A Hello's nick claimed across the cluster first: true when the Hello
     // waits for that (or was answered), false when onHello takes it now.
     bool claimNick(Session& s, const v1::Hello& hello);

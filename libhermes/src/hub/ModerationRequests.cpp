@@ -96,17 +96,12 @@ bool takesAccount(v1::ModerationAction a) {
     return takesAnyKind(a) || a == v1::MODERATION_ACTION_OP || a == v1::MODERATION_ACTION_DEOP;
 }
 
-// Bans and unbans go across the cluster (and a kick of another hub's
-// member: Handler::kick).
-bool acrossHubs(v1::ModerationAction a) {
-    return takesAnyKind(a);
-}
-
 class Handler {
 public:
     Handler(Session& s, const v1::ModerationRequest& r, SessionTable& sessions, RoomTable& rooms,
             Moderation& moderation, Presence& presence, DurabilityGate& gate, Outbox& outbox,
-            const HubFacts& facts, Poco::Logger& log, Backplane* backplane)
+            const HubFacts& facts, Poco::Logger& log, Backplane* backplane,
+            const ClusterState* cluster)
         : s_(s),
           r_(r),
           sessions_(sessions),
@@ -117,6 +112,7 @@ public:
           outbox_(outbox),
           log_(log),
           backplane_(backplane),
+          cluster_(cluster),
           nowMs_(facts.wallClock()) {}
 
     void run() {
@@ -125,7 +121,7 @@ public:
             return;
         }
         c_ = std::move(*checked);
-        if (backplane_ != nullptr && acrossHubs(r_.action()) && refuseBackplaneDown()) {
+        if (acrossHubs() && refuseBackplaneDown()) {
             return;
         }
         switch (r_.action()) {
@@ -325,6 +321,13 @@ private:
                        outbox_);
     }
 
+    // Bans and unbans go across the cluster, but for accounts: each hub has
+    // its own account book, so an account ban stays the hub's (a kick goes
+    // across while the backplane is up: kick()).
+    bool acrossHubs() const {
+        return backplane_ != nullptr && takesAnyKind(r_.action()) && c_.kind != BanKind::Account;
+    }
+
     // True (refused CLUSTER_UNAVAILABLE) when the change cannot reach the
     // other hubs now.
     bool refuseBackplaneDown() {
@@ -351,23 +354,9 @@ private:
         logAction(what, subject());
     }
 
-    // A nick that a member of another hub holds in the room (as shown), if any.
-    std::optional<std::string> otherHubsMember() const {
-        const auto* others = backplane_ == nullptr ? nullptr : backplane_->others(c_.room->name);
-        if (others == nullptr) {
-            return std::nullopt;
-        }
-        for (const auto& [nick, hub] : *others) {
-            if (Moderation::fold(nick) == c_.target) {
-                return nick;
-            }
-        }
-        return std::nullopt;
-    }
-
     void kick() {
-        if (sessions_.findNick(r_.target()) == nullptr) {
-            if (auto nick = otherHubsMember()) {
+        if (sessions_.findNick(r_.target()) == nullptr && backplane_ != nullptr) {
+            if (auto nick = backplane_->otherMember(c_.room->name, c_.target)) {
                 // Its hub removes it; the operator's right was checked here.
                 if (refuseBackplaneDown()) {
                     return;
@@ -387,6 +376,12 @@ private:
             return;
         }
         const std::string nick = target->who.nick();
+        if (backplane_ != nullptr && backplane_->up()) {
+            // One path for every kick in a cluster: carried out (and its
+            // KICKED published to the other hubs) when Redis publishes it.
+            toCluster(ClusterState::kickField(c_.room->name, nick), StateMode::Publish, "kicked");
+            return;
+        }
         logAction("kicked", nick);
         remove(*target, slot, v1::PRESENCE_KIND_KICKED);
         announce(v1::PRESENCE_KIND_KICKED, {nick});
@@ -411,7 +406,7 @@ private:
             refuse(v1::ERROR_CODE_INVALID_MODERATION, "that ban (" + subject() + ") matches you");
             return;
         }
-        if (backplane_ != nullptr) {
+        if (acrossHubs()) {
             toCluster(ClusterState::banField(c_.room ? c_.room->name : "", c_.kind, c_.target),
                       StateMode::Set, "banned");
             return;
@@ -457,9 +452,11 @@ private:
     }
 
     void unban() {
-        if (backplane_ != nullptr && banned()) {
-            toCluster(ClusterState::banField(c_.room ? c_.room->name : "", c_.kind, c_.target),
-                      StateMode::Delete, "unbanned");
+        const std::string field =
+            ClusterState::banField(c_.room ? c_.room->name : "", c_.kind, c_.target);
+        // A lapsed ban still in hermes:state may be deleted from it.
+        if (acrossHubs() && (banned() || (cluster_ != nullptr && cluster_->holds(field)))) {
+            toCluster(field, StateMode::Delete, "unbanned");
             return;
         }
         if (!moderation_.unban(c_.room, c_.kind, c_.target, nowMs_)) {
@@ -547,7 +544,8 @@ private:
     DurabilityGate& gate_;
     Outbox& outbox_;
     Poco::Logger& log_;
-    Backplane* backplane_;  // in a cluster: bans and kicks go through it
+    Backplane* backplane_;         // in a cluster: bans and kicks go through it
+    const ClusterState* cluster_;  // in a cluster: the bans this hub holds from it
     const std::int64_t nowMs_;
     Checked c_;
 };
@@ -565,8 +563,9 @@ std::string banText(const StoredBan& ban) {
 void onModeration(Session& s, const v1::ModerationRequest& request, SessionTable& sessions,
                   RoomTable& rooms, Moderation& moderation, Presence& presence,
                   DurabilityGate& gate, Outbox& outbox, const HubFacts& facts, Poco::Logger& log,
-                  Backplane* backplane) {
-    Handler(s, request, sessions, rooms, moderation, presence, gate, outbox, facts, log, backplane)
+                  Backplane* backplane, const ClusterState* cluster) {
+    Handler(s, request, sessions, rooms, moderation, presence, gate, outbox, facts, log, backplane,
+            cluster)
         .run();
 }
 

@@ -238,7 +238,7 @@ void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, const Moderat
     set.set_set_by(s.who.nick());
     set.set_time_ms(facts.wallClock());
     if (backplane == nullptr) {
-        applyTopic(*room, set, rooms, presence, gate, history, outbox);
+        setRoomTopic(*room, set, rooms, presence, gate, history, outbox);
         return;
     }
     // In a cluster every hub, this one too, shows it when Redis publishes
@@ -254,8 +254,8 @@ void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, const Moderat
                           StateMode::Set);
 }
 
-void applyTopic(Room& room, const v1::Topic& topic, RoomTable& rooms, Presence& presence,
-                DurabilityGate& gate, HistoryStore& history, Outbox& outbox) {
+void setRoomTopic(Room& room, const v1::Topic& topic, RoomTable& rooms, Presence& presence,
+                  DurabilityGate& gate, HistoryStore& history, Outbox& outbox) {
     rooms.setTopic(room, topic.text(), topic.set_by(), topic.time_ms());
     history.setTopic(
         StoredRoom{room.name, 0, room.topic.text(), room.topic.setBy(), room.topic.timeMs()});

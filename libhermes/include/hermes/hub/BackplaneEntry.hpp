@@ -16,6 +16,7 @@
 //   hermes:members:ROOM   hash    member nick -> the hub it is connected to
 //   hermes:presence:ROOM  channel PUBLISH of each JOINED/LEFT/QUIT, as one notice:
 //                                 "KIND HUB\nNICK\nREASON" (KIND: joined, left, quit)
+//                                 (and kicked, banned: REASON "BY\nREASON", ClusterRoomState.cpp)
 //
 // and for the cluster as a whole:
 //
@@ -150,10 +151,11 @@ struct BackplaneState {
 // reaped: `kind` quit for each of its members).
 struct BackplanePresence {
     std::string room;  // canonical
-    std::string kind;  // "joined", "left", "quit"
+    std::string kind;  // "joined", "left", "quit"; "kicked", "banned" (reason "BY\nREASON")
     std::string hub;
     std::string nick;
     std::string reason;
+    std::string by;  // kicked, banned: the operator
 };
 
 // A member of a room on some hub, as the backplane lists it.
@@ -185,6 +187,7 @@ inline constexpr std::string_view kBackplanePrivateStreamPrefix = "hermes:pmstre
 inline constexpr std::string_view kBackplanePrivateSeqPrefix = "hermes:pmseq:";
 inline constexpr std::string_view kBackplaneStateKey = "hermes:state";
 inline constexpr std::string_view kBackplaneStateChannel = "hermes:statenote";
+inline constexpr std::string_view kBackplaneStateVersionKey = "hermes:statever";
 
 // The notice published on hermes:room:ROOM, and read back: nullopt when
 // `channel` or `payload` is not one (logged by the edge, never delivered).

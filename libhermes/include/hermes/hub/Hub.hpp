@@ -232,10 +232,12 @@ public:
     // kick: hermes:statenote), this hub's own included: carried out here as
     // a local one is, if newer than what this hub applied of its field.
     void backplaneState(const BackplaneState& state, TimePoint now);
-    // The answer to a States request: every stored topic and ban; what
-    // differs from what this hub applied is applied, and a ban this hub
-    // holds that Redis no longer has is lifted.
-    void backplaneStates(const std::vector<BackplaneState>& stored, TimePoint now);
+    // The answer to a States request: every stored topic and ban, read
+    // with hermes:statever (`snapshotVersion`) in one step; what is newer
+    // than this hub applied is applied, and a ban this hub holds that Redis
+    // no longer has is lifted (ClusterState::loaded).
+    void backplaneStates(std::uint64_t snapshotVersion, const std::vector<BackplaneState>& stored,
+                         TimePoint now);
     // The edge has the backplane (connected and subscribed), or lost it:
     // while it is down messages are refused; when it is back every room's
     // stream is read from the seq after the last one delivered.
