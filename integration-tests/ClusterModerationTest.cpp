@@ -14,6 +14,8 @@
 //   unban        unbanned on hub 2 by its operator: the nick joins on hub 1
 //   kick         a kick on hub 1 of a member connected to hub 2 removes it
 //                there (told KICKED); both hubs' members see the kick
+//   local_kick   a kick on hub 1 of its own member: hub 2's members see the
+//                KICKED (by, reason, the nick as shown) and hub 2 lists it no more
 //   redis_down   Redis stopped: a topic and a ban are refused
 //                CLUSTER_UNAVAILABLE, and nothing changes on the other hub
 //
@@ -21,6 +23,7 @@
 #define BOOST_TEST_MODULE ClusterModerationTest
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <set>
@@ -296,12 +299,50 @@ BOOST_AUTO_TEST_CASE(kick) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(local_kick) {
+    RedisRequired redisRequired;
+    it::RedisServer redis;
+    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    Three t(hubs);
+    it::RawClient dora(hubs[0].port(), "Dora");
+    dora.hello("Dora", it::after(10s));
+    join(dora);
+    seesJoin(t.bob, {"Dora"});
+    t.ana.send(moderate(v1::MODERATION_ACTION_KICK, "dora", "cool off"));
+    dora.expect(it::isPresence(v1::PRESENCE_KIND_KICKED, "Dora"), it::after(10s),
+                "Dora told KICKED");
+    const it::Frame seen = t.bob.expect(it::isPresence(v1::PRESENCE_KIND_KICKED, "Dora"),
+                                        it::after(10s), "hub 2 sees Dora kicked");
+    BOOST_TEST(seen.envelope.presence().by() == "ana");
+    BOOST_TEST(seen.envelope.presence().reason() == "cool off");
+    // A joiner on hub 2 is given the room's members: Dora is not one.
+    it::RawClient eve(hubs[1].port(), "eve");
+    eve.hello("eve", it::after(10s));
+    eve.send(it::joinEnvelope(kRoom));
+    const it::Frame list = eve.expect(isMembersOf(kRoom), it::after(10s), "hub 2's list");
+    const auto& nicks = list.envelope.members().nicks();
+    BOOST_TEST((std::find(nicks.begin(), nicks.end(), "Dora") == nicks.end()));
+    BOOST_TEST((std::find(nicks.begin(), nicks.end(), "ana") != nicks.end()));
+    if (it::currentTestFailed()) {
+        hubs.markFailed();
+    }
+}
+
 BOOST_AUTO_TEST_CASE(redis_down) {
     RedisRequired redisRequired;
     it::RedisServer redis;
     it::ClusterHubs hubs(2, redis.address(), clusterSettings());
     Three t(hubs);
     redis.stop();
+    // Wait until hub 1 knows Redis is away (a Say refused), then send.
+    const auto down = it::after(10s);
+    std::uint64_t id = 1;
+    for (bool refused = false; !refused;) {
+        BOOST_TEST_REQUIRE((it::Clock::now() < down), "hub 1 never saw Redis down");
+        t.ana.send(it::sayEnvelope(kRoom, "probe", id++));
+        refused = t.ana.tryExpect(it::isError(v1::ERROR_CODE_CLUSTER_UNAVAILABLE), it::after(200ms))
+                      .has_value();
+    }
     t.ana.send(it::topicEnvelope(kRoom, "while Redis is away"));
     const it::Frame refused = t.ana.expect(it::isError(v1::ERROR_CODE_CLUSTER_UNAVAILABLE),
                                            it::after(10s), "topic refused");
