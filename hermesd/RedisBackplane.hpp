@@ -75,6 +75,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <Poco/Logger.h>
@@ -177,6 +178,9 @@ private:
     Poco::Logger& log_;
     int epollFd_ = -1;
     Link command_;
+    // State requests sent, in order (one connection: answered in order):
+    // the setter's session and the field, told if Redis refuses it.
+    std::deque<std::pair<std::uint64_t, std::string>> stateSent_;
     Link subscriber_;
     std::string scriptSha_;
     bool up_ = false;           // the hub was told it is up

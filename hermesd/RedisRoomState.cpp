@@ -106,6 +106,9 @@ void RedisBackplane::sendState(const BackplaneRequest& request, TimePoint now) {
                                        channel.size()};
         status = redisAsyncCommandArgv(command_.context, onStateDone, this, 9, argv, lengths);
     }
+    if (status == REDIS_OK && request.kind == BackplaneRequest::Kind::State) {
+        stateSent_.emplace_back(request.ref, request.room);
+    }
     if (status != REDIS_OK) {
         resetWanted_ = true;
         resetWhy_ = "hiredis refused a command";
@@ -119,11 +122,17 @@ void RedisBackplane::onStateDone(redisAsyncContext* /*context*/, void* reply, vo
     if (!self.command_.sentAt.empty()) {
         self.command_.sentAt.pop_front();
     }
+    if (self.stateSent_.empty()) {
+        return;
+    }
+    const auto [session, field] = std::move(self.stateSent_.front());
+    self.stateSent_.pop_front();
     const auto* r = static_cast<const redisReply*>(reply);
-    if (r != nullptr && r->type == REDIS_REPLY_ERROR) {
+    if (r != nullptr && r->type == REDIS_REPLY_ERROR && self.hub_ != nullptr) {
         // Not taken (READONLY after a failover, OOM): no hub shows it.
-        self.log_.error("cluster: a topic, ban, unban or kick was not taken by Redis: %s",
+        self.log_.error("cluster: Redis did not take the room state change '%s': %s", field,
                         std::string(replyText(r)));
+        self.hub_->backplaneStateRefused(session, field, replyText(r), self.now_);
     }
 }
 

@@ -110,6 +110,13 @@ private:
             return;
         }
         if (request.kind == BackplaneRequest::Kind::State) {
+            if (refuseStates_) {  // as a script Redis refuses (READONLY)
+                from.hub.backplaneStateRefused(
+                    request.ref, request.room,
+                    "READONLY You can't write against a read only replica.", from.now);
+                from.pump();
+                return;
+            }
             answerState(request);
             return;
         }
@@ -222,6 +229,8 @@ private:
 public:
     // hermes:state as Redis holds it (field -> "VERSION\nRECORD").
     std::map<std::string, std::string>& state() { return state_; }
+    // Room state scripts fail from now on (a replica after a failover).
+    void refuseStates(bool refuse) { refuseStates_ = refuse; }
     // As a Redis restarted without its data: no records, versions from 0.
     void loseState() {
         state_.clear();
@@ -345,6 +354,7 @@ private:
     int failFills_ = 0;
     std::map<std::string, std::string> state_;  // hermes:state
     std::uint64_t stateVersion_ = 0;            // hermes:statever
+    bool refuseStates_ = false;
 };
 
 // A Hello on a clustered hub: welcomed once the backplane granted the nick.
@@ -1693,5 +1703,25 @@ BOOST_AUTO_TEST_CASE(a_ban_that_lapsed_is_not_applied_at_a_read_and_can_be_unban
     f.a.send(f.ana, moderate(v1::MODERATION_ACTION_UNBAN, "ben"));
     BOOST_TEST(!hasError(f.a.take(f.ana), v1::ERROR_CODE_NO_SUCH_BAN));
     f.backplane.run();
+    BOOST_TEST(f.backplane.state().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_change_redis_refuses_is_answered_cluster_unavailable_to_its_setter) {
+    TwoHubs f;
+    f.backplane.refuseStates(true);
+    f.a.send(f.ana, topic("r", "nope"));
+    f.backplane.run();
+    const std::vector<v1::Envelope> got = f.a.take(f.ana);
+    BOOST_TEST(hasError(got, v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
+    for (const v1::Envelope& e : got) {
+        if (e.has_error()) {
+            BOOST_TEST(e.error().room() == "r");
+            BOOST_TEST(e.error().text().find("READONLY") != std::string::npos);
+        }
+    }
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_BAN, "ben"));
+    f.backplane.run();
+    BOOST_TEST(hasError(f.a.take(f.ana), v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
+    BOOST_TEST(presenceSeen(f.b, f.ben).empty());
     BOOST_TEST(f.backplane.state().empty());
 }

@@ -428,9 +428,10 @@ void Backplane::loadMembers() {
     requests_.push_back(std::move(request));
 }
 
-void Backplane::writeState(std::string field, std::string record, StateMode mode) {
+void Backplane::writeState(std::string field, std::string record, StateMode mode, SessionId from) {
     BackplaneRequest request;
     request.kind = BackplaneRequest::Kind::State;
+    request.ref = from;
     request.room = std::move(field);
     request.message = std::move(record);
     request.stateMode = mode;

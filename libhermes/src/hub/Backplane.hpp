@@ -225,7 +225,8 @@ public:
     // `record` of `field` to Redis: kept in or deleted from hermes:state
     // (`mode`) and published to every hub, this one included (applied when
     // it comes back). Lost while the backplane is down: callers refuse first.
-    void writeState(std::string field, std::string record, StateMode mode);
+    // `from`: the session told if Redis refuses it (Hub::backplaneStateRefused).
+    void writeState(std::string field, std::string record, StateMode mode, SessionId from);
     // Read every stored record (the backplane is back).
     void loadStates();
 

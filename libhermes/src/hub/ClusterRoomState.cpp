@@ -31,6 +31,27 @@ void Hub::backplaneStates(std::uint64_t snapshotVersion, const std::vector<Backp
     }
 }
 
+void Hub::backplaneStateRefused(std::uint64_t session, std::string_view field,
+                                std::string_view error, TimePoint now) {
+    owner_.check("Hub::backplaneStateRefused");
+    impl_->setNow(now);
+    Session* s = impl_->sessions.find(session);
+    const auto parsed = ClusterState::parse(field);
+    if (s == nullptr || !parsed) {
+        return;
+    }
+    const std::string what = parsed->kind == ClusterState::Kind::Topic ? "the topic"
+                             : parsed->kind == ClusterState::Kind::Kick
+                                 ? "the kick of " + parsed->target
+                                 : "the ban change on " + parsed->target;
+    const std::string where =
+        parsed->room.empty() ? std::string(" hub-wide") : " in " + parsed->room;
+    impl_->outbox.error(*s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+                        "the cluster's backplane (Redis) did not take " + what + where + ": " +
+                            std::string(error) + "; try again in a moment",
+                        parsed->room);
+}
+
 // Called from the backplane's callback: a store that fails (SQLite) must
 // not end the hub. The version is recorded only once applied, so the next
 // read of the hash (at a reconnect) tries it again.

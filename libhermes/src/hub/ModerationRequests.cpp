@@ -350,7 +350,7 @@ private:
         record.set_reason(r_.reason());
         record.set_set_ms(nowMs_);
         record.set_expires_ms(newBan().expiresMs);
-        backplane_->writeState(std::move(field), record.SerializeAsString(), mode);
+        backplane_->writeState(std::move(field), record.SerializeAsString(), mode, s_.id);
         logAction(what, subject());
     }
 

@@ -251,7 +251,7 @@ void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, const Moderat
         return;
     }
     backplane->writeState(ClusterState::topicField(room->name), set.SerializeAsString(),
-                          StateMode::Set);
+                          StateMode::Set, s.id);
 }
 
 void setRoomTopic(Room& room, const v1::Topic& topic, RoomTable& rooms, Presence& presence,

@@ -109,7 +109,7 @@ struct BackplaneRequest {
     };
     Kind kind = Kind::Publish;
     std::string room;
-    std::uint64_t ref = 0;  // Publish: the hub's own number for it
+    std::uint64_t ref = 0;  // Publish: the hub's own number for it; State: the setter's session
     std::string account;    // Publish, Private: the sender's
     std::string message;    // Publish, Private
     // Fill: the first seq to read. Publish: the least seq the message may

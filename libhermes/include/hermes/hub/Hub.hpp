@@ -236,6 +236,11 @@ public:
     // with hermes:statever (`snapshotVersion`) in one step; what is newer
     // than this hub applied is applied, and a ban this hub holds that Redis
     // no longer has is lifted (ClusterState::loaded).
+    // Redis refused the State request of `session` (its script failed:
+    // READONLY after a failover, OOM): the setter, if still here, is told
+    // CLUSTER_UNAVAILABLE with the room and `error`.
+    void backplaneStateRefused(std::uint64_t session, std::string_view field,
+                               std::string_view error, TimePoint now);
     void backplaneStates(std::uint64_t snapshotVersion, const std::vector<BackplaneState>& stored,
                          TimePoint now);
     // The edge has the backplane (connected and subscribed), or lost it:
