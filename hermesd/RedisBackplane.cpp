@@ -594,8 +594,10 @@ void RedisBackplane::connect(TimePoint now) {
             // that does not hear is not numbered for, so no message can be
             // numbered at or below what it delivered before (a Redis that
             // lost its data) and then dropped as a duplicate.
-            redisAsyncCommand(context, onMessage, this, "PSUBSCRIBE %b %b", kPattern.data(),
-                              kPattern.size(), kPresencePattern.data(), kPresencePattern.size());
+            redisAsyncCommand(context, onMessage, this, "PSUBSCRIBE %b %b %b", kPattern.data(),
+                              kPattern.size(), kPresencePattern.data(), kPresencePattern.size(),
+                              hermes::hub::kBackplaneStateChannel.data(),
+                              hermes::hub::kBackplaneStateChannel.size());
         }
         link->sentAt.push_back(now);
     }
@@ -707,6 +709,11 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
     if (request.kind == BackplaneRequest::Kind::Presence ||
         request.kind == BackplaneRequest::Kind::Members) {
         sendPresence(request, now);
+        return;
+    }
+    if (request.kind == BackplaneRequest::Kind::State ||
+        request.kind == BackplaneRequest::Kind::States) {
+        sendState(request, now);
         return;
     }
     if (request.kind == BackplaneRequest::Kind::Private) {
@@ -1116,6 +1123,10 @@ void RedisBackplane::onMessage(redisAsyncContext* /*context*/, void* reply, void
             return;
         }
         self.hub_->backplanePrivate(std::move(*entry), self.now_);
+        return;
+    }
+    if (channel == hermes::hub::kBackplaneStateChannel) {
+        self.stateNotice(text(r->element[3]));
         return;
     }
     if (channel.starts_with(hermes::hub::kBackplanePresencePrefix)) {

@@ -60,6 +60,11 @@
 // hermes:presence:*; at each (re)connect every room's members on every
 // hub are read by one script (kMembersScript).
 //
+// Room state across hubs (topics, bans, kicks: RedisRoomState.cpp): one
+// script per change (kStateScript: the version, hermes:state, the notice on
+// hermes:statenote); the subscriber also takes hermes:statenote; at each
+// (re)connect hermes:state is read whole with its version (kStatesScript).
+//
 // Threading: the loop thread only (constructor and sharedEpoch() on the
 // main thread, before the loop runs).
 
@@ -70,6 +75,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <Poco/Logger.h>
@@ -124,6 +130,7 @@ private:
     void send(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendNick(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendPresence(const hermes::hub::BackplaneRequest& request, TimePoint now);
+    void sendState(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendPrivate(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendPrivateCursor(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void renewLease(TimePoint now);
@@ -147,6 +154,9 @@ private:
     static void onPrivateSent(redisAsyncContext* context, void* reply, void* privdata);
     static void onPrivateCursor(redisAsyncContext* context, void* reply, void* privdata);
     static void onMembers(redisAsyncContext* context, void* reply, void* privdata);
+    static void onStates(redisAsyncContext* context, void* reply, void* privdata);
+    static void onStateDone(redisAsyncContext* context, void* reply, void* privdata);
+    void stateNotice(std::string_view payload);
     static void onScriptDone(redisAsyncContext* context, void* reply, void* privdata);
     static void onLease(redisAsyncContext* context, void* reply, void* privdata);
     static void addRead(void* privdata);
@@ -168,6 +178,9 @@ private:
     Poco::Logger& log_;
     int epollFd_ = -1;
     Link command_;
+    // State requests sent, in order (one connection: answered in order):
+    // the setter's session and the field, told if Redis refuses it.
+    std::deque<std::pair<std::uint64_t, std::string>> stateSent_;
     Link subscriber_;
     std::string scriptSha_;
     bool up_ = false;           // the hub was told it is up

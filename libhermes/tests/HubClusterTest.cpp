@@ -10,6 +10,7 @@
 #include "HubTestHarness.hpp"
 #include "hermes/hub/AccountStore.hpp"
 #include "hermes/protocol/Limits.hpp"
+#include "hub/ClusterState.hpp"
 
 // Hubs of a cluster (HubConfig::cluster) with the backplane played by the
 // test: seqs given per room, entries kept in a stream per room, notices
@@ -116,6 +117,29 @@ private:
             from.pump();
             return;
         }
+        if (request.kind == BackplaneRequest::Kind::State) {
+            if (refuseStates_) {  // as a script Redis refuses (READONLY)
+                from.hub.backplaneStateRefused(
+                    request.ref, request.room,
+                    "READONLY You can't write against a read only replica.", from.now);
+                from.pump();
+                return;
+            }
+            answerState(request);
+            return;
+        }
+        if (request.kind == BackplaneRequest::Kind::States) {
+            std::vector<BackplaneState> stored;
+            for (const auto& [field, value] : state_) {
+                auto entry = parseBackplaneStateEntry(field, value);
+                BOOST_TEST_REQUIRE(entry.has_value());
+                stored.push_back(*entry);
+            }
+            from.hub.backplaneStates(stateVersion_, stored, from.now);
+            from.hub.flush();
+            from.pump();
+            return;
+        }
         if (request.kind == BackplaneRequest::Kind::Private) {
             answerPrivate(from, request, deaf);
             return;
@@ -186,6 +210,42 @@ private:
         }
     }
 
+    // As the state script: versioned, kept (or deleted), published to every
+    // hub through the notice's own text.
+    void answerState(const BackplaneRequest& request) {
+        const std::uint64_t version = ++stateVersion_;
+        const std::string mode = request.stateMode == StateMode::Set      ? "set"
+                                 : request.stateMode == StateMode::Delete ? "del"
+                                                                          : "pub";
+        if (request.stateMode == StateMode::Set) {
+            state_[request.room] = std::to_string(version) + "\n" + request.message;
+        } else if (request.stateMode == StateMode::Delete) {
+            state_.erase(request.room);
+        }
+        auto notice = parseBackplaneStateNotice(std::to_string(version) + " " + mode + "\n" +
+                                                request.room + "\n" + request.message);
+        BOOST_TEST_REQUIRE(notice.has_value());
+        for (HubHarness* h : hubs_) {
+            if (alive_.empty() || alive_.contains(h)) {
+                h->hub.backplaneState(*notice, h->now);
+                h->hub.flush();
+                h->pump();
+            }
+        }
+    }
+
+public:
+    // hermes:state as Redis holds it (field -> "VERSION\nRECORD").
+    std::map<std::string, std::string>& state() { return state_; }
+    // Room state scripts fail from now on (a replica after a failover).
+    void refuseStates(bool refuse) { refuseStates_ = refuse; }
+    // As a Redis restarted without its data: no records, versions from 0.
+    void loseState() {
+        state_.clear();
+        stateVersion_ = 0;
+    }
+
+private:
     // As the private message script: the nick's holder looked up, the
     // message numbered for its hub and published there (a hub in `deaf`
     // is not subscribed: refused, as PUBLISH reaching no one).
@@ -300,6 +360,9 @@ private:
     std::map<std::string, std::vector<BackplaneEntry>> privateStreams_;  // per receiving hub
     bool privateLost_ = false;
     int failFills_ = 0;
+    std::map<std::string, std::string> state_;  // hermes:state
+    std::uint64_t stateVersion_ = 0;            // hermes:statever
+    bool refuseStates_ = false;
 };
 
 // A Hello on a clustered hub: welcomed once the backplane granted the nick.
@@ -455,10 +518,12 @@ BOOST_AUTO_TEST_CASE(backplane_down_or_failing_refuses_with_cluster_unavailable)
     // cluster's members are read again.
     std::vector<BackplaneRequest> requests;
     f.a.hub.takeBackplaneRequests(requests);
-    // (and this hub's private message count: PrivateCursor)
-    BOOST_TEST_REQUIRE(requests.size() == 3u);
+    // (and this hub's private message count: PrivateCursor; and the
+    // cluster's topics and bans: States)
+    BOOST_TEST_REQUIRE(requests.size() == 4u);
     BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::PrivateCursor));
     BOOST_TEST((requests[2].kind == BackplaneRequest::Kind::Members));
+    BOOST_TEST((requests[3].kind == BackplaneRequest::Kind::States));
     BOOST_TEST((requests[1].kind == BackplaneRequest::Kind::Fill));
     BOOST_TEST(requests[1].room == "r");
     BOOST_TEST(requests[1].fromSeq == 1u);
@@ -657,9 +722,10 @@ BOOST_AUTO_TEST_CASE(a_hub_back_on_the_backplane_reads_every_hubs_members) {
     c.hub.backplaneUp(true, c.now);
     std::vector<BackplaneRequest> requests;
     c.hub.takeBackplaneRequests(requests);
-    BOOST_TEST_REQUIRE(requests.size() == 2u);
+    BOOST_TEST_REQUIRE(requests.size() == 3u);
     BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::PrivateCursor));
     BOOST_TEST((requests[1].kind == BackplaneRequest::Kind::Members));
+    BOOST_TEST((requests[2].kind == BackplaneRequest::Kind::States));
     c.hub.backplaneMembers({{"r", "ana", "hub0"}, {"r", "bob", "hub1"}, {"r", "zoe", "hub2"}},
                            c.now);
     const SessionId zoe = c.connect();
@@ -1448,8 +1514,8 @@ BOOST_AUTO_TEST_CASE(a_nick_banned_while_its_claim_is_out_is_refused_and_release
     r->set_target("zed");
     r->set_target_kind(v1::TARGET_KIND_NICK);
     a.send(root, ban);
-    std::vector<BackplaneRequest> ignored;
-    a.hub.takeBackplaneRequests(ignored);
+    // In a cluster the ban takes effect when the backplane has it.
+    backplane.run();
     a.clear(ana);
     a.hub.backplaneClaimed(claim[0].ref, true, "", a.now);
     a.hub.flush();
@@ -1489,11 +1555,11 @@ BOOST_AUTO_TEST_CASE(an_away_text_from_another_hub_obeys_the_away_rules) {
     TwoHubs f;
     const std::string tooLong(protocol::kMaxAwayBytes + 1, 'x');
     for (const std::string& text : {std::string(), tooLong, std::string("bad\x01text")}) {
-        f.b.hub.backplanePresence({"r", "away", "hub0", "ana", text}, f.b.now);
+        f.b.hub.backplanePresence({"r", "away", "hub0", "ana", text, {}}, f.b.now);
         f.b.advance(1s);
         BOOST_TEST(presenceSeen(f.b, f.bob).empty());
     }
-    f.b.hub.backplanePresence({"r", "away", "hub0", "ana", "lunch"}, f.b.now);
+    f.b.hub.backplanePresence({"r", "away", "hub0", "ana", "lunch", {}}, f.b.now);
     f.b.advance(1s);
     BOOST_TEST(
         presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_AWAY ana (lunch)"},
@@ -1595,4 +1661,451 @@ BOOST_AUTO_TEST_CASE(a_rename_keeps_the_account_rules_and_asks_redis_only_when_t
     b.send(late, hello("reg"));
     backplane.run();
     BOOST_TEST(b.next(late).error().code() == v1::ERROR_CODE_NICK_TAKEN);
+}
+
+// --- topics, bans and kicks across hubs (ClusterState.hpp) ---------------------------------
+
+namespace {
+
+// The Topic frames in `id`'s inbox as "text by setter", taken.
+std::vector<std::string> topicsSeen(HubHarness& h, SessionId id) {
+    std::vector<std::string> out;
+    for (const v1::Envelope& e : h.take(id)) {
+        if (e.has_topic()) {
+            out.push_back(e.topic().text() + " by " + e.topic().set_by());
+        }
+    }
+    return out;
+}
+
+v1::Envelope topic(const std::string& room, const std::string& text) {
+    v1::Envelope e;
+    e.mutable_topic()->set_room(room);
+    e.mutable_topic()->set_text(text);
+    return e;
+}
+
+v1::Envelope moderate(v1::ModerationAction action, const std::string& target,
+                      std::uint32_t expirySeconds = 0) {
+    v1::Envelope e;
+    auto* r = e.mutable_moderation_request();
+    r->set_room("r");
+    r->set_action(action);
+    r->set_target(target);
+    r->set_target_kind(v1::TARGET_KIND_NICK);
+    r->set_reason("why");
+    r->set_expiry_seconds(expirySeconds);
+    return e;
+}
+
+bool hasError(const std::vector<v1::Envelope>& got, v1::ErrorCode code) {
+    return std::any_of(got.begin(), got.end(), [code](const v1::Envelope& e) {
+        return e.has_error() && e.error().code() == code;
+    });
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(state_fields_and_notices_round_trip_and_versions_order_them) {
+    const auto topicField = ClusterState::parse(ClusterState::topicField("r"));
+    BOOST_TEST_REQUIRE(topicField.has_value());
+    BOOST_TEST((topicField->kind == ClusterState::Kind::Topic));
+    BOOST_TEST(topicField->room == "r");
+    const auto hubBan = ClusterState::parse(ClusterState::banField("", BanKind::Account, "eve"));
+    BOOST_TEST_REQUIRE(hubBan.has_value());
+    BOOST_TEST((hubBan->kind == ClusterState::Kind::Ban));
+    BOOST_TEST(hubBan->room.empty());
+    BOOST_TEST((hubBan->banKind == BanKind::Account));
+    BOOST_TEST(hubBan->target == "eve");
+    const auto kick = ClusterState::parse(ClusterState::kickField("r", "Ben"));
+    BOOST_TEST_REQUIRE(kick.has_value());
+    BOOST_TEST(kick->target == "Ben");
+    for (const char* bad : {"", "topic", "topic r x", "ban r 7 eve", "ban r 0", "kick r", "x r"}) {
+        BOOST_TEST(!ClusterState::parse(bad).has_value(), bad);
+    }
+    const auto notice = parseBackplaneStateNotice("7 del\nban r 0 eve\nrec\nord");
+    BOOST_TEST_REQUIRE(notice.has_value());
+    BOOST_TEST(notice->version == 7u);
+    BOOST_TEST(notice->deleted);
+    BOOST_TEST(notice->field == "ban r 0 eve");
+    BOOST_TEST(notice->record == "rec\nord");
+    for (const char* bad : {"7\nf\nr", "x set\nf\nr", "7 set\n\nr", "7 set\nf", "7 put\nf\nr"}) {
+        BOOST_TEST(!parseBackplaneStateNotice(bad).has_value(), bad);
+    }
+    // Versions: an older notice is not applied over a newer.
+    ClusterState state;
+    const BackplaneState topic5{"topic r", 5, "b", false};
+    BOOST_TEST(state.newer(topic5));
+    state.applied(topic5);
+    BOOST_TEST(!state.newer({"topic r", 4, "a", false}));
+    BOOST_TEST(!state.newer(topic5));
+    BOOST_TEST(state.newer({"ban r 0 eve", 6, "x", false}));
+    BOOST_TEST(!state.holds("ban r 0 eve"));  // not applied (yet): the apply may fail
+}
+
+namespace {
+
+// The fields of `records` as "FIELD@VERSION" (deletions "-FIELD@VERSION").
+std::vector<std::string> names(const std::vector<BackplaneState>& records) {
+    std::vector<std::string> out;
+    for (const BackplaneState& r : records) {
+        out.push_back((r.deleted ? "-" : "") + r.field + "@" + std::to_string(r.version));
+    }
+    return out;
+}
+
+// `state` applies `records` (as Hub::backplaneStates does after each apply).
+void applyAll(ClusterState& state, const std::vector<BackplaneState>& records) {
+    for (const BackplaneState& r : records) {
+        state.applied(r);
+    }
+}
+
+}  // namespace
+
+// The read of hermes:state (at a reconnect) and the live notices cross: the
+// snapshot's version tells which is newer, in either order.
+BOOST_AUTO_TEST_CASE(a_snapshot_and_live_notices_agree_in_either_order) {
+    // Live first: topic v7 and ban v8 arrive before a snapshot taken at v6
+    // (it lacks the ban, holds the topic at v6): nothing is reverted or lifted.
+    ClusterState live;
+    live.reading();
+    applyAll(live, {{"topic r", 7, "new", false}, {"ban r 0 eve", 8, "x", false}});
+    BOOST_TEST(names(live.loaded(6, {{"topic r", 6, "old", false}})).empty());
+    BOOST_TEST(live.holds("ban r 0 eve"));
+    // An unban (v9) live, then a snapshot at v8 that still holds the ban: not re-applied.
+    live.reading();  // a later reconnect (asked at v8), the unban (v9) overtakes it
+    applyAll(live, {{"ban r 0 eve", 9, "", true}});
+    BOOST_TEST(names(live.loaded(8, {{"topic r", 7, "new", false}, {"ban r 0 eve", 8, "x", false}}))
+                   .empty());
+    BOOST_TEST(!live.holds("ban r 0 eve"));
+
+    // Snapshot first: it applies what is newer and lifts a ban applied at or
+    // before it that it lacks; a notice it already holds comes next and is not applied again.
+    ClusterState snap;
+    applyAll(snap, {{"ban r 0 eve", 3, "x", false}, {"topic r", 4, "a", false}});
+    snap.reading();
+    const auto toApply = snap.loaded(10, {{"topic r", 10, "b", false}});
+    BOOST_TEST(names(toApply) == (std::vector<std::string>{"-ban r 0 eve@10", "topic r@10"}),
+               boost::test_tools::per_element());
+    applyAll(snap, toApply);
+    BOOST_TEST(!snap.newer({"topic r", 10, "b", false}));
+    BOOST_TEST(!snap.newer({"ban r 0 eve", 3, "x", false}));  // the old ban, late
+    BOOST_TEST(snap.newer({"ban r 0 eve", 11, "y", false}));  // banned again after
+
+    // Redis lost its data (snapshot v2 below the v10 applied): the snapshot
+    // is the truth, and changes after it (low versions) are applied.
+    snap.reading();
+    const auto afterLoss = snap.loaded(2, {{"topic r", 2, "c", false}});
+    BOOST_TEST(names(afterLoss) == (std::vector<std::string>{"topic r@2"}),
+               boost::test_tools::per_element());
+    applyAll(snap, afterLoss);
+    BOOST_TEST(snap.newer({"ban r 0 eve", 3, "z", false}));
+    BOOST_TEST(!snap.newer({"topic r", 2, "c", false}));
+}
+
+BOOST_AUTO_TEST_CASE(a_topic_is_shown_on_every_hub_once_the_backplane_has_it) {
+    TwoHubs f;
+    f.a.send(f.ana, topic("r", "release friday"));
+    // Nothing is shown before the backplane answers, not even to the setter.
+    BOOST_TEST(topicsSeen(f.a, f.ana).empty());
+    f.backplane.run();
+    BOOST_TEST(topicsSeen(f.a, f.ana) == std::vector<std::string>{"release friday by ana"},
+               boost::test_tools::per_element());
+    BOOST_TEST(topicsSeen(f.b, f.bob) == std::vector<std::string>{"release friday by ana"},
+               boost::test_tools::per_element());
+    // A hub that never had the room (c) shows it to its first joiner.
+    HubHarness c{clusterConfig("hub2")};
+    c.hub.backplaneUp(true, c.now);
+    FakeBackplane withC{{&f.a, &f.b, &c}};
+    withC.state() = f.backplane.state();
+    withC.run();
+    const SessionId cid = clusterLogin(c, withC, "cid");
+    c.send(cid, join("r"));
+    BOOST_TEST(topicsSeen(c, cid) == std::vector<std::string>{"release friday by ana"},
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_topic_ban_or_remote_kick_is_refused_while_the_backplane_is_down) {
+    TwoHubs f;
+    f.a.hub.backplaneUp(false, f.a.now);
+    f.a.send(f.ana, topic("r", "nope"));
+    BOOST_TEST(hasError(f.a.take(f.ana), v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_BAN, "ben"));
+    BOOST_TEST(hasError(f.a.take(f.ana), v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_KICK, "ben"));
+    BOOST_TEST(hasError(f.a.take(f.ana), v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
+    // A kick of this hub's own member needs no other hub.
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_KICK, "amy"));
+    BOOST_TEST(!hasError(f.a.take(f.ana), v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
+    f.backplane.run();
+    BOOST_TEST(topicsSeen(f.b, f.bob).empty());
+    BOOST_TEST(presenceSeen(f.b, f.ben).empty());
+    BOOST_TEST(f.backplane.state().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_ban_on_one_hub_removes_and_refuses_on_the_other_and_unban_lifts_it) {
+    TwoHubs f;
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_BAN, "ben", 60));
+    f.backplane.run();
+    f.a.advance(1s);
+    f.b.advance(1s);
+    // ben (hub b) is told and leaves, as under a local ban; bob sees it.
+    BOOST_TEST(
+        presenceSeen(f.b, f.ben) == std::vector<std::string>{"PRESENCE_KIND_BANNED ben (why)"},
+        boost::test_tools::per_element());
+    BOOST_TEST(
+        presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_BANNED ben (why)"},
+        boost::test_tools::per_element());
+    // a's members see the ban, not also ben's LEFT.
+    BOOST_TEST(
+        presenceSeen(f.a, f.amy) == std::vector<std::string>{"PRESENCE_KIND_BANNED ben (why)"},
+        boost::test_tools::per_element());
+    BOOST_TEST(memberList(f.a, f.ana, "r") == (std::vector<std::string>{"amy", "ana", "bob"}),
+               boost::test_tools::per_element());
+    f.b.send(f.ben, join("r"));
+    BOOST_TEST(hasError(f.b.take(f.ben), v1::ERROR_CODE_BANNED));
+    // Both hubs list it with the same absolute expiry.
+    v1::Envelope list;
+    list.mutable_ban_list_request()->set_room("r");
+    f.a.send(f.ana, list);
+    f.b.send(f.bob, list);
+    const v1::Envelope atA = f.a.next(f.ana);
+    const v1::Envelope atB = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(atA.ban_list().bans_size() == 1);
+    BOOST_TEST_REQUIRE(atB.ban_list().bans_size() == 1);
+    BOOST_TEST(atA.ban_list().bans(0).expires_ms() > 0);
+    BOOST_TEST(atA.ban_list().bans(0).expires_ms() == atB.ban_list().bans(0).expires_ms());
+    // Unbanned on b (bob operates #r there): ben joins again on a.
+    f.b.send(f.bob, moderate(v1::MODERATION_ACTION_UNBAN, "ben"));
+    f.backplane.run();
+    BOOST_TEST(f.backplane.state().empty());
+    f.b.hub.closed(f.ben, "moving", f.b.now);
+    f.b.pump();
+    f.backplane.run();
+    const SessionId ben2 = clusterLogin(f.a, f.backplane, "ben");
+    f.a.send(ben2, join("r"));
+    BOOST_TEST(!hasError(f.a.take(ben2), v1::ERROR_CODE_BANNED));
+}
+
+BOOST_AUTO_TEST_CASE(a_hub_back_on_the_backplane_takes_bans_made_and_lifted_meanwhile) {
+    TwoHubs f;
+    f.backplane.onlyAlive({&f.a});  // b does not hear
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_BAN, "ben"));
+    f.backplane.run();
+    BOOST_TEST(presenceSeen(f.b, f.ben).empty());
+    // b is back: it reads hermes:state and removes ben.
+    f.b.hub.backplaneUp(false, f.b.now);
+    f.b.hub.backplaneUp(true, f.b.now);
+    f.backplane.run();
+    f.b.advance(1s);
+    BOOST_TEST(
+        presenceSeen(f.b, f.ben) == std::vector<std::string>{"PRESENCE_KIND_BANNED ben (why)"},
+        boost::test_tools::per_element());
+    // Lifted while b was away again: its next read lifts it here too.
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_UNBAN, "ben"));
+    f.backplane.run();
+    f.b.send(f.ben, join("r"));
+    BOOST_TEST(hasError(f.b.take(f.ben), v1::ERROR_CODE_BANNED));
+    f.b.hub.backplaneUp(false, f.b.now);
+    f.b.hub.backplaneUp(true, f.b.now);
+    f.backplane.run();
+    f.b.send(f.ben, join("r"));
+    BOOST_TEST(!hasError(f.b.take(f.ben), v1::ERROR_CODE_BANNED));
+}
+
+BOOST_AUTO_TEST_CASE(a_kick_of_another_hubs_member_removes_it_there) {
+    TwoHubs f;
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_KICK, "ben"));
+    BOOST_TEST(!hasError(f.a.take(f.ana), v1::ERROR_CODE_NO_SUCH_NICK));
+    f.backplane.run();
+    f.a.advance(1s);
+    f.b.advance(1s);
+    BOOST_TEST(
+        presenceSeen(f.b, f.ben) == std::vector<std::string>{"PRESENCE_KIND_KICKED ben (why)"},
+        boost::test_tools::per_element());
+    BOOST_TEST(
+        presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_KICKED ben (why)"},
+        boost::test_tools::per_element());
+    BOOST_TEST(
+        presenceSeen(f.a, f.amy) == std::vector<std::string>{"PRESENCE_KIND_KICKED ben (why)"},
+        boost::test_tools::per_element());
+    BOOST_TEST(memberList(f.a, f.ana, "r") == (std::vector<std::string>{"amy", "ana", "bob"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(f.backplane.state().empty());  // a kick is not kept
+    // A nick no hub lists is refused as on a hub alone.
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_KICK, "nobody"));
+    BOOST_TEST(hasError(f.a.take(f.ana), v1::ERROR_CODE_NO_SUCH_NICK));
+}
+
+BOOST_AUTO_TEST_CASE(a_hub_wide_ban_on_one_hub_closes_and_refuses_on_the_other) {
+    HubConfig configA = clusterConfig("hub0");
+    configA.operators = {"root"};
+    HubHarness a{configA};
+    HubHarness b{clusterConfig("hub1")};
+    FakeBackplane backplane{{&a, &b}};
+    a.hub.backplaneUp(true, a.now);
+    b.hub.backplaneUp(true, b.now);
+    const SessionId root = clusterLogin(a, backplane, "admin");
+    a.hub.testSignIn(root, "root", a.now);
+    a.pump();
+    const SessionId eve = clusterLogin(b, backplane, "eve");
+    backplane.run();
+    v1::Envelope ban;
+    auto* r = ban.mutable_moderation_request();
+    r->set_action(v1::MODERATION_ACTION_BAN);
+    r->set_target("eve");
+    r->set_target_kind(v1::TARGET_KIND_NICK);
+    a.send(root, ban);
+    backplane.run();
+    // eve, on hub b, is closed HUB_BANNED as under a local hub-wide ban.
+    BOOST_TEST(hasError(b.take(eve), v1::ERROR_CODE_HUB_BANNED));
+    BOOST_TEST(b.peers[eve].closed);
+    backplane.run();  // eve's nick released
+    // And refused at Hello on hub b.
+    const SessionId again = b.connect();
+    b.send(again, hello("eve"));
+    backplane.run();
+    BOOST_TEST(hasError(b.take(again), v1::ERROR_CODE_HUB_BANNED));
+}
+
+BOOST_AUTO_TEST_CASE(a_kick_or_ban_of_another_hubs_operator_is_shown_nowhere_and_drops_nothing) {
+    HubHarness a{clusterConfig("hub0")};
+    HubConfig configB = clusterConfig("hub1");
+    configB.operators = {"benacct"};
+    HubHarness b{configB};
+    FakeBackplane backplane{{&a, &b}};
+    a.hub.backplaneUp(true, a.now);
+    b.hub.backplaneUp(true, b.now);
+    const SessionId ana = clusterLogin(a, backplane, "ana");
+    const SessionId amy = clusterLogin(a, backplane, "amy");
+    const SessionId ben = clusterLogin(b, backplane, "Ben");
+    b.hub.testSignIn(ben, "benacct", b.now);  // a hub operator of hub b only
+    b.pump();
+    for (auto [h, id] : {std::pair{&a, ana}, {&a, amy}, {&b, ben}}) {
+        h->send(id, join("r"));
+    }
+    a.advance(1s);
+    b.advance(1s);
+    backplane.run();
+    a.clear(ana);
+    a.clear(amy);
+    b.clear(ben);
+    v1::Envelope kick = moderate(v1::MODERATION_ACTION_KICK, "ben");
+    a.send(ana, kick);
+    backplane.run();
+    a.advance(1s);
+    b.advance(1s);
+    // Hub b refuses to kick its own hub operator: no hub shows a kick, and
+    // hub a still lists Ben.
+    BOOST_TEST(presenceSeen(a, amy).empty());
+    BOOST_TEST(presenceSeen(b, ben).empty());
+    BOOST_TEST(memberList(a, ana, "r") == (std::vector<std::string>{"Ben", "amy", "ana"}),
+               boost::test_tools::per_element());
+    // The same for a nick ban naming him: kept, but he stays, and hub a
+    // shows no BANNED it cannot vouch for.
+    a.send(ana, moderate(v1::MODERATION_ACTION_BAN, "ben"));
+    backplane.run();
+    a.advance(1s);
+    b.advance(1s);
+    BOOST_TEST(presenceSeen(a, amy).empty());
+    BOOST_TEST(memberList(a, ana, "r") == (std::vector<std::string>{"Ben", "amy", "ana"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_kick_on_the_members_own_hub_is_shown_on_the_other_hub) {
+    TwoHubs f;
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_KICK, "amy"));
+    // Carried out when Redis publishes it, as every kick in a cluster.
+    BOOST_TEST(presenceSeen(f.a, f.amy).empty());
+    f.backplane.run();
+    f.a.advance(1s);
+    f.b.advance(1s);
+    BOOST_TEST(
+        presenceSeen(f.a, f.amy) == std::vector<std::string>{"PRESENCE_KIND_KICKED amy (why)"},
+        boost::test_tools::per_element());
+    const std::vector<v1::Envelope> atBob = f.b.take(f.bob);
+    std::vector<std::string> kicked;
+    for (const v1::Envelope& e : atBob) {
+        if (e.has_presence()) {
+            BOOST_TEST(e.presence().kind() == v1::PRESENCE_KIND_KICKED);
+            BOOST_TEST(e.presence().by() == "ana");
+            BOOST_TEST(e.presence().reason() == "why");
+            kicked.insert(kicked.end(), e.presence().nicks().begin(), e.presence().nicks().end());
+        }
+    }
+    BOOST_TEST(kicked == std::vector<std::string>{"amy"}, boost::test_tools::per_element());
+    BOOST_TEST(memberList(f.b, f.bob, "r") == (std::vector<std::string>{"ana", "ben", "bob"}),
+               boost::test_tools::per_element());
+    // She joins again: hub b shows it.
+    f.a.send(f.amy, join("r"));
+    f.a.advance(1s);
+    f.backplane.run();
+    f.b.advance(1s);
+    BOOST_TEST(presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_JOINED amy ()"},
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(an_account_ban_stays_on_its_hub) {
+    TwoHubs f;
+    f.a.hub.backplaneUp(false, f.a.now);  // needs no backplane
+    v1::Envelope ban = moderate(v1::MODERATION_ACTION_BAN, "ben");
+    ban.mutable_moderation_request()->set_target_kind(v1::TARGET_KIND_ACCOUNT);
+    f.a.send(f.ana, ban);
+    BOOST_TEST(!hasError(f.a.take(f.ana), v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
+    f.a.hub.backplaneUp(true, f.a.now);
+    f.backplane.run();
+    BOOST_TEST(f.backplane.state().empty());
+    v1::Envelope list;
+    list.mutable_ban_list_request()->set_room("r");
+    f.a.send(f.ana, list);
+    f.b.send(f.bob, list);
+    BOOST_TEST(f.a.next(f.ana).ban_list().bans_size() == 1);
+    BOOST_TEST(f.b.next(f.bob).ban_list().bans_size() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_ban_that_lapsed_is_not_applied_at_a_read_and_can_be_unbanned) {
+    TwoHubs f;
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_BAN, "ben", 60));
+    f.backplane.run();
+    f.a.advance(1s);
+    f.b.advance(1s);
+    BOOST_TEST_REQUIRE(f.backplane.state().size() == 1u);
+    // A hub that joins after it lapsed shows nothing.
+    HubHarness c{clusterConfig("hub2")};
+    FakeBackplane withC{{&f.a, &f.b, &c}};
+    withC.state() = f.backplane.state();
+    c.wallMs = f.a.wallMs + 120'000;
+    c.hub.backplaneUp(true, c.now);
+    withC.run();
+    const SessionId ben = clusterLogin(c, withC, "ben");  // withC: its own nicks
+    c.send(ben, join("r"));
+    BOOST_TEST(!hasError(c.take(ben), v1::ERROR_CODE_BANNED));
+    // Lapsed on hub a too: its unban still clears it from hermes:state.
+    f.a.wallMs += 120'000;
+    f.a.clear(f.ana);
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_UNBAN, "ben"));
+    BOOST_TEST(!hasError(f.a.take(f.ana), v1::ERROR_CODE_NO_SUCH_BAN));
+    f.backplane.run();
+    BOOST_TEST(f.backplane.state().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_change_redis_refuses_is_answered_cluster_unavailable_to_its_setter) {
+    TwoHubs f;
+    f.backplane.refuseStates(true);
+    f.a.send(f.ana, topic("r", "nope"));
+    f.backplane.run();
+    const std::vector<v1::Envelope> got = f.a.take(f.ana);
+    BOOST_TEST(hasError(got, v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
+    for (const v1::Envelope& e : got) {
+        if (e.has_error()) {
+            BOOST_TEST(e.error().room() == "r");
+            BOOST_TEST(e.error().text().find("READONLY") != std::string::npos);
+        }
+    }
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_BAN, "ben"));
+    f.backplane.run();
+    BOOST_TEST(hasError(f.a.take(f.ana), v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
+    BOOST_TEST(presenceSeen(f.b, f.ben).empty());
+    BOOST_TEST(f.backplane.state().empty());
 }

@@ -5,6 +5,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "Moderation.hpp"
 #include "hermes/protocol/Validation.hpp"
 
 namespace hermes::hub {
@@ -446,6 +447,25 @@ void Backplane::loadMembers() {
     requests_.push_back(std::move(request));
 }
 
+void Backplane::writeState(std::string field, std::string record, StateMode mode, SessionId from) {
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::State;
+    request.ref = from;
+    request.room = std::move(field);
+    request.message = std::move(record);
+    request.stateMode = mode;
+    requests_.push_back(std::move(request));
+}
+
+void Backplane::loadStates() {
+    if (!up_) {
+        return;  // read when the backplane is back
+    }
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::States;
+    requests_.push_back(std::move(request));
+}
+
 bool Backplane::applyPresence(const BackplanePresence& presence) {
     if (presence.hub == hubName_) {
         // Shown here when it happened. A member that moved here from a hub
@@ -583,6 +603,19 @@ void Backplane::setMembers(const std::vector<BackplaneMember>& members) {
 const std::map<std::string, std::string>* Backplane::others(const std::string& room) const {
     const auto it = others_.find(room);
     return it == others_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> Backplane::otherMember(const std::string& room,
+                                                  std::string_view folded) const {
+    const auto* members = others(room);
+    if (members != nullptr) {
+        for (const auto& [nick, hub] : *members) {
+            if (Moderation::fold(nick) == folded) {
+                return nick;
+            }
+        }
+    }
+    return std::nullopt;
 }
 
 std::size_t Backplane::waiting() const {

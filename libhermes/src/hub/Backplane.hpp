@@ -236,6 +236,19 @@ public:
     // ("" and no rooms: not listed anywhere).
     std::vector<std::string> roomsOf(std::string_view nick, std::string& hub) const;
 
+    // The nick (as shown) of another hub's member of `room` whose folded
+    // nick (Moderation::fold) is `folded`, if any.
+    std::optional<std::string> otherMember(const std::string& room, std::string_view folded) const;
+
+    // --- room state across hubs (ClusterState.hpp) --------------------------------------
+    // `record` of `field` to Redis: kept in or deleted from hermes:state
+    // (`mode`) and published to every hub, this one included (applied when
+    // it comes back). Lost while the backplane is down: callers refuse first.
+    // `from`: the session told if Redis refuses it (Hub::backplaneStateRefused).
+    void writeState(std::string field, std::string record, StateMode mode, SessionId from);
+    // Read every stored record (the backplane is back).
+    void loadStates();
+
     // Entries waiting for a gap, over all rooms (invariants, tests).
     std::size_t waiting() const;
 

@@ -25,6 +25,20 @@ std::optional<std::string_view> word(std::string_view& rest) {
     return out;
 }
 
+// "kicked" and "banned" carry "BY\nREASON" as their reason: split.
+bool removedByModeration(BackplanePresence& presence) {
+    if (presence.kind != "kicked" && presence.kind != "banned") {
+        return false;
+    }
+    const std::size_t newline = presence.reason.find('\n');
+    if (newline == std::string::npos) {
+        return false;
+    }
+    presence.by = presence.reason.substr(0, newline);
+    presence.reason.erase(0, newline + 1);
+    return true;
+}
+
 }  // namespace
 
 std::string backplaneNotice(std::uint64_t seq, std::string_view hub, std::uint64_t ref,
@@ -121,13 +135,47 @@ std::optional<BackplanePresence> parseBackplanePresence(std::string_view channel
     out.nick = payload.substr(first + 1, second - first - 1);
     out.reason = payload.substr(second + 1);
     const bool known = out.kind == "joined" || out.kind == "left" || out.kind == "quit" ||
-                       out.kind == "away" || out.kind == "back" || out.kind == "renamed";
+                       out.kind == "away" || out.kind == "back" || out.kind == "renamed" ||
+                       removedByModeration(out);
     // A rename's new nick is its reason: never empty.
     if (!known || out.hub.empty() || out.nick.empty() ||
         (out.kind == "renamed" && out.reason.empty())) {
         return std::nullopt;
     }
     out.room = channel.substr(kBackplanePresencePrefix.size());
+    return out;
+}
+
+std::optional<BackplaneState> parseBackplaneStateNotice(std::string_view payload) {
+    const std::size_t first = payload.find('\n');
+    const std::size_t second =
+        first == std::string_view::npos ? first : payload.find('\n', first + 1);
+    if (second == std::string_view::npos) {
+        return std::nullopt;
+    }
+    std::string_view head = payload.substr(0, first);
+    const auto version = word(head);
+    BackplaneState out;
+    if (!version || !readNumber(*version, out.version) || second == first + 1 ||
+        (head != "set" && head != "del" && head != "pub")) {
+        return std::nullopt;
+    }
+    out.deleted = head == "del";
+    out.field = payload.substr(first + 1, second - first - 1);
+    out.record = payload.substr(second + 1);
+    return out;
+}
+
+std::optional<BackplaneState> parseBackplaneStateEntry(std::string_view field,
+                                                       std::string_view value) {
+    const std::size_t newline = value.find('\n');
+    BackplaneState out;
+    if (field.empty() || newline == std::string_view::npos ||
+        !readNumber(value.substr(0, newline), out.version)) {
+        return std::nullopt;
+    }
+    out.field = field;
+    out.record = value.substr(newline + 1);
     return out;
 }
 

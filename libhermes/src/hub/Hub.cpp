@@ -252,8 +252,8 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             onMembersRequest(s, envelope.members_request(), rooms, moderation, memberFacts, outbox);
             return;
         case v1::Envelope::kTopic:
-            onTopic(s, envelope.topic(), rooms, moderation, presence, gate, *history, outbox,
-                    facts);
+            onTopic(s, envelope.topic(), rooms, moderation, presence, gate, *history, outbox, facts,
+                    backplane.enabled() ? &backplane : nullptr);
             return;
         case v1::Envelope::kRoomListRequest:
             onRoomList(s, rooms, outbox);
@@ -280,7 +280,8 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             return;
         case v1::Envelope::kModerationRequest:
             onModeration(s, envelope.moderation_request(), sessions, rooms, moderation, presence,
-                         gate, outbox, facts, log);
+                         gate, outbox, facts, log, backplane.enabled() ? &backplane : nullptr,
+                         &clusterState);
             return;
         case v1::Envelope::kBanListRequest:
             onBanList(s, envelope.ban_list_request(), rooms, moderation, outbox, facts);
@@ -1436,6 +1437,13 @@ void Hub::backplanePresence(const BackplanePresence& event, TimePoint now) {
                                     impl_->outbox);
         return;
     }
+    if (event.kind == "kicked" || event.kind == "banned") {
+        // Its hub removed it (ClusterRoomState.cpp): shown as a local removal.
+        impl_->presence.moderation(
+            *room, event.kind == "kicked" ? v1::PRESENCE_KIND_KICKED : v1::PRESENCE_KIND_BANNED,
+            {event.nick}, event.by, event.reason, impl_->gate, impl_->outbox);
+        return;
+    }
     const v1::PresenceKind kind = event.kind == "joined" ? v1::PRESENCE_KIND_JOINED
                                   : event.kind == "left" ? v1::PRESENCE_KIND_LEFT
                                   : event.kind == "away" ? v1::PRESENCE_KIND_AWAY
@@ -1461,6 +1469,8 @@ void Hub::backplaneUp(bool up, TimePoint now) {
         impl_->rooms.forEach(
             [this](Room& room) { impl_->backplane.fill(room.name, room.log.nextSeq()); });
         impl_->backplane.loadMembers();
+        impl_->clusterState.reading();
+        impl_->backplane.loadStates();
     }
 }
 

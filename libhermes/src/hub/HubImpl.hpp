@@ -57,6 +57,7 @@
 
 #include "Accounts.hpp"
 #include "Backplane.hpp"
+#include "ClusterState.hpp"
 #include "Conversations.hpp"
 #include "DurabilityGate.hpp"
 #include "Intake.hpp"
@@ -112,6 +113,7 @@ struct Hub::Impl {
     Transfers transfers;
     MetricsRing metrics;
     Backplane backplane;
+    ClusterState clusterState;  // the cluster's topics and bans this hub applied
 
     // Searches the store finished that wait for the budget to take input
     // again (their answers add output).
@@ -162,6 +164,14 @@ struct Hub::Impl {
     void forwardAnswered(Backplane::Forwarded forwarded, PrivateOutcome outcome,
                          std::string_view detail);
     void deliverWaitingEntries(Room& room);
+    // The cluster's room state (ClusterRoomState.cpp): a topic, a ban, an
+    // unban or a kick Redis published (or held while this hub was away),
+    // carried out here as a local one is.
+    void applyState(const BackplaneState& state);
+    void applyStateSafely(const BackplaneState& state);  // logs what throws
+    void applyTopic(const ClusterState::Field& field, const BackplaneState& state);
+    void applyBan(const ClusterState::Field& field, const BackplaneState& state);
+    void applyKick(const ClusterState::Field& field, const BackplaneState& state);
     // A Hello's nick claimed across the cluster first: true when the Hello
     // waits for that (or was answered), false when onHello takes it now.
     bool claimNick(Session& s, const v1::Hello& hello);

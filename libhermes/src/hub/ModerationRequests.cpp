@@ -1,7 +1,10 @@
 // Moderation: ModerationRequest (kick, ban, mute, op, invite, room modes)
 // and BanListRequest; the hub-wide ban at Hello and SetNick. What
 // moderation keeps is Moderation's; this decides who may do what, carries it
-// out on the rooms and sessions, logs it and announces it.
+// out on the rooms and sessions, logs it and announces it. In a cluster a
+// ban, an unban and a kick of another hub's member are only checked here
+// and sent to Redis; every hub carries them out (ClusterRoomState.cpp)
+// with the functions at the end of this file, as a local one is.
 
 #include <optional>
 #include <string>
@@ -10,6 +13,8 @@
 
 #include <Poco/Net/IPAddress.h>
 
+#include "Backplane.hpp"
+#include "ClusterState.hpp"
 #include "DurabilityGate.hpp"
 #include "Moderation.hpp"
 #include "Outbox.hpp"
@@ -95,7 +100,8 @@ class Handler {
 public:
     Handler(Session& s, const v1::ModerationRequest& r, SessionTable& sessions, RoomTable& rooms,
             Moderation& moderation, Presence& presence, DurabilityGate& gate, Outbox& outbox,
-            const HubFacts& facts, Poco::Logger& log)
+            const HubFacts& facts, Poco::Logger& log, Backplane* backplane,
+            const ClusterState* cluster)
         : s_(s),
           r_(r),
           sessions_(sessions),
@@ -105,6 +111,8 @@ public:
           gate_(gate),
           outbox_(outbox),
           log_(log),
+          backplane_(backplane),
+          cluster_(cluster),
           nowMs_(facts.wallClock()) {}
 
     void run() {
@@ -113,6 +121,9 @@ public:
             return;
         }
         c_ = std::move(*checked);
+        if (acrossHubs() && refuseBackplaneDown()) {
+            return;
+        }
         switch (r_.action()) {
             case v1::MODERATION_ACTION_KICK:
                 kick();
@@ -305,16 +316,56 @@ private:
         }
     }
 
-    // `target` leaves the room at `slot`, told why first.
     void remove(Session& target, std::size_t slot, v1::PresenceKind kind) {
-        Room& room = *c_.room;
-        presence_.tellPending(target, room, outbox_);
-        presence_.tellModeration(target, room.name, kind, {target.who.nick()}, s_.who.nick(),
-                                 r_.reason(), outbox_);
-        rooms_.leave(target, slot);
+        removeFromRoom(target, *c_.room, slot, kind, s_.who.nick(), r_.reason(), rooms_, presence_,
+                       outbox_);
+    }
+
+    // Bans and unbans go across the cluster, but for accounts: each hub has
+    // its own account book, so an account ban stays the hub's (a kick goes
+    // across while the backplane is up: kick()).
+    bool acrossHubs() const {
+        return backplane_ != nullptr && takesAnyKind(r_.action()) && c_.kind != BanKind::Account;
+    }
+
+    // True (refused CLUSTER_UNAVAILABLE) when the change cannot reach the
+    // other hubs now.
+    bool refuseBackplaneDown() {
+        if (backplane_->up()) {
+            return false;
+        }
+        refuse(v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+               "this hub cannot reach the cluster's backplane (Redis): not " +
+                   std::string(actionName(r_.action())) + ", try again in a moment");
+        return true;
+    }
+
+    // `record` of `field` to every hub (this one too), which carries it out
+    // when Redis publishes it (Hub::backplaneState).
+    void toCluster(std::string field, StateMode mode, std::string_view what) {
+        v1::BanEntry record;
+        record.set_kind(static_cast<v1::TargetKind>(c_.kind));
+        record.set_target(c_.target);
+        record.set_set_by(s_.who.nick());
+        record.set_reason(r_.reason());
+        record.set_set_ms(nowMs_);
+        record.set_expires_ms(newBan().expiresMs);
+        backplane_->writeState(std::move(field), record.SerializeAsString(), mode, s_.id);
+        logAction(what, subject());
     }
 
     void kick() {
+        if (sessions_.findNick(r_.target()) == nullptr && backplane_ != nullptr) {
+            if (auto nick = backplane_->otherMember(c_.room->name, c_.target)) {
+                // Its hub removes it; the operator's right was checked here.
+                if (refuseBackplaneDown()) {
+                    return;
+                }
+                toCluster(ClusterState::kickField(c_.room->name, *nick), StateMode::Publish,
+                          "kicked (on another hub)");
+                return;
+            }
+        }
         Session* target = targetSession();
         if (target == nullptr || shielded(*target)) {
             return;
@@ -325,6 +376,12 @@ private:
             return;
         }
         const std::string nick = target->who.nick();
+        if (backplane_ != nullptr && backplane_->up()) {
+            // One path for every kick in a cluster: carried out (and its
+            // KICKED published to the other hubs) when Redis publishes it.
+            toCluster(ClusterState::kickField(c_.room->name, nick), StateMode::Publish, "kicked");
+            return;
+        }
         logAction("kicked", nick);
         remove(*target, slot, v1::PRESENCE_KIND_KICKED);
         announce(v1::PRESENCE_KIND_KICKED, {nick});
@@ -349,28 +406,20 @@ private:
             refuse(v1::ERROR_CODE_INVALID_MODERATION, "that ban (" + subject() + ") matches you");
             return;
         }
+        if (acrossHubs()) {
+            toCluster(ClusterState::banField(c_.room ? c_.room->name : "", c_.kind, c_.target),
+                      StateMode::Set, "banned");
+            return;
+        }
         StoredBan entry = newBan();
         if (c_.room == nullptr) {
             hubBan(std::move(entry));
             return;
         }
-        // Who it names in the room now leaves it; a hub operator stays.
-        std::vector<Session*> removed;
-        for (const Member& member : c_.room->members) {
-            Session& m = *member.session;
-            if (Moderation::matches(entry, m.who.nick(), Registry::addressOf(m.peer),
-                                    m.profile.account, nowMs_) &&
-                !moderation_.hubOperator(m)) {
-                removed.push_back(&m);
-            }
-        }
         logAction("banned", subject());
-        moderation_.ban(c_.room, std::move(entry));
-        std::vector<std::string> nicks;
-        for (Session* m : removed) {
-            nicks.push_back(m->who.nick());
-            remove(*m, m->rooms.find(c_.room), v1::PRESENCE_KIND_BANNED);
-        }
+        std::vector<std::string> nicks =
+            banFromRoom(*c_.room, std::move(entry), r_.reason(), rooms_, moderation_, presence_,
+                        outbox_, nowMs_);
         // The room sees the nicks the ban removed, or the nick or account it
         // names; never an address (Whois never tells one): that goes to the
         // operator alone.
@@ -388,31 +437,28 @@ private:
 
     void hubBan(StoredBan entry) {
         logAction("banned", subject());
-        std::vector<Session*> closing;
-        sessions_.forEach([&](Session& m) {
-            if (m.who.welcomed() &&
-                Moderation::matches(entry, m.who.nick(), Registry::addressOf(m.peer),
-                                    m.profile.account, nowMs_) &&
-                !moderation_.hubOperator(m)) {
-                closing.push_back(&m);
-            }
-        });
-        std::string text = "banned from the hub by " + s_.who.nick();
-        if (!entry.reason.empty()) {
-            text += ": " + entry.reason;
-        }
-        moderation_.ban(nullptr, std::move(entry));
-        for (Session* m : closing) {
-            log_.information("moderation: closing " + SessionTable::describe(*m) +
-                             ": hub-wide ban on " + subject());
-            closeFatally(*m, v1::ERROR_CODE_HUB_BANNED, text, CloseReason::HubBanned, sessions_,
-                         outbox_);
-        }
+        banFromHub(std::move(entry), sessions_, moderation_, outbox_, log_, nowMs_);
         presence_.tellModeration(s_, {}, v1::PRESENCE_KIND_BANNED, {c_.target}, s_.who.nick(),
                                  r_.reason(), outbox_);
     }
 
+    bool banned() {
+        for (const StoredBan& ban : moderation_.bans(c_.room, nowMs_)) {
+            if (ban.kind == c_.kind && ban.target == c_.target) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     void unban() {
+        const std::string field =
+            ClusterState::banField(c_.room ? c_.room->name : "", c_.kind, c_.target);
+        // A lapsed ban still in hermes:state may be deleted from it.
+        if (acrossHubs() && (banned() || (cluster_ != nullptr && cluster_->holds(field)))) {
+            toCluster(field, StateMode::Delete, "unbanned");
+            return;
+        }
         if (!moderation_.unban(c_.room, c_.kind, c_.target, nowMs_)) {
             refuse(v1::ERROR_CODE_NO_SUCH_BAN,
                    "no ban on " + subject() +
@@ -498,6 +544,8 @@ private:
     DurabilityGate& gate_;
     Outbox& outbox_;
     Poco::Logger& log_;
+    Backplane* backplane_;         // in a cluster: bans and kicks go through it
+    const ClusterState* cluster_;  // in a cluster: the bans this hub holds from it
     const std::int64_t nowMs_;
     Checked c_;
 };
@@ -514,8 +562,67 @@ std::string banText(const StoredBan& ban) {
 
 void onModeration(Session& s, const v1::ModerationRequest& request, SessionTable& sessions,
                   RoomTable& rooms, Moderation& moderation, Presence& presence,
-                  DurabilityGate& gate, Outbox& outbox, const HubFacts& facts, Poco::Logger& log) {
-    Handler(s, request, sessions, rooms, moderation, presence, gate, outbox, facts, log).run();
+                  DurabilityGate& gate, Outbox& outbox, const HubFacts& facts, Poco::Logger& log,
+                  Backplane* backplane, const ClusterState* cluster) {
+    Handler(s, request, sessions, rooms, moderation, presence, gate, outbox, facts, log, backplane,
+            cluster)
+        .run();
+}
+
+void removeFromRoom(Session& target, Room& room, std::size_t slot, v1::PresenceKind kind,
+                    std::string_view by, std::string_view reason, RoomTable& rooms,
+                    Presence& presence, Outbox& outbox) {
+    presence.tellPending(target, room, outbox);
+    presence.tellModeration(target, room.name, kind, {target.who.nick()}, by, reason, outbox);
+    rooms.leave(target, slot);
+}
+
+std::vector<std::string> banFromRoom(Room& room, StoredBan ban, std::string_view reason,
+                                     RoomTable& rooms, Moderation& moderation, Presence& presence,
+                                     Outbox& outbox, std::int64_t nowMs) {
+    // Who it names in the room now leaves it; a hub operator stays.
+    std::vector<Session*> removed;
+    for (const Member& member : room.members) {
+        Session& m = *member.session;
+        if (Moderation::matches(ban, m.who.nick(), Registry::addressOf(m.peer), m.profile.account,
+                                nowMs) &&
+            !moderation.hubOperator(m)) {
+            removed.push_back(&m);
+        }
+    }
+    const std::string by = ban.setBy;
+    moderation.ban(&room, std::move(ban));
+    std::vector<std::string> nicks;
+    for (Session* m : removed) {
+        nicks.push_back(m->who.nick());
+        removeFromRoom(*m, room, m->rooms.find(&room), v1::PRESENCE_KIND_BANNED, by, reason, rooms,
+                       presence, outbox);
+    }
+    return nicks;
+}
+
+void banFromHub(StoredBan ban, SessionTable& sessions, Moderation& moderation, Outbox& outbox,
+                Poco::Logger& log, std::int64_t nowMs) {
+    std::vector<Session*> closing;
+    sessions.forEach([&](Session& m) {
+        if (m.who.welcomed() &&
+            Moderation::matches(ban, m.who.nick(), Registry::addressOf(m.peer), m.profile.account,
+                                nowMs) &&
+            !moderation.hubOperator(m)) {
+            closing.push_back(&m);
+        }
+    });
+    std::string text = "banned from the hub by " + ban.setBy;
+    if (!ban.reason.empty()) {
+        text += ": " + ban.reason;
+    }
+    const std::string subject = std::string(kindName(ban.kind)) + " " + ban.target;
+    moderation.ban(nullptr, std::move(ban));
+    for (Session* m : closing) {
+        log.information("moderation: closing " + SessionTable::describe(*m) + ": hub-wide ban on " +
+                        subject);
+        closeFatally(*m, v1::ERROR_CODE_HUB_BANNED, text, CloseReason::HubBanned, sessions, outbox);
+    }
 }
 
 void onBanList(Session& s, const v1::BanListRequest& request, const RoomTable& rooms,

@@ -38,6 +38,7 @@ namespace hermes::hub {
 
 class Accounts;
 class Backplane;
+class ClusterState;
 class Conversations;
 class DurabilityGate;
 class Intake;
@@ -128,9 +129,14 @@ void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, const Moderat
 // `facts` is Hub::Impl's count of away, operator and account changes.
 void onMembersRequest(Session& s, const v1::MembersRequest& request, RoomTable& rooms,
                       const Moderation& moderation, std::uint64_t facts, Outbox& outbox);
+// In a cluster (`backplane`) the topic goes to Redis (refused while it is
+// away) and is shown when it comes back, on every hub (Hub::Impl::applyTopic).
 void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, const Moderation& moderation,
              Presence& presence, DurabilityGate& gate, HistoryStore& history, Outbox& outbox,
-             const HubFacts& facts);
+             const HubFacts& facts, Backplane* backplane = nullptr);
+// `topic` (room, text, set_by, time_ms) is the room's: stored, and shown to its members.
+void setRoomTopic(Room& room, const v1::Topic& topic, RoomTable& rooms, Presence& presence,
+                  DurabilityGate& gate, HistoryStore& history, Outbox& outbox);
 void onRoomList(Session& s, const RoomTable& rooms, Outbox& outbox);
 
 // --- ChatRequests.cpp ----------------------------------------------------------------
@@ -215,9 +221,29 @@ std::string bodyName(const v1::Envelope& envelope);
 
 // --- ModerationRequests.cpp ----------------------------------------------------------
 
+// In a cluster (`backplane`) a ban and an unban (not of an account: each
+// hub has its own book) go to Redis (refused while it is away) and are
+// carried out by every hub when it comes back (Hub::backplaneState); so
+// does every kick while the backplane is up (one of another hub's member
+// is refused while it is down). `cluster`: the bans this hub holds from it.
 void onModeration(Session& s, const v1::ModerationRequest& request, SessionTable& sessions,
                   RoomTable& rooms, Moderation& moderation, Presence& presence,
-                  DurabilityGate& gate, Outbox& outbox, const HubFacts& facts, Poco::Logger& log);
+                  DurabilityGate& gate, Outbox& outbox, const HubFacts& facts, Poco::Logger& log,
+                  Backplane* backplane = nullptr, const ClusterState* cluster = nullptr);
+// `target` leaves `room` (it holds `slot` there), told why first (`kind`,
+// by whom, the reason).
+void removeFromRoom(Session& target, Room& room, std::size_t slot, v1::PresenceKind kind,
+                    std::string_view by, std::string_view reason, RoomTable& rooms,
+                    Presence& presence, Outbox& outbox);
+// `ban` is the room's: the members it names (not hub operators) leave it,
+// each told; returns their nicks (the caller announces them to the room).
+std::vector<std::string> banFromRoom(Room& room, StoredBan ban, std::string_view reason,
+                                     RoomTable& rooms, Moderation& moderation, Presence& presence,
+                                     Outbox& outbox, std::int64_t nowMs);
+// `ban` is hub-wide: the welcomed sessions it names (not hub operators) are
+// closed with a fatal HUB_BANNED.
+void banFromHub(StoredBan ban, SessionTable& sessions, Moderation& moderation, Outbox& outbox,
+                Poco::Logger& log, std::int64_t nowMs);
 void onBanList(Session& s, const v1::BanListRequest& request, const RoomTable& rooms,
                Moderation& moderation, Outbox& outbox, const HubFacts& facts);
 // A hub-wide ban on `nick`, the session's address or its account: closed

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "Backplane.hpp"
+#include "ClusterState.hpp"
 #include "DurabilityGate.hpp"
 #include "Moderation.hpp"
 #include "Outbox.hpp"
@@ -205,7 +206,7 @@ void onMembersRequest(Session& s, const v1::MembersRequest& request, RoomTable& 
 
 void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, const Moderation& moderation,
              Presence& presence, DurabilityGate& gate, HistoryStore& history, Outbox& outbox,
-             const HubFacts& facts) {
+             const HubFacts& facts, Backplane* backplane) {
     std::optional<protocol::ProtocolError> invalid;
     Room* room = rooms.lookup(topic.room(), invalid);
     if (invalid) {
@@ -234,13 +235,37 @@ void onTopic(Session& s, const v1::Topic& topic, RoomTable& rooms, const Moderat
                      room->name);
         return;
     }
-    rooms.setTopic(*room, topic.text(), s.who.nick(), facts.wallClock());
+    v1::Topic set;
+    set.set_room(room->name);
+    set.set_text(topic.text());
+    set.set_set_by(s.who.nick());
+    set.set_time_ms(facts.wallClock());
+    if (backplane == nullptr) {
+        setRoomTopic(*room, set, rooms, presence, gate, history, outbox);
+        return;
+    }
+    // In a cluster every hub, this one too, shows it when Redis publishes
+    // it (Hub::backplaneState): one order of topics on every hub.
+    if (!backplane->up()) {
+        outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+                     "this hub cannot reach the cluster's backplane (Redis); the topic of " +
+                         room->name + " is not set, set it again in a moment",
+                     room->name);
+        return;
+    }
+    backplane->writeState(ClusterState::topicField(room->name), set.SerializeAsString(),
+                          StateMode::Set, s.id);
+}
+
+void setRoomTopic(Room& room, const v1::Topic& topic, RoomTable& rooms, Presence& presence,
+                  DurabilityGate& gate, HistoryStore& history, Outbox& outbox) {
+    rooms.setTopic(room, topic.text(), topic.set_by(), topic.time_ms());
     history.setTopic(
-        StoredRoom{room->name, 0, room->topic.text(), room->topic.setBy(), room->topic.timeMs()});
-    presence.flush(*room, gate, outbox);
+        StoredRoom{room.name, 0, room.topic.text(), room.topic.setBy(), room.topic.timeMs()});
+    presence.flush(room, gate, outbox);
     v1::Envelope envelope;
-    fillTopic(*room, envelope);
-    gate.toRoom(*room, codec::encodeFrame(envelope), outbox);
+    fillTopic(room, envelope);
+    gate.toRoom(room, codec::encodeFrame(envelope), outbox);
 }
 
 void onRoomList(Session& s, const RoomTable& rooms, Outbox& outbox) {

@@ -14,10 +14,12 @@
 //   hermes:room:ROOM      channel PUBLISH of each entry, as one notice:
 //                                 "SEQ HUB REF ACCOUNT\nMESSAGE"
 //   hermes:members:ROOM   hash    member nick -> the hub it is connected to
-//   hermes:presence:ROOM  channel PUBLISH of each JOINED/LEFT/QUIT, rename and
-//                                 away/back, as one notice: "KIND HUB\nNICK\nREASON"
-//                                 (KIND: joined, left, quit; renamed: REASON is the
-//                                 new nick; away: REASON is the away text; back)
+//   hermes:presence:ROOM  channel PUBLISH of each JOINED/LEFT/QUIT, rename,
+//                                 away/back and removal, as one notice:
+//                                 "KIND HUB\nNICK\nREASON" (KIND: joined, left, quit;
+//                                 renamed: REASON is the new nick; away: REASON is the
+//                                 away text; back; kicked, banned: REASON "BY\nREASON",
+//                                 ClusterRoomState.cpp)
 //
 // and for the cluster as a whole:
 //
@@ -31,6 +33,10 @@
 //   hermes:pmseq:HUB      string  the number of the last private message published to HUB
 //   hermes:pmstream:HUB   stream  entry "SEQ-0": h FROMHUB, r REF, a ACCOUNT, m MESSAGE
 //                                 (XADD MAXLEN ~ cluster.stream_max_messages)
+//   hermes:state          hash    room state (ClusterState.hpp): field -> "VERSION\nRECORD"
+//   hermes:statever       string  the count of room state changes (each one's VERSION)
+//   hermes:statenote      channel PUBLISH of each room state change:
+//                                 "VERSION MODE\nFIELD\nRECORD" (MODE: set, del, pub)
 //   hermes:pm:HUB         channel PUBLISH of each private message to a member of HUB, as
 //                                 one notice: "SEQ FROMHUB REF ACCOUNT\nMESSAGE"
 //
@@ -85,6 +91,11 @@ struct BackplaneEntry {
     std::string message;  // a serialized ChatMessage, seq 0
 };
 
+// What a State request does in hermes:state besides publishing the record:
+// keeps it as the field's (a topic, a ban), deletes the field (an unban),
+// or nothing (a kick).
+enum class StateMode { Set, Delete, Publish };
+
 // What the hub asks of the backplane; the edge sends it and answers with
 // Hub::backplanePublished / backplaneEntry / backplaneFilled.
 struct BackplaneRequest {
@@ -99,10 +110,13 @@ struct BackplaneRequest {
         PrivateCursor,  // this hub's private message count, raised to `fromSeq` if below
         PrivateFill,    // read this hub's private stream from `fromSeq` (kFillPage at most)
         PrivateTrim,    // drop this hub's private stream's entries up to `fromSeq` (delivered)
+        State,          // room state (ClusterState.hpp): `room` the field, `message` its record,
+                        // kept in or deleted from hermes:state (`stateMode`), and published
+        States,         // read every stored room state record (Hub::backplaneStates)
     };
     Kind kind = Kind::Publish;
     std::string room;
-    std::uint64_t ref = 0;  // Publish: the hub's own number for it
+    std::uint64_t ref = 0;  // Publish: the hub's own number for it; State: the setter's session
     std::string account;    // Publish, Private: the sender's
     std::string message;    // Publish, Private
     // Fill: the first seq to read. Publish: the least seq the message may
@@ -127,6 +141,19 @@ struct BackplaneRequest {
     // published with REF 0 so that its receiver does not forward it again;
     // `ref` is still the one its answer comes back under.
     bool forwarded = false;
+    // State: what hermes:state does with the field.
+    StateMode stateMode = StateMode::Publish;
+};
+
+// A record of the cluster's room state (topics, bans, kicks: ClusterState.hpp)
+// as hermes:state holds it or hermes:statenote publishes it. `version` is
+// Redis's count of state changes (hermes:statever) when it was written: a
+// hub applies a field's record only if newer than the one it has.
+struct BackplaneState {
+    std::string field;  // "topic ROOM", "ban ROOM KIND TARGET", "kick ROOM NICK"
+    std::uint64_t version = 0;
+    std::string record;    // serialized (v1::Topic, v1::BanEntry)
+    bool deleted = false;  // the field left hermes:state (`record`: who deleted it, or "")
 };
 
 // A member of another hub joined, left or quit a room (or its hub was
@@ -134,10 +161,13 @@ struct BackplaneRequest {
 // or came back.
 struct BackplanePresence {
     std::string room;  // canonical
-    std::string kind;  // "joined", "left", "quit", "renamed", "away", "back"
+    // "joined", "left", "quit", "renamed", "away", "back"; "kicked", "banned"
+    // (reason "BY\nREASON" on the wire)
+    std::string kind;
     std::string hub;
     std::string nick;    // renamed: the old nick
     std::string reason;  // renamed: the new nick; away: its text
+    std::string by;      // kicked, banned: the operator
 };
 
 // A member of a room on some hub, as the backplane lists it.
@@ -167,6 +197,9 @@ inline constexpr std::string_view kBackplaneMembersPrefix = "hermes:members:";
 inline constexpr std::string_view kBackplanePrivatePrefix = "hermes:pm:";
 inline constexpr std::string_view kBackplanePrivateStreamPrefix = "hermes:pmstream:";
 inline constexpr std::string_view kBackplanePrivateSeqPrefix = "hermes:pmseq:";
+inline constexpr std::string_view kBackplaneStateKey = "hermes:state";
+inline constexpr std::string_view kBackplaneStateChannel = "hermes:statenote";
+inline constexpr std::string_view kBackplaneStateVersionKey = "hermes:statever";
 
 // The notice published on hermes:room:ROOM, and read back: nullopt when
 // `channel` or `payload` is not one (logged by the edge, never delivered).
@@ -184,6 +217,13 @@ std::string backplanePresenceNotice(std::string_view kind, std::string_view hub,
                                     std::string_view nick, std::string_view reason);
 std::optional<BackplanePresence> parseBackplanePresence(std::string_view channel,
                                                         std::string_view payload);
+// The notice published on hermes:statenote ("VERSION MODE\nFIELD\nRECORD",
+// MODE "set", "del" or "pub"), and
+// a hermes:state hash entry (FIELD, "VERSION\nRECORD"), read back (nullopt:
+// not one; logged by the edge).
+std::optional<BackplaneState> parseBackplaneStateNotice(std::string_view payload);
+std::optional<BackplaneState> parseBackplaneStateEntry(std::string_view field,
+                                                       std::string_view value);
 // A stream entry's id "SEQ-0" read back: 0 when it is not one.
 std::uint64_t backplaneStreamSeq(std::string_view id);
 

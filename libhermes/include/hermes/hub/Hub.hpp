@@ -228,6 +228,21 @@ public:
     // The answer to a Members request: every room's members on every hub;
     // the other hubs' replace what this hub knew of them.
     void backplaneMembers(const std::vector<BackplaneMember>& members, TimePoint now);
+    // A change of the cluster's room state (a topic, a ban, an unban, a
+    // kick: hermes:statenote), this hub's own included: carried out here as
+    // a local one is, if newer than what this hub applied of its field.
+    void backplaneState(const BackplaneState& state, TimePoint now);
+    // The answer to a States request: every stored topic and ban, read
+    // with hermes:statever (`snapshotVersion`) in one step; what is newer
+    // than this hub applied is applied, and a ban this hub holds that Redis
+    // no longer has is lifted (ClusterState::loaded).
+    // Redis refused the State request of `session` (its script failed:
+    // READONLY after a failover, OOM): the setter, if still here, is told
+    // CLUSTER_UNAVAILABLE with the room and `error`.
+    void backplaneStateRefused(std::uint64_t session, std::string_view field,
+                               std::string_view error, TimePoint now);
+    void backplaneStates(std::uint64_t snapshotVersion, const std::vector<BackplaneState>& stored,
+                         TimePoint now);
     // The edge has the backplane (connected and subscribed), or lost it:
     // while it is down messages are refused; when it is back every room's
     // stream is read from the seq after the last one delivered.
