@@ -48,6 +48,7 @@
 #include "ClusterHubs.hpp"
 #include "Frames.hpp"
 #include "RawClient.hpp"
+#include "RedisRequired.hpp"
 #include "RedisSentinels.hpp"
 #include "RedisServer.hpp"
 #include "TcpProxy.hpp"
@@ -63,15 +64,6 @@ using hermes::client::EventKind;
 namespace {
 
 constexpr const char* kRoom = "dev";
-
-// Quick cluster timers, so that a failure is noticed in a test's seconds;
-// the keys are the cluster stream's (etc/hermesd.properties "cluster").
-it::HubProcess::Settings clusterSettings() {
-    return {{"default_room", ""},
-            {"cluster.lease_ms", "1500"},
-            {"cluster.timeout_ms", "500"},
-            {"cluster.reconnect_ms", "100"}};
-}
 
 // One client of the cluster: a ClientCore with the hub list starting at its
 // own hub, and what it saw.
@@ -354,18 +346,12 @@ std::string firstFailure(const Member& m) {
                                   m.failed.begin()->second;
 }
 
-struct RedisRequired {
-    RedisRequired() {
-        BOOST_TEST_REQUIRE(it::haveRedis(), "redis-server missing: tools/install-deps.sh");
-    }
-};
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(hub_kill) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(3, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(3, redis.address(), it::ClusterHubs::quickSettings());
     Members members(hubs, 3);
     members.startAndJoin(it::after(20s));
     for (auto& m : members.all()) {
@@ -429,9 +415,9 @@ BOOST_AUTO_TEST_CASE(hub_kill) {
 }
 
 BOOST_AUTO_TEST_CASE(redis_kill) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
     Members members(hubs, 3);
     members.startAndJoin(it::after(20s));
     members.sayLines(1, 10);
@@ -479,7 +465,7 @@ BOOST_AUTO_TEST_CASE(redis_kill) {
 }
 
 BOOST_AUTO_TEST_CASE(sentinel_failover) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer master;
     it::RedisServer::Options replicaOptions;
     replicaOptions.replicaOf = master.port();
@@ -489,7 +475,7 @@ BOOST_AUTO_TEST_CASE(sentinel_failover) {
     BOOST_TEST_REQUIRE(sentinels.waitMonitoring(1, 20s));
     // The hubs find the master through the Sentinels: cluster.sentinels, a
     // list of host:port, and cluster.master_name, the name they monitor.
-    auto settings = clusterSettings();
+    auto settings = it::ClusterHubs::quickSettings();
     settings["cluster.sentinels"] = sentinels.addresses();
     settings["cluster.master_name"] = it::RedisSentinels::kMasterName;
     it::ClusterHubs hubs(2, master.address(), settings);
@@ -570,7 +556,7 @@ struct WaitingCluster {
         BOOST_TEST_REQUIRE(replica->waitReplicating(10s));
         sentinels = std::make_unique<it::RedisSentinels>(master.port());
         BOOST_TEST_REQUIRE(sentinels->waitMonitoring(1, 20s));
-        auto settings = clusterSettings();
+        auto settings = it::ClusterHubs::quickSettings();
         settings["cluster.sentinels"] = sentinels->addresses();
         settings["cluster.master_name"] = it::RedisSentinels::kMasterName;
         settings["cluster.replicas_acked"] = "1";
@@ -655,13 +641,13 @@ void failMasterMidTraffic(const std::function<void(it::RedisServer&)>& fail,
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(wait_master_kill) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     failMasterMidTraffic([](it::RedisServer& master) { master.kill9(); },
                          [](it::RedisServer& master) { master.restart(); }, 0ms);
 }
 
 BOOST_AUTO_TEST_CASE(wait_master_freeze) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     // Three seconds with no replica: what waits is held, then acked.
     failMasterMidTraffic([](it::RedisServer& master) { master.freeze(); },
                          [](it::RedisServer& master) { master.thaw(); }, 3000ms);
@@ -675,7 +661,7 @@ BOOST_AUTO_TEST_CASE(wait_master_freeze) {
 // any hub shown them (acked, or read by a Fill), a member would see one seq
 // as two messages (a fork) or an acked line would be missing.
 BOOST_AUTO_TEST_CASE(wait_replica_cut) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     WaitingCluster cluster(true);
     Members members(*cluster.hubs, 2);
     members.startAndJoin(it::after(20s));
@@ -731,12 +717,12 @@ BOOST_AUTO_TEST_CASE(wait_replica_cut) {
 }
 
 BOOST_AUTO_TEST_CASE(partition) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
     it::TcpProxy link(redis.port());  // hub index 1 reaches Redis only through it
     it::ClusterHubs hubs(
         2, [&](std::size_t i) { return i == 1 ? link.address() : redis.address(); },
-        clusterSettings());
+        it::ClusterHubs::quickSettings());
     // Each member stays on its own hub: the cut hub's members must see it
     // refuse, not move away from it.
     Members members(hubs, 2, false);

@@ -33,6 +33,7 @@
 #include "ClusterHubs.hpp"
 #include "Frames.hpp"
 #include "RawClient.hpp"
+#include "RedisRequired.hpp"
 #include "RedisServer.hpp"
 
 using namespace std::chrono_literals;
@@ -42,20 +43,6 @@ namespace v1 = hermes::v1;
 namespace {
 
 const std::string kRoom = "ops";
-
-// Quick cluster timers (as ClusterPrivateTest's), no default room.
-it::HubProcess::Settings clusterSettings() {
-    return {{"default_room", ""},
-            {"cluster.lease_ms", "1500"},
-            {"cluster.timeout_ms", "500"},
-            {"cluster.reconnect_ms", "100"}};
-}
-
-struct RedisRequired {
-    RedisRequired() {
-        BOOST_TEST_REQUIRE(it::haveRedis(), "redis-server missing: tools/install-deps.sh");
-    }
-};
 
 v1::Envelope moderate(v1::ModerationAction action, const std::string& target,
                       const std::string& reason = {}, std::uint32_t expirySeconds = 0) {
@@ -135,9 +122,9 @@ struct Three {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(topic) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
     Three t(hubs);
     t.ana.send(it::topicEnvelope(kRoom, "release on friday"));
     const it::Frame atBob = t.bob.expect(isTopic("release on friday"), it::after(10s), "topic");
@@ -156,16 +143,16 @@ BOOST_AUTO_TEST_CASE(topic) {
 }
 
 BOOST_AUTO_TEST_CASE(late_hub) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(1, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(1, redis.address(), it::ClusterHubs::quickSettings());
     it::RawClient ana(hubs[0].port(), "ana");
     ana.hello("ana", it::after(10s));
     join(ana);
     ana.send(it::topicEnvelope(kRoom, "set before hub-late"));
     ana.expect(isTopic("set before hub-late"), it::after(10s), "topic echoed");
 
-    it::HubProcess::Settings settings = clusterSettings();
+    it::HubProcess::Settings settings = it::ClusterHubs::quickSettings();
     settings["cluster.redis"] = redis.address();
     settings["cluster.hub_name"] = "hub-late";
     settings["hub.name"] = "hub-late";
@@ -188,9 +175,9 @@ BOOST_AUTO_TEST_CASE(late_hub) {
 }
 
 BOOST_AUTO_TEST_CASE(ban) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
     Three t(hubs);
     t.ana.send(moderate(v1::MODERATION_ACTION_BAN, "carl", "spam", 3600));
     // carl, on hub 2, is told and leaves the room, as under a local ban.
@@ -243,9 +230,9 @@ BOOST_AUTO_TEST_CASE(ban) {
 }
 
 BOOST_AUTO_TEST_CASE(unban) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
     Three t(hubs);
     t.ana.send(moderate(v1::MODERATION_ACTION_BAN, "carl"));
     t.carl.expect(it::isPresence(v1::PRESENCE_KIND_BANNED, "carl"), it::after(10s), "carl banned");
@@ -276,9 +263,9 @@ BOOST_AUTO_TEST_CASE(unban) {
 }
 
 BOOST_AUTO_TEST_CASE(kick) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
     Three t(hubs);
     t.ana.send(moderate(v1::MODERATION_ACTION_KICK, "carl", "cool off"));
     const it::Frame told = t.carl.expect(it::isPresence(v1::PRESENCE_KIND_KICKED, "carl"),
@@ -300,9 +287,9 @@ BOOST_AUTO_TEST_CASE(kick) {
 }
 
 BOOST_AUTO_TEST_CASE(local_kick) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
     Three t(hubs);
     it::RawClient dora(hubs[0].port(), "Dora");
     dora.hello("Dora", it::after(10s));
@@ -329,9 +316,9 @@ BOOST_AUTO_TEST_CASE(local_kick) {
 }
 
 BOOST_AUTO_TEST_CASE(redis_down) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
     Three t(hubs);
     redis.stop();
     // Wait until hub 1 knows Redis is away (a Say refused), then send.

@@ -44,6 +44,7 @@
 #include "ClusterHubs.hpp"
 #include "Frames.hpp"
 #include "RawClient.hpp"
+#include "RedisRequired.hpp"
 #include "RedisServer.hpp"
 #include "TcpProxy.hpp"
 
@@ -52,20 +53,6 @@ namespace it = hermes::it;
 namespace v1 = hermes::v1;
 
 namespace {
-
-// Quick cluster timers (as ClusterFailureTest's), no default room.
-it::HubProcess::Settings clusterSettings() {
-    return {{"default_room", ""},
-            {"cluster.lease_ms", "1500"},
-            {"cluster.timeout_ms", "500"},
-            {"cluster.reconnect_ms", "100"}};
-}
-
-struct RedisRequired {
-    RedisRequired() {
-        BOOST_TEST_REQUIRE(it::haveRedis(), "redis-server missing: tools/install-deps.sh");
-    }
-};
 
 // Takes the ChatMessages of `client`'s inbox (leaving the other frames),
 // reading until it holds at least `count` or the deadline passes.
@@ -111,9 +98,9 @@ std::vector<std::string> numbered(const std::string& prefix, int count) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(both_ways) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(3, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(3, redis.address(), it::ClusterHubs::quickSettings());
     it::RawClient ana(hubs[0].port(), "ana");
     it::RawClient bob(hubs[1].port(), "bob");
     it::RawClient cyd(hubs[2].port(), "cyd");
@@ -180,9 +167,9 @@ BOOST_AUTO_TEST_CASE(both_ways) {
 }
 
 BOOST_AUTO_TEST_CASE(no_such_nick) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
     it::RawClient ana(hubs[0].port(), "ana");
     it::RawClient bob(hubs[1].port(), "bob");
     ana.hello("ana", it::after(10s));
@@ -219,9 +206,9 @@ BOOST_AUTO_TEST_CASE(no_such_nick) {
 }
 
 BOOST_AUTO_TEST_CASE(redis_down) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
     it::RawClient ana(hubs[0].port(), "ana");
     it::RawClient bob(hubs[1].port(), "bob");
     ana.hello("ana", it::after(10s));
@@ -275,11 +262,11 @@ BOOST_AUTO_TEST_CASE(redis_down) {
 }
 
 BOOST_AUTO_TEST_CASE(partition) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
     it::TcpProxy link(redis.port());  // hub index 1 reaches Redis only through it
     // A lease long enough that hub 2's nicks stay its own through the cut.
-    it::HubProcess::Settings settings = clusterSettings();
+    it::HubProcess::Settings settings = it::ClusterHubs::quickSettings();
     settings["cluster.lease_ms"] = "8000";
     it::ClusterHubs hubs(
         2, [&](std::size_t i) { return i == 1 ? link.address() : redis.address(); }, settings);
@@ -354,9 +341,9 @@ double medianEchoMicros(it::RawClient& from, it::RawClient& to, const std::strin
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(latency, *boost::unit_test::disabled()) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
     it::RawClient ana(hubs[0].port(), "ana");
     it::RawClient amy(hubs[0].port(), "amy");
     it::RawClient bob(hubs[1].port(), "bob");
@@ -418,9 +405,9 @@ std::vector<std::string> conversation(it::RawClient& client, const std::string& 
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(history) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
     for (std::size_t hub = 0; hub < 2; ++hub) {
         waitNickFree(redis, "ana");
         it::registerNick(hubs[hub].port(), "ana", "ana-pw");

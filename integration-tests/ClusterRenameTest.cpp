@@ -36,6 +36,7 @@
 #include "ClusterHubs.hpp"
 #include "Frames.hpp"
 #include "RawClient.hpp"
+#include "RedisRequired.hpp"
 #include "RedisServer.hpp"
 
 using namespace std::chrono_literals;
@@ -43,20 +44,6 @@ namespace it = hermes::it;
 namespace v1 = hermes::v1;
 
 namespace {
-
-// Quick cluster timers (as ClusterPrivateTest's), no default room.
-it::HubProcess::Settings clusterSettings() {
-    return {{"default_room", ""},
-            {"cluster.lease_ms", "1500"},
-            {"cluster.timeout_ms", "500"},
-            {"cluster.reconnect_ms", "100"}};
-}
-
-struct RedisRequired {
-    RedisRequired() {
-        BOOST_TEST_REQUIRE(it::haveRedis(), "redis-server missing: tools/install-deps.sh");
-    }
-};
 
 // One member per hub, all in #r, each having seen every other's JOINED (so
 // that every hub lists every member before the test starts).
@@ -130,9 +117,9 @@ bool helloUntilWelcomed(std::uint16_t port, const std::string& nick, it::Deadlin
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(seen) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(3, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(3, redis.address(), it::ClusterHubs::quickSettings());
     Members m(hubs, {"ana", "bob", "cyd"});
     const auto asked = it::Clock::now();
     m[0].send(it::setNickEnvelope("anna"));
@@ -163,9 +150,9 @@ BOOST_AUTO_TEST_CASE(seen) {
 }
 
 BOOST_AUTO_TEST_CASE(taken) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
     Members m(hubs, {"ana", "bob"});
     m[0].send(it::setNickEnvelope("BOB"));
     const it::Frame refused =
@@ -194,9 +181,9 @@ BOOST_AUTO_TEST_CASE(taken) {
 }
 
 BOOST_AUTO_TEST_CASE(old_free) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
     it::RawClient ana(hubs[0].port(), "ana");
     ana.hello("ana", it::after(10s));
     ana.send(it::setNickEnvelope("anna"));
@@ -218,9 +205,9 @@ BOOST_AUTO_TEST_CASE(old_free) {
 }
 
 BOOST_AUTO_TEST_CASE(away) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
     Members m(hubs, {"ana", "bob"});
     m[0].send(it::setAwayEnvelope("at lunch"));
     const it::Frame shown =
@@ -250,9 +237,9 @@ BOOST_AUTO_TEST_CASE(away) {
 }
 
 BOOST_AUTO_TEST_CASE(redis_down) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
     Members m(hubs, {"ana", "bob"});
     redis.stop();
     m[0].send(it::setNickEnvelope("anna"));
@@ -287,9 +274,9 @@ BOOST_AUTO_TEST_CASE(redis_down) {
 }
 
 BOOST_AUTO_TEST_CASE(race) {
-    RedisRequired redisRequired;
+    it::RedisRequired redisRequired;
     it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), clusterSettings());
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
     Members m(hubs, {"ana", "bob"});
     m[0].send(it::setNickEnvelope("zed"));
     m[1].send(it::setNickEnvelope("zed"));

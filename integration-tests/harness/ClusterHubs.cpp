@@ -40,4 +40,11 @@ void ClusterHubs::markFailed() {
     }
 }
 
+HubProcess::Settings ClusterHubs::quickSettings() {
+    return {{"default_room", ""},
+            {"cluster.lease_ms", "1500"},
+            {"cluster.timeout_ms", "500"},
+            {"cluster.reconnect_ms", "100"}};
+}
+
 }  // namespace hermes::it

@@ -35,6 +35,9 @@ public:
     std::size_t size() const { return hubs_.size(); }
     HubProcess& operator[](std::size_t i) { return *hubs_.at(i); }
     static std::string hubName(std::size_t i) { return "hub-" + std::to_string(i + 1); }
+    // Quick cluster timers, so that a failure is noticed within a test's
+    // seconds, and no default room (etc/hermesd.properties "cluster").
+    static HubProcess::Settings quickSettings();
     // Every hub as a client's hub list (ClientOptions::moreHubs after the first).
     std::vector<hermes::client::HubAddress> addresses() const;
     // "127.0.0.1:P1,127.0.0.1:P2,...": hermes-cat's --host.
