@@ -127,16 +127,77 @@ constexpr const char* kPresenceScript =
 // runs this first: SREM hermes:hubs happens once. Each of its members
 // leaves the room's hash, with a QUIT notice on the room's channel.
 // Every hub's members of every room: "HUB", "ROOM\nNICK", ... (a hub
-// reaped since is not in hermes:hubs).
+// reaped since is not in hermes:hubs); then every nick those hubs hold
+// (hermes:nicks), "HUB", "\nNICKKEY": a member no longer in a room who
+// still holds its nick has left, not quit.
 constexpr const char* kMembersScript =
-    "local out = {}\n"
+    "local out, live = {}, {}\n"
     "for _, hub in ipairs(redis.call('SMEMBERS', 'hermes:hubs')) do\n"
+    "  live[hub] = true\n"
     "  for _, entry in ipairs(redis.call('SMEMBERS', 'hermes:hubmembers:' .. hub)) do\n"
     "    out[#out + 1] = hub\n"
     "    out[#out + 1] = entry\n"
     "  end\n"
     "end\n"
+    "local nicks = redis.call('HGETALL', 'hermes:nicks')\n"
+    "for i = 1, #nicks, 2 do\n"
+    "  if live[nicks[i + 1]] then\n"
+    "    out[#out + 1] = nicks[i + 1]\n"
+    "    out[#out + 1] = '\\n' .. nicks[i]\n"
+    "  end\n"
+    "end\n"
     "return out\n";
+
+// KEYS: this hub's member set (hermes:hubmembers:HUB). ARGV: this hub, then
+// every member of every room on it, "ROOM\nNICK", and "\nNICK" for one in no
+// room (Backplane::syncMembers).
+// Run when the hub is back on Redis: what the set has and the hub no longer
+// does leaves the room's hash (if listed as this hub's) with a notice, LEFT
+// when the nick is still in another room here, else QUIT; what the hub has
+// and the set does not (a join whose notice was lost, or entries a reap
+// removed) is listed with a JOINED notice. Unchanged entries cost nothing.
+constexpr const char* kSyncMembersScript =
+    "local hub = ARGV[1]\n"
+    "local want, nicks = {}, {}\n"
+    "for i = 2, #ARGV do\n"
+    "  want[ARGV[i]] = true\n"
+    "  local nl = string.find(ARGV[i], '\\n', 1, true)\n"
+    "  if nl then nicks[string.sub(ARGV[i], nl + 1)] = true end\n"
+    "end\n"
+    "local function split(entry)\n"
+    "  local nl = string.find(entry, '\\n', 1, true)\n"
+    "  if not nl then return nil end\n"
+    "  return string.sub(entry, 1, nl - 1), string.sub(entry, nl + 1)\n"
+    "end\n"
+    "local function notice(kind, room, nick)\n"
+    "  redis.call('PUBLISH', 'hermes:presence:' .. room, kind .. ' ' .. hub .. '\\n' .. nick .. "
+    "'\\n')\n"
+    "end\n"
+    "local changed = 0\n"
+    "for _, entry in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+    "  if want[entry] then\n"
+    "    want[entry] = nil\n"
+    "  else\n"
+    "    redis.call('SREM', KEYS[1], entry)\n"
+    "    local room, nick = split(entry)\n"
+    "    if room and redis.call('HGET', 'hermes:members:' .. room, nick) == hub then\n"
+    "      redis.call('HDEL', 'hermes:members:' .. room, nick)\n"
+    "      notice(nicks[nick] and 'left' or 'quit', room, nick)\n"
+    "      changed = changed + 1\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "for entry in pairs(want) do\n"
+    "  local room, nick = split(entry)\n"
+    "  if room and room ~= '' then\n"
+    "    redis.call('SADD', KEYS[1], entry)\n"
+    "    redis.call('HSET', 'hermes:members:' .. room, nick, hub)\n"
+    "    notice('joined', room, nick)\n"
+    "    changed = changed + 1\n"
+    "  end\n"
+    "end\n"
+    "redis.call('SADD', 'hermes:hubs', hub)\n"
+    "return changed\n";
 
 constexpr const char* kReapScript =
     "local reaped = 0\n"
@@ -707,7 +768,8 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
         return;
     }
     if (request.kind == BackplaneRequest::Kind::Presence ||
-        request.kind == BackplaneRequest::Kind::Members) {
+        request.kind == BackplaneRequest::Kind::Members ||
+        request.kind == BackplaneRequest::Kind::SyncMembers) {
         sendPresence(request, now);
         return;
     }
@@ -913,8 +975,8 @@ void RedisBackplane::sendPrivateCursor(const BackplaneRequest& request, TimePoin
 
 // Presence is a script per join, leave or quit (EVAL, as rare as nicks);
 // the cluster's members are read by one script (kMembersScript). Neither is retried: while Redis is
-// away the other hubs' lists lag (docs/CLUSTER.md), and every room's list is read again when it is
-// back.
+// away the other hubs' lists lag (docs/CLUSTER.md); when it is back this hub's members are written
+// again (kSyncMembersScript, which publishes what changed) and every room's list is read again.
 void RedisBackplane::sendPresence(const BackplaneRequest& request, TimePoint now) {
     if (!command_.ready) {
         return;
@@ -925,6 +987,18 @@ void RedisBackplane::sendPresence(const BackplaneRequest& request, TimePoint now
         const char* argv[] = {"EVAL", kMembersScript, "0"};
         const std::size_t lengths[] = {4, std::strlen(kMembersScript), 1};
         status = redisAsyncCommandArgv(command_.context, onMembers, this, 3, argv, lengths);
+    } else if (request.kind == BackplaneRequest::Kind::SyncMembers) {
+        const std::string mine = "hermes:hubmembers:" + hubName_;
+        std::vector<const char*> argv = {"EVAL", kSyncMembersScript, "1", mine.c_str(),
+                                         hubName_.c_str()};
+        std::vector<std::size_t> lengths = {4, std::strlen(kSyncMembersScript), 1, mine.size(),
+                                            hubName_.size()};
+        for (const std::string& entry : request.entries) {
+            argv.push_back(entry.data());
+            lengths.push_back(entry.size());
+        }
+        status = redisAsyncCommandArgv(command_.context, onScriptDone, this,
+                                       static_cast<int>(argv.size()), argv.data(), lengths.data());
     } else {
         const std::string mine = "hermes:hubmembers:" + hubName_;
         const std::string channel =
@@ -1564,8 +1638,9 @@ void RedisBackplane::onScriptDone(redisAsyncContext* /*context*/, void* reply, v
     }
     const auto* r = static_cast<const redisReply*>(reply);
     if (r != nullptr && r->type == REDIS_REPLY_ERROR) {
-        self.log_.error("cluster: a script (presence, reap, nick clean-up) or XTRIM failed: %s",
-                        std::string(text(r)));
+        self.log_.error(
+            "cluster: a script (presence, members' sync, reap, nick clean-up) or XTRIM failed: %s",
+            std::string(text(r)));
     }
 }
 

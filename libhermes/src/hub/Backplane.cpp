@@ -447,6 +447,16 @@ void Backplane::loadMembers() {
     requests_.push_back(std::move(request));
 }
 
+void Backplane::syncMembers(std::vector<std::string> entries) {
+    if (!up_) {
+        return;  // written when the backplane is back
+    }
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::SyncMembers;
+    request.entries = std::move(entries);
+    requests_.push_back(std::move(request));
+}
+
 void Backplane::writeState(std::string field, std::string record, StateMode mode, SessionId from) {
     BackplaneRequest request;
     request.kind = BackplaneRequest::Kind::State;
@@ -590,14 +600,41 @@ std::vector<std::string> Backplane::roomsOf(std::string_view nick, std::string& 
     return rooms;
 }
 
-void Backplane::setMembers(const std::vector<BackplaneMember>& members) {
-    others_.clear();
+std::vector<BackplanePresence> Backplane::setMembers(const std::vector<BackplaneMember>& members) {
+    std::unordered_map<std::string, std::map<std::string, std::string>> listed;
+    std::unordered_set<std::string> connected;  // nick keys held by another hub
     for (const BackplaneMember& member : members) {
-        if (member.hub != hubName_) {
-            others_[member.room][member.nick] = member.hub;
+        if (member.hub == hubName_) {
+            continue;
+        }
+        if (member.room.empty()) {
+            connected.insert(member.nick);
+        } else {
+            listed[member.room][member.nick] = member.hub;
+            connected.insert(protocol::nickKey(member.nick));
         }
     }
+    std::vector<BackplanePresence> changes;
+    for (const auto& [room, before] : others_) {
+        const auto now = listed.find(room);
+        for (const auto& [nick, hub] : before) {
+            if (now == listed.end() || !now->second.contains(nick)) {
+                const bool here = connected.contains(protocol::nickKey(nick));
+                changes.push_back({room, here ? "left" : "quit", hub, nick, {}, {}});
+            }
+        }
+    }
+    for (const auto& [room, now] : listed) {
+        const auto before = others_.find(room);
+        for (const auto& [nick, hub] : now) {
+            if (before == others_.end() || !before->second.contains(nick)) {
+                changes.push_back({room, "joined", hub, nick, {}, {}});
+            }
+        }
+    }
+    others_ = std::move(listed);
     forgetUnlistedAway();
+    return changes;
 }
 
 const std::map<std::string, std::string>* Backplane::others(const std::string& room) const {
