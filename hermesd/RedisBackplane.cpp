@@ -1152,9 +1152,7 @@ void RedisBackplane::onDisconnect(const redisAsyncContext* context, int /*status
 
 void RedisBackplane::onScriptLoaded(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     const auto* r = static_cast<const redisReply*>(reply);
     if (r == nullptr) {
         return;
@@ -1178,9 +1176,7 @@ void RedisBackplane::onMessage(redisAsyncContext* /*context*/, void* reply, void
     }
     const std::string_view kind = text(r->element[0]);
     if (kind == "psubscribe") {
-        if (!self.subscriber_.sentAt.empty()) {
-            self.subscriber_.sentAt.pop_front();
-        }
+        self.subscriber_.answered();
         self.subscriber_.ready = true;
         self.checkUp();
         return;
@@ -1225,9 +1221,7 @@ void RedisBackplane::onMessage(redisAsyncContext* /*context*/, void* reply, void
 void RedisBackplane::onPublished(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
     RedisBackplane& self = *pending->owner;
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     if (self.hub_ == nullptr) {
         return;
     }
@@ -1276,9 +1270,7 @@ void RedisBackplane::onPublished(redisAsyncContext* /*context*/, void* reply, vo
 void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
     RedisBackplane& self = *pending->owner;
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     const auto* r = static_cast<const redisReply*>(reply);
     if (r == nullptr || self.hub_ == nullptr) {
         return;  // asked again when the backplane is back
@@ -1350,9 +1342,7 @@ void RedisBackplane::onPrivateSent(redisAsyncContext* /*context*/, void* reply, 
     using hermes::hub::PrivateOutcome;
     std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
     RedisBackplane& self = *pending->owner;
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     if (self.hub_ == nullptr) {
         return;
     }
@@ -1387,9 +1377,7 @@ void RedisBackplane::onPrivateSent(redisAsyncContext* /*context*/, void* reply, 
 
 void RedisBackplane::onPrivateCursor(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     const auto* r = static_cast<const redisReply*>(reply);
     if (r == nullptr || self.hub_ == nullptr) {
         return;  // asked again at the next connect
@@ -1414,9 +1402,7 @@ void RedisBackplane::onPrivateCursor(redisAsyncContext* /*context*/, void* reply
 // in order, and what was sent after the WAIT is answered after it.
 void RedisBackplane::onWait(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     std::deque<std::unique_ptr<Pending>> batch;
     batch.swap(self.awaitingWait_);
     self.waitInFlight_ = false;
@@ -1555,9 +1541,7 @@ void RedisBackplane::onFenced(redisAsyncContext* context, void* reply, void* pri
     if (r != nullptr && r->type != REDIS_REPLY_STATUS) {
         self.fenceFailed_ = true;
         if (r->type == REDIS_REPLY_ERROR && text(r).starts_with("NOREPLICAS")) {
-            if (!self.command_.sentAt.empty()) {
-                self.command_.sentAt.pop_front();
-            }
+            self.command_.answered();
             return;  // as a WAIT short of n: logged by onWait
         }
     }
@@ -1567,9 +1551,7 @@ void RedisBackplane::onFenced(redisAsyncContext* context, void* reply, void* pri
 // The notices' PUBLISH (and the fence): only a demoted master matters.
 void RedisBackplane::onFence(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     const auto* r = static_cast<const redisReply*>(reply);
     if (demoted(r)) {
         self.resetWanted_ = true;
@@ -1583,9 +1565,7 @@ void RedisBackplane::onFence(redisAsyncContext* /*context*/, void* reply, void* 
 void RedisBackplane::onNick(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
     RedisBackplane& self = *pending->owner;
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     if (pending->kind != BackplaneRequest::Kind::ClaimNick || self.hub_ == nullptr) {
         return;
     }
@@ -1605,9 +1585,7 @@ void RedisBackplane::onNick(redisAsyncContext* /*context*/, void* reply, void* p
 
 void RedisBackplane::onMembers(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     const auto* r = static_cast<const redisReply*>(reply);
     if (r == nullptr || self.hub_ == nullptr) {
         return;  // read again when the backplane is back
@@ -1633,9 +1611,7 @@ void RedisBackplane::onMembers(redisAsyncContext* /*context*/, void* reply, void
 
 void RedisBackplane::onScriptDone(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     const auto* r = static_cast<const redisReply*>(reply);
     if (r != nullptr && r->type == REDIS_REPLY_ERROR) {
         self.log_.error(
@@ -1646,9 +1622,7 @@ void RedisBackplane::onScriptDone(redisAsyncContext* /*context*/, void* reply, v
 
 void RedisBackplane::onLease(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     if (demoted(static_cast<const redisReply*>(reply))) {
         self.resetWanted_ = true;
         self.resetWhy_ = "Redis at " + self.host_ + ":" + std::to_string(self.port_) +
