@@ -602,7 +602,8 @@ std::vector<std::string> Backplane::roomsOf(std::string_view nick, std::string& 
 
 std::vector<BackplanePresence> Backplane::setMembers(const std::vector<BackplaneMember>& members) {
     std::unordered_map<std::string, std::map<std::string, std::string>> listed;
-    std::unordered_set<std::string> connected;  // nick keys held by another hub
+    std::unordered_set<std::string> connected;          // nick keys held by another hub
+    std::unordered_map<std::string, std::string> away;  // by nick key
     for (const BackplaneMember& member : members) {
         if (member.hub == hubName_) {
             continue;
@@ -612,6 +613,9 @@ std::vector<BackplanePresence> Backplane::setMembers(const std::vector<Backplane
         } else {
             listed[member.room][member.nick] = member.hub;
             connected.insert(protocol::nickKey(member.nick));
+            if (!member.away.empty()) {
+                away[protocol::nickKey(member.nick)] = member.away;
+            }
         }
     }
     std::vector<BackplanePresence> changes;
@@ -632,8 +636,23 @@ std::vector<BackplanePresence> Backplane::setMembers(const std::vector<Backplane
             }
         }
     }
+    // Away or back in each room where the member was listed before and is
+    // now (one that joined is told its away with its JOINED, as a join is).
+    for (const auto& [room, now] : listed) {
+        const auto before = others_.find(room);
+        for (const auto& [nick, hub] : now) {
+            const std::string key = protocol::nickKey(nick);
+            const auto text = away.find(key);
+            const std::string& was = awayOf(nick);
+            const std::string& is = text == away.end() ? std::string() : text->second;
+            const bool wasListed = before != others_.end() && before->second.contains(nick);
+            if (wasListed ? is != was : !is.empty()) {
+                changes.push_back({room, is.empty() ? "back" : "away", hub, nick, is, {}});
+            }
+        }
+    }
     others_ = std::move(listed);
-    forgetUnlistedAway();
+    away_ = std::move(away);
     return changes;
 }
 

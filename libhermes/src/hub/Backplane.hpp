@@ -217,8 +217,8 @@ public:
                   std::string_view reason);
     // Read every room's members on every hub (the backplane is back).
     void loadMembers();
-    // This hub's members of every room, "ROOM\nNICK" each ("\nNICK": a
-    // member in no room), written to Redis
+    // This hub's sessions ("\nNICK\nAWAY" each) and members of every room
+    // ("ROOM\nNICK" each), written to Redis
     // in place of what it lists for this hub (the backplane is back, before
     // loadMembers): a join, leave, quit or rename whose notice was lost
     // while Redis was away (or whose entries a reap removed) is published
@@ -233,15 +233,18 @@ public:
     // show (applied already): "joined" for a member listed now and not
     // before (one that moved to another hub is no change to show), then "left" for one no longer
     // listed in a room whose nick its hub still holds, "quit" for one whose
-    // nick no hub holds now; removals first, so a rename missed reads as a quit and a join.
+    // nick no hub holds now, then "away" or "back" in each room of a member
+    // listed before and now whose away text changed; removals first, so a rename missed reads as a
+    // quit and a join.
     std::vector<BackplanePresence> setMembers(const std::vector<BackplaneMember>& members);
     // Members of `room` on other hubs (nick -> hub), or nullptr.
     const std::map<std::string, std::string>* others(const std::string& room) const;
     // Another hub's member's away text ("": back, or not known here). Known
-    // from its AWAY/BACK notices (kinds "away", "back"): forgotten when it
-    // quits, and for a nick that was listed in no room when it joins one
-    // (another session with that nick, or one that set away while in no
-    // room: shown back until its next change, docs/CLUSTER.md).
+    // from its AWAY/BACK notices (kinds "away", "back") and from each read
+    // of the members (setMembers: Redis keeps every hub's away texts);
+    // forgotten when it quits, and for a nick that was listed in no room
+    // when it joins one (another session; its hub tells an away after the
+    // JOINED).
     const std::string& awayOf(std::string_view nick) const;
     // The rooms where another hub lists `nick` (sorted, canonical), and its hub
     // ("" and no rooms: not listed anywhere).

@@ -958,11 +958,11 @@ void Hub::Impl::syncMembers() {
             entries.push_back(room.name + "\n" + member.session->who.nick());
         }
     });
-    // A member in no room is still here: one that left its last room while
-    // Redis was away has left, not quit.
+    // Every session, in rooms or not (one that left its last room while
+    // Redis was away has left, not quit), with its away text.
     sessions.forEach([&entries](const Session& s) {
-        if (s.who.welcomed() && s.rooms.empty()) {
-            entries.push_back("\n" + s.who.nick());
+        if (s.who.welcomed()) {
+            entries.push_back("\n" + s.who.nick() + "\n" + s.profile.away);
         }
     });
     backplane.syncMembers(std::move(entries));

@@ -145,8 +145,8 @@ struct BackplaneRequest {
     bool forwarded = false;
     // State: what hermes:state does with the field.
     StateMode stateMode = StateMode::Publish;
-    // SyncMembers: every member of every room on this hub, "ROOM\nNICK"
-    // ("\nNICK": a member in no room).
+    // SyncMembers: every session on this hub, "\nNICK\nAWAY" (AWAY its
+    // away text, "" if back), and every member of every room, "ROOM\nNICK".
     std::vector<std::string> entries;
 };
 
@@ -182,6 +182,7 @@ struct BackplaneMember {
     std::string room;  // canonical
     std::string nick;
     std::string hub;
+    std::string away;  // a room's member: its away text ("": back)
 };
 
 // What became of a Private request (Hub::backplanePrivateSent).
