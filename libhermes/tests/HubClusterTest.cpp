@@ -2309,16 +2309,19 @@ BOOST_AUTO_TEST_CASE(away_lost_while_a_hub_was_away_is_shown_when_it_is_back) {
     // members, without having heard the notice; and learns ana came back.
     Backplane late(clusterConfig("hub2"));
     late.setUp(true);
-    const auto changes =
-        late.setMembers({{"r", "ben", "hub1", "meeting"}, {"r", "ana", "hub0", ""}});
+    const auto changes = late.setMembers({{"r", "ben", "hub1", "meeting"},
+                                          {"r", "ana", "hub0", ""},
+                                          {"s", "cid", "hub1", "bell\a"}});
     BOOST_TEST(late.awayOf("ben") == "meeting");
     BOOST_TEST(late.awayOf("ana") == "");
+    BOOST_TEST(late.awayOf("cid") == "");  // breaks the away rules: taken as none
     // As a join: listed with JOINED, and AWAY after it for the one away.
     std::vector<std::string> shown;
     for (const BackplanePresence& change : changes) {
         shown.push_back(change.kind + " " + change.nick);
     }
     std::sort(shown.begin(), shown.end());
-    BOOST_TEST(shown == (std::vector<std::string>{"away ben", "joined ana", "joined ben"}),
-               boost::test_tools::per_element());
+    BOOST_TEST(
+        shown == (std::vector<std::string>{"away ben", "joined ana", "joined ben", "joined cid"}),
+        boost::test_tools::per_element());
 }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "Moderation.hpp"
+#include "hermes/protocol/Limits.hpp"
 #include "hermes/protocol/Validation.hpp"
 
 namespace hermes::hub {
@@ -562,19 +563,6 @@ bool Backplane::listedAnywhere(const std::string& nick) const {
                        [&nick](const auto& room) { return room.second.contains(nick); });
 }
 
-void Backplane::forgetUnlistedAway() {
-    if (away_.empty()) {
-        return;
-    }
-    std::unordered_set<std::string> listed;
-    for (const auto& [room, members] : others_) {
-        for (const auto& [nick, hub] : members) {
-            listed.insert(protocol::nickKey(nick));
-        }
-    }
-    std::erase_if(away_, [&listed](const auto& entry) { return !listed.contains(entry.first); });
-}
-
 const std::string& Backplane::awayOf(std::string_view nick) const {
     static const std::string back;
     if (away_.empty()) {
@@ -613,7 +601,10 @@ std::vector<BackplanePresence> Backplane::setMembers(const std::vector<Backplane
         } else {
             listed[member.room][member.nick] = member.hub;
             connected.insert(protocol::nickKey(member.nick));
-            if (!member.away.empty()) {
+            // A text that breaks the away rules is taken as none, as such a
+            // notice is dropped (Hub::backplanePresence).
+            if (!member.away.empty() && !protocol::checkOptionalText(
+                                            member.away, protocol::kMaxAwayBytes, "away message")) {
                 away[protocol::nickKey(member.nick)] = member.away;
             }
         }

@@ -303,7 +303,6 @@ private:
     std::unordered_map<std::string, std::string> away_;
     bool applyRename(const BackplanePresence& presence);
     bool listedAnywhere(const std::string& nick) const;
-    void forgetUnlistedAway();
 };
 
 }  // namespace hermes::hub
