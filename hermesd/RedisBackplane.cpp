@@ -94,9 +94,12 @@ constexpr const char* kClearNicksScript =
 // presence channel. The lists and the notice in one step. A leave is
 // written only if the nick is listed as this hub's (a member that moved to
 // another hub meanwhile stays listed there). A rename lists the new nick in
-// the old one's place; away and back list nothing.
+// the old one's place; away and back list nothing in the room but keep the
+// hub's away texts (hermes:away:HUB, nick -> text), which a quit clears
+// and a rename moves: read with the members (kMembersScript).
 constexpr const char* kPresenceScript =
     "local entry = ARGV[5] .. '\\n' .. ARGV[3]\n"
+    "local away = 'hermes:away:' .. ARGV[2]\n"
     "if ARGV[1] == 'joined' then\n"
     "  redis.call('HSET', KEYS[1], ARGV[3], ARGV[2])\n"
     "  redis.call('SADD', KEYS[2], entry)\n"
@@ -108,9 +111,17 @@ constexpr const char* kPresenceScript =
     "    redis.call('HDEL', KEYS[1], ARGV[3])\n"
     "  end\n"
     "  redis.call('HSET', KEYS[1], ARGV[4], ARGV[2])\n"
-    "elseif ARGV[1] == 'away' or ARGV[1] == 'back' then\n"
-    "  -- nothing listed: the notice only\n"
+    "  local text = redis.call('HGET', away, ARGV[3])\n"
+    "  if text then\n"
+    "    redis.call('HDEL', away, ARGV[3])\n"
+    "    redis.call('HSET', away, ARGV[4], text)\n"
+    "  end\n"
+    "elseif ARGV[1] == 'away' then\n"
+    "  redis.call('HSET', away, ARGV[3], ARGV[4])\n"
+    "elseif ARGV[1] == 'back' then\n"
+    "  redis.call('HDEL', away, ARGV[3])\n"
     "else\n"
+    "  if ARGV[1] == 'quit' then redis.call('HDEL', away, ARGV[3]) end\n"
     "  redis.call('SREM', KEYS[2], entry)\n"
     "  if redis.call('HGET', KEYS[1], ARGV[3]) ~= ARGV[2] then\n"
     "    return 0\n"
@@ -121,23 +132,118 @@ constexpr const char* kPresenceScript =
     "ARGV[4])\n"
     "return 1\n";
 
-// ARGV: this hub, "1" to reap this hub's own leftovers too (its first
-// connection after a start: a member listed then is from a previous run).
-// Every hub in hermes:hubs without a live lease is reaped by whichever hub
-// runs this first: SREM hermes:hubs happens once. Each of its members
-// leaves the room's hash, with a QUIT notice on the room's channel.
 // Every hub's members of every room: "HUB", "ROOM\nNICK", ... (a hub
-// reaped since is not in hermes:hubs).
+// reaped since is not in hermes:hubs), "ROOM\nNICK\nTEXT" for one away;
+// then every nick those hubs hold (hermes:nicks), "HUB", "\nNICKKEY": a
+// member no longer in a room who still holds its nick has left, not quit.
 constexpr const char* kMembersScript =
-    "local out = {}\n"
+    "local out, live = {}, {}\n"
     "for _, hub in ipairs(redis.call('SMEMBERS', 'hermes:hubs')) do\n"
+    "  live[hub] = true\n"
+    "  local away = {}\n"
+    "  local texts = redis.call('HGETALL', 'hermes:away:' .. hub)\n"
+    "  for i = 1, #texts, 2 do away[texts[i]] = texts[i + 1] end\n"
     "  for _, entry in ipairs(redis.call('SMEMBERS', 'hermes:hubmembers:' .. hub)) do\n"
+    "    local nl = string.find(entry, '\\n', 1, true)\n"
+    "    local text = nl and away[string.sub(entry, nl + 1)]\n"
     "    out[#out + 1] = hub\n"
-    "    out[#out + 1] = entry\n"
+    "    out[#out + 1] = text and (entry .. '\\n' .. text) or entry\n"
+    "  end\n"
+    "end\n"
+    "local nicks = redis.call('HGETALL', 'hermes:nicks')\n"
+    "for i = 1, #nicks, 2 do\n"
+    "  if live[nicks[i + 1]] then\n"
+    "    out[#out + 1] = nicks[i + 1]\n"
+    "    out[#out + 1] = '\\n' .. nicks[i]\n"
     "  end\n"
     "end\n"
     "return out\n";
 
+// KEYS: this hub's member set (hermes:hubmembers:HUB). ARGV: this hub, then
+// "\nNICK\nAWAY" for each session (AWAY its away text, "" if back) and
+// "ROOM\nNICK" for each member of each room (Backplane::syncMembers).
+// Run when the hub is back on Redis: what the set has and the hub no longer
+// does leaves the room's hash (if listed as this hub's) with a notice, LEFT
+// when the nick is still on the hub, else QUIT; what the hub has and the set
+// does not (a join whose notice was lost, or entries a reap removed) is
+// listed with a JOINED notice. Then the away texts (hermes:away:HUB) are
+// made to match, with an AWAY or BACK notice in each room of a nick whose
+// text changed. Unchanged entries and texts cost nothing.
+constexpr const char* kSyncMembersScript =
+    "local hub = ARGV[1]\n"
+    "local awayKey = 'hermes:away:' .. hub\n"
+    "local want, here, away, roomsOf = {}, {}, {}, {}\n"
+    "local function split(entry)\n"
+    "  local nl = string.find(entry, '\\n', 1, true)\n"
+    "  if not nl then return nil end\n"
+    "  return string.sub(entry, 1, nl - 1), string.sub(entry, nl + 1)\n"
+    "end\n"
+    "for i = 2, #ARGV do\n"
+    "  local room, rest = split(ARGV[i])\n"
+    "  if room == '' then\n"
+    "    local nick, text = split(rest)\n"
+    "    if nick then\n"
+    "      here[nick] = true\n"
+    "      if text ~= '' then away[nick] = text end\n"
+    "    end\n"
+    "  elseif room then\n"
+    "    want[ARGV[i]] = true\n"
+    "    roomsOf[rest] = roomsOf[rest] or {}\n"
+    "    table.insert(roomsOf[rest], room)\n"
+    "  end\n"
+    "end\n"
+    "local function notice(kind, room, nick, text)\n"
+    "  redis.call('PUBLISH', 'hermes:presence:' .. room, kind .. ' ' .. hub .. '\\n' .. nick .. "
+    "'\\n' .. text)\n"
+    "end\n"
+    "local changed = 0\n"
+    "for _, entry in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+    "  if want[entry] then\n"
+    "    want[entry] = nil\n"
+    "  else\n"
+    "    redis.call('SREM', KEYS[1], entry)\n"
+    "    local room, nick = split(entry)\n"
+    "    if room and redis.call('HGET', 'hermes:members:' .. room, nick) == hub then\n"
+    "      redis.call('HDEL', 'hermes:members:' .. room, nick)\n"
+    "      notice(here[nick] and 'left' or 'quit', room, nick, '')\n"
+    "      changed = changed + 1\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "for entry in pairs(want) do\n"
+    "  local room, nick = split(entry)\n"
+    "  redis.call('SADD', KEYS[1], entry)\n"
+    "  redis.call('HSET', 'hermes:members:' .. room, nick, hub)\n"
+    "  notice('joined', room, nick, '')\n"
+    "  changed = changed + 1\n"
+    "end\n"
+    "local stored = redis.call('HGETALL', awayKey)\n"
+    "for i = 1, #stored, 2 do\n"
+    "  local nick, text = stored[i], stored[i + 1]\n"
+    "  if away[nick] == text then\n"
+    "    away[nick] = nil\n"
+    "  elseif not away[nick] then\n"
+    "    redis.call('HDEL', awayKey, nick)\n"
+    "    if here[nick] then\n"
+    "      for _, room in ipairs(roomsOf[nick] or {}) do notice('back', room, nick, '') end\n"
+    "      changed = changed + 1\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "for nick, text in pairs(away) do\n"
+    "  redis.call('HSET', awayKey, nick, text)\n"
+    "  for _, room in ipairs(roomsOf[nick] or {}) do notice('away', room, nick, text) end\n"
+    "  changed = changed + 1\n"
+    "end\n"
+    "redis.call('SADD', 'hermes:hubs', hub)\n"
+    "return changed\n";
+
+// ARGV: this hub, "1" to reap this hub's own leftovers too (its first
+// connection after a start: a member listed then is from a previous run).
+// Every hub in hermes:hubs without a live lease is reaped by whichever hub
+// runs this first: SREM hermes:hubs happens once. Each of its members
+// leaves the room's hash, with a QUIT notice on the room's channel, and its
+// away texts go.
 constexpr const char* kReapScript =
     "local reaped = 0\n"
     "for _, hub in ipairs(redis.call('SMEMBERS', 'hermes:hubs')) do\n"
@@ -165,6 +271,7 @@ constexpr const char* kReapScript =
     "      end\n"
     "    end\n"
     "    redis.call('DEL', set)\n"
+    "    redis.call('DEL', 'hermes:away:' .. hub)\n"
     "  end\n"
     "end\n"
     "return reaped\n";
@@ -707,7 +814,8 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
         return;
     }
     if (request.kind == BackplaneRequest::Kind::Presence ||
-        request.kind == BackplaneRequest::Kind::Members) {
+        request.kind == BackplaneRequest::Kind::Members ||
+        request.kind == BackplaneRequest::Kind::SyncMembers) {
         sendPresence(request, now);
         return;
     }
@@ -913,8 +1021,8 @@ void RedisBackplane::sendPrivateCursor(const BackplaneRequest& request, TimePoin
 
 // Presence is a script per join, leave or quit (EVAL, as rare as nicks);
 // the cluster's members are read by one script (kMembersScript). Neither is retried: while Redis is
-// away the other hubs' lists lag (docs/CLUSTER.md), and every room's list is read again when it is
-// back.
+// away the other hubs' lists lag (docs/CLUSTER.md); when it is back this hub's members are written
+// again (kSyncMembersScript, which publishes what changed) and every room's list is read again.
 void RedisBackplane::sendPresence(const BackplaneRequest& request, TimePoint now) {
     if (!command_.ready) {
         return;
@@ -925,6 +1033,18 @@ void RedisBackplane::sendPresence(const BackplaneRequest& request, TimePoint now
         const char* argv[] = {"EVAL", kMembersScript, "0"};
         const std::size_t lengths[] = {4, std::strlen(kMembersScript), 1};
         status = redisAsyncCommandArgv(command_.context, onMembers, this, 3, argv, lengths);
+    } else if (request.kind == BackplaneRequest::Kind::SyncMembers) {
+        const std::string mine = "hermes:hubmembers:" + hubName_;
+        std::vector<const char*> argv = {"EVAL", kSyncMembersScript, "1", mine.c_str(),
+                                         hubName_.c_str()};
+        std::vector<std::size_t> lengths = {4, std::strlen(kSyncMembersScript), 1, mine.size(),
+                                            hubName_.size()};
+        for (const std::string& entry : request.entries) {
+            argv.push_back(entry.data());
+            lengths.push_back(entry.size());
+        }
+        status = redisAsyncCommandArgv(command_.context, onScriptDone, this,
+                                       static_cast<int>(argv.size()), argv.data(), lengths.data());
     } else {
         const std::string mine = "hermes:hubmembers:" + hubName_;
         const std::string channel =
@@ -1078,9 +1198,7 @@ void RedisBackplane::onDisconnect(const redisAsyncContext* context, int /*status
 
 void RedisBackplane::onScriptLoaded(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     const auto* r = static_cast<const redisReply*>(reply);
     if (r == nullptr) {
         return;
@@ -1104,9 +1222,7 @@ void RedisBackplane::onMessage(redisAsyncContext* /*context*/, void* reply, void
     }
     const std::string_view kind = text(r->element[0]);
     if (kind == "psubscribe") {
-        if (!self.subscriber_.sentAt.empty()) {
-            self.subscriber_.sentAt.pop_front();
-        }
+        self.subscriber_.answered();
         self.subscriber_.ready = true;
         self.checkUp();
         return;
@@ -1151,9 +1267,7 @@ void RedisBackplane::onMessage(redisAsyncContext* /*context*/, void* reply, void
 void RedisBackplane::onPublished(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
     RedisBackplane& self = *pending->owner;
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     if (self.hub_ == nullptr) {
         return;
     }
@@ -1202,9 +1316,7 @@ void RedisBackplane::onPublished(redisAsyncContext* /*context*/, void* reply, vo
 void RedisBackplane::onFilled(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
     RedisBackplane& self = *pending->owner;
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     const auto* r = static_cast<const redisReply*>(reply);
     if (r == nullptr || self.hub_ == nullptr) {
         return;  // asked again when the backplane is back
@@ -1276,9 +1388,7 @@ void RedisBackplane::onPrivateSent(redisAsyncContext* /*context*/, void* reply, 
     using hermes::hub::PrivateOutcome;
     std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
     RedisBackplane& self = *pending->owner;
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     if (self.hub_ == nullptr) {
         return;
     }
@@ -1313,9 +1423,7 @@ void RedisBackplane::onPrivateSent(redisAsyncContext* /*context*/, void* reply, 
 
 void RedisBackplane::onPrivateCursor(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     const auto* r = static_cast<const redisReply*>(reply);
     if (r == nullptr || self.hub_ == nullptr) {
         return;  // asked again at the next connect
@@ -1340,9 +1448,7 @@ void RedisBackplane::onPrivateCursor(redisAsyncContext* /*context*/, void* reply
 // in order, and what was sent after the WAIT is answered after it.
 void RedisBackplane::onWait(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     std::deque<std::unique_ptr<Pending>> batch;
     batch.swap(self.awaitingWait_);
     self.waitInFlight_ = false;
@@ -1481,9 +1587,7 @@ void RedisBackplane::onFenced(redisAsyncContext* context, void* reply, void* pri
     if (r != nullptr && r->type != REDIS_REPLY_STATUS) {
         self.fenceFailed_ = true;
         if (r->type == REDIS_REPLY_ERROR && text(r).starts_with("NOREPLICAS")) {
-            if (!self.command_.sentAt.empty()) {
-                self.command_.sentAt.pop_front();
-            }
+            self.command_.answered();
             return;  // as a WAIT short of n: logged by onWait
         }
     }
@@ -1493,9 +1597,7 @@ void RedisBackplane::onFenced(redisAsyncContext* context, void* reply, void* pri
 // The notices' PUBLISH (and the fence): only a demoted master matters.
 void RedisBackplane::onFence(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     const auto* r = static_cast<const redisReply*>(reply);
     if (demoted(r)) {
         self.resetWanted_ = true;
@@ -1509,9 +1611,7 @@ void RedisBackplane::onFence(redisAsyncContext* /*context*/, void* reply, void* 
 void RedisBackplane::onNick(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     std::unique_ptr<Pending> pending(static_cast<Pending*>(privdata));
     RedisBackplane& self = *pending->owner;
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     if (pending->kind != BackplaneRequest::Kind::ClaimNick || self.hub_ == nullptr) {
         return;
     }
@@ -1531,9 +1631,7 @@ void RedisBackplane::onNick(redisAsyncContext* /*context*/, void* reply, void* p
 
 void RedisBackplane::onMembers(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     const auto* r = static_cast<const redisReply*>(reply);
     if (r == nullptr || self.hub_ == nullptr) {
         return;  // read again when the backplane is back
@@ -1550,30 +1648,32 @@ void RedisBackplane::onMembers(redisAsyncContext* /*context*/, void* reply, void
         if (newline == std::string_view::npos) {
             continue;
         }
+        // "ROOM\nNICK", "ROOM\nNICK\nAWAY" or "\nNICKKEY" (kMembersScript).
+        const std::string_view rest = entry.substr(newline + 1);
+        const std::size_t awayAt = newline == 0 ? std::string_view::npos : rest.find('\n');
         members.push_back({std::string(entry.substr(0, newline)),
-                           std::string(entry.substr(newline + 1)),
-                           std::string(text(r->element[i]))});
+                           std::string(rest.substr(0, awayAt)), std::string(text(r->element[i])),
+                           awayAt == std::string_view::npos
+                               ? std::string()
+                               : std::string(rest.substr(awayAt + 1))});
     }
     self.hub_->backplaneMembers(members, self.now_);
 }
 
 void RedisBackplane::onScriptDone(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     const auto* r = static_cast<const redisReply*>(reply);
     if (r != nullptr && r->type == REDIS_REPLY_ERROR) {
-        self.log_.error("cluster: a script (presence, reap, nick clean-up) or XTRIM failed: %s",
-                        std::string(text(r)));
+        self.log_.error(
+            "cluster: a script (presence, members' sync, reap, nick clean-up) or XTRIM failed: %s",
+            std::string(text(r)));
     }
 }
 
 void RedisBackplane::onLease(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     if (demoted(static_cast<const redisReply*>(reply))) {
         self.resetWanted_ = true;
         self.resetWhy_ = "Redis at " + self.host_ + ":" + std::to_string(self.port_) +

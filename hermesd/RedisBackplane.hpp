@@ -122,6 +122,13 @@ private:
         bool connected = false;
         bool ready = false;            // command link: script loaded; subscriber: subscribed
         std::deque<TimePoint> sentAt;  // commands awaiting a reply, oldest first
+        // A reply callback ran (a reply, or none: the context is going), so
+        // the oldest command sent is no longer awaited. Every callback calls it first.
+        void answered() {
+            if (!sentAt.empty()) {
+                sentAt.pop_front();
+            }
+        }
     };
     struct Pending;
 

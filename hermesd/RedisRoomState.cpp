@@ -119,9 +119,7 @@ void RedisBackplane::sendState(const BackplaneRequest& request, TimePoint now) {
 
 void RedisBackplane::onStateDone(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     if (self.stateSent_.empty()) {
         return;
     }
@@ -148,9 +146,7 @@ void RedisBackplane::stateNotice(std::string_view payload) {
 
 void RedisBackplane::onStates(redisAsyncContext* /*context*/, void* reply, void* privdata) {
     auto& self = *static_cast<RedisBackplane*>(privdata);
-    if (!self.command_.sentAt.empty()) {
-        self.command_.sentAt.pop_front();
-    }
+    self.command_.answered();
     const auto* r = static_cast<const redisReply*>(reply);
     if (r == nullptr || self.hub_ == nullptr) {
         return;  // read again when the backplane is back

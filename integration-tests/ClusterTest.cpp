@@ -571,15 +571,7 @@ bool presenceOf(const it::Frame& f, v1::PresenceKind kind, const std::string& ni
 }
 
 std::vector<std::string> whoIs(it::RawClient& c, const std::string& room) {
-    v1::Envelope who;
-    who.mutable_who()->set_room(room);
-    c.send(who);
-    const it::Frame list = c.expect([](const it::Frame& f) { return f.envelope.has_members(); },
-                                    it::after(5s), "member list");
-    std::vector<std::string> nicks(list.envelope.members().nicks().begin(),
-                                   list.envelope.members().nicks().end());
-    std::sort(nicks.begin(), nicks.end());
-    return nicks;
+    return it::whoNicks(c, room, it::after(5s));
 }
 
 }  // namespace

@@ -255,6 +255,18 @@ RawClient::Predicate isPresence(hermes::v1::PresenceKind kind, const std::string
     };
 }
 
+std::vector<std::string> whoNicks(RawClient& c, const std::string& room, Deadline deadline) {
+    hermes::v1::Envelope who;
+    who.mutable_who()->set_room(room);
+    c.send(who);
+    const Frame list =
+        c.expect(isBody(hermes::v1::Envelope::kMembers), deadline, "member list of " + room);
+    std::vector<std::string> nicks(list.envelope.members().nicks().begin(),
+                                   list.envelope.members().nicks().end());
+    std::sort(nicks.begin(), nicks.end());
+    return nicks;
+}
+
 RawClient::Predicate isAccountReply(hermes::v1::AccountEvent event) {
     return [event](const Frame& frame) {
         return frame.envelope.has_account_reply() &&

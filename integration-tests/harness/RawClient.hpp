@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <Poco/Net/StreamSocket.h>
 
@@ -115,6 +116,9 @@ RawClient::Predicate isChatText(const std::string& room, const std::string& text
 // A Presence of `kind` (UNSPECIFIED: any kind) naming `nick` among its nicks.
 RawClient::Predicate isPresence(hermes::v1::PresenceKind kind, const std::string& nick);
 RawClient::Predicate isAccountReply(hermes::v1::AccountEvent event);
+
+// Sends Who for `room` and returns the MemberList's nicks, sorted.
+std::vector<std::string> whoNicks(RawClient& c, const std::string& room, Deadline deadline);
 
 // Registers `nick` with `password` on a connection of its own, which then
 // quits; returns once the hub has closed it (the nick is free again).

@@ -10,6 +10,7 @@
 #include "HubTestHarness.hpp"
 #include "hermes/hub/AccountStore.hpp"
 #include "hermes/protocol/Limits.hpp"
+#include "hub/Backplane.hpp"
 #include "hub/ClusterState.hpp"
 
 // Hubs of a cluster (HubConfig::cluster) with the backplane played by the
@@ -89,6 +90,7 @@ private:
         if (request.kind == BackplaneRequest::Kind::Presence) {
             // As the presence script: the room's hash, then the notice.
             auto& members = members_[request.room];
+            auto& away = away_[hubName(from)];
             if (request.presence == "joined") {
                 members[request.nick] = hubName(from);
             } else if (request.presence == "renamed") {
@@ -96,9 +98,18 @@ private:
                     members.erase(request.nick);
                 }
                 members[request.message] = hubName(from);
-            } else if (request.presence == "away" || request.presence == "back") {
-                // nothing listed: the notice only
+                if (const auto text = away.find(request.nick); text != away.end()) {
+                    away[request.message] = text->second;
+                    away.erase(text);
+                }
+            } else if (request.presence == "away") {
+                away[request.nick] = request.message;
+            } else if (request.presence == "back") {
+                away.erase(request.nick);
             } else if (members[request.nick] == hubName(from)) {
+                if (request.presence == "quit") {
+                    away.erase(request.nick);
+                }
                 members.erase(request.nick);
             } else {
                 return;
@@ -106,12 +117,21 @@ private:
             notify(request.room, request.presence, hubName(from), request.nick, request.message);
             return;
         }
+        if (request.kind == BackplaneRequest::Kind::SyncMembers) {
+            syncMembers(hubName(from), request.entries);
+            return;
+        }
         if (request.kind == BackplaneRequest::Kind::Members) {
             std::vector<BackplaneMember> all;
             for (const auto& [room, members] : members_) {
                 for (const auto& [nick, hub] : members) {
-                    all.push_back({room, nick, hub});
+                    const auto& away = away_[hub];
+                    const auto text = away.find(nick);
+                    all.push_back({room, nick, hub, text == away.end() ? "" : text->second});
                 }
+            }
+            for (const auto& [nick, hub] : nicks_) {
+                all.push_back({"", nick, hub, ""});
             }
             from.hub.backplaneMembers(all, from.now);
             from.pump();
@@ -326,6 +346,55 @@ public:
     void onlyAlive(std::set<HubHarness*> alive) { alive_ = std::move(alive); }
 
 private:
+    // As the members' sync script: `hub`'s entries made to match `entries`
+    // ("\nNICK\nAWAY", "ROOM\nNICK"), each change published.
+    void syncMembers(const std::string& hub, const std::vector<std::string>& entries) {
+        std::set<std::pair<std::string, std::string>> want;
+        std::set<std::string> nicks;
+        std::map<std::string, std::string> away;
+        for (const std::string& entry : entries) {
+            const auto newline = entry.find('\n');
+            if (newline > 0) {
+                want.emplace(entry.substr(0, newline), entry.substr(newline + 1));
+                continue;
+            }
+            const auto second = entry.find('\n', 1);
+            const std::string nick = entry.substr(1, second - 1);
+            nicks.insert(nick);
+            if (second + 1 < entry.size()) {
+                away[nick] = entry.substr(second + 1);
+            }
+        }
+        const std::set<std::pair<std::string, std::string>> rooms = want;
+        std::vector<std::pair<std::string, std::string>> gone;
+        for (auto& [room, members] : members_) {
+            for (const auto& [nick, on] : members) {
+                if (on == hub && want.erase({room, nick}) == 0) {
+                    gone.emplace_back(room, nick);
+                }
+            }
+        }
+        for (const auto& [room, nick] : gone) {
+            members_[room].erase(nick);
+            notify(room, nicks.contains(nick) ? "left" : "quit", hub, nick, "");
+        }
+        for (const auto& [room, nick] : want) {
+            members_[room][nick] = hub;
+            notify(room, "joined", hub, nick, "");
+        }
+        auto& stored = away_[hub];
+        for (const auto& [room, nick] : rooms) {
+            const auto was = stored.find(nick);
+            const auto is = away.find(nick);
+            if (is != away.end() && (was == stored.end() || was->second != is->second)) {
+                notify(room, "away", hub, nick, is->second);
+            } else if (is == away.end() && was != stored.end()) {
+                notify(room, "back", hub, nick, "");
+            }
+        }
+        stored = away;
+    }
+
     void notify(const std::string& room, const std::string& kind, const std::string& hub,
                 const std::string& nick, const std::string& reason) {
         auto event = parseBackplanePresence(std::string(kBackplanePresencePrefix) + room,
@@ -354,6 +423,7 @@ private:
     std::map<std::string, std::vector<BackplaneEntry>> streams_;
     std::map<std::string, std::string> nicks_;                           // nick key -> hub
     std::map<std::string, std::map<std::string, std::string>> members_;  // room -> nick -> hub
+    std::map<std::string, std::map<std::string, std::string>> away_;     // hub -> nick -> text
     std::set<HubHarness*> alive_;
     std::map<std::string, std::uint64_t> privateSeqs_;  // per receiving hub
     std::vector<std::pair<HubHarness*, BackplaneEntry>> privateSent_;
@@ -520,10 +590,12 @@ BOOST_AUTO_TEST_CASE(backplane_down_or_failing_refuses_with_cluster_unavailable)
     f.a.hub.takeBackplaneRequests(requests);
     // (and this hub's private message count: PrivateCursor; and the
     // cluster's topics and bans: States)
-    BOOST_TEST_REQUIRE(requests.size() == 4u);
+    // (and this hub's members written again: SyncMembers)
+    BOOST_TEST_REQUIRE(requests.size() == 5u);
     BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::PrivateCursor));
-    BOOST_TEST((requests[2].kind == BackplaneRequest::Kind::Members));
-    BOOST_TEST((requests[3].kind == BackplaneRequest::Kind::States));
+    BOOST_TEST((requests[2].kind == BackplaneRequest::Kind::SyncMembers));
+    BOOST_TEST((requests[3].kind == BackplaneRequest::Kind::Members));
+    BOOST_TEST((requests[4].kind == BackplaneRequest::Kind::States));
     BOOST_TEST((requests[1].kind == BackplaneRequest::Kind::Fill));
     BOOST_TEST(requests[1].room == "r");
     BOOST_TEST(requests[1].fromSeq == 1u);
@@ -722,12 +794,14 @@ BOOST_AUTO_TEST_CASE(a_hub_back_on_the_backplane_reads_every_hubs_members) {
     c.hub.backplaneUp(true, c.now);
     std::vector<BackplaneRequest> requests;
     c.hub.takeBackplaneRequests(requests);
-    BOOST_TEST_REQUIRE(requests.size() == 3u);
+    BOOST_TEST_REQUIRE(requests.size() == 4u);
     BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::PrivateCursor));
-    BOOST_TEST((requests[1].kind == BackplaneRequest::Kind::Members));
-    BOOST_TEST((requests[2].kind == BackplaneRequest::Kind::States));
-    c.hub.backplaneMembers({{"r", "ana", "hub0"}, {"r", "bob", "hub1"}, {"r", "zoe", "hub2"}},
-                           c.now);
+    BOOST_TEST((requests[1].kind == BackplaneRequest::Kind::SyncMembers));
+    BOOST_TEST(requests[1].entries.empty());  // no member here yet
+    BOOST_TEST((requests[2].kind == BackplaneRequest::Kind::Members));
+    BOOST_TEST((requests[3].kind == BackplaneRequest::Kind::States));
+    c.hub.backplaneMembers(
+        {{"r", "ana", "hub0", ""}, {"r", "bob", "hub1", ""}, {"r", "zoe", "hub2", ""}}, c.now);
     const SessionId zoe = c.connect();
     c.send(zoe, hello("zoe"));
     std::vector<BackplaneRequest> claims;
@@ -2108,4 +2182,146 @@ BOOST_AUTO_TEST_CASE(a_change_redis_refuses_is_answered_cluster_unavailable_to_i
     BOOST_TEST(hasError(f.a.take(f.ana), v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
     BOOST_TEST(presenceSeen(f.b, f.ben).empty());
     BOOST_TEST(f.backplane.state().empty());
+}
+
+// --- presence lost while a hub was away from Redis ----------------------------------------
+
+// a is cut from Redis: amy leaves #r and ana joins #s there (their notices
+// are lost), and ben leaves #r on b (a does not hear it). When a is back it
+// writes its members again, which publishes what b missed, and reads the
+// cluster's, which shows a's members what they missed.
+BOOST_AUTO_TEST_CASE(presence_lost_while_a_hub_was_away_is_published_and_shown_when_it_is_back) {
+    TwoHubs f;
+    f.a.hub.backplaneUp(false, f.a.now);
+    f.backplane.onlyAlive({&f.b});
+    f.a.send(f.amy, leave("r", "lunch"));
+    f.a.send(f.ana, join("s"));
+    f.a.advance(1s);
+    std::vector<BackplaneRequest> lost;
+    f.a.hub.takeBackplaneRequests(lost);  // the edge drops them: Redis is away
+    f.b.send(f.ben, leave("r", "bye"));
+    f.b.advance(1s);
+    f.backplane.run();
+    f.a.advance(1s);
+    // a heard nothing of ben, nor b of amy (each saw its own hub's).
+    const auto mentions = [](const std::vector<std::string>& seen, const std::string& nick) {
+        return std::count_if(seen.begin(), seen.end(), [&nick](const std::string& line) {
+            return line.find(" " + nick + " ") != std::string::npos;
+        });
+    };
+    const std::vector<std::string> atA = presenceSeen(f.a, f.ana);
+    BOOST_TEST(mentions(atA, "amy") == 1);
+    BOOST_TEST(mentions(atA, "ben") == 0);
+    const std::vector<std::string> atB = presenceSeen(f.b, f.bob);
+    BOOST_TEST(mentions(atB, "ben") == 1);
+    BOOST_TEST(mentions(atB, "amy") == 0);
+    f.backplane.onlyAlive({});
+    f.a.hub.backplaneUp(true, f.a.now);
+    f.backplane.run();
+    f.a.advance(1s);
+    f.b.advance(1s);
+    // amy is still on a (in no room): she left, she did not quit.
+    BOOST_TEST(presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_LEFT amy ()"},
+               boost::test_tools::per_element());
+    BOOST_TEST(presenceSeen(f.a, f.ana) == std::vector<std::string>{"PRESENCE_KIND_LEFT ben ()"},
+               boost::test_tools::per_element());
+    BOOST_TEST(memberList(f.a, f.ana, "r") == (std::vector<std::string>{"ana", "bob"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(memberList(f.b, f.bob, "r") == (std::vector<std::string>{"ana", "bob"}),
+               boost::test_tools::per_element());
+    f.b.send(f.ben, join("s"));
+    f.b.advance(1s);
+    f.backplane.run();
+    BOOST_TEST(memberList(f.b, f.ben, "s") == (std::vector<std::string>{"ana", "ben"}),
+               boost::test_tools::per_element());
+    f.a.advance(1s);
+    f.a.clear(f.ana);
+    // Back again with nothing changed: nothing is shown twice.
+    f.a.hub.backplaneUp(false, f.a.now);
+    f.a.hub.backplaneUp(true, f.a.now);
+    f.backplane.run();
+    f.a.advance(1s);
+    f.b.advance(1s);
+    BOOST_TEST(presenceSeen(f.a, f.ana).empty());
+    BOOST_TEST(presenceSeen(f.b, f.bob).empty());
+}
+
+// A member who quit while its hub was away from Redis quits on the other hubs.
+BOOST_AUTO_TEST_CASE(a_quit_lost_while_a_hub_was_away_is_a_quit_when_it_is_back) {
+    TwoHubs f;
+    f.a.hub.backplaneUp(false, f.a.now);
+    f.a.hub.closed(f.amy, "gone", f.a.now);
+    f.a.pump();
+    f.a.advance(1s);
+    std::vector<BackplaneRequest> lost;
+    f.a.hub.takeBackplaneRequests(lost);
+    f.a.hub.backplaneUp(true, f.a.now);
+    f.backplane.run();
+    f.b.advance(1s);
+    BOOST_TEST(presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_QUIT amy ()"},
+               boost::test_tools::per_element());
+    BOOST_TEST(memberList(f.b, f.bob, "r") == (std::vector<std::string>{"ana", "ben", "bob"}),
+               boost::test_tools::per_element());
+}
+
+// An away set, and a back, while a hub was cut from Redis: shown on the
+// other hub when it is back; and a hub that joins later learns who is away
+// from the read of the members, not from notices it never heard.
+BOOST_AUTO_TEST_CASE(away_lost_while_a_hub_was_away_is_shown_when_it_is_back) {
+    TwoHubs f;
+    v1::Envelope away;
+    away.mutable_set_away()->set_text("at lunch");
+    f.a.send(f.ana, away);
+    f.a.advance(1s);
+    f.backplane.run();
+    f.b.advance(1s);
+    BOOST_TEST(
+        presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_AWAY ana (at lunch)"},
+        boost::test_tools::per_element());
+    // Cut: ana comes back and ben goes away; neither notice crosses.
+    f.a.hub.backplaneUp(false, f.a.now);
+    f.backplane.onlyAlive({&f.b});
+    v1::Envelope back;
+    back.mutable_set_away();
+    f.a.send(f.ana, back);
+    f.a.advance(1s);
+    std::vector<BackplaneRequest> lost;
+    f.a.hub.takeBackplaneRequests(lost);
+    v1::Envelope benAway;
+    benAway.mutable_set_away()->set_text("meeting");
+    f.b.send(f.ben, benAway);
+    f.b.advance(1s);
+    f.backplane.run();
+    f.a.advance(1s);
+    f.a.clear(f.amy);
+    f.b.clear(f.bob);
+    f.backplane.onlyAlive({});
+    f.a.hub.backplaneUp(true, f.a.now);
+    f.backplane.run();
+    f.a.advance(1s);
+    f.b.advance(1s);
+    BOOST_TEST(presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_BACK ana ()"},
+               boost::test_tools::per_element());
+    BOOST_TEST(
+        presenceSeen(f.a, f.amy) == std::vector<std::string>{"PRESENCE_KIND_AWAY ben (meeting)"},
+        boost::test_tools::per_element());
+    // A hub that joins later knows ben is away from the read of the
+    // members, without having heard the notice; and learns ana came back.
+    Backplane late(clusterConfig("hub2"));
+    late.setUp(true);
+    const auto changes = late.setMembers({{"r", "ben", "hub1", "meeting"},
+                                          {"r", "ana", "hub0", ""},
+                                          {"s", "cid", "hub1", "bell\a"}});
+    BOOST_TEST(late.awayOf("ben") == "meeting");
+    BOOST_TEST(late.awayOf("ana") == "");
+    BOOST_TEST(late.awayOf("cid") == "");  // breaks the away rules: taken as none
+    // As a join: listed with JOINED, and AWAY after it for the one away.
+    std::vector<std::string> shown;
+    for (const BackplanePresence& change : changes) {
+        shown.push_back(change.kind + " " + change.nick);
+    }
+    std::sort(shown.begin(), shown.end());
+    BOOST_TEST(
+        shown == (std::vector<std::string>{"away ben", "joined ana", "joined ben", "joined cid"}),
+        boost::test_tools::per_element());
 }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "Moderation.hpp"
+#include "hermes/protocol/Limits.hpp"
 #include "hermes/protocol/Validation.hpp"
 
 namespace hermes::hub {
@@ -447,6 +448,16 @@ void Backplane::loadMembers() {
     requests_.push_back(std::move(request));
 }
 
+void Backplane::syncMembers(std::vector<std::string> entries) {
+    if (!up_) {
+        return;  // written when the backplane is back
+    }
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::SyncMembers;
+    request.entries = std::move(entries);
+    requests_.push_back(std::move(request));
+}
+
 void Backplane::writeState(std::string field, std::string record, StateMode mode, SessionId from) {
     BackplaneRequest request;
     request.kind = BackplaneRequest::Kind::State;
@@ -552,19 +563,6 @@ bool Backplane::listedAnywhere(const std::string& nick) const {
                        [&nick](const auto& room) { return room.second.contains(nick); });
 }
 
-void Backplane::forgetUnlistedAway() {
-    if (away_.empty()) {
-        return;
-    }
-    std::unordered_set<std::string> listed;
-    for (const auto& [room, members] : others_) {
-        for (const auto& [nick, hub] : members) {
-            listed.insert(protocol::nickKey(nick));
-        }
-    }
-    std::erase_if(away_, [&listed](const auto& entry) { return !listed.contains(entry.first); });
-}
-
 const std::string& Backplane::awayOf(std::string_view nick) const {
     static const std::string back;
     if (away_.empty()) {
@@ -590,14 +588,63 @@ std::vector<std::string> Backplane::roomsOf(std::string_view nick, std::string& 
     return rooms;
 }
 
-void Backplane::setMembers(const std::vector<BackplaneMember>& members) {
-    others_.clear();
+std::vector<BackplanePresence> Backplane::setMembers(const std::vector<BackplaneMember>& members) {
+    std::unordered_map<std::string, std::map<std::string, std::string>> listed;
+    std::unordered_set<std::string> connected;          // nick keys held by another hub
+    std::unordered_map<std::string, std::string> away;  // by nick key
     for (const BackplaneMember& member : members) {
-        if (member.hub != hubName_) {
-            others_[member.room][member.nick] = member.hub;
+        if (member.hub == hubName_) {
+            continue;
+        }
+        if (member.room.empty()) {
+            connected.insert(member.nick);
+        } else {
+            listed[member.room][member.nick] = member.hub;
+            connected.insert(protocol::nickKey(member.nick));
+            // A text that breaks the away rules is taken as none, as such a
+            // notice is dropped (Hub::backplanePresence).
+            if (!member.away.empty() && !protocol::checkOptionalText(
+                                            member.away, protocol::kMaxAwayBytes, "away message")) {
+                away[protocol::nickKey(member.nick)] = member.away;
+            }
         }
     }
-    forgetUnlistedAway();
+    std::vector<BackplanePresence> changes;
+    for (const auto& [room, before] : others_) {
+        const auto now = listed.find(room);
+        for (const auto& [nick, hub] : before) {
+            if (now == listed.end() || !now->second.contains(nick)) {
+                const bool here = connected.contains(protocol::nickKey(nick));
+                changes.push_back({room, here ? "left" : "quit", hub, nick, {}, {}});
+            }
+        }
+    }
+    for (const auto& [room, now] : listed) {
+        const auto before = others_.find(room);
+        for (const auto& [nick, hub] : now) {
+            if (before == others_.end() || !before->second.contains(nick)) {
+                changes.push_back({room, "joined", hub, nick, {}, {}});
+            }
+        }
+    }
+    // Away or back in each room where the member was listed before and is
+    // now (one that joined is told its away with its JOINED, as a join is).
+    for (const auto& [room, now] : listed) {
+        const auto before = others_.find(room);
+        for (const auto& [nick, hub] : now) {
+            const std::string key = protocol::nickKey(nick);
+            const auto text = away.find(key);
+            const std::string& was = awayOf(nick);
+            const std::string& is = text == away.end() ? std::string() : text->second;
+            const bool wasListed = before != others_.end() && before->second.contains(nick);
+            if (wasListed ? is != was : !is.empty()) {
+                changes.push_back({room, is.empty() ? "back" : "away", hub, nick, is, {}});
+            }
+        }
+    }
+    others_ = std::move(listed);
+    away_ = std::move(away);
+    return changes;
 }
 
 const std::map<std::string, std::string>* Backplane::others(const std::string& room) const {

@@ -217,20 +217,34 @@ public:
                   std::string_view reason);
     // Read every room's members on every hub (the backplane is back).
     void loadMembers();
+    // This hub's sessions ("\nNICK\nAWAY" each) and members of every room
+    // ("ROOM\nNICK" each), written to Redis
+    // in place of what it lists for this hub (the backplane is back, before
+    // loadMembers): a join, leave, quit or rename whose notice was lost
+    // while Redis was away (or whose entries a reap removed) is published
+    // then, as joined, left or quit, and listed as it is now.
+    void syncMembers(std::vector<std::string> entries);
     // Another hub's presence: true when it is to be shown to the room's
     // members here (a JOINED of one listed already, a rename, away or leave
     // of one not listed, or this hub's own notice, is not shown).
     bool applyPresence(const BackplanePresence& presence);
     // Every room's members on every hub, as Redis has them now: the other
-    // hubs' replace what was known.
-    void setMembers(const std::vector<BackplaneMember>& members);
+    // hubs' replace what was known. Returns what changed, as presence to
+    // show (applied already): "joined" for a member listed now and not
+    // before (one that moved to another hub is no change to show), then "left" for one no longer
+    // listed in a room whose nick its hub still holds, "quit" for one whose
+    // nick no hub holds now, then "away" or "back" in each room of a member
+    // listed before and now whose away text changed; removals first, so a rename missed reads as a
+    // quit and a join.
+    std::vector<BackplanePresence> setMembers(const std::vector<BackplaneMember>& members);
     // Members of `room` on other hubs (nick -> hub), or nullptr.
     const std::map<std::string, std::string>* others(const std::string& room) const;
     // Another hub's member's away text ("": back, or not known here). Known
-    // from its AWAY/BACK notices (kinds "away", "back"): forgotten when it
-    // quits, and for a nick that was listed in no room when it joins one
-    // (another session with that nick, or one that set away while in no
-    // room: shown back until its next change, docs/CLUSTER.md).
+    // from its AWAY/BACK notices (kinds "away", "back") and from each read
+    // of the members (setMembers: Redis keeps every hub's away texts);
+    // forgotten when it quits, and for a nick that was listed in no room
+    // when it joins one (another session; its hub tells an away after the
+    // JOINED).
     const std::string& awayOf(std::string_view nick) const;
     // The rooms where another hub lists `nick` (sorted, canonical), and its hub
     // ("" and no rooms: not listed anywhere).
@@ -289,7 +303,6 @@ private:
     std::unordered_map<std::string, std::string> away_;
     bool applyRename(const BackplanePresence& presence);
     bool listedAnywhere(const std::string& nick) const;
-    void forgetUnlistedAway();
 };
 
 }  // namespace hermes::hub

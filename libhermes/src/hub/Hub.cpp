@@ -949,6 +949,25 @@ void Hub::Impl::join(Session& s, const v1::Join& request) {
     }
 }
 
+// This hub's members as Redis should list them (Backplane::syncMembers):
+// the presence notices written while Redis was away were lost.
+void Hub::Impl::syncMembers() {
+    std::vector<std::string> entries;
+    rooms.forEach([&entries](Room& room) {
+        for (const Member& member : room.members) {
+            entries.push_back(room.name + "\n" + member.session->who.nick());
+        }
+    });
+    // Every session, in rooms or not (one that left its last room while
+    // Redis was away has left, not quit), with its away text.
+    sessions.forEach([&entries](const Session& s) {
+        if (s.who.welcomed()) {
+            entries.push_back("\n" + s.who.nick() + "\n" + s.profile.away);
+        }
+    });
+    backplane.syncMembers(std::move(entries));
+}
+
 // --- Impl: closing ---------------------------------------------------------------------------
 
 // The peer does not read: what it has not started to receive is dropped and
@@ -1424,24 +1443,28 @@ void Hub::backplanePresence(const BackplanePresence& event, TimePoint now) {
                            event.nick, event.room, event.hub);
         return;
     }
-    if (!impl_->backplane.applyPresence(event)) {
-        return;
+    if (impl_->backplane.applyPresence(event)) {
+        impl_->showBackplanePresence(event);
     }
-    Room* room = impl_->rooms.find(event.room);
+}
+
+// Another hub's presence, applied to Backplane's lists: shown to this
+// hub's members of the room as a local change is.
+void Hub::Impl::showBackplanePresence(const BackplanePresence& event) {
+    Room* room = rooms.find(event.room);
     if (room == nullptr || room->members.empty()) {
         return;  // listed for whoever joins it here
     }
     if (event.kind == "renamed") {
         // As a rename here: NICK_CHANGED at once (it is not coalesced).
-        impl_->presence.nickChanged(*room, event.nick, event.reason, false, impl_->gate,
-                                    impl_->outbox);
+        presence.nickChanged(*room, event.nick, event.reason, false, gate, outbox);
         return;
     }
     if (event.kind == "kicked" || event.kind == "banned") {
         // Its hub removed it (ClusterRoomState.cpp): shown as a local removal.
-        impl_->presence.moderation(
+        presence.moderation(
             *room, event.kind == "kicked" ? v1::PRESENCE_KIND_KICKED : v1::PRESENCE_KIND_BANNED,
-            {event.nick}, event.by, event.reason, impl_->gate, impl_->outbox);
+            {event.nick}, event.by, event.reason, gate, outbox);
         return;
     }
     const v1::PresenceKind kind = event.kind == "joined" ? v1::PRESENCE_KIND_JOINED
@@ -1451,14 +1474,17 @@ void Hub::backplanePresence(const BackplanePresence& event, TimePoint now) {
                                                          : v1::PRESENCE_KIND_QUIT;
     // Whether another hub's member spoke is that hub's to know: in a large
     // room its presence reaches the followers only (docs/CLUSTER.md).
-    impl_->presence.queue(*room, kind, event.reason, event.nick, false, now, impl_->gate,
-                          impl_->outbox);
+    presence.queue(*room, kind, event.reason, event.nick, false, now, gate, outbox);
 }
 
 void Hub::backplaneMembers(const std::vector<BackplaneMember>& members, TimePoint now) {
     owner_.check("Hub::backplaneMembers");
     impl_->setNow(now);
-    impl_->backplane.setMembers(members);
+    // What changed while this hub was away from Redis (notices it could
+    // not hear) is shown now, as the notices would have been.
+    for (const BackplanePresence& change : impl_->backplane.setMembers(members)) {
+        impl_->showBackplanePresence(change);
+    }
 }
 
 void Hub::backplaneUp(bool up, TimePoint now) {
@@ -1468,6 +1494,7 @@ void Hub::backplaneUp(bool up, TimePoint now) {
     if (up) {
         impl_->rooms.forEach(
             [this](Room& room) { impl_->backplane.fill(room.name, room.log.nextSeq()); });
+        impl_->syncMembers();
         impl_->backplane.loadMembers();
         impl_->clusterState.reading();
         impl_->backplane.loadStates();

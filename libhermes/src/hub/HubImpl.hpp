@@ -154,6 +154,11 @@ struct Hub::Impl {
     // The cluster's backplane (Backplane.hpp): an entry delivered in its
     // room's order, and what waited behind it.
     void backplaneEntry(BackplaneEntry entry);
+    // Another hub's presence (its notice, or a change a read of the members
+    // found) shown to this hub's members of the room.
+    void showBackplanePresence(const BackplanePresence& event);
+    // This hub's members written to Redis as they are now (the backplane is back).
+    void syncMembers();
     void deliverEntry(Room& room, const BackplaneEntry& entry);
     void deliverPrivate(BackplaneEntry entry);
     // Private messages for a session of this hub that is not welcomed yet

@@ -79,6 +79,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hermes::hub {
 
@@ -106,6 +107,7 @@ struct BackplaneRequest {
         ReleaseNick,    // `nick` (its key), if this hub holds it
         Presence,       // `nick` JOINED/LEFT/QUIT/... `room` (`presence`, reason in `message`)
         Members,        // read every room's members on every hub (Hub::backplaneMembers)
+        SyncMembers,    // list this hub's members as `entries` ("ROOM\nNICK") say, no more
         Private,        // `message` (a stamped private message) to the hub holding `nick`
         PrivateCursor,  // this hub's private message count, raised to `fromSeq` if below
         PrivateFill,    // read this hub's private stream from `fromSeq` (kFillPage at most)
@@ -143,6 +145,9 @@ struct BackplaneRequest {
     bool forwarded = false;
     // State: what hermes:state does with the field.
     StateMode stateMode = StateMode::Publish;
+    // SyncMembers: every session on this hub, "\nNICK\nAWAY" (AWAY its
+    // away text, "" if back), and every member of every room, "ROOM\nNICK".
+    std::vector<std::string> entries;
 };
 
 // A record of the cluster's room state (topics, bans, kicks: ClusterState.hpp)
@@ -170,11 +175,14 @@ struct BackplanePresence {
     std::string by;      // kicked, banned: the operator
 };
 
-// A member of a room on some hub, as the backplane lists it.
+// A member of a room on some hub, as the backplane lists it; or, with
+// `room` "", a nick (protocol::nickKey) a hub holds: a member connected
+// there, in rooms or not.
 struct BackplaneMember {
     std::string room;  // canonical
     std::string nick;
     std::string hub;
+    std::string away;  // a room's member: its away text ("": back)
 };
 
 // What became of a Private request (Hub::backplanePrivateSent).
