@@ -74,6 +74,7 @@ public:
         SessionId session = 0;
         std::string room;
         std::uint64_t clientMsgId = 0;
+        bool entrySeen = false;  // its entry came before the answer (takeSender)
     };
     // `message` (a stamped ChatMessage, seq 0) of `room` to the backplane.
     // `nextSeq`: the room's next seq here, the least it may get.
@@ -81,8 +82,16 @@ public:
                  std::string_view account, std::string message, std::uint64_t nextSeq);
     // The backplane answered send `ref` (taken off the list); nullopt: not ours.
     std::optional<InFlight> answered(std::uint64_t ref);
-    // The session of this hub's send `ref` still awaiting its answer (0: none).
-    SessionId sender(std::string_view hub, std::uint64_t ref) const;
+    // Redis took send `ref` of `session` (answered without an error): its
+    // entry may come after the answer, and still names its sender here.
+    void published(std::uint64_t ref, SessionId session);
+    // The session of this hub's send `ref`, awaiting its answer or its
+    // entry (0: none, or another hub's); forgotten once taken. The ledger
+    // needs it for a guest's message (MessageLedger.hpp), whichever of the
+    // answer and the notice comes first.
+    SessionId takeSender(std::string_view hub, std::uint64_t ref);
+    // Senders remembered for entries not yet come (published), at most.
+    static constexpr std::size_t kMaxPublishedSenders = 4096;
     std::size_t inFlight() const { return inFlight_.size(); }
 
     enum class Verdict { Deliver, Delivered, Waits };
@@ -259,6 +268,10 @@ private:
     bool up_ = false;
     std::uint64_t nextRef_ = 1;
     std::unordered_map<std::uint64_t, InFlight> inFlight_;
+    // Sends Redis took whose entry has not come (published): ref -> session;
+    // the oldest refs go first past kMaxPublishedSenders (an entry lost to a
+    // trimmed stream never comes).
+    std::map<std::uint64_t, SessionId> published_;
     std::unordered_map<std::uint64_t, PrivateInFlight> privateInFlight_;
     void fillPrivate();
     std::uint64_t lastPrivate_ = 0;    // the newest private message number delivered

@@ -76,6 +76,9 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
     rooms.restore(std::move(stored));
     moderation.restore(rooms, *history, wallClock());
     ledger.restore(rooms, *history, wallClock());
+    if (owner.config_.cluster) {
+        ledger.inCluster(owner.config_.clusterHubName);
+    }
     rooms.lookAtEmptyRooms();
 }
 
@@ -849,8 +852,17 @@ void Hub::Impl::deliverEntry(Room& room, const BackplaneEntry& entry) {
     }
     presence.flush(room, gate, outbox);
     const std::uint64_t seq = gate.takeSeq(room);
-    ledger.recordMessage(room, seq, backplane.sender(entry.hub, entry.ref), entry.account);
-    history->appendAuthored(stamper.message(), entry.account);
+    const v1::ChatMessage& message = stamper.message();
+    if (MessageLedger::isEvent(message.kind())) {
+        // Checked on its sender's hub; its effect, in this order, is every
+        // hub's (MessageLedger::recordEvent).
+        ledger.recordEvent(room, message);
+    } else {
+        ledger.recordMessage(room, seq, backplane.takeSender(entry.hub, entry.ref), entry.account,
+                             entry.hub != backplane.hubName());
+    }
+    // A reaction's author is its reactor, as a hub alone stores it.
+    history->appendAuthored(message, message.reactor().empty() ? entry.account : message.reactor());
     gate.publish(room, seq, stamper.frame(), outbox);
 }
 
@@ -1213,7 +1225,13 @@ void Hub::backplanePublished(std::uint64_t ref, std::string_view error, TimePoin
     owner_.check("Hub::backplanePublished");
     impl_->setNow(now);
     auto sent = impl_->backplane.answered(ref);
-    if (!sent || error.empty()) {
+    if (!sent) {
+        return;
+    }
+    if (error.empty()) {
+        if (!sent->entrySeen) {
+            impl_->backplane.published(ref, sent->session);
+        }
         return;
     }
     Session* s = impl_->sessions.find(sent->session);
