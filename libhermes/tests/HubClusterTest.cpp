@@ -2234,3 +2234,26 @@ BOOST_AUTO_TEST_CASE(an_event_is_refused_while_the_backplane_is_down) {
     BOOST_TEST(refused.code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
     BOOST_TEST(refused.client_msg_id() == 2u);
 }
+
+BOOST_AUTO_TEST_CASE(an_edit_ordered_after_the_delete_of_its_message_is_erased_on_every_hub) {
+    TwoHubs f;
+    f.a.send(f.ana, say("#r", 1, "one"));
+    f.backplane.run();
+    f.a.clear(f.ana);
+    f.b.clear(f.bob);
+    // Both checked before either is ordered (the delete in flight): the
+    // backplane orders the delete first, so the edit's text is erased on
+    // both hubs, the sender's echo included, and so is what they store.
+    f.a.send(f.ana, event(2, v1::MESSAGE_KIND_DELETE, 1));
+    f.a.send(f.ana, event(3, v1::MESSAGE_KIND_EDIT, 1, "secret"));
+    f.backplane.run();
+    for (auto [h, id] : {std::pair{&f.a, f.ana}, std::pair{&f.b, f.bob}}) {
+        const std::vector<std::string> frames = chatFrames(*h, id);
+        BOOST_TEST_REQUIRE(frames.size() == 2u);
+        v1::Envelope edit;
+        BOOST_TEST_REQUIRE(edit.ParseFromString(frames[1]));
+        BOOST_TEST(edit.message().kind() == v1::MESSAGE_KIND_EDIT);
+        BOOST_TEST(edit.message().seq() == 3u);
+        BOOST_TEST(edit.message().text().empty());
+    }
+}

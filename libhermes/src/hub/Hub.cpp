@@ -852,6 +852,11 @@ void Hub::Impl::deliverEntry(Room& room, const BackplaneEntry& entry) {
     }
     presence.flush(room, gate, outbox);
     const std::uint64_t seq = gate.takeSeq(room);
+    if (stamper.message().kind() == v1::MESSAGE_KIND_EDIT &&
+        ledger.deleted(room, stamper.message().target_seq())) {
+        // Checked before a concurrent DELETE came first: a delete erases.
+        stamper.eraseText();
+    }
     const v1::ChatMessage& message = stamper.message();
     if (MessageLedger::isEvent(message.kind())) {
         // Checked on its sender's hub; its effect, in this order, is every
