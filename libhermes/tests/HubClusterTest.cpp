@@ -201,14 +201,33 @@ private:
             parseBackplaneNotice(std::string(kBackplaneChannelPrefix) + request.room, notice);
         BOOST_TEST_REQUIRE(entry.has_value());
         streams_[request.room].push_back(*entry);
-        from.hub.backplanePublished(request.ref, "", from.now);
+        if (!noticesFirst_) {
+            from.hub.backplanePublished(request.ref, "", from.now);
+        }
         for (HubHarness* h : hubs_) {
             if (!deaf.contains(h)) {
                 h->hub.backplaneEntry(*entry, h->now);
                 h->pump();
             }
         }
+        if (noticesFirst_) {
+            from.hub.backplanePublished(request.ref, answerError_, from.now);
+            from.pump();
+        }
     }
+
+public:
+    // From now on a publish's notice reaches the hubs before its answer,
+    // which is `error` ("": taken; else as a connection lost after Redis
+    // ran the script).
+    void noticesBeforeAnswers(std::string error = "") {
+        noticesFirst_ = true;
+        answerError_ = std::move(error);
+    }
+
+private:
+    bool noticesFirst_ = false;
+    std::string answerError_;
 
     // As the state script: versioned, kept (or deleted), published to every
     // hub through the notice's own text.
@@ -2256,4 +2275,112 @@ BOOST_AUTO_TEST_CASE(an_edit_ordered_after_the_delete_of_its_message_is_erased_o
         BOOST_TEST(edit.message().seq() == 3u);
         BOOST_TEST(edit.message().text().empty());
     }
+}
+
+BOOST_AUTO_TEST_CASE(events_leave_no_sender_awaited) {
+    TwoHubs f;
+    f.a.send(f.ana, say("#r", 1, "one"));
+    f.backplane.run();
+    f.a.send(f.ana, event(2, v1::MESSAGE_KIND_EDIT, 1, "one, edited"));
+    f.b.send(f.bob, event(3, v1::MESSAGE_KIND_REACT, 1, "+1"));
+    f.a.send(f.ana, event(4, v1::MESSAGE_KIND_DELETE, 1));
+    f.backplane.run();
+    // Every answer and entry came: nothing is remembered for them.
+    BOOST_TEST(f.a.hub.backplaneAwaited() == 0u);
+    BOOST_TEST(f.b.hub.backplaneAwaited() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_guests_message_stays_its_own_when_the_notice_comes_before_the_answer) {
+    TwoHubs f;
+    f.backplane.noticesBeforeAnswers();
+    f.a.send(f.ana, say("#r", 1, "one"));
+    f.backplane.run();
+    f.a.clear(f.ana);
+    f.a.send(f.ana, event(2, v1::MESSAGE_KIND_EDIT, 1, "one, edited"));
+    f.backplane.run();
+    const std::vector<std::string> frames = chatFrames(f.a, f.ana);
+    BOOST_TEST_REQUIRE(frames.size() == 1u);
+    v1::Envelope edit;
+    BOOST_TEST_REQUIRE(edit.ParseFromString(frames[0]));
+    BOOST_TEST(edit.message().text() == "one, edited");
+    // Its hub's other guest is no author.
+    f.a.clear(f.amy);
+    f.a.send(f.amy, event(3, v1::MESSAGE_KIND_EDIT, 1, "amy's"));
+    BOOST_TEST(errorOf(f.a, f.amy).code() == v1::ERROR_CODE_NOT_AUTHOR);
+    BOOST_TEST(f.a.hub.backplaneAwaited() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_error_answer_after_the_entry_came_is_not_told_to_the_sender) {
+    TwoHubs f;
+    // The connection lost after Redis ran the script: the notice came.
+    f.backplane.noticesBeforeAnswers("this hub lost the cluster's backplane (Redis)");
+    f.a.send(f.ana, say("#r", 1, "one"));
+    f.backplane.run();
+    const std::vector<v1::Envelope> got = f.a.take(f.ana);
+    BOOST_TEST_REQUIRE(got.size() == 1u);  // the echo, and no error to send it again
+    BOOST_TEST(got[0].has_message());
+    BOOST_TEST(got[0].message().client_msg_id() == 1u);
+}
+
+namespace {
+
+// `request` (a Publish of hub `hub`) as the backplane's entry `seq`.
+BackplaneEntry entryOf(const BackplaneRequest& request, std::uint64_t seq, const std::string& hub) {
+    auto entry = parseBackplaneNotice(
+        std::string(kBackplaneChannelPrefix) + request.room,
+        backplaneNotice(seq, hub, request.ref, request.account, request.message));
+    BOOST_TEST_REQUIRE(entry.has_value());
+    return *entry;
+}
+
+// The one Publish among `h`'s requests, taken.
+BackplaneRequest publishOf(HubHarness& h) {
+    std::vector<BackplaneRequest> requests;
+    h.hub.takeBackplaneRequests(requests);
+    std::erase_if(requests, [](const BackplaneRequest& r) {
+        return r.kind != BackplaneRequest::Kind::Publish;
+    });
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    return requests[0];
+}
+
+// A guest `nick` of `h` (alone on its backplane, so "hub0") in #r who
+// said `text`, its Publish not answered.
+BackplaneRequest guestSaid(HubHarness& h, const std::string& nick, const std::string& text,
+                           SessionId& id) {
+    FakeBackplane plane{{&h}};
+    h.hub.backplaneUp(true, h.now);
+    id = clusterLogin(h, plane, nick);
+    h.send(id, join("r"));
+    h.advance(1s);
+    plane.run();
+    h.clear(id);
+    h.send(id, say("#r", 1, text));
+    return publishOf(h);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_earlier_runs_entry_of_this_hub_is_no_sessions_of_this_run) {
+    // hub0's earlier run: its guest's message published, the hub gone
+    // before the entry came.
+    HubHarness earlier{clusterConfig("hub0"), StartedAt{1'700'000'000'000}};
+    SessionId zed = 0;
+    const BackplaneRequest old = guestSaid(earlier, "zed", "zed's", zed);
+    // This run, the same steps: ana's message awaits its entry while the
+    // Fill at connect reads the earlier run's.
+    HubHarness h{clusterConfig("hub0"), StartedAt{1'700'000'060'000}};
+    SessionId ana = 0;
+    const BackplaneRequest mine = guestSaid(h, "ana", "ana's", ana);
+    h.hub.backplaneEntry(entryOf(old, 1, "hub0"), h.now);
+    h.hub.backplanePublished(mine.ref, "", h.now);
+    h.hub.backplaneEntry(entryOf(mine, 2, "hub0"), h.now);
+    h.pump();
+    h.clear(ana);
+    // zed's message is not ana's; hers is.
+    h.send(ana, event(2, v1::MESSAGE_KIND_EDIT, 1, "not mine"));
+    BOOST_TEST(errorOf(h, ana).code() == v1::ERROR_CODE_NOT_AUTHOR);
+    h.send(ana, event(3, v1::MESSAGE_KIND_EDIT, 2, "mine, edited"));
+    BOOST_TEST(h.take(ana).empty());
+    BOOST_TEST(publishOf(h).ref != old.ref);
 }

@@ -49,6 +49,10 @@ std::optional<Backplane::InFlight> Backplane::answered(std::uint64_t ref) {
     return out;
 }
 
+void Backplane::startRefsAt(std::int64_t startMs) {
+    nextRef_ = (static_cast<std::uint64_t>(std::max<std::int64_t>(startMs, 0)) << 16) + 1;
+}
+
 void Backplane::published(std::uint64_t ref, SessionId session) {
     published_.emplace(ref, session);
     if (published_.size() > kMaxPublishedSenders) {

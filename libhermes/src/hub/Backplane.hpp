@@ -63,6 +63,12 @@ public:
           maxInFlight_(config.clusterMaxInFlight) {}
 
     bool enabled() const { return enabled_; }
+    // Refs (publish, claim, private) start from this run's start, wall
+    // clock ms: an entry names its sender by (hub, ref), and a Fill may read
+    // an earlier run's entries of this hub name while this run's sends are
+    // awaited (takeSender), so no two runs may share a ref. 65536 refs per
+    // ms between two starts before they could meet.
+    void startRefsAt(std::int64_t startMs);
     bool up() const { return up_; }
     const std::string& hubName() const { return hubName_; }
 
@@ -93,6 +99,8 @@ public:
     // Senders remembered for entries not yet come (published), at most.
     static constexpr std::size_t kMaxPublishedSenders = 4096;
     std::size_t inFlight() const { return inFlight_.size(); }
+    // Sends whose answer or entry has not come (in flight, or published).
+    std::size_t awaited() const { return inFlight_.size() + published_.size(); }
 
     enum class Verdict { Deliver, Delivered, Waits };
     // An entry of a room whose next seq is `nextSeq`: deliver it now, drop it
