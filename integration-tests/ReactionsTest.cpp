@@ -37,13 +37,7 @@ it::HubProcess::Settings noLobby(it::HubProcess::Settings extra = {}) {
     return extra;
 }
 
-v1::Envelope eventEnvelope(const std::string& room, v1::MessageKind kind, std::uint64_t target,
-                           const std::string& text, std::uint64_t id) {
-    v1::Envelope e = it::sayEnvelope(room, text, id);
-    e.mutable_say()->set_kind(kind);
-    e.mutable_say()->set_target_seq(target);
-    return e;
-}
+using it::eventEnvelope;
 
 v1::Envelope replyEnvelope(const std::string& room, std::uint64_t to, const std::string& text,
                            std::uint64_t id) {

@@ -106,6 +106,15 @@ hermes::v1::Envelope sayEnvelope(const std::string& room, const std::string& tex
     return envelope;
 }
 
+hermes::v1::Envelope eventEnvelope(const std::string& room, hermes::v1::MessageKind kind,
+                                   std::uint64_t target, const std::string& text,
+                                   std::uint64_t clientMsgId) {
+    hermes::v1::Envelope envelope = sayEnvelope(room, text, clientMsgId);
+    envelope.mutable_say()->set_kind(kind);
+    envelope.mutable_say()->set_target_seq(target);
+    return envelope;
+}
+
 hermes::v1::Envelope privateEnvelope(const std::string& to, const std::string& text,
                                      std::uint64_t clientMsgId) {
     hermes::v1::Envelope envelope;

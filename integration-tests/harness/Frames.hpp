@@ -22,6 +22,10 @@ hermes::v1::Envelope joinEnvelope(const std::string& room, bool skipBacklog = fa
 hermes::v1::Envelope leaveEnvelope(const std::string& room, const std::string& reason = {});
 hermes::v1::Envelope sayEnvelope(const std::string& room, const std::string& text,
                                  std::uint64_t clientMsgId);
+// A Say of an event kind (EDIT, DELETE, REACT, UNREACT) about room seq `target`.
+hermes::v1::Envelope eventEnvelope(const std::string& room, hermes::v1::MessageKind kind,
+                                   std::uint64_t target, const std::string& text,
+                                   std::uint64_t clientMsgId);
 hermes::v1::Envelope privateEnvelope(const std::string& to, const std::string& text,
                                      std::uint64_t clientMsgId);
 hermes::v1::Envelope topicEnvelope(const std::string& room, const std::string& text);

@@ -221,14 +221,33 @@ private:
             parseBackplaneNotice(std::string(kBackplaneChannelPrefix) + request.room, notice);
         BOOST_TEST_REQUIRE(entry.has_value());
         streams_[request.room].push_back(*entry);
-        from.hub.backplanePublished(request.ref, "", from.now);
+        if (!noticesFirst_) {
+            from.hub.backplanePublished(request.ref, "", from.now);
+        }
         for (HubHarness* h : hubs_) {
             if (!deaf.contains(h)) {
                 h->hub.backplaneEntry(*entry, h->now);
                 h->pump();
             }
         }
+        if (noticesFirst_) {
+            from.hub.backplanePublished(request.ref, answerError_, from.now);
+            from.pump();
+        }
     }
+
+public:
+    // From now on a publish's notice reaches the hubs before its answer,
+    // which is `error` ("": taken; else as a connection lost after Redis
+    // ran the script).
+    void noticesBeforeAnswers(std::string error = "") {
+        noticesFirst_ = true;
+        answerError_ = std::move(error);
+    }
+
+private:
+    bool noticesFirst_ = false;
+    std::string answerError_;
 
     // As the state script: versioned, kept (or deleted), published to every
     // hub through the notice's own text.
@@ -622,18 +641,11 @@ BOOST_AUTO_TEST_CASE(backplane_down_or_failing_refuses_with_cluster_unavailable)
     BOOST_TEST(requests.size() == 4u);
 }
 
-BOOST_AUTO_TEST_CASE(edits_and_files_are_refused_in_a_cluster) {
+BOOST_AUTO_TEST_CASE(a_reply_to_another_hubs_message_is_checked_here) {
     TwoHubs f;
     f.a.send(f.ana, say("#r", 1, "one"));
     f.backplane.run();
     f.a.clear(f.ana);
-    v1::Envelope edit = say("#r", 2, "one, edited");
-    edit.mutable_say()->set_kind(v1::MESSAGE_KIND_EDIT);
-    edit.mutable_say()->set_target_seq(1);
-    f.a.send(f.ana, edit);
-    const v1::Envelope refused = f.a.next(f.ana);
-    BOOST_TEST_REQUIRE(refused.has_error());
-    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_UNSUPPORTED);
     // A reply to a message another hub's member sent is checked here.
     f.b.clear(f.bob);
     v1::Envelope reply = say("#r", 3, "re");
@@ -2324,4 +2336,267 @@ BOOST_AUTO_TEST_CASE(away_lost_while_a_hub_was_away_is_shown_when_it_is_back) {
     BOOST_TEST(
         shown == (std::vector<std::string>{"away ben", "joined ana", "joined ben", "joined cid"}),
         boost::test_tools::per_element());
+}
+
+// --- edits, deletes and reactions across hubs ------------------------------------------------
+
+namespace {
+
+// A Say of an event kind (EDIT, DELETE, REACT, UNREACT) about `target`.
+v1::Envelope event(std::uint64_t id, v1::MessageKind kind, std::uint64_t target,
+                   const std::string& text = "") {
+    v1::Envelope e = say("#r", id, text, kind);
+    e.mutable_say()->set_target_seq(target);
+    return e;
+}
+
+// The one error `id` got, or fails.
+v1::Error errorOf(HubHarness& h, SessionId id) {
+    const std::vector<v1::Envelope> got = h.take(id);
+    BOOST_TEST_REQUIRE(got.size() == 1u);
+    BOOST_TEST_REQUIRE(got[0].has_error());
+    return got[0].error();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_edit_delete_and_reactions_reach_every_hub_with_the_backplanes_seq) {
+    TwoHubs f;
+    f.a.send(f.ana, say("#r", 1, "one"));
+    f.backplane.run();
+    f.a.clear(f.ana);
+    f.b.clear(f.bob);
+    f.b.clear(f.ben);
+    // Not applied until the backplane orders it: no echo yet.
+    f.a.send(f.ana, event(2, v1::MESSAGE_KIND_EDIT, 1, "one, edited"));
+    BOOST_TEST(chatFrames(f.a, f.ana).empty());
+    f.backplane.run();
+    f.b.send(f.bob, event(3, v1::MESSAGE_KIND_REACT, 1, "+1"));
+    f.backplane.run();
+    f.a.send(f.amy, event(4, v1::MESSAGE_KIND_REACT, 1, "+1"));
+    f.backplane.run();
+    const std::vector<std::string> reference = chatFrames(f.a, f.ana);
+    BOOST_TEST_REQUIRE(reference.size() == 3u);
+    const v1::MessageKind kinds[] = {v1::MESSAGE_KIND_EDIT, v1::MESSAGE_KIND_REACT,
+                                     v1::MESSAGE_KIND_REACT};
+    for (std::size_t i = 0; i < reference.size(); ++i) {
+        v1::Envelope e;
+        BOOST_TEST_REQUIRE(e.ParseFromString(reference[i]));
+        BOOST_TEST(e.message().seq() == i + 2);
+        BOOST_TEST(e.message().kind() == kinds[i]);
+        BOOST_TEST(e.message().target_seq() == 1u);
+    }
+    BOOST_TEST(chatFrames(f.b, f.bob) == reference, boost::test_tools::per_element());
+    BOOST_TEST(chatFrames(f.b, f.ben) == reference, boost::test_tools::per_element());
+    // Both reactions are counted on hub b too: bob's again is refused there.
+    f.b.send(f.bob, event(5, v1::MESSAGE_KIND_REACT, 1, "+1"));
+    BOOST_TEST(errorOf(f.b, f.bob).code() == v1::ERROR_CODE_REACTION_UNCHANGED);
+    // The author's own delete, from its hub; then the message is gone on both.
+    f.a.send(f.ana, event(6, v1::MESSAGE_KIND_DELETE, 1));
+    f.backplane.run();
+    BOOST_TEST(chatFrames(f.b, f.bob).size() == 1u);
+    f.b.send(f.bob, event(7, v1::MESSAGE_KIND_UNREACT, 1, "+1"));
+    const v1::Error gone = errorOf(f.b, f.bob);
+    BOOST_TEST(gone.code() == v1::ERROR_CODE_NO_SUCH_MESSAGE);
+    BOOST_TEST(gone.text().find("was deleted") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(another_hubs_guest_cannot_edit_and_is_told_why) {
+    TwoHubs f;
+    f.a.send(f.ana, say("#r", 1, "one"));
+    f.backplane.run();
+    f.b.clear(f.bob);
+    f.b.send(f.bob, event(2, v1::MESSAGE_KIND_EDIT, 1, "mine now"));
+    const v1::Error refused = errorOf(f.b, f.bob);
+    BOOST_TEST(refused.code() == v1::ERROR_CODE_NOT_AUTHOR);
+    BOOST_TEST(refused.room() == "r");
+    BOOST_TEST(refused.text().find("another hub") != std::string::npos);
+    // Nothing went to the backplane.
+    std::vector<BackplaneRequest> requests;
+    f.b.hub.takeBackplaneRequests(requests);
+    BOOST_TEST(requests.empty());
+    // Its own hub's other guest is refused too, as on a hub alone.
+    f.a.clear(f.amy);
+    f.a.send(f.amy, event(3, v1::MESSAGE_KIND_DELETE, 1));
+    BOOST_TEST(errorOf(f.a, f.amy).code() == v1::ERROR_CODE_NOT_AUTHOR);
+}
+
+BOOST_AUTO_TEST_CASE(conflicting_events_in_flight_have_the_same_effect_on_every_hub) {
+    TwoHubs f;
+    f.a.send(f.ana, say("#r", 1, "one"));
+    f.backplane.run();
+    f.a.clear(f.ana);
+    f.b.clear(f.bob);
+    // Both checked before either is ordered: bob's reaction twice, then
+    // ana's delete. Every one is delivered (seqs 2-4), the second reaction
+    // counts nothing, and the delete wins over nothing later.
+    f.b.send(f.bob, event(2, v1::MESSAGE_KIND_REACT, 1, "+1"));
+    f.b.send(f.bob, event(3, v1::MESSAGE_KIND_REACT, 1, "+1"));
+    f.backplane.run();
+    BOOST_TEST(chatFrames(f.a, f.ana).size() == 2u);
+    // The reaction was counted once: one UNREACT takes it, and a second
+    // (after the first is ordered) finds none.
+    f.b.clear(f.bob);
+    f.b.send(f.bob, event(4, v1::MESSAGE_KIND_UNREACT, 1, "+1"));
+    f.backplane.run();
+    f.b.clear(f.bob);
+    f.b.send(f.bob, event(5, v1::MESSAGE_KIND_UNREACT, 1, "+1"));
+    const v1::Error none = errorOf(f.b, f.bob);
+    BOOST_TEST(none.code() == v1::ERROR_CODE_REACTION_UNCHANGED);
+    BOOST_TEST(none.client_msg_id() == 5u);
+    f.a.clear(f.amy);
+    // A delete and a reaction at once: the reaction, later in the order,
+    // is delivered but counts nothing; the message is deleted on both hubs.
+    f.a.send(f.ana, event(6, v1::MESSAGE_KIND_DELETE, 1));
+    f.b.send(f.bob, event(7, v1::MESSAGE_KIND_REACT, 1, "+1"));
+    f.backplane.run();
+    BOOST_TEST(chatFrames(f.a, f.amy).size() == 2u);  // the delete, then the reaction
+    for (auto [h, id] : {std::pair{&f.a, f.ana}, std::pair{&f.b, f.bob}}) {
+        h->clear(id);
+        h->send(id, event(8, v1::MESSAGE_KIND_EDIT, 1, "late"));
+        BOOST_TEST(errorOf(*h, id).code() == v1::ERROR_CODE_NO_SUCH_MESSAGE);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(an_event_is_refused_while_the_backplane_is_down) {
+    TwoHubs f;
+    f.a.send(f.ana, say("#r", 1, "one"));
+    f.backplane.run();
+    f.a.clear(f.ana);
+    f.a.hub.backplaneUp(false, f.a.now);
+    f.a.send(f.ana, event(2, v1::MESSAGE_KIND_EDIT, 1, "edited"));
+    const v1::Error refused = errorOf(f.a, f.ana);
+    BOOST_TEST(refused.code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    BOOST_TEST(refused.client_msg_id() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(an_edit_ordered_after_the_delete_of_its_message_is_erased_on_every_hub) {
+    TwoHubs f;
+    f.a.send(f.ana, say("#r", 1, "one"));
+    f.backplane.run();
+    f.a.clear(f.ana);
+    f.b.clear(f.bob);
+    // Both checked before either is ordered (the delete in flight): the
+    // backplane orders the delete first, so the edit's text is erased on
+    // both hubs, the sender's echo included, and so is what they store.
+    f.a.send(f.ana, event(2, v1::MESSAGE_KIND_DELETE, 1));
+    f.a.send(f.ana, event(3, v1::MESSAGE_KIND_EDIT, 1, "secret"));
+    f.backplane.run();
+    for (auto [h, id] : {std::pair{&f.a, f.ana}, std::pair{&f.b, f.bob}}) {
+        const std::vector<std::string> frames = chatFrames(*h, id);
+        BOOST_TEST_REQUIRE(frames.size() == 2u);
+        v1::Envelope edit;
+        BOOST_TEST_REQUIRE(edit.ParseFromString(frames[1]));
+        BOOST_TEST(edit.message().kind() == v1::MESSAGE_KIND_EDIT);
+        BOOST_TEST(edit.message().seq() == 3u);
+        BOOST_TEST(edit.message().text().empty());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(events_leave_no_sender_awaited) {
+    TwoHubs f;
+    f.a.send(f.ana, say("#r", 1, "one"));
+    f.backplane.run();
+    f.a.send(f.ana, event(2, v1::MESSAGE_KIND_EDIT, 1, "one, edited"));
+    f.b.send(f.bob, event(3, v1::MESSAGE_KIND_REACT, 1, "+1"));
+    f.a.send(f.ana, event(4, v1::MESSAGE_KIND_DELETE, 1));
+    f.backplane.run();
+    // Every answer and entry came: nothing is remembered for them.
+    BOOST_TEST(f.a.hub.backplaneAwaited() == 0u);
+    BOOST_TEST(f.b.hub.backplaneAwaited() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_guests_message_stays_its_own_when_the_notice_comes_before_the_answer) {
+    TwoHubs f;
+    f.backplane.noticesBeforeAnswers();
+    f.a.send(f.ana, say("#r", 1, "one"));
+    f.backplane.run();
+    f.a.clear(f.ana);
+    f.a.send(f.ana, event(2, v1::MESSAGE_KIND_EDIT, 1, "one, edited"));
+    f.backplane.run();
+    const std::vector<std::string> frames = chatFrames(f.a, f.ana);
+    BOOST_TEST_REQUIRE(frames.size() == 1u);
+    v1::Envelope edit;
+    BOOST_TEST_REQUIRE(edit.ParseFromString(frames[0]));
+    BOOST_TEST(edit.message().text() == "one, edited");
+    // Its hub's other guest is no author.
+    f.a.clear(f.amy);
+    f.a.send(f.amy, event(3, v1::MESSAGE_KIND_EDIT, 1, "amy's"));
+    BOOST_TEST(errorOf(f.a, f.amy).code() == v1::ERROR_CODE_NOT_AUTHOR);
+    BOOST_TEST(f.a.hub.backplaneAwaited() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_error_answer_after_the_entry_came_is_not_told_to_the_sender) {
+    TwoHubs f;
+    // The connection lost after Redis ran the script: the notice came.
+    f.backplane.noticesBeforeAnswers("this hub lost the cluster's backplane (Redis)");
+    f.a.send(f.ana, say("#r", 1, "one"));
+    f.backplane.run();
+    const std::vector<v1::Envelope> got = f.a.take(f.ana);
+    BOOST_TEST_REQUIRE(got.size() == 1u);  // the echo, and no error to send it again
+    BOOST_TEST(got[0].has_message());
+    BOOST_TEST(got[0].message().client_msg_id() == 1u);
+}
+
+namespace {
+
+// `request` (a Publish of hub `hub`) as the backplane's entry `seq`.
+BackplaneEntry entryOf(const BackplaneRequest& request, std::uint64_t seq, const std::string& hub) {
+    auto entry = parseBackplaneNotice(
+        std::string(kBackplaneChannelPrefix) + request.room,
+        backplaneNotice(seq, hub, request.ref, request.account, request.message));
+    BOOST_TEST_REQUIRE(entry.has_value());
+    return *entry;
+}
+
+// The one Publish among `h`'s requests, taken.
+BackplaneRequest publishOf(HubHarness& h) {
+    std::vector<BackplaneRequest> requests;
+    h.hub.takeBackplaneRequests(requests);
+    std::erase_if(requests, [](const BackplaneRequest& r) {
+        return r.kind != BackplaneRequest::Kind::Publish;
+    });
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    return requests[0];
+}
+
+// A guest `nick` of `h` (alone on its backplane, so "hub0") in #r who
+// said `text`, its Publish not answered.
+BackplaneRequest guestSaid(HubHarness& h, const std::string& nick, const std::string& text,
+                           SessionId& id) {
+    FakeBackplane plane{{&h}};
+    h.hub.backplaneUp(true, h.now);
+    id = clusterLogin(h, plane, nick);
+    h.send(id, join("r"));
+    h.advance(1s);
+    plane.run();
+    h.clear(id);
+    h.send(id, say("#r", 1, text));
+    return publishOf(h);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_earlier_runs_entry_of_this_hub_is_no_sessions_of_this_run) {
+    // hub0's earlier run: its guest's message published, the hub gone
+    // before the entry came.
+    HubHarness earlier{clusterConfig("hub0"), StartedAt{1'700'000'000'000}};
+    SessionId zed = 0;
+    const BackplaneRequest old = guestSaid(earlier, "zed", "zed's", zed);
+    // This run, the same steps: ana's message awaits its entry while the
+    // Fill at connect reads the earlier run's.
+    HubHarness h{clusterConfig("hub0"), StartedAt{1'700'000'060'000}};
+    SessionId ana = 0;
+    const BackplaneRequest mine = guestSaid(h, "ana", "ana's", ana);
+    h.hub.backplaneEntry(entryOf(old, 1, "hub0"), h.now);
+    h.hub.backplanePublished(mine.ref, "", h.now);
+    h.hub.backplaneEntry(entryOf(mine, 2, "hub0"), h.now);
+    h.pump();
+    h.clear(ana);
+    // zed's message is not ana's; hers is.
+    h.send(ana, event(2, v1::MESSAGE_KIND_EDIT, 1, "not mine"));
+    BOOST_TEST(errorOf(h, ana).code() == v1::ERROR_CODE_NOT_AUTHOR);
+    h.send(ana, event(3, v1::MESSAGE_KIND_EDIT, 2, "mine, edited"));
+    BOOST_TEST(h.take(ana).empty());
+    BOOST_TEST(publishOf(h).ref != old.ref);
 }

@@ -109,6 +109,11 @@ inline v1::Envelope ping(std::uint64_t nonce) {
     return e;
 }
 
+// The wall clock a HubHarness starts at (another run of a hub: later).
+struct StartedAt {
+    std::int64_t wallMs;
+};
+
 class HubHarness {
 public:
     explicit HubHarness(HubConfig config = testConfig(), std::uint64_t epoch = 77,
@@ -118,10 +123,13 @@ public:
         : hub(
               std::move(config), epoch, std::move(store), [this] { return wallMs; }, nullptr,
               std::move(accounts), std::move(readMarkers)) {}
+    HubHarness(HubConfig config, StartedAt start)
+        : wallMs(start.wallMs), hub(std::move(config), 77, nullptr, [this] { return wallMs; }) {}
 
-    Hub hub;
+    // Before hub: the hub reads the wall clock while it is constructed.
     TimePoint now = TimePoint{} + 1000s;
     std::int64_t wallMs = 1'700'000'000'000;
+    Hub hub;
     std::map<SessionId, Peer> peers;
 
     SessionId connect(std::string address = "127.0.0.1:40000") {

@@ -50,12 +50,32 @@ std::optional<Backplane::InFlight> Backplane::answered(std::uint64_t ref) {
     return out;
 }
 
-SessionId Backplane::sender(std::string_view hub, std::uint64_t ref) const {
+void Backplane::startRefsAt(std::int64_t startMs) {
+    nextRef_ = (static_cast<std::uint64_t>(std::max<std::int64_t>(startMs, 0)) << 16) + 1;
+}
+
+void Backplane::published(std::uint64_t ref, SessionId session) {
+    published_.emplace(ref, session);
+    if (published_.size() > kMaxPublishedSenders) {
+        published_.erase(published_.begin());
+    }
+}
+
+SessionId Backplane::takeSender(std::string_view hub, std::uint64_t ref) {
     if (hub != hubName_) {
         return 0;
     }
-    const auto it = inFlight_.find(ref);
-    return it == inFlight_.end() ? 0 : it->second.session;
+    if (const auto it = inFlight_.find(ref); it != inFlight_.end()) {
+        it->second.entrySeen = true;
+        return it->second.session;
+    }
+    const auto it = published_.find(ref);
+    if (it == published_.end()) {
+        return 0;
+    }
+    const SessionId session = it->second;
+    published_.erase(it);
+    return session;
 }
 
 Backplane::Verdict Backplane::accept(std::uint64_t nextSeq, BackplaneEntry& entry) {

@@ -63,6 +63,12 @@ public:
           maxInFlight_(config.clusterMaxInFlight) {}
 
     bool enabled() const { return enabled_; }
+    // Refs (publish, claim, private) start from this run's start, wall
+    // clock ms: an entry names its sender by (hub, ref), and a Fill may read
+    // an earlier run's entries of this hub name while this run's sends are
+    // awaited (takeSender), so no two runs may share a ref. 65536 refs per
+    // ms between two starts before they could meet.
+    void startRefsAt(std::int64_t startMs);
     bool up() const { return up_; }
     const std::string& hubName() const { return hubName_; }
 
@@ -74,6 +80,7 @@ public:
         SessionId session = 0;
         std::string room;
         std::uint64_t clientMsgId = 0;
+        bool entrySeen = false;  // its entry came before the answer (takeSender)
     };
     // `message` (a stamped ChatMessage, seq 0) of `room` to the backplane.
     // `nextSeq`: the room's next seq here, the least it may get.
@@ -81,9 +88,19 @@ public:
                  std::string_view account, std::string message, std::uint64_t nextSeq);
     // The backplane answered send `ref` (taken off the list); nullopt: not ours.
     std::optional<InFlight> answered(std::uint64_t ref);
-    // The session of this hub's send `ref` still awaiting its answer (0: none).
-    SessionId sender(std::string_view hub, std::uint64_t ref) const;
+    // Redis took send `ref` of `session` (answered without an error): its
+    // entry may come after the answer, and still names its sender here.
+    void published(std::uint64_t ref, SessionId session);
+    // The session of this hub's send `ref`, awaiting its answer or its
+    // entry (0: none, or another hub's); forgotten once taken. The ledger
+    // needs it for a guest's message (MessageLedger.hpp), whichever of the
+    // answer and the notice comes first.
+    SessionId takeSender(std::string_view hub, std::uint64_t ref);
+    // Senders remembered for entries not yet come (published), at most.
+    static constexpr std::size_t kMaxPublishedSenders = 4096;
     std::size_t inFlight() const { return inFlight_.size(); }
+    // Sends whose answer or entry has not come (in flight, or published).
+    std::size_t awaited() const { return inFlight_.size() + published_.size(); }
 
     enum class Verdict { Deliver, Delivered, Waits };
     // An entry of a room whose next seq is `nextSeq`: deliver it now, drop it
@@ -273,6 +290,10 @@ private:
     bool up_ = false;
     std::uint64_t nextRef_ = 1;
     std::unordered_map<std::uint64_t, InFlight> inFlight_;
+    // Sends Redis took whose entry has not come (published): ref -> session;
+    // the oldest refs go first past kMaxPublishedSenders (an entry lost to a
+    // trimmed stream never comes).
+    std::map<std::uint64_t, SessionId> published_;
     std::unordered_map<std::uint64_t, PrivateInFlight> privateInFlight_;
     void fillPrivate();
     std::uint64_t lastPrivate_ = 0;    // the newest private message number delivered

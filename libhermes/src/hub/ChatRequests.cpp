@@ -60,23 +60,20 @@ std::optional<MessageLedger::Refusal> checkReference(const Session& s, const v1:
     }
 }
 
-// A cluster's Say: checked here, ordered by the backplane (Backplane.hpp).
-// Edits, deletes and reactions are not carried across hubs yet: their
-// checks need every hub's ledger to agree on authors and reactions first.
+// A cluster's Say: checked here against this hub's ledger, as a hub alone
+// checks it, then ordered by the backplane (Backplane.hpp). An edit,
+// delete or reaction goes the same way as a message: every hub records it
+// when its entry comes back (Hub::Impl::deliverEntry), the sender's echo
+// included.
 void sayToBackplane(Session& s, const v1::Say& say, const Room& room, Stamper& stamper,
-                    Outbox& outbox, const MessageLedger& ledger, Backplane& backplane,
-                    TimePoint now) {
-    if (MessageLedger::isEvent(say.kind())) {
-        // UNSUPPORTED: permanent here, and CLUSTER_UNAVAILABLE would send
-        // a client with a hub list to the next hub, to be refused again.
-        outbox.error(s, v1::ERROR_CODE_UNSUPPORTED,
-                     "edits, deletes and reactions are not carried across the hubs of a cluster "
-                     "yet; message not taken",
-                     room.name, say.client_msg_id());
-        return;
-    }
-    if (say.reply_to() != 0) {
-        if (auto refusal = ledger.checkTarget(room, say.reply_to())) {
+                    Outbox& outbox, const MessageLedger& ledger, const Moderation& moderation,
+                    Backplane& backplane, TimePoint now) {
+    const bool event = MessageLedger::isEvent(say.kind());
+    const bool reaction =
+        say.kind() == v1::MESSAGE_KIND_REACT || say.kind() == v1::MESSAGE_KIND_UNREACT;
+    const std::string reactor = reaction ? ledger.reactorOf(s) : std::string();
+    if (event || say.reply_to() != 0) {
+        if (auto refusal = checkReference(s, say, room, ledger, moderation, reactor)) {
             outbox.error(s, refusal->code, refusal->text, room.name, say.client_msg_id());
             return;
         }
@@ -86,7 +83,11 @@ void sayToBackplane(Session& s, const v1::Say& say, const Room& room, Stamper& s
                      say.client_msg_id());
         return;
     }
-    stamper.roomMessage(room, 0, s, say, now);
+    if (event) {
+        stamper.roomEvent(room, 0, s, say, reactor);
+    } else {
+        stamper.roomMessage(room, 0, s, say, now);
+    }
     backplane.publish(s.id, room.name, say.client_msg_id(), s.profile.account,
                       stamper.message().SerializeAsString(), room.log.nextSeq());
 }
@@ -133,7 +134,7 @@ void onSay(Session& s, const v1::Say& say, const RoomTable& rooms, Presence& pre
         return;
     }
     if (backplane.enabled()) {
-        sayToBackplane(s, say, *room, stamper, outbox, ledger, backplane, now);
+        sayToBackplane(s, say, *room, stamper, outbox, ledger, moderation, backplane, now);
         return;
     }
     if (references) {

@@ -74,8 +74,13 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
     std::vector<StoredRoom> stored = history->rooms();
     std::erase_if(stored, [](const StoredRoom& r) { return Conversations::isKey(r.name); });
     rooms.restore(std::move(stored));
-    moderation.restore(rooms, *history, wallClock());
-    ledger.restore(rooms, *history, wallClock());
+    const std::int64_t startMs = wallClock();
+    moderation.restore(rooms, *history, startMs);
+    ledger.restore(rooms, *history, startMs);
+    if (owner.config_.cluster) {
+        ledger.inCluster(owner.config_.clusterHubName);
+        backplane.startRefsAt(startMs);
+    }
     rooms.lookAtEmptyRooms();
 }
 
@@ -839,6 +844,9 @@ void Hub::Impl::expireHeldPrivate() {
 
 // As onSay delivers a hub's own message, with the backplane's seq.
 void Hub::Impl::deliverEntry(Room& room, const BackplaneEntry& entry) {
+    // Taken for every entry (an event's, a skipped one's too): its send is
+    // done with, and a sender left behind would stay until evicted.
+    const SessionId sender = backplane.takeSender(entry.hub, entry.ref);
     if (!stamper.backplaneMessage(room.name, entry.message, entry.seq)) {
         // Not from a hub of this build (or damaged): its seq is skipped, so
         // the room's order goes on; its history lacks it.
@@ -849,8 +857,21 @@ void Hub::Impl::deliverEntry(Room& room, const BackplaneEntry& entry) {
     }
     presence.flush(room, gate, outbox);
     const std::uint64_t seq = gate.takeSeq(room);
-    ledger.recordMessage(room, seq, backplane.sender(entry.hub, entry.ref), entry.account);
-    history->appendAuthored(stamper.message(), entry.account);
+    if (stamper.message().kind() == v1::MESSAGE_KIND_EDIT &&
+        ledger.deleted(room, stamper.message().target_seq())) {
+        // Checked before a concurrent DELETE came first: a delete erases.
+        stamper.eraseText();
+    }
+    const v1::ChatMessage& message = stamper.message();
+    if (MessageLedger::isEvent(message.kind())) {
+        // Checked on its sender's hub; its effect, in this order, is every
+        // hub's (MessageLedger::recordEvent).
+        ledger.recordEvent(room, message);
+    } else {
+        ledger.recordMessage(room, seq, sender, entry.account, entry.hub != backplane.hubName());
+    }
+    // A reaction's author is its reactor, as a hub alone stores it.
+    history->appendAuthored(message, message.reactor().empty() ? entry.account : message.reactor());
     gate.publish(room, seq, stamper.frame(), outbox);
 }
 
@@ -1232,7 +1253,17 @@ void Hub::backplanePublished(std::uint64_t ref, std::string_view error, TimePoin
     owner_.check("Hub::backplanePublished");
     impl_->setNow(now);
     auto sent = impl_->backplane.answered(ref);
-    if (!sent || error.empty()) {
+    if (!sent) {
+        return;
+    }
+    if (sent->entrySeen) {
+        // Its entry came (delivered, the sender's echo included): an error
+        // now (the connection lost after Redis ran the script) is no
+        // failure, and the sender told so would send it again.
+        return;
+    }
+    if (error.empty()) {
+        impl_->backplane.published(ref, sent->session);
         return;
     }
     Session* s = impl_->sessions.find(sent->session);
@@ -1241,6 +1272,10 @@ void Hub::backplanePublished(std::uint64_t ref, std::string_view error, TimePoin
     }
     impl_->outbox.error(*s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE, std::string(error), sent->room,
                         sent->clientMsgId);
+}
+
+std::size_t Hub::backplaneAwaited() const {
+    return impl_->backplane.awaited();
 }
 
 void Hub::backplaneEntry(BackplaneEntry entry, TimePoint now) {

@@ -55,6 +55,11 @@ void MessageLedger::restore(RoomTable& rooms, const HistoryStore& history, std::
     });
 }
 
+void MessageLedger::inCluster(std::string_view hubName) {
+    // Hub names have no white space (cluster.hub_name), "." ends this one.
+    startTag_.insert(0, std::string(hubName) + ".");
+}
+
 const MessageLedger::Entry* MessageLedger::find(const RoomLedger& ledger, std::uint64_t seq) {
     if (ledger.count_ == 0 || seq < ledger.firstSeq_ || seq - ledger.firstSeq_ >= ledger.count_) {
         return nullptr;
@@ -101,6 +106,7 @@ MessageLedger::Entry& MessageLedger::push(RoomLedger& ledger, std::uint64_t seq)
     slot->event = false;
     slot->deleted = false;
     slot->file = false;
+    slot->elsewhere = false;
     slot->reactions.reset();
     return *slot;
 }
@@ -159,7 +165,11 @@ std::optional<MessageLedger::Refusal> MessageLedger::checkAuthor(const Room& roo
         return std::nullopt;
     }
     std::string text = messageName(room, seq) + " is not yours";
-    if (entry->session == 0 && entry->account.empty()) {
+    if (entry->elsewhere && entry->account.empty()) {
+        text +=
+            " (its author was a guest of another hub of the cluster, not signed in: no one here "
+            "may change it; only operators may delete it)";
+    } else if (entry->session == 0 && entry->account.empty()) {
         text +=
             " (its author was not signed in, and the hub has restarted since: only operators "
             "may delete it)";
@@ -215,13 +225,14 @@ void MessageLedger::recordMessage(Room& room, std::uint64_t seq, const Session& 
 }
 
 void MessageLedger::recordMessage(Room& room, std::uint64_t seq, SessionId session,
-                                  std::string_view account) {
+                                  std::string_view account, bool elsewhere) {
     if (window_ == 0) {
         return;
     }
     Entry& entry = push(room.ledger, seq);
     entry.session = session;
     entry.file = false;
+    entry.elsewhere = elsewhere;
     entry.account.assign(account);
 }
 
@@ -235,7 +246,10 @@ void MessageLedger::recordEvent(Room& room, const v1::ChatMessage& event) {
 
 void MessageLedger::apply(RoomLedger& ledger, const v1::ChatMessage& event) {
     Entry* target = find(ledger, event.target_seq());
-    if (target == nullptr || target->event) {
+    // In a cluster two hubs may accept conflicting events at once: the later
+    // in seq order is a no-op here, as on every hub (a hub alone checked
+    // first, so it never meets one).
+    if (target == nullptr || target->event || target->deleted) {
         return;
     }
     // A reaction stored before schema version 6 has no reactor: its nick.
@@ -252,7 +266,14 @@ void MessageLedger::apply(RoomLedger& ledger, const v1::ChatMessage& event) {
                 target->reactions =
                     std::make_unique<std::vector<std::pair<std::string, std::string>>>();
             }
-            target->reactions->emplace_back(reactor(), event.reaction());
+            auto& list = *target->reactions;
+            std::string key = reactor();
+            const bool counted = std::any_of(list.begin(), list.end(), [&](const auto& r) {
+                return r.first == key && r.second == event.reaction();
+            });
+            if (!counted && list.size() < kMaxReactionsPerMessage) {
+                list.emplace_back(std::move(key), event.reaction());
+            }
             break;
         }
         case v1::MESSAGE_KIND_UNREACT: {

@@ -23,6 +23,14 @@
 // the hub's start (reactorOf), so a restarted hub's sessions never match one
 // from before.
 //
+// In a cluster (docs/CLUSTER.md "Edits, deletes and reactions across
+// hubs") every hub records every room's messages and events in the
+// backplane's seq order, so every ledger holds the same authors (accounts),
+// deletions and reactions. The sender's hub checks an event as a hub alone
+// does; record() of an event that a concurrent one, earlier in the order,
+// made pointless (a reaction already counted, anything about a message
+// deleted meanwhile) changes nothing, on every hub alike.
+//
 // Threading: none; the hub's thread.
 
 #include <cstddef>
@@ -63,6 +71,9 @@ public:
     // `startMs` (the hub's wall clock at start) makes this start's session
     // reactors unlike any earlier start's.
     void restore(RoomTable& rooms, const HistoryStore& history, std::int64_t startMs);
+    // This hub is `hubName` of a cluster: a guest's reactor names the hub
+    // too, so that no two hubs' guests share one (called after restore()).
+    void inCluster(std::string_view hubName);
 
     struct Refusal {
         v1::ErrorCode code;
@@ -86,8 +97,11 @@ public:
     // content, e.g. a file: `file`), written by `s`.
     void recordMessage(Room& room, std::uint64_t seq, const Session& s, bool file = false);
     // The same for a message the cluster's backplane delivered: written by
-    // `session` of this hub (0: another hub's), signed in to `account`.
-    void recordMessage(Room& room, std::uint64_t seq, SessionId session, std::string_view account);
+    // `session` of this hub (0: not a session here), signed in to
+    // `account`; `elsewhere`: sent by another hub (its guests are no one's
+    // here, and checkAuthor() says so).
+    void recordMessage(Room& room, std::uint64_t seq, SessionId session, std::string_view account,
+                       bool elsewhere);
     // Why message `seq` may not be edited by anyone: a FILE message.
     std::optional<Refusal> checkEditable(const Room& room, std::uint64_t seq) const;
     // A stamped event (EDIT, DELETE, REACT, UNREACT) and its effect.

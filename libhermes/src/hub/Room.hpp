@@ -196,6 +196,9 @@ public:
         bool event = false;     // EDIT, DELETE, REACT or UNREACT: not a message
         bool deleted = false;
         bool file = false;  // a FILE message: its text names the bytes, so no EDIT
+        // A cluster's message from another hub's guest: no one here is its
+        // author (no account, and its session is that hub's).
+        bool elsewhere = false;
         // (reactor, reaction), in the order added; null while none.
         // MessageLedger::reactorOf: the account folded, else the session.
         std::unique_ptr<std::vector<std::pair<std::string, std::string>>> reactions;

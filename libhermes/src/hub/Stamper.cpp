@@ -87,6 +87,11 @@ bool Stamper::backplaneMessage(std::string_view room, std::string_view message, 
     return true;
 }
 
+void Stamper::eraseText() {
+    chat_.clear_text();
+    serialize();
+}
+
 bool Stamper::backplanePrivate(std::string_view message, std::uint64_t privateSeq) {
     extras_ = true;
     account_ = true;

@@ -61,6 +61,10 @@ public:
     // framed as every hub frames it. False (nothing stamped) when `message`
     // is not a room's ChatMessage of `room`.
     bool backplaneMessage(std::string_view room, std::string_view message, std::uint64_t seq);
+    // The message stamped last, its text erased and framed again: a
+    // cluster's EDIT ordered after the DELETE of its message (a delete
+    // erases, docs/CLUSTER.md "Edits, deletes and reactions across hubs").
+    void eraseText();
     // A private message as a hub of the cluster stamped it (`message`,
     // serialized, private_seq 0; Backplane.hpp), with this hub's
     // `privateSeq` (0: not kept here), framed. False (nothing stamped) when

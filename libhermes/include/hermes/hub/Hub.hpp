@@ -303,6 +303,9 @@ public:
     // when all hold. A walk of every session and room: for tests and the
     // fuzzer, not the loop.
     std::vector<std::string> violatedInvariants() const;
+    // Room sends this hub still awaits Redis's answer or the entry of
+    // (0 once every one has come back): for tests.
+    std::size_t backplaneAwaited() const;
     const HubConfig& config() const { return config_; }
     // A config reload (hermesd's SIGHUP): `next` replaces the settings.
     // The caller keeps every setting that is read only at construction as
