@@ -75,6 +75,10 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
     std::erase_if(stored, [](const StoredRoom& r) { return Conversations::isKey(r.name); });
     rooms.restore(std::move(stored));
     moderation.restore(rooms, *history, wallClock());
+    for (const StoredBan& ban : moderation.clusterBans(rooms)) {
+        clusterState.remember(ClusterState::banField(ban.room, ban.kind, ban.target),
+                              ban.clusterVersion);
+    }
     ledger.restore(rooms, *history, wallClock());
     rooms.lookAtEmptyRooms();
 }
