@@ -2240,3 +2240,29 @@ BOOST_AUTO_TEST_CASE(a_hub_back_on_the_backplane_reads_modes_and_mutes_made_mean
     f.b.send(cid, topic("r", "mine"));
     BOOST_TEST(hasError(f.b.take(cid), v1::ERROR_CODE_TOPIC_LOCKED));
 }
+
+BOOST_AUTO_TEST_CASE(an_operator_outside_the_room_is_told_of_its_ban_and_mute_once_applied) {
+    TwoHubs f;
+    f.a.send(f.ana, leave("r"));
+    f.a.advance(1s);
+    f.backplane.run();
+    f.b.advance(1s);
+    f.a.clear(f.ana);
+    f.b.clear(f.ben);
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_MUTE, "ben"));
+    BOOST_TEST(presenceSeen(f.a, f.ana).empty());  // not before Redis has it
+    f.backplane.run();
+    BOOST_TEST(
+        presenceSeen(f.a, f.ana) == std::vector<std::string>{"PRESENCE_KIND_MUTED ben (why)"},
+        boost::test_tools::per_element());
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_BAN, "ben"));
+    f.backplane.run();
+    BOOST_TEST(
+        presenceSeen(f.a, f.ana) == std::vector<std::string>{"PRESENCE_KIND_BANNED ben (why)"},
+        boost::test_tools::per_element());
+    // ben's hub shows the mute and the ban (ben leaves), and tells no one else.
+    const std::vector<std::string> atBen{"PRESENCE_KIND_MUTED ben (why)",
+                                         "PRESENCE_KIND_BANNED ben (why)"};
+    f.b.advance(1s);
+    BOOST_TEST(presenceSeen(f.b, f.ben) == atBen, boost::test_tools::per_element());
+}
