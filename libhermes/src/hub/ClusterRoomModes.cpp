@@ -60,7 +60,10 @@ void Hub::Impl::applyMemberState(const ClusterState::Field& field, const Backpla
     if (room == nullptr) {
         return;
     }
-    const std::string shown = record.target().empty() ? field.target : record.target();
+    // The record's nick as shown, if it is the field's: a record naming
+    // someone else (a bad notice) must not show another member's name.
+    const std::string shown =
+        Moderation::fold(record.target()) == field.target ? record.target() : field.target;
     Session* target = sessions.findNick(field.target);
     if (target != nullptr && field.kind != ClusterState::Kind::Invite) {
         if (moderation.hubOperator(*target) && (field.kind == ClusterState::Kind::Mute || !on)) {

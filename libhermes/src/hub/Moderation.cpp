@@ -258,6 +258,10 @@ bool Moderation::invited(const Room& room, std::string_view nick) {
     return room.moderation.invites_.contains(fold(nick));
 }
 
+const std::set<std::string>& Moderation::invites(const Room& room) {
+    return room.moderation.invites_;
+}
+
 std::vector<StoredBan> Moderation::clusterBans(const RoomTable& rooms) const {
     std::vector<StoredBan> out;
     auto add = [&out](const std::vector<StoredBan>& list) {

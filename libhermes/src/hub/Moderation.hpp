@@ -98,6 +98,8 @@ public:
     // An invite used up on another hub of the cluster (ClusterRoomModes.cpp).
     void uninvite(Room& room, std::string_view nick);
     static bool invited(const Room& room, std::string_view nick);
+    // The nicks (folded) invited to `room` and not yet admitted.
+    static const std::set<std::string>& invites(const Room& room);
     void setTopicLocked(Room& room, bool locked);
     void setInviteOnly(Room& room, bool inviteOnly);
 

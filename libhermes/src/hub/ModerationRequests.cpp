@@ -585,6 +585,24 @@ private:
         toCluster(ClusterState::modeField(
                       c_.room->name, lock ? ClusterState::kTopicLocked : ClusterState::kInviteOnly),
                   on ? StateMode::Set : StateMode::Delete, "set " + std::string(actionName(a)));
+        if (a == v1::MODERATION_ACTION_OPEN) {
+            dropInvites();
+        }
+    }
+
+    // Opening a room drops its invites on every hub (as on a hub alone);
+    // their fields go too, or a hub reading hermes:state later (a restart,
+    // a new hub) would take them again and admit the invited there alone
+    // once the room is invite-only again.
+    void dropInvites() {
+        v1::BanEntry record;
+        record.set_set_by(s_.who.nick());
+        const std::string serialized = record.SerializeAsString();
+        for (const std::string& nick : Moderation::invites(*c_.room)) {
+            backplane_->writeState(
+                ClusterState::memberField(ClusterState::Kind::Invite, c_.room->name, nick),
+                serialized, StateMode::Delete, s_.id);
+        }
     }
 
     void modeChanged() {

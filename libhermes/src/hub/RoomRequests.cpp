@@ -91,6 +91,11 @@ void sendMemberList(Session& s, const Room& room, const Moderation& moderation, 
 
 namespace {
 
+// The deletion of a used invite is sent for no session: the Join was taken,
+// so a Redis that refuses it (logged) must not answer the joiner
+// CLUSTER_UNAVAILABLE as if the Join had failed. Session ids start at 1.
+constexpr SessionId kNoSetter = 0;
+
 // An invite used up here is used up on every hub (a deletion of its field,
 // ClusterRoomModes.cpp). Not sent while Redis is away: the other hubs keep
 // the invite (docs/CLUSTER.md "What is not done").
@@ -103,7 +108,7 @@ void useInviteAcrossHubs(const Session& s, const std::string& room, Backplane& b
     record.set_set_by(s.who.nick());
     backplane.writeState(
         ClusterState::memberField(ClusterState::Kind::Invite, room, Moderation::fold(s.who.nick())),
-        record.SerializeAsString(), StateMode::Delete, s.id);
+        record.SerializeAsString(), StateMode::Delete, kNoSetter);
 }
 
 }  // namespace
