@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "BoostSupport.hpp"
 #include "ClusterHubs.hpp"
@@ -46,21 +47,7 @@ const std::string kRoom = "ops";
 
 v1::Envelope moderate(v1::ModerationAction action, const std::string& target,
                       const std::string& reason = {}, std::uint32_t expirySeconds = 0) {
-    v1::Envelope e;
-    auto* r = e.mutable_moderation_request();
-    r->set_room(kRoom);
-    r->set_action(action);
-    r->set_target(target);
-    r->set_target_kind(v1::TARGET_KIND_NICK);
-    r->set_reason(reason);
-    r->set_expiry_seconds(expirySeconds);
-    return e;
-}
-
-it::RawClient::Predicate isMembersOf(const std::string& room) {
-    return [room](const it::Frame& f) {
-        return f.envelope.has_members() && f.envelope.members().room() == room;
-    };
+    return it::moderationEnvelope(kRoom, action, target, reason, expirySeconds);
 }
 
 it::RawClient::Predicate isTopic(const std::string& text) {
@@ -70,35 +57,12 @@ it::RawClient::Predicate isTopic(const std::string& text) {
     };
 }
 
-// `client` joins kRoom (its MemberList is the proof).
 void join(it::RawClient& client) {
-    client.send(it::joinEnvelope(kRoom));
-    client.expect(isMembersOf(kRoom), it::after(10s), client.name() + " joined " + kRoom);
+    it::joinRoom(client, kRoom, it::after(10s));
 }
 
-// `watcher` sees each of `nicks` join kRoom (on any hub): its hub lists
-// them. Presence is coalesced: one frame may name several.
 void seesJoin(it::RawClient& watcher, std::set<std::string> nicks) {
-    const auto deadline = it::after(10s);
-    while (!nicks.empty()) {
-        const it::Frame f = watcher.expect(
-            [&nicks](const it::Frame& frame) {
-                if (!frame.envelope.has_presence() ||
-                    frame.envelope.presence().kind() != v1::PRESENCE_KIND_JOINED) {
-                    return false;
-                }
-                for (const std::string& nick : frame.envelope.presence().nicks()) {
-                    if (nicks.contains(nick)) {
-                        return true;
-                    }
-                }
-                return false;
-            },
-            deadline, watcher.name() + " sees " + *nicks.begin() + " join");
-        for (const std::string& nick : f.envelope.presence().nicks()) {
-            nicks.erase(nick);
-        }
-    }
+    it::expectJoins(watcher, std::move(nicks), it::after(10s));
 }
 
 // ana (operator, hub 1), bob (operator, hub 2) and carl (hub 2) in kRoom,
@@ -306,7 +270,7 @@ BOOST_AUTO_TEST_CASE(local_kick) {
     it::RawClient eve(hubs[1].port(), "eve");
     eve.hello("eve", it::after(10s));
     eve.send(it::joinEnvelope(kRoom));
-    const it::Frame list = eve.expect(isMembersOf(kRoom), it::after(10s), "hub 2's list");
+    const it::Frame list = eve.expect(it::isMembersOf(kRoom), it::after(10s), "hub 2's list");
     const auto& nicks = list.envelope.members().nicks();
     BOOST_TEST((std::find(nicks.begin(), nicks.end(), "Dora") == nicks.end()));
     BOOST_TEST((std::find(nicks.begin(), nicks.end(), "ana") != nicks.end()));

@@ -132,6 +132,21 @@ hermes::v1::Envelope topicEnvelope(const std::string& room, const std::string& t
     return envelope;
 }
 
+hermes::v1::Envelope moderationEnvelope(const std::string& room,
+                                        hermes::v1::ModerationAction action,
+                                        const std::string& target, const std::string& reason,
+                                        std::uint32_t expirySeconds) {
+    hermes::v1::Envelope envelope;
+    auto* request = envelope.mutable_moderation_request();
+    request->set_room(room);
+    request->set_action(action);
+    request->set_target(target);
+    request->set_target_kind(hermes::v1::TARGET_KIND_NICK);
+    request->set_reason(reason);
+    request->set_expiry_seconds(expirySeconds);
+    return envelope;
+}
+
 hermes::v1::Envelope setNickEnvelope(const std::string& nick) {
     hermes::v1::Envelope envelope;
     envelope.mutable_set_nick()->set_nick(nick);

@@ -30,6 +30,11 @@ hermes::v1::Envelope privateEnvelope(const std::string& to, const std::string& t
                                      std::uint64_t clientMsgId);
 hermes::v1::Envelope topicEnvelope(const std::string& room, const std::string& text);
 hermes::v1::Envelope setNickEnvelope(const std::string& nick);
+// A ModerationRequest naming a nick (`target` empty: a room mode).
+hermes::v1::Envelope moderationEnvelope(const std::string& room,
+                                        hermes::v1::ModerationAction action,
+                                        const std::string& target, const std::string& reason = {},
+                                        std::uint32_t expirySeconds = 0);
 hermes::v1::Envelope historyEnvelope(const std::string& room, std::uint64_t afterSeq,
                                      std::uint32_t limit);
 hermes::v1::Envelope pingEnvelope(std::uint64_t nonce);

@@ -232,6 +232,39 @@ RawClient::Predicate isError(hermes::v1::ErrorCode code) {
     };
 }
 
+RawClient::Predicate isMembersOf(const std::string& room) {
+    return [room](const Frame& frame) {
+        return frame.envelope.has_members() && frame.envelope.members().room() == room;
+    };
+}
+
+void joinRoom(RawClient& client, const std::string& room, Deadline deadline) {
+    client.send(joinEnvelope(room));
+    client.expect(isMembersOf(room), deadline, client.name() + " joined " + room);
+}
+
+void expectJoins(RawClient& watcher, std::set<std::string> nicks, Deadline deadline) {
+    while (!nicks.empty()) {
+        const Frame f = watcher.expect(
+            [&nicks](const Frame& frame) {
+                if (!frame.envelope.has_presence() ||
+                    frame.envelope.presence().kind() != hermes::v1::PRESENCE_KIND_JOINED) {
+                    return false;
+                }
+                for (const std::string& nick : frame.envelope.presence().nicks()) {
+                    if (nicks.contains(nick)) {
+                        return true;
+                    }
+                }
+                return false;
+            },
+            deadline, watcher.name() + " sees " + *nicks.begin() + " join");
+        for (const std::string& nick : f.envelope.presence().nicks()) {
+            nicks.erase(nick);
+        }
+    }
+}
+
 RawClient::Predicate isBody(hermes::v1::Envelope::BodyCase body) {
     return [body](const Frame& frame) { return frame.envelope.body_case() == body; };
 }

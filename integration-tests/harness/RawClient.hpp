@@ -18,6 +18,7 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -116,6 +117,14 @@ RawClient::Predicate isChatText(const std::string& room, const std::string& text
 // A Presence of `kind` (UNSPECIFIED: any kind) naming `nick` among its nicks.
 RawClient::Predicate isPresence(hermes::v1::PresenceKind kind, const std::string& nick);
 RawClient::Predicate isAccountReply(hermes::v1::AccountEvent event);
+// The MemberList of `room` (a Join's answer, or Who's).
+RawClient::Predicate isMembersOf(const std::string& room);
+
+// `client` joins `room` (its MemberList is the proof).
+void joinRoom(RawClient& client, const std::string& room, Deadline deadline);
+// `watcher` sees each of `nicks` join (any room, any hub). Presence is
+// coalesced: one frame may name several.
+void expectJoins(RawClient& watcher, std::set<std::string> nicks, Deadline deadline);
 
 // Sends Who for `room` and returns the MemberList's nicks, sorted.
 std::vector<std::string> whoNicks(RawClient& c, const std::string& room, Deadline deadline);

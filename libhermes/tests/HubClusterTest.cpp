@@ -2600,3 +2600,226 @@ BOOST_AUTO_TEST_CASE(an_earlier_runs_entry_of_this_hub_is_no_sessions_of_this_ru
     BOOST_TEST(h.take(ana).empty());
     BOOST_TEST(publishOf(h).ref != old.ref);
 }
+
+// --- mutes, operators, invites and modes across hubs (ClusterRoomModes.cpp) ---
+
+BOOST_AUTO_TEST_CASE(member_and_mode_fields_parse_and_what_is_not_one_is_refused) {
+    const auto mute =
+        ClusterState::parse(ClusterState::memberField(ClusterState::Kind::Mute, "r", "ben"));
+    BOOST_TEST_REQUIRE(mute.has_value());
+    BOOST_TEST((mute->kind == ClusterState::Kind::Mute));
+    BOOST_TEST(mute->target == "ben");
+    const auto op =
+        ClusterState::parse(ClusterState::memberField(ClusterState::Kind::Op, "r", "ben"));
+    BOOST_TEST_REQUIRE(op.has_value());
+    BOOST_TEST((op->kind == ClusterState::Kind::Op));
+    const auto invite =
+        ClusterState::parse(ClusterState::memberField(ClusterState::Kind::Invite, "r", "cid"));
+    BOOST_TEST_REQUIRE(invite.has_value());
+    BOOST_TEST((invite->kind == ClusterState::Kind::Invite));
+    const auto mode = ClusterState::parse(ClusterState::modeField("r", ClusterState::kInviteOnly));
+    BOOST_TEST_REQUIRE(mode.has_value());
+    BOOST_TEST((mode->kind == ClusterState::Kind::Mode));
+    BOOST_TEST(mode->target == "invite-only");
+    BOOST_TEST(!ClusterState::parse("mode r secret").has_value());
+    BOOST_TEST(!ClusterState::parse("mute r").has_value());
+    BOOST_TEST(!ClusterState::parse("op r two words").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_mute_on_one_hub_silences_the_member_on_the_other_and_every_hub_shows_it) {
+    TwoHubs f;
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_MUTE, "ben"));
+    f.backplane.run();
+    f.a.advance(1s);
+    f.b.advance(1s);
+    BOOST_TEST(f.backplane.state().contains("mute r ben"));
+    const std::vector<std::string> shown{"PRESENCE_KIND_MUTED ben (why)"};
+    BOOST_TEST(presenceSeen(f.b, f.bob) == shown, boost::test_tools::per_element());
+    BOOST_TEST(presenceSeen(f.a, f.amy) == shown, boost::test_tools::per_element());
+    f.b.clear(f.ben);
+    f.b.send(f.ben, say("r", 1, "still talking"));
+    f.backplane.run();
+    BOOST_TEST(hasError(f.b.take(f.ben), v1::ERROR_CODE_MUTED));
+    // Unmuted on a: ben talks again, and the field is gone from Redis.
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_UNMUTE, "ben"));
+    f.backplane.run();
+    BOOST_TEST(!f.backplane.state().contains("mute r ben"));
+    f.b.clear(f.ben);
+    f.b.send(f.ben, say("r", 2, "back"));
+    f.backplane.run();
+    BOOST_TEST(!hasError(f.b.take(f.ben), v1::ERROR_CODE_MUTED));
+}
+
+BOOST_AUTO_TEST_CASE(an_op_on_one_hub_lets_the_member_kick_on_its_own_hub) {
+    TwoHubs f;
+    // ben is no operator of #r on b (bob created it there).
+    f.b.send(f.ben, moderate(v1::MODERATION_ACTION_KICK, "amy"));
+    BOOST_TEST(hasError(f.b.take(f.ben), v1::ERROR_CODE_NOT_OPERATOR));
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_OP, "ben"));
+    f.backplane.run();
+    f.b.advance(1s);
+    BOOST_TEST(
+        presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_OPPED ben (why)"},
+        boost::test_tools::per_element());
+    f.b.send(f.ben, moderate(v1::MODERATION_ACTION_KICK, "amy"));
+    f.backplane.run();
+    f.a.advance(1s);
+    BOOST_TEST(hasError(f.b.take(f.ben), v1::ERROR_CODE_NOT_OPERATOR) == false);
+    BOOST_TEST(memberList(f.a, f.ana, "r") == (std::vector<std::string>{"ana", "ben", "bob"}),
+               boost::test_tools::per_element());
+    // Deopped on a: refused again on b.
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_DEOP, "ben"));
+    f.backplane.run();
+    f.b.clear(f.ben);
+    f.b.send(f.ben, moderate(v1::MODERATION_ACTION_MUTE, "bob"));
+    BOOST_TEST(hasError(f.b.take(f.ben), v1::ERROR_CODE_NOT_OPERATOR));
+}
+
+BOOST_AUTO_TEST_CASE(invite_only_on_one_hub_refuses_on_the_other_until_an_invite_used_once) {
+    TwoHubs f;
+    v1::Envelope inviteOnly = moderate(v1::MODERATION_ACTION_INVITE_ONLY, "");
+    inviteOnly.mutable_moderation_request()->clear_target();
+    f.a.send(f.ana, inviteOnly);
+    f.backplane.run();
+    f.b.advance(1s);
+    const std::vector<v1::Envelope> atBob = f.b.take(f.bob);
+    BOOST_TEST(std::any_of(atBob.begin(), atBob.end(), [](const v1::Envelope& e) {
+        return e.has_presence() && e.presence().kind() == v1::PRESENCE_KIND_MODE_CHANGED &&
+               e.presence().reason() == "invite-only: why";
+    }));
+    const SessionId cid = clusterLogin(f.b, f.backplane, "cid");
+    f.b.send(cid, join("r"));
+    BOOST_TEST(hasError(f.b.take(cid), v1::ERROR_CODE_INVITE_ONLY));
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_INVITE, "cid"));
+    f.backplane.run();
+    BOOST_TEST(f.backplane.state().contains("invite r cid"));
+    f.b.clear(cid);
+    f.b.send(cid, join("r"));
+    BOOST_TEST(!hasError(f.b.take(cid), v1::ERROR_CODE_INVITE_ONLY));
+    f.backplane.run();
+    // Used up: gone from Redis and from hub a too.
+    BOOST_TEST(!f.backplane.state().contains("invite r cid"));
+    f.b.send(cid, leave("r"));
+    f.b.hub.closed(cid, "moving", f.b.now);
+    f.b.pump();
+    f.backplane.run();
+    const SessionId cid2 = clusterLogin(f.a, f.backplane, "cid");
+    f.a.send(cid2, join("r"));
+    BOOST_TEST(hasError(f.a.take(cid2), v1::ERROR_CODE_INVITE_ONLY));
+}
+
+BOOST_AUTO_TEST_CASE(a_hub_back_on_the_backplane_reads_modes_and_mutes_made_meanwhile) {
+    TwoHubs f;
+    f.backplane.onlyAlive({&f.a});  // b does not hear
+    v1::Envelope lock = moderate(v1::MODERATION_ACTION_LOCK_TOPIC, "");
+    lock.mutable_moderation_request()->clear_target();
+    f.a.send(f.ana, lock);
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_MUTE, "ben"));
+    f.backplane.run();
+    f.b.send(f.ben, say("r", 1, "not yet muted here"));
+    BOOST_TEST(!hasError(f.b.take(f.ben), v1::ERROR_CODE_MUTED));
+    f.b.hub.backplaneUp(false, f.b.now);
+    f.b.hub.backplaneUp(true, f.b.now);
+    f.backplane.run();
+    f.b.clear(f.ben);
+    f.b.send(f.ben, say("r", 2, "muted now"));
+    BOOST_TEST(hasError(f.b.take(f.ben), v1::ERROR_CODE_MUTED));
+    // bob operates #r on b, but the topic lock holds for anyone else.
+    const SessionId cid = clusterLogin(f.b, f.backplane, "cid");
+    f.b.send(cid, join("r"));
+    f.b.clear(cid);
+    f.b.send(cid, topic("r", "mine"));
+    BOOST_TEST(hasError(f.b.take(cid), v1::ERROR_CODE_TOPIC_LOCKED));
+}
+
+BOOST_AUTO_TEST_CASE(an_operator_outside_the_room_is_told_of_its_ban_and_mute_once_applied) {
+    TwoHubs f;
+    f.a.send(f.ana, leave("r"));
+    f.a.advance(1s);
+    f.backplane.run();
+    f.b.advance(1s);
+    f.a.clear(f.ana);
+    f.b.clear(f.ben);
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_MUTE, "ben"));
+    BOOST_TEST(presenceSeen(f.a, f.ana).empty());  // not before Redis has it
+    f.backplane.run();
+    BOOST_TEST(
+        presenceSeen(f.a, f.ana) == std::vector<std::string>{"PRESENCE_KIND_MUTED ben (why)"},
+        boost::test_tools::per_element());
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_BAN, "ben"));
+    f.backplane.run();
+    BOOST_TEST(
+        presenceSeen(f.a, f.ana) == std::vector<std::string>{"PRESENCE_KIND_BANNED ben (why)"},
+        boost::test_tools::per_element());
+    // ben's hub shows the mute and the ban (ben leaves), and tells no one else.
+    const std::vector<std::string> atBen{"PRESENCE_KIND_MUTED ben (why)",
+                                         "PRESENCE_KIND_BANNED ben (why)"};
+    f.b.advance(1s);
+    BOOST_TEST(presenceSeen(f.b, f.ben) == atBen, boost::test_tools::per_element());
+}
+
+namespace {
+
+v1::Envelope roomMode(v1::ModerationAction action) {
+    v1::Envelope mode = moderate(action, "");
+    mode.mutable_moderation_request()->clear_target();
+    return mode;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(opening_a_room_deletes_its_invites_from_redis_not_only_from_each_hub) {
+    TwoHubs f;
+    f.a.send(f.ana, roomMode(v1::MODERATION_ACTION_INVITE_ONLY));
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_INVITE, "cid"));
+    f.b.send(f.bob, moderate(v1::MODERATION_ACTION_INVITE, "dee"));
+    f.backplane.run();
+    BOOST_TEST_REQUIRE(f.backplane.state().contains("invite r cid"));
+    BOOST_TEST_REQUIRE(f.backplane.state().contains("invite r dee"));
+    f.a.send(f.ana, roomMode(v1::MODERATION_ACTION_OPEN));
+    f.backplane.run();
+    // A hub reading hermes:state later (a restart, a new hub) finds none to
+    // take again once the room is invite-only again.
+    BOOST_TEST(!f.backplane.state().contains("invite r cid"));
+    BOOST_TEST(!f.backplane.state().contains("invite r dee"));
+    f.a.send(f.ana, roomMode(v1::MODERATION_ACTION_INVITE_ONLY));
+    f.backplane.run();
+    const SessionId cid = clusterLogin(f.b, f.backplane, "cid");
+    f.b.send(cid, join("r"));
+    BOOST_TEST(hasError(f.b.take(cid), v1::ERROR_CODE_INVITE_ONLY));
+}
+
+BOOST_AUTO_TEST_CASE(an_invite_whose_deletion_redis_refuses_does_not_fail_the_join_that_used_it) {
+    TwoHubs f;
+    f.a.send(f.ana, roomMode(v1::MODERATION_ACTION_INVITE_ONLY));
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_INVITE, "cid"));
+    f.backplane.run();
+    const SessionId cid = clusterLogin(f.b, f.backplane, "cid");
+    f.b.clear(cid);
+    f.backplane.refuseStates(true);
+    f.b.send(cid, join("r"));
+    f.backplane.run();
+    const std::vector<v1::Envelope> got = f.b.take(cid);
+    BOOST_TEST(!hasError(got, v1::ERROR_CODE_INVITE_ONLY));
+    BOOST_TEST(!hasError(got, v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
+    const std::vector<std::string> members = memberList(f.b, f.bob, "r");
+    BOOST_TEST((std::find(members.begin(), members.end(), "cid") != members.end()));
+}
+
+BOOST_AUTO_TEST_CASE(a_mute_notice_whose_record_names_someone_else_shows_the_fields_member) {
+    TwoHubs f;
+    f.b.clear(f.bob);
+    v1::BanEntry record;
+    record.set_target("amy");  // not the field's nick: a bad notice
+    record.set_set_by("ana");
+    f.b.hub.backplaneState(BackplaneState{"mute r ben", 1000, record.SerializeAsString(), false},
+                           f.b.now);
+    f.b.hub.flush();
+    f.b.pump();
+    f.b.advance(1s);
+    BOOST_TEST(presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_MUTED ben ()"},
+               boost::test_tools::per_element());
+    f.b.clear(f.ben);
+    f.b.send(f.ben, say("r", 1, "muted?"));
+    BOOST_TEST(hasError(f.b.take(f.ben), v1::ERROR_CODE_MUTED));
+}

@@ -40,10 +40,11 @@ void Hub::backplaneStateRefused(std::uint64_t session, std::string_view field,
     if (s == nullptr || !parsed) {
         return;
     }
-    const std::string what = parsed->kind == ClusterState::Kind::Topic ? "the topic"
-                             : parsed->kind == ClusterState::Kind::Kick
-                                 ? "the kick of " + parsed->target
-                                 : "the ban change on " + parsed->target;
+    const std::string what =
+        parsed->kind == ClusterState::Kind::Topic  ? "the topic"
+        : parsed->kind == ClusterState::Kind::Kick ? "the kick of " + parsed->target
+        : parsed->kind == ClusterState::Kind::Ban  ? "the ban change on " + parsed->target
+                                                   : "the change '" + std::string(field) + "'";
     const std::string where =
         parsed->room.empty() ? std::string(" hub-wide") : " in " + parsed->room;
     impl_->outbox.error(*s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
@@ -84,6 +85,14 @@ void Hub::Impl::applyState(const BackplaneState& state) {
             return;
         case ClusterState::Kind::Kick:
             applyKick(*field, state);
+            return;
+        case ClusterState::Kind::Mute:
+        case ClusterState::Kind::Op:
+        case ClusterState::Kind::Invite:
+            applyMemberState(*field, state);
+            return;
+        case ClusterState::Kind::Mode:
+            applyMode(*field, state);
             return;
     }
 }
@@ -146,6 +155,7 @@ void Hub::Impl::applyBan(const ClusterState::Field& field, const BackplaneState&
             presence.moderation(*room, v1::PRESENCE_KIND_UNBANNED, {field.target}, record.set_by(),
                                 record.reason(), gate, outbox);
         }
+        tellSetter(room, v1::PRESENCE_KIND_UNBANNED, {field.target}, record);
         return;
     }
     StoredBan ban{room ? room->name : std::string(),
@@ -154,11 +164,13 @@ void Hub::Impl::applyBan(const ClusterState::Field& field, const BackplaneState&
                   record.set_by(),
                   record.reason(),
                   record.set_ms(),
-                  record.expires_ms()};
+                  record.expires_ms(),
+                  state.version};
     log.information("moderation: cluster: " + subject + " banned" + where + " by " +
                     record.set_by());
     if (room == nullptr) {
         banFromHub(std::move(ban), sessions, moderation, outbox, log, nowMs);
+        tellSetter(nullptr, v1::PRESENCE_KIND_BANNED, {field.target}, record);
         return;
     }
     std::vector<std::string> nicks = banFromRoom(*room, std::move(ban), record.reason(), rooms,
@@ -179,6 +191,7 @@ void Hub::Impl::applyBan(const ClusterState::Field& field, const BackplaneState&
         presence.moderation(*room, v1::PRESENCE_KIND_BANNED, nicks, record.set_by(),
                             record.reason(), gate, outbox);
     }
+    tellSetter(room, v1::PRESENCE_KIND_BANNED, {field.target}, record);
 }
 
 void Hub::Impl::applyKick(const ClusterState::Field& field, const BackplaneState& state) {

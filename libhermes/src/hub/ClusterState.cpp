@@ -34,6 +34,29 @@ std::string ClusterState::kickField(std::string_view room, std::string_view nick
     return "kick " + std::string(room) + " " + std::string(nick);
 }
 
+namespace {
+
+std::string_view memberWord(ClusterState::Kind kind) {
+    switch (kind) {
+        case ClusterState::Kind::Mute:
+            return "mute";
+        case ClusterState::Kind::Op:
+            return "op";
+        default:
+            return "invite";
+    }
+}
+
+}  // namespace
+
+std::string ClusterState::memberField(Kind kind, std::string_view room, std::string_view nick) {
+    return std::string(memberWord(kind)) + " " + std::string(room) + " " + std::string(nick);
+}
+
+std::string ClusterState::modeField(std::string_view room, std::string_view mode) {
+    return "mode " + std::string(room) + " " + std::string(mode);
+}
+
 std::optional<ClusterState::Field> ClusterState::parse(std::string_view field) {
     std::string_view rest = field;
     const std::string_view kind = nextWord(rest);
@@ -46,8 +69,16 @@ std::optional<ClusterState::Field> ClusterState::parse(std::string_view field) {
         out.kind = Kind::Topic;
         return out;
     }
-    if (kind == "kick" && !rest.empty()) {
-        out.kind = Kind::Kick;
+    for (const Kind named : {Kind::Kick, Kind::Mute, Kind::Op, Kind::Invite}) {
+        const std::string_view word = named == Kind::Kick ? "kick" : memberWord(named);
+        if (kind == word && !rest.empty() && rest.find(' ') == std::string_view::npos) {
+            out.kind = named;
+            out.target = rest;
+            return out;
+        }
+    }
+    if (kind == "mode" && (rest == kTopicLocked || rest == kInviteOnly)) {
+        out.kind = Kind::Mode;
         out.target = rest;
         return out;
     }
@@ -92,6 +123,10 @@ void ClusterState::applied(const BackplaneState& state) {
 bool ClusterState::holds(const std::string& field) const {
     const auto it = applied_.find(field);
     return it != applied_.end() && it->second.present;
+}
+
+void ClusterState::remember(const std::string& field, std::uint64_t version) {
+    applied(BackplaneState{field, version, {}, false});
 }
 
 void ClusterState::reading() {

@@ -15,6 +15,12 @@
 //   topic ROOM               record: v1::Topic
 //   ban ROOM KIND TARGET     record: v1::BanEntry (deleted: unbanned; set_by the unbanner)
 //   kick ROOM NICK           record: v1::BanEntry (set_by, reason); never stored
+//   mute ROOM NICK           record: v1::BanEntry (target the nick as shown); deleted: unmuted
+//   op ROOM NICK             record: v1::BanEntry (target the nick as shown); deleted: deopped
+//   invite ROOM NICK         record: v1::BanEntry (target the nick as shown); deleted: used up
+//   mode ROOM MODE           MODE "topic-locked" or "invite-only"; record: v1::BanEntry
+//                            (set_by, reason); deleted: the mode is off
+// (NICK folded as Moderation keeps it.)
 //
 // Owns its map of versions. Threading: none; the hub's thread.
 
@@ -32,18 +38,25 @@ namespace hermes::hub {
 
 class ClusterState {
 public:
-    enum class Kind { Topic, Ban, Kick };
+    enum class Kind { Topic, Ban, Kick, Mute, Op, Invite, Mode };
     struct Field {
         Kind kind = Kind::Topic;
         std::string room;  // canonical; "" for the hub-wide ban list
         BanKind banKind = BanKind::Nick;
-        std::string target;  // Ban: as Moderation keeps it; Kick: the nick
+        std::string target;  // Ban: as Moderation keeps it; Kick, Mute, Op, Invite: the
+                             // nick; Mode: the mode's name
     };
+    static constexpr std::string_view kTopicLocked = "topic-locked";
+    static constexpr std::string_view kInviteOnly = "invite-only";
 
     static std::string topicField(std::string_view room);
     // `room` "": hub-wide.
     static std::string banField(std::string_view room, BanKind kind, std::string_view target);
     static std::string kickField(std::string_view room, std::string_view nick);
+    // Kind::Mute, Op or Invite: `nick` folded.
+    static std::string memberField(Kind kind, std::string_view room, std::string_view nick);
+    // `mode`: kTopicLocked or kInviteOnly.
+    static std::string modeField(std::string_view room, std::string_view mode);
     // nullopt: not a field this hub knows (logged by the caller, ignored).
     static std::optional<Field> parse(std::string_view field);
 
@@ -68,6 +81,10 @@ public:
                                        const std::vector<BackplaneState>& stored);
     // A ban (or topic) this hub holds from the cluster (lapsed or not).
     bool holds(const std::string& field) const;
+    // At start: a record this hub applied before it stopped (kept in its
+    // moderation store with its version), so that the first read of the
+    // hash lifts it if Redis no longer has it.
+    void remember(const std::string& field, std::uint64_t version);
 
 private:
     struct Applied {

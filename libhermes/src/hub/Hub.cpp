@@ -76,6 +76,10 @@ Hub::Impl::Impl(Hub& owner, std::unique_ptr<HistoryStore> store, WallClock clock
     rooms.restore(std::move(stored));
     const std::int64_t startMs = wallClock();
     moderation.restore(rooms, *history, startMs);
+    for (const StoredBan& ban : moderation.clusterBans(rooms)) {
+        clusterState.remember(ClusterState::banField(ban.room, ban.kind, ban.target),
+                              ban.clusterVersion);
+    }
     ledger.restore(rooms, *history, startMs);
     if (owner.config_.cluster) {
         ledger.inCluster(owner.config_.clusterHubName);

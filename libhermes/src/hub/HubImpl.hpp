@@ -177,6 +177,15 @@ struct Hub::Impl {
     void applyTopic(const ClusterState::Field& field, const BackplaneState& state);
     void applyBan(const ClusterState::Field& field, const BackplaneState& state);
     void applyKick(const ClusterState::Field& field, const BackplaneState& state);
+    // ClusterRoomModes.cpp: a mute, op, invite (or their undoing) and a
+    // room mode, carried out here as a local one is.
+    void applyMemberState(const ClusterState::Field& field, const BackplaneState& state);
+    void applyMode(const ClusterState::Field& field, const BackplaneState& state);
+    // The setter of a change, if connected here and not in `room` (null:
+    // hub-wide), is told of it as on a hub alone (its hub is the one that
+    // finds its nick: nicks are unique in the cluster).
+    void tellSetter(const Room* room, v1::PresenceKind kind, const std::vector<std::string>& nicks,
+                    const v1::BanEntry& record, std::string_view reason = {});
     // A Hello's nick claimed across the cluster first: true when the Hello
     // waits for that (or was answered), false when onHello takes it now.
     bool claimNick(Session& s, const v1::Hello& hello);

@@ -250,6 +250,32 @@ void Moderation::invite(Room& room, std::string_view nick) {
     room.moderation.invites_.insert(fold(nick));
 }
 
+void Moderation::uninvite(Room& room, std::string_view nick) {
+    room.moderation.invites_.erase(fold(nick));
+}
+
+bool Moderation::invited(const Room& room, std::string_view nick) {
+    return room.moderation.invites_.contains(fold(nick));
+}
+
+const std::set<std::string>& Moderation::invites(const Room& room) {
+    return room.moderation.invites_;
+}
+
+std::vector<StoredBan> Moderation::clusterBans(const RoomTable& rooms) const {
+    std::vector<StoredBan> out;
+    auto add = [&out](const std::vector<StoredBan>& list) {
+        for (const StoredBan& ban : list) {
+            if (ban.clusterVersion > 0) {
+                out.push_back(ban);
+            }
+        }
+    };
+    add(hubBans_);
+    rooms.forEach([&add](const Room& room) { add(room.moderation.bans_); });
+    return out;
+}
+
 void Moderation::setTopicLocked(Room& room, bool locked) {
     room.moderation.topicLocked_ = locked;
     storeModes(room);

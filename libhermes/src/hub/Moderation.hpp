@@ -95,8 +95,18 @@ public:
     void setOperator(Room& room, const Session& target, bool on);
     void setOperatorAccount(Room& room, const std::string& account, bool on);
     void invite(Room& room, std::string_view nick);
+    // An invite used up on another hub of the cluster (ClusterRoomModes.cpp).
+    void uninvite(Room& room, std::string_view nick);
+    static bool invited(const Room& room, std::string_view nick);
+    // The nicks (folded) invited to `room` and not yet admitted.
+    static const std::set<std::string>& invites(const Room& room);
     void setTopicLocked(Room& room, bool locked);
     void setInviteOnly(Room& room, bool inviteOnly);
+
+    // The bans this hub applied from the cluster (clusterVersion > 0),
+    // hub-wide and of every room: at start, so that the first read of the
+    // cluster's state lifts those Redis no longer has.
+    std::vector<StoredBan> clusterBans(const RoomTable& rooms) const;
 
     // Nicks and accounts compare in ASCII lower case.
     static std::string fold(std::string_view name);

@@ -147,15 +147,9 @@ public:
                 return;
             case v1::MODERATION_ACTION_LOCK_TOPIC:
             case v1::MODERATION_ACTION_UNLOCK_TOPIC:
-                moderation_.setTopicLocked(*c_.room,
-                                           r_.action() == v1::MODERATION_ACTION_LOCK_TOPIC);
-                modeChanged();
-                return;
             case v1::MODERATION_ACTION_INVITE_ONLY:
             case v1::MODERATION_ACTION_OPEN:
-                moderation_.setInviteOnly(*c_.room,
-                                          r_.action() == v1::MODERATION_ACTION_INVITE_ONLY);
-                modeChanged();
+                setMode();
                 return;
             default:
                 return;  // check() refused it
@@ -321,11 +315,35 @@ private:
                        outbox_);
     }
 
-    // Bans and unbans go across the cluster, but for accounts: each hub has
-    // its own account book, so an account ban stays the hub's (a kick goes
-    // across while the backplane is up: kick()).
+    // Bans, unbans, mutes, op/deop, invites and modes go across the
+    // cluster, but for accounts: each hub has its own account book, so an
+    // account ban or an op by account stays the hub's (a kick goes across
+    // while the backplane is up: kick()).
     bool acrossHubs() const {
-        return backplane_ != nullptr && takesAnyKind(r_.action()) && c_.kind != BanKind::Account;
+        return backplane_ != nullptr && r_.action() != v1::MODERATION_ACTION_KICK &&
+               c_.kind != BanKind::Account;
+    }
+
+    // The nick (as shown) of the member of the room that the request names,
+    // on this hub (not shielded) or another; nullopt: refused.
+    std::optional<std::string> clusterMember(bool shieldedToo) {
+        if (Session* target = sessions_.findNick(r_.target())) {
+            if (target->rooms.find(c_.room) == SessionRooms::npos) {
+                refuse(v1::ERROR_CODE_NOT_IN_ROOM,
+                       target->who.nick() + " is not in " + c_.room->name);
+                return std::nullopt;
+            }
+            if (shieldedToo && shielded(*target)) {
+                return std::nullopt;
+            }
+            return target->who.nick();
+        }
+        if (auto nick = backplane_->otherMember(c_.room->name, c_.target)) {
+            return nick;
+        }
+        refuse(v1::ERROR_CODE_NO_SUCH_NICK,
+               "no one in " + c_.room->name + " is called " + r_.target());
+        return std::nullopt;
     }
 
     // True (refused CLUSTER_UNAVAILABLE) when the change cannot reach the
@@ -342,10 +360,13 @@ private:
 
     // `record` of `field` to every hub (this one too), which carries it out
     // when Redis publishes it (Hub::backplaneState).
-    void toCluster(std::string field, StateMode mode, std::string_view what) {
+    // `shown`: the target as the room is shown it (mutes, ops, invites);
+    // empty: as stored.
+    void toCluster(std::string field, StateMode mode, std::string_view what,
+                   std::string_view shown = {}) {
         v1::BanEntry record;
         record.set_kind(static_cast<v1::TargetKind>(c_.kind));
-        record.set_target(c_.target);
+        record.set_target(shown.empty() ? c_.target : std::string(shown));
         record.set_set_by(s_.who.nick());
         record.set_reason(r_.reason());
         record.set_set_ms(nowMs_);
@@ -476,6 +497,14 @@ private:
     }
 
     void mute(bool on) {
+        if (acrossHubs()) {
+            if (auto nick = clusterMember(true)) {
+                toCluster(
+                    ClusterState::memberField(ClusterState::Kind::Mute, c_.room->name, c_.target),
+                    on ? StateMode::Set : StateMode::Delete, on ? "muted" : "unmuted", *nick);
+            }
+            return;
+        }
         Session* target = targetSession();
         if (target == nullptr || shielded(*target)) {
             return;
@@ -490,6 +519,15 @@ private:
     }
 
     void op(bool on) {
+        if (acrossHubs()) {
+            if (auto nick = clusterMember(!on)) {
+                toCluster(
+                    ClusterState::memberField(ClusterState::Kind::Op, c_.room->name, c_.target),
+                    on ? StateMode::Set : StateMode::Delete,
+                    on ? "made operator" : "removed operator", *nick);
+            }
+            return;
+        }
         std::string shown = r_.target();
         if (c_.kind == BanKind::Account) {
             moderation_.setOperatorAccount(*c_.room, c_.target, on);
@@ -506,6 +544,12 @@ private:
     }
 
     void invite() {
+        if (acrossHubs()) {
+            toCluster(
+                ClusterState::memberField(ClusterState::Kind::Invite, c_.room->name, c_.target),
+                StateMode::Set, "invited", r_.target());
+            return;
+        }
         moderation_.invite(*c_.room, c_.target);
         logAction("invited", r_.target());
         announce(v1::PRESENCE_KIND_INVITED, {r_.target()});
@@ -515,6 +559,49 @@ private:
             target->rooms.find(c_.room) == SessionRooms::npos) {
             presence_.tellModeration(*target, c_.room->name, v1::PRESENCE_KIND_INVITED,
                                      {target->who.nick()}, s_.who.nick(), r_.reason(), outbox_);
+        }
+    }
+
+    void setMode() {
+        if (acrossHubs()) {
+            modeToCluster();
+            return;
+        }
+        const v1::ModerationAction a = r_.action();
+        if (a == v1::MODERATION_ACTION_LOCK_TOPIC || a == v1::MODERATION_ACTION_UNLOCK_TOPIC) {
+            moderation_.setTopicLocked(*c_.room, a == v1::MODERATION_ACTION_LOCK_TOPIC);
+        } else {
+            moderation_.setInviteOnly(*c_.room, a == v1::MODERATION_ACTION_INVITE_ONLY);
+        }
+        modeChanged();
+    }
+
+    void modeToCluster() {
+        const v1::ModerationAction a = r_.action();
+        const bool lock =
+            a == v1::MODERATION_ACTION_LOCK_TOPIC || a == v1::MODERATION_ACTION_UNLOCK_TOPIC;
+        const bool on =
+            a == v1::MODERATION_ACTION_LOCK_TOPIC || a == v1::MODERATION_ACTION_INVITE_ONLY;
+        toCluster(ClusterState::modeField(
+                      c_.room->name, lock ? ClusterState::kTopicLocked : ClusterState::kInviteOnly),
+                  on ? StateMode::Set : StateMode::Delete, "set " + std::string(actionName(a)));
+        if (a == v1::MODERATION_ACTION_OPEN) {
+            dropInvites();
+        }
+    }
+
+    // Opening a room drops its invites on every hub (as on a hub alone);
+    // their fields go too, or a hub reading hermes:state later (a restart,
+    // a new hub) would take them again and admit the invited there alone
+    // once the room is invite-only again.
+    void dropInvites() {
+        v1::BanEntry record;
+        record.set_set_by(s_.who.nick());
+        const std::string serialized = record.SerializeAsString();
+        for (const std::string& nick : Moderation::invites(*c_.room)) {
+            backplane_->writeState(
+                ClusterState::memberField(ClusterState::Kind::Invite, c_.room->name, nick),
+                serialized, StateMode::Delete, s_.id);
         }
     }
 

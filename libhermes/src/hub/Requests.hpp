@@ -120,7 +120,7 @@ void onSetAway(Session& s, const v1::SetAway& request, Presence& presence, Durab
 // In a cluster (`backplane`), MemberList lists the other hubs' members too.
 void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Moderation& moderation,
             Presence& presence, DurabilityGate& gate, const HistoryStore& history, Outbox& outbox,
-            const HubFacts& facts, TimePoint now, const Backplane* backplane = nullptr);
+            const HubFacts& facts, TimePoint now, Backplane* backplane = nullptr);
 void onLeave(Session& s, const v1::Leave& leave, RoomTable& rooms, Presence& presence,
              DurabilityGate& gate, Outbox& outbox, TimePoint now);
 void onWho(Session& s, const v1::Who& who, const RoomTable& rooms, const Moderation& moderation,

@@ -89,9 +89,33 @@ void sendMemberList(Session& s, const Room& room, const Moderation& moderation, 
 
 }  // namespace
 
+namespace {
+
+// The deletion of a used invite is sent for no session: the Join was taken,
+// so a Redis that refuses it (logged) must not answer the joiner
+// CLUSTER_UNAVAILABLE as if the Join had failed. Session ids start at 1.
+constexpr SessionId kNoSetter = 0;
+
+// An invite used up here is used up on every hub (a deletion of its field,
+// ClusterRoomModes.cpp). Not sent while Redis is away: the other hubs keep
+// the invite (docs/CLUSTER.md "What is not done").
+void useInviteAcrossHubs(const Session& s, const std::string& room, Backplane& backplane) {
+    if (!backplane.up()) {
+        return;
+    }
+    v1::BanEntry record;
+    record.set_target(s.who.nick());
+    record.set_set_by(s.who.nick());
+    backplane.writeState(
+        ClusterState::memberField(ClusterState::Kind::Invite, room, Moderation::fold(s.who.nick())),
+        record.SerializeAsString(), StateMode::Delete, kNoSetter);
+}
+
+}  // namespace
+
 void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Moderation& moderation,
             Presence& presence, DurabilityGate& gate, const HistoryStore& history, Outbox& outbox,
-            const HubFacts& facts, TimePoint now, const Backplane* backplane) {
+            const HubFacts& facts, TimePoint now, Backplane* backplane) {
     if (auto error = protocol::checkRoom(join.room())) {
         outbox.error(s, v1::ERROR_CODE_INVALID_ROOM, error->text, join.room());
         return;
@@ -107,9 +131,13 @@ void onJoin(Session& s, const v1::Join& join, RoomTable& rooms, Moderation& mode
                          name);
             return;
         }
+        const bool invited = room != nullptr && Moderation::invited(*room, s.who.nick());
         if (auto refusal = moderation.admitJoin(s, name, room, facts.wallClock())) {
             outbox.error(s, refusal->code, refusal->text, name);
             return;
+        }
+        if (invited && !Moderation::invited(*room, s.who.nick()) && backplane != nullptr) {
+            useInviteAcrossHubs(s, name, *backplane);
         }
         if (room == nullptr && rooms.size() >= facts.config.maxRooms) {
             outbox.error(s, v1::ERROR_CODE_TOO_MANY_ROOMS,

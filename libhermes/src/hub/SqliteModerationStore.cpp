@@ -18,7 +18,8 @@ constexpr const char* kSchema[] = {
     "CREATE TABLE IF NOT EXISTS moderation_bans ("
     " room TEXT NOT NULL, kind INTEGER NOT NULL, target TEXT NOT NULL,"
     " set_by TEXT NOT NULL, reason TEXT NOT NULL, set_ms INTEGER NOT NULL,"
-    " expires_ms INTEGER NOT NULL, PRIMARY KEY (room, kind, target))",
+    " expires_ms INTEGER NOT NULL, cluster_version INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (room, kind, target))",
     "CREATE TABLE IF NOT EXISTS moderation_rooms ("
     " room TEXT PRIMARY KEY, topic_locked INTEGER NOT NULL, invite_only INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS moderation_operators ("
@@ -26,6 +27,20 @@ constexpr const char* kSchema[] = {
 };
 
 constexpr int kOpenRetrySeconds = 2;
+
+// A store written before bans recorded whether they came from the cluster
+// (docs/CLUSTER.md): its bans are this hub's own (cluster_version 0).
+void addClusterVersion(Poco::Data::Session& db) {
+    int present = 0;
+    db << "SELECT COUNT(*) FROM pragma_table_info('moderation_bans')"
+          " WHERE name = 'cluster_version'",
+        into(present), now;
+    if (present == 0) {
+        db << "ALTER TABLE moderation_bans"
+              " ADD COLUMN cluster_version INTEGER NOT NULL DEFAULT 0",
+            now;
+    }
+}
 
 }  // namespace
 
@@ -37,6 +52,7 @@ SqliteModerationStore::SqliteModerationStore(std::string path) : path_(std::move
         for (const char* statement : kSchema) {
             *db_ << statement, now;
         }
+        addClusterVersion(*db_);
     } catch (const Poco::Exception& error) {
         throw HistoryOpenError("moderation tables in " + path_ + ": " + error.displayText());
     }
@@ -53,17 +69,18 @@ StoredModeration SqliteModerationStore::load(std::int64_t nowMs) {
     {
         std::vector<std::string> rooms, targets, setBy, reasons;
         std::vector<int> kinds;
-        std::vector<Poco::Int64> setMs, expiresMs;
-        *db_ << "SELECT room, kind, target, set_by, reason, set_ms, expires_ms"
+        std::vector<Poco::Int64> setMs, expiresMs, clusterVersions;
+        *db_ << "SELECT room, kind, target, set_by, reason, set_ms, expires_ms, cluster_version"
                 " FROM moderation_bans ORDER BY set_ms",
             into(rooms), into(kinds), into(targets), into(setBy), into(reasons), into(setMs),
-            into(expiresMs), now;
+            into(expiresMs), into(clusterVersions), now;
         for (std::size_t i = 0; i < rooms.size(); ++i) {
             if (kinds[i] < 0 || kinds[i] > 2) {
                 continue;  // written by a newer hermesd: not ours to guess
             }
             result.bans.push_back(StoredBan{rooms[i], static_cast<BanKind>(kinds[i]), targets[i],
-                                            setBy[i], reasons[i], setMs[i], expiresMs[i]});
+                                            setBy[i], reasons[i], setMs[i], expiresMs[i],
+                                            static_cast<std::uint64_t>(clusterVersions[i])});
         }
     }
     {
@@ -89,9 +106,12 @@ void SqliteModerationStore::putBan(const StoredBan& ban) {
     std::string room = ban.room, target = ban.target, setBy = ban.setBy, reason = ban.reason;
     int kind = static_cast<int>(ban.kind);
     Poco::Int64 setMs = ban.setMs, expiresMs = ban.expiresMs;
+    Poco::Int64 clusterVersion = static_cast<Poco::Int64>(ban.clusterVersion);
     *db_ << "INSERT OR REPLACE INTO moderation_bans"
-            "(room, kind, target, set_by, reason, set_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        use(room), use(kind), use(target), use(setBy), use(reason), use(setMs), use(expiresMs), now;
+            "(room, kind, target, set_by, reason, set_ms, expires_ms, cluster_version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        use(room), use(kind), use(target), use(setBy), use(reason), use(setMs), use(expiresMs),
+        use(clusterVersion), now;
 }
 
 void SqliteModerationStore::removeBan(const std::string& room, BanKind kind,

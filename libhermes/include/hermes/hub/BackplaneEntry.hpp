@@ -155,7 +155,7 @@ struct BackplaneRequest {
 // Redis's count of state changes (hermes:statever) when it was written: a
 // hub applies a field's record only if newer than the one it has.
 struct BackplaneState {
-    std::string field;  // "topic ROOM", "ban ROOM KIND TARGET", "kick ROOM NICK"
+    std::string field;  // "topic ROOM", "ban ROOM KIND TARGET", ... (ClusterState.hpp)
     std::uint64_t version = 0;
     std::string record;    // serialized (v1::Topic, v1::BanEntry)
     bool deleted = false;  // the field left hermes:state (`record`: who deleted it, or "")

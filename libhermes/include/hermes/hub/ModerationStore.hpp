@@ -29,6 +29,9 @@ struct StoredBan {
     std::string reason;
     std::int64_t setMs = 0;
     std::int64_t expiresMs = 0;  // 0: never
+    // The version of hermes:state this ban was applied at, when it came
+    // from the cluster (docs/CLUSTER.md); 0: this hub's own ban.
+    std::uint64_t clusterVersion = 0;
 };
 
 struct StoredRoomModes {

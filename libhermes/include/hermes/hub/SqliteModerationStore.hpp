@@ -2,7 +2,9 @@
 // ModerationStore in the hub's SQLite database (the history database's
 // file, its own connection and its own tables, created if missing):
 //
-//   moderation_bans      (room, kind, target) -> set_by, reason, set_ms, expires_ms
+//   moderation_bans      (room, kind, target) -> set_by, reason, set_ms, expires_ms,
+//                        cluster_version (0: the hub's own ban; added to an
+//                        older file's table when it is opened)
 //   moderation_rooms     room -> topic_locked, invite_only
 //   moderation_operators (room, account)
 //
