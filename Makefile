@@ -39,7 +39,7 @@ asan:
 
 tsan:
 	cmake --preset tsan
-	cmake --build --preset tsan -j$(JOBS)
+	cmake --build --preset tsan -j$(JOBS) --target concurrency_tests
 	ctest --preset tsan -j$(JOBS) -L concurrency
 
 fuzz:
