@@ -16,6 +16,8 @@
 //                there (told KICKED); both hubs' members see the kick
 //   local_kick   a kick on hub 1 of its own member: hub 2's members see the
 //                KICKED (by, reason, the nick as shown) and hub 2 lists it no more
+//   outside_kick ana, operator of the room on hub 1, leaves it and kicks carl
+//                (hub 2): she is told KICKED once hub 2 has removed him
 //   redis_down   Redis stopped: a topic and a ban are refused
 //                CLUSTER_UNAVAILABLE, and nothing changes on the other hub
 //
@@ -274,6 +276,26 @@ BOOST_AUTO_TEST_CASE(local_kick) {
     const auto& nicks = list.envelope.members().nicks();
     BOOST_TEST((std::find(nicks.begin(), nicks.end(), "Dora") == nicks.end()));
     BOOST_TEST((std::find(nicks.begin(), nicks.end(), "ana") != nicks.end()));
+    if (it::currentTestFailed()) {
+        hubs.markFailed();
+    }
+}
+
+BOOST_AUTO_TEST_CASE(outside_kick) {
+    it::RedisRequired redisRequired;
+    it::RedisServer redis;
+    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
+    Three t(hubs);
+    t.ana.send(it::leaveEnvelope(kRoom));
+    t.bob.expect(it::isPresence(v1::PRESENCE_KIND_LEFT, "ana"), it::after(10s), "ana left");
+    t.ana.send(moderate(v1::MODERATION_ACTION_KICK, "carl", "cool off"));
+    t.carl.expect(it::isPresence(v1::PRESENCE_KIND_KICKED, "carl"), it::after(10s),
+                  "carl told KICKED");
+    const it::Frame told = t.ana.expect(it::isPresence(v1::PRESENCE_KIND_KICKED, "carl"),
+                                        it::after(10s), "ana told of her kick");
+    BOOST_TEST(told.envelope.presence().room() == kRoom);
+    BOOST_TEST(told.envelope.presence().by() == "ana");
+    BOOST_TEST(told.envelope.presence().reason() == "cool off");
     if (it::currentTestFailed()) {
         hubs.markFailed();
     }

@@ -2758,6 +2758,32 @@ BOOST_AUTO_TEST_CASE(an_operator_outside_the_room_is_told_of_its_ban_and_mute_on
     BOOST_TEST(presenceSeen(f.b, f.ben) == atBen, boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(an_operator_outside_the_room_is_told_of_its_kicks_once_carried_out) {
+    TwoHubs f;
+    f.a.send(f.ana, leave("r"));
+    f.a.advance(1s);
+    f.backplane.run();
+    f.b.advance(1s);
+    f.a.clear(f.ana);
+    f.b.clear(f.ben);
+    // ben is hub b's: b removes him, and ana (hub a) is told when b says so.
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_KICK, "ben"));
+    BOOST_TEST(presenceSeen(f.a, f.ana).empty());  // not before it is done
+    f.backplane.run();
+    BOOST_TEST(
+        presenceSeen(f.a, f.ana) == std::vector<std::string>{"PRESENCE_KIND_KICKED ben (why)"},
+        boost::test_tools::per_element());
+    // amy is hub a's own: carried out there when Redis has it, told once.
+    f.a.send(f.ana, moderate(v1::MODERATION_ACTION_KICK, "amy"));
+    f.backplane.run();
+    BOOST_TEST(
+        presenceSeen(f.a, f.ana) == std::vector<std::string>{"PRESENCE_KIND_KICKED amy (why)"},
+        boost::test_tools::per_element());
+    f.b.advance(1s);
+    f.backplane.run();
+    BOOST_TEST(presenceSeen(f.a, f.ana).empty(), "told twice");
+}
+
 namespace {
 
 v1::Envelope roomMode(v1::ModerationAction action) {

@@ -91,7 +91,7 @@ void Hub::Impl::applyMemberState(const ClusterState::Field& field, const Backpla
     }
     const v1::PresenceKind kind = memberKind(field.kind, on);
     presence.moderation(*room, kind, {shown}, record.set_by(), record.reason(), gate, outbox);
-    tellSetter(room, kind, {shown}, record);
+    tellSetter(room, kind, {shown}, record.set_by(), record.reason());
 }
 
 void Hub::Impl::applyMode(const ClusterState::Field& field, const BackplaneState& state) {
@@ -125,19 +125,18 @@ void Hub::Impl::applyMode(const ClusterState::Field& field, const BackplaneState
     }
     presence.moderation(*room, v1::PRESENCE_KIND_MODE_CHANGED, {}, record.set_by(), text, gate,
                         outbox);
-    tellSetter(room, v1::PRESENCE_KIND_MODE_CHANGED, {}, record, text);
+    tellSetter(room, v1::PRESENCE_KIND_MODE_CHANGED, {}, record.set_by(), text);
 }
 
 void Hub::Impl::tellSetter(const Room* room, v1::PresenceKind kind,
-                           const std::vector<std::string>& nicks, const v1::BanEntry& record,
+                           const std::vector<std::string>& nicks, std::string_view by,
                            std::string_view reason) {
-    Session* setter = sessions.findNick(record.set_by());
+    Session* setter = sessions.findNick(by);
     if (setter == nullptr || (room != nullptr && setter->rooms.find(room) != SessionRooms::npos)) {
         return;  // not here, or in the room: shown with it
     }
     presence.tellModeration(*setter, room ? std::string_view(room->name) : std::string_view(), kind,
-                            nicks, record.set_by(),
-                            reason.empty() ? std::string_view(record.reason()) : reason, outbox);
+                            nicks, by, reason, outbox);
 }
 
 }  // namespace hermes::hub

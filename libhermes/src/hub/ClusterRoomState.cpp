@@ -155,7 +155,8 @@ void Hub::Impl::applyBan(const ClusterState::Field& field, const BackplaneState&
             presence.moderation(*room, v1::PRESENCE_KIND_UNBANNED, {field.target}, record.set_by(),
                                 record.reason(), gate, outbox);
         }
-        tellSetter(room, v1::PRESENCE_KIND_UNBANNED, {field.target}, record);
+        tellSetter(room, v1::PRESENCE_KIND_UNBANNED, {field.target}, record.set_by(),
+                   record.reason());
         return;
     }
     StoredBan ban{room ? room->name : std::string(),
@@ -170,7 +171,8 @@ void Hub::Impl::applyBan(const ClusterState::Field& field, const BackplaneState&
                     record.set_by());
     if (room == nullptr) {
         banFromHub(std::move(ban), sessions, moderation, outbox, log, nowMs);
-        tellSetter(nullptr, v1::PRESENCE_KIND_BANNED, {field.target}, record);
+        tellSetter(nullptr, v1::PRESENCE_KIND_BANNED, {field.target}, record.set_by(),
+                   record.reason());
         return;
     }
     std::vector<std::string> nicks = banFromRoom(*room, std::move(ban), record.reason(), rooms,
@@ -191,7 +193,7 @@ void Hub::Impl::applyBan(const ClusterState::Field& field, const BackplaneState&
         presence.moderation(*room, v1::PRESENCE_KIND_BANNED, nicks, record.set_by(),
                             record.reason(), gate, outbox);
     }
-    tellSetter(room, v1::PRESENCE_KIND_BANNED, {field.target}, record);
+    tellSetter(room, v1::PRESENCE_KIND_BANNED, {field.target}, record.set_by(), record.reason());
 }
 
 void Hub::Impl::applyKick(const ClusterState::Field& field, const BackplaneState& state) {
@@ -220,6 +222,7 @@ void Hub::Impl::applyKick(const ClusterState::Field& field, const BackplaneState
                    rooms, presence, outbox);
     presence.moderation(*room, v1::PRESENCE_KIND_KICKED, {nick}, record.set_by(), record.reason(),
                         gate, outbox);
+    tellSetter(room, v1::PRESENCE_KIND_KICKED, {nick}, record.set_by(), record.reason());
     backplane.announce(room->name, "kicked", nick, record.set_by() + "\n" + record.reason());
 }
 }  // namespace hermes::hub

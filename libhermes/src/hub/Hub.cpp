@@ -1491,6 +1491,12 @@ void Hub::backplanePresence(const BackplanePresence& event, TimePoint now) {
 // hub's members of the room as a local change is.
 void Hub::Impl::showBackplanePresence(const BackplanePresence& event) {
     Room* room = rooms.find(event.room);
+    if (room != nullptr && event.kind == "kicked") {
+        // A kick is carried out by its member's hub (applyKick): the
+        // operator who asked from outside the room learns of it now. (A
+        // ban's setter was told when the ban came: applyBan.)
+        tellSetter(room, v1::PRESENCE_KIND_KICKED, {event.nick}, event.by, event.reason);
+    }
     if (room == nullptr || room->members.empty()) {
         return;  // listed for whoever joins it here
     }

@@ -185,7 +185,7 @@ struct Hub::Impl {
     // hub-wide), is told of it as on a hub alone (its hub is the one that
     // finds its nick: nicks are unique in the cluster).
     void tellSetter(const Room* room, v1::PresenceKind kind, const std::vector<std::string>& nicks,
-                    const v1::BanEntry& record, std::string_view reason = {});
+                    std::string_view by, std::string_view reason);
     // A Hello's nick claimed across the cluster first: true when the Hello
     // waits for that (or was answered), false when onHello takes it now.
     bool claimNick(Session& s, const v1::Hello& hello);
