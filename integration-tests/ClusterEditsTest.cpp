@@ -27,11 +27,10 @@
 #include <cstdint>
 #include <string>
 
-#include "BoostSupport.hpp"
+#include "ClusterGuard.hpp"
 #include "ClusterHubs.hpp"
 #include "Frames.hpp"
 #include "RawClient.hpp"
-#include "RedisRequired.hpp"
 #include "RedisServer.hpp"
 
 using namespace std::chrono_literals;
@@ -137,10 +136,8 @@ std::uint64_t postSeen(it::RawClient& author, it::RawClient& watcher, const std:
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(edit) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
+    it::ClusterGuard c(2);
+    Three t(c.hubs);
     const std::uint64_t seq = postSeen(t.ana, t.bob, "typo hree", 1);
     t.ana.send(it::eventEnvelope(kRoom, v1::MESSAGE_KIND_EDIT, seq, "typo three", 2));
     const v1::ChatMessage echo = seen(t.ana, v1::MESSAGE_KIND_EDIT, seq, "edit echoed");
@@ -150,16 +147,11 @@ BOOST_AUTO_TEST_CASE(edit) {
     BOOST_TEST(there.text() == "typo three");
     BOOST_TEST(there.from() == "ana");
     BOOST_TEST(echo.client_msg_id() == 2u);
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(author_delete) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
+    it::ClusterGuard c(2);
+    Three t(c.hubs);
     const std::uint64_t seq = postSeen(t.bob, t.ana, "oops, wrong room", 1);
     t.bob.send(it::eventEnvelope(kRoom, v1::MESSAGE_KIND_DELETE, seq, "", 2));
     const v1::ChatMessage echo = seen(t.bob, v1::MESSAGE_KIND_DELETE, seq, "delete echoed");
@@ -170,16 +162,11 @@ BOOST_AUTO_TEST_CASE(author_delete) {
     const v1::Error refused = refusal(t.ana, 3, "reaction to a deleted message");
     BOOST_TEST(refused.code() == v1::ERROR_CODE_NO_SUCH_MESSAGE);
     BOOST_TEST(refused.text().find("deleted") != std::string::npos);
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(operator_delete) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
+    it::ClusterGuard c(2);
+    Three t(c.hubs);
     const std::uint64_t seq = postSeen(t.ana, t.bob, "spam spam", 1);
     // carl is no operator on hub 2: refused; bob, its operator, may.
     t.carl.send(it::eventEnvelope(kRoom, v1::MESSAGE_KIND_DELETE, seq, "", 2));
@@ -188,16 +175,11 @@ BOOST_AUTO_TEST_CASE(operator_delete) {
     const v1::ChatMessage there = seen(t.ana, v1::MESSAGE_KIND_DELETE, seq, "delete on hub 1");
     BOOST_TEST(there.from() == "bob");
     BOOST_TEST(there.seq() == seq + 1);
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(not_author) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
+    it::ClusterGuard c(2);
+    Three t(c.hubs);
     const std::uint64_t seq = postSeen(t.ana, t.carl, "mine", 1);
     t.carl.send(it::eventEnvelope(kRoom, v1::MESSAGE_KIND_EDIT, seq, "carl's now", 2));
     const v1::Error refused = refusal(t.carl, 2, "carl's edit");
@@ -207,16 +189,11 @@ BOOST_AUTO_TEST_CASE(not_author) {
     // Nothing reached anyone: a later message is the next seq.
     const std::uint64_t next = postSeen(t.ana, t.bob, "after", 3);
     BOOST_TEST(next == seq + 1);
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(reactions) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
+    it::ClusterGuard c(2);
+    Three t(c.hubs);
     const std::uint64_t seq = postSeen(t.carl, t.ana, "ship it?", 1);
     t.ana.send(it::eventEnvelope(kRoom, v1::MESSAGE_KIND_REACT, seq, "+1", 2));
     t.bob.send(it::eventEnvelope(kRoom, v1::MESSAGE_KIND_REACT, seq, "+1", 3));
@@ -240,23 +217,18 @@ BOOST_AUTO_TEST_CASE(reactions) {
     t.bob.send(it::eventEnvelope(kRoom, v1::MESSAGE_KIND_UNREACT, seq, "+1", 6));
     const v1::ChatMessage removed = seen(t.ana, v1::MESSAGE_KIND_UNREACT, seq, "unreact at hub 1");
     BOOST_TEST(removed.reactor() == (a1.from() == "bob" ? a1.reactor() : a2.reactor()));
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(history) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(3, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
+    it::ClusterGuard c(3);
+    Three t(c.hubs);
     const std::uint64_t seq = postSeen(t.ana, t.bob, "draft", 1);
     t.ana.send(it::eventEnvelope(kRoom, v1::MESSAGE_KIND_EDIT, seq, "final", 2));
     seen(t.bob, v1::MESSAGE_KIND_EDIT, seq, "edit");
     t.bob.send(it::eventEnvelope(kRoom, v1::MESSAGE_KIND_REACT, seq, "+1", 3));
     const std::uint64_t last = seen(t.ana, v1::MESSAGE_KIND_REACT, seq, "reaction").seq();
     // dan, on hub 3 (which had no member in the room), reads it all.
-    it::RawClient dan(hubs[2].port(), "dan");
+    it::RawClient dan(c.hubs[2].port(), "dan");
     dan.hello("dan", it::after(10s));
     join(dan);
     const auto messages = historyOf(dan, last);
@@ -273,18 +245,13 @@ BOOST_AUTO_TEST_CASE(history) {
     BOOST_TEST(messages.at(at + 2).seq() == last);
     BOOST_TEST(messages.at(at + 1).text() == "final");
     BOOST_TEST(messages.at(at + 2).reaction() == "+1");
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(redis_down) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
+    it::ClusterGuard c(2);
+    Three t(c.hubs);
     const std::uint64_t seq = postSeen(t.ana, t.bob, "before", 1);
-    redis.stop();
+    c.redis.stop();
     // Wait until hub 1 knows Redis is away (a Say refused), then edit.
     const auto down = it::after(10s);
     std::uint64_t id = 10;
@@ -304,7 +271,4 @@ BOOST_AUTO_TEST_CASE(redis_down) {
             return f.envelope.has_message() && f.envelope.message().text() == "while away";
         },
         it::after(0ms)));
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }

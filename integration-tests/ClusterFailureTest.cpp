@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "BoostSupport.hpp"
+#include "ClusterGuard.hpp"
 #include "ClusterHubs.hpp"
 #include "Frames.hpp"
 #include "RawClient.hpp"
@@ -349,10 +350,8 @@ std::string firstFailure(const Member& m) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(hub_kill) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(3, redis.address(), it::ClusterHubs::quickSettings());
-    Members members(hubs, 3);
+    it::ClusterGuard c(3);
+    Members members(c.hubs, 3);
     members.startAndJoin(it::after(20s));
     for (auto& m : members.all()) {
         BOOST_TEST(m->epochs.size() == 1u);
@@ -363,8 +362,8 @@ BOOST_AUTO_TEST_CASE(hub_kill) {
         members.pumpUntil([&] { return members[0].acked.size() >= 3; }, it::after(15s)));
     // Mid-traffic: hub 1 (index 0) dies with lines of its members in flight.
     const auto killedAt = it::Clock::now();
-    hubs[0].signal(SIGKILL);
-    BOOST_TEST_REQUIRE(hubs[0].waitExit(5s).has_value());
+    c.hubs[0].signal(SIGKILL);
+    BOOST_TEST_REQUIRE(c.hubs[0].waitExit(5s).has_value());
     members.sayLines(11, 10);
     BOOST_TEST(members.allSettled(it::after(60s)), "every say acknowledged or failed");
 
@@ -408,25 +407,20 @@ BOOST_AUTO_TEST_CASE(hub_kill) {
                        m->nick << " saw neither QUIT nor a new JOIN for " << nick);
         }
     }
-    checkOneOrder(members, hubs[1].port());
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
+    checkOneOrder(members, c.hubs[1].port());
 }
 
 BOOST_AUTO_TEST_CASE(redis_kill) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Members members(hubs, 3);
+    it::ClusterGuard c(2);
+    Members members(c.hubs, 3);
     members.startAndJoin(it::after(20s));
     members.sayLines(1, 10);
     BOOST_TEST_REQUIRE(members.allSettled(it::after(20s)));
-    it::RawClient probe(hubs[0].port(), "probe");
+    it::RawClient probe(c.hubs[0].port(), "probe");
     probe.hello("probe", it::after(10s));
     probe.send(it::joinEnvelope(kRoom));
     probe.expect(it::isBody(v1::Envelope::kMembers), it::after(10s), "probe's MemberList");
-    redis.kill9();
+    c.redis.kill9();
     // While Redis is down: refused with a clear error, or held; never acked
     // and then lost.
     members.sayLines(11, 5);
@@ -444,7 +438,7 @@ BOOST_AUTO_TEST_CASE(redis_kill) {
         BOOST_TEST(whileDown->envelope.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
                    it::describe(whileDown->envelope));
     }
-    redis.restart();
+    c.redis.restart();
     if (!whileDown) {
         const auto held = probe.tryExpect(isAnswer, it::after(30s));
         BOOST_TEST_REQUIRE(held.has_value(), "a say held while Redis was down never answered");
@@ -458,10 +452,7 @@ BOOST_AUTO_TEST_CASE(redis_kill) {
             BOOST_TEST(m->acked.size() == 20u);
         }
     }
-    checkOneOrder(members, hubs[1].port());
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
+    checkOneOrder(members, c.hubs[1].port());
 }
 
 BOOST_AUTO_TEST_CASE(sentinel_failover) {

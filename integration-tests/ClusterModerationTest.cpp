@@ -33,10 +33,10 @@
 #include <utility>
 
 #include "BoostSupport.hpp"
+#include "ClusterGuard.hpp"
 #include "ClusterHubs.hpp"
 #include "Frames.hpp"
 #include "RawClient.hpp"
-#include "RedisRequired.hpp"
 #include "RedisServer.hpp"
 
 using namespace std::chrono_literals;
@@ -88,10 +88,8 @@ struct Three {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(topic) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
+    it::ClusterGuard c(2);
+    Three t(c.hubs);
     t.ana.send(it::topicEnvelope(kRoom, "release on friday"));
     const it::Frame atBob = t.bob.expect(isTopic("release on friday"), it::after(10s), "topic");
     BOOST_TEST(atBob.envelope.topic().set_by() == "ana");
@@ -103,23 +101,18 @@ BOOST_AUTO_TEST_CASE(topic) {
     t.bob.sync(it::after(10s));
     BOOST_TEST(!t.bob.tryExpect(isTopic("release on friday"), it::after(0ms)));
     BOOST_TEST(!t.ana.tryExpect(isTopic("release on friday"), it::after(0ms)));
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(late_hub) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(1, redis.address(), it::ClusterHubs::quickSettings());
-    it::RawClient ana(hubs[0].port(), "ana");
+    it::ClusterGuard c(1);
+    it::RawClient ana(c.hubs[0].port(), "ana");
     ana.hello("ana", it::after(10s));
     join(ana);
     ana.send(it::topicEnvelope(kRoom, "set before hub-late"));
     ana.expect(isTopic("set before hub-late"), it::after(10s), "topic echoed");
 
     it::HubProcess::Settings settings = it::ClusterHubs::quickSettings();
-    settings["cluster.redis"] = redis.address();
+    settings["cluster.redis"] = c.redis.address();
     settings["cluster.hub_name"] = "hub-late";
     settings["hub.name"] = "hub-late";
     it::HubProcess late(settings);
@@ -135,16 +128,13 @@ BOOST_AUTO_TEST_CASE(late_hub) {
     dan.sync(it::after(10s));
     BOOST_TEST(!dan.tryExpect(isTopic("set before hub-late"), it::after(0ms)), "shown twice");
     if (it::currentTestFailed()) {
-        hubs.markFailed();
         late.markFailed();
     }
 }
 
 BOOST_AUTO_TEST_CASE(ban) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
+    it::ClusterGuard c(2);
+    Three t(c.hubs);
     t.ana.send(moderate(v1::MODERATION_ACTION_BAN, "carl", "spam", 3600));
     // carl, on hub 2, is told and leaves the room, as under a local ban.
     const it::Frame told = t.carl.expect(it::isPresence(v1::PRESENCE_KIND_BANNED, "carl"),
@@ -160,7 +150,7 @@ BOOST_AUTO_TEST_CASE(ban) {
     t.carl.send(it::joinEnvelope(kRoom));
     t.carl.expect(it::isError(v1::ERROR_CODE_BANNED), it::after(10s), "Join refused on hub 2");
     // On hub 1 too.
-    it::RawClient carl2(hubs[0].port(), "carl on hub 1");
+    it::RawClient carl2(c.hubs[0].port(), "carl on hub 1");
     t.carl.close();
     const auto deadline = it::after(10s);
     bool welcomed = false;
@@ -190,16 +180,11 @@ BOOST_AUTO_TEST_CASE(ban) {
     BOOST_TEST(b.set_by() == "ana");
     BOOST_TEST(b.expires_ms() > 0);
     BOOST_TEST(b.expires_ms() == atAna.envelope.ban_list().bans(0).expires_ms());
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(unban) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
+    it::ClusterGuard c(2);
+    Three t(c.hubs);
     t.ana.send(moderate(v1::MODERATION_ACTION_BAN, "carl"));
     t.carl.expect(it::isPresence(v1::PRESENCE_KIND_BANNED, "carl"), it::after(10s), "carl banned");
     t.bob.expect(it::isPresence(v1::PRESENCE_KIND_BANNED, "carl"), it::after(10s),
@@ -209,7 +194,7 @@ BOOST_AUTO_TEST_CASE(unban) {
                  "hub 1 sees the unban");
     // carl moves to hub 1 and joins there.
     t.carl.close();
-    it::RawClient carl2(hubs[0].port(), "carl on hub 1");
+    it::RawClient carl2(c.hubs[0].port(), "carl on hub 1");
     const auto deadline = it::after(10s);
     bool welcomed = false;
     while (!welcomed && it::Clock::now() < deadline) {
@@ -223,16 +208,11 @@ BOOST_AUTO_TEST_CASE(unban) {
     join(carl2);
     t.bob.expect(it::isPresence(v1::PRESENCE_KIND_JOINED, "carl"), it::after(10s),
                  "hub 2 sees carl back");
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(kick) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
+    it::ClusterGuard c(2);
+    Three t(c.hubs);
     t.ana.send(moderate(v1::MODERATION_ACTION_KICK, "carl", "cool off"));
     const it::Frame told = t.carl.expect(it::isPresence(v1::PRESENCE_KIND_KICKED, "carl"),
                                          it::after(10s), "carl told KICKED");
@@ -247,17 +227,12 @@ BOOST_AUTO_TEST_CASE(kick) {
     // A kick is no ban: carl joins again, and hub 1 lists him again.
     join(t.carl);
     seesJoin(t.ana, {"carl"});
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(local_kick) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
-    it::RawClient dora(hubs[0].port(), "Dora");
+    it::ClusterGuard c(2);
+    Three t(c.hubs);
+    it::RawClient dora(c.hubs[0].port(), "Dora");
     dora.hello("Dora", it::after(10s));
     join(dora);
     seesJoin(t.bob, {"Dora"});
@@ -269,23 +244,18 @@ BOOST_AUTO_TEST_CASE(local_kick) {
     BOOST_TEST(seen.envelope.presence().by() == "ana");
     BOOST_TEST(seen.envelope.presence().reason() == "cool off");
     // A joiner on hub 2 is given the room's members: Dora is not one.
-    it::RawClient eve(hubs[1].port(), "eve");
+    it::RawClient eve(c.hubs[1].port(), "eve");
     eve.hello("eve", it::after(10s));
     eve.send(it::joinEnvelope(kRoom));
     const it::Frame list = eve.expect(it::isMembersOf(kRoom), it::after(10s), "hub 2's list");
     const auto& nicks = list.envelope.members().nicks();
     BOOST_TEST((std::find(nicks.begin(), nicks.end(), "Dora") == nicks.end()));
     BOOST_TEST((std::find(nicks.begin(), nicks.end(), "ana") != nicks.end()));
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(outside_kick) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
+    it::ClusterGuard c(2);
+    Three t(c.hubs);
     t.ana.send(it::leaveEnvelope(kRoom));
     t.bob.expect(it::isPresence(v1::PRESENCE_KIND_LEFT, "ana"), it::after(10s), "ana left");
     t.ana.send(moderate(v1::MODERATION_ACTION_KICK, "carl", "cool off"));
@@ -296,17 +266,12 @@ BOOST_AUTO_TEST_CASE(outside_kick) {
     BOOST_TEST(told.envelope.presence().room() == kRoom);
     BOOST_TEST(told.envelope.presence().by() == "ana");
     BOOST_TEST(told.envelope.presence().reason() == "cool off");
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(redis_down) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
-    redis.stop();
+    it::ClusterGuard c(2);
+    Three t(c.hubs);
+    c.redis.stop();
     // Wait until hub 1 knows Redis is away (a Say refused), then send.
     const auto down = it::after(10s);
     std::uint64_t id = 1;
@@ -328,7 +293,4 @@ BOOST_AUTO_TEST_CASE(redis_down) {
     BOOST_TEST(!t.ana.tryExpect(isTopic("while Redis is away"), it::after(0ms)));
     BOOST_TEST(!t.bob.tryExpect(isTopic("while Redis is away"), it::after(0ms)));
     BOOST_TEST(!t.carl.tryExpect(it::isPresence(v1::PRESENCE_KIND_BANNED, "carl"), it::after(0ms)));
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }

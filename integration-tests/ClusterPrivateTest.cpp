@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "BoostSupport.hpp"
+#include "ClusterGuard.hpp"
 #include "ClusterHubs.hpp"
 #include "Frames.hpp"
 #include "RawClient.hpp"
@@ -98,12 +99,10 @@ std::vector<std::string> numbered(const std::string& prefix, int count) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(both_ways) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(3, redis.address(), it::ClusterHubs::quickSettings());
-    it::RawClient ana(hubs[0].port(), "ana");
-    it::RawClient bob(hubs[1].port(), "bob");
-    it::RawClient cyd(hubs[2].port(), "cyd");
+    it::ClusterGuard c(3);
+    it::RawClient ana(c.hubs[0].port(), "ana");
+    it::RawClient bob(c.hubs[1].port(), "bob");
+    it::RawClient cyd(c.hubs[2].port(), "cyd");
     ana.hello("ana", it::after(10s));
     bob.hello("bob", it::after(10s));
     cyd.hello("cyd", it::after(10s));
@@ -148,30 +147,25 @@ BOOST_AUTO_TEST_CASE(both_ways) {
     }
     // Each went through Redis, numbered once for its recipient's hub: 25
     // to hub-2 (bob), 50 to hub-1 (ana), none to hub-3.
-    BOOST_TEST(redis.command({"GET", "hermes:pmseq:" + it::ClusterHubs::hubName(1)}) == "25");
-    BOOST_TEST(redis.command({"GET", "hermes:pmseq:" + it::ClusterHubs::hubName(0)}) == "50");
-    BOOST_TEST(redis.command({"EXISTS", "hermes:pmseq:" + it::ClusterHubs::hubName(2)}) == "0");
+    BOOST_TEST(c.redis.command({"GET", "hermes:pmseq:" + it::ClusterHubs::hubName(1)}) == "25");
+    BOOST_TEST(c.redis.command({"GET", "hermes:pmseq:" + it::ClusterHubs::hubName(0)}) == "50");
+    BOOST_TEST(c.redis.command({"EXISTS", "hermes:pmseq:" + it::ClusterHubs::hubName(2)}) == "0");
     // Delivered, so trimmed from Redis by their hubs (XTRIM MINID, about
     // once a second): bounded by a deadline, each look a redis-cli call.
     const auto trimmedBy = it::after(10s);
     for (std::size_t hub = 0; hub < 2; ++hub) {
         const std::string stream = "hermes:pmstream:" + it::ClusterHubs::hubName(hub);
-        while (redis.command({"XLEN", stream}) != "0") {
+        while (c.redis.command({"XLEN", stream}) != "0") {
             const bool inTime = it::Clock::now() < trimmedBy;
             BOOST_TEST_REQUIRE(inTime, stream << " still holds delivered messages");
         }
     }
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(no_such_nick) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    it::RawClient ana(hubs[0].port(), "ana");
-    it::RawClient bob(hubs[1].port(), "bob");
+    it::ClusterGuard c(2);
+    it::RawClient ana(c.hubs[0].port(), "ana");
+    it::RawClient bob(c.hubs[1].port(), "bob");
     ana.hello("ana", it::after(10s));
     bob.hello("bob", it::after(10s));
     ana.send(it::privateEnvelope("nobody", "anyone there?", 7));
@@ -200,24 +194,19 @@ BOOST_AUTO_TEST_CASE(no_such_nick) {
                      answer->envelope.error().code() == v1::ERROR_CODE_NO_SUCH_NICK;
     }
     BOOST_TEST(refusedToo);
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(redis_down) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    it::RawClient ana(hubs[0].port(), "ana");
-    it::RawClient bob(hubs[1].port(), "bob");
+    it::ClusterGuard c(2);
+    it::RawClient ana(c.hubs[0].port(), "ana");
+    it::RawClient bob(c.hubs[1].port(), "bob");
     ana.hello("ana", it::after(10s));
     bob.hello("bob", it::after(10s));
     ana.send(it::privateEnvelope("bob", "before", 1));
     BOOST_TEST_REQUIRE(takeMessages(bob, 1, it::after(10s)).size() == 1u);
     BOOST_TEST_REQUIRE(takeMessages(ana, 1, it::after(10s)).size() == 1u);
 
-    redis.stop();
+    c.redis.stop();
     ana.send(it::privateEnvelope("bob", "while Redis is away", 2));
     const it::Frame refused = ana.expect(it::isError(v1::ERROR_CODE_CLUSTER_UNAVAILABLE),
                                          it::after(10s), "CLUSTER_UNAVAILABLE");
@@ -227,7 +216,7 @@ BOOST_AUTO_TEST_CASE(redis_down) {
     BOOST_TEST(takeMessages(ana, 0, it::after(0ms)).empty(), "echoed without Redis");
     BOOST_TEST(takeMessages(bob, 0, it::after(0ms)).empty(), "delivered without Redis");
 
-    redis.restart();
+    c.redis.restart();
     // The hubs reconnect within cluster.reconnect_ms: retried until one is
     // echoed (each attempt waits for its answer; bounded by a deadline).
     const auto deadline = it::after(15s);
@@ -256,9 +245,6 @@ BOOST_AUTO_TEST_CASE(redis_down) {
     BOOST_TEST_REQUIRE(atBob.size() == 1u);
     BOOST_TEST(atBob[0].text() == "after");
     BOOST_TEST(atBob[0].client_msg_id() == id);
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(partition) {
@@ -341,12 +327,10 @@ double medianEchoMicros(it::RawClient& from, it::RawClient& to, const std::strin
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(latency, *boost::unit_test::disabled()) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    it::RawClient ana(hubs[0].port(), "ana");
-    it::RawClient amy(hubs[0].port(), "amy");
-    it::RawClient bob(hubs[1].port(), "bob");
+    it::ClusterGuard c(2);
+    it::RawClient ana(c.hubs[0].port(), "ana");
+    it::RawClient amy(c.hubs[0].port(), "amy");
+    it::RawClient bob(c.hubs[1].port(), "bob");
     ana.hello("ana", it::after(10s));
     amy.hello("amy", it::after(10s));
     bob.hello("bob", it::after(10s));
@@ -405,17 +389,15 @@ std::vector<std::string> conversation(it::RawClient& client, const std::string& 
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(history) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
+    it::ClusterGuard c(2);
     for (std::size_t hub = 0; hub < 2; ++hub) {
-        waitNickFree(redis, "ana");
-        it::registerNick(hubs[hub].port(), "ana", "ana-pw");
+        waitNickFree(c.redis, "ana");
+        it::registerNick(c.hubs[hub].port(), "ana", "ana-pw");
     }
-    waitNickFree(redis, "bob");
-    it::registerNick(hubs[1].port(), "bob", "bob-pw");
-    auto ana = signedIn(redis, hubs[0].port(), "ana", "ana-pw");
-    auto bob = signedIn(redis, hubs[1].port(), "bob", "bob-pw");
+    waitNickFree(c.redis, "bob");
+    it::registerNick(c.hubs[1].port(), "bob", "bob-pw");
+    auto ana = signedIn(c.redis, c.hubs[0].port(), "ana", "ana-pw");
+    auto bob = signedIn(c.redis, c.hubs[1].port(), "bob", "bob-pw");
     // bob is no account of hub 0's book: across, live only.
     ana->send(it::privateEnvelope("bob", "one", 1));
     const auto atBob = takeMessages(*bob, 1, it::after(10s));
@@ -438,14 +420,11 @@ BOOST_AUTO_TEST_CASE(history) {
     // ana moves to bob's hub: what waited for hub 1's account is there.
     ana->send(it::byeEnvelope("moving"));
     BOOST_TEST_REQUIRE(ana->waitClosed(it::after(10s)));
-    ana = signedIn(redis, hubs[1].port(), "ana", "ana-pw");
+    ana = signedIn(c.redis, c.hubs[1].port(), "ana", "ana-pw");
     const auto waited = takeMessages(*ana, 1, it::after(10s));
     BOOST_TEST_REQUIRE(waited.size() == 1u);
     BOOST_TEST(waited[0].text() == "two");
     BOOST_TEST(waited[0].waited());
     BOOST_TEST(conversation(*ana, "bob") == (std::vector<std::string>{"two#1"}),
                boost::test_tools::per_element());
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }

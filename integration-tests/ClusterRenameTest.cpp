@@ -32,11 +32,10 @@
 #include <string>
 #include <vector>
 
-#include "BoostSupport.hpp"
+#include "ClusterGuard.hpp"
 #include "ClusterHubs.hpp"
 #include "Frames.hpp"
 #include "RawClient.hpp"
-#include "RedisRequired.hpp"
 #include "RedisServer.hpp"
 
 using namespace std::chrono_literals;
@@ -137,10 +136,8 @@ bool helloUntilWelcomed(std::uint16_t port, const std::string& nick, it::Deadlin
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(seen) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(3, redis.address(), it::ClusterHubs::quickSettings());
-    Members m(hubs, {"ana", "bob", "cyd"});
+    it::ClusterGuard c(3);
+    Members m(c.hubs, {"ana", "bob", "cyd"});
     const auto asked = it::Clock::now();
     m[0].send(it::setNickEnvelope("anna"));
     // Her confirmation, as on one hub (room ""), then the others' NICK_CHANGED.
@@ -164,16 +161,11 @@ BOOST_AUTO_TEST_CASE(seen) {
     m[0].send(it::sayEnvelope("#r", "as anna", 1));
     BOOST_TEST(fromOf(m[1], "as anna") == "anna");
     BOOST_TEST(fromOf(m[2], "as anna") == "anna");
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(taken) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Members m(hubs, {"ana", "bob"});
+    it::ClusterGuard c(2);
+    Members m(c.hubs, {"ana", "bob"});
     m[0].send(it::setNickEnvelope("BOB"));
     const it::Frame refused =
         m[0].expect(it::isError(v1::ERROR_CODE_NICK_TAKEN), it::after(10s), "NICK_TAKEN");
@@ -192,43 +184,33 @@ BOOST_AUTO_TEST_CASE(taken) {
         }
     }
     // She still holds her nick across the cluster.
-    it::RawClient late(hubs[1].port(), "late");
+    it::RawClient late(c.hubs[1].port(), "late");
     late.send(it::helloEnvelope("ana"));
     late.expect(it::isError(v1::ERROR_CODE_NICK_TAKEN), it::after(10s), "ana taken on hub-2");
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(old_free) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    it::RawClient ana(hubs[0].port(), "ana");
+    it::ClusterGuard c(2);
+    it::RawClient ana(c.hubs[0].port(), "ana");
     ana.hello("ana", it::after(10s));
     ana.send(it::setNickEnvelope("anna"));
     ana.expect([](const it::Frame& f) { return nickChanged(f, "", "ana", "anna"); }, it::after(10s),
                "ana's own NICK_CHANGED");
-    BOOST_TEST(redis.command({"HGET", "hermes:nicks", "anna"}) == it::ClusterHubs::hubName(0));
+    BOOST_TEST(c.redis.command({"HGET", "hermes:nicks", "anna"}) == it::ClusterHubs::hubName(0));
     // The old nick: free on the other hub once hub-1's release is in Redis.
     std::unique_ptr<it::RawClient> second;
-    BOOST_TEST(helloUntilWelcomed(hubs[1].port(), "ana", it::after(10s), second),
+    BOOST_TEST(helloUntilWelcomed(c.hubs[1].port(), "ana", it::after(10s), second),
                "a Hello for the old nick on hub-2 was never welcomed");
-    BOOST_TEST(redis.command({"HGET", "hermes:nicks", "ana"}) == it::ClusterHubs::hubName(1));
+    BOOST_TEST(c.redis.command({"HGET", "hermes:nicks", "ana"}) == it::ClusterHubs::hubName(1));
     // The new one is held.
-    it::RawClient late(hubs[1].port(), "late");
+    it::RawClient late(c.hubs[1].port(), "late");
     late.send(it::helloEnvelope("Anna"));
     late.expect(it::isError(v1::ERROR_CODE_NICK_TAKEN), it::after(10s), "anna taken on hub-2");
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(away) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Members m(hubs, {"ana", "bob"});
+    it::ClusterGuard c(2);
+    Members m(c.hubs, {"ana", "bob"});
     m[0].send(it::setAwayEnvelope("at lunch"));
     const it::Frame shown =
         m[1].expect(it::isPresence(v1::PRESENCE_KIND_AWAY, "ana"), it::after(10s), "AWAY ana");
@@ -251,17 +233,12 @@ BOOST_AUTO_TEST_CASE(away) {
                    .envelope.whois_reply()
                    .away()
                    .empty());
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(redis_down) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Members m(hubs, {"ana", "bob"});
-    redis.stop();
+    it::ClusterGuard c(2);
+    Members m(c.hubs, {"ana", "bob"});
+    c.redis.stop();
     m[0].send(it::setNickEnvelope("anna"));
     const it::Frame refused = m[0].expect(it::isError(v1::ERROR_CODE_CLUSTER_UNAVAILABLE),
                                           it::after(10s), "CLUSTER_UNAVAILABLE");
@@ -271,7 +248,7 @@ BOOST_AUTO_TEST_CASE(redis_down) {
     for (const it::Frame& f : m[0].inbox()) {
         BOOST_TEST(!nickChanged(f, "", "ana", "anna"), "renamed without Redis");
     }
-    redis.restart();
+    c.redis.restart();
     // bob's hub back first: a rename made before it listens again is shown
     // there as QUIT ana, JOINED anna (docs/CLUSTER.md, "What is not done").
     // Its echo comes after the member list it reads on joining (one
@@ -293,16 +270,11 @@ BOOST_AUTO_TEST_CASE(redis_down) {
     BOOST_TEST_REQUIRE(renamed);
     m[1].expect([](const it::Frame& f) { return nickChanged(f, "r", "ana", "anna"); },
                 it::after(10s), "NICK_CHANGED at bob after Redis is back");
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(race) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Members m(hubs, {"ana", "bob"});
+    it::ClusterGuard c(2);
+    Members m(c.hubs, {"ana", "bob"});
     m[0].send(it::setNickEnvelope("zed"));
     m[1].send(it::setNickEnvelope("zed"));
     int renamed = 0;
@@ -323,12 +295,9 @@ BOOST_AUTO_TEST_CASE(race) {
     BOOST_TEST(renamed == 1);
     BOOST_TEST(taken == 1);
     for (std::size_t i : {0u, 1u}) {
-        it::RawClient late(hubs[i].port(), "late");
+        it::RawClient late(c.hubs[i].port(), "late");
         late.send(it::helloEnvelope("zed"));
         late.expect(it::isError(v1::ERROR_CODE_NICK_TAKEN), it::after(10s),
                     "zed taken on hub-" + std::to_string(i + 1));
-    }
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
     }
 }

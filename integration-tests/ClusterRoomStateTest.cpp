@@ -27,6 +27,7 @@
 #include <string>
 
 #include "BoostSupport.hpp"
+#include "ClusterGuard.hpp"
 #include "ClusterHubs.hpp"
 #include "Frames.hpp"
 #include "HubLog.hpp"
@@ -95,10 +96,8 @@ it::HubProcess::Settings hubTwo(const std::string& redis, const std::string& db)
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(mute) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
+    it::ClusterGuard c(2);
+    Three t(c.hubs);
     t.ana.send(moderate(v1::MODERATION_ACTION_MUTE, "carl"));
     const it::Frame seen = t.bob.expect(it::isPresence(v1::PRESENCE_KIND_MUTED, "carl"),
                                         it::after(10s), "bob sees carl muted");
@@ -116,16 +115,11 @@ BOOST_AUTO_TEST_CASE(mute) {
                   "carl unmuted");
     t.carl.send(it::sayEnvelope(kRoom, "back again", 2));
     t.ana.expect(it::isChatText(kRoom, "back again"), it::after(10s), "ana hears carl");
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(op) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
+    it::ClusterGuard c(2);
+    Three t(c.hubs);
     t.carl.send(moderate(v1::MODERATION_ACTION_KICK, "bob"));
     t.carl.expect(it::isError(v1::ERROR_CODE_NOT_OPERATOR), it::after(10s), "carl no operator yet");
     t.ana.send(moderate(v1::MODERATION_ACTION_OP, "carl"));
@@ -139,16 +133,11 @@ BOOST_AUTO_TEST_CASE(op) {
     BOOST_TEST(told.envelope.presence().by() == "carl");
     t.ana.expect(it::isPresence(v1::PRESENCE_KIND_KICKED, "bob"), it::after(10s),
                  "hub 1 sees the kick");
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(invite_only) {
-    it::RedisRequired redisRequired;
-    it::RedisServer redis;
-    it::ClusterHubs hubs(2, redis.address(), it::ClusterHubs::quickSettings());
-    Three t(hubs);
+    it::ClusterGuard c(2);
+    Three t(c.hubs);
     t.ana.send(moderate(v1::MODERATION_ACTION_INVITE_ONLY));
     const it::Frame mode = t.bob.expect(
         [](const it::Frame& f) {
@@ -158,7 +147,7 @@ BOOST_AUTO_TEST_CASE(invite_only) {
         it::after(10s), "bob sees the mode change");
     BOOST_TEST(mode.envelope.presence().reason() == "invite-only: test");
     BOOST_TEST(mode.envelope.presence().by() == "ana");
-    it::RawClient dan(hubs[1].port(), "dan");
+    it::RawClient dan(c.hubs[1].port(), "dan");
     dan.hello("dan", it::after(10s));
     dan.send(it::joinEnvelope(kRoom));
     const it::Frame refused =
@@ -170,9 +159,6 @@ BOOST_AUTO_TEST_CASE(invite_only) {
     BOOST_TEST(invited.envelope.presence().by() == "ana");
     it::joinRoom(dan, kRoom, it::after(10s));
     it::expectJoins(t.ana, {"dan"}, it::after(10s));
-    if (it::currentTestFailed()) {
-        hubs.markFailed();
-    }
 }
 
 BOOST_AUTO_TEST_CASE(restart_unban) {
