@@ -392,19 +392,32 @@ std::vector<std::string> sentinelList(const ClusterConfig& config) {
     return list;
 }
 
-// The master's address as the first sentinel that answers names it
-// (SENTINEL get-master-addr-by-name), each asked within `timeout`, starting
-// with the one that answered last (`preferred`, updated), and at most
-// `most` of them. Blocking: the hub's loop waits at most the timeout per
-// sentinel that does not answer.
+// The master as a sentinel's answer to SENTINEL get-master-addr-by-name
+// names it: false if it does not (an error, or a master it does not know).
+bool masterOf(const redisReply* r, std::string& host, int& port) {
+    if (r == nullptr || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING) {
+        return false;
+    }
+    const std::string_view digits = text(r->element[1]);
+    int masterPort = 0;
+    const auto [end, error] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), masterPort);
+    if (error != std::errc() || end != digits.data() + digits.size() || masterPort <= 0) {
+        return false;
+    }
+    host = std::string(text(r->element[0]));
+    port = masterPort;
+    return true;
+}
+
+// The master's address as the first sentinel that answers names it, each
+// asked within `timeout`. Blocking: used once, at start (sharedEpoch),
+// before the loop runs; the loop asks through RedisBackplane::askSentinels.
 bool askSentinels(const ClusterConfig& config, std::string& host, int& port, std::string& why,
-                  std::size_t& preferred, std::chrono::milliseconds timeout,
-                  std::size_t most = SIZE_MAX) {
+                  std::chrono::milliseconds timeout) {
     why = "no sentinel in cluster.sentinels answered for master '" + config.masterName + "'";
-    const std::vector<std::string> sentinels = sentinelList(config);
-    for (std::size_t tried = 0; tried < sentinels.size() && tried < most; ++tried) {
-        const std::size_t index = (preferred + tried) % sentinels.size();
-        const std::string& address = sentinels[index];
+    for (const std::string& address : sentinelList(config)) {
         std::string sentinelHost;
         int sentinelPort = 0;
         splitHostPort(address, sentinelHost, sentinelPort);
@@ -418,31 +431,15 @@ bool askSentinels(const ClusterConfig& config, std::string& host, int& port, std
         redisSetTimeout(c, toTimeval(timeout));
         auto* r = static_cast<redisReply*>(
             redisCommand(c, "SENTINEL get-master-addr-by-name %s", config.masterName.c_str()));
-        bool found = false;
-        if (r != nullptr && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-            r->element[0]->type == REDIS_REPLY_STRING &&
-            r->element[1]->type == REDIS_REPLY_STRING) {
-            const std::string_view digits = text(r->element[1]);
-            int masterPort = 0;
-            const auto [end, error] =
-                std::from_chars(digits.data(), digits.data() + digits.size(), masterPort);
-            if (error == std::errc() && end == digits.data() + digits.size() && masterPort > 0) {
-                host = std::string(text(r->element[0]));
-                port = masterPort;
-                found = true;
-            }
-        } else {
+        const bool found = masterOf(r, host, port);
+        if (!found) {
             why = "sentinel " + address + " does not know master '" + config.masterName + "'";
         }
         freeReplyObject(r);
         redisFree(c);
         if (found) {
-            preferred = index;
             return true;
         }
-    }
-    if (!sentinels.empty()) {
-        preferred = (preferred + 1) % sentinels.size();  // the next one first, next time
     }
     return false;
 }
@@ -454,8 +451,7 @@ void findMaster(const ClusterConfig& config, std::string& host, int& port) {
         return;
     }
     std::string why;
-    std::size_t preferred = 0;
-    if (!askSentinels(config, host, port, why, preferred, config.timeout)) {
+    if (!askSentinels(config, host, port, why, config.timeout)) {
         throw std::runtime_error(why);
     }
 }
@@ -494,20 +490,12 @@ RedisBackplane::RedisBackplane(const ClusterConfig& config, std::string hubName)
       hubName_(std::move(hubName)),
       privatePattern_(std::string(hermes::hub::kBackplanePrivatePrefix) + globLiteral(hubName_)),
       log_(Poco::Logger::get("hermesd.cluster")) {
-    if (config_.sentinels.empty()) {
+    sentinels_ = sentinelList(config_);
+    if (sentinels_.empty()) {
         splitHostPort(config_.redis, host_, port_);
-    } else {
-        // Checked here so a bad list fails at start; asked at each connect.
-        std::size_t start = 0;
-        while (start <= config_.sentinels.size()) {
-            std::size_t comma = config_.sentinels.find(',', start);
-            comma = comma == std::string::npos ? config_.sentinels.size() : comma;
-            const std::string address(Poco::trim(config_.sentinels.substr(start, comma - start)));
-            start = comma + 1;
-            if (!address.empty()) {
-                splitHostPort(address, host_, port_);
-            }
-        }
+    }
+    for (const std::string& address : sentinels_) {
+        splitHostPort(address, host_, port_);  // a bad list fails at start; asked at each connect
     }
     epollFd_ = epoll_create1(EPOLL_CLOEXEC);
     if (epollFd_ < 0) {
@@ -517,11 +505,13 @@ RedisBackplane::RedisBackplane(const ClusterConfig& config, std::string hubName)
     command_.name = "command";
     subscriber_.owner = this;
     subscriber_.name = "subscriber";
+    sentinel_.owner = this;
+    sentinel_.name = "sentinel";
 }
 
 RedisBackplane::~RedisBackplane() {
     hub_ = nullptr;  // the loop (and its hub) may be gone: answers go nowhere
-    for (Link* link : {&command_, &subscriber_}) {
+    for (Link* link : {&command_, &subscriber_, &sentinel_}) {
         if (link->context != nullptr) {
             redisAsyncContext* context = link->context;
             link->context = nullptr;
@@ -576,10 +566,14 @@ std::uint64_t RedisBackplane::sharedEpoch(const ClusterConfig& config, std::uint
 RedisBackplane::TimePoint RedisBackplane::pump(hermes::hub::Hub& hub, TimePoint now) {
     hub_ = &hub;
     now_ = now;
+    if (sentinelAsk_.active) {
+        stepSentinels(now);
+    }
     if (resetWanted_) {
         reset(now);
     }
-    if (command_.context == nullptr && subscriber_.context == nullptr && now >= nextAttempt_) {
+    if (command_.context == nullptr && subscriber_.context == nullptr && !sentinelAsk_.active &&
+        now >= nextAttempt_) {
         connect(now);
     }
     requests_.clear();
@@ -621,7 +615,9 @@ RedisBackplane::TimePoint RedisBackplane::pump(hermes::hub::Hub& hub, TimePoint 
     }
     flushWrites();
     TimePoint wake = now + std::chrono::milliseconds(100);
-    if (command_.context == nullptr) {
+    if (sentinelAsk_.active) {
+        wake = std::min(wake, sentinelAsk_.done ? now : sentinelAsk_.deadline);
+    } else if (command_.context == nullptr) {
         wake = std::min(wake, nextAttempt_);
     }
     hub_ = nullptr;
@@ -652,22 +648,16 @@ void RedisBackplane::onReady(hermes::hub::Hub& hub, TimePoint now) {
 // --- connecting and losing Redis ------------------------------------------------------------
 
 void RedisBackplane::connect(TimePoint now) {
-    connectStarted_ = now;
-    if (!config_.sentinels.empty()) {
-        std::string why;
-        if (!askSentinels(config_, host_, port_, why, preferredSentinel_, config_.timeout)) {
-            resetWanted_ = true;
-            resetWhy_ = why;
-            nextAttempt_ = now + config_.reconnect;
-            return;
-        }
-        const std::string master = host_ + ":" + std::to_string(port_);
-        if (master != lastMaster_) {
-            log_.information("cluster: the sentinels name %s as master '%s'", master,
-                             config_.masterName);
-            lastMaster_ = master;
-        }
+    if (!sentinels_.empty()) {
+        askSentinels(false, now);  // connectLinks() once one names the master
+        return;
     }
+    connectLinks(now);
+}
+
+// Both connections to the master at host_:port_.
+void RedisBackplane::connectLinks(TimePoint now) {
+    connectStarted_ = now;
     for (Link* link : {&command_, &subscriber_}) {
         redisAsyncContext* context = redisAsyncConnect(host_.c_str(), port_);
         if (context == nullptr || context->err != 0) {
@@ -679,18 +669,7 @@ void RedisBackplane::connect(TimePoint now) {
             }
             return;
         }
-        link->context = context;
-        link->fd = context->c.fd;
-        link->events = 0;
-        context->data = link;
-        context->ev.data = link;
-        context->ev.addRead = addRead;
-        context->ev.delRead = delRead;
-        context->ev.addWrite = addWrite;
-        context->ev.delWrite = delWrite;
-        context->ev.cleanup = cleanup;
-        redisAsyncSetConnectCallback(context, onConnect);
-        redisAsyncSetDisconnectCallback(context, onDisconnect);
+        attach(*link, context);
         // Commands queue until the connection is up; hiredis writes them then.
         if (link == &command_) {
             redisAsyncCommand(context, onScriptLoaded, this, "SCRIPT LOAD %s",
@@ -714,6 +693,8 @@ void RedisBackplane::connect(TimePoint now) {
 // its callback, with no reply); the hub hears the backplane is down.
 void RedisBackplane::reset(TimePoint now) {
     resetWanted_ = false;
+    closeSentinel();  // a renewal's question is moot; a reconnect asks again
+    sentinelAsk_.active = false;
     for (Link* link : {&command_, &subscriber_}) {
         if (link->context != nullptr) {
             redisAsyncContext* context = link->context;
@@ -789,6 +770,151 @@ void RedisBackplane::checkUp() {
         sendNick(release, now_);
     }
     hub_->backplaneUp(true, now_);
+}
+
+// --- asking the sentinels ------------------------------------------------------------------
+
+// A question to the sentinels, one at a time from the one that answered
+// last (a renewal asks that one only, within kRenewalSentinelTimeout), on
+// sentinel_, through the loop: stepSentinels() acts on the answer.
+void RedisBackplane::askSentinels(bool renewal, TimePoint now) {
+    sentinelAsk_ = SentinelAsk{};
+    sentinelAsk_.active = true;
+    sentinelAsk_.renewal = renewal;
+    sentinelAsk_.index = preferredSentinel_ % sentinels_.size();
+    sentinelAsk_.left = renewal ? 0 : sentinels_.size() - 1;
+    sentinelAsk_.timeout =
+        renewal ? std::min(config_.timeout, kRenewalSentinelTimeout) : config_.timeout;
+    askSentinel(now);
+}
+
+void RedisBackplane::askSentinel(TimePoint now) {
+    SentinelAsk& ask = sentinelAsk_;
+    ask.done = false;
+    ask.deadline = now + ask.timeout;
+    const std::string& address = sentinels_[ask.index];
+    std::string host;
+    int port = 0;
+    splitHostPort(address, host, port);
+    redisAsyncContext* context = redisAsyncConnect(host.c_str(), port);
+    if (context == nullptr || context->err != 0) {
+        ask.done = true;
+        ask.why =
+            "sentinel " + address + ": " + (context != nullptr ? context->errstr : "out of memory");
+        if (context != nullptr) {
+            redisAsyncFree(context);
+        }
+        return;
+    }
+    attach(sentinel_, context);
+    redisAsyncCommand(context, onSentinelReply, this, "SENTINEL get-master-addr-by-name %s",
+                      config_.masterName.c_str());
+}
+
+// The sentinel's connection failed or closed before it answered.
+void RedisBackplane::sentinelConnected(const redisAsyncContext* context, int status) {
+    if (status == REDIS_OK) {
+        sentinel_.connected = true;
+        return;
+    }
+    sentinel_.context = nullptr;  // hiredis frees it after this callback
+    if (!sentinelAsk_.done) {
+        sentinelAsk_.done = true;
+        sentinelAsk_.why = "sentinel " + sentinels_[sentinelAsk_.index] + ": " +
+                           (context->err != 0 ? context->errstr : "the connection closed");
+    }
+}
+
+void RedisBackplane::onSentinelReply(redisAsyncContext* /*context*/, void* reply, void* privdata) {
+    auto& self = *static_cast<RedisBackplane*>(privdata);
+    SentinelAsk& ask = self.sentinelAsk_;
+    if (reply == nullptr || ask.done) {
+        return;  // the connection went (closeSentinel, or sentinelConnected said why)
+    }
+    ask.done = true;
+    if (!masterOf(static_cast<const redisReply*>(reply), ask.host, ask.port)) {
+        ask.why = "sentinel " + self.sentinels_[ask.index] + " does not know master '" +
+                  self.config_.masterName + "'";
+    }
+}
+
+// Each turn while a question is open: its answer acted on, or the next
+// sentinel asked when this one failed or is late.
+void RedisBackplane::stepSentinels(TimePoint now) {
+    SentinelAsk& ask = sentinelAsk_;
+    if (!ask.done && now < ask.deadline) {
+        return;
+    }
+    if (!ask.done) {
+        ask.done = true;  // before closing: its callbacks then keep this why
+        ask.why = "sentinel " + sentinels_[ask.index] + ": no answer within " +
+                  std::to_string(ask.timeout.count()) + " ms";
+    }
+    closeSentinel();
+    if (ask.port > 0) {
+        ask.active = false;
+        preferredSentinel_ = ask.index;
+        if (ask.renewal) {
+            if (ask.host != host_ || ask.port != port_) {
+                resetWanted_ = true;
+                resetWhy_ = "the sentinels name " + ask.host + ":" + std::to_string(ask.port) +
+                            " as master now (a failover)";
+            }
+            return;
+        }
+        host_ = ask.host;
+        port_ = ask.port;
+        const std::string master = host_ + ":" + std::to_string(port_);
+        if (master != lastMaster_) {
+            log_.information("cluster: the sentinels name %s as master '%s'", master,
+                             config_.masterName);
+            lastMaster_ = master;
+        }
+        connectLinks(now);
+        return;
+    }
+    if (ask.left > 0) {
+        --ask.left;
+        ask.index = (ask.index + 1) % sentinels_.size();
+        askSentinel(now);
+        return;
+    }
+    ask.active = false;
+    // The next one first, next time (a renewal's sentinel that did not
+    // answer is passed over; the hub keeps its master).
+    preferredSentinel_ = (ask.index + 1) % sentinels_.size();
+    if (!ask.renewal) {
+        resetWanted_ = true;
+        resetWhy_ = sentinels_.size() > 1 ? "no sentinel in cluster.sentinels named master '" +
+                                                config_.masterName + "' (last: " + ask.why + ")"
+                                          : ask.why;
+        nextAttempt_ = now + config_.reconnect;
+    }
+}
+
+void RedisBackplane::closeSentinel() {
+    if (sentinel_.context != nullptr) {
+        redisAsyncContext* context = sentinel_.context;
+        sentinel_.context = nullptr;
+        redisAsyncFree(context);
+    }
+    sentinel_.connected = false;
+}
+
+// hiredis's hooks and callbacks for `link`, whose connection `context` is.
+void RedisBackplane::attach(Link& link, redisAsyncContext* context) {
+    link.context = context;
+    link.fd = context->c.fd;
+    link.events = 0;
+    context->data = &link;
+    context->ev.data = &link;
+    context->ev.addRead = addRead;
+    context->ev.delRead = delRead;
+    context->ev.addWrite = addWrite;
+    context->ev.delWrite = delWrite;
+    context->ev.cleanup = cleanup;
+    redisAsyncSetConnectCallback(context, onConnect);
+    redisAsyncSetDisconnectCallback(context, onDisconnect);
 }
 
 // --- commands -------------------------------------------------------------------------------
@@ -1129,23 +1255,11 @@ void RedisBackplane::reap(TimePoint now) {
 
 void RedisBackplane::renewLease(TimePoint now) {
     nextLease_ = now + config_.lease / 3;
-    if (!config_.sentinels.empty()) {
+    if (!sentinels_.empty() && !sentinelAsk_.active) {
         // A failover whose old master still takes writes (it is demoted
         // only some seconds later) would go unnoticed: ask with every
-        // renewal whether the master is still this one. One sentinel, the
-        // one that answered last, with a short timeout: the loop waits
-        // for it (a sentinel that does not answer is passed over next time).
-        std::string host;
-        int port = 0;
-        std::string why;
-        if (askSentinels(config_, host, port, why, preferredSentinel_,
-                         std::min(config_.timeout, kRenewalSentinelTimeout), 1) &&
-            (host != host_ || port != port_)) {
-            resetWanted_ = true;
-            resetWhy_ = "the sentinels name " + host + ":" + std::to_string(port) +
-                        " as master now (a failover)";
-            return;
-        }
+        // renewal whether the master is still this one (stepSentinels).
+        askSentinels(true, now);
     }
     const std::string key = "hermes:hub:" + hubName_;
     const std::string lease = std::to_string(config_.lease.count());
@@ -1171,6 +1285,10 @@ void RedisBackplane::flushWrites() {
 
 void RedisBackplane::onConnect(const redisAsyncContext* context, int status) {
     Link& link = *static_cast<Link*>(context->data);
+    if (&link == &link.owner->sentinel_) {
+        link.owner->sentinelConnected(context, status);
+        return;
+    }
     if (status != REDIS_OK) {
         // hiredis frees the context after this callback.
         link.context = nullptr;
@@ -1185,6 +1303,11 @@ void RedisBackplane::onConnect(const redisAsyncContext* context, int status) {
 void RedisBackplane::onDisconnect(const redisAsyncContext* context, int /*status*/) {
     Link& link = *static_cast<Link*>(context->data);
     RedisBackplane& self = *link.owner;
+    if (&link == &self.sentinel_) {
+        self.sentinelConnected(context, REDIS_ERR);
+        link.connected = false;
+        return;
+    }
     if (link.context != nullptr) {
         // Redis closed it (not our reset): hiredis frees it after this.
         link.context = nullptr;

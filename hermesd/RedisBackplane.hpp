@@ -17,10 +17,12 @@
 // its next seq, so what was published while it was away is delivered.
 //
 // Sentinel (cluster.sentinels): each connect first asks the sentinels for
-// the master (blocking, cluster.timeout_ms per sentinel, the one that
-// answered last first), and each lease renewal asks that one sentinel
-// (blocking, at most 200 ms; one that does not answer is passed over the
-// next time): a master other than this one is a failover. A failover
+// the master (cluster.timeout_ms per sentinel, the one that answered last
+// first), and each lease renewal asks that one sentinel (at most 200 ms;
+// one that does not answer is passed over the next time): a master other
+// than this one is a failover. Both on a third connection driven by the
+// loop like the other two, so a sentinel that hangs never stalls the
+// hub's clients (only sharedEpoch(), at start, asks blocking). A failover
 // also reaches the hub as its connections closed (Sentinel kills the
 // clients of the instances it reconfigures) or a write refused READONLY (a
 // demoted master). Each resets, and the reconnect asks the sentinels again.
@@ -132,7 +134,28 @@ private:
     };
     struct Pending;
 
+    // A question to the sentinels: which master is kMasterName's now.
+    struct SentinelAsk {
+        bool active = false;
+        bool renewal = false;   // a lease renewal's check: a failover if another master
+        std::size_t index = 0;  // of sentinels_: the one asked now
+        std::size_t left = 0;   // how many more to ask if it fails
+        std::chrono::milliseconds timeout{};
+        TimePoint deadline{};
+        bool done = false;  // its callback answered: host and port, or why not
+        std::string host;
+        int port = 0;
+        std::string why;
+    };
+
     void connect(TimePoint now);
+    void connectLinks(TimePoint now);
+    void askSentinels(bool renewal, TimePoint now);
+    void askSentinel(TimePoint now);
+    void stepSentinels(TimePoint now);
+    void sentinelConnected(const redisAsyncContext* context, int status);
+    void closeSentinel();
+    void attach(Link& link, redisAsyncContext* context);
     void reset(TimePoint now);
     void send(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendNick(const hermes::hub::BackplaneRequest& request, TimePoint now);
@@ -166,6 +189,7 @@ private:
     void stateNotice(std::string_view payload);
     static void onScriptDone(redisAsyncContext* context, void* reply, void* privdata);
     static void onLease(redisAsyncContext* context, void* reply, void* privdata);
+    static void onSentinelReply(redisAsyncContext* context, void* reply, void* privdata);
     static void addRead(void* privdata);
     static void delRead(void* privdata);
     static void addWrite(void* privdata);
@@ -177,7 +201,8 @@ private:
     const std::string privatePattern_;  // this hub's private channel, hermes:pm:NAME (a glob)
     std::string host_;                  // the master: cluster.redis, or as the sentinels named it
     int port_ = 0;
-    std::size_t preferredSentinel_ = 0;  // of cluster.sentinels: asked first
+    std::vector<std::string> sentinels_;  // cluster.sentinels, host:port each
+    std::size_t preferredSentinel_ = 0;   // of sentinels_: asked first
     // The most a lease renewal waits for its one sentinel (a connect is
     // allowed cluster.timeout_ms per sentinel).
     static constexpr std::chrono::milliseconds kRenewalSentinelTimeout{200};
@@ -189,6 +214,8 @@ private:
     // the setter's session and the field, told if Redis refuses it.
     std::deque<std::pair<std::uint64_t, std::string>> stateSent_;
     Link subscriber_;
+    Link sentinel_;  // open while a SentinelAsk is
+    SentinelAsk sentinelAsk_;
     std::string scriptSha_;
     bool up_ = false;           // the hub was told it is up
     bool resetWanted_ = false;  // a callback saw a failure: reset at the next chance

@@ -12,6 +12,9 @@
 //                      (CLUSTER_UNAVAILABLE) or held, none acked is lost;
 //   sentinel_failover  Redis under three Sentinels, the master killed, the
 //                      replica promoted: the hubs follow it;
+//   sentinels_hang     the three Sentinels frozen (SIGSTOP) and the master
+//                      stopped: while the hub asks them in vain for a
+//                      master (5 s each), its clients are still answered;
 //   wait_master_kill,  cluster.replicas_acked 1 (WAIT): the master killed
 //   wait_master_freeze (kill -9) or frozen (SIGSTOP) mid-traffic, the
 //                      replica promoted: every acked say is in both hubs'
@@ -487,6 +490,41 @@ BOOST_AUTO_TEST_CASE(sentinel_failover) {
         }
     }
     checkOneOrder(members, hubs[1].port());
+    if (it::currentTestFailed()) {
+        hubs.markFailed();
+    }
+}
+
+BOOST_AUTO_TEST_CASE(sentinels_hang) {
+    it::RedisRequired redisRequired;
+    it::RedisServer master;
+    it::RedisSentinels sentinels(master.port());
+    BOOST_TEST_REQUIRE(sentinels.waitMonitoring(0, 20s));
+    auto settings = it::ClusterHubs::quickSettings();
+    settings["cluster.sentinels"] = sentinels.addresses();
+    settings["cluster.master_name"] = it::RedisSentinels::kMasterName;
+    settings["cluster.timeout_ms"] = "5000";  // what the hub allows each sentinel
+    settings["cluster.lease_ms"] = "15000";
+    it::ClusterHubs hubs(1, master.address(), settings);
+    it::RawClient ana(hubs[0].port(), "ana");
+    ana.hello("ana", it::after(10s));
+    it::joinRoom(ana, "r", it::after(10s));
+    sentinels.freeze();
+    master.stop();
+    // The hub reconnects at once (cluster.reconnect_ms 100), asking each
+    // frozen sentinel in turn for 5 s. Its clients' Pings are answered all
+    // the while: not after 5 s or 15 s, as when the loop waited for them.
+    const auto window = it::after(6s);
+    int pings = 0;
+    while (it::Clock::now() < window) {
+        ana.sync(it::after(2s));
+        ++pings;
+    }
+    BOOST_TEST(pings > 1);
+    // Sentinels and master back: the hub finds the master through them.
+    sentinels.thaw();
+    master.restart();
+    BOOST_TEST(it::sayUntilEchoed(ana, "r", "back", it::after(30s)));
     if (it::currentTestFailed()) {
         hubs.markFailed();
     }

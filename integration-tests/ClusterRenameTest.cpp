@@ -95,26 +95,6 @@ std::string fromOf(it::RawClient& c, const std::string& text) {
         .from();
 }
 
-// `text` said in `room` until echoed (a hub away from Redis refuses it
-// CLUSTER_UNAVAILABLE) or `deadline`: true when echoed.
-bool sayUntilEchoed(it::RawClient& c, const std::string& room, const std::string& text,
-                    it::Deadline deadline) {
-    std::uint64_t id = 1000;
-    while (it::Clock::now() < deadline) {
-        c.send(it::sayEnvelope(room, text, ++id));
-        const auto answer = c.tryExpect(
-            [id](const it::Frame& f) {
-                return (f.envelope.has_error() && f.envelope.error().client_msg_id() == id) ||
-                       (f.envelope.has_message() && f.envelope.message().client_msg_id() == id);
-            },
-            deadline);
-        if (answer && answer->envelope.has_message()) {
-            return true;
-        }
-    }
-    return false;
-}
-
 // A Hello for `nick` on `port`, until welcomed or `deadline` (a nick let go
 // by one hub is free once its release reaches Redis, which the client of
 // that hub does not wait for): true when welcomed. `held` keeps the client.
@@ -254,7 +234,7 @@ BOOST_AUTO_TEST_CASE(redis_down) {
     // Its echo comes after the member list it reads on joining (one
     // connection, in order), so the rename below is heard, not read.
     const auto deadline = it::after(15s);
-    BOOST_TEST_REQUIRE(sayUntilEchoed(m[1], "#r", "bob is back", deadline));
+    BOOST_TEST_REQUIRE(it::sayUntilEchoed(m[1], "#r", "bob is back", deadline));
     // ana's hub reconnects within cluster.reconnect_ms: asked again until the
     // rename is confirmed (each attempt waits for its answer; a deadline).
     bool renamed = false;

@@ -10,6 +10,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <exception>
 
 #include "HubProcess.hpp"
 
@@ -25,7 +26,9 @@ inline bool currentTestFailed() {
 struct HubGuard {
     explicit HubGuard(const HubProcess::Settings& settings = {}) : hub(settings) {}
     ~HubGuard() {
-        if (currentTestFailed()) {
+        // An exception (an expectation not met) is recorded as the case's
+        // failure only after this runs.
+        if (std::uncaught_exceptions() > 0 || currentTestFailed()) {
             hub.markFailed();
         }
     }

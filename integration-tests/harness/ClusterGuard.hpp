@@ -2,9 +2,9 @@
 // What a cluster test case starts with, as HubGuard is for one hub: a
 // redis-server (the case fails at once, saying how to install it, if there
 // is none) and N hubs on it, with ClusterHubs::quickSettings() unless the
-// case gives its own. If any assertion of the case failed, every hub's log
-// tail is printed when they stop. The hubs stop first, then Redis, also
-// when the case throws.
+// case gives its own. If any assertion of the case failed, or it ends by
+// an exception, every hub's log tail is printed when they stop. The hubs stop first, then Redis,
+// also when the case throws.
 //
 //   it::ClusterGuard c(2);
 //   it::RawClient ana(c.hubs[0].port(), "ana");
@@ -13,7 +13,7 @@
 // Threading: the test's thread.
 
 #include <cstddef>
-#include <utility>
+#include <exception>
 
 #include "BoostSupport.hpp"
 #include "ClusterHubs.hpp"
@@ -27,7 +27,9 @@ struct ClusterGuard {
                           const HubProcess::Settings& settings = ClusterHubs::quickSettings())
         : hubs(hubCount, redis.address(), settings) {}
     ~ClusterGuard() {
-        if (currentTestFailed()) {
+        // An exception (an expectation not met) is recorded as the case's
+        // failure only after this runs.
+        if (std::uncaught_exceptions() > 0 || currentTestFailed()) {
             hubs.markFailed();
         }
     }

@@ -1,5 +1,10 @@
 #include "ClusterHubs.hpp"
 
+#include <stdexcept>
+
+#include "Deadline.hpp"
+#include "HubLog.hpp"
+
 namespace hermes::it {
 
 ClusterHubs::ClusterHubs(std::size_t count, const std::function<std::string(std::size_t)>& redisFor,
@@ -12,6 +17,15 @@ ClusterHubs::ClusterHubs(std::size_t count, const std::function<std::string(std:
         // Started one after the other: a hub that fails to start throws, and
         // the ones already up are stopped by their destructors.
         hubs_.push_back(std::make_unique<HubProcess>(settings));
+        // Listening is not yet serving: until it has joined the backplane
+        // (script loaded, channels subscribed) a Hello is refused
+        // CLUSTER_UNAVAILABLE. Every hub starts with Redis reachable (it
+        // reads the cluster's epoch first), so it joins within moments.
+        HubProcess& hub = *hubs_.back();
+        if (!logShows(hub, "joined the backplane", after(std::chrono::seconds(20)))) {
+            throw std::runtime_error(hubName(i) + " did not join the backplane within 20 s:\n" +
+                                     hub.logTail());
+        }
     }
 }
 

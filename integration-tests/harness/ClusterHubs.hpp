@@ -2,7 +2,8 @@
 // N hermesd processes forming one cluster through Redis (issue 20,
 // docs/CLUSTER.md): each a HubProcess (its own temp dir, history database
 // and loopback port) with cluster.redis = the address given and
-// cluster.hub_name = hub-1, hub-2, ... Every hub is ALWAYS stopped by PID
+// cluster.hub_name = hub-1, hub-2, ..., each started and waited for until
+// it has joined the backplane (it serves then). Every hub is ALWAYS stopped by PID
 // when the object goes (HubProcess's destructor), also when the test fails.
 //
 // `redisFor(i)` lets a test point one hub elsewhere (a TcpProxy in front of

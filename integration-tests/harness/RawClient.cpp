@@ -324,4 +324,22 @@ void registerNick(std::uint16_t port, const std::string& nick, const std::string
     }
 }
 
+bool sayUntilEchoed(RawClient& client, const std::string& room, const std::string& text,
+                    Deadline deadline) {
+    std::uint64_t id = 0x5A1D0000;
+    while (Clock::now() < deadline) {
+        client.send(sayEnvelope(room, text, ++id));
+        const auto answer = client.tryExpect(
+            [id](const Frame& f) {
+                return (f.envelope.has_error() && f.envelope.error().client_msg_id() == id) ||
+                       (f.envelope.has_message() && f.envelope.message().client_msg_id() == id);
+            },
+            deadline);
+        if (answer && answer->envelope.has_message()) {
+            return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace hermes::it

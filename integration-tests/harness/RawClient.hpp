@@ -126,6 +126,12 @@ void joinRoom(RawClient& client, const std::string& room, Deadline deadline);
 // coalesced: one frame may name several.
 void expectJoins(RawClient& watcher, std::set<std::string> nicks, Deadline deadline);
 
+// `text` said in `room` until echoed or `deadline`: true when echoed. A hub
+// away from Redis refuses it (CLUSTER_UNAVAILABLE): said again, once that
+// answer came. Each attempt has its own ClientMsgId.
+bool sayUntilEchoed(RawClient& client, const std::string& room, const std::string& text,
+                    Deadline deadline);
+
 // Sends Who for `room` and returns the MemberList's nicks, sorted.
 std::vector<std::string> whoNicks(RawClient& c, const std::string& room, Deadline deadline);
 

@@ -128,10 +128,23 @@ RedisSentinels::RedisSentinels(std::uint16_t masterPort, int count,
 }
 
 RedisSentinels::~RedisSentinels() {
+    thaw();              // a stopped process would not act on SIGTERM
     processes_.clear();  // each by PID: SIGTERM, then SIGKILL
     for (const auto& dir : dirs_) {
         std::error_code ignored;
         std::filesystem::remove_all(dir, ignored);
+    }
+}
+
+void RedisSentinels::freeze() {
+    for (const auto& process : processes_) {
+        process->freeze();
+    }
+}
+
+void RedisSentinels::thaw() {
+    for (const auto& process : processes_) {
+        process->thaw();
     }
 }
 

@@ -45,6 +45,10 @@ public:
     // answers ROLE master; its port, or nullopt at the deadline.
     std::optional<std::uint16_t> waitForFailover(std::uint16_t oldPort,
                                                  std::chrono::milliseconds timeout);
+    // Every sentinel stopped (SIGSTOP: it accepts connections, through the
+    // kernel, and answers nothing) until thaw().
+    void freeze();
+    void thaw();
 
 private:
     std::vector<std::string> dirs_;

@@ -173,39 +173,15 @@ void RedisServer::kill9() {
     }
 }
 
-namespace {
-
-// The state letter of /proc/PID/stat ('T': stopped), or 0 if unreadable.
-char processState(int pid) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    const auto close = line.rfind(')');  // the command name may hold spaces
-    return close != std::string::npos && close + 2 < line.size() ? line[close + 2] : '\0';
-}
-
-}  // namespace
-
 void RedisServer::freeze() {
     if (running()) {
-        ::kill(process_->pid(), SIGSTOP);
-        // SIGSTOP takes effect when the process next enters the kernel: on a
-        // busy machine a request sent right after kill() could still be
-        // answered. Frozen means stopped, so wait for the kernel to say so.
-        const Deadline deadline = after(std::chrono::seconds(5));
-        while (processState(process_->pid()) != 'T' && Clock::now() < deadline) {
-            waitAWhile(*process_, std::chrono::milliseconds(1));
-        }
-        if (processState(process_->pid()) != 'T') {
-            throw std::runtime_error("redis-server (pid " + std::to_string(process_->pid()) +
-                                     ") not stopped 5 s after SIGSTOP");
-        }
+        process_->freeze();
     }
 }
 
 void RedisServer::thaw() {
     if (running()) {
-        ::kill(process_->pid(), SIGCONT);
+        process_->thaw();
     }
 }
 

@@ -30,7 +30,8 @@ std::string readAll(const std::string& path) {
 
 }  // namespace
 
-ToolProcess::ToolProcess(std::vector<std::string> argv, const std::string& input) {
+ToolProcess::ToolProcess(std::vector<std::string> argv, const std::string& input)
+    : name_(argv.empty() ? std::string("a process") : argv.front()) {
     const char* base = std::getenv("TMPDIR");
     std::string pattern =
         std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/hermes-tool-XXXXXX";
@@ -122,6 +123,42 @@ std::optional<ToolProcess::Exit> ToolProcess::waitExit(std::chrono::milliseconds
         } else {
             ::poll(nullptr, 0, std::min(left, 50));  // no pidfd: look again shortly
         }
+    }
+}
+
+namespace {
+
+// The state letter of /proc/PID/stat ('T': stopped), or 0 if unreadable.
+char processState(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto close = line.rfind(')');  // the command name may hold spaces
+    return close != std::string::npos && close + 2 < line.size() ? line[close + 2] : '\0';
+}
+
+}  // namespace
+
+void ToolProcess::freeze() {
+    if (reap(WNOHANG)) {
+        return;
+    }
+    ::kill(pid_, SIGSTOP);
+    const Deadline deadline = after(std::chrono::seconds(5));
+    while (processState(pid_) != 'T' && Clock::now() < deadline) {
+        if (waitExit(std::chrono::milliseconds(1))) {
+            return;  // gone meanwhile: nothing to freeze
+        }
+    }
+    if (processState(pid_) != 'T') {
+        throw std::runtime_error(name_ + " (pid " + std::to_string(pid_) +
+                                 ") not stopped 5 s after SIGSTOP");
+    }
+}
+
+void ToolProcess::thaw() {
+    if (!reap(WNOHANG)) {
+        ::kill(pid_, SIGCONT);
     }
 }
 

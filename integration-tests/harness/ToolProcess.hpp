@@ -36,10 +36,17 @@ public:
     std::string out() const;
     std::string err() const;
     pid_t pid() const { return pid_; }
+    // SIGSTOP, returning once the kernel shows it stopped (a signal takes
+    // effect when the process next enters the kernel: on a busy machine a
+    // request sent right after kill() could still be answered). Throws if
+    // it is not stopped within 5 s. thaw(): SIGCONT. Both: nothing if it exited.
+    void freeze();
+    void thaw();
 
 private:
     std::optional<Exit> reap(int flags);
 
+    std::string name_;  // argv[0], for errors
     std::string dir_;
     pid_t pid_ = -1;
     int pidFd_ = -1;
