@@ -2732,14 +2732,23 @@ BOOST_AUTO_TEST_CASE(a_hub_back_on_the_backplane_reads_modes_and_mutes_made_mean
     BOOST_TEST(hasError(f.b.take(cid), v1::ERROR_CODE_TOPIC_LOCKED));
 }
 
-BOOST_AUTO_TEST_CASE(an_operator_outside_the_room_is_told_of_its_ban_and_mute_once_applied) {
-    TwoHubs f;
+namespace {
+
+// ana, #r's operator on hub a, leaves it (its LEFT shown everywhere, taken).
+void anaLeaves(TwoHubs& f) {
     f.a.send(f.ana, leave("r"));
     f.a.advance(1s);
     f.backplane.run();
     f.b.advance(1s);
     f.a.clear(f.ana);
     f.b.clear(f.ben);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_operator_outside_the_room_is_told_of_its_ban_and_mute_once_applied) {
+    TwoHubs f;
+    anaLeaves(f);
     f.a.send(f.ana, moderate(v1::MODERATION_ACTION_MUTE, "ben"));
     BOOST_TEST(presenceSeen(f.a, f.ana).empty());  // not before Redis has it
     f.backplane.run();
@@ -2760,12 +2769,7 @@ BOOST_AUTO_TEST_CASE(an_operator_outside_the_room_is_told_of_its_ban_and_mute_on
 
 BOOST_AUTO_TEST_CASE(an_operator_outside_the_room_is_told_of_its_kicks_once_carried_out) {
     TwoHubs f;
-    f.a.send(f.ana, leave("r"));
-    f.a.advance(1s);
-    f.backplane.run();
-    f.b.advance(1s);
-    f.a.clear(f.ana);
-    f.b.clear(f.ben);
+    anaLeaves(f);
     // ben is hub b's: b removes him, and ana (hub a) is told when b says so.
     f.a.send(f.ana, moderate(v1::MODERATION_ACTION_KICK, "ben"));
     BOOST_TEST(presenceSeen(f.a, f.ana).empty());  // not before it is done
