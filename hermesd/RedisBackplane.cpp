@@ -781,7 +781,8 @@ void RedisBackplane::askSentinels(bool renewal, TimePoint now) {
     sentinelAsk_ = SentinelAsk{};
     sentinelAsk_.active = true;
     sentinelAsk_.renewal = renewal;
-    sentinelAsk_.index = preferredSentinel_ % sentinels_.size();
+    sentinelAsk_.start = preferredSentinel_ % sentinels_.size();
+    sentinelAsk_.index = sentinelAsk_.start;
     sentinelAsk_.left = renewal ? 0 : sentinels_.size() - 1;
     sentinelAsk_.timeout =
         renewal ? std::min(config_.timeout, kRenewalSentinelTimeout) : config_.timeout;
@@ -820,8 +821,12 @@ void RedisBackplane::sentinelConnected(const redisAsyncContext* context, int sta
     sentinel_.context = nullptr;  // hiredis frees it after this callback
     if (!sentinelAsk_.done) {
         sentinelAsk_.done = true;
-        sentinelAsk_.why = "sentinel " + sentinels_[sentinelAsk_.index] + ": " +
-                           (context->err != 0 ? context->errstr : "the connection closed");
+        // A failed connect's error is in the inner context (hiredis 0.14
+        // copies it to the outer one only after this callback).
+        const char* why = context->err != 0     ? context->errstr
+                          : context->c.err != 0 ? context->c.errstr
+                                                : "the connection closed";
+        sentinelAsk_.why = "sentinel " + sentinels_[sentinelAsk_.index] + ": " + why;
     }
 }
 
@@ -859,6 +864,8 @@ void RedisBackplane::stepSentinels(TimePoint now) {
                 resetWanted_ = true;
                 resetWhy_ = "the sentinels name " + ask.host + ":" + std::to_string(ask.port) +
                             " as master now (a failover)";
+            } else if (command_.ready) {
+                writeLease(now);
             }
             return;
         }
@@ -881,8 +888,11 @@ void RedisBackplane::stepSentinels(TimePoint now) {
     }
     ask.active = false;
     // The next one first, next time (a renewal's sentinel that did not
-    // answer is passed over; the hub keeps its master).
-    preferredSentinel_ = (ask.index + 1) % sentinels_.size();
+    // answer is passed over; the hub keeps its master, and renews there).
+    preferredSentinel_ = (ask.start + 1) % sentinels_.size();
+    if (ask.renewal && command_.ready) {
+        writeLease(now);
+    }
     if (!ask.renewal) {
         resetWanted_ = true;
         resetWhy_ = sentinels_.size() > 1 ? "no sentinel in cluster.sentinels named master '" +
@@ -1255,12 +1265,23 @@ void RedisBackplane::reap(TimePoint now) {
 
 void RedisBackplane::renewLease(TimePoint now) {
     nextLease_ = now + config_.lease / 3;
-    if (!sentinels_.empty() && !sentinelAsk_.active) {
+    if (!sentinels_.empty()) {
         // A failover whose old master still takes writes (it is demoted
         // only some seconds later) would go unnoticed: ask with every
-        // renewal whether the master is still this one (stepSentinels).
-        askSentinels(true, now);
+        // renewal whether the master is still this one. The lease and the
+        // reap go to it once the sentinel has said so, or not answered
+        // (stepSentinels): a reap on a master the other hubs have left
+        // would quit their members here.
+        if (!sentinelAsk_.active) {
+            askSentinels(true, now);
+        }
+        return;
     }
+    writeLease(now);
+}
+
+// The lease set (PX cluster.lease_ms), then the reap.
+void RedisBackplane::writeLease(TimePoint now) {
     const std::string key = "hermes:hub:" + hubName_;
     const std::string lease = std::to_string(config_.lease.count());
     if (redisAsyncCommand(command_.context, onLease, this, "SET %b %b PX %b", key.data(),

@@ -18,11 +18,12 @@
 //
 // Sentinel (cluster.sentinels): each connect first asks the sentinels for
 // the master (cluster.timeout_ms per sentinel, the one that answered last
-// first), and each lease renewal asks that one sentinel (at most 200 ms;
-// one that does not answer is passed over the next time): a master other
-// than this one is a failover. Both on a third connection driven by the
-// loop like the other two, so a sentinel that hangs never stalls the
-// hub's clients (only sharedEpoch(), at start, asks blocking). A failover
+// first), and each lease renewal asks that one sentinel before it writes
+// the lease (at most 200 ms; one that does not answer is passed over the
+// next time): a master other than this one is a failover. Both on a third
+// connection driven by the loop like the other two, so a sentinel that
+// hangs never stalls the hub's clients (only sharedEpoch(), at start,
+// asks blocking). A failover
 // also reaches the hub as its connections closed (Sentinel kills the
 // clients of the instances it reconfigures) or a write refused READONLY (a
 // demoted master). Each resets, and the reconnect asks the sentinels again.
@@ -138,7 +139,8 @@ private:
     struct SentinelAsk {
         bool active = false;
         bool renewal = false;   // a lease renewal's check: a failover if another master
-        std::size_t index = 0;  // of sentinels_: the one asked now
+        std::size_t start = 0;  // of sentinels_: the one asked first
+        std::size_t index = 0;  // the one asked now
         std::size_t left = 0;   // how many more to ask if it fails
         std::chrono::milliseconds timeout{};
         TimePoint deadline{};
@@ -164,6 +166,7 @@ private:
     void sendPrivate(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void sendPrivateCursor(const hermes::hub::BackplaneRequest& request, TimePoint now);
     void renewLease(TimePoint now);
+    void writeLease(TimePoint now);
     void reap(TimePoint now);
     void sendWait(TimePoint now);
     void flushWrites();
