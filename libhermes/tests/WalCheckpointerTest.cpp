@@ -6,6 +6,7 @@
 #define BOOST_TEST_MODULE wal_checkpointer
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -25,14 +26,15 @@ using hermes::test::TempDir;
 
 namespace {
 
-// Commits `rows` rows of ~4 KiB (about one page each), 100 per transaction.
+// Commits `rows` rows of ~4 KiB (about one page each) with ids from `first`,
+// 100 per transaction; a row with an id already there is replaced.
 void writePages(Poco::Data::Session& db, int first, int rows) {
     for (int done = 0; done < rows; done += 100) {
         db.begin();
         for (int i = done; i < std::min(rows, done + 100); ++i) {
             int id = first + i;
             std::string blob(4000, static_cast<char>('a' + i % 26));
-            db << "INSERT INTO t(id, data) VALUES (?, ?)", use(id), use(blob), now;
+            db << "INSERT OR REPLACE INTO t(id, data) VALUES (?, ?)", use(id), use(blob), now;
         }
         db.commit();
     }
@@ -75,7 +77,16 @@ BOOST_AUTO_TEST_CASE(a_growing_log_is_checkpointed_on_the_checkpointer_thread) {
 // Writes that never pause (as hermes-bench L1's): the thread's passive
 // passes never reach the log's end, and it is the thread, not the writer's
 // own commit at kWriterPages, that brings the log back to its beginning.
+//
+// Whether a given wake-up's RESTART gets the writer's lock depends on the
+// scheduler (the writer pauses only between two commits, and on a loaded
+// machine, as under CI's parallel builds, the thread may miss those pauses
+// for a whole 20 ms wait). So the writer goes on until the thread succeeded
+// once, bounded by time, not by a count of pages that a busy machine
+// exhausts in one or two wake-ups; it rewrites the same kKeptRows rows, so
+// the database stays small however long that takes.
 BOOST_AUTO_TEST_CASE(under_writes_that_never_pause_the_thread_restarts_the_log) {
+    constexpr int kKeptRows = 2000;
     TempDir dir;
     const std::string path = dir.path + "/w.db";
     Poco::Data::SQLite::Connector::registerConnector();
@@ -88,23 +99,21 @@ BOOST_AUTO_TEST_CASE(under_writes_that_never_pause_the_thread_restarts_the_log) 
     {
         WalCheckpointer checkpointer(path);
         checkpointer.attach(Poco::Data::SQLite::Utility::dbHandle(writer));
-        // Small commits, one after another, until the thread restarted the
-        // log; bounded by count (past two writer checkpoints' worth) and time.
-        const auto deadline = std::chrono::steady_clock::now() + 30s;
-        while (checkpointer.restarts() == 0 && rows < 2 * WalCheckpointer::kWriterPages &&
-               std::chrono::steady_clock::now() < deadline) {
-            writePages(writer, rows, 100);
-            rows += 100;
-        }
         // (This writer, 100 pages a commit back to back, outruns any disk:
         // the writer's own checkpoint at kWriterPages may come first, and
         // the thread's RESTART after it.)
+        const auto deadline = std::chrono::steady_clock::now() + 60s;
+        while (checkpointer.restarts() == 0 && std::chrono::steady_clock::now() < deadline) {
+            writePages(writer, rows % kKeptRows, 100);
+            rows += 100;
+        }
         BOOST_TEST(checkpointer.restarts() >= 1u);
+        BOOST_TEST_MESSAGE("pages written until the thread restarted the log: " << rows);
     }
     Poco::Data::Session reader("SQLite", path);
     int count = 0;
     reader << "SELECT count(*) FROM t", into(count), now;
-    BOOST_TEST(count == rows);
+    BOOST_TEST(count == std::min(rows, kKeptRows));
     std::string check;
     reader << "PRAGMA integrity_check", into(check), now;
     BOOST_TEST(check == "ok");
