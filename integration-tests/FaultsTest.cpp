@@ -387,7 +387,9 @@ BOOST_AUTO_TEST_CASE(sigterm_during_traffic_everyone_gets_bye) {
     BOOST_TEST_REQUIRE(status.has_value(), "hermesd still runs 5 s after SIGTERM");
     BOOST_TEST(status->exited);
     BOOST_TEST(status->code == 0);
-    BOOST_TEST(status->afterSignal <= 2000ms,
+    // Reaped only after the swarm drained its clients' backlogs, so this
+    // counts the test's reading too: a bound for a hang, not a speed test.
+    BOOST_TEST(status->afterSignal <= 4000ms,
                "hermesd took " << status->afterSignal.count() << " ms to exit");
     BOOST_TEST(closedCount == kClients);
     BOOST_TEST(problems.empty(), (problems.empty() ? "" : problems.front()));

@@ -628,9 +628,10 @@ BOOST_AUTO_TEST_CASE(stop_while_connected_sends_bye_and_returns_quickly) {
     BOOST_TEST(core.say("lobby", "last words") != 0u);
     const auto started = Clock::now();
     core.stop("see you");
+    // Not a speed test: stop() must not wait out a network timeout (30 s).
     BOOST_TEST(
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count() <
-        1000);
+        5000);
 
     const Envelope say = connection.read();  // accepted before stop(): still written
     BOOST_TEST(say.say().text() == "last words");
