@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,18 +25,25 @@ using hermes::hub::BackplaneRequest;
 using hermes::hub::StateMode;
 
 // KEYS: hermes:state, hermes:statever. ARGV: the field, the record, the
-// mode ("set", "del", "pub"), the notice channel (hermes:statenote). The
-// change's version (one counter for the cluster: every hub applies a
+// mode ("set", "del", "pub", "new"), the notice channel (hermes:statenote).
+// The change's version (one counter for the cluster: every hub applies a
 // field's changes in its order), the hash and the notice in one step. A
-// deletion publishes the record too (who unbanned) but keeps nothing.
+// deletion publishes the record too (who unbanned) but keeps nothing. "new"
+// (an account's registration) writes only a field that has no record, and
+// answers 0 if it has one; its notice reads as a "set".
 constexpr const char* kStateScript =
+    "if ARGV[3] == 'new' and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then\n"
+    "  return 0\n"
+    "end\n"
     "local v = redis.call('INCR', KEYS[2])\n"
-    "if ARGV[3] == 'set' then\n"
+    "local mode = ARGV[3]\n"
+    "if mode == 'new' then mode = 'set' end\n"
+    "if mode == 'set' then\n"
     "  redis.call('HSET', KEYS[1], ARGV[1], v .. '\\n' .. ARGV[2])\n"
-    "elseif ARGV[3] == 'del' then\n"
+    "elseif mode == 'del' then\n"
     "  redis.call('HDEL', KEYS[1], ARGV[1])\n"
     "end\n"
-    "redis.call('PUBLISH', ARGV[4], v .. ' ' .. ARGV[3] .. '\\n' .. ARGV[1] .. "
+    "redis.call('PUBLISH', ARGV[4], v .. ' ' .. mode .. '\\n' .. ARGV[1] .. "
     "'\\n' .. ARGV[2])\n"
     "return v\n";
 
@@ -62,6 +70,8 @@ std::string_view modeName(StateMode mode) {
             return "del";
         case StateMode::Publish:
             return "pub";
+        case StateMode::Create:
+            return "new";
     }
     return "pub";
 }
@@ -126,12 +136,21 @@ void RedisBackplane::onStateDone(redisAsyncContext* /*context*/, void* reply, vo
     const auto [session, field] = std::move(self.stateSent_.front());
     self.stateSent_.pop_front();
     const auto* r = static_cast<const redisReply*>(reply);
-    if (r != nullptr && r->type == REDIS_REPLY_ERROR && self.hub_ != nullptr) {
+    if (self.hub_ == nullptr) {
+        return;
+    }
+    if (r != nullptr && r->type == REDIS_REPLY_ERROR) {
         // Not taken (READONLY after a failover, OOM): no hub shows it.
         self.log_.error("cluster: Redis did not take the room state change '%s': %s", field,
                         std::string(replyText(r)));
         self.hub_->backplaneStateRefused(session, field, replyText(r), self.now_);
+        return;
     }
+    std::optional<std::uint64_t> version;  // nullopt: the connection went first
+    if (r != nullptr && r->type == REDIS_REPLY_INTEGER && r->integer >= 0) {
+        version = static_cast<std::uint64_t>(r->integer);
+    }
+    self.hub_->backplaneStateAnswered(session, field, version, self.now_);
 }
 
 void RedisBackplane::stateNotice(std::string_view payload) {

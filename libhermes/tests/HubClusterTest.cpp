@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE hub_cluster
 #include <boost/test/unit_test.hpp>
 
+#include <poll.h>
+
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -145,7 +147,7 @@ private:
                 from.pump();
                 return;
             }
-            answerState(request);
+            answerState(from, request);
             return;
         }
         if (request.kind == BackplaneRequest::Kind::States) {
@@ -251,12 +253,20 @@ private:
 
     // As the state script: versioned, kept (or deleted), published to every
     // hub through the notice's own text.
-    void answerState(const BackplaneRequest& request) {
+    void answerState(HubHarness& from, const BackplaneRequest& request) {
+        if (request.stateMode == StateMode::Create && state_.contains(request.room)) {
+            from.hub.backplaneStateAnswered(request.ref, request.room, 0, from.now);
+            from.hub.flush();
+            from.pump();
+            return;
+        }
         const std::uint64_t version = ++stateVersion_;
-        const std::string mode = request.stateMode == StateMode::Set      ? "set"
+        const bool keeps =
+            request.stateMode == StateMode::Set || request.stateMode == StateMode::Create;
+        const std::string mode = keeps                                    ? "set"
                                  : request.stateMode == StateMode::Delete ? "del"
                                                                           : "pub";
-        if (request.stateMode == StateMode::Set) {
+        if (keeps) {
             state_[request.room] = std::to_string(version) + "\n" + request.message;
         } else if (request.stateMode == StateMode::Delete) {
             state_.erase(request.room);
@@ -271,6 +281,9 @@ private:
                 h->pump();
             }
         }
+        from.hub.backplaneStateAnswered(request.ref, request.room, version, from.now);
+        from.hub.flush();
+        from.pump();
     }
 
 public:
@@ -1035,8 +1048,27 @@ v1::HistoryPage conversationWith(HubHarness& h, SessionId id, const std::string&
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(a_message_to_an_account_of_the_senders_book_never_goes_to_another_hub) {
-    // bob is an account of a's book; on b a guest holds the nick "bob".
+BOOST_AUTO_TEST_CASE(an_account_of_one_hubs_book_is_the_clusters) {
+    // bob is an account of a's book (from before the cluster): a offers it
+    // to Redis at its first read of the state, and b books it.
+    HubHarness a{clusterConfig("hub0"), 77, nullptr, nullptr,
+                 std::make_unique<Book>(std::vector<std::string>{"bob"})};
+    HubHarness b{clusterConfig("hub1")};
+    FakeBackplane backplane{{&a, &b}};
+    a.hub.backplaneUp(true, a.now);
+    b.hub.backplaneUp(true, b.now);
+    backplane.run();
+    BOOST_TEST(backplane.state().contains("account bob"));
+    // A guest Hello of "bob" on b: refused there as the account's.
+    const SessionId guest = b.connect();
+    b.send(guest, hello("bob"));
+    backplane.run();
+    const v1::Envelope refusal = b.next(guest);
+    BOOST_TEST_REQUIRE(refusal.has_error());
+    BOOST_TEST(refusal.error().code() == v1::ERROR_CODE_PASSWORD_REQUIRED);
+}
+
+BOOST_AUTO_TEST_CASE(a_message_to_an_account_stays_here_only_if_a_session_here_is_signed_in) {
     HubHarness a{clusterConfig("hub0"), 77, nullptr, nullptr,
                  std::make_unique<Book>(std::vector<std::string>{"bob"})};
     HubHarness b{clusterConfig("hub1")};
@@ -1044,30 +1076,155 @@ BOOST_AUTO_TEST_CASE(a_message_to_an_account_of_the_senders_book_never_goes_to_a
     a.hub.backplaneUp(true, a.now);
     b.hub.backplaneUp(true, b.now);
     const SessionId ana = clusterLogin(a, backplane, "ana");
-    const SessionId bobGuest = clusterLogin(b, backplane, "bob");
     a.hub.testSignIn(ana, "ana", a.now);
+    // No session anywhere holds bob: asked of the backplane, which finds no
+    // holder, and it waits on a for the account (echoed, kept).
     a.clear(ana);
-    a.send(ana, privateMessage("bob", 1, "for account bob only"));
-    // As a hub alone: not handed to the backplane, left waiting for the
-    // account on a (echoed to ana), and the guest on b gets nothing.
+    a.send(ana, privateMessage("bob", 1, "for bob, offline"));
     std::vector<BackplaneRequest> requests;
+    a.hub.takeBackplaneRequests(requests);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);
+    BOOST_TEST((requests[0].kind == BackplaneRequest::Kind::Private));
+    a.hub.backplanePrivateSent(requests[0].ref, PrivateOutcome::NoHolder, "", a.now);
+    a.pump();
+    const auto echo = messagesOf(a, ana);
+    BOOST_TEST_REQUIRE(echo.size() == 1u);
+    BOOST_TEST(echo[0].private_seq() == 1u);  // kept in a's conversation
+    // A session of a signed in to bob (under another nick): to it, here.
+    const SessionId bobby = clusterLogin(a, backplane, "bobby");
+    a.hub.testSignIn(bobby, "bob", a.now);
+    a.clear(bobby);
+    a.send(ana, privateMessage("bob", 2, "for bob, here"));
+    requests.clear();
     a.hub.takeBackplaneRequests(requests);
     for (const BackplaneRequest& r : requests) {
         BOOST_TEST((r.kind != BackplaneRequest::Kind::Private));
     }
     backplane.run();
-    BOOST_TEST(messagesOf(b, bobGuest).empty());
-    const auto echo = messagesOf(a, ana);
-    BOOST_TEST_REQUIRE(echo.size() == 1u);
-    BOOST_TEST(echo[0].text() == "for account bob only");
-    BOOST_TEST(echo[0].private_seq() == 1u);  // kept in a's conversation
-    // A nick that is no account of a's book still goes across.
-    const SessionId cat = clusterLogin(b, backplane, "cat");
-    a.send(ana, privateMessage("cat", 3, "to the guest cat"));
+    const auto atBobby = messagesOf(a, bobby);
+    BOOST_TEST_REQUIRE(!atBobby.empty());
+    BOOST_TEST(atBobby.back().text() == "for bob, here");
+}
+
+namespace {
+
+HubConfig cheapHashes(const std::string& name) {
+    HubConfig config = clusterConfig(name);
+    config.hashMemoryKib = 8;  // libsodium's minimum: the tests need the thread, not the cost
+    config.hashOps = 1;
+    return config;
+}
+
+// Waits (5 s at most) for `h`'s hashing thread, then lets the hub go on.
+// One job at a time: the thread also stores each account the cluster
+// publishes (a Store job), and signals those too.
+void hashingDone(HubHarness& h) {
+    pollfd fd{h.hub.accountsFd(), POLLIN, 0};
+    BOOST_TEST_REQUIRE(::poll(&fd, 1, 5000) == 1);
+    h.hub.accountsDone(h.now);
+    h.hub.flush();
+    h.pump();
+}
+
+v1::Envelope registerNick(const std::string& password) {
+    v1::Envelope e;
+    e.mutable_register_nick()->set_password(password);
+    return e;
+}
+
+v1::Envelope identify(const std::string& nick, const std::string& password) {
+    v1::Envelope e;
+    e.mutable_identify()->set_nick(nick);
+    e.mutable_identify()->set_password(password);
+    return e;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_registration_is_answered_once_redis_took_it_and_every_hub_books_it) {
+    HubHarness a{cheapHashes("hub0")};
+    HubHarness b{cheapHashes("hub1")};
+    FakeBackplane backplane{{&a, &b}};
+    a.hub.backplaneUp(true, a.now);
+    b.hub.backplaneUp(true, b.now);
+    const SessionId ana = clusterLogin(a, backplane, "ana");
+    const SessionId ben = clusterLogin(b, backplane, "ben");
+    a.send(ana, registerNick("pw"));
+    hashingDone(a);
+    // Hashed, not answered: it waits for Redis.
+    BOOST_TEST(a.take(ana).empty());
+    BOOST_TEST(!backplane.state().contains("account ana"));
     backplane.run();
-    const auto atCat = messagesOf(b, cat);
-    BOOST_TEST_REQUIRE(atCat.size() == 1u);
-    BOOST_TEST(atCat[0].text() == "to the guest cat");
+    const v1::Envelope registered = a.next(ana);
+    BOOST_TEST_REQUIRE(registered.has_account_reply());
+    BOOST_TEST(registered.account_reply().event() == v1::ACCOUNT_EVENT_REGISTERED);
+    BOOST_TEST(backplane.state().contains("account ana"));
+    // b booked the hash (and stored it: its thread's one job so far): the
+    // password opens the account there.
+    hashingDone(b);
+    b.send(ben, identify("ana", "pw"));
+    hashingDone(b);
+    const v1::Envelope identified = b.next(ben);
+    BOOST_TEST_REQUIRE(identified.has_account_reply());
+    BOOST_TEST(identified.account_reply().event() == v1::ACCOUNT_EVENT_IDENTIFIED);
+    // A wrong one does not.
+    b.send(ben, identify("ana", "not it"));
+    hashingDone(b);
+    const v1::Envelope wrong = b.next(ben);
+    BOOST_TEST_REQUIRE(wrong.has_error());
+    BOOST_TEST(wrong.error().code() == v1::ERROR_CODE_WRONG_PASSWORD);
+}
+
+BOOST_AUTO_TEST_CASE(a_registration_another_hub_made_first_is_refused_already_registered) {
+    HubHarness a{cheapHashes("hub0")};
+    FakeBackplane backplane{{&a}};
+    a.hub.backplaneUp(true, a.now);
+    const SessionId cat = clusterLogin(a, backplane, "cat");
+    // Another hub registered cat a moment ago; its notice has not come.
+    backplane.state()["account cat"] = "1\ncat\n$argon2id$elsewhere";
+    a.send(cat, registerNick("pw"));
+    hashingDone(a);
+    backplane.run();
+    const v1::Envelope refused = a.next(cat);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_ALREADY_REGISTERED);
+    // The session goes on, and the name is not left registering here.
+    a.send(cat, registerNick("pw"));
+    hashingDone(a);
+    backplane.run();
+    const v1::Envelope again = a.next(cat);
+    BOOST_TEST_REQUIRE(again.has_error());
+    BOOST_TEST(again.error().code() == v1::ERROR_CODE_ALREADY_REGISTERED);
+}
+
+BOOST_AUTO_TEST_CASE(a_registration_redis_refuses_or_that_finds_it_down_is_cluster_unavailable) {
+    HubHarness a{cheapHashes("hub0")};
+    FakeBackplane backplane{{&a}};
+    a.hub.backplaneUp(true, a.now);
+    const SessionId dan = clusterLogin(a, backplane, "dan");
+    backplane.refuseStates(true);
+    a.send(dan, registerNick("pw"));
+    hashingDone(a);
+    backplane.run();
+    const v1::Envelope refused = a.next(dan);
+    BOOST_TEST_REQUIRE(refused.has_error());
+    BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    BOOST_TEST(refused.error().text().find("READONLY") != std::string::npos);
+    backplane.refuseStates(false);
+    // Lost with the connection while it waited: answered, not left waiting.
+    a.send(dan, registerNick("pw"));
+    hashingDone(a);
+    a.hub.backplaneUp(false, a.now);
+    a.pump();
+    const v1::Envelope lost = a.next(dan);
+    BOOST_TEST_REQUIRE(lost.has_error());
+    BOOST_TEST(lost.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
+    BOOST_TEST(lost.error().text().find("may or may not") != std::string::npos);
+    // While down: refused before any hashing.
+    a.send(dan, registerNick("pw"));
+    const v1::Envelope down = a.next(dan);
+    BOOST_TEST_REQUIRE(down.has_error());
+    BOOST_TEST(down.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
 }
 
 BOOST_AUTO_TEST_CASE(a_message_from_another_hub_is_live_only_and_kept_in_no_conversation) {

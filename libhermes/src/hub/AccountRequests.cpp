@@ -218,23 +218,29 @@ bool onAccountResult(Session& s, AccountResult& result, SessionTable& sessions, 
                   "you are signed in to " + job.account, outbox);
             return false;
         case AccountJobKind::Register:
-            sessions.signIn(s, job.account);
-            reply(s, v1::ACCOUNT_EVENT_REGISTERED, job.account,
-                  "nick " + job.account + " is registered to you" +
-                      (accounts.persistent() ? ""
-                                             : " until the hub restarts (it keeps no database)") +
-                      "; from now on it needs its password",
-                  outbox);
-            return false;
         case AccountJobKind::ChangePassword:
-            sessions.signIn(s, job.account);
-            reply(s, v1::ACCOUNT_EVENT_PASSWORD_CHANGED, job.account,
-                  "the password of " + job.account + " is changed", outbox);
+            accountStored(s, job, sessions, accounts, outbox);
             return false;
         case AccountJobKind::HubPassword:
-            return false;  // handled above
+        case AccountJobKind::Store:
+            return false;  // handled above; never a session's
     }
     return false;
+}
+
+void accountStored(Session& s, const AccountJob& job, SessionTable& sessions,
+                   const Accounts& accounts, Outbox& outbox) {
+    sessions.signIn(s, job.account);
+    if (job.kind == AccountJobKind::Register) {
+        reply(s, v1::ACCOUNT_EVENT_REGISTERED, job.account,
+              "nick " + job.account + " is registered to you" +
+                  (accounts.persistent() ? "" : " until the hub restarts (it keeps no database)") +
+                  "; from now on it needs its password",
+              outbox);
+    } else {
+        reply(s, v1::ACCOUNT_EVENT_PASSWORD_CHANGED, job.account,
+              "the password of " + job.account + " is changed", outbox);
+    }
 }
 
 }  // namespace hermes::hub

@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 #include <utility>
@@ -41,12 +42,28 @@ bool AccountWorker::submit(AccountJob& job) {
     return true;
 }
 
+void AccountWorker::store(StoredAccount account) {
+    if (!thread_.joinable()) {
+        thread_ = std::thread([this] { run(); });
+    }
+    AccountJob job;
+    job.kind = AccountJobKind::Store;
+    job.account = std::move(account.name);
+    job.hash = std::move(account.hash);
+    shared_.lock()->queue.push_back(std::move(job));
+    wake_.notify_one();
+}
+
 std::vector<AccountResult> AccountWorker::finished() {
     std::uint64_t count = 0;
     [[maybe_unused]] const auto n = ::read(fd_, &count, sizeof count);
     std::vector<AccountResult> done;
     done.swap(shared_.lock()->done);
-    pending_ -= std::min(pending_, done.size());
+    // Store jobs are not counted (store()): they never hold back a sign-in.
+    const auto hashed = static_cast<std::size_t>(
+        std::count_if(done.begin(), done.end(),
+                      [](const AccountResult& r) { return r.job.kind != AccountJobKind::Store; }));
+    pending_ -= std::min(pending_, hashed);
     return done;
 }
 
@@ -83,6 +100,16 @@ AccountResult AccountWorker::work(AccountJob job) {
         case AccountJobKind::ChangePassword:
             result.verified = hasher_.verify(job.hash, job.password);
             break;
+        case AccountJobKind::Store:
+            try {
+                store_.save(StoredAccount{job.account, job.hash});
+            } catch (const Poco::Exception& error) {
+                result.storeError = "cannot store the account: " + error.displayText();
+            } catch (const std::exception& error) {
+                result.storeError = std::string("cannot store the account: ") + error.what();
+            }
+            result.job = std::move(job);
+            return result;
     }
     const bool storesHash = job.kind == AccountJobKind::Register ||
                             (job.kind == AccountJobKind::ChangePassword && result.verified);
@@ -91,7 +118,9 @@ AccountResult AccountWorker::work(AccountJob job) {
             job.kind == AccountJobKind::Register ? job.password : job.newPassword;
         if (auto hash = hasher_.hash(secret)) {
             try {
-                store_.save(StoredAccount{job.account, *hash});
+                if (job.storeHash) {
+                    store_.save(StoredAccount{job.account, *hash});
+                }
                 result.newHash = std::move(*hash);
             } catch (const Poco::Exception& error) {
                 result.storeError = "cannot store the account: " + error.displayText();

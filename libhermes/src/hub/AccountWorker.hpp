@@ -2,7 +2,7 @@
 // The hashing thread: runs the Argon2id work of sign-ins, registrations and
 // password changes off the hub's thread (one verify takes tens of
 // milliseconds and hash.memory of memory: on the loop it would stall every
-// chat), and stores new hashes (AccountStore::save).
+// chat), and stores new hashes and the cluster's accounts (AccountStore::save).
 //
 // The hub submits a job and its session waits (Intake::awaitRead); the
 // worker signals fd() when jobs finish, the edge calls Hub::accountsDone(),
@@ -12,7 +12,7 @@
 //
 // Passwords in a job are wiped (PasswordHasher::wipe) once hashed.
 //
-// Threading: submit(), finished() and pending() on the hub's thread; fd()
+// Threading: submit(), store(), finished() and pending() on the hub's thread; fd()
 // from any thread; the thread itself is private and starts at the first job.
 
 #include <condition_variable>
@@ -36,6 +36,7 @@ enum class AccountJobKind : std::uint8_t {
     Register,        // hash the password, store the new account
     ChangePassword,  // verify the old password, hash and store the new one
     HubPassword,     // verify Hello.hub_password against a hashed hub.password
+    Store,           // store `account` with `hash` as the cluster has it (no session)
 };
 
 struct AccountJob {
@@ -50,12 +51,16 @@ struct AccountJob {
     std::string clientName;
     // HubPassword: the whole Hello, handled again once the hub password is right.
     hermes::v1::Hello hello;
+    // Register, ChangePassword: the new hash is stored here (a hub alone);
+    // false in a cluster, where it goes to Redis first and is stored once
+    // Redis took it (a Store job, Accounts::adopt).
+    bool storeHash = true;
 };
 
 struct AccountResult {
     AccountJob job;          // its passwords wiped
     bool verified = false;   // the password was right (Register: always)
-    std::string newHash;     // Register, ChangePassword: stored
+    std::string newHash;     // Register, ChangePassword: made (and stored if job.storeHash)
     std::string storeError;  // set when hashing or storing failed
 };
 
@@ -68,6 +73,10 @@ public:
 
     // False (and `job` untouched) when maxPending jobs wait already.
     bool submit(AccountJob& job);
+    // A Store job, queued whatever is pending and not counted in pending():
+    // the cluster's accounts must all reach the store (a row each, no hash),
+    // and a reconnect's many must not refuse sign-ins (ACCOUNTS_BUSY).
+    void store(StoredAccount account);
     std::vector<AccountResult> finished();
     std::size_t pending() const { return pending_; }
     // An eventfd readable after jobs finished; the watcher reads it to reset it.

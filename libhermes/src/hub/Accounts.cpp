@@ -35,6 +35,7 @@ Accounts::Accounts(const HubConfig& config, std::unique_ptr<AccountStore> store,
     : config_(config),
       store_(storeOrMemory(std::move(store))),
       log_(log),
+      clustered_(config.cluster),
       signIns_(config.signInPerMinute / 60.0, config.signInBurst, config.throttleEntries),
       hubPasswords_(config.signInPerMinute / 60.0, config.signInBurst, config.throttleEntries),
       registrations_(config.signInPerMinute / 60.0, config.signInBurst, config.throttleEntries),
@@ -135,6 +136,7 @@ bool Accounts::hubPasswordHashed() const {
 
 bool Accounts::submit(AccountJob& job) {
     const bool registers = job.kind == AccountJobKind::Register;
+    job.storeHash = !clustered_;
     std::string key = registers ? protocol::nickKey(job.account) : std::string();
     if (!worker_.submit(job)) {
         return false;
@@ -149,14 +151,17 @@ std::vector<AccountResult> Accounts::finished() {
     std::vector<AccountResult> done = worker_.finished();
     for (AccountResult& result : done) {
         const std::string key = protocol::nickKey(result.job.account);
-        if (result.job.kind == AccountJobKind::Register) {
+        // In a cluster a registration's hash goes to Redis next: it is
+        // registering until Redis answered (settled).
+        const bool toCluster = !result.job.storeHash && !result.newHash.empty();
+        if (result.job.kind == AccountJobKind::Register && !toCluster) {
             registering_.erase(key);
         }
         if (!result.storeError.empty()) {
             log_.error("account " + result.job.account + ": " + result.storeError);
             continue;
         }
-        if (!result.newHash.empty()) {
+        if (!result.newHash.empty() && !toCluster) {
             book_[key] = StoredAccount{result.job.account, result.newHash};
             log_.information(std::string("account ") + result.job.account +
                              (result.job.kind == AccountJobKind::Register ? " registered"
@@ -164,6 +169,30 @@ std::vector<AccountResult> Accounts::finished() {
         }
     }
     return done;
+}
+
+bool Accounts::adopt(StoredAccount account) {
+    std::string key = protocol::nickKey(account.name);
+    const auto it = book_.find(key);
+    if (it != book_.end() && it->second.name == account.name && it->second.hash == account.hash) {
+        return false;
+    }
+    worker_.store(account);
+    book_[std::move(key)] = std::move(account);
+    return true;
+}
+
+void Accounts::settled(std::string_view account) {
+    registering_.erase(protocol::nickKey(account));
+}
+
+std::vector<StoredAccount> Accounts::all() const {
+    std::vector<StoredAccount> accounts;
+    accounts.reserve(book_.size());
+    for (const auto& [key, account] : book_) {
+        accounts.push_back(account);
+    }
+    return accounts;
 }
 
 }  // namespace hermes::hub

@@ -12,6 +12,13 @@
 // its password was right; the request handlers (AccountRequests.cpp) decide
 // what to ask, and Hub::Impl::accountsDone() hands back the results.
 //
+// In a cluster (HubConfig::cluster) the book is the cluster's, kept in
+// Redis (docs/CLUSTER.md "Accounts across hubs"): a new hash is not stored
+// or booked when made (AccountJob::storeHash false); the hub sends it to
+// Redis, and books and stores it (adopt) once Redis took it, as every hub
+// does with every account Redis publishes. A registration stays
+// registering() until Redis answered (settled).
+//
 // Threading: the hub's thread; the worker's thread is private to it.
 
 #include <cstddef>
@@ -82,6 +89,17 @@ public:
     // True when hub.password is an Argon2id string ("$argon2id$...").
     bool hubPasswordHashed() const;
 
+    // --- the cluster's accounts ------------------------------------------------------
+
+    // `account` as the cluster has it: booked (replacing this hub's own of
+    // that name, if its hash differs) and stored. False when the book held
+    // it already.
+    bool adopt(StoredAccount account);
+    // The cluster answered a registration of `account` (or never will).
+    void settled(std::string_view account);
+    // Every account of the book (offered to a Redis that lacks them).
+    std::vector<StoredAccount> all() const;
+
     // --- the hashing thread --------------------------------------------------------
 
     // False when the worker's queue is full. A Register marks the nick as
@@ -95,6 +113,7 @@ private:
     const HubConfig& config_;
     std::unique_ptr<AccountStore> store_;
     Poco::Logger& log_;
+    const bool clustered_;
     std::unordered_map<std::string, StoredAccount> book_;  // by protocol::nickKey
     std::unordered_set<std::string> registering_;          // nickKeys
     SignInThrottle signIns_;

@@ -366,13 +366,15 @@ void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTab
                     : target != nullptr ? Conversations::party(*target)
                                         : std::string();
     }
+    const StoredAccount* registered = accounts.find(pm.to());
     if (backplane != nullptr && target == nullptr && !protocol::checkNick(pm.to()) &&
-        accounts.find(pm.to()) == nullptr) {
-        // No one here has the nick, and it is no account of this hub's
-        // book: another hub's member may. The backplane says which, or that
-        // none does (then as here). An account of this book never goes
-        // across: accounts are per hub and nicks cluster-wide, so the
-        // other hub's holder of that nick may be anyone (docs/CLUSTER.md).
+        (registered == nullptr ||
+         sessionsOf(sessions, protocol::nickKey(registered->name), nullptr).empty())) {
+        // No one here has the nick, nor is signed in to its account: another
+        // hub's member may hold it (a registered nick only with its
+        // password: the accounts are the cluster's). The backplane says
+        // which, or that none does (then as here: it waits for the account
+        // on this hub). docs/CLUSTER.md "Private messages across hubs".
         privateToBackplane(s, pm, Conversations::party(s), *backplane, stamper, outbox, now);
         return;
     }
@@ -391,8 +393,8 @@ void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTab
         return;
     }
     if (target == nullptr) {
-        leaveWaiting(s, pm, account != nullptr ? account : accounts.find(pm.to()), sessions,
-                     conversations, gate, stamper, history, outbox, facts, now);
+        leaveWaiting(s, pm, account != nullptr ? account : registered, sessions, conversations,
+                     gate, stamper, history, outbox, facts, now);
         return;
     }
     // Anyone else: the session holding the nick, and nothing kept (a nick
@@ -500,8 +502,8 @@ void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome ou
             break;
     }
     // Redis took it for the recipient's hub: the echo, live only. Nothing
-    // is kept in a conversation here: the other hub's holder of the nick is
-    // no account of this hub's book (onPrivateMessage keeps those here).
+    // is kept in a conversation here (nor there): a conversation kept on
+    // two hubs would need their numbers to agree (docs/CLUSTER.md).
     if (!stamper.backplanePrivate(sent.message, 0)) {
         return;  // stamped here: cannot happen
     }
@@ -518,9 +520,8 @@ AcrossDelivery privateFromAcross(const BackplaneEntry& entry, const SessionTable
     if (target == nullptr || !target->who.welcomed()) {
         return AcrossDelivery::NoOneHere;
     }
-    // Live only, private_seq 0, never kept in a conversation here: books
-    // are per hub, so the sender's account "ana" on its hub may be another
-    // person than "ana" of this hub's book (docs/SECURITY.md).
+    // Live only, private_seq 0, never kept in a conversation here (as at
+    // its sender's hub: privateSentAcross).
     deliver(*target, stamper.frame(), conversations, outbox);
     return AcrossDelivery::Delivered;
 }

@@ -29,12 +29,23 @@ void Hub::backplaneStates(std::uint64_t snapshotVersion, const std::vector<Backp
     for (const BackplaneState& state : impl_->clusterState.loaded(snapshotVersion, stored)) {
         impl_->applyStateSafely(state);
     }
+    impl_->offerAccounts(stored);
+}
+
+void Hub::backplaneStateAnswered(std::uint64_t session, std::string_view field,
+                                 std::optional<std::uint64_t> version, TimePoint now) {
+    owner_.check("Hub::backplaneStateAnswered");
+    impl_->setNow(now);
+    impl_->accountWriteAnswered(session, field, version, {});
 }
 
 void Hub::backplaneStateRefused(std::uint64_t session, std::string_view field,
                                 std::string_view error, TimePoint now) {
     owner_.check("Hub::backplaneStateRefused");
     impl_->setNow(now);
+    if (impl_->accountWriteAnswered(session, field, std::nullopt, error)) {
+        return;
+    }
     Session* s = impl_->sessions.find(session);
     const auto parsed = ClusterState::parse(field);
     if (s == nullptr || !parsed) {
@@ -94,6 +105,9 @@ void Hub::Impl::applyState(const BackplaneState& state) {
         case ClusterState::Kind::Mode:
             applyMode(*field, state);
             return;
+        case ClusterState::Kind::Account:
+            applyAccount(*field, state);
+            return;
     }
 }
 
@@ -123,7 +137,7 @@ void Hub::Impl::applyBan(const ClusterState::Field& field, const BackplaneState&
     }
     const std::int64_t nowMs = facts.wallClock();
     if (field.banKind == BanKind::Account) {
-        // Accounts are each hub's own: an account ban never goes across.
+        // Account bans stay each hub's (not carried yet: docs/CLUSTER.md).
         log.warning("backplane: room state '%s' (version %?u) bans an account; ignored",
                     state.field, state.version);
         return;

@@ -57,10 +57,22 @@ std::string ClusterState::modeField(std::string_view room, std::string_view mode
     return "mode " + std::string(room) + " " + std::string(mode);
 }
 
+std::string ClusterState::accountField(std::string_view nickKey) {
+    return "account " + std::string(nickKey);
+}
+
 std::optional<ClusterState::Field> ClusterState::parse(std::string_view field) {
     std::string_view rest = field;
     const std::string_view kind = nextWord(rest);
     Field out;
+    if (kind == "account") {
+        if (rest.empty() || rest.find(' ') != std::string_view::npos) {
+            return std::nullopt;
+        }
+        out.kind = Kind::Account;
+        out.target = rest;
+        return out;
+    }
     out.room = nextWord(rest);
     if (out.room.empty()) {
         return std::nullopt;

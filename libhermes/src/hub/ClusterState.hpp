@@ -20,6 +20,10 @@
 //   invite ROOM NICK         record: v1::BanEntry (target the nick as shown); deleted: used up
 //   mode ROOM MODE           MODE "topic-locked" or "invite-only"; record: v1::BanEntry
 //                            (set_by, reason); deleted: the mode is off
+//   account NICKKEY          an account of the cluster (protocol::nickKey of its name);
+//                            record: "NAME\nHASH" (as registered; its Argon2id string);
+//                            never deleted
+//                            (docs/CLUSTER.md "Accounts across hubs")
 // (NICK folded as Moderation keeps it.)
 //
 // Owns its map of versions. Threading: none; the hub's thread.
@@ -38,7 +42,7 @@ namespace hermes::hub {
 
 class ClusterState {
 public:
-    enum class Kind { Topic, Ban, Kick, Mute, Op, Invite, Mode };
+    enum class Kind { Topic, Ban, Kick, Mute, Op, Invite, Mode, Account };
     struct Field {
         Kind kind = Kind::Topic;
         std::string room;  // canonical; "" for the hub-wide ban list
@@ -57,6 +61,8 @@ public:
     static std::string memberField(Kind kind, std::string_view room, std::string_view nick);
     // `mode`: kTopicLocked or kInviteOnly.
     static std::string modeField(std::string_view room, std::string_view mode);
+    // `nickKey`: protocol::nickKey of the account's name.
+    static std::string accountField(std::string_view nickKey);
     // nullopt: not a field this hub knows (logged by the caller, ignored).
     static std::optional<Field> parse(std::string_view field);
 

@@ -306,13 +306,17 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             onSetNick(s, envelope.set_nick(), sessions, accounts, presence, gate, outbox);
             return;
         case v1::Envelope::kRegisterNick:
-            onRegister(s, envelope.register_nick(), accounts, intake, outbox, now);
+            if (!refuseAccountChange(s, "register your nick")) {
+                onRegister(s, envelope.register_nick(), accounts, intake, outbox, now);
+            }
             return;
         case v1::Envelope::kIdentify:
             onIdentify(s, envelope.identify(), accounts, intake, outbox, now);
             return;
         case v1::Envelope::kChangePassword:
-            onChangePassword(s, envelope.change_password(), accounts, intake, outbox, now);
+            if (!refuseAccountChange(s, "change your password")) {
+                onChangePassword(s, envelope.change_password(), accounts, intake, outbox, now);
+            }
             return;
         case v1::Envelope::kWhoisRequest:
             onWhois(s, envelope.whois_request(), sessions, outbox, now,
@@ -671,11 +675,28 @@ void Hub::Impl::storeReadsDone() {
 // Each finished hashing job is answered (a Hello welcomed or refused, a
 // sign-in, registration or password change), then its session's frames
 // that waited behind it are handled.
+// In a cluster an account change goes to Redis first (its hash made): the
+// session is not answered before Redis took it (accountToCluster).
+bool Hub::Impl::refuseAccountChange(Session& s, std::string_view what) {
+    if (!backplane.enabled() || backplane.up()) {
+        return false;
+    }
+    outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+                 "this hub cannot reach the cluster's backplane (Redis) to " + std::string(what) +
+                     " in every hub's book; try again in a moment");
+    return true;
+}
+
 void Hub::Impl::accountsDone() {
     for (AccountResult& result : accounts.finished()) {
         ++memberFacts;  // a sign-in may make an operator (by account)
         Session* s = sessions.find(result.job.ticket);
-        if (s == nullptr || s->who.closing()) {
+        const bool here = s != nullptr && !s->who.closing();
+        if (!result.job.storeHash && !result.newHash.empty() && result.storeError.empty()) {
+            accountToCluster(here ? s : nullptr, result);  // a cluster's: Redis first
+            continue;
+        }
+        if (!here) {
             continue;  // gone meanwhile; the book has the account anyway
         }
         intake.readDone(*s);
@@ -1536,6 +1557,11 @@ void Hub::backplaneUp(bool up, TimePoint now) {
     owner_.check("Hub::backplaneUp");
     impl_->setNow(now);
     impl_->backplane.setUp(up);
+    if (!up) {
+        // Their answers may still come from hiredis's callbacks (as lost);
+        // a session never waits on a connection that is gone.
+        impl_->accountWritesLost();
+    }
     if (up) {
         impl_->rooms.forEach(
             [this](Room& room) { impl_->backplane.fill(room.name, room.log.nextSeq()); });

@@ -49,8 +49,10 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <Poco/Logger.h>
@@ -114,6 +116,14 @@ struct Hub::Impl {
     MetricsRing metrics;
     Backplane backplane;
     ClusterState clusterState;  // the cluster's topics and bans this hub applied
+    // Registrations and password changes sent to Redis, by the session
+    // waiting for the answer (ClusterAccounts.cpp).
+    struct AccountWrite {
+        std::string field;   // ClusterState::accountField
+        std::string record;  // "NAME\nHASH"
+        AccountJob job;      // its passwords wiped
+    };
+    std::unordered_map<SessionId, AccountWrite> accountWrites;
 
     // Searches the store finished that wait for the budget to take input
     // again (their answers add output).
@@ -149,6 +159,9 @@ struct Hub::Impl {
     void answerWaitingHistory();
     void storeReadsDone();
     void accountsDone();
+    // A Register or ChangePassword refused (answered) while a cluster's
+    // backplane is down.
+    bool refuseAccountChange(Session& s, std::string_view what);
     void filesDone();
     void forgetDeletedFile(const v1::Say& say);
     // The cluster's backplane (Backplane.hpp): an entry delivered in its
@@ -181,6 +194,18 @@ struct Hub::Impl {
     // room mode, carried out here as a local one is.
     void applyMemberState(const ClusterState::Field& field, const BackplaneState& state);
     void applyMode(const ClusterState::Field& field, const BackplaneState& state);
+    // ClusterAccounts.cpp: a registration or password change hashed here
+    // (`s` null: its session is gone) goes to Redis; Redis's answer
+    // (`refused`: its error; nullopt `version`: lost with the connection)
+    // tells the session, false when no write of `session` was awaited; the
+    // backplane lost, every awaited one is answered lost. An account Redis
+    // published is booked; Redis is offered the book's accounts it lacks.
+    void accountToCluster(Session* s, AccountResult& result);
+    bool accountWriteAnswered(SessionId session, std::string_view field,
+                              std::optional<std::uint64_t> version, std::string_view refused);
+    void accountWritesLost();
+    void applyAccount(const ClusterState::Field& field, const BackplaneState& state);
+    void offerAccounts(const std::vector<BackplaneState>& stored);
     // The setter of a change, if connected here and not in `room` (null:
     // hub-wide), is told of it as on a hub alone (its hub is the one that
     // finds its nick: nicks are unique in the cluster).

@@ -37,6 +37,7 @@ class Logger;
 namespace hermes::hub {
 
 class Accounts;
+struct AccountJob;
 class Backplane;
 class ClusterState;
 class Conversations;
@@ -102,6 +103,10 @@ void onChangePassword(Session& s, const v1::ChangePassword& request, Accounts& a
 // The hashing thread's answer for `s`; true if it welcomed `s` (a Hello).
 bool onAccountResult(Session& s, AccountResult& result, SessionTable& sessions, Accounts& accounts,
                      Intake& intake, Outbox& outbox, const HubFacts& facts, TimePoint now);
+// A registration or password change of `s` is stored: `s` is signed in to
+// the account and told (in a cluster, once Redis took it).
+void accountStored(Session& s, const AccountJob& job, SessionTable& sessions,
+                   const Accounts& accounts, Outbox& outbox);
 // Empty, or why `password` is refused (empty, too long).
 std::string passwordProblem(std::string_view password, std::string_view what);
 

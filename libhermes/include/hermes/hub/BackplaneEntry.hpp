@@ -94,8 +94,10 @@ struct BackplaneEntry {
 
 // What a State request does in hermes:state besides publishing the record:
 // keeps it as the field's (a topic, a ban), deletes the field (an unban),
-// or nothing (a kick).
-enum class StateMode { Set, Delete, Publish };
+// nothing (a kick), or keeps it only if the field has no record yet (an
+// account's registration: Hub::backplaneStateAnswered says which; its
+// notice reads as a Set).
+enum class StateMode { Set, Delete, Publish, Create };
 
 // What the hub asks of the backplane; the edge sends it and answers with
 // Hub::backplanePublished / backplaneEntry / backplaneFilled.

@@ -65,6 +65,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -241,6 +242,13 @@ public:
     // CLUSTER_UNAVAILABLE with the room and `error`.
     void backplaneStateRefused(std::uint64_t session, std::string_view field,
                                std::string_view error, TimePoint now);
+    // Redis answered the State request of `session` (`field`): `version`
+    // the change's, 0 for a Create whose field had a record (nothing
+    // written); nullopt: the connection went before the answer (it may or
+    // may not have happened). An account's registration or password change
+    // waits for it (docs/CLUSTER.md "Accounts across hubs").
+    void backplaneStateAnswered(std::uint64_t session, std::string_view field,
+                                std::optional<std::uint64_t> version, TimePoint now);
     void backplaneStates(std::uint64_t snapshotVersion, const std::vector<BackplaneState>& stored,
                          TimePoint now);
     // The edge has the backplane (connected and subscribed), or lost it:
