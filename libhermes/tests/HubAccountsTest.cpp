@@ -6,8 +6,6 @@
 #define BOOST_TEST_MODULE hub_accounts
 #include <boost/test/unit_test.hpp>
 
-#include <poll.h>
-
 #include <string>
 
 #include "HubTestHarness.hpp"
@@ -18,32 +16,10 @@ using namespace hermes::hub::test;
 
 namespace {
 
-HubConfig cheapHashes() {
-    HubConfig config = testConfig();
-    config.hashMemoryKib = 8;  // libsodium's minimum: the tests need the thread, not the cost
-    config.hashOps = 1;
-    return config;
-}
-
-v1::Envelope registerNick(const std::string& password) {
-    v1::Envelope e;
-    e.mutable_register_nick()->set_password(password);
-    return e;
-}
-
 v1::Envelope helloWithPassword(const std::string& nick, const std::string& password) {
     v1::Envelope e = hello(nick);
     e.mutable_hello()->set_password(password);
     return e;
-}
-
-// Waits (5 s at most) for the hashing thread, then lets the hub answer.
-void hashingDone(HubHarness& h) {
-    pollfd fd{h.hub.accountsFd(), POLLIN, 0};
-    BOOST_TEST_REQUIRE(::poll(&fd, 1, 5000) == 1);
-    h.hub.accountsDone(h.now);
-    h.hub.flush();
-    h.pump();
 }
 
 bool hasBody(const std::vector<v1::Envelope>& frames, v1::Envelope::BodyCase body) {
@@ -58,7 +34,7 @@ bool hasBody(const std::vector<v1::Envelope>& frames, v1::Envelope::BodyCase bod
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(register_hashes_off_the_hub_thread_and_later_frames_wait) {
-    HubHarness h(cheapHashes());
+    HubHarness h(cheapHashes(testConfig()));
     const SessionId ana = h.login("ana");
     const SessionId bob = h.login("bob");
     h.send(ana, join("lobby"));
@@ -98,7 +74,7 @@ BOOST_AUTO_TEST_CASE(register_hashes_off_the_hub_thread_and_later_frames_wait) {
 }
 
 BOOST_AUTO_TEST_CASE(hello_with_password_is_welcomed_when_the_hash_is_checked) {
-    HubHarness h(cheapHashes());
+    HubHarness h(cheapHashes(testConfig()));
     const SessionId owner = h.login("ana");
     h.send(owner, registerNick("pw"));
     hashingDone(h);
@@ -116,7 +92,7 @@ BOOST_AUTO_TEST_CASE(hello_with_password_is_welcomed_when_the_hash_is_checked) {
 }
 
 BOOST_AUTO_TEST_CASE(a_full_hashing_queue_answers_busy_unhashed) {
-    HubConfig config = cheapHashes();
+    HubConfig config = cheapHashes(testConfig());
     config.maxPendingHashes = 1;
     HubHarness h(config);
     const SessionId ana = h.login("ana");

@@ -1,8 +1,6 @@
 #define BOOST_TEST_MODULE hub_cluster
 #include <boost/test/unit_test.hpp>
 
-#include <poll.h>
-
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -1108,30 +1106,6 @@ BOOST_AUTO_TEST_CASE(a_message_to_an_account_stays_here_only_if_a_session_here_i
 
 namespace {
 
-HubConfig cheapHashes(const std::string& name) {
-    HubConfig config = clusterConfig(name);
-    config.hashMemoryKib = 8;  // libsodium's minimum: the tests need the thread, not the cost
-    config.hashOps = 1;
-    return config;
-}
-
-// Waits (5 s at most) for `h`'s hashing thread, then lets the hub go on.
-// One job at a time: the thread also stores each account the cluster
-// publishes (a Store job), and signals those too.
-void hashingDone(HubHarness& h) {
-    pollfd fd{h.hub.accountsFd(), POLLIN, 0};
-    BOOST_TEST_REQUIRE(::poll(&fd, 1, 5000) == 1);
-    h.hub.accountsDone(h.now);
-    h.hub.flush();
-    h.pump();
-}
-
-v1::Envelope registerNick(const std::string& password) {
-    v1::Envelope e;
-    e.mutable_register_nick()->set_password(password);
-    return e;
-}
-
 v1::Envelope identify(const std::string& nick, const std::string& password) {
     v1::Envelope e;
     e.mutable_identify()->set_nick(nick);
@@ -1139,11 +1113,19 @@ v1::Envelope identify(const std::string& nick, const std::string& password) {
     return e;
 }
 
+// `id` registers its nick: the answer, once hashed and Redis answered.
+v1::Envelope registerAnswer(HubHarness& h, FakeBackplane& backplane, SessionId id) {
+    h.send(id, registerNick("pw"));
+    hashingDone(h);
+    backplane.run();
+    return h.next(id);
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_registration_is_answered_once_redis_took_it_and_every_hub_books_it) {
-    HubHarness a{cheapHashes("hub0")};
-    HubHarness b{cheapHashes("hub1")};
+    HubHarness a{cheapHashes(clusterConfig("hub0"))};
+    HubHarness b{cheapHashes(clusterConfig("hub1"))};
     FakeBackplane backplane{{&a, &b}};
     a.hub.backplaneUp(true, a.now);
     b.hub.backplaneUp(true, b.now);
@@ -1176,37 +1158,28 @@ BOOST_AUTO_TEST_CASE(a_registration_is_answered_once_redis_took_it_and_every_hub
 }
 
 BOOST_AUTO_TEST_CASE(a_registration_another_hub_made_first_is_refused_already_registered) {
-    HubHarness a{cheapHashes("hub0")};
+    HubHarness a{cheapHashes(clusterConfig("hub0"))};
     FakeBackplane backplane{{&a}};
     a.hub.backplaneUp(true, a.now);
     const SessionId cat = clusterLogin(a, backplane, "cat");
     // Another hub registered cat a moment ago; its notice has not come.
     backplane.state()["account cat"] = "1\ncat\n$argon2id$elsewhere";
-    a.send(cat, registerNick("pw"));
-    hashingDone(a);
-    backplane.run();
-    const v1::Envelope refused = a.next(cat);
+    const v1::Envelope refused = registerAnswer(a, backplane, cat);
     BOOST_TEST_REQUIRE(refused.has_error());
     BOOST_TEST(refused.error().code() == v1::ERROR_CODE_ALREADY_REGISTERED);
     // The session goes on, and the name is not left registering here.
-    a.send(cat, registerNick("pw"));
-    hashingDone(a);
-    backplane.run();
-    const v1::Envelope again = a.next(cat);
+    const v1::Envelope again = registerAnswer(a, backplane, cat);
     BOOST_TEST_REQUIRE(again.has_error());
     BOOST_TEST(again.error().code() == v1::ERROR_CODE_ALREADY_REGISTERED);
 }
 
 BOOST_AUTO_TEST_CASE(a_registration_redis_refuses_or_that_finds_it_down_is_cluster_unavailable) {
-    HubHarness a{cheapHashes("hub0")};
+    HubHarness a{cheapHashes(clusterConfig("hub0"))};
     FakeBackplane backplane{{&a}};
     a.hub.backplaneUp(true, a.now);
     const SessionId dan = clusterLogin(a, backplane, "dan");
     backplane.refuseStates(true);
-    a.send(dan, registerNick("pw"));
-    hashingDone(a);
-    backplane.run();
-    const v1::Envelope refused = a.next(dan);
+    const v1::Envelope refused = registerAnswer(a, backplane, dan);
     BOOST_TEST_REQUIRE(refused.has_error());
     BOOST_TEST(refused.error().code() == v1::ERROR_CODE_CLUSTER_UNAVAILABLE);
     BOOST_TEST(refused.error().text().find("READONLY") != std::string::npos);

@@ -8,6 +8,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <poll.h>
+
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -248,5 +250,30 @@ private:
         BOOST_TEST_REQUIRE(!peer.decoder.failed());
     }
 };
+
+// `config` with the cheapest Argon2id (libsodium's minimum): account tests
+// need the hashing thread, not its cost.
+inline HubConfig cheapHashes(HubConfig config) {
+    config.hashMemoryKib = 8;
+    config.hashOps = 1;
+    return config;
+}
+
+inline v1::Envelope registerNick(const std::string& password) {
+    v1::Envelope e;
+    e.mutable_register_nick()->set_password(password);
+    return e;
+}
+
+// Waits (5 s at most) for `h`'s hashing thread to signal, then lets the
+// hub take what it finished. One job at a time: in a cluster the thread
+// also stores each account Redis publishes, and signals those too.
+inline void hashingDone(HubHarness& h) {
+    pollfd fd{h.hub.accountsFd(), POLLIN, 0};
+    BOOST_TEST_REQUIRE(::poll(&fd, 1, 5000) == 1);
+    h.hub.accountsDone(h.now);
+    h.hub.flush();
+    h.pump();
+}
 
 }  // namespace hermes::hub::test
