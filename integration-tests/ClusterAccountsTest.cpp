@@ -9,6 +9,10 @@
 //               (no hub books it); Redis back, the same Register succeeds
 //   redis_lost  Redis loses its data (FLUSHALL, connections cut): the hubs
 //               offer it their accounts again, and a sign-in still works
+//   ban         bob, operator of a room on hub 1, bans the account ana: her
+//               session on hub 2 is removed (BANNED) and her Join refused
+//               there; unbanned, she joins (carl joined hub 2's room first:
+//               each hub's first joiner is an operator there)
 //
 // Each case is its own CTest test (integration.cluster.accounts.<case>).
 #define BOOST_TEST_MODULE ClusterAccountsTest
@@ -170,4 +174,53 @@ BOOST_AUTO_TEST_CASE(redis_lost) {
     const it::Frame welcome = helloWithPassword(c.hubs[1].port(), "cat", "meow", "after the loss");
     BOOST_TEST_REQUIRE(welcome.envelope.has_welcome(), welcome.envelope.DebugString());
     BOOST_TEST(welcome.envelope.welcome().account() == "cat");
+}
+
+BOOST_AUTO_TEST_CASE(ban) {
+    it::ClusterGuard c(2);
+    const std::string room = "hall";
+    it::RawClient bob(c.hubs[0].port(), "bob");
+    bob.hello("bob", it::after(10s));
+    it::joinRoom(bob, room, it::after(10s));  // its creator: operator on hub 1
+    // Each hub's first joiner is an operator there, and no ban locks out an
+    // operator: carl joins first on hub 2.
+    it::RawClient carl(c.hubs[1].port(), "carl");
+    carl.hello("carl", it::after(10s));
+    it::joinRoom(carl, room, it::after(10s));
+    it::registerNick(c.hubs[1].port(), "ana", "pw");
+    const it::Frame welcome = helloWithPassword(c.hubs[1].port(), "ana", "pw", "ana on hub 2");
+    BOOST_TEST_REQUIRE(welcome.envelope.has_welcome(), welcome.envelope.DebugString());
+    // helloWithPassword's connection is gone: a session of her own.
+    it::RawClient ana(c.hubs[1].port(), "ana");
+    ana.signIn("ana", "pw", it::after(15s));
+    it::joinRoom(ana, room, it::after(10s));
+    it::expectJoins(bob, {"ana"}, it::after(10s));
+
+    auto byAccount = [&](v1::ModerationAction action) {
+        v1::Envelope e = it::moderationEnvelope(room, action, "ana", "by account", 0);
+        e.mutable_moderation_request()->set_target_kind(v1::TARGET_KIND_ACCOUNT);
+        return e;
+    };
+    bob.send(byAccount(v1::MODERATION_ACTION_BAN));
+    ana.expect(it::isPresence(v1::PRESENCE_KIND_BANNED, "ana"), it::after(10s),
+               "ana told BANNED on hub 2");
+    ana.send(it::joinEnvelope(room));
+    ana.expect(it::isError(v1::ERROR_CODE_BANNED), it::after(10s), "ana's Join refused");
+    bob.send(byAccount(v1::MODERATION_ACTION_UNBAN));
+    bob.expect(it::isPresence(v1::PRESENCE_KIND_UNBANNED, "ana"), it::after(10s), "unbanned");
+    // Carried out on hub 2 when Redis publishes it: she joins once it has.
+    const auto deadline = it::after(10s);
+    bool joined = false;
+    while (!joined && it::Clock::now() < deadline) {
+        ana.send(it::joinEnvelope(room));
+        const it::Frame answer = ana.expect(
+            [&](const it::Frame& f) {
+                return f.envelope.has_error() ||
+                       (f.envelope.has_presence() && f.envelope.presence().room() == room &&
+                        f.envelope.presence().kind() == v1::PRESENCE_KIND_JOINED);
+            },
+            it::after(10s), "ana's Join after the unban");
+        joined = !answer.envelope.has_error();
+    }
+    BOOST_TEST(joined, ana.inboxSummary());
 }

@@ -1920,6 +1920,12 @@ bool hasError(const std::vector<v1::Envelope>& got, v1::ErrorCode code) {
     });
 }
 
+bool hasPresence(const std::vector<v1::Envelope>& got, v1::PresenceKind kind) {
+    return std::any_of(got.begin(), got.end(), [kind](const v1::Envelope& e) {
+        return e.has_presence() && e.presence().kind() == kind;
+    });
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(state_fields_and_notices_round_trip_and_versions_order_them) {
@@ -2262,22 +2268,41 @@ BOOST_AUTO_TEST_CASE(a_kick_on_the_members_own_hub_is_shown_on_the_other_hub) {
                boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(an_account_ban_stays_on_its_hub) {
+BOOST_AUTO_TEST_CASE(an_account_ban_removes_the_accounts_sessions_on_every_hub) {
+    // Accounts are the cluster's, and so are their bans: ben on hub b is
+    // signed in to account "ben"; ana bans the account on hub a.
     TwoHubs f;
-    f.a.hub.backplaneUp(false, f.a.now);  // needs no backplane
+    f.b.hub.testSignIn(f.ben, "ben", f.b.now);
     v1::Envelope ban = moderate(v1::MODERATION_ACTION_BAN, "ben");
     ban.mutable_moderation_request()->set_target_kind(v1::TARGET_KIND_ACCOUNT);
     f.a.send(f.ana, ban);
-    BOOST_TEST(!hasError(f.a.take(f.ana), v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
-    f.a.hub.backplaneUp(true, f.a.now);
     f.backplane.run();
-    BOOST_TEST(f.backplane.state().empty());
+    f.a.advance(1s);
+    f.b.advance(1s);
+    BOOST_TEST(f.backplane.state().contains(ClusterState::banField("r", BanKind::Account, "ben")));
+    BOOST_TEST(hasPresence(f.b.take(f.ben), v1::PRESENCE_KIND_BANNED));
+    f.b.send(f.ben, join("r"));
+    BOOST_TEST(hasError(f.b.take(f.ben), v1::ERROR_CODE_BANNED));
+    f.a.clear(f.ana);
+    f.b.clear(f.bob);
     v1::Envelope list;
     list.mutable_ban_list_request()->set_room("r");
     f.a.send(f.ana, list);
     f.b.send(f.bob, list);
     BOOST_TEST(f.a.next(f.ana).ban_list().bans_size() == 1);
-    BOOST_TEST(f.b.next(f.bob).ban_list().bans_size() == 0);
+    BOOST_TEST(f.b.next(f.bob).ban_list().bans_size() == 1);
+    // Unbanned on hub a: ben joins on hub b.
+    v1::Envelope unban = moderate(v1::MODERATION_ACTION_UNBAN, "ben");
+    unban.mutable_moderation_request()->set_target_kind(v1::TARGET_KIND_ACCOUNT);
+    f.a.send(f.ana, unban);
+    f.backplane.run();
+    BOOST_TEST(f.backplane.state().empty());
+    f.b.send(f.ben, join("r"));
+    BOOST_TEST(!hasError(f.b.take(f.ben), v1::ERROR_CODE_BANNED));
+    // While the backplane is down an account ban is refused, as any ban.
+    f.a.hub.backplaneUp(false, f.a.now);
+    f.a.send(f.ana, ban);
+    BOOST_TEST(hasError(f.a.take(f.ana), v1::ERROR_CODE_CLUSTER_UNAVAILABLE));
 }
 
 BOOST_AUTO_TEST_CASE(a_ban_that_lapsed_is_not_applied_at_a_read_and_can_be_unbanned) {

@@ -136,12 +136,6 @@ void Hub::Impl::applyBan(const ClusterState::Field& field, const BackplaneState&
         return;
     }
     const std::int64_t nowMs = facts.wallClock();
-    if (field.banKind == BanKind::Account) {
-        // Account bans stay each hub's (not carried yet: docs/CLUSTER.md).
-        log.warning("backplane: room state '%s' (version %?u) bans an account; ignored",
-                    state.field, state.version);
-        return;
-    }
     if (!state.deleted && record.expires_ms() != 0 && record.expires_ms() <= nowMs) {
         return;  // lapsed already (read again at a start): nothing to enforce
     }
@@ -199,8 +193,12 @@ void Hub::Impl::applyBan(const ClusterState::Field& field, const BackplaneState&
     // A nick ban that names no member on any hub is shown by each hub to
     // its members (as a hub alone shows it); one that names another hub's
     // member is shown when that hub removes it (it may not: a hub operator there).
-    if (nicks.empty() && field.banKind == BanKind::Nick &&
-        !backplane.otherMember(room->name, field.target)) {
+    // An account ban that removed no one here shows the account, as a hub
+    // alone does (each hub to its members: the account's sessions on other
+    // hubs are shown by their hubs, as they are removed).
+    if (nicks.empty() &&
+        ((field.banKind == BanKind::Nick && !backplane.otherMember(room->name, field.target)) ||
+         field.banKind == BanKind::Account)) {
         nicks.push_back(field.target);
     }
     if (!nicks.empty()) {

@@ -10,7 +10,7 @@
 // overtakes it is neither reverted nor lifted by it (loaded()).
 //
 // Fields (ROOM canonical; "*" the hub-wide list; KIND the TargetKind number,
-// nick or address: account bans stay per hub;
+// nick, account or address;
 // TARGET folded as Moderation keeps it):
 //   topic ROOM               record: v1::Topic
 //   ban ROOM KIND TARGET     record: v1::BanEntry (deleted: unbanned; set_by the unbanner)

@@ -316,12 +316,15 @@ private:
     }
 
     // Bans, unbans, mutes, op/deop, invites and modes go across the
-    // cluster, but for accounts: each hub has its own account book, so an
-    // account ban or an op by account stays the hub's (a kick goes across
-    // while the backplane is up: kick()).
+    // cluster (a kick goes across while the backplane is up: kick()). Of
+    // those naming an account (the cluster's: docs/CLUSTER.md "Accounts
+    // across hubs"), bans and unbans go across; an op by account stays
+    // the hub's.
     bool acrossHubs() const {
+        const bool banning =
+            r_.action() == v1::MODERATION_ACTION_BAN || r_.action() == v1::MODERATION_ACTION_UNBAN;
         return backplane_ != nullptr && r_.action() != v1::MODERATION_ACTION_KICK &&
-               c_.kind != BanKind::Account;
+               (c_.kind != BanKind::Account || banning);
     }
 
     // The nick (as shown) of the member of the room that the request names,
