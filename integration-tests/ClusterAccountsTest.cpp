@@ -13,6 +13,8 @@
 //               session on hub 2 is removed (BANNED) and her Join refused
 //               there; unbanned, she joins (carl joined hub 2's room first:
 //               each hub's first joiner is an operator there)
+//   op          bob ops the account ana: on hub 2 she is shown OPPED and may
+//               kick carl, which she could not before
 //
 // Each case is its own CTest test (integration.cluster.accounts.<case>).
 #define BOOST_TEST_MODULE ClusterAccountsTest
@@ -176,51 +178,72 @@ BOOST_AUTO_TEST_CASE(redis_lost) {
     BOOST_TEST(welcome.envelope.welcome().account() == "cat");
 }
 
+namespace {
+
+const std::string kHall = "hall";
+
+// bob created kHall on hub 1 (its operator there); carl joined it first on
+// hub 2 (each hub's first joiner is an operator there, and no ban keeps
+// out an operator); ana, registered and signed in on hub 2, joined after.
+struct Hall {
+    explicit Hall(it::ClusterHubs& hubs)
+        : bob(hubs[0].port(), "bob"), carl(hubs[1].port(), "carl"), ana(hubs[1].port(), "ana") {
+        bob.hello("bob", it::after(10s));
+        it::joinRoom(bob, kHall, it::after(10s));
+        carl.hello("carl", it::after(10s));
+        it::joinRoom(carl, kHall, it::after(10s));
+        it::registerNick(hubs[1].port(), "ana", "pw");
+        ana.signIn("ana", "pw", it::after(15s));
+        it::joinRoom(ana, kHall, it::after(10s));
+        it::expectJoins(bob, {"carl", "ana"}, it::after(10s));
+    }
+    it::RawClient bob, carl, ana;
+};
+
+v1::Envelope byAccount(v1::ModerationAction action, const std::string& account) {
+    v1::Envelope e = it::moderationEnvelope(kHall, action, account, "by account", 0);
+    e.mutable_moderation_request()->set_target_kind(v1::TARGET_KIND_ACCOUNT);
+    return e;
+}
+
+}  // namespace
+
 BOOST_AUTO_TEST_CASE(ban) {
     it::ClusterGuard c(2);
-    const std::string room = "hall";
-    it::RawClient bob(c.hubs[0].port(), "bob");
-    bob.hello("bob", it::after(10s));
-    it::joinRoom(bob, room, it::after(10s));  // its creator: operator on hub 1
-    // Each hub's first joiner is an operator there, and no ban locks out an
-    // operator: carl joins first on hub 2.
-    it::RawClient carl(c.hubs[1].port(), "carl");
-    carl.hello("carl", it::after(10s));
-    it::joinRoom(carl, room, it::after(10s));
-    it::registerNick(c.hubs[1].port(), "ana", "pw");
-    const it::Frame welcome = helloWithPassword(c.hubs[1].port(), "ana", "pw", "ana on hub 2");
-    BOOST_TEST_REQUIRE(welcome.envelope.has_welcome(), welcome.envelope.DebugString());
-    // helloWithPassword's connection is gone: a session of her own.
-    it::RawClient ana(c.hubs[1].port(), "ana");
-    ana.signIn("ana", "pw", it::after(15s));
-    it::joinRoom(ana, room, it::after(10s));
-    it::expectJoins(bob, {"ana"}, it::after(10s));
-
-    auto byAccount = [&](v1::ModerationAction action) {
-        v1::Envelope e = it::moderationEnvelope(room, action, "ana", "by account", 0);
-        e.mutable_moderation_request()->set_target_kind(v1::TARGET_KIND_ACCOUNT);
-        return e;
-    };
-    bob.send(byAccount(v1::MODERATION_ACTION_BAN));
-    ana.expect(it::isPresence(v1::PRESENCE_KIND_BANNED, "ana"), it::after(10s),
-               "ana told BANNED on hub 2");
-    ana.send(it::joinEnvelope(room));
-    ana.expect(it::isError(v1::ERROR_CODE_BANNED), it::after(10s), "ana's Join refused");
-    bob.send(byAccount(v1::MODERATION_ACTION_UNBAN));
-    bob.expect(it::isPresence(v1::PRESENCE_KIND_UNBANNED, "ana"), it::after(10s), "unbanned");
+    Hall h(c.hubs);
+    h.bob.send(byAccount(v1::MODERATION_ACTION_BAN, "ana"));
+    h.ana.expect(it::isPresence(v1::PRESENCE_KIND_BANNED, "ana"), it::after(10s),
+                 "ana told BANNED on hub 2");
+    h.ana.send(it::joinEnvelope(kHall));
+    h.ana.expect(it::isError(v1::ERROR_CODE_BANNED), it::after(10s), "ana's Join refused");
+    h.bob.send(byAccount(v1::MODERATION_ACTION_UNBAN, "ana"));
+    h.bob.expect(it::isPresence(v1::PRESENCE_KIND_UNBANNED, "ana"), it::after(10s), "unbanned");
     // Carried out on hub 2 when Redis publishes it: she joins once it has.
     const auto deadline = it::after(10s);
     bool joined = false;
     while (!joined && it::Clock::now() < deadline) {
-        ana.send(it::joinEnvelope(room));
-        const it::Frame answer = ana.expect(
-            [&](const it::Frame& f) {
+        h.ana.send(it::joinEnvelope(kHall));
+        const it::Frame answer = h.ana.expect(
+            [](const it::Frame& f) {
                 return f.envelope.has_error() ||
-                       (f.envelope.has_presence() && f.envelope.presence().room() == room &&
+                       (f.envelope.has_presence() && f.envelope.presence().room() == kHall &&
                         f.envelope.presence().kind() == v1::PRESENCE_KIND_JOINED);
             },
             it::after(10s), "ana's Join after the unban");
         joined = !answer.envelope.has_error();
     }
-    BOOST_TEST(joined, ana.inboxSummary());
+    BOOST_TEST(joined, h.ana.inboxSummary());
+}
+
+BOOST_AUTO_TEST_CASE(op) {
+    it::ClusterGuard c(2);
+    Hall h(c.hubs);
+    h.ana.send(it::moderationEnvelope(kHall, v1::MODERATION_ACTION_KICK, "carl", "", 0));
+    h.ana.expect(it::isError(v1::ERROR_CODE_NOT_OPERATOR), it::after(10s), "not yet operator");
+    h.bob.send(byAccount(v1::MODERATION_ACTION_OP, "ana"));
+    h.ana.expect(it::isPresence(v1::PRESENCE_KIND_OPPED, "ana"), it::after(10s),
+                 "ana's account made operator, shown on hub 2");
+    h.ana.send(it::moderationEnvelope(kHall, v1::MODERATION_ACTION_KICK, "carl", "", 0));
+    h.carl.expect(it::isPresence(v1::PRESENCE_KIND_KICKED, "carl"), it::after(10s),
+                  "carl kicked by ana, operator by account");
 }

@@ -2768,6 +2768,16 @@ BOOST_AUTO_TEST_CASE(member_and_mode_fields_parse_and_what_is_not_one_is_refused
         ClusterState::parse(ClusterState::memberField(ClusterState::Kind::Op, "r", "ben"));
     BOOST_TEST_REQUIRE(op.has_value());
     BOOST_TEST((op->kind == ClusterState::Kind::Op));
+    const auto opAccount =
+        ClusterState::parse(ClusterState::memberField(ClusterState::Kind::OpAccount, "r", "ben"));
+    BOOST_TEST_REQUIRE(opAccount.has_value());
+    BOOST_TEST((opAccount->kind == ClusterState::Kind::OpAccount));
+    BOOST_TEST(opAccount->target == "ben");
+    const auto account = ClusterState::parse(ClusterState::accountField("ben"));
+    BOOST_TEST_REQUIRE(account.has_value());
+    BOOST_TEST((account->kind == ClusterState::Kind::Account));
+    BOOST_TEST(account->room.empty());
+    BOOST_TEST(!ClusterState::parse("account two words").has_value());
     const auto invite =
         ClusterState::parse(ClusterState::memberField(ClusterState::Kind::Invite, "r", "cid"));
     BOOST_TEST_REQUIRE(invite.has_value());
@@ -2825,6 +2835,39 @@ BOOST_AUTO_TEST_CASE(an_op_on_one_hub_lets_the_member_kick_on_its_own_hub) {
     // Deopped on a: refused again on b.
     f.a.send(f.ana, moderate(v1::MODERATION_ACTION_DEOP, "ben"));
     f.backplane.run();
+    f.b.clear(f.ben);
+    f.b.send(f.ben, moderate(v1::MODERATION_ACTION_MUTE, "bob"));
+    BOOST_TEST(hasError(f.b.take(f.ben), v1::ERROR_CODE_NOT_OPERATOR));
+}
+
+BOOST_AUTO_TEST_CASE(an_op_by_account_on_one_hub_makes_its_sessions_operators_on_the_other) {
+    TwoHubs f;
+    f.b.hub.testSignIn(f.ben, "ben", f.b.now);
+    v1::Envelope op = moderate(v1::MODERATION_ACTION_OP, "ben");
+    op.mutable_moderation_request()->set_target_kind(v1::TARGET_KIND_ACCOUNT);
+    f.a.send(f.ana, op);
+    f.backplane.run();
+    f.b.advance(1s);
+    BOOST_TEST(f.backplane.state().contains(
+        ClusterState::memberField(ClusterState::Kind::OpAccount, "r", "ben")));
+    BOOST_TEST(
+        presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_OPPED ben (why)"},
+        boost::test_tools::per_element());
+    // ben, signed in to the account on b, is an operator of #r there.
+    f.b.clear(f.ben);
+    f.b.send(f.ben, moderate(v1::MODERATION_ACTION_KICK, "amy"));
+    f.backplane.run();
+    f.a.advance(1s);
+    BOOST_TEST(hasError(f.b.take(f.ben), v1::ERROR_CODE_NOT_OPERATOR) == false);
+    BOOST_TEST(memberList(f.a, f.ana, "r") == (std::vector<std::string>{"ana", "ben", "bob"}),
+               boost::test_tools::per_element());
+    // Deopped by account on a: refused again on b.
+    v1::Envelope deop = op;
+    deop.mutable_moderation_request()->set_action(v1::MODERATION_ACTION_DEOP);
+    f.a.send(f.ana, deop);
+    f.backplane.run();
+    BOOST_TEST(!f.backplane.state().contains(
+        ClusterState::memberField(ClusterState::Kind::OpAccount, "r", "ben")));
     f.b.clear(f.ben);
     f.b.send(f.ben, moderate(v1::MODERATION_ACTION_MUTE, "bob"));
     BOOST_TEST(hasError(f.b.take(f.ben), v1::ERROR_CODE_NOT_OPERATOR));

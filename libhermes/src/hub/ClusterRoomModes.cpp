@@ -22,6 +22,7 @@ v1::PresenceKind memberKind(ClusterState::Kind kind, bool on) {
         case ClusterState::Kind::Mute:
             return on ? v1::PRESENCE_KIND_MUTED : v1::PRESENCE_KIND_UNMUTED;
         case ClusterState::Kind::Op:
+        case ClusterState::Kind::OpAccount:
             return on ? v1::PRESENCE_KIND_OPPED : v1::PRESENCE_KIND_DEOPPED;
         default:
             return v1::PRESENCE_KIND_INVITED;
@@ -51,6 +52,10 @@ void Hub::Impl::applyMemberState(const ClusterState::Field& field, const Backpla
         if (Room* room = rooms.find(field.room)) {
             moderation.uninvite(*room, field.target);
         }
+        return;
+    }
+    if (field.kind == ClusterState::Kind::OpAccount) {
+        applyAccountOp(field, record, on);
         return;
     }
     // An invite makes the room here (kept for it, as for a ban); a mute or
@@ -89,6 +94,26 @@ void Hub::Impl::applyMemberState(const ClusterState::Field& field, const Backpla
                                     {target->who.nick()}, record.set_by(), record.reason(), outbox);
         }
     }
+    const v1::PresenceKind kind = memberKind(field.kind, on);
+    presence.moderation(*room, kind, {shown}, record.set_by(), record.reason(), gate, outbox);
+    tellSetter(room, kind, {shown}, record.set_by(), record.reason());
+}
+
+// An op by account: every session of the account here is an operator of
+// the room (and any that signs in later), as on a hub alone; the room is
+// made here for it (kept, as for a ban), and lifted only where it exists.
+void Hub::Impl::applyAccountOp(const ClusterState::Field& field, const v1::BanEntry& record,
+                               bool on) {
+    Room* room = on ? &rooms.obtain(field.room, *history) : rooms.find(field.room);
+    if (room == nullptr) {
+        return;
+    }
+    moderation.setOperatorAccount(*room, field.target, on);
+    ++memberFacts;
+    log.information("moderation: cluster: account " + field.target + (on ? " made" : " removed") +
+                    " operator of " + room->name + " by " + record.set_by());
+    const std::string shown =
+        Moderation::fold(record.target()) == field.target ? record.target() : field.target;
     const v1::PresenceKind kind = memberKind(field.kind, on);
     presence.moderation(*room, kind, {shown}, record.set_by(), record.reason(), gate, outbox);
     tellSetter(room, kind, {shown}, record.set_by(), record.reason());

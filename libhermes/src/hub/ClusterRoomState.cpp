@@ -99,6 +99,7 @@ void Hub::Impl::applyState(const BackplaneState& state) {
             return;
         case ClusterState::Kind::Mute:
         case ClusterState::Kind::Op:
+        case ClusterState::Kind::OpAccount:
         case ClusterState::Kind::Invite:
             applyMemberState(*field, state);
             return;

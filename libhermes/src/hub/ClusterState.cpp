@@ -42,6 +42,8 @@ std::string_view memberWord(ClusterState::Kind kind) {
             return "mute";
         case ClusterState::Kind::Op:
             return "op";
+        case ClusterState::Kind::OpAccount:
+            return "opaccount";
         default:
             return "invite";
     }
@@ -81,7 +83,7 @@ std::optional<ClusterState::Field> ClusterState::parse(std::string_view field) {
         out.kind = Kind::Topic;
         return out;
     }
-    for (const Kind named : {Kind::Kick, Kind::Mute, Kind::Op, Kind::Invite}) {
+    for (const Kind named : {Kind::Kick, Kind::Mute, Kind::Op, Kind::OpAccount, Kind::Invite}) {
         const std::string_view word = named == Kind::Kick ? "kick" : memberWord(named);
         if (kind == word && !rest.empty() && rest.find(' ') == std::string_view::npos) {
             out.kind = named;

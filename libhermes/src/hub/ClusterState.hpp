@@ -17,6 +17,8 @@
 //   kick ROOM NICK           record: v1::BanEntry (set_by, reason); never stored
 //   mute ROOM NICK           record: v1::BanEntry (target the nick as shown); deleted: unmuted
 //   op ROOM NICK             record: v1::BanEntry (target the nick as shown); deleted: deopped
+//   opaccount ROOM ACCOUNT   record: v1::BanEntry (target the account as given); deleted:
+//                            deopped (an op by account: its sessions on every hub)
 //   invite ROOM NICK         record: v1::BanEntry (target the nick as shown); deleted: used up
 //   mode ROOM MODE           MODE "topic-locked" or "invite-only"; record: v1::BanEntry
 //                            (set_by, reason); deleted: the mode is off
@@ -42,7 +44,7 @@ namespace hermes::hub {
 
 class ClusterState {
 public:
-    enum class Kind { Topic, Ban, Kick, Mute, Op, Invite, Mode, Account };
+    enum class Kind { Topic, Ban, Kick, Mute, Op, OpAccount, Invite, Mode, Account };
     struct Field {
         Kind kind = Kind::Topic;
         std::string room;  // canonical; "" for the hub-wide ban list
@@ -57,7 +59,7 @@ public:
     // `room` "": hub-wide.
     static std::string banField(std::string_view room, BanKind kind, std::string_view target);
     static std::string kickField(std::string_view room, std::string_view nick);
-    // Kind::Mute, Op or Invite: `nick` folded.
+    // Kind::Mute, Op or Invite: `nick` folded; Kind::OpAccount: the account, folded.
     static std::string memberField(Kind kind, std::string_view room, std::string_view nick);
     // `mode`: kTopicLocked or kInviteOnly.
     static std::string modeField(std::string_view room, std::string_view mode);

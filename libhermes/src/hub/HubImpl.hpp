@@ -194,6 +194,7 @@ struct Hub::Impl {
     // room mode, carried out here as a local one is.
     void applyMemberState(const ClusterState::Field& field, const BackplaneState& state);
     void applyMode(const ClusterState::Field& field, const BackplaneState& state);
+    void applyAccountOp(const ClusterState::Field& field, const v1::BanEntry& record, bool on);
     // ClusterAccounts.cpp: a registration or password change hashed here
     // (`s` null: its session is gone) goes to Redis; Redis's answer
     // (`refused`: its error; nullopt `version`: lost with the connection)

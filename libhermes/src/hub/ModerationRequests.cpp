@@ -318,13 +318,13 @@ private:
     // Bans, unbans, mutes, op/deop, invites and modes go across the
     // cluster (a kick goes across while the backplane is up: kick()). Of
     // those naming an account (the cluster's: docs/CLUSTER.md "Accounts
-    // across hubs"), bans and unbans go across; an op by account stays
-    // the hub's.
+    // across hubs"), bans, unbans, ops and deops go across.
     bool acrossHubs() const {
-        const bool banning =
-            r_.action() == v1::MODERATION_ACTION_BAN || r_.action() == v1::MODERATION_ACTION_UNBAN;
-        return backplane_ != nullptr && r_.action() != v1::MODERATION_ACTION_KICK &&
-               (c_.kind != BanKind::Account || banning);
+        const v1::ModerationAction a = r_.action();
+        const bool byAccount = a == v1::MODERATION_ACTION_BAN || a == v1::MODERATION_ACTION_UNBAN ||
+                               a == v1::MODERATION_ACTION_OP || a == v1::MODERATION_ACTION_DEOP;
+        return backplane_ != nullptr && a != v1::MODERATION_ACTION_KICK &&
+               (c_.kind != BanKind::Account || byAccount);
     }
 
     // The nick (as shown) of the member of the room that the request names,
@@ -522,6 +522,14 @@ private:
     }
 
     void op(bool on) {
+        if (acrossHubs() && c_.kind == BanKind::Account) {
+            // Its sessions on every hub, now and when they sign in.
+            toCluster(
+                ClusterState::memberField(ClusterState::Kind::OpAccount, c_.room->name, c_.target),
+                on ? StateMode::Set : StateMode::Delete, on ? "made operator" : "removed operator",
+                r_.target());
+            return;
+        }
         if (acrossHubs()) {
             if (auto nick = clusterMember(!on)) {
                 toCluster(
