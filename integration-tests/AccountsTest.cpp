@@ -186,8 +186,10 @@ BOOST_AUTO_TEST_CASE(set_nick_to_a_registered_nick_needs_identify) {
 }
 
 BOOST_AUTO_TEST_CASE(failed_sign_ins_are_throttled) {
-    // Three failures allowed, then one attempt per second.
-    it::HubProcess hub({{"accounts.sign_in_burst", "3"}, {"accounts.sign_in_per_minute", "60"}});
+    // Three failures allowed, then one attempt per 5 s: the three guesses
+    // (each an Argon2id hash) and the next attempt fit in that on a loaded
+    // machine, where one second might not.
+    it::HubProcess hub({{"accounts.sign_in_burst", "3"}, {"accounts.sign_in_per_minute", "12"}});
     it::registerNick(hub.port(), "ana", "right");
     it::registerNick(hub.port(), "cy", "cys");
 
@@ -206,7 +208,7 @@ BOOST_AUTO_TEST_CASE(failed_sign_ins_are_throttled) {
     BOOST_TEST(!throttled.envelope.error().fatal());
     const auto wait = retryAfter(throttled.envelope.error());
     BOOST_TEST(wait.count() > 0);
-    BOOST_TEST(wait <= 1000ms);
+    BOOST_TEST(wait <= 5000ms);
 
     // Per address: another account from the same address is throttled too.
     it::RawClient other(hub.port(), "other");
@@ -218,7 +220,7 @@ BOOST_AUTO_TEST_CASE(failed_sign_ins_are_throttled) {
     // the deadline: each refusal is unhashed and costs no token.
     std::optional<it::Frame> welcome;
     int refusals = 0;
-    const auto deadline = it::after(5s);
+    const auto deadline = it::after(15s);
     while (!welcome && std::chrono::steady_clock::now() < deadline) {
         mallory.send(it::helloWithPasswordEnvelope("ana", "right"));
         auto reply = answer(mallory, deadline, "retry");

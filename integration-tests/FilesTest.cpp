@@ -439,7 +439,9 @@ BOOST_AUTO_TEST_CASE(a_hash_mismatch_is_refused_and_nothing_kept) {
 }
 
 BOOST_AUTO_TEST_CASE(partial_uploads_are_removed_when_the_client_goes_or_times_out) {
-    it::HubGuard guard(fileHub({{"files.upload_timeout_ms", "300"}}));
+    // Long enough that the temp file is seen (polled) before a silent
+    // upload times out, on a loaded machine too; short enough to wait for.
+    it::HubGuard guard(fileHub({{"files.upload_timeout_ms", "2000"}}));
     const auto port = guard.hub.port();
     TempDir dir;
     const std::string tmp = guard.hub.directory() + "/hermes-files/tmp";
