@@ -137,7 +137,7 @@ std::string prometheusText(const MetricsSnapshot& figures, const BuildFacts& bui
     // Every reason the hub knows, then any other key the hub counted.
     std::map<std::string, std::uint64_t> disconnects;
     for (auto r = static_cast<unsigned>(CloseReason::ConnectionClosed);
-         r <= static_cast<unsigned>(CloseReason::HubPassword); ++r) {
+         r <= static_cast<unsigned>(CloseReason::NickRegistered); ++r) {
         disconnects[std::string(hermes::hub::closeReasonKey(static_cast<CloseReason>(r)))] = 0;
     }
     for (const auto& [reason, count] : stats.disconnects) {

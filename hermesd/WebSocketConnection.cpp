@@ -221,6 +221,7 @@ WsCloseCode WebSocketConnection::closeCodeFor(hermes::hub::CloseReason cause) {
         case CloseReason::BudgetHold:
         case CloseReason::HubBanned:
         case CloseReason::HubPassword:
+        case CloseReason::NickRegistered:
             return WsCloseCode::PolicyViolation;
     }
     return WsCloseCode::PolicyViolation;

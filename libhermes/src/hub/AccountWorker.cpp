@@ -50,7 +50,7 @@ void AccountWorker::store(StoredAccount account) {
     job.kind = AccountJobKind::Store;
     job.account = std::move(account.name);
     job.hash = std::move(account.hash);
-    shared_.lock()->queue.push_back(std::move(job));
+    shared_.lock()->stores.push_back(std::move(job));
     wake_.notify_one();
 }
 
@@ -72,12 +72,15 @@ void AccountWorker::run() {
         AccountJob job;
         {
             auto shared = shared_.lock();
-            wake_.wait(shared.unique(), [&] { return shared->stopping || !shared->queue.empty(); });
+            wake_.wait(shared.unique(), [&] {
+                return shared->stopping || !shared->queue.empty() || !shared->stores.empty();
+            });
             if (shared->stopping) {
                 return;
             }
-            job = std::move(shared->queue.front());
-            shared->queue.pop_front();
+            auto& from = shared->queue.empty() ? shared->stores : shared->queue;
+            job = std::move(from.front());
+            from.pop_front();
         }
         AccountResult result = work(std::move(job));
         shared_.lock()->done.push_back(std::move(result));

@@ -75,7 +75,8 @@ public:
     bool submit(AccountJob& job);
     // A Store job, queued whatever is pending and not counted in pending():
     // the cluster's accounts must all reach the store (a row each, no hash),
-    // and a reconnect's many must not refuse sign-ins (ACCOUNTS_BUSY).
+    // and a first join's many must neither refuse sign-ins (ACCOUNTS_BUSY)
+    // nor delay them (a hashing job goes first).
     void store(StoredAccount account);
     std::vector<AccountResult> finished();
     std::size_t pending() const { return pending_; }
@@ -84,7 +85,8 @@ public:
 
 private:
     struct Shared {
-        std::deque<AccountJob> queue;
+        std::deque<AccountJob> queue;   // hashing jobs: a session waits for each
+        std::deque<AccountJob> stores;  // Store jobs: run when no hashing job waits
         std::vector<AccountResult> done;
         bool stopping = false;
     };

@@ -369,12 +369,15 @@ void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTab
     const StoredAccount* registered = accounts.find(pm.to());
     if (backplane != nullptr && target == nullptr && !protocol::checkNick(pm.to()) &&
         (registered == nullptr ||
-         sessionsOf(sessions, protocol::nickKey(registered->name), nullptr).empty())) {
+         (sessionsOf(sessions, protocol::nickKey(registered->name), nullptr).empty() &&
+          !backplane->refusal()))) {
         // No one here has the nick, nor is signed in to its account: another
         // hub's member may hold it (a registered nick only with its
         // password: the accounts are the cluster's). The backplane says
         // which, or that none does (then as here: it waits for the account
-        // on this hub). docs/CLUSTER.md "Private messages across hubs".
+        // on this hub). One to an account that the backplane cannot take
+        // now waits here rather than being refused, as on a hub alone.
+        // docs/CLUSTER.md "Private messages across hubs".
         privateToBackplane(s, pm, Conversations::party(s), *backplane, stamper, outbox, now);
         return;
     }
@@ -511,13 +514,21 @@ void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome ou
 }
 
 AcrossDelivery privateFromAcross(const BackplaneEntry& entry, const SessionTable& sessions,
-                                 Conversations& conversations, Stamper& stamper, Outbox& outbox) {
+                                 const Accounts& accounts, Conversations& conversations,
+                                 Stamper& stamper, Outbox& outbox) {
     if (!stamper.backplanePrivate(entry.message, 0)) {
         return AcrossDelivery::NotOne;
     }
     const std::string to = stamper.message().to();
     Session* target = sessions.findNick(to);
     if (target == nullptr || !target->who.welcomed()) {
+        return AcrossDelivery::NoOneHere;
+    }
+    // A registered nick's message is the account's: never for a guest who
+    // holds the nick (it is made to give it up: Hub::Impl::applyAccount).
+    if (const StoredAccount* account = accounts.find(to);
+        account != nullptr &&
+        protocol::nickKey(target->profile.account) != protocol::nickKey(account->name)) {
         return AcrossDelivery::NoOneHere;
     }
     // Live only, private_seq 0, never kept in a conversation here (as at

@@ -44,6 +44,8 @@ std::string_view closeReasonKey(CloseReason reason) {
             return "hub_banned";
         case CloseReason::HubPassword:
             return "hub_password";
+        case CloseReason::NickRegistered:
+            return "nick_registered";
     }
     return "unknown";
 }
@@ -88,6 +90,8 @@ std::string_view closeReasonQuitText(CloseReason reason) {
             return "banned from the hub";
         case CloseReason::HubPassword:
             return "wrong hub password";
+        case CloseReason::NickRegistered:
+            return "nick registered by someone else";
     }
     return "";
 }

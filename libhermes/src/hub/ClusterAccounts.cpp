@@ -53,6 +53,7 @@ void Hub::Impl::accountToCluster(Session* s, AccountResult& result) {
                          "this hub lost the cluster's backplane (Redis) before it could " +
                              std::string(registers ? "register " : "change the password of ") +
                              job.account + "; try again in a moment");
+            resumeWaiting(*s);
             receive(*s, {});
         }
         return;
@@ -83,20 +84,22 @@ bool Hub::Impl::accountWriteAnswered(SessionId session, std::string_view field,
     if (it == accountWrites.end() || it->second.field != field) {
         return false;
     }
+    if (version && *version > 0 && refused.empty()) {
+        // Booked now, not when the notice comes: the answer below may be
+        // followed by a sign-in that needs it. The notice is then not newer.
+        // (Applied while the write is still awaited: its session, holding
+        // the nick and not yet signed in, is the registrant, not a guest.)
+        const BackplaneState state{it->second.field, *version, it->second.record, false};
+        if (clusterState.newer(state)) {
+            applyStateSafely(state);
+        }
+    }
     AccountWrite write = std::move(it->second);
     accountWrites.erase(it);
     const AccountJob& job = write.job;
     const bool registers = job.kind == AccountJobKind::Register;
     if (registers) {
         accounts.settled(job.account);
-    }
-    if (version && *version > 0 && refused.empty()) {
-        // Booked now, not when the notice comes: the answer below may be
-        // followed by a sign-in that needs it. The notice is then not newer.
-        const BackplaneState state{write.field, *version, write.record, false};
-        if (clusterState.newer(state)) {
-            applyStateSafely(state);
-        }
     }
     Session* s = sessions.find(session);
     if (s == nullptr || s->who.closing()) {
@@ -161,13 +164,40 @@ void Hub::Impl::applyAccount(const ClusterState::Field& field, const BackplaneSt
                     state.field, state.version);
         return;
     }
-    const bool known = accounts.find(account.name) != nullptr;
+    const StoredAccount* mine = accounts.find(account.name);
+    if (accounts.operatorName(account.name) && (mine == nullptr || mine->hash != account.hash)) {
+        // hub.operators names it here: whoever registered it on another hub
+        // would be a hub operator here. This hub keeps its own (or none).
+        log.error(
+            "cluster: account %s (version %?u) is named in this hub's hub.operators; the "
+            "cluster's record of it is not taken here (register it on this hub first, or "
+            "take it out of hub.operators)",
+            account.name, state.version);
+        return;
+    }
+    const bool known = mine != nullptr;
     const std::string name = account.name;
-    if (accounts.adopt(std::move(account))) {
-        log.information("cluster: account %s %s (version %?u)", name,
-                        std::string(known ? "has a new password in the cluster"
-                                          : "is registered in the cluster"),
-                        state.version);
+    if (!accounts.adopt(std::move(account))) {
+        return;
+    }
+    log.information(
+        "cluster: account %s %s (version %?u)", name,
+        std::string(known ? "has a new password in the cluster" : "is registered in the cluster"),
+        state.version);
+    // A guest here holding the nick (its registrant left before Redis took
+    // it, or a hub offered an account it had from before the cluster) would
+    // get the account's private messages: it gives the nick up, as no guest
+    // holds a registered nick on a hub alone.
+    Session* holder = sessions.findNick(name);
+    const auto awaited = holder != nullptr ? accountWrites.find(holder->id) : accountWrites.end();
+    const bool registrant = awaited != accountWrites.end() && awaited->second.field == state.field;
+    if (holder != nullptr && !registrant &&
+        protocol::nickKey(holder->profile.account) != field.target) {
+        closeFatally(*holder, v1::ERROR_CODE_PASSWORD_REQUIRED,
+                     "nick " + name +
+                         " was just registered on another hub of the cluster: connect again "
+                         "with its password, or with another nick",
+                     CloseReason::NickRegistered, sessions, outbox);
     }
 }
 

@@ -803,7 +803,7 @@ void Hub::Impl::deliverWaitingEntries(Room& room) {
 
 // Another hub's private message to a member here, in number order.
 void Hub::Impl::deliverPrivate(BackplaneEntry entry) {
-    switch (privateFromAcross(entry, sessions, conversations, stamper, outbox)) {
+    switch (privateFromAcross(entry, sessions, accounts, conversations, stamper, outbox)) {
         case AcrossDelivery::Delivered:
             return;
         case AcrossDelivery::NotOne:

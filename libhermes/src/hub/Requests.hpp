@@ -170,12 +170,13 @@ void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome ou
                        Stamper& stamper, HistoryStore& history, Outbox& outbox,
                        const HubFacts& facts, TimePoint now);
 // Another hub's private message to a member of this hub (once: the caller
-// dropped duplicates): to the welcomed session holding the nick, live,
-// private_seq 0, and kept in no conversation (books are per hub: the
-// sender's account on its hub proves nothing about this hub's book).
+// dropped duplicates): to the welcomed session holding the nick (signed in
+// to its account, if the nick is registered), live, private_seq 0, and
+// kept in no conversation (each hub numbers its own).
 enum class AcrossDelivery { Delivered, NoOneHere, NotOne };
 AcrossDelivery privateFromAcross(const BackplaneEntry& entry, const SessionTable& sessions,
-                                 Conversations& conversations, Stamper& stamper, Outbox& outbox);
+                                 const Accounts& accounts, Conversations& conversations,
+                                 Stamper& stamper, Outbox& outbox);
 // What waited for the account `s` just signed in to, delivered to it
 // (ChatMessage.waited) and forgotten: at once from a store that reads on
 // the hub's thread, else read in the background (s waits: sendWaited).

@@ -31,6 +31,7 @@ enum class CloseReason : std::uint8_t {
     Internal,           // serving it threw: closed alone, the hub goes on
     HubBanned,          // a hub operator banned its nick, account or address
     HubPassword,        // Hello without the hub's password (hub.password), or a wrong one
+    NickRegistered,     // a guest's nick was registered on another hub of the cluster
 };
 
 // The counter's and the log's name, e.g. "slow_consumer".
