@@ -62,6 +62,9 @@ struct AccountResult {
     bool verified = false;   // the password was right (Register: always)
     std::string newHash;     // Register, ChangePassword: made (and stored if job.storeHash)
     std::string storeError;  // set when hashing or storing failed
+    // A cluster's new hash (!job.storeHash): Redis takes it before any
+    // hub books or stores it (ClusterAccounts.cpp).
+    bool toCluster() const { return !job.storeHash && !newHash.empty(); }
 };
 
 class AccountWorker {

@@ -153,7 +153,7 @@ std::vector<AccountResult> Accounts::finished() {
         const std::string key = protocol::nickKey(result.job.account);
         // In a cluster a registration's hash goes to Redis next: it is
         // registering until Redis answered (settled).
-        const bool toCluster = !result.job.storeHash && !result.newHash.empty();
+        const bool toCluster = result.toCluster();
         if (result.job.kind == AccountJobKind::Register && !toCluster) {
             registering_.erase(key);
         }

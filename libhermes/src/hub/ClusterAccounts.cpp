@@ -36,6 +36,18 @@ std::string accountRecord(const StoredAccount& account) {
 
 }  // namespace
 
+// An account change goes to Redis once its hash is made: while Redis is
+// away it is refused before any hashing.
+bool Hub::Impl::refuseAccountChange(Session& s, std::string_view what) {
+    if (!backplane.enabled() || backplane.up()) {
+        return false;
+    }
+    outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
+                 "this hub cannot reach the cluster's backplane (Redis) to " + std::string(what) +
+                     " in every hub's book; try again in a moment");
+    return true;
+}
+
 void Hub::Impl::accountToCluster(Session* s, AccountResult& result) {
     const AccountJob& job = result.job;
     const bool registers = job.kind == AccountJobKind::Register;

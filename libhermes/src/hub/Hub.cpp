@@ -675,24 +675,12 @@ void Hub::Impl::storeReadsDone() {
 // Each finished hashing job is answered (a Hello welcomed or refused, a
 // sign-in, registration or password change), then its session's frames
 // that waited behind it are handled.
-// In a cluster an account change goes to Redis first (its hash made): the
-// session is not answered before Redis took it (accountToCluster).
-bool Hub::Impl::refuseAccountChange(Session& s, std::string_view what) {
-    if (!backplane.enabled() || backplane.up()) {
-        return false;
-    }
-    outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE,
-                 "this hub cannot reach the cluster's backplane (Redis) to " + std::string(what) +
-                     " in every hub's book; try again in a moment");
-    return true;
-}
-
 void Hub::Impl::accountsDone() {
     for (AccountResult& result : accounts.finished()) {
         ++memberFacts;  // a sign-in may make an operator (by account)
         Session* s = sessions.find(result.job.ticket);
         const bool here = s != nullptr && !s->who.closing();
-        if (!result.job.storeHash && !result.newHash.empty() && result.storeError.empty()) {
+        if (result.toCluster()) {
             accountToCluster(here ? s : nullptr, result);  // a cluster's: Redis first
             continue;
         }

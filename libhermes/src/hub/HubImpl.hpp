@@ -159,9 +159,6 @@ struct Hub::Impl {
     void answerWaitingHistory();
     void storeReadsDone();
     void accountsDone();
-    // A Register or ChangePassword refused (answered) while a cluster's
-    // backplane is down.
-    bool refuseAccountChange(Session& s, std::string_view what);
     void filesDone();
     void forgetDeletedFile(const v1::Say& say);
     // The cluster's backplane (Backplane.hpp): an entry delivered in its
@@ -201,6 +198,9 @@ struct Hub::Impl {
     // tells the session, false when no write of `session` was awaited; the
     // backplane lost, every awaited one is answered lost. An account Redis
     // published is booked; Redis is offered the book's accounts it lacks.
+    // A Register or ChangePassword refused (answered) while the backplane
+    // is down; true if refused.
+    bool refuseAccountChange(Session& s, std::string_view what);
     void accountToCluster(Session* s, AccountResult& result);
     bool accountWriteAnswered(SessionId session, std::string_view field,
                               std::optional<std::uint64_t> version, std::string_view refused);
