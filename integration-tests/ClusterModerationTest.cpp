@@ -36,6 +36,7 @@
 #include "ClusterGuard.hpp"
 #include "ClusterHubs.hpp"
 #include "Frames.hpp"
+#include "HubLog.hpp"
 #include "RawClient.hpp"
 #include "RedisServer.hpp"
 
@@ -116,11 +117,14 @@ BOOST_AUTO_TEST_CASE(late_hub) {
     settings["cluster.hub_name"] = "hub-late";
     settings["hub.name"] = "hub-late";
     it::HubProcess late(settings);
+    // Its port opens before it has joined the backplane, and until then it
+    // refuses a Hello (it cannot claim the nick).
+    BOOST_TEST_REQUIRE(it::logShows(late, "joined the backplane", it::after(20s)), late.logTail());
     it::RawClient dan(late.port(), "dan");
     dan.hello("dan", it::after(10s));
-    // The topics are read when the hub joins the backplane, which may come
-    // just after its port opens: a joiner before it is shown the topic
-    // when it is read (to the room's members, as any topic change).
+    // The topics are read once it has joined; the state read may still be
+    // under way: a joiner before it is shown the topic when it is read (to
+    // the room's members, as any topic change).
     join(dan);
     const it::Frame shown =
         dan.expect(isTopic("set before hub-late"), it::after(10s), "hub-late shows the topic");
