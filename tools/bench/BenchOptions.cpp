@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <Poco/StringTokenizer.h>
+
 #include <cmath>
 #include <stdexcept>
 #include <utility>
@@ -26,6 +28,12 @@ int toInt(const std::string& option, const std::string& value, int minimum, int 
                                     ".." + std::to_string(maximum) + ", not '" + value + "'");
     }
     return static_cast<int>(parsed);
+}
+
+// "A,B,C" as its items (each then checked by its parser; "" is refused there).
+std::vector<std::string> commaList(const std::string& value) {
+    const Poco::StringTokenizer items(value, ",", Poco::StringTokenizer::TOK_TRIM);
+    return {items.begin(), items.end()};
 }
 
 double toDouble(const std::string& option, const std::string& value, double minimum,
@@ -123,7 +131,10 @@ hermes::cli::CommandLine commandLine() {
     line.add(Option("host", "", "hub address (127.0.0.1); only loopback unless --allow-remote")
                  .argument("H"))
         .add(Option("allow-remote", "", "permit a non-loopback --host (your own test hosts only)"))
-        .add(Option("port", "", "hub port (required)").argument("P"))
+        .add(Option("port", "",
+                    "hub port (required); P,P,...: the hubs of a cluster, client i joining the "
+                    "room through the (i mod count)th")
+                 .argument("P"))
         .add(Option("ws", "",
                     "speak WebSocket as a browser does: --port is then the hub's http.port, "
                     "each client upgrades GET /ws"))
@@ -152,7 +163,9 @@ hermes::cli::CommandLine commandLine() {
         .add(Option("duration", "t", "latency: seconds of sending (10)").argument("T"))
         .add(Option("room", "", "room to join (bench)").argument("NAME"))
         .add(Option("nick-prefix", "", "nicks are P0, P1, ... (b)").argument("P"))
-        .add(Option("hub-pid", "", "sample the hub's CPU time and memory from /proc/PID")
+        .add(Option("hub-pid", "",
+                    "sample the hub's CPU time and memory from /proc/PID; PID,PID,...: "
+                    "several hubs' (a cluster's), summed")
                  .argument("PID"))
         .add(Option("concurrency", "", "clients handshaking at once (64)").argument("K"))
         .add(
@@ -222,7 +235,9 @@ std::optional<BenchOptions> parseBenchOptions(const std::vector<std::string>& ar
         } else if (name == "allow-remote") {
             o.allowRemote = true;
         } else if (name == "port") {
-            o.port = static_cast<std::uint16_t>(toInt(a, value, 1, 65535));
+            for (const std::string& one : commaList(value)) {
+                o.ports.push_back(static_cast<std::uint16_t>(toInt(a, one, 1, 65535)));
+            }
             portGiven = true;
         } else if (name == "ws") {
             o.webSocket = true;
@@ -249,7 +264,9 @@ std::optional<BenchOptions> parseBenchOptions(const std::vector<std::string>& ar
         } else if (name == "nick-prefix") {
             o.nickPrefix = value;
         } else if (name == "hub-pid") {
-            o.hubPid = toInt(a, value, 1, 1 << 30);
+            for (const std::string& one : commaList(value)) {
+                o.hubPids.push_back(toInt(a, one, 1, 1 << 30));
+            }
         } else if (name == "concurrency") {
             o.concurrency = toInt(a, value, 1, 10000);
         } else if (name == "quiet-s") {

@@ -24,7 +24,9 @@ struct BenchOptions {
 
     std::string host = "127.0.0.1";
     bool allowRemote = false;
-    std::uint16_t port = 0;
+    // --port P[,P...]: the hubs of a cluster, client i connecting to
+    // ports[i % ports.size()] (one room across them); one for a hub alone.
+    std::vector<std::uint16_t> ports;
     bool webSocket = false;  // --ws: WebSocket to the hub's http.port (--port)
     bool tls = false;        // --tls: TLS to a hub with tls.enabled (not with --ws)
     int clients = 100;       // --clients N
@@ -36,8 +38,8 @@ struct BenchOptions {
     double rate = 2000;    // --rate R: total messages/s (latency)
     double duration = 10;  // --duration T seconds (latency)
     std::string room = "bench";
-    std::string scenario;  // T1, L1, I1 or empty
-    int hubPid = 0;        // --hub-pid: sampled from /proc
+    std::string scenario;      // T1, L1, I1 or empty
+    std::vector<int> hubPids;  // --hub-pid PID[,PID...]: sampled from /proc, summed
     bool json = false;
     double timeout = 300;  // --timeout: the whole run, seconds
     double stall = 5;      // stop once everything is sent and nothing arrives this long

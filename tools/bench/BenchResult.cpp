@@ -45,6 +45,9 @@ std::vector<Row> rows(const BenchResult& r) {
     std::vector<Row> out;
     out.emplace_back("mode", modeName(o.mode));
     out.emplace_back("transport", o.webSocket ? "websocket" : (o.tls ? "tls" : "tcp"));
+    if (o.ports.size() > 1) {
+        out.emplace_back("hubs (clients spread over them)", std::to_string(o.ports.size()));
+    }
     out.emplace_back("clients", std::to_string(o.clients));
     if (o.mode == Mode::Idle) {
         out.emplace_back("connected", std::to_string(r.connected));
@@ -157,6 +160,7 @@ void writeJson(const BenchResult& r, std::ostream& out) {
     json.set("scenario", label(r));
     json.set("mode", modeName(o.mode));
     json.set("transport", o.webSocket ? "websocket" : (o.tls ? "tls" : "tcp"));
+    json.set("hubs", o.ports.size());
     json.set("clients", o.clients);
     json.set("senders", o.senders);
     json.set("messages", o.messages);

@@ -126,18 +126,23 @@ void LoadGenerator::raiseFileLimit(int sockets) {
 
 void LoadGenerator::resolveAddress() {
     const std::string host = options_.host == "localhost" ? "127.0.0.1" : options_.host;
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&address_);
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address_);
-    if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons(options_.port);
-        addressLength_ = sizeof(sockaddr_in);
-    } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(options_.port);
-        addressLength_ = sizeof(sockaddr_in6);
-    } else {
-        throw std::runtime_error("--host wants a numeric IP address, not '" + options_.host + "'");
+    for (const std::uint16_t port : options_.ports) {
+        Address address;
+        auto* v4 = reinterpret_cast<sockaddr_in*>(&address.storage);
+        auto* v6 = reinterpret_cast<sockaddr_in6*>(&address.storage);
+        if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+            v4->sin_family = AF_INET;
+            v4->sin_port = htons(port);
+            address.length = sizeof(sockaddr_in);
+        } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+            v6->sin6_family = AF_INET6;
+            v6->sin6_port = htons(port);
+            address.length = sizeof(sockaddr_in6);
+        } else {
+            throw std::runtime_error("--host wants a numeric IP address, not '" + options_.host +
+                                     "'");
+        }
+        addresses_.push_back(address);
     }
 }
 
@@ -207,7 +212,8 @@ BenchResult LoadGenerator::run() {
 // ---------------------------------------------------------------------------
 
 bool LoadGenerator::openClient(BenchClient& client) {
-    if (!client.startConnect(address_, addressLength_)) {
+    const Address& hub = addresses_[static_cast<std::size_t>(client.index()) % addresses_.size()];
+    if (!client.startConnect(hub.storage, hub.length)) {
         ++connectFailures_;
         if (reported_++ < kMaxReportedErrors) {
             std::cerr << "hermes-bench: client " << client.index()
@@ -357,7 +363,9 @@ void LoadGenerator::onEvent(BenchClient& client, std::uint32_t events) {
             client.startTls(*tlsContext_);
         }
         if (options_.webSocket) {
-            client.startWebSocket(WebSocketStream::upgradeRequest(options_.host, options_.port));
+            client.startWebSocket(WebSocketStream::upgradeRequest(
+                options_.host,
+                options_.ports[static_cast<std::size_t>(client.index()) % options_.ports.size()]));
         }
         hermes::v1::Envelope hello;
         auto* body = hello.mutable_hello();
@@ -658,7 +666,7 @@ void LoadGenerator::runFanout(BenchResult& result) {
     }
     waitQuiet(options_.quiet);
 
-    const ProcSample before = sampleProcess(options_.hubPid);
+    const ProcSample before = sampleProcesses(options_.hubPids);
     const double benchCpuBefore = ownCpuSeconds();
     measuring_ = true;
     const std::uint64_t start = monotonicNs();
@@ -694,7 +702,7 @@ void LoadGenerator::runFanout(BenchResult& result) {
             break;
         }
     }
-    const ProcSample after = sampleProcess(options_.hubPid);
+    const ProcSample after = sampleProcesses(options_.hubPids);
     result.benchPhaseCpuSeconds = ownCpuSeconds() - benchCpuBefore;
     measuring_ = false;
 
@@ -722,8 +730,8 @@ void LoadGenerator::runFanout(BenchResult& result) {
         result.hubPeakRssMiB = static_cast<double>(after.peakRssKiB) / 1024;
         result.hubRssBeforeMiB = static_cast<double>(before.rssKiB) / 1024;
         result.hubRssAfterMiB = static_cast<double>(after.rssKiB) / 1024;
-    } else if (options_.hubPid > 0) {
-        note("could not read /proc/" + std::to_string(options_.hubPid));
+    } else if (!options_.hubPids.empty()) {
+        note("could not read every --hub-pid's /proc/PID");
     }
 }
 
@@ -862,7 +870,7 @@ void LoadGenerator::checkViews(BenchResult& result) {
 }
 
 void LoadGenerator::runIdle(BenchResult& result) {
-    const ProcSample before = sampleProcess(options_.hubPid);
+    const ProcSample before = sampleProcesses(options_.hubPids);
     const std::uint64_t joinStart = monotonicNs();
     const bool allJoined = connectAndJoin(options_.clients);
     result.joinSeconds = seconds(monotonicNs() - joinStart);
@@ -873,7 +881,7 @@ void LoadGenerator::runIdle(BenchResult& result) {
     }
     // The join presence may still be on its way to the members.
     waitQuiet(options_.quiet);
-    const ProcSample after = sampleProcess(options_.hubPid);
+    const ProcSample after = sampleProcesses(options_.hubPids);
     result.membersListed = membersViaWho();
     checkViews(result);
     int connected = 0;
@@ -888,8 +896,8 @@ void LoadGenerator::runIdle(BenchResult& result) {
         result.hubRssAfterMiB = static_cast<double>(after.rssKiB) / 1024;
         result.hubKiBPerClient =
             connected > 0 ? static_cast<double>(after.rssKiB - before.rssKiB) / connected : 0;
-    } else if (options_.hubPid > 0) {
-        note("could not read /proc/" + std::to_string(options_.hubPid));
+    } else if (!options_.hubPids.empty()) {
+        note("could not read every --hub-pid's /proc/PID");
     }
 }
 

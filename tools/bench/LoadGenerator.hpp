@@ -92,8 +92,11 @@ private:
 
     BenchOptions options_;
     std::optional<hermes::tls::TlsContext> tlsContext_;  // --tls: every client's
-    sockaddr_storage address_{};
-    socklen_t addressLength_ = 0;
+    struct Address {
+        sockaddr_storage storage{};
+        socklen_t length = 0;
+    };
+    std::vector<Address> addresses_;  // one per --port, client i to the (i mod n)th
     int epoll_ = -1;
     int timer_ = -1;
     std::uint64_t startNs_ = 0;

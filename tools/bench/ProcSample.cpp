@@ -50,4 +50,17 @@ ProcSample sampleProcess(int pid) {
     return sample;
 }
 
+ProcSample sampleProcesses(const std::vector<int>& pids) {
+    ProcSample sum;
+    sum.ok = !pids.empty();
+    for (const int pid : pids) {
+        const ProcSample one = sampleProcess(pid);
+        sum.ok = sum.ok && one.ok;
+        sum.cpuSeconds += one.cpuSeconds;
+        sum.peakRssKiB += one.peakRssKiB;
+        sum.rssKiB += one.rssKiB;
+    }
+    return sum;
+}
+
 }  // namespace hermes::bench

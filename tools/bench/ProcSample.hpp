@@ -5,6 +5,8 @@
 //
 // Threading: free function, no state.
 
+#include <vector>
+
 namespace hermes::bench {
 
 struct ProcSample {
@@ -16,5 +18,8 @@ struct ProcSample {
 
 // ok = false if pid <= 0 or the process cannot be read.
 ProcSample sampleProcess(int pid);
+// Several hubs (a cluster's) as one: CPU and memory summed; ok only if
+// every one was read (none given: not ok).
+ProcSample sampleProcesses(const std::vector<int>& pids);
 
 }  // namespace hermes::bench

@@ -17,6 +17,7 @@ FIGURES = [
     ("T1 deliveries/s", "T1", "deliveries_per_s", "{:,.0f}"),
     ("T1 hub CPU-s per 1 M deliveries", "T1", "hub_cpu_s_per_million", "{:.4f}"),
     ("T1 hub peak RSS (MiB)", "T1", "hub_peak_rss_mib", "{:.1f}"),
+    ("T1 Redis CPU-s per 1 M deliveries (a cluster's)", "T1", "redis_cpu_s_per_million", "{:.4f}"),
     ("L1 latency p50 (ms)", "L1", "latency_ms.p50", "{:.3f}"),
     ("L1 latency p99 (ms)", "L1", "latency_ms.p99", "{:.3f}"),
     ("L1 hub CPU-s per 1 M deliveries", "L1", "hub_cpu_s_per_million", "{:.3f}"),

@@ -328,7 +328,7 @@ BOOST_AUTO_TEST_CASE(options_in_each_form_the_scripts_use) {
                                       "-w",          "4",         "--json", "-v", "--hub-pid",
                                       "42",          "--timeout", "60",     "-n", "8"});
     BOOST_REQUIRE(o);
-    BOOST_TEST(o->port == 7071);
+    BOOST_TEST(o->ports == std::vector<std::uint16_t>{7071});
     BOOST_TEST(o->clients == 8);  // the last -n
     BOOST_TEST(o->senders == 3);
     BOOST_TEST(std::string(modeName(o->mode)) == "latency");
@@ -337,8 +337,15 @@ BOOST_AUTO_TEST_CASE(options_in_each_form_the_scripts_use) {
     BOOST_TEST(o->window == 4);
     BOOST_TEST(o->json);
     BOOST_TEST(o->verbose);
-    BOOST_TEST(o->hubPid == 42);
+    BOOST_TEST(o->hubPids == std::vector<int>{42});
     BOOST_TEST(o->timeout == 60);
+    // A cluster: its hubs' ports and pids, in order.
+    const auto cluster = parseBenchOptions({"--port", "7071, 7072,7073", "--hub-pid=41,42,43"});
+    BOOST_REQUIRE(cluster);
+    BOOST_TEST(cluster->ports == (std::vector<std::uint16_t>{7071, 7072, 7073}),
+               boost::test_tools::per_element());
+    BOOST_TEST(cluster->hubPids == (std::vector<int>{41, 42, 43}),
+               boost::test_tools::per_element());
     // --help wins over what follows it, not over a mistake before it.
     BOOST_TEST(!parseBenchOptions({"--port", "1", "-h", "--bogus"}).has_value());
     BOOST_CHECK_THROW(parseBenchOptions({"-n", "x", "--help"}), std::invalid_argument);
@@ -357,6 +364,9 @@ BOOST_AUTO_TEST_CASE(options_refuse_remote_hosts_and_bad_values) {
         {"--port", "1", "-b", "10"},                    // too small for the header
         {"--port", "1", "-n", "20000", "-m", "10000"},  // too many deliveries
         {"--port", "1", "--mode", "fast"},
+        {"--port", "1,,2"},     // an empty port
+        {"--port", "1,70000"},  // out of range
+        {"--port", "1", "--hub-pid", "5,x"},
     };
     for (const auto& args : bad) {
         BOOST_TEST_CONTEXT(args.back()) {
@@ -509,6 +519,7 @@ BOOST_AUTO_TEST_CASE(json_result_is_one_line_with_the_keys_the_scripts_read) {
                                                "scenario",
                                                "mode",
                                                "transport",
+                                               "hubs",
                                                "clients",
                                                "senders",
                                                "messages",
