@@ -102,8 +102,7 @@ RedisSentinels::RedisSentinels(std::uint16_t masterPort, int count,
         const Deadline deadline = after(std::chrono::seconds(10));
         for (std::size_t i = 0; i < ports_.size(); ++i) {
             for (;;) {
-                const auto pong = redisCli(ports_[i], {"PING"}, std::chrono::seconds(2));
-                if (pong && *pong == "PONG") {
+                if (answersAs(ports_[i], processes_[i]->pid())) {
                     break;
                 }
                 if (processes_[i]->waitExit(std::chrono::milliseconds(0))) {
@@ -112,7 +111,7 @@ RedisSentinels::RedisSentinels(std::uint16_t masterPort, int count,
                 }
                 if (Clock::now() >= deadline) {
                     throw std::runtime_error("sentinel " + std::to_string(ports_[i]) +
-                                             " did not answer PING within 10 s");
+                                             " did not answer within 10 s");
                 }
                 waitAWhile(*processes_[i], std::chrono::milliseconds(20));
             }

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -90,6 +91,17 @@ std::optional<std::string> redisCli(std::uint16_t port, const std::vector<std::s
         return std::nullopt;
     }
     return out;
+}
+
+bool answersAs(std::uint16_t port, int pid) {
+    const auto info = redisCli(port, {"INFO", "server"}, std::chrono::seconds(2));
+    const std::string ours = "process_id:" + std::to_string(pid);
+    const auto at = info ? info->find(ours) : std::string::npos;
+    if (at == std::string::npos) {
+        return false;
+    }
+    const std::size_t end = at + ours.size();
+    return end == info->size() || !std::isdigit(static_cast<unsigned char>((*info)[end]));
 }
 
 RedisServer::RedisServer() : RedisServer(Options{}) {}
@@ -222,8 +234,7 @@ std::string RedisServer::role() const {
 bool RedisServer::waitReady(std::chrono::milliseconds timeout) {
     const Deadline deadline = after(timeout);
     while (process_ && !process_->waitExit(std::chrono::milliseconds(0))) {
-        const auto pong = redisCli(port_, {"PING"}, std::chrono::seconds(2));
-        if (pong && *pong == "PONG") {
+        if (answersAs(port_, process_->pid())) {
             return true;
         }
         if (Clock::now() >= deadline) {

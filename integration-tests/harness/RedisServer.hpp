@@ -42,6 +42,10 @@ bool haveRedis();
 // than `timeout`. Raw output (--no-raw off): one line per array element.
 std::optional<std::string> redisCli(std::uint16_t port, const std::vector<std::string>& args,
                                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// True when the server answering on `port` is process `pid` (INFO's
+// process_id): a port picked free can be bound by another test's server
+// first, which then answers PING for ours (that one fails to bind and exits).
+bool answersAs(std::uint16_t port, int pid);
 
 class RedisServer {
 public:
