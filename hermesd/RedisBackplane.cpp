@@ -680,10 +680,12 @@ void RedisBackplane::connectLinks(TimePoint now) {
             // that does not hear is not numbered for, so no message can be
             // numbered at or below what it delivered before (a Redis that
             // lost its data) and then dropped as a duplicate.
-            redisAsyncCommand(context, onMessage, this, "PSUBSCRIBE %b %b %b", kPattern.data(),
+            redisAsyncCommand(context, onMessage, this, "PSUBSCRIBE %b %b %b %b", kPattern.data(),
                               kPattern.size(), kPresencePattern.data(), kPresencePattern.size(),
                               hermes::hub::kBackplaneStateChannel.data(),
-                              hermes::hub::kBackplaneStateChannel.size());
+                              hermes::hub::kBackplaneStateChannel.size(),
+                              hermes::hub::kBackplaneSignInChannel.data(),
+                              hermes::hub::kBackplaneSignInChannel.size());
         }
         link->sentAt.push_back(now);
     }
@@ -966,6 +968,20 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
     }
     if (request.kind == BackplaneRequest::Kind::PrivateCursor) {
         sendPrivateCursor(request, now);
+        return;
+    }
+    if (request.kind == BackplaneRequest::Kind::SignedIn) {
+        // Heard by the hubs subscribed now; one cut from Redis misses it
+        // (its waiting messages wait for a later sign-in).
+        if (command_.ready) {
+            const std::string notice = hermes::hub::backplaneSignInNotice(hubName_, request.nick);
+            if (redisAsyncCommand(command_.context, onScriptDone, this, "PUBLISH %b %b",
+                                  hermes::hub::kBackplaneSignInChannel.data(),
+                                  hermes::hub::kBackplaneSignInChannel.size(), notice.data(),
+                                  notice.size()) == REDIS_OK) {
+                command_.sentAt.push_back(now);
+            }
+        }
         return;
     }
     if (!command_.ready) {
@@ -1389,6 +1405,16 @@ void RedisBackplane::onMessage(redisAsyncContext* /*context*/, void* reply, void
         self.stateNotice(text(r->element[3]));
         return;
     }
+    if (channel == hermes::hub::kBackplaneSignInChannel) {
+        const auto signIn = hermes::hub::parseBackplaneSignIn(text(r->element[3]));
+        if (!signIn) {
+            self.log_.warning("cluster: a notice on %s is not a hub's sign-in; ignored",
+                              std::string(channel));
+            return;
+        }
+        self.hub_->backplaneSignedIn(*signIn, self.now_);
+        return;
+    }
     if (channel.starts_with(hermes::hub::kBackplanePresencePrefix)) {
         auto event = hermes::hub::parseBackplanePresence(channel, text(r->element[3]));
         if (!event) {
@@ -1810,7 +1836,8 @@ void RedisBackplane::onScriptDone(redisAsyncContext* /*context*/, void* reply, v
     const auto* r = static_cast<const redisReply*>(reply);
     if (r != nullptr && r->type == REDIS_REPLY_ERROR) {
         self.log_.error(
-            "cluster: a script (presence, members' sync, reap, nick clean-up) or XTRIM failed: %s",
+            "cluster: a script (presence, members' sync, reap, nick clean-up), a sign-in notice or "
+            "XTRIM failed: %s",
             std::string(text(r)));
     }
 }

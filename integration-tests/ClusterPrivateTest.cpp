@@ -23,6 +23,10 @@
 //                  bob's next waits on his hub for her account, and she
 //                  gets it there when she signs in on his hub
 //                  (docs/CLUSTER.md: what history shows)
+//   waiting_moves  ana, signed in on hub 1, writes to bob, registered and
+//                  offline: it waits on hub 1. bob signs in on hub 2 and gets
+//                  it there (live, private_seq 0); signing in on hub 1 later
+//                  he does not get it again
 //   latency        (disabled: a measurement, run by hand with
 //                  --run_test=latency) the echo's round trip of private
 //                  messages sent one at a time, to a member of another hub
@@ -46,6 +50,7 @@
 #include "ClusterGuard.hpp"
 #include "ClusterHubs.hpp"
 #include "Frames.hpp"
+#include "HubLog.hpp"
 #include "RawClient.hpp"
 #include "RedisRequired.hpp"
 #include "RedisServer.hpp"
@@ -367,6 +372,7 @@ void waitNickFree(const it::RedisServer& redis, const std::string& nick) {
     while (redis.command({"HEXISTS", "hermes:nicks", nick}) != "0") {
         const bool inTime = it::Clock::now() < deadline;
         BOOST_TEST_REQUIRE(inTime, nick << " still held in Redis");
+        ::poll(nullptr, 0, 20);  // polling a condition with a deadline
     }
 }
 
@@ -436,5 +442,43 @@ BOOST_AUTO_TEST_CASE(history) {
     BOOST_TEST(waited[0].text() == "three");
     BOOST_TEST(waited[0].waited());
     BOOST_TEST(conversation(*ana, "bob") == (std::vector<std::string>{"three#1"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(waiting_moves) {
+    it::ClusterGuard c(2);
+    waitNickFree(c.redis, "ana");
+    it::registerNick(c.hubs[0].port(), "ana", "ana-pw");
+    waitNickFree(c.redis, "bob");
+    it::registerNick(c.hubs[1].port(), "bob", "bob-pw");
+    // Hub 1 knows bob's account (the cluster's) before ana writes to him.
+    BOOST_TEST_REQUIRE(
+        it::logShows(c.hubs[0], "account bob is registered in the cluster", it::after(10s)),
+        c.hubs[0].logTail());
+    auto ana = signedIn(c.redis, c.hubs[0].port(), "ana", "ana-pw");
+    waitNickFree(c.redis, "bob");
+    ana->send(it::privateEnvelope("bob", "while you were out", 1));
+    const auto echo = takeMessages(*ana, 1, it::after(10s));
+    BOOST_TEST_REQUIRE(echo.size() == 1u);
+    BOOST_TEST(echo[0].private_seq() == 1u);  // it waits on hub 1, in ana's conversation
+    // bob signs in on hub 2: hub 1 hears it and sends the message on.
+    auto bob = signedIn(c.redis, c.hubs[1].port(), "bob", "bob-pw");
+    const auto atBob = takeMessages(*bob, 1, it::after(10s));
+    BOOST_TEST_REQUIRE(atBob.size() == 1u);
+    BOOST_TEST(atBob[0].text() == "while you were out");
+    BOOST_TEST(atBob[0].from() == "ana");
+    BOOST_TEST(atBob[0].private_seq() == 0u);  // across hubs: live, in no conversation
+    BOOST_TEST(atBob[0].waited());             // sent while he was away
+    BOOST_TEST(it::logShows(c.hubs[0], "that waited here for bob sent on", it::after(10s)),
+               c.hubs[0].logTail());
+    // It waits nowhere now: bob signing in on hub 1 gets nothing more
+    // (the waiting messages of a sign-in come before the Pong).
+    bob->send(it::byeEnvelope("moving"));
+    BOOST_TEST_REQUIRE(bob->waitClosed(it::after(10s)));
+    bob = signedIn(c.redis, c.hubs[0].port(), "bob", "bob-pw");
+    bob->sync(it::after(10s));
+    BOOST_TEST(takeMessages(*bob, 0, it::after(0ms)).empty(), "delivered twice");
+    // And ana's hub keeps her copy of the conversation.
+    BOOST_TEST(conversation(*ana, "bob") == (std::vector<std::string>{"while you were out#1"}),
                boost::test_tools::per_element());
 }

@@ -57,6 +57,8 @@ public:
     }
 
     std::size_t privateStreamSize(const std::string& hub) { return privateStreams_[hub].size(); }
+    // Sign-ins published (hermes:signin).
+    int signIns() const { return signIns_; }
     // The next `n` PrivateFills are answered with an error.
     void failPrivateFills(int n) { failFills_ = n; }
 
@@ -170,6 +172,20 @@ private:
             count = std::max(count, request.fromSeq);
             from.hub.backplanePrivateCursor(count, from.now);
             from.pump();
+            return;
+        }
+        if (request.kind == BackplaneRequest::Kind::SignedIn) {
+            // PUBLISH hermes:signin, heard by every hub (its own too).
+            const auto signIn =
+                parseBackplaneSignIn(backplaneSignInNotice(hubName(from), request.nick));
+            BOOST_TEST_REQUIRE(signIn.has_value());
+            ++signIns_;
+            for (HubHarness* h : hubs_) {
+                if (!deaf.contains(h)) {
+                    h->hub.backplaneSignedIn(*signIn, h->now);
+                    h->pump();
+                }
+            }
             return;
         }
         if (request.kind == BackplaneRequest::Kind::PrivateTrim) {
@@ -456,6 +472,7 @@ private:
     std::map<std::string, std::map<std::string, std::string>> away_;     // hub -> nick -> text
     std::set<HubHarness*> alive_;
     std::map<std::string, std::uint64_t> privateSeqs_;  // per receiving hub
+    int signIns_ = 0;
     std::vector<std::pair<HubHarness*, BackplaneEntry>> privateSent_;
     std::map<std::string, std::vector<BackplaneEntry>> privateStreams_;  // per receiving hub
     bool privateLost_ = false;
@@ -1132,6 +1149,7 @@ BOOST_AUTO_TEST_CASE(a_message_to_an_account_stays_here_only_if_a_session_here_i
     b.hub.backplaneUp(true, b.now);
     const SessionId ana = clusterLogin(a, backplane, "ana");
     a.hub.testSignIn(ana, "ana", a.now);
+    backplane.run();  // ana's sign-in, published
     // No session anywhere holds bob: asked of the backplane, which finds no
     // holder, and it waits on a for the account (echoed, kept).
     a.clear(ana);
@@ -1159,6 +1177,156 @@ BOOST_AUTO_TEST_CASE(a_message_to_an_account_stays_here_only_if_a_session_here_i
     const auto atBobby = messagesOf(a, bobby);
     BOOST_TEST_REQUIRE(!atBobby.empty());
     BOOST_TEST(atBobby.back().text() == "for bob, here");
+}
+
+namespace {
+
+// bob registers on b (the cluster's account) and leaves; ana, signed in on
+// a, sends bob a private message, which waits on a (no hub holds bob).
+HubConfig withMailbox(HubConfig config, std::size_t maxWaiting) {
+    config.privateMaxWaiting = maxWaiting;
+    return config;
+}
+
+struct WaitingOnA {
+    explicit WaitingOnA(std::size_t maxWaiting = 200)
+        : a{withMailbox(cheapHashes(clusterConfig("hub0")), maxWaiting)} {
+        a.hub.backplaneUp(true, a.now);
+        b.hub.backplaneUp(true, b.now);
+        const SessionId first = clusterLogin(b, backplane, "bob");
+        b.send(first, registerNick("pw"));
+        hashingDone(b);
+        backplane.run();
+        BOOST_TEST_REQUIRE(b.next(first).has_account_reply());
+        hashingDone(a);  // a stored the account Redis published
+        b.hub.closed(first, "gone", b.now);
+        backplane.run();
+        ana = clusterLogin(a, backplane, "ana");
+        a.hub.testSignIn(ana, "ana", a.now);
+        backplane.run();
+        a.clear(ana);
+        a.send(ana, privateMessage("bob", 1, "while you were out"));
+        backplane.run();
+        const auto echo = messagesOf(a, ana);
+        BOOST_TEST_REQUIRE(echo.size() == 1u);
+        BOOST_TEST_REQUIRE(echo[0].private_seq() == 1u);  // waits in a's conversation
+    }
+
+    HubHarness a;
+    HubHarness b{cheapHashes(clusterConfig("hub1"))};
+    FakeBackplane backplane{{&a, &b}};
+    SessionId ana = 0;
+
+    // The Private requests `h` asks of the backplane now (taken).
+    static std::vector<BackplaneRequest> privateRequests(HubHarness& h) {
+        std::vector<BackplaneRequest> all;
+        h.hub.takeBackplaneRequests(all);
+        std::erase_if(all, [](const BackplaneRequest& r) {
+            return r.kind != BackplaneRequest::Kind::Private;
+        });
+        return all;
+    }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_message_waiting_on_one_hub_goes_to_its_account_signing_in_on_another) {
+    WaitingOnA f;
+    const int signInsBefore = f.backplane.signIns();
+    // bob signs in on b with his password: b publishes it, and a sends on
+    // what waited there for bob.
+    const SessionId bob = f.b.connect();
+    v1::Envelope withPassword = hello("bob");
+    withPassword.mutable_hello()->set_password("pw");
+    f.b.send(bob, withPassword);
+    f.backplane.run();  // the nick's claim
+    // The password checked (b's hashing thread may store bob's account
+    // first: one job a signal), then the sign-in published and the message
+    // sent on.
+    const auto welcomed = [&] {
+        return std::any_of(f.b.peers[bob].inbox.begin(), f.b.peers[bob].inbox.end(),
+                           [](const v1::Envelope& e) { return e.has_welcome(); });
+    };
+    for (int job = 0; job < 2 && !welcomed(); ++job) {
+        hashingDone(f.b);
+        f.backplane.run();
+    }
+    BOOST_TEST_REQUIRE(welcomed());
+    BOOST_TEST(f.backplane.signIns() == signInsBefore + 1);
+    const auto atBob = messagesOf(f.b, bob);
+    BOOST_TEST_REQUIRE(atBob.size() == 1u);
+    BOOST_TEST(atBob[0].text() == "while you were out");
+    BOOST_TEST(atBob[0].from() == "ana");
+    BOOST_TEST(atBob[0].private_seq() == 0u);  // each hub numbers its own conversations
+    BOOST_TEST(atBob[0].waited());
+    // It no longer waits on a: another sign-in of bob elsewhere gets nothing.
+    f.a.hub.backplaneSignedIn({"hub1", "bob"}, f.a.now);
+    BOOST_TEST(WaitingOnA::privateRequests(f.a).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_waiting_message_not_taken_for_the_signing_in_hub_waits_again) {
+    WaitingOnA f;
+    // A sign-in notice from b, but by the time a sends the message on no hub
+    // holds bob (he left at once): it waits on a again.
+    f.a.hub.backplaneSignedIn({"hub1", "bob"}, f.a.now);
+    auto sent = WaitingOnA::privateRequests(f.a);
+    BOOST_TEST_REQUIRE(sent.size() == 1u);
+    f.a.hub.backplanePrivateSent(sent[0].ref, PrivateOutcome::NoHolder, "", f.a.now);
+    f.a.pump();
+    // So also when Redis refuses it or the connection goes.
+    f.a.hub.backplaneSignedIn({"hub1", "bob"}, f.a.now);
+    sent = WaitingOnA::privateRequests(f.a);
+    BOOST_TEST_REQUIRE(sent.size() == 1u);
+    f.a.hub.backplanePrivateSent(sent[0].ref, PrivateOutcome::Failed, "connection lost", f.a.now);
+    f.a.pump();
+    // Once Redis took it for b, it is gone from a.
+    f.a.hub.backplaneSignedIn({"hub1", "bob"}, f.a.now);
+    sent = WaitingOnA::privateRequests(f.a);
+    BOOST_TEST_REQUIRE(sent.size() == 1u);
+    v1::ChatMessage message;
+    BOOST_TEST_REQUIRE(message.ParseFromString(sent[0].message));
+    BOOST_TEST(message.text() == "while you were out");
+    BOOST_TEST(message.to() == "bob");
+    BOOST_TEST(message.private_seq() == 0u);
+    BOOST_TEST(sent[0].account == "ana");
+    f.a.hub.backplanePrivateSent(sent[0].ref, PrivateOutcome::Published, "hub1", f.a.now);
+    f.a.pump();
+    f.a.hub.backplaneSignedIn({"hub1", "bob"}, f.a.now);
+    BOOST_TEST(WaitingOnA::privateRequests(f.a).empty());
+    // A hub's own sign-in notice is no one else's: nothing is sent for it.
+    f.a.hub.backplaneSignedIn({"hub0", "ana"}, f.a.now);
+    BOOST_TEST(WaitingOnA::privateRequests(f.a).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_waiting_message_sent_on_counts_in_the_mailbox_until_answered) {
+    WaitingOnA f(1);  // private.max_waiting 1: bob's mailbox on a is full
+    f.a.hub.backplaneSignedIn({"hub1", "bob"}, f.a.now);
+    const auto sent = WaitingOnA::privateRequests(f.a);
+    BOOST_TEST_REQUIRE(sent.size() == 1u);
+    // Not answered yet: it may come back, so it still takes the one place.
+    f.a.send(f.ana, privateMessage("bob", 2, "and another"));
+    auto requests = WaitingOnA::privateRequests(f.a);
+    BOOST_TEST_REQUIRE(requests.size() == 1u);  // asked of the backplane: no holder
+    f.a.hub.backplanePrivateSent(requests[0].ref, PrivateOutcome::NoHolder, "", f.a.now);
+    f.a.pump();
+    const v1::Envelope full = f.a.next(f.ana);
+    BOOST_TEST_REQUIRE(full.has_error());
+    BOOST_TEST(full.error().code() == v1::ERROR_CODE_MAILBOX_FULL);
+    // Back from the backplane unsent: it waits, and the mailbox is full still.
+    f.a.hub.backplanePrivateSent(sent[0].ref, PrivateOutcome::HolderDeaf, "hub1", f.a.now);
+    f.a.pump();
+    f.a.hub.backplaneSignedIn({"hub1", "bob"}, f.a.now);
+    BOOST_TEST(WaitingOnA::privateRequests(f.a).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_sign_in_notice_parses_and_what_is_not_one_is_refused) {
+    const auto parsed = parseBackplaneSignIn(backplaneSignInNotice("hub-1", "bob"));
+    BOOST_TEST_REQUIRE(parsed.has_value());
+    BOOST_TEST(parsed->hub == "hub-1");
+    BOOST_TEST(parsed->account == "bob");
+    for (const std::string bad : {"", "hub-1", "hub-1 ", " bob", "hub-1 bob extra"}) {
+        BOOST_TEST(!parseBackplaneSignIn(bad).has_value(), "'" << bad << "'");
+    }
 }
 
 namespace {
@@ -1776,6 +1944,7 @@ BOOST_AUTO_TEST_CASE(a_nick_banned_while_its_claim_is_out_is_refused_and_release
     const SessionId root = clusterLogin(a, backplane, "admin");
     a.hub.testSignIn(root, "root", a.now);
     a.pump();
+    backplane.run();  // root's sign-in, published
     a.send(ana, setNick("zed"));
     std::vector<BackplaneRequest> claim;
     a.hub.takeBackplaneRequests(claim);

@@ -191,6 +191,39 @@ std::optional<Backplane::Forwarded> Backplane::forwardAnswered(std::uint64_t ref
     return out;
 }
 
+void Backplane::signedIn(std::string accountKey) {
+    if (!enabled_ || !up_ || accountKey.empty()) {
+        return;
+    }
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::SignedIn;
+    request.nick = std::move(accountKey);
+    requests_.push_back(std::move(request));
+}
+
+void Backplane::sendWaited(WaitingMessage waiting, std::string nickKey, std::string_view account,
+                           std::string message) {
+    const std::uint64_t ref = nextRef_++;
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::Private;
+    request.ref = ref;
+    request.nick = std::move(nickKey);
+    request.account = account;
+    request.message = std::move(message);
+    requests_.push_back(std::move(request));
+    waited_.emplace(ref, std::move(waiting));
+}
+
+std::optional<WaitingMessage> Backplane::waitedAnswered(std::uint64_t ref) {
+    const auto it = waited_.find(ref);
+    if (it == waited_.end()) {
+        return std::nullopt;
+    }
+    WaitingMessage out = std::move(it->second);
+    waited_.erase(it);
+    return out;
+}
+
 bool Backplane::nickPendingHere(const std::string& nickKey) const {
     for (const auto& [ref, claim] : claims_) {
         if (claim.nick == nickKey) {

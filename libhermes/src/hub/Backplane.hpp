@@ -49,6 +49,7 @@
 
 #include "hermes/hub/BackplaneEntry.hpp"
 #include "hermes/hub/Clock.hpp"
+#include "hermes/hub/HistoryStore.hpp"
 #include "hermes/hub/HubConfig.hpp"
 #include "hermes/hub/SessionId.hpp"
 #include "hermes/v1/hermes.pb.h"
@@ -152,6 +153,19 @@ public:
         BackplaneEntry entry;
     };
     std::optional<Forwarded> forwardAnswered(std::uint64_t ref);
+    // A session here signed in to the account `accountKey`: the other hubs
+    // are told (SignedIn), and each sends what waits there for the account
+    // to the hub holding its nick (sendWaited). Not while the backplane is
+    // down: then what waits elsewhere waits for a later sign-in.
+    void signedIn(std::string accountKey);
+    // A message that waited here for an account that signed in on another
+    // hub: `message` (private_seq 0) to the hub holding `nickKey`, as a
+    // private message across hubs. Answered under its own ref
+    // (waitedAnswered): unless Redis took it for that hub, it waits here
+    // again.
+    void sendWaited(WaitingMessage waiting, std::string nickKey, std::string_view account,
+                    std::string message);
+    std::optional<WaitingMessage> waitedAnswered(std::uint64_t ref);
     // A Hello of this hub claims `nickKey` (asked, not answered) or a
     // session here holds its claim (welcomed, or its password being
     // checked): a private message for it waits here rather than going on.
@@ -303,8 +317,9 @@ private:
     TimePoint nextTrimAt_{};
     bool privateRefill_ = false;    // a PrivateFill failed: ask again (retryFills)
     std::set<std::string> refill_;  // rooms whose Fill failed: ask again (retryFills)
-    std::map<std::uint64_t, BackplaneEntry> privateWaiting_;  // above the next, by number
-    std::unordered_map<std::uint64_t, Forwarded> forwarded_;  // asked, not answered
+    std::map<std::uint64_t, BackplaneEntry> privateWaiting_;    // above the next, by number
+    std::unordered_map<std::uint64_t, Forwarded> forwarded_;    // asked, not answered
+    std::unordered_map<std::uint64_t, WaitingMessage> waited_;  // sent on, not answered
     struct Held {
         BackplaneEntry entry;
         TimePoint until;

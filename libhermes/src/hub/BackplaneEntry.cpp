@@ -179,6 +179,23 @@ std::optional<BackplaneState> parseBackplaneStateEntry(std::string_view field,
     return out;
 }
 
+std::string backplaneSignInNotice(std::string_view hub, std::string_view accountKey) {
+    std::string out(hub);
+    out += ' ';
+    out += accountKey;
+    return out;
+}
+
+std::optional<BackplaneSignIn> parseBackplaneSignIn(std::string_view payload) {
+    const std::size_t space = payload.find(' ');
+    if (space == 0 || space == std::string_view::npos || space + 1 == payload.size() ||
+        payload.find(' ', space + 1) != std::string_view::npos) {
+        return std::nullopt;
+    }
+    return BackplaneSignIn{std::string(payload.substr(0, space)),
+                           std::string(payload.substr(space + 1))};
+}
+
 std::uint64_t backplaneStreamSeq(std::string_view id) {
     std::uint64_t seq = 0;
     if (!id.ends_with("-0") || !readNumber(id.substr(0, id.size() - 2), seq)) {

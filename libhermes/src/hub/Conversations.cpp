@@ -50,15 +50,20 @@ Conversations::Space Conversations::spaceFor(const std::string& recipient, const
         return config_.privateMaxWaiting == 0 ? Space::MailboxFull : Space::SenderShareFull;
     }
     auto it = waiting_.find(recipient);
-    if (it == waiting_.end()) {
+    const std::size_t sentOn = sentOnFor(recipient);
+    if (it == waiting_.end() && sentOn == 0) {
         return Space::Free;
     }
-    auto& queue = it->second;
-    while (!queue.empty() && expired(queue.front(), nowMs)) {
-        history_.removeWaiting(queue.front());
-        queue.pop_front();
+    std::size_t waiting = 0;
+    if (it != waiting_.end()) {
+        auto& queue = it->second;
+        while (!queue.empty() && expired(queue.front(), nowMs)) {
+            history_.removeWaiting(queue.front());
+            queue.pop_front();
+        }
+        waiting = queue.size();
     }
-    if (queue.size() >= config_.privateMaxWaiting) {
+    if (waiting + sentOn >= config_.privateMaxWaiting) {
         return Space::MailboxFull;
     }
     // One pass over at most max_waiting entries, and only for a message that
@@ -70,13 +75,16 @@ Conversations::Space Conversations::spaceFor(const std::string& recipient, const
 }
 
 std::size_t Conversations::waitingFrom(const std::string& recipient, const std::string& key) const {
-    const auto it = waiting_.find(recipient);
-    if (it == waiting_.end()) {
-        return 0;
+    std::size_t count = 0;
+    for (const auto* lists : {&waiting_, &sentOn_}) {
+        const auto it = lists->find(recipient);
+        if (it != lists->end()) {
+            count += static_cast<std::size_t>(
+                std::count_if(it->second.begin(), it->second.end(),
+                              [&](const WaitingMessage& w) { return w.conversation == key; }));
+        }
     }
-    return static_cast<std::size_t>(
-        std::count_if(it->second.begin(), it->second.end(),
-                      [&](const WaitingMessage& w) { return w.conversation == key; }));
+    return count;
 }
 
 void Conversations::addWaiting(WaitingMessage waiting) {
@@ -101,20 +109,79 @@ std::vector<WaitingMessage> Conversations::takeWaiting(const std::string& recipi
     return out;
 }
 
+std::vector<WaitingMessage> Conversations::takeToSendOn(const std::string& recipient,
+                                                        std::int64_t nowMs) {
+    std::vector<WaitingMessage> out = takeWaiting(recipient, nowMs);
+    if (!out.empty()) {
+        auto& sent = sentOn_[recipient];
+        sent.insert(sent.end(), out.begin(), out.end());
+    }
+    return out;
+}
+
+void Conversations::settleSentOn(const WaitingMessage& waiting, bool taken) {
+    const auto it = sentOn_.find(waiting.recipient);
+    if (it == sentOn_.end()) {
+        return;
+    }
+    auto& sent = it->second;
+    const auto found = std::find_if(sent.begin(), sent.end(), [&](const WaitingMessage& w) {
+        return w.conversation == waiting.conversation && w.seq == waiting.seq;
+    });
+    if (found == sent.end()) {
+        return;
+    }
+    if (!taken) {
+        history_.addWaiting(*found);
+        auto& queue = waiting_[found->recipient];
+        // Before any of the same time (the older went first): the ones put
+        // back keep their order unless two were sent in one millisecond.
+        const auto at = std::lower_bound(
+            queue.begin(), queue.end(), found->timeMs,
+            [](const WaitingMessage& w, std::int64_t timeMs) { return w.timeMs < timeMs; });
+        queue.insert(at, std::move(*found));
+    }
+    sent.erase(found);
+    if (sent.empty()) {
+        sentOn_.erase(it);
+    }
+}
+
+std::size_t Conversations::sentOnFor(const std::string& recipient) const {
+    const auto it = sentOn_.find(recipient);
+    return it == sentOn_.end() ? 0 : it->second.size();
+}
+
 std::size_t Conversations::largestMailbox() const {
     std::size_t largest = 0;
     for (const auto& [recipient, queue] : waiting_) {
-        largest = std::max(largest, queue.size());
+        largest = std::max(largest, queue.size() + sentOnFor(recipient));
+    }
+    for (const auto& [recipient, sent] : sentOn_) {
+        largest = std::max(largest, sent.size() + waitingFor(recipient));
     }
     return largest;
 }
 
 std::size_t Conversations::largestShare() const {
     std::size_t largest = 0;
-    for (const auto& [recipient, queue] : waiting_) {
-        std::unordered_map<std::string_view, std::size_t> bySender;
-        for (const WaitingMessage& w : queue) {
-            largest = std::max(largest, ++bySender[w.conversation]);
+    const auto countIn = [](const auto& lists, const std::string& recipient,
+                            std::unordered_map<std::string_view, std::size_t>& bySender) {
+        const auto it = lists.find(recipient);
+        if (it != lists.end()) {
+            for (const WaitingMessage& w : it->second) {
+                ++bySender[w.conversation];
+            }
+        }
+    };
+    for (const auto* lists : {&waiting_, &sentOn_}) {
+        for (const auto& [recipient, queue] : *lists) {
+            std::unordered_map<std::string_view, std::size_t> bySender;
+            countIn(waiting_, recipient, bySender);
+            countIn(sentOn_, recipient, bySender);
+            for (const auto& [sender, n] : bySender) {
+                largest = std::max(largest, n);
+            }
         }
     }
     return largest;
@@ -166,6 +233,12 @@ bool Conversations::forget(SessionId session) {
 void Conversations::forgetAll() {
     while (!delivering_.empty()) {
         forget(delivering_.begin()->first);
+    }
+    // Sent on and not answered: of unknown fate, so kept (a duplicate at
+    // the next sign-in rather than a loss).
+    while (!sentOn_.empty()) {
+        const WaitingMessage w = sentOn_.begin()->second.front();
+        settleSentOn(w, false);
     }
 }
 

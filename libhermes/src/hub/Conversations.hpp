@@ -27,9 +27,10 @@
 // the message (holdEcho, releaseCommitted), as a room's frames are held by
 // the DurabilityGate: an echoed waiting message survives a crash.
 //
-//   waiting_[r] holds at most config.privateMaxWaiting entries, oldest first,
-//     and at most config.privateMaxWaitingPerSender of one conversation (one
-//     sender: the conversation's key names the two accounts, one is r)
+//   waiting_[r] and sentOn_[r] hold at most config.privateMaxWaiting
+//     entries together, waiting_[r] oldest first, and at most
+//     config.privateMaxWaitingPerSender of one conversation (one sender: the
+//     conversation's key names the two accounts, one is r)
 //   held_ is in commit order: what is committed is a prefix of it
 //
 //   delivering_ names sessions whose waiting messages the store is reading
@@ -86,6 +87,13 @@ public:
     // What waits for `recipient`, oldest first, not expired; forgotten here
     // and in the store.
     std::vector<WaitingMessage> takeWaiting(const std::string& recipient, std::int64_t nowMs);
+    // In a cluster, what waits for `recipient` goes on to the hub where it
+    // signed in (ClusterWaiting.cpp): taken as by takeWaiting(), and still
+    // counted against the mailbox's caps (and listed here) until the
+    // backplane has answered for it (settleSentOn): taken for that hub, or
+    // waiting here again, in time order among those waiting now.
+    std::vector<WaitingMessage> takeToSendOn(const std::string& recipient, std::int64_t nowMs);
+    void settleSentOn(const WaitingMessage& waiting, bool taken);
     std::size_t waitingFor(const std::string& recipient) const;
     // Of those, how many in conversation `key` (from its other party).
     std::size_t waitingFrom(const std::string& recipient, const std::string& key) const;
@@ -112,7 +120,8 @@ public:
     // oldest first, here and in the store. True if anything was put back
     // (the hub then starts it again on another session of the account).
     bool forget(SessionId session);
-    // Shutdown: every delivery under way is put back (forget).
+    // Shutdown: every delivery under way is put back (forget), and so is
+    // every message sent on to another hub and not answered yet.
     void forgetAll();
     template <typename F>
     void forEachDelivering(F&& f) const {
@@ -141,6 +150,9 @@ private:
     const HubConfig& config_;
     HistoryStore& history_;
     std::unordered_map<std::string, std::deque<WaitingMessage>> waiting_;  // by recipient
+    // Sent on to another hub, not answered yet (takeToSendOn), by recipient.
+    std::unordered_map<std::string, std::deque<WaitingMessage>> sentOn_;
+    std::size_t sentOnFor(const std::string& recipient) const;
     struct HeldEcho {
         SessionId session;
         std::string key;

@@ -916,6 +916,7 @@ void Hub::Impl::afterWelcome(Session& s) {
 
 void Hub::Impl::afterSignIn(Session& s) {
     if (!s.who.closing() && s.who.welcomed()) {
+        backplane.signedIn(protocol::nickKey(s.profile.account));
         deliverWaiting(s, conversations, *history, intake, outbox, facts);
     }
 }
@@ -926,7 +927,7 @@ void Hub::Impl::resumeWaiting(Session& s) {
         return;
     }
     try {
-        afterSignIn(s);
+        deliverWaiting(s, conversations, *history, intake, outbox, facts);
     } catch (const Poco::Exception& error) {
         internalError(s, "delivering waiting messages", error.displayText());
     } catch (const std::exception& error) {
@@ -1053,8 +1054,9 @@ void Hub::Impl::shutdown(std::string_view reason) {
     // budget or not: its memory goes with the hub.
     budget.stop();
     flushAll(true);
-    // Waiting messages still being read for a session wait again (the store
-    // commits that with the rest).
+    // Waiting messages still being read for a session, or sent on to
+    // another hub and not answered, wait again (the store commits that with
+    // the rest).
     conversations.forgetAll();
     if (gate.holding() || conversations.holdingEchoes()) {
         // Messages held for the store go out before the Bye if the store
@@ -1359,6 +1361,8 @@ void Hub::backplanePrivateSent(std::uint64_t ref, PrivateOutcome outcome, std::s
     if (!sent) {
         if (auto forwarded = impl_->backplane.forwardAnswered(ref)) {
             impl_->forwardAnswered(std::move(*forwarded), outcome, detail);
+        } else if (auto waited = impl_->backplane.waitedAnswered(ref)) {
+            impl_->waitedAnswered(*waited, outcome, detail);
         }
         return;
     }

@@ -178,6 +178,11 @@ struct Hub::Impl {
     void expireHeldPrivate();
     void forwardAnswered(Backplane::Forwarded forwarded, PrivateOutcome outcome,
                          std::string_view detail);
+    // What waits here for the account `accountKey`, which signed in on hub
+    // `toHub`, sent on to it; one not taken there waits again (ClusterWaiting.cpp).
+    void sendWaitingAcross(const std::string& accountKey, const std::string& toHub);
+    void waitedAnswered(const WaitingMessage& waiting, PrivateOutcome outcome,
+                        std::string_view detail);
     void deliverWaitingEntries(Room& room);
     // The cluster's room state (ClusterRoomState.cpp): a topic, a ban, an
     // unban or a kick Redis published (or held while this hub was away),
@@ -224,7 +229,8 @@ struct Hub::Impl {
     void awayAcross(Session& s, const v1::SetAway& request);
     // A session just welcomed joins the default room.
     void afterWelcome(Session& s);
-    // A session just signed in to an account gets what waited for it.
+    // A session just signed in to an account gets what waited for it here,
+    // and, in a cluster, what waited for it on other hubs (signedIn).
     void afterSignIn(Session& s);
     // A signed-in session's background read is done: waiting messages put
     // back meanwhile (its account's delivering session ended) start on it.

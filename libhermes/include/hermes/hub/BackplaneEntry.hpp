@@ -39,6 +39,9 @@
 //                                 "VERSION MODE\nFIELD\nRECORD" (MODE: set, del, pub)
 //   hermes:pm:HUB         channel PUBLISH of each private message to a member of HUB, as
 //                                 one notice: "SEQ FROMHUB REF ACCOUNT\nMESSAGE"
+//   hermes:signin         channel PUBLISH of each sign-in to an account: "HUB ACCOUNTKEY";
+//                                 the other hubs send what waits there for that
+//                                 account to the hub holding its nick (SignedIn)
 //
 // Private messages across hubs: a private message to a nick no member of
 // the sender's hub holds goes to Redis by one script, which reads the nick's
@@ -117,6 +120,7 @@ struct BackplaneRequest {
         State,          // room state (ClusterState.hpp): `room` the field, `message` its record,
                         // kept in or deleted from hermes:state (`stateMode`), and published
         States,         // read every stored room state record (Hub::backplaneStates)
+        SignedIn,       // a session here signed in to account `nick` (its key): publish it
     };
     Kind kind = Kind::Publish;
     std::string room;
@@ -210,6 +214,7 @@ inline constexpr std::string_view kBackplanePrivateSeqPrefix = "hermes:pmseq:";
 inline constexpr std::string_view kBackplaneStateKey = "hermes:state";
 inline constexpr std::string_view kBackplaneStateChannel = "hermes:statenote";
 inline constexpr std::string_view kBackplaneStateVersionKey = "hermes:statever";
+inline constexpr std::string_view kBackplaneSignInChannel = "hermes:signin";
 
 // The notice published on hermes:room:ROOM, and read back: nullopt when
 // `channel` or `payload` is not one (logged by the edge, never delivered).
@@ -234,6 +239,14 @@ std::optional<BackplanePresence> parseBackplanePresence(std::string_view channel
 std::optional<BackplaneState> parseBackplaneStateNotice(std::string_view payload);
 std::optional<BackplaneState> parseBackplaneStateEntry(std::string_view field,
                                                        std::string_view value);
+// A sign-in's notice on hermes:signin ("HUB ACCOUNTKEY"), and read back
+// as {HUB, ACCOUNTKEY} (nullopt: not one; logged by the edge).
+struct BackplaneSignIn {
+    std::string hub;
+    std::string account;  // protocol::nickKey of the account's name
+};
+std::string backplaneSignInNotice(std::string_view hub, std::string_view accountKey);
+std::optional<BackplaneSignIn> parseBackplaneSignIn(std::string_view payload);
 // A stream entry's id "SEQ-0" read back: 0 when it is not one.
 std::uint64_t backplaneStreamSeq(std::string_view id);
 

@@ -204,6 +204,10 @@ public:
     // `detail`, the holder's name or the error).
     void backplanePrivateSent(std::uint64_t ref, PrivateOutcome outcome, std::string_view detail,
                               TimePoint now);
+    // A session of some hub signed in to an account (hermes:signin): what
+    // waits here for that account goes on to the hub holding its nick
+    // (ClusterWaiting.cpp). This hub's own notices are ignored.
+    void backplaneSignedIn(const BackplaneSignIn& signIn, TimePoint now);
     // A private message published to this hub (hermes:pm:HUB, or a
     // PrivateFill's; entry.seq its number, entry.room empty), in any order:
     // each delivered once, in number order, to the member holding its nick,
