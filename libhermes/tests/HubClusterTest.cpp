@@ -1298,6 +1298,72 @@ BOOST_AUTO_TEST_CASE(a_waiting_message_not_taken_for_the_signing_in_hub_waits_ag
     BOOST_TEST(WaitingOnA::privateRequests(f.a).empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_burst_put_back_keeps_its_order) {
+    WaitingOnA f;
+    // Two more in the same millisecond (the test's wall clock stands still).
+    f.a.send(f.ana, privateMessage("bob", 2, "second"));
+    f.a.send(f.ana, privateMessage("bob", 3, "third"));
+    f.backplane.run();
+    BOOST_TEST_REQUIRE(messagesOf(f.a, f.ana).size() == 2u);
+    const auto texts = [](const std::vector<BackplaneRequest>& sent) {
+        std::vector<std::string> out;
+        for (const BackplaneRequest& r : sent) {
+            v1::ChatMessage m;
+            BOOST_TEST_REQUIRE(m.ParseFromString(r.message));
+            out.push_back(m.text());
+        }
+        return out;
+    };
+    const std::vector<std::string> inOrder{"while you were out", "second", "third"};
+    f.a.hub.backplaneSignedIn({"hub1", "bob"}, f.a.now);
+    const auto sent = WaitingOnA::privateRequests(f.a);
+    BOOST_TEST(texts(sent) == inOrder, boost::test_tools::per_element());
+    for (const BackplaneRequest& r : sent) {  // answered in order, each put back
+        f.a.hub.backplanePrivateSent(r.ref, PrivateOutcome::NoHolder, "", f.a.now);
+    }
+    f.a.pump();
+    f.a.hub.backplaneSignedIn({"hub1", "bob"}, f.a.now);
+    BOOST_TEST(texts(WaitingOnA::privateRequests(f.a)) == inOrder,
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_sign_in_is_published_once_its_session_speaks_as_the_account) {
+    WaitingOnA f;
+    const int before = f.backplane.signIns();
+    // bobby identifies to bob: messages go by nick, so nothing could reach
+    // it; not published.
+    const SessionId bobby = clusterLogin(f.b, f.backplane, "bobby");
+    v1::Envelope identify;
+    identify.mutable_identify()->set_nick("bob");
+    identify.mutable_identify()->set_password("pw");
+    f.b.send(bobby, identify);
+    const auto answered = [&] { return !f.b.peers[bobby].inbox.empty(); };
+    for (int job = 0; job < 2 && !answered(); ++job) {  // b may store bob's account first
+        hashingDone(f.b);
+        f.backplane.run();
+    }
+    BOOST_TEST_REQUIRE(f.b.next(bobby).has_account_reply());
+    BOOST_TEST(f.backplane.signIns() == before);
+    // Renamed to the account's nick: published once, and what waited on a
+    // comes.
+    v1::Envelope rename;
+    rename.mutable_set_nick()->set_nick("bob");
+    f.b.send(bobby, rename);
+    f.backplane.run();
+    BOOST_TEST(f.backplane.signIns() == before + 1);
+    const auto atBob = messagesOf(f.b, bobby);
+    BOOST_TEST_REQUIRE(atBob.size() == 1u);
+    BOOST_TEST(atBob[0].text() == "while you were out");
+    // A password change is no sign-in: not published again.
+    v1::Envelope change;
+    change.mutable_change_password()->set_old_password("pw");
+    change.mutable_change_password()->set_new_password("pw2");
+    f.b.send(bobby, change);
+    hashingDone(f.b);
+    f.backplane.run();
+    BOOST_TEST(f.backplane.signIns() == before + 1);
+}
+
 BOOST_AUTO_TEST_CASE(a_waiting_message_sent_on_counts_in_the_mailbox_until_answered) {
     WaitingOnA f(1);  // private.max_waiting 1: bob's mailbox on a is full
     f.a.hub.backplaneSignedIn({"hub1", "bob"}, f.a.now);

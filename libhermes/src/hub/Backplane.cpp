@@ -191,14 +191,15 @@ std::optional<Backplane::Forwarded> Backplane::forwardAnswered(std::uint64_t ref
     return out;
 }
 
-void Backplane::signedIn(std::string accountKey) {
+bool Backplane::signedIn(std::string accountKey) {
     if (!enabled_ || !up_ || accountKey.empty()) {
-        return;
+        return false;
     }
     BackplaneRequest request;
     request.kind = BackplaneRequest::Kind::SignedIn;
     request.nick = std::move(accountKey);
     requests_.push_back(std::move(request));
+    return true;
 }
 
 void Backplane::sendWaited(WaitingMessage waiting, std::string nickKey, std::string_view account,

@@ -156,8 +156,8 @@ public:
     // A session here signed in to the account `accountKey`: the other hubs
     // are told (SignedIn), and each sends what waits there for the account
     // to the hub holding its nick (sendWaited). Not while the backplane is
-    // down: then what waits elsewhere waits for a later sign-in.
-    void signedIn(std::string accountKey);
+    // down (false): then what waits elsewhere waits for a later sign-in.
+    bool signedIn(std::string accountKey);
     // A message that waited here for an account that signed in on another
     // hub: `message` (private_seq 0) to the hub holding `nickKey`, as a
     // private message across hubs. Answered under its own ref

@@ -268,7 +268,7 @@ void leaveWaiting(Session& s, const v1::PrivateMessage& pm, const StoredAccount*
         case Conversations::Space::MailboxFull:
             outbox.error(s, v1::ERROR_CODE_MAILBOX_FULL,
                          account->name + " is offline and has " +
-                             std::to_string(conversations.waitingFor(recipient)) +
+                             std::to_string(conversations.mailboxSize(recipient)) +
                              " messages waiting, the most the hub keeps for one account "
                              "(private.max_waiting); message not kept",
                          {}, pm.client_msg_id());

@@ -60,6 +60,9 @@ void Hub::Impl::renameClaimed(Session& s, Backplane::Claim claim, bool granted,
         // A private message for the new nick that came while its claim was
         // out was held here for it (Backplane::nickPendingHere).
         deliverHeldPrivate(s);
+        // Renamed to its account's nick: what waits for it on other hubs
+        // can come now.
+        announceSignIn(s);
     } else {
         // Refused here after all (taken meanwhile by another session of
         // this hub, registered, or banned): free again unless another

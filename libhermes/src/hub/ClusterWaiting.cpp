@@ -4,16 +4,18 @@
 //
 // A private message to a registered nick that no hub holds waits on its
 // sender's hub, in its conversation there, as on a hub alone. When a
-// session signs in to an account, its hub publishes the sign-in
-// (Backplane::signedIn, hermes:signin). Every other hub that holds messages
+// session starts to speak as its account (signed in under the account's
+// nick, or renamed to it), its hub publishes that once (announceSignIn,
+// Backplane::signedIn, hermes:signin). Every other hub that holds messages
 // waiting for that account, and has no session of its own signed in to it,
-// takes them (Conversations::takeWaiting) and sends each to the hub holding
-// the account's nick, as a private message across hubs (private_seq 0: each
-// hub numbers its own copy of a conversation) and marked `waited`, in the
-// order they were sent. One that Redis did not take for that hub (no hub holds the nick any
-// more, its hub is cut from Redis, Redis refused or the connection went)
-// waits here again (Conversations::settleSentOn), for the account's next sign-in
-// here or elsewhere.
+// takes them (Conversations::takeToSendOn: still counted in the mailbox)
+// and sends each, in the order they were sent, to the hub holding the
+// account's nick, as a private message across hubs, marked `waited`
+// (private_seq 0: each hub numbers its own copy of a conversation). One
+// that Redis did not take for that hub (no hub holds the nick any more, its
+// hub is cut from Redis, Redis refused it, or the connection went: fate
+// unknown) waits here again, in its place (Conversations::settleSentOn),
+// for the account's next sign-in here or elsewhere.
 //
 // The messages are read from the store on the hub's thread: at most
 // private.max_waiting indexed point reads (200 by default), once per such
@@ -21,7 +23,12 @@
 //
 // Threading: none; the hub's thread.
 
+#include <Poco/Exception.h>
+
+#include <exception>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "HubImpl.hpp"
 #include "hermes/protocol/Validation.hpp"
@@ -31,10 +38,24 @@ namespace hermes::hub {
 void Hub::backplaneSignedIn(const BackplaneSignIn& signIn, TimePoint now) {
     owner_.check("Hub::backplaneSignedIn");
     impl_->setNow(now);
-    if (signIn.hub == impl_->backplane.hubName()) {
-        return;  // its own: delivered here at the sign-in (deliverWaiting)
+    if (signIn.hub == impl_->backplane.hubName() || impl_->sessions.shuttingDown() ||
+        !impl_->backplane.up()) {
+        // Its own (delivered here at the sign-in: deliverWaiting); or no
+        // answer could come back to put a message back (shutting down, or
+        // the command connection not ready).
+        return;
     }
     impl_->sendWaitingAcross(signIn.account, signIn.hub);
+}
+
+void Hub::Impl::announceSignIn(Session& s) {
+    const std::string party = Conversations::party(s);
+    if (party.empty() || s.profile.announcedAccount == party) {
+        return;  // not speaking as its account (messages go by nick), or told already
+    }
+    if (backplane.signedIn(protocol::nickKey(party))) {
+        s.profile.announcedAccount = party;
+    }
 }
 
 void Hub::Impl::sendWaitingAcross(const std::string& accountKey, const std::string& toHub) {
@@ -48,19 +69,41 @@ void Hub::Impl::sendWaitingAcross(const std::string& accountKey, const std::stri
     if (signedInHere) {
         return;
     }
+    std::vector<WaitingMessage> taken = conversations.takeToSendOn(accountKey, facts.wallClock());
     std::size_t sent = 0;
-    for (WaitingMessage& w : conversations.takeToSendOn(accountKey, facts.wallClock())) {
-        HistorySlice slice = history->after(w.conversation, w.seq - 1, 1);
-        if (slice.messages.empty() || slice.messages.front().seq() != w.seq) {
+    for (std::size_t i = 0; i < taken.size(); ++i) {
+        WaitingMessage& w = taken[i];
+        std::optional<v1::ChatMessage> message;
+        std::string failure;
+        try {
+            HistorySlice slice = history->after(w.conversation, w.seq - 1, 1);
+            if (!slice.messages.empty() && slice.messages.front().seq() == w.seq) {
+                message = std::move(slice.messages.front());
+            }
+        } catch (const Poco::Exception& error) {
+            failure = error.displayText();
+        } catch (const std::exception& error) {
+            failure = error.what();
+        }
+        if (!failure.empty()) {
+            // The store failed to read it: this one and the rest wait here
+            // again, for the next sign-in.
+            log.error("history store: reading the private messages that wait for %s failed: %s",
+                      accountKey, failure);
+            for (std::size_t rest = i; rest < taken.size(); ++rest) {
+                conversations.settleSentOn(taken[rest], false);
+            }
+            break;
+        }
+        if (!message) {
             conversations.settleSentOn(w, true);  // removed by history retention meanwhile
             continue;
         }
-        v1::ChatMessage message = std::move(slice.messages.front());
-        Conversations::toWire(message);
-        message.set_private_seq(0);
-        message.set_waited(true);  // as at a sign-in here: sent while the recipient was away
-        const std::string from = message.from();
-        backplane.sendWaited(std::move(w), accountKey, from, message.SerializeAsString());
+        Conversations::toWire(*message);
+        message->set_private_seq(0);
+        message->set_waited(true);  // as at a sign-in here: sent while the recipient was away
+        const std::string from = message->from();
+        backplane.sendWaited(w, accountKey, from, message->SerializeAsString());
         ++sent;
     }
     if (sent != 0) {
@@ -86,10 +129,9 @@ void Hub::Impl::waitedAnswered(const WaitingMessage& waiting, PrivateOutcome out
         : outcome == PrivateOutcome::HolderDeaf ? std::string("its hub is cut from Redis")
         : outcome == PrivateOutcome::HeldHere   ? std::string("a session here claims the nick")
                                                 : std::string("no hub holds the nick now"));
-    if (outcome == PrivateOutcome::HeldHere) {
-        // Signing in here meanwhile: its session takes what waits here.
-        restartDelivery(waiting.recipient);
-    }
+    // A session of the account signed in here meanwhile takes it (messages
+    // wait only while none is: restartDelivery).
+    restartDelivery(waiting.recipient);
 }
 
 }  // namespace hermes::hub

@@ -134,17 +134,24 @@ void Conversations::settleSentOn(const WaitingMessage& waiting, bool taken) {
     if (!taken) {
         history_.addWaiting(*found);
         auto& queue = waiting_[found->recipient];
-        // Before any of the same time (the older went first): the ones put
-        // back keep their order unless two were sent in one millisecond.
-        const auto at = std::lower_bound(
-            queue.begin(), queue.end(), found->timeMs,
-            [](const WaitingMessage& w, std::int64_t timeMs) { return w.timeMs < timeMs; });
+        // In time order; among messages of one millisecond, a conversation's
+        // in its seq order (a burst put back one by one keeps its order).
+        const WaitingMessage& back = *found;
+        const auto at = std::find_if(queue.begin(), queue.end(), [&](const WaitingMessage& w) {
+            return w.timeMs > back.timeMs ||
+                   (w.timeMs == back.timeMs && w.conversation == back.conversation &&
+                    w.seq > back.seq);
+        });
         queue.insert(at, std::move(*found));
     }
     sent.erase(found);
     if (sent.empty()) {
         sentOn_.erase(it);
     }
+}
+
+std::size_t Conversations::mailboxSize(const std::string& recipient) const {
+    return waitingFor(recipient) + sentOnFor(recipient);
 }
 
 std::size_t Conversations::sentOnFor(const std::string& recipient) const {

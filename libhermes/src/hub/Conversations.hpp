@@ -95,6 +95,9 @@ public:
     std::vector<WaitingMessage> takeToSendOn(const std::string& recipient, std::int64_t nowMs);
     void settleSentOn(const WaitingMessage& waiting, bool taken);
     std::size_t waitingFor(const std::string& recipient) const;
+    // Those and the ones sent on to another hub, not answered yet: what the
+    // mailbox's caps count.
+    std::size_t mailboxSize(const std::string& recipient) const;
     // Of those, how many in conversation `key` (from its other party).
     std::size_t waitingFrom(const std::string& recipient, const std::string& key) const;
     // The largest number waiting for one recipient (invariants).

@@ -916,7 +916,7 @@ void Hub::Impl::afterWelcome(Session& s) {
 
 void Hub::Impl::afterSignIn(Session& s) {
     if (!s.who.closing() && s.who.welcomed()) {
-        backplane.signedIn(protocol::nickKey(s.profile.account));
+        announceSignIn(s);
         deliverWaiting(s, conversations, *history, intake, outbox, facts);
     }
 }

@@ -181,6 +181,9 @@ struct Hub::Impl {
     // What waits here for the account `accountKey`, which signed in on hub
     // `toHub`, sent on to it; one not taken there waits again (ClusterWaiting.cpp).
     void sendWaitingAcross(const std::string& accountKey, const std::string& toHub);
+    // A session that speaks as its account (its nick the account's: at a
+    // sign-in, or a rename to it) publishes that, once (ClusterWaiting.cpp).
+    void announceSignIn(Session& s);
     void waitedAnswered(const WaitingMessage& waiting, PrivateOutcome outcome,
                         std::string_view detail);
     void deliverWaitingEntries(Room& room);

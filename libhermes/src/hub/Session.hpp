@@ -187,6 +187,10 @@ struct SessionProfile {
     // sessions by account); read by moderation (hub operators, bans by
     // account), conversations and read markers.
     std::string account;
+    // In a cluster: the account whose sign-in this session published
+    // (Backplane::signedIn), once, when it first spoke as it (its nick the
+    // account's); empty: none yet.
+    std::string announcedAccount;
 };
 
 // Written by TypingRelay: typing notices have a bucket of their own, so they
