@@ -11,6 +11,36 @@
 
 namespace hermes::hub {
 
+namespace {
+
+// What `map` holds under `ref`, taken out of it; nullopt: nothing.
+template <typename Map>
+std::optional<typename Map::mapped_type> takeByRef(Map& map, std::uint64_t ref) {
+    const auto it = map.find(ref);
+    if (it == map.end()) {
+        return std::nullopt;
+    }
+    typename Map::mapped_type out = std::move(it->second);
+    map.erase(it);
+    return out;
+}
+
+}  // namespace
+
+std::uint64_t Backplane::requestPrivate(std::string nickKey, std::string_view account,
+                                        std::string message, bool forwarded) {
+    const std::uint64_t ref = nextRef_++;
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::Private;
+    request.ref = ref;
+    request.forwarded = forwarded;
+    request.nick = std::move(nickKey);
+    request.account = account;
+    request.message = std::move(message);
+    requests_.push_back(std::move(request));
+    return ref;
+}
+
 std::optional<std::string> Backplane::refusal() const {
     if (!up_) {
         return std::string(
@@ -41,13 +71,7 @@ void Backplane::publish(SessionId session, const std::string& room, std::uint64_
 }
 
 std::optional<Backplane::InFlight> Backplane::answered(std::uint64_t ref) {
-    const auto it = inFlight_.find(ref);
-    if (it == inFlight_.end()) {
-        return std::nullopt;
-    }
-    InFlight out = std::move(it->second);
-    inFlight_.erase(it);
-    return out;
+    return takeByRef(inFlight_, ref);
 }
 
 void Backplane::startRefsAt(std::int64_t startMs) {
@@ -157,38 +181,17 @@ std::uint64_t Backplane::filled(const std::string& room, std::size_t entries, st
 
 void Backplane::sendPrivate(SessionId session, const v1::PrivateMessage& pm, std::string nickKey,
                             std::string_view account, std::string message) {
-    const std::uint64_t ref = nextRef_++;
-    BackplaneRequest request;
-    request.kind = BackplaneRequest::Kind::Private;
-    request.ref = ref;
-    request.nick = std::move(nickKey);
-    request.account = account;
-    request.message = message;
-    requests_.push_back(std::move(request));
+    const std::uint64_t ref = requestPrivate(std::move(nickKey), account, message, false);
     privateInFlight_.emplace(ref, PrivateInFlight{session, pm, std::move(message)});
 }
 
 void Backplane::forwardPrivate(BackplaneEntry entry, std::string nickKey) {
-    const std::uint64_t ref = nextRef_++;
-    BackplaneRequest request;
-    request.kind = BackplaneRequest::Kind::Private;
-    request.ref = ref;
-    request.forwarded = true;
-    request.nick = nickKey;
-    request.account = entry.account;
-    request.message = entry.message;
-    requests_.push_back(std::move(request));
+    const std::uint64_t ref = requestPrivate(nickKey, entry.account, entry.message, true);
     forwarded_.emplace(ref, Forwarded{std::move(nickKey), std::move(entry)});
 }
 
 std::optional<Backplane::Forwarded> Backplane::forwardAnswered(std::uint64_t ref) {
-    const auto it = forwarded_.find(ref);
-    if (it == forwarded_.end()) {
-        return std::nullopt;
-    }
-    Forwarded out = std::move(it->second);
-    forwarded_.erase(it);
-    return out;
+    return takeByRef(forwarded_, ref);
 }
 
 bool Backplane::signedIn(std::string accountKey) {
@@ -204,25 +207,13 @@ bool Backplane::signedIn(std::string accountKey) {
 
 void Backplane::sendWaited(WaitingMessage waiting, std::string nickKey, std::string_view account,
                            std::string message) {
-    const std::uint64_t ref = nextRef_++;
-    BackplaneRequest request;
-    request.kind = BackplaneRequest::Kind::Private;
-    request.ref = ref;
-    request.nick = std::move(nickKey);
-    request.account = account;
-    request.message = std::move(message);
-    requests_.push_back(std::move(request));
+    const std::uint64_t ref =
+        requestPrivate(std::move(nickKey), account, std::move(message), false);
     waited_.emplace(ref, std::move(waiting));
 }
 
 std::optional<WaitingMessage> Backplane::waitedAnswered(std::uint64_t ref) {
-    const auto it = waited_.find(ref);
-    if (it == waited_.end()) {
-        return std::nullopt;
-    }
-    WaitingMessage out = std::move(it->second);
-    waited_.erase(it);
-    return out;
+    return takeByRef(waited_, ref);
 }
 
 bool Backplane::nickPendingHere(const std::string& nickKey) const {
@@ -280,13 +271,7 @@ std::vector<std::pair<std::string, std::size_t>> Backplane::expireHeld(TimePoint
 }
 
 std::optional<Backplane::PrivateInFlight> Backplane::privateAnswered(std::uint64_t ref) {
-    const auto it = privateInFlight_.find(ref);
-    if (it == privateInFlight_.end()) {
-        return std::nullopt;
-    }
-    PrivateInFlight out = std::move(it->second);
-    privateInFlight_.erase(it);
-    return out;
+    return takeByRef(privateInFlight_, ref);
 }
 
 Backplane::Verdict Backplane::acceptPrivate(BackplaneEntry& entry) {
@@ -443,13 +428,7 @@ void Backplane::claimRename(SessionId session, std::string nick, const v1::SetNi
 }
 
 std::optional<Backplane::Claim> Backplane::claimed(std::uint64_t ref) {
-    const auto it = claims_.find(ref);
-    if (it == claims_.end()) {
-        return std::nullopt;
-    }
-    Claim out = std::move(it->second);
-    claims_.erase(it);
-    return out;
+    return takeByRef(claims_, ref);
 }
 
 void Backplane::own(SessionId session, std::string nick) {

@@ -309,6 +309,9 @@ private:
     // trimmed stream never comes).
     std::map<std::uint64_t, SessionId> published_;
     std::unordered_map<std::uint64_t, PrivateInFlight> privateInFlight_;
+    // A Private request for the edge; its ref.
+    std::uint64_t requestPrivate(std::string nickKey, std::string_view account, std::string message,
+                                 bool forwarded);
     void fillPrivate();
     std::uint64_t lastPrivate_ = 0;    // the newest private message number delivered
     bool privateCursorKnown_ = false;  // lastPrivate_ starts from Redis's count
