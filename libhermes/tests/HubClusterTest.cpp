@@ -59,6 +59,8 @@ public:
     std::size_t privateStreamSize(const std::string& hub) { return privateStreams_[hub].size(); }
     // Sign-ins published (hermes:signin).
     int signIns() const { return signIns_; }
+    // hermes:nicks gives `nickKey` to `h` (a claim the test answered itself).
+    void holdNick(const std::string& nickKey, HubHarness& h) { nicks_[nickKey] = hubName(h); }
     // The next `n` PrivateFills are answered with an error.
     void failPrivateFills(int n) { failFills_ = n; }
 
@@ -1362,6 +1364,48 @@ BOOST_AUTO_TEST_CASE(a_sign_in_is_published_once_its_session_speaks_as_the_accou
     hashingDone(f.b);
     f.backplane.run();
     BOOST_TEST(f.backplane.signIns() == before + 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_sign_in_made_while_redis_was_away_is_published_when_it_is_back) {
+    WaitingOnA f;
+    const int before = f.backplane.signIns();
+    // bobby identifies to bob on b and takes his nick, and b loses Redis
+    // right after the claim's answer: its notice is dropped with the link.
+    const SessionId bobby = clusterLogin(f.b, f.backplane, "bob2");
+    v1::Envelope identify;
+    identify.mutable_identify()->set_nick("bob");
+    identify.mutable_identify()->set_password("pw");
+    f.b.send(bobby, identify);
+    const auto answered = [&] { return !f.b.peers[bobby].inbox.empty(); };
+    for (int job = 0; job < 2 && !answered(); ++job) {
+        hashingDone(f.b);
+        f.backplane.run();
+    }
+    BOOST_TEST_REQUIRE(f.b.next(bobby).has_account_reply());
+    v1::Envelope rename;
+    rename.mutable_set_nick()->set_nick("bob");
+    f.b.send(bobby, rename);
+    std::vector<BackplaneRequest> claim;
+    f.b.hub.takeBackplaneRequests(claim);
+    BOOST_TEST_REQUIRE(claim.size() == 1u);
+    f.backplane.holdNick("bob", f.b);
+    f.b.hub.backplaneClaimed(claim[0].ref, true, "", f.b.now);
+    f.b.hub.backplaneUp(false, f.b.now);
+    f.b.pump();
+    std::vector<BackplaneRequest> dropped;  // as the edge drops them: its link is down
+    f.b.hub.takeBackplaneRequests(dropped);
+    BOOST_TEST((std::any_of(dropped.begin(), dropped.end(), [](const BackplaneRequest& r) {
+        return r.kind == BackplaneRequest::Kind::SignedIn;
+    })));
+    f.backplane.run();
+    BOOST_TEST(f.backplane.signIns() == before);
+    // Back on Redis: published then, and what waited on a comes.
+    f.b.hub.backplaneUp(true, f.b.now);
+    f.backplane.run();
+    BOOST_TEST(f.backplane.signIns() == before + 1);
+    const auto atBob = messagesOf(f.b, bobby);
+    BOOST_TEST_REQUIRE(atBob.size() == 1u);
+    BOOST_TEST(atBob[0].text() == "while you were out");
 }
 
 BOOST_AUTO_TEST_CASE(a_waiting_message_sent_on_counts_in_the_mailbox_until_answered) {

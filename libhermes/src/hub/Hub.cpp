@@ -1561,6 +1561,16 @@ void Hub::backplaneUp(bool up, TimePoint now) {
         impl_->backplane.loadMembers();
         impl_->clusterState.reading();
         impl_->backplane.loadStates();
+        // Every session speaking as its account is published again: one
+        // announced while Redis was away, or whose notice the lost
+        // connection dropped, reached no hub (ClusterWaiting.cpp). A hub
+        // with nothing waiting for it does nothing with it.
+        impl_->sessions.forEach([this](Session& s) {
+            if (s.who.welcomed() && !s.who.closing()) {
+                s.profile.announcedAccount.clear();
+                impl_->announceSignIn(s);
+            }
+        });
     }
 }
 

@@ -189,7 +189,7 @@ struct SessionProfile {
     std::string account;
     // In a cluster: the account whose sign-in this session published
     // (Backplane::signedIn), once, when it first spoke as it (its nick the
-    // account's); empty: none yet.
+    // account's), and again after each reconnect to Redis; empty: none yet.
     std::string announcedAccount;
 };
 
