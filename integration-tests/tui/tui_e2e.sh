@@ -179,23 +179,38 @@ type_line() {
     tm send-keys -t "$1" Enter
 }
 
-# Display width (terminal columns) of each row must fit the window.
-check_rows_fit() {
+# rows_fit_now SESSION COLS ROWS: prints why the screen does not fit the
+# window now (nothing when it does).
+rows_fit_now() {
     local session=$1 cols=$2 rows=$3
     local captured
     captured=$(screen "$session")
     local n
     n=$(printf '%s\n' "$captured" | wc -l)
-    [[ $n -eq $rows ]] || fail "$session: $n rows captured, expected $rows"
+    [[ $n -eq $rows ]] || { echo "$session: $n rows captured, expected $rows"; return; }
     local widest
     widest=$(printf '%s\n' "$captured" | wc -L)
-    ((widest <= cols)) || fail "$session: a row is $widest columns wide in a $cols-column window"
+    ((widest <= cols)) ||
+        { echo "$session: a row is $widest columns wide in a $cols-column window"; return; }
     printf '%s\n' "$captured" | head -1 | grep -qF "hermes @ 127.0.0.1:$PORT" ||
-        fail "$session: title bar missing at ${cols}x$rows"
+        { echo "$session: title bar missing at ${cols}x$rows"; return; }
     printf '%s\n' "$captured" | sed -n "$((rows - 1))p" | grep -qF "[online]" ||
-        fail "$session: status bar not on row $((rows - 1)) at ${cols}x$rows"
+        { echo "$session: status bar not on row $((rows - 1)) at ${cols}x$rows"; return; }
     printf '%s\n' "$captured" | sed -n "${rows}p" | grep -q '^\[lobby\]' ||
-        fail "$session: input line not on the last row at ${cols}x$rows"
+        echo "$session: input line not on the last row at ${cols}x$rows"
+}
+
+# check_rows_fit SESSION COLS ROWS: every row fits the window, with the title
+# bar on top, the status bar above the input line and the input line last.
+# Polled until it holds: a capture may catch ncurses mid-redraw.
+check_rows_fit() {
+    local end=$((SECONDS + DEADLINE_S)) why
+    why=$(rows_fit_now "$@")
+    while [[ -n "$why" ]]; do
+        ((SECONDS < end)) || fail "$why"
+        sleep 0.05
+        why=$(rows_fit_now "$@")
+    done
 }
 
 scenario_chat() {
