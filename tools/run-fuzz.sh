@@ -8,6 +8,10 @@
 #   HubFuzz           the hub's logic: sessions, requests, time, the store
 #                     (libhermes/fuzz/HubFuzz.cpp lists the invariants)
 #
+# The targets run side by side, one process each (on two cores, two targets
+# take the time of one); each one's output goes to build/fuzz/TARGET.log,
+# and its closing lines are shown when it ends.
+#
 # Exits non-zero on any finding: a crash, a leak, a sanitizer report, an
 # invariant violated, an allocation above the malloc limit, a slow input.
 # New inputs go to build/fuzz/corpus/TARGET (the seeds in
@@ -24,6 +28,12 @@ fi
 shift || true
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(FrameDecoderFuzz HubFuzz)
+for target in "${targets[@]}"; do
+    case $target in
+        FrameDecoderFuzz | HubFuzz) ;;
+        *) echo "run-fuzz: unknown target $target" >&2; exit 2 ;;
+    esac
+done
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build/fuzz"
@@ -38,8 +48,9 @@ mkdir -p "$artifacts"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 
-for target in "${targets[@]}"; do
-    asan=$ASAN_OPTIONS
+# Starts one target in the background; its exit status is what `wait` returns.
+run_target() {
+    local target=$1 asan=$ASAN_OPTIONS limits
     case $target in
         # A decoder that trusted a length prefix would pass 64 MB at once.
         FrameDecoderFuzz) limits=(-malloc_limit_mb=64 -max_len=16384) ;;
@@ -52,13 +63,11 @@ for target in "${targets[@]}"; do
             limits=(-malloc_limit_mb=512 -max_len=4096)
             asan="quarantine_size_mb=64:$ASAN_OPTIONS"
             ;;
-        *) echo "run-fuzz: unknown target $target" >&2; exit 2 ;;
     esac
-    seeds="$root/libhermes/fuzz/corpus/$target"
-    work="$build/corpus/$target"
+    local seeds="$root/libhermes/fuzz/corpus/$target"
+    local work="$build/corpus/$target"
     mkdir -p "$work"
-    echo "run-fuzz: running $target for ${seconds}s (seeds: $seeds)"
-    status=0
+    echo "run-fuzz: running $target for ${seconds}s (seeds: $seeds, log: $build/$target.log)"
     ASAN_OPTIONS=$asan "$build/libhermes/fuzz/$target" \
         -max_total_time="$seconds" \
         -rss_limit_mb=2048 \
@@ -66,10 +75,26 @@ for target in "${targets[@]}"; do
         "${limits[@]}" \
         -print_final_stats=1 \
         -artifact_prefix="$artifacts/" \
-        "$work" "$seeds" || status=$?
-    if [[ $status -ne 0 ]]; then
-        echo "run-fuzz: $target reported a finding (exit $status); see $artifacts" >&2
-        exit "$status"
-    fi
-    echo "run-fuzz: $target ran ${seconds}s with no finding"
+        "$work" "$seeds" >"$build/$target.log" 2>&1
+}
+
+pids=()
+for target in "${targets[@]}"; do
+    run_target "$target" &
+    pids+=($!)
 done
+failed=0
+for i in "${!targets[@]}"; do
+    target=${targets[$i]}
+    status=0
+    wait "${pids[$i]}" || status=$?
+    if [[ $status -ne 0 ]]; then
+        tail -n 60 "$build/$target.log"
+        echo "run-fuzz: $target reported a finding (exit $status); see $artifacts" >&2
+        failed=$status
+    else
+        tail -n 12 "$build/$target.log"
+        echo "run-fuzz: $target ran ${seconds}s with no finding"
+    fi
+done
+exit "$failed"
