@@ -970,11 +970,13 @@ void RedisBackplane::send(const BackplaneRequest& request, TimePoint now) {
         sendPrivateCursor(request, now);
         return;
     }
-    if (request.kind == BackplaneRequest::Kind::SignedIn) {
-        // Heard by the hubs subscribed now; one cut from Redis misses it
-        // (its waiting messages wait for a later sign-in).
+    if (request.kind == BackplaneRequest::Kind::SignedIn ||
+        request.kind == BackplaneRequest::Kind::AskSignedIn) {
+        // Heard by the hubs subscribed now; one cut from Redis misses it,
+        // and asks when it is back (AskSignedIn).
         if (command_.ready) {
-            const std::string notice = hermes::hub::backplaneSignInNotice(hubName_, request.nick);
+            const std::string notice = hermes::hub::backplaneSignInNotice(
+                hubName_, request.nick, request.kind == BackplaneRequest::Kind::AskSignedIn);
             if (redisAsyncCommand(command_.context, onScriptDone, this, "PUBLISH %b %b",
                                   hermes::hub::kBackplaneSignInChannel.data(),
                                   hermes::hub::kBackplaneSignInChannel.size(), notice.data(),

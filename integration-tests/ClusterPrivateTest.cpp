@@ -27,6 +27,10 @@
 //                  offline: it waits on hub 1. bob signs in on hub 2 and gets
 //                  it there (live, private_seq 0); signing in on hub 1 later
 //                  he does not get it again
+//   waiting_missed hub 1 is cut from Redis (a loopback proxy closes its
+//                  connections) while bob signs in on hub 2, so it misses
+//                  the notice; back on Redis it asks about bob, and bob gets
+//                  what waited for him on hub 1
 //   latency        (disabled: a measurement, run by hand with
 //                  --run_test=latency) the echo's round trip of private
 //                  messages sent one at a time, to a member of another hub
@@ -385,6 +389,30 @@ std::unique_ptr<it::RawClient> signedIn(const it::RedisServer& redis, std::uint1
     return client;
 }
 
+// ana registers on `anaHub`, bob on `bobHub` (the cluster's accounts).
+void registerAnaAndBob(const it::RedisServer& redis, std::uint16_t anaHub, std::uint16_t bobHub) {
+    waitNickFree(redis, "ana");
+    it::registerNick(anaHub, "ana", "ana-pw");
+    waitNickFree(redis, "bob");
+    it::registerNick(bobHub, "bob", "bob-pw");
+}
+
+// ana, signed in on `hub` (which knows bob's account), writes to bob, who
+// is offline: the message waits on `hub`, in ana's conversation. Her client.
+std::unique_ptr<it::RawClient> anaWritesToOfflineBob(const it::RedisServer& redis,
+                                                     it::HubProcess& hub) {
+    BOOST_TEST_REQUIRE(
+        it::logShows(hub, "account bob is registered in the cluster", it::after(10s)),
+        hub.logTail());
+    auto ana = signedIn(redis, hub.port(), "ana", "ana-pw");
+    waitNickFree(redis, "bob");
+    ana->send(it::privateEnvelope("bob", "while you were out", 1));
+    const auto echo = takeMessages(*ana, 1, it::after(10s));
+    BOOST_TEST_REQUIRE(echo.size() == 1u);
+    BOOST_TEST_REQUIRE(echo[0].private_seq() == 1u);  // it waits, in ana's conversation
+    return ana;
+}
+
 // `client`'s conversation with `peer` as its hub serves it: "text#private_seq".
 std::vector<std::string> conversation(it::RawClient& client, const std::string& peer) {
     v1::Envelope request;
@@ -403,10 +431,7 @@ std::vector<std::string> conversation(it::RawClient& client, const std::string& 
 
 BOOST_AUTO_TEST_CASE(history) {
     it::ClusterGuard c(2);
-    waitNickFree(c.redis, "ana");
-    it::registerNick(c.hubs[0].port(), "ana", "ana-pw");
-    waitNickFree(c.redis, "bob");
-    it::registerNick(c.hubs[1].port(), "bob", "bob-pw");
+    registerAnaAndBob(c.redis, c.hubs[0].port(), c.hubs[1].port());
     auto ana = signedIn(c.redis, c.hubs[0].port(), "ana", "ana-pw");
     auto bob = signedIn(c.redis, c.hubs[1].port(), "bob", "bob-pw");
     // No session of hub 0 is signed in to bob: across, live only.
@@ -447,20 +472,8 @@ BOOST_AUTO_TEST_CASE(history) {
 
 BOOST_AUTO_TEST_CASE(waiting_moves) {
     it::ClusterGuard c(2);
-    waitNickFree(c.redis, "ana");
-    it::registerNick(c.hubs[0].port(), "ana", "ana-pw");
-    waitNickFree(c.redis, "bob");
-    it::registerNick(c.hubs[1].port(), "bob", "bob-pw");
-    // Hub 1 knows bob's account (the cluster's) before ana writes to him.
-    BOOST_TEST_REQUIRE(
-        it::logShows(c.hubs[0], "account bob is registered in the cluster", it::after(10s)),
-        c.hubs[0].logTail());
-    auto ana = signedIn(c.redis, c.hubs[0].port(), "ana", "ana-pw");
-    waitNickFree(c.redis, "bob");
-    ana->send(it::privateEnvelope("bob", "while you were out", 1));
-    const auto echo = takeMessages(*ana, 1, it::after(10s));
-    BOOST_TEST_REQUIRE(echo.size() == 1u);
-    BOOST_TEST(echo[0].private_seq() == 1u);  // it waits on hub 1, in ana's conversation
+    registerAnaAndBob(c.redis, c.hubs[0].port(), c.hubs[1].port());
+    auto ana = anaWritesToOfflineBob(c.redis, c.hubs[0]);
     // bob signs in on hub 2: hub 1 hears it and sends the message on.
     auto bob = signedIn(c.redis, c.hubs[1].port(), "bob", "bob-pw");
     const auto atBob = takeMessages(*bob, 1, it::after(10s));
@@ -481,4 +494,34 @@ BOOST_AUTO_TEST_CASE(waiting_moves) {
     // And ana's hub keeps her copy of the conversation.
     BOOST_TEST(conversation(*ana, "bob") == (std::vector<std::string>{"while you were out#1"}),
                boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(waiting_missed) {
+    it::RedisRequired redisRequired;
+    it::RedisServer redis;
+    it::TcpProxy link(redis.port());  // hub index 0 reaches Redis only through it
+    it::ClusterHubs hubs(2,
+                         [&](std::size_t i) { return i == 0 ? link.address() : redis.address(); });
+    registerAnaAndBob(redis, hubs[0].port(), hubs[1].port());
+    const auto ana = anaWritesToOfflineBob(redis, hubs[0]);
+
+    // Hub 1 loses Redis; bob signs in on hub 2 meanwhile, and hub 1 does
+    // not hear it.
+    link.cut();
+    BOOST_TEST_REQUIRE(it::logShows(hubs[0], "cluster: lost Redis", it::after(10s)),
+                       hubs[0].logTail());
+    auto bob = signedIn(redis, hubs[1].port(), "bob", "bob-pw");
+    // Back on Redis, hub 1 asks; hub 2 answers with bob's sign-in, and the
+    // message goes on to him.
+    link.heal();
+    const auto atBob = takeMessages(*bob, 1, it::after(20s));
+    BOOST_TEST_REQUIRE(atBob.size() == 1u, hubs[0].logTail());
+    BOOST_TEST(atBob[0].text() == "while you were out");
+    BOOST_TEST(atBob[0].from() == "ana");
+    BOOST_TEST(atBob[0].waited());
+    BOOST_TEST(it::logShows(hubs[0], "asked the cluster whether 1 accounts", it::after(10s)),
+               hubs[0].logTail());
+    if (it::currentTestFailed()) {
+        hubs.markFailed();
+    }
 }

@@ -14,8 +14,9 @@
 //               (a Hello for ana on hub-2 is welcomed) and the new one is
 //               not (a Hello for anna on hub-2 is refused NICK_TAKEN)
 //   away        ana away on hub-1: bob (hub-2) sees AWAY ana with its text in
-//               #r, Who there marks her away and Whois has her text; then
-//               back: BACK, and Whois has no text
+//               #r, Who there marks her away, Whois has her text and a
+//               private message to her gets her away reply; then back:
+//               BACK, and Whois has no text
 //   redis_down  Redis stopped: a rename is refused CLUSTER_UNAVAILABLE and
 //               the nick kept; Redis back: the rename goes through
 //   race        ana (hub-1) and bob (hub-2) rename themselves zed at once:
@@ -205,6 +206,16 @@ BOOST_AUTO_TEST_CASE(away) {
     BOOST_TEST(whois.envelope.whois_reply().away() == "at lunch");
     BOOST_TEST(sorted(whois.envelope.whois_reply().rooms()) == std::vector<std::string>{"r"},
                boost::test_tools::per_element());
+    // A private message across gets the away reply, as on one hub.
+    m[1].send(it::privateEnvelope("ana", "are you there?", 7));
+    const it::Frame reply = m[1].expect(
+        [](const it::Frame& f) {
+            return f.envelope.has_message() &&
+                   f.envelope.message().kind() == v1::MESSAGE_KIND_NOTICE;
+        },
+        it::after(10s), "ana's away reply");
+    BOOST_TEST(reply.envelope.message().from() == "ana");
+    BOOST_TEST(reply.envelope.message().text() == "ana is away: at lunch");
     m[0].send(it::setAwayEnvelope(""));
     m[1].expect(it::isPresence(v1::PRESENCE_KIND_BACK, "ana"), it::after(10s), "BACK ana");
     BOOST_TEST(who(m[1], "#r").away().empty());

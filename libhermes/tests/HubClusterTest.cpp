@@ -9,6 +9,7 @@
 
 #include "HubTestHarness.hpp"
 #include "hermes/hub/AccountStore.hpp"
+#include "hermes/hub/MemoryHistory.hpp"
 #include "hermes/protocol/Limits.hpp"
 #include "hub/Backplane.hpp"
 #include "hub/ClusterState.hpp"
@@ -57,8 +58,13 @@ public:
     }
 
     std::size_t privateStreamSize(const std::string& hub) { return privateStreams_[hub].size(); }
-    // Sign-ins published (hermes:signin).
+    // Sign-ins published (hermes:signin), and questions asked there.
     int signIns() const { return signIns_; }
+    int signInsOf(const std::string& accountKey) const {
+        const auto it = signInsOf_.find(accountKey);
+        return it == signInsOf_.end() ? 0 : it->second;
+    }
+    int questions() const { return questions_; }
     // hermes:nicks gives `nickKey` to `h` (a claim the test answered itself).
     void holdNick(const std::string& nickKey, HubHarness& h) { nicks_[nickKey] = hubName(h); }
     // The next `n` PrivateFills are answered with an error.
@@ -176,12 +182,18 @@ private:
             from.pump();
             return;
         }
-        if (request.kind == BackplaneRequest::Kind::SignedIn) {
+        if (request.kind == BackplaneRequest::Kind::SignedIn ||
+            request.kind == BackplaneRequest::Kind::AskSignedIn) {
             // PUBLISH hermes:signin, heard by every hub (its own too).
+            const bool question = request.kind == BackplaneRequest::Kind::AskSignedIn;
             const auto signIn =
-                parseBackplaneSignIn(backplaneSignInNotice(hubName(from), request.nick));
+                parseBackplaneSignIn(backplaneSignInNotice(hubName(from), request.nick, question));
             BOOST_TEST_REQUIRE(signIn.has_value());
-            ++signIns_;
+            BOOST_TEST_REQUIRE(signIn->question == question);
+            ++(question ? questions_ : signIns_);
+            if (!question) {
+                ++signInsOf_[request.nick];
+            }
             for (HubHarness* h : hubs_) {
                 if (!deaf.contains(h)) {
                     h->hub.backplaneSignedIn(*signIn, h->now);
@@ -475,6 +487,8 @@ private:
     std::set<HubHarness*> alive_;
     std::map<std::string, std::uint64_t> privateSeqs_;  // per receiving hub
     int signIns_ = 0;
+    int questions_ = 0;
+    std::map<std::string, int> signInsOf_;
     std::vector<std::pair<HubHarness*, BackplaneEntry>> privateSent_;
     std::map<std::string, std::vector<BackplaneEntry>> privateStreams_;  // per receiving hub
     bool privateLost_ = false;
@@ -1190,9 +1204,30 @@ HubConfig withMailbox(HubConfig config, std::size_t maxWaiting) {
     return config;
 }
 
+v1::Envelope identify(const std::string& nick, const std::string& password) {
+    v1::Envelope e;
+    e.mutable_identify()->set_nick(nick);
+    e.mutable_identify()->set_password(password);
+    return e;
+}
+
+// A hub's store that keeps the list of what waits, as SqliteHistory's
+// waiting table does (what a restarted hub finds waiting), in `kept`.
+class WaitingKept : public MemoryHistory {
+public:
+    explicit WaitingKept(std::set<std::pair<std::string, std::uint64_t>>& kept)
+        : MemoryHistory(1000), kept_(kept) {}
+    void addWaiting(const WaitingMessage& w) override { kept_.insert({w.conversation, w.seq}); }
+    void removeWaiting(const WaitingMessage& w) override { kept_.erase({w.conversation, w.seq}); }
+
+private:
+    std::set<std::pair<std::string, std::uint64_t>>& kept_;
+};
+
 struct WaitingOnA {
     explicit WaitingOnA(std::size_t maxWaiting = 200)
-        : a{withMailbox(cheapHashes(clusterConfig("hub0")), maxWaiting)} {
+        : a{withMailbox(cheapHashes(clusterConfig("hub0")), maxWaiting), 77,
+            std::make_unique<WaitingKept>(storedOnA)} {
         a.hub.backplaneUp(true, a.now);
         b.hub.backplaneUp(true, b.now);
         const SessionId first = clusterLogin(b, backplane, "bob");
@@ -1214,10 +1249,32 @@ struct WaitingOnA {
         BOOST_TEST_REQUIRE(echo[0].private_seq() == 1u);  // waits in a's conversation
     }
 
+    std::set<std::pair<std::string, std::uint64_t>> storedOnA;  // before a: its store's
     HubHarness a;
     HubHarness b{cheapHashes(clusterConfig("hub1"))};
     FakeBackplane backplane{{&a, &b}};
     SessionId ana = 0;
+
+    // bob signs in on b with his password (hubs in `deaf` miss what is
+    // published meanwhile): the nick's claim, then the password checked (b's
+    // hashing thread may store bob's account first: one job a signal).
+    SessionId signInOnB(const std::set<HubHarness*>& deaf = {}) {
+        const SessionId bob = b.connect();
+        v1::Envelope withPassword = hello("bob");
+        withPassword.mutable_hello()->set_password("pw");
+        b.send(bob, withPassword);
+        backplane.run(deaf);
+        const auto welcomed = [&] {
+            return std::any_of(b.peers[bob].inbox.begin(), b.peers[bob].inbox.end(),
+                               [](const v1::Envelope& e) { return e.has_welcome(); });
+        };
+        for (int job = 0; job < 2 && !welcomed(); ++job) {
+            hashingDone(b);
+            backplane.run(deaf);
+        }
+        BOOST_TEST_REQUIRE(welcomed());
+        return bob;
+    }
 
     // The Private requests `h` asks of the backplane now (taken).
     static std::vector<BackplaneRequest> privateRequests(HubHarness& h) {
@@ -1237,23 +1294,7 @@ BOOST_AUTO_TEST_CASE(a_message_waiting_on_one_hub_goes_to_its_account_signing_in
     const int signInsBefore = f.backplane.signIns();
     // bob signs in on b with his password: b publishes it, and a sends on
     // what waited there for bob.
-    const SessionId bob = f.b.connect();
-    v1::Envelope withPassword = hello("bob");
-    withPassword.mutable_hello()->set_password("pw");
-    f.b.send(bob, withPassword);
-    f.backplane.run();  // the nick's claim
-    // The password checked (b's hashing thread may store bob's account
-    // first: one job a signal), then the sign-in published and the message
-    // sent on.
-    const auto welcomed = [&] {
-        return std::any_of(f.b.peers[bob].inbox.begin(), f.b.peers[bob].inbox.end(),
-                           [](const v1::Envelope& e) { return e.has_welcome(); });
-    };
-    for (int job = 0; job < 2 && !welcomed(); ++job) {
-        hashingDone(f.b);
-        f.backplane.run();
-    }
-    BOOST_TEST_REQUIRE(welcomed());
+    const SessionId bob = f.signInOnB();
     BOOST_TEST(f.backplane.signIns() == signInsBefore + 1);
     const auto atBob = messagesOf(f.b, bob);
     BOOST_TEST_REQUIRE(atBob.size() == 1u);
@@ -1335,10 +1376,7 @@ BOOST_AUTO_TEST_CASE(a_sign_in_is_published_once_its_session_speaks_as_the_accou
     // bobby identifies to bob: messages go by nick, so nothing could reach
     // it; not published.
     const SessionId bobby = clusterLogin(f.b, f.backplane, "bobby");
-    v1::Envelope identify;
-    identify.mutable_identify()->set_nick("bob");
-    identify.mutable_identify()->set_password("pw");
-    f.b.send(bobby, identify);
+    f.b.send(bobby, identify("bob", "pw"));
     const auto answered = [&] { return !f.b.peers[bobby].inbox.empty(); };
     for (int job = 0; job < 2 && !answered(); ++job) {  // b may store bob's account first
         hashingDone(f.b);
@@ -1372,10 +1410,7 @@ BOOST_AUTO_TEST_CASE(a_sign_in_made_while_redis_was_away_is_published_when_it_is
     // bobby identifies to bob on b and takes his nick, and b loses Redis
     // right after the claim's answer: its notice is dropped with the link.
     const SessionId bobby = clusterLogin(f.b, f.backplane, "bob2");
-    v1::Envelope identify;
-    identify.mutable_identify()->set_nick("bob");
-    identify.mutable_identify()->set_password("pw");
-    f.b.send(bobby, identify);
+    f.b.send(bobby, identify("bob", "pw"));
     const auto answered = [&] { return !f.b.peers[bobby].inbox.empty(); };
     for (int job = 0; job < 2 && !answered(); ++job) {
         hashingDone(f.b);
@@ -1429,24 +1464,85 @@ BOOST_AUTO_TEST_CASE(a_waiting_message_sent_on_counts_in_the_mailbox_until_answe
     BOOST_TEST(WaitingOnA::privateRequests(f.a).size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_hub_that_missed_a_sign_in_asks_for_it_when_back_on_redis) {
+    WaitingOnA f;
+    // a is cut from Redis while bob signs in on b: it misses the notice.
+    const int bobBefore = f.backplane.signInsOf("bob");  // his Register's
+    const SessionId bob = f.signInOnB({&f.a});
+    BOOST_TEST(f.backplane.signInsOf("bob") == bobBefore + 1);
+    BOOST_TEST(WaitingOnA::privateRequests(f.a).empty());
+    BOOST_TEST(messagesOf(f.b, bob).empty());
+    // Back on Redis, a asks about bob (a message waits for him there); b,
+    // where he is signed in, publishes it again, and a sends the message on.
+    f.a.hub.backplaneUp(false, f.a.now);
+    f.a.hub.backplaneUp(true, f.a.now);
+    f.backplane.run();
+    BOOST_TEST(f.backplane.questions() == 1);
+    BOOST_TEST(f.backplane.signInsOf("bob") == bobBefore + 2);
+    const auto atBob = messagesOf(f.b, bob);
+    BOOST_TEST_REQUIRE(atBob.size() == 1u);
+    BOOST_TEST(atBob[0].text() == "while you were out");
+    BOOST_TEST(atBob[0].waited());
+    // Nothing waits on a now: back on Redis again, it asks about no one.
+    f.a.hub.backplaneUp(false, f.a.now);
+    f.a.hub.backplaneUp(true, f.a.now);
+    f.backplane.run();
+    BOOST_TEST(f.backplane.questions() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_question_about_an_account_signed_in_nowhere_leaves_its_messages_waiting) {
+    WaitingOnA f;
+    const int bobBefore = f.backplane.signInsOf("bob");  // his Register's
+    f.a.hub.backplaneUp(false, f.a.now);
+    f.a.hub.backplaneUp(true, f.a.now);
+    f.backplane.run();
+    BOOST_TEST(f.backplane.questions() == 1);
+    BOOST_TEST(f.backplane.signInsOf("bob") == bobBefore);  // no hub has bob
+    BOOST_TEST(WaitingOnA::privateRequests(f.a).empty());
+    // Still waiting on a: bob's sign-in on b, heard now, takes it.
+    const SessionId bob = f.signInOnB();
+    const auto atBob = messagesOf(f.b, bob);
+    BOOST_TEST_REQUIRE(atBob.size() == 1u);
+    BOOST_TEST(atBob[0].text() == "while you were out");
+}
+
+BOOST_AUTO_TEST_CASE(a_waiting_message_sent_on_leaves_the_store_only_once_redis_took_it) {
+    WaitingOnA f;
+    BOOST_TEST(f.storedOnA.size() == 1u);  // bob's message
+    f.a.hub.backplaneSignedIn({"hub1", "bob"}, f.a.now);
+    auto sent = WaitingOnA::privateRequests(f.a);
+    BOOST_TEST_REQUIRE(sent.size() == 1u);
+    // Not answered yet: a hub killed now finds it waiting when it restarts.
+    BOOST_TEST(f.storedOnA.size() == 1u);
+    // Redis did not take it: it waits again, still stored.
+    f.a.hub.backplanePrivateSent(sent[0].ref, PrivateOutcome::NoHolder, "", f.a.now);
+    BOOST_TEST(f.storedOnA.size() == 1u);
+    // Sent on again and taken: forgotten.
+    f.a.hub.backplaneSignedIn({"hub1", "bob"}, f.a.now);
+    sent = WaitingOnA::privateRequests(f.a);
+    BOOST_TEST_REQUIRE(sent.size() == 1u);
+    f.a.hub.backplanePrivateSent(sent[0].ref, PrivateOutcome::Published, "", f.a.now);
+    BOOST_TEST(f.storedOnA.empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_sign_in_notice_parses_and_what_is_not_one_is_refused) {
     const auto parsed = parseBackplaneSignIn(backplaneSignInNotice("hub-1", "bob"));
     BOOST_TEST_REQUIRE(parsed.has_value());
     BOOST_TEST(parsed->hub == "hub-1");
     BOOST_TEST(parsed->account == "bob");
-    for (const std::string bad : {"", "hub-1", "hub-1 ", " bob", "hub-1 bob extra"}) {
+    BOOST_TEST(!parsed->question);
+    const auto question = parseBackplaneSignIn(backplaneSignInNotice("hub-1", "bob", true));
+    BOOST_TEST_REQUIRE(question.has_value());
+    BOOST_TEST(question->hub == "hub-1");
+    BOOST_TEST(question->account == "bob");
+    BOOST_TEST(question->question);
+    for (const std::string bad :
+         {"", "hub-1", "hub-1 ", " bob", "hub-1 bob extra", "hub-1 ?", " ?", "hub-1 bob ? ?"}) {
         BOOST_TEST(!parseBackplaneSignIn(bad).has_value(), "'" << bad << "'");
     }
 }
 
 namespace {
-
-v1::Envelope identify(const std::string& nick, const std::string& password) {
-    v1::Envelope e;
-    e.mutable_identify()->set_nick(nick);
-    e.mutable_identify()->set_password(password);
-    return e;
-}
 
 // `id` registers its nick: the answer, once hashed and Redis answered.
 v1::Envelope registerAnswer(HubHarness& h, FakeBackplane& backplane, SessionId id) {
@@ -1867,6 +1963,41 @@ std::vector<std::string> renamesSeen(HubHarness& h, SessionId id) {
 }
 
 }  // namespace
+
+BOOST_AUTO_TEST_CASE(a_private_message_to_an_away_member_of_another_hub_gets_its_away_text) {
+    TwoHubs f;
+    f.b.send(f.bob, setAway("gone fishing"));
+    f.b.advance(1s);  // presence is coalesced
+    f.backplane.run();
+    f.a.clear(f.ana);
+    f.b.clear(f.bob);
+    f.a.send(f.ana, privateMessage("bob", 5, "are you there?"));
+    f.backplane.run();
+    // bob gets the message, and nothing else.
+    const auto got = f.b.take(f.bob);
+    BOOST_TEST_REQUIRE(got.size() == 1u);
+    BOOST_TEST(got[0].message().text() == "are you there?");
+    // ana gets her echo, then the away reply, as from a member of her hub.
+    const auto mine = f.a.take(f.ana);
+    BOOST_TEST_REQUIRE(mine.size() == 2u);
+    BOOST_TEST(mine[0].message().client_msg_id() == 5u);
+    const v1::ChatMessage& reply = mine[1].message();
+    BOOST_TEST(reply.kind() == v1::MESSAGE_KIND_NOTICE);
+    BOOST_TEST(reply.from() == "bob");
+    BOOST_TEST(reply.to() == "ana");
+    BOOST_TEST(reply.away() == "gone fishing");
+    BOOST_TEST(reply.text() == "bob is away: gone fishing");
+    // Back: no reply.
+    f.b.send(f.bob, setAway(""));
+    f.b.advance(1s);
+    f.backplane.run();
+    f.a.clear(f.ana);
+    f.a.send(f.ana, privateMessage("bob", 6, "and now?"));
+    f.backplane.run();
+    const auto later = f.a.take(f.ana);
+    BOOST_TEST_REQUIRE(later.size() == 1u);
+    BOOST_TEST(later[0].message().client_msg_id() == 6u);
+}
 
 BOOST_AUTO_TEST_CASE(a_rename_is_claimed_first_then_shown_on_every_hub_and_the_old_nick_freed) {
     TwoHubs f;

@@ -205,6 +205,16 @@ bool Backplane::signedIn(std::string accountKey) {
     return true;
 }
 
+void Backplane::askSignedIn(std::string accountKey) {
+    if (!enabled_ || !up_ || accountKey.empty()) {
+        return;
+    }
+    BackplaneRequest request;
+    request.kind = BackplaneRequest::Kind::AskSignedIn;
+    request.nick = std::move(accountKey);
+    requests_.push_back(std::move(request));
+}
+
 void Backplane::sendWaited(WaitingMessage waiting, std::string nickKey, std::string_view account,
                            std::string message) {
     const std::uint64_t ref =

@@ -158,6 +158,10 @@ public:
     // to the hub holding its nick (sendWaited). Not while the backplane is
     // down (false): then what waits elsewhere waits for a later sign-in.
     bool signedIn(std::string accountKey);
+    // Messages wait here for `accountKey` and this hub was away from Redis:
+    // a sign-in elsewhere meanwhile told no one here. The hubs are asked
+    // (AskSignedIn); one where the account is signed in publishes that again.
+    void askSignedIn(std::string accountKey);
     // A message that waited here for an account that signed in on another
     // hub: `message` (private_seq 0) to the hub holding `nickKey`, as a
     // private message across hubs. Answered under its own ref

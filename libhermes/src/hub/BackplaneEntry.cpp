@@ -179,21 +179,31 @@ std::optional<BackplaneState> parseBackplaneStateEntry(std::string_view field,
     return out;
 }
 
-std::string backplaneSignInNotice(std::string_view hub, std::string_view accountKey) {
+std::string backplaneSignInNotice(std::string_view hub, std::string_view accountKey,
+                                  bool question) {
     std::string out(hub);
     out += ' ';
     out += accountKey;
+    if (question) {
+        out += " ?";
+    }
     return out;
 }
 
 std::optional<BackplaneSignIn> parseBackplaneSignIn(std::string_view payload) {
+    BackplaneSignIn out;
+    if (payload.ends_with(" ?")) {
+        out.question = true;
+        payload.remove_suffix(2);
+    }
     const std::size_t space = payload.find(' ');
     if (space == 0 || space == std::string_view::npos || space + 1 == payload.size() ||
         payload.find(' ', space + 1) != std::string_view::npos) {
         return std::nullopt;
     }
-    return BackplaneSignIn{std::string(payload.substr(0, space)),
-                           std::string(payload.substr(space + 1))};
+    out.hub = payload.substr(0, space);
+    out.account = payload.substr(space + 1);
+    return out;
 }
 
 std::uint64_t backplaneStreamSeq(std::string_view id) {

@@ -474,7 +474,7 @@ void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome ou
                        std::string_view detail, const SessionTable& sessions,
                        const Accounts& accounts, Conversations& conversations, DurabilityGate& gate,
                        Stamper& stamper, HistoryStore& history, Outbox& outbox,
-                       const HubFacts& facts, TimePoint now) {
+                       const HubFacts& facts, const Backplane& backplane, TimePoint now) {
     Session* s = sessions.find(sent.session);
     if (s == nullptr || s->who.closing()) {
         return;  // delivered or not, no one here to tell
@@ -510,7 +510,14 @@ void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome ou
     if (!stamper.backplanePrivate(sent.message, 0)) {
         return;  // stamped here: cannot happen
     }
+    const std::string to = stamper.message().to();
     outbox.enqueueChat(*s, stamper.frame());
+    // Known for a member of a room listed here (its hub's AWAY notices and
+    // the members read at each reconnect); a member of no room is not.
+    if (const std::string& away = backplane.awayOf(to); !away.empty()) {
+        stamper.awayReply(*s, to, away);
+        outbox.enqueue(*s, stamper.frame());
+    }
 }
 
 AcrossDelivery privateFromAcross(const BackplaneEntry& entry, const SessionTable& sessions,

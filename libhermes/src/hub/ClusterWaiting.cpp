@@ -45,7 +45,53 @@ void Hub::backplaneSignedIn(const BackplaneSignIn& signIn, TimePoint now) {
         // the command connection not ready).
         return;
     }
+    if (signIn.question) {
+        // A hub back on Redis holds messages for the account: a session
+        // here speaking as it is published again (announceSignIn).
+        std::vector<SessionId> ids;
+        impl_->sessions.forEachOfAccount(signIn.account,
+                                         [&ids](const Session& s) { ids.push_back(s.id); });
+        for (const SessionId id : ids) {
+            Session* s = impl_->sessions.find(id);
+            if (s != nullptr && s->who.welcomed() && !s->who.closing()) {
+                s->profile.announcedAccount.clear();
+                impl_->announceSignIn(*s);
+            }
+        }
+        return;
+    }
     impl_->sendWaitingAcross(signIn.account, signIn.hub);
+}
+
+void Hub::Impl::signInsAfterReconnect() {
+    // Every session speaking as its account is published again: one
+    // announced while Redis was away, or whose notice the lost connection
+    // dropped, reached no hub. A hub with nothing waiting for it does
+    // nothing with it.
+    sessions.forEach([this](Session& s) {
+        if (s.who.welcomed() && !s.who.closing()) {
+            s.profile.announcedAccount.clear();
+            announceSignIn(s);
+        }
+    });
+    // And the notices this hub missed while it was away: for each account
+    // with messages waiting here and no session here, the hubs are asked,
+    // and one where it is signed in publishes that again (backplaneSignedIn).
+    std::size_t asked = 0;
+    for (std::string& accountKey : conversations.waitingRecipients()) {
+        bool here = false;
+        sessions.forEachOfAccount(accountKey, [&here](const Session&) { here = true; });
+        if (!here) {
+            backplane.askSignedIn(std::move(accountKey));
+            ++asked;
+        }
+    }
+    if (asked != 0) {
+        log.information(
+            "backplane: asked the cluster whether %z accounts with private messages waiting "
+            "here signed in on another hub while this hub was away from Redis",
+            asked);
+    }
 }
 
 void Hub::Impl::announceSignIn(Session& s) {

@@ -94,14 +94,22 @@ void Conversations::addWaiting(WaitingMessage waiting) {
 
 std::vector<WaitingMessage> Conversations::takeWaiting(const std::string& recipient,
                                                        std::int64_t nowMs) {
+    return take(recipient, nowMs, false);
+}
+
+std::vector<WaitingMessage> Conversations::take(const std::string& recipient, std::int64_t nowMs,
+                                                bool keepStored) {
     std::vector<WaitingMessage> out;
     auto it = waiting_.find(recipient);
     if (it == waiting_.end()) {
         return out;
     }
     for (WaitingMessage& w : it->second) {
-        history_.removeWaiting(w);
-        if (!expired(w, nowMs)) {
+        const bool live = !expired(w, nowMs);
+        if (!live || !keepStored) {
+            history_.removeWaiting(w);
+        }
+        if (live) {
             out.push_back(std::move(w));
         }
     }
@@ -111,7 +119,9 @@ std::vector<WaitingMessage> Conversations::takeWaiting(const std::string& recipi
 
 std::vector<WaitingMessage> Conversations::takeToSendOn(const std::string& recipient,
                                                         std::int64_t nowMs) {
-    std::vector<WaitingMessage> out = takeWaiting(recipient, nowMs);
+    // The store forgets them only once Redis took them (settleSentOn): a
+    // hub killed before the answer finds them waiting at its restart.
+    std::vector<WaitingMessage> out = take(recipient, nowMs, true);
     if (!out.empty()) {
         auto& sent = sentOn_[recipient];
         sent.insert(sent.end(), out.begin(), out.end());
@@ -131,8 +141,9 @@ void Conversations::settleSentOn(const WaitingMessage& waiting, bool taken) {
     if (found == sent.end()) {
         return;
     }
-    if (!taken) {
-        history_.addWaiting(*found);
+    if (taken) {
+        history_.removeWaiting(*found);
+    } else {
         auto& queue = waiting_[found->recipient];
         // In time order; among messages of one millisecond, a conversation's
         // in its seq order (a burst put back one by one keeps its order).
@@ -247,6 +258,16 @@ void Conversations::forgetAll() {
         const WaitingMessage w = sentOn_.begin()->second.front();
         settleSentOn(w, false);
     }
+}
+
+std::vector<std::string> Conversations::waitingRecipients() const {
+    std::vector<std::string> out;
+    for (const auto& [recipient, messages] : waiting_) {
+        if (!messages.empty()) {
+            out.push_back(recipient);
+        }
+    }
+    return out;
 }
 
 std::size_t Conversations::waitingFor(const std::string& recipient) const {

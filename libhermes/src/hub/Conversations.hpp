@@ -91,10 +91,13 @@ public:
     // signed in (ClusterWaiting.cpp): taken as by takeWaiting(), and still
     // counted against the mailbox's caps (and listed here) until the
     // backplane has answered for it (settleSentOn): taken for that hub, or
-    // waiting here again, in time order among those waiting now.
+    // waiting here again, in time order among those waiting now. The store
+    // forgets it only once taken for that hub.
     std::vector<WaitingMessage> takeToSendOn(const std::string& recipient, std::int64_t nowMs);
     void settleSentOn(const WaitingMessage& waiting, bool taken);
     std::size_t waitingFor(const std::string& recipient) const;
+    // The recipients (account keys) that have messages waiting here.
+    std::vector<std::string> waitingRecipients() const;
     // Those and the ones sent on to another hub, not answered yet: what the
     // mailbox's caps count.
     std::size_t mailboxSize(const std::string& recipient) const;
@@ -148,6 +151,10 @@ public:
     }
 
 private:
+    // What waits for `recipient`, not expired; the expired are forgotten in
+    // the store, the others too unless `keepStored`.
+    std::vector<WaitingMessage> take(const std::string& recipient, std::int64_t nowMs,
+                                     bool keepStored);
     bool expired(const WaitingMessage& w, std::int64_t nowMs) const;
 
     const HubConfig& config_;

@@ -1368,7 +1368,7 @@ void Hub::backplanePrivateSent(std::uint64_t ref, PrivateOutcome outcome, std::s
     }
     privateSentAcross(*sent, outcome, detail, impl_->sessions, impl_->accounts,
                       impl_->conversations, impl_->gate, impl_->stamper, *impl_->history,
-                      impl_->outbox, impl_->facts, now);
+                      impl_->outbox, impl_->facts, impl_->backplane, now);
 }
 
 void Hub::Impl::forwardAnswered(Backplane::Forwarded forwarded, PrivateOutcome outcome,
@@ -1561,16 +1561,7 @@ void Hub::backplaneUp(bool up, TimePoint now) {
         impl_->backplane.loadMembers();
         impl_->clusterState.reading();
         impl_->backplane.loadStates();
-        // Every session speaking as its account is published again: one
-        // announced while Redis was away, or whose notice the lost
-        // connection dropped, reached no hub (ClusterWaiting.cpp). A hub
-        // with nothing waiting for it does nothing with it.
-        impl_->sessions.forEach([this](Session& s) {
-            if (s.who.welcomed() && !s.who.closing()) {
-                s.profile.announcedAccount.clear();
-                impl_->announceSignIn(s);
-            }
-        });
+        impl_->signInsAfterReconnect();
     }
 }
 

@@ -161,14 +161,15 @@ void onPrivateMessage(Session& s, const v1::PrivateMessage& pm, const SessionTab
                       Stamper& stamper, HistoryStore& history, Outbox& outbox,
                       const HubFacts& facts, TimePoint now, Backplane* backplane = nullptr);
 // The backplane answered a private message this hub sent: the sender's
-// echo (Published; live only, private_seq 0, kept in no conversation),
-// handled as on a hub alone (no hub holds the nick, or this one does now),
-// or refused (CLUSTER_UNAVAILABLE, PEER_HUB_UNREACHABLE).
+// echo (Published; live only, private_seq 0, kept in no conversation) and,
+// as on a hub alone, the recipient's away text if its hub told it
+// (Backplane::awayOf); handled as on a hub alone (no hub holds the nick, or
+// this one does now); or refused (CLUSTER_UNAVAILABLE, PEER_HUB_UNREACHABLE).
 void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome outcome,
                        std::string_view detail, const SessionTable& sessions,
                        const Accounts& accounts, Conversations& conversations, DurabilityGate& gate,
                        Stamper& stamper, HistoryStore& history, Outbox& outbox,
-                       const HubFacts& facts, TimePoint now);
+                       const HubFacts& facts, const Backplane& backplane, TimePoint now);
 // Another hub's private message to a member of this hub (once: the caller
 // dropped duplicates): to the welcomed session holding the nick (signed in
 // to its account, if the nick is registered), live, private_seq 0, and

@@ -219,10 +219,14 @@ void Stamper::conversationFields(std::uint64_t privateSeq, bool offline) {
 }
 
 void Stamper::awayReply(const Session& sender, const Session& target) {
+    awayReply(sender, target.who.nick(), target.profile.away);
+}
+
+void Stamper::awayReply(const Session& sender, const std::string& targetNick,
+                        const std::string& away) {
     conversationFields(0, false);
-    const std::string& away = target.profile.away;
-    stamp({}, 0, target.who.nick(), sender.who.nick(), 0, v1::MESSAGE_KIND_NOTICE,
-          target.who.nick() + " is away: " + away, away);
+    stamp({}, 0, targetNick, sender.who.nick(), 0, v1::MESSAGE_KIND_NOTICE,
+          targetNick + " is away: " + away, away);
     serialize();
 }
 

@@ -79,8 +79,10 @@ public:
     // it (ChatMessage.offline: the sender's echo says it waits).
     void waitingMessage(Session& from, std::string_view to, const v1::PrivateMessage& pm,
                         std::uint64_t privateSeq, TimePoint now);
-    // The notice that `target`, whom `sender` wrote to, is away.
+    // The notice that `target`, whom `sender` wrote to, is away; or
+    // `targetNick`, a member of another hub, away with text `away`.
     void awayReply(const Session& sender, const Session& target);
+    void awayReply(const Session& sender, const std::string& targetNick, const std::string& away);
     // A file `from` uploaded, the room's message `seq` (MESSAGE_KIND_FILE);
     // frame() is its frame. Stamped in a message of its own, so the say
     // path's never carries a file.

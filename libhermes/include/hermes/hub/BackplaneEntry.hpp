@@ -121,6 +121,7 @@ struct BackplaneRequest {
                         // kept in or deleted from hermes:state (`stateMode`), and published
         States,         // read every stored room state record (Hub::backplaneStates)
         SignedIn,       // a session here signed in to account `nick` (its key): publish it
+        AskSignedIn,    // ask the hubs whether account `nick` (its key) is signed in on one
     };
     Kind kind = Kind::Publish;
     std::string room;
@@ -239,13 +240,18 @@ std::optional<BackplanePresence> parseBackplanePresence(std::string_view channel
 std::optional<BackplaneState> parseBackplaneStateNotice(std::string_view payload);
 std::optional<BackplaneState> parseBackplaneStateEntry(std::string_view field,
                                                        std::string_view value);
-// A sign-in's notice on hermes:signin ("HUB ACCOUNTKEY"), and read back
-// as {HUB, ACCOUNTKEY} (nullopt: not one; logged by the edge).
+// A sign-in's notice on hermes:signin ("HUB ACCOUNTKEY"), or a hub's
+// question "is ACCOUNTKEY signed in on one of you?" ("HUB ACCOUNTKEY ?",
+// asked by a hub back on Redis that holds messages waiting for it: the hub
+// where it is answers with its notice), and read back (nullopt: not one;
+// logged by the edge).
 struct BackplaneSignIn {
-    std::string hub;
+    std::string hub;      // who signed in there, or who asks
     std::string account;  // protocol::nickKey of the account's name
+    bool question = false;
 };
-std::string backplaneSignInNotice(std::string_view hub, std::string_view accountKey);
+std::string backplaneSignInNotice(std::string_view hub, std::string_view accountKey,
+                                  bool question = false);
 std::optional<BackplaneSignIn> parseBackplaneSignIn(std::string_view payload);
 // A stream entry's id "SEQ-0" read back: 0 when it is not one.
 std::uint64_t backplaneStreamSeq(std::string_view id);
