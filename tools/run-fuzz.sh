@@ -34,6 +34,8 @@ for target in "${targets[@]}"; do
         *) echo "run-fuzz: unknown target $target" >&2; exit 2 ;;
     esac
 done
+# Each once: two runs of one target would share its log and corpus.
+mapfile -t targets < <(printf '%s\n' "${targets[@]}" | awk '!seen[$0]++')
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build/fuzz"
@@ -48,7 +50,8 @@ mkdir -p "$artifacts"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 
-# Starts one target in the background; its exit status is what `wait` returns.
+# Runs one target (started in the background: its exit status is what
+# `wait` returns).
 run_target() {
     local target=$1 asan=$ASAN_OPTIONS limits
     case $target in
@@ -68,7 +71,8 @@ run_target() {
     local work="$build/corpus/$target"
     mkdir -p "$work"
     echo "run-fuzz: running $target for ${seconds}s (seeds: $seeds, log: $build/$target.log)"
-    ASAN_OPTIONS=$asan "$build/libhermes/fuzz/$target" \
+    # exec: the background job's pid is the fuzzer's, for the trap below.
+    ASAN_OPTIONS=$asan exec "$build/libhermes/fuzz/$target" \
         -max_total_time="$seconds" \
         -rss_limit_mb=2048 \
         -timeout=10 \
@@ -79,6 +83,9 @@ run_target() {
 }
 
 pids=()
+# A script stopped early (an error, a signal, CI's timeout) stops its fuzzers.
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
 for target in "${targets[@]}"; do
     run_target "$target" &
     pids+=($!)
@@ -89,11 +96,11 @@ for i in "${!targets[@]}"; do
     status=0
     wait "${pids[$i]}" || status=$?
     if [[ $status -ne 0 ]]; then
-        tail -n 60 "$build/$target.log"
+        tail -n 60 "$build/$target.log" || true
         echo "run-fuzz: $target reported a finding (exit $status); see $artifacts" >&2
         failed=$status
     else
-        tail -n 12 "$build/$target.log"
+        tail -n 12 "$build/$target.log" || true
         echo "run-fuzz: $target ran ${seconds}s with no finding"
     fi
 done

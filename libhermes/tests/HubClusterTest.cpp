@@ -1971,13 +1971,14 @@ BOOST_AUTO_TEST_CASE(a_private_message_to_an_away_member_of_another_hub_gets_its
     f.backplane.run();
     f.a.clear(f.ana);
     f.b.clear(f.bob);
-    f.a.send(f.ana, privateMessage("bob", 5, "are you there?"));
+    f.a.send(f.ana, privateMessage("BOB", 5, "are you there?"));
     f.backplane.run();
     // bob gets the message, and nothing else.
     const auto got = f.b.take(f.bob);
     BOOST_TEST_REQUIRE(got.size() == 1u);
     BOOST_TEST(got[0].message().text() == "are you there?");
-    // ana gets her echo, then the away reply, as from a member of her hub.
+    // ana gets her echo, then the away reply, as from a member of her hub
+    // (under bob's own spelling).
     const auto mine = f.a.take(f.ana);
     BOOST_TEST_REQUIRE(mine.size() == 2u);
     BOOST_TEST(mine[0].message().client_msg_id() == 5u);

@@ -615,6 +615,18 @@ const std::string& Backplane::awayOf(std::string_view nick) const {
     return it == away_.end() ? back : it->second;
 }
 
+std::string Backplane::shownAs(std::string_view nick) const {
+    const std::string key = protocol::nickKey(nick);
+    for (const auto& [room, members] : others_) {
+        for (const auto& [listed, hub] : members) {
+            if (protocol::nickKey(listed) == key) {
+                return listed;
+            }
+        }
+    }
+    return std::string(nick);
+}
+
 std::vector<std::string> Backplane::roomsOf(std::string_view nick, std::string& hub) const {
     std::vector<std::string> rooms;
     hub.clear();

@@ -156,7 +156,9 @@ public:
     // A session here signed in to the account `accountKey`: the other hubs
     // are told (SignedIn), and each sends what waits there for the account
     // to the hub holding its nick (sendWaited). Not while the backplane is
-    // down (false): then what waits elsewhere waits for a later sign-in.
+    // down (false): the hub publishes it again when it is back
+    // (Hub::Impl::signInsAfterReconnect), and hubs that were away ask
+    // (askSignedIn).
     bool signedIn(std::string accountKey);
     // Messages wait here for `accountKey` and this hub was away from Redis:
     // a sign-in elsewhere meanwhile told no one here. The hubs are asked
@@ -281,6 +283,9 @@ public:
     // when it joins one (another session; its hub tells an away after the
     // JOINED).
     const std::string& awayOf(std::string_view nick) const;
+    // `nick` as another hub lists it in a room (its holder's spelling), or
+    // as given when no room lists it.
+    std::string shownAs(std::string_view nick) const;
     // The rooms where another hub lists `nick` (sorted, canonical), and its hub
     // ("" and no rooms: not listed anywhere).
     std::vector<std::string> roomsOf(std::string_view nick, std::string& hub) const;

@@ -515,7 +515,7 @@ void privateSentAcross(const Backplane::PrivateInFlight& sent, PrivateOutcome ou
     // Known for a member of a room listed here (its hub's AWAY notices and
     // the members read at each reconnect); a member of no room is not.
     if (const std::string& away = backplane.awayOf(to); !away.empty()) {
-        stamper.awayReply(*s, to, away);
+        stamper.awayReply(*s, backplane.shownAs(to), away);
         outbox.enqueue(*s, stamper.frame());
     }
 }

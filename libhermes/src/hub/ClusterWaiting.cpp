@@ -79,8 +79,11 @@ void Hub::Impl::signInsAfterReconnect() {
     // and one where it is signed in publishes that again (backplaneSignedIn).
     std::size_t asked = 0;
     for (std::string& accountKey : conversations.waitingRecipients()) {
+        // One of its sessions here, welcomed, takes them itself (resumeWaiting).
         bool here = false;
-        sessions.forEachOfAccount(accountKey, [&here](const Session&) { here = true; });
+        sessions.forEachOfAccount(accountKey, [&here](const Session& s) {
+            here = here || (s.who.welcomed() && !s.who.closing());
+        });
         if (!here) {
             backplane.askSignedIn(std::move(accountKey));
             ++asked;

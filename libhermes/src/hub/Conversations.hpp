@@ -21,6 +21,9 @@
 // delivery. A hub that crashes after the delivery but before that commit
 // delivers again after its restart, with the same private_seq, which the
 // client drops (ClientSession: a conversation's private_seq never goes back).
+// In a cluster, one sent on to another hub (takeToSendOn) keeps its place
+// in the store until Redis took it (settleSentOn): a hub that crashes before
+// the answer sends it again after its restart, where it may come twice.
 //
 // The sender's echo of a waiting message is its only acknowledgement, so
 // with an asynchronous store it is held here until the store has committed

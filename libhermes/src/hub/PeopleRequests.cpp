@@ -45,12 +45,7 @@ bool whoisAcross(Session& s, const std::string& nick, const Backplane& backplane
     if (rooms.empty()) {
         return false;
     }
-    std::string shown = nick;
-    for (const auto& [listed, on] : *backplane.others(rooms.front())) {
-        if (protocol::nickKey(listed) == protocol::nickKey(nick)) {
-            shown = listed;
-        }
-    }
+    const std::string shown = backplane.shownAs(nick);
     outbox.reply(s, [&](v1::Envelope& out) {
         auto* reply = out.mutable_whois_reply();
         reply->set_nick(shown);
