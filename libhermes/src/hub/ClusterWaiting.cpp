@@ -15,7 +15,12 @@
 // that Redis did not take for that hub (no hub holds the nick any more, its
 // hub is cut from Redis, Redis refused it, or the connection went: fate
 // unknown) waits here again, in its place (Conversations::settleSentOn),
-// for the account's next sign-in here or elsewhere.
+// for the account's next sign-in here or elsewhere; the store forgets one
+// only once Redis took it. A hub back on Redis publishes its sessions'
+// sign-ins again and asks about each account with messages waiting here
+// ("HUB ACCOUNTKEY ?"), since it heard no notice while it was away; a hub
+// where that account speaks answers with its sign-in
+// (signInsAfterReconnect).
 //
 // The messages are read from the store on the hub's thread: at most
 // private.max_waiting indexed point reads (200 by default), once per such
