@@ -57,10 +57,8 @@ void Hub::backplaneSignedIn(const BackplaneSignIn& signIn, TimePoint now) {
         impl_->sessions.forEachOfAccount(signIn.account,
                                          [&ids](const Session& s) { ids.push_back(s.id); });
         for (const SessionId id : ids) {
-            Session* s = impl_->sessions.find(id);
-            if (s != nullptr && s->who.welcomed() && !s->who.closing()) {
-                s->profile.announcedAccount.clear();
-                impl_->announceSignIn(*s);
+            if (Session* s = impl_->sessions.find(id)) {
+                impl_->announceSignInAgain(*s);
             }
         }
         return;
@@ -73,12 +71,7 @@ void Hub::Impl::signInsAfterReconnect() {
     // announced while Redis was away, or whose notice the lost connection
     // dropped, reached no hub. A hub with nothing waiting for it does
     // nothing with it.
-    sessions.forEach([this](Session& s) {
-        if (s.who.welcomed() && !s.who.closing()) {
-            s.profile.announcedAccount.clear();
-            announceSignIn(s);
-        }
-    });
+    sessions.forEach([this](Session& s) { announceSignInAgain(s); });
     // And the notices this hub missed while it was away: for each account
     // with messages waiting here and no session here, the hubs are asked,
     // and one where it is signed in publishes that again (backplaneSignedIn).
@@ -99,6 +92,13 @@ void Hub::Impl::signInsAfterReconnect() {
             "backplane: asked the cluster whether %z accounts with private messages waiting "
             "here signed in on another hub while this hub was away from Redis",
             asked);
+    }
+}
+
+void Hub::Impl::announceSignInAgain(Session& s) {
+    if (s.who.welcomed() && !s.who.closing()) {
+        s.profile.announcedAccount.clear();
+        announceSignIn(s);
     }
 }
 

@@ -184,6 +184,8 @@ struct Hub::Impl {
     // A session that speaks as its account (its nick the account's: at a
     // sign-in, or a rename to it) publishes that, once (ClusterWaiting.cpp).
     void announceSignIn(Session& s);
+    // The same once more, for a welcomed session that is not closing.
+    void announceSignInAgain(Session& s);
     // Back on Redis: every session here speaking as its account is published
     // again, and the hubs are asked about each account that has messages
     // waiting here (ClusterWaiting.cpp).
