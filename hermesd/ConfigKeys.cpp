@@ -135,6 +135,7 @@ constexpr ConfigKey kKeys[] = {
     {"cluster.sentinels",                 Text,   "",            0, 0,        S},
     {"cluster.master_name",               Text,   "",            0, 0,        S},
     {"cluster.replicas_acked",            Count,  "0",           0, kNoLimit, S},
+    {"cluster.shared_files",              Flag,   "false",       0, 0,        S},
 };
 // clang-format on
 

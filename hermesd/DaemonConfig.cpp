@@ -202,6 +202,12 @@ DaemonConfig readDaemonConfig(ConfigReader& reader) {
                                        : history.path.substr(0, history.path.rfind('/') + 1);
         hub.filesPath = filesPath.empty() ? beside + "hermes-files" : filesPath;
     }
+    hub.clusterSharedFiles = reader.flag("cluster.shared_files", false);
+    if (hub.clusterSharedFiles && hub.cluster && filesEnabled && filesPath.empty()) {
+        // The default is beside this hub's own database: shared by no one.
+        reader.fail("cluster.shared_files",
+                    "set files.path to the directory every hub of the cluster shares");
+    }
     hub.maxFileBytes = reader.count("files.max_bytes", hub.maxFileBytes);
     hub.fileQuotaBytes = reader.count("files.quota_bytes", hub.fileQuotaBytes);
     hub.uploadBytesPerSecond =

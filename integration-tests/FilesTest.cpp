@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "BoostSupport.hpp"
+#include "FileTransfers.hpp"
 #include "Frames.hpp"
 #include "RawClient.hpp"
 #include "ToolProcess.hpp"
@@ -36,34 +37,20 @@ namespace it = hermes::it;
 namespace v1 = hermes::v1;
 using hermes::client::FileDownload;
 using hermes::client::FileUpload;
+using hermes::it::filesIn;
+using hermes::it::randomBytes;
+using hermes::it::readFile;
+using hermes::it::runDownload;
+using hermes::it::runUpload;
+using hermes::it::waitFiles;
+using hermes::it::waitGone;
+using hermes::it::writeFile;
 using hermes::test::TempDir;
 
 BOOST_TEST_DONT_PRINT_LOG_VALUE(hermes::client::FileUpload::State)
 BOOST_TEST_DONT_PRINT_LOG_VALUE(hermes::client::FileDownload::State)
 
 namespace {
-
-std::string randomBytes(std::size_t size, std::uint32_t seed) {
-    std::mt19937_64 random(seed);
-    std::string bytes(size, '\0');
-    for (std::size_t i = 0; i < size; i += 8) {
-        const std::uint64_t word = random();
-        for (std::size_t k = 0; k < 8 && i + k < size; ++k) {
-            bytes[i + k] = static_cast<char>(word >> (8 * k));
-        }
-    }
-    return bytes;
-}
-
-std::string writeFile(const std::string& path, const std::string& bytes) {
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
-}
-
-std::string readFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // A welcomed member of `room` (no default room on these hubs).
 std::unique_ptr<it::RawClient> member(std::uint16_t port, const std::string& nick,
@@ -80,91 +67,6 @@ std::unique_ptr<it::RawClient> member(std::uint16_t port, const std::string& nic
 it::HubProcess::Settings fileHub(it::HubProcess::Settings extra = {}) {
     extra.try_emplace("default_room", "");
     return extra;
-}
-
-// Runs `upload` over `client` to its end; frames that are not about it stay
-// in the inbox. Returns the FILE message's frame if it was announced.
-std::optional<v1::ChatMessage> runUpload(it::RawClient& client, FileUpload& upload,
-                                         it::Deadline deadline, bool sendOffer = true) {
-    if (sendOffer) {
-        client.send(upload.offer());
-    }
-    std::optional<v1::ChatMessage> announced;
-    while (upload.state() == FileUpload::State::Offered ||
-           upload.state() == FileUpload::State::Sending) {
-        while (auto chunk = upload.nextChunk()) {
-            client.send(*chunk);
-        }
-        if (!client.readSome(deadline)) {
-            if (it::Clock::now() >= deadline || client.closedByPeer()) {
-                break;
-            }
-            continue;
-        }
-        auto& inbox = client.inbox();
-        for (auto frame = inbox.begin(); frame != inbox.end();) {
-            if (upload.handle(frame->envelope)) {
-                if (frame->envelope.has_message()) {
-                    announced = frame->envelope.message();
-                }
-                frame = inbox.erase(frame);
-            } else {
-                ++frame;
-            }
-        }
-    }
-    return announced;
-}
-
-// Runs `download` over `client`; stops early once `cutAfter` bytes are in
-// (0: never). Returns false if the deadline passed first.
-bool runDownload(it::RawClient& client, FileDownload& download, it::Deadline deadline,
-                 std::uint64_t cutAfter = 0) {
-    client.send(download.request());
-    while (download.state() == FileDownload::State::Requested ||
-           download.state() == FileDownload::State::Receiving) {
-        if (cutAfter != 0 && download.received() >= cutAfter) {
-            return true;
-        }
-        if (!client.readSome(deadline) && (it::Clock::now() >= deadline || client.closedByPeer())) {
-            return false;
-        }
-        auto& inbox = client.inbox();
-        for (auto frame = inbox.begin(); frame != inbox.end();) {
-            frame = download.handle(frame->envelope) ? inbox.erase(frame) : std::next(frame);
-        }
-    }
-    return true;
-}
-
-std::size_t filesIn(const std::string& directory) {
-    std::size_t count = 0;
-    for (const auto& entry : fs::directory_iterator(directory)) {
-        count += entry.is_regular_file() ? 1 : 0;
-    }
-    return count;
-}
-
-// Waits until `directory` holds `count` regular files.
-bool waitFiles(const std::string& directory, std::size_t count, it::Deadline deadline) {
-    while (filesIn(directory) != count) {
-        if (it::Clock::now() >= deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(10ms);  // a file system has no change event to wait on here
-    }
-    return true;
-}
-
-// Waits until `path` no longer exists.
-bool waitGone(const std::string& path, it::Deadline deadline) {
-    while (fs::exists(path)) {
-        if (it::Clock::now() >= deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(10ms);  // no change event to wait on here either
-    }
-    return true;
 }
 
 v1::Envelope deleteEnvelope(const std::string& room, std::uint64_t seq, std::uint64_t id) {

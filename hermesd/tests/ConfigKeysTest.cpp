@@ -57,6 +57,23 @@ BOOST_AUTO_TEST_CASE(strict_mode_throws_naming_the_key) {
                           });
 }
 
+// Files shared by a cluster's hubs need a directory named for them: the
+// default one is beside each hub's own database.
+BOOST_AUTO_TEST_CASE(shared_files_need_files_path) {
+    Poco::AutoPtr<Poco::Util::MapConfiguration> file(new Poco::Util::MapConfiguration);
+    file->setString("cluster.redis", "127.0.0.1:6379");
+    file->setString("cluster.shared_files", "true");
+    BOOST_CHECK_EXCEPTION(readDaemonConfig(*file), Poco::InvalidArgumentException,
+                          [](const Poco::Exception& error) {
+                              return error.message().find("cluster.shared_files") == 0 &&
+                                     error.message().find("files.path") != std::string::npos;
+                          });
+    file->setString("files.path", "/srv/hermes-files");
+    const DaemonConfig settings = readDaemonConfig(*file);
+    BOOST_TEST(settings.hub.clusterSharedFiles);
+    BOOST_TEST(settings.hub.filesPath == "/srv/hermes-files");
+}
+
 BOOST_AUTO_TEST_CASE(a_key_not_in_the_table_cannot_be_read) {
     Poco::AutoPtr<Poco::Util::MapConfiguration> file(new Poco::Util::MapConfiguration);
     ConfigReader reader(*file, ConfigReader::Mode::Strict);

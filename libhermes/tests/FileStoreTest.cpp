@@ -1,7 +1,7 @@
 // FileStore on a real directory: an upload written to a temp file and renamed
 // to its hash, the same content stored once, a mismatch keeping nothing, a
 // dropped upload's temp file removed, reads by offset, and the start's sweep
-// (temp files, and files no message names).
+// (temp files, and files no message names), and hubs sharing one directory.
 #define BOOST_TEST_MODULE FileStoreTest
 #include <boost/test/unit_test.hpp>
 
@@ -120,4 +120,34 @@ BOOST_AUTO_TEST_CASE(the_sweep_removes_temp_files_and_what_no_message_names) {
     BOOST_TEST(!fs::exists(dir.path + "/" + dropped));
     BOOST_TEST(fs::exists(dir.path + "/not-a-hash"));  // only what the store names is its own
     BOOST_TEST(files.usedBytes() == 4u);
+}
+
+// Two hubs sharing one directory (a cluster's cluster.shared_files): each
+// writes uploads to its own temp directory and sweeps only that one; a file
+// the other stored is found on disk and taken into the index.
+BOOST_AUTO_TEST_CASE(hubs_sharing_a_directory_keep_their_temp_files_apart) {
+    TempDir dir;
+    FileStore one(dir.path, "tmp/hub-1");
+    FileStore two(dir.path, "tmp/hub-2");
+    auto underWay = one.begin("1", Sha256::hex("not yet"), 7);
+    one.append(*underWay, "not");
+    std::ofstream(dir.path + "/tmp/hub-2/4.part") << "hub 2 crashed here";
+    BOOST_TEST(two.sweepTemp() == 1u);
+    BOOST_TEST(filesIn(dir.path + "/tmp/hub-1") == 1u);  // hub 1's upload goes on
+    BOOST_TEST(filesIn(dir.path + "/tmp/hub-2") == 0u);
+
+    const std::string sha = Sha256::hex("shared");
+    BOOST_TEST(store(one, 2, "shared", sha) == FileStore::Finished::Stored);
+    BOOST_TEST(!two.size(sha));  // hub 2's index: as it was listed
+    BOOST_TEST(two.sizeOnDisk(sha).value_or(0) == 6u);
+    BOOST_TEST(!two.sizeOnDisk(Sha256::hex("absent")));
+    two.adopt(sha, 6);
+    std::string out;
+    two.read(sha, 0, 100, out);
+    BOOST_TEST(out == "shared");
+
+    // A store alone sweeps tmp/ but leaves the hubs' temp directories.
+    FileStore alone(dir.path);
+    BOOST_TEST(alone.sweepTemp() == 0u);
+    BOOST_TEST(fs::is_directory(dir.path + "/tmp/hub-1"));
 }

@@ -4,7 +4,7 @@
 //
 //   hermes-write-cost-bench [MESSAGES] [BATCH] [DIR]
 //
-// Three ways of writing MESSAGES (default 100,000) T1-like messages (64
+// Four ways of writing MESSAGES (default 100,000) T1-like messages (64
 // bytes of text, 100 senders) of one room, in transactions of BATCH
 // (default 600: what a T1 commit held in `hermes-bench --scenario T1 -m
 // 1000`, 168 commits), each to a new database in DIR (default /tmp) in WAL
@@ -15,7 +15,9 @@
 //     checkpointer: the process's minus the caller's);
 //   - rows: the floor of today's layout, one row per message in the
 //     `messages` table of schema 7 (raw sqlite3, prepared statement, no
-//     index), and
+//     index);
+//   - slim: one row per message holding its key and its protobuf bytes
+//     (serialization counted), and
 //   - blocks: one row per BATCH holding the messages' protobuf bytes, each
 //     length-prefixed (raw sqlite3; serialization counted).
 // Prints one line per way: CPU microseconds per message, the median of 3.
@@ -134,6 +136,27 @@ double storeCost(const std::vector<hermes::v1::ChatMessage>& messages, std::size
     return others / static_cast<double>(messages.size()) * 1e6;
 }
 
+// Writes `messages` one row each with `insert`, BATCH rows a transaction,
+// `bind` setting the statement's values for one message: CPU us per message.
+template <typename Bind>
+double rowPerMessage(sqlite3* db, sqlite3_stmt* insert,
+                     const std::vector<hermes::v1::ChatMessage>& messages, std::size_t batch,
+                     Bind bind) {
+    const double before = cpuSeconds(CLOCK_THREAD_CPUTIME_ID);
+    for (std::size_t first = 0; first < messages.size(); first += batch) {
+        exec(db, "BEGIN");
+        for (std::size_t i = first; i < std::min(messages.size(), first + batch); ++i) {
+            bind(messages[i]);
+            step(db, insert);
+        }
+        exec(db, "COMMIT");
+    }
+    const double cost = cpuSeconds(CLOCK_THREAD_CPUTIME_ID) - before;
+    sqlite3_finalize(insert);
+    sqlite3_close(db);
+    return cost / static_cast<double>(messages.size()) * 1e6;
+}
+
 double rowsCost(const std::vector<hermes::v1::ChatMessage>& messages, std::size_t batch,
                 const std::string& dir) {
     sqlite3* db = openRaw(freshPath(dir, "rows"));
@@ -145,29 +168,40 @@ double rowsCost(const std::vector<hermes::v1::ChatMessage>& messages, std::size_
          "TEXT NOT NULL DEFAULT '', author TEXT NOT NULL DEFAULT '')");
     sqlite3_stmt* insert =
         prepare(db, "INSERT INTO messages VALUES (?,?,?,?,?,?,?,?,'',0,0,'','')");
-    const double before = cpuSeconds(CLOCK_THREAD_CPUTIME_ID);
-    for (std::size_t first = 0; first < messages.size(); first += batch) {
-        exec(db, "BEGIN");
-        for (std::size_t i = first; i < std::min(messages.size(), first + batch); ++i) {
-            const hermes::v1::ChatMessage& m = messages[i];
-            sqlite3_bind_int64(insert, 1, static_cast<sqlite3_int64>((1ULL << 40) | m.seq()));
-            sqlite3_bind_int64(insert, 2, static_cast<sqlite3_int64>(m.epoch()));
-            sqlite3_bind_int64(insert, 3, m.time_ms());
-            sqlite3_bind_text(insert, 4, m.from().data(), static_cast<int>(m.from().size()),
-                              SQLITE_STATIC);
-            sqlite3_bind_text(insert, 5, "", 0, SQLITE_STATIC);
-            sqlite3_bind_int64(insert, 6, static_cast<sqlite3_int64>(m.client_msg_id()));
-            sqlite3_bind_int64(insert, 7, m.kind());
-            sqlite3_bind_text(insert, 8, m.text().data(), static_cast<int>(m.text().size()),
-                              SQLITE_STATIC);
-            step(db, insert);
-        }
-        exec(db, "COMMIT");
-    }
-    const double cost = cpuSeconds(CLOCK_THREAD_CPUTIME_ID) - before;
-    sqlite3_finalize(insert);
-    sqlite3_close(db);
-    return cost / static_cast<double>(messages.size()) * 1e6;
+    return rowPerMessage(db, insert, messages, batch, [insert](const hermes::v1::ChatMessage& m) {
+        sqlite3_bind_int64(insert, 1, static_cast<sqlite3_int64>((1ULL << 40) | m.seq()));
+        sqlite3_bind_int64(insert, 2, static_cast<sqlite3_int64>(m.epoch()));
+        sqlite3_bind_int64(insert, 3, m.time_ms());
+        sqlite3_bind_text(insert, 4, m.from().data(), static_cast<int>(m.from().size()),
+                          SQLITE_STATIC);
+        sqlite3_bind_text(insert, 5, "", 0, SQLITE_STATIC);
+        sqlite3_bind_int64(insert, 6, static_cast<sqlite3_int64>(m.client_msg_id()));
+        sqlite3_bind_int64(insert, 7, m.kind());
+        sqlite3_bind_text(insert, 8, m.text().data(), static_cast<int>(m.text().size()),
+                          SQLITE_STATIC);
+    });
+}
+
+// One row per message, as in `rows`, but the message as one column of its
+// protobuf bytes (room and seq cleared) beside its key: what a row costs
+// without SQLite's per-column encoding.
+double slimCost(const std::vector<hermes::v1::ChatMessage>& messages, std::size_t batch,
+                const std::string& dir) {
+    sqlite3* db = openRaw(freshPath(dir, "slim"));
+    exec(db,
+         "CREATE TABLE messages(id INTEGER PRIMARY KEY, target INTEGER NOT NULL DEFAULT 0, "
+         "author TEXT NOT NULL DEFAULT '', body BLOB NOT NULL)");
+    sqlite3_stmt* insert = prepare(db, "INSERT INTO messages(id, body) VALUES (?,?)");
+    std::string one;
+    hermes::v1::ChatMessage stored;
+    return rowPerMessage(db, insert, messages, batch, [&](const hermes::v1::ChatMessage& m) {
+        stored = m;
+        stored.clear_room();
+        stored.clear_seq();
+        stored.SerializeToString(&one);
+        sqlite3_bind_int64(insert, 1, static_cast<sqlite3_int64>((1ULL << 40) | m.seq()));
+        sqlite3_bind_blob(insert, 2, one.data(), static_cast<int>(one.size()), SQLITE_STATIC);
+    });
 }
 
 double blocksCost(const std::vector<hermes::v1::ChatMessage>& messages, std::size_t batch,
@@ -217,10 +251,11 @@ int main(int argc, char** argv) {
     }
     try {
         const auto messages = makeMessages(count);
-        double store[3], rows[3], blocks[3];
+        double store[3], rows[3], slim[3], blocks[3];
         for (int run = 0; run < 3; ++run) {
             store[run] = storeCost(messages, batch, dir);
             rows[run] = rowsCost(messages, batch, dir);
+            slim[run] = slimCost(messages, batch, dir);
             blocks[run] = blocksCost(messages, batch, dir);
         }
         std::printf("%zu messages in transactions of %zu, CPU us per message (median of 3):\n",
@@ -229,9 +264,11 @@ int main(int argc, char** argv) {
                     median3(store[0], store[1], store[2]));
         std::printf("rows    (schema 7's messages table, one row per message) %6.2f\n",
                     median3(rows[0], rows[1], rows[2]));
+        std::printf("slim    (one row per message: key and protobuf bytes)    %6.2f\n",
+                    median3(slim[0], slim[1], slim[2]));
         std::printf("blocks  (one row of protobuf bytes per transaction)      %6.2f\n",
                     median3(blocks[0], blocks[1], blocks[2]));
-        for (const char* name : {"store", "rows", "blocks"}) {
+        for (const char* name : {"store", "rows", "slim", "blocks"}) {
             const std::string path = dir + "/hermes-write-cost-" + name + ".db";
             for (const char* suffix : {"", "-wal", "-shm"}) {
                 std::filesystem::remove(path + suffix);

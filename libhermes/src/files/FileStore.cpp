@@ -1,6 +1,7 @@
 #include "hermes/files/FileStore.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -35,9 +36,10 @@ void syncDirectory(const std::string& directory) {
 
 }  // namespace
 
-FileStore::FileStore(std::string directory) : directory_(std::move(directory)) {
+FileStore::FileStore(std::string directory, std::string temp)
+    : directory_(std::move(directory)), temp_(directory_ + "/" + temp) {
     std::error_code error;
-    fs::create_directories(fs::path(directory_) / "tmp", error);
+    fs::create_directories(temp_, error);
     if (error) {
         throw std::system_error(error, "cannot create the file store " + directory_);
     }
@@ -65,7 +67,7 @@ std::string FileStore::pathOf(std::string_view sha256) const {
 std::unique_ptr<FileStore::Partial> FileStore::begin(const std::string& tempName,
                                                      std::string sha256, std::uint64_t size) const {
     std::unique_ptr<Partial> partial(new Partial());
-    partial->path_ = directory_ + "/tmp/" + tempName + ".part";
+    partial->path_ = temp_ + "/" + tempName + ".part";
     ::unlink(partial->path_.c_str());  // a leftover of an earlier run
     partial->fd_ = ::open(partial->path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (partial->fd_ < 0) {
@@ -155,14 +157,21 @@ void FileStore::unlink(std::string_view sha256) const {
     }
 }
 
-std::size_t FileStore::sweep(const std::set<std::string, std::less<>>& referenced) {
+std::size_t FileStore::sweepTemp() {
     std::size_t removed = 0;
     std::error_code error;
-    for (const auto& entry : fs::directory_iterator(fs::path(directory_) / "tmp", error)) {
-        if (fs::remove(entry.path(), error)) {
+    for (const auto& entry : fs::directory_iterator(temp_, error)) {
+        // Files only: tmp/ holds the temp directories of the hubs that
+        // share the store (tmp/<hub name>), each hub's to sweep.
+        if (!entry.is_directory(error) && fs::remove(entry.path(), error)) {
             ++removed;
         }
     }
+    return removed;
+}
+
+std::size_t FileStore::sweep(const std::set<std::string, std::less<>>& referenced) {
+    std::size_t removed = sweepTemp();
     for (auto it = index_.begin(); it != index_.end();) {
         if (referenced.contains(it->first)) {
             ++it;
@@ -184,6 +193,14 @@ void FileStore::remove(std::string_view sha256) {
     ::unlink(pathOf(sha256).c_str());
     used_ -= it->second;
     index_.erase(it);
+}
+
+std::optional<std::uint64_t> FileStore::sizeOnDisk(std::string_view sha256) const {
+    struct stat status {};
+    if (::stat(pathOf(sha256).c_str(), &status) != 0 || !S_ISREG(status.st_mode)) {
+        return std::nullopt;
+    }
+    return static_cast<std::uint64_t>(status.st_size);
 }
 
 std::optional<std::uint64_t> FileStore::size(std::string_view sha256) const {

@@ -9,6 +9,7 @@
 
 #include <Poco/Logger.h>
 
+#include "Backplane.hpp"
 #include "DurabilityGate.hpp"
 #include "Intake.hpp"
 #include "MessageLedger.hpp"
@@ -53,10 +54,23 @@ Room* memberRoom(Session& s, std::string_view name, const RoomTable& rooms, Outb
 }
 
 // The FILE message: a seq of the room, history, every member (the sender's
-// copy is its acknowledgement).
+// copy is its acknowledgement). In a cluster whose hubs share the files'
+// directory it goes to the backplane, as a Say does: every hub, this one
+// included, delivers it when its entry comes back (Hub::Impl::deliverEntry).
 void announce(Session& s, Room& room, std::uint64_t clientMsgId, const v1::FileInfo& file,
               Presence& presence, DurabilityGate& gate, Stamper& stamper, MessageLedger& ledger,
-              HistoryStore& history, Transfers& transfers, Outbox& outbox, TimePoint now) {
+              HistoryStore& history, Transfers& transfers, Outbox& outbox, TimePoint now,
+              Backplane& backplane) {
+    if (backplane.enabled()) {
+        if (auto refusal = backplane.refusal()) {
+            outbox.error(s, v1::ERROR_CODE_CLUSTER_UNAVAILABLE, *refusal, room.name, clientMsgId);
+            return;
+        }
+        const v1::ChatMessage& message = stamper.fileMessage(room, 0, s, clientMsgId, file, now);
+        backplane.publish(s.id, room.name, clientMsgId, s.profile.account,
+                          message.SerializeAsString(), room.log.nextSeq());
+        return;
+    }
     presence.flush(room, gate, outbox);
     const std::uint64_t seq = gate.takeSeq(room);
     const v1::ChatMessage& message = stamper.fileMessage(room, seq, s, clientMsgId, file, now);
@@ -85,7 +99,7 @@ bool refuseStoreBehind(Session& s, DurabilityGate& gate, Outbox& outbox, const R
 void onFileOffer(Session& s, const v1::FileOffer& offer, const RoomTable& rooms, Presence& presence,
                  DurabilityGate& gate, Stamper& stamper, MessageLedger& ledger,
                  HistoryStore& history, Transfers& transfers, Intake& intake, Outbox& outbox,
-                 const HubFacts& facts, TimePoint now) {
+                 const HubFacts& facts, TimePoint now, Backplane& backplane) {
     const std::uint64_t id = offer.client_msg_id();
     if (refuseDisabled(s, transfers, outbox, offer.room(), id)) {
         return;
@@ -120,7 +134,7 @@ void onFileOffer(Session& s, const v1::FileOffer& offer, const RoomTable& rooms,
         // whether the hub holds it.
         if (!refuseStoreBehind(s, gate, outbox, *room, id)) {
             announce(s, *room, id, file, presence, gate, stamper, ledger, history, transfers,
-                     outbox, now);
+                     outbox, now, backplane);
         }
         return;
     }
@@ -215,7 +229,8 @@ void onFileChunk(Session& s, const v1::FileChunk& chunk, SessionTable& sessions,
 void onFilesCommitted(Session& s, const Transfers::Committed& done, SessionTable& sessions,
                       const RoomTable& rooms, Presence& presence, DurabilityGate& gate,
                       Stamper& stamper, MessageLedger& ledger, HistoryStore& history,
-                      Transfers& transfers, Outbox& outbox, Poco::Logger& log, TimePoint now) {
+                      Transfers& transfers, Outbox& outbox, Poco::Logger& log, TimePoint now,
+                      Backplane& backplane) {
     const Transfers::Upload& upload = done.upload;
     const std::string& room = upload.room;
     const std::uint64_t id = upload.clientMsgId;
@@ -250,14 +265,18 @@ void onFilesCommitted(Session& s, const Transfers::Committed& done, SessionTable
         transfers.releaseIfUnnamed(file.sha256(), sessions, outbox);
         return;
     }
+    if (refusal.empty() && backplane.enabled() && backplane.refusal()) {
+        code = v1::ERROR_CODE_CLUSTER_UNAVAILABLE;
+        refusal = *backplane.refusal() + "; " + file.name() + " not shared";
+    }
     if (!refusal.empty()) {
         outbox.error(s, code, refusal, room, id);
         transfers.releaseIfUnnamed(file.sha256(), sessions,
                                    outbox);  // stored but named by no message
         return;
     }
-    announce(s, *target, id, file, presence, gate, stamper, ledger, history, transfers, outbox,
-             now);
+    announce(s, *target, id, file, presence, gate, stamper, ledger, history, transfers, outbox, now,
+             backplane);
 }
 
 void onFileRequest(Session& s, const v1::FileRequest& request, const RoomTable& rooms,

@@ -20,6 +20,7 @@
 
 #include "hermes/codec/FrameDecoder.hpp"
 #include "hermes/hub/MemoryHistory.hpp"
+#include "hermes/protocol/FileRules.hpp"
 #include "hermes/protocol/Limits.hpp"
 #include "hermes/protocol/Validation.hpp"
 
@@ -339,14 +340,16 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             markers.onRequest(s, envelope.read_markers_request(), outbox);
             return;
         case v1::Envelope::kFileOffer:
-            if (backplane.enabled()) {
+            if (backplane.enabled() && !config.clusterSharedFiles) {
+                // Not CLUSTER_UNAVAILABLE: that sends a client on to its next hub.
                 outbox.error(s, v1::ERROR_CODE_UNSUPPORTED,
-                             "files are not carried across the hubs of a cluster yet",
+                             "files are not shared in this cluster: its hubs do not share a files "
+                             "directory (cluster.shared_files)",
                              envelope.file_offer().room(), envelope.file_offer().client_msg_id());
                 return;
             }
             onFileOffer(s, envelope.file_offer(), rooms, presence, gate, stamper, ledger, *history,
-                        transfers, intake, outbox, facts, now);
+                        transfers, intake, outbox, facts, now, backplane);
             return;
         case v1::Envelope::kFileChunk:
             onFileChunk(s, envelope.file_chunk(), sessions, transfers, intake, outbox, facts, now);
@@ -729,7 +732,7 @@ void Hub::Impl::filesDone() {
         intake.readDone(*s);
         try {
             onFilesCommitted(*s, done, sessions, rooms, presence, gate, stamper, ledger, *history,
-                             transfers, outbox, log, now);
+                             transfers, outbox, log, now, backplane);
         } catch (const Poco::Exception& error) {
             internalError(*s, "announcing a file", error.displayText());
         } catch (const std::exception& error) {
@@ -886,6 +889,30 @@ void Hub::Impl::deliverEntry(Room& room, const BackplaneEntry& entry) {
     // A reaction's author is its reactor, as a hub alone stores it.
     history->appendAuthored(message, message.reactor().empty() ? entry.account : message.reactor());
     gate.publish(room, seq, stamper.frame(), outbox);
+    if (transfers.enabled()) {
+        filesOfEntry(room, message);
+    }
+}
+
+// A FILE entry names its file here too (in the directory the hubs share);
+// a DELETE of one names it no more, as a hub alone forgets it at the Say.
+void Hub::Impl::filesOfEntry(const Room& room, const v1::ChatMessage& message) {
+    if (message.kind() == v1::MESSAGE_KIND_DELETE) {
+        if (transfers.atSeq(room.name, message.target_seq()) != nullptr) {
+            transfers.forgetMessage(room.name, message.target_seq(), sessions, outbox);
+        }
+        return;
+    }
+    if (message.kind() != v1::MESSAGE_KIND_FILE || !message.has_file() ||
+        !protocol::isSha256Hex(message.file().sha256())) {
+        return;
+    }
+    if (!transfers.announcedAcross(room.name, message.seq(), message.file())) {
+        log.warning(
+            "backplane: file %s of message %?u of %s is not in %s: the hubs of this cluster do "
+            "not share that directory (cluster.shared_files), so it cannot be fetched here",
+            message.file().sha256(), message.seq(), room.name, config.filesPath);
+    }
 }
 
 // A clustered hub's Hello: its nick claimed in Redis first, unless this hub

@@ -161,6 +161,7 @@ struct Hub::Impl {
     void accountsDone();
     void filesDone();
     void forgetDeletedFile(const v1::Say& say);
+    void filesOfEntry(const Room& room, const v1::ChatMessage& message);
     // The cluster's backplane (Backplane.hpp): an entry delivered in its
     // room's order, and what waited behind it.
     void backplaneEntry(BackplaneEntry entry);

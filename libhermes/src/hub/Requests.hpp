@@ -268,7 +268,7 @@ bool refuseBannedNick(Session& s, const v1::SetNick& request, const Moderation& 
 void onFileOffer(Session& s, const v1::FileOffer& offer, const RoomTable& rooms, Presence& presence,
                  DurabilityGate& gate, Stamper& stamper, MessageLedger& ledger,
                  HistoryStore& history, Transfers& transfers, Intake& intake, Outbox& outbox,
-                 const HubFacts& facts, TimePoint now);
+                 const HubFacts& facts, TimePoint now, Backplane& backplane);
 // A chunk beyond the window closes `s` (FLOOD); the last one commits the
 // file and `s` waits for it (onFilesCommitted).
 void onFileChunk(Session& s, const v1::FileChunk& chunk, SessionTable& sessions,
@@ -278,7 +278,8 @@ void onFileChunk(Session& s, const v1::FileChunk& chunk, SessionTable& sessions,
 void onFilesCommitted(Session& s, const Transfers::Committed& done, SessionTable& sessions,
                       const RoomTable& rooms, Presence& presence, DurabilityGate& gate,
                       Stamper& stamper, MessageLedger& ledger, HistoryStore& history,
-                      Transfers& transfers, Outbox& outbox, Poco::Logger& log, TimePoint now);
+                      Transfers& transfers, Outbox& outbox, Poco::Logger& log, TimePoint now,
+                      Backplane& backplane);
 void onFileRequest(Session& s, const v1::FileRequest& request, const RoomTable& rooms,
                    Transfers& transfers, Outbox& outbox, const HubFacts& facts);
 void onFileCancel(Session& s, const v1::FileCancel& cancel, Transfers& transfers, Outbox& outbox);

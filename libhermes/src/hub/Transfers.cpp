@@ -22,6 +22,17 @@ Clock::duration costOf(std::uint64_t bytes, std::uint64_t perSecond) {
         std::chrono::duration<double>(static_cast<double>(bytes) / static_cast<double>(perSecond)));
 }
 
+// Uploads under way are this hub's: in a shared directory each hub has its
+// own temp directory, so that no hub's start sweeps another's uploads.
+std::string tempDirectory(const HubConfig& config) {
+    if (!config.cluster || !config.clusterSharedFiles) {
+        return "tmp";
+    }
+    std::string name = config.clusterHubName;
+    std::replace(name.begin(), name.end(), '/', '_');
+    return "tmp/" + (name.empty() || name == "." || name == ".." ? "hub" : name);
+}
+
 }  // namespace
 
 Transfers::Transfers(const HubConfig& config, const std::vector<StoredFile>& announced,
@@ -30,12 +41,23 @@ Transfers::Transfers(const HubConfig& config, const std::vector<StoredFile>& ann
     if (config.filesPath.empty()) {
         return;
     }
-    store_ = std::make_unique<files::FileStore>(config.filesPath);
+    shared_ = config.cluster && config.clusterSharedFiles;
+    store_ = std::make_unique<files::FileStore>(config.filesPath, tempDirectory(config));
     worker_ = std::make_unique<FileWorker>(*store_, config.fileWorkerThread);
     std::set<std::string, std::less<>> referenced;
     for (const StoredFile& stored : announced) {
         referenced.insert(stored.file.sha256());
         this->announced(stored.room, stored.seq, stored.file);
+    }
+    if (shared_) {
+        // A file no message here names may be another hub's, announced in
+        // entries this hub has yet to read: only this hub's temp files go.
+        const std::size_t removed = store_->sweepTemp();
+        log_.information(
+            "file store %s, shared by the cluster's hubs: %z files, %?u bytes (%z unfinished "
+            "uploads of this hub removed)",
+            store_->directory(), store_->count(), store_->usedBytes(), removed);
+        return;
     }
     const std::size_t removed = store_->sweep(referenced);
     log_.information("file store %s: %z files, %?u bytes (%z removed: no message names them)",
@@ -365,6 +387,21 @@ void Transfers::announced(const std::string& room, std::uint64_t seq, const v1::
     shared = file;
     shared.clear_preview();
     named_[file.sha256()].insert(std::move(key));
+}
+
+bool Transfers::announcedAcross(const std::string& room, std::uint64_t seq,
+                                const v1::FileInfo& file) {
+    announced(room, seq, file);
+    if (store_->size(file.sha256())) {
+        return true;
+    }
+    // Stored by another hub: one stat, for a FILE message now and then.
+    const auto size = store_->sizeOnDisk(file.sha256());
+    if (!size || *size != file.size()) {
+        return false;
+    }
+    store_->adopt(file.sha256(), *size);
+    return true;
 }
 
 const v1::FileInfo* Transfers::readableBy(const Session& s, std::string_view sha256) const {

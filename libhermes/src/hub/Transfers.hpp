@@ -139,6 +139,16 @@ public:
     // --- what was announced: who may fetch what ---------------------------------------
 
     void announced(const std::string& room, std::uint64_t seq, const v1::FileInfo& file);
+    // A FILE message the cluster's backplane delivered (from any hub, this
+    // one included): announced(), and the index takes its content if another
+    // hub stored it in the shared directory. False if the content is not
+    // there (a directory that is not shared): the message is announced, and
+    // a download of it finds no file.
+    bool announcedAcross(const std::string& room, std::uint64_t seq, const v1::FileInfo& file);
+    // The hubs of the cluster share the store's directory
+    // (HubConfig::clusterSharedFiles): content is removed only when this hub
+    // knows no live message naming it, and a start removes no stored file.
+    bool shared() const { return shared_; }
     // The file, if a live FILE message of a room `s` is in names it.
     const v1::FileInfo* readableBy(const Session& s, std::string_view sha256) const;
     // The file message `seq` of `room` names, if it is a live FILE message.
@@ -210,6 +220,7 @@ private:
     std::unique_ptr<files::FileStore> store_;
     std::unique_ptr<FileWorker> worker_;
     std::size_t chunkBytes_;
+    bool shared_ = false;
     std::uint64_t nextHandle_ = 0;
     std::unordered_map<SessionId, std::uint64_t> uploadsBegun_;  // per session, the last id
     std::map<UploadKey, Upload> uploads_;

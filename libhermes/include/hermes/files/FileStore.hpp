@@ -1,11 +1,11 @@
 #pragma once
 // The hub's files on disk, named by their content's SHA-256: one directory
 // (files.path) holding each stored file as <sha256>, and tmp/ holding
-// uploads under way as <upload id>.part. An upload is written to its temp
-// file chunk by chunk while its hash is computed; when the last byte is in,
-// the hash is compared with the one announced and the temp file renamed to
-// its hash (or removed: a mismatch keeps nothing). The same content uploaded
-// twice is stored once.
+// uploads under way as <upload id>.part (tmp/<hub name>/ when the hubs of a
+// cluster share the directory: docs/CLUSTER.md "Files across hubs"). An upload is written to its
+// temp file chunk by chunk while its hash is computed; when the last byte is in, the hash is
+// compared with the one announced and the temp file renamed to its hash (or removed: a mismatch
+// keeps nothing). The same content uploaded twice is stored once.
 //
 // A stored file is whole before it is named: commit() syncs the temp file,
 // renames it and syncs the directory, so a FILE message announced after it
@@ -33,9 +33,10 @@ namespace hermes::files {
 
 class FileStore {
 public:
-    // Creates `directory` and its tmp/ if needed; throws std::system_error
-    // naming the directory if it cannot. Lists what it holds.
-    explicit FileStore(std::string directory);
+    // Creates `directory` and its temp directory (`temp`, relative to it) if
+    // needed; throws std::system_error naming the directory if it cannot.
+    // Lists what it holds.
+    explicit FileStore(std::string directory, std::string temp = "tmp");
     FileStore(const FileStore&) = delete;
     FileStore& operator=(const FileStore&) = delete;
 
@@ -85,10 +86,15 @@ public:
     // Drops an upload: its temp file is removed (a destroyed Partial does the same).
     void discard(std::unique_ptr<Partial> partial) { partial.reset(); }
 
-    // Removes every temp file, and every stored file whose hash is not in
-    // `referenced` (retention: no message names it any more). Returns how
-    // many files it removed.
+    // Removes every temp file (sweepTemp), and every stored file whose hash
+    // is not in `referenced` (retention: no message names it any more).
+    // Returns how many files it removed.
     std::size_t sweep(const std::set<std::string, std::less<>>& referenced);
+    // Removes every file of the temp directory: uploads an earlier run left.
+    std::size_t sweepTemp();
+    // The size of a stored file as the disk has it, the index aside: a file
+    // another hub stored in a shared directory. Reads no index.
+    std::optional<std::uint64_t> sizeOnDisk(std::string_view sha256) const;
     // Removes one stored file.
     void remove(std::string_view sha256);
 
@@ -106,6 +112,7 @@ public:
 
 private:
     std::string directory_;
+    std::string temp_;  // directory_ + "/" + the temp directory
     std::map<std::string, std::uint64_t, std::less<>> index_;
     std::uint64_t used_ = 0;
 };

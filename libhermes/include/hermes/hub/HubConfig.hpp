@@ -164,6 +164,11 @@ struct HubConfig {
     // Room messages sent to the backplane and not yet answered; past it a
     // Say is refused (CLUSTER_UNAVAILABLE) rather than held without bound.
     std::size_t clusterMaxInFlight = 10000;  // cluster.max_in_flight
+    // cluster.shared_files: every hub's filesPath is one shared directory
+    // (docs/CLUSTER.md "Files across hubs"), so a file stored by one hub is
+    // read by all; uploads then write to tmp/<clusterHubName>/ there. False:
+    // a cluster refuses files (their bytes would be on one hub's disk).
+    bool clusterSharedFiles = false;
 
     // The most one room can be sent at one moment within the rate limits:
     // maxClients members each sending rateBurst messages of maxTextBytes,
