@@ -27,6 +27,7 @@
 #include "IrcClient.hpp"
 #include "RawClient.hpp"
 #include "ToolProcess.hpp"
+#include "hermes/hub/SqliteHistory.hpp"
 
 namespace it = hermes::it;
 namespace v1 = hermes::v1;
@@ -392,7 +393,7 @@ struct Sender {
     std::uint64_t acked = 0;
 };
 
-// The room's rows in a database file: seq -> text. Checks integrity first.
+// The room's messages in a database file: seq -> text. Checks integrity first.
 std::map<std::uint64_t, std::string> roomInDatabase(const std::string& path,
                                                     const std::string& room) {
     sqlite3* db = nullptr;
@@ -404,19 +405,16 @@ std::map<std::uint64_t, std::string> roomInDatabase(const std::string& path,
     BOOST_TEST(std::string(reinterpret_cast<const char*>(sqlite3_column_text(statement, 0))) ==
                "ok");
     sqlite3_finalize(statement);
-    std::map<std::uint64_t, std::string> rows;
-    // Schema 7 (docs/HUB.md): a message's id is its room's id << 40 | seq.
-    BOOST_REQUIRE(sqlite3_prepare_v2(db,
-                                     "SELECT m.id & 1099511627775, m.text FROM messages m"
-                                     " JOIN rooms r ON m.id >> 40 = r.id WHERE r.name = ?1",
-                                     -1, &statement, nullptr) == SQLITE_OK);
-    sqlite3_bind_text(statement, 1, room.c_str(), -1, SQLITE_TRANSIENT);
-    while (sqlite3_step(statement) == SQLITE_ROW) {
-        rows[static_cast<std::uint64_t>(sqlite3_column_int64(statement, 0))] =
-            reinterpret_cast<const char*>(sqlite3_column_text(statement, 1));
-    }
-    sqlite3_finalize(statement);
     sqlite3_close(db);
+    // Read back as a hub reads it (its messages are in blocks: docs/HUB.md).
+    hermes::hub::SqliteHistoryOptions options;
+    options.path = path;
+    options.searchInBackground = false;
+    hermes::hub::SqliteHistory history(options);
+    std::map<std::uint64_t, std::string> rows;
+    for (const auto& message : history.after(room, 0, 1'000'000).messages) {
+        rows[message.seq()] = message.text();
+    }
     return rows;
 }
 

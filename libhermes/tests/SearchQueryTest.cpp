@@ -1,4 +1,4 @@
-// SearchQuery: splitting, the FTS5 and LIKE forms, and matches() agreeing
+// SearchQuery: splitting, the FTS5 form, the substring fallback, and matches() agreeing
 // with a real FTS5 index over ASCII texts (the rule SqliteHistory uses for
 // messages not yet indexed).
 #define BOOST_TEST_MODULE search_query
@@ -27,10 +27,14 @@ BOOST_AUTO_TEST_CASE(fts_expression_quotes_every_word) {
     BOOST_TEST(SearchQuery("red \"fox\" a*b").ftsExpression() == "\"red\" \"\"\"fox\"\"\" \"a*b\"");
 }
 
-BOOST_AUTO_TEST_CASE(like_patterns_escape_wildcards) {
-    BOOST_TEST(SearchQuery("50% a_b c\\d").likePatterns() ==
-                   (std::vector<std::string>{"%50\\%%", "%a\\_b%", "%c\\\\d%"}),
-               boost::test_tools::per_element());
+// The fallback without FTS5: substrings, as SQL's LIKE took them (its
+// wildcards are plain characters here).
+BOOST_AUTO_TEST_CASE(contains_every_word_as_an_ascii_case_insensitive_substring) {
+    BOOST_TEST(SearchQuery("RED fox").containsEveryWord("a redundant Fox"));
+    BOOST_TEST(!SearchQuery("red fox").containsEveryWord("a red whale"));
+    BOOST_TEST(SearchQuery("50% a_b").containsEveryWord("a_b at 50%"));
+    BOOST_TEST(!SearchQuery("50%").containsEveryWord("500"));
+    BOOST_TEST(!SearchQuery("   ").containsEveryWord("anything"));
 }
 
 BOOST_AUTO_TEST_CASE(matches_tokens_case_insensitively_and_in_sequence) {

@@ -870,6 +870,31 @@ std::vector<V6Row> v6Rows(const std::string& path) {
     return rows;
 }
 
+// The same rows as schema version 7 stored them (keys: room id << 40 | seq).
+std::vector<V6Row> v7Rows(const std::string& path) {
+    using namespace Poco::Data::Keywords;
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::Session db("SQLite", path);
+    std::vector<std::string> room, from, to, text, file, reaction, author;
+    std::vector<Poco::Int64> seq, epoch, timeMs, clientMsgId, kind, replyTo, targetSeq;
+    db << "SELECT r.name, m.id & 1099511627775, m.epoch, m.time_ms, m.from_nick, m.to_nick,"
+          " m.client_msg_id, m.kind, m.text, m.file, m.reply_to, m.target & 1099511627775,"
+          " m.reaction, m.author FROM messages m JOIN rooms r ON r.id = m.id >> 40"
+          " ORDER BY r.name, m.id",
+        into(room), into(seq), into(epoch), into(timeMs), into(from), into(to), into(clientMsgId),
+        into(kind), into(text), into(file), into(replyTo), into(targetSeq), into(reaction),
+        into(author), now;
+    std::vector<V6Row> rows;
+    for (std::size_t i = 0; i < room.size(); ++i) {
+        rows.push_back(V6Row{
+            room[i], static_cast<std::uint64_t>(seq[i]), static_cast<std::uint64_t>(epoch[i]),
+            static_cast<std::uint64_t>(clientMsgId[i]), static_cast<std::uint64_t>(replyTo[i]),
+            static_cast<std::uint64_t>(targetSeq[i]), timeMs[i], static_cast<int>(kind[i]), from[i],
+            to[i], text[i], file[i], reaction[i], author[i]});
+    }
+    return rows;
+}
+
 // The FileInfo of a v6 `file` column (its protobuf bytes as hex).
 v1::FileInfo fileOf(const std::string& hex) {
     std::string bytes;
@@ -881,23 +906,25 @@ v1::FileInfo fileOf(const std::string& hex) {
     return file;
 }
 
-}  // namespace
-
 // Schema version 7 (messages keyed by room id and seq packed, the search
 // index's progress per room), from a copy of a version 6 file hermesd wrote
 // (libhermes/tests/data/make-history-v6.py says what it holds): every row,
 // search result, private conversation, waiting message, reaction, read
 // marker, ban, mode, operator and account is still there, and seqs go on.
-BOOST_AUTO_TEST_CASE(a_version_6_file_written_by_hermesd_is_migrated_with_everything_in_it) {
+// And schema version 8 (a commit's messages of a room in one block), from
+// it and from a copy of a version 7 file hermesd wrote, telling the same
+// story (make-history-v7.py).
+void checkFixtureMigrated(const std::string& fixture, const std::string& version,
+                          std::vector<V6Row> (*rowsOf)(const std::string&)) {
     TempDir dir;
-    const std::string path = dir.file("v6.db");
+    const std::string path = dir.file(version + ".db");
     {
-        std::ifstream in(HERMES_TEST_DATA "/history-v6.db", std::ios::binary);
+        std::ifstream in(std::string(HERMES_TEST_DATA) + "/" + fixture, std::ios::binary);
         BOOST_TEST_REQUIRE(static_cast<bool>(in));
         std::ofstream out(path, std::ios::binary);
         out << in.rdbuf();
     }
-    const std::vector<V6Row> before = v6Rows(path);
+    const std::vector<V6Row> before = rowsOf(path);
     BOOST_TEST_REQUIRE(before.size() == 53u);
 
     const auto checkRows = [&](SqliteHistory& history) {
@@ -985,7 +1012,7 @@ BOOST_AUTO_TEST_CASE(a_version_6_file_written_by_hermesd_is_migrated_with_everyt
         }
         BOOST_TEST_REQUIRE(rooms.size() == 5u);
         BOOST_TEST(rooms["dev"].lastSeq == 40u);
-        BOOST_TEST(rooms["dev"].topic == "the dev room, v6");
+        BOOST_TEST(rooms["dev"].topic == "the dev room, " + version);
         BOOST_TEST(rooms["dev"].topicSetBy == "ana");
         BOOST_TEST(rooms["dev"].topicTimeMs > 0);
         BOOST_TEST(rooms["ops"].lastSeq == 5u);
@@ -1011,13 +1038,13 @@ BOOST_AUTO_TEST_CASE(a_version_6_file_written_by_hermesd_is_migrated_with_everyt
     {
         using namespace Poco::Data::Keywords;
         Poco::Data::Session db("SQLite", path);
-        int version = 0;
+        int schema = 0;
         std::size_t oldTables = 0;
-        db << "SELECT max(version) FROM schema_version", into(version), now;
+        db << "SELECT max(version) FROM schema_version", into(schema), now;
         db << "SELECT count(*) FROM sqlite_master WHERE name IN ('search_index', 'rooms_v7',"
-              " 'messages_v7')",
+              " 'messages_v7', 'messages', 'messages_target')",
             into(oldTables), now;
-        BOOST_TEST(version == SqliteHistory::kSchemaVersion);
+        BOOST_TEST(schema == SqliteHistory::kSchemaVersion);
         BOOST_TEST(oldTables == 0u);
     }
     BOOST_TEST(indexedRows(path, "needle") == 5);  // dev 4, 12, 20, 28 and ops 4
@@ -1060,4 +1087,14 @@ BOOST_AUTO_TEST_CASE(a_version_6_file_written_by_hermesd_is_migrated_with_everyt
     BOOST_TEST(stored.operators[0].account == "bob");
     SqliteAccounts accounts(path);
     BOOST_TEST(accounts.load().size() == 3u);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_version_6_file_written_by_hermesd_is_migrated_with_everything_in_it) {
+    checkFixtureMigrated("history-v6.db", "v6", v6Rows);
+}
+
+BOOST_AUTO_TEST_CASE(a_version_7_file_written_by_hermesd_is_migrated_with_everything_in_it) {
+    checkFixtureMigrated("history-v7.db", "v7", v7Rows);
 }

@@ -1,6 +1,6 @@
 // hermes-write-cost-bench: what writing history costs per message, in CPU,
 // off the hub's thread (docs/PERFORMANCE.md "What the writer costs, and
-// what a block per commit would").
+// what a block per commit would", and "A block per commit (schema 8)").
 //
 //   hermes-write-cost-bench [MESSAGES] [BATCH] [DIR]
 //
@@ -9,13 +9,13 @@
 // (default 600: what a T1 commit held in `hermes-bench --scenario T1 -m
 // 1000`, 168 commits), each to a new database in DIR (default /tmp) in WAL
 // mode with synchronous=NORMAL, as the store opens it:
-//   - store: SqliteHistory itself (append() and submit() per BATCH, then
-//     flush(), then waiting, in 5 ms polls, until it has indexed every
-//     message for search, as it does once idle); its threads' CPU (writer,
-//     checkpointer: the process's minus the caller's);
-//   - rows: the floor of today's layout, one row per message in the
-//     `messages` table of schema 7 (raw sqlite3, prepared statement, no
-//     index);
+//   - store: SqliteHistory itself (schema 8: a block per room per commit;
+//     append() and submit() per BATCH, then flush(), then waiting, in 5 ms
+//     polls, until it has indexed every message for search, as it does once
+//     idle); its threads' CPU (writer, checkpointer: the process's minus
+//     the caller's);
+//   - rows: the floor of schema 7's layout, one row per message in its
+//     `messages` table (raw sqlite3, prepared statement, no index);
 //   - slim: one row per message holding its key and its protobuf bytes
 //     (serialization counted), and
 //   - blocks: one row per BATCH holding the messages' protobuf bytes, each

@@ -92,19 +92,21 @@ std::string SearchQuery::ftsExpression() const {
     return out;
 }
 
-std::vector<std::string> SearchQuery::likePatterns() const {
-    std::vector<std::string> patterns;
-    for (const std::string& word : words_) {
-        std::string pattern = "%";
-        for (const char c : word) {
-            if (c == '%' || c == '_' || c == '\\') {
-                pattern += '\\';
-            }
-            pattern += c;
-        }
-        patterns.push_back(pattern + "%");
+bool SearchQuery::containsEveryWord(std::string_view text) const {
+    if (words_.empty()) {
+        return false;
     }
-    return patterns;
+    const auto lower = [](char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    };
+    for (const std::string& word : words_) {
+        const auto at = std::search(text.begin(), text.end(), word.begin(), word.end(),
+                                    [&](char a, char b) { return lower(a) == lower(b); });
+        if (at == text.end()) {
+            return false;
+        }
+    }
+    return true;
 }
 
 bool SearchQuery::matches(std::string_view text) const {

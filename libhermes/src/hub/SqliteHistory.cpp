@@ -10,7 +10,9 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include <sqlite3.h>
@@ -23,6 +25,9 @@
 #include <Poco/Exception.h>
 #include <Poco/Logger.h>
 
+#include "BlockScan.hpp"
+#include "HistoryKeys.hpp"
+#include "MessageBlock.hpp"
 #include "hermes/hub/SearchQuery.hpp"
 
 namespace hermes::hub {
@@ -41,50 +46,20 @@ constexpr auto kFlushTimeout = std::chrono::seconds(30);
 // POCO retries a failed sqlite3_open for this many seconds; a path that
 // cannot be opened will not become openable, so fail at once.
 constexpr std::size_t kOpenRetrySeconds = 0;
-// Schema version 7 keys a message by one integer, its room's id and its seq
-// packed (messageKey): the seq is the key's low kSeqBits bits.
-constexpr int kSeqBits = 40;
-constexpr std::int64_t kSeqMask = (std::int64_t{1} << kSeqBits) - 1;
-// Room ids below this keep a key positive (63 value bits of an int64).
-constexpr std::int64_t kRoomLimit = std::int64_t{1} << (63 - kSeqBits);
-
-std::int64_t messageKey(std::int64_t roomId, std::uint64_t seq) {
-    return (roomId << kSeqBits) | static_cast<std::int64_t>(seq);
-}
-
-// The columns of one message in a SELECT, `m` the messages row: the seq and
-// the target's seq come out of their keys.
+// The columns of one message in a SELECT of schema version 7's `messages`
+// table (`m` the row), read once by the migration to version 8: the seq
+// and the target's seq come out of their keys.
 constexpr const char* kColumns =
     "m.id & 1099511627775, m.epoch, m.time_ms, m.from_nick, m.to_nick, m.client_msg_id, m.kind,"
     " m.text, m.file, m.reply_to, m.target & 1099511627775, m.reaction, m.author";
-// The key range of a room, for `WHERE m.id > ... AND m.id < ...`: the
-// subquery is NULL (no row matches) for a room not stored yet.
-constexpr const char* kRoomBase = "(SELECT r.id << 40 FROM rooms r WHERE r.name = ?)";
-static_assert(kSeqMask == 1099511627775 && kSeqBits == 40, "kColumns and kRoomBase spell them");
-// A row whose text a later EDIT of the same message replaced: search skips it,
-// so that only a message's newest text matches (`m` is the row searched).
-// An index lookup per candidate hit on the partial index messages_target
-// (named, as the planner otherwise walks the room's newer rows), whose WHERE
-// the term `e.target != 0` repeats.
-constexpr const char* kSuperseded =
-    "EXISTS (SELECT 1 FROM messages e INDEXED BY messages_target WHERE e.target != 0"
-    " AND e.target = (CASE WHEN m.kind = 3 THEN m.target ELSE m.id END)"
-    " AND e.kind = 3 AND e.id > m.id)";
-
-// A FILE message's FileInfo in the `file` column: its protobuf bytes as hex
-// (TEXT, so every reader takes it as it takes the other columns).
-std::string fileColumn(const hermes::v1::FileInfo& file) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    const std::string bytes = file.SerializeAsString();
-    std::string hex;
-    hex.reserve(2 * bytes.size());
-    for (const char c : bytes) {
-        hex += kDigits[static_cast<unsigned char>(c) >> 4];
-        hex += kDigits[static_cast<unsigned char>(c) & 0xf];
-    }
-    return hex;
+static_assert(kSeqMask == 1099511627775 && kSeqBits == 40, "kColumns spells them");
+// The key range of a room that has no messages stored below: one past its last seq.
+std::int64_t roomEnd(std::int64_t roomId) {
+    return messageKey(roomId + 1, 0);
 }
 
+// A FILE message's FileInfo in version 4-7's `file` column: its protobuf
+// bytes as hex (read once by the migration to version 8).
 bool parseFileColumn(std::string_view hex, hermes::v1::FileInfo& file) {
     const auto digit = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
     std::string bytes;
@@ -150,7 +125,7 @@ const std::vector<std::vector<std::string>> kMigrations = {
         " time_ms INTEGER NOT NULL,"
         " PRIMARY KEY (recipient, conversation, seq))",
     },
-    // Version 4: a FILE message's FileInfo (fileColumn), '' for the others.
+    // Version 4: a FILE message's FileInfo (parseFileColumn), '' for the others.
     // Inserted rows leave it to its default; a FILE message's row gets it by
     // an UPDATE of its own (Writer::insertQueued), so a text message's
     // insert binds nothing more.
@@ -237,62 +212,94 @@ const std::vector<std::vector<std::string>> kMigrations = {
     },
 };
 
+// Version 8: a room's messages of one commit in one row of `blocks`
+// (MessageBlock.hpp: at most kMaxMessages a row, keyed by the first one's
+// key) instead of a row each: SQLite's insert of a row was most of what a
+// message cost the writer (docs/PERFORMANCE.md). Beside them what the rows
+// were searched by: `events`, the events naming a message (a DELETE finds
+// the edits it erases, search skips text a later EDIT replaced), and
+// `files`, each FILE message not deleted with its FileInfo's bytes. Built
+// from version 7's rows in C++ (migrateToBlocks: SQL cannot write the
+// records), in the migration's transaction; the search index, which read
+// its text from `messages`, is dropped and built anew (openDatabase).
+const std::vector<std::string> kBlocksSchema = {
+    "CREATE TABLE blocks ("
+    " id INTEGER PRIMARY KEY,"
+    " last_seq INTEGER NOT NULL,"
+    " count INTEGER NOT NULL,"
+    " data BLOB NOT NULL)",
+    "CREATE TABLE events ("
+    " target INTEGER NOT NULL,"
+    " id INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL,"
+    " PRIMARY KEY (target, id)) WITHOUT ROWID",
+    "CREATE TABLE files (id INTEGER PRIMARY KEY, file BLOB NOT NULL)",
+};
+
 // FTS5 is optional: created when SQLite has it, outside the versioned schema,
 // so the same file works (with LIKE search) under a SQLite without FTS5.
-// columnsize=0: no per-row token counts, which only bm25 ranking reads (hits
-// are ordered by seq); indexing costs a quarter less without them.
+// Contentless: the text is in the blocks, so the index keeps only its own
+// entries; a removal names the text it indexed ('delete'). columnsize=0: no
+// per-row token counts, which only bm25 ranking reads (hits are ordered by
+// seq); indexing costs a quarter less without them.
 constexpr const char* kFtsSchema =
-    "CREATE VIRTUAL TABLE messages_fts USING fts5("
-    " text, content='messages', content_rowid='id', columnsize=0)";
+    "CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='', columnsize=0)";
 
-// Column vectors of one SELECT of kColumns, turned into messages.
-struct Rows {
-    std::vector<Poco::Int64> seq, epoch, time, clientMsgId, kind, replyTo, targetSeq;
-    std::vector<std::string> from, to, text, file, reaction, author;
-
-    void addTo(Statement& statement) {
-        statement, into(seq), into(epoch), into(time), into(from), into(to), into(clientMsgId),
-            into(kind), into(text), into(file), into(replyTo), into(targetSeq), into(reaction),
-            into(author);
+sqlite3_stmt* prepareOn(sqlite3* handle, const char* sql) {
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(handle, sql, -1, &statement, nullptr) != SQLITE_OK) {
+        throw Poco::Data::DataException(std::string("prepare ") + sql + ": " +
+                                        sqlite3_errmsg(handle));
     }
+    return statement;
+}
 
-    std::vector<hermes::v1::ChatMessage> messages(std::string_view room) {
-        std::vector<hermes::v1::ChatMessage> out;
-        out.reserve(seq.size());
-        for (std::size_t i = 0; i < seq.size(); ++i) {
-            out.push_back(message(i, room));
-        }
-        return out;
+// Steps a statement without results and resets it; throws DataException
+// with SQLite's words.
+void runOn(sqlite3* handle, sqlite3_stmt* statement, const char* what) {
+    const int rc = sqlite3_step(statement);
+    sqlite3_reset(statement);
+    if (rc != SQLITE_DONE) {
+        throw Poco::Data::DataException(std::string(what) + ": " + sqlite3_errmsg(handle));
     }
+}
 
-    hermes::v1::ChatMessage message(std::size_t i, std::string_view room) {
-        hermes::v1::ChatMessage m;
-        {
-            m.set_room(std::string(room));
-            m.set_seq(static_cast<std::uint64_t>(seq[i]));
-            m.set_epoch(static_cast<std::uint64_t>(epoch[i]));
-            m.set_time_ms(time[i]);
-            m.set_from(std::move(from[i]));
-            m.set_to(std::move(to[i]));
-            m.set_client_msg_id(static_cast<std::uint64_t>(clientMsgId[i]));
-            m.set_kind(static_cast<hermes::v1::MessageKind>(kind[i]));
-            m.set_text(std::move(text[i]));
-            if (!file[i].empty()) {
-                parseFileColumn(file[i], *m.mutable_file());
-            }
-            m.set_reply_to(static_cast<std::uint64_t>(replyTo[i]));
-            m.set_target_seq(static_cast<std::uint64_t>(targetSeq[i]));
-            m.set_reaction(std::move(reaction[i]));
-            if (m.kind() == hermes::v1::MESSAGE_KIND_REACT ||
-                m.kind() == hermes::v1::MESSAGE_KIND_UNREACT) {
-                // Clients see who a reaction is counted under; a message's
-                // author stays the hub's.
-                m.set_reactor(author[i]);
-            }
-        }
-        return m;
-    }
+// A prepared statement that finalizes itself.
+struct Prepared {
+    Prepared(sqlite3* handle, const char* sql) : statement(prepareOn(handle, sql)) {}
+    ~Prepared() { sqlite3_finalize(statement); }
+    Prepared(const Prepared&) = delete;
+    Prepared& operator=(const Prepared&) = delete;
+    sqlite3_stmt* statement;
 };
+
+void bindBlob(sqlite3_stmt* statement, int at, std::string_view bytes) {
+    sqlite3_bind_blob(statement, at, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
+}
+
+void bindText(sqlite3_stmt* statement, int at, std::string_view text) {
+    sqlite3_bind_text(statement, at, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+}
+
+std::string_view columnBytes(sqlite3_stmt* statement, int at) {
+    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(statement, at));
+    return {bytes == nullptr ? "" : bytes,
+            static_cast<std::size_t>(sqlite3_column_bytes(statement, at))};
+}
+
+// The id of room `name` in `rooms`, if it is stored.
+std::optional<std::int64_t> roomIdOf(sqlite3* handle, std::string_view name) {
+    Prepared select(handle, "SELECT id FROM rooms WHERE name = ?1");
+    bindText(select.statement, 1, name);
+    const int rc = sqlite3_step(select.statement);
+    if (rc == SQLITE_ROW) {
+        return sqlite3_column_int64(select.statement, 0);
+    }
+    if (rc != SQLITE_DONE) {
+        throw Poco::Data::DataException(std::string("room id: ") + sqlite3_errmsg(handle));
+    }
+    return std::nullopt;
+}
 
 // A DELETE not yet out of pending (not committed, or committed but not yet
 // taken off) may not have erased its message's text in the rows a page
@@ -321,33 +328,117 @@ void blankDeleted(std::vector<hermes::v1::ChatMessage>& page,
     }
 }
 
+// Version 7's rows into version 8's blocks, events and files (kBlocksSchema),
+// in the migration's transaction; `messages` and its index go.
+void migrateToBlocks(Session& db) {
+    for (const std::string& sql : kBlocksSchema) {
+        db << sql, now;
+    }
+    sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(db);
+    Prepared rows(
+        handle,
+        (std::string("SELECT ") + kColumns + ", m.id >> 40 FROM messages m ORDER BY m.id").c_str());
+    Prepared insert(handle,
+                    "INSERT INTO blocks(id, last_seq, count, data) VALUES (?1, ?2, ?3, ?4)");
+    Prepared file(handle, "INSERT INTO files(id, file) VALUES (?1, ?2)");
+    std::string block;
+    std::string scratch;
+    std::int64_t blockRoom = -1;
+    std::uint64_t firstSeq = 0;
+    std::uint64_t lastSeq = 0;
+    std::size_t count = 0;
+    const auto flush = [&] {
+        if (count == 0) {
+            return;
+        }
+        sqlite3_bind_int64(insert.statement, 1, messageKey(blockRoom, firstSeq));
+        sqlite3_bind_int64(insert.statement, 2, static_cast<sqlite3_int64>(lastSeq));
+        sqlite3_bind_int64(insert.statement, 3, static_cast<sqlite3_int64>(count));
+        bindBlob(insert.statement, 4, block);
+        runOn(handle, insert.statement, "migrate a block");
+        block.clear();
+        count = 0;
+    };
+    const auto text = [&](int at) {
+        const auto* bytes = reinterpret_cast<const char*>(sqlite3_column_text(rows.statement, at));
+        return std::string(bytes == nullptr ? "" : bytes,
+                           static_cast<std::size_t>(sqlite3_column_bytes(rows.statement, at)));
+    };
+    hermes::v1::ChatMessage m;
+    int rc = 0;
+    while ((rc = sqlite3_step(rows.statement)) == SQLITE_ROW) {
+        sqlite3_stmt* row = rows.statement;
+        const std::int64_t roomId = sqlite3_column_int64(row, 13);
+        if (roomId != blockRoom || count == MessageBlock::kMaxMessages) {
+            flush();
+            blockRoom = roomId;
+        }
+        m.Clear();
+        m.set_seq(static_cast<std::uint64_t>(sqlite3_column_int64(row, 0)));
+        m.set_epoch(static_cast<std::uint64_t>(sqlite3_column_int64(row, 1)));
+        m.set_time_ms(sqlite3_column_int64(row, 2));
+        m.set_from(text(3));
+        m.set_to(text(4));
+        m.set_client_msg_id(static_cast<std::uint64_t>(sqlite3_column_int64(row, 5)));
+        m.set_kind(static_cast<hermes::v1::MessageKind>(sqlite3_column_int64(row, 6)));
+        m.set_text(text(7));
+        const std::string fileHex = text(8);
+        if (!fileHex.empty() && parseFileColumn(fileHex, *m.mutable_file())) {
+            const std::string bytes = m.file().SerializeAsString();
+            sqlite3_bind_int64(file.statement, 1, messageKey(roomId, m.seq()));
+            bindBlob(file.statement, 2, bytes);
+            runOn(handle, file.statement, "migrate a file");
+        }
+        m.set_reply_to(static_cast<std::uint64_t>(sqlite3_column_int64(row, 9)));
+        m.set_target_seq(static_cast<std::uint64_t>(sqlite3_column_int64(row, 10)));
+        m.set_reaction(text(11));
+        if (count == 0) {
+            firstSeq = m.seq();
+        }
+        lastSeq = m.seq();
+        MessageBlock::append(block, m, text(12), scratch);
+        ++count;
+    }
+    if (rc != SQLITE_DONE) {
+        throw Poco::Data::DataException(std::string("migrate messages: ") + sqlite3_errmsg(handle));
+    }
+    flush();
+    db << "INSERT INTO events(target, id, kind) SELECT target, id, kind FROM messages"
+          " WHERE target != 0",
+        now;
+    // A deleted FILE message names its file no more.
+    db << "DELETE FROM files WHERE id IN (SELECT target FROM messages WHERE kind = 4)", now;
+    try {
+        // Its text was read from `messages`; built anew at open.
+        db << "DROP TABLE IF EXISTS messages_fts", now;
+    } catch (const Poco::Exception& error) {
+        // No FTS5 here: the table cannot be dropped, nor read; it stays.
+        logger().warning(std::string("history migration: the old search index stays: ") +
+                         error.displayText());
+    }
+    db << "DROP TABLE messages", now;  // and its index messages_target
+}
+
 }  // namespace
 
-// The writer thread's prepared statements, the values they are bound to,
-// each room's id and progress, and what retention still has to do.
+// The writer thread's prepared statements, the blocks it builds, each
+// room's id and progress, and what retention still has to do.
 struct SqliteHistory::Writer {
     explicit Writer(Session& db) : session(db), handle(Poco::Data::SQLite::Utility::dbHandle(db)) {
         // The statements of every commit: prepared once on the session's own
         // handle, because POCO's binding (and its BEGIN/COMMIT, parsed each
         // time) cost more per commit than SQLite's work.
-        insert = prepare(insertSql(1).c_str());
-        insertMany = prepare(insertSql(kRowsPerInsert).c_str());
-        setFile = prepare("UPDATE messages SET file = ?1 WHERE id = ?2");
+        insertBlock =
+            prepare("INSERT INTO blocks(id, last_seq, count, data) VALUES (?1, ?2, ?3, ?4)");
+        insertEvent = prepare("INSERT OR IGNORE INTO events(target, id, kind) VALUES (?1, ?2, ?3)");
+        insertFile = prepare("INSERT OR REPLACE INTO files(id, file) VALUES (?1, ?2)");
         // A DELETE: the text of the message it names, and of that message's
-        // edits, erased; the rows (and seqs) stay. The index is told first
-        // (unindex): an external-content index must be given the text it
-        // indexed to forget it, and holds a room's rows up to its indexed_seq
-        // (?2: that row's key). Lookups by key and on messages_target, never
-        // a scan of the room.
-        erase = prepare("UPDATE messages SET text = '', file = '' WHERE id = ?1");
-        eraseEdits = prepare(
-            "UPDATE messages INDEXED BY messages_target SET text = '', file = '' WHERE"
-            " target != 0 AND target = ?1 AND kind = 3");
-        unindex = prepare(
-            "INSERT INTO messages_fts(messages_fts, rowid, text) SELECT 'delete', id, text"
-            " FROM messages WHERE id = ?1 AND id <= ?2 UNION ALL"
-            " SELECT 'delete', id, text FROM messages INDEXED BY messages_target WHERE"
-            " target != 0 AND target = ?1 AND kind = 3 AND id <= ?2");
+        // edits, erased in their blocks; the records (and seqs) stay.
+        findBlock = prepare(
+            "SELECT id, data FROM blocks WHERE id BETWEEN ?1 AND ?2 ORDER BY id DESC LIMIT 1");
+        updateBlock = prepare("UPDATE blocks SET data = ?2 WHERE id = ?1");
+        editsOf = prepare("SELECT id FROM events WHERE target = ?1 AND kind = 3");
+        deleteFile = prepare("DELETE FROM files WHERE id = ?1");
         lastSeq = prepare("UPDATE rooms SET last_seq = max(last_seq, ?2) WHERE id = ?1");
         newRoom = prepare("INSERT INTO rooms(id, name) VALUES (?1, ?2)");
         topic = prepare(
@@ -359,8 +450,8 @@ struct SqliteHistory::Writer {
 
     ~Writer() {
         for (sqlite3_stmt* statement :
-             {insert, insertMany, setFile, erase, eraseEdits, unindex, lastSeq, newRoom, topic,
-              indexRange, setIndexed, sliceEnd, begin, commit, rollback}) {
+             {insertBlock, insertEvent, insertFile, findBlock, updateBlock, editsOf, deleteFile,
+              lastSeq, newRoom, topic, indexOne, unindexOne, setIndexed, begin, commit, rollback}) {
             sqlite3_finalize(statement);
         }
     }
@@ -369,34 +460,17 @@ struct SqliteHistory::Writer {
 
     // The search index's statements: only when the index exists (FTS5).
     void prepareIndexing() {
-        indexRange = prepare(
-            "INSERT INTO messages_fts(rowid, text) SELECT id, text FROM messages"
-            " WHERE id > ?1 AND id <= ?2");
+        indexOne = prepare("INSERT INTO messages_fts(rowid, text) VALUES (?1, ?2)");
+        // A contentless index forgets an entry when given the text it indexed.
+        unindexOne = prepare(
+            "INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', ?1, ?2)");
         setIndexed = prepare("UPDATE rooms SET indexed_seq = ?2 WHERE id = ?1");
-        // The key of the last row of a slice (?3 rows after key ?1, up to
-        // key ?2); NULL when there is none (retention took them).
-        sliceEnd = prepare(
-            "SELECT max(id) FROM (SELECT id FROM messages WHERE id > ?1 AND id <= ?2"
-            " ORDER BY id LIMIT ?3)");
     }
 
-    sqlite3_stmt* prepare(const char* sql) {
-        sqlite3_stmt* statement = nullptr;
-        if (sqlite3_prepare_v2(handle, sql, -1, &statement, nullptr) != SQLITE_OK) {
-            throw Poco::Data::DataException(std::string("prepare ") + sql + ": " +
-                                            sqlite3_errmsg(handle));
-        }
-        return statement;
-    }
+    sqlite3_stmt* prepare(const char* sql) { return prepareOn(handle, sql); }
 
     // Runs a statement without results; throws DataException with SQLite's words.
-    void run(sqlite3_stmt* statement, const char* what) {
-        const int rc = sqlite3_step(statement);
-        sqlite3_reset(statement);
-        if (rc != SQLITE_DONE) {
-            throw Poco::Data::DataException(std::string(what) + ": " + sqlite3_errmsg(handle));
-        }
-    }
+    void run(sqlite3_stmt* statement, const char* what) { runOn(handle, statement, what); }
 
     bool inTransaction() const { return sqlite3_get_autocommit(handle) == 0; }
 
@@ -420,7 +494,7 @@ struct SqliteHistory::Writer {
                                             std::to_string(kRoomLimit - 1) + " rooms stored");
         }
         sqlite3_bind_int64(newRoom, 1, nextRoomId);
-        sqlite3_bind_text(newRoom, 2, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
+        bindText(newRoom, 2, name);
         run(newRoom, "new room");
         RoomState& state = rooms[name];
         state.id = nextRoomId++;
@@ -439,10 +513,8 @@ struct SqliteHistory::Writer {
     void setTopic(const StoredRoom& stored) {
         const RoomState& state = room(stored.name);
         sqlite3_bind_int64(topic, 1, state.id);
-        sqlite3_bind_text(topic, 2, stored.topic.data(), static_cast<int>(stored.topic.size()),
-                          SQLITE_STATIC);
-        sqlite3_bind_text(topic, 3, stored.topicSetBy.data(),
-                          static_cast<int>(stored.topicSetBy.size()), SQLITE_STATIC);
+        bindText(topic, 2, stored.topic);
+        bindText(topic, 3, stored.topicSetBy);
         sqlite3_bind_int64(topic, 4, stored.topicTimeMs);
         run(topic, "topic");
     }
@@ -464,20 +536,72 @@ struct SqliteHistory::Writer {
         }
     }
 
+    // Erases the text and file of message `key` (of the room numbered
+    // `roomId`) in its block, and its entry in the search index if the
+    // index holds it (key <= indexedKey). Nothing if retention took it.
+    void eraseMessage(std::int64_t roomId, std::int64_t key, std::int64_t indexedKey) {
+        sqlite3_bind_int64(findBlock, 1, messageKey(roomId, 0));
+        sqlite3_bind_int64(findBlock, 2, key);
+        const int rc = sqlite3_step(findBlock);
+        if (rc != SQLITE_ROW) {
+            sqlite3_reset(findBlock);
+            if (rc != SQLITE_DONE) {
+                throw Poco::Data::DataException(std::string("find a block: ") +
+                                                sqlite3_errmsg(handle));
+            }
+            return;
+        }
+        const std::int64_t blockId = sqlite3_column_int64(findBlock, 0);
+        rewritten.assign(columnBytes(findBlock, 1));
+        sqlite3_reset(findBlock);
+        if (!MessageBlock::split(rewritten, records)) {
+            throw Poco::Data::DataException("block " + std::to_string(blockId) + " is damaged");
+        }
+        const auto seq = static_cast<std::uint64_t>(key & kSeqMask);
+        block.clear();
+        bool changed = false;
+        hermes::v1::ChatMessage m;
+        for (const MessageBlock::Record& record : records) {
+            if (record.seq != seq ||
+                !m.ParseFromArray(record.message.data(), static_cast<int>(record.message.size()))) {
+                MessageBlock::append(block, record);
+                continue;
+            }
+            if (indexOne != nullptr && key <= indexedKey && !m.text().empty()) {
+                sqlite3_bind_int64(unindexOne, 1, key);
+                bindText(unindexOne, 2, m.text());
+                run(unindexOne, "erase from the search index");
+            }
+            changed = changed || !m.text().empty() || m.has_file();
+            m.clear_text();
+            m.clear_file();
+            m.SerializeToString(&scratch);
+            MessageBlock::append(block, MessageBlock::Record{record.seq, record.author, scratch});
+        }
+        if (changed) {
+            sqlite3_bind_int64(updateBlock, 1, blockId);
+            bindBlob(updateBlock, 2, block);
+            run(updateBlock, "erase a deleted message");
+        }
+    }
+
     // A DELETE committed: its message's text, and its edits', erased and
-    // forgotten by the search index (`indexed`: the index exists).
-    void eraseDeleted(const hermes::v1::ChatMessage& deletion, bool indexed) {
+    // forgotten by the search index; its file no longer named.
+    void eraseDeleted(const hermes::v1::ChatMessage& deletion) {
         const RoomState& state = room(deletion.room());
-        const sqlite3_int64 target = messageKey(state.id, deletion.target_seq());
-        if (indexed) {
-            sqlite3_bind_int64(unindex, 1, target);
-            sqlite3_bind_int64(unindex, 2, messageKey(state.id, state.indexed));
-            run(unindex, "erase from the search index");
+        const std::int64_t target = messageKey(state.id, deletion.target_seq());
+        const std::int64_t indexedKey = messageKey(state.id, state.indexed);
+        std::vector<std::int64_t> keys{target};
+        sqlite3_bind_int64(editsOf, 1, target);
+        while (sqlite3_step(editsOf) == SQLITE_ROW) {
+            keys.push_back(sqlite3_column_int64(editsOf, 0));
         }
-        for (sqlite3_stmt* statement : {erase, eraseEdits}) {
-            sqlite3_bind_int64(statement, 1, target);
-            run(statement, "erase a deleted message");
+        sqlite3_reset(editsOf);
+        for (const std::int64_t key : keys) {
+            eraseMessage(state.id, key, indexedKey);
         }
+        sqlite3_bind_int64(deleteFile, 1, target);
+        run(deleteFile, "forget a deleted file");
     }
 
     void updateLastSeq(std::int64_t roomId, std::uint64_t last) {
@@ -486,74 +610,56 @@ struct SqliteHistory::Writer {
         run(lastSeq, "rooms.last_seq");
     }
 
-    // Rows one INSERT statement carries: one statement of 8 rows costs the
-    // writer ~30 % less per message than 8 statements of one (measured:
-    // 1.6 against 2.2 us a row in transactions of 70).
-    static constexpr std::size_t kRowsPerInsert = 8;
-
-    static std::string insertSql(std::size_t rows) {
-        std::string sql =
-            "INSERT INTO messages(id, epoch, time_ms, from_nick, to_nick, client_msg_id,"
-            " kind, text, reply_to, target, reaction, author) VALUES ";
-        for (std::size_t i = 0; i < rows; ++i) {
-            sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                          : ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    // Writes one block of `count` queued messages from `first` (all of one room).
+    void insertBlockOf(std::size_t first, std::size_t count) {
+        block.clear();
+        for (std::size_t i = first; i < first + count; ++i) {
+            const Work& work = *queued[i].second;
+            MessageBlock::append(block, *work.message, work.author, scratch);
         }
-        return sql;
+        const std::int64_t roomId = queued[first].first;
+        sqlite3_bind_int64(insertBlock, 1,
+                           messageKey(roomId, queued[first].second->message->seq()));
+        sqlite3_bind_int64(
+            insertBlock, 2,
+            static_cast<sqlite3_int64>(queued[first + count - 1].second->message->seq()));
+        sqlite3_bind_int64(insertBlock, 3, static_cast<sqlite3_int64>(count));
+        bindBlob(insertBlock, 4, block);
+        run(insertBlock, "insert a block");
     }
 
-    // Binds `m` (of the room numbered `roomId`) and its author to the
-    // kBoundColumns parameters from `first` on. Both must outlive the
-    // statement's next step (SQLITE_STATIC: no copy).
-    static void bindMessage(sqlite3_stmt* statement, int first, std::int64_t roomId,
-                            const hermes::v1::ChatMessage& m, const std::string& author) {
-        const auto text = [&](int at, const std::string& value) {
-            sqlite3_bind_text(statement, first + at, value.data(), static_cast<int>(value.size()),
-                              SQLITE_STATIC);
-        };
-        const auto integer = [&](int at, sqlite3_int64 value) {
-            sqlite3_bind_int64(statement, first + at, value);
-        };
-        integer(0, messageKey(roomId, m.seq()));
-        integer(1, static_cast<sqlite3_int64>(m.epoch()));
-        integer(2, m.time_ms());
-        text(3, m.from());
-        text(4, m.to());
-        integer(5, static_cast<sqlite3_int64>(m.client_msg_id()));
-        integer(6, m.kind());
-        text(7, m.text());
-        integer(8, static_cast<sqlite3_int64>(m.reply_to()));
-        integer(9, m.target_seq() == 0 ? 0 : messageKey(roomId, m.target_seq()));
-        text(10, m.reaction());
-        text(11, author);
-    }
-    static constexpr int kBoundColumns = 12;
-
-    // Inserts the messages queued by addMessage(); throws DataException with
-    // SQLite's words if a row cannot be inserted.
+    // Writes the messages queued by addMessage(): each room's as blocks of
+    // at most MessageBlock::kMaxMessages, in seq order; an event's row in
+    // `events`, a FILE message's in `files`. Throws DataException with
+    // SQLite's words.
     void insertQueued() {
-        std::size_t done = 0;
-        for (; done + kRowsPerInsert <= queued.size(); done += kRowsPerInsert) {
-            for (std::size_t i = 0; i < kRowsPerInsert; ++i) {
-                const auto& [roomId, work] = queued[done + i];
-                bindMessage(insertMany, static_cast<int>(kBoundColumns * i + 1), roomId,
-                            *work->message, work->author);
+        // Stable: a room's messages keep their (seq) order.
+        std::stable_sort(queued.begin(), queued.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::size_t first = 0;
+        while (first < queued.size()) {
+            std::size_t end = first;
+            while (end < queued.size() && queued[end].first == queued[first].first &&
+                   end - first < MessageBlock::kMaxMessages) {
+                ++end;
             }
-            run(insertMany, "insert");
-        }
-        for (; done < queued.size(); ++done) {
-            const auto& [roomId, work] = queued[done];
-            bindMessage(insert, 1, roomId, *work->message, work->author);
-            run(insert, "insert");
+            insertBlockOf(first, end - first);
+            first = end;
         }
         for (const auto& [roomId, work] : queued) {
-            const hermes::v1::ChatMessage* m = work->message.get();
-            if (m->has_file()) {
-                const std::string column = fileColumn(m->file());
-                sqlite3_bind_text(setFile, 1, column.data(), static_cast<int>(column.size()),
-                                  SQLITE_TRANSIENT);
-                sqlite3_bind_int64(setFile, 2, messageKey(roomId, m->seq()));
-                run(setFile, "file");
+            const hermes::v1::ChatMessage& m = *work->message;
+            const std::int64_t key = messageKey(roomId, m.seq());
+            if (m.target_seq() != 0) {
+                sqlite3_bind_int64(insertEvent, 1, messageKey(roomId, m.target_seq()));
+                sqlite3_bind_int64(insertEvent, 2, key);
+                sqlite3_bind_int64(insertEvent, 3, m.kind());
+                run(insertEvent, "event");
+            }
+            if (m.has_file()) {
+                m.file().SerializeToString(&scratch);
+                sqlite3_bind_int64(insertFile, 1, key);
+                bindBlob(insertFile, 2, scratch);
+                run(insertFile, "file");
             }
         }
         queued.clear();
@@ -561,32 +667,34 @@ struct SqliteHistory::Writer {
 
     // Queues `work`'s message (of the room numbered `roomId`) for insertion.
     void addMessage(std::int64_t roomId, const Work* work) {
-        if (work->message->seq() > static_cast<std::uint64_t>(kSeqMask)) {
+        if (work->message->seq() > kMaxSeq) {
             throw Poco::Data::DataException("room " + work->message->room() + ": seq " +
                                             std::to_string(work->message->seq()) +
                                             " past the largest a key holds");
         }
         queued.emplace_back(roomId, work);
-        if (queued.size() == kRowsPerInsert) {
-            insertQueued();
-        }
     }
 
     Session& session;
     sqlite3* handle;
-    sqlite3_stmt* insert = nullptr;
-    sqlite3_stmt* insertMany = nullptr;
-    sqlite3_stmt* setFile = nullptr;     // a FILE message's `file` column
-    sqlite3_stmt* erase = nullptr;       // a deleted message's text
-    sqlite3_stmt* eraseEdits = nullptr;  // ... its edits' texts
-    sqlite3_stmt* unindex = nullptr;     // ... and its entries in the search index
+    sqlite3_stmt* insertBlock = nullptr;
+    sqlite3_stmt* insertEvent = nullptr;
+    sqlite3_stmt* insertFile = nullptr;
+    sqlite3_stmt* findBlock = nullptr;    // the block holding a key
+    sqlite3_stmt* updateBlock = nullptr;  // ... rewritten (a deleted message's text erased)
+    sqlite3_stmt* editsOf = nullptr;      // the edits of a message
+    sqlite3_stmt* deleteFile = nullptr;
     sqlite3_stmt* lastSeq = nullptr;
     sqlite3_stmt* newRoom = nullptr;
     sqlite3_stmt* topic = nullptr;
-    sqlite3_stmt* indexRange = nullptr;  // a room's slice into the search index
-    sqlite3_stmt* setIndexed = nullptr;  // ... and its rooms.indexed_seq
-    sqlite3_stmt* sliceEnd = nullptr;    // ... where the slice ends
-    std::vector<std::pair<std::int64_t, const Work*>> queued;  // for the next insertMany
+    sqlite3_stmt* indexOne = nullptr;                          // a message into the search index
+    sqlite3_stmt* unindexOne = nullptr;                        // ... and out of it
+    sqlite3_stmt* setIndexed = nullptr;                        // a room's rooms.indexed_seq
+    std::vector<std::pair<std::int64_t, const Work*>> queued;  // for insertQueued()
+    std::string block;                                         // the block being built
+    std::string scratch;                                       // one message's bytes
+    std::string rewritten;                                     // a block read back to be rewritten
+    std::vector<MessageBlock::Record> records;
     sqlite3_stmt* begin = nullptr;
     sqlite3_stmt* commit = nullptr;
     sqlite3_stmt* rollback = nullptr;
@@ -721,6 +829,13 @@ void SqliteHistory::migrate(Session& db) {
                 db << sql, now;
             }
         }
+        if (version < 8) {
+            if (version > 0) {
+                logger().information("history database " + options_.path +
+                                     ": migrating messages to blocks (schema version 8)");
+            }
+            migrateToBlocks(db);
+        }
         // Always written, even when nothing migrates: a read-only file or
         // directory fails here, at open, not at the first message.
         db << "DELETE FROM schema_version", now;
@@ -734,28 +849,26 @@ void SqliteHistory::migrate(Session& db) {
 }
 
 std::vector<StoredFile> SqliteHistory::fileReferences() const {
-    std::vector<std::string> rooms, files;
-    std::vector<Poco::Int64> keys;
-    *reader_ << "SELECT r.name, m.id, m.file FROM messages m JOIN rooms r ON r.id = m.id >> 40"
-                " WHERE m.file != ''",
-        into(rooms), into(keys), into(files), now;
-    // A deleted FILE message names its file no more (a DELETE event's
-    // target); one scan of the events, not one per file.
-    std::vector<Poco::Int64> deletedKeys;
-    int deleteKind = hermes::v1::MESSAGE_KIND_DELETE;
-    *reader_ << "SELECT target FROM messages WHERE kind = ?", use(deleteKind), into(deletedKeys),
-        now;
-    const std::set<Poco::Int64> deleted(deletedKeys.begin(), deletedKeys.end());
+    // `files` holds the FILE messages not deleted (a DELETE removes its row).
+    sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(*reader_);
+    Prepared select(handle,
+                    "SELECT r.name, f.id, f.file FROM files f JOIN rooms r ON r.id = f.id >> 40"
+                    " ORDER BY f.id");
     std::vector<StoredFile> out;
-    out.reserve(rooms.size());
-    for (std::size_t i = 0; i < rooms.size(); ++i) {
+    int rc = 0;
+    while ((rc = sqlite3_step(select.statement)) == SQLITE_ROW) {
         StoredFile stored;
-        if (deleted.contains(keys[i]) || !parseFileColumn(files[i], stored.file)) {
+        const std::string_view bytes = columnBytes(select.statement, 2);
+        if (!stored.file.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
             continue;
         }
-        stored.room = std::move(rooms[i]);
-        stored.seq = static_cast<std::uint64_t>(keys[i] & kSeqMask);
+        stored.room = std::string(columnBytes(select.statement, 0));
+        stored.seq =
+            static_cast<std::uint64_t>(sqlite3_column_int64(select.statement, 1) & kSeqMask);
         out.push_back(std::move(stored));
+    }
+    if (rc != SQLITE_DONE) {
+        throw Poco::Data::DataException(std::string("files: ") + sqlite3_errmsg(handle));
     }
     return out;
 }
@@ -803,7 +916,7 @@ void SqliteHistory::loadRooms() {
                                                 static_cast<std::uint64_t>(seqs[i]), times[i]});
     }
     Poco::Int64 count = 0;
-    *reader_ << "SELECT count(*) FROM messages", into(count), now;
+    *reader_ << "SELECT coalesce(sum(count), 0) FROM blocks", into(count), now;
     restoredMessages_ = static_cast<std::uint64_t>(count);
 }
 
@@ -1050,25 +1163,27 @@ std::vector<hermes::v1::ChatMessage> SqliteHistory::query(std::string_view room,
 std::vector<hermes::v1::ChatMessage> SqliteHistory::queryWith(
     Poco::Data::Session& db, std::string_view room, std::uint64_t afterSeq, std::uint64_t beforeSeq,
     std::size_t limit, bool newestFirst, std::vector<std::string>* authors) const {
-    std::string name(room);
-    Poco::Int64 low = static_cast<Poco::Int64>(afterSeq);
-    Poco::Int64 high = beforeSeq == 0 ? std::numeric_limits<Poco::Int64>::max()
-                                      : static_cast<Poco::Int64>(beforeSeq);
-    Poco::Int64 count = static_cast<Poco::Int64>(std::min<std::size_t>(
-        limit, static_cast<std::size_t>(std::numeric_limits<Poco::Int64>::max())));
-    // Seqs past the key's bits are never stored: the range ends there.
-    high = std::min<Poco::Int64>(high, kSeqMask + 1);
-    Rows rows;
-    Statement select(db);
-    select << "SELECT " + std::string(kColumns) + " FROM messages m WHERE m.id > " + kRoomBase +
-                  " + ? AND m.id < " + kRoomBase + " + ? ORDER BY m.id " +
-                  (newestFirst ? "DESC" : "ASC") + " LIMIT ?";
-    rows.addTo(select);
-    select, use(name), use(low), use(name), use(high), use(count);
-    select.execute();
-    std::vector<hermes::v1::ChatMessage> messages = rows.messages(room);
-    if (authors != nullptr) {
-        *authors = std::move(rows.author);
+    std::vector<hermes::v1::ChatMessage> messages;
+    sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(db);
+    const std::optional<std::int64_t> roomId = roomIdOf(handle, room);
+    if (!roomId || limit == 0 || afterSeq >= kMaxSeq) {
+        return messages;
+    }
+    BlockScan scan(handle, *roomId, afterSeq, beforeSeq, newestFirst);
+    MessageBlock::Record record;
+    while (messages.size() < limit && scan.next(record)) {
+        hermes::v1::ChatMessage m;
+        if (!MessageBlock::read(record, room, m)) {
+            continue;
+        }
+        messages.push_back(std::move(m));
+        if (authors != nullptr) {
+            authors->emplace_back(record.author);
+        }
+    }
+    if (scan.damaged()) {
+        logger().error("history database " + options_.path + ": a block of " + std::string(room) +
+                       " is damaged; its messages from there on are not read");
     }
     return messages;
 }
@@ -1096,18 +1211,21 @@ std::vector<std::pair<hermes::v1::ChatMessage, std::string>> SqliteHistory::auth
 }
 
 std::uint64_t SqliteHistory::firstStoredSeq(std::string_view room) const {
-    std::string name(room);
-    Poco::Int64 first = 0;
-    std::size_t rows = 0;
-    *reader_ << "SELECT count(*), coalesce(min(m.id & " + std::to_string(kSeqMask) +
-                    "), 0) FROM (SELECT m.id FROM messages m WHERE m.id > " + kRoomBase +
-                    " AND m.id < " + kRoomBase + " + " + std::to_string(kSeqMask + 1) +
-                    " ORDER BY m.id LIMIT 1) m",
-        use(name), use(name), into(rows), into(first), now;
-    if (rows == 0) {
+    sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(*reader_);
+    const std::optional<std::int64_t> roomId = roomIdOf(handle, room);
+    if (!roomId) {
         return 0;
     }
-    return static_cast<std::uint64_t>(first);
+    // A block's key is its first message's: retention rewrites the block it
+    // cuts through under its new first key.
+    Prepared first(handle, "SELECT min(id) FROM blocks WHERE id >= ?1 AND id < ?2");
+    sqlite3_bind_int64(first.statement, 1, messageKey(*roomId, 0));
+    sqlite3_bind_int64(first.statement, 2, roomEnd(*roomId));
+    if (sqlite3_step(first.statement) != SQLITE_ROW ||
+        sqlite3_column_type(first.statement, 0) == SQLITE_NULL) {
+        return 0;
+    }
+    return static_cast<std::uint64_t>(sqlite3_column_int64(first.statement, 0) & kSeqMask);
 }
 
 HistorySlice SqliteHistory::after(std::string_view room, std::uint64_t afterSeq,
@@ -1188,121 +1306,113 @@ SearchHits SqliteHistory::searchWith(Session& db, std::string_view room, std::st
     if (query.empty() || limit == 0) {
         return hits;
     }
-    std::string name(room);
-    const std::uint64_t highSeq = beforeSeq == 0 || beforeSeq > static_cast<std::uint64_t>(kSeqMask)
-                                      ? static_cast<std::uint64_t>(kSeqMask) + 1
-                                      : beforeSeq;
+    const std::uint64_t highSeq = beforeSeq == 0 || beforeSeq > kMaxSeq ? kMaxSeq + 1 : beforeSeq;
     const std::size_t wanted = std::min<std::size_t>(limit, 10'000) + 1;  // one more: hasMore
+    sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(db);
     try {
         // One read transaction: the room's id and index bound, the unindexed
         // tail and the index itself are the same snapshot.
         db.begin();
-        Poco::Int64 roomId = 0;
-        Poco::Int64 indexedSeq = 0;
-        std::size_t found = 0;
-        db << "SELECT count(*), coalesce(max(id), 0), coalesce(max(indexed_seq), 0) FROM rooms"
-              " WHERE name = ?",
-            use(name), into(found), into(roomId), into(indexedSeq), now;
-        if (found == 0) {
+        Prepared roomRow(handle, "SELECT id, indexed_seq FROM rooms WHERE name = ?1");
+        bindText(roomRow.statement, 1, room);
+        if (sqlite3_step(roomRow.statement) != SQLITE_ROW) {
             db.commit();
             return hits;
         }
-        // The room's keys below `high`.
-        Poco::Int64 low = messageKey(roomId, 0);
-        Poco::Int64 high = messageKey(roomId, 0) + static_cast<Poco::Int64>(highSeq);
+        const std::int64_t roomId = sqlite3_column_int64(roomRow.statement, 0);
+        const auto indexedSeq =
+            static_cast<std::uint64_t>(sqlite3_column_int64(roomRow.statement, 1));
+        // A message whose text a later EDIT of the same message replaced:
+        // search skips it, so that only a message's newest text matches.
+        Prepared edited(handle,
+                        "SELECT 1 FROM events WHERE target = ?1 AND id > ?2 AND kind = 3 LIMIT 1");
+        const auto superseded = [&](const hermes::v1::ChatMessage& m) {
+            const std::int64_t key = messageKey(roomId, m.seq());
+            sqlite3_bind_int64(edited.statement, 1,
+                               m.kind() == hermes::v1::MESSAGE_KIND_EDIT
+                                   ? messageKey(roomId, m.target_seq())
+                                   : key);
+            sqlite3_bind_int64(edited.statement, 2, key);
+            const bool found = sqlite3_step(edited.statement) == SQLITE_ROW;
+            sqlite3_reset(edited.statement);
+            return found;
+        };
+        // Newest first, from `afterSeq` (exclusive) below highSeq, each message
+        // taken if `test` says so.
+        const auto scan = [&](std::uint64_t afterSeq, const auto& test) {
+            BlockScan blocks(handle, roomId, afterSeq, highSeq, true);
+            MessageBlock::Record record;
+            hermes::v1::ChatMessage m;
+            while (hits.messages.size() < wanted && blocks.next(record)) {
+                if (MessageBlock::read(record, room, m) && test(m.text()) && !superseded(m)) {
+                    hits.messages.push_back(m);
+                }
+            }
+        };
         if (fts_) {
             // Committed after the room's last indexing slice (at most
-            // indexMaxLag rows over all rooms, usually none), newest first:
-            // matched here one by one, reading only the text in place; the
-            // hits' full rows are fetched after.
-            std::vector<std::int64_t> tailHits;
-            {
-                sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(db);
-                sqlite3_stmt* scan = nullptr;
-                if (sqlite3_prepare_v2(handle,
-                                       "SELECT id, text FROM messages WHERE id > ? AND id < ?"
-                                       " ORDER BY id DESC",
-                                       -1, &scan, nullptr) != SQLITE_OK) {
-                    throw Poco::Data::DataException(std::string("prepare search scan: ") +
-                                                    sqlite3_errmsg(handle));
-                }
-                sqlite3_bind_int64(scan, 1,
-                                   messageKey(roomId, static_cast<std::uint64_t>(indexedSeq)));
-                sqlite3_bind_int64(scan, 2, high);
-                while (tailHits.size() < wanted && sqlite3_step(scan) == SQLITE_ROW) {
-                    const auto* row = reinterpret_cast<const char*>(sqlite3_column_text(scan, 1));
-                    const auto bytes = static_cast<std::size_t>(sqlite3_column_bytes(scan, 1));
-                    if (query.matches(std::string_view(row == nullptr ? "" : row, bytes))) {
-                        tailHits.push_back(sqlite3_column_int64(scan, 0));
-                    }
-                }
-                sqlite3_finalize(scan);
-            }
-            if (!tailHits.empty()) {
-                std::string ids;
-                for (const std::int64_t id : tailHits) {
-                    if (!ids.empty()) {
-                        ids += ',';
-                    }
-                    ids += std::to_string(id);
-                }
-                Rows tail;
-                Statement select(db);
-                select << "SELECT " + std::string(kColumns) + " FROM messages m WHERE m.id IN (" +
-                              ids + ") AND NOT " + kSuperseded + " ORDER BY m.id DESC";
-                tail.addTo(select);
-                select.execute();
-                hits.messages = tail.messages(room);
-            }
-            if (hits.messages.size() < wanted) {
+            // indexMaxLag messages over all rooms, usually none): matched
+            // here one by one.
+            scan(indexedSeq, [&](std::string_view t) { return query.matches(t); });
+            if (hits.messages.size() < wanted && indexedSeq > 0) {
                 // The index's hits in the room's key range, newest first: a
                 // rowid range FTS5 walks without touching other rooms' hits.
-                std::string match = query.ftsExpression();
-                Poco::Int64 count = static_cast<Poco::Int64>(wanted - hits.messages.size());
-                Rows rows;
-                Statement indexed(db);
-                indexed << "SELECT " + std::string(kColumns) +
-                               " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
-                               " WHERE messages_fts MATCH ? AND messages_fts.rowid > ?"
-                               " AND messages_fts.rowid < ? AND NOT " +
-                               std::string(kSuperseded) +
-                               " ORDER BY messages_fts.rowid DESC LIMIT ?";
-                rows.addTo(indexed);
-                Poco::Int64 indexedHigh =
-                    std::min(high, messageKey(roomId, static_cast<std::uint64_t>(indexedSeq)) + 1);
-                indexed, use(match), use(low), use(indexedHigh), use(count);
-                indexed.execute();
-                for (hermes::v1::ChatMessage& m : rows.messages(room)) {
-                    hits.messages.push_back(std::move(m));
+                // Each is read from its block (the last block read is kept:
+                // hits close together share one).
+                Prepared indexed(handle,
+                                 "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 AND"
+                                 " rowid > ?2 AND rowid < ?3 ORDER BY rowid DESC");
+                const std::string match = query.ftsExpression();
+                bindText(indexed.statement, 1, match);
+                sqlite3_bind_int64(indexed.statement, 2, messageKey(roomId, 0));
+                sqlite3_bind_int64(indexed.statement, 3,
+                                   messageKey(roomId, std::min(highSeq, indexedSeq + 1)));
+                Prepared holder(handle,
+                                "SELECT id, data FROM blocks WHERE id BETWEEN ?1 AND ?2"
+                                " ORDER BY id DESC LIMIT 1");
+                std::int64_t cachedId = -1;
+                std::string cached;
+                std::vector<MessageBlock::Record> records;
+                hermes::v1::ChatMessage m;
+                int rc = 0;
+                while (hits.messages.size() < wanted &&
+                       (rc = sqlite3_step(indexed.statement)) == SQLITE_ROW) {
+                    const std::int64_t key = sqlite3_column_int64(indexed.statement, 0);
+                    const auto seq = static_cast<std::uint64_t>(key & kSeqMask);
+                    if (cachedId < 0 || key < cachedId || records.empty() ||
+                        seq > records.back().seq) {
+                        sqlite3_bind_int64(holder.statement, 1, messageKey(roomId, 0));
+                        sqlite3_bind_int64(holder.statement, 2, key);
+                        if (sqlite3_step(holder.statement) != SQLITE_ROW) {
+                            sqlite3_reset(holder.statement);
+                            continue;  // pruned since it was indexed
+                        }
+                        cachedId = sqlite3_column_int64(holder.statement, 0);
+                        cached.assign(columnBytes(holder.statement, 1));
+                        sqlite3_reset(holder.statement);
+                        MessageBlock::split(cached, records);
+                    }
+                    const auto it = std::find_if(records.begin(), records.end(),
+                                                 [seq](const auto& r) { return r.seq == seq; });
+                    if (it != records.end() && MessageBlock::read(*it, room, m) && !superseded(m)) {
+                        hits.messages.push_back(m);
+                    }
+                }
+                if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+                    throw Poco::Data::DataException(std::string("search: ") +
+                                                    sqlite3_errmsg(handle));
                 }
             }
         } else {
-            // Without FTS5: every word a substring (LIKE is ASCII
-            // case-insensitive); unused slots match anything.
-            std::vector<std::string> patterns = query.likePatterns();
-            patterns.resize(SearchQuery::kMaxWords, "%");
-            Poco::Int64 count = static_cast<Poco::Int64>(wanted);
-            std::string sql = "SELECT " + std::string(kColumns) +
-                              " FROM messages m WHERE m.id > ? AND m.id < ? AND NOT " + kSuperseded;
-            for (std::size_t i = 0; i < patterns.size(); ++i) {
-                sql += " AND text LIKE ? ESCAPE '\\'";
-            }
-            Rows rows;
-            Statement select(db);
-            select << sql + " ORDER BY m.id DESC LIMIT ?";
-            rows.addTo(select);
-            select, use(low), use(high);
-            for (std::string& pattern : patterns) {
-                select, use(pattern);
-            }
-            select, use(count);
-            select.execute();
-            hits.messages = rows.messages(room);
+            // Without FTS5: every word a substring (ASCII case-insensitive),
+            // over the whole room.
+            scan(0, [&](std::string_view t) { return query.containsEveryWord(t); });
         }
         db.commit();
     } catch (const Poco::Exception& error) {
         // A query FTS5 cannot parse matches nothing; the hub carries on.
-        logger().debug("history search in " + name + " failed: " + error.displayText());
+        logger().debug("history search in " + std::string(room) +
+                       " failed: " + error.displayText());
         try {
             if (db.isTransaction()) {
                 db.rollback();
@@ -1425,7 +1535,7 @@ bool SqliteHistory::commitBatch(Writer& writer, std::vector<Work>& batch) {
             // After the inserts: the message deleted may be in this batch.
             for (const Work& work : batch) {
                 if (work.message && work.message->kind() == hermes::v1::MESSAGE_KIND_DELETE) {
-                    writer.eraseDeleted(*work.message, index_);
+                    writer.eraseDeleted(*work.message);
                 }
             }
         }
@@ -1513,95 +1623,147 @@ bool SqliteHistory::pruneStep(Writer& writer, std::int64_t nowMs) {
         return false;
     }
     std::string room;
-    Poco::Int64 batch = static_cast<Poco::Int64>(kPruneBatch);
-    Poco::Int64 low = 0, high = 0, rows = 0;
-    Poco::Int64 before = std::numeric_limits<Poco::Int64>::max();
+    std::uint64_t boundSeq = kMaxSeq;
+    std::int64_t before = std::numeric_limits<std::int64_t>::max();
     std::set<std::string>* rescan = nullptr;
+    if (!writer.countPrune.empty()) {
+        room = *writer.countPrune.begin();
+        writer.countPrune.erase(writer.countPrune.begin());
+        const Writer::RoomState& state = writer.rooms[room];
+        if (state.last <= options_.maxMessagesPerRoom) {
+            return true;
+        }
+        boundSeq = state.last - options_.maxMessagesPerRoom;
+        rescan = &writer.countPrune;
+    } else {
+        room = *writer.agePrune.begin();
+        writer.agePrune.erase(writer.agePrune.begin());
+        // Oldest first along the key; time follows seq (the hub stamps
+        // both at once), so the scan stops at the first young message.
+        before = nowMs - static_cast<std::int64_t>(options_.maxAge.count());
+        rescan = &writer.agePrune;
+    }
     try {
-        if (!writer.countPrune.empty()) {
-            room = *writer.countPrune.begin();
-            writer.countPrune.erase(writer.countPrune.begin());
-            const Writer::RoomState& state = writer.rooms[room];
-            if (state.last <= options_.maxMessagesPerRoom) {
-                return true;
-            }
-            Poco::Int64 base = messageKey(state.id, 0);
-            Poco::Int64 bound = messageKey(state.id, state.last - options_.maxMessagesPerRoom);
-            writer.session << "SELECT coalesce(min(id), 0), coalesce(max(id), 0), count(*) FROM"
-                              " (SELECT id FROM messages WHERE id > ? AND id <= ?"
-                              " ORDER BY id LIMIT ?)",
-                use(base), use(bound), use(batch), into(low), into(high), into(rows), now;
-            rescan = &writer.countPrune;
-        } else {
-            room = *writer.agePrune.begin();
-            writer.agePrune.erase(writer.agePrune.begin());
-            const Writer::RoomState& state = writer.rooms[room];
-            // Oldest first along the key; time follows seq (the hub stamps
-            // both at once), so the scan stops at the first young batch.
-            before = nowMs - static_cast<Poco::Int64>(options_.maxAge.count());
-            Poco::Int64 base = messageKey(state.id, 0);
-            Poco::Int64 end = messageKey(state.id + 1, 0);
-            writer.session << "SELECT coalesce(min(id), 0), coalesce(max(id), 0), count(*) FROM"
-                              " (SELECT id, time_ms FROM messages WHERE id > ? AND id < ?"
-                              " ORDER BY id LIMIT ?) WHERE time_ms < ?",
-                use(base), use(end), use(batch), use(before), into(low), into(high), into(rows),
-                now;
-            rescan = &writer.agePrune;
-        }
-        if (rows == 0) {
-            return !writer.countPrune.empty() || !writer.agePrune.empty();
-        }
-        const std::size_t deleted = pruneRange(writer, room, low, high, before);
-        if (rows == batch) {
+        const Pruned pruned = pruneRoom(writer, room, boundSeq, before);
+        if (pruned.more) {
             rescan->insert(room);
         }
         auto state = shared_.lock();
-        state->pruned += deleted;
-        if (deleted > 0) {
+        state->pruned += pruned.deleted;
+        if (pruned.deleted > 0) {
             std::uint64_t& upTo = state->prunedTo[room];
-            upTo = std::max(upTo, static_cast<std::uint64_t>(high & kSeqMask));
+            upTo = std::max(upTo, pruned.highest);
         }
         state->unindexed = writer.unindexed;
     } catch (const Poco::Exception& error) {
         logger().error("history database " + options_.path + ": pruning " + room +
                        " failed: " + error.displayText());
-        try {
-            if (writer.session.isTransaction()) {
-                writer.session.rollback();
-            }
-        } catch (const Poco::Exception&) {
-            // The failed statement may have ended the transaction already.
+        if (writer.inTransaction()) {
+            sqlite3_step(writer.rollback);
+            sqlite3_reset(writer.rollback);
         }
     }
     return !writer.countPrune.empty() || !writer.agePrune.empty();
 }
 
-// Deletes a room's messages with keys in [low, high] older than `before`, and
-// their index entries, in one transaction. Returns the rows deleted.
-std::size_t SqliteHistory::pruneRange(Writer& writer, const std::string& room, Poco::Int64 low,
-                                      Poco::Int64 high, Poco::Int64 before) {
+// Deletes the oldest messages of `room` with seq <= boundSeq and time_ms <
+// before, about kPruneBatch at most (whole blocks; the block the bound cuts
+// through is written again from its first kept message), their index
+// entries, files and events, in one transaction.
+SqliteHistory::Pruned SqliteHistory::pruneRoom(Writer& writer, const std::string& room,
+                                               std::uint64_t boundSeq, std::int64_t before) {
     const Writer::RoomState& state = writer.rooms[room];
-    writer.session.begin();
-    if (index_) {
-        // An external-content index must be told the exact text it indexed:
-        // only the room's rows up to indexed_seq are in it.
-        Poco::Int64 indexedKey = messageKey(state.id, state.indexed);
-        writer.session << "INSERT INTO messages_fts(messages_fts, rowid, text) SELECT 'delete',"
-                          " id, text FROM messages WHERE id BETWEEN ? AND ? AND time_ms < ?"
-                          " AND id <= ?",
-            use(low), use(high), use(before), use(indexedKey), now;
+    const std::int64_t base = messageKey(state.id, 0);
+    Pruned result;
+    // Read first, then changed: SQLite does not promise what a SELECT that
+    // is being stepped sees of the rows its own connection changes.
+    std::vector<std::pair<std::int64_t, std::string>> blocks;
+    {
+        Prepared select(writer.handle,
+                        "SELECT id, data FROM blocks WHERE id >= ?1 AND id < ?2 ORDER BY id"
+                        " LIMIT ?3");
+        sqlite3_bind_int64(select.statement, 1, base);
+        sqlite3_bind_int64(select.statement, 2, roomEnd(state.id));
+        sqlite3_bind_int64(select.statement, 3, static_cast<sqlite3_int64>(kPruneBatch + 1));
+        while (sqlite3_step(select.statement) == SQLITE_ROW) {
+            blocks.emplace_back(sqlite3_column_int64(select.statement, 0),
+                                std::string(columnBytes(select.statement, 1)));
+        }
     }
-    Statement remove(writer.session);
-    remove << "DELETE FROM messages WHERE id BETWEEN ? AND ? AND time_ms < ?", use(low), use(high),
-        use(before);
-    const std::size_t deleted = remove.execute();
-    writer.session.commit();
+    writer.run(writer.begin, "begin pruning");
+    Prepared removeBlock(writer.handle, "DELETE FROM blocks WHERE id = ?1");
+    std::vector<MessageBlock::Record> records;
+    hermes::v1::ChatMessage m;
+    bool stopped = false;
+    for (const auto& [id, data] : blocks) {
+        if (result.deleted >= kPruneBatch) {
+            result.more = true;
+            break;
+        }
+        if (!MessageBlock::split(data, records)) {
+            throw Poco::Data::DataException("block " + std::to_string(id) + " is damaged");
+        }
+        std::size_t gone = 0;
+        for (const MessageBlock::Record& record : records) {
+            const bool old = record.seq <= boundSeq;
+            const bool parsed = MessageBlock::read(record, room, m);
+            if (!old || (parsed && m.time_ms() >= before)) {
+                break;
+            }
+            if (index_ && parsed && record.seq <= state.indexed && !m.text().empty()) {
+                // A contentless index must be told the text it indexed.
+                sqlite3_bind_int64(writer.unindexOne, 1, messageKey(state.id, record.seq));
+                bindText(writer.unindexOne, 2, m.text());
+                writer.run(writer.unindexOne, "unindex a pruned message");
+            }
+            ++gone;
+        }
+        if (gone == 0) {
+            stopped = true;
+            break;
+        }
+        result.deleted += gone;
+        result.highest = records[gone - 1].seq;
+        sqlite3_bind_int64(removeBlock.statement, 1, id);
+        writer.run(removeBlock.statement, "prune a block");
+        if (gone < records.size()) {
+            // The bound cuts through this block: its kept messages go on
+            // under the first one's key.
+            writer.block.clear();
+            for (std::size_t i = gone; i < records.size(); ++i) {
+                MessageBlock::append(writer.block, records[i]);
+            }
+            sqlite3_bind_int64(writer.insertBlock, 1, messageKey(state.id, records[gone].seq));
+            sqlite3_bind_int64(writer.insertBlock, 2,
+                               static_cast<sqlite3_int64>(records.back().seq));
+            sqlite3_bind_int64(writer.insertBlock, 3,
+                               static_cast<sqlite3_int64>(records.size() - gone));
+            bindBlob(writer.insertBlock, 4, writer.block);
+            writer.run(writer.insertBlock, "rewrite a pruned block");
+            stopped = true;
+            break;
+        }
+    }
+    if (!stopped && !result.more && blocks.size() > kPruneBatch) {
+        result.more = true;  // blocks beyond the ones read
+    }
+    if (result.deleted > 0) {
+        const std::int64_t high = messageKey(state.id, result.highest);
+        for (const char* sql : {"DELETE FROM files WHERE id BETWEEN ?1 AND ?2",
+                                "DELETE FROM events WHERE target BETWEEN ?1 AND ?2"}) {
+            Prepared remove(writer.handle, sql);
+            sqlite3_bind_int64(remove.statement, 1, base);
+            sqlite3_bind_int64(remove.statement, 2, high);
+            writer.run(remove.statement, "prune files and events");
+        }
+    }
+    writer.run(writer.commit, "commit pruning");
     // Keys are never reused (each is its room's seq), so the index's bound
     // stays true whatever went.
-    return deleted;
+    return result;
 }
 
-// Adds one slice (options_.indexSlice rows, in key order) of a room's
+// Adds one slice (options_.indexSlice messages, in seq order) of a room's
 // committed messages to the FTS index when the writer is idle, or when the
 // backlog has reached options_.indexMaxLag. True when a backlog remains.
 bool SqliteHistory::indexStep(Writer& writer, bool idle) {
@@ -1625,27 +1787,29 @@ bool SqliteHistory::indexStep(Writer& writer, bool idle) {
     }
     const std::string name = *next;
     Writer::RoomState& room = writer.rooms[name];
-    const sqlite3_int64 from = messageKey(room.id, room.indexed);
-    const sqlite3_int64 last = messageKey(room.id, room.last);
-    sqlite3_int64 upto = last;
+    std::uint64_t upto = room.last;
     try {
         writer.run(writer.begin, "begin indexing");
-        sqlite3_bind_int64(writer.sliceEnd, 1, from);
-        sqlite3_bind_int64(writer.sliceEnd, 2, last);
-        sqlite3_bind_int64(writer.sliceEnd, 3, static_cast<sqlite3_int64>(batchSize));
-        const int rc = sqlite3_step(writer.sliceEnd);
-        if (rc == SQLITE_ROW && sqlite3_column_type(writer.sliceEnd, 0) != SQLITE_NULL) {
-            upto = sqlite3_column_int64(writer.sliceEnd, 0);
+        {
+            BlockScan scan(writer.handle, room.id, room.indexed, room.last + 1, false);
+            MessageBlock::Record record;
+            hermes::v1::ChatMessage m;
+            std::size_t taken = 0;
+            while (taken < batchSize && scan.next(record)) {
+                ++taken;
+                upto = record.seq;
+                if (MessageBlock::read(record, name, m) && !m.text().empty()) {
+                    sqlite3_bind_int64(writer.indexOne, 1, messageKey(room.id, record.seq));
+                    bindText(writer.indexOne, 2, m.text());
+                    writer.run(writer.indexOne, "index");
+                }
+            }
+            if (taken < batchSize) {
+                upto = room.last;  // the rest (retention may have taken some)
+            }
         }
-        sqlite3_reset(writer.sliceEnd);
-        if (rc != SQLITE_ROW) {
-            throw Poco::Data::DataException(std::string("slice: ") + sqlite3_errmsg(writer.handle));
-        }
-        sqlite3_bind_int64(writer.indexRange, 1, from);
-        sqlite3_bind_int64(writer.indexRange, 2, upto);
-        writer.run(writer.indexRange, "index");
         sqlite3_bind_int64(writer.setIndexed, 1, room.id);
-        sqlite3_bind_int64(writer.setIndexed, 2, upto & kSeqMask);
+        sqlite3_bind_int64(writer.setIndexed, 2, static_cast<sqlite3_int64>(upto));
         writer.run(writer.setIndexed, "rooms.indexed_seq");
         writer.run(writer.commit, "commit indexing");
     } catch (const Poco::Exception& error) {
@@ -1658,9 +1822,8 @@ bool SqliteHistory::indexStep(Writer& writer, bool idle) {
         }
         return false;
     }
-    const auto indexed = static_cast<std::uint64_t>(upto & kSeqMask);
-    writer.unindexed -= std::min(writer.unindexed, indexed - room.indexed);
-    room.indexed = indexed;
+    writer.unindexed -= std::min(writer.unindexed, upto - room.indexed);
+    room.indexed = upto;
     writer.lastIndexed = name;
     if (room.indexed >= room.last) {
         writer.toIndex.erase(name);

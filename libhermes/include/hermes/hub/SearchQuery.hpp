@@ -4,7 +4,8 @@
 //
 //   ftsExpression()  an SQLite FTS5 MATCH expression: each word a phrase, so
 //                    the user's punctuation is never FTS5 syntax; all must match
-//   likePatterns()   the fallback without FTS5: each word a substring (LIKE)
+//   containsEveryWord(text)  the fallback without FTS5: each word a
+//                    substring, ASCII case-insensitive (as SQL's LIKE was)
 //   matches(text)    the same rule as FTS5's default tokenizer, for messages
 //                    committed but not yet in the FTS index (SqliteHistory
 //                    indexes in batches, off the commit path)
@@ -37,8 +38,8 @@ public:
     bool empty() const { return words_.empty(); }
 
     std::string ftsExpression() const;
-    // One "%word%" pattern per word, with %, _ and \ escaped by a backslash.
-    std::vector<std::string> likePatterns() const;
+    // Every word is in `text`, ASCII case-insensitively (the fallback).
+    bool containsEveryWord(std::string_view text) const;
     // Whether FTS5 would match `text` with ftsExpression() (ASCII rules, see above).
     bool matches(std::string_view text) const;
 

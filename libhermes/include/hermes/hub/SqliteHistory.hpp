@@ -2,9 +2,9 @@
 // HistoryStore in a SQLite database file (through POCO Data), so history,
 // seqs and topics survive a restart of the hub.
 //
-// Layout (schema version 7, created and migrated at open; see kSchemaVersion;
-// version 4 added file, version 5 reply_to, target and reaction, version 6
-// author and messages_target, version 7 the integer keys):
+// Layout (schema version 8, created and migrated at open; see kSchemaVersion;
+// version 4 added files, version 5 replies and reactions, version 6 authors,
+// version 7 the integer keys, version 8 the blocks):
 //
 //   schema_version(version)
 //   rooms(id INTEGER PK, name UNIQUE, last_seq, topic, topic_set_by,
@@ -12,23 +12,28 @@
 //            a room or private conversation, numbered by the writer at its
 //            first write; indexed_seq: the search index holds exactly the
 //            room's messages with seq <= indexed_seq
-//   messages(id INTEGER PK, epoch, time_ms, from_nick, to_nick, client_msg_id,
-//            kind, text, file, reply_to, target, reaction, author)
-//            id: the room's id << 40 | seq (one B-tree, no second index:
-//            a room's messages are a range of keys, in seq order)
-//            target: an event's (edit, delete, reaction) message's key, 0 if none
-//            file: a FILE message's FileInfo (protobuf bytes as hex), '' for the others
-//            author: the sender's account ('' if none); a reaction's reactor.
-//            A DELETE erases (to '') the text and file of the message it
-//            names and of that message's EDITs; every row and seq stays.
-//   messages_target  index of messages(target) WHERE target != 0:
-//            the events naming a message (search skips text a later EDIT
-//            replaced; a DELETE finds the edits it erases)
-//   messages_fts  FTS5 external-content index of messages.text, keyed by
-//                 messages.id (absent when SQLite lacks FTS5: search uses LIKE)
+//   blocks(id INTEGER PK, last_seq, count, data)
+//            a room's messages of one commit, at most 128 a row
+//            (MessageBlock.hpp: per message its seq, its author and its
+//            ChatMessage's bytes); id: the first message's key, the room's
+//            id << 40 | seq, so a room's blocks are a range of keys in seq
+//            order. A DELETE erases the text and file of the message it
+//            names and of that message's EDITs in their blocks; every
+//            message and seq stays. Retention deletes whole blocks and
+//            writes the block it cuts through again under its first kept
+//            message's key.
+//   events(target, id, kind, PK (target, id))  WITHOUT ROWID
+//            each event (edit, delete, reaction) by the key of the message
+//            it names: search skips text a later EDIT replaced; a DELETE
+//            finds the edits it erases
+//   files(id INTEGER PK, file)
+//            each FILE message not deleted, by its key: its FileInfo's bytes
+//   messages_fts  FTS5 contentless index of the messages' text, keyed by
+//                 their keys (absent when SQLite lacks FTS5: search matches
+//                 each message's text)
 //   private_waiting(recipient, conversation, seq, time_ms, PK all but time)
 //                 private messages waiting for an offline account (version 3);
-//                 a conversation's messages are rows of `messages` and `rooms`
+//                 a conversation's messages are blocks and a `rooms` row
 //                 under its key, "@" + the two accounts (Conversations.hpp)
 //
 // A key holds seqs below 2^40 and room ids below 2^23 (8,388,608 rooms and
@@ -46,7 +51,7 @@
 // (retention) in bounded batches. Indexing for search is off that path
 // (indexing row by row in each commit cost more than everything else the
 // writer does): the writer indexes committed messages in slices of
-// indexSlice rows of one room (rooms in turn) once its queue has been empty
+// indexSlice messages of one room (rooms in turn) once its queue has been empty
 // for 10 ms, or after each commit while the backlog is at least indexMaxLag;
 // search matches the room's committed messages not yet indexed one by one
 // (SearchQuery::matches), so results never miss a committed message. The database runs in WAL mode
@@ -57,11 +62,11 @@
 // Reads: after() and tail() run on the caller's thread with a second
 // connection beside the writer (WAL lets it read while the writer writes),
 // and merge messages appended but not yet committed, kept in memory until
-// their commit. They are indexed range reads: over a million messages a
-// page of 200 takes ~0.3 ms, a backlog of 50 ~0.1 ms.
+// their commit. They read a range of blocks (BlockScan.hpp) and parse only
+// the messages in range.
 //
 // Searches may read far more: a word found in a million messages of other
-// rooms, or a LIKE search without FTS5 (0.3-0.5 s over a million messages).
+// rooms, or a search without FTS5, which matches every message of the room.
 // So the hub's searches run on a search thread with a third connection
 // (startSearch(), finishedSearches(), searchFd()); search() itself still
 // answers on the caller's thread (tests, tools). Hits come from the index
@@ -115,7 +120,7 @@ struct SqliteHistoryOptions {
     std::chrono::milliseconds maxAge{0};  // history.max_age_days (0 = unlimited)
     // How often the writer looks for messages past maxAge.
     std::chrono::milliseconds agePruneInterval{60'000};
-    bool useFts = true;  // false: search with LIKE even if FTS5 is there (tests)
+    bool useFts = true;  // false: match every message (no FTS5) even if FTS5 is there (tests)
     // Messages one indexing transaction adds to the FTS index: small enough
     // (~0.7 ms) that a commit arriving meanwhile barely waits.
     std::size_t indexSlice = 256;
@@ -134,8 +139,9 @@ struct SqliteHistoryOptions {
 
 class SqliteHistory : public HistoryStore {
 public:
-    static constexpr int kSchemaVersion = 7;
-    // Rows one retention step deletes at most, so a commit never waits long.
+    static constexpr int kSchemaVersion = 8;
+    // Messages one retention step deletes at most (whole blocks, so a block
+    // more), so a commit never waits long.
     static constexpr std::size_t kPruneBatch = 1000;
 
     // Opens (creating and migrating) the database. Throws HistoryOpenError.
@@ -146,9 +152,9 @@ public:
     SqliteHistory& operator=(const SqliteHistory&) = delete;
 
     void append(const hermes::v1::ChatMessage& message) override;
-    // The author goes to the row's `author` column (schema version 6). A
-    // DELETE erases the text of its message and of its edits in the same
-    // commit, in the rows and the search index.
+    // The author is kept beside the message in its block (schema version 6
+    // on). A DELETE erases the text of its message and of its edits in the
+    // same commit, in their blocks and the search index.
     void appendAuthored(const hermes::v1::ChatMessage& message, std::string_view author) override;
     std::vector<std::pair<hermes::v1::ChatMessage, std::string>> authoredTail(
         std::string_view room, std::size_t count) const override;
@@ -223,8 +229,13 @@ private:
     void writerLoop();
     bool commitBatch(Writer& writer, std::vector<Work>& batch);
     bool pruneStep(Writer& writer, std::int64_t nowMs);
-    std::size_t pruneRange(Writer& writer, const std::string& room, std::int64_t low,
-                           std::int64_t high, std::int64_t before);
+    struct Pruned {
+        std::size_t deleted = 0;
+        std::uint64_t highest = 0;  // the newest seq deleted
+        bool more = false;          // the step stopped at its batch
+    };
+    Pruned pruneRoom(Writer& writer, const std::string& room, std::uint64_t boundSeq,
+                     std::int64_t before);
     bool indexStep(Writer& writer, bool idle);
     std::vector<MessagePtr> pendingAfter(std::string_view room, std::uint64_t afterSeq) const;
     std::vector<hermes::v1::ChatMessage> query(std::string_view room, std::uint64_t afterSeq,
