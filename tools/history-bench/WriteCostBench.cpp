@@ -4,7 +4,7 @@
 //
 //   hermes-write-cost-bench [MESSAGES] [BATCH] [DIR]
 //
-// Four ways of writing MESSAGES (default 100,000) T1-like messages (64
+// Five ways of writing MESSAGES (default 100,000) T1-like messages (64
 // bytes of text, 100 senders) of one room, in transactions of BATCH
 // (default 600: what a T1 commit held in `hermes-bench --scenario T1 -m
 // 1000`, 168 commits), each to a new database in DIR (default /tmp) in WAL
@@ -14,6 +14,8 @@
 //     polls, until it has indexed every message for search, as it does once
 //     idle); its threads' CPU (writer, checkpointer: the process's minus
 //     the caller's);
+//   - commits: the same store with indexing for search off (indexWhenIdle
+//     false, no lag bound), so only its commits;
 //   - rows: the floor of schema 7's layout, one row per message in its
 //     `messages` table (raw sqlite3, prepared statement, no index);
 //   - slim: one row per message holding its key and its protobuf bytes
@@ -31,6 +33,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -107,10 +110,16 @@ void step(sqlite3* db, sqlite3_stmt* statement) {
 }
 
 // The store's own threads (writer, checkpointer) per message.
+// `indexed` false: the writer never indexes for search (as while a load
+// that never pauses stays under the index's lag bound): the commits alone.
 double storeCost(const std::vector<hermes::v1::ChatMessage>& messages, std::size_t batch,
-                 const std::string& dir) {
+                 const std::string& dir, bool indexed) {
     hermes::hub::SqliteHistoryOptions options;
     options.path = freshPath(dir, "store");
+    if (!indexed) {
+        options.indexWhenIdle = false;
+        options.indexMaxLag = std::numeric_limits<std::size_t>::max();
+    }
     const double processBefore = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID);
     const double callerBefore = cpuSeconds(CLOCK_THREAD_CPUTIME_ID);
     {
@@ -124,10 +133,11 @@ double storeCost(const std::vector<hermes::v1::ChatMessage>& messages, std::size
         store.flush();
         // The writer indexes for search once idle: wait for it (bounded).
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-        while (store.unindexedMessages() > 0 && std::chrono::steady_clock::now() < deadline) {
+        while (indexed && store.unindexedMessages() > 0 &&
+               std::chrono::steady_clock::now() < deadline) {
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
-        if (store.unindexedMessages() > 0) {
+        if (indexed && store.unindexedMessages() > 0) {
             throw std::runtime_error("the store did not index its messages within 60 s");
         }
     }
@@ -251,9 +261,10 @@ int main(int argc, char** argv) {
     }
     try {
         const auto messages = makeMessages(count);
-        double store[3], rows[3], slim[3], blocks[3];
+        double store[3], commits[3], rows[3], slim[3], blocks[3];
         for (int run = 0; run < 3; ++run) {
-            store[run] = storeCost(messages, batch, dir);
+            store[run] = storeCost(messages, batch, dir, true);
+            commits[run] = storeCost(messages, batch, dir, false);
             rows[run] = rowsCost(messages, batch, dir);
             slim[run] = slimCost(messages, batch, dir);
             blocks[run] = blocksCost(messages, batch, dir);
@@ -262,6 +273,8 @@ int main(int argc, char** argv) {
                     count, batch);
         std::printf("store   (SqliteHistory's threads, search index included) %6.2f\n",
                     median3(store[0], store[1], store[2]));
+        std::printf("commits (the same, never indexing for search)            %6.2f\n",
+                    median3(commits[0], commits[1], commits[2]));
         std::printf("rows    (schema 7's messages table, one row per message) %6.2f\n",
                     median3(rows[0], rows[1], rows[2]));
         std::printf("slim    (one row per message: key and protobuf bytes)    %6.2f\n",

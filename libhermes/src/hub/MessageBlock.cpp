@@ -35,7 +35,52 @@ bool getBytes(std::string_view& in, std::string_view& out) {
     return true;
 }
 
+// ChatMessage.text's field number (hermes.proto).
+constexpr std::uint64_t kTextField = 8;
+
 }  // namespace
+
+std::string_view MessageBlock::textOf(const Record& record) {
+    std::string_view in = record.message;
+    std::string_view text;
+    while (!in.empty()) {
+        std::uint64_t tag = 0;
+        if (!getVarint(in, tag)) {
+            return {};
+        }
+        std::uint64_t skip = 0;
+        switch (tag & 7) {
+            case 0:  // varint
+                if (!getVarint(in, skip)) {
+                    return {};
+                }
+                continue;
+            case 1:  // 64-bit
+                skip = 8;
+                break;
+            case 2: {  // length-delimited
+                std::string_view bytes;
+                if (!getBytes(in, bytes)) {
+                    return {};
+                }
+                if ((tag >> 3) == kTextField) {
+                    text = bytes;
+                }
+                continue;
+            }
+            case 5:  // 32-bit
+                skip = 4;
+                break;
+            default:
+                return {};
+        }
+        if (skip > in.size()) {
+            return {};
+        }
+        in.remove_prefix(skip);
+    }
+    return text;
+}
 
 void MessageBlock::append(std::string& block, const hermes::v1::ChatMessage& message,
                           std::string_view author, std::string& scratch) {

@@ -46,6 +46,9 @@ public:
     // The records of `block` in order; false if it is damaged (then `out`
     // holds those before the damage).
     static bool split(std::string_view block, std::vector<Record>& out);
+    // The text of `record`'s message, read from its bytes without parsing
+    // the rest (indexing for search reads only the text); empty if none.
+    static std::string_view textOf(const Record& record);
     // The message of `record` as the store gives it back, in `room`.
     static bool read(const Record& record, std::string_view room, hermes::v1::ChatMessage& out);
 };

@@ -126,8 +126,12 @@ struct SqliteHistoryOptions {
     std::size_t indexSlice = 256;
     // Backlog of unindexed messages at which the writer indexes a slice after
     // every commit although more commits are queued; bounds what a search
-    // matches one by one.
-    std::size_t indexMaxLag = 65536;
+    // matches one by one (at this bound a search for a word found nowhere
+    // reads 262,144 messages: ~0.12 s on the search thread). Large enough
+    // that a burst of T1's size (100,000 messages) is indexed after it, not
+    // during it: indexing costs the writer ~1.4 us a message, more than its
+    // commits (docs/PERFORMANCE.md "A block per commit").
+    std::size_t indexMaxLag = 262144;
     // false: index only past indexMaxLag (tests of the unindexed path).
     bool indexWhenIdle = true;
     // Wall clock for age retention, ms since the Unix epoch (tests inject one).
