@@ -434,6 +434,79 @@ BOOST_AUTO_TEST_CASE(pruning_everything_never_hides_a_new_message_from_search) {
     BOOST_TEST(indexedRows(dir.file("h.db"), "old") == 0);
 }
 
+// Retention cutting through a block (schema 8) whose messages were indexed:
+// the pruned part leaves the index, the kept part stays found, and the
+// limit is exact.
+BOOST_AUTO_TEST_CASE(retention_cutting_through_an_indexed_block_keeps_the_index_exact) {
+    TempDir dir;
+    SqliteHistoryOptions o = options(dir.file("h.db"));
+    {
+        SqliteHistory history(o);
+        for (std::uint64_t seq = 1; seq <= 10; ++seq) {
+            history.append(message("r", seq, "kiwi " + std::to_string(seq)));
+        }
+        history.flush();  // one commit: one block of 10
+        BOOST_TEST_REQUIRE(eventually([&] { return history.unindexedMessages() == 0u; }));
+    }
+    BOOST_TEST_REQUIRE(indexedRows(dir.file("h.db"), "kiwi") == 10);
+    o.maxMessagesPerRoom = 4;
+    {
+        SqliteHistory history(o);
+        BOOST_TEST_REQUIRE(eventually([&] { return history.prunedMessages() == 6u; }));
+        const HistorySlice slice = history.after("r", 0, 100);
+        BOOST_TEST(seqs(slice.messages) == (std::vector<std::uint64_t>{7, 8, 9, 10}),
+                   boost::test_tools::per_element());
+        BOOST_TEST_REQUIRE(slice.gap.has_value());
+        BOOST_TEST(slice.gap->second == 6u);
+        BOOST_TEST(seqs(history.search("r", "kiwi", 10, 0).messages) ==
+                       (std::vector<std::uint64_t>{10, 9, 8, 7}),
+                   boost::test_tools::per_element());
+    }
+    BOOST_TEST(indexedRows(dir.file("h.db"), "kiwi") == 4);
+    BOOST_TEST(indexedRows(dir.file("h.db"), "5") == 0);
+    BOOST_TEST(indexedRows(dir.file("h.db"), "8") == 1);
+}
+
+// A message pruned while its edit is kept (the hub's edit window may reach
+// past retention): the message's DELETE still erases the kept edit, and
+// search still takes only the newest edit.
+BOOST_AUTO_TEST_CASE(a_kept_edit_of_a_pruned_message_is_erased_by_its_delete) {
+    TempDir dir;
+    SqliteHistoryOptions o = options(dir.file("h.db"));
+    o.maxMessagesPerRoom = 4;
+    const auto event = [](std::uint64_t seq, v1::MessageKind kind, std::uint64_t target,
+                          const std::string& text) {
+        v1::ChatMessage m = message("r", seq, text);
+        m.set_kind(kind);
+        m.set_target_seq(target);
+        return m;
+    };
+    SqliteHistory history(o);
+    history.append(message("r", 1, "plain first"));
+    history.flush();
+    for (std::uint64_t seq = 2; seq <= 4; ++seq) {
+        history.append(message("r", seq, "filler"));
+        history.flush();
+    }
+    history.append(event(5, v1::MESSAGE_KIND_EDIT, 1, "secret walrus"));
+    history.flush();
+    history.append(event(6, v1::MESSAGE_KIND_EDIT, 1, "public walrus"));
+    history.flush();
+    BOOST_TEST_REQUIRE(eventually([&] { return history.prunedMessages() == 2u; }));
+    BOOST_TEST(
+        seqs(history.search("r", "walrus", 10, 0).messages) == (std::vector<std::uint64_t>{6}),
+        boost::test_tools::per_element());
+    history.append(event(7, v1::MESSAGE_KIND_DELETE, 1, "deleted message 1"));
+    history.flush();
+    BOOST_TEST_REQUIRE(eventually([&] { return history.prunedMessages() == 3u; }));
+    const HistorySlice slice = history.after("r", 0, 100);
+    BOOST_TEST_REQUIRE(seqs(slice.messages) == (std::vector<std::uint64_t>{4, 5, 6, 7}),
+                       boost::test_tools::per_element());
+    BOOST_TEST(slice.messages[1].text().empty());
+    BOOST_TEST(slice.messages[2].text().empty());
+    BOOST_TEST(history.search("r", "walrus", 10, 0).messages.empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_version_1_file_with_index_triggers_is_migrated_and_indexed_once) {
     TempDir dir;
     const std::string path = dir.file("v1.db");

@@ -28,8 +28,9 @@ public:
     BlockScan(const BlockScan&) = delete;
     BlockScan& operator=(const BlockScan&) = delete;
 
-    // The next message's record; false at the end (or if a block is damaged:
-    // damaged() then says so).
+    // The next message's record; false at the end. A damaged block's records
+    // after the damage are skipped (the scan goes on with the next block),
+    // and damaged() says so.
     bool next(MessageBlock::Record& record);
     // The key (`blocks.id`) of the block the last record came from.
     std::int64_t blockId() const { return blockId_; }

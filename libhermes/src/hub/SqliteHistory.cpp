@@ -555,7 +555,10 @@ struct SqliteHistory::Writer {
         rewritten.assign(columnBytes(findBlock, 1));
         sqlite3_reset(findBlock);
         if (!MessageBlock::split(rewritten, records)) {
-            throw Poco::Data::DataException("block " + std::to_string(blockId) + " is damaged");
+            // Failing the commit would fail every later one: the text stays.
+            logger().error("history block " + std::to_string(blockId) +
+                           " is damaged: a deleted message's text in it is not erased");
+            return;
         }
         const auto seq = static_cast<std::uint64_t>(key & kSeqMask);
         block.clear();
@@ -593,10 +596,15 @@ struct SqliteHistory::Writer {
         const std::int64_t indexedKey = messageKey(state.id, state.indexed);
         std::vector<std::int64_t> keys{target};
         sqlite3_bind_int64(editsOf, 1, target);
-        while (sqlite3_step(editsOf) == SQLITE_ROW) {
+        int rc = 0;
+        while ((rc = sqlite3_step(editsOf)) == SQLITE_ROW) {
             keys.push_back(sqlite3_column_int64(editsOf, 0));
         }
         sqlite3_reset(editsOf);
+        if (rc != SQLITE_DONE) {
+            throw Poco::Data::DataException(std::string("edits of a deleted message: ") +
+                                            sqlite3_errmsg(handle));
+        }
         for (const std::int64_t key : keys) {
             eraseMessage(state.id, key, indexedKey);
         }
@@ -1183,7 +1191,7 @@ std::vector<hermes::v1::ChatMessage> SqliteHistory::queryWith(
     }
     if (scan.damaged()) {
         logger().error("history database " + options_.path + ": a block of " + std::string(room) +
-                       " is damaged; its messages from there on are not read");
+                       " is damaged; its messages after the damage are not read");
     }
     return messages;
 }
@@ -1221,8 +1229,10 @@ std::uint64_t SqliteHistory::firstStoredSeq(std::string_view room) const {
     Prepared first(handle, "SELECT min(id) FROM blocks WHERE id >= ?1 AND id < ?2");
     sqlite3_bind_int64(first.statement, 1, messageKey(*roomId, 0));
     sqlite3_bind_int64(first.statement, 2, roomEnd(*roomId));
-    if (sqlite3_step(first.statement) != SQLITE_ROW ||
-        sqlite3_column_type(first.statement, 0) == SQLITE_NULL) {
+    if (sqlite3_step(first.statement) != SQLITE_ROW) {
+        throw Poco::Data::DataException(std::string("first stored seq: ") + sqlite3_errmsg(handle));
+    }
+    if (sqlite3_column_type(first.statement, 0) == SQLITE_NULL) {
         return 0;
     }
     return static_cast<std::uint64_t>(sqlite3_column_int64(first.statement, 0) & kSeqMask);
@@ -1678,32 +1688,69 @@ SqliteHistory::Pruned SqliteHistory::pruneRoom(Writer& writer, const std::string
     const std::int64_t base = messageKey(state.id, 0);
     Pruned result;
     // Read first, then changed: SQLite does not promise what a SELECT that
-    // is being stepped sees of the rows its own connection changes.
-    std::vector<std::pair<std::int64_t, std::string>> blocks;
+    // is being stepped sees of the rows its own connection changes. Only the
+    // blocks that start at or before the bound, up to about kPruneBatch
+    // messages, and for age up to the first block that starts young: a room
+    // over its limit by a few messages reads one or two blocks.
+    std::vector<Block> blocks;
+    std::size_t messages = 0;
+    bool unread = false;  // blocks past the batch were left unread
     {
         Prepared select(writer.handle,
-                        "SELECT id, data FROM blocks WHERE id >= ?1 AND id < ?2 ORDER BY id"
-                        " LIMIT ?3");
+                        "SELECT id, last_seq, count, data FROM blocks WHERE id >= ?1 AND id <= ?2"
+                        " ORDER BY id");
         sqlite3_bind_int64(select.statement, 1, base);
-        sqlite3_bind_int64(select.statement, 2, roomEnd(state.id));
-        sqlite3_bind_int64(select.statement, 3, static_cast<sqlite3_int64>(kPruneBatch + 1));
-        while (sqlite3_step(select.statement) == SQLITE_ROW) {
-            blocks.emplace_back(sqlite3_column_int64(select.statement, 0),
-                                std::string(columnBytes(select.statement, 1)));
+        sqlite3_bind_int64(select.statement, 2, messageKey(state.id, std::min(boundSeq, kMaxSeq)));
+        std::vector<MessageBlock::Record> first;
+        hermes::v1::ChatMessage m;
+        int rc = 0;
+        while ((rc = sqlite3_step(select.statement)) == SQLITE_ROW) {
+            if (messages >= kPruneBatch) {
+                unread = true;
+                break;
+            }
+            const std::string_view data = columnBytes(select.statement, 3);
+            if (before != std::numeric_limits<std::int64_t>::max()) {
+                MessageBlock::split(data, first);
+                if (!first.empty() && MessageBlock::read(first.front(), room, m) &&
+                    m.time_ms() >= before) {
+                    break;
+                }
+            }
+            blocks.push_back(
+                Block{sqlite3_column_int64(select.statement, 0),
+                      static_cast<std::uint64_t>(sqlite3_column_int64(select.statement, 1)),
+                      std::string(data)});
+            messages += static_cast<std::size_t>(sqlite3_column_int64(select.statement, 2));
         }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            throw Poco::Data::DataException(std::string("read blocks to prune: ") +
+                                            sqlite3_errmsg(writer.handle));
+        }
+    }
+    if (blocks.empty()) {
+        return result;
     }
     writer.run(writer.begin, "begin pruning");
     Prepared removeBlock(writer.handle, "DELETE FROM blocks WHERE id = ?1");
     std::vector<MessageBlock::Record> records;
     hermes::v1::ChatMessage m;
     bool stopped = false;
-    for (const auto& [id, data] : blocks) {
-        if (result.deleted >= kPruneBatch) {
-            result.more = true;
-            break;
-        }
+    for (const auto& [id, lastSeq, data] : blocks) {
         if (!MessageBlock::split(data, records)) {
-            throw Poco::Data::DataException("block " + std::to_string(id) + " is damaged");
+            // Not readable past the damage: gone whole once all of it is
+            // past the count limit; age cannot tell, so it stops there.
+            logger().error("history database " + options_.path + ": block " + std::to_string(id) +
+                           " of " + room + " is damaged");
+            if (lastSeq > boundSeq || before != std::numeric_limits<std::int64_t>::max()) {
+                stopped = true;
+                break;
+            }
+            result.deleted += records.size();
+            result.highest = lastSeq;
+            sqlite3_bind_int64(removeBlock.statement, 1, id);
+            writer.run(removeBlock.statement, "prune a damaged block");
+            continue;
         }
         std::size_t gone = 0;
         for (const MessageBlock::Record& record : records) {
@@ -1746,13 +1793,13 @@ SqliteHistory::Pruned SqliteHistory::pruneRoom(Writer& writer, const std::string
             break;
         }
     }
-    if (!stopped && !result.more && blocks.size() > kPruneBatch) {
-        result.more = true;  // blocks beyond the ones read
-    }
+    result.more = !stopped && unread;
     if (result.deleted > 0) {
         const std::int64_t high = messageKey(state.id, result.highest);
+        // An event is pruned with its own message: a kept edit of a pruned
+        // message is still found by the message's DELETE, and by search.
         for (const char* sql : {"DELETE FROM files WHERE id BETWEEN ?1 AND ?2",
-                                "DELETE FROM events WHERE target BETWEEN ?1 AND ?2"}) {
+                                "DELETE FROM events WHERE target BETWEEN ?1 AND ?2 AND id <= ?2"}) {
             Prepared remove(writer.handle, sql);
             sqlite3_bind_int64(remove.statement, 1, base);
             sqlite3_bind_int64(remove.statement, 2, high);

@@ -233,6 +233,11 @@ private:
     void writerLoop();
     bool commitBatch(Writer& writer, std::vector<Work>& batch);
     bool pruneStep(Writer& writer, std::int64_t nowMs);
+    struct Block {  // a `blocks` row read to be pruned
+        std::int64_t id = 0;
+        std::uint64_t lastSeq = 0;
+        std::string data;
+    };
     struct Pruned {
         std::size_t deleted = 0;
         std::uint64_t highest = 0;  // the newest seq deleted
