@@ -194,6 +194,7 @@ BOOST_AUTO_TEST_CASE(shared) {
     BOOST_TEST(fetched(*ana, FileDownload::bySeq(kRoom, second.seq(), dir.file("c")),
                        dir.file("c")) == bytes);
     deleteMessage(*bob, second.seq(), 11);
+    deleteSeen(*ana, second.seq());  // hub 1 has taken the DELETE too
     BOOST_TEST(it::waitGone(files.file(sha), it::after(10s)));
     ana->send(FileDownload::bySeq(kRoom, second.seq(), dir.file("d")).request());
     ana->expect(it::isError(v1::ERROR_CODE_NO_SUCH_FILE), it::after(10s), "deleted: no file");
