@@ -921,17 +921,16 @@ struct V6Row {
     std::string from, to, text, file, reaction, author;
 };
 
-std::vector<V6Row> v6Rows(const std::string& path) {
+// The rows `sql` selects (the columns of V6Row, in its order) from `path`.
+std::vector<V6Row> rowsOf(const std::string& path, const std::string& sql) {
     using namespace Poco::Data::Keywords;
     Poco::Data::SQLite::Connector::registerConnector();
     Poco::Data::Session db("SQLite", path);
     std::vector<std::string> room, from, to, text, file, reaction, author;
     std::vector<Poco::Int64> seq, epoch, timeMs, clientMsgId, kind, replyTo, targetSeq;
-    db << "SELECT room, seq, epoch, time_ms, from_nick, to_nick, client_msg_id, kind, text,"
-          " file, reply_to, target_seq, reaction, author FROM messages ORDER BY room, seq",
-        into(room), into(seq), into(epoch), into(timeMs), into(from), into(to), into(clientMsgId),
-        into(kind), into(text), into(file), into(replyTo), into(targetSeq), into(reaction),
-        into(author), now;
+    db << sql, into(room), into(seq), into(epoch), into(timeMs), into(from), into(to),
+        into(clientMsgId), into(kind), into(text), into(file), into(replyTo), into(targetSeq),
+        into(reaction), into(author), now;
     std::vector<V6Row> rows;
     for (std::size_t i = 0; i < room.size(); ++i) {
         rows.push_back(V6Row{
@@ -943,29 +942,19 @@ std::vector<V6Row> v6Rows(const std::string& path) {
     return rows;
 }
 
+std::vector<V6Row> v6Rows(const std::string& path) {
+    return rowsOf(path,
+                  "SELECT room, seq, epoch, time_ms, from_nick, to_nick, client_msg_id, kind, text,"
+                  " file, reply_to, target_seq, reaction, author FROM messages ORDER BY room, seq");
+}
+
 // The same rows as schema version 7 stored them (keys: room id << 40 | seq).
 std::vector<V6Row> v7Rows(const std::string& path) {
-    using namespace Poco::Data::Keywords;
-    Poco::Data::SQLite::Connector::registerConnector();
-    Poco::Data::Session db("SQLite", path);
-    std::vector<std::string> room, from, to, text, file, reaction, author;
-    std::vector<Poco::Int64> seq, epoch, timeMs, clientMsgId, kind, replyTo, targetSeq;
-    db << "SELECT r.name, m.id & 1099511627775, m.epoch, m.time_ms, m.from_nick, m.to_nick,"
-          " m.client_msg_id, m.kind, m.text, m.file, m.reply_to, m.target & 1099511627775,"
-          " m.reaction, m.author FROM messages m JOIN rooms r ON r.id = m.id >> 40"
-          " ORDER BY r.name, m.id",
-        into(room), into(seq), into(epoch), into(timeMs), into(from), into(to), into(clientMsgId),
-        into(kind), into(text), into(file), into(replyTo), into(targetSeq), into(reaction),
-        into(author), now;
-    std::vector<V6Row> rows;
-    for (std::size_t i = 0; i < room.size(); ++i) {
-        rows.push_back(V6Row{
-            room[i], static_cast<std::uint64_t>(seq[i]), static_cast<std::uint64_t>(epoch[i]),
-            static_cast<std::uint64_t>(clientMsgId[i]), static_cast<std::uint64_t>(replyTo[i]),
-            static_cast<std::uint64_t>(targetSeq[i]), timeMs[i], static_cast<int>(kind[i]), from[i],
-            to[i], text[i], file[i], reaction[i], author[i]});
-    }
-    return rows;
+    return rowsOf(path,
+                  "SELECT r.name, m.id & 1099511627775, m.epoch, m.time_ms, m.from_nick,"
+                  " m.to_nick, m.client_msg_id, m.kind, m.text, m.file, m.reply_to,"
+                  " m.target & 1099511627775, m.reaction, m.author FROM messages m"
+                  " JOIN rooms r ON r.id = m.id >> 40 ORDER BY r.name, m.id");
 }
 
 // The FileInfo of a v6 `file` column (its protobuf bytes as hex).
@@ -981,12 +970,12 @@ v1::FileInfo fileOf(const std::string& hex) {
 
 // Schema version 7 (messages keyed by room id and seq packed, the search
 // index's progress per room), from a copy of a version 6 file hermesd wrote
-// (libhermes/tests/data/make-history-v6.py says what it holds): every row,
+// (libhermes/tests/data/make-history-fixture.py says what it holds): every row,
 // search result, private conversation, waiting message, reaction, read
 // marker, ban, mode, operator and account is still there, and seqs go on.
 // And schema version 8 (a commit's messages of a room in one block), from
 // it and from a copy of a version 7 file hermesd wrote, telling the same
-// story (make-history-v7.py).
+// story.
 void checkFixtureMigrated(const std::string& fixture, const std::string& version,
                           std::vector<V6Row> (*rowsOf)(const std::string&)) {
     TempDir dir;

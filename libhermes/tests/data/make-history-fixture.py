@@ -1,8 +1,9 @@
-# How history-v6.db was made (SqliteHistoryTest's v6 -> v7 migration test): a
-# hermesd of schema version 6 (commit 6603692, the last before schema version
-# 7) on 127.0.0.1, sent frames encoded by protoc from text format, and one
-# file shared with hermes-cat of the same build; stopped with SIGTERM, then
-#   sqlite3 RUN/v6.db "VACUUM INTO 'history-v6.db'"
+# How history-v6.db and history-v7.db were made (SqliteHistoryTest's
+# migration tests): a hermesd of that schema version (v6: commit 6603692, the
+# last before schema version 7; v7: commit 66755f7, the last before schema
+# version 8) on 127.0.0.1, sent frames encoded by protoc from text format, and
+# one file shared with hermes-cat of the same build; stopped with SIGTERM, then
+#   sqlite3 RUN/VERSION.db "VACUUM INTO 'history-VERSION.db'"
 # What it holds (the test checks each): rooms dev (topic, 40 messages with a
 # reply, reactions, an unreaction, edits, a delete of an edited message, a
 # file) and ops (5 messages) and lobby (the default room, 2 messages); the
@@ -11,20 +12,21 @@
 # conversation 2); in dev a nick ban of eve, a topic lock and bob made an
 # operator by account; room "secret" invite-only; accounts ana, bob, cy.
 # Usage: HERMESD=build/release/hermesd/hermesd HERMES_CAT=build/release/tools/hermes-cat \
-#          python3 make-history-v6.py [RUN_DIR]
+#          python3 make-history-fixture.py VERSION [RUN_DIR]    (VERSION: v6, v7)
 # A tool, not a test: it waits on the hub with pauses, not on conditions.
 import os, shutil, signal, socket, subprocess, sys, time
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../..")
 hermesd = os.environ["HERMESD"]
 hermes_cat = os.environ["HERMES_CAT"]
-d = sys.argv[1] if len(sys.argv) > 1 else "/tmp/history-v6-run"
+version = sys.argv[1]
+d = sys.argv[2] if len(sys.argv) > 2 else "/tmp/history-%s-run" % version
 shutil.rmtree(d, ignore_errors=True)
 os.makedirs(d)
 cfg = open(root + "/etc/hermesd.properties").read()
-cfg += ("\nhermesd.host = 127.0.0.1\nhermesd.port = 0\nhistory.path = %s/v6.db\n"
+cfg += ("\nhermesd.host = 127.0.0.1\nhermesd.port = 0\nhistory.path = %s/%s.db\n"
         "files.path = %s/files\nhttp.port = 0\nirc.port = 0\nhermesd.stats_interval_s = 0\n"
-        "hub.rate_per_second = 0\n" % (d, d))
+        "hub.rate_per_second = 0\n" % (d, version, d))
 open(d + "/h.properties", "w").write(cfg)
 hub = subprocess.Popen([hermesd, "--config=" + d + "/h.properties", "--port=0",
                         "--port-file=" + d + "/port"],
@@ -57,7 +59,7 @@ try:
             self.s = socket.create_connection(("127.0.0.1", port))
             self.s.setblocking(False)
             self.id = 0
-            hello = 'hello { protocol_version: 1 nick: "%s" client_name: "v6fixture"' % nick
+            hello = 'hello { protocol_version: 1 nick: "%s" client_name: "%sfixture"' % (nick, version)
             if password and not register:
                 hello += ' password: "%s"' % password
             self.send(hello + " }", 0.5)
@@ -93,7 +95,7 @@ try:
     words = ["apple", "banana", "cherry", "walrus", "needle", "harbour", "lantern", "meadow"]
     ana.send('join { room: "dev" }', 0.3)   # ana creates dev: its operator
     bob.send('join { room: "dev" }', 0.3)
-    ana.send('topic { room: "dev" text: "the dev room, v6" }')
+    ana.send('topic { room: "dev" text: "the dev room, %s" }' % version)
     for i in range(1, 31):                  # dev 1..30
         who = ana if i % 3 else bob
         who.say("dev", 'text: "message %d %s %s"' % (i, words[i % 8], words[(i * 3) % 8]))
@@ -106,7 +108,7 @@ try:
     bob.say("dev", 'kind: MESSAGE_KIND_DELETE target_seq: 3')                # 37
     ana.say("dev", 'text: "after the delete"')                               # 38
     up = d + "/notes.txt"
-    open(up, "w").write("fixture file for schema version 6\n" * 20)
+    open(up, "w").write("fixture file for schema version %s\n" % version[1:] * 20)
     subprocess.run([hermes_cat, "--port", str(port), "--room", "dev", "--nick", "dee",
                     "--timeout", "10", "--upload", up], check=True, capture_output=True)  # 39
     time.sleep(0.3)
