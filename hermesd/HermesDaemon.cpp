@@ -59,6 +59,7 @@
 #include "hermes/hub/SqliteModerationStore.hpp"
 #include "hermes/hub/SqliteReadMarkers.hpp"
 #include "hermes/protocol/Limits.hpp"
+#include "hermes/threads/ThisThread.hpp"
 
 namespace hermesd {
 
@@ -628,6 +629,7 @@ int HermesDaemon::main(const std::vector<std::string>&) {
     const bool metricsServed =
         (settings.metrics.enabled && settings.http.port != 0) || settings.metrics.port != 0;
     std::thread loopThread([&loop, &log] {
+        hermes::threads::nameThisThread("event-loop");
         try {
             loop.run();
         } catch (const std::exception& error) {

@@ -9,6 +9,8 @@
 
 #include <Poco/Logger.h>
 
+#include "hermes/threads/ThisThread.hpp"
+
 namespace hermesd {
 
 namespace {
@@ -36,7 +38,10 @@ void SignalWatcher::blockSignals() {
 }
 
 void SignalWatcher::start() {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        hermes::threads::nameThisThread("signals");
+        run();
+    });
 }
 
 void SignalWatcher::stop() {

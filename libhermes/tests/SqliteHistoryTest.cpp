@@ -5,10 +5,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include <poll.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -24,6 +26,7 @@
 #include "hermes/hub/SqliteModerationStore.hpp"
 #include "hermes/hub/SqliteReadMarkers.hpp"
 #include "hermes/test/TempDir.hpp"
+#include "hermes/threads/ThisThread.hpp"
 
 using namespace hermes;
 using namespace hermes::hub;
@@ -139,6 +142,52 @@ BOOST_AUTO_TEST_CASE(commit_fd_becomes_readable_after_a_submitted_append_is_comm
     BOOST_TEST_REQUIRE(::poll(&fd, 1, 5000) == 1);
     BOOST_TEST(history.committedSeq("lobby") == 1u);
     BOOST_TEST(history.committedSeq("other") == 0u);
+}
+
+// The ids of this process's threads named `name` (/proc/self/task/*/comm).
+std::vector<pid_t> threadsNamed(const std::string& name) {
+    std::vector<pid_t> out;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(task.path() / "comm");
+        std::string line;
+        std::getline(comm, line);
+        if (line == name) {
+            out.push_back(static_cast<pid_t>(std::stol(task.path().filename().string())));
+        }
+    }
+    return out;
+}
+
+BOOST_AUTO_TEST_CASE(the_writer_and_checkpoint_threads_are_named_batch_work) {
+    TempDir dir;
+    SqliteHistory history(options(dir.file("h.db")));
+    // Each thread names itself as it starts: wait for both, bounded.
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    const auto allNamed = [] {
+        return !threadsNamed("hist-writer").empty() && !threadsNamed("hist-checkpoint").empty() &&
+               !threadsNamed("hist-search").empty();
+    };
+    while (!allNamed() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(1ms);
+    }
+    // Some sandboxes (gVisor) refuse SCHED_BATCH: the store then runs its
+    // threads as any, which only costs speed. Asked of a thread of our own.
+    bool batchAllowed = false;
+    std::thread([&] { batchAllowed = threads::scheduleThisThreadAsBatch(); }).join();
+    for (const char* name : {"hist-writer", "hist-checkpoint", "hist-search"}) {
+        BOOST_TEST_CONTEXT(name) {
+            const std::vector<pid_t> ids = threadsNamed(name);
+            BOOST_TEST_REQUIRE(ids.size() == 1u);
+            // The writer and the checkpointer never preempt the hub's loop
+            // (each switches before it names itself); a search is answered
+            // as soon as possible.
+            const bool batch = batchAllowed && std::string(name) != "hist-search";
+            BOOST_TEST(::sched_getscheduler(ids.front()) == (batch ? SCHED_BATCH : SCHED_OTHER));
+        }
+    }
+    if (!batchAllowed) {
+        BOOST_TEST_MESSAGE("SCHED_BATCH is refused here: only the names were checked");
+    }
 }
 
 BOOST_AUTO_TEST_CASE(reopening_restores_rooms_seqs_topics_and_messages) {

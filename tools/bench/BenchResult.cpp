@@ -1,5 +1,6 @@
 #include "BenchResult.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ostream>
@@ -21,6 +22,24 @@ std::string fixed(double value, int decimals) {
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
     return buffer;
+}
+
+// "event-loop 2.010, hist-writer 0.310": the threads that spent at least
+// 5 ms, busiest first.
+std::string threadCpu(const BenchResult& r) {
+    std::vector<std::pair<std::string, double>> busy;
+    for (const auto& [name, seconds] : r.hubThreadCpuSeconds) {
+        if (seconds >= 0.005) {
+            busy.emplace_back(name, seconds);
+        }
+    }
+    std::sort(busy.begin(), busy.end(),
+              [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::string out;
+    for (const auto& [name, seconds] : busy) {
+        out += (out.empty() ? "" : ", ") + name + " " + fixed(seconds, 3);
+    }
+    return out.empty() ? "none over 5 ms" : out;
 }
 
 // A figure rounded to `decimals` places; null when it is not finite (NaN and
@@ -108,6 +127,7 @@ std::vector<Row> rows(const BenchResult& r) {
         if (r.hubSampled) {
             out.emplace_back("hub CPU s", fixed(r.hubCpuSeconds, 3));
             out.emplace_back("hub CPU s per 1 M deliveries", fixed(r.hubCpuSecondsPerMillion, 3));
+            out.emplace_back("hub CPU s by thread", threadCpu(r));
             out.emplace_back("hub peak RSS (MiB)", fixed(r.hubPeakRssMiB, 1));
         }
     }
@@ -204,6 +224,11 @@ void writeJson(const BenchResult& r, std::ostream& out) {
         json.set("hub_rss_before_mib", jsonNumber(r.hubRssBeforeMiB, 2));
         json.set("hub_rss_after_mib", jsonNumber(r.hubRssAfterMiB, 2));
         json.set("hub_kib_per_client", jsonNumber(r.hubKiBPerClient, 3));
+        Object threads(Poco::JSON_PRESERVE_KEY_ORDER);
+        for (const auto& [name, seconds] : r.hubThreadCpuSeconds) {
+            threads.set(name, jsonNumber(seconds, 4));
+        }
+        json.set("hub_thread_cpu_s", threads);
     }
     json.set("bench_cpu_s", jsonNumber(r.benchCpuSeconds, 3));
     json.set("bench_phase_cpu_s", jsonNumber(r.benchPhaseCpuSeconds, 3));

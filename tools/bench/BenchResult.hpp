@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,8 @@ struct BenchResult {
     double hubRssBeforeMiB = 0;
     double hubRssAfterMiB = 0;
     double hubKiBPerClient = 0;  // idle: (RSS after - RSS before) / connected
+    // Over the measured phase, by thread name (ProcSample.hpp).
+    std::map<std::string, double> hubThreadCpuSeconds;
 
     double benchCpuSeconds = 0;            // the whole run
     double benchPhaseCpuSeconds = 0;       // throughput / latency: the measured phase

@@ -726,6 +726,7 @@ void LoadGenerator::runFanout(BenchResult& result) {
     if (before.ok && after.ok) {
         result.hubSampled = true;
         result.hubCpuSeconds = after.cpuSeconds - before.cpuSeconds;
+        result.hubThreadCpuSeconds = threadCpuBetween(before, after);
         result.hubCpuSecondsPerMillion = received > 0 ? result.hubCpuSeconds / (received / 1e6) : 0;
         result.hubPeakRssMiB = static_cast<double>(after.peakRssKiB) / 1024;
         result.hubRssBeforeMiB = static_cast<double>(before.rssKiB) / 1024;
@@ -891,6 +892,7 @@ void LoadGenerator::runIdle(BenchResult& result) {
     if (before.ok && after.ok) {
         result.hubSampled = true;
         result.hubCpuSeconds = after.cpuSeconds - before.cpuSeconds;
+        result.hubThreadCpuSeconds = threadCpuBetween(before, after);
         result.hubPeakRssMiB = static_cast<double>(after.peakRssKiB) / 1024;
         result.hubRssBeforeMiB = static_cast<double>(before.rssKiB) / 1024;
         result.hubRssAfterMiB = static_cast<double>(after.rssKiB) / 1024;

@@ -18,6 +18,11 @@ TABLE = [
     ("T1 hub CPU-s per 1 M deliveries", "T1", "hub_cpu_s_per_million", "{:.3f}"),
     ("T1 wall s", "T1", "wall_s", "{:.3f}"),
     ("T1 bench CPU-s", "T1", "bench_cpu_s", "{:.3f}"),
+    # The hub's threads by name (hermes-bench's hub_thread_cpu_s): where
+    # durable history's CPU goes.
+    ("T1 hub event-loop thread CPU-s", "T1", "hub_thread_cpu_s.event-loop", "{:.3f}"),
+    ("T1 hub hist-writer thread CPU-s", "T1", "hub_thread_cpu_s.hist-writer", "{:.3f}"),
+    ("T1 hub hist-checkpoint thread CPU-s", "T1", "hub_thread_cpu_s.hist-checkpoint", "{:.3f}"),
     ("L1 latency p50 (ms)", "L1", "latency_ms.p50", "{:.2f}"),
     ("L1 latency p99 (ms)", "L1", "latency_ms.p99", "{:.2f}"),
 ]

@@ -1,12 +1,14 @@
 // hermes-history-bench: how long the history reads a hub makes take on a big
 // SQLite history, and how long they hold up the hub's loop.
 //
-//   hermes-history-bench [FILE] [MESSAGES]
+//   hermes-history-bench [FILE] [MESSAGES] [unindexed]
 //
 // Fills FILE (default /tmp/hermes-history-bench.db; kept for the next run)
 // with MESSAGES (default 1,000,000) messages in room "big", each "common"
 // plus eight words of fifteen, one in 100,000 with "needle", and waits for
-// the search index. Then times, five times each (mean and worst):
+// the search index; with `unindexed`, the store never indexes (a flood that
+// has kept the writer busy: searches match the messages one by one). Then times, five times each
+// (mean and worst):
 //   - the store's reads on the caller's thread: after(), tail(), search();
 //   - Hub::receive() of one SearchRequest, as the hub's loop sees it, with
 //     the store searching on the loop's thread and in the background, and
@@ -17,12 +19,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -53,6 +57,19 @@ void timeIt(const char* what, F&& fn) {
     }
     std::printf("%-62s %6zu hits  mean %9.2f ms  worst %9.2f ms\n", what, results, total / 5,
                 worst);
+}
+
+bool unindexed = false;  // the third argument
+
+hub::SqliteHistoryOptions storeOptions(const std::string& path, bool background) {
+    hub::SqliteHistoryOptions options;
+    options.path = path;
+    options.searchInBackground = background;
+    if (unindexed) {
+        options.indexWhenIdle = false;
+        options.indexMaxLag = SIZE_MAX;
+    }
+    return options;
 }
 
 void fill(hub::SqliteHistory& store, std::size_t count) {
@@ -86,7 +103,7 @@ void fill(hub::SqliteHistory& store, std::size_t count) {
     store.submit();
     store.flush();
     // Bounded: the index catches up at ~3 us a message.
-    for (int i = 0; i < 6000 && store.unindexedMessages() > 0; ++i) {
+    for (int i = 0; i < 6000 && !unindexed && store.unindexedMessages() > 0; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     std::printf("filled %zu messages in %.0f ms; unindexed %llu\n", count, ms(Clock::now() - start),
@@ -125,9 +142,7 @@ const std::vector<Case>& cases() {
 // Hub::receive() of one SearchRequest, timed; with a background store, also
 // the time until the answer is queued.
 void timeHub(const std::string& path, bool background) {
-    hub::SqliteHistoryOptions options;
-    options.path = path;
-    options.searchInBackground = background;
+    const hub::SqliteHistoryOptions options = storeOptions(path, background);
     hub::HubConfig config;
     config.ratePerSecond = 0;
     config.defaultRoom = "";
@@ -188,14 +203,18 @@ void timeHub(const std::string& path, bool background) {
 int main(int argc, char** argv) {
     const std::string path = argc > 1 ? argv[1] : "/tmp/hermes-history-bench.db";
     const std::size_t count = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 1'000'000;
+    unindexed = argc > 3 && std::string_view(argv[3]) == "unindexed";
     {
         const bool exists = std::filesystem::exists(path);
-        hub::SqliteHistoryOptions options;
-        options.path = path;
-        options.searchInBackground = false;
-        hub::SqliteHistory store(options);
+        hub::SqliteHistory store(storeOptions(path, false));
         if (!exists) {
             fill(store, count);
+        }
+        if (unindexed && exists && store.unindexedMessages() == 0) {
+            std::fprintf(stderr,
+                         "%s is indexed already: `unindexed` needs a file it fills itself\n",
+                         path.c_str());
+            return 2;
         }
         std::printf(
             "%s: %llu messages\n", path.c_str(),

@@ -4,14 +4,20 @@
 #define BOOST_TEST_MODULE BenchCoreTest
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <chrono>
 #include <cmath>
+#include <ctime>
 #include <limits>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -24,8 +30,10 @@
 #include "DeliveryLedger.hpp"
 #include "EnvelopeScan.hpp"
 #include "Payload.hpp"
+#include "ProcSample.hpp"
 #include "hermes/codec/FrameEncoder.hpp"
 #include "hermes/codec/FrameSplitter.hpp"
+#include "hermes/threads/ThisThread.hpp"
 #include "hermes/v1/hermes.pb.h"
 
 using namespace hermes::bench;
@@ -481,6 +489,51 @@ BOOST_AUTO_TEST_CASE(hub_stream_checker_counts_foreign_frames) {
     BOOST_TEST(!c.perfect());
 }
 
+// A thread's CPU this thread has spent, in seconds.
+double threadCpu() {
+    timespec t{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+BOOST_AUTO_TEST_CASE(a_process_sample_has_each_named_threads_cpu) {
+    const ProcSample before = sampleProcess(::getpid());
+    BOOST_TEST_REQUIRE(before.ok);
+    std::atomic<bool> spent{false};
+    std::atomic<bool> done{false};
+    std::thread spinner([&] {
+        // Parentheses and a space: /proc's stat shows the name as is.
+        hermes::threads::nameThisThread("spin (a) test");
+        // 50 ms of CPU (five clock ticks), bounded by the CPU clock itself.
+        volatile std::uint64_t sink = 0;
+        while (threadCpu() < 0.05) {
+            sink = sink + 1;
+        }
+        spent = true;
+        while (!done) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    });
+    // The spinner ends its 50 ms within seconds (bounded; fails if not).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!spent && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    const ProcSample after = sampleProcess(::getpid());
+    done = true;
+    spinner.join();
+    BOOST_TEST_REQUIRE(spent.load());
+    BOOST_TEST_REQUIRE(after.ok);
+    // The name is new: absent before, and its CPU counted (whole ticks, so
+    // at least 0.04 of the 0.05 s), and within the process's.
+    BOOST_TEST(before.threadCpuSeconds.count("spin (a) test") == 0u);
+    const auto spentByName = threadCpuBetween(before, after);
+    BOOST_TEST_REQUIRE(spentByName.count("spin (a) test") == 1u);
+    BOOST_TEST(spentByName.at("spin (a) test") >= 0.04);
+    // The process's figure is read before its threads': a tick or two apart.
+    BOOST_TEST(after.cpuSeconds - before.cpuSeconds >= spentByName.at("spin (a) test") - 0.021);
+}
+
 BOOST_AUTO_TEST_CASE(json_result_is_one_line_with_the_keys_the_scripts_read) {
     BenchResult r;
     r.options.scenario = "T1";
@@ -497,6 +550,7 @@ BOOST_AUTO_TEST_CASE(json_result_is_one_line_with_the_keys_the_scripts_read) {
     r.latencyMaxMs = std::numeric_limits<double>::quiet_NaN();
     r.hubSampled = true;
     r.hubPeakRssMiB = 12.3456;
+    r.hubThreadCpuSeconds = {{"event-loop", 2.04567}, {"hist-writer", 0.3}};
     r.notes = {"a \"quoted\" note\nover two lines"};
     std::ostringstream out;
     writeJson(r, out);
@@ -556,6 +610,7 @@ BOOST_AUTO_TEST_CASE(json_result_is_one_line_with_the_keys_the_scripts_read) {
                                                "hub_rss_before_mib",
                                                "hub_rss_after_mib",
                                                "hub_kib_per_client",
+                                               "hub_thread_cpu_s",
                                                "bench_cpu_s",
                                                "bench_phase_cpu_s",
                                                "bench_cpu_s_per_million",
@@ -570,6 +625,10 @@ BOOST_AUTO_TEST_CASE(json_result_is_one_line_with_the_keys_the_scripts_read) {
     BOOST_TEST(json->getValue<double>("wall_s") == 1.2346);
     BOOST_TEST(json->getValue<double>("deliveries_per_s") == 4051);
     BOOST_TEST(json->getValue<double>("hub_peak_rss_mib") == 12.35);
+    // Each thread's CPU by its name (persistence_table.py reads two of them).
+    const auto threads = json->getObject("hub_thread_cpu_s");
+    BOOST_TEST(threads->getValue<double>("event-loop") == 2.0457);
+    BOOST_TEST(threads->getValue<double>("hist-writer") == 0.3);
     const auto latency = json->getObject("latency_ms");
     BOOST_TEST(latency->getValue<double>("p50") == 0.25);
     BOOST_TEST(latency->isNull("max"));

@@ -10,6 +10,8 @@
 
 #include <Poco/Exception.h>
 
+#include "hermes/threads/ThisThread.hpp"
+
 namespace hermes::hub {
 
 AccountWorker::AccountWorker(PasswordHasher hasher, AccountStore& store, std::size_t maxPending)
@@ -29,13 +31,20 @@ AccountWorker::~AccountWorker() {
     ::close(fd_);
 }
 
+void AccountWorker::startThread() {
+    if (!thread_.joinable()) {
+        thread_ = std::thread([this] {
+            threads::nameThisThread("accounts");
+            run();
+        });
+    }
+}
+
 bool AccountWorker::submit(AccountJob& job) {
     if (pending_ >= maxPending_) {
         return false;
     }
-    if (!thread_.joinable()) {
-        thread_ = std::thread([this] { run(); });
-    }
+    startThread();
     ++pending_;
     shared_.lock()->queue.push_back(std::move(job));
     wake_.notify_one();
@@ -43,9 +52,7 @@ bool AccountWorker::submit(AccountJob& job) {
 }
 
 void AccountWorker::store(StoredAccount account) {
-    if (!thread_.joinable()) {
-        thread_ = std::thread([this] { run(); });
-    }
+    startThread();
     AccountJob job;
     job.kind = AccountJobKind::Store;
     job.account = std::move(account.name);

@@ -93,6 +93,8 @@ private:
         std::vector<AccountResult> done;
         bool stopping = false;
     };
+    // The thread, started at the first job (a hub without accounts has none).
+    void startThread();
     void run();
     AccountResult work(AccountJob job);
 

@@ -9,6 +9,8 @@
 #include <system_error>
 #include <utility>
 
+#include "hermes/threads/ThisThread.hpp"
+
 namespace hermes::hub {
 
 FileWorker::FileWorker(const files::FileStore& store, bool threaded)
@@ -34,7 +36,10 @@ FileWorker::~FileWorker() {
 
 void FileWorker::submit(FileJob job) {
     if (threaded_ && !thread_.joinable()) {
-        thread_ = std::thread([this] { run(); });
+        thread_ = std::thread([this] {
+            threads::nameThisThread("files");
+            run();
+        });
     }
     ++pending_;
     queuedBytes_ += job.kind == FileJobKind::Append ? job.data.size()

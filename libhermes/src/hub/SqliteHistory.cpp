@@ -29,6 +29,7 @@
 #include "HistoryKeys.hpp"
 #include "MessageBlock.hpp"
 #include "hermes/hub/SearchQuery.hpp"
+#include "hermes/threads/ThisThread.hpp"
 
 namespace hermes::hub {
 
@@ -744,9 +745,19 @@ SqliteHistory::SqliteHistory(SqliteHistoryOptions options) : options_(std::move(
         ::close(searchFd_);
         throw;
     }
-    writerThread_ = std::thread([this] { writerLoop(); });
+    writerThread_ = std::thread([this] {
+        // Batch first: a thread that bears its name is batch work (tests).
+        if (!threads::scheduleThisThreadAsBatch()) {
+            logger().information("history writer: SCHED_BATCH refused; it runs as any thread");
+        }
+        threads::nameThisThread("hist-writer");
+        writerLoop();
+    });
     if (options_.searchInBackground) {
-        searchThread_ = std::thread([this] { searchLoop(); });
+        searchThread_ = std::thread([this] {
+            threads::nameThisThread("hist-search");
+            searchLoop();
+        });
     }
 }
 

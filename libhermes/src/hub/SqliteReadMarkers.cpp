@@ -9,6 +9,7 @@
 #include <Poco/Logger.h>
 
 #include "hermes/hub/SqliteHistory.hpp"
+#include "hermes/threads/ThisThread.hpp"
 
 namespace hermes::hub {
 
@@ -70,7 +71,11 @@ void SqliteReadMarkers::put(const StoredReadMarker& marker) {
         std::uint64_t& seq = shared->pending[Key{marker.account, marker.room, marker.peer}];
         seq = std::max(seq, marker.seq);
         if (!writer_.joinable()) {
-            writer_ = std::thread([this] { run(); });  // at the first marker: most hubs see one
+            // At the first marker: most hubs see one.
+            writer_ = std::thread([this] {
+                threads::nameThisThread("read-markers");
+                run();
+            });
         }
     }
     wake_.notify_one();

@@ -9,6 +9,8 @@
 
 #include <thread>
 
+#include "hermes/threads/ThisThread.hpp"
+
 namespace hermes::hub {
 
 namespace {
@@ -44,7 +46,13 @@ WalCheckpointer::WalCheckpointer(const std::string& path) : path_(path) {
         Poco::Data::Keywords::now;
     sqlite3_busy_handler(Poco::Data::SQLite::Utility::dbHandle(*session_), &waitInSteps,
                          const_cast<std::chrono::microseconds*>(&kRestartBound));
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        if (!threads::scheduleThisThreadAsBatch()) {
+            logger().information("checkpoint thread: SCHED_BATCH refused; it runs as any thread");
+        }
+        threads::nameThisThread("hist-checkpoint");
+        run();
+    });
 }
 
 WalCheckpointer::~WalCheckpointer() {

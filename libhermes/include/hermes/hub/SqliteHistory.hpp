@@ -45,7 +45,9 @@
 //
 // Writes: append() and setTopic() only queue, submit() wakes the writer (once
 // per hub turn: a wake-up per message cost the hub's thread more than the
-// writer's SQLite work), flush() and close() wake it too; ONE writer thread commits
+// writer's SQLite work), flush() and close() wake it too; ONE writer thread
+// ("hist-writer", scheduled SCHED_BATCH: its wake-ups never preempt the
+// hub's loop, so under load it finds more queued; threads/ThisThread.hpp) commits
 // everything queued when a commit starts in one transaction (group commit),
 // then publishes each room's committed seq, signals commitFd() and prunes
 // (retention) in bounded batches. Indexing for search is off that path
@@ -127,11 +129,12 @@ struct SqliteHistoryOptions {
     // Backlog of unindexed messages at which the writer indexes a slice after
     // every commit although more commits are queued; bounds what a search
     // matches one by one (at this bound a search for a word found nowhere
-    // reads 262,144 messages: ~0.12 s on the search thread). Large enough
-    // that a burst of T1's size (100,000 messages) is indexed after it, not
-    // during it: indexing costs the writer ~1.4 us a message, more than its
-    // commits (docs/PERFORMANCE.md "A block per commit").
-    std::size_t indexMaxLag = 262144;
+    // reads 1,048,576 messages: ~0.5 s on the search thread, the hub's loop
+    // untouched). Large enough that a flood of 500,000 messages (T1 at 50 M
+    // deliveries) is indexed after it, not during it: indexing costs the
+    // writer ~1.4 us a message, more than its commits (docs/PERFORMANCE.md
+    // "Batch threads, and indexing after the flood").
+    std::size_t indexMaxLag = 1048576;
     // false: index only past indexMaxLag (tests of the unindexed path).
     bool indexWhenIdle = true;
     // Wall clock for age retention, ms since the Unix epoch (tests inject one).

@@ -32,7 +32,8 @@
 //
 // Threading: the constructor, attach() and the destructor on the owner's
 // thread; the hook runs on whichever thread commits on the attached
-// connection (the writer's); the checkpoint thread is private. Failures are
+// connection (the writer's); the checkpoint thread ("hist-checkpoint",
+// SCHED_BATCH like the writer: threads/ThisThread.hpp) is private. Failures are
 // logged (logger "hermes.history") and retried at the next wake-up.
 
 #include <atomic>
