@@ -14,7 +14,8 @@
 //               (a Hello for ana on hub-2 is welcomed) and the new one is
 //               not (a Hello for anna on hub-2 is refused NICK_TAKEN)
 //   away        ana away on hub-1: bob (hub-2) sees AWAY ana with its text in
-//               #r, Who there marks her away, Whois has her text and a
+//               #r, Who there marks her away, Whois has her text (and her
+//               sign-on time, client name and idle time, from her JOINED) and a
 //               private message to her gets her away reply; then back:
 //               BACK, and Whois has no text
 //   redis_down  Redis stopped: a rename is refused CLUSTER_UNAVAILABLE and
@@ -191,6 +192,12 @@ BOOST_AUTO_TEST_CASE(old_free) {
 
 BOOST_AUTO_TEST_CASE(away) {
     it::ClusterGuard c(2);
+    const auto wallMs = [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    };
+    const std::int64_t before = wallMs();
     Members m(c.hubs, {"ana", "bob"});
     m[0].send(it::setAwayEnvelope("at lunch"));
     const it::Frame shown =
@@ -206,6 +213,14 @@ BOOST_AUTO_TEST_CASE(away) {
     BOOST_TEST(whois.envelope.whois_reply().away() == "at lunch");
     BOOST_TEST(sorted(whois.envelope.whois_reply().rooms()) == std::vector<std::string>{"r"},
                boost::test_tools::per_element());
+    // Her sign-on and client, as hub-1 told them with her JOINED; idle
+    // since then (she has not spoken). Both hubs share this machine's clock.
+    const std::int64_t after = wallMs();
+    const auto& profile = whois.envelope.whois_reply();
+    BOOST_TEST(profile.client_name() == "hermes integration harness");
+    BOOST_TEST(profile.signed_on_ms() >= before);
+    BOOST_TEST(profile.signed_on_ms() <= after);
+    BOOST_TEST(static_cast<std::int64_t>(profile.idle_ms()) <= after - profile.signed_on_ms());
     // A private message across gets the away reply, as on one hub.
     m[1].send(it::privateEnvelope("ana", "are you there?", 7));
     const it::Frame reply = m[1].expect(it::isChatText("", "ana is away: at lunch"), it::after(10s),

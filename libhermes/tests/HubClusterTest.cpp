@@ -13,6 +13,7 @@
 #include "hermes/protocol/Limits.hpp"
 #include "hub/Backplane.hpp"
 #include "hub/ClusterState.hpp"
+#include "hub/RemoteProfiles.hpp"
 
 // Hubs of a cluster (HubConfig::cluster) with the backplane played by the
 // test: seqs given per room, entries kept in a stream per room, notices
@@ -2247,6 +2248,98 @@ BOOST_AUTO_TEST_CASE(an_away_text_from_another_hub_obeys_the_away_rules) {
     BOOST_TEST(
         presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_AWAY ana (lunch)"},
         boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(whois_of_another_hubs_member_has_its_sign_on_client_and_idle_time) {
+    TwoHubs f;
+    // cat signs on at hub 0 with a client name; her JOINED carries both.
+    const std::int64_t signedOn = f.a.wallMs;
+    const SessionId cat = f.a.connect();
+    v1::Envelope helloCat = hello("cat");
+    helloCat.mutable_hello()->set_client_name("hermes-tui 0.9");
+    f.a.send(cat, helloCat);
+    f.backplane.run();
+    f.a.send(cat, join("r"));
+    f.backplane.run();
+    f.b.advance(1s);
+    // The room sees a plain JOINED: the profile is for Whois only.
+    BOOST_TEST(presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_JOINED cat ()"},
+               boost::test_tools::per_element());
+    const auto whoisCat = [&f] {
+        v1::Envelope whois;
+        whois.mutable_whois_request()->set_nick("CAT");
+        f.b.clear(f.bob);
+        f.b.send(f.bob, whois);
+        return f.b.next(f.bob);
+    };
+    f.b.wallMs = signedOn + 5'000;
+    v1::Envelope reply = whoisCat();
+    BOOST_TEST_REQUIRE(reply.has_whois_reply());
+    BOOST_TEST(reply.whois_reply().nick() == "cat");
+    BOOST_TEST(reply.whois_reply().signed_on_ms() == signedOn);
+    BOOST_TEST(reply.whois_reply().client_name() == "hermes-tui 0.9");
+    BOOST_TEST(reply.whois_reply().idle_ms() == 5'000u);  // never spoke: since her sign-on
+    // She speaks at +20 s (her hub's clock); idle counts from her message.
+    f.a.wallMs = signedOn + 20'000;
+    f.a.send(cat, say("#r", 1, "hello"));
+    f.backplane.run();
+    f.b.wallMs = signedOn + 21'500;
+    reply = whoisCat();
+    BOOST_TEST_REQUIRE(reply.has_whois_reply());
+    BOOST_TEST(reply.whois_reply().idle_ms() == 1'500u);
+    // Joining another room is the same session: her message still counts.
+    f.a.send(cat, join("s"));
+    f.backplane.run();
+    BOOST_TEST(whoisCat().whois_reply().idle_ms() == 1'500u);
+    // A clock behind hers reads as not idle, never as a wrapped count.
+    f.b.wallMs = signedOn + 19'000;
+    BOOST_TEST(whoisCat().whois_reply().idle_ms() == 0u);
+    // Renamed: the profile goes with the nick.
+    f.a.send(cat, setNick("kat"));
+    f.backplane.run();
+    v1::Envelope whoisKat;
+    whoisKat.mutable_whois_request()->set_nick("kat");
+    f.b.clear(f.bob);
+    f.b.send(f.bob, whoisKat);
+    reply = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(reply.has_whois_reply());
+    BOOST_TEST(reply.whois_reply().client_name() == "hermes-tui 0.9");
+    BOOST_TEST(reply.whois_reply().signed_on_ms() == signedOn);
+    // A JOINED from a repair (no profile) tells nothing: the fields stay empty.
+    f.b.hub.backplanePresence({"r", "joined", "hub0", "zoe", "", {}}, f.b.now);
+    v1::Envelope whoisZoe;
+    whoisZoe.mutable_whois_request()->set_nick("zoe");
+    f.b.clear(f.bob);
+    f.b.send(f.bob, whoisZoe);
+    reply = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(reply.has_whois_reply());
+    BOOST_TEST(reply.whois_reply().signed_on_ms() == 0);
+    BOOST_TEST(reply.whois_reply().client_name().empty());
+    BOOST_TEST(reply.whois_reply().idle_ms() == 0u);
+    // She quits: forgotten with her; a new session under the nick is new.
+    f.a.hub.closed(cat, "gone", f.a.now);
+    f.backplane.run();
+    f.b.clear(f.bob);
+    f.b.send(f.bob, whoisKat);
+    BOOST_TEST(f.b.next(f.bob).has_error());
+}
+
+BOOST_AUTO_TEST_CASE(a_profile_is_read_only_from_what_a_hub_writes) {
+    const auto profile = RemoteProfiles::parse(RemoteProfiles::notice(1'700'000'000'123, "a b"));
+    BOOST_TEST_REQUIRE(profile.has_value());
+    BOOST_TEST(profile->signedOnMs == 1'700'000'000'123);
+    BOOST_TEST(profile->clientName == "a b");
+    BOOST_TEST(RemoteProfiles::parse(RemoteProfiles::notice(5, ""))->clientName.empty());
+    for (const char* reason : {"", " x", "12", "x 1", "-5 x", "0 x", "12x y"}) {
+        BOOST_TEST_CONTEXT(reason) {
+            BOOST_TEST(!RemoteProfiles::parse(reason).has_value());
+        }
+    }
+    // A client name that breaks the text rules is left out, the time kept.
+    const auto bad = RemoteProfiles::parse("7 bad\x01name");
+    BOOST_TEST_REQUIRE(bad.has_value());
+    BOOST_TEST(bad->signedOnMs == 7);
+    BOOST_TEST(bad->clientName.empty());
 }
 
 BOOST_AUTO_TEST_CASE(away_and_back_are_shown_on_other_hubs_and_in_who_and_whois) {

@@ -293,6 +293,15 @@ BOOST_FIXTURE_TEST_CASE(rfc2812_3_6_2_whois, Fixture) {
     BOOST_TEST(contains(out, ":hub 319 ana bob :#dev\r\n"));
     BOOST_TEST(contains(out, ":hub 301 ana bob :lunch\r\n"));
     BOOST_TEST(contains(out, ":hub 318 ana bob :End of /WHOIS list.\r\n"));
+    // No sign-on time known (another hub's member read from the backplane):
+    // no 317, rather than a sign-on in 1970. Known: idle and sign-on in s.
+    BOOST_TEST(!contains(out, " 317 "));
+    client("WHOIS bob\r\n");
+    reply.mutable_whois_reply()->set_signed_on_ms(1'700'000'000'999);
+    reply.mutable_whois_reply()->set_idle_ms(65'432);
+    hub(reply);
+    BOOST_TEST(
+        contains(takeClient(), ":hub 317 ana bob 65 1700000000 :seconds idle, signon time\r\n"));
     client("WHOIS nobody\r\n");
     Envelope none;
     none.mutable_error()->set_code(hermes::v1::ERROR_CODE_NO_SUCH_NICK);

@@ -540,6 +540,8 @@ bool Backplane::applyPresence(const BackplanePresence& presence) {
             !listedAnywhere(presence.nick)) {
             away_.erase(protocol::nickKey(presence.nick));  // a new session: back
         }
+        // Each JOINED of a session carries its profile (a repair's none).
+        profiles_.joined(presence.nick, presence.reason);
         auto& members = others_[presence.room];
         const auto [it, added] = members.try_emplace(presence.nick, presence.hub);
         if (!added && it->second == presence.hub) {
@@ -574,6 +576,7 @@ bool Backplane::applyPresence(const BackplanePresence& presence) {
     }
     if (presence.kind == "quit") {
         away_.erase(protocol::nickKey(presence.nick));
+        profiles_.quit(presence.nick);
     }
     return true;
 }
@@ -592,6 +595,7 @@ bool Backplane::applyRename(const BackplanePresence& presence) {
     members[newNick] = presence.hub;
     const std::string oldKey = protocol::nickKey(presence.nick);
     const std::string newKey = protocol::nickKey(newNick);
+    profiles_.renamed(presence.nick, newNick);
     if (oldKey != newKey) {
         if (const auto away = away_.find(oldKey); away != away_.end()) {
             away_[newKey] = std::move(away->second);
@@ -699,6 +703,7 @@ std::vector<BackplanePresence> Backplane::setMembers(const std::vector<Backplane
     }
     others_ = std::move(listed);
     away_ = std::move(away);
+    profiles_.keepOnly(connected);
     return changes;
 }
 

@@ -47,6 +47,7 @@
 #include <utility>
 #include <vector>
 
+#include "RemoteProfiles.hpp"
 #include "hermes/hub/BackplaneEntry.hpp"
 #include "hermes/hub/Clock.hpp"
 #include "hermes/hub/HistoryStore.hpp"
@@ -289,6 +290,11 @@ public:
     // The rooms where another hub lists `nick` (sorted, canonical), and its hub
     // ("" and no rooms: not listed anywhere).
     std::vector<std::string> roomsOf(std::string_view nick, std::string& hub) const;
+    // Other hubs' members' sign-on times, client names and last messages
+    // (Whois), from their JOINED notices and the room messages delivered here.
+    const RemoteProfiles& profiles() const { return profiles_; }
+    // A room message of another hub's member `nick`, stamped `timeMs`, was delivered here.
+    void spoke(std::string_view nick, std::int64_t timeMs) { profiles_.spoke(nick, timeMs); }
 
     // The nick (as shown) of another hub's member of `room` whose folded
     // nick (Moderation::fold) is `folded`, if any.
@@ -349,6 +355,7 @@ private:
     std::unordered_map<std::string, std::map<std::string, std::string>> others_;
     // Other hubs' members who are away: nick key -> away text.
     std::unordered_map<std::string, std::string> away_;
+    RemoteProfiles profiles_;
     bool applyRename(const BackplanePresence& presence);
     bool listedAnywhere(const std::string& nick) const;
 };

@@ -321,7 +321,8 @@ void Hub::Impl::dispatch(Session& s, const v1::Envelope& envelope) {
             return;
         case v1::Envelope::kWhoisRequest:
             onWhois(s, envelope.whois_request(), sessions, outbox, now,
-                    backplane.enabled() ? &backplane : nullptr);
+                    backplane.enabled() ? &backplane : nullptr,
+                    backplane.enabled() ? wallClock() : 0);
             return;
         case v1::Envelope::kSetAway:
             if (backplane.enabled()) {
@@ -884,6 +885,9 @@ void Hub::Impl::deliverEntry(Room& room, const BackplaneEntry& entry) {
         // hub's (MessageLedger::recordEvent).
         ledger.recordEvent(room, message);
     } else {
+        if (entry.hub != backplane.hubName()) {
+            backplane.spoke(message.from(), message.time_ms());  // Whois idle time
+        }
         ledger.recordMessage(room, seq, sender, entry.account, entry.hub != backplane.hubName());
     }
     // A reaction's author is its reactor, as a hub alone stores it.
@@ -996,7 +1000,10 @@ void Hub::Impl::join(Session& s, const v1::Join& request) {
         markers.afterJoin(s, *room, outbox);
         if (backplane.enabled()) {
             if (s.rooms.size() > before) {
-                backplane.announce(room->name, "joined", s.who.nick(), {});
+                // With its sign-on and client for the other hubs' Whois.
+                backplane.announce(
+                    room->name, "joined", s.who.nick(),
+                    RemoteProfiles::notice(s.profile.signedOnMs, s.profile.clientName));
                 if (!s.profile.away.empty()) {
                     // The other hubs take a JOINED for one not away: told
                     // here, or they would show her back until her next change.
@@ -1558,8 +1565,13 @@ void Hub::Impl::showBackplanePresence(const BackplanePresence& event) {
                                   : event.kind == "back" ? v1::PRESENCE_KIND_BACK
                                                          : v1::PRESENCE_KIND_QUIT;
     // Whether another hub's member spoke is that hub's to know: in a large
-    // room its presence reaches the followers only (docs/CLUSTER.md).
-    presence.queue(*room, kind, event.reason, event.nick, false, now, gate, outbox);
+    // room its presence reaches the followers only (docs/CLUSTER.md). A
+    // JOINED's reason is its profile, for Whois (RemoteProfiles.hpp), not
+    // for the room: a JOINED here has none.
+    presence.queue(
+        *room, kind,
+        kind == v1::PRESENCE_KIND_JOINED ? std::string_view() : std::string_view(event.reason),
+        event.nick, false, now, gate, outbox);
 }
 
 void Hub::backplaneMembers(const std::vector<BackplaneMember>& members, TimePoint now) {

@@ -38,8 +38,9 @@ namespace hermes::hub {
 namespace {
 
 // Whois of another hub's member: what this hub knows of it (Backplane's
-// lists), false when no hub lists it in a room.
-bool whoisAcross(Session& s, const std::string& nick, const Backplane& backplane, Outbox& outbox) {
+// lists and profiles), false when no hub lists it in a room.
+bool whoisAcross(Session& s, const std::string& nick, const Backplane& backplane, Outbox& outbox,
+                 std::int64_t wallClockMs) {
     std::string hub;
     const std::vector<std::string> rooms = backplane.roomsOf(nick, hub);
     if (rooms.empty()) {
@@ -53,6 +54,15 @@ bool whoisAcross(Session& s, const std::string& nick, const Backplane& backplane
             reply->add_rooms(room);
         }
         reply->set_away(backplane.awayOf(shown));
+        if (const RemoteProfiles::Profile* profile = backplane.profiles().find(shown)) {
+            reply->set_signed_on_ms(profile->signedOnMs);
+            reply->set_client_name(profile->clientName);
+            // Both clocks are hubs' wall clocks: a skew between them never
+            // reads as a negative idle time.
+            const std::int64_t since = std::max(profile->signedOnMs, profile->lastSpokeMs);
+            reply->set_idle_ms(
+                static_cast<std::uint64_t>(std::max<std::int64_t>(0, wallClockMs - since)));
+        }
     });
     return true;
 }
@@ -60,10 +70,10 @@ bool whoisAcross(Session& s, const std::string& nick, const Backplane& backplane
 }  // namespace
 
 void onWhois(Session& s, const v1::WhoisRequest& request, const SessionTable& sessions,
-             Outbox& outbox, TimePoint now, const Backplane* backplane) {
+             Outbox& outbox, TimePoint now, const Backplane* backplane, std::int64_t wallClockMs) {
     const Session* target = sessions.findNick(request.nick());
     if (target == nullptr && backplane != nullptr && !protocol::checkNick(request.nick()) &&
-        whoisAcross(s, request.nick(), *backplane, outbox)) {
+        whoisAcross(s, request.nick(), *backplane, outbox, wallClockMs)) {
         return;
     }
     if (target == nullptr) {

@@ -113,10 +113,13 @@ std::string passwordProblem(std::string_view password, std::string_view what);
 // --- PeopleRequests.cpp --------------------------------------------------------------
 
 // In a cluster (`backplane`), a nick another hub lists is answered from
-// what this hub knows of it: its rooms and away text (not when it signed
-// on, its idle time or its client: those are its hub's).
+// what this hub knows of it: its rooms and away text, and, once this hub
+// heard its JOINED, its sign-on time, client name and idle time (since its
+// newest room message delivered here, or its sign-on: RemoteProfiles.hpp),
+// by `wallClock` (ms since the Unix epoch).
 void onWhois(Session& s, const v1::WhoisRequest& request, const SessionTable& sessions,
-             Outbox& outbox, TimePoint now, const Backplane* backplane = nullptr);
+             Outbox& outbox, TimePoint now, const Backplane* backplane = nullptr,
+             std::int64_t wallClockMs = 0);
 void onSetAway(Session& s, const v1::SetAway& request, Presence& presence, DurabilityGate& gate,
                Outbox& outbox, TimePoint now);
 

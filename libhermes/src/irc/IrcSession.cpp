@@ -1167,10 +1167,14 @@ void IrcSession::whoisReply(const hermes::v1::WhoisReply& reply, std::string& ou
     if (!reply.away().empty()) {
         numeric(out, "301", {nick}, sanitize(reply.away()));
     }
-    numeric(
-        out, "317",
-        {nick, std::to_string(reply.idle_ms() / 1000), std::to_string(reply.signed_on_ms() / 1000)},
-        "seconds idle, signon time");
+    if (reply.signed_on_ms() > 0) {
+        // Unknown for a member of another hub this hub only read from the
+        // backplane (docs/CLUSTER.md): better none than a sign-on in 1970.
+        numeric(out, "317",
+                {nick, std::to_string(reply.idle_ms() / 1000),
+                 std::to_string(reply.signed_on_ms() / 1000)},
+                "seconds idle, signon time");
+    }
     numeric(out, "318", {nick}, "End of /WHOIS list.");
 }
 
