@@ -90,7 +90,8 @@ constexpr const char* kClearNicksScript =
 
 // KEYS: the room's member hash, this hub's member set. ARGV: kind
 // ("joined", "left", "quit", "renamed", "away", "back"), this hub, the nick
-// as shown, the reason (renamed: the new nick), the room, the room's
+// as shown, the reason (renamed: the new nick; joined: the session's
+// profile, libhermes/src/hub/RemoteProfiles.hpp), the room, the room's
 // presence channel. The lists and the notice in one step. A leave is
 // written only if the nick is listed as this hub's (a member that moved to
 // another hub meanwhile stays listed there). A rename lists the new nick in

@@ -2316,12 +2316,93 @@ BOOST_AUTO_TEST_CASE(whois_of_another_hubs_member_has_its_sign_on_client_and_idl
     BOOST_TEST(reply.whois_reply().signed_on_ms() == 0);
     BOOST_TEST(reply.whois_reply().client_name().empty());
     BOOST_TEST(reply.whois_reply().idle_ms() == 0u);
-    // She quits: forgotten with her; a new session under the nick is new.
+    // A new session under her nick on hub 7 (she moved) joins #s; then her
+    // old session's QUIT from hub 0: the profile is hub 7's, and stays.
+    f.b.hub.backplanePresence(
+        {"s", "joined", "hub7", "kat", RemoteProfiles::notice(signedOn + 60'000, "irssi"), {}},
+        f.b.now);
     f.a.hub.closed(cat, "gone", f.a.now);
     f.backplane.run();
     f.b.clear(f.bob);
     f.b.send(f.bob, whoisKat);
-    BOOST_TEST(f.b.next(f.bob).has_error());
+    reply = f.b.next(f.bob);
+    BOOST_TEST_REQUIRE(reply.has_whois_reply());
+    BOOST_TEST(reply.whois_reply().signed_on_ms() == signedOn + 60'000);
+    BOOST_TEST(reply.whois_reply().client_name() == "irssi");
+    BOOST_TEST(std::vector<std::string>(reply.whois_reply().rooms().begin(),
+                                        reply.whois_reply().rooms().end()) ==
+                   std::vector<std::string>{"s"},
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(remote_profiles_are_each_hubs_and_end_with_their_session) {
+    RemoteProfiles profiles;
+    profiles.spoke("ana", 5);  // nobody known: nothing
+    BOOST_TEST(profiles.size() == 0u);
+    profiles.joined("Ana", "hub1", RemoteProfiles::notice(100, "tui"));
+    profiles.spoke("ANA", 150);
+    BOOST_TEST_REQUIRE(profiles.find("ana") != nullptr);
+    BOOST_TEST(profiles.find("ana")->lastSpokeMs == 150);
+    // Another room, the same session: its message stands.
+    profiles.joined("ana", "hub1", RemoteProfiles::notice(100, "tui"));
+    BOOST_TEST(profiles.find("ana")->lastSpokeMs == 150);
+    // Gone from another hub: not this profile's hub, kept.
+    profiles.gone("ana", "hub2");
+    BOOST_TEST(profiles.find("ana") != nullptr);
+    profiles.gone("ana", "hub1");
+    BOOST_TEST(profiles.find("ana") == nullptr);
+    // A repair's JOINED (no profile) drops what was known of the nick.
+    profiles.joined("bob", "hub1", RemoteProfiles::notice(200, "web"));
+    profiles.joined("bob", "hub1", "");
+    BOOST_TEST(profiles.find("bob") == nullptr);
+    // A rename moves it, a case change included; forget and clear drop.
+    profiles.joined("cyd", "hub1", RemoteProfiles::notice(300, ""));
+    profiles.renamed("cyd", "Cyd");
+    BOOST_TEST(profiles.find("cyd") != nullptr);
+    profiles.renamed("cyd", "dee");
+    BOOST_TEST(profiles.find("cyd") == nullptr);
+    BOOST_TEST_REQUIRE(profiles.find("dee") != nullptr);
+    BOOST_TEST(profiles.find("dee")->signedOnMs == 300);
+    profiles.forget("dee");
+    BOOST_TEST(profiles.find("dee") == nullptr);
+    profiles.joined("eve", "hub1", RemoteProfiles::notice(400, ""));
+    profiles.clear();
+    BOOST_TEST(profiles.size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_profile_ends_with_its_session_on_its_hub) {
+    const HubConfig config = clusterConfig("hub1");
+    Backplane backplane(config);
+    const auto profileOf = [&backplane](const char* nick) {
+        return backplane.profiles().find(nick);
+    };
+    backplane.applyPresence({"r", "joined", "hub0", "cat", RemoteProfiles::notice(1, "tui"), {}});
+    backplane.applyPresence({"s", "joined", "hub0", "cat", RemoteProfiles::notice(1, "tui"), {}});
+    BOOST_TEST(profileOf("cat") != nullptr);
+    // Left one room: still the same session in the other.
+    backplane.applyPresence({"r", "left", "hub0", "cat", "", {}});
+    BOOST_TEST(profileOf("cat") != nullptr);
+    // Left her last: a session in no room may quit unheard, so it ends here.
+    backplane.applyPresence({"s", "left", "hub0", "cat", "", {}});
+    BOOST_TEST(profileOf("cat") == nullptr);
+    // She moved to hub 7 (a new session in #s); her old session's QUIT from
+    // hub 0 in #r keeps hub 7's profile.
+    backplane.applyPresence({"r", "joined", "hub0", "dan", RemoteProfiles::notice(2, "a"), {}});
+    backplane.applyPresence({"s", "joined", "hub7", "dan", RemoteProfiles::notice(3, "b"), {}});
+    backplane.applyPresence({"r", "quit", "hub0", "dan", "", {}});
+    BOOST_TEST_REQUIRE(profileOf("dan") != nullptr);
+    BOOST_TEST(profileOf("dan")->signedOnMs == 3);
+    // Then her quit from hub 7 ends it.
+    backplane.applyPresence({"s", "quit", "hub7", "dan", "", {}});
+    BOOST_TEST(profileOf("dan") == nullptr);
+    // A member of this hub under a nick another hub had: dropped.
+    backplane.applyPresence({"r", "joined", "hub0", "eve", RemoteProfiles::notice(4, ""), {}});
+    backplane.applyPresence({"r", "joined", "hub1", "eve", "", {}});
+    BOOST_TEST(profileOf("eve") == nullptr);
+    // A read of every hub's members (a reconnect) drops every profile.
+    backplane.applyPresence({"r", "joined", "hub0", "fay", RemoteProfiles::notice(5, ""), {}});
+    backplane.setMembers({{"r", "fay", "hub0", ""}});
+    BOOST_TEST(backplane.profiles().size() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_profile_is_read_only_from_what_a_hub_writes) {

@@ -526,6 +526,7 @@ bool Backplane::applyPresence(const BackplanePresence& presence) {
         // not yet reaped is this hub's now: no longer listed as the dead
         // hub's (the reap skips it, as Redis lists it here).
         if (presence.kind == "joined") {
+            profiles_.forget(presence.nick);  // the nick is a member of this hub's now
             const auto room = others_.find(presence.room);
             if (room != others_.end() && room->second.erase(presence.nick) > 0 &&
                 room->second.empty()) {
@@ -541,7 +542,7 @@ bool Backplane::applyPresence(const BackplanePresence& presence) {
             away_.erase(protocol::nickKey(presence.nick));  // a new session: back
         }
         // Each JOINED of a session carries its profile (a repair's none).
-        profiles_.joined(presence.nick, presence.reason);
+        profiles_.joined(presence.nick, presence.hub, presence.reason);
         auto& members = others_[presence.room];
         const auto [it, added] = members.try_emplace(presence.nick, presence.hub);
         if (!added && it->second == presence.hub) {
@@ -576,7 +577,11 @@ bool Backplane::applyPresence(const BackplanePresence& presence) {
     }
     if (presence.kind == "quit") {
         away_.erase(protocol::nickKey(presence.nick));
-        profiles_.quit(presence.nick);
+    }
+    // A session that quits from no room sends no QUIT: its leave from its
+    // last room is the last this hub hears of it.
+    if (presence.kind == "quit" || !listedAnywhere(presence.nick)) {
+        profiles_.gone(presence.nick, presence.hub);
     }
     return true;
 }
@@ -703,7 +708,9 @@ std::vector<BackplanePresence> Backplane::setMembers(const std::vector<Backplane
     }
     others_ = std::move(listed);
     away_ = std::move(away);
-    profiles_.keepOnly(connected);
+    // Notices were missed meanwhile: a profile kept could be a session's
+    // that quit and came back (RemoteProfiles.hpp).
+    profiles_.clear();
     return changes;
 }
 

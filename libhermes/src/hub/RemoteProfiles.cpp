@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "hermes/protocol/Limits.hpp"
-#include "hermes/protocol/Validation.hpp"
 
 namespace hermes::hub {
 
@@ -37,13 +36,16 @@ std::optional<RemoteProfiles::Profile> RemoteProfiles::parse(std::string_view re
     return profile;
 }
 
-void RemoteProfiles::joined(std::string_view nick, std::string_view reason) {
+void RemoteProfiles::joined(std::string_view nick, std::string_view hub, std::string_view reason) {
     auto profile = parse(reason);
     if (!profile) {
+        byKey_.erase(protocol::nickKey(nick));
         return;
     }
+    profile->hub = hub;
     Profile& known = byKey_[protocol::nickKey(nick)];
-    if (known.signedOnMs == profile->signedOnMs && known.clientName == profile->clientName) {
+    if (known.hub == profile->hub && known.signedOnMs == profile->signedOnMs &&
+        known.clientName == profile->clientName) {
         return;  // the same session joining another room: its last message stands
     }
     known = std::move(*profile);
@@ -71,12 +73,11 @@ void RemoteProfiles::renamed(std::string_view oldNick, std::string_view newNick)
     byKey_[newKey] = std::move(profile);
 }
 
-void RemoteProfiles::quit(std::string_view nick) {
-    byKey_.erase(protocol::nickKey(nick));
-}
-
-void RemoteProfiles::keepOnly(const std::unordered_set<std::string>& connected) {
-    std::erase_if(byKey_, [&](const auto& entry) { return !connected.contains(entry.first); });
+void RemoteProfiles::gone(std::string_view nick, std::string_view hub) {
+    const auto it = byKey_.find(protocol::nickKey(nick));
+    if (it != byKey_.end() && it->second.hub == hub) {
+        byKey_.erase(it);
+    }
 }
 
 const RemoteProfiles::Profile* RemoteProfiles::find(std::string_view nick) const {

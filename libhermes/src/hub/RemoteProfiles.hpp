@@ -8,11 +8,15 @@
 //                            empty or hold spaces; a notice without the two
 //                            is a JOINED from a repair, which tells neither)
 //
-// A profile is forgotten when its member quits, moves with a rename, and
-// is replaced by the next JOINED of a session under that nick. What a hub
-// never heard (members listed by a read of Redis at its start or a
-// reconnect, before their next JOINED) it does not know: Whois leaves those
-// fields empty, as it did before profiles were carried.
+// A profile is its hub's: a QUIT (or a leave from its last room) forgets
+// it only when it comes from that hub (a member who moved to another hub
+// keeps the new session's), a rename moves it, the next JOINED of a session
+// under that nick replaces it (a repair's JOINED, without a profile, drops
+// it: a session this hub knows nothing of), a JOINED of that nick on this
+// hub drops it. A read of every hub's members (a start, a reconnect) drops
+// them all: notices were missed meanwhile, and a profile kept then could be
+// an old session's. Whois leaves the fields of a member without a profile
+// empty, as it did before profiles were carried.
 //
 // Threading: none; the hub's thread (owned by Backplane).
 
@@ -21,7 +25,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
+
+#include "hermes/protocol/Validation.hpp"
 
 namespace hermes::hub {
 
@@ -31,6 +36,7 @@ public:
         std::int64_t signedOnMs = 0;  // its hub's wall clock at its Welcome
         std::string clientName;
         std::int64_t lastSpokeMs = 0;  // its newest room message delivered here (0: none)
+        std::string hub;               // the hub whose JOINED told it
     };
 
     // The reason of a JOINED notice for a session that signed on at
@@ -39,16 +45,19 @@ public:
     // What notice() wrote; nullopt for any other reason (a repair's "").
     static std::optional<Profile> parse(std::string_view reason);
 
-    // Another hub's JOINED of `nick` with `reason`: its profile, if the
-    // notice has one (a repair's JOINED keeps what was known; the same
-    // session joining another room keeps its last message's time).
-    void joined(std::string_view nick, std::string_view reason);
+    // `hub`'s JOINED of `nick` with `reason`: its profile (the same session
+    // joining another room keeps its last message's time); without one (a
+    // repair's), what was known of that nick is dropped.
+    void joined(std::string_view nick, std::string_view hub, std::string_view reason);
     // A room message of another hub's member, stamped `timeMs`.
     void spoke(std::string_view nick, std::int64_t timeMs);
     void renamed(std::string_view oldNick, std::string_view newNick);
-    void quit(std::string_view nick);
-    // A read of every hub's members: only nick keys in `connected` stay.
-    void keepOnly(const std::unordered_set<std::string>& connected);
+    // `nick` is gone from `hub` (a QUIT, or a leave from its last room):
+    // forgotten if its profile is that hub's.
+    void gone(std::string_view nick, std::string_view hub);
+    // Whatever hub told it (this hub's own member now has that nick).
+    void forget(std::string_view nick) { byKey_.erase(protocol::nickKey(nick)); }
+    void clear() { byKey_.clear(); }
 
     const Profile* find(std::string_view nick) const;
     std::size_t size() const { return byKey_.size(); }

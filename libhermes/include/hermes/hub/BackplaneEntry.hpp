@@ -178,7 +178,8 @@ struct BackplanePresence {
     std::string kind;
     std::string hub;
     std::string nick;    // renamed: the old nick
-    std::string reason;  // renamed: the new nick; away: its text
+    std::string reason;  // renamed: the new nick; away: its text; joined: its profile
+                         // ("SIGNED_ON_MS CLIENT_NAME", RemoteProfiles.hpp; "" from a repair)
     std::string by;      // kicked, banned: the operator
 };
 
