@@ -2265,13 +2265,15 @@ BOOST_AUTO_TEST_CASE(whois_of_another_hubs_member_has_its_sign_on_client_and_idl
     // The room sees a plain JOINED: the profile is for Whois only.
     BOOST_TEST(presenceSeen(f.b, f.bob) == std::vector<std::string>{"PRESENCE_KIND_JOINED cat ()"},
                boost::test_tools::per_element());
-    const auto whoisCat = [&f] {
+    // bob's Whois at hub 1.
+    const auto whoisOf = [&f](const std::string& nick) {
         v1::Envelope whois;
-        whois.mutable_whois_request()->set_nick("CAT");
+        whois.mutable_whois_request()->set_nick(nick);
         f.b.clear(f.bob);
         f.b.send(f.bob, whois);
         return f.b.next(f.bob);
     };
+    const auto whoisCat = [&whoisOf] { return whoisOf("CAT"); };
     f.b.wallMs = signedOn + 5'000;
     v1::Envelope reply = whoisCat();
     BOOST_TEST_REQUIRE(reply.has_whois_reply());
@@ -2297,21 +2299,13 @@ BOOST_AUTO_TEST_CASE(whois_of_another_hubs_member_has_its_sign_on_client_and_idl
     // Renamed: the profile goes with the nick.
     f.a.send(cat, setNick("kat"));
     f.backplane.run();
-    v1::Envelope whoisKat;
-    whoisKat.mutable_whois_request()->set_nick("kat");
-    f.b.clear(f.bob);
-    f.b.send(f.bob, whoisKat);
-    reply = f.b.next(f.bob);
+    reply = whoisOf("kat");
     BOOST_TEST_REQUIRE(reply.has_whois_reply());
     BOOST_TEST(reply.whois_reply().client_name() == "hermes-tui 0.9");
     BOOST_TEST(reply.whois_reply().signed_on_ms() == signedOn);
     // A JOINED from a repair (no profile) tells nothing: the fields stay empty.
     f.b.hub.backplanePresence({"r", "joined", "hub0", "zoe", "", {}}, f.b.now);
-    v1::Envelope whoisZoe;
-    whoisZoe.mutable_whois_request()->set_nick("zoe");
-    f.b.clear(f.bob);
-    f.b.send(f.bob, whoisZoe);
-    reply = f.b.next(f.bob);
+    reply = whoisOf("zoe");
     BOOST_TEST_REQUIRE(reply.has_whois_reply());
     BOOST_TEST(reply.whois_reply().signed_on_ms() == 0);
     BOOST_TEST(reply.whois_reply().client_name().empty());
@@ -2323,9 +2317,7 @@ BOOST_AUTO_TEST_CASE(whois_of_another_hubs_member_has_its_sign_on_client_and_idl
         f.b.now);
     f.a.hub.closed(cat, "gone", f.a.now);
     f.backplane.run();
-    f.b.clear(f.bob);
-    f.b.send(f.bob, whoisKat);
-    reply = f.b.next(f.bob);
+    reply = whoisOf("kat");
     BOOST_TEST_REQUIRE(reply.has_whois_reply());
     BOOST_TEST(reply.whois_reply().signed_on_ms() == signedOn + 60'000);
     BOOST_TEST(reply.whois_reply().client_name() == "irssi");
