@@ -137,6 +137,18 @@ wait_for() {
     done
 }
 
+# wait_styled SESSION REGEX WHAT: polls the screen with its attributes
+# (capture-pane -e: SGR sequences kept) until REGEX (extended) matches; fails
+# with WHAT when it does not within the deadline.
+wait_styled() {
+    local session=$1 regex=$2 what=$3
+    local end=$((SECONDS + DEADLINE_S))
+    while ! tm capture-pane -e -p -t "$session" | grep -qE -- "$regex"; do
+        ((SECONDS < end)) || fail "$what within ${DEADLINE_S}s"
+        sleep 0.05
+    done
+}
+
 # wait_gone SESSION TEXT: polls the screen until TEXT (fixed string) is gone.
 wait_gone() {
     local session=$1 text=$2
@@ -655,13 +667,14 @@ scenario_people() {
     wait_for a "bob is away: lunch break"
     # The member list dims away members: after its border, SGR 2 (dim) then
     # perhaps a colour, then the nick ending the row; ana, not away, is not.
+    # ("2 members" is in the status bar before the list is drawn: wait for
+    # the list's dimmed row itself.)
     tm send-keys -t a M-2
     tm send-keys -t a F2
     wait_for a "2 members"
+    wait_styled a "$(dimmed_member bob)" "bob is not dimmed in the member list"
     local styled
     styled=$(tm capture-pane -e -p -t a)
-    printf '%s\n' "$styled" | grep -qE "$(dimmed_member bob)" ||
-        fail "bob is not dimmed in the member list"
     if printf '%s\n' "$styled" | grep -qE "$(dimmed_member ana)"; then
         fail "ana is dimmed in the member list but not away"
     fi
