@@ -649,12 +649,11 @@ scenario_people() {
     wait_for b "[bob] [2:lobby] [online] [away]"
     wait_for a "bob is away: lunch break"
     # /whois, as notice lines.
+    # (Each line waited for: a capture may catch the screen mid-redraw.)
     type_line a "/whois bob"
     wait_for a "End of /whois bob"
-    local who
-    who=$(screen a)
     for line in "bob (hermes-tui 0.1)" "rooms: lobby" "signed on " "; idle " "away: lunch break"; do
-        printf '%s\n' "$who" | grep -qF -- "$line" || fail "/whois did not show '$line'"
+        wait_for a "$line"
     done
     # A private message to bob is delivered; ana is told he is away.
     type_line a "/msg bob are you there?"
